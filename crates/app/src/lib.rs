@@ -1,0 +1,14 @@
+//! The use cases of permit-desk, as one plain Rust API.
+//!
+//! API boundary: the Tauri shell (`src-tauri`), the `permitctl` command-line tool and
+//! the workspace `tests` crate all call this crate and nothing below it. Types here are
+//! plain data with public fields; serialisation for the UI happens in the shell.
+//!
+//! Architecture invariant: `app` reads the clock only through [`clock`], so every use
+//! case takes "today" explicitly and tests can pin it.
+
+pub mod clock;
+pub mod error;
+pub mod intake;
+
+pub use error::AppError;
