@@ -6,8 +6,10 @@
 //! policy profiles) arrives as text or values parsed by the functions here, never as
 //! paths. `tests/tidy.rs` keeps the manifest and the sources honest.
 
+pub mod calendar;
 pub mod id_number;
 pub mod issue;
+pub mod reference;
 
 pub use id_number::{DecodedId, Gender, IdNumber};
 pub use issue::FieldIssue;
