@@ -8,7 +8,9 @@
 //! case takes "today" explicitly and tests can pin it.
 
 pub mod clock;
+pub mod deadline;
 pub mod error;
 pub mod intake;
+pub mod reference;
 
 pub use error::AppError;
