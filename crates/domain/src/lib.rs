@@ -6,9 +6,13 @@
 //! policy profiles) arrives as text or values parsed by the functions here, never as
 //! paths. `tests/tidy.rs` keeps the manifest and the sources honest.
 
+pub mod assessment;
 pub mod calendar;
+pub mod case;
 pub mod id_number;
 pub mod issue;
+pub mod profile;
+pub mod record;
 pub mod reference;
 
 pub use id_number::{DecodedId, Gender, IdNumber};
