@@ -6,6 +6,8 @@
 
 #![allow(clippy::print_stdout, reason = "a CLI prints its answers")]
 
+mod cmd_deadline;
+
 use std::process::ExitCode;
 
 use chrono::NaiveDate;
@@ -29,12 +31,15 @@ enum Command {
         #[arg(long)]
         today: Option<NaiveDate>,
     },
+    /// Compute the processing deadline in working days from an acceptance date.
+    Deadline(cmd_deadline::Args),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Id { number, today } => id(&number, today.unwrap_or_else(app::clock::today)),
+        Command::Deadline(args) => cmd_deadline::run(&args),
     }
 }
 

@@ -1,0 +1,119 @@
+//! `permitctl deadline`, run as an operator would run it.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+/// A made-up 2027 table; NOT the official 2027 arrangement.
+const UPDATE_2027: &str = r#"{"years": {"2027": {
+    "source": "test fixture, not an official notice",
+    "holidays": ["2027-01-01"], "adjusted_working_days": []}}}"#;
+
+fn permitctl(args: &[&str]) -> (i32, serde_json::Value) {
+    let output = Command::new(env!("CARGO_BIN_EXE_permitctl")).args(args).output().expect("run permitctl");
+    let json = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!("permitctl {args:?} printed no JSON ({e}): {}", String::from_utf8_lossy(&output.stdout))
+    });
+    (output.status.code().unwrap_or(-1), json)
+}
+
+/// A file in the temp directory, unique to this test process, deleted on drop.
+struct TempFile(PathBuf);
+
+impl TempFile {
+    fn new(name: &str, contents: &str) -> TempFile {
+        let path = std::env::temp_dir().join(format!("permitctl-{}-{name}", std::process::id()));
+        std::fs::write(&path, contents).expect("write temp file");
+        TempFile(path)
+    }
+
+    fn path(&self) -> &str {
+        self.0.to_str().expect("utf-8 temp path")
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// Asserts a successful answer: exit 0 and `{"accepted", "working_days", "due"}`.
+fn check_due(args: &[&str], accepted: &str, working_days: u32, due: &str, why: &str) {
+    let (code, json) = permitctl(args);
+    assert_eq!(code, 0, "{why}: exits 0: {json}");
+    let expected = serde_json::json!({"accepted": accepted, "working_days": working_days, "due": due});
+    assert_eq!(json, expected, "{why}");
+}
+
+/// Asserts a refusal: the exit code and the error code, with a Chinese message.
+fn check_error(args: &[&str], exit_code: i32, error_code: &str, why: &str) {
+    let (code, json) = permitctl(args);
+    assert_eq!(code, exit_code, "{why}: exit code: {json}");
+    assert_eq!(json["error"]["code"], error_code, "{why}: {json}");
+    let message = json["error"]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+        "{why}: Chinese message: {message}"
+    );
+}
+
+#[test]
+fn default_is_two_working_days() {
+    check_due(&["deadline", "--accepted", "2026-09-30"], "2026-09-30", 2, "2026-10-09", "National Day 2026");
+    check_due(
+        &["deadline", "--accepted", "2026-02-13"],
+        "2026-02-13",
+        2,
+        "2026-02-24",
+        "Spring Festival 2026 with the adjusted Saturday",
+    );
+    check_due(
+        &["deadline", "--accepted", "2025-01-24", "--working-days", "1"],
+        "2025-01-24",
+        1,
+        "2025-01-26",
+        "Sun 2025-01-26 is a working day",
+    );
+}
+
+#[test]
+fn uncovered_year_exits_one_with_a_code() {
+    check_error(
+        &["deadline", "--accepted", "2026-12-31"],
+        1,
+        "CALENDAR_YEAR_NOT_COVERED",
+        "the period runs into 2027",
+    );
+    let (_, json) = permitctl(&["deadline", "--accepted", "2027-05-06"]);
+    let message = json["error"]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("2027年"), "the message names the missing year: {message}");
+}
+
+#[test]
+fn an_update_file_adds_the_missing_year() {
+    let update = TempFile::new("holidays-2027.json", UPDATE_2027);
+    check_due(
+        &["deadline", "--accepted", "2026-12-31", "--holidays", update.path()],
+        "2026-12-31",
+        2,
+        "2027-01-05",
+        "2027 merged from the file",
+    );
+}
+
+#[test]
+fn bad_update_files_exit_two() {
+    let broken = TempFile::new("broken.json", r#"{"years": {"2027": {"source": "x"}}}"#);
+    check_error(
+        &["deadline", "--accepted", "2026-12-31", "--holidays", broken.path()],
+        2,
+        "CALENDAR_TABLE_INVALID",
+        "an update file without its date lists",
+    );
+    check_error(
+        &["deadline", "--accepted", "2026-12-31", "--holidays", "/nonexistent/holidays.json"],
+        2,
+        "CALENDAR_FILE_UNREADABLE",
+        "a missing update file",
+    );
+}
