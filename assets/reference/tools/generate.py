@@ -142,7 +142,7 @@ def level_of(code: str) -> str:
 
 def load_current(vant_dir: Path) -> list[dict[str, str]]:
     area = run_node(
-        f"console.log(JSON.stringify(require({json.dumps(str(vant_dir / 'dist' / 'index.cjs'))}).areaList))"
+        f"console.log(JSON.stringify(require({json.dumps(str((vant_dir / 'dist' / 'index.cjs').resolve()))}).areaList))"
     )
     rows: list[dict[str, str]] = []
     for code, name in sorted(area["province_list"].items()):
@@ -196,7 +196,7 @@ def load_historical(gb2260_dir: Path, current_codes: set[str]) -> list[dict[str,
 
 def load_ethnic(gb3304_dir: Path) -> list[dict[str, str]]:
     data = run_node(
-        f"console.log(JSON.stringify(require({json.dumps(str(gb3304_dir / 'dist' / 'gb3304.umd.js'))}).data))"
+        f"console.log(JSON.stringify(require({json.dumps(str((gb3304_dir / 'dist' / 'gb3304.umd.js').resolve()))}).data))"
     )
     if len(data) != 56:
         sys.exit(f"gb3304 should list 56 groups, found {len(data)}")
