@@ -6,7 +6,9 @@
 
 #![allow(clippy::print_stdout, reason = "a CLI prints its answers")]
 
+mod cmd_assess;
 mod cmd_deadline;
+mod cmd_profiles;
 
 use std::process::ExitCode;
 
@@ -33,6 +35,10 @@ enum Command {
     },
     /// Compute the processing deadline in working days from an acceptance date.
     Deadline(cmd_deadline::Args),
+    /// Assess an application record under a county's policy: accept, or the one-time notice.
+    Assess(cmd_assess::Args),
+    /// List the policy profiles (counties, documents, effective dates).
+    Profiles,
 }
 
 fn main() -> ExitCode {
@@ -40,6 +46,8 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Id { number, today } => id(&number, today.unwrap_or_else(app::clock::today)),
         Command::Deadline(args) => cmd_deadline::run(&args),
+        Command::Assess(args) => cmd_assess::run(&args),
+        Command::Profiles => cmd_profiles::run(),
     }
 }
 

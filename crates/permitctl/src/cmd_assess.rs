@@ -1,0 +1,94 @@
+//! `permitctl assess`: the one-time notice for an application record, as the counter
+//! would give it.
+//!
+//! Prints `{"decision", "today", "profile": {county, name, document, effective, draft},
+//! "items": [{code, field, message}]}`. Exit status: 0 when the case can be accepted,
+//! 1 when a notice results, 2 when the input cannot be used (file unreadable, not a
+//! record of a known schema version, unknown profile), printed as
+//! `{"error": {"code", "message"}}` with the message also on stderr.
+
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use app::assess::{self, AssessError};
+use chrono::NaiveDate;
+use domain::assessment::Decision;
+use serde_json::json;
+
+/// Arguments of `permitctl assess`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// The county whose rules apply: a code (330182), a name (建德市, 建德) or an alias (jiande).
+    #[arg(long)]
+    profile: String,
+    /// The application record as JSON (docs/application-record.md); `-` reads stdin.
+    file: PathBuf,
+    /// The assessment (acceptance) date, YYYY-MM-DD (default: today, UTC+8).
+    #[arg(long)]
+    today: Option<NaiveDate>,
+}
+
+/// Runs the command and prints its JSON answer.
+pub fn run(args: &Args) -> ExitCode {
+    let text = match read(&args.file) {
+        Ok(text) => text,
+        Err(error) => {
+            return fail(
+                "RECORD_FILE_UNREADABLE",
+                format!("无法读取申请表文件 {}：{error}", args.file.display()),
+            );
+        }
+    };
+    let record = match assess::parse_record(&text) {
+        Ok(record) => record,
+        Err(error) => return fail_assess(&error, &args.file),
+    };
+    let today = args.today.unwrap_or_else(app::clock::today);
+    match assess::assess(&record, &args.profile, today) {
+        Ok(report) => {
+            let out = json!({
+                "decision": report.assessment.decision,
+                "today": today,
+                "profile": report.profile,
+                "items": report.assessment.items,
+            });
+            println!("{out:#}");
+            match report.assessment.decision {
+                Decision::Accept => ExitCode::SUCCESS,
+                Decision::Notice => ExitCode::from(1),
+            }
+        }
+        Err(error) => fail_assess(&error, &args.file),
+    }
+}
+
+fn read(path: &PathBuf) -> std::io::Result<String> {
+    if path.as_os_str() == "-" {
+        let mut text = String::new();
+        std::io::stdin().read_to_string(&mut text)?;
+        Ok(text)
+    } else {
+        std::fs::read_to_string(path)
+    }
+}
+
+fn fail_assess(error: &AssessError, file: &std::path::Path) -> ExitCode {
+    match error {
+        AssessError::Record(source) => {
+            fail("RECORD_INVALID", format!("申请表文件 {} 不是有效的申请表 JSON（{source}）", file.display()))
+        }
+        AssessError::UnknownProfile { query, known } => {
+            fail("PROFILE_UNKNOWN", format!("没有名为“{query}”的县（市、区）政策配置；可用的有：{known}"))
+        }
+        AssessError::Profile { file, source } => {
+            fail("PROFILE_INVALID", format!("内置政策配置 {file} 有误（{source}）"))
+        }
+    }
+}
+
+fn fail(code: &str, message: String) -> ExitCode {
+    eprintln!("permitctl assess: {message}");
+    println!("{:#}", json!({ "error": { "code": code, "message": message } }));
+    ExitCode::from(2)
+}
