@@ -1,0 +1,484 @@
+//! The audit trail: append-only, hash-chained with HMAC-SM3.
+//!
+//! Row `n` stores `hash_n = HMAC-SM3(audit key, "permit-desk audit v1" ‖ hash_{n-1} ‖
+//! seq ‖ at ‖ actor id ‖ actor ‖ action ‖ case ‖ details)`, with every variable field
+//! length-prefixed and `hash_0` all zeros. The audit key is derived from the office data
+//! key, so someone who copies the file but has no clerk password can neither read nor
+//! re-chain it. `audit_head` holds the last `(seq, hash)`, so removing rows at the end is
+//! noticed too. A clerk who has the key and a SQLCipher shell can rebuild the whole
+//! chain; anchoring [`AuditHead`] outside the PC (end-of-day manifest, sync) closes that.
+//!
+//! Details are JSON describing what changed, never values: digit runs that look like an
+//! ID number are replaced before a row is written.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OptionalExtension, params};
+use serde_json::Value;
+
+use crate::cases::CaseId;
+use crate::crypto::{KEY_LEN, hex_encode, hmac_sm3};
+use crate::error::Result;
+use crate::time::{from_millis, to_millis};
+use crate::users::UserId;
+
+/// What happened. The strings are stored: never rename one that has shipped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum AuditAction {
+    /// The office store was created (first-run set-up).
+    StoreCreated,
+    /// The schema was migrated on open.
+    SchemaMigrated,
+    /// A clerk logged in.
+    LoginSucceeded,
+    /// A log-in failed (unknown user, wrong password, locked out, disabled account).
+    LoginFailed,
+    /// A clerk logged out or the screen was locked.
+    Logout,
+    /// A clerk account was created.
+    UserCreated,
+    /// A clerk's roles changed.
+    UserRolesChanged,
+    /// A key slot was written for an existing clerk (password reset by an administrator).
+    SlotAdded,
+    /// A clerk's key slot was removed and the account disabled.
+    SlotRevoked,
+    /// A clerk changed their own password.
+    PasswordChanged,
+    /// The lockout policy changed.
+    LockoutPolicyChanged,
+    /// A case was created as a draft.
+    CaseCreated,
+    /// A draft was saved with changes.
+    DraftSaved,
+    /// A case moved from one state to another.
+    CaseStateChanged,
+    /// A case's personal data was shown.
+    CaseViewed,
+    /// A search for cases was run.
+    Searched,
+    /// The duplicate guard was consulted before accepting.
+    DuplicateCheck,
+    /// The clerk decided whether a suspected duplicate is one.
+    DuplicateDecision,
+    /// A document was printed (slip, form, notice).
+    Printed,
+    /// Personal data left the store (one-file-per-person export, report).
+    Exported,
+    /// An outbox item was sent to the province.
+    SyncSent,
+    /// The province confirmed outbox items.
+    SyncConfirmed,
+    /// An outbox item failed and will be retried.
+    SyncFailed,
+    /// An outbox item was set aside for a person to look at.
+    SyncQuarantined,
+    /// A backup of the store was written.
+    BackupCreated,
+    /// The store was restored from a backup.
+    Restored,
+}
+
+impl AuditAction {
+    /// Every action, for tests and reports.
+    pub const ALL: &[AuditAction] = &[
+        AuditAction::StoreCreated,
+        AuditAction::SchemaMigrated,
+        AuditAction::LoginSucceeded,
+        AuditAction::LoginFailed,
+        AuditAction::Logout,
+        AuditAction::UserCreated,
+        AuditAction::UserRolesChanged,
+        AuditAction::SlotAdded,
+        AuditAction::SlotRevoked,
+        AuditAction::PasswordChanged,
+        AuditAction::LockoutPolicyChanged,
+        AuditAction::CaseCreated,
+        AuditAction::DraftSaved,
+        AuditAction::CaseStateChanged,
+        AuditAction::CaseViewed,
+        AuditAction::Searched,
+        AuditAction::DuplicateCheck,
+        AuditAction::DuplicateDecision,
+        AuditAction::Printed,
+        AuditAction::Exported,
+        AuditAction::SyncSent,
+        AuditAction::SyncConfirmed,
+        AuditAction::SyncFailed,
+        AuditAction::SyncQuarantined,
+        AuditAction::BackupCreated,
+        AuditAction::Restored,
+    ];
+
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuditAction::StoreCreated => "store_created",
+            AuditAction::SchemaMigrated => "schema_migrated",
+            AuditAction::LoginSucceeded => "login_succeeded",
+            AuditAction::LoginFailed => "login_failed",
+            AuditAction::Logout => "logout",
+            AuditAction::UserCreated => "user_created",
+            AuditAction::UserRolesChanged => "user_roles_changed",
+            AuditAction::SlotAdded => "slot_added",
+            AuditAction::SlotRevoked => "slot_revoked",
+            AuditAction::PasswordChanged => "password_changed",
+            AuditAction::LockoutPolicyChanged => "lockout_policy_changed",
+            AuditAction::CaseCreated => "case_created",
+            AuditAction::DraftSaved => "draft_saved",
+            AuditAction::CaseStateChanged => "case_state_changed",
+            AuditAction::CaseViewed => "case_viewed",
+            AuditAction::Searched => "searched",
+            AuditAction::DuplicateCheck => "duplicate_check",
+            AuditAction::DuplicateDecision => "duplicate_decision",
+            AuditAction::Printed => "printed",
+            AuditAction::Exported => "exported",
+            AuditAction::SyncSent => "sync_sent",
+            AuditAction::SyncConfirmed => "sync_confirmed",
+            AuditAction::SyncFailed => "sync_failed",
+            AuditAction::SyncQuarantined => "sync_quarantined",
+            AuditAction::BackupCreated => "backup_created",
+            AuditAction::Restored => "restored",
+        }
+    }
+}
+
+/// One audit row as read back.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AuditEntry {
+    /// Position in the chain, from 1.
+    pub seq: i64,
+    /// When it happened (passed in by the caller, never read from the clock here).
+    pub at: DateTime<Utc>,
+    /// The clerk, when one was logged in.
+    pub actor_user_id: Option<UserId>,
+    /// The clerk's user name, the name typed at a failed log-in, or a system actor such as "sync".
+    pub actor: String,
+    /// The stored action name (see [`AuditAction::as_str`]).
+    pub action: String,
+    /// The case concerned, if any.
+    pub case_id: Option<CaseId>,
+    /// What changed, as JSON without personal values.
+    pub details: Value,
+}
+
+/// The last link of the chain; write it somewhere the PC cannot rewrite (end-of-day
+/// manifest, provincial sync) to make a rebuilt chain detectable.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuditHead {
+    /// Sequence number of the last row.
+    pub seq: i64,
+    /// Its hash, lower-case hex.
+    pub hash_hex: String,
+}
+
+/// What [`crate::Store::audit_verify`] found wrong first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AuditProblem {
+    /// The row's content does not match its stored hash: it was edited.
+    HashMismatch,
+    /// The row's `prev_hash` is not the previous row's hash: rows were replaced.
+    BrokenLink,
+    /// Sequence numbers jump: rows before this one were deleted.
+    SequenceGap {
+        /// The sequence number that should have come next.
+        expected: i64,
+    },
+    /// Rows at the end of the trail are missing (the head records a later row).
+    TruncatedTail {
+        /// The sequence number recorded in the head.
+        head_seq: i64,
+    },
+}
+
+/// Result of verifying the whole chain.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuditReport {
+    /// Rows read.
+    pub rows: u64,
+    /// The first row whose check failed (for a truncated tail: the first missing row).
+    pub first_bad_row: Option<i64>,
+    /// What was wrong with it.
+    pub problem: Option<AuditProblem>,
+    /// The last row of the chain as found.
+    pub head: Option<AuditHead>,
+}
+
+impl AuditReport {
+    /// True when every row checked out.
+    pub fn is_intact(&self) -> bool {
+        self.first_bad_row.is_none()
+    }
+}
+
+/// A row to append.
+pub(crate) struct NewAuditRow<'a> {
+    pub(crate) at: DateTime<Utc>,
+    pub(crate) actor_user_id: Option<UserId>,
+    pub(crate) actor: &'a str,
+    pub(crate) action: AuditAction,
+    pub(crate) case_id: Option<&'a CaseId>,
+    pub(crate) details: Value,
+}
+
+const GENESIS: [u8; KEY_LEN] = [0u8; KEY_LEN];
+
+#[allow(clippy::too_many_arguments, reason = "one argument per hashed column keeps the format visible")]
+fn row_hash(
+    audit_key: &[u8; KEY_LEN],
+    prev_hash: &[u8],
+    seq: i64,
+    at_millis: i64,
+    actor_user_id: Option<i64>,
+    actor: &str,
+    action: &str,
+    case_uuid: Option<&str>,
+    details: &str,
+) -> [u8; KEY_LEN] {
+    let mut content = Vec::with_capacity(96 + actor.len() + action.len() + details.len());
+    content.extend_from_slice(&seq.to_be_bytes());
+    content.extend_from_slice(&at_millis.to_be_bytes());
+    match actor_user_id {
+        Some(id) => {
+            content.push(1);
+            content.extend_from_slice(&id.to_be_bytes());
+        }
+        None => content.push(0),
+    }
+    for field in [Some(actor), Some(action), case_uuid, Some(details)] {
+        match field {
+            Some(text) => {
+                content.push(1);
+                content.extend_from_slice(&(text.len() as u64).to_be_bytes());
+                content.extend_from_slice(text.as_bytes());
+            }
+            None => content.push(0),
+        }
+    }
+    hmac_sm3(audit_key, &[b"permit-desk audit v1", prev_hash, &content])
+}
+
+/// Appends one row inside the caller's transaction and moves the head.
+pub(crate) fn append(conn: &Connection, audit_key: &[u8; KEY_LEN], row: NewAuditRow<'_>) -> Result<i64> {
+    let head: Option<(i64, Vec<u8>)> = conn
+        .prepare_cached("SELECT seq, hash FROM audit_head WHERE id = 1")?
+        .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    let (prev_seq, prev_hash) = head.unwrap_or((0, GENESIS.to_vec()));
+    let seq = prev_seq + 1;
+    let mut details = row.details;
+    redact_id_numbers(&mut details);
+    let details_text = serde_json::to_string(&details)?;
+    let at_millis = to_millis(row.at);
+    let case_uuid = row.case_id.map(|id| id.to_string());
+    let actor_id = row.actor_user_id.map(|id| id.0);
+    let action = row.action.as_str();
+    let hash = row_hash(
+        audit_key,
+        &prev_hash,
+        seq,
+        at_millis,
+        actor_id,
+        row.actor,
+        action,
+        case_uuid.as_deref(),
+        &details_text,
+    );
+    conn.prepare_cached(
+        "INSERT INTO audit (seq, at, actor_user_id, actor, action, case_uuid, details, prev_hash, hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )?
+    .execute(params![
+        seq,
+        at_millis,
+        actor_id,
+        row.actor,
+        action,
+        case_uuid,
+        details_text,
+        prev_hash,
+        hash.to_vec()
+    ])?;
+    conn.prepare_cached(
+        "INSERT INTO audit_head (id, seq, hash) VALUES (1, ?1, ?2)
+         ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
+    )?
+    .execute(params![seq, hash.to_vec()])?;
+    Ok(seq)
+}
+
+/// Walks the whole chain and reports the first row that fails.
+pub(crate) fn verify(conn: &Connection, audit_key: &[u8; KEY_LEN]) -> Result<AuditReport> {
+    let mut statement = conn.prepare(
+        "SELECT seq, at, actor_user_id, actor, action, case_uuid, details, prev_hash, hash FROM audit ORDER BY seq",
+    )?;
+    let mut rows = statement.query([])?;
+    let mut report = AuditReport { rows: 0, first_bad_row: None, problem: None, head: None };
+    let mut expected_prev = GENESIS.to_vec();
+    let mut expected_seq = 1i64;
+    let fail = |report: &mut AuditReport, seq: i64, problem: AuditProblem| {
+        if report.first_bad_row.is_none() {
+            report.first_bad_row = Some(seq);
+            report.problem = Some(problem);
+        }
+    };
+    while let Some(row) = rows.next()? {
+        let seq: i64 = row.get(0)?;
+        let at: i64 = row.get(1)?;
+        let actor_user_id: Option<i64> = row.get(2)?;
+        let actor: String = row.get(3)?;
+        let action: String = row.get(4)?;
+        let case_uuid: Option<String> = row.get(5)?;
+        let details: String = row.get(6)?;
+        let prev_hash: Vec<u8> = row.get(7)?;
+        let hash: Vec<u8> = row.get(8)?;
+        report.rows += 1;
+        if seq != expected_seq {
+            fail(&mut report, seq, AuditProblem::SequenceGap { expected: expected_seq });
+        } else if prev_hash != expected_prev {
+            fail(&mut report, seq, AuditProblem::BrokenLink);
+        } else {
+            let computed = row_hash(
+                audit_key,
+                &prev_hash,
+                seq,
+                at,
+                actor_user_id,
+                &actor,
+                &action,
+                case_uuid.as_deref(),
+                &details,
+            );
+            if computed.as_slice() != hash.as_slice() {
+                fail(&mut report, seq, AuditProblem::HashMismatch);
+            }
+        }
+        expected_prev = hash.clone();
+        expected_seq = seq + 1;
+        report.head = Some(AuditHead { seq, hash_hex: hex_encode(&hash) });
+    }
+    let head_seq: Option<i64> =
+        conn.query_row("SELECT seq FROM audit_head WHERE id = 1", [], |r| r.get(0)).optional()?;
+    let last_seq = expected_seq - 1;
+    if let Some(head_seq) = head_seq
+        && head_seq > last_seq
+    {
+        fail(&mut report, last_seq + 1, AuditProblem::TruncatedTail { head_seq });
+    }
+    Ok(report)
+}
+
+/// The head as recorded in `audit_head`.
+pub(crate) fn head(conn: &Connection) -> Result<Option<AuditHead>> {
+    Ok(conn
+        .query_row("SELECT seq, hash FROM audit_head WHERE id = 1", [], |r| {
+            Ok(AuditHead { seq: r.get(0)?, hash_hex: hex_encode(&r.get::<_, Vec<u8>>(1)?) })
+        })
+        .optional()?)
+}
+
+/// Reads audit rows for one case, or all rows when `case_id` is `None`, oldest first.
+pub(crate) fn entries(conn: &Connection, case_id: Option<&CaseId>, limit: u32) -> Result<Vec<AuditEntry>> {
+    let sql = if case_id.is_some() {
+        "SELECT seq, at, actor_user_id, actor, action, case_uuid, details FROM audit
+         WHERE case_uuid = ?1 ORDER BY seq LIMIT ?2"
+    } else {
+        "SELECT seq, at, actor_user_id, actor, action, case_uuid, details FROM audit
+         WHERE ?1 IS NULL ORDER BY seq LIMIT ?2"
+    };
+    let mut statement = conn.prepare_cached(sql)?;
+    let mut rows = statement.query(params![case_id.map(|id| id.to_string()), limit])?;
+    let mut entries = Vec::new();
+    while let Some(row) = rows.next()? {
+        let case_uuid: Option<String> = row.get(5)?;
+        let details: String = row.get(6)?;
+        entries.push(AuditEntry {
+            seq: row.get(0)?,
+            at: from_millis(row.get(1)?)?,
+            actor_user_id: row.get::<_, Option<i64>>(2)?.map(UserId),
+            actor: row.get(3)?,
+            action: row.get(4)?,
+            case_id: case_uuid.map(|text| text.parse()).transpose()?,
+            details: serde_json::from_str(&details)?,
+        });
+    }
+    Ok(entries)
+}
+
+/// Replaces, in every string of `value`, runs of 15 or more digits (optionally followed
+/// by an `X` check character) with a marker: audit details must never hold ID numbers.
+pub(crate) fn redact_id_numbers(value: &mut Value) {
+    match value {
+        Value::String(text) => {
+            if let Some(redacted) = redact_text(text) {
+                *text = redacted;
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(redact_id_numbers),
+        Value::Object(map) => map.values_mut().for_each(redact_id_numbers),
+        Value::Null | Value::Bool(_) | Value::Number(_) => {}
+    }
+}
+
+fn redact_text(text: &str) -> Option<String> {
+    const MIN_DIGITS: usize = 15;
+    let chars: Vec<char> = text.chars().collect();
+    let mut output = String::with_capacity(text.len());
+    let mut changed = false;
+    let mut index = 0;
+    while index < chars.len() {
+        if chars[index].is_ascii_digit() {
+            let start = index;
+            while index < chars.len() && chars[index].is_ascii_digit() {
+                index += 1;
+            }
+            let mut end = index;
+            if end < chars.len() && matches!(chars[end], 'X' | 'x') {
+                end += 1;
+            }
+            if index - start >= MIN_DIGITS {
+                output.push_str("[id number removed]");
+                changed = true;
+                index = end;
+            } else {
+                output.extend(&chars[start..index]);
+            }
+        } else {
+            output.push(chars[index]);
+            index += 1;
+        }
+    }
+    changed.then_some(output)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, reason = "a failing unwrap is the test report")]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn id_numbers_are_removed_from_details() {
+        let mut details = serde_json::json!({
+            "note": "applicant 33010219900307123X asked",
+            "phone": "13800138000",
+            "nested": ["110101199003074258"],
+        });
+        redact_id_numbers(&mut details);
+        assert_eq!(details["note"], "applicant [id number removed] asked");
+        assert_eq!(details["phone"], "13800138000", "an 11-digit phone number is not an ID number");
+        assert_eq!(details["nested"][0], "[id number removed]");
+    }
+
+    #[test]
+    fn action_names_are_frozen() {
+        // Stored format: changing a name orphans every row already written with it.
+        let names: Vec<&str> = AuditAction::ALL.iter().map(|action| action.as_str()).collect();
+        assert_eq!(
+            names.join(","),
+            "store_created,schema_migrated,login_succeeded,login_failed,logout,user_created,\
+             user_roles_changed,slot_added,slot_revoked,password_changed,lockout_policy_changed,\
+             case_created,draft_saved,case_state_changed,case_viewed,searched,duplicate_check,\
+             duplicate_decision,printed,exported,sync_sent,sync_confirmed,sync_failed,\
+             sync_quarantined,backup_created,restored"
+        );
+    }
+}

@@ -1,0 +1,864 @@
+//! Cases: the Annex 1 record as JSON, the index columns the caller derives from it, every
+//! state change, and the outbox row each state change queues for the province.
+//!
+//! The store does not know the record's fields (they belong to `domain::record`): it
+//! keeps the JSON as given and indexes the values the caller passes in [`CaseIndex`].
+//! The ID number itself is stored only inside the record; the index keeps an HMAC-SM3
+//! blind index for exact look-ups and a masked form for lists.
+//!
+//! Every multi-row change runs in one `BEGIN IMMEDIATE` transaction: a case never exists
+//! without its creation event, and a state change never exists without its event, its
+//! outbox row and its audit row.
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::Store;
+use crate::audit::{self, AuditAction, NewAuditRow};
+use crate::crypto::{fill_random, hex_encode, hmac_sm3};
+use crate::error::{Result, StoreError};
+use crate::outbox::OutboxId;
+use crate::time::{date_to_text, from_millis, opt_date_from_text, opt_from_millis, to_millis};
+use crate::users::{Session, UserId};
+
+/// Builds a UUIDv7 from `at` and 74 random bits: time-ordered, globally unique, and made
+/// without reading the clock.
+pub(crate) fn uuid_v7(at: DateTime<Utc>) -> Result<Uuid> {
+    let mut random = [0u8; 10];
+    fill_random(&mut random)?;
+    let millis = u64::try_from(at.timestamp_millis()).unwrap_or(0);
+    Ok(uuid::Builder::from_unix_timestamp_millis(millis, &random).into_uuid())
+}
+
+/// A case's global identity: a client-generated UUIDv7, stable across backup, restore,
+/// export and sync.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct CaseId(Uuid);
+
+impl CaseId {
+    /// A new id for a case started at `at`. The UI can make one when the form opens and
+    /// pass it to every [`Store::save_draft`].
+    pub fn new(at: DateTime<Utc>) -> Result<CaseId> {
+        Ok(CaseId(uuid_v7(at)?))
+    }
+
+    /// The underlying UUID.
+    pub fn as_uuid(&self) -> &Uuid {
+        &self.0
+    }
+}
+
+impl fmt::Display for CaseId {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.hyphenated().fmt(formatter)
+    }
+}
+
+impl FromStr for CaseId {
+    type Err = StoreError;
+    fn from_str(text: &str) -> Result<CaseId> {
+        Uuid::parse_str(text)
+            .map(CaseId)
+            .map_err(|_| StoreError::InvalidInput { what: "case id", reason: "not a uuid" })
+    }
+}
+
+/// Where a case is in the counter workflow. The strings are stored: do not rename them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum CaseState {
+    /// Being typed; not yet accepted (no deadline, never synced).
+    Draft,
+    /// 受理: accepted at the counter, awaiting review; the deadline runs.
+    Accepted,
+    /// 审核: reviewed, awaiting approval.
+    Reviewed,
+    /// 审批: approved, awaiting issue of the electronic permit.
+    Approved,
+    /// 签发: the permit was issued (finished).
+    Issued,
+    /// 不予受理: not accepted, one-time notice given (finished).
+    Refused,
+    /// Rejected at review or approval, reasons given at once (finished).
+    Rejected,
+    /// Withdrawn by the applicant (finished).
+    Withdrawn,
+}
+
+impl CaseState {
+    /// Every state.
+    pub const ALL: &[CaseState] = &[
+        CaseState::Draft,
+        CaseState::Accepted,
+        CaseState::Reviewed,
+        CaseState::Approved,
+        CaseState::Issued,
+        CaseState::Refused,
+        CaseState::Rejected,
+        CaseState::Withdrawn,
+    ];
+
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CaseState::Draft => "draft",
+            CaseState::Accepted => "accepted",
+            CaseState::Reviewed => "reviewed",
+            CaseState::Approved => "approved",
+            CaseState::Issued => "issued",
+            CaseState::Refused => "refused",
+            CaseState::Rejected => "rejected",
+            CaseState::Withdrawn => "withdrawn",
+        }
+    }
+
+    /// Parses a stored name.
+    pub fn parse(text: &str) -> Option<CaseState> {
+        CaseState::ALL.iter().copied().find(|state| state.as_str() == text)
+    }
+
+    /// True for states whose deadline still runs (accepted, reviewed, approved). Must
+    /// match the `WHERE` of the `cases_open_due` index.
+    pub fn is_in_progress(self) -> bool {
+        matches!(self, CaseState::Accepted | CaseState::Reviewed | CaseState::Approved)
+    }
+
+    /// True for states the duplicate guard counts as open: drafts and in-progress cases.
+    pub fn is_open(self) -> bool {
+        self == CaseState::Draft || self.is_in_progress()
+    }
+}
+
+impl fmt::Display for CaseState {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str(self.as_str())
+    }
+}
+
+pub(crate) fn parse_state(text: &str) -> Result<CaseState> {
+    CaseState::parse(text)
+        .ok_or_else(|| StoreError::Corrupt { detail: format!("unknown case state {text:?}") })
+}
+
+/// HMAC-SM3 of a normalised ID number under a key derived from the data key, truncated to
+/// 128 bits. Equal ID numbers give equal indexes; the index reveals nothing without the key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct BlindIndex(pub(crate) [u8; 16]);
+
+impl BlindIndex {
+    /// The 16 bytes as stored in `cases.id_blind`.
+    pub fn as_bytes(&self) -> &[u8; 16] {
+        &self.0
+    }
+}
+
+impl fmt::Display for BlindIndex {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str(&hex_encode(&self.0))
+    }
+}
+
+/// Canonical form of an ID number for the blind index: no white space, full-width digits
+/// and `Ｘ` made ASCII, check character upper case. Idempotent, and agrees with
+/// `domain::IdNumber`'s normalisation for every valid number.
+pub fn normalise_id_number(id_number: &str) -> String {
+    id_number
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| match c {
+            '\u{FF10}'..='\u{FF19}' => char::from(b'0' + (u32::from(c) - 0xFF10) as u8),
+            'x' | 'ｘ' | 'Ｘ' => 'X',
+            other => other.to_ascii_uppercase(),
+        })
+        .collect()
+}
+
+/// The masked form kept for lists: first 6 and last 4 characters, the rest `*`.
+pub(crate) fn mask_id_number(normalised: &str) -> String {
+    let chars: Vec<char> = normalised.chars().collect();
+    if chars.len() < 10 {
+        return "*".repeat(chars.len());
+    }
+    let mut masked: String = chars[..6].iter().collect();
+    masked.push_str(&"*".repeat(chars.len() - 10));
+    masked.extend(&chars[chars.len() - 4..]);
+    masked
+}
+
+pub(crate) fn blind_index(blind_key: &[u8; 32], id_number: &str) -> Option<BlindIndex> {
+    let normalised = normalise_id_number(id_number);
+    if normalised.is_empty() {
+        return None;
+    }
+    let mac = hmac_sm3(blind_key, &[b"id-number:", normalised.as_bytes()]);
+    let mut truncated = [0u8; 16];
+    truncated.copy_from_slice(&mac[..16]);
+    Some(BlindIndex(truncated))
+}
+
+/// Index values the caller derives from the record (the store never parses the record).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CaseIndex {
+    /// 申请编号, unique among cases when present.
+    pub application_number: Option<String>,
+    /// 公民身份号码 as typed; only its blind index and masked form are stored as columns.
+    pub id_number: Option<String>,
+    /// 姓名, for prefix search and near matches.
+    pub name: Option<String>,
+    /// Contact phone, for search.
+    pub phone: Option<String>,
+    /// Birth date, for near matches.
+    pub birth_date: Option<NaiveDate>,
+    /// The applicant needs the paper confirmation slip (确认单) after issue.
+    pub slip_required: bool,
+}
+
+/// What [`Store::save_draft`] did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SaveOutcome {
+    /// A new draft case was written.
+    Created,
+    /// The draft changed and was written.
+    Updated,
+    /// Nothing changed; nothing was written or audited.
+    Unchanged,
+}
+
+/// A case as stored.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Case {
+    /// Global id.
+    pub id: CaseId,
+    /// Current state.
+    pub state: CaseState,
+    /// The Annex 1 record as saved.
+    pub record: Value,
+    /// 申请编号.
+    pub application_number: Option<String>,
+    /// Masked ID number (first 6, last 4).
+    pub id_number_masked: Option<String>,
+    /// 姓名.
+    pub name: Option<String>,
+    /// Contact phone.
+    pub phone: Option<String>,
+    /// Birth date.
+    pub birth_date: Option<NaiveDate>,
+    /// Who started the case.
+    pub created_by: UserId,
+    /// When it was started.
+    pub created_at: DateTime<Utc>,
+    /// 受理人.
+    pub accepted_by: Option<UserId>,
+    /// 审核人.
+    pub reviewed_by: Option<UserId>,
+    /// 审批人.
+    pub approved_by: Option<UserId>,
+    /// When it was accepted.
+    pub accepted_at: Option<DateTime<Utc>>,
+    /// Last day allowed by the deadline (2 working days from acceptance).
+    pub due_date: Option<NaiveDate>,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+    /// Every outbox item of the case has been confirmed by the province.
+    pub synced: bool,
+    /// Needs the paper confirmation slip.
+    pub slip_required: bool,
+    /// When the slip was printed.
+    pub slip_printed_at: Option<DateTime<Utc>>,
+    /// Incremented by every write; lets a screen notice it is stale.
+    pub version: i64,
+}
+
+/// One row of a case's history.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CaseEvent {
+    /// Row id, increasing.
+    pub id: i64,
+    /// State before (`None` for the creation event).
+    pub from_state: Option<CaseState>,
+    /// State after.
+    pub to_state: CaseState,
+    /// Who made the change.
+    pub actor: UserId,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Opinion or reason entered with the change (审核意见, refusal reasons...).
+    pub note: Option<String>,
+}
+
+/// A state change requested by a clerk.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StateChange {
+    /// The state the clerk saw; the change is refused with `Conflict` if it moved.
+    pub from: CaseState,
+    /// The new state.
+    pub to: CaseState,
+    /// Opinion or reason, stored with the event.
+    pub note: Option<String>,
+    /// Deadline to set (the caller computes it with the working-day calendar on
+    /// acceptance); `None` keeps the current one.
+    pub due_date: Option<NaiveDate>,
+}
+
+/// What a state change wrote.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TransitionReceipt {
+    /// The `case_events` row.
+    pub event_id: i64,
+    /// The outbox item queued for the province (its id is the idempotency key).
+    pub outbox_id: OutboxId,
+}
+
+pub(crate) const CASE_COLUMNS: &str = "uuid, state, record, application_number, id_masked, name, phone, birth_date, \
+     created_by, created_at, accepted_by, reviewed_by, approved_by, accepted_at, due_date, updated_at, synced, \
+     slip_required, slip_printed_at, version";
+
+fn case_from_row(row: &rusqlite::Row<'_>) -> Result<Case> {
+    let uuid: String = row.get(0)?;
+    let state: String = row.get(1)?;
+    let record: String = row.get(2)?;
+    Ok(Case {
+        id: uuid.parse().map_err(|_| StoreError::Corrupt { detail: format!("case uuid {uuid:?}") })?,
+        state: parse_state(&state)?,
+        record: serde_json::from_str(&record)?,
+        application_number: row.get(3)?,
+        id_number_masked: row.get(4)?,
+        name: row.get(5)?,
+        phone: row.get(6)?,
+        birth_date: opt_date_from_text(row.get(7)?)?,
+        created_by: UserId(row.get(8)?),
+        created_at: from_millis(row.get(9)?)?,
+        accepted_by: row.get::<_, Option<i64>>(10)?.map(UserId),
+        reviewed_by: row.get::<_, Option<i64>>(11)?.map(UserId),
+        approved_by: row.get::<_, Option<i64>>(12)?.map(UserId),
+        accepted_at: opt_from_millis(row.get(13)?)?,
+        due_date: opt_date_from_text(row.get(14)?)?,
+        updated_at: from_millis(row.get(15)?)?,
+        synced: row.get(16)?,
+        slip_required: row.get(17)?,
+        slip_printed_at: opt_from_millis(row.get(18)?)?,
+        version: row.get(19)?,
+    })
+}
+
+/// The stored form of the index columns, computed once per save.
+#[derive(PartialEq)]
+struct IndexColumns {
+    application_number: Option<String>,
+    id_blind: Option<Vec<u8>>,
+    id_masked: Option<String>,
+    name: Option<String>,
+    phone: Option<String>,
+    birth_date: Option<String>,
+    slip_required: bool,
+}
+
+fn non_empty(text: &Option<String>) -> Option<String> {
+    text.as_deref().map(str::trim).filter(|text| !text.is_empty()).map(str::to_owned)
+}
+
+impl IndexColumns {
+    fn new(blind_key: &[u8; 32], index: &CaseIndex) -> IndexColumns {
+        let id_number = non_empty(&index.id_number);
+        IndexColumns {
+            application_number: non_empty(&index.application_number),
+            id_blind: id_number
+                .as_deref()
+                .and_then(|id| blind_index(blind_key, id))
+                .map(|blind| blind.0.to_vec()),
+            id_masked: id_number.as_deref().map(|id| mask_id_number(&normalise_id_number(id))),
+            name: non_empty(&index.name),
+            phone: non_empty(&index.phone),
+            birth_date: index.birth_date.map(date_to_text),
+            slip_required: index.slip_required,
+        }
+    }
+
+    fn changed_names(&self, other: &IndexColumns) -> Vec<&'static str> {
+        let mut names = Vec::new();
+        if self.application_number != other.application_number {
+            names.push("application_number");
+        }
+        if self.id_blind != other.id_blind {
+            names.push("id_number");
+        }
+        if self.name != other.name {
+            names.push("name");
+        }
+        if self.phone != other.phone {
+            names.push("phone");
+        }
+        if self.birth_date != other.birth_date {
+            names.push("birth_date");
+        }
+        if self.slip_required != other.slip_required {
+            names.push("slip_required");
+        }
+        names
+    }
+}
+
+/// Maps a unique-constraint failure on the application number to its own error.
+fn map_application_number_conflict(
+    error: rusqlite::Error,
+    application_number: &Option<String>,
+) -> StoreError {
+    if let rusqlite::Error::SqliteFailure(failure, Some(message)) = &error
+        && failure.code == rusqlite::ffi::ErrorCode::ConstraintViolation
+        && message.contains("cases.application_number")
+    {
+        return StoreError::DuplicateApplicationNumber {
+            application_number: application_number.clone().unwrap_or_default(),
+        };
+    }
+    StoreError::from(error)
+}
+
+/// JSON pointers of the leaves that differ between two records (names, never values).
+pub(crate) fn changed_paths(old: &Value, new: &Value) -> Vec<String> {
+    const MAX_PATHS: usize = 100;
+    fn escape(key: &str) -> String {
+        key.replace('~', "~0").replace('/', "~1")
+    }
+    fn walk(old: &Value, new: &Value, path: &mut String, out: &mut Vec<String>) {
+        if out.len() >= MAX_PATHS || old == new {
+            return;
+        }
+        match (old, new) {
+            (Value::Object(old_map), Value::Object(new_map)) => {
+                let mut keys: Vec<&String> = old_map.keys().chain(new_map.keys()).collect();
+                keys.sort();
+                keys.dedup();
+                for key in keys {
+                    let length = path.len();
+                    path.push('/');
+                    path.push_str(&escape(key));
+                    walk(
+                        old_map.get(key).unwrap_or(&Value::Null),
+                        new_map.get(key).unwrap_or(&Value::Null),
+                        path,
+                        out,
+                    );
+                    path.truncate(length);
+                }
+            }
+            (Value::Array(old_items), Value::Array(new_items)) if old_items.len() == new_items.len() => {
+                for (index, (old_item, new_item)) in old_items.iter().zip(new_items).enumerate() {
+                    let length = path.len();
+                    path.push('/');
+                    path.push_str(&index.to_string());
+                    walk(old_item, new_item, path, out);
+                    path.truncate(length);
+                }
+            }
+            _ => out.push(if path.is_empty() { "/".to_owned() } else { path.clone() }),
+        }
+    }
+    let mut out = Vec::new();
+    walk(old, new, &mut String::new(), &mut out);
+    out
+}
+
+pub(crate) fn case_row_id(conn: &Connection, case_id: &CaseId) -> Result<(i64, CaseState)> {
+    let row: Option<(i64, String)> = conn
+        .prepare_cached("SELECT id, state FROM cases WHERE uuid = ?1")?
+        .query_row([case_id.to_string()], |row| Ok((row.get(0)?, row.get(1)?)))
+        .optional()?;
+    let (row_id, state) =
+        row.ok_or_else(|| StoreError::NotFound { what: "case", id: case_id.to_string() })?;
+    Ok((row_id, parse_state(&state)?))
+}
+
+impl Store {
+    /// The blind index of an ID number, for [`Store::find_open_cases_by_id`]; `None` when
+    /// the number is empty after normalisation.
+    pub fn blind_index(&self, id_number: &str) -> Option<BlindIndex> {
+        blind_index(&self.blind_key, id_number)
+    }
+
+    /// Starts a new draft case with a fresh id. Same as [`Store::save_draft`] with
+    /// [`CaseId::new`].
+    pub fn create_case(
+        &mut self,
+        session: &Session,
+        record: &Value,
+        index: &CaseIndex,
+        at: DateTime<Utc>,
+    ) -> Result<CaseId> {
+        let case_id = CaseId::new(at)?;
+        self.save_draft(session, &case_id, record, index, at)?;
+        Ok(case_id)
+    }
+
+    /// Saves a draft as the clerk types: inserts the case (with its creation event) the
+    /// first time `case_id` is seen, updates it while it is a draft, and refuses with
+    /// `Conflict` once it has been accepted. Saving identical content writes nothing.
+    /// Audited as `case_created` / `draft_saved` with the changed field paths only.
+    pub fn save_draft(
+        &mut self,
+        session: &Session,
+        case_id: &CaseId,
+        record: &Value,
+        index: &CaseIndex,
+        at: DateTime<Utc>,
+    ) -> Result<SaveOutcome> {
+        let columns = IndexColumns::new(&self.blind_key, index);
+        let record_text = serde_json::to_string(record)?;
+        let at_millis = to_millis(at);
+        let uuid_text = case_id.to_string();
+        let audit_key = *self.audit_key;
+        let transaction = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let existing: Option<(i64, String, String, IndexColumns)> = transaction
+            .prepare_cached(
+                "SELECT id, state, record, application_number, id_blind, id_masked, name, phone, birth_date,
+                        slip_required
+                 FROM cases WHERE uuid = ?1",
+            )?
+            .query_row([&uuid_text], |row| {
+                Ok((
+                    row.get(0)?,
+                    row.get(1)?,
+                    row.get(2)?,
+                    IndexColumns {
+                        application_number: row.get(3)?,
+                        id_blind: row.get(4)?,
+                        id_masked: row.get(5)?,
+                        name: row.get(6)?,
+                        phone: row.get(7)?,
+                        birth_date: row.get(8)?,
+                        slip_required: row.get(9)?,
+                    },
+                ))
+            })
+            .optional()?;
+        let outcome = match existing {
+            None => {
+                transaction
+                    .prepare_cached(
+                        "INSERT INTO cases (uuid, state, record, application_number, id_blind, id_masked, name, phone,
+                                            birth_date, slip_required, created_by, created_at, updated_at)
+                         VALUES (?1, 'draft', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)",
+                    )?
+                    .execute(params![
+                        uuid_text,
+                        record_text,
+                        columns.application_number,
+                        columns.id_blind,
+                        columns.id_masked,
+                        columns.name,
+                        columns.phone,
+                        columns.birth_date,
+                        columns.slip_required,
+                        session.user_id.0,
+                        at_millis,
+                    ])
+                    .map_err(|error| map_application_number_conflict(error, &columns.application_number))?;
+                let row_id = transaction.last_insert_rowid();
+                transaction
+                    .prepare_cached(
+                        "INSERT INTO case_events (case_id, from_state, to_state, actor, at) VALUES (?1, NULL, 'draft', ?2, ?3)",
+                    )?
+                    .execute(params![row_id, session.user_id.0, at_millis])?;
+                // The top-level sections present, never their values.
+                let filled: Vec<&String> =
+                    record.as_object().map(|map| map.keys().collect()).unwrap_or_default();
+                audit::append(
+                    &transaction,
+                    &audit_key,
+                    NewAuditRow {
+                        at,
+                        actor_user_id: Some(session.user_id),
+                        actor: &session.username,
+                        action: AuditAction::CaseCreated,
+                        case_id: Some(case_id),
+                        details: json!({ "fields": filled }),
+                    },
+                )?;
+                SaveOutcome::Created
+            }
+            Some((row_id, state, old_record_text, old_columns)) => {
+                let state = parse_state(&state)?;
+                if state != CaseState::Draft {
+                    return Err(StoreError::Conflict { expected_state: CaseState::Draft, actual: state });
+                }
+                if old_record_text == record_text && old_columns == columns {
+                    return Ok(SaveOutcome::Unchanged);
+                }
+                let old_record: Value = serde_json::from_str(&old_record_text)?;
+                let changed = changed_paths(&old_record, record);
+                let index_changed = old_columns.changed_names(&columns);
+                transaction
+                    .prepare_cached(
+                        "UPDATE cases SET record = ?2, application_number = ?3, id_blind = ?4, id_masked = ?5,
+                                name = ?6, phone = ?7, birth_date = ?8, slip_required = ?9, updated_at = ?10,
+                                version = version + 1
+                         WHERE id = ?1 AND state = 'draft'",
+                    )?
+                    .execute(params![
+                        row_id,
+                        record_text,
+                        columns.application_number,
+                        columns.id_blind,
+                        columns.id_masked,
+                        columns.name,
+                        columns.phone,
+                        columns.birth_date,
+                        columns.slip_required,
+                        at_millis,
+                    ])
+                    .map_err(|error| map_application_number_conflict(error, &columns.application_number))?;
+                audit::append(
+                    &transaction,
+                    &audit_key,
+                    NewAuditRow {
+                        at,
+                        actor_user_id: Some(session.user_id),
+                        actor: &session.username,
+                        action: AuditAction::DraftSaved,
+                        case_id: Some(case_id),
+                        details: json!({ "changed": changed, "index_changed": index_changed }),
+                    },
+                )?;
+                SaveOutcome::Updated
+            }
+        };
+        transaction.commit()?;
+        Ok(outcome)
+    }
+
+    /// Reads a case and audits the view (`case_viewed`): opening a case shows personal data.
+    pub fn get_case(&mut self, session: &Session, case_id: &CaseId, at: DateTime<Utc>) -> Result<Case> {
+        let case = self.read_case(case_id)?;
+        self.append_audit(NewAuditRow {
+            at,
+            actor_user_id: Some(session.user_id),
+            actor: &session.username,
+            action: AuditAction::CaseViewed,
+            case_id: Some(case_id),
+            details: json!({ "state": case.state.as_str() }),
+        })?;
+        Ok(case)
+    }
+
+    /// Reads a case without auditing: for the application's own checks (duplicate guard,
+    /// separation of duties), never to show the record to a person.
+    pub fn read_case(&self, case_id: &CaseId) -> Result<Case> {
+        let sql = format!("SELECT {CASE_COLUMNS} FROM cases WHERE uuid = ?1");
+        let mut statement = self.conn.prepare_cached(&sql)?;
+        let mut rows = statement.query([case_id.to_string()])?;
+        match rows.next()? {
+            Some(row) => case_from_row(row),
+            None => Err(StoreError::NotFound { what: "case", id: case_id.to_string() }),
+        }
+    }
+
+    /// The case's state changes, oldest first.
+    pub fn case_events(&self, case_id: &CaseId) -> Result<Vec<CaseEvent>> {
+        let (row_id, _) = case_row_id(&self.conn, case_id)?;
+        let mut statement = self.conn.prepare_cached(
+            "SELECT id, from_state, to_state, actor, at, note FROM case_events WHERE case_id = ?1 ORDER BY id",
+        )?;
+        let mut rows = statement.query([row_id])?;
+        let mut events = Vec::new();
+        while let Some(row) = rows.next()? {
+            let from_state: Option<String> = row.get(1)?;
+            let to_state: String = row.get(2)?;
+            events.push(CaseEvent {
+                id: row.get(0)?,
+                from_state: from_state.as_deref().map(parse_state).transpose()?,
+                to_state: parse_state(&to_state)?,
+                actor: UserId(row.get(3)?),
+                at: from_millis(row.get(4)?)?,
+                note: row.get(5)?,
+            });
+        }
+        Ok(events)
+    }
+
+    /// Moves a case from `change.from` to `change.to` in one transaction: updates the
+    /// case (recording the clerk as 受理人/审核人/审批人 for accepted/reviewed/approved),
+    /// appends the state-change event, queues an outbox item with a snapshot of the
+    /// record, and appends the audit row. Refuses with `Conflict` if the case is not in
+    /// `change.from`. Which transitions and which clerks are allowed is decided by the
+    /// caller (the domain's state machine and separation-of-duties rules).
+    pub fn transition(
+        &mut self,
+        session: &Session,
+        case_id: &CaseId,
+        change: &StateChange,
+        at: DateTime<Utc>,
+    ) -> Result<TransitionReceipt> {
+        if change.from == change.to {
+            return Err(StoreError::InvalidInput {
+                what: "state change",
+                reason: "from and to are the same state",
+            });
+        }
+        let at_millis = to_millis(at);
+        let outbox_id = OutboxId::new(at)?;
+        let audit_key = *self.audit_key;
+        let transaction = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let (row_id, state, record_text, application_number): (i64, String, String, Option<String>) =
+            transaction
+                .prepare_cached("SELECT id, state, record, application_number FROM cases WHERE uuid = ?1")?
+                .query_row([case_id.to_string()], |row| {
+                    Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+                })
+                .optional()?
+                .ok_or_else(|| StoreError::NotFound { what: "case", id: case_id.to_string() })?;
+        let actual = parse_state(&state)?;
+        if actual != change.from {
+            return Err(StoreError::Conflict { expected_state: change.from, actual });
+        }
+        let to = change.to.as_str();
+        transaction
+            .prepare_cached(
+                "UPDATE cases SET state = ?2, updated_at = ?3, synced = 0, version = version + 1,
+                        accepted_by = CASE WHEN ?2 = 'accepted' THEN ?4 ELSE accepted_by END,
+                        accepted_at = CASE WHEN ?2 = 'accepted' THEN ?3 ELSE accepted_at END,
+                        reviewed_by = CASE WHEN ?2 = 'reviewed' THEN ?4 ELSE reviewed_by END,
+                        approved_by = CASE WHEN ?2 = 'approved' THEN ?4 ELSE approved_by END,
+                        due_date = COALESCE(?5, due_date)
+                 WHERE id = ?1 AND state = ?6",
+            )?
+            .execute(params![
+                row_id,
+                to,
+                at_millis,
+                session.user_id.0,
+                change.due_date.map(date_to_text),
+                change.from.as_str()
+            ])?;
+        transaction
+            .prepare_cached(
+                "INSERT INTO case_events (case_id, from_state, to_state, actor, at, note) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?
+            .execute(params![row_id, change.from.as_str(), to, session.user_id.0, at_millis, change.note])?;
+        let event_id = transaction.last_insert_rowid();
+        let record: Value = serde_json::from_str(&record_text)?;
+        let payload = json!({
+            "type": "case_state_changed",
+            "idempotency_key": outbox_id.to_string(),
+            "case_id": case_id.to_string(),
+            "application_number": application_number,
+            "from": change.from.as_str(),
+            "to": to,
+            "at": at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            "actor": session.username,
+            "note": change.note,
+            "due_date": change.due_date.map(date_to_text),
+            "record": record,
+        });
+        transaction
+            .prepare_cached(
+                "INSERT INTO outbox (id, case_id, event_id, kind, payload, status, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, 'case_state_changed', ?4, 'queued', ?5, ?5)",
+            )?
+            .execute(params![
+                outbox_id.to_string(),
+                row_id,
+                event_id,
+                serde_json::to_string(&payload)?,
+                at_millis
+            ])?;
+        audit::append(
+            &transaction,
+            &audit_key,
+            NewAuditRow {
+                at,
+                actor_user_id: Some(session.user_id),
+                actor: &session.username,
+                action: AuditAction::CaseStateChanged,
+                case_id: Some(case_id),
+                details: json!({
+                    "from": change.from.as_str(),
+                    "to": to,
+                    "event_id": event_id,
+                    "outbox_id": outbox_id.to_string(),
+                    "due_date": change.due_date.map(date_to_text),
+                    "with_note": change.note.is_some(),
+                }),
+            },
+        )?;
+        transaction.commit()?;
+        Ok(TransitionReceipt { event_id, outbox_id })
+    }
+
+    /// Records that the confirmation slip was printed, so the case leaves the
+    /// "issued, awaiting slip" worklist. Audited as `printed`.
+    pub fn mark_slip_printed(
+        &mut self,
+        session: &Session,
+        case_id: &CaseId,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        let audit_key = *self.audit_key;
+        let transaction = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let (row_id, _) = case_row_id(&transaction, case_id)?;
+        transaction.execute(
+            "UPDATE cases SET slip_printed_at = ?2, version = version + 1 WHERE id = ?1",
+            params![row_id, to_millis(at)],
+        )?;
+        audit::append(
+            &transaction,
+            &audit_key,
+            NewAuditRow {
+                at,
+                actor_user_id: Some(session.user_id),
+                actor: &session.username,
+                action: AuditAction::Printed,
+                case_id: Some(case_id),
+                details: json!({ "document": "confirmation_slip" }),
+            },
+        )?;
+        transaction.commit()?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, reason = "a failing unwrap is the test report")]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn id_numbers_normalise_and_mask() {
+        assert_eq!(normalise_id_number(" 33010219900307123x "), "33010219900307123X");
+        assert_eq!(normalise_id_number("３３０１０２１９９００３０７１２３Ｘ"), "33010219900307123X");
+        assert_eq!(mask_id_number("33010219900307123X"), "330102********123X");
+        assert_eq!(mask_id_number("12345"), "*****");
+    }
+
+    #[test]
+    fn blind_index_ignores_formatting_but_not_digits() {
+        let key = [9u8; 32];
+        assert_eq!(blind_index(&key, "33010219900307123x"), blind_index(&key, "330102 19900307 123X"));
+        assert_ne!(blind_index(&key, "33010219900307123X"), blind_index(&key, "330102199003071230"));
+        assert_ne!(blind_index(&key, "33010219900307123X"), blind_index(&[8u8; 32], "33010219900307123X"));
+        assert_eq!(blind_index(&key, "  "), None);
+    }
+
+    #[test]
+    fn changed_paths_name_fields_not_values() {
+        let old = json!({ "applicant": { "name": "张三", "phone": "1" }, "evidence": [1, 2] });
+        let new = json!({ "applicant": { "name": "张三丰", "phone": "1" }, "evidence": [1, 3], "note": "x" });
+        assert_eq!(changed_paths(&old, &new), vec!["/applicant/name", "/evidence/1", "/note"]);
+        assert_eq!(changed_paths(&Value::Null, &json!({"a": 1})), vec!["/"]);
+    }
+
+    #[test]
+    fn state_names_are_frozen() {
+        let names: Vec<&str> = CaseState::ALL.iter().map(|state| state.as_str()).collect();
+        assert_eq!(
+            names,
+            ["draft", "accepted", "reviewed", "approved", "issued", "refused", "rejected", "withdrawn"]
+        );
+        for state in CaseState::ALL {
+            assert_eq!(CaseState::parse(state.as_str()), Some(*state));
+        }
+    }
+}

@@ -1,0 +1,379 @@
+//! The key-slot sidecar `office.keys.json`: one Argon2id + XChaCha20-Poly1305 wrap of the
+//! office data key per clerk, plus the lockout counters and the failed log-ins that
+//! happened while the database was still locked.
+//!
+//! The file is plain JSON next to the database and holds no personal data of applicants:
+//! user names of clerks, salts, cost parameters, wrapped keys, counters and timestamps.
+//! It must be backed up together with the database; without it the database cannot be
+//! opened. Writes go to a temporary file that is synced and renamed over the old one,
+//! under an advisory lock (`office.keys.lock`), so a crash never leaves half a file.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::crypto::{
+    self, DataKey, KdfParams, NONCE_LEN, SALT_LEN, derive_kek, hex_decode, hex_encode, unwrap_key, wrap_key,
+};
+use crate::error::{Result, StoreError};
+
+/// File name of the key-slot sidecar inside the store directory.
+pub const KEY_SLOTS_FILE_NAME: &str = "office.keys.json";
+/// File name of the advisory lock taken while the sidecar is read and rewritten.
+pub const KEY_SLOTS_LOCK_FILE_NAME: &str = "office.keys.lock";
+const TEMP_SUFFIX: &str = ".tmp";
+
+/// Value of the `format` field; do not change.
+const FORMAT: &str = "permit-desk-key-slots";
+/// Version of the sidecar layout; bump only with a reader for the old one.
+const FORMAT_VERSION: u32 = 1;
+const KDF_ALGORITHM: &str = "argon2id";
+const ARGON2_VERSION: u32 = 0x13;
+const WRAP_ALGORITHM: &str = "xchacha20poly1305";
+/// Failed log-ins kept while the database is locked; older ones are counted, not kept,
+/// so guessing at the log-in screen cannot grow the file without bound.
+const MAX_PENDING_EVENTS: usize = 200;
+/// Longest user name stored in a pending event (a password typed into the user-name
+/// field should not be kept whole).
+const MAX_EVENT_USERNAME_CHARS: usize = 32;
+
+/// How many wrong passwords lock an account, and for how long.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LockoutPolicy {
+    /// Consecutive wrong passwords that lock the account; 0 turns lockout off.
+    pub max_failed_attempts: u32,
+    /// How long a locked account stays locked, in minutes.
+    pub lock_minutes: u32,
+}
+
+impl Default for LockoutPolicy {
+    fn default() -> Self {
+        LockoutPolicy { max_failed_attempts: 5, lock_minutes: 15 }
+    }
+}
+
+/// Why a log-in failed; stored in the sidecar and copied into the audit trail.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum LoginFailure {
+    UnknownUser,
+    WrongPassword,
+    LockedOut,
+    AccountDisabled,
+}
+
+impl LoginFailure {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            LoginFailure::UnknownUser => "unknown_user",
+            LoginFailure::WrongPassword => "wrong_password",
+            LoginFailure::LockedOut => "locked_out",
+            LoginFailure::AccountDisabled => "account_disabled",
+        }
+    }
+}
+
+/// A failed log-in that happened while the database could not be written.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub(crate) struct PendingLoginEvent {
+    pub(crate) at: DateTime<Utc>,
+    pub(crate) username: String,
+    pub(crate) reason: LoginFailure,
+}
+
+/// The whole sidecar file. Field names are a stored format: do not rename them.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub(crate) struct KeySlotsFile {
+    format: String,
+    version: u32,
+    /// The office the data key belongs to; also stored inside the database.
+    pub(crate) office_id: String,
+    /// The first 16 bytes of the database file (SQLCipher's salt), hex. Lets a failed
+    /// open tell "these slots belong to another database" from "the database is damaged".
+    pub(crate) db_salt: String,
+    pub(crate) lockout: LockoutPolicy,
+    pub(crate) slots: Vec<KeySlot>,
+    #[serde(default)]
+    pub(crate) pending_events: Vec<PendingLoginEvent>,
+    #[serde(default)]
+    pub(crate) dropped_events: u64,
+}
+
+/// One clerk's wrap of the data key.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub(crate) struct KeySlot {
+    pub(crate) username: String,
+    pub(crate) created_at: DateTime<Utc>,
+    kdf: SlotKdf,
+    wrap: SlotWrap,
+    #[serde(default)]
+    pub(crate) failed_attempts: u32,
+    #[serde(default)]
+    pub(crate) locked_until: Option<DateTime<Utc>>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct SlotKdf {
+    alg: String,
+    version: u32,
+    #[serde(flatten)]
+    params: KdfParams,
+    salt: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct SlotWrap {
+    alg: String,
+    nonce: String,
+    ciphertext: String,
+}
+
+/// Associated data of a slot's AEAD: binds the wrapped key to its office and user name.
+fn slot_aad(office_id: &str, username: &str) -> Vec<u8> {
+    let mut aad = b"permit-desk key slot v1\0".to_vec();
+    aad.extend_from_slice(office_id.as_bytes());
+    aad.push(0);
+    aad.extend_from_slice(username.as_bytes());
+    aad
+}
+
+impl KeySlot {
+    /// Wraps `data_key` for `username` under a KEK derived from `password`.
+    pub(crate) fn new(
+        office_id: &str,
+        username: &str,
+        password: &str,
+        data_key: &DataKey,
+        params: &KdfParams,
+        at: DateTime<Utc>,
+    ) -> Result<KeySlot> {
+        let mut salt = [0u8; SALT_LEN];
+        crypto::fill_random(&mut salt)?;
+        let kek = derive_kek(password, &salt, params)
+            .map_err(|reason| StoreError::InvalidInput { what: "key derivation parameters", reason })?;
+        let (nonce, ciphertext) = wrap_key(&kek, data_key, &slot_aad(office_id, username))?;
+        Ok(KeySlot {
+            username: username.to_owned(),
+            created_at: at,
+            kdf: SlotKdf {
+                alg: KDF_ALGORITHM.to_owned(),
+                version: ARGON2_VERSION,
+                params: *params,
+                salt: hex_encode(&salt),
+            },
+            wrap: SlotWrap {
+                alg: WRAP_ALGORITHM.to_owned(),
+                nonce: hex_encode(&nonce),
+                ciphertext: hex_encode(&ciphertext),
+            },
+            failed_attempts: 0,
+            locked_until: None,
+        })
+    }
+
+    /// Unwraps the data key with `password`: `Ok(None)` for a wrong password, an error
+    /// when the slot itself is malformed.
+    fn unwrap(&self, office_id: &str, password: &str) -> std::result::Result<Option<DataKey>, &'static str> {
+        if self.kdf.alg != KDF_ALGORITHM || self.kdf.version != ARGON2_VERSION {
+            return Err("unsupported key derivation");
+        }
+        if self.wrap.alg != WRAP_ALGORITHM {
+            return Err("unsupported key wrap");
+        }
+        let salt = hex_decode(&self.kdf.salt).ok_or("salt is not hex")?;
+        let nonce: [u8; NONCE_LEN] = hex_decode(&self.wrap.nonce)
+            .and_then(|bytes| bytes.try_into().ok())
+            .ok_or("nonce is malformed")?;
+        let ciphertext = hex_decode(&self.wrap.ciphertext).ok_or("wrapped key is not hex")?;
+        let kek = derive_kek(password, &salt, &self.kdf.params)?;
+        Ok(unwrap_key(&kek, &nonce, &ciphertext, &slot_aad(office_id, &self.username)))
+    }
+}
+
+impl KeySlotsFile {
+    /// A new sidecar for a freshly created database.
+    pub(crate) fn new(office_id: &str, db_salt: &[u8], lockout: LockoutPolicy, first_slot: KeySlot) -> Self {
+        KeySlotsFile {
+            format: FORMAT.to_owned(),
+            version: FORMAT_VERSION,
+            office_id: office_id.to_owned(),
+            db_salt: hex_encode(db_salt),
+            lockout,
+            slots: vec![first_slot],
+            pending_events: Vec::new(),
+            dropped_events: 0,
+        }
+    }
+
+    /// Reads and checks the sidecar.
+    pub(crate) fn load(path: &Path) -> Result<KeySlotsFile> {
+        let damaged = |reason: String| StoreError::KeySlotsDamaged { path: path.to_owned(), reason };
+        let text = fs::read_to_string(path)?;
+        let file: KeySlotsFile = serde_json::from_str(&text).map_err(|error| damaged(error.to_string()))?;
+        if file.format != FORMAT {
+            return Err(damaged(format!("not a key slot file (format {:?})", file.format)));
+        }
+        if file.version != FORMAT_VERSION {
+            return Err(damaged(format!("unsupported version {}", file.version)));
+        }
+        for slot in &file.slots {
+            slot.kdf
+                .params
+                .check_bounds()
+                .map_err(|reason| damaged(format!("slot {}: {reason}", slot.username)))?;
+        }
+        Ok(file)
+    }
+
+    /// Writes the sidecar atomically: temporary file, fsync, rename, fsync of the directory.
+    pub(crate) fn save(&self, path: &Path) -> Result<()> {
+        let text = serde_json::to_string_pretty(self)
+            .map_err(|error| StoreError::Io(std::io::Error::other(error.to_string())))?;
+        let mut temp_name = path.as_os_str().to_owned();
+        temp_name.push(TEMP_SUFFIX);
+        let temp_path = PathBuf::from(temp_name);
+        {
+            let mut temp_file = File::create(&temp_path)?;
+            temp_file.write_all(text.as_bytes())?;
+            temp_file.write_all(b"\n")?;
+            temp_file.sync_all()?;
+        }
+        fs::rename(&temp_path, path)?;
+        sync_directory(path);
+        Ok(())
+    }
+
+    pub(crate) fn slot_index(&self, username: &str) -> Option<usize> {
+        self.slots.iter().position(|slot| slot.username == username)
+    }
+
+    pub(crate) fn db_salt_bytes(&self) -> Option<Vec<u8>> {
+        hex_decode(&self.db_salt)
+    }
+
+    /// Remembers a failed log-in until the database can be written.
+    pub(crate) fn push_event(&mut self, at: DateTime<Utc>, username: &str, reason: LoginFailure) {
+        if self.pending_events.len() >= MAX_PENDING_EVENTS {
+            self.pending_events.remove(0);
+            self.dropped_events += 1;
+        }
+        let username: String = username.chars().take(MAX_EVENT_USERNAME_CHARS).collect();
+        self.pending_events.push(PendingLoginEvent { at, username, reason });
+    }
+}
+
+/// Syncs the directory entry after a rename so the new name survives a power cut.
+/// Only Unix can open a directory for syncing; elsewhere the rename is all we can do.
+fn sync_directory(path: &Path) {
+    #[cfg(unix)]
+    if let Some(dir) = path.parent()
+        && let Ok(handle) = File::open(dir)
+    {
+        // A failed directory sync leaves the rename in the page cache, which is the
+        // best the platform offers; the write itself has already succeeded.
+        let _ = handle.sync_all();
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+}
+
+/// Holds the advisory lock on the sidecar; released when dropped.
+pub(crate) struct SlotsLock {
+    _file: File,
+}
+
+/// Takes the exclusive advisory lock of the store directory, waiting for other processes
+/// (the CLI next to the desktop app) to finish their read-modify-write of the sidecar.
+pub(crate) fn lock_slots(dir: &Path) -> Result<SlotsLock> {
+    let file = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .read(true)
+        .write(true)
+        .open(dir.join(KEY_SLOTS_LOCK_FILE_NAME))?;
+    file.lock()?;
+    Ok(SlotsLock { _file: file })
+}
+
+/// What to do with a failed attempt's event.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FailureLog {
+    /// Keep it in the sidecar: the database is not open yet.
+    Sidecar,
+    /// Return it to the caller, which writes it to the audit trail directly.
+    Caller,
+}
+
+/// Result of one attempt to unwrap a slot, after the sidecar has been updated.
+pub(crate) struct Attempt {
+    /// The data key, or the error to report with the failure to audit.
+    pub(crate) outcome: std::result::Result<DataKey, (StoreError, LoginFailure)>,
+    /// The sidecar as it is now on disk.
+    pub(crate) file: KeySlotsFile,
+}
+
+/// Checks lockout, runs Argon2id and unwraps `username`'s slot, updating the failure
+/// counters on disk. Errors of the outer `Result` are IO problems or a damaged sidecar;
+/// a wrong password is an `Attempt` whose outcome is an error.
+pub(crate) fn attempt_unlock(
+    dir: &Path,
+    username: &str,
+    password: &str,
+    at: DateTime<Utc>,
+    failure_log: FailureLog,
+) -> Result<Attempt> {
+    let path = dir.join(KEY_SLOTS_FILE_NAME);
+    let _lock = lock_slots(dir)?;
+    let mut file = KeySlotsFile::load(&path)?;
+    let damaged =
+        |reason: &str| StoreError::KeySlotsDamaged { path: path.clone(), reason: reason.to_owned() };
+    let policy = file.lockout;
+    let office_id = file.office_id.clone();
+
+    let failure = |file: &mut KeySlotsFile, error: StoreError, reason: LoginFailure| -> Result<Attempt> {
+        if failure_log == FailureLog::Sidecar {
+            file.push_event(at, username, reason);
+        }
+        file.save(&path)?;
+        Ok(Attempt { outcome: Err((error, reason)), file: file.clone() })
+    };
+
+    let Some(index) = file.slot_index(username) else {
+        return failure(
+            &mut file,
+            StoreError::UnknownUser { username: username.to_owned() },
+            LoginFailure::UnknownUser,
+        );
+    };
+    if let Some(until) = file.slots[index].locked_until
+        && at < until
+    {
+        return failure(&mut file, StoreError::LockedOut { until }, LoginFailure::LockedOut);
+    }
+    match file.slots[index].unwrap(&office_id, password).map_err(damaged)? {
+        Some(data_key) => {
+            let slot = &mut file.slots[index];
+            if slot.failed_attempts != 0 || slot.locked_until.is_some() {
+                slot.failed_attempts = 0;
+                slot.locked_until = None;
+                file.save(&path)?;
+            }
+            Ok(Attempt { outcome: Ok(data_key), file })
+        }
+        None => {
+            let slot = &mut file.slots[index];
+            slot.failed_attempts = slot.failed_attempts.saturating_add(1);
+            if policy.max_failed_attempts > 0 && slot.failed_attempts >= policy.max_failed_attempts {
+                let until = at + Duration::minutes(i64::from(policy.lock_minutes));
+                slot.failed_attempts = 0;
+                slot.locked_until = Some(until);
+                failure(&mut file, StoreError::LockedOut { until }, LoginFailure::WrongPassword)
+            } else {
+                failure(&mut file, StoreError::WrongPassword, LoginFailure::WrongPassword)
+            }
+        }
+    }
+}

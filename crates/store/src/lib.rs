@@ -1,0 +1,64 @@
+//! The encrypted office store of permit-desk: one SQLCipher database per office
+//! installation, unlocked by any clerk's password through per-clerk key slots.
+//!
+//! Architecture invariant: the store never reads the clock. Every instant (`at`) and
+//! every "today" is an argument, so tests and the CLI decide what time it is.
+//! API boundary: `app` is the only crate that should call this one; the shell and the
+//! CLI go through `app`.
+//!
+//! # How to use it
+//!
+//! ```no_run
+//! use chrono::{NaiveDate, TimeZone, Utc};
+//! use store::{CaseIndex, CaseState, StateChange, Store, Worklist};
+//!
+//! # fn main() -> Result<(), store::StoreError> {
+//! let dir = std::path::Path::new("/var/lib/permit-desk");
+//! let now = Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap();
+//! // First run: the administrator sets up the office.
+//! let (mut store, admin) = Store::create(dir, "330424-haiyan-01", "admin", "a long passphrase", now)?;
+//! // A clerk types a form; every save is durable and audited.
+//! let record = serde_json::json!({ "applicant": { "name": "张三" } });
+//! let index = CaseIndex { name: Some("张三".into()), ..CaseIndex::default() };
+//! let case_id = store.create_case(&admin, &record, &index, now)?;
+//! // Accepting moves the state, records the event and queues the outbox item at once.
+//! let change = StateChange {
+//!     from: CaseState::Draft,
+//!     to: CaseState::Accepted,
+//!     note: None,
+//!     due_date: NaiveDate::from_ymd_opt(2026, 3, 4),
+//! };
+//! store.transition(&admin, &case_id, &change, now)?;
+//! let today = NaiveDate::from_ymd_opt(2026, 3, 2).unwrap();
+//! assert_eq!(store.worklist(Worklist::AwaitingReview, today, 50)?.len(), 1);
+//! assert!(store.audit_verify()?.is_intact());
+//! # Ok(()) }
+//! ```
+//!
+//! Files, schema, key slots and the audit chain are described in `docs/store.md`.
+
+mod audit;
+mod cases;
+mod crypto;
+mod error;
+mod keyslots;
+mod outbox;
+mod schema;
+mod store;
+mod time;
+mod users;
+mod worklists;
+
+pub use audit::{AuditAction, AuditEntry, AuditHead, AuditProblem, AuditReport};
+pub use cases::{
+    BlindIndex, Case, CaseEvent, CaseId, CaseIndex, CaseState, SaveOutcome, StateChange, TransitionReceipt,
+    normalise_id_number,
+};
+pub use crypto::KdfParams;
+pub use error::StoreError;
+pub use keyslots::{KEY_SLOTS_FILE_NAME, KEY_SLOTS_LOCK_FILE_NAME, LockoutPolicy};
+pub use outbox::{OutboxId, OutboxItem, OutboxStatus, SYNC_ACTOR};
+pub use schema::SCHEMA_VERSION;
+pub use store::{DB_FILE_NAME, STORE_ACTOR, Store, StoreOptions};
+pub use users::{MIN_PASSWORD_CHARS, NewUser, Roles, Session, User, UserId, normalise_username};
+pub use worklists::{CaseSummary, SearchQuery, Worklist, WorklistCounts};

@@ -1,0 +1,167 @@
+//! Embedded, numbered, forward-only migrations, tracked in `PRAGMA user_version`.
+//!
+//! Migration `n` brings the schema from version `n - 1` to `n` in one transaction that
+//! also sets `user_version`, so a crash leaves the file at `n - 1` or at `n`, never in
+//! between. A migration that has shipped is never edited: add a new one at the end.
+//! Timestamps are INTEGER milliseconds since the Unix epoch (UTC); calendar dates are
+//! TEXT `YYYY-MM-DD` (the office's local date, computed by the caller).
+
+use rusqlite::{Connection, TransactionBehavior};
+
+use crate::error::{Result, StoreError};
+
+/// The migrations, in order; index `i` holds migration `i + 1`.
+const MIGRATIONS: &[&str] = &[MIGRATION_1, MIGRATION_2];
+
+/// The schema version this build writes and reads.
+pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
+
+/// Version 1: office metadata, clerks, cases with their index columns, state changes,
+/// the outbox and the hash-chained audit trail.
+const MIGRATION_1: &str = r#"
+CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE users (
+    id             INTEGER PRIMARY KEY,
+    username       TEXT NOT NULL UNIQUE,
+    display_name   TEXT NOT NULL,
+    roles          INTEGER NOT NULL CHECK (roles BETWEEN 0 AND 15),
+    active         INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
+    created_at     INTEGER NOT NULL,
+    created_by     INTEGER REFERENCES users(id),
+    deactivated_at INTEGER
+) STRICT;
+
+CREATE TABLE cases (
+    id                 INTEGER PRIMARY KEY,
+    uuid               TEXT NOT NULL UNIQUE,
+    state              TEXT NOT NULL,
+    record             TEXT NOT NULL CHECK (json_valid(record)),
+    application_number TEXT UNIQUE,
+    id_blind           BLOB,
+    id_masked          TEXT,
+    name               TEXT,
+    phone              TEXT,
+    birth_date         TEXT,
+    created_by         INTEGER NOT NULL REFERENCES users(id),
+    created_at         INTEGER NOT NULL,
+    accepted_by        INTEGER REFERENCES users(id),
+    reviewed_by        INTEGER REFERENCES users(id),
+    approved_by        INTEGER REFERENCES users(id),
+    accepted_at        INTEGER,
+    due_date           TEXT,
+    updated_at         INTEGER NOT NULL,
+    synced             INTEGER NOT NULL DEFAULT 0 CHECK (synced IN (0, 1)),
+    version            INTEGER NOT NULL DEFAULT 1
+) STRICT;
+
+-- Worklists by state (drafts by last edit; review and approval by deadline).
+CREATE INDEX cases_state_updated ON cases(state, updated_at);
+CREATE INDEX cases_state_due ON cases(state, due_date, accepted_at);
+-- Due today and overdue: only open cases with a deadline are in this index.
+CREATE INDEX cases_open_due ON cases(due_date, accepted_at)
+    WHERE state IN ('accepted', 'reviewed', 'approved');
+-- Not yet synced: drafts are never sent, so they are left out.
+CREATE INDEX cases_unsynced ON cases(updated_at) WHERE synced = 0 AND state <> 'draft';
+-- Search and duplicate guard.
+CREATE INDEX cases_id_blind ON cases(id_blind) WHERE id_blind IS NOT NULL;
+CREATE INDEX cases_phone ON cases(phone) WHERE phone IS NOT NULL;
+CREATE INDEX cases_name_birth ON cases(name, birth_date) WHERE name IS NOT NULL;
+
+CREATE TABLE case_events (
+    id         INTEGER PRIMARY KEY,
+    case_id    INTEGER NOT NULL REFERENCES cases(id),
+    from_state TEXT,
+    to_state   TEXT NOT NULL,
+    actor      INTEGER NOT NULL REFERENCES users(id),
+    at         INTEGER NOT NULL,
+    note       TEXT
+) STRICT;
+CREATE INDEX case_events_case ON case_events(case_id, id);
+
+CREATE TABLE outbox (
+    seq        INTEGER PRIMARY KEY,
+    id         TEXT NOT NULL UNIQUE,
+    case_id    INTEGER REFERENCES cases(id),
+    event_id   INTEGER REFERENCES case_events(id),
+    kind       TEXT NOT NULL,
+    payload    TEXT NOT NULL CHECK (json_valid(payload)),
+    status     TEXT NOT NULL DEFAULT 'queued'
+               CHECK (status IN ('queued', 'sent', 'confirmed', 'quarantined')),
+    attempts   INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX outbox_pending ON outbox(seq) WHERE status IN ('queued', 'sent');
+CREATE INDEX outbox_case ON outbox(case_id, status);
+
+CREATE TABLE audit (
+    seq           INTEGER PRIMARY KEY,
+    at            INTEGER NOT NULL,
+    actor_user_id INTEGER REFERENCES users(id),
+    actor         TEXT NOT NULL,
+    action        TEXT NOT NULL,
+    case_uuid     TEXT,
+    details       TEXT NOT NULL CHECK (json_valid(details)),
+    prev_hash     BLOB NOT NULL,
+    hash          BLOB NOT NULL
+) STRICT;
+CREATE INDEX audit_case ON audit(case_uuid) WHERE case_uuid IS NOT NULL;
+CREATE INDEX audit_at ON audit(at);
+
+-- The last row of the chain, updated with every append, so that deleting rows at the
+-- end of the trail is noticed too.
+CREATE TABLE audit_head (
+    id   INTEGER PRIMARY KEY CHECK (id = 1),
+    seq  INTEGER NOT NULL,
+    hash BLOB NOT NULL
+) STRICT;
+
+-- Audit rows and state changes are append-only. These triggers stop the program (and
+-- a careless sync or clean-up job) from editing history; a person with the key and a
+-- SQLite shell can drop them, which the hash chain then reveals.
+CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+BEGIN SELECT RAISE(ABORT, 'audit rows are append-only'); END;
+CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+BEGIN SELECT RAISE(ABORT, 'audit rows are append-only'); END;
+CREATE TRIGGER case_events_no_update BEFORE UPDATE ON case_events
+BEGIN SELECT RAISE(ABORT, 'case events are append-only'); END;
+CREATE TRIGGER case_events_no_delete BEFORE DELETE ON case_events
+BEGIN SELECT RAISE(ABORT, 'case events are append-only'); END;
+"#;
+
+/// Version 2: the paper confirmation slip (确认单). Applicants without a smartphone get
+/// one after issue; the worklist "issued, awaiting slip" finds those not yet printed.
+const MIGRATION_2: &str = r#"
+ALTER TABLE cases ADD COLUMN slip_required INTEGER NOT NULL DEFAULT 0 CHECK (slip_required IN (0, 1));
+ALTER TABLE cases ADD COLUMN slip_printed_at INTEGER;
+CREATE INDEX cases_awaiting_slip ON cases(updated_at)
+    WHERE state = 'issued' AND slip_required = 1 AND slip_printed_at IS NULL;
+"#;
+
+/// Reads `PRAGMA user_version`.
+pub(crate) fn schema_version(conn: &Connection) -> Result<u32> {
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+    u32::try_from(version).map_err(|_| StoreError::Corrupt { detail: format!("schema version {version}") })
+}
+
+/// Applies migrations after the current version up to `target`, each in its own
+/// transaction. Returns the version found before migrating.
+pub(crate) fn migrate(conn: &mut Connection, target: u32) -> Result<u32> {
+    let found = schema_version(conn)?;
+    if found > SCHEMA_VERSION {
+        return Err(StoreError::TooNew { found, supported: SCHEMA_VERSION });
+    }
+    for version in (found + 1)..=target.min(SCHEMA_VERSION) {
+        let sql = MIGRATIONS[(version - 1) as usize];
+        let transaction = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        transaction.execute_batch(sql)?;
+        transaction.pragma_update(None, "user_version", version)?;
+        transaction.commit()?;
+    }
+    Ok(found)
+}

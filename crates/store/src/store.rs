@@ -1,0 +1,891 @@
+//! [`Store`]: creating, opening and unlocking the office database, clerk accounts and
+//! their key slots, and the audit-trail entry points.
+//!
+//! Opening never creates anything: a missing, damaged or foreign file is reported as
+//! such and left exactly as it was (`SQLITE_OPEN_CREATE` is off, no migration runs on a
+//! file without a schema), so an unreadable database is never replaced by an empty one.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
+use serde_json::{Value, json};
+use zeroize::Zeroizing;
+
+use crate::audit::{self, AuditAction, AuditEntry, AuditHead, AuditReport, NewAuditRow};
+use crate::cases::CaseId;
+use crate::crypto::{DataKey, KEY_LEN, KdfParams};
+use crate::error::{Result, StoreError};
+use crate::keyslots::{
+    self, Attempt, FailureLog, KEY_SLOTS_FILE_NAME, KeySlot, KeySlotsFile, LockoutPolicy, LoginFailure,
+};
+use crate::schema::{self, SCHEMA_VERSION};
+use crate::time::{from_millis, to_millis};
+use crate::users::{NewUser, Roles, Session, User, UserId, check_new_password, normalise_username};
+
+/// File name of the encrypted database inside the store directory.
+pub const DB_FILE_NAME: &str = "office.db";
+/// The system actor named in the audit trail for events the store itself causes.
+pub const STORE_ACTOR: &str = "store";
+const MAX_OFFICE_ID_CHARS: usize = 64;
+
+/// Settings that are not stored in the database.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct StoreOptions {
+    /// Argon2id parameters for key slots written by this process. Existing slots keep
+    /// the parameters they were written with.
+    pub kdf: KdfParams,
+    /// Lockout policy written into a new store by [`Store::create_with_options`]; an
+    /// existing store keeps its own (see [`Store::set_lockout_policy`]).
+    pub lockout: LockoutPolicy,
+}
+
+/// The unlocked office store. One SQLite connection; wrap it in a mutex to share it.
+pub struct Store {
+    pub(crate) dir: PathBuf,
+    pub(crate) conn: Connection,
+    pub(crate) data_key: DataKey,
+    pub(crate) blind_key: Zeroizing<[u8; KEY_LEN]>,
+    pub(crate) audit_key: Zeroizing<[u8; KEY_LEN]>,
+    pub(crate) office_id: String,
+    pub(crate) options: StoreOptions,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never print key material.
+        formatter
+            .debug_struct("Store")
+            .field("dir", &self.dir)
+            .field("office_id", &self.office_id)
+            .finish_non_exhaustive()
+    }
+}
+
+fn check_office_id(office_id: &str) -> Result<()> {
+    let reason = if office_id.trim().is_empty() {
+        Some("empty")
+    } else if office_id.chars().count() > MAX_OFFICE_ID_CHARS {
+        Some("longer than 64 characters")
+    } else if office_id.chars().any(char::is_control) {
+        Some("contains control characters")
+    } else {
+        None
+    };
+    match reason {
+        Some(reason) => Err(StoreError::InvalidInput { what: "office id", reason }),
+        None => Ok(()),
+    }
+}
+
+/// Opens the database file with the data key and applies the connection settings.
+/// `create` is true only for a brand-new store.
+fn open_connection(path: &Path, data_key: &DataKey, create: bool) -> Result<Connection> {
+    let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    if create {
+        flags |= OpenFlags::SQLITE_OPEN_CREATE;
+    }
+    let conn = Connection::open_with_flags(path, flags)?;
+    let cipher_version: Option<String> =
+        conn.query_row("PRAGMA cipher_version", [], |row| row.get(0)).optional()?;
+    if cipher_version.is_none() {
+        return Err(StoreError::EncryptionUnavailable);
+    }
+    conn.execute_batch(&format!("PRAGMA key = \"{}\";", data_key.sqlcipher_pragma_value().as_str()))?;
+    // The first read decrypts page 1: a wrong key or a damaged header fails here, before
+    // anything is written.
+    conn.query_row("SELECT count(*) FROM sqlite_schema", [], |row| row.get::<_, i64>(0))?;
+    // An existing store always has a schema. An emptied file reads as a valid empty
+    // database, and switching it to WAL below would write a fresh header into it: stop
+    // here so the file stays exactly as found.
+    if !create && schema::schema_version(&conn)? == 0 {
+        return Err(StoreError::Corrupt { detail: "the database file is empty or has no schema".to_owned() });
+    }
+    // WAL lets readers go on while a draft is saved. synchronous = FULL syncs the WAL on
+    // every commit, so a committed case survives a power cut, not only a crash of the
+    // process (NORMAL would keep the file consistent but could lose the last commits).
+    let journal_mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
+    if !journal_mode.eq_ignore_ascii_case("wal") {
+        return Err(StoreError::Corrupt {
+            detail: format!("cannot switch to WAL (journal mode {journal_mode})"),
+        });
+    }
+    conn.execute_batch(
+        "PRAGMA synchronous = FULL;
+         PRAGMA foreign_keys = ON;
+         PRAGMA temp_store = MEMORY;",
+    )?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    Ok(conn)
+}
+
+/// Reads SQLCipher's salt: the first 16 bytes of the database file.
+fn read_db_salt(path: &Path) -> Result<Vec<u8>> {
+    use std::io::Read;
+    let mut salt = vec![0u8; 16];
+    let mut file = fs::File::open(path)?;
+    let read = file.read(&mut salt)?;
+    salt.truncate(read);
+    Ok(salt)
+}
+
+fn read_user(conn: &Connection, username: &str) -> Result<Option<User>> {
+    conn.prepare_cached(
+        "SELECT id, username, display_name, roles, active, created_at FROM users WHERE username = ?1",
+    )?
+    .query_row([username], |row| {
+        Ok((row.get::<_, i64>(0)?, row.get(1)?, row.get(2)?, row.get::<_, i64>(3)?, row.get(4)?, row.get(5)?))
+    })
+    .optional()?
+    .map(|(id, username, display_name, roles, active, created_at)| {
+        Ok(User {
+            id: UserId(id),
+            username,
+            display_name,
+            roles: u8::try_from(roles)
+                .ok()
+                .and_then(Roles::from_bits)
+                .ok_or_else(|| StoreError::Corrupt { detail: format!("roles {roles}") })?,
+            active,
+            created_at: from_millis(created_at)?,
+        })
+    })
+    .transpose()
+}
+
+impl Store {
+    fn from_parts(
+        dir: &Path,
+        conn: Connection,
+        data_key: DataKey,
+        office_id: String,
+        options: StoreOptions,
+    ) -> Store {
+        let blind_key = data_key.subkey("permit-desk/blind-index/id-number/v1");
+        let audit_key = data_key.subkey("permit-desk/audit-chain/v1");
+        Store { dir: dir.to_owned(), conn, data_key, blind_key, audit_key, office_id, options }
+    }
+
+    /// Path of the database file in `dir`.
+    pub fn db_path(dir: &Path) -> PathBuf {
+        dir.join(DB_FILE_NAME)
+    }
+
+    /// Path of the key-slot file in `dir`.
+    pub fn key_slots_path(dir: &Path) -> PathBuf {
+        dir.join(KEY_SLOTS_FILE_NAME)
+    }
+
+    /// True when `dir` holds a store (database or key slots), i.e. first-run set-up has
+    /// happened; the log-in screen shows set-up when this is false.
+    pub fn exists(dir: &Path) -> bool {
+        Store::db_path(dir).exists() || Store::key_slots_path(dir).exists()
+    }
+
+    /// First-run set-up with default options: creates the encrypted database, the
+    /// administrator's account and key slot, and logs the administrator in.
+    pub fn create(
+        dir: &Path,
+        office_id: &str,
+        admin_username: &str,
+        admin_password: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(Store, Session)> {
+        Store::create_with_options(
+            dir,
+            office_id,
+            admin_username,
+            admin_password,
+            at,
+            StoreOptions::default(),
+        )
+    }
+
+    /// [`Store::create`] with explicit options.
+    pub fn create_with_options(
+        dir: &Path,
+        office_id: &str,
+        admin_username: &str,
+        admin_password: &str,
+        at: DateTime<Utc>,
+        options: StoreOptions,
+    ) -> Result<(Store, Session)> {
+        Store::create_at_version(dir, office_id, admin_username, admin_password, at, options, SCHEMA_VERSION)
+    }
+
+    /// Creates a store whose schema stops at `version`, to test migrations from it.
+    #[cfg(feature = "test-support")]
+    pub fn create_at_schema_version(
+        dir: &Path,
+        office_id: &str,
+        admin_username: &str,
+        admin_password: &str,
+        at: DateTime<Utc>,
+        options: StoreOptions,
+        version: u32,
+    ) -> Result<(Store, Session)> {
+        Store::create_at_version(dir, office_id, admin_username, admin_password, at, options, version)
+    }
+
+    fn create_at_version(
+        dir: &Path,
+        office_id: &str,
+        admin_username: &str,
+        admin_password: &str,
+        at: DateTime<Utc>,
+        options: StoreOptions,
+        version: u32,
+    ) -> Result<(Store, Session)> {
+        check_office_id(office_id)?;
+        let username = normalise_username(admin_username)?;
+        check_new_password(admin_password)?;
+        fs::create_dir_all(dir)?;
+        let _lock = keyslots::lock_slots(dir)?;
+        let db_path = Store::db_path(dir);
+        let slots_path = Store::key_slots_path(dir);
+        for path in [&db_path, &slots_path] {
+            if path.exists() {
+                return Err(StoreError::AlreadyExists { path: path.clone() });
+            }
+        }
+        let data_key = DataKey::generate()?;
+        let result =
+            Store::initialise(dir, office_id, &username, admin_password, at, options, version, data_key);
+        if result.is_err() {
+            // Nothing existed before this call (checked above, under the lock), so the
+            // half-made files are ours to remove; a retry then starts clean.
+            for suffix in ["", "-wal", "-shm"] {
+                let mut name = db_path.as_os_str().to_owned();
+                name.push(suffix);
+                let _ = fs::remove_file(PathBuf::from(name));
+            }
+        }
+        result
+    }
+
+    #[allow(clippy::too_many_arguments, reason = "private step of create, called once")]
+    fn initialise(
+        dir: &Path,
+        office_id: &str,
+        username: &str,
+        password: &str,
+        at: DateTime<Utc>,
+        options: StoreOptions,
+        version: u32,
+        data_key: DataKey,
+    ) -> Result<(Store, Session)> {
+        let db_path = Store::db_path(dir);
+        let mut conn = open_connection(&db_path, &data_key, true)?;
+        schema::migrate(&mut conn, version)?;
+        let mut store = Store::from_parts(dir, conn, data_key, office_id.to_owned(), options);
+        let at_millis = to_millis(at);
+        let audit_key = *store.audit_key;
+        let transaction = store.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        transaction.execute(
+            "INSERT INTO meta (key, value) VALUES ('office_id', ?1), ('created_at', ?2)",
+            params![office_id, at_millis.to_string()],
+        )?;
+        transaction.execute(
+            "INSERT INTO users (username, display_name, roles, created_at) VALUES (?1, ?1, ?2, ?3)",
+            params![username, Roles::ADMIN.bits(), at_millis],
+        )?;
+        let user_id = UserId(transaction.last_insert_rowid());
+        for (action, details) in [
+            (AuditAction::StoreCreated, json!({ "office_id": office_id, "schema_version": version })),
+            (AuditAction::UserCreated, json!({ "username": username, "roles": Roles::ADMIN.to_string() })),
+            (AuditAction::LoginSucceeded, json!({})),
+        ] {
+            audit::append(
+                &transaction,
+                &audit_key,
+                NewAuditRow {
+                    at,
+                    actor_user_id: Some(user_id),
+                    actor: username,
+                    action,
+                    case_id: None,
+                    details,
+                },
+            )?;
+        }
+        transaction.commit()?;
+        // Move everything into the main file so its header (and SQLCipher's salt) is on
+        // disk before the salt is copied into the key-slot file.
+        store.conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        let db_salt = read_db_salt(&db_path)?;
+        let slot = KeySlot::new(office_id, username, password, &store.data_key, &options.kdf, at)?;
+        KeySlotsFile::new(office_id, &db_salt, options.lockout, slot).save(&Store::key_slots_path(dir))?;
+        let session = Session {
+            user_id,
+            username: username.to_owned(),
+            display_name: username.to_owned(),
+            roles: Roles::ADMIN,
+            logged_in_at: at,
+        };
+        Ok((store, session))
+    }
+
+    /// Unlocks the store with a clerk's password and logs the clerk in, with default
+    /// options. See [`Store::open_with_options`].
+    pub fn open(dir: &Path, username: &str, password: &str, at: DateTime<Utc>) -> Result<(Store, Session)> {
+        Store::open_with_options(dir, username, password, at, StoreOptions::default())
+    }
+
+    /// Unlocks the store: checks lockout, unwraps the clerk's key slot (Argon2id), opens
+    /// and checks the database, migrates it to the current schema, copies failed log-ins
+    /// recorded in the key-slot file into the audit trail, and audits the log-in.
+    ///
+    /// Errors: `NotInitialised`, `KeySlotsMissing`, `DatabaseMissing`, `UnknownUser`,
+    /// `WrongPassword`, `LockedOut`, `AccountDisabled`, `KeyMismatch`, `Corrupt`, `TooNew`.
+    pub fn open_with_options(
+        dir: &Path,
+        username: &str,
+        password: &str,
+        at: DateTime<Utc>,
+        options: StoreOptions,
+    ) -> Result<(Store, Session)> {
+        let db_path = Store::db_path(dir);
+        let slots_path = Store::key_slots_path(dir);
+        match (db_path.exists(), slots_path.exists()) {
+            (false, false) => return Err(StoreError::NotInitialised { dir: dir.to_owned() }),
+            (true, false) => return Err(StoreError::KeySlotsMissing { path: slots_path }),
+            (false, true) => return Err(StoreError::DatabaseMissing { path: db_path }),
+            (true, true) => {}
+        }
+        let username = normalise_username(username)?;
+        let Attempt { outcome, file } =
+            keyslots::attempt_unlock(dir, &username, password, at, FailureLog::Sidecar)?;
+        let data_key = outcome.map_err(|(error, _)| error)?;
+
+        let conn = match open_connection(&db_path, &data_key, false) {
+            Ok(conn) => conn,
+            Err(StoreError::Corrupt { detail }) => {
+                // The key is the one the slots hold, so either the slots belong to
+                // another database, or this database is damaged. SQLCipher's salt tells.
+                // A file too short to hold a salt is simply damaged.
+                let found_salt = read_db_salt(&db_path)?;
+                let foreign =
+                    found_salt.len() == 16 && file.db_salt_bytes().is_some_and(|salt| salt != found_salt);
+                return Err(if foreign { StoreError::KeyMismatch } else { StoreError::Corrupt { detail } });
+            }
+            Err(other) => return Err(other),
+        };
+        let found_version = schema::schema_version(&conn)?;
+        let stored_office: Option<String> = conn
+            .query_row("SELECT value FROM meta WHERE key = 'office_id'", [], |row| row.get(0))
+            .optional()?;
+        if stored_office.as_deref() != Some(file.office_id.as_str()) {
+            return Err(StoreError::KeyMismatch);
+        }
+        let mut conn = conn;
+        schema::migrate(&mut conn, SCHEMA_VERSION)?;
+        let mut store = Store::from_parts(dir, conn, data_key, file.office_id.clone(), options);
+        if found_version < SCHEMA_VERSION {
+            store.append_audit(NewAuditRow {
+                at,
+                actor_user_id: None,
+                actor: STORE_ACTOR,
+                action: AuditAction::SchemaMigrated,
+                case_id: None,
+                details: json!({ "from": found_version, "to": SCHEMA_VERSION }),
+            })?;
+        }
+        store.flush_pending_login_events()?;
+        let session = store.start_session(&username, at)?;
+        Ok((store, session))
+    }
+
+    /// Copies failed log-ins recorded while the database was locked into the audit trail,
+    /// then clears them from the key-slot file.
+    fn flush_pending_login_events(&mut self) -> Result<()> {
+        let _lock = keyslots::lock_slots(&self.dir)?;
+        let slots_path = Store::key_slots_path(&self.dir);
+        let mut file = KeySlotsFile::load(&slots_path)?;
+        if file.pending_events.is_empty() && file.dropped_events == 0 {
+            return Ok(());
+        }
+        let audit_key = *self.audit_key;
+        let transaction = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        for event in &file.pending_events {
+            audit::append(
+                &transaction,
+                &audit_key,
+                NewAuditRow {
+                    at: event.at,
+                    actor_user_id: None,
+                    actor: &event.username,
+                    action: AuditAction::LoginFailed,
+                    case_id: None,
+                    details: json!({ "reason": event.reason.as_str(), "recorded_while_locked": true }),
+                },
+            )?;
+        }
+        if file.dropped_events > 0 {
+            let at = file.pending_events.first().map(|event| event.at).unwrap_or(DateTime::UNIX_EPOCH);
+            audit::append(
+                &transaction,
+                &audit_key,
+                NewAuditRow {
+                    at,
+                    actor_user_id: None,
+                    actor: STORE_ACTOR,
+                    action: AuditAction::LoginFailed,
+                    case_id: None,
+                    details: json!({ "reason": "too_many_to_keep", "dropped": file.dropped_events }),
+                },
+            )?;
+        }
+        transaction.commit()?;
+        // A crash between the commit and this save copies the same events once more on the
+        // next log-in: a duplicate row is better than a lost one.
+        file.pending_events.clear();
+        file.dropped_events = 0;
+        file.save(&slots_path)
+    }
+
+    /// Checks the user row after a successful unwrap, audits the log-in, returns the session.
+    fn start_session(&mut self, username: &str, at: DateTime<Utc>) -> Result<Session> {
+        let user = match read_user(&self.conn, username)? {
+            Some(user) if user.active => user,
+            found => {
+                let reason =
+                    if found.is_some() { LoginFailure::AccountDisabled } else { LoginFailure::UnknownUser };
+                self.audit_login_failure(username, reason, at)?;
+                return Err(match reason {
+                    LoginFailure::AccountDisabled => {
+                        StoreError::AccountDisabled { username: username.to_owned() }
+                    }
+                    _ => StoreError::UnknownUser { username: username.to_owned() },
+                });
+            }
+        };
+        self.append_audit(NewAuditRow {
+            at,
+            actor_user_id: Some(user.id),
+            actor: &user.username,
+            action: AuditAction::LoginSucceeded,
+            case_id: None,
+            details: json!({}),
+        })?;
+        Ok(Session {
+            user_id: user.id,
+            username: user.username,
+            display_name: user.display_name,
+            roles: user.roles,
+            logged_in_at: at,
+        })
+    }
+
+    fn audit_login_failure(&mut self, username: &str, reason: LoginFailure, at: DateTime<Utc>) -> Result<()> {
+        let actor: String = username.chars().take(32).collect();
+        self.append_audit(NewAuditRow {
+            at,
+            actor_user_id: None,
+            actor: &actor,
+            action: AuditAction::LoginFailed,
+            case_id: None,
+            details: json!({ "reason": reason.as_str() }),
+        })
+        .map(|_| ())
+    }
+
+    /// Logs a clerk in to the already unlocked store (clerk change at a shared PC, or
+    /// unlocking after the idle lock). Same checks as [`Store::open`]; failures go
+    /// straight to the audit trail.
+    pub fn login(&mut self, username: &str, password: &str, at: DateTime<Utc>) -> Result<Session> {
+        let username = normalise_username(username)?;
+        let Attempt { outcome, .. } =
+            keyslots::attempt_unlock(&self.dir, &username, password, at, FailureLog::Caller)?;
+        match outcome {
+            Ok(data_key) if data_key.same_as(&self.data_key) => self.start_session(&username, at),
+            Ok(_) => Err(StoreError::KeyMismatch),
+            Err((error, reason)) => {
+                self.audit_login_failure(&username, reason, at)?;
+                Err(error)
+            }
+        }
+    }
+
+    /// Audits the end of a session (log-out or idle lock).
+    pub fn logout(&mut self, session: &Session, at: DateTime<Utc>) -> Result<()> {
+        self.append_audit(NewAuditRow {
+            at,
+            actor_user_id: Some(session.user_id),
+            actor: &session.username,
+            action: AuditAction::Logout,
+            case_id: None,
+            details: json!({}),
+        })
+        .map(|_| ())
+    }
+
+    /// The office this store belongs to.
+    pub fn office_id(&self) -> &str {
+        &self.office_id
+    }
+
+    /// The directory holding the database and its key slots.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Re-reads the session's roles and refuses unless the account is active and holds `needed`.
+    fn require_role(&self, session: &Session, needed: Roles) -> Result<User> {
+        match read_user(&self.conn, &session.username)? {
+            Some(user) if user.active && user.roles.contains(needed) => Ok(user),
+            _ => Err(StoreError::Forbidden { needed }),
+        }
+    }
+
+    /// Creates a clerk: a user row in the database and a key slot in the sidecar, so the
+    /// clerk can log in offline at once. Needs the administrator role.
+    pub fn add_user(&mut self, admin: &Session, new_user: &NewUser<'_>, at: DateTime<Utc>) -> Result<UserId> {
+        self.require_role(admin, Roles::ADMIN)?;
+        let username = normalise_username(new_user.username)?;
+        check_new_password(new_user.password)?;
+        let display_name = new_user.display_name.trim();
+        if display_name.is_empty() || display_name.chars().any(char::is_control) {
+            return Err(StoreError::InvalidInput {
+                what: "display name",
+                reason: "empty or has control characters",
+            });
+        }
+        if read_user(&self.conn, &username)?.is_some() {
+            return Err(StoreError::UserExists { username });
+        }
+        let slot = KeySlot::new(
+            &self.office_id,
+            &username,
+            new_user.password,
+            &self.data_key,
+            &self.options.kdf,
+            at,
+        )?;
+        let audit_key = *self.audit_key;
+        let _lock = keyslots::lock_slots(&self.dir)?;
+        let slots_path = Store::key_slots_path(&self.dir);
+        let mut file = KeySlotsFile::load(&slots_path)?;
+        let transaction = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        transaction.execute(
+            "INSERT INTO users (username, display_name, roles, created_at, created_by) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![username, display_name, new_user.roles.bits(), to_millis(at), admin.user_id.0],
+        )?;
+        let user_id = UserId(transaction.last_insert_rowid());
+        audit::append(
+            &transaction,
+            &audit_key,
+            NewAuditRow {
+                at,
+                actor_user_id: Some(admin.user_id),
+                actor: &admin.username,
+                action: AuditAction::UserCreated,
+                case_id: None,
+                details: json!({ "username": username, "roles": new_user.roles.to_string() }),
+            },
+        )?;
+        // The slot is written before the commit: if the write fails, the user row rolls
+        // back; if the commit fails after it, the slot opens nothing but a disabled path
+        // (log-in finds no user row and refuses).
+        file.slots.retain(|existing| existing.username != username);
+        file.slots.push(slot);
+        file.save(&slots_path)?;
+        transaction.commit()?;
+        Ok(user_id)
+    }
+
+    /// Writes a new key slot for an existing, active clerk (an administrator resetting a
+    /// forgotten password), replacing the old slot. No data is re-encrypted.
+    pub fn add_slot(
+        &mut self,
+        admin: &Session,
+        username: &str,
+        password: &str,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        self.require_role(admin, Roles::ADMIN)?;
+        let username = normalise_username(username)?;
+        check_new_password(password)?;
+        match read_user(&self.conn, &username)? {
+            Some(user) if user.active => {}
+            Some(_) => return Err(StoreError::AccountDisabled { username }),
+            None => return Err(StoreError::UnknownUser { username }),
+        }
+        self.replace_slot(admin, &username, password, AuditAction::SlotAdded, at)
+    }
+
+    /// Changes the logged-in clerk's own password after checking the old one.
+    pub fn change_password(
+        &mut self,
+        session: &Session,
+        old_password: &str,
+        new_password: &str,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        check_new_password(new_password)?;
+        let Attempt { outcome, .. } =
+            keyslots::attempt_unlock(&self.dir, &session.username, old_password, at, FailureLog::Caller)?;
+        match outcome {
+            Ok(data_key) if data_key.same_as(&self.data_key) => {}
+            Ok(_) => return Err(StoreError::KeyMismatch),
+            Err((error, reason)) => {
+                self.audit_login_failure(&session.username, reason, at)?;
+                return Err(error);
+            }
+        }
+        let username = session.username.clone();
+        self.replace_slot(session, &username, new_password, AuditAction::PasswordChanged, at)
+    }
+
+    fn replace_slot(
+        &mut self,
+        actor: &Session,
+        username: &str,
+        password: &str,
+        action: AuditAction,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        let slot = KeySlot::new(&self.office_id, username, password, &self.data_key, &self.options.kdf, at)?;
+        let audit_key = *self.audit_key;
+        let _lock = keyslots::lock_slots(&self.dir)?;
+        let slots_path = Store::key_slots_path(&self.dir);
+        let mut file = KeySlotsFile::load(&slots_path)?;
+        let transaction = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        audit::append(
+            &transaction,
+            &audit_key,
+            NewAuditRow {
+                at,
+                actor_user_id: Some(actor.user_id),
+                actor: &actor.username,
+                action,
+                case_id: None,
+                details: json!({ "username": username }),
+            },
+        )?;
+        file.slots.retain(|existing| existing.username != username);
+        file.slots.push(slot);
+        file.save(&slots_path)?;
+        transaction.commit()?;
+        Ok(())
+    }
+
+    /// Removes a clerk's key slot and disables the account. The data key stays the same,
+    /// so nothing is re-encrypted; an old copy of the slot file still unwraps the key, but
+    /// the disabled account can no longer log in. Refuses to remove the last administrator.
+    pub fn revoke_slot(&mut self, admin: &Session, username: &str, at: DateTime<Utc>) -> Result<()> {
+        self.require_role(admin, Roles::ADMIN)?;
+        let username = normalise_username(username)?;
+        let user = read_user(&self.conn, &username)?
+            .ok_or_else(|| StoreError::UnknownUser { username: username.clone() })?;
+        if user.roles.contains(Roles::ADMIN) && self.active_admin_count()? <= 1 {
+            return Err(StoreError::LastAdmin);
+        }
+        let audit_key = *self.audit_key;
+        let _lock = keyslots::lock_slots(&self.dir)?;
+        let slots_path = Store::key_slots_path(&self.dir);
+        let mut file = KeySlotsFile::load(&slots_path)?;
+        let transaction = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        transaction.execute(
+            "UPDATE users SET active = 0, deactivated_at = ?2 WHERE id = ?1",
+            params![user.id.0, to_millis(at)],
+        )?;
+        audit::append(
+            &transaction,
+            &audit_key,
+            NewAuditRow {
+                at,
+                actor_user_id: Some(admin.user_id),
+                actor: &admin.username,
+                action: AuditAction::SlotRevoked,
+                case_id: None,
+                details: json!({ "username": username }),
+            },
+        )?;
+        file.slots.retain(|existing| existing.username != username);
+        file.save(&slots_path)?;
+        transaction.commit()?;
+        Ok(())
+    }
+
+    fn active_admin_count(&self) -> Result<i64> {
+        Ok(self.conn.query_row(
+            "SELECT count(*) FROM users WHERE active = 1 AND (roles & ?1) <> 0",
+            [Roles::ADMIN.bits()],
+            |row| row.get(0),
+        )?)
+    }
+
+    /// Replaces a clerk's roles. Needs the administrator role; refuses to demote the last
+    /// administrator.
+    pub fn set_roles(
+        &mut self,
+        admin: &Session,
+        username: &str,
+        roles: Roles,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        self.require_role(admin, Roles::ADMIN)?;
+        let username = normalise_username(username)?;
+        let user = read_user(&self.conn, &username)?
+            .ok_or_else(|| StoreError::UnknownUser { username: username.clone() })?;
+        if user.roles.contains(Roles::ADMIN)
+            && !roles.contains(Roles::ADMIN)
+            && self.active_admin_count()? <= 1
+        {
+            return Err(StoreError::LastAdmin);
+        }
+        let audit_key = *self.audit_key;
+        let transaction = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        transaction.execute("UPDATE users SET roles = ?2 WHERE id = ?1", params![user.id.0, roles.bits()])?;
+        audit::append(
+            &transaction,
+            &audit_key,
+            NewAuditRow {
+                at,
+                actor_user_id: Some(admin.user_id),
+                actor: &admin.username,
+                action: AuditAction::UserRolesChanged,
+                case_id: None,
+                details: json!({ "username": username, "from": user.roles.to_string(), "to": roles.to_string() }),
+            },
+        )?;
+        transaction.commit()?;
+        Ok(())
+    }
+
+    /// Every clerk, active or not, by user name.
+    pub fn users(&self) -> Result<Vec<User>> {
+        let mut statement = self.conn.prepare("SELECT username FROM users ORDER BY username")?;
+        let names: Vec<String> =
+            statement.query_map([], |row| row.get(0))?.collect::<rusqlite::Result<_>>()?;
+        names.iter().filter_map(|name| read_user(&self.conn, name).transpose()).collect()
+    }
+
+    /// The lockout policy in force (from the key-slot file).
+    pub fn lockout_policy(&self) -> Result<LockoutPolicy> {
+        Ok(KeySlotsFile::load(&Store::key_slots_path(&self.dir))?.lockout)
+    }
+
+    /// Changes the lockout policy. Needs the administrator role.
+    pub fn set_lockout_policy(
+        &mut self,
+        admin: &Session,
+        policy: LockoutPolicy,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        self.require_role(admin, Roles::ADMIN)?;
+        let _lock = keyslots::lock_slots(&self.dir)?;
+        let slots_path = Store::key_slots_path(&self.dir);
+        let mut file = KeySlotsFile::load(&slots_path)?;
+        let previous = file.lockout;
+        file.lockout = policy;
+        file.save(&slots_path)?;
+        self.append_audit(NewAuditRow {
+            at,
+            actor_user_id: Some(admin.user_id),
+            actor: &admin.username,
+            action: AuditAction::LockoutPolicyChanged,
+            case_id: None,
+            details: json!({
+                "from": { "max_failed_attempts": previous.max_failed_attempts, "lock_minutes": previous.lock_minutes },
+                "to": { "max_failed_attempts": policy.max_failed_attempts, "lock_minutes": policy.lock_minutes },
+            }),
+        })
+        .map(|_| ())
+    }
+
+    /// Appends one audit row in its own transaction.
+    pub(crate) fn append_audit(&mut self, row: NewAuditRow<'_>) -> Result<i64> {
+        let audit_key = *self.audit_key;
+        let transaction = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let seq = audit::append(&transaction, &audit_key, row)?;
+        transaction.commit()?;
+        Ok(seq)
+    }
+
+    /// Records an event the store does not perform itself: printing, export, a duplicate
+    /// decision, backup. `details` says what happened without personal values; digit
+    /// runs that look like ID numbers are removed before the row is written.
+    pub fn audit_event(
+        &mut self,
+        session: &Session,
+        action: AuditAction,
+        case_id: Option<&CaseId>,
+        details: Value,
+        at: DateTime<Utc>,
+    ) -> Result<i64> {
+        self.append_audit(NewAuditRow {
+            at,
+            actor_user_id: Some(session.user_id),
+            actor: &session.username,
+            action,
+            case_id,
+            details,
+        })
+    }
+
+    /// Records an event of a system actor (the sync client, a scheduled backup).
+    pub fn audit_system_event(
+        &mut self,
+        actor: &str,
+        action: AuditAction,
+        case_id: Option<&CaseId>,
+        details: Value,
+        at: DateTime<Utc>,
+    ) -> Result<i64> {
+        self.append_audit(NewAuditRow { at, actor_user_id: None, actor, action, case_id, details })
+    }
+
+    /// Recomputes the whole hash chain and reports the first row that does not check out.
+    pub fn audit_verify(&self) -> Result<AuditReport> {
+        audit::verify(&self.conn, &self.audit_key)
+    }
+
+    /// The last link of the chain, to anchor outside this PC.
+    pub fn audit_head(&self) -> Result<Option<AuditHead>> {
+        audit::head(&self.conn)
+    }
+
+    /// Audit rows, oldest first: one case's (for its history and the one-file-per-person
+    /// export) or everyone's when `case_id` is `None`.
+    pub fn audit_entries(&self, case_id: Option<&CaseId>, limit: u32) -> Result<Vec<AuditEntry>> {
+        audit::entries(&self.conn, case_id, limit)
+    }
+
+    /// Full check of the file: SQLCipher's page authentication codes and SQLite's
+    /// structural check. Reads every page; run it from a maintenance command, not at log-in.
+    pub fn check_integrity(&self) -> Result<()> {
+        let mut problems: Vec<String> = Vec::new();
+        let mut statement = self.conn.prepare("PRAGMA cipher_integrity_check")?;
+        problems.extend(
+            statement.query_map([], |row| row.get::<_, String>(0))?.collect::<rusqlite::Result<Vec<_>>>()?,
+        );
+        let mut statement = self.conn.prepare("PRAGMA integrity_check")?;
+        problems.extend(
+            statement
+                .query_map([], |row| row.get::<_, String>(0))?
+                .collect::<rusqlite::Result<Vec<_>>>()?
+                .into_iter()
+                .filter(|line| line != "ok"),
+        );
+        if problems.is_empty() { Ok(()) } else { Err(StoreError::Corrupt { detail: problems.join("; ") }) }
+    }
+
+    /// The schema version of the open database.
+    pub fn schema_version(&self) -> Result<u32> {
+        schema::schema_version(&self.conn)
+    }
+
+    /// Checkpoints the WAL into the main file and closes the connection.
+    pub fn close(self) -> Result<()> {
+        self.conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        self.conn.close().map_err(|(_, error)| StoreError::from(error))
+    }
+
+    /// The raw connection, for tests that tamper with rows or inspect query plans.
+    #[cfg(feature = "test-support")]
+    pub fn raw_connection(&self) -> &Connection {
+        &self.conn
+    }
+}

@@ -1,0 +1,111 @@
+//! Tampering with the audit trail through raw SQL is detected at the right row.
+
+use serde_json::json;
+use store::{AuditAction, AuditProblem, Store};
+
+use crate::common::{at, new_store, sample_case};
+
+/// A store with a few dozen audit rows from ordinary work.
+fn busy_store() -> (tempfile::TempDir, Store) {
+    let (dir, mut store, admin) = new_store();
+    for n in 0..5 {
+        let (record, index) = sample_case(n);
+        let case_id = store.create_case(&admin, &record, &index, at(10 + i64::from(n))).unwrap();
+        store.get_case(&admin, &case_id, at(20)).unwrap();
+    }
+    let report = store.audit_verify().unwrap();
+    assert!(report.is_intact(), "untouched trail verifies: {report:?}");
+    assert_eq!(report.rows, 13);
+    (dir, store)
+}
+
+#[test]
+fn the_program_itself_cannot_edit_or_delete_audit_rows() {
+    let (_dir, store) = busy_store();
+    let conn = store.raw_connection();
+    let error = conn.execute("UPDATE audit SET actor = 'someone' WHERE seq = 4", []).unwrap_err();
+    assert!(error.to_string().contains("append-only"), "{error}");
+    let error = conn.execute("DELETE FROM audit WHERE seq = 4", []).unwrap_err();
+    assert!(error.to_string().contains("append-only"), "{error}");
+    let error = conn.execute("DELETE FROM case_events", []).unwrap_err();
+    assert!(error.to_string().contains("append-only"), "{error}");
+}
+
+#[test]
+fn an_edited_row_is_reported_at_that_row() {
+    let (_dir, store) = busy_store();
+    let conn = store.raw_connection();
+    conn.execute_batch("DROP TRIGGER audit_no_update").unwrap();
+    conn.execute("UPDATE audit SET details = '{\"fields\":[]}' WHERE seq = 6", []).unwrap();
+    let report = store.audit_verify().unwrap();
+    assert_eq!(report.first_bad_row, Some(6));
+    assert_eq!(report.problem, Some(AuditProblem::HashMismatch));
+    assert_eq!(report.rows, 13);
+}
+
+#[test]
+fn an_edited_time_or_actor_is_reported_too() {
+    let (_dir, store) = busy_store();
+    let conn = store.raw_connection();
+    conn.execute_batch("DROP TRIGGER audit_no_update").unwrap();
+    conn.execute("UPDATE audit SET at = at + 1 WHERE seq = 9", []).unwrap();
+    assert_eq!(store.audit_verify().unwrap().first_bad_row, Some(9));
+}
+
+#[test]
+fn a_deleted_row_is_reported_at_the_row_after_the_gap() {
+    let (_dir, store) = busy_store();
+    let conn = store.raw_connection();
+    conn.execute_batch("DROP TRIGGER audit_no_delete").unwrap();
+    conn.execute("DELETE FROM audit WHERE seq = 7", []).unwrap();
+    let report = store.audit_verify().unwrap();
+    assert_eq!(report.first_bad_row, Some(8));
+    assert_eq!(report.problem, Some(AuditProblem::SequenceGap { expected: 7 }));
+}
+
+#[test]
+fn a_renumbered_chain_after_a_deletion_is_still_caught() {
+    let (_dir, store) = busy_store();
+    let conn = store.raw_connection();
+    conn.execute_batch("DROP TRIGGER audit_no_delete; DROP TRIGGER audit_no_update").unwrap();
+    conn.execute("DELETE FROM audit WHERE seq = 7", []).unwrap();
+    conn.execute("UPDATE audit SET seq = seq - 1 WHERE seq > 7", []).unwrap();
+    let report = store.audit_verify().unwrap();
+    assert_eq!(report.first_bad_row, Some(7), "the row now numbered 7 does not link to row 6");
+    assert_eq!(report.problem, Some(AuditProblem::BrokenLink));
+}
+
+#[test]
+fn deleting_the_last_rows_is_caught_by_the_head() {
+    let (_dir, store) = busy_store();
+    let conn = store.raw_connection();
+    conn.execute_batch("DROP TRIGGER audit_no_delete").unwrap();
+    conn.execute("DELETE FROM audit WHERE seq >= 12", []).unwrap();
+    let report = store.audit_verify().unwrap();
+    assert_eq!(report.first_bad_row, Some(12));
+    assert_eq!(report.problem, Some(AuditProblem::TruncatedTail { head_seq: 13 }));
+}
+
+#[test]
+fn events_from_outside_the_store_are_chained_and_never_hold_id_numbers() {
+    let (_dir, mut store, admin) = new_store();
+    let (record, index) = sample_case(9);
+    let case_id = store.create_case(&admin, &record, &index, at(10)).unwrap();
+    let id_number = index.id_number.unwrap();
+    store
+        .audit_event(
+            &admin,
+            AuditAction::Exported,
+            Some(&case_id),
+            json!({ "file": format!("archive-{id_number}.zip"), "format": "zip" }),
+            at(11),
+        )
+        .unwrap();
+    let exported = store.audit_entries(Some(&case_id), 10).unwrap().pop().unwrap();
+    assert_eq!(exported.details["file"], "archive-[id number removed].zip");
+    store.audit_system_event("sync", AuditAction::SyncSent, None, json!({ "batch": 1 }), at(12)).unwrap();
+    let head = store.audit_head().unwrap().unwrap();
+    let report = store.audit_verify().unwrap();
+    assert!(report.is_intact());
+    assert_eq!(report.head, Some(head));
+}

@@ -1,0 +1,248 @@
+//! Creating, opening and refusing to open: passwords, lockout, missing, damaged and
+//! foreign files. A damaged database must be reported and left byte for byte as it was.
+
+use std::fs;
+
+use chrono::Duration;
+use store::{LockoutPolicy, Roles, SCHEMA_VERSION, Store, StoreError};
+
+use crate::common::{ADMIN_PASSWORD, OFFICE, add_clerk, at, new_store, options};
+
+#[test]
+fn created_store_reopens_with_the_admin_password() {
+    let (dir, store, admin) = new_store();
+    assert_eq!(admin.roles(), Roles::ADMIN, "first-run set-up creates the administrator");
+    assert_eq!(store.office_id(), OFFICE);
+    store.close().unwrap();
+
+    let (store, session) =
+        Store::open_with_options(dir.path(), " Admin ", ADMIN_PASSWORD, at(5), options()).unwrap();
+    assert_eq!(session.username(), "admin", "user names are trimmed and lower-cased");
+    assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+    let actions: Vec<String> =
+        store.audit_entries(None, 100).unwrap().into_iter().map(|entry| entry.action).collect();
+    assert_eq!(actions, ["store_created", "user_created", "login_succeeded", "login_succeeded"]);
+}
+
+#[test]
+fn wrong_password_and_unknown_user_are_refused_and_audited_at_the_next_log_in() {
+    let (dir, store, _admin) = new_store();
+    store.close().unwrap();
+
+    let error =
+        Store::open_with_options(dir.path(), "admin", "not-the-password", at(5), options()).unwrap_err();
+    assert!(matches!(error, StoreError::WrongPassword), "got {error:?}");
+    let error =
+        Store::open_with_options(dir.path(), "nobody", "whatever-password", at(6), options()).unwrap_err();
+    assert!(
+        matches!(error, StoreError::UnknownUser { ref username } if username == "nobody"),
+        "got {error:?}"
+    );
+
+    let slots = fs::read_to_string(Store::key_slots_path(dir.path())).unwrap();
+    assert!(!slots.contains("not-the-password"), "a failed password is never written anywhere");
+
+    let (store, _) = Store::open_with_options(dir.path(), "admin", ADMIN_PASSWORD, at(7), options()).unwrap();
+    let failed: Vec<_> = store
+        .audit_entries(None, 100)
+        .unwrap()
+        .into_iter()
+        .filter(|entry| entry.action == "login_failed")
+        .map(|entry| (entry.actor, entry.at, entry.details["reason"].as_str().unwrap().to_owned()))
+        .collect();
+    assert_eq!(
+        failed,
+        [
+            ("admin".to_owned(), at(5), "wrong_password".to_owned()),
+            ("nobody".to_owned(), at(6), "unknown_user".to_owned())
+        ],
+        "failed log-ins made while the database was locked reach the audit trail with their own time"
+    );
+    let slots = fs::read_to_string(Store::key_slots_path(dir.path())).unwrap();
+    assert!(!slots.contains("nobody"), "pending events are cleared once audited");
+    assert!(store.audit_verify().unwrap().is_intact());
+}
+
+#[test]
+fn five_wrong_passwords_lock_the_account_for_fifteen_minutes() {
+    let (dir, store, _admin) = new_store();
+    assert_eq!(store.lockout_policy().unwrap(), LockoutPolicy { max_failed_attempts: 5, lock_minutes: 15 });
+    store.close().unwrap();
+    let open = |password: &str, minute: i64| {
+        Store::open_with_options(dir.path(), "admin", password, at(minute), options())
+    };
+
+    for attempt in 1..=4 {
+        assert!(
+            matches!(open("wrong-password", attempt), Err(StoreError::WrongPassword)),
+            "attempt {attempt}"
+        );
+    }
+    let until = at(5) + Duration::minutes(15);
+    assert!(
+        matches!(open("wrong-password", 5), Err(StoreError::LockedOut { until: reported }) if reported == until),
+        "the fifth failure locks"
+    );
+    assert!(
+        matches!(open(ADMIN_PASSWORD, 10), Err(StoreError::LockedOut { .. })),
+        "even the right password is refused while locked"
+    );
+    let (store, _) = open(ADMIN_PASSWORD, 20).expect("unlocked once the lock has expired");
+    let reasons: Vec<String> = store
+        .audit_entries(None, 100)
+        .unwrap()
+        .into_iter()
+        .filter(|entry| entry.action == "login_failed")
+        .map(|entry| entry.details["reason"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(reasons.len(), 6, "every failure is audited: {reasons:?}");
+    assert_eq!(reasons.last().map(String::as_str), Some("locked_out"));
+}
+
+#[test]
+fn lockout_counts_per_account_and_applies_to_login_on_an_open_store() {
+    let (_dir, mut store, admin) = new_store();
+    store
+        .set_lockout_policy(&admin, LockoutPolicy { max_failed_attempts: 2, lock_minutes: 1 }, at(1))
+        .unwrap();
+    add_clerk(&mut store, &admin, "clerk", Roles::ACCEPT);
+    assert!(matches!(store.login("clerk", "bad-password", at(3)), Err(StoreError::WrongPassword)));
+    assert!(matches!(store.login("clerk", "bad-password", at(3)), Err(StoreError::LockedOut { .. })));
+    assert!(store.login("admin", ADMIN_PASSWORD, at(3)).is_ok(), "another clerk is not locked");
+    assert!(matches!(
+        store.login("clerk", crate::common::CLERK_PASSWORD, at(3)),
+        Err(StoreError::LockedOut { .. })
+    ));
+    assert!(store.login("clerk", crate::common::CLERK_PASSWORD, at(5)).is_ok());
+    let failures =
+        store.audit_entries(None, 100).unwrap().into_iter().filter(|e| e.action == "login_failed").count();
+    assert_eq!(failures, 3, "failures on an open store are audited directly");
+}
+
+#[test]
+fn missing_files_are_named_and_nothing_is_created() {
+    let empty = tempfile::tempdir().unwrap();
+    let error =
+        Store::open_with_options(empty.path(), "admin", ADMIN_PASSWORD, at(0), options()).unwrap_err();
+    assert!(matches!(error, StoreError::NotInitialised { .. }), "got {error:?}");
+    assert!(!Store::exists(empty.path()), "open never creates a store");
+
+    let (dir, store, _) = new_store();
+    store.close().unwrap();
+    let error = Store::create_with_options(dir.path(), OFFICE, "admin", ADMIN_PASSWORD, at(1), options())
+        .unwrap_err();
+    assert!(matches!(error, StoreError::AlreadyExists { .. }), "create never overwrites: {error:?}");
+
+    let slots_path = Store::key_slots_path(dir.path());
+    let slots = fs::read(&slots_path).unwrap();
+    fs::remove_file(&slots_path).unwrap();
+    let error = Store::open_with_options(dir.path(), "admin", ADMIN_PASSWORD, at(2), options()).unwrap_err();
+    assert!(matches!(error, StoreError::KeySlotsMissing { .. }), "got {error:?}");
+
+    fs::write(&slots_path, b"{ not json").unwrap();
+    let error = Store::open_with_options(dir.path(), "admin", ADMIN_PASSWORD, at(2), options()).unwrap_err();
+    assert!(matches!(error, StoreError::KeySlotsDamaged { .. }), "got {error:?}");
+
+    fs::write(&slots_path, slots).unwrap();
+    fs::rename(Store::db_path(dir.path()), dir.path().join("moved.db")).unwrap();
+    let error = Store::open_with_options(dir.path(), "admin", ADMIN_PASSWORD, at(3), options()).unwrap_err();
+    assert!(matches!(error, StoreError::DatabaseMissing { .. }), "got {error:?}");
+    assert!(!Store::db_path(dir.path()).exists(), "no empty database appears in place of the missing one");
+}
+
+/// Damages the closed database with `damage`, then checks that opening reports it as
+/// corrupt and leaves the file exactly as damaged.
+fn assert_damage_is_reported(damage: impl FnOnce(&mut Vec<u8>)) -> StoreError {
+    let (dir, store, _) = new_store();
+    store.close().unwrap();
+    let db_path = Store::db_path(dir.path());
+    let mut bytes = fs::read(&db_path).unwrap();
+    damage(&mut bytes);
+    fs::write(&db_path, &bytes).unwrap();
+
+    let error = Store::open_with_options(dir.path(), "admin", ADMIN_PASSWORD, at(5), options()).unwrap_err();
+    assert_eq!(fs::read(&db_path).unwrap(), bytes, "the damaged file is left exactly as found");
+    error
+}
+
+#[test]
+fn flipped_bytes_in_the_header_page_are_reported_as_corrupt() {
+    let error = assert_damage_is_reported(|bytes| {
+        for byte in &mut bytes[200..232] {
+            *byte ^= 0x5a;
+        }
+    });
+    assert!(matches!(error, StoreError::Corrupt { .. }), "got {error:?}");
+}
+
+#[test]
+fn a_truncated_database_is_reported_as_corrupt() {
+    let error = assert_damage_is_reported(|bytes| bytes.truncate(1000));
+    assert!(matches!(error, StoreError::Corrupt { .. }), "got {error:?}");
+}
+
+#[test]
+fn an_emptied_database_is_not_mistaken_for_a_new_one() {
+    let error = assert_damage_is_reported(|bytes| bytes.clear());
+    assert!(matches!(error, StoreError::Corrupt { .. }), "got {error:?}");
+}
+
+#[test]
+fn damage_past_the_first_page_is_found_by_the_integrity_check() {
+    let (dir, mut store, admin) = new_store();
+    for n in 0..40 {
+        let (record, index) = crate::common::sample_case(n);
+        store.create_case(&admin, &record, &index, at(10)).unwrap();
+    }
+    store.check_integrity().expect("a healthy store passes");
+    store.close().unwrap();
+    let db_path = Store::db_path(dir.path());
+    let mut bytes = fs::read(&db_path).unwrap();
+    assert!(bytes.len() > 4 * 4096, "several pages were written");
+    let last_page = bytes.len() - 4096;
+    for byte in &mut bytes[last_page + 100..last_page + 140] {
+        *byte ^= 0xff;
+    }
+    fs::write(&db_path, &bytes).unwrap();
+    let result = Store::open_with_options(dir.path(), "admin", ADMIN_PASSWORD, at(20), options())
+        .and_then(|(store, _)| store.check_integrity());
+    assert!(matches!(result, Err(StoreError::Corrupt { .. })), "got {result:?}");
+}
+
+#[test]
+fn key_slots_of_another_office_report_a_key_mismatch() {
+    let (dir_a, store_a, _) = new_store();
+    store_a.close().unwrap();
+    let (dir_b, store_b, _) = new_store();
+    store_b.close().unwrap();
+    fs::copy(Store::key_slots_path(dir_b.path()), Store::key_slots_path(dir_a.path())).unwrap();
+    let db_before = fs::read(Store::db_path(dir_a.path())).unwrap();
+
+    let error =
+        Store::open_with_options(dir_a.path(), "admin", ADMIN_PASSWORD, at(5), options()).unwrap_err();
+    assert!(matches!(error, StoreError::KeyMismatch), "got {error:?}");
+    assert_eq!(fs::read(Store::db_path(dir_a.path())).unwrap(), db_before, "the database is untouched");
+}
+
+#[test]
+fn a_database_from_a_newer_program_is_refused() {
+    let (dir, store, _) = new_store();
+    store.raw_connection().pragma_update(None, "user_version", 99).unwrap();
+    store.close().unwrap();
+    let error = Store::open_with_options(dir.path(), "admin", ADMIN_PASSWORD, at(5), options()).unwrap_err();
+    assert!(matches!(error, StoreError::TooNew { found: 99, supported: SCHEMA_VERSION }), "got {error:?}");
+}
+
+#[test]
+fn error_messages_are_short_lowercase_and_without_final_period() {
+    let samples = [
+        StoreError::WrongPassword.to_string(),
+        StoreError::KeyMismatch.to_string(),
+        StoreError::Corrupt { detail: "file is not a database".into() }.to_string(),
+        StoreError::LockedOut { until: at(0) }.to_string(),
+    ];
+    for message in samples {
+        assert!(message.chars().next().is_some_and(|c| c.is_lowercase()), "{message}");
+        assert!(!message.ends_with('.'), "{message}");
+    }
+}

@@ -1,0 +1,60 @@
+//! Migration from the previous schema: a v1 database with data written the way the v1
+//! program wrote it opens with every migration applied and keeps its data.
+
+use store::{CaseId, CaseState, SCHEMA_VERSION, Store, Worklist};
+
+use crate::common::{ADMIN_PASSWORD, OFFICE, at, march, options};
+
+#[test]
+fn a_version_1_database_migrates_and_keeps_its_cases() {
+    assert_eq!(SCHEMA_VERSION, 2, "update this test's expectations when adding a migration");
+    let dir = tempfile::tempdir().unwrap();
+    let (store, _) =
+        Store::create_at_schema_version(dir.path(), OFFICE, "admin", ADMIN_PASSWORD, at(0), options(), 1)
+            .unwrap();
+    assert_eq!(store.schema_version().unwrap(), 1);
+    let case_id = CaseId::new(at(1)).unwrap();
+    {
+        // Rows exactly as the v1 program wrote them: no slip columns exist yet.
+        let conn = store.raw_connection();
+        conn.execute(
+            "INSERT INTO cases (uuid, state, record, name, created_by, created_at, accepted_by, accepted_at,
+                                due_date, updated_at)
+             VALUES (?1, 'accepted', '{\"applicant\":{\"name\":\"李四\"}}', '李四', 1, ?2, 1, ?2, '2026-03-04', ?2)",
+            rusqlite::params![case_id.to_string(), at(1).timestamp_millis()],
+        )
+        .unwrap();
+        conn.execute(
+            "INSERT INTO case_events (case_id, from_state, to_state, actor, at) VALUES (1, NULL, 'draft', 1, ?1),
+                                                                                  (1, 'draft', 'accepted', 1, ?1)",
+            [at(1).timestamp_millis()],
+        )
+        .unwrap();
+        let error = conn.execute("UPDATE cases SET slip_required = 1", []).unwrap_err();
+        assert!(error.to_string().contains("slip_required"), "v1 has no slip columns: {error}");
+    }
+    store.close().unwrap();
+
+    let (mut store, admin) =
+        Store::open_with_options(dir.path(), "admin", ADMIN_PASSWORD, at(5), options()).unwrap();
+    assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+    let case = store.get_case(&admin, &case_id, at(6)).unwrap();
+    assert_eq!(case.state, CaseState::Accepted);
+    assert_eq!(case.name.as_deref(), Some("李四"));
+    assert!(!case.slip_required, "new columns get their defaults");
+    assert_eq!(case.slip_printed_at, None);
+    assert_eq!(store.case_events(&case_id).unwrap().len(), 2);
+    let awaiting = store.worklist(Worklist::AwaitingReview, march(3), 10).unwrap();
+    assert_eq!(awaiting.len(), 1, "old cases appear in worklists");
+    assert!(store.worklist(Worklist::IssuedAwaitingSlip, march(3), 10).unwrap().is_empty());
+    let migrated =
+        store.audit_entries(None, 100).unwrap().into_iter().find(|entry| entry.action == "schema_migrated");
+    assert_eq!(migrated.map(|entry| entry.details), Some(serde_json::json!({ "from": 1, "to": 2 })));
+    assert!(store.audit_verify().unwrap().is_intact());
+    store.close().unwrap();
+
+    let (store, _) = Store::open_with_options(dir.path(), "admin", ADMIN_PASSWORD, at(7), options()).unwrap();
+    let migrations =
+        store.audit_entries(None, 100).unwrap().into_iter().filter(|e| e.action == "schema_migrated").count();
+    assert_eq!(migrations, 1, "an up-to-date database is not migrated again");
+}
