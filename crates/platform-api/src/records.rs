@@ -1,0 +1,163 @@
+//! Push: what a device sends to `POST /v1/records` and what the platform answers.
+//!
+//! Contract of the platform, record by record, in the order of the batch:
+//! - A record id never seen before is validated and stored: [`RecordStatus::Accepted`].
+//! - The same record id with the same content (every field of [`PushRecord`] equal) is
+//!   [`RecordStatus::Duplicate`], a success: this is how a resend after a lost answer heals.
+//! - The same record id with different content is [`RecordStatus::Conflict`] and nothing
+//!   is stored.
+//! - A record the platform refuses is [`RecordStatus::Rejected`] with a code and a reason
+//!   for the clerk; nothing is stored, so the same id may be sent again once fixed.
+//! - Once a record of a case was not accepted in a batch, the case's later records in the
+//!   same batch are [`RecordStatus::Deferred`]: not looked at, to be sent again later. This
+//!   keeps each case's records in order on the platform.
+//! - `sequence` must grow strictly within a case (gaps are allowed, so a device may use
+//!   its global outbox order). A record older than the last one stored for its case is
+//!   rejected with [`crate::code::SEQUENCE_OUT_OF_ORDER`].
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// A batch of records from one device. **Wire format v1: do not change.**
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PushBatch {
+    /// The sending device; must equal the `X-Device-Id` header.
+    pub device_id: String,
+    /// The records, in the order the device wants them applied (per case: by `sequence`).
+    /// At most [`crate::MAX_BATCH_RECORDS`].
+    pub records: Vec<PushRecord>,
+}
+
+/// One change the platform must learn about. **Wire format v1: do not change.**
+///
+/// Content equality (for duplicate versus conflict) covers every field, so a device must
+/// send a record byte-for-byte the same way every time: it is frozen when queued.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PushRecord {
+    /// Client-generated UUIDv7: the idempotency key of this record.
+    pub record_id: Uuid,
+    /// The case the record belongs to (the counter's case UUID).
+    pub case_id: Uuid,
+    /// What happened.
+    pub kind: RecordKind,
+    /// Position within the case: strictly increasing, gaps allowed.
+    pub sequence: u64,
+    /// When the record was created at the counter, RFC 3339 in UTC with milliseconds
+    /// (`2026-03-02T08:15:00.000Z`).
+    pub created_at: String,
+    /// The record's content as the counter wrote it (contains personal data: never log it).
+    pub payload: serde_json::Value,
+}
+
+/// What a record reports. Serialized as an object tagged by `type`.
+/// **Wire format v1: do not change.**
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum RecordKind {
+    /// A case was opened at the counter; `payload` holds the application record.
+    CaseCreated,
+    /// A case moved from one state to another. States are the snake_case names of the
+    /// counter's case states (`draft`, `notice_issued`, `accepted`, `reviewed`, `approved`,
+    /// `rejected`, `issued`, `old_permit_cancelled`, `withdrawn`). The platform issues a
+    /// permit after a change `to: "approved"`.
+    StateChanged {
+        /// The state before.
+        from: String,
+        /// The state after.
+        to: String,
+    },
+    /// An opinion (受理人/审核人/审批人意见) was written; `payload` holds it.
+    Opinion,
+    /// A scanned page: its bytes travel separately as a blob.
+    PageMetadata {
+        /// SHA-256 of the page's bytes, 64 lowercase hex digits; the blob's name.
+        content_hash: String,
+        /// Length of the page in bytes.
+        bytes: u64,
+    },
+    /// The confirmation slip was printed at the counter.
+    SlipPrinted,
+}
+
+impl RecordKind {
+    /// The kind's tag as it appears on the wire (`state_changed`).
+    pub fn name(&self) -> &'static str {
+        match self {
+            RecordKind::CaseCreated => "case_created",
+            RecordKind::StateChanged { .. } => "state_changed",
+            RecordKind::Opinion => "opinion",
+            RecordKind::PageMetadata { .. } => "page_metadata",
+            RecordKind::SlipPrinted => "slip_printed",
+        }
+    }
+
+    /// The blob this record refers to, if it is a page.
+    pub fn content_hash(&self) -> Option<&str> {
+        match self {
+            RecordKind::PageMetadata { content_hash, .. } => Some(content_hash),
+            RecordKind::CaseCreated
+            | RecordKind::StateChanged { .. }
+            | RecordKind::Opinion
+            | RecordKind::SlipPrinted => None,
+        }
+    }
+}
+
+/// The platform's answer to a [`PushBatch`] (HTTP 200). **Wire format v1: do not change.**
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PushResponse {
+    /// One result per record of the batch, in the batch's order.
+    pub results: Vec<RecordResult>,
+    /// Content hashes named by page records of this batch (accepted or duplicate) whose
+    /// blob the platform does not hold yet. The device uploads each with `PUT /v1/blobs/{sha256}`
+    /// and should keep those records unconfirmed until the upload succeeded: a resend then
+    /// names the hash again.
+    pub missing_blobs: Vec<String>,
+}
+
+/// The verdict on one record. **Wire format v1: do not change.**
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordResult {
+    /// The record this result is about.
+    pub record_id: Uuid,
+    /// The verdict, flattened into this object (its tag is the `status` key).
+    #[serde(flatten)]
+    pub status: RecordStatus,
+}
+
+/// Verdict on one record, tagged by `status`. **Wire format v1: do not change.**
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum RecordStatus {
+    /// Stored now.
+    Accepted,
+    /// Already stored with the same content: a success.
+    Duplicate,
+    /// Already stored with *different* content under this id; nothing changed. A person
+    /// must look at it: the device sent two different things under one idempotency key.
+    Conflict,
+    /// Refused as invalid; nothing stored. The reason is meant for the clerk.
+    Rejected {
+        /// Stable SCREAMING_SNAKE code (see [`crate::code`]).
+        code: String,
+        /// Why, in one sentence (Chinese for the clerk where the platform has it).
+        reason: String,
+    },
+    /// Not looked at, because an earlier record of the same case in this batch was not
+    /// accepted; send it again after that one.
+    Deferred {
+        /// The earlier record of the same case that held this one back.
+        blocked_by: Uuid,
+    },
+    /// A verdict this client does not know (from a later revision of the platform). The
+    /// client treats it as "not confirmed" and sends the record again later.
+    #[serde(other)]
+    Unknown,
+}
+
+impl RecordStatus {
+    /// Whether the platform now holds this record (accepted or duplicate).
+    pub fn is_success(&self) -> bool {
+        matches!(self, RecordStatus::Accepted | RecordStatus::Duplicate)
+    }
+}
