@@ -681,8 +681,8 @@ impl Store {
 
     /// Moves a case from `change.from` to `change.to` in one transaction: updates the
     /// case (recording the clerk as 受理人/审核人/审批人 for accepted/reviewed/approved),
-    /// appends the state-change event, queues an outbox item with a snapshot of the
-    /// record, and appends the audit row. Refuses with `Conflict` if the case is not in
+    /// appends the state-change event, queues an outbox item (with a frozen copy of the
+    /// record when the case leaves the draft state), and appends the audit row. Refuses with `Conflict` if the case is not in
     /// `change.from`. Which transitions and which clerks are allowed is decided by the
     /// caller (the domain's state machine and separation-of-duties rules).
     pub fn transition(
@@ -739,7 +739,11 @@ impl Store {
             )?
             .execute(params![row_id, change.from.as_str(), to, session.user_id.0, at_millis, change.note])?;
         let event_id = transaction.last_insert_rowid();
-        let record: Value = serde_json::from_str(&record_text)?;
+        // The record travels once, when the case leaves the draft state (the submission
+        // the province accepts or refuses); later changes carry the state change only.
+        // Freezing a copy per change would multiply the database size by the number of steps.
+        let record: Value =
+            if change.from == CaseState::Draft { serde_json::from_str(&record_text)? } else { Value::Null };
         let payload = json!({
             "type": "case_state_changed",
             "idempotency_key": outbox_id.to_string(),

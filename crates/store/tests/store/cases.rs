@@ -79,6 +79,8 @@ fn a_case_goes_from_draft_to_issued_with_one_event_and_outbox_item_per_step() {
     );
     assert_eq!(pending[0].payload["record"], record, "the payload freezes the record as accepted");
     assert_eq!(pending[0].payload["to"], "accepted");
+    assert_eq!(pending[1].payload["record"], serde_json::Value::Null, "later steps do not repeat the record");
+    assert_eq!(pending[1].payload["from"], "accepted");
     assert_eq!(pending[0].case_id, Some(case_id));
 
     // Sync: one attempt fails, then everything is confirmed, twice (a repeated ack is harmless).

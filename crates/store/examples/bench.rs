@@ -1,0 +1,208 @@
+//! Benchmark of the store: generates N realistic cases (default 20 000) in a temporary
+//! directory, then reports the database size and p50/p99 latencies of saving one case
+//! durably, of each search and of each worklist query.
+//!
+//! `cargo run -p store --release --features test-support --example bench -- 1000000`
+//! The fill phase turns `synchronous` off to go faster; every measured save runs with
+//! the production setting (`FULL`).
+
+#![allow(clippy::print_stdout, reason = "a benchmark prints its report")]
+#![allow(clippy::unwrap_used, reason = "a benchmark stops at the first error")]
+
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Duration as Span, NaiveDate, TimeZone, Utc};
+use serde_json::json;
+use store::{CaseIndex, CaseState, KdfParams, SearchQuery, StateChange, Store, StoreOptions, Worklist};
+
+const SAMPLES: usize = 200;
+
+/// Builds one search from a sample person.
+type MakeQuery = fn(&CaseIndex) -> SearchQuery<'_>;
+
+struct SplitMix(u64);
+
+impl SplitMix {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+const SURNAMES: &[&str] =
+    &["王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡"];
+const GIVEN: &[&str] =
+    &["伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明"];
+
+fn person(random: &mut SplitMix, n: u64) -> (serde_json::Value, CaseIndex) {
+    let name = format!(
+        "{}{}{}",
+        SURNAMES[random.below(SURNAMES.len() as u64) as usize],
+        GIVEN[random.below(GIVEN.len() as u64) as usize],
+        GIVEN[random.below(GIVEN.len() as u64) as usize]
+    );
+    let birth = NaiveDate::from_ymd_opt(
+        1960 + random.below(45) as i32,
+        1 + random.below(12) as u32,
+        1 + random.below(28) as u32,
+    )
+    .unwrap();
+    let id_number =
+        format!("3304{:02}{}{:03}{}", random.below(30), birth.format("%Y%m%d"), n % 1000, random.below(10));
+    let phone = format!("1{}{:09}", 3 + random.below(6), random.below(1_000_000_000));
+    let record = json!({
+        "applicant": { "name": name, "id_number": id_number, "phone": phone, "gender": "female", "ethnic_group": "01" },
+        "household_registration": { "province": "34", "county": "341222", "address": format!("安徽省太和县某某镇{n}号") },
+        "current_address": format!("浙江省嘉兴市海盐县武原街道某某路{}号", random.below(2000)),
+        "recognition_type": "RegistrationTime",
+        "evidence": { "employment": ["labour_contract", "social_insurance"], "residence": ["rental_registration"], "study": [] },
+        "declaration": { "signed": true },
+    });
+    let index = CaseIndex {
+        application_number: Some(format!("HY{n:010}")),
+        id_number: Some(id_number),
+        name: Some(name),
+        phone: Some(phone),
+        birth_date: Some(birth),
+        slip_required: random.below(5) == 0,
+    };
+    (record, index)
+}
+
+fn percentiles(mut samples: Vec<Duration>) -> (Duration, Duration) {
+    samples.sort();
+    let at = |q: f64| samples[((samples.len() as f64 - 1.0) * q).round() as usize];
+    (at(0.50), at(0.99))
+}
+
+fn report(label: &str, samples: Vec<Duration>) {
+    let (p50, p99) = percentiles(samples);
+    println!("{label:<32} p50 {:>8.3} ms   p99 {:>8.3} ms", p50.as_secs_f64() * 1e3, p99.as_secs_f64() * 1e3);
+}
+
+fn main() {
+    let total: u64 = std::env::args().nth(1).and_then(|n| n.parse().ok()).unwrap_or(20_000);
+    let dir = tempfile::tempdir().unwrap();
+    let base: DateTime<Utc> = Utc.with_ymd_and_hms(2026, 1, 5, 1, 0, 0).single().unwrap();
+    let options = StoreOptions { kdf: KdfParams::INSECURE_FAST, ..StoreOptions::default() };
+    let (mut store, admin) =
+        Store::create_with_options(dir.path(), "bench", "admin", "bench-password", base, options).unwrap();
+    let mut random = SplitMix(42);
+    let today = NaiveDate::from_ymd_opt(2026, 3, 2).unwrap();
+
+    // Fill: most cases finished, a few in each worklist, spread over two months.
+    store.raw_connection().execute_batch("PRAGMA synchronous = OFF").unwrap();
+    let fill_started = Instant::now();
+    let mut sample_people = Vec::new();
+    for n in 0..total {
+        let (record, index) = person(&mut random, n);
+        let at = base + Span::seconds((n * 5_000_000 / total.max(1)) as i64);
+        if n % (total / 50).max(1) == 0 {
+            sample_people.push(index.clone());
+        }
+        let case_id = store.create_case(&admin, &record, &index, at).unwrap();
+        let roll = random.below(100);
+        let path: &[CaseState] = match roll {
+            0..=4 => &[],
+            5..=9 => &[CaseState::Accepted],
+            10..=14 => &[CaseState::Accepted, CaseState::Reviewed],
+            15..=17 => &[CaseState::Accepted, CaseState::Reviewed, CaseState::Approved],
+            18..=20 => &[CaseState::Refused],
+            _ => &[CaseState::Accepted, CaseState::Reviewed, CaseState::Approved, CaseState::Issued],
+        };
+        let mut from = CaseState::Draft;
+        for to in path {
+            let due_date = (*to == CaseState::Accepted).then(|| at.date_naive() + Span::days(2));
+            store
+                .transition(&admin, &case_id, &StateChange { from, to: *to, note: None, due_date }, at)
+                .unwrap();
+            from = *to;
+        }
+        if n % 100_000 == 99_999 {
+            println!("filled {} cases in {:?}", n + 1, fill_started.elapsed());
+        }
+    }
+    store.raw_connection().execute_batch("PRAGMA synchronous = FULL; ANALYZE;").unwrap();
+    println!("filled {total} cases in {:?}", fill_started.elapsed());
+
+    let mut saves = Vec::new();
+    for n in 0..SAMPLES as u64 {
+        let (record, index) = person(&mut random, total + n);
+        let started = Instant::now();
+        store.create_case(&admin, &record, &index, base + Span::days(60)).unwrap();
+        saves.push(started.elapsed());
+    }
+    report("save one case (durable)", saves);
+
+    let at = base + Span::days(60);
+    let searches: [(&str, MakeQuery); 4] = [
+        ("search by ID number", |index| SearchQuery::IdNumber(index.id_number.as_deref().unwrap())),
+        ("search by application number", |index| {
+            SearchQuery::ApplicationNumber(index.application_number.as_deref().unwrap())
+        }),
+        ("search by phone", |index| SearchQuery::Phone(index.phone.as_deref().unwrap())),
+        ("search by name prefix (2 chars)", |index| {
+            let name = index.name.as_deref().unwrap();
+            let end = name.char_indices().nth(2).map_or(name.len(), |(i, _)| i);
+            SearchQuery::NamePrefix(&name[..end])
+        }),
+    ];
+    for (label, make_query) in searches {
+        let mut samples = Vec::new();
+        for round in 0..SAMPLES {
+            let index = &sample_people[round % sample_people.len()];
+            let query = make_query(index);
+            let started = Instant::now();
+            store.search(&admin, &query, 50, at).unwrap();
+            samples.push(started.elapsed());
+        }
+        report(label, samples);
+    }
+    for list in Worklist::ALL {
+        let mut samples = Vec::new();
+        for _ in 0..SAMPLES {
+            let started = Instant::now();
+            store.worklist(*list, today, 50).unwrap();
+            samples.push(started.elapsed());
+        }
+        report(&format!("worklist {list:?}"), samples);
+    }
+    let mut samples = Vec::new();
+    for round in 0..SAMPLES {
+        let index = &sample_people[round % sample_people.len()];
+        let started = Instant::now();
+        let blind = store.blind_index(index.id_number.as_deref().unwrap()).unwrap();
+        store.find_open_cases_by_id(&blind).unwrap();
+        store.near_matches(index.name.as_deref().unwrap(), index.birth_date.unwrap()).unwrap();
+        samples.push(started.elapsed());
+    }
+    report("duplicate guard (both queries)", samples);
+    let started = Instant::now();
+    let counts = store.worklist_counts(today).unwrap();
+    println!("worklist counts in {:?}: {:?}", started.elapsed(), counts.counts);
+
+    let conn = store.raw_connection();
+    for (label, sql) in [
+        ("records", "SELECT sum(length(record)) FROM cases"),
+        ("outbox payloads", "SELECT sum(length(payload)) FROM outbox"),
+        ("audit details", "SELECT sum(length(details)) FROM audit"),
+        ("audit rows", "SELECT count(*) FROM audit"),
+    ] {
+        let value: i64 = conn.query_row(sql, [], |row| row.get(0)).unwrap();
+        println!("{label:<32} {value}");
+    }
+    let db_path = Store::db_path(dir.path());
+    store.close().unwrap();
+    let size = std::fs::metadata(&db_path).unwrap().len();
+    println!(
+        "database size: {:.1} MiB for {} cases",
+        size as f64 / (1024.0 * 1024.0),
+        total + SAMPLES as u64
+    );
+}
