@@ -8,7 +8,8 @@ use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 /// China Standard Time, UTC+8.
 pub fn china_standard_time() -> FixedOffset {
     // 8 hours is always inside FixedOffset's ±24 h range.
-    FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| FixedOffset::east_opt(0).unwrap_or_else(|| unreachable!()))
+    FixedOffset::east_opt(8 * 3600)
+        .unwrap_or_else(|| FixedOffset::east_opt(0).unwrap_or_else(|| unreachable!()))
 }
 
 /// The current instant, read from the system clock.

@@ -181,10 +181,7 @@ pub fn check(input: &str, today: NaiveDate) -> Result<DecodedId, Vec<FieldIssue>
         return Err(vec![issue("ID_NUMBER_LEGACY_15", message)]);
     }
     if char_count != 18 {
-        return Err(vec![issue(
-            "ID_NUMBER_LENGTH",
-            format!("公民身份号码应为18位，当前为{char_count}位。"),
-        )]);
+        return Err(vec![issue("ID_NUMBER_LENGTH", format!("公民身份号码应为18位，当前为{char_count}位。"))]);
     }
     let bad_position = upper
         .chars()
@@ -201,7 +198,8 @@ pub fn check(input: &str, today: NaiveDate) -> Result<DecodedId, Vec<FieldIssue>
     if upper.starts_with('9') {
         return Err(vec![issue(
             "ID_NUMBER_FOREIGN_PERMANENT_RESIDENT",
-            "这是外国人永久居留身份证号码，不办理《浙江省居住证》；外国人请按出入境管理规定办理住宿登记。".to_owned(),
+            "这是外国人永久居留身份证号码，不办理《浙江省居住证》；外国人请按出入境管理规定办理住宿登记。"
+                .to_owned(),
         )]);
     }
     match &upper[..2] {
@@ -213,7 +211,9 @@ pub fn check(input: &str, today: NaiveDate) -> Result<DecodedId, Vec<FieldIssue>
             };
             return Err(vec![issue(
                 "ID_NUMBER_HK_MO_TW_PERMIT",
-                format!("这是{who}居民居住证号码，不办理《浙江省居住证》；请引导申请人按《港澳台居民居住证申领发放办法》申领港澳台居民居住证。"),
+                format!(
+                    "这是{who}居民居住证号码，不办理《浙江省居住证》；请引导申请人按《港澳台居民居住证申领发放办法》申领港澳台居民居住证。"
+                ),
             )]);
         }
         _ => {}
@@ -279,7 +279,8 @@ mod tests {
 
     /// Asserts that `input` is valid on 2026-11-21 and decodes as given.
     fn check_valid(input: &str, normalized: &str, birth: &str, gender: Gender) {
-        let decoded = check(input, day("2026-11-21")).unwrap_or_else(|e| panic!("{input} should be valid: {e:?}"));
+        let decoded =
+            check(input, day("2026-11-21")).unwrap_or_else(|e| panic!("{input} should be valid: {e:?}"));
         assert_eq!(decoded.number.as_str(), normalized, "normalised form of {input}");
         assert_eq!(decoded.birth_date, day(birth), "birth date of {input}");
         assert_eq!(decoded.gender, gender, "gender of {input}");
@@ -315,7 +316,8 @@ mod tests {
         check_valid(&leap, &leap, "2000-02-29", Gender::Male);
         let not_leap = format!("33018219000229001{}", check_character("33018219000229001").expect("digits"));
         check_codes(&not_leap, "2026-11-21", &["ID_NUMBER_BIRTH_DATE"]);
-        let not_leap_2023 = format!("33018220230229001{}", check_character("33018220230229001").expect("digits"));
+        let not_leap_2023 =
+            format!("33018220230229001{}", check_character("33018220230229001").expect("digits"));
         check_codes(&not_leap_2023, "2026-11-21", &["ID_NUMBER_BIRTH_DATE"]);
     }
 
@@ -371,7 +373,14 @@ mod tests {
 
     #[test]
     fn never_panics_on_odd_input() {
-        for input in ["x", "X", "😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀", "11010519491231002XX", "\u{0}", "一二三四五六七八九十一二三四五六七八"] {
+        for input in [
+            "x",
+            "X",
+            "😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀",
+            "11010519491231002XX",
+            "\u{0}",
+            "一二三四五六七八九十一二三四五六七八",
+        ] {
             let _ = check(input, day("2026-11-21"));
         }
     }

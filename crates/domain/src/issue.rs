@@ -25,7 +25,8 @@ impl FieldIssue {
     /// Returns the same issue re-rooted under `prefix` (e.g. `guardian`).
     #[must_use]
     pub fn under(mut self, prefix: &str) -> Self {
-        self.field = if self.field.is_empty() { prefix.to_owned() } else { format!("{prefix}.{}", self.field) };
+        self.field =
+            if self.field.is_empty() { prefix.to_owned() } else { format!("{prefix}.{}", self.field) };
         self
     }
 }

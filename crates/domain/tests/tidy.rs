@@ -4,14 +4,39 @@ use std::path::Path;
 
 /// Crates that do IO, talk to the network, spawn tasks or open windows.
 const FORBIDDEN_CRATES: &[&str] = &[
-    "rusqlite", "sqlx", "reqwest", "hyper", "axum", "tokio", "async-std", "tauri", "printpdf", "image",
-    "ureq", "curl", "sane-scan", "ipp", "tracing-subscriber", "dirs", "directories",
+    "rusqlite",
+    "sqlx",
+    "reqwest",
+    "hyper",
+    "axum",
+    "tokio",
+    "async-std",
+    "tauri",
+    "printpdf",
+    "image",
+    "ureq",
+    "curl",
+    "sane-scan",
+    "ipp",
+    "tracing-subscriber",
+    "dirs",
+    "directories",
 ];
 
 /// Source fragments that mean IO or the wall clock.
 const FORBIDDEN_CALLS: &[&str] = &[
-    "std::fs", "std::net", "std::process", "std::env", "File::open", "SystemTime::now", "Instant::now",
-    "Local::now", "Utc::now", "include_bytes!(\"/", "async fn", ".await",
+    "std::fs",
+    "std::net",
+    "std::process",
+    "std::env",
+    "File::open",
+    "SystemTime::now",
+    "Instant::now",
+    "Local::now",
+    "Utc::now",
+    "include_bytes!(\"/",
+    "async fn",
+    ".await",
 ];
 
 #[test]
@@ -73,6 +98,9 @@ fn chrono_clock_feature_is_off() {
     let workspace = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../Cargo.toml"))
         .expect("read workspace Cargo.toml");
     let chrono_line = workspace.lines().find(|l| l.starts_with("chrono")).expect("chrono in workspace deps");
-    assert!(chrono_line.contains("default-features = false"), "chrono must not enable its clock: {chrono_line}");
+    assert!(
+        chrono_line.contains("default-features = false"),
+        "chrono must not enable its clock: {chrono_line}"
+    );
     assert!(!chrono_line.contains("clock"), "chrono must not enable its clock: {chrono_line}");
 }

@@ -4,8 +4,9 @@ use std::process::Command;
 
 fn permitctl(args: &[&str]) -> (i32, serde_json::Value) {
     let output = Command::new(env!("CARGO_BIN_EXE_permitctl")).args(args).output().expect("run permitctl");
-    let json = serde_json::from_slice(&output.stdout)
-        .unwrap_or_else(|e| panic!("permitctl {args:?} printed no JSON ({e}): {}", String::from_utf8_lossy(&output.stdout)));
+    let json = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!("permitctl {args:?} printed no JSON ({e}): {}", String::from_utf8_lossy(&output.stdout))
+    });
     (output.status.code().unwrap_or(-1), json)
 }
 

@@ -1,0 +1,57 @@
+# permit-desk: the two commands a newcomer needs are `make run` and `make test`.
+# Both install what is missing first (apt, npm ci, tauri-driver) and are idempotent.
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+
+# Build outputs live outside the clone so a fresh clone can reuse them; nothing depends
+# on this cache being there.
+export CARGO_TARGET_DIR ?= $(HOME)/.cache/permit-desk/target
+export CARGO_TERM_COLOR ?= never
+BINARY := $(CARGO_TARGET_DIR)/debug/permit-desk
+
+.PHONY: run test deps ui build lint fmt-check clippy ui-check rust-test ui-test e2e bindings
+
+## Start the app window (under Xvfb when there is no display).
+run: deps build
+	scripts/run.sh
+
+## Every test: formatting, lints, Rust tests, UI type check and tests, WebDriver tests.
+test: deps ui lint rust-test ui-test build e2e
+	@echo "==> all test layers passed"
+
+deps:
+	scripts/install-deps.sh
+
+ui:
+	cd ui && npm run --silent build
+
+build: ui
+	cargo build -p permit-desk
+
+lint: fmt-check clippy ui-check
+
+fmt-check:
+	cargo fmt --all --check
+
+clippy:
+	cargo clippy --workspace --all-targets -- -D warnings
+
+ui-check:
+	cd ui && npx vue-tsc --noEmit
+
+rust-test:
+	@echo "==> Rust tests"
+	cargo test --workspace --no-fail-fast 2>&1 | tee $(CARGO_TARGET_DIR)/rust-test.log
+	@awk '/^test result:/ { p += $$4; f += $$6 } END { printf "Rust: %d passed, %d failed\n", p, f }' $(CARGO_TARGET_DIR)/rust-test.log
+
+ui-test:
+	@echo "==> UI unit tests (vitest)"
+	cd ui && npx vitest run
+
+e2e: build
+	@echo "==> WebDriver tests (tauri-driver + WebKitWebDriver)"
+	E2E_APPLICATION=$(BINARY) scripts/e2e.sh
+
+## Regenerate ui/src/bindings.ts from the shell's DTOs.
+bindings:
+	UPDATE_BINDINGS=1 cargo test -p permit-desk bindings_are_up_to_date

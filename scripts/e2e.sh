@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Runs the WebDriver tests: the real permit-desk binary, driven through tauri-driver and
+# WebKitWebDriver, under Xvfb when no display is set. Screenshots go to artifacts/e2e/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+application=${E2E_APPLICATION:-${CARGO_TARGET_DIR:-$root/target}/debug/permit-desk}
+[ -x "$application" ] || { echo "e2e: no binary at $application (run make build)" >&2; exit 1; }
+export E2E_APPLICATION=$application
+export E2E_ARTIFACTS=${E2E_ARTIFACTS:-$root/artifacts/e2e}
+mkdir -p "$E2E_ARTIFACTS"
+
+# Each run gets its own data directory: the tests never see the clerk's real data.
+data_dir=$(mktemp -d -t permit-desk-e2e.XXXXXX)
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$data_dir"
+}
+trap cleanup EXIT
+
+if [ -z "${DISPLAY:-}" ]; then
+  display_number=$(( 90 + RANDOM % 400 ))
+  Xvfb ":$display_number" -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 &
+  pids+=($!)
+  export DISPLAY=":$display_number"
+  for _ in $(seq 50); do xdpyinfo >/dev/null 2>&1 && break; sleep 0.1; done
+  xdpyinfo >/dev/null 2>&1 || { echo "e2e: Xvfb did not start on $DISPLAY" >&2; exit 1; }
+fi
+
+port=${E2E_DRIVER_PORT:-$(( 20000 + RANDOM % 20000 ))}
+export E2E_DRIVER_PORT=$port
+PERMIT_DESK_DATA_DIR="$data_dir" tauri-driver --port "$port" --native-port $(( port + 1 )) \
+  >"$E2E_ARTIFACTS/tauri-driver.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 100); do
+  curl -sf "http://127.0.0.1:$port/status" >/dev/null 2>&1 && break
+  sleep 0.1
+done
+
+echo "==> WebDriver tests against $application on $DISPLAY"
+node --test --test-concurrency=1 --test-reporter=spec tests/e2e/

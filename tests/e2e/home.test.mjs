@@ -1,0 +1,48 @@
+// The walking skeleton, end to end: the real window, the real command, the real domain.
+import { after, afterEach, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { keepScreenshot, startApp } from "./harness.mjs";
+
+describe("home screen and ID-number round trip", () => {
+  let session;
+  before(async () => {
+    session = await startApp();
+  });
+  after(async () => {
+    await session?.quit();
+  });
+  afterEach(async (t) => {
+    if (session) await keepScreenshot(session, `home-${t.name}`);
+  });
+
+  it("opens the window with the Chinese home screen", async () => {
+    const title = await session.waitFor("app-title");
+    assert.equal(title, "浙江省居住证互认办理");
+    assert.equal(await session.title(), "浙江省居住证互认办理");
+    assert.match(await session.text("new-application"), /新建申请/);
+  });
+
+  it("decodes birth date and gender from a valid ID number", async () => {
+    await session.clear("id-number-input");
+    await session.type("id-number-input", "11010519491231002x");
+    await session.waitFor("id-number-result");
+    assert.equal(await session.text("id-birth-date"), "1949-12-31");
+    assert.equal(await session.text("id-gender"), "女");
+    assert.equal(await session.exists("id-number-error"), false, "no error for a valid number");
+  });
+
+  it("shows the Chinese error next to the field for a wrong check digit", async () => {
+    await session.clear("id-number-input");
+    await session.type("id-number-input", "110105194912310021");
+    const error = await session.waitFor("id-number-error", { contains: "校验位" });
+    assert.match(error, /第18位应为“X”/);
+    assert.equal(await session.exists("id-number-result"), false, "no decoded result for an invalid number");
+  });
+
+  it("opens the application form with 新建申请 and returns with Esc", async () => {
+    await session.click("new-application");
+    await session.waitFor("intake", { contains: "互认转换申请表" });
+    await session.click("back-home");
+    await session.waitFor("home");
+  });
+});

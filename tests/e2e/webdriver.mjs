@@ -1,0 +1,94 @@
+// A minimal W3C WebDriver client for tauri-driver: just what the end-to-end tests use.
+// No dependencies: Node's fetch speaks to tauri-driver on loopback.
+
+const ELEMENT = "element-6066-11e4-a52e-4f735466cecf";
+
+export class WebDriverError extends Error {}
+
+export class Session {
+  constructor(base, id) {
+    this.base = base;
+    this.id = id;
+  }
+
+  static async start({ port = 4444, application }) {
+    const base = `http://127.0.0.1:${port}`;
+    const body = {
+      capabilities: {
+        alwaysMatch: { browserName: "wry", "tauri:options": { application } },
+      },
+    };
+    const value = await request("POST", `${base}/session`, body);
+    return new Session(base, value.sessionId);
+  }
+
+  async cmd(method, path, body) {
+    return request(method, `${this.base}/session/${this.id}${path}`, body);
+  }
+
+  async quit() {
+    await this.cmd("DELETE", "");
+  }
+
+  async find(testid) {
+    const value = await this.cmd("POST", "/element", { using: "css selector", value: `[data-testid="${testid}"]` });
+    return value[ELEMENT];
+  }
+
+  async exists(testid) {
+    const value = await this.cmd("POST", "/elements", { using: "css selector", value: `[data-testid="${testid}"]` });
+    return value.length > 0;
+  }
+
+  async text(testid) {
+    return this.cmd("GET", `/element/${await this.find(testid)}/text`);
+  }
+
+  async click(testid) {
+    await this.cmd("POST", `/element/${await this.find(testid)}/click`, {});
+  }
+
+  async clear(testid) {
+    await this.cmd("POST", `/element/${await this.find(testid)}/clear`, {});
+  }
+
+  async type(testid, text) {
+    await this.cmd("POST", `/element/${await this.find(testid)}/value`, { text });
+  }
+
+  async title() {
+    return this.cmd("GET", "/title");
+  }
+
+  /** Base64 PNG of the window's web content. */
+  async screenshot() {
+    return this.cmd("GET", "/screenshot");
+  }
+
+  /** Polls until `testid` exists (and, if given, its text contains `contains`). */
+  async waitFor(testid, { contains, timeoutMs = 10000 } = {}) {
+    const deadline = Date.now() + timeoutMs;
+    let last = "";
+    while (Date.now() < deadline) {
+      if (await this.exists(testid)) {
+        last = await this.text(testid);
+        if (contains === undefined || last.includes(contains)) return last;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new WebDriverError(`timed out waiting for ${testid}${contains ? ` containing "${contains}"` : ""}; last text: "${last}"`);
+  }
+}
+
+async function request(method, url, body) {
+  const response = await fetch(url, {
+    method,
+    headers: { "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const json = await response.json().catch(() => ({}));
+  if (!response.ok) {
+    throw new WebDriverError(`${method} ${url} → ${response.status}: ${JSON.stringify(json.value ?? json)}`);
+  }
+  return json.value;
+}

@@ -1,0 +1,30 @@
+// The real backend: Tauri commands. Command names live here and nowhere else.
+import { invoke } from "@tauri-apps/api/core";
+import { IpcError, type Backend, type UiError } from "./types";
+import { t } from "../locales";
+
+function isUiError(value: unknown): value is UiError {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    typeof (value as UiError).code === "string" &&
+    typeof (value as UiError).message === "string" &&
+    Array.isArray((value as UiError).fields)
+  );
+}
+
+/** Calls a command and turns any rejection into an IpcError. */
+async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(command, args);
+  } catch (error) {
+    if (isUiError(error)) throw new IpcError(error);
+    // A rejection that is not ours (IPC broken, command missing): still typed for the UI.
+    throw new IpcError({ code: "IPC_FAILURE", message: t("errors.IPC_FAILURE"), fields: [] });
+  }
+}
+
+export const tauriBackend: Backend = {
+  getAppInfo: () => call("get_app_info"),
+  checkIdNumber: (input) => call("check_id_number", { input }),
+};

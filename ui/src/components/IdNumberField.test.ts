@@ -1,0 +1,79 @@
+import { describe, expect, it, beforeEach } from "vitest";
+import { flushPromises, mount } from "@vue/test-utils";
+import IdNumberField from "./IdNumberField.vue";
+import { IpcError, setBackend, type Backend, type IdNumberInfo } from "../backend";
+
+const valid: IdNumberInfo = {
+  normalized: "11010519491231002X",
+  birth_date: "1949-12-31",
+  gender: "female",
+  gender_label: "女",
+  age: 76,
+  region_code: "110105",
+};
+
+/** A fake backend that answers like the shell: valid for one number, a typed error otherwise. */
+function fakeBackend(calls: string[]): Backend {
+  return {
+    getAppInfo: async () => ({ version: "0", today: "2026-11-21", data_dir: "/tmp" }),
+    checkIdNumber: async (input) => {
+      calls.push(input);
+      if (input.toUpperCase() === valid.normalized) return valid;
+      throw new IpcError({
+        code: "VALIDATION",
+        message: "校验位错误",
+        fields: [{ field: "id_number", code: "ID_NUMBER_CHECKSUM", message: "公民身份号码校验位错误：第18位应为“X”，请逐位核对号码。" }],
+      });
+    },
+  };
+}
+
+describe("IdNumberField", () => {
+  let calls: string[];
+  beforeEach(() => {
+    calls = [];
+    setBackend(fakeBackend(calls));
+  });
+
+  it("checks on the 18th character and shows birth date and gender", async () => {
+    const wrapper = mount(IdNumberField);
+    await wrapper.get('[data-testid="id-number-input"]').setValue("11010519491231002x");
+    await flushPromises();
+    expect(calls).toEqual(["11010519491231002x"]);
+    expect(wrapper.get('[data-testid="id-birth-date"]').text()).toBe("1949-12-31");
+    expect(wrapper.get('[data-testid="id-gender"]').text()).toBe("女");
+    expect(wrapper.find('[data-testid="id-number-error"]').exists()).toBe(false);
+  });
+
+  it("shows the field's Chinese message next to the input on a wrong check digit", async () => {
+    const wrapper = mount(IdNumberField);
+    await wrapper.get('[data-testid="id-number-input"]').setValue("110105194912310021");
+    await flushPromises();
+    const error = wrapper.get('[data-testid="id-number-error"]');
+    expect(error.text()).toContain("校验位错误");
+    expect(wrapper.get('[data-testid="id-number-input"]').classes()).toContain("is-invalid");
+    expect(wrapper.find('[data-testid="id-number-result"]').exists()).toBe(false);
+  });
+
+  it("checks a short number only on Enter and does not repeat an unchanged check", async () => {
+    const wrapper = mount(IdNumberField);
+    const input = wrapper.get('[data-testid="id-number-input"]');
+    await input.setValue("1101");
+    await flushPromises();
+    expect(calls).toEqual([]);
+    await input.trigger("keydown", { key: "Enter" });
+    await input.trigger("keydown", { key: "Enter" });
+    await flushPromises();
+    expect(calls).toEqual(["1101"]);
+  });
+
+  it("clears a stale result as soon as the clerk edits the number", async () => {
+    const wrapper = mount(IdNumberField);
+    const input = wrapper.get('[data-testid="id-number-input"]');
+    await input.setValue("11010519491231002X");
+    await flushPromises();
+    expect(wrapper.find('[data-testid="id-number-result"]').exists()).toBe(true);
+    await input.setValue("11010519491231002");
+    expect(wrapper.find('[data-testid="id-number-result"]').exists()).toBe(false);
+  });
+});
