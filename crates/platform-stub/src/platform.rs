@@ -1,0 +1,745 @@
+//! The stand-in platform's state: its own SQLite database and the rules of contract v1.
+//!
+//! Everything a handler does to the database happens here, in one transaction per
+//! request, so "committed" has one meaning: the transaction of [`Platform::push`] returned.
+//! The database is plain SQLite in WAL mode (the workspace links SQLCipher, which without
+//! a key behaves as SQLite).
+//!
+//! Personal data: records' payloads are stored but never logged; logs name record ids,
+//! case ids and counts only.
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::Path;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use chrono::{DateTime, Datelike, Months, TimeDelta, Utc};
+use platform_api::{
+    Decision, DecisionKind, DecisionPage, PushBatch, PushRecord, PushResponse, RecordKind, RecordResult,
+    RecordStatus, code,
+};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use serde::Serialize;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use crate::clock::{Clock, rfc3339};
+use crate::error::{Result, StubError};
+use crate::faults::Faults;
+
+/// How the stand-in behaves.
+#[derive(Debug, Clone)]
+pub struct StubConfig {
+    /// How long after a case's change to `approved` the permit is issued (and the SMS sent).
+    pub permit_delay: Duration,
+    /// One-time codes that let a device enrol itself through `POST /v1/devices`.
+    pub enrolment_codes: Vec<String>,
+}
+
+impl Default for StubConfig {
+    /// Permits after 2 seconds (visible in a demo), no enrolment codes.
+    fn default() -> StubConfig {
+        StubConfig { permit_delay: Duration::from_secs(2), enrolment_codes: Vec::new() }
+    }
+}
+
+/// The case states a `state_changed` record may name (the counter's `CaseState`s).
+const CASE_STATES: &[&str] = &[
+    "draft",
+    "notice_issued",
+    "accepted",
+    "reviewed",
+    "approved",
+    "rejected",
+    "issued",
+    "old_permit_cancelled",
+    "withdrawn",
+];
+
+const SCHEMA: &str = "
+CREATE TABLE devices (
+    device_id   TEXT PRIMARY KEY,
+    public_key  BLOB NOT NULL,
+    enrolled_at INTEGER NOT NULL
+);
+CREATE TABLE enrolment_codes (
+    code    TEXT PRIMARY KEY,
+    used_by TEXT
+);
+CREATE TABLE records (
+    arrival      INTEGER PRIMARY KEY AUTOINCREMENT,
+    record_id    TEXT NOT NULL UNIQUE,
+    device_id    TEXT NOT NULL,
+    case_id      TEXT NOT NULL,
+    kind         TEXT NOT NULL,
+    sequence     INTEGER NOT NULL,
+    content_hash BLOB NOT NULL,
+    blob_hash    TEXT,
+    body         TEXT NOT NULL,
+    received_at  INTEGER NOT NULL,
+    duplicates   INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX records_case ON records (case_id, sequence);
+CREATE TABLE cases (
+    case_id        TEXT PRIMARY KEY,
+    device_id      TEXT NOT NULL,
+    last_sequence  INTEGER NOT NULL,
+    permit_due_at  INTEGER,
+    permit_number  TEXT
+);
+CREATE TABLE blobs (
+    content_hash TEXT PRIMARY KEY,
+    bytes        BLOB NOT NULL,
+    received_at  INTEGER NOT NULL
+);
+CREATE TABLE decisions (
+    cursor     INTEGER PRIMARY KEY AUTOINCREMENT,
+    device_id  TEXT,
+    case_id    TEXT,
+    kind       TEXT NOT NULL,
+    decided_at INTEGER NOT NULL
+);
+CREATE INDEX decisions_device ON decisions (device_id, cursor);
+CREATE TABLE counters (
+    name  TEXT PRIMARY KEY,
+    value INTEGER NOT NULL
+);
+";
+
+/// A record as the platform holds it, without its payload (for tests and `/admin/records`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StoredRecord {
+    /// Order of arrival on the platform, from 1.
+    pub arrival: i64,
+    /// The record's idempotency key.
+    pub record_id: Uuid,
+    /// The device that pushed it.
+    pub device_id: String,
+    /// Its case.
+    pub case_id: Uuid,
+    /// Its kind's wire name.
+    pub kind: String,
+    /// Its position within the case.
+    pub sequence: u64,
+    /// How many times it was pushed again and answered `duplicate`.
+    pub duplicates: u64,
+}
+
+/// Counters of what the platform did, for tests, the benchmark and `/admin/stats`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Stats {
+    /// Push requests committed.
+    pub push_requests: u64,
+    /// Records stored.
+    pub records: u64,
+    /// Records answered `duplicate`.
+    pub duplicates: u64,
+    /// Records answered `conflict`.
+    pub conflicts: u64,
+    /// Records answered `rejected`.
+    pub rejections: u64,
+    /// Blobs stored.
+    pub blobs: u64,
+    /// Decisions in the feed.
+    pub decisions: u64,
+    /// Permits issued.
+    pub permits: u64,
+}
+
+/// Outcome of storing a blob.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum BlobOutcome {
+    /// Stored now.
+    Stored,
+    /// Was already there.
+    AlreadyStored,
+}
+
+/// Outcome of an enrolment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum EnrolOutcome {
+    /// Enrolled now, at this time.
+    Enrolled(DateTime<Utc>),
+    /// The same key was already enrolled under this id, at this time.
+    AlreadyEnrolled(DateTime<Utc>),
+    /// The code is unknown or used.
+    CodeRefused,
+    /// The id is enrolled with another key.
+    KeyConflict,
+}
+
+/// Handle on the stand-in platform. Cloning gives another handle on the same platform.
+#[derive(Clone, Debug)]
+pub struct Platform {
+    conn: Arc<Mutex<Connection>>,
+    config: Arc<StubConfig>,
+    clock: Clock,
+    faults: Faults,
+}
+
+fn millis(at: DateTime<Utc>) -> i64 {
+    at.timestamp_millis()
+}
+
+fn from_millis(value: i64) -> Result<DateTime<Utc>> {
+    DateTime::from_timestamp_millis(value)
+        .ok_or_else(|| StubError::InvalidInput { what: "stored time", reason: value.to_string() })
+}
+
+fn parse_uuid(text: &str) -> Result<Uuid> {
+    Uuid::parse_str(text)
+        .map_err(|_| StubError::InvalidInput { what: "stored uuid", reason: text.to_owned() })
+}
+
+/// The value with every object's keys in sorted order, so that the content hash of a
+/// record does not depend on how the sender ordered its payload's keys.
+fn canonical(value: &Value) -> Value {
+    match value {
+        Value::Object(map) => {
+            let mut entries: Vec<(&String, &Value)> = map.iter().collect();
+            entries.sort_by(|left, right| left.0.cmp(right.0));
+            Value::Object(entries.into_iter().map(|(key, value)| (key.clone(), canonical(value))).collect())
+        }
+        Value::Array(items) => Value::Array(items.iter().map(canonical).collect()),
+        other => other.clone(),
+    }
+}
+
+/// SHA-256 of the record's canonical JSON: equal for equal content.
+fn content_hash(record: &PushRecord) -> Result<Vec<u8>> {
+    let json = canonical(&serde_json::to_value(record)?);
+    Ok(Sha256::digest(serde_json::to_vec(&json)?).to_vec())
+}
+
+/// Why a new record is not acceptable, as (code, reason), if it is not.
+fn validate(record: &PushRecord) -> Option<(&'static str, String)> {
+    if record.record_id.get_version_num() != 7 {
+        return Some((code::RECORD_ID_INVALID, "record_id is not a UUIDv7".to_owned()));
+    }
+    if DateTime::parse_from_rfc3339(&record.created_at).is_err() {
+        return Some((code::RECORD_INVALID, "created_at is not an RFC 3339 time".to_owned()));
+    }
+    match &record.kind {
+        RecordKind::PageMetadata { content_hash, bytes } => {
+            if !platform_api::is_sha256_hex(content_hash) {
+                return Some((code::RECORD_INVALID, "content_hash is not a lowercase sha-256".to_owned()));
+            }
+            if *bytes > platform_api::MAX_BLOB_BYTES as u64 {
+                return Some((code::RECORD_INVALID, "page is larger than the blob limit".to_owned()));
+            }
+        }
+        RecordKind::StateChanged { from, to } => {
+            for state in [from, to] {
+                if !CASE_STATES.contains(&state.as_str()) {
+                    return Some((code::RECORD_INVALID, format!("unknown case state {state:?}")));
+                }
+            }
+        }
+        RecordKind::CaseCreated | RecordKind::Opinion | RecordKind::SlipPrinted => {}
+    }
+    None
+}
+
+fn bump(transaction: &Connection, name: &str, by: u64) -> Result<()> {
+    if by > 0 {
+        transaction
+            .prepare_cached(
+                "INSERT INTO counters (name, value) VALUES (?1, ?2)
+                 ON CONFLICT (name) DO UPDATE SET value = value + ?2",
+            )?
+            .execute(params![name, by as i64])?;
+    }
+    Ok(())
+}
+
+fn counter(conn: &Connection, name: &str) -> Result<u64> {
+    let value: Option<i64> =
+        conn.query_row("SELECT value FROM counters WHERE name = ?1", [name], |row| row.get(0)).optional()?;
+    Ok(value.unwrap_or(0) as u64)
+}
+
+fn insert_decision(
+    conn: &Connection,
+    device_id: Option<&str>,
+    case_id: Option<Uuid>,
+    kind: &DecisionKind,
+    at: DateTime<Utc>,
+) -> Result<u64> {
+    conn.prepare_cached(
+        "INSERT INTO decisions (device_id, case_id, kind, decided_at) VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute(params![
+        device_id,
+        case_id.map(|id| id.to_string()),
+        serde_json::to_string(kind)?,
+        millis(at)
+    ])?;
+    Ok(conn.last_insert_rowid() as u64)
+}
+
+impl Platform {
+    /// Opens (creating if needed) the stand-in's database at `path`.
+    pub fn open(path: &Path, config: StubConfig) -> Result<Platform> {
+        let conn = Connection::open(path)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.busy_timeout(Duration::from_secs(5))?;
+        let version: i64 = conn.pragma_query_value(None, "user_version", |row| row.get(0))?;
+        if version == 0 {
+            conn.execute_batch(&format!("BEGIN; {SCHEMA} PRAGMA user_version = 1; COMMIT;"))?;
+        } else if version != 1 {
+            return Err(StubError::InvalidInput {
+                what: "database",
+                reason: format!("schema version {version} is newer than this stand-in"),
+            });
+        }
+        for code in &config.enrolment_codes {
+            conn.execute("INSERT OR IGNORE INTO enrolment_codes (code) VALUES (?1)", [code])?;
+        }
+        let clock = Clock::default();
+        Ok(Platform {
+            conn: Arc::new(Mutex::new(conn)),
+            config: Arc::new(config),
+            faults: Faults::new(clock.clone()),
+            clock,
+        })
+    }
+
+    fn conn(&self) -> MutexGuard<'_, Connection> {
+        // SQLite rolls back an unfinished transaction, so the connection is usable after a
+        // panic elsewhere; keep serving.
+        self.conn.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The fault switches.
+    pub fn faults(&self) -> &Faults {
+        &self.faults
+    }
+
+    /// The stand-in's clock.
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    /// Registers a device's Ed25519 public key (the pre-shared way). Registering the same
+    /// key again is harmless; another key under a known id is refused.
+    pub fn register_device(&self, device_id: &str, public_key: [u8; 32]) -> Result<()> {
+        if !platform_api::is_valid_device_id(device_id) {
+            return Err(StubError::InvalidInput { what: "device id", reason: device_id.to_owned() });
+        }
+        let conn = self.conn();
+        let existing = device_key(&conn, device_id)?;
+        match existing {
+            Some(key) if key == public_key => Ok(()),
+            Some(_) => Err(StubError::InvalidInput {
+                what: "device",
+                reason: format!("{device_id} is registered with another key"),
+            }),
+            None => {
+                conn.execute(
+                    "INSERT INTO devices (device_id, public_key, enrolled_at) VALUES (?1, ?2, ?3)",
+                    params![device_id, public_key.to_vec(), millis(self.clock.now())],
+                )?;
+                tracing::info!(device_id, "device registered");
+                Ok(())
+            }
+        }
+    }
+
+    /// Adds a one-time enrolment code.
+    pub fn add_enrolment_code(&self, code: &str) -> Result<()> {
+        self.conn().execute("INSERT OR IGNORE INTO enrolment_codes (code) VALUES (?1)", [code])?;
+        Ok(())
+    }
+
+    /// The enrolled public key of `device_id`.
+    pub fn device_key(&self, device_id: &str) -> Result<Option<[u8; 32]>> {
+        device_key(&self.conn(), device_id)
+    }
+
+    /// Every record the platform holds, in order of arrival.
+    pub fn records(&self) -> Result<Vec<StoredRecord>> {
+        let conn = self.conn();
+        let mut statement = conn.prepare(
+            "SELECT arrival, record_id, device_id, case_id, kind, sequence, duplicates FROM records ORDER BY arrival",
+        )?;
+        let mut rows = statement.query([])?;
+        let mut records = Vec::new();
+        while let Some(row) = rows.next()? {
+            records.push(StoredRecord {
+                arrival: row.get(0)?,
+                record_id: parse_uuid(&row.get::<_, String>(1)?)?,
+                device_id: row.get(2)?,
+                case_id: parse_uuid(&row.get::<_, String>(3)?)?,
+                kind: row.get(4)?,
+                sequence: row.get::<_, i64>(5)? as u64,
+                duplicates: row.get::<_, i64>(6)? as u64,
+            });
+        }
+        Ok(records)
+    }
+
+    /// The payload the platform holds for `record_id`, if any.
+    pub fn record_payload(&self, record_id: Uuid) -> Result<Option<Value>> {
+        let body: Option<String> = self
+            .conn()
+            .query_row("SELECT body FROM records WHERE record_id = ?1", [record_id.to_string()], |row| {
+                row.get(0)
+            })
+            .optional()?;
+        match body {
+            Some(text) => {
+                let record: PushRecord = serde_json::from_str(&text)?;
+                Ok(Some(record.payload))
+            }
+            None => Ok(None),
+        }
+    }
+
+    /// The counters.
+    pub fn stats(&self) -> Result<Stats> {
+        let conn = self.conn();
+        let count =
+            |sql: &str| -> Result<u64> { Ok(conn.query_row(sql, [], |row| row.get::<_, i64>(0))? as u64) };
+        Ok(Stats {
+            push_requests: counter(&conn, "push_requests")?,
+            records: count("SELECT COUNT(*) FROM records")?,
+            duplicates: counter(&conn, "duplicates")?,
+            conflicts: counter(&conn, "conflicts")?,
+            rejections: counter(&conn, "rejections")?,
+            blobs: count("SELECT COUNT(*) FROM blobs")?,
+            decisions: count("SELECT COUNT(*) FROM decisions")?,
+            permits: count("SELECT COUNT(*) FROM cases WHERE permit_number IS NOT NULL")?,
+        })
+    }
+
+    /// Whether the platform holds the blob named `content_hash`.
+    pub fn has_blob(&self, content_hash: &str) -> Result<bool> {
+        has_blob(&self.conn(), content_hash)
+    }
+
+    /// Adds a decision about `case_id` to the feed of the device that pushed the case
+    /// (for decisions the stand-in does not make by itself: rejections, cancellations).
+    pub fn decide(&self, case_id: Uuid, kind: &DecisionKind) -> Result<u64> {
+        let conn = self.conn();
+        let device_id: Option<String> = conn
+            .query_row("SELECT device_id FROM cases WHERE case_id = ?1", [case_id.to_string()], |row| {
+                row.get(0)
+            })
+            .optional()?;
+        let device_id = device_id.ok_or(StubError::UnknownCase(case_id))?;
+        let cursor = insert_decision(&conn, Some(&device_id), Some(case_id), kind, self.clock.now())?;
+        tracing::info!(%case_id, cursor, kind = kind.name(), "decision added");
+        Ok(cursor)
+    }
+
+    /// Announces a new version of a reference table to every device.
+    pub fn publish_reference(&self, name: &str, version: &str) -> Result<u64> {
+        let kind = DecisionKind::ReferenceUpdated { name: name.to_owned(), version: version.to_owned() };
+        let cursor = insert_decision(&self.conn(), None, None, &kind, self.clock.now())?;
+        tracing::info!(name, version, cursor, "reference update published");
+        Ok(cursor)
+    }
+
+    /// Issues the permits whose delay has passed: a number, a `permit_issued` and a
+    /// `sms_sent` decision per case, and the fake SMS in the log. Returns how many.
+    pub fn issue_due_permits(&self) -> Result<usize> {
+        let now = self.clock.now();
+        let mut conn = self.conn();
+        let transaction = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let due: Vec<(String, String)> = {
+            let mut statement = transaction.prepare_cached(
+                "SELECT case_id, device_id FROM cases
+                 WHERE permit_number IS NULL AND permit_due_at IS NOT NULL AND permit_due_at <= ?1
+                 ORDER BY permit_due_at, case_id",
+            )?;
+            let rows = statement.query_map([millis(now)], |row| Ok((row.get(0)?, row.get(1)?)))?;
+            rows.collect::<rusqlite::Result<_>>()?
+        };
+        for (case_text, device_id) in &due {
+            let case_id = parse_uuid(case_text)?;
+            bump(&transaction, "permit_sequence", 1)?;
+            let sequence = counter(&transaction, "permit_sequence")?;
+            let permit_number = format!("3300{:04}{sequence:08}", now.year());
+            let valid_from = now.date_naive();
+            let valid_until = valid_from
+                .checked_add_months(Months::new(12))
+                .and_then(|date| date.pred_opt())
+                .ok_or(StubError::InvalidInput { what: "date", reason: valid_from.to_string() })?;
+            transaction.execute(
+                "UPDATE cases SET permit_number = ?2 WHERE case_id = ?1",
+                params![case_text, permit_number],
+            )?;
+            let issued = DecisionKind::PermitIssued {
+                permit_number,
+                valid_from: valid_from.to_string(),
+                valid_until: valid_until.to_string(),
+            };
+            insert_decision(&transaction, Some(device_id), Some(case_id), &issued, now)?;
+            insert_decision(&transaction, Some(device_id), Some(case_id), &DecisionKind::SmsSent, now)?;
+            // The fake SMS: the stand-in knows the applicant's phone number from the payload,
+            // but a log is no place for it, so the case id stands in for the recipient.
+            tracing::info!(target: "platform_stub::sms", %case_id, "fake sms sent: permit issued");
+        }
+        transaction.commit()?;
+        Ok(due.len())
+    }
+
+    /// Applies a push batch from `device_id` in one transaction (see
+    /// [`platform_api::records`] for the rules). The caller has checked that the batch's
+    /// device is the signing device and that the batch is not too large.
+    pub(crate) fn push(&self, device_id: &str, batch: &PushBatch) -> Result<PushResponse> {
+        let now = self.clock.now();
+        let mut conn = self.conn();
+        let transaction = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut results = Vec::with_capacity(batch.records.len());
+        let mut missing_blobs = BTreeSet::new();
+        // Cases whose record in this batch was not accepted, with that record's id.
+        let mut held: HashMap<Uuid, Uuid> = HashMap::new();
+        let (mut duplicates, mut conflicts, mut rejections) = (0, 0, 0);
+        for record in &batch.records {
+            let status = if let Some(blocker) = held.get(&record.case_id) {
+                RecordStatus::Deferred { blocked_by: *blocker }
+            } else {
+                self.apply_record(&transaction, device_id, record, now)?
+            };
+            match &status {
+                RecordStatus::Accepted | RecordStatus::Duplicate => {
+                    if let Some(hash) = record.kind.content_hash()
+                        && !has_blob(&transaction, hash)?
+                    {
+                        missing_blobs.insert(hash.to_owned());
+                    }
+                    if status == RecordStatus::Duplicate {
+                        duplicates += 1;
+                    }
+                }
+                RecordStatus::Conflict => {
+                    conflicts += 1;
+                    held.insert(record.case_id, record.record_id);
+                }
+                RecordStatus::Rejected { .. } => {
+                    rejections += 1;
+                    held.insert(record.case_id, record.record_id);
+                }
+                RecordStatus::Deferred { .. } | RecordStatus::Unknown => {}
+            }
+            results.push(RecordResult { record_id: record.record_id, status });
+        }
+        bump(&transaction, "push_requests", 1)?;
+        bump(&transaction, "duplicates", duplicates)?;
+        bump(&transaction, "conflicts", conflicts)?;
+        bump(&transaction, "rejections", rejections)?;
+        transaction.commit()?;
+        tracing::debug!(
+            device_id,
+            records = batch.records.len(),
+            duplicates,
+            conflicts,
+            rejections,
+            "push committed"
+        );
+        Ok(PushResponse { results, missing_blobs: missing_blobs.into_iter().collect() })
+    }
+
+    fn apply_record(
+        &self,
+        transaction: &Connection,
+        device_id: &str,
+        record: &PushRecord,
+        now: DateTime<Utc>,
+    ) -> Result<RecordStatus> {
+        let hash = content_hash(record)?;
+        let stored: Option<Vec<u8>> = transaction
+            .prepare_cached("SELECT content_hash FROM records WHERE record_id = ?1")?
+            .query_row([record.record_id.to_string()], |row| row.get(0))
+            .optional()?;
+        if let Some(stored) = stored {
+            if stored == hash {
+                transaction
+                    .prepare_cached("UPDATE records SET duplicates = duplicates + 1 WHERE record_id = ?1")?
+                    .execute([record.record_id.to_string()])?;
+                return Ok(RecordStatus::Duplicate);
+            }
+            tracing::warn!(record_id = %record.record_id, "conflict: another record under this id");
+            return Ok(RecordStatus::Conflict);
+        }
+        let rejected = |code: &str, reason: String| {
+            tracing::info!(record_id = %record.record_id, code, "record rejected");
+            Ok(RecordStatus::Rejected { code: code.to_owned(), reason })
+        };
+        if let Some((code, reason)) = validate(record) {
+            return rejected(code, reason);
+        }
+        if let Some((code, reason)) = self.faults.rejection_for(record.case_id, record.kind.name()) {
+            return rejected(&code, reason);
+        }
+        let case_text = record.case_id.to_string();
+        let case_row: Option<(String, i64)> = transaction
+            .prepare_cached("SELECT device_id, last_sequence FROM cases WHERE case_id = ?1")?
+            .query_row([&case_text], |row| Ok((row.get(0)?, row.get(1)?)))
+            .optional()?;
+        let sequence = i64::try_from(record.sequence)
+            .map_err(|_| StubError::InvalidInput { what: "sequence", reason: record.sequence.to_string() })?;
+        match case_row {
+            Some((owner, _)) if owner != device_id => {
+                return rejected(
+                    code::CASE_OWNED_ELSEWHERE,
+                    "the case was opened by another device".to_owned(),
+                );
+            }
+            Some((_, last_sequence)) if sequence <= last_sequence => {
+                return rejected(
+                    code::SEQUENCE_OUT_OF_ORDER,
+                    format!("sequence {sequence} is not after {last_sequence}, the case's last"),
+                );
+            }
+            Some(_) => {
+                transaction
+                    .prepare_cached("UPDATE cases SET last_sequence = ?2 WHERE case_id = ?1")?
+                    .execute(params![case_text, sequence])?;
+            }
+            None => {
+                transaction
+                    .prepare_cached(
+                        "INSERT INTO cases (case_id, device_id, last_sequence) VALUES (?1, ?2, ?3)",
+                    )?
+                    .execute(params![case_text, device_id, sequence])?;
+            }
+        }
+        transaction
+            .prepare_cached(
+                "INSERT INTO records (record_id, device_id, case_id, kind, sequence, content_hash, blob_hash, body, received_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            )?
+            .execute(params![
+                record.record_id.to_string(),
+                device_id,
+                case_text,
+                record.kind.name(),
+                sequence,
+                hash,
+                record.kind.content_hash(),
+                serde_json::to_string(record)?,
+                millis(now)
+            ])?;
+        if let RecordKind::StateChanged { to, .. } = &record.kind
+            && to == "approved"
+        {
+            let delay = TimeDelta::from_std(self.config.permit_delay).unwrap_or(TimeDelta::zero());
+            transaction
+                .prepare_cached(
+                    "UPDATE cases SET permit_due_at = COALESCE(permit_due_at, ?2) WHERE case_id = ?1",
+                )?
+                .execute(params![case_text, millis(now + delay)])?;
+        }
+        Ok(RecordStatus::Accepted)
+    }
+
+    /// Stores a blob whose bytes the caller has verified against `content_hash`.
+    pub(crate) fn put_blob(&self, content_hash: &str, bytes: &[u8]) -> Result<BlobOutcome> {
+        let changed = self.conn().execute(
+            "INSERT OR IGNORE INTO blobs (content_hash, bytes, received_at) VALUES (?1, ?2, ?3)",
+            params![content_hash, bytes, millis(self.clock.now())],
+        )?;
+        Ok(if changed == 1 { BlobOutcome::Stored } else { BlobOutcome::AlreadyStored })
+    }
+
+    /// Length of a stored blob.
+    pub(crate) fn blob_length(&self, content_hash: &str) -> Result<Option<u64>> {
+        let length: Option<i64> = self
+            .conn()
+            .query_row("SELECT length(bytes) FROM blobs WHERE content_hash = ?1", [content_hash], |row| {
+                row.get(0)
+            })
+            .optional()?;
+        Ok(length.map(|length| length as u64))
+    }
+
+    /// The feed for `device_id` after `cursor`, issuing due permits first.
+    pub(crate) fn decisions(&self, device_id: &str, cursor: u64, limit: u32) -> Result<DecisionPage> {
+        self.issue_due_permits()?;
+        let conn = self.conn();
+        let mut statement = conn.prepare_cached(
+            "SELECT cursor, case_id, kind, decided_at FROM decisions
+             WHERE cursor > ?1 AND (device_id = ?2 OR device_id IS NULL) ORDER BY cursor LIMIT ?3",
+        )?;
+        let mut rows = statement.query(params![cursor as i64, device_id, limit])?;
+        let mut decisions = Vec::new();
+        while let Some(row) = rows.next()? {
+            let case_id: Option<String> = row.get(1)?;
+            let kind: String = row.get(2)?;
+            decisions.push(Decision {
+                cursor: row.get::<_, i64>(0)? as u64,
+                case_id: case_id.as_deref().map(parse_uuid).transpose()?,
+                decided_at: rfc3339(from_millis(row.get(3)?)?),
+                kind: serde_json::from_str(&kind)?,
+            });
+        }
+        let next_cursor = decisions.last().map_or(cursor, |decision| decision.cursor);
+        Ok(DecisionPage { decisions, next_cursor })
+    }
+
+    /// Enrols `device_id` with `public_key` if `enrolment_code` is valid and unused.
+    pub(crate) fn enrol(
+        &self,
+        device_id: &str,
+        public_key: [u8; 32],
+        enrolment_code: &str,
+    ) -> Result<EnrolOutcome> {
+        let now = self.clock.now();
+        let mut conn = self.conn();
+        let transaction = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let existing: Option<(Vec<u8>, i64)> = transaction
+            .query_row(
+                "SELECT public_key, enrolled_at FROM devices WHERE device_id = ?1",
+                [device_id],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .optional()?;
+        if let Some((key, enrolled_at)) = existing {
+            return Ok(if key == public_key {
+                EnrolOutcome::AlreadyEnrolled(from_millis(enrolled_at)?)
+            } else {
+                EnrolOutcome::KeyConflict
+            });
+        }
+        let claimed = transaction.execute(
+            "UPDATE enrolment_codes SET used_by = ?2 WHERE code = ?1 AND used_by IS NULL",
+            params![enrolment_code, device_id],
+        )?;
+        if claimed == 0 {
+            return Ok(EnrolOutcome::CodeRefused);
+        }
+        transaction.execute(
+            "INSERT INTO devices (device_id, public_key, enrolled_at) VALUES (?1, ?2, ?3)",
+            params![device_id, public_key.to_vec(), millis(now)],
+        )?;
+        transaction.commit()?;
+        tracing::info!(device_id, "device enrolled");
+        Ok(EnrolOutcome::Enrolled(now))
+    }
+}
+
+fn device_key(conn: &Connection, device_id: &str) -> Result<Option<[u8; 32]>> {
+    let key: Option<Vec<u8>> = conn
+        .prepare_cached("SELECT public_key FROM devices WHERE device_id = ?1")?
+        .query_row([device_id], |row| row.get(0))
+        .optional()?;
+    match key {
+        Some(bytes) => <[u8; 32]>::try_from(bytes.as_slice())
+            .map(Some)
+            .map_err(|_| StubError::InvalidInput { what: "stored public key", reason: device_id.to_owned() }),
+        None => Ok(None),
+    }
+}
+
+fn has_blob(conn: &Connection, content_hash: &str) -> Result<bool> {
+    Ok(conn
+        .prepare_cached("SELECT 1 FROM blobs WHERE content_hash = ?1")?
+        .query_row([content_hash], |_| Ok(()))
+        .optional()?
+        .is_some())
+}

@@ -1,0 +1,312 @@
+//! The contract's rules, through the router with hand-signed requests.
+
+use std::time::Duration;
+
+use axum::http::StatusCode;
+use ed25519_dalek::SigningKey;
+use platform_api::{DecisionKind, DecisionPage, RecordKind};
+use platform_stub::StubConfig;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+use crate::helpers::{
+    DEVICE, call, case, fixture, fixture_with, now_seconds, record, signed, statuses, uuid_v7,
+};
+
+#[tokio::test]
+async fn a_repeated_record_is_a_duplicate_and_stored_once() {
+    let fixture = fixture();
+    let first = record(1, case(1), 1, RecordKind::CaseCreated);
+    let (status, answer) = fixture.push(vec![first.clone()]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(statuses(&answer), ["accepted"]);
+    let (_, answer) = fixture.push(vec![first]).await;
+    assert_eq!(statuses(&answer), ["duplicate"], "the same record again is a success, not a second copy");
+    let records = fixture.platform.records().expect("records");
+    assert_eq!(records.len(), 1, "the platform holds the record exactly once");
+    assert_eq!(records[0].duplicates, 1);
+}
+
+#[tokio::test]
+async fn payload_key_order_does_not_make_a_conflict() {
+    let fixture = fixture();
+    let mut first = record(1, case(1), 1, RecordKind::CaseCreated);
+    first.payload = json!({"a": 1, "b": {"y": 2, "x": 1}});
+    fixture.push(vec![first.clone()]).await;
+    // Same content, keys written in another order by another serializer.
+    let body = serde_json::to_string(&platform_api::PushBatch {
+        device_id: DEVICE.to_owned(),
+        records: vec![first],
+    })
+    .expect("serialize")
+    .replace(r#"{"a":1,"b":{"x":1,"y":2}}"#, r#"{"b":{"y":2,"x":1},"a":1}"#);
+    let (_, answer) = fixture.send("POST", "/v1/records", body.into_bytes()).await;
+    assert_eq!(statuses(&answer), ["duplicate"], "content equality must not depend on key order");
+}
+
+#[tokio::test]
+async fn other_content_under_a_known_id_is_a_conflict_and_changes_nothing() {
+    let fixture = fixture();
+    let original = record(1, case(1), 1, RecordKind::CaseCreated);
+    fixture.push(vec![original.clone()]).await;
+    let mut changed = original.clone();
+    changed.payload = json!({"note": "edited after sending"});
+    let (_, answer) = fixture.push(vec![changed]).await;
+    assert_eq!(statuses(&answer), ["conflict"]);
+    let payload = fixture.platform.record_payload(original.record_id).expect("payload");
+    assert_eq!(payload, Some(original.payload), "a conflict must not overwrite the stored record");
+    assert_eq!(fixture.platform.stats().expect("stats").conflicts, 1);
+}
+
+#[tokio::test]
+async fn a_rejected_record_defers_its_case_but_not_other_cases() {
+    let fixture = fixture();
+    fixture.platform.faults().reject_case(case(1), "RECORD_INVALID", "居住地址不在本省");
+    let batch = vec![
+        record(1, case(1), 1, RecordKind::CaseCreated),
+        record(2, case(2), 1, RecordKind::CaseCreated),
+        record(3, case(1), 2, RecordKind::Opinion),
+    ];
+    let (_, answer) = fixture.push(batch).await;
+    assert_eq!(statuses(&answer), ["rejected", "accepted", "deferred"]);
+    assert_eq!(answer["results"][0]["code"], "RECORD_INVALID");
+    assert_eq!(answer["results"][0]["reason"], "居住地址不在本省");
+    assert_eq!(answer["results"][2]["blocked_by"], uuid_v7(1).to_string(), "deferred names its blocker");
+    let stored: Vec<_> =
+        fixture.platform.records().expect("records").iter().map(|record| record.record_id).collect();
+    assert_eq!(stored, [uuid_v7(2)], "only the other case's record is stored");
+}
+
+#[tokio::test]
+async fn rejection_by_kind_and_invalid_ids_are_per_record() {
+    let fixture = fixture();
+    fixture.platform.faults().reject_kind("opinion", "RECORD_INVALID", "意见为空");
+    let mut not_v7 = record(2, case(2), 1, RecordKind::CaseCreated);
+    not_v7.record_id = uuid::Uuid::from_u128(0x1234_5678_9abc_4def_8123_4567_89ab_cdef);
+    let (_, answer) = fixture
+        .push(vec![
+            record(1, case(1), 1, RecordKind::Opinion),
+            not_v7,
+            record(3, case(3), 1, RecordKind::SlipPrinted),
+        ])
+        .await;
+    assert_eq!(statuses(&answer), ["rejected", "rejected", "accepted"]);
+    assert_eq!(answer["results"][1]["code"], "RECORD_ID_INVALID");
+}
+
+#[tokio::test]
+async fn a_record_older_than_its_case_is_rejected() {
+    let fixture = fixture();
+    fixture.push(vec![record(1, case(1), 5, RecordKind::CaseCreated)]).await;
+    let (_, answer) = fixture.push(vec![record(2, case(1), 3, RecordKind::Opinion)]).await;
+    assert_eq!(statuses(&answer), ["rejected"]);
+    assert_eq!(answer["results"][0]["code"], "SEQUENCE_OUT_OF_ORDER");
+    let (_, answer) = fixture.push(vec![record(3, case(1), 9, RecordKind::Opinion)]).await;
+    assert_eq!(statuses(&answer), ["accepted"], "gaps in the sequence are allowed");
+}
+
+#[tokio::test]
+async fn unknown_devices_bad_signatures_and_stale_timestamps_are_refused() {
+    let fixture = fixture();
+    let now = now_seconds(&fixture.platform);
+    let stranger = SigningKey::from_bytes(&[9; 32]);
+    let (status, body) = call(
+        &fixture.router,
+        signed("GET", "/v1/decisions?cursor=0&limit=10", vec![], "stranger", &stranger, now),
+    )
+    .await;
+    assert_eq!((status, body["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("DEVICE_UNKNOWN")));
+    let (status, body) = call(
+        &fixture.router,
+        signed("GET", "/v1/decisions?cursor=0&limit=10", vec![], DEVICE, &stranger, now),
+    )
+    .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("SIGNATURE_INVALID")),
+        "wrong key"
+    );
+    let mut tampered = signed("GET", "/v1/decisions?cursor=0&limit=10", vec![], DEVICE, &fixture.key, now);
+    *tampered.uri_mut() = "/v1/decisions?cursor=0&limit=11".parse().expect("uri");
+    let (status, body) = call(&fixture.router, tampered).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("SIGNATURE_INVALID")),
+        "tampered query"
+    );
+    let stale = signed("GET", "/v1/decisions?cursor=0&limit=10", vec![], DEVICE, &fixture.key, now - 301);
+    let (status, body) = call(&fixture.router, stale).await;
+    assert_eq!((status, body["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("TIMESTAMP_OUT_OF_WINDOW")));
+    let mut unsigned = signed("GET", "/v1/decisions?cursor=0&limit=10", vec![], DEVICE, &fixture.key, now);
+    unsigned.headers_mut().remove("x-signature");
+    let (status, body) = call(&fixture.router, unsigned).await;
+    assert_eq!((status, body["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("SIGNATURE_INVALID")));
+}
+
+#[tokio::test]
+async fn a_batch_for_another_device_is_refused() {
+    let fixture = fixture();
+    let batch = platform_api::PushBatch { device_id: "counter-2".to_owned(), records: vec![] };
+    let (status, body) = fixture.send("POST", "/v1/records", serde_json::to_vec(&batch).expect("json")).await;
+    assert_eq!((status, body["code"].as_str()), (StatusCode::FORBIDDEN, Some("DEVICE_MISMATCH")));
+    let (status, body) = fixture.send("POST", "/v1/records", b"{not json".to_vec()).await;
+    assert_eq!((status, body["code"].as_str()), (StatusCode::BAD_REQUEST, Some("BODY_INVALID")));
+}
+
+#[tokio::test]
+async fn pages_are_asked_for_until_their_blob_arrives() {
+    let fixture = fixture();
+    let page_bytes = b"scanned page".to_vec();
+    let hash = hex::encode(Sha256::digest(&page_bytes));
+    let page = record(1, case(1), 1, RecordKind::PageMetadata { content_hash: hash.clone(), bytes: 12 });
+    let (_, answer) = fixture.push(vec![page.clone()]).await;
+    assert_eq!(answer["missing_blobs"], json!([hash]));
+    let (_, answer) = fixture.push(vec![page.clone()]).await;
+    assert_eq!(answer["missing_blobs"], json!([hash]), "a duplicate names the missing page again");
+    let blob_path = format!("/v1/blobs/{hash}");
+    let (status, body) = fixture.send("PUT", &blob_path, b"other bytes".to_vec()).await;
+    assert_eq!((status, body["code"].as_str()), (StatusCode::BAD_REQUEST, Some("HASH_MISMATCH")));
+    let (status, _) = fixture.send("HEAD", &blob_path, vec![]).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, body) = fixture.send("PUT", &blob_path, page_bytes.clone()).await;
+    assert_eq!((status, body["bytes"].as_u64()), (StatusCode::CREATED, Some(12)));
+    let (status, _) = fixture.send("PUT", &blob_path, page_bytes).await;
+    assert_eq!(status, StatusCode::OK, "a repeated upload is harmless");
+    let (status, _) = fixture.send("HEAD", &blob_path, vec![]).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, answer) = fixture.push(vec![page]).await;
+    assert_eq!(answer["missing_blobs"], json!([]));
+}
+
+fn approval(id: u64, case_number: u64, sequence: u64) -> platform_api::PushRecord {
+    record(
+        id,
+        case(case_number),
+        sequence,
+        RecordKind::StateChanged { from: "reviewed".to_owned(), to: "approved".to_owned() },
+    )
+}
+
+async fn pull(fixture: &crate::helpers::Fixture, cursor: u64) -> DecisionPage {
+    let (status, body) =
+        fixture.send("GET", &format!("/v1/decisions?cursor={cursor}&limit=100"), vec![]).await;
+    assert_eq!(status, StatusCode::OK);
+    serde_json::from_value(body).expect("decision page")
+}
+
+#[tokio::test]
+async fn approval_issues_a_permit_and_an_sms_in_the_feed() {
+    let fixture = fixture();
+    fixture.push(vec![approval(1, 1, 1)]).await;
+    let page = pull(&fixture, 0).await;
+    let kinds: Vec<&str> = page.decisions.iter().map(|decision| decision.kind.name()).collect();
+    assert_eq!(kinds, ["permit_issued", "sms_sent"]);
+    let DecisionKind::PermitIssued { permit_number, valid_from, valid_until } = &page.decisions[0].kind
+    else {
+        panic!("first decision is the permit");
+    };
+    assert_eq!(permit_number.len(), 16, "permit numbers are 3300, the year and 8 digits");
+    assert!(valid_until > valid_from);
+    assert_eq!(page.decisions[0].case_id, Some(case(1)));
+    let again = pull(&fixture, page.next_cursor).await;
+    assert!(again.decisions.is_empty(), "the cursor moves past what was read");
+    assert_eq!(again.next_cursor, page.next_cursor, "an empty page keeps the cursor");
+    fixture.push(vec![record(2, case(1), 2, RecordKind::SlipPrinted)]).await;
+    assert_eq!(fixture.platform.stats().expect("stats").permits, 1, "one permit per case");
+}
+
+#[tokio::test]
+async fn permits_wait_for_the_configured_delay() {
+    let fixture =
+        fixture_with(StubConfig { permit_delay: Duration::from_secs(3600), enrolment_codes: vec![] });
+    fixture.push(vec![approval(1, 1, 1)]).await;
+    assert!(pull(&fixture, 0).await.decisions.is_empty(), "no permit before the delay");
+    fixture.platform.faults().set_clock_offset(chrono::TimeDelta::hours(2));
+    // The signature window follows the platform's clock, so sign with its time.
+    let page = pull(&fixture, 0).await;
+    assert_eq!(page.decisions.len(), 2, "the permit and the SMS once the delay has passed");
+}
+
+#[tokio::test]
+async fn decisions_reach_only_their_device_and_references_reach_all() {
+    let fixture = fixture();
+    let other_key = SigningKey::from_bytes(&[8; 32]);
+    fixture.platform.register_device("counter-2", other_key.verifying_key().to_bytes()).expect("register");
+    fixture.push(vec![record(1, case(1), 1, RecordKind::CaseCreated)]).await;
+    fixture
+        .platform
+        .decide(case(1), &DecisionKind::Rejected { reasons: vec!["居住登记时间不足".to_owned()] })
+        .expect("decide");
+    fixture.platform.publish_reference("holidays", "2027.1").expect("publish");
+    let own = pull(&fixture, 0).await;
+    assert_eq!(own.decisions.len(), 2);
+    let request = signed(
+        "GET",
+        "/v1/decisions?cursor=0&limit=10",
+        vec![],
+        "counter-2",
+        &other_key,
+        now_seconds(&fixture.platform),
+    );
+    let (_, body) = call(&fixture.router, request).await;
+    let other: DecisionPage = serde_json::from_value(body).expect("page");
+    let kinds: Vec<&str> = other.decisions.iter().map(|decision| decision.kind.name()).collect();
+    assert_eq!(kinds, ["reference_updated"], "another device sees the reference update only");
+    let (status, body) = fixture.send("GET", "/v1/decisions?cursor=0", vec![]).await;
+    assert_eq!((status, body["code"].as_str()), (StatusCode::BAD_REQUEST, Some("QUERY_INVALID")));
+}
+
+#[tokio::test]
+async fn enrolment_needs_an_unused_code_and_proof_of_the_key() {
+    let fixture = fixture();
+    let key = SigningKey::from_bytes(&[3; 32]);
+    let enrol = |code: &str, device: &str| {
+        let body = serde_json::to_vec(&platform_api::DeviceEnrolment {
+            device_id: device.to_owned(),
+            public_key: hex::encode(key.verifying_key().to_bytes()),
+            enrolment_code: code.to_owned(),
+        })
+        .expect("json");
+        signed("POST", "/v1/devices", body, device, &key, now_seconds(&fixture.platform))
+    };
+    let (status, body) = call(&fixture.router, enrol("WRONG", "counter-3")).await;
+    assert_eq!((status, body["code"].as_str()), (StatusCode::FORBIDDEN, Some("ENROLMENT_REFUSED")));
+    let (status, _) = call(&fixture.router, enrol("CODE-1", "counter-3")).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, _) = call(&fixture.router, enrol("CODE-1", "counter-3")).await;
+    assert_eq!(status, StatusCode::OK, "enrolling the same key again is harmless");
+    let (status, _) = call(&fixture.router, enrol("CODE-1", "counter-4")).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "a code works once");
+    let request = signed(
+        "GET",
+        "/v1/decisions?cursor=0&limit=1",
+        vec![],
+        "counter-3",
+        &key,
+        now_seconds(&fixture.platform),
+    );
+    assert_eq!(call(&fixture.router, request).await.0, StatusCode::OK, "the enrolled device is known");
+}
+
+#[tokio::test]
+async fn admin_faults_switch_the_contract_routes_only() {
+    let fixture = fixture();
+    let admin = axum::http::Request::builder()
+        .method("POST")
+        .uri("/admin/faults")
+        .body(axum::body::Body::from(r#"{"fail_next": 1, "clock_offset_seconds": 600}"#))
+        .expect("request");
+    assert_eq!(call(&fixture.router, admin).await.0, StatusCode::NO_CONTENT);
+    let stats =
+        axum::http::Request::builder().uri("/admin/stats").body(axum::body::Body::empty()).expect("request");
+    assert_eq!(call(&fixture.router, stats).await.0, StatusCode::OK, "admin routes are never faulted");
+    let time =
+        || axum::http::Request::builder().uri("/v1/time").body(axum::body::Body::empty()).expect("request");
+    let (status, body) = call(&fixture.router, time()).await;
+    assert_eq!((status, body["code"].as_str()), (StatusCode::SERVICE_UNAVAILABLE, Some("UNAVAILABLE")));
+    let (status, body) = call(&fixture.router, time()).await;
+    assert_eq!(status, StatusCode::OK, "only the next request fails");
+    let skew = body["unix_millis"].as_i64().expect("millis")
+        - chrono::DateTime::<chrono::Utc>::from(std::time::SystemTime::now()).timestamp_millis();
+    assert!((590_000..610_000).contains(&skew), "the clock offset shows in /v1/time, got {skew} ms");
+}

@@ -1,0 +1,6 @@
+//! Tests of the stand-in platform: the contract's rules through its router (signed
+//! requests built by hand), and the socket-level faults through a real loopback server.
+
+mod contract;
+mod helpers;
+mod socket;
