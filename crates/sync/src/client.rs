@@ -1,0 +1,323 @@
+//! [`PlatformClient`]: one signed HTTP request per contract operation, and nothing more.
+//!
+//! Transport choices:
+//! - reqwest over hyper with **rustls** (ring provider) and the operating system's
+//!   certificate verifier; extra roots (a provincial private CA) can be added. No OpenSSL.
+//! - `https://` for any real platform. Plain `http://` is accepted for loopback hosts
+//!   only (`127.0.0.0/8`, `::1`, `localhost`), where the stand-in runs for tests and demos;
+//!   [`PlatformClient::new`] refuses anything else with [`SyncError::InsecureUrl`].
+//! - Every request has a timeout; the client does not retry by itself (the drain decides).
+//!
+//! Signing follows [`platform_api::signing`]. The timestamp is the local clock corrected
+//! by the skew last measured against `GET /v1/time` ([`PlatformClient::set_clock_skew_millis`],
+//! set by [`crate::ConnectivityMonitor::probe`]), so a counter whose clock is off by more
+//! than the platform's window still authenticates once it has probed.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use platform_api::signing::{HEADER_DEVICE_ID, HEADER_SIGNATURE, HEADER_TIMESTAMP, signing_message};
+use platform_api::{
+    ApiError, BlobReceipt, DecisionPage, DeviceEnrolment, EnrolmentReceipt, PushBatch, PushResponse,
+    ServerTime, code, path,
+};
+use reqwest::{Method, StatusCode, Url};
+use serde::de::DeserializeOwned;
+use sha2::{Digest, Sha256};
+
+use crate::error::SyncError;
+use crate::identity::DeviceIdentity;
+
+/// How to reach the platform.
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    /// Base URL, e.g. `https://platform.example.cn` or `http://127.0.0.1:8787` (no path).
+    pub base_url: String,
+    /// Longest wait for a whole request, answer included.
+    pub request_timeout: Duration,
+    /// Longest wait for a connection.
+    pub connect_timeout: Duration,
+    /// Extra trusted root certificates (DER), for a platform behind a private CA.
+    pub extra_root_certificates: Vec<Vec<u8>>,
+}
+
+impl ClientConfig {
+    /// A configuration for `base_url` with 30 s per request and 10 s to connect.
+    pub fn new(base_url: &str) -> ClientConfig {
+        ClientConfig {
+            base_url: base_url.to_owned(),
+            request_timeout: Duration::from_secs(30),
+            connect_timeout: Duration::from_secs(10),
+            extra_root_certificates: Vec::new(),
+        }
+    }
+}
+
+/// Checks the scheme and host of a platform URL: `https`, or `http` to loopback.
+///
+/// ```
+/// assert!(sync::check_platform_url("https://platform.example.cn").is_ok());
+/// assert!(sync::check_platform_url("http://127.0.0.1:8787").is_ok());
+/// assert!(sync::check_platform_url("http://localhost:8787").is_ok());
+/// assert!(matches!(
+///     sync::check_platform_url("http://10.1.2.3:8787"),
+///     Err(sync::SyncError::InsecureUrl { .. })
+/// ));
+/// ```
+pub fn check_platform_url(base_url: &str) -> Result<Url, SyncError> {
+    let url = Url::parse(base_url).map_err(|error| SyncError::InvalidUrl { reason: error.to_string() })?;
+    if url.query().is_some() || url.fragment().is_some() || !matches!(url.path(), "" | "/") {
+        return Err(SyncError::InvalidUrl {
+            reason: "the base url must have no path, query or fragment".to_owned(),
+        });
+    }
+    match url.scheme() {
+        "https" => Ok(url),
+        "http" => {
+            let host = url.host_str().unwrap_or_default();
+            let loopback = host.eq_ignore_ascii_case("localhost")
+                || host
+                    .trim_start_matches('[')
+                    .trim_end_matches(']')
+                    .parse::<std::net::IpAddr>()
+                    .is_ok_and(|address| address.is_loopback());
+            if loopback { Ok(url) } else { Err(SyncError::InsecureUrl { host: host.to_owned() }) }
+        }
+        other => Err(SyncError::InvalidUrl { reason: format!("scheme {other:?} is neither https nor http") }),
+    }
+}
+
+/// Milliseconds since the Unix epoch on the local clock.
+pub(crate) fn local_millis() -> i64 {
+    match SystemTime::now().duration_since(UNIX_EPOCH) {
+        Ok(elapsed) => i64::try_from(elapsed.as_millis()).unwrap_or(i64::MAX),
+        Err(before_epoch) => -i64::try_from(before_epoch.duration().as_millis()).unwrap_or(i64::MAX),
+    }
+}
+
+/// A signed HTTP client for one device and one platform. Cheap to clone (shared pool).
+#[derive(Debug, Clone)]
+pub struct PlatformClient {
+    http: reqwest::Client,
+    base_url: Url,
+    identity: Arc<DeviceIdentity>,
+    skew_millis: Arc<AtomicI64>,
+}
+
+fn tls_config(extra_roots: &[Vec<u8>]) -> Result<rustls::ClientConfig, SyncError> {
+    let setup = |detail: String| SyncError::ClientSetup { detail };
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let verifier = if extra_roots.is_empty() {
+        rustls_platform_verifier::Verifier::new(Arc::clone(&provider))
+    } else {
+        let roots: Vec<_> =
+            extra_roots.iter().map(|der| rustls::pki_types::CertificateDer::from(der.clone())).collect();
+        rustls_platform_verifier::Verifier::new_with_extra_roots(roots, Arc::clone(&provider))
+    }
+    .map_err(|error| setup(format!("certificate verifier: {error}")))?;
+    Ok(rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|error| setup(format!("tls versions: {error}")))?
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(verifier))
+        .with_no_client_auth())
+}
+
+impl PlatformClient {
+    /// A client for `config.base_url` signing as `identity`. Refuses plain HTTP to
+    /// anything but loopback ([`check_platform_url`]).
+    pub fn new(config: &ClientConfig, identity: DeviceIdentity) -> Result<PlatformClient, SyncError> {
+        let base_url = check_platform_url(&config.base_url)?;
+        let http = reqwest::Client::builder()
+            .tls_backend_preconfigured(tls_config(&config.extra_root_certificates)?)
+            .timeout(config.request_timeout)
+            .connect_timeout(config.connect_timeout)
+            .pool_idle_timeout(Duration::from_secs(30))
+            .user_agent(concat!("permit-desk-sync/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|error| SyncError::ClientSetup { detail: error.to_string() })?;
+        Ok(PlatformClient {
+            http,
+            base_url,
+            identity: Arc::new(identity),
+            skew_millis: Arc::new(AtomicI64::new(0)),
+        })
+    }
+
+    /// This device's id.
+    pub fn device_id(&self) -> &str {
+        self.identity.device_id()
+    }
+
+    /// The platform's base URL.
+    pub fn base_url(&self) -> &str {
+        self.base_url.as_str()
+    }
+
+    /// Sets the platform's clock minus the local clock, in milliseconds, used to time-stamp
+    /// signatures.
+    pub fn set_clock_skew_millis(&self, skew_millis: i64) {
+        self.skew_millis.store(skew_millis, Ordering::Relaxed);
+    }
+
+    /// The skew in use (0 until a probe measured one).
+    pub fn clock_skew_millis(&self) -> i64 {
+        self.skew_millis.load(Ordering::Relaxed)
+    }
+
+    fn url(&self, path_and_query: &str) -> Result<Url, SyncError> {
+        self.base_url
+            .join(path_and_query)
+            .map_err(|error| SyncError::InvalidUrl { reason: error.to_string() })
+    }
+
+    /// Sends one request, signed unless `signed` is false, and returns the raw answer.
+    async fn send(
+        &self,
+        method: Method,
+        path_and_query: &str,
+        body: Option<(Vec<u8>, &'static str)>,
+        signed: bool,
+    ) -> Result<reqwest::Response, SyncError> {
+        let url = self.url(path_and_query)?;
+        let mut request = self.http.request(method.clone(), url.clone());
+        if signed {
+            let body_bytes: &[u8] = body.as_ref().map_or(&[], |(bytes, _)| bytes.as_slice());
+            let timestamp = (local_millis().saturating_add(self.clock_skew_millis())).div_euclid(1000);
+            // Sign exactly what goes on the wire: the URL's own path and query.
+            let signed_path = match url.query() {
+                Some(query) => format!("{}?{query}", url.path()),
+                None => url.path().to_owned(),
+            };
+            let message = signing_message(
+                method.as_str(),
+                &signed_path,
+                self.identity.device_id(),
+                timestamp,
+                &hex::encode(Sha256::digest(body_bytes)),
+            );
+            request = request
+                .header(HEADER_DEVICE_ID, self.identity.device_id())
+                .header(HEADER_TIMESTAMP, timestamp.to_string())
+                .header(HEADER_SIGNATURE, self.identity.sign_hex(message.as_bytes()));
+        }
+        if let Some((bytes, content_type)) = body {
+            request = request.header(reqwest::header::CONTENT_TYPE, content_type).body(bytes);
+        }
+        request.send().await.map_err(transport_error)
+    }
+
+    /// Turns a non-success answer into the matching error.
+    async fn failure(&self, response: reqwest::Response) -> SyncError {
+        let status = response.status();
+        let api_error =
+            response.bytes().await.ok().and_then(|body| serde_json::from_slice::<ApiError>(&body).ok());
+        let (error_code, message) = match api_error {
+            Some(api_error) => (api_error.code, api_error.message),
+            None => (String::new(), String::new()),
+        };
+        if status == StatusCode::UNAUTHORIZED {
+            if error_code == code::DEVICE_UNKNOWN {
+                return SyncError::DeviceUnknown { device_id: self.device_id().to_owned() };
+            }
+            return SyncError::Unauthorized { code: error_code, message };
+        }
+        if status.is_server_error()
+            || status == StatusCode::REQUEST_TIMEOUT
+            || status == StatusCode::TOO_MANY_REQUESTS
+        {
+            return SyncError::Unavailable {
+                status: status.as_u16(),
+                code: Some(error_code).filter(|c| !c.is_empty()),
+            };
+        }
+        if status.is_client_error() {
+            return SyncError::Rejected { status: status.as_u16(), code: error_code, reason: message };
+        }
+        SyncError::Protocol { detail: format!("unexpected http status {}", status.as_u16()) }
+    }
+
+    async fn json<T: DeserializeOwned>(&self, response: reqwest::Response) -> Result<T, SyncError> {
+        if !response.status().is_success() {
+            return Err(self.failure(response).await);
+        }
+        let body = response.bytes().await.map_err(transport_error)?;
+        serde_json::from_slice(&body).map_err(|error| SyncError::Protocol {
+            detail: format!(
+                "answer is not the expected json (line {}, column {})",
+                error.line(),
+                error.column()
+            ),
+        })
+    }
+
+    /// `GET /v1/time` (unsigned): the platform's clock.
+    pub async fn server_time(&self) -> Result<ServerTime, SyncError> {
+        let response = self.send(Method::GET, path::TIME, None, false).await?;
+        self.json(response).await
+    }
+
+    /// `POST /v1/records`: pushes one batch and returns the per-record results.
+    pub async fn push(&self, batch: &PushBatch) -> Result<PushResponse, SyncError> {
+        let body =
+            serde_json::to_vec(batch).map_err(|error| SyncError::Protocol { detail: error.to_string() })?;
+        let response = self.send(Method::POST, path::RECORDS, Some((body, "application/json")), true).await?;
+        let answer: PushResponse = self.json(response).await?;
+        if answer.results.len() != batch.records.len() {
+            return Err(SyncError::Protocol {
+                detail: format!("{} results for {} records", answer.results.len(), batch.records.len()),
+            });
+        }
+        Ok(answer)
+    }
+
+    /// `PUT /v1/blobs/{sha256}`: uploads a whole blob (idempotent).
+    pub async fn put_blob(&self, content_hash: &str, bytes: Vec<u8>) -> Result<BlobReceipt, SyncError> {
+        let response = self
+            .send(Method::PUT, &path::blob(content_hash), Some((bytes, "application/octet-stream")), true)
+            .await?;
+        self.json(response).await
+    }
+
+    /// `HEAD /v1/blobs/{sha256}`: whether the platform holds the complete blob.
+    pub async fn has_blob(&self, content_hash: &str) -> Result<bool, SyncError> {
+        let response = self.send(Method::HEAD, &path::blob(content_hash), None, true).await?;
+        match response.status() {
+            StatusCode::OK => Ok(true),
+            StatusCode::NOT_FOUND => Ok(false),
+            _ => Err(self.failure(response).await),
+        }
+    }
+
+    /// `GET /v1/decisions`: up to `limit` decisions after `cursor`.
+    pub async fn decisions(&self, cursor: u64, limit: u32) -> Result<DecisionPage, SyncError> {
+        let response = self.send(Method::GET, &path::decisions(cursor, limit), None, true).await?;
+        self.json(response).await
+    }
+
+    /// `POST /v1/devices`: enrols this device's public key with a one-time code.
+    pub async fn enrol(&self, enrolment_code: &str) -> Result<EnrolmentReceipt, SyncError> {
+        let enrolment = DeviceEnrolment {
+            device_id: self.identity.device_id().to_owned(),
+            public_key: self.identity.public_key_hex(),
+            enrolment_code: enrolment_code.to_owned(),
+        };
+        let body = serde_json::to_vec(&enrolment)
+            .map_err(|error| SyncError::Protocol { detail: error.to_string() })?;
+        let response = self.send(Method::POST, path::DEVICES, Some((body, "application/json")), true).await?;
+        self.json(response).await
+    }
+}
+
+/// Classifies a transport failure: no connection, no answer in time, or a connection that
+/// broke after the request went out (the platform may have processed it).
+fn transport_error(error: reqwest::Error) -> SyncError {
+    if error.is_timeout() {
+        SyncError::Timeout
+    } else if error.is_connect() {
+        SyncError::Unreachable { detail: error.to_string() }
+    } else {
+        SyncError::ConnectionLost { detail: error.to_string() }
+    }
+}

@@ -1,0 +1,357 @@
+//! Draining the outbox: read pending records, push them in batches, apply the platform's
+//! verdicts, upload missing pages, and repeat until nothing is left or the link gives up.
+//!
+//! Rules, in the order they matter:
+//! - **Nothing is confirmed before the platform says so**, and a record whose page the
+//!   platform still lacks is confirmed only after the page's upload succeeded. Until then
+//!   the record stays pending and is resent; the platform answers `duplicate` and names the
+//!   page again. A crash at any point therefore loses nothing, and a resend doubles nothing.
+//! - `accepted` and `duplicate` confirm (the latter heals lost acknowledgements).
+//! - `rejected` (the platform's 4xx verdict on a record) and `conflict` **quarantine** the
+//!   record with the platform's code and reason. They never stop other cases: the drain
+//!   goes on. The quarantined record's case waits behind it (see [`crate::Outbox`]), and
+//!   the platform itself defers that case's later records in the same batch (`deferred`).
+//! - Network errors, timeouts, lost answers and 5xx are retried with exponential backoff
+//!   and jitter ([`crate::backoff`]); after [`DrainOptions::max_retries`] failures in a
+//!   row the drain stops and says why in [`DrainReport::stopped_by`]. The records stay
+//!   queued for the next drain.
+//! - **Batch size adapts**: halved (down to [`DrainOptions::min_batch`]) after a timeout or
+//!   a broken answer or a 413, doubled (up to [`DrainOptions::max_batch`]) after a success.
+//!   A batch the platform refuses as a whole (another 4xx) is retried one record at a time,
+//!   so the bad record is found and quarantined with the platform's reason instead of
+//!   blocking all; a single record refused that way is quarantined at once.
+//! - Errors that need a person (device not enrolled, signature refused) stop the drain at
+//!   once, also reported in [`DrainReport::stopped_by`].
+//!
+//! Logs name record ids and counts only; payloads hold ID numbers and never reach a log.
+
+use std::collections::{HashMap, HashSet};
+
+use platform_api::{PushBatch, RecordStatus};
+use uuid::Uuid;
+
+use crate::backoff::{BackoffPolicy, Jitter, backoff};
+use crate::client::PlatformClient;
+use crate::error::SyncError;
+use crate::outbox::{Outbox, OutgoingRecord, QuarantineReason};
+
+/// How a drain behaves.
+#[derive(Debug, Clone)]
+pub struct DrainOptions {
+    /// Batch size to start with.
+    pub initial_batch: usize,
+    /// Smallest batch (after timeouts).
+    pub min_batch: usize,
+    /// Largest batch (at most [`platform_api::MAX_BATCH_RECORDS`]).
+    pub max_batch: usize,
+    /// Delays between retries.
+    pub backoff: BackoffPolicy,
+    /// Failed requests in a row after which the drain gives up (records stay queued).
+    pub max_retries: u32,
+}
+
+impl Default for DrainOptions {
+    /// Batches of 50 growing to 500, backoff from 1 s to 5 minutes, 6 retries in a row.
+    fn default() -> DrainOptions {
+        DrainOptions {
+            initial_batch: 50,
+            min_batch: 1,
+            max_batch: platform_api::MAX_BATCH_RECORDS,
+            backoff: BackoffPolicy::default(),
+            max_retries: 6,
+        }
+    }
+}
+
+/// What one drain did.
+#[derive(Debug, Default)]
+pub struct DrainReport {
+    /// Records put on the wire, resends included.
+    pub sent: u64,
+    /// Records confirmed (accepted or duplicate), duplicates included.
+    pub confirmed: u64,
+    /// Of the confirmed records, those the platform already had (healed lost answers).
+    pub duplicates: u64,
+    /// Records set aside with the platform's reason.
+    pub quarantined: u64,
+    /// Records still pending when the drain ended.
+    pub remaining: u64,
+    /// Requests that failed (and were retried or ended the drain).
+    pub errors: u64,
+    /// Push requests made.
+    pub requests: u64,
+    /// Pages uploaded.
+    pub blobs_uploaded: u64,
+    /// Why the drain ended before the outbox was empty; `None` when it was emptied.
+    pub stopped_by: Option<SyncError>,
+}
+
+/// Drains outboxes to one platform. Keep one per platform for the life of the app: the
+/// batch size it learned carries over from one drain to the next.
+#[derive(Debug)]
+pub struct Drainer {
+    client: PlatformClient,
+    options: DrainOptions,
+    jitter: Jitter,
+    batch_size: usize,
+}
+
+/// What applying one push answer achieved.
+struct Applied {
+    /// Records confirmed or quarantined (they left the pending set).
+    settled: u64,
+    /// An upload or verdict problem to retry later, if any.
+    retry_error: Option<SyncError>,
+}
+
+impl Drainer {
+    /// A drainer with `options` (sizes clamped to sane bounds) and a jitter source.
+    pub fn new(client: PlatformClient, options: DrainOptions, jitter: Jitter) -> Drainer {
+        let max_batch = options.max_batch.clamp(1, platform_api::MAX_BATCH_RECORDS);
+        let min_batch = options.min_batch.clamp(1, max_batch);
+        let batch_size = options.initial_batch.clamp(min_batch, max_batch);
+        Drainer { client, options: DrainOptions { max_batch, min_batch, ..options }, jitter, batch_size }
+    }
+
+    /// The batch size the next push will use.
+    pub fn batch_size(&self) -> usize {
+        self.batch_size
+    }
+
+    /// The client.
+    pub fn client(&self) -> &PlatformClient {
+        &self.client
+    }
+
+    fn shrink(&mut self) {
+        self.batch_size = (self.batch_size / 2).max(self.options.min_batch);
+    }
+
+    fn grow(&mut self) {
+        self.batch_size = (self.batch_size.saturating_mul(2)).min(self.options.max_batch);
+    }
+
+    /// Drains `outbox` until it is empty or the link gives up, calling `progress(done,
+    /// total)` after each batch (`done` counts records confirmed or quarantined, `total` the
+    /// records pending at the start, raised if more arrive meanwhile).
+    ///
+    /// Returns `Err` only when the outbox itself fails; platform and network trouble end
+    /// the drain with [`DrainReport::stopped_by`] set.
+    pub async fn drain<O: Outbox>(
+        &mut self,
+        outbox: &mut O,
+        mut progress: impl FnMut(u64, u64),
+    ) -> Result<DrainReport, SyncError> {
+        let mut report = DrainReport::default();
+        let mut total = outbox.count_pending().map_err(SyncError::outbox)?;
+        let mut done = 0_u64;
+        let mut failures_in_a_row = 0_u32;
+        // Cases quarantined during this drain. The outbox already leaves them out of
+        // `pending`; this is a second guard against sending a case's later record first.
+        let mut held_cases: HashSet<Uuid> = HashSet::new();
+        // After a whole-batch refusal, send one record at a time until this many went out.
+        let mut isolate_for = 0_usize;
+        progress(done, total);
+        loop {
+            let limit = if isolate_for > 0 { 1 } else { self.batch_size };
+            let records: Vec<OutgoingRecord> = outbox
+                .pending(limit)
+                .map_err(SyncError::outbox)?
+                .into_iter()
+                .filter(|record| !held_cases.contains(&record.case_id))
+                .collect();
+            if records.is_empty() {
+                break;
+            }
+            isolate_for = isolate_for.saturating_sub(1);
+            let ids: Vec<Uuid> = records.iter().map(|record| record.id).collect();
+            outbox.record_attempt(&ids, None).map_err(SyncError::outbox)?;
+            let batch = PushBatch {
+                device_id: self.client.device_id().to_owned(),
+                records: records.iter().map(OutgoingRecord::to_wire).collect(),
+            };
+            report.sent += records.len() as u64;
+            report.requests += 1;
+            tracing::debug!(records = records.len(), first = %ids[0], "pushing batch");
+            let failure = match self.client.push(&batch).await {
+                Ok(answer) => {
+                    let applied = self.apply(outbox, &records, answer, &mut held_cases, &mut report).await?;
+                    done += applied.settled;
+                    match applied.retry_error {
+                        None if applied.settled > 0 => {
+                            failures_in_a_row = 0;
+                            self.grow();
+                            None
+                        }
+                        None => Some(SyncError::Protocol { detail: "a batch settled no record".to_owned() }),
+                        Some(error) => Some(error),
+                    }
+                }
+                Err(SyncError::Rejected { code, reason, .. }) if records.len() == 1 => {
+                    // The platform refuses this one record whatever the batch: set it aside.
+                    self.quarantine(outbox, &records[0], QuarantineReason { code, reason }, &mut held_cases)?;
+                    report.quarantined += 1;
+                    report.errors += 1;
+                    done += 1;
+                    None
+                }
+                Err(SyncError::Rejected { code, .. }) => {
+                    report.errors += 1;
+                    if code == platform_api::code::BATCH_TOO_LARGE {
+                        self.shrink();
+                    } else {
+                        // Find the record the platform cannot read by sending one at a time.
+                        tracing::info!(records = records.len(), "batch refused as a whole; isolating");
+                        isolate_for = records.len();
+                    }
+                    None
+                }
+                Err(error) => Some(error),
+            };
+            if let Some(error) = failure {
+                report.errors += 1;
+                outbox.record_attempt(&ids, Some(&error.to_string())).map_err(SyncError::outbox)?;
+                if !error.is_retryable() {
+                    tracing::warn!(%error, "drain stopped: needs a person");
+                    report.stopped_by = Some(error);
+                    break;
+                }
+                if error.suggests_smaller_batch() {
+                    self.shrink();
+                }
+                failures_in_a_row += 1;
+                if failures_in_a_row > self.options.max_retries {
+                    tracing::warn!(%error, failures_in_a_row, "drain gave up for now");
+                    report.stopped_by = Some(error);
+                    break;
+                }
+                let delay = backoff(&self.options.backoff, failures_in_a_row - 1, &mut self.jitter);
+                tracing::info!(%error, retry_in_ms = delay.as_millis() as u64, "push failed; retrying");
+                tokio::time::sleep(delay).await;
+            }
+            total = total.max(done + outbox.count_pending().map_err(SyncError::outbox)?);
+            progress(done, total);
+        }
+        report.remaining = outbox.count_pending().map_err(SyncError::outbox)?;
+        tracing::info!(
+            sent = report.sent,
+            confirmed = report.confirmed,
+            duplicates = report.duplicates,
+            quarantined = report.quarantined,
+            remaining = report.remaining,
+            errors = report.errors,
+            "drain finished"
+        );
+        Ok(report)
+    }
+
+    fn quarantine<O: Outbox>(
+        &self,
+        outbox: &mut O,
+        record: &OutgoingRecord,
+        reason: QuarantineReason,
+        held_cases: &mut HashSet<Uuid>,
+    ) -> Result<(), SyncError> {
+        tracing::warn!(record_id = %record.id, case_id = %record.case_id, code = %reason.code, "record quarantined");
+        outbox.quarantine(record.id, &reason).map_err(SyncError::outbox)?;
+        held_cases.insert(record.case_id);
+        Ok(())
+    }
+
+    /// Applies the verdicts of one push answer and uploads the pages it asks for.
+    async fn apply<O: Outbox>(
+        &self,
+        outbox: &mut O,
+        records: &[OutgoingRecord],
+        answer: platform_api::PushResponse,
+        held_cases: &mut HashSet<Uuid>,
+        report: &mut DrainReport,
+    ) -> Result<Applied, SyncError> {
+        let verdicts: HashMap<Uuid, RecordStatus> =
+            answer.results.into_iter().map(|result| (result.record_id, result.status)).collect();
+        let missing: HashSet<String> = answer.missing_blobs.into_iter().collect();
+        let mut confirm = Vec::new();
+        // Records the platform holds but whose page it lacks, by content hash.
+        let mut waiting_for_blob: HashMap<String, Vec<&OutgoingRecord>> = HashMap::new();
+        let mut settled = 0_u64;
+        let mut retry_error = None;
+        for record in records {
+            match verdicts.get(&record.id) {
+                Some(status @ (RecordStatus::Accepted | RecordStatus::Duplicate)) => {
+                    if *status == RecordStatus::Duplicate {
+                        report.duplicates += 1;
+                    }
+                    match record.kind.content_hash().filter(|hash| missing.contains(*hash)) {
+                        Some(hash) => waiting_for_blob.entry(hash.to_owned()).or_default().push(record),
+                        None => confirm.push(record.id),
+                    }
+                }
+                Some(RecordStatus::Conflict) => {
+                    let reason = QuarantineReason {
+                        code: QuarantineReason::CONFLICT.to_owned(),
+                        reason: "the platform holds a different record under this id".to_owned(),
+                    };
+                    self.quarantine(outbox, record, reason, held_cases)?;
+                    report.quarantined += 1;
+                    settled += 1;
+                }
+                Some(RecordStatus::Rejected { code, reason }) => {
+                    let reason = QuarantineReason { code: code.clone(), reason: reason.clone() };
+                    self.quarantine(outbox, record, reason, held_cases)?;
+                    report.quarantined += 1;
+                    settled += 1;
+                }
+                Some(RecordStatus::Deferred { blocked_by }) => {
+                    tracing::debug!(record_id = %record.id, %blocked_by, "deferred behind an earlier record");
+                }
+                Some(RecordStatus::Unknown) | None => {
+                    retry_error = Some(SyncError::Protocol {
+                        detail: "a record got no verdict this client knows".to_owned(),
+                    });
+                }
+            }
+        }
+        for (hash, waiting) in waiting_for_blob {
+            let Some(bytes) = outbox.read_blob(&hash).map_err(SyncError::outbox)? else {
+                for record in waiting {
+                    let reason = QuarantineReason {
+                        code: QuarantineReason::BLOB_MISSING_LOCALLY.to_owned(),
+                        reason: "the scanned page is missing from the local store; scan it again".to_owned(),
+                    };
+                    self.quarantine(outbox, record, reason, held_cases)?;
+                    report.quarantined += 1;
+                    settled += 1;
+                }
+                continue;
+            };
+            match self.client.put_blob(&hash, bytes).await {
+                Ok(_) => {
+                    report.blobs_uploaded += 1;
+                    confirm.extend(waiting.iter().map(|record| record.id));
+                }
+                Err(SyncError::Rejected { code, reason, .. }) => {
+                    for record in waiting {
+                        let reason = QuarantineReason {
+                            code: QuarantineReason::BLOB_REFUSED.to_owned(),
+                            reason: format!("{code}: {reason}"),
+                        };
+                        self.quarantine(outbox, record, reason, held_cases)?;
+                        report.quarantined += 1;
+                        settled += 1;
+                    }
+                }
+                Err(error) => {
+                    // Left pending: the next push names the page again.
+                    tracing::info!(%error, "page upload failed; will retry");
+                    retry_error = Some(error);
+                }
+            }
+        }
+        if !confirm.is_empty() {
+            outbox.mark_confirmed(&confirm).map_err(SyncError::outbox)?;
+            report.confirmed += confirm.len() as u64;
+            settled += confirm.len() as u64;
+        }
+        Ok(Applied { settled, retry_error })
+    }
+}

@@ -1,0 +1,8 @@
+//! Integration tests of the sync client against the stand-in platform over real loopback
+//! HTTP, with outboxes kept in real SQLite files.
+
+mod client;
+mod drain;
+mod kill;
+mod outbox_file;
+mod support;
