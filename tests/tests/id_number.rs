@@ -16,7 +16,7 @@ fn valid_number_decodes_through_app() {
 #[test]
 fn invalid_number_is_validation_error_with_all_issues() {
     let err = app::intake::check_id_number("330182199013450019", today()).expect_err("invalid");
-    let app::AppError::Validation(issues) = err;
+    let app::AppError::Validation(issues) = err else { panic!("expected a validation error, got {err:?}") };
     let codes: Vec<_> = issues.iter().map(|i| i.code).collect();
     assert_eq!(codes, ["ID_NUMBER_BIRTH_DATE", "ID_NUMBER_CHECKSUM"]);
 }

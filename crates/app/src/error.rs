@@ -3,8 +3,20 @@
 //! Each adapter crate's error is wrapped in its own variant, and validation problems
 //! travel as data ([`AppError::Validation`]). The shell maps every variant to a stable
 //! code and a Chinese sentence with an exhaustive match.
+//!
+//! No variant carries an applicant's personal data (ID number, name, address, phone):
+//! `Display` may be logged. Clerk user names and office ids are not personal data of
+//! applicants and may appear.
 
 use domain::FieldIssue;
+use domain::case::{Role, TransitionError};
+use domain::record::RecordError;
+use store::Roles;
+pub use store::StoreError;
+
+use crate::assess::AssessError;
+use crate::deadline::DeadlineError;
+use crate::reference::ReferenceLoadError;
 
 /// Everything a use case can fail with.
 #[derive(Debug, thiserror::Error)]
@@ -12,4 +24,86 @@ pub enum AppError {
     /// The input has problems; every one is listed, none is fatal to the app.
     #[error("validation failed: {} issue(s)", .0.len())]
     Validation(Vec<FieldIssue>),
+    /// The office store refused or failed (log-in, lockout, damaged file, conflict...).
+    #[error("store: {0}")]
+    Store(#[from] StoreError),
+    /// The policy profile could not be found or applied.
+    #[error("assessment: {0}")]
+    Assess(#[from] AssessError),
+    /// The processing deadline could not be computed (e.g. a year without holiday table).
+    #[error("deadline: {0}")]
+    Deadline(#[from] DeadlineError),
+    /// The embedded reference tables are broken (a build problem).
+    #[error("reference data: {0}")]
+    Reference(#[from] ReferenceLoadError),
+    /// A record (typed by the clerk or read back from the store) is not an application
+    /// record this build reads.
+    #[error("record: {0}")]
+    Record(#[from] RecordError),
+    /// The case state machine refused the step (wrong state, blank opinion, clock
+    /// running backwards...). Separation of duties has its own variant.
+    #[error("case step refused: {0}")]
+    Transition(TransitionError),
+    /// The logged-in clerk already signed an earlier step of this case (受理/审核/审批
+    /// must be three different people).
+    #[error("separation of duties: the {} already acted as {}", role.label(), earlier.label())]
+    SeparationOfDuties {
+        /// The step being attempted.
+        role: Role,
+        /// The step the same clerk already signed.
+        earlier: Role,
+    },
+    /// Nobody is logged in (after log-out or the idle lock).
+    #[error("nobody is logged in")]
+    NotLoggedIn,
+    /// The logged-in clerk has none of the roles the use case needs.
+    #[error("this needs one of the roles {needed}")]
+    RoleMissing {
+        /// The roles, any of which would do.
+        needed: Roles,
+    },
+    /// No case belongs to this person (export of the one-file-per-person archive).
+    #[error("no case found for this person")]
+    PersonNotFound,
+    /// The backup was made by another office; restoring it needs explicit confirmation
+    /// (`--force-other-office`).
+    #[error("backup belongs to office {backup_office}, this store to {this_office}")]
+    OtherOffice {
+        /// The office id written in the backup.
+        backup_office: String,
+        /// The office id of the store being replaced.
+        this_office: String,
+    },
+    /// The file is not a permit-desk backup, or it is truncated or damaged.
+    #[error("not a usable backup file: {reason}")]
+    BackupInvalid {
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A file of an export or backup could not be read or written.
+    #[error("{what}: {source}")]
+    Io {
+        /// Which file operation failed, in a few words.
+        what: &'static str,
+        /// The operating system's error.
+        source: std::io::Error,
+    },
+}
+
+impl AppError {
+    /// Wraps an IO error with a short description of what was being done.
+    pub(crate) fn io(what: &'static str) -> impl FnOnce(std::io::Error) -> AppError {
+        move |source| AppError::Io { what, source }
+    }
+}
+
+impl From<TransitionError> for AppError {
+    fn from(error: TransitionError) -> Self {
+        match error {
+            TransitionError::SameActor { role, earlier, .. } => {
+                AppError::SeparationOfDuties { role, earlier }
+            }
+            other => AppError::Transition(other),
+        }
+    }
 }

@@ -7,11 +7,18 @@
 //! Architecture invariant: `app` reads the clock only through [`clock`], so every use
 //! case takes "today" explicitly and tests can pin it.
 
+pub mod archive;
 pub mod assess;
+pub mod audit;
+pub mod backup;
+pub mod cases;
 pub mod clock;
 pub mod deadline;
 pub mod error;
 pub mod intake;
+pub mod office;
 pub mod reference;
+pub mod users;
+pub mod worklists;
 
 pub use error::AppError;

@@ -6,8 +6,12 @@
 
 #![allow(clippy::print_stdout, reason = "a CLI prints its answers")]
 
+mod cmd_archive;
 mod cmd_assess;
+mod cmd_audit;
+mod cmd_backup;
 mod cmd_deadline;
+mod cmd_office;
 mod cmd_profiles;
 
 use std::process::ExitCode;
@@ -39,6 +43,17 @@ enum Command {
     Assess(cmd_assess::Args),
     /// List the policy profiles (counties, documents, effective dates).
     Profiles,
+    /// First-run set-up of an office store with its administrator.
+    Setup(cmd_office::SetupArgs),
+    /// Audit trail maintenance.
+    #[command(subcommand)]
+    Audit(cmd_audit::AuditCommand),
+    /// Export one person's complete archive (一人一档) to one file.
+    ExportPerson(cmd_archive::ExportArgs),
+    /// Back up the whole office store to one encrypted file.
+    Backup(cmd_backup::BackupArgs),
+    /// Restore the office store from a backup file.
+    Restore(cmd_backup::RestoreArgs),
 }
 
 fn main() -> ExitCode {
@@ -48,6 +63,11 @@ fn main() -> ExitCode {
         Command::Deadline(args) => cmd_deadline::run(&args),
         Command::Assess(args) => cmd_assess::run(&args),
         Command::Profiles => cmd_profiles::run(),
+        Command::Setup(args) => cmd_office::run_setup(&args),
+        Command::Audit(command) => cmd_audit::run(&command),
+        Command::ExportPerson(args) => cmd_archive::run(&args),
+        Command::Backup(args) => cmd_backup::run_backup(&args),
+        Command::Restore(args) => cmd_backup::run_restore(&args),
     }
 }
 
@@ -77,5 +97,6 @@ fn id(number: &str, today: NaiveDate) -> ExitCode {
             println!("{out:#}");
             ExitCode::from(1)
         }
+        Err(other) => cmd_office::report(&other),
     }
 }

@@ -38,6 +38,7 @@
 //! Files, schema, key slots and the audit chain are described in `docs/store.md`.
 
 mod audit;
+mod backup;
 mod cases;
 mod crypto;
 mod error;

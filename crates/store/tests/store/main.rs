@@ -8,6 +8,7 @@
 #![allow(clippy::unwrap_used, reason = "a failing unwrap is the test report")]
 
 mod audit_chain;
+mod backup;
 mod cases;
 mod common;
 mod crash;

@@ -1,0 +1,259 @@
+//! One file per person (一人一档): every case of one ID number, each with its record,
+//! every state change with its clerk, and the audit extract, in one file an archivist
+//! opens without this program.
+//!
+//! Format (version 1, do not change; add fields only with a new `version`): a single
+//! self-contained HTML5 page, UTF-8, no scripts that run, no external resources.
+//! - The page shows, per case, the main fields of the record, the history (时间, 环节,
+//!   办理人, 意见) and the audit extract, readable in any browser and printable.
+//! - The same content, complete, is embedded as JSON in
+//!   `<script type="application/json" id="permit-desk-person-archive">` for machines:
+//!   `{"format": "permit-desk-person-archive", "version": 1, "office_id", "exported_at",
+//!   "exported_by", "cases": [{"case_id", "state", "record", "accepted_by", "reviewed_by",
+//!   "approved_by", "accepted_at", "due_date", "permit_number", "history": [...],
+//!   "audit": [...]}]}` (instants in RFC 3339 UTC, dates `YYYY-MM-DD`).
+//!
+//! Why HTML and not a ZIP or PDF: one file, opened by any browser on any PC of the
+//! archive, with the machine-readable data inside; a ZIP would need a new dependency and
+//! scans and printed PDFs do not exist yet (when they do, they go in as `data:` links).
+//!
+//! The file holds personal data in clear: the export is audited on every case, needs
+//! the 管理员 role, and the file should go straight to the archive medium.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde_json::{Value, json};
+use store::{AuditAction, SearchQuery};
+
+use crate::AppError;
+use crate::cases::{ClerkRef, clerk_ref, domain_case};
+use crate::office::{Office, Roles};
+
+/// The format name written into the file.
+pub const ARCHIVE_FORMAT: &str = "permit-desk-person-archive";
+/// The format version written into the file.
+pub const ARCHIVE_VERSION: u32 = 1;
+/// Most audit rows exported per case.
+const MAX_AUDIT_ROWS: u32 = 100_000;
+
+/// What [`export_person`] wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArchiveSummary {
+    /// The file written.
+    pub path: PathBuf,
+    /// Cases in it.
+    pub cases: usize,
+    /// State changes in it, all cases together.
+    pub events: usize,
+    /// Audit rows in it, all cases together.
+    pub audit_rows: usize,
+}
+
+/// Writes the archive of the person with `id_number` to `dest` (replacing it). Needs 管理员.
+pub fn export_person(
+    office: &mut Office,
+    id_number: &str,
+    dest: &Path,
+    now: DateTime<Utc>,
+) -> Result<ArchiveSummary, AppError> {
+    let (session, _) = office.clerk_with_any_role(Roles::ADMIN)?;
+    let found = office.store.search(&session, &SearchQuery::IdNumber(id_number), 1000, now)?;
+    if found.is_empty() {
+        return Err(AppError::PersonNotFound);
+    }
+    let users = office.users()?;
+    let mut cases = Vec::with_capacity(found.len());
+    let (mut n_events, mut n_audit) = (0, 0);
+    for summary in &found {
+        let stored = office.store.read_case(&summary.id)?;
+        let events = office.store.case_events(&summary.id)?;
+        let audit = office.store.audit_entries(Some(&summary.id), MAX_AUDIT_ROWS)?;
+        let domain = domain_case(&stored, &events, &users)?;
+        n_events += events.len();
+        n_audit += audit.len();
+        let clerk = |id| clerk_json(&clerk_ref(id, &users));
+        cases.push(json!({
+            "case_id": stored.id.to_string(),
+            "state": stored.state.as_str(),
+            "state_label": domain.state.label(),
+            "record": domain.record,
+            "accepted_by": stored.accepted_by.map(clerk),
+            "reviewed_by": stored.reviewed_by.map(clerk),
+            "approved_by": stored.approved_by.map(clerk),
+            "accepted_at": stored.accepted_at.map(instant),
+            "due_date": stored.due_date,
+            "permit_number": domain.permit_number,
+            "history": events.iter().zip(&domain.history).map(|(event, entry)| json!({
+                "at": instant(event.at),
+                "from": event.from_state.map(|state| state.as_str()),
+                "to": event.to_state.as_str(),
+                "action": entry.action.label(),
+                "actor": clerk(event.actor),
+                "note": event.note,
+            })).collect::<Vec<_>>(),
+            "audit": audit.iter().map(|row| json!({
+                "seq": row.seq,
+                "at": instant(row.at),
+                "actor": row.actor,
+                "action": row.action,
+                "details": row.details,
+            })).collect::<Vec<_>>(),
+        }));
+    }
+    let document = json!({
+        "format": ARCHIVE_FORMAT,
+        "version": ARCHIVE_VERSION,
+        "office_id": office.office_id(),
+        "exported_at": instant(now),
+        "exported_by": session.username(),
+        "cases": cases,
+    });
+    write_atomically(dest, render_html(&document).as_bytes())?;
+    for summary in &found {
+        let details = json!({ "kind": ARCHIVE_FORMAT, "version": ARCHIVE_VERSION, "cases": found.len() });
+        office.store.audit_event(&session, AuditAction::Exported, Some(&summary.id), details, now)?;
+    }
+    Ok(ArchiveSummary { path: dest.to_owned(), cases: found.len(), events: n_events, audit_rows: n_audit })
+}
+
+fn instant(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+fn clerk_json(clerk: &ClerkRef) -> Value {
+    json!({ "username": clerk.username, "display_name": clerk.display_name })
+}
+
+/// Writes to a temporary file next to `dest`, syncs it and renames it over `dest`.
+pub(crate) fn write_atomically(dest: &Path, bytes: &[u8]) -> Result<(), AppError> {
+    use std::io::Write as _;
+    let mut temporary = dest.as_os_str().to_owned();
+    temporary.push(".partial");
+    let temporary = PathBuf::from(temporary);
+    let mut file = std::fs::File::create(&temporary).map_err(AppError::io("create output file"))?;
+    file.write_all(bytes).map_err(AppError::io("write output file"))?;
+    file.sync_all().map_err(AppError::io("sync output file"))?;
+    drop(file);
+    std::fs::rename(&temporary, dest).map_err(AppError::io("rename output file"))
+}
+
+fn escape(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => escaped.push_str("&amp;"),
+            '<' => escaped.push_str("&lt;"),
+            '>' => escaped.push_str("&gt;"),
+            '"' => escaped.push_str("&quot;"),
+            '\'' => escaped.push_str("&#39;"),
+            other => escaped.push(other),
+        }
+    }
+    escaped
+}
+
+fn text_of(value: &Value) -> String {
+    match value {
+        Value::Null => String::new(),
+        Value::String(text) => text.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn render_html(document: &Value) -> String {
+    let mut html = String::new();
+    let empty = Vec::new();
+    let cases = document["cases"].as_array().unwrap_or(&empty);
+    let _ = write!(
+        html,
+        "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <title>一人一档 个人档案</title>\n<style>body{{font-family:sans-serif;margin:2em}}\
+         table{{border-collapse:collapse;margin:0.5em 0 1.5em}}td,th{{border:1px solid #888;padding:0.2em 0.5em;\
+         text-align:left;vertical-align:top}}</style>\n</head>\n<body>\n<h1>一人一档 个人档案</h1>\n\
+         <p>办理机构：{}　导出时间：{}　导出人：{}　案件数：{}</p>\n",
+        escape(&text_of(&document["office_id"])),
+        escape(&text_of(&document["exported_at"])),
+        escape(&text_of(&document["exported_by"])),
+        cases.len()
+    );
+    for case in cases {
+        let record = &case["record"];
+        let _ = write!(
+            html,
+            "<h2>案件 {}（{}）</h2>\n<table>\n<tr><th>申请编号</th><td>{}</td></tr>\n\
+             <tr><th>姓名</th><td>{}</td></tr>\n<tr><th>公民身份号码</th><td>{}</td></tr>\n\
+             <tr><th>联系电话</th><td>{}</td></tr>\n<tr><th>现居住地址</th><td>{}</td></tr>\n\
+             <tr><th>办理时限</th><td>{}</td></tr>\n<tr><th>居住证号码</th><td>{}</td></tr>\n</table>\n",
+            escape(&text_of(&case["case_id"])),
+            escape(&text_of(&case["state_label"])),
+            escape(&text_of(&record["application_number"])),
+            escape(&text_of(&record["applicant"]["name"])),
+            escape(&text_of(&record["applicant"]["id_number"])),
+            escape(&text_of(&record["phone_number"])),
+            escape(&text_of(&record["current_address"]["address"])),
+            escape(&text_of(&case["due_date"])),
+            escape(&text_of(&case["permit_number"])),
+        );
+        html.push_str("<h3>办理经过</h3>\n<table>\n<tr><th>时间</th><th>环节</th><th>状态</th><th>办理人</th><th>意见</th></tr>\n");
+        for line in case["history"].as_array().unwrap_or(&empty) {
+            let _ = writeln!(
+                html,
+                "<tr><td>{}</td><td>{}</td><td>{} → {}</td><td>{}（{}）</td><td>{}</td></tr>",
+                escape(&text_of(&line["at"])),
+                escape(&text_of(&line["action"])),
+                escape(&text_of(&line["from"])),
+                escape(&text_of(&line["to"])),
+                escape(&text_of(&line["actor"]["display_name"])),
+                escape(&text_of(&line["actor"]["username"])),
+                escape(&text_of(&line["note"])),
+            );
+        }
+        html.push_str("</table>\n<h3>审计记录</h3>\n<table>\n<tr><th>序号</th><th>时间</th><th>操作人</th><th>操作</th><th>内容</th></tr>\n");
+        for row in case["audit"].as_array().unwrap_or(&empty) {
+            let _ = writeln!(
+                html,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                escape(&text_of(&row["seq"])),
+                escape(&text_of(&row["at"])),
+                escape(&text_of(&row["actor"])),
+                escape(&text_of(&row["action"])),
+                escape(&text_of(&row["details"])),
+            );
+        }
+        html.push_str("</table>\n");
+    }
+    // `</` cannot end the script element early once escaped; JSON parsers read `<\/` as `</`.
+    let data = document.to_string().replace("</", "<\\/");
+    let _ = write!(
+        html,
+        "<script type=\"application/json\" id=\"{ARCHIVE_FORMAT}\">{data}</script>\n</body>\n</html>\n"
+    );
+    html
+}
+
+/// Reads the embedded JSON back from an archive file's text (for tests and tools).
+pub fn embedded_json(html: &str) -> Option<Value> {
+    let start_tag = format!("<script type=\"application/json\" id=\"{ARCHIVE_FORMAT}\">");
+    let start = html.find(&start_tag)? + start_tag.len();
+    let end = start + html[start..].find("</script>")?;
+    serde_json::from_str(&html[start..end]).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn html_escapes_text_and_the_embedded_json_reads_back() {
+        let document = json!({
+            "office_id": "330424<x>",
+            "cases": [{ "case_id": "c1", "record": { "remarks": "</script><b>&" }, "history": [], "audit": [] }],
+        });
+        let html = render_html(&document);
+        assert!(html.contains("330424&lt;x&gt;"), "text is escaped");
+        assert!(!html.contains("</script><b>"), "no markup or early script end from data");
+        assert_eq!(embedded_json(&html), Some(document), "the JSON block round-trips");
+    }
+}

@@ -1,0 +1,248 @@
+//! Backup of the whole office store to one encrypted file, and restore from it.
+//!
+//! File format (version 1, do not change; a new layout gets a new version):
+//!
+//! ```text
+//! PERMIT-DESK-BACKUP\n                       magic line
+//! {"format": "permit-desk-backup", "version": 1, "office_id": "…", "created_at": "…",
+//!  "created_by": "…", "database_bytes": N, "key_slots": { …office.keys.json… }}\n
+//! N bytes: the SQLCipher database, copied with SQLite's online backup API
+//! ```
+//!
+//! The database part is encrypted exactly like `office.db` (same data key, same salt),
+//! and the key slots wrap that key with each clerk's Argon2id-derived key: the file
+//! opens only with the password of a clerk who had an account when it was made. The
+//! header holds the office id and clerks' user names, never applicant data.
+//!
+//! Restore refuses a backup of another office unless the administrator confirms
+//! (`force_other_office`), puts the files of the replaced store aside (renamed with
+//! `.before-restore-<millis>`, never deleted), opens the restored store with the
+//! administrator's password, checks every page, and audits the restore. If any of that
+//! fails, the replaced files are put back.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde_json::{Value, json};
+use store::{AuditAction, Store, StoreOptions};
+
+use crate::AppError;
+use crate::archive::write_atomically;
+use crate::office::{Office, Roles};
+
+/// The first line of every backup file.
+pub const BACKUP_MAGIC: &[u8] = b"PERMIT-DESK-BACKUP\n";
+/// The format name in the header.
+pub const BACKUP_FORMAT: &str = "permit-desk-backup";
+/// The format version this build writes and reads.
+pub const BACKUP_VERSION: u64 = 1;
+/// Every file of a store directory, moved aside together on restore.
+const STORE_FILES: [&str; 4] = ["office.db", "office.db-wal", "office.db-shm", "office.keys.json"];
+
+/// What a backup file says about itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BackupInfo {
+    /// The office the backup belongs to.
+    pub office_id: String,
+    /// When it was made (RFC 3339).
+    pub created_at: String,
+    /// The administrator who made it.
+    pub created_by: String,
+    /// Size of the encrypted database inside.
+    pub database_bytes: u64,
+}
+
+/// What [`restore`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RestoreSummary {
+    /// The backup restored.
+    pub backup: BackupInfo,
+    /// The backup came from another office and the administrator confirmed it.
+    pub forced_other_office: bool,
+    /// Files of the replaced store, renamed aside.
+    pub set_aside: Vec<PathBuf>,
+}
+
+/// Writes a backup of the whole store to `dest` (replacing it). Needs 管理员.
+pub fn backup(office: &mut Office, dest: &Path, now: DateTime<Utc>) -> Result<BackupInfo, AppError> {
+    let (session, _) = office.clerk_with_any_role(Roles::ADMIN)?;
+    let mut copy_name = dest.as_os_str().to_owned();
+    copy_name.push(".db.partial");
+    let copy_path = PathBuf::from(copy_name);
+    // A leftover of an interrupted backup is ours to replace.
+    let _ = fs::remove_file(&copy_path);
+    office.store.backup_database(&copy_path)?;
+    let database = fs::read(&copy_path).map_err(AppError::io("read database copy"));
+    let _ = fs::remove_file(&copy_path);
+    let database = database?;
+    let slots_text =
+        fs::read_to_string(Store::key_slots_path(office.dir())).map_err(AppError::io("read key slots"))?;
+    let key_slots: Value = serde_json::from_str(&slots_text)
+        .map_err(|error| AppError::BackupInvalid { reason: format!("key slot file: {error}") })?;
+    let info = BackupInfo {
+        office_id: office.office_id().to_owned(),
+        created_at: now.to_rfc3339_opts(SecondsFormat::Millis, true),
+        created_by: session.username().to_owned(),
+        database_bytes: database.len() as u64,
+    };
+    let header = json!({
+        "format": BACKUP_FORMAT,
+        "version": BACKUP_VERSION,
+        "office_id": info.office_id,
+        "created_at": info.created_at,
+        "created_by": info.created_by,
+        "database_bytes": info.database_bytes,
+        "key_slots": key_slots,
+    });
+    let mut bytes = BACKUP_MAGIC.to_vec();
+    bytes.extend_from_slice(header.to_string().as_bytes());
+    bytes.push(b'\n');
+    bytes.extend_from_slice(&database);
+    write_atomically(dest, &bytes)?;
+    let details = json!({ "database_bytes": info.database_bytes, "format_version": BACKUP_VERSION });
+    office.store.audit_event(&session, AuditAction::BackupCreated, None, details, now)?;
+    Ok(info)
+}
+
+/// Reads a backup file's header without restoring it.
+pub fn inspect(path: &Path) -> Result<BackupInfo, AppError> {
+    let bytes = fs::read(path).map_err(AppError::io("read backup file"))?;
+    Ok(parse(&bytes)?.0)
+}
+
+/// Restores the store in `dir` from the backup at `source`, then opens it as
+/// `username` (who must be an administrator in the backup and, when `dir` holds a
+/// store, in that store too). Refuses a backup of another office unless
+/// `force_other_office`.
+#[allow(clippy::too_many_arguments, reason = "each argument is a separate decision of the operator")]
+pub fn restore(
+    source: &Path,
+    dir: &Path,
+    username: &str,
+    password: &str,
+    force_other_office: bool,
+    now: DateTime<Utc>,
+    options: StoreOptions,
+) -> Result<(Office, RestoreSummary), AppError> {
+    let bytes = fs::read(source).map_err(AppError::io("read backup file"))?;
+    let (info, key_slots, database) = parse(&bytes)?;
+    let mut forced = false;
+    if Office::exists(dir) {
+        let current = Office::open_with_options(dir, username, password, now, options)?;
+        current.clerk_with_any_role(Roles::ADMIN)?;
+        if current.office_id() != info.office_id {
+            if !force_other_office {
+                return Err(AppError::OtherOffice {
+                    backup_office: info.office_id,
+                    this_office: current.office_id().to_owned(),
+                });
+            }
+            forced = true;
+        }
+        current.close()?;
+    }
+    fs::create_dir_all(dir).map_err(AppError::io("create data directory"))?;
+    let set_aside = set_aside(dir, now)?;
+    let restored = put_back_files(dir, &key_slots, database)
+        .and_then(|()| Office::open_with_options(dir, username, password, now, options))
+        .and_then(|office| {
+            office.clerk_with_any_role(Roles::ADMIN)?;
+            office.store.check_integrity()?;
+            Ok(office)
+        });
+    let mut office = match restored {
+        Ok(office) => office,
+        Err(error) => {
+            undo(dir, &set_aside);
+            return Err(error);
+        }
+    };
+    let (session, _) = office.clerk_with_any_role(Roles::ADMIN)?;
+    let details = json!({
+        "backup_office": info.office_id,
+        "backup_created_at": info.created_at,
+        "forced_other_office": forced,
+    });
+    office.store.audit_event(&session, AuditAction::Restored, None, details, now)?;
+    Ok((office, RestoreSummary { backup: info, forced_other_office: forced, set_aside }))
+}
+
+fn invalid(reason: impl Into<String>) -> AppError {
+    AppError::BackupInvalid { reason: reason.into() }
+}
+
+fn parse(bytes: &[u8]) -> Result<(BackupInfo, Value, &[u8]), AppError> {
+    let rest = bytes.strip_prefix(BACKUP_MAGIC).ok_or_else(|| invalid("not a permit-desk backup"))?;
+    let header_end = rest.iter().position(|&b| b == b'\n').ok_or_else(|| invalid("no header"))?;
+    let header: Value =
+        serde_json::from_slice(&rest[..header_end]).map_err(|error| invalid(format!("header: {error}")))?;
+    let database = &rest[header_end + 1..];
+    if header["format"] != BACKUP_FORMAT {
+        return Err(invalid("header names another format"));
+    }
+    if header["version"].as_u64() != Some(BACKUP_VERSION) {
+        return Err(invalid(format!("version {} is not supported", header["version"])));
+    }
+    let text = |key: &str| {
+        header[key].as_str().map(str::to_owned).ok_or_else(|| invalid(format!("header has no {key}")))
+    };
+    let info = BackupInfo {
+        office_id: text("office_id")?,
+        created_at: text("created_at")?,
+        created_by: text("created_by")?,
+        database_bytes: header["database_bytes"].as_u64().ok_or_else(|| invalid("header has no size"))?,
+    };
+    if database.len() as u64 != info.database_bytes {
+        return Err(invalid(format!(
+            "database part has {} bytes, the header says {} (truncated file?)",
+            database.len(),
+            info.database_bytes
+        )));
+    }
+    if header["key_slots"]["office_id"] != info.office_id.as_str() {
+        return Err(invalid("key slots belong to another office than the header"));
+    }
+    Ok((info, header["key_slots"].clone(), database))
+}
+
+/// Renames every file of the current store aside; returns (original, aside) pairs.
+fn set_aside(dir: &Path, now: DateTime<Utc>) -> Result<Vec<PathBuf>, AppError> {
+    let mut moved = Vec::new();
+    for name in STORE_FILES {
+        let path = dir.join(name);
+        if path.exists() {
+            let aside = dir.join(format!("{name}.before-restore-{}", now.timestamp_millis()));
+            if let Err(error) = fs::rename(&path, &aside) {
+                undo(dir, &moved);
+                return Err(AppError::Io { what: "set the current store aside", source: error });
+            }
+            moved.push(aside);
+        }
+    }
+    Ok(moved)
+}
+
+fn put_back_files(dir: &Path, key_slots: &Value, database: &[u8]) -> Result<(), AppError> {
+    write_atomically(&Store::db_path(dir), database)?;
+    let slots =
+        serde_json::to_vec_pretty(key_slots).map_err(|error| invalid(format!("key slots: {error}")))?;
+    write_atomically(&Store::key_slots_path(dir), &slots)
+}
+
+/// Removes restored files and renames the set-aside ones back.
+fn undo(dir: &Path, set_aside: &[PathBuf]) {
+    for name in STORE_FILES {
+        let _ = fs::remove_file(dir.join(name));
+    }
+    for aside in set_aside {
+        if let Some(name) = STORE_FILES.iter().find(|name| {
+            aside
+                .file_name()
+                .and_then(|file| file.to_str())
+                .is_some_and(|file| file.starts_with(&format!("{name}.")))
+        }) {
+            let _ = fs::rename(aside, dir.join(name));
+        }
+    }
+}

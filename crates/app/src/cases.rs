@@ -1,0 +1,661 @@
+//! Case use cases: the draft typed at the counter, submission (one-time notice or
+//! acceptance with its deadline and duplicate guard), review, approval, rejection,
+//! withdrawal, the permit number issued by the platform, the audited case view and its
+//! history.
+//!
+//! How the pieces fit:
+//! - The store keeps the record as JSON, the state, who signed each step and every
+//!   state change; `store::Store::transition` writes the event, the outbox row and the
+//!   audit row in one transaction.
+//! - Before each step the stored case is rebuilt as a `domain::case::Case` (record,
+//!   signers as `Actor`s keyed by the clerk's user id, history) and the domain's state
+//!   machine decides: allowed state, non-blank opinion, time order, and **separation of
+//!   duties** between the real logged-in clerks. Only then is the change written.
+//! - The opinions (受理/审核/审批人意见) are the notes of the state-change events; the
+//!   record shown by [`get_case`] has them written back into its 审核部门意见, with the
+//!   clerk's display name and the date, exactly as the domain writes them.
+//! - The domain's `NoticeIssued` is the store's `refused` (不予受理, one-time notice
+//!   given). Saving the completed record later moves it back to draft (an event of its own)
+//!   and it can be submitted again.
+//!
+//! Roles: drafts, submission and withdrawal need 受理 (accept); review needs 审核
+//! (review); approval needs 审批 (approve); a rejection needs the role of the step it
+//! replaces; recording the issued permit number needs 受理 or 审批.
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use domain::assessment::Assessment;
+use domain::case::{
+    Action, Actor, Case as DomainCase, CaseState as DomainState, HistoryEntry, TransitionError,
+};
+use domain::id_number;
+use domain::profile::ProfileSummary;
+use domain::record::{ApplicationRecord, Opinion};
+use serde_json::json;
+use store::{AuditAction, CaseEvent, CaseIndex, CaseSummary, StateChange, User};
+pub use store::{CaseId, CaseState, SaveOutcome};
+
+use crate::office::{Office, Roles, UserId};
+use crate::{AppError, assess, clock, deadline};
+
+/// A clerk named on a case: who accepted, reviewed, approved or changed it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClerkRef {
+    /// Account id.
+    pub user_id: UserId,
+    /// Log-in name.
+    pub username: String,
+    /// Name printed on the form.
+    pub display_name: String,
+}
+
+/// What [`save_draft`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DraftSaved {
+    /// The case saved.
+    pub case_id: CaseId,
+    /// Created, updated, or unchanged (nothing written).
+    pub outcome: SaveOutcome,
+    /// The case had a one-time notice and was reopened as a draft by this save.
+    pub reopened: bool,
+}
+
+/// What the clerk decided about possible duplicates, for [`submit`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DuplicateDecision {
+    /// Look for duplicates first; stop and return them if there are any.
+    Check,
+    /// The clerk has seen the candidates and accepts anyway (audited).
+    Proceed,
+}
+
+/// What the clerk submits with a case.
+#[derive(Debug, Clone, Copy)]
+pub struct Submission<'a> {
+    /// The policy profile: county code, name or alias (e.g. `330424`, `海盐`).
+    pub profile: &'a str,
+    /// 受理人意见, written into the form when the case is accepted.
+    pub opinion: &'a str,
+    /// Whether possible duplicates were already shown to the clerk.
+    pub duplicates: DuplicateDecision,
+    /// Holiday table updates (JSON texts) merged over the embedded calendar.
+    pub holiday_updates: &'a [&'a str],
+}
+
+/// Other cases that may be the same application.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct DuplicateCandidates {
+    /// Open cases (draft or in progress) with the same ID number.
+    pub same_id_number: Vec<CaseSummary>,
+    /// Cases of any state with the same name and birth date (near matches).
+    pub near_matches: Vec<CaseSummary>,
+}
+
+impl DuplicateCandidates {
+    /// True when nothing was found.
+    pub fn is_empty(&self) -> bool {
+        self.same_id_number.is_empty() && self.near_matches.is_empty()
+    }
+}
+
+/// What [`submit`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SubmitOutcome {
+    /// Something is missing: the one-time notice (一次性告知) lists every item; the case
+    /// is recorded as refused with a notice and can be completed and submitted again.
+    Notice {
+        /// The profile applied.
+        profile: ProfileSummary,
+        /// The decision and every notice item.
+        assessment: Assessment,
+    },
+    /// Nothing was written except the audit row of the check: the clerk must look at
+    /// the candidates and submit again with [`DuplicateDecision::Proceed`] to accept.
+    PossibleDuplicates(DuplicateCandidates),
+    /// 受理: the case is accepted and its deadline runs.
+    Accepted {
+        /// The profile applied.
+        profile: ProfileSummary,
+        /// Last day of the processing period (2 working days after acceptance).
+        due_date: NaiveDate,
+        /// How many duplicate candidates the clerk overrode.
+        duplicates_overridden: usize,
+    },
+}
+
+/// A step that moved a case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StepDone {
+    /// The case.
+    pub case_id: CaseId,
+    /// Its new state.
+    pub state: CaseState,
+}
+
+/// One line of a case's history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistoryLine {
+    /// When.
+    pub at: DateTime<Utc>,
+    /// State before (`None` when the case was created).
+    pub from: Option<CaseState>,
+    /// State after.
+    pub to: CaseState,
+    /// The step, in Chinese (受理, 审核, ...).
+    pub action_label: &'static str,
+    /// Who.
+    pub actor: ClerkRef,
+    /// Opinion, reasons, notice summary or permit number given with the step.
+    pub note: Option<String>,
+}
+
+/// A case as the case page shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CaseView {
+    /// Global id.
+    pub id: CaseId,
+    /// Current state.
+    pub state: CaseState,
+    /// The state in Chinese.
+    pub state_label: &'static str,
+    /// The record, with the opinions of the steps taken so far written in. ID numbers
+    /// and the phone are masked when `masked` is true.
+    pub record: ApplicationRecord,
+    /// Personal data in `record` is masked because the clerk's roles do not need it.
+    pub masked: bool,
+    /// 受理人.
+    pub accepted_by: Option<ClerkRef>,
+    /// 审核人.
+    pub reviewed_by: Option<ClerkRef>,
+    /// 审批人.
+    pub approved_by: Option<ClerkRef>,
+    /// When it was accepted.
+    pub accepted_at: Option<DateTime<Utc>>,
+    /// Deadline.
+    pub due_date: Option<NaiveDate>,
+    /// The electronic permit's number, once issued.
+    pub permit_number: Option<String>,
+    /// Every state change, oldest first.
+    pub history: Vec<HistoryLine>,
+    /// Changes with every write; a stale screen can tell.
+    pub version: i64,
+}
+
+/// A fresh case id for a form being opened at `now`.
+pub fn new_case_id(now: DateTime<Utc>) -> Result<CaseId, AppError> {
+    Ok(CaseId::new(now)?)
+}
+
+/// Saves the draft as the clerk types (durable at once, audited with the changed field
+/// paths only). Creates the case the first time `case_id` is seen; reopens a case that
+/// had a one-time notice. Needs 受理.
+pub fn save_draft(
+    office: &mut Office,
+    case_id: &CaseId,
+    record: &ApplicationRecord,
+    now: DateTime<Utc>,
+) -> Result<DraftSaved, AppError> {
+    let (session, user) = office.clerk_with_any_role(Roles::ACCEPT)?;
+    let at = local(now);
+    let mut reopened = false;
+    match office.store.read_case(case_id) {
+        Ok(existing) if existing.state == CaseState::Refused => {
+            let users = office.users()?;
+            let events = office.store.case_events(case_id)?;
+            let current = domain_case(&existing, &events, &users)?;
+            let next =
+                current.revise_record(&actor(&user), at, record.clone(), "根据一次性告知补正申请表")?;
+            let change = StateChange {
+                from: CaseState::Refused,
+                to: CaseState::Draft,
+                note: last_note(&next),
+                due_date: None,
+            };
+            office.store.transition(&session, case_id, &change, now)?;
+            reopened = true;
+        }
+        Ok(_) | Err(store::StoreError::NotFound { .. }) => {}
+        Err(other) => return Err(other.into()),
+    }
+    let value = serde_json::to_value(record).map_err(|error| AppError::Record(error.into()))?;
+    let outcome = office.store.save_draft(&session, case_id, &value, &index_of(record, now), now)?;
+    Ok(DraftSaved { case_id: *case_id, outcome, reopened })
+}
+
+/// [`save_draft`] for the record's documented JSON form (as the UI or a file sends it).
+pub fn save_draft_json(
+    office: &mut Office,
+    case_id: &CaseId,
+    record_json: &str,
+    now: DateTime<Utc>,
+) -> Result<DraftSaved, AppError> {
+    let record = ApplicationRecord::from_json(record_json)?;
+    save_draft(office, case_id, &record, now)
+}
+
+/// Submits a draft: assesses it under the profile on the acceptance date, then either
+/// gives the one-time notice, or (after the duplicate guard) accepts it with the due date
+/// from the working-day calendar. Needs 受理.
+pub fn submit(
+    office: &mut Office,
+    case_id: &CaseId,
+    submission: &Submission<'_>,
+    now: DateTime<Utc>,
+) -> Result<SubmitOutcome, AppError> {
+    let (session, user) = office.clerk_with_any_role(Roles::ACCEPT)?;
+    let at = local(now);
+    let today = at.date();
+    let stored = office.store.read_case(case_id)?;
+    let users = office.users()?;
+    let events = office.store.case_events(case_id)?;
+    let current = domain_case(&stored, &events, &users)?;
+    let report = assess::assess(&current.record, submission.profile, today)?;
+    let clerk = actor(&user);
+    if !report.assessment.is_accept() {
+        let next = current.issue_notice(&clerk, at, &report.assessment)?;
+        let change = StateChange {
+            from: stored.state,
+            to: CaseState::Refused,
+            note: last_note(&next),
+            due_date: None,
+        };
+        office.store.transition(&session, case_id, &change, now)?;
+        return Ok(SubmitOutcome::Notice { profile: report.profile, assessment: report.assessment });
+    }
+    let candidates = duplicate_candidates(office, &stored, &current.record, today)?;
+    let candidate_ids: Vec<String> = candidates
+        .same_id_number
+        .iter()
+        .chain(&candidates.near_matches)
+        .map(|summary| summary.id.to_string())
+        .collect();
+    let counts = json!({
+        "same_id_number": candidates.same_id_number.len(),
+        "near_matches": candidates.near_matches.len(),
+        "candidates": candidate_ids,
+    });
+    let overridden = candidate_ids.len();
+    if !candidates.is_empty() {
+        match submission.duplicates {
+            DuplicateDecision::Check => {
+                office.store.audit_event(
+                    &session,
+                    AuditAction::DuplicateCheck,
+                    Some(case_id),
+                    counts,
+                    now,
+                )?;
+                return Ok(SubmitOutcome::PossibleDuplicates(candidates));
+            }
+            DuplicateDecision::Proceed => {
+                let mut details = counts;
+                details["decision"] = json!("proceed");
+                office.store.audit_event(
+                    &session,
+                    AuditAction::DuplicateDecision,
+                    Some(case_id),
+                    details,
+                    now,
+                )?;
+            }
+        }
+    }
+    let due = deadline::due_date(today, deadline::STANDARD_WORKING_DAYS, submission.holiday_updates)?.due;
+    let next = current.accept(&clerk, at, &report.assessment, due, submission.opinion)?;
+    let change = StateChange {
+        from: stored.state,
+        to: CaseState::Accepted,
+        note: last_note(&next),
+        due_date: Some(due),
+    };
+    office.store.transition(&session, case_id, &change, now)?;
+    Ok(SubmitOutcome::Accepted { profile: report.profile, due_date: due, duplicates_overridden: overridden })
+}
+
+/// 审核: the reviewer, who did not accept the case, gives 审核人意见. Needs 审核.
+pub fn review(
+    office: &mut Office,
+    case_id: &CaseId,
+    opinion: &str,
+    now: DateTime<Utc>,
+) -> Result<StepDone, AppError> {
+    step(office, case_id, Roles::REVIEW, now, |case, clerk, at| case.review(clerk, at, opinion))
+}
+
+/// 审批: the approver, who neither accepted nor reviewed the case, gives 审批人意见.
+/// Needs 审批.
+pub fn approve(
+    office: &mut Office,
+    case_id: &CaseId,
+    opinion: &str,
+    now: DateTime<Utc>,
+) -> Result<StepDone, AppError> {
+    step(office, case_id, Roles::APPROVE, now, |case, clerk, at| case.approve(clerk, at, opinion))
+}
+
+/// 不予通过 with every reason, at review (needs 审核) or approval (needs 审批).
+pub fn reject(
+    office: &mut Office,
+    case_id: &CaseId,
+    reasons: &[String],
+    now: DateTime<Utc>,
+) -> Result<StepDone, AppError> {
+    let needed = match office.store.read_case(case_id)?.state {
+        CaseState::Reviewed => Roles::APPROVE,
+        _ => Roles::REVIEW,
+    };
+    step(office, case_id, needed, now, |case, clerk, at| case.reject(clerk, at, reasons))
+}
+
+/// Withdraws an open case at the applicant's request, with the reason. Needs 受理.
+pub fn withdraw(
+    office: &mut Office,
+    case_id: &CaseId,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<StepDone, AppError> {
+    step(office, case_id, Roles::ACCEPT, now, |case, clerk, at| case.withdraw(clerk, at, reason))
+}
+
+/// 签发: records the electronic permit number the platform issued for an approved case.
+/// Needs 受理 or 审批.
+pub fn record_issued(
+    office: &mut Office,
+    case_id: &CaseId,
+    permit_number: &str,
+    now: DateTime<Utc>,
+) -> Result<StepDone, AppError> {
+    step(office, case_id, Roles::ACCEPT | Roles::APPROVE, now, |case, clerk, at| {
+        case.issue(clerk, at, permit_number)
+    })
+}
+
+/// Opens a case for a person to read (audited as a view). Clerks who hold none of the
+/// case roles (an administrator only) see ID numbers and the phone masked.
+pub fn get_case(office: &mut Office, case_id: &CaseId, now: DateTime<Utc>) -> Result<CaseView, AppError> {
+    let session = office.session()?.clone();
+    let case_roles = Roles::ACCEPT | Roles::REVIEW | Roles::APPROVE;
+    let masked = office.clerk_with_any_role(case_roles).is_err();
+    if masked {
+        office.clerk_with_any_role(case_roles | Roles::ADMIN)?;
+    }
+    let stored = office.store.get_case(&session, case_id, now)?;
+    let events = office.store.case_events(case_id)?;
+    let users = office.users()?;
+    let domain = domain_case(&stored, &events, &users)?;
+    let mut record = domain.record;
+    if masked {
+        mask_record(&mut record);
+    }
+    Ok(CaseView {
+        id: stored.id,
+        state: stored.state,
+        state_label: domain.state.label(),
+        record,
+        masked,
+        accepted_by: stored.accepted_by.map(|id| clerk_ref(id, &users)),
+        reviewed_by: stored.reviewed_by.map(|id| clerk_ref(id, &users)),
+        approved_by: stored.approved_by.map(|id| clerk_ref(id, &users)),
+        accepted_at: stored.accepted_at,
+        due_date: stored.due_date,
+        permit_number: domain.permit_number,
+        history: history_lines(&events, &users),
+        version: stored.version,
+    })
+}
+
+/// The case's history, oldest first: every state change with its clerk and note.
+/// Needs any role.
+pub fn case_history(office: &Office, case_id: &CaseId) -> Result<Vec<HistoryLine>, AppError> {
+    office.clerk_with_any_role(Roles::ACCEPT | Roles::REVIEW | Roles::APPROVE | Roles::ADMIN)?;
+    let events = office.store.case_events(case_id)?;
+    Ok(history_lines(&events, &office.users()?))
+}
+
+/// Runs one step of the domain's state machine on the stored case and writes it.
+fn step(
+    office: &mut Office,
+    case_id: &CaseId,
+    needed: Roles,
+    now: DateTime<Utc>,
+    decide: impl FnOnce(&DomainCase, &Actor, NaiveDateTime) -> Result<DomainCase, TransitionError>,
+) -> Result<StepDone, AppError> {
+    let (session, user) = office.clerk_with_any_role(needed)?;
+    let stored = office.store.read_case(case_id)?;
+    let events = office.store.case_events(case_id)?;
+    let current = domain_case(&stored, &events, &office.users()?)?;
+    let next = decide(&current, &actor(&user), local(now))?;
+    let to = store_state(next.state).ok_or(AppError::Transition(TransitionError::NotAllowed {
+        action: next.history.last().map_or(Action::Open, |entry| entry.action),
+        from: current.state,
+    }))?;
+    let change = StateChange { from: stored.state, to, note: last_note(&next), due_date: None };
+    office.store.transition(&session, case_id, &change, now)?;
+    Ok(StepDone { case_id: *case_id, state: to })
+}
+
+/// The instant as a civil date-time at the counter (China Standard Time).
+pub(crate) fn local(now: DateTime<Utc>) -> NaiveDateTime {
+    now.with_timezone(&clock::china_standard_time()).naive_local()
+}
+
+fn actor(user: &User) -> Actor {
+    Actor { user_id: user.id.0.to_string(), name: user.display_name.clone() }
+}
+
+fn last_note(case: &DomainCase) -> Option<String> {
+    case.history.last().map(|entry| entry.note.clone()).filter(|note| !note.is_empty())
+}
+
+pub(crate) fn clerk_ref(id: UserId, users: &[User]) -> ClerkRef {
+    match users.iter().find(|user| user.id == id) {
+        Some(user) => {
+            ClerkRef { user_id: id, username: user.username.clone(), display_name: user.display_name.clone() }
+        }
+        None => ClerkRef { user_id: id, username: format!("#{id}"), display_name: format!("#{id}") },
+    }
+}
+
+fn domain_state(state: CaseState) -> DomainState {
+    match state {
+        CaseState::Draft => DomainState::Draft,
+        CaseState::Refused => DomainState::NoticeIssued,
+        CaseState::Accepted => DomainState::Accepted,
+        CaseState::Reviewed => DomainState::Reviewed,
+        CaseState::Approved => DomainState::Approved,
+        CaseState::Issued => DomainState::Issued,
+        CaseState::Rejected => DomainState::Rejected,
+        CaseState::Withdrawn => DomainState::Withdrawn,
+    }
+}
+
+fn store_state(state: DomainState) -> Option<CaseState> {
+    Some(match state {
+        DomainState::Draft => CaseState::Draft,
+        DomainState::NoticeIssued => CaseState::Refused,
+        DomainState::Accepted => CaseState::Accepted,
+        DomainState::Reviewed => CaseState::Reviewed,
+        DomainState::Approved => CaseState::Approved,
+        DomainState::Issued => CaseState::Issued,
+        DomainState::Rejected => CaseState::Rejected,
+        DomainState::Withdrawn => CaseState::Withdrawn,
+        // TODO(issue 4): the store has no state for a cancelled old permit yet.
+        DomainState::OldPermitCancelled => return None,
+    })
+}
+
+fn action_of(from: Option<CaseState>, to: CaseState) -> Action {
+    match (from, to) {
+        (None, _) => Action::Open,
+        (Some(_), CaseState::Draft) => Action::ReviseRecord,
+        (Some(_), CaseState::Refused) => Action::IssueNotice,
+        (Some(_), CaseState::Accepted) => Action::Accept,
+        (Some(_), CaseState::Reviewed) => Action::Review,
+        (Some(_), CaseState::Approved) => Action::Approve,
+        (Some(_), CaseState::Rejected) => Action::Reject,
+        (Some(_), CaseState::Issued) => Action::Issue,
+        (Some(_), CaseState::Withdrawn) => Action::Withdraw,
+    }
+}
+
+fn history_lines(events: &[CaseEvent], users: &[User]) -> Vec<HistoryLine> {
+    events
+        .iter()
+        .map(|event| HistoryLine {
+            at: event.at,
+            from: event.from_state,
+            to: event.to_state,
+            action_label: action_of(event.from_state, event.to_state).label(),
+            actor: clerk_ref(event.actor, users),
+            note: event.note.clone(),
+        })
+        .collect()
+}
+
+/// Rebuilds the domain's view of a stored case: the record with the opinions of the
+/// steps taken, the signers, the deadline, the permit number and the history.
+pub(crate) fn domain_case(
+    stored: &store::Case,
+    events: &[CaseEvent],
+    users: &[User],
+) -> Result<DomainCase, AppError> {
+    let mut record = ApplicationRecord::from_json(&stored.record.to_string())?;
+    let signer = |id: Option<UserId>| {
+        id.map(|id| {
+            let clerk = clerk_ref(id, users);
+            Actor { user_id: id.0.to_string(), name: clerk.display_name }
+        })
+    };
+    let mut history = Vec::with_capacity(events.len());
+    let mut permit_number = None;
+    for event in events {
+        let clerk = clerk_ref(event.actor, users);
+        let at = local(event.at);
+        let note = event.note.clone().unwrap_or_default();
+        let opinion =
+            Opinion { text: note.clone(), person: clerk.display_name.clone(), date: Some(at.date()) };
+        match (event.from_state, event.to_state) {
+            (Some(_), CaseState::Accepted) => record.opinions.acceptance = opinion,
+            (Some(_), CaseState::Reviewed) | (Some(CaseState::Accepted), CaseState::Rejected) => {
+                record.opinions.review = opinion;
+            }
+            (Some(_), CaseState::Approved) | (Some(CaseState::Reviewed), CaseState::Rejected) => {
+                record.opinions.approval = opinion;
+            }
+            (Some(_), CaseState::Issued) => permit_number = Some(note.clone()),
+            _ => {}
+        }
+        history.push(HistoryEntry {
+            actor: Actor { user_id: event.actor.0.to_string(), name: clerk.display_name },
+            at,
+            action: action_of(event.from_state, event.to_state),
+            from: domain_state(event.from_state.unwrap_or(CaseState::Draft)),
+            to: domain_state(event.to_state),
+            note,
+        });
+    }
+    Ok(DomainCase {
+        record,
+        state: domain_state(stored.state),
+        accepted_by: signer(stored.accepted_by),
+        reviewed_by: signer(stored.reviewed_by),
+        approved_by: signer(stored.approved_by),
+        accepted_at: stored.accepted_at.map(local),
+        due: stored.due_date,
+        notice: Vec::new(),
+        rejection_reasons: Vec::new(),
+        permit_number,
+        history,
+    })
+}
+
+/// The index columns the store keeps for lists, search and the duplicate guard.
+fn index_of(record: &ApplicationRecord, now: DateTime<Utc>) -> CaseIndex {
+    let non_blank = |text: &str| Some(text.trim().to_owned()).filter(|text| !text.is_empty());
+    let birth_date = id_number::check(&record.applicant.id_number, local(now).date())
+        .ok()
+        .map(|decoded| decoded.birth_date);
+    CaseIndex {
+        application_number: non_blank(&record.application_number),
+        id_number: non_blank(&record.applicant.id_number),
+        name: non_blank(&record.applicant.name),
+        phone: non_blank(&record.phone_number),
+        birth_date,
+        slip_required: false,
+    }
+}
+
+fn duplicate_candidates(
+    office: &Office,
+    stored: &store::Case,
+    record: &ApplicationRecord,
+    today: NaiveDate,
+) -> Result<DuplicateCandidates, AppError> {
+    let mut candidates = DuplicateCandidates::default();
+    if let Some(blind) = office.store.blind_index(&record.applicant.id_number) {
+        candidates.same_id_number = office
+            .store
+            .find_open_cases_by_id(&blind)?
+            .into_iter()
+            .filter(|summary| summary.id != stored.id)
+            .collect();
+    }
+    let name = record.applicant.name.trim();
+    let birth_date =
+        id_number::check(&record.applicant.id_number, today).ok().map(|decoded| decoded.birth_date);
+    if let (false, Some(birth_date)) = (name.is_empty(), birth_date) {
+        candidates.near_matches = office
+            .store
+            .near_matches(name, birth_date)?
+            .into_iter()
+            .filter(|summary| {
+                summary.id != stored.id && !candidates.same_id_number.iter().any(|same| same.id == summary.id)
+            })
+            .collect();
+    }
+    Ok(candidates)
+}
+
+/// Masks an ID number or phone: first 3 and last 4 characters kept for a phone, first 6
+/// and last 4 for an ID number (as the store's lists do).
+pub(crate) fn mask(text: &str, keep_start: usize) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    if chars.len() <= keep_start + 4 {
+        return "*".repeat(chars.len());
+    }
+    let mut masked: String = chars[..keep_start].iter().collect();
+    masked.push_str(&"*".repeat(chars.len() - keep_start - 4));
+    masked.extend(&chars[chars.len() - 4..]);
+    masked
+}
+
+fn mask_record(record: &mut ApplicationRecord) {
+    record.applicant.id_number = mask(&record.applicant.id_number, 6);
+    record.phone_number = mask(&record.phone_number, 3);
+    if let Some(guardian) = record.guardian.as_mut() {
+        guardian.id_number = mask(&guardian.id_number, 6);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masks_keep_only_the_ends() {
+        for (text, keep, masked) in [
+            ("33010219900307123X", 6, "330102********123X"),
+            ("13812345678", 3, "138****5678"),
+            ("12345", 3, "*****"),
+            ("", 6, ""),
+        ] {
+            assert_eq!(mask(text, keep), masked, "{text}");
+        }
+    }
+
+    #[test]
+    fn every_store_state_maps_to_the_domain_and_back() {
+        for state in CaseState::ALL {
+            assert_eq!(store_state(domain_state(*state)), Some(*state), "{state}");
+        }
+    }
+}

@@ -1,0 +1,111 @@
+//! Clerk accounts: adding a clerk with roles, revoking, changing roles and passwords.
+//!
+//! Each clerk has a key slot (their password wraps the office's data key), so a new clerk
+//! can log in offline at once and a revoked one no longer can; nothing is re-encrypted.
+//! Administrative calls need the 管理员 role, re-read from the database by the store.
+
+use chrono::{DateTime, Utc};
+pub use store::MIN_PASSWORD_CHARS;
+use store::NewUser;
+
+use crate::AppError;
+use crate::office::{Office, Roles, UserId};
+
+/// A clerk to create.
+#[derive(Debug, Clone, Copy)]
+pub struct NewClerk<'a> {
+    /// Log-in name (trimmed, lower-cased).
+    pub username: &'a str,
+    /// Name printed on the form's opinion lines.
+    pub display_name: &'a str,
+    /// Roles, combinable: 受理, 审核, 审批, 管理员.
+    pub roles: Roles,
+    /// First password, at least [`MIN_PASSWORD_CHARS`] characters.
+    pub password: &'a str,
+}
+
+/// A clerk as listed for the administrator.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Clerk {
+    /// Account id.
+    pub user_id: UserId,
+    /// Log-in name.
+    pub username: String,
+    /// Name shown on screen and on the form.
+    pub display_name: String,
+    /// Roles held.
+    pub roles: Roles,
+    /// False once revoked.
+    pub active: bool,
+    /// When the account was created.
+    pub created_at: DateTime<Utc>,
+}
+
+/// Adds a clerk with roles and a key slot. Needs 管理员.
+pub fn add_clerk(office: &mut Office, clerk: &NewClerk<'_>, now: DateTime<Utc>) -> Result<UserId, AppError> {
+    let session = office.session()?.clone();
+    let new_user = NewUser {
+        username: clerk.username,
+        display_name: clerk.display_name,
+        roles: clerk.roles,
+        password: clerk.password,
+    };
+    Ok(office.store.add_user(&session, &new_user, now)?)
+}
+
+/// Revokes a clerk: removes the key slot and disables the account. Needs 管理员;
+/// refuses to revoke the last administrator.
+pub fn revoke_clerk(office: &mut Office, username: &str, now: DateTime<Utc>) -> Result<(), AppError> {
+    let session = office.session()?.clone();
+    Ok(office.store.revoke_slot(&session, username, now)?)
+}
+
+/// Replaces a clerk's roles. Needs 管理员.
+pub fn set_roles(
+    office: &mut Office,
+    username: &str,
+    roles: Roles,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let session = office.session()?.clone();
+    Ok(office.store.set_roles(&session, username, roles, now)?)
+}
+
+/// Sets a new password for a clerk who forgot theirs. Needs 管理员.
+pub fn reset_password(
+    office: &mut Office,
+    username: &str,
+    new_password: &str,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let session = office.session()?.clone();
+    Ok(office.store.add_slot(&session, username, new_password, now)?)
+}
+
+/// Changes the logged-in clerk's own password after checking the old one.
+pub fn change_password(
+    office: &mut Office,
+    old_password: &str,
+    new_password: &str,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let session = office.session()?.clone();
+    Ok(office.store.change_password(&session, old_password, new_password, now)?)
+}
+
+/// Every clerk, active or not. Needs 管理员.
+pub fn list_clerks(office: &Office) -> Result<Vec<Clerk>, AppError> {
+    office.clerk_with_any_role(Roles::ADMIN)?;
+    Ok(office
+        .users()?
+        .into_iter()
+        .map(|user| Clerk {
+            user_id: user.id,
+            username: user.username,
+            display_name: user.display_name,
+            roles: user.roles,
+            active: user.active,
+            created_at: user.created_at,
+        })
+        .collect())
+}

@@ -1,0 +1,55 @@
+//! `permitctl audit verify`: recomputes the audit trail's hash chain.
+//!
+//! Prints `{"intact", "rows", "first_bad_row", "problem", "head": {"seq", "hash"}}`;
+//! exits 0 when every row checks out, 1 when a row was edited, deleted or renumbered,
+//! 2 when the office cannot be opened. Needs the administrator's password.
+
+use std::process::ExitCode;
+
+use app::audit::AuditProblem;
+use serde_json::json;
+
+use crate::cmd_office::{self, OfficeArgs};
+
+/// Subcommands of `permitctl audit`.
+#[derive(clap::Subcommand)]
+pub enum AuditCommand {
+    /// Verify the hash chain of the whole audit trail.
+    Verify(OfficeArgs),
+}
+
+/// Runs `permitctl audit …`.
+pub fn run(command: &AuditCommand) -> ExitCode {
+    match command {
+        AuditCommand::Verify(args) => verify(args),
+    }
+}
+
+fn verify(args: &OfficeArgs) -> ExitCode {
+    let office = match cmd_office::open(args) {
+        Ok(office) => office,
+        Err(code) => return code,
+    };
+    let report = match app::audit::verify(&office) {
+        Ok(report) => report,
+        Err(error) => return cmd_office::report(&error),
+    };
+    if let Err(error) = office.close() {
+        return cmd_office::report(&error);
+    }
+    let problem = report.problem.map(|problem| match problem {
+        AuditProblem::HashMismatch => json!({ "kind": "hash_mismatch" }),
+        AuditProblem::BrokenLink => json!({ "kind": "broken_link" }),
+        AuditProblem::SequenceGap { expected } => json!({ "kind": "sequence_gap", "expected": expected }),
+        AuditProblem::TruncatedTail { head_seq } => json!({ "kind": "truncated_tail", "head_seq": head_seq }),
+    });
+    let out = json!({
+        "intact": report.is_intact(),
+        "rows": report.rows,
+        "first_bad_row": report.first_bad_row,
+        "problem": problem,
+        "head": report.head.as_ref().map(|head| json!({ "seq": head.seq, "hash": head.hash_hex })),
+    });
+    println!("{out:#}");
+    if report.is_intact() { ExitCode::SUCCESS } else { ExitCode::from(1) }
+}

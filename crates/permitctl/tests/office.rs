@@ -1,0 +1,141 @@
+//! `permitctl setup`, `audit verify`, `export-person`, `backup` and `restore`, run as an
+//! operator would run them, on real store directories. The password comes from
+//! `PERMITCTL_PASSWORD` or stdin, never from a flag.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+const PASSWORD: &str = "admin-password-1";
+
+/// How the password reaches permitctl.
+enum Password<'a> {
+    Env(&'a str),
+    Stdin(&'a str),
+    None,
+}
+
+fn permitctl(args: &[&str], password: Password<'_>) -> (i32, serde_json::Value) {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_permitctl"));
+    command.args(args).env_remove("PERMITCTL_PASSWORD").stdin(Stdio::piped()).stdout(Stdio::piped());
+    if let Password::Env(password) = password {
+        command.env("PERMITCTL_PASSWORD", password);
+    }
+    let mut child = command.spawn().expect("run permitctl");
+    let mut stdin = child.stdin.take().expect("stdin");
+    if let Password::Stdin(password) = password {
+        writeln!(stdin, "{password}").expect("write password");
+    }
+    drop(stdin);
+    let output = child.wait_with_output().expect("permitctl finishes");
+    let json = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!("permitctl {args:?} printed no JSON ({e}): {}", String::from_utf8_lossy(&output.stdout))
+    });
+    (output.status.code().unwrap_or(-1), json)
+}
+
+/// A directory in the temp directory, unique to this test, removed on drop.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> TempDir {
+        let path = std::env::temp_dir().join(format!("permitctl-office-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&path);
+        std::fs::create_dir_all(&path).expect("create temp dir");
+        TempDir(path)
+    }
+
+    fn join(&self, name: &str) -> String {
+        self.0.join(name).to_str().expect("utf-8 temp path").to_owned()
+    }
+
+    fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn set_up(dir: &str, office_id: &str) {
+    let (code, json) = permitctl(
+        &["setup", "--data-dir", dir, "--user", "admin", "--office-id", office_id],
+        Password::Env(PASSWORD),
+    );
+    assert_eq!(code, 0, "setup: {json:#}");
+    assert_eq!(json["office_id"], office_id);
+}
+
+fn assert_error(code: i32, json: &serde_json::Value, exit_code: i32, error_code: &str, why: &str) {
+    assert_eq!(code, exit_code, "{why}: {json:#}");
+    assert_eq!(json["error"]["code"], error_code, "{why}: {json:#}");
+}
+
+#[test]
+fn setup_verify_export_backup_and_restore() {
+    let root = TempDir::new("story");
+    let office = root.join("office");
+    set_up(&office, "330182-jiande-01");
+    let (code, json) = permitctl(
+        &["setup", "--data-dir", &office, "--user", "admin", "--office-id", "330182-jiande-01"],
+        Password::Env(PASSWORD),
+    );
+    assert_error(code, &json, 1, "OFFICE_ALREADY_SET_UP", "a second set-up never overwrites");
+
+    let verify = ["audit", "verify", "--data-dir", &office, "--user", "admin"];
+    let (code, json) = permitctl(&verify, Password::Stdin("wrong-password"));
+    assert_error(code, &json, 1, "WRONG_PASSWORD", "a wrong password read from stdin");
+    let (code, json) = permitctl(&verify, Password::None);
+    assert_error(code, &json, 2, "PASSWORD_MISSING", "no password at all");
+    let (code, json) = permitctl(&verify, Password::Stdin(PASSWORD));
+    assert_eq!(code, 0, "verify: {json:#}");
+    assert_eq!(json["intact"], true);
+    assert!(json["rows"].as_u64().is_some_and(|rows| rows >= 4), "set-up and log-ins are audited: {json:#}");
+
+    let archive = root.join("person.html");
+    let (code, json) = permitctl(
+        &["export-person", "341203199003071219", "-o", &archive, "--data-dir", &office, "--user", "admin"],
+        Password::Env(PASSWORD),
+    );
+    assert_error(code, &json, 1, "PERSON_NOT_FOUND", "nobody with this ID number has a case yet");
+    assert!(!json.to_string().contains("341203199003071219"), "the ID number is not echoed");
+
+    let backup = root.join("office.backup");
+    let (code, json) = permitctl(
+        &["backup", "-o", &backup, "--data-dir", &office, "--user", "admin"],
+        Password::Env(PASSWORD),
+    );
+    assert_eq!(code, 0, "backup: {json:#}");
+    assert_eq!(json["office_id"], "330182-jiande-01");
+
+    let restored = root.join("restored");
+    let (code, json) =
+        permitctl(&["restore", &backup, "--data-dir", &restored, "--user", "admin"], Password::Env(PASSWORD));
+    assert_eq!(code, 0, "restore into an empty directory: {json:#}");
+    let (code, json) =
+        permitctl(&["audit", "verify", "--data-dir", &restored, "--user", "admin"], Password::Env(PASSWORD));
+    assert_eq!((code, &json["intact"]), (0, &serde_json::json!(true)), "restored trail verifies: {json:#}");
+
+    let other = root.join("other");
+    set_up(&other, "330424-haiyan-01");
+    let restore_other = ["restore", &backup, "--data-dir", &other, "--user", "admin"];
+    let (code, json) = permitctl(&restore_other, Password::Env(PASSWORD));
+    assert_error(code, &json, 1, "BACKUP_OTHER_OFFICE", "another office's backup needs confirmation");
+    let (code, json) = permitctl(
+        &["restore", &backup, "--data-dir", &other, "--user", "admin", "--force-other-office"],
+        Password::Env(PASSWORD),
+    );
+    assert_eq!(code, 0, "confirmed restore: {json:#}");
+    assert_eq!(json["forced_other_office"], true);
+    assert!(
+        std::fs::read_dir(root.path().join("other")).expect("list").any(|entry| entry
+            .expect("entry")
+            .file_name()
+            .to_string_lossy()
+            .contains("before-restore")),
+        "the replaced store is set aside"
+    );
+}
