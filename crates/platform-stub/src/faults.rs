@@ -12,6 +12,9 @@
 //!    platform has committed; the client sees a broken connection and must resend.
 //!
 //! Counted faults ("the next N requests") are consumed by the requests they hit.
+//! A *poisoned case* makes every push batch containing one of its records fail as a whole
+//! with 400 `BODY_INVALID`, as if that record could not be read: the client must find and
+//! set aside the one record instead of giving up on the queue.
 //! Rejection rules do not act on requests but on records: a new record whose case or kind
 //! matches a rule is rejected with the rule's code and reason, inside a normal answer.
 
@@ -61,6 +64,8 @@ pub struct FaultRequest {
     pub reject: Option<RejectRule>,
     /// Shift the stand-in's clock by this many seconds from the system clock.
     pub clock_offset_seconds: Option<i64>,
+    /// Refuse whole push batches that contain a record of this case.
+    pub poison_case: Option<Uuid>,
 }
 
 /// Part of [`FaultRequest`]: hang `count` requests for `millis` each.
@@ -80,6 +85,7 @@ struct FaultState {
     drop_next: u32,
     slow: Duration,
     reject_rules: Vec<RejectRule>,
+    poisoned_cases: Vec<Uuid>,
 }
 
 /// What to do before processing a request (see the module docs for the order).
@@ -159,6 +165,11 @@ impl Faults {
         self.state().reject_rules.push(rule);
     }
 
+    /// Refuse every push batch containing a record of `case_id` with 400 `BODY_INVALID`.
+    pub fn poison_case(&self, case_id: Uuid) {
+        self.state().poisoned_cases.push(case_id);
+    }
+
     /// Shift the stand-in's clock (its `/v1/time`, signature window and decision times).
     pub fn set_clock_offset(&self, offset: chrono::TimeDelta) {
         self.clock.set_offset_millis(offset.num_milliseconds());
@@ -190,6 +201,9 @@ impl Faults {
         if let Some(rule) = request.reject {
             self.add_reject_rule(rule);
         }
+        if let Some(case_id) = request.poison_case {
+            self.poison_case(case_id);
+        }
         if let Some(seconds) = request.clock_offset_seconds {
             self.clock.set_offset_millis(seconds.saturating_mul(1000));
         }
@@ -217,6 +231,11 @@ impl Faults {
             return true;
         }
         false
+    }
+
+    /// Whether `case_id` is poisoned.
+    pub(crate) fn is_poisoned(&self, case_id: Uuid) -> bool {
+        self.state().poisoned_cases.contains(&case_id)
     }
 
     /// The first rule rejecting a new record of `case_id` and `kind`, as (code, reason).

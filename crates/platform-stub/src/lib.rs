@@ -11,7 +11,8 @@
 //! For tests it injects faults ([`Faults`]): fail the next N requests with 503, hang
 //! longer than the client's timeout, close the connection after committing but before
 //! answering (the lost acknowledgement), answer slowly, reject records by case or kind,
-//! and shift its clock. The same switches are reachable over HTTP at `POST /admin/faults`
+//! refuse whole batches that carry a poisoned case's record, and shift its clock. The
+//! same switches are reachable over HTTP at `POST /admin/faults`
 //! for the binary (`platform-stub --listen 127.0.0.1:8787 --db stub.sqlite3`).
 //!
 //! # In a test

@@ -270,6 +270,15 @@ async fn push(
             format!("at most {} records per batch", platform_api::MAX_BATCH_RECORDS),
         );
     }
+    if let Some(position) =
+        batch.records.iter().position(|record| platform.faults().is_poisoned(record.case_id))
+    {
+        return api_error(
+            StatusCode::BAD_REQUEST,
+            code::BODY_INVALID,
+            format!("record {position} of the batch is not readable (injected)"),
+        );
+    }
     match platform.push(&authenticated.device_id, &batch) {
         Ok(response) => json_response(StatusCode::OK, &response),
         Err(error) => internal(error),

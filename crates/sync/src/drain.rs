@@ -17,9 +17,10 @@
 //!   queued for the next drain.
 //! - **Batch size adapts**: halved (down to [`DrainOptions::min_batch`]) after a timeout or
 //!   a broken answer or a 413, doubled (up to [`DrainOptions::max_batch`]) after a success.
-//!   A batch the platform refuses as a whole (another 4xx) is retried one record at a time,
-//!   so the bad record is found and quarantined with the platform's reason instead of
-//!   blocking all; a single record refused that way is quarantined at once.
+//!   A batch the platform refuses as unreadable (400 `BODY_INVALID`) is retried one record
+//!   at a time, so the bad record is found and quarantined with the platform's reason
+//!   instead of blocking all; a single record refused that way is quarantined at once.
+//!   Any other 4xx (a wrong URL, a proxy) stops the drain: it is not the records' fault.
 //! - Errors that need a person (device not enrolled, signature refused) stop the drain at
 //!   once, also reported in [`DrainReport::stopped_by`].
 //!
@@ -28,6 +29,7 @@
 use std::collections::{HashMap, HashSet};
 
 use platform_api::{PushBatch, RecordStatus};
+use tokio::task::JoinSet;
 use uuid::Uuid;
 
 use crate::backoff::{BackoffPolicy, Jitter, backoff};
@@ -48,10 +50,13 @@ pub struct DrainOptions {
     pub backoff: BackoffPolicy,
     /// Failed requests in a row after which the drain gives up (records stay queued).
     pub max_retries: u32,
+    /// Pages uploaded at the same time after a batch (at least 1).
+    pub blob_concurrency: usize,
 }
 
 impl Default for DrainOptions {
-    /// Batches of 50 growing to 500, backoff from 1 s to 5 minutes, 6 retries in a row.
+    /// Batches of 50 growing to 500, backoff from 1 s to 5 minutes, 6 retries in a row,
+    /// 4 page uploads at a time.
     fn default() -> DrainOptions {
         DrainOptions {
             initial_batch: 50,
@@ -59,6 +64,7 @@ impl Default for DrainOptions {
             max_batch: platform_api::MAX_BATCH_RECORDS,
             backoff: BackoffPolicy::default(),
             max_retries: 6,
+            blob_concurrency: 4,
         }
     }
 }
@@ -94,6 +100,23 @@ pub struct Drainer {
     options: DrainOptions,
     jitter: Jitter,
     batch_size: usize,
+}
+
+/// Whether a whole-batch refusal is about the records (so a smaller batch or a single
+/// record can be tried and set aside) rather than about the setup. Only the platform's own
+/// codes count: a proxy's or a wrong URL's 4xx carries none and must stop the drain instead
+/// of quarantining the whole outbox one record at a time.
+fn blames_the_records(code: &str) -> bool {
+    code == platform_api::code::BODY_INVALID || code == platform_api::code::BATCH_TOO_LARGE
+}
+
+/// The result of one upload task; a panicked task counts as a failed upload.
+fn upload_outcome(
+    joined: Result<(String, Result<(), SyncError>), tokio::task::JoinError>,
+) -> (String, Result<(), SyncError>) {
+    joined.unwrap_or_else(|error| {
+        (String::new(), Err(SyncError::Protocol { detail: format!("page upload task failed: {error}") }))
+    })
 }
 
 /// What applying one push answer achieved.
@@ -187,7 +210,9 @@ impl Drainer {
                         Some(error) => Some(error),
                     }
                 }
-                Err(SyncError::Rejected { code, reason, .. }) if records.len() == 1 => {
+                Err(SyncError::Rejected { code, reason, .. })
+                    if blames_the_records(&code) && records.len() == 1 =>
+                {
                     // The platform refuses this one record whatever the batch: set it aside.
                     self.quarantine(outbox, &records[0], QuarantineReason { code, reason }, &mut held_cases)?;
                     report.quarantined += 1;
@@ -195,7 +220,7 @@ impl Drainer {
                     done += 1;
                     None
                 }
-                Err(SyncError::Rejected { code, .. }) => {
+                Err(SyncError::Rejected { code, .. }) if blames_the_records(&code) => {
                     report.errors += 1;
                     if code == platform_api::code::BATCH_TOO_LARGE {
                         self.shrink();
@@ -311,8 +336,12 @@ impl Drainer {
                 }
             }
         }
-        for (hash, waiting) in waiting_for_blob {
-            let Some(bytes) = outbox.read_blob(&hash).map_err(SyncError::outbox)? else {
+        // Read each page from the store, then upload up to `blob_concurrency` at a time.
+        let mut uploads = JoinSet::new();
+        let mut outcomes: Vec<(String, Result<(), SyncError>)> = Vec::new();
+        let concurrency = self.options.blob_concurrency.max(1);
+        for (hash, waiting) in &waiting_for_blob {
+            let Some(bytes) = outbox.read_blob(hash).map_err(SyncError::outbox)? else {
                 for record in waiting {
                     let reason = QuarantineReason {
                         code: QuarantineReason::BLOB_MISSING_LOCALLY.to_owned(),
@@ -324,8 +353,23 @@ impl Drainer {
                 }
                 continue;
             };
-            match self.client.put_blob(&hash, bytes).await {
-                Ok(_) => {
+            while uploads.len() >= concurrency {
+                outcomes.extend(uploads.join_next().await.map(upload_outcome));
+            }
+            let client = self.client.clone();
+            let hash = hash.clone();
+            uploads.spawn(async move {
+                let result = client.put_blob(&hash, bytes).await.map(|_| ());
+                (hash, result)
+            });
+        }
+        while let Some(joined) = uploads.join_next().await {
+            outcomes.push(upload_outcome(joined));
+        }
+        for (hash, result) in outcomes {
+            let waiting = waiting_for_blob.get(&hash).map(Vec::as_slice).unwrap_or_default();
+            match result {
+                Ok(()) => {
                     report.blobs_uploaded += 1;
                     confirm.extend(waiting.iter().map(|record| record.id));
                 }

@@ -211,3 +211,24 @@ async fn state_changes_to_approved_come_back_as_permits() {
     assert_eq!(page.decisions[0].case_id, Some(case));
     assert_eq!(page.decisions[0].kind.name(), "permit_issued");
 }
+
+#[tokio::test]
+async fn an_unreadable_record_is_found_by_isolation_and_quarantined() {
+    let mut setup = setup().await;
+    let records = queue_cases(&setup.outbox, 12, 3, 3);
+    let poisoned = case_id(12, 2);
+    setup.server.faults().poison_case(poisoned);
+    let report = setup.drainer.drain(&mut setup.outbox, |_, _| {}).await.expect("drain");
+    assert!(
+        report.stopped_by.is_none(),
+        "one unreadable record must not stop the queue: {:?}",
+        report.stopped_by
+    );
+    assert_eq!((report.quarantined, report.confirmed, report.remaining), (1, 6, 0));
+    let first = records.iter().find(|record| record.case_id == poisoned).expect("first record of the case");
+    let (code, reason) = setup.outbox.quarantine_reason(first.id).expect("quarantined");
+    assert_eq!(code, code::BODY_INVALID);
+    assert!(reason.contains("not readable"), "the platform's reason is kept: {reason}");
+    let others: Vec<_> = records.iter().filter(|record| record.case_id != poisoned).cloned().collect();
+    assert_platform_holds_exactly(&setup.server, &others);
+}

@@ -42,6 +42,7 @@ fn child_drains_outbox() {
             max_batch: batch * 2,
             backoff: BackoffPolicy { base: Duration::from_millis(2), cap: Duration::from_millis(20) },
             max_retries: 50,
+            blob_concurrency: 2,
         };
         let mut drainer =
             Drainer::new(client(&url, identity(), Duration::from_secs(5)), options, Jitter::from_entropy());

@@ -37,6 +37,7 @@ pub fn fast_options() -> DrainOptions {
         max_batch: 64,
         backoff: BackoffPolicy { base: Duration::from_millis(5), cap: Duration::from_millis(40) },
         max_retries: 5,
+        blob_concurrency: 2,
     }
 }
 
