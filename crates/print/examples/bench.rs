@@ -1,0 +1,130 @@
+//! Render time and file size of each document, with the font parsed once.
+//!
+//! `cargo run --release -p print --example bench [-- RUNS]` prints one Markdown table
+//! (median and slowest of RUNS renders, default 30, after one warm-up) and the cost of
+//! parsing the font, which a running app pays once. The cases are the tests' 张伟 record
+//! (docs/examples/application-complete.json) and the incomplete example's notice.
+
+#![allow(clippy::print_stdout, reason = "a benchmark prints its table")]
+
+use std::time::{Duration, Instant};
+
+use chrono::NaiveDate;
+use domain::assessment::assess;
+use domain::profile::PolicyProfile;
+use domain::record::ApplicationRecord;
+use domain::reference::{Divisions, EthnicGroups};
+use print::{
+    EndorsementWindow, Fonts, Names, NoticeData, OfficeInfo, PermitInfo, PrintError, ReceiptData,
+    RenderedDocument, Renderer, SlipData, Templates, demo_signing_key,
+};
+
+fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default()
+}
+
+fn median(mut times: Vec<Duration>) -> (Duration, Duration) {
+    times.sort();
+    (times[times.len() / 2], times[times.len() - 1])
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let runs: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(30).max(1);
+
+    let mut parse_times = Vec::new();
+    for _ in 0..5 {
+        let started = Instant::now();
+        let fonts = Fonts::embedded()?;
+        parse_times.push(started.elapsed());
+        drop(fonts);
+    }
+    let (parse_median, parse_max) = median(parse_times);
+
+    let names = Names {
+        divisions: Some(Divisions::parse(
+            include_str!("../../../assets/reference/divisions.csv"),
+            include_str!("../../../assets/reference/divisions-historical.csv"),
+        )?),
+        ethnic_groups: Some(EthnicGroups::parse(include_str!(
+            "../../../assets/reference/ethnic-groups.csv"
+        ))?),
+    };
+    let renderer = Renderer::new(Fonts::embedded()?, Templates::embedded()?).with_names(names);
+    let record =
+        ApplicationRecord::from_json(include_str!("../../../docs/examples/application-complete.json"))?;
+    let incomplete =
+        ApplicationRecord::from_json(include_str!("../../../docs/examples/application-incomplete.json"))?;
+    let profile = PolicyProfile::from_json(include_str!("../../../assets/profiles/330182-jiande.json"))?;
+    let assessment = assess(&incomplete, &profile, day(2025, 3, 10));
+    let office = OfficeInfo::demo()?;
+    let key = demo_signing_key();
+    let mut slip = SlipData {
+        case_number: "JD-2025-000123".to_owned(),
+        permit: PermitInfo {
+            number: "330182202503120123".to_owned(),
+            issue_date: day(2025, 3, 12),
+            valid_until: None,
+            next_endorsement: Some(EndorsementWindow { from: day(2026, 2, 12), to: day(2026, 3, 11) }),
+        },
+        office: office.clone(),
+        clerk: "李建国".to_owned(),
+        printed_on: day(2025, 3, 12),
+        options: Default::default(),
+    };
+    let mut large = slip.clone();
+    large.options.large_print = true;
+    slip.options.large_print = false;
+    let notice = NoticeData {
+        case_number: String::new(),
+        office: office.clone(),
+        clerk: "李建国".to_owned(),
+        date: day(2025, 3, 10),
+    };
+    let receipt = ReceiptData {
+        case_number: "JD-2025-000123".to_owned(),
+        office,
+        clerk: "李建国".to_owned(),
+        accepted_on: day(2025, 3, 10),
+        due: day(2025, 3, 12),
+        working_days: 2,
+    };
+
+    type Render<'a> = Box<dyn Fn() -> Result<RenderedDocument, PrintError> + 'a>;
+    let documents: Vec<(&str, Render<'_>)> = vec![
+        ("slip", Box::new(|| renderer.render_slip(&record, &slip, &key))),
+        ("slip (large print)", Box::new(|| renderer.render_slip(&record, &large, &key))),
+        ("form (Annex 1)", Box::new(|| renderer.render_form(&record))),
+        ("notice (5 items)", Box::new(|| renderer.render_notice(&incomplete, &assessment, &notice))),
+        ("receipt", Box::new(|| renderer.render_receipt(&record, &receipt))),
+    ];
+
+    println!(
+        "Font parse (embedded 16 MB Noto Sans CJK SC, once per process): median {parse_median:.1?}, max {parse_max:.1?}"
+    );
+    println!();
+    println!("| document | median | slowest | size | pages |");
+    println!("|---|---|---|---|---|");
+    for (name, render) in &documents {
+        let warm = render()?;
+        let mut times = Vec::with_capacity(runs);
+        for _ in 0..runs {
+            let started = Instant::now();
+            let document = render()?;
+            times.push(started.elapsed());
+            drop(document);
+        }
+        let (median, slowest) = median(times);
+        println!(
+            "| {name} | {:.1} ms | {:.1} ms | {:.1} KB | {} |",
+            median.as_secs_f64() * 1000.0,
+            slowest.as_secs_f64() * 1000.0,
+            warm.bytes.len() as f64 / 1024.0,
+            warm.pages
+        );
+    }
+    println!();
+    println!(
+        "{runs} renders each after one warm-up; `cargo run --release -p print --example bench -- {runs}`."
+    );
+    Ok(())
+}

@@ -1,0 +1,621 @@
+//! Annex 1, 《浙江省居住证》互认转换申请表, filled in from an application record and laid
+//! out like the paper annex of the Haiyan document: one ruled table in the annex's order,
+//! the 18 boxes of the ID number, both recognition-type boxes and every evidence box drawn
+//! ticked or empty, the declaration with its signature line, the three opinions with their
+//! dates, and the remarks.
+
+use domain::record::{ApplicationRecord, EvidenceItem, Opinion, OtherEvidence, RecognitionType};
+
+use crate::layout::{Align, CELL_PAD_X, CELL_PAD_Y, Canvas, LINE_SPACING, PAGE_WIDTH, TextStyle, pt_to_mm};
+use crate::templates::Template;
+use crate::{MARGIN, PrintError, RenderedDocument, Renderer, cn_date, normalise_id};
+
+/// Labels `form.json` must define (the evidence boxes are keyed by their record path).
+pub(crate) const REQUIRED_LABELS: &[&str] = &[
+    "application_number",
+    "id_number",
+    "name",
+    "gender",
+    "ethnic_group",
+    "household_division",
+    "household_address",
+    "current_address",
+    "recognition_type",
+    "existing_permit",
+    "registration_time",
+    "evidence",
+    "employment",
+    "residence",
+    "study",
+    "rental",
+    "important",
+    "declaration",
+    "signature",
+    "opinions",
+    "acceptance",
+    "review",
+    "approval",
+    "remarks",
+    "date_blank",
+    "other_description",
+    "employment.labour_contract",
+    "employment.agricultural_contract",
+    "employment.social_insurance",
+    "employment.business_licence",
+    "employment.other",
+    "residence.own_home",
+    "residence.employer_dormitory",
+    "residence.rental.rental_registration",
+    "residence.rental.lease_filing",
+    "residence.rental.lease_contract",
+    "residence.rental.safety_compliant",
+    "residence.rental.taxes_paid",
+    "residence.rental.other",
+    "residence.other",
+    "study.primary_school",
+    "study.secondary_school",
+    "study.vocational_school",
+    "study.higher_education",
+];
+
+/// Texts `form.json` must define.
+pub(crate) const REQUIRED_TEXTS: &[&str] = &["important", "declaration", "remarks", "annex_heading"];
+
+/// Width of the label column, mm.
+const LABEL_WIDTH: f32 = 26.0;
+/// Label text.
+const LABEL: TextStyle = TextStyle::new(10.5, 8.0);
+/// Values typed by the clerk.
+const VALUE: TextStyle = TextStyle::new(11.0, 7.5);
+/// Printed wording (notice, declaration).
+const WORDING: TextStyle = TextStyle::new(9.5, 7.5);
+/// Checkbox items.
+const ITEM_SIZE: f32 = 9.0;
+/// Side of a drawn checkbox, mm.
+const BOX_SIDE: f32 = 3.2;
+
+impl Renderer {
+    /// Renders the filled Annex 1 form of `record` for the applicant's signature and the
+    /// archive. Whatever the record holds is printed as typed, valid or not; blank fields
+    /// stay blank for handwriting.
+    pub fn render_form(&self, record: &ApplicationRecord) -> Result<RenderedDocument, PrintError> {
+        let template = &self.templates.form;
+        let (document, mut canvas) = self.start();
+        let x = MARGIN;
+        let width = PAGE_WIDTH - 2.0 * MARGIN;
+        let value_width = width - LABEL_WIDTH;
+        let mut y = 14.0;
+
+        canvas.text_in_line(
+            x,
+            width,
+            y,
+            10.0,
+            Align::Left,
+            &template.text("annex_heading", &[]),
+            "annex_heading",
+        );
+        y += 8.0;
+        canvas.text_in_line(x, width, y, 16.0, Align::Centre, &template.title, "title");
+        y += 10.0;
+        let number = format!("{}{}", template.label("application_number"), record.application_number.trim());
+        canvas.text_in_line(x, width, y, 10.5, Align::Left, &number, "application_number");
+        y += 4.0;
+
+        // 公民身份号码: one box per character.
+        let height = 10.0;
+        label_cell(&mut canvas, x, y, LABEL_WIDTH, height, template.label("id_number"));
+        id_boxes(&mut canvas, x + LABEL_WIDTH, y, value_width, height, &record.applicant.id_number);
+        y += height;
+
+        // 姓名 · 性别 · 民族: room for a two-line name.
+        let height = 13.0;
+        let applicant = &record.applicant;
+        let gender = applicant.gender.map(|g| g.label()).unwrap_or_default();
+        let ethnic = if applicant.ethnic_group.trim().is_empty() {
+            String::new()
+        } else {
+            self.names.ethnic_group(applicant.ethnic_group.trim())
+        };
+        let mut left = x;
+        for (width, text, field, is_label) in [
+            (LABEL_WIDTH, template.label("name"), "", true),
+            (52.0, applicant.name.trim(), "applicant.name", false),
+            (18.0, template.label("gender"), "", true),
+            (22.0, gender, "applicant.gender", false),
+            (18.0, template.label("ethnic_group"), "", true),
+            (value_width - 52.0 - 18.0 - 22.0 - 18.0, ethnic.as_str(), "applicant.ethnic_group", false),
+        ] {
+            if is_label {
+                label_cell(&mut canvas, left, y, width, height, text);
+            } else {
+                let style = if field == "applicant.name" { VALUE.for_names() } else { VALUE };
+                value_cell(&mut canvas, left, y, width, height, text, style, Align::Centre, field);
+            }
+            left += width;
+        }
+        y += height;
+
+        // 常住户口省县 + 详细地址.
+        let height = 22.0;
+        let household = &record.household_registration;
+        let division = division_text(self, &household.province_code, &household.county_code);
+        label_cell(&mut canvas, x, y, LABEL_WIDTH, height, template.label("household_division"));
+        value_cell(
+            &mut canvas,
+            x + LABEL_WIDTH,
+            y,
+            40.0,
+            height,
+            &division,
+            VALUE,
+            Align::Centre,
+            "household_registration.county_code",
+        );
+        label_cell(&mut canvas, x + LABEL_WIDTH + 40.0, y, 18.0, height, template.label("household_address"));
+        let address_x = x + LABEL_WIDTH + 58.0;
+        value_cell(
+            &mut canvas,
+            address_x,
+            y,
+            width - LABEL_WIDTH - 58.0,
+            height,
+            &household.address,
+            VALUE,
+            Align::Left,
+            "household_registration.address",
+        );
+        y += height;
+
+        // 现居住住址.
+        let height = 16.0;
+        label_cell(&mut canvas, x, y, LABEL_WIDTH, height, template.label("current_address"));
+        value_cell(
+            &mut canvas,
+            x + LABEL_WIDTH,
+            y,
+            value_width,
+            height,
+            &record.current_address.address,
+            VALUE,
+            Align::Left,
+            "current_address.address",
+        );
+        y += height;
+
+        // 互认类型: both boxes, one ticked at most.
+        let height = 10.0;
+        label_cell(&mut canvas, x, y, LABEL_WIDTH, height, template.label("recognition_type"));
+        canvas.rect(x + LABEL_WIDTH, y, value_width, height, 0.6);
+        let mut left = x + LABEL_WIDTH + 4.0;
+        for (kind, key) in [
+            (RecognitionType::ExistingPermit, "existing_permit"),
+            (RecognitionType::RegistrationTime, "registration_time"),
+        ] {
+            let ticked = record.recognition_type == Some(kind);
+            let used = checkbox_item(
+                &mut canvas,
+                left,
+                y + (height - pt_to_mm(10.5 * LINE_SPACING)) / 2.0,
+                60.0,
+                10.5,
+                template.label(key),
+                ticked,
+                "recognition_type",
+            );
+            left += used.0 + 14.0;
+        }
+        y += height;
+
+        // 证明材料: three groups; the residence group in two sub-columns like the annex.
+        y = evidence(&mut canvas, template, record, x, y, width);
+
+        // 重要提示.
+        let height = 13.0;
+        label_cell(&mut canvas, x, y, LABEL_WIDTH, height, template.label("important"));
+        value_cell(
+            &mut canvas,
+            x + LABEL_WIDTH,
+            y,
+            value_width,
+            height,
+            &template.text("important", &[]),
+            WORDING,
+            Align::Left,
+            "important",
+        );
+        y += height;
+
+        // 申请人声明 + 申请人签名 + date.
+        let height = 22.0;
+        label_cell(&mut canvas, x, y, LABEL_WIDTH, height, template.label("declaration"));
+        canvas.rect(x + LABEL_WIDTH, y, value_width, height, 0.6);
+        let inner_x = x + LABEL_WIDTH + CELL_PAD_X;
+        let inner_width = value_width - 2.0 * CELL_PAD_X;
+        canvas.text_box(
+            inner_x,
+            y + CELL_PAD_Y,
+            inner_width,
+            10.0,
+            &template.text("declaration", &[]),
+            WORDING,
+            Align::Left,
+            "declaration",
+        );
+        let sign_y = y + height - 5.0;
+        let signature_label = template.label("signature");
+        let used = canvas.text_in_line(
+            inner_x + 20.0,
+            60.0,
+            sign_y,
+            10.5,
+            Align::Left,
+            signature_label,
+            "signature",
+        );
+        canvas.line(inner_x + 20.0 + used, sign_y + 2.0, inner_x + 20.0 + used + 38.0, sign_y + 2.0, 0.5);
+        let date = record.declaration.date.map_or_else(|| template.label("date_blank").to_owned(), cn_date);
+        canvas.text_in_line(inner_x, inner_width, sign_y, 10.5, Align::Right, &date, "declaration.date");
+        y += height;
+
+        // 审核部门意见: three opinions with their dates.
+        // Room for a handwritten opinion above the name and date.
+        let sub_height = 17.0;
+        label_cell(&mut canvas, x, y, LABEL_WIDTH, 3.0 * sub_height, template.label("opinions"));
+        for (index, (key, opinion, field)) in [
+            ("acceptance", &record.opinions.acceptance, "opinions.acceptance"),
+            ("review", &record.opinions.review, "opinions.review"),
+            ("approval", &record.opinions.approval, "opinions.approval"),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let top = y + index as f32 * sub_height;
+            opinion_row(
+                &mut canvas,
+                template,
+                x + LABEL_WIDTH,
+                top,
+                value_width,
+                sub_height,
+                template.label(key),
+                opinion,
+                field,
+            );
+        }
+        y += 3.0 * sub_height;
+
+        // 备注: the archiving rule, then the record's own remarks.
+        let height = 14.0;
+        let mut remarks = template.text("remarks", &[]);
+        if !record.remarks.trim().is_empty() {
+            remarks = format!("{remarks}\n{}", record.remarks.trim());
+        }
+        label_cell(&mut canvas, x, y, LABEL_WIDTH, height, template.label("remarks"));
+        value_cell(
+            &mut canvas,
+            x + LABEL_WIDTH,
+            y,
+            value_width,
+            height,
+            &remarks,
+            WORDING,
+            Align::Left,
+            "remarks",
+        );
+
+        let subject = format!("{} {}", template.title, record.application_number.trim());
+        let date = record.declaration.date.or(record.opinions.acceptance.date).unwrap_or_default();
+        Ok(self.finish(document, canvas, template, &subject, date))
+    }
+}
+
+/// `安徽省` over `阜阳市颍东区` from the codes (the codes themselves when unknown).
+fn division_text(renderer: &Renderer, province: &str, county: &str) -> String {
+    let province = province.trim();
+    let county = county.trim();
+    let names = renderer.names();
+    match (province.is_empty(), county.is_empty()) {
+        (true, true) => String::new(),
+        (false, true) => names.province(province),
+        (true, false) => names.division(county),
+        (false, false) => format!("{}\n{}", names.province(province), names.county_below_province(county)),
+    }
+}
+
+/// A shaded label cell.
+fn label_cell(canvas: &mut Canvas<'_>, x: f32, y: f32, width: f32, height: f32, text: &str) {
+    canvas.grey(0.93);
+    canvas.fill_rects(&[(x, y, width, height)]);
+    canvas.grey(0.0);
+    canvas.text_box(
+        x + 1.0,
+        y + CELL_PAD_Y,
+        width - 2.0,
+        height - 2.0 * CELL_PAD_Y,
+        text,
+        LABEL,
+        Align::Centre,
+        "label",
+    );
+    canvas.rect(x, y, width, height, 0.6);
+}
+
+/// A ruled cell with a fitted value.
+#[allow(clippy::too_many_arguments, reason = "a box is four numbers plus what goes in it")]
+fn value_cell(
+    canvas: &mut Canvas<'_>,
+    x: f32,
+    y: f32,
+    width: f32,
+    height: f32,
+    text: &str,
+    style: TextStyle,
+    align: Align,
+    field: &str,
+) {
+    canvas.text_box(
+        x + CELL_PAD_X,
+        y + CELL_PAD_Y,
+        width - 2.0 * CELL_PAD_X,
+        height - 2.0 * CELL_PAD_Y,
+        text,
+        style,
+        align,
+        field,
+    );
+    canvas.rect(x, y, width, height, 0.6);
+}
+
+/// The 18 boxes of the ID number, filled with the characters as typed (`x` → `X`).
+fn id_boxes(canvas: &mut Canvas<'_>, x: f32, y: f32, width: f32, height: f32, raw: &str) {
+    let id: Vec<char> = normalise_id(raw).chars().filter(|ch| !ch.is_whitespace()).collect();
+    let side = width / 18.0;
+    for index in 0..18 {
+        let left = x + index as f32 * side;
+        canvas.rect(left, y, side, height, if index == 0 { 0.6 } else { 0.4 });
+        if let Some(ch) = id.get(index) {
+            canvas.text_in_line(
+                left,
+                side,
+                y + height / 2.0,
+                12.0,
+                Align::Centre,
+                &ch.to_string(),
+                "applicant.id_number",
+            );
+        }
+    }
+    canvas.rect(x, y, width, height, 0.6);
+    if id.len() > 18 {
+        canvas.note_overflow("applicant.id_number", 18, id.len());
+    }
+}
+
+/// A checkbox followed by its label wrapped within `width`, the first line's em box
+/// starting at `y`. Returns (width used by the widest line, height used).
+#[allow(clippy::too_many_arguments, reason = "a box is four numbers plus what goes in it")]
+fn checkbox_item(
+    canvas: &mut Canvas<'_>,
+    x: f32,
+    y: f32,
+    width: f32,
+    size: f32,
+    label: &str,
+    ticked: bool,
+    field: &str,
+) -> (f32, f32) {
+    let pitch = pt_to_mm(size * LINE_SPACING);
+    canvas.checkbox(x, y + (pitch - BOX_SIDE) / 2.0, BOX_SIDE, ticked);
+    let text_x = x + BOX_SIDE + 1.2;
+    let lines = canvas.wrap(label, size, width - BOX_SIDE - 1.2);
+    let mut widest: f32 = 0.0;
+    for (index, line) in lines.iter().enumerate() {
+        let used = canvas.text_in_line(
+            text_x,
+            width,
+            y + pitch * (index as f32 + 0.5),
+            size,
+            Align::Left,
+            line,
+            field,
+        );
+        widest = widest.max(used);
+    }
+    (BOX_SIDE + 1.2 + widest, pitch * lines.len() as f32)
+}
+
+/// One evidence box; a ticked 「其他」 carries its description.
+fn evidence_label(template: &Template, item: EvidenceItem, other: Option<&OtherEvidence>) -> String {
+    let label = template.label(item.key()).to_owned();
+    match other {
+        Some(other) if other.ticked && !other.description.trim().is_empty() => {
+            format!(
+                "{label}{}",
+                crate::templates::fill(
+                    template.label("other_description"),
+                    &[("description", other.description.trim())]
+                )
+            )
+        }
+        _ => label,
+    }
+}
+
+/// Draws a column of checkbox items from `y`; returns its height.
+fn checklist(canvas: &mut Canvas<'_>, x: f32, y: f32, width: f32, items: &[(String, bool, String)]) -> f32 {
+    let mut top = y;
+    for (label, ticked, field) in items {
+        let (_, used) = checkbox_item(canvas, x, top, width, ITEM_SIZE, label, *ticked, field);
+        top += used + 0.6;
+    }
+    top - y
+}
+
+/// The height [`checklist`] will take.
+fn checklist_height(canvas: &Canvas<'_>, width: f32, items: &[(String, bool, String)]) -> f32 {
+    let pitch = pt_to_mm(ITEM_SIZE * LINE_SPACING);
+    items
+        .iter()
+        .map(|(label, _, _)| canvas.wrap(label, ITEM_SIZE, width - BOX_SIDE - 1.2).len() as f32 * pitch + 0.6)
+        .sum()
+}
+
+/// The 证明材料 block: a header row with the three groups and a row with every box.
+/// Returns the y below it.
+fn evidence(
+    canvas: &mut Canvas<'_>,
+    template: &Template,
+    record: &ApplicationRecord,
+    x: f32,
+    y: f32,
+    width: f32,
+) -> f32 {
+    let evidence = &record.evidence;
+    let item = |item: EvidenceItem, other: Option<&OtherEvidence>| {
+        (evidence_label(template, item, other), item.is_ticked(evidence), item.field())
+    };
+    let employment = vec![
+        item(EvidenceItem::LabourContract, None),
+        item(EvidenceItem::AgriculturalContract, None),
+        item(EvidenceItem::SocialInsurance, None),
+        item(EvidenceItem::BusinessLicence, None),
+        item(EvidenceItem::EmploymentOther, Some(&evidence.employment.other)),
+    ];
+    let residence_own = vec![
+        item(EvidenceItem::OwnHome, None),
+        item(EvidenceItem::EmployerDormitory, None),
+        item(EvidenceItem::ResidenceOther, Some(&evidence.residence.other)),
+    ];
+    let rental = vec![
+        item(EvidenceItem::RentalRegistration, None),
+        item(EvidenceItem::LeaseFiling, None),
+        item(EvidenceItem::LeaseContract, None),
+        item(EvidenceItem::SafetyCompliant, None),
+        item(EvidenceItem::TaxesPaid, None),
+        item(EvidenceItem::RentalOther, Some(&evidence.residence.rental.other)),
+    ];
+    let study = vec![
+        item(EvidenceItem::PrimarySchool, None),
+        item(EvidenceItem::SecondarySchool, None),
+        item(EvidenceItem::VocationalSchool, None),
+        item(EvidenceItem::HigherEducation, None),
+    ];
+
+    let value_width = width - LABEL_WIDTH;
+    let employment_width = 35.0;
+    let own_width = 27.0;
+    let rental_width = 37.0;
+    let study_width = value_width - employment_width - own_width - rental_width;
+    let header_height = 8.0;
+    let pitch = pt_to_mm(ITEM_SIZE * LINE_SPACING);
+    let pad = 1.5;
+    let needed = [
+        checklist_height(canvas, employment_width - 2.0 * pad, &employment),
+        checklist_height(canvas, own_width - 2.0 * pad, &residence_own),
+        pitch + 0.6 + checklist_height(canvas, rental_width - 2.0 * pad - 2.5, &rental),
+        checklist_height(canvas, study_width - 2.0 * pad, &study),
+    ]
+    .into_iter()
+    .fold(0.0_f32, f32::max);
+    // The row grows with long 「其他」 descriptions instead of drawing outside its box.
+    let content_height = (needed + 4.0).max(30.0);
+    label_cell(canvas, x, y, LABEL_WIDTH, header_height + content_height, template.label("evidence"));
+    let left = x + LABEL_WIDTH;
+    for (offset, width, key) in [
+        (0.0, employment_width, "employment"),
+        (employment_width, own_width + rental_width, "residence"),
+        (employment_width + own_width + rental_width, study_width, "study"),
+    ] {
+        canvas.grey(0.96);
+        canvas.fill_rects(&[(left + offset, y, width, header_height)]);
+        canvas.grey(0.0);
+        canvas.text_in_line(
+            left + offset,
+            width,
+            y + header_height / 2.0,
+            10.0,
+            Align::Centre,
+            template.label(key),
+            key,
+        );
+        canvas.rect(left + offset, y, width, header_height, 0.6);
+        canvas.rect(left + offset, y + header_height, width, content_height, 0.6);
+    }
+    let top = y + header_height + 2.0;
+    checklist(canvas, left + pad, top, employment_width - 2.0 * pad, &employment);
+    checklist(canvas, left + employment_width + pad, top, own_width - 2.0 * pad, &residence_own);
+    // 居住出租房屋 heads its sub-column, its items indented under it.
+    let rental_x = left + employment_width + own_width;
+    canvas.line(rental_x, y + header_height, rental_x, y + header_height + content_height, 0.4);
+    canvas.text_in_line(
+        rental_x + pad,
+        rental_width,
+        top + pitch / 2.0,
+        ITEM_SIZE,
+        Align::Left,
+        template.label("rental"),
+        "evidence.residence.rental",
+    );
+    checklist(canvas, rental_x + pad + 2.5, top + pitch + 0.6, rental_width - 2.0 * pad - 2.5, &rental);
+    checklist(
+        canvas,
+        left + employment_width + own_width + rental_width + pad,
+        top,
+        study_width - 2.0 * pad,
+        &study,
+    );
+    y + header_height + content_height
+}
+
+/// One opinion line: label and text on the left, the person and the date on the right.
+#[allow(clippy::too_many_arguments, reason = "a box is four numbers plus what goes in it")]
+fn opinion_row(
+    canvas: &mut Canvas<'_>,
+    template: &Template,
+    x: f32,
+    y: f32,
+    width: f32,
+    height: f32,
+    label: &str,
+    opinion: &Opinion,
+    field: &str,
+) {
+    canvas.rect(x, y, width, height, 0.6);
+    let inner_x = x + CELL_PAD_X;
+    let label_width = canvas.text_in_line(inner_x, width, y + 4.0, 10.5, Align::Left, label, field);
+    let date = opinion.date.map_or_else(|| template.label("date_blank").to_owned(), cn_date);
+    let date_width = canvas.measure(&date, 10.5);
+    canvas.text_in_line(
+        inner_x,
+        width - 2.0 * CELL_PAD_X,
+        y + height - 4.0,
+        10.5,
+        Align::Right,
+        &date,
+        &format!("{field}.date"),
+    );
+    if !opinion.person.trim().is_empty() {
+        canvas.text_in_line(
+            inner_x,
+            width - 2.0 * CELL_PAD_X - date_width - 4.0,
+            y + height - 4.0,
+            10.5,
+            Align::Right,
+            opinion.person.trim(),
+            &format!("{field}.person"),
+        );
+    }
+    let text_x = inner_x + label_width + 1.0;
+    let text_width = width - 2.0 * CELL_PAD_X - label_width - 1.0;
+    canvas.text_box(
+        text_x,
+        y + 1.0,
+        text_width,
+        height - 8.0,
+        opinion.text.trim(),
+        VALUE,
+        Align::Left,
+        &format!("{field}.text"),
+    );
+}

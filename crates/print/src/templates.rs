@@ -1,0 +1,315 @@
+//! Template data: the labels, wording, field order and version of each document, and the
+//! office details printed on them.
+//!
+//! Templates are JSON files in `assets/templates/` (format described in `docs/print.md`),
+//! embedded at build time. A county changes wording by giving [`Templates::load_dir`] a
+//! folder with its own `slip.json`, `form.json`, `notice.json` or `receipt.json`: a file
+//! found there replaces the embedded one, a missing file keeps it. Every rendered PDF names
+//! the template and version it was made from ([`TemplateId`]).
+//!
+//! Contract: a template is checked completely when it is loaded (every label and text the
+//! document prints is present, the slip's fields are known), and every problem of a file is
+//! reported at once. Rendering therefore never fails on a template.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::PrintError;
+
+/// The template-file format this build reads.
+pub const TEMPLATE_FORMAT: u32 = 1;
+/// The office-file format this build reads.
+pub const OFFICE_FORMAT: u32 = 1;
+
+/// The four documents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DocumentKind {
+    /// 《浙江省居住证确认单》, the confirmation slip.
+    Slip,
+    /// Annex 1, 《浙江省居住证》互认转换申请表, filled in.
+    Form,
+    /// 一次性告知书, the one-time notice.
+    Notice,
+    /// 受理回执, the acceptance receipt.
+    Receipt,
+}
+
+impl DocumentKind {
+    /// All four, in the order of the counter procedure's paper.
+    pub const ALL: [DocumentKind; 4] =
+        [DocumentKind::Form, DocumentKind::Notice, DocumentKind::Receipt, DocumentKind::Slip];
+
+    /// The template's name, which is also its file stem (`slip` → `slip.json`).
+    pub fn name(self) -> &'static str {
+        match self {
+            DocumentKind::Slip => "slip",
+            DocumentKind::Form => "form",
+            DocumentKind::Notice => "notice",
+            DocumentKind::Receipt => "receipt",
+        }
+    }
+
+    /// Parses a template name (`slip`, `form`, `notice`, `receipt`).
+    pub fn from_name(name: &str) -> Option<DocumentKind> {
+        DocumentKind::ALL.into_iter().find(|kind| kind.name() == name)
+    }
+
+    fn embedded_text(self) -> &'static str {
+        match self {
+            DocumentKind::Slip => include_str!("../../../assets/templates/slip.json"),
+            DocumentKind::Form => include_str!("../../../assets/templates/form.json"),
+            DocumentKind::Notice => include_str!("../../../assets/templates/notice.json"),
+            DocumentKind::Receipt => include_str!("../../../assets/templates/receipt.json"),
+        }
+    }
+
+    /// Labels the document prints.
+    fn required_labels(self) -> &'static [&'static str] {
+        match self {
+            DocumentKind::Slip => crate::slip::REQUIRED_LABELS,
+            DocumentKind::Form => crate::form::REQUIRED_LABELS,
+            DocumentKind::Notice => crate::notice::REQUIRED_LABELS,
+            DocumentKind::Receipt => crate::receipt::REQUIRED_LABELS,
+        }
+    }
+
+    /// Texts the document prints.
+    fn required_texts(self) -> &'static [&'static str] {
+        match self {
+            DocumentKind::Slip => crate::slip::REQUIRED_TEXTS,
+            DocumentKind::Form => crate::form::REQUIRED_TEXTS,
+            DocumentKind::Notice => crate::notice::REQUIRED_TEXTS,
+            DocumentKind::Receipt => crate::receipt::REQUIRED_TEXTS,
+        }
+    }
+}
+
+/// Which template, in which version, a document was rendered from. Recorded in the PDF's
+/// keywords and footer, and meant for the print audit.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct TemplateId {
+    /// The template's name: `slip`, `form`, `notice` or `receipt`.
+    pub name: String,
+    /// The template file's own version, e.g. `1.0.0`.
+    pub version: String,
+}
+
+impl std::fmt::Display for TemplateId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}", self.name, self.version)
+    }
+}
+
+/// One template file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Template {
+    /// Always [`TEMPLATE_FORMAT`].
+    pub template_format: u32,
+    /// `slip`, `form`, `notice` or `receipt`; must match the file.
+    pub name: String,
+    /// The file's version; bump it whenever wording or layout data changes.
+    pub version: String,
+    /// The document's title, printed at the top.
+    pub title: String,
+    /// Short labels, by key.
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
+    /// Sentences and formats, by key; `{name}` placeholders are filled at render time.
+    #[serde(default)]
+    pub texts: BTreeMap<String, String>,
+    /// The slip only: which holder fields to print, in order.
+    #[serde(default)]
+    pub fields: Vec<String>,
+    /// The slip only: fields that take a whole row in the regular layout.
+    #[serde(default)]
+    pub full_width_fields: Vec<String>,
+}
+
+impl Template {
+    /// Parses and checks a template for `kind`; `file` names it in messages.
+    pub fn parse(kind: DocumentKind, file: &str, text: &str) -> Result<Template, PrintError> {
+        let invalid = |problems: Vec<String>| PrintError::TemplateInvalid {
+            name: file.to_owned(),
+            problems: problems.join("; "),
+        };
+        let template: Template = serde_json::from_str(text).map_err(|e| invalid(vec![e.to_string()]))?;
+        let mut problems = Vec::new();
+        if template.template_format != TEMPLATE_FORMAT {
+            problems.push(format!(
+                "template_format is {}, this build reads {TEMPLATE_FORMAT}",
+                template.template_format
+            ));
+        }
+        if template.name != kind.name() {
+            problems.push(format!("name is `{}`, expected `{}`", template.name, kind.name()));
+        }
+        if template.version.trim().is_empty() {
+            problems.push("version is blank".to_owned());
+        }
+        for key in kind.required_labels() {
+            if !template.labels.contains_key(*key) {
+                problems.push(format!("label `{key}` is missing"));
+            }
+        }
+        for key in kind.required_texts() {
+            if !template.texts.contains_key(*key) {
+                problems.push(format!("text `{key}` is missing"));
+            }
+        }
+        if kind == DocumentKind::Slip {
+            for field in template.fields.iter().chain(&template.full_width_fields) {
+                if !crate::slip::FIELDS.contains(&field.as_str()) {
+                    problems.push(format!(
+                        "unknown slip field `{field}` (known: {})",
+                        crate::slip::FIELDS.join(", ")
+                    ));
+                }
+            }
+            if template.fields.is_empty() {
+                problems.push("fields is empty: the slip would print no holder data".to_owned());
+            }
+        }
+        if problems.is_empty() { Ok(template) } else { Err(invalid(problems)) }
+    }
+
+    /// The template's identity.
+    pub fn id(&self) -> TemplateId {
+        TemplateId { name: self.name.clone(), version: self.version.clone() }
+    }
+
+    /// The label under `key` (checked present at load time; the key itself otherwise).
+    pub fn label<'a>(&'a self, key: &'a str) -> &'a str {
+        self.labels.get(key).map_or(key, String::as_str)
+    }
+
+    /// The text under `key` with `{name}` placeholders replaced by `values`.
+    pub fn text(&self, key: &str, values: &[(&str, &str)]) -> String {
+        let raw = self.texts.get(key).map_or(key, String::as_str);
+        fill(raw, values)
+    }
+}
+
+/// Replaces each `{name}` of `raw` by its value.
+pub(crate) fn fill(raw: &str, values: &[(&str, &str)]) -> String {
+    let mut out = raw.to_owned();
+    for (name, value) in values {
+        out = out.replace(&format!("{{{name}}}"), value);
+    }
+    out
+}
+
+/// The four templates in use.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Templates {
+    /// The confirmation slip.
+    pub slip: Template,
+    /// The Annex 1 form.
+    pub form: Template,
+    /// The one-time notice.
+    pub notice: Template,
+    /// The acceptance receipt.
+    pub receipt: Template,
+}
+
+impl Templates {
+    /// The templates shipped in `assets/templates/`.
+    pub fn embedded() -> Result<Templates, PrintError> {
+        Templates::load_with(|_| Ok(None))
+    }
+
+    /// The templates of `dir` (`slip.json`, `form.json`, `notice.json`, `receipt.json`),
+    /// falling back to the embedded one for each file the folder lacks.
+    pub fn load_dir(dir: &Path) -> Result<Templates, PrintError> {
+        Templates::load_with(|kind| {
+            let path = dir.join(format!("{}.json", kind.name()));
+            match std::fs::read_to_string(&path) {
+                Ok(text) => Ok(Some(text)),
+                Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
+                Err(source) => Err(PrintError::TemplateUnreadable { path, source }),
+            }
+        })
+    }
+
+    fn load_with(
+        mut read: impl FnMut(DocumentKind) -> Result<Option<String>, PrintError>,
+    ) -> Result<Templates, PrintError> {
+        let mut load = |kind: DocumentKind| -> Result<Template, PrintError> {
+            let file = format!("{}.json", kind.name());
+            match read(kind)? {
+                Some(text) => Template::parse(kind, &file, &text),
+                None => Template::parse(kind, &format!("embedded {file}"), kind.embedded_text()),
+            }
+        };
+        Ok(Templates {
+            slip: load(DocumentKind::Slip)?,
+            form: load(DocumentKind::Form)?,
+            notice: load(DocumentKind::Notice)?,
+            receipt: load(DocumentKind::Receipt)?,
+        })
+    }
+
+    /// The template of `kind`.
+    pub fn get(&self, kind: DocumentKind) -> &Template {
+        match kind {
+            DocumentKind::Slip => &self.slip,
+            DocumentKind::Form => &self.form,
+            DocumentKind::Notice => &self.notice,
+            DocumentKind::Receipt => &self.receipt,
+        }
+    }
+}
+
+/// The office that prints a document: who the applicant deals with, and who issues the
+/// permit. Loaded from a JSON file like `assets/templates/office-demo.json`, or built by
+/// the app from its settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OfficeInfo {
+    /// Always [`OFFICE_FORMAT`] in files; ignored when built in code.
+    #[serde(default = "office_format")]
+    pub office_format: u32,
+    /// GB/T 2260 code of the office's county (also printed in the slip's QR payload).
+    pub county_code: String,
+    /// The office's name, e.g. `海盐县武原街道便民服务中心`.
+    pub name: String,
+    /// Street address.
+    pub address: String,
+    /// Telephone number for applicants.
+    pub phone: String,
+    /// The permit's issuing authority (签发机关), e.g. `海盐县公安局`.
+    pub issuing_authority: String,
+}
+
+fn office_format() -> u32 {
+    OFFICE_FORMAT
+}
+
+/// The demo office of `assets/templates/office-demo.json` (fictitious phone number).
+pub const DEMO_OFFICE_JSON: &str = include_str!("../../../assets/templates/office-demo.json");
+
+impl OfficeInfo {
+    /// Parses an office file; `file` names it in messages.
+    pub fn from_json(file: &str, text: &str) -> Result<OfficeInfo, PrintError> {
+        let office: OfficeInfo = serde_json::from_str(text)
+            .map_err(|e| PrintError::OfficeInvalid { name: file.to_owned(), detail: e.to_string() })?;
+        if office.office_format != OFFICE_FORMAT {
+            return Err(PrintError::OfficeInvalid {
+                name: file.to_owned(),
+                detail: format!(
+                    "office_format is {}, this build reads {OFFICE_FORMAT}",
+                    office.office_format
+                ),
+            });
+        }
+        Ok(office)
+    }
+
+    /// The demo office shipped for examples and tests.
+    pub fn demo() -> Result<OfficeInfo, PrintError> {
+        OfficeInfo::from_json("office-demo.json", DEMO_OFFICE_JSON)
+    }
+}

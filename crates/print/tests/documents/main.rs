@@ -1,0 +1,10 @@
+//! The four documents rendered for real-looking cases and checked with real tools:
+//! `pdftotext` for the words, `pdffonts` for subset fonts, `pdftoppm` + `zbarimg` for the
+//! slip's QR code, `pdfinfo` for the template version. The PDFs and PNGs stay in
+//! `<target>/tmp/print-documents/` for a person to look at.
+
+mod form;
+mod notice;
+mod receipt;
+mod slip;
+mod support;
