@@ -13,6 +13,7 @@ mod cmd_backup;
 mod cmd_deadline;
 mod cmd_office;
 mod cmd_profiles;
+mod cmd_render;
 
 use std::process::ExitCode;
 
@@ -54,6 +55,10 @@ enum Command {
     Backup(cmd_backup::BackupArgs),
     /// Restore the office store from a backup file.
     Restore(cmd_backup::RestoreArgs),
+    /// Render the slip, the Annex 1 form, the one-time notice or the receipt to PDF.
+    Render(cmd_render::RenderArgs),
+    /// Check a confirmation slip's QR code (its text, or a PNG of the slip).
+    VerifySlip(cmd_render::VerifyArgs),
 }
 
 fn main() -> ExitCode {
@@ -68,6 +73,8 @@ fn main() -> ExitCode {
         Command::ExportPerson(args) => cmd_archive::run(&args),
         Command::Backup(args) => cmd_backup::run_backup(&args),
         Command::Restore(args) => cmd_backup::run_restore(&args),
+        Command::Render(args) => cmd_render::run_render(&args),
+        Command::VerifySlip(args) => cmd_render::run_verify(&args),
     }
 }
 
