@@ -22,22 +22,149 @@ pub struct IdNumberInfo {
     pub age: u32,
     /// Six-digit address code.
     pub region_code: String,
+    /// Full name of the address code, e.g. 浙江省杭州市建德市; `null` if unknown.
+    pub region_name: Option<String>,
+    /// Suggested 常住户口 province code (only for a current county code).
+    pub household_province_code: Option<String>,
+    /// Suggested 常住户口 county code (only for a current county code).
+    pub household_county_code: Option<String>,
 }
 
-impl IdNumberInfo {
-    /// Converts the app's report, computing the age on `today`.
-    pub fn from_report(report: app::intake::IdNumberReport, today: chrono::NaiveDate) -> Self {
+impl From<app::intake::IdNumberReport> for IdNumberInfo {
+    fn from(report: app::intake::IdNumberReport) -> Self {
+        let (household_province_code, household_county_code) = match report.household_guess {
+            Some(guess) => (Some(guess.province_code), Some(guess.county_code)),
+            None => (None, None),
+        };
         Self {
-            age: domain::id_number::age_on(report.birth_date, today),
+            age: report.age,
             normalized: report.normalized,
             birth_date: report.birth_date.to_string(),
-            gender: match report.gender {
-                domain::Gender::Male => "male",
-                domain::Gender::Female => "female",
-            }
-            .to_owned(),
+            gender: gender_key(report.gender).to_owned(),
             gender_label: report.gender.label().to_owned(),
             region_code: report.region_code,
+            region_name: report.region_name,
+            household_province_code,
+            household_county_code,
+        }
+    }
+}
+
+fn gender_key(gender: domain::Gender) -> &'static str {
+    match gender {
+        domain::Gender::Male => "male",
+        domain::Gender::Female => "female",
+    }
+}
+
+/// One entry of a division picker.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct DivisionChoice {
+    /// Six-digit code.
+    pub code: String,
+    /// Name at its own level.
+    pub name: String,
+    /// Full name, province first.
+    pub full_name: String,
+    /// `province`, `city` or `county`.
+    pub level: String,
+}
+
+impl From<app::intake::DivisionChoice> for DivisionChoice {
+    fn from(choice: app::intake::DivisionChoice) -> Self {
+        Self {
+            code: choice.code,
+            name: choice.name,
+            full_name: choice.full_name,
+            level: choice.level.to_owned(),
+        }
+    }
+}
+
+/// One entry of the ethnic-group picker.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct EthnicChoice {
+    /// Two-digit GB 3304 code.
+    pub code: String,
+    /// Full name, e.g. 汉族.
+    pub name: String,
+}
+
+impl From<app::intake::EthnicChoice> for EthnicChoice {
+    fn from(choice: app::intake::EthnicChoice) -> Self {
+        Self { code: choice.code, name: choice.name }
+    }
+}
+
+/// A policy profile the office can apply.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct ProfileInfo {
+    /// County code, e.g. 330182.
+    pub county: String,
+    /// County name.
+    pub name: String,
+    /// Document number (文号).
+    pub document: String,
+    /// Effective date, `YYYY-MM-DD`; `null` for an undated draft.
+    pub effective: Option<String>,
+    /// Whether the document is a draft (征求意见稿).
+    pub draft: bool,
+}
+
+impl From<domain::profile::ProfileSummary> for ProfileInfo {
+    fn from(summary: domain::profile::ProfileSummary) -> Self {
+        Self {
+            county: summary.county,
+            name: summary.name,
+            document: summary.document,
+            effective: summary.effective.map(|d| d.to_string()),
+            draft: summary.draft,
+        }
+    }
+}
+
+/// One line of the one-time notice.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct NoticeLine {
+    /// Stable code, e.g. `EVIDENCE_NONE`.
+    pub code: String,
+    /// Dotted path of the field in the record.
+    pub field: String,
+    /// The Chinese sentence read to the applicant.
+    pub message: String,
+}
+
+/// The live assessment shown beside the form.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct AssessmentInfo {
+    /// `accept` or `notice`.
+    pub decision: String,
+    /// The profile applied.
+    pub profile: ProfileInfo,
+    /// Every missing item and reason (empty when the case can be accepted).
+    pub items: Vec<NoticeLine>,
+    /// If accepted today, the processing deadline (`YYYY-MM-DD`); `null` if the holiday
+    /// table does not cover it.
+    pub due_if_accepted_today: Option<String>,
+}
+
+impl AssessmentInfo {
+    /// Converts the app's report; `due` is the deadline if accepted today.
+    pub fn from_report(report: app::assess::AssessmentReport, due: Option<chrono::NaiveDate>) -> Self {
+        Self {
+            decision: match report.assessment.decision {
+                domain::assessment::Decision::Accept => "accept",
+                domain::assessment::Decision::Notice => "notice",
+            }
+            .to_owned(),
+            profile: report.profile.into(),
+            items: report
+                .assessment
+                .items
+                .into_iter()
+                .map(|item| NoticeLine { code: item.code, field: item.field, message: item.message })
+                .collect(),
+            due_if_accepted_today: due.map(|d| d.to_string()),
         }
     }
 }
@@ -68,6 +195,11 @@ mod tests {
             UiFieldError::decl(&config),
             UiError::decl(&config),
             IdNumberInfo::decl(&config),
+            DivisionChoice::decl(&config),
+            EthnicChoice::decl(&config),
+            ProfileInfo::decl(&config),
+            NoticeLine::decl(&config),
+            AssessmentInfo::decl(&config),
             AppInfo::decl(&config),
         ] {
             out.push_str("export ");

@@ -35,6 +35,37 @@ export class Session {
     return value[ELEMENT];
   }
 
+  /** Finds an element by CSS selector. */
+  async findCss(selector) {
+    const value = await this.cmd("POST", "/element", { using: "css selector", value: selector });
+    return value[ELEMENT];
+  }
+
+  async count(testid) {
+    const value = await this.cmd("POST", "/elements", { using: "css selector", value: `[data-testid="${testid}"]` });
+    return value.length;
+  }
+
+  /** Texts of every element with `testid`. */
+  async texts(testid) {
+    const value = await this.cmd("POST", "/elements", { using: "css selector", value: `[data-testid="${testid}"]` });
+    const out = [];
+    for (const element of value) out.push(await this.cmd("GET", `/element/${element[ELEMENT]}/text`));
+    return out;
+  }
+
+  /** Values of an attribute of every element with `testid`. */
+  async attributes(testid, name) {
+    const value = await this.cmd("POST", "/elements", { using: "css selector", value: `[data-testid="${testid}"]` });
+    const out = [];
+    for (const element of value) out.push(await this.cmd("GET", `/element/${element[ELEMENT]}/attribute/${name}`));
+    return out;
+  }
+
+  async clickCss(selector) {
+    await this.cmd("POST", `/element/${await this.findCss(selector)}/click`, {});
+  }
+
   async exists(testid) {
     const value = await this.cmd("POST", "/elements", { using: "css selector", value: `[data-testid="${testid}"]` });
     return value.length > 0;

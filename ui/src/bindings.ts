@@ -49,7 +49,97 @@ age: number,
 /**
  * Six-digit address code.
  */
-region_code: string, };
+region_code: string, 
+/**
+ * Full name of the address code, e.g. 浙江省杭州市建德市; `null` if unknown.
+ */
+region_name: string | null, 
+/**
+ * Suggested 常住户口 province code (only for a current county code).
+ */
+household_province_code: string | null, 
+/**
+ * Suggested 常住户口 county code (only for a current county code).
+ */
+household_county_code: string | null, };
+export type DivisionChoice = { 
+/**
+ * Six-digit code.
+ */
+code: string, 
+/**
+ * Name at its own level.
+ */
+name: string, 
+/**
+ * Full name, province first.
+ */
+full_name: string, 
+/**
+ * `province`, `city` or `county`.
+ */
+level: string, };
+export type EthnicChoice = { 
+/**
+ * Two-digit GB 3304 code.
+ */
+code: string, 
+/**
+ * Full name, e.g. 汉族.
+ */
+name: string, };
+export type ProfileInfo = { 
+/**
+ * County code, e.g. 330182.
+ */
+county: string, 
+/**
+ * County name.
+ */
+name: string, 
+/**
+ * Document number (文号).
+ */
+document: string, 
+/**
+ * Effective date, `YYYY-MM-DD`; `null` for an undated draft.
+ */
+effective: string | null, 
+/**
+ * Whether the document is a draft (征求意见稿).
+ */
+draft: boolean, };
+export type NoticeLine = { 
+/**
+ * Stable code, e.g. `EVIDENCE_NONE`.
+ */
+code: string, 
+/**
+ * Dotted path of the field in the record.
+ */
+field: string, 
+/**
+ * The Chinese sentence read to the applicant.
+ */
+message: string, };
+export type AssessmentInfo = { 
+/**
+ * `accept` or `notice`.
+ */
+decision: string, 
+/**
+ * The profile applied.
+ */
+profile: ProfileInfo, 
+/**
+ * Every missing item and reason (empty when the case can be accepted).
+ */
+items: Array<NoticeLine>, 
+/**
+ * If accepted today, the processing deadline (`YYYY-MM-DD`); `null` if the holiday
+ * table does not cover it.
+ */
+due_if_accepted_today: string | null, };
 export type AppInfo = { 
 /**
  * Version of the app.

@@ -1,13 +1,58 @@
 //! Intake commands: what the clerk types into the application form.
 
+use domain::reference::DivisionLevel;
+
 use crate::error::UiError;
-use crate::json::IdNumberInfo;
+use crate::json::{AssessmentInfo, DivisionChoice, EthnicChoice, IdNumberInfo, ProfileInfo};
+
+/// Largest number of picker entries sent to the window at once.
+const PICKER_LIMIT: usize = 30;
 
 /// Validates and decodes an ID number typed by the clerk.
 #[tauri::command]
 #[tracing::instrument(skip_all, err(Debug))]
 pub async fn check_id_number(input: String) -> Result<IdNumberInfo, UiError> {
-    let today = app::clock::today();
-    let report = app::intake::check_id_number(&input, today)?;
-    Ok(IdNumberInfo::from_report(report, today))
+    Ok(app::intake::check_id_number(&input, app::clock::today())?.into())
+}
+
+/// Searches the division picker; `level` is `province`, `city` or `county`, `within` a
+/// parent code.
+#[tauri::command]
+pub async fn search_divisions(
+    query: String,
+    level: Option<String>,
+    within: Option<String>,
+) -> Result<Vec<DivisionChoice>, UiError> {
+    let level = match level.as_deref() {
+        Some("province") => Some(DivisionLevel::Province),
+        Some("city") => Some(DivisionLevel::City),
+        Some("county") => Some(DivisionLevel::County),
+        _ => None,
+    };
+    let choices = app::intake::search_divisions(&query, level, within.as_deref(), PICKER_LIMIT);
+    Ok(choices.into_iter().map(DivisionChoice::from).collect())
+}
+
+/// Searches the ethnic-group picker.
+#[tauri::command]
+pub async fn search_ethnic_groups(query: String) -> Result<Vec<EthnicChoice>, UiError> {
+    Ok(app::intake::search_ethnic_groups(&query).into_iter().map(EthnicChoice::from).collect())
+}
+
+/// The policy profiles the office can apply.
+#[tauri::command]
+pub async fn list_profiles() -> Result<Vec<ProfileInfo>, UiError> {
+    Ok(app::intake::list_profiles()?.into_iter().map(ProfileInfo::from).collect())
+}
+
+/// The live assessment of the form as typed so far.
+#[tauri::command]
+#[tracing::instrument(skip_all, fields(profile = %profile), err(Debug))]
+pub async fn assess_application(
+    record: serde_json::Value,
+    profile: String,
+) -> Result<AssessmentInfo, UiError> {
+    let record = app::assess::parse_record(&record.to_string()).map_err(app::AppError::from)?;
+    let draft = app::intake::assess_draft(record, &profile, app::clock::today())?;
+    Ok(AssessmentInfo::from_report(draft.report, draft.due_if_accepted_today))
 }

@@ -27,4 +27,9 @@ async function call<T>(command: string, args?: Record<string, unknown>): Promise
 export const tauriBackend: Backend = {
   getAppInfo: () => call("get_app_info"),
   checkIdNumber: (input) => call("check_id_number", { input }),
+  searchDivisions: (query, level, within) =>
+    call("search_divisions", { query, level: level ?? null, within: within ?? null }),
+  searchEthnicGroups: (query) => call("search_ethnic_groups", { query }),
+  listProfiles: () => call("list_profiles"),
+  assessApplication: (record, profile) => call("assess_application", { record, profile }),
 };

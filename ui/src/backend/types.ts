@@ -1,7 +1,30 @@
 // The backend the views talk to: the Tauri shell in the app, a fake in unit tests.
-import type { AppInfo, IdNumberInfo, UiError, UiFieldError } from "../bindings";
+import type {
+  AppInfo,
+  AssessmentInfo,
+  DivisionChoice,
+  EthnicChoice,
+  IdNumberInfo,
+  NoticeLine,
+  ProfileInfo,
+  UiError,
+  UiFieldError,
+} from "../bindings";
+import type { ApplicationRecord } from "../record";
 
-export type { AppInfo, IdNumberInfo, UiError, UiFieldError };
+export type {
+  AppInfo,
+  AssessmentInfo,
+  DivisionChoice,
+  EthnicChoice,
+  IdNumberInfo,
+  NoticeLine,
+  ProfileInfo,
+  UiError,
+  UiFieldError,
+};
+
+export type DivisionLevel = "province" | "city" | "county";
 
 /** A failed command, typed: switch on `code`, never on `message`. */
 export class IpcError extends Error {
@@ -24,4 +47,8 @@ export class IpcError extends Error {
 export interface Backend {
   getAppInfo(): Promise<AppInfo>;
   checkIdNumber(input: string): Promise<IdNumberInfo>;
+  searchDivisions(query: string, level?: DivisionLevel, within?: string): Promise<DivisionChoice[]>;
+  searchEthnicGroups(query: string): Promise<EthnicChoice[]>;
+  listProfiles(): Promise<ProfileInfo[]>;
+  assessApplication(record: ApplicationRecord, profile: string): Promise<AssessmentInfo>;
 }

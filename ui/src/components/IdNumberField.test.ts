@@ -10,12 +10,21 @@ const valid: IdNumberInfo = {
   gender_label: "女",
   age: 76,
   region_code: "110105",
+  region_name: "北京市朝阳区",
+  household_province_code: "110000",
+  household_county_code: "110105",
 };
 
 /** A fake backend that answers like the shell: valid for one number, a typed error otherwise. */
 function fakeBackend(calls: string[]): Backend {
   return {
     getAppInfo: async () => ({ version: "0", today: "2026-11-21", data_dir: "/tmp" }),
+    searchDivisions: async () => [],
+    searchEthnicGroups: async () => [],
+    listProfiles: async () => [],
+    assessApplication: async () => {
+      throw new Error("not used here");
+    },
     checkIdNumber: async (input) => {
       calls.push(input);
       if (input.toUpperCase() === valid.normalized) return valid;

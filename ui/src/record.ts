@@ -1,0 +1,174 @@
+// The application record (Annex 1) as the window edits it: the documented JSON form of
+// docs/application-record.md, version 1. `record.test.ts` checks that its shape matches
+// the golden file the Rust domain freezes, so the two cannot drift apart.
+
+export type Gender = "male" | "female";
+export type RecognitionType = "existing_permit" | "registration_time";
+export type EndorsementStatus = "current" | "overdue" | "terminated";
+
+export interface OtherEvidence { ticked: boolean; description: string }
+
+export interface ApplicationRecord {
+  schema_version: 1;
+  application_number: string;
+  applicant: { id_number: string; name: string; gender: Gender | null; ethnic_group: string };
+  household_registration: { province_code: string; county_code: string; address: string };
+  current_address: { county_code: string; address: string };
+  phone_number: string;
+  recognition_type: RecognitionType | null;
+  evidence: {
+    employment: {
+      labour_contract: boolean;
+      agricultural_contract: boolean;
+      social_insurance: boolean;
+      business_licence: boolean;
+      other: OtherEvidence;
+    };
+    residence: {
+      own_home: boolean;
+      employer_dormitory: boolean;
+      rental: {
+        rental_registration: boolean;
+        lease_filing: boolean;
+        lease_contract: boolean;
+        safety_compliant: boolean;
+        taxes_paid: boolean;
+        other: OtherEvidence;
+      };
+      other: OtherEvidence;
+    };
+    study: { primary_school: boolean; secondary_school: boolean; vocational_school: boolean; higher_education: boolean };
+  };
+  evidence_facts: {
+    rental: { contract_months: number | null; commercial_housing: boolean | null; landlord_title_proof: boolean | null };
+    social_insurance: { months: number | null; longest_gap_days: number | null; back_paid: boolean | null };
+    study: { enrolment_months: number | null };
+    minor: { guardians_hold_permits: boolean | null; guardian_social_insurance_months: number | null };
+  };
+  existing_permit: {
+    number: string;
+    issuing_county_code: string;
+    issue_date: string | null;
+    endorsement: EndorsementStatus | null;
+  } | null;
+  registration_history: { county_code: string; start: string; end: string | null }[];
+  guardian: { name: string; id_number: string; relationship: string } | null;
+  declaration: { signed: boolean; date: string | null };
+  opinions: {
+    acceptance: Opinion;
+    review: Opinion;
+    approval: Opinion;
+  };
+  remarks: string;
+}
+
+export interface Opinion { text: string; person: string; date: string | null }
+
+const other = (): OtherEvidence => ({ ticked: false, description: "" });
+const opinion = (): Opinion => ({ text: "", person: "", date: null });
+
+/** A blank form, as the paper annex before the clerk writes on it. */
+export function emptyRecord(): ApplicationRecord {
+  return {
+    schema_version: 1,
+    application_number: "",
+    applicant: { id_number: "", name: "", gender: null, ethnic_group: "" },
+    household_registration: { province_code: "", county_code: "", address: "" },
+    current_address: { county_code: "", address: "" },
+    phone_number: "",
+    recognition_type: null,
+    evidence: {
+      employment: {
+        labour_contract: false,
+        agricultural_contract: false,
+        social_insurance: false,
+        business_licence: false,
+        other: other(),
+      },
+      residence: {
+        own_home: false,
+        employer_dormitory: false,
+        rental: {
+          rental_registration: false,
+          lease_filing: false,
+          lease_contract: false,
+          safety_compliant: false,
+          taxes_paid: false,
+          other: other(),
+        },
+        other: other(),
+      },
+      study: { primary_school: false, secondary_school: false, vocational_school: false, higher_education: false },
+    },
+    evidence_facts: {
+      rental: { contract_months: null, commercial_housing: null, landlord_title_proof: null },
+      social_insurance: { months: null, longest_gap_days: null, back_paid: null },
+      study: { enrolment_months: null },
+      minor: { guardians_hold_permits: null, guardian_social_insurance_months: null },
+    },
+    existing_permit: null,
+    registration_history: [],
+    guardian: null,
+    declaration: { signed: false, date: null },
+    opinions: { acceptance: opinion(), review: opinion(), approval: opinion() },
+    remarks: "",
+  };
+}
+
+/** Every evidence checkbox of Annex 1, in the paper form's order, with its record path. */
+export const EVIDENCE_GROUPS = [
+  {
+    key: "employment",
+    label: "合法稳定就业",
+    items: [
+      { path: "employment.labour_contract", label: "签订劳动合同" },
+      { path: "employment.agricultural_contract", label: "签订农业承包合同" },
+      { path: "employment.social_insurance", label: "参加社会保险" },
+      { path: "employment.business_licence", label: "持有工商执照" },
+      { path: "employment.other", label: "其他", other: true },
+    ],
+  },
+  {
+    key: "residence",
+    label: "合法稳定住所",
+    items: [
+      { path: "residence.own_home", label: "自购房屋" },
+      { path: "residence.employer_dormitory", label: "单位内部宿舍" },
+      { path: "residence.rental.rental_registration", label: "办理出租登记", rental: true },
+      { path: "residence.rental.lease_filing", label: "办理租赁登记备案", rental: true },
+      { path: "residence.rental.lease_contract", label: "签订租赁合同", rental: true },
+      { path: "residence.rental.safety_compliant", label: "符合安全条件", rental: true },
+      { path: "residence.rental.taxes_paid", label: "依法缴纳税费", rental: true },
+      { path: "residence.rental.other", label: "其他", rental: true, other: true },
+      { path: "residence.other", label: "其他", other: true },
+    ],
+  },
+  {
+    key: "study",
+    label: "连续就读",
+    items: [
+      { path: "study.primary_school", label: "小学学籍证明" },
+      { path: "study.secondary_school", label: "中学学籍证明" },
+      { path: "study.vocational_school", label: "中高等职业学校学籍证明" },
+      { path: "study.higher_education", label: "普通高等学校学籍证明" },
+    ],
+  },
+] as const;
+
+/** Reads the value at a dotted path under `record.evidence`. */
+export function evidenceAt(record: ApplicationRecord, path: string): boolean | OtherEvidence {
+  let node: unknown = record.evidence;
+  for (const part of path.split(".")) node = (node as Record<string, unknown>)[part];
+  return node as boolean | OtherEvidence;
+}
+
+/** Sets a plain evidence checkbox at a dotted path under `record.evidence`. */
+export function setEvidence(record: ApplicationRecord, path: string, value: boolean): void {
+  const parts = path.split(".");
+  let node = record.evidence as unknown as Record<string, unknown>;
+  for (const part of parts.slice(0, -1)) node = node[part] as Record<string, unknown>;
+  const last = parts[parts.length - 1];
+  const current = node[last];
+  if (typeof current === "object" && current !== null) (current as OtherEvidence).ticked = value;
+  else node[last] = value;
+}
