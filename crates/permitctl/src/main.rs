@@ -86,7 +86,9 @@ fn id(number: &str, today: NaiveDate) -> ExitCode {
                 "normalized": report.normalized,
                 "birth_date": report.birth_date,
                 "gender": report.gender,
-                "region": report.region_code,
+                "region": report.region_name,
+                "region_code": report.region_code,
+                "age": report.age,
                 "errors": [],
             });
             println!("{out:#}");
@@ -99,6 +101,8 @@ fn id(number: &str, today: NaiveDate) -> ExitCode {
                 "birth_date": null,
                 "gender": null,
                 "region": null,
+                "region_code": null,
+                "age": null,
                 "errors": issues,
             });
             println!("{out:#}");

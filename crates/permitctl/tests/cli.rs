@@ -18,6 +18,8 @@ fn id_valid_exits_zero_with_decoded_fields() {
     assert_eq!(json["normalized"], "11010519491231002X", "lowercase x is normalised");
     assert_eq!(json["birth_date"], "1949-12-31");
     assert_eq!(json["gender"], "female");
+    assert_eq!(json["region"], "北京市朝阳区", "the address code is named from the shipped divisions");
+    assert_eq!(json["region_code"], "110105");
 }
 
 #[test]
