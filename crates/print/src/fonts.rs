@@ -7,8 +7,12 @@
 //! each render only clones the parsed face's tables and lets printpdf subset it.
 //!
 //! The same value answers the layout questions printpdf's low-level API leaves to us: does
-//! the face have a glyph for this character, and how wide is it.
+//! the face have a glyph for this character, which one, and how wide is it. It answers them
+//! from its own tables, read once with `ttf-parser`: the cmap lookup of the parsed face is a
+//! linear scan over thousands of format-12 groups, which used to be most of a page's render
+//! time. Text is handed to printpdf as glyph ids for the same reason.
 
+use std::collections::HashMap;
 use std::path::Path;
 
 use printpdf::ParsedFont;
@@ -29,6 +33,10 @@ pub struct Fonts {
     face: ParsedFont,
     units_per_em: f32,
     name: String,
+    /// Unicode scalar → glyph id, for every character the face maps.
+    glyphs: HashMap<u32, u16>,
+    /// Advance width of each glyph id, in font units.
+    advances: Vec<u16>,
 }
 
 impl Fonts {
@@ -55,14 +63,29 @@ impl Fonts {
                 detail: warnings.iter().map(|w| format!("{w:?}")).collect::<Vec<_>>().join("; "),
             }
         })?;
-        let units_per_em = f32::from(face.font_metrics.units_per_em.max(1));
-        if face.lookup_glyph_index(u32::from('中')).is_none() {
-            return Err(PrintError::FontInvalid {
-                name: name.to_owned(),
-                detail: "the face has no glyph for 中: not a Chinese font".to_owned(),
-            });
+        let invalid =
+            |detail: &str| PrintError::FontInvalid { name: name.to_owned(), detail: detail.to_owned() };
+        let table = ttf_parser::Face::parse(bytes, u32::try_from(face_index).unwrap_or(u32::MAX))
+            .map_err(|e| invalid(&e.to_string()))?;
+        let units_per_em = f32::from(table.units_per_em().max(1));
+        let mut glyphs = HashMap::new();
+        if let Some(cmap) = table.tables().cmap {
+            // Unicode subtables only; a later (fuller, format 12) one wins over format 4.
+            for subtable in cmap.subtables.into_iter().filter(|subtable| subtable.is_unicode()) {
+                subtable.codepoints(|code_point| {
+                    if let Some(gid) = subtable.glyph_index(code_point) {
+                        glyphs.insert(code_point, gid.0);
+                    }
+                });
+            }
         }
-        Ok(Fonts { face, units_per_em, name: name.to_owned() })
+        let advances = (0..table.number_of_glyphs())
+            .map(|gid| table.glyph_hor_advance(ttf_parser::GlyphId(gid)).unwrap_or(0))
+            .collect();
+        if !glyphs.contains_key(&u32::from('中')) {
+            return Err(invalid("the face has no glyph for 中: not a Chinese font"));
+        }
+        Ok(Fonts { face, units_per_em, name: name.to_owned(), glyphs, advances })
     }
 
     /// The parsed face, for adding to a printpdf document.
@@ -75,18 +98,23 @@ impl Fonts {
         &self.name
     }
 
+    /// The glyph id printing `ch`, or `None` when the face lacks it.
+    pub fn glyph(&self, ch: char) -> Option<u16> {
+        self.glyphs.get(&u32::from(ch)).copied().filter(|gid| *gid != 0)
+    }
+
     /// Whether the face can print `ch`. Control characters count as printable (they are
     /// dropped before layout).
     pub fn has_glyph(&self, ch: char) -> bool {
-        ch.is_control() || self.face.lookup_glyph_index(u32::from(ch)).is_some_and(|gid| gid != 0)
+        ch.is_control() || self.glyph(ch).is_some()
     }
 
     /// Advance width of `ch` in em (1.0 = the font size). A character the face lacks is
     /// drawn as a placeholder box one em wide.
     pub fn advance_em(&self, ch: char) -> f32 {
-        match self.face.lookup_glyph_index(u32::from(ch)) {
-            Some(gid) if gid != 0 => f32::from(self.face.get_horizontal_advance(gid)) / self.units_per_em,
-            _ => 1.0,
+        match self.glyph(ch).and_then(|gid| self.advances.get(usize::from(gid))) {
+            Some(advance) => f32::from(*advance) / self.units_per_em,
+            None => 1.0,
         }
     }
 

@@ -443,7 +443,7 @@ fn evidence_label(template: &Template, item: EvidenceItem, other: Option<&OtherE
 }
 
 /// Draws a column of checkbox items from `y`; returns its height.
-fn checklist(canvas: &mut Canvas<'_>, x: f32, y: f32, width: f32, items: &[(String, bool, String)]) -> f32 {
+fn checklist(canvas: &mut Canvas<'_>, x: f32, y: f32, width: f32, items: &[BoxItem]) -> f32 {
     let mut top = y;
     for (label, ticked, field) in items {
         let (_, used) = checkbox_item(canvas, x, top, width, ITEM_SIZE, label, *ticked, field);
@@ -453,12 +453,53 @@ fn checklist(canvas: &mut Canvas<'_>, x: f32, y: f32, width: f32, items: &[(Stri
 }
 
 /// The height [`checklist`] will take.
-fn checklist_height(canvas: &Canvas<'_>, width: f32, items: &[(String, bool, String)]) -> f32 {
+fn checklist_height(canvas: &Canvas<'_>, width: f32, items: &[BoxItem]) -> f32 {
     let pitch = pt_to_mm(ITEM_SIZE * LINE_SPACING);
     items
         .iter()
         .map(|(label, _, _)| canvas.wrap(label, ITEM_SIZE, width - BOX_SIDE - 1.2).len() as f32 * pitch + 0.6)
         .sum()
+}
+
+/// One drawn checkbox: its label, whether it is ticked, and its record field.
+type BoxItem = (String, bool, String);
+
+/// The evidence boxes in the annex's four columns: 合法稳定就业, 合法稳定住所 (own home,
+/// dormitory, 其他), 居住出租房屋's sub-items, 连续就读. Every [`EvidenceItem`] is in exactly
+/// one column.
+fn evidence_columns(template: &Template, record: &ApplicationRecord) -> [Vec<BoxItem>; 4] {
+    let evidence = &record.evidence;
+    let item = |item: EvidenceItem, other: Option<&OtherEvidence>| {
+        (evidence_label(template, item, other), item.is_ticked(evidence), item.field())
+    };
+    [
+        vec![
+            item(EvidenceItem::LabourContract, None),
+            item(EvidenceItem::AgriculturalContract, None),
+            item(EvidenceItem::SocialInsurance, None),
+            item(EvidenceItem::BusinessLicence, None),
+            item(EvidenceItem::EmploymentOther, Some(&evidence.employment.other)),
+        ],
+        vec![
+            item(EvidenceItem::OwnHome, None),
+            item(EvidenceItem::EmployerDormitory, None),
+            item(EvidenceItem::ResidenceOther, Some(&evidence.residence.other)),
+        ],
+        vec![
+            item(EvidenceItem::RentalRegistration, None),
+            item(EvidenceItem::LeaseFiling, None),
+            item(EvidenceItem::LeaseContract, None),
+            item(EvidenceItem::SafetyCompliant, None),
+            item(EvidenceItem::TaxesPaid, None),
+            item(EvidenceItem::RentalOther, Some(&evidence.residence.rental.other)),
+        ],
+        vec![
+            item(EvidenceItem::PrimarySchool, None),
+            item(EvidenceItem::SecondarySchool, None),
+            item(EvidenceItem::VocationalSchool, None),
+            item(EvidenceItem::HigherEducation, None),
+        ],
+    ]
 }
 
 /// The 证明材料 block: a header row with the three groups and a row with every box.
@@ -471,37 +512,7 @@ fn evidence(
     y: f32,
     width: f32,
 ) -> f32 {
-    let evidence = &record.evidence;
-    let item = |item: EvidenceItem, other: Option<&OtherEvidence>| {
-        (evidence_label(template, item, other), item.is_ticked(evidence), item.field())
-    };
-    let employment = vec![
-        item(EvidenceItem::LabourContract, None),
-        item(EvidenceItem::AgriculturalContract, None),
-        item(EvidenceItem::SocialInsurance, None),
-        item(EvidenceItem::BusinessLicence, None),
-        item(EvidenceItem::EmploymentOther, Some(&evidence.employment.other)),
-    ];
-    let residence_own = vec![
-        item(EvidenceItem::OwnHome, None),
-        item(EvidenceItem::EmployerDormitory, None),
-        item(EvidenceItem::ResidenceOther, Some(&evidence.residence.other)),
-    ];
-    let rental = vec![
-        item(EvidenceItem::RentalRegistration, None),
-        item(EvidenceItem::LeaseFiling, None),
-        item(EvidenceItem::LeaseContract, None),
-        item(EvidenceItem::SafetyCompliant, None),
-        item(EvidenceItem::TaxesPaid, None),
-        item(EvidenceItem::RentalOther, Some(&evidence.residence.rental.other)),
-    ];
-    let study = vec![
-        item(EvidenceItem::PrimarySchool, None),
-        item(EvidenceItem::SecondarySchool, None),
-        item(EvidenceItem::VocationalSchool, None),
-        item(EvidenceItem::HigherEducation, None),
-    ];
-
+    let [employment, residence_own, rental, study] = evidence_columns(template, record);
     let value_width = width - LABEL_WIDTH;
     let employment_width = 35.0;
     let own_width = 27.0;
@@ -618,4 +629,37 @@ fn opinion_row(
         Align::Left,
         &format!("{field}.text"),
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use domain::record::{ApplicationRecord, EvidenceItem};
+
+    use super::*;
+    use crate::Templates;
+
+    #[test]
+    fn every_evidence_box_is_drawn_once_with_its_tick() {
+        let template = Templates::embedded().expect("embedded templates").form;
+        let mut record = ApplicationRecord::new();
+        record.evidence.employment.social_insurance = true;
+        record.evidence.residence.rental.lease_filing = true;
+        record.evidence.residence.rental.other.ticked = true;
+        record.evidence.residence.rental.other.description = "村委会居住证明".to_owned();
+        record.evidence.study.vocational_school = true;
+        let drawn: Vec<BoxItem> = evidence_columns(&template, &record).into_iter().flatten().collect();
+        assert_eq!(drawn.len(), EvidenceItem::ALL.len(), "18 boxes, as on the annex");
+        for item in EvidenceItem::ALL {
+            let found: Vec<&BoxItem> = drawn.iter().filter(|(_, _, field)| *field == item.field()).collect();
+            assert_eq!(found.len(), 1, "{} is drawn exactly once", item.field());
+            assert_eq!(
+                found[0].1,
+                item.is_ticked(&record.evidence),
+                "{} is ticked as in the record",
+                item.field()
+            );
+        }
+        let rental_other = drawn.iter().find(|(_, _, field)| field == "evidence.residence.rental.other");
+        assert_eq!(rental_other.map(|(label, _, _)| label.as_str()), Some("其他（村委会居住证明）"));
+    }
 }

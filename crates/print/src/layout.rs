@@ -13,8 +13,8 @@
 //!   reported as [`RenderWarning::TextOverflow`]; nothing is drawn outside a box.
 
 use printpdf::{
-    Color, FontId, Greyscale, Line, LinePoint, Op, PaintMode, PdfFontHandle, Point, Polygon, PolygonRing, Pt,
-    Rect, TextItem, WindingOrder,
+    Codepoint, Color, FontId, Greyscale, Line, LinePoint, Op, PaintMode, PdfFontHandle, Point, Polygon,
+    PolygonRing, Pt, Rect, TextItem, WindingOrder,
 };
 use qrcode::{Color as QrColor, EcLevel, QrCode};
 use serde::{Deserialize, Serialize};
@@ -27,7 +27,8 @@ pub(crate) const PAGE_WIDTH: f32 = 210.0;
 pub(crate) const PAGE_HEIGHT: f32 = 297.0;
 /// Points per millimetre.
 const PT_PER_MM: f32 = 72.0 / 25.4;
-/// The ideographic em box sits 0.88 em above and 0.12 em below the baseline. Distance from the baseline to the centre of the em box, in em.
+/// Distance from the baseline to the centre of the ideographic em box, in em (the box sits
+/// 0.88 em above and 0.12 em below the baseline).
 const EM_CENTRE: f32 = 0.38;
 /// Line pitch as a multiple of the font size.
 pub(crate) const LINE_SPACING: f32 = 1.35;
@@ -260,12 +261,20 @@ impl<'a> Canvas<'a> {
         if run.is_empty() {
             return 0.0;
         }
+        // Glyph ids with their text (for the ToUnicode map), so printpdf does no cmap lookup.
+        let glyphs: Vec<Codepoint> = run
+            .chars()
+            .filter_map(|ch| {
+                let gid = self.fonts.glyph(ch)?;
+                Some(Codepoint { gid, offset: 0.0, cid: Some(ch.to_string()) })
+            })
+            .collect();
         let font = PdfFontHandle::External(self.font_id.clone());
         let ops = self.ops();
         ops.push(Op::StartTextSection);
         ops.push(Op::SetFont { font, size: Pt(size) });
         ops.push(Op::SetTextCursor { pos: Canvas::point(x, baseline) });
-        ops.push(Op::ShowText { items: vec![TextItem::Text(run.to_owned())] });
+        ops.push(Op::ShowText { items: vec![TextItem::GlyphIds(glyphs)] });
         ops.push(Op::EndTextSection);
         self.measure(run, size)
     }

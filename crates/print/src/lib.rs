@@ -4,8 +4,8 @@
 //!
 //! API boundary: plain data in, PDF bytes out. Nothing here prints, previews, audits or
 //! reads the clock: the caller passes every date, and sends [`RenderedDocument::bytes`] to
-//! a printer or a preview. Rendering is CPU-bound and synchronous (about 10–40 ms a page);
-//! the app calls it inside `spawn_blocking`.
+//! a printer or a preview. Rendering is CPU-bound and synchronous (about 10–15 ms a page
+//! in a release build); the app calls it inside `spawn_blocking`.
 //!
 //! How to use it:
 //!
@@ -25,7 +25,7 @@
 //!
 //! Architecture invariants:
 //! - Every document is A4, set in the one embedded CJK font, subset on save (pages of
-//!   40–80 KB instead of 16 MB).
+//!   30–50 KB instead of 16 MB).
 //! - Every PDF records its template name and version in its keywords and footer.
 //! - A character the font lacks is printed as an empty square and reported, never left blank.
 
@@ -308,6 +308,14 @@ impl RenderedDocument {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_renderer_can_be_shared_between_threads() {
+        // The app keeps one renderer in its state and renders inside spawn_blocking.
+        fn shared<T: Send + Sync + Clone + 'static>() {}
+        shared::<Renderer>();
+        shared::<RenderedDocument>();
+    }
 
     #[test]
     fn id_numbers_are_masked_like_gb_t_35273() {
