@@ -10,7 +10,7 @@ APT_PACKAGES=(
   build-essential pkg-config libssl-dev
   libwebkit2gtk-4.1-dev libgtk-3-dev libsoup-3.0-dev libjavascriptcoregtk-4.1-dev librsvg2-dev libxdo-dev
   file xvfb xauth x11-utils imagemagick webkit2gtk-driver jq
-  fonts-noto-cjk fonts-wqy-microhei poppler-utils
+  fonts-noto-cjk fonts-wqy-microhei poppler-utils zbar-tools
 )
 
 missing=()

@@ -38,11 +38,12 @@ pub mod codes {
 
 impl From<app::AppError> for UiError {
     fn from(error: app::AppError) -> Self {
+        use app::AppError;
         // Log the full chain here, before it is reduced to a code (never personal data:
-        // AppError's Display carries counts and codes only).
+        // AppError's Display carries counts, codes and clerk user names only).
         tracing::warn!(error = %error, "command failed");
         match error {
-            app::AppError::Validation(issues) => UiError {
+            AppError::Validation(issues) => UiError {
                 code: codes::VALIDATION.to_owned(),
                 message: match issues.as_slice() {
                     [only] => only.message.clone(),
@@ -57,6 +58,145 @@ impl From<app::AppError> for UiError {
                     })
                     .collect(),
             },
+            AppError::Store(store) => from_store(store),
+            AppError::Assess(assess) => from_assess(assess),
+            AppError::Deadline(deadline) => match deadline {
+                app::deadline::DeadlineError::Calendar(calendar)
+                | app::deadline::DeadlineError::Update { error: calendar, .. } => {
+                    plain(calendar.code(), calendar.message_zh())
+                }
+                app::deadline::DeadlineError::Reference(_) => reference_broken(),
+            },
+            AppError::Reference(_) => reference_broken(),
+            AppError::Record(record) => from_record(&record),
+            AppError::Transition(transition) => {
+                use domain::case::TransitionError;
+                let code = match &transition {
+                    TransitionError::NotAllowed { .. } => "CASE_STEP_NOT_ALLOWED",
+                    TransitionError::SameActor { role, earlier, .. } => {
+                        return separation_of_duties(*role, *earlier);
+                    }
+                    TransitionError::AssessmentNotAccept { .. } => "CASE_NOTICE_REQUIRED",
+                    TransitionError::NothingToNotify => "CASE_NOTHING_TO_NOTIFY",
+                    TransitionError::NotExistingPermit => "CASE_NOT_EXISTING_PERMIT",
+                    TransitionError::TextMissing { .. } => "CASE_TEXT_MISSING",
+                    TransitionError::ActorIncomplete => "CASE_ACTOR_INCOMPLETE",
+                    TransitionError::TimeBeforeLastStep { .. } => "CASE_TIME_BEFORE_LAST_STEP",
+                };
+                // The domain's messages are already one Chinese sentence for the clerk.
+                plain(code, format!("{transition}。"))
+            }
+            AppError::SeparationOfDuties { role, earlier } => separation_of_duties(role, earlier),
+            AppError::NotLoggedIn => plain("NOT_LOGGED_IN", "请先登录。"),
+            AppError::RoleMissing { .. } => plain("ROLE_MISSING", "您的账户没有办理此项业务的权限。"),
+            AppError::PersonNotFound => plain("PERSON_NOT_FOUND", "没有找到此公民身份号码的案件。"),
+            AppError::OtherOffice { backup_office, this_office } => plain(
+                "BACKUP_OTHER_OFFICE",
+                format!("该备份属于办理点 {backup_office}，本机为 {this_office}；确需恢复请由管理员确认。"),
+            ),
+            AppError::BackupInvalid { .. } => {
+                plain("BACKUP_INVALID", "备份文件无法识别或已损坏，未作任何改动。")
+            }
+            AppError::Io { .. } => plain("FILE_ERROR", "文件读写失败，请检查磁盘空间和文件位置后重试。"),
+        }
+    }
+}
+
+fn plain(code: &str, message: impl Into<String>) -> UiError {
+    UiError { code: code.to_owned(), message: message.into(), fields: Vec::new() }
+}
+
+fn reference_broken() -> UiError {
+    plain("REFERENCE_DATA_INVALID", "内置参考数据损坏，请重新安装程序。")
+}
+
+fn internal() -> UiError {
+    plain("INTERNAL", "系统内部错误，请重试；如仍失败请联系管理员。")
+}
+
+/// 受理/审核/审批 for the step a role signs.
+fn step_name(role: domain::case::Role) -> &'static str {
+    match role {
+        domain::case::Role::Accepter => "受理",
+        domain::case::Role::Reviewer => "审核",
+        domain::case::Role::Approver => "审批",
+    }
+}
+
+fn separation_of_duties(role: domain::case::Role, earlier: domain::case::Role) -> UiError {
+    plain(
+        "SEPARATION_OF_DUTIES",
+        format!(
+            "受理、审核、审批须由三名不同人员办理：您已办理本案的{}环节，不能再{}。",
+            step_name(earlier),
+            step_name(role)
+        ),
+    )
+}
+
+fn from_store(error: app::error::StoreError) -> UiError {
+    use app::error::StoreError;
+    match error {
+        StoreError::WrongPassword | StoreError::UnknownUser { .. } => {
+            plain("WRONG_PASSWORD", "用户名或密码不正确。")
+        }
+        StoreError::LockedOut { until } => {
+            let local = until.with_timezone(&app::clock::china_standard_time());
+            plain("LOCKED_OUT", format!("连续输错次数过多，账户已锁定至 {}。", local.format("%H:%M")))
+        }
+        StoreError::AccountDisabled { .. } => plain("ACCOUNT_DISABLED", "该账户已停用，请联系管理员。"),
+        StoreError::NotInitialised { .. } => {
+            plain("OFFICE_NOT_SET_UP", "本机尚未设置办理点，请先完成首次设置。")
+        }
+        StoreError::AlreadyExists { .. } => {
+            plain("OFFICE_ALREADY_SET_UP", "本机已设置办理点，不会覆盖现有数据。")
+        }
+        StoreError::Corrupt { .. } | StoreError::DatabaseMissing { .. } => {
+            plain("DATABASE_DAMAGED", "数据库文件损坏或缺失，请联系管理员从备份恢复。")
+        }
+        StoreError::KeySlotsMissing { .. } | StoreError::KeySlotsDamaged { .. } => {
+            plain("KEY_SLOTS_DAMAGED", "密钥文件缺失或损坏，请联系管理员从备份恢复。")
+        }
+        StoreError::KeyMismatch => {
+            plain("KEY_MISMATCH", "密钥文件与数据库不匹配，请联系管理员恢复同一次备份的两个文件。")
+        }
+        StoreError::TooNew { .. } => plain("DATABASE_TOO_NEW", "数据库由更新版本的程序创建，请升级本程序。"),
+        StoreError::EncryptionUnavailable => {
+            plain("ENCRYPTION_UNAVAILABLE", "本程序无法加密数据库，已停止运行，请重新安装。")
+        }
+        StoreError::Forbidden { .. } => plain("ROLE_MISSING", "您的账户没有办理此项业务的权限。"),
+        StoreError::WeakPassword { min_chars } => {
+            plain("WEAK_PASSWORD", format!("密码太短，至少需要{min_chars}个字符。"))
+        }
+        StoreError::InvalidInput { .. } => plain("INVALID_INPUT", "输入的内容不符合要求，请检查后重试。"),
+        StoreError::UserExists { .. } => plain("USER_EXISTS", "该用户名已被使用。"),
+        StoreError::LastAdmin => plain("LAST_ADMIN", "不能停用或降级最后一名管理员。"),
+        StoreError::DuplicateApplicationNumber { .. } => {
+            plain("APPLICATION_NUMBER_TAKEN", "该申请编号已被其他案件使用。")
+        }
+        StoreError::NotFound { .. } => plain("NOT_FOUND", "没有找到该记录，可能已被删除或编号有误。"),
+        StoreError::Conflict { .. } => plain("CASE_CHANGED", "本案已被他人办理或页面已过期，请刷新后重试。"),
+        StoreError::Random | StoreError::Io(_) | StoreError::Sqlite(_) => internal(),
+    }
+}
+
+fn from_assess(error: app::assess::AssessError) -> UiError {
+    use app::assess::AssessError;
+    match error {
+        AssessError::Profile { .. } => plain("PROFILE_INVALID", "内置政策配置有误，请重新安装程序。"),
+        AssessError::UnknownProfile { .. } => plain("PROFILE_UNKNOWN", "没有这个县（市、区）的政策配置。"),
+        AssessError::Record(record) => from_record(&record),
+    }
+}
+
+fn from_record(error: &domain::record::RecordError) -> UiError {
+    use domain::record::RecordError;
+    match error {
+        RecordError::Json(_) | RecordError::MissingSchemaVersion => {
+            plain("RECORD_INVALID", "申请表数据格式有误，无法读取。")
+        }
+        RecordError::UnsupportedSchemaVersion { .. } => {
+            plain("RECORD_VERSION_UNSUPPORTED", "申请表数据由其他版本的程序生成，本程序无法读取。")
         }
     }
 }
@@ -83,5 +223,50 @@ mod tests {
     fn single_issue_message_is_the_issue_itself() {
         let issues = vec![domain::FieldIssue::new("id_number", "ID_NUMBER_CHECKSUM", "校验位错误。")];
         assert_eq!(UiError::from(app::AppError::Validation(issues)).message, "校验位错误。");
+    }
+
+    fn code_of(error: app::AppError) -> String {
+        UiError::from(error).code
+    }
+
+    #[test]
+    fn log_in_errors_have_their_own_codes() {
+        use app::error::StoreError;
+        assert_eq!(code_of(StoreError::WrongPassword.into()), "WRONG_PASSWORD");
+        let unknown = StoreError::UnknownUser { username: "nobody".to_owned() };
+        assert_eq!(code_of(unknown.into()), "WRONG_PASSWORD", "an unknown user looks like a wrong password");
+        let until = chrono::DateTime::from_timestamp(1_772_413_200, 0).expect("instant"); // 2026-03-02 01:00 UTC
+        let locked = UiError::from(app::AppError::from(StoreError::LockedOut { until }));
+        assert_eq!(locked.code, "LOCKED_OUT");
+        assert!(
+            locked.message.contains("09:00"),
+            "the time is shown in China Standard Time: {}",
+            locked.message
+        );
+        let damaged = StoreError::Corrupt { detail: "file is not a database".to_owned() };
+        assert_eq!(code_of(damaged.into()), "DATABASE_DAMAGED");
+    }
+
+    #[test]
+    fn separation_of_duties_names_both_steps() {
+        use domain::case::Role;
+        let ui = UiError::from(app::AppError::SeparationOfDuties {
+            role: Role::Reviewer,
+            earlier: Role::Accepter,
+        });
+        assert_eq!(ui.code, "SEPARATION_OF_DUTIES");
+        assert_eq!(ui.message, "受理、审核、审批须由三名不同人员办理：您已办理本案的受理环节，不能再审核。");
+    }
+
+    #[test]
+    fn case_steps_backups_and_roles_have_codes() {
+        let step = domain::case::TransitionError::TextMissing { what: "审核人意见" };
+        let ui = UiError::from(app::AppError::from(step));
+        assert_eq!(ui.code, "CASE_TEXT_MISSING");
+        assert!(ui.message.contains("审核人意见"), "{}", ui.message);
+        let other = app::AppError::OtherOffice { backup_office: "a".to_owned(), this_office: "b".to_owned() };
+        assert_eq!(code_of(other), "BACKUP_OTHER_OFFICE");
+        assert_eq!(code_of(app::AppError::NotLoggedIn), "NOT_LOGGED_IN");
+        assert_eq!(code_of(app::AppError::PersonNotFound), "PERSON_NOT_FOUND");
     }
 }
