@@ -737,9 +737,13 @@ fn check_guardian(
             "监护人未满18周岁，不能作为监护人代为申请。",
         )),
         Ok(_) => {}
-        Err(issues) => {
-            items.extend(issues.into_iter().map(|issue| NoticeItem::from(issue.under("guardian"))))
-        }
+        Err(issues) => items.extend(issues.into_iter().map(|issue| {
+            // The ID-number sentences speak of "公民身份号码"; say whose, so the applicant
+            // does not read it as their own.
+            let mut item = NoticeItem::from(issue.under("guardian"));
+            item.message = format!("监护人：{}", item.message);
+            item
+        })),
     }
     required(items, &guardian.relationship, "guardian.relationship", "请填写监护人与申请人的关系。");
 }

@@ -962,3 +962,23 @@ fn docs_examples_assess_as_documented() {
         incomplete.items
     );
 }
+
+#[test]
+fn guardian_id_number_sentences_name_the_guardian() {
+    let mut record = complete_record();
+    minor_with_mother(&mut record);
+    if let Some(guardian) = record.guardian.as_mut() {
+        guardian.id_number.clear();
+    }
+    let assessment = assess_checked(&record, &jiande(), day(TODAY));
+    let item = assessment
+        .items
+        .iter()
+        .find(|item| item.field == "guardian.id_number")
+        .expect("a blank guardian ID number is in the notice");
+    assert!(
+        item.message.starts_with("监护人："),
+        "the applicant must not read it as their own: {}",
+        item.message
+    );
+}
