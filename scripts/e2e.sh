@@ -9,10 +9,12 @@ application=${E2E_APPLICATION:-${CARGO_TARGET_DIR:-$root/target}/debug/permit-de
 [ -x "$application" ] || { echo "e2e: no binary at $application (run make build)" >&2; exit 1; }
 export E2E_APPLICATION=$application
 export E2E_ARTIFACTS=${E2E_ARTIFACTS:-$root/artifacts/e2e}
+
 mkdir -p "$E2E_ARTIFACTS"
 
 # Each run gets its own data directory: the tests never see the clerk's real data.
 data_dir=$(mktemp -d -t permit-desk-e2e.XXXXXX)
+export E2E_DATA_ROOT=$data_dir # each app session gets its own folder under it (harness.mjs)
 pids=()
 cleanup() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done

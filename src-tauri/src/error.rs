@@ -111,7 +111,14 @@ fn reference_broken() -> UiError {
 }
 
 fn internal() -> UiError {
-    plain("INTERNAL", "系统内部错误，请重试；如仍失败请联系管理员。")
+    UiError::internal()
+}
+
+impl UiError {
+    /// Something failed that the clerk cannot fix (a bug, a panicked worker).
+    pub fn internal() -> UiError {
+        plain("INTERNAL", "系统内部错误，请重试；如仍失败请联系管理员。")
+    }
 }
 
 /// 受理/审核/审批 for the step a role signs.

@@ -12,11 +12,32 @@ pub mod logging;
 pub mod paths;
 
 use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
+
+/// Minutes without keyboard or mouse activity before the screen locks, unless
+/// [`IDLE_LOCK_ENV`] says otherwise.
+pub const DEFAULT_IDLE_LOCK_MINUTES: u32 = 10;
+
+/// Overrides the idle-lock delay in minutes (1–240).
+pub const IDLE_LOCK_ENV: &str = "PERMIT_DESK_IDLE_LOCK_MINUTES";
 
 /// State shared by all commands.
 pub struct AppState {
     /// Where this installation keeps its data.
     pub paths: paths::AppPaths,
+    /// The office store once a clerk has unlocked it (`None` before the first log-in).
+    /// Commands take the lock on a blocking thread, never on the window's thread.
+    pub office: Arc<Mutex<Option<app::office::Office>>>,
+    /// Minutes of inactivity before the window locks itself.
+    pub idle_lock_minutes: u32,
+}
+
+/// The idle-lock delay from the environment, or the default when unset or out of range.
+pub fn idle_lock_minutes(value: Option<&str>) -> u32 {
+    value
+        .and_then(|text| text.trim().parse::<u32>().ok())
+        .filter(|minutes| (1..=240).contains(minutes))
+        .unwrap_or(DEFAULT_IDLE_LOCK_MINUTES)
 }
 
 /// Builds and runs the application until the last window closes.
@@ -27,7 +48,9 @@ pub fn run() -> ExitCode {
             paths.create_all()?;
             logging::init(&paths.log_dir);
             tracing::info!(data_dir = %paths.data_dir.display(), "permit-desk starting");
-            tauri::Manager::manage(app, AppState { paths });
+            let idle_lock_minutes = idle_lock_minutes(std::env::var(IDLE_LOCK_ENV).ok().as_deref());
+            let office = Arc::new(Mutex::new(None));
+            tauri::Manager::manage(app, AppState { paths, office, idle_lock_minutes });
             Ok(())
         })
         .invoke_handler(commands::handler())
@@ -39,5 +62,19 @@ pub fn run() -> ExitCode {
             eprintln!("permit-desk: could not start: {error}");
             ExitCode::FAILURE
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn idle_lock_delay_is_bounded() {
+        assert_eq!(idle_lock_minutes(None), DEFAULT_IDLE_LOCK_MINUTES);
+        assert_eq!(idle_lock_minutes(Some("5")), 5);
+        assert_eq!(idle_lock_minutes(Some("0")), DEFAULT_IDLE_LOCK_MINUTES, "never disabled");
+        assert_eq!(idle_lock_minutes(Some("ten")), DEFAULT_IDLE_LOCK_MINUTES);
+        assert_eq!(idle_lock_minutes(Some("100000")), DEFAULT_IDLE_LOCK_MINUTES);
     }
 }

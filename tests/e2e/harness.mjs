@@ -1,17 +1,23 @@
-// Shared set-up for the end-to-end tests: one app session per test file, a screenshot
-// of the window kept as an artefact for every test, whatever its outcome.
-import { mkdirSync, writeFileSync } from "node:fs";
+// Shared set-up for the end-to-end tests: one app session per test file, each with its
+// own fresh data directory (`--data-dir`), a screenshot of the window kept as an artefact
+// for every test, whatever its outcome, and the office steps most tests start with.
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { Session } from "./webdriver.mjs";
 
 export const artifactsDir = resolve(process.env.E2E_ARTIFACTS ?? "artifacts/e2e");
 mkdirSync(artifactsDir, { recursive: true });
 
+/** Starts the app on a new, empty data directory (first-run set-up is showing). */
 export async function startApp() {
   const application = process.env.E2E_APPLICATION;
   if (!application) throw new Error("E2E_APPLICATION must point at the built permit-desk binary");
   const port = Number(process.env.E2E_DRIVER_PORT ?? 4444);
-  return Session.start({ port, application });
+  const dataDir = mkdtempSync(join(process.env.E2E_DATA_ROOT ?? tmpdir(), "app-"));
+  const session = await Session.start({ port, application, args: ["--data-dir", dataDir] });
+  session.dataDir = dataDir;
+  return session;
 }
 
 /** Saves the window as `<name>.png` in the artefacts folder. */
@@ -20,4 +26,73 @@ export async function keepScreenshot(session, name) {
   const file = join(artifactsDir, `${name.replace(/[^\w\u4e00-\u9fff-]+/g, "_")}.png`);
   writeFileSync(file, Buffer.from(png, "base64"));
   return file;
+}
+
+export const ADMIN = { username: "admin", password: "admin-pass-1" };
+
+/** First-run set-up through the window; the administrator also holds `roles`. */
+export async function setUpOffice(session, roles = []) {
+  await session.waitFor("setup");
+  await session.type("setup-office", "330182-新安江派出所");
+  await session.clear("setup-username");
+  await session.type("setup-username", ADMIN.username);
+  await session.type("setup-password", ADMIN.password);
+  await session.type("setup-password-again", ADMIN.password);
+  for (const role of roles) await session.click(`setup-role-${role}`);
+  await session.click("setup-submit");
+  await session.waitFor("home", { timeoutMs: 20000 });
+}
+
+/** Logs in through the log-in screen and waits for the home screen. */
+export async function logIn(session, username, password) {
+  await session.waitFor("login");
+  await session.clear("login-username");
+  await session.type("login-username", username);
+  await session.type("login-password", password);
+  await session.click("login-submit");
+  await session.waitFor("home", { timeoutMs: 20000 });
+}
+
+export async function logOut(session) {
+  await session.click("log-out");
+  await session.waitFor("login");
+}
+
+const ENTER = "\uE007";
+
+/** Types `query` into a picker and chooses the entry with `code`. */
+async function pick(session, testid, query, code) {
+  await session.clear(testid);
+  await session.type(testid, query);
+  await session.waitFor(`${testid}-option-${code}`);
+  await session.click(`${testid}-option-${code}`);
+}
+
+/** Fills a complete 居住登记时间 application under Jiande's rules (acceptable as typed).
+ *  The form must be open and empty. */
+export async function fillJiandeApplication(session, { idNumber = "341203199003071219", name = "张伟" } = {}) {
+  await session.clickCss('[data-testid="f-profile"] option[value="330182"]');
+  await session.type("id-number-input", idNumber);
+  await session.waitFor("id-number-result");
+  // The ID number filled the household registration guess and the gender.
+  await session.waitFor("f-hh-county");
+  await session.type("f-name", name);
+  await pick(session, "f-ethnic", "汉", "01");
+  await session.type("f-hh-address", "安徽省阜阳市颍东区向阳路街道幸福村12号");
+  await pick(session, "f-cur-county", "jds", "330182");
+  await session.type("f-phone", "13812345678");
+  await session.type("f-cur-address", "浙江省杭州市建德市新安江街道江滨中路88号3幢2单元501室");
+  await session.click("f-type-registration_time");
+  await pick(session, "f-reg-county-0", "西湖", "330106");
+  await session.type("f-reg-start-0", "2024-03-01");
+  await session.type("f-reg-end-0", "2024-06-30");
+  await session.click("f-reg-add");
+  await pick(session, "f-reg-county-1", "建德", "330182");
+  await session.type("f-reg-start-1", "2024-07-10");
+  await session.click("f-ev-employment.labour_contract");
+  await session.click("f-ev-employment.social_insurance");
+  await session.click("f-ev-residence.rental.rental_registration");
+  await session.click("f-ev-residence.rental.lease_contract");
+  await session.click("f-declaration-signed");
+  await session.type("f-declaration-date", "2025-03-10" + ENTER);
 }

@@ -1,12 +1,13 @@
 // The walking skeleton, end to end: the real window, the real command, the real domain.
 import { after, afterEach, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { keepScreenshot, startApp } from "./harness.mjs";
+import { keepScreenshot, setUpOffice, startApp } from "./harness.mjs";
 
 describe("home screen and ID-number round trip", () => {
   let session;
   before(async () => {
     session = await startApp();
+    await setUpOffice(session, ["accept"]);
   });
   after(async () => {
     await session?.quit();

@@ -2,14 +2,13 @@
 // accepted; an incomplete one lists every missing item in the words of the notice.
 import { after, afterEach, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { keepScreenshot, startApp } from "./harness.mjs";
-
-const ENTER = "\uE007";
+import { fillJiandeApplication, keepScreenshot, setUpOffice, startApp } from "./harness.mjs";
 
 describe("application form (Annex 1)", () => {
   let session;
   before(async () => {
     session = await startApp();
+    await setUpOffice(session, ["accept"]);
     await session.waitFor("new-application");
     await session.click("new-application");
     await session.waitFor("intake");
@@ -21,39 +20,8 @@ describe("application form (Annex 1)", () => {
     if (session) await keepScreenshot(session, `intake-${t.name}`);
   });
 
-  /** Types `query` into a picker and chooses the entry with `code`. */
-  async function pick(testid, query, code) {
-    await session.clear(testid);
-    await session.type(testid, query);
-    await session.waitFor(`${testid}-option-${code}`);
-    await session.click(`${testid}-option-${code}`);
-  }
-
   it("accepts a complete registration-time application under Jiande's rules", async () => {
-    await session.clickCss('[data-testid="f-profile"] option[value="330182"]');
-    await session.type("id-number-input", "341203199003071219");
-    await session.waitFor("id-number-result");
-    // The ID number filled the household registration guess and the gender.
-    await session.waitFor("f-hh-county");
-    await session.type("f-name", "张伟");
-    await pick("f-ethnic", "汉", "01");
-    await session.type("f-hh-address", "安徽省阜阳市颍东区向阳路街道幸福村12号");
-    await pick("f-cur-county", "jds", "330182");
-    await session.type("f-phone", "13812345678");
-    await session.type("f-cur-address", "浙江省杭州市建德市新安江街道江滨中路88号3幢2单元501室");
-    await session.click("f-type-registration_time");
-    await pick("f-reg-county-0", "西湖", "330106");
-    await session.type("f-reg-start-0", "2024-03-01");
-    await session.type("f-reg-end-0", "2024-06-30");
-    await session.click("f-reg-add");
-    await pick("f-reg-county-1", "建德", "330182");
-    await session.type("f-reg-start-1", "2024-07-10");
-    await session.click("f-ev-employment.labour_contract");
-    await session.click("f-ev-employment.social_insurance");
-    await session.click("f-ev-residence.rental.rental_registration");
-    await session.click("f-ev-residence.rental.lease_contract");
-    await session.click("f-declaration-signed");
-    await session.type("f-declaration-date", "2025-03-10" + ENTER);
+    await fillJiandeApplication(session);
     const decision = await session.waitFor("assessment-decision", { contains: "符合受理条件" });
     assert.match(decision, /材料齐全/);
     assert.equal(await session.count("notice-item"), 0, "nothing is missing");

@@ -11,11 +11,11 @@ export class Session {
     this.id = id;
   }
 
-  static async start({ port = 4444, application }) {
+  static async start({ port = 4444, application, args = [] }) {
     const base = `http://127.0.0.1:${port}`;
     const body = {
       capabilities: {
-        alwaysMatch: { browserName: "wry", "tauri:options": { application } },
+        alwaysMatch: { browserName: "wry", "tauri:options": { application, args } },
       },
     };
     const value = await request("POST", `${base}/session`, body);

@@ -153,3 +153,223 @@ today: string,
  * The data directory in use.
  */
 data_dir: string, };
+export type OfficeStatus = { 
+/**
+ * An office store exists on this machine (log in) or not (first-run set-up).
+ */
+exists: boolean, 
+/**
+ * The office id, once unlocked.
+ */
+office_id: string | null, 
+/**
+ * The clerk logged in, if any.
+ */
+session: SessionInfo | null, 
+/**
+ * Minutes of inactivity before the screen locks.
+ */
+idle_lock_minutes: number, };
+export type SessionInfo = { 
+/**
+ * Log-in name.
+ */
+username: string, 
+/**
+ * Name shown on screen and printed on the form.
+ */
+display_name: string, 
+/**
+ * Role keys: `accept`, `review`, `approve`, `admin`.
+ */
+roles: Array<string>, };
+export type ClerkInfo = { 
+/**
+ * Log-in name.
+ */
+username: string, 
+/**
+ * Name shown on screen.
+ */
+display_name: string, 
+/**
+ * Role keys.
+ */
+roles: Array<string>, 
+/**
+ * False once revoked.
+ */
+active: boolean, 
+/**
+ * When created, local time.
+ */
+created_at: string, };
+export type DraftSavedInfo = { 
+/**
+ * The case.
+ */
+case_id: string, 
+/**
+ * `created`, `updated` or `unchanged`.
+ */
+outcome: string, 
+/**
+ * The case had a one-time notice and is a draft again.
+ */
+reopened: boolean, 
+/**
+ * When, local time `HH:MM:SS`.
+ */
+saved_at: string, };
+export type CaseLineInfo = { 
+/**
+ * Case id.
+ */
+id: string, 
+/**
+ * State key: `draft`, `accepted`, `reviewed`, `approved`, `issued`, `rejected`,
+ * `refused`, `withdrawn`.
+ */
+state: string, 
+/**
+ * 申请编号.
+ */
+application_number: string | null, 
+/**
+ * 姓名.
+ */
+name: string | null, 
+/**
+ * ID number, first 6 and last 4 characters.
+ */
+id_number_masked: string | null, 
+/**
+ * Deadline.
+ */
+due_date: string | null, 
+/**
+ * Past its deadline and still in progress.
+ */
+overdue: boolean, 
+/**
+ * 受理人's display name.
+ */
+accepted_by: string | null, 
+/**
+ * Last change, local time.
+ */
+updated_at: string, 
+/**
+ * Every change confirmed by the province.
+ */
+synced: boolean, };
+export type SubmitResult = { 
+/**
+ * `notice` (one-time notice given), `duplicates` (look first) or `accepted`.
+ */
+outcome: string, 
+/**
+ * The assessment, for `notice`.
+ */
+assessment: AssessmentInfo | null, 
+/**
+ * Open cases with the same ID number, for `duplicates`.
+ */
+same_id_number: Array<CaseLineInfo>, 
+/**
+ * Cases with the same name and birth date, for `duplicates`.
+ */
+near_matches: Array<CaseLineInfo>, 
+/**
+ * The deadline, for `accepted`.
+ */
+due_date: string | null, };
+export type WorklistCount = { 
+/**
+ * Key: `drafts`, `awaiting_review`, `awaiting_approval`, `due_today`, `overdue`,
+ * `issued_awaiting_slip`, `not_synced`.
+ */
+key: string, 
+/**
+ * Number of cases.
+ */
+count: number, };
+export type HistoryInfo = { 
+/**
+ * When, local time.
+ */
+at: string, 
+/**
+ * State before, if any.
+ */
+from: string | null, 
+/**
+ * State after.
+ */
+to: string, 
+/**
+ * The step in Chinese (受理, 审核, ...).
+ */
+action: string, 
+/**
+ * Who (display name).
+ */
+actor: string, 
+/**
+ * Opinion, reasons or notice given with the step.
+ */
+note: string | null, };
+export type CaseInfo = { 
+/**
+ * Case id.
+ */
+id: string, 
+/**
+ * State key.
+ */
+state: string, 
+/**
+ * The state in Chinese.
+ */
+state_label: string, 
+/**
+ * The Annex 1 record in its documented JSON form (opinions written in; masked when
+ * `masked`).
+ */
+record: unknown, 
+/**
+ * ID numbers and phone are masked for this clerk.
+ */
+masked: boolean, 
+/**
+ * 受理人.
+ */
+accepted_by: string | null, 
+/**
+ * 审核人.
+ */
+reviewed_by: string | null, 
+/**
+ * 审批人.
+ */
+approved_by: string | null, 
+/**
+ * When accepted, local time.
+ */
+accepted_at: string | null, 
+/**
+ * Deadline.
+ */
+due_date: string | null, 
+/**
+ * Electronic permit number, once issued.
+ */
+permit_number: string | null, 
+/**
+ * Every state change, oldest first.
+ */
+history: Array<HistoryInfo>, 
+/**
+ * Changes with every write.
+ */
+version: bigint, };

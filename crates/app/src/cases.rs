@@ -31,8 +31,8 @@ use domain::id_number;
 use domain::profile::ProfileSummary;
 use domain::record::{ApplicationRecord, Opinion};
 use serde_json::json;
-use store::{AuditAction, CaseEvent, CaseIndex, CaseSummary, StateChange, User};
-pub use store::{CaseId, CaseState, SaveOutcome};
+use store::{AuditAction, CaseEvent, CaseIndex, StateChange, User};
+pub use store::{CaseId, CaseState, CaseSummary, SaveOutcome};
 
 use crate::office::{Office, Roles, UserId};
 use crate::{AppError, assess, clock, deadline};

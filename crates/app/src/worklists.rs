@@ -75,6 +75,18 @@ pub fn search(
     Ok(summaries.into_iter().map(|summary| line(summary, today, full_names, &users)).collect())
 }
 
+/// List lines for summaries found elsewhere (the duplicate guard's candidates), as a
+/// worklist would show them on `today`.
+pub fn lines_for(
+    office: &Office,
+    summaries: Vec<CaseSummary>,
+    today: NaiveDate,
+) -> Result<Vec<CaseLine>, AppError> {
+    let full_names = may_see_names(office)?;
+    let users = office.users()?;
+    Ok(summaries.into_iter().map(|summary| line(summary, today, full_names, &users)).collect())
+}
+
 /// Refuses clerks without any role; true when the clerk may see full names.
 fn may_see_names(office: &Office) -> Result<bool, AppError> {
     let case_roles = Roles::ACCEPT | Roles::REVIEW | Roles::APPROVE;
@@ -106,5 +118,45 @@ fn line(summary: CaseSummary, today: NaiveDate, full_names: bool, users: &[User]
         accepted_by: summary.accepted_by.map(|id| clerk_ref(id, users)),
         updated_at: summary.updated_at,
         synced: summary.synced,
+    }
+}
+
+/// What the single search box of the home screen means by `text`: an 18-character ID
+/// number, an 11-digit mobile number, a name (any Chinese character or the middle dot),
+/// or else an application number. `None` for blank text.
+pub fn query_for(text: &str) -> Option<SearchQuery<'_>> {
+    let text = text.trim();
+    let chars: Vec<char> = text.chars().collect();
+    let is_id_number = chars.len() == 18
+        && chars[..17].iter().all(char::is_ascii_digit)
+        && (chars[17].is_ascii_digit() || chars[17] == 'X' || chars[17] == 'x');
+    if text.is_empty() {
+        None
+    } else if is_id_number {
+        Some(SearchQuery::IdNumber(text))
+    } else if chars.len() == 11 && chars[0] == '1' && chars.iter().all(char::is_ascii_digit) {
+        Some(SearchQuery::Phone(text))
+    } else if chars.iter().any(|c| ('\u{4e00}'..='\u{9fff}').contains(c) || *c == '·') {
+        Some(SearchQuery::NamePrefix(text))
+    } else {
+        Some(SearchQuery::ApplicationNumber(text))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_search_box_guesses_what_was_typed() {
+        assert!(matches!(
+            query_for(" 33018219900307121X "),
+            Some(SearchQuery::IdNumber("33018219900307121X"))
+        ));
+        assert!(matches!(query_for("13812345678"), Some(SearchQuery::Phone(_))));
+        assert!(matches!(query_for("张"), Some(SearchQuery::NamePrefix("张"))));
+        assert!(matches!(query_for("阿依·买买提"), Some(SearchQuery::NamePrefix(_))));
+        assert!(matches!(query_for("JD2025-0001"), Some(SearchQuery::ApplicationNumber(_))));
+        assert!(query_for("   ").is_none());
     }
 }

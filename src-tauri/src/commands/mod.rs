@@ -1,10 +1,18 @@
 //! The typed commands the window may invoke, grouped by area and registered once.
 //!
 //! Each command is an `async fn` (so it never blocks the window's main thread) that
-//! converts its DTO, makes one call into `app`, and converts the result back.
+//! converts its DTO, makes one call into `app`, and converts the result back. Calls that
+//! touch the office store run on a blocking thread through [`with_office`].
 
+pub mod cases;
 pub mod intake;
+pub mod office;
 pub mod system;
+
+use chrono::{DateTime, Utc};
+
+use crate::AppState;
+use crate::error::UiError;
 
 /// The invoke handler with every command of the app.
 pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static {
@@ -15,5 +23,67 @@ pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         intake::search_ethnic_groups,
         intake::list_profiles,
         intake::assess_application,
+        office::office_status,
+        office::set_up_office,
+        office::log_in,
+        office::log_out,
+        office::lock_screen,
+        office::list_clerks,
+        office::add_clerk,
+        office::set_clerk_roles,
+        office::revoke_clerk,
+        cases::new_case,
+        cases::save_draft,
+        cases::submit_case,
+        cases::review_case,
+        cases::approve_case,
+        cases::reject_case,
+        cases::withdraw_case,
+        cases::get_case,
+        cases::worklist_counts,
+        cases::worklist,
+        cases::search_cases,
     ]
+}
+
+/// The current instant for use cases (they take every instant as an argument).
+pub(crate) fn now() -> DateTime<Utc> {
+    app::clock::now().with_timezone(&Utc)
+}
+
+/// Runs `work` on the unlocked office, on a blocking thread. `NOT_LOGGED_IN` before the
+/// first log-in.
+pub(crate) async fn with_office<T, F>(state: &AppState, work: F) -> Result<T, UiError>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut app::office::Office) -> Result<T, app::AppError> + Send + 'static,
+{
+    with_office_slot(state, move |slot| match slot.as_mut() {
+        Some(office) => work(office),
+        None => Err(app::AppError::NotLoggedIn),
+    })
+    .await
+}
+
+/// Runs `work` on the office slot itself (log-in opens it, set-up fills it).
+pub(crate) async fn with_office_slot<T, F>(state: &AppState, work: F) -> Result<T, UiError>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut Option<app::office::Office>) -> Result<T, app::AppError> + Send + 'static,
+{
+    let office = state.office.clone();
+    let joined = tauri::async_runtime::spawn_blocking(move || {
+        // A panic while holding the lock leaves the store as SQLite left it (every change
+        // is one transaction), so the slot stays usable.
+        let mut slot = office.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        work(&mut slot)
+    })
+    .await;
+    match joined {
+        Ok(result) => result.map_err(UiError::from),
+        Err(error) => {
+            tracing::error!(%error, "an office command panicked");
+            Err(UiError::internal())
+        }
+    }
 }

@@ -32,4 +32,28 @@ export const tauriBackend: Backend = {
   searchEthnicGroups: (query) => call("search_ethnic_groups", { query }),
   listProfiles: () => call("list_profiles"),
   assessApplication: (record, profile) => call("assess_application", { record, profile }),
+
+  officeStatus: () => call("office_status"),
+  setUpOffice: (officeId, username, password, roles) =>
+    call("set_up_office", { officeId, username, password, roles }),
+  logIn: (username, password) => call("log_in", { username, password }),
+  logOut: () => call("log_out"),
+  lockScreen: () => call("lock_screen"),
+  listClerks: () => call("list_clerks"),
+  addClerk: (username, displayName, roles, password) =>
+    call("add_clerk", { username, displayName, roles, password }),
+  setClerkRoles: (username, roles) => call("set_clerk_roles", { username, roles }),
+  revokeClerk: (username) => call("revoke_clerk", { username }),
+
+  newCase: () => call("new_case"),
+  saveDraft: (caseId, record) => call("save_draft", { caseId, record }),
+  submitCase: (caseId, profile, opinion, proceed) => call("submit_case", { caseId, profile, opinion, proceed }),
+  reviewCase: (caseId, opinion) => call("review_case", { caseId, opinion }),
+  approveCase: (caseId, opinion) => call("approve_case", { caseId, opinion }),
+  rejectCase: (caseId, reasons) => call("reject_case", { caseId, reasons }),
+  withdrawCase: (caseId, reason) => call("withdraw_case", { caseId, reason }),
+  getCase: (caseId) => call("get_case", { caseId }),
+  worklistCounts: () => call("worklist_counts"),
+  worklist: (list) => call("worklist", { list }),
+  searchCases: (text) => call("search_cases", { text }),
 };

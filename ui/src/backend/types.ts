@@ -2,6 +2,15 @@
 import type {
   AppInfo,
   AssessmentInfo,
+  CaseInfo,
+  CaseLineInfo,
+  ClerkInfo,
+  DraftSavedInfo,
+  HistoryInfo,
+  OfficeStatus,
+  SessionInfo,
+  SubmitResult,
+  WorklistCount,
   DivisionChoice,
   EthnicChoice,
   IdNumberInfo,
@@ -15,6 +24,15 @@ import type { ApplicationRecord } from "../record";
 export type {
   AppInfo,
   AssessmentInfo,
+  CaseInfo,
+  CaseLineInfo,
+  ClerkInfo,
+  DraftSavedInfo,
+  HistoryInfo,
+  OfficeStatus,
+  SessionInfo,
+  SubmitResult,
+  WorklistCount,
   DivisionChoice,
   EthnicChoice,
   IdNumberInfo,
@@ -25,6 +43,15 @@ export type {
 };
 
 export type DivisionLevel = "province" | "city" | "county";
+export type RoleKey = "accept" | "review" | "approve" | "admin";
+export type WorklistKey =
+  | "drafts"
+  | "awaiting_review"
+  | "awaiting_approval"
+  | "due_today"
+  | "overdue"
+  | "issued_awaiting_slip"
+  | "not_synced";
 
 /** A failed command, typed: switch on `code`, never on `message`. */
 export class IpcError extends Error {
@@ -51,4 +78,26 @@ export interface Backend {
   searchEthnicGroups(query: string): Promise<EthnicChoice[]>;
   listProfiles(): Promise<ProfileInfo[]>;
   assessApplication(record: ApplicationRecord, profile: string): Promise<AssessmentInfo>;
+
+  officeStatus(): Promise<OfficeStatus>;
+  setUpOffice(officeId: string, username: string, password: string, roles: RoleKey[]): Promise<SessionInfo>;
+  logIn(username: string, password: string): Promise<SessionInfo>;
+  logOut(): Promise<void>;
+  lockScreen(): Promise<void>;
+  listClerks(): Promise<ClerkInfo[]>;
+  addClerk(username: string, displayName: string, roles: RoleKey[], password: string): Promise<void>;
+  setClerkRoles(username: string, roles: RoleKey[]): Promise<void>;
+  revokeClerk(username: string): Promise<void>;
+
+  newCase(): Promise<string>;
+  saveDraft(caseId: string, record: ApplicationRecord): Promise<DraftSavedInfo>;
+  submitCase(caseId: string, profile: string, opinion: string, proceed: boolean): Promise<SubmitResult>;
+  reviewCase(caseId: string, opinion: string): Promise<CaseInfo>;
+  approveCase(caseId: string, opinion: string): Promise<CaseInfo>;
+  rejectCase(caseId: string, reasons: string[]): Promise<CaseInfo>;
+  withdrawCase(caseId: string, reason: string): Promise<CaseInfo>;
+  getCase(caseId: string): Promise<CaseInfo>;
+  worklistCounts(): Promise<WorklistCount[]>;
+  worklist(list: WorklistKey): Promise<CaseLineInfo[]>;
+  searchCases(text: string): Promise<CaseLineInfo[]>;
 }

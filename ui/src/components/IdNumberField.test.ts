@@ -2,6 +2,7 @@ import { describe, expect, it, beforeEach } from "vitest";
 import { flushPromises, mount } from "@vue/test-utils";
 import IdNumberField from "./IdNumberField.vue";
 import { IpcError, setBackend, type Backend, type IdNumberInfo } from "../backend";
+import { fakeBackend as partialBackend } from "../backend/testing";
 
 const valid: IdNumberInfo = {
   normalized: "11010519491231002X",
@@ -17,14 +18,7 @@ const valid: IdNumberInfo = {
 
 /** A fake backend that answers like the shell: valid for one number, a typed error otherwise. */
 function fakeBackend(calls: string[]): Backend {
-  return {
-    getAppInfo: async () => ({ version: "0", today: "2026-11-21", data_dir: "/tmp" }),
-    searchDivisions: async () => [],
-    searchEthnicGroups: async () => [],
-    listProfiles: async () => [],
-    assessApplication: async () => {
-      throw new Error("not used here");
-    },
+  return partialBackend({
     checkIdNumber: async (input) => {
       calls.push(input);
       if (input.toUpperCase() === valid.normalized) return valid;
@@ -34,7 +28,7 @@ function fakeBackend(calls: string[]): Backend {
         fields: [{ field: "id_number", code: "ID_NUMBER_CHECKSUM", message: "公民身份号码校验位错误：第18位应为“X”，请逐位核对号码。" }],
       });
     },
-  };
+  });
 }
 
 describe("IdNumberField", () => {

@@ -15,3 +15,10 @@ export function t(key: MessageKey): string {
   }
   return typeof node === "string" ? node : key;
 }
+
+/** A label chosen by a key the backend sends (a state, a role, a worklist); the key
+ *  itself if the window does not know it, so nothing is ever shown blank. */
+export function label(group: "states" | "roles" | "home.lists", key: string): string {
+  const table = group === "home.lists" ? zhCN.home.lists : zhCN[group];
+  return (table as Record<string, string>)[key] ?? key;
+}

@@ -1,12 +1,23 @@
-// The application being typed, kept while the clerk moves between screens.
-// It lives in memory only: the store issue makes drafts durable (saved as typed); until
-// then the window says so instead of pretending.
+// The application being typed, kept while the clerk moves between screens. Every change
+// is saved to the office store as the clerk types (see IntakeView), so closing the window
+// or a crash loses at most the last keystrokes before the save.
 import { reactive, ref } from "vue";
 import { emptyRecord, type ApplicationRecord } from "../record";
 
-export const draft = reactive<{ record: ApplicationRecord }>({ record: emptyRecord() });
+export const draft = reactive<{ record: ApplicationRecord; caseId: string | null }>({
+  record: emptyRecord(),
+  caseId: null,
+});
 export const draftProfile = ref("330000");
 
+/** Starts a fresh form (a new case id is taken on the first save). */
 export function resetDraft(): void {
   draft.record = emptyRecord();
+  draft.caseId = null;
+}
+
+/** Continues a stored draft. */
+export function loadDraft(caseId: string, record: ApplicationRecord): void {
+  draft.record = record;
+  draft.caseId = caseId;
 }

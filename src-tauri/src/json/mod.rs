@@ -4,6 +4,9 @@
 //! TypeScript declarations are generated into `ui/src/bindings.ts` by the test
 //! `bindings_are_up_to_date` (re-bless with `UPDATE_BINDINGS=1 cargo test -p permit-desk`).
 
+mod cases;
+
+pub use cases::*;
 use serde::Serialize;
 use ts_rs::TS;
 
@@ -201,6 +204,15 @@ mod tests {
             NoticeLine::decl(&config),
             AssessmentInfo::decl(&config),
             AppInfo::decl(&config),
+            OfficeStatus::decl(&config),
+            SessionInfo::decl(&config),
+            ClerkInfo::decl(&config),
+            DraftSavedInfo::decl(&config),
+            CaseLineInfo::decl(&config),
+            SubmitResult::decl(&config),
+            WorklistCount::decl(&config),
+            HistoryInfo::decl(&config),
+            CaseInfo::decl(&config),
         ] {
             out.push_str("export ");
             out.push_str(&decl);

@@ -1,0 +1,155 @@
+//! The office and its clerks: first-run set-up, log-in, log-out, the idle lock, and the
+//! administrator's clerk list.
+
+use tauri::State;
+
+use super::{now, with_office, with_office_slot};
+use crate::AppState;
+use crate::error::UiError;
+use crate::json::{ClerkInfo, OfficeStatus, SessionInfo, roles_from_keys};
+
+/// Whether this machine has an office yet, and who is logged in.
+#[tauri::command]
+pub async fn office_status(state: State<'_, AppState>) -> Result<OfficeStatus, UiError> {
+    let db_dir = state.paths.db_dir.clone();
+    let idle_lock_minutes = state.idle_lock_minutes;
+    with_office_slot(&state, move |slot| {
+        Ok(OfficeStatus {
+            exists: slot.is_some() || app::office::Office::exists(&db_dir),
+            office_id: slot.as_ref().map(|office| office.office_id().to_owned()),
+            session: slot.as_ref().and_then(|office| office.session().ok()).map(SessionInfo::from),
+            idle_lock_minutes,
+        })
+    })
+    .await
+}
+
+/// First-run set-up: creates the encrypted office store and its administrator, who is
+/// logged in at once. `roles` adds counter roles the administrator also holds (a small
+/// office may have one person doing several jobs).
+#[tauri::command]
+#[tracing::instrument(skip_all, err(Debug))]
+pub async fn set_up_office(
+    state: State<'_, AppState>,
+    office_id: String,
+    username: String,
+    password: String,
+    roles: Vec<String>,
+) -> Result<SessionInfo, UiError> {
+    let extra = roles_from_keys(&roles).ok_or_else(unknown_role)?;
+    let db_dir = state.paths.db_dir.clone();
+    with_office_slot(&state, move |slot| {
+        let now = now();
+        let mut office = app::office::Office::set_up(&db_dir, &office_id, &username, &password, now)?;
+        if !extra.is_empty() {
+            let username = office.session()?.username().to_owned();
+            app::users::set_roles(&mut office, &username, extra | app::office::Roles::ADMIN, now)?;
+            office.login(&username, &password, now)?;
+        }
+        let session = SessionInfo::from(office.session()?);
+        *slot = Some(office);
+        Ok(session)
+    })
+    .await
+}
+
+/// Logs a clerk in: unlocks the store with the clerk's key slot the first time, then
+/// changes the clerk at the counter. Failed attempts are audited and count to lockout.
+#[tauri::command]
+#[tracing::instrument(skip_all, err(Debug))]
+pub async fn log_in(
+    state: State<'_, AppState>,
+    username: String,
+    password: String,
+) -> Result<SessionInfo, UiError> {
+    let db_dir = state.paths.db_dir.clone();
+    with_office_slot(&state, move |slot| {
+        let now = now();
+        let office = match slot {
+            Some(office) => {
+                office.login(&username, &password, now)?;
+                office
+            }
+            None => slot.insert(app::office::Office::open(&db_dir, &username, &password, now)?),
+        };
+        Ok(SessionInfo::from(office.session()?))
+    })
+    .await
+}
+
+/// Logs the clerk out (audited).
+#[tauri::command]
+pub async fn log_out(state: State<'_, AppState>) -> Result<(), UiError> {
+    with_office_slot(&state, |slot| match slot {
+        Some(office) => office.logout(now()),
+        None => Ok(()),
+    })
+    .await
+}
+
+/// The idle lock (or the clerk's Ctrl+L): nothing runs until a clerk logs in again.
+#[tauri::command]
+pub async fn lock_screen(state: State<'_, AppState>) -> Result<(), UiError> {
+    with_office_slot(&state, |slot| match slot {
+        Some(office) => office.lock(now()),
+        None => Ok(()),
+    })
+    .await
+}
+
+/// Every clerk account. Needs 管理员.
+#[tauri::command]
+pub async fn list_clerks(state: State<'_, AppState>) -> Result<Vec<ClerkInfo>, UiError> {
+    with_office(&state, |office| {
+        Ok(app::users::list_clerks(office)?.into_iter().map(ClerkInfo::from).collect())
+    })
+    .await
+}
+
+/// Adds a clerk with roles and a first password. Needs 管理员.
+#[tauri::command]
+#[tracing::instrument(skip_all, err(Debug))]
+pub async fn add_clerk(
+    state: State<'_, AppState>,
+    username: String,
+    display_name: String,
+    roles: Vec<String>,
+    password: String,
+) -> Result<(), UiError> {
+    let roles = roles_from_keys(&roles).ok_or_else(unknown_role)?;
+    with_office(&state, move |office| {
+        let clerk = app::users::NewClerk {
+            username: &username,
+            display_name: &display_name,
+            roles,
+            password: &password,
+        };
+        app::users::add_clerk(office, &clerk, now()).map(|_| ())
+    })
+    .await
+}
+
+/// Changes a clerk's roles. Needs 管理员.
+#[tauri::command]
+pub async fn set_clerk_roles(
+    state: State<'_, AppState>,
+    username: String,
+    roles: Vec<String>,
+) -> Result<(), UiError> {
+    let roles = roles_from_keys(&roles).ok_or_else(unknown_role)?;
+    with_office(&state, move |office| app::users::set_roles(office, &username, roles, now())).await
+}
+
+/// Revokes a clerk: the key slot goes, the account stays for the audit trail. Needs 管理员.
+#[tauri::command]
+pub async fn revoke_clerk(state: State<'_, AppState>, username: String) -> Result<(), UiError> {
+    with_office(&state, move |office| app::users::revoke_clerk(office, &username, now())).await
+}
+
+fn unknown_role() -> UiError {
+    UiError {
+        code: "INVALID_INPUT".to_owned(),
+        message: "岗位只能是受理、审核、审批或管理员。".to_owned(),
+        fields: Vec::new(),
+    }
+}

@@ -1,0 +1,361 @@
+//! Transport types of the office: clerks, sessions, cases, worklists.
+//!
+//! Instants cross as the counter's local time (`YYYY-MM-DD HH:MM`, China Standard Time);
+//! dates as `YYYY-MM-DD`. States and roles cross as stable keys the UI translates.
+
+use app::cases::{CaseSummary, CaseView, ClerkRef, HistoryLine, SubmitOutcome};
+use app::office::{Roles, Session};
+use app::worklists::{CaseLine, Worklist};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use ts_rs::TS;
+
+use super::AssessmentInfo;
+
+/// The role keys in display order.
+const ROLE_KEYS: [(Roles, &str); 4] = [
+    (Roles::ACCEPT, "accept"),
+    (Roles::REVIEW, "review"),
+    (Roles::APPROVE, "approve"),
+    (Roles::ADMIN, "admin"),
+];
+
+/// `accept`, `review`, `approve`, `admin` for each role held.
+pub fn role_keys(roles: Roles) -> Vec<String> {
+    ROLE_KEYS.iter().filter(|(role, _)| roles.contains(*role)).map(|(_, key)| (*key).to_owned()).collect()
+}
+
+/// The roles named by keys; unknown keys are an error (`None`).
+pub fn roles_from_keys(keys: &[String]) -> Option<Roles> {
+    keys.iter().try_fold(Roles::NONE, |roles, key| {
+        ROLE_KEYS.iter().find(|(_, known)| known == key).map(|(role, _)| roles | *role)
+    })
+}
+
+/// The stable key of a worklist.
+pub fn worklist_key(list: Worklist) -> &'static str {
+    match list {
+        Worklist::Drafts => "drafts",
+        Worklist::AwaitingReview => "awaiting_review",
+        Worklist::AwaitingApproval => "awaiting_approval",
+        Worklist::DueToday => "due_today",
+        Worklist::Overdue => "overdue",
+        Worklist::IssuedAwaitingSlip => "issued_awaiting_slip",
+        Worklist::NotSynced => "not_synced",
+    }
+}
+
+/// The worklist named by `key`.
+pub fn worklist_from_key(key: &str) -> Option<Worklist> {
+    Worklist::ALL.iter().copied().find(|list| worklist_key(*list) == key)
+}
+
+/// An instant as the counter's local time, to the minute.
+pub fn local_minute(at: DateTime<Utc>) -> String {
+    at.with_timezone(&app::clock::china_standard_time()).format("%Y-%m-%d %H:%M").to_string()
+}
+
+/// Whether the office exists and who is logged in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct OfficeStatus {
+    /// An office store exists on this machine (log in) or not (first-run set-up).
+    pub exists: bool,
+    /// The office id, once unlocked.
+    pub office_id: Option<String>,
+    /// The clerk logged in, if any.
+    pub session: Option<SessionInfo>,
+    /// Minutes of inactivity before the screen locks.
+    pub idle_lock_minutes: u32,
+}
+
+/// The clerk at the counter.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct SessionInfo {
+    /// Log-in name.
+    pub username: String,
+    /// Name shown on screen and printed on the form.
+    pub display_name: String,
+    /// Role keys: `accept`, `review`, `approve`, `admin`.
+    pub roles: Vec<String>,
+}
+
+impl From<&Session> for SessionInfo {
+    fn from(session: &Session) -> Self {
+        Self {
+            username: session.username().to_owned(),
+            display_name: session.display_name().to_owned(),
+            roles: role_keys(session.roles()),
+        }
+    }
+}
+
+/// A clerk account, for the administrator.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct ClerkInfo {
+    /// Log-in name.
+    pub username: String,
+    /// Name shown on screen.
+    pub display_name: String,
+    /// Role keys.
+    pub roles: Vec<String>,
+    /// False once revoked.
+    pub active: bool,
+    /// When created, local time.
+    pub created_at: String,
+}
+
+impl From<app::users::Clerk> for ClerkInfo {
+    fn from(clerk: app::users::Clerk) -> Self {
+        Self {
+            username: clerk.username,
+            display_name: clerk.display_name,
+            roles: role_keys(clerk.roles),
+            active: clerk.active,
+            created_at: local_minute(clerk.created_at),
+        }
+    }
+}
+
+/// What saving the draft did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct DraftSavedInfo {
+    /// The case.
+    pub case_id: String,
+    /// `created`, `updated` or `unchanged`.
+    pub outcome: String,
+    /// The case had a one-time notice and is a draft again.
+    pub reopened: bool,
+    /// When, local time `HH:MM:SS`.
+    pub saved_at: String,
+}
+
+impl DraftSavedInfo {
+    /// Converts the app's answer, stamped with the time of the save.
+    pub fn new(saved: app::cases::DraftSaved, at: DateTime<Utc>) -> Self {
+        Self {
+            case_id: saved.case_id.to_string(),
+            outcome: match saved.outcome {
+                app::cases::SaveOutcome::Created => "created",
+                app::cases::SaveOutcome::Updated => "updated",
+                app::cases::SaveOutcome::Unchanged => "unchanged",
+            }
+            .to_owned(),
+            reopened: saved.reopened,
+            saved_at: at.with_timezone(&app::clock::china_standard_time()).format("%H:%M:%S").to_string(),
+        }
+    }
+}
+
+/// What submitting a case did.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct SubmitResult {
+    /// `notice` (one-time notice given), `duplicates` (look first) or `accepted`.
+    pub outcome: String,
+    /// The assessment, for `notice`.
+    pub assessment: Option<AssessmentInfo>,
+    /// Open cases with the same ID number, for `duplicates`.
+    pub same_id_number: Vec<CaseLineInfo>,
+    /// Cases with the same name and birth date, for `duplicates`.
+    pub near_matches: Vec<CaseLineInfo>,
+    /// The deadline, for `accepted`.
+    pub due_date: Option<String>,
+}
+
+impl SubmitResult {
+    fn empty(outcome: &str) -> Self {
+        Self {
+            outcome: outcome.to_owned(),
+            assessment: None,
+            same_id_number: Vec::new(),
+            near_matches: Vec::new(),
+            due_date: None,
+        }
+    }
+
+    /// Converts the app's outcome; `lines` turns the duplicate guard's candidates into
+    /// list lines (it needs the office for clerk names).
+    pub fn from_outcome<E>(
+        outcome: SubmitOutcome,
+        mut lines: impl FnMut(Vec<CaseSummary>) -> Result<Vec<CaseLine>, E>,
+    ) -> Result<Self, E> {
+        let infos = |lines: Vec<CaseLine>| lines.into_iter().map(CaseLineInfo::from).collect();
+        Ok(match outcome {
+            SubmitOutcome::Notice { profile, assessment } => Self {
+                assessment: Some(AssessmentInfo::from_report(
+                    app::assess::AssessmentReport { profile, assessment },
+                    None,
+                )),
+                ..Self::empty("notice")
+            },
+            SubmitOutcome::PossibleDuplicates(candidates) => Self {
+                same_id_number: infos(lines(candidates.same_id_number)?),
+                near_matches: infos(lines(candidates.near_matches)?),
+                ..Self::empty("duplicates")
+            },
+            SubmitOutcome::Accepted { due_date, .. } => {
+                Self { due_date: Some(due_date.to_string()), ..Self::empty("accepted") }
+            }
+        })
+    }
+}
+
+/// One line of a worklist or of search results.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct CaseLineInfo {
+    /// Case id.
+    pub id: String,
+    /// State key: `draft`, `accepted`, `reviewed`, `approved`, `issued`, `rejected`,
+    /// `refused`, `withdrawn`.
+    pub state: String,
+    /// 申请编号.
+    pub application_number: Option<String>,
+    /// 姓名.
+    pub name: Option<String>,
+    /// ID number, first 6 and last 4 characters.
+    pub id_number_masked: Option<String>,
+    /// Deadline.
+    pub due_date: Option<String>,
+    /// Past its deadline and still in progress.
+    pub overdue: bool,
+    /// 受理人's display name.
+    pub accepted_by: Option<String>,
+    /// Last change, local time.
+    pub updated_at: String,
+    /// Every change confirmed by the province.
+    pub synced: bool,
+}
+
+impl From<CaseLine> for CaseLineInfo {
+    fn from(line: CaseLine) -> Self {
+        Self {
+            id: line.id.to_string(),
+            state: line.state.as_str().to_owned(),
+            application_number: line.application_number,
+            name: line.name,
+            id_number_masked: line.id_number_masked,
+            due_date: line.due_date.map(|date| date.to_string()),
+            overdue: line.overdue,
+            accepted_by: line.accepted_by.map(|clerk| clerk.display_name),
+            updated_at: local_minute(line.updated_at),
+            synced: line.synced,
+        }
+    }
+}
+
+/// A worklist and how many cases it holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct WorklistCount {
+    /// Key: `drafts`, `awaiting_review`, `awaiting_approval`, `due_today`, `overdue`,
+    /// `issued_awaiting_slip`, `not_synced`.
+    pub key: String,
+    /// Number of cases.
+    pub count: u32,
+}
+
+/// One line of a case's history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct HistoryInfo {
+    /// When, local time.
+    pub at: String,
+    /// State before, if any.
+    pub from: Option<String>,
+    /// State after.
+    pub to: String,
+    /// The step in Chinese (受理, 审核, ...).
+    pub action: String,
+    /// Who (display name).
+    pub actor: String,
+    /// Opinion, reasons or notice given with the step.
+    pub note: Option<String>,
+}
+
+impl From<HistoryLine> for HistoryInfo {
+    fn from(line: HistoryLine) -> Self {
+        Self {
+            at: local_minute(line.at),
+            from: line.from.map(|state| state.as_str().to_owned()),
+            to: line.to.as_str().to_owned(),
+            action: line.action_label.to_owned(),
+            actor: line.actor.display_name,
+            note: line.note,
+        }
+    }
+}
+
+/// A case as the case page shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct CaseInfo {
+    /// Case id.
+    pub id: String,
+    /// State key.
+    pub state: String,
+    /// The state in Chinese.
+    pub state_label: String,
+    /// The Annex 1 record in its documented JSON form (opinions written in; masked when
+    /// `masked`).
+    #[ts(type = "unknown")]
+    pub record: serde_json::Value,
+    /// ID numbers and phone are masked for this clerk.
+    pub masked: bool,
+    /// 受理人.
+    pub accepted_by: Option<String>,
+    /// 审核人.
+    pub reviewed_by: Option<String>,
+    /// 审批人.
+    pub approved_by: Option<String>,
+    /// When accepted, local time.
+    pub accepted_at: Option<String>,
+    /// Deadline.
+    pub due_date: Option<String>,
+    /// Electronic permit number, once issued.
+    pub permit_number: Option<String>,
+    /// Every state change, oldest first.
+    pub history: Vec<HistoryInfo>,
+    /// Changes with every write.
+    pub version: i64,
+}
+
+impl CaseInfo {
+    /// Converts the app's view; fails only if the record cannot be serialised.
+    pub fn new(view: CaseView) -> Result<Self, serde_json::Error> {
+        let name = |clerk: Option<ClerkRef>| clerk.map(|clerk| clerk.display_name);
+        Ok(Self {
+            id: view.id.to_string(),
+            state: view.state.as_str().to_owned(),
+            state_label: view.state_label.to_owned(),
+            record: serde_json::to_value(&view.record)?,
+            masked: view.masked,
+            accepted_by: name(view.accepted_by),
+            reviewed_by: name(view.reviewed_by),
+            approved_by: name(view.approved_by),
+            accepted_at: view.accepted_at.map(local_minute),
+            due_date: view.due_date.map(|date| date.to_string()),
+            permit_number: view.permit_number,
+            history: view.history.into_iter().map(HistoryInfo::from).collect(),
+            version: view.version,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn role_keys_round_trip_and_refuse_unknown_keys() {
+        let roles = Roles::ACCEPT | Roles::APPROVE;
+        let keys = role_keys(roles);
+        assert_eq!(keys, ["accept", "approve"]);
+        assert_eq!(roles_from_keys(&keys), Some(roles));
+        assert_eq!(roles_from_keys(&["superuser".to_owned()]), None);
+        assert_eq!(roles_from_keys(&[]), Some(Roles::NONE));
+    }
+
+    #[test]
+    fn every_worklist_has_a_distinct_key() {
+        for list in Worklist::ALL {
+            assert_eq!(worklist_from_key(worklist_key(*list)), Some(*list));
+        }
+        assert_eq!(worklist_from_key("everything"), None);
+    }
+}

@@ -1,0 +1,131 @@
+// One case from draft to approved by three different clerks, in the real window:
+// the administrator sets up the office and adds the clerks; 受理 fills and submits the
+// form (saved as typed); 审核 reviews; the clerk who accepted tries to approve and is
+// refused (separation of duties); 审批 approves. The worklists move the case along.
+import { after, afterEach, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { fillJiandeApplication, keepScreenshot, logIn, logOut, setUpOffice, startApp } from "./harness.mjs";
+
+const CLERKS = {
+  // The accepting clerk may also approve: the app must still refuse them on their own case.
+  accepter: { username: "wang", name: "王受理", roles: ["accept", "approve"], password: "wang-pass-1" },
+  reviewer: { username: "li", name: "李审核", roles: ["review"], password: "li-pass-12" },
+  approver: { username: "zhao", name: "赵审批", roles: ["approve"], password: "zhao-pass-1" },
+};
+
+describe("accept → review → approve by three clerks", () => {
+  let session;
+  let caseId;
+  before(async () => {
+    session = await startApp();
+  });
+  after(async () => {
+    await session?.quit();
+  });
+  afterEach(async (t) => {
+    if (session) await keepScreenshot(session, `workflow-${t.name}`);
+  });
+
+  /** Opens the case from a worklist on the home screen. */
+  async function openFrom(list) {
+    await session.click(`worklist-${list}`);
+    await session.waitFor("case-line");
+    await session.clickCss(`[data-testid="case-line"][data-case-id="${caseId}"] td`);
+    await session.waitFor("case");
+  }
+
+  it("sets up the office and adds three clerks", async () => {
+    await setUpOffice(session);
+    assert.match(await session.text("current-clerk"), /管理员/);
+    await session.click("open-clerks");
+    await session.waitFor("clerk-form");
+    for (const clerk of Object.values(CLERKS)) {
+      await session.clear("clerk-username");
+      await session.type("clerk-username", clerk.username);
+      await session.clear("clerk-display-name");
+      await session.type("clerk-display-name", clerk.name);
+      await session.clear("clerk-password");
+      await session.type("clerk-password", clerk.password);
+      await session.click("clerk-role-accept"); // ticked by default: untick
+      for (const role of clerk.roles) await session.click(`clerk-role-${role}`);
+      await session.click("clerk-add");
+      await session.waitFor("clerk-added", { contains: clerk.name });
+    }
+    for (const clerk of Object.values(CLERKS)) assert.ok(await session.exists(`clerk-${clerk.username}`));
+    await logOut(session);
+  });
+
+  it("受理: the draft is saved as typed, then accepted with its deadline", async () => {
+    const { accepter } = CLERKS;
+    await logIn(session, accepter.username, accepter.password);
+    await session.click("new-application");
+    await session.waitFor("intake");
+    await fillJiandeApplication(session, { name: "陈静" });
+    await session.waitFor("assessment-decision", { contains: "符合受理条件" });
+    await session.waitFor("save-state", { contains: "已自动保存" });
+    await session.click("f-submit");
+    await session.waitFor("case", { timeoutMs: 15000 });
+    assert.equal(await session.text("case-state"), "已受理");
+    assert.equal(await session.text("case-accepted-by"), accepter.name);
+    assert.match(await session.text("case-due"), /^\d{4}-\d{2}-\d{2}$/);
+    caseId = await session.text("case-id");
+    await session.click("case-back");
+    await session.click("worklist-awaiting_review");
+    await session.waitFor("case-line");
+    assert.deepEqual(await session.attributes("case-line", "data-case-id"), [caseId], "it waits for review");
+    assert.equal(await session.text("worklist-count-drafts"), "0", "no longer a draft");
+    await logOut(session);
+  });
+
+  it("审核: the reviewer finds it in 待审核 and passes it", async () => {
+    const { reviewer } = CLERKS;
+    await logIn(session, reviewer.username, reviewer.password);
+    await openFrom("awaiting_review");
+    assert.equal(await session.text("case-name"), "陈静");
+    await session.waitFor("case-step");
+    await session.click("case-pass");
+    await session.waitFor("case-state", { contains: "已审核" });
+    assert.equal(await session.text("case-reviewed-by"), reviewer.name);
+    await logOut(session);
+  });
+
+  it("审批 is refused to the clerk who accepted the case", async () => {
+    const { accepter } = CLERKS;
+    await logIn(session, accepter.username, accepter.password);
+    await openFrom("awaiting_approval");
+    await session.waitFor("case-step");
+    await session.click("case-pass");
+    const refusal = await session.waitFor("case-error", { contains: "三名不同人员" });
+    assert.match(refusal, /您已办理本案的受理环节，不能再审批/);
+    assert.equal(await session.text("case-state"), "已审核", "nothing changed");
+    await keepScreenshot(session, "workflow-refusal-on-screen");
+    await logOut(session);
+  });
+
+  it("审批: a third clerk approves; the history names all three", async () => {
+    const { accepter, reviewer, approver } = CLERKS;
+    await logIn(session, approver.username, approver.password);
+    await openFrom("awaiting_approval");
+    await session.click("case-pass");
+    await session.waitFor("case-state", { contains: "已审批" });
+    assert.equal(await session.text("case-approved-by"), approver.name);
+    const actors = await session.texts("history-line");
+    for (const clerk of [accepter, reviewer, approver]) {
+      assert.ok(actors.some((line) => line.includes(clerk.name)), `${clerk.name} is in the history: ${actors.join(" | ")}`);
+    }
+    assert.deepEqual(await session.attributes("history-line", "data-to"), ["draft", "accepted", "reviewed", "approved"]);
+  });
+
+  it("locks the screen and asks the same clerk's password again", async () => {
+    await session.click("lock");
+    await session.waitFor("login-locked");
+    assert.equal(await session.exists("case"), false, "no personal data stays on a locked screen");
+    await session.type("login-password", "wrong-password");
+    await session.click("login-submit");
+    await session.waitFor("login-error", { contains: "用户名或密码不正确" });
+    await session.type("login-password", CLERKS.approver.password);
+    await session.click("login-submit");
+    await session.waitFor("home", { timeoutMs: 20000 });
+    assert.match(await session.text("current-clerk"), new RegExp(CLERKS.approver.name));
+  });
+});
