@@ -2,10 +2,11 @@
 //! 《浙江省居住证确认单》, the filled Annex 1 form (互认转换申请表), the one-time notice
 //! (一次性告知书) and the acceptance receipt (受理回执).
 //!
-//! API boundary: plain data in, PDF bytes out. Nothing here prints, previews, audits or
-//! reads the clock: the caller passes every date, and sends [`RenderedDocument::bytes`] to
-//! a printer or a preview. Rendering is CPU-bound and synchronous (about 10–15 ms a page
-//! in a release build); the app calls it inside `spawn_blocking`.
+//! API boundary: plain data in, PDF bytes out. Nothing here previews, audits or reads the
+//! clock: the caller passes every date, and sends [`RenderedDocument::bytes`] to a preview
+//! or, through [`printer`] ([`Cups`] behind the [`PrintSystem`] trait), to a printer.
+//! Rendering is CPU-bound and synchronous (about 10–15 ms a page in a release build);
+//! the app calls it, and the printer calls, inside `spawn_blocking`.
 //!
 //! How to use it:
 //!
@@ -35,6 +36,7 @@ mod form;
 mod layout;
 mod notice;
 mod payload;
+pub mod printer;
 mod receipt;
 mod slip;
 mod templates;
@@ -53,6 +55,9 @@ pub use notice::NoticeData;
 pub use payload::{
     PAYLOAD_PREFIX, SlipPayload, VerifiedSlip, demo_signing_key, key_id, key_to_hex, signing_key_from_hex,
     verify_slip_payload, verifying_key_from_hex,
+};
+pub use printer::{
+    Cups, JobId, JobOutcome, MAX_COPIES, PrintJob, PrintSystem, PrinterError, PrinterInfo, PrinterState,
 };
 pub use receipt::ReceiptData;
 pub use slip::{EndorsementWindow, PermitInfo, SlipData};
