@@ -97,6 +97,11 @@ impl From<app::AppError> for UiError {
             AppError::BackupInvalid { .. } => {
                 plain("BACKUP_INVALID", "备份文件无法识别或已损坏，未作任何改动。")
             }
+            AppError::Print(_) => {
+                plain("PRINT_TEMPLATE_INVALID", "打印模板或字体有误，请重新安装程序或联系管理员。")
+            }
+            AppError::Printer(printer) => plain(printer.code(), printer.message_zh()),
+            AppError::DocumentNotAvailable { reason, .. } => plain("DOCUMENT_NOT_AVAILABLE", reason),
             AppError::Io { .. } => plain("FILE_ERROR", "文件读写失败，请检查磁盘空间和文件位置后重试。"),
         }
     }

@@ -30,6 +30,22 @@ pub struct AppState {
     pub office: Arc<Mutex<Option<app::office::Office>>>,
     /// Minutes of inactivity before the window locks itself.
     pub idle_lock_minutes: u32,
+    /// The renderer (font parsed once, on the first preview) and the office's details.
+    pub printing: Arc<Mutex<Option<Arc<app::printing::Printing>>>>,
+    /// The CUPS server (`host:port`), from [`CUPS_SERVER_ENV`] or `localhost:631`.
+    pub cups_server: (String, u16),
+}
+
+/// Sends print jobs to another CUPS server (`host:port`), e.g. the tests' private one.
+pub const CUPS_SERVER_ENV: &str = "PERMIT_DESK_CUPS_SERVER";
+
+/// `host:port` from the environment, or the local CUPS.
+pub fn cups_server(value: Option<&str>) -> (String, u16) {
+    value
+        .and_then(|text| text.trim().rsplit_once(':'))
+        .and_then(|(host, port)| Some((host.to_owned(), port.parse::<u16>().ok()?)))
+        .filter(|(host, _)| !host.is_empty())
+        .unwrap_or_else(|| ("localhost".to_owned(), 631))
 }
 
 /// The idle-lock delay from the environment, or the default when unset or out of range.
@@ -50,7 +66,9 @@ pub fn run() -> ExitCode {
             tracing::info!(data_dir = %paths.data_dir.display(), "permit-desk starting");
             let idle_lock_minutes = idle_lock_minutes(std::env::var(IDLE_LOCK_ENV).ok().as_deref());
             let office = Arc::new(Mutex::new(None));
-            tauri::Manager::manage(app, AppState { paths, office, idle_lock_minutes });
+            let printing = Arc::new(Mutex::new(None));
+            let cups_server = cups_server(std::env::var(CUPS_SERVER_ENV).ok().as_deref());
+            tauri::Manager::manage(app, AppState { paths, office, idle_lock_minutes, printing, cups_server });
             Ok(())
         })
         .invoke_handler(commands::handler())
@@ -76,5 +94,13 @@ mod tests {
         assert_eq!(idle_lock_minutes(Some("0")), DEFAULT_IDLE_LOCK_MINUTES, "never disabled");
         assert_eq!(idle_lock_minutes(Some("ten")), DEFAULT_IDLE_LOCK_MINUTES);
         assert_eq!(idle_lock_minutes(Some("100000")), DEFAULT_IDLE_LOCK_MINUTES);
+    }
+
+    #[test]
+    fn cups_server_from_the_environment() {
+        assert_eq!(cups_server(None), ("localhost".to_owned(), 631));
+        assert_eq!(cups_server(Some("127.0.0.1:40631")), ("127.0.0.1".to_owned(), 40631));
+        assert_eq!(cups_server(Some("nonsense")), ("localhost".to_owned(), 631));
+        assert_eq!(cups_server(Some(":631")), ("localhost".to_owned(), 631));
     }
 }

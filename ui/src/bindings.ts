@@ -373,3 +373,50 @@ history: Array<HistoryInfo>,
  * Changes with every write.
  */
 version: bigint, };
+export type PrinterChoice = { 
+/**
+ * Queue name (sent back to print).
+ */
+name: string, 
+/**
+ * Description, or the name when there is none.
+ */
+label: string, 
+/**
+ * The system's default printer.
+ */
+is_default: boolean, 
+/**
+ * Accepting jobs now.
+ */
+ready: boolean, };
+export type PreviewInfo = { 
+/**
+ * `form`, `receipt` or `notice`.
+ */
+document: string, 
+/**
+ * The PDF, base64.
+ */
+pdf_base64: string, 
+/**
+ * Pages.
+ */
+pages: number, 
+/**
+ * Template name and version.
+ */
+template: string, 
+/**
+ * What to check before printing, in Chinese.
+ */
+warnings: Array<string>, };
+export type PrintedInfo = { 
+/**
+ * The job, e.g. `PDF-12`.
+ */
+job: string, 
+/**
+ * Template name and version printed.
+ */
+template: string, };

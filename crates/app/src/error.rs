@@ -80,6 +80,21 @@ pub enum AppError {
         /// What is wrong with it.
         reason: String,
     },
+    /// A document could not be rendered (font or template broken).
+    #[error("print: {0}")]
+    Print(#[from] print::PrintError),
+    /// The print system refused or failed a job.
+    #[error("printer: {0}")]
+    Printer(#[from] print::PrinterError),
+    /// The document does not exist for the case in its present state (e.g. a receipt
+    /// before acceptance); `reason` is one Chinese sentence for the clerk.
+    #[error("document {document} not available: {reason}")]
+    DocumentNotAvailable {
+        /// The document's Chinese name.
+        document: &'static str,
+        /// Why, in Chinese.
+        reason: &'static str,
+    },
     /// A file of an export or backup could not be read or written.
     #[error("{what}: {source}")]
     Io {

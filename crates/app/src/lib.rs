@@ -17,6 +17,7 @@ pub mod deadline;
 pub mod error;
 pub mod intake;
 pub mod office;
+pub mod printing;
 pub mod reference;
 pub mod users;
 pub mod worklists;

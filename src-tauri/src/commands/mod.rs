@@ -7,6 +7,7 @@
 pub mod cases;
 pub mod intake;
 pub mod office;
+pub mod print;
 pub mod system;
 
 use chrono::{DateTime, Utc};
@@ -43,6 +44,9 @@ pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         cases::worklist_counts,
         cases::worklist,
         cases::search_cases,
+        print::list_printers,
+        print::preview_document,
+        print::print_document,
     ]
 }
 

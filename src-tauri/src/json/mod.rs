@@ -5,8 +5,10 @@
 //! `bindings_are_up_to_date` (re-bless with `UPDATE_BINDINGS=1 cargo test -p permit-desk`).
 
 mod cases;
+mod print;
 
 pub use cases::*;
+pub use print::*;
 use serde::Serialize;
 use ts_rs::TS;
 
@@ -213,6 +215,9 @@ mod tests {
             WorklistCount::decl(&config),
             HistoryInfo::decl(&config),
             CaseInfo::decl(&config),
+            PrinterChoice::decl(&config),
+            PreviewInfo::decl(&config),
+            PrintedInfo::decl(&config),
         ] {
             out.push_str("export ");
             out.push_str(&decl);

@@ -1,0 +1,270 @@
+//! Printing: the counter's documents for a stored case, previewed and sent to a printer,
+//! every print audited with its template version and printer.
+//!
+//! [`Printing`] holds the parsed font and templates (parsing the 16 MB font costs tens of
+//! milliseconds: the shell builds it once) and the office's details printed on every
+//! document. [`render`] makes the PDF of one document from the case as stored (the
+//! preview; the case view is audited as a view of personal data); [`print`] renders it
+//! again, sends it to the print system, waits for the outcome and writes an audit row
+//! `printed` with the document, template and version, printer, copies, job and outcome —
+//! a failed job is audited too. Reprinting is printing again: each is its own audit row.
+
+use std::path::Path;
+use std::time::Duration;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use print::{Names, OfficeInfo, PrintJob, PrintSystem, PrinterInfo, ReceiptData, Renderer};
+use serde_json::json;
+use store::AuditAction;
+
+use crate::cases::{CaseId, CaseState, CaseView};
+use crate::office::Office;
+use crate::{AppError, assess, cases, deadline};
+
+/// How long [`print`] waits for the print system to finish a job.
+pub const JOB_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The documents a clerk can print from a case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Document {
+    /// The filled Annex 1 form, for the applicant's signature and the archive.
+    Form,
+    /// 受理回执, once the case is accepted.
+    Receipt,
+    /// 一次性告知书, once a notice was given.
+    Notice,
+}
+
+impl Document {
+    /// Every document, in the order of the counter procedure.
+    pub const ALL: [Document; 3] = [Document::Form, Document::Notice, Document::Receipt];
+
+    /// Stable key: `form`, `receipt`, `notice`.
+    pub fn key(self) -> &'static str {
+        match self {
+            Document::Form => "form",
+            Document::Receipt => "receipt",
+            Document::Notice => "notice",
+        }
+    }
+
+    /// The document named by `key`.
+    pub fn from_key(key: &str) -> Option<Document> {
+        Document::ALL.into_iter().find(|document| document.key() == key)
+    }
+
+    /// The document's Chinese name.
+    pub fn label(self) -> &'static str {
+        match self {
+            Document::Form => "互认转换申请表",
+            Document::Receipt => "受理回执",
+            Document::Notice => "一次性告知书",
+        }
+    }
+}
+
+/// The renderer and the office's printed details, built once.
+#[derive(Debug)]
+pub struct Printing {
+    renderer: Renderer,
+    office: OfficeInfo,
+}
+
+/// The name of the optional office file in the data directory.
+pub const OFFICE_FILE_NAME: &str = "office.json";
+
+impl Printing {
+    /// The embedded font and templates, with the office details from `office_file`
+    /// (`office.json`, see `assets/templates/office-demo.json`) if it exists, else the
+    /// demo office (a fictitious phone number: set up `office.json` before going live).
+    pub fn load(office_file: Option<&Path>) -> Result<Printing, AppError> {
+        let reference = crate::reference::embedded()?;
+        let names = Names {
+            divisions: Some(reference.divisions.clone()),
+            ethnic_groups: Some(reference.ethnic_groups.clone()),
+        };
+        let renderer = Renderer::embedded()?.with_names(names);
+        let office = match office_file.filter(|path| path.exists()) {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(AppError::io("office.json"))?;
+                OfficeInfo::from_json(OFFICE_FILE_NAME, &text)?
+            }
+            None => OfficeInfo::from_json("office-demo.json", print::DEMO_OFFICE_JSON)?,
+        };
+        Ok(Printing { renderer, office })
+    }
+
+    /// The office printed on documents.
+    pub fn office(&self) -> &OfficeInfo {
+        &self.office
+    }
+}
+
+/// A rendered document for the preview.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    /// The document.
+    pub document: Document,
+    /// The PDF.
+    pub pdf: Vec<u8>,
+    /// Pages.
+    pub pages: usize,
+    /// Template name and version, e.g. `form 1.0.0`.
+    pub template: String,
+    /// What the clerk should check before printing, in Chinese (missing glyphs printed
+    /// as boxes to write in by hand, texts cut to fit).
+    pub warnings: Vec<String>,
+}
+
+/// What [`print`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Printed {
+    /// The print system's job, e.g. `PDF-12`.
+    pub job: String,
+    /// Template name and version.
+    pub template: String,
+}
+
+/// Renders `document` of the case for the preview. Needs a case role (an administrator
+/// alone sees masked data and may not print it).
+pub fn render(
+    office: &mut Office,
+    printing: &Printing,
+    case_id: &CaseId,
+    document: Document,
+    now: DateTime<Utc>,
+) -> Result<Rendered, AppError> {
+    let view = cases::get_case(office, case_id, now)?;
+    if view.masked {
+        return Err(AppError::RoleMissing {
+            needed: store::Roles::ACCEPT | store::Roles::REVIEW | store::Roles::APPROVE,
+        });
+    }
+    let rendered = match document {
+        Document::Form => printing.renderer.render_form(&view.record)?,
+        Document::Receipt => {
+            let receipt = receipt_data(printing, &view)?;
+            printing.renderer.render_receipt(&view.record, &receipt)?
+        }
+        Document::Notice => {
+            let notice_day = notice_date(&view)?;
+            let report = assess::assess(&view.record, &profile_for(&view), notice_day)?;
+            let data = print::NoticeData {
+                case_number: case_number(&view),
+                office: printing.office.clone(),
+                clerk: last_actor(&view),
+                date: notice_day,
+            };
+            printing.renderer.render_notice(&view.record, &report.assessment, &data)?
+        }
+    };
+    Ok(Rendered {
+        document,
+        pages: rendered.pages,
+        template: rendered.template.to_string(),
+        warnings: rendered.warnings.iter().map(warning_text).collect(),
+        pdf: rendered.bytes,
+    })
+}
+
+/// Prints `copies` of `document` on `printer` and waits for the outcome (at most
+/// [`JOB_TIMEOUT`]). Every attempt is audited, the failed ones with the print system's
+/// reason.
+#[allow(clippy::too_many_arguments, reason = "each is one choice the clerk made")]
+pub fn print(
+    office: &mut Office,
+    printing: &Printing,
+    system: &dyn PrintSystem,
+    case_id: &CaseId,
+    document: Document,
+    printer: &str,
+    copies: u16,
+    now: DateTime<Utc>,
+) -> Result<Printed, AppError> {
+    let rendered = render(office, printing, case_id, document, now)?;
+    let title = format!("{} {}", document.label(), case_id);
+    let job = PrintJob::a4(printer, title, rendered.pdf).with_copies(copies);
+    let outcome = system.submit(&job).and_then(|id| system.wait_for(&id, JOB_TIMEOUT).map(|()| id));
+    let session = office.session()?.clone();
+    let mut details = json!({
+        "document": document.key(),
+        "template": rendered.template,
+        "printer": printer,
+        "copies": copies,
+    });
+    match &outcome {
+        Ok(id) => {
+            details["job"] = json!(id.to_string());
+            details["outcome"] = json!("completed");
+        }
+        Err(error) => {
+            details["outcome"] = json!("failed");
+            details["error"] = json!(error.code());
+        }
+    }
+    office.store.audit_event(&session, AuditAction::Printed, Some(case_id), details, now)?;
+    let id = outcome?;
+    Ok(Printed { job: id.to_string(), template: rendered.template })
+}
+
+/// The printers of the print system, the default one first.
+pub fn printers(system: &dyn PrintSystem) -> Result<Vec<PrinterInfo>, AppError> {
+    Ok(system.printers()?)
+}
+
+fn receipt_data(printing: &Printing, view: &CaseView) -> Result<ReceiptData, AppError> {
+    let not_yet = AppError::DocumentNotAvailable {
+        document: Document::Receipt.label(),
+        reason: "案件尚未受理，没有受理回执。",
+    };
+    let (Some(accepted_at), Some(due)) = (view.accepted_at, view.due_date) else {
+        return Err(not_yet);
+    };
+    Ok(ReceiptData {
+        case_number: case_number(view),
+        office: printing.office.clone(),
+        clerk: view.accepted_by.as_ref().map(|clerk| clerk.display_name.clone()).unwrap_or_default(),
+        accepted_on: cases::local(accepted_at).date(),
+        due,
+        working_days: deadline::STANDARD_WORKING_DAYS,
+    })
+}
+
+/// The day of the latest one-time notice.
+fn notice_date(view: &CaseView) -> Result<NaiveDate, AppError> {
+    view.history
+        .iter()
+        .rev()
+        .find(|line| line.to == CaseState::Refused)
+        .map(|line| cases::local(line.at).date())
+        .ok_or(AppError::DocumentNotAvailable {
+            document: Document::Notice.label(),
+            reason: "本案没有出具过一次性告知。",
+        })
+}
+
+/// The profile of the county where the applicant lives, or the province's.
+fn profile_for(view: &CaseView) -> String {
+    let county = view.record.current_address.county_code.trim();
+    if assess::find_profile(county).is_ok() { county.to_owned() } else { "330000".to_owned() }
+}
+
+fn case_number(view: &CaseView) -> String {
+    let number = view.record.application_number.trim();
+    if number.is_empty() { view.id.to_string() } else { number.to_owned() }
+}
+
+fn last_actor(view: &CaseView) -> String {
+    view.history.last().map(|line| line.actor.display_name.clone()).unwrap_or_default()
+}
+
+fn warning_text(warning: &print::RenderWarning) -> String {
+    match warning {
+        print::RenderWarning::MissingGlyph { ch, code_point, .. } => {
+            format!("字库缺少“{ch}”（{code_point}），已印为方框，请手写补齐。")
+        }
+        print::RenderWarning::TextOverflow { shown, total, .. } => {
+            format!("有一处文字过长，只印出 {shown}/{total} 个字，请核对。")
+        }
+    }
+}

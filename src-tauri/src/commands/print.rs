@@ -1,0 +1,93 @@
+//! Printing from the case page: the printers, the preview (the PDF itself, drawn page by
+//! page in the window) and the audited print.
+
+use std::sync::Arc;
+
+use app::printing::{Document, Printing};
+use tauri::State;
+
+use super::{now, with_office};
+use crate::AppState;
+use crate::error::UiError;
+use crate::json::{PreviewInfo, PrintedInfo, PrinterChoice};
+
+fn document(key: &str) -> Result<Document, UiError> {
+    Document::from_key(key).ok_or_else(|| UiError {
+        code: "INVALID_INPUT".to_owned(),
+        message: "没有这种文书。".to_owned(),
+        fields: Vec::new(),
+    })
+}
+
+/// The renderer, built on first use (parsing the font takes a moment, so on a blocking
+/// thread) and then shared.
+async fn printing(state: &AppState) -> Result<Arc<Printing>, UiError> {
+    let slot = state.printing.clone();
+    let office_file = state.paths.data_dir.join(app::printing::OFFICE_FILE_NAME);
+    let built = tauri::async_runtime::spawn_blocking(move || {
+        let mut slot = slot.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(printing) = slot.as_ref() {
+            return Ok(printing.clone());
+        }
+        let printing = Arc::new(Printing::load(Some(&office_file))?);
+        *slot = Some(printing.clone());
+        Ok::<_, app::AppError>(printing)
+    })
+    .await
+    .map_err(|_| UiError::internal())?;
+    Ok(built?)
+}
+
+fn cups(state: &AppState) -> print::Cups {
+    let (host, port) = &state.cups_server;
+    print::Cups::new(host.clone(), *port)
+}
+
+/// The printers CUPS offers, the default first.
+#[tauri::command]
+pub async fn list_printers(state: State<'_, AppState>) -> Result<Vec<PrinterChoice>, UiError> {
+    let system = cups(&state);
+    let found = tauri::async_runtime::spawn_blocking(move || app::printing::printers(&system))
+        .await
+        .map_err(|_| UiError::internal())??;
+    Ok(found.into_iter().map(PrinterChoice::from).collect())
+}
+
+/// Renders a document of the case for the preview.
+#[tauri::command]
+pub async fn preview_document(
+    state: State<'_, AppState>,
+    case_id: String,
+    document: String,
+) -> Result<PreviewInfo, UiError> {
+    let document = self::document(&document)?;
+    let printing = printing(&state).await?;
+    with_office(&state, move |office| {
+        let id = case_id.parse()?;
+        let rendered = app::printing::render(office, &printing, &id, document, now())?;
+        Ok(PreviewInfo::from(rendered))
+    })
+    .await
+}
+
+/// Prints a document of the case (audited, also when the job fails).
+#[tauri::command]
+#[tracing::instrument(skip_all, fields(document = %document, copies), err(Debug))]
+pub async fn print_document(
+    state: State<'_, AppState>,
+    case_id: String,
+    document: String,
+    printer: String,
+    copies: u16,
+) -> Result<PrintedInfo, UiError> {
+    let document = self::document(&document)?;
+    let system = cups(&state);
+    let printing = printing(&state).await?;
+    with_office(&state, move |office| {
+        let id = case_id.parse()?;
+        let printed =
+            app::printing::print(office, &printing, &system, &id, document, &printer, copies, now())?;
+        Ok(PrintedInfo { job: printed.job, template: printed.template })
+    })
+    .await
+}

@@ -1,0 +1,67 @@
+//! Transport types of printing: printers, previews, print outcomes.
+
+use base64::Engine;
+use serde::Serialize;
+use ts_rs::TS;
+
+/// A printer the clerk may choose.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct PrinterChoice {
+    /// Queue name (sent back to print).
+    pub name: String,
+    /// Description, or the name when there is none.
+    pub label: String,
+    /// The system's default printer.
+    pub is_default: bool,
+    /// Accepting jobs now.
+    pub ready: bool,
+}
+
+impl From<print::PrinterInfo> for PrinterChoice {
+    fn from(info: print::PrinterInfo) -> Self {
+        let label =
+            if info.description.trim().is_empty() { info.name.clone() } else { info.description.clone() };
+        Self {
+            ready: info.accepting_jobs && info.state != print::PrinterState::Stopped,
+            is_default: info.is_default,
+            name: info.name,
+            label,
+        }
+    }
+}
+
+/// A rendered document for the preview.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct PreviewInfo {
+    /// `form`, `receipt` or `notice`.
+    pub document: String,
+    /// The PDF, base64.
+    pub pdf_base64: String,
+    /// Pages.
+    pub pages: u32,
+    /// Template name and version.
+    pub template: String,
+    /// What to check before printing, in Chinese.
+    pub warnings: Vec<String>,
+}
+
+impl From<app::printing::Rendered> for PreviewInfo {
+    fn from(rendered: app::printing::Rendered) -> Self {
+        Self {
+            document: rendered.document.key().to_owned(),
+            pdf_base64: base64::engine::general_purpose::STANDARD.encode(&rendered.pdf),
+            pages: u32::try_from(rendered.pages).unwrap_or(u32::MAX),
+            template: rendered.template,
+            warnings: rendered.warnings,
+        }
+    }
+}
+
+/// A finished print job.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct PrintedInfo {
+    /// The job, e.g. `PDF-12`.
+    pub job: String,
+    /// Template name and version printed.
+    pub template: String,
+}
