@@ -20,7 +20,8 @@ pub enum ScanError {
         limit: u64,
     },
     /// The header declares more pixels than [`crate::Limits::max_pixels`] (a decompression
-    /// bomb, or a scan at a far too high resolution); nothing was decoded.
+    /// bomb, or a scan at a far too high resolution); nothing was decoded. Width and height
+    /// are 0 when the decoder hit [`crate::Limits::max_decode_bytes`] before it knew them.
     #[error("image is {width} × {height} pixels, more than the limit of {limit} pixels")]
     TooManyPixels {
         /// Width the header declares.
@@ -114,6 +115,9 @@ impl ScanError {
                 megabytes(*bytes),
                 megabytes(*limit)
             ),
+            ScanError::TooManyPixels { width: 0, .. } | ScanError::TooManyPixels { height: 0, .. } => {
+                "图像尺寸过大，无法导入，请以 300 dpi 重新扫描或选择其他文件。".to_owned()
+            }
             ScanError::TooManyPixels { width, height, .. }
             | ScanError::DimensionTooLarge { width, height, .. } => format!(
                 "图像尺寸过大（{width} × {height} 像素），无法导入，请以 300 dpi 重新扫描或选择其他文件。"

@@ -84,15 +84,17 @@ pub(crate) fn png_dimensions(bytes: &[u8]) -> Result<(u32, u32), ScanError> {
     Ok((read_u32(16)?, read_u32(20)?))
 }
 
-/// Refuses a JPEG whose data stops before the end-of-image marker.
+/// Width and height from a JPEG's frame header, after checking that the data does not stop
+/// before the end-of-image marker.
 ///
-/// Walks the marker segments up to the first start-of-scan, then looks for the
-/// end-of-image marker (`FF D9`) after it. Entropy-coded data never contains `FF D9` (a
+/// Walks the marker segments up to the first start-of-scan, reading the frame header (SOF)
+/// on the way, then looks for the end-of-image marker (`FF D9`) after it. Entropy-coded data never contains `FF D9` (a
 /// data byte `FF` is always followed by `00`), and a thumbnail in the EXIF block sits
 /// before the first scan, so neither can fool the check.
-pub(crate) fn check_jpeg_complete(bytes: &[u8]) -> Result<(), ScanError> {
+pub(crate) fn jpeg_dimensions(bytes: &[u8]) -> Result<(u32, u32), ScanError> {
     let corrupt = |detail: &str| ScanError::Corrupt { detail: format!("jpeg {detail}") };
     let mut position = 2;
+    let mut dimensions = None;
     loop {
         match bytes.get(position) {
             None => return Err(corrupt("ends before its image data")),
@@ -122,15 +124,26 @@ pub(crate) fn check_jpeg_complete(bytes: &[u8]) -> Result<(), ScanError> {
         if length < 2 {
             return Err(corrupt("has a broken marker segment"));
         }
+        // Frame headers SOF0–SOF15, except DHT (C4), JPG (C8) and DAC (CC): length (2),
+        // precision (1), height (2), width (2).
+        if matches!(marker, 0xC0..=0xCF) && !matches!(marker, 0xC4 | 0xC8 | 0xCC) {
+            let field = |offset: usize| {
+                bytes
+                    .get(position + offset..position + offset + 2)
+                    .map(|pair| u32::from(u16::from_be_bytes([pair[0], pair[1]])))
+            };
+            if let (Some(height), Some(width)) = (field(3), field(5)) {
+                dimensions = Some((width, height));
+            }
+        }
         position += length;
         if marker == 0xDA {
             break;
         }
     }
     let scan_data = bytes.get(position..).unwrap_or_default();
-    if scan_data.windows(2).any(|pair| pair == [0xFF, 0xD9]) {
-        Ok(())
-    } else {
-        Err(corrupt("is cut short (no end-of-image marker)"))
+    if !scan_data.windows(2).any(|pair| pair == [0xFF, 0xD9]) {
+        return Err(corrupt("is cut short (no end-of-image marker)"));
     }
+    dimensions.ok_or_else(|| corrupt("has no frame header"))
 }

@@ -29,11 +29,10 @@ impl Default for Limits {
 }
 
 impl Limits {
-    /// image's limits for the same ceilings.
+    /// image's limits: only the allocation ceiling. The dimensions are checked by intake
+    /// itself, so the error can name them.
     pub(crate) fn to_image_limits(self) -> image::Limits {
         let mut limits = image::Limits::default();
-        limits.max_image_width = Some(self.max_dimension);
-        limits.max_image_height = Some(self.max_dimension);
         limits.max_alloc = Some(self.max_decode_bytes);
         limits
     }

@@ -64,10 +64,10 @@ pub struct IntakeOptions {
     /// pages are scaled down; smaller ones are never scaled up. At most 65,000 (JPEG's own
     /// limit).
     pub max_long_side: u32,
-    /// JPEG quality of greyscale pages, 1–100 (default 75: 8-point text stays sharp at
-    /// 300 dpi; see docs/scan.md for the sizes).
+    /// JPEG quality of greyscale pages, 1–100 (default 60, with ImageMagick's quantisation
+    /// tables: text strokes survive intact at 300 dpi; docs/scan.md has the sizes).
     pub grey_quality: u8,
-    /// JPEG quality of colour pages, 1–100 (default 80).
+    /// JPEG quality of colour pages, 1–100 (default 75, chroma subsampled 4:2:0).
     pub colour_quality: u8,
     /// Longest side of the thumbnail, in pixels (default 256).
     pub thumbnail_long_side: u32,
@@ -81,8 +81,8 @@ impl Default for IntakeOptions {
             rotation: Rotation::Keep,
             auto_crop: true,
             max_long_side: 3508,
-            grey_quality: 75,
-            colour_quality: 80,
+            grey_quality: 60,
+            colour_quality: 75,
             thumbnail_long_side: 256,
         }
     }
@@ -154,8 +154,12 @@ pub fn intake(bytes: &[u8], options: &IntakeOptions) -> Result<Page, ScanError> 
             let (width, height) = format::png_dimensions(bytes)?;
             check_dimensions(width, height, &limits)?;
         }
-        // zune-jpeg fills a cut-off JPEG with grey instead of failing: refuse it here.
-        SourceFormat::Jpeg => format::check_jpeg_complete(bytes)?,
+        // The same for a JPEG's frame header; and zune-jpeg fills a cut-off JPEG with grey
+        // instead of failing, so the walk also refuses one without its end marker.
+        SourceFormat::Jpeg => {
+            let (width, height) = format::jpeg_dimensions(bytes)?;
+            check_dimensions(width, height, &limits)?;
+        }
         SourceFormat::Tiff => {}
     }
 
@@ -371,8 +375,14 @@ fn encode<P: image::Pixel<Subpixel = u8>>(
     let jpeg_height = u16::try_from(height).map_err(too_large)?;
     let mut jpeg = Vec::with_capacity(pixels.len() / 16);
     let mut encoder = jpeg_encoder::Encoder::new(&mut jpeg, quality.clamp(1, 100));
-    // Optimised Huffman tables: about 8 % smaller pages for a few milliseconds.
-    encoder.set_optimized_huffman_tables(true);
+    // No optimised Huffman tables: with 4:2:0 colour, jpeg-encoder 0.7.1's optimised tables
+    // give files that libjpeg reads but image's own decoder (zune-jpeg 0.5) garbles. For
+    // greyscale, ImageMagick's quantisation tables give pages about 9 % smaller than the
+    // standard's at the same stroke fidelity.
+    if colour_type == jpeg_encoder::ColorType::Luma {
+        let tables = jpeg_encoder::QuantizationTableType::ImageMagick;
+        encoder.set_quantization_tables(tables.clone(), tables);
+    }
     encoder
         .encode(pixels, jpeg_width, jpeg_height, colour_type)
         .map_err(|error| ScanError::Corrupt { detail: format!("jpeg encoding failed: {error}") })?;
