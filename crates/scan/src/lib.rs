@@ -25,7 +25,8 @@
 //!   is read, the pixel count from the header before any pixel buffer is allocated.
 //! - Bad input is an error, never a panic: the bounded fuzzer in `tests/scan/fuzz.rs`
 //!   checks this in CI.
-//! - Nothing here reads a directory it was not given, or the clock.
+//! - Nothing here reads the clock or looks a directory up, except the system's temporary
+//!   folder when [`SaneEnv::work_dir`] is `None`.
 
 mod camera;
 mod crop;

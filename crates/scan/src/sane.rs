@@ -129,9 +129,17 @@ pub fn scan(
         let what = what.to_owned();
         move |source| ScanError::Io { what, source }
     };
+    let mut builder = tempfile::Builder::new();
+    builder.prefix("permit-desk-scan-");
+    // The pages are personal data: only this user may read them while they are on disk.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o700));
+    }
     let work = match &env.work_dir {
-        Some(dir) => tempfile::Builder::new().prefix("scan-").tempdir_in(dir),
-        None => tempfile::Builder::new().prefix("permit-desk-scan-").tempdir(),
+        Some(dir) => builder.tempdir_in(dir),
+        None => builder.tempdir(),
     }
     .map_err(io_error("a temporary folder for the scanned pages"))?;
     let pattern = work.path().join("page-%d.png");

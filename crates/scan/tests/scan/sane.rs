@@ -62,7 +62,19 @@ fn two_grey_pages_are_scanned_and_taken_in() {
     let dir = tempfile::tempdir().unwrap();
     let env = test_backend(dir.path());
     let mut progress = Vec::new();
-    let pages = scan(&env, "test:0", &grid(2, 200), |done, total| progress.push((done, total))).unwrap();
+    let mut modes = Vec::new();
+    let pages = scan(&env, "test:0", &grid(2, 200), |done, total| {
+        progress.push((done, total));
+        // While the pages are on disk, their folder is private.
+        for entry in std::fs::read_dir(dir.path()).unwrap().filter_map(Result::ok) {
+            if entry.path().is_dir() {
+                use std::os::unix::fs::PermissionsExt;
+                modes.push(entry.metadata().unwrap().permissions().mode() & 0o777);
+            }
+        }
+    })
+    .unwrap();
+    assert_eq!(modes, [0o700, 0o700], "the scan folder is readable by this user only");
 
     assert_eq!(pages.len(), 2);
     assert_eq!(progress, [(1, 2), (2, 2)], "progress after each page");
