@@ -1,0 +1,303 @@
+//! Scanners through SANE, by running the `scanimage` command line (package sane-utils).
+//!
+//! A child process rather than bindings to libsane: a crashing or hanging backend driver
+//! (they are third-party C, some closed) takes down scanimage, not the app, and a hang is
+//! ended by killing the child. It also needs no libclang at build time and no `unsafe`.
+//! docs/scan.md has the comparison with the `sane-scan` crate.
+//!
+//! Pages come back as PNG bytes, to be run through [`crate::intake`] like any file.
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use crate::{ColourMode, ScanError};
+
+/// How to reach SANE: which `scanimage`, and which configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SaneEnv {
+    /// Sets `SANE_CONFIG_DIR` for scanimage: the folder holding `dll.conf` and the backends'
+    /// `.conf` files. `None` uses the system's (`/etc/sane.d`). Tests point it at a folder of
+    /// their own whose `dll.conf` enables the `test` backend. A value without a trailing `:`
+    /// replaces the system folder; with one, the system folder is searched after it.
+    pub config_dir: Option<PathBuf>,
+    /// The scanimage program (default `scanimage`, looked up on the path).
+    pub program: PathBuf,
+    /// Where scanimage writes pages before they are read back and deleted; `None` uses the
+    /// system's temporary folder. The app passes a folder under its data directory.
+    pub work_dir: Option<PathBuf>,
+    /// Longest time listing devices may take (default 30 s: network scanners answer slowly).
+    pub list_timeout: Duration,
+}
+
+impl Default for SaneEnv {
+    fn default() -> Self {
+        SaneEnv {
+            config_dir: None,
+            program: PathBuf::from("scanimage"),
+            work_dir: None,
+            list_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// A scanner SANE can see.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Device {
+    /// SANE's device name, what [`scan`] takes: `test:0`, `epson2:libusb:001:004`, …
+    pub name: String,
+    /// Maker, as the backend reports it.
+    pub vendor: String,
+    /// Model, as the backend reports it.
+    pub model: String,
+    /// Kind: `flatbed scanner`, `sheetfed scanner`, `virtual device`, …
+    pub kind: String,
+}
+
+/// What to scan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScanSettings {
+    /// Dots per inch (default 300).
+    pub resolution: u32,
+    /// SANE's `Gray` or `Color` mode.
+    pub mode: ColourMode,
+    /// Number of pages, scanned in one batch: a document feeder feeds them one after the
+    /// other. A feeder that runs out early ends the batch with fewer pages, not an error.
+    pub pages: u32,
+    /// Scan area, width and height in millimetres (`-x`, `-y`); `None` keeps the device's.
+    pub area_mm: Option<(u32, u32)>,
+    /// Device-specific options as name and value, passed as `--name=value` (for example
+    /// `source` = `ADF Duplex`, or the test backend's `test-picture` = `Color pattern`).
+    pub backend_options: Vec<(String, String)>,
+    /// Longest time one page may take; the whole batch gets this times the page count, plus
+    /// the same again for warming up the lamp.
+    pub page_timeout: Duration,
+}
+
+impl Default for ScanSettings {
+    fn default() -> Self {
+        ScanSettings {
+            resolution: 300,
+            mode: ColourMode::Grey,
+            pages: 1,
+            area_mm: None,
+            backend_options: Vec::new(),
+            page_timeout: Duration::from_secs(60),
+        }
+    }
+}
+
+/// Lists the scanners SANE can see. No scanner is an empty list, not an error.
+pub fn list_devices(env: &SaneEnv) -> Result<Vec<Device>, ScanError> {
+    let arguments = ["--formatted-device-list=%d\t%v\t%m\t%t%n".to_owned()];
+    let finished = run(env, &arguments, env.list_timeout, &mut |_| {})?;
+    if !finished.status.success() {
+        return Err(ScanError::ScanFailed { detail: finished.stderr_summary() });
+    }
+    Ok(String::from_utf8_lossy(&finished.stdout)
+        .lines()
+        .filter_map(|line| {
+            let mut fields = line.split('\t');
+            let name = fields.next()?.trim();
+            if name.is_empty() {
+                return None;
+            }
+            Some(Device {
+                name: name.to_owned(),
+                vendor: fields.next().unwrap_or_default().to_owned(),
+                model: fields.next().unwrap_or_default().to_owned(),
+                kind: fields.next().unwrap_or_default().to_owned(),
+            })
+        })
+        .collect())
+}
+
+/// Scans `settings.pages` pages from `device` and returns each as PNG bytes, in order.
+///
+/// `progress(done, total)` is called after each page. On a timeout the scan is stopped
+/// (scanimage is killed) and nothing is returned.
+pub fn scan(
+    env: &SaneEnv,
+    device: &str,
+    settings: &ScanSettings,
+    mut progress: impl FnMut(u32, u32),
+) -> Result<Vec<Vec<u8>>, ScanError> {
+    let total = settings.pages.max(1);
+    let io_error = |what: &str| {
+        let what = what.to_owned();
+        move |source| ScanError::Io { what, source }
+    };
+    let mut builder = tempfile::Builder::new();
+    builder.prefix("permit-desk-scan-");
+    // The pages are personal data: only this user may read them while they are on disk.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o700));
+    }
+    let work = match &env.work_dir {
+        Some(dir) => builder.tempdir_in(dir),
+        None => builder.tempdir(),
+    }
+    .map_err(io_error("a temporary folder for the scanned pages"))?;
+    let pattern = work.path().join("page-%d.png");
+
+    let mode = match settings.mode {
+        ColourMode::Grey => "Gray",
+        ColourMode::Colour => "Color",
+    };
+    let mut arguments = vec![
+        format!("--device-name={device}"),
+        "--format=png".to_owned(),
+        format!("--mode={mode}"),
+        format!("--resolution={}", settings.resolution),
+        format!("--batch={}", pattern.display()),
+        format!("--batch-count={total}"),
+    ];
+    if let Some((width, height)) = settings.area_mm {
+        arguments.extend(["-x".to_owned(), width.to_string()]);
+        arguments.extend(["-y".to_owned(), height.to_string()]);
+    }
+    for (name, value) in &settings.backend_options {
+        arguments.push(format!("--{name}={value}"));
+    }
+
+    let timeout = settings.page_timeout.saturating_mul(total.saturating_add(1));
+    let mut done = 0;
+    let finished = run(env, &arguments, timeout, &mut |line| {
+        // Batch mode reports "Scanned page 3. (scanner status = 5)" on stderr.
+        if let Some(page) = line
+            .strip_prefix("Scanned page ")
+            .and_then(|rest| rest.split(['.', ' ']).next())
+            .and_then(|number| number.parse::<u32>().ok())
+        {
+            done = page.min(total);
+            progress(done, total);
+        }
+    })?;
+    if !finished.status.success() {
+        let detail = finished.stderr_summary();
+        return Err(if detail.contains("open of device") {
+            ScanError::ScannerNotFound { device: device.to_owned(), detail }
+        } else {
+            ScanError::ScanFailed { detail }
+        });
+    }
+
+    let mut pages = Vec::new();
+    for number in 1..=total {
+        let path = work.path().join(format!("page-{number}.png"));
+        match std::fs::read(&path) {
+            Ok(bytes) => pages.push(bytes),
+            // A feeder that ran out: the batch ended early.
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => break,
+            Err(error) => return Err(io_error(&path.display().to_string())(error)),
+        }
+    }
+    if pages.is_empty() {
+        return Err(ScanError::ScanFailed {
+            detail: format!("no page was scanned: {}", finished.stderr_summary()),
+        });
+    }
+    Ok(pages)
+}
+
+/// What a finished scanimage left behind.
+struct Finished {
+    status: ExitStatus,
+    stdout: Vec<u8>,
+    stderr: Vec<String>,
+}
+
+impl Finished {
+    /// scanimage's own messages ("scanimage: …"), or its last line when it printed none.
+    fn stderr_summary(&self) -> String {
+        let messages: Vec<&str> =
+            self.stderr.iter().map(String::as_str).filter(|line| line.starts_with("scanimage:")).collect();
+        if messages.is_empty() {
+            self.stderr.last().cloned().unwrap_or_else(|| format!("scanimage exited with {}", self.status))
+        } else {
+            messages.join("; ")
+        }
+    }
+}
+
+/// Runs scanimage, hands each stderr line to `on_line` as it arrives, and kills it when
+/// `timeout` passes.
+fn run(
+    env: &SaneEnv,
+    arguments: &[String],
+    timeout: Duration,
+    on_line: &mut dyn FnMut(&str),
+) -> Result<Finished, ScanError> {
+    let mut command = Command::new(&env.program);
+    command.args(arguments).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    if let Some(dir) = &env.config_dir {
+        command.env("SANE_CONFIG_DIR", dir);
+    }
+    let mut child = command.spawn().map_err(|error| spawn_error(&env.program, error))?;
+    let deadline = Instant::now() + timeout;
+
+    let stdout_reader = child.stdout.take().map(|mut stdout| {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            // A read error leaves what was read: the exit status tells what happened.
+            let _ = stdout.read_to_end(&mut bytes);
+            bytes
+        })
+    });
+    let (line_sender, lines) = mpsc::channel();
+    if let Some(stderr) = child.stderr.take() {
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if line_sender.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+    }
+
+    let mut stderr = Vec::new();
+    loop {
+        let remaining = deadline.saturating_duration_since(Instant::now());
+        match lines.recv_timeout(remaining) {
+            Ok(line) => {
+                on_line(&line);
+                stderr.push(line);
+            }
+            Err(mpsc::RecvTimeoutError::Disconnected) => break,
+            Err(mpsc::RecvTimeoutError::Timeout) => return Err(stop(&mut child, timeout)),
+        }
+    }
+    // stderr is closed: scanimage is exiting. Wait for it, still within the deadline.
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(10)),
+            Ok(None) => return Err(stop(&mut child, timeout)),
+            Err(source) => {
+                return Err(ScanError::Io { what: "the scanimage process".to_owned(), source });
+            }
+        }
+    };
+    let stdout = stdout_reader.and_then(|reader| reader.join().ok()).unwrap_or_default();
+    Ok(Finished { status, stdout, stderr })
+}
+
+/// Kills a scanimage that overran its time and reaps it.
+fn stop(child: &mut Child, timeout: Duration) -> ScanError {
+    // It may have exited just now; either way it must not linger.
+    let _ = child.kill();
+    let _ = child.wait();
+    ScanError::ScanTimeout { timeout }
+}
+
+fn spawn_error(program: &Path, error: std::io::Error) -> ScanError {
+    if error.kind() == std::io::ErrorKind::NotFound {
+        ScanError::SaneMissing { detail: format!("{}: {error}", program.display()) }
+    } else {
+        ScanError::Io { what: format!("starting {}", program.display()), source: error }
+    }
+}

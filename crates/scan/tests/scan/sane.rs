@@ -1,0 +1,156 @@
+//! SANE through the real `scanimage` and SANE's own `test` backend, enabled in a
+//! configuration folder of our own (never by editing /etc/sane.d).
+//!
+//! These tests fail, never skip, when scanimage is missing: CI installs sane-utils through
+//! scripts/install-deps.sh, and a silent skip would hide a broken scanner path.
+
+use std::path::Path;
+use std::time::Duration;
+
+use scan::{ColourMode, SaneEnv, ScanError, ScanSettings, intake, list_devices, scan};
+
+use crate::grey_options;
+
+/// A SANE configuration folder whose `dll.conf` enables only the `test` backend.
+fn test_backend(dir: &Path) -> SaneEnv {
+    let found = std::process::Command::new("scanimage").arg("--version").output();
+    assert!(
+        found.as_ref().is_ok_and(|output| output.status.success()),
+        "scanimage is not installed or does not run ({found:?}): install sane-utils \
+         (scripts/install-deps.sh does) to run the scanner tests"
+    );
+    std::fs::write(dir.join("dll.conf"), "test\n").unwrap();
+    let system_conf = Path::new("/etc/sane.d/test.conf");
+    if system_conf.exists() {
+        std::fs::copy(system_conf, dir.join("test.conf")).unwrap();
+    }
+    SaneEnv { config_dir: Some(dir.to_owned()), work_dir: Some(dir.to_owned()), ..SaneEnv::default() }
+}
+
+fn grid(pages: u32, resolution: u32) -> ScanSettings {
+    ScanSettings {
+        resolution,
+        mode: ColourMode::Grey,
+        pages,
+        area_mm: Some((200, 200)),
+        backend_options: vec![("test-picture".to_owned(), "Grid".to_owned())],
+        page_timeout: Duration::from_secs(60),
+    }
+}
+
+#[test]
+fn the_test_backend_is_listed() {
+    let dir = tempfile::tempdir().unwrap();
+    let devices = list_devices(&test_backend(dir.path())).unwrap();
+    let names: Vec<&str> = devices.iter().map(|device| device.name.as_str()).collect();
+    assert!(names.contains(&"test:0"), "devices: {devices:?}");
+    let first = devices.iter().find(|device| device.name == "test:0").unwrap();
+    assert_eq!(first.kind, "virtual device");
+    assert_eq!(first.model, "frontend-tester");
+}
+
+#[test]
+fn no_backend_means_an_empty_list() {
+    let dir = tempfile::tempdir().unwrap();
+    let env = test_backend(dir.path());
+    std::fs::write(dir.path().join("dll.conf"), "").unwrap();
+    assert_eq!(list_devices(&env).unwrap(), Vec::new());
+}
+
+#[test]
+fn two_grey_pages_are_scanned_and_taken_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let env = test_backend(dir.path());
+    let mut progress = Vec::new();
+    let mut modes = Vec::new();
+    let pages = scan(&env, "test:0", &grid(2, 200), |done, total| {
+        progress.push((done, total));
+        // While the pages are on disk, their folder is private.
+        for entry in std::fs::read_dir(dir.path()).unwrap().filter_map(Result::ok) {
+            if entry.path().is_dir() {
+                use std::os::unix::fs::PermissionsExt;
+                modes.push(entry.metadata().unwrap().permissions().mode() & 0o777);
+            }
+        }
+    })
+    .unwrap();
+    assert_eq!(modes, [0o700, 0o700], "the scan folder is readable by this user only");
+
+    assert_eq!(pages.len(), 2);
+    assert_eq!(progress, [(1, 2), (2, 2)], "progress after each page");
+    for bytes in &pages {
+        let page = intake(bytes, &grey_options()).unwrap();
+        assert_eq!(page.source_format, scan::SourceFormat::Png);
+        // 200 mm at 200 dpi, as the test backend rounds it.
+        assert_eq!((page.width, page.height), (1574, 1574));
+        assert!(!page.auto_cropped, "a grid is no page on a desk");
+    }
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|entry| entry.path().is_dir())
+        .collect();
+    assert!(leftovers.is_empty(), "the scanned pages are deleted from disk: {leftovers:?}");
+}
+
+#[test]
+fn a_colour_page_at_300_dpi() {
+    let dir = tempfile::tempdir().unwrap();
+    let settings = ScanSettings {
+        mode: ColourMode::Colour,
+        backend_options: vec![("test-picture".to_owned(), "Color pattern".to_owned())],
+        area_mm: Some((100, 150)),
+        ..ScanSettings::default()
+    };
+    let pages = scan(&test_backend(dir.path()), "test:1", &settings, |_, _| {}).unwrap();
+    let page = intake(&pages[0], &crate::colour_options()).unwrap();
+    assert_eq!((page.width, page.height), (1181, 1771), "100 × 150 mm at 300 dpi");
+}
+
+#[test]
+fn a_device_that_is_gone_is_named_in_the_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let error = scan(&test_backend(dir.path()), "test:9", &grid(1, 50), |_, _| {}).unwrap_err();
+    assert!(matches!(&error, ScanError::ScannerNotFound { device, .. } if device == "test:9"), "{error:?}");
+    assert!(error.message_zh().contains("test:9"));
+}
+
+#[test]
+fn a_paper_jam_is_a_scan_failure() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut settings = grid(1, 50);
+    settings.backend_options.push(("read-return-value".to_owned(), "SANE_STATUS_JAMMED".to_owned()));
+    let error = scan(&test_backend(dir.path()), "test:0", &settings, |_, _| {}).unwrap_err();
+    assert!(matches!(&error, ScanError::ScanFailed { detail } if detail.contains("jammed")), "{error:?}");
+}
+
+#[test]
+fn a_scan_that_hangs_is_stopped_at_the_timeout() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut settings = grid(1, 300);
+    // One byte per read, 0.2 s per read: the page would take weeks.
+    for (name, value) in [
+        ("read-limit", "yes"),
+        ("read-limit-size", "1"),
+        ("read-delay", "yes"),
+        ("read-delay-duration", "200000"),
+    ] {
+        settings.backend_options.push((name.to_owned(), value.to_owned()));
+    }
+    settings.page_timeout = Duration::from_millis(500);
+    let error = scan(&test_backend(dir.path()), "test:0", &settings, |_, _| {}).unwrap_err();
+    assert!(
+        matches!(error, ScanError::ScanTimeout { timeout } if timeout == Duration::from_secs(1)),
+        "{error:?}"
+    );
+}
+
+#[test]
+fn a_missing_scanimage_is_reported_as_such() {
+    let env = SaneEnv { program: "/nonexistent/scanimage".into(), ..SaneEnv::default() };
+    let error = list_devices(&env).unwrap_err();
+    assert!(matches!(error, ScanError::SaneMissing { .. }), "{error:?}");
+    assert!(error.message_zh().contains("sane-utils"));
+    let error = scan(&env, "test:0", &ScanSettings::default(), |_, _| {}).unwrap_err();
+    assert!(matches!(error, ScanError::SaneMissing { .. }), "{error:?}");
+}
