@@ -19,6 +19,10 @@ pids=()
 cleanup() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
+  if [ -n "${cups_dir:-}" ]; then
+    cp "$cups_dir/log/error_log" "$E2E_ARTIFACTS/cups-error_log" 2>/dev/null || true
+    rm -rf "$cups_dir"
+  fi
   rm -rf "$data_dir"
 }
 trap cleanup EXIT
@@ -32,6 +36,17 @@ if [ -z "${DISPLAY:-}" ]; then
   xdpyinfo >/dev/null 2>&1 || { echo "e2e: Xvfb did not start on $DISPLAY" >&2; exit 1; }
 fi
 
+# A private CUPS with a cups-pdf queue: the print test prints through it, never to a
+# real printer of this machine.
+cups_port=$(( 41000 + RANDOM % 2000 ))
+# Its own folder, readable by the `lp` user its filters run as (mktemp makes 0700).
+cups_dir=$(mktemp -d -t permit-desk-cups.XXXXXX)
+chmod 755 "$cups_dir"
+pids+=("$(scripts/cups-private.sh "$cups_dir" "$cups_port")")
+export PERMIT_DESK_CUPS_SERVER="127.0.0.1:$cups_port"
+# The app prints as $USER (cups-pdf writes into that user's folder); CI shells may not set it.
+export USER=${USER:-$(id -un)}
+
 port=${E2E_DRIVER_PORT:-$(( 20000 + RANDOM % 20000 ))}
 export E2E_DRIVER_PORT=$port
 PERMIT_DESK_DATA_DIR="$data_dir" tauri-driver --port "$port" --native-port $(( port + 1 )) \
@@ -43,4 +58,4 @@ for _ in $(seq 100); do
 done
 
 echo "==> WebDriver tests against $application on $DISPLAY"
-node --test --test-concurrency=1 --test-reporter=spec tests/e2e/
+node --test --test-concurrency=1 --test-reporter=spec ${E2E_FILES:-tests/e2e/}

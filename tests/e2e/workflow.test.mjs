@@ -28,6 +28,7 @@ describe("accept → review → approve by three clerks", () => {
 
   /** Opens the case from a worklist on the home screen. */
   async function openFrom(list) {
+    await session.waitFor(`worklist-${list}`);
     await session.click(`worklist-${list}`);
     await session.waitFor("case-line");
     await session.clickCss(`[data-testid="case-line"][data-case-id="${caseId}"] td`);
@@ -70,6 +71,7 @@ describe("accept → review → approve by three clerks", () => {
     assert.match(await session.text("case-due"), /^\d{4}-\d{2}-\d{2}$/);
     caseId = await session.text("case-id");
     await session.click("case-back");
+    await session.waitFor("worklist-awaiting_review");
     await session.click("worklist-awaiting_review");
     await session.waitFor("case-line");
     assert.deepEqual(await session.attributes("case-line", "data-case-id"), [caseId], "it waits for review");
@@ -114,6 +116,21 @@ describe("accept → review → approve by three clerks", () => {
       assert.ok(actors.some((line) => line.includes(clerk.name)), `${clerk.name} is in the history: ${actors.join(" | ")}`);
     }
     assert.deepEqual(await session.attributes("history-line", "data-to"), ["draft", "accepted", "reviewed", "approved"]);
+  });
+
+  it("previews the filled form page by page, prints it through CUPS and audits the print", async () => {
+    await session.waitFor("print-panel");
+    await session.waitFor("print-printer", { contains: "PermitDeskPDF" });
+    await session.click("print-preview");
+    await session.waitFor("preview", { timeoutMs: 30000 });
+    await session.waitFor("preview-page", { timeoutMs: 15000 });
+    assert.ok((await session.count("preview-page")) >= 1, "the preview draws the PDF's pages");
+    await keepScreenshot(session, "workflow-print-preview");
+    await session.click("print-submit");
+    const done = await session.waitFor("print-done", { timeoutMs: 60000 });
+    assert.match(done, /已打印互认转换申请表（作业 PermitDeskPDF-\d+，模板 form /);
+    const audited = await session.waitFor("audit-line", { contains: "打印" });
+    assert.match(audited, /打印机 PermitDeskPDF · 1 份 · 完成/, "the print is in the case's audit trail");
   });
 
   it("locks the screen and asks the same clerk's password again", async () => {

@@ -372,7 +372,32 @@ history: Array<HistoryInfo>,
 /**
  * Changes with every write.
  */
-version: bigint, };
+version: number, };
+export type AuditLineInfo = { 
+/**
+ * Position in the chain.
+ */
+seq: number, 
+/**
+ * When, local time.
+ */
+at: string, 
+/**
+ * The clerk's user name, or a system actor.
+ */
+actor: string, 
+/**
+ * Stored action name, e.g. `printed`.
+ */
+action: string, 
+/**
+ * The action in Chinese.
+ */
+label: string, 
+/**
+ * A Chinese summary of what was done, where there is one.
+ */
+summary: string, };
 export type PrinterChoice = { 
 /**
  * Queue name (sent back to print).

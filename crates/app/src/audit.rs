@@ -21,3 +21,91 @@ pub fn head(office: &Office) -> Result<Option<AuditHead>, AppError> {
     office.clerk_with_any_role(Roles::ADMIN)?;
     Ok(office.store.audit_head()?)
 }
+
+/// One row of a case's audit trail, as the case page lists it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditLine {
+    /// Position in the chain.
+    pub seq: i64,
+    /// When.
+    pub at: chrono::DateTime<chrono::Utc>,
+    /// The clerk's user name (or a system actor such as `sync`).
+    pub actor: String,
+    /// The stored action name, e.g. `printed`.
+    pub action: String,
+    /// The action in Chinese, e.g. 打印.
+    pub action_label: &'static str,
+    /// What changed (never personal values).
+    pub details: serde_json::Value,
+}
+
+/// The last `limit` audit rows of one case, newest first. Needs a case role or 管理员.
+pub fn case_trail(
+    office: &Office,
+    case_id: &crate::cases::CaseId,
+    limit: u32,
+) -> Result<Vec<AuditLine>, AppError> {
+    office.clerk_with_any_role(Roles::ACCEPT | Roles::REVIEW | Roles::APPROVE | Roles::ADMIN)?;
+    Ok(office
+        .store
+        .audit_latest(case_id, limit)?
+        .into_iter()
+        .map(|entry| AuditLine {
+            seq: entry.seq,
+            at: entry.at,
+            action_label: action_label(&entry.action),
+            actor: entry.actor,
+            action: entry.action,
+            details: entry.details,
+        })
+        .collect())
+}
+
+/// A one-line Chinese summary of a row's details, where the case page has one to show
+/// (prints: document, template, printer, copies, outcome).
+pub fn summary(line: &AuditLine) -> String {
+    let text = |key: &str| line.details.get(key).and_then(serde_json::Value::as_str).unwrap_or("");
+    match line.action.as_str() {
+        "printed" => {
+            let document = crate::printing::Document::from_key(text("document"))
+                .map(crate::printing::Document::label)
+                .unwrap_or(if text("document") == "confirmation_slip" { "确认单" } else { "文书" });
+            let copies = line.details.get("copies").and_then(serde_json::Value::as_u64).unwrap_or(1);
+            let outcome = match text("outcome") {
+                "failed" => format!("失败（{}）", text("error")),
+                _ => "完成".to_owned(),
+            };
+            let mut parts = vec![document.to_owned()];
+            if !text("template").is_empty() {
+                parts.push(format!("模板 {}", text("template")));
+            }
+            if !text("printer").is_empty() {
+                parts.push(format!("打印机 {}", text("printer")));
+                parts.push(format!("{copies} 份"));
+                parts.push(outcome);
+            }
+            parts.join(" · ")
+        }
+        _ => String::new(),
+    }
+}
+
+/// The Chinese name of a stored audit action.
+pub fn action_label(action: &str) -> &'static str {
+    match action {
+        "case_created" => "新建案件",
+        "draft_saved" => "保存草稿",
+        "case_state_changed" => "办理环节",
+        "case_viewed" => "查阅",
+        "searched" => "查找",
+        "duplicate_check" => "重复申请核查",
+        "duplicate_decision" => "重复申请确认",
+        "printed" => "打印",
+        "exported" => "导出",
+        "sync_sent" => "上传",
+        "sync_confirmed" => "上传确认",
+        "sync_failed" => "上传失败",
+        "sync_quarantined" => "上传被拒",
+        _ => "其他",
+    }
+}

@@ -385,6 +385,22 @@ pub(crate) fn entries(conn: &Connection, case_id: Option<&CaseId>, limit: u32) -
         "SELECT seq, at, actor_user_id, actor, action, case_uuid, details FROM audit
          WHERE ?1 IS NULL ORDER BY seq LIMIT ?2"
     };
+    read_entries(conn, sql, case_id, limit)
+}
+
+/// The latest `limit` rows of one case, newest first (the case page's extract).
+pub(crate) fn latest_entries(conn: &Connection, case_id: &CaseId, limit: u32) -> Result<Vec<AuditEntry>> {
+    let sql = "SELECT seq, at, actor_user_id, actor, action, case_uuid, details FROM audit
+         WHERE case_uuid = ?1 ORDER BY seq DESC LIMIT ?2";
+    read_entries(conn, sql, Some(case_id), limit)
+}
+
+fn read_entries(
+    conn: &Connection,
+    sql: &str,
+    case_id: Option<&CaseId>,
+    limit: u32,
+) -> Result<Vec<AuditEntry>> {
     let mut statement = conn.prepare_cached(sql)?;
     let mut rows = statement.query(params![case_id.map(|id| id.to_string()), limit])?;
     let mut entries = Vec::new();

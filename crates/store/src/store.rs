@@ -853,6 +853,11 @@ impl Store {
         audit::entries(&self.conn, case_id, limit)
     }
 
+    /// The latest `limit` audit rows of one case, newest first.
+    pub fn audit_latest(&self, case_id: &CaseId, limit: u32) -> Result<Vec<AuditEntry>> {
+        audit::latest_entries(&self.conn, case_id, limit)
+    }
+
     /// Full check of the file: SQLCipher's page authentication codes and SQLite's
     /// structural check. Reads every page; run it from a maintenance command, not at log-in.
     pub fn check_integrity(&self) -> Result<()> {

@@ -8,11 +8,15 @@ use super::{now, with_office};
 use crate::AppState;
 use crate::error::UiError;
 use crate::json::{
-    CaseInfo, CaseLineInfo, DraftSavedInfo, SubmitResult, WorklistCount, worklist_from_key, worklist_key,
+    AuditLineInfo, CaseInfo, CaseLineInfo, DraftSavedInfo, SubmitResult, WorklistCount, worklist_from_key,
+    worklist_key,
 };
 
 /// Most lines a worklist or a search sends to the window at once.
 const LIST_LIMIT: u32 = 200;
+
+/// Most audit rows the case page lists.
+const AUDIT_LIMIT: u32 = 100;
 
 fn parse_case_id(text: &str) -> Result<CaseId, app::AppError> {
     Ok(text.parse::<CaseId>()?)
@@ -111,6 +115,16 @@ pub async fn withdraw_case(
 #[tauri::command]
 pub async fn get_case(state: State<'_, AppState>, case_id: String) -> Result<CaseInfo, UiError> {
     with_office(&state, move |office| view(office, &parse_case_id(&case_id)?)).await
+}
+
+/// The case's latest audit rows, newest first.
+#[tauri::command]
+pub async fn case_audit(state: State<'_, AppState>, case_id: String) -> Result<Vec<AuditLineInfo>, UiError> {
+    with_office(&state, move |office| {
+        let lines = app::audit::case_trail(office, &parse_case_id(&case_id)?, AUDIT_LIMIT)?;
+        Ok(lines.into_iter().map(AuditLineInfo::from).collect())
+    })
+    .await
 }
 
 /// The badge numbers of the home screen's worklists.

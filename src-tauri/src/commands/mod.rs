@@ -41,6 +41,7 @@ pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         cases::reject_case,
         cases::withdraw_case,
         cases::get_case,
+        cases::case_audit,
         cases::worklist_counts,
         cases::worklist,
         cases::search_cases,

@@ -38,9 +38,15 @@ async fn printing(state: &AppState) -> Result<Arc<Printing>, UiError> {
     Ok(built?)
 }
 
+/// The print system, submitting as the operating-system user running the app (what `lp`
+/// would do: the queue shows who printed, and a PDF printer writes into their folder).
 fn cups(state: &AppState) -> print::Cups {
     let (host, port) = &state.cups_server;
-    print::Cups::new(host.clone(), *port)
+    let cups = print::Cups::new(host.clone(), *port);
+    match std::env::var("USER").or_else(|_| std::env::var("LOGNAME")) {
+        Ok(user) if !user.trim().is_empty() => cups.with_user(user),
+        _ => cups,
+    }
 }
 
 /// The printers CUPS offers, the default first.

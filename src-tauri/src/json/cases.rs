@@ -312,6 +312,7 @@ pub struct CaseInfo {
     /// Every state change, oldest first.
     pub history: Vec<HistoryInfo>,
     /// Changes with every write.
+    #[ts(type = "number")]
     pub version: i64,
 }
 
@@ -334,6 +335,37 @@ impl CaseInfo {
             history: view.history.into_iter().map(HistoryInfo::from).collect(),
             version: view.version,
         })
+    }
+}
+
+/// One row of a case's audit trail.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct AuditLineInfo {
+    /// Position in the chain.
+    #[ts(type = "number")]
+    pub seq: i64,
+    /// When, local time.
+    pub at: String,
+    /// The clerk's user name, or a system actor.
+    pub actor: String,
+    /// Stored action name, e.g. `printed`.
+    pub action: String,
+    /// The action in Chinese.
+    pub label: String,
+    /// A Chinese summary of what was done, where there is one.
+    pub summary: String,
+}
+
+impl From<app::audit::AuditLine> for AuditLineInfo {
+    fn from(line: app::audit::AuditLine) -> Self {
+        Self {
+            summary: app::audit::summary(&line),
+            seq: line.seq,
+            at: local_minute(line.at),
+            label: line.action_label.to_owned(),
+            actor: line.actor,
+            action: line.action,
+        }
     }
 }
 

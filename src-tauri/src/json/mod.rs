@@ -215,6 +215,7 @@ mod tests {
             WorklistCount::decl(&config),
             HistoryInfo::decl(&config),
             CaseInfo::decl(&config),
+            AuditLineInfo::decl(&config),
             PrinterChoice::decl(&config),
             PreviewInfo::decl(&config),
             PrintedInfo::decl(&config),

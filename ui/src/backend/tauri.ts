@@ -53,7 +53,12 @@ export const tauriBackend: Backend = {
   rejectCase: (caseId, reasons) => call("reject_case", { caseId, reasons }),
   withdrawCase: (caseId, reason) => call("withdraw_case", { caseId, reason }),
   getCase: (caseId) => call("get_case", { caseId }),
+  caseAudit: (caseId) => call("case_audit", { caseId }),
   worklistCounts: () => call("worklist_counts"),
   worklist: (list) => call("worklist", { list }),
   searchCases: (text) => call("search_cases", { text }),
+
+  listPrinters: () => call("list_printers"),
+  previewDocument: (caseId, document) => call("preview_document", { caseId, document }),
+  printDocument: (caseId, document, printer, copies) => call("print_document", { caseId, document, printer, copies }),
 };

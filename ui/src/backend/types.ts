@@ -2,12 +2,16 @@
 import type {
   AppInfo,
   AssessmentInfo,
+  AuditLineInfo,
   CaseInfo,
   CaseLineInfo,
   ClerkInfo,
   DraftSavedInfo,
   HistoryInfo,
   OfficeStatus,
+  PreviewInfo,
+  PrintedInfo,
+  PrinterChoice,
   SessionInfo,
   SubmitResult,
   WorklistCount,
@@ -24,12 +28,16 @@ import type { ApplicationRecord } from "../record";
 export type {
   AppInfo,
   AssessmentInfo,
+  AuditLineInfo,
   CaseInfo,
   CaseLineInfo,
   ClerkInfo,
   DraftSavedInfo,
   HistoryInfo,
   OfficeStatus,
+  PreviewInfo,
+  PrintedInfo,
+  PrinterChoice,
   SessionInfo,
   SubmitResult,
   WorklistCount,
@@ -44,6 +52,7 @@ export type {
 
 export type DivisionLevel = "province" | "city" | "county";
 export type RoleKey = "accept" | "review" | "approve" | "admin";
+export type DocumentKey = "form" | "receipt" | "notice";
 export type WorklistKey =
   | "drafts"
   | "awaiting_review"
@@ -97,7 +106,12 @@ export interface Backend {
   rejectCase(caseId: string, reasons: string[]): Promise<CaseInfo>;
   withdrawCase(caseId: string, reason: string): Promise<CaseInfo>;
   getCase(caseId: string): Promise<CaseInfo>;
+  caseAudit(caseId: string): Promise<AuditLineInfo[]>;
   worklistCounts(): Promise<WorklistCount[]>;
   worklist(list: WorklistKey): Promise<CaseLineInfo[]>;
   searchCases(text: string): Promise<CaseLineInfo[]>;
+
+  listPrinters(): Promise<PrinterChoice[]>;
+  previewDocument(caseId: string, document: DocumentKey): Promise<PreviewInfo>;
+  printDocument(caseId: string, document: DocumentKey, printer: string, copies: number): Promise<PrintedInfo>;
 }

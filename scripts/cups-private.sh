@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Starts a private CUPS daemon for the end-to-end tests: its own ServerRoot, spool, cache
+# and state under DIR, listening on 127.0.0.1:PORT only, with one cups-pdf queue
+# (PermitDeskPDF, A4, the default). Prints the daemon's pid. Needs root: the cups-pdf
+# backend runs as root only (crates/print/tests/cups.rs explains the queue options).
+# Usage: scripts/cups-private.sh DIR PORT
+set -euo pipefail
+dir=$1
+port=$2
+for tool in /usr/sbin/cupsd /usr/sbin/lpadmin /usr/lib/cups/backend/cups-pdf; do
+  [ -e "$tool" ] || { echo "cups-private: $tool is missing (apt install cups printer-driver-cups-pdf)" >&2; exit 1; }
+done
+mkdir -p "$dir"/{root,spool,cache,state,tmp,log}
+chmod 755 "$dir"
+chmod 1777 "$dir/tmp"
+cat >"$dir/cups-files.conf" <<CONF
+ServerRoot $dir/root
+RequestRoot $dir/spool
+CacheDir $dir/cache
+StateDir $dir/state
+TempDir $dir/tmp
+ErrorLog $dir/log/error_log
+AccessLog $dir/log/access_log
+PageLog $dir/log/page_log
+SystemGroup root
+CONF
+cat >"$dir/cupsd.conf" <<CONF
+Listen 127.0.0.1:$port
+LogLevel info
+WebInterface No
+Browsing No
+DefaultAuthType None
+ErrorPolicy abort-job
+<Location />
+  Order allow,deny
+  Allow all
+</Location>
+<Policy default>
+  <Limit All>
+    Order deny,allow
+  </Limit>
+</Policy>
+CONF
+/usr/sbin/cupsd -f -c "$dir/cupsd.conf" -s "$dir/cups-files.conf" >"$dir/log/cupsd.out" 2>&1 &
+pid=$!
+for _ in $(seq 100); do
+  lpstat -h "127.0.0.1:$port" -r >/dev/null 2>&1 && break
+  sleep 0.1
+done
+lpadmin -h "127.0.0.1:$port" -p PermitDeskPDF -E -v cups-pdf:/ -m lsb/usr/cups-pdf/CUPS-PDF_opt.ppd \
+  -o PageSize=A4 -o pdftops-renderer-default=pdftocairo -o printer-error-policy=abort-job
+lpadmin -h "127.0.0.1:$port" -d PermitDeskPDF
+echo "$pid"
