@@ -36,6 +36,14 @@ pub struct AppState {
     pub cups_server: (String, u16),
 }
 
+impl AppState {
+    /// How to reach SANE: the system's configuration (or `SANE_CONFIG_DIR` from the
+    /// environment, which scanimage reads itself), pages written under the data directory.
+    pub fn sane_env(&self) -> app::scans::SaneEnv {
+        app::scans::SaneEnv { work_dir: Some(self.paths.scans_dir.clone()), ..Default::default() }
+    }
+}
+
 /// Sends print jobs to another CUPS server (`host:port`), e.g. the tests' private one.
 pub const CUPS_SERVER_ENV: &str = "PERMIT_DESK_CUPS_SERVER";
 

@@ -445,3 +445,67 @@ job: string,
  * Template name and version printed.
  */
 template: string, };
+export type ScannerChoice = { 
+/**
+ * SANE device name (sent back to scan), e.g. `test:0`.
+ */
+name: string, 
+/**
+ * Maker, model and kind.
+ */
+label: string, };
+export type ScanProgress = { 
+/**
+ * Pages scanned.
+ */
+done: number, 
+/**
+ * Pages asked for.
+ */
+total: number, };
+export type PageDto = { 
+/**
+ * Page id.
+ */
+id: string, 
+/**
+ * Order, from 1.
+ */
+position: number, 
+/**
+ * Evidence path it proves, or empty.
+ */
+evidence: string, 
+/**
+ * Pixels.
+ */
+width: number, 
+/**
+ * Pixels.
+ */
+height: number, 
+/**
+ * `grey` or `colour`.
+ */
+mode: string, 
+/**
+ * Content hash, hex.
+ */
+sha256: string, 
+/**
+ * Stored size in KB.
+ */
+kilobytes: number, 
+/**
+ * Thumbnail as a JPEG data URL.
+ */
+thumbnail: string, };
+export type PagesInfo = { 
+/**
+ * Pages in order.
+ */
+pages: Array<PageDto>, 
+/**
+ * Evidence paths ticked without a page.
+ */
+unproven: Array<string>, };

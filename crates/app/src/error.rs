@@ -86,6 +86,9 @@ pub enum AppError {
     /// The print system refused or failed a job.
     #[error("printer: {0}")]
     Printer(#[from] print::PrinterError),
+    /// A page could not be scanned or taken in (bad file, scanner gone, too large).
+    #[error("scan: {0}")]
+    Scan(#[from] scan::ScanError),
     /// The document does not exist for the case in its present state (e.g. a receipt
     /// before acceptance); `reason` is one Chinese sentence for the clerk.
     #[error("document {document} not available: {reason}")]

@@ -76,6 +76,12 @@ pub enum AuditAction {
     BackupCreated,
     /// The store was restored from a backup.
     Restored,
+    /// A scanned page was attached to a case.
+    PageAdded,
+    /// A page was rotated, moved or linked to another evidence item.
+    PageChanged,
+    /// A page was removed from a case.
+    PageDeleted,
 }
 
 impl AuditAction {
@@ -107,6 +113,9 @@ impl AuditAction {
         AuditAction::SyncQuarantined,
         AuditAction::BackupCreated,
         AuditAction::Restored,
+        AuditAction::PageAdded,
+        AuditAction::PageChanged,
+        AuditAction::PageDeleted,
     ];
 
     /// The stored name.
@@ -138,6 +147,9 @@ impl AuditAction {
             AuditAction::SyncQuarantined => "sync_quarantined",
             AuditAction::BackupCreated => "backup_created",
             AuditAction::Restored => "restored",
+            AuditAction::PageAdded => "page_added",
+            AuditAction::PageChanged => "page_changed",
+            AuditAction::PageDeleted => "page_deleted",
         }
     }
 }

@@ -11,7 +11,7 @@ use rusqlite::{Connection, TransactionBehavior};
 use crate::error::{Result, StoreError};
 
 /// The migrations, in order; index `i` holds migration `i + 1`.
-const MIGRATIONS: &[&str] = &[MIGRATION_1, MIGRATION_2];
+const MIGRATIONS: &[&str] = &[MIGRATION_1, MIGRATION_2, MIGRATION_3];
 
 /// The schema version this build writes and reads.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
@@ -141,6 +141,28 @@ ALTER TABLE cases ADD COLUMN slip_required INTEGER NOT NULL DEFAULT 0 CHECK (sli
 ALTER TABLE cases ADD COLUMN slip_printed_at INTEGER;
 CREATE INDEX cases_awaiting_slip ON cases(updated_at)
     WHERE state = 'issued' AND slip_required = 1 AND slip_printed_at IS NULL;
+"#;
+
+/// Version 3: scanned pages, stored in the encrypted database with their case (the same
+/// guarantees as the record: encrypted at rest, in the backup, in one transaction with
+/// their audit row), each linked to the evidence checkbox it proves.
+const MIGRATION_3: &str = r#"
+CREATE TABLE pages (
+    id          INTEGER PRIMARY KEY,
+    uuid        TEXT NOT NULL UNIQUE,
+    case_id     INTEGER NOT NULL REFERENCES cases(id),
+    evidence    TEXT NOT NULL DEFAULT '',
+    position    INTEGER NOT NULL,
+    sha256      TEXT NOT NULL,
+    mode        TEXT NOT NULL CHECK (mode IN ('grey', 'colour')),
+    width       INTEGER NOT NULL,
+    height      INTEGER NOT NULL,
+    jpeg        BLOB NOT NULL,
+    thumbnail   BLOB NOT NULL,
+    created_at  INTEGER NOT NULL,
+    created_by  INTEGER REFERENCES users(id)
+) STRICT;
+CREATE INDEX pages_case ON pages(case_id, position);
 "#;
 
 /// Reads `PRAGMA user_version`.

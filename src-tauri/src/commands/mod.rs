@@ -8,6 +8,7 @@ pub mod cases;
 pub mod intake;
 pub mod office;
 pub mod print;
+pub mod scans;
 pub mod system;
 
 use chrono::{DateTime, Utc};
@@ -48,6 +49,13 @@ pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         print::list_printers,
         print::preview_document,
         print::print_document,
+        scans::list_scanners,
+        scans::scan_pages,
+        scans::import_page,
+        scans::list_pages,
+        scans::page_image,
+        scans::change_page,
+        scans::delete_page,
     ]
 }
 

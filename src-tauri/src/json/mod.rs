@@ -6,9 +6,11 @@
 
 mod cases;
 mod print;
+mod scans;
 
 pub use cases::*;
 pub use print::*;
+pub use scans::*;
 use serde::Serialize;
 use ts_rs::TS;
 
@@ -219,6 +221,10 @@ mod tests {
             PrinterChoice::decl(&config),
             PreviewInfo::decl(&config),
             PrintedInfo::decl(&config),
+            ScannerChoice::decl(&config),
+            ScanProgress::decl(&config),
+            PageDto::decl(&config),
+            PagesInfo::decl(&config),
         ] {
             out.push_str("export ");
             out.push_str(&decl);

@@ -1,0 +1,247 @@
+//! Scanned proofs: pages from a SANE scanner, a document camera's frame or a file, through
+//! the scan pipeline (normalised, compressed, hashed), stored encrypted with their case and
+//! linked to the evidence checkbox they prove.
+//!
+//! Acquiring (scanning, decoding, encoding) takes seconds and needs no store, so it runs
+//! without the office: [`acquire_sane`], [`intake_file`], [`intake_data_url`] return
+//! normalised [`scan::Page`]s; [`attach`] then stores them in one short call. The shell
+//! keeps the office lock only for that last step.
+
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+use domain::record::ApplicationRecord;
+use store::{NewPage, PageChange, PageMeta, Roles};
+
+use crate::AppError;
+use crate::cases::CaseId;
+use crate::office::Office;
+
+pub use scan::{ColourMode, Device, IntakeOptions, Page, Rotation, SaneEnv, ScanError, ScanSettings};
+
+/// A stored page as the scan panel lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageInfo {
+    /// Page id.
+    pub id: String,
+    /// Order within the case, from 1.
+    pub position: u32,
+    /// The evidence path it proves (e.g. `employment.labour_contract`), or empty.
+    pub evidence: String,
+    /// Pixels.
+    pub width: u32,
+    /// Pixels.
+    pub height: u32,
+    /// `grey` or `colour`.
+    pub mode: String,
+    /// Content hash (SHA-256, hex).
+    pub sha256: String,
+    /// Stored size in bytes.
+    pub bytes: u64,
+    /// Thumbnail JPEG.
+    pub thumbnail: Vec<u8>,
+}
+
+impl From<PageMeta> for PageInfo {
+    fn from(meta: PageMeta) -> Self {
+        PageInfo {
+            id: meta.id,
+            position: meta.position,
+            evidence: meta.evidence,
+            width: meta.width,
+            height: meta.height,
+            mode: meta.mode,
+            sha256: meta.sha256,
+            bytes: meta.bytes,
+            thumbnail: meta.thumbnail,
+        }
+    }
+}
+
+/// The scanners SANE sees (an empty list when there are none).
+pub fn scanners(env: &SaneEnv) -> Result<Vec<Device>, AppError> {
+    Ok(scan::list_devices(env)?)
+}
+
+/// Scans `pages` pages from `device` and normalises each; `progress(done, total)` after
+/// each scanned page.
+pub fn acquire_sane(
+    env: &SaneEnv,
+    device: &str,
+    settings: &ScanSettings,
+    options: &IntakeOptions,
+    progress: impl FnMut(u32, u32),
+) -> Result<Vec<Page>, AppError> {
+    let images = scan::scan(env, device, settings, progress)?;
+    images.iter().map(|image| Ok(scan::intake(image, options)?)).collect()
+}
+
+/// One file (JPEG, PNG, TIFF) through the pipeline; anything else is a clear error.
+pub fn intake_file(path: &Path, options: &IntakeOptions) -> Result<Page, AppError> {
+    Ok(scan::intake_file(path, options)?)
+}
+
+/// A document camera's frame or a dropped file, as a data URL or bare base64.
+pub fn intake_data_url(data_url: &str, options: &IntakeOptions) -> Result<Page, AppError> {
+    Ok(scan::intake_data_url(data_url, options)?)
+}
+
+/// Stores normalised pages at the end of the case's pages, linked to `evidence` (empty:
+/// not yet assigned). Needs 受理.
+pub fn attach(
+    office: &mut Office,
+    case_id: &CaseId,
+    pages: &[Page],
+    evidence: &str,
+    now: DateTime<Utc>,
+) -> Result<Vec<PageInfo>, AppError> {
+    let (session, _) = office.clerk_with_any_role(Roles::ACCEPT)?;
+    let mut ids = Vec::with_capacity(pages.len());
+    for page in pages {
+        ids.push(office.store.add_page(&session, case_id, &new_page(page, evidence), now)?);
+    }
+    let stored = office.store.pages(case_id)?;
+    Ok(stored.into_iter().filter(|meta| ids.contains(&meta.id)).map(PageInfo::from).collect())
+}
+
+/// The case's pages in order. Needs any case role.
+pub fn list(office: &Office, case_id: &CaseId) -> Result<Vec<PageInfo>, AppError> {
+    office.clerk_with_any_role(Roles::ACCEPT | Roles::REVIEW | Roles::APPROVE)?;
+    Ok(office.store.pages(case_id)?.into_iter().map(PageInfo::from).collect())
+}
+
+/// The pages of a case and the ticked evidence items no page proves yet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Overview {
+    /// Pages in order.
+    pub pages: Vec<PageInfo>,
+    /// Evidence paths ticked on the stored record without a page.
+    pub unproven: Vec<String>,
+}
+
+/// [`list`] plus [`unproven_evidence`] against the stored record. Needs any case role.
+pub fn overview(office: &Office, case_id: &CaseId) -> Result<Overview, AppError> {
+    let pages = list(office, case_id)?;
+    let stored = office.store.read_case(case_id)?;
+    let record = ApplicationRecord::from_json(&stored.record.to_string())?;
+    let unproven = unproven_evidence(&record, &pages);
+    Ok(Overview { pages, unproven })
+}
+
+/// The full image of a page (audited as a view). Needs any case role.
+pub fn image(office: &mut Office, page_id: &str, now: DateTime<Utc>) -> Result<Vec<u8>, AppError> {
+    let (session, _) = office.clerk_with_any_role(Roles::ACCEPT | Roles::REVIEW | Roles::APPROVE)?;
+    Ok(office.store.page_image(&session, page_id, now)?)
+}
+
+/// Turns a page a quarter, half or three quarters clockwise (re-encoded). Needs 受理.
+pub fn rotate(
+    office: &mut Office,
+    page_id: &str,
+    rotation: Rotation,
+    now: DateTime<Utc>,
+) -> Result<PageInfo, AppError> {
+    let (session, _) = office.clerk_with_any_role(Roles::ACCEPT)?;
+    let meta = office.store.page(page_id)?;
+    let jpeg = office.store.page_image(&session, page_id, now)?;
+    let mode = if meta.mode == "colour" { ColourMode::Colour } else { ColourMode::Grey };
+    let options = IntakeOptions { rotation, mode, auto_crop: false, ..IntakeOptions::default() };
+    let turned = scan::intake(&jpeg, &options)?;
+    let change = PageChange { image: Some(new_page(&turned, &meta.evidence)), ..PageChange::default() };
+    Ok(office.store.update_page(&session, page_id, &change, now)?.into())
+}
+
+/// Links a page to another evidence item (empty: unassigned). Needs 受理.
+pub fn assign(
+    office: &mut Office,
+    page_id: &str,
+    evidence: &str,
+    now: DateTime<Utc>,
+) -> Result<PageInfo, AppError> {
+    let (session, _) = office.clerk_with_any_role(Roles::ACCEPT)?;
+    let change = PageChange { evidence: Some(evidence), ..PageChange::default() };
+    Ok(office.store.update_page(&session, page_id, &change, now)?.into())
+}
+
+/// Moves a page to `position` (1 = first). Needs 受理.
+pub fn move_to(
+    office: &mut Office,
+    page_id: &str,
+    position: u32,
+    now: DateTime<Utc>,
+) -> Result<PageInfo, AppError> {
+    let (session, _) = office.clerk_with_any_role(Roles::ACCEPT)?;
+    let change = PageChange { position: Some(position), ..PageChange::default() };
+    Ok(office.store.update_page(&session, page_id, &change, now)?.into())
+}
+
+/// Removes a page (the window asks first). Needs 受理.
+pub fn delete(office: &mut Office, page_id: &str, now: DateTime<Utc>) -> Result<(), AppError> {
+    let (session, _) = office.clerk_with_any_role(Roles::ACCEPT)?;
+    Ok(office.store.delete_page(&session, page_id, now)?)
+}
+
+/// Evidence items ticked on the form that no page proves yet, as paths under `evidence`
+/// (e.g. `residence.rental.lease_contract`), in the form's order.
+pub fn unproven_evidence(record: &ApplicationRecord, pages: &[PageInfo]) -> Vec<String> {
+    let mut ticked = Vec::new();
+    if let Ok(value) = serde_json::to_value(&record.evidence) {
+        collect_ticked(&value, "", &mut ticked);
+    }
+    ticked.retain(|path| !pages.iter().any(|page| &page.evidence == path));
+    ticked
+}
+
+fn collect_ticked(value: &serde_json::Value, prefix: &str, out: &mut Vec<String>) {
+    let Some(object) = value.as_object() else { return };
+    for (key, child) in object {
+        let path = if prefix.is_empty() { key.clone() } else { format!("{prefix}.{key}") };
+        match child {
+            serde_json::Value::Bool(true) => out.push(path),
+            serde_json::Value::Object(inner)
+                if inner.get("ticked") == Some(&serde_json::Value::Bool(true)) =>
+            {
+                out.push(path);
+            }
+            serde_json::Value::Object(_) => collect_ticked(child, &path, out),
+            _ => {}
+        }
+    }
+}
+
+fn new_page<'a>(page: &'a Page, evidence: &'a str) -> NewPage<'a> {
+    NewPage {
+        evidence,
+        sha256: &page.sha256,
+        mode: page.mode.as_str(),
+        width: page.width,
+        height: page.height,
+        jpeg: &page.jpeg,
+        thumbnail: &page.thumbnail,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ticked_evidence_without_a_page_is_named() {
+        let mut record = ApplicationRecord::new();
+        record.evidence.employment.labour_contract = true;
+        record.evidence.residence.rental.lease_contract = true;
+        let page = PageInfo {
+            id: "p".into(),
+            position: 1,
+            evidence: "employment.labour_contract".into(),
+            width: 1,
+            height: 1,
+            mode: "grey".into(),
+            sha256: String::new(),
+            bytes: 0,
+            thumbnail: Vec::new(),
+        };
+        assert_eq!(unproven_evidence(&record, &[page]), ["residence.rental.lease_contract"]);
+        assert!(unproven_evidence(&ApplicationRecord::new(), &[]).is_empty());
+    }
+}

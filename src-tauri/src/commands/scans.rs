@@ -1,0 +1,155 @@
+//! The scan panel: scanners, scanning with progress, importing a file or a camera frame,
+//! and the case's pages (thumbnails, rotate, reorder, assign, delete).
+
+use app::scans::{Rotation, ScanSettings};
+use base64::Engine;
+use tauri::State;
+use tauri::ipc::Channel;
+
+use super::{now, with_office};
+use crate::AppState;
+use crate::error::UiError;
+use crate::json::{PagesInfo, ScanProgress, ScannerChoice};
+
+fn parse_case_id(text: &str) -> Result<app::cases::CaseId, app::AppError> {
+    Ok(text.parse::<app::cases::CaseId>()?)
+}
+
+fn mode(key: &str) -> app::scans::ColourMode {
+    if key == "colour" { app::scans::ColourMode::Colour } else { app::scans::ColourMode::Grey }
+}
+
+fn joined<T>(result: Result<Result<T, app::AppError>, tauri::Error>) -> Result<T, UiError> {
+    result.map_err(|_| UiError::internal())?.map_err(UiError::from)
+}
+
+/// The scanners SANE sees.
+#[tauri::command]
+pub async fn list_scanners(state: State<'_, AppState>) -> Result<Vec<ScannerChoice>, UiError> {
+    let env = state.sane_env();
+    let devices = joined(tauri::async_runtime::spawn_blocking(move || app::scans::scanners(&env)).await)?;
+    Ok(devices.into_iter().map(ScannerChoice::from).collect())
+}
+
+/// Scans `pages` pages into the case, linked to `evidence`; sends progress on `progress`
+/// after each page. The office is locked only to store the finished pages.
+#[tauri::command]
+#[allow(clippy::too_many_arguments, reason = "each is one setting of the scan panel")]
+pub async fn scan_pages(
+    state: State<'_, AppState>,
+    progress: Channel<ScanProgress>,
+    case_id: String,
+    device: String,
+    pages: u32,
+    resolution: u32,
+    colour: String,
+    evidence: String,
+) -> Result<PagesInfo, UiError> {
+    let env = state.sane_env();
+    let settings =
+        ScanSettings { resolution, mode: mode(&colour), pages: pages.clamp(1, 50), ..Default::default() };
+    let options = app::scans::IntakeOptions { mode: mode(&colour), ..Default::default() };
+    let scanned = joined(
+        tauri::async_runtime::spawn_blocking(move || {
+            app::scans::acquire_sane(&env, &device, &settings, &options, |done, total| {
+                // A lost progress event only leaves the bar behind; the pages still arrive.
+                let _ = progress.send(ScanProgress { done, total });
+            })
+        })
+        .await,
+    )?;
+    attach_and_list(&state, case_id, scanned, evidence).await
+}
+
+/// Takes in one image the window sends as a data URL (a file chosen or dropped, or a
+/// document camera's frame).
+#[tauri::command]
+pub async fn import_page(
+    state: State<'_, AppState>,
+    case_id: String,
+    data_url: String,
+    colour: String,
+    evidence: String,
+) -> Result<PagesInfo, UiError> {
+    let options = app::scans::IntakeOptions { mode: mode(&colour), ..Default::default() };
+    let page = joined(
+        tauri::async_runtime::spawn_blocking(move || app::scans::intake_data_url(&data_url, &options)).await,
+    )?;
+    attach_and_list(&state, case_id, vec![page], evidence).await
+}
+
+async fn attach_and_list(
+    state: &AppState,
+    case_id: String,
+    pages: Vec<app::scans::Page>,
+    evidence: String,
+) -> Result<PagesInfo, UiError> {
+    with_office(state, move |office| {
+        let id = parse_case_id(&case_id)?;
+        app::scans::attach(office, &id, &pages, &evidence, now())?;
+        Ok(PagesInfo::from(app::scans::overview(office, &id)?))
+    })
+    .await
+}
+
+/// The case's pages and the ticked evidence without one.
+#[tauri::command]
+pub async fn list_pages(state: State<'_, AppState>, case_id: String) -> Result<PagesInfo, UiError> {
+    with_office(&state, move |office| {
+        Ok(PagesInfo::from(app::scans::overview(office, &parse_case_id(&case_id)?)?))
+    })
+    .await
+}
+
+/// One page's full image, as a JPEG data URL (audited as a view).
+#[tauri::command]
+pub async fn page_image(state: State<'_, AppState>, page_id: String) -> Result<String, UiError> {
+    with_office(&state, move |office| {
+        let jpeg = app::scans::image(office, &page_id, now())?;
+        Ok(format!("data:image/jpeg;base64,{}", base64::engine::general_purpose::STANDARD.encode(jpeg)))
+    })
+    .await
+}
+
+/// Changes a page: `quarter_turns` clockwise (1–3), a new evidence link, or a new position.
+#[tauri::command]
+pub async fn change_page(
+    state: State<'_, AppState>,
+    case_id: String,
+    page_id: String,
+    quarter_turns: Option<u32>,
+    evidence: Option<String>,
+    position: Option<u32>,
+) -> Result<PagesInfo, UiError> {
+    with_office(&state, move |office| {
+        let now = now();
+        match quarter_turns.map(|turns| turns % 4) {
+            Some(1) => drop(app::scans::rotate(office, &page_id, Rotation::Clockwise90, now)?),
+            Some(2) => drop(app::scans::rotate(office, &page_id, Rotation::Clockwise180, now)?),
+            Some(3) => drop(app::scans::rotate(office, &page_id, Rotation::Clockwise270, now)?),
+            _ => {}
+        }
+        if let Some(evidence) = evidence {
+            app::scans::assign(office, &page_id, &evidence, now)?;
+        }
+        if let Some(position) = position {
+            app::scans::move_to(office, &page_id, position, now)?;
+        }
+        Ok(PagesInfo::from(app::scans::overview(office, &parse_case_id(&case_id)?)?))
+    })
+    .await
+}
+
+/// Removes a page (the window has asked the clerk to confirm).
+#[tauri::command]
+pub async fn delete_page(
+    state: State<'_, AppState>,
+    case_id: String,
+    page_id: String,
+) -> Result<PagesInfo, UiError> {
+    with_office(&state, move |office| {
+        app::scans::delete(office, &page_id, now())?;
+        Ok(PagesInfo::from(app::scans::overview(office, &parse_case_id(&case_id)?)?))
+    })
+    .await
+}

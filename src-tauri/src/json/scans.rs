@@ -1,0 +1,91 @@
+//! Transport types of the scan panel.
+
+use base64::Engine;
+use serde::Serialize;
+use ts_rs::TS;
+
+/// A scanner the clerk may choose.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct ScannerChoice {
+    /// SANE device name (sent back to scan), e.g. `test:0`.
+    pub name: String,
+    /// Maker, model and kind.
+    pub label: String,
+}
+
+impl From<app::scans::Device> for ScannerChoice {
+    fn from(device: app::scans::Device) -> Self {
+        let label = [device.vendor.as_str(), device.model.as_str(), device.kind.as_str()]
+            .into_iter()
+            .filter(|part| !part.trim().is_empty())
+            .collect::<Vec<_>>()
+            .join(" ");
+        Self { label: if label.is_empty() { device.name.clone() } else { label }, name: device.name }
+    }
+}
+
+/// Progress of a multi-page scan (event `scan-progress`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+pub struct ScanProgress {
+    /// Pages scanned.
+    pub done: u32,
+    /// Pages asked for.
+    pub total: u32,
+}
+
+/// One stored page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct PageDto {
+    /// Page id.
+    pub id: String,
+    /// Order, from 1.
+    pub position: u32,
+    /// Evidence path it proves, or empty.
+    pub evidence: String,
+    /// Pixels.
+    pub width: u32,
+    /// Pixels.
+    pub height: u32,
+    /// `grey` or `colour`.
+    pub mode: String,
+    /// Content hash, hex.
+    pub sha256: String,
+    /// Stored size in KB.
+    pub kilobytes: u32,
+    /// Thumbnail as a JPEG data URL.
+    pub thumbnail: String,
+}
+
+impl From<app::scans::PageInfo> for PageDto {
+    fn from(page: app::scans::PageInfo) -> Self {
+        Self {
+            thumbnail: format!(
+                "data:image/jpeg;base64,{}",
+                base64::engine::general_purpose::STANDARD.encode(&page.thumbnail)
+            ),
+            kilobytes: u32::try_from(page.bytes.div_ceil(1024)).unwrap_or(u32::MAX),
+            id: page.id,
+            position: page.position,
+            evidence: page.evidence,
+            width: page.width,
+            height: page.height,
+            mode: page.mode,
+            sha256: page.sha256,
+        }
+    }
+}
+
+/// The case's pages and what is still unproven.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct PagesInfo {
+    /// Pages in order.
+    pub pages: Vec<PageDto>,
+    /// Evidence paths ticked without a page.
+    pub unproven: Vec<String>,
+}
+
+impl From<app::scans::Overview> for PagesInfo {
+    fn from(overview: app::scans::Overview) -> Self {
+        Self { pages: overview.pages.into_iter().map(PageDto::from).collect(), unproven: overview.unproven }
+    }
+}
