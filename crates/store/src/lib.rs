@@ -46,6 +46,7 @@ mod keyslots;
 mod outbox;
 mod schema;
 mod store;
+mod sync_state;
 mod time;
 mod users;
 mod worklists;
@@ -58,8 +59,9 @@ pub use cases::{
 pub use crypto::KdfParams;
 pub use error::StoreError;
 pub use keyslots::{KEY_SLOTS_FILE_NAME, KEY_SLOTS_LOCK_FILE_NAME, LockoutPolicy};
-pub use outbox::{OutboxId, OutboxItem, OutboxStatus, SYNC_ACTOR};
+pub use outbox::{OutboxId, OutboxItem, OutboxStatus, OutboxSummary, SYNC_ACTOR};
 pub use schema::SCHEMA_VERSION;
 pub use store::{DB_FILE_NAME, STORE_ACTOR, Store, StoreOptions};
+pub use sync_state::{DeviceSecret, IncomingDecision, PLATFORM_ACTOR, StoredDecision, SyncState};
 pub use users::{MIN_PASSWORD_CHARS, NewUser, Roles, Session, User, UserId, normalise_username};
 pub use worklists::{CaseSummary, SearchQuery, Worklist, WorklistCounts};

@@ -15,5 +15,6 @@ mod crash;
 mod lifecycle;
 mod migrations;
 mod plaintext;
+mod sync;
 mod users;
 mod worklists;
