@@ -18,6 +18,7 @@ pub mod error;
 pub mod intake;
 pub mod office;
 pub mod reference;
+pub mod sync;
 pub mod users;
 pub mod worklists;
 
