@@ -139,27 +139,24 @@ impl Store {
 
     /// The device identity, if one was created.
     pub fn device_secret(&self) -> Result<Option<DeviceSecret>> {
-        let row: Option<(Option<String>, Option<Vec<u8>>, Option<i64>)> = self
+        let row: Option<(String, Vec<u8>, i64)> = self
             .conn
             .query_row(
-                "SELECT device_id, device_secret, device_created_at FROM sync_state WHERE id = 1",
+                "SELECT device_id, device_secret, device_created_at FROM sync_state
+                 WHERE id = 1 AND device_id IS NOT NULL AND device_secret IS NOT NULL
+                   AND device_created_at IS NOT NULL",
                 [],
                 |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
             )
             .optional()?;
-        match row {
-            Some((Some(device_id), Some(secret), Some(created_at))) => {
-                let mut bytes = Zeroizing::new([0_u8; 32]);
-                if secret.len() != 32 {
-                    return Err(StoreError::Corrupt { detail: "device secret is not 32 bytes".to_owned() });
-                }
-                bytes.copy_from_slice(&secret);
-                let mut secret = secret;
-                zeroize::Zeroize::zeroize(&mut secret);
-                Ok(Some(DeviceSecret { device_id, secret: bytes, created_at: from_millis(created_at)? }))
-            }
-            _ => Ok(None),
+        let Some((device_id, mut secret, created_at)) = row else { return Ok(None) };
+        if secret.len() != 32 {
+            return Err(StoreError::Corrupt { detail: "device secret is not 32 bytes".to_owned() });
         }
+        let mut bytes = Zeroizing::new([0_u8; 32]);
+        bytes.copy_from_slice(&secret);
+        zeroize::Zeroize::zeroize(&mut secret);
+        Ok(Some(DeviceSecret { device_id, secret: bytes, created_at: from_millis(created_at)? }))
     }
 
     /// Stores the device identity unless one exists, and returns the one stored: calling
