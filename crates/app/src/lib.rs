@@ -20,6 +20,7 @@ pub mod office;
 pub mod printing;
 pub mod reference;
 pub mod scans;
+pub mod sync;
 pub mod users;
 pub mod worklists;
 

@@ -151,8 +151,12 @@ impl Office {
         Ok((session, user))
     }
 
-    /// Every clerk by user id, for names on history lines and opinions.
+    /// Every clerk, and the platform's system account (省平台, which signs the 签发 step
+    /// it decides), for names on history lines and opinions. Not a list of clerks: that is
+    /// `store.users()`.
     pub(crate) fn users(&self) -> Result<Vec<User>, AppError> {
-        Ok(self.store.users()?)
+        let mut users = self.store.users()?;
+        users.push(self.store.platform_user()?);
+        Ok(users)
     }
 }

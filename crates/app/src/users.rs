@@ -97,6 +97,7 @@ pub fn change_password(
 pub fn list_clerks(office: &Office) -> Result<Vec<Clerk>, AppError> {
     office.clerk_with_any_role(Roles::ADMIN)?;
     Ok(office
+        .store
         .users()?
         .into_iter()
         .map(|user| Clerk {

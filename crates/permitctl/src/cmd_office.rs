@@ -20,8 +20,8 @@ pub const PASSWORD_ENV: &str = "PERMITCTL_PASSWORD";
 /// Where the office is and who is acting.
 #[derive(clap::Args)]
 pub struct OfficeArgs {
-    /// The data directory holding office.db and office.keys.json.
-    #[arg(long, value_name = "DIR")]
+    /// The data directory holding office.db and office.keys.json (`--dir` for short).
+    #[arg(long, visible_alias = "dir", value_name = "DIR")]
     pub data_dir: PathBuf,
     /// The clerk's user name (the password comes from PERMITCTL_PASSWORD or stdin).
     #[arg(long, value_name = "USER")]

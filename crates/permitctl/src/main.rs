@@ -14,6 +14,7 @@ mod cmd_deadline;
 mod cmd_office;
 mod cmd_profiles;
 mod cmd_render;
+mod cmd_sync;
 
 use std::process::ExitCode;
 
@@ -59,6 +60,10 @@ enum Command {
     Render(cmd_render::RenderArgs),
     /// Check a confirmation slip's QR code (its text, or a PNG of the slip).
     VerifySlip(cmd_render::VerifyArgs),
+    /// Send the queued records to the provincial platform once and pull its decisions.
+    Sync(cmd_sync::SyncArgs),
+    /// List the records queued for the platform and those quarantined with the reason.
+    Outbox(cmd_sync::OutboxArgs),
 }
 
 fn main() -> ExitCode {
@@ -75,6 +80,8 @@ fn main() -> ExitCode {
         Command::Restore(args) => cmd_backup::run_restore(&args),
         Command::Render(args) => cmd_render::run_render(&args),
         Command::VerifySlip(args) => cmd_render::run_verify(&args),
+        Command::Sync(args) => cmd_sync::run_sync(&args),
+        Command::Outbox(args) => cmd_sync::run_outbox(&args),
     }
 }
 

@@ -76,6 +76,13 @@ pub enum AuditAction {
     BackupCreated,
     /// The store was restored from a backup.
     Restored,
+    /// A person released a quarantined outbox item to be sent again (fix and resend).
+    SyncRequeued,
+    /// This installation's device identity (id and key pair) was created.
+    DeviceIdentityCreated,
+    /// A decision of the platform (permit issued, rejection, SMS sent…) was received and
+    /// recorded, and applied to its case when it changes one.
+    PlatformDecision,
     /// A scanned page was attached to a case.
     PageAdded,
     /// A page was rotated, moved or linked to another evidence item.
@@ -113,6 +120,9 @@ impl AuditAction {
         AuditAction::SyncQuarantined,
         AuditAction::BackupCreated,
         AuditAction::Restored,
+        AuditAction::SyncRequeued,
+        AuditAction::DeviceIdentityCreated,
+        AuditAction::PlatformDecision,
         AuditAction::PageAdded,
         AuditAction::PageChanged,
         AuditAction::PageDeleted,
@@ -147,6 +157,9 @@ impl AuditAction {
             AuditAction::SyncQuarantined => "sync_quarantined",
             AuditAction::BackupCreated => "backup_created",
             AuditAction::Restored => "restored",
+            AuditAction::SyncRequeued => "sync_requeued",
+            AuditAction::DeviceIdentityCreated => "device_identity_created",
+            AuditAction::PlatformDecision => "platform_decision",
             AuditAction::PageAdded => "page_added",
             AuditAction::PageChanged => "page_changed",
             AuditAction::PageDeleted => "page_deleted",
@@ -506,7 +519,8 @@ mod tests {
              user_roles_changed,slot_added,slot_revoked,password_changed,lockout_policy_changed,\
              case_created,draft_saved,case_state_changed,case_viewed,searched,duplicate_check,\
              duplicate_decision,printed,exported,sync_sent,sync_confirmed,sync_failed,\
-             sync_quarantined,backup_created,restored"
+             sync_quarantined,backup_created,restored,sync_requeued,device_identity_created,\
+             platform_decision,page_added,page_changed,page_deleted"
         );
     }
 }

@@ -473,6 +473,119 @@ pub(crate) fn case_row_id(conn: &Connection, case_id: &CaseId) -> Result<(i64, C
     Ok((row_id, parse_state(&state)?))
 }
 
+/// Who makes a state change: a clerk, or a system account such as the platform's.
+pub(crate) struct TransitionActor<'a> {
+    /// The `users` row named in the case event.
+    pub(crate) user_id: UserId,
+    /// The clerk named in the audit row (`None` for a system actor).
+    pub(crate) audit_user_id: Option<UserId>,
+    /// The name in the audit row and the outbox payload.
+    pub(crate) name: &'a str,
+}
+
+/// [`Store::transition`] inside the caller's transaction.
+pub(crate) fn transition_in(
+    transaction: &Connection,
+    audit_key: &[u8; 32],
+    actor: &TransitionActor<'_>,
+    case_id: &CaseId,
+    change: &StateChange,
+    at: DateTime<Utc>,
+) -> Result<TransitionReceipt> {
+    if change.from == change.to {
+        return Err(StoreError::InvalidInput {
+            what: "state change",
+            reason: "from and to are the same state",
+        });
+    }
+    let at_millis = to_millis(at);
+    let outbox_id = OutboxId::new(at)?;
+    let (row_id, state, record_text, application_number): (i64, String, String, Option<String>) = transaction
+        .prepare_cached("SELECT id, state, record, application_number FROM cases WHERE uuid = ?1")?
+        .query_row([case_id.to_string()], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)))
+        .optional()?
+        .ok_or_else(|| StoreError::NotFound { what: "case", id: case_id.to_string() })?;
+    let actual = parse_state(&state)?;
+    if actual != change.from {
+        return Err(StoreError::Conflict { expected_state: change.from, actual });
+    }
+    let to = change.to.as_str();
+    transaction
+        .prepare_cached(
+            "UPDATE cases SET state = ?2, updated_at = ?3, synced = 0, version = version + 1,
+                    accepted_by = CASE WHEN ?2 = 'accepted' THEN ?4 ELSE accepted_by END,
+                    accepted_at = CASE WHEN ?2 = 'accepted' THEN ?3 ELSE accepted_at END,
+                    reviewed_by = CASE WHEN ?2 = 'reviewed' THEN ?4 ELSE reviewed_by END,
+                    approved_by = CASE WHEN ?2 = 'approved' THEN ?4 ELSE approved_by END,
+                    due_date = COALESCE(?5, due_date)
+             WHERE id = ?1 AND state = ?6",
+        )?
+        .execute(params![
+            row_id,
+            to,
+            at_millis,
+            actor.user_id.0,
+            change.due_date.map(date_to_text),
+            change.from.as_str()
+        ])?;
+    transaction
+        .prepare_cached(
+            "INSERT INTO case_events (case_id, from_state, to_state, actor, at, note) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?
+        .execute(params![row_id, change.from.as_str(), to, actor.user_id.0, at_millis, change.note])?;
+    let event_id = transaction.last_insert_rowid();
+    // The record travels once, when the case leaves the draft state (the submission
+    // the province accepts or refuses); later changes carry the state change only.
+    // Freezing a copy per change would multiply the database size by the number of steps.
+    let record: Value =
+        if change.from == CaseState::Draft { serde_json::from_str(&record_text)? } else { Value::Null };
+    let payload = json!({
+        "type": "case_state_changed",
+        "idempotency_key": outbox_id.to_string(),
+        "case_id": case_id.to_string(),
+        "application_number": application_number,
+        "from": change.from.as_str(),
+        "to": to,
+        "at": at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        "actor": actor.name,
+        "note": change.note,
+        "due_date": change.due_date.map(date_to_text),
+        "record": record,
+    });
+    transaction
+        .prepare_cached(
+            "INSERT INTO outbox (id, case_id, event_id, kind, payload, status, created_at, updated_at)
+             VALUES (?1, ?2, ?3, 'case_state_changed', ?4, 'queued', ?5, ?5)",
+        )?
+        .execute(params![
+            outbox_id.to_string(),
+            row_id,
+            event_id,
+            serde_json::to_string(&payload)?,
+            at_millis
+        ])?;
+    audit::append(
+        transaction,
+        audit_key,
+        NewAuditRow {
+            at,
+            actor_user_id: actor.audit_user_id,
+            actor: actor.name,
+            action: AuditAction::CaseStateChanged,
+            case_id: Some(case_id),
+            details: json!({
+                "from": change.from.as_str(),
+                "to": to,
+                "event_id": event_id,
+                "outbox_id": outbox_id.to_string(),
+                "due_date": change.due_date.map(date_to_text),
+                "with_note": change.note.is_some(),
+            }),
+        },
+    )?;
+    Ok(TransitionReceipt { event_id, outbox_id })
+}
+
 impl Store {
     /// The blind index of an ID number, for [`Store::find_open_cases_by_id`]; `None` when
     /// the number is empty after normalisation.
@@ -692,104 +805,16 @@ impl Store {
         change: &StateChange,
         at: DateTime<Utc>,
     ) -> Result<TransitionReceipt> {
-        if change.from == change.to {
-            return Err(StoreError::InvalidInput {
-                what: "state change",
-                reason: "from and to are the same state",
-            });
-        }
-        let at_millis = to_millis(at);
-        let outbox_id = OutboxId::new(at)?;
         let audit_key = *self.audit_key;
         let transaction = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let (row_id, state, record_text, application_number): (i64, String, String, Option<String>) =
-            transaction
-                .prepare_cached("SELECT id, state, record, application_number FROM cases WHERE uuid = ?1")?
-                .query_row([case_id.to_string()], |row| {
-                    Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
-                })
-                .optional()?
-                .ok_or_else(|| StoreError::NotFound { what: "case", id: case_id.to_string() })?;
-        let actual = parse_state(&state)?;
-        if actual != change.from {
-            return Err(StoreError::Conflict { expected_state: change.from, actual });
-        }
-        let to = change.to.as_str();
-        transaction
-            .prepare_cached(
-                "UPDATE cases SET state = ?2, updated_at = ?3, synced = 0, version = version + 1,
-                        accepted_by = CASE WHEN ?2 = 'accepted' THEN ?4 ELSE accepted_by END,
-                        accepted_at = CASE WHEN ?2 = 'accepted' THEN ?3 ELSE accepted_at END,
-                        reviewed_by = CASE WHEN ?2 = 'reviewed' THEN ?4 ELSE reviewed_by END,
-                        approved_by = CASE WHEN ?2 = 'approved' THEN ?4 ELSE approved_by END,
-                        due_date = COALESCE(?5, due_date)
-                 WHERE id = ?1 AND state = ?6",
-            )?
-            .execute(params![
-                row_id,
-                to,
-                at_millis,
-                session.user_id.0,
-                change.due_date.map(date_to_text),
-                change.from.as_str()
-            ])?;
-        transaction
-            .prepare_cached(
-                "INSERT INTO case_events (case_id, from_state, to_state, actor, at, note) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            )?
-            .execute(params![row_id, change.from.as_str(), to, session.user_id.0, at_millis, change.note])?;
-        let event_id = transaction.last_insert_rowid();
-        // The record travels once, when the case leaves the draft state (the submission
-        // the province accepts or refuses); later changes carry the state change only.
-        // Freezing a copy per change would multiply the database size by the number of steps.
-        let record: Value =
-            if change.from == CaseState::Draft { serde_json::from_str(&record_text)? } else { Value::Null };
-        let payload = json!({
-            "type": "case_state_changed",
-            "idempotency_key": outbox_id.to_string(),
-            "case_id": case_id.to_string(),
-            "application_number": application_number,
-            "from": change.from.as_str(),
-            "to": to,
-            "at": at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-            "actor": session.username,
-            "note": change.note,
-            "due_date": change.due_date.map(date_to_text),
-            "record": record,
-        });
-        transaction
-            .prepare_cached(
-                "INSERT INTO outbox (id, case_id, event_id, kind, payload, status, created_at, updated_at)
-                 VALUES (?1, ?2, ?3, 'case_state_changed', ?4, 'queued', ?5, ?5)",
-            )?
-            .execute(params![
-                outbox_id.to_string(),
-                row_id,
-                event_id,
-                serde_json::to_string(&payload)?,
-                at_millis
-            ])?;
-        audit::append(
-            &transaction,
-            &audit_key,
-            NewAuditRow {
-                at,
-                actor_user_id: Some(session.user_id),
-                actor: &session.username,
-                action: AuditAction::CaseStateChanged,
-                case_id: Some(case_id),
-                details: json!({
-                    "from": change.from.as_str(),
-                    "to": to,
-                    "event_id": event_id,
-                    "outbox_id": outbox_id.to_string(),
-                    "due_date": change.due_date.map(date_to_text),
-                    "with_note": change.note.is_some(),
-                }),
-            },
-        )?;
+        let actor = TransitionActor {
+            user_id: session.user_id,
+            audit_user_id: Some(session.user_id),
+            name: &session.username,
+        };
+        let receipt = transition_in(&transaction, &audit_key, &actor, case_id, change, at)?;
         transaction.commit()?;
-        Ok(TransitionReceipt { event_id, outbox_id })
+        Ok(receipt)
     }
 
     /// Records that the confirmation slip was printed, so the case leaves the

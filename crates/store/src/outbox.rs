@@ -18,7 +18,8 @@ use crate::Store;
 use crate::audit::{self, AuditAction, NewAuditRow};
 use crate::cases::{CaseId, uuid_v7};
 use crate::error::{Result, StoreError};
-use crate::time::{from_millis, to_millis};
+use crate::time::{from_millis, opt_from_millis, to_millis};
+use crate::users::Session;
 
 /// The system actor named in the audit trail for sync events.
 pub const SYNC_ACTOR: &str = "sync";
@@ -94,6 +95,9 @@ impl OutboxStatus {
 pub struct OutboxItem {
     /// Id and idempotency key.
     pub id: OutboxId,
+    /// Position in the queue: increases with every item written, so it also orders each
+    /// case's items (the contract's `sequence`).
+    pub seq: i64,
     /// The case it reports on.
     pub case_id: Option<CaseId>,
     /// What kind of message (`case_state_changed`).
@@ -104,8 +108,11 @@ pub struct OutboxItem {
     pub status: OutboxStatus,
     /// Attempts so far.
     pub attempts: u32,
-    /// The last error reported by the sync client, for the "why is this stuck" view.
+    /// The last error reported by the sync client, for the "why is this stuck" view; for
+    /// a quarantined item, the platform's reason.
     pub last_error: Option<String>,
+    /// For a quarantined item, the platform's stable code (`RECORD_INVALID`, `CONFLICT`…).
+    pub quarantine_code: Option<String>,
     /// When it was queued.
     pub created_at: DateTime<Utc>,
     /// Last status change.
@@ -113,7 +120,26 @@ pub struct OutboxItem {
 }
 
 const OUTBOX_COLUMNS: &str = "outbox.id, cases.uuid, outbox.kind, outbox.payload, outbox.status, outbox.attempts, \
-     outbox.last_error, outbox.created_at, outbox.updated_at";
+     outbox.last_error, outbox.created_at, outbox.updated_at, outbox.seq, outbox.quarantine_code";
+
+/// Pending items that may go out now: not those of a case that has a quarantined item,
+/// which wait behind it so the platform sees each case in order.
+const SENDABLE: &str = "outbox.status IN ('queued', 'sent') AND outbox.case_id IS NOT NULL
+     AND NOT EXISTS (SELECT 1 FROM outbox AS held
+                     WHERE held.case_id = outbox.case_id AND held.status = 'quarantined')";
+
+/// Counts for the sync status in the window's header.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OutboxSummary {
+    /// Items not yet confirmed and not quarantined (including those held back).
+    pub pending: u64,
+    /// Of those, items that wait behind a quarantined item of their case.
+    pub held: u64,
+    /// Items quarantined, waiting for a person.
+    pub quarantined: u64,
+    /// When the oldest pending item was queued.
+    pub oldest_pending_at: Option<DateTime<Utc>>,
+}
 
 fn item_from_row(row: &rusqlite::Row<'_>) -> Result<OutboxItem> {
     let id: String = row.get(0)?;
@@ -130,6 +156,8 @@ fn item_from_row(row: &rusqlite::Row<'_>) -> Result<OutboxItem> {
         last_error: row.get(6)?,
         created_at: from_millis(row.get(7)?)?,
         updated_at: from_millis(row.get(8)?)?,
+        seq: row.get(9)?,
+        quarantine_code: row.get(10)?,
     })
 }
 
@@ -248,13 +276,35 @@ impl Store {
     /// Sets an item aside after a permanent error (validation refused by the province,
     /// 4xx): it is no longer pending and its case stays unsynced until a person acts.
     pub fn outbox_quarantine(&mut self, id: &OutboxId, reason: &str, at: DateTime<Utc>) -> Result<()> {
+        self.quarantine(id, None, reason, at)
+    }
+
+    /// [`Store::outbox_quarantine`] with the platform's stable code (`RECORD_INVALID`,
+    /// `CONFLICT`…), kept beside the reason for the supervisor view.
+    pub fn outbox_quarantine_with_code(
+        &mut self,
+        id: &OutboxId,
+        code: &str,
+        reason: &str,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        self.quarantine(id, Some(code), reason, at)
+    }
+
+    fn quarantine(
+        &mut self,
+        id: &OutboxId,
+        code: Option<&str>,
+        reason: &str,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
         let audit_key = *self.audit_key;
         let transaction = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let (case_uuid, _) = outbox_case(&transaction, id)?;
         let changed = transaction.execute(
-            "UPDATE outbox SET status = 'quarantined', last_error = ?2, updated_at = ?3
+            "UPDATE outbox SET status = 'quarantined', last_error = ?2, quarantine_code = ?4, updated_at = ?3
              WHERE id = ?1 AND status IN ('queued', 'sent')",
-            params![id.to_string(), reason, to_millis(at)],
+            params![id.to_string(), reason, to_millis(at), code],
         )?;
         if changed == 1 {
             let case_id: Option<CaseId> = case_uuid.map(|text| text.parse()).transpose()?;
@@ -267,10 +317,168 @@ impl Store {
                     actor: SYNC_ACTOR,
                     action: AuditAction::SyncQuarantined,
                     case_id: case_id.as_ref(),
-                    details: json!({ "outbox_id": id.to_string(), "reason": reason }),
+                    details: json!({ "outbox_id": id.to_string(), "code": code, "reason": reason }),
                 },
             )?;
         }
+        transaction.commit()?;
+        Ok(())
+    }
+
+    /// Up to `limit` items the sync client may send now, in queue order: pending items
+    /// (queued or sent) of cases that have no quarantined item. A case's later items wait
+    /// behind its quarantined one; other cases flow on.
+    pub fn outbox_sendable(&self, limit: u32) -> Result<Vec<OutboxItem>> {
+        let sql = format!(
+            "SELECT {OUTBOX_COLUMNS} FROM outbox LEFT JOIN cases ON cases.id = outbox.case_id
+             WHERE {SENDABLE} ORDER BY outbox.seq LIMIT ?1"
+        );
+        let mut statement = self.conn.prepare_cached(&sql)?;
+        let mut rows = statement.query([limit])?;
+        let mut items = Vec::new();
+        while let Some(row) = rows.next()? {
+            items.push(item_from_row(row)?);
+        }
+        Ok(items)
+    }
+
+    /// How many items [`Store::outbox_sendable`] could return in all.
+    pub fn outbox_count_sendable(&self) -> Result<u64> {
+        let sql = format!("SELECT count(*) FROM outbox WHERE {SENDABLE}");
+        let count: i64 = self.conn.prepare_cached(&sql)?.query_row([], |row| row.get(0))?;
+        Ok(u64::try_from(count).unwrap_or(0))
+    }
+
+    /// Pending, held and quarantined counts and the age of the queue, for the header.
+    pub fn outbox_summary(&self) -> Result<OutboxSummary> {
+        let (pending, held, quarantined, oldest): (i64, i64, i64, Option<i64>) = self.conn.query_row(
+            "SELECT
+                 (SELECT count(*) FROM outbox WHERE status IN ('queued', 'sent')),
+                 (SELECT count(*) FROM outbox WHERE status IN ('queued', 'sent') AND EXISTS (
+                      SELECT 1 FROM outbox AS held
+                      WHERE held.case_id = outbox.case_id AND held.status = 'quarantined')),
+                 (SELECT count(*) FROM outbox WHERE status = 'quarantined'),
+                 (SELECT min(created_at) FROM outbox WHERE status IN ('queued', 'sent'))",
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
+        )?;
+        let count = |value: i64| u64::try_from(value).unwrap_or(0);
+        Ok(OutboxSummary {
+            pending: count(pending),
+            held: count(held),
+            quarantined: count(quarantined),
+            oldest_pending_at: opt_from_millis(oldest)?,
+        })
+    }
+
+    /// Quarantined items, oldest first, for the supervisor view.
+    pub fn outbox_quarantined(&self, limit: u32) -> Result<Vec<OutboxItem>> {
+        let sql = format!(
+            "SELECT {OUTBOX_COLUMNS} FROM outbox LEFT JOIN cases ON cases.id = outbox.case_id
+             WHERE outbox.status = 'quarantined' ORDER BY outbox.seq LIMIT ?1"
+        );
+        let mut statement = self.conn.prepare_cached(&sql)?;
+        let mut rows = statement.query([limit])?;
+        let mut items = Vec::new();
+        while let Some(row) = rows.next()? {
+            items.push(item_from_row(row)?);
+        }
+        Ok(items)
+    }
+
+    /// Records one delivery attempt for several items in one transaction, with one audit
+    /// row per item. `error: None` means the request is about to go out: the items become
+    /// `sent` and their attempt count goes up. `Some(error)` is how that request ended
+    /// (network error, 5xx…): the error is kept for the "why is this stuck" view and the
+    /// items stay pending; the attempt is not counted twice. Items no longer pending
+    /// (confirmed or quarantined meanwhile) and unknown ids are skipped. Returns how many
+    /// items changed.
+    pub fn outbox_mark_attempts(
+        &mut self,
+        ids: &[OutboxId],
+        error: Option<&str>,
+        at: DateTime<Utc>,
+    ) -> Result<usize> {
+        let audit_key = *self.audit_key;
+        let at_millis = to_millis(at);
+        let transaction = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut changed_items = 0;
+        for id in ids {
+            let changed = match error {
+                None => transaction
+                    .prepare_cached(
+                        "UPDATE outbox SET status = 'sent', attempts = attempts + 1, updated_at = ?2
+                         WHERE id = ?1 AND status IN ('queued', 'sent')",
+                    )?
+                    .execute(params![id.to_string(), at_millis])?,
+                Some(error) => transaction
+                    .prepare_cached(
+                        "UPDATE outbox SET last_error = ?2, updated_at = ?3
+                         WHERE id = ?1 AND status IN ('queued', 'sent')",
+                    )?
+                    .execute(params![id.to_string(), error, at_millis])?,
+            };
+            if changed == 0 {
+                continue;
+            }
+            changed_items += 1;
+            let (case_uuid, _) = outbox_case(&transaction, id)?;
+            let case_id: Option<CaseId> = case_uuid.map(|text| text.parse()).transpose()?;
+            audit::append(
+                &transaction,
+                &audit_key,
+                NewAuditRow {
+                    at,
+                    actor_user_id: None,
+                    actor: SYNC_ACTOR,
+                    action: if error.is_some() { AuditAction::SyncFailed } else { AuditAction::SyncSent },
+                    case_id: case_id.as_ref(),
+                    details: json!({ "outbox_id": id.to_string(), "error": error }),
+                },
+            )?;
+        }
+        transaction.commit()?;
+        Ok(changed_items)
+    }
+
+    /// Fix and resend: a person releases a quarantined item. It goes back to `queued`
+    /// with the same id and content (records are frozen: the platform must get exactly
+    /// what was queued), its case's later items follow it, and the release is audited
+    /// with the clerk and the reason it had. Refuses an item that is not quarantined.
+    pub fn outbox_requeue(&mut self, session: &Session, id: &OutboxId, at: DateTime<Utc>) -> Result<()> {
+        let audit_key = *self.audit_key;
+        let transaction = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let (case_uuid, _) = outbox_case(&transaction, id)?;
+        let previous: (Option<String>, Option<String>) = transaction.query_row(
+            "SELECT quarantine_code, last_error FROM outbox WHERE id = ?1",
+            [id.to_string()],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )?;
+        let changed = transaction.execute(
+            "UPDATE outbox SET status = 'queued', quarantine_code = NULL, last_error = NULL, updated_at = ?2
+             WHERE id = ?1 AND status = 'quarantined'",
+            params![id.to_string(), to_millis(at)],
+        )?;
+        if changed == 0 {
+            return Err(StoreError::InvalidInput { what: "outbox item", reason: "it is not quarantined" });
+        }
+        let case_id: Option<CaseId> = case_uuid.map(|text| text.parse()).transpose()?;
+        audit::append(
+            &transaction,
+            &audit_key,
+            NewAuditRow {
+                at,
+                actor_user_id: Some(session.user_id),
+                actor: &session.username,
+                action: AuditAction::SyncRequeued,
+                case_id: case_id.as_ref(),
+                details: json!({
+                    "outbox_id": id.to_string(),
+                    "code": previous.0,
+                    "reason": previous.1,
+                }),
+            },
+        )?;
         transaction.commit()?;
         Ok(())
     }

@@ -11,7 +11,7 @@ use rusqlite::{Connection, TransactionBehavior};
 use crate::error::{Result, StoreError};
 
 /// The migrations, in order; index `i` holds migration `i + 1`.
-const MIGRATIONS: &[&str] = &[MIGRATION_1, MIGRATION_2, MIGRATION_3];
+const MIGRATIONS: &[&str] = &[MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4];
 
 /// The schema version this build writes and reads.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
@@ -143,10 +143,59 @@ CREATE INDEX cases_awaiting_slip ON cases(updated_at)
     WHERE state = 'issued' AND slip_required = 1 AND slip_printed_at IS NULL;
 "#;
 
-/// Version 3: scanned pages, stored in the encrypted database with their case (the same
+/// Version 3: sync with the provincial platform.
+///
+/// - `users.system` marks accounts that are not clerks. One is added: `PLATFORM` (省平台),
+///   the actor of state changes the platform decides (签发 with the permit number), row id
+///   0. Its
+///   name is upper case, which a clerk's normalised (lower-case) user name never is, so it
+///   cannot clash with an existing clerk; it has no roles, no key slot and is inactive, so
+///   nobody can log in as it, and clerk lists leave it out.
+/// - `outbox.quarantine_code`: the platform's stable code for a quarantined item, beside
+///   the reason text kept in `last_error`.
+/// - `sync_state` (one row): the decision feed's cursor, this installation's device
+///   identity (id and Ed25519 secret key, encrypted with the rest of the database) and the
+///   outcome of the last sync for the window's header.
+/// - `platform_decisions`: every decision received, keyed by the platform's cursor, so a
+///   page fetched twice is applied once, with what was done about it.
+const MIGRATION_3: &str = r#"
+ALTER TABLE users ADD COLUMN system INTEGER NOT NULL DEFAULT 0 CHECK (system IN (0, 1));
+-- Row id 0: never taken by SQLite's own numbering, so clerks keep ids from 1.
+INSERT INTO users (id, username, display_name, roles, active, created_at, system)
+    VALUES (0, 'PLATFORM', '省平台', 0, 0, 0, 1);
+
+ALTER TABLE outbox ADD COLUMN quarantine_code TEXT;
+CREATE INDEX outbox_quarantined ON outbox(seq) WHERE status = 'quarantined';
+
+CREATE TABLE sync_state (
+    id                 INTEGER PRIMARY KEY CHECK (id = 1),
+    decision_cursor    INTEGER NOT NULL DEFAULT 0,
+    device_id          TEXT,
+    device_secret      BLOB CHECK (device_secret IS NULL OR length(device_secret) = 32),
+    device_created_at  INTEGER,
+    last_attempt_at    INTEGER,
+    last_success_at    INTEGER,
+    last_error         TEXT,
+    last_error_offline INTEGER NOT NULL DEFAULT 0 CHECK (last_error_offline IN (0, 1))
+) STRICT;
+INSERT INTO sync_state (id) VALUES (1);
+
+CREATE TABLE platform_decisions (
+    cursor      INTEGER PRIMARY KEY,
+    case_uuid   TEXT,
+    kind        TEXT NOT NULL,
+    decision    TEXT NOT NULL CHECK (json_valid(decision)),
+    outcome     TEXT NOT NULL,
+    event_id    INTEGER REFERENCES case_events(id),
+    received_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX platform_decisions_case ON platform_decisions(case_uuid) WHERE case_uuid IS NOT NULL;
+"#;
+
+/// Version 4: scanned pages, stored in the encrypted database with their case (the same
 /// guarantees as the record: encrypted at rest, in the backup, in one transaction with
 /// their audit row), each linked to the evidence checkbox it proves.
-const MIGRATION_3: &str = r#"
+const MIGRATION_4: &str = r#"
 CREATE TABLE pages (
     id          INTEGER PRIMARY KEY,
     uuid        TEXT NOT NULL UNIQUE,

@@ -132,7 +132,7 @@ fn read_db_salt(path: &Path) -> Result<Vec<u8>> {
 
 fn read_user(conn: &Connection, username: &str) -> Result<Option<User>> {
     conn.prepare_cached(
-        "SELECT id, username, display_name, roles, active, created_at FROM users WHERE username = ?1",
+        "SELECT id, username, display_name, roles, active, created_at FROM users WHERE username = ?1 AND system = 0",
     )?
     .query_row([username], |row| {
         Ok((row.get::<_, i64>(0)?, row.get(1)?, row.get(2)?, row.get::<_, i64>(3)?, row.get(4)?, row.get(5)?))
@@ -754,9 +754,11 @@ impl Store {
         Ok(())
     }
 
-    /// Every clerk, active or not, by user name.
+    /// Every clerk, active or not, by user name (system accounts such as the platform's
+    /// are not clerks and are left out; see [`Store::platform_user`]).
     pub fn users(&self) -> Result<Vec<User>> {
-        let mut statement = self.conn.prepare("SELECT username FROM users ORDER BY username")?;
+        let mut statement =
+            self.conn.prepare("SELECT username FROM users WHERE system = 0 ORDER BY username")?;
         let names: Vec<String> =
             statement.query_map([], |row| row.get(0))?.collect::<rusqlite::Result<_>>()?;
         names.iter().filter_map(|name| read_user(&self.conn, name).transpose()).collect()

@@ -14,6 +14,8 @@ mod common;
 mod crash;
 mod lifecycle;
 mod migrations;
+mod pages;
 mod plaintext;
+mod sync;
 mod users;
 mod worklists;

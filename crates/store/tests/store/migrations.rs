@@ -7,7 +7,7 @@ use crate::common::{ADMIN_PASSWORD, OFFICE, at, march, options};
 
 #[test]
 fn a_version_1_database_migrates_and_keeps_its_cases() {
-    assert_eq!(SCHEMA_VERSION, 2, "update this test's expectations when adding a migration");
+    assert_eq!(SCHEMA_VERSION, 4, "update this test's expectations when adding a migration");
     let dir = tempfile::tempdir().unwrap();
     let (store, _) =
         Store::create_at_schema_version(dir.path(), OFFICE, "admin", ADMIN_PASSWORD, at(0), options(), 1)
@@ -49,7 +49,7 @@ fn a_version_1_database_migrates_and_keeps_its_cases() {
     assert!(store.worklist(Worklist::IssuedAwaitingSlip, march(3), 10).unwrap().is_empty());
     let migrated =
         store.audit_entries(None, 100).unwrap().into_iter().find(|entry| entry.action == "schema_migrated");
-    assert_eq!(migrated.map(|entry| entry.details), Some(serde_json::json!({ "from": 1, "to": 2 })));
+    assert_eq!(migrated.map(|entry| entry.details), Some(serde_json::json!({ "from": 1, "to": 4 })));
     assert!(store.audit_verify().unwrap().is_intact());
     store.close().unwrap();
 
@@ -57,4 +57,70 @@ fn a_version_1_database_migrates_and_keeps_its_cases() {
     let migrations =
         store.audit_entries(None, 100).unwrap().into_iter().filter(|e| e.action == "schema_migrated").count();
     assert_eq!(migrations, 1, "an up-to-date database is not migrated again");
+}
+
+#[test]
+fn a_version_2_database_migrates_to_sync_with_its_queue_intact() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, _) =
+        Store::create_at_schema_version(dir.path(), OFFICE, "admin", ADMIN_PASSWORD, at(0), options(), 2)
+            .unwrap();
+    assert_eq!(store.schema_version().unwrap(), 2);
+    let case_id = CaseId::new(at(1)).unwrap();
+    let outbox_id = "01950000-0000-7000-8000-000000000001";
+    {
+        // A v2 office with a clerk whose name would clash with a careless system account,
+        // an accepted case and its queued outbox item, written as the v2 program did.
+        let conn = store.raw_connection();
+        conn.execute(
+            "INSERT INTO users (username, display_name, roles, created_at) VALUES ('platform', '平台', 1, ?1)",
+            [at(1).timestamp_millis()],
+        )
+        .unwrap();
+        conn.execute(
+            "INSERT INTO cases (uuid, state, record, name, created_by, created_at, accepted_by, accepted_at,
+                                due_date, updated_at)
+             VALUES (?1, 'accepted', '{}', '李四', 1, ?2, 1, ?2, '2026-03-04', ?2)",
+            rusqlite::params![case_id.to_string(), at(1).timestamp_millis()],
+        )
+        .unwrap();
+        conn.execute(
+            "INSERT INTO case_events (case_id, from_state, to_state, actor, at) VALUES (1, 'draft', 'accepted', 1, ?1)",
+            [at(1).timestamp_millis()],
+        )
+        .unwrap();
+        conn.execute(
+            "INSERT INTO outbox (id, case_id, event_id, kind, payload, status, last_error, created_at, updated_at)
+             VALUES (?1, 1, 1, 'case_state_changed', '{\"to\":\"accepted\"}', 'quarantined', 'old reason', ?2, ?2)",
+            rusqlite::params![outbox_id, at(1).timestamp_millis()],
+        )
+        .unwrap();
+        let error =
+            conn.query_row("SELECT count(*) FROM sync_state", [], |row| row.get::<_, i64>(0)).unwrap_err();
+        assert!(error.to_string().contains("sync_state"), "v2 has no sync tables: {error}");
+    }
+    store.close().unwrap();
+
+    let (store, _) = Store::open_with_options(dir.path(), "admin", ADMIN_PASSWORD, at(5), options()).unwrap();
+    assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+    let names: Vec<String> = store.users().unwrap().into_iter().map(|user| user.username).collect();
+    assert_eq!(names, ["admin", "platform"], "the clerk keeps its name; the system account is no clerk");
+    let platform = store.platform_user().unwrap();
+    assert_eq!(
+        (platform.id.0, platform.username.as_str(), platform.display_name.as_str()),
+        (0, "PLATFORM", "省平台")
+    );
+    let state = store.sync_state().unwrap();
+    assert_eq!((state.decision_cursor, state.device_id, state.last_success_at), (0, None, None));
+    let quarantined = store.outbox_quarantined(10).unwrap();
+    assert_eq!(quarantined.len(), 1);
+    assert_eq!(quarantined[0].id.to_string(), outbox_id);
+    assert_eq!(quarantined[0].last_error.as_deref(), Some("old reason"));
+    assert_eq!(quarantined[0].quarantine_code, None, "items quarantined before v3 have no code");
+    let summary = store.outbox_summary().unwrap();
+    assert_eq!((summary.pending, summary.quarantined), (0, 1));
+    let migrated =
+        store.audit_entries(None, 100).unwrap().into_iter().find(|entry| entry.action == "schema_migrated");
+    assert_eq!(migrated.map(|entry| entry.details), Some(serde_json::json!({ "from": 2, "to": 4 })));
+    assert!(store.audit_verify().unwrap().is_intact());
 }

@@ -1,0 +1,285 @@
+//! Sync over real loopback HTTP: the office's real encrypted store, three real clerks,
+//! and the stand-in platform (`platform_stub::TestServer`) with its fault switches.
+//!
+//! Each test runs the stand-in on a tokio runtime of its own threads while the test
+//! thread calls the blocking `app::sync` API, as the shell's sync thread and `permitctl`
+//! do.
+
+#![allow(clippy::unwrap_used, reason = "a failing unwrap is the test report")]
+
+use std::collections::HashSet;
+use std::path::Path;
+use std::time::Duration;
+
+use app::cases::{self, CaseId, CaseState, DuplicateDecision, Submission, SubmitOutcome};
+use app::office::{KdfParams, LockoutPolicy, Office, Roles, StoreOptions};
+use app::sync::{self, BackoffPolicy, DrainOptions, OutboxStatus, SyncConfig};
+use app::users::{self, NewClerk};
+use chrono::{DateTime, Duration as Minutes, TimeZone, Utc};
+use domain::record::ApplicationRecord;
+use platform_stub::{StubConfig, TestServer};
+
+const ADMIN_PASSWORD: &str = "admin-password-1";
+const CLERK_PASSWORD: &str = "clerk-password-1";
+const DEVICE: &str = "330182-jiande-01-test";
+
+/// Monday 2025-03-10, 09:00 in Zhejiang, plus `minutes`: the clerks' steps happen then;
+/// the sync writes the real time, which is later.
+fn at(minutes: i64) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2025, 3, 10, 1, 0, 0).single().unwrap() + Minutes::minutes(minutes)
+}
+
+fn options() -> StoreOptions {
+    StoreOptions { kdf: KdfParams::INSECURE_FAST, lockout: LockoutPolicy::default() }
+}
+
+fn record(name: &str) -> ApplicationRecord {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/examples/application-complete.json");
+    let mut record = ApplicationRecord::from_json(&std::fs::read_to_string(path).unwrap()).unwrap();
+    record.applicant.name = name.to_owned();
+    record
+}
+
+fn login(office: &mut Office, username: &str, minutes: i64) {
+    let password = if username == "admin" { ADMIN_PASSWORD } else { CLERK_PASSWORD };
+    office.login(username, password, at(minutes)).unwrap();
+}
+
+fn set_up_office(dir: &Path) -> Office {
+    let mut office =
+        Office::set_up_with_options(dir, "330182-jiande-01", "admin", ADMIN_PASSWORD, at(0), options())
+            .unwrap();
+    for (username, display_name, roles) in [
+        ("a", "受理员甲", Roles::ACCEPT),
+        ("b", "审核员乙", Roles::REVIEW),
+        ("c", "审批员丙", Roles::APPROVE),
+    ] {
+        let clerk = NewClerk { username, display_name, roles, password: CLERK_PASSWORD };
+        users::add_clerk(&mut office, &clerk, at(1)).unwrap();
+    }
+    office
+}
+
+/// A accepts a case for `name`; then B reviews it and C approves it, as far as `until`.
+fn case_until(office: &mut Office, name: &str, until: CaseState, minutes: i64) -> CaseId {
+    login(office, "a", minutes);
+    let case_id = cases::new_case_id(at(minutes)).unwrap();
+    cases::save_draft(office, &case_id, &record(name), at(minutes)).unwrap();
+    let submission = Submission {
+        profile: "330182",
+        opinion: "材料齐全，同意受理。",
+        duplicates: DuplicateDecision::Proceed,
+        holiday_updates: &[],
+    };
+    let outcome = cases::submit(office, &case_id, &submission, at(minutes + 1)).unwrap();
+    assert!(matches!(outcome, SubmitOutcome::Accepted { .. }), "{outcome:?}");
+    if until == CaseState::Accepted {
+        return case_id;
+    }
+    login(office, "b", minutes + 2);
+    cases::review(office, &case_id, "经审核，材料真实有效。", at(minutes + 3)).unwrap();
+    if until == CaseState::Reviewed {
+        return case_id;
+    }
+    login(office, "c", minutes + 4);
+    cases::approve(office, &case_id, "同意签发。", at(minutes + 5)).unwrap();
+    case_id
+}
+
+/// Millisecond backoff and few retries, so a dead link fails a sync in well under a second.
+fn config(base_url: &str, max_retries: u32) -> SyncConfig {
+    let mut config = SyncConfig::new(base_url);
+    config.device_id = Some(DEVICE.to_owned());
+    config.request_timeout = Duration::from_secs(5);
+    config.connect_timeout = Duration::from_secs(2);
+    config.drain = DrainOptions {
+        max_retries,
+        backoff: BackoffPolicy { base: Duration::from_millis(5), cap: Duration::from_millis(20) },
+        ..DrainOptions::default()
+    };
+    config
+}
+
+/// The stand-in and the runtime serving it (fields drop in order: the server stops first).
+struct Stub {
+    server: TestServer,
+    _runtime: tokio::runtime::Runtime,
+}
+
+impl Stub {
+    fn start(permit_delay: Duration) -> Stub {
+        let runtime =
+            tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+        let config = StubConfig { permit_delay, enrolment_codes: Vec::new() };
+        let server = runtime.block_on(TestServer::start_with(config)).unwrap();
+        Stub { server, _runtime: runtime }
+    }
+
+    /// Registers the office's device (its identity is made on first use) as an operator would.
+    fn register(&self, office: &mut Office) {
+        let device = sync::device_identity(&mut *office, Some(DEVICE), at(0)).unwrap();
+        let mut key = [0_u8; 32];
+        hex::decode_to_slice(&device.public_key_hex, &mut key).unwrap();
+        self.server.platform().register_device(&device.device_id, key).unwrap();
+    }
+
+    /// The records the platform holds, checking that none arrived twice.
+    fn record_ids(&self) -> HashSet<uuid::Uuid> {
+        let records = self.server.platform().records().unwrap();
+        let ids: HashSet<_> = records.iter().map(|record| record.record_id).collect();
+        assert_eq!(ids.len(), records.len(), "no record stored twice");
+        ids
+    }
+}
+
+/// A port on loopback where nothing listens: the stand-in "not running".
+fn dead_url() -> String {
+    let listener = std::net::TcpListener::bind(("127.0.0.1", 0)).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    format!("http://127.0.0.1:{port}")
+}
+
+#[test]
+fn a_case_approved_offline_is_queued_then_drained_and_its_permit_comes_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut office = set_up_office(dir.path());
+    let case_id = case_until(&mut office, "张伟", CaseState::Approved, 10);
+
+    // The platform is not running: the sync fails cleanly, nothing leaves the queue.
+    let report = sync::sync_once(&mut office, &config(&dead_url(), 1), |_, _| {}).unwrap();
+    let problem = report.problem.expect("a network problem");
+    assert_eq!(problem.code, "PLATFORM_UNREACHABLE", "{problem:?}");
+    assert!(problem.offline && !problem.needs_person);
+    assert_eq!((report.confirmed, report.remaining), (0, 3));
+    let status = sync::sync_status(&office).unwrap();
+    assert_eq!(status.queued, 3, "accepted, reviewed, approved: one record each");
+    assert_eq!(status.oldest_queued_at, Some(at(11)));
+    assert!(status.offline && status.last_error.is_some() && status.last_success_at.is_none(), "{status:?}");
+    assert_eq!(status.device_id.as_deref(), Some(DEVICE), "the identity was created by the first sync");
+
+    // The platform starts: the queue drains, with progress.
+    let stub = Stub::start(Duration::from_millis(300));
+    stub.register(&mut office);
+    let mut progress = Vec::new();
+    let report = sync::sync_once(&mut office, &config(&stub.server.url(), 1), |done, total| {
+        progress.push((done, total))
+    })
+    .unwrap();
+    assert_eq!(report.problem, None);
+    assert_eq!((report.confirmed, report.quarantined, report.remaining), (3, 0, 0));
+    assert_eq!(progress.last(), Some(&(3, 3)), "{progress:?}");
+    assert!(report.issued.is_empty(), "the permit is not due yet");
+    let status = sync::sync_status(&office).unwrap();
+    assert_eq!((status.queued, status.offline, status.last_error.clone()), (0, false, None));
+    assert!(status.last_success_at.is_some());
+
+    // After the stand-in's delay, the next sync brings the permit number back.
+    std::thread::sleep(Duration::from_millis(400));
+    let report = sync::sync_once(&mut office, &config(&stub.server.url(), 1), |_, _| {}).unwrap();
+    assert_eq!(report.problem, None);
+    assert_eq!(report.issued.len(), 1, "{report:?}");
+    let permit_number = report.issued[0].permit_number.clone();
+    assert_eq!(report.issued[0].case_id, case_id);
+    assert!(permit_number.starts_with("3300"), "{permit_number}");
+    assert_eq!(report.decisions, 2, "permit issued and sms sent");
+    assert_eq!((report.confirmed, report.remaining), (1, 0), "the 签发 step is reported at once");
+
+    login(&mut office, "a", 100);
+    let view = cases::get_case(&mut office, &case_id, (SyncConfig::new("").clock)()).unwrap();
+    assert_eq!(view.state, CaseState::Issued);
+    assert_eq!(view.permit_number.as_deref(), Some(permit_number.as_str()));
+    let issue = view.history.last().unwrap();
+    assert_eq!(
+        (issue.actor.display_name.as_str(), issue.note.as_deref()),
+        ("省平台", Some(permit_number.as_str()))
+    );
+    let decisions = sync::case_decisions(&office, &case_id).unwrap();
+    assert_eq!(decisions.iter().map(|d| d.kind.as_str()).collect::<Vec<_>>(), ["permit_issued", "sms_sent"]);
+    assert!(decisions[0].summary.contains(&permit_number));
+
+    // A sync with nothing new changes nothing; every record reached the platform once.
+    let report = sync::sync_once(&mut office, &config(&stub.server.url(), 1), |_, _| {}).unwrap();
+    assert_eq!((report.sent, report.decisions, report.issued.len()), (0, 0, 0));
+    assert_eq!(stub.record_ids().len(), 4);
+    assert_eq!(sync::sync_status(&office).unwrap().queued, 0);
+    login(&mut office, "admin", 101);
+    assert!(app::audit::verify(&office).unwrap().is_intact());
+}
+
+#[test]
+fn a_rejected_record_is_quarantined_the_rest_drains_and_a_resend_goes_through() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut office = set_up_office(dir.path());
+    let refused = case_until(&mut office, "李娜", CaseState::Reviewed, 10);
+    let fine = case_until(&mut office, "王芳", CaseState::Accepted, 20);
+    let stub = Stub::start(Duration::from_secs(60));
+    stub.register(&mut office);
+    stub.server.faults().reject_case(*refused.as_uuid(), "RECORD_INVALID", "现居住地址不完整");
+
+    let report = sync::sync_once(&mut office, &config(&stub.server.url(), 1), |_, _| {}).unwrap();
+    assert_eq!(report.problem, None, "a rejected record does not stop the sync");
+    assert_eq!((report.confirmed, report.quarantined, report.remaining), (1, 1, 0), "{report:?}");
+    login(&mut office, "admin", 40);
+    let status = sync::sync_status(&office).unwrap();
+    assert_eq!((status.queued, status.held, status.quarantined), (1, 1, 1), "{status:?}");
+    let quarantined = sync::quarantined(&office).unwrap();
+    assert_eq!(quarantined.len(), 1);
+    let item = &quarantined[0];
+    assert_eq!(
+        (item.case_id, item.status, item.code.as_deref()),
+        (Some(refused), OutboxStatus::Quarantined, Some("RECORD_INVALID"))
+    );
+    let reason = item.reason_zh.clone().unwrap();
+    assert!(reason.contains("不合规") && reason.contains("现居住地址不完整"), "{reason}");
+    assert_eq!(item.summary, "状态变更：草稿 → 已受理");
+    let on_platform = stub.record_ids();
+    assert_eq!(on_platform.len(), 1, "only the other case's record");
+
+    // Clerks without 审批 or 管理员 may not release it.
+    login(&mut office, "b", 41);
+    assert!(matches!(sync::resend(&mut office, &item.id, at(41)), Err(app::AppError::RoleMissing { .. })));
+
+    // The platform's rule is fixed; the supervisor resends; the held record follows.
+    stub.server.faults().clear();
+    login(&mut office, "admin", 42);
+    sync::resend(&mut office, &item.id, at(42)).unwrap();
+    assert_eq!(sync::sync_status(&office).unwrap().quarantined, 0);
+    let report = sync::sync_once(&mut office, &config(&stub.server.url(), 1), |_, _| {}).unwrap();
+    assert_eq!(report.problem, None);
+    assert_eq!((report.confirmed, report.quarantined, report.remaining), (2, 0, 0), "{report:?}");
+    assert_eq!(stub.record_ids().len(), 3);
+    assert_eq!(sync::sync_status(&office).unwrap().queued, 0);
+    assert!(stub.server.platform().records().unwrap().iter().any(|record| record.case_id == *fine.as_uuid()));
+}
+
+#[test]
+fn a_lost_acknowledgement_heals_on_the_next_sync_without_duplicates() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut office = set_up_office(dir.path());
+    case_until(&mut office, "赵敏", CaseState::Approved, 10);
+    let stub = Stub::start(Duration::from_secs(60));
+    stub.register(&mut office);
+    let local_ids: HashSet<uuid::Uuid> = {
+        login(&mut office, "admin", 30);
+        sync::outbox(&office, 100).unwrap().queued.iter().map(|entry| *entry.id.as_uuid()).collect()
+    };
+    assert_eq!(local_ids.len(), 3);
+
+    // The platform commits the batch and drops the connection before answering; with no
+    // retries left, this sync ends with the records still queued.
+    stub.server.faults().drop_after_commit_next(1);
+    let report = sync::sync_once(&mut office, &config(&stub.server.url(), 0), |_, _| {}).unwrap();
+    assert_eq!(report.problem.as_ref().map(|p| p.code), Some("PLATFORM_CONNECTION_LOST"), "{report:?}");
+    assert_eq!((report.confirmed, report.remaining), (0, 3));
+    assert_eq!(stub.record_ids(), local_ids, "the platform has them already");
+
+    // The next sync resends them: duplicates, confirmed, stored once.
+    let report = sync::sync_once(&mut office, &config(&stub.server.url(), 0), |_, _| {}).unwrap();
+    assert_eq!(report.problem, None);
+    assert_eq!((report.confirmed, report.duplicates, report.remaining), (3, 3, 0), "{report:?}");
+    assert_eq!(stub.record_ids(), local_ids);
+    let stats = stub.server.platform().stats().unwrap();
+    assert_eq!((stats.records, stats.duplicates), (3, 3));
+    assert!(sync::outbox(&office, 100).unwrap().queued.is_empty());
+}

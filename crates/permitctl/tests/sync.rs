@@ -1,0 +1,130 @@
+//! `permitctl outbox` and `permitctl sync`, run as an operator would, against the
+//! stand-in platform on loopback. The office and its approved case are made through `app`
+//! (there is no case command), then closed; permitctl opens it with the password.
+
+#![allow(clippy::unwrap_used, reason = "a failing unwrap is the test report")]
+
+use std::path::Path;
+use std::process::Command;
+
+use app::cases::{self, DuplicateDecision, Submission, SubmitOutcome};
+use app::office::{KdfParams, LockoutPolicy, Office, Roles, StoreOptions};
+use app::users::{self, NewClerk};
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use domain::record::ApplicationRecord;
+use platform_stub::{StubConfig, TestServer};
+
+const PASSWORD: &str = "admin-password-1";
+const CLERK_PASSWORD: &str = "clerk-password-1";
+const ENROLMENT_CODE: &str = "TEST-ENROL-1";
+
+fn at(minutes: i64) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2025, 3, 10, 1, 0, 0).single().unwrap() + Duration::minutes(minutes)
+}
+
+/// An office in `dir` with one case approved by three clerks: three queued records.
+fn office_with_an_approved_case(dir: &Path) {
+    let options = StoreOptions { kdf: KdfParams::INSECURE_FAST, lockout: LockoutPolicy::default() };
+    let mut office =
+        Office::set_up_with_options(dir, "330182-jiande-01", "admin", PASSWORD, at(0), options).unwrap();
+    for (username, roles) in [("a", Roles::ACCEPT), ("b", Roles::REVIEW), ("c", Roles::APPROVE)] {
+        let clerk = NewClerk { username, display_name: username, roles, password: CLERK_PASSWORD };
+        users::add_clerk(&mut office, &clerk, at(1)).unwrap();
+    }
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/examples/application-complete.json");
+    let record = ApplicationRecord::from_json(&std::fs::read_to_string(example).unwrap()).unwrap();
+    office.login("a", CLERK_PASSWORD, at(2)).unwrap();
+    let case_id = cases::new_case_id(at(2)).unwrap();
+    cases::save_draft(&mut office, &case_id, &record, at(2)).unwrap();
+    let submission = Submission {
+        profile: "330182",
+        opinion: "同意受理。",
+        duplicates: DuplicateDecision::Proceed,
+        holiday_updates: &[],
+    };
+    assert!(matches!(
+        cases::submit(&mut office, &case_id, &submission, at(3)).unwrap(),
+        SubmitOutcome::Accepted { .. }
+    ));
+    office.login("b", CLERK_PASSWORD, at(4)).unwrap();
+    cases::review(&mut office, &case_id, "材料真实有效。", at(5)).unwrap();
+    office.login("c", CLERK_PASSWORD, at(6)).unwrap();
+    cases::approve(&mut office, &case_id, "同意。", at(7)).unwrap();
+    office.close().unwrap();
+}
+
+fn permitctl(args: &[&str]) -> (i32, serde_json::Value, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_permitctl"))
+        .args(args)
+        .env("PERMITCTL_PASSWORD", PASSWORD)
+        .output()
+        .expect("run permitctl");
+    let json = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!("permitctl {args:?} printed no JSON ({e}): {}", String::from_utf8_lossy(&output.stdout))
+    });
+    (output.status.code().unwrap_or(-1), json, String::from_utf8_lossy(&output.stderr).into_owned())
+}
+
+#[test]
+fn outbox_lists_the_queue_and_sync_drains_it_with_progress() {
+    let dir = tempfile::tempdir().unwrap();
+    office_with_an_approved_case(dir.path());
+    let data_dir = dir.path().to_str().unwrap();
+
+    let (code, json, _) = permitctl(&["outbox", "--dir", data_dir, "--user", "admin"]);
+    assert_eq!(code, 0, "{json:#}");
+    assert_eq!(json["queued_count"], 3);
+    assert_eq!(json["queued"][0]["summary"], "状态变更：草稿 → 已受理");
+    assert_eq!(json["queued"][0]["status"], "queued");
+    assert_eq!(json["quarantined"], serde_json::json!([]));
+
+    // Nowhere to send to: exit 1, the problem named, nothing lost.
+    let listener = std::net::TcpListener::bind(("127.0.0.1", 0)).unwrap();
+    let dead = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
+    drop(listener);
+    let (code, json, _) =
+        permitctl(&["sync", "--platform", &dead, "--dir", data_dir, "--user", "admin", "--retries", "0"]);
+    assert_eq!(code, 1, "{json:#}");
+    assert_eq!(json["problem"]["code"], "PLATFORM_UNREACHABLE");
+    assert_eq!(json["outbox"]["queued"], 3);
+    // Plain http to anything but loopback is refused before a request is made.
+    let (code, json, _) =
+        permitctl(&["sync", "--platform", "http://10.0.0.1:8787", "--dir", data_dir, "--user", "admin"]);
+    assert_eq!(
+        (code, &json["problem"]["code"]),
+        (1, &serde_json::json!("PLATFORM_URL_INSECURE")),
+        "{json:#}"
+    );
+
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+    let config = StubConfig {
+        permit_delay: std::time::Duration::from_secs(60),
+        enrolment_codes: vec![ENROLMENT_CODE.to_owned()],
+    };
+    let server = runtime.block_on(TestServer::start_with(config)).unwrap();
+    let url = server.url();
+    let (code, json, stderr) = permitctl(&[
+        "sync",
+        "--platform",
+        &url,
+        "--dir",
+        data_dir,
+        "--user",
+        "admin",
+        "--enrolment-code",
+        ENROLMENT_CODE,
+    ]);
+    assert_eq!(code, 0, "{json:#}\n{stderr}");
+    assert_eq!((json["confirmed"].as_u64(), json["remaining"].as_u64()), (Some(3), Some(0)), "{json:#}");
+    assert_eq!(json["problem"], serde_json::Value::Null);
+    assert!(stderr.contains("已处理 3/3"), "progress lines on stderr: {stderr}");
+    assert_eq!(server.platform().records().unwrap().len(), 3);
+    let device = json["device_id"].as_str().unwrap().to_owned();
+    assert!(device.starts_with("330182-jiande-01-"), "{device}");
+
+    let (code, json, _) = permitctl(&["outbox", "--data-dir", data_dir, "--user", "admin"]);
+    assert_eq!(code, 0);
+    assert_eq!((json["queued_count"].as_u64(), json["device_id"].as_str()), (Some(0), Some(device.as_str())));
+    assert!(json["last_success_at"].is_string(), "{json:#}");
+    drop(server);
+}

@@ -1,0 +1,335 @@
+//! What the sync with the provincial platform keeps besides the outbox: the decision
+//! feed's cursor, this installation's device identity, the outcome of the last sync, and
+//! every decision the platform sent, with what was done about it.
+//!
+//! Decisions arrive a page at a time. [`Store::apply_platform_decisions`] records a page,
+//! applies the state changes the caller decided on (签发 with the permit number), and moves
+//! the cursor, all in one transaction: a crash leaves the page either wholly applied or
+//! not at all, and a page fetched twice is applied once (decisions are keyed by the
+//! platform's cursor).
+
+use chrono::{DateTime, Utc};
+use rusqlite::{OptionalExtension, TransactionBehavior, params};
+use serde_json::{Value, json};
+use zeroize::Zeroizing;
+
+use crate::Store;
+use crate::audit::{self, AuditAction, NewAuditRow};
+use crate::cases::{CaseId, StateChange, TransitionActor, transition_in};
+use crate::error::{Result, StoreError};
+use crate::outbox::SYNC_ACTOR;
+use crate::time::{from_millis, opt_from_millis, to_millis};
+use crate::users::{Roles, User, UserId};
+
+/// The system actor named in the audit trail (and, through the `PLATFORM` account, in case
+/// events) for decisions of the provincial platform.
+pub const PLATFORM_ACTOR: &str = "platform";
+
+/// User name of the system account that signs state changes the platform decides. Upper
+/// case, which no clerk's normalised user name is.
+const PLATFORM_USERNAME: &str = "PLATFORM";
+
+/// This installation's identity on the platform. `Debug` leaves the secret out.
+#[derive(Clone)]
+pub struct DeviceSecret {
+    /// The device id the platform knows.
+    pub device_id: String,
+    /// The Ed25519 secret key (32 bytes), wiped from memory when dropped.
+    pub secret: Zeroizing<[u8; 32]>,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+}
+
+impl std::fmt::Debug for DeviceSecret {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("DeviceSecret")
+            .field("device_id", &self.device_id)
+            .field("created_at", &self.created_at)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The sync bookkeeping, for the status in the header and the next sync.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SyncState {
+    /// The decision feed's cursor: decisions after it have not been received.
+    pub decision_cursor: u64,
+    /// The device id, once the identity exists.
+    pub device_id: Option<String>,
+    /// When a sync last ran.
+    pub last_attempt_at: Option<DateTime<Utc>>,
+    /// When a sync last ended without trouble (everything sendable sent, decisions pulled).
+    pub last_success_at: Option<DateTime<Utc>>,
+    /// How the last sync ended, if it ended in trouble (a sentence for the header).
+    pub last_error: Option<String>,
+    /// The last sync could not reach the platform (offline).
+    pub last_error_offline: bool,
+}
+
+/// One decision of a page, as the caller wants it recorded.
+#[derive(Clone, Debug, PartialEq)]
+pub struct IncomingDecision {
+    /// The platform's cursor of this decision (unique, increasing).
+    pub cursor: u64,
+    /// The case it is about, when it names one.
+    pub case_id: Option<CaseId>,
+    /// The decision's kind as the platform names it (`permit_issued`, `rejected`…).
+    pub kind: String,
+    /// The whole decision as received.
+    pub decision: Value,
+    /// The state change it causes, decided by the caller (e.g. approved → issued with the
+    /// permit number as note); made by the `PLATFORM` account, with its outbox and audit
+    /// rows, in the same transaction.
+    pub change: Option<StateChange>,
+    /// What was done about it, stored as is: `applied`, `recorded`, `unknown_case`, or
+    /// `not_applied: …` with the reason.
+    pub outcome: String,
+}
+
+/// A decision as stored.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StoredDecision {
+    /// The platform's cursor.
+    pub cursor: u64,
+    /// The case it is about.
+    pub case_id: Option<CaseId>,
+    /// Its kind.
+    pub kind: String,
+    /// The decision as received.
+    pub decision: Value,
+    /// What was done about it.
+    pub outcome: String,
+    /// When it arrived.
+    pub received_at: DateTime<Utc>,
+}
+
+impl Store {
+    /// The sync bookkeeping (cursor, device id, last outcome).
+    pub fn sync_state(&self) -> Result<SyncState> {
+        self.conn
+            .query_row(
+                "SELECT decision_cursor, device_id, last_attempt_at, last_success_at, last_error, last_error_offline
+                 FROM sync_state WHERE id = 1",
+                [],
+                |row| {
+                    Ok((
+                        row.get::<_, i64>(0)?,
+                        row.get::<_, Option<String>>(1)?,
+                        row.get::<_, Option<i64>>(2)?,
+                        row.get::<_, Option<i64>>(3)?,
+                        row.get::<_, Option<String>>(4)?,
+                        row.get::<_, bool>(5)?,
+                    ))
+                },
+            )
+            .optional()?
+            .ok_or_else(|| StoreError::Corrupt { detail: "the sync_state row is missing".to_owned() })
+            .and_then(|(cursor, device_id, attempt, success, error, offline)| {
+                Ok(SyncState {
+                    decision_cursor: u64::try_from(cursor).unwrap_or(0),
+                    device_id,
+                    last_attempt_at: opt_from_millis(attempt)?,
+                    last_success_at: opt_from_millis(success)?,
+                    last_error: error,
+                    last_error_offline: offline,
+                })
+            })
+    }
+
+    /// The device identity, if one was created.
+    pub fn device_secret(&self) -> Result<Option<DeviceSecret>> {
+        let row: Option<(String, Vec<u8>, i64)> = self
+            .conn
+            .query_row(
+                "SELECT device_id, device_secret, device_created_at FROM sync_state
+                 WHERE id = 1 AND device_id IS NOT NULL AND device_secret IS NOT NULL
+                   AND device_created_at IS NOT NULL",
+                [],
+                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+            )
+            .optional()?;
+        let Some((device_id, mut secret, created_at)) = row else { return Ok(None) };
+        if secret.len() != 32 {
+            return Err(StoreError::Corrupt { detail: "device secret is not 32 bytes".to_owned() });
+        }
+        let mut bytes = Zeroizing::new([0_u8; 32]);
+        bytes.copy_from_slice(&secret);
+        zeroize::Zeroize::zeroize(&mut secret);
+        Ok(Some(DeviceSecret { device_id, secret: bytes, created_at: from_millis(created_at)? }))
+    }
+
+    /// Stores the device identity unless one exists, and returns the one stored: calling
+    /// it again (or from two places) never replaces a key the platform may already know.
+    /// Audited as `device_identity_created` (id only, never the key) when it writes.
+    pub fn device_secret_or_insert(
+        &mut self,
+        device_id: &str,
+        secret: &[u8; 32],
+        at: DateTime<Utc>,
+    ) -> Result<DeviceSecret> {
+        let audit_key = *self.audit_key;
+        let transaction = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let changed = transaction.execute(
+            "UPDATE sync_state SET device_id = ?1, device_secret = ?2, device_created_at = ?3
+             WHERE id = 1 AND device_id IS NULL",
+            params![device_id, secret.as_slice(), to_millis(at)],
+        )?;
+        if changed == 1 {
+            audit::append(
+                &transaction,
+                &audit_key,
+                NewAuditRow {
+                    at,
+                    actor_user_id: None,
+                    actor: SYNC_ACTOR,
+                    action: AuditAction::DeviceIdentityCreated,
+                    case_id: None,
+                    details: json!({ "device_id": device_id }),
+                },
+            )?;
+        }
+        transaction.commit()?;
+        self.device_secret()?
+            .ok_or_else(|| StoreError::Corrupt { detail: "the device identity was not stored".to_owned() })
+    }
+
+    /// Records how a sync ended: `None` for success (sets the last success time and clears
+    /// the error), or the error sentence and whether it means the counter is offline.
+    pub fn record_sync_outcome(&mut self, at: DateTime<Utc>, error: Option<(&str, bool)>) -> Result<()> {
+        let at_millis = to_millis(at);
+        match error {
+            None => self.conn.execute(
+                "UPDATE sync_state SET last_attempt_at = ?1, last_success_at = ?1, last_error = NULL,
+                        last_error_offline = 0 WHERE id = 1",
+                [at_millis],
+            )?,
+            Some((error, offline)) => self.conn.execute(
+                "UPDATE sync_state SET last_attempt_at = ?1, last_error = ?2, last_error_offline = ?3 WHERE id = 1",
+                params![at_millis, error, offline],
+            )?,
+        };
+        Ok(())
+    }
+
+    /// The system account that signs the state changes the platform decides.
+    pub fn platform_user(&self) -> Result<User> {
+        let (id, username, display_name, created_at): (i64, String, String, i64) = self
+            .conn
+            .query_row(
+                "SELECT id, username, display_name, created_at FROM users WHERE system = 1 AND username = ?1",
+                [PLATFORM_USERNAME],
+                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
+            )
+            .optional()?
+            .ok_or_else(|| StoreError::Corrupt { detail: "the platform account is missing".to_owned() })?;
+        Ok(User {
+            id: UserId(id),
+            username,
+            display_name,
+            roles: Roles::NONE,
+            active: false,
+            created_at: from_millis(created_at)?,
+        })
+    }
+
+    /// Records one page of decisions in one transaction: each decision not seen before
+    /// (by cursor) is stored with its outcome and audited as `platform_decision`; its
+    /// state change, if any, is made by the `PLATFORM` account (case event, outbox row and
+    /// audit row, as for a clerk's step); and the cursor moves to `next_cursor`. Returns
+    /// how many decisions were new. A state change refused by the store (the case moved
+    /// meanwhile) fails the whole page, which is then fetched again.
+    pub fn apply_platform_decisions(
+        &mut self,
+        decisions: &[IncomingDecision],
+        next_cursor: u64,
+        at: DateTime<Utc>,
+    ) -> Result<usize> {
+        let audit_key = *self.audit_key;
+        let platform = self.platform_user()?;
+        let transaction = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut new = 0;
+        for decision in decisions {
+            let cursor = i64::try_from(decision.cursor)
+                .map_err(|_| StoreError::InvalidInput { what: "decision cursor", reason: "too large" })?;
+            let seen: Option<i64> = transaction
+                .prepare_cached("SELECT cursor FROM platform_decisions WHERE cursor = ?1")?
+                .query_row([cursor], |row| row.get(0))
+                .optional()?;
+            if seen.is_some() {
+                continue;
+            }
+            let event_id = match (&decision.change, &decision.case_id) {
+                (Some(change), Some(case_id)) => {
+                    let actor =
+                        TransitionActor { user_id: platform.id, audit_user_id: None, name: PLATFORM_ACTOR };
+                    Some(transition_in(&transaction, &audit_key, &actor, case_id, change, at)?.event_id)
+                }
+                _ => None,
+            };
+            transaction
+                .prepare_cached(
+                    "INSERT INTO platform_decisions (cursor, case_uuid, kind, decision, outcome, event_id, received_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                )?
+                .execute(params![
+                    cursor,
+                    decision.case_id.map(|id| id.to_string()),
+                    decision.kind,
+                    serde_json::to_string(&decision.decision)?,
+                    decision.outcome,
+                    event_id,
+                    to_millis(at),
+                ])?;
+            audit::append(
+                &transaction,
+                &audit_key,
+                NewAuditRow {
+                    at,
+                    actor_user_id: None,
+                    actor: PLATFORM_ACTOR,
+                    action: AuditAction::PlatformDecision,
+                    case_id: decision.case_id.as_ref(),
+                    details: json!({
+                        "cursor": decision.cursor,
+                        "kind": decision.kind,
+                        "outcome": decision.outcome,
+                        "event_id": event_id,
+                    }),
+                },
+            )?;
+            new += 1;
+        }
+        let next = i64::try_from(next_cursor)
+            .map_err(|_| StoreError::InvalidInput { what: "decision cursor", reason: "too large" })?;
+        transaction.execute(
+            "UPDATE sync_state SET decision_cursor = max(decision_cursor, ?1) WHERE id = 1",
+            [next],
+        )?;
+        transaction.commit()?;
+        Ok(new)
+    }
+
+    /// The platform's decisions about one case, oldest first.
+    pub fn platform_decisions(&self, case_id: &CaseId) -> Result<Vec<StoredDecision>> {
+        let mut statement = self.conn.prepare_cached(
+            "SELECT cursor, case_uuid, kind, decision, outcome, received_at FROM platform_decisions
+             WHERE case_uuid = ?1 ORDER BY cursor",
+        )?;
+        let mut rows = statement.query([case_id.to_string()])?;
+        let mut decisions = Vec::new();
+        while let Some(row) = rows.next()? {
+            let case_uuid: Option<String> = row.get(1)?;
+            let decision: String = row.get(3)?;
+            decisions.push(StoredDecision {
+                cursor: u64::try_from(row.get::<_, i64>(0)?).unwrap_or(0),
+                case_id: case_uuid.map(|text| text.parse()).transpose()?,
+                kind: row.get(2)?,
+                decision: serde_json::from_str(&decision)?,
+                outcome: row.get(4)?,
+                received_at: from_millis(row.get(5)?)?,
+            });
+        }
+        Ok(decisions)
+    }
+}

@@ -1,0 +1,150 @@
+//! What the sync client needs from the store: the sendable queue (a case waits behind its
+//! quarantined item), batched attempts, quarantine with the platform's code, fix and
+//! resend, the device identity, and decisions applied once with the cursor.
+
+use serde_json::json;
+use store::{CaseState, IncomingDecision, OutboxStatus, StateChange, StoreError};
+
+use crate::common::{at, new_store, sample_case};
+
+fn change(from: CaseState, to: CaseState) -> StateChange {
+    StateChange { from, to, note: None, due_date: None }
+}
+
+#[test]
+fn a_quarantined_item_holds_back_its_case_only_until_it_is_released() {
+    let (_dir, mut store, admin) = new_store();
+    let (record, index) = sample_case(1);
+    let held_case = store.create_case(&admin, &record, &index, at(10)).unwrap();
+    let (record, index) = sample_case(2);
+    let other_case = store.create_case(&admin, &record, &index, at(10)).unwrap();
+    let first =
+        store.transition(&admin, &held_case, &change(CaseState::Draft, CaseState::Accepted), at(11)).unwrap();
+    store.transition(&admin, &other_case, &change(CaseState::Draft, CaseState::Accepted), at(12)).unwrap();
+    store.transition(&admin, &held_case, &change(CaseState::Accepted, CaseState::Reviewed), at(13)).unwrap();
+    assert_eq!(store.outbox_count_sendable().unwrap(), 3);
+    let sendable = store.outbox_sendable(10).unwrap();
+    assert!(sendable.windows(2).all(|pair| pair[0].seq < pair[1].seq), "queue order");
+
+    // One attempt for the three: the error is kept, the attempt is counted once.
+    let ids: Vec<_> = sendable.iter().map(|item| item.id).collect();
+    assert_eq!(store.outbox_mark_attempts(&ids, None, at(20)).unwrap(), 3);
+    assert_eq!(store.outbox_mark_attempts(&ids, Some("platform unreachable"), at(21)).unwrap(), 3);
+    let item = store.outbox_item(&first.outbox_id).unwrap();
+    assert_eq!(
+        (item.status, item.attempts, item.last_error.as_deref()),
+        (OutboxStatus::Sent, 1, Some("platform unreachable"))
+    );
+
+    store.outbox_quarantine_with_code(&first.outbox_id, "RECORD_INVALID", "字段不合规", at(22)).unwrap();
+    let sendable = store.outbox_sendable(10).unwrap();
+    assert_eq!(sendable.len(), 1, "the held case's later item waits behind its quarantined one");
+    assert_eq!(sendable[0].case_id, Some(other_case));
+    let summary = store.outbox_summary().unwrap();
+    assert_eq!((summary.pending, summary.held, summary.quarantined), (2, 1, 1));
+    assert_eq!(summary.oldest_pending_at, Some(at(12)));
+    let quarantined = store.outbox_quarantined(10).unwrap();
+    assert_eq!(quarantined[0].quarantine_code.as_deref(), Some("RECORD_INVALID"));
+    assert_eq!(quarantined[0].last_error.as_deref(), Some("字段不合规"));
+
+    // Fix and resend: same id, same content, back in the queue with its case behind it.
+    store.outbox_requeue(&admin, &first.outbox_id, at(30)).unwrap();
+    let item = store.outbox_item(&first.outbox_id).unwrap();
+    assert_eq!((item.status, item.quarantine_code, item.last_error), (OutboxStatus::Queued, None, None));
+    assert_eq!(store.outbox_count_sendable().unwrap(), 3);
+    let error = store.outbox_requeue(&admin, &first.outbox_id, at(31)).unwrap_err();
+    assert!(matches!(error, StoreError::InvalidInput { what: "outbox item", .. }), "got {error:?}");
+
+    let actions: Vec<String> =
+        store.audit_entries(Some(&held_case), 100).unwrap().into_iter().map(|entry| entry.action).collect();
+    assert!(actions.ends_with(&["sync_quarantined".to_owned(), "sync_requeued".to_owned()]), "{actions:?}");
+    let requeued = store.audit_entries(Some(&held_case), 100).unwrap().pop().unwrap();
+    assert_eq!(requeued.actor, "admin", "a person released it");
+    assert_eq!(requeued.details["code"], "RECORD_INVALID");
+    assert!(store.audit_verify().unwrap().is_intact());
+}
+
+#[test]
+fn the_device_identity_is_created_once() {
+    let (_dir, mut store, _admin) = new_store();
+    assert!(store.device_secret().unwrap().is_none());
+    let first = store.device_secret_or_insert("counter-1", &[7; 32], at(1)).unwrap();
+    let again = store.device_secret_or_insert("counter-2", &[9; 32], at(2)).unwrap();
+    assert_eq!((again.device_id.as_str(), *again.secret), ("counter-1", [7; 32]), "never replaced");
+    assert_eq!(first.created_at, at(1));
+    assert!(!format!("{first:?}").contains("7, 7"), "Debug hides the key");
+    assert_eq!(store.sync_state().unwrap().device_id.as_deref(), Some("counter-1"));
+    let created = store
+        .audit_entries(None, 100)
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.action == "device_identity_created")
+        .count();
+    assert_eq!(created, 1);
+}
+
+#[test]
+fn decisions_are_applied_once_by_the_platform_account_with_the_cursor() {
+    let (_dir, mut store, admin) = new_store();
+    let (record, index) = sample_case(3);
+    let case_id = store.create_case(&admin, &record, &index, at(10)).unwrap();
+    for (from, to) in [
+        (CaseState::Draft, CaseState::Accepted),
+        (CaseState::Accepted, CaseState::Reviewed),
+        (CaseState::Reviewed, CaseState::Approved),
+    ] {
+        store.transition(&admin, &case_id, &change(from, to), at(11)).unwrap();
+    }
+    let issued = IncomingDecision {
+        cursor: 7,
+        case_id: Some(case_id),
+        kind: "permit_issued".to_owned(),
+        decision: json!({ "permit_number": "330020260000001" }),
+        change: Some(StateChange {
+            from: CaseState::Approved,
+            to: CaseState::Issued,
+            note: Some("330020260000001".to_owned()),
+            due_date: None,
+        }),
+        outcome: "applied".to_owned(),
+    };
+    let sms = IncomingDecision {
+        cursor: 8,
+        kind: "sms_sent".to_owned(),
+        decision: json!({}),
+        change: None,
+        outcome: "recorded".to_owned(),
+        ..issued.clone()
+    };
+    assert_eq!(store.apply_platform_decisions(&[issued.clone(), sms.clone()], 8, at(20)).unwrap(), 2);
+    assert_eq!(store.apply_platform_decisions(&[issued, sms], 8, at(21)).unwrap(), 0, "a page fetched twice");
+    assert_eq!(store.sync_state().unwrap().decision_cursor, 8);
+    let case = store.read_case(&case_id).unwrap();
+    assert_eq!(case.state, CaseState::Issued);
+    let last = store.case_events(&case_id).unwrap().pop().unwrap();
+    assert_eq!(
+        (last.actor, last.note.as_deref()),
+        (store.platform_user().unwrap().id, Some("330020260000001"))
+    );
+    let stored = store.platform_decisions(&case_id).unwrap();
+    assert_eq!(stored.iter().map(|d| d.kind.as_str()).collect::<Vec<_>>(), ["permit_issued", "sms_sent"]);
+    // The issue is a state change like any other: it is queued for the platform too.
+    assert_eq!(store.outbox_sendable(10).unwrap().last().unwrap().payload["actor"], "platform");
+    assert!(store.users().unwrap().iter().all(|user| user.username != "PLATFORM"));
+    assert!(store.audit_verify().unwrap().is_intact());
+}
+
+#[test]
+fn sync_outcomes_are_kept_for_the_header() {
+    let (_dir, mut store, _admin) = new_store();
+    store.record_sync_outcome(at(1), Some(("无法连接省平台", true))).unwrap();
+    let state = store.sync_state().unwrap();
+    assert_eq!((state.last_attempt_at, state.last_success_at), (Some(at(1)), None));
+    assert_eq!((state.last_error.as_deref(), state.last_error_offline), (Some("无法连接省平台"), true));
+    store.record_sync_outcome(at(2), None).unwrap();
+    let state = store.sync_state().unwrap();
+    assert_eq!(
+        (state.last_success_at, state.last_error, state.last_error_offline),
+        (Some(at(2)), None, false)
+    );
+}
