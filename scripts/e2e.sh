@@ -47,6 +47,13 @@ export PERMIT_DESK_CUPS_SERVER="127.0.0.1:$cups_port"
 # The app prints as $USER (cups-pdf writes into that user's folder); CI shells may not set it.
 export USER=${USER:-$(id -un)}
 
+# SANE's own `test` backend, enabled through a configuration folder of our own (never
+# by editing /etc/sane.d): the scan test scans from `test:0`.
+mkdir -p "$data_dir/sane"
+echo test >"$data_dir/sane/dll.conf"
+[ -f /etc/sane.d/test.conf ] && cp /etc/sane.d/test.conf "$data_dir/sane/"
+export SANE_CONFIG_DIR="$data_dir/sane"
+
 port=${E2E_DRIVER_PORT:-$(( 20000 + RANDOM % 20000 ))}
 export E2E_DRIVER_PORT=$port
 PERMIT_DESK_DATA_DIR="$data_dir" tauri-driver --port "$port" --native-port $(( port + 1 )) \

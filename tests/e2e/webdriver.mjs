@@ -87,6 +87,11 @@ export class Session {
     await this.cmd("POST", `/element/${await this.find(testid)}/value`, { text });
   }
 
+  /** Chooses a file in an `<input type="file">` (W3C: send the path as keys). */
+  async sendFile(testid, path) {
+    await this.cmd("POST", `/element/${await this.find(testid)}/value`, { text: path });
+  }
+
   async title() {
     return this.cmd("GET", "/title");
   }

@@ -8,8 +8,9 @@ use crate::{IntakeOptions, Page, ScanError, intake};
 
 /// Takes in a frame sent by the window as `data:image/png;base64,…` or
 /// `data:image/jpeg;base64,…` (what `canvas.toDataURL` and `FileReader.readAsDataURL`
-/// produce), or as bare base64. The declared MIME type is not trusted: the format is
-/// detected from the decoded bytes, as for a file.
+/// produce), or as bare base64. The declared MIME type is not trusted, nor required to be
+/// an image: a dropped PDF arrives as `data:application/pdf;…` and is refused as a PDF,
+/// with the PDF's own message; the format is detected from the decoded bytes, as for a file.
 ///
 /// The size limit is checked on the encoded text, before it is decoded.
 pub fn intake_data_url(data_url: &str, options: &IntakeOptions) -> Result<Page, ScanError> {
@@ -19,10 +20,7 @@ pub fn intake_data_url(data_url: &str, options: &IntakeOptions) -> Result<Page, 
         Some(rest) => {
             let (header, payload) =
                 rest.split_once(',').ok_or_else(|| invalid("no comma after the media type"))?;
-            let media_type = header.strip_suffix(";base64").ok_or_else(|| invalid("not base64-encoded"))?;
-            if !media_type.starts_with("image/") {
-                return Err(invalid("media type is not an image"));
-            }
+            header.strip_suffix(";base64").ok_or_else(|| invalid("not base64-encoded"))?;
             payload
         }
         None => text,

@@ -1,6 +1,6 @@
 // The real backend: Tauri commands. Command names live here and nowhere else.
-import { invoke } from "@tauri-apps/api/core";
-import { IpcError, type Backend, type UiError } from "./types";
+import { Channel, invoke } from "@tauri-apps/api/core";
+import { IpcError, type Backend, type ScanProgress, type UiError } from "./types";
 import { t } from "../locales";
 
 function isUiError(value: unknown): value is UiError {
@@ -61,4 +61,23 @@ export const tauriBackend: Backend = {
   listPrinters: () => call("list_printers"),
   previewDocument: (caseId, document) => call("preview_document", { caseId, document }),
   printDocument: (caseId, document, printer, copies) => call("print_document", { caseId, document, printer, copies }),
+
+  listScanners: () => call("list_scanners"),
+  scanPages: (caseId, scan, onProgress) => {
+    const progress = new Channel<ScanProgress>();
+    progress.onmessage = onProgress;
+    return call("scan_pages", { caseId, ...scan, progress });
+  },
+  importPage: (caseId, dataUrl, colour, evidence) => call("import_page", { caseId, dataUrl, colour, evidence }),
+  listPages: (caseId) => call("list_pages", { caseId }),
+  pageImage: (pageId) => call("page_image", { pageId }),
+  changePage: (caseId, pageId, change) =>
+    call("change_page", {
+      caseId,
+      pageId,
+      quarterTurns: change.quarterTurns ?? null,
+      evidence: change.evidence ?? null,
+      position: change.position ?? null,
+    }),
+  deletePage: (caseId, pageId) => call("delete_page", { caseId, pageId }),
 };

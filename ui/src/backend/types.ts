@@ -9,9 +9,13 @@ import type {
   DraftSavedInfo,
   HistoryInfo,
   OfficeStatus,
+  PageDto,
+  PagesInfo,
   PreviewInfo,
   PrintedInfo,
   PrinterChoice,
+  ScannerChoice,
+  ScanProgress,
   SessionInfo,
   SubmitResult,
   WorklistCount,
@@ -35,9 +39,13 @@ export type {
   DraftSavedInfo,
   HistoryInfo,
   OfficeStatus,
+  PageDto,
+  PagesInfo,
   PreviewInfo,
   PrintedInfo,
   PrinterChoice,
+  ScannerChoice,
+  ScanProgress,
   SessionInfo,
   SubmitResult,
   WorklistCount,
@@ -52,6 +60,7 @@ export type {
 
 export type DivisionLevel = "province" | "city" | "county";
 export type RoleKey = "accept" | "review" | "approve" | "admin";
+export type ColourKey = "grey" | "colour";
 export type DocumentKey = "form" | "receipt" | "notice";
 export type WorklistKey =
   | "drafts"
@@ -114,4 +123,20 @@ export interface Backend {
   listPrinters(): Promise<PrinterChoice[]>;
   previewDocument(caseId: string, document: DocumentKey): Promise<PreviewInfo>;
   printDocument(caseId: string, document: DocumentKey, printer: string, copies: number): Promise<PrintedInfo>;
+
+  listScanners(): Promise<ScannerChoice[]>;
+  scanPages(
+    caseId: string,
+    scan: { device: string; pages: number; resolution: number; colour: ColourKey; evidence: string },
+    onProgress: (progress: ScanProgress) => void,
+  ): Promise<PagesInfo>;
+  importPage(caseId: string, dataUrl: string, colour: ColourKey, evidence: string): Promise<PagesInfo>;
+  listPages(caseId: string): Promise<PagesInfo>;
+  pageImage(pageId: string): Promise<string>;
+  changePage(
+    caseId: string,
+    pageId: string,
+    change: { quarterTurns?: number; evidence?: string; position?: number },
+  ): Promise<PagesInfo>;
+  deletePage(caseId: string, pageId: string): Promise<PagesInfo>;
 }

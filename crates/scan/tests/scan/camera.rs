@@ -49,8 +49,9 @@ fn the_declared_media_type_is_not_trusted() {
 fn malformed_frames_are_refused() {
     let (png, _) = frame();
     let encoded = STANDARD.encode(&png);
+    // The label is not trusted either way: a PNG declared as text is still a PNG.
+    assert!(intake_data_url(&format!("data:text/plain;base64,{encoded}"), &grey_options()).is_ok());
     let cases = [
-        format!("data:text/plain;base64,{encoded}"),
         format!("data:image/png,{encoded}"),
         format!("data:image/png;base64{encoded}"),
         "data:image/png;base64,not*base64!".to_owned(),
@@ -75,4 +76,15 @@ fn an_oversized_frame_is_refused_before_decoding_the_base64() {
         IntakeOptions { limits: Limits { max_file_bytes: 1000, ..Limits::default() }, ..grey_options() };
     let url = format!("data:image/png;base64,{}", STANDARD.encode(&png));
     assert!(matches!(intake_data_url(&url, &options), Err(ScanError::TooLarge { limit: 1000, .. })));
+}
+
+#[test]
+fn a_dropped_pdf_is_refused_as_a_pdf_not_as_a_broken_frame() {
+    use base64::Engine;
+    let pdf = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n";
+    let url =
+        format!("data:application/pdf;base64,{}", base64::engine::general_purpose::STANDARD.encode(pdf));
+    let error = intake_data_url(&url, &grey_options()).unwrap_err();
+    assert!(matches!(error, ScanError::PdfNotSupported), "{error:?}");
+    assert!(error.message_zh().contains("PDF"), "{}", error.message_zh());
 }
