@@ -26,7 +26,7 @@ ui:
 	cd ui && npm run --silent build
 
 build: ui
-	cargo build -p permit-desk
+	cargo build -p permit-desk -p platform-stub
 
 lint: fmt-check clippy ui-check
 

@@ -47,6 +47,14 @@ export PERMIT_DESK_CUPS_SERVER="127.0.0.1:$cups_port"
 # The app prints as $USER (cups-pdf writes into that user's folder); CI shells may not set it.
 export USER=${USER:-$(id -un)}
 
+# The stand-in platform is NOT running at first: the sync test approves a case offline,
+# then starts it (E2E_PLATFORM_STUB) on this port and watches the queue drain.
+stub_port=$(( 43000 + RANDOM % 2000 ))
+export PERMIT_DESK_PLATFORM_URL="http://127.0.0.1:$stub_port"
+export PERMIT_DESK_ENROLMENT_CODE=E2E-ENROL
+export E2E_PLATFORM_STUB=${E2E_PLATFORM_STUB:-$(dirname "$application")/platform-stub}
+[ -x "$E2E_PLATFORM_STUB" ] || { echo "e2e: no platform-stub at $E2E_PLATFORM_STUB (run make build)" >&2; exit 1; }
+
 # SANE's own `test` backend, enabled through a configuration folder of our own (never
 # by editing /etc/sane.d): the scan test scans from `test:0`.
 mkdir -p "$data_dir/sane"

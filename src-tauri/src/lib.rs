@@ -10,6 +10,7 @@ pub mod error;
 pub mod json;
 pub mod logging;
 pub mod paths;
+pub mod sync_loop;
 
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
@@ -34,6 +35,8 @@ pub struct AppState {
     pub printing: Arc<Mutex<Option<Arc<app::printing::Printing>>>>,
     /// The CUPS server (`host:port`), from [`CUPS_SERVER_ENV`] or `localhost:631`.
     pub cups_server: (String, u16),
+    /// The background sync with the provincial platform.
+    pub sync: sync_loop::SyncLoop,
 }
 
 impl AppState {
@@ -76,7 +79,11 @@ pub fn run() -> ExitCode {
             let office = Arc::new(Mutex::new(None));
             let printing = Arc::new(Mutex::new(None));
             let cups_server = cups_server(std::env::var(CUPS_SERVER_ENV).ok().as_deref());
-            tauri::Manager::manage(app, AppState { paths, office, idle_lock_minutes, printing, cups_server });
+            let sync = sync_loop::SyncLoop::start(office.clone(), sync_loop::config_from_env())?;
+            tauri::Manager::manage(
+                app,
+                AppState { paths, office, idle_lock_minutes, printing, cups_server, sync },
+            );
             Ok(())
         })
         .invoke_handler(commands::handler())

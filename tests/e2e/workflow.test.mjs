@@ -2,6 +2,8 @@
 // the administrator sets up the office and adds the clerks; 受理 fills and submits the
 // form (saved as typed); 审核 reviews; the clerk who accepted tries to approve and is
 // refused (separation of duties); 审批 approves. The worklists move the case along.
+import { spawn } from "node:child_process";
+import { join } from "node:path";
 import { after, afterEach, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { fillJiandeApplication, keepScreenshot, logIn, logOut, setUpOffice, startApp } from "./harness.mjs";
@@ -19,7 +21,9 @@ describe("accept → review → approve by three clerks", () => {
   before(async () => {
     session = await startApp();
   });
+  let stub;
   after(async () => {
+    stub?.kill();
     await session?.quit();
   });
   afterEach(async (t) => {
@@ -132,6 +136,47 @@ describe("accept → review → approve by three clerks", () => {
     const audited = await session.waitFor("audit-line", { contains: "打印" });
     assert.match(audited, /打印机 PermitDeskPDF · 1 份 · 完成/, "the print is in the case's audit trail");
   });
+
+  it("keeps the approved case queued while the platform is down, then syncs it and shows the permit number", async () => {
+    // The stand-in is not running yet: the header says offline with records waiting.
+    await session.waitFor("link-status", { contains: "离线", timeoutMs: 20000 });
+    const queued = Number(await attribute("sync-queued", "data-count"));
+    assert.ok(queued >= 3, `accept, review and approve wait to be sent (${queued})`);
+    const url = new URL(process.env.PERMIT_DESK_PLATFORM_URL);
+    stub = spawn(process.env.E2E_PLATFORM_STUB, [
+      "--listen", url.host,
+      "--db", join(session.dataDir, "stub.sqlite3"),
+      "--permit-delay-ms", "300",
+      "--enrolment-code", process.env.PERMIT_DESK_ENROLMENT_CODE,
+    ], { stdio: "ignore" });
+    // Sync now until the permit number has come back (the first sync sends, a later one
+    // pulls the decision the stand-in makes 300 ms after receiving the approval).
+    const deadline = Date.now() + 60000;
+    let state = "";
+    while (Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      await session.click("sync-now");
+      await session.click("case-back");
+      await session.waitFor("worklist-not_synced");
+      await session.clickCss(`[data-testid="worklist-drafts"]`);
+      await session.waitFor("search-input");
+      await session.clear("search-input");
+      await session.type("search-input", "陈静\uE007");
+      await session.waitFor("case-line");
+      await session.clickCss(`[data-testid="case-line"][data-case-id="${caseId}"] td`);
+      state = await session.waitFor("case-state");
+      if (state === "已签发") break;
+    }
+    assert.equal(state, "已签发", "the platform's permit reached the case");
+    assert.match(await session.text("case-permit-number"), /\S+/);
+    await session.waitFor("link-status", { contains: "在线", timeoutMs: 20000 });
+    await keepScreenshot(session, "workflow-synced-with-permit");
+  });
+
+  async function attribute(testid, name) {
+    const values = await session.attributes(testid, name);
+    return values[0];
+  }
 
   it("locks the screen and asks the same clerk's password again", async () => {
     await session.click("lock");

@@ -398,6 +398,43 @@ label: string,
  * A Chinese summary of what was done, where there is one.
  */
 summary: string, };
+export type SyncStatusInfo = { 
+/**
+ * Records waiting for the platform.
+ */
+queued: number, 
+/**
+ * Records the platform refused, waiting for a person.
+ */
+quarantined: number, 
+/**
+ * The platform could not be reached on the last try.
+ */
+offline: boolean, 
+/**
+ * A sync is running now.
+ */
+running: boolean, 
+/**
+ * Progress of the running drain.
+ */
+done: number, 
+/**
+ * Records in the running drain.
+ */
+total: number, 
+/**
+ * Last sync without trouble, local time.
+ */
+last_success_at: string | null, 
+/**
+ * The last problem, in Chinese.
+ */
+problem: string | null, 
+/**
+ * A record has waited longer than three days.
+ */
+queue_too_old: boolean, };
 export type PrinterChoice = { 
 /**
  * Queue name (sent back to print).

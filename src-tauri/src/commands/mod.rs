@@ -9,6 +9,7 @@ pub mod intake;
 pub mod office;
 pub mod print;
 pub mod scans;
+pub mod sync;
 pub mod system;
 
 use chrono::{DateTime, Utc};
@@ -56,6 +57,8 @@ pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         scans::page_image,
         scans::change_page,
         scans::delete_page,
+        sync::sync_status,
+        sync::sync_now,
     ]
 }
 

@@ -391,3 +391,30 @@ mod tests {
         assert_eq!(worklist_from_key("everything"), None);
     }
 }
+
+/// The header's sync status.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct SyncStatusInfo {
+    /// Records waiting for the platform.
+    #[ts(type = "number")]
+    pub queued: u64,
+    /// Records the platform refused, waiting for a person.
+    #[ts(type = "number")]
+    pub quarantined: u64,
+    /// The platform could not be reached on the last try.
+    pub offline: bool,
+    /// A sync is running now.
+    pub running: bool,
+    /// Progress of the running drain.
+    #[ts(type = "number")]
+    pub done: u64,
+    /// Records in the running drain.
+    #[ts(type = "number")]
+    pub total: u64,
+    /// Last sync without trouble, local time.
+    pub last_success_at: Option<String>,
+    /// The last problem, in Chinese.
+    pub problem: Option<String>,
+    /// A record has waited longer than three days.
+    pub queue_too_old: bool,
+}

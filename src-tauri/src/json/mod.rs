@@ -218,6 +218,7 @@ mod tests {
             HistoryInfo::decl(&config),
             CaseInfo::decl(&config),
             AuditLineInfo::decl(&config),
+            SyncStatusInfo::decl(&config),
             PrinterChoice::decl(&config),
             PreviewInfo::decl(&config),
             PrintedInfo::decl(&config),

@@ -80,4 +80,7 @@ export const tauriBackend: Backend = {
       position: change.position ?? null,
     }),
   deletePage: (caseId, pageId) => call("delete_page", { caseId, pageId }),
+
+  syncStatus: () => call("sync_status"),
+  syncNow: () => call("sync_now"),
 };

@@ -18,6 +18,7 @@ import type {
   ScanProgress,
   SessionInfo,
   SubmitResult,
+  SyncStatusInfo,
   WorklistCount,
   DivisionChoice,
   EthnicChoice,
@@ -48,6 +49,7 @@ export type {
   ScanProgress,
   SessionInfo,
   SubmitResult,
+  SyncStatusInfo,
   WorklistCount,
   DivisionChoice,
   EthnicChoice,
@@ -139,4 +141,7 @@ export interface Backend {
     change: { quarterTurns?: number; evidence?: string; position?: number },
   ): Promise<PagesInfo>;
   deletePage(caseId: string, pageId: string): Promise<PagesInfo>;
+
+  syncStatus(): Promise<SyncStatusInfo>;
+  syncNow(): Promise<void>;
 }

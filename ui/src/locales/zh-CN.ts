@@ -4,6 +4,7 @@ export const zhCN = {
     title: "浙江省居住证互认办理",
     subtitle: "《浙江省居住证》互认转换 · 窗口办理",
     offline: "离线",
+    online: "在线",
     today: "今日",
     lock: "锁屏",
     lockHint: "Ctrl+L 锁屏",
@@ -228,6 +229,14 @@ export const zhCN = {
     rotate: "旋转",
     delete: "删除",
     deleteConfirm: "确定删除这一页扫描件？删除后不能恢复（审计记录保留其哈希）。",
+  },
+  sync: {
+    queued: "待上传",
+    refused: "被退回",
+    old: "有记录超过3天未上传",
+    lastSuccess: "上次同步成功：",
+    never: "尚未与省平台同步",
+    now: "立即同步",
   },
   print: {
     title: "打印文书",

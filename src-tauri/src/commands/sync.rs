@@ -1,0 +1,41 @@
+//! The sync status of the header and the clerk's "sync now".
+
+use tauri::State;
+
+use super::with_office;
+use crate::AppState;
+use crate::error::UiError;
+use crate::json::{SyncStatusInfo, local_minute};
+
+/// Days after which a record still waiting is worth a warning.
+const OLD_QUEUE_DAYS: i64 = 3;
+
+/// Queue, link and last success for the header; the progress of a running drain.
+#[tauri::command]
+pub async fn sync_status(state: State<'_, AppState>) -> Result<SyncStatusInfo, UiError> {
+    let live = state.sync.snapshot();
+    with_office(&state, move |office| {
+        let status = app::sync::sync_status(office)?;
+        let now = super::now();
+        let queue_too_old = status.queue_older_than(now, chrono::Duration::days(OLD_QUEUE_DAYS));
+        Ok(SyncStatusInfo {
+            queued: status.queued,
+            quarantined: status.quarantined,
+            offline: live.offline.unwrap_or(status.offline),
+            running: live.running,
+            done: live.progress.0,
+            total: live.progress.1,
+            last_success_at: status.last_success_at.map(local_minute),
+            problem: live.last_problem.or(status.last_error),
+            queue_too_old,
+        })
+    })
+    .await
+}
+
+/// Wakes the background sync at once.
+#[tauri::command]
+pub async fn sync_now(state: State<'_, AppState>) -> Result<(), UiError> {
+    state.sync.sync_now();
+    Ok(())
+}
