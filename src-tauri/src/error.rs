@@ -101,29 +101,10 @@ impl From<app::AppError> for UiError {
                 plain("PRINT_TEMPLATE_INVALID", "打印模板或字体有误，请重新安装程序或联系管理员。")
             }
             AppError::Printer(printer) => plain(printer.code(), printer.message_zh()),
-            AppError::Scan(scan) => plain(scan_code(&scan), scan.message_zh()),
+            AppError::Scan(scan) => plain(scan.code(), scan.message_zh()),
             AppError::DocumentNotAvailable { reason, .. } => plain("DOCUMENT_NOT_AVAILABLE", reason),
             AppError::Io { .. } => plain("FILE_ERROR", "文件读写失败，请检查磁盘空间和文件位置后重试。"),
         }
-    }
-}
-
-/// A stable code per scan failure, so the window can offer the right next step.
-fn scan_code(error: &app::scans::ScanError) -> &'static str {
-    use app::scans::ScanError;
-    match error {
-        ScanError::Empty => "SCAN_EMPTY",
-        ScanError::TooLarge { .. } => "SCAN_TOO_LARGE",
-        ScanError::TooManyPixels { .. } | ScanError::DimensionTooLarge { .. } => "SCAN_TOO_MANY_PIXELS",
-        ScanError::Corrupt { .. } => "SCAN_CORRUPT",
-        ScanError::PdfNotSupported => "SCAN_PDF_NOT_SUPPORTED",
-        ScanError::Unsupported { .. } | ScanError::UnsupportedVariant { .. } => "SCAN_UNSUPPORTED",
-        ScanError::InvalidDataUrl { .. } => "SCAN_INVALID_DATA",
-        ScanError::SaneMissing { .. } => "SCANNER_SOFTWARE_MISSING",
-        ScanError::ScannerNotFound { .. } => "SCANNER_NOT_FOUND",
-        ScanError::ScanTimeout { .. } => "SCAN_TIMEOUT",
-        ScanError::ScanFailed { .. } => "SCAN_FAILED",
-        ScanError::Io { .. } => "FILE_ERROR",
     }
 }
 

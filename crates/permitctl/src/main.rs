@@ -14,6 +14,7 @@ mod cmd_deadline;
 mod cmd_office;
 mod cmd_profiles;
 mod cmd_render;
+mod cmd_scan;
 mod cmd_sync;
 
 use std::process::ExitCode;
@@ -64,6 +65,10 @@ enum Command {
     Sync(cmd_sync::SyncArgs),
     /// List the records queued for the platform and those quarantined with the reason.
     Outbox(cmd_sync::OutboxArgs),
+    /// Run one image file through the scan pipeline and write the normalised JPEG.
+    Intake(cmd_scan::IntakeArgs),
+    /// List the scanners SANE can see.
+    Scanners,
 }
 
 fn main() -> ExitCode {
@@ -82,6 +87,8 @@ fn main() -> ExitCode {
         Command::VerifySlip(args) => cmd_render::run_verify(&args),
         Command::Sync(args) => cmd_sync::run_sync(&args),
         Command::Outbox(args) => cmd_sync::run_outbox(&args),
+        Command::Intake(args) => cmd_scan::run_intake(&args),
+        Command::Scanners => cmd_scan::run_scanners(),
     }
 }
 

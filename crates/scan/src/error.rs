@@ -106,6 +106,24 @@ pub enum ScanError {
 }
 
 impl ScanError {
+    /// A stable code per failure, so a window or a script can offer the right next step.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ScanError::Empty => "SCAN_EMPTY",
+            ScanError::TooLarge { .. } => "SCAN_TOO_LARGE",
+            ScanError::TooManyPixels { .. } | ScanError::DimensionTooLarge { .. } => "SCAN_TOO_MANY_PIXELS",
+            ScanError::Corrupt { .. } => "SCAN_CORRUPT",
+            ScanError::PdfNotSupported => "SCAN_PDF_NOT_SUPPORTED",
+            ScanError::Unsupported { .. } | ScanError::UnsupportedVariant { .. } => "SCAN_UNSUPPORTED",
+            ScanError::InvalidDataUrl { .. } => "SCAN_INVALID_DATA",
+            ScanError::SaneMissing { .. } => "SCANNER_SOFTWARE_MISSING",
+            ScanError::ScannerNotFound { .. } => "SCANNER_NOT_FOUND",
+            ScanError::ScanTimeout { .. } => "SCAN_TIMEOUT",
+            ScanError::ScanFailed { .. } => "SCAN_FAILED",
+            ScanError::Io { .. } => "FILE_ERROR",
+        }
+    }
+
     /// One plain Chinese sentence for the clerk: what happened and what to do.
     pub fn message_zh(&self) -> String {
         match self {
