@@ -47,7 +47,8 @@ for _ in $(seq 100); do
   lpstat -h "127.0.0.1:$port" -r >/dev/null 2>&1 && break
   sleep 0.1
 done
+# stdout carries only the pid (the caller kills it): lpadmin's chatter goes to stderr.
 lpadmin -h "127.0.0.1:$port" -p PermitDeskPDF -E -v cups-pdf:/ -m lsb/usr/cups-pdf/CUPS-PDF_opt.ppd \
-  -o PageSize=A4 -o pdftops-renderer-default=pdftocairo -o printer-error-policy=abort-job
-lpadmin -h "127.0.0.1:$port" -d PermitDeskPDF
+  -o PageSize=A4 -o pdftops-renderer-default=pdftocairo -o printer-error-policy=abort-job 1>&2
+lpadmin -h "127.0.0.1:$port" -d PermitDeskPDF 1>&2
 echo "$pid"

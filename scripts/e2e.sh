@@ -18,6 +18,8 @@ export E2E_DATA_ROOT=$data_dir # each app session gets its own folder under it (
 pids=()
 cleanup() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  # Whatever the test files started and left (the stand-in platform of the sync test).
+  pkill -f "platform-stub --listen 127.0.0.1:${stub_port:-0}" 2>/dev/null || true
   wait 2>/dev/null || true
   if [ -n "${cups_dir:-}" ]; then
     cp "$cups_dir/log/error_log" "$E2E_ARTIFACTS/cups-error_log" 2>/dev/null || true
