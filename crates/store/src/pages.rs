@@ -120,6 +120,28 @@ fn into_meta((row, created): (PageMetaRow, i64)) -> Result<PageMeta> {
     })
 }
 
+/// The audit row of a page change, written in the change's transaction.
+fn audit_page(
+    transaction: &rusqlite::Transaction<'_>,
+    audit_key: &[u8; crate::crypto::KEY_LEN],
+    session: &Session,
+    action: AuditAction,
+    case_id: &CaseId,
+    details: serde_json::Value,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    let row = NewAuditRow {
+        at,
+        actor_user_id: Some(session.user_id),
+        actor: &session.username,
+        action,
+        case_id: Some(case_id),
+        details,
+    };
+    audit::append(transaction, audit_key, row)?;
+    Ok(())
+}
+
 fn check_mode(mode: &str) -> Result<()> {
     if matches!(mode, "grey" | "colour") {
         Ok(())
@@ -165,20 +187,17 @@ impl Store {
                 session.user_id.0
             ],
         )?;
-        audit::append(
+        audit_page(
             &transaction,
             &audit_key,
-            NewAuditRow {
-                at,
-                actor_user_id: Some(session.user_id),
-                actor: &session.username,
-                action: AuditAction::PageAdded,
-                case_id: Some(case_id),
-                details: json!({
-                    "page": id, "evidence": page.evidence, "sha256": page.sha256,
-                    "bytes": page.jpeg.len(), "position": position,
-                }),
-            },
+            session,
+            AuditAction::PageAdded,
+            case_id,
+            json!({
+                "page": id, "evidence": page.evidence, "sha256": page.sha256,
+                "bytes": page.jpeg.len(), "position": position,
+            }),
+            at,
         )?;
         transaction.commit()?;
         Ok(id)
@@ -280,17 +299,14 @@ impl Store {
                 .execute("UPDATE pages SET position = ?2 WHERE uuid = ?1", params![page_id, target])?;
             details["position"] = json!({ "from": from, "to": target });
         }
-        audit::append(
+        audit_page(
             &transaction,
             &audit_key,
-            NewAuditRow {
-                at,
-                actor_user_id: Some(session.user_id),
-                actor: &session.username,
-                action: AuditAction::PageChanged,
-                case_id: Some(&before.case_id),
-                details,
-            },
+            session,
+            AuditAction::PageChanged,
+            &before.case_id,
+            details,
+            at,
         )?;
         transaction.commit()?;
         self.page(page_id)
@@ -309,17 +325,14 @@ impl Store {
             "UPDATE pages SET position = position - 1 WHERE case_id = ?1 AND position > ?2",
             params![case_row, before.position],
         )?;
-        audit::append(
+        audit_page(
             &transaction,
             &audit_key,
-            NewAuditRow {
-                at,
-                actor_user_id: Some(session.user_id),
-                actor: &session.username,
-                action: AuditAction::PageDeleted,
-                case_id: Some(&before.case_id),
-                details: json!({ "page": page_id, "sha256": before.sha256, "evidence": before.evidence }),
-            },
+            session,
+            AuditAction::PageDeleted,
+            &before.case_id,
+            json!({ "page": page_id, "sha256": before.sha256, "evidence": before.evidence }),
+            at,
         )?;
         transaction.commit()?;
         Ok(())

@@ -4,7 +4,7 @@
 use app::cases::{CaseId, DuplicateDecision, Submission};
 use tauri::State;
 
-use super::{now, with_office};
+use super::{now, parse_case_id, with_office};
 use crate::AppState;
 use crate::error::UiError;
 use crate::json::{
@@ -17,10 +17,6 @@ const LIST_LIMIT: u32 = 200;
 
 /// Most audit rows the case page lists.
 const AUDIT_LIMIT: u32 = 100;
-
-fn parse_case_id(text: &str) -> Result<CaseId, app::AppError> {
-    Ok(text.parse::<CaseId>()?)
-}
 
 /// A fresh case id for a form being opened (nothing is stored until the first save).
 #[tauri::command]

@@ -62,6 +62,11 @@ pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
     ]
 }
 
+/// A case id sent by the window.
+pub(crate) fn parse_case_id(text: &str) -> Result<app::cases::CaseId, app::AppError> {
+    Ok(text.parse::<app::cases::CaseId>()?)
+}
+
 /// The current instant for use cases (they take every instant as an argument).
 pub(crate) fn now() -> DateTime<Utc> {
     app::clock::now().with_timezone(&Utc)

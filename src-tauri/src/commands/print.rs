@@ -69,7 +69,7 @@ pub async fn preview_document(
     let document = self::document(&document)?;
     let printing = printing(&state).await?;
     with_office(&state, move |office| {
-        let id = case_id.parse()?;
+        let id = super::parse_case_id(&case_id)?;
         let rendered = app::printing::render(office, &printing, &id, document, now())?;
         Ok(PreviewInfo::from(rendered))
     })
@@ -90,7 +90,7 @@ pub async fn print_document(
     let system = cups(&state);
     let printing = printing(&state).await?;
     with_office(&state, move |office| {
-        let id = case_id.parse()?;
+        let id = super::parse_case_id(&case_id)?;
         let printed =
             app::printing::print(office, &printing, &system, &id, document, &printer, copies, now())?;
         Ok(PrintedInfo { job: printed.job, template: printed.template })

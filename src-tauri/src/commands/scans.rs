@@ -6,14 +6,10 @@ use base64::Engine;
 use tauri::State;
 use tauri::ipc::Channel;
 
-use super::{now, with_office};
+use super::{now, parse_case_id, with_office};
 use crate::AppState;
 use crate::error::UiError;
 use crate::json::{PagesInfo, ScanProgress, ScannerChoice};
-
-fn parse_case_id(text: &str) -> Result<app::cases::CaseId, app::AppError> {
-    Ok(text.parse::<app::cases::CaseId>()?)
-}
 
 fn mode(key: &str) -> app::scans::ColourMode {
     if key == "colour" { app::scans::ColourMode::Colour } else { app::scans::ColourMode::Grey }

@@ -7,9 +7,7 @@ import type {
   CaseLineInfo,
   ClerkInfo,
   DraftSavedInfo,
-  HistoryInfo,
   OfficeStatus,
-  PageDto,
   PagesInfo,
   PreviewInfo,
   PrintedInfo,
@@ -23,42 +21,14 @@ import type {
   DivisionChoice,
   EthnicChoice,
   IdNumberInfo,
-  NoticeLine,
   ProfileInfo,
   UiError,
   UiFieldError,
 } from "../bindings";
 import type { ApplicationRecord } from "../record";
 
-export type {
-  AppInfo,
-  AssessmentInfo,
-  AuditLineInfo,
-  CaseInfo,
-  CaseLineInfo,
-  ClerkInfo,
-  DraftSavedInfo,
-  HistoryInfo,
-  OfficeStatus,
-  PageDto,
-  PagesInfo,
-  PreviewInfo,
-  PrintedInfo,
-  PrinterChoice,
-  ScannerChoice,
-  ScanProgress,
-  SessionInfo,
-  SubmitResult,
-  SyncStatusInfo,
-  WorklistCount,
-  DivisionChoice,
-  EthnicChoice,
-  IdNumberInfo,
-  NoticeLine,
-  ProfileInfo,
-  UiError,
-  UiFieldError,
-};
+// Every generated DTO is part of the backend's vocabulary: views import them from here.
+export type * from "../bindings";
 
 export type DivisionLevel = "province" | "city" | "county";
 export type RoleKey = "accept" | "review" | "approve" | "admin";
