@@ -97,9 +97,7 @@ impl From<app::AppError> for UiError {
             AppError::BackupInvalid { .. } => {
                 plain("BACKUP_INVALID", "备份文件无法识别或已损坏，未作任何改动。")
             }
-            AppError::Print(_) => {
-                plain("PRINT_TEMPLATE_INVALID", "打印模板或字体有误，请重新安装程序或联系管理员。")
-            }
+            AppError::Print(print) => print_error(&print),
             AppError::Printer(printer) => plain(printer.code(), printer.message_zh()),
             AppError::Scan(scan) => plain(scan.code(), scan.message_zh()),
             AppError::DocumentNotAvailable { reason, .. } => plain("DOCUMENT_NOT_AVAILABLE", reason),
@@ -211,6 +209,34 @@ fn from_record(error: &domain::record::RecordError) -> UiError {
         RecordError::UnsupportedSchemaVersion { .. } => {
             plain("RECORD_VERSION_UNSUPPORTED", "申请表数据由其他版本的程序生成，本程序无法读取。")
         }
+    }
+}
+
+/// The print crate's errors: a slip that fails its check is the clerk's business (read
+/// out to the holder); the rest means the installation's templates or font are broken.
+fn print_error(error: &print::PrintError) -> UiError {
+    use print::PrintError;
+    let broken = "打印模板或字体有误，请重新安装程序或联系管理员。";
+    match error {
+        PrintError::PayloadMalformed { .. } => {
+            plain("SLIP_UNREADABLE", "这不是确认单二维码的内容，请对准确认单右上角的二维码重新扫描。")
+        }
+        PrintError::PayloadKeyMismatch { found, .. } => plain(
+            "SLIP_OTHER_OFFICE",
+            format!("该确认单由其他办理点签发（密钥 {found}），本机无法核验，请向签发的办理点核实。"),
+        ),
+        PrintError::PayloadSignatureInvalid => plain(
+            "SLIP_SIGNATURE_INVALID",
+            "确认单二维码签名无效：内容被改动过，或并非本办理点签发。请勿凭此确认单办理业务。",
+        ),
+        PrintError::FontUnreadable { .. } | PrintError::FontInvalid { .. } => {
+            plain("PRINT_FONT_INVALID", broken)
+        }
+        PrintError::TemplateUnreadable { .. }
+        | PrintError::TemplateInvalid { .. }
+        | PrintError::OfficeInvalid { .. }
+        | PrintError::QrTooLong { .. }
+        | PrintError::KeyInvalid => plain("PRINT_TEMPLATE_INVALID", broken),
     }
 }
 

@@ -29,9 +29,15 @@ describe("application form (Annex 1)", () => {
   });
 
   it("lists every missing item at once for an incomplete application", async () => {
+    // The complete form above was saved as a draft: clearing withdraws it (after a confirm),
+    // so 草稿 is left empty rather than holding an application nobody will finish.
+    await session.waitFor("save-state", { contains: "已自动保存" });
     await session.click("f-clear");
-    await session.waitFor("confirm-clear");
+    const confirm = await session.waitFor("confirm-clear");
+    assert.match(confirm, /已撤回/);
     await session.click("confirm-clear-yes");
+    await session.waitFor("id-number-input");
+    assert.equal(await session.exists("confirm-clear"), false, "the draft was withdrawn and the form cleared");
     // Only the ID number of a 10-year-old, nothing else: the notice must name it all.
     await session.type("id-number-input", "330182201601010026");
     await session.waitFor("assessment-decision", { contains: "一次性告知" });

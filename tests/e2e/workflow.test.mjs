@@ -2,7 +2,11 @@
 // the administrator sets up the office and adds the clerks; 受理 fills and submits the
 // form (saved as typed); 审核 reviews; the clerk who accepted tries to approve and is
 // refused (separation of duties); 审批 approves. The worklists move the case along.
-import { spawn } from "node:child_process";
+// After the stand-in platform issues the permit, the confirmation slip is printed through
+// CUPS and its QR code, read back from the printed PDF, is verified in the window.
+import { execFileSync, spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, afterEach, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -66,6 +70,7 @@ describe("accept → review → approve by three clerks", () => {
     await session.click("new-application");
     await session.waitFor("intake");
     await fillJiandeApplication(session, { name: "陈静" });
+    await session.click("f-paper-slip"); // no smartphone: the slip will be printed
     await session.waitFor("assessment-decision", { contains: "符合受理条件" });
     await session.waitFor("save-state", { contains: "已自动保存" });
     await session.click("f-submit");
@@ -73,6 +78,7 @@ describe("accept → review → approve by three clerks", () => {
     assert.equal(await session.text("case-state"), "已受理");
     assert.equal(await session.text("case-accepted-by"), accepter.name);
     assert.match(await session.text("case-due"), /^\d{4}-\d{2}-\d{2}$/);
+    assert.match(await session.text("case-application-number"), /^330182-\d{8}-0001$/, "numbered at acceptance");
     caseId = await session.text("case-id");
     await session.click("case-back");
     await session.waitFor("worklist-awaiting_review");
@@ -172,6 +178,69 @@ describe("accept → review → approve by three clerks", () => {
     await session.waitFor("link-status", { contains: "在线", timeoutMs: 20000 });
     await keepScreenshot(session, "workflow-synced-with-permit");
   });
+
+  it("prints the confirmation slip in large print, takes it off 待打印确认单, and verifies its QR code", async () => {
+    await session.waitFor("slip-wanted");
+    await session.clickCss('[data-testid="print-document"] option[value="slip"]');
+    await session.click("print-large");
+    await session.click("print-preview");
+    await session.waitFor("preview");
+    await session.waitFor("preview-page", { timeoutMs: 20000 });
+    await keepScreenshot(session, "workflow-slip-preview");
+    await session.click("print-submit");
+    const done = await session.waitFor("print-done", { timeoutMs: 60000 });
+    assert.match(done, /居住证确认单/);
+    await session.waitFor("slip-printed");
+    const audited = await session.waitFor("audit-line", { contains: "居住证确认单" });
+    assert.match(audited, /打印机 PermitDeskPDF · 1 份 · 完成/);
+
+    // The printed file, as cups-pdf wrote it, carries a QR code the office can check.
+    const job = /PermitDeskPDF-(\d+)/.exec(done)?.[1];
+    assert.ok(job, `the job number is shown: ${done}`);
+    const pdf = await waitForPrintedFile(job);
+    const pages = mkdtempSync(join(tmpdir(), "slip-png-"));
+    execFileSync("pdftoppm", ["-r", "150", "-png", "-f", "1", "-l", "1", pdf, join(pages, "page")]);
+    const png = readdirSync(pages).find((name) => name.endsWith(".png"));
+    const payload = execFileSync("zbarimg", ["--raw", "-q", join(pages, png)], { encoding: "utf8" }).trim();
+    assert.match(payload, /^PDSLIP1\|/);
+
+    await session.click("case-back");
+    await session.waitFor("worklist-count-issued_awaiting_slip");
+    assert.equal(await session.text("worklist-count-issued_awaiting_slip"), "0", "printed: off the list");
+    await session.click("slip-verify-open");
+    await session.waitFor("slip-verify");
+    await session.type("slip-verify-input", `${payload}\uE007`);
+    const ok = await session.waitFor("slip-verify-ok", { timeoutMs: 15000 });
+    assert.match(ok, /签名有效/);
+    assert.match(ok, /陈静/);
+    await keepScreenshot(session, "workflow-slip-verified");
+    // The same code with one character changed is refused.
+    const forged = payload.replace(/\|陈静\|/, "|陈晶|");
+    await session.type("slip-verify-input", `${forged}\uE007`);
+    await session.waitFor("slip-verify-error", { contains: "签名无效" });
+    await session.click("slip-verify-close");
+    await session.waitFor("home");
+  });
+
+  /** The PDF cups-pdf wrote for job `id` (`Out` in /etc/cups/cups-pdf.conf, per user). */
+  async function waitForPrintedFile(id) {
+    const conf = existsSync("/etc/cups/cups-pdf.conf") ? readFileSync("/etc/cups/cups-pdf.conf", "utf8") : "";
+    const out = (/^Out\s+(.+)$/m.exec(conf)?.[1] ?? "/var/spool/cups-pdf/${USER}").trim();
+    const user = process.env.USER ?? "root";
+    const dir = out.replace("${USER}", user).replace("${HOME}", process.env.HOME ?? "/root");
+    const deadline = Date.now() + 20000;
+    while (Date.now() < deadline) {
+      if (existsSync(dir)) {
+        const found = readdirSync(dir)
+          .filter((name) => name.endsWith(`job_${id}.pdf`))
+          .map((name) => join(dir, name))
+          .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
+        if (found.length) return found[0];
+      }
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    throw new Error(`cups-pdf wrote no file for job ${id} in ${dir}`);
+  }
 
   async function attribute(testid, name) {
     const values = await session.attributes(testid, name);

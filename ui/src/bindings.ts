@@ -366,6 +366,22 @@ due_date: string | null,
  */
 permit_number: string | null, 
 /**
+ * The applicant needs the paper confirmation slip.
+ */
+paper_slip: boolean, 
+/**
+ * When the slip was last printed, local time.
+ */
+slip_printed_at: string | null, 
+/**
+ * The documents the case has now (`form`, `notice`, `receipt`, `slip`).
+ */
+documents: Array<string>, 
+/**
+ * The county profile prints the slip in large type by default.
+ */
+large_print_default: boolean, 
+/**
  * Every state change, oldest first.
  */
 history: Array<HistoryInfo>, 
@@ -481,7 +497,48 @@ job: string,
 /**
  * Template name and version printed.
  */
-template: string, };
+template: string, 
+/**
+ * When, local time (`YYYY-MM-DD HH:MM`).
+ */
+printed_at: string, };
+export type VerifiedSlipInfo = { 
+/**
+ * 申请编号.
+ */
+case_number: string, 
+/**
+ * The holder's name.
+ */
+name: string, 
+/**
+ * The ID number as printed (masked unless the profile prints it in full).
+ */
+id_number: string, 
+/**
+ * The electronic permit's number.
+ */
+permit_number: string, 
+/**
+ * Issue date, `YYYY-MM-DD`.
+ */
+issue_date: string, 
+/**
+ * End of validity, `YYYY-MM-DD`; `null` when kept valid by endorsement.
+ */
+valid_until: string | null, 
+/**
+ * The issuing office's county code.
+ */
+office_county_code: string, 
+/**
+ * The key id in the payload.
+ */
+key_id: string, 
+/**
+ * This office's public key (hex), for verifiers elsewhere.
+ */
+office_public_key: string, };
 export type ScannerChoice = { 
 /**
  * SANE device name (sent back to scan), e.g. `test:0`.

@@ -174,6 +174,10 @@ pub struct CaseView {
     pub due_date: Option<NaiveDate>,
     /// The electronic permit's number, once issued.
     pub permit_number: Option<String>,
+    /// The applicant needs the paper confirmation slip (no smartphone).
+    pub paper_slip: bool,
+    /// When the confirmation slip was last printed.
+    pub slip_printed_at: Option<DateTime<Utc>>,
     /// Every state change, oldest first.
     pub history: Vec<HistoryLine>,
     /// Changes with every write; a stale screen can tell.
@@ -194,11 +198,26 @@ pub fn save_draft(
     record: &ApplicationRecord,
     now: DateTime<Utc>,
 ) -> Result<DraftSaved, AppError> {
+    save_draft_with(office, case_id, record, None, now)
+}
+
+/// [`save_draft`], also setting whether the applicant needs the paper confirmation slip
+/// (no smartphone for the electronic permit; `None` keeps what was set). The flag is not
+/// part of Annex 1, so it lives with the case, not in the record.
+pub fn save_draft_with(
+    office: &mut Office,
+    case_id: &CaseId,
+    record: &ApplicationRecord,
+    paper_slip: Option<bool>,
+    now: DateTime<Utc>,
+) -> Result<DraftSaved, AppError> {
     let (session, user) = office.clerk_with_any_role(Roles::ACCEPT)?;
     let at = local(now);
     let mut reopened = false;
+    let mut slip_required = paper_slip.unwrap_or(false);
     match office.store.read_case(case_id) {
         Ok(existing) if existing.state == CaseState::Refused => {
+            slip_required = paper_slip.unwrap_or(existing.slip_required);
             let users = office.users()?;
             let events = office.store.case_events(case_id)?;
             let current = domain_case(&existing, &events, &users)?;
@@ -213,23 +232,27 @@ pub fn save_draft(
             office.store.transition(&session, case_id, &change, now)?;
             reopened = true;
         }
-        Ok(_) | Err(store::StoreError::NotFound { .. }) => {}
+        Ok(existing) => slip_required = paper_slip.unwrap_or(existing.slip_required),
+        Err(store::StoreError::NotFound { .. }) => {}
         Err(other) => return Err(other.into()),
     }
     let value = serde_json::to_value(record).map_err(|error| AppError::Record(error.into()))?;
-    let outcome = office.store.save_draft(&session, case_id, &value, &index_of(record, now), now)?;
+    let mut index = index_of(record, now);
+    index.slip_required = slip_required;
+    let outcome = office.store.save_draft(&session, case_id, &value, &index, now)?;
     Ok(DraftSaved { case_id: *case_id, outcome, reopened })
 }
 
-/// [`save_draft`] for the record's documented JSON form (as the UI or a file sends it).
+/// [`save_draft_with`] for the record's documented JSON form (as the UI or a file sends it).
 pub fn save_draft_json(
     office: &mut Office,
     case_id: &CaseId,
     record_json: &str,
+    paper_slip: Option<bool>,
     now: DateTime<Utc>,
 ) -> Result<DraftSaved, AppError> {
     let record = ApplicationRecord::from_json(record_json)?;
-    save_draft(office, case_id, &record, now)
+    save_draft_with(office, case_id, &record, paper_slip, now)
 }
 
 /// Submits a draft: assesses it under the profile on the acceptance date, then either
@@ -383,6 +406,12 @@ pub fn get_case(office: &mut Office, case_id: &CaseId, now: DateTime<Utc>) -> Re
     let users = office.users()?;
     let domain = domain_case(&stored, &events, &users)?;
     let mut record = domain.record;
+    if record.application_number.trim().is_empty()
+        && let Some(number) = &stored.application_number
+    {
+        // Given by the store at acceptance; the record saved as a draft had none.
+        record.application_number = number.clone();
+    }
     if masked {
         mask_record(&mut record);
     }
@@ -398,6 +427,8 @@ pub fn get_case(office: &mut Office, case_id: &CaseId, now: DateTime<Utc>) -> Re
         accepted_at: stored.accepted_at,
         due_date: stored.due_date,
         permit_number: domain.permit_number,
+        paper_slip: stored.slip_required,
+        slip_printed_at: stored.slip_printed_at,
         history: history_lines(&events, &users),
         version: stored.version,
     })
@@ -433,6 +464,14 @@ fn step(
     Ok(StepDone { case_id: *case_id, state: to })
 }
 
+/// The store's state change for one domain step from `current` to `next` (`None` when the
+/// step leaves the state unchanged).
+pub(crate) fn change_between(current: &DomainCase, next: &DomainCase) -> Option<StateChange> {
+    let from = store_state(current.state)?;
+    let to = store_state(next.state)?;
+    (from != to).then(|| StateChange { from, to, note: last_note(next), due_date: None })
+}
+
 /// The instant as a civil date-time at the counter (China Standard Time).
 pub(crate) fn local(now: DateTime<Utc>) -> NaiveDateTime {
     now.with_timezone(&clock::china_standard_time()).naive_local()
@@ -465,6 +504,7 @@ fn domain_state(state: CaseState) -> DomainState {
         CaseState::Issued => DomainState::Issued,
         CaseState::Rejected => DomainState::Rejected,
         CaseState::Withdrawn => DomainState::Withdrawn,
+        CaseState::OldPermitCancelled => DomainState::OldPermitCancelled,
     }
 }
 
@@ -478,8 +518,7 @@ fn store_state(state: DomainState) -> Option<CaseState> {
         DomainState::Issued => CaseState::Issued,
         DomainState::Rejected => CaseState::Rejected,
         DomainState::Withdrawn => CaseState::Withdrawn,
-        // TODO(issue 4): the store has no state for a cancelled old permit yet.
-        DomainState::OldPermitCancelled => return None,
+        DomainState::OldPermitCancelled => CaseState::OldPermitCancelled,
     })
 }
 
@@ -494,6 +533,7 @@ fn action_of(from: Option<CaseState>, to: CaseState) -> Action {
         (Some(_), CaseState::Rejected) => Action::Reject,
         (Some(_), CaseState::Issued) => Action::Issue,
         (Some(_), CaseState::Withdrawn) => Action::Withdraw,
+        (Some(_), CaseState::OldPermitCancelled) => Action::RecordOldPermitCancelled,
     }
 }
 

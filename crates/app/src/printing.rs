@@ -8,12 +8,22 @@
 //! again, sends it to the print system, waits for the outcome and writes an audit row
 //! `printed` with the document, template and version, printer, copies, job and outcome —
 //! a failed job is audited too. Reprinting is printing again: each is its own audit row.
+//!
+//! The confirmation slip (确认单) of an issued case carries a QR code signed with the
+//! office's own Ed25519 key, created in the encrypted store on first use
+//! ([`slip_public_key`] publishes its public half; [`verify_slip`] checks a scanned code).
+//! Printing it takes the case off the 已签发待打印确认单 worklist; reprinting a lost slip
+//! is the same action, audited again.
 
 use std::path::Path;
 use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use print::{Names, OfficeInfo, PrintJob, PrintSystem, PrinterInfo, ReceiptData, Renderer};
+use domain::profile::SlipOptions;
+use print::{
+    Names, OfficeInfo, PermitInfo, PrintJob, PrintSystem, PrinterInfo, ReceiptData, Renderer, SigningKey,
+    SlipData, VerifiedSlip,
+};
 use serde_json::json;
 use store::AuditAction;
 
@@ -33,24 +43,31 @@ pub enum Document {
     Receipt,
     /// 一次性告知书, once a notice was given.
     Notice,
+    /// 《浙江省居住证确认单》, once the permit is issued; reprinted on request.
+    Slip,
 }
 
 impl Document {
     /// Every document, in the order of the counter procedure.
-    pub const ALL: [Document; 3] = [Document::Form, Document::Notice, Document::Receipt];
+    pub const ALL: [Document; 4] = [Document::Form, Document::Notice, Document::Receipt, Document::Slip];
 
-    /// Stable key: `form`, `receipt`, `notice`.
+    /// Stable key: `form`, `receipt`, `notice`, `slip`.
     pub fn key(self) -> &'static str {
         match self {
             Document::Form => "form",
             Document::Receipt => "receipt",
             Document::Notice => "notice",
+            Document::Slip => "slip",
         }
     }
 
     /// The document named by `key`.
     pub fn from_key(key: &str) -> Option<Document> {
-        Document::ALL.into_iter().find(|document| document.key() == key)
+        match key {
+            // What `Store::mark_slip_printed` writes into the audit trail.
+            "confirmation_slip" => Some(Document::Slip),
+            _ => Document::ALL.into_iter().find(|document| document.key() == key),
+        }
     }
 
     /// The document's Chinese name.
@@ -59,6 +76,7 @@ impl Document {
             Document::Form => "互认转换申请表",
             Document::Receipt => "受理回执",
             Document::Notice => "一次性告知书",
+            Document::Slip => "居住证确认单",
         }
     }
 }
@@ -123,6 +141,40 @@ pub struct Printed {
     pub job: String,
     /// Template name and version.
     pub template: String,
+    /// When it was printed (for the slip: its new `slip_printed_at`).
+    pub at: DateTime<Utc>,
+}
+
+/// The documents the case has now: the form always, the notice once one was given, the
+/// receipt once accepted, the slip once the permit is issued.
+pub fn available(view: &CaseView) -> Vec<Document> {
+    Document::ALL
+        .into_iter()
+        .filter(|document| match document {
+            Document::Form => true,
+            Document::Notice => view.history.iter().any(|line| line.to == CaseState::Refused),
+            Document::Receipt => view.accepted_at.is_some() && view.due_date.is_some(),
+            Document::Slip => permit_issued(view) && view.permit_number.is_some(),
+        })
+        .collect()
+}
+
+/// The permit is issued (and stays so when the old permit is then cancelled).
+fn permit_issued(view: &CaseView) -> bool {
+    matches!(view.state, CaseState::Issued | CaseState::OldPermitCancelled)
+}
+
+/// Whether the county's profile prints the slip in large type by default.
+pub fn large_print_default(view: &CaseView) -> Result<bool, AppError> {
+    Ok(assess::find_profile(&profile_for(view))?.slip.large_print)
+}
+
+/// What the clerk may choose besides the document.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RenderChoices {
+    /// The slip in large type (for elderly applicants); `None` follows the county
+    /// profile's setting.
+    pub large_print: Option<bool>,
 }
 
 /// Renders `document` of the case for the preview. Needs a case role (an administrator
@@ -132,6 +184,7 @@ pub fn render(
     printing: &Printing,
     case_id: &CaseId,
     document: Document,
+    choices: RenderChoices,
     now: DateTime<Utc>,
 ) -> Result<Rendered, AppError> {
     let view = cases::get_case(office, case_id, now)?;
@@ -157,6 +210,11 @@ pub fn render(
             };
             printing.renderer.render_notice(&view.record, &report.assessment, &data)?
         }
+        Document::Slip => {
+            let slip = slip_data(office, printing, &view, choices, now)?;
+            let key = office_signing_key(office, now)?;
+            printing.renderer.render_slip(&view.record, &slip, &key)?
+        }
     };
     Ok(Rendered {
         document,
@@ -177,11 +235,12 @@ pub fn print(
     system: &dyn PrintSystem,
     case_id: &CaseId,
     document: Document,
+    choices: RenderChoices,
     printer: &str,
     copies: u16,
     now: DateTime<Utc>,
 ) -> Result<Printed, AppError> {
-    let rendered = render(office, printing, case_id, document, now)?;
+    let rendered = render(office, printing, case_id, document, choices, now)?;
     let title = format!("{} {}", document.label(), case_id);
     let job = PrintJob::a4(printer, title, rendered.pdf).with_copies(copies);
     let outcome = system.submit(&job).and_then(|id| system.wait_for(&id, JOB_TIMEOUT).map(|()| id));
@@ -202,14 +261,105 @@ pub fn print(
             details["error"] = json!(error.code());
         }
     }
-    office.store.audit_event(&session, AuditAction::Printed, Some(case_id), details, now)?;
+    if document == Document::Slip && outcome.is_ok() {
+        // The slip is in the applicant's hands: off the 待打印确认单 worklist, same row.
+        office.store.mark_slip_printed(&session, case_id, details, now)?;
+    } else {
+        office.store.audit_event(&session, AuditAction::Printed, Some(case_id), details, now)?;
+    }
     let id = outcome?;
-    Ok(Printed { job: id.to_string(), template: rendered.template })
+    Ok(Printed { job: id.to_string(), template: rendered.template, at: now })
 }
 
 /// The printers of the print system, the default one first.
 pub fn printers(system: &dyn PrintSystem) -> Result<Vec<PrinterInfo>, AppError> {
     Ok(system.printers()?)
+}
+
+/// The office's public key for slips, in hex (64 digits), with its key id (the first 8
+/// digits, printed in every QR payload): what a verifier elsewhere needs. Creates the key
+/// on first use. Needs a logged-in clerk.
+pub fn slip_public_key(office: &mut Office, now: DateTime<Utc>) -> Result<(String, String), AppError> {
+    let key = office_signing_key(office, now)?.verifying_key();
+    Ok((print::key_to_hex(key.as_bytes()), print::key_id(&key)))
+}
+
+/// Checks the text of a slip's QR code (as a scanner types it) against this office's key.
+/// A forged, altered or foreign slip is `AppError::Print` with the reason.
+pub fn verify_slip(office: &mut Office, payload: &str, now: DateTime<Utc>) -> Result<VerifiedSlip, AppError> {
+    let key = office_signing_key(office, now)?.verifying_key();
+    let verified = print::verify_slip_payload(payload.trim(), &key)?;
+    let session = office.session()?.clone();
+    office.store.audit_event(
+        &session,
+        AuditAction::CaseViewed,
+        None,
+        json!({ "slip_verified": verified.payload.case_number }),
+        now,
+    )?;
+    Ok(verified)
+}
+
+/// The office's slip-signing key from the store, created on first use.
+fn office_signing_key(office: &mut Office, now: DateTime<Utc>) -> Result<SigningKey, AppError> {
+    let session = office.session()?.clone();
+    let seed = office.store.slip_signing_seed_or_create(
+        &session,
+        |seed| print::key_to_hex(SigningKey::from_bytes(seed).verifying_key().as_bytes()),
+        now,
+    )?;
+    Ok(SigningKey::from_bytes(&seed))
+}
+
+/// What the slip prints besides the record: the permit as the platform issued it (its
+/// validity from the platform's decision), the office, the clerk printing it, today, and
+/// the county profile's options with the clerk's large-print choice.
+fn slip_data(
+    office: &mut Office,
+    printing: &Printing,
+    view: &CaseView,
+    choices: RenderChoices,
+    now: DateTime<Utc>,
+) -> Result<SlipData, AppError> {
+    let not_yet = AppError::DocumentNotAvailable {
+        document: Document::Slip.label(),
+        reason: "居住证尚未签发，不能打印确认单。",
+    };
+    let Some(number) = view.permit_number.clone().filter(|_| permit_issued(view)) else {
+        return Err(not_yet);
+    };
+    let issued_line = view.history.iter().rev().find(|line| line.to == CaseState::Issued);
+    let mut permit = PermitInfo {
+        number,
+        issue_date: issued_line.map_or_else(|| cases::local(now).date(), |line| cases::local(line.at).date()),
+        valid_until: None,
+        next_endorsement: None,
+    };
+    for decision in office.store.platform_decisions(&view.id)? {
+        let Ok(decision) = serde_json::from_value::<platform_api::Decision>(decision.decision) else {
+            continue;
+        };
+        if let platform_api::DecisionKind::PermitIssued { permit_number, valid_from, valid_until } =
+            decision.kind
+            && permit_number == permit.number
+        {
+            permit.issue_date = valid_from.parse().unwrap_or(permit.issue_date);
+            permit.valid_until = valid_until.parse().ok();
+        }
+    }
+    let profile = assess::find_profile(&profile_for(view))?;
+    let options =
+        SlipOptions { large_print: choices.large_print.unwrap_or(profile.slip.large_print), ..profile.slip };
+    let clerk =
+        office.clerk_with_any_role(store::Roles::ACCEPT | store::Roles::REVIEW | store::Roles::APPROVE)?.1;
+    Ok(SlipData {
+        case_number: case_number(view),
+        permit,
+        office: printing.office.clone(),
+        clerk: clerk.display_name,
+        printed_on: cases::local(now).date(),
+        options,
+    })
 }
 
 fn receipt_data(printing: &Printing, view: &CaseView) -> Result<ReceiptData, AppError> {

@@ -35,6 +35,7 @@
 //!   [`SyncReport::problem`] (a stable code and a Chinese sentence) and are kept for
 //!   [`sync_status`]; records stay queued. Only a failing store is an `Err`.
 
+use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -44,9 +45,9 @@ use ::sync::{
     QuarantineReason, SyncError,
 };
 use chrono::{DateTime, Utc};
-use domain::case::Actor;
+use domain::case::{Actor, CaseState as DomainState};
 use platform_api::{DecisionKind, DecisionPage};
-use store::{CaseState, IncomingDecision, OutboxItem, StateChange, StoreError};
+use store::{CaseState, IncomingDecision, OutboxItem, StoreError};
 pub use store::{OutboxId, OutboxStatus};
 use uuid::Uuid;
 
@@ -691,6 +692,7 @@ fn apply_page<H: OfficeHandle>(
         let mut incoming = Vec::with_capacity(page.decisions.len());
         let mut issued = Vec::new();
         let mut rejected = Vec::new();
+        let mut stepped: HashMap<CaseId, domain::case::Case> = HashMap::new();
         for decision in &page.decisions {
             let case_id: Option<CaseId> =
                 decision.case_id.map(|id| id.hyphenated().to_string().parse()).transpose()?;
@@ -703,26 +705,43 @@ fn apply_page<H: OfficeHandle>(
                 None => None,
             };
             let mut change = None;
-            let outcome = match (&decision.kind, &stored, &case_id) {
+            // The case as this page has left it so far (a permit issued and the old permit
+            // cancelled can arrive in one page).
+            let current = match (&stored, &case_id) {
+                (Some(stored), Some(case_id)) => match stepped.get(case_id).cloned() {
+                    Some(case) => Some(case),
+                    None => Some(cases::domain_case(stored, &office.store.case_events(case_id)?, &users)?),
+                },
+                _ => None,
+            };
+            let outcome = match (&decision.kind, &current, &case_id) {
                 (_, None, Some(_)) => "unknown_case".to_owned(),
-                (DecisionKind::PermitIssued { permit_number, .. }, Some(stored), Some(case_id)) => {
-                    if stored.state == CaseState::Issued {
+                (DecisionKind::PermitIssued { permit_number, .. }, Some(current), Some(case_id)) => {
+                    if current.state == DomainState::Issued {
                         "already_issued".to_owned()
                     } else {
-                        let events = office.store.case_events(case_id)?;
-                        let current = cases::domain_case(stored, &events, &users)?;
                         match current.issue(&platform_actor, cases::local(now), permit_number) {
-                            Ok(_) => {
-                                change = Some(StateChange {
-                                    from: stored.state,
-                                    to: CaseState::Issued,
-                                    note: Some(permit_number.trim().to_owned()),
-                                    due_date: None,
-                                });
+                            Ok(next) => {
+                                change = cases::change_between(current, &next);
                                 issued.push(IssuedPermit {
                                     case_id: *case_id,
                                     permit_number: permit_number.trim().to_owned(),
                                 });
+                                stepped.insert(*case_id, next);
+                                "applied".to_owned()
+                            }
+                            Err(error) => format!("not_applied: {error}"),
+                        }
+                    }
+                }
+                (DecisionKind::OldPermitCancelled, Some(current), Some(case_id)) => {
+                    if current.state == DomainState::OldPermitCancelled {
+                        "already_cancelled".to_owned()
+                    } else {
+                        match current.record_old_permit_cancelled(&platform_actor, cases::local(now)) {
+                            Ok(next) => {
+                                change = cases::change_between(current, &next);
+                                stepped.insert(*case_id, next);
                                 "applied".to_owned()
                             }
                             Err(error) => format!("not_applied: {error}"),
@@ -814,6 +833,7 @@ fn state_label(stored: Option<&str>) -> &'static str {
         Some(CaseState::Refused) => "不予受理",
         Some(CaseState::Rejected) => "不予通过",
         Some(CaseState::Withdrawn) => "已撤回",
+        Some(CaseState::OldPermitCancelled) => "原有证件已注销",
         None => "?",
     }
 }

@@ -62,9 +62,18 @@ fn set_up_office(dir: &Path) -> Office {
 
 /// A accepts a case for `name`; then B reviews it and C approves it, as far as `until`.
 fn case_until(office: &mut Office, name: &str, until: CaseState, minutes: i64) -> CaseId {
+    case_with_record_until(office, &record(name), until, minutes)
+}
+
+fn case_with_record_until(
+    office: &mut Office,
+    record: &ApplicationRecord,
+    until: CaseState,
+    minutes: i64,
+) -> CaseId {
     login(office, "a", minutes);
     let case_id = cases::new_case_id(at(minutes)).unwrap();
-    cases::save_draft(office, &case_id, &record(name), at(minutes)).unwrap();
+    cases::save_draft(office, &case_id, record, at(minutes)).unwrap();
     let submission = Submission {
         profile: "330182",
         opinion: "材料齐全，同意受理。",
@@ -282,4 +291,71 @@ fn a_lost_acknowledgement_heals_on_the_next_sync_without_duplicates() {
     let stats = stub.server.platform().stats().unwrap();
     assert_eq!((stats.records, stats.duplicates), (3, 3));
     assert!(sync::outbox(&office, 100).unwrap().queued.is_empty());
+}
+
+/// 现有证件互认: the platform issues the new permit and cancels the old one; both
+/// decisions can arrive in one page and are applied in order, by the platform's account.
+/// For a case of the other recognition type, the same decision is recorded, not applied.
+#[test]
+fn the_old_permit_cancelled_after_issue_is_applied_in_order_from_one_page() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut office = set_up_office(dir.path());
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/examples/application-existing-permit.json");
+    let mut existing = ApplicationRecord::from_json(&std::fs::read_to_string(path).unwrap()).unwrap();
+    existing.current_address = record("王芳").current_address; // lives in Jiande, applies there
+    let case_id = case_with_record_until(&mut office, &existing, CaseState::Approved, 10);
+    let other_id = case_until(&mut office, "李娜", CaseState::Approved, 20);
+
+    let stub = Stub::start(Duration::from_millis(300));
+    stub.register(&mut office);
+    let report = sync::sync_once(&mut office, &config(&stub.server.url(), 1), |_, _| {}).unwrap();
+    assert_eq!((report.problem, report.remaining, report.issued.len()), (None, 0, 0));
+    // Both permits, then both cancellations, wait on the platform for the next sync.
+    std::thread::sleep(Duration::from_millis(400));
+    stub.server.platform().issue_due_permits().unwrap();
+    for id in [case_id, other_id] {
+        stub.server
+            .platform()
+            .decide(*id.as_uuid(), &platform_api::DecisionKind::OldPermitCancelled)
+            .unwrap();
+    }
+
+    let report = sync::sync_once(&mut office, &config(&stub.server.url(), 1), |_, _| {}).unwrap();
+    assert_eq!(report.problem, None);
+    assert_eq!(report.issued.len(), 2, "{report:?}");
+    login(&mut office, "a", 100);
+    let view = cases::get_case(&mut office, &case_id, at(100)).unwrap();
+    let outcomes: Vec<_> =
+        sync::case_decisions(&office, &case_id).unwrap().into_iter().map(|d| (d.kind, d.outcome)).collect();
+    assert_eq!(view.state, CaseState::OldPermitCancelled, "{outcomes:?}");
+    assert!(view.permit_number.is_some(), "the new permit stays issued");
+    let last: Vec<_> =
+        view.history.iter().rev().take(2).map(|line| (line.to, line.actor.display_name.clone())).collect();
+    assert_eq!(
+        last,
+        [(CaseState::OldPermitCancelled, "省平台".to_owned()), (CaseState::Issued, "省平台".to_owned())]
+    );
+    assert!(
+        app::printing::available(&view).contains(&app::printing::Document::Slip),
+        "its slip can still be printed"
+    );
+
+    let other = cases::get_case(&mut office, &other_id, at(100)).unwrap();
+    assert_eq!(other.state, CaseState::Issued, "居住登记时间互认 has no old permit to cancel");
+    let outcomes: Vec<_> =
+        sync::case_decisions(&office, &other_id).unwrap().into_iter().map(|d| (d.kind, d.outcome)).collect();
+    assert!(
+        outcomes
+            .iter()
+            .any(|(kind, outcome)| kind == "old_permit_cancelled" && outcome.starts_with("not_applied")),
+        "{outcomes:?}"
+    );
+
+    // The cancellation is a state change the platform hears back about, exactly once.
+    let report = sync::sync_once(&mut office, &config(&stub.server.url(), 1), |_, _| {}).unwrap();
+    assert_eq!((report.problem, report.remaining, report.decisions), (None, 0, 0));
+    assert_eq!(sync::sync_status(&office).unwrap().queued, 0);
+    login(&mut office, "admin", 101);
+    assert!(app::audit::verify(&office).unwrap().is_intact());
 }

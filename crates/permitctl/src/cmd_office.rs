@@ -58,6 +58,20 @@ pub fn open(args: &OfficeArgs) -> Result<Office, ExitCode> {
     Office::open(&args.data_dir, &args.user, &password, app::clock::now().to_utc()).map_err(|e| report(&e))
 }
 
+/// Runs `permitctl slip-key`: `{"public_key", "key_id"}` of the office key that signs
+/// its confirmation slips (created on first use; the same after a backup is restored).
+/// Give `public_key` to `verify-slip --public-key` wherever slips are checked.
+pub fn run_slip_key(args: &OfficeArgs) -> ExitCode {
+    let mut office = match open(args) {
+        Ok(office) => office,
+        Err(code) => return code,
+    };
+    match app::printing::slip_public_key(&mut office, app::clock::now().to_utc()) {
+        Ok((public_key, key_id)) => done(&json!({ "public_key": public_key, "key_id": key_id })),
+        Err(error) => report(&error),
+    }
+}
+
 /// Prints `value` and exits 0.
 pub fn done(value: &Value) -> ExitCode {
     println!("{value:#}");

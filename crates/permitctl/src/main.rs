@@ -61,6 +61,8 @@ enum Command {
     Render(cmd_render::RenderArgs),
     /// Check a confirmation slip's QR code (its text, or a PNG of the slip).
     VerifySlip(cmd_render::VerifyArgs),
+    /// Print the office's public key for checking its confirmation slips elsewhere.
+    SlipKey(cmd_office::OfficeArgs),
     /// Send the queued records to the provincial platform once and pull its decisions.
     Sync(cmd_sync::SyncArgs),
     /// List the records queued for the platform and those quarantined with the reason.
@@ -85,6 +87,7 @@ fn main() -> ExitCode {
         Command::Restore(args) => cmd_backup::run_restore(&args),
         Command::Render(args) => cmd_render::run_render(&args),
         Command::VerifySlip(args) => cmd_render::run_verify(&args),
+        Command::SlipKey(args) => cmd_office::run_slip_key(&args),
         Command::Sync(args) => cmd_sync::run_sync(&args),
         Command::Outbox(args) => cmd_sync::run_outbox(&args),
         Command::Intake(args) => cmd_scan::run_intake(&args),

@@ -139,3 +139,37 @@ fn setup_verify_export_backup_and_restore() {
         "the replaced store is set aside"
     );
 }
+
+#[test]
+fn the_slip_key_is_the_offices_and_survives_backup_and_restore() {
+    let root = TempDir::new("slip-key");
+    let office = root.join("office");
+    set_up(&office, "330182-jiande-01");
+    let slip_key =
+        |dir: &str| permitctl(&["slip-key", "--data-dir", dir, "--user", "admin"], Password::Env(PASSWORD));
+    let (code, first) = slip_key(&office);
+    assert_eq!(code, 0, "slip-key: {first:#}");
+    let public_key = first["public_key"].as_str().expect("hex").to_owned();
+    assert_eq!(public_key.len(), 64);
+    assert!(public_key.starts_with(first["key_id"].as_str().expect("id")));
+    assert_eq!(slip_key(&office).1, first, "created once, then the same");
+
+    let backup = root.join("office.backup");
+    let (code, json) = permitctl(
+        &["backup", "-o", &backup, "--data-dir", &office, "--user", "admin"],
+        Password::Env(PASSWORD),
+    );
+    assert_eq!(code, 0, "backup: {json:#}");
+    let restored = root.join("restored");
+    let (code, json) =
+        permitctl(&["restore", &backup, "--data-dir", &restored, "--user", "admin"], Password::Env(PASSWORD));
+    assert_eq!(code, 0, "restore: {json:#}");
+    assert_eq!(slip_key(&restored).1, first, "slips printed before a restore still verify after it");
+
+    // A payload that is no slip is refused against the office key (exit 1, not a crash).
+    let (code, json) = permitctl(
+        &["verify-slip", "--payload", "PDSLIP1|garbage", "--public-key", &public_key],
+        Password::None,
+    );
+    assert_eq!((code, &json["valid"]), (1, &serde_json::json!(false)), "{json:#}");
+}

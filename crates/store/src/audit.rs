@@ -80,6 +80,8 @@ pub enum AuditAction {
     SyncRequeued,
     /// This installation's device identity (id and key pair) was created.
     DeviceIdentityCreated,
+    /// The office's key for signing printed slips was created (its public half only).
+    OfficeKeyCreated,
     /// A decision of the platform (permit issued, rejection, SMS sent…) was received and
     /// recorded, and applied to its case when it changes one.
     PlatformDecision,
@@ -126,6 +128,7 @@ impl AuditAction {
         AuditAction::PageAdded,
         AuditAction::PageChanged,
         AuditAction::PageDeleted,
+        AuditAction::OfficeKeyCreated,
     ];
 
     /// The stored name.
@@ -159,6 +162,7 @@ impl AuditAction {
             AuditAction::Restored => "restored",
             AuditAction::SyncRequeued => "sync_requeued",
             AuditAction::DeviceIdentityCreated => "device_identity_created",
+            AuditAction::OfficeKeyCreated => "office_key_created",
             AuditAction::PlatformDecision => "platform_decision",
             AuditAction::PageAdded => "page_added",
             AuditAction::PageChanged => "page_changed",
@@ -520,7 +524,7 @@ mod tests {
              case_created,draft_saved,case_state_changed,case_viewed,searched,duplicate_check,\
              duplicate_decision,printed,exported,sync_sent,sync_confirmed,sync_failed,\
              sync_quarantined,backup_created,restored,sync_requeued,device_identity_created,\
-             platform_decision,page_added,page_changed,page_deleted"
+             platform_decision,page_added,page_changed,page_deleted,office_key_created"
         );
     }
 }

@@ -87,6 +87,8 @@ pub enum CaseState {
     Rejected,
     /// Withdrawn by the applicant (finished).
     Withdrawn,
+    /// 现有证件互认: after issue, the platform cancelled the old permit (finished).
+    OldPermitCancelled,
 }
 
 impl CaseState {
@@ -100,6 +102,7 @@ impl CaseState {
         CaseState::Refused,
         CaseState::Rejected,
         CaseState::Withdrawn,
+        CaseState::OldPermitCancelled,
     ];
 
     /// The stored name.
@@ -113,6 +116,7 @@ impl CaseState {
             CaseState::Refused => "refused",
             CaseState::Rejected => "rejected",
             CaseState::Withdrawn => "withdrawn",
+            CaseState::OldPermitCancelled => "old_permit_cancelled",
         }
     }
 
@@ -403,6 +407,47 @@ impl IndexColumns {
 }
 
 /// Maps a unique-constraint failure on the application number to its own error.
+/// The next 申请编号, given when a case is accepted: `{office code}-{YYYYMMDD}-{NNNN}`, the
+/// date in China Standard Time (UTC+8, the date on the receipt), numbered from 0001 each
+/// day per office. The counter lives in `meta` and moves in the caller's transaction, so
+/// a rolled-back acceptance gives its number back; a number already taken (typed by hand
+/// into an older record) is skipped.
+fn next_application_number(transaction: &Connection, at: DateTime<Utc>) -> Result<String> {
+    let office_id: String =
+        transaction.query_row("SELECT value FROM meta WHERE key = 'office_id'", [], |row| row.get(0))?;
+    // The ASCII letters and digits of the office id (`330182-新安江派出所` gives `330182`):
+    // the number is read out over the phone and typed into other systems.
+    let mut prefix: String = office_id.chars().filter(char::is_ascii_alphanumeric).collect();
+    if prefix.is_empty() {
+        prefix = "PD".to_owned();
+    }
+    let china = chrono::FixedOffset::east_opt(8 * 3600)
+        .ok_or(StoreError::InvalidInput { what: "time zone", reason: "UTC+8 is out of range" })?;
+    let day = at.with_timezone(&china).format("%Y%m%d").to_string();
+    let counter: Option<String> = transaction
+        .query_row("SELECT value FROM meta WHERE key = 'application_seq'", [], |row| row.get(0))
+        .optional()?;
+    let mut next = match counter.as_deref().and_then(|text| text.split_once(':')) {
+        Some((counter_day, last)) if counter_day == day => last.parse::<u32>().unwrap_or(0) + 1,
+        _ => 1,
+    };
+    loop {
+        let number = format!("{prefix}-{day}-{next:04}");
+        let taken: bool = transaction
+            .prepare_cached("SELECT EXISTS (SELECT 1 FROM cases WHERE application_number = ?1)")?
+            .query_row([&number], |row| row.get(0))?;
+        if !taken {
+            transaction.execute(
+                "INSERT INTO meta (key, value) VALUES ('application_seq', ?1)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                [format!("{day}:{next}")],
+            )?;
+            return Ok(number);
+        }
+        next += 1;
+    }
+}
+
 fn map_application_number_conflict(
     error: rusqlite::Error,
     application_number: &Option<String>,
@@ -509,6 +554,16 @@ pub(crate) fn transition_in(
     if actual != change.from {
         return Err(StoreError::Conflict { expected_state: change.from, actual });
     }
+    let application_number = match application_number {
+        None if change.to == CaseState::Accepted => {
+            let number = next_application_number(transaction, at)?;
+            transaction
+                .prepare_cached("UPDATE cases SET application_number = ?2 WHERE id = ?1")?
+                .execute(params![row_id, number])?;
+            Some(number)
+        }
+        kept => kept,
+    };
     let to = change.to.as_str();
     transaction
         .prepare_cached(
@@ -537,8 +592,11 @@ pub(crate) fn transition_in(
     // The record travels once, when the case leaves the draft state (the submission
     // the province accepts or refuses); later changes carry the state change only.
     // Freezing a copy per change would multiply the database size by the number of steps.
-    let record: Value =
-        if change.from == CaseState::Draft { serde_json::from_str(&record_text)? } else { Value::Null };
+    // A draft given up before it was ever submitted (draft → withdrawn) sends the state
+    // change only: the applicant's data never leaves the counter for an application that
+    // was not made.
+    let submitted = change.from == CaseState::Draft && change.to != CaseState::Withdrawn;
+    let record: Value = if submitted { serde_json::from_str(&record_text)? } else { Value::Null };
     let payload = json!({
         "type": "case_state_changed",
         "idempotency_key": outbox_id.to_string(),
@@ -818,13 +876,20 @@ impl Store {
     }
 
     /// Records that the confirmation slip was printed, so the case leaves the
-    /// "issued, awaiting slip" worklist. Audited as `printed`.
+    /// "issued, awaiting slip" worklist. Audited as `printed` with `details` (the printer,
+    /// template, job…), and `"document": "confirmation_slip"`.
     pub fn mark_slip_printed(
         &mut self,
         session: &Session,
         case_id: &CaseId,
+        mut details: Value,
         at: DateTime<Utc>,
     ) -> Result<()> {
+        if let Some(object) = details.as_object_mut() {
+            object.insert("document".to_owned(), json!("confirmation_slip"));
+        } else {
+            details = json!({ "document": "confirmation_slip" });
+        }
         let audit_key = *self.audit_key;
         let transaction = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let (row_id, _) = case_row_id(&transaction, case_id)?;
@@ -841,7 +906,7 @@ impl Store {
                 actor: &session.username,
                 action: AuditAction::Printed,
                 case_id: Some(case_id),
-                details: json!({ "document": "confirmation_slip" }),
+                details,
             },
         )?;
         transaction.commit()?;
@@ -884,7 +949,17 @@ mod tests {
         let names: Vec<&str> = CaseState::ALL.iter().map(|state| state.as_str()).collect();
         assert_eq!(
             names,
-            ["draft", "accepted", "reviewed", "approved", "issued", "refused", "rejected", "withdrawn"]
+            [
+                "draft",
+                "accepted",
+                "reviewed",
+                "approved",
+                "issued",
+                "refused",
+                "rejected",
+                "withdrawn",
+                "old_permit_cancelled"
+            ]
         );
         for state in CaseState::ALL {
             assert_eq!(CaseState::parse(state.as_str()), Some(*state));

@@ -43,6 +43,7 @@ mod cases;
 mod crypto;
 mod error;
 mod keyslots;
+mod office_key;
 mod outbox;
 mod pages;
 mod schema;

@@ -11,7 +11,7 @@ use rusqlite::{Connection, TransactionBehavior};
 use crate::error::{Result, StoreError};
 
 /// The migrations, in order; index `i` holds migration `i + 1`.
-const MIGRATIONS: &[&str] = &[MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4];
+const MIGRATIONS: &[&str] = &[MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIGRATION_5];
 
 /// The schema version this build writes and reads.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
@@ -212,6 +212,16 @@ CREATE TABLE pages (
     created_by  INTEGER REFERENCES users(id)
 ) STRICT;
 CREATE INDEX pages_case ON pages(case_id, position);
+"#;
+
+/// Version 5: the state `old_permit_cancelled` (现有证件互认: the platform cancelled the old
+/// permit after issuing the new one). Its permit is still issued, so its slip still waits
+/// to be printed: the "issued, awaiting slip" index covers both states. (Application
+/// numbers given at acceptance and the office's slip key live in `meta`; no change here.)
+const MIGRATION_5: &str = r#"
+DROP INDEX cases_awaiting_slip;
+CREATE INDEX cases_awaiting_slip ON cases(updated_at)
+    WHERE state IN ('issued', 'old_permit_cancelled') AND slip_required = 1 AND slip_printed_at IS NULL;
 "#;
 
 /// Reads `PRAGMA user_version`.

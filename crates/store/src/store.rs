@@ -798,6 +798,20 @@ impl Store {
     }
 
     /// Appends one audit row in its own transaction.
+    /// Appends a row recording that someone *read* (a search): committed without waiting
+    /// for the disk (`synchronous = NORMAL` for this one commit, in WAL mode), so a search
+    /// costs a write to the page cache, not an fsync. A power cut may lose the last such
+    /// rows; it never loses a case write (those stay `FULL`) and never breaks the chain:
+    /// the row and the chain head are in one transaction either way.
+    pub(crate) fn append_read_audit(&mut self, row: NewAuditRow<'_>) -> Result<i64> {
+        self.conn.pragma_update(None, "synchronous", "NORMAL")?;
+        let appended = self.append_audit(row);
+        let restored = self.conn.pragma_update(None, "synchronous", "FULL");
+        let seq = appended?;
+        restored?;
+        Ok(seq)
+    }
+
     pub(crate) fn append_audit(&mut self, row: NewAuditRow<'_>) -> Result<i64> {
         let audit_key = *self.audit_key;
         let transaction = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;

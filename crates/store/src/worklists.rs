@@ -65,8 +65,8 @@ impl Worklist {
                 "state IN ('accepted', 'reviewed', 'approved') AND due_date < ?1 ORDER BY due_date, accepted_at"
             }
             Worklist::IssuedAwaitingSlip => {
-                "state = 'issued' AND slip_required = 1 AND slip_printed_at IS NULL AND ?1 IS NOT NULL \
-                 ORDER BY updated_at"
+                "state IN ('issued', 'old_permit_cancelled') AND slip_required = 1 AND slip_printed_at IS NULL \
+                 AND ?1 IS NOT NULL ORDER BY updated_at"
             }
             Worklist::NotSynced => "synced = 0 AND state <> 'draft' AND ?1 IS NOT NULL ORDER BY updated_at",
         }
@@ -285,7 +285,7 @@ impl Store {
             Some(sql_query) => self.run_summaries(&sql_query)?,
             None => Vec::new(),
         };
-        self.append_audit(NewAuditRow {
+        self.append_read_audit(NewAuditRow {
             at,
             actor_user_id: Some(session.user_id),
             actor: &session.username,

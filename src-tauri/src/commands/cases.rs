@@ -30,10 +30,12 @@ pub async fn save_draft(
     state: State<'_, AppState>,
     case_id: String,
     record: serde_json::Value,
+    paper_slip: Option<bool>,
 ) -> Result<DraftSavedInfo, UiError> {
     with_office(&state, move |office| {
         let now = now();
-        let saved = app::cases::save_draft_json(office, &parse_case_id(&case_id)?, &record.to_string(), now)?;
+        let id = parse_case_id(&case_id)?;
+        let saved = app::cases::save_draft_json(office, &id, &record.to_string(), paper_slip, now)?;
         Ok(DraftSavedInfo::new(saved, now))
     })
     .await
@@ -185,5 +187,7 @@ where
 
 fn view(office: &mut app::office::Office, id: &CaseId) -> Result<CaseInfo, app::AppError> {
     let view = app::cases::get_case(office, id, now())?;
-    CaseInfo::new(view).map_err(|error| app::AppError::Record(error.into()))
+    let documents = app::printing::available(&view);
+    let large_print = app::printing::large_print_default(&view)?;
+    CaseInfo::new(view, &documents, large_print).map_err(|error| app::AppError::Record(error.into()))
 }

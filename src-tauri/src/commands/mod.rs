@@ -50,6 +50,7 @@ pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         print::list_printers,
         print::preview_document,
         print::print_document,
+        print::verify_slip,
         scans::list_scanners,
         scans::scan_pages,
         scans::import_page,

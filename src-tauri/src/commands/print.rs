@@ -3,13 +3,13 @@
 
 use std::sync::Arc;
 
-use app::printing::{Document, Printing};
+use app::printing::{Document, Printing, RenderChoices};
 use tauri::State;
 
 use super::{now, with_office};
 use crate::AppState;
 use crate::error::UiError;
-use crate::json::{PreviewInfo, PrintedInfo, PrinterChoice};
+use crate::json::{PreviewInfo, PrintedInfo, PrinterChoice, VerifiedSlipInfo, local_minute};
 
 fn document(key: &str) -> Result<Document, UiError> {
     Document::from_key(key).ok_or_else(|| UiError {
@@ -65,12 +65,14 @@ pub async fn preview_document(
     state: State<'_, AppState>,
     case_id: String,
     document: String,
+    large_print: Option<bool>,
 ) -> Result<PreviewInfo, UiError> {
     let document = self::document(&document)?;
     let printing = printing(&state).await?;
     with_office(&state, move |office| {
         let id = super::parse_case_id(&case_id)?;
-        let rendered = app::printing::render(office, &printing, &id, document, now())?;
+        let choices = RenderChoices { large_print };
+        let rendered = app::printing::render(office, &printing, &id, document, choices, now())?;
         Ok(PreviewInfo::from(rendered))
     })
     .await
@@ -85,15 +87,39 @@ pub async fn print_document(
     document: String,
     printer: String,
     copies: u16,
+    large_print: Option<bool>,
 ) -> Result<PrintedInfo, UiError> {
     let document = self::document(&document)?;
     let system = cups(&state);
     let printing = printing(&state).await?;
     with_office(&state, move |office| {
         let id = super::parse_case_id(&case_id)?;
-        let printed =
-            app::printing::print(office, &printing, &system, &id, document, &printer, copies, now())?;
-        Ok(PrintedInfo { job: printed.job, template: printed.template })
+        let choices = RenderChoices { large_print };
+        let printed = app::printing::print(
+            office,
+            &printing,
+            &system,
+            &id,
+            document,
+            choices,
+            &printer,
+            copies,
+            now(),
+        )?;
+        Ok(PrintedInfo { job: printed.job, template: printed.template, printed_at: local_minute(printed.at) })
+    })
+    .await
+}
+
+/// Checks the text of a confirmation slip's QR code (a scanner types it like a keyboard)
+/// against this office's key.
+#[tauri::command]
+#[tracing::instrument(skip_all, err(Debug))]
+pub async fn verify_slip(state: State<'_, AppState>, payload: String) -> Result<VerifiedSlipInfo, UiError> {
+    with_office(&state, move |office| {
+        let verified = app::printing::verify_slip(office, &payload, now())?;
+        let (public_key, _key_id) = app::printing::slip_public_key(office, now())?;
+        Ok(VerifiedSlipInfo::new(verified, public_key))
     })
     .await
 }

@@ -309,6 +309,14 @@ pub struct CaseInfo {
     pub due_date: Option<String>,
     /// Electronic permit number, once issued.
     pub permit_number: Option<String>,
+    /// The applicant needs the paper confirmation slip.
+    pub paper_slip: bool,
+    /// When the slip was last printed, local time.
+    pub slip_printed_at: Option<String>,
+    /// The documents the case has now (`form`, `notice`, `receipt`, `slip`).
+    pub documents: Vec<String>,
+    /// The county profile prints the slip in large type by default.
+    pub large_print_default: bool,
     /// Every state change, oldest first.
     pub history: Vec<HistoryInfo>,
     /// Changes with every write.
@@ -318,7 +326,11 @@ pub struct CaseInfo {
 
 impl CaseInfo {
     /// Converts the app's view; fails only if the record cannot be serialised.
-    pub fn new(view: CaseView) -> Result<Self, serde_json::Error> {
+    pub fn new(
+        view: CaseView,
+        documents: &[app::printing::Document],
+        large_print_default: bool,
+    ) -> Result<Self, serde_json::Error> {
         let name = |clerk: Option<ClerkRef>| clerk.map(|clerk| clerk.display_name);
         Ok(Self {
             id: view.id.to_string(),
@@ -332,6 +344,10 @@ impl CaseInfo {
             accepted_at: view.accepted_at.map(local_minute),
             due_date: view.due_date.map(|date| date.to_string()),
             permit_number: view.permit_number,
+            paper_slip: view.paper_slip,
+            slip_printed_at: view.slip_printed_at.map(local_minute),
+            documents: documents.iter().map(|document| document.key().to_owned()).collect(),
+            large_print_default,
             history: view.history.into_iter().map(HistoryInfo::from).collect(),
             version: view.version,
         })

@@ -222,6 +222,7 @@ mod tests {
             PrinterChoice::decl(&config),
             PreviewInfo::decl(&config),
             PrintedInfo::decl(&config),
+            VerifiedSlipInfo::decl(&config),
             ScannerChoice::decl(&config),
             ScanProgress::decl(&config),
             PageDto::decl(&config),

@@ -64,4 +64,47 @@ pub struct PrintedInfo {
     pub job: String,
     /// Template name and version printed.
     pub template: String,
+    /// When, local time (`YYYY-MM-DD HH:MM`).
+    pub printed_at: String,
+}
+
+/// A confirmation slip whose QR code passed the check: what it vouches for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct VerifiedSlipInfo {
+    /// 申请编号.
+    pub case_number: String,
+    /// The holder's name.
+    pub name: String,
+    /// The ID number as printed (masked unless the profile prints it in full).
+    pub id_number: String,
+    /// The electronic permit's number.
+    pub permit_number: String,
+    /// Issue date, `YYYY-MM-DD`.
+    pub issue_date: String,
+    /// End of validity, `YYYY-MM-DD`; `null` when kept valid by endorsement.
+    pub valid_until: Option<String>,
+    /// The issuing office's county code.
+    pub office_county_code: String,
+    /// The key id in the payload.
+    pub key_id: String,
+    /// This office's public key (hex), for verifiers elsewhere.
+    pub office_public_key: String,
+}
+
+impl VerifiedSlipInfo {
+    /// From the app's verified payload and the office key.
+    pub fn new(verified: print::VerifiedSlip, office_public_key: String) -> Self {
+        let payload = verified.payload;
+        Self {
+            case_number: payload.case_number,
+            name: payload.name,
+            id_number: payload.id_number,
+            permit_number: payload.permit_number,
+            issue_date: payload.issue_date.to_string(),
+            valid_until: payload.valid_until.map(|date| date.to_string()),
+            office_county_code: payload.office_county_code,
+            key_id: verified.key_id,
+            office_public_key,
+        }
+    }
 }

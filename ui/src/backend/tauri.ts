@@ -46,7 +46,7 @@ export const tauriBackend: Backend = {
   revokeClerk: (username) => call("revoke_clerk", { username }),
 
   newCase: () => call("new_case"),
-  saveDraft: (caseId, record) => call("save_draft", { caseId, record }),
+  saveDraft: (caseId, record, paperSlip) => call("save_draft", { caseId, record, paperSlip: paperSlip ?? null }),
   submitCase: (caseId, profile, opinion, proceed) => call("submit_case", { caseId, profile, opinion, proceed }),
   reviewCase: (caseId, opinion) => call("review_case", { caseId, opinion }),
   approveCase: (caseId, opinion) => call("approve_case", { caseId, opinion }),
@@ -59,8 +59,11 @@ export const tauriBackend: Backend = {
   searchCases: (text) => call("search_cases", { text }),
 
   listPrinters: () => call("list_printers"),
-  previewDocument: (caseId, document) => call("preview_document", { caseId, document }),
-  printDocument: (caseId, document, printer, copies) => call("print_document", { caseId, document, printer, copies }),
+  previewDocument: (caseId, document, largePrint) =>
+    call("preview_document", { caseId, document, largePrint: largePrint ?? null }),
+  printDocument: (caseId, document, printer, copies, largePrint) =>
+    call("print_document", { caseId, document, printer, copies, largePrint: largePrint ?? null }),
+  verifySlip: (payload) => call("verify_slip", { payload }),
 
   listScanners: () => call("list_scanners"),
   scanPages: (caseId, scan, onProgress) => {

@@ -24,6 +24,7 @@ import type {
   ProfileInfo,
   UiError,
   UiFieldError,
+  VerifiedSlipInfo,
 } from "../bindings";
 import type { ApplicationRecord } from "../record";
 
@@ -33,7 +34,7 @@ export type * from "../bindings";
 export type DivisionLevel = "province" | "city" | "county";
 export type RoleKey = "accept" | "review" | "approve" | "admin";
 export type ColourKey = "grey" | "colour";
-export type DocumentKey = "form" | "receipt" | "notice";
+export type DocumentKey = "form" | "receipt" | "notice" | "slip";
 export type WorklistKey =
   | "drafts"
   | "awaiting_review"
@@ -80,7 +81,8 @@ export interface Backend {
   revokeClerk(username: string): Promise<void>;
 
   newCase(): Promise<string>;
-  saveDraft(caseId: string, record: ApplicationRecord): Promise<DraftSavedInfo>;
+  /** `paperSlip` (the applicant needs the paper 确认单): `undefined` keeps what was set. */
+  saveDraft(caseId: string, record: ApplicationRecord, paperSlip?: boolean): Promise<DraftSavedInfo>;
   submitCase(caseId: string, profile: string, opinion: string, proceed: boolean): Promise<SubmitResult>;
   reviewCase(caseId: string, opinion: string): Promise<CaseInfo>;
   approveCase(caseId: string, opinion: string): Promise<CaseInfo>;
@@ -93,8 +95,17 @@ export interface Backend {
   searchCases(text: string): Promise<CaseLineInfo[]>;
 
   listPrinters(): Promise<PrinterChoice[]>;
-  previewDocument(caseId: string, document: DocumentKey): Promise<PreviewInfo>;
-  printDocument(caseId: string, document: DocumentKey, printer: string, copies: number): Promise<PrintedInfo>;
+  /** `largePrint`: the slip in large type; `undefined` follows the county profile. */
+  previewDocument(caseId: string, document: DocumentKey, largePrint?: boolean): Promise<PreviewInfo>;
+  printDocument(
+    caseId: string,
+    document: DocumentKey,
+    printer: string,
+    copies: number,
+    largePrint?: boolean,
+  ): Promise<PrintedInfo>;
+  /** Checks the text of a confirmation slip's QR code against this office's key. */
+  verifySlip(payload: string): Promise<VerifiedSlipInfo>;
 
   listScanners(): Promise<ScannerChoice[]>;
   scanPages(

@@ -4,9 +4,11 @@
 import { reactive, ref } from "vue";
 import { emptyRecord, type ApplicationRecord } from "../record";
 
-export const draft = reactive<{ record: ApplicationRecord; caseId: string | null }>({
+export const draft = reactive<{ record: ApplicationRecord; caseId: string | null; paperSlip: boolean }>({
   record: emptyRecord(),
   caseId: null,
+  /** The applicant needs the paper 确认单 (no smartphone); kept with the case, not in Annex 1. */
+  paperSlip: false,
 });
 export const draftProfile = ref("330000");
 
@@ -14,10 +16,12 @@ export const draftProfile = ref("330000");
 export function resetDraft(): void {
   draft.record = emptyRecord();
   draft.caseId = null;
+  draft.paperSlip = false;
 }
 
 /** Continues a stored draft. */
-export function loadDraft(caseId: string, record: ApplicationRecord): void {
+export function loadDraft(caseId: string, record: ApplicationRecord, paperSlip = false): void {
   draft.record = record;
   draft.caseId = caseId;
+  draft.paperSlip = paperSlip;
 }

@@ -207,11 +207,42 @@ fn printing_the_slip_takes_the_case_off_the_slip_worklist() {
         store.transition(&admin, &case_id, &change(from, to), at(11)).unwrap();
     }
     assert_eq!(store.worklist(Worklist::IssuedAwaitingSlip, march(2), 10).unwrap().len(), 1);
-    store.mark_slip_printed(&admin, &case_id, at(12)).unwrap();
+    store.mark_slip_printed(&admin, &case_id, serde_json::json!({"printer": "PDF"}), at(12)).unwrap();
     assert!(store.worklist(Worklist::IssuedAwaitingSlip, march(2), 10).unwrap().is_empty());
     let printed = store.audit_entries(Some(&case_id), 100).unwrap().into_iter().last().unwrap();
     assert_eq!(
         (printed.action.as_str(), &printed.details),
-        ("printed", &json!({ "document": "confirmation_slip" }))
+        ("printed", &json!({ "document": "confirmation_slip", "printer": "PDF" }))
     );
+}
+
+#[test]
+fn a_draft_given_up_tells_the_platform_the_state_change_without_the_record() {
+    let (_dir, mut store, admin) = new_store();
+    let (record, index) = sample_case(9);
+    let case_id = store.create_case(&admin, &record, &index, at(10)).unwrap();
+    let receipt = store
+        .transition(
+            &admin,
+            &case_id,
+            &StateChange {
+                from: CaseState::Draft,
+                to: CaseState::Withdrawn,
+                note: Some("放弃".to_owned()),
+                due_date: None,
+            },
+            at(11),
+        )
+        .unwrap();
+    let item = store.outbox_item(&receipt.outbox_id).unwrap();
+    assert_eq!(
+        (item.payload["from"].as_str(), item.payload["to"].as_str()),
+        (Some("draft"), Some("withdrawn"))
+    );
+    assert!(
+        item.payload["record"].is_null(),
+        "no personal data for an application never made: {}",
+        item.payload
+    );
+    assert!(store.worklist(Worklist::Drafts, march(2), 10).unwrap().is_empty(), "off the drafts list");
 }

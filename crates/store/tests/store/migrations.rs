@@ -7,7 +7,7 @@ use crate::common::{ADMIN_PASSWORD, OFFICE, at, march, options};
 
 #[test]
 fn a_version_1_database_migrates_and_keeps_its_cases() {
-    assert_eq!(SCHEMA_VERSION, 4, "update this test's expectations when adding a migration");
+    assert_eq!(SCHEMA_VERSION, 5, "update this test's expectations when adding a migration");
     let dir = tempfile::tempdir().unwrap();
     let (store, _) =
         Store::create_at_schema_version(dir.path(), OFFICE, "admin", ADMIN_PASSWORD, at(0), options(), 1)
@@ -49,7 +49,7 @@ fn a_version_1_database_migrates_and_keeps_its_cases() {
     assert!(store.worklist(Worklist::IssuedAwaitingSlip, march(3), 10).unwrap().is_empty());
     let migrated =
         store.audit_entries(None, 100).unwrap().into_iter().find(|entry| entry.action == "schema_migrated");
-    assert_eq!(migrated.map(|entry| entry.details), Some(serde_json::json!({ "from": 1, "to": 4 })));
+    assert_eq!(migrated.map(|entry| entry.details), Some(serde_json::json!({ "from": 1, "to": 5 })));
     assert!(store.audit_verify().unwrap().is_intact());
     store.close().unwrap();
 
@@ -121,6 +121,51 @@ fn a_version_2_database_migrates_to_sync_with_its_queue_intact() {
     assert_eq!((summary.pending, summary.quarantined), (0, 1));
     let migrated =
         store.audit_entries(None, 100).unwrap().into_iter().find(|entry| entry.action == "schema_migrated");
-    assert_eq!(migrated.map(|entry| entry.details), Some(serde_json::json!({ "from": 2, "to": 4 })));
+    assert_eq!(migrated.map(|entry| entry.details), Some(serde_json::json!({ "from": 2, "to": 5 })));
     assert!(store.audit_verify().unwrap().is_intact());
+}
+
+#[test]
+fn a_version_4_database_migrates_and_an_old_permit_cancelled_case_still_awaits_its_slip() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, _) =
+        Store::create_at_schema_version(dir.path(), OFFICE, "admin", ADMIN_PASSWORD, at(0), options(), 4)
+            .unwrap();
+    let waiting = CaseId::new(at(1)).unwrap();
+    let printed = CaseId::new(at(2)).unwrap();
+    {
+        let conn = store.raw_connection();
+        for (case_id, printed_at) in [(waiting, None), (printed, Some(at(3).timestamp_millis()))] {
+            conn.execute(
+                "INSERT INTO cases (uuid, state, record, name, created_by, created_at, updated_at, slip_required,
+                                    slip_printed_at)
+                 VALUES (?1, 'old_permit_cancelled', '{}', '王五', 1, ?2, ?2, 1, ?3)",
+                rusqlite::params![case_id.to_string(), at(1).timestamp_millis(), printed_at],
+            )
+            .unwrap();
+        }
+        let plan: String = conn
+            .query_row("SELECT sql FROM sqlite_master WHERE name = 'cases_awaiting_slip'", [], |row| {
+                row.get(0)
+            })
+            .unwrap();
+        assert!(!plan.contains("old_permit_cancelled"), "v4's index knows only 'issued': {plan}");
+    }
+    store.close().unwrap();
+
+    let (store, _) = Store::open_with_options(dir.path(), "admin", ADMIN_PASSWORD, at(5), options()).unwrap();
+    assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+    let awaiting = store.worklist(Worklist::IssuedAwaitingSlip, march(3), 10).unwrap();
+    assert_eq!(awaiting.iter().map(|line| line.id).collect::<Vec<_>>(), [waiting]);
+    assert_eq!(awaiting[0].state, CaseState::OldPermitCancelled);
+    let plan: String = store
+        .raw_connection()
+        .query_row(
+            "EXPLAIN QUERY PLAN SELECT id FROM cases WHERE state IN ('issued', 'old_permit_cancelled')
+             AND slip_required = 1 AND slip_printed_at IS NULL AND 1 IS NOT NULL ORDER BY updated_at",
+            [],
+            |row| row.get(3),
+        )
+        .unwrap();
+    assert!(plan.contains("USING INDEX"), "the worklist is a search of an index, not a scan: {plan}");
 }

@@ -148,3 +148,38 @@ fn sync_outcomes_are_kept_for_the_header() {
         (Some(at(2)), None, false)
     );
 }
+
+#[test]
+fn the_office_slip_key_is_created_once_and_kept_encrypted_with_the_office() {
+    let (dir, mut store, admin) = new_store();
+    assert!(store.slip_signing_seed().unwrap().is_none());
+    let mut calls = 0;
+    let first = store
+        .slip_signing_seed_or_create(
+            &admin,
+            |seed| {
+                calls += 1;
+                format!("public-of-{}", seed[0])
+            },
+            at(1),
+        )
+        .unwrap();
+    let again =
+        store.slip_signing_seed_or_create(&admin, |_| unreachable!("not created twice"), at(2)).unwrap();
+    assert_eq!(*first, *again, "never replaced");
+    assert_eq!(calls, 1);
+    assert_ne!(*first, [0; 32], "random, not a default");
+    let created: Vec<_> = store
+        .audit_entries(None, 100)
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.action == "office_key_created")
+        .collect();
+    assert_eq!(created.len(), 1);
+    assert_eq!(created[0].details["public_key"], format!("public-of-{}", first[0]));
+    let hex: String = first.iter().map(|byte| format!("{byte:02x}")).collect();
+    assert!(!created[0].details.to_string().contains(&hex), "the seed never enters the audit trail");
+    store.close().unwrap();
+    let database = std::fs::read(dir.path().join(store::DB_FILE_NAME)).unwrap();
+    assert!(!database.windows(hex.len()).any(|window| window == hex.as_bytes()), "encrypted at rest");
+}

@@ -155,3 +155,17 @@ fn every_worklist_and_search_uses_an_index() {
         }
     }
 }
+
+#[test]
+fn a_search_is_audited_without_lowering_the_durability_of_later_writes() {
+    let (_dir, mut store, admin) = new_store();
+    let synchronous = |store: &Store| -> i64 {
+        store.raw_connection().query_row("PRAGMA synchronous", [], |row| row.get(0)).unwrap()
+    };
+    assert_eq!(synchronous(&store), 2, "FULL");
+    store.search(&admin, &SearchQuery::NamePrefix("张"), 10, at(5)).unwrap();
+    assert_eq!(synchronous(&store), 2, "back to FULL after the search's audit row");
+    let rows = store.audit_entries(None, 100).unwrap();
+    assert_eq!(rows.last().map(|row| row.action.as_str()), Some("searched"));
+    assert!(store.audit_verify().unwrap().is_intact());
+}

@@ -1,0 +1,261 @@
+//! The confirmation slip (确认单) of an issued case through the `app` facade, on a real
+//! encrypted store: the application number given at acceptance, the paper-slip flag and
+//! its worklist, the slip rendered with the office's own key (created in the store on first
+//! use), its QR code read back from the rendered page with `pdftoppm` and `zbarimg` and
+//! checked by the app, a tampered code refused, large print from the clerk's choice, and
+//! printing: a failed job leaves the slip on the worklist, a finished one takes it off,
+//! and each attempt is in the audit trail.
+
+use std::cell::RefCell;
+use std::path::Path;
+use std::process::Command;
+
+use app::AppError;
+use app::cases::{self, CaseId, DuplicateDecision, Submission};
+use app::office::{KdfParams, LockoutPolicy, Office, Roles, StoreOptions};
+use app::printing::{self, Document, Printing, RenderChoices};
+use app::users::{self, NewClerk};
+use app::worklists::{self, Worklist};
+use chrono::{DateTime, Duration as Minutes, NaiveDate, TimeZone, Utc};
+use domain::record::ApplicationRecord;
+use print::{JobId, JobOutcome, PrintJob, PrintSystem, PrinterError, PrinterInfo, PrinterState};
+
+const OFFICE_ID: &str = "JD01";
+const PASSWORD: &str = "clerk-password-1";
+
+fn options() -> StoreOptions {
+    StoreOptions { kdf: KdfParams::INSECURE_FAST, lockout: LockoutPolicy::default() }
+}
+
+/// Monday 2025-03-10, 09:00 in Zhejiang (01:00 UTC), plus `minutes`.
+fn at(minutes: i64) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2025, 3, 10, 1, 0, 0).single().expect("valid instant") + Minutes::minutes(minutes)
+}
+
+fn complete_record() -> ApplicationRecord {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/examples/application-complete.json");
+    ApplicationRecord::from_json(&std::fs::read_to_string(path).expect("example")).expect("parses")
+}
+
+fn login(office: &mut Office, username: &str, minutes: i64) {
+    office.login(username, PASSWORD, at(minutes)).unwrap_or_else(|e| panic!("{username} logs in: {e}"));
+}
+
+/// An office with three clerks and one case taken to 签发 with the paper-slip flag.
+fn issued_case(dir: &Path) -> (Office, CaseId) {
+    let mut office =
+        Office::set_up_with_options(dir, OFFICE_ID, "a", PASSWORD, at(0), options()).expect("set up");
+    users::set_roles(&mut office, "a", Roles::ACCEPT | Roles::ADMIN, at(1)).expect("roles");
+    for (username, display_name, roles) in
+        [("b", "审核员乙", Roles::REVIEW), ("c", "审批员丙", Roles::APPROVE)]
+    {
+        let clerk = NewClerk { username, display_name, roles, password: PASSWORD };
+        users::add_clerk(&mut office, &clerk, at(1)).unwrap_or_else(|e| panic!("add {username}: {e}"));
+    }
+    let case_id = cases::new_case_id(at(2)).expect("id");
+    cases::save_draft_with(&mut office, &case_id, &complete_record(), Some(true), at(2)).expect("draft");
+    // Typing on keeps the flag unless the clerk changes it.
+    let mut record = complete_record();
+    record.remarks = "老年人，无智能手机".to_owned();
+    cases::save_draft(&mut office, &case_id, &record, at(3)).expect("draft again");
+    let submission = Submission {
+        profile: "330182",
+        opinion: "材料齐全，同意受理。",
+        duplicates: DuplicateDecision::Check,
+        holiday_updates: &[],
+    };
+    cases::submit(&mut office, &case_id, &submission, at(4)).expect("accept");
+    login(&mut office, "b", 10);
+    cases::review(&mut office, &case_id, "经审核，材料真实有效。", at(11)).expect("review");
+    login(&mut office, "c", 20);
+    cases::approve(&mut office, &case_id, "同意签发。", at(21)).expect("approve");
+    cases::record_issued(&mut office, &case_id, "330182202503100001", at(30)).expect("issue");
+    (office, case_id)
+}
+
+/// A print system that keeps each job's PDF in a folder (as cups-pdf does), or refuses
+/// every job when `fail` is set. The real CUPS path is covered by `crates/print/tests/cups.rs`
+/// and the WebDriver workflow test.
+struct FolderPrinter {
+    dir: std::path::PathBuf,
+    fail: bool,
+    jobs: RefCell<i32>,
+}
+
+impl PrintSystem for FolderPrinter {
+    fn printers(&self) -> Result<Vec<PrinterInfo>, PrinterError> {
+        Ok(vec![PrinterInfo {
+            name: "Folder".to_owned(),
+            description: String::new(),
+            location: String::new(),
+            make_and_model: String::new(),
+            is_default: true,
+            state: PrinterState::Idle,
+            accepting_jobs: true,
+            state_message: String::new(),
+        }])
+    }
+
+    fn submit(&self, job: &PrintJob) -> Result<JobId, PrinterError> {
+        let mut jobs = self.jobs.borrow_mut();
+        *jobs += 1;
+        std::fs::write(self.dir.join(format!("job-{jobs}.pdf")), &job.pdf).expect("write job");
+        Ok(JobId { printer: job.printer.clone(), id: *jobs })
+    }
+
+    fn job_state(&self, _id: &JobId) -> Result<JobOutcome, PrinterError> {
+        Ok(if self.fail {
+            JobOutcome::Failed { reason: "Filter failed".to_owned() }
+        } else {
+            JobOutcome::Completed
+        })
+    }
+}
+
+fn slip_qr_codes(pdf: &[u8], dir: &Path) -> Vec<String> {
+    let pdf_path = dir.join("slip.pdf");
+    std::fs::write(&pdf_path, pdf).expect("write pdf");
+    let status = Command::new("pdftoppm")
+        .args(["-r", "150", "-png", "-f", "1", "-l", "1"])
+        .arg(&pdf_path)
+        .arg(dir.join("page"))
+        .status()
+        .expect("pdftoppm runs (poppler-utils)");
+    assert!(status.success());
+    let png = std::fs::read_dir(dir)
+        .expect("dir")
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .find(|path| path.extension().is_some_and(|ext| ext == "png"))
+        .expect("a page");
+    let output = Command::new("zbarimg").args(["--raw", "-q"]).arg(&png).output().expect("zbarimg runs");
+    assert!(output.status.success(), "no QR code on the slip");
+    String::from_utf8(output.stdout).expect("utf-8").lines().map(str::to_owned).collect()
+}
+
+#[test]
+fn an_issued_case_gets_a_signed_slip_that_the_office_verifies() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let (mut office, case_id) = issued_case(dir.path());
+    let printing = Printing::load(None).expect("printing");
+
+    let view = cases::get_case(&mut office, &case_id, at(31)).expect("view");
+    assert_eq!(view.record.application_number, "JD01-20250310-0001", "numbered at acceptance, CST date");
+    assert!(view.paper_slip, "the flag set while typing survives later saves");
+    assert_eq!(printing::available(&view), [Document::Form, Document::Receipt, Document::Slip]);
+    let awaiting =
+        worklists::worklist(&office, Worklist::IssuedAwaitingSlip, at(31).date_naive(), 10).expect("list");
+    assert_eq!(awaiting.iter().map(|line| line.id).collect::<Vec<_>>(), [case_id]);
+
+    let rendered =
+        printing::render(&mut office, &printing, &case_id, Document::Slip, RenderChoices::default(), at(32))
+            .expect("slip");
+    assert_eq!(rendered.template.split(' ').next(), Some("slip"));
+    let qr_dir = tempfile::tempdir().expect("dir");
+    let codes = slip_qr_codes(&rendered.pdf, qr_dir.path());
+    assert_eq!(codes.len(), 1, "one QR code: {codes:?}");
+
+    let verified =
+        printing::verify_slip(&mut office, &codes[0], at(33)).expect("the office's own slip verifies");
+    assert_eq!(verified.payload.case_number, "JD01-20250310-0001");
+    assert_eq!(verified.payload.permit_number, "330182202503100001");
+    assert_eq!(verified.payload.issue_date, NaiveDate::from_ymd_opt(2025, 3, 10).expect("date"));
+    assert!(verified.payload.id_number.contains('*'), "masked by default: {}", verified.payload.id_number);
+    let (public_key, key_id) = printing::slip_public_key(&mut office, at(34)).expect("key");
+    assert_eq!((public_key.len(), &public_key[..8]), (64, key_id.as_str()));
+
+    // One changed character (another permit number) breaks the signature.
+    let forged = codes[0].replacen("330182202503100001", "330182202503100002", 1);
+    let refused = printing::verify_slip(&mut office, &forged, at(35)).expect_err("forged");
+    assert!(matches!(refused, AppError::Print(print::PrintError::PayloadSignatureInvalid)), "{refused:?}");
+    let refused = printing::verify_slip(&mut office, "not a slip", at(35)).expect_err("garbage");
+    assert!(matches!(refused, AppError::Print(print::PrintError::PayloadMalformed { .. })), "{refused:?}");
+
+    // The key survives closing and reopening the office: the same slip still verifies.
+    office.close().expect("close");
+    let mut office = Office::open(dir.path(), "c", PASSWORD, at(40)).expect("reopen");
+    printing::verify_slip(&mut office, &codes[0], at(41)).expect("still verifies after a restart");
+    assert_eq!(printing::slip_public_key(&mut office, at(42)).expect("key").0, public_key, "never replaced");
+}
+
+#[test]
+fn printing_the_slip_takes_it_off_the_worklist_and_large_print_is_the_clerks_choice() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let (mut office, case_id) = issued_case(dir.path());
+    let printing = Printing::load(None).expect("printing");
+    let jobs = tempfile::tempdir().expect("jobs");
+    let today = at(31).date_naive();
+
+    let regular =
+        printing::render(&mut office, &printing, &case_id, Document::Slip, RenderChoices::default(), at(31))
+            .expect("regular");
+    let large = RenderChoices { large_print: Some(true) };
+    let big =
+        printing::render(&mut office, &printing, &case_id, Document::Slip, large, at(31)).expect("large");
+    assert_ne!(regular.pdf, big.pdf, "large print is another layout");
+
+    let failing = FolderPrinter { dir: jobs.path().to_owned(), fail: true, jobs: RefCell::new(0) };
+    let error = printing::print(
+        &mut office,
+        &printing,
+        &failing,
+        &case_id,
+        Document::Slip,
+        large,
+        "Folder",
+        1,
+        at(32),
+    )
+    .expect_err("the job fails");
+    assert!(matches!(error, AppError::Printer(PrinterError::JobFailed { .. })), "{error:?}");
+    assert_eq!(worklists::worklist(&office, Worklist::IssuedAwaitingSlip, today, 10).expect("list").len(), 1);
+
+    let printer = FolderPrinter { dir: jobs.path().to_owned(), fail: false, jobs: RefCell::new(10) };
+    let printed = printing::print(
+        &mut office,
+        &printing,
+        &printer,
+        &case_id,
+        Document::Slip,
+        large,
+        "Folder",
+        2,
+        at(33),
+    )
+    .expect("printed");
+    assert_eq!(printed.job, "Folder-11");
+    assert!(jobs.path().join("job-11.pdf").exists());
+    assert!(worklists::worklist(&office, Worklist::IssuedAwaitingSlip, today, 10).expect("list").is_empty());
+    let view = cases::get_case(&mut office, &case_id, at(34)).expect("view");
+    assert_eq!(view.slip_printed_at, Some(at(33)));
+
+    // Reprint for an applicant who lost it: allowed, audited again.
+    printing::print(&mut office, &printing, &printer, &case_id, Document::Slip, large, "Folder", 1, at(40))
+        .expect("reprint");
+    let prints: Vec<String> = app::audit::case_trail(&office, &case_id, 100)
+        .expect("trail")
+        .iter()
+        .filter(|line| line.action == "printed")
+        .map(app::audit::summary)
+        .collect();
+    assert_eq!(prints.len(), 3, "two prints and the failed attempt: {prints:?}");
+    assert!(prints.iter().all(|line| line.contains("居住证确认单")), "{prints:?}");
+    assert!(prints.iter().any(|line| line.contains("失败")), "{prints:?}");
+}
+
+#[test]
+fn a_slip_is_refused_before_the_permit_is_issued() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let mut office =
+        Office::set_up_with_options(dir.path(), OFFICE_ID, "a", PASSWORD, at(0), options()).expect("set up");
+    users::set_roles(&mut office, "a", Roles::ACCEPT | Roles::ADMIN, at(1)).expect("roles");
+    let case_id = cases::new_case_id(at(2)).expect("id");
+    cases::save_draft(&mut office, &case_id, &complete_record(), at(2)).expect("draft");
+    let printing = Printing::load(None).expect("printing");
+    let view = cases::get_case(&mut office, &case_id, at(3)).expect("view");
+    assert_eq!(printing::available(&view), [Document::Form]);
+    let error =
+        printing::render(&mut office, &printing, &case_id, Document::Slip, RenderChoices::default(), at(3))
+            .expect_err("not issued");
+    assert!(matches!(error, AppError::DocumentNotAvailable { .. }), "{error:?}");
+}
