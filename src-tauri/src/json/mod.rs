@@ -219,6 +219,7 @@ mod tests {
             CaseInfo::decl(&config),
             AuditLineInfo::decl(&config),
             SyncStatusInfo::decl(&config),
+            QuarantinedRecord::decl(&config),
             PrinterChoice::decl(&config),
             PreviewInfo::decl(&config),
             PrintedInfo::decl(&config),

@@ -17,6 +17,7 @@ import type {
   SessionInfo,
   SubmitResult,
   SyncStatusInfo,
+  QuarantinedRecord,
   WorklistCount,
   DivisionChoice,
   EthnicChoice,
@@ -114,4 +115,6 @@ export interface Backend {
 
   syncStatus(): Promise<SyncStatusInfo>;
   syncNow(): Promise<void>;
+  listQuarantined(): Promise<QuarantinedRecord[]>;
+  resendRecord(id: string): Promise<void>;
 }
