@@ -33,7 +33,8 @@ fn at(minutes: i64) -> DateTime<Utc> {
 }
 
 fn complete_record() -> ApplicationRecord {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/examples/application-complete.json");
+    let path = Path::new(&std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"))
+        .join("../docs/examples/application-complete.json");
     ApplicationRecord::from_json(&std::fs::read_to_string(path).expect("example")).expect("parses")
 }
 

@@ -36,7 +36,8 @@ fn today() -> NaiveDate {
 }
 
 fn complete_record() -> ApplicationRecord {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/examples/application-complete.json");
+    let path = Path::new(&std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"))
+        .join("../docs/examples/application-complete.json");
     let text = std::fs::read_to_string(path).expect("example record");
     ApplicationRecord::from_json(&text).expect("example parses")
 }

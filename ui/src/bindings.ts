@@ -450,7 +450,44 @@ problem: string | null,
 /**
  * A record has waited longer than three days.
  */
-queue_too_old: boolean, };
+queue_too_old: boolean, 
+/**
+ * This machine's clock differs from the platform's by more than two minutes (Chinese).
+ */
+clock_warning: string | null, 
+/**
+ * The data directory's disk is nearly full (Chinese).
+ */
+disk_warning: string | null, };
+export type QuarantinedRecord = { 
+/**
+ * The record's id: pass it to `resend_record`.
+ */
+id: string, 
+/**
+ * The case it belongs to.
+ */
+case_id: string | null, 
+/**
+ * What it reports, in Chinese (e.g. `状态变更：已审核 → 已审批`).
+ */
+summary: string, 
+/**
+ * The platform's stable code (`RECORD_INVALID`, `CONFLICT`…).
+ */
+code: string | null, 
+/**
+ * Why it was refused and what to do, in Chinese.
+ */
+reason: string, 
+/**
+ * Attempts so far.
+ */
+attempts: number, 
+/**
+ * When it was set aside, local time.
+ */
+set_aside_at: string, };
 export type PrinterChoice = { 
 /**
  * Queue name (sent back to print).

@@ -98,7 +98,10 @@ mod tests {
 
     #[test]
     fn every_profile_file_is_embedded_and_parses() {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets/profiles");
+        let dir = std::path::Path::new(
+            &std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"),
+        )
+        .join("../../assets/profiles");
         let mut on_disk: Vec<String> = std::fs::read_dir(&dir)
             .expect("assets/profiles exists")
             .map(|entry| entry.expect("dir entry").file_name().to_string_lossy().into_owned())

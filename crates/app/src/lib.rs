@@ -11,6 +11,7 @@ pub mod archive;
 pub mod assess;
 pub mod audit;
 pub mod backup;
+pub mod bundle;
 pub mod cases;
 pub mod clock;
 pub mod deadline;

@@ -20,6 +20,8 @@ use crate::AppError;
 pub struct Office {
     pub(crate) store: Store,
     session: Option<Session>,
+    /// The last clock comparison with the platform (kept in memory: it is only true now).
+    pub(crate) clock_check: Option<crate::sync::ClockCheck>,
 }
 
 impl Office {
@@ -59,7 +61,7 @@ impl Office {
     ) -> Result<Office, AppError> {
         let (store, session) =
             Store::create_with_options(dir, office_id, admin_username, admin_password, now, options)?;
-        Ok(Office { store, session: Some(session) })
+        Ok(Office { store, session: Some(session), clock_check: None })
     }
 
     /// Unlocks the office in `dir` with a clerk's password and logs the clerk in.
@@ -77,7 +79,7 @@ impl Office {
         options: StoreOptions,
     ) -> Result<Office, AppError> {
         let (store, session) = Store::open_with_options(dir, username, password, now, options)?;
-        Ok(Office { store, session: Some(session) })
+        Ok(Office { store, session: Some(session), clock_check: None })
     }
 
     /// Logs a clerk in to the unlocked store (clerk change, or unlocking after the idle

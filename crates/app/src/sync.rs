@@ -41,8 +41,8 @@ use std::time::Duration;
 
 pub use ::sync::{BackoffPolicy, DrainOptions};
 use ::sync::{
-    ClientConfig, DeviceIdentity, Drainer, Jitter, Outbox, OutgoingKind, OutgoingRecord, PlatformClient,
-    QuarantineReason, SyncError,
+    ClientConfig, Connectivity, ConnectivityMonitor, ConnectivityOptions, DeviceIdentity, Drainer, Jitter,
+    Outbox, OutgoingKind, OutgoingRecord, PlatformClient, QuarantineReason, SyncError,
 };
 use chrono::{DateTime, Utc};
 use domain::case::{Actor, CaseState as DomainState};
@@ -226,6 +226,80 @@ pub struct SyncStatus {
     pub offline: bool,
     /// The device id, once created.
     pub device_id: Option<String>,
+    /// The platform's clock minus this machine's, in seconds, as the last sync measured
+    /// it (`None` before a sync reached the platform since the office was opened).
+    pub clock_skew_seconds: Option<i64>,
+    /// Set when that difference is beyond [`CLOCK_SKEW_WARNING_SECONDS`] (Chinese).
+    pub clock_warning: Option<String>,
+    /// Free space for the data directory, in bytes (`None` when it cannot be read).
+    pub disk_free_bytes: Option<u64>,
+    /// Set when the data directory's disk is nearly full ([`disk_warning`], Chinese).
+    pub disk_warning: Option<String>,
+}
+
+/// Seconds of difference with the platform's clock beyond which the header warns (the
+/// platform refuses signatures beyond 300 s; deadlines and audit times use this clock).
+pub const CLOCK_SKEW_WARNING_SECONDS: i64 = 120;
+
+/// Free space under which the header warns: 1 GiB…
+pub const DISK_WARNING_FREE_BYTES: u64 = 1 << 30;
+/// …or 5 % of the disk, whichever is hit first.
+pub const DISK_WARNING_FREE_PERCENT: u64 = 5;
+
+/// The last comparison of this machine's clock with the platform's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClockCheck {
+    /// Platform minus local, in milliseconds.
+    pub skew_millis: i64,
+    /// When it was measured.
+    pub measured_at: DateTime<Utc>,
+}
+
+/// The Chinese warning for a clock `skew_seconds` off the platform's (platform minus
+/// local), or `None` within [`CLOCK_SKEW_WARNING_SECONDS`].
+pub fn clock_warning(skew_seconds: i64) -> Option<String> {
+    if skew_seconds.abs() <= CLOCK_SKEW_WARNING_SECONDS {
+        return None;
+    }
+    let minutes = (skew_seconds.abs() + 30) / 60;
+    let amount =
+        if minutes >= 1 { format!("约 {minutes} 分钟") } else { format!("{} 秒", skew_seconds.abs()) };
+    let direction = if skew_seconds > 0 { "慢" } else { "快" };
+    Some(format!(
+        "本机时间比省平台{direction}{amount}，请管理员校准系统时间：受理日期、办结期限和审计记录都以本机时间为准。"
+    ))
+}
+
+/// The Chinese warning when `free` of `total` bytes is under [`DISK_WARNING_FREE_BYTES`]
+/// or [`DISK_WARNING_FREE_PERCENT`] %, else `None`.
+pub fn disk_warning(free: u64, total: u64) -> Option<String> {
+    let low_percent = total > 0 && free.saturating_mul(100) < total.saturating_mul(DISK_WARNING_FREE_PERCENT);
+    if free >= DISK_WARNING_FREE_BYTES && !low_percent {
+        return None;
+    }
+    let shown = if free >= 1 << 30 {
+        format!("{:.1} GB", free as f64 / f64::from(1_u32 << 30))
+    } else {
+        format!("{} MB", free >> 20)
+    };
+    Some(format!(
+        "数据所在磁盘空间将满（仅剩 {shown}），请管理员清理磁盘或更换存储，否则将无法保存案件和扫描页。"
+    ))
+}
+
+/// Free and total bytes of the file system holding `dir` (`statvfs`), or `None` where
+/// they cannot be read.
+pub fn disk_space(dir: &std::path::Path) -> Option<(u64, u64)> {
+    #[cfg(unix)]
+    {
+        let stats = rustix::fs::statvfs(dir).ok()?;
+        Some((stats.f_bavail.saturating_mul(stats.f_frsize), stats.f_blocks.saturating_mul(stats.f_frsize)))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = dir;
+        None
+    }
 }
 
 impl SyncStatus {
@@ -311,7 +385,7 @@ fn wire_state(stored: &str) -> String {
     }
 }
 
-fn outgoing(item: OutboxItem) -> Result<OutgoingRecord, AppError> {
+pub(crate) fn outgoing(item: OutboxItem) -> Result<OutgoingRecord, AppError> {
     let corrupt = |detail: String| AppError::Store(StoreError::Corrupt { detail });
     let case_id = item.case_id.ok_or_else(|| corrupt(format!("outbox item {} names no case", item.id)))?;
     let kind = match item.kind.as_str() {
@@ -370,10 +444,10 @@ impl<H: OfficeHandle> Outbox for StoreOutbox<'_, H> {
         })
     }
 
-    fn read_blob(&mut self, _content_hash: &str) -> Result<Option<Vec<u8>>, AppError> {
-        // No scanned pages are queued yet (crates/scan is not built); a page record whose
-        // bytes are missing is quarantined as BLOB_MISSING_LOCALLY by the drain.
-        Ok(None)
+    fn read_blob(&mut self, content_hash: &str) -> Result<Option<Vec<u8>>, AppError> {
+        // The stored page with that hash; a page record whose bytes are missing (the page
+        // was deleted) is quarantined as BLOB_MISSING_LOCALLY by the drain.
+        self.handle.with_office(|office| Ok(office.store.page_bytes_by_hash(content_hash)?))
     }
 }
 
@@ -402,7 +476,7 @@ fn identity_problem(error: &SyncError) -> AppError {
     )])
 }
 
-fn load_identity(
+pub(crate) fn load_identity(
     office: &mut Office,
     preferred_id: Option<&str>,
     now: DateTime<Utc>,
@@ -610,6 +684,19 @@ impl Syncer {
         let drainer = ensure_drainer(&mut self.drainer, &self.config, identity)?;
         let runtime = &self.runtime;
         runtime.block_on(async {
+            // Compare clocks first (one unsigned GET /v1/time): the client then signs with
+            // the platform's time, and the header can warn about a wrong clock.
+            let mut monitor =
+                ConnectivityMonitor::new(ConnectivityOptions::default(), Jitter::from_entropy());
+            if let Connectivity::Online { skew_millis, .. } = monitor.probe(drainer.client()).await {
+                let check = ClockCheck { skew_millis: *skew_millis, measured_at: clock() };
+                handle
+                    .with_office(|office| {
+                        office.clock_check = Some(check);
+                        Ok(())
+                    })
+                    .map_err(SyncError::outbox)?;
+            }
             if let Some(code) = enrolment_code {
                 drainer.client().enrol(&code).await?;
             }
@@ -669,16 +756,16 @@ fn add_drain(report: &mut SyncReport, drained: &::sync::DrainReport) {
 
 /// What applying the pulled pages did.
 #[derive(Default)]
-struct Applied {
-    decisions: u64,
-    queued_changes: u64,
-    issued: Vec<IssuedPermit>,
-    rejected: Vec<PlatformRejection>,
+pub(crate) struct Applied {
+    pub(crate) decisions: u64,
+    pub(crate) queued_changes: u64,
+    pub(crate) issued: Vec<IssuedPermit>,
+    pub(crate) rejected: Vec<PlatformRejection>,
 }
 
 /// Decides what each decision of a page does (with the domain's state machine), then
 /// records the page and its cursor in one store transaction.
-fn apply_page<H: OfficeHandle>(
+pub(crate) fn apply_page<H: OfficeHandle>(
     handle: &mut H,
     page: &DecisionPage,
     now: DateTime<Utc>,
@@ -783,11 +870,13 @@ pub fn sync_once(
 }
 
 /// The sync status for the header: queue size and age, quarantined records, the last
-/// sync's outcome. Needs a logged-in clerk (any role); reads only.
+/// sync's outcome, the clock compared with the platform's and the data disk's free space. Needs a logged-in clerk (any role); reads only.
 pub fn sync_status(office: &Office) -> Result<SyncStatus, AppError> {
     office.session()?;
     let summary = office.store.outbox_summary()?;
     let state = office.store.sync_state()?;
+    let clock_skew_seconds = office.clock_check.map(|check| check.skew_millis / 1000);
+    let disk = disk_space(office.store.dir());
     Ok(SyncStatus {
         queued: summary.pending,
         held: summary.held,
@@ -798,6 +887,10 @@ pub fn sync_status(office: &Office) -> Result<SyncStatus, AppError> {
         last_error: state.last_error,
         offline: state.last_error_offline,
         device_id: state.device_id,
+        clock_skew_seconds,
+        clock_warning: clock_skew_seconds.and_then(clock_warning),
+        disk_free_bytes: disk.map(|(free, _)| free),
+        disk_warning: disk.and_then(|(free, total)| disk_warning(free, total)),
     })
 }
 

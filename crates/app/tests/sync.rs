@@ -34,7 +34,8 @@ fn options() -> StoreOptions {
 }
 
 fn record(name: &str) -> ApplicationRecord {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/examples/application-complete.json");
+    let path = Path::new(&std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"))
+        .join("../../docs/examples/application-complete.json");
     let mut record = ApplicationRecord::from_json(&std::fs::read_to_string(path).unwrap()).unwrap();
     record.applicant.name = name.to_owned();
     record
@@ -276,8 +277,9 @@ fn a_lost_acknowledgement_heals_on_the_next_sync_without_duplicates() {
     assert_eq!(local_ids.len(), 3);
 
     // The platform commits the batch and drops the connection before answering; with no
-    // retries left, this sync ends with the records still queued.
-    stub.server.faults().drop_after_commit_next(1);
+    // retries left, this sync ends with the records still queued. (The first dropped
+    // request is the sync's clock probe, GET /v1/time: the sync goes on without it.)
+    stub.server.faults().drop_after_commit_next(2);
     let report = sync::sync_once(&mut office, &config(&stub.server.url(), 0), |_, _| {}).unwrap();
     assert_eq!(report.problem.as_ref().map(|p| p.code), Some("PLATFORM_CONNECTION_LOST"), "{report:?}");
     assert_eq!((report.confirmed, report.remaining), (0, 3));
@@ -300,8 +302,8 @@ fn a_lost_acknowledgement_heals_on_the_next_sync_without_duplicates() {
 fn the_old_permit_cancelled_after_issue_is_applied_in_order_from_one_page() {
     let dir = tempfile::tempdir().unwrap();
     let mut office = set_up_office(dir.path());
-    let path =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/examples/application-existing-permit.json");
+    let path = Path::new(&std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"))
+        .join("../../docs/examples/application-existing-permit.json");
     let mut existing = ApplicationRecord::from_json(&std::fs::read_to_string(path).unwrap()).unwrap();
     existing.current_address = record("王芳").current_address; // lives in Jiande, applies there
     let case_id = case_with_record_until(&mut office, &existing, CaseState::Approved, 10);
@@ -358,4 +360,65 @@ fn the_old_permit_cancelled_after_issue_is_applied_in_order_from_one_page() {
     assert_eq!(sync::sync_status(&office).unwrap().queued, 0);
     login(&mut office, "admin", 101);
     assert!(app::audit::verify(&office).unwrap().is_intact());
+}
+
+#[test]
+fn the_header_warns_about_a_wrong_clock_and_the_sync_signs_with_the_platforms_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut office = set_up_office(dir.path());
+    case_until(&mut office, "赵敏", CaseState::Accepted, 10);
+    let stub = Stub::start(Duration::from_secs(60));
+    stub.register(&mut office);
+    assert_eq!(sync::sync_status(&office).unwrap().clock_skew_seconds, None, "not measured yet");
+
+    // The platform's clock is ten minutes ahead: beyond its 300 s signature window.
+    stub.server.faults().set_clock_offset(chrono::TimeDelta::minutes(10));
+    let report = sync::sync_once(&mut office, &config(&stub.server.url(), 1), |_, _| {}).unwrap();
+    assert_eq!(report.problem, None, "the sync signs with the platform's time");
+    assert_eq!(report.confirmed, 1);
+    let status = sync::sync_status(&office).unwrap();
+    let skew = status.clock_skew_seconds.unwrap();
+    assert!((595..=605).contains(&skew), "{skew}");
+    let warning = status.clock_warning.unwrap();
+    assert!(warning.contains("本机时间比省平台慢约 10 分钟"), "{warning}");
+
+    // Back in step: no warning.
+    stub.server.faults().set_clock_offset(chrono::TimeDelta::zero());
+    sync::sync_once(&mut office, &config(&stub.server.url(), 1), |_, _| {}).unwrap();
+    let status = sync::sync_status(&office).unwrap();
+    assert!(status.clock_skew_seconds.unwrap().abs() <= 2, "{status:?}");
+    assert_eq!(status.clock_warning, None);
+
+    // A platform behind: the words say so.
+    assert!(sync::clock_warning(-3600).unwrap().contains("快约 60 分钟"));
+    assert_eq!(sync::clock_warning(120), None, "the threshold itself is fine");
+    assert!(sync::clock_warning(121).is_some());
+}
+
+#[test]
+fn the_header_warns_when_the_data_disk_is_nearly_full() {
+    const GIB: u64 = 1 << 30;
+    for (free, total, warns) in [
+        (100 * GIB, 200 * GIB, false),
+        (GIB, 10 * GIB, false),
+        (GIB - 1, 1000 * GIB, true),
+        (4 * GIB, 100 * GIB, true),
+        (5 * GIB, 100 * GIB, false),
+        (0, 0, true),
+    ] {
+        assert_eq!(sync::disk_warning(free, total).is_some(), warns, "{free} of {total}");
+    }
+    let warning = sync::disk_warning(GIB - (1 << 20), 1000 * GIB).unwrap();
+    assert!(warning.contains("仅剩 1023 MB"), "{warning}");
+    assert!(sync::disk_warning(3 * GIB, 100 * GIB).unwrap().contains("仅剩 3.0 GB"));
+
+    // The real statvfs of the office's directory, as the header shows it.
+    let dir = tempfile::tempdir().unwrap();
+    let office = set_up_office(dir.path());
+    let (free, total) = sync::disk_space(dir.path()).unwrap();
+    assert!(total > 0 && free <= total, "{free} of {total}");
+    let status = sync::sync_status(&office).unwrap();
+    let shown = status.disk_free_bytes.unwrap();
+    assert!(shown.abs_diff(free) < 256 << 20, "{shown} vs {free}");
+    assert_eq!(status.disk_warning, sync::disk_warning(shown, total));
 }

@@ -41,8 +41,11 @@ const FORBIDDEN_CALLS: &[&str] = &[
 
 #[test]
 fn manifest_has_no_io_crates() {
-    let manifest = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml"))
-        .expect("read domain Cargo.toml");
+    let manifest = std::fs::read_to_string(
+        Path::new(&std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"))
+            .join("Cargo.toml"),
+    )
+    .expect("read domain Cargo.toml");
     let dependencies = manifest
         .split("[dependencies]")
         .nth(1)
@@ -66,7 +69,11 @@ fn manifest_has_no_io_crates() {
 #[test]
 fn sources_do_no_io_and_read_no_clock() {
     let mut offenders = Vec::new();
-    visit(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src"), &mut offenders);
+    visit(
+        &Path::new(&std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"))
+            .join("src"),
+        &mut offenders,
+    );
     assert!(offenders.is_empty(), "domain sources must not do IO or read the clock: {offenders:#?}");
 }
 
@@ -95,8 +102,11 @@ fn chrono_clock_feature_is_off() {
     // The workspace pins chrono with default-features = false; if someone turns the
     // clock feature back on, `chrono::Local` appears and this file stops compiling
     // the assertion below only by reading the lock-free manifest of the workspace.
-    let workspace = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../Cargo.toml"))
-        .expect("read workspace Cargo.toml");
+    let workspace = std::fs::read_to_string(
+        Path::new(&std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"))
+            .join("../../Cargo.toml"),
+    )
+    .expect("read workspace Cargo.toml");
     let chrono_line = workspace.lines().find(|l| l.starts_with("chrono")).expect("chrono in workspace deps");
     assert!(
         chrono_line.contains("default-features = false"),

@@ -148,6 +148,11 @@ mod store_error {
             ),
             AppError::BackupInvalid { .. } => (2, "BACKUP_INVALID", "备份文件无法识别或已损坏。".to_owned()),
             AppError::Io { .. } => (2, "FILE_ERROR", format!("文件读写失败（{text}）。")),
+            AppError::Validation(issues) if !issues.is_empty() => (
+                1,
+                issues[0].code,
+                issues.iter().map(|issue| issue.message.as_str()).collect::<Vec<_>>().join(" "),
+            ),
             _ => (2, "INTERNAL", format!("操作失败（{text}）。")),
         }
     }

@@ -10,6 +10,7 @@ mod cmd_archive;
 mod cmd_assess;
 mod cmd_audit;
 mod cmd_backup;
+mod cmd_bundle;
 mod cmd_deadline;
 mod cmd_office;
 mod cmd_profiles;
@@ -67,6 +68,9 @@ enum Command {
     Sync(cmd_sync::SyncArgs),
     /// List the records queued for the platform and those quarantined with the reason.
     Outbox(cmd_sync::OutboxArgs),
+    /// Air-gapped sync: export the queue to a bundle file, import the platform's answer.
+    #[command(subcommand)]
+    Bundle(cmd_bundle::BundleCommand),
     /// Run one image file through the scan pipeline and write the normalised JPEG.
     Intake(cmd_scan::IntakeArgs),
     /// List the scanners SANE can see.
@@ -90,6 +94,7 @@ fn main() -> ExitCode {
         Command::SlipKey(args) => cmd_office::run_slip_key(&args),
         Command::Sync(args) => cmd_sync::run_sync(&args),
         Command::Outbox(args) => cmd_sync::run_outbox(&args),
+        Command::Bundle(command) => cmd_bundle::run(&command),
         Command::Intake(args) => cmd_scan::run_intake(&args),
         Command::Scanners => cmd_scan::run_scanners(),
     }

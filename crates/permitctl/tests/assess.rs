@@ -2,11 +2,14 @@
 //! operator would run them.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 fn example(file: &str) -> String {
-    let path: PathBuf = [env!("CARGO_MANIFEST_DIR"), "../../docs/examples", file].iter().collect();
+    let path: PathBuf =
+        Path::new(&std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"))
+            .join("../../docs/examples")
+            .join(file);
     path.to_string_lossy().into_owned()
 }
 

@@ -6,7 +6,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn example(file: &str) -> String {
-    let path: PathBuf = [env!("CARGO_MANIFEST_DIR"), "../../docs/examples", file].iter().collect();
+    let path: PathBuf =
+        Path::new(&std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"))
+            .join("../../docs/examples")
+            .join(file);
     path.to_string_lossy().into_owned()
 }
 

@@ -4,54 +4,12 @@
 
 #![allow(clippy::unwrap_used, reason = "a failing unwrap is the test report")]
 
-use std::path::Path;
+mod common;
+
 use std::process::Command;
 
-use app::cases::{self, DuplicateDecision, Submission, SubmitOutcome};
-use app::office::{KdfParams, LockoutPolicy, Office, Roles, StoreOptions};
-use app::users::{self, NewClerk};
-use chrono::{DateTime, Duration, TimeZone, Utc};
-use domain::record::ApplicationRecord;
+use common::{ENROLMENT_CODE, PASSWORD, office_with_approved_cases};
 use platform_stub::{StubConfig, TestServer};
-
-const PASSWORD: &str = "admin-password-1";
-const CLERK_PASSWORD: &str = "clerk-password-1";
-const ENROLMENT_CODE: &str = "TEST-ENROL-1";
-
-fn at(minutes: i64) -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2025, 3, 10, 1, 0, 0).single().unwrap() + Duration::minutes(minutes)
-}
-
-/// An office in `dir` with one case approved by three clerks: three queued records.
-fn office_with_an_approved_case(dir: &Path) {
-    let options = StoreOptions { kdf: KdfParams::INSECURE_FAST, lockout: LockoutPolicy::default() };
-    let mut office =
-        Office::set_up_with_options(dir, "330182-jiande-01", "admin", PASSWORD, at(0), options).unwrap();
-    for (username, roles) in [("a", Roles::ACCEPT), ("b", Roles::REVIEW), ("c", Roles::APPROVE)] {
-        let clerk = NewClerk { username, display_name: username, roles, password: CLERK_PASSWORD };
-        users::add_clerk(&mut office, &clerk, at(1)).unwrap();
-    }
-    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/examples/application-complete.json");
-    let record = ApplicationRecord::from_json(&std::fs::read_to_string(example).unwrap()).unwrap();
-    office.login("a", CLERK_PASSWORD, at(2)).unwrap();
-    let case_id = cases::new_case_id(at(2)).unwrap();
-    cases::save_draft(&mut office, &case_id, &record, at(2)).unwrap();
-    let submission = Submission {
-        profile: "330182",
-        opinion: "同意受理。",
-        duplicates: DuplicateDecision::Proceed,
-        holiday_updates: &[],
-    };
-    assert!(matches!(
-        cases::submit(&mut office, &case_id, &submission, at(3)).unwrap(),
-        SubmitOutcome::Accepted { .. }
-    ));
-    office.login("b", CLERK_PASSWORD, at(4)).unwrap();
-    cases::review(&mut office, &case_id, "材料真实有效。", at(5)).unwrap();
-    office.login("c", CLERK_PASSWORD, at(6)).unwrap();
-    cases::approve(&mut office, &case_id, "同意。", at(7)).unwrap();
-    office.close().unwrap();
-}
 
 fn permitctl(args: &[&str]) -> (i32, serde_json::Value, String) {
     let output = Command::new(env!("CARGO_BIN_EXE_permitctl"))
@@ -68,7 +26,7 @@ fn permitctl(args: &[&str]) -> (i32, serde_json::Value, String) {
 #[test]
 fn outbox_lists_the_queue_and_sync_drains_it_with_progress() {
     let dir = tempfile::tempdir().unwrap();
-    office_with_an_approved_case(dir.path());
+    office_with_approved_cases(dir.path(), 1);
     let data_dir = dir.path().to_str().unwrap();
 
     let (code, json, _) = permitctl(&["outbox", "--dir", data_dir, "--user", "admin"]);

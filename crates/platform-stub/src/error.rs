@@ -26,6 +26,12 @@ pub enum StubError {
     /// A case named by the caller has never been pushed.
     #[error("unknown case {0}")]
     UnknownCase(uuid::Uuid),
+    /// An air-gapped bundle was refused (damaged, wrong key, wrong kind).
+    #[error("bundle: {0}")]
+    Bundle(#[from] bundle::BundleError),
+    /// A bundle came from a device the platform does not know.
+    #[error("bundle from unknown device {0}")]
+    UnknownDevice(String),
 }
 
 /// Result of the stand-in's operations.

@@ -15,6 +15,10 @@
 //! same switches are reachable over HTTP at `POST /admin/faults`
 //! for the binary (`platform-stub --listen 127.0.0.1:8787 --db stub.sqlite3`).
 //!
+//! Air-gapped transfer: [`Platform::answer_bundle`] reads a counter's export bundle,
+//! ingests it like a push and writes the answer bundle (`platform-stub --db DB
+//! bundle-answer IN OUT`; `platform-stub --db DB bundle-key` prints the key counters need).
+//!
 //! # In a test
 //!
 //! ```no_run
@@ -41,6 +45,7 @@
 //! | `POST /admin/decisions` | `{case_id, kind}` | add a decision (e.g. `rejected`) |
 //! | `POST /admin/references` | `{name, version}` | announce reference data |
 
+mod bundles;
 mod clock;
 mod error;
 mod faults;
@@ -48,6 +53,7 @@ mod platform;
 mod server;
 mod test_server;
 
+pub use bundles::BundleAnswer;
 pub use clock::Clock;
 pub use error::{Result, StubError};
 pub use faults::{FaultRequest, Faults, HangRequest, RejectRule};

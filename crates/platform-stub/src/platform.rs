@@ -107,6 +107,15 @@ CREATE TABLE counters (
 );
 ";
 
+/// Version 2: the platform's own Ed25519 key, which signs answer bundles and to which
+/// export bundles are encrypted.
+const SCHEMA_V2: &str = "
+CREATE TABLE platform_key (
+    id     INTEGER PRIMARY KEY CHECK (id = 1),
+    secret BLOB NOT NULL
+);
+";
+
 /// A record as the platform holds it, without its payload (for tests and `/admin/records`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct StoredRecord {
@@ -288,8 +297,10 @@ impl Platform {
         conn.busy_timeout(Duration::from_secs(5))?;
         let version: i64 = conn.pragma_query_value(None, "user_version", |row| row.get(0))?;
         if version == 0 {
-            conn.execute_batch(&format!("BEGIN; {SCHEMA} PRAGMA user_version = 1; COMMIT;"))?;
-        } else if version != 1 {
+            conn.execute_batch(&format!("BEGIN; {SCHEMA} {SCHEMA_V2} PRAGMA user_version = 2; COMMIT;"))?;
+        } else if version == 1 {
+            conn.execute_batch(&format!("BEGIN; {SCHEMA_V2} PRAGMA user_version = 2; COMMIT;"))?;
+        } else if version != 2 {
             return Err(StubError::InvalidInput {
                 what: "database",
                 reason: format!("schema version {version} is newer than this stand-in"),
@@ -297,6 +308,16 @@ impl Platform {
         }
         for code in &config.enrolment_codes {
             conn.execute("INSERT OR IGNORE INTO enrolment_codes (code) VALUES (?1)", [code])?;
+        }
+        let has_key: bool =
+            conn.query_row("SELECT EXISTS (SELECT 1 FROM platform_key)", [], |row| row.get(0))?;
+        if !has_key {
+            let mut secret = zeroize::Zeroizing::new([0_u8; 32]);
+            getrandom::fill(secret.as_mut_slice()).map_err(|error| StubError::InvalidInput {
+                what: "random source",
+                reason: error.to_string(),
+            })?;
+            conn.execute("INSERT INTO platform_key (id, secret) VALUES (1, ?1)", [secret.to_vec()])?;
         }
         let clock = Clock::default();
         Ok(Platform {
@@ -311,6 +332,23 @@ impl Platform {
         // SQLite rolls back an unfinished transaction, so the connection is usable after a
         // panic elsewhere; keep serving.
         self.conn.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The platform's own signing key (answer bundles are signed with it, export bundles
+    /// are encrypted to it).
+    pub(crate) fn signing_key(&self) -> Result<ed25519_dalek::SigningKey> {
+        let secret: Vec<u8> =
+            self.conn().query_row("SELECT secret FROM platform_key WHERE id = 1", [], |row| row.get(0))?;
+        let secret = zeroize::Zeroizing::new(<[u8; 32]>::try_from(secret.as_slice()).map_err(|_| {
+            StubError::InvalidInput { what: "stored platform key", reason: "not 32 bytes".to_owned() }
+        })?);
+        Ok(ed25519_dalek::SigningKey::from_bytes(&secret))
+    }
+
+    /// The platform's Ed25519 public key, 64 hex digits: what the operator gives the
+    /// counter for air-gapped bundles (`permitctl bundle … --platform-key`).
+    pub fn public_key_hex(&self) -> Result<String> {
+        Ok(hex::encode(self.signing_key()?.verifying_key().to_bytes()))
     }
 
     /// The fault switches.

@@ -91,6 +91,10 @@ pub enum AuditAction {
     PageChanged,
     /// A page was removed from a case.
     PageDeleted,
+    /// The queued records (and their pages) were written to an air-gapped bundle file.
+    BundleExported,
+    /// The platform's answer bundle was read and applied.
+    BundleImported,
 }
 
 impl AuditAction {
@@ -129,6 +133,8 @@ impl AuditAction {
         AuditAction::PageChanged,
         AuditAction::PageDeleted,
         AuditAction::OfficeKeyCreated,
+        AuditAction::BundleExported,
+        AuditAction::BundleImported,
     ];
 
     /// The stored name.
@@ -167,6 +173,8 @@ impl AuditAction {
             AuditAction::PageAdded => "page_added",
             AuditAction::PageChanged => "page_changed",
             AuditAction::PageDeleted => "page_deleted",
+            AuditAction::BundleExported => "bundle_exported",
+            AuditAction::BundleImported => "bundle_imported",
         }
     }
 }
@@ -524,7 +532,8 @@ mod tests {
              case_created,draft_saved,case_state_changed,case_viewed,searched,duplicate_check,\
              duplicate_decision,printed,exported,sync_sent,sync_confirmed,sync_failed,\
              sync_quarantined,backup_created,restored,sync_requeued,device_identity_created,\
-             platform_decision,page_added,page_changed,page_deleted,office_key_created"
+             platform_decision,page_added,page_changed,page_deleted,office_key_created,bundle_exported,\
+             bundle_imported"
         );
     }
 }

@@ -237,6 +237,17 @@ impl Store {
         Ok(jpeg)
     }
 
+    /// The bytes of a stored page by content hash, for the sync (a page record's blob) and
+    /// the air-gapped bundle; `None` when no page has that hash. Not audited here: the
+    /// records that carry the page to the platform are audited as they are sent.
+    pub fn page_bytes_by_hash(&self, sha256: &str) -> Result<Option<Vec<u8>>> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT jpeg FROM pages WHERE sha256 = ?1 LIMIT 1")?
+            .query_row([sha256], |row| row.get(0))
+            .optional()?)
+    }
+
     /// Relinks, moves or replaces the image of a page, in one transaction with its audit row.
     pub fn update_page(
         &mut self,

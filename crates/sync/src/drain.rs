@@ -36,6 +36,7 @@ use crate::backoff::{BackoffPolicy, Jitter, backoff};
 use crate::client::PlatformClient;
 use crate::error::SyncError;
 use crate::outbox::{Outbox, OutgoingRecord, QuarantineReason};
+use crate::verdict::{Verdict, page_missing_locally, verdict};
 
 /// How a drain behaves.
 #[derive(Debug, Clone)]
@@ -301,35 +302,24 @@ impl Drainer {
         let mut settled = 0_u64;
         let mut retry_error = None;
         for record in records {
-            match verdicts.get(&record.id) {
-                Some(status @ (RecordStatus::Accepted | RecordStatus::Duplicate)) => {
-                    if *status == RecordStatus::Duplicate {
-                        report.duplicates += 1;
-                    }
-                    match record.kind.content_hash().filter(|hash| missing.contains(*hash)) {
-                        Some(hash) => waiting_for_blob.entry(hash.to_owned()).or_default().push(record),
-                        None => confirm.push(record.id),
-                    }
+            match verdict(record, verdicts.get(&record.id), &missing) {
+                Verdict::Confirm { duplicate } => {
+                    report.duplicates += u64::from(duplicate);
+                    confirm.push(record.id);
                 }
-                Some(RecordStatus::Conflict) => {
-                    let reason = QuarantineReason {
-                        code: QuarantineReason::CONFLICT.to_owned(),
-                        reason: "the platform holds a different record under this id".to_owned(),
-                    };
+                Verdict::NeedsPage { content_hash, duplicate } => {
+                    report.duplicates += u64::from(duplicate);
+                    waiting_for_blob.entry(content_hash).or_default().push(record);
+                }
+                Verdict::Quarantine(reason) => {
                     self.quarantine(outbox, record, reason, held_cases)?;
                     report.quarantined += 1;
                     settled += 1;
                 }
-                Some(RecordStatus::Rejected { code, reason }) => {
-                    let reason = QuarantineReason { code: code.clone(), reason: reason.clone() };
-                    self.quarantine(outbox, record, reason, held_cases)?;
-                    report.quarantined += 1;
-                    settled += 1;
+                Verdict::Leave => {
+                    tracing::debug!(record_id = %record.id, "deferred behind an earlier record");
                 }
-                Some(RecordStatus::Deferred { blocked_by }) => {
-                    tracing::debug!(record_id = %record.id, %blocked_by, "deferred behind an earlier record");
-                }
-                Some(RecordStatus::Unknown) | None => {
+                Verdict::Unknown => {
                     retry_error = Some(SyncError::Protocol {
                         detail: "a record got no verdict this client knows".to_owned(),
                     });
@@ -343,11 +333,7 @@ impl Drainer {
         for (hash, waiting) in &waiting_for_blob {
             let Some(bytes) = outbox.read_blob(hash).map_err(SyncError::outbox)? else {
                 for record in waiting {
-                    let reason = QuarantineReason {
-                        code: QuarantineReason::BLOB_MISSING_LOCALLY.to_owned(),
-                        reason: "the scanned page is missing from the local store; scan it again".to_owned(),
-                    };
-                    self.quarantine(outbox, record, reason, held_cases)?;
+                    self.quarantine(outbox, record, page_missing_locally(), held_cases)?;
                     report.quarantined += 1;
                     settled += 1;
                 }

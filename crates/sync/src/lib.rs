@@ -8,6 +8,8 @@
 //!   implements it), with [`OutgoingRecord`]s converted explicitly to wire records.
 //! - [`Drainer`]: drains an outbox in order per case, in adaptive batches, with backoff
 //!   and jitter, quarantining what the platform refuses ([`DrainReport`]).
+//! - [`verdict`]: what the platform's answer means for each record, for the drain and
+//!   for the air-gapped import of an answer bundle alike.
 //! - [`pull_decisions`]: the decision feed, with a cursor the caller persists.
 //! - [`ConnectivityMonitor`]: online/offline by a cheap probe with backoff, and the clock
 //!   skew check.
@@ -47,6 +49,7 @@ mod drain;
 mod error;
 mod identity;
 mod outbox;
+mod verdict;
 
 pub use backoff::{BackoffPolicy, Jitter, backoff};
 pub use client::{ClientConfig, PlatformClient, check_platform_url};
@@ -56,3 +59,4 @@ pub use drain::{DrainOptions, DrainReport, Drainer};
 pub use error::SyncError;
 pub use identity::DeviceIdentity;
 pub use outbox::{Outbox, OutgoingKind, OutgoingRecord, QuarantineReason};
+pub use verdict::{Verdict, page_missing_locally, verdict};

@@ -60,6 +60,8 @@ pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         scans::delete_page,
         sync::sync_status,
         sync::sync_now,
+        sync::list_quarantined,
+        sync::resend_record,
     ]
 }
 

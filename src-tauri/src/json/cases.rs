@@ -433,4 +433,41 @@ pub struct SyncStatusInfo {
     pub problem: Option<String>,
     /// A record has waited longer than three days.
     pub queue_too_old: bool,
+    /// This machine's clock differs from the platform's by more than two minutes (Chinese).
+    pub clock_warning: Option<String>,
+    /// The data directory's disk is nearly full (Chinese).
+    pub disk_warning: Option<String>,
+}
+
+/// A record the platform refused, for the supervisor view (被退回的记录).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct QuarantinedRecord {
+    /// The record's id: pass it to `resend_record`.
+    pub id: String,
+    /// The case it belongs to.
+    pub case_id: Option<String>,
+    /// What it reports, in Chinese (e.g. `状态变更：已审核 → 已审批`).
+    pub summary: String,
+    /// The platform's stable code (`RECORD_INVALID`, `CONFLICT`…).
+    pub code: Option<String>,
+    /// Why it was refused and what to do, in Chinese.
+    pub reason: String,
+    /// Attempts so far.
+    pub attempts: u32,
+    /// When it was set aside, local time.
+    pub set_aside_at: String,
+}
+
+impl From<app::sync::OutboxEntry> for QuarantinedRecord {
+    fn from(entry: app::sync::OutboxEntry) -> QuarantinedRecord {
+        QuarantinedRecord {
+            id: entry.id.to_string(),
+            case_id: entry.case_id.map(|id| id.to_string()),
+            summary: entry.summary,
+            code: entry.code,
+            reason: entry.reason_zh.unwrap_or_default(),
+            attempts: entry.attempts,
+            set_aside_at: local_minute(entry.updated_at),
+        }
+    }
 }

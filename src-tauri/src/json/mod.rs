@@ -219,6 +219,7 @@ mod tests {
             CaseInfo::decl(&config),
             AuditLineInfo::decl(&config),
             SyncStatusInfo::decl(&config),
+            QuarantinedRecord::decl(&config),
             PrinterChoice::decl(&config),
             PreviewInfo::decl(&config),
             PrintedInfo::decl(&config),
@@ -237,7 +238,10 @@ mod tests {
 
     #[test]
     fn bindings_are_up_to_date() {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/src/bindings.ts");
+        let path = std::path::Path::new(
+            &std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"),
+        )
+        .join("../ui/src/bindings.ts");
         let expected = declarations();
         if std::env::var_os("UPDATE_BINDINGS").is_some() {
             std::fs::write(&path, &expected).expect("write bindings");

@@ -86,4 +86,6 @@ export const tauriBackend: Backend = {
 
   syncStatus: () => call("sync_status"),
   syncNow: () => call("sync_now"),
+  listQuarantined: () => call("list_quarantined"),
+  resendRecord: (id) => call("resend_record", { id }),
 };

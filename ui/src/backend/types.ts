@@ -17,6 +17,7 @@ import type {
   SessionInfo,
   SubmitResult,
   SyncStatusInfo,
+  QuarantinedRecord,
   WorklistCount,
   DivisionChoice,
   EthnicChoice,
@@ -125,4 +126,6 @@ export interface Backend {
 
   syncStatus(): Promise<SyncStatusInfo>;
   syncNow(): Promise<void>;
+  listQuarantined(): Promise<QuarantinedRecord[]>;
+  resendRecord(id: string): Promise<void>;
 }

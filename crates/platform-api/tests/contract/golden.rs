@@ -16,7 +16,9 @@ use serde::de::DeserializeOwned;
 use crate::samples;
 
 fn golden_path(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden").join(format!("{name}.json"))
+    PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"))
+        .join("tests/golden")
+        .join(format!("{name}.json"))
 }
 
 /// Serializes `value`, compares it with `tests/golden/{name}.json`, and parses the golden

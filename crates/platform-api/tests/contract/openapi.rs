@@ -10,7 +10,8 @@ use serde_json::Value;
 use crate::samples;
 
 fn document() -> Value {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/openapi/platform-v1.json");
+    let path = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"))
+        .join("../../docs/openapi/platform-v1.json");
     let text =
         std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("read {}: {error}", path.display()));
     serde_json::from_str(&text).expect("the OpenAPI document is valid JSON")

@@ -5,6 +5,13 @@
 //!     --enrolment-code DEMO-CODE --device counter-1=<64 hex digits of the public key>
 //! ```
 //!
+//! Air-gapped transfer, with the same database:
+//!
+//! ```text
+//! platform-stub --db stub.sqlite3 bundle-key                        # the key counters need
+//! platform-stub --db stub.sqlite3 bundle-answer export.pdb answer.pdb
+//! ```
+//!
 //! Logs go to stderr (`RUST_LOG=platform_stub=debug` for more); fake SMS appear under the
 //! target `platform_stub::sms`. Ctrl-C stops it.
 
@@ -35,6 +42,45 @@ struct Arguments {
     /// A pre-shared device key, `DEVICE_ID=HEX_PUBLIC_KEY` (repeatable).
     #[arg(long = "device")]
     devices: Vec<String>,
+    /// Instead of serving: a one-off air-gapped operation on the database.
+    #[command(subcommand)]
+    tool: Option<Tool>,
+}
+
+/// One-off operations for the air-gapped transfer.
+#[derive(clap::Subcommand, Debug)]
+enum Tool {
+    /// Print the platform's public key (64 hex digits) for `permitctl bundle --platform-key`.
+    BundleKey,
+    /// Ingest a counter's export bundle and write the answer bundle for it.
+    BundleAnswer {
+        /// The export bundle (`permitctl bundle export -o FILE`).
+        input: PathBuf,
+        /// Where to write the answer (`permitctl bundle import FILE`).
+        output: PathBuf,
+    },
+}
+
+#[allow(clippy::print_stdout, reason = "the tool prints its answer")]
+fn run_tool(platform: &Platform, tool: &Tool) -> anyhow::Result<()> {
+    match tool {
+        Tool::BundleKey => println!("{}", platform.public_key_hex()?),
+        Tool::BundleAnswer { input, output } => {
+            let file = std::fs::read(input).with_context(|| format!("read {}", input.display()))?;
+            let answer = platform.answer_bundle(&file)?;
+            std::fs::write(output, &answer.file).with_context(|| format!("write {}", output.display()))?;
+            println!(
+                "{}",
+                serde_json::json!({
+                    "device_id": answer.device_id,
+                    "records": answer.records,
+                    "pages": answer.pages,
+                    "decisions": answer.decisions,
+                })
+            );
+        }
+    }
+    Ok(())
 }
 
 fn parse_device(text: &str) -> anyhow::Result<(String, [u8; 32])> {
@@ -68,6 +114,9 @@ async fn main() -> anyhow::Result<()> {
     for device in &arguments.devices {
         let (device_id, key) = parse_device(device)?;
         platform.register_device(&device_id, key)?;
+    }
+    if let Some(tool) = &arguments.tool {
+        return run_tool(&platform, tool);
     }
     let listener = tokio::net::TcpListener::bind(arguments.listen)
         .await

@@ -108,3 +108,18 @@ fn a_page_needs_an_existing_case_and_a_known_mode() {
     assert!(store.add_page(&clerk, &case_id, &sepia, at(4)).is_err());
     assert!(store.pages(&case_id).unwrap().is_empty(), "nothing half-written");
 }
+
+#[test]
+fn a_page_is_found_by_its_content_hash_for_the_sync() {
+    let (_dir, mut store, admin) = new_store();
+    let clerk = add_clerk(&mut store, &admin, "wang", Roles::ACCEPT);
+    let case_id = CaseId::new(at(3)).unwrap();
+    let (record, index) = sample_case(3);
+    store.save_draft(&clerk, &case_id, &record, &index, at(3)).unwrap();
+    let jpeg = image(7);
+    let id = store.add_page(&clerk, &case_id, &NewPage { sha256: "ef01", ..page(&jpeg, "") }, at(4)).unwrap();
+    assert_eq!(store.page_bytes_by_hash("ef01").unwrap(), Some(jpeg));
+    assert_eq!(store.page_bytes_by_hash("0000").unwrap(), None, "an unknown hash is no page");
+    store.delete_page(&clerk, &id, at(5)).unwrap();
+    assert_eq!(store.page_bytes_by_hash("ef01").unwrap(), None, "a deleted page is gone for the sync too");
+}

@@ -1,0 +1,216 @@
+//! The air-gapped round trip with the real encrypted store and the real stand-in's
+//! database: export → the platform ingests → answer → import → cases issued; the same
+//! answer imported twice changes nothing; a flipped byte is refused and changes nothing.
+
+#![allow(clippy::unwrap_used, reason = "a failing unwrap is the test report")]
+
+use std::path::Path;
+use std::time::Duration;
+
+use app::AppError;
+use app::bundle;
+use app::cases::{self, CaseId, CaseState, DuplicateDecision, Submission, SubmitOutcome};
+use app::office::{KdfParams, LockoutPolicy, Office, Roles, StoreOptions};
+use app::sync;
+use app::users::{self, NewClerk};
+use chrono::{DateTime, Duration as Minutes, TimeZone, Utc};
+use domain::record::ApplicationRecord;
+use platform_stub::{Platform, StubConfig};
+
+const ADMIN_PASSWORD: &str = "admin-password-1";
+const CLERK_PASSWORD: &str = "clerk-password-1";
+const DEVICE: &str = "330182-jiande-01-airgap";
+
+fn at(minutes: i64) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2025, 3, 10, 1, 0, 0).single().unwrap() + Minutes::minutes(minutes)
+}
+
+fn login(office: &mut Office, username: &str, minutes: i64) {
+    let password = if username == "admin" { ADMIN_PASSWORD } else { CLERK_PASSWORD };
+    office.login(username, password, at(minutes)).unwrap();
+}
+
+fn set_up_office(dir: &Path) -> Office {
+    let options = StoreOptions { kdf: KdfParams::INSECURE_FAST, lockout: LockoutPolicy::default() };
+    let mut office =
+        Office::set_up_with_options(dir, "330182-jiande-01", "admin", ADMIN_PASSWORD, at(0), options)
+            .unwrap();
+    for (username, roles) in [("a", Roles::ACCEPT), ("b", Roles::REVIEW), ("c", Roles::APPROVE)] {
+        let clerk = NewClerk { username, display_name: username, roles, password: CLERK_PASSWORD };
+        users::add_clerk(&mut office, &clerk, at(1)).unwrap();
+    }
+    office
+}
+
+fn approved_case(office: &mut Office, name: &str, minutes: i64) -> CaseId {
+    let path = Path::new(&std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"))
+        .join("../../docs/examples/application-complete.json");
+    let mut record = ApplicationRecord::from_json(&std::fs::read_to_string(path).unwrap()).unwrap();
+    record.applicant.name = name.to_owned();
+    login(office, "a", minutes);
+    let case_id = cases::new_case_id(at(minutes)).unwrap();
+    cases::save_draft(office, &case_id, &record, at(minutes)).unwrap();
+    let submission = Submission {
+        profile: "330182",
+        opinion: "同意受理。",
+        duplicates: DuplicateDecision::Proceed,
+        holiday_updates: &[],
+    };
+    assert!(matches!(
+        cases::submit(office, &case_id, &submission, at(minutes + 1)).unwrap(),
+        SubmitOutcome::Accepted { .. }
+    ));
+    login(office, "b", minutes + 2);
+    cases::review(office, &case_id, "材料真实有效。", at(minutes + 3)).unwrap();
+    login(office, "c", minutes + 4);
+    cases::approve(office, &case_id, "同意。", at(minutes + 5)).unwrap();
+    case_id
+}
+
+/// The stand-in's platform on its own database, with permits issued at once (a clerk
+/// at the platform's side decides before writing the answer).
+fn platform(dir: &Path) -> Platform {
+    let config = StubConfig { permit_delay: Duration::ZERO, enrolment_codes: Vec::new() };
+    Platform::open(&dir.join("stub.sqlite3"), config).unwrap()
+}
+
+fn register(platform: &Platform, office: &mut Office) {
+    let device = sync::device_identity(&mut *office, Some(DEVICE), at(0)).unwrap();
+    let mut key = [0_u8; 32];
+    hex::decode_to_slice(&device.public_key_hex, &mut key).unwrap();
+    platform.register_device(&device.device_id, key).unwrap();
+}
+
+/// What an import may change: the outbox, the cases' states, the decisions.
+fn snapshot(office: &mut Office, cases: &[CaseId]) -> String {
+    login(office, "admin", 200);
+    let listing = sync::outbox(office, 1000).unwrap();
+    let status = sync::sync_status(office).unwrap();
+    let mut text = format!("{} {} {}\n", status.queued, status.held, status.quarantined);
+    for entry in listing.queued.iter().chain(&listing.quarantined) {
+        text += &format!("{} {:?} {:?} {}\n", entry.id, entry.status, entry.code, entry.updated_at);
+    }
+    for case_id in cases {
+        let view = cases::get_case(office, case_id, at(200)).unwrap();
+        text += &format!("{case_id} {:?} {:?}\n", view.state, view.permit_number);
+        for decision in sync::case_decisions(office, case_id).unwrap() {
+            text += &format!("  {} {} {}\n", decision.cursor, decision.kind, decision.outcome);
+        }
+    }
+    text
+}
+
+fn issue_code(error: AppError) -> (String, String) {
+    match error {
+        AppError::Validation(issues) => (issues[0].code.to_string(), issues[0].message.clone()),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}
+
+#[test]
+fn export_answer_import_issues_the_permits_and_a_second_import_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut office = set_up_office(dir.path());
+    let zhang = approved_case(&mut office, "张伟", 10);
+    let li = approved_case(&mut office, "李娜", 20);
+    let platform = platform(dir.path());
+    register(&platform, &mut office);
+    let platform_key = platform.public_key_hex().unwrap();
+
+    // The counter exports its queue: six records, signed and encrypted.
+    login(&mut office, "c", 30);
+    let exported = bundle::export_bundle(&mut office, &platform_key, at(30)).unwrap();
+    assert_eq!((exported.records, exported.pages, exported.device_id.as_str()), (6, 0, DEVICE));
+    assert!(!exported.file.windows("张伟".len()).any(|w| w == "张伟".as_bytes()), "names are encrypted");
+    assert_eq!(sync::sync_status(&office).unwrap().queued, 6, "an export is not a delivery");
+
+    // The platform ingests it and answers; the counter imports the answer.
+    let answer = platform.answer_bundle(&exported.file).unwrap();
+    assert_eq!((answer.records, answer.decisions), (6, 4), "two permits, two SMS");
+    assert_eq!(platform.records().unwrap().len(), 6);
+    let imported = bundle::import_bundle(&mut office, &platform_key, &answer.file, at(31)).unwrap();
+    assert_eq!((imported.confirmed, imported.quarantined, imported.skipped), (6, 0, 0), "{imported:?}");
+    assert_eq!(imported.decisions, 4);
+    assert_eq!(imported.export_bundle_id, exported.bundle_id);
+    let mut issued: Vec<CaseId> = imported.issued.iter().map(|permit| permit.case_id).collect();
+    issued.sort_by_key(ToString::to_string);
+    let mut expected = vec![zhang, li];
+    expected.sort_by_key(ToString::to_string);
+    assert_eq!(issued, expected);
+    let view = cases::get_case(&mut office, &zhang, at(32)).unwrap();
+    assert_eq!(view.state, CaseState::Issued);
+    assert!(view.permit_number.as_deref().unwrap().starts_with("3300"));
+    assert_eq!(sync::sync_status(&office).unwrap().queued, 2, "the two 签发 steps wait for the next export");
+
+    // The same answer again: nothing changes; a flipped byte: refused, nothing changes.
+    let before = snapshot(&mut office, &[zhang, li]);
+    let again = bundle::import_bundle(&mut office, &platform_key, &answer.file, at(40)).unwrap();
+    assert_eq!(
+        (again.confirmed, again.quarantined, again.decisions, again.skipped),
+        (0, 0, 0, 6),
+        "{again:?}"
+    );
+    assert!(again.issued.is_empty());
+    assert_eq!(snapshot(&mut office, &[zhang, li]), before);
+    let mut tampered = answer.file.clone();
+    let middle = tampered.len() / 2;
+    tampered[middle] ^= 0x01;
+    let (code, message) =
+        issue_code(bundle::import_bundle(&mut office, &platform_key, &tampered, at(41)).unwrap_err());
+    assert_eq!(code, "BUNDLE_DAMAGED");
+    assert!(message.contains("已被改动或损坏") && message.contains("未导入任何内容"), "{message}");
+    assert_eq!(snapshot(&mut office, &[zhang, li]), before);
+
+    // The export itself is no answer; another platform's key is refused.
+    let (code, _) =
+        issue_code(bundle::import_bundle(&mut office, &platform_key, &exported.file, at(42)).unwrap_err());
+    assert_eq!(code, "BUNDLE_DAMAGED", "signed by the device, not the platform");
+    let (code, _) = issue_code(bundle::import_bundle(&mut office, "abc", &answer.file, at(42)).unwrap_err());
+    assert_eq!(code, "PLATFORM_KEY_INVALID");
+
+    // The platform ingests the first export again: duplicates, stored once.
+    let replay = platform.answer_bundle(&exported.file).unwrap();
+    assert_eq!(platform.records().unwrap().len(), 6);
+    assert_eq!(platform.stats().unwrap().duplicates, 6);
+    let replayed = bundle::import_bundle(&mut office, &platform_key, &replay.file, at(43)).unwrap();
+    assert_eq!((replayed.confirmed, replayed.skipped, replayed.decisions), (0, 6, 0));
+    assert_eq!(snapshot(&mut office, &[zhang, li]), before);
+
+    // The next round carries the 签发 steps; everything is confirmed and synced.
+    let second = bundle::export_bundle(&mut office, &platform_key, at(50)).unwrap();
+    assert_eq!(second.records, 2);
+    let answer = platform.answer_bundle(&second.file).unwrap();
+    let imported = bundle::import_bundle(&mut office, &platform_key, &answer.file, at(51)).unwrap();
+    assert_eq!((imported.confirmed, imported.decisions), (2, 0));
+    let status = sync::sync_status(&office).unwrap();
+    assert_eq!((status.queued, status.quarantined), (0, 0));
+    assert_eq!(platform.records().unwrap().len(), 8, "every record on the platform exactly once");
+
+    // Each export and import is audited (no content), and the chain holds.
+    let trail = app::audit::verify(&office).unwrap();
+    assert!(trail.is_intact());
+}
+
+#[test]
+fn a_record_the_platform_rejects_is_quarantined_by_the_import() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut office = set_up_office(dir.path());
+    let case_id = approved_case(&mut office, "王芳", 10);
+    let platform = platform(dir.path());
+    register(&platform, &mut office);
+    platform.faults().reject_case(*case_id.as_uuid(), "RECORD_INVALID", "居住地址不在本省");
+    let platform_key = platform.public_key_hex().unwrap();
+    login(&mut office, "admin", 30);
+    let exported = bundle::export_bundle(&mut office, &platform_key, at(30)).unwrap();
+    let answer = platform.answer_bundle(&exported.file).unwrap();
+    let imported = bundle::import_bundle(&mut office, &platform_key, &answer.file, at(31)).unwrap();
+    assert_eq!((imported.confirmed, imported.quarantined, imported.left_queued), (0, 1, 2), "{imported:?}");
+    let quarantined = sync::quarantined(&office).unwrap();
+    assert_eq!(quarantined.len(), 1);
+    assert_eq!(quarantined[0].code.as_deref(), Some("RECORD_INVALID"));
+    assert!(quarantined[0].reason_zh.as_deref().unwrap().contains("居住地址不在本省"));
+    // Only a clerk with 审批 or 管理员 may export or import.
+    login(&mut office, "a", 40);
+    let refused = bundle::export_bundle(&mut office, &platform_key, at(40)).unwrap_err();
+    assert!(matches!(refused, AppError::RoleMissing { .. }), "{refused:?}");
+}

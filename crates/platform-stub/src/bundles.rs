@@ -1,0 +1,89 @@
+//! The platform's side of the air-gapped transfer: it reads a counter's export bundle,
+//! ingests it exactly as it ingests an online push (same idempotency, same rules, the pages
+//! stored by hash), and writes the answer bundle: a verdict per record and the decisions
+//! after the counter's cursor, encrypted to the device and signed with the platform's key.
+//! See [`bundle`] for the file format.
+
+use bundle::{AnswerBundle, BundleKind, Seal};
+use platform_api::PushBatch;
+
+use crate::clock::rfc3339;
+use crate::error::{Result, StubError};
+use crate::platform::Platform;
+
+/// The most decisions one answer carries; the rest come with the next answer.
+const ANSWER_DECISIONS: u32 = 100_000;
+
+/// What ingesting an export did, for the stand-in's log and tests.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BundleAnswer {
+    /// The answer bundle's bytes.
+    pub file: Vec<u8>,
+    /// The device the bundle came from.
+    pub device_id: String,
+    /// Records in the export.
+    pub records: usize,
+    /// Pages in the export.
+    pub pages: usize,
+    /// Decisions in the answer.
+    pub decisions: usize,
+}
+
+impl Platform {
+    /// Reads an export bundle (signed by an enrolled device, encrypted to this platform),
+    /// ingests its pages and records as a push, and writes the answer bundle. Ingesting
+    /// the same export again answers `duplicate` for every record: nothing is stored twice.
+    pub fn answer_bundle(&self, export_file: &[u8]) -> Result<BundleAnswer> {
+        let header = bundle::read_header(export_file)?;
+        let device_key = self
+            .device_key(&header.device_id)?
+            .ok_or_else(|| StubError::UnknownDevice(header.device_id.clone()))?;
+        let platform_key = self.signing_key()?;
+        let (header, export) = bundle::open_export(export_file, &device_key, &platform_key)?;
+        for page in &export.pages {
+            // open_export checked each page against its hash.
+            self.put_blob(&page.content_hash, &page.bytes)?;
+        }
+        let batch = PushBatch { device_id: header.device_id.clone(), records: export.records };
+        let response = self.push(&header.device_id, &batch)?;
+        let decisions = self.decisions(&header.device_id, export.decision_cursor, ANSWER_DECISIONS)?;
+        let answer = AnswerBundle {
+            device_id: header.device_id.clone(),
+            export_bundle_id: header.bundle_id,
+            results: response.results,
+            missing_blobs: response.missing_blobs,
+            decisions,
+        };
+        let now = self.clock().now();
+        let mut random = [0_u8; 10];
+        getrandom::fill(&mut random)
+            .map_err(|error| StubError::InvalidInput { what: "random source", reason: error.to_string() })?;
+        let bundle_id =
+            uuid::Builder::from_unix_timestamp_millis(now.timestamp_millis().max(0) as u64, &random)
+                .into_uuid();
+        let created_at = rfc3339(now);
+        let seal = Seal {
+            kind: BundleKind::Answer,
+            bundle_id,
+            created_at: &created_at,
+            device_id: &header.device_id,
+            sender: &platform_key,
+            recipient: &device_key,
+        };
+        let file = bundle::seal_answer(&seal, &answer)?;
+        tracing::info!(
+            device_id = %header.device_id,
+            records = batch.records.len(),
+            pages = export.pages.len(),
+            decisions = answer.decisions.decisions.len(),
+            "export bundle ingested; answer written"
+        );
+        Ok(BundleAnswer {
+            file,
+            device_id: header.device_id,
+            records: batch.records.len(),
+            pages: export.pages.len(),
+            decisions: answer.decisions.decisions.len(),
+        })
+    }
+}

@@ -1,0 +1,50 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { flushPromises, mount } from "@vue/test-utils";
+import SyncStatus from "./SyncStatus.vue";
+import { setBackend, type SyncStatusInfo } from "../backend";
+import { fakeBackend } from "../backend/testing";
+
+const fine: SyncStatusInfo = {
+  queued: 2,
+  quarantined: 0,
+  offline: false,
+  running: false,
+  done: 0,
+  total: 0,
+  last_success_at: "2025-03-10 09:30",
+  problem: null,
+  queue_too_old: false,
+  clock_warning: null,
+  disk_warning: null,
+};
+
+function mountWith(status: SyncStatusInfo) {
+  setBackend(fakeBackend({ syncStatus: async () => status }));
+  return mount(SyncStatus);
+}
+
+describe("SyncStatus", () => {
+  let wrapper: ReturnType<typeof mount> | undefined;
+  afterEach(() => wrapper?.unmount());
+
+  it("shows no warning when the clock and the disk are fine", async () => {
+    wrapper = mountWith(fine);
+    await flushPromises();
+    expect(wrapper.get('[data-testid="sync-queued"]').attributes("data-count")).toBe("2");
+    expect(wrapper.find('[data-testid="sync-clock"]').exists()).toBe(false);
+    expect(wrapper.find('[data-testid="sync-disk"]').exists()).toBe(false);
+  });
+
+  it("warns about a wrong clock and a nearly full disk, with the reason on hover", async () => {
+    const clock = "本机时间比省平台慢约 10 分钟，请管理员校准系统时间。";
+    const disk = "数据所在磁盘空间将满（仅剩 512 MB）。";
+    wrapper = mountWith({ ...fine, clock_warning: clock, disk_warning: disk });
+    await flushPromises();
+    const clockBadge = wrapper.get('[data-testid="sync-clock"]');
+    expect(clockBadge.text()).toBe("本机时间不准");
+    expect(clockBadge.attributes("title")).toBe(clock);
+    const diskBadge = wrapper.get('[data-testid="sync-disk"]');
+    expect(diskBadge.text()).toBe("磁盘空间将满");
+    expect(diskBadge.attributes("title")).toBe(disk);
+  });
+});
