@@ -36,8 +36,11 @@ describe("application form (Annex 1)", () => {
     const confirm = await session.waitFor("confirm-clear");
     assert.match(confirm, /已撤回/);
     await session.click("confirm-clear-yes");
-    await session.waitFor("id-number-input");
+    for (let i = 0; i < 50 && (await session.exists("confirm-clear")); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
     assert.equal(await session.exists("confirm-clear"), false, "the draft was withdrawn and the form cleared");
+    assert.equal(await session.exists("confirm-clear-error"), false);
     // Only the ID number of a 10-year-old, nothing else: the notice must name it all.
     await session.type("id-number-input", "330182201601010026");
     await session.waitFor("assessment-decision", { contains: "一次性告知" });

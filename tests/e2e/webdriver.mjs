@@ -106,9 +106,14 @@ export class Session {
     const deadline = Date.now() + timeoutMs;
     let last = "";
     while (Date.now() < deadline) {
-      if (await this.exists(testid)) {
-        last = await this.text(testid);
-        if (contains === undefined || last.includes(contains)) return last;
+      try {
+        if (await this.exists(testid)) {
+          last = await this.text(testid);
+          if (contains === undefined || last.includes(contains)) return last;
+        }
+      } catch (error) {
+        // The element was re-rendered between finding it and reading it: look again.
+        if (!String(error.message).includes("stale element reference")) throw error;
       }
       await new Promise((resolve) => setTimeout(resolve, 100));
     }

@@ -1,0 +1,92 @@
+// A record the platform refuses, in the real window: the case is accepted, the stand-in
+// platform is told to refuse every new record; the header shows 被退回 1, the supervisor
+// view lists the record with the platform's reason; once the platform's rule is fixed,
+// 重新发送 (after a confirm) puts it back in the queue and the next sync delivers it.
+import { spawn } from "node:child_process";
+import { join } from "node:path";
+import { after, afterEach, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { fillJiandeApplication, keepScreenshot, setUpOffice, startApp } from "./harness.mjs";
+
+const REASON = "户籍地址不规范（测试规则）";
+
+describe("records the platform refuses", () => {
+  let session;
+  let stub;
+  const base = process.env.PERMIT_DESK_PLATFORM_URL;
+  before(async () => {
+    session = await startApp();
+    await setUpOffice(session, ["accept"]);
+  });
+  after(async () => {
+    stub?.kill();
+    await session?.quit();
+  });
+  afterEach(async (t) => {
+    if (session) await keepScreenshot(session, `quarantine-${t.name}`);
+  });
+
+  async function faults(body) {
+    const response = await fetch(`${base}/admin/faults`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+    assert.equal(response.status, 204, `faults ${JSON.stringify(body)}`);
+  }
+
+  /** Presses 立即同步 until `done()` holds (the sync thread runs in the background). */
+  async function syncUntil(done, what) {
+    const deadline = Date.now() + 40000;
+    while (Date.now() < deadline) {
+      await session.click("sync-now");
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      if (await done()) return;
+    }
+    throw new Error(`sync never got to: ${what}`);
+  }
+
+  it("shows the refused record with the platform's reason", async () => {
+    await session.click("new-application");
+    await session.waitFor("intake");
+    await fillJiandeApplication(session, { name: "周敏" });
+    await session.waitFor("assessment-decision", { contains: "符合受理条件" });
+    await session.click("f-submit");
+    await session.waitFor("case", { timeoutMs: 15000 });
+    assert.equal(await session.text("case-state"), "已受理");
+
+    const url = new URL(base);
+    stub = spawn(process.env.E2E_PLATFORM_STUB, [
+      "--listen", url.host,
+      "--db", join(session.dataDir, "stub.sqlite3"),
+      "--enrolment-code", process.env.PERMIT_DESK_ENROLMENT_CODE,
+    ], { stdio: "ignore" });
+    for (let tries = 0; ; tries++) {
+      try {
+        await faults({ reject: { code: "RECORD_INVALID", reason: REASON } });
+        break;
+      } catch (error) {
+        if (tries > 50) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    }
+    await syncUntil(() => session.exists("sync-quarantined"), "被退回 1");
+    assert.match(await session.text("sync-quarantined"), /被退回\s*1/);
+    await session.click("sync-quarantined");
+    await session.waitFor("quarantine-table");
+    const reason = await session.waitFor("quarantine-reason");
+    assert.match(reason, /户籍地址不规范/);
+    await keepScreenshot(session, "quarantine-listed");
+  });
+
+  it("resends it after a confirm once the platform's rule is fixed, and the next sync delivers it", async () => {
+    await faults({ clear: true });
+    await session.clickCss('[data-testid^="resend-"]');
+    await session.waitFor("confirm-resend");
+    await session.click("confirm-resend-yes");
+    await session.waitFor("quarantine-notice", { contains: "已重新放入上传队列" });
+    await syncUntil(async () => !(await session.exists("sync-quarantined")) && (await session.text("sync-queued")).endsWith(" 0"), "待上传 0");
+    await session.click("quarantine-back");
+    await session.waitFor("home");
+  });
+});
