@@ -57,6 +57,9 @@ pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         scans::page_image,
         scans::change_page,
         scans::delete_page,
+        scans::scan_folder,
+        scans::set_scan_folder,
+        scans::poll_scan_folder,
         sync::sync_status,
         sync::sync_now,
     ]
