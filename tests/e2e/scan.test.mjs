@@ -46,6 +46,8 @@ describe("scanning proofs into a case", () => {
     const before = await session.attributes("scan-page", "data-page-id");
     await session.click("scan-page-rotate-0");
     await waitForCount("scan-page", 2, 20000);
+    // The buttons are disabled while the rotation is being stored; a click then is lost.
+    await waitForEnabled("scan-page-delete-1", 20000);
     await session.click("scan-page-delete-1");
     await session.waitFor("confirm-delete-page");
     await session.click("confirm-delete-page-yes");
@@ -93,6 +95,15 @@ describe("scanning proofs into a case", () => {
     assert.ok(existsSync(join(folder, "imported", "scan-0001.png")), "the imported file is moved aside");
     assert.ok(!existsSync(join(folder, "scan-0001.png")));
   });
+
+  async function waitForEnabled(testid, timeoutMs) {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (await session.cmd("GET", `/element/${await session.find(testid)}/enabled`)) return;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    assert.fail(`${testid} stayed disabled`);
+  }
 
   async function waitForCount(testid, count, timeoutMs) {
     const deadline = Date.now() + timeoutMs;
