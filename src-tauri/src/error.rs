@@ -102,6 +102,10 @@ impl From<app::AppError> for UiError {
             AppError::Scan(scan) => plain(scan.code(), scan.message_zh()),
             AppError::DocumentNotAvailable { reason, .. } => plain("DOCUMENT_NOT_AVAILABLE", reason),
             AppError::Io { .. } => plain("FILE_ERROR", "文件读写失败，请检查磁盘空间和文件位置后重试。"),
+            AppError::ScanFolderMissing { folder } => plain(
+                "SCAN_FOLDER_NOT_FOUND",
+                format!("找不到文件夹“{folder}”，请检查路径（须是本机或已连接的共享文件夹）。"),
+            ),
         }
     }
 }

@@ -9,6 +9,7 @@ pub mod commands;
 pub mod error;
 pub mod json;
 pub mod logging;
+pub mod media;
 pub mod paths;
 pub mod sync_loop;
 
@@ -37,6 +38,8 @@ pub struct AppState {
     pub cups_server: (String, u16),
     /// The background sync with the provincial platform.
     pub sync: sync_loop::SyncLoop,
+    /// The watched folder of the scan panel, once the clerk has chosen one.
+    pub scan_folder: Arc<Mutex<Option<app::scan_folder::FolderWatch>>>,
 }
 
 impl AppState {
@@ -80,12 +83,24 @@ pub fn run() -> ExitCode {
             let printing = Arc::new(Mutex::new(None));
             let cups_server = cups_server(std::env::var(CUPS_SERVER_ENV).ok().as_deref());
             let sync = sync_loop::SyncLoop::start(office.clone(), sync_loop::config_from_env())?;
+            if let Some(window) = tauri::Manager::get_webview_window(app, "main") {
+                media::enable_camera(&window)?;
+            }
             tauri::Manager::manage(
                 app,
-                AppState { paths, office, idle_lock_minutes, printing, cups_server, sync },
+                AppState {
+                    paths,
+                    office,
+                    idle_lock_minutes,
+                    printing,
+                    cups_server,
+                    sync,
+                    scan_folder: Arc::new(Mutex::new(None)),
+                },
             );
             Ok(())
         })
+        .on_permission_request(|_webview, kind| media::permission(kind))
         .invoke_handler(commands::handler())
         .run(tauri::generate_context!());
     match app {

@@ -1,9 +1,11 @@
 // The scan panel, end to end: two pages scanned from SANE's real `test` device into a
 // case, listed with thumbnails, linked to an evidence item, one rotated and one deleted
-// after a confirm; a PDF is refused with a clear message.
+// after a confirm; the live assessment names a ticked box without a page; the camera
+// source says there is no camera (Xvfb has none); a PDF is refused with a clear message;
+// a page a scanner saves into the watched folder arrives in the case.
 import { after, afterEach, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { keepScreenshot, setUpOffice, startApp } from "./harness.mjs";
 
@@ -44,11 +46,28 @@ describe("scanning proofs into a case", () => {
     const before = await session.attributes("scan-page", "data-page-id");
     await session.click("scan-page-rotate-0");
     await waitForCount("scan-page", 2, 20000);
+    // The buttons are disabled while the rotation is being stored; a click then is lost.
+    await waitForEnabled("scan-page-delete-1", 20000);
     await session.click("scan-page-delete-1");
     await session.waitFor("confirm-delete-page");
     await session.click("confirm-delete-page-yes");
     await waitForCount("scan-page", 1, 20000);
     assert.deepEqual(await session.attributes("scan-page", "data-page-id"), [before[0]]);
+  });
+
+  it("names a ticked box without a page beside the assessment", async () => {
+    await session.click("f-ev-employment.social_insurance");
+    const item = await session.waitFor("unscanned-item", { contains: "参加社会保险", timeoutMs: 20000 });
+    assert.match(item, /已勾选但未附扫描件/);
+    const fields = await session.attributes("unscanned-item", "data-field-path");
+    assert.deepEqual(fields, ["evidence.employment.social_insurance"], "the labour contract has its pages");
+  });
+
+  it("says so when the camera source finds no camera", async () => {
+    await session.clickCss('[data-testid="scan-source"] option[value="__camera__"]');
+    const message = await session.waitFor("scan-camera-error", { timeoutMs: 20000 });
+    assert.match(message, /未找到摄像头/);
+    assert.equal(await session.count("scan-page"), 1, "nothing else lost");
   });
 
   it("refuses a PDF with a clear message and keeps the pages", async () => {
@@ -61,6 +80,30 @@ describe("scanning proofs into a case", () => {
     assert.match(refusal, /PDF/);
     assert.equal(await session.count("scan-page"), 1, "nothing else lost");
   });
+
+  it("imports what a scanner saves into the watched folder", async () => {
+    const folder = join(session.dataDir, "scanner-out");
+    mkdirSync(folder);
+    await session.clickCss('[data-testid="scan-source"] option[value="__folder__"]');
+    await session.waitFor("scan-folder");
+    await session.type("scan-folder", folder);
+    await session.click("scan-folder-watch");
+    await session.waitFor("scan-folder-watching", { contains: folder, timeoutMs: 20000 });
+    copyFileSync("docs/examples/rendered/slip.png", join(folder, "scan-0001.png"));
+    await waitForCount("scan-page", 2, 30000);
+    await session.waitFor("scan-folder-watching", { contains: "文件数：1", timeoutMs: 10000 });
+    assert.ok(existsSync(join(folder, "imported", "scan-0001.png")), "the imported file is moved aside");
+    assert.ok(!existsSync(join(folder, "scan-0001.png")));
+  });
+
+  async function waitForEnabled(testid, timeoutMs) {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (await session.cmd("GET", `/element/${await session.find(testid)}/enabled`)) return;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    assert.fail(`${testid} stayed disabled`);
+  }
 
   async function waitForCount(testid, count, timeoutMs) {
     const deadline = Date.now() + timeoutMs;

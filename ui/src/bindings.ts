@@ -139,7 +139,12 @@ items: Array<NoticeLine>,
  * If accepted today, the processing deadline (`YYYY-MM-DD`); `null` if the holiday
  * table does not cover it.
  */
-due_if_accepted_today: string | null, };
+due_if_accepted_today: string | null, 
+/**
+ * Ticked evidence of a stored case without a scanned page (`EVIDENCE_PAGE_MISSING`);
+ * shown with the assessment, they do not change the decision.
+ */
+unscanned: Array<NoticeLine>, };
 export type AppInfo = { 
 /**
  * Version of the app.
@@ -640,3 +645,29 @@ pages: Array<PageDto>,
  * Evidence paths ticked without a page.
  */
 unproven: Array<string>, };
+export type RefusedFile = { 
+/**
+ * The file's name.
+ */
+name: string, 
+/**
+ * Stable code, e.g. `SCAN_PDF_NOT_SUPPORTED`.
+ */
+code: string, 
+/**
+ * The Chinese sentence.
+ */
+message: string, };
+export type FolderPollInfo = { 
+/**
+ * Names of the files stored as pages (moved into `imported/`).
+ */
+imported: Array<string>, 
+/**
+ * Files refused, each with its reason.
+ */
+refused: Array<RefusedFile>, 
+/**
+ * The case's pages afterwards.
+ */
+pages: PagesInfo, };

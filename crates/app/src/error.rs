@@ -98,6 +98,12 @@ pub enum AppError {
         /// Why, in Chinese.
         reason: &'static str,
     },
+    /// The folder chosen for the watched folder is not there (or is not a folder).
+    #[error("scan folder {folder} does not exist")]
+    ScanFolderMissing {
+        /// The path as given.
+        folder: String,
+    },
     /// A file of an export or backup could not be read or written.
     #[error("{what}: {source}")]
     Io {

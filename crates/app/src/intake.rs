@@ -75,6 +75,10 @@ pub struct DraftAssessment {
     /// The processing deadline if the case were accepted today, under the profile's
     /// number of working days; `None` when the holiday table does not reach that far.
     pub due_if_accepted_today: Option<NaiveDate>,
+    /// Ticked evidence without a scanned page (`EVIDENCE_PAGE_MISSING`); they do not
+    /// change the decision. Empty when the pages are not known (a form not yet saved as a
+    /// case); `crate::scans::assess_draft` fills them in for a stored case.
+    pub unscanned: Vec<domain::assessment::NoticeItem>,
 }
 
 /// Assesses the form as typed so far (the JSON form of the record) under a profile.
@@ -90,7 +94,7 @@ pub fn assess_draft(
     };
     let due_if_accepted_today =
         deadline::due_date(today, profile.deadline_working_days, &[]).ok().map(|deadline| deadline.due);
-    Ok(DraftAssessment { report, due_if_accepted_today })
+    Ok(DraftAssessment { report, due_if_accepted_today, unscanned: Vec::new() })
 }
 
 /// Every policy profile shipped, as summaries for the office's picker.

@@ -20,6 +20,7 @@ pub mod intake;
 pub mod office;
 pub mod printing;
 pub mod reference;
+pub mod scan_folder;
 pub mod scans;
 pub mod sync;
 pub mod users;

@@ -194,7 +194,10 @@ pub fn render(
         });
     }
     let rendered = match document {
-        Document::Form => printing.renderer.render_form(&view.record)?,
+        Document::Form => {
+            let pages = crate::scans::attached_pages(office, case_id)?;
+            printing.renderer.render_form_with_pages(&view.record, &pages)?
+        }
         Document::Receipt => {
             let receipt = receipt_data(printing, &view)?;
             printing.renderer.render_receipt(&view.record, &receipt)?
@@ -208,7 +211,9 @@ pub fn render(
                 clerk: last_actor(&view),
                 date: notice_day,
             };
-            printing.renderer.render_notice(&view.record, &report.assessment, &data)?
+            let assessment =
+                crate::scans::notice_with_unscanned(office, case_id, &view.record, report.assessment)?;
+            printing.renderer.render_notice(&view.record, &assessment, &data)?
         }
         Document::Slip => {
             let slip = slip_data(office, printing, &view, choices, now)?;

@@ -9,8 +9,9 @@
 
 use std::path::Path;
 
-use chrono::{DateTime, Utc};
-use domain::record::ApplicationRecord;
+use chrono::{DateTime, NaiveDate, Utc};
+use domain::assessment::{Assessment, NoticeItem};
+use domain::record::{ApplicationRecord, EvidenceItem};
 use store::{NewPage, PageChange, PageMeta, Roles};
 
 use crate::AppError;
@@ -145,7 +146,10 @@ pub fn rotate(
     let meta = office.store.page(page_id)?;
     let jpeg = office.store.page_image(&session, page_id, now)?;
     let mode = if meta.mode == "colour" { ColourMode::Colour } else { ColourMode::Grey };
-    let options = IntakeOptions { rotation, mode, auto_crop: false, ..IntakeOptions::default() };
+    // Turning never rescales: the page keeps the size it was stored at.
+    let max_long_side = meta.width.max(meta.height);
+    let options =
+        IntakeOptions { rotation, mode, auto_crop: false, max_long_side, ..IntakeOptions::default() };
     let turned = scan::intake(&jpeg, &options)?;
     let change = PageChange { image: Some(new_page(&turned, &meta.evidence)), ..PageChange::default() };
     Ok(office.store.update_page(&session, page_id, &change, now)?.into())
@@ -184,29 +188,68 @@ pub fn delete(office: &mut Office, page_id: &str, now: DateTime<Utc>) -> Result<
 /// Evidence items ticked on the form that no page proves yet, as paths under `evidence`
 /// (e.g. `residence.rental.lease_contract`), in the form's order.
 pub fn unproven_evidence(record: &ApplicationRecord, pages: &[PageInfo]) -> Vec<String> {
-    let mut ticked = Vec::new();
-    if let Ok(value) = serde_json::to_value(&record.evidence) {
-        collect_ticked(&value, "", &mut ticked);
-    }
-    ticked.retain(|path| !pages.iter().any(|page| &page.evidence == path));
-    ticked
+    domain::assessment::unscanned_evidence(record, &scanned_items(pages))
+        .into_iter()
+        .filter_map(|item| item.field.strip_prefix("evidence.").map(str::to_owned))
+        .collect()
 }
 
-fn collect_ticked(value: &serde_json::Value, prefix: &str, out: &mut Vec<String>) {
-    let Some(object) = value.as_object() else { return };
-    for (key, child) in object {
-        let path = if prefix.is_empty() { key.clone() } else { format!("{prefix}.{key}") };
-        match child {
-            serde_json::Value::Bool(true) => out.push(path),
-            serde_json::Value::Object(inner)
-                if inner.get("ticked") == Some(&serde_json::Value::Bool(true)) =>
-            {
-                out.push(path);
-            }
-            serde_json::Value::Object(_) => collect_ticked(child, &path, out),
-            _ => {}
-        }
-    }
+/// The evidence items at least one page is linked to.
+pub fn scanned_items(pages: &[PageInfo]) -> Vec<EvidenceItem> {
+    let mut items: Vec<EvidenceItem> =
+        pages.iter().filter_map(|page| EvidenceItem::from_key(&page.evidence)).collect();
+    items.dedup();
+    items
+}
+
+/// The notice items for ticked evidence without a page of the stored case
+/// (`EVIDENCE_PAGE_MISSING`), checked against `record`. Needs any case role.
+pub fn unscanned_items(
+    office: &Office,
+    case_id: &CaseId,
+    record: &ApplicationRecord,
+) -> Result<Vec<NoticeItem>, AppError> {
+    let pages = list(office, case_id)?;
+    Ok(domain::assessment::unscanned_evidence(record, &scanned_items(&pages)))
+}
+
+/// The one-time notice of a stored case as printed: the assessment's items, then the
+/// ticked evidence the applicant handed in no page of. Needs any case role.
+pub fn notice_with_unscanned(
+    office: &Office,
+    case_id: &CaseId,
+    record: &ApplicationRecord,
+    mut assessment: Assessment,
+) -> Result<Assessment, AppError> {
+    assessment.items.extend(unscanned_items(office, case_id, record)?);
+    Ok(assessment)
+}
+
+/// The case's pages as the printed form lists them. Needs any case role.
+pub fn attached_pages(office: &Office, case_id: &CaseId) -> Result<Vec<print::AttachedPage>, AppError> {
+    Ok(list(office, case_id)?
+        .into_iter()
+        .map(|page| print::AttachedPage {
+            position: page.position,
+            evidence: page.evidence,
+            sha256: page.sha256,
+        })
+        .collect())
+}
+
+/// The live assessment of a stored case's form as typed ([`crate::intake::assess_draft`]),
+/// with the ticked evidence its pages do not prove yet. Needs any case role.
+pub fn assess_draft(
+    office: &Office,
+    case_id: &CaseId,
+    record: ApplicationRecord,
+    profile_query: &str,
+    today: NaiveDate,
+) -> Result<crate::intake::DraftAssessment, AppError> {
+    let unscanned = unscanned_items(office, case_id, &record)?;
+    let mut draft = crate::intake::assess_draft(record, profile_query, today)?;
+    draft.unscanned = unscanned;
+    Ok(draft)
 }
 
 fn new_page<'a>(page: &'a Page, evidence: &'a str) -> NewPage<'a> {

@@ -118,6 +118,8 @@ pub mod code {
     pub const DECLARATION_NOT_SIGNED: &str = "DECLARATION_NOT_SIGNED";
     /// The signature date is after the assessment date.
     pub const DECLARATION_DATE_INVALID: &str = "DECLARATION_DATE_INVALID";
+    /// An evidence box is ticked but no scanned page of the proof is attached to the case.
+    pub const EVIDENCE_PAGE_MISSING: &str = "EVIDENCE_PAGE_MISSING";
 }
 
 /// GB 3304 ethnic-group codes plus 97 (其他) and 98 (外国血统中国籍人士).
@@ -223,6 +225,29 @@ pub fn assess(record: &ApplicationRecord, profile: &PolicyProfile, today: NaiveD
     items.retain(|item| seen.insert((item.code.clone(), item.field.clone())));
     let decision = if items.is_empty() { Decision::Accept } else { Decision::Notice };
     Assessment { decision, items }
+}
+
+/// The ticked evidence boxes that no scanned page proves, as notice items
+/// ([`code::EVIDENCE_PAGE_MISSING`], field `evidence.…`), in the form's order.
+///
+/// `scanned` is the set of evidence items that have at least one page attached (the
+/// caller knows the pages; this module never reads them). These items are kept apart
+/// from [`assess`]: a page the clerk has not scanned yet is the counter's work, not a
+/// reason to refuse the application, so they do not change the [`Decision`]. They are
+/// shown beside the live assessment and printed on a one-time notice, where they tell
+/// the applicant which of the proofs they ticked were not handed in.
+pub fn unscanned_evidence(record: &ApplicationRecord, scanned: &[EvidenceItem]) -> Vec<NoticeItem> {
+    EvidenceItem::ALL
+        .into_iter()
+        .filter(|item| item.is_ticked(&record.evidence) && !scanned.contains(item))
+        .map(|item| {
+            NoticeItem::new(
+                item.field(),
+                code::EVIDENCE_PAGE_MISSING,
+                format!("“{}”已勾选但未附扫描件，请提交该证明材料原件，扫描或拍照后附入本案。", item.label()),
+            )
+        })
+        .collect()
 }
 
 /// A date as written in a Chinese sentence: `2024年6月17日`.

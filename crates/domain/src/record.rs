@@ -483,6 +483,11 @@ impl EvidenceItem {
         }
     }
 
+    /// The checkbox whose [`key`](Self::key) is `key`, if any.
+    pub fn from_key(key: &str) -> Option<EvidenceItem> {
+        EvidenceItem::ALL.into_iter().find(|item| item.key() == key)
+    }
+
     /// The full field path in the record, e.g. `evidence.residence.rental.lease_contract`.
     pub fn field(self) -> String {
         format!("evidence.{}", self.key())

@@ -1,8 +1,8 @@
 //! `permitctl export-person ID_NUMBER -o FILE`: one file per person (一人一档).
 //!
 //! Writes the person's archive (a self-contained HTML page with the complete data
-//! embedded as JSON, see `app::archive`) and prints `{"path", "cases", "events",
-//! "audit_rows"}`; exits 1 when no case has this ID number. Needs the administrator's
+//! embedded as JSON and the scanned pages as images, see `app::archive`) and prints
+//! `{"path", "cases", "events", "audit_rows", "pages"}`; exits 1 when no case has this ID number. Needs the administrator's
 //! password. The ID number is never printed back.
 
 use std::path::PathBuf;
@@ -39,6 +39,7 @@ pub fn run(args: &ExportArgs) -> ExitCode {
             "cases": summary.cases,
             "events": summary.events,
             "audit_rows": summary.audit_rows,
+            "pages": summary.pages,
         })),
         (Err(error), _) | (Ok(_), Err(error)) => cmd_office::report(&error),
     }

@@ -38,7 +38,7 @@ pub fn run_intake(args: &IntakeArgs) -> ExitCode {
         "colour" | "color" => ColourMode::Colour,
         other => return refuse("USAGE", &format!("--mode 只能是 grey 或 colour，而不是 {other}"), 2),
     };
-    let options = IntakeOptions { mode, ..IntakeOptions::default() };
+    let options = IntakeOptions::for_mode(mode);
     let started = Instant::now();
     let page = match app::scans::intake_file(&args.file, &options) {
         Ok(page) => page,

@@ -3,10 +3,17 @@
 //! the 18 boxes of the ID number, both recognition-type boxes and every evidence box drawn
 //! ticked or empty, the declaration with its signature line, the three opinions with their
 //! dates, and the remarks.
+//!
+//! When the case has scanned pages ([`Renderer::render_form_with_pages`]), a second page
+//! lists them: per evidence item, how many pages and, per page, its position and the
+//! start of its SHA-256, so the paper in the archive names the electronic proof it
+//! goes with.
 
 use domain::record::{ApplicationRecord, EvidenceItem, Opinion, OtherEvidence, RecognitionType};
 
-use crate::layout::{Align, CELL_PAD_X, CELL_PAD_Y, Canvas, LINE_SPACING, PAGE_WIDTH, TextStyle, pt_to_mm};
+use crate::layout::{
+    Align, CELL_PAD_X, CELL_PAD_Y, Canvas, LINE_SPACING, PAGE_HEIGHT, PAGE_WIDTH, TextStyle, pt_to_mm,
+};
 use crate::templates::Template;
 use crate::{MARGIN, PrintError, RenderedDocument, Renderer, cn_date, normalise_id};
 
@@ -56,10 +63,38 @@ pub(crate) const REQUIRED_LABELS: &[&str] = &[
     "study.secondary_school",
     "study.vocational_school",
     "study.higher_education",
+    "attachments_title",
+    "attachments_item",
+    "attachments_pages",
+    "attachments_unassigned",
+    "attachments_list",
 ];
 
 /// Texts `form.json` must define.
-pub(crate) const REQUIRED_TEXTS: &[&str] = &["important", "declaration", "remarks", "annex_heading"];
+pub(crate) const REQUIRED_TEXTS: &[&str] = &[
+    "important",
+    "declaration",
+    "remarks",
+    "annex_heading",
+    "attachments_intro",
+    "attachments_page",
+    "attachments_count",
+];
+
+/// One scanned page of the case, as the form's list of attachments prints it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttachedPage {
+    /// Order within the case, from 1.
+    pub position: u32,
+    /// The evidence box it proves, as its key (`employment.labour_contract`), or empty.
+    pub evidence: String,
+    /// SHA-256 of the stored image, lowercase hex.
+    pub sha256: String,
+}
+
+/// Hex digits of each page's SHA-256 printed (64 bits: enough to tell pages apart and
+/// to find the page in the archive; the full hash is in the electronic record).
+pub const HASH_PREFIX_LEN: usize = 16;
 
 /// Width of the label column, mm.
 const LABEL_WIDTH: f32 = 26.0;
@@ -79,6 +114,17 @@ impl Renderer {
     /// archive. Whatever the record holds is printed as typed, valid or not; blank fields
     /// stay blank for handwriting.
     pub fn render_form(&self, record: &ApplicationRecord) -> Result<RenderedDocument, PrintError> {
+        self.render_form_with_pages(record, &[])
+    }
+
+    /// [`render_form`](Self::render_form), followed, when `pages` is not empty, by a page
+    /// listing the scanned pages per evidence item in the form's order (unassigned pages
+    /// last): the number of pages and each page's position and SHA-256 prefix.
+    pub fn render_form_with_pages(
+        &self,
+        record: &ApplicationRecord,
+        pages: &[AttachedPage],
+    ) -> Result<RenderedDocument, PrintError> {
         let template = &self.templates.form;
         let (document, mut canvas) = self.start();
         let x = MARGIN;
@@ -304,6 +350,10 @@ impl Renderer {
             "remarks",
         );
 
+        if !pages.is_empty() {
+            attachments(&mut canvas, template, pages);
+        }
+
         let subject = format!("{} {}", template.title, record.application_number.trim());
         let date = record.declaration.date.or(record.opinions.acceptance.date).unwrap_or_default();
         Ok(self.finish(document, canvas, template, &subject, date))
@@ -320,6 +370,126 @@ fn division_text(renderer: &Renderer, province: &str, county: &str) -> String {
         (false, true) => names.province(province),
         (true, false) => names.division(county),
         (false, false) => format!("{}\n{}", names.province(province), names.county_below_province(county)),
+    }
+}
+
+/// The list of scanned pages on pages of their own after the annex.
+fn attachments(canvas: &mut Canvas<'_>, template: &Template, pages: &[AttachedPage]) {
+    let x = MARGIN;
+    let width = PAGE_WIDTH - 2.0 * MARGIN;
+    let item_width = 62.0;
+    let count_width = 16.0;
+    let list_width = width - item_width - count_width;
+    let pitch = pt_to_mm(VALUE.size * LINE_SPACING);
+    let top = 20.0;
+    canvas.new_page();
+    canvas.text_in_line(
+        x,
+        width,
+        top,
+        15.0,
+        Align::Centre,
+        template.label("attachments_title"),
+        "attachments",
+    );
+    let mut y = top + 8.0;
+    let intro = template.text("attachments_intro", &[("pages", &pages.len().to_string())]);
+    for line in canvas.wrap(&intro, WORDING.size, width) {
+        canvas.text_in_line(x, width, y, WORDING.size, Align::Left, &line, "attachments");
+        y += pt_to_mm(WORDING.size * LINE_SPACING);
+    }
+    y += 2.0;
+    let header = |canvas: &mut Canvas<'_>, y: f32| {
+        let height = 8.0;
+        label_cell(canvas, x, y, item_width, height, template.label("attachments_item"));
+        label_cell(canvas, x + item_width, y, count_width, height, template.label("attachments_pages"));
+        label_cell(
+            canvas,
+            x + item_width + count_width,
+            y,
+            list_width,
+            height,
+            template.label("attachments_list"),
+        );
+        y + height
+    };
+    y = header(canvas, y);
+    let mut groups: Vec<(String, Vec<&AttachedPage>)> = Vec::new();
+    let keys = EvidenceItem::ALL.iter().map(|item| item.key()).chain(std::iter::once(""));
+    for key in keys {
+        let mut in_group: Vec<&AttachedPage> = pages
+            .iter()
+            .filter(|page| {
+                if key.is_empty() {
+                    EvidenceItem::from_key(&page.evidence).is_none()
+                } else {
+                    page.evidence == key
+                }
+            })
+            .collect();
+        if in_group.is_empty() {
+            continue;
+        }
+        in_group.sort_by_key(|page| page.position);
+        let label =
+            if key.is_empty() { template.label("attachments_unassigned") } else { template.label(key) };
+        groups.push((label.to_owned(), in_group));
+    }
+    let bottom = PAGE_HEIGHT - 20.0;
+    for (label, group) in groups {
+        let lines: Vec<String> = group
+            .iter()
+            .map(|page| {
+                let prefix: String = page.sha256.chars().take(HASH_PREFIX_LEN).collect();
+                template.text(
+                    "attachments_page",
+                    &[("position", &page.position.to_string()), ("sha256", &prefix)],
+                )
+            })
+            .collect();
+        let count = template.text("attachments_count", &[("count", &group.len().to_string())]);
+        // A long group continues on the next sheet, under the header again.
+        let mut rest = lines.as_slice();
+        let mut first = true;
+        while !rest.is_empty() {
+            let room = ((bottom - y - 2.0 * CELL_PAD_Y) / pitch).floor().max(0.0) as usize;
+            if room < rest.len().min(2) {
+                canvas.new_page();
+                y = header(canvas, top);
+                continue;
+            }
+            let (chunk, after) = rest.split_at(room.min(rest.len()));
+            let height = (chunk.len() as f32 * pitch + 2.0 * CELL_PAD_Y).max(8.0);
+            let (item, pages_text) = if first { (label.as_str(), count.as_str()) } else { ("", "") };
+            value_cell(canvas, x, y, item_width, height, item, VALUE, Align::Left, "attachments.item");
+            value_cell(
+                canvas,
+                x + item_width,
+                y,
+                count_width,
+                height,
+                pages_text,
+                VALUE,
+                Align::Centre,
+                "attachments.count",
+            );
+            for (index, line) in chunk.iter().enumerate() {
+                let centre = y + CELL_PAD_Y + pitch * (index as f32 + 0.5);
+                canvas.text_in_line(
+                    x + item_width + count_width + CELL_PAD_X,
+                    list_width - 2.0 * CELL_PAD_X,
+                    centre,
+                    VALUE.size,
+                    Align::Left,
+                    line,
+                    "attachments.page",
+                );
+            }
+            canvas.rect(x + item_width + count_width, y, list_width, height, 0.6);
+            y += height;
+            rest = after;
+            first = false;
+        }
     }
 }
 

@@ -50,6 +50,7 @@ pub use error::PrintError;
 #[cfg(feature = "embedded-font")]
 pub use fonts::EMBEDDED_FONT_NAME;
 pub use fonts::Fonts;
+pub use form::AttachedPage;
 pub use layout::RenderWarning;
 pub use notice::NoticeData;
 pub use payload::{

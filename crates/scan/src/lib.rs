@@ -12,7 +12,7 @@
 //! ```no_run
 //! # fn main() -> Result<(), scan::ScanError> {
 //! use scan::{ColourMode, IntakeOptions};
-//! let options = IntakeOptions { mode: ColourMode::Grey, ..IntakeOptions::default() };
+//! let options = IntakeOptions::for_mode(ColourMode::Grey); // 200 dpi; colour: 300 dpi
 //! let page = scan::intake_file(std::path::Path::new("proof.jpg"), &options)?;
 //! println!("{} × {}, {} bytes, sha256 {}", page.width, page.height, page.jpeg.len(), page.sha256);
 //! # Ok(()) }
@@ -42,5 +42,7 @@ pub use error::ScanError;
 pub use folder::WatchedFolder;
 pub use format::SourceFormat;
 pub use limits::Limits;
-pub use pipeline::{ColourMode, IntakeOptions, Page, Rotation, intake, intake_file};
+pub use pipeline::{
+    COLOUR_MAX_LONG_SIDE, ColourMode, GREY_MAX_LONG_SIDE, IntakeOptions, Page, Rotation, intake, intake_file,
+};
 pub use sane::{Device, SaneEnv, ScanSettings, list_devices, scan};

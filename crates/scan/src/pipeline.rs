@@ -60,9 +60,10 @@ pub struct IntakeOptions {
     /// a scanner lid left open). Only done when the border is unambiguous; otherwise the
     /// page is left whole. See [`Page::auto_cropped`].
     pub auto_crop: bool,
-    /// Longest side of the stored page, in pixels (default 3508: A4 at 300 dpi). Larger
-    /// pages are scaled down; smaller ones are never scaled up. At most 65,000 (JPEG's own
-    /// limit).
+    /// Longest side of the stored page, in pixels. Larger pages are scaled down; smaller
+    /// ones are never scaled up. At most 65,000 (JPEG's own limit). [`IntakeOptions::for_mode`]
+    /// gives [`GREY_MAX_LONG_SIDE`] (A4 at 200 dpi) for greyscale and
+    /// [`COLOUR_MAX_LONG_SIDE`] (A4 at 300 dpi) for colour; docs/scan.md says why.
     pub max_long_side: u32,
     /// JPEG quality of greyscale pages, 1–100 (default 60, with ImageMagick's quantisation
     /// tables: text strokes survive intact at 300 dpi; docs/scan.md has the sizes).
@@ -73,6 +74,28 @@ pub struct IntakeOptions {
     pub thumbnail_long_side: u32,
 }
 
+/// Longest side of a stored greyscale page: A4 at 200 dpi (2339 px). A dense text page
+/// stores at about 330 KB here against 550 KB at 300 dpi, and 8-point print stays legible
+/// (docs/scan.md, "Choices and what they cost").
+pub const GREY_MAX_LONG_SIDE: u32 = 2339;
+
+/// Longest side of a stored colour page: A4 at 300 dpi (3508 px). Colour is chosen for ID
+/// cards, stamps and photographs, whose small print and security patterns need it.
+pub const COLOUR_MAX_LONG_SIDE: u32 = 3508;
+
+impl IntakeOptions {
+    /// The defaults for `mode`: greyscale pages at 200 dpi, colour pages at 300 dpi.
+    pub fn for_mode(mode: ColourMode) -> IntakeOptions {
+        let max_long_side = match mode {
+            ColourMode::Grey => GREY_MAX_LONG_SIDE,
+            ColourMode::Colour => COLOUR_MAX_LONG_SIDE,
+        };
+        IntakeOptions { mode, max_long_side, ..IntakeOptions::default() }
+    }
+}
+
+/// Greyscale at 200 dpi ([`IntakeOptions::for_mode`] with [`ColourMode::Grey`]); for
+/// colour use `for_mode`, so the ceiling follows the mode.
 impl Default for IntakeOptions {
     fn default() -> Self {
         IntakeOptions {
@@ -80,7 +103,7 @@ impl Default for IntakeOptions {
             mode: ColourMode::Grey,
             rotation: Rotation::Keep,
             auto_crop: true,
-            max_long_side: 3508,
+            max_long_side: GREY_MAX_LONG_SIDE,
             grey_quality: 60,
             colour_quality: 75,
             thumbnail_long_side: 256,

@@ -1,6 +1,10 @@
 //! Intake commands: what the clerk types into the application form.
 
 use domain::reference::DivisionLevel;
+use tauri::State;
+
+use super::{parse_case_id, with_office};
+use crate::AppState;
 
 use crate::error::UiError;
 use crate::json::{AssessmentInfo, DivisionChoice, EthnicChoice, IdNumberInfo, ProfileInfo};
@@ -45,14 +49,26 @@ pub async fn list_profiles() -> Result<Vec<ProfileInfo>, UiError> {
     Ok(app::intake::list_profiles()?.into_iter().map(ProfileInfo::from).collect())
 }
 
-/// The live assessment of the form as typed so far.
+/// The live assessment of the form as typed so far; for a stored case (`case_id`), with
+/// the ticked evidence no scanned page proves yet.
 #[tauri::command]
 #[tracing::instrument(skip_all, fields(profile = %profile), err(Debug))]
 pub async fn assess_application(
+    state: State<'_, AppState>,
     record: serde_json::Value,
     profile: String,
+    case_id: Option<String>,
 ) -> Result<AssessmentInfo, UiError> {
     let record = app::assess::parse_record(&record.to_string()).map_err(app::AppError::from)?;
-    let draft = app::intake::assess_draft(record, &profile, app::clock::today())?;
-    Ok(AssessmentInfo::from_report(draft.report, draft.due_if_accepted_today))
+    let today = app::clock::today();
+    let draft = match case_id {
+        None => app::intake::assess_draft(record, &profile, today)?,
+        Some(id) => {
+            with_office(&state, move |office| {
+                app::scans::assess_draft(office, &parse_case_id(&id)?, record, &profile, today)
+            })
+            .await?
+        }
+    };
+    Ok(AssessmentInfo::from_draft(draft))
 }

@@ -9,7 +9,7 @@ use tauri::ipc::Channel;
 use super::{now, parse_case_id, with_office};
 use crate::AppState;
 use crate::error::UiError;
-use crate::json::{PagesInfo, ScanProgress, ScannerChoice};
+use crate::json::{FolderPollInfo, PagesInfo, ScanProgress, ScannerChoice};
 
 fn mode(key: &str) -> app::scans::ColourMode {
     if key == "colour" { app::scans::ColourMode::Colour } else { app::scans::ColourMode::Grey }
@@ -44,7 +44,7 @@ pub async fn scan_pages(
     let env = state.sane_env();
     let settings =
         ScanSettings { resolution, mode: mode(&colour), pages: pages.clamp(1, 50), ..Default::default() };
-    let options = app::scans::IntakeOptions { mode: mode(&colour), ..Default::default() };
+    let options = app::scans::IntakeOptions::for_mode(mode(&colour));
     let scanned = joined(
         tauri::async_runtime::spawn_blocking(move || {
             app::scans::acquire_sane(&env, &device, &settings, &options, |done, total| {
@@ -67,7 +67,7 @@ pub async fn import_page(
     colour: String,
     evidence: String,
 ) -> Result<PagesInfo, UiError> {
-    let options = app::scans::IntakeOptions { mode: mode(&colour), ..Default::default() };
+    let options = app::scans::IntakeOptions::for_mode(mode(&colour));
     let page = joined(
         tauri::async_runtime::spawn_blocking(move || app::scans::intake_data_url(&data_url, &options)).await,
     )?;
@@ -146,6 +146,60 @@ pub async fn delete_page(
     with_office(&state, move |office| {
         app::scans::delete(office, &page_id, now())?;
         Ok(PagesInfo::from(app::scans::overview(office, &parse_case_id(&case_id)?)?))
+    })
+    .await
+}
+
+/// The watched folder remembered for this installation (empty if none).
+#[tauri::command]
+pub async fn scan_folder(state: State<'_, AppState>) -> Result<String, UiError> {
+    let data_dir = state.paths.data_dir.clone();
+    let folder = joined(
+        tauri::async_runtime::spawn_blocking(move || app::scan_folder::saved_folder(&data_dir)).await,
+    )?;
+    Ok(folder.map(|folder| folder.display().to_string()).unwrap_or_default())
+}
+
+/// Chooses the watched folder (remembered for this installation) and starts watching it;
+/// the files already in it are left alone.
+#[tauri::command]
+pub async fn set_scan_folder(state: State<'_, AppState>, folder: String) -> Result<String, UiError> {
+    let data_dir = state.paths.data_dir.clone();
+    let slot = state.scan_folder.clone();
+    joined(
+        tauri::async_runtime::spawn_blocking(move || {
+            let watch = app::scan_folder::choose_folder(&data_dir, &folder)?;
+            let dir = watch.dir().display().to_string();
+            *slot.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(watch);
+            Ok(dir)
+        })
+        .await,
+    )
+}
+
+/// Imports the files that arrived in the watched folder into the case (the window calls
+/// this every two seconds while the folder is the panel's source).
+#[tauri::command]
+pub async fn poll_scan_folder(
+    state: State<'_, AppState>,
+    case_id: String,
+    colour: String,
+    evidence: String,
+) -> Result<FolderPollInfo, UiError> {
+    let slot = state.scan_folder.clone();
+    let options = app::scans::IntakeOptions::for_mode(mode(&colour));
+    let batch = joined(
+        tauri::async_runtime::spawn_blocking(move || {
+            let mut watch = slot.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            watch.as_mut().map_or(Ok(app::scan_folder::Batch::default()), |watch| {
+                app::scan_folder::take_new(watch, &options)
+            })
+        })
+        .await,
+    )?;
+    with_office(&state, move |office| {
+        let imported = app::scan_folder::store(office, &parse_case_id(&case_id)?, batch, &evidence, now())?;
+        Ok(FolderPollInfo::from(imported))
     })
     .await
 }

@@ -153,6 +153,9 @@ pub struct AssessmentInfo {
     /// If accepted today, the processing deadline (`YYYY-MM-DD`); `null` if the holiday
     /// table does not cover it.
     pub due_if_accepted_today: Option<String>,
+    /// Ticked evidence of a stored case without a scanned page (`EVIDENCE_PAGE_MISSING`);
+    /// shown with the assessment, they do not change the decision.
+    pub unscanned: Vec<NoticeLine>,
 }
 
 impl AssessmentInfo {
@@ -165,14 +168,22 @@ impl AssessmentInfo {
             }
             .to_owned(),
             profile: report.profile.into(),
-            items: report
-                .assessment
-                .items
-                .into_iter()
-                .map(|item| NoticeLine { code: item.code, field: item.field, message: item.message })
-                .collect(),
+            items: report.assessment.items.into_iter().map(NoticeLine::from).collect(),
             due_if_accepted_today: due.map(|d| d.to_string()),
+            unscanned: Vec::new(),
         }
+    }
+
+    /// Converts the app's live assessment, with the ticked evidence its pages lack.
+    pub fn from_draft(draft: app::intake::DraftAssessment) -> Self {
+        let unscanned = draft.unscanned.into_iter().map(NoticeLine::from).collect();
+        Self { unscanned, ..Self::from_report(draft.report, draft.due_if_accepted_today) }
+    }
+}
+
+impl From<domain::assessment::NoticeItem> for NoticeLine {
+    fn from(item: domain::assessment::NoticeItem) -> Self {
+        NoticeLine { code: item.code, field: item.field, message: item.message }
     }
 }
 
@@ -228,6 +239,8 @@ mod tests {
             ScanProgress::decl(&config),
             PageDto::decl(&config),
             PagesInfo::decl(&config),
+            RefusedFile::decl(&config),
+            FolderPollInfo::decl(&config),
         ] {
             out.push_str("export ");
             out.push_str(&decl);

@@ -89,3 +89,43 @@ impl From<app::scans::Overview> for PagesInfo {
         Self { pages: overview.pages.into_iter().map(PageDto::from).collect(), unproven: overview.unproven }
     }
 }
+
+/// A file of the watched folder that was not imported.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct RefusedFile {
+    /// The file's name.
+    pub name: String,
+    /// Stable code, e.g. `SCAN_PDF_NOT_SUPPORTED`.
+    pub code: String,
+    /// The Chinese sentence.
+    pub message: String,
+}
+
+/// What one poll of the watched folder brought into the case.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct FolderPollInfo {
+    /// Names of the files stored as pages (moved into `imported/`).
+    pub imported: Vec<String>,
+    /// Files refused, each with its reason.
+    pub refused: Vec<RefusedFile>,
+    /// The case's pages afterwards.
+    pub pages: PagesInfo,
+}
+
+impl From<app::scan_folder::Imported> for FolderPollInfo {
+    fn from(imported: app::scan_folder::Imported) -> Self {
+        Self {
+            imported: imported.files,
+            refused: imported
+                .refused
+                .into_iter()
+                .map(|refused| RefusedFile {
+                    name: refused.name,
+                    code: refused.code.to_owned(),
+                    message: refused.message,
+                })
+                .collect(),
+            pages: imported.overview.into(),
+        }
+    }
+}

@@ -31,7 +31,8 @@ export const tauriBackend: Backend = {
     call("search_divisions", { query, level: level ?? null, within: within ?? null }),
   searchEthnicGroups: (query) => call("search_ethnic_groups", { query }),
   listProfiles: () => call("list_profiles"),
-  assessApplication: (record, profile) => call("assess_application", { record, profile }),
+  assessApplication: (record, profile, caseId) =>
+    call("assess_application", { record, profile, caseId: caseId ?? null }),
 
   officeStatus: () => call("office_status"),
   setUpOffice: (officeId, username, password, roles) =>
@@ -73,6 +74,9 @@ export const tauriBackend: Backend = {
   },
   importPage: (caseId, dataUrl, colour, evidence) => call("import_page", { caseId, dataUrl, colour, evidence }),
   listPages: (caseId) => call("list_pages", { caseId }),
+  scanFolder: () => call("scan_folder"),
+  setScanFolder: (folder) => call("set_scan_folder", { folder }),
+  pollScanFolder: (caseId, colour, evidence) => call("poll_scan_folder", { caseId, colour, evidence }),
   pageImage: (pageId) => call("page_image", { pageId }),
   changePage: (caseId, pageId, change) =>
     call("change_page", {

@@ -7,6 +7,7 @@ import type {
   CaseLineInfo,
   ClerkInfo,
   DraftSavedInfo,
+  FolderPollInfo,
   OfficeStatus,
   PagesInfo,
   PreviewInfo,
@@ -69,7 +70,8 @@ export interface Backend {
   searchDivisions(query: string, level?: DivisionLevel, within?: string): Promise<DivisionChoice[]>;
   searchEthnicGroups(query: string): Promise<EthnicChoice[]>;
   listProfiles(): Promise<ProfileInfo[]>;
-  assessApplication(record: ApplicationRecord, profile: string): Promise<AssessmentInfo>;
+  /** With `caseId` (a stored case), `unscanned` names the ticked evidence without a page. */
+  assessApplication(record: ApplicationRecord, profile: string, caseId?: string | null): Promise<AssessmentInfo>;
 
   officeStatus(): Promise<OfficeStatus>;
   setUpOffice(officeId: string, username: string, password: string, roles: RoleKey[]): Promise<SessionInfo>;
@@ -123,6 +125,12 @@ export interface Backend {
     change: { quarterTurns?: number; evidence?: string; position?: number },
   ): Promise<PagesInfo>;
   deletePage(caseId: string, pageId: string): Promise<PagesInfo>;
+  /** The watched folder remembered for this installation ("" if none). */
+  scanFolder(): Promise<string>;
+  /** Chooses (and remembers) the watched folder and starts watching it; its path back. */
+  setScanFolder(folder: string): Promise<string>;
+  /** Imports what arrived in the watched folder into the case. */
+  pollScanFolder(caseId: string, colour: ColourKey, evidence: string): Promise<FolderPollInfo>;
 
   syncStatus(): Promise<SyncStatusInfo>;
   syncNow(): Promise<void>;

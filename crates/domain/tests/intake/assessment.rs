@@ -982,3 +982,54 @@ fn guardian_id_number_sentences_name_the_guardian() {
         item.message
     );
 }
+
+#[test]
+fn ticked_evidence_without_a_scanned_page_is_named_without_changing_the_decision() {
+    use domain::assessment::unscanned_evidence;
+    use domain::record::EvidenceItem;
+
+    let mut record = complete_record();
+    record.evidence.employment.labour_contract = true;
+    record.evidence.residence.other.ticked = true;
+    let ticked: Vec<EvidenceItem> =
+        EvidenceItem::ALL.into_iter().filter(|item| item.is_ticked(&record.evidence)).collect();
+    assert!(ticked.len() >= 3, "the fixture ticks some evidence too: {ticked:?}");
+
+    let none_scanned = unscanned_evidence(&record, &[]);
+    assert_eq!(none_scanned.len(), ticked.len(), "every ticked box is named: {none_scanned:#?}");
+    assert!(none_scanned.iter().all(|item| item.code == "EVIDENCE_PAGE_MISSING"));
+    let fields: Vec<String> = ticked.iter().map(|item| item.field()).collect();
+    assert_eq!(none_scanned.iter().map(|item| item.field.clone()).collect::<Vec<_>>(), fields, "form order");
+    let contract = none_scanned
+        .iter()
+        .find(|item| item.field == "evidence.employment.labour_contract")
+        .expect("the labour contract is named");
+    assert_eq!(
+        contract.message,
+        "“签订劳动合同”已勾选但未附扫描件，请提交该证明材料原件，扫描或拍照后附入本案。"
+    );
+
+    assert!(unscanned_evidence(&record, &ticked).is_empty(), "every ticked box has a page");
+    let all_but_contract: Vec<EvidenceItem> =
+        ticked.iter().copied().filter(|item| *item != EvidenceItem::LabourContract).collect();
+    let one_left: Vec<(String, String)> = unscanned_evidence(&record, &all_but_contract)
+        .into_iter()
+        .map(|item| (item.code, item.field))
+        .collect();
+    assert_eq!(
+        one_left,
+        [("EVIDENCE_PAGE_MISSING".to_owned(), "evidence.employment.labour_contract".to_owned())]
+    );
+    assert!(unscanned_evidence(&ApplicationRecord::new(), &[]).is_empty(), "nothing ticked, nothing to scan");
+    // A page linked to an unticked box proves nothing the form claims, and names nothing.
+    assert!(unscanned_evidence(&ApplicationRecord::new(), &[EvidenceItem::OwnHome]).is_empty());
+
+    let assessment = assess_checked(&record, &jiande(), day(TODAY));
+    assert!(
+        !assessment.codes().contains(&"EVIDENCE_PAGE_MISSING"),
+        "the assessment itself does not know about pages"
+    );
+    assert_eq!(EvidenceItem::from_key("employment.labour_contract"), Some(EvidenceItem::LabourContract));
+    assert_eq!(EvidenceItem::from_key("evidence.employment.labour_contract"), None);
+    assert!(EvidenceItem::ALL.iter().all(|item| EvidenceItem::from_key(item.key()) == Some(*item)));
+}

@@ -164,6 +164,14 @@ pub fn pdftotext(pdf: &Path) -> String {
     String::from_utf8(output.stdout).expect("pdftotext prints UTF-8")
 }
 
+/// The text of one page (from 1) in content order.
+pub fn pdftotext_page(pdf: &Path, page: usize) -> String {
+    let page = page.to_string();
+    let output = run("pdftotext", &["-raw", "-enc", "UTF-8", "-f", &page, "-l", &page, path_str(pdf), "-"]);
+    assert!(output.status.success(), "pdftotext failed: {}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8(output.stdout).expect("pdftotext prints UTF-8")
+}
+
 /// The text with all whitespace removed, for finding a value that wrapped across lines.
 pub fn squeeze(text: &str) -> String {
     text.chars().filter(|ch| !ch.is_whitespace()).collect()

@@ -21,12 +21,14 @@ fn decode(jpeg: &[u8]) -> DynamicImage {
     image::load_from_memory_with_format(jpeg, image::ImageFormat::Jpeg).unwrap()
 }
 
+/// Greyscale with the 300-dpi ceiling: most tests look at the pipeline at full size; the
+/// 200-dpi default has its own test (`pages.rs`).
 fn grey_options() -> IntakeOptions {
-    IntakeOptions::default()
+    IntakeOptions { max_long_side: scan::COLOUR_MAX_LONG_SIDE, ..IntakeOptions::default() }
 }
 
 fn colour_options() -> IntakeOptions {
-    IntakeOptions { mode: ColourMode::Colour, ..IntakeOptions::default() }
+    IntakeOptions::for_mode(ColourMode::Colour)
 }
 
 /// A small image with a black square in its top-left corner, to see where rotations put it.

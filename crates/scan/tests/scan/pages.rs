@@ -41,6 +41,36 @@ fn a_printed_a4_page_is_stored_as_a_small_greyscale_jpeg() {
 }
 
 #[test]
+fn by_default_a_grey_text_page_is_stored_at_200_dpi_under_400_kb_and_colour_at_300_dpi() {
+    let page_image = DynamicImage::ImageLuma8(fixtures::printed_page(A4_WIDTH, A4_HEIGHT));
+    let png = fixtures::encode(&page_image, ImageFormat::Png);
+    assert_eq!(IntakeOptions::default(), IntakeOptions::for_mode(ColourMode::Grey));
+    let page = intake(&png, &IntakeOptions::default()).unwrap();
+    assert_eq!((page.width, page.height), (1654, 2339), "A4 at 200 dpi");
+    assert!(page.jpeg.len() <= 400_000, "the issue's 400 KB target, got {} bytes", page.jpeg.len());
+    // Legibility at 200 dpi: against the 300-dpi page scaled by the same ratio (Catmull-Rom,
+    // so no JPEG is involved), the stored page keeps its ink and its grey levels.
+    let reference = page_image.resize_exact(1654, 2339, image::imageops::FilterType::CatmullRom).into_luma8();
+    let stored = decode(&page.jpeg).into_luma8();
+    let ink = |image: &image::GrayImage| image.pixels().filter(|pixel| pixel.0[0] < 130).count() as f64;
+    let ink_ratio = ink(&stored) / ink(&reference);
+    let mean_difference = stored
+        .pixels()
+        .zip(reference.pixels())
+        .map(|(after, before)| f64::from(after.0[0].abs_diff(before.0[0])))
+        .sum::<f64>()
+        / f64::from(1654 * 2339);
+    assert!((0.93..=1.07).contains(&ink_ratio), "the strokes keep their weight: ink ratio {ink_ratio:.3}");
+    assert!(
+        mean_difference < 7.0,
+        "the page keeps its grey levels: {mean_difference:.2} levels off on average"
+    );
+
+    let colour = intake(&png, &IntakeOptions::for_mode(ColourMode::Colour)).unwrap();
+    assert_eq!((colour.width, colour.height), (A4_WIDTH, A4_HEIGHT), "colour keeps 300 dpi");
+}
+
+#[test]
 fn jpeg_png_and_tiff_inputs_give_the_same_page_size_and_format_tag() {
     let image = DynamicImage::ImageLuma8(fixtures::printed_page(620, 877));
     let cases = [

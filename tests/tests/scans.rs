@@ -1,0 +1,327 @@
+//! Scanned pages of a stored case beyond the scan panel, through the `app` facade on a
+//! real encrypted store: the ticked evidence without a page in the live assessment and in
+//! the printed one-time notice, the list of pages on the printed Annex 1 form (read back
+//! with `pdftotext`), and the pages inside the person's one-file archive, checked against
+//! their hashes.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use app::cases::{self, CaseId, DuplicateDecision, Submission, SubmitOutcome};
+use app::office::{KdfParams, LockoutPolicy, Office, Roles, StoreOptions};
+use app::printing::{Document, Printing};
+use app::scans::{self, IntakeOptions};
+use app::users::{self, NewClerk};
+use base64::Engine as _;
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use domain::record::ApplicationRecord;
+use sha2::Digest as _;
+
+const PASSWORD: &str = "clerk-password-1";
+const ID_NUMBER: &str = "341203199003071219";
+
+fn at(minutes: i64) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2025, 3, 10, 1, 0, 0).single().expect("valid instant") + Duration::minutes(minutes)
+}
+
+fn today() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2025, 3, 10).expect("date")
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn complete_record() -> ApplicationRecord {
+    let text =
+        std::fs::read_to_string(root().join("docs/examples/application-complete.json")).expect("example");
+    ApplicationRecord::from_json(&text).expect("example parses")
+}
+
+fn set_up_office(dir: &Path) -> Office {
+    let options = StoreOptions { kdf: KdfParams::INSECURE_FAST, lockout: LockoutPolicy::default() };
+    let mut office = Office::set_up_with_options(dir, "330182-jiande-01", "admin", PASSWORD, at(0), options)
+        .expect("set up");
+    let clerk =
+        NewClerk { username: "a", display_name: "受理员甲", roles: Roles::ACCEPT, password: PASSWORD };
+    users::add_clerk(&mut office, &clerk, at(1)).expect("add clerk");
+    office
+}
+
+/// A real picture through the real pipeline: the rendered slip of the docs, as a scan.
+fn scanned_page() -> scans::Page {
+    scans::intake_file(&root().join("docs/examples/rendered/slip.png"), &IntakeOptions::default())
+        .expect("a PNG goes through the pipeline")
+}
+
+fn pdftotext(pdf: &[u8], dir: &Path, name: &str) -> String {
+    let path = dir.join(format!("{name}.pdf"));
+    std::fs::write(&path, pdf).expect("write PDF");
+    let output = Command::new("pdftotext")
+        .args(["-raw", "-enc", "UTF-8"])
+        .arg(&path)
+        .arg("-")
+        .output()
+        .expect("pdftotext runs (apt-get install -y poppler-utils)");
+    assert!(output.status.success(), "pdftotext: {}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8(output.stdout).expect("UTF-8").chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+/// A case with the complete record but the declaration unsigned (so a notice is given),
+/// and one page linked to the labour contract; three other boxes are ticked.
+fn case_with_one_page(office: &mut Office) -> (CaseId, ApplicationRecord, scans::Page) {
+    office.login("a", PASSWORD, at(2)).expect("log in");
+    let case_id = cases::new_case_id(at(3)).expect("case id");
+    let mut record = complete_record();
+    record.declaration.signed = false;
+    cases::save_draft(office, &case_id, &record, at(3)).expect("save");
+    let page = scanned_page();
+    scans::attach(office, &case_id, std::slice::from_ref(&page), "employment.labour_contract", at(4))
+        .expect("attach");
+    (case_id, record, page)
+}
+
+#[test]
+fn ticked_evidence_without_a_page_is_named_live_and_on_the_printed_notice() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let mut office = set_up_office(dir.path());
+    let (case_id, record, _) = case_with_one_page(&mut office);
+
+    let live = scans::assess_draft(&office, &case_id, record.clone(), "330182", today()).expect("assess");
+    let unscanned: Vec<&str> = live.unscanned.iter().map(|item| item.field.as_str()).collect();
+    assert_eq!(
+        unscanned,
+        [
+            "evidence.employment.social_insurance",
+            "evidence.residence.rental.rental_registration",
+            "evidence.residence.rental.lease_contract"
+        ],
+        "the labour contract has its page; the other ticked boxes are named"
+    );
+    assert!(live.unscanned.iter().all(|item| item.code == "EVIDENCE_PAGE_MISSING"));
+    let without_pages = app::intake::assess_draft(record.clone(), "330182", today()).expect("assess");
+    assert_eq!(
+        live.report, without_pages.report,
+        "the decision and the policy's items do not depend on pages"
+    );
+    assert!(without_pages.unscanned.is_empty(), "a form without a case knows no pages");
+
+    let submission = Submission {
+        profile: "330182",
+        opinion: "",
+        duplicates: DuplicateDecision::Check,
+        holiday_updates: &[],
+    };
+    let outcome = cases::submit(&mut office, &case_id, &submission, at(5)).expect("submit");
+    assert!(matches!(outcome, SubmitOutcome::Notice { .. }), "unsigned: a notice, {outcome:?}");
+
+    let printing = Printing::load(None).expect("printing");
+    let notice = app::printing::render(
+        &mut office,
+        &printing,
+        &case_id,
+        Document::Notice,
+        app::printing::RenderChoices::default(),
+        at(6),
+    )
+    .expect("notice");
+    let text = pdftotext(&notice.pdf, dir.path(), "notice");
+    assert!(text.contains("请申请人（未成年人由监护人）阅读申请人声明后签名"), "the policy's item:\n{text}");
+    for label in ["参加社会保险", "办理出租登记", "签订租赁合同"] {
+        assert!(text.contains(&format!("“{label}”已勾选但未附扫描件")), "{label} is named:\n{text}");
+    }
+    assert!(!text.contains("“签订劳动合同”已勾选但未附扫描件"), "the scanned box is not:\n{text}");
+
+    // Once every ticked box has a page, the notice names none of them.
+    for evidence in [
+        "employment.social_insurance",
+        "residence.rental.rental_registration",
+        "residence.rental.lease_contract",
+    ] {
+        scans::attach(&mut office, &case_id, &[scanned_page()], evidence, at(7)).expect("attach");
+    }
+    let notice = app::printing::render(
+        &mut office,
+        &printing,
+        &case_id,
+        Document::Notice,
+        app::printing::RenderChoices::default(),
+        at(8),
+    )
+    .expect("notice");
+    let text = pdftotext(&notice.pdf, dir.path(), "notice-all-scanned");
+    assert!(!text.contains("已勾选但未附扫描件"), "{text}");
+    let live = scans::assess_draft(&office, &case_id, record, "330182", today()).expect("assess");
+    assert!(live.unscanned.is_empty(), "{:?}", live.unscanned);
+}
+
+#[test]
+fn the_printed_form_lists_the_case_pages_with_their_hashes() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let mut office = set_up_office(dir.path());
+    let (case_id, _, page) = case_with_one_page(&mut office);
+    scans::attach(&mut office, &case_id, &[scanned_page()], "", at(5)).expect("an unassigned page");
+
+    let printing = Printing::load(None).expect("printing");
+    let form = app::printing::render(
+        &mut office,
+        &printing,
+        &case_id,
+        Document::Form,
+        app::printing::RenderChoices::default(),
+        at(6),
+    )
+    .expect("form");
+    assert_eq!(form.pages, 2, "the annex and the list of pages");
+    assert_eq!(form.template, "form 1.1.0");
+    let text = pdftotext(&form.pdf, dir.path(), "form");
+    assert!(text.contains("所附证明材料扫描件清单"), "{text}");
+    assert!(text.contains("本案共附证明材料扫描件2页"), "{text}");
+    assert!(text.contains(&format!("签订劳动合同1页第1页{}", &page.sha256[..16])), "{text}");
+    assert!(text.contains(&format!("未指定证明材料1页第2页{}", &page.sha256[..16])), "{text}");
+
+    // A case without pages prints the one-page annex, as before.
+    let other = cases::new_case_id(at(9)).expect("case id");
+    cases::save_draft(&mut office, &other, &complete_record(), at(9)).expect("save");
+    let form = app::printing::render(
+        &mut office,
+        &printing,
+        &other,
+        Document::Form,
+        app::printing::RenderChoices::default(),
+        at(10),
+    )
+    .expect("form");
+    assert_eq!(form.pages, 1);
+}
+
+#[test]
+fn the_person_archive_holds_every_page_and_each_matches_its_hash() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let mut office = set_up_office(dir.path());
+    let (case_id, _, page) = case_with_one_page(&mut office);
+    let colour = scans::intake_file(
+        &root().join("docs/examples/rendered/form.png"),
+        &IntakeOptions::for_mode(scans::ColourMode::Colour),
+    )
+    .expect("colour page");
+    scans::attach(
+        &mut office,
+        &case_id,
+        std::slice::from_ref(&colour),
+        "residence.rental.lease_contract",
+        at(5),
+    )
+    .expect("attach");
+
+    office.login("admin", PASSWORD, at(20)).expect("admin logs in");
+    let path = dir.path().join("person.html");
+    let summary = app::archive::export_person(&mut office, ID_NUMBER, &path, at(21)).expect("export");
+    assert_eq!((summary.cases, summary.pages), (1, 2));
+    let html = std::fs::read_to_string(&path).expect("archive");
+    let archive = app::archive::embedded_json(&html).expect("embedded JSON");
+    assert_eq!(archive["version"], 2);
+    let pages = archive["cases"][0]["pages"].as_array().expect("pages");
+    assert_eq!(pages.len(), 2);
+    for (exported, original) in pages.iter().zip([&page, &colour]) {
+        let jpeg = base64::engine::general_purpose::STANDARD
+            .decode(exported["jpeg_base64"].as_str().expect("base64"))
+            .expect("valid base64");
+        assert!(jpeg.starts_with(&[0xFF, 0xD8, 0xFF]), "a JPEG");
+        assert_eq!(jpeg, original.jpeg, "the stored image, byte for byte");
+        let hash = hex::encode(sha2::Sha256::digest(&jpeg));
+        assert_eq!(exported["sha256"].as_str(), Some(hash.as_str()), "the hash written is the image's");
+        assert_eq!(hash, original.sha256);
+        assert!(
+            html.contains(&format!(
+                "<img src=\"data:image/jpeg;base64,{}\"",
+                exported["jpeg_base64"].as_str().unwrap_or_default()
+            )),
+            "the page is shown as an image an archivist opens in a browser"
+        );
+        assert!(html.contains(&hash), "the hash is printed beside it");
+    }
+    assert_eq!(pages[0]["evidence"], "employment.labour_contract");
+    assert_eq!(pages[0]["evidence_label"], "签订劳动合同");
+    assert_eq!(pages[1]["evidence_label"], "签订租赁合同");
+    assert_eq!(pages[1]["mode"], "colour");
+    assert!(html.contains("证明材料扫描件（2 页）"));
+
+    // Reading the images for the export is audited on the case, like any view of a page.
+    let trail = app::audit::case_trail(&office, &case_id, 1000).expect("audit");
+    let viewed =
+        trail.iter().filter(|row| row.action == "case_viewed" && row.details["page"].is_string()).count();
+    assert!(viewed >= 2, "each exported page is a view: {viewed}");
+    assert!(trail.iter().any(|row| row.action == "exported"));
+}
+
+#[test]
+fn the_watched_folder_imports_new_files_into_the_case_and_reports_the_refused_ones() {
+    use app::scan_folder::{self, FolderWatch};
+
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let data_dir = dir.path().join("data");
+    std::fs::create_dir_all(&data_dir).expect("data dir");
+    let mut office = set_up_office(&data_dir);
+    let (case_id, _, _) = case_with_one_page(&mut office);
+    let folder = dir.path().join("扫描仪");
+    std::fs::create_dir_all(&folder).expect("folder");
+    let png = std::fs::read(root().join("docs/examples/rendered/slip.png")).expect("png");
+    std::fs::write(folder.join("earlier-applicant.png"), &png).expect("write");
+
+    assert!(scan_folder::saved_folder(&data_dir).expect("read").is_none(), "nothing chosen yet");
+    let missing = scan_folder::choose_folder(&data_dir, "/no/such/folder").expect_err("missing folder");
+    assert!(matches!(missing, app::AppError::ScanFolderMissing { .. }), "{missing:?}");
+    assert!(
+        scan_folder::saved_folder(&data_dir).expect("read").is_none(),
+        "a refused folder is not remembered"
+    );
+    let mut watch = scan_folder::choose_folder(&data_dir, folder.to_str().expect("UTF-8")).expect("choose");
+    assert_eq!(scan_folder::saved_folder(&data_dir).expect("read").as_deref(), Some(folder.as_path()));
+
+    // The scanner saves two pages, a PDF and a page still being written.
+    std::fs::write(folder.join("scan-001.png"), &png).expect("write");
+    std::fs::write(folder.join("scan-002.png"), &png).expect("write");
+    std::fs::write(folder.join("scan-003.pdf"), b"%PDF-1.4\n%%EOF\n").expect("write");
+    std::fs::write(folder.join("scan-004.png.part"), &png[..100]).expect("write");
+    let options = IntakeOptions::default();
+    let first = scan_folder::take_new(&mut watch, &options).expect("poll");
+    assert!(first.pages.is_empty() && first.refused.is_empty(), "a file is taken once it stopped growing");
+    let batch = scan_folder::take_new(&mut watch, &options).expect("poll");
+    assert_eq!(batch.pages.len(), 2);
+    let imported = scan_folder::store(&mut office, &case_id, batch, "residence.rental.lease_contract", at(6))
+        .expect("store");
+    assert_eq!(imported.files, ["scan-001.png", "scan-002.png"]);
+    assert_eq!(imported.refused.len(), 1);
+    assert_eq!(imported.refused[0].name, "scan-003.pdf");
+    assert_eq!(imported.refused[0].code, "SCAN_PDF_NOT_SUPPORTED");
+    assert!(imported.refused[0].message.contains("PDF"), "{}", imported.refused[0].message);
+    let evidence: Vec<&str> = imported.overview.pages.iter().map(|page| page.evidence.as_str()).collect();
+    assert_eq!(
+        evidence,
+        ["employment.labour_contract", "residence.rental.lease_contract", "residence.rental.lease_contract"]
+    );
+
+    // Stored files move into imported/; the refused one, the earlier applicant's and the
+    // partial file stay; nothing is taken twice.
+    let mut left: Vec<String> = std::fs::read_dir(&folder)
+        .expect("list")
+        .map(|entry| entry.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    left.sort();
+    assert_eq!(left, ["earlier-applicant.png", "imported", "scan-003.pdf", "scan-004.png.part"]);
+    assert!(folder.join("imported/scan-001.png").is_file() && folder.join("imported/scan-002.png").is_file());
+    let again = scan_folder::take_new(&mut watch, &options).expect("poll");
+    assert!(again.pages.is_empty() && again.refused.is_empty());
+
+    // After a restart the folder is remembered; what was imported is not taken again.
+    let mut restarted =
+        FolderWatch::start(&scan_folder::saved_folder(&data_dir).expect("read").expect("a folder"))
+            .expect("watch");
+    std::fs::write(folder.join("scan-005.png"), &png).expect("write");
+    scan_folder::take_new(&mut restarted, &options).expect("poll");
+    let batch = scan_folder::take_new(&mut restarted, &options).expect("poll");
+    let imported = scan_folder::store(&mut office, &case_id, batch, "", at(7)).expect("store");
+    assert_eq!(imported.files, ["scan-005.png"]);
+    assert_eq!(imported.overview.pages.len(), 4);
+}
