@@ -296,9 +296,13 @@ export type WorklistCount = {
  */
 key: string, 
 /**
- * Number of cases.
+ * Number of cases, counted up to a cap.
  */
-count: number, };
+count: number, 
+/**
+ * The count reached the cap: there are at least `count` cases (shown as `1000+`).
+ */
+at_least: boolean, };
 export type HistoryInfo = { 
 /**
  * When, local time.

@@ -6,7 +6,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use store::{CaseSummary, User};
-pub use store::{SearchQuery, Worklist};
+pub use store::{SearchQuery, WORKLIST_COUNT_CAP, Worklist};
 
 use crate::AppError;
 use crate::cases::{CaseId, CaseState, ClerkRef, clerk_ref};

@@ -67,4 +67,4 @@ pub use schema::SCHEMA_VERSION;
 pub use store::{DB_FILE_NAME, STORE_ACTOR, Store, StoreOptions};
 pub use sync_state::{DeviceSecret, IncomingDecision, PLATFORM_ACTOR, StoredDecision, SyncState};
 pub use users::{MIN_PASSWORD_CHARS, NewUser, Roles, Session, User, UserId, normalise_username};
-pub use worklists::{CaseSummary, SearchQuery, Worklist, WorklistCounts};
+pub use worklists::{CaseSummary, SearchQuery, WORKLIST_COUNT_CAP, Worklist, WorklistCounts};

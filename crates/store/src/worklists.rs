@@ -127,9 +127,13 @@ pub struct CaseSummary {
 /// Numbers for the badges of the home screen.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct WorklistCounts {
-    /// Count per worklist, in the order of [`Worklist::ALL`].
+    /// Count per worklist, in the order of [`Worklist::ALL`], at most
+    /// [`WORKLIST_COUNT_CAP`] (which means that many or more).
     pub counts: Vec<(Worklist, u64)>,
 }
+
+/// Where the worklist badges stop counting.
+pub const WORKLIST_COUNT_CAP: u64 = 1000;
 
 const SUMMARY_COLUMNS: &str = "uuid, state, application_number, name, id_masked, birth_date, due_date, accepted_at, accepted_by, updated_at, synced";
 const OPEN_STATES: &str = "state IN ('draft', 'accepted', 'reviewed', 'approved')";
@@ -263,8 +267,14 @@ impl Store {
     pub fn worklist_counts(&self, today: NaiveDate) -> Result<WorklistCounts> {
         let mut counts = Vec::with_capacity(Worklist::ALL.len());
         for list in Worklist::ALL {
-            let sql = format!("SELECT count(*) FROM cases WHERE {}", list.condition());
-            // ORDER BY is harmless in a count; SQLite drops it.
+            // Counting stops at the cap: a badge says 1000+ as well as 190 000 would, and
+            // an exact count of a list that long read every one of its rows (2.4 s for the
+            // seven lists of a 200 000-case office).
+            let condition = list.condition();
+            let condition = condition.split(" ORDER BY").next().unwrap_or(condition);
+            let sql = format!(
+                "SELECT count(*) FROM (SELECT 1 FROM cases WHERE {condition} LIMIT {WORKLIST_COUNT_CAP})"
+            );
             let count: i64 =
                 self.conn.prepare_cached(&sql)?.query_row([date_to_text(today)], |row| row.get(0))?;
             counts.push((*list, u64::try_from(count).unwrap_or(0)));

@@ -135,6 +135,7 @@ pub async fn worklist_counts(state: State<'_, AppState>) -> Result<Vec<WorklistC
             .map(|(list, count)| WorklistCount {
                 key: worklist_key(list).to_owned(),
                 count: u32::try_from(count).unwrap_or(u32::MAX),
+                at_least: count >= app::worklists::WORKLIST_COUNT_CAP,
             })
             .collect())
     })

@@ -248,8 +248,10 @@ pub struct WorklistCount {
     /// Key: `drafts`, `awaiting_review`, `awaiting_approval`, `due_today`, `overdue`,
     /// `issued_awaiting_slip`, `not_synced`.
     pub key: String,
-    /// Number of cases.
+    /// Number of cases, counted up to a cap.
     pub count: u32,
+    /// The count reached the cap: there are at least `count` cases (shown as `1000+`).
+    pub at_least: bool,
 }
 
 /// One line of a case's history.

@@ -169,3 +169,33 @@ fn a_search_is_audited_without_lowering_the_durability_of_later_writes() {
     assert_eq!(rows.last().map(|row| row.action.as_str()), Some("searched"));
     assert!(store.audit_verify().unwrap().is_intact());
 }
+
+#[test]
+fn badge_counts_stop_at_the_cap() {
+    let (_dir, mut store, admin) = new_store();
+    let (record, index) = sample_case(1);
+    store.create_case(&admin, &record, &index, at(1)).unwrap();
+    let counts = store.worklist_counts(march(2)).unwrap();
+    assert_eq!(counts.counts.iter().find(|(list, _)| *list == Worklist::Drafts).map(|c| c.1), Some(1));
+    {
+        // Many more drafts, written directly (the API would take seconds for this many).
+        let conn = store.raw_connection();
+        let mut insert = conn
+            .prepare(
+                "INSERT INTO cases (uuid, state, record, created_by, created_at, updated_at)
+                 VALUES (?1, 'draft', '{}', 1, ?2, ?2)",
+            )
+            .unwrap();
+        for n in 0..store::WORKLIST_COUNT_CAP + 50 {
+            insert
+                .execute(rusqlite::params![
+                    CaseId::new(at(2)).unwrap().to_string(),
+                    at(2).timestamp_millis() + n as i64
+                ])
+                .unwrap();
+        }
+    }
+    let counts = store.worklist_counts(march(2)).unwrap();
+    let drafts = counts.counts.iter().find(|(list, _)| *list == Worklist::Drafts).map(|c| c.1);
+    assert_eq!(drafts, Some(store::WORKLIST_COUNT_CAP), "counted up to the cap, not beyond");
+}
