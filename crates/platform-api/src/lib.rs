@@ -19,7 +19,8 @@
 //! again) is a success and [`RecordStatus::Conflict`] (a different record under the same id)
 //! is not. Scanned pages travel as [`RecordKind::PageMetadata`] first; the platform lists the
 //! content hashes it still lacks in [`PushResponse::missing_blobs`] and the device uploads
-//! each one with an idempotent `PUT` to [`path::blob`]. Decisions come back through
+//! them with an idempotent `PUT` to [`path::blob`], or many at once with a `POST` to
+//! [`path::BLOB_BATCH`]. Decisions come back through
 //! [`path::DECISIONS`] as a feed with a cursor that the device stores. Every request except
 //! [`path::TIME`] is signed by the device's Ed25519 key (see [`signing`]).
 //!
@@ -40,7 +41,10 @@ pub mod routes;
 pub mod signing;
 pub mod time;
 
-pub use blobs::BlobReceipt;
+pub use blobs::{
+    BlobBatch, BlobBatchEntry, BlobBatchFramingError, BlobBatchResponse, BlobReceipt, BlobResult, BlobStatus,
+    decode_blob_batch, encode_blob_batch,
+};
 pub use decisions::{Decision, DecisionKind, DecisionPage};
 pub use devices::{DeviceEnrolment, EnrolmentReceipt};
 pub use error::{ApiError, code};
@@ -60,6 +64,13 @@ pub const MAX_REQUEST_BYTES: usize = 8 * 1024 * 1024;
 
 /// Largest blob (one scanned page) the platform stores (16 MiB).
 pub const MAX_BLOB_BYTES: usize = 16 * 1024 * 1024;
+
+/// Largest body of a multi-blob upload (`POST /v1/blobs/batch`, 32 MiB): room for one blob
+/// of [`MAX_BLOB_BYTES`] and its index, so any blob fits in a batch of its own.
+pub const MAX_BLOB_BATCH_BYTES: usize = 2 * MAX_BLOB_BYTES;
+
+/// Most blobs one multi-blob upload may carry.
+pub const MAX_BLOB_BATCH_BLOBS: usize = 1000;
 
 /// Most decisions one page of the feed returns, whatever `limit` asks for.
 pub const MAX_DECISIONS_PER_PAGE: u32 = 500;

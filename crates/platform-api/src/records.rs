@@ -109,8 +109,8 @@ pub struct PushResponse {
     /// One result per record of the batch, in the batch's order.
     pub results: Vec<RecordResult>,
     /// Content hashes named by page records of this batch (accepted or duplicate) whose
-    /// blob the platform does not hold yet. The device uploads each with `PUT /v1/blobs/{sha256}`
-    /// and should keep those records unconfirmed until the upload succeeded: a resend then
+    /// blob the platform does not hold yet. The device uploads them with
+    /// `POST /v1/blobs/batch` (or each with `PUT /v1/blobs/{sha256}`) and should keep those records unconfirmed until the upload succeeded: a resend then
     /// names the hash again.
     pub missing_blobs: Vec<String>,
 }

@@ -10,6 +10,8 @@ pub mod path {
     pub const RECORDS: &str = "/v1/records";
     /// `PUT` and `HEAD`: one blob, by its SHA-256.
     pub const BLOB: &str = "/v1/blobs/{sha256}";
+    /// `POST`: many blobs in one framed body (see [`crate::BlobBatch`]).
+    pub const BLOB_BATCH: &str = "/v1/blobs/batch";
     /// `GET`: the decision feed.
     pub const DECISIONS: &str = "/v1/decisions";
     /// `GET`: the platform's clock (unsigned).
@@ -44,6 +46,7 @@ pub const ROUTES: &[Route] = &[
     Route { method: "POST", path: path::RECORDS, signed: true },
     Route { method: "PUT", path: path::BLOB, signed: true },
     Route { method: "HEAD", path: path::BLOB, signed: true },
+    Route { method: "POST", path: path::BLOB_BATCH, signed: true },
     Route { method: "GET", path: path::DECISIONS, signed: true },
     Route { method: "GET", path: path::TIME, signed: false },
     Route { method: "POST", path: path::DEVICES, signed: true },
@@ -58,6 +61,10 @@ pub const SCHEMAS: &[&str] = &[
     "PushResponse",
     "RecordResult",
     "BlobReceipt",
+    "BlobBatch",
+    "BlobBatchEntry",
+    "BlobBatchResponse",
+    "BlobResult",
     "DecisionPage",
     "Decision",
     "DecisionKind",

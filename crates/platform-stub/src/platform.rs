@@ -685,6 +685,26 @@ impl Platform {
         Ok(if changed == 1 { BlobOutcome::Stored } else { BlobOutcome::AlreadyStored })
     }
 
+    /// Stores blobs whose bytes the caller has verified, in one transaction; one outcome
+    /// per blob, in order.
+    pub(crate) fn put_blobs(&self, blobs: &[(&str, &[u8])]) -> Result<Vec<BlobOutcome>> {
+        let mut conn = self.conn();
+        let transaction = conn.transaction()?;
+        let now = millis(self.clock.now());
+        let mut outcomes = Vec::with_capacity(blobs.len());
+        {
+            let mut insert = transaction.prepare_cached(
+                "INSERT OR IGNORE INTO blobs (content_hash, bytes, received_at) VALUES (?1, ?2, ?3)",
+            )?;
+            for (content_hash, bytes) in blobs {
+                let changed = insert.execute(params![content_hash, bytes, now])?;
+                outcomes.push(if changed == 1 { BlobOutcome::Stored } else { BlobOutcome::AlreadyStored });
+            }
+        }
+        transaction.commit()?;
+        Ok(outcomes)
+    }
+
     /// Length of a stored blob.
     pub(crate) fn blob_length(&self, content_hash: &str) -> Result<Option<u64>> {
         let length: Option<i64> = self

@@ -23,7 +23,8 @@ use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
 use platform_api::signing::{HEADER_DEVICE_ID, HEADER_SIGNATURE, HEADER_TIMESTAMP, SIGNATURE_WINDOW_SECONDS};
 use platform_api::{
-    ApiError, BlobReceipt, DecisionKind, DeviceEnrolment, EnrolmentReceipt, PushBatch, ServerTime, code, path,
+    ApiError, BlobBatchResponse, BlobReceipt, BlobResult, BlobStatus, DecisionKind, DeviceEnrolment,
+    EnrolmentReceipt, PushBatch, ServerTime, code, path,
 };
 use serde::Deserialize;
 use serde::Serialize;
@@ -86,6 +87,7 @@ fn body_invalid(what: &str, error: &serde_json::Error) -> Response {
 pub fn router(platform: Platform) -> Router {
     let signed = Router::new()
         .route(path::RECORDS, post(push))
+        .route(path::BLOB_BATCH, post(put_blob_batch))
         .route(path::BLOB, put(put_blob).head(head_blob))
         .route(path::DECISIONS, get(decisions))
         .route(path::DEVICES, post(enrol))
@@ -165,8 +167,15 @@ async fn authenticate(State(platform): State<Platform>, request: Request, next: 
     let Some(signature) = signature else {
         return unauthorized(code::SIGNATURE_INVALID, "missing or malformed x-signature");
     };
-    let is_blob = parts.uri.path().starts_with("/v1/blobs/");
-    let limit = if is_blob { platform_api::MAX_BLOB_BYTES } else { platform_api::MAX_REQUEST_BYTES };
+    let is_blob_batch = parts.uri.path() == path::BLOB_BATCH;
+    let is_blob = !is_blob_batch && parts.uri.path().starts_with("/v1/blobs/");
+    let limit = if is_blob_batch {
+        platform_api::MAX_BLOB_BATCH_BYTES
+    } else if is_blob {
+        platform_api::MAX_BLOB_BYTES
+    } else {
+        platform_api::MAX_REQUEST_BYTES
+    };
     let Ok(bytes) = axum::body::to_bytes(body, limit).await else {
         let (code, message) = if is_blob {
             (code::BLOB_TOO_LARGE, "blob too large")
@@ -298,6 +307,63 @@ async fn put_blob(State(platform): State<Platform>, Path(sha256): Path<String>, 
         Ok(BlobOutcome::AlreadyStored) => json_response(StatusCode::OK, &receipt),
         Err(error) => internal(error),
     }
+}
+
+/// `POST /v1/blobs/batch`: checks each blob against its hash, stores the good ones in one
+/// transaction, and answers per blob.
+async fn put_blob_batch(State(platform): State<Platform>, body: Bytes) -> Response {
+    let (index, blobs) = match platform_api::decode_blob_batch(&body) {
+        Ok(decoded) => decoded,
+        Err(platform_api::BlobBatchFramingError::TooManyBlobs) => {
+            return api_error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                code::BATCH_TOO_LARGE,
+                format!("at most {} blobs per batch", platform_api::MAX_BLOB_BATCH_BLOBS),
+            );
+        }
+        Err(error) => {
+            return api_error(StatusCode::BAD_REQUEST, code::BODY_INVALID, format!("blob batch: {error}"));
+        }
+    };
+    let refused =
+        |code: &str, reason: &str| BlobStatus::Refused { code: code.to_owned(), reason: reason.to_owned() };
+    let mut statuses: Vec<Option<BlobStatus>> = Vec::with_capacity(blobs.len());
+    let mut to_store = Vec::new();
+    for (entry, bytes) in index.blobs.iter().zip(&blobs) {
+        let status = if !platform_api::is_sha256_hex(&entry.content_hash) {
+            Some(refused(code::HASH_MISMATCH, "content_hash is not a lowercase sha-256"))
+        } else if bytes.len() > platform_api::MAX_BLOB_BYTES {
+            Some(refused(code::BLOB_TOO_LARGE, "blob too large"))
+        } else if hex::encode(Sha256::digest(bytes)) != entry.content_hash {
+            Some(refused(code::HASH_MISMATCH, "bytes do not hash to content_hash"))
+        } else {
+            to_store.push((entry.content_hash.as_str(), *bytes));
+            None
+        };
+        statuses.push(status);
+    }
+    let mut outcomes = match platform.put_blobs(&to_store) {
+        Ok(outcomes) => outcomes.into_iter(),
+        Err(error) => return internal(error),
+    };
+    let mut results = Vec::with_capacity(statuses.len());
+    for (entry, status) in index.blobs.iter().zip(statuses) {
+        let status = match status {
+            Some(status) => status,
+            None => match outcomes.next() {
+                Some(BlobOutcome::Stored) => BlobStatus::Stored,
+                Some(BlobOutcome::AlreadyStored) => BlobStatus::AlreadyStored,
+                None => {
+                    return internal(StubError::InvalidInput {
+                        what: "blob batch",
+                        reason: "fewer outcomes than blobs".to_owned(),
+                    });
+                }
+            },
+        };
+        results.push(BlobResult { content_hash: entry.content_hash.clone(), status });
+    }
+    json_response(StatusCode::OK, &BlobBatchResponse { results })
 }
 
 async fn head_blob(State(platform): State<Platform>, Path(sha256): Path<String>) -> Response {

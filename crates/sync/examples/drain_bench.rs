@@ -1,5 +1,6 @@
 //! Benchmark: drain queued cases, one scanned page each, to the stand-in on loopback, side
-//! by side with a naive loop that sends one POST per record (and one PUT per page).
+//! by side with a naive loop that sends one POST per record (and one PUT per page). The
+//! drain uploads the pages the platform lacks in multi-blob requests (`POST /v1/blobs/batch`).
 //!
 //! ```text
 //! cargo run -p sync --example drain_bench -- [CASES=10000] [PAGE_BYTES=4096]
@@ -96,7 +97,7 @@ async fn main() -> anyhow::Result<()> {
     ensure!(report.remaining == 0 && report.stopped_by.is_none(), "the drain did not finish: {report:?}");
     let stats = server.platform().stats()?;
     ensure!(stats.records == 2 * cases && stats.blobs == cases, "the platform is missing records: {stats:?}");
-    let batched_requests = report.requests + report.blobs_uploaded;
+    let batched_requests = report.requests + report.blob_requests;
     drop(server);
 
     // Naive: one POST per record, one PUT per page it asks for, in queue order.

@@ -19,8 +19,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use platform_api::signing::{HEADER_DEVICE_ID, HEADER_SIGNATURE, HEADER_TIMESTAMP, signing_message};
 use platform_api::{
-    ApiError, BlobReceipt, DecisionPage, DeviceEnrolment, EnrolmentReceipt, PushBatch, PushResponse,
-    ServerTime, code, path,
+    ApiError, BlobBatchResponse, BlobReceipt, DecisionPage, DeviceEnrolment, EnrolmentReceipt, PushBatch,
+    PushResponse, ServerTime, code, path,
 };
 use reqwest::{Method, StatusCode, Url};
 use serde::de::DeserializeOwned;
@@ -278,6 +278,30 @@ impl PlatformClient {
             .send(Method::PUT, &path::blob(content_hash), Some((bytes, "application/octet-stream")), true)
             .await?;
         self.json(response).await
+    }
+
+    /// `POST /v1/blobs/batch`: uploads many whole blobs (content hash, bytes) in one
+    /// request (idempotent) and returns one result per blob, in order.
+    pub async fn put_blobs(&self, blobs: &[(String, Vec<u8>)]) -> Result<BlobBatchResponse, SyncError> {
+        let framed: Vec<(String, &[u8])> =
+            blobs.iter().map(|(hash, bytes)| (hash.clone(), bytes.as_slice())).collect();
+        let body = platform_api::encode_blob_batch(&framed)
+            .map_err(|error| SyncError::Protocol { detail: error.to_string() })?;
+        let response =
+            self.send(Method::POST, path::BLOB_BATCH, Some((body, "application/octet-stream")), true).await?;
+        let answer: BlobBatchResponse = self.json(response).await?;
+        let matches = answer.results.len() == blobs.len()
+            && answer.results.iter().zip(blobs).all(|(result, (hash, _))| result.content_hash == *hash);
+        if !matches {
+            return Err(SyncError::Protocol {
+                detail: format!(
+                    "{} blob results for {} blobs, or out of order",
+                    answer.results.len(),
+                    blobs.len()
+                ),
+            });
+        }
+        Ok(answer)
     }
 
     /// `HEAD /v1/blobs/{sha256}`: whether the platform holds the complete blob.

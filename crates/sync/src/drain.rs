@@ -23,12 +23,15 @@
 //!   Any other 4xx (a wrong URL, a proxy) stops the drain: it is not the records' fault.
 //! - Errors that need a person (device not enrolled, signature refused) stop the drain at
 //!   once, also reported in [`DrainReport::stopped_by`].
+//! - Pages the platform lacks go up in multi-blob uploads (`POST /v1/blobs/batch`) of at
+//!   most [`DrainOptions::blob_batch_bytes`]. A page the platform refuses (its bytes do not
+//!   match its hash) quarantines its records; the other pages of the upload are stored.
 //!
 //! Logs name record ids and counts only; payloads hold ID numbers and never reach a log.
 
 use std::collections::{HashMap, HashSet};
 
-use platform_api::{PushBatch, RecordStatus};
+use platform_api::{BlobBatchResponse, BlobStatus, PushBatch, RecordStatus};
 use tokio::task::JoinSet;
 use uuid::Uuid;
 
@@ -51,13 +54,17 @@ pub struct DrainOptions {
     pub backoff: BackoffPolicy,
     /// Failed requests in a row after which the drain gives up (records stay queued).
     pub max_retries: u32,
-    /// Pages uploaded at the same time after a batch (at least 1).
+    /// Multi-blob uploads (`POST /v1/blobs/batch`) in flight at the same time after a
+    /// batch (at least 1).
     pub blob_concurrency: usize,
+    /// Most page bytes in one multi-blob upload (at most [`platform_api::MAX_BLOB_BYTES`]);
+    /// a larger page goes in an upload of its own.
+    pub blob_batch_bytes: usize,
 }
 
 impl Default for DrainOptions {
     /// Batches of 50 growing to 500, backoff from 1 s to 5 minutes, 6 retries in a row,
-    /// 4 page uploads at a time.
+    /// pages uploaded in batches of up to 4 MiB, 2 batches at a time.
     fn default() -> DrainOptions {
         DrainOptions {
             initial_batch: 50,
@@ -65,7 +72,8 @@ impl Default for DrainOptions {
             max_batch: platform_api::MAX_BATCH_RECORDS,
             backoff: BackoffPolicy::default(),
             max_retries: 6,
-            blob_concurrency: 4,
+            blob_concurrency: 2,
+            blob_batch_bytes: 4 * 1024 * 1024,
         }
     }
 }
@@ -87,8 +95,10 @@ pub struct DrainReport {
     pub errors: u64,
     /// Push requests made.
     pub requests: u64,
-    /// Pages uploaded.
+    /// Pages the platform now holds after an upload (stored or already stored).
     pub blobs_uploaded: u64,
+    /// Multi-blob upload requests made.
+    pub blob_requests: u64,
     /// Why the drain ended before the outbox was empty; `None` when it was emptied.
     pub stopped_by: Option<SyncError>,
 }
@@ -111,12 +121,13 @@ fn blames_the_records(code: &str) -> bool {
     code == platform_api::code::BODY_INVALID || code == platform_api::code::BATCH_TOO_LARGE
 }
 
+/// The pages of one multi-blob upload and the platform's answer.
+type UploadOutcome = (Vec<String>, Result<BlobBatchResponse, SyncError>);
+
 /// The result of one upload task; a panicked task counts as a failed upload.
-fn upload_outcome(
-    joined: Result<(String, Result<(), SyncError>), tokio::task::JoinError>,
-) -> (String, Result<(), SyncError>) {
+fn upload_outcome(joined: Result<UploadOutcome, tokio::task::JoinError>) -> UploadOutcome {
     joined.unwrap_or_else(|error| {
-        (String::new(), Err(SyncError::Protocol { detail: format!("page upload task failed: {error}") }))
+        (Vec::new(), Err(SyncError::Protocol { detail: format!("page upload task failed: {error}") }))
     })
 }
 
@@ -326,54 +337,101 @@ impl Drainer {
                 }
             }
         }
-        // Read each page from the store, then upload up to `blob_concurrency` at a time.
-        let mut uploads = JoinSet::new();
-        let mut outcomes: Vec<(String, Result<(), SyncError>)> = Vec::new();
-        let concurrency = self.options.blob_concurrency.max(1);
+        // Read each page from the store and group the pages into multi-blob uploads
+        // bounded by bytes and count; upload up to `blob_concurrency` of them at a time.
+        let batch_bytes = self.options.blob_batch_bytes.clamp(1, platform_api::MAX_BLOB_BYTES);
+        let mut batches: Vec<Vec<(String, Vec<u8>)>> = Vec::new();
+        let mut current: Vec<(String, Vec<u8>)> = Vec::new();
+        let mut current_bytes = 0_usize;
         for (hash, waiting) in &waiting_for_blob {
-            let Some(bytes) = outbox.read_blob(hash).map_err(SyncError::outbox)? else {
-                for record in waiting {
-                    self.quarantine(outbox, record, page_missing_locally(), held_cases)?;
-                    report.quarantined += 1;
-                    settled += 1;
+            let bytes = match outbox.read_blob(hash).map_err(SyncError::outbox)? {
+                Some(bytes) if bytes.len() <= platform_api::MAX_BLOB_BYTES => bytes,
+                found => {
+                    let reason = match found {
+                        None => page_missing_locally(),
+                        Some(_) => QuarantineReason {
+                            code: QuarantineReason::BLOB_REFUSED.to_owned(),
+                            reason: format!(
+                                "{}: page over the platform's {} bytes",
+                                platform_api::code::BLOB_TOO_LARGE,
+                                platform_api::MAX_BLOB_BYTES
+                            ),
+                        },
+                    };
+                    for record in waiting {
+                        self.quarantine(outbox, record, reason.clone(), held_cases)?;
+                        report.quarantined += 1;
+                        settled += 1;
+                    }
+                    continue;
                 }
-                continue;
             };
+            let full = current_bytes.saturating_add(bytes.len()) > batch_bytes
+                || current.len() >= platform_api::MAX_BLOB_BATCH_BLOBS;
+            if !current.is_empty() && full {
+                batches.push(std::mem::take(&mut current));
+                current_bytes = 0;
+            }
+            current_bytes = current_bytes.saturating_add(bytes.len());
+            current.push((hash.clone(), bytes));
+        }
+        if !current.is_empty() {
+            batches.push(current);
+        }
+        let mut uploads = JoinSet::new();
+        let mut outcomes: Vec<UploadOutcome> = Vec::new();
+        let concurrency = self.options.blob_concurrency.max(1);
+        for blobs in batches {
             while uploads.len() >= concurrency {
                 outcomes.extend(uploads.join_next().await.map(upload_outcome));
             }
             let client = self.client.clone();
-            let hash = hash.clone();
+            report.blob_requests += 1;
+            tracing::debug!(pages = blobs.len(), "uploading pages");
             uploads.spawn(async move {
-                let result = client.put_blob(&hash, bytes).await.map(|_| ());
-                (hash, result)
+                let result = client.put_blobs(&blobs).await;
+                let hashes = blobs.into_iter().map(|(hash, _)| hash).collect();
+                (hashes, result)
             });
         }
         while let Some(joined) = uploads.join_next().await {
             outcomes.push(upload_outcome(joined));
         }
-        for (hash, result) in outcomes {
-            let waiting = waiting_for_blob.get(&hash).map(Vec::as_slice).unwrap_or_default();
-            match result {
-                Ok(()) => {
-                    report.blobs_uploaded += 1;
-                    confirm.extend(waiting.iter().map(|record| record.id));
-                }
-                Err(SyncError::Rejected { code, reason, .. }) => {
-                    for record in waiting {
-                        let reason = QuarantineReason {
-                            code: QuarantineReason::BLOB_REFUSED.to_owned(),
-                            reason: format!("{code}: {reason}"),
-                        };
-                        self.quarantine(outbox, record, reason, held_cases)?;
-                        report.quarantined += 1;
-                        settled += 1;
-                    }
-                }
+        for (hashes, result) in outcomes {
+            let answer = match result {
+                Ok(answer) => answer,
                 Err(error) => {
-                    // Left pending: the next push names the page again.
-                    tracing::info!(%error, "page upload failed; will retry");
+                    // Left pending: the next push names the pages again. A whole upload
+                    // refused with a 4xx is not retryable and stops the drain.
+                    tracing::info!(%error, pages = hashes.len(), "page upload failed");
                     retry_error = Some(error);
+                    continue;
+                }
+            };
+            for result in answer.results {
+                let waiting =
+                    waiting_for_blob.get(&result.content_hash).map(Vec::as_slice).unwrap_or_default();
+                match result.status {
+                    BlobStatus::Stored | BlobStatus::AlreadyStored => {
+                        report.blobs_uploaded += 1;
+                        confirm.extend(waiting.iter().map(|record| record.id));
+                    }
+                    BlobStatus::Refused { code, reason } => {
+                        for record in waiting {
+                            let reason = QuarantineReason {
+                                code: QuarantineReason::BLOB_REFUSED.to_owned(),
+                                reason: format!("{code}: {reason}"),
+                            };
+                            self.quarantine(outbox, record, reason, held_cases)?;
+                            report.quarantined += 1;
+                            settled += 1;
+                        }
+                    }
+                    BlobStatus::Unknown => {
+                        retry_error = Some(SyncError::Protocol {
+                            detail: "a page got no verdict this client knows".to_owned(),
+                        });
+                    }
                 }
             }
         }

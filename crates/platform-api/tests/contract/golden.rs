@@ -7,8 +7,8 @@
 use std::path::PathBuf;
 
 use platform_api::{
-    ApiError, BlobReceipt, DecisionKind, DecisionPage, DeviceEnrolment, EnrolmentReceipt, PushBatch,
-    PushResponse, RecordResult, RecordStatus, ServerTime,
+    ApiError, BlobBatch, BlobBatchResponse, BlobReceipt, BlobResult, BlobStatus, DecisionKind, DecisionPage,
+    DeviceEnrolment, EnrolmentReceipt, PushBatch, PushResponse, RecordResult, RecordStatus, ServerTime,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -49,6 +49,43 @@ fn push_response_is_stable() {
 #[test]
 fn decision_page_is_stable() {
     check::<DecisionPage>("decision-page", &samples::decision_page());
+}
+
+#[test]
+fn blob_batch_is_stable() {
+    check::<BlobBatch>("blob-batch", &samples::blob_batch());
+    check::<BlobBatchResponse>("blob-batch-response", &samples::blob_batch_response());
+}
+
+#[test]
+fn unknown_blob_status_reads_as_unknown() {
+    let text = format!(r#"{{"content_hash":"{}","status":"quarantined","until":3}}"#, samples::PAGE_HASH);
+    let result: BlobResult = serde_json::from_str(&text).expect("unknown status parses");
+    assert_eq!(result.status, BlobStatus::Unknown, "an unknown blob verdict must read as Unknown");
+    assert!(!result.status.is_success(), "an unknown blob verdict must not confirm a page");
+}
+
+#[test]
+fn blob_batch_framing_round_trips_and_refuses_bad_lengths() {
+    let pages = [
+        (samples::PAGE_HASH.to_owned(), b"one".as_slice()),
+        (samples::OTHER_HASH.to_owned(), b"".as_slice()),
+    ];
+    let body = platform_api::encode_blob_batch(&pages).expect("encode");
+    let (index, blobs) = platform_api::decode_blob_batch(&body).expect("decode");
+    assert_eq!(index.blobs.len(), 2);
+    assert_eq!(blobs, vec![b"one".as_slice(), b"".as_slice()]);
+    let index_length = u32::from_be_bytes(body[..4].try_into().expect("four bytes")) as usize;
+    assert_eq!(&body[4..4 + index_length], serde_json::to_vec(&index).expect("index json").as_slice());
+    use platform_api::BlobBatchFramingError as Framing;
+    assert_eq!(platform_api::decode_blob_batch(&body[..body.len() - 1]), Err(Framing::LengthMismatch));
+    assert_eq!(
+        platform_api::decode_blob_batch(&[body.as_slice(), b"x"].concat()),
+        Err(Framing::LengthMismatch)
+    );
+    assert_eq!(platform_api::decode_blob_batch(&body[..3]), Err(Framing::Truncated));
+    assert_eq!(platform_api::decode_blob_batch(&[0, 0, 0, 2, b'{', b'}']), Err(Framing::IndexInvalid));
+    assert_eq!(platform_api::decode_blob_batch(&[0, 0, 1, 0, b'{']), Err(Framing::Truncated));
 }
 
 #[test]

@@ -139,6 +139,10 @@ fn object_schemas_match_samples() {
     check_object("Decision", &schema("Decision"), &page["decisions"][0]);
     check_object("ServerTime", &schema("ServerTime"), &json(&samples::server_time()));
     check_object("BlobReceipt", &schema("BlobReceipt"), &json(&samples::blob_receipt()));
+    let blob_batch = json(&samples::blob_batch());
+    check_object("BlobBatch", &schema("BlobBatch"), &blob_batch);
+    check_object("BlobBatchEntry", &schema("BlobBatchEntry"), &blob_batch["blobs"][0]);
+    check_object("BlobBatchResponse", &schema("BlobBatchResponse"), &json(&samples::blob_batch_response()));
     check_object("DeviceEnrolment", &schema("DeviceEnrolment"), &json(&samples::device_enrolment()));
     check_object("EnrolmentReceipt", &schema("EnrolmentReceipt"), &json(&samples::enrolment_receipt()));
     check_object("ApiError", &schema("ApiError"), &json(&samples::api_error()));
@@ -151,6 +155,8 @@ fn union_schemas_match_samples() {
     check_union(&document, "RecordKind", "type", &kinds);
     let results: Vec<Value> = samples::push_response().results.iter().map(json).collect();
     check_union(&document, "RecordResult", "status", &results);
+    let blob_results: Vec<Value> = samples::blob_batch_response().results.iter().map(json).collect();
+    check_union(&document, "BlobResult", "status", &blob_results);
     let decisions: Vec<Value> =
         samples::decision_page().decisions.iter().map(|decision| json(&decision.kind)).collect();
     check_union(&document, "DecisionKind", "type", &decisions);

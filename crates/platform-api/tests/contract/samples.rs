@@ -3,8 +3,9 @@
 //! The samples use made-up data only: no real ID number appears anywhere.
 
 use platform_api::{
-    ApiError, BlobReceipt, Decision, DecisionKind, DecisionPage, DeviceEnrolment, EnrolmentReceipt,
-    PushBatch, PushRecord, PushResponse, RecordKind, RecordResult, RecordStatus, ServerTime,
+    ApiError, BlobBatch, BlobBatchEntry, BlobBatchResponse, BlobReceipt, BlobResult, BlobStatus, Decision,
+    DecisionKind, DecisionPage, DeviceEnrolment, EnrolmentReceipt, PushBatch, PushRecord, PushResponse,
+    RecordKind, RecordResult, RecordStatus, ServerTime,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -121,6 +122,33 @@ pub fn server_time() -> ServerTime {
 
 pub fn blob_receipt() -> BlobReceipt {
     BlobReceipt { content_hash: PAGE_HASH.to_owned(), bytes: 412_331 }
+}
+
+pub const OTHER_HASH: &str = "60303ae22b998861bce3b28f33eec1be758a213c86c93c076dbe9f558c11c752";
+
+pub fn blob_batch() -> BlobBatch {
+    BlobBatch {
+        blobs: vec![
+            BlobBatchEntry { content_hash: PAGE_HASH.to_owned(), bytes: 412_331 },
+            BlobBatchEntry { content_hash: OTHER_HASH.to_owned(), bytes: 5 },
+        ],
+    }
+}
+
+pub fn blob_batch_response() -> BlobBatchResponse {
+    BlobBatchResponse {
+        results: vec![
+            BlobResult { content_hash: PAGE_HASH.to_owned(), status: BlobStatus::Stored },
+            BlobResult { content_hash: PAGE_HASH.to_owned(), status: BlobStatus::AlreadyStored },
+            BlobResult {
+                content_hash: OTHER_HASH.to_owned(),
+                status: BlobStatus::Refused {
+                    code: "HASH_MISMATCH".to_owned(),
+                    reason: "bytes do not hash to content_hash".to_owned(),
+                },
+            },
+        ],
+    }
 }
 
 pub fn device_enrolment() -> DeviceEnrolment {

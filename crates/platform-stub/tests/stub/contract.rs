@@ -178,6 +178,61 @@ async fn pages_are_asked_for_until_their_blob_arrives() {
     assert_eq!(answer["missing_blobs"], json!([]));
 }
 
+#[tokio::test]
+async fn a_blob_batch_stores_the_good_blobs_refuses_the_bad_one_and_repeats_harmlessly() {
+    let fixture = fixture();
+    let pages: Vec<Vec<u8>> = (0..3).map(|n| format!("page {n}").into_bytes()).collect();
+    let hashes: Vec<String> = pages.iter().map(|page| hex::encode(Sha256::digest(page))).collect();
+    // The second blob's bytes are not those its hash names.
+    let blobs = vec![
+        (hashes[0].clone(), pages[0].as_slice()),
+        (hashes[1].clone(), b"tampered".as_slice()),
+        (hashes[2].clone(), pages[2].as_slice()),
+    ];
+    let body = platform_api::encode_blob_batch(&blobs).expect("frame");
+    let (status, answer) = fixture.send("POST", "/v1/blobs/batch", body.clone()).await;
+    assert_eq!(status, StatusCode::OK);
+    let statuses: Vec<&str> = answer["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .map(|r| r["status"].as_str().expect("status"))
+        .collect();
+    assert_eq!(statuses, ["stored", "refused", "stored"], "one bad blob does not fail the others");
+    assert_eq!(answer["results"][1]["code"], "HASH_MISMATCH");
+    assert_eq!(answer["results"][1]["content_hash"], hashes[1].as_str());
+    assert!(
+        fixture.platform.has_blob(&hashes[0]).expect("blob")
+            && fixture.platform.has_blob(&hashes[2]).expect("blob")
+    );
+    assert!(!fixture.platform.has_blob(&hashes[1]).expect("blob"), "a refused blob is not stored");
+    let (status, answer) = fixture.send("POST", "/v1/blobs/batch", body).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(answer["results"][0]["status"], "already_stored", "a repeated upload is harmless");
+    assert_eq!(answer["results"][2]["status"], "already_stored");
+    assert_eq!(fixture.platform.stats().expect("stats").blobs, 2);
+    // Framing errors refuse the whole request and store nothing.
+    let (status, answer) = fixture.send("POST", "/v1/blobs/batch", b"\x00\x00\x00\x09{}".to_vec()).await;
+    assert_eq!((status, answer["code"].as_str()), (StatusCode::BAD_REQUEST, Some("BODY_INVALID")));
+    let mut short =
+        platform_api::encode_blob_batch(&[(hashes[1].clone(), pages[1].as_slice())]).expect("frame");
+    short.pop();
+    let (status, answer) = fixture.send("POST", "/v1/blobs/batch", short).await;
+    assert_eq!((status, answer["code"].as_str()), (StatusCode::BAD_REQUEST, Some("BODY_INVALID")));
+    assert!(!fixture.platform.has_blob(&hashes[1]).expect("blob"));
+    // Unsigned: refused like every contract route.
+    let request = axum::http::Request::builder()
+        .method("POST")
+        .uri("/v1/blobs/batch")
+        .body(axum::body::Body::from(Vec::new()))
+        .expect("request");
+    let (status, _) = call(&fixture.router, request).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    // The single-blob route still works next to it.
+    let (status, _) = fixture.send("PUT", &format!("/v1/blobs/{}", hashes[1]), pages[1].clone()).await;
+    assert_eq!(status, StatusCode::CREATED);
+}
+
 fn approval(id: u64, case_number: u64, sequence: u64) -> platform_api::PushRecord {
     record(
         id,

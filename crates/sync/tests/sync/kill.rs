@@ -43,6 +43,7 @@ fn child_drains_outbox() {
             backoff: BackoffPolicy { base: Duration::from_millis(2), cap: Duration::from_millis(20) },
             max_retries: 50,
             blob_concurrency: 2,
+            blob_batch_bytes: 1024,
         };
         let mut drainer =
             Drainer::new(client(&url, identity(), Duration::from_secs(5)), options, Jitter::from_entropy());

@@ -38,6 +38,7 @@ pub fn fast_options() -> DrainOptions {
         backoff: BackoffPolicy { base: Duration::from_millis(5), cap: Duration::from_millis(40) },
         max_retries: 5,
         blob_concurrency: 2,
+        blob_batch_bytes: 64 * 1024,
     }
 }
 
