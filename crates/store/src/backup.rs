@@ -48,7 +48,10 @@ impl Store {
         // Raw key plus the original salt (SQLCipher's `x'<key><salt>'` form), so the copy's
         // header carries the salt recorded in the key-slot file.
         let key = Zeroizing::new(format!("x'{}{}'", hex_encode(self.data_key.as_bytes()), hex_encode(&salt)));
-        target.execute_batch(&format!("PRAGMA key = \"{}\";", key.as_str()))?;
+        {
+            let _keying = crate::store::KEYING.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            target.execute_batch(&format!("PRAGMA key = \"{}\";", key.as_str()))?;
+        }
         {
             let backup = rusqlite::backup::Backup::new(&self.conn, &mut target)?;
             backup.run_to_completion(PAGES_PER_STEP, Duration::from_millis(0), None)?;

@@ -79,6 +79,9 @@ fn check_office_id(office_id: &str) -> Result<()> {
     }
 }
 
+/// Serialises the keying of SQLCipher connections (see [`open_connection`]).
+pub(crate) static KEYING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// Opens the database file with the data key and applies the connection settings.
 /// `create` is true only for a brand-new store.
 fn open_connection(path: &Path, data_key: &DataKey, create: bool) -> Result<Connection> {
@@ -92,10 +95,18 @@ fn open_connection(path: &Path, data_key: &DataKey, create: bool) -> Result<Conn
     if cipher_version.is_none() {
         return Err(StoreError::EncryptionUnavailable);
     }
-    conn.execute_batch(&format!("PRAGMA key = \"{}\";", data_key.sqlcipher_pragma_value().as_str()))?;
-    // The first read decrypts page 1: a wrong key or a damaged header fails here, before
-    // anything is written.
-    conn.query_row("SELECT count(*) FROM sqlite_schema", [], |row| row.get::<_, i64>(0))?;
+    {
+        // SQLCipher sets up its crypto provider when a connection is first keyed, and that
+        // set-up is not safe against another thread doing the same at the same moment: two
+        // offices opened at once (parallel tests, a backup beside the window) failed now and
+        // then with "An error occurred with PRAGMA key". Keying is rare and fast, so it is
+        // done one connection at a time.
+        let _keying = KEYING.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        conn.execute_batch(&format!("PRAGMA key = \"{}\";", data_key.sqlcipher_pragma_value().as_str()))?;
+        // The first read decrypts page 1: a wrong key or a damaged header fails here, before
+        // anything is written.
+        conn.query_row("SELECT count(*) FROM sqlite_schema", [], |row| row.get::<_, i64>(0))?;
+    }
     // An existing store always has a schema. An emptied file reads as a valid empty
     // database, and switching it to WAL below would write a fresh header into it: stop
     // here so the file stays exactly as found.
