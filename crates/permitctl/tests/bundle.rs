@@ -4,71 +4,24 @@
 
 #![allow(clippy::unwrap_used, reason = "a failing unwrap is the test report")]
 
+mod common;
+
 use std::path::Path;
-use std::process::Command;
 use std::time::Duration as StdDuration;
 
-use app::cases::{self, DuplicateDecision, Submission, SubmitOutcome};
-use app::office::{KdfParams, LockoutPolicy, Office, Roles, StoreOptions};
-use app::users::{self, NewClerk};
-use chrono::{DateTime, Duration, TimeZone, Utc};
-use domain::record::ApplicationRecord;
+use common::{at, office_with_approved_cases, permitctl};
 use platform_stub::{Platform, StubConfig};
-
-const PASSWORD: &str = "admin-password-1";
-const CLERK_PASSWORD: &str = "clerk-password-1";
-
-fn at(minutes: i64) -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2025, 3, 10, 1, 0, 0).single().unwrap() + Duration::minutes(minutes)
-}
 
 /// An office in `dir` with one approved case (three queued records), its device
 /// registered on `platform`.
 fn office_with_an_approved_case(dir: &Path, platform: &Platform) {
-    let options = StoreOptions { kdf: KdfParams::INSECURE_FAST, lockout: LockoutPolicy::default() };
-    let mut office =
-        Office::set_up_with_options(dir, "330182-jiande-01", "admin", PASSWORD, at(0), options).unwrap();
-    for (username, roles) in [("a", Roles::ACCEPT), ("b", Roles::REVIEW), ("c", Roles::APPROVE)] {
-        let clerk = NewClerk { username, display_name: username, roles, password: CLERK_PASSWORD };
-        users::add_clerk(&mut office, &clerk, at(1)).unwrap();
-    }
-    let example = Path::new(&std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"))
-        .join("../../docs/examples/application-complete.json");
-    let record = ApplicationRecord::from_json(&std::fs::read_to_string(example).unwrap()).unwrap();
-    office.login("a", CLERK_PASSWORD, at(2)).unwrap();
-    let case_id = cases::new_case_id(at(2)).unwrap();
-    cases::save_draft(&mut office, &case_id, &record, at(2)).unwrap();
-    let submission = Submission {
-        profile: "330182",
-        opinion: "同意受理。",
-        duplicates: DuplicateDecision::Proceed,
-        holiday_updates: &[],
-    };
-    assert!(matches!(
-        cases::submit(&mut office, &case_id, &submission, at(3)).unwrap(),
-        SubmitOutcome::Accepted { .. }
-    ));
-    office.login("b", CLERK_PASSWORD, at(4)).unwrap();
-    cases::review(&mut office, &case_id, "材料真实有效。", at(5)).unwrap();
-    office.login("c", CLERK_PASSWORD, at(6)).unwrap();
-    cases::approve(&mut office, &case_id, "同意。", at(7)).unwrap();
+    office_with_approved_cases(dir, 1);
+    let mut office = app::office::Office::open(dir, "admin", common::PASSWORD, at(8)).unwrap();
     let device = app::sync::device_identity(&mut office, Some("counter-airgap"), at(8)).unwrap();
     let mut key = [0_u8; 32];
     hex::decode_to_slice(&device.public_key_hex, &mut key).unwrap();
     platform.register_device(&device.device_id, key).unwrap();
     office.close().unwrap();
-}
-
-fn permitctl(args: &[&str]) -> (i32, serde_json::Value, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_permitctl"))
-        .args(args)
-        .env("PERMITCTL_PASSWORD", PASSWORD)
-        .output()
-        .expect("run permitctl");
-    let json = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
-        panic!("permitctl {args:?} printed no JSON ({e}): {}", String::from_utf8_lossy(&output.stdout))
-    });
-    (output.status.code().unwrap_or(-1), json, String::from_utf8_lossy(&output.stderr).into_owned())
 }
 
 #[test]

@@ -6,22 +6,8 @@
 
 mod common;
 
-use std::process::Command;
-
-use common::{ENROLMENT_CODE, PASSWORD, office_with_approved_cases};
+use common::{ENROLMENT_CODE, office_with_approved_cases, permitctl};
 use platform_stub::{StubConfig, TestServer};
-
-fn permitctl(args: &[&str]) -> (i32, serde_json::Value, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_permitctl"))
-        .args(args)
-        .env("PERMITCTL_PASSWORD", PASSWORD)
-        .output()
-        .expect("run permitctl");
-    let json = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
-        panic!("permitctl {args:?} printed no JSON ({e}): {}", String::from_utf8_lossy(&output.stdout))
-    });
-    (output.status.code().unwrap_or(-1), json, String::from_utf8_lossy(&output.stderr).into_owned())
-}
 
 #[test]
 fn outbox_lists_the_queue_and_sync_drains_it_with_progress() {

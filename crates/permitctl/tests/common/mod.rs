@@ -4,6 +4,7 @@
 #![allow(dead_code, reason = "each test file uses its part")]
 
 use std::path::Path;
+use std::process::Command;
 
 use app::cases::{self, CaseId, DuplicateDecision, Submission, SubmitOutcome};
 use app::office::{KdfParams, LockoutPolicy, Office, Roles, StoreOptions};
@@ -56,4 +57,17 @@ pub fn office_with_approved_cases(dir: &Path, count: usize) -> Vec<CaseId> {
     }
     office.close().unwrap();
     ids
+}
+
+/// Runs permitctl with the administrator's password; its exit code, JSON and stderr.
+pub fn permitctl(args: &[&str]) -> (i32, serde_json::Value, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_permitctl"))
+        .args(args)
+        .env("PERMITCTL_PASSWORD", PASSWORD)
+        .output()
+        .expect("run permitctl");
+    let json = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!("permitctl {args:?} printed no JSON ({e}): {}", String::from_utf8_lossy(&output.stdout))
+    });
+    (output.status.code().unwrap_or(-1), json, String::from_utf8_lossy(&output.stderr).into_owned())
 }
