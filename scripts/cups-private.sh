@@ -48,7 +48,19 @@ for _ in $(seq 100); do
   sleep 0.1
 done
 # stdout carries only the pid (the caller kills it): lpadmin's chatter goes to stderr.
-lpadmin -h "127.0.0.1:$port" -p PermitDeskPDF -E -v cups-pdf:/ -m lsb/usr/cups-pdf/CUPS-PDF_opt.ppd \
-  -o PageSize=A4 -o pdftops-renderer-default=pdftocairo -o printer-error-policy=abort-job 1>&2
-lpadmin -h "127.0.0.1:$port" -d PermitDeskPDF 1>&2
+# cupsd answers lpstat before it has finished its first reload and then refuses new
+# connections for a moment ("Bad file descriptor"): retry lpadmin briefly.
+retry() {
+  for _ in $(seq 20); do
+    "$@" 1>&2 && return 0
+    sleep 0.25
+  done
+  echo "cups-private: gave up after 20 tries: $*" >&2
+  return 1
+}
+# On failure the daemon is stopped here: the caller never learns its pid.
+retry lpadmin -h "127.0.0.1:$port" -p PermitDeskPDF -E -v cups-pdf:/ -m lsb/usr/cups-pdf/CUPS-PDF_opt.ppd \
+  -o PageSize=A4 -o pdftops-renderer-default=pdftocairo -o printer-error-policy=abort-job \
+  || { kill "$pid"; exit 1; }
+retry lpadmin -h "127.0.0.1:$port" -d PermitDeskPDF || { kill "$pid"; exit 1; }
 echo "$pid"
