@@ -45,7 +45,14 @@ describe("application form (Annex 1)", () => {
     await session.type("id-number-input", "330182201601010026");
     await session.waitFor("assessment-decision", { contains: "一次性告知" });
     await session.waitFor("f-guardian-name"); // a minor brings up the guardian section
-    const codes = await session.attributes("notice-item", "data-code");
+    // The form re-assesses as sections appear: read the notice once it has settled.
+    let codes = [];
+    for (let i = 0; i < 25; i++) {
+      const before = (await session.attributes("notice-item", "data-code")).join();
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      codes = await session.attributes("notice-item", "data-code");
+      if (codes.join() === before) break;
+    }
     const fields = await session.attributes("notice-item", "data-field-path");
     // The ID number filled gender and the household province/county; everything else is named.
     for (const expected of [

@@ -48,18 +48,28 @@ export class Session {
 
   /** Texts of every element with `testid`. */
   async texts(testid) {
-    const value = await this.cmd("POST", "/elements", { using: "css selector", value: `[data-testid="${testid}"]` });
-    const out = [];
-    for (const element of value) out.push(await this.cmd("GET", `/element/${element[ELEMENT]}/text`));
-    return out;
+    return this.#eachElement(testid, "text");
   }
 
   /** Values of an attribute of every element with `testid`. */
   async attributes(testid, name) {
-    const value = await this.cmd("POST", "/elements", { using: "css selector", value: `[data-testid="${testid}"]` });
-    const out = [];
-    for (const element of value) out.push(await this.cmd("GET", `/element/${element[ELEMENT]}/attribute/${name}`));
-    return out;
+    return this.#eachElement(testid, `attribute/${name}`);
+  }
+
+  /** Reads `what` of every element with `testid`; if the list is re-rendered while it is
+   *  being read (a stale element), reads the whole list again. */
+  async #eachElement(testid, what) {
+    for (let attempt = 0; ; attempt++) {
+      const value = await this.cmd("POST", "/elements", { using: "css selector", value: `[data-testid="${testid}"]` });
+      try {
+        const out = [];
+        for (const element of value) out.push(await this.cmd("GET", `/element/${element[ELEMENT]}/${what}`));
+        return out;
+      } catch (error) {
+        if (attempt >= 10 || !String(error.message).includes("stale element reference")) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
   }
 
   async clickCss(selector) {
