@@ -79,12 +79,34 @@ fn check_office_id(office_id: &str) -> Result<()> {
     }
 }
 
-/// Serialises the keying of SQLCipher connections (see [`open_connection`]).
+/// Serialises the keying of SQLCipher connections (see [`open_connection`]); the backup's
+/// copy is keyed under it too.
 pub(crate) static KEYING: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 /// Opens the database file with the data key and applies the connection settings.
 /// `create` is true only for a brand-new store.
 fn open_connection(path: &Path, data_key: &DataKey, create: bool) -> Result<Connection> {
+    // SQLCipher now and then refuses to key a connection while other threads open and
+    // close encrypted connections ("An error occurred with PRAGMA key or rekey"; seen in
+    // parallel tests, never with one connection at a time). The cause looks like the set-up
+    // and tear-down of its crypto provider; until it is understood, the keying is done one
+    // connection at a time and a refused keying is tried again on a fresh connection. A
+    // wrong key is not this error (it fails at the first read), so it is never retried.
+    let mut attempt = 0;
+    loop {
+        match keyed_connection(path, data_key, create) {
+            Err(StoreError::Sqlite(rusqlite::Error::SqliteFailure(_, Some(message))))
+                if message.contains("PRAGMA key") && attempt < 4 =>
+            {
+                attempt += 1;
+                std::thread::sleep(std::time::Duration::from_millis(20 * attempt));
+            }
+            other => return other.and_then(|conn| configure(conn, create)),
+        }
+    }
+}
+
+fn keyed_connection(path: &Path, data_key: &DataKey, create: bool) -> Result<Connection> {
     let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     if create {
         flags |= OpenFlags::SQLITE_OPEN_CREATE;
@@ -95,18 +117,15 @@ fn open_connection(path: &Path, data_key: &DataKey, create: bool) -> Result<Conn
     if cipher_version.is_none() {
         return Err(StoreError::EncryptionUnavailable);
     }
-    {
-        // SQLCipher sets up its crypto provider when a connection is first keyed, and that
-        // set-up is not safe against another thread doing the same at the same moment: two
-        // offices opened at once (parallel tests, a backup beside the window) failed now and
-        // then with "An error occurred with PRAGMA key". Keying is rare and fast, so it is
-        // done one connection at a time.
-        let _keying = KEYING.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        conn.execute_batch(&format!("PRAGMA key = \"{}\";", data_key.sqlcipher_pragma_value().as_str()))?;
-        // The first read decrypts page 1: a wrong key or a damaged header fails here, before
-        // anything is written.
-        conn.query_row("SELECT count(*) FROM sqlite_schema", [], |row| row.get::<_, i64>(0))?;
-    }
+    let _keying = KEYING.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    conn.execute_batch(&format!("PRAGMA key = \"{}\";", data_key.sqlcipher_pragma_value().as_str()))?;
+    // The first read decrypts page 1: a wrong key or a damaged header fails here, before
+    // anything is written.
+    conn.query_row("SELECT count(*) FROM sqlite_schema", [], |row| row.get::<_, i64>(0))?;
+    Ok(conn)
+}
+
+fn configure(conn: Connection, create: bool) -> Result<Connection> {
     // An existing store always has a schema. An emptied file reads as a valid empty
     // database, and switching it to WAL below would write a fresh header into it: stop
     // here so the file stays exactly as found.
