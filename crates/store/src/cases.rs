@@ -221,6 +221,21 @@ pub struct CaseIndex {
     pub slip_required: bool,
 }
 
+/// One case for [`Store::bulk_create`]: its record and index, when it was made, and the
+/// state changes it went through (all at that moment).
+#[cfg(feature = "test-support")]
+#[derive(Clone, Debug)]
+pub struct BulkCase {
+    /// The Annex 1 record.
+    pub record: Value,
+    /// Its searchable columns.
+    pub index: CaseIndex,
+    /// When the draft was made and changed.
+    pub at: DateTime<Utc>,
+    /// The state changes, in order, starting from `draft`.
+    pub changes: Vec<StateChange>,
+}
+
 /// What [`Store::save_draft`] did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SaveOutcome {
@@ -644,6 +659,138 @@ pub(crate) fn transition_in(
     Ok(TransitionReceipt { event_id, outbox_id })
 }
 
+/// [`Store::save_draft`] inside the caller's transaction (which it does not commit).
+#[allow(clippy::too_many_arguments, reason = "the store's keys, the clerk and the draft, all needed")]
+fn save_draft_in(
+    transaction: &Connection,
+    blind_key: &[u8; 32],
+    audit_key: &[u8; 32],
+    session: &Session,
+    case_id: &CaseId,
+    record: &Value,
+    index: &CaseIndex,
+    at: DateTime<Utc>,
+) -> Result<SaveOutcome> {
+    let columns = IndexColumns::new(blind_key, index);
+    let record_text = serde_json::to_string(record)?;
+    let at_millis = to_millis(at);
+    let uuid_text = case_id.to_string();
+    let existing: Option<(i64, String, String, IndexColumns)> = transaction
+        .prepare_cached(
+            "SELECT id, state, record, application_number, id_blind, id_masked, name, phone, birth_date,
+                    slip_required
+             FROM cases WHERE uuid = ?1",
+        )?
+        .query_row([&uuid_text], |row| {
+            Ok((
+                row.get(0)?,
+                row.get(1)?,
+                row.get(2)?,
+                IndexColumns {
+                    application_number: row.get(3)?,
+                    id_blind: row.get(4)?,
+                    id_masked: row.get(5)?,
+                    name: row.get(6)?,
+                    phone: row.get(7)?,
+                    birth_date: row.get(8)?,
+                    slip_required: row.get(9)?,
+                },
+            ))
+        })
+        .optional()?;
+    let outcome = match existing {
+        None => {
+            transaction
+                .prepare_cached(
+                    "INSERT INTO cases (uuid, state, record, application_number, id_blind, id_masked, name, phone,
+                                        birth_date, slip_required, created_by, created_at, updated_at)
+                     VALUES (?1, 'draft', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)",
+                )?
+                .execute(params![
+                    uuid_text,
+                    record_text,
+                    columns.application_number,
+                    columns.id_blind,
+                    columns.id_masked,
+                    columns.name,
+                    columns.phone,
+                    columns.birth_date,
+                    columns.slip_required,
+                    session.user_id.0,
+                    at_millis,
+                ])
+                .map_err(|error| map_application_number_conflict(error, &columns.application_number))?;
+            let row_id = transaction.last_insert_rowid();
+            transaction
+                .prepare_cached(
+                    "INSERT INTO case_events (case_id, from_state, to_state, actor, at) VALUES (?1, NULL, 'draft', ?2, ?3)",
+                )?
+                .execute(params![row_id, session.user_id.0, at_millis])?;
+            // The top-level sections present, never their values.
+            let filled: Vec<&String> = record.as_object().map(|map| map.keys().collect()).unwrap_or_default();
+            audit::append(
+                &transaction,
+                &audit_key,
+                NewAuditRow {
+                    at,
+                    actor_user_id: Some(session.user_id),
+                    actor: &session.username,
+                    action: AuditAction::CaseCreated,
+                    case_id: Some(case_id),
+                    details: json!({ "fields": filled }),
+                },
+            )?;
+            SaveOutcome::Created
+        }
+        Some((row_id, state, old_record_text, old_columns)) => {
+            let state = parse_state(&state)?;
+            if state != CaseState::Draft {
+                return Err(StoreError::Conflict { expected_state: CaseState::Draft, actual: state });
+            }
+            if old_record_text == record_text && old_columns == columns {
+                return Ok(SaveOutcome::Unchanged);
+            }
+            let old_record: Value = serde_json::from_str(&old_record_text)?;
+            let changed = changed_paths(&old_record, record);
+            let index_changed = old_columns.changed_names(&columns);
+            transaction
+                .prepare_cached(
+                    "UPDATE cases SET record = ?2, application_number = ?3, id_blind = ?4, id_masked = ?5,
+                            name = ?6, phone = ?7, birth_date = ?8, slip_required = ?9, updated_at = ?10,
+                            version = version + 1
+                     WHERE id = ?1 AND state = 'draft'",
+                )?
+                .execute(params![
+                    row_id,
+                    record_text,
+                    columns.application_number,
+                    columns.id_blind,
+                    columns.id_masked,
+                    columns.name,
+                    columns.phone,
+                    columns.birth_date,
+                    columns.slip_required,
+                    at_millis,
+                ])
+                .map_err(|error| map_application_number_conflict(error, &columns.application_number))?;
+            audit::append(
+                &transaction,
+                &audit_key,
+                NewAuditRow {
+                    at,
+                    actor_user_id: Some(session.user_id),
+                    actor: &session.username,
+                    action: AuditAction::DraftSaved,
+                    case_id: Some(case_id),
+                    details: json!({ "changed": changed, "index_changed": index_changed }),
+                },
+            )?;
+            SaveOutcome::Updated
+        }
+    };
+    Ok(outcome)
+}
+
 impl Store {
     /// The blind index of an ID number, for [`Store::find_open_cases_by_id`]; `None` when
     /// the number is empty after normalisation.
@@ -677,127 +824,14 @@ impl Store {
         index: &CaseIndex,
         at: DateTime<Utc>,
     ) -> Result<SaveOutcome> {
-        let columns = IndexColumns::new(&self.blind_key, index);
-        let record_text = serde_json::to_string(record)?;
-        let at_millis = to_millis(at);
-        let uuid_text = case_id.to_string();
+        let blind_key = *self.blind_key;
         let audit_key = *self.audit_key;
         let transaction = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let existing: Option<(i64, String, String, IndexColumns)> = transaction
-            .prepare_cached(
-                "SELECT id, state, record, application_number, id_blind, id_masked, name, phone, birth_date,
-                        slip_required
-                 FROM cases WHERE uuid = ?1",
-            )?
-            .query_row([&uuid_text], |row| {
-                Ok((
-                    row.get(0)?,
-                    row.get(1)?,
-                    row.get(2)?,
-                    IndexColumns {
-                        application_number: row.get(3)?,
-                        id_blind: row.get(4)?,
-                        id_masked: row.get(5)?,
-                        name: row.get(6)?,
-                        phone: row.get(7)?,
-                        birth_date: row.get(8)?,
-                        slip_required: row.get(9)?,
-                    },
-                ))
-            })
-            .optional()?;
-        let outcome = match existing {
-            None => {
-                transaction
-                    .prepare_cached(
-                        "INSERT INTO cases (uuid, state, record, application_number, id_blind, id_masked, name, phone,
-                                            birth_date, slip_required, created_by, created_at, updated_at)
-                         VALUES (?1, 'draft', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)",
-                    )?
-                    .execute(params![
-                        uuid_text,
-                        record_text,
-                        columns.application_number,
-                        columns.id_blind,
-                        columns.id_masked,
-                        columns.name,
-                        columns.phone,
-                        columns.birth_date,
-                        columns.slip_required,
-                        session.user_id.0,
-                        at_millis,
-                    ])
-                    .map_err(|error| map_application_number_conflict(error, &columns.application_number))?;
-                let row_id = transaction.last_insert_rowid();
-                transaction
-                    .prepare_cached(
-                        "INSERT INTO case_events (case_id, from_state, to_state, actor, at) VALUES (?1, NULL, 'draft', ?2, ?3)",
-                    )?
-                    .execute(params![row_id, session.user_id.0, at_millis])?;
-                // The top-level sections present, never their values.
-                let filled: Vec<&String> =
-                    record.as_object().map(|map| map.keys().collect()).unwrap_or_default();
-                audit::append(
-                    &transaction,
-                    &audit_key,
-                    NewAuditRow {
-                        at,
-                        actor_user_id: Some(session.user_id),
-                        actor: &session.username,
-                        action: AuditAction::CaseCreated,
-                        case_id: Some(case_id),
-                        details: json!({ "fields": filled }),
-                    },
-                )?;
-                SaveOutcome::Created
-            }
-            Some((row_id, state, old_record_text, old_columns)) => {
-                let state = parse_state(&state)?;
-                if state != CaseState::Draft {
-                    return Err(StoreError::Conflict { expected_state: CaseState::Draft, actual: state });
-                }
-                if old_record_text == record_text && old_columns == columns {
-                    return Ok(SaveOutcome::Unchanged);
-                }
-                let old_record: Value = serde_json::from_str(&old_record_text)?;
-                let changed = changed_paths(&old_record, record);
-                let index_changed = old_columns.changed_names(&columns);
-                transaction
-                    .prepare_cached(
-                        "UPDATE cases SET record = ?2, application_number = ?3, id_blind = ?4, id_masked = ?5,
-                                name = ?6, phone = ?7, birth_date = ?8, slip_required = ?9, updated_at = ?10,
-                                version = version + 1
-                         WHERE id = ?1 AND state = 'draft'",
-                    )?
-                    .execute(params![
-                        row_id,
-                        record_text,
-                        columns.application_number,
-                        columns.id_blind,
-                        columns.id_masked,
-                        columns.name,
-                        columns.phone,
-                        columns.birth_date,
-                        columns.slip_required,
-                        at_millis,
-                    ])
-                    .map_err(|error| map_application_number_conflict(error, &columns.application_number))?;
-                audit::append(
-                    &transaction,
-                    &audit_key,
-                    NewAuditRow {
-                        at,
-                        actor_user_id: Some(session.user_id),
-                        actor: &session.username,
-                        action: AuditAction::DraftSaved,
-                        case_id: Some(case_id),
-                        details: json!({ "changed": changed, "index_changed": index_changed }),
-                    },
-                )?;
-                SaveOutcome::Updated
-            }
-        };
-        transaction.commit()?;
+        let outcome =
+            save_draft_in(&transaction, &blind_key, &audit_key, session, case_id, record, index, at)?;
+        if outcome != SaveOutcome::Unchanged {
+            transaction.commit()?;
+        }
         Ok(outcome)
     }
 
@@ -873,6 +907,42 @@ impl Store {
         let receipt = transition_in(&transaction, &audit_key, &actor, case_id, change, at)?;
         transaction.commit()?;
         Ok(receipt)
+    }
+
+    /// Saves many cases, each a new draft followed by its state changes, in **one**
+    /// transaction: the same rows, events, outbox items and audit chain as calling
+    /// [`Store::create_case`] and [`Store::transition`] for each, without a commit per
+    /// call. Only for generating large stores in benchmarks; a counter never does this.
+    #[cfg(feature = "test-support")]
+    pub fn bulk_create(&mut self, session: &Session, cases: &[BulkCase]) -> Result<Vec<CaseId>> {
+        let blind_key = *self.blind_key;
+        let audit_key = *self.audit_key;
+        let transaction = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let actor = TransitionActor {
+            user_id: session.user_id,
+            audit_user_id: Some(session.user_id),
+            name: &session.username,
+        };
+        let mut ids = Vec::with_capacity(cases.len());
+        for case in cases {
+            let case_id = CaseId::new(case.at)?;
+            save_draft_in(
+                &transaction,
+                &blind_key,
+                &audit_key,
+                session,
+                &case_id,
+                &case.record,
+                &case.index,
+                case.at,
+            )?;
+            for change in &case.changes {
+                transition_in(&transaction, &audit_key, &actor, &case_id, change, case.at)?;
+            }
+            ids.push(case_id);
+        }
+        transaction.commit()?;
+        Ok(ids)
     }
 
     /// Records that the confirmation slip was printed, so the case leaves the

@@ -54,6 +54,8 @@ mod users;
 mod worklists;
 
 pub use audit::{AuditAction, AuditEntry, AuditHead, AuditProblem, AuditReport};
+#[cfg(feature = "test-support")]
+pub use cases::BulkCase;
 pub use cases::{
     BlindIndex, Case, CaseEvent, CaseId, CaseIndex, CaseState, SaveOutcome, StateChange, TransitionReceipt,
     normalise_id_number,

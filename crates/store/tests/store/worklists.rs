@@ -199,3 +199,51 @@ fn badge_counts_stop_at_the_cap() {
     let drafts = counts.counts.iter().find(|(list, _)| *list == Worklist::Drafts).map(|c| c.1);
     assert_eq!(drafts, Some(store::WORKLIST_COUNT_CAP), "counted up to the cap, not beyond");
 }
+
+/// The benchmark's bulk fill writes what one call per change writes: the same worklists,
+/// outbox items, case events and an audit chain that verifies.
+#[test]
+fn bulk_creation_matches_one_call_per_change() {
+    use CaseState::*;
+    let paths: [&[CaseState]; 4] = [&[], &[Accepted], &[Accepted, Reviewed, Approved], &[Refused]];
+    let due = march(3);
+    let (_one_dir, mut one_by_one, admin) = new_store();
+    for (n, path) in (1_u32..).zip(paths) {
+        case_in(&mut one_by_one, &admin, n, path, due);
+    }
+    let (_bulk_dir, mut bulk, bulk_admin) = new_store();
+    let cases: Vec<store::BulkCase> = (1_u32..)
+        .zip(paths)
+        .map(|(n, path)| {
+            let (record, index) = sample_case(n);
+            let mut from = Draft;
+            let changes = path
+                .iter()
+                .map(|to| {
+                    let change =
+                        StateChange { from, to: *to, note: None, due_date: (*to == Accepted).then_some(due) };
+                    from = *to;
+                    change
+                })
+                .collect();
+            store::BulkCase { record, index, at: at(i64::from(n)), changes }
+        })
+        .collect();
+    let created = bulk.bulk_create(&bulk_admin, &cases).unwrap();
+    assert_eq!(created.len(), 4);
+
+    for list in Worklist::ALL {
+        assert_eq!(
+            one_by_one.worklist(*list, march(3), 50).unwrap().len(),
+            bulk.worklist(*list, march(3), 50).unwrap().len(),
+            "{list:?}"
+        );
+    }
+    let (one, many) = (one_by_one.outbox_summary().unwrap(), bulk.outbox_summary().unwrap());
+    assert_eq!((one.pending, one.held, one.quarantined), (many.pending, many.held, many.quarantined));
+    let events = |store: &Store, id: &CaseId| store.case_events(id).unwrap().len();
+    assert_eq!(events(&bulk, &created[2]), 4, "draft, accepted, reviewed, approved");
+    let report = bulk.audit_verify().unwrap();
+    assert!(report.problem.is_none(), "{report:?}");
+    assert_eq!(report.rows, one_by_one.audit_verify().unwrap().rows);
+}
