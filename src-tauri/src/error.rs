@@ -191,6 +191,10 @@ fn from_store(error: app::error::StoreError) -> UiError {
         }
         StoreError::NotFound { .. } => plain("NOT_FOUND", "没有找到该记录，可能已被删除或编号有误。"),
         StoreError::Conflict { .. } => plain("CASE_CHANGED", "本案已被他人办理或页面已过期，请刷新后重试。"),
+        StoreError::PageFrozen { .. } => plain(
+            "PAGE_FROZEN",
+            "本案已提交，扫描页已作为证据留存并报送省平台，不能删除或替换；如需更正，请补扫一页并注明。",
+        ),
         StoreError::Random | StoreError::Io(_) | StoreError::Sqlite(_) => internal(),
     }
 }

@@ -398,6 +398,16 @@ pub(crate) fn outgoing(item: OutboxItem) -> Result<OutgoingRecord, AppError> {
             };
             OutgoingKind::StateChanged { from: state("from")?, to: state("to")? }
         }
+        "page_metadata" => {
+            let content_hash = item.payload["content_hash"]
+                .as_str()
+                .ok_or_else(|| corrupt(format!("outbox item {} has no content hash", item.id)))?
+                .to_owned();
+            let bytes = item.payload["bytes"]
+                .as_u64()
+                .ok_or_else(|| corrupt(format!("outbox item {} has no page size", item.id)))?;
+            OutgoingKind::PageMetadata { content_hash, bytes }
+        }
         other => return Err(corrupt(format!("outbox item {} has unknown kind {other:?}", item.id))),
     };
     Ok(OutgoingRecord {
@@ -938,6 +948,13 @@ fn entry(item: OutboxItem) -> OutboxEntry {
             state_label(item.payload["from"].as_str()),
             state_label(item.payload["to"].as_str())
         ),
+        "page_metadata" => {
+            let position = item.payload["position"].as_u64().unwrap_or(0);
+            match item.payload["action"].as_str() {
+                Some("changed") => format!("扫描页调整：第 {position} 页"),
+                _ => format!("扫描页：第 {position} 页"),
+            }
+        }
         other => other.to_owned(),
     };
     let reason_zh = match item.status {

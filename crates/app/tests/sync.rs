@@ -422,3 +422,62 @@ fn the_header_warns_when_the_data_disk_is_nearly_full() {
     assert!(shown.abs_diff(free) < 256 << 20, "{shown} vs {free}");
     assert_eq!(status.disk_warning, sync::disk_warning(shown, total));
 }
+
+/// Scanned pages reach the platform: a draft's pages go with its submission (the platform
+/// asks for their bytes by hash, the drain uploads them), a page added after acceptance
+/// goes on the next sync, and nothing is sent twice.
+#[test]
+fn scanned_pages_go_with_the_submission_and_their_bytes_reach_the_platform() {
+    use app::scans;
+    let dir = tempfile::tempdir().unwrap();
+    let mut office = set_up_office(dir.path());
+    let root = Path::new(&std::env::var_os("CARGO_MANIFEST_DIR").unwrap()).join("../..");
+    let page = |name: &str| {
+        scans::intake_file(&root.join("docs/examples/rendered").join(name), &scans::IntakeOptions::default())
+            .unwrap()
+    };
+    let (slip, form) = (page("slip.png"), page("form.png"));
+
+    login(&mut office, "a", 10);
+    let case_id = cases::new_case_id(at(10)).unwrap();
+    cases::save_draft(&mut office, &case_id, &record("李娜"), at(10)).unwrap();
+    scans::attach(&mut office, &case_id, std::slice::from_ref(&slip), "employment.labour_contract", at(10))
+        .unwrap();
+    assert_eq!(sync::sync_status(&office).unwrap().queued, 0, "a draft's pages stay at the counter");
+    let submission = Submission {
+        profile: "330182",
+        opinion: "材料齐全，同意受理。",
+        duplicates: DuplicateDecision::Proceed,
+        holiday_updates: &[],
+    };
+    let outcome = cases::submit(&mut office, &case_id, &submission, at(11)).unwrap();
+    assert!(matches!(outcome, SubmitOutcome::Accepted { .. }), "{outcome:?}");
+    assert_eq!(sync::sync_status(&office).unwrap().queued, 2, "the acceptance and its page");
+
+    let stub = Stub::start(Duration::from_secs(3600));
+    stub.register(&mut office);
+    let report = sync::sync_once(&mut office, &config(&stub.server.url(), 1), |_, _| {}).unwrap();
+    assert_eq!(report.problem, None);
+    assert_eq!((report.confirmed, report.quarantined, report.remaining), (2, 0, 0));
+    let platform = stub.server.platform();
+    assert!(platform.has_blob(&slip.sha256).unwrap(), "the page's bytes were uploaded");
+    assert!(!platform.has_blob(&form.sha256).unwrap());
+
+    // A page scanned after acceptance (a reviewer's supplement) goes on the next sync.
+    scans::attach(&mut office, &case_id, std::slice::from_ref(&form), "", at(12)).unwrap();
+    let report = sync::sync_once(&mut office, &config(&stub.server.url(), 1), |_, _| {}).unwrap();
+    assert_eq!((report.confirmed, report.remaining), (1, 0));
+    assert!(platform.has_blob(&form.sha256).unwrap());
+    assert_eq!(platform.stats().unwrap().blobs, 2);
+    assert_eq!(stub.record_ids().len(), 3);
+
+    // Submitted pages are evidence: deleting one is refused and nothing is queued.
+    let pages = scans::list(&office, &case_id).unwrap();
+    let refused = scans::delete(&mut office, &pages[0].id, at(13)).unwrap_err();
+    assert!(
+        matches!(refused, app::AppError::Store(app::error::StoreError::PageFrozen { .. })),
+        "{refused:?}"
+    );
+    assert_eq!(scans::list(&office, &case_id).unwrap().len(), 2);
+    assert_eq!(sync::sync_status(&office).unwrap().queued, 0);
+}

@@ -637,6 +637,9 @@ pub(crate) fn transition_in(
             serde_json::to_string(&payload)?,
             at_millis
         ])?;
+    if submitted {
+        crate::pages::queue_all_pages(transaction, row_id, case_id, actor.name, at)?;
+    }
     audit::append(
         transaction,
         audit_key,

@@ -142,6 +142,13 @@ pub enum StoreError {
         /// The state the case is actually in.
         actual: CaseState,
     },
+    /// The case has been submitted, so its pages are evidence on their way to the platform:
+    /// they can be added, relinked and reordered, not deleted or replaced.
+    #[error("the case is {state}: its pages can no longer be deleted or replaced")]
+    PageFrozen {
+        /// The case's state.
+        state: CaseState,
+    },
     /// The operating system's random number generator failed.
     #[error("random number generator failed")]
     Random,

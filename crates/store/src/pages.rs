@@ -4,12 +4,13 @@
 //! audit row in the same transaction; reading a page's image is audited as a view.
 
 use chrono::{DateTime, Utc};
-use rusqlite::{OptionalExtension, TransactionBehavior, params};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use serde_json::json;
 
 use crate::audit::{self, AuditAction, NewAuditRow};
-use crate::cases::{CaseId, case_row_id};
+use crate::cases::{CaseId, CaseState, case_row_id};
 use crate::error::{Result, StoreError};
+use crate::outbox::OutboxId;
 use crate::time::{from_millis, to_millis};
 use crate::{Session, Store};
 
@@ -150,8 +151,92 @@ fn check_mode(mode: &str) -> Result<()> {
     }
 }
 
+/// Whether page changes of a case in `state` must reach the platform: the case has been
+/// submitted (it left the draft state, and not by being withdrawn).
+fn is_submitted(state: CaseState) -> bool {
+    !matches!(state, CaseState::Draft | CaseState::Withdrawn)
+}
+
+/// Queues a `page_metadata` outbox item describing page `page_uuid` as it is now (which
+/// evidence it proves, its place, its content hash and size), in the caller's
+/// transaction. The platform asks for the bytes by hash if it lacks them. `action` is
+/// `added` (a new page, or every page of a case being submitted) or `changed` (relinked
+/// or moved after submission).
+pub(crate) fn queue_page_item(
+    transaction: &Connection,
+    case_row: i64,
+    case_id: &CaseId,
+    page_uuid: &str,
+    action: &str,
+    actor: &str,
+    at: DateTime<Utc>,
+) -> Result<OutboxId> {
+    let (evidence, position, sha256, mode, width, height, bytes): (
+        String,
+        u32,
+        String,
+        String,
+        u32,
+        u32,
+        i64,
+    ) = transaction
+        .prepare_cached(
+            "SELECT evidence, position, sha256, mode, width, height, length(jpeg) FROM pages WHERE uuid = ?1",
+        )?
+        .query_row([page_uuid], |row| {
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?, row.get(5)?, row.get(6)?))
+        })?;
+    let outbox_id = OutboxId::new(at)?;
+    let payload = json!({
+        "type": "page_metadata",
+        "idempotency_key": outbox_id.to_string(),
+        "case_id": case_id.to_string(),
+        "action": action,
+        "page": page_uuid,
+        "evidence": evidence,
+        "position": position,
+        "content_hash": sha256,
+        "bytes": bytes,
+        "mode": mode,
+        "width": width,
+        "height": height,
+        "at": at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        "actor": actor,
+    });
+    let at_millis = to_millis(at);
+    transaction
+        .prepare_cached(
+            "INSERT INTO outbox (id, case_id, event_id, kind, payload, status, created_at, updated_at)
+             VALUES (?1, ?2, NULL, 'page_metadata', ?3, 'queued', ?4, ?4)",
+        )?
+        .execute(params![outbox_id.to_string(), case_row, serde_json::to_string(&payload)?, at_millis])?;
+    // The case has something to send again.
+    transaction.prepare_cached("UPDATE cases SET synced = 0 WHERE id = ?1")?.execute([case_row])?;
+    Ok(outbox_id)
+}
+
+/// Queues every page of a case being submitted, in order (see [`queue_page_item`]).
+pub(crate) fn queue_all_pages(
+    transaction: &Connection,
+    case_row: i64,
+    case_id: &CaseId,
+    actor: &str,
+    at: DateTime<Utc>,
+) -> Result<usize> {
+    let uuids: Vec<String> = transaction
+        .prepare_cached("SELECT uuid FROM pages WHERE case_id = ?1 ORDER BY position")?
+        .query_map([case_row], |row| row.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    for uuid in &uuids {
+        queue_page_item(transaction, case_row, case_id, uuid, "added", actor, at)?;
+    }
+    Ok(uuids.len())
+}
+
 impl Store {
-    /// Attaches a page at the end of the case's pages. Returns its id.
+    /// Attaches a page at the end of the case's pages. Returns its id. A page added to a
+    /// submitted case is queued for the platform in the same transaction; the pages of a
+    /// draft go with its submission ([`Store::transition`]).
     pub fn add_page(
         &mut self,
         session: &Session,
@@ -163,7 +248,7 @@ impl Store {
         let audit_key = *self.audit_key;
         let id = crate::cases::uuid_v7(at)?.to_string();
         let transaction = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let (case_row, _) = case_row_id(&transaction, case_id)?;
+        let (case_row, state) = case_row_id(&transaction, case_id)?;
         let position: u32 = transaction.query_row(
             "SELECT COALESCE(MAX(position), 0) + 1 FROM pages WHERE case_id = ?1",
             [case_row],
@@ -199,6 +284,9 @@ impl Store {
             }),
             at,
         )?;
+        if is_submitted(state) {
+            queue_page_item(&transaction, case_row, case_id, &id, "added", &session.username, at)?;
+        }
         transaction.commit()?;
         Ok(id)
     }
@@ -249,6 +337,9 @@ impl Store {
     }
 
     /// Relinks, moves or replaces the image of a page, in one transaction with its audit row.
+    /// Once the case has been submitted, a relink or move is queued for the platform
+    /// (`page_metadata`, `changed`) and replacing the image is refused
+    /// ([`StoreError::PageFrozen`]).
     pub fn update_page(
         &mut self,
         session: &Session,
@@ -259,6 +350,10 @@ impl Store {
         let before = self.page(page_id)?;
         let audit_key = *self.audit_key;
         let transaction = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let (case_row, state) = case_row_id(&transaction, &before.case_id)?;
+        if change.image.is_some() && is_submitted(state) {
+            return Err(StoreError::PageFrozen { state });
+        }
         let mut details = json!({ "page": page_id });
         if let Some(evidence) = change.evidence {
             transaction
@@ -283,9 +378,6 @@ impl Store {
             details["sha256"] = json!({ "from": before.sha256, "to": image.sha256 });
         }
         if let Some(target) = change.position {
-            let case_row: i64 =
-                transaction
-                    .query_row("SELECT case_id FROM pages WHERE uuid = ?1", [page_id], |row| row.get(0))?;
             let count: u32 = transaction.query_row(
                 "SELECT COUNT(*) FROM pages WHERE case_id = ?1",
                 [case_row],
@@ -319,18 +411,32 @@ impl Store {
             details,
             at,
         )?;
+        if is_submitted(state) && (change.evidence.is_some() || change.position.is_some()) {
+            queue_page_item(
+                &transaction,
+                case_row,
+                &before.case_id,
+                page_id,
+                "changed",
+                &session.username,
+                at,
+            )?;
+        }
         transaction.commit()?;
         self.page(page_id)
     }
 
-    /// Removes a page; the pages after it move up. The audit row keeps its hash.
+    /// Removes a page; the pages after it move up. The audit row keeps its hash. Refused
+    /// with [`StoreError::PageFrozen`] once the case has been submitted: its pages are then
+    /// evidence on their way to the platform (add a page instead).
     pub fn delete_page(&mut self, session: &Session, page_id: &str, at: DateTime<Utc>) -> Result<()> {
         let before = self.page(page_id)?;
         let audit_key = *self.audit_key;
         let transaction = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let case_row: i64 =
-            transaction
-                .query_row("SELECT case_id FROM pages WHERE uuid = ?1", [page_id], |row| row.get(0))?;
+        let (case_row, state) = case_row_id(&transaction, &before.case_id)?;
+        if is_submitted(state) {
+            return Err(StoreError::PageFrozen { state });
+        }
         transaction.execute("DELETE FROM pages WHERE uuid = ?1", [page_id])?;
         transaction.execute(
             "UPDATE pages SET position = position - 1 WHERE case_id = ?1 AND position > ?2",

@@ -11,7 +11,7 @@ use rusqlite::{Connection, TransactionBehavior};
 use crate::error::{Result, StoreError};
 
 /// The migrations, in order; index `i` holds migration `i + 1`.
-const MIGRATIONS: &[&str] = &[MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIGRATION_5];
+const MIGRATIONS: &[&str] = &[MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIGRATION_5, MIGRATION_6];
 
 /// The schema version this build writes and reads.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
@@ -222,6 +222,13 @@ const MIGRATION_5: &str = r#"
 DROP INDEX cases_awaiting_slip;
 CREATE INDEX cases_awaiting_slip ON cases(updated_at)
     WHERE state IN ('issued', 'old_permit_cancelled') AND slip_required = 1 AND slip_printed_at IS NULL;
+"#;
+
+/// Version 6: scanned pages travel to the platform (`page_metadata` outbox items, their
+/// bytes read by content hash when the platform asks for them), so pages are found by
+/// hash through an index instead of a scan of every page.
+const MIGRATION_6: &str = r#"
+CREATE INDEX pages_sha256 ON pages(sha256);
 "#;
 
 /// Reads `PRAGMA user_version`.

@@ -123,3 +123,98 @@ fn a_page_is_found_by_its_content_hash_for_the_sync() {
     store.delete_page(&clerk, &id, at(5)).unwrap();
     assert_eq!(store.page_bytes_by_hash("ef01").unwrap(), None, "a deleted page is gone for the sync too");
 }
+
+/// The pages of a draft go out with its submission, in order, after the state change;
+/// pages added or relinked later go out as they happen; a submitted case's pages can no
+/// longer be deleted or replaced; a withdrawn draft sends no page.
+#[test]
+fn pages_are_queued_for_the_platform_once_the_case_is_submitted() {
+    use store::{CaseState, OutboxStatus, StateChange, StoreError};
+    let (_dir, mut store, admin) = new_store();
+    let clerk = add_clerk(&mut store, &admin, "wang", Roles::ACCEPT);
+    let (record, index) = sample_case(1);
+    let case_id = store.create_case(&clerk, &record, &index, at(1)).unwrap();
+    let (first, second) = (image(1), image(2));
+    let hash = |n: u8| format!("{n:02x}").repeat(32);
+    let (hash_1, hash_2, hash_3) = (hash(1), hash(2), hash(3));
+    let page_1 = store
+        .add_page(
+            &clerk,
+            &case_id,
+            &NewPage { sha256: &hash_1, ..page(&first, "employment.labour_contract") },
+            at(2),
+        )
+        .unwrap();
+    store.add_page(&clerk, &case_id, &NewPage { sha256: &hash_2, ..page(&second, "") }, at(2)).unwrap();
+    assert!(store.outbox_pending(100).unwrap().is_empty(), "a draft's pages stay at the counter");
+
+    let accept = StateChange { from: CaseState::Draft, to: CaseState::Accepted, note: None, due_date: None };
+    store.transition(&clerk, &case_id, &accept, at(3)).unwrap();
+    let queued = store.outbox_pending(100).unwrap();
+    let kinds: Vec<&str> = queued.iter().map(|item| item.kind.as_str()).collect();
+    assert_eq!(kinds, ["case_state_changed", "page_metadata", "page_metadata"]);
+    assert_eq!(queued[1].payload["content_hash"], hash_1.as_str());
+    assert_eq!(queued[1].payload["position"], 1);
+    assert_eq!(queued[1].payload["evidence"], "employment.labour_contract");
+    assert_eq!(queued[1].payload["bytes"], first.len());
+    assert_eq!(queued[2].payload["content_hash"], hash_2.as_str());
+    assert!(queued.iter().all(|item| item.status == OutboxStatus::Queued && item.case_id == Some(case_id)));
+    assert!(queued.windows(2).all(|pair| pair[0].seq < pair[1].seq), "the platform sees them in order");
+
+    // Later pages and relinks follow; deleting or replacing a submitted page is refused.
+    let third = image(3);
+    store.add_page(&clerk, &case_id, &NewPage { sha256: &hash_3, ..page(&third, "") }, at(4)).unwrap();
+    let relink = PageChange { evidence: Some("residence.rental.lease_contract"), ..PageChange::default() };
+    store.update_page(&clerk, &page_1, &relink, at(5)).unwrap();
+    let queued = store.outbox_pending(100).unwrap();
+    assert_eq!(queued.len(), 5);
+    assert_eq!(queued[3].payload["action"], "added");
+    assert_eq!(queued[3].payload["position"], 3);
+    assert_eq!(queued[4].payload["action"], "changed");
+    assert_eq!(queued[4].payload["evidence"], "residence.rental.lease_contract");
+    assert!(matches!(
+        store.delete_page(&clerk, &page_1, at(6)),
+        Err(StoreError::PageFrozen { state: CaseState::Accepted })
+    ));
+    let rotated = image(7);
+    let replace = PageChange { image: Some(page(&rotated, "")), ..PageChange::default() };
+    assert!(matches!(
+        store.update_page(&clerk, &page_1, &replace, at(6)),
+        Err(StoreError::PageFrozen { .. })
+    ));
+    assert_eq!(store.pages(&case_id).unwrap().len(), 3, "nothing was deleted");
+    assert_eq!(store.page_bytes_by_hash(&hash_1).unwrap(), Some(first.clone()));
+
+    // A draft given up before submission sends its state change only.
+    let (record, index) = sample_case(2);
+    let withdrawn = store.create_case(&clerk, &record, &index, at(7)).unwrap();
+    store.add_page(&clerk, &withdrawn, &NewPage { sha256: &hash(8), ..page(&image(8), "") }, at(7)).unwrap();
+    let withdraw =
+        StateChange { from: CaseState::Draft, to: CaseState::Withdrawn, note: None, due_date: None };
+    store.transition(&clerk, &withdrawn, &withdraw, at(8)).unwrap();
+    let of_withdrawn: Vec<String> = store
+        .outbox_pending(100)
+        .unwrap()
+        .into_iter()
+        .filter(|item| item.case_id == Some(withdrawn))
+        .map(|item| item.kind)
+        .collect();
+    assert_eq!(of_withdrawn, ["case_state_changed"]);
+    store.delete_page(&clerk, &store.pages(&withdrawn).unwrap()[0].id.clone(), at(9)).unwrap();
+}
+
+/// The sync reads a page's bytes by content hash for every page it uploads: an index
+/// lookup, not a scan of every page in the office.
+#[test]
+fn a_page_is_found_by_its_hash_through_an_index() {
+    let (_dir, store, _admin) = new_store();
+    let plan: Vec<String> = store
+        .raw_connection()
+        .prepare("EXPLAIN QUERY PLAN SELECT jpeg FROM pages WHERE sha256 = ?1 LIMIT 1")
+        .unwrap()
+        .query_map(["ab"], |row| row.get::<_, String>(3))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert!(plan.iter().any(|line| line.contains("USING INDEX pages_sha256")), "{plan:?}");
+}
