@@ -155,6 +155,15 @@ pub fn encode_blob_batch(blobs: &[(String, &[u8])]) -> Result<Vec<u8>, serde_jso
     Ok(body)
 }
 
+/// The part of a `POST /v1/blobs/batch` body that the request signature's body hash
+/// covers: the 4-byte length and the index (see [`crate::signing::signed_body`]). `None`
+/// when the body is too short to hold them (the request then fails as `BODY_INVALID`).
+pub fn blob_batch_header(body: &[u8]) -> Option<&[u8]> {
+    let (length, _) = body.split_first_chunk::<4>()?;
+    let end = usize::try_from(u32::from_be_bytes(*length)).ok()?.checked_add(4)?;
+    body.get(..end)
+}
+
 /// Reads a `POST /v1/blobs/batch` body: the index and each blob's bytes, in order. Checks
 /// the framing only; hashes are the platform's to verify.
 pub fn decode_blob_batch(body: &[u8]) -> Result<(BlobBatch, Vec<&[u8]>), BlobBatchFramingError> {

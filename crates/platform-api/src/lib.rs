@@ -43,7 +43,7 @@ pub mod time;
 
 pub use blobs::{
     BlobBatch, BlobBatchEntry, BlobBatchFramingError, BlobBatchResponse, BlobReceipt, BlobResult, BlobStatus,
-    decode_blob_batch, encode_blob_batch,
+    blob_batch_header, decode_blob_batch, encode_blob_batch,
 };
 pub use decisions::{Decision, DecisionKind, DecisionPage};
 pub use devices::{DeviceEnrolment, EnrolmentReceipt};

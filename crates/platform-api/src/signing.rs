@@ -28,10 +28,27 @@ pub const HEADER_SIGNATURE: &str = "x-signature";
 /// How far (either way) a request's timestamp may be from the platform's clock.
 pub const SIGNATURE_WINDOW_SECONDS: i64 = 300;
 
+/// The bytes of a request body whose SHA-256 goes into [`signing_message`]: the whole
+/// body, except for `POST /v1/blobs/batch`, where it is the frame's header (the 4-byte
+/// length and the JSON index, [`crate::blob_batch_header`]). The index names every blob's
+/// SHA-256 and length, and the platform stores a blob only if its bytes hash to the signed
+/// value and refuses a body with bytes left over, so the signature still covers every
+/// byte, while the pages — nearly all of a batch — are hashed once, by the platform, rather
+/// than three times (device signing, platform verifying the signature, platform checking
+/// each page). A body too short to frame is signed whole; the platform refuses it anyway.
+pub fn signed_body<'a>(method: &str, path: &str, body: &'a [u8]) -> &'a [u8] {
+    if method == "POST" && path == crate::path::BLOB_BATCH {
+        crate::blob_batch_header(body).unwrap_or(body)
+    } else {
+        body
+    }
+}
+
 /// The exact bytes a device signs (as UTF-8): a version line, the method in upper case,
 /// the path with its query string as sent (`/v1/decisions?cursor=0&limit=100`), the device
 /// id, the timestamp, and the SHA-256 of the body in lowercase hex (of the empty string
-/// when there is no body), separated by `\n`.
+/// when there is no body; of the frame header for a blob batch, [`signed_body`]),
+/// separated by `\n`.
 ///
 /// ```
 /// let message = platform_api::signing::signing_message(

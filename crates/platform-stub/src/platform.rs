@@ -21,7 +21,6 @@ use platform_api::{
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use serde::Serialize;
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::clock::{Clock, rfc3339};
@@ -218,7 +217,7 @@ fn canonical(value: &Value) -> Value {
 /// SHA-256 of the record's canonical JSON: equal for equal content.
 fn content_hash(record: &PushRecord) -> Result<Vec<u8>> {
     let json = canonical(&serde_json::to_value(record)?);
-    Ok(Sha256::digest(serde_json::to_vec(&json)?).to_vec())
+    Ok(ring::digest::digest(&ring::digest::SHA256, &serde_json::to_vec(&json)?).as_ref().to_vec())
 }
 
 /// Why a new record is not acceptable, as (code, reason), if it is not.

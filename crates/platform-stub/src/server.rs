@@ -28,7 +28,6 @@ use platform_api::{
 };
 use serde::Deserialize;
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Notify, oneshot};
 use tokio::task::{JoinHandle, JoinSet};
@@ -54,6 +53,10 @@ impl ConnectionControl {
 #[derive(Clone, Debug)]
 struct Authenticated {
     device_id: String,
+    /// The SHA-256 (hex) the signature covers: of the whole body, except for a blob batch
+    /// (`platform_api::signing::signed_body`). `PUT /v1/blobs/{sha256}` compares it with
+    /// the path instead of hashing the page a second time.
+    body_sha256: String,
 }
 
 fn json_response<T: Serialize>(status: StatusCode, value: &T) -> Response {
@@ -143,6 +146,11 @@ async fn inject_faults(State(platform): State<Platform>, request: Request, next:
     response
 }
 
+/// SHA-256 in lowercase hex, with ring's assembly: every uploaded page goes through here.
+fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(ring::digest::digest(&ring::digest::SHA256, bytes))
+}
+
 fn header_text<'a>(request: &'a axum::http::request::Parts, name: &str) -> Option<&'a str> {
     request.headers.get(name).and_then(|value| value.to_str().ok())
 }
@@ -229,7 +237,8 @@ async fn authenticate(State(platform): State<Platform>, request: Request, next: 
             ),
         );
     }
-    let body_sha256 = hex::encode(Sha256::digest(&bytes));
+    let body_sha256 =
+        sha256_hex(platform_api::signing::signed_body(parts.method.as_str(), parts.uri.path(), &bytes));
     let path_and_query = parts.uri.path_and_query().map_or("/", |path_and_query| path_and_query.as_str());
     let message = platform_api::signing::signing_message(
         parts.method.as_str(),
@@ -245,7 +254,7 @@ async fn authenticate(State(platform): State<Platform>, request: Request, next: 
         return unauthorized(code::SIGNATURE_INVALID, "signature does not verify");
     }
     let mut request = Request::from_parts(parts, Body::from(bytes));
-    request.extensions_mut().insert(Authenticated { device_id });
+    request.extensions_mut().insert(Authenticated { device_id, body_sha256 });
     next.run(request).await
 }
 
@@ -294,11 +303,21 @@ async fn push(
     }
 }
 
-async fn put_blob(State(platform): State<Platform>, Path(sha256): Path<String>, body: Bytes) -> Response {
+async fn put_blob(
+    State(platform): State<Platform>,
+    Path(sha256): Path<String>,
+    extension: Option<axum::Extension<Authenticated>>,
+    body: Bytes,
+) -> Response {
     if !platform_api::is_sha256_hex(&sha256) {
         return api_error(StatusCode::BAD_REQUEST, code::HASH_MISMATCH, "path is not a lowercase sha-256");
     }
-    if hex::encode(Sha256::digest(&body)) != sha256 {
+    // The signature check hashed this body already.
+    let body_sha256 = match authenticated(extension) {
+        Some(authenticated) => authenticated.body_sha256,
+        None => sha256_hex(&body),
+    };
+    if body_sha256 != sha256 {
         return api_error(StatusCode::BAD_REQUEST, code::HASH_MISMATCH, "body does not hash to the path");
     }
     let receipt = BlobReceipt { content_hash: sha256.clone(), bytes: body.len() as u64 };
@@ -334,7 +353,7 @@ async fn put_blob_batch(State(platform): State<Platform>, body: Bytes) -> Respon
             Some(refused(code::HASH_MISMATCH, "content_hash is not a lowercase sha-256"))
         } else if bytes.len() > platform_api::MAX_BLOB_BYTES {
             Some(refused(code::BLOB_TOO_LARGE, "blob too large"))
-        } else if hex::encode(Sha256::digest(bytes)) != entry.content_hash {
+        } else if sha256_hex(bytes) != entry.content_hash {
             Some(refused(code::HASH_MISMATCH, "bytes do not hash to content_hash"))
         } else {
             to_store.push((entry.content_hash.as_str(), *bytes));

@@ -227,8 +227,16 @@ CREATE INDEX cases_awaiting_slip ON cases(updated_at)
 /// Version 6: scanned pages travel to the platform (`page_metadata` outbox items, their
 /// bytes read by content hash when the platform asks for them), so pages are found by
 /// hash through an index instead of a scan of every page.
+///
+/// And the name index covers the result lines: at 1 M cases a 2-character name prefix
+/// matches thousands of cases, and reading the 50 shown from the table meant 50 random
+/// encrypted pages (p99 6.5 ms); read from this index they sit side by side. Near matches
+/// (same name and birth date, newest first) read it too.
 const MIGRATION_6: &str = r#"
 CREATE INDEX pages_sha256 ON pages(sha256);
+DROP INDEX cases_name_birth;
+CREATE INDEX cases_name_birth ON cases(name, birth_date, created_at, uuid, state, application_number,
+    id_masked, due_date, accepted_at, accepted_by, updated_at, synced) WHERE name IS NOT NULL;
 "#;
 
 /// Reads `PRAGMA user_version`.

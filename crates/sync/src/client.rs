@@ -24,7 +24,6 @@ use platform_api::{
 };
 use reqwest::{Method, StatusCode, Url};
 use serde::de::DeserializeOwned;
-use sha2::{Digest, Sha256};
 
 use crate::error::SyncError;
 use crate::identity::DeviceIdentity;
@@ -195,7 +194,10 @@ impl PlatformClient {
                 &signed_path,
                 self.identity.device_id(),
                 timestamp,
-                &hex::encode(Sha256::digest(body_bytes)),
+                &hex::encode(ring::digest::digest(
+                    &ring::digest::SHA256,
+                    platform_api::signing::signed_body(method.as_str(), url.path(), body_bytes),
+                )),
             );
             request = request
                 .header(HEADER_DEVICE_ID, self.identity.device_id())

@@ -113,6 +113,9 @@ pub struct Drainer {
     batch_size: usize,
 }
 
+/// How often a drain recounts the pending records for its progress total.
+const RECOUNT_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// Whether a whole-batch refusal is about the records (so a smaller batch or a single
 /// record can be tried and set aside) rather than about the setup. Only the platform's own
 /// codes count: a proxy's or a wrong URL's 4xx carries none and must stop the drain instead
@@ -179,6 +182,7 @@ impl Drainer {
     ) -> Result<DrainReport, SyncError> {
         let mut report = DrainReport::default();
         let mut total = outbox.count_pending().map_err(SyncError::outbox)?;
+        let mut last_count = std::time::Instant::now();
         let mut done = 0_u64;
         let mut failures_in_a_row = 0_u32;
         // Cases quarantined during this drain. The outbox already leaves them out of
@@ -266,7 +270,13 @@ impl Drainer {
                 tracing::info!(%error, retry_in_ms = delay.as_millis() as u64, "push failed; retrying");
                 tokio::time::sleep(delay).await;
             }
-            total = total.max(done + outbox.count_pending().map_err(SyncError::outbox)?);
+            // Counting what is pending reads every pending item (an index scan), so it is
+            // done once a second, or when the progress bar would reach its end; records
+            // queued meanwhile still raise the total before the bar says "done".
+            if done >= total || last_count.elapsed() >= RECOUNT_EVERY {
+                total = total.max(done + outbox.count_pending().map_err(SyncError::outbox)?);
+                last_count = std::time::Instant::now();
+            }
             progress(done, total);
         }
         report.remaining = outbox.count_pending().map_err(SyncError::outbox)?;

@@ -2,7 +2,8 @@
 
 use std::time::Duration;
 
-use axum::http::StatusCode;
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
 use ed25519_dalek::SigningKey;
 use platform_api::{DecisionKind, DecisionPage, RecordKind};
 use platform_stub::StubConfig;
@@ -364,4 +365,50 @@ async fn admin_faults_switch_the_contract_routes_only() {
     let skew = body["unix_millis"].as_i64().expect("millis")
         - chrono::DateTime::<chrono::Utc>::from(std::time::SystemTime::now()).timestamp_millis();
     assert!((590_000..610_000).contains(&skew), "the clock offset shows in /v1/time, got {skew} ms");
+}
+
+/// A blob batch is signed over its index, which names each page's hash and length: pages
+/// changed after signing are refused one by one, never stored under the signed hash, and
+/// an index changed after signing fails the signature.
+#[tokio::test]
+async fn a_blob_batch_signature_binds_its_pages_through_the_index() {
+    let fixture = fixture();
+    let page = b"page signed through the index".to_vec();
+    let hash = hex::encode(Sha256::digest(&page));
+    let body = platform_api::encode_blob_batch(&[(hash.clone(), page.as_slice())]).expect("frame");
+    let request =
+        signed("POST", "/v1/blobs/batch", body.clone(), DEVICE, &fixture.key, now_seconds(&fixture.platform));
+    let (parts, _) = request.into_parts();
+
+    // Same signature, page bytes swapped for others of the same length.
+    let mut swapped = body.clone();
+    let last = swapped.len() - 1;
+    swapped[last] ^= 1;
+    let (status, answer) =
+        call(&fixture.router, Request::from_parts(parts.clone(), Body::from(swapped))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        (answer["results"][0]["status"].as_str(), answer["results"][0]["code"].as_str()),
+        (Some("refused"), Some("HASH_MISMATCH"))
+    );
+    assert!(!fixture.platform.has_blob(&hash).expect("blob"));
+
+    // Same signature, index naming a different length: the signature no longer verifies.
+    let mut index_changed =
+        platform_api::encode_blob_batch(&[(hash.clone(), &page[..page.len() - 1])]).expect("frame");
+    index_changed.push(page[page.len() - 1]);
+    let (status, answer) =
+        call(&fixture.router, Request::from_parts(parts.clone(), Body::from(index_changed))).await;
+    assert_eq!((status, answer["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("SIGNATURE_INVALID")));
+
+    // Extra bytes after the last page: refused whole.
+    let mut longer = body.clone();
+    longer.push(0);
+    let (status, answer) =
+        call(&fixture.router, Request::from_parts(parts.clone(), Body::from(longer))).await;
+    assert_eq!((status, answer["code"].as_str()), (StatusCode::BAD_REQUEST, Some("BODY_INVALID")));
+
+    let (status, _) = call(&fixture.router, Request::from_parts(parts, Body::from(body))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(fixture.platform.has_blob(&hash).expect("blob"));
 }

@@ -51,7 +51,17 @@ pub fn signed(
     key: &SigningKey,
     timestamp: i64,
 ) -> Request<Body> {
-    let body_hash = hex::encode(Sha256::digest(&body));
+    // The contract signs a blob batch's frame header (length + index), every other body whole.
+    // A body too short to frame is signed whole.
+    let header = |body: &[u8]| -> Option<usize> {
+        let index_length = u32::from_be_bytes(body.get(..4)?.try_into().ok()?) as usize;
+        (body.len() >= 4 + index_length).then_some(4 + index_length)
+    };
+    let signed_part = match header(&body) {
+        Some(end) if method == "POST" && path == "/v1/blobs/batch" => &body[..end],
+        _ => &body[..],
+    };
+    let body_hash = hex::encode(Sha256::digest(signed_part));
     let message = platform_api::signing::signing_message(method, path, device_id, timestamp, &body_hash);
     let signature = hex::encode(key.sign(message.as_bytes()).to_bytes());
     Request::builder()

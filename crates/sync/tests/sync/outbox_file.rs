@@ -30,6 +30,8 @@ CREATE TABLE IF NOT EXISTS outbox (
     quarantine_reason TEXT
 );
 CREATE INDEX IF NOT EXISTS outbox_case_status ON outbox (case_id, status);
+-- As the app's store has it: counting and listing what is pending reads this index only.
+CREATE INDEX IF NOT EXISTS outbox_pending ON outbox (seq) WHERE status IN ('queued', 'sent');
 CREATE TABLE IF NOT EXISTS blobs (
     content_hash TEXT PRIMARY KEY,
     bytes        BLOB NOT NULL
