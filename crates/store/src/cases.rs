@@ -732,8 +732,8 @@ fn save_draft_in(
             // The top-level sections present, never their values.
             let filled: Vec<&String> = record.as_object().map(|map| map.keys().collect()).unwrap_or_default();
             audit::append(
-                &transaction,
-                &audit_key,
+                transaction,
+                audit_key,
                 NewAuditRow {
                     at,
                     actor_user_id: Some(session.user_id),
@@ -777,8 +777,8 @@ fn save_draft_in(
                 ])
                 .map_err(|error| map_application_number_conflict(error, &columns.application_number))?;
             audit::append(
-                &transaction,
-                &audit_key,
+                transaction,
+                audit_key,
                 NewAuditRow {
                     at,
                     actor_user_id: Some(session.user_id),
