@@ -27,6 +27,11 @@
 //!   most [`DrainOptions::blob_batch_bytes`]. A page the platform refuses (its bytes do not
 //!   match its hash) quarantines its records; the other pages of the upload are stored.
 //!
+//! - **The client and the platform work at the same time**: a batch's page uploads and
+//!   confirmations finish while the next batch is pushed. Its records stay pending until
+//!   then and are left out of the next batch, so nothing is sent twice by the overlap; a
+//!   drain that stops still settles what the platform already answered.
+//!
 //! Logs name record ids and counts only; payloads hold ID numbers and never reach a log.
 
 use std::collections::{HashMap, HashSet};
@@ -134,6 +139,29 @@ fn upload_outcome(joined: Result<UploadOutcome, tokio::task::JoinError>) -> Uplo
     })
 }
 
+/// A push answer being applied: its verdicts are recorded except the confirmations,
+/// which wait for the page uploads still running.
+#[derive(Default)]
+struct Applying {
+    /// Records confirmed by their verdict alone (not yet marked in the outbox).
+    confirm: Vec<Uuid>,
+    /// Records the platform holds whose page is uploading, by content hash.
+    waiting_for_blob: HashMap<String, Vec<OutgoingRecord>>,
+    /// The uploads, if any page was missing.
+    uploads: Option<tokio::task::JoinHandle<Vec<UploadOutcome>>>,
+    /// Records already quarantined.
+    settled: u64,
+    /// A verdict this client cannot read, to retry later.
+    retry_error: Option<SyncError>,
+}
+
+impl Applying {
+    /// The records still pending in the outbox because this batch has not finished.
+    fn unsettled(&self) -> impl Iterator<Item = Uuid> + '_ {
+        self.confirm.iter().copied().chain(self.waiting_for_blob.values().flatten().map(|record| record.id))
+    }
+}
+
 /// What applying one push answer achieved.
 struct Applied {
     /// Records confirmed or quarantined (they left the pending set).
@@ -191,16 +219,38 @@ impl Drainer {
         // After a whole-batch refusal, send one record at a time until this many went out.
         let mut isolate_for = 0_usize;
         progress(done, total);
+        // The previous batch, applied except for its page uploads and confirmations: they
+        // finish while the next batch is pushed, so the client and the platform work at the
+        // same time. Its records are still pending in the outbox and are not sent again.
+        let mut previous: Option<Applying> = None;
         loop {
             let limit = if isolate_for > 0 { 1 } else { self.batch_size };
+            let in_flight: HashSet<Uuid> = previous.iter().flat_map(Applying::unsettled).collect();
             let records: Vec<OutgoingRecord> = outbox
-                .pending(limit)
+                .pending(limit + in_flight.len())
                 .map_err(SyncError::outbox)?
                 .into_iter()
-                .filter(|record| !held_cases.contains(&record.case_id))
+                .filter(|record| !held_cases.contains(&record.case_id) && !in_flight.contains(&record.id))
+                .take(limit)
                 .collect();
             if records.is_empty() {
-                break;
+                match previous.take() {
+                    // Finish the last batch, then look again (a failed upload leaves its
+                    // records pending).
+                    Some(applying) => {
+                        let applied = self.finish(outbox, applying, &mut held_cases, &mut report).await?;
+                        done += applied.settled;
+                        if let Some(error) = applied.retry_error {
+                            report.errors += 1;
+                            if self.pause_after(error, &mut failures_in_a_row, &mut report).await {
+                                break;
+                            }
+                        }
+                        progress(done, total.max(done));
+                        continue;
+                    }
+                    None => break,
+                }
             }
             isolate_for = isolate_for.saturating_sub(1);
             let ids: Vec<Uuid> = records.iter().map(|record| record.id).collect();
@@ -212,12 +262,30 @@ impl Drainer {
             report.sent += records.len() as u64;
             report.requests += 1;
             tracing::debug!(records = records.len(), first = %ids[0], "pushing batch");
-            let failure = match self.client.push(&batch).await {
+            let finishing = async {
+                match previous.take() {
+                    Some(applying) => {
+                        self.finish(outbox, applying, &mut held_cases, &mut report).await.map(Some)
+                    }
+                    None => Ok(None),
+                }
+            };
+            let (pushed, finished) = tokio::join!(self.client.push(&batch), finishing);
+            let mut failure = None;
+            if let Some(applied) = finished? {
+                done += applied.settled;
+                failure = applied.retry_error;
+            }
+            let push_failure = match pushed {
                 Ok(answer) => {
-                    let applied = self.apply(outbox, &records, answer, &mut held_cases, &mut report).await?;
-                    done += applied.settled;
-                    match applied.retry_error {
-                        None if applied.settled > 0 => {
+                    let mut applying =
+                        self.start_apply(outbox, &records, answer, &mut held_cases, &mut report)?;
+                    let progressed = applying.settled > 0 || applying.unsettled().next().is_some();
+                    done += applying.settled;
+                    let retry_error = applying.retry_error.take();
+                    previous = Some(applying);
+                    match retry_error {
+                        None if progressed => {
                             failures_in_a_row = 0;
                             self.grow();
                             None
@@ -247,28 +315,19 @@ impl Drainer {
                     }
                     None
                 }
-                Err(error) => Some(error),
+                Err(error) => {
+                    outbox.record_attempt(&ids, Some(&error.to_string())).map_err(SyncError::outbox)?;
+                    if error.suggests_smaller_batch() {
+                        self.shrink();
+                    }
+                    Some(error)
+                }
             };
-            if let Some(error) = failure {
+            if let Some(error) = push_failure.or(failure) {
                 report.errors += 1;
-                outbox.record_attempt(&ids, Some(&error.to_string())).map_err(SyncError::outbox)?;
-                if !error.is_retryable() {
-                    tracing::warn!(%error, "drain stopped: needs a person");
-                    report.stopped_by = Some(error);
+                if self.pause_after(error, &mut failures_in_a_row, &mut report).await {
                     break;
                 }
-                if error.suggests_smaller_batch() {
-                    self.shrink();
-                }
-                failures_in_a_row += 1;
-                if failures_in_a_row > self.options.max_retries {
-                    tracing::warn!(%error, failures_in_a_row, "drain gave up for now");
-                    report.stopped_by = Some(error);
-                    break;
-                }
-                let delay = backoff(&self.options.backoff, failures_in_a_row - 1, &mut self.jitter);
-                tracing::info!(%error, retry_in_ms = delay.as_millis() as u64, "push failed; retrying");
-                tokio::time::sleep(delay).await;
             }
             // Counting what is pending reads every pending item (an index scan), so it is
             // done once a second, or when the progress bar would reach its end; records
@@ -278,6 +337,12 @@ impl Drainer {
                 last_count = std::time::Instant::now();
             }
             progress(done, total);
+        }
+        // A drain stopped by an error still settles what the platform already answered.
+        if let Some(applying) = previous.take() {
+            let applied = self.finish(outbox, applying, &mut held_cases, &mut report).await?;
+            done += applied.settled;
+            progress(done, total.max(done));
         }
         report.remaining = outbox.count_pending().map_err(SyncError::outbox)?;
         tracing::info!(
@@ -290,6 +355,32 @@ impl Drainer {
             "drain finished"
         );
         Ok(report)
+    }
+
+    /// After a failed request or upload: stops the drain (returns `true`, with the reason
+    /// in the report) if the error needs a person or failed too often in a row; otherwise
+    /// waits the backoff delay and returns `false`.
+    async fn pause_after(
+        &mut self,
+        error: SyncError,
+        failures_in_a_row: &mut u32,
+        report: &mut DrainReport,
+    ) -> bool {
+        if !error.is_retryable() {
+            tracing::warn!(%error, "drain stopped: needs a person");
+            report.stopped_by = Some(error);
+            return true;
+        }
+        *failures_in_a_row += 1;
+        if *failures_in_a_row > self.options.max_retries {
+            tracing::warn!(%error, failures_in_a_row = *failures_in_a_row, "drain gave up for now");
+            report.stopped_by = Some(error);
+            return true;
+        }
+        let delay = backoff(&self.options.backoff, *failures_in_a_row - 1, &mut self.jitter);
+        tracing::info!(%error, retry_in_ms = delay.as_millis() as u64, "request failed; retrying");
+        tokio::time::sleep(delay).await;
+        false
     }
 
     fn quarantine<O: Outbox>(
@@ -305,55 +396,55 @@ impl Drainer {
         Ok(())
     }
 
-    /// Applies the verdicts of one push answer and uploads the pages it asks for.
-    async fn apply<O: Outbox>(
+    /// Applies the verdicts of one push answer: quarantines what the platform refused,
+    /// reads the pages it lacks and starts their uploads. The records to confirm are
+    /// confirmed by [`Drainer::finish`] once the uploads are done, so the caller can push
+    /// the next batch meanwhile (the client and the platform then work at the same time).
+    fn start_apply<O: Outbox>(
         &self,
         outbox: &mut O,
         records: &[OutgoingRecord],
         answer: platform_api::PushResponse,
         held_cases: &mut HashSet<Uuid>,
         report: &mut DrainReport,
-    ) -> Result<Applied, SyncError> {
+    ) -> Result<Applying, SyncError> {
         let verdicts: HashMap<Uuid, RecordStatus> =
             answer.results.into_iter().map(|result| (result.record_id, result.status)).collect();
         let missing: HashSet<String> = answer.missing_blobs.into_iter().collect();
-        let mut confirm = Vec::new();
-        // Records the platform holds but whose page it lacks, by content hash.
-        let mut waiting_for_blob: HashMap<String, Vec<&OutgoingRecord>> = HashMap::new();
-        let mut settled = 0_u64;
-        let mut retry_error = None;
+        let mut applying = Applying::default();
         for record in records {
             match verdict(record, verdicts.get(&record.id), &missing) {
                 Verdict::Confirm { duplicate } => {
                     report.duplicates += u64::from(duplicate);
-                    confirm.push(record.id);
+                    applying.confirm.push(record.id);
                 }
                 Verdict::NeedsPage { content_hash, duplicate } => {
                     report.duplicates += u64::from(duplicate);
-                    waiting_for_blob.entry(content_hash).or_default().push(record);
+                    applying.waiting_for_blob.entry(content_hash).or_default().push(record.clone());
                 }
                 Verdict::Quarantine(reason) => {
                     self.quarantine(outbox, record, reason, held_cases)?;
                     report.quarantined += 1;
-                    settled += 1;
+                    applying.settled += 1;
                 }
                 Verdict::Leave => {
                     tracing::debug!(record_id = %record.id, "deferred behind an earlier record");
                 }
                 Verdict::Unknown => {
-                    retry_error = Some(SyncError::Protocol {
+                    applying.retry_error = Some(SyncError::Protocol {
                         detail: "a record got no verdict this client knows".to_owned(),
                     });
                 }
             }
         }
         // Read each page from the store and group the pages into multi-blob uploads
-        // bounded by bytes and count; upload up to `blob_concurrency` of them at a time.
+        // bounded by bytes and count.
         let batch_bytes = self.options.blob_batch_bytes.clamp(1, platform_api::MAX_BLOB_BYTES);
         let mut batches: Vec<Vec<(String, Vec<u8>)>> = Vec::new();
         let mut current: Vec<(String, Vec<u8>)> = Vec::new();
         let mut current_bytes = 0_usize;
-        for (hash, waiting) in &waiting_for_blob {
+        let mut unreadable = Vec::new();
+        for (hash, waiting) in &applying.waiting_for_blob {
             let bytes = match outbox.read_blob(hash).map_err(SyncError::outbox)? {
                 Some(bytes) if bytes.len() <= platform_api::MAX_BLOB_BYTES => bytes,
                 found => {
@@ -371,8 +462,9 @@ impl Drainer {
                     for record in waiting {
                         self.quarantine(outbox, record, reason.clone(), held_cases)?;
                         report.quarantined += 1;
-                        settled += 1;
+                        applying.settled += 1;
                     }
+                    unreadable.push(hash.clone());
                     continue;
                 }
             };
@@ -385,28 +477,60 @@ impl Drainer {
             current_bytes = current_bytes.saturating_add(bytes.len());
             current.push((hash.clone(), bytes));
         }
+        for hash in unreadable {
+            applying.waiting_for_blob.remove(&hash);
+        }
         if !current.is_empty() {
             batches.push(current);
         }
-        let mut uploads = JoinSet::new();
-        let mut outcomes: Vec<UploadOutcome> = Vec::new();
-        let concurrency = self.options.blob_concurrency.max(1);
-        for blobs in batches {
-            while uploads.len() >= concurrency {
-                outcomes.extend(uploads.join_next().await.map(upload_outcome));
-            }
+        // One task runs the uploads, at most `blob_concurrency` at a time.
+        report.blob_requests += batches.len() as u64;
+        if !batches.is_empty() {
             let client = self.client.clone();
-            report.blob_requests += 1;
-            tracing::debug!(pages = blobs.len(), "uploading pages");
-            uploads.spawn(async move {
-                let result = client.put_blobs(&blobs).await;
-                let hashes = blobs.into_iter().map(|(hash, _)| hash).collect();
-                (hashes, result)
-            });
+            let concurrency = self.options.blob_concurrency.max(1);
+            applying.uploads = Some(tokio::spawn(async move {
+                let mut running = JoinSet::new();
+                let mut outcomes: Vec<UploadOutcome> = Vec::new();
+                for blobs in batches {
+                    while running.len() >= concurrency {
+                        outcomes.extend(running.join_next().await.map(upload_outcome));
+                    }
+                    let client = client.clone();
+                    tracing::debug!(pages = blobs.len(), "uploading pages");
+                    running.spawn(async move {
+                        let result = client.put_blobs(&blobs).await;
+                        let hashes = blobs.into_iter().map(|(hash, _)| hash).collect();
+                        (hashes, result)
+                    });
+                }
+                while let Some(joined) = running.join_next().await {
+                    outcomes.push(upload_outcome(joined));
+                }
+                outcomes
+            }));
         }
-        while let Some(joined) = uploads.join_next().await {
-            outcomes.push(upload_outcome(joined));
-        }
+        Ok(applying)
+    }
+
+    /// Waits for the uploads [`Drainer::start_apply`] started, quarantines the records of
+    /// pages the platform refused, and confirms the rest in one outbox call.
+    async fn finish<O: Outbox>(
+        &self,
+        outbox: &mut O,
+        applying: Applying,
+        held_cases: &mut HashSet<Uuid>,
+        report: &mut DrainReport,
+    ) -> Result<Applied, SyncError> {
+        let Applying { mut confirm, waiting_for_blob, uploads, mut settled, mut retry_error } = applying;
+        let outcomes = match uploads {
+            Some(task) => task.await.unwrap_or_else(|error| {
+                vec![(
+                    Vec::new(),
+                    Err(SyncError::Protocol { detail: format!("page upload task failed: {error}") }),
+                )]
+            }),
+            None => Vec::new(),
+        };
         for (hashes, result) in outcomes {
             let answer = match result {
                 Ok(answer) => answer,
