@@ -101,6 +101,7 @@ impl From<app::AppError> for UiError {
             AppError::Printer(printer) => plain(printer.code(), printer.message_zh()),
             AppError::Scan(scan) => plain(scan.code(), scan.message_zh()),
             AppError::DocumentNotAvailable { reason, .. } => plain("DOCUMENT_NOT_AVAILABLE", reason),
+            AppError::BundleFile(file) => plain(file.code(), file.message_zh()),
             AppError::Io { .. } => plain("FILE_ERROR", "文件读写失败，请检查磁盘空间和文件位置后重试。"),
             AppError::ScanFolderMissing { folder } => plain(
                 "SCAN_FOLDER_NOT_FOUND",
@@ -292,6 +293,26 @@ mod tests {
         );
         let damaged = StoreError::Corrupt { detail: "file is not a database".to_owned() };
         assert_eq!(code_of(damaged.into()), "DATABASE_DAMAGED");
+    }
+
+    #[test]
+    fn bundle_file_errors_name_the_file_and_the_cause_in_chinese() {
+        let file = |writing, kind| app::bundle::BundleFileError {
+            path: "/media/clerk/STICK/answer.pdb".into(),
+            writing,
+            source: std::io::Error::from(kind),
+        };
+        let exists = UiError::from(app::AppError::from(file(true, std::io::ErrorKind::AlreadyExists)));
+        assert_eq!(exists.code, "BUNDLE_FILE_EXISTS");
+        assert!(
+            exists.message.contains("/media/clerk/STICK/answer.pdb") && exists.message.contains("不会覆盖")
+        );
+        let missing = UiError::from(app::AppError::from(file(false, std::io::ErrorKind::NotFound)));
+        assert_eq!(missing.code, "BUNDLE_FILE_NOT_FOUND");
+        assert!(missing.message.starts_with("找不到文件“"), "{}", missing.message);
+        let locked = UiError::from(app::AppError::from(file(true, std::io::ErrorKind::PermissionDenied)));
+        assert_eq!(locked.code, "BUNDLE_WRITE_FAILED");
+        assert!(locked.message.contains("写保护"), "{}", locked.message);
     }
 
     #[test]

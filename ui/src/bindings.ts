@@ -675,3 +675,116 @@ refused: Array<RefusedFile>,
  * The case's pages afterwards.
  */
 pages: PagesInfo, };
+export type PlatformKeyInfo = { 
+/**
+ * The Ed25519 public key, 64 lowercase hex digits.
+ */
+hex: string, 
+/**
+ * Its first 16 hex digits in groups of four, to compare by phone with the platform.
+ */
+fingerprint: string, };
+export type TransferInfo = { 
+/**
+ * The platform's key, `null` until an administrator sets it.
+ */
+platform_key: PlatformKeyInfo | null, 
+/**
+ * This installation's device id (the platform's operator registers it once).
+ */
+device_id: string, 
+/**
+ * This installation's Ed25519 public key, 64 hex digits.
+ */
+device_public_key: string, 
+/**
+ * Records an export would carry now.
+ */
+sendable: number, 
+/**
+ * The folder proposed for files: a mounted USB stick, else the home folder ("" if none).
+ */
+folder: string, };
+export type PlatformKeySetInfo = { 
+/**
+ * The key now kept.
+ */
+key: PlatformKeyInfo, 
+/**
+ * The key it replaced.
+ */
+replaced: PlatformKeyInfo | null, 
+/**
+ * False when this very key was kept already.
+ */
+changed: boolean, };
+export type BundleExportInfo = { 
+/**
+ * The file written.
+ */
+path: string, 
+/**
+ * Its size.
+ */
+bytes: number, 
+/**
+ * The bundle's id (the platform's answer names it).
+ */
+bundle_id: string, 
+/**
+ * Records in it; they stay queued until the answer is imported.
+ */
+records: number, 
+/**
+ * Scanned pages in it.
+ */
+pages: number, 
+/**
+ * Pages the records name that this office does not hold.
+ */
+pages_missing: number, };
+export type BundleImportInfo = { 
+/**
+ * The answer's id.
+ */
+bundle_id: string, 
+/**
+ * The export it answers.
+ */
+export_bundle_id: string, 
+/**
+ * Records the platform confirmed (now synced).
+ */
+confirmed: number, 
+/**
+ * Of those, records the platform already had.
+ */
+duplicates: number, 
+/**
+ * Records the platform refused (now in 被退回的记录).
+ */
+refused: number, 
+/**
+ * Records still waiting (the platform deferred them or lacks a page).
+ */
+left_queued: number, 
+/**
+ * Answers for records settled before (this answer was imported already).
+ */
+skipped: number, 
+/**
+ * Platform decisions applied now.
+ */
+decisions: number, 
+/**
+ * Of those, permits issued.
+ */
+issued: number, 
+/**
+ * Of those, applications the platform rejected.
+ */
+rejected: number, 
+/**
+ * False when nothing changed (the same answer imported again).
+ */
+changed: boolean, };

@@ -23,6 +23,7 @@
 //! is changed.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::{Path, PathBuf};
 
 use ::sync::Verdict;
 use bundle::{BundleError, BundleKind, ExportBundle, Page, Seal};
@@ -35,7 +36,7 @@ use store::{AuditAction, OutboxStatus};
 use crate::AppError;
 use crate::cases::CaseId;
 use crate::office::{Office, Roles};
-use crate::sync::{self as app_sync, Applied, IssuedPermit, PlatformRejection};
+use crate::sync::{self as app_sync, Applied, IssuedPermit, OfficeHandle, PlatformRejection};
 
 /// What an export wrote.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,6 +81,14 @@ pub struct ImportedBundle {
     pub rejected: Vec<PlatformRejection>,
 }
 
+impl ImportedBundle {
+    /// True when the import settled no record and applied no decision (an answer imported
+    /// before, or one with nothing new).
+    pub fn changed_nothing(&self) -> bool {
+        self.confirmed == 0 && self.quarantined == 0 && self.decisions == 0
+    }
+}
+
 fn refused(code: &'static str, message: String) -> AppError {
     AppError::Validation(vec![FieldIssue::new("bundle", code, message)])
 }
@@ -119,6 +128,23 @@ pub fn export_bundle(
     platform_key_hex: &str,
     now: DateTime<Utc>,
 ) -> Result<ExportedBundle, AppError> {
+    let sealed = seal_export(office, platform_key_hex, now)?;
+    audit_export(office, &sealed, false, now)?;
+    Ok(sealed.exported)
+}
+
+/// An export sealed but not yet audited: who made it and from which cursor.
+struct SealedExport {
+    session: store::Session,
+    exported: ExportedBundle,
+    decision_cursor: u64,
+}
+
+fn seal_export(
+    office: &mut Office,
+    platform_key_hex: &str,
+    now: DateTime<Utc>,
+) -> Result<SealedExport, AppError> {
     let (session, _) = office.clerk_with_any_role(Roles::APPROVE | Roles::ADMIN)?;
     let platform_key = bundle::public_key_from_hex(platform_key_hex).map_err(|error| bundle_error(&error))?;
     let identity = app_sync::load_identity(office, None, now)?;
@@ -164,29 +190,41 @@ pub fn export_bundle(
         recipient: &platform_key,
     };
     let file = bundle::seal_export(&seal, &export).map_err(|error| bundle_error(&error))?;
-    let exported = ExportedBundle {
-        file,
-        bundle_id: bundle_id.to_string(),
-        device_id: export.device_id.clone(),
-        records: export.records.len() as u64,
-        pages: export.pages.len() as u64,
-        pages_missing: pages_missing.len() as u64,
-    };
-    office.store.audit_event(
-        &session,
-        AuditAction::BundleExported,
-        None,
-        json!({
-            "bundle_id": exported.bundle_id,
-            "device_id": exported.device_id,
-            "records": exported.records,
-            "pages": exported.pages,
-            "pages_missing": exported.pages_missing,
-            "decision_cursor": export.decision_cursor,
-        }),
-        now,
-    )?;
-    Ok(exported)
+    Ok(SealedExport {
+        session,
+        decision_cursor: export.decision_cursor,
+        exported: ExportedBundle {
+            file,
+            bundle_id: bundle_id.to_string(),
+            device_id: export.device_id.clone(),
+            records: export.records.len() as u64,
+            pages: export.pages.len() as u64,
+            pages_missing: pages_missing.len() as u64,
+        },
+    })
+}
+
+fn audit_export(
+    office: &mut Office,
+    sealed: &SealedExport,
+    written: bool,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let exported = &sealed.exported;
+    let mut details = json!({
+        "bundle_id": exported.bundle_id,
+        "device_id": exported.device_id,
+        "records": exported.records,
+        "pages": exported.pages,
+        "pages_missing": exported.pages_missing,
+        "decision_cursor": sealed.decision_cursor,
+    });
+    if written {
+        // The file's name is the clerk's choice and may say anything: only its size.
+        details["file_bytes"] = json!(exported.file.len());
+    }
+    office.store.audit_event(&sealed.session, AuditAction::BundleExported, None, details, now)?;
+    Ok(())
 }
 
 /// Reads the platform's answer bundle (`file`), signed by `platform_key_hex` and
@@ -290,4 +328,364 @@ pub fn import_bundle(
         now,
     )?;
     Ok(imported)
+}
+
+// ---- the platform's key, kept by the office ------------------------------------------
+
+/// The platform's bundle key as the office keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlatformKey {
+    /// The Ed25519 public key, 64 lowercase hex digits.
+    pub hex: String,
+    /// Its first 16 hex digits in groups of four (`1a2b 3c4d 5e6f 7081`), to compare by
+    /// phone with the platform's operator.
+    pub fingerprint: String,
+}
+
+impl PlatformKey {
+    fn from_bytes(key: &[u8; 32]) -> PlatformKey {
+        let hex = hex_of(key);
+        PlatformKey { fingerprint: fingerprint(&hex), hex }
+    }
+}
+
+fn hex_of(key: &[u8; 32]) -> String {
+    key.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+/// The first 16 hex digits of a key in groups of four.
+pub fn fingerprint(hex: &str) -> String {
+    let head: Vec<String> =
+        hex.chars().take(16).collect::<Vec<_>>().chunks(4).map(|group| group.iter().collect()).collect();
+    head.join(" ")
+}
+
+/// What setting the platform's key did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlatformKeySet {
+    /// The key now kept.
+    pub key: PlatformKey,
+    /// The key it replaced, if another one was kept.
+    pub replaced: Option<PlatformKey>,
+    /// False when this very key was kept already (nothing written, nothing audited).
+    pub changed: bool,
+}
+
+/// What the air-gapped transfer screen shows before anything is done.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TransferOverview {
+    /// The platform's key, if an administrator set it.
+    pub platform_key: Option<PlatformKey>,
+    /// This installation's device id and public key (the platform's operator registers
+    /// them once; created now if this installation had none).
+    pub device: app_sync::DeviceInfo,
+    /// Records an export would carry now (queued, not held behind a refused record).
+    pub sendable: u64,
+}
+
+fn key_issue(code: &'static str, message: String) -> AppError {
+    AppError::Validation(vec![FieldIssue::new("platform_key", code, message)])
+}
+
+/// The 32 bytes of a key typed or pasted by a person: 64 hex digits, spaces and colons
+/// between groups allowed, and a valid Ed25519 point.
+fn parse_platform_key(text: &str) -> Result<[u8; 32], AppError> {
+    let compact: String =
+        text.chars().filter(|c| !c.is_whitespace() && *c != ':').collect::<String>().to_ascii_lowercase();
+    bundle::public_key_from_hex(&compact).map_err(|error| bundle_error(&error))
+}
+
+/// The platform's bundle key kept by the office, if any. Needs a logged-in clerk.
+pub fn platform_key(office: &Office) -> Result<Option<PlatformKey>, AppError> {
+    office.session()?;
+    Ok(office.store.platform_bundle_key()?.as_ref().map(PlatformKey::from_bytes))
+}
+
+/// Keeps `key_text` (64 hex digits, from the platform's operator) as the platform's
+/// bundle key. Needs 管理员; audited as `platform_key_set` with the old and new key.
+/// Replacing a different key needs `replace` (the window asks first); without it the
+/// answer is `PLATFORM_KEY_REPLACE_UNCONFIRMED` and nothing changes.
+pub fn set_platform_key(
+    office: &mut Office,
+    key_text: &str,
+    replace: bool,
+    now: DateTime<Utc>,
+) -> Result<PlatformKeySet, AppError> {
+    let (session, _) = office.clerk_with_any_role(Roles::ADMIN)?;
+    let key = parse_platform_key(key_text)?;
+    let stored = office.store.platform_bundle_key()?;
+    if let Some(stored) = stored
+        && stored != key
+        && !replace
+    {
+        return Err(key_issue(
+            "PLATFORM_KEY_REPLACE_UNCONFIRMED",
+            format!(
+                "本办理点已保存省平台公钥（指纹 {}），更换须确认；请先与省平台核对新公钥的指纹 {}。",
+                PlatformKey::from_bytes(&stored).fingerprint,
+                PlatformKey::from_bytes(&key).fingerprint
+            ),
+        ));
+    }
+    let change = office.store.set_platform_bundle_key(&session, &key, now)?;
+    Ok(PlatformKeySet {
+        key: PlatformKey::from_bytes(&key),
+        replaced: match change {
+            store::PlatformKeyChange::Replaced { previous } => Some(PlatformKey::from_bytes(&previous)),
+            store::PlatformKeyChange::Set | store::PlatformKeyChange::Unchanged => None,
+        },
+        changed: change != store::PlatformKeyChange::Unchanged,
+    })
+}
+
+/// The key to use for a transfer: the office's, or `given` (`permitctl --platform-key`)
+/// when the office keeps none. A `given` key that differs from the office's is refused
+/// (`PLATFORM_KEY_MISMATCH`): a file for the wrong platform is never written, and an answer
+/// is never trusted on a key typed for one call. No key at all is `PLATFORM_KEY_MISSING`.
+pub fn resolve_platform_key(office: &Office, given: Option<&str>) -> Result<String, AppError> {
+    let stored = office.store.platform_bundle_key()?;
+    let given = given.map(parse_platform_key).transpose()?;
+    match (stored, given) {
+        (Some(stored), Some(given)) if stored != given => Err(key_issue(
+            "PLATFORM_KEY_MISMATCH",
+            format!(
+                "给出的省平台公钥（指纹 {}）与本办理点保存的（指纹 {}）不一致，已拒绝，未作任何改动；如省平台确已更换密钥，请管理员先更换保存的公钥。",
+                PlatformKey::from_bytes(&given).fingerprint,
+                PlatformKey::from_bytes(&stored).fingerprint
+            ),
+        )),
+        (Some(key), _) | (None, Some(key)) => Ok(hex_of(&key)),
+        (None, None) => Err(key_issue(
+            "PLATFORM_KEY_MISSING",
+            "尚未设置省平台的离线交换公钥，请管理员先设置（并与省平台核对指纹）。".to_owned(),
+        )),
+    }
+}
+
+/// The transfer screen's facts: the platform's key, this device, what an export would
+/// carry. Needs 审批 or 管理员. Creates the device identity (audited) if there is none,
+/// since the platform's operator must register it before answering any export.
+pub fn transfer_overview(office: &mut Office, now: DateTime<Utc>) -> Result<TransferOverview, AppError> {
+    office.clerk_with_any_role(Roles::APPROVE | Roles::ADMIN)?;
+    let device = app_sync::device_identity(&mut *office, None, now)?;
+    Ok(TransferOverview {
+        platform_key: office.store.platform_bundle_key()?.as_ref().map(PlatformKey::from_bytes),
+        device,
+        sendable: office.store.outbox_count_sendable()?,
+    })
+}
+
+// ---- files on removable media ----------------------------------------------------------
+
+/// A bundle file could not be read or written: a wrong path, a stick pulled or full, a
+/// read-only medium. Carries the path as typed (a clerk's choice, never logged with
+/// content) and the operating system's error.
+#[derive(Debug, thiserror::Error)]
+#[error("{} bundle file {}: {source}", if *.writing { "write" } else { "read" }, .path.display())]
+pub struct BundleFileError {
+    /// The file (or folder) concerned.
+    pub path: PathBuf,
+    /// Writing (export) rather than reading (import).
+    pub writing: bool,
+    /// The operating system's error.
+    pub source: std::io::Error,
+}
+
+impl BundleFileError {
+    /// The stable code: `BUNDLE_WRITE_FAILED` or `BUNDLE_READ_FAILED`, or a more precise one.
+    pub fn code(&self) -> &'static str {
+        use std::io::ErrorKind;
+        match (self.writing, self.source.kind()) {
+            (true, ErrorKind::AlreadyExists) => "BUNDLE_FILE_EXISTS",
+            (_, ErrorKind::NotFound) => "BUNDLE_FILE_NOT_FOUND",
+            (true, _) => "BUNDLE_WRITE_FAILED",
+            (false, _) => "BUNDLE_READ_FAILED",
+        }
+    }
+
+    /// One Chinese sentence for the clerk.
+    pub fn message_zh(&self) -> String {
+        use std::io::ErrorKind;
+        let path = self.path.display();
+        match (self.writing, self.source.kind()) {
+            (true, ErrorKind::AlreadyExists) => {
+                format!("文件“{path}”已存在，不会覆盖；请换一个文件名。")
+            }
+            (true, ErrorKind::NotFound) => {
+                format!("找不到文件夹“{path}”，请检查路径，或U盘是否已插好。")
+            }
+            (false, ErrorKind::NotFound) => {
+                format!("找不到文件“{path}”，请检查路径，或U盘是否已插好。")
+            }
+            (_, ErrorKind::PermissionDenied | ErrorKind::ReadOnlyFilesystem) => {
+                format!("没有权限访问“{path}”（U盘可能处于写保护状态），未作任何改动。")
+            }
+            (true, ErrorKind::StorageFull) => {
+                format!("“{path}”所在的磁盘或U盘空间不足，文件未写入。")
+            }
+            (_, ErrorKind::IsADirectory) => {
+                format!("“{path}”是文件夹，请填写文件的完整路径。")
+            }
+            (false, ErrorKind::FileTooLarge) => {
+                format!("文件“{path}”过大，不是本系统的离线交换文件，未导入任何内容。")
+            }
+            (true, _) => format!("无法写入文件“{path}”，请检查U盘后重试；未留下不完整的文件。"),
+            (false, _) => format!("无法读取文件“{path}”，请检查U盘后重试。"),
+        }
+    }
+}
+
+/// What [`export_bundle_to_file`] wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExportedFile {
+    /// The file written (a folder given as the path gets a file named by the time).
+    pub path: PathBuf,
+    /// Its size in bytes.
+    pub bytes: u64,
+    /// The bundle's id (the answer names it).
+    pub bundle_id: String,
+    /// The device that signed it.
+    pub device_id: String,
+    /// Records in it (they stay queued until the answer is imported).
+    pub records: u64,
+    /// Pages in it.
+    pub pages: u64,
+    /// Pages named by records that the store does not hold.
+    pub pages_missing: u64,
+}
+
+/// The file name an export gets when the clerk names a folder: the counter's local time.
+pub fn default_export_file_name(now: DateTime<Utc>) -> String {
+    let local = now.with_timezone(&crate::clock::china_standard_time());
+    format!("permit-desk-export-{}.pdb", local.format("%Y%m%d-%H%M%S"))
+}
+
+/// Writes `bytes` to `partial` next to `path`, flushes it, and renames it into place, so
+/// a full disk or a pulled stick never leaves a half-written bundle under the final name.
+/// A partial file is removed again when anything fails.
+fn write_whole(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut partial = path.as_os_str().to_owned();
+    partial.push(".partial");
+    let partial = PathBuf::from(partial);
+    let written = (|| {
+        let mut file = std::fs::OpenOptions::new().write(true).create(true).truncate(true).open(&partial)?;
+        std::io::Write::write_all(&mut file, bytes)?;
+        file.sync_all()?;
+        std::fs::rename(&partial, path)?;
+        // The rename is durable once the folder is flushed (best effort: not every file
+        // system lets a folder be opened).
+        if let Some(folder) = path.parent().filter(|folder| !folder.as_os_str().is_empty())
+            && let Ok(folder) = std::fs::File::open(folder)
+        {
+            let _ = folder.sync_all();
+        }
+        Ok(())
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&partial);
+    }
+    written
+}
+
+/// The file an export writes to: `path` itself, or a time-named file in it when it is a
+/// folder. Refuses a folder that is not there and a file that is (an old export or an
+/// answer is never overwritten).
+fn export_target(path: &Path, now: DateTime<Utc>) -> Result<PathBuf, BundleFileError> {
+    let problem = |path: &Path, kind: std::io::ErrorKind| BundleFileError {
+        path: path.to_owned(),
+        writing: true,
+        source: std::io::Error::from(kind),
+    };
+    if path.as_os_str().is_empty() {
+        return Err(problem(path, std::io::ErrorKind::NotFound));
+    }
+    let target = if path.is_dir() { path.join(default_export_file_name(now)) } else { path.to_owned() };
+    let folder = match target.parent() {
+        Some(folder) if !folder.as_os_str().is_empty() => folder.to_owned(),
+        _ => PathBuf::from("."),
+    };
+    if !folder.is_dir() {
+        return Err(problem(&folder, std::io::ErrorKind::NotFound));
+    }
+    if target.exists() {
+        return Err(problem(&target, std::io::ErrorKind::AlreadyExists));
+    }
+    Ok(target)
+}
+
+/// Exports the sendable records to a file at `path` (a file, or a folder to put a
+/// time-named file in) for the office's platform key (or `given_key`, see
+/// [`resolve_platform_key`]). The office is held while the bundle is sealed and audited,
+/// not while the file goes to the medium. Needs 审批 or 管理员; audited as
+/// `bundle_exported` once the file is in place. The records stay queued.
+pub fn export_bundle_to_file(
+    mut handle: impl OfficeHandle,
+    path: &Path,
+    given_key: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<ExportedFile, AppError> {
+    let target = export_target(path, now)?;
+    let sealed = handle.with_office(|office| {
+        let key = resolve_platform_key(office, given_key)?;
+        seal_export(office, &key, now)
+    })?;
+    write_whole(&target, &sealed.exported.file).map_err(|source| BundleFileError {
+        path: target.clone(),
+        writing: true,
+        source,
+    })?;
+    handle.with_office(|office| audit_export(office, &sealed, true, now))?;
+    let exported = sealed.exported;
+    Ok(ExportedFile {
+        path: target,
+        bytes: exported.file.len() as u64,
+        bundle_id: exported.bundle_id,
+        device_id: exported.device_id,
+        records: exported.records,
+        pages: exported.pages,
+        pages_missing: exported.pages_missing,
+    })
+}
+
+/// Reads the platform's answer at `path` (without holding the office) and imports it
+/// with the office's platform key (or `given_key`, see [`resolve_platform_key`]), as
+/// [`import_bundle`]. A second import of the same answer changes nothing.
+pub fn import_bundle_from_file(
+    mut handle: impl OfficeHandle,
+    path: &Path,
+    given_key: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<ImportedBundle, AppError> {
+    let problem = |source| BundleFileError { path: path.to_owned(), writing: false, source };
+    let length = std::fs::metadata(path).map_err(problem)?.len();
+    if length > bundle::MAX_BUNDLE_BYTES as u64 {
+        return Err(problem(std::io::Error::from(std::io::ErrorKind::FileTooLarge)).into());
+    }
+    let file = std::fs::read(path).map_err(problem)?;
+    handle.with_office(|office| {
+        let key = resolve_platform_key(office, given_key)?;
+        import_bundle(office, &key, &file, now)
+    })
+}
+
+/// Where the transfer screen proposes to write an export and look for an answer: the
+/// first medium mounted under `/media/USER` or `/run/media/USER` (a USB stick on Linux
+/// desktops), else `home`.
+pub fn suggested_folder(home: Option<&Path>, user: Option<&str>) -> Option<PathBuf> {
+    let mounted = user.into_iter().flat_map(|user| {
+        [Path::new("/media").join(user), Path::new("/run/media").join(user)]
+            .into_iter()
+            .filter_map(|root| std::fs::read_dir(root).ok())
+            .flat_map(|entries| {
+                let mut folders: Vec<PathBuf> = entries
+                    .filter_map(Result::ok)
+                    .map(|entry| entry.path())
+                    .filter(|path| path.is_dir())
+                    .collect();
+                folders.sort();
+                folders
+            })
+            .collect::<Vec<_>>()
+    });
+    mounted.into_iter().next().or_else(|| home.filter(|home| home.is_dir()).map(Path::to_path_buf))
 }

@@ -104,6 +104,9 @@ pub enum AppError {
         /// The path as given.
         folder: String,
     },
+    /// An air-gapped bundle file could not be read or written (path, medium, space).
+    #[error("{0}")]
+    BundleFile(#[from] crate::bundle::BundleFileError),
     /// A file of an export or backup could not be read or written.
     #[error("{what}: {source}")]
     Io {

@@ -214,3 +214,126 @@ fn a_record_the_platform_rejects_is_quarantined_by_the_import() {
     let refused = bundle::export_bundle(&mut office, &platform_key, at(40)).unwrap_err();
     assert!(matches!(refused, AppError::RoleMissing { .. }), "{refused:?}");
 }
+
+/// The key an administrator keeps, and files on a "stick": what the window and permitctl
+/// do. A key typed for one call never overrides the kept one; an export never overwrites
+/// a file or leaves a half one; the answer read from a file settles the queue once.
+#[test]
+fn the_kept_platform_key_and_files_on_removable_media() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut office = set_up_office(dir.path());
+    let case_id = approved_case(&mut office, "王芳", 10);
+    let platform = platform(dir.path());
+    register(&platform, &mut office);
+    let platform_key = platform.public_key_hex().unwrap();
+    let other_key = "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a";
+    let stick = dir.path().join("stick");
+    std::fs::create_dir(&stick).unwrap();
+
+    // No key kept yet: an approver can neither export nor set one.
+    login(&mut office, "c", 30);
+    assert_eq!(bundle::platform_key(&office).unwrap(), None);
+    let (code, message) =
+        issue_code(bundle::export_bundle_to_file(&mut office, &stick, None, at(30)).unwrap_err());
+    assert_eq!(code, "PLATFORM_KEY_MISSING");
+    assert!(message.contains("请管理员先设置"), "{message}");
+    let error = bundle::set_platform_key(&mut office, &platform_key, false, at(30)).unwrap_err();
+    assert!(matches!(error, AppError::RoleMissing { .. }), "{error:?}");
+
+    // The administrator keeps it (pasted in groups); a bad key is refused; a different
+    // key replaces it only when the replacement is confirmed.
+    login(&mut office, "admin", 31);
+    let (code, _) = issue_code(bundle::set_platform_key(&mut office, "abc", false, at(31)).unwrap_err());
+    assert_eq!(code, "PLATFORM_KEY_INVALID");
+    let grouped: Vec<&str> = (0..16).map(|group| &platform_key[group * 4..group * 4 + 4]).collect();
+    let set =
+        bundle::set_platform_key(&mut office, &grouped.join(" ").to_uppercase(), false, at(31)).unwrap();
+    assert_eq!(
+        (set.key.hex.as_str(), set.changed, set.replaced.as_ref()),
+        (platform_key.as_str(), true, None)
+    );
+    assert_eq!(set.key.fingerprint, grouped[..4].join(" "));
+    assert_eq!(set.key.fingerprint.len(), 19, "16 digits in four groups: {}", set.key.fingerprint);
+    assert!(!bundle::set_platform_key(&mut office, &platform_key, false, at(32)).unwrap().changed);
+    let (code, message) =
+        issue_code(bundle::set_platform_key(&mut office, other_key, false, at(32)).unwrap_err());
+    assert_eq!(code, "PLATFORM_KEY_REPLACE_UNCONFIRMED");
+    assert!(message.contains(&set.key.fingerprint) && message.contains("d75a 9801 82b1 0ab7"), "{message}");
+    let replaced = bundle::set_platform_key(&mut office, other_key, true, at(33)).unwrap();
+    assert_eq!(replaced.replaced.map(|key| key.hex), Some(platform_key.clone()));
+    bundle::set_platform_key(&mut office, &platform_key, true, at(34)).unwrap();
+    assert_eq!(bundle::platform_key(&office).unwrap().map(|key| key.hex), Some(platform_key.clone()));
+
+    // A key given for one call that disagrees with the kept one is refused; nothing written.
+    login(&mut office, "c", 40);
+    let (code, message) =
+        issue_code(bundle::export_bundle_to_file(&mut office, &stick, Some(other_key), at(40)).unwrap_err());
+    assert_eq!(code, "PLATFORM_KEY_MISMATCH");
+    assert!(message.contains("不一致") && message.contains("d75a 9801 82b1 0ab7"), "{message}");
+    assert_eq!(std::fs::read_dir(&stick).unwrap().count(), 0);
+
+    // A folder that is not there: refused before anything is sealed.
+    let gone = dir.path().join("no-stick").join("queue.pdb");
+    let error = bundle::export_bundle_to_file(&mut office, &gone, None, at(40)).unwrap_err();
+    let AppError::BundleFile(file) = error else { panic!("expected a file error, got {error:?}") };
+    assert_eq!(file.code(), "BUNDLE_FILE_NOT_FOUND");
+    assert!(file.message_zh().contains("找不到文件夹"), "{}", file.message_zh());
+
+    // Into the folder: a time-named file, whole, no partial left; the records stay queued.
+    let exported = bundle::export_bundle_to_file(&mut office, &stick, Some(&platform_key), at(41)).unwrap();
+    assert_eq!(exported.path, stick.join("permit-desk-export-20250310-094100.pdb"));
+    assert_eq!((exported.records, exported.pages), (3, 0));
+    let names: Vec<String> = std::fs::read_dir(&stick)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, ["permit-desk-export-20250310-094100.pdb"]);
+    assert_eq!(std::fs::metadata(&exported.path).unwrap().len(), exported.bytes);
+    assert_eq!(sync::sync_status(&office).unwrap().queued, 3, "an export is not a delivery");
+    let error = bundle::export_bundle_to_file(&mut office, &exported.path, None, at(42)).unwrap_err();
+    let AppError::BundleFile(file) = error else { panic!("expected a file error, got {error:?}") };
+    assert_eq!(file.code(), "BUNDLE_FILE_EXISTS", "an old export is never overwritten");
+
+    // The platform answers; the answer is read from the stick and settles the queue once.
+    let answer = platform.answer_bundle(&std::fs::read(&exported.path).unwrap()).unwrap();
+    let answer_path = stick.join("answer.pdb");
+    std::fs::write(&answer_path, &answer.file).unwrap();
+    let missing =
+        bundle::import_bundle_from_file(&mut office, &stick.join("nope.pdb"), None, at(43)).unwrap_err();
+    let AppError::BundleFile(file) = missing else { panic!("expected a file error, got {missing:?}") };
+    assert_eq!((file.code(), file.writing), ("BUNDLE_FILE_NOT_FOUND", false));
+    let imported = bundle::import_bundle_from_file(&mut office, &answer_path, None, at(44)).unwrap();
+    assert_eq!((imported.confirmed, imported.decisions, imported.issued.len()), (3, 2, 1), "{imported:?}");
+    assert!(!imported.changed_nothing());
+    let again = bundle::import_bundle_from_file(&mut office, &answer_path, None, at(45)).unwrap();
+    assert!(again.changed_nothing(), "{again:?}");
+    assert_eq!(cases::get_case(&mut office, &case_id, at(46)).unwrap().state, CaseState::Issued);
+    let (code, _) = issue_code(
+        bundle::import_bundle_from_file(&mut office, &answer_path, Some(other_key), at(47)).unwrap_err(),
+    );
+    assert_eq!(code, "PLATFORM_KEY_MISMATCH");
+    login(&mut office, "admin", 48);
+    assert!(app::audit::verify(&office).unwrap().is_intact());
+}
+
+#[test]
+fn the_overview_creates_the_device_identity_and_counts_what_an_export_would_carry() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut office = set_up_office(dir.path());
+    approved_case(&mut office, "赵磊", 10);
+    login(&mut office, "a", 20);
+    let error = bundle::transfer_overview(&mut office, at(20)).unwrap_err();
+    assert!(matches!(error, AppError::RoleMissing { .. }), "an accepting clerk does not transfer: {error:?}");
+    login(&mut office, "c", 21);
+    let overview = bundle::transfer_overview(&mut office, at(21)).unwrap();
+    assert_eq!((overview.platform_key, overview.sendable), (None, 3));
+    assert_eq!(overview.device.public_key_hex.len(), 64);
+    let again = bundle::transfer_overview(&mut office, at(22)).unwrap();
+    assert_eq!(again.device, overview.device, "created once");
+
+    let home = dir.path().join("home");
+    std::fs::create_dir(&home).unwrap();
+    assert_eq!(bundle::suggested_folder(Some(&home), Some("no-such-user-here")), Some(home.clone()));
+    assert_eq!(bundle::suggested_folder(Some(&dir.path().join("missing")), None), None);
+    assert_eq!(bundle::fingerprint("0123456789abcdef0123"), "0123 4567 89ab cdef");
+}

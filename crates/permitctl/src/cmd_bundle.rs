@@ -1,14 +1,19 @@
-//! `permitctl bundle export -o FILE` and `permitctl bundle import FILE`: the air-gapped
-//! sync for a counter without a link to the platform (`app::bundle`, `docs/sync.md`).
+//! `permitctl bundle export -o FILE`, `permitctl bundle import FILE` and
+//! `permitctl platform-key show | set HEX`: the air-gapped sync for a counter without a
+//! link to the platform (`app::bundle`, `docs/sync.md`).
 //!
 //! Export writes the queued records and their pages to one file, signed with this
-//! installation's device key and encrypted to the platform's key (`--platform-key`, 64 hex
-//! digits, from the platform's operator); the records stay queued. Import reads the
-//! platform's answer file and applies it like an online sync; importing it again changes
-//! nothing. A damaged, altered or foreign file is refused (exit 1) with a Chinese message
-//! and nothing changes. Both need a clerk with 审批 or 管理员.
+//! installation's device key and encrypted to the platform's key; the records stay queued.
+//! Import reads the platform's answer file and applies it like an online sync; importing
+//! it again changes nothing. A damaged, altered or foreign file is refused (exit 1) with a
+//! Chinese message and nothing changes. Both need a clerk with 审批 or 管理员.
+//!
+//! The platform's key is the one an administrator kept in the office
+//! (`permitctl platform-key set HEX`); `--platform-key` still works for an office that
+//! keeps none, and is refused (exit 1, `PLATFORM_KEY_MISMATCH`) when it differs from the
+//! kept one.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use serde_json::json;
@@ -27,12 +32,12 @@ pub enum BundleCommand {
 /// Arguments of `permitctl bundle export`.
 #[derive(clap::Args)]
 pub struct ExportArgs {
-    /// The bundle file to write.
+    /// The bundle file to write (never overwritten), or a folder to write a time-named file in.
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     output: PathBuf,
-    /// The platform's Ed25519 public key, 64 hex digits.
+    /// The platform's Ed25519 public key, 64 hex digits (default: the one the office keeps).
     #[arg(long, value_name = "HEX")]
-    platform_key: String,
+    platform_key: Option<String>,
     #[command(flatten)]
     office: OfficeArgs,
 }
@@ -42,9 +47,30 @@ pub struct ExportArgs {
 pub struct ImportArgs {
     /// The platform's answer bundle.
     file: PathBuf,
-    /// The platform's Ed25519 public key, 64 hex digits.
+    /// The platform's Ed25519 public key, 64 hex digits (default: the one the office keeps).
     #[arg(long, value_name = "HEX")]
-    platform_key: String,
+    platform_key: Option<String>,
+    #[command(flatten)]
+    office: OfficeArgs,
+}
+
+/// `permitctl platform-key …`.
+#[derive(clap::Subcommand)]
+pub enum PlatformKeyCommand {
+    /// Print the platform's bundle key the office keeps, with its fingerprint.
+    Show(OfficeArgs),
+    /// Keep the platform's bundle key (an administrator; audited as `platform_key_set`).
+    Set(SetKeyArgs),
+}
+
+/// Arguments of `permitctl platform-key set`.
+#[derive(clap::Args)]
+pub struct SetKeyArgs {
+    /// The platform's Ed25519 public key, 64 hex digits (`platform-stub bundle-key`).
+    key: String,
+    /// Replace a different key the office keeps already.
+    #[arg(long)]
+    replace: bool,
     #[command(flatten)]
     office: OfficeArgs,
 }
@@ -57,15 +83,12 @@ pub fn run(command: &BundleCommand) -> ExitCode {
     }
 }
 
-/// Writes `bytes` next to `path` and renames it into place, so a full disk or a pulled
-/// stick never leaves a half-written bundle under the final name.
-fn write_whole(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let mut partial = path.as_os_str().to_owned();
-    partial.push(".partial");
-    let partial = PathBuf::from(partial);
-    std::fs::write(&partial, bytes)?;
-    std::fs::File::open(&partial)?.sync_all()?;
-    std::fs::rename(&partial, path)
+/// Runs `permitctl platform-key …`.
+pub fn run_platform_key(command: &PlatformKeyCommand) -> ExitCode {
+    match command {
+        PlatformKeyCommand::Show(args) => run_show(args),
+        PlatformKeyCommand::Set(args) => run_set(args),
+    }
 }
 
 fn run_export(args: &ExportArgs) -> ExitCode {
@@ -73,50 +96,40 @@ fn run_export(args: &ExportArgs) -> ExitCode {
         Ok(office) => office,
         Err(code) => return code,
     };
-    let result = app::bundle::export_bundle(&mut office, &args.platform_key, app::clock::now().to_utc());
+    let result = app::bundle::export_bundle_to_file(
+        &mut office,
+        &args.output,
+        args.platform_key.as_deref(),
+        app::clock::now().to_utc(),
+    );
     let closed = office.close();
     let exported = match (result, closed) {
         (Ok(exported), Ok(())) => exported,
         (Err(error), _) | (Ok(_), Err(error)) => return cmd_office::report(&error),
     };
-    if let Err(error) = write_whole(&args.output, &exported.file) {
-        eprintln!("permitctl: write {}: {error}", args.output.display());
-        return cmd_office::fail(
-            2,
-            "BUNDLE_WRITE_FAILED",
-            format!("无法写入文件 {}。", args.output.display()),
-        );
-    }
     eprintln!("已导出 {} 条待上报记录、{} 张扫描页。", exported.records, exported.pages);
     cmd_office::done(&json!({
-        "path": args.output,
+        "path": exported.path,
         "bundle_id": exported.bundle_id,
         "device_id": exported.device_id,
         "records": exported.records,
         "pages": exported.pages,
         "pages_missing": exported.pages_missing,
-        "bytes": exported.file.len(),
+        "bytes": exported.bytes,
     }))
 }
 
 fn run_import(args: &ImportArgs) -> ExitCode {
-    let file = match std::fs::read(&args.file) {
-        Ok(file) => file,
-        Err(error) => {
-            eprintln!("permitctl: read {}: {error}", args.file.display());
-            return cmd_office::fail(
-                2,
-                "BUNDLE_READ_FAILED",
-                format!("无法读取文件 {}。", args.file.display()),
-            );
-        }
-    };
     let mut office = match cmd_office::open(&args.office) {
         Ok(office) => office,
         Err(code) => return code,
     };
-    let result =
-        app::bundle::import_bundle(&mut office, &args.platform_key, &file, app::clock::now().to_utc());
+    let result = app::bundle::import_bundle_from_file(
+        &mut office,
+        &args.file,
+        args.platform_key.as_deref(),
+        app::clock::now().to_utc(),
+    );
     let closed = office.close();
     let imported = match (result, closed) {
         (Ok(imported), Ok(())) => imported,
@@ -144,4 +157,44 @@ fn run_import(args: &ImportArgs) -> ExitCode {
             "reasons": rejected.reasons,
         })).collect::<Vec<_>>(),
     }))
+}
+
+fn key_json(key: Option<&app::bundle::PlatformKey>) -> serde_json::Value {
+    match key {
+        Some(key) => json!({ "public_key": key.hex, "fingerprint": key.fingerprint }),
+        None => json!({ "public_key": null, "fingerprint": null }),
+    }
+}
+
+/// `{"public_key", "fingerprint"}` (both `null` when none is kept); exit 0 either way.
+fn run_show(args: &OfficeArgs) -> ExitCode {
+    let office = match cmd_office::open(args) {
+        Ok(office) => office,
+        Err(code) => return code,
+    };
+    let result = app::bundle::platform_key(&office);
+    let closed = office.close();
+    match (result, closed) {
+        (Ok(key), Ok(())) => cmd_office::done(&key_json(key.as_ref())),
+        (Err(error), _) | (Ok(_), Err(error)) => cmd_office::report(&error),
+    }
+}
+
+fn run_set(args: &SetKeyArgs) -> ExitCode {
+    let mut office = match cmd_office::open(&args.office) {
+        Ok(office) => office,
+        Err(code) => return code,
+    };
+    let result =
+        app::bundle::set_platform_key(&mut office, &args.key, args.replace, app::clock::now().to_utc());
+    let closed = office.close();
+    let set = match (result, closed) {
+        (Ok(set), Ok(())) => set,
+        (Err(error), _) | (Ok(_), Err(error)) => return cmd_office::report(&error),
+    };
+    eprintln!("省平台公钥已保存，指纹 {}；请与省平台核对。", set.key.fingerprint);
+    let mut out = key_json(Some(&set.key));
+    out["changed"] = json!(set.changed);
+    out["replaced"] = set.replaced.as_ref().map_or(serde_json::Value::Null, |key| key_json(Some(key)));
+    cmd_office::done(&out)
 }

@@ -148,6 +148,7 @@ mod store_error {
             ),
             AppError::BackupInvalid { .. } => (2, "BACKUP_INVALID", "备份文件无法识别或已损坏。".to_owned()),
             AppError::Io { .. } => (2, "FILE_ERROR", format!("文件读写失败（{text}）。")),
+            AppError::BundleFile(file) => (2, file.code(), file.message_zh()),
             AppError::Validation(issues) if !issues.is_empty() => (
                 1,
                 issues[0].code,

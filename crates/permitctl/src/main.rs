@@ -71,6 +71,9 @@ enum Command {
     /// Air-gapped sync: export the queue to a bundle file, import the platform's answer.
     #[command(subcommand)]
     Bundle(cmd_bundle::BundleCommand),
+    /// The platform's public key for bundles, kept in the office: show it, or set it (管理员).
+    #[command(subcommand)]
+    PlatformKey(cmd_bundle::PlatformKeyCommand),
     /// Run one image file through the scan pipeline and write the normalised JPEG.
     Intake(cmd_scan::IntakeArgs),
     /// List the scanners SANE can see.
@@ -95,6 +98,7 @@ fn main() -> ExitCode {
         Command::Sync(args) => cmd_sync::run_sync(&args),
         Command::Outbox(args) => cmd_sync::run_outbox(&args),
         Command::Bundle(command) => cmd_bundle::run(&command),
+        Command::PlatformKey(command) => cmd_bundle::run_platform_key(&command),
         Command::Intake(args) => cmd_scan::run_intake(&args),
         Command::Scanners => cmd_scan::run_scanners(),
     }

@@ -84,3 +84,65 @@ fn export_answer_import_round_trip_and_a_tampered_answer_is_refused() {
     assert_eq!(code, 0);
     assert_eq!(json["queued_count"], 1, "{json:#}");
 }
+
+/// `permitctl platform-key set | show`, then `bundle export | import` without
+/// `--platform-key`: the kept key is used, and a flag that disagrees with it is refused.
+#[test]
+fn the_kept_platform_key_is_used_and_a_disagreeing_flag_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let platform = Platform::open(
+        &dir.path().join("stub.sqlite3"),
+        StubConfig { permit_delay: StdDuration::ZERO, enrolment_codes: Vec::new() },
+    )
+    .unwrap();
+    let office_dir = dir.path().join("office");
+    office_with_an_approved_case(&office_dir, &platform);
+    let data_dir = office_dir.to_str().unwrap();
+    let office = ["--dir", data_dir, "--user", "admin"];
+    let key = platform.public_key_hex().unwrap();
+    let other = "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a";
+    let export_path = dir.path().join("export.pdb");
+    let export = export_path.to_str().unwrap();
+
+    let (code, json, _) = permitctl(&[&["platform-key", "show"][..], &office[..]].concat());
+    assert_eq!((code, &json["public_key"]), (0, &serde_json::Value::Null), "{json:#}");
+    let (code, json, _) = permitctl(&[&["bundle", "export", "-o", export][..], &office[..]].concat());
+    assert_eq!((code, &json["error"]["code"]), (1, &serde_json::json!("PLATFORM_KEY_MISSING")), "{json:#}");
+
+    let (code, json, stderr) = permitctl(&[&["platform-key", "set", &key][..], &office[..]].concat());
+    assert_eq!(code, 0, "{json:#}");
+    assert_eq!((json["public_key"].as_str(), json["changed"].as_bool()), (Some(key.as_str()), Some(true)));
+    let fingerprint = json["fingerprint"].as_str().unwrap().to_owned();
+    assert!(stderr.contains(&fingerprint), "{stderr}");
+    let (code, json, _) = permitctl(&[&["platform-key", "set", other][..], &office[..]].concat());
+    assert_eq!(code, 1, "{json:#}");
+    assert_eq!(json["error"]["code"], "PLATFORM_KEY_REPLACE_UNCONFIRMED");
+    let (code, json, _) = permitctl(&[&["platform-key", "show"][..], &office[..]].concat());
+    assert_eq!((code, json["fingerprint"].as_str()), (0, Some(fingerprint.as_str())), "{json:#}");
+
+    let (code, json, _) =
+        permitctl(&[&["bundle", "export", "-o", export, "--platform-key", other][..], &office[..]].concat());
+    assert_eq!(code, 1, "{json:#}");
+    assert_eq!(json["error"]["code"], "PLATFORM_KEY_MISMATCH");
+    assert!(json["error"]["message"].as_str().unwrap().contains("不一致"), "{json:#}");
+    assert!(!export_path.exists(), "nothing written for the wrong platform");
+
+    let (code, json, _) = permitctl(&[&["bundle", "export", "-o", export][..], &office[..]].concat());
+    assert_eq!((code, json["records"].as_u64()), (0, Some(3)), "{json:#}");
+    let (code, json, _) = permitctl(&[&["bundle", "export", "-o", export][..], &office[..]].concat());
+    assert_eq!((code, &json["error"]["code"]), (2, &serde_json::json!("BUNDLE_FILE_EXISTS")), "{json:#}");
+
+    let answer = platform.answer_bundle(&std::fs::read(&export_path).unwrap()).unwrap();
+    let answer_path = dir.path().join("answer.pdb");
+    std::fs::write(&answer_path, &answer.file).unwrap();
+    let answer_file = answer_path.to_str().unwrap();
+    let (code, json, _) = permitctl(&[&["bundle", "import", answer_file][..], &office[..]].concat());
+    assert_eq!((code, json["confirmed"].as_u64()), (0, Some(3)), "{json:#}");
+    let (code, json, _) =
+        permitctl(&[&["bundle", "import", answer_file, "--platform-key", &key][..], &office[..]].concat());
+    assert_eq!(
+        (code, json["confirmed"].as_u64(), json["skipped"].as_u64()),
+        (0, Some(0), Some(3)),
+        "{json:#}"
+    );
+}

@@ -95,6 +95,8 @@ pub enum AuditAction {
     BundleExported,
     /// The platform's answer bundle was read and applied.
     BundleImported,
+    /// An administrator set or replaced the platform's public key for bundles.
+    PlatformKeySet,
 }
 
 impl AuditAction {
@@ -135,6 +137,7 @@ impl AuditAction {
         AuditAction::OfficeKeyCreated,
         AuditAction::BundleExported,
         AuditAction::BundleImported,
+        AuditAction::PlatformKeySet,
     ];
 
     /// The stored name.
@@ -175,6 +178,7 @@ impl AuditAction {
             AuditAction::PageDeleted => "page_deleted",
             AuditAction::BundleExported => "bundle_exported",
             AuditAction::BundleImported => "bundle_imported",
+            AuditAction::PlatformKeySet => "platform_key_set",
         }
     }
 }
@@ -533,7 +537,7 @@ mod tests {
              duplicate_decision,printed,exported,sync_sent,sync_confirmed,sync_failed,\
              sync_quarantined,backup_created,restored,sync_requeued,device_identity_created,\
              platform_decision,page_added,page_changed,page_deleted,office_key_created,bundle_exported,\
-             bundle_imported"
+             bundle_imported,platform_key_set"
         );
     }
 }

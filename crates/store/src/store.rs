@@ -561,7 +561,7 @@ impl Store {
     }
 
     /// Re-reads the session's roles and refuses unless the account is active and holds `needed`.
-    fn require_role(&self, session: &Session, needed: Roles) -> Result<User> {
+    pub(crate) fn require_role(&self, session: &Session, needed: Roles) -> Result<User> {
         match read_user(&self.conn, &session.username)? {
             Some(user) if user.active && user.roles.contains(needed) => Ok(user),
             _ => Err(StoreError::Forbidden { needed }),

@@ -65,6 +65,10 @@ pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         sync::sync_now,
         sync::list_quarantined,
         sync::resend_record,
+        sync::transfer_overview,
+        sync::set_platform_key,
+        sync::export_bundle,
+        sync::import_bundle,
     ]
 }
 
@@ -107,6 +111,24 @@ where
     })
     .await;
     match joined {
+        Ok(result) => result.map_err(UiError::from),
+        Err(error) => {
+            tracing::error!(%error, "an office command panicked");
+            Err(UiError::internal())
+        }
+    }
+}
+
+/// Runs `work` on a blocking thread with the office's mutex itself, for use cases that
+/// lock it only around their store calls (a bundle written to a slow USB stick must not
+/// hold up the sync or the other commands).
+pub(crate) async fn with_office_handle<T, F>(state: &AppState, work: F) -> Result<T, UiError>
+where
+    T: Send + 'static,
+    F: FnOnce(&std::sync::Mutex<Option<app::office::Office>>) -> Result<T, app::AppError> + Send + 'static,
+{
+    let office = state.office.clone();
+    match tauri::async_runtime::spawn_blocking(move || work(&office)).await {
         Ok(result) => result.map_err(UiError::from),
         Err(error) => {
             tracing::error!(%error, "an office command panicked");

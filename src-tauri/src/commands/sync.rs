@@ -1,12 +1,18 @@
-//! The sync status of the header, the clerk's "sync now", and the supervisor's view of
-//! the records the platform refused, with resend.
+//! The sync status of the header, the clerk's "sync now", the supervisor's view of the
+//! records the platform refused, with resend, and the air-gapped transfer (离线传输):
+//! the platform's key kept by the office, export to a file, the platform's answer back.
+
+use std::path::PathBuf;
 
 use tauri::State;
 
-use super::with_office;
+use super::{with_office, with_office_handle};
 use crate::AppState;
 use crate::error::UiError;
-use crate::json::{QuarantinedRecord, SyncStatusInfo, local_minute};
+use crate::json::{
+    BundleExportInfo, BundleImportInfo, PlatformKeySetInfo, QuarantinedRecord, SyncStatusInfo, TransferInfo,
+    local_minute,
+};
 
 /// Days after which a record still waiting is worth a warning.
 const OLD_QUEUE_DAYS: i64 = 3;
@@ -62,4 +68,58 @@ pub async fn resend_record(state: State<'_, AppState>, id: String) -> Result<(),
     .await?;
     state.sync.sync_now();
     Ok(())
+}
+
+/// The transfer screen: the platform's key (fingerprint), this device's id and key, how
+/// many records an export would carry, and a folder to propose. Needs 审批 or 管理员.
+#[tauri::command]
+pub async fn transfer_overview(state: State<'_, AppState>) -> Result<TransferInfo, UiError> {
+    let home = std::env::var_os("HOME").map(PathBuf::from);
+    let user = std::env::var("USER").ok();
+    with_office(&state, move |office| {
+        let overview = app::bundle::transfer_overview(office, super::now())?;
+        let folder = app::bundle::suggested_folder(home.as_deref(), user.as_deref());
+        Ok(TransferInfo {
+            platform_key: overview.platform_key.map(Into::into),
+            device_id: overview.device.device_id,
+            device_public_key: overview.device.public_key_hex,
+            sendable: overview.sendable,
+            folder: folder.map(|folder| folder.display().to_string()).unwrap_or_default(),
+        })
+    })
+    .await
+}
+
+/// Keeps the platform's bundle key (管理员; `replace` after the window's confirmation);
+/// audited as `platform_key_set`.
+#[tauri::command]
+pub async fn set_platform_key(
+    state: State<'_, AppState>,
+    key: String,
+    replace: bool,
+) -> Result<PlatformKeySetInfo, UiError> {
+    with_office(&state, move |office| {
+        Ok(app::bundle::set_platform_key(office, &key, replace, super::now())?.into())
+    })
+    .await
+}
+
+/// Writes the sendable records to a bundle file at `path` (or a time-named file in that
+/// folder) for the kept platform key. Needs 审批 or 管理员. The records stay queued.
+#[tauri::command]
+pub async fn export_bundle(state: State<'_, AppState>, path: String) -> Result<BundleExportInfo, UiError> {
+    with_office_handle(&state, move |office| {
+        Ok(app::bundle::export_bundle_to_file(office, &PathBuf::from(path), None, super::now())?.into())
+    })
+    .await
+}
+
+/// Applies the platform's answer file at `path`, checked against the kept platform key.
+/// Needs 审批 or 管理员. A second import of the same answer changes nothing.
+#[tauri::command]
+pub async fn import_bundle(state: State<'_, AppState>, path: String) -> Result<BundleImportInfo, UiError> {
+    with_office_handle(&state, move |office| {
+        Ok(app::bundle::import_bundle_from_file(office, &PathBuf::from(path), None, super::now())?.into())
+    })
+    .await
 }

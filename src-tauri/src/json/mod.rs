@@ -4,10 +4,12 @@
 //! TypeScript declarations are generated into `ui/src/bindings.ts` by the test
 //! `bindings_are_up_to_date` (re-bless with `UPDATE_BINDINGS=1 cargo test -p permit-desk`).
 
+mod bundle;
 mod cases;
 mod print;
 mod scans;
 
+pub use bundle::*;
 pub use cases::*;
 pub use print::*;
 pub use scans::*;
@@ -241,6 +243,11 @@ mod tests {
             PagesInfo::decl(&config),
             RefusedFile::decl(&config),
             FolderPollInfo::decl(&config),
+            PlatformKeyInfo::decl(&config),
+            TransferInfo::decl(&config),
+            PlatformKeySetInfo::decl(&config),
+            BundleExportInfo::decl(&config),
+            BundleImportInfo::decl(&config),
         ] {
             out.push_str("export ");
             out.push_str(&decl);

@@ -92,4 +92,8 @@ export const tauriBackend: Backend = {
   syncNow: () => call("sync_now"),
   listQuarantined: () => call("list_quarantined"),
   resendRecord: (id) => call("resend_record", { id }),
+  transferOverview: () => call("transfer_overview"),
+  setPlatformKey: (key, replace) => call("set_platform_key", { key, replace }),
+  exportBundle: (path) => call("export_bundle", { path }),
+  importBundle: (path) => call("import_bundle", { path }),
 };

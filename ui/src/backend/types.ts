@@ -19,6 +19,10 @@ import type {
   SubmitResult,
   SyncStatusInfo,
   QuarantinedRecord,
+  TransferInfo,
+  PlatformKeySetInfo,
+  BundleExportInfo,
+  BundleImportInfo,
   WorklistCount,
   DivisionChoice,
   EthnicChoice,
@@ -136,4 +140,13 @@ export interface Backend {
   syncNow(): Promise<void>;
   listQuarantined(): Promise<QuarantinedRecord[]>;
   resendRecord(id: string): Promise<void>;
+
+  /** The air-gapped transfer screen: platform key, this device, records an export would carry. */
+  transferOverview(): Promise<TransferInfo>;
+  /** Keeps the platform's bundle key (管理员); `replace` only after the clerk confirmed. */
+  setPlatformKey(key: string, replace: boolean): Promise<PlatformKeySetInfo>;
+  /** Writes the queue to a bundle file (a file path, or a folder for a time-named file). */
+  exportBundle(path: string): Promise<BundleExportInfo>;
+  /** Applies the platform's answer file. */
+  importBundle(path: string): Promise<BundleImportInfo>;
 }

@@ -183,3 +183,53 @@ fn the_office_slip_key_is_created_once_and_kept_encrypted_with_the_office() {
     let database = std::fs::read(dir.path().join(store::DB_FILE_NAME)).unwrap();
     assert!(!database.windows(hex.len()).any(|window| window == hex.as_bytes()), "encrypted at rest");
 }
+
+#[test]
+fn the_platforms_bundle_key_is_set_by_an_administrator_audited_and_kept_across_reopening() {
+    let (dir, mut store, admin) = new_store();
+    assert_eq!(store.platform_bundle_key().unwrap(), None);
+    let approver = crate::common::add_clerk(&mut store, &admin, "shenpi", store::Roles::APPROVE);
+    let first = [0x11_u8; 32];
+    let refused = store.set_platform_bundle_key(&approver, &first, at(3)).unwrap_err();
+    assert!(matches!(refused, StoreError::Forbidden { .. }), "got {refused:?}");
+    assert_eq!(store.platform_bundle_key().unwrap(), None, "nothing stored by a refusal");
+
+    assert_eq!(store.set_platform_bundle_key(&admin, &first, at(4)).unwrap(), store::PlatformKeyChange::Set);
+    assert_eq!(
+        store.set_platform_bundle_key(&admin, &first, at(5)).unwrap(),
+        store::PlatformKeyChange::Unchanged
+    );
+    let second = [0x22_u8; 32];
+    assert_eq!(
+        store.set_platform_bundle_key(&admin, &second, at(6)).unwrap(),
+        store::PlatformKeyChange::Replaced { previous: first }
+    );
+    assert_eq!(store.platform_bundle_key().unwrap(), Some(second));
+
+    let set: Vec<_> = store
+        .audit_entries(None, 100)
+        .unwrap()
+        .into_iter()
+        .filter(|entry| entry.action == "platform_key_set")
+        .collect();
+    assert_eq!(set.len(), 2, "the unchanged set is not audited: {set:?}");
+    let replaced = set.iter().find(|entry| entry.at == at(6)).unwrap();
+    assert_eq!(replaced.actor, "admin");
+    assert!(replaced.details["public_key"].as_str().unwrap().starts_with("2222 2222"), "{replaced:?}");
+    assert!(
+        replaced.details["previous_public_key"].as_str().unwrap().starts_with("1111 1111"),
+        "{replaced:?}"
+    );
+    assert!(store.audit_verify().unwrap().is_intact());
+    store.close().unwrap();
+
+    let reopened = store::Store::open_with_options(
+        dir.path(),
+        "admin",
+        crate::common::ADMIN_PASSWORD,
+        at(7),
+        crate::common::options(),
+    );
+    let (reopened, _) = reopened.unwrap();
+    assert_eq!(reopened.platform_bundle_key().unwrap(), Some(second), "kept in the office database");
+}

@@ -1,0 +1,134 @@
+//! The provincial platform's public key for the air-gapped transfer: the Ed25519 key that
+//! signs the platform's answer bundles and to which the counter's export bundles are
+//! encrypted. An administrator sets it once, from a value the platform's operator hands
+//! over (and checks its fingerprint by phone); every set or replacement is audited as
+//! `platform_key_set` with the old and the new key.
+//!
+//! It is public, but it decides whose answers the office accepts, so it lives in the
+//! encrypted database's `meta` table (it travels with backups and cannot be swapped
+//! without the office key). The store knows nothing of Ed25519; it keeps 32 bytes.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{OptionalExtension, TransactionBehavior, params};
+use serde_json::json;
+
+use crate::Store;
+use crate::audit::{self, AuditAction, NewAuditRow};
+use crate::crypto::hex_encode;
+use crate::error::{Result, StoreError};
+use crate::users::{Roles, Session};
+
+/// The `meta` key holding the platform's public key, as 64 lowercase hex digits.
+const PLATFORM_KEY: &str = "platform_bundle_key";
+
+/// What [`Store::set_platform_bundle_key`] did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PlatformKeyChange {
+    /// No key was stored; this one is now.
+    Set,
+    /// Another key was stored (given here); this one replaced it.
+    Replaced {
+        /// The key it replaced.
+        previous: [u8; 32],
+    },
+    /// The same key was stored already: nothing was written or audited.
+    Unchanged,
+}
+
+impl Store {
+    /// The platform's bundle key, if an administrator set one.
+    pub fn platform_bundle_key(&self) -> Result<Option<[u8; 32]>> {
+        let text: Option<String> = self
+            .conn
+            .query_row("SELECT value FROM meta WHERE key = ?1", [PLATFORM_KEY], |row| row.get(0))
+            .optional()?;
+        text.map(|text| parse_key(&text)).transpose()
+    }
+
+    /// Stores `key` as the platform's bundle key, replacing any other one. Needs the
+    /// administrator role. Audited as `platform_key_set` with the new key and the one it
+    /// replaced, in the same transaction; setting the key already stored changes nothing.
+    /// Whether a replacement was confirmed is the caller's business.
+    pub fn set_platform_bundle_key(
+        &mut self,
+        session: &Session,
+        key: &[u8; 32],
+        at: DateTime<Utc>,
+    ) -> Result<PlatformKeyChange> {
+        self.require_role(session, Roles::ADMIN)?;
+        let audit_key = *self.audit_key;
+        let transaction = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let stored: Option<String> = transaction
+            .query_row("SELECT value FROM meta WHERE key = ?1", [PLATFORM_KEY], |row| row.get(0))
+            .optional()?;
+        let previous = stored.map(|text| parse_key(&text)).transpose()?;
+        if previous.as_ref() == Some(key) {
+            return Ok(PlatformKeyChange::Unchanged);
+        }
+        transaction.execute(
+            "INSERT INTO meta (key, value) VALUES (?1, ?2)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            params![PLATFORM_KEY, hex_encode(key)],
+        )?;
+        audit::append(
+            &transaction,
+            &audit_key,
+            NewAuditRow {
+                at,
+                actor_user_id: Some(session.user_id),
+                actor: &session.username,
+                action: AuditAction::PlatformKeySet,
+                case_id: None,
+                details: json!({
+                    "purpose": "bundle",
+                    "public_key": grouped_hex(key),
+                    "previous_public_key": previous.as_ref().map(grouped_hex),
+                }),
+            },
+        )?;
+        transaction.commit()?;
+        Ok(match previous {
+            Some(previous) => PlatformKeyChange::Replaced { previous },
+            None => PlatformKeyChange::Set,
+        })
+    }
+}
+
+/// The key in groups of four hex digits: readable, and never a run of digits that the
+/// audit trail would take for an ID number and blank out.
+fn grouped_hex(key: &[u8; 32]) -> String {
+    let hex = hex_encode(key);
+    let groups: Vec<&str> =
+        hex.as_bytes().chunks(4).filter_map(|chunk| std::str::from_utf8(chunk).ok()).collect();
+    groups.join(" ")
+}
+
+fn parse_key(text: &str) -> Result<[u8; 32]> {
+    let corrupt =
+        || StoreError::Corrupt { detail: "the platform's bundle key is not 64 hex digits".to_owned() };
+    if text.len() != 64 || !text.is_ascii() {
+        return Err(corrupt());
+    }
+    let mut key = [0_u8; 32];
+    for (index, byte) in key.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(&text[index * 2..index * 2 + 2], 16).map_err(|_| corrupt())?;
+    }
+    Ok(key)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, reason = "a failing unwrap is the test report")]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_parse_from_hex_and_are_audited_in_groups() {
+        let key: [u8; 32] = std::array::from_fn(|index| index as u8);
+        assert_eq!(parse_key(&hex_encode(&key)).unwrap(), key);
+        assert!(parse_key(&hex_encode(&key)[..62]).is_err());
+        assert!(parse_key(&hex_encode(&key).replace("1f", "zz")).is_err());
+        let grouped = grouped_hex(&[0x12; 32]);
+        assert!(grouped.starts_with("1212 1212 "), "{grouped}");
+        assert_eq!(grouped.split(' ').count(), 16);
+    }
+}
