@@ -51,6 +51,8 @@ describe("records the platform refuses", () => {
     await session.waitFor("intake");
     await fillJiandeApplication(session, { name: "周敏" });
     await session.waitFor("assessment-decision", { contains: "符合受理条件" });
+    // Let the form settle (saved, the unscanned-items list drawn) so the button is where the click lands.
+    await session.waitFor("save-state", { contains: "已自动保存" });
     await session.click("f-submit");
     await session.waitFor("case", { timeoutMs: 15000 });
     assert.equal(await session.text("case-state"), "已受理");
