@@ -19,7 +19,7 @@ use crate::cases::CaseId;
 use crate::crypto::{KEY_LEN, hex_encode, hmac_sm3};
 use crate::error::Result;
 use crate::time::{from_millis, to_millis};
-use crate::users::UserId;
+use crate::users::{Session, UserId};
 
 /// What happened. The strings are stored: never rename one that has shipped.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -296,6 +296,28 @@ fn row_hash(
         }
     }
     hmac_sm3(audit_key, &[b"permit-desk audit v1", prev_hash, &content])
+}
+
+/// Appends the row of a clerk's action (`session` is the actor) inside the caller's
+/// transaction: [`append`] for the common case.
+pub(crate) fn append_by(
+    conn: &Connection,
+    audit_key: &[u8; KEY_LEN],
+    session: &Session,
+    action: AuditAction,
+    case_id: Option<&CaseId>,
+    details: Value,
+    at: DateTime<Utc>,
+) -> Result<i64> {
+    let row = NewAuditRow {
+        at,
+        actor_user_id: Some(session.user_id),
+        actor: &session.username,
+        action,
+        case_id,
+        details,
+    };
+    append(conn, audit_key, row)
 }
 
 /// Appends one row inside the caller's transaction and moves the head.

@@ -12,7 +12,7 @@ use serde_json::json;
 use zeroize::Zeroizing;
 
 use crate::Store;
-use crate::audit::{self, AuditAction, NewAuditRow};
+use crate::audit::{self, AuditAction};
 use crate::crypto::fill_random;
 use crate::error::{Result, StoreError};
 use crate::users::Session;
@@ -55,17 +55,14 @@ impl Store {
             params![SLIP_KEY, hex.as_str()],
         )?;
         if inserted == 1 {
-            audit::append(
+            audit::append_by(
                 &transaction,
                 &audit_key,
-                NewAuditRow {
-                    at,
-                    actor_user_id: Some(session.user_id),
-                    actor: &session.username,
-                    action: AuditAction::OfficeKeyCreated,
-                    case_id: None,
-                    details: json!({ "purpose": "confirmation_slip", "public_key": public_key }),
-                },
+                session,
+                AuditAction::OfficeKeyCreated,
+                None,
+                json!({ "purpose": "confirmation_slip", "public_key": public_key }),
+                at,
             )?;
         }
         transaction.commit()?;

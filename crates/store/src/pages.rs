@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use serde_json::json;
 
-use crate::audit::{self, AuditAction, NewAuditRow};
+use crate::audit::{self, AuditAction};
 use crate::cases::{CaseId, CaseState, case_row_id};
 use crate::error::{Result, StoreError};
 use crate::outbox::OutboxId;
@@ -119,28 +119,6 @@ fn into_meta((row, created): (PageMetaRow, i64)) -> Result<PageMeta> {
         thumbnail: row.thumbnail,
         created_at: from_millis(created)?,
     })
-}
-
-/// The audit row of a page change, written in the change's transaction.
-fn audit_page(
-    transaction: &rusqlite::Transaction<'_>,
-    audit_key: &[u8; crate::crypto::KEY_LEN],
-    session: &Session,
-    action: AuditAction,
-    case_id: &CaseId,
-    details: serde_json::Value,
-    at: DateTime<Utc>,
-) -> Result<()> {
-    let row = NewAuditRow {
-        at,
-        actor_user_id: Some(session.user_id),
-        actor: &session.username,
-        action,
-        case_id: Some(case_id),
-        details,
-    };
-    audit::append(transaction, audit_key, row)?;
-    Ok(())
 }
 
 fn check_mode(mode: &str) -> Result<()> {
@@ -272,12 +250,12 @@ impl Store {
                 session.user_id.0
             ],
         )?;
-        audit_page(
+        audit::append_by(
             &transaction,
             &audit_key,
             session,
             AuditAction::PageAdded,
-            case_id,
+            Some(case_id),
             json!({
                 "page": id, "evidence": page.evidence, "sha256": page.sha256,
                 "bytes": page.jpeg.len(), "position": position,
@@ -402,12 +380,12 @@ impl Store {
                 .execute("UPDATE pages SET position = ?2 WHERE uuid = ?1", params![page_id, target])?;
             details["position"] = json!({ "from": from, "to": target });
         }
-        audit_page(
+        audit::append_by(
             &transaction,
             &audit_key,
             session,
             AuditAction::PageChanged,
-            &before.case_id,
+            Some(&before.case_id),
             details,
             at,
         )?;
@@ -442,12 +420,12 @@ impl Store {
             "UPDATE pages SET position = position - 1 WHERE case_id = ?1 AND position > ?2",
             params![case_row, before.position],
         )?;
-        audit_page(
+        audit::append_by(
             &transaction,
             &audit_key,
             session,
             AuditAction::PageDeleted,
-            &before.case_id,
+            Some(&before.case_id),
             json!({ "page": page_id, "sha256": before.sha256, "evidence": before.evidence }),
             at,
         )?;

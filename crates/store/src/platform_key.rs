@@ -13,7 +13,7 @@ use rusqlite::{OptionalExtension, TransactionBehavior, params};
 use serde_json::json;
 
 use crate::Store;
-use crate::audit::{self, AuditAction, NewAuditRow};
+use crate::audit::{self, AuditAction};
 use crate::crypto::hex_encode;
 use crate::error::{Result, StoreError};
 use crate::users::{Roles, Session};
@@ -70,21 +70,18 @@ impl Store {
              ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             params![PLATFORM_KEY, hex_encode(key)],
         )?;
-        audit::append(
+        audit::append_by(
             &transaction,
             &audit_key,
-            NewAuditRow {
-                at,
-                actor_user_id: Some(session.user_id),
-                actor: &session.username,
-                action: AuditAction::PlatformKeySet,
-                case_id: None,
-                details: json!({
-                    "purpose": "bundle",
-                    "public_key": grouped_hex(key),
-                    "previous_public_key": previous.as_ref().map(grouped_hex),
-                }),
-            },
+            session,
+            AuditAction::PlatformKeySet,
+            None,
+            json!({
+                "purpose": "bundle",
+                "public_key": grouped_hex(key),
+                "previous_public_key": previous.as_ref().map(grouped_hex),
+            }),
+            at,
         )?;
         transaction.commit()?;
         Ok(match previous {
