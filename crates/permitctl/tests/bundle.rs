@@ -24,16 +24,23 @@ fn office_with_an_approved_case(dir: &Path, platform: &Platform) {
     office.close().unwrap();
 }
 
-#[test]
-fn export_answer_import_round_trip_and_a_tampered_answer_is_refused() {
-    let dir = tempfile::tempdir().unwrap();
+/// The stand-in's database and an office beside it in `dir`, its approved case queued and
+/// its device registered with the stand-in.
+fn platform_and_office(dir: &std::path::Path) -> (Platform, std::path::PathBuf) {
     let platform = Platform::open(
-        &dir.path().join("stub.sqlite3"),
+        &dir.join("stub.sqlite3"),
         StubConfig { permit_delay: StdDuration::ZERO, enrolment_codes: Vec::new() },
     )
     .unwrap();
-    let office_dir = dir.path().join("office");
+    let office_dir = dir.join("office");
     office_with_an_approved_case(&office_dir, &platform);
+    (platform, office_dir)
+}
+
+#[test]
+fn export_answer_import_round_trip_and_a_tampered_answer_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let (platform, office_dir) = platform_and_office(dir.path());
     let data_dir = office_dir.to_str().unwrap();
     let key = platform.public_key_hex().unwrap();
     let export_path = dir.path().join("export.pdb");
@@ -90,13 +97,7 @@ fn export_answer_import_round_trip_and_a_tampered_answer_is_refused() {
 #[test]
 fn the_kept_platform_key_is_used_and_a_disagreeing_flag_is_refused() {
     let dir = tempfile::tempdir().unwrap();
-    let platform = Platform::open(
-        &dir.path().join("stub.sqlite3"),
-        StubConfig { permit_delay: StdDuration::ZERO, enrolment_codes: Vec::new() },
-    )
-    .unwrap();
-    let office_dir = dir.path().join("office");
-    office_with_an_approved_case(&office_dir, &platform);
+    let (platform, office_dir) = platform_and_office(dir.path());
     let data_dir = office_dir.to_str().unwrap();
     let office = ["--dir", data_dir, "--user", "admin"];
     let key = platform.public_key_hex().unwrap();
