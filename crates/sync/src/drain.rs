@@ -535,9 +535,17 @@ impl Drainer {
             let answer = match result {
                 Ok(answer) => answer,
                 Err(error) => {
-                    // Left pending: the next push names the pages again. A whole upload
-                    // refused with a 4xx is not retryable and stops the drain.
+                    // Left pending, with the reason for the stuck-items view: the next push
+                    // names the pages again. A whole upload refused with a 4xx is not
+                    // retryable and stops the drain.
                     tracing::info!(%error, pages = hashes.len(), "page upload failed");
+                    let waiting: Vec<Uuid> = hashes
+                        .iter()
+                        .filter_map(|hash| waiting_for_blob.get(hash))
+                        .flatten()
+                        .map(|record| record.id)
+                        .collect();
+                    outbox.record_attempt(&waiting, Some(&error.to_string())).map_err(SyncError::outbox)?;
                     retry_error = Some(error);
                     continue;
                 }
