@@ -1,5 +1,14 @@
 //! Assessment: can the counter accept this application under this county's profile today,
-//! or must it give a one-time notice (一次性告知) of everything missing and every reason?
+//! must it give a one-time notice (一次性告知) of everything missing, or is the applicant
+//! not eligible at all (不符合互认条件, 不予受理)?
+//!
+//! The seeds name two different answers besides acceptance: 「对申请材料不齐全的，应当一次性告知
+//! 当事人需要补充的材料」 and 「对不符合互认条件的，无论线上或线下均必须一次性告知理由」 (Haiyan;
+//! Jiande and Qingtian say the second, Gongshu both). Every [`NoticeItem`] is therefore of one
+//! [`ItemKind`]: an *eligibility* reason (the county's profile lists the code in
+//! `eligibility`, with the sentence it rests on) or a *materials* item (anything else). Any
+//! eligibility reason makes the decision [`Decision::NotEligible`]: no papers will change
+//! it, and the applicant must not be told to come back with more.
 //!
 //! [`assess`] never stops at the first problem. It walks the form in its printed order and
 //! collects every [`NoticeItem`]: the notice reads top to bottom like the form, and the
@@ -17,6 +26,12 @@
 //!   lists the ways to choose from.
 //! - A ticked 「其他」 without its description is always reported: the form is archived.
 //! - The application number (申请编号) is not required: the system assigns it on acceptance.
+//! - The phone number is not on Annex 1 and is optional: without one the applicant gets the
+//!   paper 确认单 ([`crate::record::ApplicationRecord::needs_paper_slip`]); a number that is
+//!   given must be a valid mobile number.
+//! - A special case the county applies ([`crate::record::SpecialCase`]) waives the six months
+//!   (投资创业, 引进人才) or, for Gongshu's 《浙江省引进人才居住证》, the six months and the
+//!   conditions; its proof must be named.
 
 mod registration;
 
@@ -25,15 +40,23 @@ use serde::{Deserialize, Serialize};
 
 use crate::id_number::{self, DecodedId};
 use crate::issue::FieldIssue;
-use crate::profile::{EvidenceWay, LocalArea, PolicyProfile, Proof, is_division_code};
-use crate::record::{ApplicationRecord, Condition, EndorsementStatus, EvidenceItem, RecognitionType};
+use crate::profile::{
+    EvidenceWay, LocalArea, PolicyProfile, Proof, is_division_code, same_county_or_urban_area,
+};
+use crate::record::{
+    ApplicationRecord, Condition, EndorsementStatus, EvidenceItem, RecognitionType, SpecialCaseKind,
+};
 
 /// Stable notice codes. Never rename or reuse one that has shipped; deprecate it instead.
 /// Identity checks reuse the `ID_NUMBER_*` codes of [`crate::id_number::check`], re-rooted
 /// under `applicant.id_number` or `guardian.id_number`.
 pub mod code {
-    /// The profile's document takes effect after the assessment date.
+    /// The profile's document takes effect after the assessment date, or is an undated
+    /// draft whose effective date no administrator has recorded.
     pub const PROFILE_NOT_IN_FORCE: &str = "PROFILE_NOT_IN_FORCE";
+    /// The profile is the provincial default: the county of residence has issued no
+    /// implementing document, so mutual recognition is not done there.
+    pub const RECOGNITION_NOT_IMPLEMENTED: &str = "RECOGNITION_NOT_IMPLEMENTED";
     /// A field the form requires is blank; `field` says which.
     pub const REQUIRED_FIELD_MISSING: &str = "REQUIRED_FIELD_MISSING";
     /// The gender entered disagrees with digit 17 of the ID number.
@@ -74,6 +97,8 @@ pub mod code {
     pub const REGISTRATION_GAP_TOO_LONG: &str = "REGISTRATION_GAP_TOO_LONG";
     /// Enough time in total, but no single unbroken run lasts (continuous rule).
     pub const REGISTRATION_NOT_CONTINUOUS: &str = "REGISTRATION_NOT_CONTINUOUS";
+    /// The registration ended too long before the application: the time must run up to it.
+    pub const REGISTRATION_NOT_RECENT: &str = "REGISTRATION_NOT_RECENT";
     /// No evidence box is ticked at all.
     pub const EVIDENCE_NONE: &str = "EVIDENCE_NONE";
     /// A 「其他」 box is ticked without saying what the proof is.
@@ -106,20 +131,53 @@ pub mod code {
     pub const ENROLMENT_TOO_SHORT: &str = "ENROLMENT_TOO_SHORT";
     /// An applicant under 16 without a guardian.
     pub const GUARDIAN_MISSING: &str = "GUARDIAN_MISSING";
-    /// The guardian is under 18.
+    /// Deprecated (no longer given): the guardian is under 18. Replaced by
+    /// [`GUARDIAN_NO_CAPACITY`] and [`GUARDIAN_CAPACITY_UNCONFIRMED`].
     pub const GUARDIAN_NOT_ADULT: &str = "GUARDIAN_NOT_ADULT";
+    /// The guardian is under 16: not a person of full civil capacity.
+    pub const GUARDIAN_NO_CAPACITY: &str = "GUARDIAN_NO_CAPACITY";
+    /// The guardian is 16 or 17 and it is not confirmed that they live on their own labour
+    /// income (《民法典》第十八条第二款).
+    pub const GUARDIAN_CAPACITY_UNCONFIRMED: &str = "GUARDIAN_CAPACITY_UNCONFIRMED";
     /// A minor's parents' permits are not shown.
     pub const GUARDIAN_PERMITS_MISSING: &str = "GUARDIAN_PERMITS_MISSING";
     /// A minor's parent's social-insurance months are not recorded.
     pub const GUARDIAN_SOCIAL_INSURANCE_MISSING: &str = "GUARDIAN_SOCIAL_INSURANCE_MISSING";
     /// A minor's parent paid social insurance for fewer months than required.
     pub const GUARDIAN_SOCIAL_INSURANCE_TOO_SHORT: &str = "GUARDIAN_SOCIAL_INSURANCE_TOO_SHORT";
+    /// A minor's parent's social insurance was interrupted for longer than allowed.
+    pub const GUARDIAN_SOCIAL_INSURANCE_GAP_TOO_LONG: &str = "GUARDIAN_SOCIAL_INSURANCE_GAP_TOO_LONG";
+    /// A minor's parent's social insurance includes back-paid months, which do not count.
+    pub const GUARDIAN_SOCIAL_INSURANCE_BACK_PAID: &str = "GUARDIAN_SOCIAL_INSURANCE_BACK_PAID";
+    /// A special case is marked that this county's document does not provide for.
+    pub const SPECIAL_CASE_NOT_APPLICABLE: &str = "SPECIAL_CASE_NOT_APPLICABLE";
+    /// A special case is marked without its proof (认定文件 or permit number).
+    pub const SPECIAL_CASE_PROOF_MISSING: &str = "SPECIAL_CASE_PROOF_MISSING";
     /// The declaration is not signed.
     pub const DECLARATION_NOT_SIGNED: &str = "DECLARATION_NOT_SIGNED";
     /// The signature date is after the assessment date.
     pub const DECLARATION_DATE_INVALID: &str = "DECLARATION_DATE_INVALID";
     /// An evidence box is ticked but no scanned page of the proof is attached to the case.
     pub const EVIDENCE_PAGE_MISSING: &str = "EVIDENCE_PAGE_MISSING";
+
+    /// The codes a profile may list as eligibility reasons: each says something about the
+    /// applicant or the county that no paper can change. The others ask for materials.
+    pub const ELIGIBILITY_CAPABLE: &[&str] = &[
+        "ID_NUMBER_HK_MO_TW_PERMIT",
+        "ID_NUMBER_FOREIGN_PERMANENT_RESIDENT",
+        PROFILE_NOT_IN_FORCE,
+        RECOGNITION_NOT_IMPLEMENTED,
+        CURRENT_ADDRESS_OUTSIDE_COUNTY,
+        LOCAL_APPLICANT,
+        EXISTING_PERMIT_NOT_ZHEJIANG,
+        EXISTING_PERMIT_SAME_COUNTY,
+        EXISTING_PERMIT_ENDORSEMENT_OVERDUE,
+        EXISTING_PERMIT_TERMINATED,
+        REGISTRATION_TIME_SHORT,
+        REGISTRATION_GAP_TOO_LONG,
+        REGISTRATION_NOT_CONTINUOUS,
+        REGISTRATION_NOT_RECENT,
+    ];
 }
 
 /// GB 3304 ethnic-group codes plus 97 (其他) and 98 (外国血统中国籍人士).
@@ -147,8 +205,34 @@ pub fn phone_number_is_valid(number: &str) -> bool {
 pub enum Decision {
     /// Nothing is missing: the clerk may accept (受理).
     Accept,
-    /// Something is missing or disqualifying: give the one-time notice (一次性告知).
+    /// Materials are missing or defective: give the one-time notice of what to bring
+    /// (一次性告知需要补充的材料); the applicant may come back.
     Notice,
+    /// The applicant does not meet the conditions (不符合互认条件): give every reason at once
+    /// (不予受理告知书); no papers will change the answer.
+    NotEligible,
+}
+
+impl Decision {
+    /// The answer's name for the clerk.
+    pub fn label(self) -> &'static str {
+        match self {
+            Decision::Accept => "可以受理",
+            Decision::Notice => "一次性告知补正材料",
+            Decision::NotEligible => "不符合互认条件，不予受理",
+        }
+    }
+}
+
+/// Whether an item asks for materials or says why the applicant is not eligible.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ItemKind {
+    /// Something to bring, complete or correct (补正).
+    #[default]
+    Materials,
+    /// A reason the applicant is not eligible here (不符合互认条件).
+    Eligibility,
 }
 
 /// One line of the one-time notice.
@@ -160,31 +244,61 @@ pub struct NoticeItem {
     pub field: String,
     /// One Chinese sentence for the applicant.
     pub message: String,
+    /// Materials or eligibility, as the county's profile classes the code.
+    #[serde(default)]
+    pub kind: ItemKind,
+    /// For an eligibility reason: the sentence of the document it rests on.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub basis: String,
 }
 
 impl NoticeItem {
-    /// Builds an item.
+    /// Builds a materials item (the profile decides the kind at the end of [`assess`]).
     pub fn new(field: impl Into<String>, code: &str, message: impl Into<String>) -> Self {
-        Self { code: code.to_owned(), field: field.into(), message: message.into() }
+        Self {
+            code: code.to_owned(),
+            field: field.into(),
+            message: message.into(),
+            kind: ItemKind::Materials,
+            basis: String::new(),
+        }
+    }
+
+    /// Whether this item says the applicant is not eligible.
+    pub fn is_eligibility(&self) -> bool {
+        self.kind == ItemKind::Eligibility
     }
 }
 
 impl From<FieldIssue> for NoticeItem {
     fn from(issue: FieldIssue) -> Self {
-        Self { code: issue.code.to_owned(), field: issue.field, message: issue.message }
+        NoticeItem::new(issue.field, issue.code, issue.message)
     }
 }
 
 /// The decision and the full notice.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Assessment {
-    /// Accept when `items` is empty, otherwise Notice.
+    /// Accept when `items` is empty; NotEligible when any item is an eligibility reason;
+    /// otherwise Notice.
     pub decision: Decision,
     /// Every problem found, in the form's order; empty when accepted.
     pub items: Vec<NoticeItem>,
 }
 
 impl Assessment {
+    /// Builds an assessment from its items, deciding as documented on [`Assessment::decision`].
+    pub fn from_items(items: Vec<NoticeItem>) -> Assessment {
+        let decision = if items.iter().any(NoticeItem::is_eligibility) {
+            Decision::NotEligible
+        } else if items.is_empty() {
+            Decision::Accept
+        } else {
+            Decision::Notice
+        };
+        Assessment { decision, items }
+    }
+
     /// Whether the clerk may accept.
     pub fn is_accept(&self) -> bool {
         self.decision == Decision::Accept
@@ -193,6 +307,11 @@ impl Assessment {
     /// The codes of the items, in order (handy for tests and logs).
     pub fn codes(&self) -> Vec<&str> {
         self.items.iter().map(|item| item.code.as_str()).collect()
+    }
+
+    /// The eligibility reasons, in the form's order (what the 不予受理告知书 prints).
+    pub fn reasons(&self) -> Vec<&NoticeItem> {
+        self.items.iter().filter(|item| item.is_eligibility()).collect()
     }
 }
 
@@ -205,26 +324,43 @@ pub fn assess(record: &ApplicationRecord, profile: &PolicyProfile, today: NaiveD
     check_current_address(record, profile, &mut items);
     check_phone(record, &mut items);
     check_local_applicant(record, profile, &mut items);
+    let special = check_special_case(record, profile, &mut items);
+    let exchange = special == Some(SpecialCaseKind::TalentPermitExchange);
     match record.recognition_type {
         None => items.push(NoticeItem::new(
             "recognition_type",
             code::RECOGNITION_TYPE_MISSING,
             "请勾选互认类型：现有证件互认或居住登记时间互认。",
         )),
+        // A holder of 《浙江省引进人才居住证》 exchanges it directly: no other permit to check.
+        Some(RecognitionType::ExistingPermit) if exchange => {}
         Some(RecognitionType::ExistingPermit) => check_existing_permit(record, today, &mut items),
-        Some(RecognitionType::RegistrationTime) => {
-            registration::check(&record.registration_history, &profile.registration_time, today, &mut items)
-        }
+        // 投资创业 and 引进人才 are exempt from the six months (「特别规定」).
+        Some(RecognitionType::RegistrationTime) if special.is_some() => {}
+        Some(RecognitionType::RegistrationTime) => registration::check(
+            &record.registration_history,
+            &profile.registration_time,
+            record.current_address.county_code.trim(),
+            today,
+            &mut items,
+        ),
     }
     let minor_age =
         decoded.as_ref().map(|decoded| decoded.age_on(today)).filter(|age| *age < profile.minors.age_below);
-    check_evidence(record, profile, minor_age.is_some(), &mut items);
+    if !exchange {
+        check_evidence(record, profile, minor_age.is_some(), &mut items);
+    }
     check_guardian(record, profile, minor_age, today, &mut items);
     check_declaration(record, today, &mut items);
     let mut seen = std::collections::HashSet::new();
     items.retain(|item| seen.insert((item.code.clone(), item.field.clone())));
-    let decision = if items.is_empty() { Decision::Accept } else { Decision::Notice };
-    Assessment { decision, items }
+    for item in &mut items {
+        if let Some(rule) = profile.eligibility_rule(&item.code) {
+            item.kind = ItemKind::Eligibility;
+            item.basis = rule.basis.clone();
+        }
+    }
+    Assessment::from_items(items)
 }
 
 /// The ticked evidence boxes that no scanned page proves, as notice items
@@ -264,10 +400,18 @@ fn required(items: &mut Vec<NoticeItem>, value: &str, field: &str, message: &str
 }
 
 fn check_profile(profile: &PolicyProfile, today: NaiveDate, items: &mut Vec<NoticeItem>) {
-    if let Some(effective) = profile.document.effective
-        && effective > today
-    {
+    if !profile.recognition.implemented {
         items.push(NoticeItem::new(
+            "",
+            code::RECOGNITION_NOT_IMPLEMENTED,
+            format!(
+                "现居住地所在县（市、区）尚未出台《浙江省居住证》互认转换的实施文件（{}只是鼓励“有条件的地方探索推行居住证互认、转换办理集成应用”），本窗口不能按互认转换办理；申请人可按《浙江省流动人口居住登记条例》申领居住证。",
+                profile.document.number
+            ),
+        ));
+    }
+    match profile.document.effective {
+        Some(effective) if effective > today => items.push(NoticeItem::new(
             "",
             code::PROFILE_NOT_IN_FORCE,
             format!(
@@ -276,8 +420,59 @@ fn check_profile(profile: &PolicyProfile, today: NaiveDate, items: &mut Vec<Noti
                 profile.document.number,
                 cn_date(effective)
             ),
-        ));
+        )),
+        Some(_) => {}
+        None => items.push(NoticeItem::new(
+            "",
+            code::PROFILE_NOT_IN_FORCE,
+            format!(
+                "{}的居住证政策文件（{}）是征求意见稿，施行日期尚未确定，暂不能按此受理；正式文件施行后，由管理员登记施行日期。",
+                profile.county.name, profile.document.number
+            ),
+        )),
     }
+}
+
+/// Checks the special case, if marked; returns the kind when it applies here.
+fn check_special_case(
+    record: &ApplicationRecord,
+    profile: &PolicyProfile,
+    items: &mut Vec<NoticeItem>,
+) -> Option<SpecialCaseKind> {
+    let special = record.special_case.as_ref()?;
+    let Some(kind) = special.kind else {
+        items.push(NoticeItem::new(
+            "special_case.kind",
+            code::REQUIRED_FIELD_MISSING,
+            "已选择“特殊情形”，请选择具体情形（投资创业、引进人才等），或取消该选项。",
+        ));
+        return None;
+    };
+    if !profile.special_cases.allows(kind) {
+        items.push(NoticeItem::new(
+            "special_case.kind",
+            code::SPECIAL_CASE_NOT_APPLICABLE,
+            format!(
+                "{}的居住证互认文件未规定“{}”这一特殊情形，请取消该选项，按一般条件办理。",
+                profile.county.name,
+                kind.label()
+            ),
+        ));
+        return None;
+    }
+    if special.proof.trim().is_empty() {
+        let what = match kind {
+            SpecialCaseKind::TalentPermitExchange => {
+                "请填写《浙江省引进人才居住证》的证件号码，并出示该证件。"
+            }
+            SpecialCaseKind::Investment | SpecialCaseKind::Talent => {
+                "请填写县级以上人民政府或其有关部门出具的认定文件名称及文号，并提交该文件。"
+            }
+        };
+        items.push(NoticeItem::new("special_case.proof", code::SPECIAL_CASE_PROOF_MISSING, what));
+        return None;
+    }
+    Some(kind)
 }
 
 fn check_applicant(
@@ -380,11 +575,11 @@ fn check_current_address(record: &ApplicationRecord, profile: &PolicyProfile, it
     required(items, &current.address, "current_address.address", "请填写现居住住址。");
 }
 
+/// The phone number is optional (it is not on Annex 1; without one the applicant gets the
+/// paper 确认单); a number that is given must be one an SMS can reach.
 fn check_phone(record: &ApplicationRecord, items: &mut Vec<NoticeItem>) {
     let phone = record.phone_number.trim();
-    if required(items, phone, "phone_number", "请填写接收办理结果短信的手机号码。")
-        && !phone_number_is_valid(phone)
-    {
+    if !phone.is_empty() && !phone_number_is_valid(phone) {
         items.push(NoticeItem::new(
             "phone_number",
             code::PHONE_NUMBER_INVALID,
@@ -400,13 +595,22 @@ fn check_local_applicant(record: &ApplicationRecord, profile: &PolicyProfile, it
         return;
     }
     let local_area_name = match &profile.local_area {
-        LocalArea::SameCounty => (is_division_code(residence) && household == residence).then(|| {
-            if profile.county.code == residence {
-                profile.county.name.clone()
+        LocalArea::CountyOrUrbanArea => {
+            if !is_division_code(residence) {
+                None
+            } else if household == residence {
+                Some(if profile.county.code == residence {
+                    profile.county.name.clone()
+                } else {
+                    "现居住地所在县（市、区）".to_owned()
+                })
             } else {
-                "现居住地所在县（市、区）".to_owned()
+                // Two 市辖区 of one 设区市: a move inside the city's urban area (市区) is not a
+                // move between counties (「在其他县（市）、设区市市区居住的」).
+                same_county_or_urban_area(household, residence)
+                    .then(|| "现居住地所在设区市的市区（申请人在同一市区的各区之间迁居）".to_owned())
             }
-        }),
+        }
         LocalArea::Counties { name, counties } => {
             counties.iter().any(|c| c == household).then(|| name.clone())
         }
@@ -707,24 +911,51 @@ fn proof_items(proof: &Proof, context: &ProofContext<'_>) -> Vec<NoticeItem> {
                 ));
             }
         }
-        Proof::GuardianSocialInsurance { min_months, area } => {
-            let field = "evidence_facts.minor.guardian_social_insurance_months";
+        Proof::GuardianSocialInsurance { min_months, max_gap_days, back_payment_allowed, area } => {
+            // 「不含一个月以上中断或补缴，下同」: the guardian's year is measured like the
+            // applicant's own.
+            let minor = &facts.minor;
             let area = in_area(area);
-            match facts.minor.guardian_social_insurance_months {
-                None => items.push(NoticeItem::new(
-                    field,
+            let missing = |field: &str, what: &str| {
+                NoticeItem::new(
+                    format!("evidence_facts.minor.{field}"),
                     code::GUARDIAN_SOCIAL_INSURANCE_MISSING,
                     format!(
-                        "未满{}周岁的申请人，还须提供父母或其他法定监护人一方{area}连续缴纳社会保险满{min_months}个月以上的凭证。",
+                        "未满{}周岁的申请人，还须提供父母或其他法定监护人一方{area}连续缴纳社会保险满{min_months}个月以上的凭证，并注明{what}。",
                         context.minor_age_below
                     ),
-                )),
+                )
+            };
+            match minor.guardian_social_insurance_months {
+                None => items.push(missing("guardian_social_insurance_months", "连续缴纳月数")),
                 Some(months) if months < *min_months => items.push(NoticeItem::new(
-                    field,
+                    "evidence_facts.minor.guardian_social_insurance_months",
                     code::GUARDIAN_SOCIAL_INSURANCE_TOO_SHORT,
                     format!("监护人须{area}连续缴纳社会保险满{min_months}个月以上，目前为{months}个月。"),
                 )),
                 Some(_) => {}
+            }
+            match minor.guardian_social_insurance_longest_gap_days {
+                None => items.push(missing("guardian_social_insurance_longest_gap_days", "有无中断")),
+                Some(gap) if gap > *max_gap_days => items.push(NoticeItem::new(
+                    "evidence_facts.minor.guardian_social_insurance_longest_gap_days",
+                    code::GUARDIAN_SOCIAL_INSURANCE_GAP_TOO_LONG,
+                    format!(
+                        "监护人的社会保险须连续缴纳，中断不得超过{max_gap_days}日，其参保记录中断了{gap}日。"
+                    ),
+                )),
+                Some(_) => {}
+            }
+            if !back_payment_allowed {
+                match minor.guardian_social_insurance_back_paid {
+                    None => items.push(missing("guardian_social_insurance_back_paid", "有无补缴")),
+                    Some(true) => items.push(NoticeItem::new(
+                        "evidence_facts.minor.guardian_social_insurance_back_paid",
+                        code::GUARDIAN_SOCIAL_INSURANCE_BACK_PAID,
+                        "监护人补缴的社会保险不计入连续缴纳时间，请按实际连续缴纳的月数重新核对。",
+                    )),
+                    Some(false) => {}
+                }
             }
         }
     }
@@ -754,12 +985,20 @@ fn check_guardian(
         return;
     };
     // A guardian given for an adult (e.g. an agent for an elderly applicant) is still checked.
+    // Who may act: a person of full civil capacity (《民法典》第十八条: 18 or more, or 16–17
+    // living mainly on their own labour income). A parent of 16 or 17 is still the minor's
+    // guardian (第二十七条), so 16–17 is not refused outright; the clerk confirms the income.
     required(items, &guardian.name, "guardian.name", "请填写监护人姓名。");
     match id_number::check(&guardian.id_number, today) {
-        Ok(decoded) if decoded.age_on(today) < 18 => items.push(NoticeItem::new(
+        Ok(decoded) if decoded.age_on(today) < 16 => items.push(NoticeItem::new(
             "guardian.id_number",
-            code::GUARDIAN_NOT_ADULT,
-            "监护人未满18周岁，不能作为监护人代为申请。",
+            code::GUARDIAN_NO_CAPACITY,
+            "监护人未满16周岁，不具有完全民事行为能力，不能代为申请；请由其他监护人代为申请。",
+        )),
+        Ok(decoded) if decoded.age_on(today) < 18 && !guardian.own_income => items.push(NoticeItem::new(
+            "guardian.own_income",
+            code::GUARDIAN_CAPACITY_UNCONFIRMED,
+            "监护人未满18周岁：以自己的劳动收入为主要生活来源的，视为完全民事行为能力人（《民法典》第十八条第二款），可以代为申请；请核实后勾选，否则请由其他监护人代为申请。",
         )),
         Ok(_) => {}
         Err(issues) => items.extend(issues.into_iter().map(|issue| {

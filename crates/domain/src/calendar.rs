@@ -250,6 +250,38 @@ impl HolidayCalendar {
         self.add_working_days(accepted, working_days)
     }
 
+    /// [`Self::due_date`] that never fails for a missing table: a day of a year without
+    /// one counts as a working day when it is Monday to Friday. The estimate names the
+    /// years it had to guess, so the screen and the receipt can say so (the State
+    /// Council publishes next year's arrangement late in the year; a counter must still
+    /// accept on 31 December).
+    pub fn estimate_due_date(
+        &self,
+        accepted: NaiveDate,
+        working_days: u32,
+    ) -> Result<DueEstimate, CalendarError> {
+        let mut date = accepted;
+        let mut remaining = working_days;
+        let mut guessed_years = Vec::new();
+        while remaining > 0 {
+            date = date.succ_opt().ok_or(CalendarError::OutOfRange)?;
+            let working = match self.is_working_day(date) {
+                Ok(working) => working,
+                Err(CalendarError::YearNotCovered(year)) => {
+                    if !guessed_years.contains(&year) {
+                        guessed_years.push(year);
+                    }
+                    !is_weekend(date)
+                }
+                Err(other) => return Err(other),
+            };
+            if working {
+                remaining -= 1;
+            }
+        }
+        Ok(DueEstimate { due: date, guessed_years })
+    }
+
     /// How many working days lie after `start` up to and including `end`; 0 if `end`
     /// is not after `start`. The inverse of [`Self::add_working_days`]:
     /// `working_days_between(d, add_working_days(d, n)) == n`.
@@ -263,6 +295,22 @@ impl HolidayCalendar {
             }
         }
         Ok(count)
+    }
+}
+
+/// A due date, with the years whose holiday table was missing (counted Monday to Friday).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DueEstimate {
+    /// The last day of the period.
+    pub due: NaiveDate,
+    /// Years the count crossed without a table; empty when the date is exact.
+    pub guessed_years: Vec<i32>,
+}
+
+impl DueEstimate {
+    /// Whether the date is exact (every year on the way had a table).
+    pub fn is_exact(&self) -> bool {
+        self.guessed_years.is_empty()
     }
 }
 

@@ -3,6 +3,7 @@
 //!
 //! ```text
 //! Draft ──issue_notice──▶ NoticeIssued ──revise_record──▶ Draft
+//!   │  └──declare_not_eligible──┴──▶ NotEligible (terminal: no papers change it)
 //!   │                         │
 //!   └──────────accept─────────┴──▶ Accepted ──review──▶ Reviewed ──approve──▶ Approved ──issue──▶ Issued
 //!                                     │                    │                                       │
@@ -38,6 +39,9 @@ pub enum CaseState {
     Draft,
     /// A one-time notice of what is missing was given; the applicant may come back.
     NoticeIssued,
+    /// 不予受理: the applicant does not meet the conditions; every reason was given at once
+    /// (terminal: a new application is a new case).
+    NotEligible,
     /// 受理: accepted; the deadline runs.
     Accepted,
     /// 审核: reviewed.
@@ -60,6 +64,7 @@ impl CaseState {
         match self {
             CaseState::Draft => "草稿",
             CaseState::NoticeIssued => "已一次性告知",
+            CaseState::NotEligible => "不予受理",
             CaseState::Accepted => "已受理",
             CaseState::Reviewed => "已审核",
             CaseState::Approved => "已审批",
@@ -102,6 +107,8 @@ pub enum Action {
     ReviseRecord,
     /// 一次性告知.
     IssueNotice,
+    /// 不予受理 (不符合互认条件), with every reason.
+    DeclareNotEligible,
     /// 受理.
     Accept,
     /// 审核.
@@ -125,6 +132,7 @@ impl Action {
             Action::Open => "新建",
             Action::ReviseRecord => "修改申请表",
             Action::IssueNotice => "一次性告知",
+            Action::DeclareNotEligible => "不予受理",
             Action::Accept => "受理",
             Action::Review => "审核",
             Action::Approve => "审批",
@@ -232,9 +240,18 @@ pub enum TransitionError {
         /// Number of notice items.
         n_items: usize,
     },
-    /// A notice needs an assessment with something to notify.
+    /// A notice needs an assessment whose decision is Notice (materials only).
     #[error("评估结果为可以受理，没有须一次性告知的内容")]
     NothingToNotify,
+    /// A notice of materials cannot answer an applicant who is not eligible (and the
+    /// reverse): the decision must match the step.
+    #[error("评估结果为“{}”，不能按“{}”办理", decision.label(), action.label())]
+    DecisionMismatch {
+        /// The assessment's decision.
+        decision: Decision,
+        /// The step attempted.
+        action: Action,
+    },
     /// Only existing-permit cases cancel an old permit.
     #[error("只有“现有证件互认”的案件才需要登记原有证件注销")]
     NotExistingPermit,
@@ -310,13 +327,44 @@ impl Case {
         assessment: &Assessment,
     ) -> Result<Case, TransitionError> {
         self.precheck(Action::IssueNotice, &[CaseState::Draft], actor, at)?;
-        if assessment.decision != Decision::Notice || assessment.items.is_empty() {
-            return Err(TransitionError::NothingToNotify);
+        match assessment.decision {
+            Decision::Notice if !assessment.items.is_empty() => {}
+            Decision::NotEligible => {
+                return Err(TransitionError::DecisionMismatch {
+                    decision: assessment.decision,
+                    action: Action::IssueNotice,
+                });
+            }
+            Decision::Notice | Decision::Accept => return Err(TransitionError::NothingToNotify),
         }
         let mut next = self.clone();
         next.notice = assessment.items.clone();
         let note = format!("一次性告知{}项：{}", assessment.items.len(), assessment.codes().join("、"));
         Ok(next.step(Action::IssueNotice, CaseState::NoticeIssued, actor, at, &note))
+    }
+
+    /// 不予受理: the applicant is not eligible (the assessment's decision must be
+    /// NotEligible); the reasons are kept as the case's notice and the case closes. From a
+    /// draft, or from a notice case whose completed record turns out not eligible.
+    pub fn declare_not_eligible(
+        &self,
+        actor: &Actor,
+        at: NaiveDateTime,
+        assessment: &Assessment,
+    ) -> Result<Case, TransitionError> {
+        self.precheck(Action::DeclareNotEligible, &[CaseState::Draft, CaseState::NoticeIssued], actor, at)?;
+        if assessment.decision != Decision::NotEligible {
+            return Err(TransitionError::DecisionMismatch {
+                decision: assessment.decision,
+                action: Action::DeclareNotEligible,
+            });
+        }
+        let reasons: Vec<NoticeItem> = assessment.reasons().into_iter().cloned().collect();
+        let codes: Vec<&str> = reasons.iter().map(|item| item.code.as_str()).collect();
+        let note = format!("不符合互认条件{}项：{}", reasons.len(), codes.join("、"));
+        let mut next = self.clone();
+        next.notice = reasons;
+        Ok(next.step(Action::DeclareNotEligible, CaseState::NotEligible, actor, at, &note))
     }
 
     /// 受理: accepts the case on an Accept `assessment`, storing the caller's `due` date

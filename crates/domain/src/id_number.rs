@@ -244,10 +244,18 @@ pub fn check(input: &str, today: NaiveDate) -> Result<DecodedId, Vec<FieldIssue>
     let expected = check_character(&upper[..17]);
     let found = upper[17..].chars().next();
     if expected != found {
-        let expected = expected.map_or_else(String::new, String::from);
+        // Never name the expected check character: a typo is as likely anywhere in the
+        // number, and "correcting" the last character makes a valid but wrong number.
+        // The number grouped 6-8-4 (region, birth date, sequence and check) is easier to
+        // compare with the card digit by digit.
         issues.push(issue(
             "ID_NUMBER_CHECKSUM",
-            format!("公民身份号码校验位错误：第18位应为“{expected}”，请逐位核对号码。"),
+            format!(
+                "公民身份号码有误，请对照证件逐位核对：{} {} {}",
+                &upper[..6],
+                &upper[6..14],
+                &upper[14..]
+            ),
         ));
     }
     let Some(birth_date) = birth_date.filter(|_| issues.is_empty()) else {
@@ -333,6 +341,15 @@ mod tests {
         check_codes("11010519491231002Y", "2026-11-21", &["ID_NUMBER_CHARACTER"]);
         check_codes("1101051949123100X2", "2026-11-21", &["ID_NUMBER_CHARACTER"]);
         check_codes("110105194912310021", "2026-11-21", &["ID_NUMBER_CHECKSUM"]);
+        let Err(issues) = check("110105194912310021", day("2026-11-21")) else {
+            panic!("a wrong check character is refused");
+        };
+        let message = &issues[0].message;
+        assert!(
+            message.contains("逐位核对") && message.contains("110105 19491231 0021"),
+            "the number grouped 6-8-4: {message}"
+        );
+        assert!(!message.contains("应为"), "the answer is not given away: {message}");
         check_codes("110105491231002", "2026-11-21", &["ID_NUMBER_LEGACY_15"]);
         check_codes("1101051949123", "2026-11-21", &["ID_NUMBER_LENGTH"]);
         check_codes("１１０１０５１９４９１２３１００２Ｘ", "2026-11-21", &["ID_NUMBER_FULL_WIDTH"]);

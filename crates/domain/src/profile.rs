@@ -7,7 +7,15 @@
 //! Contract:
 //! - [`PolicyProfile::from_json`] reports every problem of a file at once and never panics.
 //! - A profile names its document, its effective date and whether it is a draft; a draft
-//!   may have no effective date (the Gongshu consultation draft leaves it blank).
+//!   may have no effective date (the Gongshu consultation draft leaves it blank), and an
+//!   undated draft is not in force until an administrator records the date it took effect
+//!   ([`PolicyProfile::with_recorded_effective`]).
+//! - A profile says which of its rules decide *eligibility* (不符合互认条件: no papers can
+//!   change the answer) and which ask for *materials* (补正): [`PolicyProfile::eligibility`]
+//!   lists the notice codes that are eligibility reasons in this county, each with the
+//!   sentence of the document it rests on. Every other code asks for materials.
+//! - Parameters carry the sentence they rest on (`basis`) and, where the document is
+//!   silent, the reading we chose (`reading`), next to the number.
 //! - Evidence rules name checkboxes by their record field path (see
 //!   [`crate::record::EvidenceItem`]), so a profile cannot refer to a box the form lacks.
 
@@ -17,7 +25,7 @@ use serde::{Deserialize, Serialize};
 use crate::record::{Condition, EvidenceItem};
 
 /// The profile-file format version this build reads.
-pub const PROFILE_VERSION: u32 = 1;
+pub const PROFILE_VERSION: u32 = 2;
 
 /// One county's (or the province's default) rules.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -32,6 +40,8 @@ pub struct PolicyProfile {
     pub aliases: Vec<String>,
     /// The policy document the rules come from.
     pub document: PolicyDocument,
+    /// Whether the document puts mutual recognition in place in the county.
+    pub recognition: RecognitionScheme,
     /// Who counts as a local applicant (not floating population) and is refused.
     pub local_area: LocalArea,
     /// The rule for 居住登记时间互认.
@@ -40,6 +50,11 @@ pub struct PolicyProfile {
     pub conditions: ConditionRules,
     /// Applicants under 16.
     pub minors: MinorRule,
+    /// The special cases of 《浙江省流动人口居住登记条例》 this county applies.
+    pub special_cases: SpecialCaseRules,
+    /// The notice codes that are eligibility reasons here (不符合互认条件), each with the
+    /// sentence it rests on; every other code asks for materials.
+    pub eligibility: Vec<EligibilityRule>,
     /// Working days from acceptance to issuance (自受理之日起N个工作日内).
     pub deadline_working_days: u32,
     /// How the confirmation slip is printed.
@@ -74,13 +89,65 @@ pub struct PolicyDocument {
     pub draft: bool,
 }
 
+/// Whether a document implements mutual recognition.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecognitionScheme {
+    /// True for a county's implementing document; false for the provincial default,
+    /// which only encourages counties to do it (so it never accepts by itself).
+    pub implemented: bool,
+    /// The sentence that says so.
+    pub basis: String,
+}
+
+/// An eligibility rule: a notice code that means 不符合互认条件 in this county.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EligibilityRule {
+    /// The notice code (one of [`crate::assessment::code::ELIGIBILITY_CAPABLE`]).
+    pub code: String,
+    /// The sentence of the document (or regulation) the rule rests on, printed on the
+    /// 不予受理告知书 next to the reason.
+    pub basis: String,
+}
+
+/// The special cases of 《浙江省流动人口居住登记条例》 (「除……有特别规定外」) a county applies.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SpecialCaseRules {
+    /// 投资创业 exempts from the six months of residence (the regulation's article on the
+    /// permit's conditions; the county government defines who qualifies).
+    pub investment: bool,
+    /// 引进人才 exempts from the six months of residence, likewise.
+    pub talent: bool,
+    /// A valid 《浙江省引进人才居住证》 is exchanged directly (Gongshu), without the six
+    /// months and without the conditions.
+    pub talent_permit_exchange: bool,
+    /// The sentences the exemptions rest on.
+    pub basis: String,
+}
+
+impl SpecialCaseRules {
+    /// Whether this county applies `kind`.
+    pub fn allows(&self, kind: crate::record::SpecialCaseKind) -> bool {
+        use crate::record::SpecialCaseKind;
+        match kind {
+            SpecialCaseKind::Investment => self.investment,
+            SpecialCaseKind::Talent => self.talent,
+            SpecialCaseKind::TalentPermitExchange => self.talent_permit_exchange,
+        }
+    }
+}
+
 /// Whose household registration makes an applicant local (not 流动人口, Zhejiang
-/// regulation Art. 2: one must have left the county, or the 设区市 urban area).
+/// regulation Art. 2: one must have left the county (市), or the 设区市 urban area).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum LocalArea {
-    /// Household registration in the county of residence (`current_address.county_code`).
-    SameCounty,
+    /// 「离开常住户口所在地的县（市）或者设区的市的市区」: household registration in the
+    /// county of residence, or, when the residence is a 市辖区, in any 市辖区 of the same
+    /// 设区市 (see [`urban_area_of`]).
+    CountyOrUrbanArea,
     /// Household registration anywhere in this list, e.g. 杭州市区 for a Hangzhou urban district.
     Counties {
         /// Name of the area, used in the notice, e.g. `杭州市区`.
@@ -101,6 +168,25 @@ pub struct RegistrationTimeRule {
     pub rule: Accumulation,
     /// Which registrations count.
     pub scope: RegistrationScope,
+    /// How close to the application the qualifying registration must run.
+    pub up_to_application: UpToApplication,
+    /// The document's sentence.
+    pub basis: String,
+    /// How we read it where it is silent.
+    pub reading: String,
+}
+
+/// The registration that counts is the recent one: the qualifying chain of periods must
+/// still be open on the application date, or have ended at most `max_days_before` days
+/// earlier (days registered nowhere, counted up to and including the application date).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpToApplication {
+    /// Longest tolerated stretch without registration between the last registered day
+    /// and the application date.
+    pub max_days_before: u32,
+    /// The sentence the number rests on.
+    pub basis: String,
 }
 
 /// How registration periods add up.
@@ -109,8 +195,14 @@ pub struct RegistrationTimeRule {
 pub enum Accumulation {
     /// 累计: the periods are summed, gaps do not matter (Haiyan).
     Cumulative,
-    /// 累计连续 / 连续: one unbroken run must last the required months (Qingtian, Gongshu).
-    Continuous,
+    /// 累计连续 / 连续: one run must last the required months (Qingtian, Gongshu). Periods
+    /// separated by at most `tolerance_days` unregistered days still form one run (a move
+    /// registered within the regulation's deadline does not break it); the days between are
+    /// not counted as registered.
+    Continuous {
+        /// Longest interruption that does not break the run, in days not registered.
+        tolerance_days: u32,
+    },
     /// 连续累计, 期间中断不超过N日: summed, but no gap between consecutive periods may
     /// exceed `max_gap_days` (Jiande: 30).
     CumulativeWithMaxGap {
@@ -125,6 +217,9 @@ pub enum Accumulation {
 pub enum RegistrationScope {
     /// Anywhere in Zhejiang (county codes starting with `33`).
     Zhejiang,
+    /// 「在居住地」: the county of residence, or, when it is a 市辖区, any 市辖区 of the same
+    /// 设区市 (the provincial default, 浙政办发〔2023〕41号).
+    PlaceOfResidence,
     /// Only the listed counties, e.g. 杭州市区.
     Counties {
         /// Name of the area, used in the notice.
@@ -135,10 +230,11 @@ pub enum RegistrationScope {
 }
 
 impl RegistrationScope {
-    /// Whether a registration in `county_code` counts.
-    pub fn contains(&self, county_code: &str) -> bool {
+    /// Whether a registration in `county_code` counts for someone living in `residence`.
+    pub fn contains(&self, county_code: &str, residence: &str) -> bool {
         match self {
             RegistrationScope::Zhejiang => county_code.starts_with("33"),
+            RegistrationScope::PlaceOfResidence => same_county_or_urban_area(county_code, residence),
             RegistrationScope::Counties { counties, .. } => counties.iter().any(|c| c == county_code),
         }
     }
@@ -147,9 +243,32 @@ impl RegistrationScope {
     pub fn name(&self) -> &str {
         match self {
             RegistrationScope::Zhejiang => "浙江省内",
+            RegistrationScope::PlaceOfResidence => "居住地",
             RegistrationScope::Counties { name, .. } => name,
         }
     }
+}
+
+/// The 设区市 whose urban area (市区) holds `code`, as its four-digit prefix, when `code` is
+/// a 市辖区: GB/T 2260 numbers a city's districts 01–20 in the last two digits (21–80 are
+/// counties, 81–99 county-level cities). `None` for a county or county-level city, which
+/// is its own area. The app's tests check this against the shipped division list for every
+/// Zhejiang code.
+pub fn urban_area_of(code: &str) -> Option<&str> {
+    if !is_division_code(code) || code.ends_with("00") {
+        return None;
+    }
+    let district: u8 = code[4..].parse().ok()?;
+    (1..=20).contains(&district).then(|| &code[..4])
+}
+
+/// Whether `a` and `b` are the same county, or two 市辖区 of one 设区市's urban area: a move
+/// between them is not a move between counties (「在其他县（市）、设区市市区居住的」).
+pub fn same_county_or_urban_area(a: &str, b: &str) -> bool {
+    if !is_division_code(a) || !is_division_code(b) {
+        return false;
+    }
+    a == b || matches!((urban_area_of(a), urban_area_of(b)), (Some(x), Some(y)) if x == y)
 }
 
 /// The evidence rules of the three conditions.
@@ -235,6 +354,10 @@ pub enum Proof {
     GuardianSocialInsurance {
         /// Minimum months paid.
         min_months: u32,
+        /// Longest tolerated interruption, in days (Gongshu: 「不含一个月以上中断或补缴，下同」).
+        max_gap_days: u32,
+        /// Whether back-paid months (补缴) count.
+        back_payment_allowed: bool,
         /// Where, for the notice; may be blank.
         #[serde(default)]
         area: String,
@@ -249,6 +372,8 @@ pub struct MinorRule {
     pub age_below: u32,
     /// A minor's application names a guardian (name, ID number, relationship).
     pub guardian_required: bool,
+    /// The sentences the minors' rule rests on, and our reading.
+    pub basis: String,
     /// Extra proofs a minor shows per condition (Gongshu).
     #[serde(default)]
     pub extra_proofs: MinorProofs,
@@ -306,6 +431,8 @@ pub struct ProfileSummary {
     pub effective: Option<NaiveDate>,
     /// Whether the document is a draft.
     pub draft: bool,
+    /// Whether the document implements mutual recognition (false: the provincial default).
+    pub implements_recognition: bool,
 }
 
 /// Why a profile file cannot be used.
@@ -366,6 +493,39 @@ impl PolicyProfile {
         if self.minors.age_below == 0 {
             problems.push("minors.age_below must be at least 1".to_owned());
         }
+        for (path, text) in [
+            ("recognition.basis", &self.recognition.basis),
+            ("registration_time.basis", &self.registration_time.basis),
+            ("registration_time.reading", &self.registration_time.reading),
+            ("registration_time.up_to_application.basis", &self.registration_time.up_to_application.basis),
+            ("minors.basis", &self.minors.basis),
+        ] {
+            if text.trim().is_empty() {
+                problems.push(format!("{path} is blank: say which sentence the rule rests on"));
+            }
+        }
+        let special = &self.special_cases;
+        if (special.investment || special.talent || special.talent_permit_exchange)
+            && special.basis.trim().is_empty()
+        {
+            problems.push("special_cases.basis is blank".to_owned());
+        }
+        let mut seen = Vec::new();
+        for (index, rule) in self.eligibility.iter().enumerate() {
+            if !crate::assessment::code::ELIGIBILITY_CAPABLE.contains(&rule.code.as_str()) {
+                problems.push(format!(
+                    "eligibility[{index}].code {:?} is not a code that can decide eligibility",
+                    rule.code
+                ));
+            }
+            if rule.basis.trim().is_empty() {
+                problems.push(format!("eligibility[{index}].basis is blank"));
+            }
+            if seen.contains(&rule.code) {
+                problems.push(format!("eligibility lists {} twice", rule.code));
+            }
+            seen.push(rule.code.clone());
+        }
         if let RegistrationScope::Counties { name, counties } = &self.registration_time.scope {
             check_area("registration_time.scope", name, counties, &mut problems);
         }
@@ -420,11 +580,25 @@ impl PolicyProfile {
         }
     }
 
-    /// Whether the rules apply on `day`: false before the effective date, true for an
-    /// undated draft (the notice does not block on our lack of a date; the draft flag is
-    /// shown instead).
+    /// Whether the rules apply on `day`: false before the effective date, and false for an
+    /// undated draft (「本通知自　年　月　日起施行」 leaves the date blank: a draft is not a
+    /// rule in force) until an administrator records the date it took effect.
     pub fn in_force_on(&self, day: NaiveDate) -> bool {
-        self.document.effective.is_none_or(|effective| effective <= day)
+        self.document.effective.is_some_and(|effective| effective <= day)
+    }
+
+    /// The profile with the effective date an administrator recorded for an undated draft
+    /// (the published text's 施行日期). It stays marked as a draft, so every result says so.
+    pub fn with_recorded_effective(mut self, effective: NaiveDate) -> Self {
+        if self.document.effective.is_none() {
+            self.document.effective = Some(effective);
+        }
+        self
+    }
+
+    /// The eligibility rule of `code` in this county, if `code` decides eligibility here.
+    pub fn eligibility_rule(&self, code: &str) -> Option<&EligibilityRule> {
+        self.eligibility.iter().find(|rule| rule.code == code)
     }
 
     /// The listing entry of this profile.
@@ -435,6 +609,7 @@ impl PolicyProfile {
             document: self.document.number.clone(),
             effective: self.document.effective,
             draft: self.document.draft,
+            implements_recognition: self.recognition.implemented,
         }
     }
 }

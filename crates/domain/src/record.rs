@@ -3,8 +3,21 @@
 //!
 //! The JSON form of [`ApplicationRecord`] is a wire format: the store keeps it, the UI sends
 //! it, `permitctl assess` reads it. It is documented in `docs/application-record.md` and
-//! frozen by `tests/intake/record.rs` against `tests/golden/application-record-v1.json`.
-//! **Do not change version 1**: add a field only as a new `schema_version`.
+//! frozen by `tests/intake/record.rs` against `tests/golden/application-record-v2.json`.
+//! **Do not change a shipped version**: add a field only as a new `schema_version`, and keep
+//! reading the old one ([`ApplicationRecord::from_json`] reads versions 1 and 2).
+//!
+//! Version 2 (this build writes it) differs from version 1 in four places:
+//! - the standalone 「其他」 box of 证明材料 is `evidence.study.other`: in the Haiyan Annex 1
+//!   table grid it sits in the column span headed 连续就读 (columns 11–20; 合法稳定住所 spans
+//!   5–10), right before 小学学籍证明. Version 1 called the same paper box
+//!   `evidence.residence.other`; reading a version 1 record moves it (the box is the box);
+//! - `special_case`: the cases 《浙江省流动人口居住登记条例》 treats specially (投资创业,
+//!   引进人才, and Gongshu's direct exchange of 《浙江省引进人才居住证》);
+//! - `evidence_facts.minor` records a break and a back-payment in the guardian's social
+//!   insurance (Gongshu's 「不含一个月以上中断或补缴，下同」 applies to the guardian too);
+//! - `guardian.own_income`: a guardian of 16 or 17 who lives on their own labour income has
+//!   full civil capacity (《民法典》第十八条第二款).
 //!
 //! Contract:
 //! - The record holds what the clerk typed; it is not validated on the way in. A half-filled
@@ -19,8 +32,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::id_number::Gender;
 
-/// The schema version this build writes and reads.
-pub const SCHEMA_VERSION: u32 = 1;
+/// The schema version this build writes (it reads this one and version 1).
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// One application for mutual recognition (互认转换), one file per person (一人一档).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -37,7 +50,8 @@ pub struct ApplicationRecord {
     /// 现居住住址, with the county it lies in (not on the paper form; the local-applicant
     /// rule and the county's jurisdiction need it).
     pub current_address: CurrentAddress,
-    /// Mainland mobile number for the SMS that announces the result (not on the paper form).
+    /// Mainland mobile number for the SMS that announces the result (not on the paper form,
+    /// optional: without one the applicant gets the paper 确认单).
     pub phone_number: String,
     /// 互认类型; `None` while neither box is ticked.
     pub recognition_type: Option<RecognitionType>,
@@ -52,6 +66,9 @@ pub struct ApplicationRecord {
     pub registration_history: Vec<RegistrationPeriod>,
     /// The guardian who applies for an applicant under 16 (居住证暂行条例 Art. 9).
     pub guardian: Option<Guardian>,
+    /// A case the regulation treats specially (「除《浙江省流动人口居住登记条例》有特别规定外」);
+    /// `None` for an ordinary application.
+    pub special_case: Option<SpecialCase>,
     /// 申请人声明 and 申请人签名 with its date.
     pub declaration: Declaration,
     /// 审核部门意见: 受理人意见, 审核人意见, 审批人意见, each with a date.
@@ -154,8 +171,6 @@ pub struct ResidenceEvidence {
     pub employer_dormitory: bool,
     /// 居住出租房屋 and its sub-items.
     pub rental: RentalEvidence,
-    /// The group's own 其他 (outside the rental sub-items).
-    pub other: OtherEvidence,
 }
 
 /// 居住出租房屋 sub-items.
@@ -180,6 +195,9 @@ pub struct RentalEvidence {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct StudyEvidence {
+    /// The standalone 其他 that the form prints first under 连续就读 (version 1 called it
+    /// `evidence.residence.other`).
+    pub other: OtherEvidence,
     /// 小学学籍证明.
     pub primary_school: bool,
     /// 中学学籍证明.
@@ -255,6 +273,10 @@ pub struct MinorFacts {
     pub guardians_hold_permits: Option<bool>,
     /// Months of continuous social insurance paid in the area by one parent or guardian.
     pub guardian_social_insurance_months: Option<u32>,
+    /// Longest interruption in that parent's or guardian's insurance, in days (0 when unbroken).
+    pub guardian_social_insurance_longest_gap_days: Option<u32>,
+    /// Some of that parent's or guardian's months were paid afterwards (补缴).
+    pub guardian_social_insurance_back_paid: Option<bool>,
 }
 
 /// The 《浙江省居住证》 the applicant holds, for 现有证件互认.
@@ -306,6 +328,50 @@ pub struct Guardian {
     pub id_number: String,
     /// Relationship to the applicant, e.g. 父亲, 母亲, 其他法定监护人.
     pub relationship: String,
+    /// A guardian aged 16 or 17 lives mainly on their own labour income, so has full civil
+    /// capacity (《民法典》第十八条第二款); irrelevant for a guardian of 18 or more.
+    pub own_income: bool,
+}
+
+/// A case the regulation treats specially: 《浙江省流动人口居住登记条例》 exempts investors and
+/// entrepreneurs and introduced talent, as the county government defines them, from the
+/// six months of residence, and Gongshu lets a holder of 《浙江省引进人才居住证》 exchange it
+/// directly. Which kinds a county recognises is in its policy profile.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SpecialCase {
+    /// Which special case; `None` while the clerk has not chosen.
+    pub kind: Option<SpecialCaseKind>,
+    /// The proof: the county's recognition document (认定文件名称及文号) or, for the talent
+    /// permit, its number. Required.
+    pub proof: String,
+}
+
+/// The kinds of [`SpecialCase`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SpecialCaseKind {
+    /// 投资创业, as recognised by the county government.
+    Investment,
+    /// 引进人才, as recognised by the county government.
+    Talent,
+    /// Holds a valid 《浙江省引进人才居住证》, exchanged directly (Gongshu: 「可直接换领」).
+    TalentPermitExchange,
+}
+
+impl SpecialCaseKind {
+    /// Every kind, in the order the form lists them.
+    pub const ALL: [SpecialCaseKind; 3] =
+        [SpecialCaseKind::Investment, SpecialCaseKind::Talent, SpecialCaseKind::TalentPermitExchange];
+
+    /// The label on the form.
+    pub fn label(self) -> &'static str {
+        match self {
+            SpecialCaseKind::Investment => "投资创业",
+            SpecialCaseKind::Talent => "引进人才",
+            SpecialCaseKind::TalentPermitExchange => "持《浙江省引进人才居住证》换领",
+        }
+    }
 }
 
 /// 申请人声明: "本申请表所填内容正确无误……如有虚假愿承担法律责任。" and the signature.
@@ -419,9 +485,9 @@ pub enum EvidenceItem {
     /// 居住出租房屋 其他.
     #[serde(rename = "residence.rental.other")]
     RentalOther,
-    /// 住所 其他.
-    #[serde(rename = "residence.other")]
-    ResidenceOther,
+    /// The standalone 其他 under 连续就读.
+    #[serde(rename = "study.other")]
+    StudyOther,
     /// 小学学籍证明.
     #[serde(rename = "study.primary_school")]
     PrimarySchool,
@@ -452,7 +518,7 @@ impl EvidenceItem {
         EvidenceItem::SafetyCompliant,
         EvidenceItem::TaxesPaid,
         EvidenceItem::RentalOther,
-        EvidenceItem::ResidenceOther,
+        EvidenceItem::StudyOther,
         EvidenceItem::PrimarySchool,
         EvidenceItem::SecondarySchool,
         EvidenceItem::VocationalSchool,
@@ -475,7 +541,7 @@ impl EvidenceItem {
             EvidenceItem::SafetyCompliant => "residence.rental.safety_compliant",
             EvidenceItem::TaxesPaid => "residence.rental.taxes_paid",
             EvidenceItem::RentalOther => "residence.rental.other",
-            EvidenceItem::ResidenceOther => "residence.other",
+            EvidenceItem::StudyOther => "study.other",
             EvidenceItem::PrimarySchool => "study.primary_school",
             EvidenceItem::SecondarySchool => "study.secondary_school",
             EvidenceItem::VocationalSchool => "study.vocational_school",
@@ -509,7 +575,7 @@ impl EvidenceItem {
             EvidenceItem::SafetyCompliant => "符合安全条件",
             EvidenceItem::TaxesPaid => "依法缴纳税费",
             EvidenceItem::RentalOther => "其他租房证明",
-            EvidenceItem::ResidenceOther => "其他住所证明",
+            EvidenceItem::StudyOther => "其他就读证明",
             EvidenceItem::PrimarySchool => "小学学籍证明",
             EvidenceItem::SecondarySchool => "中学学籍证明",
             EvidenceItem::VocationalSchool => "中高等职业学校学籍证明",
@@ -532,9 +598,9 @@ impl EvidenceItem {
             | EvidenceItem::LeaseContract
             | EvidenceItem::SafetyCompliant
             | EvidenceItem::TaxesPaid
-            | EvidenceItem::RentalOther
-            | EvidenceItem::ResidenceOther => Condition::Residence,
-            EvidenceItem::PrimarySchool
+            | EvidenceItem::RentalOther => Condition::Residence,
+            EvidenceItem::StudyOther
+            | EvidenceItem::PrimarySchool
             | EvidenceItem::SecondarySchool
             | EvidenceItem::VocationalSchool
             | EvidenceItem::HigherEducation => Condition::Study,
@@ -562,7 +628,7 @@ impl EvidenceItem {
             EvidenceItem::SafetyCompliant => rental.safety_compliant,
             EvidenceItem::TaxesPaid => rental.taxes_paid,
             EvidenceItem::RentalOther => rental.other.ticked,
-            EvidenceItem::ResidenceOther => residence.other.ticked,
+            EvidenceItem::StudyOther => study.other.ticked,
             EvidenceItem::PrimarySchool => study.primary_school,
             EvidenceItem::SecondarySchool => study.secondary_school,
             EvidenceItem::VocationalSchool => study.vocational_school,
@@ -577,7 +643,7 @@ impl Evidence {
         [
             ("evidence.employment.other", &self.employment.other),
             ("evidence.residence.rental.other", &self.residence.rental.other),
-            ("evidence.residence.other", &self.residence.other),
+            ("evidence.study.other", &self.study.other),
         ]
     }
 
@@ -590,7 +656,7 @@ impl Evidence {
 /// Why a JSON text is not an application record this build can read.
 #[derive(Debug, thiserror::Error)]
 pub enum RecordError {
-    /// The text is not JSON, or its shape is not that of schema version 1 (unknown key,
+    /// The text is not JSON, or its shape is not that of its schema version (unknown key,
     /// wrong type, bad date). The message names the line and column.
     #[error("application record is not valid (schema version {SCHEMA_VERSION}): {0}")]
     Json(#[from] serde_json::Error),
@@ -601,7 +667,7 @@ pub enum RecordError {
     MissingSchemaVersion,
     /// The record was written by another version of the format.
     #[error(
-        "application record has schema_version {found}, but this build reads only version {SCHEMA_VERSION}"
+        "application record has schema_version {found}, but this build reads only versions 1 and {SCHEMA_VERSION}"
     )]
     UnsupportedSchemaVersion {
         /// The version found in the text.
@@ -616,15 +682,53 @@ impl ApplicationRecord {
     }
 
     /// Parses the documented JSON form, checking the schema version first so that a
-    /// record of another version gets a clear error rather than an "unknown field".
+    /// record of another version gets a clear error rather than an "unknown field". A
+    /// version 1 record is read as version 2 (see the module documentation).
     pub fn from_json(text: &str) -> Result<Self, RecordError> {
         let value: serde_json::Value = serde_json::from_str(text)?;
+        Self::from_value(value)
+    }
+
+    /// [`ApplicationRecord::from_json`] for a record already parsed as JSON.
+    pub fn from_value(mut value: serde_json::Value) -> Result<Self, RecordError> {
         match value.get("schema_version").and_then(serde_json::Value::as_u64) {
             None => Err(RecordError::MissingSchemaVersion),
+            Some(1) => {
+                upgrade_v1(&mut value);
+                Ok(serde_json::from_value(value)?)
+            }
             Some(found) if found != u64::from(SCHEMA_VERSION) => {
                 Err(RecordError::UnsupportedSchemaVersion { found })
             }
             Some(_) => Ok(serde_json::from_value(value)?),
+        }
+    }
+
+    /// The applicant gave no mobile number, so the result cannot reach them by SMS: the
+    /// case is marked for the paper 确认单 (the applicant this product exists for).
+    pub fn needs_paper_slip(&self) -> bool {
+        self.phone_number.trim().is_empty()
+    }
+}
+
+/// Rewrites a version 1 record in place as version 2: the standalone 其他 box moves from
+/// `evidence.residence.other` to `evidence.study.other`; the new fields take their empty
+/// values. Anything else version 1 could not hold is left for the reader to refuse.
+fn upgrade_v1(value: &mut serde_json::Value) {
+    if let Some(object) = value.as_object_mut() {
+        object.insert("schema_version".to_owned(), serde_json::Value::from(SCHEMA_VERSION));
+    }
+    let moved = value
+        .get_mut("evidence")
+        .and_then(|evidence| evidence.get_mut("residence"))
+        .and_then(serde_json::Value::as_object_mut)
+        .and_then(|residence| residence.remove("other"));
+    if let Some(other) = moved
+        && let Some(evidence) = value.get_mut("evidence").and_then(serde_json::Value::as_object_mut)
+    {
+        let study = evidence.entry("study").or_insert_with(|| serde_json::json!({}));
+        if let Some(study) = study.as_object_mut() {
+            study.insert("other".to_owned(), other);
         }
     }
 }

@@ -17,11 +17,18 @@
 //!   `D` registered days in total, they last N months when `first.start + N months <=
 //!   first.start + (D - 1) days`. For a single run this is the same test as above, so
 //!   "cumulative" and "continuous" agree on an unbroken history.
-//! - Cumulative (累计): all runs together. Continuous (连续, 累计连续): some single run.
-//!   Cumulative with a maximum gap (连续累计, 中断不超过N日): the runs are split into
-//!   chains wherever a gap exceeds the maximum; some chain, laid end to end, must last.
-//!   None of the documents requires the qualifying run to reach today, so any run or chain
-//!   counts.
+//! - The runs are split into *chains* wherever a gap is longer than the rule tolerates:
+//!   cumulative (累计) tolerates any gap, so all runs form one chain; cumulative with a
+//!   maximum gap (连续累计, 中断不超过N日) tolerates `max_gap_days`; continuous (连续, 累计连续)
+//!   tolerates `tolerance_days` (a move registered within the regulation's deadline). The
+//!   days of a tolerated gap are not counted as registered.
+//! - **The registration that counts is the recent one.** Only the latest chain counts, and
+//!   it must run up to the application: its last registered day is at most
+//!   `up_to_application.max_days_before` days before the application date (0 when the
+//!   registration is still open or ends on that day). A chain that ended long ago, or an
+//!   old chain followed by a long unregistered stretch, does not qualify, however long it
+//!   lasted. Each profile states the number and the sentence it rests on.
+//! - That chain, laid end to end, must last the required months.
 
 use chrono::{Days, Months, NaiveDate};
 
@@ -90,10 +97,12 @@ impl Measure {
     }
 }
 
-/// Checks `history` against `rule` on `today`, pushing every problem onto `items`.
+/// Checks `history` against `rule` for someone living in `residence` on `today`, pushing
+/// every problem onto `items`.
 pub(super) fn check(
     history: &[RegistrationPeriod],
     rule: &RegistrationTimeRule,
+    residence: &str,
     today: NaiveDate,
     items: &mut Vec<NoticeItem>,
 ) {
@@ -106,7 +115,7 @@ pub(super) fn check(
         ));
         return;
     }
-    let Some(runs) = runs(history, rule, today, items) else {
+    let Some(runs) = runs(history, rule, residence, today, items) else {
         return;
     };
     let months = rule.required_months;
@@ -120,55 +129,77 @@ pub(super) fn check(
         ));
         return;
     };
-    match rule.rule {
-        Accumulation::Cumulative => {
-            if !all.lasts(months) {
-                items.push(short(scope, "累计", months, &all, today));
-            }
-        }
-        Accumulation::Continuous => {
-            let longest = runs.iter().copied().max_by_key(|run| run.days());
-            if runs.iter().any(|run| Measure::of(&[*run]).is_some_and(|m| m.lasts(months))) {
-                return;
-            }
-            if all.lasts(months)
-                && let Some(longest) = longest
-            {
-                let breaks: Vec<String> = runs
-                    .windows(2)
-                    .map(|pair| format!("{}至{}", cn_date(pair[0].end), cn_date(pair[1].start)))
+    let (tolerated, how) = match rule.rule {
+        Accumulation::Cumulative => (None, "累计"),
+        Accumulation::Continuous { tolerance_days } => (Some(tolerance_days), "连续"),
+        Accumulation::CumulativeWithMaxGap { max_gap_days } => (Some(max_gap_days), "连续累计"),
+    };
+    let chains = split_into_chains(&runs, tolerated);
+    let Some(latest) = chains.last() else {
+        return;
+    };
+    let Some(last_run) = latest.last().copied() else {
+        return;
+    };
+    let up_to = &rule.up_to_application;
+    let unregistered = (today - last_run.end).num_days();
+    if unregistered > i64::from(up_to.max_days_before) {
+        items.push(NoticeItem::new(
+            FIELD,
+            code::REGISTRATION_NOT_RECENT,
+            format!(
+                "居住登记时间须持续到申请时：您在{scope}的居住登记最近于{}结束，至今已{unregistered}日未登记，超过{}日，此前的登记不能计算。如现已在居住地办理居住登记，请提供最新的登记记录。",
+                cn_date(last_run.end),
+                up_to.max_days_before
+            ),
+        ));
+        return;
+    }
+    let Some(measure) = Measure::of(latest) else {
+        return;
+    };
+    if measure.lasts(months) {
+        return;
+    }
+    if chains.len() > 1 && all.lasts(months) {
+        let limit = i64::from(tolerated.unwrap_or(u32::MAX));
+        let breaks: Vec<(Run, Run)> = runs
+            .windows(2)
+            .filter(|pair| gap_days(pair[0], pair[1]) > limit)
+            .map(|pair| (pair[0], pair[1]))
+            .collect();
+        match rule.rule {
+            Accumulation::Continuous { tolerance_days } => {
+                let listed: Vec<String> = breaks
+                    .iter()
+                    .map(|(before, after)| {
+                        format!(
+                            "{}至{}之间中断{}日",
+                            cn_date(before.end),
+                            cn_date(after.start),
+                            gap_days(*before, *after)
+                        )
+                    })
                     .collect();
                 items.push(NoticeItem::new(
                     FIELD,
                     code::REGISTRATION_NOT_CONTINUOUS,
                     format!(
-                        "居住登记须在{scope}连续满{months}个月：您的登记累计已满{months}个月，但在{}之间有中断，最长一段连续登记为{}至{}，不满{months}个月。",
-                        breaks.join("、"),
-                        cn_date(longest.start),
-                        cn_date(longest.end)
+                        "居住登记须在{scope}连续满{months}个月（中断不超过{tolerance_days}日的视为连续）：您的登记{}，中断前的登记不能计算；最近一段连续登记自{}起，不满{months}个月。",
+                        listed.join("，"),
+                        cn_date(measure.anchor)
                     ),
                 ));
-            } else {
-                let last = runs.last().copied().map(|run| [run]);
-                let latest = last.as_ref().and_then(|run| Measure::of(run)).unwrap_or(all);
-                items.push(short(scope, "连续", months, &latest, today));
             }
-        }
-        Accumulation::CumulativeWithMaxGap { max_gap_days } => {
-            let chains = split_into_chains(&runs, max_gap_days);
-            if chains.iter().any(|chain| Measure::of(chain).is_some_and(|m| m.lasts(months))) {
-                return;
-            }
-            if all.lasts(months) {
-                let long_gaps: Vec<String> = runs
-                    .windows(2)
-                    .filter(|pair| gap_days(pair[0], pair[1]) > i64::from(max_gap_days))
-                    .map(|pair| {
+            Accumulation::CumulativeWithMaxGap { max_gap_days } => {
+                let listed: Vec<String> = breaks
+                    .iter()
+                    .map(|(before, after)| {
                         format!(
                             "{}至{}之间中断{}日",
-                            cn_date(pair[0].end),
-                            cn_date(pair[1].start),
-                            gap_days(pair[0], pair[1])
+                            cn_date(before.end),
+                            cn_date(after.start),
+                            gap_days(*before, *after)
                         )
                     })
                     .collect();
@@ -177,14 +208,14 @@ pub(super) fn check(
                     code::REGISTRATION_GAP_TOO_LONG,
                     format!(
                         "居住登记须在{scope}连续累计满{months}个月，期间中断不超过{max_gap_days}日：您的登记{}，超过{max_gap_days}日，中断前后的登记不能合并计算。",
-                        long_gaps.join("，")
+                        listed.join("，")
                     ),
                 ));
-            } else {
-                let latest = chains.last().and_then(|chain| Measure::of(chain)).unwrap_or(all);
-                items.push(short(scope, "连续累计", months, &latest, today));
             }
+            Accumulation::Cumulative => items.push(short(scope, how, months, &measure, today)),
         }
+    } else {
+        items.push(short(scope, how, months, &measure, today));
     }
 }
 
@@ -193,6 +224,7 @@ pub(super) fn check(
 fn runs(
     history: &[RegistrationPeriod],
     rule: &RegistrationTimeRule,
+    residence: &str,
     today: NaiveDate,
     items: &mut Vec<NoticeItem>,
 ) -> Option<Vec<Run>> {
@@ -237,7 +269,7 @@ fn runs(
             ));
         }
         all_valid &= valid;
-        if valid && rule.scope.contains(&period.county_code) {
+        if valid && rule.scope.contains(&period.county_code, residence) {
             let end = period.end.map_or(today, |end| end.min(today));
             periods.push(Run { start: period.start, end, open: period.end.is_none() });
         }
@@ -264,13 +296,13 @@ fn gap_days(before: Run, after: Run) -> i64 {
     (after.start - before.end).num_days() - 1
 }
 
-fn split_into_chains(runs: &[Run], max_gap_days: u32) -> Vec<Vec<Run>> {
+/// Splits the runs wherever a gap exceeds `tolerated` days (`None`: any gap is tolerated).
+fn split_into_chains(runs: &[Run], tolerated: Option<u32>) -> Vec<Vec<Run>> {
+    let limit = tolerated.map_or(i64::MAX, i64::from);
     let mut chains: Vec<Vec<Run>> = Vec::new();
     for run in runs {
         match chains.last_mut() {
-            Some(chain)
-                if chain.last().is_some_and(|last| gap_days(*last, *run) <= i64::from(max_gap_days)) =>
-            {
+            Some(chain) if chain.last().is_some_and(|last| gap_days(*last, *run) <= limit) => {
                 chain.push(*run);
             }
             _ => chains.push(vec![*run]),

@@ -9,8 +9,8 @@ use domain::profile::PolicyProfile;
 use domain::record::{ApplicationRecord, EndorsementStatus, ExistingPermit, Guardian, RecognitionType};
 
 use crate::fixtures::{
-    ADULT_ID_X, MINOR_ID, MOTHER_ID, SEVENTEEN_ID, TODAY, TURNS_16_ON_TODAY_ID, assess_checked, code_fields,
-    complete_record, day, gongshu, haiyan, jiande, period, province, qingtian,
+    ADULT_ID_X, FIFTEEN_ID, MINOR_ID, MOTHER_ID, SEVENTEEN_ID, TODAY, TURNS_16_ON_TODAY_ID, assess_checked,
+    code_fields, complete_record, day, gongshu_in_force, haiyan, jiande, period, province, qingtian,
 };
 
 type Expected = &'static [(&'static str, &'static str)];
@@ -76,6 +76,7 @@ fn minor_with_mother(record: &mut ApplicationRecord) {
         name: "李芳".to_owned(),
         id_number: MOTHER_ID.to_owned(),
         relationship: "母亲".to_owned(),
+        own_income: false,
     });
 }
 
@@ -106,8 +107,12 @@ fn complete_applications_are_accepted() {
             |_| {},
             &[],
         ),
-        row("the fixture under the provincial default", province, |_| {}, &[]),
-        row("Gongshu's draft with its proofs (an undated draft does not block)", gongshu, gongshu_base, &[]),
+        row(
+            "Gongshu's draft with its proofs, once its effective date is recorded",
+            gongshu_in_force,
+            gongshu_base,
+            &[],
+        ),
         row(
             "lowercase x check character",
             jiande,
@@ -287,7 +292,12 @@ fn addresses_and_phone() {
             "living outside Zhejiang, provincial default",
             province,
             |r| r.current_address.county_code = "310115".to_owned(),
-            &[("CURRENT_ADDRESS_OUTSIDE_COUNTY", "current_address.county_code")],
+            &[
+                ("RECOGNITION_NOT_IMPLEMENTED", ""),
+                ("CURRENT_ADDRESS_OUTSIDE_COUNTY", "current_address.county_code"),
+                // 41号 counts the place of residence only: Shanghai has no Zhejiang registration.
+                ("REGISTRATION_TIME_SHORT", "registration_history"),
+            ],
         ),
         row(
             "no county of residence",
@@ -301,7 +311,8 @@ fn addresses_and_phone() {
             |r| r.current_address.address.clear(),
             &[("REQUIRED_FIELD_MISSING", "current_address.address")],
         ),
-        row("no phone", jiande, |r| r.phone_number.clear(), &[("REQUIRED_FIELD_MISSING", "phone_number")]),
+        // Not on Annex 1: optional; the applicant then gets the paper 确认单.
+        row("no phone", jiande, |r| r.phone_number.clear(), &[]),
         row(
             "10-digit phone",
             jiande,
@@ -343,11 +354,11 @@ fn local_applicants_are_refused() {
             "provincial default: household in the county of residence",
             province,
             |r| household(r, "330182"),
-            LOCAL,
+            &[("RECOGNITION_NOT_IMPLEMENTED", ""), ("LOCAL_APPLICANT", "household_registration.county_code")],
         ),
         row(
             "Gongshu: household in Xihu is the same urban area",
-            gongshu,
+            gongshu_in_force,
             |r| {
                 gongshu_base(r);
                 household(r, "330106")
@@ -356,7 +367,7 @@ fn local_applicants_are_refused() {
         ),
         row(
             "Gongshu: household in Gongshu",
-            gongshu,
+            gongshu_in_force,
             |r| {
                 gongshu_base(r);
                 household(r, "330105")
@@ -365,7 +376,7 @@ fn local_applicants_are_refused() {
         ),
         row(
             "Gongshu: Jiande is in Hangzhou but not its urban area",
-            gongshu,
+            gongshu_in_force,
             |r| {
                 gongshu_base(r);
                 household(r, "330182")
@@ -473,19 +484,19 @@ fn evidence_on_the_form() {
             &[("OTHER_DESCRIPTION_MISSING", "evidence.residence.rental.other.description")],
         ),
         row(
-            "residence 其他 without text",
+            "the standalone 其他 (under 连续就读) without text",
             jiande,
-            |r| r.evidence.residence.other.ticked = true,
-            &[("OTHER_DESCRIPTION_MISSING", "evidence.residence.other.description")],
+            |r| r.evidence.study.other.ticked = true,
+            &[("OTHER_DESCRIPTION_MISSING", "evidence.study.other.description")],
         ),
         row(
             "only 其他 without text: one item, not two",
             haiyan,
             |r| {
                 r.evidence = Default::default();
-                r.evidence.residence.other.ticked = true
+                r.evidence.study.other.ticked = true
             },
-            &[("OTHER_DESCRIPTION_MISSING", "evidence.residence.other.description")],
+            &[("OTHER_DESCRIPTION_MISSING", "evidence.study.other.description")],
         ),
         row(
             "a safety certificate alone is no residence",
@@ -535,7 +546,7 @@ fn gongshu_extra_proofs() {
     check_all(&[
         row(
             "a lease alone",
-            gongshu,
+            gongshu_in_force,
             |r| {
                 gongshu_residence_only(r);
                 r.evidence.residence.rental.lease_contract = true
@@ -548,10 +559,10 @@ fn gongshu_extra_proofs() {
                 ("HOUSING_TYPE_MISSING", "evidence_facts.rental.commercial_housing"),
             ],
         ),
-        row("a complete commercial rental", gongshu, commercial_rental, &[]),
+        row("a complete commercial rental", gongshu_in_force, commercial_rental, &[]),
         row(
             "commercial housing without the lease filing",
-            gongshu,
+            gongshu_in_force,
             |r| {
                 commercial_rental(r);
                 r.evidence.residence.rental.lease_filing = false
@@ -560,7 +571,7 @@ fn gongshu_extra_proofs() {
         ),
         row(
             "a private house needs no lease filing",
-            gongshu,
+            gongshu_in_force,
             |r| {
                 commercial_rental(r);
                 r.evidence.residence.rental.lease_filing = false;
@@ -570,7 +581,7 @@ fn gongshu_extra_proofs() {
         ),
         row(
             "an 11-month lease",
-            gongshu,
+            gongshu_in_force,
             |r| {
                 commercial_rental(r);
                 r.evidence_facts.rental.contract_months = Some(11)
@@ -579,7 +590,7 @@ fn gongshu_extra_proofs() {
         ),
         row(
             "own home",
-            gongshu,
+            gongshu_in_force,
             |r| {
                 gongshu_residence_only(r);
                 r.evidence.residence.own_home = true
@@ -588,7 +599,7 @@ fn gongshu_extra_proofs() {
         ),
         row(
             "a dormitory is no way in Gongshu",
-            gongshu,
+            gongshu_in_force,
             |r| {
                 gongshu_residence_only(r);
                 r.evidence.residence.employer_dormitory = true
@@ -597,7 +608,7 @@ fn gongshu_extra_proofs() {
         ),
         row(
             "12 months of social insurance, 31-day gap",
-            gongshu,
+            gongshu_in_force,
             |r| {
                 social_insurance_only(r);
                 r.evidence_facts.social_insurance.longest_gap_days = Some(31)
@@ -606,7 +617,7 @@ fn gongshu_extra_proofs() {
         ),
         row(
             "a 32-day gap is over one month",
-            gongshu,
+            gongshu_in_force,
             |r| {
                 social_insurance_only(r);
                 r.evidence_facts.social_insurance.longest_gap_days = Some(32)
@@ -615,7 +626,7 @@ fn gongshu_extra_proofs() {
         ),
         row(
             "11 months of social insurance",
-            gongshu,
+            gongshu_in_force,
             |r| {
                 social_insurance_only(r);
                 r.evidence_facts.social_insurance.months = Some(11)
@@ -624,7 +635,7 @@ fn gongshu_extra_proofs() {
         ),
         row(
             "back-paid social insurance",
-            gongshu,
+            gongshu_in_force,
             |r| {
                 social_insurance_only(r);
                 r.evidence_facts.social_insurance.back_paid = Some(true)
@@ -633,7 +644,7 @@ fn gongshu_extra_proofs() {
         ),
         row(
             "social insurance ticked without its certificate's facts",
-            gongshu,
+            gongshu_in_force,
             |r| {
                 social_insurance_only(r);
                 r.evidence_facts.social_insurance = Default::default()
@@ -646,17 +657,17 @@ fn gongshu_extra_proofs() {
         ),
         row(
             "a labour contract is no way in Gongshu",
-            gongshu,
+            gongshu_in_force,
             |r| {
                 social_insurance_only(r);
                 r.evidence.employment.social_insurance = false
             },
             &[("CONDITION_NOT_MET", "evidence.employment")],
         ),
-        row("12 months of enrolment", gongshu, study_only, &[]),
+        row("12 months of enrolment", gongshu_in_force, study_only, &[]),
         row(
             "11 months of enrolment",
-            gongshu,
+            gongshu_in_force,
             |r| {
                 study_only(r);
                 r.evidence_facts.study.enrolment_months = Some(11)
@@ -665,7 +676,7 @@ fn gongshu_extra_proofs() {
         ),
         row(
             "enrolment not stated, two certificates: one item",
-            gongshu,
+            gongshu_in_force,
             |r| {
                 study_only(r);
                 r.evidence.study.primary_school = true;
@@ -675,7 +686,7 @@ fn gongshu_extra_proofs() {
         ),
         row(
             "one condition met is enough",
-            gongshu,
+            gongshu_in_force,
             |r| {
                 gongshu_base(r);
                 r.evidence_facts.rental = Default::default()
@@ -684,7 +695,7 @@ fn gongshu_extra_proofs() {
         ),
         row(
             "two conditions attempted, neither met: both listed",
-            gongshu,
+            gongshu_in_force,
             |r| {
                 gongshu_base(r);
                 r.evidence_facts.social_insurance.months = Some(3);
@@ -710,6 +721,14 @@ fn minors_and_guardians() {
         minor_with_mother(record);
         record.evidence.residence.own_home = true;
     }
+    fn gongshu_minor_proven(record: &mut ApplicationRecord) {
+        gongshu_minor(record);
+        let minor = &mut record.evidence_facts.minor;
+        minor.guardians_hold_permits = Some(true);
+        minor.guardian_social_insurance_months = Some(12);
+        minor.guardian_social_insurance_longest_gap_days = Some(0);
+        minor.guardian_social_insurance_back_paid = Some(false);
+    }
     fn guardian(record: &mut ApplicationRecord) -> &mut Guardian {
         minor_with_mother(record);
         record.guardian.as_mut().unwrap_or_else(|| unreachable!())
@@ -718,7 +737,7 @@ fn minors_and_guardians() {
         row("a minor without a guardian", jiande, minor_alone, &[("GUARDIAN_MISSING", "guardian")]),
         row(
             "a minor without a guardian, Gongshu",
-            gongshu,
+            gongshu_in_force,
             |r| {
                 gongshu_base(r);
                 minor_alone(r)
@@ -737,11 +756,33 @@ fn minors_and_guardians() {
             |r| guardian(r).id_number = "830000199001010012".to_owned(),
             &[("ID_NUMBER_HK_MO_TW_PERMIT", "guardian.id_number")],
         ),
+        // 《民法典》第十八条: 16–17 living on their own labour income have full capacity; a
+        // parent of 17 is still the guardian (第二十七条), so the clerk confirms the income.
         row(
-            "a 17-year-old guardian",
+            "a 17-year-old guardian, income not confirmed",
             jiande,
             |r| guardian(r).id_number = SEVENTEEN_ID.to_owned(),
-            &[("GUARDIAN_NOT_ADULT", "guardian.id_number")],
+            &[("GUARDIAN_CAPACITY_UNCONFIRMED", "guardian.own_income")],
+        ),
+        row(
+            "a 17-year-old guardian who lives on their own income",
+            jiande,
+            |r| {
+                let g = guardian(r);
+                g.id_number = SEVENTEEN_ID.to_owned();
+                g.own_income = true
+            },
+            &[],
+        ),
+        row(
+            "a 15-year-old guardian",
+            jiande,
+            |r| {
+                let g = guardian(r);
+                g.id_number = FIFTEEN_ID.to_owned();
+                g.own_income = true
+            },
+            &[("GUARDIAN_NO_CAPACITY", "guardian.id_number")],
         ),
         row(
             "a guardian without name and relationship",
@@ -758,7 +799,7 @@ fn minors_and_guardians() {
         ),
         row(
             "Gongshu minor by residence without the parents' proofs",
-            gongshu,
+            gongshu_in_force,
             gongshu_minor,
             &[
                 ("GUARDIAN_PERMITS_MISSING", "evidence_facts.minor.guardians_hold_permits"),
@@ -766,27 +807,58 @@ fn minors_and_guardians() {
                     "GUARDIAN_SOCIAL_INSURANCE_MISSING",
                     "evidence_facts.minor.guardian_social_insurance_months",
                 ),
+                (
+                    "GUARDIAN_SOCIAL_INSURANCE_MISSING",
+                    "evidence_facts.minor.guardian_social_insurance_longest_gap_days",
+                ),
+                (
+                    "GUARDIAN_SOCIAL_INSURANCE_MISSING",
+                    "evidence_facts.minor.guardian_social_insurance_back_paid",
+                ),
             ],
         ),
         row(
             "Gongshu minor by residence with the parents' proofs",
-            gongshu,
-            |r| {
-                gongshu_minor(r);
-                r.evidence_facts.minor.guardians_hold_permits = Some(true);
-                r.evidence_facts.minor.guardian_social_insurance_months = Some(12);
-            },
+            gongshu_in_force,
+            gongshu_minor_proven,
             &[],
+        ),
+        // 「满1年以上（不含一个月以上中断或补缴，下同）」: 下同 carries the rule to the guardian.
+        row(
+            "Gongshu: the guardian's insurance broken for 32 days",
+            gongshu_in_force,
+            |r| {
+                gongshu_minor_proven(r);
+                r.evidence_facts.minor.guardian_social_insurance_longest_gap_days = Some(32);
+            },
+            &[(
+                "GUARDIAN_SOCIAL_INSURANCE_GAP_TOO_LONG",
+                "evidence_facts.minor.guardian_social_insurance_longest_gap_days",
+            )],
+        ),
+        row(
+            "Gongshu: the guardian's insurance back-paid",
+            gongshu_in_force,
+            |r| {
+                gongshu_minor_proven(r);
+                r.evidence_facts.minor.guardian_social_insurance_back_paid = Some(true);
+            },
+            &[(
+                "GUARDIAN_SOCIAL_INSURANCE_BACK_PAID",
+                "evidence_facts.minor.guardian_social_insurance_back_paid",
+            )],
         ),
         row(
             "Gongshu minor by study: one parent's insurance 11 months",
-            gongshu,
+            gongshu_in_force,
             |r| {
                 gongshu_minor(r);
                 r.evidence.residence.own_home = false;
                 r.evidence.study.primary_school = true;
                 r.evidence_facts.study.enrolment_months = Some(24);
                 r.evidence_facts.minor.guardian_social_insurance_months = Some(11);
+                r.evidence_facts.minor.guardian_social_insurance_longest_gap_days = Some(0);
+                r.evidence_facts.minor.guardian_social_insurance_back_paid = Some(false);
             },
             &[(
                 "GUARDIAN_SOCIAL_INSURANCE_TOO_SHORT",
@@ -893,7 +965,6 @@ fn a_blank_draft_lists_every_required_field() {
         "household_registration.address",
         "current_address.county_code",
         "current_address.address",
-        "phone_number",
         "recognition_type",
         "evidence",
         "declaration.signed",
@@ -904,6 +975,7 @@ fn a_blank_draft_lists_every_required_field() {
         !fields.contains(&"application_number"),
         "the application number is assigned on acceptance, not asked for"
     );
+    assert!(!fields.contains(&"phone_number"), "the phone is not on Annex 1 and is optional");
 }
 
 #[test]
@@ -949,18 +1021,21 @@ fn docs_examples_assess_as_documented() {
         "existing permit: Haiyan accepts"
     );
     let incomplete = assess_checked(&example("application-incomplete.json"), &jiande(), today);
+    assert_eq!(incomplete.decision, Decision::Notice, "materials only: the applicant may come back");
     assert_eq!(
         code_fields(&incomplete),
         [
             ("PHONE_NUMBER_INVALID", "phone_number"),
-            ("REGISTRATION_GAP_TOO_LONG", "registration_history"),
-            ("OTHER_DESCRIPTION_MISSING", "evidence.residence.other.description"),
+            ("OTHER_DESCRIPTION_MISSING", "evidence.study.other.description"),
             ("GUARDIAN_MISSING", "guardian"),
             ("DECLARATION_NOT_SIGNED", "declaration.signed"),
         ],
         "incomplete: every problem at once: {:#?}",
         incomplete.items
     );
+    let local = assess_checked(&example("application-not-eligible.json"), &jiande(), today);
+    assert_eq!(local.decision, Decision::NotEligible, "a local applicant is told so, not asked for papers");
+    assert_eq!(local.codes(), ["LOCAL_APPLICANT"]);
 }
 
 #[test]
@@ -990,7 +1065,7 @@ fn ticked_evidence_without_a_scanned_page_is_named_without_changing_the_decision
 
     let mut record = complete_record();
     record.evidence.employment.labour_contract = true;
-    record.evidence.residence.other.ticked = true;
+    record.evidence.study.other.ticked = true;
     let ticked: Vec<EvidenceItem> =
         EvidenceItem::ALL.into_iter().filter(|item| item.is_ticked(&record.evidence)).collect();
     assert!(ticked.len() >= 3, "the fixture ticks some evidence too: {ticked:?}");

@@ -333,3 +333,48 @@ fn the_trail_is_honest() {
     let back: Case = serde_json::from_str(&json).expect("deserialise case");
     assert_eq!(back, case, "a case survives the store's round trip");
 }
+
+fn not_eligible_assessment() -> Assessment {
+    let mut local = NoticeItem::new(
+        "household_registration.county_code",
+        "LOCAL_APPLICANT",
+        "申请人常住户口在建德市，属本地户籍人员，不是流动人口。",
+    );
+    local.kind = domain::assessment::ItemKind::Eligibility;
+    local.basis = "凡持有《浙江省居住证》的流动人口".to_owned();
+    let unsigned = NoticeItem::new("declaration.signed", "DECLARATION_NOT_SIGNED", "请签名。");
+    Assessment::from_items(vec![local, unsigned])
+}
+
+/// 「对不符合互认条件的……必须一次性告知理由」: a closing of its own, never a notice to come
+/// back with papers, and never reopened.
+#[test]
+fn not_eligible_closes_the_case_with_its_reasons() {
+    let assessment = not_eligible_assessment();
+    assert_eq!(assessment.decision, Decision::NotEligible);
+    let refusal = draft().issue_notice(&clerk(), at("09:10"), &assessment).expect_err("not a notice");
+    assert!(matches!(refusal, TransitionError::DecisionMismatch { .. }), "{refusal}");
+    let closed = draft().declare_not_eligible(&clerk(), at("09:10"), &assessment).expect("declare");
+    assert_eq!(closed.state, CaseState::NotEligible);
+    assert!(!closed.state.is_open());
+    assert_eq!(closed.notice.len(), 1, "only the eligibility reasons are kept as the answer");
+    assert_eq!(closed.notice[0].code, "LOCAL_APPLICANT");
+    let last = closed.history.last().expect("a step");
+    assert_eq!((last.action, last.to), (Action::DeclareNotEligible, CaseState::NotEligible));
+    assert!(last.note.contains("LOCAL_APPLICANT"), "{}", last.note);
+    for refused in [
+        closed.revise_record(&clerk(), at("09:20"), complete_record(), "补正").err(),
+        closed.accept(&clerk(), at("09:20"), &accepted_assessment(), due(), "受理").err(),
+        closed.withdraw(&clerk(), at("09:20"), "撤回").err(),
+    ] {
+        assert!(matches!(refused, Some(TransitionError::NotAllowed { from: CaseState::NotEligible, .. })));
+    }
+    // A notice case whose completed record turns out not eligible closes the same way.
+    let noticed = draft().issue_notice(&clerk(), at("09:10"), &notice_assessment()).expect("notice");
+    let closed = noticed.declare_not_eligible(&clerk(), at("09:30"), &assessment).expect("from a notice");
+    assert_eq!(closed.state, CaseState::NotEligible);
+    // And a materials-only assessment cannot close a case as not eligible.
+    let wrong =
+        draft().declare_not_eligible(&clerk(), at("09:10"), &notice_assessment()).expect_err("mismatch");
+    assert!(matches!(wrong, TransitionError::DecisionMismatch { .. }));
+}

@@ -24,8 +24,11 @@ pub const MINOR_ID: &str = "341203201208150025";
 pub const TURNS_16_ON_TODAY_ID: &str = "341203200903100033";
 /// A woman born 1985-01-01, the minor's mother.
 pub const MOTHER_ID: &str = "341203198501012022";
-/// A girl born 2008-01-01 (17 on the fixture date), too young to be a guardian.
+/// A girl born 2008-01-01 (17 on the fixture date): a guardian only if she lives on her
+/// own labour income (《民法典》第十八条第二款).
 pub const SEVENTEEN_ID: &str = "341203200801010045";
+/// A girl born 2010-01-01 (15 on the fixture date): never a guardian.
+pub const FIFTEEN_ID: &str = "341203201001010041";
 
 pub fn day(text: &str) -> NaiveDate {
     NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap_or_else(|e| panic!("test date {text}: {e}"))
@@ -57,6 +60,11 @@ pub fn qingtian() -> PolicyProfile {
 }
 pub fn gongshu() -> PolicyProfile {
     profile("330105-gongshu.json")
+}
+/// Gongshu's draft with the effective date an administrator would record once the text is
+/// published (the draft itself leaves it blank and is not in force).
+pub fn gongshu_in_force() -> PolicyProfile {
+    gongshu().with_recorded_effective(day("2022-09-01"))
 }
 pub fn province() -> PolicyProfile {
     profile("330000-province.json")
@@ -130,6 +138,22 @@ pub fn assess_checked(record: &ApplicationRecord, profile: &PolicyProfile, on: N
         assessment.is_accept(),
         assessment.items.is_empty(),
         "the decision is Accept exactly when the notice is empty: {assessment:?}"
+    );
+    for item in &assessment.items {
+        let rule = profile.eligibility_rule(&item.code);
+        assert_eq!(
+            item.is_eligibility(),
+            rule.is_some(),
+            "{} is an eligibility reason exactly when {} lists it",
+            item.code,
+            profile.county.name
+        );
+        assert_eq!(item.basis, rule.map(|r| r.basis.clone()).unwrap_or_default(), "{}: basis", item.code);
+    }
+    assert_eq!(
+        assessment.decision == domain::assessment::Decision::NotEligible,
+        assessment.items.iter().any(|item| item.is_eligibility()),
+        "not eligible exactly when a reason is an eligibility reason: {assessment:?}"
     );
     assessment
 }

@@ -4,6 +4,7 @@
 
 mod assessment;
 mod case;
+mod eligibility;
 mod fixtures;
 mod profiles;
 mod record;

@@ -76,21 +76,21 @@ fn shipped_profiles_follow_their_documents() {
             document: "青政办发〔2023〕35号",
             effective: Some("2023-10-16"),
             draft: false,
-            rule: Accumulation::Continuous,
+            rule: Accumulation::Continuous { tolerance_days: 10 },
         },
         Expected {
             file: "330105-gongshu.json",
             document: "拱墅区新型居住证制度通知（修订）征求意见稿（2022年7月11日公告）",
             effective: None,
             draft: true,
-            rule: Accumulation::Continuous,
+            rule: Accumulation::Continuous { tolerance_days: 10 },
         },
         Expected {
             file: "330000-province.json",
             document: "浙政办发〔2023〕41号",
             effective: Some("2023-07-07"),
             draft: false,
-            rule: Accumulation::Cumulative,
+            rule: Accumulation::Continuous { tolerance_days: 10 },
         },
     ];
     let profiles = all_shipped();
@@ -122,7 +122,7 @@ fn gongshu_counts_only_the_hangzhou_urban_area() {
         assert!(counties.iter().any(|c| c == code), "{code} is in 杭州市区 (abolished codes included)");
     }
     assert!(
-        !profile.registration_time.scope.contains("330182"),
+        !profile.registration_time.scope.contains("330182", "330105"),
         "建德市 is in Hangzhou but not its urban area"
     );
     assert!(matches!(&profile.local_area, LocalArea::Counties { .. }), "local means the whole urban area");
@@ -156,7 +156,17 @@ fn matching_and_jurisdiction() {
         !profile.in_force_on(day("2024-06-16")) && profile.in_force_on(day("2024-06-17")),
         "in force from its effective date"
     );
-    assert!(gongshu().in_force_on(day("2000-01-01")), "an undated draft does not block");
+    // 「本通知自　年　月　日起施行」: an undated draft is not a rule in force until an
+    // administrator records the date its published text took effect.
+    assert!(!gongshu().in_force_on(day("2030-01-01")), "an undated draft is not in force");
+    let recorded = gongshu().with_recorded_effective(day("2026-01-01"));
+    assert!(!recorded.in_force_on(day("2025-12-31")) && recorded.in_force_on(day("2026-01-01")));
+    assert!(recorded.document.draft, "it stays marked as a draft, so every result says so");
+    assert_eq!(
+        jiande().with_recorded_effective(day("2030-01-01")).document.effective,
+        Some(day("2024-06-17")),
+        "a dated document keeps its own date"
+    );
 }
 
 /// Asserts that editing the Jiande file with `edit` is refused with problems containing each of `expected`.
@@ -176,6 +186,22 @@ fn check_refused(edit: impl FnOnce(&mut serde_json::Value), expected: &[&str]) {
             "every problem is listed at once: {message}"
         );
     }
+}
+
+#[test]
+fn eligibility_rules_name_real_codes_and_their_sentences() {
+    check_refused(
+        |v| v["eligibility"][0]["code"] = "DECLARATION_NOT_SIGNED".into(),
+        &["\"DECLARATION_NOT_SIGNED\" is not a code that can decide eligibility"],
+    );
+    check_refused(
+        |v| {
+            v["eligibility"][1]["basis"] = " ".into();
+            v["registration_time"]["basis"] = "".into();
+            v["eligibility"][2] = v["eligibility"][3].clone();
+        },
+        &["eligibility[1].basis is blank", "registration_time.basis is blank", "twice"],
+    );
 }
 
 #[test]

@@ -3,7 +3,7 @@
 use domain::Gender;
 use domain::record::{
     ApplicationRecord, EndorsementStatus, EvidenceItem, ExistingPermit, Guardian, Opinion, RecognitionType,
-    RecordError, SCHEMA_VERSION,
+    RecordError, SCHEMA_VERSION, SpecialCase, SpecialCaseKind,
 };
 
 use crate::fixtures::{MINOR_ID, MOTHER_ID, complete_record, day, period, workspace_root};
@@ -29,8 +29,8 @@ fn every_field_record() -> ApplicationRecord {
     record.evidence.residence.rental.taxes_paid = true;
     record.evidence.residence.rental.other.ticked = true;
     record.evidence.residence.rental.other.description = "出租人出具的住宿证明".to_owned();
-    record.evidence.residence.other.ticked = true;
-    record.evidence.residence.other.description = "亲属房屋借住证明".to_owned();
+    record.evidence.study.other.ticked = true;
+    record.evidence.study.other.description = "亲属房屋借住证明".to_owned();
     record.evidence.study.primary_school = true;
     record.evidence.study.secondary_school = true;
     record.evidence.study.vocational_school = true;
@@ -56,6 +56,7 @@ fn every_field_record() -> ApplicationRecord {
         name: "李芳".to_owned(),
         id_number: MOTHER_ID.to_owned(),
         relationship: "母亲".to_owned(),
+        own_income: true,
     });
     let opinion = |text: &str, person: &str| Opinion {
         text: text.to_owned(),
@@ -65,6 +66,12 @@ fn every_field_record() -> ApplicationRecord {
     record.opinions.acceptance = opinion("材料齐全，予以受理", "王受理");
     record.opinions.review = opinion("审核通过", "陈审核");
     record.opinions.approval = opinion("同意签发", "刘审批");
+    record.evidence_facts.minor.guardian_social_insurance_longest_gap_days = Some(0);
+    record.evidence_facts.minor.guardian_social_insurance_back_paid = Some(false);
+    record.special_case = Some(SpecialCase {
+        kind: Some(SpecialCaseKind::Talent),
+        proof: "建德市人才认定文件（建人才〔2025〕3号）".to_owned(),
+    });
     record.remarks = "申请表随证明材料一人一档保管".to_owned();
     record
 }
@@ -73,16 +80,37 @@ fn every_field_record() -> ApplicationRecord {
 /// schema version instead (docs/application-record.md). Re-bless a deliberate change of
 /// the fixture only with `UPDATE_GOLDEN=1 cargo test -p domain --test intake`.
 #[test]
-fn record_v1_json_is_frozen() {
-    let path = workspace_root().join("crates/domain/tests/golden/application-record-v1.json");
+fn record_v2_json_is_frozen() {
+    let path = workspace_root().join("crates/domain/tests/golden/application-record-v2.json");
     let actual = format!("{}\n", serde_json::to_string_pretty(&every_field_record()).expect("serialise"));
     if std::env::var_os("UPDATE_GOLDEN").is_some() {
         std::fs::write(&path, &actual).expect("write golden");
     }
     let golden = std::fs::read_to_string(&path).expect("read golden (bless with UPDATE_GOLDEN=1)");
-    assert_eq!(actual, golden, "the v1 JSON form of the record changed; add a schema version instead");
+    assert_eq!(actual, golden, "the v2 JSON form of the record changed; add a schema version instead");
     let parsed = ApplicationRecord::from_json(&golden).expect("golden parses");
     assert_eq!(parsed, every_field_record(), "the golden file reads back into the same record");
+}
+
+/// Version 1 records (kept by offices and sent to the platform before version 2) still read:
+/// the standalone 其他 box, which version 1 called `evidence.residence.other`, is the
+/// same paper box as version 2's `evidence.study.other`; the new fields are empty.
+#[test]
+fn record_v1_still_reads_as_version_2() {
+    let path = workspace_root().join("crates/domain/tests/golden/application-record-v1.json");
+    let golden = std::fs::read_to_string(&path).expect("read the frozen v1 golden file");
+    assert!(golden.contains("\"schema_version\": 1"), "the v1 golden file is never re-blessed");
+    let parsed = ApplicationRecord::from_json(&golden).expect("a v1 record reads");
+    let mut expected = every_field_record();
+    expected.evidence_facts.minor.guardian_social_insurance_longest_gap_days = None;
+    expected.evidence_facts.minor.guardian_social_insurance_back_paid = None;
+    expected.special_case = None;
+    if let Some(guardian) = expected.guardian.as_mut() {
+        guardian.own_income = false;
+    }
+    assert_eq!(parsed, expected, "v1 reads as the same application in version 2");
+    assert_eq!(parsed.evidence.study.other.description, "亲属房屋借住证明", "the box moved with its text");
+    assert_eq!(parsed.schema_version, SCHEMA_VERSION, "it is written back as version 2");
 }
 
 #[test]
@@ -126,7 +154,8 @@ fn schema_version_is_checked_before_the_shape() {
     };
     check("{}", "missing");
     check(r#"{"schema_version": "1"}"#, "missing");
-    check(r#"{"schema_version": 2, "brand_new_field": true}"#, "unsupported");
+    check(r#"{"schema_version": 3, "brand_new_field": true}"#, "unsupported");
+    check(r#"{"schema_version": 2, "brand_new_field": true}"#, "json");
     check(r#"{"schema_version": 1, "applicant": {"nmae": "张伟"}}"#, "json");
     check(r#"{"schema_version": 1, "recognition_type": "both"}"#, "json");
     check("not json", "json");

@@ -4,21 +4,38 @@
 //! open), an assessment date and the registration codes expected under each rule. The
 //! rest of the record is the complete fixture, so any other code is a regression.
 
-use domain::profile::{Accumulation, PolicyProfile, RegistrationScope};
+use domain::assessment::{Decision, ItemKind};
+use domain::profile::{Accumulation, PolicyProfile, RegistrationScope, UpToApplication};
 
-use crate::fixtures::{assess_checked, codes, day, gongshu, jiande, living_in, period};
+use crate::fixtures::{
+    assess_checked, codes, day, gongshu, haiyan, jiande, living_in, period, province, qingtian,
+};
 
 type History<'a> = &'a [(&'a str, &'a str, Option<&'a str>)];
 
 const CUMULATIVE: Accumulation = Accumulation::Cumulative;
-const CONTINUOUS: Accumulation = Accumulation::Continuous;
+/// Qingtian's 累计连续: a gap of up to 10 days (the regulation's deadline for registering a
+/// move) does not break the run.
+const CONTINUOUS: Accumulation = Accumulation::Continuous { tolerance_days: 10 };
 const JIANDE_GAP: Accumulation = Accumulation::CumulativeWithMaxGap { max_gap_days: 30 };
 
-/// A province-wide profile (Jiande's file) with `rule` swapped in.
+/// A province-wide profile (Jiande's file) with `rule` swapped in, and the recency each
+/// shipped county pairs with it (Haiyan and Qingtian 10 days, Jiande 30).
 fn zhejiang_wide(rule: Accumulation) -> PolicyProfile {
     let mut profile = jiande();
     profile.registration_time.rule = rule;
+    let max_days_before = match rule {
+        Accumulation::CumulativeWithMaxGap { max_gap_days } => max_gap_days,
+        Accumulation::Cumulative | Accumulation::Continuous { .. } => 10,
+    };
+    profile.registration_time.up_to_application =
+        UpToApplication { max_days_before, basis: "test".to_owned() };
     profile
+}
+
+/// Gongshu with an effective date recorded, as an administrator would once it is published.
+fn gongshu_in_force() -> PolicyProfile {
+    gongshu().with_recorded_effective(day("2022-09-01"))
 }
 
 /// Asserts that `history` on `today` under `profile` gives exactly `expected`, and returns
@@ -65,30 +82,33 @@ const OK: &[&str] = &[];
 const SHORT: &[&str] = &["REGISTRATION_TIME_SHORT"];
 const GAP: &[&str] = &["REGISTRATION_GAP_TOO_LONG"];
 const BROKEN: &[&str] = &["REGISTRATION_NOT_CONTINUOUS"];
+const STALE: &[&str] = &["REGISTRATION_NOT_RECENT"];
 
 #[test]
 fn jiande_gap_of_29_30_31_days() {
-    // First period 91 days; the second ends 2024-08-31 so the total is enough in all three.
+    // 建政办函〔2024〕18号: 「连续累计居住登记满六个月，期间中断不超过30日」. First period 91
+    // days; the second, still open on 2024-08-31, is too short alone, so only a tolerated
+    // gap lets the two add up.
     let first = ("330106", "2024-01-01", Some("2024-03-31"));
     check(
         "gap of 29 days (04-01..04-29)",
         &jiande(),
-        &[first, ("330182", "2024-04-30", Some("2024-08-31"))],
-        "2025-03-10",
+        &[first, ("330182", "2024-04-30", None)],
+        "2024-08-31",
         OK,
     );
     check(
         "gap of 30 days (04-01..04-30)",
         &jiande(),
-        &[first, ("330182", "2024-05-01", Some("2024-08-31"))],
-        "2025-03-10",
+        &[first, ("330182", "2024-05-01", None)],
+        "2024-08-31",
         OK,
     );
     let messages = check(
         "gap of 31 days (04-01..05-01)",
         &jiande(),
-        &[first, ("330182", "2024-05-02", Some("2024-08-31"))],
-        "2025-03-10",
+        &[first, ("330182", "2024-05-02", None)],
+        "2024-08-31",
         GAP,
     );
     assert!(
@@ -118,12 +138,60 @@ fn jiande_gap_splits_the_history_into_chains() {
 }
 
 #[test]
+fn the_registration_that_counts_runs_up_to_the_application() {
+    // Six months that ended long ago do not qualify, under every rule.
+    let old = [("330182", "2023-01-01", Some("2023-12-31"))];
+    check_rules("a chain that ended long ago", &old, "2025-03-10", STALE, STALE, STALE);
+    // An old chain followed by a long unregistered stretch, then a fresh short one:
+    // cumulative adds them (the last run is current); the others count the fresh run only.
+    let refreshed = [("330106", "2022-01-01", Some("2022-12-31")), ("330424", "2025-03-01", None)];
+    check_rules("an old chain and a fresh start", &refreshed, "2025-03-10", OK, BROKEN, GAP);
+    // Jiande: 「期间中断不超过30日」 also bounds the break before the application.
+    let ended = |end: &'static str| [("330182", "2024-01-01", Some(end))];
+    check("Jiande: ended 30 days before", &jiande(), &ended("2025-02-08"), "2025-03-10", OK);
+    let messages =
+        check("Jiande: ended 31 days before", &jiande(), &ended("2025-02-07"), "2025-03-10", STALE);
+    assert!(
+        messages[0].contains("2025年2月7日") && messages[0].contains("31日") && messages[0].contains("30日"),
+        "the notice names the last day, the break and the limit: {messages:?}"
+    );
+    // Haiyan and Qingtian: the regulation's 10 days for registering a move.
+    for profile in [haiyan(), qingtian()] {
+        check("ended 10 days before", &profile, &ended("2025-02-28"), "2025-03-10", OK);
+        check("ended 11 days before", &profile, &ended("2025-02-27"), "2025-03-10", STALE);
+    }
+    // Ending on the application date itself is current.
+    check_rules("ends today", &ended("2025-03-10"), "2025-03-10", OK, OK, OK);
+}
+
+#[test]
+fn not_recent_is_an_eligibility_reason_in_every_county() {
+    for profile in [jiande(), haiyan(), qingtian(), gongshu_in_force(), province()] {
+        let rule = profile.eligibility_rule("REGISTRATION_NOT_RECENT");
+        assert!(rule.is_some(), "{} classes REGISTRATION_NOT_RECENT as eligibility", profile.county.name);
+        assert!(!rule.map(|r| r.basis.as_str()).unwrap_or("").is_empty());
+    }
+    let mut record = living_in("330182");
+    record.registration_history = vec![period("330182", "2023-01-01", Some("2023-12-31"))];
+    record.evidence.residence.own_home = true;
+    let assessment = assess_checked(&record, &jiande(), day("2025-03-10"));
+    assert_eq!(assessment.decision, Decision::NotEligible, "{assessment:#?}");
+    let reason = &assessment.items[0];
+    assert_eq!(reason.kind, ItemKind::Eligibility);
+    assert!(
+        reason.basis.contains("连续累计居住登记满六个月"),
+        "the reason carries its sentence: {}",
+        reason.basis
+    );
+}
+
+#[test]
 fn cumulative_versus_continuous_on_the_same_history() {
-    // 91 + 107 = 198 days with a 30-day gap.
+    // 91 + 107 = 198 days with a 30-day gap, the second still open.
     check_rules(
         "one 30-day gap",
-        &[("330106", "2024-01-01", Some("2024-03-31")), ("330182", "2024-05-01", Some("2024-08-15"))],
-        "2025-03-10",
+        &[("330106", "2024-01-01", Some("2024-03-31")), ("330182", "2024-05-01", None)],
+        "2024-08-15",
         OK,
         BROKEN,
         OK,
@@ -131,8 +199,8 @@ fn cumulative_versus_continuous_on_the_same_history() {
     // 120 + 92 = 212 days with a 17-month gap.
     check_rules(
         "one long gap",
-        &[("330106", "2023-01-01", Some("2023-04-30")), ("330182", "2024-10-01", Some("2024-12-31"))],
-        "2025-03-10",
+        &[("330106", "2023-01-01", Some("2023-04-30")), ("330182", "2024-10-01", None)],
+        "2024-12-31",
         OK,
         BROKEN,
         GAP,
@@ -140,6 +208,26 @@ fn cumulative_versus_continuous_on_the_same_history() {
     // An unbroken history: all rules agree.
     check_rules("unbroken", &[("330182", "2024-01-01", None)], "2025-03-10", OK, OK, OK);
     check_rules("too short everywhere", &[("330182", "2024-12-01", None)], "2025-03-10", SHORT, SHORT, SHORT);
+}
+
+#[test]
+fn qingtian_tolerates_a_move_registered_within_ten_days() {
+    // 青政办发〔2023〕35号 「累计连续登记满六个月」 and the regulation's 10 days for registering a
+    // move: before this reading a one-day gap failed. The gap days are not counted.
+    let first = ("330106", "2024-01-01", Some("2024-03-31"));
+    let after_gap = |start: &'static str| [first, ("331121", start, None)];
+    let profile = qingtian();
+    check("one-day gap", &profile, &after_gap("2024-04-02"), "2024-07-20", OK);
+    check("ten-day gap", &profile, &after_gap("2024-04-11"), "2024-07-20", OK);
+    let messages = check("eleven-day gap", &profile, &after_gap("2024-04-12"), "2024-07-20", BROKEN);
+    assert!(
+        messages[0].contains("中断11日") && messages[0].contains("中断不超过10日的视为连续"),
+        "the notice shows the reading of 累计连续: {messages:?}"
+    );
+    // The ten tolerated days are not registered time: 91 + 86 days on 2024-07-05 is short of
+    // six months laid end to end from 2024-01-01 (183 days); counting the gap would pass.
+    check("gap days do not count", &profile, &after_gap("2024-04-11"), "2024-07-05", SHORT);
+    assert_eq!(profile.registration_time.rule, CONTINUOUS);
 }
 
 #[test]
@@ -161,7 +249,7 @@ fn six_calendar_months_boundary() {
     check_rules(
         "closed, touching periods",
         &[("330106", "2024-01-01", Some("2024-03-31")), ("330182", "2024-04-01", Some("2024-06-30"))],
-        "2025-03-10",
+        "2024-07-05",
         SHORT,
         SHORT,
         SHORT,
@@ -169,7 +257,7 @@ fn six_calendar_months_boundary() {
     check_rules(
         "closed, touching periods, one day more",
         &[("330106", "2024-01-01", Some("2024-03-31")), ("330182", "2024-04-01", Some("2024-07-01"))],
-        "2025-03-10",
+        "2024-07-05",
         OK,
         OK,
         OK,
@@ -190,7 +278,7 @@ fn touching_and_overlapping_periods_are_one_run() {
     check_rules(
         "overlapping",
         &[("330106", "2024-01-01", Some("2024-05-31")), ("330182", "2024-03-01", Some("2024-07-01"))],
-        "2025-03-10",
+        "2024-07-05",
         OK,
         OK,
         OK,
@@ -198,7 +286,7 @@ fn touching_and_overlapping_periods_are_one_run() {
     check_rules(
         "contained",
         &[("330106", "2024-01-01", Some("2024-07-01")), ("330182", "2024-02-01", Some("2024-03-01"))],
-        "2025-03-10",
+        "2024-07-05",
         OK,
         OK,
         OK,
@@ -209,15 +297,6 @@ fn touching_and_overlapping_periods_are_one_run() {
         "2024-07-01",
         OK,
         OK,
-        OK,
-    );
-    // One day between: no longer touching.
-    check_rules(
-        "one-day gap",
-        &[("330106", "2024-01-01", Some("2024-03-31")), ("330182", "2024-04-02", None)],
-        "2024-07-02",
-        OK,
-        BROKEN,
         OK,
     );
 }
@@ -242,7 +321,7 @@ fn only_registrations_in_scope_count() {
     );
     assert!(messages[0].contains("浙江省内"), "the notice says which registrations count: {messages:?}");
     // Gongshu counts the Hangzhou urban area only: Jiande is in Hangzhou but not urban.
-    let gongshu = gongshu();
+    let gongshu = gongshu_in_force();
     check(
         "Jiande for Gongshu",
         &gongshu,
@@ -268,6 +347,30 @@ fn only_registrations_in_scope_count() {
 }
 
 #[test]
+fn the_province_counts_the_place_of_residence_not_the_province() {
+    // 浙政办发〔2023〕41号 「在居住地居住半年以上」: the county of residence, or its 设区市 urban
+    // area for a 市辖区; not a sum across Zhejiang.
+    let scope = province().registration_time.scope;
+    assert!(matches!(scope, RegistrationScope::PlaceOfResidence));
+    assert!(scope.contains("330182", "330182"), "the county of residence itself");
+    assert!(!scope.contains("330106", "330182"), "西湖区 is not 建德市");
+    assert!(scope.contains("330106", "330105"), "西湖区 and 拱墅区 share 杭州市区");
+    assert!(!scope.contains("330182", "330105"), "建德市 is not part of 杭州市区");
+    assert!(!scope.contains("330402", "330105"), "嘉兴 is another city");
+    let mut record = living_in("330182");
+    record.registration_history =
+        vec![period("330106", "2023-01-01", Some("2024-12-31")), period("330182", "2025-01-01", None)];
+    record.evidence.residence.own_home = true;
+    let assessment = assess_checked(&record, &province(), day("2025-03-10"));
+    assert_eq!(
+        codes(&assessment),
+        ["RECOGNITION_NOT_IMPLEMENTED", "REGISTRATION_TIME_SHORT"],
+        "two years in 西湖区 do not count for 建德市: {:#?}",
+        assessment.items
+    );
+}
+
+#[test]
 fn the_notice_says_when_an_open_registration_will_suffice() {
     let messages = check(
         "registered since 1 December",
@@ -283,7 +386,7 @@ fn the_notice_says_when_an_open_registration_will_suffice() {
     let messages = check(
         "closed registration",
         &zhejiang_wide(CUMULATIVE),
-        &[("330182", "2024-12-01", Some("2025-01-31"))],
+        &[("330182", "2024-12-01", Some("2025-03-05"))],
         "2025-03-10",
         SHORT,
     );
