@@ -78,6 +78,7 @@ impl From<app::AppError> for UiError {
                     }
                     TransitionError::AssessmentNotAccept { .. } => "CASE_NOTICE_REQUIRED",
                     TransitionError::NothingToNotify => "CASE_NOTHING_TO_NOTIFY",
+                    TransitionError::DecisionMismatch { .. } => "CASE_DECISION_MISMATCH",
                     TransitionError::NotExistingPermit => "CASE_NOT_EXISTING_PERMIT",
                     TransitionError::TextMissing { .. } => "CASE_TEXT_MISSING",
                     TransitionError::ActorIncomplete => "CASE_ACTOR_INCOMPLETE",
@@ -238,6 +239,9 @@ fn print_error(error: &print::PrintError) -> UiError {
             "SLIP_SIGNATURE_INVALID",
             "确认单二维码签名无效：内容被改动过，或并非本办理点签发。请勿凭此确认单办理业务。",
         ),
+        PrintError::NothingToRefuse => {
+            plain("REFUSAL_NOT_AVAILABLE", "本案的评估结果没有不符合互认条件的理由，不能出具不予受理告知书。")
+        }
         PrintError::FontUnreadable { .. } | PrintError::FontInvalid { .. } => {
             plain("PRINT_FONT_INVALID", broken)
         }

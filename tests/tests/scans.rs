@@ -87,7 +87,8 @@ fn ticked_evidence_without_a_page_is_named_live_and_on_the_printed_notice() {
     let mut office = set_up_office(dir.path());
     let (case_id, record, _) = case_with_one_page(&mut office);
 
-    let live = scans::assess_draft(&office, &case_id, record.clone(), "330182", today()).expect("assess");
+    let live =
+        app::intake::assess_live(&office, Some(&case_id), record.clone(), "330182", today()).expect("assess");
     let unscanned: Vec<&str> = live.unscanned.iter().map(|item| item.field.as_str()).collect();
     assert_eq!(
         unscanned,
@@ -151,7 +152,7 @@ fn ticked_evidence_without_a_page_is_named_live_and_on_the_printed_notice() {
     .expect("notice");
     let text = pdftotext(&notice.pdf, dir.path(), "notice-all-scanned");
     assert!(!text.contains("已勾选但未附扫描件"), "{text}");
-    let live = scans::assess_draft(&office, &case_id, record, "330182", today()).expect("assess");
+    let live = app::intake::assess_live(&office, Some(&case_id), record, "330182", today()).expect("assess");
     assert!(live.unscanned.is_empty(), "{:?}", live.unscanned);
 }
 
@@ -173,7 +174,7 @@ fn the_printed_form_lists_the_case_pages_with_their_hashes() {
     )
     .expect("form");
     assert_eq!(form.pages, 2, "the annex and the list of pages");
-    assert_eq!(form.template, "form 1.1.0");
+    assert_eq!(form.template, "form 1.2.0");
     let text = pdftotext(&form.pdf, dir.path(), "form");
     assert!(text.contains("所附证明材料扫描件清单"), "{text}");
     assert!(text.contains("本案共附证明材料扫描件2页"), "{text}");

@@ -165,10 +165,10 @@ fn one_case_from_draft_to_issued_with_three_clerks() {
     assert_eq!(view.record.opinions.approval.person, "审批员丙");
     assert!(!view.masked, "an approver sees the record in full");
     let steps: Vec<CaseState> = view.history.iter().map(|line| line.to).collect();
-    use CaseState::{Accepted, Approved, Draft, Issued, Refused, Reviewed};
+    use CaseState::{Accepted, Approved, Draft, Issued, NoticeIssued, Reviewed};
     assert_eq!(
         steps,
-        [Draft, Refused, Draft, Accepted, Reviewed, Approved, Issued],
+        [Draft, NoticeIssued, Draft, Accepted, Reviewed, Approved, Issued],
         "every step is in the history"
     );
     let found =

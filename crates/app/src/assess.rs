@@ -11,6 +11,9 @@ use domain::assessment::{self, Assessment};
 use domain::profile::{PolicyProfile, ProfileError, ProfileSummary};
 use domain::record::{ApplicationRecord, RecordError};
 
+use crate::AppError;
+use crate::office::Office;
+
 /// Every profile file shipped, by file name: `<county code>-<name>.json`.
 pub const EMBEDDED_PROFILES: [(&str, &str); 5] = [
     ("330000-province.json", include_str!("../../../assets/profiles/330000-province.json")),
@@ -72,6 +75,48 @@ pub fn find_profile(query: &str) -> Result<PolicyProfile, AssessError> {
     all.into_iter()
         .find(|profile| profile.matches(query))
         .ok_or(AssessError::UnknownProfile { query: query.to_owned(), known })
+}
+
+/// The profile named by `query`, with the effective date an administrator recorded for
+/// it in `recorded` (by county code) when its document is an undated draft.
+pub fn find_profile_with(
+    query: &str,
+    recorded: &[(String, NaiveDate)],
+) -> Result<PolicyProfile, AssessError> {
+    let profile = find_profile(query)?;
+    Ok(match recorded.iter().find(|(county, _)| *county == profile.county.code) {
+        Some((_, effective)) => profile.with_recorded_effective(*effective),
+        None => profile,
+    })
+}
+
+/// The profile the counters of the office apply by default: its county's own document,
+/// or the provincial default (which answers that the county has none) when the county
+/// has no file or the office's county is not set.
+pub fn office_profile(office: &Office) -> Result<PolicyProfile, AppError> {
+    let recorded = office.store.recorded_effective_dates()?;
+    let county = office.store.office_details()?.map(|details| details.county_code);
+    let all = profiles()?;
+    let chosen = county
+        .and_then(|county| all.iter().find(|profile| profile.county.code == county))
+        .or_else(|| all.iter().find(|profile| !profile.recognition.implemented))
+        .ok_or_else(|| AssessError::UnknownProfile { query: "330000".to_owned(), known: String::new() })?;
+    Ok(find_profile_with(&chosen.county.code, &recorded)?)
+}
+
+/// [`assess`] in an office: the profile with the effective dates its administrators
+/// recorded for undated drafts.
+pub fn assess_in_office(
+    office: &Office,
+    record: &ApplicationRecord,
+    profile_query: &str,
+    today: NaiveDate,
+) -> Result<AssessmentReport, AppError> {
+    let profile = find_profile_with(profile_query, &office.store.recorded_effective_dates()?)?;
+    Ok(AssessmentReport {
+        profile: profile.summary(),
+        assessment: assessment::assess(record, &profile, today),
+    })
 }
 
 /// Parses the documented JSON form of an application record.

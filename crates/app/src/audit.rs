@@ -106,6 +106,8 @@ pub fn action_label(action: &str) -> &'static str {
         "sync_confirmed" => "上传确认",
         "sync_failed" => "上传失败",
         "sync_quarantined" => "上传被拒",
+        "office_details_set" => "设置办理点信息",
+        "profile_effective_set" => "登记政策文件施行日期",
         _ => "其他",
     }
 }

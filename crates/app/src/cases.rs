@@ -14,16 +14,18 @@
 //! - The opinions (受理/审核/审批人意见) are the notes of the state-change events; the
 //!   record shown by [`get_case`] has them written back into its 审核部门意见, with the
 //!   clerk's display name and the date, exactly as the domain writes them.
-//! - The domain's `NoticeIssued` is the store's `refused` (不予受理, one-time notice
-//!   given). Saving the completed record later moves it back to draft (an event of its own)
-//!   and it can be submitted again.
+//! - Submitting gives one of three answers: acceptance; the one-time notice of materials
+//!   (state `NoticeIssued`, stored as `refused`: saving the completed record later moves it
+//!   back to draft, an event of its own, and it can be submitted again); or 不予受理 when
+//!   the applicant is not eligible (state `NotEligible`: closed for good, with every reason;
+//!   a new application is a new case).
 //!
 //! Roles: drafts, submission and withdrawal need 受理 (accept); review needs 审核
 //! (review); approval needs 审批 (approve); a rejection needs the role of the step it
 //! replaces; recording the issued permit number needs 受理 or 审批.
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
-use domain::assessment::Assessment;
+use domain::assessment::{Assessment, Decision};
 use domain::case::{
     Action, Actor, Case as DomainCase, CaseState as DomainState, HistoryEntry, TransitionError,
 };
@@ -100,12 +102,20 @@ impl DuplicateCandidates {
 /// What [`submit`] did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SubmitOutcome {
-    /// Something is missing: the one-time notice (一次性告知) lists every item; the case
-    /// is recorded as refused with a notice and can be completed and submitted again.
+    /// Materials are missing: the one-time notice (一次性告知) lists every item; the case is
+    /// recorded as `NoticeIssued` and can be completed and submitted again.
     Notice {
         /// The profile applied.
         profile: ProfileSummary,
         /// The decision and every notice item.
+        assessment: Assessment,
+    },
+    /// 不予受理: the applicant does not meet the conditions; the case is closed as
+    /// `NotEligible` with every reason (the 不予受理告知书 prints them).
+    NotEligible {
+        /// The profile applied.
+        profile: ProfileSummary,
+        /// The decision; its eligibility items are the reasons.
         assessment: Assessment,
     },
     /// Nothing was written except the audit row of the check: the clerk must look at
@@ -117,6 +127,8 @@ pub enum SubmitOutcome {
         profile: ProfileSummary,
         /// Last day of the processing period (2 working days after acceptance).
         due_date: NaiveDate,
+        /// The date is an estimate (a year without a holiday table): the sentence to show.
+        due_estimate: Option<String>,
         /// How many duplicate candidates the clerk overrode.
         duplicates_overridden: usize,
     },
@@ -172,6 +184,10 @@ pub struct CaseView {
     pub accepted_at: Option<DateTime<Utc>>,
     /// Deadline.
     pub due_date: Option<NaiveDate>,
+    /// The deadline is an estimate (a year without a holiday table): the sentence to show.
+    pub due_estimate: Option<String>,
+    /// The policy profile (county code) the submission was assessed under.
+    pub profile: Option<String>,
     /// The electronic permit's number, once issued.
     pub permit_number: Option<String>,
     /// The applicant needs the paper confirmation slip (no smartphone).
@@ -216,7 +232,15 @@ pub fn save_draft_with(
     let mut reopened = false;
     let mut slip_required = paper_slip.unwrap_or(false);
     match office.store.read_case(case_id) {
-        Ok(existing) if existing.state == CaseState::Refused => {
+        Ok(existing) if !matches!(existing.state, CaseState::Draft | CaseState::NoticeIssued) => {
+            // A closed or accepted case is not a draft any more: a not-eligible case in
+            // particular is never reopened (a new application is a new case).
+            return Err(AppError::Transition(TransitionError::NotAllowed {
+                action: Action::ReviseRecord,
+                from: domain_state(existing.state),
+            }));
+        }
+        Ok(existing) if existing.state == CaseState::NoticeIssued => {
             slip_required = paper_slip.unwrap_or(existing.slip_required);
             let users = office.users()?;
             let events = office.store.case_events(case_id)?;
@@ -224,10 +248,11 @@ pub fn save_draft_with(
             let next =
                 current.revise_record(&actor(&user), at, record.clone(), "根据一次性告知补正申请表")?;
             let change = StateChange {
-                from: CaseState::Refused,
+                from: CaseState::NoticeIssued,
                 to: CaseState::Draft,
                 note: last_note(&next),
                 due_date: None,
+                profile: None,
             };
             office.store.transition(&session, case_id, &change, now)?;
             reopened = true;
@@ -238,7 +263,9 @@ pub fn save_draft_with(
     }
     let value = serde_json::to_value(record).map_err(|error| AppError::Record(error.into()))?;
     let mut index = index_of(record, now);
-    index.slip_required = slip_required;
+    // Without a mobile number the result cannot reach the applicant by SMS: the paper
+    // 确认单 is always printed for them, whatever the checkbox says.
+    index.slip_required = slip_required || record.needs_paper_slip();
     let outcome = office.store.save_draft(&session, case_id, &value, &index, now)?;
     Ok(DraftSaved { case_id: *case_id, outcome, reopened })
 }
@@ -271,18 +298,34 @@ pub fn submit(
     let users = office.users()?;
     let events = office.store.case_events(case_id)?;
     let current = domain_case(&stored, &events, &users)?;
-    let report = assess::assess(&current.record, submission.profile, today)?;
+    let report = assess::assess_in_office(office, &current.record, submission.profile, today)?;
     let clerk = actor(&user);
-    if !report.assessment.is_accept() {
-        let next = current.issue_notice(&clerk, at, &report.assessment)?;
-        let change = StateChange {
-            from: stored.state,
-            to: CaseState::Refused,
-            note: last_note(&next),
-            due_date: None,
-        };
-        office.store.transition(&session, case_id, &change, now)?;
-        return Ok(SubmitOutcome::Notice { profile: report.profile, assessment: report.assessment });
+    match report.assessment.decision {
+        Decision::Accept => {}
+        Decision::Notice => {
+            let next = current.issue_notice(&clerk, at, &report.assessment)?;
+            let change = StateChange {
+                from: stored.state,
+                to: CaseState::NoticeIssued,
+                note: last_note(&next),
+                due_date: None,
+                profile: Some(report.profile.county.clone()),
+            };
+            office.store.transition(&session, case_id, &change, now)?;
+            return Ok(SubmitOutcome::Notice { profile: report.profile, assessment: report.assessment });
+        }
+        Decision::NotEligible => {
+            let next = current.declare_not_eligible(&clerk, at, &report.assessment)?;
+            let change = StateChange {
+                from: stored.state,
+                to: CaseState::NotEligible,
+                note: last_note(&next),
+                due_date: None,
+                profile: Some(report.profile.county.clone()),
+            };
+            office.store.transition(&session, case_id, &change, now)?;
+            return Ok(SubmitOutcome::NotEligible { profile: report.profile, assessment: report.assessment });
+        }
     }
     let candidates = duplicate_candidates(office, &stored, &current.record, today)?;
     let candidate_ids: Vec<String> = candidates
@@ -322,16 +365,23 @@ pub fn submit(
             }
         }
     }
-    let due = deadline::due_date(today, deadline::STANDARD_WORKING_DAYS, submission.holiday_updates)?.due;
+    let deadline = deadline::due_date(today, deadline::STANDARD_WORKING_DAYS, submission.holiday_updates)?;
+    let due = deadline.due;
     let next = current.accept(&clerk, at, &report.assessment, due, submission.opinion)?;
     let change = StateChange {
         from: stored.state,
         to: CaseState::Accepted,
         note: last_note(&next),
         due_date: Some(due),
+        profile: Some(report.profile.county.clone()),
     };
     office.store.transition(&session, case_id, &change, now)?;
-    Ok(SubmitOutcome::Accepted { profile: report.profile, due_date: due, duplicates_overridden: overridden })
+    Ok(SubmitOutcome::Accepted {
+        profile: report.profile,
+        due_date: due,
+        due_estimate: deadline.estimate_note(),
+        duplicates_overridden: overridden,
+    })
 }
 
 /// 审核: the reviewer, who did not accept the case, gives 审核人意见. Needs 审核.
@@ -426,6 +476,15 @@ pub fn get_case(office: &mut Office, case_id: &CaseId, now: DateTime<Utc>) -> Re
         approved_by: stored.approved_by.map(|id| clerk_ref(id, &users)),
         accepted_at: stored.accepted_at,
         due_date: stored.due_date,
+        due_estimate: match (stored.accepted_at, stored.due_date) {
+            (Some(accepted_at), Some(due)) => deadline::estimate_note(&deadline::estimated_years_between(
+                local(accepted_at).date(),
+                due,
+                &[],
+            )?),
+            _ => None,
+        },
+        profile: stored.profile.clone(),
         permit_number: domain.permit_number,
         paper_slip: stored.slip_required,
         slip_printed_at: stored.slip_printed_at,
@@ -459,7 +518,8 @@ fn step(
         action: next.history.last().map_or(Action::Open, |entry| entry.action),
         from: current.state,
     }))?;
-    let change = StateChange { from: stored.state, to, note: last_note(&next), due_date: None };
+    let change =
+        StateChange { from: stored.state, to, note: last_note(&next), due_date: None, profile: None };
     office.store.transition(&session, case_id, &change, now)?;
     Ok(StepDone { case_id: *case_id, state: to })
 }
@@ -469,7 +529,7 @@ fn step(
 pub(crate) fn change_between(current: &DomainCase, next: &DomainCase) -> Option<StateChange> {
     let from = store_state(current.state)?;
     let to = store_state(next.state)?;
-    (from != to).then(|| StateChange { from, to, note: last_note(next), due_date: None })
+    (from != to).then(|| StateChange { from, to, note: last_note(next), due_date: None, profile: None })
 }
 
 /// The instant as a civil date-time at the counter (China Standard Time).
@@ -497,7 +557,8 @@ pub(crate) fn clerk_ref(id: UserId, users: &[User]) -> ClerkRef {
 fn domain_state(state: CaseState) -> DomainState {
     match state {
         CaseState::Draft => DomainState::Draft,
-        CaseState::Refused => DomainState::NoticeIssued,
+        CaseState::NoticeIssued => DomainState::NoticeIssued,
+        CaseState::NotEligible => DomainState::NotEligible,
         CaseState::Accepted => DomainState::Accepted,
         CaseState::Reviewed => DomainState::Reviewed,
         CaseState::Approved => DomainState::Approved,
@@ -511,7 +572,8 @@ fn domain_state(state: CaseState) -> DomainState {
 fn store_state(state: DomainState) -> Option<CaseState> {
     Some(match state {
         DomainState::Draft => CaseState::Draft,
-        DomainState::NoticeIssued => CaseState::Refused,
+        DomainState::NoticeIssued => CaseState::NoticeIssued,
+        DomainState::NotEligible => CaseState::NotEligible,
         DomainState::Accepted => CaseState::Accepted,
         DomainState::Reviewed => CaseState::Reviewed,
         DomainState::Approved => CaseState::Approved,
@@ -526,7 +588,8 @@ fn action_of(from: Option<CaseState>, to: CaseState) -> Action {
     match (from, to) {
         (None, _) => Action::Open,
         (Some(_), CaseState::Draft) => Action::ReviseRecord,
-        (Some(_), CaseState::Refused) => Action::IssueNotice,
+        (Some(_), CaseState::NoticeIssued) => Action::IssueNotice,
+        (Some(_), CaseState::NotEligible) => Action::DeclareNotEligible,
         (Some(_), CaseState::Accepted) => Action::Accept,
         (Some(_), CaseState::Reviewed) => Action::Review,
         (Some(_), CaseState::Approved) => Action::Approve,

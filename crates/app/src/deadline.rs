@@ -3,8 +3,12 @@
 //!
 //! The calendar is the embedded holiday table, optionally with update files merged
 //! over it in order (later files win, year by year), so a counter can load next
-//! year's arrangement as soon as it is published, without a new build. A deadline
-//! that reaches a year with no table is refused, never estimated.
+//! year's arrangement as soon as it is published, without a new build. A deadline that
+//! reaches a year with no table is estimated (Monday to Friday count as working days in
+//! that year) and says so: the State Council publishes next year's arrangement late in
+//! the year, and a counter must still accept on 31 December. The screen and the receipt
+//! show the estimate as such; the header warns from 1 December while next year's table
+//! is missing ([`holiday_warning`]).
 
 use chrono::NaiveDate;
 use domain::calendar::{CalendarError, HolidayCalendar};
@@ -23,6 +27,59 @@ pub struct Deadline {
     pub working_days: u32,
     /// The last day of the period.
     pub due: NaiveDate,
+    /// Years without a holiday table that the count crossed (Monday to Friday counted as
+    /// working days); empty when `due` is exact.
+    pub estimated_years: Vec<i32>,
+}
+
+impl Deadline {
+    /// The sentence the screen and the receipt show when the date is an estimate.
+    pub fn estimate_note(&self) -> Option<String> {
+        estimate_note(&self.estimated_years)
+    }
+}
+
+/// 「2027年节假日安排尚未载入，期限按周一至周五为工作日估算。」 for `years`, or `None` when empty.
+pub fn estimate_note(years: &[i32]) -> Option<String> {
+    if years.is_empty() {
+        return None;
+    }
+    let years: Vec<String> = years.iter().map(|year| format!("{year}年")).collect();
+    Some(format!("{}节假日安排尚未载入，期限按周一至周五为工作日估算。", years.join("、")))
+}
+
+/// The header's warning about the holiday table on `today`: always when this year has no
+/// table, and from 1 December when next year has none. `None` when all is loaded.
+pub fn holiday_warning(today: NaiveDate, holiday_updates: &[&str]) -> Result<Option<String>, DeadlineError> {
+    use chrono::Datelike;
+    let calendar = holiday_calendar(holiday_updates)?;
+    let year = today.year();
+    let missing = if !calendar.covers(year) {
+        Some(year)
+    } else if today.month() == 12 && !calendar.covers(year + 1) {
+        Some(year + 1)
+    } else {
+        None
+    };
+    Ok(missing.map(|year| {
+        format!("尚未载入{year}年节假日安排：{year}年的受理期限将按周一至周五估算。请管理员在国务院办公厅公布后载入。")
+    }))
+}
+
+/// Which of `accepted`..=`due` have no holiday table now (for a stored deadline, to say
+/// on the case page and the receipt that it was estimated).
+pub fn estimated_years_between(
+    accepted: NaiveDate,
+    due: NaiveDate,
+    holiday_updates: &[&str],
+) -> Result<Vec<i32>, DeadlineError> {
+    use chrono::Datelike;
+    let calendar = holiday_calendar(holiday_updates)?;
+    // The days counted are those after the acceptance day, up to the due date.
+    let Some(first_counted) = accepted.succ_opt().filter(|first| *first <= due) else {
+        return Ok(Vec::new());
+    };
+    Ok((first_counted.year()..=due.year()).filter(|year| !calendar.covers(*year)).collect())
 }
 
 /// Why a deadline could not be computed.
@@ -63,8 +120,8 @@ pub fn due_date(
     holiday_updates: &[&str],
 ) -> Result<Deadline, DeadlineError> {
     let calendar = holiday_calendar(holiday_updates)?;
-    let due = calendar.due_date(accepted, working_days).map_err(DeadlineError::Calendar)?;
-    Ok(Deadline { accepted, working_days, due })
+    let estimate = calendar.estimate_due_date(accepted, working_days).map_err(DeadlineError::Calendar)?;
+    Ok(Deadline { accepted, working_days, due: estimate.due, estimated_years: estimate.guessed_years })
 }
 
 #[cfg(test)]
@@ -130,17 +187,44 @@ mod tests {
     }
 
     #[test]
-    fn uncovered_years_are_refused_until_an_update_is_loaded() {
-        let not_covered = |year| Err(DeadlineError::Calendar(CalendarError::YearNotCovered(year)));
-        check("2027-03-03", 2, &[], not_covered(2027), "accepted in 2027");
-        check("2026-12-31", 2, &[], not_covered(2027), "the period runs into 2027");
-        check("2022-12-30", 2, &[], not_covered(2022), "before the first table");
+    fn uncovered_years_are_estimated_and_say_so_until_an_update_is_loaded() {
+        let estimate = |accepted: &str, updates: &[&str]| {
+            due_date(day(accepted), 2, updates).unwrap_or_else(|e| panic!("{accepted}: {e}"))
+        };
+        // 2026-12-31 (Thu): Fri 2027-01-01 and Mon 01-04 counted as working days.
+        let into_2027 = estimate("2026-12-31", &[]);
+        assert_eq!((into_2027.due, into_2027.estimated_years.clone()), (day("2027-01-04"), vec![2027]));
+        let note = into_2027.estimate_note().expect("an estimate says so");
+        assert!(note.contains("2027年节假日安排尚未载入"), "{note}");
+        assert_eq!(estimate("2027-03-03", &[]).estimated_years, vec![2027], "accepted in 2027");
+        assert_eq!(estimate("2022-12-30", &[]).estimated_years, vec![2022], "before the first table");
+        // Inside a covered year nothing is estimated.
+        let exact = estimate("2026-12-28", &[]);
+        assert!(exact.estimated_years.is_empty() && exact.estimate_note().is_none());
         check("2026-12-31", 2, &[UPDATE_2027], Ok("2027-01-05"), "2027 loaded: 01-01 off, weekend, Mon, Tue");
         check("2027-03-03", 2, &[UPDATE_2027], Ok("2027-03-05"), "2027 loaded");
+        assert!(estimate("2027-03-03", &[UPDATE_2027]).estimated_years.is_empty());
         let broken = due_date(day("2026-12-31"), 2, &[UPDATE_2027, "{"]).map_err(|e| e.to_string());
         assert!(
             broken.is_err_and(|message| message.starts_with("holiday update file 1:")),
             "the broken update file is named by position"
+        );
+    }
+
+    #[test]
+    fn the_header_warns_from_december_while_next_year_is_missing() {
+        assert_eq!(holiday_warning(day("2026-11-30"), &[]).expect("calendar"), None);
+        let december = holiday_warning(day("2026-12-01"), &[]).expect("calendar").expect("warns");
+        assert!(december.contains("2027年"), "{december}");
+        assert_eq!(holiday_warning(day("2026-12-01"), &[UPDATE_2027]).expect("calendar"), None);
+        let uncovered = holiday_warning(day("2027-03-01"), &[]).expect("calendar").expect("warns");
+        assert!(uncovered.contains("2027年"), "{uncovered}");
+        assert_eq!(
+            estimated_years_between(day("2026-12-31"), day("2027-01-04"), &[]).expect("calendar"),
+            [2027]
+        );
+        assert!(
+            estimated_years_between(day("2026-12-28"), day("2026-12-30"), &[]).expect("calendar").is_empty()
         );
     }
 }

@@ -12,6 +12,8 @@ use domain::reference::{Division, DivisionLevel};
 use domain::{Gender, id_number};
 
 use crate::assess::{self, AssessmentReport};
+use crate::cases::CaseId;
+use crate::office::Office;
 use crate::{AppError, deadline, reference};
 
 /// What the UI and the CLI learn from an ID number.
@@ -77,24 +79,62 @@ pub struct DraftAssessment {
     pub due_if_accepted_today: Option<NaiveDate>,
     /// Ticked evidence without a scanned page (`EVIDENCE_PAGE_MISSING`); they do not
     /// change the decision. Empty when the pages are not known (a form not yet saved as a
-    /// case); `crate::scans::assess_draft` fills them in for a stored case.
+    /// case); [`assess_live`] fills them in for a stored case.
     pub unscanned: Vec<domain::assessment::NoticeItem>,
+    /// The due date is an estimate (a year without a holiday table): the sentence to show.
+    pub due_estimate: Option<String>,
+    /// No mobile number: the applicant will get the paper 确认单.
+    pub paper_slip_needed: bool,
 }
 
-/// Assesses the form as typed so far (the JSON form of the record) under a profile.
+/// Assesses the form as typed so far under a profile, outside any office (the
+/// command line): the shipped profiles as they are.
 pub fn assess_draft(
     record: ApplicationRecord,
     profile_query: &str,
     today: NaiveDate,
 ) -> Result<DraftAssessment, AppError> {
     let profile = assess::find_profile(profile_query)?;
+    Ok(draft_assessment(&record, &profile, today, Vec::new()))
+}
+
+/// The live assessment at the counter: the form as typed under a profile, with the
+/// effective dates the office recorded for undated drafts, and for a stored case
+/// (`case_id`) the ticked evidence its pages do not prove yet. Needs any case role when a
+/// case is named.
+pub fn assess_live(
+    office: &Office,
+    case_id: Option<&CaseId>,
+    record: ApplicationRecord,
+    profile_query: &str,
+    today: NaiveDate,
+) -> Result<DraftAssessment, AppError> {
+    let profile = assess::find_profile_with(profile_query, &office.store.recorded_effective_dates()?)?;
+    let unscanned = match case_id {
+        Some(case_id) => crate::scans::unscanned_items(office, case_id, &record)?,
+        None => Vec::new(),
+    };
+    Ok(draft_assessment(&record, &profile, today, unscanned))
+}
+
+fn draft_assessment(
+    record: &ApplicationRecord,
+    profile: &PolicyProfile,
+    today: NaiveDate,
+    unscanned: Vec<domain::assessment::NoticeItem>,
+) -> DraftAssessment {
     let report = AssessmentReport {
         profile: profile.summary(),
-        assessment: domain::assessment::assess(&record, &profile, today),
+        assessment: domain::assessment::assess(record, profile, today),
     };
-    let due_if_accepted_today =
-        deadline::due_date(today, profile.deadline_working_days, &[]).ok().map(|deadline| deadline.due);
-    Ok(DraftAssessment { report, due_if_accepted_today, unscanned: Vec::new() })
+    let deadline = deadline::due_date(today, profile.deadline_working_days, &[]).ok();
+    DraftAssessment {
+        report,
+        due_if_accepted_today: deadline.as_ref().map(|deadline| deadline.due),
+        due_estimate: deadline.and_then(|deadline| deadline.estimate_note()),
+        paper_slip_needed: record.needs_paper_slip(),
+        unscanned,
+    }
 }
 
 /// Every policy profile shipped, as summaries for the office's picker.

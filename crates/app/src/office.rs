@@ -10,10 +10,54 @@
 use std::path::Path;
 
 use chrono::{DateTime, Utc};
-pub use store::{KdfParams, LockoutPolicy, Roles, Session, StoreOptions, UserId};
+pub use store::{KdfParams, LockoutPolicy, OfficeDetails, Roles, Session, StoreOptions, UserId};
 use store::{Store, User};
 
 use crate::AppError;
+
+/// Every problem of the office's details, as field issues with Chinese sentences
+/// (`AppError::Validation`), before anything is written.
+pub fn check_details(details: &OfficeDetails) -> Result<(), AppError> {
+    use domain::FieldIssue;
+    let mut issues = Vec::new();
+    if crate::reference::check_county(&details.county_code).is_err() {
+        issues.push(FieldIssue::new(
+            "county_code",
+            "OFFICE_COUNTY_INVALID",
+            "请从行政区划中选择本办理点所在的浙江省县（市、区）。",
+        ));
+    }
+    let station = details.station.as_str();
+    if station.len() != 2 || !station.bytes().all(|b| b.is_ascii_digit()) || station == "00" {
+        issues.push(FieldIssue::new(
+            "station",
+            "OFFICE_STATION_INVALID",
+            "办理点编号应为01至99的两位数字，由县（市、区）公安局统一编排，同一县内不得重复。",
+        ));
+    }
+    if details.name.trim().is_empty() {
+        issues.push(FieldIssue::new(
+            "name",
+            "OFFICE_NAME_MISSING",
+            "请填写办理点名称（打印在告知书和回执上）。",
+        ));
+    }
+    if issues.is_empty() { Ok(()) } else { Err(AppError::Validation(issues)) }
+}
+
+/// What the first-run screen asks for.
+#[derive(Debug, Clone, Copy)]
+pub struct FirstRun<'a> {
+    /// The office: county chosen from the division list, station number given by the
+    /// county bureau, name, address and phone printed on its documents.
+    pub details: &'a OfficeDetails,
+    /// The first administrator's user name.
+    pub username: &'a str,
+    /// Their password.
+    pub password: &'a str,
+    /// Counter roles the administrator also holds (a one-person office).
+    pub extra_roles: Roles,
+}
 
 /// An opened office store and the clerk logged in, if any.
 #[derive(Debug)]
@@ -62,6 +106,69 @@ impl Office {
         let (store, session) =
             Store::create_with_options(dir, office_id, admin_username, admin_password, now, options)?;
         Ok(Office { store, session: Some(session), clock_check: None })
+    }
+
+    /// First-run set-up as the window does it: checks the office's details first (so a
+    /// mistake creates nothing), creates the store with its administrator, stores the
+    /// details (audited) and gives the administrator the counter roles of a one-person
+    /// office (`extra_roles`, may be empty). Returns the office with the administrator
+    /// logged in.
+    pub fn first_run(
+        dir: &Path,
+        setup: &FirstRun<'_>,
+        now: DateTime<Utc>,
+        options: StoreOptions,
+    ) -> Result<Office, AppError> {
+        check_details(setup.details)?;
+        let office_id = format!("{}-{}", setup.details.application_prefix(), setup.details.name.trim());
+        let mut office =
+            Office::set_up_with_options(dir, &office_id, setup.username, setup.password, now, options)?;
+        let session = office.session()?.clone();
+        office.store.set_office_details(&session, setup.details, now)?;
+        if !setup.extra_roles.is_empty() {
+            let username = session.username().to_owned();
+            crate::users::set_roles(&mut office, &username, setup.extra_roles | Roles::ADMIN, now)?;
+            office.login(&username, setup.password, now)?;
+        }
+        Ok(office)
+    }
+
+    /// The office's details (county, station, name, address, phone), if set.
+    pub fn details(&self) -> Result<Option<OfficeDetails>, AppError> {
+        Ok(self.store.office_details()?)
+    }
+
+    /// Sets the office's details (管理员 only; audited with the old and new values).
+    pub fn set_details(&mut self, details: &OfficeDetails, now: DateTime<Utc>) -> Result<(), AppError> {
+        check_details(details)?;
+        let session = self.session()?.clone();
+        Ok(self.store.set_office_details(&session, details, now)?)
+    }
+
+    /// Records the date the published text of an undated draft profile took effect
+    /// (管理员 only; audited). Refuses a profile that is not a draft or already dated.
+    pub fn record_effective_date(
+        &mut self,
+        profile_query: &str,
+        effective: chrono::NaiveDate,
+        now: DateTime<Utc>,
+    ) -> Result<domain::profile::ProfileSummary, AppError> {
+        let profile = crate::assess::find_profile(profile_query)?;
+        if !profile.document.draft || profile.document.effective.is_some() {
+            return Err(AppError::Store(store::StoreError::InvalidInput {
+                what: "effective date",
+                reason: "only an undated draft's effective date is recorded",
+            }));
+        }
+        let session = self.session()?.clone();
+        self.store.record_effective_date(
+            &session,
+            &profile.county.code,
+            &profile.document.number,
+            effective,
+            now,
+        )?;
+        Ok(profile.with_recorded_effective(effective).summary())
     }
 
     /// Unlocks the office in `dir` with a clerk's password and logs the clerk in.

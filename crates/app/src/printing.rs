@@ -41,22 +41,26 @@ pub enum Document {
     Form,
     /// 受理回执, once the case is accepted.
     Receipt,
-    /// 一次性告知书, once a notice was given.
+    /// 一次性告知书, once a notice of materials was given.
     Notice,
+    /// 不予受理告知书（不符合互认条件）, once the case was closed as not eligible.
+    Refusal,
     /// 《浙江省居住证确认单》, once the permit is issued; reprinted on request.
     Slip,
 }
 
 impl Document {
     /// Every document, in the order of the counter procedure.
-    pub const ALL: [Document; 4] = [Document::Form, Document::Notice, Document::Receipt, Document::Slip];
+    pub const ALL: [Document; 5] =
+        [Document::Form, Document::Notice, Document::Refusal, Document::Receipt, Document::Slip];
 
-    /// Stable key: `form`, `receipt`, `notice`, `slip`.
+    /// Stable key: `form`, `receipt`, `notice`, `refusal`, `slip`.
     pub fn key(self) -> &'static str {
         match self {
             Document::Form => "form",
             Document::Receipt => "receipt",
             Document::Notice => "notice",
+            Document::Refusal => "refusal",
             Document::Slip => "slip",
         }
     }
@@ -76,6 +80,7 @@ impl Document {
             Document::Form => "互认转换申请表",
             Document::Receipt => "受理回执",
             Document::Notice => "一次性告知书",
+            Document::Refusal => "不予受理告知书",
             Document::Slip => "居住证确认单",
         }
     }
@@ -152,7 +157,8 @@ pub fn available(view: &CaseView) -> Vec<Document> {
         .into_iter()
         .filter(|document| match document {
             Document::Form => true,
-            Document::Notice => view.history.iter().any(|line| line.to == CaseState::Refused),
+            Document::Notice => view.history.iter().any(|line| line.to == CaseState::NoticeIssued),
+            Document::Refusal => view.state == CaseState::NotEligible,
             Document::Receipt => view.accepted_at.is_some() && view.due_date.is_some(),
             Document::Slip => permit_issued(view) && view.permit_number.is_some(),
         })
@@ -193,21 +199,22 @@ pub fn render(
             needed: store::Roles::ACCEPT | store::Roles::REVIEW | store::Roles::APPROVE,
         });
     }
+    let office_info = office_info(office, printing)?;
     let rendered = match document {
         Document::Form => {
             let pages = crate::scans::attached_pages(office, case_id)?;
             printing.renderer.render_form_with_pages(&view.record, &pages)?
         }
         Document::Receipt => {
-            let receipt = receipt_data(printing, &view)?;
+            let receipt = receipt_data(&office_info, &view)?;
             printing.renderer.render_receipt(&view.record, &receipt)?
         }
         Document::Notice => {
-            let notice_day = notice_date(&view)?;
-            let report = assess::assess(&view.record, &profile_for(&view), notice_day)?;
+            let notice_day = notice_date(&view, CaseState::NoticeIssued, Document::Notice)?;
+            let report = assess::assess_in_office(office, &view.record, &profile_for(&view), notice_day)?;
             let data = print::NoticeData {
                 case_number: case_number(&view),
-                office: printing.office.clone(),
+                office: office_info.clone(),
                 clerk: last_actor(&view),
                 date: notice_day,
             };
@@ -215,8 +222,22 @@ pub fn render(
                 crate::scans::notice_with_unscanned(office, case_id, &view.record, report.assessment)?;
             printing.renderer.render_notice(&view.record, &assessment, &data)?
         }
+        Document::Refusal => {
+            let day = notice_date(&view, CaseState::NotEligible, Document::Refusal)?;
+            let profile =
+                assess::find_profile_with(&profile_for(&view), &office.store.recorded_effective_dates()?)?;
+            let assessment = domain::assessment::assess(&view.record, &profile, day);
+            let data = print::RefusalData {
+                case_number: case_number(&view),
+                office: office_info.clone(),
+                clerk: last_actor(&view),
+                date: day,
+                document: format!("{}《{}》", profile.document.number, profile.document.title),
+            };
+            printing.renderer.render_refusal(&view.record, &assessment, &data)?
+        }
         Document::Slip => {
-            let slip = slip_data(office, printing, &view, choices, now)?;
+            let slip = slip_data(office, &office_info, &view, choices, now)?;
             let key = office_signing_key(office, now)?;
             printing.renderer.render_slip(&view.record, &slip, &key)?
         }
@@ -321,7 +342,7 @@ fn office_signing_key(office: &mut Office, now: DateTime<Utc>) -> Result<Signing
 /// the county profile's options with the clerk's large-print choice.
 fn slip_data(
     office: &mut Office,
-    printing: &Printing,
+    office_info: &OfficeInfo,
     view: &CaseView,
     choices: RenderChoices,
     now: DateTime<Utc>,
@@ -360,14 +381,14 @@ fn slip_data(
     Ok(SlipData {
         case_number: case_number(view),
         permit,
-        office: printing.office.clone(),
+        office: office_info.clone(),
         clerk: clerk.display_name,
         printed_on: cases::local(now).date(),
         options,
     })
 }
 
-fn receipt_data(printing: &Printing, view: &CaseView) -> Result<ReceiptData, AppError> {
+fn receipt_data(office_info: &OfficeInfo, view: &CaseView) -> Result<ReceiptData, AppError> {
     let not_yet = AppError::DocumentNotAvailable {
         document: Document::Receipt.label(),
         reason: "案件尚未受理，没有受理回执。",
@@ -377,29 +398,67 @@ fn receipt_data(printing: &Printing, view: &CaseView) -> Result<ReceiptData, App
     };
     Ok(ReceiptData {
         case_number: case_number(view),
-        office: printing.office.clone(),
+        office: office_info.clone(),
         clerk: view.accepted_by.as_ref().map(|clerk| clerk.display_name.clone()).unwrap_or_default(),
         accepted_on: cases::local(accepted_at).date(),
         due,
         working_days: deadline::STANDARD_WORKING_DAYS,
+        due_note: view.due_estimate.clone(),
     })
 }
 
-/// The day of the latest one-time notice.
-fn notice_date(view: &CaseView) -> Result<NaiveDate, AppError> {
-    view.history
-        .iter()
-        .rev()
-        .find(|line| line.to == CaseState::Refused)
-        .map(|line| cases::local(line.at).date())
-        .ok_or(AppError::DocumentNotAvailable {
-            document: Document::Notice.label(),
-            reason: "本案没有出具过一次性告知。",
-        })
+/// The office printed on the documents: the details set in the window (or at set-up) when
+/// there are some, else `office.json` or the demo office of [`Printing::load`].
+pub fn office_info(office: &Office, printing: &Printing) -> Result<OfficeInfo, AppError> {
+    let Some(details) = office.details()? else {
+        return Ok(printing.office.clone());
+    };
+    Ok(OfficeInfo {
+        office_format: print::OFFICE_FORMAT,
+        issuing_authority: issuing_authority(&details.county_code),
+        county_code: details.county_code,
+        name: details.name,
+        address: details.address,
+        phone: details.phone,
+    })
 }
 
-/// The profile of the county where the applicant lives, or the province's.
+/// The permit's issuing authority (签发机关) of a county: `建德市公安局` for a county or a
+/// county-level city, `杭州市公安局拱墅区分局` for a city district (a district's bureau is a
+/// branch of the city's).
+pub fn issuing_authority(county_code: &str) -> String {
+    let Ok(reference) = crate::reference::embedded() else {
+        return String::new();
+    };
+    let divisions = &reference.divisions;
+    let Some(county) = divisions.get(county_code) else {
+        return String::new();
+    };
+    match domain::profile::urban_area_of(county_code).and_then(|city| divisions.get(&format!("{city}00"))) {
+        Some(city) => format!("{}公安局{}分局", city.name, county.name),
+        None => format!("{}公安局", county.name),
+    }
+}
+
+/// The day of the latest step into `state` (a notice, or the refusal).
+fn notice_date(view: &CaseView, state: CaseState, document: Document) -> Result<NaiveDate, AppError> {
+    view.history.iter().rev().find(|line| line.to == state).map(|line| cases::local(line.at).date()).ok_or(
+        AppError::DocumentNotAvailable {
+            document: document.label(),
+            reason: match document {
+                Document::Refusal => "本案没有作出不予受理的决定。",
+                _ => "本案没有出具过一次性告知。",
+            },
+        },
+    )
+}
+
+/// The profile the submission was assessed under; for a case submitted before that was
+/// kept, the profile of the county where the applicant lives, or the province's.
 fn profile_for(view: &CaseView) -> String {
+    if let Some(profile) = view.profile.as_deref().filter(|profile| assess::find_profile(profile).is_ok()) {
+        return profile.to_owned();
+    }
     let county = view.record.current_address.county_code.trim();
     if assess::find_profile(county).is_ok() { county.to_owned() } else { "330000".to_owned() }
 }

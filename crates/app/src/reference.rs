@@ -46,6 +46,21 @@ pub fn embedded() -> Result<&'static ReferenceData, ReferenceLoadError> {
     DATA.get_or_init(parse_embedded).as_ref().map_err(Clone::clone)
 }
 
+/// Checks that `code` is a current Zhejiang county-level division (an office's county).
+pub fn check_county(code: &str) -> Result<(), &'static str> {
+    let divisions = &embedded().map_err(|_| "the embedded division table is broken")?.divisions;
+    match divisions.get(code) {
+        Some(division)
+            if division.level == domain::reference::DivisionLevel::County
+                && division.is_current()
+                && code.starts_with("33") =>
+        {
+            Ok(())
+        }
+        _ => Err("county_code is not a current Zhejiang county-level division"),
+    }
+}
+
 fn parse_embedded() -> Result<ReferenceData, ReferenceLoadError> {
     Ok(ReferenceData {
         divisions: Divisions::parse(DIVISIONS_CSV, DIVISIONS_HISTORICAL_CSV)?,

@@ -9,7 +9,7 @@
 
 use std::path::Path;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use domain::assessment::{Assessment, NoticeItem};
 use domain::record::{ApplicationRecord, EvidenceItem};
 use store::{NewPage, PageChange, PageMeta, Roles};
@@ -235,21 +235,6 @@ pub fn attached_pages(office: &Office, case_id: &CaseId) -> Result<Vec<print::At
             sha256: page.sha256,
         })
         .collect())
-}
-
-/// The live assessment of a stored case's form as typed ([`crate::intake::assess_draft`]),
-/// with the ticked evidence its pages do not prove yet. Needs any case role.
-pub fn assess_draft(
-    office: &Office,
-    case_id: &CaseId,
-    record: ApplicationRecord,
-    profile_query: &str,
-    today: NaiveDate,
-) -> Result<crate::intake::DraftAssessment, AppError> {
-    let unscanned = unscanned_items(office, case_id, &record)?;
-    let mut draft = crate::intake::assess_draft(record, profile_query, today)?;
-    draft.unscanned = unscanned;
-    Ok(draft)
 }
 
 fn new_page<'a>(page: &'a Page, evidence: &'a str) -> NewPage<'a> {

@@ -235,6 +235,9 @@ pub struct SyncStatus {
     pub disk_free_bytes: Option<u64>,
     /// Set when the data directory's disk is nearly full ([`disk_warning`], Chinese).
     pub disk_warning: Option<String>,
+    /// Set when this year's holiday table is missing, or next year's from 1 December
+    /// ([`crate::deadline::holiday_warning`], Chinese).
+    pub holiday_warning: Option<String>,
 }
 
 /// Seconds of difference with the platform's clock beyond which the header warns (the
@@ -376,8 +379,8 @@ fn outbox_ids(ids: &[Uuid]) -> Result<Vec<OutboxId>, AppError> {
     ids.iter().map(|id| Ok(id.hyphenated().to_string().parse::<OutboxId>()?)).collect()
 }
 
-/// A store state's name as the contract spells it (the domain's names: 不予受理 is
-/// `notice_issued`, stored as `refused`).
+/// A store state's name as the contract spells it (the domain's names: the one-time
+/// notice is `notice_issued`, stored as `refused`; 不予受理 is `not_eligible`).
 fn wire_state(stored: &str) -> String {
     match stored {
         "refused" => "notice_issued".to_owned(),
@@ -880,7 +883,9 @@ pub fn sync_once(
 }
 
 /// The sync status for the header: queue size and age, quarantined records, the last
-/// sync's outcome, the clock compared with the platform's and the data disk's free space. Needs a logged-in clerk (any role); reads only.
+/// sync's outcome, the clock compared with the platform's and the data disk's free space
+/// (no holiday warning: see [`header_status`]). Needs a logged-in clerk (any role); reads
+/// only.
 pub fn sync_status(office: &Office) -> Result<SyncStatus, AppError> {
     office.session()?;
     let summary = office.store.outbox_summary()?;
@@ -901,7 +906,16 @@ pub fn sync_status(office: &Office) -> Result<SyncStatus, AppError> {
         clock_warning: clock_skew_seconds.and_then(clock_warning),
         disk_free_bytes: disk.map(|(free, _)| free),
         disk_warning: disk.and_then(|(free, total)| disk_warning(free, total)),
+        holiday_warning: None,
     })
+}
+
+/// What the window's header shows on `today`: [`sync_status`] with the holiday table's
+/// warning ([`crate::deadline::holiday_warning`]).
+pub fn header_status(office: &Office, today: chrono::NaiveDate) -> Result<SyncStatus, AppError> {
+    let mut status = sync_status(office)?;
+    status.holiday_warning = crate::deadline::holiday_warning(today, &[])?;
+    Ok(status)
 }
 
 /// Why the platform refused a record, in Chinese, from its stable code and its reason.
@@ -933,7 +947,8 @@ fn state_label(stored: Option<&str>) -> &'static str {
         Some(CaseState::Reviewed) => "已审核",
         Some(CaseState::Approved) => "已审批",
         Some(CaseState::Issued) => "已签发",
-        Some(CaseState::Refused) => "不予受理",
+        Some(CaseState::NoticeIssued) => "已一次性告知",
+        Some(CaseState::NotEligible) => "不予受理",
         Some(CaseState::Rejected) => "不予通过",
         Some(CaseState::Withdrawn) => "已撤回",
         Some(CaseState::OldPermitCancelled) => "原有证件已注销",

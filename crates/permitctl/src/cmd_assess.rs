@@ -1,11 +1,14 @@
 //! `permitctl assess`: the one-time notice for an application record, as the counter
 //! would give it.
 //!
-//! Prints `{"decision", "today", "profile": {county, name, document, effective, draft},
-//! "items": [{code, field, message}]}`. Exit status: 0 when the case can be accepted,
-//! 1 when a notice results, 2 when the input cannot be used (file unreadable, not a
-//! record of a known schema version, unknown profile), printed as
-//! `{"error": {"code", "message"}}` with the message also on stderr.
+//! Prints `{"decision", "today", "profile": {county, name, document, effective, draft,
+//! implements_recognition}, "items": [{code, field, message, kind, basis?}]}`. The
+//! decision is `accept`, `notice` (materials to bring: 一次性告知) or `not_eligible`
+//! (不符合互认条件: every item of kind `eligibility` is a reason, with the sentence it rests
+//! on in `basis`). Exit status: 0 when the case can be accepted, 1 for a notice or a
+//! not-eligible answer, 2 when the input cannot be used (file unreadable, not a record of
+//! a known schema version, unknown profile), printed as `{"error": {"code", "message"}}`
+//! with the message also on stderr.
 
 use std::io::Read;
 use std::path::PathBuf;
@@ -56,7 +59,7 @@ pub fn run(args: &Args) -> ExitCode {
             println!("{out:#}");
             match report.assessment.decision {
                 Decision::Accept => ExitCode::SUCCESS,
-                Decision::Notice => ExitCode::from(1),
+                Decision::Notice | Decision::NotEligible => ExitCode::from(1),
             }
         }
         Err(error) => fail_assess(&error, &args.file),

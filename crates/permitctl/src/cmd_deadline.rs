@@ -1,9 +1,11 @@
 //! `permitctl deadline`: the last day of a case's processing period.
 //!
-//! Prints `{"accepted", "working_days", "due"}` and exits 0, or
-//! `{"error": {"code", "message"}}` with a Chinese message and exits 1 when the
-//! calendar cannot answer (e.g. `CALENDAR_YEAR_NOT_COVERED`), or 2 when an update
-//! file cannot be read or parsed, or the embedded tables are broken.
+//! Prints `{"accepted", "working_days", "due", "estimated_years", "estimate_note"}` and
+//! exits 0; a period that reaches a year without a holiday table is estimated (Monday
+//! to Friday count as working days there), and `estimated_years`/`estimate_note` say so.
+//! Prints `{"error": {"code", "message"}}` with a Chinese message and exits 1 when the
+//! calendar cannot answer, or 2 when an update file cannot be read or parsed, or the
+//! embedded tables are broken.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -49,6 +51,8 @@ pub fn run(args: &Args) -> ExitCode {
                 "accepted": deadline.accepted,
                 "working_days": deadline.working_days,
                 "due": deadline.due,
+                "estimated_years": deadline.estimated_years,
+                "estimate_note": deadline.estimate_note(),
             });
             println!("{out:#}");
             ExitCode::SUCCESS

@@ -1,7 +1,7 @@
-//! `permitctl render` and `permitctl verify-slip`: the four printed documents from a case
+//! `permitctl render` and `permitctl verify-slip`: the five printed documents from a case
 //! file, without a database, and the offline check of a slip's QR code.
 //!
-//! `render slip|form|notice|receipt --case FILE.json -o OUT.pdf` reads either a bare
+//! `render slip|form|notice|refusal|receipt --case FILE.json -o OUT.pdf` reads either a bare
 //! application record (docs/application-record.md) or a case file wrapping one with what
 //! the record does not hold (case number, clerk, office, permit, dates, profile; see
 //! docs/print.md). Anything missing gets a demo default, printed in the answer's
@@ -20,13 +20,13 @@ use app::assess;
 use chrono::{Months, NaiveDate};
 use domain::profile::SlipOptions;
 use print::{
-    DocumentKind, EndorsementWindow, Fonts, Names, NoticeData, OfficeInfo, PermitInfo, ReceiptData, Renderer,
-    SigningKey, SlipData, Templates, VerifyingKey,
+    DocumentKind, EndorsementWindow, Fonts, Names, NoticeData, OfficeInfo, PermitInfo, ReceiptData,
+    RefusalData, Renderer, SigningKey, SlipData, Templates, VerifyingKey,
 };
 use serde::Deserialize;
 use serde_json::json;
 
-/// The four documents, as typed on the command line.
+/// The five documents, as typed on the command line.
 #[derive(Clone, Copy, clap::ValueEnum)]
 pub enum Document {
     /// 《浙江省居住证确认单》, the confirmation slip.
@@ -37,6 +37,8 @@ pub enum Document {
     Notice,
     /// 受理回执, the acceptance receipt.
     Receipt,
+    /// 不予受理告知书: the reasons the record's applicant is not eligible.
+    Refusal,
 }
 
 impl Document {
@@ -46,6 +48,7 @@ impl Document {
             Document::Form => DocumentKind::Form,
             Document::Notice => DocumentKind::Notice,
             Document::Receipt => DocumentKind::Receipt,
+            Document::Refusal => DocumentKind::Refusal,
         }
     }
 }
@@ -224,6 +227,27 @@ fn render(args: &RenderArgs) -> Result<serde_json::Value, Failure> {
             };
             renderer.render_notice(&record, &report.assessment, &notice)
         }
+        Document::Refusal => {
+            let assessment = domain::assessment::assess(&record, &profile, today);
+            if assessment.reasons().is_empty() {
+                return Err(Failure(
+                    "NOT_REFUSED",
+                    format!(
+                        "按{}审查，该申请不存在不符合互认条件的情形（结论：{}），不能出具不予受理告知书。",
+                        profile.county.name,
+                        assessment.decision.label()
+                    ),
+                ));
+            }
+            let refusal = RefusalData {
+                case_number: case.case_number.clone().unwrap_or_default(),
+                office,
+                clerk,
+                date: today,
+                document: format!("{}《{}》", profile.document.number, profile.document.title),
+            };
+            renderer.render_refusal(&record, &assessment, &refusal)
+        }
         Document::Receipt => {
             let accepted_on = case.accepted_on.unwrap_or(today);
             let working_days = profile.deadline_working_days;
@@ -235,7 +259,11 @@ fn render(args: &RenderArgs) -> Result<serde_json::Value, Failure> {
                         .due
                 }
             };
-            let receipt = ReceiptData { case_number, office, clerk, accepted_on, due, working_days };
+            let due_note = app::deadline::estimate_note(
+                &app::deadline::estimated_years_between(accepted_on, due, &[]).unwrap_or_default(),
+            );
+            let receipt =
+                ReceiptData { case_number, office, clerk, accepted_on, due, working_days, due_note };
             renderer.render_receipt(&record, &receipt)
         }
         Document::Slip => {

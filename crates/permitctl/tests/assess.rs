@@ -78,19 +78,38 @@ fn incomplete_application_gets_the_whole_notice_with_exit_one() {
     assert_eq!(json["decision"], "notice");
     assert_eq!(
         codes(&json),
-        [
-            "PHONE_NUMBER_INVALID",
-            "REGISTRATION_GAP_TOO_LONG",
-            "OTHER_DESCRIPTION_MISSING",
-            "GUARDIAN_MISSING",
-            "DECLARATION_NOT_SIGNED"
-        ],
+        ["PHONE_NUMBER_INVALID", "OTHER_DESCRIPTION_MISSING", "GUARDIAN_MISSING", "DECLARATION_NOT_SIGNED"],
         "every problem at once"
     );
     for item in json["items"].as_array().expect("items") {
         assert!(!item["field"].as_str().unwrap_or_default().is_empty(), "each item names its field: {item}");
         assert!(!item["message"].as_str().unwrap_or_default().is_empty(), "each item has a sentence: {item}");
+        assert_eq!(item["kind"], "materials", "papers the applicant can bring: {item}");
     }
+}
+
+/// The third answer (docs/application-record.md): 不符合互认条件, every reason with the
+/// sentence it rests on; exit 1 like a notice, because the case cannot be accepted.
+#[test]
+fn a_local_applicant_is_not_eligible_with_exit_one() {
+    let (code, json) = permitctl(
+        &["assess", "--profile", "建德", &example("application-not-eligible.json"), "--today", "2025-03-10"],
+        None,
+    );
+    assert_eq!(code, 1, "{json:#}");
+    assert_eq!(json["decision"], "not_eligible");
+    assert_eq!(codes(&json), ["LOCAL_APPLICANT"]);
+    let reason = &json["items"][0];
+    assert_eq!(reason["kind"], "eligibility");
+    assert!(reason["basis"].as_str().unwrap_or_default().contains("流动人口"), "{reason}");
+    assert_eq!(json["profile"]["implements_recognition"], true);
+    // Under the provincial default a county without its own document cannot accept.
+    let (code, json) = permitctl(
+        &["assess", "--profile", "province", &example("application-complete.json"), "--today", "2025-03-10"],
+        None,
+    );
+    assert_eq!((code, json["decision"].as_str()), (1, Some("not_eligible")), "{json:#}");
+    assert_eq!(codes(&json)[0], "RECOGNITION_NOT_IMPLEMENTED");
 }
 
 #[test]
@@ -120,7 +139,7 @@ fn bad_input_exits_two_with_a_clear_message() {
     let cases: [(&[&str], Option<&str>, &str); 5] = [
         (&["assess", "--profile", "jiande", "/nonexistent/record.json"], None, "RECORD_FILE_UNREADABLE"),
         (&["assess", "--profile", "jiande", "-"], Some("{not json"), "RECORD_INVALID"),
-        (&["assess", "--profile", "jiande", "-"], Some(r#"{"schema_version": 2}"#), "RECORD_INVALID"),
+        (&["assess", "--profile", "jiande", "-"], Some(r#"{"schema_version": 3}"#), "RECORD_INVALID"),
         (
             &["assess", "--profile", "jiande", "-"],
             Some(r#"{"schema_version": 1, "applicant": {"nmae": "张伟"}}"#),

@@ -41,7 +41,10 @@ impl Drop for TempFile {
 fn check_due(args: &[&str], accepted: &str, working_days: u32, due: &str, why: &str) {
     let (code, json) = permitctl(args);
     assert_eq!(code, 0, "{why}: exits 0: {json}");
-    let expected = serde_json::json!({"accepted": accepted, "working_days": working_days, "due": due});
+    let expected = serde_json::json!({
+        "accepted": accepted, "working_days": working_days, "due": due,
+        "estimated_years": [], "estimate_note": null,
+    });
     assert_eq!(json, expected, "{why}");
 }
 
@@ -76,17 +79,16 @@ fn default_is_two_working_days() {
     );
 }
 
+/// A counter must accept on 31 December before next year's arrangement is published: the
+/// deadline is estimated (Monday to Friday) and says so, instead of failing.
 #[test]
-fn uncovered_year_exits_one_with_a_code() {
-    check_error(
-        &["deadline", "--accepted", "2026-12-31"],
-        1,
-        "CALENDAR_YEAR_NOT_COVERED",
-        "the period runs into 2027",
-    );
-    let (_, json) = permitctl(&["deadline", "--accepted", "2027-05-06"]);
-    let message = json["error"]["message"].as_str().unwrap_or_default();
-    assert!(message.contains("2027年"), "the message names the missing year: {message}");
+fn an_uncovered_year_is_estimated_and_says_so() {
+    let (code, json) = permitctl(&["deadline", "--accepted", "2026-12-31"]);
+    assert_eq!(code, 0, "{json}");
+    assert_eq!(json["due"], "2027-01-04", "Fri 01-01 and Mon 01-04 counted as working days: {json}");
+    assert_eq!(json["estimated_years"], serde_json::json!([2027]));
+    let note = json["estimate_note"].as_str().unwrap_or_default();
+    assert!(note.contains("2027年节假日安排尚未载入"), "{note}");
 }
 
 #[test]

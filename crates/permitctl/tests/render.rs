@@ -57,6 +57,38 @@ fn text_of(pdf: &Path) -> String {
         .collect()
 }
 
+/// The fourth printed document: 不予受理告知书, with every reason, the sentence each rests
+/// on, the document applied and room for the office's stamp; refused for an eligible one.
+#[test]
+fn the_refusal_of_a_not_eligible_applicant_renders_with_its_reasons() {
+    let dir = out_dir("refusal");
+    let pdf = dir.join("refusal.pdf");
+    let case = example("application-not-eligible.json");
+    let (code, json) =
+        permitctl(&["render", "refusal", "--case", &case, "-o", path_str(&pdf), "--today", "2025-03-10"]);
+    assert_eq!(code, 0, "{json:#}");
+    assert_eq!(json["template"]["name"], "refusal");
+    let text = text_of(&pdf);
+    for expected in
+        ["不予受理告知书", "王建国", "不是流动人口", "依据", "建政办函〔2024〕18号", "盖章", "行政复议"]
+    {
+        assert!(text.contains(expected), "the refusal prints {expected}:\n{text}");
+    }
+    assert!(!text.contains("补齐材料"), "it asks for no papers:\n{text}");
+    let eligible = example("application-complete.json");
+    let (code, json) = permitctl(&[
+        "render",
+        "refusal",
+        "--case",
+        &eligible,
+        "-o",
+        path_str(&dir.join("no.pdf")),
+        "--today",
+        "2025-03-10",
+    ]);
+    assert_eq!((code, json["error"]["code"].as_str()), (2, Some("NOT_REFUSED")), "{json:#}");
+}
+
 #[test]
 fn every_document_renders_from_a_bare_record() {
     let dir = out_dir("bare");
@@ -68,8 +100,9 @@ fn every_document_renders_from_a_bare_record() {
         assert_eq!(code, 0, "render {document}: {json:#}");
         assert_eq!(json["document"], document);
         assert_eq!(json["template"]["name"], document);
-        // The form's template gained the list of scanned pages (1.1.0).
-        let version = if document == "form" { "1.1.0" } else { "1.0.0" };
+        // The form's template gained the list of scanned pages (1.1.0) and moved the
+        // standalone 其他 under 连续就读 (1.2.0).
+        let version = if document == "form" { "1.2.0" } else { "1.0.0" };
         assert_eq!(json["template"]["version"], version);
         assert_eq!(json["pages"], 1, "{document} is one page");
         assert_eq!(json["warnings"], serde_json::json!([]), "{document}");

@@ -57,8 +57,8 @@ pub enum RecordKind {
     /// A case was opened at the counter; `payload` holds the application record.
     CaseCreated,
     /// A case moved from one state to another. States are the snake_case names of the
-    /// counter's case states (`draft`, `notice_issued`, `accepted`, `reviewed`, `approved`,
-    /// `rejected`, `issued`, `old_permit_cancelled`, `withdrawn`). The platform issues a
+    /// counter's case states (`draft`, `notice_issued`, `not_eligible`, `accepted`, `reviewed`,
+    /// `approved`, `rejected`, `issued`, `old_permit_cancelled`, `withdrawn`). The platform issues a
     /// permit after a change `to: "approved"`.
     StateChanged {
         /// The state before.

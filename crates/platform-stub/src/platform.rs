@@ -47,6 +47,7 @@ impl Default for StubConfig {
 const CASE_STATES: &[&str] = &[
     "draft",
     "notice_issued",
+    "not_eligible",
     "accepted",
     "reviewed",
     "approved",

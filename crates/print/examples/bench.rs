@@ -87,6 +87,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         accepted_on: day(2025, 3, 10),
         due: day(2025, 3, 12),
         working_days: 2,
+        due_note: None,
     };
 
     type Render<'a> = Box<dyn Fn() -> Result<RenderedDocument, PrintError> + 'a>;

@@ -80,4 +80,7 @@ pub enum PrintError {
     /// The signature does not match the payload: the text was altered or forged.
     #[error("slip signature is invalid: the qr payload was altered or not issued by this office")]
     PayloadSignatureInvalid,
+    /// A refusal (不予受理告知书) was asked for an assessment without any eligibility reason.
+    #[error("the assessment gives no reason the applicant is not eligible: nothing to refuse")]
+    NothingToRefuse,
 }

@@ -58,7 +58,7 @@ pub(crate) const REQUIRED_LABELS: &[&str] = &[
     "residence.rental.safety_compliant",
     "residence.rental.taxes_paid",
     "residence.rental.other",
-    "residence.other",
+    "study.other",
     "study.primary_school",
     "study.secondary_school",
     "study.vocational_school",
@@ -635,8 +635,9 @@ fn checklist_height(canvas: &Canvas<'_>, width: f32, items: &[BoxItem]) -> f32 {
 type BoxItem = (String, bool, String);
 
 /// The evidence boxes in the annex's four columns: 合法稳定就业, 合法稳定住所 (own home,
-/// dormitory, 其他), 居住出租房屋's sub-items, 连续就读. Every [`EvidenceItem`] is in exactly
-/// one column.
+/// dormitory), 居住出租房屋's sub-items, 连续就读 (the standalone 其他 first, as the Haiyan
+/// annex's table grid prints it, then the four 学籍证明). Every [`EvidenceItem`] is in
+/// exactly one column.
 fn evidence_columns(template: &Template, record: &ApplicationRecord) -> [Vec<BoxItem>; 4] {
     let evidence = &record.evidence;
     let item = |item: EvidenceItem, other: Option<&OtherEvidence>| {
@@ -650,11 +651,7 @@ fn evidence_columns(template: &Template, record: &ApplicationRecord) -> [Vec<Box
             item(EvidenceItem::BusinessLicence, None),
             item(EvidenceItem::EmploymentOther, Some(&evidence.employment.other)),
         ],
-        vec![
-            item(EvidenceItem::OwnHome, None),
-            item(EvidenceItem::EmployerDormitory, None),
-            item(EvidenceItem::ResidenceOther, Some(&evidence.residence.other)),
-        ],
+        vec![item(EvidenceItem::OwnHome, None), item(EvidenceItem::EmployerDormitory, None)],
         vec![
             item(EvidenceItem::RentalRegistration, None),
             item(EvidenceItem::LeaseFiling, None),
@@ -664,6 +661,7 @@ fn evidence_columns(template: &Template, record: &ApplicationRecord) -> [Vec<Box
             item(EvidenceItem::RentalOther, Some(&evidence.residence.rental.other)),
         ],
         vec![
+            item(EvidenceItem::StudyOther, Some(&evidence.study.other)),
             item(EvidenceItem::PrimarySchool, None),
             item(EvidenceItem::SecondarySchool, None),
             item(EvidenceItem::VocationalSchool, None),

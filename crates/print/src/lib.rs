@@ -1,6 +1,7 @@
-//! PDF rendering of the counter's four documents: the confirmation slip
+//! PDF rendering of the counter's five documents: the confirmation slip
 //! 《浙江省居住证确认单》, the filled Annex 1 form (互认转换申请表), the one-time notice
-//! (一次性告知书) and the acceptance receipt (受理回执).
+//! (一次性告知书), the refusal of an applicant who is not eligible (不予受理告知书) and the
+//! acceptance receipt (受理回执).
 //!
 //! API boundary: plain data in, PDF bytes out. Nothing here previews, audits or reads the
 //! clock: the caller passes every date, and sends [`RenderedDocument::bytes`] to a preview
@@ -38,6 +39,7 @@ mod notice;
 mod payload;
 pub mod printer;
 mod receipt;
+mod refusal;
 mod slip;
 mod templates;
 
@@ -61,8 +63,11 @@ pub use printer::{
     Cups, JobId, JobOutcome, MAX_COPIES, PrintJob, PrintSystem, PrinterError, PrinterInfo, PrinterState,
 };
 pub use receipt::ReceiptData;
+pub use refusal::RefusalData;
 pub use slip::{EndorsementWindow, PermitInfo, SlipData};
-pub use templates::{DEMO_OFFICE_JSON, DocumentKind, OfficeInfo, Template, TemplateId, Templates};
+pub use templates::{
+    DEMO_OFFICE_JSON, DocumentKind, OFFICE_FORMAT, OfficeInfo, Template, TemplateId, Templates,
+};
 
 /// Re-exported so callers need not depend on `ed25519-dalek` themselves.
 pub use ed25519_dalek::{SigningKey, VerifyingKey};

@@ -45,6 +45,10 @@ pub struct ReceiptData {
     pub due: NaiveDate,
     /// The working days allowed (the profile's `deadline_working_days`).
     pub working_days: u32,
+    /// When the due date is an estimate (a year without a holiday table), the sentence
+    /// that says so, printed under it.
+    #[serde(default)]
+    pub due_note: Option<String>,
 }
 
 const LABEL: TextStyle = TextStyle::new(11.0, 8.0);
@@ -84,8 +88,11 @@ impl Renderer {
             Some(kind) => template.text("matter", &[("type", kind.label())]),
             None => template.text("matter_no_type", &[]),
         };
-        let due = template
+        let mut due = template
             .text("due", &[("due", &cn_date(receipt.due)), ("days", &receipt.working_days.to_string())]);
+        if let Some(note) = receipt.due_note.as_deref().filter(|note| !note.trim().is_empty()) {
+            due.push_str(&format!("（{}）", note.trim().trim_end_matches('。')));
+        }
         let office = &receipt.office;
         let rows = [
             ("case_number", receipt.case_number.trim().to_owned(), "case_number"),

@@ -3,7 +3,7 @@
 //!
 //! Templates are JSON files in `assets/templates/` (format described in `docs/print.md`),
 //! embedded at build time. A county changes wording by giving [`Templates::load_dir`] a
-//! folder with its own `slip.json`, `form.json`, `notice.json` or `receipt.json`: a file
+//! folder with its own `slip.json`, `form.json`, `notice.json`, `receipt.json` or `refusal.json`: a file
 //! found there replaces the embedded one, a missing file keeps it. Every rendered PDF names
 //! the template and version it was made from ([`TemplateId`]).
 //!
@@ -23,7 +23,7 @@ pub const TEMPLATE_FORMAT: u32 = 1;
 /// The office-file format this build reads.
 pub const OFFICE_FORMAT: u32 = 1;
 
-/// The four documents.
+/// The five documents.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DocumentKind {
@@ -35,12 +35,19 @@ pub enum DocumentKind {
     Notice,
     /// 受理回执, the acceptance receipt.
     Receipt,
+    /// 不予受理告知书（不符合互认条件）, the refusal of an applicant who is not eligible.
+    Refusal,
 }
 
 impl DocumentKind {
-    /// All four, in the order of the counter procedure's paper.
-    pub const ALL: [DocumentKind; 4] =
-        [DocumentKind::Form, DocumentKind::Notice, DocumentKind::Receipt, DocumentKind::Slip];
+    /// All five, in the order of the counter procedure's paper.
+    pub const ALL: [DocumentKind; 5] = [
+        DocumentKind::Form,
+        DocumentKind::Notice,
+        DocumentKind::Refusal,
+        DocumentKind::Receipt,
+        DocumentKind::Slip,
+    ];
 
     /// The template's name, which is also its file stem (`slip` → `slip.json`).
     pub fn name(self) -> &'static str {
@@ -49,10 +56,11 @@ impl DocumentKind {
             DocumentKind::Form => "form",
             DocumentKind::Notice => "notice",
             DocumentKind::Receipt => "receipt",
+            DocumentKind::Refusal => "refusal",
         }
     }
 
-    /// Parses a template name (`slip`, `form`, `notice`, `receipt`).
+    /// Parses a template name (`slip`, `form`, `notice`, `receipt`, `refusal`).
     pub fn from_name(name: &str) -> Option<DocumentKind> {
         DocumentKind::ALL.into_iter().find(|kind| kind.name() == name)
     }
@@ -63,6 +71,7 @@ impl DocumentKind {
             DocumentKind::Form => include_str!("../../../assets/templates/form.json"),
             DocumentKind::Notice => include_str!("../../../assets/templates/notice.json"),
             DocumentKind::Receipt => include_str!("../../../assets/templates/receipt.json"),
+            DocumentKind::Refusal => include_str!("../../../assets/templates/refusal.json"),
         }
     }
 
@@ -73,6 +82,7 @@ impl DocumentKind {
             DocumentKind::Form => crate::form::REQUIRED_LABELS,
             DocumentKind::Notice => crate::notice::REQUIRED_LABELS,
             DocumentKind::Receipt => crate::receipt::REQUIRED_LABELS,
+            DocumentKind::Refusal => crate::refusal::REQUIRED_LABELS,
         }
     }
 
@@ -83,6 +93,7 @@ impl DocumentKind {
             DocumentKind::Form => crate::form::REQUIRED_TEXTS,
             DocumentKind::Notice => crate::notice::REQUIRED_TEXTS,
             DocumentKind::Receipt => crate::receipt::REQUIRED_TEXTS,
+            DocumentKind::Refusal => crate::refusal::REQUIRED_TEXTS,
         }
     }
 }
@@ -202,7 +213,7 @@ pub(crate) fn fill(raw: &str, values: &[(&str, &str)]) -> String {
     out
 }
 
-/// The four templates in use.
+/// The five templates in use.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Templates {
     /// The confirmation slip.
@@ -213,6 +224,8 @@ pub struct Templates {
     pub notice: Template,
     /// The acceptance receipt.
     pub receipt: Template,
+    /// The refusal of an applicant who is not eligible.
+    pub refusal: Template,
 }
 
 impl Templates {
@@ -249,6 +262,7 @@ impl Templates {
             form: load(DocumentKind::Form)?,
             notice: load(DocumentKind::Notice)?,
             receipt: load(DocumentKind::Receipt)?,
+            refusal: load(DocumentKind::Refusal)?,
         })
     }
 
@@ -259,6 +273,7 @@ impl Templates {
             DocumentKind::Form => &self.form,
             DocumentKind::Notice => &self.notice,
             DocumentKind::Receipt => &self.receipt,
+            DocumentKind::Refusal => &self.refusal,
         }
     }
 }

@@ -119,14 +119,14 @@ fn main() {
             5..=9 => &[CaseState::Accepted],
             10..=14 => &[CaseState::Accepted, CaseState::Reviewed],
             15..=17 => &[CaseState::Accepted, CaseState::Reviewed, CaseState::Approved],
-            18..=20 => &[CaseState::Refused],
+            18..=20 => &[CaseState::NoticeIssued],
             _ => &[CaseState::Accepted, CaseState::Reviewed, CaseState::Approved, CaseState::Issued],
         };
         let mut from = CaseState::Draft;
         let mut changes = Vec::with_capacity(path.len());
         for to in path {
             let due_date = (*to == CaseState::Accepted).then(|| at.date_naive() + Span::days(2));
-            changes.push(StateChange { from, to: *to, note: None, due_date });
+            changes.push(StateChange { from, to: *to, note: None, due_date, profile: None });
             from = *to;
         }
         batch.push(BulkCase { record, index, at, changes });

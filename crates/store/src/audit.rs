@@ -97,6 +97,10 @@ pub enum AuditAction {
     BundleImported,
     /// An administrator set or replaced the platform's public key for bundles.
     PlatformKeySet,
+    /// The office's details (county, station number, name, address, phone) were set.
+    OfficeDetailsSet,
+    /// An administrator recorded the date an undated draft policy document took effect.
+    ProfileEffectiveSet,
 }
 
 impl AuditAction {
@@ -138,6 +142,8 @@ impl AuditAction {
         AuditAction::BundleExported,
         AuditAction::BundleImported,
         AuditAction::PlatformKeySet,
+        AuditAction::OfficeDetailsSet,
+        AuditAction::ProfileEffectiveSet,
     ];
 
     /// The stored name.
@@ -179,6 +185,8 @@ impl AuditAction {
             AuditAction::BundleExported => "bundle_exported",
             AuditAction::BundleImported => "bundle_imported",
             AuditAction::PlatformKeySet => "platform_key_set",
+            AuditAction::OfficeDetailsSet => "office_details_set",
+            AuditAction::ProfileEffectiveSet => "profile_effective_set",
         }
     }
 }
@@ -559,7 +567,7 @@ mod tests {
              duplicate_decision,printed,exported,sync_sent,sync_confirmed,sync_failed,\
              sync_quarantined,backup_created,restored,sync_requeued,device_identity_created,\
              platform_decision,page_added,page_changed,page_deleted,office_key_created,bundle_exported,\
-             bundle_imported,platform_key_set"
+             bundle_imported,platform_key_set,office_details_set,profile_effective_set"
         );
     }
 }

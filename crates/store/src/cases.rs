@@ -81,8 +81,13 @@ pub enum CaseState {
     Approved,
     /// 签发: the permit was issued (finished).
     Issued,
-    /// 不予受理: not accepted, one-time notice given (finished).
-    Refused,
+    /// 一次性告知: materials were missing; the notice of everything to bring was given and
+    /// the applicant may come back (saving the completed record reopens it as a draft).
+    /// Stored as `refused` (the name of schema 1).
+    NoticeIssued,
+    /// 不予受理: the applicant does not meet the conditions; every reason was given at once
+    /// (finished; a new application is a new case).
+    NotEligible,
     /// Rejected at review or approval, reasons given at once (finished).
     Rejected,
     /// Withdrawn by the applicant (finished).
@@ -99,7 +104,8 @@ impl CaseState {
         CaseState::Reviewed,
         CaseState::Approved,
         CaseState::Issued,
-        CaseState::Refused,
+        CaseState::NoticeIssued,
+        CaseState::NotEligible,
         CaseState::Rejected,
         CaseState::Withdrawn,
         CaseState::OldPermitCancelled,
@@ -113,7 +119,8 @@ impl CaseState {
             CaseState::Reviewed => "reviewed",
             CaseState::Approved => "approved",
             CaseState::Issued => "issued",
-            CaseState::Refused => "refused",
+            CaseState::NoticeIssued => "refused",
+            CaseState::NotEligible => "not_eligible",
             CaseState::Rejected => "rejected",
             CaseState::Withdrawn => "withdrawn",
             CaseState::OldPermitCancelled => "old_permit_cancelled",
@@ -290,6 +297,9 @@ pub struct Case {
     pub slip_printed_at: Option<DateTime<Utc>>,
     /// Incremented by every write; lets a screen notice it is stale.
     pub version: i64,
+    /// The policy profile (county code) the submission was assessed under; `None` for a
+    /// draft, or a case submitted before schema 7.
+    pub profile: Option<String>,
 }
 
 /// One row of a case's history.
@@ -321,6 +331,9 @@ pub struct StateChange {
     /// Deadline to set (the caller computes it with the working-day calendar on
     /// acceptance); `None` keeps the current one.
     pub due_date: Option<NaiveDate>,
+    /// The policy profile applied (its county code) when the submission was assessed;
+    /// `None` keeps the one stored.
+    pub profile: Option<String>,
 }
 
 /// What a state change wrote.
@@ -334,7 +347,7 @@ pub struct TransitionReceipt {
 
 pub(crate) const CASE_COLUMNS: &str = "uuid, state, record, application_number, id_masked, name, phone, birth_date, \
      created_by, created_at, accepted_by, reviewed_by, approved_by, accepted_at, due_date, updated_at, synced, \
-     slip_required, slip_printed_at, version";
+     slip_required, slip_printed_at, version, profile";
 
 fn case_from_row(row: &rusqlite::Row<'_>) -> Result<Case> {
     let uuid: String = row.get(0)?;
@@ -361,6 +374,7 @@ fn case_from_row(row: &rusqlite::Row<'_>) -> Result<Case> {
         slip_required: row.get(17)?,
         slip_printed_at: opt_from_millis(row.get(18)?)?,
         version: row.get(19)?,
+        profile: row.get(20)?,
     })
 }
 
@@ -428,14 +442,20 @@ impl IndexColumns {
 /// a rolled-back acceptance gives its number back; a number already taken (typed by hand
 /// into an older record) is skipped.
 fn next_application_number(transaction: &Connection, at: DateTime<Utc>) -> Result<String> {
-    let office_id: String =
-        transaction.query_row("SELECT value FROM meta WHERE key = 'office_id'", [], |row| row.get(0))?;
-    // The ASCII letters and digits of the office id (`330182-新安江派出所` gives `330182`):
-    // the number is read out over the phone and typed into other systems.
-    let mut prefix: String = office_id.chars().filter(char::is_ascii_alphanumeric).collect();
-    if prefix.is_empty() {
-        prefix = "PD".to_owned();
-    }
+    // The county code and station number of the office (unique by construction: the
+    // county bureau numbers its stations). An office set up before the details existed
+    // falls back to the ASCII letters and digits of its free-text id until an
+    // administrator sets them; numbers already given are never changed.
+    let prefix = match crate::office_details::read_details(transaction)? {
+        Some(details) => details.application_prefix(),
+        None => {
+            let office_id: String =
+                transaction
+                    .query_row("SELECT value FROM meta WHERE key = 'office_id'", [], |row| row.get(0))?;
+            let legacy: String = office_id.chars().filter(char::is_ascii_alphanumeric).collect();
+            if legacy.is_empty() { "PD".to_owned() } else { legacy }
+        }
+    };
     let china = chrono::FixedOffset::east_opt(8 * 3600)
         .ok_or(StoreError::InvalidInput { what: "time zone", reason: "UTC+8 is out of range" })?;
     let day = at.with_timezone(&china).format("%Y%m%d").to_string();
@@ -587,7 +607,8 @@ pub(crate) fn transition_in(
                     accepted_at = CASE WHEN ?2 = 'accepted' THEN ?3 ELSE accepted_at END,
                     reviewed_by = CASE WHEN ?2 = 'reviewed' THEN ?4 ELSE reviewed_by END,
                     approved_by = CASE WHEN ?2 = 'approved' THEN ?4 ELSE approved_by END,
-                    due_date = COALESCE(?5, due_date)
+                    due_date = COALESCE(?5, due_date),
+                    profile = COALESCE(?7, profile)
              WHERE id = ?1 AND state = ?6",
         )?
         .execute(params![
@@ -596,7 +617,8 @@ pub(crate) fn transition_in(
             at_millis,
             actor.user_id.0,
             change.due_date.map(date_to_text),
-            change.from.as_str()
+            change.from.as_str(),
+            change.profile
         ])?;
     transaction
         .prepare_cached(
@@ -623,6 +645,7 @@ pub(crate) fn transition_in(
         "actor": actor.name,
         "note": change.note,
         "due_date": change.due_date.map(date_to_text),
+        "profile": change.profile,
         "record": record,
     });
     transaction
@@ -1029,6 +1052,7 @@ mod tests {
                 "approved",
                 "issued",
                 "refused",
+                "not_eligible",
                 "rejected",
                 "withdrawn",
                 "old_permit_cancelled"

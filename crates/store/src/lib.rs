@@ -27,6 +27,7 @@
 //!     to: CaseState::Accepted,
 //!     note: None,
 //!     due_date: NaiveDate::from_ymd_opt(2026, 3, 4),
+//!     profile: None,
 //! };
 //! store.transition(&admin, &case_id, &change, now)?;
 //! let today = NaiveDate::from_ymd_opt(2026, 3, 2).unwrap();
@@ -43,6 +44,7 @@ mod cases;
 mod crypto;
 mod error;
 mod keyslots;
+mod office_details;
 mod office_key;
 mod outbox;
 mod pages;
@@ -64,6 +66,7 @@ pub use cases::{
 pub use crypto::KdfParams;
 pub use error::StoreError;
 pub use keyslots::{KEY_SLOTS_FILE_NAME, KEY_SLOTS_LOCK_FILE_NAME, LockoutPolicy};
+pub use office_details::OfficeDetails;
 pub use outbox::{OutboxId, OutboxItem, OutboxStatus, OutboxSummary, SYNC_ACTOR};
 pub use pages::{NewPage, PageChange, PageMeta};
 pub use platform_key::PlatformKeyChange;

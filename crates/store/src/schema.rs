@@ -11,7 +11,8 @@ use rusqlite::{Connection, TransactionBehavior};
 use crate::error::{Result, StoreError};
 
 /// The migrations, in order; index `i` holds migration `i + 1`.
-const MIGRATIONS: &[&str] = &[MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIGRATION_5, MIGRATION_6];
+const MIGRATIONS: &[&str] =
+    &[MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIGRATION_5, MIGRATION_6, MIGRATION_7];
 
 /// The schema version this build writes and reads.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
@@ -237,6 +238,15 @@ CREATE INDEX pages_sha256 ON pages(sha256);
 DROP INDEX cases_name_birth;
 CREATE INDEX cases_name_birth ON cases(name, birth_date, created_at, uuid, state, application_number,
     id_masked, due_date, accepted_at, accepted_by, updated_at, synced) WHERE name IS NOT NULL;
+"#;
+
+/// Version 7: the policy profile a submission was assessed under (its county code), kept
+/// with the case so the printed notice, the 不予受理告知书 and the reviewer apply the same
+/// rules the counter did. The state `not_eligible` (不予受理) and the office's details in
+/// `meta` need no schema change: the worklists of notices and of not-eligible cases use
+/// `cases_state_updated`.
+const MIGRATION_7: &str = r#"
+ALTER TABLE cases ADD COLUMN profile TEXT;
 "#;
 
 /// Reads `PRAGMA user_version`.

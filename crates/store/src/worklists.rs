@@ -33,6 +33,11 @@ pub enum Worklist {
     IssuedAwaitingSlip,
     /// Not a draft, and the province has not confirmed every change.
     NotSynced,
+    /// 已一次性告知: waiting for the applicant to come back with the materials, most recent
+    /// first.
+    NoticesIssued,
+    /// 不予受理: closed as not eligible, most recent first.
+    NotEligible,
 }
 
 impl Worklist {
@@ -45,6 +50,8 @@ impl Worklist {
         Worklist::Overdue,
         Worklist::IssuedAwaitingSlip,
         Worklist::NotSynced,
+        Worklist::NoticesIssued,
+        Worklist::NotEligible,
     ];
 
     /// The `WHERE … ORDER BY` of the list; `?1` is today's date where it is used. Each
@@ -69,6 +76,8 @@ impl Worklist {
                  AND ?1 IS NOT NULL ORDER BY updated_at"
             }
             Worklist::NotSynced => "synced = 0 AND state <> 'draft' AND ?1 IS NOT NULL ORDER BY updated_at",
+            Worklist::NoticesIssued => "state = 'refused' AND ?1 IS NOT NULL ORDER BY updated_at DESC",
+            Worklist::NotEligible => "state = 'not_eligible' AND ?1 IS NOT NULL ORDER BY updated_at DESC",
         }
     }
 }

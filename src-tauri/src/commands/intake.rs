@@ -61,14 +61,10 @@ pub async fn assess_application(
 ) -> Result<AssessmentInfo, UiError> {
     let record = app::assess::parse_record(&record.to_string()).map_err(app::AppError::from)?;
     let today = app::clock::today();
-    let draft = match case_id {
-        None => app::intake::assess_draft(record, &profile, today)?,
-        Some(id) => {
-            with_office(&state, move |office| {
-                app::scans::assess_draft(office, &parse_case_id(&id)?, record, &profile, today)
-            })
-            .await?
-        }
-    };
+    let draft = with_office(&state, move |office| {
+        let case_id = case_id.as_deref().map(parse_case_id).transpose()?;
+        app::intake::assess_live(office, case_id.as_ref(), record, &profile, today)
+    })
+    .await?;
     Ok(AssessmentInfo::from_draft(draft))
 }

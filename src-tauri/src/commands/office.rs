@@ -6,7 +6,10 @@ use tauri::State;
 use super::{now, with_office, with_office_slot};
 use crate::AppState;
 use crate::error::UiError;
-use crate::json::{ClerkInfo, OfficeStatus, SessionInfo, roles_from_keys};
+use crate::json::{
+    ClerkInfo, OfficeDetailsInfo, OfficeDetailsInput, OfficeStatus, ProfileInfo, SessionInfo, parse_date,
+    roles_from_keys,
+};
 
 /// Whether this machine has an office yet, and who is logged in.
 #[tauri::command]
@@ -25,32 +28,68 @@ pub async fn office_status(state: State<'_, AppState>) -> Result<OfficeStatus, U
 }
 
 /// First-run set-up: creates the encrypted office store and its administrator, who is
-/// logged in at once. `roles` adds counter roles the administrator also holds (a small
-/// office may have one person doing several jobs).
+/// logged in at once, with the office's details (county from the division list, station
+/// number, name, address, phone). `roles` adds counter roles the administrator also holds
+/// (a small office may have one person doing several jobs).
 #[tauri::command]
 #[tracing::instrument(skip_all, err(Debug))]
 pub async fn set_up_office(
     state: State<'_, AppState>,
-    office_id: String,
+    details: OfficeDetailsInput,
     username: String,
     password: String,
     roles: Vec<String>,
 ) -> Result<SessionInfo, UiError> {
-    let extra = roles_from_keys(&roles).ok_or_else(unknown_role)?;
+    let extra_roles = roles_from_keys(&roles).ok_or_else(unknown_role)?;
     let db_dir = state.paths.db_dir.clone();
     with_office_slot(&state, move |slot| {
-        let now = now();
-        let mut office = app::office::Office::set_up(&db_dir, &office_id, &username, &password, now)?;
-        if !extra.is_empty() {
-            let username = office.session()?.username().to_owned();
-            app::users::set_roles(&mut office, &username, extra | app::office::Roles::ADMIN, now)?;
-            office.login(&username, &password, now)?;
-        }
+        let details = details.into_details();
+        let setup = app::office::FirstRun {
+            details: &details,
+            username: &username,
+            password: &password,
+            extra_roles,
+        };
+        let office =
+            app::office::Office::first_run(&db_dir, &setup, now(), app::office::StoreOptions::default())?;
         let session = SessionInfo::from(office.session()?);
         *slot = Some(office);
         Ok(session)
     })
     .await
+}
+
+/// The office's details and the profile its counters apply by default.
+#[tauri::command]
+pub async fn office_details(state: State<'_, AppState>) -> Result<OfficeDetailsInfo, UiError> {
+    with_office(&state, |office| OfficeDetailsInfo::new(office)).await
+}
+
+/// Changes the office's details (管理员; audited).
+#[tauri::command]
+#[tracing::instrument(skip_all, err(Debug))]
+pub async fn set_office_details(
+    state: State<'_, AppState>,
+    details: OfficeDetailsInput,
+) -> Result<OfficeDetailsInfo, UiError> {
+    with_office(&state, move |office| {
+        office.set_details(&details.into_details(), now())?;
+        OfficeDetailsInfo::new(office)
+    })
+    .await
+}
+
+/// Records the date an undated draft policy document took effect (管理员; audited).
+#[tauri::command]
+#[tracing::instrument(skip_all, err(Debug))]
+pub async fn record_effective_date(
+    state: State<'_, AppState>,
+    profile: String,
+    effective: String,
+) -> Result<ProfileInfo, UiError> {
+    let effective = parse_date(&effective)?;
+    with_office(&state, move |office| Ok(office.record_effective_date(&profile, effective, now())?.into()))
+        .await
 }
 
 /// Logs a clerk in: unlocks the store with the clerk's key slot the first time, then

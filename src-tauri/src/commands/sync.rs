@@ -22,7 +22,7 @@ const OLD_QUEUE_DAYS: i64 = 3;
 pub async fn sync_status(state: State<'_, AppState>) -> Result<SyncStatusInfo, UiError> {
     let live = state.sync.snapshot();
     with_office(&state, move |office| {
-        let status = app::sync::sync_status(office)?;
+        let status = app::sync::header_status(office, app::clock::today())?;
         let now = super::now();
         let queue_too_old = status.queue_older_than(now, chrono::Duration::days(OLD_QUEUE_DAYS));
         Ok(SyncStatusInfo {
@@ -37,6 +37,7 @@ pub async fn sync_status(state: State<'_, AppState>) -> Result<SyncStatusInfo, U
             queue_too_old,
             clock_warning: status.clock_warning,
             disk_warning: status.disk_warning,
+            holiday_warning: status.holiday_warning,
         })
     })
     .await

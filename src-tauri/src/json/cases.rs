@@ -42,6 +42,8 @@ pub fn worklist_key(list: Worklist) -> &'static str {
         Worklist::Overdue => "overdue",
         Worklist::IssuedAwaitingSlip => "issued_awaiting_slip",
         Worklist::NotSynced => "not_synced",
+        Worklist::NoticesIssued => "notices_issued",
+        Worklist::NotEligible => "not_eligible",
     }
 }
 
@@ -149,9 +151,10 @@ impl DraftSavedInfo {
 /// What submitting a case did.
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 pub struct SubmitResult {
-    /// `notice` (one-time notice given), `duplicates` (look first) or `accepted`.
+    /// `notice` (one-time notice of materials given), `not_eligible` (不予受理, the case is
+    /// closed), `duplicates` (look first) or `accepted`.
     pub outcome: String,
-    /// The assessment, for `notice`.
+    /// The assessment, for `notice` and `not_eligible`.
     pub assessment: Option<AssessmentInfo>,
     /// Open cases with the same ID number, for `duplicates`.
     pub same_id_number: Vec<CaseLineInfo>,
@@ -159,6 +162,8 @@ pub struct SubmitResult {
     pub near_matches: Vec<CaseLineInfo>,
     /// The deadline, for `accepted`.
     pub due_date: Option<String>,
+    /// When the deadline is an estimate, the sentence that says so.
+    pub due_estimate: Option<String>,
 }
 
 impl SubmitResult {
@@ -169,6 +174,7 @@ impl SubmitResult {
             same_id_number: Vec::new(),
             near_matches: Vec::new(),
             due_date: None,
+            due_estimate: None,
         }
     }
 
@@ -187,13 +193,20 @@ impl SubmitResult {
                 )),
                 ..Self::empty("notice")
             },
+            SubmitOutcome::NotEligible { profile, assessment } => Self {
+                assessment: Some(AssessmentInfo::from_report(
+                    app::assess::AssessmentReport { profile, assessment },
+                    None,
+                )),
+                ..Self::empty("not_eligible")
+            },
             SubmitOutcome::PossibleDuplicates(candidates) => Self {
                 same_id_number: infos(lines(candidates.same_id_number)?),
                 near_matches: infos(lines(candidates.near_matches)?),
                 ..Self::empty("duplicates")
             },
-            SubmitOutcome::Accepted { due_date, .. } => {
-                Self { due_date: Some(due_date.to_string()), ..Self::empty("accepted") }
+            SubmitOutcome::Accepted { due_date, due_estimate, .. } => {
+                Self { due_date: Some(due_date.to_string()), due_estimate, ..Self::empty("accepted") }
             }
         })
     }
@@ -205,7 +218,8 @@ pub struct CaseLineInfo {
     /// Case id.
     pub id: String,
     /// State key: `draft`, `accepted`, `reviewed`, `approved`, `issued`, `rejected`,
-    /// `refused`, `withdrawn`.
+    /// `refused` (one-time notice given), `not_eligible` (不予受理), `withdrawn`,
+    /// `old_permit_cancelled`.
     pub state: String,
     /// 申请编号.
     pub application_number: Option<String>,
@@ -246,7 +260,7 @@ impl From<CaseLine> for CaseLineInfo {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct WorklistCount {
     /// Key: `drafts`, `awaiting_review`, `awaiting_approval`, `due_today`, `overdue`,
-    /// `issued_awaiting_slip`, `not_synced`.
+    /// `issued_awaiting_slip`, `not_synced`, `notices_issued`, `not_eligible`.
     pub key: String,
     /// Number of cases, counted up to a cap.
     pub count: u32,
@@ -309,13 +323,17 @@ pub struct CaseInfo {
     pub accepted_at: Option<String>,
     /// Deadline.
     pub due_date: Option<String>,
+    /// When the deadline is an estimate (a year without a holiday table), the sentence.
+    pub due_estimate: Option<String>,
+    /// The policy profile (county code) the submission was assessed under.
+    pub profile: Option<String>,
     /// Electronic permit number, once issued.
     pub permit_number: Option<String>,
     /// The applicant needs the paper confirmation slip.
     pub paper_slip: bool,
     /// When the slip was last printed, local time.
     pub slip_printed_at: Option<String>,
-    /// The documents the case has now (`form`, `notice`, `receipt`, `slip`).
+    /// The documents the case has now (`form`, `notice`, `refusal`, `receipt`, `slip`).
     pub documents: Vec<String>,
     /// The county profile prints the slip in large type by default.
     pub large_print_default: bool,
@@ -345,6 +363,8 @@ impl CaseInfo {
             approved_by: name(view.approved_by),
             accepted_at: view.accepted_at.map(local_minute),
             due_date: view.due_date.map(|date| date.to_string()),
+            due_estimate: view.due_estimate,
+            profile: view.profile,
             permit_number: view.permit_number,
             paper_slip: view.paper_slip,
             slip_printed_at: view.slip_printed_at.map(local_minute),
@@ -439,6 +459,8 @@ pub struct SyncStatusInfo {
     pub clock_warning: Option<String>,
     /// The data directory's disk is nearly full (Chinese).
     pub disk_warning: Option<String>,
+    /// This year's holiday table is missing, or next year's from 1 December (Chinese).
+    pub holiday_warning: Option<String>,
 }
 
 /// A record the platform refused, for the supervisor view (被退回的记录).

@@ -6,11 +6,13 @@
 
 mod bundle;
 mod cases;
+mod office;
 mod print;
 mod scans;
 
 pub use bundle::*;
 pub use cases::*;
+pub use office::*;
 pub use print::*;
 pub use scans::*;
 use serde::Serialize;
@@ -118,6 +120,9 @@ pub struct ProfileInfo {
     pub effective: Option<String>,
     /// Whether the document is a draft (征求意见稿).
     pub draft: bool,
+    /// Whether the document implements mutual recognition (false: the provincial default,
+    /// which never accepts by itself).
+    pub implements_recognition: bool,
 }
 
 impl From<domain::profile::ProfileSummary> for ProfileInfo {
@@ -128,6 +133,7 @@ impl From<domain::profile::ProfileSummary> for ProfileInfo {
             document: summary.document,
             effective: summary.effective.map(|d| d.to_string()),
             draft: summary.draft,
+            implements_recognition: summary.implements_recognition,
         }
     }
 }
@@ -141,12 +147,16 @@ pub struct NoticeLine {
     pub field: String,
     /// The Chinese sentence read to the applicant.
     pub message: String,
+    /// `materials` (补正: something to bring or correct) or `eligibility` (不符合互认条件).
+    pub kind: String,
+    /// For an eligibility reason, the sentence of the document it rests on; blank otherwise.
+    pub basis: String,
 }
 
 /// The live assessment shown beside the form.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct AssessmentInfo {
-    /// `accept` or `notice`.
+    /// `accept`, `notice` (materials to bring) or `not_eligible` (不予受理).
     pub decision: String,
     /// The profile applied.
     pub profile: ProfileInfo,
@@ -158,6 +168,11 @@ pub struct AssessmentInfo {
     /// Ticked evidence of a stored case without a scanned page (`EVIDENCE_PAGE_MISSING`);
     /// shown with the assessment, they do not change the decision.
     pub unscanned: Vec<NoticeLine>,
+    /// When the deadline is an estimate (a year without a holiday table), the sentence
+    /// that says so.
+    pub due_estimate: Option<String>,
+    /// No mobile number: the applicant will get the paper 确认单 (never blocks acceptance).
+    pub paper_slip_needed: bool,
 }
 
 impl AssessmentInfo {
@@ -167,25 +182,43 @@ impl AssessmentInfo {
             decision: match report.assessment.decision {
                 domain::assessment::Decision::Accept => "accept",
                 domain::assessment::Decision::Notice => "notice",
+                domain::assessment::Decision::NotEligible => "not_eligible",
             }
             .to_owned(),
             profile: report.profile.into(),
             items: report.assessment.items.into_iter().map(NoticeLine::from).collect(),
             due_if_accepted_today: due.map(|d| d.to_string()),
             unscanned: Vec::new(),
+            due_estimate: None,
+            paper_slip_needed: false,
         }
     }
 
     /// Converts the app's live assessment, with the ticked evidence its pages lack.
     pub fn from_draft(draft: app::intake::DraftAssessment) -> Self {
         let unscanned = draft.unscanned.into_iter().map(NoticeLine::from).collect();
-        Self { unscanned, ..Self::from_report(draft.report, draft.due_if_accepted_today) }
+        Self {
+            unscanned,
+            due_estimate: draft.due_estimate,
+            paper_slip_needed: draft.paper_slip_needed,
+            ..Self::from_report(draft.report, draft.due_if_accepted_today)
+        }
     }
 }
 
 impl From<domain::assessment::NoticeItem> for NoticeLine {
     fn from(item: domain::assessment::NoticeItem) -> Self {
-        NoticeLine { code: item.code, field: item.field, message: item.message }
+        let kind = match item.kind {
+            domain::assessment::ItemKind::Materials => "materials",
+            domain::assessment::ItemKind::Eligibility => "eligibility",
+        };
+        NoticeLine {
+            code: item.code,
+            field: item.field,
+            message: item.message,
+            kind: kind.to_owned(),
+            basis: item.basis,
+        }
     }
 }
 
@@ -248,6 +281,8 @@ mod tests {
             PlatformKeySetInfo::decl(&config),
             BundleExportInfo::decl(&config),
             BundleImportInfo::decl(&config),
+            OfficeDetailsInput::decl(&config),
+            OfficeDetailsInfo::decl(&config),
         ] {
             out.push_str("export ");
             out.push_str(&decl);

@@ -56,7 +56,7 @@ fn complete_form_has_every_row_and_box_of_the_annex() {
         "审核人意见",
         "审批人意见",
         "一人一档，长期妥善保管",
-        "模板form1.1.0",
+        "模板form1.2.0",
     ] {
         assert!(squeezed.contains(expected), "the form shows {expected}; text:\n{text}");
     }
@@ -134,7 +134,7 @@ fn attached_pages_are_listed_per_evidence_item_after_the_annex() {
         "签订租赁合同2页",
         "未指定证明材料1页",
         "第2页共2页",
-        "模板form1.1.0",
+        "模板form1.2.0",
     ] {
         assert!(list.contains(expected), "the list shows {expected}:\n{list_text}");
     }

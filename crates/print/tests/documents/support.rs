@@ -124,6 +124,7 @@ pub fn receipt_data() -> ReceiptData {
         accepted_on: day("2025-03-10"),
         due: day("2025-03-12"),
         working_days: 2,
+        due_note: None,
     }
 }
 

@@ -7,7 +7,7 @@ use store::{CaseId, CaseState, OutboxStatus, Roles, SaveOutcome, StateChange, St
 use crate::common::{add_clerk, at, march, new_store, sample_case};
 
 fn change(from: CaseState, to: CaseState) -> StateChange {
-    StateChange { from, to, note: None, due_date: None }
+    StateChange { from, to, note: None, due_date: None, profile: None }
 }
 
 #[test]
@@ -35,6 +35,7 @@ fn a_case_goes_from_draft_to_issued_with_one_event_and_outbox_item_per_step() {
         to: CaseState::Accepted,
         note: Some("材料齐全，予以受理".into()),
         due_date: Some(march(4)),
+        profile: None,
     };
     let receipt = store.transition(&acceptor, &case_id, &accept, at(20)).unwrap();
     store.transition(&reviewer, &case_id, &change(CaseState::Accepted, CaseState::Reviewed), at(30)).unwrap();
@@ -135,7 +136,7 @@ fn a_stale_state_change_is_refused_and_writes_nothing() {
     let audit_rows = store.audit_entries(None, 1000).unwrap().len();
 
     let error = store
-        .transition(&admin, &case_id, &change(CaseState::Draft, CaseState::Refused), at(12))
+        .transition(&admin, &case_id, &change(CaseState::Draft, CaseState::NoticeIssued), at(12))
         .unwrap_err();
     assert!(
         matches!(
@@ -230,6 +231,7 @@ fn a_draft_given_up_tells_the_platform_the_state_change_without_the_record() {
                 to: CaseState::Withdrawn,
                 note: Some("放弃".to_owned()),
                 due_date: None,
+                profile: None,
             },
             at(11),
         )

@@ -60,6 +60,7 @@ fn child_loop(dir: &Path, first_case: u32) {
             to: CaseState::Accepted,
             note: None,
             due_date: Some(march(4)),
+            profile: None,
         };
         store.transition(&admin, &case_id, &change, at(4)).expect("accept");
         writeln!(out, "accepted {case_id} {n}").expect("report");

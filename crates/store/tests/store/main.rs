@@ -14,6 +14,7 @@ mod common;
 mod crash;
 mod lifecycle;
 mod migrations;
+mod office_details;
 mod pages;
 mod plaintext;
 mod sync;

@@ -7,7 +7,7 @@ use crate::common::{ADMIN_PASSWORD, OFFICE, at, march, options};
 
 #[test]
 fn a_version_1_database_migrates_and_keeps_its_cases() {
-    assert_eq!(SCHEMA_VERSION, 6, "update this test's expectations when adding a migration");
+    assert_eq!(SCHEMA_VERSION, 7, "update this test's expectations when adding a migration");
     let dir = tempfile::tempdir().unwrap();
     let (store, _) =
         Store::create_at_schema_version(dir.path(), OFFICE, "admin", ADMIN_PASSWORD, at(0), options(), 1)
@@ -49,7 +49,7 @@ fn a_version_1_database_migrates_and_keeps_its_cases() {
     assert!(store.worklist(Worklist::IssuedAwaitingSlip, march(3), 10).unwrap().is_empty());
     let migrated =
         store.audit_entries(None, 100).unwrap().into_iter().find(|entry| entry.action == "schema_migrated");
-    assert_eq!(migrated.map(|entry| entry.details), Some(serde_json::json!({ "from": 1, "to": 6 })));
+    assert_eq!(migrated.map(|entry| entry.details), Some(serde_json::json!({ "from": 1, "to": 7 })));
     assert!(store.audit_verify().unwrap().is_intact());
     store.close().unwrap();
 
@@ -121,7 +121,7 @@ fn a_version_2_database_migrates_to_sync_with_its_queue_intact() {
     assert_eq!((summary.pending, summary.quarantined), (0, 1));
     let migrated =
         store.audit_entries(None, 100).unwrap().into_iter().find(|entry| entry.action == "schema_migrated");
-    assert_eq!(migrated.map(|entry| entry.details), Some(serde_json::json!({ "from": 2, "to": 6 })));
+    assert_eq!(migrated.map(|entry| entry.details), Some(serde_json::json!({ "from": 2, "to": 7 })));
     assert!(store.audit_verify().unwrap().is_intact());
 }
 

@@ -148,7 +148,13 @@ fn pages_are_queued_for_the_platform_once_the_case_is_submitted() {
     store.add_page(&clerk, &case_id, &NewPage { sha256: &hash_2, ..page(&second, "") }, at(2)).unwrap();
     assert!(store.outbox_pending(100).unwrap().is_empty(), "a draft's pages stay at the counter");
 
-    let accept = StateChange { from: CaseState::Draft, to: CaseState::Accepted, note: None, due_date: None };
+    let accept = StateChange {
+        from: CaseState::Draft,
+        to: CaseState::Accepted,
+        note: None,
+        due_date: None,
+        profile: None,
+    };
     store.transition(&clerk, &case_id, &accept, at(3)).unwrap();
     let queued = store.outbox_pending(100).unwrap();
     let kinds: Vec<&str> = queued.iter().map(|item| item.kind.as_str()).collect();
@@ -189,8 +195,13 @@ fn pages_are_queued_for_the_platform_once_the_case_is_submitted() {
     let (record, index) = sample_case(2);
     let withdrawn = store.create_case(&clerk, &record, &index, at(7)).unwrap();
     store.add_page(&clerk, &withdrawn, &NewPage { sha256: &hash(8), ..page(&image(8), "") }, at(7)).unwrap();
-    let withdraw =
-        StateChange { from: CaseState::Draft, to: CaseState::Withdrawn, note: None, due_date: None };
+    let withdraw = StateChange {
+        from: CaseState::Draft,
+        to: CaseState::Withdrawn,
+        note: None,
+        due_date: None,
+        profile: None,
+    };
     store.transition(&clerk, &withdrawn, &withdraw, at(8)).unwrap();
     let of_withdrawn: Vec<String> = store
         .outbox_pending(100)

@@ -56,6 +56,7 @@ fn no_id_number_name_address_or_phone_in_any_file() {
         to: CaseState::Accepted,
         note: Some("材料齐全".into()),
         due_date: Some(march(4)),
+        profile: None,
     };
     store.transition(&admin, &case_id, &change, at(11)).unwrap();
 

@@ -8,7 +8,7 @@ use store::{CaseState, IncomingDecision, OutboxStatus, StateChange, StoreError};
 use crate::common::{at, new_store, sample_case};
 
 fn change(from: CaseState, to: CaseState) -> StateChange {
-    StateChange { from, to, note: None, due_date: None }
+    StateChange { from, to, note: None, due_date: None, profile: None }
 }
 
 #[test]
@@ -105,6 +105,7 @@ fn decisions_are_applied_once_by_the_platform_account_with_the_cursor() {
             to: CaseState::Issued,
             note: Some("330020260000001".to_owned()),
             due_date: None,
+            profile: None,
         }),
         outcome: "applied".to_owned(),
     };

@@ -15,7 +15,7 @@ fn case_in(store: &mut Store, admin: &store::Session, n: u32, path: &[CaseState]
     let mut from = CaseState::Draft;
     for to in path {
         let due_date = (*to == CaseState::Accepted).then_some(due);
-        let change = StateChange { from, to: *to, note: None, due_date };
+        let change = StateChange { from, to: *to, note: None, due_date, profile: None };
         store.transition(admin, &case_id, &change, at(100 + i64::from(n))).unwrap();
         from = *to;
     }
@@ -37,7 +37,7 @@ fn each_worklist_holds_exactly_its_cases() {
     let reviewed_later = case_in(&mut store, &admin, 4, &[Accepted, Reviewed], march(5));
     let approved_overdue = case_in(&mut store, &admin, 5, &[Accepted, Reviewed, Approved], march(1));
     let issued_late = case_in(&mut store, &admin, 6, &[Accepted, Reviewed, Approved, Issued], march(1));
-    let refused = case_in(&mut store, &admin, 7, &[Refused], march(1));
+    let refused = case_in(&mut store, &admin, 7, &[NoticeIssued], march(1));
 
     let list = |store: &Store, worklist| ids(&store.worklist(worklist, today, 100).unwrap());
     assert_eq!(list(&store, Worklist::Drafts), BTreeSet::from([draft]));
@@ -121,7 +121,7 @@ fn the_duplicate_guard_finds_open_cases_and_near_matches() {
     let open = case_in(&mut store, &admin, 21, &[Accepted], march(4));
     let (record, index) = sample_case(21);
     let finished = store.create_case(&admin, &record, &index, at(30)).unwrap();
-    let change = StateChange { from: Draft, to: Refused, note: None, due_date: None };
+    let change = StateChange { from: Draft, to: NoticeIssued, note: None, due_date: None, profile: None };
     store.transition(&admin, &finished, &change, at(31)).unwrap();
 
     let blind = store.blind_index(index.id_number.as_deref().unwrap()).unwrap();
@@ -212,7 +212,7 @@ fn badge_counts_stop_at_the_cap() {
 #[test]
 fn bulk_creation_matches_one_call_per_change() {
     use CaseState::*;
-    let paths: [&[CaseState]; 4] = [&[], &[Accepted], &[Accepted, Reviewed, Approved], &[Refused]];
+    let paths: [&[CaseState]; 4] = [&[], &[Accepted], &[Accepted, Reviewed, Approved], &[NoticeIssued]];
     let due = march(3);
     let (_one_dir, mut one_by_one, admin) = new_store();
     for (n, path) in (1_u32..).zip(paths) {
@@ -227,8 +227,13 @@ fn bulk_creation_matches_one_call_per_change() {
             let changes = path
                 .iter()
                 .map(|to| {
-                    let change =
-                        StateChange { from, to: *to, note: None, due_date: (*to == Accepted).then_some(due) };
+                    let change = StateChange {
+                        from,
+                        to: *to,
+                        note: None,
+                        due_date: (*to == Accepted).then_some(due),
+                        profile: None,
+                    };
                     from = *to;
                     change
                 })

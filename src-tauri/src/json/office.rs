@@ -1,0 +1,83 @@
+//! Transport types of the office's own details: what the first-run screen and the
+//! administrator's 办理点信息 screen send, and what the window shows.
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use super::ProfileInfo;
+use crate::error::UiError;
+
+/// The office's details as the window sends them.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, TS)]
+pub struct OfficeDetailsInput {
+    /// County-level division code chosen from the division list, e.g. `330182`.
+    pub county_code: String,
+    /// The office's number within the county, two digits, given by the county bureau.
+    pub station: String,
+    /// The office's name as printed.
+    pub name: String,
+    /// Its address.
+    pub address: String,
+    /// Its telephone.
+    pub phone: String,
+}
+
+impl OfficeDetailsInput {
+    /// The app's details (trimmed; a one-digit station gets its leading zero).
+    pub fn into_details(self) -> app::office::OfficeDetails {
+        let station = self.station.trim();
+        let station = if station.len() == 1 { format!("0{station}") } else { station.to_owned() };
+        app::office::OfficeDetails {
+            county_code: self.county_code.trim().to_owned(),
+            station,
+            name: self.name.trim().to_owned(),
+            address: self.address.trim().to_owned(),
+            phone: self.phone.trim().to_owned(),
+        }
+    }
+}
+
+/// The office's details and what follows from them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct OfficeDetailsInfo {
+    /// The details, `null` for an office set up before they existed (set them first).
+    pub details: Option<OfficeDetailsInput>,
+    /// The county's full name, e.g. `浙江省杭州市建德市`.
+    pub county_name: Option<String>,
+    /// The prefix of the office's application numbers (county code and station).
+    pub application_prefix: Option<String>,
+    /// The profile the counters apply by default: the county's own document, or the
+    /// provincial default (which answers that the county has none).
+    pub default_profile: ProfileInfo,
+}
+
+impl OfficeDetailsInfo {
+    /// Reads the office's details and its default profile.
+    pub fn new(office: &app::office::Office) -> Result<Self, app::AppError> {
+        let details = office.details()?;
+        let county_name = details.as_ref().and_then(|details| {
+            app::reference::embedded().ok().and_then(|data| data.divisions.describe(&details.county_code))
+        });
+        Ok(Self {
+            application_prefix: details.as_ref().map(app::office::OfficeDetails::application_prefix),
+            county_name,
+            details: details.map(|details| OfficeDetailsInput {
+                county_code: details.county_code,
+                station: details.station,
+                name: details.name,
+                address: details.address,
+                phone: details.phone,
+            }),
+            default_profile: app::assess::office_profile(office)?.summary().into(),
+        })
+    }
+}
+
+/// A date typed in the window (`YYYY-MM-DD`), or `INVALID_INPUT` with a Chinese message.
+pub fn parse_date(text: &str) -> Result<chrono::NaiveDate, UiError> {
+    chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| UiError {
+        code: "INVALID_INPUT".to_owned(),
+        message: format!("日期“{}”无效，请按“年-月-日”填写，如 2027-01-01。", text.trim()),
+        fields: Vec::new(),
+    })
+}
