@@ -52,6 +52,7 @@ fn set_up_office(dir: &Path) -> Office {
 fn scanned_page() -> scans::Page {
     scans::intake_file(&root().join("docs/examples/rendered/slip.png"), &IntakeOptions::default())
         .expect("a PNG goes through the pipeline")
+        .remove(0)
 }
 
 fn pdftotext(pdf: &[u8], dir: &Path, name: &str) -> String {
@@ -205,7 +206,8 @@ fn the_person_archive_holds_every_page_and_each_matches_its_hash() {
         &root().join("docs/examples/rendered/form.png"),
         &IntakeOptions::for_mode(scans::ColourMode::Colour),
     )
-    .expect("colour page");
+    .expect("colour page")
+    .remove(0);
     scans::attach(
         &mut office,
         &case_id,

@@ -463,9 +463,10 @@ fn profile_for(view: &CaseView) -> String {
     if assess::find_profile(county).is_ok() { county.to_owned() } else { "330000".to_owned() }
 }
 
+/// The 申请编号 printed, or blank before acceptance (a notice or a refusal of a case never
+/// accepted prints no number: the internal case id means nothing to the applicant).
 fn case_number(view: &CaseView) -> String {
-    let number = view.record.application_number.trim();
-    if number.is_empty() { view.id.to_string() } else { number.to_owned() }
+    view.record.application_number.trim().to_owned()
 }
 
 fn last_actor(view: &CaseView) -> String {

@@ -104,8 +104,9 @@ pub struct Imported {
 pub fn take_new(watch: &mut FolderWatch, options: &IntakeOptions) -> Result<Batch, AppError> {
     let mut batch = Batch::default();
     for path in watch.folder.poll()? {
-        match scan::intake_file(&path, options) {
-            Ok(page) => batch.pages.push((path, page)),
+        match scan::intake_file_pages(&path, options) {
+            // A PDF brings its pages in order, all from the one file.
+            Ok(pages) => batch.pages.extend(pages.into_iter().map(|page| (path.clone(), page))),
             Err(error) => batch.refused.push(Refused {
                 name: file_name(&path),
                 code: error.code(),
@@ -130,7 +131,13 @@ pub fn store(
     if !batch.pages.is_empty() {
         let pages: Vec<Page> = batch.pages.iter().map(|(_, page)| page.clone()).collect();
         scans::attach(office, case_id, &pages, evidence, now)?;
+        let mut paths: Vec<&PathBuf> = Vec::new();
         for (path, _) in &batch.pages {
+            if !paths.contains(&path) {
+                paths.push(path);
+            }
+        }
+        for path in paths {
             let name = file_name(path);
             // The page is stored; a file that cannot be moved is reported, not lost.
             if let Err(error) = move_into_imported(path) {

@@ -77,14 +77,16 @@ pub fn acquire_sane(
     images.iter().map(|image| Ok(scan::intake(image, options)?)).collect()
 }
 
-/// One file (JPEG, PNG, TIFF) through the pipeline; anything else is a clear error.
-pub fn intake_file(path: &Path, options: &IntakeOptions) -> Result<Page, AppError> {
-    Ok(scan::intake_file(path, options)?)
+/// One file through the pipeline: a JPEG, PNG or TIFF gives one page, a PDF every page
+/// (rendered by Poppler); anything else is a clear error.
+pub fn intake_file(path: &Path, options: &IntakeOptions) -> Result<Vec<Page>, AppError> {
+    Ok(scan::intake_file_pages(path, options)?)
 }
 
-/// A document camera's frame or a dropped file, as a data URL or bare base64.
-pub fn intake_data_url(data_url: &str, options: &IntakeOptions) -> Result<Page, AppError> {
-    Ok(scan::intake_data_url(data_url, options)?)
+/// A document camera's frame or a file the clerk chose, as a data URL or bare base64: an
+/// image gives one page, a PDF every page.
+pub fn intake_data_url(data_url: &str, options: &IntakeOptions) -> Result<Vec<Page>, AppError> {
+    Ok(scan::intake_data_url_pages(data_url, options)?)
 }
 
 /// Stores normalised pages at the end of the case's pages, linked to `evidence` (empty:

@@ -336,6 +336,12 @@ pub struct OutboxEntry {
     pub detail: Option<String>,
     /// Why it is quarantined or stuck, in Chinese, for the clerk.
     pub reason_zh: Option<String>,
+    /// For a quarantined record: who must do what next, in Chinese ([`next_step_zh`]).
+    pub next_step_zh: Option<String>,
+    /// The applicant's name (filled by [`quarantined`] for the supervisor's view).
+    pub applicant: Option<String>,
+    /// The case's 申请编号, once given (filled by [`quarantined`]).
+    pub application_number: Option<String>,
 }
 
 /// The outbox for `permitctl outbox`: what waits and what is set aside.
@@ -972,6 +978,10 @@ fn entry(item: OutboxItem) -> OutboxEntry {
         }
         other => other.to_owned(),
     };
+    let next_step_zh = match item.status {
+        OutboxStatus::Quarantined => Some(next_step_zh(item.quarantine_code.as_deref()).to_owned()),
+        OutboxStatus::Queued | OutboxStatus::Sent | OutboxStatus::Confirmed => None,
+    };
     let reason_zh = match item.status {
         OutboxStatus::Quarantined => {
             Some(quarantine_reason_zh(item.quarantine_code.as_deref(), item.last_error.as_deref()))
@@ -991,6 +1001,37 @@ fn entry(item: OutboxItem) -> OutboxEntry {
         code: item.quarantine_code,
         detail: item.last_error,
         reason_zh,
+        next_step_zh,
+        applicant: None,
+        application_number: None,
+    }
+}
+
+/// Who must do what about a record the platform refused, by its code: plain steps for
+/// the supervisor, never just the code.
+pub fn next_step_zh(code: Option<&str>) -> &'static str {
+    use platform_api::code;
+    match code {
+        Some(code::RECORD_INVALID) | Some(code::BODY_INVALID) => {
+            "请受理人打开该案件核对申请表，按退回原因更正；省平台规则已调整的，由审批人或管理员“重新发送”。原因不明时请致电省平台。"
+        }
+        Some(code::RECORD_ID_INVALID) => "请管理员联系技术支持：本机生成的记录编号不合规，重发不会改变结果。",
+        Some(code::SEQUENCE_OUT_OF_ORDER) => {
+            "请管理员与省平台核对该案件已收到的记录；核对清楚前不要重新发送，该案件之后的记录会一直等待。"
+        }
+        Some(code::CASE_OWNED_ELSEWHERE) => {
+            "请审批人与省平台及另一办理点核实该申请是否重复受理；确认本案有效后，由省平台处理后再重新发送。"
+        }
+        Some(QuarantineReason::CONFLICT) => {
+            "请管理员与省平台核对：省平台已有同一编号但内容不同的记录，重发不会改变结果。"
+        }
+        Some(QuarantineReason::BLOB_MISSING_LOCALLY) => {
+            "请受理人打开该案件，重新扫描缺失的证明材料页面，然后由审批人或管理员“重新发送”。"
+        }
+        Some(QuarantineReason::BLOB_REFUSED) => {
+            "请受理人重新扫描该页（清晰、完整、不超过大小限制），然后由审批人或管理员“重新发送”。"
+        }
+        _ => "请审批人或管理员按退回原因处理后“重新发送”；需要时致电省平台。",
     }
 }
 
@@ -998,7 +1039,17 @@ fn entry(item: OutboxItem) -> OutboxEntry {
 /// Chinese. Needs 审批 or 管理员.
 pub fn quarantined(office: &Office) -> Result<Vec<OutboxEntry>, AppError> {
     office.clerk_with_any_role(Roles::APPROVE | Roles::ADMIN)?;
-    Ok(office.store.outbox_quarantined(1000)?.into_iter().map(entry).collect())
+    let mut entries: Vec<OutboxEntry> = office.store.outbox_quarantined(1000)?.into_iter().map(entry).collect();
+    // The supervisor finds the case by the applicant and the 申请编号, not by an internal id.
+    for entry in &mut entries {
+        if let Some(case_id) = entry.case_id
+            && let Ok(case) = office.store.read_case(&case_id)
+        {
+            entry.applicant = case.name;
+            entry.application_number = case.application_number;
+        }
+    }
+    Ok(entries)
 }
 
 /// What waits in the outbox (up to `limit` queued records) and what is quarantined.

@@ -60,6 +60,18 @@ pub fn revoke_clerk(office: &mut Office, username: &str, now: DateTime<Utc>) -> 
     Ok(office.store.revoke_slot(&session, username, now)?)
 }
 
+/// Re-enables a revoked clerk with a new initial password (a new key slot); the account
+/// keeps its roles and history. Needs 管理员; audited.
+pub fn reenable_clerk(
+    office: &mut Office,
+    username: &str,
+    password: &str,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let session = office.session()?.clone();
+    Ok(office.store.reenable_user(&session, username, password, now)?)
+}
+
 /// Replaces a clerk's roles. Needs 管理员.
 pub fn set_roles(
     office: &mut Office,

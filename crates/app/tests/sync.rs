@@ -435,6 +435,7 @@ fn scanned_pages_go_with_the_submission_and_their_bytes_reach_the_platform() {
     let page = |name: &str| {
         scans::intake_file(&root.join("docs/examples/rendered").join(name), &scans::IntakeOptions::default())
             .unwrap()
+            .remove(0)
     };
     let (slip, form) = (page("slip.png"), page("form.png"));
 

@@ -40,16 +40,28 @@ pub fn run_intake(args: &IntakeArgs) -> ExitCode {
     };
     let options = IntakeOptions::for_mode(mode);
     let started = Instant::now();
-    let page = match app::scans::intake_file(&args.file, &options) {
-        Ok(page) => page,
+    let pages = match app::scans::intake_file(&args.file, &options) {
+        Ok(pages) => pages,
         Err(app::AppError::Scan(error)) => return refuse(error.code(), &error.message_zh(), 1),
         Err(other) => return refuse("INTERNAL", &other.to_string(), 2),
     };
     let elapsed = started.elapsed();
-    if let Err(error) = std::fs::write(&args.output, &page.jpeg) {
-        return refuse("FILE_ERROR", &format!("无法写入 {}：{error}", args.output.display()), 2);
+    // A PDF gives every page: page 1 goes to OUTPUT, page n to OUTPUT with `-n` before its
+    // extension.
+    let mut outputs = Vec::with_capacity(pages.len());
+    for (index, page) in pages.iter().enumerate() {
+        let path = if index == 0 { args.output.clone() } else { numbered(&args.output, index + 1) };
+        if let Err(error) = std::fs::write(&path, &page.jpeg) {
+            return refuse("FILE_ERROR", &format!("无法写入 {}：{error}", path.display()), 2);
+        }
+        outputs.push(path);
     }
+    let Some(page) = pages.first() else {
+        return refuse("SCAN_EMPTY", "文件中没有可导入的页面。", 1);
+    };
     let out = json!({
+        "pages": pages.len(),
+        "outputs": outputs,
         "width": page.width,
         "height": page.height,
         "bytes": page.jpeg.len(),
@@ -62,6 +74,16 @@ pub fn run_intake(args: &IntakeArgs) -> ExitCode {
     });
     println!("{out:#}");
     ExitCode::SUCCESS
+}
+
+/// `out.jpg` → `out-2.jpg`.
+fn numbered(path: &std::path::Path, number: usize) -> std::path::PathBuf {
+    let stem = path.file_stem().map(|stem| stem.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = match path.extension() {
+        Some(extension) => format!("{stem}-{number}.{}", extension.to_string_lossy()),
+        None => format!("{stem}-{number}"),
+    };
+    path.with_file_name(name)
 }
 
 /// Runs `permitctl scanners`.

@@ -4,7 +4,7 @@
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD_PAD_INDIFFERENT;
 
-use crate::{IntakeOptions, Page, ScanError, intake};
+use crate::{IntakeOptions, Page, ScanError, intake, intake_document};
 
 /// Takes in a frame sent by the window as `data:image/png;base64,…` or
 /// `data:image/jpeg;base64,…` (what `canvas.toDataURL` and `FileReader.readAsDataURL`
@@ -14,6 +14,15 @@ use crate::{IntakeOptions, Page, ScanError, intake};
 ///
 /// The size limit is checked on the encoded text, before it is decoded.
 pub fn intake_data_url(data_url: &str, options: &IntakeOptions) -> Result<Page, ScanError> {
+    intake(&decode_data_url(data_url, options)?, options)
+}
+
+/// [`intake_data_url`] for a file the clerk chose: a PDF brings every page, an image one.
+pub fn intake_data_url_pages(data_url: &str, options: &IntakeOptions) -> Result<Vec<Page>, ScanError> {
+    intake_document(&decode_data_url(data_url, options)?, options)
+}
+
+fn decode_data_url(data_url: &str, options: &IntakeOptions) -> Result<Vec<u8>, ScanError> {
     let invalid = |detail: &str| ScanError::InvalidDataUrl { detail: detail.to_owned() };
     let text = data_url.trim();
     let payload = match text.strip_prefix("data:") {
@@ -38,5 +47,5 @@ pub fn intake_data_url(data_url: &str, options: &IntakeOptions) -> Result<Page, 
         STANDARD_PAD_INDIFFERENT.decode(payload)
     }
     .map_err(|error| invalid(&format!("base64: {error}")))?;
-    intake(&bytes, options)
+    Ok(bytes)
 }

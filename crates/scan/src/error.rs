@@ -47,9 +47,33 @@ pub enum ScanError {
         /// What the decoder reported.
         detail: String,
     },
-    /// A PDF: pages must be scanned or exported as images (PDF rendering is not built in).
-    #[error("pdf input is not supported")]
+    /// A PDF given where one image is expected (a single page); files, data URLs and the
+    /// watched folder take PDFs page by page ([`crate::intake_document`]).
+    #[error("pdf input is not supported here")]
     PdfNotSupported,
+    /// A password-protected PDF: it cannot be rendered.
+    #[error("pdf is encrypted")]
+    PdfEncrypted,
+    /// More pages than [`crate::MAX_PDF_PAGES`].
+    #[error("pdf has {pages} pages, more than the limit of {limit}")]
+    PdfTooManyPages {
+        /// Pages in the file.
+        pages: u32,
+        /// The limit in force.
+        limit: u32,
+    },
+    /// Poppler's `pdfinfo` or `pdftoppm` is not installed.
+    #[error("{program} is not installed")]
+    PdfRendererMissing {
+        /// The missing program.
+        program: &'static str,
+    },
+    /// Rendering a page took longer than [`crate::PDF_PAGE_TIMEOUT`]; it was killed.
+    #[error("pdf rendering did not finish within {timeout:?}")]
+    PdfTimeout {
+        /// The time allowed.
+        timeout: Duration,
+    },
     /// Neither JPEG, PNG nor TIFF.
     #[error("unsupported format: {detected}")]
     Unsupported {
@@ -114,6 +138,10 @@ impl ScanError {
             ScanError::TooManyPixels { .. } | ScanError::DimensionTooLarge { .. } => "SCAN_TOO_MANY_PIXELS",
             ScanError::Corrupt { .. } => "SCAN_CORRUPT",
             ScanError::PdfNotSupported => "SCAN_PDF_NOT_SUPPORTED",
+            ScanError::PdfEncrypted => "SCAN_PDF_ENCRYPTED",
+            ScanError::PdfTooManyPages { .. } => "SCAN_PDF_TOO_MANY_PAGES",
+            ScanError::PdfRendererMissing { .. } => "PDF_SOFTWARE_MISSING",
+            ScanError::PdfTimeout { .. } => "SCAN_PDF_TIMEOUT",
             ScanError::Unsupported { .. } | ScanError::UnsupportedVariant { .. } => "SCAN_UNSUPPORTED",
             ScanError::InvalidDataUrl { .. } => "SCAN_INVALID_DATA",
             ScanError::SaneMissing { .. } => "SCANNER_SOFTWARE_MISSING",
@@ -144,9 +172,21 @@ impl ScanError {
                 "文件已损坏或不完整，无法读取图像，请重新扫描或重新保存后再导入。".to_owned()
             }
             ScanError::PdfNotSupported => {
-                "暂不支持导入 PDF 文件，请直接扫描纸质材料，或将 PDF 页面另存为 JPEG/PNG 图片后导入。"
-                    .to_owned()
+                "此处只能放一页图片：PDF 文件请用“选择文件”导入，每页自动成为一张扫描件。".to_owned()
             }
+            ScanError::PdfEncrypted => {
+                "该 PDF 文件设有密码，无法读取，请向出具单位索取未加密的文件，或打印后扫描。".to_owned()
+            }
+            ScanError::PdfTooManyPages { pages, limit } => format!(
+                "该 PDF 文件共 {pages} 页，超过一次最多导入 {limit} 页的上限，请只导入需要的页面，或分成几个文件。"
+            ),
+            ScanError::PdfRendererMissing { .. } => {
+                "本机缺少 PDF 读取组件（poppler-utils），请联系管理员安装，或将材料打印后扫描。".to_owned()
+            }
+            ScanError::PdfTimeout { timeout } => format!(
+                "读取 PDF 文件超时（{} 秒内未完成），已停止；文件可能已损坏，请打印后扫描。",
+                timeout.as_secs()
+            ),
             ScanError::Unsupported { detected } if *detected == "unknown" => {
                 "无法识别的文件格式，请选择 JPEG、PNG 或 TIFF 图片。".to_owned()
             }

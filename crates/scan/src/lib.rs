@@ -5,7 +5,8 @@
 //! here stores, encrypts, audits or links a page to an evidence item: `app` does that with
 //! the store. Intake is CPU-bound and synchronous (about 100–200 ms for a 300-dpi A4 page in
 //! a release build); the app calls it inside `spawn_blocking`. Scanning blocks on the
-//! `scanimage` child process for as long as the scanner takes.
+//! `scanimage` child process for as long as the scanner takes. PDF files are rendered page
+//! by page by Poppler's `pdftoppm`, also as a child process ([`intake_document`]).
 //!
 //! How to use it:
 //!
@@ -34,15 +35,18 @@ mod error;
 mod folder;
 mod format;
 mod limits;
+mod pdf;
 mod pipeline;
 mod sane;
 
-pub use camera::intake_data_url;
+pub use camera::{intake_data_url, intake_data_url_pages};
 pub use error::ScanError;
 pub use folder::WatchedFolder;
 pub use format::SourceFormat;
 pub use limits::Limits;
+pub use pdf::{MAX_PDF_PAGES, PDF_PAGE_TIMEOUT, intake_pdf, is_pdf};
 pub use pipeline::{
-    COLOUR_MAX_LONG_SIDE, ColourMode, GREY_MAX_LONG_SIDE, IntakeOptions, Page, Rotation, intake, intake_file,
+    COLOUR_MAX_LONG_SIDE, ColourMode, GREY_MAX_LONG_SIDE, IntakeOptions, Page, Rotation, intake, intake_document,
+    intake_file, intake_file_pages,
 };
 pub use sane::{Device, SaneEnv, ScanSettings, list_devices, scan};

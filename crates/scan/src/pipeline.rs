@@ -139,6 +139,26 @@ pub struct Page {
 /// Reads a file and takes it in. The size is checked from the file's metadata before a
 /// single byte is read, so a 200 MB file is refused at once.
 pub fn intake_file(path: &Path, options: &IntakeOptions) -> Result<Page, ScanError> {
+    intake(&read_limited(path, options)?, options)
+}
+
+/// [`intake_file`] for any proof file: a PDF brings every page (rendered by Poppler, see
+/// `pdf.rs`), an image one.
+pub fn intake_file_pages(path: &Path, options: &IntakeOptions) -> Result<Vec<Page>, ScanError> {
+    intake_document(&read_limited(path, options)?, options)
+}
+
+/// Takes a document in: a PDF page by page, an image as one page.
+pub fn intake_document(bytes: &[u8], options: &IntakeOptions) -> Result<Vec<Page>, ScanError> {
+    if crate::pdf::is_pdf(bytes) {
+        crate::pdf::intake_pdf(bytes, options)
+    } else {
+        Ok(vec![intake(bytes, options)?])
+    }
+}
+
+/// The file's bytes, refused before reading when empty or over the size limit.
+fn read_limited(path: &Path, options: &IntakeOptions) -> Result<Vec<u8>, ScanError> {
     let io_error = |source| ScanError::Io { what: path.display().to_string(), source };
     let file = std::fs::File::open(path).map_err(io_error)?;
     let file_bytes = file.metadata().map_err(io_error)?.len();
@@ -152,7 +172,7 @@ pub fn intake_file(path: &Path, options: &IntakeOptions) -> Result<Page, ScanErr
     // The file may grow while a scanner is still writing it: never read past the limit.
     let mut bytes = Vec::with_capacity(usize::try_from(file_bytes).unwrap_or(0));
     file.take(limit.saturating_add(1)).read_to_end(&mut bytes).map_err(io_error)?;
-    intake(&bytes, options)
+    Ok(bytes)
 }
 
 /// Takes one image in: checks, decodes and normalises it into a [`Page`].

@@ -68,10 +68,10 @@ pub async fn import_page(
     evidence: String,
 ) -> Result<PagesInfo, UiError> {
     let options = app::scans::IntakeOptions::for_mode(mode(&colour));
-    let page = joined(
+    let pages = joined(
         tauri::async_runtime::spawn_blocking(move || app::scans::intake_data_url(&data_url, &options)).await,
     )?;
-    attach_and_list(&state, case_id, vec![page], evidence).await
+    attach_and_list(&state, case_id, pages, evidence).await
 }
 
 async fn attach_and_list(

@@ -11,6 +11,7 @@ mod fixtures;
 mod folder;
 mod fuzz;
 mod pages;
+mod pdf;
 mod sane;
 
 use image::{DynamicImage, GrayImage, RgbImage};
