@@ -101,6 +101,8 @@ pub enum AuditAction {
     OfficeDetailsSet,
     /// An administrator recorded the date an undated draft policy document took effect.
     ProfileEffectiveSet,
+    /// A revoked clerk's account was re-enabled with a new initial password.
+    UserReenabled,
 }
 
 impl AuditAction {
@@ -144,6 +146,7 @@ impl AuditAction {
         AuditAction::PlatformKeySet,
         AuditAction::OfficeDetailsSet,
         AuditAction::ProfileEffectiveSet,
+        AuditAction::UserReenabled,
     ];
 
     /// The stored name.
@@ -187,6 +190,7 @@ impl AuditAction {
             AuditAction::PlatformKeySet => "platform_key_set",
             AuditAction::OfficeDetailsSet => "office_details_set",
             AuditAction::ProfileEffectiveSet => "profile_effective_set",
+            AuditAction::UserReenabled => "user_reenabled",
         }
     }
 }
@@ -567,7 +571,7 @@ mod tests {
              duplicate_decision,printed,exported,sync_sent,sync_confirmed,sync_failed,\
              sync_quarantined,backup_created,restored,sync_requeued,device_identity_created,\
              platform_decision,page_added,page_changed,page_deleted,office_key_created,bundle_exported,\
-             bundle_imported,platform_key_set,office_details_set,profile_effective_set"
+             bundle_imported,platform_key_set,office_details_set,profile_effective_set,user_reenabled"
         );
     }
 }

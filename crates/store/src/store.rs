@@ -738,6 +738,50 @@ impl Store {
         Ok(())
     }
 
+    /// Re-enables a revoked clerk with a new initial password the administrator hands
+    /// over (a new key slot: the old one was removed on revocation). The account keeps its
+    /// roles and history. Audited as `user_reenabled`. Refuses an account that is active.
+    pub fn reenable_user(
+        &mut self,
+        admin: &Session,
+        username: &str,
+        password: &str,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        self.require_role(admin, Roles::ADMIN)?;
+        let username = normalise_username(username)?;
+        check_new_password(password)?;
+        let user = read_user(&self.conn, &username)?
+            .ok_or_else(|| StoreError::UnknownUser { username: username.clone() })?;
+        if user.active {
+            return Err(StoreError::InvalidInput { what: "re-enable", reason: "the account is active" });
+        }
+        let slot = KeySlot::new(&self.office_id, &username, password, &self.data_key, &self.options.kdf, at)?;
+        let audit_key = *self.audit_key;
+        let _lock = keyslots::lock_slots(&self.dir)?;
+        let slots_path = Store::key_slots_path(&self.dir);
+        let mut file = KeySlotsFile::load(&slots_path)?;
+        let transaction = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        transaction.execute("UPDATE users SET active = 1, deactivated_at = NULL WHERE id = ?1", params![user.id.0])?;
+        audit::append(
+            &transaction,
+            &audit_key,
+            NewAuditRow {
+                at,
+                actor_user_id: Some(admin.user_id),
+                actor: &admin.username,
+                action: AuditAction::UserReenabled,
+                case_id: None,
+                details: json!({ "username": username, "roles": user.roles.to_string() }),
+            },
+        )?;
+        file.slots.retain(|existing| existing.username != username);
+        file.slots.push(slot);
+        file.save(&slots_path)?;
+        transaction.commit()?;
+        Ok(())
+    }
+
     fn active_admin_count(&self) -> Result<i64> {
         Ok(self.conn.query_row(
             "SELECT count(*) FROM users WHERE active = 1 AND (roles & ?1) <> 0",

@@ -38,6 +38,7 @@ pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         office::add_clerk,
         office::set_clerk_roles,
         office::revoke_clerk,
+        office::reenable_clerk,
         cases::new_case,
         cases::save_draft,
         cases::submit_case,

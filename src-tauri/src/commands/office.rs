@@ -185,6 +185,13 @@ pub async fn revoke_clerk(state: State<'_, AppState>, username: String) -> Resul
     with_office(&state, move |office| app::users::revoke_clerk(office, &username, now())).await
 }
 
+/// Re-enables a revoked clerk with a new initial password (audited). Needs 管理员.
+#[tauri::command]
+#[tracing::instrument(skip_all, err(Debug))]
+pub async fn reenable_clerk(state: State<'_, AppState>, username: String, password: String) -> Result<(), UiError> {
+    with_office(&state, move |office| app::users::reenable_clerk(office, &username, &password, now())).await
+}
+
 fn unknown_role() -> UiError {
     UiError {
         code: "INVALID_INPUT".to_owned(),

@@ -105,3 +105,35 @@ fn an_administrator_resets_a_password_and_a_clerk_changes_their_own() {
     assert!(actions.contains(&"slot_added".to_owned()) && actions.contains(&"password_changed".to_owned()));
     assert!(store.audit_verify().unwrap().is_intact());
 }
+
+/// A clerk revoked by mistake (or back from leave) is re-enabled with a new initial
+/// password: roles and history kept, the old password gone, audited.
+#[test]
+fn a_revoked_clerk_is_reenabled_with_a_new_password() {
+    let (_dir, mut store, admin) = new_store();
+    let clerk = add_clerk(&mut store, &admin, "back", Roles::ACCEPT | Roles::REVIEW);
+    assert!(matches!(
+        store.reenable_user(&admin, "back", "new-password-1", at(5)),
+        Err(StoreError::InvalidInput { .. })
+    ), "an active account is not re-enabled");
+    store.revoke_slot(&admin, "back", at(10)).unwrap();
+    assert!(matches!(store.reenable_user(&clerk, "back", "new-password-1", at(11)), Err(StoreError::Forbidden { .. })));
+    assert!(matches!(
+        store.reenable_user(&admin, "back", "short", at(11)),
+        Err(StoreError::WeakPassword { .. })
+    ));
+    store.reenable_user(&admin, "back", "new-password-1", at(12)).unwrap();
+    let back = store.users().unwrap().into_iter().find(|user| user.username == "back").unwrap();
+    assert!(back.active);
+    assert_eq!(back.roles, Roles::ACCEPT | Roles::REVIEW, "roles kept");
+    assert!(store.login("back", CLERK_PASSWORD, at(13)).is_err(), "the old password is gone");
+    store.login("back", "new-password-1", at(14)).unwrap();
+    let entry = store
+        .audit_entries(None, 1000)
+        .unwrap()
+        .into_iter()
+        .find(|entry| entry.action == "user_reenabled")
+        .unwrap();
+    assert_eq!(entry.details["username"], "back");
+    assert!(store.audit_verify().unwrap().is_intact());
+}
