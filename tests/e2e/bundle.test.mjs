@@ -9,7 +9,7 @@ import { mkdirSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { after, afterEach, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { fillJiandeApplication, keepScreenshot, setUpOffice, startApp } from "./harness.mjs";
+import { fillJiandeApplication, submitAndConfirm, keepScreenshot, setUpOffice, startApp } from "./harness.mjs";
 
 /** Runs the stand-in's one-off tools on its own database (no server, no link). */
 function stub(dataDir, args) {
@@ -69,10 +69,7 @@ describe("air-gapped transfer", () => {
     await session.waitFor("intake");
     await fillJiandeApplication(session, { name: "陈静" });
     await session.waitFor("assessment-decision", { contains: "符合受理条件" });
-    // Let the form settle (saved, the unscanned-items list drawn) so the button is where the click lands.
-    await session.waitFor("save-state", { contains: "已自动保存" });
-    await session.click("f-submit");
-    await session.waitFor("case", { timeoutMs: 15000 });
+    assert.equal(await submitAndConfirm(session), "受理");
     assert.equal(await session.text("case-state"), "已受理");
     await session.click("case-back");
     await session.waitFor("home");

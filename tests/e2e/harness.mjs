@@ -30,10 +30,17 @@ export async function keepScreenshot(session, name) {
 
 export const ADMIN = { username: "admin", password: "admin-pass-1" };
 
-/** First-run set-up through the window; the administrator also holds `roles`. */
+export const OFFICE = { county: "330182", station: "01", name: "建德市公安局新安江派出所" };
+
+/** First-run set-up through the window: the office's county from the division list, its
+ *  station number, name, address and phone; the administrator also holds `roles`. */
 export async function setUpOffice(session, roles = []) {
   await session.waitFor("setup");
-  await session.type("setup-office", "330182-新安江派出所");
+  await pick(session, "setup-county", "建德", OFFICE.county);
+  await session.type("setup-station", OFFICE.station);
+  await session.type("setup-name", OFFICE.name);
+  await session.type("setup-address", "浙江省杭州市建德市新安江街道府前路1号");
+  await session.type("setup-phone", "0571-64780000");
   await session.clear("setup-username");
   await session.type("setup-username", ADMIN.username);
   await session.type("setup-password", ADMIN.password);
@@ -58,10 +65,9 @@ export async function logOut(session) {
   await session.waitFor("login");
 }
 
-const ENTER = "\uE007";
 
 /** Types `query` into a picker and chooses the entry with `code`. */
-async function pick(session, testid, query, code) {
+export async function pick(session, testid, query, code) {
   await session.clear(testid);
   await session.type(testid, query);
   await session.waitFor(`${testid}-option-${code}`);
@@ -69,8 +75,11 @@ async function pick(session, testid, query, code) {
 }
 
 /** Fills a complete 居住登记时间 application under Jiande's rules (acceptable as typed).
- *  The form must be open and empty. */
-export async function fillJiandeApplication(session, { idNumber = "341203199003071219", name = "张伟" } = {}) {
+ *  The form must be open and empty. `phone: null` leaves the (optional) phone blank. */
+export async function fillJiandeApplication(
+  session,
+  { idNumber = "341203199003071219", name = "张伟", phone = "13812345678", householdAddress = "安徽省阜阳市颍东区向阳路街道幸福村12号" } = {},
+) {
   await session.clickCss('[data-testid="f-profile"] option[value="330182"]');
   await session.type("id-number-input", idNumber);
   await session.waitFor("id-number-result");
@@ -78,9 +87,9 @@ export async function fillJiandeApplication(session, { idNumber = "3412031990030
   await session.waitFor("f-hh-county");
   await session.type("f-name", name);
   await pick(session, "f-ethnic", "汉", "01");
-  await session.type("f-hh-address", "安徽省阜阳市颍东区向阳路街道幸福村12号");
+  await session.type("f-hh-address", householdAddress);
   await pick(session, "f-cur-county", "jds", "330182");
-  await session.type("f-phone", "13812345678");
+  if (phone) await session.type("f-phone", phone);
   await session.type("f-cur-address", "浙江省杭州市建德市新安江街道江滨中路88号3幢2单元501室");
   await session.click("f-type-registration_time");
   await pick(session, "f-reg-county-0", "西湖", "330106");
@@ -93,6 +102,41 @@ export async function fillJiandeApplication(session, { idNumber = "3412031990030
   await session.click("f-ev-employment.social_insurance");
   await session.click("f-ev-residence.rental.rental_registration");
   await session.click("f-ev-residence.rental.lease_contract");
+  // Ticking the signature fills in today's date (the clerk no longer types it).
   await session.click("f-declaration-signed");
-  await session.type("f-declaration-date", "2025-03-10" + ENTER);
+  await waitForValue(session, "f-declaration-date", /^\d{4}-\d{2}-\d{2}$/);
+}
+
+/** Submits the open form as the button says (受理, 出具一次性告知书, 出具不予受理告知书),
+ *  confirms, and waits for the case page, whose print preview of the document the answer
+ *  calls for opens next; returns the button's label. With `closePreview` the preview is
+ *  closed again. */
+export async function submitAndConfirm(session, { closePreview = true } = {}) {
+  // Let the form settle (saved, the unscanned-items list drawn) so the button is where the click lands.
+  await session.waitFor("save-state", { contains: "已自动保存" });
+  const label = await session.text("f-submit");
+  await session.click("f-submit");
+  await session.waitFor("confirm-submit");
+  await session.click("confirm-submit-yes");
+  await session.waitFor("case", { timeoutMs: 15000 });
+  if (closePreview) {
+    await session.waitFor("preview", { timeoutMs: 30000 });
+    await session.click("preview-close");
+    for (let i = 0; i < 50 && (await session.exists("preview")); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+  return label;
+}
+
+/** Waits until the input `testid` holds a value matching `pattern`; returns it. */
+export async function waitForValue(session, testid, pattern, timeoutMs = 10000) {
+  const deadline = Date.now() + timeoutMs;
+  let value = "";
+  while (Date.now() < deadline) {
+    value = (await session.value(testid)) ?? "";
+    if (pattern.test(value)) return value;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`${testid} never held a value matching ${pattern}; it holds ${JSON.stringify(value)}`);
 }

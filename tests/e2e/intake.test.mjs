@@ -61,7 +61,6 @@ describe("application form (Annex 1)", () => {
       "household_registration.address",
       "current_address.county_code",
       "current_address.address",
-      "phone_number",
       "recognition_type",
       "evidence",
       "declaration.signed",
@@ -70,6 +69,7 @@ describe("application form (Annex 1)", () => {
     }
     assert.ok(fields.some((f) => f.startsWith("guardian")), `the notice asks for the guardian: ${fields.join(", ")}`);
     assert.ok(codes.includes("EVIDENCE_NONE") && codes.includes("RECOGNITION_TYPE_MISSING"), codes.join(", "));
+    assert.ok(!fields.includes("phone_number"), "the phone is optional (not on Annex 1)");
     const texts = await session.texts("notice-item");
     assert.equal(texts.length, codes.length);
     assert.ok(texts.every((text) => /[\u4e00-\u9fff]/.test(text)), "every item is a Chinese sentence");

@@ -6,7 +6,7 @@ import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { after, afterEach, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { fillJiandeApplication, keepScreenshot, setUpOffice, startApp } from "./harness.mjs";
+import { fillJiandeApplication, submitAndConfirm, keepScreenshot, setUpOffice, startApp } from "./harness.mjs";
 
 const REASON = "户籍地址不规范（测试规则）";
 
@@ -51,10 +51,7 @@ describe("records the platform refuses", () => {
     await session.waitFor("intake");
     await fillJiandeApplication(session, { name: "周敏" });
     await session.waitFor("assessment-decision", { contains: "符合受理条件" });
-    // Let the form settle (saved, the unscanned-items list drawn) so the button is where the click lands.
-    await session.waitFor("save-state", { contains: "已自动保存" });
-    await session.click("f-submit");
-    await session.waitFor("case", { timeoutMs: 15000 });
+    assert.equal(await submitAndConfirm(session), "受理");
     assert.equal(await session.text("case-state"), "已受理");
 
     const url = new URL(base);
@@ -78,6 +75,10 @@ describe("records the platform refuses", () => {
     await session.waitFor("quarantine-table");
     const reason = await session.waitFor("quarantine-reason");
     assert.match(reason, /户籍地址不规范/);
+    // The supervisor finds the case by the applicant and its 申请编号, and is told who does what.
+    assert.equal(await session.text("quarantine-applicant"), "周敏");
+    assert.match(await session.text("quarantine-number"), /^33018201-\d{8}-0001$/);
+    assert.match(await session.text("quarantine-next-step"), /受理人.*更正/);
     await keepScreenshot(session, "quarantine-listed");
   });
 

@@ -1,8 +1,9 @@
 // The scan panel, end to end: two pages scanned from SANE's real `test` device into a
 // case, listed with thumbnails, linked to an evidence item, one rotated and one deleted
 // after a confirm; the live assessment names a ticked box without a page; the camera
-// source says there is no camera (Xvfb has none); a PDF is refused with a clear message;
-// a page a scanner saves into the watched folder arrives in the case.
+// source says there is no camera (Xvfb has none); a two-page PDF comes in as two pages and
+// a damaged one is refused with a clear message; a page a scanner saves into the watched
+// folder arrives in the case.
 import { after, afterEach, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { copyFileSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
@@ -28,7 +29,9 @@ describe("scanning proofs into a case", () => {
     await session.waitFor("scan-needs-draft");
     await session.type("f-name", "扫描测试");
     await session.click("f-ev-employment.labour_contract");
-    await session.waitFor("scan-source", { contains: "test:0", timeoutMs: 20000 });
+    // Listed by maker and model (SANE's internal name stays out of sight).
+    await session.waitFor("scan-source", { contains: "frontend-tester", timeoutMs: 20000 });
+    assert.doesNotMatch(await session.text("scan-source"), /test:0/);
     await session.clickCss('[data-testid="scan-source"] option[value="test:0"]');
     await session.clickCss('[data-testid="scan-evidence"] option[value="employment.labour_contract"]');
     await session.clear("scan-pages");
@@ -70,15 +73,25 @@ describe("scanning proofs into a case", () => {
     assert.equal(await session.count("scan-page"), 1, "nothing else lost");
   });
 
-  it("refuses a PDF with a clear message and keeps the pages", async () => {
-    const pdf = join(session.dataDir, "proof.pdf");
-    writeFileSync(pdf, "%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n");
+  it("imports a two-page PDF as two pages", async () => {
+    // Social-insurance statements and leases arrive as PDF files: every page comes in.
+    const pdf = join(session.dataDir, "社保缴费证明.pdf");
+    writeFileSync(pdf, twoPagePdf());
     await session.clickCss('[data-testid="scan-source"] option[value="__file__"]');
     await session.waitFor("scan-file");
     await session.sendFile("scan-file", pdf);
+    await session.waitFor("scan-imported", { contains: "共 2 页", timeoutMs: 30000 });
+    await waitForCount("scan-page", 3, 20000);
+    await keepScreenshot(session, "scan-pdf-two-pages");
+  });
+
+  it("refuses a damaged PDF with a clear message and keeps the pages", async () => {
+    const pdf = join(session.dataDir, "proof.pdf");
+    writeFileSync(pdf, "%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n");
+    await session.sendFile("scan-file", pdf);
     const refusal = await session.waitFor("scan-error", { timeoutMs: 20000 });
-    assert.match(refusal, /PDF/);
-    assert.equal(await session.count("scan-page"), 1, "nothing else lost");
+    assert.match(refusal, /损坏/);
+    assert.equal(await session.count("scan-page"), 3, "nothing else lost");
   });
 
   it("imports what a scanner saves into the watched folder", async () => {
@@ -90,11 +103,33 @@ describe("scanning proofs into a case", () => {
     await session.click("scan-folder-watch");
     await session.waitFor("scan-folder-watching", { contains: folder, timeoutMs: 20000 });
     copyFileSync("docs/examples/rendered/slip.png", join(folder, "scan-0001.png"));
-    await waitForCount("scan-page", 2, 30000);
+    await waitForCount("scan-page", 4, 30000);
     await session.waitFor("scan-folder-watching", { contains: "文件数：1", timeoutMs: 10000 });
     assert.ok(existsSync(join(folder, "imported", "scan-0001.png")), "the imported file is moved aside");
     assert.ok(!existsSync(join(folder, "scan-0001.png")));
   });
+
+  /** A minimal valid PDF of two A4 pages, each with a black square and a few bars. */
+  function twoPagePdf() {
+    const objects = ["<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R 5 0 R] /Count 2 >>"];
+    for (const page of [0, 1]) {
+      objects.push(`<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents ${4 + 2 * page} 0 R >>`);
+      let stream = "0 g 0 742 150 100 re f\n";
+      for (let bar = 0; bar <= page; bar++) stream += `0 g 300 ${600 - bar * 20} 200 6 re f\n`;
+      objects.push(`<< /Length ${stream.length} >>\nstream\n${stream}endstream`);
+    }
+    let out = "%PDF-1.4\n";
+    const offsets = [];
+    objects.forEach((object, index) => {
+      offsets.push(out.length);
+      out += `${index + 1} 0 obj\n${object}\nendobj\n`;
+    });
+    const xref = out.length;
+    out += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n`;
+    for (const offset of offsets) out += `${String(offset).padStart(10, "0")} 00000 n \n`;
+    out += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+    return out;
+  }
 
   async function waitForEnabled(testid, timeoutMs) {
     const deadline = Date.now() + timeoutMs;

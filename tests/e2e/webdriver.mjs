@@ -56,6 +56,11 @@ export class Session {
     return this.#eachElement(testid, `attribute/${name}`);
   }
 
+  /** The current value (the DOM property, not the attribute) of the element `testid`. */
+  async value(testid) {
+    return this.cmd("GET", `/element/${await this.find(testid)}/property/value`);
+  }
+
   /** Reads `what` of every element with `testid`; if the list is re-rendered while it is
    *  being read (a stale element), reads the whole list again. */
   async #eachElement(testid, what) {

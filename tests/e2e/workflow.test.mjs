@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, afterEach, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { fillJiandeApplication, keepScreenshot, logIn, logOut, setUpOffice, startApp } from "./harness.mjs";
+import { fillJiandeApplication, keepScreenshot, logIn, logOut, setUpOffice, startApp, submitAndConfirm } from "./harness.mjs";
 
 const CLERKS = {
   // The accepting clerk may also approve: the app must still refuse them on their own case.
@@ -64,21 +64,27 @@ describe("accept → review → approve by three clerks", () => {
     await logOut(session);
   });
 
-  it("受理: the draft is saved as typed, then accepted with its deadline", async () => {
+  it("受理: an applicant without a phone is accepted, marked for the paper slip, and the receipt is offered", async () => {
     const { accepter } = CLERKS;
     await logIn(session, accepter.username, accepter.password);
     await session.click("new-application");
     await session.waitFor("intake");
-    await fillJiandeApplication(session, { name: "陈静" });
-    await session.click("f-paper-slip"); // no smartphone: the slip will be printed
+    // The elderly applicant this product exists for: no mobile phone, so no SMS.
+    await fillJiandeApplication(session, { name: "陈静", phone: null });
+    await session.waitFor("paper-slip-auto", { contains: "纸质确认单" });
     await session.waitFor("assessment-decision", { contains: "符合受理条件" });
-    await session.waitFor("save-state", { contains: "已自动保存" });
-    await session.click("f-submit");
-    await session.waitFor("case", { timeoutMs: 15000 });
+    assert.equal(await submitAndConfirm(session, { closePreview: false }), "受理");
+    // The receipt is what acceptance calls for: preselected, its preview opened next.
+    await session.waitFor("preview", { timeoutMs: 30000 });
+    assert.match(await session.text("preview"), /受理回执/);
+    assert.equal(await session.value("print-document"), "receipt");
+    await keepScreenshot(session, "workflow-receipt-preview");
+    await session.click("preview-close");
+    await session.waitFor("case-state");
     assert.equal(await session.text("case-state"), "已受理");
     assert.equal(await session.text("case-accepted-by"), accepter.name);
-    assert.match(await session.text("case-due"), /^\d{4}-\d{2}-\d{2}$/);
-    assert.match(await session.text("case-application-number"), /^330182-\d{8}-0001$/, "numbered at acceptance");
+    assert.match(await session.text("case-due"), /^\d{4}-\d{2}-\d{2}/);
+    assert.match(await session.text("case-application-number"), /^33018201-\d{8}-0001$/, "county + station, numbered at acceptance");
     caseId = await session.text("case-id");
     await session.click("case-back");
     await session.waitFor("worklist-awaiting_review");
@@ -131,6 +137,7 @@ describe("accept → review → approve by three clerks", () => {
   it("previews the filled form page by page, prints it through CUPS and audits the print", async () => {
     await session.waitFor("print-panel");
     await session.waitFor("print-printer", { contains: "PermitDeskPDF" });
+    await session.clickCss('[data-testid="print-document"] option[value="form"]');
     await session.click("print-preview");
     await session.waitFor("preview", { timeoutMs: 30000 });
     await session.waitFor("preview-page", { timeoutMs: 15000 });
@@ -181,9 +188,10 @@ describe("accept → review → approve by three clerks", () => {
 
   it("prints the confirmation slip in large print, takes it off 待打印确认单, and verifies its QR code", async () => {
     await session.waitFor("slip-wanted");
-    await session.clickCss('[data-testid="print-document"] option[value="slip"]');
+    // Issued to an applicant who needs the paper slip: the slip is what the case calls for.
+    assert.equal(await session.value("print-document"), "slip");
     await session.click("print-large");
-    await session.click("print-preview");
+    await session.click("banner-print-slip");
     await session.waitFor("preview");
     await session.waitFor("preview-page", { timeoutMs: 20000 });
     await keepScreenshot(session, "workflow-slip-preview");

@@ -108,7 +108,12 @@ effective: string | null,
 /**
  * Whether the document is a draft (征求意见稿).
  */
-draft: boolean, };
+draft: boolean, 
+/**
+ * Whether the document implements mutual recognition (false: the provincial default,
+ * which never accepts by itself).
+ */
+implements_recognition: boolean, };
 export type NoticeLine = { 
 /**
  * Stable code, e.g. `EVIDENCE_NONE`.
@@ -121,10 +126,18 @@ field: string,
 /**
  * The Chinese sentence read to the applicant.
  */
-message: string, };
+message: string, 
+/**
+ * `materials` (补正: something to bring or correct) or `eligibility` (不符合互认条件).
+ */
+kind: string, 
+/**
+ * For an eligibility reason, the sentence of the document it rests on; blank otherwise.
+ */
+basis: string, };
 export type AssessmentInfo = { 
 /**
- * `accept` or `notice`.
+ * `accept`, `notice` (materials to bring) or `not_eligible` (不予受理).
  */
 decision: string, 
 /**
@@ -144,7 +157,16 @@ due_if_accepted_today: string | null,
  * Ticked evidence of a stored case without a scanned page (`EVIDENCE_PAGE_MISSING`);
  * shown with the assessment, they do not change the decision.
  */
-unscanned: Array<NoticeLine>, };
+unscanned: Array<NoticeLine>, 
+/**
+ * When the deadline is an estimate (a year without a holiday table), the sentence
+ * that says so.
+ */
+due_estimate: string | null, 
+/**
+ * No mobile number: the applicant will get the paper 确认单 (never blocks acceptance).
+ */
+paper_slip_needed: boolean, };
 export type AppInfo = { 
 /**
  * Version of the app.
@@ -233,7 +255,8 @@ export type CaseLineInfo = {
 id: string, 
 /**
  * State key: `draft`, `accepted`, `reviewed`, `approved`, `issued`, `rejected`,
- * `refused`, `withdrawn`.
+ * `refused` (one-time notice given), `not_eligible` (不予受理), `withdrawn`,
+ * `old_permit_cancelled`.
  */
 state: string, 
 /**
@@ -270,11 +293,12 @@ updated_at: string,
 synced: boolean, };
 export type SubmitResult = { 
 /**
- * `notice` (one-time notice given), `duplicates` (look first) or `accepted`.
+ * `notice` (one-time notice of materials given), `not_eligible` (不予受理, the case is
+ * closed), `duplicates` (look first) or `accepted`.
  */
 outcome: string, 
 /**
- * The assessment, for `notice`.
+ * The assessment, for `notice` and `not_eligible`.
  */
 assessment: AssessmentInfo | null, 
 /**
@@ -288,11 +312,15 @@ near_matches: Array<CaseLineInfo>,
 /**
  * The deadline, for `accepted`.
  */
-due_date: string | null, };
+due_date: string | null, 
+/**
+ * When the deadline is an estimate, the sentence that says so.
+ */
+due_estimate: string | null, };
 export type WorklistCount = { 
 /**
  * Key: `drafts`, `awaiting_review`, `awaiting_approval`, `due_today`, `overdue`,
- * `issued_awaiting_slip`, `not_synced`.
+ * `issued_awaiting_slip`, `not_synced`, `notices_issued`, `not_eligible`.
  */
 key: string, 
 /**
@@ -371,6 +399,14 @@ accepted_at: string | null,
  */
 due_date: string | null, 
 /**
+ * When the deadline is an estimate (a year without a holiday table), the sentence.
+ */
+due_estimate: string | null, 
+/**
+ * The policy profile (county code) the submission was assessed under.
+ */
+profile: string | null, 
+/**
  * Electronic permit number, once issued.
  */
 permit_number: string | null, 
@@ -383,7 +419,7 @@ paper_slip: boolean,
  */
 slip_printed_at: string | null, 
 /**
- * The documents the case has now (`form`, `notice`, `receipt`, `slip`).
+ * The documents the case has now (`form`, `notice`, `refusal`, `receipt`, `slip`).
  */
 documents: Array<string>, 
 /**
@@ -467,7 +503,11 @@ clock_warning: string | null,
 /**
  * The data directory's disk is nearly full (Chinese).
  */
-disk_warning: string | null, };
+disk_warning: string | null, 
+/**
+ * This year's holiday table is missing, or next year's from 1 December (Chinese).
+ */
+holiday_warning: string | null, };
 export type QuarantinedRecord = { 
 /**
  * The record's id: pass it to `resend_record`.
@@ -486,9 +526,21 @@ summary: string,
  */
 code: string | null, 
 /**
- * Why it was refused and what to do, in Chinese.
+ * Why it was refused, in Chinese.
  */
 reason: string, 
+/**
+ * Who must do what next, in Chinese.
+ */
+next_step: string, 
+/**
+ * The applicant's name.
+ */
+applicant: string | null, 
+/**
+ * The case's 申请编号.
+ */
+application_number: string | null, 
 /**
  * Attempts so far.
  */
@@ -788,3 +840,42 @@ rejected: number,
  * False when nothing changed (the same answer imported again).
  */
 changed: boolean, };
+export type OfficeDetailsInput = { 
+/**
+ * County-level division code chosen from the division list, e.g. `330182`.
+ */
+county_code: string, 
+/**
+ * The office's number within the county, two digits, given by the county bureau.
+ */
+station: string, 
+/**
+ * The office's name as printed.
+ */
+name: string, 
+/**
+ * Its address.
+ */
+address: string, 
+/**
+ * Its telephone.
+ */
+phone: string, };
+export type OfficeDetailsInfo = { 
+/**
+ * The details, `null` for an office set up before they existed (set them first).
+ */
+details: OfficeDetailsInput | null, 
+/**
+ * The county's full name, e.g. `浙江省杭州市建德市`.
+ */
+county_name: string | null, 
+/**
+ * The prefix of the office's application numbers (county code and station).
+ */
+application_prefix: string | null, 
+/**
+ * The profile the counters apply by default: the county's own document, or the
+ * provincial default (which answers that the county has none).
+ */
+default_profile: ProfileInfo, };

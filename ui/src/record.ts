@@ -1,15 +1,18 @@
-// The application record (Annex 1) as the window edits it: the documented JSON form of
-// docs/application-record.md, version 1. `record.test.ts` checks that its shape matches
-// the golden file the Rust domain freezes, so the two cannot drift apart.
+// The application record (Annex 1) as the window edits it: the JSON form of version 2
+// (described by the doc comments of crates/domain/src/record.rs; docs/application-record.md
+// describes version 1). `record.test.ts` checks that its shape matches the golden file the
+// Rust domain freezes, so the two cannot drift apart.
 
 export type Gender = "male" | "female";
 export type RecognitionType = "existing_permit" | "registration_time";
 export type EndorsementStatus = "current" | "overdue" | "terminated";
+/** The cases 《浙江省流动人口居住登记条例》 treats specially. */
+export type SpecialCaseKind = "investment" | "talent" | "talent_permit_exchange";
 
 export interface OtherEvidence { ticked: boolean; description: string }
 
 export interface ApplicationRecord {
-  schema_version: 1;
+  schema_version: 2;
   application_number: string;
   applicant: { id_number: string; name: string; gender: Gender | null; ethnic_group: string };
   household_registration: { province_code: string; county_code: string; address: string };
@@ -35,15 +38,26 @@ export interface ApplicationRecord {
         taxes_paid: boolean;
         other: OtherEvidence;
       };
-      other: OtherEvidence;
     };
-    study: { primary_school: boolean; secondary_school: boolean; vocational_school: boolean; higher_education: boolean };
+    study: {
+      /** The standalone 「其他」 the form prints first under 连续就读 (v1: `residence.other`). */
+      other: OtherEvidence;
+      primary_school: boolean;
+      secondary_school: boolean;
+      vocational_school: boolean;
+      higher_education: boolean;
+    };
   };
   evidence_facts: {
     rental: { contract_months: number | null; commercial_housing: boolean | null; landlord_title_proof: boolean | null };
     social_insurance: { months: number | null; longest_gap_days: number | null; back_paid: boolean | null };
     study: { enrolment_months: number | null };
-    minor: { guardians_hold_permits: boolean | null; guardian_social_insurance_months: number | null };
+    minor: {
+      guardians_hold_permits: boolean | null;
+      guardian_social_insurance_months: number | null;
+      guardian_social_insurance_longest_gap_days: number | null;
+      guardian_social_insurance_back_paid: boolean | null;
+    };
   };
   existing_permit: {
     number: string;
@@ -52,7 +66,10 @@ export interface ApplicationRecord {
     endorsement: EndorsementStatus | null;
   } | null;
   registration_history: { county_code: string; start: string; end: string | null }[];
-  guardian: { name: string; id_number: string; relationship: string } | null;
+  /** `own_income`: a guardian of 16 or 17 living on their own labour income (民法典第十八条). */
+  guardian: { name: string; id_number: string; relationship: string; own_income: boolean } | null;
+  /** 「除《浙江省流动人口居住登记条例》有特别规定外」: `null` for an ordinary application. */
+  special_case: { kind: SpecialCaseKind | null; proof: string } | null;
   declaration: { signed: boolean; date: string | null };
   opinions: {
     acceptance: Opinion;
@@ -70,7 +87,7 @@ const opinion = (): Opinion => ({ text: "", person: "", date: null });
 /** A blank form, as the paper annex before the clerk writes on it. */
 export function emptyRecord(): ApplicationRecord {
   return {
-    schema_version: 1,
+    schema_version: 2,
     application_number: "",
     applicant: { id_number: "", name: "", gender: null, ethnic_group: "" },
     household_registration: { province_code: "", county_code: "", address: "" },
@@ -96,19 +113,30 @@ export function emptyRecord(): ApplicationRecord {
           taxes_paid: false,
           other: other(),
         },
-        other: other(),
       },
-      study: { primary_school: false, secondary_school: false, vocational_school: false, higher_education: false },
+      study: {
+        other: other(),
+        primary_school: false,
+        secondary_school: false,
+        vocational_school: false,
+        higher_education: false,
+      },
     },
     evidence_facts: {
       rental: { contract_months: null, commercial_housing: null, landlord_title_proof: null },
       social_insurance: { months: null, longest_gap_days: null, back_paid: null },
       study: { enrolment_months: null },
-      minor: { guardians_hold_permits: null, guardian_social_insurance_months: null },
+      minor: {
+        guardians_hold_permits: null,
+        guardian_social_insurance_months: null,
+        guardian_social_insurance_longest_gap_days: null,
+        guardian_social_insurance_back_paid: null,
+      },
     },
     existing_permit: null,
     registration_history: [],
     guardian: null,
+    special_case: null,
     declaration: { signed: false, date: null },
     opinions: { acceptance: opinion(), review: opinion(), approval: opinion() },
     remarks: "",
@@ -140,13 +168,13 @@ export const EVIDENCE_GROUPS = [
       { path: "residence.rental.safety_compliant", label: "符合安全条件", rental: true },
       { path: "residence.rental.taxes_paid", label: "依法缴纳税费", rental: true },
       { path: "residence.rental.other", label: "其他", rental: true, other: true },
-      { path: "residence.other", label: "其他", other: true },
     ],
   },
   {
     key: "study",
     label: "连续就读",
     items: [
+      { path: "study.other", label: "其他", other: true },
       { path: "study.primary_school", label: "小学学籍证明" },
       { path: "study.secondary_school", label: "中学学籍证明" },
       { path: "study.vocational_school", label: "中高等职业学校学籍证明" },

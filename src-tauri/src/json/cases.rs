@@ -474,8 +474,14 @@ pub struct QuarantinedRecord {
     pub summary: String,
     /// The platform's stable code (`RECORD_INVALID`, `CONFLICT`…).
     pub code: Option<String>,
-    /// Why it was refused and what to do, in Chinese.
+    /// Why it was refused, in Chinese.
     pub reason: String,
+    /// Who must do what next, in Chinese.
+    pub next_step: String,
+    /// The applicant's name.
+    pub applicant: Option<String>,
+    /// The case's 申请编号.
+    pub application_number: Option<String>,
     /// Attempts so far.
     pub attempts: u32,
     /// When it was set aside, local time.
@@ -490,6 +496,9 @@ impl From<app::sync::OutboxEntry> for QuarantinedRecord {
             summary: entry.summary,
             code: entry.code,
             reason: entry.reason_zh.unwrap_or_default(),
+            next_step: entry.next_step_zh.unwrap_or_default(),
+            applicant: entry.applicant,
+            application_number: entry.application_number,
             attempts: entry.attempts,
             set_aside_at: local_minute(entry.updated_at),
         }

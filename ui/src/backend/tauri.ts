@@ -35,8 +35,11 @@ export const tauriBackend: Backend = {
     call("assess_application", { record, profile, caseId: caseId ?? null }),
 
   officeStatus: () => call("office_status"),
-  setUpOffice: (officeId, username, password, roles) =>
-    call("set_up_office", { officeId, username, password, roles }),
+  setUpOffice: (details, username, password, roles) =>
+    call("set_up_office", { details, username, password, roles }),
+  officeDetails: () => call("office_details"),
+  setOfficeDetails: (details) => call("set_office_details", { details }),
+  recordEffectiveDate: (profile, effective) => call("record_effective_date", { profile, effective }),
   logIn: (username, password) => call("log_in", { username, password }),
   logOut: () => call("log_out"),
   lockScreen: () => call("lock_screen"),
@@ -45,6 +48,7 @@ export const tauriBackend: Backend = {
     call("add_clerk", { username, displayName, roles, password }),
   setClerkRoles: (username, roles) => call("set_clerk_roles", { username, roles }),
   revokeClerk: (username) => call("revoke_clerk", { username }),
+  reenableClerk: (username, password) => call("reenable_clerk", { username, password }),
 
   newCase: () => call("new_case"),
   saveDraft: (caseId, record, paperSlip) => call("save_draft", { caseId, record, paperSlip: paperSlip ?? null }),

@@ -1,6 +1,18 @@
 // For unit tests: a backend with only the commands a test gives; any other command
 // fails loudly, so a component calling something unexpected is caught.
-import { IpcError, type Backend, type RoleKey } from "./types";
+import {
+  IpcError,
+  type Backend,
+  type CaseInfo,
+  type DivisionChoice,
+  type OfficeDetailsInfo,
+  type OfficeDetailsInput,
+  type PreviewInfo,
+  type PrinterChoice,
+  type ProfileInfo,
+  type RoleKey,
+} from "./types";
+import { emptyRecord } from "../record";
 import { office } from "../stores/session";
 
 export function fakeBackend(commands: Partial<Backend>): Backend {
@@ -117,4 +129,136 @@ export function transferBackend(state: TransferState): Partial<Backend> {
 /** A fresh transfer state: no key, `queued` records waiting, nothing on the stick. */
 export function transferState(queued: number, platformKey: string | null = null): TransferState {
   return { platformKey, queued, files: new Map(), importedAnswers: new Set(), exports: [], keysSet: [] };
+}
+
+// ---- cases, printing, the office's details ---------------------------------------------
+
+/** A case as `getCase` returns it: an accepted case of 陈静 unless `changes` say otherwise. */
+export function caseInfo(changes: Partial<CaseInfo> = {}): CaseInfo {
+  const record = emptyRecord();
+  record.application_number = "33018201-20261204-0001";
+  record.applicant.name = "陈静";
+  record.applicant.id_number = "330182199001011234";
+  record.current_address.address = "新安江街道江滨中路1号";
+  return {
+    id: "0195a000-0000-7000-8000-0000000000c1",
+    state: "accepted",
+    state_label: "已受理",
+    record,
+    masked: false,
+    accepted_by: "受理员甲",
+    reviewed_by: null,
+    approved_by: null,
+    accepted_at: "2026-12-04 09:30",
+    due_date: "2026-12-18",
+    due_estimate: null,
+    profile: "330182",
+    permit_number: null,
+    paper_slip: false,
+    slip_printed_at: null,
+    documents: ["form", "receipt"],
+    large_print_default: false,
+    history: [],
+    version: 1,
+    ...changes,
+  };
+}
+
+export const PRINTERS: PrinterChoice[] = [{ name: "PermitDeskPDF", label: "PermitDeskPDF", is_default: true, ready: true }];
+
+/** Preview and print commands that remember what was asked for. */
+export function printBackend(previews: { document: string; largePrint: boolean | undefined }[]): Partial<Backend> {
+  return {
+    listPrinters: async () => PRINTERS,
+    previewDocument: async (_caseId, document, largePrint): Promise<PreviewInfo> => {
+      previews.push({ document, largePrint });
+      return { document, pdf_base64: "", pages: 1, template: `${document} v1`, warnings: [] };
+    },
+  };
+}
+
+export const JIANDE: ProfileInfo = {
+  county: "330182",
+  name: "建德市",
+  document: "建政办发〔2025〕12号",
+  effective: "2025-07-01",
+  draft: false,
+  implements_recognition: true,
+};
+export const GONGSHU_DRAFT: ProfileInfo = {
+  county: "330105",
+  name: "拱墅区",
+  document: "拱墅区居住证互认转换实施办法（征求意见稿）",
+  effective: null,
+  draft: true,
+  implements_recognition: true,
+};
+export const PROVINCE: ProfileInfo = {
+  county: "330000",
+  name: "浙江省",
+  document: "浙江省流动人口居住登记条例",
+  effective: "2009-10-01",
+  draft: false,
+  implements_recognition: false,
+};
+
+export const COUNTIES: DivisionChoice[] = [
+  { code: "330182", name: "建德市", full_name: "浙江省杭州市建德市", level: "county" },
+  { code: "330105", name: "拱墅区", full_name: "浙江省杭州市拱墅区", level: "county" },
+];
+
+/** Zhejiang's counties for the pickers: by name, code or (for any query) all. */
+export async function searchCounties(query: string): Promise<DivisionChoice[]> {
+  return COUNTIES.filter((c) => query === "" || c.name.includes(query) || c.code.startsWith(query));
+}
+
+/** What the in-memory office backend holds; tests read and change it directly. */
+export interface OfficeState {
+  details: OfficeDetailsInput | null;
+  profiles: ProfileInfo[];
+  /** Every `setOfficeDetails` call. */
+  saved: OfficeDetailsInput[];
+  /** Every `recordEffectiveDate` call. */
+  effective: { profile: string; date: string }[];
+}
+
+export function officeState(details: OfficeDetailsInput | null): OfficeState {
+  return { details, profiles: [PROVINCE, JIANDE, { ...GONGSHU_DRAFT }], saved: [], effective: [] };
+}
+
+/** The office's details and the policy documents' dates, with the shell's checks on the
+ *  station (two digits) and the effective date (a date, only for an undated draft). */
+export function officeBackend(state: OfficeState): Partial<Backend> {
+  const info = (): OfficeDetailsInfo => {
+    const county = COUNTIES.find((c) => c.code === state.details?.county_code);
+    return {
+      details: state.details ? { ...state.details } : null,
+      county_name: county?.full_name ?? null,
+      application_prefix: state.details ? `${state.details.county_code}${state.details.station}` : null,
+      default_profile: state.profiles.find((p) => p.county === state.details?.county_code) ?? PROVINCE,
+    };
+  };
+  return {
+    officeDetails: async () => info(),
+    setOfficeDetails: async (details) => {
+      if (!/^\d{2}$/.test(details.station)) {
+        const message = "办理点编号应为两位数字。";
+        throw new IpcError({ code: "VALIDATION", message, fields: [{ field: "station", code: "OFFICE_STATION_INVALID", message }] });
+      }
+      state.saved.push(details);
+      state.details = { ...details };
+      return info();
+    },
+    recordEffectiveDate: async (profile, date) => {
+      const found = state.profiles.find((p) => p.county === profile);
+      if (!found || !found.draft || found.effective !== null || !/^\d{4}-\d{2}-\d{2}$/.test(date)) {
+        throw new IpcError({ code: "VALIDATION", message: "无法登记该政策文件的施行日期。", fields: [] });
+      }
+      state.effective.push({ profile, date });
+      found.effective = date;
+      return { ...found };
+    },
+    listProfiles: async () => state.profiles.map((p) => ({ ...p })),
+    searchDivisions: async (query) => searchCounties(query),
+  };
 }

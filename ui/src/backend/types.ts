@@ -31,6 +31,8 @@ import type {
   UiError,
   UiFieldError,
   VerifiedSlipInfo,
+  OfficeDetailsInfo,
+  OfficeDetailsInput,
 } from "../bindings";
 import type { ApplicationRecord } from "../record";
 
@@ -40,7 +42,9 @@ export type * from "../bindings";
 export type DivisionLevel = "province" | "city" | "county";
 export type RoleKey = "accept" | "review" | "approve" | "admin";
 export type ColourKey = "grey" | "colour";
-export type DocumentKey = "form" | "receipt" | "notice" | "slip";
+export type DocumentKey = "form" | "receipt" | "notice" | "refusal" | "slip";
+/** The assessment's three answers: accept, a notice of materials, or not eligible. */
+export type DecisionKey = "accept" | "notice" | "not_eligible";
 export type WorklistKey =
   | "drafts"
   | "awaiting_review"
@@ -48,7 +52,9 @@ export type WorklistKey =
   | "due_today"
   | "overdue"
   | "issued_awaiting_slip"
-  | "not_synced";
+  | "not_synced"
+  | "notices_issued"
+  | "not_eligible";
 
 /** A failed command, typed: switch on `code`, never on `message`. */
 export class IpcError extends Error {
@@ -78,7 +84,14 @@ export interface Backend {
   assessApplication(record: ApplicationRecord, profile: string, caseId?: string | null): Promise<AssessmentInfo>;
 
   officeStatus(): Promise<OfficeStatus>;
-  setUpOffice(officeId: string, username: string, password: string, roles: RoleKey[]): Promise<SessionInfo>;
+  /** First run: the office's details (county, station, name, address, phone) and its administrator. */
+  setUpOffice(details: OfficeDetailsInput, username: string, password: string, roles: RoleKey[]): Promise<SessionInfo>;
+  /** The office's details and the profile its counters apply by default. */
+  officeDetails(): Promise<OfficeDetailsInfo>;
+  /** Changes the office's details (管理员). */
+  setOfficeDetails(details: OfficeDetailsInput): Promise<OfficeDetailsInfo>;
+  /** Records the date an undated draft policy document took effect (管理员), `YYYY-MM-DD`. */
+  recordEffectiveDate(profile: string, effective: string): Promise<ProfileInfo>;
   logIn(username: string, password: string): Promise<SessionInfo>;
   logOut(): Promise<void>;
   lockScreen(): Promise<void>;
@@ -86,6 +99,8 @@ export interface Backend {
   addClerk(username: string, displayName: string, roles: RoleKey[], password: string): Promise<void>;
   setClerkRoles(username: string, roles: RoleKey[]): Promise<void>;
   revokeClerk(username: string): Promise<void>;
+  /** Re-enables a revoked clerk with a new initial password (管理员; audited). */
+  reenableClerk(username: string, password: string): Promise<void>;
 
   newCase(): Promise<string>;
   /** `paperSlip` (the applicant needs the paper 确认单): `undefined` keeps what was set. */

@@ -22,10 +22,18 @@ function fakeBackend(calls: string[]): Backend {
     checkIdNumber: async (input) => {
       calls.push(input);
       if (input.toUpperCase() === valid.normalized) return valid;
+      if (input.length !== 18) {
+        throw new IpcError({
+          code: "VALIDATION",
+          message: "号码长度有误",
+          fields: [{ field: "id_number", code: "ID_NUMBER_LENGTH", message: "公民身份号码应为18位，现有" + input.length + "位。" }],
+        });
+      }
+      const grouped = `${input.slice(0, 6)} ${input.slice(6, 14)} ${input.slice(14)}`;
       throw new IpcError({
         code: "VALIDATION",
-        message: "校验位错误",
-        fields: [{ field: "id_number", code: "ID_NUMBER_CHECKSUM", message: "公民身份号码校验位错误：第18位应为“X”，请逐位核对号码。" }],
+        message: "公民身份号码有误",
+        fields: [{ field: "id_number", code: "ID_NUMBER_CHECKSUM", message: `公民身份号码有误，请对照证件逐位核对：${grouped}` }],
       });
     },
   });
@@ -53,9 +61,31 @@ describe("IdNumberField", () => {
     await wrapper.get('[data-testid="id-number-input"]').setValue("110105194912310021");
     await flushPromises();
     const error = wrapper.get('[data-testid="id-number-error"]');
-    expect(error.text()).toContain("校验位错误");
+    // The message no longer names the expected digit: the clerk compares with the card.
+    expect(error.text()).toBe("公民身份号码有误，请对照证件逐位核对：110105 19491231 0021");
     expect(wrapper.get('[data-testid="id-number-input"]').classes()).toContain("is-invalid");
     expect(wrapper.find('[data-testid="id-number-result"]').exists()).toBe(false);
+  });
+
+  it("repeats a refused 18-character number in groups of 6-8-4, and only then", async () => {
+    const wrapper = mount(IdNumberField);
+    const input = wrapper.get('[data-testid="id-number-input"]');
+    await input.setValue("11010519491231002x");
+    await flushPromises();
+    expect(wrapper.find('[data-testid="id-grouped"]').exists()).toBe(false); // valid: nothing to compare
+
+    await input.setValue("110105194912310021");
+    await flushPromises();
+    const grouped = wrapper.get('[data-testid="id-grouped"]');
+    expect(grouped.text()).toBe("110105 19491231 0021");
+    expect(grouped.classes()).toContain("mono");
+
+    await input.setValue("1101051949");
+    expect(wrapper.find('[data-testid="id-grouped"]').exists()).toBe(false); // edited: stale
+    await input.trigger("keydown", { key: "Enter" });
+    await flushPromises();
+    expect(wrapper.get('[data-testid="id-number-error"]').text()).toContain("应为18位");
+    expect(wrapper.find('[data-testid="id-grouped"]').exists()).toBe(false); // too short to group
   });
 
   it("checks a short number only on Enter and does not repeat an unchanged check", async () => {

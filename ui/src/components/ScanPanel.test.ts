@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { flushPromises, mount } from "@vue/test-utils";
 import ScanPanel from "./ScanPanel.vue";
-import { setBackend, type PagesInfo } from "../backend";
+import { IpcError, setBackend, type PageDto, type PagesInfo, type ScanProgress } from "../backend";
 import { fakeBackend } from "../backend/testing";
 import { t } from "../locales";
 
@@ -196,7 +196,7 @@ describe("ScanPanel watched folder", () => {
           if (round === 1) return { imported: [], refused: [], pages: empty };
           return {
             imported: ["scan-001.png"],
-            refused: [{ name: "scan-002.pdf", code: "SCAN_PDF_NOT_SUPPORTED", message: "暂不支持导入 PDF 文件。" }],
+            refused: [{ name: "scan-002.pdf", code: "SCAN_PDF_ENCRYPTED", message: "该 PDF 文件设有密码，无法读取。" }],
             pages: { pages: [page], unproven: [] },
           };
         },
@@ -216,7 +216,7 @@ describe("ScanPanel watched folder", () => {
       expect(polls[0]).toEqual(["c1", "grey", ""]);
       expect(wrapper.findAll('[data-testid="scan-page"]').length).toBe(1);
       expect(wrapper.get('[data-testid="scan-folder-watching"]').text()).toContain("1");
-      expect(wrapper.get('[data-testid="scan-folder-refused"]').text()).toBe("scan-002.pdf：暂不支持导入 PDF 文件。");
+      expect(wrapper.get('[data-testid="scan-folder-refused"]').text()).toBe("scan-002.pdf：该 PDF 文件设有密码，无法读取。");
       expect(wrapper.emitted("changed")).toBeTruthy();
 
       await wrapper.get('[data-testid="scan-source"]').setValue("__file__");
@@ -225,5 +225,238 @@ describe("ScanPanel watched folder", () => {
     } finally {
       vi.useRealTimers();
     }
+  });
+});
+
+function pageAt(id: string, position: number, evidence: string): PageDto {
+  return {
+    id,
+    position,
+    evidence,
+    width: 1654,
+    height: 2339,
+    mode: "grey",
+    sha256: id,
+    kilobytes: 200,
+    thumbnail: `data:image/jpeg;base64,${id}`,
+  };
+}
+
+/** Chooses `files` in the 选择文件… chooser, as the clerk would, and waits for `outcome`. */
+async function choose(wrapper: ReturnType<typeof mount>, files: File[], outcome: string): Promise<void> {
+  const input = wrapper.get('[data-testid="scan-file"]');
+  Object.defineProperty(input.element, "files", { value: files, configurable: true });
+  await input.trigger("change");
+  // FileReader answers on a later task, not a microtask.
+  await vi.waitFor(() => expect(wrapper.find(`[data-testid="${outcome}"]`).exists()).toBe(true));
+  await flushPromises();
+}
+
+describe("ScanPanel file import", () => {
+  it("offers PDF files and says how many pages a PDF brought in", async () => {
+    let held: PageDto[] = [pageAt("p0", 1, "")];
+    setBackend(
+      fakeBackend({
+        listScanners: async () => [],
+        listPages: async () => ({ pages: held, unproven: [] }),
+        importPage: async (caseId, dataUrl, colour, evidence) => {
+          imported.push({ caseId, dataUrl, colour, evidence });
+          held = [...held, pageAt("p1", 2, evidence), pageAt("p2", 3, evidence), pageAt("p3", 4, evidence)];
+          return { pages: held, unproven: [] };
+        },
+      }),
+    );
+    const wrapper = mount(ScanPanel, { props: { caseId: "c1" } });
+    await flushPromises();
+    expect(wrapper.get('[data-testid="scan-file"]').attributes("accept")).toBe("image/jpeg,image/png,image/tiff,application/pdf,.pdf");
+    const label = wrapper.get('[data-testid="scan-file"]').element.parentElement as HTMLElement;
+    expect(label.classList.contains("btn--primary")).toBe(true);
+    expect(label.getAttribute("style")).toBeNull();
+
+    await wrapper.get('[data-testid="scan-evidence"]').setValue("study.vocational_school");
+    await choose(wrapper, [new File(["%PDF-1.4\n"], "学籍证明.pdf", { type: "application/pdf" })], "scan-imported");
+    expect(imported).toHaveLength(1);
+    expect(imported[0].dataUrl.startsWith("data:application/pdf;base64,")).toBe(true);
+    expect(imported[0].evidence).toBe("study.vocational_school");
+    expect(wrapper.get('[data-testid="scan-imported"]').text()).toBe("已导入 PDF 共 3 页");
+    expect(wrapper.findAll('[data-testid="scan-page"]')).toHaveLength(4);
+    expect(wrapper.find('[data-testid="scan-error"]').exists()).toBe(false);
+  });
+
+  it("names the file and the backend's reason when a PDF is refused", async () => {
+    setBackend(
+      fakeBackend({
+        listScanners: async () => [],
+        listPages: async () => empty,
+        importPage: async () => {
+          throw new IpcError({
+            code: "SCAN_PDF_ENCRYPTED",
+            message: "该 PDF 文件设有密码，无法读取，请向出具单位索取未加密的文件，或打印后扫描。",
+            fields: [],
+          });
+        },
+      }),
+    );
+    const wrapper = mount(ScanPanel, { props: { caseId: "c1" } });
+    await flushPromises();
+    // Some desktops give a PDF no MIME type: the name is enough.
+    await choose(wrapper, [new File(["%PDF-1.7\n"], "合同.PDF")], "scan-error");
+    expect(wrapper.get('[data-testid="scan-error"]').text()).toBe(
+      "合同.PDF：该 PDF 文件设有密码，无法读取，请向出具单位索取未加密的文件，或打印后扫描。",
+    );
+    expect(wrapper.find('[data-testid="scan-imported"]').exists()).toBe(false);
+  });
+});
+
+describe("ScanPanel scanners", () => {
+  const feeder = { name: "epson2:libusb:001:004", label: "Epson DS-530 sheetfed scanner" };
+  const virtual = { name: "test:0", label: "Noname frontend-tester virtual device" };
+  let scans: { device: string; pages: number }[];
+  let progress: ((p: ScanProgress) => void) | null;
+  let finish: (() => void) | null;
+
+  beforeEach(() => {
+    scans = [];
+    progress = null;
+    finish = null;
+    let held: PageDto[] = [];
+    setBackend(
+      fakeBackend({
+        listScanners: async () => [feeder, virtual, { name: "plustek:libusb:002:007", label: "plustek:libusb:002:007" }],
+        listPages: async () => ({ pages: held, unproven: [] }),
+        scanPages: (_caseId, scan, onProgress) => {
+          scans.push({ device: scan.device, pages: scan.pages });
+          progress = onProgress;
+          // The feeder runs out after two sheets, whatever was asked.
+          return new Promise((resolve) => {
+            finish = () => {
+              held = [...held, pageAt(`s${held.length + 1}`, held.length + 1, scan.evidence), pageAt(`s${held.length + 2}`, held.length + 2, scan.evidence)];
+              resolve({ pages: held, unproven: [] });
+            };
+          });
+        },
+      }),
+    );
+  });
+
+  it("shows the maker and model, the device name only as a tooltip", async () => {
+    const wrapper = mount(ScanPanel, { props: { caseId: "c1" } });
+    await flushPromises();
+    const select = wrapper.get('[data-testid="scan-source"]');
+    const options = select.findAll("option").slice(0, 3);
+    expect(options.map((option) => option.text())).toEqual([
+      "Epson DS-530（馈纸式扫描仪）",
+      "Noname frontend-tester（虚拟设备）",
+      `${t("scan.scanner")} 3`,
+    ]);
+    expect(options.map((option) => option.attributes("value"))).toEqual([feeder.name, virtual.name, "plustek:libusb:002:007"]);
+    expect(options.map((option) => option.attributes("title"))).toEqual([feeder.name, virtual.name, "plustek:libusb:002:007"]);
+    expect(select.text()).not.toContain("libusb");
+    expect(select.text()).not.toContain("test:0");
+    expect((select.element as HTMLSelectElement).value).toBe(feeder.name);
+  });
+
+  it("scans a feeder until it is empty, asking for 100 pages and saying how many came", async () => {
+    const wrapper = mount(ScanPanel, { props: { caseId: "c1" } });
+    await flushPromises();
+    const choice = wrapper.get('[data-testid="scan-until-empty"]');
+    expect(choice.element.closest("label")?.textContent?.trim()).toBe("扫描至进纸器取完为止");
+    expect((choice.element as HTMLInputElement).checked).toBe(true);
+    expect(wrapper.find('[data-testid="scan-pages"]').exists()).toBe(true);
+
+    await wrapper.get('[data-testid="scan-start"]').trigger("click");
+    expect(scans).toEqual([{ device: feeder.name, pages: 100 }]);
+    progress?.({ done: 1, total: 100 });
+    await flushPromises();
+    expect(wrapper.get('[data-testid="scan-progress"]').text()).toBe("已扫描 1 页，进纸器取完即停止");
+    expect(wrapper.get('[data-testid="scan-progress"]').text()).not.toContain("100");
+    finish?.();
+    await flushPromises();
+    expect(wrapper.find('[data-testid="scan-progress"]').exists()).toBe(false);
+    expect(wrapper.get('[data-testid="scan-scanned"]').text()).toBe("本次扫描 2 页");
+    expect(wrapper.findAll('[data-testid="scan-page"]')).toHaveLength(2);
+  });
+
+  it("scans a number of pages from a flatbed, or when the clerk types a count", async () => {
+    const wrapper = mount(ScanPanel, { props: { caseId: "c1" } });
+    await flushPromises();
+    // Typing a count on the feeder chooses the count.
+    await wrapper.get('[data-testid="scan-pages"]').setValue("3");
+    expect((wrapper.get('[data-testid="scan-until-empty"]').element as HTMLInputElement).checked).toBe(false);
+    await wrapper.get('[data-testid="scan-start"]').trigger("click");
+    finish?.();
+    await flushPromises();
+
+    await wrapper.get('[data-testid="scan-source"]').setValue(virtual.name);
+    expect((wrapper.get('[data-testid="scan-until-empty"]').element as HTMLInputElement).checked).toBe(false);
+    await wrapper.get('[data-testid="scan-pages"]').setValue("1");
+    await wrapper.get('[data-testid="scan-start"]').trigger("click");
+    expect(wrapper.get('[data-testid="scan-progress"]').text()).toContain("0/1");
+    finish?.();
+    await flushPromises();
+    expect(scans).toEqual([
+      { device: feeder.name, pages: 3 },
+      { device: virtual.name, pages: 1 },
+    ]);
+  });
+});
+
+describe("ScanPanel page list", () => {
+  it("lists the pages under the evidence item they prove, unassigned last, with thumbnails", async () => {
+    const changes: { pageId: string; change: object }[] = [];
+    const held = [
+      pageAt("p1", 1, "employment.labour_contract"),
+      pageAt("p2", 2, ""),
+      pageAt("p3", 3, "study.vocational_school"),
+      pageAt("p4", 4, "employment.labour_contract"),
+    ];
+    setBackend(
+      fakeBackend({
+        listScanners: async () => [],
+        listPages: async () => ({ pages: held, unproven: [] }),
+        changePage: async (_caseId, pageId, change) => {
+          changes.push({ pageId, change });
+          return { pages: held, unproven: [] };
+        },
+      }),
+    );
+    const wrapper = mount(ScanPanel, { props: { caseId: "c1" } });
+    await flushPromises();
+
+    const groups = wrapper.findAll('[data-testid="scan-group"]');
+    expect(groups.map((group) => group.attributes("data-evidence"))).toEqual([
+      "employment.labour_contract",
+      "study.vocational_school",
+      "",
+    ]);
+    expect(groups.map((group) => group.get("h4").text())).toEqual([
+      "合法稳定就业：签订劳动合同 共 2 页",
+      "连续就读：中高等职业学校学籍证明 共 1 页",
+      "未关联证明材料 共 1 页",
+    ]);
+    expect(groups[0].findAll('[data-testid="scan-page"]').map((page) => page.attributes("data-page-id"))).toEqual(["p1", "p4"]);
+    expect(groups[1].findAll('[data-testid="scan-page"]').map((page) => page.attributes("data-page-id"))).toEqual(["p3"]);
+    expect(groups[2].findAll('[data-testid="scan-page"]').map((page) => page.attributes("data-page-id"))).toEqual(["p2"]);
+    expect(groups[0].findAll("img").map((img) => img.attributes("src"))).toEqual([
+      "data:image/jpeg;base64,p1",
+      "data:image/jpeg;base64,p4",
+    ]);
+    // The testids count the pages as shown.
+    expect(wrapper.get('[data-testid="scan-page-thumb-2"]').attributes("src")).toBe("data:image/jpeg;base64,p3");
+    const select = wrapper.get('[data-testid="scan-page-evidence-2"]');
+    expect((select.element as HTMLSelectElement).value).toBe("study.vocational_school");
+    expect(select.findAll("option").map((option) => option.text())).toContain("连续就读：中高等职业学校学籍证明");
+    expect(select.attributes("title")).toBe("连续就读：中高等职业学校学籍证明");
+
+    // ↑ and ↓ move a page within its item: p1 goes after p4 (position 4), not after p2.
+    expect(wrapper.get('[data-testid="scan-page-up-0"]').attributes("disabled")).toBeDefined();
+    expect(wrapper.get('[data-testid="scan-page-down-1"]').attributes("disabled")).toBeDefined();
+    await wrapper.get('[data-testid="scan-page-down-0"]').trigger("click");
+    await flushPromises();
+    expect(changes).toEqual([{ pageId: "p1", change: { position: 4 } }]);
+
+    await select.setValue("");
+    await flushPromises();
+    expect(changes[1]).toEqual({ pageId: "p3", change: { evidence: "" } });
   });
 });

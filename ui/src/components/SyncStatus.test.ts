@@ -16,6 +16,7 @@ const fine: SyncStatusInfo = {
   queue_too_old: false,
   clock_warning: null,
   disk_warning: null,
+  holiday_warning: null,
 };
 
 function mountWith(status: SyncStatusInfo) {
@@ -33,6 +34,7 @@ describe("SyncStatus", () => {
     expect(wrapper.get('[data-testid="sync-queued"]').attributes("data-count")).toBe("2");
     expect(wrapper.find('[data-testid="sync-clock"]').exists()).toBe(false);
     expect(wrapper.find('[data-testid="sync-disk"]').exists()).toBe(false);
+    expect(wrapper.find('[data-testid="sync-holiday-warning"]').exists()).toBe(false);
   });
 
   it("warns about a wrong clock and a nearly full disk, with the reason on hover", async () => {
@@ -46,5 +48,15 @@ describe("SyncStatus", () => {
     const diskBadge = wrapper.get('[data-testid="sync-disk"]');
     expect(diskBadge.text()).toBe("磁盘空间将满");
     expect(diskBadge.attributes("title")).toBe(disk);
+  });
+
+  it("warns that next year's holiday table is missing, with the sentence on hover", async () => {
+    const holiday = "尚未导入2027年节假日安排，明年的办结期限将按估算计算，请管理员及时更新。";
+    wrapper = mountWith({ ...fine, holiday_warning: holiday });
+    await flushPromises();
+    const badge = wrapper.get('[data-testid="sync-holiday-warning"]');
+    expect(badge.text()).toBe("节假日表待更新");
+    expect(badge.attributes("title")).toBe(holiday);
+    expect(wrapper.get(".sync").attributes("title")).toContain(holiday);
   });
 });

@@ -7,10 +7,19 @@ import { emptyRecord, type ApplicationRecord } from "../record";
 export const draft = reactive<{ record: ApplicationRecord; caseId: string | null; paperSlip: boolean }>({
   record: emptyRecord(),
   caseId: null,
-  /** The applicant needs the paper 确认单 (no smartphone); kept with the case, not in Annex 1. */
+  /** The clerk ticked 申请人无智能手机 (the paper 确认单); kept with the case, not in Annex 1.
+   *  Without a phone number the shell marks the case for the slip whatever this says. */
   paperSlip: false,
 });
+/** The county profile the form is assessed under; a new form starts with the office's default. */
 export const draftProfile = ref("330000");
+
+const BLANK = JSON.stringify(emptyRecord());
+
+/** Whether the form is a brand-new one: no case yet and nothing typed or ticked. */
+export function draftIsBlank(): boolean {
+  return draft.caseId === null && !draft.paperSlip && JSON.stringify(draft.record) === BLANK;
+}
 
 /** Starts a fresh form (a new case id is taken on the first save). */
 export function resetDraft(): void {

@@ -10,6 +10,9 @@ const refused: QuarantinedRecord = {
   summary: "状态变更：已审核 → 已审批",
   code: "RECORD_INVALID",
   reason: "省平台认为记录内容不合规：居住地址不在本省",
+  next_step: "请受理人打开该案件核对申请表，按退回原因更正。",
+  applicant: "周敏",
+  application_number: "33018201-20250310-0001",
   attempts: 1,
   set_aside_at: "2025-03-10 09:40",
 };
@@ -33,6 +36,10 @@ describe("QuarantineView", () => {
     expect(row.text()).toContain("状态变更：已审核 → 已审批");
     expect(row.text()).toContain("居住地址不在本省");
     expect(row.text()).toContain("RECORD_INVALID");
+    expect(row.get('[data-testid="quarantine-applicant"]').text()).toBe("周敏");
+    expect(row.get('[data-testid="quarantine-number"]').text()).toBe("33018201-20250310-0001");
+    expect(row.get('[data-testid="quarantine-next-step"]').text()).toContain("请受理人打开该案件");
+    expect(row.text()).not.toContain(String(refused.case_id).slice(0, 8));
     expect(row.text()).toContain("2025-03-10 09:40");
 
     await wrapper.get(`[data-testid="resend-${refused.id}"]`).trigger("click");

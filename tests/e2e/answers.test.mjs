@@ -1,0 +1,130 @@
+// The three answers at the counter, in the real window (issues "policy fidelity" and "the
+// counter's flow without traps"): the submit button says what it will do and asks first;
+// a local applicant gets the 不予受理告知书, printed through CUPS, and the case closes in its
+// own state, after which a new application starts; an incomplete form gets the one-time
+// notice, printed after the confirm; locking the screen returns to the same form.
+import { after, afterEach, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { fillJiandeApplication, keepScreenshot, setUpOffice, startApp, submitAndConfirm, ADMIN } from "./harness.mjs";
+
+describe("three answers: accept, a notice of materials, not eligible", () => {
+  let session;
+  before(async () => {
+    session = await startApp();
+    await setUpOffice(session, ["accept"]);
+  });
+  after(async () => {
+    await session?.quit();
+  });
+  afterEach(async (t) => {
+    if (session) await keepScreenshot(session, `answers-${t.name}`);
+  });
+
+  /** Prints the document whose preview is open on the private CUPS queue. */
+  async function printOpenPreview(documentName) {
+    await session.waitFor("preview-page", { timeoutMs: 20000 });
+    await session.click("print-submit");
+    const done = await session.waitFor("print-done", { timeoutMs: 60000 });
+    assert.match(done, new RegExp(`已打印${documentName}`));
+    const audited = await session.waitFor("audit-line", { contains: documentName });
+    assert.match(audited, /打印机 PermitDeskPDF · 1 份 · 完成/);
+  }
+
+  it("tells a local applicant they are not eligible, prints the refusal, and closes the case", async () => {
+    await session.click("new-application");
+    await session.waitFor("intake");
+    // The office's county profile is chosen for a new form.
+    assert.equal(await session.value("f-profile"), "330182");
+    // A 建德 resident whose household is registered in 建德: not floating population.
+    await fillJiandeApplication(session, {
+      idNumber: "330182199205150019",
+      name: "王建国",
+      householdAddress: "浙江省杭州市建德市新安江街道府前路6号",
+    });
+    const decision = await session.waitFor("assessment-decision", { contains: "不符合互认条件" });
+    assert.match(decision, /不予受理/);
+    assert.deepEqual(await session.attributes("notice-item", "data-kind"), ["eligibility"]);
+    assert.match(await session.text("notice-basis"), /流动人口/, "the reason shows the sentence it rests on");
+    assert.equal(await session.text("f-submit"), "出具不予受理告知书");
+    assert.equal(await session.exists("f-accept-opinion"), false, "no acceptance opinion for a refusal");
+    await keepScreenshot(session, "answers-not-eligible-form");
+
+    // The confirm says what will happen before anything is written.
+    await session.waitFor("save-state", { contains: "已自动保存" });
+    await session.click("f-submit");
+    const confirm = await session.waitFor("confirm-submit");
+    assert.match(confirm, /不予受理告知书/);
+    assert.match(confirm, /不能补正/);
+    await keepScreenshot(session, "answers-not-eligible-confirm");
+    await session.click("confirm-submit-yes");
+    await session.waitFor("case", { timeoutMs: 15000 });
+    // The refusal is what the case calls for: its preview opens next.
+    await session.waitFor("preview", { timeoutMs: 30000 });
+    assert.match(await session.text("preview"), /不予受理告知书/);
+    await printOpenPreview("不予受理告知书");
+    assert.equal(await session.text("case-state"), "不予受理");
+    assert.equal(await session.exists("case-edit"), false, "a refused case cannot be corrected into an acceptance");
+    await keepScreenshot(session, "answers-not-eligible-case");
+
+    // A new application can be started from the closed case.
+    await session.click("case-new-application");
+    await session.waitFor("intake");
+    assert.equal(await session.value("f-name"), "", "a blank form");
+    await session.click("back-home");
+    await session.waitFor("worklist-count-not_eligible", { contains: "1" });
+  });
+
+  it("gives the one-time notice of missing materials only after a confirm, and prints it", async () => {
+    await session.click("new-application");
+    await session.waitFor("intake");
+    await fillJiandeApplication(session, { name: "李娜" });
+    // Untick the proofs of employment and residence: the conditions are not shown.
+    for (const box of [
+      "employment.labour_contract",
+      "employment.social_insurance",
+      "residence.rental.rental_registration",
+      "residence.rental.lease_contract",
+    ]) {
+      await session.click(`f-ev-${box}`);
+    }
+    await session.waitFor("assessment-decision", { contains: "一次性告知" });
+    const label = await session.text("f-submit");
+    assert.match(label, /^出具一次性告知书（\d+项）$/);
+    assert.equal(await submitAndConfirm(session, { closePreview: false }), label);
+    await session.waitFor("preview", { timeoutMs: 30000 });
+    assert.match(await session.text("preview"), /一次性告知书/);
+    assert.equal(await session.value("print-document"), "notice");
+    await printOpenPreview("一次性告知书");
+    assert.equal(await session.text("case-state"), "已一次性告知");
+    assert.ok(await session.exists("case-edit"), "the applicant may come back with the papers");
+    await session.click("case-back");
+    await session.waitFor("worklist-count-notices_issued", { contains: "1" });
+  });
+
+  it("returns to the same form after the screen is locked and unlocked", async () => {
+    await session.click("new-application");
+    await session.waitFor("intake");
+    await session.type("f-name", "赵敏");
+    await session.waitFor("save-state", { contains: "已自动保存" });
+    await session.click("lock");
+    await session.waitFor("login-locked");
+    assert.equal(await session.exists("intake"), false, "no personal data on a locked screen");
+    await session.type("login-password", ADMIN.password);
+    await session.click("login-submit");
+    await session.waitFor("intake", { timeoutMs: 20000 });
+    assert.equal(await session.value("f-name"), "赵敏", "the form as it was left");
+  });
+
+  it("fills in today's date when the applicant signs", async () => {
+    const today = await session.text("today");
+    await session.click("f-declaration-signed");
+    await session.waitFor("f-declaration-date");
+    const deadline = Date.now() + 5000;
+    let value = "";
+    while (Date.now() < deadline && !value) {
+      value = await session.value("f-declaration-date");
+      if (!value) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.ok(today.includes(value), `the signature date defaults to today (${value}; header: ${today})`);
+  });
+});

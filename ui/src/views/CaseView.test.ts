@@ -1,0 +1,100 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { flushPromises, mount } from "@vue/test-utils";
+import CaseView from "./CaseView.vue";
+import { setBackend, type CaseInfo, type DocumentKey, type RoleKey } from "../backend";
+import { caseInfo, fakeBackend, JIANDE, printBackend, signInAs } from "../backend/testing";
+import { office } from "../stores/session";
+
+const stubs = { PdfPreview: true };
+
+function mountCase(info: CaseInfo, options: { roles?: RoleKey[]; openDocument?: DocumentKey } = {}) {
+  signInAs(options.roles ?? ["accept"]);
+  const previews: { document: string; largePrint: boolean | undefined }[] = [];
+  setBackend(
+    fakeBackend({
+      ...printBackend(previews),
+      getCase: async () => info,
+      caseAudit: async () => [],
+      listProfiles: async () => [JIANDE],
+    }),
+  );
+  const wrapper = mount(CaseView, { props: { caseId: info.id, openDocument: options.openDocument }, global: { stubs } });
+  return { wrapper, previews };
+}
+
+const selected = (wrapper: ReturnType<typeof mount>) => (wrapper.get('[data-testid="print-document"]').element as HTMLSelectElement).value;
+
+afterEach(() => {
+  office.status = null;
+});
+
+describe("CaseView", () => {
+  it("a case not eligible: closed for good, the refusal notice one click away, a new application offered", async () => {
+    const { wrapper, previews } = mountCase(
+      caseInfo({ state: "not_eligible", state_label: "不予受理", due_date: null, documents: ["form", "refusal"] }),
+    );
+    await flushPromises();
+    const badge = wrapper.get('[data-testid="case-state"]');
+    expect(badge.text()).toBe("不予受理");
+    expect(badge.attributes("data-state")).toBe("not_eligible");
+    expect(selected(wrapper)).toBe("refusal");
+    expect(wrapper.get('[data-testid="case-closed"]').text()).toContain("不能补正");
+    expect(wrapper.find('[data-testid="case-edit"]').exists()).toBe(false);
+    expect(previews).toEqual([]);
+
+    const print = wrapper.get('[data-testid="banner-print-refusal"]');
+    expect(print.text()).toBe("打印不予受理告知书");
+    await print.trigger("click");
+    await flushPromises();
+    expect(previews).toEqual([{ document: "refusal", largePrint: undefined }]);
+    expect(wrapper.get('[data-testid="preview"]').text()).toContain("不予受理告知书");
+
+    await wrapper.get('[data-testid="case-new-application"]').trigger("click");
+    expect(wrapper.emitted("newApplication")).toEqual([[]]);
+  });
+
+  it("an accepted case preselects the receipt and shows the estimated deadline and the profile", async () => {
+    const estimate = "2027年节假日安排尚未公布，办结期限按周末推算，仅供参考。";
+    const { wrapper, previews } = mountCase(caseInfo({ due_estimate: estimate }));
+    await flushPromises();
+    expect(selected(wrapper)).toBe("receipt");
+    expect(wrapper.get('[data-testid="banner-print-receipt"]').text()).toBe("打印受理回执");
+    expect(wrapper.find('[data-testid="case-new-application"]').exists()).toBe(false);
+    expect(wrapper.get('[data-testid="case-due"]').text()).toBe("2026-12-18");
+    expect(wrapper.get('[data-testid="case-due-estimate"]').text()).toBe(estimate);
+    expect(wrapper.get('[data-testid="case-profile"]').text()).toBe("建德市（建政办发〔2025〕12号）");
+    expect(previews).toEqual([]);
+  });
+
+  it("opens the document it was asked to show, right after loading", async () => {
+    const { wrapper, previews } = mountCase(
+      caseInfo({ state: "refused", state_label: "已一次性告知", due_date: null, documents: ["form", "notice"] }),
+      { openDocument: "notice" },
+    );
+    await flushPromises();
+    expect(previews).toEqual([{ document: "notice", largePrint: undefined }]);
+    expect(selected(wrapper)).toBe("notice");
+    expect(wrapper.find('[data-testid="preview"]').exists()).toBe(true);
+    expect(wrapper.get('[data-testid="banner-print-notice"]').text()).toBe("打印一次性告知书");
+    expect(wrapper.find('[data-testid="case-edit"]').exists()).toBe(true);
+  });
+
+  it("an issued case whose applicant needs the paper slip offers the slip until it is printed", async () => {
+    const { wrapper } = mountCase(
+      caseInfo({ state: "issued", permit_number: "330182202612040001", paper_slip: true, documents: ["form", "receipt", "slip"] }),
+    );
+    await flushPromises();
+    expect(selected(wrapper)).toBe("slip");
+    expect(wrapper.get('[data-testid="banner-print-slip"]').text()).toBe("打印确认单");
+    expect(wrapper.find('[data-testid="slip-wanted"]').exists()).toBe(true);
+  });
+
+  it("an issued case with its slip printed calls for nothing", async () => {
+    const { wrapper } = mountCase(
+      caseInfo({ state: "issued", paper_slip: true, slip_printed_at: "2026-12-20 10:00", documents: ["form", "receipt", "slip"] }),
+    );
+    await flushPromises();
+    expect(wrapper.find('[data-testid="case-banner"]').exists()).toBe(false);
+    expect(selected(wrapper)).toBe("form");
+  });
+});
