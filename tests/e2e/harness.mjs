@@ -78,7 +78,13 @@ export async function pick(session, testid, query, code) {
  *  The form must be open and empty. `phone: null` leaves the (optional) phone blank. */
 export async function fillJiandeApplication(
   session,
-  { idNumber = "341203199003071219", name = "张伟", phone = "13812345678", householdAddress = "安徽省阜阳市颍东区向阳路街道幸福村12号" } = {},
+  {
+    idNumber = "341203199003071219",
+    name = "张伟",
+    phone = "13812345678",
+    householdAddress = "安徽省阜阳市颍东区向阳路街道幸福村12号",
+    currentAddress = "浙江省杭州市建德市新安江街道江滨中路88号3幢2单元501室",
+  } = {},
 ) {
   await session.clickCss('[data-testid="f-profile"] option[value="330182"]');
   await session.type("id-number-input", idNumber);
@@ -90,7 +96,7 @@ export async function fillJiandeApplication(
   await session.type("f-hh-address", householdAddress);
   await pick(session, "f-cur-county", "jds", "330182");
   if (phone) await session.type("f-phone", phone);
-  await session.type("f-cur-address", "浙江省杭州市建德市新安江街道江滨中路88号3幢2单元501室");
+  await session.type("f-cur-address", currentAddress);
   await session.click("f-type-registration_time");
   await pick(session, "f-reg-county-0", "西湖", "330106");
   await session.type("f-reg-start-0", "2024-03-01");

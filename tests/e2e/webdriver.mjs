@@ -98,6 +98,14 @@ export class Session {
     await this.cmd("POST", `/element/${await this.find(testid)}/clear`, {});
   }
 
+  /** Replaces the text of an input as a clerk does: End, Backspace over the old text, then
+   *  type. (A WebDriver clear bypasses the input events a Vue model listens to.) */
+  async replace(testid, text) {
+    const old = String((await this.value(testid)) ?? "");
+    await this.type(testid, `\uE010${"\uE003".repeat(old.length)}`);
+    await this.type(testid, text);
+  }
+
   async type(testid, text) {
     await this.cmd("POST", `/element/${await this.find(testid)}/value`, { text });
   }

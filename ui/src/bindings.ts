@@ -542,6 +542,10 @@ applicant: string | null,
  */
 application_number: string | null, 
 /**
+ * The platform refused the application's content: it can be corrected and sent again.
+ */
+correctable: boolean, 
+/**
  * Attempts so far.
  */
 attempts: number, 

@@ -109,6 +109,7 @@ pub fn action_label(action: &str) -> &'static str {
         "office_details_set" => "设置办理点信息",
         "profile_effective_set" => "登记政策文件施行日期",
         "user_reenabled" => "重新启用账户",
+        "record_corrected" => "更正后重报",
         _ => "其他",
     }
 }

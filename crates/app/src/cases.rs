@@ -672,7 +672,7 @@ pub(crate) fn domain_case(
 }
 
 /// The index columns the store keeps for lists, search and the duplicate guard.
-fn index_of(record: &ApplicationRecord, now: DateTime<Utc>) -> CaseIndex {
+pub(crate) fn index_of(record: &ApplicationRecord, now: DateTime<Utc>) -> CaseIndex {
     let non_blank = |text: &str| Some(text.trim().to_owned()).filter(|text| !text.is_empty());
     let birth_date = id_number::check(&record.applicant.id_number, local(now).date())
         .ok()

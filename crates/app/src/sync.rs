@@ -46,6 +46,7 @@ use ::sync::{
 };
 use chrono::{DateTime, Utc};
 use domain::case::{Actor, CaseState as DomainState};
+use domain::record::ApplicationRecord;
 use platform_api::{DecisionKind, DecisionPage};
 use store::{CaseState, IncomingDecision, OutboxItem, StoreError};
 pub use store::{OutboxId, OutboxStatus};
@@ -342,6 +343,9 @@ pub struct OutboxEntry {
     pub applicant: Option<String>,
     /// The case's 申请编号, once given (filled by [`quarantined`]).
     pub application_number: Option<String>,
+    /// A quarantined submission refused for its content: its application can be corrected
+    /// and sent again ([`correct_and_resend`]).
+    pub correctable: bool,
 }
 
 /// The outbox for `permitctl outbox`: what waits and what is set aside.
@@ -978,6 +982,10 @@ fn entry(item: OutboxItem) -> OutboxEntry {
         }
         other => other.to_owned(),
     };
+    let correctable = item.status == OutboxStatus::Quarantined
+        && item.kind == "case_state_changed"
+        && !item.payload["record"].is_null()
+        && item.quarantine_code.as_deref() != Some(QuarantineReason::CONFLICT);
     let next_step_zh = match item.status {
         OutboxStatus::Quarantined => Some(next_step_zh(item.quarantine_code.as_deref()).to_owned()),
         OutboxStatus::Queued | OutboxStatus::Sent | OutboxStatus::Confirmed => None,
@@ -1001,6 +1009,7 @@ fn entry(item: OutboxItem) -> OutboxEntry {
         code: item.quarantine_code,
         detail: item.last_error,
         reason_zh,
+        correctable,
         next_step_zh,
         applicant: None,
         application_number: None,
@@ -1039,7 +1048,8 @@ pub fn next_step_zh(code: Option<&str>) -> &'static str {
 /// Chinese. Needs 审批 or 管理员.
 pub fn quarantined(office: &Office) -> Result<Vec<OutboxEntry>, AppError> {
     office.clerk_with_any_role(Roles::APPROVE | Roles::ADMIN)?;
-    let mut entries: Vec<OutboxEntry> = office.store.outbox_quarantined(1000)?.into_iter().map(entry).collect();
+    let mut entries: Vec<OutboxEntry> =
+        office.store.outbox_quarantined(1000)?.into_iter().map(entry).collect();
     // The supervisor finds the case by the applicant and the 申请编号, not by an internal id.
     for entry in &mut entries {
         if let Some(case_id) = entry.case_id
@@ -1060,6 +1070,29 @@ pub fn outbox(office: &Office, limit: u32) -> Result<OutboxListing, AppError> {
         queued: office.store.outbox_pending(limit)?.into_iter().map(entry).collect(),
         quarantined: office.store.outbox_quarantined(1000)?.into_iter().map(entry).collect(),
     })
+}
+
+/// 更正后重报: the clerk corrected the application the platform refused (a quarantined
+/// submission); the case's record becomes the corrected one and the record is queued
+/// again under its id with the corrected application, audited as `record_corrected` with
+/// the changed field paths. Needs 受理 or 审批 (it changes an application).
+pub fn correct_and_resend(
+    office: &mut Office,
+    id: &OutboxId,
+    record: &ApplicationRecord,
+    now: DateTime<Utc>,
+) -> Result<CaseId, AppError> {
+    let (session, _) = office.clerk_with_any_role(Roles::ACCEPT | Roles::APPROVE)?;
+    // The application as the counter submitted it: the opinions travel with their steps and
+    // the number with the record's envelope, as in the original submission.
+    let mut record = record.clone();
+    record.opinions = Default::default();
+    record.application_number.clear();
+    let record = &record;
+    let value = serde_json::to_value(record).map_err(|error| AppError::Record(error.into()))?;
+    let mut index = crate::cases::index_of(record, now);
+    index.slip_required = record.needs_paper_slip();
+    Ok(office.store.correct_quarantined(&session, id, &value, &index, now)?)
 }
 
 /// Fix and resend: releases a quarantined record to be sent again with the same id and

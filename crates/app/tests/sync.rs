@@ -263,6 +263,64 @@ fn a_rejected_record_is_quarantined_the_rest_drains_and_a_resend_goes_through() 
     assert!(stub.server.platform().records().unwrap().iter().any(|record| record.case_id == *fine.as_uuid()));
 }
 
+/// 更正后重报: the platform refuses an application for what it says (a malformed address);
+/// the clerk corrects it; the same record id goes again with the corrected application and
+/// is accepted (the platform stored nothing of the refused one), the later steps follow,
+/// and nothing arrives twice.
+#[test]
+fn a_refused_application_is_corrected_and_delivered_under_the_same_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut office = set_up_office(dir.path());
+    let mut bad = record("周敏");
+    bad.current_address.address = "建德市XX路".to_owned();
+    let case_id = case_with_record_until(&mut office, &bad, CaseState::Reviewed, 10);
+    let stub = Stub::start(Duration::from_secs(60));
+    stub.register(&mut office);
+    stub.server.faults().add_reject_rule(platform_stub::RejectRule {
+        case_id: None,
+        kind: None,
+        payload_contains: Some("XX路".to_owned()),
+        code: "RECORD_INVALID".to_owned(),
+        reason: "现居住地址不规范".to_owned(),
+    });
+    let report = sync::sync_once(&mut office, &config(&stub.server.url(), 1), |_, _| {}).unwrap();
+    assert_eq!((report.confirmed, report.quarantined), (0, 1), "{report:?}");
+    login(&mut office, "admin", 40);
+    let item = sync::quarantined(&office).unwrap().remove(0);
+    assert!(item.correctable, "a refused submission carries its application");
+    assert_eq!(item.applicant.as_deref(), Some("周敏"));
+    assert!(item.next_step_zh.as_deref().is_some_and(|step| step.contains("更正")));
+
+    // A reviewer may not change an application; the accepting clerk corrects it.
+    login(&mut office, "b", 41);
+    let mut corrected = bad.clone();
+    corrected.current_address.address = "浙江省杭州市建德市新安江街道江滨中路88号".to_owned();
+    assert!(matches!(
+        sync::correct_and_resend(&mut office, &item.id, &corrected, at(41)),
+        Err(app::AppError::RoleMissing { .. })
+    ));
+    login(&mut office, "a", 42);
+    assert_eq!(sync::correct_and_resend(&mut office, &item.id, &corrected, at(42)).unwrap(), case_id);
+    assert!(sync::correct_and_resend(&mut office, &item.id, &corrected, at(43)).is_err(), "not twice");
+    let view = cases::get_case(&mut office, &case_id, at(44)).unwrap();
+    assert_eq!(view.record.current_address.address, corrected.current_address.address);
+    assert_eq!(view.state, CaseState::Reviewed, "the case goes on where it was");
+
+    let report = sync::sync_once(&mut office, &config(&stub.server.url(), 1), |_, _| {}).unwrap();
+    assert_eq!((report.confirmed, report.quarantined, report.remaining), (2, 0, 0), "{report:?}");
+    let records = stub.server.platform().records().unwrap();
+    assert_eq!(stub.record_ids().len(), 2, "acceptance and review, each once");
+    assert!(records.iter().any(|record| record.record_id == *item.id.as_uuid()), "the same id, accepted");
+
+    // The correction is audited with the clerk and the changed field, never its value.
+    login(&mut office, "admin", 50);
+    let audit = app::audit::case_trail(&office, &case_id, 100).unwrap();
+    let line = audit.iter().find(|line| line.action == "record_corrected").expect("audited");
+    assert_eq!(line.actor, "a");
+    assert!(line.details.to_string().contains("current_address"));
+    assert!(!line.details.to_string().contains("江滨中路"), "no personal data in the audit row");
+}
+
 #[test]
 fn a_lost_acknowledgement_heals_on_the_next_sync_without_duplicates() {
     let dir = tempfile::tempdir().unwrap();

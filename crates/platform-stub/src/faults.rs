@@ -33,6 +33,11 @@ pub struct RejectRule {
     pub case_id: Option<Uuid>,
     /// Only records of this kind, by wire name such as `page_metadata` (any kind when `None`).
     pub kind: Option<String>,
+    /// Only records whose payload contains this text (any content when `None`): how the
+    /// platform refuses an application for what it says, e.g. a malformed address, so that
+    /// the corrected record under the same id is accepted.
+    #[serde(default)]
+    pub payload_contains: Option<String>,
     /// The code to answer with, e.g. `RECORD_INVALID`.
     pub code: String,
     /// The reason to answer with.
@@ -40,9 +45,10 @@ pub struct RejectRule {
 }
 
 impl RejectRule {
-    fn matches(&self, case_id: Uuid, kind: &str) -> bool {
+    fn matches(&self, case_id: Uuid, kind: &str, payload: &str) -> bool {
         self.case_id.is_none_or(|rule_case| rule_case == case_id)
             && self.kind.as_deref().is_none_or(|rule_kind| rule_kind == kind)
+            && self.payload_contains.as_deref().is_none_or(|text| payload.contains(text))
     }
 }
 
@@ -145,6 +151,7 @@ impl Faults {
         self.add_reject_rule(RejectRule {
             case_id: Some(case_id),
             kind: None,
+            payload_contains: None,
             code: code.to_owned(),
             reason: reason.to_owned(),
         });
@@ -155,6 +162,7 @@ impl Faults {
         self.add_reject_rule(RejectRule {
             case_id: None,
             kind: Some(kind.to_owned()),
+            payload_contains: None,
             code: code.to_owned(),
             reason: reason.to_owned(),
         });
@@ -238,12 +246,13 @@ impl Faults {
         self.state().poisoned_cases.contains(&case_id)
     }
 
-    /// The first rule rejecting a new record of `case_id` and `kind`, as (code, reason).
-    pub(crate) fn rejection_for(&self, case_id: Uuid, kind: &str) -> Option<(String, String)> {
+    /// The first rule rejecting a new record of `case_id` and `kind` with `payload` (its
+    /// JSON text), as (code, reason).
+    pub(crate) fn rejection_for(&self, case_id: Uuid, kind: &str, payload: &str) -> Option<(String, String)> {
         self.state()
             .reject_rules
             .iter()
-            .find(|rule| rule.matches(case_id, kind))
+            .find(|rule| rule.matches(case_id, kind, payload))
             .map(|rule| (rule.code.clone(), rule.reason.clone()))
     }
 }

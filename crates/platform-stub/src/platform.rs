@@ -611,7 +611,9 @@ impl Platform {
         if let Some((code, reason)) = validate(record) {
             return rejected(code, reason);
         }
-        if let Some((code, reason)) = self.faults.rejection_for(record.case_id, record.kind.name()) {
+        if let Some((code, reason)) =
+            self.faults.rejection_for(record.case_id, record.kind.name(), &record.payload.to_string())
+        {
             return rejected(&code, reason);
         }
         let case_text = record.case_id.to_string();

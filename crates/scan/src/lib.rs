@@ -46,7 +46,7 @@ pub use format::SourceFormat;
 pub use limits::Limits;
 pub use pdf::{MAX_PDF_PAGES, PDF_PAGE_TIMEOUT, intake_pdf, is_pdf};
 pub use pipeline::{
-    COLOUR_MAX_LONG_SIDE, ColourMode, GREY_MAX_LONG_SIDE, IntakeOptions, Page, Rotation, intake, intake_document,
-    intake_file, intake_file_pages,
+    COLOUR_MAX_LONG_SIDE, ColourMode, GREY_MAX_LONG_SIDE, IntakeOptions, Page, Rotation, intake,
+    intake_document, intake_file, intake_file_pages,
 };
 pub use sane::{Device, SaneEnv, ScanSettings, list_devices, scan};

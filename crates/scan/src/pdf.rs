@@ -42,14 +42,18 @@ pub fn intake_pdf(bytes: &[u8], options: &IntakeOptions) -> Result<Vec<Page>, Sc
     if size > limit {
         return Err(ScanError::TooLarge { bytes: size, limit });
     }
-    let dir = tempfile::tempdir().map_err(|source| ScanError::Io { what: "temporary folder".to_owned(), source })?;
+    let dir = tempfile::tempdir()
+        .map_err(|source| ScanError::Io { what: "temporary folder".to_owned(), source })?;
     let input = dir.path().join("input.pdf");
-    std::fs::write(&input, bytes).map_err(|source| ScanError::Io { what: "temporary pdf".to_owned(), source })?;
+    std::fs::write(&input, bytes)
+        .map_err(|source| ScanError::Io { what: "temporary pdf".to_owned(), source })?;
 
     let info = run("pdfinfo", &[input.as_os_str()], dir.path())?;
     let info = String::from_utf8_lossy(&info);
     let field = |name: &str| {
-        info.lines().find_map(|line| line.strip_prefix(name).map(|rest| rest.trim_start_matches(':').trim().to_owned()))
+        info.lines().find_map(|line| {
+            line.strip_prefix(name).map(|rest| rest.trim_start_matches(':').trim().to_owned())
+        })
     };
     if field("Encrypted").is_some_and(|value| value.starts_with("yes")) {
         return Err(ScanError::PdfEncrypted);

@@ -103,6 +103,8 @@ pub enum AuditAction {
     ProfileEffectiveSet,
     /// A revoked clerk's account was re-enabled with a new initial password.
     UserReenabled,
+    /// A submission the platform refused was corrected and queued again (更正后重报).
+    RecordCorrected,
 }
 
 impl AuditAction {
@@ -147,6 +149,7 @@ impl AuditAction {
         AuditAction::OfficeDetailsSet,
         AuditAction::ProfileEffectiveSet,
         AuditAction::UserReenabled,
+        AuditAction::RecordCorrected,
     ];
 
     /// The stored name.
@@ -191,6 +194,7 @@ impl AuditAction {
             AuditAction::OfficeDetailsSet => "office_details_set",
             AuditAction::ProfileEffectiveSet => "profile_effective_set",
             AuditAction::UserReenabled => "user_reenabled",
+            AuditAction::RecordCorrected => "record_corrected",
         }
     }
 }
@@ -571,7 +575,7 @@ mod tests {
              duplicate_decision,printed,exported,sync_sent,sync_confirmed,sync_failed,\
              sync_quarantined,backup_created,restored,sync_requeued,device_identity_created,\
              platform_decision,page_added,page_changed,page_deleted,office_key_created,bundle_exported,\
-             bundle_imported,platform_key_set,office_details_set,profile_effective_set,user_reenabled"
+             bundle_imported,platform_key_set,office_details_set,profile_effective_set,user_reenabled,record_corrected"
         );
     }
 }

@@ -971,6 +971,99 @@ impl Store {
         Ok(ids)
     }
 
+    /// 更正后重报: the platform refused a submission (a quarantined `case_state_changed` item
+    /// carrying the record) for its content; the clerk corrected the application. In one
+    /// transaction: the case's record and index columns become the corrected ones (its
+    /// application number and state stay), the quarantined item's frozen record is replaced
+    /// by the corrected one and it is queued again under the same id (the platform stored
+    /// nothing of a refused record, so the same id with new content is a new record to it),
+    /// and an audit row `record_corrected` names the clerk, the item, the platform's code
+    /// and the changed field paths (never values). Refuses an item that is not quarantined,
+    /// carries no record, or was answered `conflict` (the platform holds other content
+    /// under that id: correcting cannot help).
+    pub fn correct_quarantined(
+        &mut self,
+        session: &Session,
+        outbox_id: &OutboxId,
+        record: &Value,
+        index: &CaseIndex,
+        at: DateTime<Utc>,
+    ) -> Result<CaseId> {
+        let blind_key = *self.blind_key;
+        let audit_key = *self.audit_key;
+        let transaction = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let item: Option<(String, String, String, Option<String>, Option<i64>)> = transaction
+            .query_row(
+                "SELECT kind, status, payload, quarantine_code, case_id FROM outbox WHERE id = ?1",
+                [outbox_id.to_string()],
+                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?)),
+            )
+            .optional()?;
+        let (kind, status, payload_text, code, case_row) =
+            item.ok_or_else(|| StoreError::NotFound { what: "outbox item", id: outbox_id.to_string() })?;
+        let mut payload: Value = serde_json::from_str(&payload_text)?;
+        let refuse = |reason: &'static str| Err(StoreError::InvalidInput { what: "correction", reason });
+        if status != "quarantined" {
+            return refuse("the record is not quarantined");
+        }
+        if kind != "case_state_changed" || payload["record"].is_null() {
+            return refuse("the record carries no application to correct");
+        }
+        if code.as_deref() == Some("CONFLICT") {
+            return refuse("the platform holds other content under this id");
+        }
+        let row_id = case_row.ok_or(StoreError::InvalidInput { what: "correction", reason: "no case" })?;
+        let (uuid, old_record_text, application_number, old_slip): (String, String, Option<String>, bool) =
+            transaction.query_row(
+                "SELECT uuid, record, application_number, slip_required FROM cases WHERE id = ?1",
+                [row_id],
+                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
+            )?;
+        let case_id: CaseId = uuid.parse()?;
+        let mut columns = IndexColumns::new(&blind_key, index);
+        columns.application_number = application_number;
+        columns.slip_required |= old_slip;
+        let old_record: Value = serde_json::from_str(&old_record_text)?;
+        let changed = changed_paths(&old_record, record);
+        transaction.execute(
+            "UPDATE cases SET record = ?2, id_blind = ?3, id_masked = ?4, name = ?5, phone = ?6, birth_date = ?7,
+                    slip_required = ?8, updated_at = ?9, synced = 0, version = version + 1
+             WHERE id = ?1",
+            params![
+                row_id,
+                serde_json::to_string(record)?,
+                columns.id_blind,
+                columns.id_masked,
+                columns.name,
+                columns.phone,
+                columns.birth_date,
+                columns.slip_required,
+                to_millis(at),
+            ],
+        )?;
+        payload["record"] = record.clone();
+        transaction.execute(
+            "UPDATE outbox SET payload = ?2, status = 'queued', quarantine_code = NULL, last_error = NULL,
+                    updated_at = ?3
+             WHERE id = ?1 AND status = 'quarantined'",
+            params![outbox_id.to_string(), serde_json::to_string(&payload)?, to_millis(at)],
+        )?;
+        audit::append(
+            &transaction,
+            &audit_key,
+            NewAuditRow {
+                at,
+                actor_user_id: Some(session.user_id),
+                actor: &session.username,
+                action: AuditAction::RecordCorrected,
+                case_id: Some(&case_id),
+                details: json!({ "outbox_id": outbox_id.to_string(), "code": code, "changed": changed }),
+            },
+        )?;
+        transaction.commit()?;
+        Ok(case_id)
+    }
+
     /// Records that the confirmation slip was printed, so the case leaves the
     /// "issued, awaiting slip" worklist. Audited as `printed` with `details` (the printer,
     /// template, job…), and `"document": "confirmation_slip"`.

@@ -762,7 +762,10 @@ impl Store {
         let slots_path = Store::key_slots_path(&self.dir);
         let mut file = KeySlotsFile::load(&slots_path)?;
         let transaction = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        transaction.execute("UPDATE users SET active = 1, deactivated_at = NULL WHERE id = ?1", params![user.id.0])?;
+        transaction.execute(
+            "UPDATE users SET active = 1, deactivated_at = NULL WHERE id = ?1",
+            params![user.id.0],
+        )?;
         audit::append(
             &transaction,
             &audit_key,

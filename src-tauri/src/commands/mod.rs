@@ -69,6 +69,7 @@ pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         sync::sync_now,
         sync::list_quarantined,
         sync::resend_record,
+        sync::correct_record,
         sync::transfer_overview,
         sync::set_platform_key,
         sync::export_bundle,

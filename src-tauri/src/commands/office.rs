@@ -188,7 +188,11 @@ pub async fn revoke_clerk(state: State<'_, AppState>, username: String) -> Resul
 /// Re-enables a revoked clerk with a new initial password (audited). Needs 管理员.
 #[tauri::command]
 #[tracing::instrument(skip_all, err(Debug))]
-pub async fn reenable_clerk(state: State<'_, AppState>, username: String, password: String) -> Result<(), UiError> {
+pub async fn reenable_clerk(
+    state: State<'_, AppState>,
+    username: String,
+    password: String,
+) -> Result<(), UiError> {
     with_office(&state, move |office| app::users::reenable_clerk(office, &username, &password, now())).await
 }
 

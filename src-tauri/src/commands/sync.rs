@@ -43,6 +43,25 @@ pub async fn sync_status(state: State<'_, AppState>) -> Result<SyncStatusInfo, U
     .await
 }
 
+/// 更正后重报: sends the corrected application of a refused submission (受理 or 审批;
+/// audited), and wakes the sync.
+#[tauri::command]
+#[tracing::instrument(skip_all, err(Debug))]
+pub async fn correct_record(
+    state: State<'_, AppState>,
+    id: String,
+    record: serde_json::Value,
+) -> Result<String, UiError> {
+    let record = app::assess::parse_record(&record.to_string()).map_err(app::AppError::from)?;
+    let case_id = with_office(&state, move |office| {
+        let id = id.parse::<app::sync::OutboxId>()?;
+        app::sync::correct_and_resend(office, &id, &record, super::now())
+    })
+    .await?;
+    state.sync.sync_now();
+    Ok(case_id.to_string())
+}
+
 /// Wakes the background sync at once.
 #[tauri::command]
 pub async fn sync_now(state: State<'_, AppState>) -> Result<(), UiError> {

@@ -482,6 +482,8 @@ pub struct QuarantinedRecord {
     pub applicant: Option<String>,
     /// The case's 申请编号.
     pub application_number: Option<String>,
+    /// The platform refused the application's content: it can be corrected and sent again.
+    pub correctable: bool,
     /// Attempts so far.
     pub attempts: u32,
     /// When it was set aside, local time.
@@ -499,6 +501,7 @@ impl From<app::sync::OutboxEntry> for QuarantinedRecord {
             next_step: entry.next_step_zh.unwrap_or_default(),
             applicant: entry.applicant,
             application_number: entry.application_number,
+            correctable: entry.correctable,
             attempts: entry.attempts,
             set_aside_at: local_minute(entry.updated_at),
         }

@@ -96,6 +96,7 @@ export const tauriBackend: Backend = {
   syncNow: () => call("sync_now"),
   listQuarantined: () => call("list_quarantined"),
   resendRecord: (id) => call("resend_record", { id }),
+  correctRecord: (id, record) => call("correct_record", { id, record }),
   transferOverview: () => call("transfer_overview"),
   setPlatformKey: (key, replace) => call("set_platform_key", { key, replace }),
   exportBundle: (path) => call("export_bundle", { path }),

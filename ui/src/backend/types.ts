@@ -155,6 +155,8 @@ export interface Backend {
   syncNow(): Promise<void>;
   listQuarantined(): Promise<QuarantinedRecord[]>;
   resendRecord(id: string): Promise<void>;
+  /** 更正后重报: sends the corrected application of a refused submission; the case id back. */
+  correctRecord(id: string, record: ApplicationRecord): Promise<string>;
 
   /** The air-gapped transfer screen: platform key, this device, records an export would carry. */
   transferOverview(): Promise<TransferInfo>;

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { flushPromises, mount } from "@vue/test-utils";
 import QuarantineView from "./QuarantineView.vue";
 import { setBackend, type QuarantinedRecord } from "../backend";
-import { fakeBackend } from "../backend/testing";
+import { fakeBackend, signInAs } from "../backend/testing";
 
 const refused: QuarantinedRecord = {
   id: "0193a000-0000-7000-8000-000000000001",
@@ -13,6 +13,7 @@ const refused: QuarantinedRecord = {
   next_step: "请受理人打开该案件核对申请表，按退回原因更正。",
   applicant: "周敏",
   application_number: "33018201-20250310-0001",
+  correctable: true,
   attempts: 1,
   set_aside_at: "2025-03-10 09:40",
 };
@@ -69,5 +70,19 @@ describe("QuarantineView", () => {
     await flushPromises();
     expect(wrapper.find('[data-testid="confirm-resend"]').exists()).toBe(false);
     expect(resent).toEqual([]);
+  });
+
+  it("offers 更正后重报 for a refused application to a clerk who may change it", async () => {
+    signInAs(["approve"]);
+    setBackend(fakeBackend({ listQuarantined: async () => [refused, { ...refused, id: "other", correctable: false }] }));
+    const wrapper = mount(QuarantineView);
+    await flushPromises();
+    expect(wrapper.find('[data-testid="correct-other"]').exists()).toBe(false);
+    await wrapper.get(`[data-testid="correct-${refused.id}"]`).trigger("click");
+    expect(wrapper.emitted("correct")).toEqual([[refused.id, refused.case_id, refused.reason]]);
+    signInAs(["admin"]);
+    const admin = mount(QuarantineView);
+    await flushPromises();
+    expect(admin.find(`[data-testid="correct-${refused.id}"]`).exists()).toBe(false);
   });
 });

@@ -20,7 +20,9 @@ fn pdf(pages: usize, media_box: &str, extra_trailer: &str) -> Vec<u8> {
     objects.push(format!("<< /Type /Pages /Kids [{}] /Count {pages} >>", kids.join(" ")));
     for page in 0..pages {
         let content_id = 4 + 2 * page;
-        objects.push(format!("<< /Type /Page /Parent 2 0 R /MediaBox [{media_box}] /Contents {content_id} 0 R >>"));
+        objects.push(format!(
+            "<< /Type /Page /Parent 2 0 R /MediaBox [{media_box}] /Contents {content_id} 0 R >>"
+        ));
         // A black square at the top left; below it page+1 bars.
         let mut stream = String::from("0 g 0 742 150 100 re f\n");
         for bar in 0..=page {
@@ -41,8 +43,11 @@ fn pdf(pages: usize, media_box: &str, extra_trailer: &str) -> Vec<u8> {
     }
     out.extend_from_slice(table.as_bytes());
     out.extend_from_slice(
-        format!("trailer\n<< /Size {} /Root 1 0 R {extra_trailer}>>\nstartxref\n{xref}\n%%EOF\n", objects.len() + 1)
-            .as_bytes(),
+        format!(
+            "trailer\n<< /Size {} /Root 1 0 R {extra_trailer}>>\nstartxref\n{xref}\n%%EOF\n",
+            objects.len() + 1
+        )
+        .as_bytes(),
     );
     out
 }
@@ -65,7 +70,8 @@ fn a_two_page_pdf_comes_in_as_two_pages_in_order() {
     let path = dir.path().join("社保缴费证明.pdf");
     std::fs::write(&path, &bytes).unwrap();
     let from_file = intake_file_pages(&path, &grey_options()).unwrap();
-    let url = format!("data:application/pdf;base64,{}", base64::engine::general_purpose::STANDARD.encode(&bytes));
+    let url =
+        format!("data:application/pdf;base64,{}", base64::engine::general_purpose::STANDARD.encode(&bytes));
     let from_url = intake_data_url_pages(&url, &grey_options()).unwrap();
     let hashes = |pages: &[scan::Page]| pages.iter().map(|page| page.sha256.clone()).collect::<Vec<_>>();
     assert_eq!(hashes(&from_file), hashes(&pages));

@@ -112,12 +112,18 @@ fn an_administrator_resets_a_password_and_a_clerk_changes_their_own() {
 fn a_revoked_clerk_is_reenabled_with_a_new_password() {
     let (_dir, mut store, admin) = new_store();
     let clerk = add_clerk(&mut store, &admin, "back", Roles::ACCEPT | Roles::REVIEW);
-    assert!(matches!(
-        store.reenable_user(&admin, "back", "new-password-1", at(5)),
-        Err(StoreError::InvalidInput { .. })
-    ), "an active account is not re-enabled");
+    assert!(
+        matches!(
+            store.reenable_user(&admin, "back", "new-password-1", at(5)),
+            Err(StoreError::InvalidInput { .. })
+        ),
+        "an active account is not re-enabled"
+    );
     store.revoke_slot(&admin, "back", at(10)).unwrap();
-    assert!(matches!(store.reenable_user(&clerk, "back", "new-password-1", at(11)), Err(StoreError::Forbidden { .. })));
+    assert!(matches!(
+        store.reenable_user(&clerk, "back", "new-password-1", at(11)),
+        Err(StoreError::Forbidden { .. })
+    ));
     assert!(matches!(
         store.reenable_user(&admin, "back", "short", at(11)),
         Err(StoreError::WeakPassword { .. })
