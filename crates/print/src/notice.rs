@@ -62,32 +62,8 @@ impl Renderer {
         let x = MARGIN;
         let width = PAGE_WIDTH - 2.0 * MARGIN;
         let pitch = pt_to_mm(BODY * LINE_SPACING);
-        let mut y = 20.0;
-        canvas.text_in_line(x, width, y, 20.0, Align::Centre, &template.title, "title");
-        y += 9.0;
-        canvas.text_in_line(x, width, y, 12.0, Align::Centre, &template.text("subtitle", &[]), "subtitle");
-        y += 10.0;
-
         let name = record.applicant.name.trim();
-        let mut facts = Vec::new();
-        if !notice.case_number.trim().is_empty() {
-            facts.push((template.label("case_number"), notice.case_number.trim().to_owned(), "case_number"));
-        }
-        facts.push((template.label("applicant"), name.to_owned(), "applicant.name"));
-        if !record.applicant.id_number.trim().is_empty() {
-            facts.push((
-                template.label("id_number"),
-                mask_id_number(&record.applicant.id_number),
-                "applicant.id_number",
-            ));
-        }
-        facts.push((template.label("matter"), template.text("matter", &[]), "matter"));
-        let label_width = facts.iter().map(|(label, _, _)| canvas.measure(label, BODY)).fold(0.0, f32::max);
-        for (label, value, field) in &facts {
-            y = labelled_line(&mut canvas, x, y, width, label_width, label, value, field);
-        }
-        y += 3.0;
-
+        let mut y = heading_and_facts(&mut canvas, template, record, &notice.case_number, x, width);
         let intro = template.text("intro", &[("name", name)]);
         y = paragraph(&mut canvas, x, y, width, &intro, BODY, "intro");
         y += 2.0;
@@ -169,6 +145,43 @@ impl Renderer {
         let subject = format!("{} {}", template.title, name);
         Ok(self.finish(document, canvas, template, &subject, notice.date))
     }
+}
+
+/// The title, the subtitle and the facts block (case number if any, applicant, masked ID
+/// number, the matter) of a letter to the applicant (the notice, the refusal); returns the
+/// y below it. The template defines the labels `case_number`, `applicant`, `id_number`,
+/// `matter` and the texts `subtitle`, `matter`.
+pub(crate) fn heading_and_facts(
+    canvas: &mut Canvas<'_>,
+    template: &crate::templates::Template,
+    record: &ApplicationRecord,
+    case_number: &str,
+    x: f32,
+    width: f32,
+) -> f32 {
+    let mut y = 20.0;
+    canvas.text_in_line(x, width, y, 20.0, Align::Centre, &template.title, "title");
+    y += 9.0;
+    canvas.text_in_line(x, width, y, 12.0, Align::Centre, &template.text("subtitle", &[]), "subtitle");
+    y += 10.0;
+    let mut facts = Vec::new();
+    if !case_number.trim().is_empty() {
+        facts.push((template.label("case_number"), case_number.trim().to_owned(), "case_number"));
+    }
+    facts.push((template.label("applicant"), record.applicant.name.trim().to_owned(), "applicant.name"));
+    if !record.applicant.id_number.trim().is_empty() {
+        facts.push((
+            template.label("id_number"),
+            mask_id_number(&record.applicant.id_number),
+            "applicant.id_number",
+        ));
+    }
+    facts.push((template.label("matter"), template.text("matter", &[]), "matter"));
+    let label_width = facts.iter().map(|(label, _, _)| canvas.measure(label, BODY)).fold(0.0, f32::max);
+    for (label, value, field) in &facts {
+        y = labelled_line(canvas, x, y, width, label_width, label, value, field);
+    }
+    y + 3.0
 }
 
 /// `label value` on one line, values aligned after a label column of `label_width` mm (the

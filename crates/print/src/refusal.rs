@@ -10,9 +10,9 @@ use domain::record::ApplicationRecord;
 use serde::{Deserialize, Serialize};
 
 use crate::layout::{Align, LINE_SPACING, PAGE_WIDTH, TextStyle, pt_to_mm};
-use crate::notice::{labelled_line, paragraph};
+use crate::notice::{heading_and_facts, labelled_line, paragraph};
 use crate::templates::OfficeInfo;
-use crate::{MARGIN, PrintError, RenderedDocument, Renderer, cn_date, mask_id_number};
+use crate::{MARGIN, PrintError, RenderedDocument, Renderer, cn_date};
 
 /// Labels `refusal.json` must define.
 pub(crate) const REQUIRED_LABELS: &[&str] = &[
@@ -81,31 +81,8 @@ impl Renderer {
         let width = PAGE_WIDTH - 2.0 * MARGIN;
         let pitch = pt_to_mm(BODY * LINE_SPACING);
         let basis_pitch = pt_to_mm(BASIS * LINE_SPACING);
-        let mut y = 20.0;
-        canvas.text_in_line(x, width, y, 20.0, Align::Centre, &template.title, "title");
-        y += 9.0;
-        canvas.text_in_line(x, width, y, 12.0, Align::Centre, &template.text("subtitle", &[]), "subtitle");
-        y += 10.0;
-
         let name = record.applicant.name.trim();
-        let mut facts = Vec::new();
-        if !refusal.case_number.trim().is_empty() {
-            facts.push((template.label("case_number"), refusal.case_number.trim().to_owned(), "case_number"));
-        }
-        facts.push((template.label("applicant"), name.to_owned(), "applicant.name"));
-        if !record.applicant.id_number.trim().is_empty() {
-            facts.push((
-                template.label("id_number"),
-                mask_id_number(&record.applicant.id_number),
-                "applicant.id_number",
-            ));
-        }
-        facts.push((template.label("matter"), template.text("matter", &[]), "matter"));
-        let label_width = facts.iter().map(|(label, _, _)| canvas.measure(label, BODY)).fold(0.0, f32::max);
-        for (label, value, field) in &facts {
-            y = labelled_line(&mut canvas, x, y, width, label_width, label, value, field);
-        }
-        y += 3.0;
+        let mut y = heading_and_facts(&mut canvas, template, record, &refusal.case_number, x, width);
 
         let date = cn_date(refusal.date);
         let intro = template.text("intro", &[("name", name), ("date", &date)]);

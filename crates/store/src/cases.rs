@@ -378,6 +378,9 @@ fn case_from_row(row: &rusqlite::Row<'_>) -> Result<Case> {
     })
 }
 
+/// An outbox item as a correction reads it: kind, status, payload, quarantine code, case row.
+type QuarantinedItem = (String, String, String, Option<String>, Option<i64>);
+
 /// The stored form of the index columns, computed once per save.
 #[derive(PartialEq)]
 struct IndexColumns {
@@ -992,7 +995,7 @@ impl Store {
         let blind_key = *self.blind_key;
         let audit_key = *self.audit_key;
         let transaction = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let item: Option<(String, String, String, Option<String>, Option<i64>)> = transaction
+        let item: Option<QuarantinedItem> = transaction
             .query_row(
                 "SELECT kind, status, payload, quarantine_code, case_id FROM outbox WHERE id = ?1",
                 [outbox_id.to_string()],

@@ -163,52 +163,37 @@ pub(super) fn check(
     }
     if chains.len() > 1 && all.lasts(months) {
         let limit = i64::from(tolerated.unwrap_or(u32::MAX));
-        let breaks: Vec<(Run, Run)> = runs
+        let breaks: Vec<String> = runs
             .windows(2)
             .filter(|pair| gap_days(pair[0], pair[1]) > limit)
-            .map(|pair| (pair[0], pair[1]))
+            .map(|pair| {
+                format!(
+                    "{}至{}之间中断{}日",
+                    cn_date(pair[0].end),
+                    cn_date(pair[1].start),
+                    gap_days(pair[0], pair[1])
+                )
+            })
             .collect();
         match rule.rule {
             Accumulation::Continuous { tolerance_days } => {
-                let listed: Vec<String> = breaks
-                    .iter()
-                    .map(|(before, after)| {
-                        format!(
-                            "{}至{}之间中断{}日",
-                            cn_date(before.end),
-                            cn_date(after.start),
-                            gap_days(*before, *after)
-                        )
-                    })
-                    .collect();
                 items.push(NoticeItem::new(
                     FIELD,
                     code::REGISTRATION_NOT_CONTINUOUS,
                     format!(
                         "居住登记须在{scope}连续满{months}个月（中断不超过{tolerance_days}日的视为连续）：您的登记{}，中断前的登记不能计算；最近一段连续登记自{}起，不满{months}个月。",
-                        listed.join("，"),
+                        breaks.join("，"),
                         cn_date(measure.anchor)
                     ),
                 ));
             }
             Accumulation::CumulativeWithMaxGap { max_gap_days } => {
-                let listed: Vec<String> = breaks
-                    .iter()
-                    .map(|(before, after)| {
-                        format!(
-                            "{}至{}之间中断{}日",
-                            cn_date(before.end),
-                            cn_date(after.start),
-                            gap_days(*before, *after)
-                        )
-                    })
-                    .collect();
                 items.push(NoticeItem::new(
                     FIELD,
                     code::REGISTRATION_GAP_TOO_LONG,
                     format!(
                         "居住登记须在{scope}连续累计满{months}个月，期间中断不超过{max_gap_days}日：您的登记{}，超过{max_gap_days}日，中断前后的登记不能合并计算。",
-                        listed.join("，")
+                        breaks.join("，")
                     ),
                 ));
             }
