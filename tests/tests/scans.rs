@@ -282,7 +282,7 @@ fn the_watched_folder_imports_new_files_into_the_case_and_reports_the_refused_on
     let mut watch = scan_folder::choose_folder(&data_dir, folder.to_str().expect("UTF-8")).expect("choose");
     assert_eq!(scan_folder::saved_folder(&data_dir).expect("read").as_deref(), Some(folder.as_path()));
 
-    // The scanner saves two pages, a PDF and a page still being written.
+    // The scanner saves two pages, a damaged PDF and a page still being written.
     std::fs::write(folder.join("scan-001.png"), &png).expect("write");
     std::fs::write(folder.join("scan-002.png"), &png).expect("write");
     std::fs::write(folder.join("scan-003.pdf"), b"%PDF-1.4\n%%EOF\n").expect("write");
@@ -297,8 +297,8 @@ fn the_watched_folder_imports_new_files_into_the_case_and_reports_the_refused_on
     assert_eq!(imported.files, ["scan-001.png", "scan-002.png"]);
     assert_eq!(imported.refused.len(), 1);
     assert_eq!(imported.refused[0].name, "scan-003.pdf");
-    assert_eq!(imported.refused[0].code, "SCAN_PDF_NOT_SUPPORTED");
-    assert!(imported.refused[0].message.contains("PDF"), "{}", imported.refused[0].message);
+    assert_eq!(imported.refused[0].code, "SCAN_CORRUPT", "a damaged PDF");
+    assert!(imported.refused[0].message.contains("PDF 文件已损坏"), "{}", imported.refused[0].message);
     let evidence: Vec<&str> = imported.overview.pages.iter().map(|page| page.evidence.as_str()).collect();
     assert_eq!(
         evidence,

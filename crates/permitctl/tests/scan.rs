@@ -43,8 +43,8 @@ fn intake_normalises_a_page_and_refuses_bad_files_clearly() {
     let pdf = dir.path().join("proof.pdf");
     std::fs::write(&pdf, b"%PDF-1.4\n%%EOF\n").unwrap();
     let (code, json) = permitctl(&["intake", pdf.to_str().unwrap(), "-o", out.to_str().unwrap()], &[]);
-    assert_eq!((code, json["error"]["code"].as_str()), (1, Some("SCAN_PDF_NOT_SUPPORTED")), "{json}");
-    assert!(json["error"]["message"].as_str().unwrap().contains("PDF"));
+    assert_eq!((code, json["error"]["code"].as_str()), (1, Some("SCAN_CORRUPT")), "a damaged PDF: {json}");
+    assert!(json["error"]["message"].as_str().unwrap().contains("PDF 文件已损坏"), "{json}");
 
     let empty = dir.path().join("empty.jpg");
     std::fs::write(&empty, b"").unwrap();

@@ -51,6 +51,12 @@ pub enum ScanError {
     /// watched folder take PDFs page by page ([`crate::intake_document`]).
     #[error("pdf input is not supported here")]
     PdfNotSupported,
+    /// A PDF that Poppler cannot read: damaged, cut short, or not a PDF past its header.
+    #[error("pdf is damaged: {detail}")]
+    PdfDamaged {
+        /// What pdfinfo or pdftoppm reported.
+        detail: String,
+    },
     /// A password-protected PDF: it cannot be rendered.
     #[error("pdf is encrypted")]
     PdfEncrypted,
@@ -136,7 +142,7 @@ impl ScanError {
             ScanError::Empty => "SCAN_EMPTY",
             ScanError::TooLarge { .. } => "SCAN_TOO_LARGE",
             ScanError::TooManyPixels { .. } | ScanError::DimensionTooLarge { .. } => "SCAN_TOO_MANY_PIXELS",
-            ScanError::Corrupt { .. } => "SCAN_CORRUPT",
+            ScanError::Corrupt { .. } | ScanError::PdfDamaged { .. } => "SCAN_CORRUPT",
             ScanError::PdfNotSupported => "SCAN_PDF_NOT_SUPPORTED",
             ScanError::PdfEncrypted => "SCAN_PDF_ENCRYPTED",
             ScanError::PdfTooManyPages { .. } => "SCAN_PDF_TOO_MANY_PAGES",
@@ -174,6 +180,9 @@ impl ScanError {
             ScanError::PdfNotSupported => {
                 "此处只能放一页图片：PDF 文件请用“选择文件”导入，每页自动成为一张扫描件。".to_owned()
             }
+            ScanError::PdfDamaged { .. } => {
+                "该 PDF 文件已损坏或不完整，无法读取，请重新扫描，或向出具单位索取完整的文件。".to_owned()
+            }
             ScanError::PdfEncrypted => {
                 "该 PDF 文件设有密码，无法读取，请向出具单位索取未加密的文件，或打印后扫描。".to_owned()
             }
@@ -188,10 +197,10 @@ impl ScanError {
                 timeout.as_secs()
             ),
             ScanError::Unsupported { detected } if *detected == "unknown" => {
-                "无法识别的文件格式，请选择 JPEG、PNG 或 TIFF 图片。".to_owned()
+                "无法识别的文件格式，请选择 JPEG、PNG、TIFF 图片或 PDF 文件。".to_owned()
             }
             ScanError::Unsupported { detected } => {
-                format!("不支持 {detected} 格式，请选择 JPEG、PNG 或 TIFF 图片。")
+                format!("不支持 {detected} 格式，请选择 JPEG、PNG、TIFF 图片或 PDF 文件。")
             }
             ScanError::UnsupportedVariant { .. } => {
                 "该图片的编码方式暂不支持，请在扫描软件中改存为 JPEG 或 PNG 后再导入。".to_owned()

@@ -60,7 +60,7 @@ pub fn intake_pdf(bytes: &[u8], options: &IntakeOptions) -> Result<Vec<Page>, Sc
     }
     let pages: u32 = field("Pages")
         .and_then(|value| value.parse().ok())
-        .ok_or_else(|| ScanError::Corrupt { detail: "pdfinfo found no page count".to_owned() })?;
+        .ok_or_else(|| ScanError::PdfDamaged { detail: "pdfinfo found no page count".to_owned() })?;
     if pages == 0 {
         return Err(ScanError::Empty);
     }
@@ -153,7 +153,7 @@ fn run(program: &'static str, args: &[&std::ffi::OsStr], cwd: &Path) -> Result<V
             return Err(ScanError::PdfEncrypted);
         }
         let first_line = errors.lines().next().unwrap_or("").chars().take(200).collect::<String>();
-        return Err(ScanError::Corrupt { detail: format!("{program}: {first_line}") });
+        return Err(ScanError::PdfDamaged { detail: format!("{program}: {first_line}") });
     }
     Ok(output)
 }

@@ -132,7 +132,7 @@ fn random_bytes_are_unsupported_or_corrupt() {
     unknown[0] = b'Z';
     let error = intake(&unknown, &grey_options()).unwrap_err();
     assert!(matches!(error, ScanError::Unsupported { detected: "unknown" }), "{error:?}");
-    assert_eq!(error.message_zh(), "无法识别的文件格式，请选择 JPEG、PNG 或 TIFF 图片。");
+    assert_eq!(error.message_zh(), "无法识别的文件格式，请选择 JPEG、PNG、TIFF 图片或 PDF 文件。");
 
     for magic in [&b"\xFF\xD8\xFF"[..], b"\x89PNG\r\n\x1a\n", b"II*\0", b"MM\0*"] {
         let mut bytes = magic.to_vec();
@@ -199,7 +199,10 @@ fn other_image_formats_are_named_in_the_refusal() {
             matches!(&error, ScanError::Unsupported { detected } if *detected == name),
             "{name}: {error:?}"
         );
-        assert_eq!(error.message_zh(), format!("不支持 {name} 格式，请选择 JPEG、PNG 或 TIFF 图片。"));
+        assert_eq!(
+            error.message_zh(),
+            format!("不支持 {name} 格式，请选择 JPEG、PNG、TIFF 图片或 PDF 文件。")
+        );
     }
 }
 
@@ -219,6 +222,7 @@ fn every_error_has_a_chinese_sentence() {
         ScanError::TooManyPixels { width: 1, height: 1, limit: 1 },
         ScanError::DimensionTooLarge { width: 1, height: 1, limit: 1 },
         ScanError::Corrupt { detail: String::new() },
+        ScanError::PdfDamaged { detail: String::new() },
         ScanError::PdfNotSupported,
         ScanError::PdfEncrypted,
         ScanError::PdfTooManyPages { pages: 31, limit: 30 },

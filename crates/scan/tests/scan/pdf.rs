@@ -100,7 +100,7 @@ fn a_damaged_pdf_is_refused_without_a_page() {
     let mut bytes = pdf(2, A4, "");
     bytes.truncate(60);
     let error = intake_document(&bytes, &grey_options()).unwrap_err();
-    assert!(matches!(error, ScanError::Corrupt { .. }), "{error:?}");
+    assert!(matches!(error, ScanError::PdfDamaged { .. }), "{error:?}");
 }
 
 #[test]
