@@ -187,6 +187,7 @@ fn from_store(error: app::error::StoreError) -> UiError {
         }
         StoreError::InvalidInput { .. } => plain("INVALID_INPUT", "输入的内容不符合要求，请检查后重试。"),
         StoreError::UserExists { .. } => plain("USER_EXISTS", "该用户名已被使用。"),
+        StoreError::NoRoles => plain("NO_ROLES", "请至少勾选一个岗位；不再办理业务的人员请“停用”其账户。"),
         StoreError::LastAdmin => plain("LAST_ADMIN", "不能停用或降级最后一名管理员。"),
         StoreError::DuplicateApplicationNumber { .. } => {
             plain("APPLICATION_NUMBER_TAKEN", "该申请编号已被其他案件使用。")

@@ -116,6 +116,9 @@ pub enum StoreError {
         /// The existing user name.
         username: String,
     },
+    /// A clerk must hold at least one role; one who no longer works here is revoked instead.
+    #[error("a clerk needs at least one role")]
+    NoRoles,
     /// Revoking or demoting this account would leave the office without an administrator.
     #[error("the last administrator cannot be revoked or demoted")]
     LastAdmin,

@@ -573,6 +573,9 @@ impl Store {
     pub fn add_user(&mut self, admin: &Session, new_user: &NewUser<'_>, at: DateTime<Utc>) -> Result<UserId> {
         self.require_role(admin, Roles::ADMIN)?;
         let username = normalise_username(new_user.username)?;
+        if new_user.roles.is_empty() {
+            return Err(StoreError::NoRoles);
+        }
         check_new_password(new_user.password)?;
         let display_name = new_user.display_name.trim();
         if display_name.is_empty() || display_name.chars().any(char::is_control) {
@@ -804,6 +807,9 @@ impl Store {
     ) -> Result<()> {
         self.require_role(admin, Roles::ADMIN)?;
         let username = normalise_username(username)?;
+        if roles.is_empty() {
+            return Err(StoreError::NoRoles);
+        }
         let user = read_user(&self.conn, &username)?
             .ok_or_else(|| StoreError::UnknownUser { username: username.clone() })?;
         if user.roles.contains(Roles::ADMIN)

@@ -143,3 +143,16 @@ fn a_revoked_clerk_is_reenabled_with_a_new_password() {
     assert_eq!(entry.details["username"], "back");
     assert!(store.audit_verify().unwrap().is_intact());
 }
+
+#[test]
+fn a_clerk_holds_at_least_one_role() {
+    let (_dir, mut store, admin) = new_store();
+    let none =
+        NewUser { username: "idle", display_name: "无岗位", roles: Roles::NONE, password: CLERK_PASSWORD };
+    assert!(matches!(store.add_user(&admin, &none, at(1)), Err(StoreError::NoRoles)));
+    assert!(store.users().unwrap().iter().all(|user| user.username != "idle"), "nothing was added");
+    add_clerk(&mut store, &admin, "clerk", Roles::ACCEPT | Roles::REVIEW);
+    assert!(matches!(store.set_roles(&admin, "clerk", Roles::NONE, at(3)), Err(StoreError::NoRoles)));
+    let clerk = store.users().unwrap().into_iter().find(|user| user.username == "clerk").unwrap();
+    assert_eq!(clerk.roles, Roles::ACCEPT | Roles::REVIEW, "the roles are unchanged");
+}

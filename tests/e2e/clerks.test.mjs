@@ -1,0 +1,96 @@
+// Clerk administration in the real window: the administrator adds a clerk, changes the
+// clerk's roles after the fact, revokes the account (behind a confirm), and re-enables it
+// with a new password. Each step is checked from the clerk's side at the log-in screen.
+import { after, afterEach, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { ADMIN, keepScreenshot, logIn, logOut, setUpOffice, startApp } from "./harness.mjs";
+
+const CLERK = { username: "wangfang", name: "王芳", password: "wang-pass-1", newPassword: "wang-pass-2" };
+
+describe("clerk administration: edit roles, revoke, re-enable", () => {
+  let session;
+  before(async () => {
+    session = await startApp();
+    await setUpOffice(session);
+  });
+  after(async () => {
+    await session?.quit();
+  });
+  afterEach(async (t) => {
+    if (session) await keepScreenshot(session, `clerks-${t.name}`);
+  });
+
+  it("adds a clerk who may only accept", async () => {
+    await session.click("open-clerks");
+    await session.waitFor("clerk-form");
+    await session.type("clerk-username", CLERK.username);
+    await session.type("clerk-display-name", CLERK.name);
+    await session.type("clerk-password", CLERK.password);
+    await session.click("clerk-add"); // 受理 is ticked by default
+    await session.waitFor("clerk-added", { contains: CLERK.name });
+    assert.match(await session.text(`clerk-${CLERK.username}`), /受理/);
+    assert.doesNotMatch(await session.text(`clerk-${CLERK.username}`), /审核/);
+  });
+
+  it("changes the clerk's roles from the table", async () => {
+    await session.click(`clerk-roles-${CLERK.username}`);
+    await session.waitFor(`clerk-roles-editor-${CLERK.username}`);
+    await session.click(`clerk-role-${CLERK.username}-review`);
+    await session.click(`clerk-roles-save-${CLERK.username}`);
+    await session.waitFor("clerk-notice", { contains: CLERK.name });
+    assert.match(await session.text("clerk-notice"), /已修改岗位/);
+    assert.equal(await session.exists(`clerk-roles-editor-${CLERK.username}`), false, "the editor closes");
+    assert.match(await session.text(`clerk-${CLERK.username}`), /受理、审核/);
+  });
+
+  it("refuses to save a clerk with no role", async () => {
+    await session.click(`clerk-roles-${CLERK.username}`);
+    await session.waitFor(`clerk-roles-editor-${CLERK.username}`);
+    await session.click(`clerk-role-${CLERK.username}-accept`);
+    await session.click(`clerk-role-${CLERK.username}-review`);
+    await session.click(`clerk-roles-save-${CLERK.username}`);
+    assert.ok((await session.waitFor("clerk-roles-error")).length > 0, "a Chinese sentence says why");
+    await session.click(`clerk-roles-cancel-${CLERK.username}`);
+    assert.match(await session.text(`clerk-${CLERK.username}`), /受理、审核/, "nothing was saved");
+  });
+
+  it("revokes the account behind a confirm; the clerk can no longer log in", async () => {
+    await session.click(`clerk-revoke-${CLERK.username}`);
+    await session.waitFor("confirm-revoke");
+    await session.click("confirm-revoke-yes");
+    await session.waitFor(`clerk-reenable-${CLERK.username}`);
+    assert.match(await session.text(`clerk-${CLERK.username}`), /已停用/);
+    await session.click("clerks-back");
+    await logOut(session);
+    await session.type("login-username", CLERK.username);
+    await session.type("login-password", CLERK.password);
+    await session.click("login-submit");
+    assert.ok((await session.waitFor("login-error")).length > 0, "the log-in is refused with a reason");
+  });
+
+  it("re-enables the account with a new password; the old one no longer works", async () => {
+    await logIn(session, ADMIN.username, ADMIN.password);
+    await session.click("open-clerks");
+    await session.click(`clerk-reenable-${CLERK.username}`);
+    await session.waitFor("confirm-reenable");
+    await session.type("clerk-reenable-password", CLERK.newPassword);
+    await session.type("clerk-reenable-password-again", "something-else");
+    await session.click("clerk-reenable-yes");
+    await session.waitFor("clerk-reenable-error");
+    await session.replace("clerk-reenable-password-again", CLERK.newPassword);
+    await session.click("clerk-reenable-yes");
+    await session.waitFor("clerk-notice", { contains: CLERK.name });
+    assert.equal(await session.exists("confirm-reenable"), false);
+    assert.ok(await session.exists(`clerk-revoke-${CLERK.username}`), "the account is active again");
+    await session.click("clerks-back");
+    await logOut(session);
+
+    await session.clear("login-username");
+    await session.type("login-username", CLERK.username);
+    await session.type("login-password", CLERK.password);
+    await session.click("login-submit");
+    await session.waitFor("login-error");
+    await logIn(session, CLERK.username, CLERK.newPassword);
+    assert.match(await session.text("current-clerk"), new RegExp(CLERK.name));
+  });
+});
