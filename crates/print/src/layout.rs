@@ -422,6 +422,13 @@ impl<'a> Canvas<'a> {
         fitted
     }
 
+    /// The small grey note at the foot of a notice, refusal or receipt: one 10 mm box.
+    pub(crate) fn footer_note(&mut self, x: f32, y: f32, width: f32, text: &str) {
+        self.grey(0.3);
+        self.text_box(x, y, width, 10.0, text, TextStyle::new(9.0, 7.0), Align::Left, "footer_note");
+        self.grey(0.0);
+    }
+
     /// A QR code of `payload` (byte mode, error correction M) as filled squares, `side` mm
     /// wide including the 4-module quiet zone, top-left corner at (`x`, `y`).
     pub(crate) fn qr(&mut self, x: f32, y: f32, side: f32, payload: &str) -> Result<(), PrintError> {

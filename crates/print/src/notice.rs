@@ -7,7 +7,7 @@ use domain::assessment::Assessment;
 use domain::record::ApplicationRecord;
 use serde::{Deserialize, Serialize};
 
-use crate::layout::{Align, Canvas, LINE_SPACING, PAGE_WIDTH, TextStyle, pt_to_mm};
+use crate::layout::{Align, Canvas, LINE_SPACING, PAGE_WIDTH, pt_to_mm};
 use crate::templates::OfficeInfo;
 use crate::{MARGIN, PrintError, RenderedDocument, Renderer, cn_date, mask_id_number};
 
@@ -129,18 +129,7 @@ impl Renderer {
         canvas.line(x + used + 1.0, y + 2.5, x + used + 45.0, y + 2.5, 0.5);
         canvas.text_in_line(x, width, y, BODY, Align::Right, template.label("date_blank"), "date_blank");
         y += 10.0;
-        canvas.grey(0.3);
-        canvas.text_box(
-            x,
-            y,
-            width,
-            10.0,
-            &template.text("footer_note", &[]),
-            TextStyle::new(9.0, 7.0),
-            Align::Left,
-            "footer_note",
-        );
-        canvas.grey(0.0);
+        canvas.footer_note(x, y, width, &template.text("footer_note", &[]));
 
         let subject = format!("{} {}", template.title, name);
         Ok(self.finish(document, canvas, template, &subject, notice.date))

@@ -129,18 +129,7 @@ impl Renderer {
         canvas.text_in_line(stamp_x, 70.0, y, 11.5, Align::Centre, template.label("stamp"), "stamp");
         canvas.text_in_line(stamp_x, 70.0, y + 28.0, 11.5, Align::Centre, &accepted_on, "accepted_on");
         y += 36.0;
-        canvas.grey(0.3);
-        canvas.text_box(
-            x,
-            y,
-            width,
-            10.0,
-            &template.text("footer_note", &[]),
-            TextStyle::new(9.0, 7.0),
-            Align::Left,
-            "footer_note",
-        );
-        canvas.grey(0.0);
+        canvas.footer_note(x, y, width, &template.text("footer_note", &[]));
 
         let subject = format!("{} {}", template.title, receipt.case_number.trim());
         Ok(self.finish(document, canvas, template, &subject, receipt.accepted_on))
