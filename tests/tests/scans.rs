@@ -297,7 +297,7 @@ fn the_watched_folder_imports_new_files_into_the_case_and_reports_the_refused_on
     assert_eq!(imported.files, ["scan-001.png", "scan-002.png"]);
     assert_eq!(imported.refused.len(), 1);
     assert_eq!(imported.refused[0].name, "scan-003.pdf");
-    assert_eq!(imported.refused[0].code, "SCAN_CORRUPT", "a damaged PDF");
+    assert_eq!(imported.refused[0].code.as_str(), "SCAN_CORRUPT", "a damaged PDF");
     assert!(imported.refused[0].message.contains("PDF 文件已损坏"), "{}", imported.refused[0].message);
     let evidence: Vec<&str> = imported.overview.pages.iter().map(|page| page.evidence.as_str()).collect();
     assert_eq!(

@@ -491,18 +491,8 @@ pub struct BundleFileError {
     pub source: std::io::Error,
 }
 
+// Its stable code is given by the one error catalogue, `app::problem`.
 impl BundleFileError {
-    /// The stable code: `BUNDLE_WRITE_FAILED` or `BUNDLE_READ_FAILED`, or a more precise one.
-    pub fn code(&self) -> &'static str {
-        use std::io::ErrorKind;
-        match (self.writing, self.source.kind()) {
-            (true, ErrorKind::AlreadyExists) => "BUNDLE_FILE_EXISTS",
-            (_, ErrorKind::NotFound) => "BUNDLE_FILE_NOT_FOUND",
-            (true, _) => "BUNDLE_WRITE_FAILED",
-            (false, _) => "BUNDLE_READ_FAILED",
-        }
-    }
-
     /// One Chinese sentence for the clerk.
     pub fn message_zh(&self) -> String {
         use std::io::ErrorKind;

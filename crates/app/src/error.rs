@@ -1,8 +1,8 @@
 //! `AppError`: the one error type of the use cases.
 //!
 //! Each adapter crate's error is wrapped in its own variant, and validation problems
-//! travel as data ([`AppError::Validation`]). The shell maps every variant to a stable
-//! code and a Chinese sentence with an exhaustive match.
+//! travel as data ([`AppError::Validation`]). [`crate::problem::Problem::of`] gives every
+//! variant its stable code and Chinese sentence, for the window and `permitctl` alike.
 //!
 //! No variant carries an applicant's personal data (ID number, name, address, phone):
 //! `Display` may be logged. Clerk user names and office ids are not personal data of
@@ -107,6 +107,10 @@ pub enum AppError {
     /// An air-gapped bundle file could not be read or written (path, medium, space).
     #[error("{0}")]
     BundleFile(#[from] crate::bundle::BundleFileError),
+    /// A value chosen in the window or typed on the command line that this build does
+    /// not know (a worklist, a role, a document, a date).
+    #[error("unrecognised input: {0}")]
+    Unrecognised(#[from] crate::problem::Unrecognised),
     /// A file of an export or backup could not be read or written.
     #[error("{what}: {source}")]
     Io {

@@ -19,6 +19,7 @@ pub mod error;
 pub mod intake;
 pub mod office;
 pub mod printing;
+pub mod problem;
 pub mod reference;
 pub mod scan_folder;
 pub mod scans;

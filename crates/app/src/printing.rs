@@ -284,7 +284,7 @@ pub fn print(
         }
         Err(error) => {
             details["outcome"] = json!("failed");
-            details["error"] = json!(error.code());
+            details["error"] = json!(crate::problem::printer_code(error).as_str());
         }
     }
     if document == Document::Slip && outcome.is_ok() {

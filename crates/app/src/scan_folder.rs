@@ -74,7 +74,7 @@ pub struct Refused {
     /// The file's name.
     pub name: String,
     /// The error's stable code (`SCAN_PDF_NOT_SUPPORTED`, …).
-    pub code: &'static str,
+    pub code: crate::problem::ErrorCode,
     /// The Chinese sentence for the clerk.
     pub message: String,
 }
@@ -109,7 +109,7 @@ pub fn take_new(watch: &mut FolderWatch, options: &IntakeOptions) -> Result<Batc
             Ok(pages) => batch.pages.extend(pages.into_iter().map(|page| (path.clone(), page))),
             Err(error) => batch.refused.push(Refused {
                 name: file_name(&path),
-                code: error.code(),
+                code: crate::problem::scan_code(&error),
                 message: error.message_zh(),
             }),
         }
@@ -143,7 +143,7 @@ pub fn store(
             if let Err(error) = move_into_imported(path) {
                 refused.push(Refused {
                     name: name.clone(),
-                    code: "SCAN_FOLDER_MOVE_FAILED",
+                    code: crate::problem::ErrorCode::ScanFolderMoveFailed,
                     message: format!(
                         "已导入，但无法移入 {IMPORTED_DIR} 文件夹（{}），请手动移走以免重复导入。",
                         error.kind()

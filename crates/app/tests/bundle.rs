@@ -11,6 +11,7 @@ use app::AppError;
 use app::bundle;
 use app::cases::{self, CaseId, CaseState, DuplicateDecision, Submission, SubmitOutcome};
 use app::office::{KdfParams, LockoutPolicy, Office, Roles, StoreOptions};
+use app::problem::{ErrorCode, Problem};
 use app::sync;
 use app::users::{self, NewClerk};
 use chrono::{DateTime, Duration as Minutes, TimeZone, Utc};
@@ -276,8 +277,9 @@ fn the_kept_platform_key_and_files_on_removable_media() {
     let gone = dir.path().join("no-stick").join("queue.pdb");
     let error = bundle::export_bundle_to_file(&mut office, &gone, None, at(40)).unwrap_err();
     let AppError::BundleFile(file) = error else { panic!("expected a file error, got {error:?}") };
-    assert_eq!(file.code(), "BUNDLE_FILE_NOT_FOUND");
-    assert!(file.message_zh().contains("找不到文件夹"), "{}", file.message_zh());
+    let problem = Problem::of(&AppError::BundleFile(file));
+    assert_eq!(problem.code, ErrorCode::BundleFileNotFound);
+    assert!(problem.message.contains("找不到文件夹"), "{}", problem.message);
 
     // Into the folder: a time-named file, whole, no partial left; the records stay queued.
     let exported = bundle::export_bundle_to_file(&mut office, &stick, Some(&platform_key), at(41)).unwrap();
@@ -292,7 +294,11 @@ fn the_kept_platform_key_and_files_on_removable_media() {
     assert_eq!(sync::sync_status(&office).unwrap().queued, 3, "an export is not a delivery");
     let error = bundle::export_bundle_to_file(&mut office, &exported.path, None, at(42)).unwrap_err();
     let AppError::BundleFile(file) = error else { panic!("expected a file error, got {error:?}") };
-    assert_eq!(file.code(), "BUNDLE_FILE_EXISTS", "an old export is never overwritten");
+    assert!(
+        matches!(file.source.kind(), std::io::ErrorKind::AlreadyExists),
+        "an old export is never overwritten"
+    );
+    assert_eq!(Problem::of(&AppError::BundleFile(file)).code, ErrorCode::BundleFileExists);
 
     // The platform answers; the answer is read from the stick and settles the queue once.
     let answer = platform.answer_bundle(&std::fs::read(&exported.path).unwrap()).unwrap();
@@ -301,7 +307,8 @@ fn the_kept_platform_key_and_files_on_removable_media() {
     let missing =
         bundle::import_bundle_from_file(&mut office, &stick.join("nope.pdb"), None, at(43)).unwrap_err();
     let AppError::BundleFile(file) = missing else { panic!("expected a file error, got {missing:?}") };
-    assert_eq!((file.code(), file.writing), ("BUNDLE_FILE_NOT_FOUND", false));
+    assert!(!file.writing);
+    assert_eq!(Problem::of(&AppError::BundleFile(file)).code, ErrorCode::BundleFileNotFound);
     let imported = bundle::import_bundle_from_file(&mut office, &answer_path, None, at(44)).unwrap();
     assert_eq!((imported.confirmed, imported.decisions, imported.issued.len()), (3, 2, 1), "{imported:?}");
     assert!(!imported.changed_nothing());

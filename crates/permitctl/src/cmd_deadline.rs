@@ -57,14 +57,18 @@ pub fn run(args: &Args) -> ExitCode {
             println!("{out:#}");
             ExitCode::SUCCESS
         }
-        Err(DeadlineError::Calendar(error)) => fail(1, error.code(), error.message_zh()),
         Err(DeadlineError::Update { index, error }) => {
+            // Which of the files given is wrong, before the catalogue's sentence.
             let path = args.holidays.get(index).map(|p| p.display().to_string()).unwrap_or_default();
-            fail(2, error.code(), format!("节假日表文件 {path} 有误（{error}）：{}", error.message_zh()))
+            let problem =
+                app::problem::Problem::of(&DeadlineError::Update { index, error: error.clone() }.into());
+            fail(
+                2,
+                problem.code.as_str(),
+                format!("节假日表文件 {path} 有误（{error}）：{}", problem.message),
+            )
         }
-        Err(DeadlineError::Reference(error)) => {
-            fail(2, "REFERENCE_DATA_INVALID", format!("内置参考数据损坏，请重新安装程序（{error}）。"))
-        }
+        Err(error) => crate::cmd_office::report(&error.into()),
     }
 }
 

@@ -84,79 +84,26 @@ pub fn fail(exit_code: u8, code: &str, message: String) -> ExitCode {
     ExitCode::from(exit_code)
 }
 
-/// Prints an application error as JSON with its code; no personal data is in it.
+/// Prints an application error as JSON with the catalogue's code and sentence
+/// (`app::problem`, the same the window shows), and returns exit code 1 when the request
+/// was refused or 2 when something is broken. No personal data is in it.
 pub fn report(error: &AppError) -> ExitCode {
-    use store_error::describe;
-    let (exit_code, code, message) = describe(error);
     eprintln!("permitctl: {error}");
-    fail(exit_code, code, message)
-}
-
-mod store_error {
-    use app::AppError;
-    use app::error::StoreError;
-
-    /// Exit code, stable code and Chinese sentence of the errors an operator meets here.
-    /// The shell has the complete table (`src-tauri/src/error.rs`); other errors are
-    /// reported with a generic code and the English text on stderr.
-    pub fn describe(error: &AppError) -> (u8, &'static str, String) {
-        let text = error.to_string();
-        match error {
-            AppError::Store(store) => match store {
-                StoreError::WrongPassword | StoreError::UnknownUser { .. } => {
-                    (1, "WRONG_PASSWORD", "用户名或密码不正确。".to_owned())
-                }
-                StoreError::LockedOut { until } => {
-                    let local = until.with_timezone(&app::clock::china_standard_time());
-                    (1, "LOCKED_OUT", format!("连续输错次数过多，账户已锁定至 {}。", local.format("%H:%M")))
-                }
-                StoreError::AccountDisabled { .. } => (1, "ACCOUNT_DISABLED", "该账户已停用。".to_owned()),
-                StoreError::NotInitialised { .. } => {
-                    (1, "OFFICE_NOT_SET_UP", "该目录中还没有办理点数据库，请先运行 setup。".to_owned())
-                }
-                StoreError::AlreadyExists { .. } => {
-                    (1, "OFFICE_ALREADY_SET_UP", "该目录中已有办理点数据库，不会覆盖。".to_owned())
-                }
-                StoreError::Forbidden { .. } => {
-                    (1, "ROLE_MISSING", "您的账户没有办理此项操作的权限。".to_owned())
-                }
-                StoreError::WeakPassword { min_chars } => {
-                    (1, "WEAK_PASSWORD", format!("密码太短，至少需要 {min_chars} 个字符。"))
-                }
-                StoreError::Corrupt { .. }
-                | StoreError::KeyMismatch
-                | StoreError::KeySlotsMissing { .. }
-                | StoreError::DatabaseMissing { .. }
-                | StoreError::KeySlotsDamaged { .. } => (
-                    2,
-                    "DATABASE_DAMAGED",
-                    "数据库文件损坏、不完整或与密钥文件不匹配，请从备份恢复。".to_owned(),
-                ),
-                _ => (2, "STORE_ERROR", format!("数据库操作失败（{text}）。")),
-            },
-            AppError::RoleMissing { .. } => {
-                (1, "ROLE_MISSING", "您的账户没有办理此项操作的权限。".to_owned())
-            }
-            AppError::NotLoggedIn => (1, "NOT_LOGGED_IN", "请先登录。".to_owned()),
-            AppError::PersonNotFound => (1, "PERSON_NOT_FOUND", "没有找到此公民身份号码的案件。".to_owned()),
-            AppError::OtherOffice { backup_office, this_office } => (
-                1,
-                "BACKUP_OTHER_OFFICE",
-                format!(
-                    "备份属于办理点 {backup_office}，当前为 {this_office}；确认恢复请加 --force-other-office。"
-                ),
-            ),
-            AppError::BackupInvalid { .. } => (2, "BACKUP_INVALID", "备份文件无法识别或已损坏。".to_owned()),
-            AppError::Io { .. } => (2, "FILE_ERROR", format!("文件读写失败（{text}）。")),
-            AppError::BundleFile(file) => (2, file.code(), file.message_zh()),
-            AppError::Validation(issues) if !issues.is_empty() => (
-                1,
-                issues[0].code,
-                issues.iter().map(|issue| issue.message.as_str()).collect::<Vec<_>>().join(" "),
-            ),
-            _ => (2, "INTERNAL", format!("操作失败（{text}）。")),
-        }
+    let problem = app::problem::Problem::of(error);
+    let exit_code = match problem.code.class() {
+        app::problem::Class::Refused => 1,
+        app::problem::Class::Fault => 2,
+    };
+    let mut out = json!({ "error": { "code": problem.code, "message": problem.message } });
+    if !problem.fields.is_empty() {
+        out["error"]["fields"] = json!(problem.fields);
     }
+    if let AppError::OtherOffice { .. } = error {
+        // The command line's way to confirm what the window asks an administrator for.
+        out["error"]["hint"] = json!("确认恢复请加 --force-other-office。");
+    }
+    println!("{out:#}");
+    ExitCode::from(exit_code)
 }
 
 /// Runs `permitctl setup`: creates the office store with its first administrator.

@@ -385,12 +385,9 @@ pub fn run_verify(args: &VerifyArgs) -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(error) => {
-            let code = match error {
-                print::PrintError::PayloadKeyMismatch { .. } => "SLIP_KEY_MISMATCH",
-                print::PrintError::PayloadSignatureInvalid => "SLIP_SIGNATURE_INVALID",
-                _ => "SLIP_PAYLOAD_MALFORMED",
-            };
-            invalid(code, format!("确认单二维码核验未通过（{error}）"))
+            // The same code and sentence as the window's 核验确认单.
+            let problem = app::problem::Problem::of(&error.into());
+            invalid(problem.code.as_str(), problem.message)
         }
     }
 }

@@ -42,8 +42,7 @@ pub fn run_intake(args: &IntakeArgs) -> ExitCode {
     let started = Instant::now();
     let pages = match app::scans::intake_file(&args.file, &options) {
         Ok(pages) => pages,
-        Err(app::AppError::Scan(error)) => return refuse(error.code(), &error.message_zh(), 1),
-        Err(other) => return refuse("INTERNAL", &other.to_string(), 2),
+        Err(error) => return crate::cmd_office::report(&error),
     };
     let elapsed = started.elapsed();
     // A PDF gives every page: page 1 goes to OUTPUT, page n to OUTPUT with `-n` before its
@@ -97,7 +96,6 @@ pub fn run_scanners() -> ExitCode {
             println!("{:#}", json!(list));
             ExitCode::SUCCESS
         }
-        Err(app::AppError::Scan(error)) => refuse(error.code(), &error.message_zh(), 2),
-        Err(other) => refuse("INTERNAL", &other.to_string(), 2),
+        Err(error) => crate::cmd_office::report(&error),
     }
 }

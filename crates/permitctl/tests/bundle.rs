@@ -83,7 +83,7 @@ fn export_answer_import_round_trip_and_a_tampered_answer_is_refused() {
     std::fs::write(&tampered_path, &tampered).unwrap();
     let (code, json, _) = import(tampered_path.to_str().unwrap());
     assert_eq!(code, 1, "{json:#}");
-    assert_eq!(json["error"]["code"], "BUNDLE_DAMAGED", "{json:#}");
+    assert_eq!(rule(&json), "BUNDLE_DAMAGED", "{json:#}");
     assert!(json["error"]["message"].as_str().unwrap().contains("已被改动或损坏"), "{json:#}");
 
     // The 签发 step is the only record left, for the next export.
@@ -108,7 +108,7 @@ fn the_kept_platform_key_is_used_and_a_disagreeing_flag_is_refused() {
     let (code, json, _) = permitctl(&[&["platform-key", "show"][..], &office[..]].concat());
     assert_eq!((code, &json["public_key"]), (0, &serde_json::Value::Null), "{json:#}");
     let (code, json, _) = permitctl(&[&["bundle", "export", "-o", export][..], &office[..]].concat());
-    assert_eq!((code, &json["error"]["code"]), (1, &serde_json::json!("PLATFORM_KEY_MISSING")), "{json:#}");
+    assert_eq!((code, rule(&json)), (1, "PLATFORM_KEY_MISSING"), "{json:#}");
 
     let (code, json, stderr) = permitctl(&[&["platform-key", "set", &key][..], &office[..]].concat());
     assert_eq!(code, 0, "{json:#}");
@@ -117,21 +117,21 @@ fn the_kept_platform_key_is_used_and_a_disagreeing_flag_is_refused() {
     assert!(stderr.contains(&fingerprint), "{stderr}");
     let (code, json, _) = permitctl(&[&["platform-key", "set", other][..], &office[..]].concat());
     assert_eq!(code, 1, "{json:#}");
-    assert_eq!(json["error"]["code"], "PLATFORM_KEY_REPLACE_UNCONFIRMED");
+    assert_eq!(rule(&json), "PLATFORM_KEY_REPLACE_UNCONFIRMED");
     let (code, json, _) = permitctl(&[&["platform-key", "show"][..], &office[..]].concat());
     assert_eq!((code, json["fingerprint"].as_str()), (0, Some(fingerprint.as_str())), "{json:#}");
 
     let (code, json, _) =
         permitctl(&[&["bundle", "export", "-o", export, "--platform-key", other][..], &office[..]].concat());
     assert_eq!(code, 1, "{json:#}");
-    assert_eq!(json["error"]["code"], "PLATFORM_KEY_MISMATCH");
+    assert_eq!(rule(&json), "PLATFORM_KEY_MISMATCH");
     assert!(json["error"]["message"].as_str().unwrap().contains("不一致"), "{json:#}");
     assert!(!export_path.exists(), "nothing written for the wrong platform");
 
     let (code, json, _) = permitctl(&[&["bundle", "export", "-o", export][..], &office[..]].concat());
     assert_eq!((code, json["records"].as_u64()), (0, Some(3)), "{json:#}");
     let (code, json, _) = permitctl(&[&["bundle", "export", "-o", export][..], &office[..]].concat());
-    assert_eq!((code, &json["error"]["code"]), (2, &serde_json::json!("BUNDLE_FILE_EXISTS")), "{json:#}");
+    assert_eq!((code, &json["error"]["code"]), (1, &serde_json::json!("BUNDLE_FILE_EXISTS")), "{json:#}");
 
     let answer = platform.answer_bundle(&std::fs::read(&export_path).unwrap()).unwrap();
     let answer_path = dir.path().join("answer.pdb");
@@ -146,4 +146,11 @@ fn the_kept_platform_key_is_used_and_a_disagreeing_flag_is_refused() {
         (0, Some(0), Some(3)),
         "{json:#}"
     );
+}
+
+/// A refusal of the input is `VALIDATION`, as in the window; the rule that refused it is
+/// the first field problem's code.
+fn rule(json: &serde_json::Value) -> &str {
+    assert_eq!(json["error"]["code"], "VALIDATION", "{json:#}");
+    json["error"]["fields"][0]["code"].as_str().unwrap_or_default()
 }

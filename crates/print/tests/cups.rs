@@ -305,7 +305,6 @@ fn a_print_server_that_is_not_there_is_a_typed_error() {
     let started = Instant::now();
     let error = cups.printers().expect_err("nothing listens there");
     assert!(matches!(error, PrinterError::Unreachable { .. }), "{error:?}");
-    assert_eq!(error.code(), "PRINT_SERVER_UNREACHABLE");
     assert!(
         error.message_zh().starts_with(&format!("无法连接打印服务（127.0.0.1:{port}）")),
         "{}",

@@ -135,29 +135,8 @@ pub enum ScanError {
     },
 }
 
+// Its stable code is given by the one error catalogue, `app::problem`.
 impl ScanError {
-    /// A stable code per failure, so a window or a script can offer the right next step.
-    pub fn code(&self) -> &'static str {
-        match self {
-            ScanError::Empty => "SCAN_EMPTY",
-            ScanError::TooLarge { .. } => "SCAN_TOO_LARGE",
-            ScanError::TooManyPixels { .. } | ScanError::DimensionTooLarge { .. } => "SCAN_TOO_MANY_PIXELS",
-            ScanError::Corrupt { .. } | ScanError::PdfDamaged { .. } => "SCAN_CORRUPT",
-            ScanError::PdfNotSupported => "SCAN_PDF_NOT_SUPPORTED",
-            ScanError::PdfEncrypted => "SCAN_PDF_ENCRYPTED",
-            ScanError::PdfTooManyPages { .. } => "SCAN_PDF_TOO_MANY_PAGES",
-            ScanError::PdfRendererMissing { .. } => "PDF_SOFTWARE_MISSING",
-            ScanError::PdfTimeout { .. } => "SCAN_PDF_TIMEOUT",
-            ScanError::Unsupported { .. } | ScanError::UnsupportedVariant { .. } => "SCAN_UNSUPPORTED",
-            ScanError::InvalidDataUrl { .. } => "SCAN_INVALID_DATA",
-            ScanError::SaneMissing { .. } => "SCANNER_SOFTWARE_MISSING",
-            ScanError::ScannerNotFound { .. } => "SCANNER_NOT_FOUND",
-            ScanError::ScanTimeout { .. } => "SCAN_TIMEOUT",
-            ScanError::ScanFailed { .. } => "SCAN_FAILED",
-            ScanError::Io { .. } => "FILE_ERROR",
-        }
-    }
-
     /// One plain Chinese sentence for the clerk: what happened and what to do.
     pub fn message_zh(&self) -> String {
         match self {

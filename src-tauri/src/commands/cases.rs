@@ -11,6 +11,7 @@ use crate::json::{
     AuditLineInfo, CaseInfo, CaseLineInfo, DraftSavedInfo, SubmitResult, WorklistCount, worklist_from_key,
     worklist_key,
 };
+use app::problem::Unrecognised;
 
 /// Most lines a worklist or a search sends to the window at once.
 const LIST_LIMIT: u32 = 200;
@@ -145,13 +146,7 @@ pub async fn worklist_counts(state: State<'_, AppState>) -> Result<Vec<WorklistC
 /// The lines of one worklist.
 #[tauri::command]
 pub async fn worklist(state: State<'_, AppState>, list: String) -> Result<Vec<CaseLineInfo>, UiError> {
-    let Some(list) = worklist_from_key(&list) else {
-        return Err(UiError {
-            code: "INVALID_INPUT".to_owned(),
-            message: "没有这个工作清单。".to_owned(),
-            fields: Vec::new(),
-        });
-    };
+    let list = worklist_from_key(&list).ok_or(app::AppError::from(Unrecognised::Worklist))?;
     with_office(&state, move |office| {
         let lines = app::worklists::worklist(office, list, app::clock::today(), LIST_LIMIT)?;
         Ok(lines.into_iter().map(CaseLineInfo::from).collect())

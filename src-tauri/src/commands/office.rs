@@ -7,9 +7,9 @@ use super::{now, with_office, with_office_slot};
 use crate::AppState;
 use crate::error::UiError;
 use crate::json::{
-    ClerkInfo, OfficeDetailsInfo, OfficeDetailsInput, OfficeStatus, ProfileInfo, SessionInfo, parse_date,
-    roles_from_keys,
+    ClerkInfo, OfficeDetailsInfo, OfficeDetailsInput, OfficeStatus, ProfileInfo, SessionInfo, roles_from_keys,
 };
+use app::problem::Unrecognised;
 
 /// Whether this machine has an office yet, and who is logged in.
 #[tauri::command]
@@ -40,7 +40,7 @@ pub async fn set_up_office(
     password: String,
     roles: Vec<String>,
 ) -> Result<SessionInfo, UiError> {
-    let extra_roles = roles_from_keys(&roles).ok_or_else(unknown_role)?;
+    let extra_roles = roles_from_keys(&roles).ok_or(app::AppError::from(Unrecognised::Role))?;
     let db_dir = state.paths.db_dir.clone();
     with_office_slot(&state, move |slot| {
         let details = details.into_details();
@@ -87,7 +87,7 @@ pub async fn record_effective_date(
     profile: String,
     effective: String,
 ) -> Result<ProfileInfo, UiError> {
-    let effective = parse_date(&effective)?;
+    let effective = app::problem::parse_date(&effective)?;
     with_office(&state, move |office| Ok(office.record_effective_date(&profile, effective, now())?.into()))
         .await
 }
@@ -155,7 +155,7 @@ pub async fn add_clerk(
     roles: Vec<String>,
     password: String,
 ) -> Result<(), UiError> {
-    let roles = roles_from_keys(&roles).ok_or_else(unknown_role)?;
+    let roles = roles_from_keys(&roles).ok_or(app::AppError::from(Unrecognised::Role))?;
     with_office(&state, move |office| {
         let clerk = app::users::NewClerk {
             username: &username,
@@ -175,7 +175,7 @@ pub async fn set_clerk_roles(
     username: String,
     roles: Vec<String>,
 ) -> Result<(), UiError> {
-    let roles = roles_from_keys(&roles).ok_or_else(unknown_role)?;
+    let roles = roles_from_keys(&roles).ok_or(app::AppError::from(Unrecognised::Role))?;
     with_office(&state, move |office| app::users::set_roles(office, &username, roles, now())).await
 }
 
@@ -194,12 +194,4 @@ pub async fn reenable_clerk(
     password: String,
 ) -> Result<(), UiError> {
     with_office(&state, move |office| app::users::reenable_clerk(office, &username, &password, now())).await
-}
-
-fn unknown_role() -> UiError {
-    UiError {
-        code: "INVALID_INPUT".to_owned(),
-        message: "岗位只能是受理、审核、审批或管理员。".to_owned(),
-        fields: Vec::new(),
-    }
 }

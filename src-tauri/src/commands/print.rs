@@ -12,11 +12,7 @@ use crate::error::UiError;
 use crate::json::{PreviewInfo, PrintedInfo, PrinterChoice, VerifiedSlipInfo, local_minute};
 
 fn document(key: &str) -> Result<Document, UiError> {
-    Document::from_key(key).ok_or_else(|| UiError {
-        code: "INVALID_INPUT".to_owned(),
-        message: "没有这种文书。".to_owned(),
-        fields: Vec::new(),
-    })
+    Ok(Document::from_key(key).ok_or(app::AppError::from(app::problem::Unrecognised::Document))?)
 }
 
 /// The renderer, built on first use (parsing the font takes a moment, so on a blocking

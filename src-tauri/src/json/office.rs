@@ -5,7 +5,6 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use super::ProfileInfo;
-use crate::error::UiError;
 
 /// The office's details as the window sends them.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, TS)]
@@ -71,13 +70,4 @@ impl OfficeDetailsInfo {
             default_profile: app::assess::office_profile(office)?.summary().into(),
         })
     }
-}
-
-/// A date typed in the window (`YYYY-MM-DD`), or `INVALID_INPUT` with a Chinese message.
-pub fn parse_date(text: &str) -> Result<chrono::NaiveDate, UiError> {
-    chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| UiError {
-        code: "INVALID_INPUT".to_owned(),
-        message: format!("日期“{}”无效，请按“年-月-日”填写，如 2027-01-01。", text.trim()),
-        fields: Vec::new(),
-    })
 }

@@ -96,7 +96,7 @@ pub struct RefusedFile {
     /// The file's name.
     pub name: String,
     /// Stable code, e.g. `SCAN_PDF_NOT_SUPPORTED`.
-    pub code: String,
+    pub code: app::problem::ErrorCode,
     /// The Chinese sentence.
     pub message: String,
 }
@@ -121,7 +121,7 @@ impl From<app::scan_folder::Imported> for FolderPollInfo {
                 .into_iter()
                 .map(|refused| RefusedFile {
                     name: refused.name,
-                    code: refused.code.to_owned(),
+                    code: refused.code,
                     message: refused.message,
                 })
                 .collect(),

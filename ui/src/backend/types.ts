@@ -28,6 +28,7 @@ import type {
   EthnicChoice,
   IdNumberInfo,
   ProfileInfo,
+  ErrorCode,
   UiError,
   UiFieldError,
   VerifiedSlipInfo,
@@ -58,10 +59,11 @@ export type WorklistKey =
 
 /** A failed command, typed: switch on `code`, never on `message`. */
 export class IpcError extends Error {
-  readonly code: string;
+  readonly code: ErrorCode | "IPC_FAILURE";
   readonly fields: UiFieldError[];
 
-  constructor(error: UiError) {
+  /** A shell error, or `IPC_FAILURE` when the call itself failed. */
+  constructor(error: Omit<UiError, "code"> & { code: ErrorCode | "IPC_FAILURE" }) {
     super(error.message);
     this.name = "IpcError";
     this.code = error.code;

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { flushPromises, mount, type VueWrapper } from "@vue/test-utils";
 import ClerksView from "./ClerksView.vue";
-import { IpcError, setBackend, type ClerkInfo, type RoleKey } from "../backend";
+import { IpcError, setBackend, type ClerkInfo, type ErrorCode, type RoleKey } from "../backend";
 import { fakeBackend } from "../backend/testing";
 import { t } from "../locales";
 
@@ -14,7 +14,7 @@ function clerk(username: string, display_name: string, roles: RoleKey[], active 
   return { username, display_name, roles, active, created_at: "2025-03-01 09:00" };
 }
 
-function refusal(code: string, message: string): IpcError {
+function refusal(code: ErrorCode, message: string): IpcError {
   return new IpcError({ code, message, fields: [] });
 }
 
@@ -149,7 +149,7 @@ describe("ClerksView re-enabling", () => {
       fakeBackend({
         listClerks: async () => clerks,
         reenableClerk: async () => {
-          throw refusal("AUTH_FORBIDDEN", "只有管理员可以重新启用账户。");
+          throw refusal("ROLE_MISSING", "只有管理员可以重新启用账户。");
         },
       }),
     );
