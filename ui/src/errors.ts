@@ -3,7 +3,7 @@
 // bindings.ts); a new code does not compile here until it has a line.
 import type { ErrorCode } from "./bindings";
 import { IpcError } from "./backend/types";
-import { signedOut } from "./stores/session";
+import { session, signedOut } from "./stores/session";
 import { t } from "./locales";
 
 /** Codes the window makes up itself (the shell never sends them). */
@@ -116,6 +116,8 @@ export function reactionOf(e: unknown): Reaction {
  *  returns to the log-in screen (the form being typed is kept, as after the lock). */
 export function errorMessage(e: unknown): string {
   if (!(e instanceof IpcError)) return t("errors.UNEXPECTED");
-  if (REACTIONS[e.code] === "login") signedOut(null);
+  // Only while the window still thinks someone is logged in: after the lock the session is
+  // gone already, and whose it was (the log-in form's prefill) must stay.
+  if (REACTIONS[e.code] === "login" && session.value !== null) signedOut(null);
   return e.message;
 }
