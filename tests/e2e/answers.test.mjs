@@ -5,7 +5,7 @@
 // notice, printed after the confirm; locking the screen returns to the same form.
 import { after, afterEach, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { fillJiandeApplication, keepScreenshot, setUpOffice, startApp, submitAndConfirm, ADMIN } from "./harness.mjs";
+import { fillJiandeApplication, keepScreenshot, setUpOffice, startApp, submitAndConfirm, waitForValue, ADMIN } from "./harness.mjs";
 
 describe("three answers: accept, a notice of materials, not eligible", () => {
   let session;
@@ -26,7 +26,16 @@ describe("three answers: accept, a notice of materials, not eligible", () => {
     await session.click("print-submit");
     const done = await session.waitFor("print-done", { timeoutMs: 60000 });
     assert.match(done, new RegExp(`已打印${documentName}`));
-    const audited = await session.waitFor("audit-line", { contains: documentName });
+    // The trail is read again after the job: wait for the print's own line (the state
+    // change's line may name the document too, and comes first until then).
+    const deadline = Date.now() + 10000;
+    let lines = [];
+    while (Date.now() < deadline) {
+      lines = await session.texts("audit-line");
+      if (lines.some((line) => line.includes(documentName) && line.includes("打印机"))) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const audited = lines.find((line) => line.includes(documentName) && line.includes("打印机")) ?? lines.join(" | ");
     assert.match(audited, /打印机 PermitDeskPDF · 1 份 · 完成/);
   }
 
@@ -93,7 +102,7 @@ describe("three answers: accept, a notice of materials, not eligible", () => {
     assert.equal(await submitAndConfirm(session, { closePreview: false }), label);
     await session.waitFor("preview", { timeoutMs: 30000 });
     assert.match(await session.text("preview"), /一次性告知书/);
-    assert.equal(await session.value("print-document"), "notice");
+    await waitForValue(session, "print-document", /^notice$/);
     await printOpenPreview("一次性告知书");
     assert.equal(await session.text("case-state"), "已一次性告知");
     assert.ok(await session.exists("case-edit"), "the applicant may come back with the papers");

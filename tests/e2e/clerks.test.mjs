@@ -71,6 +71,8 @@ describe("clerk administration: edit roles, revoke, re-enable", () => {
   it("re-enables the account with a new password; the old one no longer works", async () => {
     await logIn(session, ADMIN.username, ADMIN.password);
     await session.click("open-clerks");
+    // The table is read after the screen opens: wait for the row's button.
+    await session.waitFor(`clerk-reenable-${CLERK.username}`);
     await session.click(`clerk-reenable-${CLERK.username}`);
     await session.waitFor("confirm-reenable");
     await session.type("clerk-reenable-password", CLERK.newPassword);
