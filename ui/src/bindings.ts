@@ -255,11 +255,9 @@ export type CaseLineInfo = {
  */
 id: string, 
 /**
- * State key: `draft`, `accepted`, `reviewed`, `approved`, `issued`, `rejected`,
- * `refused` (one-time notice given), `not_eligible` (不予受理), `withdrawn`,
- * `old_permit_cancelled`.
+ * State key (`domain::case::CaseState::as_str`; its label is `CASE_STATE_LABELS`).
  */
-state: string, 
+state: CaseStateKey, 
 /**
  * 申请编号.
  */
@@ -340,11 +338,11 @@ at: string,
 /**
  * State before, if any.
  */
-from: string | null, 
+from: CaseStateKey | null, 
 /**
  * State after.
  */
-to: string, 
+to: CaseStateKey, 
 /**
  * The step in Chinese (受理, 审核, ...).
  */
@@ -365,7 +363,7 @@ id: string,
 /**
  * State key.
  */
-state: string, 
+state: CaseStateKey, 
 /**
  * The state in Chinese.
  */
@@ -884,3 +882,16 @@ application_prefix: string | null,
  * provincial default (which answers that the county has none).
  */
 default_profile: ProfileInfo, };
+export type CaseStateKey = "draft" | "accepted" | "reviewed" | "approved" | "issued" | "refused" | "not_eligible" | "rejected" | "withdrawn" | "old_permit_cancelled";
+export const CASE_STATE_LABELS: Record<CaseStateKey, string> = {
+  draft: "草稿",
+  accepted: "已受理",
+  reviewed: "已审核",
+  approved: "已审批",
+  issued: "已签发",
+  refused: "已一次性告知",
+  not_eligible: "不予受理",
+  rejected: "不予通过",
+  withdrawn: "已撤回",
+  old_permit_cancelled: "原有证件已注销",
+};

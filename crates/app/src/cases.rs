@@ -26,9 +26,7 @@
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use domain::assessment::{Assessment, Decision};
-use domain::case::{
-    Action, Actor, Case as DomainCase, CaseState as DomainState, HistoryEntry, TransitionError,
-};
+use domain::case::{Action, Actor, Case as DomainCase, HistoryEntry, TransitionError};
 use domain::id_number;
 use domain::profile::ProfileSummary;
 use domain::record::{ApplicationRecord, Opinion};
@@ -237,7 +235,7 @@ pub fn save_draft_with(
             // particular is never reopened (a new application is a new case).
             return Err(AppError::Transition(TransitionError::NotAllowed {
                 action: Action::ReviseRecord,
-                from: domain_state(existing.state),
+                from: existing.state,
             }));
         }
         Ok(existing) if existing.state == CaseState::NoticeIssued => {
@@ -514,10 +512,7 @@ fn step(
     let events = office.store.case_events(case_id)?;
     let current = domain_case(&stored, &events, &office.users()?)?;
     let next = decide(&current, &actor(&user), local(now))?;
-    let to = store_state(next.state).ok_or(AppError::Transition(TransitionError::NotAllowed {
-        action: next.history.last().map_or(Action::Open, |entry| entry.action),
-        from: current.state,
-    }))?;
+    let to = next.state;
     let change =
         StateChange { from: stored.state, to, note: last_note(&next), due_date: None, profile: None };
     office.store.transition(&session, case_id, &change, now)?;
@@ -527,8 +522,7 @@ fn step(
 /// The store's state change for one domain step from `current` to `next` (`None` when the
 /// step leaves the state unchanged).
 pub(crate) fn change_between(current: &DomainCase, next: &DomainCase) -> Option<StateChange> {
-    let from = store_state(current.state)?;
-    let to = store_state(next.state)?;
+    let (from, to) = (current.state, next.state);
     (from != to).then(|| StateChange { from, to, note: last_note(next), due_date: None, profile: None })
 }
 
@@ -552,36 +546,6 @@ pub(crate) fn clerk_ref(id: UserId, users: &[User]) -> ClerkRef {
         }
         None => ClerkRef { user_id: id, username: format!("#{id}"), display_name: format!("#{id}") },
     }
-}
-
-fn domain_state(state: CaseState) -> DomainState {
-    match state {
-        CaseState::Draft => DomainState::Draft,
-        CaseState::NoticeIssued => DomainState::NoticeIssued,
-        CaseState::NotEligible => DomainState::NotEligible,
-        CaseState::Accepted => DomainState::Accepted,
-        CaseState::Reviewed => DomainState::Reviewed,
-        CaseState::Approved => DomainState::Approved,
-        CaseState::Issued => DomainState::Issued,
-        CaseState::Rejected => DomainState::Rejected,
-        CaseState::Withdrawn => DomainState::Withdrawn,
-        CaseState::OldPermitCancelled => DomainState::OldPermitCancelled,
-    }
-}
-
-fn store_state(state: DomainState) -> Option<CaseState> {
-    Some(match state {
-        DomainState::Draft => CaseState::Draft,
-        DomainState::NoticeIssued => CaseState::NoticeIssued,
-        DomainState::NotEligible => CaseState::NotEligible,
-        DomainState::Accepted => CaseState::Accepted,
-        DomainState::Reviewed => CaseState::Reviewed,
-        DomainState::Approved => CaseState::Approved,
-        DomainState::Issued => CaseState::Issued,
-        DomainState::Rejected => CaseState::Rejected,
-        DomainState::Withdrawn => CaseState::Withdrawn,
-        DomainState::OldPermitCancelled => CaseState::OldPermitCancelled,
-    })
 }
 
 fn action_of(from: Option<CaseState>, to: CaseState) -> Action {
@@ -651,14 +615,14 @@ pub(crate) fn domain_case(
             actor: Actor { user_id: event.actor.0.to_string(), name: clerk.display_name },
             at,
             action: action_of(event.from_state, event.to_state),
-            from: domain_state(event.from_state.unwrap_or(CaseState::Draft)),
-            to: domain_state(event.to_state),
+            from: event.from_state.unwrap_or(CaseState::Draft),
+            to: event.to_state,
             note,
         });
     }
     Ok(DomainCase {
         record,
-        state: domain_state(stored.state),
+        state: stored.state,
         accepted_by: signer(stored.accepted_by),
         reviewed_by: signer(stored.reviewed_by),
         approved_by: signer(stored.approved_by),
@@ -752,13 +716,6 @@ mod tests {
             ("", 6, ""),
         ] {
             assert_eq!(mask(text, keep), masked, "{text}");
-        }
-    }
-
-    #[test]
-    fn every_store_state_maps_to_the_domain_and_back() {
-        for state in CaseState::ALL {
-            assert_eq!(store_state(domain_state(*state)), Some(*state), "{state}");
         }
     }
 }

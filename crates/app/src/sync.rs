@@ -45,7 +45,7 @@ use ::sync::{
     Outbox, OutgoingKind, OutgoingRecord, PlatformClient, QuarantineReason, SyncError,
 };
 use chrono::{DateTime, Utc};
-use domain::case::{Actor, CaseState as DomainState};
+use domain::case::Actor;
 use domain::record::ApplicationRecord;
 use platform_api::{DecisionKind, DecisionPage};
 use store::{CaseState, IncomingDecision, OutboxItem, StoreError};
@@ -389,13 +389,14 @@ fn outbox_ids(ids: &[Uuid]) -> Result<Vec<OutboxId>, AppError> {
     ids.iter().map(|id| Ok(id.hyphenated().to_string().parse::<OutboxId>()?)).collect()
 }
 
-/// A store state's name as the contract spells it (the domain's names: the one-time
-/// notice is `notice_issued`, stored as `refused`; 不予受理 is `not_eligible`).
+/// A stored state key as the contract spells it: the domain's serde name (the one-time
+/// notice is stored as `refused` and travels as `notice_issued`). A key this build does
+/// not know travels as it is stored, for the platform to refuse.
 fn wire_state(stored: &str) -> String {
-    match stored {
-        "refused" => "notice_issued".to_owned(),
-        other => other.to_owned(),
-    }
+    CaseState::parse(stored)
+        .and_then(|state| serde_json::to_value(state).ok())
+        .and_then(|name| name.as_str().map(str::to_owned))
+        .unwrap_or_else(|| stored.to_owned())
 }
 
 pub(crate) fn outgoing(item: OutboxItem) -> Result<OutgoingRecord, AppError> {
@@ -827,7 +828,7 @@ pub(crate) fn apply_page<H: OfficeHandle>(
             let outcome = match (&decision.kind, &current, &case_id) {
                 (_, None, Some(_)) => "unknown_case".to_owned(),
                 (DecisionKind::PermitIssued { permit_number, .. }, Some(current), Some(case_id)) => {
-                    if current.state == DomainState::Issued {
+                    if current.state == CaseState::Issued {
                         "already_issued".to_owned()
                     } else {
                         match current.issue(&platform_actor, cases::local(now), permit_number) {
@@ -845,7 +846,7 @@ pub(crate) fn apply_page<H: OfficeHandle>(
                     }
                 }
                 (DecisionKind::OldPermitCancelled, Some(current), Some(case_id)) => {
-                    if current.state == DomainState::OldPermitCancelled {
+                    if current.state == CaseState::OldPermitCancelled {
                         "already_cancelled".to_owned()
                     } else {
                         match current.record_old_permit_cancelled(&platform_actor, cases::local(now)) {
@@ -951,19 +952,7 @@ pub fn quarantine_reason_zh(code: Option<&str>, reason: Option<&str>) -> String 
 }
 
 fn state_label(stored: Option<&str>) -> &'static str {
-    match stored.and_then(CaseState::parse) {
-        Some(CaseState::Draft) => "草稿",
-        Some(CaseState::Accepted) => "已受理",
-        Some(CaseState::Reviewed) => "已审核",
-        Some(CaseState::Approved) => "已审批",
-        Some(CaseState::Issued) => "已签发",
-        Some(CaseState::NoticeIssued) => "已一次性告知",
-        Some(CaseState::NotEligible) => "不予受理",
-        Some(CaseState::Rejected) => "不予通过",
-        Some(CaseState::Withdrawn) => "已撤回",
-        Some(CaseState::OldPermitCancelled) => "原有证件已注销",
-        None => "?",
-    }
+    stored.and_then(CaseState::parse).map_or("?", CaseState::label)
 }
 
 fn entry(item: OutboxItem) -> OutboxEntry {

@@ -59,6 +59,48 @@ pub enum CaseState {
 }
 
 impl CaseState {
+    /// Every state.
+    pub const ALL: &[CaseState] = &[
+        CaseState::Draft,
+        CaseState::Accepted,
+        CaseState::Reviewed,
+        CaseState::Approved,
+        CaseState::Issued,
+        CaseState::NoticeIssued,
+        CaseState::NotEligible,
+        CaseState::Rejected,
+        CaseState::Withdrawn,
+        CaseState::OldPermitCancelled,
+    ];
+
+    /// The state's key: its name in the office store, the outbox payloads and the
+    /// window's DTOs. `NoticeIssued` keeps `refused`, its name since schema 1 (stored
+    /// rows carry it). The platform contract uses the serde names (`notice_issued`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CaseState::Draft => "draft",
+            CaseState::Accepted => "accepted",
+            CaseState::Reviewed => "reviewed",
+            CaseState::Approved => "approved",
+            CaseState::Issued => "issued",
+            CaseState::NoticeIssued => "refused",
+            CaseState::NotEligible => "not_eligible",
+            CaseState::Rejected => "rejected",
+            CaseState::Withdrawn => "withdrawn",
+            CaseState::OldPermitCancelled => "old_permit_cancelled",
+        }
+    }
+
+    /// The state with this key.
+    pub fn parse(key: &str) -> Option<CaseState> {
+        CaseState::ALL.iter().copied().find(|state| state.as_str() == key)
+    }
+
+    /// True for states whose deadline still runs (accepted, reviewed, approved).
+    pub fn is_in_progress(self) -> bool {
+        matches!(self, CaseState::Accepted | CaseState::Reviewed | CaseState::Approved)
+    }
+
     /// The state's name for the clerk.
     pub fn label(self) -> &'static str {
         match self {
@@ -85,6 +127,12 @@ impl CaseState {
                 | CaseState::Reviewed
                 | CaseState::Approved
         )
+    }
+}
+
+impl std::fmt::Display for CaseState {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str(self.as_str())
     }
 }
 

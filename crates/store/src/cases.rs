@@ -68,87 +68,9 @@ impl FromStr for CaseId {
     }
 }
 
-/// Where a case is in the counter workflow. The strings are stored: do not rename them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum CaseState {
-    /// Being typed; not yet accepted (no deadline, never synced).
-    Draft,
-    /// 受理: accepted at the counter, awaiting review; the deadline runs.
-    Accepted,
-    /// 审核: reviewed, awaiting approval.
-    Reviewed,
-    /// 审批: approved, awaiting issue of the electronic permit.
-    Approved,
-    /// 签发: the permit was issued (finished).
-    Issued,
-    /// 一次性告知: materials were missing; the notice of everything to bring was given and
-    /// the applicant may come back (saving the completed record reopens it as a draft).
-    /// Stored as `refused` (the name of schema 1).
-    NoticeIssued,
-    /// 不予受理: the applicant does not meet the conditions; every reason was given at once
-    /// (finished; a new application is a new case).
-    NotEligible,
-    /// Rejected at review or approval, reasons given at once (finished).
-    Rejected,
-    /// Withdrawn by the applicant (finished).
-    Withdrawn,
-    /// 现有证件互认: after issue, the platform cancelled the old permit (finished).
-    OldPermitCancelled,
-}
-
-impl CaseState {
-    /// Every state.
-    pub const ALL: &[CaseState] = &[
-        CaseState::Draft,
-        CaseState::Accepted,
-        CaseState::Reviewed,
-        CaseState::Approved,
-        CaseState::Issued,
-        CaseState::NoticeIssued,
-        CaseState::NotEligible,
-        CaseState::Rejected,
-        CaseState::Withdrawn,
-        CaseState::OldPermitCancelled,
-    ];
-
-    /// The stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CaseState::Draft => "draft",
-            CaseState::Accepted => "accepted",
-            CaseState::Reviewed => "reviewed",
-            CaseState::Approved => "approved",
-            CaseState::Issued => "issued",
-            CaseState::NoticeIssued => "refused",
-            CaseState::NotEligible => "not_eligible",
-            CaseState::Rejected => "rejected",
-            CaseState::Withdrawn => "withdrawn",
-            CaseState::OldPermitCancelled => "old_permit_cancelled",
-        }
-    }
-
-    /// Parses a stored name.
-    pub fn parse(text: &str) -> Option<CaseState> {
-        CaseState::ALL.iter().copied().find(|state| state.as_str() == text)
-    }
-
-    /// True for states whose deadline still runs (accepted, reviewed, approved). Must
-    /// match the `WHERE` of the `cases_open_due` index.
-    pub fn is_in_progress(self) -> bool {
-        matches!(self, CaseState::Accepted | CaseState::Reviewed | CaseState::Approved)
-    }
-
-    /// True for states the duplicate guard counts as open: drafts and in-progress cases.
-    pub fn is_open(self) -> bool {
-        self == CaseState::Draft || self.is_in_progress()
-    }
-}
-
-impl fmt::Display for CaseState {
-    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        formatter.write_str(self.as_str())
-    }
-}
+/// Where a case stands: the domain's one definition. The store keeps each state under
+/// its key ([`CaseState::as_str`]); a key this build does not know is a damaged row.
+pub use domain::case::CaseState;
 
 pub(crate) fn parse_state(text: &str) -> Result<CaseState> {
     CaseState::parse(text)

@@ -217,9 +217,8 @@ impl SubmitResult {
 pub struct CaseLineInfo {
     /// Case id.
     pub id: String,
-    /// State key: `draft`, `accepted`, `reviewed`, `approved`, `issued`, `rejected`,
-    /// `refused` (one-time notice given), `not_eligible` (不予受理), `withdrawn`,
-    /// `old_permit_cancelled`.
+    /// State key (`domain::case::CaseState::as_str`; its label is `CASE_STATE_LABELS`).
+    #[ts(type = "CaseStateKey")]
     pub state: String,
     /// 申请编号.
     pub application_number: Option<String>,
@@ -274,8 +273,10 @@ pub struct HistoryInfo {
     /// When, local time.
     pub at: String,
     /// State before, if any.
+    #[ts(type = "CaseStateKey | null")]
     pub from: Option<String>,
     /// State after.
+    #[ts(type = "CaseStateKey")]
     pub to: String,
     /// The step in Chinese (受理, 审核, ...).
     pub action: String,
@@ -304,6 +305,7 @@ pub struct CaseInfo {
     /// Case id.
     pub id: String,
     /// State key.
+    #[ts(type = "CaseStateKey")]
     pub state: String,
     /// The state in Chinese.
     pub state_label: String,

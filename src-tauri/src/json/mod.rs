@@ -289,6 +289,15 @@ mod tests {
             out.push_str(&decl);
             out.push('\n');
         }
+        // The case states' keys and Chinese labels: the domain's one table, for the UI.
+        let states = domain::case::CaseState::ALL;
+        let keys: Vec<String> = states.iter().map(|state| format!("\"{}\"", state.as_str())).collect();
+        out.push_str(&format!("export type CaseStateKey = {};\n", keys.join(" | ")));
+        out.push_str("export const CASE_STATE_LABELS: Record<CaseStateKey, string> = {\n");
+        for state in states {
+            out.push_str(&format!("  {}: \"{}\",\n", state.as_str(), state.label()));
+        }
+        out.push_str("};\n");
         out
     }
 

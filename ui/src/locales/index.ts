@@ -16,9 +16,10 @@ export function t(key: MessageKey): string {
   return typeof node === "string" ? node : key;
 }
 
-/** A label chosen by a key the backend sends (a state, a role, a worklist); the key
+/** A label chosen by a key the backend sends (a role, a worklist; case states are
+ *  `CASE_STATE_LABELS`, generated from the domain); the key
  *  itself if the window does not know it, so nothing is ever shown blank. */
-export function label(group: "states" | "roles" | "home.lists", key: string): string {
+export function label(group: "roles" | "home.lists", key: string): string {
   const table = group === "home.lists" ? zhCN.home.lists : zhCN[group];
   return (table as Record<string, string>)[key] ?? key;
 }

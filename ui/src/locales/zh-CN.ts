@@ -19,18 +19,6 @@ export const zhCN = {
     approve: "审批",
     admin: "管理员",
   },
-  states: {
-    draft: "草稿",
-    accepted: "已受理",
-    reviewed: "已审核",
-    approved: "已审批",
-    issued: "已签发",
-    rejected: "不予通过",
-    refused: "已一次性告知",
-    not_eligible: "不予受理",
-    withdrawn: "已撤回",
-    old_permit_cancelled: "原有证件已注销",
-  },
   setup: {
     title: "首次设置：创建办理点",
     intro: "本机尚未设置办理点。请填写办理点信息并创建第一位管理员；数据将加密保存在本机，管理员之后可为每位工作人员建立账户。",
