@@ -132,6 +132,22 @@ pub fn upgrade_legacy(legacy15: &str) -> Option<String> {
     Some(format!("{first17}{check}"))
 }
 
+/// The canonical form of anything typed as an ID number: no white space, full-width digits
+/// and `Ｘ`/`ｘ`/`x` made ASCII, letters upper case. Idempotent; for a valid number it is
+/// [`IdNumber::as_str`]. The store's blind index and duplicate search key on it, and
+/// [`check`] offers it as the likely number when the clerk pasted a formatted one.
+pub fn canonical(input: &str) -> String {
+    input
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| match c {
+            '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
+            'x' | 'ｘ' | 'Ｘ' => 'X',
+            other => other.to_ascii_uppercase(),
+        })
+        .collect()
+}
+
 /// Validates `input` as an ID number of an applicant on date `today` and decodes it.
 ///
 /// Returns every problem found; issue fields are `id_number` (re-root them with
@@ -145,15 +161,7 @@ pub fn check(input: &str, today: NaiveDate) -> Result<DecodedId, Vec<FieldIssue>
     let has_full_width = trimmed.chars().any(|c| ('０'..='９').contains(&c) || c == 'Ｘ' || c == 'ｘ');
     let has_space = trimmed.chars().any(char::is_whitespace);
     if has_full_width || has_space {
-        let suggestion: String = trimmed
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .map(|c| match c {
-                '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
-                'Ｘ' | 'ｘ' => 'X',
-                other => other,
-            })
-            .collect();
+        let suggestion = canonical(trimmed);
         let mut issues = Vec::new();
         if has_full_width {
             issues.push(issue(
@@ -283,6 +291,22 @@ mod tests {
 
     fn day(text: &str) -> NaiveDate {
         NaiveDate::parse_from_str(text, "%Y-%m-%d").expect("test date")
+    }
+
+    #[test]
+    fn the_canonical_form_is_the_valid_number_and_idempotent() {
+        for (typed, expected) in [
+            (" 33010219900307123x ", "33010219900307123X"),
+            ("３３０１０２１９９００３０７１２３Ｘ", "33010219900307123X"),
+            ("330102 19900307 123ｘ", "33010219900307123X"),
+            ("ab12", "AB12"),
+        ] {
+            assert_eq!(canonical(typed), expected, "{typed}");
+            assert_eq!(canonical(expected), expected, "idempotent");
+        }
+        let valid = "11010519491231002X";
+        let decoded = check(valid, day("2026-11-21")).expect("valid");
+        assert_eq!(canonical(&valid.to_lowercase()), decoded.number.as_str());
     }
 
     /// Asserts that `input` is valid on 2026-11-21 and decodes as given.

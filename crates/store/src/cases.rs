@@ -14,6 +14,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use chrono::{DateTime, NaiveDate, Utc};
+use domain::id_number::canonical as canonical_id;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -95,21 +96,6 @@ impl fmt::Display for BlindIndex {
     }
 }
 
-/// Canonical form of an ID number for the blind index: no white space, full-width digits
-/// and `Ｘ` made ASCII, check character upper case. Idempotent, and agrees with
-/// `domain::IdNumber`'s normalisation for every valid number.
-pub fn normalise_id_number(id_number: &str) -> String {
-    id_number
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .map(|c| match c {
-            '\u{FF10}'..='\u{FF19}' => char::from(b'0' + (u32::from(c) - 0xFF10) as u8),
-            'x' | 'ｘ' | 'Ｘ' => 'X',
-            other => other.to_ascii_uppercase(),
-        })
-        .collect()
-}
-
 /// The masked form kept for lists: first 6 and last 4 characters, the rest `*`.
 pub(crate) fn mask_id_number(normalised: &str) -> String {
     let chars: Vec<char> = normalised.chars().collect();
@@ -123,7 +109,7 @@ pub(crate) fn mask_id_number(normalised: &str) -> String {
 }
 
 pub(crate) fn blind_index(blind_key: &[u8; 32], id_number: &str) -> Option<BlindIndex> {
-    let normalised = normalise_id_number(id_number);
+    let normalised = canonical_id(id_number);
     if normalised.is_empty() {
         return None;
     }
@@ -328,7 +314,7 @@ impl IndexColumns {
                 .as_deref()
                 .and_then(|id| blind_index(blind_key, id))
                 .map(|blind| blind.0.to_vec()),
-            id_masked: id_number.as_deref().map(|id| mask_id_number(&normalise_id_number(id))),
+            id_masked: id_number.as_deref().map(|id| mask_id_number(&canonical_id(id))),
             name: non_empty(&index.name),
             phone: non_empty(&index.phone),
             birth_date: index.birth_date.map(date_to_text),
@@ -1035,8 +1021,8 @@ mod tests {
 
     #[test]
     fn id_numbers_normalise_and_mask() {
-        assert_eq!(normalise_id_number(" 33010219900307123x "), "33010219900307123X");
-        assert_eq!(normalise_id_number("３３０１０２１９９００３０７１２３Ｘ"), "33010219900307123X");
+        assert_eq!(canonical_id(" 33010219900307123x "), "33010219900307123X");
+        assert_eq!(canonical_id("３３０１０２１９９００３０７１２３Ｘ"), "33010219900307123X");
         assert_eq!(mask_id_number("33010219900307123X"), "330102********123X");
         assert_eq!(mask_id_number("12345"), "*****");
     }

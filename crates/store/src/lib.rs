@@ -61,7 +61,6 @@ pub use audit::{AuditAction, AuditEntry, AuditHead, AuditProblem, AuditReport};
 pub use cases::BulkCase;
 pub use cases::{
     BlindIndex, Case, CaseEvent, CaseId, CaseIndex, CaseState, SaveOutcome, StateChange, TransitionReceipt,
-    normalise_id_number,
 };
 pub use crypto::KdfParams;
 pub use error::StoreError;
