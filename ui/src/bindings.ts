@@ -420,7 +420,7 @@ slip_printed_at: string | null,
 /**
  * The documents the case has now (`form`, `notice`, `refusal`, `receipt`, `slip`).
  */
-documents: Array<string>, 
+documents: Array<DocumentKey>, 
 /**
  * The county profile prints the slip in large type by default.
  */
@@ -571,9 +571,9 @@ is_default: boolean,
 ready: boolean, };
 export type PreviewInfo = { 
 /**
- * `form`, `receipt` or `notice`.
+ * The document's key.
  */
-document: string, 
+document: DocumentKey, 
 /**
  * The PDF, base64.
  */
@@ -894,4 +894,12 @@ export const CASE_STATE_LABELS: Record<CaseStateKey, string> = {
   rejected: "不予通过",
   withdrawn: "已撤回",
   old_permit_cancelled: "原有证件已注销",
+};
+export type DocumentKey = "form" | "notice" | "refusal" | "receipt" | "slip";
+export const DOCUMENT_LABELS: Record<DocumentKey, string> = {
+  form: "互认转换申请表",
+  notice: "一次性告知书",
+  refusal: "不予受理告知书",
+  receipt: "受理回执",
+  slip: "居住证确认单",
 };

@@ -67,7 +67,7 @@ pub fn summary(line: &AuditLine) -> String {
     let text = |key: &str| line.details.get(key).and_then(serde_json::Value::as_str).unwrap_or("");
     match line.action.as_str() {
         "printed" => {
-            let document = crate::printing::Document::from_key(text("document"))
+            let document = crate::printing::document_in_audit(text("document"))
                 .map(crate::printing::Document::label)
                 .unwrap_or(if text("document") == "confirmation_slip" { "确认单" } else { "文书" });
             let copies = line.details.get("copies").and_then(serde_json::Value::as_u64).unwrap_or(1);

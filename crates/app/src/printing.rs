@@ -34,55 +34,17 @@ use crate::{AppError, assess, cases, deadline};
 /// How long [`print`] waits for the print system to finish a job.
 pub const JOB_TIMEOUT: Duration = Duration::from_secs(60);
 
-/// The documents a clerk can print from a case.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Document {
-    /// The filled Annex 1 form, for the applicant's signature and the archive.
-    Form,
-    /// 受理回执, once the case is accepted.
-    Receipt,
-    /// 一次性告知书, once a notice of materials was given.
-    Notice,
-    /// 不予受理告知书（不符合互认条件）, once the case was closed as not eligible.
-    Refusal,
-    /// 《浙江省居住证确认单》, once the permit is issued; reprinted on request.
-    Slip,
-}
+/// The documents a clerk can print from a case: the print crate's one list. Its key
+/// (`name()`: `form`, `receipt`, `notice`, `refusal`, `slip`) is what the window and the
+/// audit trail carry; `label()` its Chinese name.
+pub use print::DocumentKind as Document;
 
-impl Document {
-    /// Every document, in the order of the counter procedure.
-    pub const ALL: [Document; 5] =
-        [Document::Form, Document::Notice, Document::Refusal, Document::Receipt, Document::Slip];
-
-    /// Stable key: `form`, `receipt`, `notice`, `refusal`, `slip`.
-    pub fn key(self) -> &'static str {
-        match self {
-            Document::Form => "form",
-            Document::Receipt => "receipt",
-            Document::Notice => "notice",
-            Document::Refusal => "refusal",
-            Document::Slip => "slip",
-        }
-    }
-
-    /// The document named by `key`.
-    pub fn from_key(key: &str) -> Option<Document> {
-        match key {
-            // What `Store::mark_slip_printed` writes into the audit trail.
-            "confirmation_slip" => Some(Document::Slip),
-            _ => Document::ALL.into_iter().find(|document| document.key() == key),
-        }
-    }
-
-    /// The document's Chinese name.
-    pub fn label(self) -> &'static str {
-        match self {
-            Document::Form => "互认转换申请表",
-            Document::Receipt => "受理回执",
-            Document::Notice => "一次性告知书",
-            Document::Refusal => "不予受理告知书",
-            Document::Slip => "居住证确认单",
-        }
+/// The document an audit row names: its key, or `confirmation_slip`, which
+/// `Store::mark_slip_printed` writes for the slip.
+pub fn document_in_audit(key: &str) -> Option<Document> {
+    match key {
+        "confirmation_slip" => Some(Document::Slip),
+        _ => Document::from_name(key),
     }
 }
 
@@ -272,7 +234,7 @@ pub fn print(
     let outcome = system.submit(&job).and_then(|id| system.wait_for(&id, JOB_TIMEOUT).map(|()| id));
     let session = office.session()?.clone();
     let mut details = json!({
-        "document": document.key(),
+        "document": document.name(),
         "template": rendered.template,
         "printer": printer,
         "copies": copies,

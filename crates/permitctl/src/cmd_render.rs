@@ -26,39 +26,20 @@ use print::{
 use serde::Deserialize;
 use serde_json::json;
 
-/// The five documents, as typed on the command line.
-#[derive(Clone, Copy, clap::ValueEnum)]
-pub enum Document {
-    /// 《浙江省居住证确认单》, the confirmation slip.
-    Slip,
-    /// The filled Annex 1 form (互认转换申请表).
-    Form,
-    /// 一次性告知书, the one-time notice of the record's assessment.
-    Notice,
-    /// 受理回执, the acceptance receipt.
-    Receipt,
-    /// 不予受理告知书: the reasons the record's applicant is not eligible.
-    Refusal,
-}
-
-impl Document {
-    fn kind(self) -> DocumentKind {
-        match self {
-            Document::Slip => DocumentKind::Slip,
-            Document::Form => DocumentKind::Form,
-            Document::Notice => DocumentKind::Notice,
-            Document::Receipt => DocumentKind::Receipt,
-            Document::Refusal => DocumentKind::Refusal,
-        }
-    }
+/// The documents, as typed on the command line: the print crate's one list, by name,
+/// each with its Chinese name in `--help`.
+fn document_parser() -> impl clap::builder::TypedValueParser<Value = DocumentKind> {
+    use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
+    let values = DocumentKind::ALL.map(|kind| PossibleValue::new(kind.name()).help(kind.label()));
+    PossibleValuesParser::new(values).try_map(|name| DocumentKind::from_name(&name).ok_or("unknown document"))
 }
 
 /// Arguments of `permitctl render`.
 #[derive(clap::Args)]
 pub struct RenderArgs {
     /// Which document.
-    #[arg(value_enum)]
-    document: Document,
+    #[arg(value_parser = document_parser())]
+    document: DocumentKind,
     /// The case: an application record, or a case file wrapping one (docs/print.md).
     #[arg(long = "case", value_name = "FILE.json")]
     case: PathBuf,
@@ -206,7 +187,7 @@ fn render(args: &RenderArgs) -> Result<serde_json::Value, Failure> {
 
     let renderer = renderer(args.templates.as_deref())?;
     let document = match args.document {
-        Document::Form => {
+        DocumentKind::Form => {
             // The form's 申请编号 is the case number once the case file gives one.
             let mut record = record.clone();
             if record.application_number.trim().is_empty()
@@ -216,7 +197,7 @@ fn render(args: &RenderArgs) -> Result<serde_json::Value, Failure> {
             }
             renderer.render_form(&record)
         }
-        Document::Notice => {
+        DocumentKind::Notice => {
             let report = assess::assess(&record, &profile_query, today)
                 .map_err(|e| Failure("ASSESS_FAILED", format!("无法审查申请表（{e}）")))?;
             let notice = NoticeData {
@@ -227,7 +208,7 @@ fn render(args: &RenderArgs) -> Result<serde_json::Value, Failure> {
             };
             renderer.render_notice(&record, &report.assessment, &notice)
         }
-        Document::Refusal => {
+        DocumentKind::Refusal => {
             let assessment = domain::assessment::assess(&record, &profile, today);
             if assessment.reasons().is_empty() {
                 return Err(Failure(
@@ -248,7 +229,7 @@ fn render(args: &RenderArgs) -> Result<serde_json::Value, Failure> {
             };
             renderer.render_refusal(&record, &assessment, &refusal)
         }
-        Document::Receipt => {
+        DocumentKind::Receipt => {
             let accepted_on = case.accepted_on.unwrap_or(today);
             let working_days = profile.deadline_working_days;
             let due = match case.due {
@@ -266,7 +247,7 @@ fn render(args: &RenderArgs) -> Result<serde_json::Value, Failure> {
                 ReceiptData { case_number, office, clerk, accepted_on, due, working_days, due_note };
             renderer.render_receipt(&record, &receipt)
         }
-        Document::Slip => {
+        DocumentKind::Slip => {
             let key = signing_key(args.key.as_deref())?;
             if args.key.is_none() {
                 defaults.push("key");
@@ -286,7 +267,7 @@ fn render(args: &RenderArgs) -> Result<serde_json::Value, Failure> {
     std::fs::write(&args.output, &document.bytes)
         .map_err(|e| Failure("OUTPUT_UNWRITABLE", format!("无法写入 {}：{e}", args.output.display())))?;
     Ok(json!({
-        "document": args.document.kind().name(),
+        "document": args.document.name(),
         "output": args.output,
         "template": document.template,
         "pages": document.pages,

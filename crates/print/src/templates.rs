@@ -60,6 +60,17 @@ impl DocumentKind {
         }
     }
 
+    /// The document's Chinese name.
+    pub fn label(self) -> &'static str {
+        match self {
+            DocumentKind::Form => "互认转换申请表",
+            DocumentKind::Receipt => "受理回执",
+            DocumentKind::Notice => "一次性告知书",
+            DocumentKind::Refusal => "不予受理告知书",
+            DocumentKind::Slip => "居住证确认单",
+        }
+    }
+
     /// Parses a template name (`slip`, `form`, `notice`, `receipt`, `refusal`).
     pub fn from_name(name: &str) -> Option<DocumentKind> {
         DocumentKind::ALL.into_iter().find(|kind| kind.name() == name)

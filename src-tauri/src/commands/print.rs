@@ -12,7 +12,7 @@ use crate::error::UiError;
 use crate::json::{PreviewInfo, PrintedInfo, PrinterChoice, VerifiedSlipInfo, local_minute};
 
 fn document(key: &str) -> Result<Document, UiError> {
-    Ok(Document::from_key(key).ok_or(app::AppError::from(app::problem::Unrecognised::Document))?)
+    Ok(Document::from_name(key).ok_or(app::AppError::from(app::problem::Unrecognised::Document))?)
 }
 
 /// The renderer, built on first use (parsing the font takes a moment, so on a blocking

@@ -336,6 +336,7 @@ pub struct CaseInfo {
     /// When the slip was last printed, local time.
     pub slip_printed_at: Option<String>,
     /// The documents the case has now (`form`, `notice`, `refusal`, `receipt`, `slip`).
+    #[ts(type = "Array<DocumentKey>")]
     pub documents: Vec<String>,
     /// The county profile prints the slip in large type by default.
     pub large_print_default: bool,
@@ -370,7 +371,7 @@ impl CaseInfo {
             permit_number: view.permit_number,
             paper_slip: view.paper_slip,
             slip_printed_at: view.slip_printed_at.map(local_minute),
-            documents: documents.iter().map(|document| document.key().to_owned()).collect(),
+            documents: documents.iter().map(|document| document.name().to_owned()).collect(),
             large_print_default,
             history: view.history.into_iter().map(HistoryInfo::from).collect(),
             version: view.version,

@@ -298,6 +298,15 @@ mod tests {
             out.push_str(&format!("  {}: \"{}\",\n", state.as_str(), state.label()));
         }
         out.push_str("};\n");
+        // The printed documents' keys and Chinese names: the print crate's one list.
+        let documents = app::printing::Document::ALL;
+        let keys: Vec<String> = documents.iter().map(|document| format!("\"{}\"", document.name())).collect();
+        out.push_str(&format!("export type DocumentKey = {};\n", keys.join(" | ")));
+        out.push_str("export const DOCUMENT_LABELS: Record<DocumentKey, string> = {\n");
+        for document in documents {
+            out.push_str(&format!("  {}: \"{}\",\n", document.name(), document.label()));
+        }
+        out.push_str("};\n");
         out
     }
 

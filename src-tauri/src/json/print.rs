@@ -33,7 +33,8 @@ impl From<print::PrinterInfo> for PrinterChoice {
 /// A rendered document for the preview.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct PreviewInfo {
-    /// `form`, `receipt` or `notice`.
+    /// The document's key.
+    #[ts(type = "DocumentKey")]
     pub document: String,
     /// The PDF, base64.
     pub pdf_base64: String,
@@ -48,7 +49,7 @@ pub struct PreviewInfo {
 impl From<app::printing::Rendered> for PreviewInfo {
     fn from(rendered: app::printing::Rendered) -> Self {
         Self {
-            document: rendered.document.key().to_owned(),
+            document: rendered.document.name().to_owned(),
             pdf_base64: base64::engine::general_purpose::STANDARD.encode(&rendered.pdf),
             pages: u32::try_from(rendered.pages).unwrap_or(u32::MAX),
             template: rendered.template,

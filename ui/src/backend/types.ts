@@ -28,6 +28,7 @@ import type {
   EthnicChoice,
   IdNumberInfo,
   ProfileInfo,
+  DocumentKey,
   ErrorCode,
   UiError,
   UiFieldError,
@@ -43,7 +44,6 @@ export type * from "../bindings";
 export type DivisionLevel = "province" | "city" | "county";
 export type RoleKey = "accept" | "review" | "approve" | "admin";
 export type ColourKey = "grey" | "colour";
-export type DocumentKey = "form" | "receipt" | "notice" | "refusal" | "slip";
 /** The assessment's three answers: accept, a notice of materials, or not eligible. */
 export type DecisionKey = "accept" | "notice" | "not_eligible";
 export type WorklistKey =

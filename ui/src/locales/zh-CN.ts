@@ -468,7 +468,6 @@ export const zhCN = {
   print: {
     title: "打印文书",
     document: "文书",
-    documents: { form: "互认转换申请表", receipt: "受理回执", notice: "一次性告知书", refusal: "不予受理告知书", slip: "居住证确认单" },
     largePrint: "大字版（老年人）",
     slipPrinted: "确认单已于 {at} 打印；可随时补打。",
     slipWanted: "申请人需要纸质确认单，尚未打印。",
