@@ -67,8 +67,8 @@ mod tests {
     #[test]
     fn the_wire_shape_is_code_message_fields() {
         let issues = vec![
-            domain::FieldIssue::new("id_number", "ID_NUMBER_BIRTH_DATE", "出生日期无效。"),
-            domain::FieldIssue::new("id_number", "ID_NUMBER_CHECKSUM", "校验位错误。"),
+            app::domain::FieldIssue::new("id_number", "ID_NUMBER_BIRTH_DATE", "出生日期无效。"),
+            app::domain::FieldIssue::new("id_number", "ID_NUMBER_CHECKSUM", "校验位错误。"),
         ];
         let ui = UiError::from(app::AppError::Validation(issues));
         let json = serde_json::to_value(&ui).expect("serialise");

@@ -11,17 +11,11 @@ pub mod json;
 pub mod logging;
 pub mod media;
 pub mod paths;
+pub mod settings;
 pub mod sync_loop;
 
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
-
-/// Minutes without keyboard or mouse activity before the screen locks, unless
-/// [`IDLE_LOCK_ENV`] says otherwise.
-pub const DEFAULT_IDLE_LOCK_MINUTES: u32 = 10;
-
-/// Overrides the idle-lock delay in minutes (1–240).
-pub const IDLE_LOCK_ENV: &str = "PERMIT_DESK_IDLE_LOCK_MINUTES";
 
 /// State shared by all commands.
 pub struct AppState {
@@ -30,12 +24,10 @@ pub struct AppState {
     /// The office store once a clerk has unlocked it (`None` before the first log-in).
     /// Commands take the lock on a blocking thread, never on the window's thread.
     pub office: Arc<Mutex<Option<app::office::Office>>>,
-    /// Minutes of inactivity before the window locks itself.
-    pub idle_lock_minutes: u32,
+    /// The command line and environment, read once at start-up.
+    pub settings: settings::Settings,
     /// The renderer (font parsed once, on the first preview) and the office's details.
     pub printing: Arc<Mutex<Option<Arc<app::printing::Printing>>>>,
-    /// The CUPS server (`host:port`), from [`CUPS_SERVER_ENV`] or `localhost:631`.
-    pub cups_server: (String, u16),
     /// The background sync with the provincial platform.
     pub sync: sync_loop::SyncLoop,
     /// The watched folder of the scan panel, once the clerk has chosen one.
@@ -50,53 +42,24 @@ impl AppState {
     }
 }
 
-/// Sends print jobs to another CUPS server (`host:port`), e.g. the tests' private one.
-pub const CUPS_SERVER_ENV: &str = "PERMIT_DESK_CUPS_SERVER";
-
-/// `host:port` from the environment, or the local CUPS.
-pub fn cups_server(value: Option<&str>) -> (String, u16) {
-    value
-        .and_then(|text| text.trim().rsplit_once(':'))
-        .and_then(|(host, port)| Some((host.to_owned(), port.parse::<u16>().ok()?)))
-        .filter(|(host, _)| !host.is_empty())
-        .unwrap_or_else(|| ("localhost".to_owned(), 631))
-}
-
-/// The idle-lock delay from the environment, or the default when unset or out of range.
-pub fn idle_lock_minutes(value: Option<&str>) -> u32 {
-    value
-        .and_then(|text| text.trim().parse::<u32>().ok())
-        .filter(|minutes| (1..=240).contains(minutes))
-        .unwrap_or(DEFAULT_IDLE_LOCK_MINUTES)
-}
-
 /// Builds and runs the application until the last window closes.
 pub fn run() -> ExitCode {
     let app = tauri::Builder::default()
         .setup(|app| {
-            let paths = paths::AppPaths::resolve(app.handle())?;
+            let settings = settings::Settings::from_process();
+            let paths = paths::AppPaths::resolve(app.handle(), settings.data_dir.as_deref())?;
             paths.create_all()?;
-            logging::init(&paths.log_dir);
+            logging::init(&paths.log_dir, &settings.log_filter);
             tracing::info!(data_dir = %paths.data_dir.display(), "permit-desk starting");
-            let idle_lock_minutes = idle_lock_minutes(std::env::var(IDLE_LOCK_ENV).ok().as_deref());
             let office = Arc::new(Mutex::new(None));
             let printing = Arc::new(Mutex::new(None));
-            let cups_server = cups_server(std::env::var(CUPS_SERVER_ENV).ok().as_deref());
-            let sync = sync_loop::SyncLoop::start(office.clone(), sync_loop::config_from_env())?;
+            let sync = sync_loop::SyncLoop::start(office.clone(), sync_loop::config(&settings))?;
             if let Some(window) = tauri::Manager::get_webview_window(app, "main") {
                 media::enable_camera(&window)?;
             }
             tauri::Manager::manage(
                 app,
-                AppState {
-                    paths,
-                    office,
-                    idle_lock_minutes,
-                    printing,
-                    cups_server,
-                    sync,
-                    scan_folder: Arc::new(Mutex::new(None)),
-                },
+                AppState { paths, office, settings, printing, sync, scan_folder: Arc::new(Mutex::new(None)) },
             );
             Ok(())
         })
@@ -110,27 +73,5 @@ pub fn run() -> ExitCode {
             eprintln!("permit-desk: could not start: {error}");
             ExitCode::FAILURE
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn idle_lock_delay_is_bounded() {
-        assert_eq!(idle_lock_minutes(None), DEFAULT_IDLE_LOCK_MINUTES);
-        assert_eq!(idle_lock_minutes(Some("5")), 5);
-        assert_eq!(idle_lock_minutes(Some("0")), DEFAULT_IDLE_LOCK_MINUTES, "never disabled");
-        assert_eq!(idle_lock_minutes(Some("ten")), DEFAULT_IDLE_LOCK_MINUTES);
-        assert_eq!(idle_lock_minutes(Some("100000")), DEFAULT_IDLE_LOCK_MINUTES);
-    }
-
-    #[test]
-    fn cups_server_from_the_environment() {
-        assert_eq!(cups_server(None), ("localhost".to_owned(), 631));
-        assert_eq!(cups_server(Some("127.0.0.1:40631")), ("127.0.0.1".to_owned(), 40631));
-        assert_eq!(cups_server(Some("nonsense")), ("localhost".to_owned(), 631));
-        assert_eq!(cups_server(Some(":631")), ("localhost".to_owned(), 631));
     }
 }

@@ -9,9 +9,10 @@ use std::sync::Mutex;
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::fmt::writer::MakeWriterExt;
 
-/// Sets up the global subscriber; the filter comes from `PERMIT_DESK_LOG` (default `info`).
-pub fn init(log_dir: &Path) {
-    let filter = EnvFilter::try_from_env("PERMIT_DESK_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+/// Sets up the global subscriber with the settings' filter (`PERMIT_DESK_LOG`, default
+/// `info`; a filter that does not parse falls back to `info`).
+pub fn init(log_dir: &Path, filter: &str) {
+    let filter = EnvFilter::try_new(filter).unwrap_or_else(|_| EnvFilter::new("info"));
     let file = std::fs::OpenOptions::new().create(true).append(true).open(log_dir.join("permit-desk.log"));
     let result = match file {
         Ok(file) => tracing_subscriber::fmt()

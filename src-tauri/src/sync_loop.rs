@@ -13,14 +13,6 @@ use std::time::Duration;
 use app::office::Office;
 use app::sync::{SyncConfig, Syncer};
 
-/// The platform's base URL, unless [`PLATFORM_URL_ENV`] says otherwise: the stand-in
-/// started by `make run`.
-pub const DEFAULT_PLATFORM_URL: &str = "http://127.0.0.1:8787";
-/// Overrides the platform's base URL.
-pub const PLATFORM_URL_ENV: &str = "PERMIT_DESK_PLATFORM_URL";
-/// A one-time enrolment code the device presents on its first sync (demo and tests).
-pub const ENROLMENT_CODE_ENV: &str = "PERMIT_DESK_ENROLMENT_CODE";
-
 /// What the loop last saw, for the header.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SyncShared {
@@ -66,11 +58,10 @@ impl SyncLoop {
     }
 }
 
-/// The configuration from the environment.
-pub fn config_from_env() -> SyncConfig {
-    let url = std::env::var(PLATFORM_URL_ENV).ok().filter(|url| !url.trim().is_empty());
-    let mut config = SyncConfig::new(url.as_deref().unwrap_or(DEFAULT_PLATFORM_URL));
-    config.enrolment_code = std::env::var(ENROLMENT_CODE_ENV).ok().filter(|code| !code.trim().is_empty());
+/// The sync's configuration from the settings.
+pub fn config(settings: &crate::settings::Settings) -> SyncConfig {
+    let mut config = SyncConfig::new(&settings.platform_url);
+    config.enrolment_code = settings.enrolment_code.clone();
     config
 }
 

@@ -255,7 +255,7 @@ export type CaseLineInfo = {
  */
 id: string, 
 /**
- * State key (`domain::case::CaseState::as_str`; its label is `CASE_STATE_LABELS`).
+ * State key (`app::domain::case::CaseState::as_str`; its label is `CASE_STATE_LABELS`).
  */
 state: CaseStateKey, 
 /**

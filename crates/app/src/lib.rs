@@ -28,3 +28,7 @@ pub mod users;
 pub mod worklists;
 
 pub use error::AppError;
+
+/// The domain's types cross this API (records, assessments, case states, field issues):
+/// callers name them through `app::domain`, so they depend on this crate only.
+pub use domain;

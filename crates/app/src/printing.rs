@@ -21,8 +21,7 @@ use std::time::Duration;
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::profile::SlipOptions;
 use print::{
-    Names, OfficeInfo, PermitInfo, PrintJob, PrintSystem, PrinterInfo, ReceiptData, Renderer, SigningKey,
-    SlipData, VerifiedSlip,
+    Names, OfficeInfo, PermitInfo, PrintJob, PrintSystem, ReceiptData, Renderer, SigningKey, SlipData,
 };
 use serde_json::json;
 use store::AuditAction;
@@ -38,6 +37,10 @@ pub const JOB_TIMEOUT: Duration = Duration::from_secs(60);
 /// (`name()`: `form`, `receipt`, `notice`, `refusal`, `slip`) is what the window and the
 /// audit trail carry; `label()` its Chinese name.
 pub use print::DocumentKind as Document;
+
+/// The print system as the shell sets it up (the CUPS client) and the facts the window
+/// shows (printers and their state, a verified slip).
+pub use print::{Cups, PrinterInfo, PrinterState, VerifiedSlip};
 
 /// The document an audit row names: its key, or `confirmation_slip`, which
 /// `Store::mark_slip_printed` writes for the slip.

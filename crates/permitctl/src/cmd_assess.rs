@@ -15,8 +15,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use app::assess::{self, AssessError};
+use app::domain::assessment::Decision;
 use chrono::NaiveDate;
-use domain::assessment::Decision;
 use serde_json::json;
 
 /// Arguments of `permitctl assess`.

@@ -17,8 +17,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use app::assess;
+use app::domain::profile::SlipOptions;
 use chrono::{Months, NaiveDate};
-use domain::profile::SlipOptions;
 use print::{
     DocumentKind, EndorsementWindow, Fonts, Names, NoticeData, OfficeInfo, PermitInfo, ReceiptData,
     RefusalData, Renderer, SigningKey, SlipData, Templates, VerifyingKey,
@@ -209,7 +209,7 @@ fn render(args: &RenderArgs) -> Result<serde_json::Value, Failure> {
             renderer.render_notice(&record, &report.assessment, &notice)
         }
         DocumentKind::Refusal => {
-            let assessment = domain::assessment::assess(&record, &profile, today);
+            let assessment = app::domain::assessment::assess(&record, &profile, today);
             if assessment.reasons().is_empty() {
                 return Err(Failure(
                     "NOT_REFUSED",

@@ -1,6 +1,6 @@
 //! Intake commands: what the clerk types into the application form.
 
-use domain::reference::DivisionLevel;
+use app::domain::reference::DivisionLevel;
 use tauri::State;
 
 use super::{parse_case_id, with_office};

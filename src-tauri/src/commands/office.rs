@@ -15,7 +15,7 @@ use app::problem::Unrecognised;
 #[tauri::command]
 pub async fn office_status(state: State<'_, AppState>) -> Result<OfficeStatus, UiError> {
     let db_dir = state.paths.db_dir.clone();
-    let idle_lock_minutes = state.idle_lock_minutes;
+    let idle_lock_minutes = state.settings.idle_lock_minutes;
     with_office_slot(&state, move |slot| {
         Ok(OfficeStatus {
             exists: slot.is_some() || app::office::Office::exists(&db_dir),

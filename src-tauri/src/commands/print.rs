@@ -36,12 +36,12 @@ async fn printing(state: &AppState) -> Result<Arc<Printing>, UiError> {
 
 /// The print system, submitting as the operating-system user running the app (what `lp`
 /// would do: the queue shows who printed, and a PDF printer writes into their folder).
-fn cups(state: &AppState) -> print::Cups {
-    let (host, port) = &state.cups_server;
-    let cups = print::Cups::new(host.clone(), *port);
-    match std::env::var("USER").or_else(|_| std::env::var("LOGNAME")) {
-        Ok(user) if !user.trim().is_empty() => cups.with_user(user),
-        _ => cups,
+fn cups(state: &AppState) -> app::printing::Cups {
+    let (host, port) = &state.settings.cups_server;
+    let cups = app::printing::Cups::new(host.clone(), *port);
+    match &state.settings.os_user {
+        Some(user) => cups.with_user(user.clone()),
+        None => cups,
     }
 }
 

@@ -94,8 +94,8 @@ pub async fn resend_record(state: State<'_, AppState>, id: String) -> Result<(),
 /// many records an export would carry, and a folder to propose. Needs 审批 or 管理员.
 #[tauri::command]
 pub async fn transfer_overview(state: State<'_, AppState>) -> Result<TransferInfo, UiError> {
-    let home = std::env::var_os("HOME").map(PathBuf::from);
-    let user = std::env::var("USER").ok();
+    let home = state.settings.home.clone();
+    let user = state.settings.os_user.clone();
     with_office(&state, move |office| {
         let overview = app::bundle::transfer_overview(office, super::now())?;
         let folder = app::bundle::suggested_folder(home.as_deref(), user.as_deref());

@@ -217,7 +217,7 @@ impl SubmitResult {
 pub struct CaseLineInfo {
     /// Case id.
     pub id: String,
-    /// State key (`domain::case::CaseState::as_str`; its label is `CASE_STATE_LABELS`).
+    /// State key (`app::domain::case::CaseState::as_str`; its label is `CASE_STATE_LABELS`).
     #[ts(type = "CaseStateKey")]
     pub state: String,
     /// 申请编号.

@@ -61,10 +61,10 @@ impl From<app::intake::IdNumberReport> for IdNumberInfo {
     }
 }
 
-fn gender_key(gender: domain::Gender) -> &'static str {
+fn gender_key(gender: app::domain::Gender) -> &'static str {
     match gender {
-        domain::Gender::Male => "male",
-        domain::Gender::Female => "female",
+        app::domain::Gender::Male => "male",
+        app::domain::Gender::Female => "female",
     }
 }
 
@@ -125,8 +125,8 @@ pub struct ProfileInfo {
     pub implements_recognition: bool,
 }
 
-impl From<domain::profile::ProfileSummary> for ProfileInfo {
-    fn from(summary: domain::profile::ProfileSummary) -> Self {
+impl From<app::domain::profile::ProfileSummary> for ProfileInfo {
+    fn from(summary: app::domain::profile::ProfileSummary) -> Self {
         Self {
             county: summary.county,
             name: summary.name,
@@ -180,9 +180,9 @@ impl AssessmentInfo {
     pub fn from_report(report: app::assess::AssessmentReport, due: Option<chrono::NaiveDate>) -> Self {
         Self {
             decision: match report.assessment.decision {
-                domain::assessment::Decision::Accept => "accept",
-                domain::assessment::Decision::Notice => "notice",
-                domain::assessment::Decision::NotEligible => "not_eligible",
+                app::domain::assessment::Decision::Accept => "accept",
+                app::domain::assessment::Decision::Notice => "notice",
+                app::domain::assessment::Decision::NotEligible => "not_eligible",
             }
             .to_owned(),
             profile: report.profile.into(),
@@ -206,11 +206,11 @@ impl AssessmentInfo {
     }
 }
 
-impl From<domain::assessment::NoticeItem> for NoticeLine {
-    fn from(item: domain::assessment::NoticeItem) -> Self {
+impl From<app::domain::assessment::NoticeItem> for NoticeLine {
+    fn from(item: app::domain::assessment::NoticeItem) -> Self {
         let kind = match item.kind {
-            domain::assessment::ItemKind::Materials => "materials",
-            domain::assessment::ItemKind::Eligibility => "eligibility",
+            app::domain::assessment::ItemKind::Materials => "materials",
+            app::domain::assessment::ItemKind::Eligibility => "eligibility",
         };
         NoticeLine {
             code: item.code,
@@ -290,7 +290,7 @@ mod tests {
             out.push('\n');
         }
         // The case states' keys and Chinese labels: the domain's one table, for the UI.
-        let states = domain::case::CaseState::ALL;
+        let states = app::domain::case::CaseState::ALL;
         let keys: Vec<String> = states.iter().map(|state| format!("\"{}\"", state.as_str())).collect();
         out.push_str(&format!("export type CaseStateKey = {};\n", keys.join(" | ")));
         out.push_str("export const CASE_STATE_LABELS: Record<CaseStateKey, string> = {\n");

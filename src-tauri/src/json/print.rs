@@ -17,12 +17,12 @@ pub struct PrinterChoice {
     pub ready: bool,
 }
 
-impl From<print::PrinterInfo> for PrinterChoice {
-    fn from(info: print::PrinterInfo) -> Self {
+impl From<app::printing::PrinterInfo> for PrinterChoice {
+    fn from(info: app::printing::PrinterInfo) -> Self {
         let label =
             if info.description.trim().is_empty() { info.name.clone() } else { info.description.clone() };
         Self {
-            ready: info.accepting_jobs && info.state != print::PrinterState::Stopped,
+            ready: info.accepting_jobs && info.state != app::printing::PrinterState::Stopped,
             is_default: info.is_default,
             name: info.name,
             label,
@@ -94,7 +94,7 @@ pub struct VerifiedSlipInfo {
 
 impl VerifiedSlipInfo {
     /// From the app's verified payload and the office key.
-    pub fn new(verified: print::VerifiedSlip, office_public_key: String) -> Self {
+    pub fn new(verified: app::printing::VerifiedSlip, office_public_key: String) -> Self {
         let payload = verified.payload;
         Self {
             case_number: payload.case_number,

@@ -10,7 +10,7 @@ use app::cases::{self, CaseId, DuplicateDecision, Submission, SubmitOutcome};
 use app::office::{KdfParams, LockoutPolicy, Office, Roles, StoreOptions};
 use app::users::{self, NewClerk};
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use domain::record::ApplicationRecord;
+use app::domain::record::ApplicationRecord;
 
 pub const PASSWORD: &str = "admin-password-1";
 pub const CLERK_PASSWORD: &str = "clerk-password-1";
