@@ -289,25 +289,25 @@ mod tests {
             out.push_str(&decl);
             out.push('\n');
         }
-        // The case states' keys and Chinese labels: the domain's one table, for the UI.
-        let states = app::domain::case::CaseState::ALL;
-        let keys: Vec<String> = states.iter().map(|state| format!("\"{}\"", state.as_str())).collect();
-        out.push_str(&format!("export type CaseStateKey = {};\n", keys.join(" | ")));
-        out.push_str("export const CASE_STATE_LABELS: Record<CaseStateKey, string> = {\n");
-        for state in states {
-            out.push_str(&format!("  {}: \"{}\",\n", state.as_str(), state.label()));
-        }
-        out.push_str("};\n");
-        // The printed documents' keys and Chinese names: the print crate's one list.
-        let documents = app::printing::Document::ALL;
-        let keys: Vec<String> = documents.iter().map(|document| format!("\"{}\"", document.name())).collect();
-        out.push_str(&format!("export type DocumentKey = {};\n", keys.join(" | ")));
-        out.push_str("export const DOCUMENT_LABELS: Record<DocumentKey, string> = {\n");
-        for document in documents {
-            out.push_str(&format!("  {}: \"{}\",\n", document.name(), document.label()));
-        }
-        out.push_str("};\n");
+        // The case states' and printed documents' keys with their Chinese labels: the
+        // domain's and the print crate's one tables, for the UI.
+        let states: Vec<_> =
+            app::domain::case::CaseState::ALL.iter().map(|state| (state.as_str(), state.label())).collect();
+        key_table(&mut out, "CaseStateKey", "CASE_STATE_LABELS", &states);
+        let documents = app::printing::Document::ALL.map(|document| (document.name(), document.label()));
+        key_table(&mut out, "DocumentKey", "DOCUMENT_LABELS", &documents);
         out
+    }
+
+    /// `export type KEY = "a" | …;` and `export const LABELS: Record<KEY, string> = {…};`.
+    fn key_table(out: &mut String, key_type: &str, labels: &str, entries: &[(&str, &str)]) {
+        let keys: Vec<String> = entries.iter().map(|(key, _)| format!("\"{key}\"")).collect();
+        out.push_str(&format!("export type {key_type} = {};\n", keys.join(" | ")));
+        out.push_str(&format!("export const {labels}: Record<{key_type}, string> = {{\n"));
+        for (key, label) in entries {
+            out.push_str(&format!("  {key}: \"{label}\",\n"));
+        }
+        out.push_str("};\n");
     }
 
     #[test]

@@ -7,10 +7,10 @@ use std::path::Path;
 use std::process::Command;
 
 use app::cases::{self, CaseId, DuplicateDecision, Submission, SubmitOutcome};
+use app::domain::record::ApplicationRecord;
 use app::office::{KdfParams, LockoutPolicy, Office, Roles, StoreOptions};
 use app::users::{self, NewClerk};
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use app::domain::record::ApplicationRecord;
 
 pub const PASSWORD: &str = "admin-password-1";
 pub const CLERK_PASSWORD: &str = "clerk-password-1";
