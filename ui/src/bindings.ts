@@ -140,7 +140,7 @@ export type AssessmentInfo = {
 /**
  * `accept`, `notice` (materials to bring) or `not_eligible` (不予受理).
  */
-decision: string, 
+decision: DecisionKey, 
 /**
  * The profile applied.
  */
@@ -210,7 +210,7 @@ display_name: string,
 /**
  * Role keys: `accept`, `review`, `approve`, `admin`.
  */
-roles: Array<string>, };
+roles: Array<RoleKey>, };
 export type ClerkInfo = { 
 /**
  * Log-in name.
@@ -223,7 +223,7 @@ display_name: string,
 /**
  * Role keys.
  */
-roles: Array<string>, 
+roles: Array<RoleKey>, 
 /**
  * False once revoked.
  */
@@ -318,10 +318,9 @@ due_date: string | null,
 due_estimate: string | null, };
 export type WorklistCount = { 
 /**
- * Key: `drafts`, `awaiting_review`, `awaiting_approval`, `due_today`, `overdue`,
- * `issued_awaiting_slip`, `not_synced`, `notices_issued`, `not_eligible`.
+ * The worklist's key ([`worklist_key`]).
  */
-key: string, 
+key: WorklistKey, 
 /**
  * Number of cases, counted up to a cap.
  */
@@ -903,3 +902,6 @@ export const DOCUMENT_LABELS: Record<DocumentKey, string> = {
   receipt: "受理回执",
   slip: "居住证确认单",
 };
+export type DecisionKey = "accept" | "notice" | "not_eligible";
+export type RoleKey = "accept" | "review" | "approve" | "admin";
+export type WorklistKey = "drafts" | "awaiting_review" | "awaiting_approval" | "due_today" | "overdue" | "issued_awaiting_slip" | "not_synced" | "notices_issued" | "not_eligible";

@@ -13,7 +13,7 @@ use ts_rs::TS;
 use super::AssessmentInfo;
 
 /// The role keys in display order.
-const ROLE_KEYS: [(Roles, &str); 4] = [
+pub(crate) const ROLE_KEYS: [(Roles, &str); 4] = [
     (Roles::ACCEPT, "accept"),
     (Roles::REVIEW, "review"),
     (Roles::APPROVE, "approve"),
@@ -78,6 +78,7 @@ pub struct SessionInfo {
     /// Name shown on screen and printed on the form.
     pub display_name: String,
     /// Role keys: `accept`, `review`, `approve`, `admin`.
+    #[ts(type = "Array<RoleKey>")]
     pub roles: Vec<String>,
 }
 
@@ -99,6 +100,7 @@ pub struct ClerkInfo {
     /// Name shown on screen.
     pub display_name: String,
     /// Role keys.
+    #[ts(type = "Array<RoleKey>")]
     pub roles: Vec<String>,
     /// False once revoked.
     pub active: bool,
@@ -258,8 +260,8 @@ impl From<CaseLine> for CaseLineInfo {
 /// A worklist and how many cases it holds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct WorklistCount {
-    /// Key: `drafts`, `awaiting_review`, `awaiting_approval`, `due_today`, `overdue`,
-    /// `issued_awaiting_slip`, `not_synced`, `notices_issued`, `not_eligible`.
+    /// The worklist's key ([`worklist_key`]).
+    #[ts(type = "WorklistKey")]
     pub key: String,
     /// Number of cases, counted up to a cap.
     pub count: u32,

@@ -157,6 +157,7 @@ pub struct NoticeLine {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct AssessmentInfo {
     /// `accept`, `notice` (materials to bring) or `not_eligible` (不予受理).
+    #[ts(type = "DecisionKey")]
     pub decision: String,
     /// The profile applied.
     pub profile: ProfileInfo,
@@ -175,16 +176,20 @@ pub struct AssessmentInfo {
     pub paper_slip_needed: bool,
 }
 
+/// The assessment's answer as the window names it.
+pub fn decision_key(decision: app::domain::assessment::Decision) -> &'static str {
+    match decision {
+        app::domain::assessment::Decision::Accept => "accept",
+        app::domain::assessment::Decision::Notice => "notice",
+        app::domain::assessment::Decision::NotEligible => "not_eligible",
+    }
+}
+
 impl AssessmentInfo {
     /// Converts the app's report; `due` is the deadline if accepted today.
     pub fn from_report(report: app::assess::AssessmentReport, due: Option<chrono::NaiveDate>) -> Self {
         Self {
-            decision: match report.assessment.decision {
-                app::domain::assessment::Decision::Accept => "accept",
-                app::domain::assessment::Decision::Notice => "notice",
-                app::domain::assessment::Decision::NotEligible => "not_eligible",
-            }
-            .to_owned(),
+            decision: decision_key(report.assessment.decision).to_owned(),
             profile: report.profile.into(),
             items: report.assessment.items.into_iter().map(NoticeLine::from).collect(),
             due_if_accepted_today: due.map(|d| d.to_string()),
@@ -296,13 +301,26 @@ mod tests {
         key_table(&mut out, "CaseStateKey", "CASE_STATE_LABELS", &states);
         let documents = app::printing::Document::ALL.map(|document| (document.name(), document.label()));
         key_table(&mut out, "DocumentKey", "DOCUMENT_LABELS", &documents);
+        // Keys the window sends back or switches on, from the shell's own tables.
+        use app::domain::assessment::Decision;
+        let decisions = [Decision::Accept, Decision::Notice, Decision::NotEligible].map(decision_key);
+        key_union(&mut out, "DecisionKey", &decisions);
+        key_union(&mut out, "RoleKey", &cases::ROLE_KEYS.map(|(_, key)| key));
+        let worklists: Vec<&str> =
+            app::worklists::Worklist::ALL.iter().map(|list| worklist_key(*list)).collect();
+        key_union(&mut out, "WorklistKey", &worklists);
         out
+    }
+
+    /// `export type KEY = "a" | …;`.
+    fn key_union(out: &mut String, key_type: &str, keys: &[&str]) {
+        let keys: Vec<String> = keys.iter().map(|key| format!("\"{key}\"")).collect();
+        out.push_str(&format!("export type {key_type} = {};\n", keys.join(" | ")));
     }
 
     /// `export type KEY = "a" | …;` and `export const LABELS: Record<KEY, string> = {…};`.
     fn key_table(out: &mut String, key_type: &str, labels: &str, entries: &[(&str, &str)]) {
-        let keys: Vec<String> = entries.iter().map(|(key, _)| format!("\"{key}\"")).collect();
-        out.push_str(&format!("export type {key_type} = {};\n", keys.join(" | ")));
+        key_union(out, key_type, &entries.iter().map(|(key, _)| *key).collect::<Vec<_>>());
         out.push_str(&format!("export const {labels}: Record<{key_type}, string> = {{\n"));
         for (key, label) in entries {
             out.push_str(&format!("  {key}: \"{label}\",\n"));

@@ -30,6 +30,8 @@ import type {
   ProfileInfo,
   DocumentKey,
   ErrorCode,
+  RoleKey,
+  WorklistKey,
   UiError,
   UiFieldError,
   VerifiedSlipInfo,
@@ -42,20 +44,7 @@ import type { ApplicationRecord } from "../record";
 export type * from "../bindings";
 
 export type DivisionLevel = "province" | "city" | "county";
-export type RoleKey = "accept" | "review" | "approve" | "admin";
 export type ColourKey = "grey" | "colour";
-/** The assessment's three answers: accept, a notice of materials, or not eligible. */
-export type DecisionKey = "accept" | "notice" | "not_eligible";
-export type WorklistKey =
-  | "drafts"
-  | "awaiting_review"
-  | "awaiting_approval"
-  | "due_today"
-  | "overdue"
-  | "issued_awaiting_slip"
-  | "not_synced"
-  | "notices_issued"
-  | "not_eligible";
 
 /** A failed command, typed: switch on `code`, never on `message`. */
 export class IpcError extends Error {
