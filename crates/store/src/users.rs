@@ -1,4 +1,5 @@
-//! Clerks, their roles and log-in sessions.
+//! Clerks, their roles and log-in sessions, and the administrator's side of the store:
+//! adding a clerk, roles, revoking and re-enabling, passwords and the lockout policy.
 //!
 //! A clerk is a row in `users` (inside the encrypted database: display name, roles,
 //! active flag) plus a key slot in the sidecar (the Argon2id-wrapped data key). The key
@@ -9,9 +10,16 @@ use std::fmt;
 use std::ops::BitOr;
 
 use chrono::{DateTime, Utc};
+use rusqlite::{TransactionBehavior, params};
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 
+use crate::Store;
+use crate::audit::{self, AuditAction, NewAuditRow};
 use crate::error::{Result, StoreError};
+use crate::keyslots::{self, Attempt, FailureLog, KeySlot, KeySlotsFile, LockoutPolicy};
+use crate::store::read_user;
+use crate::time::to_millis;
 
 /// Minimum password length in characters (GB/T 22239 asks for complexity; length is the
 /// part a counter PC can check without annoying rules).
@@ -189,6 +197,322 @@ pub(crate) fn check_new_password(password: &str) -> Result<()> {
         return Err(StoreError::WeakPassword { min_chars: MIN_PASSWORD_CHARS });
     }
     Ok(())
+}
+
+// ---- managing clerks: the administrator's side of the store ---------------------------
+
+impl Store {
+    /// Creates a clerk: a user row in the database and a key slot in the sidecar, so the
+    /// clerk can log in offline at once. Needs the administrator role.
+    pub fn add_user(&mut self, admin: &Session, new_user: &NewUser<'_>, at: DateTime<Utc>) -> Result<UserId> {
+        self.require_role(admin, Roles::ADMIN)?;
+        let username = normalise_username(new_user.username)?;
+        if new_user.roles.is_empty() {
+            return Err(StoreError::NoRoles);
+        }
+        check_new_password(new_user.password)?;
+        let display_name = new_user.display_name.trim();
+        if display_name.is_empty() || display_name.chars().any(char::is_control) {
+            return Err(StoreError::InvalidInput {
+                what: "display name",
+                reason: "empty or has control characters",
+            });
+        }
+        if read_user(&self.conn, &username)?.is_some() {
+            return Err(StoreError::UserExists { username });
+        }
+        let slot = KeySlot::new(
+            &self.office_id,
+            &username,
+            new_user.password,
+            &self.data_key,
+            &self.options.kdf,
+            at,
+        )?;
+        let audit_key = *self.audit_key;
+        let _lock = keyslots::lock_slots(&self.dir)?;
+        let slots_path = Store::key_slots_path(&self.dir);
+        let mut file = KeySlotsFile::load(&slots_path)?;
+        let transaction = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        transaction.execute(
+            "INSERT INTO users (username, display_name, roles, created_at, created_by) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![username, display_name, new_user.roles.bits(), to_millis(at), admin.user_id.0],
+        )?;
+        let user_id = UserId(transaction.last_insert_rowid());
+        audit::append(
+            &transaction,
+            &audit_key,
+            NewAuditRow {
+                at,
+                actor_user_id: Some(admin.user_id),
+                actor: &admin.username,
+                action: AuditAction::UserCreated,
+                case_id: None,
+                details: json!({ "username": username, "roles": new_user.roles.to_string() }),
+            },
+        )?;
+        // The slot is written before the commit: if the write fails, the user row rolls
+        // back; if the commit fails after it, the slot opens nothing but a disabled path
+        // (log-in finds no user row and refuses).
+        file.slots.retain(|existing| existing.username != username);
+        file.slots.push(slot);
+        file.save(&slots_path)?;
+        transaction.commit()?;
+        Ok(user_id)
+    }
+
+    /// Writes a new key slot for an existing, active clerk (an administrator resetting a
+    /// forgotten password), replacing the old slot. No data is re-encrypted.
+    pub fn add_slot(
+        &mut self,
+        admin: &Session,
+        username: &str,
+        password: &str,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        self.require_role(admin, Roles::ADMIN)?;
+        let username = normalise_username(username)?;
+        check_new_password(password)?;
+        match read_user(&self.conn, &username)? {
+            Some(user) if user.active => {}
+            Some(_) => return Err(StoreError::AccountDisabled { username }),
+            None => return Err(StoreError::UnknownUser { username }),
+        }
+        self.replace_slot(admin, &username, password, AuditAction::SlotAdded, at)
+    }
+
+    /// Changes the logged-in clerk's own password after checking the old one.
+    pub fn change_password(
+        &mut self,
+        session: &Session,
+        old_password: &str,
+        new_password: &str,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        check_new_password(new_password)?;
+        let Attempt { outcome, .. } =
+            keyslots::attempt_unlock(&self.dir, &session.username, old_password, at, FailureLog::Caller)?;
+        match outcome {
+            Ok(data_key) if data_key.same_as(&self.data_key) => {}
+            Ok(_) => return Err(StoreError::KeyMismatch),
+            Err((error, reason)) => {
+                self.audit_login_failure(&session.username, reason, at)?;
+                return Err(error);
+            }
+        }
+        let username = session.username.clone();
+        self.replace_slot(session, &username, new_password, AuditAction::PasswordChanged, at)
+    }
+
+    fn replace_slot(
+        &mut self,
+        actor: &Session,
+        username: &str,
+        password: &str,
+        action: AuditAction,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        let slot = KeySlot::new(&self.office_id, username, password, &self.data_key, &self.options.kdf, at)?;
+        let audit_key = *self.audit_key;
+        let _lock = keyslots::lock_slots(&self.dir)?;
+        let slots_path = Store::key_slots_path(&self.dir);
+        let mut file = KeySlotsFile::load(&slots_path)?;
+        let transaction = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        audit::append(
+            &transaction,
+            &audit_key,
+            NewAuditRow {
+                at,
+                actor_user_id: Some(actor.user_id),
+                actor: &actor.username,
+                action,
+                case_id: None,
+                details: json!({ "username": username }),
+            },
+        )?;
+        file.slots.retain(|existing| existing.username != username);
+        file.slots.push(slot);
+        file.save(&slots_path)?;
+        transaction.commit()?;
+        Ok(())
+    }
+
+    /// Removes a clerk's key slot and disables the account. The data key stays the same,
+    /// so nothing is re-encrypted; an old copy of the slot file still unwraps the key, but
+    /// the disabled account can no longer log in. Refuses to remove the last administrator.
+    pub fn revoke_slot(&mut self, admin: &Session, username: &str, at: DateTime<Utc>) -> Result<()> {
+        self.require_role(admin, Roles::ADMIN)?;
+        let username = normalise_username(username)?;
+        let user = read_user(&self.conn, &username)?
+            .ok_or_else(|| StoreError::UnknownUser { username: username.clone() })?;
+        if user.roles.contains(Roles::ADMIN) && self.active_admin_count()? <= 1 {
+            return Err(StoreError::LastAdmin);
+        }
+        let audit_key = *self.audit_key;
+        let _lock = keyslots::lock_slots(&self.dir)?;
+        let slots_path = Store::key_slots_path(&self.dir);
+        let mut file = KeySlotsFile::load(&slots_path)?;
+        let transaction = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        transaction.execute(
+            "UPDATE users SET active = 0, deactivated_at = ?2 WHERE id = ?1",
+            params![user.id.0, to_millis(at)],
+        )?;
+        audit::append(
+            &transaction,
+            &audit_key,
+            NewAuditRow {
+                at,
+                actor_user_id: Some(admin.user_id),
+                actor: &admin.username,
+                action: AuditAction::SlotRevoked,
+                case_id: None,
+                details: json!({ "username": username }),
+            },
+        )?;
+        file.slots.retain(|existing| existing.username != username);
+        file.save(&slots_path)?;
+        transaction.commit()?;
+        Ok(())
+    }
+
+    /// Re-enables a revoked clerk with a new initial password the administrator hands
+    /// over (a new key slot: the old one was removed on revocation). The account keeps its
+    /// roles and history. Audited as `user_reenabled`. Refuses an account that is active.
+    pub fn reenable_user(
+        &mut self,
+        admin: &Session,
+        username: &str,
+        password: &str,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        self.require_role(admin, Roles::ADMIN)?;
+        let username = normalise_username(username)?;
+        check_new_password(password)?;
+        let user = read_user(&self.conn, &username)?
+            .ok_or_else(|| StoreError::UnknownUser { username: username.clone() })?;
+        if user.active {
+            return Err(StoreError::InvalidInput { what: "re-enable", reason: "the account is active" });
+        }
+        let slot = KeySlot::new(&self.office_id, &username, password, &self.data_key, &self.options.kdf, at)?;
+        let audit_key = *self.audit_key;
+        let _lock = keyslots::lock_slots(&self.dir)?;
+        let slots_path = Store::key_slots_path(&self.dir);
+        let mut file = KeySlotsFile::load(&slots_path)?;
+        let transaction = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        transaction.execute(
+            "UPDATE users SET active = 1, deactivated_at = NULL WHERE id = ?1",
+            params![user.id.0],
+        )?;
+        audit::append(
+            &transaction,
+            &audit_key,
+            NewAuditRow {
+                at,
+                actor_user_id: Some(admin.user_id),
+                actor: &admin.username,
+                action: AuditAction::UserReenabled,
+                case_id: None,
+                details: json!({ "username": username, "roles": user.roles.to_string() }),
+            },
+        )?;
+        file.slots.retain(|existing| existing.username != username);
+        file.slots.push(slot);
+        file.save(&slots_path)?;
+        transaction.commit()?;
+        Ok(())
+    }
+
+    fn active_admin_count(&self) -> Result<i64> {
+        Ok(self.conn.query_row(
+            "SELECT count(*) FROM users WHERE active = 1 AND (roles & ?1) <> 0",
+            [Roles::ADMIN.bits()],
+            |row| row.get(0),
+        )?)
+    }
+
+    /// Replaces a clerk's roles. Needs the administrator role; refuses to demote the last
+    /// administrator.
+    pub fn set_roles(
+        &mut self,
+        admin: &Session,
+        username: &str,
+        roles: Roles,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        self.require_role(admin, Roles::ADMIN)?;
+        let username = normalise_username(username)?;
+        if roles.is_empty() {
+            return Err(StoreError::NoRoles);
+        }
+        let user = read_user(&self.conn, &username)?
+            .ok_or_else(|| StoreError::UnknownUser { username: username.clone() })?;
+        if user.roles.contains(Roles::ADMIN)
+            && !roles.contains(Roles::ADMIN)
+            && self.active_admin_count()? <= 1
+        {
+            return Err(StoreError::LastAdmin);
+        }
+        let audit_key = *self.audit_key;
+        let transaction = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        transaction.execute("UPDATE users SET roles = ?2 WHERE id = ?1", params![user.id.0, roles.bits()])?;
+        audit::append(
+            &transaction,
+            &audit_key,
+            NewAuditRow {
+                at,
+                actor_user_id: Some(admin.user_id),
+                actor: &admin.username,
+                action: AuditAction::UserRolesChanged,
+                case_id: None,
+                details: json!({ "username": username, "from": user.roles.to_string(), "to": roles.to_string() }),
+            },
+        )?;
+        transaction.commit()?;
+        Ok(())
+    }
+
+    /// Every clerk, active or not, by user name (system accounts such as the platform's
+    /// are not clerks and are left out; see [`Store::platform_user`]).
+    pub fn users(&self) -> Result<Vec<User>> {
+        let mut statement =
+            self.conn.prepare("SELECT username FROM users WHERE system = 0 ORDER BY username")?;
+        let names: Vec<String> =
+            statement.query_map([], |row| row.get(0))?.collect::<rusqlite::Result<_>>()?;
+        names.iter().filter_map(|name| read_user(&self.conn, name).transpose()).collect()
+    }
+
+    /// The lockout policy in force (from the key-slot file).
+    pub fn lockout_policy(&self) -> Result<LockoutPolicy> {
+        Ok(KeySlotsFile::load(&Store::key_slots_path(&self.dir))?.lockout)
+    }
+
+    /// Changes the lockout policy. Needs the administrator role.
+    pub fn set_lockout_policy(
+        &mut self,
+        admin: &Session,
+        policy: LockoutPolicy,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        self.require_role(admin, Roles::ADMIN)?;
+        let _lock = keyslots::lock_slots(&self.dir)?;
+        let slots_path = Store::key_slots_path(&self.dir);
+        let mut file = KeySlotsFile::load(&slots_path)?;
+        let previous = file.lockout;
+        file.lockout = policy;
+        file.save(&slots_path)?;
+        self.append_audit(NewAuditRow {
+            at,
+            actor_user_id: Some(admin.user_id),
+            actor: &admin.username,
+            action: AuditAction::LockoutPolicyChanged,
+            case_id: None,
+            details: json!({
+                "from": { "max_failed_attempts": previous.max_failed_attempts, "lock_minutes": previous.lock_minutes },
+                "to": { "max_failed_attempts": policy.max_failed_attempts, "lock_minutes": policy.lock_minutes },
+            }),
+        })
+        .map(|_| ())
+    }
 }
 
 #[cfg(test)]
