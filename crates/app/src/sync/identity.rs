@@ -1,0 +1,69 @@
+//! The device identity: an id derived from the office id and an Ed25519 key, kept in
+//! the store and created (audited) on first use.
+
+use super::*;
+
+/// A device id from the office id: its characters outside `A-Z a-z 0-9 . _ -` become
+/// `-`, then a random suffix, so two installations of one office differ.
+fn default_device_id(office_id: &str) -> Result<String, AppError> {
+    let stem: String = office_id
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') { c } else { '-' })
+        .take(48)
+        .collect();
+    let suffix = CaseId::new(DateTime::UNIX_EPOCH)?.as_uuid().simple().to_string();
+    let suffix = &suffix[suffix.len() - 8..];
+    Ok(if stem.trim_matches('-').is_empty() {
+        format!("counter-{suffix}")
+    } else {
+        format!("{stem}-{suffix}")
+    })
+}
+
+fn identity_problem(error: &SyncError) -> AppError {
+    AppError::Validation(vec![domain::FieldIssue::new(
+        "device_id",
+        "DEVICE_ID_INVALID",
+        format!("设备号不合规：只能使用字母、数字和 . _ -，最长 64 个字符（{error}）。"),
+    )])
+}
+
+pub(crate) fn load_identity(
+    office: &mut Office,
+    preferred_id: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<DeviceIdentity, AppError> {
+    let stored = match office.store.device_secret()? {
+        Some(stored) => stored,
+        None => {
+            let device_id = match preferred_id {
+                Some(id) => id.to_owned(),
+                None => default_device_id(office.office_id())?,
+            };
+            let fresh = DeviceIdentity::generate(&device_id).map_err(|error| identity_problem(&error))?;
+            office.store.device_secret_or_insert(&device_id, &fresh.secret_bytes(), now)?
+        }
+    };
+    DeviceIdentity::from_secret(&stored.device_id, &stored.secret).map_err(|error| identity_problem(&error))
+}
+
+/// This installation's device identity, created (and audited) the first time: a device id
+/// (`preferred_id`, or one derived from the office id) and an Ed25519 key pair whose
+/// secret is kept in the encrypted store. Idempotent: later calls return the stored one.
+/// Needs no clerk (the first sync calls it); show the public key to the operator who
+/// registers the device on the platform.
+pub fn device_identity(
+    mut handle: impl OfficeHandle,
+    preferred_id: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<DeviceInfo, AppError> {
+    handle.with_office(|office| {
+        let identity = load_identity(office, preferred_id, now)?;
+        let created_at = office.store.device_secret()?.map_or(now, |stored| stored.created_at);
+        Ok(DeviceInfo {
+            device_id: identity.device_id().to_owned(),
+            public_key_hex: identity.public_key_hex(),
+            created_at,
+        })
+    })
+}
