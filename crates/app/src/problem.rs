@@ -233,6 +233,34 @@ catalogue! {
     /// Reading the transfer file failed.
     BundleReadFailed = "BUNDLE_READ_FAILED", Fault;
 
+    // ---- the provincial platform: the sync's problems (data in its status, not command errors)
+    /// The platform cannot be reached.
+    PlatformUnreachable = "PLATFORM_UNREACHABLE", Fault;
+    /// The platform did not answer in time.
+    PlatformTimeout = "PLATFORM_TIMEOUT", Fault;
+    /// The connection dropped during the sync.
+    PlatformConnectionLost = "PLATFORM_CONNECTION_LOST", Fault;
+    /// The platform answered that it is unavailable.
+    PlatformUnavailable = "PLATFORM_UNAVAILABLE", Fault;
+    /// The platform's answer could not be read.
+    PlatformAnswerInvalid = "PLATFORM_ANSWER_INVALID", Fault;
+    /// This device is not enrolled with the platform.
+    DeviceNotEnrolled = "DEVICE_NOT_ENROLLED", Refused;
+    /// The platform refused the request's signature (clock, key).
+    PlatformSignatureRefused = "PLATFORM_SIGNATURE_REFUSED", Refused;
+    /// The platform refused the request.
+    PlatformRequestRefused = "PLATFORM_REQUEST_REFUSED", Refused;
+    /// A platform address without TLS off loopback.
+    PlatformUrlInsecure = "PLATFORM_URL_INSECURE", Refused;
+    /// A platform address that is not a URL.
+    PlatformUrlInvalid = "PLATFORM_URL_INVALID", Refused;
+    /// The secure connection could not be set up.
+    PlatformClientSetup = "PLATFORM_CLIENT_SETUP", Fault;
+    /// The device identity is not usable.
+    DeviceIdInvalid = "DEVICE_ID_INVALID", Refused;
+    /// The office store failed during the sync.
+    LocalStoreFailed = "LOCAL_STORE_FAILED", Fault;
+
     // ---- everything else ------------------------------------------------------------------------
     /// A bug or a failed worker: nothing the clerk can fix.
     Internal = "INTERNAL", Fault;

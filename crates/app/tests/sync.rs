@@ -159,7 +159,7 @@ fn a_case_approved_offline_is_queued_then_drained_and_its_permit_comes_back() {
     // The platform is not running: the sync fails cleanly, nothing leaves the queue.
     let report = sync::sync_once(&mut office, &config(&dead_url(), 1), |_, _| {}).unwrap();
     let problem = report.problem.expect("a network problem");
-    assert_eq!(problem.code, "PLATFORM_UNREACHABLE", "{problem:?}");
+    assert_eq!(problem.code.as_str(), "PLATFORM_UNREACHABLE", "{problem:?}");
     assert!(problem.offline && !problem.needs_person);
     assert_eq!((report.confirmed, report.remaining), (0, 3));
     let status = sync::sync_status(&office).unwrap();
@@ -339,7 +339,11 @@ fn a_lost_acknowledgement_heals_on_the_next_sync_without_duplicates() {
     // request is the sync's clock probe, GET /v1/time: the sync goes on without it.)
     stub.server.faults().drop_after_commit_next(2);
     let report = sync::sync_once(&mut office, &config(&stub.server.url(), 0), |_, _| {}).unwrap();
-    assert_eq!(report.problem.as_ref().map(|p| p.code), Some("PLATFORM_CONNECTION_LOST"), "{report:?}");
+    assert_eq!(
+        report.problem.as_ref().map(|p| p.code.as_str()),
+        Some("PLATFORM_CONNECTION_LOST"),
+        "{report:?}"
+    );
     assert_eq!((report.confirmed, report.remaining), (0, 3));
     assert_eq!(stub.record_ids(), local_ids, "the platform has them already");
 

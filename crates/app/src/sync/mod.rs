@@ -170,8 +170,8 @@ pub struct DeviceInfo {
 /// Why a sync ended early, for the header and the log. No personal data.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SyncProblem {
-    /// Stable code (`PLATFORM_UNREACHABLE`, `DEVICE_NOT_ENROLLED`, …).
-    pub code: &'static str,
+    /// Stable code from the error catalogue (`PLATFORM_UNREACHABLE`, `DEVICE_NOT_ENROLLED`, …).
+    pub code: crate::problem::ErrorCode,
     /// One Chinese sentence for the clerk.
     pub message: String,
     /// The counter looks offline (no connection or no answer).
@@ -230,69 +230,83 @@ pub fn problem_of(error: &SyncError) -> SyncProblem {
         |code, message: String, offline, needs_person| SyncProblem { code, message, offline, needs_person };
     match error {
         SyncError::Unreachable { .. } => problem(
-            "PLATFORM_UNREACHABLE",
+            crate::problem::ErrorCode::PlatformUnreachable,
             "无法连接省平台，记录已保留在本机，联网后自动上报。".to_owned(),
             true,
             false,
         ),
         SyncError::Timeout => problem(
-            "PLATFORM_TIMEOUT",
+            crate::problem::ErrorCode::PlatformTimeout,
             "省平台响应超时，记录已保留在本机，稍后自动重试。".to_owned(),
             true,
             false,
         ),
-        SyncError::ConnectionLost { .. } => {
-            problem("PLATFORM_CONNECTION_LOST", "与省平台的连接中断，稍后自动重试。".to_owned(), false, false)
-        }
+        SyncError::ConnectionLost { .. } => problem(
+            crate::problem::ErrorCode::PlatformConnectionLost,
+            "与省平台的连接中断，稍后自动重试。".to_owned(),
+            false,
+            false,
+        ),
         SyncError::Unavailable { status, .. } => problem(
-            "PLATFORM_UNAVAILABLE",
+            crate::problem::ErrorCode::PlatformUnavailable,
             format!("省平台暂时无法处理（HTTP {status}），稍后自动重试。"),
             false,
             false,
         ),
         SyncError::Protocol { .. } => problem(
-            "PLATFORM_ANSWER_INVALID",
+            crate::problem::ErrorCode::PlatformAnswerInvalid,
             "省平台的应答无法识别，可能被代理或网关拦截，稍后自动重试。".to_owned(),
             false,
             false,
         ),
         SyncError::DeviceUnknown { device_id } => problem(
-            "DEVICE_NOT_ENROLLED",
+            crate::problem::ErrorCode::DeviceNotEnrolled,
             format!("本机（设备号 {device_id}）尚未在省平台登记，请管理员登记本机公钥后再同步。"),
             false,
             true,
         ),
         SyncError::Unauthorized { code, .. } => problem(
-            "PLATFORM_SIGNATURE_REFUSED",
+            crate::problem::ErrorCode::PlatformSignatureRefused,
             format!("省平台拒绝了本机的签名（{code}），请检查本机时间和设备密钥。"),
             false,
             true,
         ),
         SyncError::Rejected { code, status, .. } => problem(
-            "PLATFORM_REQUEST_REFUSED",
+            crate::problem::ErrorCode::PlatformRequestRefused,
             format!("省平台拒绝了请求（HTTP {status} {code}），请检查平台地址设置。"),
             false,
             true,
         ),
         SyncError::InsecureUrl { .. } => problem(
-            "PLATFORM_URL_INSECURE",
+            crate::problem::ErrorCode::PlatformUrlInsecure,
             "平台地址必须使用 https（只有本机上的测试平台可以用 http）。".to_owned(),
             false,
             true,
         ),
-        SyncError::InvalidUrl { reason } => {
-            problem("PLATFORM_URL_INVALID", format!("平台地址无效（{reason}）。"), false, true)
-        }
-        SyncError::ClientSetup { detail } => {
-            problem("PLATFORM_CLIENT_SETUP", format!("无法建立安全连接（{detail}）。"), false, true)
-        }
+        SyncError::InvalidUrl { reason } => problem(
+            crate::problem::ErrorCode::PlatformUrlInvalid,
+            format!("平台地址无效（{reason}）。"),
+            false,
+            true,
+        ),
+        SyncError::ClientSetup { detail } => problem(
+            crate::problem::ErrorCode::PlatformClientSetup,
+            format!("无法建立安全连接（{detail}）。"),
+            false,
+            true,
+        ),
         SyncError::Identity { .. } => problem(
-            "DEVICE_ID_INVALID",
+            crate::problem::ErrorCode::DeviceIdInvalid,
             "设备号不合规：只能使用字母、数字和 . _ -，最长 64 个字符。".to_owned(),
             false,
             true,
         ),
-        SyncError::Outbox(_) => problem("LOCAL_STORE_FAILED", "本机数据库操作失败。".to_owned(), false, true),
+        SyncError::Outbox(_) => problem(
+            crate::problem::ErrorCode::LocalStoreFailed,
+            "本机数据库操作失败。".to_owned(),
+            false,
+            true,
+        ),
     }
 }
 
