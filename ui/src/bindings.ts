@@ -114,7 +114,15 @@ draft: boolean,
  * Whether the document implements mutual recognition (false: the provincial default,
  * which never accepts by itself).
  */
-implements_recognition: boolean, };
+implements_recognition: boolean, 
+/**
+ * An applicant younger than this needs a guardian on the form.
+ */
+guardian_below_age: number, 
+/**
+ * The form asks for the measured facts behind the ticks (证明材料的具体情况).
+ */
+asks_evidence_facts: boolean, };
 export type NoticeLine = { 
 /**
  * Stable code, e.g. `EVIDENCE_NONE`.

@@ -433,6 +433,11 @@ pub struct ProfileSummary {
     pub draft: bool,
     /// Whether the document implements mutual recognition (false: the provincial default).
     pub implements_recognition: bool,
+    /// An applicant younger than this needs a guardian on the form (`minors.age_below`).
+    pub guardian_below_age: u32,
+    /// The county checks measured facts behind the ticks (lease months, insurance gaps, a
+    /// minor's parents' proofs): the form asks for them.
+    pub asks_evidence_facts: bool,
 }
 
 /// Why a profile file cannot be used.
@@ -601,6 +606,14 @@ impl PolicyProfile {
         self.eligibility.iter().find(|rule| rule.code == code)
     }
 
+    /// Whether any condition or the minors' rule checks measured facts (`proofs`).
+    pub fn asks_evidence_facts(&self) -> bool {
+        let conditions = [&self.conditions.employment, &self.conditions.residence, &self.conditions.study];
+        let minors = &self.minors.extra_proofs;
+        conditions.iter().any(|rule| rule.ways.iter().any(|way| !way.proofs.is_empty()))
+            || !(minors.employment.is_empty() && minors.residence.is_empty() && minors.study.is_empty())
+    }
+
     /// The listing entry of this profile.
     pub fn summary(&self) -> ProfileSummary {
         ProfileSummary {
@@ -610,6 +623,8 @@ impl PolicyProfile {
             effective: self.document.effective,
             draft: self.document.draft,
             implements_recognition: self.recognition.implemented,
+            guardian_below_age: self.minors.age_below,
+            asks_evidence_facts: self.asks_evidence_facts(),
         }
     }
 }

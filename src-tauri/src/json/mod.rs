@@ -123,6 +123,10 @@ pub struct ProfileInfo {
     /// Whether the document implements mutual recognition (false: the provincial default,
     /// which never accepts by itself).
     pub implements_recognition: bool,
+    /// An applicant younger than this needs a guardian on the form.
+    pub guardian_below_age: u32,
+    /// The form asks for the measured facts behind the ticks (证明材料的具体情况).
+    pub asks_evidence_facts: bool,
 }
 
 impl From<app::domain::profile::ProfileSummary> for ProfileInfo {
@@ -134,6 +138,8 @@ impl From<app::domain::profile::ProfileSummary> for ProfileInfo {
             effective: summary.effective.map(|d| d.to_string()),
             draft: summary.draft,
             implements_recognition: summary.implements_recognition,
+            guardian_below_age: summary.guardian_below_age,
+            asks_evidence_facts: summary.asks_evidence_facts,
         }
     }
 }

@@ -184,6 +184,8 @@ export const JIANDE: ProfileInfo = {
   effective: "2025-07-01",
   draft: false,
   implements_recognition: true,
+  guardian_below_age: 16,
+  asks_evidence_facts: false,
 };
 export const GONGSHU_DRAFT: ProfileInfo = {
   county: "330105",
@@ -192,6 +194,8 @@ export const GONGSHU_DRAFT: ProfileInfo = {
   effective: null,
   draft: true,
   implements_recognition: true,
+  guardian_below_age: 16,
+  asks_evidence_facts: true,
 };
 export const PROVINCE: ProfileInfo = {
   county: "330000",
@@ -200,6 +204,8 @@ export const PROVINCE: ProfileInfo = {
   effective: "2009-10-01",
   draft: false,
   implements_recognition: false,
+  guardian_below_age: 16,
+  asks_evidence_facts: false,
 };
 
 export const COUNTIES: DivisionChoice[] = [

@@ -13,6 +13,8 @@ const JIANDE: ProfileInfo = {
   effective: "2024-03-01",
   draft: false,
   implements_recognition: true,
+  guardian_below_age: 16,
+  asks_evidence_facts: false,
 };
 const GONGSHU: ProfileInfo = {
   county: "330105",
@@ -21,6 +23,8 @@ const GONGSHU: ProfileInfo = {
   effective: null,
   draft: true,
   implements_recognition: true,
+  guardian_below_age: 16,
+  asks_evidence_facts: true,
 };
 const PROVINCE: ProfileInfo = {
   county: "330000",
@@ -29,6 +33,8 @@ const PROVINCE: ProfileInfo = {
   effective: "2009-10-01",
   draft: false,
   implements_recognition: false,
+  guardian_below_age: 16,
+  asks_evidence_facts: false,
 };
 
 const materials = (code: string, field: string, message: string): NoticeLine => ({ code, field, message, kind: "materials", basis: "" });

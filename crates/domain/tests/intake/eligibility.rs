@@ -241,3 +241,17 @@ fn special_cases_of_the_regulation() {
     record.special_case = special(Some(SpecialCaseKind::TalentPermitExchange), "ZJRC2024000123");
     assert_eq!(assess_checked(&record, &gongshu_in_force(), day(TODAY)).decision, Decision::Accept);
 }
+
+#[test]
+fn the_summary_says_what_the_form_must_ask() {
+    // Only Gongshu sets measured terms behind the ticks (a 1-year lease, insurance without
+    // long breaks, a minor's parents' proofs): the form opens 证明材料的具体情况 for it alone.
+    assert!(gongshu().summary().asks_evidence_facts);
+    for other in [jiande(), haiyan(), qingtian(), province()] {
+        assert!(!other.summary().asks_evidence_facts, "{}", other.county.name);
+    }
+    // The guardian's age limit is the profile's, as the assessment uses it.
+    for profile in [jiande(), haiyan(), qingtian(), gongshu(), province()] {
+        assert_eq!(profile.summary().guardian_below_age, profile.minors.age_below);
+    }
+}
