@@ -242,14 +242,12 @@ impl Store {
         audit::append(
             &transaction,
             &audit_key,
-            NewAuditRow {
+            admin_row(
+                admin,
+                AuditAction::UserCreated,
+                json!({ "username": username, "roles": new_user.roles.to_string() }),
                 at,
-                actor_user_id: Some(admin.user_id),
-                actor: &admin.username,
-                action: AuditAction::UserCreated,
-                case_id: None,
-                details: json!({ "username": username, "roles": new_user.roles.to_string() }),
-            },
+            ),
         )?;
         // The slot is written before the commit: if the write fails, the user row rolls
         // back; if the commit fails after it, the slot opens nothing but a disabled path
@@ -360,14 +358,7 @@ impl Store {
         audit::append(
             &transaction,
             &audit_key,
-            NewAuditRow {
-                at,
-                actor_user_id: Some(admin.user_id),
-                actor: &admin.username,
-                action: AuditAction::SlotRevoked,
-                case_id: None,
-                details: json!({ "username": username }),
-            },
+            admin_row(admin, AuditAction::SlotRevoked, json!({ "username": username }), at),
         )?;
         file.slots.retain(|existing| existing.username != username);
         file.save(&slots_path)?;
@@ -406,14 +397,12 @@ impl Store {
         audit::append(
             &transaction,
             &audit_key,
-            NewAuditRow {
+            admin_row(
+                admin,
+                AuditAction::UserReenabled,
+                json!({ "username": username, "roles": user.roles.to_string() }),
                 at,
-                actor_user_id: Some(admin.user_id),
-                actor: &admin.username,
-                action: AuditAction::UserReenabled,
-                case_id: None,
-                details: json!({ "username": username, "roles": user.roles.to_string() }),
-            },
+            ),
         )?;
         file.slots.retain(|existing| existing.username != username);
         file.slots.push(slot);
@@ -458,14 +447,12 @@ impl Store {
         audit::append(
             &transaction,
             &audit_key,
-            NewAuditRow {
+            admin_row(
+                admin,
+                AuditAction::UserRolesChanged,
+                json!({ "username": username, "from": user.roles.to_string(), "to": roles.to_string() }),
                 at,
-                actor_user_id: Some(admin.user_id),
-                actor: &admin.username,
-                action: AuditAction::UserRolesChanged,
-                case_id: None,
-                details: json!({ "username": username, "from": user.roles.to_string(), "to": roles.to_string() }),
-            },
+            ),
         )?;
         transaction.commit()?;
         Ok(())
@@ -500,18 +487,28 @@ impl Store {
         let previous = file.lockout;
         file.lockout = policy;
         file.save(&slots_path)?;
-        self.append_audit(NewAuditRow {
-            at,
-            actor_user_id: Some(admin.user_id),
-            actor: &admin.username,
-            action: AuditAction::LockoutPolicyChanged,
-            case_id: None,
-            details: json!({
+        self.append_audit(admin_row(admin, AuditAction::LockoutPolicyChanged, json!({
                 "from": { "max_failed_attempts": previous.max_failed_attempts, "lock_minutes": previous.lock_minutes },
                 "to": { "max_failed_attempts": policy.max_failed_attempts, "lock_minutes": policy.lock_minutes },
-            }),
-        })
+            }), at))
         .map(|_| ())
+    }
+}
+
+/// The audit row of an administrator's change to the clerks or the log-in policy (no case).
+fn admin_row(
+    admin: &Session,
+    action: AuditAction,
+    details: serde_json::Value,
+    at: DateTime<Utc>,
+) -> NewAuditRow<'_> {
+    NewAuditRow {
+        at,
+        actor_user_id: Some(admin.user_id),
+        actor: &admin.username,
+        action,
+        case_id: None,
+        details,
     }
 }
 
