@@ -2,12 +2,9 @@
 // sentences come from the Rust catalogue (crates/app/src/problem.rs, `ErrorCode` in
 // bindings.ts); a new code does not compile here until it has a line.
 import type { ErrorCode } from "./bindings";
-import { IpcError } from "./backend/types";
+import { IpcError, type ClientErrorCode } from "./backend/types";
 import { session, signedOut } from "./stores/session";
 import { t } from "./locales";
-
-/** Codes the window makes up itself (the shell never sends them). */
-export type ClientErrorCode = "IPC_FAILURE";
 
 /** Beyond showing the sentence where the clerk acted. */
 export type Reaction =

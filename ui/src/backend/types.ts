@@ -46,13 +46,16 @@ export type * from "../bindings";
 export type DivisionLevel = "province" | "city" | "county";
 export type ColourKey = "grey" | "colour";
 
+/** Codes the window makes up itself (the shell never sends them). */
+export type ClientErrorCode = "IPC_FAILURE";
+
 /** A failed command, typed: switch on `code`, never on `message`. */
 export class IpcError extends Error {
-  readonly code: ErrorCode | "IPC_FAILURE";
+  readonly code: ErrorCode | ClientErrorCode;
   readonly fields: UiFieldError[];
 
   /** A shell error, or `IPC_FAILURE` when the call itself failed. */
-  constructor(error: Omit<UiError, "code"> & { code: ErrorCode | "IPC_FAILURE" }) {
+  constructor(error: Omit<UiError, "code"> & { code: ErrorCode | ClientErrorCode }) {
     super(error.message);
     this.name = "IpcError";
     this.code = error.code;
