@@ -910,6 +910,58 @@ export const DOCUMENT_LABELS: Record<DocumentKey, string> = {
   receipt: "受理回执",
   slip: "居住证确认单",
 };
+export type EvidenceKey = "employment.labour_contract" | "employment.agricultural_contract" | "employment.social_insurance" | "employment.business_licence" | "employment.other" | "residence.own_home" | "residence.employer_dormitory" | "residence.rental.rental_registration" | "residence.rental.lease_filing" | "residence.rental.lease_contract" | "residence.rental.safety_compliant" | "residence.rental.taxes_paid" | "residence.rental.other" | "study.other" | "study.primary_school" | "study.secondary_school" | "study.vocational_school" | "study.higher_education";
+export const RENTAL_HEADING = "居住出租房屋";
+export interface EvidenceBox {
+  path: EvidenceKey;
+  label: string;
+  name: string;
+  rental: boolean;
+  other: boolean;
+}
+export interface EvidenceGroup {
+  key: string;
+  label: string;
+  items: readonly EvidenceBox[];
+}
+export const EVIDENCE_GROUPS: readonly EvidenceGroup[] = [
+  {
+    key: "employment",
+    label: "合法稳定就业",
+    items: [
+      { path: "employment.labour_contract", label: "签订劳动合同", name: "签订劳动合同", rental: false, other: false },
+      { path: "employment.agricultural_contract", label: "签订农业承包合同", name: "签订农业承包合同", rental: false, other: false },
+      { path: "employment.social_insurance", label: "参加社会保险", name: "参加社会保险", rental: false, other: false },
+      { path: "employment.business_licence", label: "持有工商执照", name: "持有工商执照", rental: false, other: false },
+      { path: "employment.other", label: "其他", name: "其他就业证明", rental: false, other: true },
+    ],
+  },
+  {
+    key: "residence",
+    label: "合法稳定住所",
+    items: [
+      { path: "residence.own_home", label: "自购房屋", name: "自购房屋", rental: false, other: false },
+      { path: "residence.employer_dormitory", label: "单位内部宿舍", name: "单位内部宿舍", rental: false, other: false },
+      { path: "residence.rental.rental_registration", label: "办理出租登记", name: "办理出租登记", rental: true, other: false },
+      { path: "residence.rental.lease_filing", label: "办理租赁登记备案", name: "办理租赁登记备案", rental: true, other: false },
+      { path: "residence.rental.lease_contract", label: "签订租赁合同", name: "签订租赁合同", rental: true, other: false },
+      { path: "residence.rental.safety_compliant", label: "符合安全条件", name: "符合安全条件", rental: true, other: false },
+      { path: "residence.rental.taxes_paid", label: "依法缴纳税费", name: "依法缴纳税费", rental: true, other: false },
+      { path: "residence.rental.other", label: "其他", name: "其他租房证明", rental: true, other: true },
+    ],
+  },
+  {
+    key: "study",
+    label: "连续就读",
+    items: [
+      { path: "study.other", label: "其他", name: "其他就读证明", rental: false, other: true },
+      { path: "study.primary_school", label: "小学学籍证明", name: "小学学籍证明", rental: false, other: false },
+      { path: "study.secondary_school", label: "中学学籍证明", name: "中学学籍证明", rental: false, other: false },
+      { path: "study.vocational_school", label: "中高等职业学校学籍证明", name: "中高等职业学校学籍证明", rental: false, other: false },
+      { path: "study.higher_education", label: "普通高等学校学籍证明", name: "普通高等学校学籍证明", rental: false, other: false },
+    ],
+  },
+];
 export type DecisionKey = "accept" | "notice" | "not_eligible";
 export type RoleKey = "accept" | "review" | "approve" | "admin";
 export type WorklistKey = "drafts" | "awaiting_review" | "awaiting_approval" | "due_today" | "overdue" | "issued_awaiting_slip" | "not_synced" | "notices_issued" | "not_eligible";

@@ -59,7 +59,13 @@ describe("the UI's application record", () => {
     expect(new Set(paths).size).toBe(paths.length);
     expect(paths.length).toBe(18);
     expect(paths).not.toContain("residence.other");
-    expect(EVIDENCE_GROUPS.find((g) => g.key === "study")?.items[0]).toEqual({ path: "study.other", label: "其他", other: true });
+    expect(EVIDENCE_GROUPS.find((g) => g.key === "study")?.items[0]).toEqual({
+      path: "study.other",
+      label: "其他",
+      name: "其他就读证明",
+      rental: false,
+      other: true,
+    });
     for (const path of paths) {
       setEvidence(record, path, true);
       const value = evidenceAt(record, path);

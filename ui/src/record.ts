@@ -143,45 +143,9 @@ export function emptyRecord(): ApplicationRecord {
   };
 }
 
-/** Every evidence checkbox of Annex 1, in the paper form's order, with its record path. */
-export const EVIDENCE_GROUPS = [
-  {
-    key: "employment",
-    label: "合法稳定就业",
-    items: [
-      { path: "employment.labour_contract", label: "签订劳动合同" },
-      { path: "employment.agricultural_contract", label: "签订农业承包合同" },
-      { path: "employment.social_insurance", label: "参加社会保险" },
-      { path: "employment.business_licence", label: "持有工商执照" },
-      { path: "employment.other", label: "其他", other: true },
-    ],
-  },
-  {
-    key: "residence",
-    label: "合法稳定住所",
-    items: [
-      { path: "residence.own_home", label: "自购房屋" },
-      { path: "residence.employer_dormitory", label: "单位内部宿舍" },
-      { path: "residence.rental.rental_registration", label: "办理出租登记", rental: true },
-      { path: "residence.rental.lease_filing", label: "办理租赁登记备案", rental: true },
-      { path: "residence.rental.lease_contract", label: "签订租赁合同", rental: true },
-      { path: "residence.rental.safety_compliant", label: "符合安全条件", rental: true },
-      { path: "residence.rental.taxes_paid", label: "依法缴纳税费", rental: true },
-      { path: "residence.rental.other", label: "其他", rental: true, other: true },
-    ],
-  },
-  {
-    key: "study",
-    label: "连续就读",
-    items: [
-      { path: "study.other", label: "其他", other: true },
-      { path: "study.primary_school", label: "小学学籍证明" },
-      { path: "study.secondary_school", label: "中学学籍证明" },
-      { path: "study.vocational_school", label: "中高等职业学校学籍证明" },
-      { path: "study.higher_education", label: "普通高等学校学籍证明" },
-    ],
-  },
-] as const;
+/** Every evidence checkbox of Annex 1, in the paper form's order: the domain's one catalogue,
+ * generated into bindings.ts. */
+export { EVIDENCE_GROUPS, RENTAL_HEADING, type EvidenceBox, type EvidenceGroup, type EvidenceKey } from "./bindings";
 
 /** Reads the value at a dotted path under `record.evidence`. */
 export function evidenceAt(record: ApplicationRecord, path: string): boolean | OtherEvidence {

@@ -433,6 +433,20 @@ impl Condition {
         }
     }
 
+    /// The group's key under `evidence`, e.g. `employment`.
+    pub fn key(self) -> &'static str {
+        match self {
+            Condition::Employment => "employment",
+            Condition::Residence => "residence",
+            Condition::Study => "study",
+        }
+    }
+
+    /// The checkboxes of the group, in the form's order.
+    pub fn items(self) -> impl Iterator<Item = EvidenceItem> {
+        EvidenceItem::ALL.into_iter().filter(move |item| item.condition() == self)
+    }
+
     /// The field path of the group, e.g. `evidence.employment`.
     pub fn field(self) -> &'static str {
         match self {
@@ -443,7 +457,15 @@ impl Condition {
     }
 }
 
+/// The sub-heading of 合法稳定住所 under which the rental boxes sit on the form.
+pub const RENTAL_HEADING: &str = "居住出租房屋";
+
 /// One checkbox of 证明材料, named by its field path (policy profiles refer to these keys).
+///
+/// This is the one evidence catalogue: its key, its group, the text beside its box on the
+/// form, its name on its own (in notices and page lists), whether it carries a description
+/// (「其他」) and whether it sits under [`RENTAL_HEADING`]. The printed form, the window's
+/// checkboxes (generated into `ui/src/bindings.ts`) and the policy profiles all read it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum EvidenceItem {
     /// 签订劳动合同.
@@ -559,7 +581,23 @@ impl EvidenceItem {
         format!("evidence.{}", self.key())
     }
 
-    /// The checkbox's label on the form.
+    /// The text beside the box on the form: the same as [`label`](Self::label) except the
+    /// three 「其他」 boxes, which the form calls just 其他 within their group.
+    pub fn box_label(self) -> &'static str {
+        if self.is_other() { "其他" } else { self.label() }
+    }
+
+    /// Whether the box is a 「其他」 that carries the applicant's description.
+    pub fn is_other(self) -> bool {
+        matches!(self, EvidenceItem::EmploymentOther | EvidenceItem::RentalOther | EvidenceItem::StudyOther)
+    }
+
+    /// Whether the box sits under [`RENTAL_HEADING`] (居住出租房屋).
+    pub fn is_rental(self) -> bool {
+        self.key().starts_with("residence.rental.")
+    }
+
+    /// The checkbox's name on its own (in notices and page lists).
     pub fn label(self) -> &'static str {
         match self {
             EvidenceItem::LabourContract => "签订劳动合同",

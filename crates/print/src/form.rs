@@ -9,7 +9,9 @@
 //! start of its SHA-256, so the paper in the archive names the electronic proof it
 //! goes with.
 
-use domain::record::{ApplicationRecord, EvidenceItem, Opinion, OtherEvidence, RecognitionType};
+use domain::record::{
+    ApplicationRecord, Condition, EvidenceItem, Opinion, OtherEvidence, RENTAL_HEADING, RecognitionType,
+};
 
 use crate::layout::{
     Align, CELL_PAD_X, CELL_PAD_Y, Canvas, LINE_SPACING, PAGE_HEIGHT, PAGE_WIDTH, TextStyle, pt_to_mm,
@@ -17,7 +19,8 @@ use crate::layout::{
 use crate::templates::Template;
 use crate::{MARGIN, PrintError, RenderedDocument, Renderer, cn_date, normalise_id};
 
-/// Labels `form.json` must define (the evidence boxes are keyed by their record path).
+/// Labels `form.json` must define. The evidence groups and boxes are not among them: their
+/// text is the domain's one evidence catalogue ([`EvidenceItem`], [`Condition`]).
 pub(crate) const REQUIRED_LABELS: &[&str] = &[
     "application_number",
     "id_number",
@@ -31,10 +34,6 @@ pub(crate) const REQUIRED_LABELS: &[&str] = &[
     "existing_permit",
     "registration_time",
     "evidence",
-    "employment",
-    "residence",
-    "study",
-    "rental",
     "important",
     "declaration",
     "signature",
@@ -45,24 +44,6 @@ pub(crate) const REQUIRED_LABELS: &[&str] = &[
     "remarks",
     "date_blank",
     "other_description",
-    "employment.labour_contract",
-    "employment.agricultural_contract",
-    "employment.social_insurance",
-    "employment.business_licence",
-    "employment.other",
-    "residence.own_home",
-    "residence.employer_dormitory",
-    "residence.rental.rental_registration",
-    "residence.rental.lease_filing",
-    "residence.rental.lease_contract",
-    "residence.rental.safety_compliant",
-    "residence.rental.taxes_paid",
-    "residence.rental.other",
-    "study.other",
-    "study.primary_school",
-    "study.secondary_school",
-    "study.vocational_school",
-    "study.higher_education",
     "attachments_title",
     "attachments_item",
     "attachments_pages",
@@ -431,8 +412,11 @@ fn attachments(canvas: &mut Canvas<'_>, template: &Template, pages: &[AttachedPa
             continue;
         }
         in_group.sort_by_key(|page| page.position);
-        let label =
-            if key.is_empty() { template.label("attachments_unassigned") } else { template.label(key) };
+        // An item's own name (其他就业证明, not the box's bare 其他): the list stands alone.
+        let label = match EvidenceItem::from_key(key) {
+            Some(item) => item.label(),
+            None => template.label("attachments_unassigned"),
+        };
         groups.push((label.to_owned(), in_group));
     }
     let bottom = PAGE_HEIGHT - 20.0;
@@ -597,7 +581,7 @@ fn checkbox_item(
 
 /// One evidence box; a ticked 「其他」 carries its description.
 fn evidence_label(template: &Template, item: EvidenceItem, other: Option<&OtherEvidence>) -> String {
-    let label = template.label(item.key()).to_owned();
+    let label = item.box_label().to_owned();
     match other {
         Some(other) if other.ticked && !other.description.trim().is_empty() => {
             format!(
@@ -640,33 +624,23 @@ type BoxItem = (String, bool, String);
 /// exactly one column.
 fn evidence_columns(template: &Template, record: &ApplicationRecord) -> [Vec<BoxItem>; 4] {
     let evidence = &record.evidence;
-    let item = |item: EvidenceItem, other: Option<&OtherEvidence>| {
+    let item = |item: EvidenceItem| {
+        let other = match item {
+            EvidenceItem::EmploymentOther => Some(&evidence.employment.other),
+            EvidenceItem::RentalOther => Some(&evidence.residence.rental.other),
+            EvidenceItem::StudyOther => Some(&evidence.study.other),
+            _ => None,
+        };
         (evidence_label(template, item, other), item.is_ticked(evidence), item.field())
     };
+    let column = |condition: Condition, rental: bool| -> Vec<BoxItem> {
+        condition.items().filter(|each| each.is_rental() == rental).map(item).collect()
+    };
     [
-        vec![
-            item(EvidenceItem::LabourContract, None),
-            item(EvidenceItem::AgriculturalContract, None),
-            item(EvidenceItem::SocialInsurance, None),
-            item(EvidenceItem::BusinessLicence, None),
-            item(EvidenceItem::EmploymentOther, Some(&evidence.employment.other)),
-        ],
-        vec![item(EvidenceItem::OwnHome, None), item(EvidenceItem::EmployerDormitory, None)],
-        vec![
-            item(EvidenceItem::RentalRegistration, None),
-            item(EvidenceItem::LeaseFiling, None),
-            item(EvidenceItem::LeaseContract, None),
-            item(EvidenceItem::SafetyCompliant, None),
-            item(EvidenceItem::TaxesPaid, None),
-            item(EvidenceItem::RentalOther, Some(&evidence.residence.rental.other)),
-        ],
-        vec![
-            item(EvidenceItem::StudyOther, Some(&evidence.study.other)),
-            item(EvidenceItem::PrimarySchool, None),
-            item(EvidenceItem::SecondarySchool, None),
-            item(EvidenceItem::VocationalSchool, None),
-            item(EvidenceItem::HigherEducation, None),
-        ],
+        column(Condition::Employment, false),
+        column(Condition::Residence, false),
+        column(Condition::Residence, true),
+        column(Condition::Study, false),
     ]
 }
 
@@ -701,10 +675,10 @@ fn evidence(
     let content_height = (needed + 4.0).max(30.0);
     label_cell(canvas, x, y, LABEL_WIDTH, header_height + content_height, template.label("evidence"));
     let left = x + LABEL_WIDTH;
-    for (offset, width, key) in [
-        (0.0, employment_width, "employment"),
-        (employment_width, own_width + rental_width, "residence"),
-        (employment_width + own_width + rental_width, study_width, "study"),
+    for (offset, width, condition) in [
+        (0.0, employment_width, Condition::Employment),
+        (employment_width, own_width + rental_width, Condition::Residence),
+        (employment_width + own_width + rental_width, study_width, Condition::Study),
     ] {
         canvas.grey(0.96);
         canvas.fill_rects(&[(left + offset, y, width, header_height)]);
@@ -715,8 +689,8 @@ fn evidence(
             y + header_height / 2.0,
             10.0,
             Align::Centre,
-            template.label(key),
-            key,
+            condition.label(),
+            condition.key(),
         );
         canvas.rect(left + offset, y, width, header_height, 0.6);
         canvas.rect(left + offset, y + header_height, width, content_height, 0.6);
@@ -733,7 +707,7 @@ fn evidence(
         top + pitch / 2.0,
         ITEM_SIZE,
         Align::Left,
-        template.label("rental"),
+        RENTAL_HEADING,
         "evidence.residence.rental",
     );
     checklist(canvas, rental_x + pad + 2.5, top + pitch + 0.6, rental_width - 2.0 * pad - 2.5, &rental);

@@ -307,6 +307,7 @@ mod tests {
         key_table(&mut out, "CaseStateKey", "CASE_STATE_LABELS", &states);
         let documents = app::printing::Document::ALL.map(|document| (document.name(), document.label()));
         key_table(&mut out, "DocumentKey", "DOCUMENT_LABELS", &documents);
+        evidence_catalogue(&mut out);
         // Keys the window sends back or switches on, from the shell's own tables.
         use app::domain::assessment::Decision;
         let decisions = [Decision::Accept, Decision::Notice, Decision::NotEligible].map(decision_key);
@@ -316,6 +317,37 @@ mod tests {
             app::worklists::Worklist::ALL.iter().map(|list| worklist_key(*list)).collect();
         key_union(&mut out, "WorklistKey", &worklists);
         out
+    }
+
+    /// The domain's one evidence catalogue: its keys, and its groups with their boxes in
+    /// the form's order (`label` beside the box, `name` on its own).
+    fn evidence_catalogue(out: &mut String) {
+        use app::domain::record::{Condition, EvidenceItem, RENTAL_HEADING};
+        let keys: Vec<&str> = EvidenceItem::ALL.iter().map(|item| item.key()).collect();
+        key_union(out, "EvidenceKey", &keys);
+        out.push_str(&format!("export const RENTAL_HEADING = \"{RENTAL_HEADING}\";\n"));
+        out.push_str("export interface EvidenceBox {\n  path: EvidenceKey;\n  label: string;\n  name: string;\n  rental: boolean;\n  other: boolean;\n}\n");
+        out.push_str("export interface EvidenceGroup {\n  key: string;\n  label: string;\n  items: readonly EvidenceBox[];\n}\n");
+        out.push_str("export const EVIDENCE_GROUPS: readonly EvidenceGroup[] = [\n");
+        for condition in Condition::ALL {
+            out.push_str(&format!(
+                "  {{\n    key: \"{}\",\n    label: \"{}\",\n    items: [\n",
+                condition.key(),
+                condition.label()
+            ));
+            for item in condition.items() {
+                out.push_str(&format!(
+                    "      {{ path: \"{}\", label: \"{}\", name: \"{}\", rental: {}, other: {} }},\n",
+                    item.key(),
+                    item.box_label(),
+                    item.label(),
+                    item.is_rental(),
+                    item.is_other()
+                ));
+            }
+            out.push_str("    ],\n  },\n");
+        }
+        out.push_str("];\n");
     }
 
     /// `export type KEY = "a" | …;`.

@@ -166,7 +166,6 @@ export const zhCN = {
     specialProof: "认定文件或证件号码",
     specialProofDocument: "认定文件名称及文号",
     specialProofPermit: "引进人才居住证号码",
-    rental: "居住出租房屋：",
     otherPlaceholder: "请注明其他材料",
     facts: "证明材料的具体情况（拱墅区等须核验期限、中断、补缴的地区）",
     factContractMonths: "租赁合同期限（月）",
