@@ -52,6 +52,6 @@ e2e: build
 	@echo "==> WebDriver tests (tauri-driver + WebKitWebDriver)"
 	E2E_APPLICATION=$(BINARY) scripts/e2e.sh
 
-## Regenerate ui/src/bindings.ts from the shell's DTOs.
+## Regenerate ui/src/bindings.ts (the shell's DTOs) and ui/src/backend/commands.ts (its commands).
 bindings:
-	UPDATE_BINDINGS=1 cargo test -p permit-desk bindings_are_up_to_date
+	UPDATE_BINDINGS=1 cargo test -p permit-desk --lib bindings

@@ -326,7 +326,7 @@ due_date: string | null,
 due_estimate: string | null, };
 export type WorklistCount = { 
 /**
- * The worklist's key ([`worklist_key`]).
+ * The worklist's key ([`app::worklists::Worklist::key`]).
  */
 key: WorklistKey, 
 /**
@@ -656,6 +656,40 @@ name: string,
  * Maker, model and kind.
  */
 label: string, };
+export type ScanRequest = { 
+/**
+ * SANE device name from [`ScannerChoice::name`].
+ */
+device: string, 
+/**
+ * Pages to scan (1–50; a feeder stops when empty).
+ */
+pages: number, 
+/**
+ * Dots per inch.
+ */
+resolution: number, 
+/**
+ * `grey` or `colour`.
+ */
+colour: ColourKey, 
+/**
+ * The evidence item the pages prove (empty: unassigned).
+ */
+evidence: string, };
+export type PageEditInput = { 
+/**
+ * Quarter turns clockwise (1–3).
+ */
+quarter_turns?: number, 
+/**
+ * A new evidence link (empty: unassigned).
+ */
+evidence?: string, 
+/**
+ * A new position, 1 = first.
+ */
+position?: number, };
 export type ScanProgress = { 
 /**
  * Pages scanned.
@@ -965,3 +999,5 @@ export const EVIDENCE_GROUPS: readonly EvidenceGroup[] = [
 export type DecisionKey = "accept" | "notice" | "not_eligible";
 export type RoleKey = "accept" | "review" | "approve" | "admin";
 export type WorklistKey = "drafts" | "awaiting_review" | "awaiting_approval" | "due_today" | "overdue" | "issued_awaiting_slip" | "not_synced" | "notices_issued" | "not_eligible";
+export type ColourKey = "grey" | "colour";
+export type DivisionLevel = "province" | "city" | "county";

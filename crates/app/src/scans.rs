@@ -147,7 +147,7 @@ pub fn rotate(
     let (session, _) = office.clerk_with_any_role(Roles::ACCEPT)?;
     let meta = office.store.page(page_id)?;
     let jpeg = office.store.page_image(&session, page_id, now)?;
-    let mode = if meta.mode == "colour" { ColourMode::Colour } else { ColourMode::Grey };
+    let mode = ColourMode::from_name(&meta.mode);
     // Turning never rescales: the page keeps the size it was stored at.
     let max_long_side = meta.width.max(meta.height);
     let options =
@@ -179,6 +179,50 @@ pub fn move_to(
     let (session, _) = office.clerk_with_any_role(Roles::ACCEPT)?;
     let change = PageChange { position: Some(position), ..PageChange::default() };
     Ok(office.store.update_page(&session, page_id, &change, now)?.into())
+}
+
+/// What the clerk changed on one page in the scan panel; each part may be absent.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PageEdit {
+    /// Quarter turns clockwise; whole turns are ignored.
+    pub quarter_turns: u32,
+    /// A new evidence link (empty: unassigned).
+    pub evidence: Option<String>,
+    /// A new position (1 = first).
+    pub position: Option<u32>,
+}
+
+impl PageEdit {
+    /// The rotation the quarter turns ask for.
+    pub fn rotation(&self) -> Rotation {
+        match self.quarter_turns % 4 {
+            1 => Rotation::Clockwise90,
+            2 => Rotation::Clockwise180,
+            3 => Rotation::Clockwise270,
+            _ => Rotation::Keep,
+        }
+    }
+}
+
+/// Applies a clerk's change to a page: the turn first, then the evidence link, then the
+/// position (each audited on its own). Needs 受理.
+pub fn change(
+    office: &mut Office,
+    page_id: &str,
+    edit: &PageEdit,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let rotation = edit.rotation();
+    if rotation != Rotation::Keep {
+        rotate(office, page_id, rotation, now)?;
+    }
+    if let Some(evidence) = &edit.evidence {
+        assign(office, page_id, evidence, now)?;
+    }
+    if let Some(position) = edit.position {
+        move_to(office, page_id, position, now)?;
+    }
+    Ok(())
 }
 
 /// Removes a page (the window asks first). Needs 受理.

@@ -25,6 +25,15 @@ pub enum ColourMode {
 }
 
 impl ColourMode {
+    /// Both, grey first (the default for a text page).
+    pub const ALL: [ColourMode; 2] = [ColourMode::Grey, ColourMode::Colour];
+
+    /// The mode named `name` ([`as_str`](Self::as_str)); anything else is grey, the mode
+    /// that is never wrong for a document page.
+    pub fn from_name(name: &str) -> ColourMode {
+        if name == ColourMode::Colour.as_str() { ColourMode::Colour } else { ColourMode::Grey }
+    }
+
     /// Lowercase name for logs and JSON: `grey` or `colour`.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -53,6 +53,26 @@ impl Roles {
     /// 管理员: manages clerks, key slots and the lockout policy.
     pub const ADMIN: Roles = Roles(8);
     const ALL_BITS: u8 = 15;
+    /// Each role with its stable key, in display order: the one table of role names (the
+    /// window, `permitctl` and logs use these keys).
+    pub const KEYED: [(Roles, &'static str); 4] = [
+        (Roles::ACCEPT, "accept"),
+        (Roles::REVIEW, "review"),
+        (Roles::APPROVE, "approve"),
+        (Roles::ADMIN, "admin"),
+    ];
+
+    /// The keys of the roles held, in display order.
+    pub fn keys(self) -> Vec<&'static str> {
+        Roles::KEYED.iter().filter(|(role, _)| self.contains(*role)).map(|(_, key)| *key).collect()
+    }
+
+    /// The roles named by `keys`; `None` if any key is unknown.
+    pub fn from_keys<S: AsRef<str>>(keys: &[S]) -> Option<Roles> {
+        keys.iter().try_fold(Roles::NONE, |roles, key| {
+            Roles::KEYED.iter().find(|(_, known)| *known == key.as_ref()).map(|(role, _)| roles | *role)
+        })
+    }
 
     /// Builds a set from stored bits; `None` if an unknown bit is set.
     pub fn from_bits(bits: u8) -> Option<Roles> {
@@ -89,14 +109,8 @@ impl BitOr for Roles {
 
 impl fmt::Display for Roles {
     fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let names = [
-            (Roles::ACCEPT, "accept"),
-            (Roles::REVIEW, "review"),
-            (Roles::APPROVE, "approve"),
-            (Roles::ADMIN, "admin"),
-        ];
         let mut first = true;
-        for (role, name) in names {
+        for (role, name) in Roles::KEYED {
             if self.contains(role) {
                 if !first {
                     formatter.write_str("+")?;

@@ -54,6 +54,26 @@ impl Worklist {
         Worklist::NotEligible,
     ];
 
+    /// The list's stable key (the window's worklist tabs, `permitctl`).
+    pub fn key(self) -> &'static str {
+        match self {
+            Worklist::Drafts => "drafts",
+            Worklist::AwaitingReview => "awaiting_review",
+            Worklist::AwaitingApproval => "awaiting_approval",
+            Worklist::DueToday => "due_today",
+            Worklist::Overdue => "overdue",
+            Worklist::IssuedAwaitingSlip => "issued_awaiting_slip",
+            Worklist::NotSynced => "not_synced",
+            Worklist::NoticesIssued => "notices_issued",
+            Worklist::NotEligible => "not_eligible",
+        }
+    }
+
+    /// The worklist whose [`key`](Self::key) is `key`.
+    pub fn from_key(key: &str) -> Option<Worklist> {
+        Worklist::ALL.iter().copied().find(|list| list.key() == key)
+    }
+
     /// The `WHERE … ORDER BY` of the list; `?1` is today's date where it is used. Each
     /// condition repeats its partial index's `WHERE` word for word so SQLite can use it.
     fn condition(self) -> &'static str {

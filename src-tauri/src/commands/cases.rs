@@ -8,8 +8,8 @@ use super::{now, parse_case_id, with_office};
 use crate::AppState;
 use crate::error::UiError;
 use crate::json::{
-    AuditLineInfo, CaseInfo, CaseLineInfo, DraftSavedInfo, SubmitResult, WorklistCount, worklist_from_key,
-    worklist_key,
+    AuditLineInfo, CaseInfo, CaseLineInfo, DraftSavedInfo, RecordJson, SubmitResult, WorklistCount,
+    WorklistName,
 };
 use app::problem::Unrecognised;
 
@@ -26,11 +26,12 @@ pub async fn new_case() -> Result<String, UiError> {
 }
 
 /// Saves the draft as the clerk types: durable at once, audited with the changed fields.
+/// `paper_slip` (the applicant needs the paper 确认单): left out, it keeps what was set.
 #[tauri::command]
 pub async fn save_draft(
     state: State<'_, AppState>,
     case_id: String,
-    record: serde_json::Value,
+    record: RecordJson,
     paper_slip: Option<bool>,
 ) -> Result<DraftSavedInfo, UiError> {
     with_office(&state, move |office| {
@@ -134,7 +135,7 @@ pub async fn worklist_counts(state: State<'_, AppState>) -> Result<Vec<WorklistC
         Ok(counts
             .into_iter()
             .map(|(list, count)| WorklistCount {
-                key: worklist_key(list).to_owned(),
+                key: list.key().to_owned(),
                 count: u32::try_from(count).unwrap_or(u32::MAX),
                 at_least: count >= app::worklists::WORKLIST_COUNT_CAP,
             })
@@ -145,8 +146,9 @@ pub async fn worklist_counts(state: State<'_, AppState>) -> Result<Vec<WorklistC
 
 /// The lines of one worklist.
 #[tauri::command]
-pub async fn worklist(state: State<'_, AppState>, list: String) -> Result<Vec<CaseLineInfo>, UiError> {
-    let list = worklist_from_key(&list).ok_or(app::AppError::from(Unrecognised::Worklist))?;
+pub async fn worklist(state: State<'_, AppState>, list: WorklistName) -> Result<Vec<CaseLineInfo>, UiError> {
+    let list =
+        app::worklists::Worklist::from_key(&list).ok_or(app::AppError::from(Unrecognised::Worklist))?;
     with_office(&state, move |office| {
         let lines = app::worklists::worklist(office, list, app::clock::today(), LIST_LIMIT)?;
         Ok(lines.into_iter().map(CaseLineInfo::from).collect())

@@ -7,7 +7,9 @@ use super::{parse_case_id, with_office};
 use crate::AppState;
 
 use crate::error::UiError;
-use crate::json::{AssessmentInfo, DivisionChoice, EthnicChoice, IdNumberInfo, ProfileInfo};
+use crate::json::{
+    AssessmentInfo, DivisionChoice, EthnicChoice, IdNumberInfo, LevelName, ProfileInfo, RecordJson,
+};
 
 /// Largest number of picker entries sent to the window at once.
 const PICKER_LIMIT: usize = 30;
@@ -24,15 +26,11 @@ pub async fn check_id_number(input: String) -> Result<IdNumberInfo, UiError> {
 #[tauri::command]
 pub async fn search_divisions(
     query: String,
-    level: Option<String>,
+    level: Option<LevelName>,
     within: Option<String>,
 ) -> Result<Vec<DivisionChoice>, UiError> {
-    let level = match level.as_deref() {
-        Some("province") => Some(DivisionLevel::Province),
-        Some("city") => Some(DivisionLevel::City),
-        Some("county") => Some(DivisionLevel::County),
-        _ => None,
-    };
+    // An unknown level searches every level, as no level does.
+    let level = level.as_deref().and_then(DivisionLevel::parse);
     let choices = app::intake::search_divisions(&query, level, within.as_deref(), PICKER_LIMIT);
     Ok(choices.into_iter().map(DivisionChoice::from).collect())
 }
@@ -55,7 +53,7 @@ pub async fn list_profiles() -> Result<Vec<ProfileInfo>, UiError> {
 #[tracing::instrument(skip_all, fields(profile = %profile), err(Debug))]
 pub async fn assess_application(
     state: State<'_, AppState>,
-    record: serde_json::Value,
+    record: RecordJson,
     profile: String,
     case_id: Option<String>,
 ) -> Result<AssessmentInfo, UiError> {

@@ -12,6 +12,9 @@ pub mod scans;
 pub mod sync;
 pub mod system;
 
+#[cfg(test)]
+mod bindings;
+
 use chrono::{DateTime, Utc};
 
 use crate::AppState;

@@ -7,7 +7,7 @@ use super::{now, with_office, with_office_slot};
 use crate::AppState;
 use crate::error::UiError;
 use crate::json::{
-    ClerkInfo, OfficeDetailsInfo, OfficeDetailsInput, OfficeStatus, ProfileInfo, SessionInfo, roles_from_keys,
+    ClerkInfo, OfficeDetailsInfo, OfficeDetailsInput, OfficeStatus, ProfileInfo, RoleName, SessionInfo,
 };
 use app::problem::Unrecognised;
 
@@ -38,9 +38,9 @@ pub async fn set_up_office(
     details: OfficeDetailsInput,
     username: String,
     password: String,
-    roles: Vec<String>,
+    roles: Vec<RoleName>,
 ) -> Result<SessionInfo, UiError> {
-    let extra_roles = roles_from_keys(&roles).ok_or(app::AppError::from(Unrecognised::Role))?;
+    let extra_roles = app::office::Roles::from_keys(&roles).ok_or(app::AppError::from(Unrecognised::Role))?;
     let db_dir = state.paths.db_dir.clone();
     with_office_slot(&state, move |slot| {
         let details = details.into_details();
@@ -152,10 +152,10 @@ pub async fn add_clerk(
     state: State<'_, AppState>,
     username: String,
     display_name: String,
-    roles: Vec<String>,
+    roles: Vec<RoleName>,
     password: String,
 ) -> Result<(), UiError> {
-    let roles = roles_from_keys(&roles).ok_or(app::AppError::from(Unrecognised::Role))?;
+    let roles = app::office::Roles::from_keys(&roles).ok_or(app::AppError::from(Unrecognised::Role))?;
     with_office(&state, move |office| {
         let clerk = app::users::NewClerk {
             username: &username,
@@ -173,9 +173,9 @@ pub async fn add_clerk(
 pub async fn set_clerk_roles(
     state: State<'_, AppState>,
     username: String,
-    roles: Vec<String>,
+    roles: Vec<RoleName>,
 ) -> Result<(), UiError> {
-    let roles = roles_from_keys(&roles).ok_or(app::AppError::from(Unrecognised::Role))?;
+    let roles = app::office::Roles::from_keys(&roles).ok_or(app::AppError::from(Unrecognised::Role))?;
     with_office(&state, move |office| app::users::set_roles(office, &username, roles, now())).await
 }
 

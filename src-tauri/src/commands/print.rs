@@ -9,7 +9,7 @@ use tauri::State;
 use super::{now, with_office};
 use crate::AppState;
 use crate::error::UiError;
-use crate::json::{PreviewInfo, PrintedInfo, PrinterChoice, VerifiedSlipInfo, local_minute};
+use crate::json::{DocumentName, PreviewInfo, PrintedInfo, PrinterChoice, VerifiedSlipInfo, local_minute};
 
 fn document(key: &str) -> Result<Document, UiError> {
     Ok(Document::from_name(key).ok_or(app::AppError::from(app::problem::Unrecognised::Document))?)
@@ -55,12 +55,13 @@ pub async fn list_printers(state: State<'_, AppState>) -> Result<Vec<PrinterChoi
     Ok(found.into_iter().map(PrinterChoice::from).collect())
 }
 
-/// Renders a document of the case for the preview.
+/// Renders a document of the case for the preview. `large_print`: the slip in large
+/// type; left out, the county profile decides.
 #[tauri::command]
 pub async fn preview_document(
     state: State<'_, AppState>,
     case_id: String,
-    document: String,
+    document: DocumentName,
     large_print: Option<bool>,
 ) -> Result<PreviewInfo, UiError> {
     let document = self::document(&document)?;
@@ -74,13 +75,14 @@ pub async fn preview_document(
     .await
 }
 
-/// Prints a document of the case (audited, also when the job fails).
+/// Prints a document of the case (audited, also when the job fails); `large_print` as
+/// for the preview.
 #[tauri::command]
 #[tracing::instrument(skip_all, fields(document = %document, copies), err(Debug))]
 pub async fn print_document(
     state: State<'_, AppState>,
     case_id: String,
-    document: String,
+    document: DocumentName,
     printer: String,
     copies: u16,
     large_print: Option<bool>,

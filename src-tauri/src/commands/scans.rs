@@ -1,7 +1,6 @@
 //! The scan panel: scanners, scanning with progress, importing a file or a camera frame,
 //! and the case's pages (thumbnails, rotate, reorder, assign, delete).
 
-use app::scans::{Rotation, ScanSettings};
 use base64::Engine;
 use tauri::State;
 use tauri::ipc::Channel;
@@ -9,10 +8,12 @@ use tauri::ipc::Channel;
 use super::{now, parse_case_id, with_office};
 use crate::AppState;
 use crate::error::UiError;
-use crate::json::{FolderPollInfo, PagesInfo, ScanProgress, ScannerChoice};
+use crate::json::{
+    ColourName, FolderPollInfo, PageEditInput, PagesInfo, ScanProgress, ScanRequest, ScannerChoice,
+};
 
-fn mode(key: &str) -> app::scans::ColourMode {
-    if key == "colour" { app::scans::ColourMode::Colour } else { app::scans::ColourMode::Grey }
+fn intake_for(colour: &str) -> app::scans::IntakeOptions {
+    app::scans::IntakeOptions::for_mode(app::scans::ColourMode::from_name(colour))
 }
 
 fn joined<T>(result: Result<Result<T, app::AppError>, tauri::Error>) -> Result<T, UiError> {
@@ -27,24 +28,18 @@ pub async fn list_scanners(state: State<'_, AppState>) -> Result<Vec<ScannerChoi
     Ok(devices.into_iter().map(ScannerChoice::from).collect())
 }
 
-/// Scans `pages` pages into the case, linked to `evidence`; sends progress on `progress`
-/// after each page. The office is locked only to store the finished pages.
+/// Scans pages into the case, linked to the request's evidence; sends progress on
+/// `progress` after each page. The office is locked only to store the finished pages.
 #[tauri::command]
-#[allow(clippy::too_many_arguments, reason = "each is one setting of the scan panel")]
 pub async fn scan_pages(
     state: State<'_, AppState>,
-    progress: Channel<ScanProgress>,
     case_id: String,
-    device: String,
-    pages: u32,
-    resolution: u32,
-    colour: String,
-    evidence: String,
+    scan: ScanRequest,
+    progress: Channel<ScanProgress>,
 ) -> Result<PagesInfo, UiError> {
     let env = state.sane_env();
-    let settings =
-        ScanSettings { resolution, mode: mode(&colour), pages: pages.clamp(1, 50), ..Default::default() };
-    let options = app::scans::IntakeOptions::for_mode(mode(&colour));
+    let (settings, options) = scan.settings();
+    let device = scan.device;
     let scanned = joined(
         tauri::async_runtime::spawn_blocking(move || {
             app::scans::acquire_sane(&env, &device, &settings, &options, |done, total| {
@@ -54,7 +49,7 @@ pub async fn scan_pages(
         })
         .await,
     )?;
-    attach_and_list(&state, case_id, scanned, evidence).await
+    attach_and_list(&state, case_id, scanned, scan.evidence).await
 }
 
 /// Takes in one image the window sends as a data URL (a file chosen or dropped, or a
@@ -64,10 +59,10 @@ pub async fn import_page(
     state: State<'_, AppState>,
     case_id: String,
     data_url: String,
-    colour: String,
+    colour: ColourName,
     evidence: String,
 ) -> Result<PagesInfo, UiError> {
-    let options = app::scans::IntakeOptions::for_mode(mode(&colour));
+    let options = intake_for(&colour);
     let pages = joined(
         tauri::async_runtime::spawn_blocking(move || app::scans::intake_data_url(&data_url, &options)).await,
     )?;
@@ -107,30 +102,16 @@ pub async fn page_image(state: State<'_, AppState>, page_id: String) -> Result<S
     .await
 }
 
-/// Changes a page: `quarter_turns` clockwise (1–3), a new evidence link, or a new position.
+/// Changes a page: a turn clockwise, a new evidence link, or a new position.
 #[tauri::command]
 pub async fn change_page(
     state: State<'_, AppState>,
     case_id: String,
     page_id: String,
-    quarter_turns: Option<u32>,
-    evidence: Option<String>,
-    position: Option<u32>,
+    change: PageEditInput,
 ) -> Result<PagesInfo, UiError> {
     with_office(&state, move |office| {
-        let now = now();
-        match quarter_turns.map(|turns| turns % 4) {
-            Some(1) => drop(app::scans::rotate(office, &page_id, Rotation::Clockwise90, now)?),
-            Some(2) => drop(app::scans::rotate(office, &page_id, Rotation::Clockwise180, now)?),
-            Some(3) => drop(app::scans::rotate(office, &page_id, Rotation::Clockwise270, now)?),
-            _ => {}
-        }
-        if let Some(evidence) = evidence {
-            app::scans::assign(office, &page_id, &evidence, now)?;
-        }
-        if let Some(position) = position {
-            app::scans::move_to(office, &page_id, position, now)?;
-        }
+        app::scans::change(office, &page_id, &change.into(), now())?;
         Ok(PagesInfo::from(app::scans::overview(office, &parse_case_id(&case_id)?)?))
     })
     .await
@@ -183,11 +164,11 @@ pub async fn set_scan_folder(state: State<'_, AppState>, folder: String) -> Resu
 pub async fn poll_scan_folder(
     state: State<'_, AppState>,
     case_id: String,
-    colour: String,
+    colour: ColourName,
     evidence: String,
 ) -> Result<FolderPollInfo, UiError> {
     let slot = state.scan_folder.clone();
-    let options = app::scans::IntakeOptions::for_mode(mode(&colour));
+    let options = intake_for(&colour);
     let batch = joined(
         tauri::async_runtime::spawn_blocking(move || {
             let mut watch = slot.lock().unwrap_or_else(std::sync::PoisonError::into_inner);

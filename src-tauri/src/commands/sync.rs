@@ -10,8 +10,8 @@ use super::{with_office, with_office_handle};
 use crate::AppState;
 use crate::error::UiError;
 use crate::json::{
-    BundleExportInfo, BundleImportInfo, PlatformKeySetInfo, QuarantinedRecord, SyncStatusInfo, TransferInfo,
-    local_minute,
+    BundleExportInfo, BundleImportInfo, PlatformKeySetInfo, QuarantinedRecord, RecordJson, SyncStatusInfo,
+    TransferInfo, local_minute,
 };
 
 /// Days after which a record still waiting is worth a warning.
@@ -50,7 +50,7 @@ pub async fn sync_status(state: State<'_, AppState>) -> Result<SyncStatusInfo, U
 pub async fn correct_record(
     state: State<'_, AppState>,
     id: String,
-    record: serde_json::Value,
+    record: RecordJson,
 ) -> Result<String, UiError> {
     let record = app::assess::parse_record(&record.to_string()).map_err(app::AppError::from)?;
     let case_id = with_office(&state, move |office| {

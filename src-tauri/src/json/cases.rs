@@ -5,51 +5,16 @@
 
 use app::cases::{CaseSummary, CaseView, ClerkRef, HistoryLine, SubmitOutcome};
 use app::office::{Roles, Session};
-use app::worklists::{CaseLine, Worklist};
+use app::worklists::CaseLine;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use ts_rs::TS;
 
 use super::AssessmentInfo;
 
-/// The role keys in display order.
-pub(crate) const ROLE_KEYS: [(Roles, &str); 4] = [
-    (Roles::ACCEPT, "accept"),
-    (Roles::REVIEW, "review"),
-    (Roles::APPROVE, "approve"),
-    (Roles::ADMIN, "admin"),
-];
-
-/// `accept`, `review`, `approve`, `admin` for each role held.
-pub fn role_keys(roles: Roles) -> Vec<String> {
-    ROLE_KEYS.iter().filter(|(role, _)| roles.contains(*role)).map(|(_, key)| (*key).to_owned()).collect()
-}
-
-/// The roles named by keys; unknown keys are an error (`None`).
-pub fn roles_from_keys(keys: &[String]) -> Option<Roles> {
-    keys.iter().try_fold(Roles::NONE, |roles, key| {
-        ROLE_KEYS.iter().find(|(_, known)| known == key).map(|(role, _)| roles | *role)
-    })
-}
-
-/// The stable key of a worklist.
-pub fn worklist_key(list: Worklist) -> &'static str {
-    match list {
-        Worklist::Drafts => "drafts",
-        Worklist::AwaitingReview => "awaiting_review",
-        Worklist::AwaitingApproval => "awaiting_approval",
-        Worklist::DueToday => "due_today",
-        Worklist::Overdue => "overdue",
-        Worklist::IssuedAwaitingSlip => "issued_awaiting_slip",
-        Worklist::NotSynced => "not_synced",
-        Worklist::NoticesIssued => "notices_issued",
-        Worklist::NotEligible => "not_eligible",
-    }
-}
-
-/// The worklist named by `key`.
-pub fn worklist_from_key(key: &str) -> Option<Worklist> {
-    Worklist::ALL.iter().copied().find(|list| worklist_key(*list) == key)
+/// `accept`, `review`, `approve`, `admin` for each role held (the store's one table).
+fn role_keys(roles: Roles) -> Vec<String> {
+    roles.keys().into_iter().map(str::to_owned).collect()
 }
 
 /// An instant as the counter's local time, to the minute.
@@ -260,7 +225,7 @@ impl From<CaseLine> for CaseLineInfo {
 /// A worklist and how many cases it holds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct WorklistCount {
-    /// The worklist's key ([`worklist_key`]).
+    /// The worklist's key ([`app::worklists::Worklist::key`]).
     #[ts(type = "WorklistKey")]
     pub key: String,
     /// Number of cases, counted up to a cap.
@@ -409,29 +374,6 @@ impl From<app::audit::AuditLine> for AuditLineInfo {
             actor: line.actor,
             action: line.action,
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn role_keys_round_trip_and_refuse_unknown_keys() {
-        let roles = Roles::ACCEPT | Roles::APPROVE;
-        let keys = role_keys(roles);
-        assert_eq!(keys, ["accept", "approve"]);
-        assert_eq!(roles_from_keys(&keys), Some(roles));
-        assert_eq!(roles_from_keys(&["superuser".to_owned()]), None);
-        assert_eq!(roles_from_keys(&[]), Some(Roles::NONE));
-    }
-
-    #[test]
-    fn every_worklist_has_a_distinct_key() {
-        for list in Worklist::ALL {
-            assert_eq!(worklist_from_key(worklist_key(*list)), Some(*list));
-        }
-        assert_eq!(worklist_from_key("everything"), None);
     }
 }
 

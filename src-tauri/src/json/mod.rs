@@ -244,6 +244,24 @@ pub struct AppInfo {
     pub data_dir: String,
 }
 
+// Keyed values the window sends: strings on the wire, parsed by the one table that owns
+// each kind (with a Chinese error for an unknown key). The alias names the kind so the
+// command bindings (`commands::bindings`) give the argument its TypeScript union.
+
+/// An application record as JSON, parsed by `app` (a malformed one is a `VALIDATION`
+/// error naming its fields); `ApplicationRecord` in TypeScript.
+pub type RecordJson = serde_json::Value;
+/// A printed document's key ([`app::printing::Document::name`]); `DocumentKey`.
+pub type DocumentName = String;
+/// A worklist's key ([`app::worklists::Worklist::key`]); `WorklistKey`.
+pub type WorklistName = String;
+/// A role's key ([`app::office::Roles::KEYED`]); `RoleKey`.
+pub type RoleName = String;
+/// A colour mode's name ([`app::scans::ColourMode::as_str`]); `ColourKey`.
+pub type ColourName = String;
+/// A division level's name ([`app::domain::reference::DivisionLevel::as_str`]); `DivisionLevel`.
+pub type LevelName = String;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -283,6 +301,8 @@ mod tests {
             PrintedInfo::decl(&config),
             VerifiedSlipInfo::decl(&config),
             ScannerChoice::decl(&config),
+            ScanRequest::decl(&config),
+            PageEditInput::decl(&config),
             ScanProgress::decl(&config),
             PageDto::decl(&config),
             PagesInfo::decl(&config),
@@ -312,10 +332,12 @@ mod tests {
         use app::domain::assessment::Decision;
         let decisions = [Decision::Accept, Decision::Notice, Decision::NotEligible].map(decision_key);
         key_union(&mut out, "DecisionKey", &decisions);
-        key_union(&mut out, "RoleKey", &cases::ROLE_KEYS.map(|(_, key)| key));
-        let worklists: Vec<&str> =
-            app::worklists::Worklist::ALL.iter().map(|list| worklist_key(*list)).collect();
+        key_union(&mut out, "RoleKey", &app::office::Roles::KEYED.map(|(_, key)| key));
+        let worklists: Vec<&str> = app::worklists::Worklist::ALL.iter().map(|list| list.key()).collect();
         key_union(&mut out, "WorklistKey", &worklists);
+        key_union(&mut out, "ColourKey", &app::scans::ColourMode::ALL.map(|mode| mode.as_str()));
+        let levels = app::domain::reference::DivisionLevel::ALL.map(|level| level.as_str());
+        key_union(&mut out, "DivisionLevel", &levels);
         out
     }
 

@@ -1,8 +1,67 @@
 //! Transport types of the scan panel.
 
 use base64::Engine;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use ts_rs::TS;
+
+use super::ColourName;
+
+/// What the scan panel asks the scanner for.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, TS)]
+pub struct ScanRequest {
+    /// SANE device name from [`ScannerChoice::name`].
+    pub device: String,
+    /// Pages to scan (1–50; a feeder stops when empty).
+    pub pages: u32,
+    /// Dots per inch.
+    pub resolution: u32,
+    /// `grey` or `colour`.
+    #[ts(type = "ColourKey")]
+    pub colour: ColourName,
+    /// The evidence item the pages prove (empty: unassigned).
+    pub evidence: String,
+}
+
+impl ScanRequest {
+    /// The scanner's settings and the intake that follows (at most 50 pages at a time).
+    pub fn settings(&self) -> (app::scans::ScanSettings, app::scans::IntakeOptions) {
+        let mode = app::scans::ColourMode::from_name(&self.colour);
+        let settings = app::scans::ScanSettings {
+            resolution: self.resolution,
+            mode,
+            pages: self.pages.clamp(1, 50),
+            ..Default::default()
+        };
+        (settings, app::scans::IntakeOptions::for_mode(mode))
+    }
+}
+
+/// A change the clerk makes to one page; each part optional.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, TS)]
+pub struct PageEditInput {
+    /// Quarter turns clockwise (1–3).
+    #[serde(default)]
+    #[ts(optional)]
+    pub quarter_turns: Option<u32>,
+    /// A new evidence link (empty: unassigned).
+    #[serde(default)]
+    #[ts(optional)]
+    pub evidence: Option<String>,
+    /// A new position, 1 = first.
+    #[serde(default)]
+    #[ts(optional)]
+    pub position: Option<u32>,
+}
+
+impl From<PageEditInput> for app::scans::PageEdit {
+    fn from(input: PageEditInput) -> Self {
+        Self {
+            quarter_turns: input.quarter_turns.unwrap_or(0),
+            evidence: input.evidence,
+            position: input.position,
+        }
+    }
+}
 
 /// A scanner the clerk may choose.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]

@@ -167,7 +167,7 @@ export function caseInfo(changes: Partial<CaseInfo> = {}): CaseInfo {
 export const PRINTERS: PrinterChoice[] = [{ name: "PermitDeskPDF", label: "PermitDeskPDF", is_default: true, ready: true }];
 
 /** Preview and print commands that remember what was asked for. */
-export function printBackend(previews: { document: string; largePrint: boolean | undefined }[]): Partial<Backend> {
+export function printBackend(previews: { document: string; largePrint: boolean | null | undefined }[]): Partial<Backend> {
   return {
     listPrinters: async () => PRINTERS,
     previewDocument: async (_caseId, document, largePrint): Promise<PreviewInfo> => {

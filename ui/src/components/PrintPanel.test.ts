@@ -7,7 +7,7 @@ import { fakeBackend, printBackend } from "../backend/testing";
 const stubs = { PdfPreview: true };
 
 function mountPanel(documents: DocumentKey[], initialDocument?: DocumentKey) {
-  const previews: { document: string; largePrint: boolean | undefined }[] = [];
+  const previews: { document: string; largePrint: boolean | null | undefined }[] = [];
   setBackend(fakeBackend(printBackend(previews)));
   const wrapper = mount(PrintPanel, { props: { caseId: "c1", documents, initialDocument }, global: { stubs } });
   return { wrapper, previews };

@@ -9,7 +9,7 @@ const stubs = { PdfPreview: true };
 
 function mountCase(info: CaseInfo, options: { roles?: RoleKey[]; openDocument?: DocumentKey } = {}) {
   signInAs(options.roles ?? ["accept"]);
-  const previews: { document: string; largePrint: boolean | undefined }[] = [];
+  const previews: { document: string; largePrint: boolean | null | undefined }[] = [];
   setBackend(
     fakeBackend({
       ...printBackend(previews),

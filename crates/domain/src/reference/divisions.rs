@@ -42,7 +42,10 @@ pub enum DivisionLevel {
 }
 
 impl DivisionLevel {
-    /// The word used in the CSV files: `province`, `city` or `county`.
+    /// The three, from the top.
+    pub const ALL: [DivisionLevel; 3] = [DivisionLevel::Province, DivisionLevel::City, DivisionLevel::County];
+
+    /// The word used in the CSV files and by the window: `province`, `city` or `county`.
     pub fn as_str(self) -> &'static str {
         match self {
             DivisionLevel::Province => "province",
@@ -51,7 +54,8 @@ impl DivisionLevel {
         }
     }
 
-    fn parse(text: &str) -> Option<Self> {
+    /// The level named by [`as_str`](Self::as_str)'s word.
+    pub fn parse(text: &str) -> Option<Self> {
         match text {
             "province" => Some(DivisionLevel::Province),
             "city" => Some(DivisionLevel::City),

@@ -156,3 +156,14 @@ fn a_clerk_holds_at_least_one_role() {
     let clerk = store.users().unwrap().into_iter().find(|user| user.username == "clerk").unwrap();
     assert_eq!(clerk.roles, Roles::ACCEPT | Roles::REVIEW, "the roles are unchanged");
 }
+
+#[test]
+fn role_keys_round_trip_and_refuse_unknown_keys() {
+    let roles = store::Roles::ACCEPT | store::Roles::APPROVE;
+    let keys = roles.keys();
+    assert_eq!(keys, ["accept", "approve"]);
+    assert_eq!(store::Roles::from_keys(&keys), Some(roles));
+    assert_eq!(store::Roles::from_keys(&["superuser"]), None);
+    assert_eq!(store::Roles::from_keys::<&str>(&[]), Some(store::Roles::NONE));
+    assert_eq!(roles.to_string(), "accept+approve");
+}

@@ -259,3 +259,11 @@ fn bulk_creation_matches_one_call_per_change() {
     assert!(report.problem.is_none(), "{report:?}");
     assert_eq!(report.rows, one_by_one.audit_verify().unwrap().rows);
 }
+
+#[test]
+fn every_worklist_has_a_distinct_key() {
+    for list in store::Worklist::ALL {
+        assert_eq!(store::Worklist::from_key(list.key()), Some(*list));
+    }
+    assert_eq!(store::Worklist::from_key("everything"), None);
+}
