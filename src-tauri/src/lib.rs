@@ -12,7 +12,6 @@ pub mod logging;
 pub mod media;
 pub mod paths;
 pub mod settings;
-pub mod sync_loop;
 
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
@@ -29,7 +28,7 @@ pub struct AppState {
     /// The renderer (font parsed once, on the first preview) and the office's details.
     pub printing: Arc<Mutex<Option<Arc<app::printing::Printing>>>>,
     /// The background sync with the provincial platform.
-    pub sync: sync_loop::SyncLoop,
+    pub sync: app::sync::SyncLoop,
     /// The watched folder of the scan panel, once the clerk has chosen one.
     pub scan_folder: Arc<Mutex<Option<app::scan_folder::FolderWatch>>>,
 }
@@ -53,7 +52,7 @@ pub fn run() -> ExitCode {
             tracing::info!(data_dir = %paths.data_dir.display(), "permit-desk starting");
             let office = Arc::new(Mutex::new(None));
             let printing = Arc::new(Mutex::new(None));
-            let sync = sync_loop::SyncLoop::start(office.clone(), sync_loop::config(&settings))?;
+            let sync = app::sync::SyncLoop::start(office.clone(), settings.sync_config())?;
             if let Some(window) = tauri::Manager::get_webview_window(app, "main") {
                 media::enable_camera(&window)?;
             }

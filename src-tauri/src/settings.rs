@@ -48,6 +48,13 @@ pub struct Settings {
 }
 
 impl Settings {
+    /// The background sync's configuration: the platform's address and enrolment code.
+    pub fn sync_config(&self) -> app::sync::SyncConfig {
+        let mut config = app::sync::SyncConfig::new(&self.platform_url);
+        config.enrolment_code = self.enrolment_code.clone();
+        config
+    }
+
     /// Reads the process's command line and environment.
     pub fn from_process() -> Settings {
         Settings::read(std::env::args(), |name| std::env::var_os(name))

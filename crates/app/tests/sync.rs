@@ -544,3 +544,60 @@ fn scanned_pages_go_with_the_submission_and_their_bytes_reach_the_platform() {
     assert_eq!(scans::list(&office, &case_id).unwrap().len(), 2);
     assert_eq!(sync::sync_status(&office).unwrap().queued, 0);
 }
+
+/// Polls `ready` until it holds or ten seconds pass; the last value back.
+fn wait_for<T>(mut probe: impl FnMut() -> T, ready: impl Fn(&T) -> bool) -> T {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let value = probe();
+        if ready(&value) || std::time::Instant::now() > deadline {
+            return value;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn the_background_loop_drains_while_open_and_the_header_lays_its_view_over_the_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut office = set_up_office(dir.path());
+    case_until(&mut office, "钱芳", CaseState::Accepted, 10);
+    let queued = sync::sync_status(&office).unwrap().queued;
+    assert!(queued > 0);
+
+    // The platform is down: the loop's first try says offline, the queue stays whole.
+    let shared = std::sync::Arc::new(std::sync::Mutex::new(Some(office)));
+    let down = sync::SyncLoop::start(shared.clone(), config(&dead_url(), 0)).unwrap();
+    let live = wait_for(|| down.snapshot(), |live| live.offline.is_some() && !live.running);
+    assert_eq!(live.offline, Some(true), "{live:?}");
+    let header = {
+        let guard = shared.lock().unwrap();
+        sync::header(guard.as_ref().unwrap(), at(0).date_naive(), at(60), &live).unwrap()
+    };
+    assert!(header.offline && !header.running);
+    assert_eq!(header.queued, queued, "nothing left the queue");
+    assert!(header.problem.is_some(), "the loop's problem is shown");
+    assert!(!header.queue_too_old, "queued an hour ago");
+    let later = {
+        let guard = shared.lock().unwrap();
+        sync::header(guard.as_ref().unwrap(), at(0).date_naive(), at(60 * 24 * 4), &live).unwrap()
+    };
+    assert!(later.queue_too_old, "four days later the header warns");
+
+    // The platform is up: a loop that reaches it drains the queue, and says it is online.
+    let stub = Stub::start(Duration::from_secs(60));
+    stub.register(shared.lock().unwrap().as_mut().unwrap());
+    let up = sync::SyncLoop::start(shared.clone(), config(&stub.server.url(), 1)).unwrap();
+    up.sync_now();
+    let header = wait_for(
+        || {
+            let live = up.snapshot();
+            let guard = shared.lock().unwrap();
+            sync::header(guard.as_ref().unwrap(), at(0).date_naive(), at(61), &live).unwrap()
+        },
+        |header| header.queued == 0 && !header.running && !header.offline,
+    );
+    assert_eq!(header.queued, 0, "{header:?}");
+    assert!(!header.offline && header.problem.is_none(), "{header:?}");
+    assert_eq!(stub.record_ids().len() as u64, queued, "every queued record arrived once");
+}

@@ -15,6 +15,8 @@
 //! types), and its Tauri v2 support is still a release candidate. Reading the signatures
 //! is a hundred lines that cannot drift from the code they read.
 
+#![cfg(test)]
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 

@@ -12,7 +12,6 @@ pub mod scans;
 pub mod sync;
 pub mod system;
 
-#[cfg(test)]
 mod bindings;
 
 use chrono::{DateTime, Utc};

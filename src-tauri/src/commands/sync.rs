@@ -11,34 +11,15 @@ use crate::AppState;
 use crate::error::UiError;
 use crate::json::{
     BundleExportInfo, BundleImportInfo, PlatformKeySetInfo, QuarantinedRecord, RecordJson, SyncStatusInfo,
-    TransferInfo, local_minute,
+    TransferInfo,
 };
-
-/// Days after which a record still waiting is worth a warning.
-const OLD_QUEUE_DAYS: i64 = 3;
 
 /// Queue, link and last success for the header; the progress of a running drain.
 #[tauri::command]
 pub async fn sync_status(state: State<'_, AppState>) -> Result<SyncStatusInfo, UiError> {
     let live = state.sync.snapshot();
     with_office(&state, move |office| {
-        let status = app::sync::header_status(office, app::clock::today())?;
-        let now = super::now();
-        let queue_too_old = status.queue_older_than(now, chrono::Duration::days(OLD_QUEUE_DAYS));
-        Ok(SyncStatusInfo {
-            queued: status.queued,
-            quarantined: status.quarantined,
-            offline: live.offline.unwrap_or(status.offline),
-            running: live.running,
-            done: live.progress.0,
-            total: live.progress.1,
-            last_success_at: status.last_success_at.map(local_minute),
-            problem: live.last_problem.or(status.last_error),
-            queue_too_old,
-            clock_warning: status.clock_warning,
-            disk_warning: status.disk_warning,
-            holiday_warning: status.holiday_warning,
-        })
+        Ok(SyncStatusInfo::from(app::sync::header(office, app::clock::today(), super::now(), &live)?))
     })
     .await
 }

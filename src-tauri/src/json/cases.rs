@@ -410,6 +410,25 @@ pub struct SyncStatusInfo {
     pub holiday_warning: Option<String>,
 }
 
+impl From<app::sync::Header> for SyncStatusInfo {
+    fn from(header: app::sync::Header) -> Self {
+        Self {
+            queued: header.queued,
+            quarantined: header.quarantined,
+            offline: header.offline,
+            running: header.running,
+            done: header.done,
+            total: header.total,
+            last_success_at: header.last_success_at.map(local_minute),
+            problem: header.problem,
+            queue_too_old: header.queue_too_old,
+            clock_warning: header.clock_warning,
+            disk_warning: header.disk_warning,
+            holiday_warning: header.holiday_warning,
+        }
+    }
+}
+
 /// A record the platform refused, for the supervisor view (被退回的记录).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct QuarantinedRecord {

@@ -56,11 +56,13 @@ use crate::cases::{self, CaseId};
 use crate::office::{Office, Roles};
 use crate::{AppError, clock};
 
+mod background;
 mod identity;
 mod outbox;
 mod quarantine;
 mod status;
 
+pub use background::{LiveSync, SyncLoop};
 pub use identity::device_identity;
 pub(crate) use identity::load_identity;
 pub use outbox::StoreOutbox;
@@ -70,8 +72,8 @@ pub use quarantine::{
     quarantine_reason_zh, quarantined, resend,
 };
 pub use status::{
-    CLOCK_SKEW_WARNING_SECONDS, ClockCheck, DISK_WARNING_FREE_BYTES, DISK_WARNING_FREE_PERCENT, SyncStatus,
-    clock_warning, disk_space, disk_warning, header_status, sync_status,
+    CLOCK_SKEW_WARNING_SECONDS, ClockCheck, DISK_WARNING_FREE_BYTES, DISK_WARNING_FREE_PERCENT, Header,
+    OLD_QUEUE_DAYS, SyncStatus, clock_warning, disk_space, disk_warning, header, header_status, sync_status,
 };
 
 /// Access to the office for the length of one short store transaction. The sync holds it

@@ -139,6 +139,65 @@ pub fn sync_status(office: &Office) -> Result<SyncStatus, AppError> {
     })
 }
 
+/// Days after which a record still waiting in the queue is a warning in the header.
+pub const OLD_QUEUE_DAYS: i64 = 3;
+
+/// The header's sync badge: the stored status with what the background loop last saw
+/// laid over it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Header {
+    /// Records waiting to be sent.
+    pub queued: u64,
+    /// Records the platform refused (被退回).
+    pub quarantined: u64,
+    /// The platform could not be reached: the loop's last try if it has tried since the
+    /// start, else the stored last outcome.
+    pub offline: bool,
+    /// A sync is running now.
+    pub running: bool,
+    /// Progress of the running drain: records done and in all.
+    pub done: u64,
+    /// See `done`.
+    pub total: u64,
+    /// The last sync that reached the platform.
+    pub last_success_at: Option<DateTime<Utc>>,
+    /// The latest problem in Chinese: the loop's if it has one, else the stored one.
+    pub problem: Option<String>,
+    /// The oldest queued record is older than [`OLD_QUEUE_DAYS`].
+    pub queue_too_old: bool,
+    /// The clock differs from the platform's.
+    pub clock_warning: Option<String>,
+    /// The data disk is nearly full.
+    pub disk_warning: Option<String>,
+    /// The holiday table does not cover the coming deadlines.
+    pub holiday_warning: Option<String>,
+}
+
+/// The header's badge on `today` at `now`: [`header_status`] merged with `live`, what the
+/// background loop ([`super::SyncLoop`]) last saw. Needs a logged-in clerk.
+pub fn header(
+    office: &Office,
+    today: chrono::NaiveDate,
+    now: DateTime<Utc>,
+    live: &super::LiveSync,
+) -> Result<Header, AppError> {
+    let status = header_status(office, today)?;
+    Ok(Header {
+        queued: status.queued,
+        quarantined: status.quarantined,
+        offline: live.offline.unwrap_or(status.offline),
+        running: live.running,
+        done: live.progress.0,
+        total: live.progress.1,
+        last_success_at: status.last_success_at,
+        problem: live.last_problem.clone().or(status.last_error.clone()),
+        queue_too_old: status.queue_older_than(now, chrono::Duration::days(OLD_QUEUE_DAYS)),
+        clock_warning: status.clock_warning,
+        disk_warning: status.disk_warning,
+        holiday_warning: status.holiday_warning,
+    })
+}
+
 /// What the window's header shows on `today`: [`sync_status`] with the holiday table's
 /// warning ([`crate::deadline::holiday_warning`]).
 pub fn header_status(office: &Office, today: chrono::NaiveDate) -> Result<SyncStatus, AppError> {

@@ -1,21 +1,23 @@
 //! The background sync: one thread that drains the outbox to the platform and pulls its
 //! decisions, then sleeps for the syncer's interval (60 s after a good sync, a growing
-//! backoff after trouble) or until the clerk asks for a sync now.
+//! backoff after trouble) or until a clerk asks for a sync now.
 //!
 //! It runs whenever an office is open, logged-in clerk or not (the idle lock must not
-//! stop the queue), as the system actor `sync`. The window reads [`SyncShared`] through
-//! the `sync_status` command; nothing here touches the window.
+//! stop the queue), as the system actor `sync`. What it last saw ([`LiveSync`]) is laid
+//! over the stored status by [`super::header`]; the window's shell and, later, the office
+//! server both start it the same way.
 
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use app::office::Office;
-use app::sync::{SyncConfig, Syncer};
+use crate::office::Office;
+
+use super::{SyncConfig, Syncer};
 
 /// What the loop last saw, for the header.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct SyncShared {
+pub struct LiveSync {
     /// A sync is running now.
     pub running: bool,
     /// Progress of the running drain: records done and in all.
@@ -26,18 +28,23 @@ pub struct SyncShared {
     pub last_problem: Option<String>,
 }
 
+/// Shown when the syncer cannot be built (a bad platform address in the settings).
+const CANNOT_START: &str = "同步模块无法启动，请联系管理员。";
+/// Shown when a sync failed on the office store itself; the loop tries again.
+const STORE_BUSY: &str = "本机数据库暂时无法同步，稍后自动重试。";
+
 /// Handle to the loop: ask for a sync now.
 #[derive(Debug, Clone)]
 pub struct SyncLoop {
     /// Shared state for the header.
-    pub shared: Arc<Mutex<SyncShared>>,
+    pub shared: Arc<Mutex<LiveSync>>,
     wake: Sender<()>,
 }
 
 impl SyncLoop {
     /// Starts the thread. It idles (checking every few seconds) while no office is open.
     pub fn start(office: Arc<Mutex<Option<Office>>>, config: SyncConfig) -> std::io::Result<SyncLoop> {
-        let shared = Arc::new(Mutex::new(SyncShared::default()));
+        let shared = Arc::new(Mutex::new(LiveSync::default()));
         let (wake, woken) = std::sync::mpsc::channel();
         let thread_shared = shared.clone();
         std::thread::Builder::new()
@@ -53,28 +60,21 @@ impl SyncLoop {
     }
 
     /// A copy of what the loop last saw.
-    pub fn snapshot(&self) -> SyncShared {
+    pub fn snapshot(&self) -> LiveSync {
         self.shared.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
     }
 }
 
-/// The sync's configuration from the settings.
-pub fn config(settings: &crate::settings::Settings) -> SyncConfig {
-    let mut config = SyncConfig::new(&settings.platform_url);
-    config.enrolment_code = settings.enrolment_code.clone();
-    config
-}
-
-fn update(shared: &Mutex<SyncShared>, change: impl FnOnce(&mut SyncShared)) {
+fn update(shared: &Mutex<LiveSync>, change: impl FnOnce(&mut LiveSync)) {
     change(&mut shared.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
 }
 
-fn run(office: &Mutex<Option<Office>>, config: SyncConfig, shared: &Mutex<SyncShared>, woken: &Receiver<()>) {
+fn run(office: &Mutex<Option<Office>>, config: SyncConfig, shared: &Mutex<LiveSync>, woken: &Receiver<()>) {
     let mut syncer = match Syncer::new(config) {
         Ok(syncer) => syncer,
         Err(error) => {
             tracing::error!(%error, "background sync cannot start");
-            update(shared, |s| s.last_problem = Some("同步模块无法启动，请联系管理员。".to_owned()));
+            update(shared, |s| s.last_problem = Some(CANNOT_START.to_owned()));
             return;
         }
     };
@@ -95,7 +95,7 @@ fn run(office: &Mutex<Option<Office>>, config: SyncConfig, shared: &Mutex<SyncSh
                     }
                     Err(error) => {
                         tracing::warn!(%error, "background sync failed on the store");
-                        s.last_problem = Some("本机数据库暂时无法同步，稍后自动重试。".to_owned());
+                        s.last_problem = Some(STORE_BUSY.to_owned());
                     }
                 }
             });
