@@ -24,9 +24,8 @@ fn allowed(package: &str) -> Option<&'static [&'static str]> {
         "app" => &["domain", "platform-api", "store", "print", "scan", "sync", "bundle"],
         // The window's shell only translates: it names everything through `app`.
         "permit-desk" => &["app"],
-        // The command line; `render` still drives the print crate directly to render from a
-        // JSON file without a store (moving that use case into `app` is open, issue 14).
-        "permitctl" => &["app", "print"],
+        // The command line, like the shell, names everything through `app`.
+        "permitctl" => &["app"],
         "workspace-tests" => &[],
         _ => return None,
     })

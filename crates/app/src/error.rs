@@ -107,6 +107,13 @@ pub enum AppError {
     /// An air-gapped bundle file could not be read or written (path, medium, space).
     #[error("{0}")]
     BundleFile(#[from] crate::bundle::BundleFileError),
+    /// A case file given to `permitctl render` is neither an application record nor a case
+    /// file wrapping one.
+    #[error("case file: {detail}")]
+    CaseFileInvalid {
+        /// What the JSON reader said.
+        detail: String,
+    },
     /// A value chosen in the window or typed on the command line that this build does
     /// not know (a worklist, a role, a document, a date).
     #[error("unrecognised input: {0}")]

@@ -12,6 +12,7 @@ pub mod assess;
 pub mod audit;
 pub mod backup;
 pub mod bundle;
+pub mod case_file;
 pub mod cases;
 pub mod clock;
 pub mod deadline;

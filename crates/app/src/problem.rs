@@ -142,6 +142,8 @@ catalogue! {
     ProfileUnknown = "PROFILE_UNKNOWN", Refused;
     /// A record that is not an application record.
     RecordInvalid = "RECORD_INVALID", Refused;
+    /// A case file (`permitctl render`) that is neither a record nor a case wrapping one.
+    CaseFileInvalid = "CASE_INVALID", Refused;
     /// A record of a schema version this build does not read.
     RecordVersionUnsupported = "RECORD_VERSION_UNSUPPORTED", Refused;
     /// No holiday table for the year.
@@ -380,6 +382,9 @@ impl Problem {
                 format!("找不到文件夹“{folder}”，请检查路径（须是本机或已连接的共享文件夹）。"),
             ),
             AppError::Unrecognised(what) => Problem::new(C::InvalidInput, what.message_zh()),
+            AppError::CaseFileInvalid { detail } => {
+                Problem::new(C::CaseFileInvalid, format!("案件文件不是有效的申请表或案件 JSON（{detail}）。"))
+            }
         }
     }
 }

@@ -16,14 +16,10 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use app::assess;
-use app::domain::profile::SlipOptions;
-use chrono::{Months, NaiveDate};
-use print::{
-    DocumentKind, EndorsementWindow, Fonts, Names, NoticeData, OfficeInfo, PermitInfo, ReceiptData,
-    RefusalData, Renderer, SigningKey, SlipData, Templates, VerifyingKey,
-};
-use serde::Deserialize;
+use app::AppError;
+use app::case_file::{CaseFile, FileRequest, SigningKey, VerifyingKey};
+use app::printing::Document as DocumentKind;
+use chrono::NaiveDate;
 use serde_json::json;
 
 /// The documents, as typed on the command line: the print crate's one list, by name,
@@ -92,34 +88,27 @@ pub struct VerifyArgs {
     key: Option<PathBuf>,
 }
 
-/// A case file: the record plus what the documents print that the record does not hold.
-/// Every field but `record` is optional.
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-struct CaseFile {
-    record: serde_json::Value,
-    #[serde(default)]
-    case_number: Option<String>,
-    #[serde(default)]
-    clerk: Option<String>,
-    #[serde(default)]
-    office: Option<OfficeInfo>,
-    #[serde(default)]
-    profile: Option<String>,
-    #[serde(default)]
-    date: Option<NaiveDate>,
-    #[serde(default)]
-    permit: Option<PermitInfo>,
-    #[serde(default)]
-    slip_options: Option<SlipOptions>,
-    #[serde(default)]
-    accepted_on: Option<NaiveDate>,
-    #[serde(default)]
-    due: Option<NaiveDate>,
-}
-
 /// A usage or input error: code, Chinese message.
 struct Failure(&'static str, String);
+
+/// Why `render` stopped: a file the operator named (its own code), or the use case's
+/// refusal (the catalogue's code).
+enum Stop {
+    Failure(Failure),
+    App(AppError),
+}
+
+impl From<Failure> for Stop {
+    fn from(failure: Failure) -> Self {
+        Stop::Failure(failure)
+    }
+}
+
+impl From<AppError> for Stop {
+    fn from(error: AppError) -> Self {
+        Stop::App(error)
+    }
+}
 
 /// Runs `permitctl render`.
 pub fn run_render(args: &RenderArgs) -> ExitCode {
@@ -128,142 +117,57 @@ pub fn run_render(args: &RenderArgs) -> ExitCode {
             println!("{out:#}");
             ExitCode::SUCCESS
         }
-        Err(Failure(code, message)) => fail("render", code, message),
+        Err(Stop::Failure(Failure(code, message))) => fail("render", code, message),
+        Err(Stop::App(error)) => {
+            // The catalogue's code and sentence; the detail on stderr. `render` keeps its
+            // contract: any input it cannot use exits 2.
+            eprintln!("permitctl render: {error}");
+            let problem = app::problem::Problem::of(&error);
+            fail("render", problem.code.as_str(), problem.message)
+        }
     }
 }
 
-fn render(args: &RenderArgs) -> Result<serde_json::Value, Failure> {
-    let text = std::fs::read_to_string(&args.case).map_err(|e| {
-        Failure("CASE_FILE_UNREADABLE", format!("无法读取案件文件 {}：{e}", args.case.display()))
-    })?;
-    let case = parse_case(&text).map_err(|detail| {
-        Failure(
-            "CASE_INVALID",
-            format!("案件文件 {} 不是有效的申请表或案件 JSON（{detail}）", args.case.display()),
-        )
-    })?;
-    let record = app::assess::parse_record(&case.record.to_string()).map_err(|e| {
-        Failure("RECORD_INVALID", format!("案件文件 {} 中的申请表无效（{e}）", args.case.display()))
-    })?;
-    let mut defaults: Vec<&str> = Vec::new();
-    let today = args.today.or(case.date).unwrap_or_else(|| {
-        defaults.push("date");
-        app::clock::today()
-    });
-    let office = match (&args.office, &case.office) {
-        (Some(path), _) => {
-            let text = std::fs::read_to_string(path).map_err(|e| {
-                Failure("OFFICE_FILE_UNREADABLE", format!("无法读取办理单位文件 {}：{e}", path.display()))
-            })?;
-            OfficeInfo::from_json(&path.display().to_string(), &text)
-                .map_err(|e| Failure("OFFICE_INVALID", format!("办理单位文件有误（{e}）")))?
+fn render(args: &RenderArgs) -> Result<serde_json::Value, Stop> {
+    let text = read(&args.case, "CASE_FILE_UNREADABLE", "案件文件")?;
+    let case = CaseFile::parse(&text)?;
+    let office = match &args.office {
+        Some(path) => {
+            let text = read(path, "OFFICE_FILE_UNREADABLE", "办理单位文件")?;
+            Some(
+                app::case_file::office_from_json(&path.display().to_string(), &text)
+                    .map_err(|e| Failure("OFFICE_INVALID", format!("办理单位文件有误（{e}）")))?,
+            )
         }
-        (None, Some(office)) => office.clone(),
-        (None, None) => {
-            defaults.push("office");
-            OfficeInfo::demo()
-                .map_err(|e| Failure("OFFICE_INVALID", format!("内置演示办理单位有误（{e}）")))?
-        }
+        None => None,
     };
-    let case_number = case.case_number.clone().filter(|n| !n.trim().is_empty()).unwrap_or_else(|| {
-        if record.application_number.trim().is_empty() {
-            defaults.push("case_number");
-            format!("DEMO-{}-000001", today.format("%Y%m%d"))
-        } else {
-            record.application_number.trim().to_owned()
-        }
-    });
-    let clerk = case.clerk.clone().unwrap_or_else(|| {
-        defaults.push("clerk");
-        "演示经办人".to_owned()
-    });
-    let profile_query = args.profile.clone().or(case.profile.clone()).unwrap_or_else(|| {
-        defaults.push("profile");
-        let county = record.current_address.county_code.trim();
-        if assess::find_profile(county).is_ok() { county.to_owned() } else { "330000".to_owned() }
-    });
-    let profile = assess::find_profile(&profile_query)
-        .map_err(|e| Failure("PROFILE_UNKNOWN", format!("没有可用的县（市、区）政策配置（{e}）")))?;
-
-    let renderer = renderer(args.templates.as_deref())?;
-    let document = match args.document {
-        DocumentKind::Form => {
-            // The form's 申请编号 is the case number once the case file gives one.
-            let mut record = record.clone();
-            if record.application_number.trim().is_empty()
-                && let Some(number) = case.case_number.clone()
-            {
-                record.application_number = number;
-            }
-            renderer.render_form(&record)
-        }
-        DocumentKind::Notice => {
-            let report = assess::assess(&record, &profile_query, today)
-                .map_err(|e| Failure("ASSESS_FAILED", format!("无法审查申请表（{e}）")))?;
-            let notice = NoticeData {
-                case_number: case.case_number.clone().unwrap_or_default(),
-                office,
-                clerk,
-                date: today,
-            };
-            renderer.render_notice(&record, &report.assessment, &notice)
-        }
-        DocumentKind::Refusal => {
-            let assessment = app::domain::assessment::assess(&record, &profile, today);
-            if assessment.reasons().is_empty() {
-                return Err(Failure(
-                    "NOT_REFUSED",
-                    format!(
-                        "按{}审查，该申请不存在不符合互认条件的情形（结论：{}），不能出具不予受理告知书。",
-                        profile.county.name,
-                        assessment.decision.label()
-                    ),
-                ));
-            }
-            let refusal = RefusalData {
-                case_number: case.case_number.clone().unwrap_or_default(),
-                office,
-                clerk,
-                date: today,
-                document: format!("{}《{}》", profile.document.number, profile.document.title),
-            };
-            renderer.render_refusal(&record, &assessment, &refusal)
-        }
-        DocumentKind::Receipt => {
-            let accepted_on = case.accepted_on.unwrap_or(today);
-            let working_days = profile.deadline_working_days;
-            let due = match case.due {
-                Some(due) => due,
-                None => {
-                    app::deadline::due_date(accepted_on, working_days, &[])
-                        .map_err(|e| Failure("DEADLINE_UNAVAILABLE", format!("无法计算办结期限（{e}）")))?
-                        .due
+    let key = match &args.key {
+        Some(path) => Some(signing_key(path)?),
+        None => None,
+    };
+    let request = FileRequest {
+        office,
+        key,
+        templates: args.templates.as_deref(),
+        profile: args.profile.clone(),
+        date: args.today,
+        large_print: args.large_print,
+        full_id: args.full_id,
+    };
+    let rendered =
+        app::case_file::render(args.document, &case, request, app::clock::today()).map_err(|error| {
+            // A county's own template folder is the operator's file: say what is wrong with it.
+            match (&args.templates, &error) {
+                (Some(dir), AppError::Print(print_error)) if print_error.is_template_problem() => {
+                    Stop::Failure(Failure(
+                        "TEMPLATE_INVALID",
+                        format!("模板文件夹 {} 有误（{print_error}）", dir.display()),
+                    ))
                 }
-            };
-            let due_note = app::deadline::estimate_note(
-                &app::deadline::estimated_years_between(accepted_on, due, &[]).unwrap_or_default(),
-            );
-            let receipt =
-                ReceiptData { case_number, office, clerk, accepted_on, due, working_days, due_note };
-            renderer.render_receipt(&record, &receipt)
-        }
-        DocumentKind::Slip => {
-            let key = signing_key(args.key.as_deref())?;
-            if args.key.is_none() {
-                defaults.push("key");
+                _ => Stop::App(error),
             }
-            let permit = case.permit.clone().unwrap_or_else(|| {
-                defaults.push("permit");
-                demo_permit(&office, today)
-            });
-            let mut options = case.slip_options.clone().unwrap_or_else(|| profile.slip.clone());
-            options.large_print |= args.large_print;
-            options.mask_id_number &= !args.full_id;
-            let slip = SlipData { case_number, permit, office, clerk, printed_on: today, options };
-            renderer.render_slip(&record, &slip, &key)
-        }
-    }
-    .map_err(|e| Failure("RENDER_FAILED", format!("生成 PDF 失败（{e}）")))?;
+        })?;
+    let document = rendered.document;
     std::fs::write(&args.output, &document.bytes)
         .map_err(|e| Failure("OUTPUT_UNWRITABLE", format!("无法写入 {}：{e}", args.output.display())))?;
     Ok(json!({
@@ -273,62 +177,20 @@ fn render(args: &RenderArgs) -> Result<serde_json::Value, Failure> {
         "pages": document.pages,
         "bytes": document.bytes.len(),
         "warnings": document.warnings,
-        "defaults": defaults,
+        "defaults": rendered.defaults,
     }))
 }
 
-/// A bare record (has `schema_version`) or a case file (has `record`).
-fn parse_case(text: &str) -> Result<CaseFile, String> {
-    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
-    if value.get("record").is_some() {
-        serde_json::from_value(value).map_err(|e| e.to_string())
-    } else {
-        Ok(CaseFile { record: value, ..CaseFile::default() })
-    }
+/// A file the operator named, or its own code and a Chinese sentence.
+fn read(path: &Path, code: &'static str, what: &str) -> Result<String, Failure> {
+    std::fs::read_to_string(path)
+        .map_err(|e| Failure(code, format!("无法读取{what} {}：{e}", path.display())))
 }
 
-fn renderer(templates: Option<&Path>) -> Result<Renderer, Failure> {
-    let fonts = Fonts::embedded().map_err(|e| Failure("FONT_INVALID", format!("内置字体无法加载（{e}）")))?;
-    let templates = match templates {
-        Some(dir) => Templates::load_dir(dir),
-        None => Templates::embedded(),
-    }
-    .map_err(|e| Failure("TEMPLATE_INVALID", format!("模板有误（{e}）")))?;
-    let reference = app::reference::embedded()
-        .map_err(|e| Failure("REFERENCE_INVALID", format!("内置参考数据有误（{e}）")))?;
-    let names = Names {
-        divisions: Some(reference.divisions.clone()),
-        ethnic_groups: Some(reference.ethnic_groups.clone()),
-    };
-    Ok(Renderer::new(fonts, templates).with_names(names))
-}
-
-fn signing_key(path: Option<&Path>) -> Result<SigningKey, Failure> {
-    match path {
-        None => Ok(print::demo_signing_key()),
-        Some(path) => {
-            let text = std::fs::read_to_string(path).map_err(|e| {
-                Failure("KEY_FILE_UNREADABLE", format!("无法读取签名密钥文件 {}：{e}", path.display()))
-            })?;
-            print::signing_key_from_hex(&text)
-                .map_err(|e| Failure("KEY_INVALID", format!("签名密钥文件 {} 有误（{e}）", path.display())))
-        }
-    }
-}
-
-/// A demo permit issued today: number from the office's county and the date, endorsement
-/// due in the month before the first anniversary.
-fn demo_permit(office: &OfficeInfo, today: NaiveDate) -> PermitInfo {
-    let anniversary = today.checked_add_months(Months::new(12)).unwrap_or(today);
-    let next_endorsement = anniversary
-        .checked_sub_months(Months::new(1))
-        .and_then(|from| anniversary.pred_opt().map(|to| EndorsementWindow { from, to }));
-    PermitInfo {
-        number: format!("{}{}0001", office.county_code, today.format("%Y%m%d")),
-        issue_date: today,
-        valid_until: None,
-        next_endorsement,
-    }
+fn signing_key(path: &Path) -> Result<SigningKey, Failure> {
+    let text = read(path, "KEY_FILE_UNREADABLE", "签名密钥文件")?;
+    app::case_file::signing_key_from_hex(&text)
+        .map_err(|e| Failure("KEY_INVALID", format!("签名密钥文件 {} 有误（{e}）", path.display())))
 }
 
 /// Runs `permitctl verify-slip`.
@@ -348,7 +210,7 @@ pub fn run_verify(args: &VerifyArgs) -> ExitCode {
         },
         (None, None) => return fail("verify-slip", "USAGE", "需要 --payload 或 --png".to_owned()),
     };
-    match print::verify_slip_payload(&payload, &public_key) {
+    match app::case_file::verify_slip(&payload, &public_key) {
         Ok(verified) => {
             let slip = verified.payload;
             let out = json!({
@@ -367,7 +229,7 @@ pub fn run_verify(args: &VerifyArgs) -> ExitCode {
         }
         Err(error) => {
             // The same code and sentence as the window's 核验确认单.
-            let problem = app::problem::Problem::of(&error.into());
+            let problem = app::problem::Problem::of(&error);
             invalid(problem.code.as_str(), problem.message)
         }
     }
@@ -375,10 +237,10 @@ pub fn run_verify(args: &VerifyArgs) -> ExitCode {
 
 fn verifying_key(args: &VerifyArgs) -> Result<VerifyingKey, Failure> {
     match (&args.public_key, &args.key) {
-        (Some(hex), _) => {
-            print::verifying_key_from_hex(hex).map_err(|e| Failure("KEY_INVALID", format!("公钥有误（{e}）")))
-        }
-        (None, path) => Ok(signing_key(path.as_deref())?.verifying_key()),
+        (Some(hex), _) => app::case_file::verifying_key_from_hex(hex)
+            .map_err(|e| Failure("KEY_INVALID", format!("公钥有误（{e}）"))),
+        (None, Some(path)) => Ok(signing_key(path)?.verifying_key()),
+        (None, None) => Ok(app::case_file::demo_verifying_key()),
     }
 }
 

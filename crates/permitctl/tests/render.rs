@@ -86,7 +86,7 @@ fn the_refusal_of_a_not_eligible_applicant_renders_with_its_reasons() {
         "--today",
         "2025-03-10",
     ]);
-    assert_eq!((code, json["error"]["code"].as_str()), (2, Some("NOT_REFUSED")), "{json:#}");
+    assert_eq!((code, json["error"]["code"].as_str()), (2, Some("REFUSAL_NOT_AVAILABLE")), "{json:#}");
 }
 
 #[test]

@@ -84,3 +84,10 @@ pub enum PrintError {
     #[error("the assessment gives no reason the applicant is not eligible: nothing to refuse")]
     NothingToRefuse,
 }
+
+impl PrintError {
+    /// A template file or folder that cannot be read or lacks what its document prints.
+    pub fn is_template_problem(&self) -> bool {
+        matches!(self, PrintError::TemplateUnreadable { .. } | PrintError::TemplateInvalid { .. })
+    }
+}
