@@ -59,6 +59,7 @@ export const REACTIONS: Record<ErrorCode | ClientErrorCode, Reaction> = {
   PROFILE_UNKNOWN: "show",
   RECORD_INVALID: "show",
   RECORD_VERSION_UNSUPPORTED: "show",
+  CASE_INVALID: "show",
   CALENDAR_YEAR_NOT_COVERED: "show",
   CALENDAR_TABLE_INVALID: "show",
   CALENDAR_DATE_OUT_OF_RANGE: "show",

@@ -102,6 +102,11 @@ export const zhCN = {
     },
   },
   intake: {
+    male: "男",
+    female: "女",
+    typeExistingPermit: "现有证件互认",
+    typeRegistrationTime: "居住登记时间互认",
+    profileDraftSuffix: "，征求意见稿",
     correctionBanner: "更正被省平台退回的申请：{reason}。改正后点“更正后重报”；修改内容会记入审计日志，案件办理进度不变。",
     correctSend: "更正后重报",
     correctHint: "只重新上报被退回的这条记录，不另建案件。",
@@ -465,6 +470,7 @@ export const zhCN = {
     pathMissing: "请填写文件路径。",
   },
   print: {
+    previewFailed: "预览无法显示，仍可直接打印。",
     title: "打印文书",
     document: "文书",
     largePrint: "大字版（老年人）",

@@ -2,40 +2,9 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { flushPromises, mount, type VueWrapper } from "@vue/test-utils";
 import IntakeView from "./IntakeView.vue";
 import { IpcError, setBackend, type AssessmentInfo, type DecisionKey, type NoticeLine, type ProfileInfo } from "../backend";
-import { fakeBackend, signInAs } from "../backend/testing";
+import { COUNTIES, GONGSHU_DRAFT as GONGSHU, JIANDE, PROVINCE, fakeBackend, signInAs } from "../backend/testing";
 import { draft, draftProfile, resetDraft } from "../stores/draft";
 import { office } from "../stores/session";
-
-const JIANDE: ProfileInfo = {
-  county: "330182",
-  name: "建德市",
-  document: "建政办发〔2024〕12号",
-  effective: "2024-03-01",
-  draft: false,
-  implements_recognition: true,
-  guardian_below_age: 16,
-  asks_evidence_facts: false,
-};
-const GONGSHU: ProfileInfo = {
-  county: "330105",
-  name: "杭州市拱墅区",
-  document: "拱政办〔2025〕1号（征求意见稿）",
-  effective: null,
-  draft: true,
-  implements_recognition: true,
-  guardian_below_age: 16,
-  asks_evidence_facts: true,
-};
-const PROVINCE: ProfileInfo = {
-  county: "330000",
-  name: "浙江省（省级默认）",
-  document: "浙江省流动人口居住登记条例",
-  effective: "2009-10-01",
-  draft: false,
-  implements_recognition: false,
-  guardian_below_age: 16,
-  asks_evidence_facts: false,
-};
 
 const materials = (code: string, field: string, message: string): NoticeLine => ({ code, field, message, kind: "materials", basis: "" });
 const reason = (code: string, field: string, message: string, basis: string): NoticeLine => ({ code, field, message, kind: "eligibility", basis });
@@ -85,6 +54,7 @@ beforeEach(() => {
         profile: [PROVINCE, GONGSHU, JIANDE].find((p) => p.county === profile) ?? answer.profile,
       }),
       listScanners: async () => [],
+      searchDivisions: async () => COUNTIES,
       checkIdNumber: async (input) => {
         throw new IpcError({
           code: "VALIDATION",
@@ -346,5 +316,54 @@ describe("IntakeView: special cases, guardian and facts", () => {
     expect(byId(w, "f-guardian-id-grouped").text()).toBe("341203 19850101 2021");
     await byId(w, "f-guardian-id").setValue("34120319850101202");
     expect(has(w, "f-guardian-id-error")).toBe(false); // edited: the old verdict is gone
+  });
+});
+
+describe("IntakeView: every field highlights alike", () => {
+  it("marks a field the notice names only once the clerk has left it, pickers and dates too", async () => {
+    answer = {
+      ...assessmentFor("notice"),
+      items: [
+        materials("NAME_MISSING", "applicant.name", "请填写申请人姓名。"),
+        materials("PERMIT_DATE", "existing_permit.issue_date", "请填写现有居住证的签发日期。"),
+        materials("COUNTY_MISSING", "current_address.county_code", "请选择现居住地所在县（市、区）。"),
+      ],
+    };
+    const w = await mountIntake();
+    const invalid = (id: string) => byId(w, id).classes().includes("is-invalid");
+    expect(invalid("f-name")).toBe(false);
+    await byId(w, "f-name").trigger("focusout");
+    await byId(w, "f-cur-county").trigger("focusout");
+    expect(invalid("f-name")).toBe(true);
+    expect(invalid("f-cur-county")).toBe(true);
+    expect(invalid("f-cur-address"), "not named by the notice").toBe(false);
+
+    // The permit's date field (once 现有证件互认 is ticked) behaves the same way.
+    await byId(w, "f-type-existing_permit").setValue(true);
+    await byId(w, "f-permit-date").setValue("2024-05-06");
+    expect(draft.record.existing_permit?.issue_date).toBe("2024-05-06");
+    await byId(w, "f-permit-date").setValue(" ");
+    expect(draft.record.existing_permit?.issue_date, "an empty date is null").toBeNull();
+    expect(invalid("f-permit-date")).toBe(false);
+    await byId(w, "f-permit-date").trigger("focusout");
+    expect(invalid("f-permit-date")).toBe(true);
+  });
+
+  it("takes a registration period the assessment names to its row, whose cells all show it", async () => {
+    answer = {
+      ...assessmentFor("not_eligible"),
+      items: [reason("REGISTRATION_GAP", "registration_history[1]", "第2段居住登记与前一段之间中断超过30日。", "累计居住满6个月。")],
+    };
+    const w = await mountIntake();
+    await byId(w, "f-type-registration_time").setValue(true);
+    await byId(w, "f-reg-add").trigger("click");
+    await flushPromises();
+    expect(draft.record.registration_history).toHaveLength(2);
+    await w.get('[data-code="REGISTRATION_GAP"]').trigger("click");
+    const county = document.activeElement as HTMLElement | null;
+    expect(county?.closest('[data-field="registration_history[1]"]'), "the second period's row has the focus").not.toBeNull();
+    await byId(w, "f-reg-end-1").trigger("focusout");
+    for (const id of ["f-reg-start-1", "f-reg-end-1"]) expect(byId(w, id).classes(), id).toContain("is-invalid");
+    expect(byId(w, "f-reg-start-0").classes(), "the first period is fine").not.toContain("is-invalid");
   });
 });
