@@ -21,6 +21,19 @@ const CLERKS = {
 
 describe("accept → review → approve by three clerks", () => {
   let session;
+  /** Waits until `testid` is on screen exactly `n` times. */
+  async function waitForCount(testid, n, timeoutMs) {
+    const deadline = Date.now() + timeoutMs;
+    while ((await session.count(testid)) !== n) {
+      if (Date.now() > deadline) throw new Error(`${testid}: ${await session.count(testid)} on screen, not ${n}`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+  /** An attribute of the first element matching a CSS selector. */
+  async function attributeOf(selector, name) {
+    const element = await session.findCss(selector);
+    return session.cmd("GET", `/element/${element}/attribute/${name}`);
+  }
   let caseId;
   before(async () => {
     session = await startApp();
@@ -72,6 +85,17 @@ describe("accept → review → approve by three clerks", () => {
     // The elderly applicant this product exists for: no mobile phone, so no SMS.
     await fillJiandeApplication(session, { name: "陈静", phone: null });
     await session.waitFor("paper-slip-auto", { contains: "纸质确认单" });
+    // Two pages of the labour contract, scanned from SANE's test device once the draft is
+    // saved: the reviewer will page through them beside the box they prove.
+    await session.waitFor("save-state", { contains: "已自动保存" });
+    await session.waitFor("scan-source", { contains: "frontend-tester", timeoutMs: 20000 });
+    await session.clickCss('[data-testid="scan-source"] option[value="test:0"]');
+    await session.clickCss('[data-testid="scan-evidence"] option[value="employment.labour_contract"]');
+    await session.clear("scan-pages");
+    await session.type("scan-pages", "2");
+    await session.clickCss('[data-testid="scan-resolution"] option[value="150"]');
+    await session.click("scan-start");
+    await waitForCount("scan-page", 2, 60000);
     await session.waitFor("assessment-decision", { contains: "符合受理条件" });
     assert.equal(await submitAndConfirm(session, { closePreview: false }), "受理");
     // The receipt is what acceptance calls for: preselected, its preview opened next.
@@ -95,11 +119,47 @@ describe("accept → review → approve by three clerks", () => {
     await logOut(session);
   });
 
-  it("审核: the reviewer finds it in 待审核 and passes it", async () => {
+  it("审核: the reviewer finds it in 待审核, reads the whole application and its reasoning, pages through the proofs, and passes it", async () => {
     const { reviewer } = CLERKS;
     await logIn(session, reviewer.username, reviewer.password);
     await openFrom("awaiting_review");
     assert.equal(await session.text("case-name"), "陈静");
+
+    // The application as the applicant declared it, places and ethnic group named.
+    await session.waitFor("application-sheet");
+    assert.equal(await session.text("sheet-name"), "陈静");
+    assert.equal(await session.text("sheet-ethnic"), "汉族");
+    assert.match(await session.text("sheet-current-county"), /建德市$/);
+    assert.equal(await attribute("sheet-type", "data-type"), "registration_time");
+    assert.equal(await session.count("sheet-registration"), 2);
+    const ticked = (await session.attributes("sheet-evidence", "data-ticked")).filter((value) => value === "true");
+    assert.equal(ticked.length, 4, "the four boxes the counter ticked, out of all eighteen shown");
+    assert.equal(await session.count("sheet-evidence"), 18);
+    assert.match(await session.text("sheet-opinion-acceptance"), /同意受理/);
+
+    // How Jiande's rules were applied, as of the day of acceptance.
+    const assessment = await session.waitFor("case-assessment", { timeoutMs: 15000 });
+    assert.match(assessment, /符合受理条件/);
+    assert.match(assessment, /建德/);
+
+    // The proofs beside their boxes: the labour contract has its two pages, the ticked
+    // social insurance has none and says so.
+    await waitForCount("case-page", 2, 20000);
+    assert.equal(await attributeOf('[data-testid="case-pages-group"][data-evidence="employment.labour_contract"]', "data-missing"), "false");
+    assert.equal(await attributeOf('[data-testid="case-pages-group"][data-evidence="employment.social_insurance"]', "data-missing"), "true");
+    await keepScreenshot(session, "workflow-review-desk");
+    await session.click("case-page");
+    assert.match(await session.waitFor("page-viewer-caption"), /第 1 页，共 2 页 · 签订劳动合同/);
+    await session.waitFor("page-viewer-image", { timeoutMs: 15000 });
+    await session.type("page-viewer-next", "\uE00F"); // PageDown
+    await session.waitFor("page-viewer-caption", { contains: "第 2 页，共 2 页" });
+    await session.waitFor("page-viewer-image", { timeoutMs: 15000 });
+    await new Promise((resolve) => setTimeout(resolve, 1000)); // the window's paint catches up
+    await keepScreenshot(session, "workflow-review-page-viewer");
+    await session.type("page-viewer-close", "\uE00C"); // Esc closes the viewer, not the case
+    await waitForCount("page-viewer", 0, 5000);
+    assert.ok(await session.exists("case"), "still on the case page");
+
     await session.waitFor("case-step");
     await session.click("case-pass");
     await session.waitFor("case-state", { contains: "已审核" });

@@ -328,3 +328,54 @@ fn the_watched_folder_imports_new_files_into_the_case_and_reports_the_refused_on
     assert_eq!(imported.files, ["scan-005.png"]);
     assert_eq!(imported.overview.pages.len(), 4);
 }
+
+#[test]
+fn the_case_page_shows_the_reviewer_the_named_application_and_the_reasoning_of_the_day_of_acceptance() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let mut office = set_up_office(dir.path());
+    let reviewer =
+        NewClerk { username: "r", display_name: "审核员乙", roles: Roles::REVIEW, password: PASSWORD };
+    office.login("admin", PASSWORD, at(1)).expect("admin");
+    users::add_clerk(&mut office, &reviewer, at(1)).expect("add reviewer");
+    let (case_id, mut record, _) = case_with_one_page(&mut office);
+
+    // A draft is assessed live by the intake form, not on the case page.
+    let draft = app::review::case_page(&mut office, &case_id, at(4)).expect("draft page");
+    assert!(draft.assessment.is_none());
+
+    record.declaration.signed = true;
+    record.declaration.date = Some(today());
+    cases::save_draft(&mut office, &case_id, &record, at(5)).expect("save");
+    let submission = Submission {
+        profile: "330182",
+        opinion: "经审查，申请材料齐全，符合互认转换条件，同意受理。",
+        duplicates: DuplicateDecision::Check,
+        holiday_updates: &[],
+    };
+    let outcome = cases::submit(&mut office, &case_id, &submission, at(6)).expect("submit");
+    assert!(matches!(outcome, SubmitOutcome::Accepted { .. }), "{outcome:?}");
+
+    // The reviewer opens it forty days later.
+    let later = at(6) + Duration::days(40);
+    office.login("r", PASSWORD, later).expect("reviewer logs in");
+    let page = app::review::case_page(&mut office, &case_id, later).expect("case page");
+    assert_eq!(page.names.divisions.get("330182").map(String::as_str), Some("浙江省杭州市建德市"));
+    assert_eq!(page.names.divisions.get("341203").map(String::as_str), Some("安徽省阜阳市颍东区"));
+    assert_eq!(page.names.ethnic_groups.get("01").map(String::as_str), Some("汉族"));
+    let assessment = page.assessment.expect("an accepted case carries its reasoning");
+    assert!(assessment.report.assessment.is_accept(), "{:?}", assessment.report.assessment.codes());
+    assert_eq!(assessment.report.profile.county, "330182");
+    assert_eq!(
+        assessment.due_if_accepted_today, page.view.due_date,
+        "assessed on the day of acceptance, the deadline is the case's own, not one forty days on"
+    );
+    let unscanned: Vec<&str> = assessment.unscanned.iter().map(|item| item.field.as_str()).collect();
+    assert_eq!(
+        unscanned,
+        [
+            "evidence.employment.social_insurance",
+            "evidence.residence.rental.rental_registration",
+            "evidence.residence.rental.lease_contract"
+        ]
+    );
+}

@@ -439,7 +439,20 @@ history: Array<HistoryInfo>,
 /**
  * Changes with every write.
  */
-version: number, };
+version: number, 
+/**
+ * Division code → full name, for every place the record names.
+ */
+division_names: { [key in string]: string }, 
+/**
+ * Ethnic-group code → name.
+ */
+ethnic_names: { [key in string]: string }, 
+/**
+ * How the county's rules apply to the application as submitted, on the day it was
+ * (`null` for a draft and for a masked case).
+ */
+assessment: AssessmentInfo | null, };
 export type AuditLineInfo = { 
 /**
  * Position in the chain.

@@ -22,6 +22,7 @@ pub mod office;
 pub mod printing;
 pub mod problem;
 pub mod reference;
+pub mod review;
 pub mod scan_folder;
 pub mod scans;
 pub mod sync;

@@ -184,8 +184,6 @@ where
 }
 
 fn view(office: &mut app::office::Office, id: &CaseId) -> Result<CaseInfo, app::AppError> {
-    let view = app::cases::get_case(office, id, now())?;
-    let documents = app::printing::available(&view);
-    let large_print = app::printing::large_print_default(&view)?;
-    CaseInfo::new(view, &documents, large_print).map_err(|error| app::AppError::Record(error.into()))
+    let page = app::review::case_page(office, id, now())?;
+    CaseInfo::new(page).map_err(|error| app::AppError::Record(error.into()))
 }

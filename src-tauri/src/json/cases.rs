@@ -3,7 +3,7 @@
 //! Instants cross as the counter's local time (`YYYY-MM-DD HH:MM`, China Standard Time);
 //! dates as `YYYY-MM-DD`. States and roles cross as stable keys the UI translates.
 
-use app::cases::{CaseSummary, CaseView, ClerkRef, HistoryLine, SubmitOutcome};
+use app::cases::{CaseSummary, ClerkRef, HistoryLine, SubmitOutcome};
 use app::office::{Roles, Session};
 use app::worklists::CaseLine;
 use chrono::{DateTime, Utc};
@@ -312,15 +312,19 @@ pub struct CaseInfo {
     /// Changes with every write.
     #[ts(type = "number")]
     pub version: i64,
+    /// Division code → full name, for every place the record names.
+    pub division_names: std::collections::BTreeMap<String, String>,
+    /// Ethnic-group code → name.
+    pub ethnic_names: std::collections::BTreeMap<String, String>,
+    /// How the county's rules apply to the application as submitted, on the day it was
+    /// (`null` for a draft and for a masked case).
+    pub assessment: Option<AssessmentInfo>,
 }
 
 impl CaseInfo {
-    /// Converts the app's view; fails only if the record cannot be serialised.
-    pub fn new(
-        view: CaseView,
-        documents: &[app::printing::Document],
-        large_print_default: bool,
-    ) -> Result<Self, serde_json::Error> {
+    /// Converts the app's case page; fails only if the record cannot be serialised.
+    pub fn new(page: app::review::CasePage) -> Result<Self, serde_json::Error> {
+        let app::review::CasePage { view, documents, large_print_default, names, assessment } = page;
         let name = |clerk: Option<ClerkRef>| clerk.map(|clerk| clerk.display_name);
         Ok(Self {
             id: view.id.to_string(),
@@ -342,6 +346,9 @@ impl CaseInfo {
             large_print_default,
             history: view.history.into_iter().map(HistoryInfo::from).collect(),
             version: view.version,
+            division_names: names.divisions,
+            ethnic_names: names.ethnic_groups,
+            assessment: assessment.map(AssessmentInfo::from_draft),
         })
     }
 }

@@ -1,13 +1,17 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { flushPromises, mount } from "@vue/test-utils";
 import CaseView from "./CaseView.vue";
-import { setBackend, type CaseInfo, type DocumentKey, type RoleKey } from "../backend";
+import { setBackend, type CaseInfo, type DocumentKey, type PageDto, type RoleKey } from "../backend";
+import { emptyRecord } from "../record";
 import { caseInfo, fakeBackend, JIANDE, printBackend, signInAs } from "../backend/testing";
 import { office } from "../stores/session";
 
 const stubs = { PdfPreview: true };
 
-function mountCase(info: CaseInfo, options: { roles?: RoleKey[]; openDocument?: DocumentKey } = {}) {
+function mountCase(
+  info: CaseInfo,
+  options: { roles?: RoleKey[]; openDocument?: DocumentKey; pages?: PageDto[] } = {},
+) {
   signInAs(options.roles ?? ["accept"]);
   const previews: { document: string; largePrint: boolean | null | undefined }[] = [];
   setBackend(
@@ -16,9 +20,15 @@ function mountCase(info: CaseInfo, options: { roles?: RoleKey[]; openDocument?: 
       getCase: async () => info,
       caseAudit: async () => [],
       listProfiles: async () => [JIANDE],
+      listPages: async () => ({ pages: options.pages ?? [], unproven: [] }),
+      pageImage: async (pageId) => `data:image/jpeg;base64,${pageId}`,
     }),
   );
-  const wrapper = mount(CaseView, { props: { caseId: info.id, openDocument: options.openDocument }, global: { stubs } });
+  const wrapper = mount(CaseView, {
+    props: { caseId: info.id, openDocument: options.openDocument },
+    global: { stubs },
+    attachTo: document.body,
+  });
   return { wrapper, previews };
 }
 
@@ -96,5 +106,79 @@ describe("CaseView", () => {
     await flushPromises();
     expect(wrapper.find('[data-testid="case-banner"]').exists()).toBe(false);
     expect(selected(wrapper)).toBe("form");
+  });
+
+  it("shows the reviewer the whole application, the reasoning and the proofs beside their boxes", async () => {
+    const record = emptyRecord();
+    record.applicant.name = "陈静";
+    record.applicant.ethnic_group = "01";
+    record.current_address.county_code = "330182";
+    record.recognition_type = "registration_time";
+    record.registration_history = [{ county_code: "330182", start: "2024-07-10", end: null }];
+    record.evidence.employment.labour_contract = true;
+    record.evidence.employment.social_insurance = true;
+    const page = (id: string, position: number): PageDto => ({
+      id,
+      position,
+      evidence: "employment.labour_contract",
+      width: 1240,
+      height: 1754,
+      mode: "grey",
+      sha256: id.repeat(8),
+      kilobytes: 120,
+      thumbnail: "data:image/jpeg;base64,",
+    });
+    const info = caseInfo({
+      record,
+      ethnic_names: { "01": "汉族" },
+      assessment: {
+        decision: "accept",
+        profile: JIANDE,
+        items: [],
+        unscanned: [],
+        due_if_accepted_today: "2026-12-18",
+        due_estimate: null,
+        paper_slip_needed: false,
+      },
+    });
+    const { wrapper } = mountCase(info, { roles: ["review"], pages: [page("p1", 1), page("p2", 2)] });
+    await flushPromises();
+
+    const sheet = wrapper.get('[data-testid="application-sheet"]');
+    expect(sheet.get('[data-testid="sheet-ethnic"]').text()).toBe("汉族");
+    expect(sheet.get('[data-testid="sheet-current-county"]').text()).toBe("浙江省杭州市建德市");
+    const boxes = sheet.findAll('[data-testid="sheet-evidence"]');
+    expect(boxes).toHaveLength(18);
+    expect(boxes.filter((box) => box.attributes("data-ticked") === "true").map((box) => box.attributes("data-evidence"))).toEqual([
+      "employment.labour_contract",
+      "employment.social_insurance",
+    ]);
+    expect(sheet.get('[data-testid="sheet-registration"]').text()).toContain("至今");
+
+    const reasoning = wrapper.get('[data-testid="case-assessment"]');
+    expect(reasoning.text()).toContain("符合受理条件");
+    expect(reasoning.find('[data-testid="assessment-due"]').exists(), "no 'if accepted today' on an accepted case").toBe(false);
+
+    const groups = wrapper.findAll('[data-testid="case-pages-group"]');
+    expect(groups.map((group) => [group.attributes("data-evidence"), group.attributes("data-missing")])).toEqual([
+      ["employment.labour_contract", "false"],
+      ["employment.social_insurance", "true"],
+    ]);
+    await wrapper.findAll('[data-testid="case-page"]')[0].trigger("click");
+    await flushPromises();
+    const caption = () => wrapper.get('[data-testid="page-viewer-caption"]').text();
+    expect(caption()).toBe("第 1 页，共 2 页 · 签订劳动合同");
+    expect(wrapper.get('[data-testid="page-viewer-image"]').attributes("src")).toContain("p1");
+    window.dispatchEvent(new KeyboardEvent("keydown", { key: "PageDown" }));
+    await flushPromises();
+    expect(caption()).toBe("第 2 页，共 2 页 · 签订劳动合同");
+    expect(wrapper.get('[data-testid="page-viewer-image"]').attributes("src")).toContain("p2");
+    window.dispatchEvent(new KeyboardEvent("keydown", { key: "PageDown" }));
+    await flushPromises();
+    expect(caption(), "the last page stays").toContain("第 2 页");
+    window.dispatchEvent(new KeyboardEvent("keydown", { key: "Escape" }));
+    await flushPromises();
+    expect(wrapper.find('[data-testid="page-viewer"]').exists()).toBe(false);
+    wrapper.unmount();
   });
 });

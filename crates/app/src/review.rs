@@ -1,0 +1,97 @@
+//! The case page: everything the clerk who opens a case sees, in one call — the case
+//! itself, the documents it has, the application with its places named, and how the
+//! county's rules were applied to it. The reviewer (审核) and the approver (审批) sign what
+//! this shows, so it shows the whole application, not a summary.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use domain::record::ApplicationRecord;
+
+use crate::cases::{self, CaseId, CaseState, CaseView};
+use crate::intake::{self, DraftAssessment};
+use crate::office::Office;
+use crate::printing::{self, Document};
+use crate::{AppError, clock, reference};
+
+/// One opened case.
+#[derive(Debug)]
+pub struct CasePage {
+    /// The case, as the clerk may see it (masked for some roles).
+    pub view: CaseView,
+    /// The documents it has now.
+    pub documents: Vec<Document>,
+    /// The county profile prints the slip in large type by default.
+    pub large_print_default: bool,
+    /// The names of the places and the ethnic group the record names.
+    pub names: RecordNames,
+    /// How the county's rules apply to the application as submitted (`None` for a draft,
+    /// which the intake form assesses live, and for a masked case).
+    pub assessment: Option<DraftAssessment>,
+}
+
+/// Names for the codes a record holds, for showing it to a person.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RecordNames {
+    /// Division code → its full name, province first (`浙江省杭州市建德市`).
+    pub divisions: BTreeMap<String, String>,
+    /// Ethnic-group code → its name (`汉族`).
+    pub ethnic_groups: BTreeMap<String, String>,
+}
+
+/// Opens a case (audited as a view of personal data, like [`cases::get_case`]).
+pub fn case_page(office: &mut Office, case_id: &CaseId, now: DateTime<Utc>) -> Result<CasePage, AppError> {
+    let view = cases::get_case(office, case_id, now)?;
+    let documents = printing::available(&view);
+    let large_print_default = printing::large_print_default(&view)?;
+    let names = record_names(&view.record)?;
+    let assessment = match (&view.profile, view.state, view.masked) {
+        (Some(profile), state, false) if state != CaseState::Draft => {
+            let on = submitted_on(&view).unwrap_or_else(clock::today);
+            Some(intake::assess_live(office, Some(case_id), view.record.clone(), profile, on)?)
+        }
+        _ => None,
+    };
+    Ok(CasePage { view, documents, large_print_default, names, assessment })
+}
+
+/// The day the application was last put to the rules: its acceptance, or the step that
+/// gave its notice or refusal. Assessed on that day, the reasoning is the one the counter
+/// acted on, not one that drifts as registration periods grow.
+fn submitted_on(view: &CaseView) -> Option<NaiveDate> {
+    let decided = view.history.iter().rev().find(|line| {
+        matches!(line.to, CaseState::Accepted | CaseState::NoticeIssued | CaseState::NotEligible)
+    });
+    view.accepted_at
+        .or(decided.map(|line| line.at))
+        .map(|at| at.with_timezone(&clock::china_standard_time()).date_naive())
+}
+
+/// The names of every division and the ethnic group `record` names; a code the tables
+/// lack is left out (the window shows the code itself).
+pub fn record_names(record: &ApplicationRecord) -> Result<RecordNames, AppError> {
+    let tables = reference::embedded()?;
+    let mut codes: Vec<&str> = vec![
+        &record.household_registration.province_code,
+        &record.household_registration.county_code,
+        &record.current_address.county_code,
+    ];
+    if let Some(permit) = &record.existing_permit {
+        codes.push(&permit.issuing_county_code);
+    }
+    codes.extend(record.registration_history.iter().map(|period| period.county_code.as_str()));
+    let divisions = codes
+        .into_iter()
+        .map(str::trim)
+        .filter(|code| !code.is_empty())
+        .filter_map(|code| tables.divisions.describe(code).map(|name| (code.to_owned(), name)))
+        .collect();
+    let ethnic = record.applicant.ethnic_group.trim();
+    let ethnic_groups = tables
+        .ethnic_groups
+        .get(ethnic)
+        .map(|group| (ethnic.to_owned(), group.name.clone()))
+        .into_iter()
+        .collect();
+    Ok(RecordNames { divisions, ethnic_groups })
+}
