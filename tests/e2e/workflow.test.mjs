@@ -141,6 +141,11 @@ describe("accept → review → approve by three clerks", () => {
     const assessment = await session.waitFor("case-assessment", { timeoutMs: 15000 });
     assert.match(assessment, /符合受理条件/);
     assert.match(assessment, /建德/);
+    const outcomes = await session.attributes("explained-rule", "data-outcome");
+    assert.ok(outcomes.length >= 7 && !outcomes.includes("not_met"), `every rule is met: ${outcomes}`);
+    const rules = await session.texts("explained-rule");
+    assert.ok(rules.some((rule) => /居住登记时间：在浙江省内连续累计居住登记\d+个月.*须满6个月。/.test(rule)), rules.join(" | "));
+    assert.ok(rules.some((rule) => /合法稳定就业：签订劳动合同（第1、2页）；参加社会保险（未附扫描件）。/.test(rule)), rules.join(" | "));
 
     // The proofs beside their boxes: the labour contract has its two pages, the ticked
     // social insurance has none and says so.

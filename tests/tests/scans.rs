@@ -378,4 +378,15 @@ fn the_case_page_shows_the_reviewer_the_named_application_and_the_reasoning_of_t
             "evidence.residence.rental.lease_contract"
         ]
     );
+    // Explained rule by rule, with the case's page beside the box it proves.
+    let employment = page.explanation.iter().find(|rule| rule.key == "employment").expect("employment");
+    assert_eq!(employment.sentence, "签订劳动合同（第1页）；参加社会保险（未附扫描件）。");
+    let registration =
+        page.explanation.iter().find(|rule| rule.key == "registration_time").expect("registration time");
+    assert!(registration.sentence.ends_with("；须满6个月。"), "{registration:?}");
+    assert!(
+        page.explanation.iter().all(|rule| rule.outcome != domain::assessment::Outcome::NotMet),
+        "{:#?}",
+        page.explanation
+    );
 }

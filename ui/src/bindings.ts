@@ -362,6 +362,23 @@ actor: string,
  * Opinion, reasons or notice given with the step.
  */
 note: string | null, };
+export type ExplainedRuleInfo = { 
+/**
+ * Stable key, e.g. `registration_time`.
+ */
+key: string, 
+/**
+ * The rule's name in Chinese.
+ */
+title: string, 
+/**
+ * `met`, `not_met` or `not_applicable`.
+ */
+outcome: OutcomeKey, 
+/**
+ * What was checked, in Chinese.
+ */
+sentence: string, };
 export type CaseInfo = { 
 /**
  * Case id.
@@ -452,7 +469,11 @@ ethnic_names: { [key in string]: string },
  * How the county's rules apply to the application as submitted, on the day it was
  * (`null` for a draft and for a masked case).
  */
-assessment: AssessmentInfo | null, };
+assessment: AssessmentInfo | null, 
+/**
+ * The same, rule by rule with what was checked (empty without an assessment).
+ */
+explanation: Array<ExplainedRuleInfo>, };
 export type AuditLineInfo = { 
 /**
  * Position in the chain.
@@ -1012,5 +1033,6 @@ export const EVIDENCE_GROUPS: readonly EvidenceGroup[] = [
 export type DecisionKey = "accept" | "notice" | "not_eligible";
 export type RoleKey = "accept" | "review" | "approve" | "admin";
 export type WorklistKey = "drafts" | "awaiting_review" | "awaiting_approval" | "due_today" | "overdue" | "issued_awaiting_slip" | "not_synced" | "notices_issued" | "not_eligible";
+export type OutcomeKey = "met" | "not_met" | "not_applicable";
 export type ColourKey = "grey" | "colour";
 export type DivisionLevel = "province" | "city" | "county";

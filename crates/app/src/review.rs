@@ -6,13 +6,14 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use domain::record::ApplicationRecord;
+use domain::assessment::{ExplainedRule, PageRef, explain};
+use domain::record::{ApplicationRecord, EvidenceItem};
 
 use crate::cases::{self, CaseId, CaseState, CaseView};
 use crate::intake::{self, DraftAssessment};
 use crate::office::Office;
 use crate::printing::{self, Document};
-use crate::{AppError, clock, reference};
+use crate::{AppError, assess, clock, reference};
 
 /// One opened case.
 #[derive(Debug)]
@@ -28,6 +29,9 @@ pub struct CasePage {
     /// How the county's rules apply to the application as submitted (`None` for a draft,
     /// which the intake form assesses live, and for a masked case).
     pub assessment: Option<DraftAssessment>,
+    /// The same assessment explained rule by rule, with the pages beside the boxes they
+    /// prove (empty when there is no assessment).
+    pub explanation: Vec<ExplainedRule>,
 }
 
 /// Names for the codes a record holds, for showing it to a person.
@@ -45,14 +49,24 @@ pub fn case_page(office: &mut Office, case_id: &CaseId, now: DateTime<Utc>) -> R
     let documents = printing::available(&view);
     let large_print_default = printing::large_print_default(&view)?;
     let names = record_names(&view.record)?;
-    let assessment = match (&view.profile, view.state, view.masked) {
-        (Some(profile), state, false) if state != CaseState::Draft => {
+    let (assessment, explanation) = match (&view.profile, view.state, view.masked) {
+        (Some(query), state, false) if state != CaseState::Draft => {
             let on = submitted_on(&view).unwrap_or_else(clock::today);
-            Some(intake::assess_live(office, Some(case_id), view.record.clone(), profile, on)?)
+            let assessment = intake::assess_live(office, Some(case_id), view.record.clone(), query, on)?;
+            let profile = assess::find_profile_with(query, &office.store.recorded_effective_dates()?)?;
+            let pages: Vec<PageRef> = crate::scans::list(office, case_id)?
+                .iter()
+                .filter_map(|page| {
+                    EvidenceItem::from_key(&page.evidence)
+                        .map(|item| PageRef { item, position: page.position })
+                })
+                .collect();
+            let explanation = explain(&view.record, &profile, on, &assessment.report.assessment, &pages);
+            (Some(assessment), explanation)
         }
-        _ => None,
+        _ => (None, Vec::new()),
     };
-    Ok(CasePage { view, documents, large_print_default, names, assessment })
+    Ok(CasePage { view, documents, large_print_default, names, assessment, explanation })
 }
 
 /// The day the application was last put to the rules: its acceptance, or the step that

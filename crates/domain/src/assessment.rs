@@ -33,7 +33,10 @@
 //!   (投资创业, 引进人才) or, for Gongshu's 《浙江省引进人才居住证》, the six months and the
 //!   conditions; its proof must be named.
 
+mod explain;
 mod registration;
+
+pub use explain::{ExplainedRule, Outcome, PageRef, explain};
 
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};

@@ -319,12 +319,15 @@ pub struct CaseInfo {
     /// How the county's rules apply to the application as submitted, on the day it was
     /// (`null` for a draft and for a masked case).
     pub assessment: Option<AssessmentInfo>,
+    /// The same, rule by rule with what was checked (empty without an assessment).
+    pub explanation: Vec<ExplainedRuleInfo>,
 }
 
 impl CaseInfo {
     /// Converts the app's case page; fails only if the record cannot be serialised.
     pub fn new(page: app::review::CasePage) -> Result<Self, serde_json::Error> {
-        let app::review::CasePage { view, documents, large_print_default, names, assessment } = page;
+        let app::review::CasePage { view, documents, large_print_default, names, assessment, explanation } =
+            page;
         let name = |clerk: Option<ClerkRef>| clerk.map(|clerk| clerk.display_name);
         Ok(Self {
             id: view.id.to_string(),
@@ -349,7 +352,43 @@ impl CaseInfo {
             division_names: names.divisions,
             ethnic_names: names.ethnic_groups,
             assessment: assessment.map(AssessmentInfo::from_draft),
+            explanation: explanation.into_iter().map(ExplainedRuleInfo::from).collect(),
         })
+    }
+}
+
+/// One rule of the assessment with what was checked (`domain::assessment::explain`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct ExplainedRuleInfo {
+    /// Stable key, e.g. `registration_time`.
+    pub key: String,
+    /// The rule's name in Chinese.
+    pub title: String,
+    /// `met`, `not_met` or `not_applicable`.
+    #[ts(type = "OutcomeKey")]
+    pub outcome: String,
+    /// What was checked, in Chinese.
+    pub sentence: String,
+}
+
+/// The wire name of an outcome (its serde name).
+pub fn outcome_key(outcome: app::domain::assessment::Outcome) -> &'static str {
+    use app::domain::assessment::Outcome;
+    match outcome {
+        Outcome::Met => "met",
+        Outcome::NotMet => "not_met",
+        Outcome::NotApplicable => "not_applicable",
+    }
+}
+
+impl From<app::domain::assessment::ExplainedRule> for ExplainedRuleInfo {
+    fn from(rule: app::domain::assessment::ExplainedRule) -> Self {
+        Self {
+            key: rule.key,
+            title: rule.title,
+            outcome: outcome_key(rule.outcome).to_owned(),
+            sentence: rule.sentence,
+        }
     }
 }
 
@@ -477,6 +516,19 @@ impl From<app::sync::OutboxEntry> for QuarantinedRecord {
             correctable: entry.correctable,
             attempts: entry.attempts,
             set_aside_at: local_minute(entry.updated_at),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::outcome_key;
+    use app::domain::assessment::Outcome;
+
+    #[test]
+    fn outcome_keys_are_the_domains_serde_names() {
+        for outcome in [Outcome::Met, Outcome::NotMet, Outcome::NotApplicable] {
+            assert_eq!(serde_json::to_value(outcome).ok(), Some(serde_json::json!(outcome_key(outcome))));
         }
     }
 }

@@ -292,6 +292,7 @@ mod tests {
             SubmitResult::decl(&config),
             WorklistCount::decl(&config),
             HistoryInfo::decl(&config),
+            ExplainedRuleInfo::decl(&config),
             CaseInfo::decl(&config),
             AuditLineInfo::decl(&config),
             SyncStatusInfo::decl(&config),
@@ -335,6 +336,9 @@ mod tests {
         key_union(&mut out, "RoleKey", &app::office::Roles::KEYED.map(|(_, key)| key));
         let worklists: Vec<&str> = app::worklists::Worklist::ALL.iter().map(|list| list.key()).collect();
         key_union(&mut out, "WorklistKey", &worklists);
+        use app::domain::assessment::Outcome;
+        let outcomes = [Outcome::Met, Outcome::NotMet, Outcome::NotApplicable].map(cases::outcome_key);
+        key_union(&mut out, "OutcomeKey", &outcomes);
         key_union(&mut out, "ColourKey", &app::scans::ColourMode::ALL.map(|mode| mode.as_str()));
         let levels = app::domain::reference::DivisionLevel::ALL.map(|level| level.as_str());
         key_union(&mut out, "DivisionLevel", &levels);

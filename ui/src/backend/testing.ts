@@ -161,6 +161,7 @@ export function caseInfo(changes: Partial<CaseInfo> = {}): CaseInfo {
     division_names: { "330182": "浙江省杭州市建德市" },
     ethnic_names: {},
     assessment: null,
+    explanation: [],
     history: [],
     version: 1,
     ...changes,

@@ -140,6 +140,10 @@ describe("CaseView", () => {
         due_estimate: null,
         paper_slip_needed: false,
       },
+      explanation: [
+        { key: "registration_time", title: "居住登记时间", outcome: "met", sentence: "在浙江省内连续累计居住登记8个月（2024年7月10日至今）；须满6个月。" },
+        { key: "study", title: "连续就读", outcome: "not_applicable", sentence: "未勾选。" },
+      ],
     });
     const { wrapper } = mountCase(info, { roles: ["review"], pages: [page("p1", 1), page("p2", 2)] });
     await flushPromises();
@@ -158,6 +162,12 @@ describe("CaseView", () => {
     const reasoning = wrapper.get('[data-testid="case-assessment"]');
     expect(reasoning.text()).toContain("符合受理条件");
     expect(reasoning.find('[data-testid="assessment-due"]').exists(), "no 'if accepted today' on an accepted case").toBe(false);
+    const rules = reasoning.findAll('[data-testid="explained-rule"]');
+    expect(rules.map((rule) => [rule.attributes("data-key"), rule.attributes("data-outcome")])).toEqual([
+      ["registration_time", "met"],
+      ["study", "not_applicable"],
+    ]);
+    expect(rules[0].text()).toBe("✓居住登记时间：在浙江省内连续累计居住登记8个月（2024年7月10日至今）；须满6个月。");
 
     const groups = wrapper.findAll('[data-testid="case-pages-group"]');
     expect(groups.map((group) => [group.attributes("data-evidence"), group.attributes("data-missing")])).toEqual([

@@ -204,6 +204,59 @@ pub(super) fn check(
     }
 }
 
+/// The registration time the rule counts, in words a supervisor can check: how long, from
+/// when to when, in how many periods, the longest break and what the rule allows; `None`
+/// when a period is invalid or none is in scope (the notice says why).
+pub(super) fn summary(
+    history: &[RegistrationPeriod],
+    rule: &RegistrationTimeRule,
+    residence: &str,
+    today: NaiveDate,
+) -> Option<String> {
+    let runs = runs(history, rule, residence, today, &mut Vec::new())?;
+    let (tolerated, how) = match rule.rule {
+        Accumulation::Cumulative => (None, "累计"),
+        Accumulation::Continuous { tolerance_days } => (Some(tolerance_days), "连续"),
+        Accumulation::CumulativeWithMaxGap { max_gap_days } => (Some(max_gap_days), "连续累计"),
+    };
+    let chains = split_into_chains(&runs, tolerated);
+    let chain = chains.last()?;
+    let measure = Measure::of(chain)?;
+    let first = chain.first()?;
+    let last = chain.last()?;
+    let (months, days) = months_and_days(measure.anchor, measure.virtual_end?);
+    let longest = chain.windows(2).map(|pair| gap_days(pair[0], pair[1])).max();
+    let scope = rule.scope.name();
+    let until = if last.open { "今".to_owned() } else { cn_date(last.end) };
+    let span = if days == 0 { format!("{months}个月") } else { format!("{months}个月{days}日") };
+    let mut text = format!("在{scope}{how}居住登记{span}（{}至{until}", cn_date(first.start));
+    if chain.len() > 1 {
+        text.push_str(&format!("，共{}段", chain.len()));
+    }
+    text.push('）');
+    match (longest, tolerated) {
+        (Some(gap), Some(limit)) => text.push_str(&format!("，最长中断{gap}日，不超过{limit}日")),
+        (Some(gap), None) => text.push_str(&format!("，最长中断{gap}日")),
+        (None, _) => {}
+    }
+    if chains.len() > 1 {
+        text.push_str(&format!("；此前有{}段登记因中断过长不计算", chains.len() - 1));
+    }
+    text.push_str(&format!("；须满{}个月。", rule.required_months));
+    Some(text)
+}
+
+/// Whole calendar months from `start` to `end` (inclusive), and the days left over.
+fn months_and_days(start: NaiveDate, end: NaiveDate) -> (u32, i64) {
+    let after = end.succ_opt().unwrap_or(end);
+    let mut months = 0;
+    while start.checked_add_months(Months::new(months + 1)).is_some_and(|next| next <= after) {
+        months += 1;
+    }
+    let from = start.checked_add_months(Months::new(months)).unwrap_or(start);
+    (months, (after - from).num_days())
+}
+
 /// Validates the periods and merges those in scope into sorted runs; `None` when a period
 /// is invalid (the problems are reported and measuring would mislead).
 fn runs(

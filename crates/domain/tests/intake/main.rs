@@ -5,6 +5,7 @@
 mod assessment;
 mod case;
 mod eligibility;
+mod explain;
 mod fixtures;
 mod profiles;
 mod record;
