@@ -153,6 +153,13 @@ describe("accept → review → approve by three clerks", () => {
     assert.equal(await attributeOf('[data-testid="case-pages-group"][data-evidence="employment.labour_contract"]', "data-missing"), "false");
     assert.equal(await attributeOf('[data-testid="case-pages-group"][data-evidence="employment.social_insurance"]', "data-missing"), "true");
     await keepScreenshot(session, "workflow-review-desk");
+    // The application and its reasoning side by side, scrolled into view.
+    await session.cmd("POST", "/execute/sync", {
+      script: "document.querySelector('[data-testid=\"application-sheet\"]').scrollIntoView();",
+      args: [],
+    });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await keepScreenshot(session, "workflow-review-application-and-reasoning");
     await session.click("case-page");
     assert.match(await session.waitFor("page-viewer-caption"), /第 1 页，共 2 页 · 签订劳动合同/);
     await session.waitFor("page-viewer-image", { timeoutMs: 15000 });
