@@ -137,6 +137,19 @@ pub fn assess(
     })
 }
 
+/// [`assess`] with each rule explained (`permitctl assess --explain`): a record on its
+/// own, so pages are not mentioned.
+pub fn explain(
+    record: &ApplicationRecord,
+    profile_query: &str,
+    today: NaiveDate,
+) -> Result<(AssessmentReport, Vec<assessment::ExplainedRule>), AssessError> {
+    let profile = find_profile(profile_query)?;
+    let decided = assessment::assess(record, &profile, today);
+    let rules = assessment::explain(record, &profile, today, &decided, None);
+    Ok((AssessmentReport { profile: profile.summary(), assessment: decided }, rules))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

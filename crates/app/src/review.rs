@@ -61,7 +61,8 @@ pub fn case_page(office: &mut Office, case_id: &CaseId, now: DateTime<Utc>) -> R
                         .map(|item| PageRef { item, position: page.position })
                 })
                 .collect();
-            let explanation = explain(&view.record, &profile, on, &assessment.report.assessment, &pages);
+            let explanation =
+                explain(&view.record, &profile, on, &assessment.report.assessment, Some(&pages));
             (Some(assessment), explanation)
         }
         _ => (None, Vec::new()),

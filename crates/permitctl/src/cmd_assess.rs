@@ -8,7 +8,8 @@
 //! on in `basis`). Exit status: 0 when the case can be accepted, 1 for a notice or a
 //! not-eligible answer, 2 when the input cannot be used (file unreadable, not a record of
 //! a known schema version, unknown profile), printed as `{"error": {"code", "message"}}`
-//! with the message also on stderr.
+//! with the message also on stderr. With `--explain`, `explanation` lists every rule as
+//! `{key, title, outcome: met|not_met|not_applicable, sentence}`.
 
 use std::io::Read;
 use std::path::PathBuf;
@@ -30,6 +31,9 @@ pub struct Args {
     /// The assessment (acceptance) date, YYYY-MM-DD (default: today, UTC+8).
     #[arg(long)]
     today: Option<NaiveDate>,
+    /// Also explain each rule: what was checked and whether it is met (`explanation`).
+    #[arg(long)]
+    explain: bool,
 }
 
 /// Runs the command and prints its JSON answer.
@@ -48,14 +52,17 @@ pub fn run(args: &Args) -> ExitCode {
         Err(error) => return fail_assess(&error, &args.file),
     };
     let today = args.today.unwrap_or_else(app::clock::today);
-    match assess::assess(&record, &args.profile, today) {
-        Ok(report) => {
-            let out = json!({
+    match assess::explain(&record, &args.profile, today) {
+        Ok((report, rules)) => {
+            let mut out = json!({
                 "decision": report.assessment.decision,
                 "today": today,
                 "profile": report.profile,
                 "items": report.assessment.items,
             });
+            if args.explain {
+                out["explanation"] = json!(rules);
+            }
             println!("{out:#}");
             match report.assessment.decision {
                 Decision::Accept => ExitCode::SUCCESS,

@@ -193,3 +193,37 @@ fn profiles_lists_every_county_with_its_document() {
     assert_eq!(row("330000")["document"], "浙政办发〔2023〕41号");
     assert_eq!(profiles.len(), 5);
 }
+
+#[test]
+fn explain_lists_every_rule_with_what_was_checked() {
+    let file = example("application-complete.json");
+    let (code, json) =
+        permitctl(&["assess", "--profile", "jiande", &file, "--today", "2025-03-10", "--explain"], None);
+    assert_eq!(code, 0, "{json:#}");
+    let rules = json["explanation"].as_array().expect("an explanation");
+    let keys: Vec<&str> = rules.iter().filter_map(|rule| rule["key"].as_str()).collect();
+    assert_eq!(
+        keys,
+        [
+            "policy",
+            "applicant",
+            "residence",
+            "registration_time",
+            "employment",
+            "residence_evidence",
+            "study",
+            "declaration"
+        ]
+    );
+    let registration = rules.iter().find(|rule| rule["key"] == "registration_time").expect("registration");
+    assert_eq!(registration["outcome"], "met");
+    assert_eq!(
+        registration["sentence"],
+        "在浙江省内连续累计居住登记12个月1日（2024年3月1日至今，共2段），最长中断9日，不超过30日；须满6个月。"
+    );
+    let employment = rules.iter().find(|rule| rule["key"] == "employment").expect("employment");
+    assert_eq!(employment["sentence"], "签订劳动合同；参加社会保险。", "a record alone has no pages to name");
+
+    let (_, plain) = permitctl(&["assess", "--profile", "jiande", &file, "--today", "2025-03-10"], None);
+    assert!(plain.get("explanation").is_none(), "only when asked");
+}

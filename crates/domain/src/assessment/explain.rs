@@ -53,14 +53,15 @@ pub struct PageRef {
     pub position: u32,
 }
 
-/// Explains `assessment` of `record` under `profile` on `today`, naming the pages in
-/// `pages` beside the boxes they prove.
+/// Explains `assessment` of `record` under `profile` on `today`. With `pages` (a stored
+/// case), each ticked box names its pages or says it has none; without (a record on its
+/// own), pages are not mentioned.
 pub fn explain(
     record: &ApplicationRecord,
     profile: &PolicyProfile,
     today: NaiveDate,
     assessment: &Assessment,
-    pages: &[PageRef],
+    pages: Option<&[PageRef]>,
 ) -> Vec<ExplainedRule> {
     let outcome = |fields: &[&str]| outcome_of(assessment, fields);
     let mut rules = Vec::new();
@@ -171,8 +172,13 @@ pub fn explain(
             push(key, condition.label(), Outcome::NotApplicable, "未勾选。".to_owned());
             continue;
         }
-        let boxes: Vec<String> =
-            ticked.iter().map(|item| format!("{}（{}）", item.label(), pages_of(*item, pages))).collect();
+        let boxes: Vec<String> = ticked
+            .iter()
+            .map(|item| match pages {
+                Some(pages) => format!("{}（{}）", item.label(), pages_of(*item, pages)),
+                None => item.label().to_owned(),
+            })
+            .collect();
         let result = if none_met { Outcome::NotMet } else { outcome(&[condition.field(), facts]) };
         push(key, condition.label(), result, format!("{}。", boxes.join("；")));
     }

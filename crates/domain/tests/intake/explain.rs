@@ -14,7 +14,7 @@ use crate::fixtures::{
 
 fn explained(record: &ApplicationRecord, profile: &PolicyProfile, pages: &[PageRef]) -> Vec<ExplainedRule> {
     let assessment = assess_checked(record, profile, today());
-    explain(record, profile, today(), &assessment, pages)
+    explain(record, profile, today(), &assessment, Some(pages))
 }
 
 fn rule<'a>(rules: &'a [ExplainedRule], key: &str) -> &'a ExplainedRule {
