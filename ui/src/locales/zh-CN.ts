@@ -275,6 +275,7 @@ export const zhCN = {
     assessmentTitle: "审查结论与理由",
     assessmentHint: "按受理时适用的县（市、区）政策，对申请表逐项审查的结果。",
     outcome: { met: "符合", not_met: "不符合", not_applicable: "不适用" },
+    passHint: "Ctrl+Enter 以上述意见通过",
     applicationNumber: "申请编号",
     numberAtAcceptance: "受理时生成",
     numberNotAccepted: "未受理，无申请编号",

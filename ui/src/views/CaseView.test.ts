@@ -29,12 +29,16 @@ function mountCase(
     global: { stubs },
     attachTo: document.body,
   });
+  mounted.push(wrapper);
   return { wrapper, previews };
 }
 
 const selected = (wrapper: ReturnType<typeof mount>) => (wrapper.get('[data-testid="print-document"]').element as HTMLSelectElement).value;
 
+/** Every case page a test opened, closed after it (their key listeners go with them). */
+const mounted: { unmount: () => void }[] = [];
 afterEach(() => {
+  for (const wrapper of mounted.splice(0)) wrapper.unmount();
   office.status = null;
 });
 
@@ -189,6 +193,35 @@ describe("CaseView", () => {
     window.dispatchEvent(new KeyboardEvent("keydown", { key: "Escape" }));
     await flushPromises();
     expect(wrapper.find('[data-testid="page-viewer"]').exists()).toBe(false);
-    wrapper.unmount();
+  });
+
+  it("Ctrl+Enter signs the review with the opinion as written", async () => {
+    const signed: string[] = [];
+    signInAs(["review"]);
+    const info = caseInfo();
+    setBackend(
+      fakeBackend({
+        ...printBackend([]),
+        getCase: async () => info,
+        caseAudit: async () => [],
+        listProfiles: async () => [JIANDE],
+        listPages: async () => ({ pages: [], unproven: [] }),
+        reviewCase: async (_caseId, opinion) => {
+          signed.push(opinion);
+          return { ...info, state: "reviewed", state_label: "已审核", reviewed_by: "审核员乙" };
+        },
+      }),
+    );
+    const wrapper = mount(CaseView, { props: { caseId: info.id }, global: { stubs }, attachTo: document.body });
+    mounted.push(wrapper);
+    await flushPromises();
+    await wrapper.get('[data-testid="case-opinion"]').setValue("经审核，材料真实有效，符合互认转换条件。");
+    window.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter", ctrlKey: true }));
+    await flushPromises();
+    expect(signed).toEqual(["经审核，材料真实有效，符合互认转换条件。"]);
+    expect(wrapper.get('[data-testid="case-state"]').text()).toBe("已审核");
+    window.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter", ctrlKey: true }));
+    await flushPromises();
+    expect(signed, "a reviewed case has no step for this clerk").toHaveLength(1);
   });
 });
