@@ -389,4 +389,28 @@ fn the_case_page_shows_the_reviewer_the_named_application_and_the_reasoning_of_t
         "{:#?}",
         page.explanation
     );
+
+    // The 审核单 prints the same reasoning, with the pages and the proofs still missing.
+    assert!(page.documents.contains(&Document::Review), "{:?}", page.documents);
+    let printing = Printing::load(None).expect("printing");
+    let sheet = app::printing::render(
+        &mut office,
+        &printing,
+        &case_id,
+        Document::Review,
+        app::printing::RenderChoices::default(),
+        later,
+    )
+    .expect("review sheet");
+    let text = pdftotext(&sheet.pdf, dir.path(), "review").replace(['\n', ' '], "");
+    for expected in [
+        "《浙江省居住证》互认转换审核单",
+        "可以受理",
+        "签订劳动合同（第1页）；参加社会保险（未附扫描件）。",
+        "参加社会保险、办理出租登记、签订租赁合同",
+        "审核人（签名）：",
+        "审批人（签名）：",
+    ] {
+        assert!(text.contains(expected), "{expected}:\n{text}");
+    }
 }

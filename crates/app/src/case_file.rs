@@ -180,6 +180,14 @@ pub fn render(
                 ReceiptData { case_number, office, clerk, accepted_on, due, working_days, due_note };
             renderer.render_receipt(&record, &receipt)?
         }
+        Document::Review => {
+            // A record on its own: no pages to name, none missing.
+            let assessment = domain::assessment::assess(&record, &profile, today);
+            let rules = domain::assessment::explain(&record, &profile, today, &assessment, None);
+            let data =
+                crate::printing::review_sheet(case_number, &profile, today, &assessment, &rules, None, today);
+            renderer.render_review(&record, &data)?
+        }
         Document::Slip => {
             let key = request.key.unwrap_or_else(|| {
                 defaults.push("key");

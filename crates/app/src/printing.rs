@@ -125,6 +125,7 @@ pub fn available(view: &CaseView) -> Vec<Document> {
             Document::Notice => view.history.iter().any(|line| line.to == CaseState::NoticeIssued),
             Document::Refusal => view.state == CaseState::NotEligible,
             Document::Receipt => view.accepted_at.is_some() && view.due_date.is_some(),
+            Document::Review => view.accepted_at.is_some() && view.profile.is_some(),
             Document::Slip => permit_issued(view) && view.permit_number.is_some(),
         })
         .collect()
@@ -200,6 +201,15 @@ pub fn render(
                 document: format!("{}《{}》", profile.document.number, profile.document.title),
             };
             printing.renderer.render_refusal(&view.record, &assessment, &data)?
+        }
+        Document::Review => {
+            let reasoning =
+                crate::review::reasoning(office, case_id, &view)?.ok_or(AppError::DocumentNotAvailable {
+                    document: document.label(),
+                    reason: "本案尚未受理，没有审查结论可打印。",
+                })?;
+            let data = review_data(&view, &reasoning, cases::local(now).date());
+            printing.renderer.render_review(&view.record, &data)?
         }
         Document::Slip => {
             let slip = slip_data(office, &office_info, &view, choices, now)?;
@@ -430,6 +440,62 @@ fn profile_for(view: &CaseView) -> String {
 
 /// The 申请编号 printed, or blank before acceptance (a notice or a refusal of a case never
 /// accepted prints no number: the internal case id means nothing to the applicant).
+/// The 审核单's data: the case, the policy, the decision and every explained rule.
+fn review_data(view: &CaseView, reasoning: &crate::review::Reasoning, today: NaiveDate) -> print::ReviewData {
+    review_sheet(
+        case_number(view),
+        &reasoning.profile,
+        reasoning.on,
+        &reasoning.assessment.report.assessment,
+        &reasoning.rules,
+        Some(reasoning.assessment.unscanned.iter().filter_map(|item| unscanned_name(&item.field)).collect()),
+        today,
+    )
+}
+
+/// The 审核单's data from its parts (a stored case, or `permitctl render review`).
+pub(crate) fn review_sheet(
+    case_number: String,
+    profile: &domain::profile::PolicyProfile,
+    on: NaiveDate,
+    assessment: &domain::assessment::Assessment,
+    rules: &[domain::assessment::ExplainedRule],
+    unscanned: Option<Vec<String>>,
+    today: NaiveDate,
+) -> print::ReviewData {
+    use domain::assessment::Outcome;
+    let outcome = |outcome: Outcome| match outcome {
+        Outcome::Met => "符合",
+        Outcome::NotMet => "不符合",
+        Outcome::NotApplicable => "不适用",
+    };
+    print::ReviewData {
+        case_number,
+        policy: format!(
+            "{}《{}》（{}）",
+            profile.county.name, profile.document.title, profile.document.number
+        ),
+        assessed_on: on,
+        decision: assessment.decision.label().to_owned(),
+        lines: rules
+            .iter()
+            .map(|rule| print::ReviewLine {
+                title: rule.title.clone(),
+                outcome: outcome(rule.outcome).to_owned(),
+                sentence: rule.sentence.clone(),
+            })
+            .collect(),
+        unscanned,
+        printed_on: today,
+    }
+}
+
+/// The name of the evidence box an unscanned item's field names.
+fn unscanned_name(field: &str) -> Option<String> {
+    let key = field.strip_prefix("evidence.")?;
+    domain::record::EvidenceItem::from_key(key).map(|item| item.label().to_owned())
+}
+
 fn case_number(view: &CaseView) -> String {
     view.record.application_number.trim().to_owned()
 }

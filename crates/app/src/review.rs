@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::assessment::{ExplainedRule, PageRef, explain};
+use domain::profile::PolicyProfile;
 use domain::record::{ApplicationRecord, EvidenceItem};
 
 use crate::cases::{self, CaseId, CaseState, CaseView};
@@ -49,25 +50,44 @@ pub fn case_page(office: &mut Office, case_id: &CaseId, now: DateTime<Utc>) -> R
     let documents = printing::available(&view);
     let large_print_default = printing::large_print_default(&view)?;
     let names = record_names(&view.record)?;
-    let (assessment, explanation) = match (&view.profile, view.state, view.masked) {
-        (Some(query), state, false) if state != CaseState::Draft => {
-            let on = submitted_on(&view).unwrap_or_else(clock::today);
-            let assessment = intake::assess_live(office, Some(case_id), view.record.clone(), query, on)?;
-            let profile = assess::find_profile_with(query, &office.store.recorded_effective_dates()?)?;
-            let pages: Vec<PageRef> = crate::scans::list(office, case_id)?
-                .iter()
-                .filter_map(|page| {
-                    EvidenceItem::from_key(&page.evidence)
-                        .map(|item| PageRef { item, position: page.position })
-                })
-                .collect();
-            let explanation =
-                explain(&view.record, &profile, on, &assessment.report.assessment, Some(&pages));
-            (Some(assessment), explanation)
-        }
-        _ => (None, Vec::new()),
+    let (assessment, explanation) = match reasoning(office, case_id, &view)? {
+        Some(reasoning) => (Some(reasoning.assessment), reasoning.rules),
+        None => (None, Vec::new()),
     };
     Ok(CasePage { view, documents, large_print_default, names, assessment, explanation })
+}
+
+/// A submitted case's assessment as of the day it was submitted, explained.
+#[derive(Debug)]
+pub struct Reasoning {
+    /// The day it was assessed on.
+    pub on: NaiveDate,
+    /// The policy applied.
+    pub profile: PolicyProfile,
+    /// The assessment with the ticked boxes that have no page.
+    pub assessment: DraftAssessment,
+    /// Every rule with what was checked, pages named.
+    pub rules: Vec<ExplainedRule>,
+}
+
+/// The reasoning of a submitted case (`None` for a draft, a case without a profile, or a
+/// masked view): what the case page shows and the 审核单 prints.
+pub fn reasoning(office: &Office, case_id: &CaseId, view: &CaseView) -> Result<Option<Reasoning>, AppError> {
+    let Some(query) = view.profile.as_deref().filter(|_| view.state != CaseState::Draft && !view.masked)
+    else {
+        return Ok(None);
+    };
+    let on = submitted_on(view).unwrap_or_else(clock::today);
+    let assessment = intake::assess_live(office, Some(case_id), view.record.clone(), query, on)?;
+    let profile = assess::find_profile_with(query, &office.store.recorded_effective_dates()?)?;
+    let pages: Vec<PageRef> = crate::scans::list(office, case_id)?
+        .iter()
+        .filter_map(|page| {
+            EvidenceItem::from_key(&page.evidence).map(|item| PageRef { item, position: page.position })
+        })
+        .collect();
+    let rules = explain(&view.record, &profile, on, &assessment.report.assessment, Some(&pages));
+    Ok(Some(Reasoning { on, profile, assessment, rules }))
 }
 
 /// The day the application was last put to the rules: its acceptance, or the step that

@@ -93,7 +93,7 @@ fn the_refusal_of_a_not_eligible_applicant_renders_with_its_reasons() {
 fn every_document_renders_from_a_bare_record() {
     let dir = out_dir("bare");
     let case = example("application-complete.json");
-    for document in ["slip", "form", "notice", "receipt"] {
+    for document in ["slip", "form", "notice", "receipt", "review"] {
         let pdf = dir.join(format!("{document}.pdf"));
         let (code, json) =
             permitctl(&["render", document, "--case", &case, "-o", path_str(&pdf), "--today", "2025-03-10"]);
@@ -111,6 +111,18 @@ fn every_document_renders_from_a_bare_record() {
         assert_eq!(json["bytes"].as_u64(), Some(bytes.len() as u64));
         let text = text_of(&pdf);
         assert!(text.contains("张伟"), "{document} names the applicant:\n{text}");
+        if document == "review" {
+            // The 审核单 prints the domain's explanation, rule by rule (a record alone: no pages).
+            for expected in [
+                "互认转换审核单",
+                "居住登记时间",
+                "须满6个月",
+                "签订劳动合同；参加社会保险",
+                "审核人（签名）",
+            ] {
+                assert!(text.replace(['\n', ' '], "").contains(expected), "{expected}:\n{text}");
+            }
+        }
     }
     let (_, json) = permitctl(&[
         "render",

@@ -40,6 +40,7 @@ mod payload;
 pub mod printer;
 mod receipt;
 mod refusal;
+mod review;
 mod slip;
 mod templates;
 
@@ -64,6 +65,7 @@ pub use printer::{
 };
 pub use receipt::ReceiptData;
 pub use refusal::RefusalData;
+pub use review::{ReviewData, ReviewLine};
 pub use slip::{EndorsementWindow, PermitInfo, SlipData};
 pub use templates::{
     DEMO_OFFICE_JSON, DocumentKind, OFFICE_FORMAT, OfficeInfo, Template, TemplateId, Templates,

@@ -37,15 +37,18 @@ pub enum DocumentKind {
     Receipt,
     /// 不予受理告知书（不符合互认条件）, the refusal of an applicant who is not eligible.
     Refusal,
+    /// 审核单, the assessment explained rule by rule for the reviewer and the approver.
+    Review,
 }
 
 impl DocumentKind {
-    /// All five, in the order of the counter procedure's paper.
-    pub const ALL: [DocumentKind; 5] = [
+    /// All six, in the order of the counter procedure's paper.
+    pub const ALL: [DocumentKind; 6] = [
         DocumentKind::Form,
         DocumentKind::Notice,
         DocumentKind::Refusal,
         DocumentKind::Receipt,
+        DocumentKind::Review,
         DocumentKind::Slip,
     ];
 
@@ -57,6 +60,7 @@ impl DocumentKind {
             DocumentKind::Notice => "notice",
             DocumentKind::Receipt => "receipt",
             DocumentKind::Refusal => "refusal",
+            DocumentKind::Review => "review",
         }
     }
 
@@ -67,6 +71,7 @@ impl DocumentKind {
             DocumentKind::Receipt => "受理回执",
             DocumentKind::Notice => "一次性告知书",
             DocumentKind::Refusal => "不予受理告知书",
+            DocumentKind::Review => "审核单",
             DocumentKind::Slip => "居住证确认单",
         }
     }
@@ -83,6 +88,7 @@ impl DocumentKind {
             DocumentKind::Notice => include_str!("../../../assets/templates/notice.json"),
             DocumentKind::Receipt => include_str!("../../../assets/templates/receipt.json"),
             DocumentKind::Refusal => include_str!("../../../assets/templates/refusal.json"),
+            DocumentKind::Review => include_str!("../../../assets/templates/review.json"),
         }
     }
 
@@ -94,6 +100,7 @@ impl DocumentKind {
             DocumentKind::Notice => crate::notice::REQUIRED_LABELS,
             DocumentKind::Receipt => crate::receipt::REQUIRED_LABELS,
             DocumentKind::Refusal => crate::refusal::REQUIRED_LABELS,
+            DocumentKind::Review => crate::review::REQUIRED_LABELS,
         }
     }
 
@@ -105,6 +112,7 @@ impl DocumentKind {
             DocumentKind::Notice => crate::notice::REQUIRED_TEXTS,
             DocumentKind::Receipt => crate::receipt::REQUIRED_TEXTS,
             DocumentKind::Refusal => crate::refusal::REQUIRED_TEXTS,
+            DocumentKind::Review => crate::review::REQUIRED_TEXTS,
         }
     }
 }
@@ -237,6 +245,8 @@ pub struct Templates {
     pub receipt: Template,
     /// The refusal of an applicant who is not eligible.
     pub refusal: Template,
+    /// The review sheet.
+    pub review: Template,
 }
 
 impl Templates {
@@ -274,6 +284,7 @@ impl Templates {
             notice: load(DocumentKind::Notice)?,
             receipt: load(DocumentKind::Receipt)?,
             refusal: load(DocumentKind::Refusal)?,
+            review: load(DocumentKind::Review)?,
         })
     }
 
@@ -285,6 +296,7 @@ impl Templates {
             DocumentKind::Notice => &self.notice,
             DocumentKind::Receipt => &self.receipt,
             DocumentKind::Refusal => &self.refusal,
+            DocumentKind::Review => &self.review,
         }
     }
 }
