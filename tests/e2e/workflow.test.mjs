@@ -119,7 +119,7 @@ describe("accept → review → approve by three clerks", () => {
     await logOut(session);
   });
 
-  it("审核: the reviewer finds it in 待审核, reads the whole application and its reasoning, pages through the proofs, and passes it", async () => {
+  it("审核: the reviewer finds it in 待审核, reads the whole application and its reasoning, pages through the proofs, and sends it back", async () => {
     const { reviewer } = CLERKS;
     await logIn(session, reviewer.username, reviewer.password);
     await openFrom("awaiting_review");
@@ -172,8 +172,48 @@ describe("accept → review → approve by three clerks", () => {
     await waitForCount("page-viewer", 0, 5000);
     assert.ok(await session.exists("case"), "still on the case page");
 
+    // The scans are black: sent back to the counter with a reason the applicant can act on.
     await session.waitFor("case-step");
-    await session.click("case-pass");
+    await session.click("case-send-back");
+    await session.waitFor("confirm-send-back");
+    await session.type("case-send-back-reasons", "劳动合同扫描件无法辨认，请携带原件到窗口重新扫描");
+    await keepScreenshot(session, "workflow-review-send-back");
+    await session.click("confirm-send-back-yes");
+    await session.waitFor("case-state", { contains: "已一次性告知" });
+    const line = (await session.texts("history-line")).at(-1);
+    assert.match(line, /退回补正.*李审核.*劳动合同扫描件无法辨认/, line);
+    await logOut(session);
+  });
+
+  it("退回补正: the counter finds the reason among the notices, corrects the case and accepts it again", async () => {
+    const { accepter } = CLERKS;
+    await logIn(session, accepter.username, accepter.password);
+    await openFrom("notices_issued");
+    assert.equal(await session.text("case-state"), "已一次性告知");
+    // The notice to print now names the reviewer's reason.
+    await session.waitFor("banner-print-notice");
+    await session.click("banner-print-notice");
+    await session.waitFor("preview", { timeoutMs: 30000 });
+    await session.waitFor("preview-page", { timeoutMs: 15000 });
+    await session.click("preview-close");
+    await waitForCount("preview", 0, 5000);
+    await session.click("case-edit");
+    await session.waitFor("intake");
+    assert.equal(await session.value("f-name"), "陈静", "the stored application, to correct");
+    // The correction is written down (saving reopens the case as a draft), then accepted.
+    await session.type("f-remarks", "已核对劳动合同原件");
+    assert.equal(await submitAndConfirm(session), "受理");
+    await session.waitFor("case-state", { contains: "已受理" });
+    assert.match(await session.text("case-application-number"), /^33018201-\d{8}-0001$/, "the same number");
+    await logOut(session);
+  });
+
+  it("审核 again: the reviewer passes the corrected case with Ctrl+Enter", async () => {
+    const { reviewer } = CLERKS;
+    await logIn(session, reviewer.username, reviewer.password);
+    await openFrom("awaiting_review");
+    await session.waitFor("case-step");
+    await session.type("case-opinion", "\uE009\uE007"); // Ctrl+Enter signs with the opinion as written
     await session.waitFor("case-state", { contains: "已审核" });
     assert.equal(await session.text("case-reviewed-by"), reviewer.name);
     await logOut(session);
@@ -203,7 +243,15 @@ describe("accept → review → approve by three clerks", () => {
     for (const clerk of [accepter, reviewer, approver]) {
       assert.ok(actors.some((line) => line.includes(clerk.name)), `${clerk.name} is in the history: ${actors.join(" | ")}`);
     }
-    assert.deepEqual(await session.attributes("history-line", "data-to"), ["draft", "accepted", "reviewed", "approved"]);
+    assert.deepEqual(await session.attributes("history-line", "data-to"), [
+      "draft",
+      "accepted",
+      "refused",
+      "draft",
+      "accepted",
+      "reviewed",
+      "approved",
+    ]);
   });
 
   it("previews the filled form page by page, prints it through CUPS and audits the print", async () => {

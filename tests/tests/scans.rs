@@ -414,3 +414,74 @@ fn the_case_page_shows_the_reviewer_the_named_application_and_the_reasoning_of_t
         assert!(text.contains(expected), "{expected}:\n{text}");
     }
 }
+
+#[test]
+fn a_case_sent_back_at_review_becomes_a_notice_of_the_reasons_and_is_accepted_reviewed_and_approved_again() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let mut office = set_up_office(dir.path());
+    office.login("admin", PASSWORD, at(1)).expect("admin");
+    for (username, display_name, roles) in
+        [("r", "审核员乙", Roles::REVIEW), ("p", "审批员丙", Roles::APPROVE)]
+    {
+        let clerk = NewClerk { username, display_name, roles, password: PASSWORD };
+        users::add_clerk(&mut office, &clerk, at(1)).expect("add clerk");
+    }
+    let (case_id, mut record, _) = case_with_one_page(&mut office);
+    record.declaration.signed = true;
+    record.declaration.date = Some(today());
+    cases::save_draft(&mut office, &case_id, &record, at(5)).expect("save");
+    let submission = Submission {
+        profile: "330182",
+        opinion: "经审查，申请材料齐全，同意受理。",
+        duplicates: DuplicateDecision::Check,
+        holiday_updates: &[],
+    };
+    let accepted = cases::submit(&mut office, &case_id, &submission, at(6)).expect("submit");
+    assert!(matches!(accepted, SubmitOutcome::Accepted { .. }), "{accepted:?}");
+    let number =
+        app::review::case_page(&mut office, &case_id, at(6)).expect("page").view.record.application_number;
+
+    // The reviewer sends it back with a reason the applicant can act on.
+    office.login("r", PASSWORD, at(20)).expect("reviewer");
+    let reason = "劳动合同扫描件不清晰，请携带原件到窗口重新扫描".to_owned();
+    let back =
+        cases::send_back(&mut office, &case_id, std::slice::from_ref(&reason), at(21)).expect("send back");
+    assert_eq!(back.state, cases::CaseState::NoticeIssued);
+    let page = app::review::case_page(&mut office, &case_id, at(22)).expect("page");
+    assert_eq!(page.view.reviewed_by, None, "the review starts over");
+    assert_eq!(page.view.history.last().map(|line| line.action_label), Some("退回补正"));
+
+    // The counter finds it among the notices and prints the notice with the reason.
+    office.login("a", PASSWORD, at(30)).expect("clerk");
+    let notices = app::worklists::worklist(&office, app::worklists::Worklist::NoticesIssued, today(), 50)
+        .expect("list");
+    assert!(notices.iter().any(|line| line.id == case_id), "in 已一次性告知");
+    let printing = Printing::load(None).expect("printing");
+    let notice = app::printing::render(
+        &mut office,
+        &printing,
+        &case_id,
+        Document::Notice,
+        app::printing::RenderChoices::default(),
+        at(31),
+    )
+    .expect("notice");
+    let text = pdftotext(&notice.pdf, dir.path(), "sent-back-notice").replace(['\n', ' '], "");
+    assert!(text.contains(&format!("{reason}。")), "the reviewer's reason is on the notice:\n{text}");
+
+    // Revised with the applicant (the record as stored, with its number) and accepted
+    // again: the same number, then 审核 and 审批.
+    let stored = app::review::case_page(&mut office, &case_id, at(39)).expect("page").view.record;
+    cases::save_draft(&mut office, &case_id, &stored, at(40)).expect("revise");
+    let again = cases::submit(&mut office, &case_id, &submission, at(41)).expect("resubmit");
+    assert!(matches!(again, SubmitOutcome::Accepted { .. }), "{again:?}");
+    office.login("r", PASSWORD, at(50)).expect("reviewer");
+    cases::review(&mut office, &case_id, "经审核，材料真实有效。", at(51)).expect("review");
+    office.login("p", PASSWORD, at(60)).expect("approver");
+    let approved = cases::approve(&mut office, &case_id, "同意。", at(61)).expect("approve");
+    assert_eq!(approved.state, cases::CaseState::Approved);
+    let page = app::review::case_page(&mut office, &case_id, at(62)).expect("page");
+    assert_eq!(page.view.record.application_number, number, "numbered once, at the first acceptance");
+    let steps: Vec<&str> = page.view.history.iter().map(|line| line.action_label).collect();
+    assert_eq!(steps, ["新建", "受理", "退回补正", "修改申请表", "受理", "审核", "审批"]);
+}

@@ -417,6 +417,22 @@ pub fn reject(
     step(office, case_id, needed, now, |case, clerk, at| case.reject(clerk, at, reasons))
 }
 
+/// 退回补正: sends an accepted case back to the counter with `reasons` (审核 from 已受理,
+/// 审批 from 已审核); it becomes a one-time notice of those reasons, to be revised with the
+/// applicant and accepted again.
+pub fn send_back(
+    office: &mut Office,
+    case_id: &CaseId,
+    reasons: &[String],
+    now: DateTime<Utc>,
+) -> Result<StepDone, AppError> {
+    let needed = match office.store.read_case(case_id)?.state {
+        CaseState::Reviewed => Roles::APPROVE,
+        _ => Roles::REVIEW,
+    };
+    step(office, case_id, needed, now, |case, clerk, at| case.send_back(clerk, at, reasons))
+}
+
 /// Withdraws an open case at the applicant's request, with the reason. Needs 受理.
 pub fn withdraw(
     office: &mut Office,
@@ -552,6 +568,7 @@ fn action_of(from: Option<CaseState>, to: CaseState) -> Action {
     match (from, to) {
         (None, _) => Action::Open,
         (Some(_), CaseState::Draft) => Action::ReviseRecord,
+        (Some(CaseState::Accepted | CaseState::Reviewed), CaseState::NoticeIssued) => Action::SendBack,
         (Some(_), CaseState::NoticeIssued) => Action::IssueNotice,
         (Some(_), CaseState::NotEligible) => Action::DeclareNotEligible,
         (Some(_), CaseState::Accepted) => Action::Accept,
@@ -609,6 +626,11 @@ pub(crate) fn domain_case(
                 record.opinions.approval = opinion;
             }
             (Some(_), CaseState::Issued) => permit_number = Some(note.clone()),
+            // Sent back to the counter: the steps after acceptance start over.
+            (Some(CaseState::Accepted | CaseState::Reviewed), CaseState::NoticeIssued) => {
+                record.opinions.review = Opinion::default();
+                record.opinions.approval = Opinion::default();
+            }
             _ => {}
         }
         history.push(HistoryEntry {

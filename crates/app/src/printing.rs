@@ -184,8 +184,25 @@ pub fn render(
                 clerk: last_actor(&view),
                 date: notice_day,
             };
-            let assessment =
-                crate::scans::notice_with_unscanned(office, case_id, &view.record, report.assessment)?;
+            // A case sent back at review: the reviewer's reasons come first.
+            let sent_back: Vec<domain::assessment::NoticeItem> = view
+                .history
+                .iter()
+                .rev()
+                .find(|line| line.to == CaseState::NoticeIssued)
+                .and_then(|line| line.note.as_deref())
+                .map(domain::case::sent_back_reasons)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|reason| domain::assessment::NoticeItem::new("", domain::case::SENT_BACK_CODE, reason))
+                .collect();
+            let items = sent_back.into_iter().chain(report.assessment.items).collect();
+            let assessment = crate::scans::notice_with_unscanned(
+                office,
+                case_id,
+                &view.record,
+                domain::assessment::Assessment::from_items(items),
+            )?;
             printing.renderer.render_notice(&view.record, &assessment, &data)?
         }
         Document::Refusal => {

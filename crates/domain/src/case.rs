@@ -31,6 +31,30 @@ use crate::assessment::{Assessment, Decision, NoticeItem};
 use crate::id_number;
 use crate::record::{ApplicationRecord, Opinion, RecognitionType};
 
+/// The notice code of a reason a reviewer or approver gave for sending a case back.
+pub const SENT_BACK_CODE: &str = "SENT_BACK_BY_REVIEW";
+
+const SENT_BACK_PREFIX: &str = "退回补正：";
+
+/// The history note of a send-back: the reasons, in one line.
+fn sent_back_note(reasons: &[String]) -> String {
+    format!("{SENT_BACK_PREFIX}{}", reasons.join("；"))
+}
+
+/// The reasons written in a send-back's history note (empty for any other note), each
+/// as a sentence for the applicant.
+pub fn sent_back_reasons(note: &str) -> Vec<String> {
+    note.strip_prefix(SENT_BACK_PREFIX)
+        .map(|reasons| {
+            reasons
+                .split('；')
+                .filter(|reason| !reason.trim().is_empty())
+                .map(|reason| format!("{}。", reason.trim()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// Where a case stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -165,6 +189,8 @@ pub enum Action {
     Approve,
     /// 不予通过.
     Reject,
+    /// 退回补正: the reviewer or approver sends the case back to the counter.
+    SendBack,
     /// 签发.
     Issue,
     /// 原有证件注销 recorded.
@@ -185,6 +211,7 @@ impl Action {
             Action::Review => "审核",
             Action::Approve => "审批",
             Action::Reject => "不予通过",
+            Action::SendBack => "退回补正",
             Action::Issue => "签发",
             Action::RecordOldPermitCancelled => "登记原有证件注销",
             Action::Withdraw => "撤回",
@@ -499,6 +526,38 @@ impl Case {
         }
         next.rejection_reasons = reasons;
         Ok(next.step(Action::Reject, CaseState::Rejected, actor, at, &text))
+    }
+
+    /// 退回补正: the reviewer (from Accepted) or the approver (from Reviewed) sends the case
+    /// back to the counter with `reasons`, each a sentence for the applicant. The case
+    /// becomes a one-time notice of those reasons (已一次性告知): the counter revises the
+    /// record with the applicant and accepts it again, and the steps after acceptance start
+    /// over (their opinions are cleared; the deadline is set again on the new acceptance).
+    pub fn send_back(
+        &self,
+        actor: &Actor,
+        at: NaiveDateTime,
+        reasons: &[String],
+    ) -> Result<Case, TransitionError> {
+        self.precheck(Action::SendBack, &[CaseState::Accepted, CaseState::Reviewed], actor, at)?;
+        let role = if self.state == CaseState::Accepted { Role::Reviewer } else { Role::Approver };
+        self.distinct(actor, role)?;
+        let reasons: Vec<String> = reasons
+            .iter()
+            .map(|reason| reason.trim().trim_end_matches(['。', '；', ';']).to_owned())
+            .filter(|reason| !reason.is_empty())
+            .collect();
+        if reasons.is_empty() {
+            return Err(TransitionError::TextMissing { what: "退回补正的理由" });
+        }
+        let mut next = self.clone();
+        next.record.opinions.review = Opinion::default();
+        next.record.opinions.approval = Opinion::default();
+        next.reviewed_by = None;
+        next.approved_by = None;
+        next.notice =
+            reasons.iter().map(|reason| NoticeItem::new("", SENT_BACK_CODE, format!("{reason}。"))).collect();
+        Ok(next.step(Action::SendBack, CaseState::NoticeIssued, actor, at, &sent_back_note(&reasons)))
     }
 
     /// 签发: records the electronic permit's number assigned by the platform.

@@ -100,6 +100,18 @@ pub async fn reject_case(
     step(&state, case_id, move |office, id| app::cases::reject(office, id, &reasons, now()).map(|_| ())).await
 }
 
+/// 退回补正: sends the case back to the counter with every reason (one per line in the
+/// window); it becomes a one-time notice of them.
+#[tauri::command]
+pub async fn send_back_case(
+    state: State<'_, AppState>,
+    case_id: String,
+    reasons: Vec<String>,
+) -> Result<CaseInfo, UiError> {
+    step(&state, case_id, move |office, id| app::cases::send_back(office, id, &reasons, now()).map(|_| ()))
+        .await
+}
+
 /// Withdraws an open case at the applicant's request.
 #[tauri::command]
 pub async fn withdraw_case(

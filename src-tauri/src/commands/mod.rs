@@ -47,6 +47,7 @@ pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         cases::review_case,
         cases::approve_case,
         cases::reject_case,
+        cases::send_back_case,
         cases::withdraw_case,
         cases::get_case,
         cases::case_audit,

@@ -153,6 +153,11 @@ export interface Commands {
    */
   rejectCase(caseId: string, reasons: string[]): Promise<CaseInfo>;
   /**
+   * 退回补正: sends the case back to the counter with every reason (one per line in the
+   * window); it becomes a one-time notice of them.
+   */
+  sendBackCase(caseId: string, reasons: string[]): Promise<CaseInfo>;
+  /**
    * Withdraws an open case at the applicant's request.
    */
   withdrawCase(caseId: string, reason: string): Promise<CaseInfo>;
@@ -312,6 +317,7 @@ export const COMMANDS: { readonly [K in keyof Commands]: readonly [string, reado
   reviewCase: ["review_case", ["caseId", "opinion"]],
   approveCase: ["approve_case", ["caseId", "opinion"]],
   rejectCase: ["reject_case", ["caseId", "reasons"]],
+  sendBackCase: ["send_back_case", ["caseId", "reasons"]],
   withdrawCase: ["withdraw_case", ["caseId", "reason"]],
   getCase: ["get_case", ["caseId"]],
   caseAudit: ["case_audit", ["caseId"]],

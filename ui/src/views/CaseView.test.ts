@@ -224,4 +224,42 @@ describe("CaseView", () => {
     await flushPromises();
     expect(signed, "a reviewed case has no step for this clerk").toHaveLength(1);
   });
+
+  it("sends the case back to the counter with one reason per line, after a dialog", async () => {
+    const sent: string[][] = [];
+    let passed = 0;
+    signInAs(["review"]);
+    const info = caseInfo();
+    setBackend(
+      fakeBackend({
+        ...printBackend([]),
+        getCase: async () => info,
+        caseAudit: async () => [],
+        listProfiles: async () => [JIANDE],
+        listPages: async () => ({ pages: [], unproven: [] }),
+        reviewCase: async () => {
+          passed += 1;
+          return info;
+        },
+        sendBackCase: async (_caseId, reasons) => {
+          sent.push(reasons);
+          return { ...info, state: "refused", state_label: "已一次性告知", documents: ["form", "notice"] };
+        },
+      }),
+    );
+    const wrapper = mount(CaseView, { props: { caseId: info.id }, global: { stubs }, attachTo: document.body });
+    mounted.push(wrapper);
+    await flushPromises();
+    await wrapper.get('[data-testid="case-send-back"]').trigger("click");
+    expect(wrapper.get('[data-testid="confirm-send-back"]').text()).toContain("补正后重新受理");
+    await wrapper.get('[data-testid="case-send-back-reasons"]').setValue("劳动合同扫描件不清晰\n\n  户籍地址与身份证不一致 ");
+    window.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter", ctrlKey: true }));
+    await flushPromises();
+    expect(passed, "Ctrl+Enter does not pass a case while the dialog is open").toBe(0);
+    await wrapper.get('[data-testid="confirm-send-back-yes"]').trigger("click");
+    await flushPromises();
+    expect(sent).toEqual([["劳动合同扫描件不清晰", "户籍地址与身份证不一致"]]);
+    expect(wrapper.find('[data-testid="confirm-send-back"]').exists()).toBe(false);
+    expect(wrapper.get('[data-testid="case-state"]').text()).toBe("已一次性告知");
+  });
 });

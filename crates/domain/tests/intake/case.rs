@@ -378,3 +378,53 @@ fn not_eligible_closes_the_case_with_its_reasons() {
         draft().declare_not_eligible(&clerk(), at("09:10"), &notice_assessment()).expect_err("mismatch");
     assert!(matches!(wrong, TransitionError::DecisionMismatch { .. }));
 }
+
+#[test]
+fn review_or_approval_sends_the_case_back_to_the_counter_and_the_steps_start_over() {
+    // The reviewer sends it back: a notice of the reviewer's reasons, the review undone.
+    let reasons = ["劳动合同扫描件不清晰，请提供原件重新扫描".to_owned(), "  ".to_owned()];
+    let back = accepted().send_back(&reviewer(), at("10:00"), &reasons).expect("send back");
+    assert_eq!(back.state, CaseState::NoticeIssued);
+    assert_eq!(back.history.last().map(|entry| entry.action), Some(Action::SendBack));
+    assert_eq!(Action::SendBack.label(), "退回补正");
+    let codes: Vec<&str> = back.notice.iter().map(|item| item.code.as_str()).collect();
+    assert_eq!(codes, [domain::case::SENT_BACK_CODE], "blank reasons are dropped");
+    assert_eq!(back.notice[0].message, "劳动合同扫描件不清晰，请提供原件重新扫描。");
+    let note = &back.history.last().expect("a step").note;
+    assert_eq!(domain::case::sent_back_reasons(note), ["劳动合同扫描件不清晰，请提供原件重新扫描。"]);
+    assert!(domain::case::sent_back_reasons("一次性告知1项：EVIDENCE_NONE").is_empty());
+
+    // The counter revises and accepts again; a review and an approval follow as before.
+    let again = back
+        .revise_record(&clerk(), at("11:00"), complete_record(), "重新扫描劳动合同")
+        .expect("revise")
+        .accept(&clerk(), at("11:05"), &accepted_assessment(), due(), "补正后材料齐全，予以受理")
+        .expect("accept again");
+    let done = again
+        .review(&reviewer(), at("11:30"), "审核通过")
+        .expect("review")
+        .approve(&approver(), at("12:00"), "同意")
+        .expect("approve");
+    assert_eq!(done.state, CaseState::Approved);
+
+    // The approver sends a reviewed case back: the review opinion goes with it.
+    let back =
+        reviewed().send_back(&approver(), at("11:00"), &["户籍地址与身份证不一致".to_owned()]).expect("back");
+    assert_eq!(back.state, CaseState::NoticeIssued);
+    assert_eq!(back.record.opinions.review.text, "", "the review starts over");
+    assert_eq!(back.reviewed_by, None);
+
+    // Never by the clerk who accepted, never without a reason, never from another state.
+    assert!(matches!(
+        accepted().send_back(&clerk(), at("10:00"), &["x".to_owned()]),
+        Err(TransitionError::SameActor { .. })
+    ));
+    assert!(matches!(
+        accepted().send_back(&reviewer(), at("10:00"), &[" ".to_owned()]),
+        Err(TransitionError::TextMissing { .. })
+    ));
+    assert!(matches!(
+        draft().send_back(&reviewer(), at("10:00"), &["x".to_owned()]),
+        Err(TransitionError::NotAllowed { action: Action::SendBack, from: CaseState::Draft })
+    ));
+}

@@ -110,8 +110,8 @@ pub(crate) fn transition_in(
             "UPDATE cases SET state = ?2, updated_at = ?3, synced = 0, version = version + 1,
                     accepted_by = CASE WHEN ?2 = 'accepted' THEN ?4 ELSE accepted_by END,
                     accepted_at = CASE WHEN ?2 = 'accepted' THEN ?3 ELSE accepted_at END,
-                    reviewed_by = CASE WHEN ?2 = 'reviewed' THEN ?4 ELSE reviewed_by END,
-                    approved_by = CASE WHEN ?2 = 'approved' THEN ?4 ELSE approved_by END,
+                    reviewed_by = CASE WHEN ?2 = 'reviewed' THEN ?4 WHEN ?2 = 'refused' THEN NULL ELSE reviewed_by END,
+                    approved_by = CASE WHEN ?2 = 'approved' THEN ?4 WHEN ?2 = 'refused' THEN NULL ELSE approved_by END,
                     due_date = COALESCE(?5, due_date),
                     profile = COALESCE(?7, profile)
              WHERE id = ?1 AND state = ?6",
