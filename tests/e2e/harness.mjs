@@ -146,3 +146,28 @@ export async function waitForValue(session, testid, pattern, timeoutMs = 10000) 
   }
   throw new Error(`${testid} never held a value matching ${pattern}; it holds ${JSON.stringify(value)}`);
 }
+
+/** Waits until `testid` is on screen exactly `count` times. */
+export async function waitForCount(session, testid, count, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  let seen = -1;
+  while (Date.now() < deadline) {
+    seen = await session.count(testid);
+    if (seen === count) return;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`expected ${count} × ${testid}, saw ${seen}`);
+}
+
+/** Scans `pages` pages at 150 dpi from SANE's real `test` device into the open draft,
+ *  linked to `evidence`; waits until the scan panel lists `expectTotal` pages. */
+export async function scanFromTestDevice(session, { evidence, pages, expectTotal = pages }) {
+  await session.waitFor("scan-source", { contains: "frontend-tester", timeoutMs: 20000 });
+  await session.clickCss('[data-testid="scan-source"] option[value="test:0"]');
+  await session.clickCss(`[data-testid="scan-evidence"] option[value="${evidence}"]`);
+  await session.clear("scan-pages");
+  await session.type("scan-pages", String(pages));
+  await session.clickCss('[data-testid="scan-resolution"] option[value="150"]');
+  await session.click("scan-start");
+  await waitForCount(session, "scan-page", expectTotal, 60000);
+}

@@ -8,7 +8,7 @@ import { after, afterEach, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { copyFileSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { keepScreenshot, setUpOffice, startApp } from "./harness.mjs";
+import { keepScreenshot, scanFromTestDevice, setUpOffice, startApp } from "./harness.mjs";
 
 describe("scanning proofs into a case", () => {
   let session;
@@ -32,13 +32,7 @@ describe("scanning proofs into a case", () => {
     // Listed by maker and model (SANE's internal name stays out of sight).
     await session.waitFor("scan-source", { contains: "frontend-tester", timeoutMs: 20000 });
     assert.doesNotMatch(await session.text("scan-source"), /test:0/);
-    await session.clickCss('[data-testid="scan-source"] option[value="test:0"]');
-    await session.clickCss('[data-testid="scan-evidence"] option[value="employment.labour_contract"]');
-    await session.clear("scan-pages");
-    await session.type("scan-pages", "2");
-    await session.clickCss('[data-testid="scan-resolution"] option[value="150"]');
-    await session.click("scan-start");
-    await waitForCount("scan-page", 2, 60000);
+    await scanFromTestDevice(session, { evidence: "employment.labour_contract", pages: 2 });
     const links = await session.attributes("scan-page", "data-evidence");
     assert.deepEqual(links, ["employment.labour_contract", "employment.labour_contract"]);
     assert.equal(await session.exists("scan-unproven"), false, "the ticked item now has its pages");

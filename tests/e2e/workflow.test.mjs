@@ -10,7 +10,17 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, afterEach, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { fillJiandeApplication, keepScreenshot, logIn, logOut, setUpOffice, startApp, submitAndConfirm } from "./harness.mjs";
+import {
+  fillJiandeApplication,
+  keepScreenshot,
+  logIn,
+  logOut,
+  scanFromTestDevice,
+  setUpOffice,
+  startApp,
+  submitAndConfirm,
+  waitForCount as waitForCountOn,
+} from "./harness.mjs";
 
 const CLERKS = {
   // The accepting clerk may also approve: the app must still refuse them on their own case.
@@ -21,14 +31,7 @@ const CLERKS = {
 
 describe("accept → review → approve by three clerks", () => {
   let session;
-  /** Waits until `testid` is on screen exactly `n` times. */
-  async function waitForCount(testid, n, timeoutMs) {
-    const deadline = Date.now() + timeoutMs;
-    while ((await session.count(testid)) !== n) {
-      if (Date.now() > deadline) throw new Error(`${testid}: ${await session.count(testid)} on screen, not ${n}`);
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-  }
+  const waitForCount = (testid, n, timeoutMs) => waitForCountOn(session, testid, n, timeoutMs);
   /** An attribute of the first element matching a CSS selector. */
   async function attributeOf(selector, name) {
     const element = await session.findCss(selector);
@@ -88,14 +91,7 @@ describe("accept → review → approve by three clerks", () => {
     // Two pages of the labour contract, scanned from SANE's test device once the draft is
     // saved: the reviewer will page through them beside the box they prove.
     await session.waitFor("save-state", { contains: "已自动保存" });
-    await session.waitFor("scan-source", { contains: "frontend-tester", timeoutMs: 20000 });
-    await session.clickCss('[data-testid="scan-source"] option[value="test:0"]');
-    await session.clickCss('[data-testid="scan-evidence"] option[value="employment.labour_contract"]');
-    await session.clear("scan-pages");
-    await session.type("scan-pages", "2");
-    await session.clickCss('[data-testid="scan-resolution"] option[value="150"]');
-    await session.click("scan-start");
-    await waitForCount("scan-page", 2, 60000);
+    await scanFromTestDevice(session, { evidence: "employment.labour_contract", pages: 2 });
     await session.waitFor("assessment-decision", { contains: "符合受理条件" });
     assert.equal(await submitAndConfirm(session, { closePreview: false }), "受理");
     // The receipt is what acceptance calls for: preselected, its preview opened next.
@@ -177,6 +173,7 @@ describe("accept → review → approve by three clerks", () => {
     await session.click("case-send-back");
     await session.waitFor("confirm-send-back");
     await session.type("case-send-back-reasons", "劳动合同扫描件无法辨认，请携带原件到窗口重新扫描");
+    await new Promise((resolve) => setTimeout(resolve, 800)); // the window's paint catches up
     await keepScreenshot(session, "workflow-review-send-back");
     await session.click("confirm-send-back-yes");
     await session.waitFor("case-state", { contains: "已一次性告知" });

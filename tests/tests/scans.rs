@@ -82,6 +82,36 @@ fn case_with_one_page(office: &mut Office) -> (CaseId, ApplicationRecord, scans:
     (case_id, record, page)
 }
 
+/// Adds the reviewer `r` and the approver `p` (the administrator logs in to do it).
+fn add_reviewer_and_approver(office: &mut Office) {
+    office.login("admin", PASSWORD, at(1)).expect("admin");
+    for (username, display_name, roles) in
+        [("r", "审核员乙", Roles::REVIEW), ("p", "审批员丙", Roles::APPROVE)]
+    {
+        let clerk = NewClerk { username, display_name, roles, password: PASSWORD };
+        users::add_clerk(office, &clerk, at(1)).expect("add clerk");
+    }
+}
+
+/// The submission of the counter's clerk under Jiande's rules.
+fn jiande_submission() -> Submission<'static> {
+    Submission {
+        profile: "330182",
+        opinion: "经审查，申请材料齐全，符合互认转换条件，同意受理。",
+        duplicates: DuplicateDecision::Check,
+        holiday_updates: &[],
+    }
+}
+
+/// Signs the record of [`case_with_one_page`] and submits it: accepted at `at(6)`.
+fn accept(office: &mut Office, case_id: &CaseId, record: &mut ApplicationRecord) {
+    record.declaration.signed = true;
+    record.declaration.date = Some(today());
+    cases::save_draft(office, case_id, record, at(5)).expect("save");
+    let outcome = cases::submit(office, case_id, &jiande_submission(), at(6)).expect("submit");
+    assert!(matches!(outcome, SubmitOutcome::Accepted { .. }), "{outcome:?}");
+}
+
 #[test]
 fn ticked_evidence_without_a_page_is_named_live_and_on_the_printed_notice() {
     let dir = tempfile::tempdir().expect("temporary directory");
@@ -333,27 +363,14 @@ fn the_watched_folder_imports_new_files_into_the_case_and_reports_the_refused_on
 fn the_case_page_shows_the_reviewer_the_named_application_and_the_reasoning_of_the_day_of_acceptance() {
     let dir = tempfile::tempdir().expect("temporary directory");
     let mut office = set_up_office(dir.path());
-    let reviewer =
-        NewClerk { username: "r", display_name: "审核员乙", roles: Roles::REVIEW, password: PASSWORD };
-    office.login("admin", PASSWORD, at(1)).expect("admin");
-    users::add_clerk(&mut office, &reviewer, at(1)).expect("add reviewer");
+    add_reviewer_and_approver(&mut office);
     let (case_id, mut record, _) = case_with_one_page(&mut office);
 
     // A draft is assessed live by the intake form, not on the case page.
     let draft = app::review::case_page(&mut office, &case_id, at(4)).expect("draft page");
     assert!(draft.assessment.is_none());
 
-    record.declaration.signed = true;
-    record.declaration.date = Some(today());
-    cases::save_draft(&mut office, &case_id, &record, at(5)).expect("save");
-    let submission = Submission {
-        profile: "330182",
-        opinion: "经审查，申请材料齐全，符合互认转换条件，同意受理。",
-        duplicates: DuplicateDecision::Check,
-        holiday_updates: &[],
-    };
-    let outcome = cases::submit(&mut office, &case_id, &submission, at(6)).expect("submit");
-    assert!(matches!(outcome, SubmitOutcome::Accepted { .. }), "{outcome:?}");
+    accept(&mut office, &case_id, &mut record);
 
     // The reviewer opens it forty days later.
     let later = at(6) + Duration::days(40);
@@ -419,25 +436,9 @@ fn the_case_page_shows_the_reviewer_the_named_application_and_the_reasoning_of_t
 fn a_case_sent_back_at_review_becomes_a_notice_of_the_reasons_and_is_accepted_reviewed_and_approved_again() {
     let dir = tempfile::tempdir().expect("temporary directory");
     let mut office = set_up_office(dir.path());
-    office.login("admin", PASSWORD, at(1)).expect("admin");
-    for (username, display_name, roles) in
-        [("r", "审核员乙", Roles::REVIEW), ("p", "审批员丙", Roles::APPROVE)]
-    {
-        let clerk = NewClerk { username, display_name, roles, password: PASSWORD };
-        users::add_clerk(&mut office, &clerk, at(1)).expect("add clerk");
-    }
+    add_reviewer_and_approver(&mut office);
     let (case_id, mut record, _) = case_with_one_page(&mut office);
-    record.declaration.signed = true;
-    record.declaration.date = Some(today());
-    cases::save_draft(&mut office, &case_id, &record, at(5)).expect("save");
-    let submission = Submission {
-        profile: "330182",
-        opinion: "经审查，申请材料齐全，同意受理。",
-        duplicates: DuplicateDecision::Check,
-        holiday_updates: &[],
-    };
-    let accepted = cases::submit(&mut office, &case_id, &submission, at(6)).expect("submit");
-    assert!(matches!(accepted, SubmitOutcome::Accepted { .. }), "{accepted:?}");
+    accept(&mut office, &case_id, &mut record);
     let number =
         app::review::case_page(&mut office, &case_id, at(6)).expect("page").view.record.application_number;
 
@@ -473,7 +474,7 @@ fn a_case_sent_back_at_review_becomes_a_notice_of_the_reasons_and_is_accepted_re
     // again: the same number, then 审核 and 审批.
     let stored = app::review::case_page(&mut office, &case_id, at(39)).expect("page").view.record;
     cases::save_draft(&mut office, &case_id, &stored, at(40)).expect("revise");
-    let again = cases::submit(&mut office, &case_id, &submission, at(41)).expect("resubmit");
+    let again = cases::submit(&mut office, &case_id, &jiande_submission(), at(41)).expect("resubmit");
     assert!(matches!(again, SubmitOutcome::Accepted { .. }), "{again:?}");
     office.login("r", PASSWORD, at(50)).expect("reviewer");
     cases::review(&mut office, &case_id, "经审核，材料真实有效。", at(51)).expect("review");

@@ -143,7 +143,10 @@ fn an_issued_case_gets_a_signed_slip_that_the_office_verifies() {
     let view = cases::get_case(&mut office, &case_id, at(31)).expect("view");
     assert_eq!(view.record.application_number, "JD01-20250310-0001", "numbered at acceptance, CST date");
     assert!(view.paper_slip, "the flag set while typing survives later saves");
-    assert_eq!(printing::available(&view), [Document::Form, Document::Receipt, Document::Slip]);
+    assert_eq!(
+        printing::available(&view),
+        [Document::Form, Document::Receipt, Document::Review, Document::Slip]
+    );
     let awaiting =
         worklists::worklist(&office, Worklist::IssuedAwaitingSlip, at(31).date_naive(), 10).expect("list");
     assert_eq!(awaiting.iter().map(|line| line.id).collect::<Vec<_>>(), [case_id]);

@@ -410,11 +410,16 @@ pub fn reject(
     reasons: &[String],
     now: DateTime<Utc>,
 ) -> Result<StepDone, AppError> {
-    let needed = match office.store.read_case(case_id)?.state {
+    let needed = after_acceptance_role(office, case_id)?;
+    step(office, case_id, needed, now, |case, clerk, at| case.reject(clerk, at, reasons))
+}
+
+/// Who may refuse or send back a case: 审核 while it waits for review, 审批 once reviewed.
+fn after_acceptance_role(office: &Office, case_id: &CaseId) -> Result<Roles, AppError> {
+    Ok(match office.store.read_case(case_id)?.state {
         CaseState::Reviewed => Roles::APPROVE,
         _ => Roles::REVIEW,
-    };
-    step(office, case_id, needed, now, |case, clerk, at| case.reject(clerk, at, reasons))
+    })
 }
 
 /// 退回补正: sends an accepted case back to the counter with `reasons` (审核 from 已受理,
@@ -426,10 +431,7 @@ pub fn send_back(
     reasons: &[String],
     now: DateTime<Utc>,
 ) -> Result<StepDone, AppError> {
-    let needed = match office.store.read_case(case_id)?.state {
-        CaseState::Reviewed => Roles::APPROVE,
-        _ => Roles::REVIEW,
-    };
+    let needed = after_acceptance_role(office, case_id)?;
     step(office, case_id, needed, now, |case, clerk, at| case.send_back(clerk, at, reasons))
 }
 

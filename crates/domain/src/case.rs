@@ -10,6 +10,9 @@
 //!                                     └──reject──▶ Rejected ◀──reject──┘        record_old_permit_cancelled
 //!                                                                                 (ExistingPermit only) ▼
 //! any open step (Draft … Approved) ──withdraw──▶ Withdrawn                            OldPermitCancelled
+//!
+//! Accepted / Reviewed ──send_back (退回补正, by the reviewer / the approver)──▶ NoticeIssued
+//!   (a notice of the reasons; the counter revises and accepts again, the later steps start over)
 //! ```
 //!
 //! Contract:

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { flushPromises, mount } from "@vue/test-utils";
 import CaseView from "./CaseView.vue";
-import { setBackend, type CaseInfo, type DocumentKey, type PageDto, type RoleKey } from "../backend";
+import { setBackend, type Backend, type CaseInfo, type DocumentKey, type PageDto, type RoleKey } from "../backend";
 import { emptyRecord } from "../record";
 import { caseInfo, fakeBackend, JIANDE, printBackend, signInAs } from "../backend/testing";
 import { office } from "../stores/session";
@@ -10,7 +10,7 @@ const stubs = { PdfPreview: true };
 
 function mountCase(
   info: CaseInfo,
-  options: { roles?: RoleKey[]; openDocument?: DocumentKey; pages?: PageDto[] } = {},
+  options: { roles?: RoleKey[]; openDocument?: DocumentKey; pages?: PageDto[]; commands?: Partial<Backend> } = {},
 ) {
   signInAs(options.roles ?? ["accept"]);
   const previews: { document: string; largePrint: boolean | null | undefined }[] = [];
@@ -22,6 +22,7 @@ function mountCase(
       listProfiles: async () => [JIANDE],
       listPages: async () => ({ pages: options.pages ?? [], unproven: [] }),
       pageImage: async (pageId) => `data:image/jpeg;base64,${pageId}`,
+      ...options.commands,
     }),
   );
   const wrapper = mount(CaseView, {
@@ -197,23 +198,16 @@ describe("CaseView", () => {
 
   it("Ctrl+Enter signs the review with the opinion as written", async () => {
     const signed: string[] = [];
-    signInAs(["review"]);
     const info = caseInfo();
-    setBackend(
-      fakeBackend({
-        ...printBackend([]),
-        getCase: async () => info,
-        caseAudit: async () => [],
-        listProfiles: async () => [JIANDE],
-        listPages: async () => ({ pages: [], unproven: [] }),
+    const { wrapper } = mountCase(info, {
+      roles: ["review"],
+      commands: {
         reviewCase: async (_caseId, opinion) => {
           signed.push(opinion);
           return { ...info, state: "reviewed", state_label: "已审核", reviewed_by: "审核员乙" };
         },
-      }),
-    );
-    const wrapper = mount(CaseView, { props: { caseId: info.id }, global: { stubs }, attachTo: document.body });
-    mounted.push(wrapper);
+      },
+    });
     await flushPromises();
     await wrapper.get('[data-testid="case-opinion"]').setValue("经审核，材料真实有效，符合互认转换条件。");
     window.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter", ctrlKey: true }));
@@ -228,15 +222,10 @@ describe("CaseView", () => {
   it("sends the case back to the counter with one reason per line, after a dialog", async () => {
     const sent: string[][] = [];
     let passed = 0;
-    signInAs(["review"]);
     const info = caseInfo();
-    setBackend(
-      fakeBackend({
-        ...printBackend([]),
-        getCase: async () => info,
-        caseAudit: async () => [],
-        listProfiles: async () => [JIANDE],
-        listPages: async () => ({ pages: [], unproven: [] }),
+    const { wrapper } = mountCase(info, {
+      roles: ["review"],
+      commands: {
         reviewCase: async () => {
           passed += 1;
           return info;
@@ -245,10 +234,8 @@ describe("CaseView", () => {
           sent.push(reasons);
           return { ...info, state: "refused", state_label: "已一次性告知", documents: ["form", "notice"] };
         },
-      }),
-    );
-    const wrapper = mount(CaseView, { props: { caseId: info.id }, global: { stubs }, attachTo: document.body });
-    mounted.push(wrapper);
+      },
+    });
     await flushPromises();
     await wrapper.get('[data-testid="case-send-back"]').trigger("click");
     expect(wrapper.get('[data-testid="confirm-send-back"]').text()).toContain("补正后重新受理");
