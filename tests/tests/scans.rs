@@ -82,6 +82,17 @@ fn case_with_one_page(office: &mut Office) -> (CaseId, ApplicationRecord, scans:
     (case_id, record, page)
 }
 
+/// Renders `document` of the case as the clerk logged in would preview it.
+fn render(
+    office: &mut Office,
+    printing: &Printing,
+    case_id: &CaseId,
+    document: Document,
+    at: DateTime<Utc>,
+) -> Result<app::printing::Rendered, app::AppError> {
+    app::printing::render(office, printing, case_id, document, app::printing::RenderChoices::default(), at)
+}
+
 /// Adds the reviewer `r` and the approver `p` (the administrator logs in to do it).
 fn add_reviewer_and_approver(office: &mut Office) {
     office.login("admin", PASSWORD, at(1)).expect("admin");
@@ -148,15 +159,7 @@ fn ticked_evidence_without_a_page_is_named_live_and_on_the_printed_notice() {
     assert!(matches!(outcome, SubmitOutcome::Notice { .. }), "unsigned: a notice, {outcome:?}");
 
     let printing = Printing::load(None).expect("printing");
-    let notice = app::printing::render(
-        &mut office,
-        &printing,
-        &case_id,
-        Document::Notice,
-        app::printing::RenderChoices::default(),
-        at(6),
-    )
-    .expect("notice");
+    let notice = render(&mut office, &printing, &case_id, Document::Notice, at(6)).expect("notice");
     let text = pdftotext(&notice.pdf, dir.path(), "notice");
     assert!(text.contains("请申请人（未成年人由监护人）阅读申请人声明后签名"), "the policy's item:\n{text}");
     for label in ["参加社会保险", "办理出租登记", "签订租赁合同"] {
@@ -172,15 +175,7 @@ fn ticked_evidence_without_a_page_is_named_live_and_on_the_printed_notice() {
     ] {
         scans::attach(&mut office, &case_id, &[scanned_page()], evidence, at(7)).expect("attach");
     }
-    let notice = app::printing::render(
-        &mut office,
-        &printing,
-        &case_id,
-        Document::Notice,
-        app::printing::RenderChoices::default(),
-        at(8),
-    )
-    .expect("notice");
+    let notice = render(&mut office, &printing, &case_id, Document::Notice, at(8)).expect("notice");
     let text = pdftotext(&notice.pdf, dir.path(), "notice-all-scanned");
     assert!(!text.contains("已勾选但未附扫描件"), "{text}");
     let live = app::intake::assess_live(&office, Some(&case_id), record, "330182", today()).expect("assess");
@@ -195,15 +190,7 @@ fn the_printed_form_lists_the_case_pages_with_their_hashes() {
     scans::attach(&mut office, &case_id, &[scanned_page()], "", at(5)).expect("an unassigned page");
 
     let printing = Printing::load(None).expect("printing");
-    let form = app::printing::render(
-        &mut office,
-        &printing,
-        &case_id,
-        Document::Form,
-        app::printing::RenderChoices::default(),
-        at(6),
-    )
-    .expect("form");
+    let form = render(&mut office, &printing, &case_id, Document::Form, at(6)).expect("form");
     assert_eq!(form.pages, 2, "the annex and the list of pages");
     assert_eq!(form.template, "form 1.2.0");
     let text = pdftotext(&form.pdf, dir.path(), "form");
@@ -410,15 +397,7 @@ fn the_case_page_shows_the_reviewer_the_named_application_and_the_reasoning_of_t
     // The 审核单 prints the same reasoning, with the pages and the proofs still missing.
     assert!(page.documents.contains(&Document::Review), "{:?}", page.documents);
     let printing = Printing::load(None).expect("printing");
-    let sheet = app::printing::render(
-        &mut office,
-        &printing,
-        &case_id,
-        Document::Review,
-        app::printing::RenderChoices::default(),
-        later,
-    )
-    .expect("review sheet");
+    let sheet = render(&mut office, &printing, &case_id, Document::Review, later).expect("review sheet");
     let text = pdftotext(&sheet.pdf, dir.path(), "review").replace(['\n', ' '], "");
     for expected in [
         "《浙江省居住证》互认转换审核单",
@@ -458,15 +437,7 @@ fn a_case_sent_back_at_review_becomes_a_notice_of_the_reasons_and_is_accepted_re
         .expect("list");
     assert!(notices.iter().any(|line| line.id == case_id), "in 已一次性告知");
     let printing = Printing::load(None).expect("printing");
-    let notice = app::printing::render(
-        &mut office,
-        &printing,
-        &case_id,
-        Document::Notice,
-        app::printing::RenderChoices::default(),
-        at(31),
-    )
-    .expect("notice");
+    let notice = render(&mut office, &printing, &case_id, Document::Notice, at(31)).expect("notice");
     let text = pdftotext(&notice.pdf, dir.path(), "sent-back-notice").replace(['\n', ' '], "");
     assert!(text.contains(&format!("{reason}。")), "the reviewer's reason is on the notice:\n{text}");
 
