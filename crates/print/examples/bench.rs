@@ -10,13 +10,13 @@
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
-use domain::assessment::assess;
+use domain::assessment::{assess, explain};
 use domain::profile::PolicyProfile;
 use domain::record::ApplicationRecord;
 use domain::reference::{Divisions, EthnicGroups};
 use print::{
     EndorsementWindow, Fonts, Names, NoticeData, OfficeInfo, PermitInfo, PrintError, ReceiptData,
-    RenderedDocument, Renderer, SlipData, Templates, demo_signing_key,
+    RenderedDocument, Renderer, ReviewData, ReviewLine, SlipData, Templates, demo_signing_key,
 };
 
 fn day(y: i32, m: u32, d: u32) -> NaiveDate {
@@ -90,6 +90,22 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         due_note: None,
     };
 
+    let accepted = assess(&record, &profile, day(2025, 3, 10));
+    let review = ReviewData {
+        case_number: "JD-2025-000123".to_owned(),
+        policy: format!("{}（{}）", profile.county.name, profile.document.number),
+        assessed_on: day(2025, 3, 10),
+        decision: accepted.decision.label().to_owned(),
+        lines: explain(&record, &profile, day(2025, 3, 10), &accepted, None)
+            .into_iter()
+            .map(|rule| ReviewLine {
+                title: rule.title, outcome: "符合".to_owned(), sentence: rule.sentence
+            })
+            .collect(),
+        unscanned: Some(Vec::new()),
+        printed_on: day(2025, 3, 12),
+    };
+
     type Render<'a> = Box<dyn Fn() -> Result<RenderedDocument, PrintError> + 'a>;
     let documents: Vec<(&str, Render<'_>)> = vec![
         ("slip", Box::new(|| renderer.render_slip(&record, &slip, &key))),
@@ -97,6 +113,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ("form (Annex 1)", Box::new(|| renderer.render_form(&record))),
         ("notice (5 items)", Box::new(|| renderer.render_notice(&incomplete, &assessment, &notice))),
         ("receipt", Box::new(|| renderer.render_receipt(&record, &receipt))),
+        ("review sheet", Box::new(|| renderer.render_review(&record, &review))),
     ];
 
     println!(
