@@ -8,7 +8,7 @@ import { after, afterEach, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { copyFileSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { keepScreenshot, scanFromTestDevice, setUpOffice, startApp } from "./harness.mjs";
+import { keepScreenshot, scanFromTestDevice, setUpOffice, startApp, waitForCount as waitForCountOn } from "./harness.mjs";
 
 describe("scanning proofs into a case", () => {
   let session;
@@ -134,14 +134,5 @@ describe("scanning proofs into a case", () => {
     assert.fail(`${testid} stayed disabled`);
   }
 
-  async function waitForCount(testid, count, timeoutMs) {
-    const deadline = Date.now() + timeoutMs;
-    let seen = -1;
-    while (Date.now() < deadline) {
-      seen = await session.count(testid);
-      if (seen === count) return;
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-    assert.fail(`expected ${count} × ${testid}, saw ${seen}`);
-  }
+  const waitForCount = (testid, count, timeoutMs) => waitForCountOn(session, testid, count, timeoutMs);
 });
