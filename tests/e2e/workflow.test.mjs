@@ -105,7 +105,8 @@ describe("accept → review → approve by three clerks", () => {
     assert.equal(await session.text("case-accepted-by"), accepter.name);
     assert.match(await session.text("case-due"), /^\d{4}-\d{2}-\d{2}/);
     assert.match(await session.text("case-application-number"), /^33018201-\d{8}-0001$/, "county + station, numbered at acceptance");
-    caseId = await session.text("case-id");
+    // The internal id sits in a closed support fold, out of the clerk's way: read it there.
+    caseId = await attribute("case-id", "data-case-id");
     await session.click("case-back");
     await session.waitFor("worklist-awaiting_review");
     await session.click("worklist-awaiting_review");

@@ -276,6 +276,7 @@ export const zhCN = {
     assessmentHint: "按受理时适用的县（市、区）政策，对申请表逐项审查的结果。",
     outcome: { met: "符合", not_met: "不符合", not_applicable: "不适用" },
     passHint: "Ctrl+Enter 以上述意见通过",
+    support: "技术信息（供技术支持人员使用）",
     sendBack: "退回补正",
     sendBackConfirm: "将本案退回受理窗口补正：案件转为“已一次性告知”，由受理人员向申请人一次性告知以下事项，补正后重新受理，审核、审批重新进行。",
     sendBackReasons: "退回理由（每行一项，将写入一次性告知书）",
