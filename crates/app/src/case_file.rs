@@ -1,4 +1,4 @@
-//! The five printed documents from a case file, without an office store: what
+//! The six printed documents from a case file, without an office store: what
 //! `permitctl render` does for an operator checking a county's templates or reprinting
 //! from an exported record, and `permitctl verify-slip`'s offline check.
 //!

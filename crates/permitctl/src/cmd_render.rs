@@ -1,7 +1,7 @@
-//! `permitctl render` and `permitctl verify-slip`: the five printed documents from a case
+//! `permitctl render` and `permitctl verify-slip`: the six printed documents from a case
 //! file, without a database, and the offline check of a slip's QR code.
 //!
-//! `render slip|form|notice|refusal|receipt --case FILE.json -o OUT.pdf` reads either a bare
+//! `render slip|form|notice|refusal|receipt|review --case FILE.json -o OUT.pdf` reads either a bare
 //! application record (docs/application-record.md) or a case file wrapping one with what
 //! the record does not hold (case number, clerk, office, permit, dates, profile; see
 //! docs/print.md). Anything missing gets a demo default, printed in the answer's

@@ -1,7 +1,7 @@
-//! PDF rendering of the counter's five documents: the confirmation slip
+//! PDF rendering of the counter's six documents: the confirmation slip
 //! 《浙江省居住证确认单》, the filled Annex 1 form (互认转换申请表), the one-time notice
-//! (一次性告知书), the refusal of an applicant who is not eligible (不予受理告知书) and the
-//! acceptance receipt (受理回执).
+//! (一次性告知书), the refusal of an applicant who is not eligible (不予受理告知书), the
+//! acceptance receipt (受理回执) and the review sheet (审核单, for the office's own file).
 //!
 //! API boundary: plain data in, PDF bytes out. Nothing here previews, audits or reads the
 //! clock: the caller passes every date, and sends [`RenderedDocument::bytes`] to a preview
@@ -137,7 +137,7 @@ impl Names {
     }
 }
 
-/// Renders the four documents with one parsed font and one set of templates.
+/// Renders the documents with one parsed font and one set of templates.
 #[derive(Debug, Clone)]
 pub struct Renderer {
     fonts: Fonts,

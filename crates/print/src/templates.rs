@@ -23,7 +23,7 @@ pub const TEMPLATE_FORMAT: u32 = 1;
 /// The office-file format this build reads.
 pub const OFFICE_FORMAT: u32 = 1;
 
-/// The five documents.
+/// The six documents.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DocumentKind {
