@@ -240,14 +240,15 @@ fn run(
     let mut child = command.spawn().map_err(|error| spawn_error(&env.program, error))?;
     let deadline = Instant::now() + timeout;
 
-    let stdout_reader = child.stdout.take().map(|mut stdout| {
+    let (stdout_sender, stdout_bytes) = mpsc::channel();
+    if let Some(mut stdout) = child.stdout.take() {
         std::thread::spawn(move || {
             let mut bytes = Vec::new();
             // A read error leaves what was read: the exit status tells what happened.
             let _ = stdout.read_to_end(&mut bytes);
-            bytes
-        })
-    });
+            let _ = stdout_sender.send(bytes);
+        });
+    }
     let (line_sender, lines) = mpsc::channel();
     if let Some(stderr) = child.stderr.take() {
         std::thread::spawn(move || {
@@ -259,32 +260,60 @@ fn run(
         });
     }
 
+    // Until stderr closes (scanimage is exiting) or scanimage itself has exited: a
+    // backend's helper process may inherit the pipes and keep them open after scanimage
+    // is gone (seen with SANE's test backend reporting a jam), which must not read as a
+    // scan that hangs.
     let mut stderr = Vec::new();
+    let mut exited = None;
     loop {
         let remaining = deadline.saturating_duration_since(Instant::now());
-        match lines.recv_timeout(remaining) {
+        match lines.recv_timeout(remaining.min(POLL)) {
             Ok(line) => {
                 on_line(&line);
                 stderr.push(line);
             }
             Err(mpsc::RecvTimeoutError::Disconnected) => break,
-            Err(mpsc::RecvTimeoutError::Timeout) => return Err(stop(&mut child, timeout)),
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                if let Ok(Some(status)) = child.try_wait() {
+                    // Take what it wrote before it exited, then stop listening.
+                    while let Ok(line) = lines.recv_timeout(POLL) {
+                        on_line(&line);
+                        stderr.push(line);
+                    }
+                    exited = Some(status);
+                    break;
+                }
+                if remaining.is_zero() {
+                    return Err(stop(&mut child, timeout));
+                }
+            }
         }
     }
     // stderr is closed: scanimage is exiting. Wait for it, still within the deadline.
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break status,
-            Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(10)),
-            Ok(None) => return Err(stop(&mut child, timeout)),
-            Err(source) => {
-                return Err(ScanError::Io { what: "the scanimage process".to_owned(), source });
+    let status = match exited {
+        Some(status) => status,
+        None => loop {
+            match child.try_wait() {
+                Ok(Some(status)) => break status,
+                Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(10)),
+                Ok(None) => return Err(stop(&mut child, timeout)),
+                Err(source) => {
+                    return Err(ScanError::Io { what: "the scanimage process".to_owned(), source });
+                }
             }
-        }
+        },
     };
-    let stdout = stdout_reader.and_then(|reader| reader.join().ok()).unwrap_or_default();
+    // Its output, unless a helper still holds the pipe (then a failed scan's stdout is empty
+    // and a finished scan's pages are in their files).
+    let stdout = stdout_bytes.recv_timeout(STDOUT_GRACE).unwrap_or_default();
     Ok(Finished { status, stdout, stderr })
 }
+
+/// How often a running scanimage is checked while it is silent.
+const POLL: Duration = Duration::from_millis(200);
+/// How long its output may take to arrive after it exited.
+const STDOUT_GRACE: Duration = Duration::from_secs(2);
 
 /// Kills a scanimage that overran its time and reaps it.
 fn stop(child: &mut Child, timeout: Duration) -> ScanError {

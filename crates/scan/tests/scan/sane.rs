@@ -154,3 +154,25 @@ fn a_missing_scanimage_is_reported_as_such() {
     let error = scan(&env, "test:0", &ScanSettings::default(), |_, _| {}).unwrap_err();
     assert!(matches!(error, ScanError::SaneMissing { .. }), "{error:?}");
 }
+
+#[test]
+fn a_helper_that_keeps_the_pipes_open_does_not_turn_a_failure_into_a_timeout() {
+    // Once in a CI run, SANE's test backend reporting a jam left scanimage's pipes open
+    // after scanimage had exited, and the scan read as hung until its timeout. This
+    // stand-in does that on purpose: it reports the jam, exits, and leaves a child holding
+    // stdout and stderr for longer than the scan's whole timeout.
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let program = dir.path().join("scanimage");
+    std::fs::write(
+        &program,
+        "#!/bin/sh\nsleep 20 &\necho 'scanimage: sane_read: Document feeder jammed' >&2\nexit 1\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&program, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let env = SaneEnv { program, ..test_backend(dir.path()) };
+    let mut settings = grid(1, 50);
+    settings.page_timeout = Duration::from_secs(5); // 10 s for the scan, less than the helper lives
+    let error = scan(&env, "test:0", &settings, |_, _| {}).unwrap_err();
+    assert!(matches!(&error, ScanError::ScanFailed { detail } if detail.contains("jammed")), "{error:?}");
+}
