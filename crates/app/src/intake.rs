@@ -117,7 +117,7 @@ pub fn assess_live(
     Ok(draft_assessment(&record, &profile, today, unscanned))
 }
 
-fn draft_assessment(
+pub(crate) fn draft_assessment(
     record: &ApplicationRecord,
     profile: &PolicyProfile,
     today: NaiveDate,

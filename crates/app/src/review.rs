@@ -78,9 +78,13 @@ pub fn reasoning(office: &Office, case_id: &CaseId, view: &CaseView) -> Result<O
         return Ok(None);
     };
     let on = submitted_on(view).unwrap_or_else(clock::today);
-    let assessment = intake::assess_live(office, Some(case_id), view.record.clone(), query, on)?;
+    // The profile and the pages are read once: both the assessment and its explanation use them.
     let profile = assess::find_profile_with(query, &office.store.recorded_effective_dates()?)?;
-    let pages: Vec<PageRef> = crate::scans::list(office, case_id)?
+    let listed = crate::scans::list(office, case_id)?;
+    let unscanned =
+        domain::assessment::unscanned_evidence(&view.record, &crate::scans::scanned_items(&listed));
+    let assessment = intake::draft_assessment(&view.record, &profile, on, unscanned);
+    let pages: Vec<PageRef> = listed
         .iter()
         .filter_map(|page| {
             EvidenceItem::from_key(&page.evidence).map(|item| PageRef { item, position: page.position })
