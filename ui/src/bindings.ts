@@ -1035,5 +1035,10 @@ export type DecisionKey = "accept" | "notice" | "not_eligible";
 export type RoleKey = "accept" | "review" | "approve" | "admin";
 export type WorklistKey = "drafts" | "awaiting_review" | "awaiting_approval" | "due_today" | "overdue" | "issued_awaiting_slip" | "not_synced" | "notices_issued" | "not_eligible";
 export type OutcomeKey = "met" | "not_met" | "not_applicable";
+export const OUTCOME_LABELS: Record<OutcomeKey, string> = {
+  met: "符合",
+  not_met: "不符合",
+  not_applicable: "不适用",
+};
 export type ColourKey = "grey" | "colour";
 export type DivisionLevel = "province" | "city" | "county";

@@ -480,12 +480,6 @@ pub(crate) fn review_sheet(
     unscanned: Option<Vec<String>>,
     today: NaiveDate,
 ) -> print::ReviewData {
-    use domain::assessment::Outcome;
-    let outcome = |outcome: Outcome| match outcome {
-        Outcome::Met => "符合",
-        Outcome::NotMet => "不符合",
-        Outcome::NotApplicable => "不适用",
-    };
     print::ReviewData {
         case_number,
         policy: format!(
@@ -498,7 +492,7 @@ pub(crate) fn review_sheet(
             .iter()
             .map(|rule| print::ReviewLine {
                 title: rule.title.clone(),
-                outcome: outcome(rule.outcome).to_owned(),
+                outcome: rule.outcome.label().to_owned(),
                 sentence: rule.sentence.clone(),
             })
             .collect(),

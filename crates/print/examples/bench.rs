@@ -99,7 +99,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         lines: explain(&record, &profile, day(2025, 3, 10), &accepted, None)
             .into_iter()
             .map(|rule| ReviewLine {
-                title: rule.title, outcome: "符合".to_owned(), sentence: rule.sentence
+                title: rule.title,
+                outcome: rule.outcome.label().to_owned(),
+                sentence: rule.sentence,
             })
             .collect(),
         unscanned: Some(Vec::new()),

@@ -337,8 +337,9 @@ mod tests {
         let worklists: Vec<&str> = app::worklists::Worklist::ALL.iter().map(|list| list.key()).collect();
         key_union(&mut out, "WorklistKey", &worklists);
         use app::domain::assessment::Outcome;
-        let outcomes = [Outcome::Met, Outcome::NotMet, Outcome::NotApplicable].map(cases::outcome_key);
-        key_union(&mut out, "OutcomeKey", &outcomes);
+        let outcomes = [Outcome::Met, Outcome::NotMet, Outcome::NotApplicable]
+            .map(|o| (cases::outcome_key(o), o.label()));
+        key_table(&mut out, "OutcomeKey", "OUTCOME_LABELS", &outcomes);
         key_union(&mut out, "ColourKey", &app::scans::ColourMode::ALL.map(|mode| mode.as_str()));
         let levels = app::domain::reference::DivisionLevel::ALL.map(|level| level.as_str());
         key_union(&mut out, "DivisionLevel", &levels);

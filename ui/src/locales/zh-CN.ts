@@ -274,7 +274,6 @@ export const zhCN = {
   case: {
     assessmentTitle: "审查结论与理由",
     assessmentHint: "按受理时适用的县（市、区）政策，对申请表逐项审查的结果。",
-    outcome: { met: "符合", not_met: "不符合", not_applicable: "不适用" },
     passHint: "Ctrl+Enter 以上述意见通过",
     support: "技术信息（供技术支持人员使用）",
     sendBack: "退回补正",

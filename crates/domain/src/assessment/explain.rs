@@ -28,6 +28,17 @@ pub enum Outcome {
     NotApplicable,
 }
 
+impl Outcome {
+    /// The outcome in Chinese, as the case page and the 审核单 print it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Outcome::Met => "符合",
+            Outcome::NotMet => "不符合",
+            Outcome::NotApplicable => "不适用",
+        }
+    }
+}
+
 /// One rule with what was checked.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ExplainedRule {
