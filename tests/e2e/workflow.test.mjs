@@ -163,23 +163,32 @@ describe("accept → review → approve by three clerks", () => {
     await session.type("page-viewer-next", "\uE00F"); // PageDown
     await session.waitFor("page-viewer-caption", { contains: "第 2 页，共 2 页" });
     await session.waitFor("page-viewer-image", { timeoutMs: 15000 });
+    // The page is black: the reviewer marks it 不清晰 (U) with a note, Enter saves.
+    await session.type("page-viewer-next", "u");
+    await session.waitFor("page-mark-form");
+    await session.type("page-mark-note", "扫描件全黑\uE007");
+    assert.match(await session.waitFor("page-viewer-mark", { timeoutMs: 10000 }), /已标记不清晰（李审核/);
     await new Promise((resolve) => setTimeout(resolve, 1000)); // the window's paint catches up
     await keepScreenshot(session, "workflow-review-page-viewer");
     await session.type("page-viewer-close", "\uE00C"); // Esc closes the viewer, not the case
     await waitForCount("page-viewer", 0, 5000);
     assert.ok(await session.exists("case"), "still on the case page");
 
-    // The scans are black: sent back to the counter with a reason the applicant can act on.
+    assert.equal(await session.count("case-page-mark"), 1, "the thumbnail carries the mark");
+
+    // Sent back (Alt+T) with the reason the mark gives, and one more the reviewer adds.
     await session.waitFor("case-step");
-    await session.click("case-send-back");
+    await session.type("case-opinion", "\uE00At\uE00A"); // Alt+T, Alt released
     await session.waitFor("confirm-send-back");
-    await session.type("case-send-back-reasons", "劳动合同扫描件无法辨认，请携带原件到窗口重新扫描");
+    assert.ok(await session.exists("send-back-from-marks"), "filled in from the marks");
+    assert.equal(await session.value("case-send-back-reasons"), "第2页（签订劳动合同）不清晰，请重新提供清晰的材料（扫描件全黑）");
+    await session.type("case-send-back-reasons", "\uE007请携带劳动合同原件"); // Enter: a second reason
     await new Promise((resolve) => setTimeout(resolve, 800)); // the window's paint catches up
     await keepScreenshot(session, "workflow-review-send-back");
     await session.click("confirm-send-back-yes");
     await session.waitFor("case-state", { contains: "已一次性告知" });
     const line = (await session.texts("history-line")).at(-1);
-    assert.match(line, /退回补正.*李审核.*劳动合同扫描件无法辨认/, line);
+    assert.match(line, /退回补正.*李审核.*第2页（签订劳动合同）不清晰.*（扫描件全黑）；请携带劳动合同原件/, line);
     await logOut(session);
   });
 
@@ -198,6 +207,9 @@ describe("accept → review → approve by three clerks", () => {
     await session.click("case-edit");
     await session.waitFor("intake");
     assert.equal(await session.value("f-name"), "陈静", "the stored application, to correct");
+    // The counter sees which page the reviewer marked, and scans the contract again.
+    assert.match(await session.waitFor("scan-page-mark", { timeoutMs: 20000 }), /审核标记：不清晰（李审核）/);
+    await scanFromTestDevice(session, { evidence: "employment.labour_contract", pages: 1, expectTotal: 3 });
     // The correction is written down (saving reopens the case as a draft), then accepted.
     await session.type("f-remarks", "已核对劳动合同原件");
     assert.equal(await submitAndConfirm(session), "受理");
@@ -206,10 +218,18 @@ describe("accept → review → approve by three clerks", () => {
     await logOut(session);
   });
 
-  it("审核 again: the reviewer passes the corrected case with Ctrl+Enter", async () => {
+  it("审核 again: the reviewer sees what changed since the first acceptance and passes it with Ctrl+Enter", async () => {
     const { reviewer } = CLERKS;
     await logIn(session, reviewer.username, reviewer.password);
     await openFrom("awaiting_review");
+    await session.waitFor("case-revision", { timeoutMs: 15000 });
+    assert.equal(await attribute("case-revision-fields", "data-count"), "1", "the remark the counter wrote");
+    assert.equal(await attribute("case-revision-pages", "data-count"), "1", "the page scanned again");
+    assert.match(await attributeOf('[data-testid="sheet-remarks"]', "class"), /sheet--changed/);
+    await waitForCount("case-page", 3, 20000);
+    assert.equal(await session.count("case-page-new"), 1);
+    await new Promise((resolve) => setTimeout(resolve, 800)); // the window's paint catches up
+    await keepScreenshot(session, "workflow-review-revision");
     await session.waitFor("case-step");
     await session.type("case-opinion", "\uE009\uE007"); // Ctrl+Enter signs with the opinion as written
     await session.waitFor("case-state", { contains: "已审核" });

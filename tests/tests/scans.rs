@@ -15,6 +15,7 @@ use app::users::{self, NewClerk};
 use base64::Engine as _;
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use domain::record::ApplicationRecord;
+use domain::review::PageMark;
 use sha2::Digest as _;
 
 const PASSWORD: &str = "clerk-password-1";
@@ -456,4 +457,69 @@ fn a_case_sent_back_at_review_becomes_a_notice_of_the_reasons_and_is_accepted_re
     assert_eq!(page.view.record.application_number, number, "numbered once, at the first acceptance");
     let steps: Vec<&str> = page.view.history.iter().map(|line| line.action_label).collect();
     assert_eq!(steps, ["新建", "受理", "退回补正", "修改申请表", "受理", "审核", "审批"]);
+}
+
+#[test]
+fn a_reviewers_page_mark_becomes_the_send_back_reason_and_the_second_review_sees_what_changed() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let mut office = set_up_office(dir.path());
+    add_reviewer_and_approver(&mut office);
+    let (case_id, mut record, page) = case_with_one_page(&mut office);
+    let page_id = scans::list(&office, &case_id).expect("pages")[0].id.clone();
+
+    // Before acceptance nobody marks pages; the counter clerk never does.
+    office.login("r", PASSWORD, at(5)).expect("reviewer");
+    let early = cases::mark_page(&mut office, &page_id, Some((PageMark::Unclear, "")), at(5))
+        .expect_err("a case not yet accepted has no review");
+    assert!(matches!(early, app::AppError::Transition(_)), "{early:?}");
+    office.login("a", PASSWORD, at(5)).expect("clerk");
+    accept(&mut office, &case_id, &mut record);
+    let refused = cases::mark_page(&mut office, &page_id, Some((PageMark::Unclear, "")), at(7))
+        .expect_err("the counter clerk does not review");
+    assert!(matches!(refused, app::AppError::RoleMissing { .. }), "{refused:?}");
+    assert!(app::review::case_page(&mut office, &case_id, at(7)).expect("page").revision.is_none());
+
+    // The reviewer marks the page; the mark carries the sentence the applicant will read.
+    office.login("r", PASSWORD, at(20)).expect("reviewer");
+    let marked = cases::mark_page(&mut office, &page_id, Some((PageMark::Unclear, "印章看不清")), at(20))
+        .expect("mark");
+    let mark = marked.mark.expect("marked");
+    assert_eq!((mark.by.as_str(), mark.mark), ("审核员乙", PageMark::Unclear));
+    assert_eq!(mark.reason, "第1页（签订劳动合同）不清晰，请重新提供清晰的材料（印章看不清）");
+    cases::send_back(&mut office, &case_id, std::slice::from_ref(&mark.reason), at(21)).expect("send back");
+
+    // The counter sees the mark, adds a clear page and ticks one more box, accepts again.
+    office.login("a", PASSWORD, at(30)).expect("clerk");
+    let seen = scans::list(&office, &case_id).expect("pages");
+    assert_eq!(seen[0].mark.as_ref().map(|mark| mark.mark), Some(PageMark::Unclear), "the counter sees it");
+    let added = scans::attach(
+        &mut office,
+        &case_id,
+        std::slice::from_ref(&page),
+        "employment.labour_contract",
+        at(31),
+    )
+    .expect("attach")
+    .remove(0);
+    let mut stored = app::review::case_page(&mut office, &case_id, at(32)).expect("page").view.record;
+    stored.evidence.residence.rental.lease_filing = true;
+    cases::save_draft(&mut office, &case_id, &stored, at(33)).expect("revise");
+    let again = cases::submit(&mut office, &case_id, &jiande_submission(), at(34)).expect("resubmit");
+    assert!(matches!(again, SubmitOutcome::Accepted { .. }), "{again:?}");
+
+    // The second review is shown what changed since the first acceptance, and clears the mark.
+    office.login("r", PASSWORD, at(40)).expect("reviewer");
+    let page = app::review::case_page(&mut office, &case_id, at(40)).expect("page");
+    let revision = page.revision.expect("accepted twice");
+    assert_eq!(revision.previously_accepted_at, at(6));
+    assert_eq!(revision.fields, ["evidence.residence.rental.lease_filing"]);
+    assert_eq!(revision.new_pages, [added.id]);
+    let cleared = cases::mark_page(&mut office, &page_id, None, at(41)).expect("clear");
+    assert_eq!(cleared.mark, None);
+    let audit = app::audit::case_trail(&office, &case_id, 100).expect("audit");
+    let marks: Vec<_> = audit.iter().filter(|line| line.action == "page_marked").collect();
+    assert_eq!(marks.len(), 2);
+    assert_eq!(app::audit::summary(marks[0]), "第1页 清除标记");
+    assert_eq!(app::audit::summary(marks[1]), "第1页 标记为不清晰");
+    cases::review(&mut office, &case_id, "经审核，材料真实有效。", at(43)).expect("review");
 }

@@ -379,6 +379,19 @@ outcome: OutcomeKey,
  * What was checked, in Chinese.
  */
 sentence: string, };
+export type RevisionInfo = { 
+/**
+ * When it was accepted before, local time.
+ */
+previously_accepted_at: string, 
+/**
+ * The fields that differ, as dotted paths of the record (`applicant.name`).
+ */
+fields: Array<string>, 
+/**
+ * Ids of the pages added since.
+ */
+new_pages: Array<string>, };
 export type CaseInfo = { 
 /**
  * Case id.
@@ -473,7 +486,11 @@ assessment: AssessmentInfo | null,
 /**
  * The same, rule by rule with what was checked (empty without an assessment).
  */
-explanation: Array<ExplainedRuleInfo>, };
+explanation: Array<ExplainedRuleInfo>, 
+/**
+ * What changed since it was accepted before (a case sent back and accepted again).
+ */
+revision: RevisionInfo | null, };
 export type AuditLineInfo = { 
 /**
  * Position in the chain.
@@ -733,6 +750,27 @@ done: number,
  * Pages asked for.
  */
 total: number, };
+export type PageMarkInfo = { 
+/**
+ * `unclear` or `mismatch`.
+ */
+mark: PageMarkKey, 
+/**
+ * The reviewer's note (may be empty).
+ */
+note: string, 
+/**
+ * The reviewer's name.
+ */
+by: string, 
+/**
+ * When, local time.
+ */
+at: string, 
+/**
+ * The reason it gives for sending the case back.
+ */
+reason: string, };
 export type PageDto = { 
 /**
  * Page id.
@@ -769,7 +807,11 @@ kilobytes: number,
 /**
  * Thumbnail as a JPEG data URL.
  */
-thumbnail: string, };
+thumbnail: string, 
+/**
+ * The reviewer's mark on it, if any.
+ */
+mark: PageMarkInfo | null, };
 export type PagesInfo = { 
 /**
  * Pages in order.
@@ -1041,4 +1083,9 @@ export const OUTCOME_LABELS: Record<OutcomeKey, string> = {
   not_applicable: "不适用",
 };
 export type ColourKey = "grey" | "colour";
+export type PageMarkKey = "unclear" | "mismatch";
+export const PAGE_MARK_LABELS: Record<PageMarkKey, string> = {
+  unclear: "不清晰",
+  mismatch: "与材料不符",
+};
 export type DivisionLevel = "province" | "city" | "county";

@@ -86,6 +86,13 @@ pub fn summary(line: &AuditLine) -> String {
             }
             parts.join(" · ")
         }
+        "page_marked" => {
+            let position = line.details.get("position").and_then(serde_json::Value::as_u64).unwrap_or(0);
+            match domain::review::PageMark::from_key(text("to")) {
+                Some(mark) => format!("第{position}页 标记为{}", mark.label()),
+                None => format!("第{position}页 清除标记"),
+            }
+        }
         _ => String::new(),
     }
 }
@@ -110,6 +117,10 @@ pub fn action_label(action: &str) -> &'static str {
         "profile_effective_set" => "登记政策文件施行日期",
         "user_reenabled" => "重新启用账户",
         "record_corrected" => "更正后重报",
+        "page_added" => "添加扫描页",
+        "page_changed" => "调整扫描页",
+        "page_deleted" => "删除扫描页",
+        "page_marked" => "审核标记扫描页",
         _ => "其他",
     }
 }

@@ -30,11 +30,13 @@ use domain::case::{Action, Actor, Case as DomainCase, HistoryEntry, TransitionEr
 use domain::id_number;
 use domain::profile::ProfileSummary;
 use domain::record::{ApplicationRecord, Opinion};
+use domain::review::PageMark;
 use serde_json::json;
 use store::{AuditAction, CaseEvent, CaseIndex, StateChange, User};
 pub use store::{CaseId, CaseState, CaseSummary, SaveOutcome};
 
 use crate::office::{Office, Roles, UserId};
+use crate::scans::PageInfo;
 use crate::{AppError, assess, clock, deadline};
 
 /// A clerk named on a case: who accepted, reviewed, approved or changed it.
@@ -433,6 +435,27 @@ pub fn send_back(
 ) -> Result<StepDone, AppError> {
     let needed = after_acceptance_role(office, case_id)?;
     step(office, case_id, needed, now, |case, clerk, at| case.send_back(clerk, at, reasons))
+}
+
+/// Marks a scanned page of a case waiting for review or approval 不清晰 or 与材料不符 with
+/// a note (`None`: clears the mark). Whoever may send the case back may mark its pages
+/// (审核 from 已受理, 审批 from 已审核, not a clerk who signed before); a marked page offers
+/// its reason when the case is sent back, and the counter sees the mark.
+pub fn mark_page(
+    office: &mut Office,
+    page_id: &str,
+    mark: Option<(PageMark, &str)>,
+    now: DateTime<Utc>,
+) -> Result<PageInfo, AppError> {
+    let page = office.store.page(page_id)?;
+    let needed = after_acceptance_role(office, &page.case_id)?;
+    let (session, user) = office.clerk_with_any_role(needed)?;
+    let stored = office.store.read_case(&page.case_id)?;
+    let events = office.store.case_events(&page.case_id)?;
+    let users = office.users()?;
+    domain_case(&stored, &events, &users)?.may_mark_pages(&actor(&user), local(now))?;
+    let meta = office.store.mark_page(&session, page_id, mark, now)?;
+    Ok(PageInfo::new(meta, &users))
 }
 
 /// Withdraws an open case at the applicant's request, with the reason. Needs 受理.

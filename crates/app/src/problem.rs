@@ -402,6 +402,9 @@ pub enum Unrecognised {
     /// Not one of the printed documents.
     #[error("unknown document")]
     Document,
+    /// Not one of the marks a reviewer sets on a page.
+    #[error("unknown page mark")]
+    PageMark,
     /// Not a `YYYY-MM-DD` date.
     #[error("not a date")]
     Date {
@@ -417,11 +420,17 @@ impl Unrecognised {
             Unrecognised::Worklist => "没有这个工作清单。".to_owned(),
             Unrecognised::Role => "岗位只能是受理、审核、审批或管理员。".to_owned(),
             Unrecognised::Document => "没有这种文书。".to_owned(),
+            Unrecognised::PageMark => "扫描页只能标记为不清晰或与材料不符。".to_owned(),
             Unrecognised::Date { text } => {
                 format!("日期“{}”无效，请按“年-月-日”填写，如 2027-01-01。", text.trim())
             }
         }
     }
+}
+
+/// A reviewer's mark on a page by its key (`unclear`, `mismatch`).
+pub fn parse_page_mark(key: &str) -> Result<domain::review::PageMark, AppError> {
+    domain::review::PageMark::from_key(key).ok_or(AppError::Unrecognised(Unrecognised::PageMark))
 }
 
 /// A date typed by the clerk (`YYYY-MM-DD`).

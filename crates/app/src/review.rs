@@ -14,6 +14,7 @@ use crate::cases::{self, CaseId, CaseState, CaseView};
 use crate::intake::{self, DraftAssessment};
 use crate::office::Office;
 use crate::printing::{self, Document};
+use crate::scans::PageInfo;
 use crate::{AppError, assess, clock, reference};
 
 /// One opened case.
@@ -33,6 +34,22 @@ pub struct CasePage {
     /// The same assessment explained rule by rule, with the pages beside the boxes they
     /// prove (empty when there is no assessment).
     pub explanation: Vec<ExplainedRule>,
+    /// What changed since the case was accepted before, when it was sent back and
+    /// accepted again (`None` for a case accepted once, a draft, or a masked view).
+    pub revision: Option<Revision>,
+}
+
+/// How a case accepted again differs from its previous acceptance: what the reviewer
+/// of a corrected case checks first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Revision {
+    /// When it was accepted before.
+    pub previously_accepted_at: DateTime<Utc>,
+    /// The application's fields that differ, as dotted paths of the record (see
+    /// [`domain::changes::changed_fields`]).
+    pub fields: Vec<String>,
+    /// The pages added since then, by id.
+    pub new_pages: Vec<String>,
 }
 
 /// Names for the codes a record holds, for showing it to a person.
@@ -50,11 +67,34 @@ pub fn case_page(office: &mut Office, case_id: &CaseId, now: DateTime<Utc>) -> R
     let documents = printing::available(&view);
     let large_print_default = printing::large_print_default(&view)?;
     let names = record_names(&view.record)?;
-    let (assessment, explanation) = match reasoning(office, case_id, &view)? {
-        Some(reasoning) => (Some(reasoning.assessment), reasoning.rules),
-        None => (None, Vec::new()),
+    let (assessment, explanation, revision) = match reasoning(office, case_id, &view)? {
+        Some(reasoning) => {
+            let revision = revision(office, case_id, &reasoning.pages)?;
+            (Some(reasoning.assessment), reasoning.rules, revision)
+        }
+        None => (None, Vec::new(), None),
     };
-    Ok(CasePage { view, documents, large_print_default, names, assessment, explanation })
+    Ok(CasePage { view, documents, large_print_default, names, assessment, explanation, revision })
+}
+
+/// The last acceptance compared with the one before (see [`Revision`]); `None` when the
+/// case was accepted once or never.
+fn revision(office: &Office, case_id: &CaseId, pages: &[PageInfo]) -> Result<Option<Revision>, AppError> {
+    let accepted = office.store.accepted_records(case_id)?;
+    let [.., (previously_accepted_at, before), (_, after)] = accepted.as_slice() else {
+        return Ok(None);
+    };
+    let before = ApplicationRecord::from_json(&before.to_string())?;
+    let after = ApplicationRecord::from_json(&after.to_string())?;
+    Ok(Some(Revision {
+        previously_accepted_at: *previously_accepted_at,
+        fields: domain::changes::changed_fields(&before, &after),
+        new_pages: pages
+            .iter()
+            .filter(|page| page.added_at > *previously_accepted_at)
+            .map(|page| page.id.clone())
+            .collect(),
+    }))
 }
 
 /// A submitted case's assessment as of the day it was submitted, explained.
@@ -68,6 +108,8 @@ pub struct Reasoning {
     pub assessment: DraftAssessment,
     /// Every rule with what was checked, pages named.
     pub rules: Vec<ExplainedRule>,
+    /// The case's pages, in order.
+    pub pages: Vec<PageInfo>,
 }
 
 /// The reasoning of a submitted case (`None` for a draft, a case without a profile, or a
@@ -91,7 +133,7 @@ pub fn reasoning(office: &Office, case_id: &CaseId, view: &CaseView) -> Result<O
         })
         .collect();
     let rules = explain(&view.record, &profile, on, &assessment.report.assessment, Some(&pages));
-    Ok(Some(Reasoning { on, profile, assessment, rules }))
+    Ok(Some(Reasoning { on, profile, assessment, rules, pages: listed }))
 }
 
 /// The day the application was last put to the rules: its acceptance, or the step that

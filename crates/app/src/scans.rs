@@ -12,7 +12,8 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 use domain::assessment::{Assessment, NoticeItem};
 use domain::record::{ApplicationRecord, EvidenceItem};
-use store::{NewPage, PageChange, PageMeta, Roles};
+use domain::review::PageMark;
+use store::{NewPage, PageChange, PageMeta, Roles, User};
 
 use crate::AppError;
 use crate::cases::CaseId;
@@ -41,11 +42,43 @@ pub struct PageInfo {
     pub bytes: u64,
     /// Thumbnail JPEG.
     pub thumbnail: Vec<u8>,
+    /// When it was added.
+    pub added_at: DateTime<Utc>,
+    /// The reviewer's mark on it, if any.
+    pub mark: Option<PageMarkView>,
 }
 
-impl From<PageMeta> for PageInfo {
-    fn from(meta: PageMeta) -> Self {
+/// A reviewer's mark on a page, as the case page shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageMarkView {
+    /// 不清晰 or 与材料不符.
+    pub mark: PageMark,
+    /// The reviewer's note (may be empty).
+    pub note: String,
+    /// The reviewer's name.
+    pub by: String,
+    /// When it was set.
+    pub at: DateTime<Utc>,
+    /// The reason it gives for sending the case back, as the applicant will read it.
+    pub reason: String,
+}
+
+impl PageInfo {
+    /// The page as stored, its mark's author named from `users`.
+    pub(crate) fn new(meta: PageMeta, users: &[User]) -> PageInfo {
+        let mark = meta.mark.map(|mark| PageMarkView {
+            by: users
+                .iter()
+                .find(|user| user.id == mark.by)
+                .map_or_else(|| format!("#{}", mark.by.0), |user| user.display_name.clone()),
+            reason: mark.mark.reason(meta.position, EvidenceItem::from_key(&meta.evidence), &mark.note),
+            mark: mark.mark,
+            note: mark.note,
+            at: mark.at,
+        });
         PageInfo {
+            added_at: meta.created_at,
+            mark,
             id: meta.id,
             position: meta.position,
             evidence: meta.evidence,
@@ -57,6 +90,11 @@ impl From<PageMeta> for PageInfo {
             thumbnail: meta.thumbnail,
         }
     }
+}
+
+/// `meta` as the window lists it (see [`PageInfo::new`]).
+fn info(office: &Office, meta: PageMeta) -> Result<PageInfo, AppError> {
+    Ok(PageInfo::new(meta, &office.users()?))
 }
 
 /// The scanners SANE sees (an empty list when there are none).
@@ -104,13 +142,19 @@ pub fn attach(
         ids.push(office.store.add_page(&session, case_id, &new_page(page, evidence), now)?);
     }
     let stored = office.store.pages(case_id)?;
-    Ok(stored.into_iter().filter(|meta| ids.contains(&meta.id)).map(PageInfo::from).collect())
+    let users = office.users()?;
+    Ok(stored
+        .into_iter()
+        .filter(|meta| ids.contains(&meta.id))
+        .map(|meta| PageInfo::new(meta, &users))
+        .collect())
 }
 
 /// The case's pages in order. Needs any case role.
 pub fn list(office: &Office, case_id: &CaseId) -> Result<Vec<PageInfo>, AppError> {
     office.clerk_with_any_role(Roles::ACCEPT | Roles::REVIEW | Roles::APPROVE)?;
-    Ok(office.store.pages(case_id)?.into_iter().map(PageInfo::from).collect())
+    let users = office.users()?;
+    Ok(office.store.pages(case_id)?.into_iter().map(|meta| PageInfo::new(meta, &users)).collect())
 }
 
 /// The pages of a case and the ticked evidence items no page proves yet.
@@ -154,7 +198,8 @@ pub fn rotate(
         IntakeOptions { rotation, mode, auto_crop: false, max_long_side, ..IntakeOptions::default() };
     let turned = scan::intake(&jpeg, &options)?;
     let change = PageChange { image: Some(new_page(&turned, &meta.evidence)), ..PageChange::default() };
-    Ok(office.store.update_page(&session, page_id, &change, now)?.into())
+    let meta = office.store.update_page(&session, page_id, &change, now)?;
+    info(office, meta)
 }
 
 /// Links a page to another evidence item (empty: unassigned). Needs 受理.
@@ -166,7 +211,8 @@ pub fn assign(
 ) -> Result<PageInfo, AppError> {
     let (session, _) = office.clerk_with_any_role(Roles::ACCEPT)?;
     let change = PageChange { evidence: Some(evidence), ..PageChange::default() };
-    Ok(office.store.update_page(&session, page_id, &change, now)?.into())
+    let meta = office.store.update_page(&session, page_id, &change, now)?;
+    info(office, meta)
 }
 
 /// Moves a page to `position` (1 = first). Needs 受理.
@@ -178,7 +224,8 @@ pub fn move_to(
 ) -> Result<PageInfo, AppError> {
     let (session, _) = office.clerk_with_any_role(Roles::ACCEPT)?;
     let change = PageChange { position: Some(position), ..PageChange::default() };
-    Ok(office.store.update_page(&session, page_id, &change, now)?.into())
+    let meta = office.store.update_page(&session, page_id, &change, now)?;
+    info(office, meta)
 }
 
 /// What the clerk changed on one page in the scan panel; each part may be absent.
@@ -314,6 +361,8 @@ mod tests {
             sha256: String::new(),
             bytes: 0,
             thumbnail: Vec::new(),
+            added_at: DateTime::UNIX_EPOCH,
+            mark: None,
         };
         assert_eq!(unproven_evidence(&record, &[page]), ["residence.rental.lease_contract"]);
         assert!(unproven_evidence(&ApplicationRecord::new(), &[]).is_empty());

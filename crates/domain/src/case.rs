@@ -542,9 +542,7 @@ impl Case {
         at: NaiveDateTime,
         reasons: &[String],
     ) -> Result<Case, TransitionError> {
-        self.precheck(Action::SendBack, &[CaseState::Accepted, CaseState::Reviewed], actor, at)?;
-        let role = if self.state == CaseState::Accepted { Role::Reviewer } else { Role::Approver };
-        self.distinct(actor, role)?;
+        self.may_mark_pages(actor, at)?;
         let reasons: Vec<String> = reasons
             .iter()
             .map(|reason| reason.trim().trim_end_matches(['。', '；', ';']).to_owned())
@@ -561,6 +559,15 @@ impl Case {
         next.notice =
             reasons.iter().map(|reason| NoticeItem::new("", SENT_BACK_CODE, format!("{reason}。"))).collect();
         Ok(next.step(Action::SendBack, CaseState::NoticeIssued, actor, at, &sent_back_note(&reasons)))
+    }
+
+    /// Whether `actor` may mark the case's scanned pages ([`crate::review::PageMark`]):
+    /// whoever may send it back now, that is the reviewer while it waits for review and the
+    /// approver while it waits for approval, neither being a clerk who signed before.
+    pub fn may_mark_pages(&self, actor: &Actor, at: NaiveDateTime) -> Result<(), TransitionError> {
+        self.precheck(Action::SendBack, &[CaseState::Accepted, CaseState::Reviewed], actor, at)?;
+        let role = if self.state == CaseState::Accepted { Role::Reviewer } else { Role::Approver };
+        self.distinct(actor, role)
     }
 
     /// 签发: records the electronic permit's number assigned by the platform.

@@ -9,11 +9,13 @@
 pub mod assessment;
 pub mod calendar;
 pub mod case;
+pub mod changes;
 pub mod id_number;
 pub mod issue;
 pub mod profile;
 pub mod record;
 pub mod reference;
+pub mod review;
 
 pub use id_number::{DecodedId, Gender, IdNumber};
 pub use issue::FieldIssue;

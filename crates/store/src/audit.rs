@@ -91,6 +91,8 @@ pub enum AuditAction {
     PageChanged,
     /// A page was removed from a case.
     PageDeleted,
+    /// A reviewer marked a page 不清晰 or 与材料不符, or cleared the mark.
+    PageMarked,
     /// The queued records (and their pages) were written to an air-gapped bundle file.
     BundleExported,
     /// The platform's answer bundle was read and applied.
@@ -150,6 +152,7 @@ impl AuditAction {
         AuditAction::ProfileEffectiveSet,
         AuditAction::UserReenabled,
         AuditAction::RecordCorrected,
+        AuditAction::PageMarked,
     ];
 
     /// The stored name.
@@ -195,6 +198,7 @@ impl AuditAction {
             AuditAction::ProfileEffectiveSet => "profile_effective_set",
             AuditAction::UserReenabled => "user_reenabled",
             AuditAction::RecordCorrected => "record_corrected",
+            AuditAction::PageMarked => "page_marked",
         }
     }
 }
@@ -575,7 +579,8 @@ mod tests {
              duplicate_decision,printed,exported,sync_sent,sync_confirmed,sync_failed,\
              sync_quarantined,backup_created,restored,sync_requeued,device_identity_created,\
              platform_decision,page_added,page_changed,page_deleted,office_key_created,bundle_exported,\
-             bundle_imported,platform_key_set,office_details_set,profile_effective_set,user_reenabled,record_corrected"
+             bundle_imported,platform_key_set,office_details_set,profile_effective_set,user_reenabled,record_corrected,\
+             page_marked"
         );
     }
 }

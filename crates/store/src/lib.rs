@@ -67,7 +67,7 @@ pub use error::StoreError;
 pub use keyslots::{KEY_SLOTS_FILE_NAME, KEY_SLOTS_LOCK_FILE_NAME, LockoutPolicy};
 pub use office_details::OfficeDetails;
 pub use outbox::{OutboxId, OutboxItem, OutboxStatus, OutboxSummary, SYNC_ACTOR};
-pub use pages::{NewPage, PageChange, PageMeta};
+pub use pages::{NewPage, PageChange, PageMarkInfo, PageMeta};
 pub use platform_key::PlatformKeyChange;
 pub use schema::SCHEMA_VERSION;
 pub use store::{DB_FILE_NAME, STORE_ACTOR, Store, StoreOptions};

@@ -7,12 +7,14 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use serde_json::json;
 
+use domain::review::PageMark;
+
 use crate::audit::{self, AuditAction};
 use crate::cases::{CaseId, CaseState, case_row_id};
 use crate::error::{Result, StoreError};
 use crate::outbox::OutboxId;
 use crate::time::{from_millis, to_millis};
-use crate::{Session, Store};
+use crate::{Session, Store, UserId};
 
 /// A page to store (already normalised by the scan pipeline).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,6 +60,21 @@ pub struct PageMeta {
     pub thumbnail: Vec<u8>,
     /// When it was added.
     pub created_at: DateTime<Utc>,
+    /// The reviewer's mark on it, if any.
+    pub mark: Option<PageMarkInfo>,
+}
+
+/// A reviewer's mark on a page (see [`Store::mark_page`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageMarkInfo {
+    /// 不清晰 or 与材料不符.
+    pub mark: PageMark,
+    /// The reviewer's note (may be empty).
+    pub note: String,
+    /// The clerk who set it.
+    pub by: UserId,
+    /// When.
+    pub at: DateTime<Utc>,
 }
 
 /// How a page changes with [`Store::update_page`].
@@ -72,9 +89,12 @@ pub struct PageChange<'a> {
 }
 
 const META_COLUMNS: &str = "p.uuid, c.uuid, p.evidence, p.position, p.sha256, p.mode, p.width, p.height, \
-     length(p.jpeg), p.thumbnail, p.created_at";
+     length(p.jpeg), p.thumbnail, p.created_at, p.mark, p.mark_note, p.marked_by, p.marked_at";
 
 fn meta(row: &rusqlite::Row<'_>) -> rusqlite::Result<(PageMetaRow, i64)> {
+    let mark: Option<String> = row.get(11)?;
+    let marked_at: Option<i64> = row.get(14)?;
+    let marked_by: Option<i64> = row.get(13)?;
     Ok((
         PageMetaRow {
             id: row.get(0)?,
@@ -87,6 +107,12 @@ fn meta(row: &rusqlite::Row<'_>) -> rusqlite::Result<(PageMetaRow, i64)> {
             height: row.get(7)?,
             bytes: row.get::<_, i64>(8)?.unsigned_abs(),
             thumbnail: row.get(9)?,
+            mark: match (mark, marked_by, marked_at) {
+                (Some(mark), Some(by), Some(at)) => {
+                    Some((mark, row.get::<_, Option<String>>(12)?.unwrap_or_default(), by, at))
+                }
+                _ => None,
+            },
         },
         row.get(10)?,
     ))
@@ -103,6 +129,8 @@ struct PageMetaRow {
     height: u32,
     bytes: u64,
     thumbnail: Vec<u8>,
+    /// Key, note, clerk row id, millis.
+    mark: Option<(String, String, i64, i64)>,
 }
 
 fn into_meta((row, created): (PageMetaRow, i64)) -> Result<PageMeta> {
@@ -118,6 +146,16 @@ fn into_meta((row, created): (PageMetaRow, i64)) -> Result<PageMeta> {
         bytes: row.bytes,
         thumbnail: row.thumbnail,
         created_at: from_millis(created)?,
+        mark: match row.mark {
+            Some((key, note, by, at)) => Some(PageMarkInfo {
+                mark: PageMark::from_key(&key)
+                    .ok_or_else(|| StoreError::Corrupt { detail: format!("page mark {key}") })?,
+                note,
+                by: UserId(by),
+                at: from_millis(at)?,
+            }),
+            None => None,
+        },
     })
 }
 
@@ -400,6 +438,50 @@ impl Store {
                 at,
             )?;
         }
+        transaction.commit()?;
+        self.page(page_id)
+    }
+
+    /// Sets the reviewer's mark on a page (`Some`: the mark and a note, which may be empty)
+    /// or clears it (`None`), in one transaction with its audit row (the note is the
+    /// reviewer's words about a document and stays out of the audit details). Who may mark
+    /// and when is the caller's rule; the store keeps the mark on the page until it is
+    /// cleared or the page removed. Marks are local working notes and are not sent.
+    pub fn mark_page(
+        &mut self,
+        session: &Session,
+        page_id: &str,
+        mark: Option<(PageMark, &str)>,
+        at: DateTime<Utc>,
+    ) -> Result<PageMeta> {
+        let before = self.page(page_id)?;
+        let audit_key = *self.audit_key;
+        let transaction = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        match mark {
+            Some((mark, note)) => transaction.execute(
+                "UPDATE pages SET mark = ?2, mark_note = ?3, marked_by = ?4, marked_at = ?5 WHERE uuid = ?1",
+                params![page_id, mark.key(), note.trim(), session.user_id.0, to_millis(at)],
+            )?,
+            None => transaction.execute(
+                "UPDATE pages SET mark = NULL, mark_note = NULL, marked_by = NULL, marked_at = NULL WHERE uuid = ?1",
+                [page_id],
+            )?,
+        };
+        audit::append_by(
+            &transaction,
+            &audit_key,
+            session,
+            AuditAction::PageMarked,
+            Some(&before.case_id),
+            json!({
+                "page": page_id,
+                "position": before.position,
+                "from": before.mark.as_ref().map(|info| info.mark.key()),
+                "to": mark.map(|(mark, _)| mark.key()),
+                "with_note": mark.is_some_and(|(_, note)| !note.trim().is_empty()),
+            }),
+            at,
+        )?;
         transaction.commit()?;
         self.page(page_id)
     }

@@ -12,7 +12,7 @@ use crate::error::{Result, StoreError};
 
 /// The migrations, in order; index `i` holds migration `i + 1`.
 const MIGRATIONS: &[&str] =
-    &[MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIGRATION_5, MIGRATION_6, MIGRATION_7];
+    &[MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIGRATION_5, MIGRATION_6, MIGRATION_7, MIGRATION_8];
 
 /// The schema version this build writes and reads.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
@@ -247,6 +247,17 @@ CREATE INDEX cases_name_birth ON cases(name, birth_date, created_at, uuid, state
 /// `cases_state_updated`.
 const MIGRATION_7: &str = r#"
 ALTER TABLE cases ADD COLUMN profile TEXT;
+"#;
+
+/// Version 8: the reviewer's mark on a scanned page (不清晰 or 与材料不符, with a note), who
+/// set it and when. A working note of the review, not part of the application: it offers a
+/// reason when the case is sent back, and stays on the page (the counter sees which page
+/// to bring again) until a reviewer clears it.
+const MIGRATION_8: &str = r#"
+ALTER TABLE pages ADD COLUMN mark TEXT CHECK (mark IS NULL OR mark IN ('unclear', 'mismatch'));
+ALTER TABLE pages ADD COLUMN mark_note TEXT;
+ALTER TABLE pages ADD COLUMN marked_by INTEGER REFERENCES users(id);
+ALTER TABLE pages ADD COLUMN marked_at INTEGER;
 "#;
 
 /// Reads `PRAGMA user_version`.

@@ -30,6 +30,7 @@ const ALIASES: &[(&str, &str)] = &[
     ("RoleName", "RoleKey"),
     ("ColourName", "ColourKey"),
     ("LevelName", "DivisionLevel"),
+    ("PageMarkName", "PageMarkKey"),
 ];
 
 /// Types the shell supplies itself; the window never sends them.

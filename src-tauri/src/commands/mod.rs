@@ -63,6 +63,7 @@ pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         scans::import_page,
         scans::list_pages,
         scans::page_image,
+        scans::mark_page,
         scans::change_page,
         scans::delete_page,
         scans::scan_folder,

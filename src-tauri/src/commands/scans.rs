@@ -9,7 +9,8 @@ use super::{now, parse_case_id, with_office};
 use crate::AppState;
 use crate::error::UiError;
 use crate::json::{
-    ColourName, FolderPollInfo, PageEditInput, PagesInfo, ScanProgress, ScanRequest, ScannerChoice,
+    ColourName, FolderPollInfo, PageEditInput, PageMarkName, PagesInfo, ScanProgress, ScanRequest,
+    ScannerChoice,
 };
 
 fn intake_for(colour: &str) -> app::scans::IntakeOptions {
@@ -112,6 +113,24 @@ pub async fn change_page(
 ) -> Result<PagesInfo, UiError> {
     with_office(&state, move |office| {
         app::scans::change(office, &page_id, &change.into(), now())?;
+        Ok(PagesInfo::from(app::scans::overview(office, &parse_case_id(&case_id)?)?))
+    })
+    .await
+}
+
+/// Marks a page of a case waiting for review or approval 不清晰 or 与材料不符 with the
+/// reviewer's note, or clears its mark (no mark given).
+#[tauri::command]
+pub async fn mark_page(
+    state: State<'_, AppState>,
+    case_id: String,
+    page_id: String,
+    note: String,
+    mark: Option<PageMarkName>,
+) -> Result<PagesInfo, UiError> {
+    with_office(&state, move |office| {
+        let mark = mark.as_deref().map(app::problem::parse_page_mark).transpose()?;
+        app::cases::mark_page(office, &page_id, mark.map(|mark| (mark, note.as_str())), now())?;
         Ok(PagesInfo::from(app::scans::overview(office, &parse_case_id(&case_id)?)?))
     })
     .await

@@ -321,13 +321,33 @@ pub struct CaseInfo {
     pub assessment: Option<AssessmentInfo>,
     /// The same, rule by rule with what was checked (empty without an assessment).
     pub explanation: Vec<ExplainedRuleInfo>,
+    /// What changed since it was accepted before (a case sent back and accepted again).
+    pub revision: Option<RevisionInfo>,
+}
+
+/// How a case accepted again differs from its previous acceptance ([`app::review::Revision`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct RevisionInfo {
+    /// When it was accepted before, local time.
+    pub previously_accepted_at: String,
+    /// The fields that differ, as dotted paths of the record (`applicant.name`).
+    pub fields: Vec<String>,
+    /// Ids of the pages added since.
+    pub new_pages: Vec<String>,
 }
 
 impl CaseInfo {
     /// Converts the app's case page; fails only if the record cannot be serialised.
     pub fn new(page: app::review::CasePage) -> Result<Self, serde_json::Error> {
-        let app::review::CasePage { view, documents, large_print_default, names, assessment, explanation } =
-            page;
+        let app::review::CasePage {
+            view,
+            documents,
+            large_print_default,
+            names,
+            assessment,
+            explanation,
+            revision,
+        } = page;
         let name = |clerk: Option<ClerkRef>| clerk.map(|clerk| clerk.display_name);
         Ok(Self {
             id: view.id.to_string(),
@@ -353,6 +373,11 @@ impl CaseInfo {
             ethnic_names: names.ethnic_groups,
             assessment: assessment.map(AssessmentInfo::from_draft),
             explanation: explanation.into_iter().map(ExplainedRuleInfo::from).collect(),
+            revision: revision.map(|revision| RevisionInfo {
+                previously_accepted_at: local_minute(revision.previously_accepted_at),
+                fields: revision.fields,
+                new_pages: revision.new_pages,
+            }),
         })
     }
 }

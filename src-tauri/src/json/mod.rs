@@ -259,6 +259,8 @@ pub type WorklistName = String;
 pub type RoleName = String;
 /// A colour mode's name ([`app::scans::ColourMode::as_str`]); `ColourKey`.
 pub type ColourName = String;
+/// A reviewer's mark on a page ([`app::domain::review::PageMark::key`]); `PageMarkKey`.
+pub type PageMarkName = String;
 /// A division level's name ([`app::domain::reference::DivisionLevel::as_str`]); `DivisionLevel`.
 pub type LevelName = String;
 
@@ -293,6 +295,7 @@ mod tests {
             WorklistCount::decl(&config),
             HistoryInfo::decl(&config),
             ExplainedRuleInfo::decl(&config),
+            RevisionInfo::decl(&config),
             CaseInfo::decl(&config),
             AuditLineInfo::decl(&config),
             SyncStatusInfo::decl(&config),
@@ -305,6 +308,7 @@ mod tests {
             ScanRequest::decl(&config),
             PageEditInput::decl(&config),
             ScanProgress::decl(&config),
+            PageMarkInfo::decl(&config),
             PageDto::decl(&config),
             PagesInfo::decl(&config),
             RefusedFile::decl(&config),
@@ -341,6 +345,13 @@ mod tests {
             .map(|o| (cases::outcome_key(o), o.label()));
         key_table(&mut out, "OutcomeKey", "OUTCOME_LABELS", &outcomes);
         key_union(&mut out, "ColourKey", &app::scans::ColourMode::ALL.map(|mode| mode.as_str()));
+        use app::domain::review::PageMark;
+        key_table(
+            &mut out,
+            "PageMarkKey",
+            "PAGE_MARK_LABELS",
+            &PageMark::ALL.map(|mark| (mark.key(), mark.label())),
+        );
         let levels = app::domain::reference::DivisionLevel::ALL.map(|level| level.as_str());
         key_union(&mut out, "DivisionLevel", &levels);
         out

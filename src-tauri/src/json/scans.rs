@@ -113,6 +113,24 @@ pub struct PageDto {
     pub kilobytes: u32,
     /// Thumbnail as a JPEG data URL.
     pub thumbnail: String,
+    /// The reviewer's mark on it, if any.
+    pub mark: Option<PageMarkInfo>,
+}
+
+/// A reviewer's mark on a page ([`app::scans::PageMarkView`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct PageMarkInfo {
+    /// `unclear` or `mismatch`.
+    #[ts(type = "PageMarkKey")]
+    pub mark: String,
+    /// The reviewer's note (may be empty).
+    pub note: String,
+    /// The reviewer's name.
+    pub by: String,
+    /// When, local time.
+    pub at: String,
+    /// The reason it gives for sending the case back.
+    pub reason: String,
 }
 
 impl From<app::scans::PageInfo> for PageDto {
@@ -130,6 +148,13 @@ impl From<app::scans::PageInfo> for PageDto {
             height: page.height,
             mode: page.mode,
             sha256: page.sha256,
+            mark: page.mark.map(|mark| PageMarkInfo {
+                mark: mark.mark.key().to_owned(),
+                note: mark.note,
+                by: mark.by,
+                at: super::cases::local_minute(mark.at),
+                reason: mark.reason,
+            }),
         }
     }
 }

@@ -21,6 +21,7 @@ import type {
   OfficeDetailsInput,
   OfficeStatus,
   PageEditInput,
+  PageMarkKey,
   PagesInfo,
   PlatformKeySetInfo,
   PreviewInfo,
@@ -224,6 +225,11 @@ export interface Commands {
    */
   pageImage(pageId: string): Promise<string>;
   /**
+   * Marks a page of a case waiting for review or approval 不清晰 or 与材料不符 with the
+   * reviewer's note, or clears its mark (no mark given).
+   */
+  markPage(caseId: string, pageId: string, note: string, mark?: PageMarkKey | null): Promise<PagesInfo>;
+  /**
    * Changes a page: a turn clockwise, a new evidence link, or a new position.
    */
   changePage(caseId: string, pageId: string, change: PageEditInput): Promise<PagesInfo>;
@@ -333,6 +339,7 @@ export const COMMANDS: { readonly [K in keyof Commands]: readonly [string, reado
   importPage: ["import_page", ["caseId", "dataUrl", "colour", "evidence"]],
   listPages: ["list_pages", ["caseId"]],
   pageImage: ["page_image", ["pageId"]],
+  markPage: ["mark_page", ["caseId", "pageId", "note", "mark"]],
   changePage: ["change_page", ["caseId", "pageId", "change"]],
   deletePage: ["delete_page", ["caseId", "pageId"]],
   scanFolder: ["scan_folder", []],

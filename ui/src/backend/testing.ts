@@ -162,6 +162,7 @@ export function caseInfo(changes: Partial<CaseInfo> = {}): CaseInfo {
     ethnic_names: {},
     assessment: null,
     explanation: [],
+    revision: null,
     history: [],
     version: 1,
     ...changes,

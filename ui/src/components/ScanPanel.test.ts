@@ -177,6 +177,7 @@ describe("ScanPanel watched folder", () => {
       sha256: "ab",
       kilobytes: 300,
       thumbnail: "data:image/jpeg;base64,/9j/AA==",
+      mark: null,
     };
     const chosen: string[] = [];
     const polls: string[][] = [];
@@ -239,6 +240,7 @@ function pageAt(id: string, position: number, evidence: string): PageDto {
     sha256: id,
     kilobytes: 200,
     thumbnail: `data:image/jpeg;base64,${id}`,
+    mark: null,
   };
 }
 

@@ -132,6 +132,7 @@ describe("CaseView", () => {
       sha256: id.repeat(8),
       kilobytes: 120,
       thumbnail: "data:image/jpeg;base64,",
+      mark: null,
     });
     const info = caseInfo({
       record,
@@ -242,11 +243,39 @@ describe("CaseView", () => {
     await wrapper.get('[data-testid="case-send-back-reasons"]').setValue("劳动合同扫描件不清晰\n\n  户籍地址与身份证不一致 ");
     window.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter", ctrlKey: true }));
     await flushPromises();
-    expect(passed, "Ctrl+Enter does not pass a case while the dialog is open").toBe(0);
-    await wrapper.get('[data-testid="confirm-send-back-yes"]').trigger("click");
-    await flushPromises();
+    expect(passed, "Ctrl+Enter in the dialog sends back; it never passes the case").toBe(0);
     expect(sent).toEqual([["劳动合同扫描件不清晰", "户籍地址与身份证不一致"]]);
     expect(wrapper.find('[data-testid="confirm-send-back"]').exists()).toBe(false);
     expect(wrapper.get('[data-testid="case-state"]').text()).toBe("已一次性告知");
+  });
+
+  it("Alt+T opens 退回补正 with the reasons of the marked pages, editable; Esc closes it", async () => {
+    const marked = (id: string, position: number, reason: string): PageDto => ({
+      id,
+      position,
+      evidence: "employment.labour_contract",
+      width: 1240,
+      height: 1754,
+      mode: "grey",
+      sha256: id.repeat(8),
+      kilobytes: 120,
+      thumbnail: "data:image/jpeg;base64,",
+      mark: { mark: "unclear", note: "", by: "审核员乙", at: "2026-12-04 10:00", reason },
+    });
+    const pages = [marked("p2", 2, "第2页不清晰，请重新提供清晰的材料"), marked("p1", 1, "第1页（签订劳动合同）不清晰，请重新提供清晰的材料")];
+    const { wrapper } = mountCase(caseInfo(), {
+      roles: ["review"],
+      commands: { listPages: async () => ({ pages, unproven: [] }) },
+    });
+    await flushPromises();
+    expect(wrapper.findAll('[data-testid="case-page-mark"]').length).toBe(2);
+    window.dispatchEvent(new KeyboardEvent("keydown", { key: "t", code: "KeyT", altKey: true }));
+    await flushPromises();
+    const reasons = wrapper.get('[data-testid="case-send-back-reasons"]').element as HTMLTextAreaElement;
+    expect(reasons.value).toBe("第1页（签订劳动合同）不清晰，请重新提供清晰的材料\n第2页不清晰，请重新提供清晰的材料");
+    expect(wrapper.find('[data-testid="send-back-from-marks"]').exists()).toBe(true);
+    window.dispatchEvent(new KeyboardEvent("keydown", { key: "Escape" }));
+    await flushPromises();
+    expect(wrapper.find('[data-testid="confirm-send-back"]').exists()).toBe(false);
   });
 });

@@ -185,3 +185,33 @@ fn evidence_keys_are_record_paths() {
         assert!(item.field().ends_with(item.key()), "field path of {item:?}");
     }
 }
+
+#[test]
+fn changed_fields_name_what_the_counter_revised_not_what_the_steps_wrote() {
+    use domain::changes::changed_fields;
+    let before = complete_record();
+    assert!(changed_fields(&before, &before).is_empty());
+
+    let mut after = before.clone();
+    after.application_number = "3301822026000123".to_owned();
+    after.opinions.acceptance.text = "符合条件，予以受理".to_owned();
+    assert!(changed_fields(&before, &after).is_empty(), "opinions and the number are the steps' own");
+
+    after.evidence.employment.labour_contract = false;
+    after.evidence.employment.agricultural_contract = true;
+    after.current_address.address.push_str("（东门）");
+    after.registration_history[0].end = Some(day("2024-07-09"));
+    assert_eq!(
+        changed_fields(&before, &after),
+        [
+            "current_address.address",
+            "evidence.employment.agricultural_contract",
+            "evidence.employment.labour_contract",
+            "registration_history.0",
+        ]
+    );
+
+    let mut longer = before.clone();
+    longer.registration_history.push(period("330182", "2025-01-01", None));
+    assert_eq!(changed_fields(&before, &longer), ["registration_history"]);
+}

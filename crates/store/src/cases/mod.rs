@@ -31,6 +31,7 @@ mod index;
 mod numbers;
 mod transitions;
 
+pub(crate) use domain::changes::changed_paths;
 pub use index::BlindIndex;
 use index::IndexColumns;
 pub(crate) use index::blind_index;
@@ -38,7 +39,7 @@ pub(crate) use index::blind_index;
 use index::mask_id_number;
 use numbers::{map_application_number_conflict, next_application_number};
 use transitions::save_draft_in;
-pub(crate) use transitions::{TransitionActor, case_row_id, changed_paths, transition_in};
+pub(crate) use transitions::{TransitionActor, case_row_id, transition_in};
 
 /// Builds a UUIDv7 from `at` and 74 random bits: time-ordered, globally unique, and made
 /// without reading the clock.
@@ -354,6 +355,26 @@ impl Store {
         Ok(events)
     }
 
+    /// The application as it was accepted, each time the case was accepted, oldest first:
+    /// the record frozen in the outbox item that submitted it to the platform (a case sent
+    /// back and accepted again has two). The reviewer of a second acceptance compares the
+    /// last two. Read from the outbox, which keeps every submission it sent: an outbox
+    /// clean-up must keep these records or move them here first.
+    pub fn accepted_records(&self, case_id: &CaseId) -> Result<Vec<(DateTime<Utc>, Value)>> {
+        let (row_id, _) = case_row_id(&self.conn, case_id)?;
+        let mut statement = self.conn.prepare_cached(
+            "SELECT created_at, json_extract(payload, '$.record') FROM outbox
+             WHERE case_id = ?1 AND kind = 'case_state_changed'
+               AND json_extract(payload, '$.to') = 'accepted'
+               AND json_type(payload, '$.record') = 'object'
+             ORDER BY seq",
+        )?;
+        let rows = statement
+            .query_map([row_id], |row| Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?)))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        rows.into_iter().map(|(at, record)| Ok((from_millis(at)?, serde_json::from_str(&record)?))).collect()
+    }
+
     /// Moves a case from `change.from` to `change.to` in one transaction: updates the
     /// case (recording the clerk as 受理人/审核人/审批人 for accepted/reviewed/approved),
     /// appends the state-change event, queues an outbox item (with a frozen copy of the
@@ -567,14 +588,6 @@ mod tests {
         assert_ne!(blind_index(&key, "33010219900307123X"), blind_index(&key, "330102199003071230"));
         assert_ne!(blind_index(&key, "33010219900307123X"), blind_index(&[8u8; 32], "33010219900307123X"));
         assert_eq!(blind_index(&key, "  "), None);
-    }
-
-    #[test]
-    fn changed_paths_name_fields_not_values() {
-        let old = json!({ "applicant": { "name": "张三", "phone": "1" }, "evidence": [1, 2] });
-        let new = json!({ "applicant": { "name": "张三丰", "phone": "1" }, "evidence": [1, 3], "note": "x" });
-        assert_eq!(changed_paths(&old, &new), vec!["/applicant/name", "/evidence/1", "/note"]);
-        assert_eq!(changed_paths(&Value::Null, &json!({"a": 1})), vec!["/"]);
     }
 
     #[test]

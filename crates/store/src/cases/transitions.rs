@@ -3,51 +3,6 @@
 
 use super::*;
 
-/// JSON pointers of the leaves that differ between two records (names, never values).
-pub(crate) fn changed_paths(old: &Value, new: &Value) -> Vec<String> {
-    const MAX_PATHS: usize = 100;
-    pub(super) fn escape(key: &str) -> String {
-        key.replace('~', "~0").replace('/', "~1")
-    }
-    pub(super) fn walk(old: &Value, new: &Value, path: &mut String, out: &mut Vec<String>) {
-        if out.len() >= MAX_PATHS || old == new {
-            return;
-        }
-        match (old, new) {
-            (Value::Object(old_map), Value::Object(new_map)) => {
-                let mut keys: Vec<&String> = old_map.keys().chain(new_map.keys()).collect();
-                keys.sort();
-                keys.dedup();
-                for key in keys {
-                    let length = path.len();
-                    path.push('/');
-                    path.push_str(&escape(key));
-                    walk(
-                        old_map.get(key).unwrap_or(&Value::Null),
-                        new_map.get(key).unwrap_or(&Value::Null),
-                        path,
-                        out,
-                    );
-                    path.truncate(length);
-                }
-            }
-            (Value::Array(old_items), Value::Array(new_items)) if old_items.len() == new_items.len() => {
-                for (index, (old_item, new_item)) in old_items.iter().zip(new_items).enumerate() {
-                    let length = path.len();
-                    path.push('/');
-                    path.push_str(&index.to_string());
-                    walk(old_item, new_item, path, out);
-                    path.truncate(length);
-                }
-            }
-            _ => out.push(if path.is_empty() { "/".to_owned() } else { path.clone() }),
-        }
-    }
-    let mut out = Vec::new();
-    walk(old, new, &mut String::new(), &mut out);
-    out
-}
-
 pub(crate) fn case_row_id(conn: &Connection, case_id: &CaseId) -> Result<(i64, CaseState)> {
     let row: Option<(i64, String)> = conn
         .prepare_cached("SELECT id, state FROM cases WHERE uuid = ?1")?

@@ -248,3 +248,30 @@ fn a_draft_given_up_tells_the_platform_the_state_change_without_the_record() {
     );
     assert!(store.worklist(Worklist::Drafts, march(2), 10).unwrap().is_empty(), "off the drafts list");
 }
+
+#[test]
+fn each_acceptance_keeps_the_application_as_it_was_accepted() {
+    let (_dir, mut store, admin) = new_store();
+    let acceptor = add_clerk(&mut store, &admin, "acceptor", Roles::ACCEPT);
+    let reviewer = add_clerk(&mut store, &admin, "reviewer", Roles::REVIEW);
+    let case_id = CaseId::new(at(10)).unwrap();
+    let (mut record, index) = sample_case(3);
+    store.save_draft(&acceptor, &case_id, &record, &index, at(10)).unwrap();
+    assert!(store.accepted_records(&case_id).unwrap().is_empty(), "a draft was never accepted");
+    let first = record.clone();
+    store.transition(&acceptor, &case_id, &change(CaseState::Draft, CaseState::Accepted), at(20)).unwrap();
+
+    // Sent back (退回补正), revised with the applicant, accepted again.
+    store
+        .transition(&reviewer, &case_id, &change(CaseState::Accepted, CaseState::NoticeIssued), at(30))
+        .unwrap();
+    store
+        .transition(&acceptor, &case_id, &change(CaseState::NoticeIssued, CaseState::Draft), at(40))
+        .unwrap();
+    record["evidence"]["employment"] = json!(["labour_contract", "social_insurance"]);
+    store.save_draft(&acceptor, &case_id, &record, &index, at(41)).unwrap();
+    store.transition(&acceptor, &case_id, &change(CaseState::Draft, CaseState::Accepted), at(50)).unwrap();
+
+    let accepted = store.accepted_records(&case_id).unwrap();
+    assert_eq!(accepted, vec![(at(20), first), (at(50), record)]);
+}

@@ -7,7 +7,7 @@ use crate::common::{ADMIN_PASSWORD, OFFICE, at, march, options};
 
 #[test]
 fn a_version_1_database_migrates_and_keeps_its_cases() {
-    assert_eq!(SCHEMA_VERSION, 7, "update this test's expectations when adding a migration");
+    assert_eq!(SCHEMA_VERSION, 8, "update this test's expectations when adding a migration");
     let dir = tempfile::tempdir().unwrap();
     let (store, _) =
         Store::create_at_schema_version(dir.path(), OFFICE, "admin", ADMIN_PASSWORD, at(0), options(), 1)
@@ -49,7 +49,7 @@ fn a_version_1_database_migrates_and_keeps_its_cases() {
     assert!(store.worklist(Worklist::IssuedAwaitingSlip, march(3), 10).unwrap().is_empty());
     let migrated =
         store.audit_entries(None, 100).unwrap().into_iter().find(|entry| entry.action == "schema_migrated");
-    assert_eq!(migrated.map(|entry| entry.details), Some(serde_json::json!({ "from": 1, "to": 7 })));
+    assert_eq!(migrated.map(|entry| entry.details), Some(serde_json::json!({ "from": 1, "to": 8 })));
     assert!(store.audit_verify().unwrap().is_intact());
     store.close().unwrap();
 
@@ -121,7 +121,7 @@ fn a_version_2_database_migrates_to_sync_with_its_queue_intact() {
     assert_eq!((summary.pending, summary.quarantined), (0, 1));
     let migrated =
         store.audit_entries(None, 100).unwrap().into_iter().find(|entry| entry.action == "schema_migrated");
-    assert_eq!(migrated.map(|entry| entry.details), Some(serde_json::json!({ "from": 2, "to": 7 })));
+    assert_eq!(migrated.map(|entry| entry.details), Some(serde_json::json!({ "from": 2, "to": 8 })));
     assert!(store.audit_verify().unwrap().is_intact());
 }
 
@@ -168,4 +168,43 @@ fn a_version_4_database_migrates_and_an_old_permit_cancelled_case_still_awaits_i
         )
         .unwrap();
     assert!(plan.contains("USING INDEX"), "the worklist is a search of an index, not a scan: {plan}");
+}
+
+#[test]
+fn a_version_7_database_migrates_and_its_pages_carry_no_mark_until_a_reviewer_sets_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, _) =
+        Store::create_at_schema_version(dir.path(), OFFICE, "admin", ADMIN_PASSWORD, at(0), options(), 7)
+            .unwrap();
+    let case_id = CaseId::new(at(1)).unwrap();
+    {
+        let conn = store.raw_connection();
+        conn.execute(
+            "INSERT INTO cases (uuid, state, record, name, created_by, created_at, updated_at)
+             VALUES (?1, 'accepted', '{}', '赵六', 1, ?2, ?2)",
+            rusqlite::params![case_id.to_string(), at(1).timestamp_millis()],
+        )
+        .unwrap();
+        conn.execute(
+            "INSERT INTO pages (uuid, case_id, evidence, position, sha256, mode, width, height, jpeg, thumbnail,
+                                created_at, created_by)
+             VALUES ('page-1', 1, 'employment.labour_contract', 1, 'ab', 'grey', 10, 20, x'FFD8', x'FFD8', ?1, 1)",
+            [at(1).timestamp_millis()],
+        )
+        .unwrap();
+        let error = conn.execute("UPDATE pages SET mark = 'unclear'", []).unwrap_err();
+        assert!(error.to_string().contains("mark"), "v7 pages have no mark: {error}");
+    }
+    store.close().unwrap();
+
+    let (mut store, admin) =
+        Store::open_with_options(dir.path(), "admin", ADMIN_PASSWORD, at(5), options()).unwrap();
+    assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+    let pages = store.pages(&case_id).unwrap();
+    assert_eq!((pages.len(), pages[0].mark.clone()), (1, None));
+    let marked =
+        store.mark_page(&admin, "page-1", Some((domain::review::PageMark::Mismatch, "")), at(6)).unwrap();
+    assert_eq!(marked.mark.map(|mark| mark.mark), Some(domain::review::PageMark::Mismatch));
+    let error = store.raw_connection().execute("UPDATE pages SET mark = 'smudged'", []).unwrap_err();
+    assert!(error.to_string().contains("CHECK"), "only the known marks are stored: {error}");
 }

@@ -5,7 +5,7 @@ use std::fs;
 
 use store::{AuditAction, CaseId, NewPage, PageChange, Roles};
 
-use crate::common::{add_clerk, at, new_store, sample_case};
+use crate::common::{ADMIN_PASSWORD, add_clerk, at, new_store, options, sample_case};
 
 const MARKER: &[u8] = b"PAGE-IMAGE-MARKER-0123456789";
 
@@ -228,4 +228,48 @@ fn a_page_is_found_by_its_hash_through_an_index() {
         .collect::<Result<_, _>>()
         .unwrap();
     assert!(plan.iter().any(|line| line.contains("USING INDEX pages_sha256")), "{plan:?}");
+}
+
+#[test]
+fn a_reviewers_mark_stays_on_its_page_until_cleared_and_its_note_stays_out_of_the_audit() {
+    use domain::review::PageMark;
+    let (dir, mut store, admin) = new_store();
+    let clerk = add_clerk(&mut store, &admin, "wang", Roles::ACCEPT);
+    let reviewer = add_clerk(&mut store, &admin, "li", Roles::REVIEW);
+    let case_id = CaseId::new(at(3)).unwrap();
+    let (record, index) = sample_case(2);
+    store.save_draft(&clerk, &case_id, &record, &index, at(3)).unwrap();
+    let jpeg = image(1);
+    let id = store.add_page(&clerk, &case_id, &page(&jpeg, "employment.labour_contract"), at(4)).unwrap();
+    assert_eq!(store.page(&id).unwrap().mark, None);
+
+    let marked = store.mark_page(&reviewer, &id, Some((PageMark::Unclear, " 印章看不清 ")), at(5)).unwrap();
+    let mark = marked.mark.expect("marked");
+    assert_eq!(
+        (mark.mark, mark.note.as_str(), mark.by, mark.at),
+        (PageMark::Unclear, "印章看不清", reviewer.user_id(), at(5))
+    );
+
+    // Marked again: the newer mark replaces the older.
+    store.mark_page(&reviewer, &id, Some((PageMark::Mismatch, "")), at(6)).unwrap();
+    drop(store);
+    let (mut store, _) =
+        store::Store::open_with_options(dir.path(), "admin", ADMIN_PASSWORD, at(6), options()).unwrap();
+    let kept = store.pages(&case_id).unwrap()[0].mark.clone().expect("kept across a reopen");
+    assert_eq!((kept.mark, kept.note.as_str()), (PageMark::Mismatch, ""));
+
+    let cleared = store.mark_page(&reviewer, &id, None, at(7)).unwrap();
+    assert_eq!(cleared.mark, None);
+
+    let marks: Vec<serde_json::Value> = store
+        .audit_entries(Some(&case_id), 100)
+        .unwrap()
+        .into_iter()
+        .filter(|entry| entry.action == AuditAction::PageMarked.as_str())
+        .map(|entry| entry.details)
+        .collect();
+    assert_eq!(marks.len(), 3);
+    assert!(marks.iter().all(|details| !details.to_string().contains("印章")), "notes stay out: {marks:?}");
+    assert!(marks.iter().any(|details| details["from"] == "unclear" && details["to"] == "mismatch"));
+    assert!(store.audit_verify().unwrap().is_intact());
 }
