@@ -405,4 +405,22 @@ describe("accept → review → approve by three clerks", () => {
     await session.waitFor("home", { timeoutMs: 20000 });
     assert.match(await session.text("current-clerk"), new RegExp(CLERKS.approver.name));
   });
+
+  it("台账: today's register lists the application, issued within its deadline, with the counts by clerk", async () => {
+    await session.click("open-ledger");
+    await session.waitFor("ledger-summary", { timeoutMs: 15000 });
+    assert.equal(await attribute("ledger-total", "data-count"), "1");
+    assert.equal(await attribute("ledger-late", "data-count"), "0");
+    assert.equal(await attribute("ledger-line", "data-state"), "issued");
+    assert.equal(await attribute("ledger-line", "data-deadline"), "met");
+    assert.match(await session.text("ledger-line"), /33018201-\d{8}-0001.*陈静.*居住登记时间互认.*王受理.*已签发.*按期办结/);
+    assert.match(await session.text("ledger-by-clerk"), /王受理：1/);
+    await new Promise((resolve) => setTimeout(resolve, 800)); // the window's paint catches up
+    await keepScreenshot(session, "workflow-ledger");
+    // A line opens its case.
+    await session.clickCss('[data-testid="ledger-line"] td:nth-child(2)');
+    await session.waitFor("case-state", { contains: "已签发" });
+    await session.click("case-back");
+    await session.waitFor("home");
+  });
 });

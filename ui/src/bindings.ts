@@ -999,6 +999,94 @@ application_prefix: string | null,
  * provincial default (which answers that the county has none).
  */
 default_profile: ProfileInfo, };
+export type LedgerLineInfo = { 
+/**
+ * The case as a worklist line (number, name, masked ID number, state, deadline, 受理人).
+ */
+case: CaseLineInfo, 
+/**
+ * The type applied for, in Chinese (现有证件互认 / 居住登记时间互认), if chosen.
+ */
+recognition_type: string | null, 
+/**
+ * The county profile's code.
+ */
+profile: string | null, 
+/**
+ * First submitted, local time.
+ */
+submitted_at: string, 
+/**
+ * Reached its outcome, local time.
+ */
+decided_at: string | null, 
+/**
+ * Against its deadline ([`app::domain::ledger::Deadline::key`]).
+ */
+deadline: DeadlineKey, };
+export type CountInfo = { 
+/**
+ * What is counted, in Chinese.
+ */
+label: string, 
+/**
+ * How many.
+ */
+count: number, };
+export type LedgerSummaryInfo = { 
+/**
+ * Applications.
+ */
+total: number, 
+/**
+ * Of those, accepted.
+ */
+accepted: number, 
+/**
+ * Overdue or decided late.
+ */
+late: number, 
+/**
+ * Late share of the accepted, per cent, one decimal.
+ */
+late_percent: number | null, 
+/**
+ * Per state.
+ */
+by_state: Array<CountInfo>, 
+/**
+ * Per type.
+ */
+by_type: Array<CountInfo>, 
+/**
+ * Per deadline status.
+ */
+by_deadline: Array<CountInfo>, 
+/**
+ * Accepted per clerk.
+ */
+by_clerk: Array<CountInfo>, };
+export type LedgerInfo = { 
+/**
+ * First day, `YYYY-MM-DD`.
+ */
+from: string, 
+/**
+ * Last day, included.
+ */
+to: string, 
+/**
+ * The applications, in the order they were submitted.
+ */
+lines: Array<LedgerLineInfo>, 
+/**
+ * Their counts.
+ */
+summary: LedgerSummaryInfo, 
+/**
+ * The register was cut at its maximum length.
+ */
+truncated: boolean, };
 export type CaseStateKey = "draft" | "accepted" | "reviewed" | "approved" | "issued" | "refused" | "not_eligible" | "rejected" | "withdrawn" | "old_permit_cancelled";
 export const CASE_STATE_LABELS: Record<CaseStateKey, string> = {
   draft: "草稿",
@@ -1087,5 +1175,13 @@ export type PageMarkKey = "unclear" | "mismatch";
 export const PAGE_MARK_LABELS: Record<PageMarkKey, string> = {
   unclear: "不清晰",
   mismatch: "与材料不符",
+};
+export type DeadlineKey = "running" | "overdue" | "met" | "missed" | "not_running";
+export const DEADLINE_LABELS: Record<DeadlineKey, string> = {
+  running: "办理中",
+  overdue: "已超期",
+  met: "按期办结",
+  missed: "超期办结",
+  not_running: "不计时",
 };
 export type DivisionLevel = "province" | "city" | "county";

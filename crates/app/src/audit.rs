@@ -121,6 +121,7 @@ pub fn action_label(action: &str) -> &'static str {
         "page_changed" => "调整扫描页",
         "page_deleted" => "删除扫描页",
         "page_marked" => "审核标记扫描页",
+        "ledger_viewed" => "查阅台账",
         _ => "其他",
     }
 }

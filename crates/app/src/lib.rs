@@ -18,6 +18,7 @@ pub mod clock;
 pub mod deadline;
 pub mod error;
 pub mod intake;
+pub mod ledger;
 pub mod office;
 pub mod printing;
 pub mod problem;

@@ -88,7 +88,7 @@ pub fn lines_for(
 }
 
 /// Refuses clerks without any role; true when the clerk may see full names.
-fn may_see_names(office: &Office) -> Result<bool, AppError> {
+pub(crate) fn may_see_names(office: &Office) -> Result<bool, AppError> {
     let case_roles = Roles::ACCEPT | Roles::REVIEW | Roles::APPROVE;
     if office.clerk_with_any_role(case_roles).is_ok() {
         return Ok(true);
@@ -97,7 +97,7 @@ fn may_see_names(office: &Office) -> Result<bool, AppError> {
     Ok(false)
 }
 
-fn line(summary: CaseSummary, today: NaiveDate, full_names: bool, users: &[User]) -> CaseLine {
+pub(crate) fn line(summary: CaseSummary, today: NaiveDate, full_names: bool, users: &[User]) -> CaseLine {
     let name = summary.name.map(|name| {
         if full_names {
             name

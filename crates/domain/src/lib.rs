@@ -12,6 +12,7 @@ pub mod case;
 pub mod changes;
 pub mod id_number;
 pub mod issue;
+pub mod ledger;
 pub mod profile;
 pub mod record;
 pub mod reference;

@@ -12,6 +12,7 @@ mod cmd_audit;
 mod cmd_backup;
 mod cmd_bundle;
 mod cmd_deadline;
+mod cmd_ledger;
 mod cmd_office;
 mod cmd_profiles;
 mod cmd_render;
@@ -78,6 +79,8 @@ enum Command {
     Intake(cmd_scan::IntakeArgs),
     /// List the scanners SANE can see.
     Scanners,
+    /// The register of applications (台账) for a range of days, with its counts.
+    Ledger(cmd_ledger::LedgerArgs),
 }
 
 fn main() -> ExitCode {
@@ -101,6 +104,7 @@ fn main() -> ExitCode {
         Command::PlatformKey(command) => cmd_bundle::run_platform_key(&command),
         Command::Intake(args) => cmd_scan::run_intake(&args),
         Command::Scanners => cmd_scan::run_scanners(),
+        Command::Ledger(args) => cmd_ledger::run(&args),
     }
 }
 

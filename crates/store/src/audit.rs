@@ -93,6 +93,9 @@ pub enum AuditAction {
     PageDeleted,
     /// A reviewer marked a page 不清晰 or 与材料不符, or cleared the mark.
     PageMarked,
+    /// The register of applications (台账) of a date range was read (shown, printed or
+    /// exported): a view of the personal data of every case in it.
+    LedgerViewed,
     /// The queued records (and their pages) were written to an air-gapped bundle file.
     BundleExported,
     /// The platform's answer bundle was read and applied.
@@ -153,6 +156,7 @@ impl AuditAction {
         AuditAction::UserReenabled,
         AuditAction::RecordCorrected,
         AuditAction::PageMarked,
+        AuditAction::LedgerViewed,
     ];
 
     /// The stored name.
@@ -199,6 +203,7 @@ impl AuditAction {
             AuditAction::UserReenabled => "user_reenabled",
             AuditAction::RecordCorrected => "record_corrected",
             AuditAction::PageMarked => "page_marked",
+            AuditAction::LedgerViewed => "ledger_viewed",
         }
     }
 }
@@ -580,7 +585,7 @@ mod tests {
              sync_quarantined,backup_created,restored,sync_requeued,device_identity_created,\
              platform_decision,page_added,page_changed,page_deleted,office_key_created,bundle_exported,\
              bundle_imported,platform_key_set,office_details_set,profile_effective_set,user_reenabled,record_corrected,\
-             page_marked"
+             page_marked,ledger_viewed"
         );
     }
 }

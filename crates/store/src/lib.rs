@@ -44,6 +44,7 @@ mod cases;
 mod crypto;
 mod error;
 mod keyslots;
+mod ledger;
 mod office_details;
 mod office_key;
 mod outbox;
@@ -65,6 +66,7 @@ pub use cases::{
 pub use crypto::KdfParams;
 pub use error::StoreError;
 pub use keyslots::{KEY_SLOTS_FILE_NAME, KEY_SLOTS_LOCK_FILE_NAME, LockoutPolicy};
+pub use ledger::LedgerEntry;
 pub use office_details::OfficeDetails;
 pub use outbox::{OutboxId, OutboxItem, OutboxStatus, OutboxSummary, SYNC_ACTOR};
 pub use pages::{NewPage, PageChange, PageMarkInfo, PageMeta};

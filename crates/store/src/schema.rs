@@ -253,11 +253,15 @@ ALTER TABLE cases ADD COLUMN profile TEXT;
 /// set it and when. A working note of the review, not part of the application: it offers a
 /// reason when the case is sent back, and stays on the page (the counter sees which page
 /// to bring again) until a reviewer clears it.
+///
+/// And submissions (events leaving the draft state) are indexed by time, for the register
+/// of applications (台账) of a day or a month.
 const MIGRATION_8: &str = r#"
 ALTER TABLE pages ADD COLUMN mark TEXT CHECK (mark IS NULL OR mark IN ('unclear', 'mismatch'));
 ALTER TABLE pages ADD COLUMN mark_note TEXT;
 ALTER TABLE pages ADD COLUMN marked_by INTEGER REFERENCES users(id);
 ALTER TABLE pages ADD COLUMN marked_at INTEGER;
+CREATE INDEX case_events_submitted ON case_events(at) WHERE from_state = 'draft';
 "#;
 
 /// Reads `PRAGMA user_version`.

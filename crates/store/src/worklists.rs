@@ -165,9 +165,12 @@ pub struct WorklistCounts {
 pub const WORKLIST_COUNT_CAP: u64 = 1000;
 
 const SUMMARY_COLUMNS: &str = "uuid, state, application_number, name, id_masked, birth_date, due_date, accepted_at, accepted_by, updated_at, synced";
+/// [`SUMMARY_COLUMNS`] of the table aliased `c` (the register joins cases to their events).
+pub(crate) const SUMMARY_COLUMNS_OF_C: &str = "c.uuid, c.state, c.application_number, c.name, c.id_masked, \
+     c.birth_date, c.due_date, c.accepted_at, c.accepted_by, c.updated_at, c.synced";
 const OPEN_STATES: &str = "state IN ('draft', 'accepted', 'reviewed', 'approved')";
 
-fn summary_from_row(row: &rusqlite::Row<'_>) -> Result<CaseSummary> {
+pub(crate) fn summary_from_row(row: &rusqlite::Row<'_>) -> Result<CaseSummary> {
     let uuid: String = row.get(0)?;
     let state: String = row.get(1)?;
     Ok(CaseSummary {

@@ -8,8 +8,8 @@ use super::{now, parse_case_id, with_office};
 use crate::AppState;
 use crate::error::UiError;
 use crate::json::{
-    AuditLineInfo, CaseInfo, CaseLineInfo, DraftSavedInfo, RecordJson, SubmitResult, WorklistCount,
-    WorklistName,
+    AuditLineInfo, CaseInfo, CaseLineInfo, DraftSavedInfo, LedgerInfo, RecordJson, SubmitResult,
+    WorklistCount, WorklistName,
 };
 use app::problem::Unrecognised;
 
@@ -164,6 +164,18 @@ pub async fn worklist(state: State<'_, AppState>, list: WorklistName) -> Result<
     with_office(&state, move |office| {
         let lines = app::worklists::worklist(office, list, app::clock::today(), LIST_LIMIT)?;
         Ok(lines.into_iter().map(CaseLineInfo::from).collect())
+    })
+    .await
+}
+
+/// The register of applications (台账) from `from` to `to` (`YYYY-MM-DD`, both included),
+/// with its counts (audited as a view of every case in it).
+#[tauri::command]
+pub async fn ledger(state: State<'_, AppState>, from: String, to: String) -> Result<LedgerInfo, UiError> {
+    with_office(&state, move |office| {
+        let from = app::problem::parse_date(&from)?;
+        let to = app::problem::parse_date(&to)?;
+        Ok(LedgerInfo::from(app::ledger::ledger(office, from, to, now())?))
     })
     .await
 }

@@ -54,6 +54,7 @@ pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         cases::worklist_counts,
         cases::worklist,
         cases::search_cases,
+        cases::ledger,
         print::list_printers,
         print::preview_document,
         print::print_document,

@@ -6,12 +6,14 @@
 
 mod bundle;
 mod cases;
+mod ledger;
 mod office;
 mod print;
 mod scans;
 
 pub use bundle::*;
 pub use cases::*;
+pub use ledger::*;
 pub use office::*;
 pub use print::*;
 pub use scans::*;
@@ -320,6 +322,10 @@ mod tests {
             BundleImportInfo::decl(&config),
             OfficeDetailsInput::decl(&config),
             OfficeDetailsInfo::decl(&config),
+            LedgerLineInfo::decl(&config),
+            CountInfo::decl(&config),
+            LedgerSummaryInfo::decl(&config),
+            LedgerInfo::decl(&config),
         ] {
             out.push_str("export ");
             out.push_str(&decl);
@@ -352,6 +358,8 @@ mod tests {
             "PAGE_MARK_LABELS",
             &PageMark::ALL.map(|mark| (mark.key(), mark.label())),
         );
+        use app::domain::ledger::Deadline;
+        key_table(&mut out, "DeadlineKey", "DEADLINE_LABELS", &Deadline::ALL.map(|d| (d.key(), d.label())));
         let levels = app::domain::reference::DivisionLevel::ALL.map(|level| level.as_str());
         key_union(&mut out, "DivisionLevel", &levels);
         out

@@ -17,6 +17,7 @@ import type {
   EthnicChoice,
   FolderPollInfo,
   IdNumberInfo,
+  LedgerInfo,
   OfficeDetailsInfo,
   OfficeDetailsInput,
   OfficeStatus,
@@ -184,6 +185,11 @@ export interface Commands {
    */
   searchCases(text: string): Promise<CaseLineInfo[]>;
   /**
+   * The register of applications (台账) from `from` to `to` (`YYYY-MM-DD`, both included),
+   * with its counts (audited as a view of every case in it).
+   */
+  ledger(from: string, to: string): Promise<LedgerInfo>;
+  /**
    * The printers CUPS offers, the default first.
    */
   listPrinters(): Promise<PrinterChoice[]>;
@@ -330,6 +336,7 @@ export const COMMANDS: { readonly [K in keyof Commands]: readonly [string, reado
   worklistCounts: ["worklist_counts", []],
   worklist: ["worklist", ["list"]],
   searchCases: ["search_cases", ["text"]],
+  ledger: ["ledger", ["from", "to"]],
   listPrinters: ["list_printers", []],
   previewDocument: ["preview_document", ["caseId", "document", "largePrint"]],
   printDocument: ["print_document", ["caseId", "document", "printer", "copies", "largePrint"]],

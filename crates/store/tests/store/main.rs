@@ -12,6 +12,7 @@ mod backup;
 mod cases;
 mod common;
 mod crash;
+mod ledger;
 mod lifecycle;
 mod migrations;
 mod office_details;

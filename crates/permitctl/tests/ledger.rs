@@ -1,0 +1,75 @@
+//! `permitctl ledger`: the register of an office's applications for a range of days, run
+//! as an administrator would on a real office made through `app`.
+
+mod common;
+
+use common::{office_with_approved_cases, permitctl};
+
+#[test]
+fn the_register_of_a_day_lists_its_applications_with_their_counts_and_masks_names_for_an_administrator() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let data = dir.path().to_str().expect("UTF-8 path");
+    office_with_approved_cases(dir.path(), 3);
+
+    let (code, json, stderr) = permitctl(&[
+        "ledger",
+        "--dir",
+        data,
+        "--user",
+        "admin",
+        "--from",
+        "2025-03-10",
+        "--to",
+        "2025-03-10",
+    ]);
+    assert_eq!(code, 0, "{json:#} {stderr}");
+    let lines = json["lines"].as_array().expect("lines");
+    assert_eq!(lines.len(), 3);
+    for line in lines {
+        assert_eq!(line["state"], "approved");
+        assert_eq!(line["deadline"], "met", "approved the day it was accepted: {line:#}");
+        assert_eq!(line["type"], "居住登记时间互认");
+        assert_eq!(line["profile"], "330182");
+        assert_eq!(line["accepted_by"], "a");
+        let name = line["name"].as_str().expect("a name");
+        assert!(
+            name.chars().skip(1).all(|c| c == '*'),
+            "an administrator sees the first character only: {name}"
+        );
+    }
+    let summary = &json["summary"];
+    assert_eq!(
+        (summary["total"].as_u64(), summary["accepted"].as_u64(), summary["late"].as_u64()),
+        (Some(3), Some(3), Some(0))
+    );
+    assert_eq!(summary["late_percent"], 0.0);
+    assert_eq!(summary["by_clerk"], serde_json::json!([{ "label": "a", "count": 3 }]));
+    assert_eq!(summary["by_state"], serde_json::json!([{ "label": "已审批", "count": 3 }]));
+
+    // The next day has none; a range that runs backwards is refused with a sentence.
+    let (code, json, _) = permitctl(&[
+        "ledger",
+        "--dir",
+        data,
+        "--user",
+        "admin",
+        "--from",
+        "2025-03-11",
+        "--to",
+        "2025-03-31",
+    ]);
+    assert_eq!((code, json["lines"].as_array().map(Vec::len)), (0, Some(0)));
+    let (code, json, _) = permitctl(&[
+        "ledger",
+        "--dir",
+        data,
+        "--user",
+        "admin",
+        "--from",
+        "2025-03-11",
+        "--to",
+        "2025-03-10",
+    ]);
+    assert_eq!((code, json["error"]["code"].as_str()), (1, Some("VALIDATION")), "{json:#}");
+    assert!(json.to_string().contains("结束日期不能早于开始日期"), "{json:#}");
+}

@@ -1,0 +1,97 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { flushPromises, mount } from "@vue/test-utils";
+import LedgerView from "./LedgerView.vue";
+import { IpcError, setBackend, type LedgerInfo } from "../backend";
+import { fakeBackend, signInAs } from "../backend/testing";
+import { office } from "../stores/session";
+
+function ledgerInfo(from: string, to: string): LedgerInfo {
+  return {
+    from,
+    to,
+    truncated: false,
+    summary: {
+      total: 2,
+      accepted: 1,
+      late: 1,
+      late_percent: 100,
+      by_state: [{ label: "已受理", count: 1 }, { label: "不予受理", count: 1 }],
+      by_type: [{ label: "居住登记时间互认", count: 2 }],
+      by_deadline: [{ label: "已超期", count: 1 }, { label: "不计时", count: 1 }],
+      by_clerk: [{ label: "王受理", count: 1 }],
+    },
+    lines: [
+      {
+        case: {
+          id: "c1",
+          state: "accepted",
+          application_number: "33018201-20261201-0001",
+          name: "陈静",
+          id_number_masked: "330182********1234",
+          due_date: "2026-12-03",
+          overdue: true,
+          accepted_by: "王受理",
+          updated_at: "2026-12-01 09:00",
+          synced: false,
+        },
+        recognition_type: "居住登记时间互认",
+        profile: "330182",
+        submitted_at: "2026-12-01 09:00",
+        decided_at: null,
+        deadline: "overdue",
+      },
+    ],
+  };
+}
+
+describe("LedgerView", () => {
+  afterEach(() => {
+    office.status = null;
+  });
+
+  it("shows today's register with its counts, and the presets ask for this month and last month", async () => {
+    const asked: [string, string][] = [];
+    signInAs(["accept"]);
+    setBackend(
+      fakeBackend({
+        ledger: async (from, to) => {
+          asked.push([from, to]);
+          return ledgerInfo(from, to);
+        },
+      }),
+    );
+    const wrapper = mount(LedgerView, { props: { today: "2026-12-04" } });
+    await flushPromises();
+    expect(asked).toEqual([["2026-12-04", "2026-12-04"]]);
+    expect(wrapper.get('[data-testid="ledger-total"]').text()).toBe("申请 2 件");
+    expect(wrapper.get('[data-testid="ledger-late"]').text()).toBe("超期 1 件（占受理 100%）");
+    expect(wrapper.get('[data-testid="ledger-by-clerk"]').text()).toContain("王受理：1");
+    const line = wrapper.get('[data-testid="ledger-line"]');
+    expect(line.text()).toContain("已超期");
+    expect(line.text()).toContain("已受理");
+    await wrapper.get('[data-testid="ledger-preset-month"]').trigger("click");
+    await wrapper.get('[data-testid="ledger-preset-last-month"]').trigger("click");
+    await flushPromises();
+    expect(asked.slice(1)).toEqual([
+      ["2026-12-01", "2026-12-04"],
+      ["2026-11-01", "2026-11-30"],
+    ]);
+    await line.trigger("click");
+    expect(wrapper.emitted("openCase")).toEqual([["c1"]]);
+  });
+
+  it("says why a range is refused", async () => {
+    signInAs(["admin"]);
+    setBackend(
+      fakeBackend({
+        ledger: async () => {
+          throw new IpcError({ code: "VALIDATION", message: "结束日期不能早于开始日期。", fields: [] });
+        },
+      }),
+    );
+    const wrapper = mount(LedgerView, { props: { today: "2026-12-04" } });
+    await flushPromises();
+    expect(wrapper.get('[data-testid="ledger-error"]').text()).toBe("结束日期不能早于开始日期。");
+    expect(wrapper.find('[data-testid="ledger-summary"]').exists()).toBe(false);
+  });
+});
