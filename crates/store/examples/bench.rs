@@ -193,6 +193,18 @@ fn main() {
         samples.push(started.elapsed());
     }
     report("duplicate guard (both queries)", samples);
+    // The register (台账) of one day and of a month (the app reads at most 5,001 lines).
+    for (label, days, rounds) in [("ledger of one day", 1, SAMPLES), ("ledger of one month (≤ 5,001 lines)", 30, 20)] {
+        let mut samples = Vec::new();
+        let mut lines = 0;
+        for round in 0..rounds {
+            let from = base + Span::days((round % 28) as i64);
+            let started = Instant::now();
+            lines = store.ledger(from, from + Span::days(days), 5_001).unwrap().len();
+            samples.push(started.elapsed());
+        }
+        report(&format!("{label} [{lines} lines]"), samples);
+    }
     let started = Instant::now();
     let counts = store.worklist_counts(today).unwrap();
     println!("worklist counts in {:?}: {:?}", started.elapsed(), counts.counts);
