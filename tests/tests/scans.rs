@@ -523,3 +523,30 @@ fn a_reviewers_page_mark_becomes_the_send_back_reason_and_the_second_review_sees
     assert_eq!(app::audit::summary(marks[1]), "第1页 标记为不清晰");
     cases::review(&mut office, &case_id, "经审核，材料真实有效。", at(43)).expect("review");
 }
+
+#[test]
+fn a_case_refused_at_review_prints_the_letter_with_the_reviewers_reasons() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let mut office = set_up_office(dir.path());
+    add_reviewer_and_approver(&mut office);
+    let (case_id, mut record, _) = case_with_one_page(&mut office);
+    accept(&mut office, &case_id, &mut record);
+    let printing = Printing::load(None).expect("printing");
+    let accepted = app::review::case_page(&mut office, &case_id, at(7)).expect("page");
+    assert!(!accepted.documents.contains(&Document::Rejection), "nothing refused yet");
+
+    office.login("r", PASSWORD, at(20)).expect("reviewer");
+    let reasons =
+        ["经核查，劳动合同所载单位已注销".to_owned(), "租赁合同的出租人与房屋所有权人不符".to_owned()];
+    cases::reject(&mut office, &case_id, &reasons, at(21)).expect("reject");
+    let page = app::review::case_page(&mut office, &case_id, at(22)).expect("page");
+    assert!(page.documents.contains(&Document::Rejection), "{:?}", page.documents);
+    assert!(!page.documents.contains(&Document::Refusal), "不予受理 is for a case never accepted");
+    let letter = render(&mut office, &printing, &case_id, Document::Rejection, at(23)).expect("letter");
+    let text = pdftotext(&letter.pdf, dir.path(), "rejection");
+    assert!(text.contains("不予办理告知书"), "{text}");
+    assert!(text.contains("1.经核查，劳动合同所载单位已注销"), "{text}");
+    assert!(text.contains("2.租赁合同的出租人与房屋所有权人不符"), "{text}");
+    assert!(text.contains("签发人：审核员乙"), "the reviewer who refused it signs: {text}");
+    assert!(text.contains("建政办函"), "the county's document: {text}");
+}

@@ -1100,13 +1100,14 @@ export const CASE_STATE_LABELS: Record<CaseStateKey, string> = {
   withdrawn: "已撤回",
   old_permit_cancelled: "原有证件已注销",
 };
-export type DocumentKey = "form" | "notice" | "refusal" | "receipt" | "review" | "slip";
+export type DocumentKey = "form" | "notice" | "refusal" | "receipt" | "review" | "rejection" | "slip";
 export const DOCUMENT_LABELS: Record<DocumentKey, string> = {
   form: "互认转换申请表",
   notice: "一次性告知书",
   refusal: "不予受理告知书",
   receipt: "受理回执",
   review: "审核单",
+  rejection: "不予办理告知书",
   slip: "居住证确认单",
 };
 export type EvidenceKey = "employment.labour_contract" | "employment.agricultural_contract" | "employment.social_insurance" | "employment.business_licence" | "employment.other" | "residence.own_home" | "residence.employer_dormitory" | "residence.rental.rental_registration" | "residence.rental.lease_filing" | "residence.rental.lease_contract" | "residence.rental.safety_compliant" | "residence.rental.taxes_paid" | "residence.rental.other" | "study.other" | "study.primary_school" | "study.secondary_school" | "study.vocational_school" | "study.higher_education";

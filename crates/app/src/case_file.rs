@@ -1,4 +1,4 @@
-//! The six printed documents from a case file, without an office store: what
+//! The seven printed documents from a case file, without an office store: what
 //! `permitctl render` does for an operator checking a county's templates or reprinting
 //! from an exported record, and `permitctl verify-slip`'s offline check.
 //!
@@ -13,8 +13,8 @@ use std::path::Path;
 use chrono::{Months, NaiveDate};
 use domain::profile::SlipOptions;
 use print::{
-    EndorsementWindow, Fonts, Names, NoticeData, PermitInfo, ReceiptData, RefusalData, RenderedDocument,
-    Renderer, SlipData, Templates,
+    EndorsementWindow, Fonts, Names, NoticeData, PermitInfo, ReceiptData, RefusalData, RejectionData,
+    RenderedDocument, Renderer, SlipData, Templates,
 };
 use serde::Deserialize;
 
@@ -47,6 +47,9 @@ pub struct CaseFile {
     accepted_on: Option<NaiveDate>,
     #[serde(default)]
     due: Option<NaiveDate>,
+    /// The reasons of a refusal at review or approval (不予办理告知书).
+    #[serde(default)]
+    rejection_reasons: Option<Vec<String>>,
 }
 
 impl CaseFile {
@@ -179,6 +182,19 @@ pub fn render(
             let receipt =
                 ReceiptData { case_number, office, clerk, accepted_on, due, working_days, due_note };
             renderer.render_receipt(&record, &receipt)?
+        }
+        Document::Rejection => {
+            // Without reasons in the file the renderer refuses (REFUSAL_NOT_AVAILABLE).
+            let reasons = case.rejection_reasons.clone().unwrap_or_default();
+            let rejection = RejectionData {
+                case_number,
+                office,
+                clerk,
+                date: today,
+                accepted_on: case.accepted_on.unwrap_or(today),
+                document: format!("{}《{}》", profile.document.number, profile.document.title),
+            };
+            renderer.render_rejection(&record, &reasons, &rejection)?
         }
         Document::Review => {
             // A record on its own: no pages to name, none missing.

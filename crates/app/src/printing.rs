@@ -126,6 +126,7 @@ pub fn available(view: &CaseView) -> Vec<Document> {
             Document::Refusal => view.state == CaseState::NotEligible,
             Document::Receipt => view.accepted_at.is_some() && view.due_date.is_some(),
             Document::Review => view.accepted_at.is_some() && view.profile.is_some(),
+            Document::Rejection => view.state == CaseState::Rejected,
             Document::Slip => permit_issued(view) && view.permit_number.is_some(),
         })
         .collect()
@@ -218,6 +219,27 @@ pub fn render(
                 document: format!("{}《{}》", profile.document.number, profile.document.title),
             };
             printing.renderer.render_refusal(&view.record, &assessment, &data)?
+        }
+        Document::Rejection => {
+            let refused = view.history.iter().rev().find(|line| line.to == CaseState::Rejected).ok_or(
+                AppError::DocumentNotAvailable {
+                    document: document.label(),
+                    reason: "本案没有作出不予通过的决定。",
+                },
+            )?;
+            let reasons = domain::case::rejected_reasons(refused.note.as_deref().unwrap_or_default());
+            let profile =
+                assess::find_profile_with(&profile_for(&view), &office.store.recorded_effective_dates()?)?;
+            let day = cases::local(refused.at).date();
+            let data = print::RejectionData {
+                case_number: case_number(&view),
+                office: office_info.clone(),
+                clerk: refused.actor.display_name.clone(),
+                date: day,
+                accepted_on: view.accepted_at.map_or(day, |at| cases::local(at).date()),
+                document: format!("{}《{}》", profile.document.number, profile.document.title),
+            };
+            printing.renderer.render_rejection(&view.record, &reasons, &data)?
         }
         Document::Review => {
             let reasoning =

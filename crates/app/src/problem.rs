@@ -571,7 +571,7 @@ fn of_print(error: &print::PrintError) -> Problem {
         ),
         PrintError::NothingToRefuse => Problem::new(
             ErrorCode::RefusalNotAvailable,
-            "本案的评估结果没有不符合互认条件的理由，不能出具不予受理告知书。",
+            "没有可写入告知书的理由（不予受理须有不符合互认条件的理由，不予办理须有审核或审批的理由），不能出具。",
         ),
         PrintError::FontUnreadable { .. } | PrintError::FontInvalid { .. } => {
             Problem::new(ErrorCode::PrintFontInvalid, broken)

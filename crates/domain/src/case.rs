@@ -44,6 +44,23 @@ fn sent_back_note(reasons: &[String]) -> String {
     format!("{SENT_BACK_PREFIX}{}", reasons.join("；"))
 }
 
+const REJECTED_PREFIX: &str = "不予通过：";
+
+/// The reasons written in a refusal's history note (不予通过 at review or approval; empty
+/// for any other note), each as the reviewer wrote it.
+pub fn rejected_reasons(note: &str) -> Vec<String> {
+    note.strip_prefix(REJECTED_PREFIX)
+        .map(|reasons| {
+            reasons
+                .split('；')
+                .map(str::trim)
+                .filter(|reason| !reason.is_empty())
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// The reasons written in a send-back's history note (empty for any other note), each
 /// as a sentence for the applicant.
 pub fn sent_back_reasons(note: &str) -> Vec<String> {
@@ -514,7 +531,7 @@ impl Case {
         if reasons.is_empty() {
             return Err(TransitionError::TextMissing { what: "不予通过的理由" });
         }
-        let text = format!("不予通过：{}", reasons.join("；"));
+        let text = format!("{REJECTED_PREFIX}{}", reasons.join("；"));
         let mut next = self.clone();
         let line = opinion_line(&text, actor, at);
         match role {

@@ -1,4 +1,4 @@
-//! `permitctl render` and `permitctl verify-slip`: the six printed documents from a case
+//! `permitctl render` and `permitctl verify-slip`: the seven printed documents from a case
 //! file, without a database, and the offline check of a slip's QR code.
 //!
 //! `render slip|form|notice|refusal|receipt|review --case FILE.json -o OUT.pdf` reads either a bare

@@ -16,7 +16,7 @@ use domain::record::ApplicationRecord;
 use domain::reference::{Divisions, EthnicGroups};
 use print::{
     EndorsementWindow, Fonts, Names, NoticeData, OfficeInfo, PermitInfo, PrintError, ReceiptData,
-    RenderedDocument, Renderer, ReviewData, ReviewLine, SlipData, Templates, demo_signing_key,
+    RejectionData, RenderedDocument, Renderer, ReviewData, ReviewLine, SlipData, Templates, demo_signing_key,
 };
 
 fn day(y: i32, m: u32, d: u32) -> NaiveDate {
@@ -80,6 +80,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         clerk: "李建国".to_owned(),
         date: day(2025, 3, 10),
     };
+    let rejection = RejectionData {
+        case_number: "JD-2025-000123".to_owned(),
+        office: office.clone(),
+        clerk: "赵审批".to_owned(),
+        date: day(2025, 3, 12),
+        accepted_on: day(2025, 3, 10),
+        document: format!("{}《{}》", profile.document.number, profile.document.title),
+    };
+    let rejected_because = vec![
+        "经核查，原《浙江省居住证》已于2024年12月注销，不能作为现有证件申请互认".to_owned(),
+        "申请人在本县无居住登记记录".to_owned(),
+    ];
     let receipt = ReceiptData {
         case_number: "JD-2025-000123".to_owned(),
         office,
@@ -116,6 +128,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ("notice (5 items)", Box::new(|| renderer.render_notice(&incomplete, &assessment, &notice))),
         ("receipt", Box::new(|| renderer.render_receipt(&record, &receipt))),
         ("review sheet", Box::new(|| renderer.render_review(&record, &review))),
+        (
+            "rejection (2 reasons)",
+            Box::new(|| renderer.render_rejection(&record, &rejected_because, &rejection)),
+        ),
     ];
 
     println!(

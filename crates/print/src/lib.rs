@@ -1,7 +1,8 @@
-//! PDF rendering of the counter's six documents: the confirmation slip
+//! PDF rendering of the counter's seven documents: the confirmation slip
 //! 《浙江省居住证确认单》, the filled Annex 1 form (互认转换申请表), the one-time notice
 //! (一次性告知书), the refusal of an applicant who is not eligible (不予受理告知书), the
-//! acceptance receipt (受理回执) and the review sheet (审核单, for the office's own file).
+//! acceptance receipt (受理回执), the review sheet (审核单, for the office's own file) and
+//! the refusal of an accepted application at review or approval (不予办理告知书).
 //!
 //! API boundary: plain data in, PDF bytes out. Nothing here previews, audits or reads the
 //! clock: the caller passes every date, and sends [`RenderedDocument::bytes`] to a preview
@@ -64,7 +65,7 @@ pub use printer::{
     Cups, JobId, JobOutcome, MAX_COPIES, PrintJob, PrintSystem, PrinterError, PrinterInfo, PrinterState,
 };
 pub use receipt::ReceiptData;
-pub use refusal::RefusalData;
+pub use refusal::{RefusalData, RejectionData};
 pub use review::{ReviewData, ReviewLine};
 pub use slip::{EndorsementWindow, PermitInfo, SlipData};
 pub use templates::{

@@ -23,7 +23,7 @@ pub const TEMPLATE_FORMAT: u32 = 1;
 /// The office-file format this build reads.
 pub const OFFICE_FORMAT: u32 = 1;
 
-/// The six documents.
+/// The seven documents.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DocumentKind {
@@ -39,16 +39,20 @@ pub enum DocumentKind {
     Refusal,
     /// 审核单, the assessment explained rule by rule for the reviewer and the approver.
     Review,
+    /// 不予办理告知书, the refusal of an accepted application at review or approval
+    /// (不予通过), with the reviewer's or approver's reasons.
+    Rejection,
 }
 
 impl DocumentKind {
-    /// All six, in the order of the counter procedure's paper.
-    pub const ALL: [DocumentKind; 6] = [
+    /// All seven, in the order of the counter procedure's paper.
+    pub const ALL: [DocumentKind; 7] = [
         DocumentKind::Form,
         DocumentKind::Notice,
         DocumentKind::Refusal,
         DocumentKind::Receipt,
         DocumentKind::Review,
+        DocumentKind::Rejection,
         DocumentKind::Slip,
     ];
 
@@ -61,6 +65,7 @@ impl DocumentKind {
             DocumentKind::Receipt => "receipt",
             DocumentKind::Refusal => "refusal",
             DocumentKind::Review => "review",
+            DocumentKind::Rejection => "rejection",
         }
     }
 
@@ -72,6 +77,7 @@ impl DocumentKind {
             DocumentKind::Notice => "一次性告知书",
             DocumentKind::Refusal => "不予受理告知书",
             DocumentKind::Review => "审核单",
+            DocumentKind::Rejection => "不予办理告知书",
             DocumentKind::Slip => "居住证确认单",
         }
     }
@@ -89,6 +95,7 @@ impl DocumentKind {
             DocumentKind::Receipt => include_str!("../../../assets/templates/receipt.json"),
             DocumentKind::Refusal => include_str!("../../../assets/templates/refusal.json"),
             DocumentKind::Review => include_str!("../../../assets/templates/review.json"),
+            DocumentKind::Rejection => include_str!("../../../assets/templates/rejection.json"),
         }
     }
 
@@ -101,6 +108,7 @@ impl DocumentKind {
             DocumentKind::Receipt => crate::receipt::REQUIRED_LABELS,
             DocumentKind::Refusal => crate::refusal::REQUIRED_LABELS,
             DocumentKind::Review => crate::review::REQUIRED_LABELS,
+            DocumentKind::Rejection => crate::refusal::REQUIRED_LABELS,
         }
     }
 
@@ -113,6 +121,7 @@ impl DocumentKind {
             DocumentKind::Receipt => crate::receipt::REQUIRED_TEXTS,
             DocumentKind::Refusal => crate::refusal::REQUIRED_TEXTS,
             DocumentKind::Review => crate::review::REQUIRED_TEXTS,
+            DocumentKind::Rejection => crate::refusal::REJECTION_TEXTS,
         }
     }
 }
@@ -247,6 +256,8 @@ pub struct Templates {
     pub refusal: Template,
     /// The review sheet.
     pub review: Template,
+    /// The refusal of an accepted application at review or approval.
+    pub rejection: Template,
 }
 
 impl Templates {
@@ -285,6 +296,7 @@ impl Templates {
             receipt: load(DocumentKind::Receipt)?,
             refusal: load(DocumentKind::Refusal)?,
             review: load(DocumentKind::Review)?,
+            rejection: load(DocumentKind::Rejection)?,
         })
     }
 
@@ -297,6 +309,7 @@ impl Templates {
             DocumentKind::Receipt => &self.receipt,
             DocumentKind::Refusal => &self.refusal,
             DocumentKind::Review => &self.review,
+            DocumentKind::Rejection => &self.rejection,
         }
     }
 }

@@ -194,7 +194,9 @@ fn main() {
     }
     report("duplicate guard (both queries)", samples);
     // The register (台账) of one day and of a month (the app reads at most 5,001 lines).
-    for (label, days, rounds) in [("ledger of one day", 1, SAMPLES), ("ledger of one month (≤ 5,001 lines)", 30, 20)] {
+    for (label, days, rounds) in
+        [("ledger of one day", 1, SAMPLES), ("ledger of one month (≤ 5,001 lines)", 30, 20)]
+    {
         let mut samples = Vec::new();
         let mut lines = 0;
         for round in 0..rounds {

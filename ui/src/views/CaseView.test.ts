@@ -68,6 +68,22 @@ describe("CaseView", () => {
     expect(wrapper.emitted("newApplication")).toEqual([[]]);
   });
 
+  it("a case refused at review offers the 不予办理告知书 in one click", async () => {
+    const { wrapper, previews } = mountCase(
+      caseInfo({ state: "rejected", state_label: "不予通过", documents: ["form", "receipt", "review", "rejection"] }),
+      { roles: ["review"] },
+    );
+    await flushPromises();
+    expect(selected(wrapper)).toBe("rejection");
+    expect(wrapper.get('[data-testid="case-banner-text"]').text()).toContain("不予办理告知书");
+    const print = wrapper.get('[data-testid="banner-print-rejection"]');
+    expect(print.text()).toBe("打印不予办理告知书");
+    await print.trigger("click");
+    await flushPromises();
+    expect(previews).toEqual([{ document: "rejection", largePrint: undefined }]);
+    expect(wrapper.find('[data-testid="case-step"]').exists(), "nothing left to sign").toBe(false);
+  });
+
   it("an accepted case preselects the receipt and shows the estimated deadline and the profile", async () => {
     const estimate = "2027年节假日安排尚未公布，办结期限按周末推算，仅供参考。";
     const { wrapper, previews } = mountCase(caseInfo({ due_estimate: estimate }));

@@ -178,6 +178,13 @@ fn rejection_at_either_step_records_the_reasons() {
     assert_eq!(at_review.state, CaseState::Rejected);
     assert_eq!(at_review.rejection_reasons, ["租赁合同系伪造", "社保记录不符"], "blank reasons are dropped");
     assert_eq!(at_review.record.opinions.review.text, "不予通过：租赁合同系伪造；社保记录不符");
+    let note = at_review.history.last().map(|entry| entry.note.clone()).unwrap_or_default();
+    assert_eq!(
+        domain::case::rejected_reasons(&note),
+        ["租赁合同系伪造", "社保记录不符"],
+        "read back for the letter"
+    );
+    assert!(domain::case::rejected_reasons("退回补正：照片不清").is_empty());
     let at_approval = reviewed().reject(&approver(), at("11:00"), &reasons).expect("reject at approval");
     assert_eq!(at_approval.record.opinions.approval.person, "刘审批");
     assert_eq!(at_approval.approved_by, Some(approver()));

@@ -6,5 +6,6 @@
 mod form;
 mod notice;
 mod receipt;
+mod rejection;
 mod slip;
 mod support;
