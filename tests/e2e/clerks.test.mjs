@@ -5,7 +5,13 @@ import { after, afterEach, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { ADMIN, keepScreenshot, logIn, logOut, setUpOffice, startApp } from "./harness.mjs";
 
-const CLERK = { username: "wangfang", name: "王芳", password: "wang-pass-1", newPassword: "wang-pass-2" };
+const CLERK = {
+  username: "wangfang",
+  name: "王芳",
+  password: "wang-pass-1",
+  newPassword: "wang-pass-2",
+  ownPassword: "fang-own-pass-3",
+};
 
 describe("clerk administration: edit roles, revoke, re-enable", () => {
   let session;
@@ -94,5 +100,31 @@ describe("clerk administration: edit roles, revoke, re-enable", () => {
     await session.waitFor("login-error");
     await logIn(session, CLERK.username, CLERK.newPassword);
     assert.match(await session.text("current-clerk"), new RegExp(CLERK.name));
+  });
+
+  it("the clerk is asked to replace the administrator's password, and chooses their own", async () => {
+    // Still logged in as the clerk, with the password the administrator handed over.
+    await session.waitFor("password-from-admin", { contains: "管理员也知道" });
+    await session.click("password-from-admin-change");
+    await session.waitFor("change-password");
+    await session.type("password-old", CLERK.newPassword);
+    await session.type("password-new", CLERK.ownPassword);
+    await session.type("password-again", "not-the-same-1");
+    await session.click("password-submit");
+    await session.waitFor("password-error", { contains: "不一致" });
+    await session.replace("password-again", CLERK.ownPassword);
+    await session.click("password-submit");
+    await session.waitFor("password-changed", { contains: "密码已修改" });
+    assert.equal(await session.exists("change-password"), false);
+    assert.equal(await session.exists("password-from-admin"), false, "no longer asked");
+    await logOut(session);
+
+    await session.clear("login-username");
+    await session.type("login-username", CLERK.username);
+    await session.type("login-password", CLERK.newPassword);
+    await session.click("login-submit");
+    await session.waitFor("login-error");
+    await logIn(session, CLERK.username, CLERK.ownPassword);
+    assert.equal(await session.exists("password-from-admin"), false, "the next log-in knows it too");
   });
 });

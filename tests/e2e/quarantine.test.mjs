@@ -48,13 +48,8 @@ describe("records the platform refuses", () => {
   }
 
   it("shows the refused record with the platform's reason", async () => {
-    await session.click("new-application");
-    await session.waitFor("intake");
-    await fillJiandeApplication(session, { name: "周敏", currentAddress: "建德市XX路" });
-    await session.waitFor("assessment-decision", { contains: "符合受理条件" });
-    assert.equal(await submitAndConfirm(session), "受理");
-    assert.equal(await session.text("case-state"), "已受理");
-
+    // The platform comes up refusing this address before the case exists: the app syncs as
+    // soon as it can reach it, so a fault set afterwards could miss the first send.
     const url = new URL(base);
     stub = spawn(process.env.E2E_PLATFORM_STUB, [
       "--listen", url.host,
@@ -70,6 +65,13 @@ describe("records the platform refuses", () => {
         await new Promise((resolve) => setTimeout(resolve, 200));
       }
     }
+    await session.click("new-application");
+    await session.waitFor("intake");
+    await fillJiandeApplication(session, { name: "周敏", currentAddress: "建德市XX路" });
+    await session.waitFor("assessment-decision", { contains: "符合受理条件" });
+    assert.equal(await submitAndConfirm(session), "受理");
+    assert.equal(await session.text("case-state"), "已受理");
+
     await syncUntil(() => session.exists("sync-quarantined"), "被退回 1");
     assert.match(await session.text("sync-quarantined"), /被退回\s*1/);
     await session.click("sync-quarantined");

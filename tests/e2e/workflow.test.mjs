@@ -164,7 +164,7 @@ describe("accept → review → approve by three clerks", () => {
     await session.waitFor("page-viewer-caption", { contains: "第 2 页，共 2 页" });
     await session.waitFor("page-viewer-image", { timeoutMs: 15000 });
     // The page is black: the reviewer marks it 不清晰 (U) with a note, Enter saves.
-    await session.type("page-viewer-next", "u");
+    await session.type("page-viewer-rotate", "u"); // a button that is never disabled takes the key
     await session.waitFor("page-mark-form");
     await session.type("page-mark-note", "扫描件全黑\uE007");
     assert.match(await session.waitFor("page-viewer-mark", { timeoutMs: 10000 }), /已标记不清晰（李审核/);

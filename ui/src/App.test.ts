@@ -7,8 +7,8 @@ import { caseInfo, fakeBackend, printBackend } from "./backend/testing";
 import { draft, resetDraft } from "./stores/draft";
 import { office } from "./stores/session";
 
-const ADMIN: SessionInfo = { username: "admin", display_name: "管理员", roles: ["admin", "accept"] };
-const OTHER: SessionInfo = { username: "clerk2", display_name: "受理员乙", roles: ["accept", "admin"] };
+const ADMIN: SessionInfo = { username: "admin", display_name: "管理员", roles: ["admin", "accept"], password_from_admin: false };
+const OTHER: SessionInfo = { username: "clerk2", display_name: "受理员乙", roles: ["accept", "admin"], password_from_admin: false };
 
 /** The form, stubbed: "typing" changes the draft as the real form would (its first save has
  *  given the case its id); "submit" reports an accepted case. */

@@ -218,7 +218,12 @@ display_name: string,
 /**
  * Role keys: `accept`, `review`, `approve`, `admin`.
  */
-roles: Array<RoleKey>, };
+roles: Array<RoleKey>, 
+/**
+ * The password was set by an administrator (a new account or a reset) and the clerk
+ * has not chosen their own yet: the window asks them to.
+ */
+password_from_admin: boolean, };
 export type ClerkInfo = { 
 /**
  * Log-in name.

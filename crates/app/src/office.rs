@@ -223,6 +223,11 @@ impl Office {
         self.session.as_ref().ok_or(AppError::NotLoggedIn)
     }
 
+    /// The same clerk's session after a change the store made to it (their own password).
+    pub(crate) fn replace_session(&mut self, session: Session) {
+        self.session = Some(session);
+    }
+
     /// The office id given at set-up.
     pub fn office_id(&self) -> &str {
         self.store.office_id()

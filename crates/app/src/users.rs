@@ -101,8 +101,10 @@ pub fn change_password(
     new_password: &str,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
-    let session = office.session()?.clone();
-    Ok(office.store.change_password(&session, old_password, new_password, now)?)
+    let mut session = office.session()?.clone();
+    office.store.change_password(&mut session, old_password, new_password, now)?;
+    office.replace_session(session);
+    Ok(())
 }
 
 /// Every clerk, active or not. Needs 管理员.

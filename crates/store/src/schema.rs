@@ -255,13 +255,17 @@ ALTER TABLE cases ADD COLUMN profile TEXT;
 /// to bring again) until a reviewer clears it.
 ///
 /// And submissions (events leaving the draft state) are indexed by time, for the register
-/// of applications (台账) of a day or a month.
+/// of applications (台账) of a day or a month; and a clerk whose password an administrator
+/// set (a new account, a reset, a re-enabled account) is marked until they choose their
+/// own, so the window can ask them to (the administrator knows that password).
 const MIGRATION_8: &str = r#"
 ALTER TABLE pages ADD COLUMN mark TEXT CHECK (mark IS NULL OR mark IN ('unclear', 'mismatch'));
 ALTER TABLE pages ADD COLUMN mark_note TEXT;
 ALTER TABLE pages ADD COLUMN marked_by INTEGER REFERENCES users(id);
 ALTER TABLE pages ADD COLUMN marked_at INTEGER;
 CREATE INDEX case_events_submitted ON case_events(at) WHERE from_state = 'draft';
+ALTER TABLE users ADD COLUMN password_from_admin INTEGER NOT NULL DEFAULT 0
+    CHECK (password_from_admin IN (0, 1));
 "#;
 
 /// Reads `PRAGMA user_version`.

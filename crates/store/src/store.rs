@@ -352,6 +352,7 @@ impl Store {
             display_name: username.to_owned(),
             roles: Roles::ADMIN,
             logged_in_at: at,
+            password_from_admin: false,
         };
         Ok((store, session))
     }
@@ -498,12 +499,17 @@ impl Store {
             case_id: None,
             details: json!({}),
         })?;
+        let password_from_admin: bool = self
+            .conn
+            .prepare_cached("SELECT password_from_admin FROM users WHERE id = ?1")?
+            .query_row([user.id.0], |row| row.get(0))?;
         Ok(Session {
             user_id: user.id,
             username: user.username,
             display_name: user.display_name,
             roles: user.roles,
             logged_in_at: at,
+            password_from_admin,
         })
     }
 

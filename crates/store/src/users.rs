@@ -152,6 +152,8 @@ pub struct Session {
     pub(crate) display_name: String,
     pub(crate) roles: Roles,
     pub(crate) logged_in_at: DateTime<Utc>,
+    /// The password was set by an administrator and not yet changed by the clerk.
+    pub(crate) password_from_admin: bool,
 }
 
 impl Session {
@@ -174,6 +176,11 @@ impl Session {
     /// When the clerk logged in.
     pub fn logged_in_at(&self) -> DateTime<Utc> {
         self.logged_in_at
+    }
+    /// The clerk logged in with a password an administrator set (and so knows): the
+    /// window asks them to choose their own.
+    pub fn password_from_admin(&self) -> bool {
+        self.password_from_admin
     }
 }
 
@@ -249,7 +256,8 @@ impl Store {
         let mut file = KeySlotsFile::load(&slots_path)?;
         let transaction = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         transaction.execute(
-            "INSERT INTO users (username, display_name, roles, created_at, created_by) VALUES (?1, ?2, ?3, ?4, ?5)",
+            "INSERT INTO users (username, display_name, roles, created_at, created_by, password_from_admin)
+             VALUES (?1, ?2, ?3, ?4, ?5, 1)",
             params![username, display_name, new_user.roles.bits(), to_millis(at), admin.user_id.0],
         )?;
         let user_id = UserId(transaction.last_insert_rowid());
@@ -296,7 +304,7 @@ impl Store {
     /// Changes the logged-in clerk's own password after checking the old one.
     pub fn change_password(
         &mut self,
-        session: &Session,
+        session: &mut Session,
         old_password: &str,
         new_password: &str,
         at: DateTime<Utc>,
@@ -313,7 +321,9 @@ impl Store {
             }
         }
         let username = session.username.clone();
-        self.replace_slot(session, &username, new_password, AuditAction::PasswordChanged, at)
+        self.replace_slot(session, &username, new_password, AuditAction::PasswordChanged, at)?;
+        session.password_from_admin = false;
+        Ok(())
     }
 
     fn replace_slot(
@@ -330,6 +340,11 @@ impl Store {
         let slots_path = Store::key_slots_path(&self.dir);
         let mut file = KeySlotsFile::load(&slots_path)?;
         let transaction = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        // A reset by an administrator leaves a password they know; the clerk's own change clears it.
+        transaction.execute(
+            "UPDATE users SET password_from_admin = ?2 WHERE username = ?1 AND system = 0",
+            params![username, action != AuditAction::PasswordChanged],
+        )?;
         audit::append(
             &transaction,
             &audit_key,
@@ -405,7 +420,7 @@ impl Store {
         let mut file = KeySlotsFile::load(&slots_path)?;
         let transaction = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         transaction.execute(
-            "UPDATE users SET active = 1, deactivated_at = NULL WHERE id = ?1",
+            "UPDATE users SET active = 1, deactivated_at = NULL, password_from_admin = 1 WHERE id = ?1",
             params![user.id.0],
         )?;
         audit::append(

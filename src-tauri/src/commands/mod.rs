@@ -34,6 +34,7 @@ pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         office::set_office_details,
         office::record_effective_date,
         office::log_in,
+        office::change_password,
         office::log_out,
         office::lock_screen,
         office::list_clerks,

@@ -116,6 +116,23 @@ pub async fn log_in(
     .await
 }
 
+/// The logged-in clerk chooses their own password (the old one checked first; audited as
+/// `password_changed`). Returns the session, no longer marked as using an administrator's
+/// password.
+#[tauri::command]
+#[tracing::instrument(skip_all, err(Debug))]
+pub async fn change_password(
+    state: State<'_, AppState>,
+    old_password: String,
+    new_password: String,
+) -> Result<SessionInfo, UiError> {
+    with_office(&state, move |office| {
+        app::users::change_password(office, &old_password, &new_password, now())?;
+        Ok(SessionInfo::from(office.session()?))
+    })
+    .await
+}
+
 /// Logs the clerk out (audited).
 #[tauri::command]
 pub async fn log_out(state: State<'_, AppState>) -> Result<(), UiError> {

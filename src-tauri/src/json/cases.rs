@@ -45,6 +45,9 @@ pub struct SessionInfo {
     /// Role keys: `accept`, `review`, `approve`, `admin`.
     #[ts(type = "Array<RoleKey>")]
     pub roles: Vec<String>,
+    /// The password was set by an administrator (a new account or a reset) and the clerk
+    /// has not chosen their own yet: the window asks them to.
+    pub password_from_admin: bool,
 }
 
 impl From<&Session> for SessionInfo {
@@ -53,6 +56,7 @@ impl From<&Session> for SessionInfo {
             username: session.username().to_owned(),
             display_name: session.display_name().to_owned(),
             roles: role_keys(session.roles()),
+            password_from_admin: session.password_from_admin(),
         }
     }
 }

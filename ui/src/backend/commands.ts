@@ -101,6 +101,12 @@ export interface Commands {
    */
   logIn(username: string, password: string): Promise<SessionInfo>;
   /**
+   * The logged-in clerk chooses their own password (the old one checked first; audited as
+   * `password_changed`). Returns the session, no longer marked as using an administrator's
+   * password.
+   */
+  changePassword(oldPassword: string, newPassword: string): Promise<SessionInfo>;
+  /**
    * Logs the clerk out (audited).
    */
   logOut(): Promise<void>;
@@ -316,6 +322,7 @@ export const COMMANDS: { readonly [K in keyof Commands]: readonly [string, reado
   setOfficeDetails: ["set_office_details", ["details"]],
   recordEffectiveDate: ["record_effective_date", ["profile", "effective"]],
   logIn: ["log_in", ["username", "password"]],
+  changePassword: ["change_password", ["oldPassword", "newPassword"]],
   logOut: ["log_out", []],
   lockScreen: ["lock_screen", []],
   listClerks: ["list_clerks", []],

@@ -28,7 +28,7 @@ export function signInAs(roles: RoleKey[], username = "clerk"): void {
   office.status = {
     exists: true,
     office_id: "330182-jiande-01",
-    session: { username, display_name: username, roles },
+    session: { username, display_name: username, roles, password_from_admin: false },
     idle_lock_minutes: 10,
   };
 }

@@ -34,7 +34,7 @@ describe("SetupView", () => {
   it("sends the office's details with the administrator and previews the application numbers", async () => {
     firstRun();
     const calls: SetUpCall[] = [];
-    const admin: SessionInfo = { username: "admin", display_name: "admin", roles: ["admin", "accept"] };
+    const admin: SessionInfo = { username: "admin", display_name: "admin", roles: ["admin", "accept"], password_from_admin: false };
     setBackend(
       fakeBackend({
         searchDivisions: async (query) => searchCounties(query),
@@ -104,7 +104,7 @@ describe("SetupView", () => {
         searchDivisions: async (query) => searchCounties(query),
         setUpOffice: async (...args) => {
           calls.push(args);
-          return { username: "admin", display_name: "admin", roles: ["admin"] };
+          return { username: "admin", display_name: "admin", roles: ["admin"], password_from_admin: false };
         },
       }),
     );

@@ -92,14 +92,24 @@ fn the_last_administrator_cannot_be_revoked_or_demoted() {
 fn an_administrator_resets_a_password_and_a_clerk_changes_their_own() {
     let (_dir, mut store, admin) = new_store();
     let clerk = add_clerk(&mut store, &admin, "clerk", Roles::ACCEPT);
+    assert!(clerk.password_from_admin(), "a new account's password is the administrator's");
+    assert!(!admin.password_from_admin(), "the administrator chose their own at set-up");
     store.add_slot(&admin, "clerk", "reset-password-1", at(5)).unwrap();
     assert!(matches!(store.login("clerk", CLERK_PASSWORD, at(6)), Err(StoreError::WrongPassword)));
-    store.login("clerk", "reset-password-1", at(6)).unwrap();
+    let mut clerk = store.login("clerk", "reset-password-1", at(6)).unwrap();
+    assert!(clerk.password_from_admin(), "a reset is the administrator's too");
 
-    let error = store.change_password(&clerk, "not-my-password", "my-own-password", at(7)).unwrap_err();
+    let error = store.change_password(&mut clerk, "not-my-password", "my-own-password", at(7)).unwrap_err();
     assert!(matches!(error, StoreError::WrongPassword), "got {error:?}");
-    store.change_password(&clerk, "reset-password-1", "my-own-password", at(8)).unwrap();
-    store.login("clerk", "my-own-password", at(9)).unwrap();
+    assert!(clerk.password_from_admin(), "unchanged by a failed attempt");
+    store.change_password(&mut clerk, "reset-password-1", "my-own-password", at(8)).unwrap();
+    assert!(!clerk.password_from_admin(), "the session knows at once");
+    assert!(
+        !store.login("clerk", "my-own-password", at(9)).unwrap().password_from_admin(),
+        "and so does the next log-in"
+    );
+    store.add_slot(&admin, "clerk", "reset-password-2", at(10)).unwrap();
+    assert!(store.login("clerk", "reset-password-2", at(11)).unwrap().password_from_admin(), "reset again");
     let actions: Vec<String> =
         store.audit_entries(None, 100).unwrap().into_iter().map(|e| e.action).collect();
     assert!(actions.contains(&"slot_added".to_owned()) && actions.contains(&"password_changed".to_owned()));
