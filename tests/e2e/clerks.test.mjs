@@ -26,6 +26,15 @@ describe("clerk administration: edit roles, revoke, re-enable", () => {
     if (session) await keepScreenshot(session, `clerks-${t.name}`);
   });
 
+  /** The clerk's log-in with `password` is refused at the log-in screen. */
+  async function refusedAtLogIn(password) {
+    await session.clear("login-username");
+    await session.type("login-username", CLERK.username);
+    await session.type("login-password", password);
+    await session.click("login-submit");
+    await session.waitFor("login-error");
+  }
+
   it("adds a clerk who may only accept", async () => {
     await session.click("open-clerks");
     await session.waitFor("clerk-form");
@@ -93,11 +102,7 @@ describe("clerk administration: edit roles, revoke, re-enable", () => {
     await session.click("clerks-back");
     await logOut(session);
 
-    await session.clear("login-username");
-    await session.type("login-username", CLERK.username);
-    await session.type("login-password", CLERK.password);
-    await session.click("login-submit");
-    await session.waitFor("login-error");
+    await refusedAtLogIn(CLERK.password);
     await logIn(session, CLERK.username, CLERK.newPassword);
     assert.match(await session.text("current-clerk"), new RegExp(CLERK.name));
   });
@@ -119,11 +124,7 @@ describe("clerk administration: edit roles, revoke, re-enable", () => {
     assert.equal(await session.exists("password-from-admin"), false, "no longer asked");
     await logOut(session);
 
-    await session.clear("login-username");
-    await session.type("login-username", CLERK.username);
-    await session.type("login-password", CLERK.newPassword);
-    await session.click("login-submit");
-    await session.waitFor("login-error");
+    await refusedAtLogIn(CLERK.newPassword);
     await logIn(session, CLERK.username, CLERK.ownPassword);
     assert.equal(await session.exists("password-from-admin"), false, "the next log-in knows it too");
   });

@@ -5,23 +5,18 @@ mod common;
 
 use common::{office_with_approved_cases, permitctl};
 
+/// `permitctl ledger` of the office in `data` as its administrator: exit code and JSON.
+fn ledger(data: &str, from: &str, to: &str) -> (i32, serde_json::Value, String) {
+    permitctl(&["ledger", "--dir", data, "--user", "admin", "--from", from, "--to", to])
+}
+
 #[test]
 fn the_register_of_a_day_lists_its_applications_with_their_counts_and_masks_names_for_an_administrator() {
     let dir = tempfile::tempdir().expect("temporary directory");
     let data = dir.path().to_str().expect("UTF-8 path");
     office_with_approved_cases(dir.path(), 3);
 
-    let (code, json, stderr) = permitctl(&[
-        "ledger",
-        "--dir",
-        data,
-        "--user",
-        "admin",
-        "--from",
-        "2025-03-10",
-        "--to",
-        "2025-03-10",
-    ]);
+    let (code, json, stderr) = ledger(data, "2025-03-10", "2025-03-10");
     assert_eq!(code, 0, "{json:#} {stderr}");
     let lines = json["lines"].as_array().expect("lines");
     assert_eq!(lines.len(), 3);
@@ -47,29 +42,9 @@ fn the_register_of_a_day_lists_its_applications_with_their_counts_and_masks_name
     assert_eq!(summary["by_state"], serde_json::json!([{ "label": "已审批", "count": 3 }]));
 
     // The next day has none; a range that runs backwards is refused with a sentence.
-    let (code, json, _) = permitctl(&[
-        "ledger",
-        "--dir",
-        data,
-        "--user",
-        "admin",
-        "--from",
-        "2025-03-11",
-        "--to",
-        "2025-03-31",
-    ]);
+    let (code, json, _) = ledger(data, "2025-03-11", "2025-03-31");
     assert_eq!((code, json["lines"].as_array().map(Vec::len)), (0, Some(0)));
-    let (code, json, _) = permitctl(&[
-        "ledger",
-        "--dir",
-        data,
-        "--user",
-        "admin",
-        "--from",
-        "2025-03-11",
-        "--to",
-        "2025-03-10",
-    ]);
+    let (code, json, _) = ledger(data, "2025-03-11", "2025-03-10");
     assert_eq!((code, json["error"]["code"].as_str()), (1, Some("VALIDATION")), "{json:#}");
     assert!(json.to_string().contains("结束日期不能早于开始日期"), "{json:#}");
 }

@@ -43,6 +43,22 @@ afterEach(() => {
   office.status = null;
 });
 
+/** A scanned page of the labour contract, unmarked. */
+function pageAt(id: string, position: number): PageDto {
+  return {
+    id,
+    position,
+    evidence: "employment.labour_contract",
+    width: 1240,
+    height: 1754,
+    mode: "grey",
+    sha256: id.repeat(8),
+    kilobytes: 120,
+    thumbnail: "data:image/jpeg;base64,",
+    mark: null,
+  };
+}
+
 describe("CaseView", () => {
   it("a case not eligible: closed for good, the refusal notice one click away, a new application offered", async () => {
     const { wrapper, previews } = mountCase(
@@ -138,18 +154,7 @@ describe("CaseView", () => {
     record.registration_history = [{ county_code: "330182", start: "2024-07-10", end: null }];
     record.evidence.employment.labour_contract = true;
     record.evidence.employment.social_insurance = true;
-    const page = (id: string, position: number): PageDto => ({
-      id,
-      position,
-      evidence: "employment.labour_contract",
-      width: 1240,
-      height: 1754,
-      mode: "grey",
-      sha256: id.repeat(8),
-      kilobytes: 120,
-      thumbnail: "data:image/jpeg;base64,",
-      mark: null,
-    });
+    const page = pageAt;
     const info = caseInfo({
       record,
       ethnic_names: { "01": "汉族" },
@@ -267,15 +272,7 @@ describe("CaseView", () => {
 
   it("Alt+T opens 退回补正 with the reasons of the marked pages, editable; Esc closes it", async () => {
     const marked = (id: string, position: number, reason: string): PageDto => ({
-      id,
-      position,
-      evidence: "employment.labour_contract",
-      width: 1240,
-      height: 1754,
-      mode: "grey",
-      sha256: id.repeat(8),
-      kilobytes: 120,
-      thumbnail: "data:image/jpeg;base64,",
+      ...pageAt(id, position),
       mark: { mark: "unclear", note: "", by: "审核员乙", at: "2026-12-04 10:00", reason },
     });
     const pages = [marked("p2", 2, "第2页不清晰，请重新提供清晰的材料"), marked("p1", 1, "第1页（签订劳动合同）不清晰，请重新提供清晰的材料")];
