@@ -43,6 +43,19 @@ describe("home screen and ID-number round trip", () => {
     assert.equal(await session.exists("id-number-result"), false, "no decoded result for an invalid number");
   });
 
+  it("names the build in the footer and in 关于: schemas, profiles, holiday years, data folder", async () => {
+    assert.match(await session.text("app-footer"), /版本 \d+\.\d+\.\d+ · 数据库结构 \d+ · 申请表数据 \d+ · 节假日 2023–\d{4}/);
+    await session.click("open-about");
+    await session.waitFor("about");
+    assert.match(await session.text("about-profiles"), /建德市/);
+    assert.match(await session.text("about-holidays"), /2026/);
+    assert.equal(await session.text("about-data-dir"), session.dataDir);
+    await new Promise((resolve) => setTimeout(resolve, 600)); // the window's paint catches up
+    await keepScreenshot(session, "home-about");
+    await session.click("about-close");
+    assert.equal(await session.exists("about"), false);
+  });
+
   it("opens the application form with 新建申请 and returns with Esc", async () => {
     await session.click("new-application");
     await session.waitFor("intake", { contains: "互认转换申请表" });

@@ -3,7 +3,7 @@ import { defineComponent, h } from "vue";
 import { flushPromises, mount, type VueWrapper } from "@vue/test-utils";
 import App from "./App.vue";
 import { setBackend, type Backend, type SessionInfo } from "./backend";
-import { caseInfo, fakeBackend, printBackend } from "./backend/testing";
+import { appInfo, caseInfo, fakeBackend, printBackend } from "./backend/testing";
 import { draft, resetDraft } from "./stores/draft";
 import { office } from "./stores/session";
 
@@ -35,7 +35,7 @@ function appBackend(calls: string[], previews: { document: string; largePrint: b
   return fakeBackend({
     ...printBackend(previews),
     officeStatus: async () => ({ exists: true, office_id: "330182-jiande-01", session: ADMIN, idle_lock_minutes: 10 }),
-    getAppInfo: async () => ({ version: "0.1.0", today: "2026-12-04", data_dir: "/tmp" }),
+    getAppInfo: async () => appInfo("2026-12-04", "/tmp"),
     syncStatus: async () => {
       throw new Error("offline in tests");
     },
@@ -151,5 +151,20 @@ describe("App", () => {
     await wrapper.get('[data-testid="login"] form').trigger("submit");
     await flushPromises();
     expect(wrapper.find('[data-testid="home"]').exists()).toBe(true);
+  });
+});
+
+describe("App footer", () => {
+  it("names the build and opens 关于 with the profiles, holiday years and data folder", async () => {
+    const { wrapper } = await start();
+    expect(wrapper.get('[data-testid="app-footer"]').text()).toContain("数据库结构 8");
+    await wrapper.get('[data-testid="open-about"]').trigger("click");
+    const about = wrapper.get('[data-testid="about"]');
+    expect(about.get('[data-testid="about-holidays"]').text()).toBe("2023、2024、2025、2026");
+    expect(about.get('[data-testid="about-profiles"]').text()).toContain("建德市");
+    expect(about.get('[data-testid="about-data-dir"]').text()).toBe("/tmp");
+    await wrapper.get('[data-testid="about-close"]').trigger("click");
+    expect(wrapper.find('[data-testid="about"]').exists()).toBe(false);
+    wrapper.unmount();
   });
 });

@@ -176,6 +176,31 @@ due_estimate: string | null,
  * No mobile number: the applicant will get the paper 确认单 (never blocks acceptance).
  */
 paper_slip_needed: boolean, };
+export type AboutInfo = { 
+/**
+ * 版本 0.1.0 · 数据库结构 8 · 申请表数据 2 · 节假日 2023–2026.
+ */
+line: string, 
+/**
+ * The office database's schema version.
+ */
+database_schema: number, 
+/**
+ * The application record's schema version.
+ */
+record_schema: number, 
+/**
+ * Each printed document's template: `名称 版本`.
+ */
+templates: Array<string>, 
+/**
+ * Each county profile: `名称（文号）`, a draft marked.
+ */
+profiles: Array<string>, 
+/**
+ * The holiday table's years.
+ */
+holiday_years: Array<number>, };
 export type AppInfo = { 
 /**
  * Version of the app.
@@ -188,7 +213,11 @@ today: string,
 /**
  * The data directory in use.
  */
-data_dir: string, };
+data_dir: string, 
+/**
+ * What this build carries (关于).
+ */
+about: AboutInfo, };
 export type OfficeStatus = { 
 /**
  * An office store exists on this machine (log in) or not (first-run set-up).

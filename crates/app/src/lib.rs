@@ -7,6 +7,7 @@
 //! Architecture invariant: `app` reads the clock only through [`clock`], so every use
 //! case takes "today" explicitly and tests can pin it.
 
+pub mod about;
 pub mod archive;
 pub mod assess;
 pub mod audit;

@@ -22,7 +22,7 @@ mod cmd_sync;
 use std::process::ExitCode;
 
 use chrono::NaiveDate;
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use serde_json::json;
 
 #[derive(Parser)]
@@ -81,10 +81,23 @@ enum Command {
     Scanners,
     /// The register of applications (台账) for a range of days, with its counts.
     Ledger(cmd_ledger::LedgerArgs),
+    /// What this build is: its version, the database and record schemas, the templates'
+    /// versions, the county profiles and the holiday table's years.
+    About,
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // `--version` says what support asks first: the schemas and the holiday years too.
+    let long_version =
+        app::about::about().map(|about| about.line()).unwrap_or_else(|_| app::about::VERSION.to_owned());
+    // clap takes a `'static` text (its owned-string feature is off); this one line lives
+    // for the whole process anyway.
+    let long_version: &'static str = Box::leak(long_version.into_boxed_str());
+    let matches = Cli::command().long_version(long_version).get_matches();
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(error) => error.exit(),
+    };
     match cli.command {
         Command::Id { number, today } => id(&number, today.unwrap_or_else(app::clock::today)),
         Command::Deadline(args) => cmd_deadline::run(&args),
@@ -105,6 +118,7 @@ fn main() -> ExitCode {
         Command::Intake(args) => cmd_scan::run_intake(&args),
         Command::Scanners => cmd_scan::run_scanners(),
         Command::Ledger(args) => cmd_ledger::run(&args),
+        Command::About => about(),
     }
 }
 
@@ -139,5 +153,28 @@ fn id(number: &str, today: NaiveDate) -> ExitCode {
             ExitCode::from(1)
         }
         Err(other) => cmd_office::report(&other),
+    }
+}
+
+/// `permitctl about`: `{"version", "database_schema", "record_schema", "templates": [{"document",
+/// "version"}], "profiles": [{"county", "name", "document", "effective", "draft"}],
+/// "holiday_years": [{"year", "source"}]}`.
+fn about() -> ExitCode {
+    match app::about::about() {
+        Ok(about) => cmd_office::done(&json!({
+            "version": about.version,
+            "database_schema": about.database_schema,
+            "record_schema": about.record_schema,
+            "templates": about.templates.iter().map(|(document, version)| json!({ "document": document, "version": version })).collect::<Vec<_>>(),
+            "profiles": about.profiles.iter().map(|profile| json!({
+                "county": profile.county,
+                "name": profile.name,
+                "document": profile.document,
+                "effective": profile.effective.map(|day| day.to_string()),
+                "draft": profile.draft,
+            })).collect::<Vec<_>>(),
+            "holiday_years": about.holiday_years.iter().map(|year| json!({ "year": year.year, "source": year.source })).collect::<Vec<_>>(),
+        })),
+        Err(error) => cmd_office::report(&error),
     }
 }

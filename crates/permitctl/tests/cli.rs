@@ -29,3 +29,25 @@ fn id_invalid_exits_one_with_codes() {
     assert_eq!(json["valid"], false);
     assert_eq!(json["errors"][0]["code"], "ID_NUMBER_CHECKSUM");
 }
+
+#[test]
+fn version_and_about_name_the_schemas_templates_profiles_and_holiday_years() {
+    let output =
+        Command::new(env!("CARGO_BIN_EXE_permitctl")).arg("--version").output().expect("run permitctl");
+    let line = String::from_utf8(output.stdout).expect("UTF-8");
+    assert!(output.status.success());
+    assert!(line.starts_with(&format!("permitctl 版本 {}", env!("CARGO_PKG_VERSION"))), "{line}");
+    assert!(line.contains("数据库结构 ") && line.contains("节假日 2023–"), "{line}");
+
+    let (code, json) = permitctl(&["about"]);
+    assert_eq!(code, 0, "{json}");
+    assert_eq!(json["version"], env!("CARGO_PKG_VERSION"));
+    assert!(json["database_schema"].as_u64().is_some_and(|schema| schema >= 8), "{json}");
+    let templates = json["templates"].as_array().expect("templates");
+    assert_eq!(templates.len(), 7, "seven printed documents: {json}");
+    assert!(templates.iter().all(|template| template["version"].as_str().is_some_and(|v| !v.is_empty())));
+    let counties: Vec<&str> =
+        json["profiles"].as_array().expect("profiles").iter().filter_map(|p| p["county"].as_str()).collect();
+    assert!(counties.contains(&"330182") && counties.contains(&"330424"), "{counties:?}");
+    assert!(json["holiday_years"].as_array().is_some_and(|years| years.iter().any(|y| y["year"] == 2026)));
+}

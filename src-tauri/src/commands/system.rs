@@ -12,5 +12,6 @@ pub async fn get_app_info(state: State<'_, AppState>) -> Result<AppInfo, crate::
         version: env!("CARGO_PKG_VERSION").to_owned(),
         today: app::clock::today().to_string(),
         data_dir: state.paths.data_dir.display().to_string(),
+        about: app::about::about()?.into(),
     })
 }

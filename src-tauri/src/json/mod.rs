@@ -244,6 +244,50 @@ pub struct AppInfo {
     pub today: String,
     /// The data directory in use.
     pub data_dir: String,
+    /// What this build carries (关于).
+    pub about: AboutInfo,
+}
+
+/// What this build is and carries ([`app::about::About`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct AboutInfo {
+    /// 版本 0.1.0 · 数据库结构 8 · 申请表数据 2 · 节假日 2023–2026.
+    pub line: String,
+    /// The office database's schema version.
+    pub database_schema: u32,
+    /// The application record's schema version.
+    pub record_schema: u32,
+    /// Each printed document's template: `名称 版本`.
+    pub templates: Vec<String>,
+    /// Each county profile: `名称（文号）`, a draft marked.
+    pub profiles: Vec<String>,
+    /// The holiday table's years.
+    pub holiday_years: Vec<i32>,
+}
+
+impl From<app::about::About> for AboutInfo {
+    fn from(about: app::about::About) -> Self {
+        Self {
+            line: about.line(),
+            database_schema: about.database_schema,
+            record_schema: about.record_schema,
+            templates: about.templates.iter().map(|(name, version)| format!("{name} {version}")).collect(),
+            profiles: about
+                .profiles
+                .iter()
+                .map(|profile| {
+                    // A draft is named so once (its document number usually says it already).
+                    let draft = if profile.draft && !profile.document.contains("征求意见稿") {
+                        "（征求意见稿）"
+                    } else {
+                        ""
+                    };
+                    format!("{}（{}）{draft}", profile.name, profile.document)
+                })
+                .collect(),
+            holiday_years: about.holiday_years.iter().map(|year| year.year).collect(),
+        }
+    }
 }
 
 // Keyed values the window sends: strings on the wire, parsed by the one table that owns
@@ -287,6 +331,7 @@ mod tests {
             ProfileInfo::decl(&config),
             NoticeLine::decl(&config),
             AssessmentInfo::decl(&config),
+            AboutInfo::decl(&config),
             AppInfo::decl(&config),
             OfficeStatus::decl(&config),
             SessionInfo::decl(&config),

@@ -2,6 +2,7 @@
 // fails loudly, so a component calling something unexpected is caught.
 import {
   IpcError,
+  type AppInfo,
   type Backend,
   type CaseInfo,
   type DivisionChoice,
@@ -132,6 +133,23 @@ export function transferState(queued: number, platformKey: string | null = null)
 }
 
 // ---- cases, printing, the office's details ---------------------------------------------
+
+/** What `getAppInfo` says of a build (关于), for tests that need the header or the footer. */
+export function appInfo(today: string, dataDir = "/tmp/permit-desk"): AppInfo {
+  return {
+    version: "0.1.0",
+    today,
+    data_dir: dataDir,
+    about: {
+      line: "版本 0.1.0 · 数据库结构 8 · 申请表数据 2 · 节假日 2023–2026",
+      database_schema: 8,
+      record_schema: 2,
+      templates: ["不予办理告知书 1.0.0"],
+      profiles: ["建德市（建政办函〔2024〕18号）"],
+      holiday_years: [2023, 2024, 2025, 2026],
+    },
+  };
+}
 
 /** A case as `getCase` returns it: an accepted case of 陈静 unless `changes` say otherwise. */
 export function caseInfo(changes: Partial<CaseInfo> = {}): CaseInfo {

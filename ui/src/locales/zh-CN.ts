@@ -69,6 +69,15 @@ export const zhCN = {
     back: "返回工作台",
     cancel: "取消",
   },
+  about: {
+    open: "关于",
+    title: "关于本软件",
+    dataDir: "数据目录",
+    holidays: "节假日表年份",
+    profiles: "县（市、区）政策",
+    templates: "文书模板版本",
+    close: "关闭",
+  },
   password: {
     open: "修改密码",
     title: "修改密码",

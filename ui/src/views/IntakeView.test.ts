@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { flushPromises, mount, type VueWrapper } from "@vue/test-utils";
 import IntakeView from "./IntakeView.vue";
 import { IpcError, setBackend, type AssessmentInfo, type DecisionKey, type NoticeLine, type ProfileInfo } from "../backend";
-import { COUNTIES, GONGSHU_DRAFT as GONGSHU, JIANDE, PROVINCE, fakeBackend, signInAs } from "../backend/testing";
+import { COUNTIES, GONGSHU_DRAFT as GONGSHU, JIANDE, PROVINCE, appInfo, fakeBackend, signInAs } from "../backend/testing";
 import { draft, draftProfile, resetDraft } from "../stores/draft";
 import { office } from "../stores/session";
 
@@ -62,7 +62,7 @@ beforeEach(() => {
           fields: [{ field: "id_number", code: "ID_NUMBER_CHECKSUM", message: `公民身份号码有误，请对照证件逐位核对：${input.slice(0, 6)} ${input.slice(6, 14)} ${input.slice(14)}` }],
         });
       },
-      getAppInfo: async () => ({ version: "0.1.0", today: "2025-03-10", data_dir: "/tmp/permit-desk" }),
+      getAppInfo: async () => appInfo("2025-03-10"),
       newCase: async () => "0195a000-0000-7000-8000-000000000001",
       saveDraft: async (caseId) => ({ case_id: caseId, outcome: "created", reopened: false, saved_at: "09:15:00" }),
       submitCase: async (caseId, profile, _opinion, proceed) => {
