@@ -285,8 +285,77 @@ fn issue(code: &'static str, message: String) -> FieldIssue {
     FieldIssue::new(FIELD, code, message)
 }
 
+/// What [`redact`] puts where an ID number was.
+pub const REDACTED: &str = "[id number removed]";
+
+/// `text` with every ID number taken out (`None` when there was none): runs of 15 or more
+/// digits with the check character `X` after them, and the grouping the window shows for
+/// checking (`110105 19491231 0021`, six, eight and four). For anything written outside
+/// the encrypted store — log files, audit details. Phone numbers (11 digits), dates,
+/// application numbers (digits between hyphens) and key fingerprints (groups of four)
+/// stay.
+pub fn redact(text: &str) -> Option<String> {
+    const MIN_DIGITS: usize = 15;
+    let chars: Vec<char> = text.chars().collect();
+    let digits_from =
+        |at: usize| chars[at.min(chars.len())..].iter().take_while(|c| c.is_ascii_digit()).count();
+    let is_check = |at: usize| chars.get(at).is_some_and(|c| c.is_ascii_digit() || matches!(c, 'X' | 'x'));
+    let mut output = String::with_capacity(text.len());
+    let mut changed = false;
+    let mut index = 0;
+    while index < chars.len() {
+        if !chars[index].is_ascii_digit() {
+            output.push(chars[index]);
+            index += 1;
+            continue;
+        }
+        let run = digits_from(index);
+        let mut end = index + run;
+        let plain = run >= MIN_DIGITS;
+        // 6 + space + 8 + space + 3 digits and a check character.
+        let grouped = run == 6
+            && chars.get(end) == Some(&' ')
+            && digits_from(end + 1) == 8
+            && chars.get(end + 9) == Some(&' ')
+            && digits_from(end + 10) >= 3
+            && is_check(end + 13)
+            && !chars.get(end + 14).is_some_and(char::is_ascii_digit);
+        if plain {
+            if matches!(chars.get(end), Some('X' | 'x')) {
+                end += 1;
+            }
+        } else if grouped {
+            end += 14;
+        }
+        if plain || grouped {
+            output.push_str(REDACTED);
+            changed = true;
+        } else {
+            output.extend(&chars[index..end]);
+        }
+        index = end;
+    }
+    changed.then_some(output)
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn redact_takes_out_id_numbers_plain_grouped_or_old_and_leaves_phones_dates_and_case_numbers() {
+        let cases = [
+            ("号码 341203199003071219 有误", Some("号码 [id number removed] 有误")),
+            ("核对：110105 19491231 002x。", Some("核对：[id number removed]。")),
+            ("15位旧号 110105491231002", Some("15位旧号 [id number removed]")),
+            ("电话 13800138000，2026-12-04 10:00，33018201-20261205-0001", None),
+            ("seq 42 of 1000 lines", None),
+            ("指纹 1111 1111 2222 2222 3333 3333 4444 4444", None),
+            ("两个 110105 19491231 00212", None),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(redact(text).as_deref(), expected, "{text}");
+        }
+    }
+
     use super::*;
 
     fn day(text: &str) -> NaiveDate {

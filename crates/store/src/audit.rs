@@ -508,12 +508,12 @@ fn read_entries(
     Ok(entries)
 }
 
-/// Replaces, in every string of `value`, runs of 15 or more digits (optionally followed
-/// by an `X` check character) with a marker: audit details must never hold ID numbers.
+/// Replaces, in every string of `value`, every ID number ([`domain::id_number::redact`])
+/// with a marker: audit details must never hold ID numbers.
 pub(crate) fn redact_id_numbers(value: &mut Value) {
     match value {
         Value::String(text) => {
-            if let Some(redacted) = redact_text(text) {
+            if let Some(redacted) = domain::id_number::redact(text) {
                 *text = redacted;
             }
         }
@@ -521,37 +521,6 @@ pub(crate) fn redact_id_numbers(value: &mut Value) {
         Value::Object(map) => map.values_mut().for_each(redact_id_numbers),
         Value::Null | Value::Bool(_) | Value::Number(_) => {}
     }
-}
-
-fn redact_text(text: &str) -> Option<String> {
-    const MIN_DIGITS: usize = 15;
-    let chars: Vec<char> = text.chars().collect();
-    let mut output = String::with_capacity(text.len());
-    let mut changed = false;
-    let mut index = 0;
-    while index < chars.len() {
-        if chars[index].is_ascii_digit() {
-            let start = index;
-            while index < chars.len() && chars[index].is_ascii_digit() {
-                index += 1;
-            }
-            let mut end = index;
-            if end < chars.len() && matches!(chars[end], 'X' | 'x') {
-                end += 1;
-            }
-            if index - start >= MIN_DIGITS {
-                output.push_str("[id number removed]");
-                changed = true;
-                index = end;
-            } else {
-                output.extend(&chars[start..index]);
-            }
-        } else {
-            output.push(chars[index]);
-            index += 1;
-        }
-    }
-    changed.then_some(output)
 }
 
 #[cfg(test)]
