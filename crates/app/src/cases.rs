@@ -391,7 +391,7 @@ pub fn review(
     opinion: &str,
     now: DateTime<Utc>,
 ) -> Result<StepDone, AppError> {
-    step(office, case_id, Roles::REVIEW, now, |case, clerk, at| case.review(clerk, at, opinion))
+    step(office, case_id, |_| Roles::REVIEW, now, |case, clerk, at| case.review(clerk, at, opinion))
 }
 
 /// 审批: the approver, who neither accepted nor reviewed the case, gives 审批人意见.
@@ -402,7 +402,7 @@ pub fn approve(
     opinion: &str,
     now: DateTime<Utc>,
 ) -> Result<StepDone, AppError> {
-    step(office, case_id, Roles::APPROVE, now, |case, clerk, at| case.approve(clerk, at, opinion))
+    step(office, case_id, |_| Roles::APPROVE, now, |case, clerk, at| case.approve(clerk, at, opinion))
 }
 
 /// 不予通过 with every reason, at review (needs 审核) or approval (needs 审批).
@@ -412,16 +412,15 @@ pub fn reject(
     reasons: &[String],
     now: DateTime<Utc>,
 ) -> Result<StepDone, AppError> {
-    let needed = after_acceptance_role(office, case_id)?;
-    step(office, case_id, needed, now, |case, clerk, at| case.reject(clerk, at, reasons))
+    step(office, case_id, after_acceptance_role, now, |case, clerk, at| case.reject(clerk, at, reasons))
 }
 
 /// Who may refuse or send back a case: 审核 while it waits for review, 审批 once reviewed.
-fn after_acceptance_role(office: &Office, case_id: &CaseId) -> Result<Roles, AppError> {
-    Ok(match office.store.read_case(case_id)?.state {
+fn after_acceptance_role(state: CaseState) -> Roles {
+    match state {
         CaseState::Reviewed => Roles::APPROVE,
         _ => Roles::REVIEW,
-    })
+    }
 }
 
 /// 退回补正: sends an accepted case back to the counter with `reasons` (审核 from 已受理,
@@ -433,8 +432,7 @@ pub fn send_back(
     reasons: &[String],
     now: DateTime<Utc>,
 ) -> Result<StepDone, AppError> {
-    let needed = after_acceptance_role(office, case_id)?;
-    step(office, case_id, needed, now, |case, clerk, at| case.send_back(clerk, at, reasons))
+    step(office, case_id, after_acceptance_role, now, |case, clerk, at| case.send_back(clerk, at, reasons))
 }
 
 /// Marks a scanned page of a case waiting for review or approval 不清晰 or 与材料不符 with
@@ -448,14 +446,10 @@ pub fn mark_page(
     now: DateTime<Utc>,
 ) -> Result<PageInfo, AppError> {
     let page = office.store.page(page_id)?;
-    let needed = after_acceptance_role(office, &page.case_id)?;
-    let (session, user) = office.clerk_with_any_role(needed)?;
-    let stored = office.store.read_case(&page.case_id)?;
-    let events = office.store.case_events(&page.case_id)?;
-    let users = office.users()?;
-    domain_case(&stored, &events, &users)?.may_mark_pages(&actor(&user), local(now))?;
-    let meta = office.store.mark_page(&session, page_id, mark, now)?;
-    Ok(PageInfo::new(meta, &users))
+    let signing = Signing::read(office, &page.case_id, after_acceptance_role)?;
+    signing.current.may_mark_pages(&signing.actor, local(now))?;
+    let meta = office.store.mark_page(&signing.session, page_id, mark, now)?;
+    Ok(PageInfo::new(meta, &signing.users))
 }
 
 /// Withdraws an open case at the applicant's request, with the reason. Needs 受理.
@@ -465,7 +459,7 @@ pub fn withdraw(
     reason: &str,
     now: DateTime<Utc>,
 ) -> Result<StepDone, AppError> {
-    step(office, case_id, Roles::ACCEPT, now, |case, clerk, at| case.withdraw(clerk, at, reason))
+    step(office, case_id, |_| Roles::ACCEPT, now, |case, clerk, at| case.withdraw(clerk, at, reason))
 }
 
 /// 签发: records the electronic permit number the platform issued for an approved case.
@@ -476,9 +470,13 @@ pub fn record_issued(
     permit_number: &str,
     now: DateTime<Utc>,
 ) -> Result<StepDone, AppError> {
-    step(office, case_id, Roles::ACCEPT | Roles::APPROVE, now, |case, clerk, at| {
-        case.issue(clerk, at, permit_number)
-    })
+    step(
+        office,
+        case_id,
+        |_| Roles::ACCEPT | Roles::APPROVE,
+        now,
+        |case, clerk, at| case.issue(clerk, at, permit_number),
+    )
 }
 
 /// Opens a case for a person to read (audited as a view). Clerks who hold none of the
@@ -541,22 +539,46 @@ pub fn case_history(office: &Office, case_id: &CaseId) -> Result<Vec<HistoryLine
 }
 
 /// Runs one step of the domain's state machine on the stored case and writes it.
+/// A clerk about to act on a case, and the case as the domain sees it, read once.
+struct Signing {
+    session: store::Session,
+    actor: Actor,
+    /// The state stored now (what the store's transition expects to find).
+    state: CaseState,
+    current: DomainCase,
+    users: Vec<User>,
+}
+
+impl Signing {
+    /// Reads the case, then checks that the logged-in clerk holds one of the roles its
+    /// state asks for (`needed`).
+    fn read(
+        office: &Office,
+        case_id: &CaseId,
+        needed: impl FnOnce(CaseState) -> Roles,
+    ) -> Result<Signing, AppError> {
+        let stored = office.store.read_case(case_id)?;
+        let (session, user) = office.clerk_with_any_role(needed(stored.state))?;
+        let events = office.store.case_events(case_id)?;
+        let users = office.users()?;
+        let current = domain_case(&stored, &events, &users)?;
+        Ok(Signing { session, actor: actor(&user), state: stored.state, current, users })
+    }
+}
+
 fn step(
     office: &mut Office,
     case_id: &CaseId,
-    needed: Roles,
+    needed: impl FnOnce(CaseState) -> Roles,
     now: DateTime<Utc>,
     decide: impl FnOnce(&DomainCase, &Actor, NaiveDateTime) -> Result<DomainCase, TransitionError>,
 ) -> Result<StepDone, AppError> {
-    let (session, user) = office.clerk_with_any_role(needed)?;
-    let stored = office.store.read_case(case_id)?;
-    let events = office.store.case_events(case_id)?;
-    let current = domain_case(&stored, &events, &office.users()?)?;
-    let next = decide(&current, &actor(&user), local(now))?;
+    let signing = Signing::read(office, case_id, needed)?;
+    let next = decide(&signing.current, &signing.actor, local(now))?;
     let to = next.state;
     let change =
-        StateChange { from: stored.state, to, note: last_note(&next), due_date: None, profile: None };
-    office.store.transition(&session, case_id, &change, now)?;
+        StateChange { from: signing.state, to, note: last_note(&next), due_date: None, profile: None };
+    office.store.transition(&signing.session, case_id, &change, now)?;
     Ok(StepDone { case_id: *case_id, state: to })
 }
 
