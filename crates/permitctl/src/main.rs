@@ -22,14 +22,22 @@ mod cmd_sync;
 use std::process::ExitCode;
 
 use chrono::NaiveDate;
-use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
+use clap::{Parser, Subcommand};
 use serde_json::json;
 
 #[derive(Parser)]
-#[command(name = "permitctl", version, about = "浙江省居住证互认办理 — operator command line")]
+#[command(
+    name = "permitctl",
+    about = "浙江省居住证互认办理 — operator command line",
+    disable_version_flag = true,
+    arg_required_else_help = true
+)]
 struct Cli {
+    /// Print the version, the database and record schemas and the holiday table's years.
+    #[arg(short = 'V', long = "version")]
+    version: bool,
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
 }
 
 #[derive(Subcommand)]
@@ -87,18 +95,20 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    // `--version` says what support asks first: the schemas and the holiday years too.
-    let long_version =
-        app::about::about().map(|about| about.line()).unwrap_or_else(|_| app::about::VERSION.to_owned());
-    // clap takes a `'static` text (its owned-string feature is off); this one line lives
-    // for the whole process anyway.
-    let long_version: &'static str = Box::leak(long_version.into_boxed_str());
-    let matches = Cli::command().long_version(long_version).get_matches();
-    let cli = match Cli::from_arg_matches(&matches) {
-        Ok(cli) => cli,
-        Err(error) => error.exit(),
+    let cli = Cli::parse();
+    // `--version` says what support asks first: the schemas and the holiday years too
+    // (worked out only when asked: reading the embedded tables is not every command's cost).
+    if cli.version {
+        let line = app::about::about()
+            .map_or_else(|_| format!("版本 {}", app::about::VERSION), |about| about.line());
+        println!("permitctl {line}");
+        return ExitCode::SUCCESS;
+    }
+    let Some(command) = cli.command else {
+        // `arg_required_else_help` has shown the help already for a bare `permitctl`.
+        return ExitCode::from(2);
     };
-    match cli.command {
+    match command {
         Command::Id { number, today } => id(&number, today.unwrap_or_else(app::clock::today)),
         Command::Deadline(args) => cmd_deadline::run(&args),
         Command::Assess(args) => cmd_assess::run(&args),
