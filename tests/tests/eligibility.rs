@@ -69,7 +69,7 @@ fn submission(profile: &str) -> Submission<'_> {
 fn a_local_applicant_is_refused_once_and_the_case_closes() {
     let dir = tempfile::tempdir().expect("temporary directory");
     let mut office = set_up(dir.path(), "330182", "01");
-    let printing = Printing::load(None).expect("printing");
+    let printing = Printing::load().expect("printing");
     let case_id = cases::new_case_id(at(1)).expect("case id");
     cases::save_draft(&mut office, &case_id, &example("application-not-eligible.json"), at(1))
         .expect("draft");

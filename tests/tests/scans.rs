@@ -43,6 +43,14 @@ fn set_up_office(dir: &Path) -> Office {
     let options = StoreOptions { kdf: KdfParams::INSECURE_FAST, lockout: LockoutPolicy::default() };
     let mut office = Office::set_up_with_options(dir, "330182-jiande-01", "admin", PASSWORD, at(0), options)
         .expect("set up");
+    let details = app::office::OfficeDetails {
+        county_code: "330182".to_owned(),
+        station: "01".to_owned(),
+        name: "建德市公安局新安江派出所".to_owned(),
+        address: "建德市新安江街道严州大道1号".to_owned(),
+        phone: "0571-64712345".to_owned(),
+    };
+    office.set_details(&details, at(0)).expect("the office's printed details");
     let clerk =
         NewClerk { username: "a", display_name: "受理员甲", roles: Roles::ACCEPT, password: PASSWORD };
     users::add_clerk(&mut office, &clerk, at(1)).expect("add clerk");
@@ -159,7 +167,7 @@ fn ticked_evidence_without_a_page_is_named_live_and_on_the_printed_notice() {
     let outcome = cases::submit(&mut office, &case_id, &submission, at(5)).expect("submit");
     assert!(matches!(outcome, SubmitOutcome::Notice { .. }), "unsigned: a notice, {outcome:?}");
 
-    let printing = Printing::load(None).expect("printing");
+    let printing = Printing::load().expect("printing");
     let notice = render(&mut office, &printing, &case_id, Document::Notice, at(6)).expect("notice");
     let text = pdftotext(&notice.pdf, dir.path(), "notice");
     assert!(text.contains("请申请人（未成年人由监护人）阅读申请人声明后签名"), "the policy's item:\n{text}");
@@ -190,7 +198,7 @@ fn the_printed_form_lists_the_case_pages_with_their_hashes() {
     let (case_id, _, page) = case_with_one_page(&mut office);
     scans::attach(&mut office, &case_id, &[scanned_page()], "", at(5)).expect("an unassigned page");
 
-    let printing = Printing::load(None).expect("printing");
+    let printing = Printing::load().expect("printing");
     let form = render(&mut office, &printing, &case_id, Document::Form, at(6)).expect("form");
     assert_eq!(form.pages, 2, "the annex and the list of pages");
     assert_eq!(form.template, "form 1.2.0");
@@ -397,7 +405,7 @@ fn the_case_page_shows_the_reviewer_the_named_application_and_the_reasoning_of_t
 
     // The 审核单 prints the same reasoning, with the pages and the proofs still missing.
     assert!(page.documents.contains(&Document::Review), "{:?}", page.documents);
-    let printing = Printing::load(None).expect("printing");
+    let printing = Printing::load().expect("printing");
     let sheet = render(&mut office, &printing, &case_id, Document::Review, later).expect("review sheet");
     let text = pdftotext(&sheet.pdf, dir.path(), "review").replace(['\n', ' '], "");
     for expected in [
@@ -437,7 +445,7 @@ fn a_case_sent_back_at_review_becomes_a_notice_of_the_reasons_and_is_accepted_re
     let notices = app::worklists::worklist(&office, app::worklists::Worklist::NoticesIssued, today(), 50)
         .expect("list");
     assert!(notices.iter().any(|line| line.id == case_id), "in 已一次性告知");
-    let printing = Printing::load(None).expect("printing");
+    let printing = Printing::load().expect("printing");
     let notice = render(&mut office, &printing, &case_id, Document::Notice, at(31)).expect("notice");
     let text = pdftotext(&notice.pdf, dir.path(), "sent-back-notice").replace(['\n', ' '], "");
     assert!(text.contains(&format!("{reason}。")), "the reviewer's reason is on the notice:\n{text}");
@@ -531,7 +539,7 @@ fn a_case_refused_at_review_prints_the_letter_with_the_reviewers_reasons() {
     add_reviewer_and_approver(&mut office);
     let (case_id, mut record, _) = case_with_one_page(&mut office);
     accept(&mut office, &case_id, &mut record);
-    let printing = Printing::load(None).expect("printing");
+    let printing = Printing::load().expect("printing");
     let accepted = app::review::case_page(&mut office, &case_id, at(7)).expect("page");
     assert!(!accepted.documents.contains(&Document::Rejection), "nothing refused yet");
 

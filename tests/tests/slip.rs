@@ -46,6 +46,7 @@ fn login(office: &mut Office, username: &str, minutes: i64) {
 fn issued_case(dir: &Path) -> (Office, CaseId) {
     let mut office =
         Office::set_up_with_options(dir, OFFICE_ID, "a", PASSWORD, at(0), options()).expect("set up");
+    office.set_details(&jiande_details(), at(0)).expect("details");
     users::set_roles(&mut office, "a", Roles::ACCEPT | Roles::ADMIN, at(1)).expect("roles");
     for (username, display_name, roles) in
         [("b", "审核员乙", Roles::REVIEW), ("c", "审批员丙", Roles::APPROVE)]
@@ -138,10 +139,13 @@ fn slip_qr_codes(pdf: &[u8], dir: &Path) -> Vec<String> {
 fn an_issued_case_gets_a_signed_slip_that_the_office_verifies() {
     let dir = tempfile::tempdir().expect("temporary directory");
     let (mut office, case_id) = issued_case(dir.path());
-    let printing = Printing::load(None).expect("printing");
+    let printing = Printing::load().expect("printing");
 
     let view = cases::get_case(&mut office, &case_id, at(31)).expect("view");
-    assert_eq!(view.record.application_number, "JD01-20250310-0001", "numbered at acceptance, CST date");
+    assert_eq!(
+        view.record.application_number, "33018201-20250310-0001",
+        "numbered at acceptance (county and station), CST date"
+    );
     assert!(view.paper_slip, "the flag set while typing survives later saves");
     assert_eq!(
         printing::available(&view),
@@ -161,7 +165,7 @@ fn an_issued_case_gets_a_signed_slip_that_the_office_verifies() {
 
     let verified =
         printing::verify_slip(&mut office, &codes[0], at(33)).expect("the office's own slip verifies");
-    assert_eq!(verified.payload.case_number, "JD01-20250310-0001");
+    assert_eq!(verified.payload.case_number, "33018201-20250310-0001");
     assert_eq!(verified.payload.permit_number, "330182202503100001");
     assert_eq!(verified.payload.issue_date, NaiveDate::from_ymd_opt(2025, 3, 10).expect("date"));
     assert!(verified.payload.id_number.contains('*'), "masked by default: {}", verified.payload.id_number);
@@ -186,7 +190,7 @@ fn an_issued_case_gets_a_signed_slip_that_the_office_verifies() {
 fn printing_the_slip_takes_it_off_the_worklist_and_large_print_is_the_clerks_choice() {
     let dir = tempfile::tempdir().expect("temporary directory");
     let (mut office, case_id) = issued_case(dir.path());
-    let printing = Printing::load(None).expect("printing");
+    let printing = Printing::load().expect("printing");
     let jobs = tempfile::tempdir().expect("jobs");
     let today = at(31).date_naive();
 
@@ -255,11 +259,36 @@ fn a_slip_is_refused_before_the_permit_is_issued() {
     users::set_roles(&mut office, "a", Roles::ACCEPT | Roles::ADMIN, at(1)).expect("roles");
     let case_id = cases::new_case_id(at(2)).expect("id");
     cases::save_draft(&mut office, &case_id, &complete_record(), at(2)).expect("draft");
-    let printing = Printing::load(None).expect("printing");
+    let printing = Printing::load().expect("printing");
     let view = cases::get_case(&mut office, &case_id, at(3)).expect("view");
     assert_eq!(printing::available(&view), [Document::Form]);
+
+    // Set up from the command line, the office has no printed details: the form (which
+    // names no office) prints, an official document is refused, whatever its state.
+    printing::render(&mut office, &printing, &case_id, Document::Form, RenderChoices::default(), at(3))
+        .expect("the form names no office");
+    let error =
+        printing::render(&mut office, &printing, &case_id, Document::Slip, RenderChoices::default(), at(3))
+            .expect_err("no office details");
+    assert!(matches!(error, AppError::OfficeNotConfigured), "{error:?}");
+    let problem = app::problem::Problem::of(&error);
+    assert_eq!(problem.code, app::problem::ErrorCode::OfficeNotConfigured);
+    assert!(problem.message.contains("办理点信息"), "{}", problem.message);
+
+    office.set_details(&jiande_details(), at(3)).expect("details");
     let error =
         printing::render(&mut office, &printing, &case_id, Document::Slip, RenderChoices::default(), at(3))
             .expect_err("not issued");
     assert!(matches!(error, AppError::DocumentNotAvailable { .. }), "{error:?}");
+}
+
+/// The office's printed details, as the first-run screen or 办理点信息 sets them.
+fn jiande_details() -> app::office::OfficeDetails {
+    app::office::OfficeDetails {
+        county_code: "330182".to_owned(),
+        station: "01".to_owned(),
+        name: "建德市公安局新安江派出所".to_owned(),
+        address: "建德市新安江街道严州大道1号".to_owned(),
+        phone: "0571-64712345".to_owned(),
+    }
 }

@@ -54,6 +54,7 @@ export const REACTIONS: Record<ErrorCode | ClientErrorCode, Reaction> = {
   CASE_ACTOR_INCOMPLETE: "show",
   CASE_TIME_BEFORE_LAST_STEP: "show",
   DOCUMENT_NOT_AVAILABLE: "show",
+  OFFICE_NOT_CONFIGURED: "show",
   REFERENCE_DATA_INVALID: "show",
   PROFILE_INVALID: "show",
   PROFILE_UNKNOWN: "show",

@@ -98,6 +98,11 @@ pub enum AppError {
         /// Why, in Chinese.
         reason: &'static str,
     },
+    /// The office's name, address and phone were never set (an office set up from the
+    /// command line, or before the details existed): no official document is printed
+    /// with a made-up office on it.
+    #[error("the office's details are not set: official documents cannot be printed")]
+    OfficeNotConfigured,
     /// The folder chosen for the watched folder is not there (or is not a folder).
     #[error("scan folder {folder} does not exist")]
     ScanFolderMissing {

@@ -45,6 +45,39 @@ pub fn check_details(details: &OfficeDetails) -> Result<(), AppError> {
     if issues.is_empty() { Ok(()) } else { Err(AppError::Validation(issues)) }
 }
 
+/// The file that held the office's printed details before they were kept in the store
+/// (`office.json` in the data directory: county code, name, address, phone). It is read
+/// only to fill the administrator's 办理点信息 page once ([`legacy_details`]); saving the
+/// details there retires it ([`retire_legacy_file`]).
+pub const LEGACY_OFFICE_FILE: &str = "office.json";
+
+/// The details an old `office.json` in `data_dir` held, to prefill the office page of an
+/// office whose details were never set: county, name, address and phone (the file had no
+/// station number; the administrator adds it). `None` when there is no such file or it
+/// cannot be read as one.
+pub fn legacy_details(data_dir: &Path) -> Option<OfficeDetails> {
+    let text = std::fs::read_to_string(data_dir.join(LEGACY_OFFICE_FILE)).ok()?;
+    let info = print::OfficeInfo::from_json(LEGACY_OFFICE_FILE, &text).ok()?;
+    Some(OfficeDetails {
+        county_code: info.county_code,
+        station: String::new(),
+        name: info.name,
+        address: info.address,
+        phone: info.phone,
+    })
+}
+
+/// Renames an old `office.json` to `office.json.migrated` once its details are in the
+/// store, so it is never read again (kept, not deleted: it is the office's own file).
+pub fn retire_legacy_file(data_dir: &Path) -> Result<(), AppError> {
+    let file = data_dir.join(LEGACY_OFFICE_FILE);
+    if !file.exists() {
+        return Ok(());
+    }
+    std::fs::rename(&file, data_dir.join(format!("{LEGACY_OFFICE_FILE}.migrated")))
+        .map_err(AppError::io(LEGACY_OFFICE_FILE))
+}
+
 /// What the first-run screen asks for.
 #[derive(Debug, Clone, Copy)]
 pub struct FirstRun<'a> {
@@ -272,5 +305,33 @@ impl Office {
         let mut users = self.store.users()?;
         users.push(self.store.platform_user()?);
         Ok(users)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_old_office_file_suggests_its_details_once_and_is_then_retired_not_deleted() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        assert_eq!(legacy_details(dir.path()), None, "no file, no suggestion");
+        retire_legacy_file(dir.path()).expect("nothing to retire is fine");
+
+        let file = dir.path().join(LEGACY_OFFICE_FILE);
+        std::fs::write(&file, print::DEMO_OFFICE_JSON).expect("write office.json");
+        let suggested = legacy_details(dir.path()).expect("the file's details");
+        assert_eq!(suggested.county_code, "330424");
+        assert_eq!(suggested.name, "海盐县武原街道便民服务中心");
+        assert_eq!(suggested.phone, "0573-86000000");
+        assert_eq!(suggested.station, "", "the old file had no station: the administrator gives it");
+
+        retire_legacy_file(dir.path()).expect("retire");
+        assert!(!file.exists());
+        assert!(dir.path().join("office.json.migrated").exists(), "kept under another name");
+        assert_eq!(legacy_details(dir.path()), None, "read once");
+
+        std::fs::write(&file, "{ not json").expect("write a broken file");
+        assert_eq!(legacy_details(dir.path()), None, "a broken file suggests nothing");
     }
 }

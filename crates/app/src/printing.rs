@@ -15,7 +15,6 @@
 //! Printing it takes the case off the 已签发待打印确认单 worklist; reprinting a lost slip
 //! is the same action, audited again.
 
-use std::path::Path;
 use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -51,40 +50,24 @@ pub fn document_in_audit(key: &str) -> Option<Document> {
     }
 }
 
-/// The renderer and the office's printed details, built once.
+/// The renderer, built once. The office printed on the documents is read from the store
+/// on each render ([`office_info`]): there is no demo office, and an office whose details
+/// were never set prints no official document.
 #[derive(Debug)]
 pub struct Printing {
     renderer: Renderer,
-    office: OfficeInfo,
 }
 
-/// The name of the optional office file in the data directory.
-pub const OFFICE_FILE_NAME: &str = "office.json";
-
 impl Printing {
-    /// The embedded font and templates, with the office details from `office_file`
-    /// (`office.json`, see `assets/templates/office-demo.json`) if it exists, else the
-    /// demo office (a fictitious phone number: set up `office.json` before going live).
-    pub fn load(office_file: Option<&Path>) -> Result<Printing, AppError> {
+    /// The embedded font and templates, with the division and ethnic-group names.
+    pub fn load() -> Result<Printing, AppError> {
         let reference = crate::reference::embedded()?;
         let names = Names {
             divisions: Some(reference.divisions.clone()),
             ethnic_groups: Some(reference.ethnic_groups.clone()),
         };
         let renderer = Renderer::embedded()?.with_names(names);
-        let office = match office_file.filter(|path| path.exists()) {
-            Some(path) => {
-                let text = std::fs::read_to_string(path).map_err(AppError::io("office.json"))?;
-                OfficeInfo::from_json(OFFICE_FILE_NAME, &text)?
-            }
-            None => OfficeInfo::from_json("office-demo.json", print::DEMO_OFFICE_JSON)?,
-        };
-        Ok(Printing { renderer, office })
-    }
-
-    /// The office printed on documents.
-    pub fn office(&self) -> &OfficeInfo {
-        &self.office
+        Ok(Printing { renderer })
     }
 }
 
@@ -166,14 +149,16 @@ pub fn render(
             needed: store::Roles::ACCEPT | store::Roles::REVIEW | store::Roles::APPROVE,
         });
     }
-    let office_info = office_info(office, printing)?;
+    // The form carries no office; every other document does, and is refused (when asked
+    // for) by an office whose details were never set.
+    let office_info = office_info(office);
     let rendered = match document {
         Document::Form => {
             let pages = crate::scans::attached_pages(office, case_id)?;
             printing.renderer.render_form_with_pages(&view.record, &pages)?
         }
         Document::Receipt => {
-            let receipt = receipt_data(&office_info, &view)?;
+            let receipt = receipt_data(&office_info?, &view)?;
             printing.renderer.render_receipt(&view.record, &receipt)?
         }
         Document::Notice => {
@@ -181,7 +166,7 @@ pub fn render(
             let report = assess::assess_in_office(office, &view.record, &profile_for(&view), notice_day)?;
             let data = print::NoticeData {
                 case_number: case_number(&view),
-                office: office_info.clone(),
+                office: office_info?,
                 clerk: last_actor(&view),
                 date: notice_day,
             };
@@ -213,7 +198,7 @@ pub fn render(
             let assessment = domain::assessment::assess(&view.record, &profile, day);
             let data = print::RefusalData {
                 case_number: case_number(&view),
-                office: office_info.clone(),
+                office: office_info?,
                 clerk: last_actor(&view),
                 date: day,
                 document: format!("{}《{}》", profile.document.number, profile.document.title),
@@ -233,7 +218,7 @@ pub fn render(
             let day = cases::local(refused.at).date();
             let data = print::RejectionData {
                 case_number: case_number(&view),
-                office: office_info.clone(),
+                office: office_info?,
                 clerk: refused.actor.display_name.clone(),
                 date: day,
                 accepted_on: view.accepted_at.map_or(day, |at| cases::local(at).date()),
@@ -251,7 +236,7 @@ pub fn render(
             printing.renderer.render_review(&view.record, &data)?
         }
         Document::Slip => {
-            let slip = slip_data(office, &office_info, &view, choices, now)?;
+            let slip = slip_data(office, &office_info?, &view, choices, now)?;
             let key = office_signing_key(office, now)?;
             printing.renderer.render_slip(&view.record, &slip, &key)?
         }
@@ -421,12 +406,12 @@ fn receipt_data(office_info: &OfficeInfo, view: &CaseView) -> Result<ReceiptData
     })
 }
 
-/// The office printed on the documents: the details set in the window (or at set-up) when
-/// there are some, else `office.json` or the demo office of [`Printing::load`].
-pub fn office_info(office: &Office, printing: &Printing) -> Result<OfficeInfo, AppError> {
-    let Some(details) = office.details()? else {
-        return Ok(printing.office.clone());
-    };
+/// The office printed on the documents: the details set at first-run set-up or on the
+/// administrator's 办理点信息 page. An office without them (set up from the command line, or
+/// before the details existed) is refused with [`AppError::OfficeNotConfigured`] rather
+/// than printing a made-up office on an official document.
+pub fn office_info(office: &Office) -> Result<OfficeInfo, AppError> {
+    let details = office.details()?.ok_or(AppError::OfficeNotConfigured)?;
     Ok(OfficeInfo {
         office_format: print::OFFICE_FORMAT,
         issuing_authority: issuing_authority(&details.county_code),

@@ -132,6 +132,8 @@ catalogue! {
     CaseTimeBeforeLastStep = "CASE_TIME_BEFORE_LAST_STEP", Refused;
     /// The document does not exist for the case in its present state.
     DocumentNotAvailable = "DOCUMENT_NOT_AVAILABLE", Refused;
+    /// The office's printed details were never set.
+    OfficeNotConfigured = "OFFICE_NOT_CONFIGURED", Refused;
 
     // ---- reference data, policy, records ---------------------------------------------------
     /// The embedded reference tables are broken.
@@ -373,6 +375,10 @@ impl Problem {
             AppError::Printer(printer) => Problem::new(printer_code(printer), printer.message_zh()),
             AppError::Scan(scan) => Problem::new(scan_code(scan), scan.message_zh()),
             AppError::DocumentNotAvailable { reason, .. } => Problem::new(C::DocumentNotAvailable, *reason),
+            AppError::OfficeNotConfigured => Problem::new(
+                C::OfficeNotConfigured,
+                "本办理点的名称、地址和电话尚未设置，不能打印正式文书。请管理员在“办理点信息”页面填写后再打印。",
+            ),
             AppError::BundleFile(file) => Problem::new(bundle_file_code(file), file.message_zh()),
             AppError::Io { .. } => {
                 Problem::new(C::FileError, "文件读写失败，请检查磁盘空间和文件位置后重试。")

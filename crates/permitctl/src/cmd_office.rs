@@ -33,9 +33,26 @@ pub struct OfficeArgs {
 pub struct SetupArgs {
     #[command(flatten)]
     office: OfficeArgs,
-    /// The office id, e.g. `330424-haiyan-01`.
-    #[arg(long)]
-    office_id: String,
+    /// The office id, e.g. `330424-haiyan-01` (an office set up without its details; it
+    /// prints no official document until an administrator sets them in the window).
+    #[arg(long, required_unless_present = "county", conflicts_with = "county")]
+    office_id: Option<String>,
+    /// The office's details, as the window's first-run screen asks them: its county's
+    /// six-digit code (e.g. `330182`); with it, `--station` and `--name` are needed too.
+    #[arg(long, requires_all = ["station", "name"])]
+    county: Option<String>,
+    /// The office's number within the county (two digits, from the county bureau).
+    #[arg(long, requires = "county")]
+    station: Option<String>,
+    /// The office's name as printed on its documents.
+    #[arg(long, requires = "county")]
+    name: Option<String>,
+    /// The office's address as printed.
+    #[arg(long, requires = "county", default_value = "")]
+    address: String,
+    /// The office's telephone as printed.
+    #[arg(long, requires = "county", default_value = "")]
+    phone: String,
 }
 
 /// Reads the password from the environment or the first line of stdin.
@@ -113,7 +130,28 @@ pub fn run_setup(args: &SetupArgs) -> ExitCode {
         Err(code) => return code,
     };
     let now = app::clock::now().to_utc();
-    match Office::set_up(&args.office.data_dir, &args.office_id, &args.office.user, &password, now) {
+    let made = match (&args.office_id, &args.county) {
+        (Some(office_id), _) => {
+            Office::set_up(&args.office.data_dir, office_id, &args.office.user, &password, now)
+        }
+        (None, county) => {
+            let details = app::office::OfficeDetails {
+                county_code: county.clone().unwrap_or_default(),
+                station: args.station.clone().unwrap_or_default(),
+                name: args.name.clone().unwrap_or_default(),
+                address: args.address.clone(),
+                phone: args.phone.clone(),
+            };
+            let setup = app::office::FirstRun {
+                details: &details,
+                username: &args.office.user,
+                password: &password,
+                extra_roles: app::office::Roles::NONE,
+            };
+            Office::first_run(&args.office.data_dir, &setup, now, app::office::StoreOptions::default())
+        }
+    };
+    match made {
         Ok(office) => {
             let out = json!({ "office_id": office.office_id(), "admin": office.session().map(|s| s.username().to_owned()).ok() });
             match office.close() {

@@ -173,3 +173,42 @@ fn the_slip_key_is_the_offices_and_survives_backup_and_restore() {
     );
     assert_eq!((code, &json["valid"]), (1, &serde_json::json!(false)), "{json:#}");
 }
+
+#[test]
+fn setup_with_the_offices_details_checks_them_first_and_names_the_office_by_them() {
+    let root = TempDir::new("details");
+    let office = root.join("office");
+    let setup = |station: &str| {
+        permitctl(
+            &[
+                "setup",
+                "--data-dir",
+                &office,
+                "--user",
+                "admin",
+                "--county",
+                "330182",
+                "--station",
+                station,
+                "--name",
+                "建德市公安局新安江派出所",
+                "--address",
+                "建德市新安江街道严州大道1号",
+                "--phone",
+                "0571-64712345",
+            ],
+            Password::Env(PASSWORD),
+        )
+    };
+    let (code, json) = setup("1x");
+    assert_error(code, &json, 1, "VALIDATION", "a station that is not two digits");
+    assert_eq!(json["error"]["fields"][0]["field"], "station", "{json:#}");
+    assert!(
+        std::fs::read_dir(&office).map_or(true, |mut entries| entries.next().is_none()),
+        "nothing created"
+    );
+
+    let (code, json) = setup("01");
+    assert_eq!(code, 0, "setup: {json:#}");
+    assert_eq!(json["office_id"], "33018201-建德市公安局新安江派出所");
+}

@@ -59,22 +59,26 @@ pub async fn set_up_office(
     .await
 }
 
-/// The office's details and the profile its counters apply by default.
+/// The office's details and the profile its counters apply by default (and, for an office
+/// whose details were never set, what an old `office.json` suggests).
 #[tauri::command]
 pub async fn office_details(state: State<'_, AppState>) -> Result<OfficeDetailsInfo, UiError> {
-    with_office(&state, |office| OfficeDetailsInfo::new(office)).await
+    let data_dir = state.paths.data_dir.clone();
+    with_office(&state, move |office| OfficeDetailsInfo::new(office, &data_dir)).await
 }
 
-/// Changes the office's details (管理员; audited).
+/// Changes the office's details (管理员; audited); an old `office.json` is then retired.
 #[tauri::command]
 #[tracing::instrument(skip_all, err(Debug))]
 pub async fn set_office_details(
     state: State<'_, AppState>,
     details: OfficeDetailsInput,
 ) -> Result<OfficeDetailsInfo, UiError> {
+    let data_dir = state.paths.data_dir.clone();
     with_office(&state, move |office| {
         office.set_details(&details.into_details(), now())?;
-        OfficeDetailsInfo::new(office)
+        app::office::retire_legacy_file(&data_dir)?;
+        OfficeDetailsInfo::new(office, &data_dir)
     })
     .await
 }

@@ -19,13 +19,12 @@ fn document(key: &str) -> Result<Document, UiError> {
 /// thread) and then shared.
 async fn printing(state: &AppState) -> Result<Arc<Printing>, UiError> {
     let slot = state.printing.clone();
-    let office_file = state.paths.data_dir.join(app::printing::OFFICE_FILE_NAME);
     let built = tauri::async_runtime::spawn_blocking(move || {
         let mut slot = slot.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         if let Some(printing) = slot.as_ref() {
             return Ok(printing.clone());
         }
-        let printing = Arc::new(Printing::load(Some(&office_file))?);
+        let printing = Arc::new(Printing::load()?);
         *slot = Some(printing.clone());
         Ok::<_, app::AppError>(printing)
     })

@@ -48,26 +48,41 @@ pub struct OfficeDetailsInfo {
     /// The profile the counters apply by default: the county's own document, or the
     /// provincial default (which answers that the county has none).
     pub default_profile: ProfileInfo,
+    /// When the details were never set: what an old `office.json` in the data directory
+    /// held (county, name, address, phone; no station), to prefill the page once.
+    pub suggested: Option<OfficeDetailsInput>,
+}
+
+impl From<app::office::OfficeDetails> for OfficeDetailsInput {
+    fn from(details: app::office::OfficeDetails) -> Self {
+        OfficeDetailsInput {
+            county_code: details.county_code,
+            station: details.station,
+            name: details.name,
+            address: details.address,
+            phone: details.phone,
+        }
+    }
 }
 
 impl OfficeDetailsInfo {
-    /// Reads the office's details and its default profile.
-    pub fn new(office: &app::office::Office) -> Result<Self, app::AppError> {
+    /// Reads the office's details and its default profile; `data_dir` is where an old
+    /// `office.json` may suggest details that were never set.
+    pub fn new(office: &app::office::Office, data_dir: &std::path::Path) -> Result<Self, app::AppError> {
         let details = office.details()?;
-        let county_name = details.as_ref().and_then(|details| {
+        let suggested = match details {
+            None => app::office::legacy_details(data_dir),
+            Some(_) => None,
+        };
+        let county_name = details.as_ref().or(suggested.as_ref()).and_then(|details| {
             app::reference::embedded().ok().and_then(|data| data.divisions.describe(&details.county_code))
         });
         Ok(Self {
             application_prefix: details.as_ref().map(app::office::OfficeDetails::application_prefix),
             county_name,
-            details: details.map(|details| OfficeDetailsInput {
-                county_code: details.county_code,
-                station: details.station,
-                name: details.name,
-                address: details.address,
-                phone: details.phone,
-            }),
+            details: details.map(OfficeDetailsInput::from),
             default_profile: app::assess::office_profile(office)?.summary().into(),
+            suggested: suggested.map(OfficeDetailsInput::from),
         })
     }
 }

@@ -84,11 +84,12 @@ export interface Commands {
    */
   setUpOffice(details: OfficeDetailsInput, username: string, password: string, roles: RoleKey[]): Promise<SessionInfo>;
   /**
-   * The office's details and the profile its counters apply by default.
+   * The office's details and the profile its counters apply by default (and, for an office
+   * whose details were never set, what an old `office.json` suggests).
    */
   officeDetails(): Promise<OfficeDetailsInfo>;
   /**
-   * Changes the office's details (管理员; audited).
+   * Changes the office's details (管理员; audited); an old `office.json` is then retired.
    */
   setOfficeDetails(details: OfficeDetailsInput): Promise<OfficeDetailsInfo>;
   /**

@@ -244,6 +244,8 @@ export async function searchCounties(query: string): Promise<DivisionChoice[]> {
 /** What the in-memory office backend holds; tests read and change it directly. */
 export interface OfficeState {
   details: OfficeDetailsInput | null;
+  /** What an old `office.json` suggests while the details are unset. */
+  suggested?: OfficeDetailsInput | null;
   profiles: ProfileInfo[];
   /** Every `setOfficeDetails` call. */
   saved: OfficeDetailsInput[];
@@ -259,12 +261,14 @@ export function officeState(details: OfficeDetailsInput | null): OfficeState {
  *  station (two digits) and the effective date (a date, only for an undated draft). */
 export function officeBackend(state: OfficeState): Partial<Backend> {
   const info = (): OfficeDetailsInfo => {
-    const county = COUNTIES.find((c) => c.code === state.details?.county_code);
+    const shown = state.details ?? state.suggested ?? null;
+    const county = COUNTIES.find((c) => c.code === shown?.county_code);
     return {
       details: state.details ? { ...state.details } : null,
       county_name: county?.full_name ?? null,
       application_prefix: state.details ? `${state.details.county_code}${state.details.station}` : null,
       default_profile: state.profiles.find((p) => p.county === state.details?.county_code) ?? PROVINCE,
+      suggested: state.details ? null : (state.suggested ?? null),
     };
   };
   return {
@@ -276,6 +280,7 @@ export function officeBackend(state: OfficeState): Partial<Backend> {
       }
       state.saved.push(details);
       state.details = { ...details };
+      state.suggested = null;
       return info();
     },
     recordEffectiveDate: async (profile, date) => {

@@ -48,7 +48,7 @@ beforeEach(() => {
   setBackend(
     fakeBackend({
       listProfiles: async () => [PROVINCE, GONGSHU, JIANDE],
-      officeDetails: async () => ({ details: null, county_name: "浙江省杭州市建德市", application_prefix: "330182-01", default_profile: defaultProfile }),
+      officeDetails: async () => ({ details: null, county_name: "浙江省杭州市建德市", application_prefix: "330182-01", default_profile: defaultProfile, suggested: null }),
       assessApplication: async (_record, profile) => ({
         ...answer,
         profile: [PROVINCE, GONGSHU, JIANDE].find((p) => p.county === profile) ?? answer.profile,

@@ -101,4 +101,24 @@ describe("OfficeView", () => {
     await wrapper.get('[data-testid="office-form"]').trigger("submit");
     expect(wrapper.get('[data-testid="office-confirm-old"]').text()).toBe("（未设置）");
   });
+
+  it("starts from an old office.json's details once, and the station is still to be given", async () => {
+    signInAs(["admin"]);
+    const state = officeState(null);
+    state.suggested = { ...JIANDE_01, station: "" };
+    setBackend(fakeBackend(officeBackend(state)));
+    const wrapper = mount(OfficeView);
+    await flushPromises();
+    expect(wrapper.get('[data-testid="office-details-suggested"]').text()).toContain("office.json");
+    expect((wrapper.get('[data-testid="office-name"]').element as HTMLInputElement).value).toBe(JIANDE_01.name);
+    expect((wrapper.get('[data-testid="office-phone"]').element as HTMLInputElement).value).toBe(JIANDE_01.phone);
+    expect((wrapper.get('[data-testid="office-station"]').element as HTMLInputElement).value).toBe("");
+
+    await wrapper.get('[data-testid="office-station"]').setValue("01");
+    await wrapper.get('[data-testid="office-form"]').trigger("submit");
+    await wrapper.get('[data-testid="office-confirm-yes"]').trigger("click");
+    await flushPromises();
+    expect(state.saved).toEqual([JIANDE_01]);
+    expect(wrapper.find('[data-testid="office-details-suggested"]').exists()).toBe(false);
+  });
 });
