@@ -57,12 +57,7 @@ fn set_up(dir: &Path, county_code: &str, station: &str) -> Office {
 }
 
 fn submission(profile: &str) -> Submission<'_> {
-    Submission {
-        profile,
-        opinion: "材料齐全，同意受理。",
-        duplicates: DuplicateDecision::Proceed,
-        holiday_updates: &[],
-    }
+    Submission { profile, opinion: "材料齐全，同意受理。", duplicates: DuplicateDecision::Proceed }
 }
 
 #[test]

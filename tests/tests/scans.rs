@@ -119,7 +119,6 @@ fn jiande_submission() -> Submission<'static> {
         profile: "330182",
         opinion: "经审查，申请材料齐全，符合互认转换条件，同意受理。",
         duplicates: DuplicateDecision::Check,
-        holiday_updates: &[],
     }
 }
 
@@ -158,12 +157,7 @@ fn ticked_evidence_without_a_page_is_named_live_and_on_the_printed_notice() {
     );
     assert!(without_pages.unscanned.is_empty(), "a form without a case knows no pages");
 
-    let submission = Submission {
-        profile: "330182",
-        opinion: "",
-        duplicates: DuplicateDecision::Check,
-        holiday_updates: &[],
-    };
+    let submission = Submission { profile: "330182", opinion: "", duplicates: DuplicateDecision::Check };
     let outcome = cases::submit(&mut office, &case_id, &submission, at(5)).expect("submit");
     assert!(matches!(outcome, SubmitOutcome::Notice { .. }), "unsigned: a notice, {outcome:?}");
 

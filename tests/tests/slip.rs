@@ -64,7 +64,6 @@ fn issued_case(dir: &Path) -> (Office, CaseId) {
         profile: "330182",
         opinion: "材料齐全，同意受理。",
         duplicates: DuplicateDecision::Check,
-        holiday_updates: &[],
     };
     cases::submit(&mut office, &case_id, &submission, at(4)).expect("accept");
     login(&mut office, "b", 10);

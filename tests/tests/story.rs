@@ -43,9 +43,7 @@ fn complete_record() -> ApplicationRecord {
 }
 
 fn submission(duplicates: DuplicateDecision) -> Submission<'static> {
-    Submission {
-        profile: "330182", opinion: "材料齐全，同意受理。", duplicates, holiday_updates: &[]
-    }
+    Submission { profile: "330182", opinion: "材料齐全，同意受理。", duplicates }
 }
 
 fn login(office: &mut Office, username: &str, minutes: i64) {

@@ -122,6 +122,8 @@ pub fn action_label(action: &str) -> &'static str {
         "page_deleted" => "删除扫描页",
         "page_marked" => "审核标记扫描页",
         "ledger_viewed" => "查阅台账",
+        "reference_key_set" => "设置参考数据签发公钥",
+        "reference_update_loaded" => "载入参考数据更新",
         _ => "其他",
     }
 }

@@ -343,7 +343,7 @@ pub struct PlatformKey {
 }
 
 impl PlatformKey {
-    fn from_bytes(key: &[u8; 32]) -> PlatformKey {
+    pub(crate) fn from_bytes(key: &[u8; 32]) -> PlatformKey {
         let hex = hex_of(key);
         PlatformKey { fingerprint: fingerprint(&hex), hex }
     }
@@ -411,23 +411,39 @@ pub fn set_platform_key(
     replace: bool,
     now: DateTime<Utc>,
 ) -> Result<PlatformKeySet, AppError> {
+    set_trusted_key(office, store::TrustedKey::PlatformBundle, key_text, replace, now)
+}
+
+/// Keeps a trusted public key typed by an administrator (the platform's, or the county
+/// bureau's for reference updates), with the confirmation a replacement needs.
+pub(crate) fn set_trusted_key(
+    office: &mut Office,
+    which: store::TrustedKey,
+    key_text: &str,
+    replace: bool,
+    now: DateTime<Utc>,
+) -> Result<PlatformKeySet, AppError> {
     let (session, _) = office.clerk_with_any_role(Roles::ADMIN)?;
     let key = parse_platform_key(key_text)?;
-    let stored = office.store.platform_bundle_key()?;
+    let stored = office.store.trusted_key(which)?;
     if let Some(stored) = stored
         && stored != key
         && !replace
     {
+        let whose = match which {
+            store::TrustedKey::PlatformBundle => "省平台公钥",
+            store::TrustedKey::ReferenceUpdates => "参考数据签发公钥",
+        };
         return Err(key_issue(
             "PLATFORM_KEY_REPLACE_UNCONFIRMED",
             format!(
-                "本办理点已保存省平台公钥（指纹 {}），更换须确认；请先与省平台核对新公钥的指纹 {}。",
+                "本办理点已保存{whose}（指纹 {}），更换须确认；请先与签发单位核对新公钥的指纹 {}。",
                 PlatformKey::from_bytes(&stored).fingerprint,
                 PlatformKey::from_bytes(&key).fingerprint
             ),
         ));
     }
-    let change = office.store.set_platform_bundle_key(&session, &key, now)?;
+    let change = office.store.set_trusted_key(&session, which, &key, now)?;
     Ok(PlatformKeySet {
         key: PlatformKey::from_bytes(&key),
         replaced: match change {

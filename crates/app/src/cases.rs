@@ -79,8 +79,6 @@ pub struct Submission<'a> {
     pub opinion: &'a str,
     /// Whether possible duplicates were already shown to the clerk.
     pub duplicates: DuplicateDecision,
-    /// Holiday table updates (JSON texts) merged over the embedded calendar.
-    pub holiday_updates: &'a [&'a str],
 }
 
 /// Other cases that may be the same application.
@@ -365,7 +363,13 @@ pub fn submit(
             }
         }
     }
-    let deadline = deadline::due_date(today, deadline::STANDARD_WORKING_DAYS, submission.holiday_updates)?;
+    // The program's holiday table with the update the office loaded (a signed file).
+    let updates = crate::reference_update::holiday_updates(office)?;
+    let deadline = deadline::due_date(
+        today,
+        deadline::STANDARD_WORKING_DAYS,
+        &crate::reference_update::texts(&updates),
+    )?;
     let due = deadline.due;
     let next = current.accept(&clerk, at, &report.assessment, due, submission.opinion)?;
     let change = StateChange {
@@ -517,7 +521,7 @@ pub fn get_case(office: &mut Office, case_id: &CaseId, now: DateTime<Utc>) -> Re
             (Some(accepted_at), Some(due)) => deadline::estimate_note(&deadline::estimated_years_between(
                 local(accepted_at).date(),
                 due,
-                &[],
+                &crate::reference_update::texts(&crate::reference_update::holiday_updates(office)?),
             )?),
             _ => None,
         },

@@ -98,6 +98,9 @@ pub enum AppError {
         /// Why, in Chinese.
         reason: &'static str,
     },
+    /// A reference-data update file was refused.
+    #[error("reference update: {0}")]
+    ReferenceUpdate(#[from] crate::reference_update::UpdateError),
     /// The office's name, address and phone were never set (an office set up from the
     /// command line, or before the details existed): no official document is printed
     /// with a made-up office on it.

@@ -95,7 +95,7 @@ pub fn assess_draft(
     today: NaiveDate,
 ) -> Result<DraftAssessment, AppError> {
     let profile = assess::find_profile(profile_query)?;
-    Ok(draft_assessment(&record, &profile, today, Vec::new()))
+    Ok(draft_assessment(&record, &profile, today, Vec::new(), &[]))
 }
 
 /// The live assessment at the counter: the form as typed under a profile, with the
@@ -114,7 +114,8 @@ pub fn assess_live(
         Some(case_id) => crate::scans::unscanned_items(office, case_id, &record)?,
         None => Vec::new(),
     };
-    Ok(draft_assessment(&record, &profile, today, unscanned))
+    let updates = crate::reference_update::holiday_updates(office)?;
+    Ok(draft_assessment(&record, &profile, today, unscanned, &crate::reference_update::texts(&updates)))
 }
 
 pub(crate) fn draft_assessment(
@@ -122,12 +123,13 @@ pub(crate) fn draft_assessment(
     profile: &PolicyProfile,
     today: NaiveDate,
     unscanned: Vec<domain::assessment::NoticeItem>,
+    holiday_updates: &[&str],
 ) -> DraftAssessment {
     let report = AssessmentReport {
         profile: profile.summary(),
         assessment: domain::assessment::assess(record, profile, today),
     };
-    let deadline = deadline::due_date(today, profile.deadline_working_days, &[]).ok();
+    let deadline = deadline::due_date(today, profile.deadline_working_days, holiday_updates).ok();
     DraftAssessment {
         report,
         due_if_accepted_today: deadline.as_ref().map(|deadline| deadline.due),

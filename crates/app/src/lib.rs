@@ -24,6 +24,7 @@ pub mod office;
 pub mod printing;
 pub mod problem;
 pub mod reference;
+pub mod reference_update;
 pub mod review;
 pub mod scan_folder;
 pub mod scans;

@@ -134,6 +134,18 @@ catalogue! {
     DocumentNotAvailable = "DOCUMENT_NOT_AVAILABLE", Refused;
     /// The office's printed details were never set.
     OfficeNotConfigured = "OFFICE_NOT_CONFIGURED", Refused;
+    /// A reference-update file is not one (or of a newer version).
+    ReferenceUpdateUnreadable = "REFERENCE_UPDATE_UNREADABLE", Refused;
+    /// No key to check reference updates with.
+    ReferenceKeyMissing = "REFERENCE_KEY_MISSING", Refused;
+    /// A reference update's signature does not match the office's key.
+    ReferenceUpdateSignatureInvalid = "REFERENCE_UPDATE_SIGNATURE_INVALID", Refused;
+    /// A kind of reference table the program does not take from a file.
+    ReferenceUpdateKindUnsupported = "REFERENCE_UPDATE_KIND_UNSUPPORTED", Refused;
+    /// A reference update not newer than the one loaded.
+    ReferenceUpdateNotNewer = "REFERENCE_UPDATE_NOT_NEWER", Refused;
+    /// The table inside a reference update is invalid.
+    ReferenceUpdateContentInvalid = "REFERENCE_UPDATE_CONTENT_INVALID", Refused;
 
     // ---- reference data, policy, records ---------------------------------------------------
     /// The embedded reference tables are broken.
@@ -375,6 +387,18 @@ impl Problem {
             AppError::Printer(printer) => Problem::new(printer_code(printer), printer.message_zh()),
             AppError::Scan(scan) => Problem::new(scan_code(scan), scan.message_zh()),
             AppError::DocumentNotAvailable { reason, .. } => Problem::new(C::DocumentNotAvailable, *reason),
+            AppError::ReferenceUpdate(update) => {
+                use crate::reference_update::UpdateError as U;
+                let code = match update {
+                    U::Unreadable(_) => C::ReferenceUpdateUnreadable,
+                    U::KeyMissing => C::ReferenceKeyMissing,
+                    U::SignatureInvalid => C::ReferenceUpdateSignatureInvalid,
+                    U::KindUnsupported(_) => C::ReferenceUpdateKindUnsupported,
+                    U::NotNewer { .. } => C::ReferenceUpdateNotNewer,
+                    U::ContentInvalid(_) => C::ReferenceUpdateContentInvalid,
+                };
+                Problem::new(code, update.message_zh())
+            }
             AppError::OfficeNotConfigured => Problem::new(
                 C::OfficeNotConfigured,
                 "本办理点的名称、地址和电话尚未设置，不能打印正式文书。请管理员在“办理点信息”页面填写后再打印。",

@@ -125,7 +125,14 @@ pub fn reasoning(office: &Office, case_id: &CaseId, view: &CaseView) -> Result<O
     let listed = crate::scans::list(office, case_id)?;
     let unscanned =
         domain::assessment::unscanned_evidence(&view.record, &crate::scans::scanned_items(&listed));
-    let assessment = intake::draft_assessment(&view.record, &profile, on, unscanned);
+    let updates = crate::reference_update::holiday_updates(office)?;
+    let assessment = intake::draft_assessment(
+        &view.record,
+        &profile,
+        on,
+        unscanned,
+        &crate::reference_update::texts(&updates),
+    );
     let pages: Vec<PageRef> = listed
         .iter()
         .filter_map(|page| {

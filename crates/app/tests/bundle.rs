@@ -51,12 +51,8 @@ fn approved_case(office: &mut Office, name: &str, minutes: i64) -> CaseId {
     login(office, "a", minutes);
     let case_id = cases::new_case_id(at(minutes)).unwrap();
     cases::save_draft(office, &case_id, &record, at(minutes)).unwrap();
-    let submission = Submission {
-        profile: "330182",
-        opinion: "同意受理。",
-        duplicates: DuplicateDecision::Proceed,
-        holiday_updates: &[],
-    };
+    let submission =
+        Submission { profile: "330182", opinion: "同意受理。", duplicates: DuplicateDecision::Proceed };
     assert!(matches!(
         cases::submit(office, &case_id, &submission, at(minutes + 1)).unwrap(),
         SubmitOutcome::Accepted { .. }

@@ -79,7 +79,6 @@ fn case_with_record_until(
         profile: "330182",
         opinion: "材料齐全，同意受理。",
         duplicates: DuplicateDecision::Proceed,
-        holiday_updates: &[],
     };
     let outcome = cases::submit(office, &case_id, &submission, at(minutes + 1)).unwrap();
     assert!(matches!(outcome, SubmitOutcome::Accepted { .. }), "{outcome:?}");
@@ -511,7 +510,6 @@ fn scanned_pages_go_with_the_submission_and_their_bytes_reach_the_platform() {
         profile: "330182",
         opinion: "材料齐全，同意受理。",
         duplicates: DuplicateDecision::Proceed,
-        holiday_updates: &[],
     };
     let outcome = cases::submit(&mut office, &case_id, &submission, at(11)).unwrap();
     assert!(matches!(outcome, SubmitOutcome::Accepted { .. }), "{outcome:?}");

@@ -15,6 +15,7 @@ mod cmd_deadline;
 mod cmd_ledger;
 mod cmd_office;
 mod cmd_profiles;
+mod cmd_reference;
 mod cmd_render;
 mod cmd_scan;
 mod cmd_sync;
@@ -83,6 +84,10 @@ enum Command {
     /// The platform's public key for bundles, kept in the office: show it, or set it (管理员).
     #[command(subcommand)]
     PlatformKey(cmd_bundle::PlatformKeyCommand),
+    /// Signed reference-data updates (the holiday table): show, load, the key; keygen and
+    /// sign for the county bureau that issues them.
+    #[command(subcommand)]
+    Reference(cmd_reference::ReferenceCommand),
     /// Run one image file through the scan pipeline and write the normalised JPEG.
     Intake(cmd_scan::IntakeArgs),
     /// List the scanners SANE can see.
@@ -125,6 +130,7 @@ fn main() -> ExitCode {
         Command::Outbox(args) => cmd_sync::run_outbox(&args),
         Command::Bundle(command) => cmd_bundle::run(&command),
         Command::PlatformKey(command) => cmd_bundle::run_platform_key(&command),
+        Command::Reference(command) => cmd_reference::run(&command),
         Command::Intake(args) => cmd_scan::run_intake(&args),
         Command::Scanners => cmd_scan::run_scanners(),
         Command::Ledger(args) => cmd_ledger::run(&args),

@@ -96,6 +96,10 @@ pub enum AuditAction {
     /// The register of applications (台账) of a date range was read (shown, printed or
     /// exported): a view of the personal data of every case in it.
     LedgerViewed,
+    /// An administrator set or replaced the county bureau's key for reference updates.
+    ReferenceKeySet,
+    /// A signed reference-data update (a holiday table) was loaded from a file.
+    ReferenceUpdateLoaded,
     /// The queued records (and their pages) were written to an air-gapped bundle file.
     BundleExported,
     /// The platform's answer bundle was read and applied.
@@ -157,6 +161,8 @@ impl AuditAction {
         AuditAction::RecordCorrected,
         AuditAction::PageMarked,
         AuditAction::LedgerViewed,
+        AuditAction::ReferenceKeySet,
+        AuditAction::ReferenceUpdateLoaded,
     ];
 
     /// The stored name.
@@ -204,6 +210,8 @@ impl AuditAction {
             AuditAction::RecordCorrected => "record_corrected",
             AuditAction::PageMarked => "page_marked",
             AuditAction::LedgerViewed => "ledger_viewed",
+            AuditAction::ReferenceKeySet => "reference_key_set",
+            AuditAction::ReferenceUpdateLoaded => "reference_update_loaded",
         }
     }
 }
@@ -554,7 +562,7 @@ mod tests {
              sync_quarantined,backup_created,restored,sync_requeued,device_identity_created,\
              platform_decision,page_added,page_changed,page_deleted,office_key_created,bundle_exported,\
              bundle_imported,platform_key_set,office_details_set,profile_effective_set,user_reenabled,record_corrected,\
-             page_marked,ledger_viewed"
+             page_marked,ledger_viewed,reference_key_set,reference_update_loaded"
         );
     }
 }

@@ -1,12 +1,13 @@
-//! The provincial platform's public key for the air-gapped transfer: the Ed25519 key that
-//! signs the platform's answer bundles and to which the counter's export bundles are
-//! encrypted. An administrator sets it once, from a value the platform's operator hands
-//! over (and checks its fingerprint by phone); every set or replacement is audited as
-//! `platform_key_set` with the old and the new key.
+//! The public keys the office trusts ([`TrustedKey`]): the provincial platform's key for
+//! the air-gapped transfer (the Ed25519 key that signs the platform's answer bundles and to
+//! which the counter's export bundles are encrypted), and the county bureau's key that
+//! signs reference-data updates (holiday tables). An administrator sets each from a value
+//! its issuer hands over (and checks its fingerprint by phone); every set or replacement
+//! is audited (`platform_key_set`, `reference_key_set`) with the old and the new key.
 //!
-//! It is public, but it decides whose answers the office accepts, so it lives in the
-//! encrypted database's `meta` table (it travels with backups and cannot be swapped
-//! without the office key). The store knows nothing of Ed25519; it keeps 32 bytes.
+//! They are public, but they decide whose answers and tables the office accepts, so they
+//! live in the encrypted database's `meta` table (they travel with backups and cannot be
+//! swapped without the office key). The store knows nothing of Ed25519; it keeps 32 bytes.
 
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
@@ -18,10 +19,41 @@ use crate::crypto::hex_encode;
 use crate::error::{Result, StoreError};
 use crate::users::{Roles, Session};
 
-/// The `meta` key holding the platform's public key, as 64 lowercase hex digits.
-const PLATFORM_KEY: &str = "platform_bundle_key";
+/// A public key the office trusts, each kept under its own `meta` key as 64 lowercase hex
+/// digits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TrustedKey {
+    /// The provincial platform's bundle key.
+    PlatformBundle,
+    /// The county bureau's key for signed reference-data updates.
+    ReferenceUpdates,
+}
 
-/// What [`Store::set_platform_bundle_key`] did.
+impl TrustedKey {
+    /// Its `meta` key (a stored format).
+    fn meta_key(self) -> &'static str {
+        match self {
+            TrustedKey::PlatformBundle => "platform_bundle_key",
+            TrustedKey::ReferenceUpdates => "reference_update_key",
+        }
+    }
+
+    fn audit_action(self) -> AuditAction {
+        match self {
+            TrustedKey::PlatformBundle => AuditAction::PlatformKeySet,
+            TrustedKey::ReferenceUpdates => AuditAction::ReferenceKeySet,
+        }
+    }
+
+    fn purpose(self) -> &'static str {
+        match self {
+            TrustedKey::PlatformBundle => "bundle",
+            TrustedKey::ReferenceUpdates => "reference_updates",
+        }
+    }
+}
+
+/// What [`Store::set_trusted_key`] did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PlatformKeyChange {
     /// No key was stored; this one is now.
@@ -38,20 +70,36 @@ pub enum PlatformKeyChange {
 impl Store {
     /// The platform's bundle key, if an administrator set one.
     pub fn platform_bundle_key(&self) -> Result<Option<[u8; 32]>> {
+        self.trusted_key(TrustedKey::PlatformBundle)
+    }
+
+    /// Stores the platform's bundle key: [`Store::set_trusted_key`].
+    pub fn set_platform_bundle_key(
+        &mut self,
+        session: &Session,
+        key: &[u8; 32],
+        at: DateTime<Utc>,
+    ) -> Result<PlatformKeyChange> {
+        self.set_trusted_key(session, TrustedKey::PlatformBundle, key, at)
+    }
+
+    /// A trusted key, if an administrator set it.
+    pub fn trusted_key(&self, which: TrustedKey) -> Result<Option<[u8; 32]>> {
         let text: Option<String> = self
             .conn
-            .query_row("SELECT value FROM meta WHERE key = ?1", [PLATFORM_KEY], |row| row.get(0))
+            .query_row("SELECT value FROM meta WHERE key = ?1", [which.meta_key()], |row| row.get(0))
             .optional()?;
         text.map(|text| parse_key(&text)).transpose()
     }
 
-    /// Stores `key` as the platform's bundle key, replacing any other one. Needs the
-    /// administrator role. Audited as `platform_key_set` with the new key and the one it
-    /// replaced, in the same transaction; setting the key already stored changes nothing.
-    /// Whether a replacement was confirmed is the caller's business.
-    pub fn set_platform_bundle_key(
+    /// Stores `key` as the trusted key `which`, replacing any other one. Needs the
+    /// administrator role. Audited with the new key and the one it replaced, in the same
+    /// transaction; setting the key already stored changes nothing. Whether a replacement
+    /// was confirmed is the caller's business.
+    pub fn set_trusted_key(
         &mut self,
         session: &Session,
+        which: TrustedKey,
         key: &[u8; 32],
         at: DateTime<Utc>,
     ) -> Result<PlatformKeyChange> {
@@ -59,7 +107,7 @@ impl Store {
         let audit_key = *self.audit_key;
         let transaction = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let stored: Option<String> = transaction
-            .query_row("SELECT value FROM meta WHERE key = ?1", [PLATFORM_KEY], |row| row.get(0))
+            .query_row("SELECT value FROM meta WHERE key = ?1", [which.meta_key()], |row| row.get(0))
             .optional()?;
         let previous = stored.map(|text| parse_key(&text)).transpose()?;
         if previous.as_ref() == Some(key) {
@@ -68,16 +116,16 @@ impl Store {
         transaction.execute(
             "INSERT INTO meta (key, value) VALUES (?1, ?2)
              ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            params![PLATFORM_KEY, hex_encode(key)],
+            params![which.meta_key(), hex_encode(key)],
         )?;
         audit::append_by(
             &transaction,
             &audit_key,
             session,
-            AuditAction::PlatformKeySet,
+            which.audit_action(),
             None,
             json!({
-                "purpose": "bundle",
+                "purpose": which.purpose(),
                 "public_key": grouped_hex(key),
                 "previous_public_key": previous.as_ref().map(grouped_hex),
             }),
@@ -101,8 +149,7 @@ fn grouped_hex(key: &[u8; 32]) -> String {
 }
 
 fn parse_key(text: &str) -> Result<[u8; 32]> {
-    let corrupt =
-        || StoreError::Corrupt { detail: "the platform's bundle key is not 64 hex digits".to_owned() };
+    let corrupt = || StoreError::Corrupt { detail: "a trusted public key is not 64 hex digits".to_owned() };
     if text.len() != 64 || !text.is_ascii() {
         return Err(corrupt());
     }

@@ -60,7 +60,6 @@ pub async fn submit_case(
             profile: &profile,
             opinion: &opinion,
             duplicates: if proceed { DuplicateDecision::Proceed } else { DuplicateDecision::Check },
-            holiday_updates: &[],
         };
         let outcome = app::cases::submit(office, &parse_case_id(&case_id)?, &submission, now)?;
         let today = app::clock::today();

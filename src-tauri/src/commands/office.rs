@@ -7,7 +7,8 @@ use super::{now, with_office, with_office_slot};
 use crate::AppState;
 use crate::error::UiError;
 use crate::json::{
-    ClerkInfo, OfficeDetailsInfo, OfficeDetailsInput, OfficeStatus, ProfileInfo, RoleName, SessionInfo,
+    ClerkInfo, OfficeDetailsInfo, OfficeDetailsInput, OfficeStatus, ProfileInfo, ReferenceStatusInfo,
+    RoleName, SessionInfo,
 };
 use app::problem::Unrecognised;
 
@@ -79,6 +80,43 @@ pub async fn set_office_details(
         office.set_details(&details.into_details(), now())?;
         app::office::retire_legacy_file(&data_dir)?;
         OfficeDetailsInfo::new(office, &data_dir)
+    })
+    .await
+}
+
+/// The office's reference data: the update key, the holiday update loaded, the years covered.
+#[tauri::command]
+pub async fn reference_status(state: State<'_, AppState>) -> Result<ReferenceStatusInfo, UiError> {
+    with_office(&state, |office| Ok(app::reference_update::status(office)?.into())).await
+}
+
+/// Keeps the county bureau's key for reference updates (管理员; `replace` after the
+/// window's confirmation); audited as `reference_key_set`.
+#[tauri::command]
+#[tracing::instrument(skip_all, err(Debug))]
+pub async fn set_reference_key(
+    state: State<'_, AppState>,
+    key: String,
+    replace: bool,
+) -> Result<ReferenceStatusInfo, UiError> {
+    with_office(&state, move |office| {
+        app::reference_update::set_key(office, &key, replace, now())?;
+        Ok(app::reference_update::status(office)?.into())
+    })
+    .await
+}
+
+/// Checks and loads a signed update file the window read from the chosen file (管理员;
+/// audited as `reference_update_loaded`). Nothing changes unless every check passes.
+#[tauri::command]
+#[tracing::instrument(skip_all, err(Debug))]
+pub async fn load_reference_update(
+    state: State<'_, AppState>,
+    text: String,
+) -> Result<ReferenceStatusInfo, UiError> {
+    with_office(&state, move |office| {
+        app::reference_update::load(office, &text, now())?;
+        Ok(app::reference_update::status(office)?.into())
     })
     .await
 }

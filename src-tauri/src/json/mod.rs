@@ -367,6 +367,8 @@ mod tests {
             BundleImportInfo::decl(&config),
             OfficeDetailsInput::decl(&config),
             OfficeDetailsInfo::decl(&config),
+            LoadedUpdateInfo::decl(&config),
+            ReferenceStatusInfo::decl(&config),
             LedgerLineInfo::decl(&config),
             CountInfo::decl(&config),
             LedgerSummaryInfo::decl(&config),

@@ -86,3 +86,50 @@ impl OfficeDetailsInfo {
         })
     }
 }
+
+/// A signed reference-data update the office loaded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct LoadedUpdateInfo {
+    /// The issuer's serial.
+    #[ts(type = "number")]
+    pub serial: u64,
+    /// Who issued it.
+    pub issuer: String,
+    /// The day it was issued, `YYYY-MM-DD`.
+    pub issued_on: String,
+    /// The years its table holds.
+    pub years: Vec<i32>,
+}
+
+impl From<app::reference_update::LoadedUpdate> for LoadedUpdateInfo {
+    fn from(update: app::reference_update::LoadedUpdate) -> Self {
+        Self {
+            serial: update.serial,
+            issuer: update.issuer,
+            issued_on: update.issued_on,
+            years: update.years,
+        }
+    }
+}
+
+/// The office's reference data: the key updates are checked with, the holiday update
+/// loaded, and the years the holiday calendar now covers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct ReferenceStatusInfo {
+    /// The county bureau's key, `null` until an administrator sets it.
+    pub key: Option<super::PlatformKeyInfo>,
+    /// The holiday update loaded, if any.
+    pub holidays: Option<LoadedUpdateInfo>,
+    /// Every year the holiday calendar covers (the program's and the update's).
+    pub holiday_years: Vec<i32>,
+}
+
+impl From<app::reference_update::ReferenceStatus> for ReferenceStatusInfo {
+    fn from(status: app::reference_update::ReferenceStatus) -> Self {
+        Self {
+            key: status.key.map(Into::into),
+            holidays: status.holidays.map(Into::into),
+            holiday_years: status.holiday_years,
+        }
+    }
+}

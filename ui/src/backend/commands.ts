@@ -30,6 +30,7 @@ import type {
   PrinterChoice,
   ProfileInfo,
   QuarantinedRecord,
+  ReferenceStatusInfo,
   RoleKey,
   ScanProgress,
   ScanRequest,
@@ -92,6 +93,20 @@ export interface Commands {
    * Changes the office's details (管理员; audited); an old `office.json` is then retired.
    */
   setOfficeDetails(details: OfficeDetailsInput): Promise<OfficeDetailsInfo>;
+  /**
+   * The office's reference data: the update key, the holiday update loaded, the years covered.
+   */
+  referenceStatus(): Promise<ReferenceStatusInfo>;
+  /**
+   * Keeps the county bureau's key for reference updates (管理员; `replace` after the
+   * window's confirmation); audited as `reference_key_set`.
+   */
+  setReferenceKey(key: string, replace: boolean): Promise<ReferenceStatusInfo>;
+  /**
+   * Checks and loads a signed update file the window read from the chosen file (管理员;
+   * audited as `reference_update_loaded`). Nothing changes unless every check passes.
+   */
+  loadReferenceUpdate(text: string): Promise<ReferenceStatusInfo>;
   /**
    * Records the date an undated draft policy document took effect (管理员; audited).
    */
@@ -321,6 +336,9 @@ export const COMMANDS: { readonly [K in keyof Commands]: readonly [string, reado
   setUpOffice: ["set_up_office", ["details", "username", "password", "roles"]],
   officeDetails: ["office_details", []],
   setOfficeDetails: ["set_office_details", ["details"]],
+  referenceStatus: ["reference_status", []],
+  setReferenceKey: ["set_reference_key", ["key", "replace"]],
+  loadReferenceUpdate: ["load_reference_update", ["text"]],
   recordEffectiveDate: ["record_effective_date", ["profile", "effective"]],
   logIn: ["log_in", ["username", "password"]],
   changePassword: ["change_password", ["oldPassword", "newPassword"]],

@@ -202,6 +202,8 @@ pub fn header(
 /// warning ([`crate::deadline::holiday_warning`]).
 pub fn header_status(office: &Office, today: chrono::NaiveDate) -> Result<SyncStatus, AppError> {
     let mut status = sync_status(office)?;
-    status.holiday_warning = crate::deadline::holiday_warning(today, &[])?;
+    let updates = crate::reference_update::holiday_updates(office)?;
+    status.holiday_warning =
+        crate::deadline::holiday_warning(today, &crate::reference_update::texts(&updates))?;
     Ok(status)
 }

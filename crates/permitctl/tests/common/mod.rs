@@ -33,12 +33,8 @@ pub fn office_with_approved_cases(dir: &Path, count: usize) -> Vec<CaseId> {
     let example = Path::new(&std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"))
         .join("../../docs/examples/application-complete.json");
     let record = ApplicationRecord::from_json(&std::fs::read_to_string(example).unwrap()).unwrap();
-    let submission = Submission {
-        profile: "330182",
-        opinion: "同意受理。",
-        duplicates: DuplicateDecision::Proceed,
-        holiday_updates: &[],
-    };
+    let submission =
+        Submission { profile: "330182", opinion: "同意受理。", duplicates: DuplicateDecision::Proceed };
     let mut ids = Vec::new();
     for n in 0..count {
         let minute = 2 + 10 * n as i64;

@@ -234,3 +234,42 @@ fn the_platforms_bundle_key_is_set_by_an_administrator_audited_and_kept_across_r
     let (reopened, _) = reopened.unwrap();
     assert_eq!(reopened.platform_bundle_key().unwrap(), Some(second), "kept in the office database");
 }
+
+#[test]
+fn the_reference_update_key_is_its_own_and_a_loaded_update_is_never_replaced_by_an_older_one() {
+    let (_dir, mut store, admin) = new_store();
+    let key = [0x33_u8; 32];
+    store.set_trusted_key(&admin, store::TrustedKey::ReferenceUpdates, &key, at(3)).unwrap();
+    assert_eq!(store.trusted_key(store::TrustedKey::ReferenceUpdates).unwrap(), Some(key));
+    assert_eq!(store.platform_bundle_key().unwrap(), None, "the platform's key is another key");
+
+    let update = |serial| store::StoredReferenceUpdate {
+        serial,
+        issuer: "建德市公安局".to_owned(),
+        issued_on: "2026-12-01".to_owned(),
+        content: r#"{"years": {}}"#.to_owned(),
+    };
+    let clerk = crate::common::add_clerk(&mut store, &admin, "shouli", store::Roles::ACCEPT);
+    let refused = store.load_reference_update(&clerk, "holidays", &update(5), at(4)).unwrap_err();
+    assert!(matches!(refused, StoreError::Forbidden { .. }), "got {refused:?}");
+    store.load_reference_update(&admin, "holidays", &update(5), at(4)).unwrap();
+    for serial in [5, 4] {
+        let refused = store.load_reference_update(&admin, "holidays", &update(serial), at(5)).unwrap_err();
+        assert!(matches!(refused, StoreError::InvalidInput { .. }), "serial {serial}: {refused:?}");
+    }
+    assert_eq!(store.reference_update("holidays").unwrap().map(|update| update.serial), Some(5));
+    store.load_reference_update(&admin, "holidays", &update(6), at(6)).unwrap();
+
+    let entries = store.audit_entries(None, 100).unwrap();
+    let key_set: Vec<_> = entries.iter().filter(|entry| entry.action == "reference_key_set").collect();
+    assert_eq!(key_set.len(), 1);
+    assert_eq!(key_set[0].details["purpose"], "reference_updates");
+    let loaded: Vec<_> = entries.iter().filter(|entry| entry.action == "reference_update_loaded").collect();
+    assert_eq!(loaded.len(), 2, "refusals are not audited");
+    let last = loaded.iter().find(|entry| entry.at == at(6)).unwrap();
+    assert_eq!(
+        (last.details["serial"].as_u64(), last.details["previous_serial"].as_u64()),
+        (Some(6), Some(5))
+    );
+    assert!(store.audit_verify().unwrap().is_intact());
+}
