@@ -9,12 +9,13 @@ import { Session } from "./webdriver.mjs";
 export const artifactsDir = resolve(process.env.E2E_ARTIFACTS ?? "artifacts/e2e");
 mkdirSync(artifactsDir, { recursive: true });
 
-/** Starts the app on a new, empty data directory (first-run set-up is showing). */
-export async function startApp() {
+/** Starts the app on a new, empty data directory (first-run set-up is showing), or on
+ *  `dataDir` when a test prepared one. */
+export async function startApp({ dataDir = null } = {}) {
   const application = process.env.E2E_APPLICATION;
   if (!application) throw new Error("E2E_APPLICATION must point at the built permit-desk binary");
   const port = Number(process.env.E2E_DRIVER_PORT ?? 4444);
-  const dataDir = mkdtempSync(join(process.env.E2E_DATA_ROOT ?? tmpdir(), "app-"));
+  dataDir ??= mkdtempSync(join(process.env.E2E_DATA_ROOT ?? tmpdir(), "app-"));
   const session = await Session.start({ port, application, args: ["--data-dir", dataDir] });
   session.dataDir = dataDir;
   return session;

@@ -1,0 +1,117 @@
+// The administrator's 办理点信息 for an office set up from the command line before the
+// details were kept in the store: the window says the details are missing, starts from
+// what an old office.json held, and once saved retires the file. Then the county bureau's
+// signed holiday table for 2027 (made with permitctl, as a bureau would) is loaded from a
+// file picked in the window.
+import { after, afterEach, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { ADMIN, keepScreenshot, logIn, startApp } from "./harness.mjs";
+
+const OLD_OFFICE = {
+  office_format: 1,
+  county_code: "330182",
+  name: "建德市公安局洋溪派出所",
+  address: "浙江省杭州市建德市洋溪街道洋安路2号",
+  phone: "0571-64000001",
+  issuing_authority: "建德市公安局",
+};
+
+describe("办理点信息 of an office set up from the command line", () => {
+  let session;
+  let dataDir;
+
+  before(async () => {
+    dataDir = mkdtempSync(join(process.env.E2E_DATA_ROOT ?? tmpdir(), "cli-office-"));
+    const permitctl = join(dirname(process.env.E2E_APPLICATION), "permitctl");
+    const out = execFileSync(
+      permitctl,
+      ["setup", "--data-dir", join(dataDir, "db"), "--user", ADMIN.username, "--office-id", "330182-yangxi"],
+      { env: { ...process.env, PERMITCTL_PASSWORD: ADMIN.password }, encoding: "utf8" },
+    );
+    assert.equal(JSON.parse(out).office_id, "330182-yangxi");
+    writeFileSync(join(dataDir, "office.json"), JSON.stringify(OLD_OFFICE));
+    session = await startApp({ dataDir });
+  });
+  after(async () => {
+    await session?.quit();
+  });
+  afterEach(async (t) => {
+    if (session) await keepScreenshot(session, `office-${t.name}`);
+  });
+
+  it("starts from the old office.json, asks for the station and retires the file once saved", async () => {
+    await logIn(session, ADMIN.username, ADMIN.password);
+    await session.click("open-office");
+    await session.waitFor("office-details-missing");
+    assert.match(await session.text("office-details-suggested"), /office\.json/);
+    assert.equal(await session.value("office-name"), OLD_OFFICE.name);
+    assert.equal(await session.value("office-phone"), OLD_OFFICE.phone);
+    assert.equal(await session.value("office-station"), "");
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await keepScreenshot(session, "office-suggested");
+
+    await session.type("office-station", "03");
+    await session.click("office-save");
+    await session.waitFor("office-confirm");
+    assert.equal(await session.text("office-confirm-new"), "33018203-年月日-0001");
+    await session.click("office-confirm-yes");
+    await session.waitFor("office-saved");
+    assert.equal(await session.text("office-current-prefix"), "33018203");
+    assert.equal(await session.exists("office-details-missing"), false);
+    assert.equal(existsSync(join(dataDir, "office.json")), false, "the old file is no longer read");
+    const kept = JSON.parse(readFileSync(join(dataDir, "office.json.migrated"), "utf8"));
+    assert.equal(kept.name, OLD_OFFICE.name, "kept under another name, not deleted");
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await keepScreenshot(session, "office-saved");
+  });
+
+  it("loads the bureau's signed 2027 holiday table only with the bureau's key", async () => {
+    const permitctl = join(dirname(process.env.E2E_APPLICATION), "permitctl");
+    const run = (args) => JSON.parse(execFileSync(permitctl, args, { encoding: "utf8" }));
+    const bureau = mkdtempSync(join(process.env.E2E_DATA_ROOT ?? tmpdir(), "bureau-"));
+    const key = run(["reference", "keygen", "-o", join(bureau, "bureau.key")]);
+    // A made-up table for the test, not the State Council's arrangement: every year from
+    // 2027 (the program's table ends with 2026) to next year, whatever today is.
+    const nextYear = Number(new Date().toLocaleDateString("en-CA", { timeZone: "Asia/Shanghai" }).slice(0, 4)) + 1;
+    const table = { years: {} };
+    for (let year = 2027; year <= nextYear; year++) {
+      table.years[year] = { source: "test fixture", holidays: [`${year}-01-01`], adjusted_working_days: [] };
+    }
+    writeFileSync(join(bureau, "table.json"), JSON.stringify(table));
+    const update = join(bureau, "holidays-2027.update.json");
+    run(["reference", "sign", join(bureau, "table.json"), "--key", join(bureau, "bureau.key"), "--serial", "2026120101",
+      "--issuer", "建德市公安局", "--issued-on", "2026-12-01", "-o", update]);
+
+    await session.waitFor("reference-key-missing");
+    assert.equal(await session.text("reference-years"), "2023–2026");
+    await session.type("reference-key", key.public_key);
+    await session.click("reference-key-save");
+    await session.waitFor("reference-key-fingerprint");
+    assert.equal(await session.text("reference-key-fingerprint"), key.fingerprint);
+
+    await session.type("reference-file", update);
+    await session.waitFor("reference-notice");
+    assert.equal(await session.text("reference-years"), `2023–${nextYear}`);
+    assert.match(await session.text("reference-loaded"), /编号 2026120101，建德市公安局，2026-12-01 签发/);
+    // The header polls every 3 s: its warning goes once the table covers next year.
+    for (let i = 0; i < 20 && (await session.exists("sync-holiday-warning")); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    assert.equal(await session.exists("sync-holiday-warning"), false, "the header's warning goes");
+
+    // The same file again is not newer: refused, and said so.
+    await session.type("reference-file", update);
+    await session.waitFor("reference-error");
+    assert.match(await session.text("reference-error"), /不比已载入的更新/);
+    await session.cmd("POST", "/execute/sync", {
+      script: "document.querySelector('[data-testid=\"reference\"]').scrollIntoView({ block: 'end' });",
+      args: [],
+    });
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await keepScreenshot(session, "office-reference-loaded");
+  });
+});
