@@ -9,14 +9,14 @@ export CARGO_TARGET_DIR ?= $(HOME)/.cache/permit-desk/target
 export CARGO_TERM_COLOR ?= never
 BINARY := $(CARGO_TARGET_DIR)/debug/permit-desk
 
-.PHONY: run test deps ui build lint fmt-check clippy ui-check rust-test ui-test e2e bindings
+.PHONY: run test deps ui build lint fmt-check clippy ui-check rust-test ui-test e2e bindings package package-check package-test crash-migrations
 
 ## Start the app window (under Xvfb when there is no display).
 run: deps build
 	scripts/run.sh
 
 ## Every test: formatting, lints, Rust tests, UI type check and tests, WebDriver tests.
-test: deps ui lint rust-test ui-test build e2e
+test: deps ui lint rust-test ui-test build e2e package-check
 	@echo "==> all test layers passed"
 
 deps:
@@ -26,7 +26,7 @@ ui:
 	cd ui && npm run --silent build
 
 build: ui
-	cargo build -p permit-desk -p platform-stub
+	cargo build -p permit-desk -p platform-stub -p permitctl
 
 lint: fmt-check clippy ui-check
 
@@ -55,3 +55,20 @@ e2e: build
 ## Regenerate ui/src/bindings.ts (the shell's DTOs) and ui/src/backend/commands.ts (its commands).
 bindings:
 	UPDATE_BINDINGS=1 cargo test -p permit-desk --lib bindings
+
+## The release .deb in dist/ (docs/packaging.md): window and permitctl, menu entry, icon.
+package: deps ui
+	cargo build --release -p permit-desk -p permitctl
+	scripts/check-deb.sh "$$(scripts/package-deb.sh release dist)"
+
+## The .deb's contents and dependencies, packed from the debug programs `build` made (CI).
+package-check: build
+	scripts/check-deb.sh "$$(scripts/package-deb.sh debug $(CARGO_TARGET_DIR)/package-check)"
+
+## Install the release .deb into a fresh Debian 12 chroot, start it, remove it (minutes).
+package-test: package
+	scripts/package-test.sh dist/permit-desk_*_$$(dpkg --print-architecture).deb
+
+## kill -9 during 60 upgrades of a schema-1 office, counted by phase (CI runs 12).
+crash-migrations:
+	MIGRATION_KILL_RUNS=60 cargo test -p store --test store crash_migration -- --nocapture

@@ -40,29 +40,40 @@ impl Store {
     }
 
     fn copy_into(&self, dest: &Path) -> Result<()> {
-        let salt = read_salt(&Store::db_path(&self.dir))?;
-        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
-            | OpenFlags::SQLITE_OPEN_CREATE
-            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let mut target = Connection::open_with_flags(dest, flags)?;
-        // Raw key plus the original salt (SQLCipher's `x'<key><salt>'` form), so the copy's
-        // header carries the salt recorded in the key-slot file.
-        let key = Zeroizing::new(format!("x'{}{}'", hex_encode(self.data_key.as_bytes()), hex_encode(&salt)));
-        {
-            let _keying = crate::store::KEYING.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-            target.execute_batch(&format!("PRAGMA key = \"{}\";", key.as_str()))?;
-        }
-        {
-            let backup = rusqlite::backup::Backup::new(&self.conn, &mut target)?;
-            backup.run_to_completion(PAGES_PER_STEP, Duration::from_millis(0), None)?;
-        }
-        // Read the copy back through its own key: a copy that cannot be read is an error now,
-        // not on the day it is needed.
-        target.query_row("SELECT count(*) FROM sqlite_schema", [], |row| row.get::<_, i64>(0))?;
-        target.close().map_err(|(_, error)| StoreError::from(error))?;
-        fs::File::open(dest)?.sync_all()?;
-        Ok(())
+        copy_database(&self.conn, &Store::db_path(&self.dir), &self.data_key, dest)
     }
+}
+
+/// Copies the open database `conn` (the file at `db_path`, keyed with `data_key`) into a
+/// new encrypted file `dest` with the same key and salt, checks the copy reads, and
+/// syncs it to disk.
+pub(crate) fn copy_database(
+    conn: &Connection,
+    db_path: &Path,
+    data_key: &crate::crypto::DataKey,
+    dest: &Path,
+) -> Result<()> {
+    let salt = read_salt(db_path)?;
+    let flags =
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let mut target = Connection::open_with_flags(dest, flags)?;
+    // Raw key plus the original salt (SQLCipher's `x'<key><salt>'` form), so the copy's
+    // header carries the salt recorded in the key-slot file.
+    let key = Zeroizing::new(format!("x'{}{}'", hex_encode(data_key.as_bytes()), hex_encode(&salt)));
+    {
+        let _keying = crate::store::KEYING.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        target.execute_batch(&format!("PRAGMA key = \"{}\";", key.as_str()))?;
+    }
+    {
+        let backup = rusqlite::backup::Backup::new(conn, &mut target)?;
+        backup.run_to_completion(PAGES_PER_STEP, Duration::from_millis(0), None)?;
+    }
+    // Read the copy back through its own key: a copy that cannot be read is an error now,
+    // not on the day it is needed.
+    target.query_row("SELECT count(*) FROM sqlite_schema", [], |row| row.get::<_, i64>(0))?;
+    target.close().map_err(|(_, error)| StoreError::from(error))?;
+    fs::File::open(dest)?.sync_all()?;
+    Ok(())
 }
 
 /// SQLCipher's salt: the first 16 bytes of the database file.

@@ -1,7 +1,8 @@
 //! Embedded, numbered, forward-only migrations, tracked in `PRAGMA user_version`.
 //!
-//! Migration `n` brings the schema from version `n - 1` to `n` in one transaction that
-//! also sets `user_version`, so a crash leaves the file at `n - 1` or at `n`, never in
+//! Migration `n` brings the schema from version `n - 1` to `n`; all the migrations an
+//! open needs run in one transaction that also sets `user_version`, so a crash leaves the
+//! file at the version found or at the latest, never in
 //! between. A migration that has shipped is never edited: add a new one at the end.
 //! Timestamps are INTEGER milliseconds since the Unix epoch (UTC); calendar dates are
 //! TEXT `YYYY-MM-DD` (the office's local date, computed by the caller).
@@ -274,19 +275,31 @@ pub(crate) fn schema_version(conn: &Connection) -> Result<u32> {
     u32::try_from(version).map_err(|_| StoreError::Corrupt { detail: format!("schema version {version}") })
 }
 
-/// Applies migrations after the current version up to `target`, each in its own
-/// transaction. Returns the version found before migrating.
+/// Applies every migration after the current version up to `target` in one transaction
+/// that also sets `user_version`: a crash or a failure anywhere leaves the file exactly as
+/// it was (the previous program still opens it), a commit leaves it at `target`. Returns
+/// the version found before migrating.
 pub(crate) fn migrate(conn: &mut Connection, target: u32) -> Result<u32> {
     let found = schema_version(conn)?;
     if found > SCHEMA_VERSION {
         return Err(StoreError::TooNew { found, supported: SCHEMA_VERSION });
     }
-    for version in (found + 1)..=target.min(SCHEMA_VERSION) {
-        let sql = MIGRATIONS[(version - 1) as usize];
-        let transaction = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        transaction.execute_batch(sql)?;
-        transaction.pragma_update(None, "user_version", version)?;
-        transaction.commit()?;
+    let target = target.min(SCHEMA_VERSION);
+    if found >= target {
+        return Ok(found);
     }
+    let transaction = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    for version in (found + 1)..=target {
+        transaction.execute_batch(MIGRATIONS[(version - 1) as usize])?;
+    }
+    transaction.pragma_update(None, "user_version", target)?;
+    transaction.commit()?;
     Ok(found)
+}
+
+/// The name of the copy [`crate::Store::open`] writes before migrating a database found
+/// at `version`: `office.before-upgrade-v{version}.db`, next to `office.db`. It opens with
+/// the same key slots.
+pub fn pre_migration_copy_name(version: u32) -> String {
+    format!("office.before-upgrade-v{version}.db")
 }

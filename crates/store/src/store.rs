@@ -357,6 +357,12 @@ impl Store {
         Ok((store, session))
     }
 
+    /// The database found at an older schema, copied before it is migrated (see
+    /// [`schema::pre_migration_copy_name`]), if a copy from that version is there.
+    pub fn pre_migration_copy(dir: &Path, version: u32) -> Option<PathBuf> {
+        Some(dir.join(schema::pre_migration_copy_name(version))).filter(|path| path.exists())
+    }
+
     /// Unlocks the store with a clerk's password and logs the clerk in, with default
     /// options. See [`Store::open_with_options`].
     pub fn open(dir: &Path, username: &str, password: &str, at: DateTime<Utc>) -> Result<(Store, Session)> {
@@ -364,7 +370,9 @@ impl Store {
     }
 
     /// Unlocks the store: checks lockout, unwraps the clerk's key slot (Argon2id), opens
-    /// and checks the database, migrates it to the current schema, copies failed log-ins
+    /// and checks the database, copies a database of an older schema aside
+    /// (`office.before-upgrade-v{n}.db`) and migrates it to the current schema in one
+    /// transaction (audited `schema_migrated` with the copy's name), copies failed log-ins
     /// recorded in the key-slot file into the audit trail, and audits the log-in.
     ///
     /// Errors: `NotInitialised`, `KeySlotsMissing`, `DatabaseMissing`, `UnknownUser`,
@@ -410,16 +418,23 @@ impl Store {
             return Err(StoreError::KeyMismatch);
         }
         let mut conn = conn;
+        // Before an upgrade, a copy of the database as it is, next to it: the way back if
+        // the new program misbehaves (the previous program opens it with the same slots).
+        let pre_migration_copy = if found_version < SCHEMA_VERSION {
+            Some(write_pre_migration_copy(dir, &conn, &data_key, found_version)?)
+        } else {
+            None
+        };
         schema::migrate(&mut conn, SCHEMA_VERSION)?;
         let mut store = Store::from_parts(dir, conn, data_key, file.office_id.clone(), options);
-        if found_version < SCHEMA_VERSION {
+        if let Some(copy) = pre_migration_copy {
             store.append_audit(NewAuditRow {
                 at,
                 actor_user_id: None,
                 actor: STORE_ACTOR,
                 action: AuditAction::SchemaMigrated,
                 case_id: None,
-                details: json!({ "from": found_version, "to": SCHEMA_VERSION }),
+                details: json!({ "from": found_version, "to": SCHEMA_VERSION, "copy": copy }),
             })?;
         }
         store.flush_pending_login_events()?;
@@ -691,4 +706,34 @@ impl Store {
     pub fn raw_connection(&self) -> &Connection {
         &self.conn
     }
+
+    /// The schema version of the database in `dir`, read with a clerk's key slot without
+    /// migrating it or logging in (for tests that check what a crash left behind).
+    #[cfg(feature = "test-support")]
+    pub fn peek_schema_version(dir: &Path, username: &str, password: &str, at: DateTime<Utc>) -> Result<u32> {
+        let username = normalise_username(username)?;
+        let Attempt { outcome, .. } =
+            keyslots::attempt_unlock(dir, &username, password, at, FailureLog::Sidecar)?;
+        let data_key = outcome.map_err(|(error, _)| error)?;
+        let conn = open_connection(&Store::db_path(dir), &data_key, false)?;
+        schema::schema_version(&conn)
+    }
+}
+
+/// Writes the copy of a database found at `version` before migrating it: to a `.partial`
+/// file first, renamed when complete and synced, so a copy that exists is whole. A copy
+/// from an earlier, interrupted attempt is replaced (the database may have been used since).
+fn write_pre_migration_copy(
+    dir: &Path,
+    conn: &Connection,
+    data_key: &DataKey,
+    version: u32,
+) -> Result<String> {
+    let name = schema::pre_migration_copy_name(version);
+    let partial = dir.join(format!("{name}.partial"));
+    let _ = fs::remove_file(&partial);
+    crate::backup::copy_database(conn, &Store::db_path(dir), data_key, &partial)?;
+    fs::rename(&partial, dir.join(&name))?;
+    fs::File::open(dir)?.sync_all()?;
+    Ok(name)
 }

@@ -12,6 +12,7 @@ mod backup;
 mod cases;
 mod common;
 mod crash;
+mod crash_migration;
 mod ledger;
 mod lifecycle;
 mod migrations;

@@ -49,7 +49,10 @@ fn a_version_1_database_migrates_and_keeps_its_cases() {
     assert!(store.worklist(Worklist::IssuedAwaitingSlip, march(3), 10).unwrap().is_empty());
     let migrated =
         store.audit_entries(None, 100).unwrap().into_iter().find(|entry| entry.action == "schema_migrated");
-    assert_eq!(migrated.map(|entry| entry.details), Some(serde_json::json!({ "from": 1, "to": 8 })));
+    assert_eq!(
+        migrated.map(|entry| entry.details),
+        Some(serde_json::json!({ "from": 1, "to": 8, "copy": "office.before-upgrade-v1.db" }))
+    );
     assert!(store.audit_verify().unwrap().is_intact());
     store.close().unwrap();
 
@@ -57,6 +60,25 @@ fn a_version_1_database_migrates_and_keeps_its_cases() {
     let migrations =
         store.audit_entries(None, 100).unwrap().into_iter().filter(|e| e.action == "schema_migrated").count();
     assert_eq!(migrations, 1, "an up-to-date database is not migrated again");
+    store.close().unwrap();
+
+    // The copy written before migrating is the v1 database, whole: put back with the same
+    // key slots it opens (and is migrated again, from 1), with its case.
+    let copy = Store::pre_migration_copy(dir.path(), 1).expect("a copy before the upgrade");
+    assert!(!dir.path().join("office.before-upgrade-v1.db.partial").exists());
+    let back = tempfile::tempdir().unwrap();
+    std::fs::copy(&copy, back.path().join(store::DB_FILE_NAME)).unwrap();
+    std::fs::copy(dir.path().join(store::KEY_SLOTS_FILE_NAME), back.path().join(store::KEY_SLOTS_FILE_NAME))
+        .unwrap();
+    let (mut store, admin) =
+        Store::open_with_options(back.path(), "admin", ADMIN_PASSWORD, at(8), options()).unwrap();
+    assert_eq!(store.get_case(&admin, &case_id, at(8)).unwrap().name.as_deref(), Some("李四"));
+    let from = store.audit_entries(None, 100).unwrap().into_iter().find(|e| e.action == "schema_migrated");
+    assert_eq!(
+        from.map(|entry| entry.details["from"].clone()),
+        Some(serde_json::json!(1)),
+        "the copy is at v1"
+    );
 }
 
 #[test]
@@ -121,7 +143,10 @@ fn a_version_2_database_migrates_to_sync_with_its_queue_intact() {
     assert_eq!((summary.pending, summary.quarantined), (0, 1));
     let migrated =
         store.audit_entries(None, 100).unwrap().into_iter().find(|entry| entry.action == "schema_migrated");
-    assert_eq!(migrated.map(|entry| entry.details), Some(serde_json::json!({ "from": 2, "to": 8 })));
+    assert_eq!(
+        migrated.map(|entry| entry.details),
+        Some(serde_json::json!({ "from": 2, "to": 8, "copy": "office.before-upgrade-v2.db" }))
+    );
     assert!(store.audit_verify().unwrap().is_intact());
 }
 

@@ -1,0 +1,247 @@
+//! kill -9 in the middle of an upgrade: a child process (this test binary, re-executed)
+//! opens a schema-1 office holding thousands of cases, which copies the database aside and
+//! migrates it to the current schema; the parent kills it at a random moment within the
+//! measured length of an upgrade, then checks what was left:
+//!
+//! - the database is at version 1 or at the latest, never in between, and the previous
+//!   program could open it (it is exactly as it was when version 1);
+//! - a copy named as complete is whole (it opens, at version 1, with every case);
+//! - the current program then opens it, migrating if needed, with every case and an
+//!   intact audit chain.
+//!
+//! Each kill is counted by the phase it landed in (before the copy, while copying, while
+//! migrating, after the commit). `MIGRATION_KILL_RUNS` sets the number of runs (CI: 12;
+//! `make crash-migrations`: 60); the counts go to BENCHMARKS.md.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use store::{SCHEMA_VERSION, Store};
+
+use crate::common::{ADMIN_PASSWORD, OFFICE, at, options};
+
+const CHILD_ENV: &str = "PERMIT_DESK_MIGRATION_CRASH_CHILD";
+const TEST_NAME: &str = "crash_migration::kill_nine_mid_upgrade_leaves_the_old_or_the_new_database_whole";
+const RUNS_ENV: &str = "MIGRATION_KILL_RUNS";
+const SEED: u64 = 0x5eed_2026_1205;
+/// Cases in the schema-1 office: enough that copying and migrating take a measurable time.
+const CASES: u32 = 4_000;
+
+/// SplitMix64, seeded: the kill moments of a failing run can be replayed.
+struct SplitMix(u64);
+
+impl SplitMix {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+}
+
+/// Where a kill landed, from what it left on disk.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Phase {
+    /// Version 1, no copy started.
+    BeforeCopy,
+    /// Version 1, the copy half-written (`.partial`).
+    DuringCopy,
+    /// Version 1, the copy complete, the migration not committed.
+    DuringMigration,
+    /// The latest version, the child not yet done with the rest of the open.
+    AfterCommit,
+    /// The child finished the open before the kill.
+    Finished,
+}
+
+fn copy_name() -> String {
+    format!("office.before-upgrade-v{}.db", 1)
+}
+
+/// A schema-1 office with `CASES` cases written the way the v1 program wrote them.
+fn make_old_office(dir: &Path) {
+    let (store, _) =
+        Store::create_at_schema_version(dir, OFFICE, "admin", ADMIN_PASSWORD, at(0), options(), 1).unwrap();
+    let conn = store.raw_connection();
+    conn.execute_batch("BEGIN").unwrap();
+    for n in 0..CASES {
+        let uuid = format!("00000000-0000-7000-8000-{n:012}");
+        let record =
+            format!("{{\"applicant\":{{\"name\":\"申请人{n}\"}},\"remarks\":\"{}\"}}", "备注".repeat(40));
+        conn.execute(
+            "INSERT INTO cases (uuid, state, record, name, created_by, created_at, accepted_by, accepted_at,
+                                due_date, updated_at)
+             VALUES (?1, 'accepted', ?2, ?3, 1, ?4, 1, ?4, '2026-03-04', ?4)",
+            rusqlite::params![uuid, record, format!("申请人{n}"), at(1).timestamp_millis()],
+        )
+        .unwrap();
+        let row = conn.last_insert_rowid();
+        conn.execute(
+            "INSERT INTO case_events (case_id, from_state, to_state, actor, at) VALUES (?1, NULL, 'draft', 1, ?2),
+                                                                                  (?1, 'draft', 'accepted', 1, ?2)",
+            rusqlite::params![row, at(1).timestamp_millis()],
+        )
+        .unwrap();
+    }
+    conn.execute_batch("COMMIT").unwrap();
+    store.close().unwrap();
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+    }
+}
+
+/// Starts the child on `dir`, waits until it is about to open, sleeps `delay` (none: let
+/// it finish) and kills it. Returns whether it reported the open done, and how long the
+/// open took when it was not killed.
+fn run_child(dir: &Path, delay: Option<Duration>) -> (bool, Duration) {
+    let mut child = Command::new(std::env::current_exe().expect("test binary path"))
+        .args(["--exact", TEST_NAME, "--nocapture", "--test-threads=1"])
+        .env(CHILD_ENV, dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn child");
+    let stdout = child.stdout.take().expect("child stdout");
+    let (sender, receiver) = mpsc::channel::<String>();
+    let reader = std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if sender.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    loop {
+        match receiver.recv_timeout(Duration::from_secs(60)) {
+            Ok(line) if line == "opening" => break,
+            Ok(_) => {}
+            Err(error) => {
+                let _ = child.kill();
+                panic!("the child never started opening: {error}");
+            }
+        }
+    }
+    let started = Instant::now();
+    match delay {
+        Some(delay) => {
+            std::thread::sleep(delay);
+            child.kill().expect("SIGKILL the child");
+            child.wait().expect("reap the child");
+        }
+        None => {
+            let status = child.wait().expect("child finishes");
+            assert!(status.success(), "an uninterrupted upgrade succeeds");
+        }
+    }
+    let took = started.elapsed();
+    reader.join().expect("reader thread");
+    let opened = receiver.try_iter().any(|line| line == "opened");
+    (opened, took)
+}
+
+fn phase_of(dir: &Path, opened: bool) -> Phase {
+    let version = Store::peek_schema_version(dir, "admin", ADMIN_PASSWORD, at(9)).unwrap();
+    assert!(version == 1 || version == SCHEMA_VERSION, "a version between 1 and the latest: {version}");
+    if opened {
+        return Phase::Finished;
+    }
+    if version == SCHEMA_VERSION {
+        return Phase::AfterCommit;
+    }
+    if dir.join(copy_name()).exists() {
+        Phase::DuringMigration
+    } else if dir.join(format!("{}.partial", copy_name())).exists() {
+        Phase::DuringCopy
+    } else {
+        Phase::BeforeCopy
+    }
+}
+
+/// The copy named complete is the whole schema-1 database.
+fn check_copy(dir: &Path, scratch: &Path) {
+    let copy = dir.join(copy_name());
+    if !copy.exists() {
+        return;
+    }
+    std::fs::create_dir_all(scratch).unwrap();
+    std::fs::copy(&copy, scratch.join(store::DB_FILE_NAME)).unwrap();
+    std::fs::copy(dir.join(store::KEY_SLOTS_FILE_NAME), scratch.join(store::KEY_SLOTS_FILE_NAME)).unwrap();
+    assert_eq!(Store::peek_schema_version(scratch, "admin", ADMIN_PASSWORD, at(9)).unwrap(), 1);
+    let (store, _) = Store::open_with_options(scratch, "admin", ADMIN_PASSWORD, at(9), options()).unwrap();
+    let cases: i64 =
+        store.raw_connection().query_row("SELECT count(*) FROM cases", [], |row| row.get(0)).unwrap();
+    assert_eq!(cases, i64::from(CASES), "the copy holds every case");
+    store.close().unwrap();
+    std::fs::remove_dir_all(scratch).unwrap();
+}
+
+#[test]
+fn kill_nine_mid_upgrade_leaves_the_old_or_the_new_database_whole() {
+    if let Some(dir) = std::env::var_os(CHILD_ENV) {
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "\nopening").unwrap();
+        out.flush().unwrap();
+        let (store, _) = Store::open_with_options(Path::new(&dir), "admin", ADMIN_PASSWORD, at(5), options())
+            .expect("the child opens");
+        writeln!(out, "opened").unwrap();
+        out.flush().unwrap();
+        store.close().unwrap();
+        return;
+    }
+    let runs: u64 = std::env::var(RUNS_ENV).ok().and_then(|n| n.parse().ok()).unwrap_or(12);
+    let root = tempfile::tempdir().unwrap();
+    let template = root.path().join("template");
+    make_old_office(&template);
+
+    // The length of an uninterrupted upgrade, measured here, on this machine, today.
+    let measured = (0..2)
+        .map(|attempt| {
+            let dir = root.path().join(format!("measure-{attempt}"));
+            copy_dir(&template, &dir);
+            let (opened, took) = run_child(&dir, None);
+            assert!(opened);
+            took
+        })
+        .max()
+        .unwrap();
+    let mut random = SplitMix(SEED);
+    let mut counts = std::collections::BTreeMap::<Phase, u32>::new();
+    for run in 0..runs {
+        let dir = root.path().join(format!("run-{run}"));
+        copy_dir(&template, &dir);
+        // Uniform over 110 % of an upgrade: most kills land inside it, a few after.
+        let span = u64::try_from(measured.as_micros()).unwrap() * 11 / 10;
+        let delay = Duration::from_micros(random.next() % span.max(1));
+        let (opened, _) = run_child(&dir, Some(delay));
+        let phase = phase_of(&dir, opened);
+        *counts.entry(phase).or_default() += 1;
+        check_copy(&dir, &root.path().join(format!("copy-{run}")));
+        let (store, _) = Store::open_with_options(&dir, "admin", ADMIN_PASSWORD, at(10), options())
+            .unwrap_or_else(|error| {
+                panic!("run {run} ({phase:?}, delay {delay:?}): reopening failed: {error}")
+            });
+        assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+        let cases: i64 =
+            store.raw_connection().query_row("SELECT count(*) FROM cases", [], |row| row.get(0)).unwrap();
+        assert_eq!(cases, i64::from(CASES), "run {run} ({phase:?}): every case is there");
+        assert!(store.audit_verify().unwrap().is_intact(), "run {run}: the audit chain");
+        store.close().unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+    eprintln!("migration kills: {runs} runs, upgrade measured at {measured:?}, by phase: {counts:?}");
+    let landed: u32 = counts.iter().filter(|(phase, _)| **phase != Phase::Finished).map(|(_, n)| n).sum();
+    assert!(landed * 2 >= u32::try_from(runs).unwrap(), "most kills land inside the upgrade: {counts:?}");
+    assert!(
+        counts.get(&Phase::DuringMigration).copied().unwrap_or(0) > 0 || runs < 12,
+        "some kill lands inside the migration's transaction: {counts:?}"
+    );
+}
