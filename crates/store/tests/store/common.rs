@@ -76,3 +76,82 @@ pub fn sample_case(n: u32) -> (Value, CaseIndex) {
     };
     (record, index)
 }
+
+/// SplitMix64, seeded: the kill moments of a failing crash run can be replayed.
+pub struct SplitMix(pub u64);
+
+impl SplitMix {
+    /// The next number of the sequence.
+    pub fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+}
+
+/// A crash harness's child: this test binary re-executed to run only `test_name`, with
+/// `env` set to `dir`; its stdout lines arrive on the receiver (read by a thread), its
+/// stderr on the returned thread's text.
+pub struct Child {
+    /// The process, to kill or wait for.
+    pub process: std::process::Child,
+    /// Its stdout, line by line.
+    pub lines: std::sync::mpsc::Receiver<String>,
+    /// The thread reading stdout (joins when the child's stdout closes).
+    pub reader: std::thread::JoinHandle<()>,
+    /// The thread reading stderr, with its text (taken when a failure reports it).
+    pub stderr: Option<std::thread::JoinHandle<String>>,
+}
+
+impl Child {
+    /// Starts the child.
+    pub fn start(test_name: &str, env: &str, dir: &std::path::Path, extra: &[(&str, String)]) -> Child {
+        use std::io::BufRead;
+        let mut command = std::process::Command::new(std::env::current_exe().expect("test binary path"));
+        command
+            .args(["--exact", test_name, "--nocapture", "--test-threads=1"])
+            .env(env, dir)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        for (name, value) in extra {
+            command.env(name, value);
+        }
+        let mut process = command.spawn().expect("spawn child");
+        let mut stderr = process.stderr.take().expect("child stderr");
+        let stderr = std::thread::spawn(move || {
+            let mut text = String::new();
+            let _ = std::io::Read::read_to_string(&mut stderr, &mut text);
+            text
+        });
+        let stdout = process.stdout.take().expect("child stdout");
+        let (sender, lines) = std::sync::mpsc::channel::<String>();
+        let reader = std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if sender.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Child { process, lines, reader, stderr: Some(stderr) }
+    }
+
+    /// Waits (a minute at most) for the line `ready`; kills the child and fails the test
+    /// with its stderr if it never comes.
+    pub fn wait_for(&mut self, ready: &str) {
+        loop {
+            match self.lines.recv_timeout(std::time::Duration::from_secs(60)) {
+                Ok(line) if line == ready => return,
+                Ok(_) => {}
+                Err(error) => {
+                    let _ = self.process.kill();
+                    let _ = self.process.wait();
+                    let stderr = self.stderr.take().and_then(|thread| thread.join().ok()).unwrap_or_default();
+                    panic!("the child never printed {ready:?} ({error}); its stderr:\n{stderr}");
+                }
+            }
+        }
+    }
+}

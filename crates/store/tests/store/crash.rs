@@ -4,15 +4,13 @@
 //! that every reported case is intact and that no case is half-written.
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Stdio};
-use std::sync::mpsc;
 use std::time::Duration;
 
 use store::{CaseId, CaseState, StateChange, Store};
 
-use crate::common::{ADMIN_PASSWORD, at, march, new_store, options, sample_case};
+use crate::common::{ADMIN_PASSWORD, Child, SplitMix, at, march, new_store, options, sample_case};
 
 /// Set in the child's environment to the store directory.
 const CHILD_ENV: &str = "PERMIT_DESK_STORE_CRASH_CHILD";
@@ -22,19 +20,6 @@ const RUNS: u64 = 10;
 const SEED: u64 = 0x5eed_2026_0302;
 /// The child stops by itself after this many cases, in case nobody kills it.
 const CHILD_MAX_CASES: u32 = 2_000;
-
-/// SplitMix64: a tiny seeded generator, enough to pick kill moments reproducibly.
-struct SplitMix(u64);
-
-impl SplitMix {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-}
 
 /// The child: open the store and save cases until killed, reporting each commit.
 fn child_loop(dir: &Path, first_case: u32) {
@@ -78,49 +63,15 @@ enum Step {
 
 /// Runs one child, kills it after `delay`, and returns what it reported.
 fn run_child(dir: &Path, first_case: u32, delay: Duration) -> BTreeMap<CaseId, (u32, Step)> {
-    let mut child = Command::new(std::env::current_exe().expect("test binary path"))
-        .args(["--exact", TEST_NAME, "--nocapture", "--test-threads=1"])
-        .env(CHILD_ENV, dir)
-        .env("PERMIT_DESK_FIRST_CASE", first_case.to_string())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn child");
-    let mut stderr = child.stderr.take().expect("child stderr");
-    let stderr_reader = std::thread::spawn(move || {
-        let mut text = String::new();
-        let _ = std::io::Read::read_to_string(&mut stderr, &mut text);
-        text
-    });
-    let stdout = child.stdout.take().expect("child stdout");
-    let (sender, receiver) = mpsc::channel::<String>();
-    let reader = std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines() {
-            let Ok(line) = line else { break };
-            if sender.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    loop {
-        match receiver.recv_timeout(Duration::from_secs(60)) {
-            Ok(line) if line == "ready" => break,
-            Ok(_) => {}
-            Err(error) => {
-                let _ = child.kill();
-                let _ = child.wait();
-                let stderr = stderr_reader.join().unwrap_or_default();
-                panic!("the child never became ready ({error}); its stderr:\n{stderr}");
-            }
-        }
-    }
+    let mut child =
+        Child::start(TEST_NAME, CHILD_ENV, dir, &[("PERMIT_DESK_FIRST_CASE", first_case.to_string())]);
+    child.wait_for("ready");
     std::thread::sleep(delay);
-    child.kill().expect("SIGKILL the child");
-    child.wait().expect("reap the child");
-    reader.join().expect("reader thread");
-    drop(stderr_reader);
+    child.process.kill().expect("SIGKILL the child");
+    child.process.wait().expect("reap the child");
+    child.reader.join().expect("reader thread");
     let mut reported = BTreeMap::new();
-    for line in receiver.try_iter() {
+    for line in child.lines.try_iter() {
         let mut words = line.split_whitespace();
         let step = match words.next() {
             Some("created") => Step::Created,

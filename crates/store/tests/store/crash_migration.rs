@@ -13,15 +13,13 @@
 //! migrating, after the commit). `MIGRATION_KILL_RUNS` sets the number of runs (CI: 12;
 //! `make crash-migrations`: 60); the counts go to BENCHMARKS.md.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Stdio};
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use store::{SCHEMA_VERSION, Store};
 
-use crate::common::{ADMIN_PASSWORD, OFFICE, at, options};
+use crate::common::{ADMIN_PASSWORD, Child, OFFICE, SplitMix, at, options};
 
 const CHILD_ENV: &str = "PERMIT_DESK_MIGRATION_CRASH_CHILD";
 const TEST_NAME: &str = "crash_migration::kill_nine_mid_upgrade_leaves_the_old_or_the_new_database_whole";
@@ -29,19 +27,6 @@ const RUNS_ENV: &str = "MIGRATION_KILL_RUNS";
 const SEED: u64 = 0x5eed_2026_1205;
 /// Cases in the schema-1 office: enough that copying and migrating take a measurable time.
 const CASES: u32 = 4_000;
-
-/// SplitMix64, seeded: the kill moments of a failing run can be replayed.
-struct SplitMix(u64);
-
-impl SplitMix {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-}
 
 /// Where a kill landed, from what it left on disk.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -103,48 +88,23 @@ fn copy_dir(from: &Path, to: &Path) {
 /// it finish) and kills it. Returns whether it reported the open done, and how long the
 /// open took when it was not killed.
 fn run_child(dir: &Path, delay: Option<Duration>) -> (bool, Duration) {
-    let mut child = Command::new(std::env::current_exe().expect("test binary path"))
-        .args(["--exact", TEST_NAME, "--nocapture", "--test-threads=1"])
-        .env(CHILD_ENV, dir)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn child");
-    let stdout = child.stdout.take().expect("child stdout");
-    let (sender, receiver) = mpsc::channel::<String>();
-    let reader = std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines() {
-            let Ok(line) = line else { break };
-            if sender.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    loop {
-        match receiver.recv_timeout(Duration::from_secs(60)) {
-            Ok(line) if line == "opening" => break,
-            Ok(_) => {}
-            Err(error) => {
-                let _ = child.kill();
-                panic!("the child never started opening: {error}");
-            }
-        }
-    }
+    let mut child = Child::start(TEST_NAME, CHILD_ENV, dir, &[]);
+    child.wait_for("opening");
     let started = Instant::now();
     match delay {
         Some(delay) => {
             std::thread::sleep(delay);
-            child.kill().expect("SIGKILL the child");
-            child.wait().expect("reap the child");
+            child.process.kill().expect("SIGKILL the child");
+            child.process.wait().expect("reap the child");
         }
         None => {
-            let status = child.wait().expect("child finishes");
+            let status = child.process.wait().expect("child finishes");
             assert!(status.success(), "an uninterrupted upgrade succeeds");
         }
     }
     let took = started.elapsed();
-    reader.join().expect("reader thread");
-    let opened = receiver.try_iter().any(|line| line == "opened");
+    child.reader.join().expect("reader thread");
+    let opened = child.lines.try_iter().any(|line| line == "opened");
     (opened, took)
 }
 
