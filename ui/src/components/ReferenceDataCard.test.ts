@@ -80,4 +80,13 @@ describe("ReferenceDataCard", () => {
     expect(wrapper.get('[data-testid="reference-loaded"]').text()).toContain("2026-12-01");
     expect(wrapper.find('[data-testid="reference-error"]').exists()).toBe(false);
   });
+
+  it("shows a year missing between as a gap, not as a range", async () => {
+    signInAs(["admin"]);
+    const status: ReferenceStatusInfo = { key: KEY, holidays: null, holiday_years: [2023, 2024, 2025, 2026, 2028] };
+    setBackend(backendWith({ status, texts: [] }));
+    const wrapper = mount(ReferenceDataCard);
+    await flushPromises();
+    expect(wrapper.get('[data-testid="reference-years"]').text()).toBe("2023–2026、2028");
+  });
 });
