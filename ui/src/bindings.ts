@@ -1068,6 +1068,27 @@ holidays: LoadedUpdateInfo | null,
  * Every year the holiday calendar covers (the program's and the update's).
  */
 holiday_years: Array<number>, };
+export type UpgradeInfo = { 
+/**
+ * Its audit row's number: the window shows the notice once per upgrade.
+ */
+seq: number, 
+/**
+ * When, `YYYY-MM-DD HH:MM` at the counter.
+ */
+at: string, 
+/**
+ * The schema version found.
+ */
+from: number, 
+/**
+ * The version it was brought to.
+ */
+to: number, 
+/**
+ * Where the copy of the database as it was lies, if one was made.
+ */
+copy: string | null, };
 export type LedgerLineInfo = { 
 /**
  * The case as a worklist line (number, name, masked ID number, state, deadline, 受理人).

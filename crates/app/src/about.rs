@@ -74,6 +74,14 @@ pub fn about() -> Result<About, AppError> {
     })
 }
 
+/// The last upgrade of the office's database (when, from which schema to which, and the
+/// copy of the database as it was), for the window's one-time notice after an upgrade.
+/// Needs a logged-in clerk.
+pub fn last_upgrade(office: &crate::office::Office) -> Result<Option<store::SchemaUpgrade>, AppError> {
+    office.session()?;
+    Ok(office.store.last_schema_upgrade()?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

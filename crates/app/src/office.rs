@@ -10,7 +10,9 @@
 use std::path::Path;
 
 use chrono::{DateTime, Utc};
-pub use store::{KdfParams, LockoutPolicy, OfficeDetails, Roles, Session, StoreOptions, UserId};
+pub use store::{
+    KdfParams, LockoutPolicy, OfficeDetails, Roles, SchemaUpgrade, Session, StoreOptions, UserId,
+};
 use store::{Store, User};
 
 use crate::AppError;

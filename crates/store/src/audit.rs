@@ -484,6 +484,17 @@ pub(crate) fn entries(conn: &Connection, case_id: Option<&CaseId>, limit: u32) -
     read_entries(conn, sql, case_id, limit)
 }
 
+/// The newest row of `action`, if any.
+pub(crate) fn last_of(conn: &Connection, action: AuditAction) -> Result<Option<AuditEntry>> {
+    // The action name is one of the enum's fixed names, never input.
+    let sql = format!(
+        "SELECT seq, at, actor_user_id, actor, action, case_uuid, details FROM audit
+         WHERE action = '{}' AND ?1 IS NULL ORDER BY seq DESC LIMIT ?2",
+        action.as_str()
+    );
+    Ok(read_entries(conn, &sql, None, 1)?.into_iter().next())
+}
+
 /// The latest `limit` rows of one case, newest first (the case page's extract).
 pub(crate) fn latest_entries(conn: &Connection, case_id: &CaseId, limit: u32) -> Result<Vec<AuditEntry>> {
     let sql = "SELECT seq, at, actor_user_id, actor, action, case_uuid, details FROM audit

@@ -655,6 +655,23 @@ impl Store {
         audit::verify(&self.conn, &self.audit_key)
     }
 
+    /// The last upgrade of this database's schema, from its `schema_migrated` audit row:
+    /// when, from which version to which, and the name of the copy made before it.
+    pub fn last_schema_upgrade(&self) -> Result<Option<SchemaUpgrade>> {
+        let Some(entry) = audit::last_of(&self.conn, AuditAction::SchemaMigrated)? else {
+            return Ok(None);
+        };
+        let version =
+            |key: &str| entry.details[key].as_u64().and_then(|v| u32::try_from(v).ok()).unwrap_or(0);
+        Ok(Some(SchemaUpgrade {
+            seq: entry.seq,
+            at: entry.at,
+            from: version("from"),
+            to: version("to"),
+            copy: entry.details["copy"].as_str().map(|name| self.dir.join(name)),
+        }))
+    }
+
     /// The last link of the chain, to anchor outside this PC.
     pub fn audit_head(&self) -> Result<Option<AuditHead>> {
         audit::head(&self.conn)
@@ -718,6 +735,22 @@ impl Store {
         let conn = open_connection(&Store::db_path(dir), &data_key, false)?;
         schema::schema_version(&conn)
     }
+}
+
+/// An upgrade of the database's schema, as its audit row records it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SchemaUpgrade {
+    /// The audit row's position in the chain (to show a notice once per upgrade).
+    pub seq: i64,
+    /// When it happened.
+    pub at: DateTime<Utc>,
+    /// The version found.
+    pub from: u32,
+    /// The version it was brought to.
+    pub to: u32,
+    /// The copy of the database as it was, if one was made (upgrades before copies were
+    /// made have none).
+    pub copy: Option<PathBuf>,
 }
 
 /// Writes the copy of a database found at `version` before migrating it: to a `.partial`

@@ -32,6 +32,7 @@ pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         office::set_up_office,
         office::office_details,
         office::set_office_details,
+        office::last_upgrade,
         office::reference_status,
         office::set_reference_key,
         office::load_reference_update,

@@ -8,7 +8,7 @@ use crate::AppState;
 use crate::error::UiError;
 use crate::json::{
     ClerkInfo, OfficeDetailsInfo, OfficeDetailsInput, OfficeStatus, ProfileInfo, ReferenceStatusInfo,
-    RoleName, SessionInfo,
+    RoleName, SessionInfo, UpgradeInfo,
 };
 use app::problem::Unrecognised;
 
@@ -82,6 +82,13 @@ pub async fn set_office_details(
         OfficeDetailsInfo::new(office, &data_dir)
     })
     .await
+}
+
+/// The last upgrade of the office's database (schemas and the copy made before it), for
+/// the notice the window shows once after an upgrade.
+#[tauri::command]
+pub async fn last_upgrade(state: State<'_, AppState>) -> Result<Option<UpgradeInfo>, UiError> {
+    with_office(&state, |office| Ok(app::about::last_upgrade(office)?.map(Into::into))).await
 }
 
 /// The office's reference data: the update key, the holiday update loaded, the years covered.

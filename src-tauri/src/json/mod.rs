@@ -369,6 +369,7 @@ mod tests {
             OfficeDetailsInfo::decl(&config),
             LoadedUpdateInfo::decl(&config),
             ReferenceStatusInfo::decl(&config),
+            UpgradeInfo::decl(&config),
             LedgerLineInfo::decl(&config),
             CountInfo::decl(&config),
             LedgerSummaryInfo::decl(&config),

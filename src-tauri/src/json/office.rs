@@ -133,3 +133,31 @@ impl From<app::reference_update::ReferenceStatus> for ReferenceStatusInfo {
         }
     }
 }
+
+/// The last upgrade of the office's database, for the notice after an upgrade.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct UpgradeInfo {
+    /// Its audit row's number: the window shows the notice once per upgrade.
+    #[ts(type = "number")]
+    pub seq: i64,
+    /// When, `YYYY-MM-DD HH:MM` at the counter.
+    pub at: String,
+    /// The schema version found.
+    pub from: u32,
+    /// The version it was brought to.
+    pub to: u32,
+    /// Where the copy of the database as it was lies, if one was made.
+    pub copy: Option<String>,
+}
+
+impl From<app::office::SchemaUpgrade> for UpgradeInfo {
+    fn from(upgrade: app::office::SchemaUpgrade) -> Self {
+        Self {
+            seq: upgrade.seq,
+            at: super::local_minute(upgrade.at),
+            from: upgrade.from,
+            to: upgrade.to,
+            copy: upgrade.copy.map(|path| path.display().to_string()),
+        }
+    }
+}

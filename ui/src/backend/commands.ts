@@ -39,6 +39,7 @@ import type {
   SubmitResult,
   SyncStatusInfo,
   TransferInfo,
+  UpgradeInfo,
   VerifiedSlipInfo,
   WorklistCount,
   WorklistKey,
@@ -93,6 +94,11 @@ export interface Commands {
    * Changes the office's details (管理员; audited); an old `office.json` is then retired.
    */
   setOfficeDetails(details: OfficeDetailsInput): Promise<OfficeDetailsInfo>;
+  /**
+   * The last upgrade of the office's database (schemas and the copy made before it), for
+   * the notice the window shows once after an upgrade.
+   */
+  lastUpgrade(): Promise<UpgradeInfo | null>;
   /**
    * The office's reference data: the update key, the holiday update loaded, the years covered.
    */
@@ -336,6 +342,7 @@ export const COMMANDS: { readonly [K in keyof Commands]: readonly [string, reado
   setUpOffice: ["set_up_office", ["details", "username", "password", "roles"]],
   officeDetails: ["office_details", []],
   setOfficeDetails: ["set_office_details", ["details"]],
+  lastUpgrade: ["last_upgrade", []],
   referenceStatus: ["reference_status", []],
   setReferenceKey: ["set_reference_key", ["key", "replace"]],
   loadReferenceUpdate: ["load_reference_update", ["text"]],

@@ -54,9 +54,17 @@ fn a_version_1_database_migrates_and_keeps_its_cases() {
         Some(serde_json::json!({ "from": 1, "to": 8, "copy": "office.before-upgrade-v1.db" }))
     );
     assert!(store.audit_verify().unwrap().is_intact());
+    let upgrade = store.last_schema_upgrade().unwrap().expect("the upgrade, for the window's notice");
+    assert_eq!((upgrade.from, upgrade.to, upgrade.at), (1, SCHEMA_VERSION, at(5)));
+    assert_eq!(upgrade.copy, Some(dir.path().join("office.before-upgrade-v1.db")));
     store.close().unwrap();
 
     let (store, _) = Store::open_with_options(dir.path(), "admin", ADMIN_PASSWORD, at(7), options()).unwrap();
+    assert_eq!(
+        store.last_schema_upgrade().unwrap().map(|upgrade| upgrade.seq),
+        Some(upgrade.seq),
+        "still that one"
+    );
     let migrations =
         store.audit_entries(None, 100).unwrap().into_iter().filter(|e| e.action == "schema_migrated").count();
     assert_eq!(migrations, 1, "an up-to-date database is not migrated again");
