@@ -28,6 +28,7 @@ pub mod reference_update;
 pub mod review;
 pub mod scan_folder;
 pub mod scans;
+pub mod support;
 pub mod sync;
 pub mod users;
 pub mod worklists;

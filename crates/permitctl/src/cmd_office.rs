@@ -162,3 +162,34 @@ pub fn run_setup(args: &SetupArgs) -> ExitCode {
         Err(error) => report(&error),
     }
 }
+
+/// Arguments of `permitctl support-bundle`.
+#[derive(clap::Args)]
+pub struct SupportArgs {
+    #[command(flatten)]
+    office: OfficeArgs,
+    /// Where to write the bundle (JSON).
+    #[arg(short, long)]
+    output: PathBuf,
+    /// The window's log folder (default: `logs` beside the data directory, as the window
+    /// lays them out).
+    #[arg(long)]
+    log_dir: Option<PathBuf>,
+}
+
+/// Runs `permitctl support-bundle`: versions, schema, queue, warnings, reference data and
+/// the end of the logs, with no personal data (管理员).
+pub fn run_support(args: &SupportArgs) -> ExitCode {
+    let office = match open(&args.office) {
+        Ok(office) => office,
+        Err(code) => return code,
+    };
+    let log_dir =
+        args.log_dir.clone().or_else(|| args.office.data_dir.parent().map(|parent| parent.join("logs")));
+    let written = app::support::write_bundle(&office, log_dir.as_deref(), app::clock::today(), &args.output);
+    let closed = office.close();
+    match (written, closed) {
+        (Ok(bytes), Ok(())) => done(&json!({ "path": args.output, "bytes": bytes })),
+        (Err(error), _) | (Ok(_), Err(error)) => report(&error),
+    }
+}

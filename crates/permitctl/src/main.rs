@@ -94,6 +94,9 @@ enum Command {
     Scanners,
     /// The register of applications (台账) for a range of days, with its counts.
     Ledger(cmd_ledger::LedgerArgs),
+    /// 诊断信息 for support: versions, schema, queue, warnings, reference data and the end
+    /// of the logs, with no personal data (管理员).
+    SupportBundle(cmd_office::SupportArgs),
     /// What this build is: its version, the database and record schemas, the templates'
     /// versions, the county profiles and the holiday table's years.
     About,
@@ -134,6 +137,7 @@ fn main() -> ExitCode {
         Command::Intake(args) => cmd_scan::run_intake(&args),
         Command::Scanners => cmd_scan::run_scanners(),
         Command::Ledger(args) => cmd_ledger::run(&args),
+        Command::SupportBundle(args) => cmd_office::run_support(&args),
         Command::About => about(),
     }
 }

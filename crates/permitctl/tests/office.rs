@@ -212,3 +212,27 @@ fn setup_with_the_offices_details_checks_them_first_and_names_the_office_by_them
     assert_eq!(code, 0, "setup: {json:#}");
     assert_eq!(json["office_id"], "33018201-建德市公安局新安江派出所");
 }
+
+#[test]
+fn a_support_bundle_is_written_for_the_administrator_with_the_logs_end() {
+    let root = TempDir::new("support");
+    let office = root.join("office");
+    set_up(&office, "330182-jiande-01");
+    let logs = root.join("logs");
+    std::fs::create_dir_all(&logs).expect("log folder");
+    std::fs::write(format!("{logs}/permit-desk.log"), "INFO 启动\nWARN 341203199003071219\n").expect("log");
+    let bundle = root.join("support.json");
+    let (code, json) = permitctl(
+        &["support-bundle", "-o", &bundle, "--data-dir", &office, "--user", "admin"],
+        Password::Env(PASSWORD),
+    );
+    assert_eq!(code, 0, "support-bundle: {json:#}");
+    let text = std::fs::read_to_string(&bundle).expect("the bundle");
+    let written: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+    assert_eq!(written["office_id"], "330182-jiande-01");
+    assert!(
+        written["logs"][0]["text"].as_str().expect("text").contains("启动"),
+        "the logs beside the data folder"
+    );
+    assert!(!text.contains("341203199003071219"), "no ID number, even from a log line");
+}
