@@ -24,7 +24,6 @@ export const DOCUMENT_AFTER: Record<string, DocumentKey> = {
   not_eligible: "refusal",
 };
 
-/** Fills `{name}` placeholders of a message. */
-export function fill(text: string, values: Record<string, string | number>): string {
-  return text.replace(/\{(\w+)\}/g, (whole, name: string) => (name in values ? String(values[name]) : whole));
-}
+/** Fills `{name}` placeholders of a message (the one in `locales`, re-exported for this
+ *  module's users). */
+export { fill } from "../locales";

@@ -16,6 +16,11 @@ export function t(key: MessageKey): string {
   return typeof node === "string" ? node : key;
 }
 
+/** Fills the `{name}` placeholders of a message; an unknown name stays as written. */
+export function fill(text: string, values: Record<string, string | number>): string {
+  return text.replace(/\{(\w+)\}/g, (whole, name: string) => (name in values ? String(values[name]) : whole));
+}
+
 /** A label chosen by a key the backend sends (a role, a worklist; case states are
  *  `CASE_STATE_LABELS`, generated from the domain); the key
  *  itself if the window does not know it, so nothing is ever shown blank. */
