@@ -107,12 +107,13 @@ fn log_tail(dir: &Path) -> Result<Vec<Value>, AppError> {
             break;
         }
         let bytes = std::fs::read(&path).map_err(AppError::io("log file"))?;
-        let start = bytes.len().saturating_sub(left);
-        // Start at a line boundary so no line is cut in the middle of a character.
-        let start = bytes[start..]
-            .iter()
-            .position(|byte| *byte == b'\n')
-            .map_or(start, |at| if start == 0 { 0 } else { start + at + 1 });
+        let mut start = bytes.len().saturating_sub(left);
+        // A file cut short starts after a line break: no line, or character, half shown.
+        if start > 0
+            && let Some(at) = bytes[start..].iter().position(|byte| *byte == b'\n')
+        {
+            start += at + 1;
+        }
         let text = String::from_utf8_lossy(&bytes[start..]);
         left -= bytes.len() - start;
         out.push(json!({
@@ -123,4 +124,25 @@ fn log_tail(dir: &Path) -> Result<Vec<Value>, AppError> {
         }));
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_logs_are_capped_newest_first_and_cut_at_a_line_break() -> Result<(), AppError> {
+        let dir = tempfile::tempdir().map_err(AppError::io("temporary directory"))?;
+        let line = "INFO 同步：离线，稍后重试\n";
+        let big = line.repeat(MAX_LOG_BYTES / line.len() + 500);
+        std::fs::write(dir.path().join("permit-desk.log"), &big).map_err(AppError::io("log"))?;
+        let tail = log_tail(dir.path())?;
+        assert_eq!(tail.len(), 1, "the one file fills the cap: {tail:?}");
+        let text = tail[0]["text"].as_str().unwrap_or_default();
+        assert!(text.len() <= MAX_LOG_BYTES && text.len() > MAX_LOG_BYTES - line.len(), "{}", text.len());
+        assert!(text.starts_with("INFO "), "starts at a whole line");
+        assert_eq!(tail[0]["bytes"], big.len());
+        assert!(log_tail(&dir.path().join("missing"))?.is_empty(), "no log folder, no logs");
+        Ok(())
+    }
 }

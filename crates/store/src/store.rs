@@ -357,12 +357,6 @@ impl Store {
         Ok((store, session))
     }
 
-    /// The database found at an older schema, copied before it is migrated (see
-    /// [`schema::pre_migration_copy_name`]), if a copy from that version is there.
-    pub fn pre_migration_copy(dir: &Path, version: u32) -> Option<PathBuf> {
-        Some(dir.join(schema::pre_migration_copy_name(version))).filter(|path| path.exists())
-    }
-
     /// Unlocks the store with a clerk's password and logs the clerk in, with default
     /// options. See [`Store::open_with_options`].
     pub fn open(dir: &Path, username: &str, password: &str, at: DateTime<Utc>) -> Result<(Store, Session)> {

@@ -72,7 +72,8 @@ fn a_version_1_database_migrates_and_keeps_its_cases() {
 
     // The copy written before migrating is the v1 database, whole: put back with the same
     // key slots it opens (and is migrated again, from 1), with its case.
-    let copy = Store::pre_migration_copy(dir.path(), 1).expect("a copy before the upgrade");
+    let copy = upgrade.copy.expect("a copy before the upgrade");
+    assert!(copy.exists());
     assert!(!dir.path().join("office.before-upgrade-v1.db.partial").exists());
     let back = tempfile::tempdir().unwrap();
     std::fs::copy(&copy, back.path().join(store::DB_FILE_NAME)).unwrap();
