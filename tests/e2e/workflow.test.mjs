@@ -56,7 +56,8 @@ describe("accept → review → approve by three clerks", () => {
     await session.click(`worklist-${list}`);
     await session.waitFor("case-line");
     await session.clickCss(`[data-testid="case-line"][data-case-id="${caseId}"] td`);
-    await session.waitFor("case");
+    // The page's frame comes first, the case a moment later: wait for the case itself.
+    await session.waitFor("case-name");
   }
 
   it("sets up the office and adds three clerks", async () => {
