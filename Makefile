@@ -9,14 +9,14 @@ export CARGO_TARGET_DIR ?= $(HOME)/.cache/permit-desk/target
 export CARGO_TERM_COLOR ?= never
 BINARY := $(CARGO_TARGET_DIR)/debug/permit-desk
 
-.PHONY: run test deps ui build lint fmt-check clippy ui-check rust-test ui-test e2e bindings package package-check package-test crash-migrations
+.PHONY: run test deps ui build lint fmt-check clippy ui-check rust-test ui-test e2e bindings package package-check package-test crash-migrations upgrade-test
 
 ## Start the app window (under Xvfb when there is no display).
 run: deps build
 	scripts/run.sh
 
 ## Every test: formatting, lints, Rust tests, UI type check and tests, WebDriver tests.
-test: deps ui lint rust-test ui-test build e2e package-check
+test: deps ui lint rust-test upgrade-test ui-test build e2e package-check
 	@echo "==> all test layers passed"
 
 deps:
@@ -68,6 +68,10 @@ package-check: build
 ## Install the release .deb into a fresh Debian 12 chroot, start it, remove it (minutes).
 package-test: package
 	scripts/package-test.sh dist/permit-desk_*_$$(dpkg --print-architecture).deb
+
+## The previous release (CHANGELOG.md) makes an office; this tree opens it and drains its outbox.
+upgrade-test:
+	scripts/upgrade-test.sh
 
 ## kill -9 during 60 upgrades of a schema-1 office, counted by phase (CI runs 12).
 crash-migrations:

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# make upgrade-test (docs/packaging.md, "Upgrades, tested"): the previous release makes an office, this tree
+# opens it.
+#
+# 1. The latest release in CHANGELOG.md and the commit it was built from.
+# 2. A git worktree of that commit; tests/upgrade/seeder (from THIS tree) is copied into it
+#    and built there against the release's crates, with the release's Cargo.lock.
+# 3. The seeder makes an office with cases in every state, pages and an outbox with
+#    records synced, quarantined, held and queued, plus the stand-in platform's database.
+# 4. tests/tests/upgrade.rs (this tree) opens it, checks everything is there, and drains
+#    the outbox to the same stand-in exactly once.
+set -euo pipefail
+
+root=$(git rev-parse --show-toplevel)
+cd "$root"
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/permit-desk/target}
+
+version=$(grep -m1 -oE '^## [0-9]+\.[0-9]+\.[0-9]+' CHANGELOG.md | cut -c4-) || true
+commit=$(grep -m1 -oE '^Built from commit: [0-9a-f]{40}' CHANGELOG.md | awk '{print $4}') || true
+if [[ -z "$version" || -z "$commit" ]]; then
+  echo "upgrade-test: CHANGELOG.md names no release with its commit; nothing to upgrade from" >&2
+  exit 1
+fi
+if ! git cat-file -e "$commit^{commit}" 2>/dev/null; then
+  if [[ "$(git rev-parse --is-shallow-repository)" == true ]]; then
+    echo "upgrade-test: shallow clone; fetching the history to find $commit" >&2
+    git fetch --quiet --unshallow
+  fi
+  git cat-file -e "$commit^{commit}" 2>/dev/null || {
+    echo "upgrade-test: release $version's commit $commit is not in this repository" >&2
+    exit 1
+  }
+fi
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/permit-desk-upgrade.XXXXXX")
+cleanup() {
+  git worktree remove --force "$work/release" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+echo "==> upgrade test: the office of release $version (${commit:0:10}) opened by this tree"
+git worktree add --quiet --detach "$work/release" "$commit"
+mkdir -p "$work/release/tests/upgrade"
+rm -rf "$work/release/tests/upgrade/seeder"
+cp -r tests/upgrade/seeder "$work/release/tests/upgrade/seeder"
+rm -f "$work/release/tests/upgrade/seeder/Cargo.lock"
+cp "$work/release/Cargo.lock" "$work/release/tests/upgrade/seeder/Cargo.lock"
+cargo build --quiet --manifest-path "$work/release/tests/upgrade/seeder/Cargo.toml"
+"$CARGO_TARGET_DIR/debug/upgrade-seeder" "$work/made"
+PERMIT_DESK_UPGRADE_DIR="$work/made" cargo test --quiet -p workspace-tests --test upgrade -- --ignored
