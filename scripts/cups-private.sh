@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Starts a private CUPS daemon for the end-to-end tests: its own ServerRoot, spool, cache
-# and state under DIR, listening on 127.0.0.1:PORT only, with one cups-pdf queue
-# (PermitDeskPDF, A4, the default). Prints the daemon's pid. Needs root: the cups-pdf
+# and state under DIR, listening on 127.0.0.1:PORT only, with two cups-pdf queues:
+# PermitDeskPDF (A4, the default) and PermitDeskCounter2 (A4, "柜台二号打印机"), so the
+# office's own printer choice differs from the system's default. Prints the daemon's pid. Needs root: the cups-pdf
 # backend runs as root only (crates/print/tests/cups.rs explains the queue options).
 # Usage: scripts/cups-private.sh DIR PORT
 set -euo pipefail
@@ -62,5 +63,8 @@ retry() {
 retry lpadmin -h "127.0.0.1:$port" -p PermitDeskPDF -E -v cups-pdf:/ -m lsb/usr/cups-pdf/CUPS-PDF_opt.ppd \
   -o PageSize=A4 -o pdftops-renderer-default=pdftocairo -o printer-error-policy=abort-job \
   || { kill "$pid"; exit 1; }
+retry lpadmin -h "127.0.0.1:$port" -p PermitDeskCounter2 -D "柜台二号打印机" -E -v cups-pdf:/ \
+  -m lsb/usr/cups-pdf/CUPS-PDF_opt.ppd -o PageSize=A4 -o pdftops-renderer-default=pdftocairo \
+  -o printer-error-policy=abort-job || { kill "$pid"; exit 1; }
 retry lpadmin -h "127.0.0.1:$port" -d PermitDeskPDF || { kill "$pid"; exit 1; }
 echo "$pid"

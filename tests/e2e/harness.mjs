@@ -34,8 +34,9 @@ export const ADMIN = { username: "admin", password: "admin-pass-1" };
 export const OFFICE = { county: "330182", station: "01", name: "建德市公安局新安江派出所" };
 
 /** First-run set-up through the window: the office's county from the division list, its
- *  station number, name, address and phone; the administrator also holds `roles`. */
-export async function setUpOffice(session, roles = []) {
+ *  station number, name, address and phone; the administrator also holds `roles`.
+ *  `beforeSubmit` may fill in more (the print settings) before the form is sent. */
+export async function setUpOffice(session, roles = [], { beforeSubmit = null } = {}) {
   await session.waitFor("setup");
   await pick(session, "setup-county", "建德", OFFICE.county);
   await session.type("setup-station", OFFICE.station);
@@ -47,6 +48,7 @@ export async function setUpOffice(session, roles = []) {
   await session.type("setup-password", ADMIN.password);
   await session.type("setup-password-again", ADMIN.password);
   for (const role of roles) await session.click(`setup-role-${role}`);
+  if (beforeSubmit) await beforeSubmit();
   await session.click("setup-submit");
   await session.waitFor("home", { timeoutMs: 20000 });
 }

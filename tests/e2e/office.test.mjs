@@ -2,14 +2,15 @@
 // details were kept in the store: the window says the details are missing, starts from
 // what an old office.json held, and once saved retires the file. Then the county bureau's
 // signed holiday table for 2027 (made with permitctl, as a bureau would) is loaded from a
-// file picked in the window.
+// file picked in the window. And a new office's first-run set-up asking how it prints,
+// changed later on the same page.
 import { after, afterEach, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { ADMIN, keepScreenshot, logIn, startApp } from "./harness.mjs";
+import { ADMIN, keepScreenshot, logIn, setUpOffice, startApp } from "./harness.mjs";
 
 const OLD_OFFICE = {
   office_format: 1,
@@ -113,5 +114,59 @@ describe("办理点信息 of an office set up from the command line", () => {
     });
     await new Promise((resolve) => setTimeout(resolve, 1000));
     await keepScreenshot(session, "office-reference-loaded");
+  });
+});
+
+describe("打印设置: asked at set-up, changed on the office page", () => {
+  let session;
+
+  before(async () => {
+    session = await startApp();
+  });
+  after(async () => {
+    await session?.quit();
+  });
+  afterEach(async (t) => {
+    if (session) await keepScreenshot(session, `print-settings-${t.name}`);
+  });
+
+  it("sets the slip's large print and the office's printer at set-up, then changes them", async () => {
+    await setUpOffice(session, ["accept"], {
+      beforeSubmit: async () => {
+        // The private CUPS lists both queues; the system's default is chosen until changed.
+        await session.waitFor("setup-printer-option-PermitDeskCounter2");
+        assert.equal(await session.value("setup-printer"), "");
+        assert.equal(await session.value("setup-large-print"), "profile");
+        await session.clickCss('[data-testid="setup-large-print"] option[value="large"]');
+        await session.click("setup-printer-option-PermitDeskCounter2");
+        assert.equal(await session.value("setup-large-print"), "large");
+        assert.equal(await session.value("setup-printer"), "PermitDeskCounter2");
+        await session.cmd("POST", "/execute/sync", {
+          script: "document.querySelector('[data-testid=\"setup-printer\"]').scrollIntoView({ block: 'center' });",
+          args: [],
+        });
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+        await keepScreenshot(session, "setup-print-settings");
+      },
+    });
+
+    await session.click("open-office");
+    await session.waitFor("office-print");
+    assert.equal(await session.value("office-large-print"), "large");
+    assert.equal(await session.value("office-printer"), "PermitDeskCounter2");
+    assert.match(await session.text("office-printer-option-PermitDeskCounter2"), /柜台二号打印机（PermitDeskCounter2）/);
+
+    await session.clickCss('[data-testid="office-large-print"] option[value="profile"]');
+    await session.clickCss('[data-testid="office-printer"] option[value=""]');
+    await session.click("office-print-save");
+    await session.waitFor("office-print-saved");
+    assert.equal(await session.value("office-large-print"), "profile");
+    assert.equal(await session.value("office-printer"), "");
+    await session.cmd("POST", "/execute/sync", {
+      script: "document.querySelector('[data-testid=\"office-print\"]').scrollIntoView({ block: 'center' });",
+      args: [],
+    });
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await keepScreenshot(session, "office-print-settings");
   });
 });

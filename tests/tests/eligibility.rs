@@ -9,7 +9,9 @@ use std::path::Path;
 
 use app::AppError;
 use app::cases::{self, CaseState, DuplicateDecision, Submission, SubmitOutcome};
-use app::office::{FirstRun, KdfParams, LockoutPolicy, Office, OfficeDetails, Roles, StoreOptions};
+use app::office::{
+    FirstRun, KdfParams, LockoutPolicy, Office, OfficeDetails, PrintSettings, Roles, StoreOptions,
+};
 use app::printing::{self, Document, Printing, RenderChoices};
 use app::worklists::{self, Worklist};
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
@@ -52,6 +54,7 @@ fn set_up(dir: &Path, county_code: &str, station: &str) -> Office {
         username: "admin",
         password: ADMIN_PASSWORD,
         extra_roles: Roles::ACCEPT,
+        print: &PrintSettings::default(),
     };
     Office::first_run(dir, &setup, at(0), options()).expect("first run")
 }
@@ -159,8 +162,14 @@ fn an_office_numbers_with_its_county_and_station_and_applies_its_county() {
         name: String::new(),
         ..details("", "")
     };
-    let setup =
-        FirstRun { details: &bad, username: "admin", password: ADMIN_PASSWORD, extra_roles: Roles::NONE };
+    let print = PrintSettings::default();
+    let setup = FirstRun {
+        details: &bad,
+        username: "admin",
+        password: ADMIN_PASSWORD,
+        extra_roles: Roles::NONE,
+        print: &print,
+    };
     let Err(AppError::Validation(issues)) = Office::first_run(dir.path(), &setup, at(0), options()) else {
         panic!("bad details are refused");
     };

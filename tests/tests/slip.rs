@@ -12,7 +12,7 @@ use std::process::Command;
 
 use app::AppError;
 use app::cases::{self, CaseId, DuplicateDecision, Submission};
-use app::office::{KdfParams, LockoutPolicy, Office, Roles, StoreOptions};
+use app::office::{KdfParams, LockoutPolicy, Office, PrintSettings, Roles, StoreOptions};
 use app::printing::{self, Document, Printing, RenderChoices};
 use app::users::{self, NewClerk};
 use app::worklists::{self, Worklist};
@@ -248,6 +248,99 @@ fn printing_the_slip_takes_it_off_the_worklist_and_large_print_is_the_clerks_cho
     assert_eq!(prints.len(), 3, "two prints and the failed attempt: {prints:?}");
     assert!(prints.iter().all(|line| line.contains("居住证确认单")), "{prints:?}");
     assert!(prints.iter().any(|line| line.contains("失败")), "{prints:?}");
+}
+
+/// The office's print settings decide what the clerk is offered: the slip's size when the
+/// clerk does not choose, and which printer is preselected (the system's default when the
+/// office's printer is gone).
+#[test]
+fn the_offices_print_settings_size_the_slip_and_preselect_the_printer() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let (mut office, case_id) = issued_case(dir.path());
+    let printing = Printing::load().expect("printing");
+    // The page as pixels: the PDF's bytes differ from one render to the next.
+    let pixels = tempfile::tempdir().expect("temporary directory");
+    let render = |office: &mut Office, large_print: Option<bool>| {
+        let choices = RenderChoices { large_print };
+        let pdf = printing::render(office, &printing, &case_id, Document::Slip, choices, at(31))
+            .expect("render")
+            .pdf;
+        let pdf_path = pixels.path().join("slip.pdf");
+        std::fs::write(&pdf_path, pdf).expect("write pdf");
+        let output = Command::new("pdftoppm")
+            .args(["-r", "30", "-gray", "-f", "1", "-l", "1"])
+            .arg(&pdf_path)
+            .output()
+            .expect("pdftoppm runs (poppler-utils)");
+        assert!(output.status.success());
+        output.stdout
+    };
+    // The administrator, who also accepts, prints (the slip names the clerk printing it).
+    office.login("a", PASSWORD, at(31)).expect("administrator");
+    let view = cases::get_case(&mut office, &case_id, at(31)).expect("view");
+    assert!(!printing::large_print_default(&office, &view).expect("default"), "Jiande's profile: regular");
+    let regular = render(&mut office, Some(false));
+    let large = render(&mut office, Some(true));
+    assert!(regular != large, "two layouts");
+    assert!(render(&mut office, None) == regular, "the profile decides");
+
+    let settings = PrintSettings { large_print: Some(true), printer: Some("Counter2".to_owned()) };
+    office.set_print_settings(&settings, at(32)).expect("settings");
+    assert!(printing::large_print_default(&office, &view).expect("default"), "the office's setting");
+    assert!(render(&mut office, None) == large, "large unless the clerk chooses");
+    assert!(render(&mut office, Some(false)) == regular, "the clerk may still choose");
+    let refused =
+        office.set_print_settings(&PrintSettings { printer: Some("a b".to_owned()), ..settings }, at(33));
+    assert!(
+        matches!(refused, Err(AppError::Validation(ref issues)) if issues[0].field == "printer"),
+        "{refused:?}"
+    );
+
+    let system = Printers(vec![printer("Counter1", true), printer("Counter2", false)]);
+    let names = |listed: Vec<printing::ListedPrinter>| {
+        listed.into_iter().map(|p| (p.info.name, p.preferred)).collect::<Vec<_>>()
+    };
+    let office_printer = office.print_settings().expect("settings").printer;
+    assert_eq!(
+        names(printing::printers(&system, office_printer.as_deref()).expect("list")),
+        [("Counter2".to_owned(), true), ("Counter1".to_owned(), false)],
+        "the office's printer first and chosen"
+    );
+    assert_eq!(
+        names(printing::printers(&system, Some("Removed")).expect("list")),
+        [("Counter1".to_owned(), true), ("Counter2".to_owned(), false)],
+        "a printer no longer there: the system's default"
+    );
+}
+
+fn printer(name: &str, is_default: bool) -> PrinterInfo {
+    PrinterInfo {
+        name: name.to_owned(),
+        description: String::new(),
+        location: String::new(),
+        make_and_model: String::new(),
+        is_default,
+        state: PrinterState::Idle,
+        accepting_jobs: true,
+        state_message: String::new(),
+    }
+}
+
+/// A print system that only lists printers.
+struct Printers(Vec<PrinterInfo>);
+
+impl PrintSystem for Printers {
+    fn printers(&self) -> Result<Vec<PrinterInfo>, PrinterError> {
+        Ok(self.0.clone())
+    }
+
+    fn submit(&self, _job: &PrintJob) -> Result<JobId, PrinterError> {
+        unreachable!("the test only lists printers")
+    }
+
+    fn job_state(&self, _id: &JobId) -> Result<JobOutcome, PrinterError> {
+        unreachable!("the test only lists printers")
+    }
 }
 
 #[test]

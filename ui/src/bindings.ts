@@ -658,9 +658,22 @@ label: string,
  */
 is_default: boolean, 
 /**
+ * The one to choose for the clerk: the office's printer, else the system's default.
+ */
+preferred: boolean, 
+/**
  * Accepting jobs now.
  */
 ready: boolean, };
+export type PrintSettingsInput = { 
+/**
+ * The slip in large print by default; `null` follows the county profile.
+ */
+large_print: boolean | null, 
+/**
+ * The printer documents go to by default; `null` is the system's default printer.
+ */
+printer: string | null, };
 export type PreviewInfo = { 
 /**
  * The document's key.

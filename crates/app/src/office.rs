@@ -11,7 +11,8 @@ use std::path::Path;
 
 use chrono::{DateTime, Utc};
 pub use store::{
-    KdfParams, LockoutPolicy, OfficeDetails, Roles, SchemaUpgrade, Session, StoreOptions, UserId,
+    KdfParams, LockoutPolicy, OfficeDetails, PrintSettings, Roles, SchemaUpgrade, Session, StoreOptions,
+    UserId,
 };
 use store::{Store, User};
 
@@ -45,6 +46,18 @@ pub fn check_details(details: &OfficeDetails) -> Result<(), AppError> {
         ));
     }
     if issues.is_empty() { Ok(()) } else { Err(AppError::Validation(issues)) }
+}
+
+/// The problems of the print settings, as field issues (`AppError::Validation`).
+pub fn check_print_settings(settings: &PrintSettings) -> Result<(), AppError> {
+    if settings.problems().is_empty() {
+        return Ok(());
+    }
+    Err(AppError::Validation(vec![domain::FieldIssue::new(
+        "printer",
+        "PRINTER_NAME_INVALID",
+        "打印机名称无效：请从列表中选择一台打印机，或选择“系统默认打印机”。",
+    )]))
 }
 
 /// The file that held the office's printed details before they were kept in the store
@@ -92,6 +105,8 @@ pub struct FirstRun<'a> {
     pub password: &'a str,
     /// Counter roles the administrator also holds (a one-person office).
     pub extra_roles: Roles,
+    /// How the office prints: the slip's large-print default and the printer.
+    pub print: &'a PrintSettings,
 }
 
 /// An opened office store and the clerk logged in, if any.
@@ -155,11 +170,13 @@ impl Office {
         options: StoreOptions,
     ) -> Result<Office, AppError> {
         check_details(setup.details)?;
+        check_print_settings(setup.print)?;
         let office_id = format!("{}-{}", setup.details.application_prefix(), setup.details.name.trim());
         let mut office =
             Office::set_up_with_options(dir, &office_id, setup.username, setup.password, now, options)?;
         let session = office.session()?.clone();
         office.store.set_office_details(&session, setup.details, now)?;
+        office.store.set_print_settings(&session, setup.print, now)?;
         if !setup.extra_roles.is_empty() {
             let username = session.username().to_owned();
             crate::users::set_roles(&mut office, &username, setup.extra_roles | Roles::ADMIN, now)?;
@@ -178,6 +195,22 @@ impl Office {
         check_details(details)?;
         let session = self.session()?.clone();
         Ok(self.store.set_office_details(&session, details, now)?)
+    }
+
+    /// The office's print settings (the defaults when never set).
+    pub fn print_settings(&self) -> Result<PrintSettings, AppError> {
+        Ok(self.store.print_settings()?)
+    }
+
+    /// Changes the print settings (管理员 only; audited with the old and new values).
+    pub fn set_print_settings(
+        &mut self,
+        settings: &PrintSettings,
+        now: DateTime<Utc>,
+    ) -> Result<(), AppError> {
+        check_print_settings(settings)?;
+        let session = self.session()?.clone();
+        Ok(self.store.set_print_settings(&session, settings, now)?)
     }
 
     /// Records the date the published text of an undated draft profile took effect

@@ -120,16 +120,18 @@ fn permit_issued(view: &CaseView) -> bool {
     matches!(view.state, CaseState::Issued | CaseState::OldPermitCancelled)
 }
 
-/// Whether the county's profile prints the slip in large type by default.
-pub fn large_print_default(view: &CaseView) -> Result<bool, AppError> {
-    Ok(assess::find_profile(&profile_for(view))?.slip.large_print)
+/// Whether the slip prints in large type unless the clerk chooses otherwise: the office's
+/// print setting, or, when it has none, the county profile's.
+pub fn large_print_default(office: &Office, view: &CaseView) -> Result<bool, AppError> {
+    let profile = assess::find_profile(&profile_for(view))?;
+    Ok(office.print_settings()?.large_print.unwrap_or(profile.slip.large_print))
 }
 
 /// What the clerk may choose besides the document.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct RenderChoices {
-    /// The slip in large type (for elderly applicants); `None` follows the county
-    /// profile's setting.
+    /// The slip in large type (for elderly applicants); `None` follows the office's print
+    /// setting, or the county profile's ([`large_print_default`]).
     pub large_print: Option<bool>,
 }
 
@@ -296,9 +298,35 @@ pub fn print(
     Ok(Printed { job: id.to_string(), template: rendered.template, at: now })
 }
 
-/// The printers of the print system, the default one first.
-pub fn printers(system: &dyn PrintSystem) -> Result<Vec<PrinterInfo>, AppError> {
-    Ok(system.printers()?)
+/// A printer of the print system, and whether documents go there unless the clerk picks
+/// another.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListedPrinter {
+    /// What the print system says of it.
+    pub info: PrinterInfo,
+    /// The printer chosen for the clerk: the office's printer (its print settings) when
+    /// the system has it, else the system's default, else the first. At most one is.
+    pub preferred: bool,
+}
+
+/// The printers of the print system, the preferred one first (see
+/// [`ListedPrinter::preferred`]); `office_printer` is the print settings' printer.
+pub fn printers(
+    system: &dyn PrintSystem,
+    office_printer: Option<&str>,
+) -> Result<Vec<ListedPrinter>, AppError> {
+    let found = system.printers()?;
+    let preferred = office_printer
+        .and_then(|name| found.iter().position(|info| info.name == name))
+        .or_else(|| found.iter().position(|info| info.is_default))
+        .unwrap_or(0);
+    let mut listed: Vec<ListedPrinter> = found
+        .into_iter()
+        .enumerate()
+        .map(|(index, info)| ListedPrinter { info, preferred: index == preferred })
+        .collect();
+    listed.sort_by_key(|printer| !printer.preferred);
+    Ok(listed)
 }
 
 /// The office's public key for slips, in hex (64 digits), with its key id (the first 8
@@ -373,8 +401,11 @@ fn slip_data(
         }
     }
     let profile = assess::find_profile(&profile_for(view))?;
-    let options =
-        SlipOptions { large_print: choices.large_print.unwrap_or(profile.slip.large_print), ..profile.slip };
+    let large_print = match choices.large_print {
+        Some(chosen) => chosen,
+        None => large_print_default(office, view)?,
+    };
+    let options = SlipOptions { large_print, ..profile.slip };
     let clerk =
         office.clerk_with_any_role(store::Roles::ACCEPT | store::Roles::REVIEW | store::Roles::APPROVE)?.1;
     Ok(SlipData {

@@ -65,7 +65,7 @@ pub struct RecordNames {
 pub fn case_page(office: &mut Office, case_id: &CaseId, now: DateTime<Utc>) -> Result<CasePage, AppError> {
     let view = cases::get_case(office, case_id, now)?;
     let documents = printing::available(&view);
-    let large_print_default = printing::large_print_default(&view)?;
+    let large_print_default = printing::large_print_default(office, &view)?;
     let names = record_names(&view.record)?;
     let (assessment, explanation, revision) = match reasoning(office, case_id, &view)? {
         Some(reasoning) => {

@@ -53,6 +53,13 @@ pub struct SetupArgs {
     /// The office's telephone as printed.
     #[arg(long, requires = "county", default_value = "")]
     phone: String,
+    /// The confirmation slip in large print by default (`true`) or not (`false`); left
+    /// out, the county profile decides.
+    #[arg(long, requires = "county")]
+    large_print: Option<bool>,
+    /// The printer (CUPS queue) documents go to by default; left out, the system's default.
+    #[arg(long, requires = "county")]
+    printer: Option<String>,
 }
 
 /// Reads the password from the environment or the first line of stdin.
@@ -142,11 +149,14 @@ pub fn run_setup(args: &SetupArgs) -> ExitCode {
                 address: args.address.clone(),
                 phone: args.phone.clone(),
             };
+            let print =
+                app::office::PrintSettings { large_print: args.large_print, printer: args.printer.clone() };
             let setup = app::office::FirstRun {
                 details: &details,
                 username: &args.office.user,
                 password: &password,
                 extra_roles: app::office::Roles::NONE,
+                print: &print,
             };
             Office::first_run(&args.office.data_dir, &setup, now, app::office::StoreOptions::default())
         }

@@ -108,6 +108,8 @@ pub enum AuditAction {
     PlatformKeySet,
     /// The office's details (county, station number, name, address, phone) were set.
     OfficeDetailsSet,
+    /// The office's print settings (large-print default, printer) changed.
+    PrintSettingsSet,
     /// An administrator recorded the date an undated draft policy document took effect.
     ProfileEffectiveSet,
     /// A revoked clerk's account was re-enabled with a new initial password.
@@ -163,6 +165,7 @@ impl AuditAction {
         AuditAction::LedgerViewed,
         AuditAction::ReferenceKeySet,
         AuditAction::ReferenceUpdateLoaded,
+        AuditAction::PrintSettingsSet,
     ];
 
     /// The stored name.
@@ -205,6 +208,7 @@ impl AuditAction {
             AuditAction::BundleImported => "bundle_imported",
             AuditAction::PlatformKeySet => "platform_key_set",
             AuditAction::OfficeDetailsSet => "office_details_set",
+            AuditAction::PrintSettingsSet => "print_settings_set",
             AuditAction::ProfileEffectiveSet => "profile_effective_set",
             AuditAction::UserReenabled => "user_reenabled",
             AuditAction::RecordCorrected => "record_corrected",
@@ -573,7 +577,7 @@ mod tests {
              sync_quarantined,backup_created,restored,sync_requeued,device_identity_created,\
              platform_decision,page_added,page_changed,page_deleted,office_key_created,bundle_exported,\
              bundle_imported,platform_key_set,office_details_set,profile_effective_set,user_reenabled,record_corrected,\
-             page_marked,ledger_viewed,reference_key_set,reference_update_loaded"
+             page_marked,ledger_viewed,reference_key_set,reference_update_loaded,print_settings_set"
         );
     }
 }

@@ -27,6 +27,39 @@ use crate::users::{Roles, Session};
 const OFFICE_DETAILS: &str = "office_details";
 /// Prefix of the `meta` keys holding recorded effective dates, followed by a county code.
 const PROFILE_EFFECTIVE: &str = "profile_effective:";
+/// The `meta` key holding the print settings as JSON.
+const PRINT_SETTINGS: &str = "print_settings";
+
+/// How the office prints, asked at set-up and changed under 设置 by an administrator.
+/// Each clerk may still choose otherwise for one document; these are the defaults.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PrintSettings {
+    /// The confirmation slip in large print by default (an office serving many elderly
+    /// applicants); `None` follows the county profile's setting.
+    #[serde(default)]
+    pub large_print: Option<bool>,
+    /// The printer (a CUPS queue name) documents go to unless the clerk picks another;
+    /// `None`: the system's default printer.
+    #[serde(default)]
+    pub printer: Option<String>,
+}
+
+impl PrintSettings {
+    /// Every problem with the settings, in plain words (empty when they can be stored).
+    pub fn problems(&self) -> Vec<&'static str> {
+        let mut problems = Vec::new();
+        if let Some(printer) = &self.printer {
+            // CUPS queue names: printable, no space, `/` or `#`, at most 127 bytes.
+            if printer.is_empty()
+                || printer.len() > 127
+                || printer.chars().any(|c| c.is_whitespace() || c.is_control() || c == '/' || c == '#')
+            {
+                problems.push("printer is not a printer queue name");
+            }
+        }
+        problems
+    }
+}
 
 /// What identifies an office and what its documents print.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -93,11 +126,7 @@ impl Store {
         if previous.as_ref() == Some(details) {
             return Ok(());
         }
-        transaction.execute(
-            "INSERT INTO meta (key, value) VALUES (?1, ?2)
-             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            params![OFFICE_DETAILS, serde_json::to_string(details)?],
-        )?;
+        put_meta(&transaction, OFFICE_DETAILS, &serde_json::to_string(details)?)?;
         audit::append_by(
             &transaction,
             &audit_key,
@@ -154,11 +183,7 @@ impl Store {
         if previous.as_deref() == Some(value.as_str()) {
             return Ok(());
         }
-        transaction.execute(
-            "INSERT INTO meta (key, value) VALUES (?1, ?2)
-             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            params![key, value],
-        )?;
+        put_meta(&transaction, &key, &value)?;
         audit::append_by(
             &transaction,
             &audit_key,
@@ -173,14 +198,67 @@ impl Store {
     }
 }
 
+impl Store {
+    /// The office's print settings (the defaults when never set).
+    pub fn print_settings(&self) -> Result<PrintSettings> {
+        Ok(read_json(&self.conn, PRINT_SETTINGS, "print settings")?.unwrap_or_default())
+    }
+
+    /// Stores the print settings (administrator only), audited with the old and new
+    /// values; unchanged settings write nothing.
+    pub fn set_print_settings(
+        &mut self,
+        session: &Session,
+        settings: &PrintSettings,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        self.require_role(session, Roles::ADMIN)?;
+        if let Some(reason) = settings.problems().first() {
+            return Err(StoreError::InvalidInput { what: "print settings", reason });
+        }
+        let audit_key = *self.audit_key;
+        let transaction = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let previous: PrintSettings =
+            read_json(&transaction, PRINT_SETTINGS, "print settings")?.unwrap_or_default();
+        if &previous == settings {
+            return Ok(());
+        }
+        put_meta(&transaction, PRINT_SETTINGS, &serde_json::to_string(settings)?)?;
+        audit::append_by(
+            &transaction,
+            &audit_key,
+            session,
+            AuditAction::PrintSettingsSet,
+            None,
+            json!({ "previous": previous, "settings": settings }),
+            at,
+        )?;
+        transaction.commit()?;
+        Ok(())
+    }
+}
+
+/// Writes one `meta` value, replacing the old one.
+fn put_meta(conn: &Connection, key: &str, value: &str) -> Result<()> {
+    conn.execute(
+        "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        params![key, value],
+    )?;
+    Ok(())
+}
+
 /// The stored details, read inside any connection or transaction.
 pub(crate) fn read_details(conn: &Connection) -> Result<Option<OfficeDetails>> {
-    let text: Option<String> = conn
-        .query_row("SELECT value FROM meta WHERE key = ?1", [OFFICE_DETAILS], |row| row.get(0))
-        .optional()?;
+    read_json(conn, OFFICE_DETAILS, "office details")
+}
+
+/// A `meta` value holding JSON, if set.
+fn read_json<T: serde::de::DeserializeOwned>(conn: &Connection, key: &str, what: &str) -> Result<Option<T>> {
+    let text: Option<String> =
+        conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |row| row.get(0)).optional()?;
     text.map(|text| {
         serde_json::from_str(&text)
-            .map_err(|error| StoreError::Corrupt { detail: format!("office details: {error}") })
+            .map_err(|error| StoreError::Corrupt { detail: format!("{what}: {error}") })
     })
     .transpose()
 }

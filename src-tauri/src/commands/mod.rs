@@ -61,6 +61,8 @@ pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         cases::search_cases,
         cases::ledger,
         print::list_printers,
+        print::print_settings,
+        print::set_print_settings,
         print::preview_document,
         print::print_document,
         print::verify_slip,

@@ -7,8 +7,8 @@ use super::{now, with_office, with_office_slot};
 use crate::AppState;
 use crate::error::UiError;
 use crate::json::{
-    ClerkInfo, OfficeDetailsInfo, OfficeDetailsInput, OfficeStatus, ProfileInfo, ReferenceStatusInfo,
-    RoleName, SessionInfo, UpgradeInfo,
+    ClerkInfo, OfficeDetailsInfo, OfficeDetailsInput, OfficeStatus, PrintSettingsInput, ProfileInfo,
+    ReferenceStatusInfo, RoleName, SessionInfo, UpgradeInfo,
 };
 use app::problem::Unrecognised;
 
@@ -40,16 +40,19 @@ pub async fn set_up_office(
     username: String,
     password: String,
     roles: Vec<RoleName>,
+    print: PrintSettingsInput,
 ) -> Result<SessionInfo, UiError> {
     let extra_roles = app::office::Roles::from_keys(&roles).ok_or(app::AppError::from(Unrecognised::Role))?;
     let db_dir = state.paths.db_dir.clone();
     with_office_slot(&state, move |slot| {
         let details = details.into_details();
+        let print = print.into_settings();
         let setup = app::office::FirstRun {
             details: &details,
             username: &username,
             password: &password,
             extra_roles,
+            print: &print,
         };
         let office =
             app::office::Office::first_run(&db_dir, &setup, now(), app::office::StoreOptions::default())?;

@@ -6,10 +6,12 @@ use std::sync::Arc;
 use app::printing::{Document, Printing, RenderChoices};
 use tauri::State;
 
-use super::{now, with_office};
+use super::{now, with_office, with_office_slot};
 use crate::AppState;
 use crate::error::UiError;
-use crate::json::{DocumentName, PreviewInfo, PrintedInfo, PrinterChoice, VerifiedSlipInfo, local_minute};
+use crate::json::{
+    DocumentName, PreviewInfo, PrintSettingsInput, PrintedInfo, PrinterChoice, VerifiedSlipInfo, local_minute,
+};
 
 fn document(key: &str) -> Result<Document, UiError> {
     Ok(Document::from_name(key).ok_or(app::AppError::from(app::problem::Unrecognised::Document))?)
@@ -44,14 +46,42 @@ fn cups(state: &AppState) -> app::printing::Cups {
     }
 }
 
-/// The printers CUPS offers, the default first.
+/// The printers CUPS offers, the one to preselect first: the office's printer (its print
+/// settings), else the system's default. Before set-up there are no settings yet.
 #[tauri::command]
 pub async fn list_printers(state: State<'_, AppState>) -> Result<Vec<PrinterChoice>, UiError> {
+    let office_printer = with_office_slot(&state, |slot| match slot.as_ref() {
+        Some(office) => Ok(office.print_settings()?.printer),
+        None => Ok(None),
+    })
+    .await?;
     let system = cups(&state);
-    let found = tauri::async_runtime::spawn_blocking(move || app::printing::printers(&system))
-        .await
-        .map_err(|_| UiError::internal())??;
+    let found = tauri::async_runtime::spawn_blocking(move || {
+        app::printing::printers(&system, office_printer.as_deref())
+    })
+    .await
+    .map_err(|_| UiError::internal())??;
     Ok(found.into_iter().map(PrinterChoice::from).collect())
+}
+
+/// The office's print settings: the slip's large-print default and the printer.
+#[tauri::command]
+pub async fn print_settings(state: State<'_, AppState>) -> Result<PrintSettingsInput, UiError> {
+    with_office(&state, |office| Ok(office.print_settings()?.into())).await
+}
+
+/// Changes the print settings (管理员; audited as `print_settings_set`).
+#[tauri::command]
+#[tracing::instrument(skip_all, err(Debug))]
+pub async fn set_print_settings(
+    state: State<'_, AppState>,
+    settings: PrintSettingsInput,
+) -> Result<PrintSettingsInput, UiError> {
+    with_office(&state, move |office| {
+        office.set_print_settings(&settings.into_settings(), now())?;
+        Ok(office.print_settings()?.into())
+    })
+    .await
 }
 
 /// Renders a document of the case for the preview. `large_print`: the slip in large

@@ -348,6 +348,7 @@ mod tests {
             SyncStatusInfo::decl(&config),
             QuarantinedRecord::decl(&config),
             PrinterChoice::decl(&config),
+            PrintSettingsInput::decl(&config),
             PreviewInfo::decl(&config),
             PrintedInfo::decl(&config),
             VerifiedSlipInfo::decl(&config),

@@ -13,20 +13,47 @@ pub struct PrinterChoice {
     pub label: String,
     /// The system's default printer.
     pub is_default: bool,
+    /// The one to choose for the clerk: the office's printer, else the system's default.
+    pub preferred: bool,
     /// Accepting jobs now.
     pub ready: bool,
 }
 
-impl From<app::printing::PrinterInfo> for PrinterChoice {
-    fn from(info: app::printing::PrinterInfo) -> Self {
+impl From<app::printing::ListedPrinter> for PrinterChoice {
+    fn from(listed: app::printing::ListedPrinter) -> Self {
+        let info = listed.info;
         let label =
             if info.description.trim().is_empty() { info.name.clone() } else { info.description.clone() };
         Self {
             ready: info.accepting_jobs && info.state != app::printing::PrinterState::Stopped,
             is_default: info.is_default,
+            preferred: listed.preferred,
             name: info.name,
             label,
         }
+    }
+}
+
+/// The office's print settings, both ways.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize, TS)]
+pub struct PrintSettingsInput {
+    /// The slip in large print by default; `null` follows the county profile.
+    pub large_print: Option<bool>,
+    /// The printer documents go to by default; `null` is the system's default printer.
+    pub printer: Option<String>,
+}
+
+impl PrintSettingsInput {
+    /// The app's settings (a blank printer name is the system's default).
+    pub fn into_settings(self) -> app::office::PrintSettings {
+        let printer = self.printer.map(|name| name.trim().to_owned()).filter(|name| !name.is_empty());
+        app::office::PrintSettings { large_print: self.large_print, printer }
+    }
+}
+
+impl From<app::office::PrintSettings> for PrintSettingsInput {
+    fn from(settings: app::office::PrintSettings) -> Self {
+        Self { large_print: settings.large_print, printer: settings.printer }
     }
 }
 

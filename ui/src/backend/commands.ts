@@ -26,6 +26,7 @@ import type {
   PagesInfo,
   PlatformKeySetInfo,
   PreviewInfo,
+  PrintSettingsInput,
   PrintedInfo,
   PrinterChoice,
   ProfileInfo,
@@ -84,7 +85,7 @@ export interface Commands {
    * number, name, address, phone). `roles` adds counter roles the administrator also holds
    * (a small office may have one person doing several jobs).
    */
-  setUpOffice(details: OfficeDetailsInput, username: string, password: string, roles: RoleKey[]): Promise<SessionInfo>;
+  setUpOffice(details: OfficeDetailsInput, username: string, password: string, roles: RoleKey[], print: PrintSettingsInput): Promise<SessionInfo>;
   /**
    * The office's details and the profile its counters apply by default (and, for an office
    * whose details were never set, what an old `office.json` suggests).
@@ -218,9 +219,18 @@ export interface Commands {
    */
   ledger(from: string, to: string): Promise<LedgerInfo>;
   /**
-   * The printers CUPS offers, the default first.
+   * The printers CUPS offers, the one to preselect first: the office's printer (its print
+   * settings), else the system's default. Before set-up there are no settings yet.
    */
   listPrinters(): Promise<PrinterChoice[]>;
+  /**
+   * The office's print settings: the slip's large-print default and the printer.
+   */
+  printSettings(): Promise<PrintSettingsInput>;
+  /**
+   * Changes the print settings (管理员; audited as `print_settings_set`).
+   */
+  setPrintSettings(settings: PrintSettingsInput): Promise<PrintSettingsInput>;
   /**
    * Renders a document of the case for the preview. `large_print`: the slip in large
    * type; left out, the county profile decides.
@@ -339,7 +349,7 @@ export const COMMANDS: { readonly [K in keyof Commands]: readonly [string, reado
   listProfiles: ["list_profiles", []],
   assessApplication: ["assess_application", ["record", "profile", "caseId"]],
   officeStatus: ["office_status", []],
-  setUpOffice: ["set_up_office", ["details", "username", "password", "roles"]],
+  setUpOffice: ["set_up_office", ["details", "username", "password", "roles", "print"]],
   officeDetails: ["office_details", []],
   setOfficeDetails: ["set_office_details", ["details"]],
   lastUpgrade: ["last_upgrade", []],
@@ -371,6 +381,8 @@ export const COMMANDS: { readonly [K in keyof Commands]: readonly [string, reado
   searchCases: ["search_cases", ["text"]],
   ledger: ["ledger", ["from", "to"]],
   listPrinters: ["list_printers", []],
+  printSettings: ["print_settings", []],
+  setPrintSettings: ["set_print_settings", ["settings"]],
   previewDocument: ["preview_document", ["caseId", "document", "largePrint"]],
   printDocument: ["print_document", ["caseId", "document", "printer", "copies", "largePrint"]],
   verifySlip: ["verify_slip", ["payload"]],

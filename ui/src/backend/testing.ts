@@ -10,6 +10,7 @@ import {
   type OfficeDetailsInput,
   type PreviewInfo,
   type PrinterChoice,
+  type PrintSettingsInput,
   type ProfileInfo,
   type RoleKey,
 } from "./types";
@@ -187,7 +188,7 @@ export function caseInfo(changes: Partial<CaseInfo> = {}): CaseInfo {
   };
 }
 
-export const PRINTERS: PrinterChoice[] = [{ name: "PermitDeskPDF", label: "PermitDeskPDF", is_default: true, ready: true }];
+export const PRINTERS: PrinterChoice[] = [{ name: "PermitDeskPDF", label: "PermitDeskPDF", is_default: true, preferred: true, ready: true }];
 
 /** Preview and print commands that remember what was asked for. */
 export function printBackend(previews: { document: string; largePrint: boolean | null | undefined }[]): Partial<Backend> {
@@ -251,10 +252,20 @@ export interface OfficeState {
   saved: OfficeDetailsInput[];
   /** Every `recordEffectiveDate` call. */
   effective: { profile: string; date: string }[];
+  /** The print settings, and every `setPrintSettings` call. */
+  print: PrintSettingsInput;
+  printSaved: PrintSettingsInput[];
 }
 
 export function officeState(details: OfficeDetailsInput | null): OfficeState {
-  return { details, profiles: [PROVINCE, JIANDE, { ...GONGSHU_DRAFT }], saved: [], effective: [] };
+  return {
+    details,
+    profiles: [PROVINCE, JIANDE, { ...GONGSHU_DRAFT }],
+    saved: [],
+    effective: [],
+    print: { large_print: null, printer: null },
+    printSaved: [],
+  };
 }
 
 /** The office's details and the policy documents' dates, with the shell's checks on the
@@ -295,5 +306,12 @@ export function officeBackend(state: OfficeState): Partial<Backend> {
     },
     listProfiles: async () => state.profiles.map((p) => ({ ...p })),
     searchDivisions: async (query) => searchCounties(query),
+    listPrinters: async () => PRINTERS,
+    printSettings: async () => ({ ...state.print }),
+    setPrintSettings: async (settings) => {
+      state.printSaved.push(settings);
+      state.print = { ...settings };
+      return { ...state.print };
+    },
   };
 }

@@ -34,6 +34,22 @@ describe("PrintPanel", () => {
     expect(selected(wrapper)).toBe("form");
   });
 
+  it("preselects the printer the backend prefers (the office's), not the system's default", async () => {
+    const previews: { document: string; largePrint: boolean | null | undefined }[] = [];
+    setBackend(
+      fakeBackend({
+        ...printBackend(previews),
+        listPrinters: async () => [
+          { name: "Counter2", label: "Counter2", is_default: false, preferred: true, ready: true },
+          { name: "PermitDeskPDF", label: "PermitDeskPDF", is_default: true, preferred: false, ready: true },
+        ],
+      }),
+    );
+    const wrapper = mount(PrintPanel, { props: { caseId: "c1", documents: ["form"] }, global: { stubs } });
+    await flushPromises();
+    expect((wrapper.get('[data-testid="print-printer"]').element as HTMLSelectElement).value).toBe("Counter2");
+  });
+
   it("opens a document's preview when the parent asks", async () => {
     const { wrapper, previews } = mountPanel(["form", "refusal"]);
     await flushPromises();

@@ -53,6 +53,27 @@ describe("OfficeView", () => {
     expect(wrapper.find('[data-testid="effective-none"]').exists()).toBe(true);
   });
 
+  it("changes the print settings; the save is enabled only by a change", async () => {
+    const { wrapper, state } = mountOffice(JIANDE_01);
+    state.print = { large_print: null, printer: "Gone" };
+    await flushPromises();
+    const save = wrapper.get('[data-testid="office-print-save"]');
+    expect(save.attributes("disabled")).toBeDefined();
+    // A printer chosen before and no longer listed stays chosen, marked, and explained.
+    expect((wrapper.get('[data-testid="office-printer"]').element as HTMLSelectElement).value).toBe("Gone");
+    expect(wrapper.get('[data-testid="office-printer-missing"]').text()).toContain("系统默认打印机");
+
+    await wrapper.get('[data-testid="office-large-print"]').setValue("large");
+    await wrapper.get('[data-testid="office-printer"]').setValue("PermitDeskPDF");
+    expect(save.attributes("disabled")).toBeUndefined();
+    await wrapper.get('[data-testid="office-print"]').trigger("submit");
+    await flushPromises();
+    expect(state.printSaved).toEqual([{ large_print: true, printer: "PermitDeskPDF" }]);
+    expect(wrapper.get('[data-testid="office-print-saved"]').text()).toBe("打印设置已保存。");
+    expect(wrapper.find('[data-testid="office-printer-missing"]').exists()).toBe(false);
+    expect(save.attributes("disabled")).toBeDefined();
+  });
+
   it("shows the default profile with its document number", async () => {
     const { wrapper } = mountOffice(JIANDE_01);
     await flushPromises();

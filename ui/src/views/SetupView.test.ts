@@ -1,11 +1,16 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { flushPromises, mount, type VueWrapper } from "@vue/test-utils";
 import SetupView from "./SetupView.vue";
-import { IpcError, setBackend, type OfficeDetailsInput, type RoleKey, type SessionInfo } from "../backend";
+import { IpcError, setBackend, type OfficeDetailsInput, type PrintSettingsInput, type RoleKey, type SessionInfo } from "../backend";
 import { fakeBackend, searchCounties } from "../backend/testing";
 import { office } from "../stores/session";
 
-type SetUpCall = [OfficeDetailsInput, string, string, RoleKey[]];
+type SetUpCall = [OfficeDetailsInput, string, string, RoleKey[], PrintSettingsInput];
+
+const TWO_PRINTERS = [
+  { name: "PermitDeskPDF", label: "PermitDeskPDF", is_default: true, preferred: true, ready: true },
+  { name: "Counter2", label: "柜台二号激光打印机", is_default: false, preferred: false, ready: true },
+];
 
 function firstRun(): void {
   office.status = { exists: false, office_id: null, session: null, idle_lock_minutes: 10 };
@@ -38,6 +43,7 @@ describe("SetupView", () => {
     setBackend(
       fakeBackend({
         searchDivisions: async (query) => searchCounties(query),
+        listPrinters: async () => TWO_PRINTERS,
         setUpOffice: async (...args) => {
           calls.push(args);
           return admin;
@@ -45,12 +51,20 @@ describe("SetupView", () => {
       }),
     );
     const wrapper = mount(SetupView);
+    await flushPromises();
+    // Until chosen: the county's policy decides the slip's size, the system's printer prints.
+    expect((wrapper.get('[data-testid="setup-large-print"]').element as HTMLSelectElement).value).toBe("profile");
+    expect((wrapper.get('[data-testid="setup-printer"]').element as HTMLSelectElement).value).toBe("");
+    expect(wrapper.get('[data-testid="setup-printer-option-Counter2"]').text()).toBe("柜台二号激光打印机（Counter2）");
     expect(wrapper.find('[data-testid="setup-office"]').exists()).toBe(false);
     expect(wrapper.get('[data-testid="setup-prefix"]').attributes("data-complete")).toBe("false");
     await fillIn(wrapper);
     expect((wrapper.get('[data-testid="setup-county"]').element as HTMLInputElement).value).toBe("浙江省杭州市建德市");
     expect(wrapper.get('[data-testid="setup-prefix"]').text()).toBe("33018201-年月日-0001");
     expect(wrapper.text()).toContain("由县（市、区）公安局统一编排，同一县内不得重复");
+
+    await wrapper.get('[data-testid="setup-large-print"]').setValue("large");
+    await wrapper.get('[data-testid="setup-printer"]').setValue("Counter2");
 
     await wrapper.get("form").trigger("submit");
     await flushPromises();
@@ -60,6 +74,7 @@ describe("SetupView", () => {
         "admin",
         "admin-pass-1",
         ["accept"],
+        { large_print: true, printer: "Counter2" },
       ],
     ]);
     expect(office.status?.session).toEqual(admin);
@@ -94,6 +109,30 @@ describe("SetupView", () => {
     expect(wrapper.get('[data-testid="setup-station"]').classes()).toContain("is-invalid");
     expect(wrapper.get('[data-testid="setup-error"]').text()).toBe("办理点信息有误，请按提示修改。");
     expect(office.status?.session).toBeNull();
+  });
+
+  it("says when the printers cannot be listed and keeps the system's default", async () => {
+    firstRun();
+    const calls: SetUpCall[] = [];
+    setBackend(
+      fakeBackend({
+        searchDivisions: async (query) => searchCounties(query),
+        listPrinters: async () => {
+          throw new IpcError({ code: "PRINT_SERVER_UNREACHABLE", message: "无法连接打印服务（CUPS）。", fields: [] });
+        },
+        setUpOffice: async (...args) => {
+          calls.push(args);
+          return { username: "admin", display_name: "admin", roles: ["admin"], password_from_admin: false };
+        },
+      }),
+    );
+    const wrapper = mount(SetupView);
+    await flushPromises();
+    expect(wrapper.get('[data-testid="setup-printers-error"]').text()).toContain("无法连接打印服务（CUPS）。");
+    await fillIn(wrapper);
+    await wrapper.get("form").trigger("submit");
+    await flushPromises();
+    expect(calls.map((call) => call[4])).toEqual([{ large_print: null, printer: null }]);
   });
 
   it("does not send mismatched passwords", async () => {

@@ -2,7 +2,7 @@
 //! numbers across the upgrade, audited changes, and recorded effective dates.
 
 use serde_json::json;
-use store::{CaseState, OfficeDetails, Roles, StateChange, Store, StoreError};
+use store::{CaseState, OfficeDetails, PrintSettings, Roles, StateChange, Store, StoreError};
 
 use crate::common::{ADMIN_PASSWORD, OFFICE, add_clerk, at, march, new_store, options, sample_case};
 
@@ -127,6 +127,46 @@ fn details_are_set_by_an_administrator_audited_and_checked() {
     let last = rows.iter().max_by_key(|entry| entry.seq).unwrap();
     assert_eq!(last.details["previous"]["station"], json!("01"));
     assert_eq!(last.details["details"]["station"], json!("02"));
+    assert_eq!(store.audit_verify().unwrap().problem, None, "the chain holds");
+}
+
+/// The print settings: defaults until set, an administrator's to change, each change
+/// audited once with the old and new values, a printer name CUPS could not hold refused;
+/// and they survive closing the store.
+#[test]
+fn print_settings_are_set_by_an_administrator_audited_and_kept() {
+    let (dir, mut store, admin) = new_store();
+    assert_eq!(store.print_settings().unwrap(), PrintSettings::default());
+    let clerk = add_clerk(&mut store, &admin, "clerk", Roles::ACCEPT | Roles::APPROVE);
+    let large = PrintSettings { large_print: Some(true), printer: Some("counter-a4".to_owned()) };
+    assert!(matches!(store.set_print_settings(&clerk, &large, at(3)), Err(StoreError::Forbidden { .. })));
+    for bad in ["", "two words", "lp/0", "a#b", "\u{7}"] {
+        let settings = PrintSettings { printer: Some(bad.to_owned()), ..large.clone() };
+        assert!(
+            matches!(
+                store.set_print_settings(&admin, &settings, at(4)),
+                Err(StoreError::InvalidInput { .. })
+            ),
+            "{bad:?}"
+        );
+    }
+    store.set_print_settings(&admin, &large, at(5)).unwrap();
+    store.set_print_settings(&admin, &large, at(6)).unwrap(); // unchanged: not audited again
+    let back = PrintSettings { large_print: Some(false), printer: None };
+    store.set_print_settings(&admin, &back, at(7)).unwrap();
+    let rows: Vec<_> = store
+        .audit_entries(None, 100)
+        .unwrap()
+        .into_iter()
+        .filter(|entry| entry.action == "print_settings_set")
+        .collect();
+    assert_eq!(rows.len(), 2, "each change once");
+    let last = rows.iter().max_by_key(|entry| entry.seq).unwrap();
+    assert_eq!(last.details["previous"], json!({ "large_print": true, "printer": "counter-a4" }));
+    assert_eq!(last.details["settings"], json!({ "large_print": false, "printer": null }));
+    store.close().unwrap();
+    let store = Store::open_with_options(dir.path(), "admin", ADMIN_PASSWORD, at(8), options()).unwrap().0;
+    assert_eq!(store.print_settings().unwrap(), back);
     assert_eq!(store.audit_verify().unwrap().problem, None, "the chain holds");
 }
 
