@@ -117,7 +117,7 @@ describe("办理点信息 of an office set up from the command line", () => {
   });
 });
 
-describe("打印设置: asked at set-up, changed on the office page", () => {
+describe("打印设置 asked at set-up and changed on the office page; 诊断信息 to a stick", () => {
   let session;
 
   before(async () => {
@@ -168,5 +168,29 @@ describe("打印设置: asked at set-up, changed on the office page", () => {
     });
     await new Promise((resolve) => setTimeout(resolve, 1000));
     await keepScreenshot(session, "office-print-settings");
+  });
+
+  it("writes the support file to the folder typed, and says where", async () => {
+    const stick = mkdtempSync(join(process.env.E2E_DATA_ROOT ?? tmpdir(), "stick-"));
+    await session.waitFor("support");
+    await session.replace("support-path", stick);
+    await session.click("support-export");
+    const said = await session.waitFor("support-written", { timeoutMs: 20000 });
+    const written = /已导出：(.+permit-desk-support-\d{8}-\d{6}\.json)（\d+ KB）/.exec(said)?.[1];
+    assert.ok(written, said);
+    const bundle = JSON.parse(readFileSync(written, "utf8"));
+    assert.equal(bundle.format, "permit-desk-support");
+    assert.equal(bundle.office_id.startsWith("33018201"), true, bundle.office_id);
+    await session.cmd("POST", "/execute/sync", {
+      script: "document.querySelector('[data-testid=\"support\"]').scrollIntoView({ block: 'center' });",
+      args: [],
+    });
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await keepScreenshot(session, "office-support-written");
+
+    // The same file again is refused, not overwritten.
+    await session.replace("support-path", written);
+    await session.click("support-export");
+    assert.match(await session.waitFor("support-error"), /已存在，不会覆盖/);
   });
 });

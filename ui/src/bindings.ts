@@ -674,6 +674,15 @@ large_print: boolean | null,
  * The printer documents go to by default; `null` is the system's default printer.
  */
 printer: string | null, };
+export type SupportExportInfo = { 
+/**
+ * The file written.
+ */
+path: string, 
+/**
+ * Its size.
+ */
+bytes: number, };
 export type PreviewInfo = { 
 /**
  * The document's key.

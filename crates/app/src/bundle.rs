@@ -493,8 +493,8 @@ pub fn transfer_overview(office: &mut Office, now: DateTime<Utc>) -> Result<Tran
 
 // ---- files on removable media ----------------------------------------------------------
 
-/// A bundle file could not be read or written: a wrong path, a stick pulled or full, a
-/// read-only medium. Carries the path as typed (a clerk's choice, never logged with
+/// A file on removable media (a bundle, an answer, a support file) could not be read or
+/// written: a wrong path, a stick pulled or full, a read-only medium. Carries the path as typed (a clerk's choice, never logged with
 /// content) and the operating system's error.
 #[derive(Debug, thiserror::Error)]
 #[error("{} bundle file {}: {source}", if *.writing { "write" } else { "read" }, .path.display())]
@@ -569,7 +569,7 @@ pub fn default_export_file_name(now: DateTime<Utc>) -> String {
 /// Writes `bytes` to `partial` next to `path`, flushes it, and renames it into place, so
 /// a full disk or a pulled stick never leaves a half-written bundle under the final name.
 /// A partial file is removed again when anything fails.
-fn write_whole(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+pub(crate) fn write_whole(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let mut partial = path.as_os_str().to_owned();
     partial.push(".partial");
     let partial = PathBuf::from(partial);
@@ -593,10 +593,10 @@ fn write_whole(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     written
 }
 
-/// The file an export writes to: `path` itself, or a time-named file in it when it is a
-/// folder. Refuses a folder that is not there and a file that is (an old export or an
+/// The file an export writes to: `path` itself, or a file named `file_name` in it when it
+/// is a folder. Refuses a folder that is not there and a file that is (an old export or an
 /// answer is never overwritten).
-fn export_target(path: &Path, now: DateTime<Utc>) -> Result<PathBuf, BundleFileError> {
+pub(crate) fn export_target(path: &Path, file_name: &str) -> Result<PathBuf, BundleFileError> {
     let problem = |path: &Path, kind: std::io::ErrorKind| BundleFileError {
         path: path.to_owned(),
         writing: true,
@@ -605,7 +605,7 @@ fn export_target(path: &Path, now: DateTime<Utc>) -> Result<PathBuf, BundleFileE
     if path.as_os_str().is_empty() {
         return Err(problem(path, std::io::ErrorKind::NotFound));
     }
-    let target = if path.is_dir() { path.join(default_export_file_name(now)) } else { path.to_owned() };
+    let target = if path.is_dir() { path.join(file_name) } else { path.to_owned() };
     let folder = match target.parent() {
         Some(folder) if !folder.as_os_str().is_empty() => folder.to_owned(),
         _ => PathBuf::from("."),
@@ -630,7 +630,7 @@ pub fn export_bundle_to_file(
     given_key: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<ExportedFile, AppError> {
-    let target = export_target(path, now)?;
+    let target = export_target(path, &default_export_file_name(now))?;
     let sealed = handle.with_office(|office| {
         let key = resolve_platform_key(office, given_key)?;
         seal_export(office, &key, now)

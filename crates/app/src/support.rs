@@ -7,10 +7,11 @@
 
 use std::path::{Path, PathBuf};
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::{Value, json};
 
 use crate::AppError;
+use crate::bundle::{BundleFileError, export_target, write_whole};
 use crate::office::{Office, Roles};
 
 /// The most log text a bundle carries (the newest lines first, whole files while they fit).
@@ -69,17 +70,40 @@ pub fn bundle(office: &Office, log_dir: Option<&Path>, today: NaiveDate) -> Resu
     }))
 }
 
-/// Writes [`bundle`] to `dest` (whole or not at all).
-pub fn write_bundle(
+/// What [`export`] wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExportedSupport {
+    /// The file written (a folder given as the path gets a file named by the time).
+    pub path: PathBuf,
+    /// Its size in bytes.
+    pub bytes: u64,
+}
+
+/// The file name the bundle gets when a folder is given: the counter's local time.
+pub fn file_name(now: DateTime<Utc>) -> String {
+    let local = now.with_timezone(&crate::clock::china_standard_time());
+    format!("permit-desk-support-{}.json", local.format("%Y%m%d-%H%M%S"))
+}
+
+/// Writes [`bundle`] to `path`: a file, or a folder (a USB stick) to put a time-named file
+/// in. Whole or not at all; never over an existing file; the clerk's messages are those of
+/// any file on removable media ([`BundleFileError`]). 管理员 only.
+pub fn export(
     office: &Office,
     log_dir: Option<&Path>,
-    today: NaiveDate,
-    dest: &Path,
-) -> Result<u64, AppError> {
+    path: &Path,
+    now: DateTime<Utc>,
+) -> Result<ExportedSupport, AppError> {
+    let target = export_target(path, &file_name(now))?;
+    let today = now.with_timezone(&crate::clock::china_standard_time()).date_naive();
     let text = serde_json::to_vec_pretty(&bundle(office, log_dir, today)?)
         .map_err(|error| AppError::io("support bundle")(std::io::Error::other(error)))?;
-    crate::archive::write_atomically(dest, &text)?;
-    Ok(text.len() as u64)
+    write_whole(&target, &text).map_err(|source| BundleFileError {
+        path: target.clone(),
+        writing: true,
+        source,
+    })?;
+    Ok(ExportedSupport { path: target, bytes: text.len() as u64 })
 }
 
 fn redacted(text: &str) -> String {

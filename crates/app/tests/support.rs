@@ -62,12 +62,22 @@ fn the_support_bundle_names_versions_queue_and_logs_but_no_person() {
         app::support::bundle(&office, Some(&logs), NaiveDate::from_ymd_opt(2026, 3, 2).unwrap()).is_err()
     );
     office.login("admin", PASSWORD, at(5)).unwrap();
-    let dest = dir.path().join("support.json");
-    let bytes =
-        app::support::write_bundle(&office, Some(&logs), NaiveDate::from_ymd_opt(2026, 3, 2).unwrap(), &dest)
-            .unwrap();
-    let text = std::fs::read_to_string(&dest).unwrap();
-    assert_eq!(bytes, text.len() as u64);
+    // A folder (the USB stick) gets a file named by the counter's local time.
+    let stick = dir.path().join("stick");
+    std::fs::create_dir_all(&stick).unwrap();
+    let written = app::support::export(&office, Some(&logs), &stick, at(5)).unwrap();
+    assert_eq!(written.path, stick.join("permit-desk-support-20260302-090500.json"));
+    let text = std::fs::read_to_string(&written.path).unwrap();
+    assert_eq!(written.bytes, text.len() as u64);
+    // Never over an existing file; a folder that is not there is named.
+    let again = app::support::export(&office, Some(&logs), &written.path, at(6)).unwrap_err();
+    assert!(
+        again.to_string().contains("exists") || format!("{again:?}").contains("AlreadyExists"),
+        "{again:?}"
+    );
+    let missing = app::support::export(&office, Some(&logs), &stick.join("gone/x.json"), at(6)).unwrap_err();
+    assert!(format!("{missing:?}").contains("NotFound"), "{missing:?}");
+    assert_eq!(std::fs::read_dir(&stick).unwrap().count(), 1, "nothing else was left on the stick");
     let bundle: serde_json::Value = serde_json::from_str(&text).unwrap();
     assert_eq!(bundle["database_schema"], store::SCHEMA_VERSION);
     assert_eq!(bundle["queue"]["queued"], 2, "the two acceptances wait for the platform: {bundle:#}");

@@ -178,7 +178,8 @@ pub fn run_setup(args: &SetupArgs) -> ExitCode {
 pub struct SupportArgs {
     #[command(flatten)]
     office: OfficeArgs,
-    /// Where to write the bundle (JSON).
+    /// Where to write the bundle (JSON): a file, or a folder (a USB stick) to put a
+    /// time-named file in. An existing file is never overwritten.
     #[arg(short, long)]
     output: PathBuf,
     /// The window's log folder (default: `logs` beside the data directory, as the window
@@ -196,10 +197,15 @@ pub fn run_support(args: &SupportArgs) -> ExitCode {
     };
     let log_dir =
         args.log_dir.clone().or_else(|| args.office.data_dir.parent().map(|parent| parent.join("logs")));
-    let written = app::support::write_bundle(&office, log_dir.as_deref(), app::clock::today(), &args.output);
+    let written = app::support::export(
+        &office,
+        log_dir.as_deref(),
+        &args.output,
+        app::clock::now().with_timezone(&chrono::Utc),
+    );
     let closed = office.close();
     match (written, closed) {
-        (Ok(bytes), Ok(())) => done(&json!({ "path": args.output, "bytes": bytes })),
+        (Ok(written), Ok(())) => done(&json!({ "path": written.path, "bytes": written.bytes })),
         (Err(error), _) | (Ok(_), Err(error)) => report(&error),
     }
 }

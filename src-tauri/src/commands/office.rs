@@ -8,7 +8,7 @@ use crate::AppState;
 use crate::error::UiError;
 use crate::json::{
     ClerkInfo, OfficeDetailsInfo, OfficeDetailsInput, OfficeStatus, PrintSettingsInput, ProfileInfo,
-    ReferenceStatusInfo, RoleName, SessionInfo, UpgradeInfo,
+    ReferenceStatusInfo, RoleName, SessionInfo, SupportExportInfo, UpgradeInfo,
 };
 use app::problem::Unrecognised;
 
@@ -92,6 +92,32 @@ pub async fn set_office_details(
 #[tauri::command]
 pub async fn last_upgrade(state: State<'_, AppState>) -> Result<Option<UpgradeInfo>, UiError> {
     with_office(&state, |office| Ok(app::about::last_upgrade(office)?.map(Into::into))).await
+}
+
+/// Where the window proposes to write a file to take elsewhere: the first USB stick
+/// mounted for this user, else the home folder (empty when neither is known).
+#[tauri::command]
+pub async fn suggested_folder(state: State<'_, AppState>) -> Result<String, UiError> {
+    let folder =
+        app::bundle::suggested_folder(state.settings.home.as_deref(), state.settings.os_user.as_deref());
+    Ok(folder.map(|folder| folder.display().to_string()).unwrap_or_default())
+}
+
+/// Writes the support file (诊断信息: versions, schema, queue counts, warnings, the end of
+/// the logs; no personal data) to `path`, a file or a folder for a time-named file.
+/// 管理员 only.
+#[tauri::command]
+#[tracing::instrument(skip_all, err(Debug))]
+pub async fn export_support_bundle(
+    state: State<'_, AppState>,
+    path: String,
+) -> Result<SupportExportInfo, UiError> {
+    let log_dir = state.paths.log_dir.clone();
+    with_office(&state, move |office| {
+        let written = app::support::export(office, Some(&log_dir), std::path::Path::new(&path), now())?;
+        Ok(SupportExportInfo { path: written.path.display().to_string(), bytes: written.bytes })
+    })
+    .await
 }
 
 /// The office's reference data: the update key, the holiday update loaded, the years covered.

@@ -349,6 +349,7 @@ mod tests {
             QuarantinedRecord::decl(&config),
             PrinterChoice::decl(&config),
             PrintSettingsInput::decl(&config),
+            SupportExportInfo::decl(&config),
             PreviewInfo::decl(&config),
             PrintedInfo::decl(&config),
             VerifiedSlipInfo::decl(&config),

@@ -161,3 +161,13 @@ impl From<app::office::SchemaUpgrade> for UpgradeInfo {
         }
     }
 }
+
+/// The support file written (诊断信息).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct SupportExportInfo {
+    /// The file written.
+    pub path: String,
+    /// Its size.
+    #[ts(type = "number")]
+    pub bytes: u64,
+}

@@ -38,6 +38,7 @@ import type {
   ScannerChoice,
   SessionInfo,
   SubmitResult,
+  SupportExportInfo,
   SyncStatusInfo,
   TransferInfo,
   UpgradeInfo,
@@ -100,6 +101,17 @@ export interface Commands {
    * the notice the window shows once after an upgrade.
    */
   lastUpgrade(): Promise<UpgradeInfo | null>;
+  /**
+   * Where the window proposes to write a file to take elsewhere: the first USB stick
+   * mounted for this user, else the home folder (empty when neither is known).
+   */
+  suggestedFolder(): Promise<string>;
+  /**
+   * Writes the support file (诊断信息: versions, schema, queue counts, warnings, the end of
+   * the logs; no personal data) to `path`, a file or a folder for a time-named file.
+   * 管理员 only.
+   */
+  exportSupportBundle(path: string): Promise<SupportExportInfo>;
   /**
    * The office's reference data: the update key, the holiday update loaded, the years covered.
    */
@@ -353,6 +365,8 @@ export const COMMANDS: { readonly [K in keyof Commands]: readonly [string, reado
   officeDetails: ["office_details", []],
   setOfficeDetails: ["set_office_details", ["details"]],
   lastUpgrade: ["last_upgrade", []],
+  suggestedFolder: ["suggested_folder", []],
+  exportSupportBundle: ["export_support_bundle", ["path"]],
   referenceStatus: ["reference_status", []],
   setReferenceKey: ["set_reference_key", ["key", "replace"]],
   loadReferenceUpdate: ["load_reference_update", ["text"]],
