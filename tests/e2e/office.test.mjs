@@ -114,6 +114,26 @@ describe("办理点信息 of an office set up from the command line", () => {
     });
     await new Promise((resolve) => setTimeout(resolve, 1000));
     await keepScreenshot(session, "office-reference-loaded");
+
+    // Then the bureau revises Jiande's document: a profiles update replaces the program's
+    // own, and the page's default profile shows the new document at once.
+    const jiande = JSON.parse(readFileSync(new URL("../../assets/profiles/330182-jiande.json", import.meta.url), "utf8"));
+    jiande.document.number = "建政办函〔2026〕99号";
+    writeFileSync(join(bureau, "profiles.json"), JSON.stringify({ profiles: [jiande] }));
+    const profiles = join(bureau, "profiles.update.json");
+    run(["reference", "sign", join(bureau, "profiles.json"), "--kind", "profiles", "--key", join(bureau, "bureau.key"),
+      "--serial", "2026120201", "--issuer", "建德市公安局", "--issued-on", "2026-12-02", "-o", profiles]);
+    assert.equal(await session.text("office-default-document"), "建政办函〔2024〕18号");
+    await session.type("reference-file", profiles);
+    await session.waitFor("reference-profiles", { contains: "建政办函〔2026〕99号" });
+    assert.match(await session.text("reference-notice"), /已载入政策文件更新（1 个县（市、区），编号 2026120201/);
+    await session.waitFor("office-default-document", { contains: "建政办函〔2026〕99号" });
+    await session.cmd("POST", "/execute/sync", {
+      script: "document.querySelector('[data-testid=\"reference\"]').scrollIntoView({ block: 'end' });",
+      args: [],
+    });
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await keepScreenshot(session, "office-profiles-loaded");
   });
 });
 

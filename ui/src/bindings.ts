@@ -1074,9 +1074,13 @@ issuer: string,
  */
 issued_on: string, 
 /**
- * The years its table holds.
+ * The years its table holds (a holiday update).
  */
-years: Array<number>, };
+years: Array<number>, 
+/**
+ * The profiles it holds, `code name document` (a profiles update).
+ */
+profiles: Array<string>, };
 export type ReferenceStatusInfo = { 
 /**
  * The county bureau's key, `null` until an administrator sets it.
@@ -1086,6 +1090,10 @@ key: PlatformKeyInfo | null,
  * The holiday update loaded, if any.
  */
 holidays: LoadedUpdateInfo | null, 
+/**
+ * The county profiles update loaded, if any.
+ */
+profiles: LoadedUpdateInfo | null, 
 /**
  * Every year the holiday calendar covers (the program's and the update's).
  */

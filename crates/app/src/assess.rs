@@ -69,7 +69,11 @@ pub fn profiles() -> Result<Vec<PolicyProfile>, AssessError> {
 
 /// The profile whose county code, name or alias is `query` (e.g. `330182`, `建德市`, `jiande`).
 pub fn find_profile(query: &str) -> Result<PolicyProfile, AssessError> {
-    let all = profiles()?;
+    pick(profiles()?, query)
+}
+
+/// The profile of `all` whose county code, name or alias is `query`.
+fn pick(all: Vec<PolicyProfile>, query: &str) -> Result<PolicyProfile, AssessError> {
     let known =
         all.iter().map(|p| format!("{} {}", p.county.code, p.county.name)).collect::<Vec<_>>().join(", ");
     all.into_iter()
@@ -77,13 +81,25 @@ pub fn find_profile(query: &str) -> Result<PolicyProfile, AssessError> {
         .ok_or(AssessError::UnknownProfile { query: query.to_owned(), known })
 }
 
-/// The profile named by `query`, with the effective date an administrator recorded for
-/// it in `recorded` (by county code) when its document is an undated draft.
-pub fn find_profile_with(
-    query: &str,
-    recorded: &[(String, NaiveDate)],
-) -> Result<PolicyProfile, AssessError> {
-    let profile = find_profile(query)?;
+/// The profiles the office applies: the shipped ones, each county's replaced by the
+/// profile of a signed update the office loaded, and counties the update adds.
+pub fn profiles_in_office(office: &Office) -> Result<Vec<PolicyProfile>, AppError> {
+    let mut all = profiles()?;
+    for loaded in crate::reference_update::profile_updates(office)? {
+        match all.iter_mut().find(|profile| profile.county.code == loaded.county.code) {
+            Some(shipped) => *shipped = loaded,
+            None => all.push(loaded),
+        }
+    }
+    all.sort_by(|a, b| a.county.code.cmp(&b.county.code));
+    Ok(all)
+}
+
+/// The office's profile named by `query` ([`profiles_in_office`]), with the effective
+/// date its administrators recorded when its document is an undated draft.
+pub fn profile_in_office(office: &Office, query: &str) -> Result<PolicyProfile, AppError> {
+    let profile = pick(profiles_in_office(office)?, query)?;
+    let recorded = office.store.recorded_effective_dates()?;
     Ok(match recorded.iter().find(|(county, _)| *county == profile.county.code) {
         Some((_, effective)) => profile.with_recorded_effective(*effective),
         None => profile,
@@ -92,16 +108,15 @@ pub fn find_profile_with(
 
 /// The profile the counters of the office apply by default: its county's own document,
 /// or the provincial default (which answers that the county has none) when the county
-/// has no file or the office's county is not set.
+/// has no profile or the office's county is not set.
 pub fn office_profile(office: &Office) -> Result<PolicyProfile, AppError> {
-    let recorded = office.store.recorded_effective_dates()?;
     let county = office.store.office_details()?.map(|details| details.county_code);
-    let all = profiles()?;
+    let all = profiles_in_office(office)?;
     let chosen = county
         .and_then(|county| all.iter().find(|profile| profile.county.code == county))
         .or_else(|| all.iter().find(|profile| !profile.recognition.implemented))
         .ok_or_else(|| AssessError::UnknownProfile { query: "330000".to_owned(), known: String::new() })?;
-    Ok(find_profile_with(&chosen.county.code, &recorded)?)
+    profile_in_office(office, &chosen.county.code)
 }
 
 /// [`assess`] in an office: the profile with the effective dates its administrators
@@ -112,7 +127,7 @@ pub fn assess_in_office(
     profile_query: &str,
     today: NaiveDate,
 ) -> Result<AssessmentReport, AppError> {
-    let profile = find_profile_with(profile_query, &office.store.recorded_effective_dates()?)?;
+    let profile = profile_in_office(office, profile_query)?;
     Ok(AssessmentReport {
         profile: profile.summary(),
         assessment: assessment::assess(record, &profile, today),

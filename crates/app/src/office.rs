@@ -221,7 +221,7 @@ impl Office {
         effective: chrono::NaiveDate,
         now: DateTime<Utc>,
     ) -> Result<domain::profile::ProfileSummary, AppError> {
-        let profile = crate::assess::find_profile(profile_query)?;
+        let profile = crate::assess::profile_in_office(self, profile_query)?;
         if !profile.document.draft || profile.document.effective.is_some() {
             return Err(AppError::Store(store::StoreError::InvalidInput {
                 what: "effective date",

@@ -123,7 +123,7 @@ fn permit_issued(view: &CaseView) -> bool {
 /// Whether the slip prints in large type unless the clerk chooses otherwise: the office's
 /// print setting, or, when it has none, the county profile's.
 pub fn large_print_default(office: &Office, view: &CaseView) -> Result<bool, AppError> {
-    let profile = assess::find_profile(&profile_for(view))?;
+    let profile = profile_of(office, view)?;
     Ok(office.print_settings()?.large_print.unwrap_or(profile.slip.large_print))
 }
 
@@ -165,7 +165,12 @@ pub fn render(
         }
         Document::Notice => {
             let notice_day = notice_date(&view, CaseState::NoticeIssued, Document::Notice)?;
-            let report = assess::assess_in_office(office, &view.record, &profile_for(&view), notice_day)?;
+            let report = assess::assess_in_office(
+                office,
+                &view.record,
+                &profile_of(office, &view)?.county.code,
+                notice_day,
+            )?;
             let data = print::NoticeData {
                 case_number: case_number(&view),
                 office: office_info?,
@@ -195,8 +200,7 @@ pub fn render(
         }
         Document::Refusal => {
             let day = notice_date(&view, CaseState::NotEligible, Document::Refusal)?;
-            let profile =
-                assess::find_profile_with(&profile_for(&view), &office.store.recorded_effective_dates()?)?;
+            let profile = profile_of(office, &view)?;
             let assessment = domain::assessment::assess(&view.record, &profile, day);
             let data = print::RefusalData {
                 case_number: case_number(&view),
@@ -215,8 +219,7 @@ pub fn render(
                 },
             )?;
             let reasons = domain::case::rejected_reasons(refused.note.as_deref().unwrap_or_default());
-            let profile =
-                assess::find_profile_with(&profile_for(&view), &office.store.recorded_effective_dates()?)?;
+            let profile = profile_of(office, &view)?;
             let day = cases::local(refused.at).date();
             let data = print::RejectionData {
                 case_number: case_number(&view),
@@ -400,7 +403,7 @@ fn slip_data(
             permit.valid_until = valid_until.parse().ok();
         }
     }
-    let profile = assess::find_profile(&profile_for(view))?;
+    let profile = profile_of(office, view)?;
     let large_print = match choices.large_print {
         Some(chosen) => chosen,
         None => large_print_default(office, view)?,
@@ -483,14 +486,19 @@ fn notice_date(view: &CaseView, state: CaseState, document: Document) -> Result<
     )
 }
 
-/// The profile the submission was assessed under; for a case submitted before that was
-/// kept, the profile of the county where the applicant lives, or the province's.
-fn profile_for(view: &CaseView) -> String {
-    if let Some(profile) = view.profile.as_deref().filter(|profile| assess::find_profile(profile).is_ok()) {
-        return profile.to_owned();
-    }
+/// The profile the submission was assessed under, as the office applies it; for a case
+/// submitted before that was kept, the profile of the county where the applicant lives, or
+/// the province's.
+fn profile_of(office: &Office, view: &CaseView) -> Result<domain::profile::PolicyProfile, AppError> {
+    let all = assess::profiles_in_office(office)?;
+    let known = |query: &str| all.iter().any(|profile| profile.matches(query));
     let county = view.record.current_address.county_code.trim();
-    if assess::find_profile(county).is_ok() { county.to_owned() } else { "330000".to_owned() }
+    let query = match view.profile.as_deref() {
+        Some(profile) if known(profile) => profile,
+        _ if known(county) => county,
+        _ => "330000",
+    };
+    assess::profile_in_office(office, query)
 }
 
 /// The 申请编号 printed, or blank before acceptance (a notice or a refusal of a case never

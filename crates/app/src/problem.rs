@@ -395,7 +395,7 @@ impl Problem {
                     U::SignatureInvalid => C::ReferenceUpdateSignatureInvalid,
                     U::KindUnsupported(_) => C::ReferenceUpdateKindUnsupported,
                     U::NotNewer { .. } => C::ReferenceUpdateNotNewer,
-                    U::ContentInvalid(_) => C::ReferenceUpdateContentInvalid,
+                    U::ContentInvalid { .. } => C::ReferenceUpdateContentInvalid,
                 };
                 Problem::new(code, update.message_zh())
             }

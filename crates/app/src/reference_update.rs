@@ -1,5 +1,6 @@
 //! Signed reference-data updates from a file: how an office gets next year's holiday table
-//! (the State Council publishes it each November or December) without a new program.
+//! (the State Council publishes it each November or December), or a county's policy
+//! profile (a county publishing or revising its 互认 document), without a new program.
 //!
 //! The county bureau makes the file with `permitctl reference sign`, with a key whose
 //! public half every office of the county keeps ([`set_key`], like the platform's key: an
@@ -39,8 +40,14 @@ use crate::office::{Office, Roles};
 pub const FORMAT: &str = "permit-desk-reference-update";
 /// The envelope's version this program reads and writes.
 pub const VERSION: u32 = 1;
-/// The one kind of table an update carries today.
+/// The holiday table (content: the format of `assets/reference/holidays.json`).
 pub const HOLIDAYS: &str = "holidays";
+/// County policy profiles (content: `{"profiles": [<a profile, the format of
+/// assets/profiles/*.json>, …]}`); each replaces the program's own for its county or adds
+/// the county.
+pub const PROFILES: &str = "profiles";
+/// The kinds an update file may carry.
+pub const KINDS: [&str; 2] = [HOLIDAYS, PROFILES];
 
 /// Why an update file was refused; each is one Chinese sentence for the administrator.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -65,9 +72,14 @@ pub enum UpdateError {
         /// The file's.
         given: u64,
     },
-    /// The table inside is not a valid holiday table.
-    #[error("the table in the update is invalid: {0}")]
-    ContentInvalid(String),
+    /// The table inside is not a valid table of its kind.
+    #[error("the {kind} table in the update is invalid: {reason}")]
+    ContentInvalid {
+        /// [`HOLIDAYS`] or [`PROFILES`].
+        kind: String,
+        /// What is wrong.
+        reason: String,
+    },
 }
 
 impl UpdateError {
@@ -86,7 +98,10 @@ impl UpdateError {
             UpdateError::NotNewer { loaded, given } => format!(
                 "该更新文件（编号 {given}）不比已载入的更新（编号 {loaded}）新，未作任何改动。"
             ),
-            UpdateError::ContentInvalid(_) => "更新文件中的节假日表格式有误，未作任何改动。请联系签发单位。".to_owned(),
+            UpdateError::ContentInvalid { kind, .. } => format!(
+                "更新文件中的{}格式有误，未作任何改动。请联系签发单位。",
+                if kind == PROFILES { "政策文件（县（市、区）互认规则）" } else { "节假日表" }
+            ),
         }
     }
 }
@@ -180,6 +195,8 @@ pub struct ReferenceStatus {
     pub key: Option<PlatformKey>,
     /// The holiday update loaded, if any.
     pub holidays: Option<LoadedUpdate>,
+    /// The profiles update loaded, if any.
+    pub profiles: Option<LoadedUpdate>,
     /// The years the holiday calendar covers now (the program's own and the update's).
     pub holiday_years: Vec<i32>,
 }
@@ -187,7 +204,7 @@ pub struct ReferenceStatus {
 /// One loaded update.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LoadedUpdate {
-    /// Its kind, [`HOLIDAYS`].
+    /// Its kind, [`HOLIDAYS`] or [`PROFILES`].
     pub kind: String,
     /// Its serial.
     pub serial: u64,
@@ -195,29 +212,101 @@ pub struct LoadedUpdate {
     pub issuer: String,
     /// The day it was issued, `YYYY-MM-DD`.
     pub issued_on: String,
-    /// The years its table holds.
+    /// The years its table holds (a holiday update).
     pub years: Vec<i32>,
+    /// The profiles it holds, as `code name document` (a profiles update).
+    pub profiles: Vec<String>,
 }
 
 impl LoadedUpdate {
     fn of(kind: &str, stored: &StoredReferenceUpdate) -> LoadedUpdate {
-        let years = domain::calendar::HolidayCalendar::parse(&stored.content)
-            .map(|calendar| calendar.years().map(|table| table.year).collect())
-            .unwrap_or_default();
-        LoadedUpdate {
+        let mut loaded = LoadedUpdate {
             kind: kind.to_owned(),
             serial: stored.serial,
             issuer: stored.issuer.clone(),
             issued_on: stored.issued_on.clone(),
-            years,
+            years: Vec::new(),
+            profiles: Vec::new(),
+        };
+        if kind == HOLIDAYS {
+            loaded.years = domain::calendar::HolidayCalendar::parse(&stored.content)
+                .map(|calendar| calendar.years().map(|table| table.year).collect())
+                .unwrap_or_default();
+        } else {
+            loaded.profiles = parse_profiles(&stored.content)
+                .map(|profiles| {
+                    profiles
+                        .iter()
+                        .map(|profile| {
+                            format!(
+                                "{} {} {}",
+                                profile.county.code, profile.county.name, profile.document.number
+                            )
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
         }
+        loaded
     }
+}
+
+/// Whether `content` is a valid table of `kind` ([`KINDS`]): what an office checks before
+/// it keeps an update, and what `permitctl reference sign` checks before signing.
+pub fn check_content(kind: &str, content: &str) -> Result<(), UpdateError> {
+    let invalid = |reason: String| UpdateError::ContentInvalid { kind: kind.to_owned(), reason };
+    match kind {
+        HOLIDAYS => crate::deadline::holiday_calendar(&[content])
+            .map(drop)
+            .map_err(|error| invalid(error.to_string())),
+        PROFILES => parse_profiles(content).map(drop).map_err(invalid),
+        other => Err(UpdateError::KindUnsupported(other.to_owned())),
+    }
+}
+
+/// The profiles of a profiles update's content: each a valid profile of a Zhejiang
+/// county-level division (or the province's default), no county twice.
+fn parse_profiles(content: &str) -> Result<Vec<domain::profile::PolicyProfile>, String> {
+    #[derive(Deserialize)]
+    struct Content {
+        profiles: Vec<serde_json::Value>,
+    }
+    let content: Content = serde_json::from_str(content).map_err(|error| error.to_string())?;
+    if content.profiles.is_empty() {
+        return Err("no profile".to_owned());
+    }
+    let mut out: Vec<domain::profile::PolicyProfile> = Vec::with_capacity(content.profiles.len());
+    for value in content.profiles {
+        let profile = domain::profile::PolicyProfile::from_json(&value.to_string())
+            .map_err(|error| error.to_string())?;
+        let code = profile.county.code.as_str();
+        if code != "330000" && crate::reference::check_county(code).is_err() {
+            return Err(format!("{code} is not a Zhejiang county-level division"));
+        }
+        if out.iter().any(|other| other.county.code == code) {
+            return Err(format!("{code} appears twice"));
+        }
+        out.push(profile);
+    }
+    Ok(out)
 }
 
 /// The holiday tables the office loaded, to merge over the program's own in every deadline
 /// (at most one: each update replaces the one before and carries every year it needs).
 pub fn holiday_updates(office: &Office) -> Result<Vec<String>, AppError> {
     Ok(office.store.reference_update(HOLIDAYS)?.map(|update| update.content).into_iter().collect())
+}
+
+/// The county profiles of the update the office loaded, if any (at most one update: each
+/// replaces the one before and carries every profile the county bureau issues).
+pub fn profile_updates(office: &Office) -> Result<Vec<domain::profile::PolicyProfile>, AppError> {
+    let Some(stored) = office.store.reference_update(PROFILES)? else {
+        return Ok(Vec::new());
+    };
+    // Checked before it was stored; a failure here is a damaged database.
+    parse_profiles(&stored.content).map_err(|reason| {
+        AppError::Store(store::StoreError::Corrupt { detail: format!("loaded profiles update: {reason}") })
+    })
 }
 
 /// The updates as the deadline functions take them.
@@ -235,6 +324,7 @@ pub fn status(office: &Office) -> Result<ReferenceStatus, AppError> {
     Ok(ReferenceStatus {
         key,
         holidays: stored.as_ref().map(|stored| LoadedUpdate::of(HOLIDAYS, stored)),
+        profiles: office.store.reference_update(PROFILES)?.map(|stored| LoadedUpdate::of(PROFILES, &stored)),
         holiday_years: calendar.years().map(|table| table.year).collect(),
     })
 }
@@ -256,25 +346,24 @@ pub fn load(office: &mut Office, file: &str, now: DateTime<Utc>) -> Result<Loade
     let (session, _) = office.clerk_with_any_role(Roles::ADMIN)?;
     let key = office.store.trusted_key(TrustedKey::ReferenceUpdates)?.ok_or(UpdateError::KeyMissing)?;
     let payload = open(file, &key)?;
-    if payload.kind != HOLIDAYS {
+    let Some(kind) = KINDS.into_iter().find(|kind| *kind == payload.kind) else {
         return Err(UpdateError::KindUnsupported(payload.kind).into());
-    }
-    if let Some(loaded) = office.store.reference_update(HOLIDAYS)?
+    };
+    if let Some(loaded) = office.store.reference_update(kind)?
         && loaded.serial >= payload.serial
     {
         return Err(UpdateError::NotNewer { loaded: loaded.serial, given: payload.serial }.into());
     }
     let content = payload.content.to_string();
-    crate::deadline::holiday_calendar(&[&content])
-        .map_err(|error| UpdateError::ContentInvalid(error.to_string()))?;
+    check_content(kind, &content)?;
     let stored = StoredReferenceUpdate {
         serial: payload.serial,
         issuer: payload.issuer,
         issued_on: payload.issued_on.format("%Y-%m-%d").to_string(),
         content,
     };
-    office.store.load_reference_update(&session, HOLIDAYS, &stored, now)?;
-    Ok(LoadedUpdate::of(HOLIDAYS, &stored))
+    office.store.load_reference_update(&session, kind, &stored, now)?;
+    Ok(LoadedUpdate::of(kind, &stored))
 }
 
 /// Lowercase hex of `bytes`.

@@ -121,7 +121,7 @@ pub fn reasoning(office: &Office, case_id: &CaseId, view: &CaseView) -> Result<O
     };
     let on = submitted_on(view).unwrap_or_else(clock::today);
     // The profile and the pages are read once: both the assessment and its explanation use them.
-    let profile = assess::find_profile_with(query, &office.store.recorded_effective_dates()?)?;
+    let profile = assess::profile_in_office(office, query)?;
     let listed = crate::scans::list(office, case_id)?;
     let unscanned =
         domain::assessment::unscanned_evidence(&view.record, &crate::scans::scanned_items(&listed));

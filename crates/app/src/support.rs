@@ -66,6 +66,12 @@ pub fn bundle(office: &Office, log_dir: Option<&Path>, today: NaiveDate) -> Resu
             })),
             "update_key": reference.key.map(|key| key.fingerprint),
         },
+        "profiles_update": reference.profiles.map(|update| json!({
+            "serial": update.serial,
+            "issuer": update.issuer,
+            "issued_on": update.issued_on,
+            "profiles": update.profiles,
+        })),
         "logs": log_dir.map(log_tail).transpose()?.unwrap_or_default(),
     }))
 }

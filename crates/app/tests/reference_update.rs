@@ -107,7 +107,10 @@ fn an_office_loads_only_a_newer_holiday_table_signed_with_the_key_it_keeps() {
     // Properly signed, but not a holiday table.
     let broken = serde_json::json!({"years": {"2027": {"source": "x", "holidays": ["2027-02-30"], "adjusted_working_days": []}}});
     let broken = reference::sign(&secret, &payload(2026120102, broken)).unwrap();
-    assert!(matches!(refused(reference::load(&mut office, &broken, at(2))), UpdateError::ContentInvalid(_)));
+    assert!(matches!(
+        refused(reference::load(&mut office, &broken, at(2))),
+        UpdateError::ContentInvalid { .. }
+    ));
     // A counter clerk may not load one.
     office.login("a", PASSWORD, at(2)).unwrap();
     assert!(matches!(
@@ -162,4 +165,114 @@ fn base64_decode(text: &str) -> Vec<u8> {
 fn base64_encode(bytes: &[u8]) -> String {
     use base64::Engine;
     base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// A shipped profile file as JSON, to make an update's content from.
+fn shipped_profile(file: &str) -> serde_json::Value {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets/profiles").join(file);
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// A county bureau's profiles update: Jiande's revised document replaces the program's
+/// own, and a county the program does not ship (义乌市, made up from Jiande's rules for the
+/// test) is added; then the office applies both — in its list, in an assessment, in the
+/// default profile — while the office-less command line keeps the shipped ones. Updates
+/// that name a county twice, a place outside Zhejiang, or are not newer are refused.
+#[test]
+fn a_signed_profiles_update_replaces_and_adds_county_profiles_in_the_office() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut office = set_up(dir.path());
+    let details = app::office::OfficeDetails {
+        county_code: "330782".to_owned(),
+        station: "01".to_owned(),
+        name: "义乌市公安局稠城派出所".to_owned(),
+        address: String::new(),
+        phone: String::new(),
+    };
+    office.set_details(&details, at(1)).unwrap();
+    let (secret, public) = reference::generate_key().unwrap();
+    reference::set_key(&mut office, &reference::hex(&public), false, at(2)).unwrap();
+    assert_eq!(
+        app::assess::office_profile(&office).unwrap().county.code,
+        "330000",
+        "no Yiwu profile shipped"
+    );
+
+    let mut jiande = shipped_profile("330182-jiande.json");
+    jiande["document"]["number"] = serde_json::json!("建政办函〔2026〕99号");
+    let mut yiwu = shipped_profile("330182-jiande.json");
+    yiwu["county"] = serde_json::json!({"code": "330782", "name": "义乌市"});
+    yiwu["aliases"] = serde_json::json!(["义乌", "yiwu"]);
+    yiwu["document"]["number"] = serde_json::json!("义政办发〔2026〕1号（测试用）");
+    let update = |serial: u64, profiles: Vec<serde_json::Value>| {
+        let payload = Payload {
+            kind: reference::PROFILES.to_owned(),
+            content: serde_json::json!({ "profiles": profiles }),
+            ..payload(serial, serde_json::Value::Null)
+        };
+        reference::sign(&secret, &payload).unwrap()
+    };
+
+    // Refused: a county twice, a place outside Zhejiang, a kind the program does not take.
+    let twice = update(2026120201, vec![jiande.clone(), jiande.clone()]);
+    assert!(matches!(
+        refused(reference::load(&mut office, &twice, at(3))),
+        UpdateError::ContentInvalid { ref kind, .. } if kind == reference::PROFILES
+    ));
+    let mut beijing = yiwu.clone();
+    beijing["county"] = serde_json::json!({"code": "110101", "name": "东城区"});
+    let outside = update(2026120201, vec![beijing]);
+    let error = refused(reference::load(&mut office, &outside, at(3)));
+    assert!(Problem::of(&AppError::ReferenceUpdate(error)).message.contains("政策文件"));
+    let divisions =
+        reference::sign(&secret, &Payload { kind: "divisions".to_owned(), ..payload(1, table_2027()) });
+    assert!(matches!(
+        refused(reference::load(&mut office, &divisions.unwrap(), at(3))),
+        UpdateError::KindUnsupported(_)
+    ));
+    assert!(reference::status(&office).unwrap().profiles.is_none(), "nothing was kept");
+
+    let loaded = reference::load(&mut office, &update(2026120201, vec![jiande, yiwu]), at(4)).unwrap();
+    assert_eq!(loaded.kind, "profiles");
+    assert_eq!(
+        loaded.profiles,
+        ["330182 建德市 建政办函〔2026〕99号", "330782 义乌市 义政办发〔2026〕1号（测试用）"]
+    );
+    let listed: Vec<String> =
+        app::intake::list_profiles(&office).unwrap().into_iter().map(|summary| summary.county).collect();
+    assert_eq!(listed, ["330000", "330105", "330182", "330424", "330782", "331121"]);
+    assert_eq!(app::assess::profile_in_office(&office, "yiwu").unwrap().county.name, "义乌市");
+    assert_eq!(
+        app::assess::profile_in_office(&office, "330182").unwrap().document.number,
+        "建政办函〔2026〕99号"
+    );
+    assert_eq!(
+        app::assess::office_profile(&office).unwrap().county.code,
+        "330782",
+        "the office's own county now"
+    );
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/examples/application-complete.json");
+    let record = app::assess::parse_record(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let report = app::assess::assess_in_office(
+        &office,
+        &record,
+        "330782",
+        NaiveDate::from_ymd_opt(2026, 12, 7).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(report.profile.county, "330782");
+    // Outside any office, the command line's assessments use what the program ships.
+    assert!(app::assess::find_profile("330782").is_err());
+    assert_eq!(app::assess::find_profile("330182").unwrap().document.number, "建政办函〔2024〕18号");
+
+    // The same serial again is not newer; the holiday table's serials are its own.
+    let again = update(2026120201, vec![shipped_profile("330182-jiande.json")]);
+    assert!(matches!(refused(reference::load(&mut office, &again, at(5))), UpdateError::NotNewer { .. }));
+    let holidays = reference::sign(&secret, &payload(1, table_2027())).unwrap();
+    assert_eq!(reference::load(&mut office, &holidays, at(5)).unwrap().kind, "holidays");
+    let status = reference::status(&office).unwrap();
+    assert_eq!(
+        (status.profiles.map(|p| p.serial), status.holidays.map(|h| h.serial)),
+        (Some(2026120201), Some(1))
+    );
 }

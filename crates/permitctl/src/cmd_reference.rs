@@ -59,8 +59,13 @@ pub struct LoadArgs {
 /// Arguments of `permitctl reference sign`.
 #[derive(clap::Args)]
 pub struct SignArgs {
-    /// The holiday table to sign (JSON: {"years": {"2027": {...}}}).
+    /// The table to sign: a holiday table (JSON: {"years": {"2027": {...}}}) or, with
+    /// `--kind profiles`, county profiles (JSON: {"profiles": [<profile>, ...]}, each in the
+    /// format of assets/profiles/*.json).
     table: PathBuf,
+    /// What the table is: `holidays` (the default) or `profiles`.
+    #[arg(long, default_value = "holidays")]
+    kind: String,
     /// The secret key file written by `reference keygen`.
     #[arg(long)]
     key: PathBuf,
@@ -106,6 +111,12 @@ fn show(args: &OfficeArgs) -> ExitCode {
                 "years": update.years,
             })),
             "holiday_years": status.holiday_years,
+            "profiles": status.profiles.map(|update| json!({
+                "serial": update.serial,
+                "issuer": update.issuer,
+                "issued_on": update.issued_on,
+                "profiles": update.profiles,
+            })),
         })),
         (Err(error), _) | (Ok(_), Err(error)) => cmd_office::report(&error),
     }
@@ -124,13 +135,16 @@ fn load(args: &LoadArgs) -> ExitCode {
     let closed = office.close();
     match (loaded, closed) {
         (Ok(update), Ok(())) => {
-            eprintln!("已载入节假日表更新（编号 {}，{}）。", update.serial, update.issuer);
+            let what =
+                if update.kind == app::reference_update::PROFILES { "政策文件" } else { "节假日表" };
+            eprintln!("已载入{what}更新（编号 {}，{}）。", update.serial, update.issuer);
             cmd_office::done(&json!({
                 "kind": update.kind,
                 "serial": update.serial,
                 "issuer": update.issuer,
                 "issued_on": update.issued_on,
                 "years": update.years,
+                "profiles": update.profiles,
             }))
         }
         (Err(error), _) | (Ok(_), Err(error)) => cmd_office::report(&error),
@@ -175,21 +189,21 @@ fn keygen(output: &PathBuf) -> ExitCode {
 fn sign(args: &SignArgs) -> ExitCode {
     let read = |path: &PathBuf| std::fs::read_to_string(path);
     let (Ok(table), Ok(secret)) = (read(&args.table), read(&args.key)) else {
-        return cmd_office::fail(2, "FILE_ERROR", "无法读取节假日表或密钥文件。".to_owned());
+        return cmd_office::fail(2, "FILE_ERROR", "无法读取表格文件或密钥文件。".to_owned());
     };
     let Some(secret) = app::reference_update::unhex::<32>(&secret) else {
         return cmd_office::fail(2, "KEY_INVALID", "密钥文件应为64位十六进制数字。".to_owned());
     };
     let content: serde_json::Value = match serde_json::from_str(&table) {
         Ok(content) => content,
-        Err(_) => return cmd_office::fail(1, "TABLE_INVALID", "节假日表不是有效的 JSON。".to_owned()),
+        Err(_) => return cmd_office::fail(1, "TABLE_INVALID", "表格文件不是有效的 JSON。".to_owned()),
     };
-    // The offices refuse a table that does not parse: refuse it here first.
-    if let Err(error) = app::deadline::holiday_calendar(&[&table]) {
-        return cmd_office::report(&app::AppError::Deadline(error));
+    // The offices refuse a table that does not check: refuse it here first.
+    if let Err(error) = app::reference_update::check_content(&args.kind, &table) {
+        return cmd_office::report(&app::AppError::ReferenceUpdate(error));
     }
     let payload = app::reference_update::Payload {
-        kind: app::reference_update::HOLIDAYS.to_owned(),
+        kind: args.kind.clone(),
         serial: args.serial,
         issuer: args.issuer.clone(),
         issued_on: args.issued_on.unwrap_or_else(app::clock::today),

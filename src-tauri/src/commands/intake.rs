@@ -41,10 +41,13 @@ pub async fn search_ethnic_groups(query: String) -> Result<Vec<EthnicChoice>, Ui
     Ok(app::intake::search_ethnic_groups(&query).into_iter().map(EthnicChoice::from).collect())
 }
 
-/// The policy profiles the office can apply.
+/// The policy profiles the office can apply (the shipped ones and those of loaded updates).
 #[tauri::command]
-pub async fn list_profiles() -> Result<Vec<ProfileInfo>, UiError> {
-    Ok(app::intake::list_profiles()?.into_iter().map(ProfileInfo::from).collect())
+pub async fn list_profiles(state: State<'_, AppState>) -> Result<Vec<ProfileInfo>, UiError> {
+    with_office(&state, |office| {
+        Ok(app::intake::list_profiles(office)?.into_iter().map(ProfileInfo::from).collect())
+    })
+    .await
 }
 
 /// The live assessment of the form as typed so far; for a stored case (`case_id`), with

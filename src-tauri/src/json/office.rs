@@ -97,8 +97,10 @@ pub struct LoadedUpdateInfo {
     pub issuer: String,
     /// The day it was issued, `YYYY-MM-DD`.
     pub issued_on: String,
-    /// The years its table holds.
+    /// The years its table holds (a holiday update).
     pub years: Vec<i32>,
+    /// The profiles it holds, `code name document` (a profiles update).
+    pub profiles: Vec<String>,
 }
 
 impl From<app::reference_update::LoadedUpdate> for LoadedUpdateInfo {
@@ -108,6 +110,7 @@ impl From<app::reference_update::LoadedUpdate> for LoadedUpdateInfo {
             issuer: update.issuer,
             issued_on: update.issued_on,
             years: update.years,
+            profiles: update.profiles,
         }
     }
 }
@@ -120,6 +123,8 @@ pub struct ReferenceStatusInfo {
     pub key: Option<super::PlatformKeyInfo>,
     /// The holiday update loaded, if any.
     pub holidays: Option<LoadedUpdateInfo>,
+    /// The county profiles update loaded, if any.
+    pub profiles: Option<LoadedUpdateInfo>,
     /// Every year the holiday calendar covers (the program's and the update's).
     pub holiday_years: Vec<i32>,
 }
@@ -129,6 +134,7 @@ impl From<app::reference_update::ReferenceStatus> for ReferenceStatusInfo {
         Self {
             key: status.key.map(Into::into),
             holidays: status.holidays.map(Into::into),
+            profiles: status.profiles.map(Into::into),
             holiday_years: status.holiday_years,
         }
     }

@@ -68,7 +68,7 @@ export interface Commands {
    */
   searchEthnicGroups(query: string): Promise<EthnicChoice[]>;
   /**
-   * The policy profiles the office can apply.
+   * The policy profiles the office can apply (the shipped ones and those of loaded updates).
    */
   listProfiles(): Promise<ProfileInfo[]>;
   /**

@@ -284,7 +284,7 @@ export function officeBackend(state: OfficeState): Partial<Backend> {
   };
   return {
     officeDetails: async () => info(),
-    referenceStatus: async () => ({ key: null, holidays: null, holiday_years: [2023, 2024, 2025, 2026] }),
+    referenceStatus: async () => ({ key: null, holidays: null, profiles: null, holiday_years: [2023, 2024, 2025, 2026] }),
     setOfficeDetails: async (details) => {
       if (!/^\d{2}$/.test(details.station)) {
         const message = "办理点编号应为两位数字。";

@@ -22,12 +22,17 @@ function backendWith(state: { status: ReferenceStatusInfo; texts: string[] }) {
     },
     loadReferenceUpdate: async (text) => {
       state.texts.push(text);
+      if (text.includes("profiles-ok")) {
+        const profiles = ["330182 建德市 建政办函〔2026〕99号", "330782 义乌市 义政办发〔2026〕1号"];
+        state.status = { ...state.status, profiles: { serial: 2026120201, issuer: "建德市公安局", issued_on: "2026-12-02", years: [], profiles } };
+        return state.status;
+      }
       if (!text.includes("signed-ok")) {
         throw new IpcError({ code: "REFERENCE_UPDATE_SIGNATURE_INVALID", message: "更新文件的签名与本办理点保存的签发公钥不符（文件被改动，或不是本县签发），未作任何改动。", fields: [] });
       }
       state.status = {
         ...state.status,
-        holidays: { serial: 2026120101, issuer: "建德市公安局", issued_on: "2026-12-01", years: [2027] },
+        holidays: { serial: 2026120101, issuer: "建德市公安局", issued_on: "2026-12-01", years: [2027], profiles: [] },
         holiday_years: [2023, 2024, 2025, 2026, 2027],
       };
       return state.status;
@@ -50,7 +55,7 @@ afterEach(() => {
 describe("ReferenceDataCard", () => {
   it("asks for the key first, then loads a chosen file and shows the years it adds", async () => {
     signInAs(["admin"]);
-    const state = { status: { key: null, holidays: null, holiday_years: [2023, 2024, 2025, 2026] } as ReferenceStatusInfo, texts: [] as string[] };
+    const state = { status: { key: null, holidays: null, profiles: null, holiday_years: [2023, 2024, 2025, 2026] } as ReferenceStatusInfo, texts: [] as string[] };
     setBackend(backendWith(state));
     const wrapper = mount(ReferenceDataCard);
     await flushPromises();
@@ -83,10 +88,28 @@ describe("ReferenceDataCard", () => {
 
   it("shows a year missing between as a gap, not as a range", async () => {
     signInAs(["admin"]);
-    const status: ReferenceStatusInfo = { key: KEY, holidays: null, holiday_years: [2023, 2024, 2025, 2026, 2028] };
+    const status: ReferenceStatusInfo = { key: KEY, holidays: null, profiles: null, holiday_years: [2023, 2024, 2025, 2026, 2028] };
     setBackend(backendWith({ status, texts: [] }));
     const wrapper = mount(ReferenceDataCard);
     await flushPromises();
     expect(wrapper.get('[data-testid="reference-years"]').text()).toBe("2023–2026、2028");
+  });
+
+  it("loads a county profiles update, lists its counties and tells the page", async () => {
+    signInAs(["admin"]);
+    const state = { status: { key: KEY, holidays: null, profiles: null, holiday_years: [2023, 2024, 2025, 2026] } as ReferenceStatusInfo, texts: [] as string[] };
+    setBackend(backendWith(state));
+    const wrapper = mount(ReferenceDataCard);
+    await flushPromises();
+    expect(wrapper.find('[data-testid="reference-profiles"]').exists()).toBe(false);
+    await choose(wrapper, '{"profiles-ok": true}');
+    expect(wrapper.get('[data-testid="reference-notice"]').text()).toBe(
+      "已载入政策文件更新（2 个县（市、区），编号 2026120201，建德市公安局）。此后提交的申请按更新后的规则审查。",
+    );
+    expect(wrapper.findAll('[data-testid="reference-profiles"] li').map((li) => li.text())).toEqual([
+      "330182 建德市 建政办函〔2026〕99号",
+      "330782 义乌市 义政办发〔2026〕1号",
+    ]);
+    expect(wrapper.emitted("loaded")).toHaveLength(1);
   });
 });

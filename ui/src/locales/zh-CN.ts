@@ -439,11 +439,11 @@ export const zhCN = {
     dismiss: "知道了",
   },
   reference: {
-    title: "参考数据（节假日表）",
+    title: "参考数据（节假日表、政策文件）",
     holidayYears: "办理时限按以下年份的节假日安排计算：",
     none: "（无）",
     builtin: "使用本程序自带的节假日表。次年安排公布后，县（市、区）公安局将下发签名的更新文件。",
-    loadedLine: "已载入更新：编号 {serial}，{issuer}，{date} 签发。",
+    loadedLine: "已载入节假日表更新：编号 {serial}，{issuer}，{date} 签发。",
     keyLabel: "更新文件签发公钥指纹：",
     keyMissing: "尚未设置更新文件的签发公钥：请向县（市、区）公安局索取公钥，电话核对指纹后填写。",
     keyNew: "签发公钥（64位十六进制）",
@@ -456,6 +456,8 @@ export const zhCN = {
     fileButton: "从文件载入更新…",
     tooLarge: "该文件过大，不是参考数据更新文件。",
     loaded: "已载入节假日表更新（{years}，编号 {serial}，{issuer}）。",
+    profilesLine: "已载入政策文件更新：编号 {serial}，{issuer}，{date} 签发。以下县（市、区）按更新后的政策文件办理：",
+    profilesLoaded: "已载入政策文件更新（{count} 个县（市、区），编号 {serial}，{issuer}）。此后提交的申请按更新后的规则审查。",
   },
   office: {
     title: "办理点信息",
