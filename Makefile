@@ -9,7 +9,7 @@ export CARGO_TARGET_DIR ?= $(HOME)/.cache/permit-desk/target
 export CARGO_TERM_COLOR ?= never
 BINARY := $(CARGO_TARGET_DIR)/debug/permit-desk
 
-.PHONY: run test deps ui build lint fmt-check clippy ui-check rust-test ui-test e2e bindings package package-check package-test crash-migrations upgrade-test
+.PHONY: run test deps ui build lint fmt-check clippy ui-check rust-test ui-test e2e bindings package package-check package-test crash-migrations upgrade-test bench-start
 
 ## Start the app window (under Xvfb when there is no display).
 run: deps build
@@ -68,6 +68,15 @@ package-check: build
 ## Install the release .deb into a fresh Debian 12 chroot, start it, remove it (minutes).
 package-test: package
 	scripts/package-test.sh dist/permit-desk_*_$$(dpkg --print-architecture).deb
+
+## Cold start and memory of the release window against a hello-world Tauri v2 window
+## built with the same profile (BENCHMARKS.md, "Start and memory"; minutes).
+bench-start: deps ui
+	cargo build --release -p permit-desk
+	cp Cargo.lock benches/hello-tauri/Cargo.lock
+	cargo build --release --manifest-path benches/hello-tauri/Cargo.toml
+	scripts/bench-start.sh $(CARGO_TARGET_DIR)/release/permit-desk 5
+	scripts/bench-start.sh $(CARGO_TARGET_DIR)/release/hello-tauri 5 hello-tauri
 
 ## The previous release (CHANGELOG.md) makes an office; this tree opens it and drains its outbox.
 upgrade-test:

@@ -5,10 +5,14 @@
 # colours), and the proportional set size (PSS) of the app and its WebKit processes
 # 5 seconds after start. For BENCHMARKS.md.
 #
-#   scripts/bench-start.sh BINARY [RUNS]
+#   scripts/bench-start.sh BINARY [RUNS [TITLE]]
+#
+# TITLE is the window title that marks the window mapped (default: permit-desk's); the
+# hello-world peer (benches/hello-tauri) is measured with `hello-tauri`.
 set -euo pipefail
-binary=$(realpath "${1:?usage: bench-start.sh BINARY [RUNS]}")
+binary=$(realpath "${1:?usage: bench-start.sh BINARY [RUNS [TITLE]]}")
 runs=${2:-5}
+title=${3:-浙江省居住证互认办理}
 display=:88
 Xvfb "$display" -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 &
 xvfb=$!
@@ -40,7 +44,7 @@ for run in $(seq 1 "$runs"); do
   app=$!
   drawn=
   for _ in $(seq 1 600); do
-    if xwininfo -root -tree 2>/dev/null | grep -q '浙江省居住证互认办理'; then
+    if xwininfo -root -tree 2>/dev/null | grep -qF "$title"; then
       colours=$(import -window root png:- 2>/dev/null | identify -format '%k' - 2>/dev/null || echo 0)
       if [ "${colours:-0}" -gt 50 ]; then drawn=$(( ($(date +%s%N) - start) / 1000000 )); break; fi
     fi

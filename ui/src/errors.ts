@@ -36,6 +36,7 @@ export const REACTIONS: Record<ErrorCode | ClientErrorCode, Reaction> = {
   KEY_SLOTS_DAMAGED: "show",
   KEY_MISMATCH: "show",
   DATABASE_TOO_NEW: "show",
+  DISK_FULL: "show",
   ENCRYPTION_UNAVAILABLE: "show",
   APPLICATION_NUMBER_TAKEN: "show",
   NOT_FOUND: "show",

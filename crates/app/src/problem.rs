@@ -88,6 +88,8 @@ catalogue! {
     OfficeAlreadySetUp = "OFFICE_ALREADY_SET_UP", Refused;
     /// The database file is damaged or missing.
     DatabaseDamaged = "DATABASE_DAMAGED", Fault;
+    /// The disk holding the office's data is full; nothing of the change was written.
+    DiskFull = "DISK_FULL", Fault;
     /// The key slots file is damaged or missing.
     KeySlotsDamaged = "KEY_SLOTS_DAMAGED", Fault;
     /// The key slots and the database are from different stores.
@@ -553,6 +555,10 @@ fn of_store(error: &StoreError) -> Problem {
         StoreError::PageFrozen { .. } => Problem::new(
             C::PageFrozen,
             "本案已提交，扫描页已作为证据留存并报送省平台，不能删除或替换；如需更正，请补扫一页并注明。",
+        ),
+        StoreError::DiskFull => Problem::new(
+            C::DiskFull,
+            "磁盘空间已满，本次内容未保存（此前保存的内容不受影响）。窗口中填写的内容仍在：请清理磁盘或联系管理员，腾出空间后再保存。",
         ),
         StoreError::Random | StoreError::Io(_) | StoreError::Sqlite(_) => Problem::internal(),
     }

@@ -2,7 +2,8 @@
 //!
 //! The shell maps every variant to a stable UI code with an exhaustive match, so a
 //! variant is added only when the clerk or an operator must tell the case apart.
-//! SQLite's "not a database" and "corrupt" codes are turned into [`StoreError::Corrupt`]
+//! SQLite's "not a database" and "corrupt" codes are turned into [`StoreError::Corrupt`],
+//! and its "disk full" and the system's "no space left" into [`StoreError::DiskFull`],
 //! here, once, so no caller has to dig through a wrapped `rusqlite::Error`.
 
 use std::path::PathBuf;
@@ -155,12 +156,26 @@ pub enum StoreError {
     /// The operating system's random number generator failed.
     #[error("random number generator failed")]
     Random,
+    /// The disk holding the office's data is full. Nothing of the change was written: the
+    /// transaction rolled back, and what was saved before is untouched.
+    #[error("the disk holding the office's data is full")]
+    DiskFull,
     /// A file operation on the database directory failed.
     #[error("file error: {0}")]
-    Io(#[from] std::io::Error),
-    /// Any other SQLite error (busy, disk full, constraint, ...).
+    Io(std::io::Error),
+    /// Any other SQLite error (busy, constraint, ...).
     #[error("sqlite: {0}")]
     Sqlite(rusqlite::Error),
+}
+
+impl From<std::io::Error> for StoreError {
+    fn from(error: std::io::Error) -> Self {
+        if error.kind() == std::io::ErrorKind::StorageFull {
+            StoreError::DiskFull
+        } else {
+            StoreError::Io(error)
+        }
+    }
 }
 
 impl From<rusqlite::Error> for StoreError {
@@ -171,6 +186,9 @@ impl From<rusqlite::Error> for StoreError {
                 if matches!(failure.code, ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt) =>
             {
                 StoreError::Corrupt { detail: message.clone().unwrap_or_else(|| failure.to_string()) }
+            }
+            rusqlite::Error::SqliteFailure(failure, _) if failure.code == ErrorCode::DiskFull => {
+                StoreError::DiskFull
             }
             _ => StoreError::Sqlite(error),
         }

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { flushPromises, mount } from "@vue/test-utils";
 import { defineComponent, h, nextTick, reactive } from "vue";
-import { setBackend, type AssessmentInfo } from "../backend";
+import { IpcError, setBackend, type AssessmentInfo } from "../backend";
 import { JIANDE, fakeBackend, signInAs } from "../backend/testing";
 import { emptyRecord } from "../record";
 import { draft, resetDraft } from "../stores/draft";
@@ -100,6 +100,35 @@ describe("useDraftAutosave", () => {
     unmount();
     await flushPromises();
     expect(saved.at(-1)).toBe("case-1:李娜娜");
+  });
+
+  it("on a full disk says so, keeps the form as typed, and saves it once there is room", async () => {
+    let full = true;
+    const saved: string[] = [];
+    setBackend(
+      fakeBackend({
+        newCase: async () => "case-1",
+        saveDraft: async (caseId, record) => {
+          if (full) {
+            const message = "磁盘空间已满，本次内容未保存（此前保存的内容不受影响）。窗口中填写的内容仍在：请清理磁盘或联系管理员，腾出空间后再保存。";
+            throw new IpcError({ code: "DISK_FULL", message, fields: [] });
+          }
+          saved.push(`${caseId}:${record.applicant.name}`);
+          return { case_id: caseId, outcome: "created", reopened: false, saved_at: "09:01:00" };
+        },
+      }),
+    );
+    const { value: autosave, unmount } = host(() => useDraftAutosave(() => false));
+    draft.record.applicant.name = "赵敏";
+    expect(await autosave.save()).toBe(false);
+    expect(autosave.state.value.kind).toBe("error");
+    expect(autosave.state.value.text).toContain("磁盘空间已满");
+    expect(draft.record.applicant.name, "the form keeps what was typed").toBe("赵敏");
+
+    full = false; // the administrator freed space
+    expect(await autosave.save()).toBe(true);
+    expect(saved).toEqual(["case-1:赵敏"]);
+    unmount();
   });
 
   it("never saves a correction, an untouched form, or for a clerk without 受理", async () => {

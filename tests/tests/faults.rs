@@ -1,0 +1,158 @@
+//! The faults a counter PC has, injected through the real component (issue 22): a full
+//! disk is a size-limited tmpfs mounted under the office's data, filled up.
+//!
+//! Each test shows what the clerk is told and that nothing acknowledged is lost. Mounting
+//! needs root with CAP_SYS_ADMIN, as the CI runs; elsewhere the test fails and says so.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use app::AppError;
+use app::cases::{self, CaseId, SaveOutcome};
+use app::office::{KdfParams, LockoutPolicy, Office, Roles, StoreOptions};
+use app::problem::{ErrorCode, Problem};
+use app::users::{self, NewClerk};
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use domain::record::ApplicationRecord;
+
+const PASSWORD: &str = "clerk-password-1";
+
+fn options() -> StoreOptions {
+    StoreOptions { kdf: KdfParams::INSECURE_FAST, lockout: LockoutPolicy::default() }
+}
+
+fn at(minutes: i64) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 3, 2, 1, 0, 0).single().expect("valid instant") + Duration::minutes(minutes)
+}
+
+fn record(name: &str) -> ApplicationRecord {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/examples/application-complete.json");
+    let mut record =
+        ApplicationRecord::from_json(&std::fs::read_to_string(path).expect("example")).expect("parses");
+    record.applicant.name = name.to_owned();
+    // A long remark, so each draft needs pages of its own.
+    record.remarks = "申请人补充说明。".repeat(200);
+    record
+}
+
+/// A tmpfs of `size` mounted on a new temporary directory, unmounted when dropped.
+struct Tmpfs {
+    dir: tempfile::TempDir,
+}
+
+impl Tmpfs {
+    fn mount(size: &str) -> Tmpfs {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let status = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size},mode=0700"), "permit-desk-full-disk"])
+            .arg(dir.path())
+            .status()
+            .expect("mount runs");
+        assert!(
+            status.success(),
+            "mounting a {size} tmpfs failed: this test needs root with CAP_SYS_ADMIN (the CI runs as root)"
+        );
+        Tmpfs { dir }
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Writes a filler file until the file system refuses; returns it.
+    fn fill(&self) -> PathBuf {
+        let filler = self.path().join("filler");
+        let mut file = std::fs::File::create(&filler).expect("filler");
+        let chunk = vec![0x5a_u8; 16 * 1024];
+        loop {
+            match file.write(&chunk) {
+                Ok(0) => break,
+                Ok(_) => {}
+                Err(error) if error.kind() == std::io::ErrorKind::StorageFull => break,
+                Err(error) => panic!("filling the disk: {error}"),
+            }
+        }
+        let _ = file.sync_all();
+        filler
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg("-l").arg(self.dir.path()).status();
+    }
+}
+
+/// The disk fills while a clerk saves drafts: the save that does not fit is refused with
+/// 磁盘空间已满, nothing of it is written, every draft acknowledged before is intact, and
+/// once space is freed the same save goes through.
+#[test]
+fn a_full_disk_refuses_the_save_and_keeps_everything_acknowledged() {
+    let disk = Tmpfs::mount("6m");
+    let dir = disk.path().join("db");
+    let mut office =
+        Office::set_up_with_options(&dir, "330182-jiande-01", "admin", PASSWORD, at(0), options())
+            .expect("set up on the small disk");
+    let clerk =
+        NewClerk { username: "a", display_name: "受理员甲", roles: Roles::ACCEPT, password: PASSWORD };
+    users::add_clerk(&mut office, &clerk, at(1)).expect("clerk");
+    office.login("a", PASSWORD, at(2)).expect("log in");
+
+    let mut saved: Vec<(CaseId, String)> = Vec::new();
+    for n in 0..3 {
+        let id = cases::new_case_id(at(3)).expect("id");
+        let name = format!("申请人{n}");
+        cases::save_draft(&mut office, &id, &record(&name), at(3)).expect("room for these");
+        saved.push((id, name));
+    }
+
+    let filler = disk.fill();
+    let mut refused = None;
+    for n in 3..400 {
+        let id = cases::new_case_id(at(4)).expect("id");
+        let name = format!("申请人{n}");
+        match cases::save_draft(&mut office, &id, &record(&name), at(4)) {
+            Ok(_) => saved.push((id, name)),
+            Err(error) => {
+                refused = Some((id, name, error));
+                break;
+            }
+        }
+    }
+    let (id, name, error) = refused.expect("the full disk refuses a save before 400 drafts");
+    eprintln!("full disk: {} drafts saved, then refused: {error:?}", saved.len());
+    let problem = Problem::of(&error);
+    assert_eq!(problem.code, ErrorCode::DiskFull, "{error:?}");
+    assert!(
+        problem.message.contains("磁盘空间已满") && problem.message.contains("窗口中填写的内容仍在"),
+        "{}",
+        problem.message
+    );
+    assert!(matches!(error, AppError::Store(store::StoreError::DiskFull)), "{error:?}");
+
+    // Space is freed (the administrator deleted something): the same save goes through.
+    std::fs::remove_file(filler).expect("free the disk");
+    assert!(
+        matches!(
+            cases::get_case(&mut office, &id, at(5)),
+            Err(AppError::Store(store::StoreError::NotFound { .. }))
+        ),
+        "nothing of the refused save was written"
+    );
+    let outcome =
+        cases::save_draft(&mut office, &id, &record(&name), at(5)).expect("saved once there is room");
+    assert_eq!(outcome.outcome, SaveOutcome::Created);
+    saved.push((id, name));
+    for (id, name) in &saved {
+        let view = cases::get_case(&mut office, id, at(6)).expect("every acknowledged draft is there");
+        assert_eq!(&view.record.applicant.name, name);
+    }
+    office.login("admin", PASSWORD, at(7)).expect("administrator");
+    assert!(app::audit::verify(&office).expect("verify").is_intact(), "the audit chain holds");
+    office.close().expect("close");
+
+    // And the office opens again from the same disk.
+    let office = Office::open_with_options(&dir, "a", PASSWORD, at(8), options()).expect("reopen");
+    office.close().expect("close");
+}
