@@ -1,5 +1,6 @@
 //! The faults a counter PC has, injected through the real component (issue 22): a full
-//! disk is a size-limited tmpfs mounted under the office's data, filled up.
+//! disk is a size-limited tmpfs mounted under the office's data, filled up; a read-only
+//! data folder is that tmpfs remounted read-only.
 //!
 //! Each test shows what the clerk is told and that nothing acknowledged is lost. Mounting
 //! needs root with CAP_SYS_ADMIN, as the CI runs; elsewhere the test fails and says so.
@@ -58,6 +59,14 @@ impl Tmpfs {
 
     fn path(&self) -> &Path {
         self.dir.path()
+    }
+
+    /// Remounts the file system read-write (`true`) or read-only.
+    fn remount(&self, writable: bool) {
+        let mode = if writable { "remount,rw" } else { "remount,ro" };
+        let status =
+            Command::new("mount").args(["-o", mode]).arg(self.dir.path()).status().expect("mount runs");
+        assert!(status.success(), "mount -o {mode} failed");
     }
 
     /// Writes a filler file until the file system refuses; returns it.
@@ -154,5 +163,38 @@ fn a_full_disk_refuses_the_save_and_keeps_everything_acknowledged() {
 
     // And the office opens again from the same disk.
     let office = Office::open_with_options(&dir, "a", PASSWORD, at(8), options()).expect("reopen");
+    office.close().expect("close");
+}
+
+/// The data folder became read-only (a disk remounted read-only after errors, a
+/// write-protected stick): opening the office says so in words, writes nothing, and once
+/// the folder is writable again everything is there.
+#[test]
+fn a_read_only_data_folder_is_named_and_nothing_is_lost() {
+    let disk = Tmpfs::mount("16m");
+    let dir = disk.path().join("db");
+    let mut office =
+        Office::set_up_with_options(&dir, "330182-jiande-01", "admin", PASSWORD, at(0), options())
+            .expect("set up");
+    let clerk =
+        NewClerk { username: "a", display_name: "受理员甲", roles: Roles::ACCEPT, password: PASSWORD };
+    users::add_clerk(&mut office, &clerk, at(1)).expect("clerk");
+    office.login("a", PASSWORD, at(2)).expect("log in");
+    let id = cases::new_case_id(at(3)).expect("id");
+    cases::save_draft(&mut office, &id, &record("钱军"), at(3)).expect("saved");
+    office.close().expect("close");
+
+    disk.remount(false);
+    let error = Office::open_with_options(&dir, "a", PASSWORD, at(4), options())
+        .expect_err("cannot open for writing");
+    let problem = Problem::of(&error);
+    assert_eq!(problem.code, ErrorCode::DataReadOnly, "{error:?}");
+    assert!(problem.message.contains("只读"), "{}", problem.message);
+    assert!(Office::exists(&dir), "still seen as an office, not offered first-run set-up");
+
+    disk.remount(true);
+    let mut office =
+        Office::open_with_options(&dir, "a", PASSWORD, at(5), options()).expect("writable again");
+    assert_eq!(cases::get_case(&mut office, &id, at(6)).expect("the draft").record.applicant.name, "钱军");
     office.close().expect("close");
 }

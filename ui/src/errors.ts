@@ -37,6 +37,7 @@ export const REACTIONS: Record<ErrorCode | ClientErrorCode, Reaction> = {
   KEY_MISMATCH: "show",
   DATABASE_TOO_NEW: "show",
   DISK_FULL: "show",
+  DATA_READ_ONLY: "show",
   ENCRYPTION_UNAVAILABLE: "show",
   APPLICATION_NUMBER_TAKEN: "show",
   NOT_FOUND: "show",

@@ -90,6 +90,8 @@ catalogue! {
     DatabaseDamaged = "DATABASE_DAMAGED", Fault;
     /// The disk holding the office's data is full; nothing of the change was written.
     DiskFull = "DISK_FULL", Fault;
+    /// The office's data folder cannot be written (read-only file system, no permission).
+    DataReadOnly = "DATA_READ_ONLY", Fault;
     /// The key slots file is damaged or missing.
     KeySlotsDamaged = "KEY_SLOTS_DAMAGED", Fault;
     /// The key slots and the database are from different stores.
@@ -559,6 +561,10 @@ fn of_store(error: &StoreError) -> Problem {
         StoreError::DiskFull => Problem::new(
             C::DiskFull,
             "磁盘空间已满，本次内容未保存（此前保存的内容不受影响）。窗口中填写的内容仍在：请清理磁盘或联系管理员，腾出空间后再保存。",
+        ),
+        StoreError::ReadOnly => Problem::new(
+            C::DataReadOnly,
+            "办理点数据所在的磁盘或文件夹现在是只读的（磁盘出错后被系统设为只读、U盘写保护，或没有写入权限），本程序不能保存任何内容。已保存的数据不受影响；请联系管理员检查磁盘后重新启动本程序。",
         ),
         StoreError::Random | StoreError::Io(_) | StoreError::Sqlite(_) => Problem::internal(),
     }

@@ -3,7 +3,8 @@
 //! The shell maps every variant to a stable UI code with an exhaustive match, so a
 //! variant is added only when the clerk or an operator must tell the case apart.
 //! SQLite's "not a database" and "corrupt" codes are turned into [`StoreError::Corrupt`],
-//! and its "disk full" and the system's "no space left" into [`StoreError::DiskFull`],
+//! its "disk full" and the system's "no space left" into [`StoreError::DiskFull`], and its
+//! "read-only" and the system's "read-only file system" into [`StoreError::ReadOnly`],
 //! here, once, so no caller has to dig through a wrapped `rusqlite::Error`.
 
 use std::path::PathBuf;
@@ -160,6 +161,10 @@ pub enum StoreError {
     /// transaction rolled back, and what was saved before is untouched.
     #[error("the disk holding the office's data is full")]
     DiskFull,
+    /// The office's data folder cannot be written (a file system remounted read-only, a
+    /// write-protected medium, no permission). Nothing was written.
+    #[error("the office's data folder cannot be written")]
+    ReadOnly,
     /// A file operation on the database directory failed.
     #[error("file error: {0}")]
     Io(std::io::Error),
@@ -170,10 +175,12 @@ pub enum StoreError {
 
 impl From<std::io::Error> for StoreError {
     fn from(error: std::io::Error) -> Self {
-        if error.kind() == std::io::ErrorKind::StorageFull {
-            StoreError::DiskFull
-        } else {
-            StoreError::Io(error)
+        match error.kind() {
+            std::io::ErrorKind::StorageFull => StoreError::DiskFull,
+            std::io::ErrorKind::ReadOnlyFilesystem | std::io::ErrorKind::PermissionDenied => {
+                StoreError::ReadOnly
+            }
+            _ => StoreError::Io(error),
         }
     }
 }
@@ -189,6 +196,9 @@ impl From<rusqlite::Error> for StoreError {
             }
             rusqlite::Error::SqliteFailure(failure, _) if failure.code == ErrorCode::DiskFull => {
                 StoreError::DiskFull
+            }
+            rusqlite::Error::SqliteFailure(failure, _) if failure.code == ErrorCode::ReadOnly => {
+                StoreError::ReadOnly
             }
             _ => StoreError::Sqlite(error),
         }
