@@ -1,6 +1,6 @@
 //! The faults a counter PC has, injected through the real component (issue 22): a full
 //! disk is a size-limited tmpfs mounted under the office's data, filled up; a read-only
-//! data folder is that tmpfs remounted read-only.
+//! data folder is that tmpfs remounted read-only; a full USB stick is a tiny tmpfs.
 //!
 //! Each test shows what the clerk is told and that nothing acknowledged is lost. Mounting
 //! needs root with CAP_SYS_ADMIN, as the CI runs; elsewhere the test fails and says so.
@@ -10,9 +10,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use app::AppError;
-use app::cases::{self, CaseId, SaveOutcome};
+use app::cases::{self, CaseId, DuplicateDecision, SaveOutcome, Submission, SubmitOutcome};
 use app::office::{KdfParams, LockoutPolicy, Office, Roles, StoreOptions};
 use app::problem::{ErrorCode, Problem};
+use app::scans::{ColourMode, IntakeOptions};
 use app::users::{self, NewClerk};
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use domain::record::ApplicationRecord;
@@ -59,6 +60,16 @@ impl Tmpfs {
 
     fn path(&self) -> &Path {
         self.dir.path()
+    }
+
+    /// Gives the file system a new size (a bigger stick).
+    fn resize(&self, size: &str) {
+        let status = Command::new("mount")
+            .args(["-o", &format!("remount,size={size}")])
+            .arg(self.dir.path())
+            .status()
+            .expect("mount runs");
+        assert!(status.success(), "mount -o remount,size={size} failed");
     }
 
     /// Remounts the file system read-write (`true`) or read-only.
@@ -197,4 +208,58 @@ fn a_read_only_data_folder_is_named_and_nothing_is_lost() {
         Office::open_with_options(&dir, "a", PASSWORD, at(5), options()).expect("writable again");
     assert_eq!(cases::get_case(&mut office, &id, at(6)).expect("the draft").record.applicant.name, "钱军");
     office.close().expect("close");
+}
+
+/// A USB stick too small for the export (or full of other files): the write stops with
+/// the system's no-space error, the clerk is told the stick is full, and nothing that looks
+/// like an export is left on it — neither the file nor its `.partial`. The records stay
+/// queued, and the same export goes to a stick with room.
+#[test]
+fn an_export_to_a_full_stick_leaves_nothing_that_looks_complete() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let mut office =
+        Office::set_up_with_options(dir.path(), "330182-jiande-01", "admin", PASSWORD, at(0), options())
+            .expect("set up");
+    users::set_roles(&mut office, "admin", Roles::ADMIN | Roles::ACCEPT, at(1)).expect("roles");
+    office.login("admin", PASSWORD, at(1)).expect("log in");
+    let id = cases::new_case_id(at(2)).expect("id");
+    cases::save_draft(&mut office, &id, &record("孙丽"), at(2)).expect("draft");
+    let scan = IntakeOptions::for_mode(ColourMode::Colour);
+    for file in ["receipt.png", "notice.png", "form.png"] {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/examples/rendered").join(file);
+        let pages = app::scans::intake_file(&path, &scan).expect("intake");
+        app::scans::attach(&mut office, &id, &pages, "", at(2)).expect("attach");
+    }
+    let submission = Submission {
+        profile: "330182",
+        opinion: "材料齐全，同意受理。",
+        duplicates: DuplicateDecision::Proceed,
+    };
+    let outcome = cases::submit(&mut office, &id, &submission, at(3)).expect("submit");
+    assert!(matches!(outcome, SubmitOutcome::Accepted { .. }), "{outcome:?}");
+    let (_, platform_key) = app::reference_update::generate_key().expect("a platform key");
+    app::bundle::set_platform_key(&mut office, &app::reference_update::hex(&platform_key), false, at(4))
+        .expect("platform key");
+    let queued = app::sync::sync_status(&office).expect("status").queued;
+
+    let stick = Tmpfs::mount("64k");
+    let error =
+        app::bundle::export_bundle_to_file(&mut office, stick.path(), None, at(5)).expect_err("no room");
+    let problem = Problem::of(&error);
+    assert_eq!(problem.code, ErrorCode::BundleWriteFailed, "{error:?}");
+    assert!(problem.message.contains("空间不足") && problem.message.contains("未写入"), "{problem:?}");
+    let left: Vec<_> = std::fs::read_dir(stick.path()).expect("stick").collect();
+    assert!(left.is_empty(), "nothing is left on the stick: {left:?}");
+    assert_eq!(
+        app::sync::sync_status(&office).expect("status").queued,
+        queued,
+        "an export is not a delivery"
+    );
+
+    stick.resize("8m");
+    let exported =
+        app::bundle::export_bundle_to_file(&mut office, stick.path(), None, at(6)).expect("room now");
+    assert!(exported.pages >= 3 && exported.bytes > 64 * 1024, "{exported:?}");
+    assert_eq!(std::fs::metadata(&exported.path).expect("the export").len(), exported.bytes);
+    assert_eq!(std::fs::read_dir(stick.path()).expect("stick").count(), 1, "one whole file, no partial");
 }
