@@ -38,13 +38,21 @@ fn record(name: &str) -> ApplicationRecord {
     record
 }
 
+/// One test at a time: each runs `mount`, and a child forked by one test's thread holds
+/// copies of every file the others have open until it execs — a filler file deleted to
+/// free space stays allocated for those milliseconds, and a save right after it finds the
+/// disk still full. (The window spawns no child while it saves; the tests do.)
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// A tmpfs of `size` mounted on a new temporary directory, unmounted when dropped.
 struct Tmpfs {
     dir: tempfile::TempDir,
+    _turn: std::sync::MutexGuard<'static, ()>,
 }
 
 impl Tmpfs {
     fn mount(size: &str) -> Tmpfs {
+        let turn = ONE_AT_A_TIME.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let dir = tempfile::tempdir().expect("temporary directory");
         let status = Command::new("mount")
             .args(["-t", "tmpfs", "-o", &format!("size={size},mode=0700"), "permit-desk-full-disk"])
@@ -55,7 +63,7 @@ impl Tmpfs {
             status.success(),
             "mounting a {size} tmpfs failed: this test needs root with CAP_SYS_ADMIN (the CI runs as root)"
         );
-        Tmpfs { dir }
+        Tmpfs { dir, _turn: turn }
     }
 
     fn path(&self) -> &Path {
