@@ -271,3 +271,54 @@ fn an_export_to_a_full_stick_leaves_nothing_that_looks_complete() {
     assert_eq!(std::fs::metadata(&exported.path).expect("the export").len(), exported.bytes);
     assert_eq!(std::fs::read_dir(stick.path()).expect("stick").count(), 1, "one whole file, no partial");
 }
+
+/// The clock is set back a day while the office runs (a dead CMOS battery), and later one
+/// that ran a year ahead is set right: the header says the clock is behind what the office
+/// recorded, offline, with both times; the work goes on and the audit chain holds; the
+/// warning goes when the clock catches up, or when an administrator who has checked the
+/// clock confirms it (audited), so a clock once a year ahead does not warn for a year.
+#[test]
+fn a_clock_set_back_is_named_in_the_header_until_it_is_right_or_confirmed() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let mut office =
+        Office::set_up_with_options(dir.path(), "330182-jiande-01", "admin", PASSWORD, at(0), options())
+            .expect("set up");
+    users::set_roles(&mut office, "admin", Roles::ADMIN | Roles::ACCEPT, at(1)).expect("roles");
+    office.login("admin", PASSWORD, at(1)).expect("log in");
+    let id = cases::new_case_id(at(10)).expect("id");
+    cases::save_draft(&mut office, &id, &record("周强"), at(10)).expect("draft");
+    let today = at(10).date_naive();
+    let live = app::sync::LiveSync::default();
+    let header =
+        |office: &Office, now: DateTime<Utc>| app::sync::header(office, today, now, &live).expect("header");
+    assert_eq!(header(&office, at(11)).clock_warning, None, "a clock that runs on is fine");
+    assert_eq!(header(&office, at(5)).clock_warning, None, "minutes back are a correction, not a fault");
+
+    // Set back a day: named, with both times; work goes on at the wrong time.
+    let back = at(12) - Duration::days(1);
+    let shown = header(&office, back);
+    let warning = shown.clock_warning.expect("the header names the clock");
+    assert!(shown.clock_behind);
+    assert!(warning.contains("2026-03-01 09:12") && warning.contains("2026-03-02 09:10"), "{warning}");
+    cases::save_draft(&mut office, &id, &record("周强强"), back).expect("the clerk can still work");
+    assert!(header(&office, back + Duration::minutes(1)).clock_warning.is_some(), "still behind");
+    assert_eq!(header(&office, at(13)).clock_warning, None, "set right: gone");
+
+    // A clock a year ahead wrote records; set right, it warns until confirmed.
+    let ahead = at(20) + Duration::days(365);
+    cases::save_draft(&mut office, &id, &record("周强"), ahead).expect("saved a year ahead");
+    assert!(header(&office, at(21)).clock_behind, "behind the year-ahead records");
+    let clerk =
+        NewClerk { username: "b", display_name: "审核员乙", roles: Roles::REVIEW, password: PASSWORD };
+    users::add_clerk(&mut office, &clerk, at(22)).expect("clerk");
+    office.login("b", PASSWORD, at(22)).expect("log in");
+    assert!(matches!(app::sync::confirm_clock(&mut office, at(22)), Err(AppError::RoleMissing { .. })));
+    office.login("admin", PASSWORD, at(23)).expect("log in");
+    let rows = app::audit::verify(&office).expect("verify").rows;
+    app::sync::confirm_clock(&mut office, at(23)).expect("confirmed");
+    let after = header(&office, at(24));
+    assert_eq!((after.clock_warning, after.clock_behind), (None, false));
+    let report = app::audit::verify(&office).expect("verify");
+    assert!(report.is_intact(), "times out of order do not break the chain: {report:?}");
+    assert_eq!(report.rows, rows + 1, "the confirmation is audited");
+}

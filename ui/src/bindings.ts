@@ -588,9 +588,14 @@ problem: string | null,
  */
 queue_too_old: boolean, 
 /**
- * This machine's clock differs from the platform's by more than two minutes (Chinese).
+ * This machine's clock differs from the platform's by more than two minutes, or is
+ * behind the latest time the office recorded (Chinese).
  */
 clock_warning: string | null, 
+/**
+ * The warning is that the clock is behind: an administrator may confirm it once set right.
+ */
+clock_behind: boolean, 
 /**
  * The data directory's disk is nearly full (Chinese).
  */

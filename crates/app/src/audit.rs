@@ -115,6 +115,7 @@ pub fn action_label(action: &str) -> &'static str {
         "sync_quarantined" => "上传被拒",
         "office_details_set" => "设置办理点信息",
         "print_settings_set" => "更改打印设置",
+        "clock_confirmed" => "确认系统时间",
         "profile_effective_set" => "登记政策文件施行日期",
         "user_reenabled" => "重新启用账户",
         "record_corrected" => "更正后重报",

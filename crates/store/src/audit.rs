@@ -110,6 +110,8 @@ pub enum AuditAction {
     OfficeDetailsSet,
     /// The office's print settings (large-print default, printer) changed.
     PrintSettingsSet,
+    /// An administrator confirmed the system clock after the header said it was behind.
+    ClockConfirmed,
     /// An administrator recorded the date an undated draft policy document took effect.
     ProfileEffectiveSet,
     /// A revoked clerk's account was re-enabled with a new initial password.
@@ -166,6 +168,7 @@ impl AuditAction {
         AuditAction::ReferenceKeySet,
         AuditAction::ReferenceUpdateLoaded,
         AuditAction::PrintSettingsSet,
+        AuditAction::ClockConfirmed,
     ];
 
     /// The stored name.
@@ -209,6 +212,7 @@ impl AuditAction {
             AuditAction::PlatformKeySet => "platform_key_set",
             AuditAction::OfficeDetailsSet => "office_details_set",
             AuditAction::PrintSettingsSet => "print_settings_set",
+            AuditAction::ClockConfirmed => "clock_confirmed",
             AuditAction::ProfileEffectiveSet => "profile_effective_set",
             AuditAction::UserReenabled => "user_reenabled",
             AuditAction::RecordCorrected => "record_corrected",
@@ -577,7 +581,7 @@ mod tests {
              sync_quarantined,backup_created,restored,sync_requeued,device_identity_created,\
              platform_decision,page_added,page_changed,page_deleted,office_key_created,bundle_exported,\
              bundle_imported,platform_key_set,office_details_set,profile_effective_set,user_reenabled,record_corrected,\
-             page_marked,ledger_viewed,reference_key_set,reference_update_loaded,print_settings_set"
+             page_marked,ledger_viewed,reference_key_set,reference_update_loaded,print_settings_set,clock_confirmed"
         );
     }
 }

@@ -41,6 +41,7 @@
 mod audit;
 mod backup;
 mod cases;
+mod clock_check;
 mod crypto;
 mod error;
 mod keyslots;

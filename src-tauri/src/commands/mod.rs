@@ -81,6 +81,7 @@ pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         scans::poll_scan_folder,
         sync::sync_status,
         sync::sync_now,
+        sync::confirm_clock,
         sync::list_quarantined,
         sync::resend_record,
         sync::correct_record,

@@ -43,6 +43,14 @@ pub async fn correct_record(
     Ok(case_id.to_string())
 }
 
+/// An administrator confirms the system clock after the header said it was behind the
+/// office's records (管理员; audited as `clock_confirmed`).
+#[tauri::command]
+#[tracing::instrument(skip_all, err(Debug))]
+pub async fn confirm_clock(state: State<'_, AppState>) -> Result<(), UiError> {
+    with_office(&state, |office| app::sync::confirm_clock(office, super::now())).await
+}
+
 /// Wakes the background sync at once.
 #[tauri::command]
 pub async fn sync_now(state: State<'_, AppState>) -> Result<(), UiError> {

@@ -477,8 +477,11 @@ pub struct SyncStatusInfo {
     pub problem: Option<String>,
     /// A record has waited longer than three days.
     pub queue_too_old: bool,
-    /// This machine's clock differs from the platform's by more than two minutes (Chinese).
+    /// This machine's clock differs from the platform's by more than two minutes, or is
+    /// behind the latest time the office recorded (Chinese).
     pub clock_warning: Option<String>,
+    /// The warning is that the clock is behind: an administrator may confirm it once set right.
+    pub clock_behind: bool,
     /// The data directory's disk is nearly full (Chinese).
     pub disk_warning: Option<String>,
     /// This year's holiday table is missing, or next year's from 1 December (Chinese).
@@ -498,6 +501,7 @@ impl From<app::sync::Header> for SyncStatusInfo {
             problem: header.problem,
             queue_too_old: header.queue_too_old,
             clock_warning: header.clock_warning,
+            clock_behind: header.clock_behind,
             disk_warning: header.disk_warning,
             holiday_warning: header.holiday_warning,
         }

@@ -316,6 +316,11 @@ export interface Commands {
    */
   syncNow(): Promise<void>;
   /**
+   * An administrator confirms the system clock after the header said it was behind the
+   * office's records (管理员; audited as `clock_confirmed`).
+   */
+  confirmClock(): Promise<void>;
+  /**
    * The records the platform refused, oldest first, with its reason in Chinese. Needs
    * 审批 or 管理员.
    */
@@ -413,6 +418,7 @@ export const COMMANDS: { readonly [K in keyof Commands]: readonly [string, reado
   pollScanFolder: ["poll_scan_folder", ["caseId", "colour", "evidence"]],
   syncStatus: ["sync_status", []],
   syncNow: ["sync_now", []],
+  confirmClock: ["confirm_clock", []],
   listQuarantined: ["list_quarantined", []],
   resendRecord: ["resend_record", ["id"]],
   correctRecord: ["correct_record", ["id", "record"]],

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { flushPromises, mount } from "@vue/test-utils";
 import SyncStatus from "./SyncStatus.vue";
 import { setBackend, type SyncStatusInfo } from "../backend";
-import { fakeBackend } from "../backend/testing";
+import { fakeBackend, signInAs } from "../backend/testing";
 
 const fine: SyncStatusInfo = {
   queued: 2,
@@ -15,6 +15,7 @@ const fine: SyncStatusInfo = {
   problem: null,
   queue_too_old: false,
   clock_warning: null,
+  clock_behind: false,
   disk_warning: null,
   holiday_warning: null,
 };
@@ -58,5 +59,40 @@ describe("SyncStatus", () => {
     expect(badge.text()).toBe("节假日表待更新");
     expect(badge.attributes("title")).toBe(holiday);
     expect(wrapper.get(".sync").attributes("title")).toContain(holiday);
+  });
+
+  it("opens a clock set back, and an administrator confirms it once set right", async () => {
+    signInAs(["admin"]);
+    const warning = "本机时间（2026-03-01 09:12）早于本办理点已记录的时间（2026-03-02 09:10），系统时间可能被调回或主板电池失效。";
+    let status: SyncStatusInfo = { ...fine, clock_warning: warning, clock_behind: true };
+    let confirmed = 0;
+    setBackend(
+      fakeBackend({
+        syncStatus: async () => status,
+        confirmClock: async () => {
+          confirmed += 1;
+          status = { ...status, clock_warning: null, clock_behind: false };
+        },
+      }),
+    );
+    wrapper = mount(SyncStatus);
+    await flushPromises();
+    await wrapper.get('[data-testid="sync-clock"]').trigger("click");
+    expect(wrapper.get('[data-testid="clock-warning"]').text()).toBe(warning);
+    expect(wrapper.text()).toContain("校准后点击下方按钮确认");
+    await wrapper.get('[data-testid="clock-confirm"]').trigger("click");
+    await flushPromises();
+    expect(confirmed).toBe(1);
+    expect(wrapper.find('[data-testid="clock-dialog"]').exists()).toBe(false);
+    expect(wrapper.find('[data-testid="sync-clock"]').exists()).toBe(false);
+  });
+
+  it("a clerk is told to ask the administrator, with no confirm button", async () => {
+    signInAs(["accept"]);
+    wrapper = mountWith({ ...fine, clock_warning: "本机时间早于…", clock_behind: true });
+    await flushPromises();
+    await wrapper.get('[data-testid="sync-clock"]').trigger("click");
+    expect(wrapper.find('[data-testid="clock-confirm"]').exists()).toBe(false);
+    expect(wrapper.get('[data-testid="clock-dialog"]').text()).toContain("请联系管理员校准系统时间");
   });
 });

@@ -568,6 +568,11 @@ export const zhCN = {
     lastSuccess: "上次同步成功：",
     never: "尚未与省平台同步",
     now: "立即同步",
+    clockTitle: "本机时间",
+    clockConfirmHint: "请先在系统设置中把日期和时间校准到北京时间。校准后点击下方按钮确认：此后只以新的记录时间为准，不再就此前记录的时间提醒。本次确认将记入审计记录。",
+    clockAskAdmin: "请联系管理员校准系统时间。",
+    clockConfirm: "时间已校准，确认无误",
+    clockClose: "关闭",
   },
   slipVerify: {
     open: "核验确认单",

@@ -72,8 +72,9 @@ pub use quarantine::{
     quarantine_reason_zh, quarantined, resend,
 };
 pub use status::{
-    CLOCK_SKEW_WARNING_SECONDS, ClockCheck, DISK_WARNING_FREE_BYTES, DISK_WARNING_FREE_PERCENT, Header,
-    OLD_QUEUE_DAYS, SyncStatus, clock_warning, disk_space, disk_warning, header, header_status, sync_status,
+    CLOCK_BEHIND_WARNING_MINUTES, CLOCK_SKEW_WARNING_SECONDS, ClockCheck, DISK_WARNING_FREE_BYTES,
+    DISK_WARNING_FREE_PERCENT, Header, OLD_QUEUE_DAYS, SyncStatus, clock_behind_warning, clock_warning,
+    confirm_clock, disk_space, disk_warning, header, header_status, sync_status,
 };
 
 /// Access to the office for the length of one short store transaction. The sync holds it

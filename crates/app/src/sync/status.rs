@@ -42,6 +42,37 @@ pub struct SyncStatus {
 /// platform refuses signatures beyond 300 s; deadlines and audit times use this clock).
 pub const CLOCK_SKEW_WARNING_SECONDS: i64 = 120;
 
+/// How far this machine's clock may be behind the latest time the office recorded before
+/// the header says it was set back (clocks are corrected by seconds or minutes; a dead
+/// CMOS battery or a mistyped date moves them by days or years).
+pub const CLOCK_BEHIND_WARNING_MINUTES: i64 = 10;
+
+/// The Chinese warning when `now` is more than [`CLOCK_BEHIND_WARNING_MINUTES`] before
+/// `latest`, the latest time the office recorded, else `None`. Works offline, unlike the
+/// comparison with the platform's clock; a clock that ran ahead is caught when it is set
+/// right again (or, online, by the platform's).
+pub fn clock_behind_warning(now: DateTime<Utc>, latest: Option<DateTime<Utc>>) -> Option<String> {
+    let latest = latest?;
+    if latest - now <= chrono::Duration::minutes(CLOCK_BEHIND_WARNING_MINUTES) {
+        return None;
+    }
+    let local = |at: DateTime<Utc>| {
+        at.with_timezone(&crate::clock::china_standard_time()).format("%Y-%m-%d %H:%M").to_string()
+    };
+    Some(format!(
+        "本机时间（{}）早于本办理点已记录的时间（{}），系统时间可能被调回或主板电池失效。请管理员校准系统时间：受理日期、办结期限和审计记录都以本机时间为准。",
+        local(now),
+        local(latest)
+    ))
+}
+
+/// An administrator confirms the system clock after checking it (管理员; audited as
+/// `clock_confirmed`): from now on only later records count for [`clock_behind_warning`].
+pub fn confirm_clock(office: &mut Office, now: DateTime<Utc>) -> Result<(), AppError> {
+    let (session, _) = office.clerk_with_any_role(store::Roles::ADMIN)?;
+    Ok(office.store.confirm_clock(&session, now)?)
+}
+
 /// Free space under which the header warns: 1 GiB…
 pub const DISK_WARNING_FREE_BYTES: u64 = 1 << 30;
 /// …or 5 % of the disk, whichever is hit first.
@@ -165,8 +196,12 @@ pub struct Header {
     pub problem: Option<String>,
     /// The oldest queued record is older than [`OLD_QUEUE_DAYS`].
     pub queue_too_old: bool,
-    /// The clock differs from the platform's.
+    /// The clock differs from the platform's, or is behind the latest time the office
+    /// recorded ([`clock_behind_warning`]).
     pub clock_warning: Option<String>,
+    /// The warning is the second kind: an administrator may confirm the clock
+    /// ([`confirm_clock`]) once it is set right.
+    pub clock_behind: bool,
     /// The data disk is nearly full.
     pub disk_warning: Option<String>,
     /// The holiday table does not cover the coming deadlines.
@@ -182,6 +217,7 @@ pub fn header(
     live: &super::LiveSync,
 ) -> Result<Header, AppError> {
     let status = header_status(office, today)?;
+    let behind = clock_behind_warning(now, office.store.latest_recorded_time()?);
     Ok(Header {
         queued: status.queued,
         quarantined: status.quarantined,
@@ -192,7 +228,8 @@ pub fn header(
         last_success_at: status.last_success_at,
         problem: live.last_problem.clone().or(status.last_error.clone()),
         queue_too_old: status.queue_older_than(now, chrono::Duration::days(OLD_QUEUE_DAYS)),
-        clock_warning: status.clock_warning,
+        clock_behind: behind.is_some(),
+        clock_warning: behind.or(status.clock_warning),
         disk_warning: status.disk_warning,
         holiday_warning: status.holiday_warning,
     })
