@@ -112,6 +112,18 @@ impl Drop for Tmpfs {
     }
 }
 
+/// A new office in `dir` with clerk `a` (受理) logged in.
+fn office_with_clerk_a(dir: &Path) -> Office {
+    let mut office =
+        Office::set_up_with_options(dir, "330182-jiande-01", "admin", PASSWORD, at(0), options())
+            .expect("set up");
+    let clerk =
+        NewClerk { username: "a", display_name: "受理员甲", roles: Roles::ACCEPT, password: PASSWORD };
+    users::add_clerk(&mut office, &clerk, at(1)).expect("clerk");
+    office.login("a", PASSWORD, at(2)).expect("log in");
+    office
+}
+
 /// The disk fills while a clerk saves drafts: the save that does not fit is refused with
 /// 磁盘空间已满, nothing of it is written, every draft acknowledged before is intact, and
 /// once space is freed the same save goes through.
@@ -119,13 +131,7 @@ impl Drop for Tmpfs {
 fn a_full_disk_refuses_the_save_and_keeps_everything_acknowledged() {
     let disk = Tmpfs::mount("6m");
     let dir = disk.path().join("db");
-    let mut office =
-        Office::set_up_with_options(&dir, "330182-jiande-01", "admin", PASSWORD, at(0), options())
-            .expect("set up on the small disk");
-    let clerk =
-        NewClerk { username: "a", display_name: "受理员甲", roles: Roles::ACCEPT, password: PASSWORD };
-    users::add_clerk(&mut office, &clerk, at(1)).expect("clerk");
-    office.login("a", PASSWORD, at(2)).expect("log in");
+    let mut office = office_with_clerk_a(&dir);
 
     let mut saved: Vec<(CaseId, String)> = Vec::new();
     for n in 0..3 {
@@ -192,13 +198,7 @@ fn a_full_disk_refuses_the_save_and_keeps_everything_acknowledged() {
 fn a_read_only_data_folder_is_named_and_nothing_is_lost() {
     let disk = Tmpfs::mount("16m");
     let dir = disk.path().join("db");
-    let mut office =
-        Office::set_up_with_options(&dir, "330182-jiande-01", "admin", PASSWORD, at(0), options())
-            .expect("set up");
-    let clerk =
-        NewClerk { username: "a", display_name: "受理员甲", roles: Roles::ACCEPT, password: PASSWORD };
-    users::add_clerk(&mut office, &clerk, at(1)).expect("clerk");
-    office.login("a", PASSWORD, at(2)).expect("log in");
+    let mut office = office_with_clerk_a(&dir);
     let id = cases::new_case_id(at(3)).expect("id");
     cases::save_draft(&mut office, &id, &record("钱军"), at(3)).expect("saved");
     office.close().expect("close");
