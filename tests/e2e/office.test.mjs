@@ -7,9 +7,9 @@
 import { after, afterEach, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { ADMIN, keepScreenshot, logIn, setUpOffice, startApp } from "./harness.mjs";
 
 const OLD_OFFICE = {
@@ -190,27 +190,44 @@ describe("打印设置 asked at set-up and changed on the office page; 诊断信
     await keepScreenshot(session, "office-print-settings");
   });
 
-  it("writes the support file to the folder typed, and says where", async () => {
-    const stick = mkdtempSync(join(process.env.E2E_DATA_ROOT ?? tmpdir(), "stick-"));
-    await session.waitFor("support");
-    await session.replace("support-path", stick);
-    await session.click("support-export");
-    const said = await session.waitFor("support-written", { timeoutMs: 20000 });
-    const written = /已导出：(.+permit-desk-support-\d{8}-\d{6}\.json)（\d+ KB）/.exec(said)?.[1];
-    assert.ok(written, said);
-    const bundle = JSON.parse(readFileSync(written, "utf8"));
-    assert.equal(bundle.format, "permit-desk-support");
-    assert.equal(bundle.office_id.startsWith("33018201"), true, bundle.office_id);
-    await session.cmd("POST", "/execute/sync", {
-      script: "document.querySelector('[data-testid=\"support\"]').scrollIntoView({ block: 'center' });",
-      args: [],
-    });
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-    await keepScreenshot(session, "office-support-written");
+  it("writes the support file to a USB stick picked from the list, and a pulled stick is refused", async () => {
+    // A stick as the desktop mounts one: a small file system under /media/$USER (root in CI).
+    const media = join("/media", process.env.USER ?? "root");
+    mkdirSync(media, { recursive: true });
+    const stick = mkdtempSync(join(media, "E2E-STICK-"));
+    const label = basename(stick);
+    execFileSync("mount", ["-t", "tmpfs", "-o", "size=4m", "e2e-stick", stick]);
+    try {
+      await session.waitFor("support");
+      await session.click("support-places-refresh");
+      await session.waitFor(`support-place-${label}`, { contains: "U盘" });
+      await session.clickCss(`[data-testid="support-place-${label}"] input`);
+      await session.click("support-export");
+      const said = await session.waitFor("support-written", { timeoutMs: 20000 });
+      const written = /已导出：(.+permit-desk-support-\d{8}-\d{6}\.json)（\d+ KB）/.exec(said)?.[1];
+      assert.ok(written?.startsWith(stick), said);
+      const bundle = JSON.parse(readFileSync(written, "utf8"));
+      assert.equal(bundle.format, "permit-desk-support");
+      assert.equal(bundle.office_id.startsWith("33018201"), true, bundle.office_id);
+      await session.cmd("POST", "/execute/sync", {
+        script: "document.querySelector('[data-testid=\"support\"]').scrollIntoView({ block: 'center' });",
+        args: [],
+      });
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      await keepScreenshot(session, "office-support-written");
 
-    // The same file again is refused, not overwritten.
-    await session.replace("support-path", written);
-    await session.click("support-export");
-    assert.match(await session.waitFor("support-error"), /已存在，不会覆盖/);
+      // Pulled while still chosen: the folder is left behind, but nothing is written to it.
+      execFileSync("umount", [stick]);
+      await session.click("support-export");
+      assert.match(await session.waitFor("support-error"), /U盘是否已插好/);
+      assert.deepEqual(readdirSync(stick), [], "nothing landed on this PC's disk in the stick's place");
+    } finally {
+      try {
+        execFileSync("umount", ["-l", stick], { stdio: "ignore" });
+      } catch {
+        // already unmounted by the test
+      }
+      rmSync(stick, { recursive: true, force: true });
+    }
   });
 });

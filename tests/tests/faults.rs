@@ -52,8 +52,14 @@ struct Tmpfs {
 
 impl Tmpfs {
     fn mount(size: &str) -> Tmpfs {
+        Tmpfs::mount_in(&std::env::temp_dir(), "", size)
+    }
+
+    /// A tmpfs mounted on a new folder under `parent` whose name starts with `prefix`.
+    fn mount_in(parent: &Path, prefix: &str, size: &str) -> Tmpfs {
         let turn = ONE_AT_A_TIME.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let dir = tempfile::tempdir().expect("temporary directory");
+        std::fs::create_dir_all(parent).expect("parent folder");
+        let dir = tempfile::Builder::new().prefix(prefix).tempdir_in(parent).expect("temporary directory");
         let status = Command::new("mount")
             .args(["-t", "tmpfs", "-o", &format!("size={size},mode=0700"), "permit-desk-full-disk"])
             .arg(dir.path())
@@ -321,4 +327,38 @@ fn a_clock_set_back_is_named_in_the_header_until_it_is_right_or_confirmed() {
     let report = app::audit::verify(&office).expect("verify");
     assert!(report.is_intact(), "times out of order do not break the chain: {report:?}");
     assert_eq!(report.rows, rows + 1, "the confirmation is audited");
+}
+
+/// A USB stick as the desktop mounts it (a file system mounted under `/media/USER`, its
+/// label with a space in it) is offered with its label and free space, before the home
+/// folder; a plain folder there is not a drive.
+#[test]
+fn a_mounted_stick_is_offered_by_its_label_with_its_free_space() {
+    let user = format!("permit-desk-test-{}", std::process::id());
+    let media = Path::new("/media").join(&user);
+    let stick = Tmpfs::mount_in(&media, "KINGSTON ", "8m");
+    let plain = tempfile::Builder::new().prefix("not-a-drive").tempdir_in(&media).expect("plain folder");
+    let home = tempfile::tempdir().expect("home");
+    let places = app::media::places(Some(home.path()), Some(&user));
+    let labels: Vec<(&str, bool)> =
+        places.iter().map(|place| (place.label.as_str(), place.removable)).collect();
+    let stick_label = stick.path().file_name().expect("name").to_string_lossy().into_owned();
+    assert_eq!(labels, [(stick_label.as_str(), true), ("本机主文件夹", false)], "{places:?}");
+    assert!(stick_label.starts_with("KINGSTON "));
+    let (free, total) = places[0].space.expect("free space of the stick");
+    assert!(total <= 8 * 1024 * 1024 && free > 7 * 1024 * 1024, "{free} of {total}");
+    assert_eq!(app::bundle::suggested_folder(Some(home.path()), Some(&user)).as_deref(), Some(stick.path()));
+
+    // Pulled: the folder stays (not every system removes it), but nothing is mounted there;
+    // an export to it would land on this PC's disk, so it is refused as a missing stick.
+    assert!(!app::media::stick_gone(stick.path()));
+    let status = Command::new("umount").arg(stick.path()).status().expect("umount runs");
+    assert!(status.success());
+    assert!(stick.path().is_dir() && app::media::stick_gone(stick.path()));
+    let labels: Vec<String> =
+        app::media::places(Some(home.path()), Some(&user)).into_iter().map(|p| p.label).collect();
+    assert_eq!(labels, ["本机主文件夹"], "a pulled stick is no longer offered");
+    drop(plain);
+    drop(stick);
+    let _ = std::fs::remove_dir(&media);
 }

@@ -688,6 +688,27 @@ path: string,
  * Its size.
  */
 bytes: number, };
+export type PlaceInfo = { 
+/**
+ * The folder (sent back to write there; never typed by the clerk).
+ */
+path: string, 
+/**
+ * The drive's label, or 本机主文件夹.
+ */
+label: string, 
+/**
+ * A removable drive (USB stick).
+ */
+removable: boolean, 
+/**
+ * Free bytes, when known.
+ */
+free_bytes: number | null, 
+/**
+ * Total bytes, when known.
+ */
+total_bytes: number | null, };
 export type PreviewInfo = { 
 /**
  * The document's key.

@@ -594,8 +594,9 @@ pub(crate) fn write_whole(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 }
 
 /// The file an export writes to: `path` itself, or a file named `file_name` in it when it
-/// is a folder. Refuses a folder that is not there and a file that is (an old export or an
-/// answer is never overwritten).
+/// is a folder. Refuses a folder that is not there, the folder a pulled stick left behind
+/// ([`crate::media::stick_gone`]), and a file that is there (an old export or an answer is
+/// never overwritten).
 pub(crate) fn export_target(path: &Path, file_name: &str) -> Result<PathBuf, BundleFileError> {
     let problem = |path: &Path, kind: std::io::ErrorKind| BundleFileError {
         path: path.to_owned(),
@@ -610,7 +611,7 @@ pub(crate) fn export_target(path: &Path, file_name: &str) -> Result<PathBuf, Bun
         Some(folder) if !folder.as_os_str().is_empty() => folder.to_owned(),
         _ => PathBuf::from("."),
     };
-    if !folder.is_dir() {
+    if !folder.is_dir() || crate::media::stick_gone(&folder) {
         return Err(problem(&folder, std::io::ErrorKind::NotFound));
     }
     if target.exists() {
@@ -675,23 +676,7 @@ pub fn import_bundle_from_file(
 }
 
 /// Where the transfer screen proposes to write an export and look for an answer: the
-/// first medium mounted under `/media/USER` or `/run/media/USER` (a USB stick on Linux
-/// desktops), else `home`.
+/// first removable drive mounted for `user`, else `home` ([`crate::media::places`]).
 pub fn suggested_folder(home: Option<&Path>, user: Option<&str>) -> Option<PathBuf> {
-    let mounted = user.into_iter().flat_map(|user| {
-        [Path::new("/media").join(user), Path::new("/run/media").join(user)]
-            .into_iter()
-            .filter_map(|root| std::fs::read_dir(root).ok())
-            .flat_map(|entries| {
-                let mut folders: Vec<PathBuf> = entries
-                    .filter_map(Result::ok)
-                    .map(|entry| entry.path())
-                    .filter(|path| path.is_dir())
-                    .collect();
-                folders.sort();
-                folders
-            })
-            .collect::<Vec<_>>()
-    });
-    mounted.into_iter().next().or_else(|| home.filter(|home| home.is_dir()).map(Path::to_path_buf))
+    crate::media::places(home, user).into_iter().next().map(|place| place.path)
 }

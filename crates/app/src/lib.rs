@@ -20,6 +20,7 @@ pub mod deadline;
 pub mod error;
 pub mod intake;
 pub mod ledger;
+pub mod media;
 pub mod office;
 pub mod printing;
 pub mod problem;

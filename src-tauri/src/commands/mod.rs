@@ -33,7 +33,7 @@ pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         office::office_details,
         office::set_office_details,
         office::last_upgrade,
-        office::suggested_folder,
+        office::export_places,
         office::export_support_bundle,
         office::reference_status,
         office::set_reference_key,

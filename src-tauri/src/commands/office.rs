@@ -7,8 +7,8 @@ use super::{now, with_office, with_office_slot};
 use crate::AppState;
 use crate::error::UiError;
 use crate::json::{
-    ClerkInfo, OfficeDetailsInfo, OfficeDetailsInput, OfficeStatus, PrintSettingsInput, ProfileInfo,
-    ReferenceStatusInfo, RoleName, SessionInfo, SupportExportInfo, UpgradeInfo,
+    ClerkInfo, OfficeDetailsInfo, OfficeDetailsInput, OfficeStatus, PlaceInfo, PrintSettingsInput,
+    ProfileInfo, ReferenceStatusInfo, RoleName, SessionInfo, SupportExportInfo, UpgradeInfo,
 };
 use app::problem::Unrecognised;
 
@@ -94,13 +94,17 @@ pub async fn last_upgrade(state: State<'_, AppState>) -> Result<Option<UpgradeIn
     with_office(&state, |office| Ok(app::about::last_upgrade(office)?.map(Into::into))).await
 }
 
-/// Where the window proposes to write a file to take elsewhere: the first USB stick
-/// mounted for this user, else the home folder (empty when neither is known).
+/// Where the window can write a file to take elsewhere, to pick from (never typed): the
+/// USB sticks mounted for this user, with label and free space, then the home folder.
 #[tauri::command]
-pub async fn suggested_folder(state: State<'_, AppState>) -> Result<String, UiError> {
-    let folder =
-        app::bundle::suggested_folder(state.settings.home.as_deref(), state.settings.os_user.as_deref());
-    Ok(folder.map(|folder| folder.display().to_string()).unwrap_or_default())
+pub async fn export_places(state: State<'_, AppState>) -> Result<Vec<PlaceInfo>, UiError> {
+    let home = state.settings.home.clone();
+    let user = state.settings.os_user.clone();
+    let places =
+        tauri::async_runtime::spawn_blocking(move || app::media::places(home.as_deref(), user.as_deref()))
+            .await
+            .map_err(|_| UiError::internal())?;
+    Ok(places.into_iter().map(PlaceInfo::from).collect())
 }
 
 /// Writes the support file (诊断信息: versions, schema, queue counts, warnings, the end of

@@ -350,6 +350,7 @@ mod tests {
             PrinterChoice::decl(&config),
             PrintSettingsInput::decl(&config),
             SupportExportInfo::decl(&config),
+            PlaceInfo::decl(&config),
             PreviewInfo::decl(&config),
             PrintedInfo::decl(&config),
             VerifiedSlipInfo::decl(&config),

@@ -177,3 +177,32 @@ pub struct SupportExportInfo {
     #[ts(type = "number")]
     pub bytes: u64,
 }
+
+/// A place a file can be written to, for the window's picker.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct PlaceInfo {
+    /// The folder (sent back to write there; never typed by the clerk).
+    pub path: String,
+    /// The drive's label, or 本机主文件夹.
+    pub label: String,
+    /// A removable drive (USB stick).
+    pub removable: bool,
+    /// Free bytes, when known.
+    #[ts(type = "number | null")]
+    pub free_bytes: Option<u64>,
+    /// Total bytes, when known.
+    #[ts(type = "number | null")]
+    pub total_bytes: Option<u64>,
+}
+
+impl From<app::media::Place> for PlaceInfo {
+    fn from(place: app::media::Place) -> Self {
+        Self {
+            path: place.path.display().to_string(),
+            label: place.label,
+            removable: place.removable,
+            free_bytes: place.space.map(|(free, _)| free),
+            total_bytes: place.space.map(|(_, total)| total),
+        }
+    }
+}

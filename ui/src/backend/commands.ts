@@ -24,6 +24,7 @@ import type {
   PageEditInput,
   PageMarkKey,
   PagesInfo,
+  PlaceInfo,
   PlatformKeySetInfo,
   PreviewInfo,
   PrintSettingsInput,
@@ -102,10 +103,10 @@ export interface Commands {
    */
   lastUpgrade(): Promise<UpgradeInfo | null>;
   /**
-   * Where the window proposes to write a file to take elsewhere: the first USB stick
-   * mounted for this user, else the home folder (empty when neither is known).
+   * Where the window can write a file to take elsewhere, to pick from (never typed): the
+   * USB sticks mounted for this user, with label and free space, then the home folder.
    */
-  suggestedFolder(): Promise<string>;
+  exportPlaces(): Promise<PlaceInfo[]>;
   /**
    * Writes the support file (诊断信息: versions, schema, queue counts, warnings, the end of
    * the logs; no personal data) to `path`, a file or a folder for a time-named file.
@@ -370,7 +371,7 @@ export const COMMANDS: { readonly [K in keyof Commands]: readonly [string, reado
   officeDetails: ["office_details", []],
   setOfficeDetails: ["set_office_details", ["details"]],
   lastUpgrade: ["last_upgrade", []],
-  suggestedFolder: ["suggested_folder", []],
+  exportPlaces: ["export_places", []],
   exportSupportBundle: ["export_support_bundle", ["path"]],
   referenceStatus: ["reference_status", []],
   setReferenceKey: ["set_reference_key", ["key", "replace"]],

@@ -1,15 +1,18 @@
 import { describe, expect, it } from "vitest";
 import { flushPromises, mount } from "@vue/test-utils";
 import SupportCard from "./SupportCard.vue";
-import { IpcError, setBackend } from "../backend";
+import { IpcError, setBackend, type PlaceInfo } from "../backend";
 import { fakeBackend } from "../backend/testing";
 
+const STICK: PlaceInfo = { path: "/media/clerk/KINGSTON", label: "KINGSTON", removable: true, free_bytes: 3.5 * 1024 ** 3, total_bytes: 8 * 1024 ** 3 };
+const HOME: PlaceInfo = { path: "/home/clerk", label: "本机主文件夹", removable: false, free_bytes: 200 * 1024 ** 2, total_bytes: 1024 ** 4 };
+
 describe("SupportCard", () => {
-  it("proposes the USB stick, writes there and says where and how big", async () => {
+  it("offers the USB stick first, writes there and says where and how big", async () => {
     const asked: string[] = [];
     setBackend(
       fakeBackend({
-        suggestedFolder: async () => "/media/clerk/KINGSTON",
+        exportPlaces: async () => [STICK, HOME],
         exportSupportBundle: async (path) => {
           asked.push(path);
           return { path: `${path}/permit-desk-support-20261205-101500.json`, bytes: 20480 };
@@ -18,7 +21,10 @@ describe("SupportCard", () => {
     );
     const wrapper = mount(SupportCard);
     await flushPromises();
-    expect((wrapper.get('[data-testid="support-path"]').element as HTMLInputElement).value).toBe("/media/clerk/KINGSTON");
+    expect(wrapper.find("input[type=text]").exists(), "nothing to type").toBe(false);
+    expect(wrapper.get('[data-testid="support-place-KINGSTON"]').text()).toContain("U盘 可用 3.5 GB");
+    expect(wrapper.get('[data-testid="support-place-本机主文件夹"]').text()).toContain("本机 可用 200 MB");
+    expect((wrapper.get('[data-testid="support-place-KINGSTON"] input').element as HTMLInputElement).checked).toBe(true);
     expect(wrapper.text()).toContain("不含任何个人信息");
     await wrapper.get('[data-testid="support"]').trigger("submit");
     await flushPromises();
@@ -28,11 +34,25 @@ describe("SupportCard", () => {
     );
   });
 
+  it("lists a stick put in after the page opened once 刷新 is pressed", async () => {
+    let places: PlaceInfo[] = [];
+    setBackend(fakeBackend({ exportPlaces: async () => places }));
+    const wrapper = mount(SupportCard);
+    await flushPromises();
+    expect(wrapper.get('[data-testid="support-places-none"]').text()).toContain("请插入U盘");
+    expect(wrapper.get('[data-testid="support-export"]').attributes("disabled")).toBeDefined();
+    places = [STICK];
+    await wrapper.get('[data-testid="support-places-refresh"]').trigger("click");
+    await flushPromises();
+    expect((wrapper.get('[data-testid="support-place-KINGSTON"] input').element as HTMLInputElement).checked).toBe(true);
+    expect(wrapper.get('[data-testid="support-export"]').attributes("disabled")).toBeUndefined();
+  });
+
   it("shows the backend's message when the stick is gone, and nothing is claimed written", async () => {
     const message = "找不到文件夹“/media/clerk/KINGSTON”，请检查路径，或U盘是否已插好。";
     setBackend(
       fakeBackend({
-        suggestedFolder: async () => "/media/clerk/KINGSTON",
+        exportPlaces: async () => [STICK],
         exportSupportBundle: async () => {
           throw new IpcError({ code: "BUNDLE_FILE_NOT_FOUND", message, fields: [] });
         },
@@ -44,12 +64,5 @@ describe("SupportCard", () => {
     await flushPromises();
     expect(wrapper.get('[data-testid="support-error"]').text()).toBe(message);
     expect(wrapper.find('[data-testid="support-written"]').exists()).toBe(false);
-  });
-
-  it("cannot export without a place to write to", async () => {
-    setBackend(fakeBackend({ suggestedFolder: async () => "" }));
-    const wrapper = mount(SupportCard);
-    await flushPromises();
-    expect(wrapper.get('[data-testid="support-export"]').attributes("disabled")).toBeDefined();
   });
 });

@@ -54,10 +54,17 @@ export const zhCN = {
     save: "保存打印设置",
     saved: "打印设置已保存。",
   },
+  places: {
+    removable: "U盘",
+    thisPc: "本机",
+    free: "可用 {space}",
+    none: "没有找到U盘。请插入U盘后点击“刷新”。",
+    refresh: "刷新",
+  },
   support: {
     title: "诊断信息",
     hint: "遇到问题需要技术支持时，导出此文件交给技术人员：程序版本、数据库结构、待上传记录数和最近的错误、日志的最后部分。文件不含任何个人信息（身份证号、姓名、电话、地址）。请先插入U盘。",
-    path: "保存到（U盘文件夹或文件名）",
+    path: "保存到",
     export: "导出诊断信息",
     exporting: "正在导出…",
     written: "已导出：{path}（{size}）",
