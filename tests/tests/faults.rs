@@ -130,6 +130,16 @@ fn office_with_clerk_a(dir: &Path) -> Office {
     office
 }
 
+/// A new office in `dir` whose administrator also accepts, logged in.
+fn office_run_by_its_administrator(dir: &Path) -> Office {
+    let mut office =
+        Office::set_up_with_options(dir, "330182-jiande-01", "admin", PASSWORD, at(0), options())
+            .expect("set up");
+    users::set_roles(&mut office, "admin", Roles::ADMIN | Roles::ACCEPT, at(1)).expect("roles");
+    office.login("admin", PASSWORD, at(1)).expect("log in");
+    office
+}
+
 /// The disk fills while a clerk saves drafts: the save that does not fit is refused with
 /// 磁盘空间已满, nothing of it is written, every draft acknowledged before is intact, and
 /// once space is freed the same save goes through.
@@ -231,11 +241,7 @@ fn a_read_only_data_folder_is_named_and_nothing_is_lost() {
 #[test]
 fn an_export_to_a_full_stick_leaves_nothing_that_looks_complete() {
     let dir = tempfile::tempdir().expect("temporary directory");
-    let mut office =
-        Office::set_up_with_options(dir.path(), "330182-jiande-01", "admin", PASSWORD, at(0), options())
-            .expect("set up");
-    users::set_roles(&mut office, "admin", Roles::ADMIN | Roles::ACCEPT, at(1)).expect("roles");
-    office.login("admin", PASSWORD, at(1)).expect("log in");
+    let mut office = office_run_by_its_administrator(dir.path());
     let id = cases::new_case_id(at(2)).expect("id");
     cases::save_draft(&mut office, &id, &record("孙丽"), at(2)).expect("draft");
     let scan = IntakeOptions::for_mode(ColourMode::Colour);
@@ -286,11 +292,7 @@ fn an_export_to_a_full_stick_leaves_nothing_that_looks_complete() {
 #[test]
 fn a_clock_set_back_is_named_in_the_header_until_it_is_right_or_confirmed() {
     let dir = tempfile::tempdir().expect("temporary directory");
-    let mut office =
-        Office::set_up_with_options(dir.path(), "330182-jiande-01", "admin", PASSWORD, at(0), options())
-            .expect("set up");
-    users::set_roles(&mut office, "admin", Roles::ADMIN | Roles::ACCEPT, at(1)).expect("roles");
-    office.login("admin", PASSWORD, at(1)).expect("log in");
+    let mut office = office_run_by_its_administrator(dir.path());
     let id = cases::new_case_id(at(10)).expect("id");
     cases::save_draft(&mut office, &id, &record("周强"), at(10)).expect("draft");
     let today = at(10).date_naive();
