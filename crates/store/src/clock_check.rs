@@ -6,7 +6,7 @@
 //! which only later rows count: a clock that once ran a year ahead does not warn for a year.
 
 use chrono::{DateTime, Utc};
-use rusqlite::{OptionalExtension, TransactionBehavior, params};
+use rusqlite::{OptionalExtension, TransactionBehavior};
 use serde_json::json;
 
 use crate::Store;
@@ -40,10 +40,7 @@ impl Store {
             json!({ "latest_recorded": set_aside.map(|at| at.to_rfc3339()), "confirmed_at": at.to_rfc3339() }),
             at,
         )?;
-        transaction.execute(
-            "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            params![CLOCK_CONFIRMED_SEQ, seq.to_string()],
-        )?;
+        crate::office_details::put_meta(&transaction, CLOCK_CONFIRMED_SEQ, &seq.to_string())?;
         transaction.commit()?;
         Ok(())
     }

@@ -238,8 +238,8 @@ impl Store {
     }
 }
 
-/// Writes one `meta` value, replacing the old one.
-fn put_meta(conn: &Connection, key: &str, value: &str) -> Result<()> {
+/// Writes one `meta` value, replacing the old one (inside the caller's transaction).
+pub(crate) fn put_meta(conn: &Connection, key: &str, value: &str) -> Result<()> {
     conn.execute(
         "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
         params![key, value],

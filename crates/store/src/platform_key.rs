@@ -10,7 +10,7 @@
 //! swapped without the office key). The store knows nothing of Ed25519; it keeps 32 bytes.
 
 use chrono::{DateTime, Utc};
-use rusqlite::{OptionalExtension, TransactionBehavior, params};
+use rusqlite::{OptionalExtension, TransactionBehavior};
 use serde_json::json;
 
 use crate::Store;
@@ -113,11 +113,7 @@ impl Store {
         if previous.as_ref() == Some(key) {
             return Ok(PlatformKeyChange::Unchanged);
         }
-        transaction.execute(
-            "INSERT INTO meta (key, value) VALUES (?1, ?2)
-             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            params![which.meta_key(), hex_encode(key)],
-        )?;
+        crate::office_details::put_meta(&transaction, which.meta_key(), &hex_encode(key))?;
         audit::append_by(
             &transaction,
             &audit_key,

@@ -7,7 +7,7 @@
 //! with the kind, serial, issuer and the serial it replaced, in the same transaction.
 
 use chrono::{DateTime, Utc};
-use rusqlite::{OptionalExtension, TransactionBehavior, params};
+use rusqlite::{OptionalExtension, TransactionBehavior};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -68,11 +68,7 @@ impl Store {
                 reason: "its serial is not above the update already loaded",
             });
         }
-        transaction.execute(
-            "INSERT INTO meta (key, value) VALUES (?1, ?2)
-             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            params![key, serde_json::to_string(update)?],
-        )?;
+        crate::office_details::put_meta(&transaction, &key, &serde_json::to_string(update)?)?;
         audit::append_by(
             &transaction,
             &audit_key,
