@@ -562,8 +562,7 @@ pub struct ExportedFile {
 
 /// The file name an export gets when the clerk names a folder: the counter's local time.
 pub fn default_export_file_name(now: DateTime<Utc>) -> String {
-    let local = now.with_timezone(&crate::clock::china_standard_time());
-    format!("permit-desk-export-{}.pdb", local.format("%Y%m%d-%H%M%S"))
+    format!("permit-desk-export-{}.pdb", crate::clock::file_stamp(now))
 }
 
 /// Writes `bytes` to `partial` next to `path`, flushes it, and renames it into place, so

@@ -21,3 +21,9 @@ pub fn now() -> DateTime<FixedOffset> {
 pub fn today() -> NaiveDate {
     now().date_naive()
 }
+
+/// `YYYYMMDD-HHMMSS` at the counter: the time part of the names files get when the clerk
+/// picks a folder (exports, support files), so they sort by when they were made.
+pub fn file_stamp(at: DateTime<Utc>) -> String {
+    at.with_timezone(&china_standard_time()).format("%Y%m%d-%H%M%S").to_string()
+}

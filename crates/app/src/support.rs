@@ -87,8 +87,7 @@ pub struct ExportedSupport {
 
 /// The file name the bundle gets when a folder is given: the counter's local time.
 pub fn file_name(now: DateTime<Utc>) -> String {
-    let local = now.with_timezone(&crate::clock::china_standard_time());
-    format!("permit-desk-support-{}.json", local.format("%Y%m%d-%H%M%S"))
+    format!("permit-desk-support-{}.json", crate::clock::file_stamp(now))
 }
 
 /// Writes [`bundle`] to `path`: a file, or a folder (a USB stick) to put a time-named file
