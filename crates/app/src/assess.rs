@@ -98,7 +98,17 @@ pub fn profiles_in_office(office: &Office) -> Result<Vec<PolicyProfile>, AppErro
 /// The office's profile named by `query` ([`profiles_in_office`]), with the effective
 /// date its administrators recorded when its document is an undated draft.
 pub fn profile_in_office(office: &Office, query: &str) -> Result<PolicyProfile, AppError> {
-    let profile = pick(profiles_in_office(office)?, query)?;
+    choose_in_office(office, profiles_in_office(office)?, query)
+}
+
+/// [`profile_in_office`] among `all`, the office's profiles already read with
+/// [`profiles_in_office`] (a caller that also looked through them reads them once).
+pub fn choose_in_office(
+    office: &Office,
+    all: Vec<PolicyProfile>,
+    query: &str,
+) -> Result<PolicyProfile, AppError> {
+    let profile = pick(all, query)?;
     let recorded = office.store.recorded_effective_dates()?;
     Ok(match recorded.iter().find(|(county, _)| *county == profile.county.code) {
         Some((_, effective)) => profile.with_recorded_effective(*effective),

@@ -498,7 +498,7 @@ fn profile_of(office: &Office, view: &CaseView) -> Result<domain::profile::Polic
         _ if known(county) => county,
         _ => "330000",
     };
-    assess::profile_in_office(office, query)
+    assess::choose_in_office(office, all, query)
 }
 
 /// The 申请编号 printed, or blank before acceptance (a notice or a refusal of a case never
