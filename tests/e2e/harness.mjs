@@ -130,12 +130,28 @@ export async function submitAndConfirm(session, { closePreview = true } = {}) {
   await session.waitFor("case", { timeoutMs: 15000 });
   if (closePreview) {
     await session.waitFor("preview", { timeoutMs: 30000 });
-    await session.click("preview-close");
-    for (let i = 0; i < 50 && (await session.exists("preview")); i++) {
+    await closePreviewDialog(session);
+  }
+  return label;
+}
+
+/** Closes the open preview and waits until it is gone. On a loaded machine the window can
+ *  be busy drawing the PDF when the click arrives and miss it: click again every 2 s, for
+ *  up to 30 s, and fail if it is still open (a later step would click into it). */
+export async function closePreviewDialog(session) {
+  const deadline = Date.now() + 30000;
+  while (await session.exists("preview")) {
+    if (Date.now() > deadline) throw new Error("the preview did not close");
+    try {
+      await session.click("preview-close");
+    } catch (error) {
+      // Re-rendered or gone between looking and clicking: look again.
+      if (!/stale element|no such element/.test(String(error.message))) throw error;
+    }
+    for (let i = 0; i < 20 && (await session.exists("preview")); i++) {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
-  return label;
 }
 
 /** Waits until the input `testid` holds a value matching `pattern`; returns it. */
