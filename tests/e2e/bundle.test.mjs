@@ -1,15 +1,17 @@
 // The air-gapped transfer in the real window: the administrator keeps the stand-in
 // platform's key (checking its fingerprint), a case is accepted while the platform cannot
-// be reached, 导出待发送记录 writes a bundle to a folder standing in for a USB stick, the
-// stand-in answers it on its side (`platform-stub bundle-answer`), and 导入平台回执 shows
-// the record confirmed; the header's queue and the 未同步 list drop to 0, and the same
-// answer imported again changes nothing.
+// be reached, 导出待发送记录 writes a bundle to a USB stick picked from the list (a tmpfs
+// mounted under /media/$USER as a desktop mounts one), the stand-in answers it on its side
+// (`platform-stub bundle-answer`), and 导入平台回执, picked from the files found on the
+// stick, shows the record confirmed; the header's queue and the 未同步 list drop to 0, the
+// same answer imported again changes nothing, and a stick pulled after the answer was
+// picked is said so. No path is typed.
 import { execFileSync } from "node:child_process";
-import { mkdirSync, readdirSync } from "node:fs";
+import { copyFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { after, afterEach, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { fillJiandeApplication, submitAndConfirm, keepScreenshot, setUpOffice, startApp } from "./harness.mjs";
+import { fillJiandeApplication, submitAndConfirm, keepScreenshot, mountStick, setUpOffice, startApp } from "./harness.mjs";
 
 /** Runs the stand-in's one-off tools on its own database (no server, no link). */
 function stub(dataDir, args) {
@@ -38,13 +40,13 @@ describe("air-gapped transfer", () => {
   before(async () => {
     session = await startApp();
     await setUpOffice(session, ["accept"]);
-    stick = join(session.dataDir, "stick");
-    mkdirSync(stick);
+    stick = mountStick("E2E-BUNDLE-", "16m");
     platformKey = stub(session.dataDir, ["bundle-key"]);
     assert.match(platformKey, /^[0-9a-f]{64}$/);
   });
   after(async () => {
     await session?.quit();
+    stick?.remove();
   });
   afterEach(async (t) => {
     if (session) await keepScreenshot(session, `bundle-${t.name}`);
@@ -81,16 +83,16 @@ describe("air-gapped transfer", () => {
     const deviceKey = await session.text("device-key");
     assert.match(deviceKey, /^[0-9a-f]{64}$/);
 
-    await session.clear("export-path");
-    await session.type("export-path", stick);
+    await session.waitFor(`export-place-${stick.label}`, { contains: "U盘" });
+    await session.clickCss(`[data-testid="export-place-${stick.label}"] input`);
     await session.click("export-submit");
     const summary = await session.waitFor("export-summary", { timeoutMs: 20000 });
     assert.match(summary, /1 条记录、0 张扫描页/);
     assert.match(await session.text("export-bundle-id"), /^[0-9a-f-]{36}$/);
     assert.match(await session.text("export-stay-queued"), /仍在待上传队列中/);
-    const exported = readdirSync(stick).filter((name) => name.endsWith(".pdb"));
-    assert.equal(exported.length, 1, `one whole bundle, no partial file: ${readdirSync(stick)}`);
-    assert.equal(readdirSync(stick).length, 1);
+    const exported = readdirSync(stick.path).filter((name) => name.endsWith(".pdb"));
+    assert.equal(exported.length, 1, `one whole bundle, no partial file: ${readdirSync(stick.path)}`);
+    assert.equal(readdirSync(stick.path).length, 1);
     assert.ok(summary.includes(exported[0]), summary);
     await keepScreenshot(session, "bundle-exported");
 
@@ -98,13 +100,17 @@ describe("air-gapped transfer", () => {
     const answered = JSON.parse(
       stub(session.dataDir, [
         "--device", `${deviceId}=${deviceKey}`,
-        "bundle-answer", join(stick, exported[0]), join(stick, "answer.pdb"),
+        "bundle-answer", join(stick.path, exported[0]), join(stick.path, "answer.pdb"),
       ]),
     );
     assert.equal(answered.records, 1);
 
-    await session.clear("import-path");
-    await session.type("import-path", join(stick, "answer.pdb"));
+    // Picked from the files found on the stick: the export is listed but cannot be chosen.
+    await session.click("import-files-refresh");
+    await session.waitFor("import-file-answer.pdb", { contains: "省平台回执（本机）" });
+    assert.match(await session.text(`import-file-${exported[0]}`), /待上报文件/);
+    await session.clickCss('[data-testid="import-file-answer.pdb"] input');
+    await keepScreenshot(session, "bundle-answer-picked");
     await session.click("import-submit");
     const imported = await session.waitFor("import-summary", { contains: "省平台确认 1 条", timeoutMs: 20000 });
     assert.match(imported, /退回 0 条，仍待上报 0 条/);
@@ -123,13 +129,15 @@ describe("air-gapped transfer", () => {
     await session.waitFor("worklist-count-not_synced", { contains: "0" });
   });
 
-  it("refuses a missing answer file in Chinese next to the import", async () => {
+  it("says next to the import when the stick was pulled after the answer was picked", async () => {
+    copyFileSync(join(stick.path, "answer.pdb"), join(stick.path, "answer-again.pdb"));
     await session.click("open-transfer");
-    await session.waitFor("transfer");
-    await session.clear("import-path");
-    await session.type("import-path", join(stick, "missing.pdb"));
+    await session.waitFor("import-file-answer-again.pdb", { contains: "省平台回执（本机）" });
+    await session.clickCss('[data-testid="import-file-answer-again.pdb"] input');
+    stick.pull();
     await session.click("import-submit");
-    await session.waitFor("import-error", { contains: "找不到文件" });
+    await session.waitFor("import-error", { contains: "U盘是否已插好" });
+    await session.waitFor("import-files-none", { contains: "没有找到回执文件" });
     await session.click("transfer-back");
     await session.waitFor("home");
   });

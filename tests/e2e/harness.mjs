@@ -1,9 +1,10 @@
 // Shared set-up for the end-to-end tests: one app session per test file, each with its
 // own fresh data directory (`--data-dir`), a screenshot of the window kept as an artefact
 // for every test, whatever its outcome, and the office steps most tests start with.
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { basename, join, resolve } from "node:path";
 import { Session } from "./webdriver.mjs";
 
 export const artifactsDir = resolve(process.env.E2E_ARTIFACTS ?? "artifacts/e2e");
@@ -19,6 +20,29 @@ export async function startApp({ dataDir = null } = {}) {
   const session = await Session.start({ port, application, args: ["--data-dir", dataDir] });
   session.dataDir = dataDir;
   return session;
+}
+
+/** A USB stick as the desktop mounts one: a small tmpfs under /media/$USER (the tests run
+ *  as root). `label` is what the window lists; `pull()` unmounts it (the folder stays, as
+ *  on systems that leave it); `remove()` cleans up whatever happened. */
+export function mountStick(prefix = "E2E-STICK-", size = "4m") {
+  const media = join("/media", process.env.USER ?? "root");
+  mkdirSync(media, { recursive: true });
+  const path = mkdtempSync(join(media, prefix));
+  execFileSync("mount", ["-t", "tmpfs", "-o", `size=${size}`, "e2e-stick", path]);
+  return {
+    path,
+    label: basename(path),
+    pull: () => execFileSync("umount", [path]),
+    remove: () => {
+      try {
+        execFileSync("umount", ["-l", path], { stdio: "ignore" });
+      } catch {
+        // already pulled by the test
+      }
+      rmSync(path, { recursive: true, force: true });
+    },
+  };
 }
 
 /** Saves the window as `<name>.png` in the artefacts folder. */

@@ -7,10 +7,10 @@
 import { after, afterEach, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { basename, dirname, join } from "node:path";
-import { ADMIN, keepScreenshot, logIn, setUpOffice, startApp } from "./harness.mjs";
+import { dirname, join } from "node:path";
+import { ADMIN, keepScreenshot, logIn, mountStick, setUpOffice, startApp } from "./harness.mjs";
 
 const OLD_OFFICE = {
   office_format: 1,
@@ -191,12 +191,7 @@ describe("打印设置 asked at set-up and changed on the office page; 诊断信
   });
 
   it("writes the support file to a USB stick picked from the list, and a pulled stick is refused", async () => {
-    // A stick as the desktop mounts one: a small file system under /media/$USER (root in CI).
-    const media = join("/media", process.env.USER ?? "root");
-    mkdirSync(media, { recursive: true });
-    const stick = mkdtempSync(join(media, "E2E-STICK-"));
-    const label = basename(stick);
-    execFileSync("mount", ["-t", "tmpfs", "-o", "size=4m", "e2e-stick", stick]);
+    const { path: stick, label, pull, remove } = mountStick();
     try {
       await session.waitFor("support");
       await session.click("support-places-refresh");
@@ -217,17 +212,12 @@ describe("打印设置 asked at set-up and changed on the office page; 诊断信
       await keepScreenshot(session, "office-support-written");
 
       // Pulled while still chosen: the folder is left behind, but nothing is written to it.
-      execFileSync("umount", [stick]);
+      pull();
       await session.click("support-export");
       assert.match(await session.waitFor("support-error"), /U盘是否已插好/);
       assert.deepEqual(readdirSync(stick), [], "nothing landed on this PC's disk in the stick's place");
     } finally {
-      try {
-        execFileSync("umount", ["-l", stick], { stdio: "ignore" });
-      } catch {
-        // already unmounted by the test
-      }
-      rmSync(stick, { recursive: true, force: true });
+      remove();
     }
   });
 });

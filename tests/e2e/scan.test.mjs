@@ -3,12 +3,12 @@
 // after a confirm; the live assessment names a ticked box without a page; the camera
 // source says there is no camera (Xvfb has none); a two-page PDF comes in as two pages and
 // a damaged one is refused with a clear message; a page a scanner saves into the watched
-// folder arrives in the case.
+// folder (opened in the folder picker on a mounted drive, never typed) arrives in the case.
 import { after, afterEach, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { copyFileSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { keepScreenshot, scanFromTestDevice, setUpOffice, startApp, waitForCount as waitForCountOn } from "./harness.mjs";
+import { keepScreenshot, mountStick, scanFromTestDevice, setUpOffice, startApp, waitForCount as waitForCountOn } from "./harness.mjs";
 
 describe("scanning proofs into a case", () => {
   let session;
@@ -89,18 +89,31 @@ describe("scanning proofs into a case", () => {
   });
 
   it("imports what a scanner saves into the watched folder", async () => {
-    const folder = join(session.dataDir, "scanner-out");
-    mkdirSync(folder);
-    await session.clickCss('[data-testid="scan-source"] option[value="__folder__"]');
-    await session.waitFor("scan-folder");
-    await session.type("scan-folder", folder);
-    await session.click("scan-folder-watch");
-    await session.waitFor("scan-folder-watching", { contains: folder, timeoutMs: 20000 });
-    copyFileSync("docs/examples/rendered/slip.png", join(folder, "scan-0001.png"));
-    await waitForCount("scan-page", 4, 30000);
-    await session.waitFor("scan-folder-watching", { contains: "文件数：1", timeoutMs: 10000 });
-    assert.ok(existsSync(join(folder, "imported", "scan-0001.png")), "the imported file is moved aside");
-    assert.ok(!existsSync(join(folder, "scan-0001.png")));
+    // The scanner saves to a folder on a drive (a tmpfs mounted as a desktop mounts a
+    // stick); the clerk opens it in the picker, never typing its path.
+    const drive = mountStick("E2E-SCANNER-");
+    try {
+      const folder = join(drive.path, "扫描件");
+      mkdirSync(folder);
+      await session.clickCss('[data-testid="scan-source"] option[value="__folder__"]');
+      await session.waitFor("scan-folder-picker");
+      await session.click("scan-folder-refresh");
+      await session.click(`scan-folder-place-${drive.label}`);
+      await session.click("scan-folder-folder-扫描件");
+      await session.waitFor("scan-folder-location", { contains: `${drive.label} / 扫描件` });
+      await keepScreenshot(session, "scan-folder-picker");
+      await session.click("scan-folder-choose");
+      await session.waitFor("scan-folder-watching", { contains: folder, timeoutMs: 20000 });
+      copyFileSync("docs/examples/rendered/slip.png", join(folder, "scan-0001.png"));
+      await waitForCount("scan-page", 4, 30000);
+      await session.waitFor("scan-folder-watching", { contains: "文件数：1", timeoutMs: 10000 });
+      assert.ok(existsSync(join(folder, "imported", "scan-0001.png")), "the imported file is moved aside");
+      assert.ok(!existsSync(join(folder, "scan-0001.png")));
+    } finally {
+      // Leave the folder source first so the window stops polling the drive.
+      await session.clickCss('[data-testid="scan-source"] option[value="__file__"]');
+      drive.remove();
+    }
   });
 
   /** A minimal valid PDF of two A4 pages, each with a black square and a few bars. */

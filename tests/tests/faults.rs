@@ -349,7 +349,10 @@ fn a_mounted_stick_is_offered_by_its_label_with_its_free_space() {
     assert!(stick_label.starts_with("KINGSTON "));
     let (free, total) = places[0].space.expect("free space of the stick");
     assert!(total <= 8 * 1024 * 1024 && free > 7 * 1024 * 1024, "{free} of {total}");
-    assert_eq!(app::bundle::suggested_folder(Some(home.path()), Some(&user)).as_deref(), Some(stick.path()));
+    std::fs::write(stick.path().join("answer.pdb"), b"on the stick").expect("write to the stick");
+    let found: Vec<(String, String)> =
+        app::media::files_ending(&places, ".pdb").into_iter().map(|file| (file.place, file.name)).collect();
+    assert_eq!(found, [(stick_label.clone(), "answer.pdb".to_owned())]);
 
     // Pulled: the folder stays (not every system removes it), but nothing is mounted there;
     // an export to it would land on this PC's disk, so it is refused as a missing stick.
@@ -360,6 +363,8 @@ fn a_mounted_stick_is_offered_by_its_label_with_its_free_space() {
     let labels: Vec<String> =
         app::media::places(Some(home.path()), Some(&user)).into_iter().map(|p| p.label).collect();
     assert_eq!(labels, ["本机主文件夹"], "a pulled stick is no longer offered");
+    let places = app::media::places(Some(home.path()), Some(&user));
+    assert!(app::media::files_ending(&places, ".pdb").is_empty(), "nor the files that were on it");
     drop(plain);
     drop(stick);
     let _ = std::fs::remove_dir(&media);

@@ -709,6 +709,15 @@ free_bytes: number | null,
  * Total bytes, when known.
  */
 total_bytes: number | null, };
+export type FolderInfo = { 
+/**
+ * The folder (sent back to open or choose it; never typed by the clerk).
+ */
+path: string, 
+/**
+ * Its name.
+ */
+name: string, };
 export type PreviewInfo = { 
 /**
  * The document's key.
@@ -954,11 +963,45 @@ device_public_key: string,
 /**
  * Records an export would carry now.
  */
-sendable: number, 
+sendable: number, };
+export type BundleFileInfo = { 
 /**
- * The folder proposed for files: a mounted USB stick, else the home folder ("" if none).
+ * The file (sent back to import it; never typed by the clerk).
  */
-folder: string, };
+path: string, 
+/**
+ * Its name, with the folder it is in on the drive.
+ */
+name: string, 
+/**
+ * The drive's label, or 本机主文件夹.
+ */
+place: string, 
+/**
+ * On a removable drive.
+ */
+removable: boolean, 
+/**
+ * Its size in bytes.
+ */
+bytes: number, 
+/**
+ * When it was last written, the counter's local time to the minute ("" if unknown).
+ */
+modified: string, 
+/**
+ * What its header says it is: `answer` (for this PC), `answer_other_desk`, `export`,
+ * `unreadable`.
+ */
+kind: string, 
+/**
+ * That, in Chinese.
+ */
+kind_label: string, 
+/**
+ * It can be imported here (an answer for this PC).
+ */
+importable: boolean, };
 export type PlatformKeySetInfo = { 
 /**
  * The key now kept.

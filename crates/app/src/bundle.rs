@@ -493,6 +493,101 @@ pub fn transfer_overview(office: &mut Office, now: DateTime<Utc>) -> Result<Tran
 
 // ---- files on removable media ----------------------------------------------------------
 
+/// What a bundle file found on a drive is, for the window's list of files to import.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FoundBundleKind {
+    /// The platform's answer to this counter PC: the one kind that can be imported.
+    AnswerForThisDesk,
+    /// The platform's answer to another counter PC.
+    AnswerForAnotherDesk,
+    /// An export (records for the platform): it goes to the platform, never back in.
+    Export,
+    /// Not a bundle, damaged, or of a format this version does not read.
+    Unreadable,
+}
+
+impl FoundBundleKind {
+    /// Every kind, in the order of the enum.
+    pub const ALL: [FoundBundleKind; 4] = [
+        FoundBundleKind::AnswerForThisDesk,
+        FoundBundleKind::AnswerForAnotherDesk,
+        FoundBundleKind::Export,
+        FoundBundleKind::Unreadable,
+    ];
+
+    /// The key the window receives.
+    pub fn key(self) -> &'static str {
+        match self {
+            FoundBundleKind::AnswerForThisDesk => "answer",
+            FoundBundleKind::AnswerForAnotherDesk => "answer_other_desk",
+            FoundBundleKind::Export => "export",
+            FoundBundleKind::Unreadable => "unreadable",
+        }
+    }
+
+    /// What the clerk reads beside the file.
+    pub fn label(self) -> &'static str {
+        match self {
+            FoundBundleKind::AnswerForThisDesk => "省平台回执（本机）",
+            FoundBundleKind::AnswerForAnotherDesk => "其他电脑的回执，本机不能导入",
+            FoundBundleKind::Export => "待上报文件（交省平台，不在本机导入）",
+            FoundBundleKind::Unreadable => "无法识别或已损坏的文件",
+        }
+    }
+}
+
+/// A bundle file found on a drive.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FoundBundle {
+    /// Where it is.
+    pub file: crate::media::FoundFile,
+    /// What it is, from its header alone (nothing is trusted before the import checks it).
+    pub kind: FoundBundleKind,
+    /// When its sender says it was written.
+    pub created_at: Option<DateTime<Utc>>,
+}
+
+/// How much of a file is read to find its header.
+const HEADER_PREFIX_BYTES: u64 = 64 * 1024;
+
+/// The bundle files (`.pdb`) on `places`, newest first, each with what its header says it
+/// is, so the clerk picks the platform's answer from a list instead of typing a path.
+/// Needs 审批 or 管理员 (as the import does).
+pub fn found_bundles(
+    office: &mut Office,
+    places: &[crate::media::Place],
+    now: DateTime<Utc>,
+) -> Result<Vec<FoundBundle>, AppError> {
+    office.clerk_with_any_role(Roles::APPROVE | Roles::ADMIN)?;
+    let device_id = app_sync::device_identity(&mut *office, None, now)?.device_id;
+    Ok(crate::media::files_ending(places, ".pdb")
+        .into_iter()
+        .map(|file| {
+            let header = read_prefix(&file.path).ok().and_then(|prefix| bundle::read_header(&prefix).ok());
+            let kind = match &header {
+                Some(header) if header.kind == BundleKind::Export => FoundBundleKind::Export,
+                Some(header) if header.device_id == device_id => FoundBundleKind::AnswerForThisDesk,
+                Some(_) => FoundBundleKind::AnswerForAnotherDesk,
+                None => FoundBundleKind::Unreadable,
+            };
+            let created_at = header
+                .and_then(|header| DateTime::parse_from_rfc3339(&header.created_at).ok())
+                .map(|at| at.with_timezone(&Utc));
+            FoundBundle { file, kind, created_at }
+        })
+        .collect())
+}
+
+/// The first [`HEADER_PREFIX_BYTES`] of a file.
+fn read_prefix(path: &Path) -> std::io::Result<Vec<u8>> {
+    let mut prefix = Vec::new();
+    std::io::Read::read_to_end(
+        &mut std::io::Read::take(std::fs::File::open(path)?, HEADER_PREFIX_BYTES),
+        &mut prefix,
+    )?;
+    Ok(prefix)
+}
+
 /// A file on removable media (a bundle, an answer, a support file) could not be read or
 /// written: a wrong path, a stick pulled or full, a read-only medium. Carries the path as typed (a clerk's choice, never logged with
 /// content) and the operating system's error.
@@ -518,10 +613,10 @@ impl BundleFileError {
                 format!("文件“{path}”已存在，不会覆盖；请换一个文件名。")
             }
             (true, ErrorKind::NotFound) => {
-                format!("找不到文件夹“{path}”，请检查路径，或U盘是否已插好。")
+                format!("找不到文件夹“{path}”，请检查U盘是否已插好。")
             }
             (false, ErrorKind::NotFound) => {
-                format!("找不到文件“{path}”，请检查路径，或U盘是否已插好。")
+                format!("找不到文件“{path}”，请检查U盘是否已插好，再刷新列表。")
             }
             (_, ErrorKind::PermissionDenied | ErrorKind::ReadOnlyFilesystem) => {
                 format!("没有权限访问“{path}”（U盘可能处于写保护状态），未作任何改动。")
@@ -530,7 +625,7 @@ impl BundleFileError {
                 format!("“{path}”所在的磁盘或U盘空间不足，文件未写入。")
             }
             (_, ErrorKind::IsADirectory) => {
-                format!("“{path}”是文件夹，请填写文件的完整路径。")
+                format!("“{path}”是文件夹，不是文件，请重新选择。")
             }
             (false, ErrorKind::FileTooLarge) => {
                 format!("文件“{path}”过大，不是本系统的离线交换文件，未导入任何内容。")
@@ -672,10 +767,4 @@ pub fn import_bundle_from_file(
         let key = resolve_platform_key(office, given_key)?;
         import_bundle(office, &key, &file, now)
     })
-}
-
-/// Where the transfer screen proposes to write an export and look for an answer: the
-/// first removable drive mounted for `user`, else `home` ([`crate::media::places`]).
-pub fn suggested_folder(home: Option<&Path>, user: Option<&str>) -> Option<PathBuf> {
-    crate::media::places(home, user).into_iter().next().map(|place| place.path)
 }

@@ -47,6 +47,89 @@ pub fn places(home: Option<&Path>, user: Option<&str>) -> Vec<Place> {
     drives
 }
 
+/// A folder one can open in the window's folder picker.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Folder {
+    /// The folder.
+    pub path: PathBuf,
+    /// Its name.
+    pub name: String,
+}
+
+/// The folders inside `folder`, by name, without hidden ones (a leading dot): what the
+/// window's folder picker shows one level at a time, starting from a [`Place`]. A folder
+/// that is gone (a stick pulled while the picker was open) or unreadable is refused as
+/// missing.
+pub fn subfolders(folder: &Path) -> Result<Vec<Folder>, crate::AppError> {
+    let missing = |_| crate::AppError::ScanFolderMissing { folder: folder.display().to_string() };
+    let mut folders: Vec<Folder> = std::fs::read_dir(folder)
+        .map_err(missing)?
+        .filter_map(Result::ok)
+        .filter(|entry| entry.file_type().is_ok_and(|kind| kind.is_dir()))
+        .map(|entry| Folder { name: entry.file_name().to_string_lossy().into_owned(), path: entry.path() })
+        .filter(|folder| !folder.name.starts_with('.'))
+        .collect();
+    folders.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(folders)
+}
+
+/// A file found on a place, for a picker of files (an answer from the platform).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FoundFile {
+    /// The file.
+    pub path: PathBuf,
+    /// Its name, with the folder it is in when that is not the place itself.
+    pub name: String,
+    /// The label of the place it is on.
+    pub place: String,
+    /// On a removable drive.
+    pub removable: bool,
+    /// Its size in bytes.
+    pub bytes: u64,
+    /// When it was last written, when the file system says.
+    pub modified: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// The most files [`files_ending`] lists.
+pub const MAX_FOUND_FILES: usize = 200;
+
+/// The files whose name ends in `suffix` (say `.pdb`) at the top of each place and one
+/// folder down (hidden folders skipped), newest first, at most [`MAX_FOUND_FILES`]: what a
+/// clerk picks from instead of typing a path. Unreadable folders are passed over.
+pub fn files_ending(places: &[Place], suffix: &str) -> Vec<FoundFile> {
+    let mut found = Vec::new();
+    for place in places {
+        let mut folders = vec![(place.path.clone(), String::new())];
+        folders.extend(
+            subfolders(&place.path)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|folder| (folder.path, format!("{}/", folder.name))),
+        );
+        for (folder, prefix) in folders {
+            let Ok(entries) = std::fs::read_dir(&folder) else { continue };
+            for entry in entries.filter_map(Result::ok) {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                let Ok(metadata) = entry.metadata() else { continue };
+                if !metadata.is_file() || !name.to_lowercase().ends_with(suffix) {
+                    continue;
+                }
+                found.push(FoundFile {
+                    path: entry.path(),
+                    name: format!("{prefix}{name}"),
+                    place: place.label.clone(),
+                    removable: place.removable,
+                    bytes: metadata.len(),
+                    modified: metadata.modified().ok().map(chrono::DateTime::<chrono::Utc>::from),
+                });
+            }
+        }
+    }
+    found.sort_by(|a, b| b.modified.cmp(&a.modified).then_with(|| a.path.cmp(&b.path)));
+    found.truncate(MAX_FOUND_FILES);
+    found
+}
+
 /// True when `folder` is where a USB stick was mounted for a user (`/media/USER/…` or
 /// `/run/media/USER/…`) but no drive is mounted there now: the stick was pulled and the
 /// empty folder left behind. Writing there would put the file on this PC's own disk while
@@ -102,6 +185,28 @@ fn unescape(field: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn files_are_found_at_the_top_of_a_place_and_one_folder_down() {
+        let home = tempfile::tempdir().expect("temporary directory");
+        let write = |name: &str| std::fs::write(home.path().join(name), b"x").expect("write");
+        for folder in ["回执", ".hidden", "回执/更深"] {
+            std::fs::create_dir(home.path().join(folder)).expect("folder");
+        }
+        write("answer.PDB");
+        write("回执/answer-2.pdb");
+        write("回执/更深/too-deep.pdb");
+        write(".hidden/hidden.pdb");
+        write("notes.txt");
+        let places = places(Some(home.path()), None);
+        let mut names: Vec<String> =
+            files_ending(&places, ".pdb").into_iter().map(|file| file.name).collect();
+        names.sort();
+        assert_eq!(names, ["answer.PDB", "回执/answer-2.pdb"]);
+        let folders = subfolders(home.path()).expect("listed");
+        assert_eq!(folders.iter().map(|folder| folder.name.as_str()).collect::<Vec<_>>(), ["回执"]);
+        assert!(subfolders(&home.path().join("gone")).is_err());
+    }
 
     #[test]
     fn mountinfo_escapes_are_undone() {

@@ -413,7 +413,7 @@ impl Problem {
             }
             AppError::ScanFolderMissing { folder } => Problem::new(
                 C::ScanFolderNotFound,
-                format!("找不到文件夹“{folder}”，请检查路径（须是本机或已连接的共享文件夹）。"),
+                format!("找不到文件夹“{folder}”，请检查U盘或共享文件夹是否已连接，再重新选择。"),
             ),
             AppError::Unrecognised(what) => Problem::new(C::InvalidInput, what.message_zh()),
             AppError::CaseFileInvalid { detail } => {

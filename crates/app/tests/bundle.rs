@@ -97,6 +97,20 @@ fn snapshot(office: &mut Office, cases: &[CaseId]) -> String {
     text
 }
 
+/// The same answer with its header naming another counter PC (re-framed, so its signature
+/// no longer holds: only the header is read when files are listed).
+fn answer_for_another_desk(answer: &[u8]) -> Vec<u8> {
+    let header_len = u32::from_be_bytes([answer[9], answer[10], answer[11], answer[12]]) as usize;
+    let mut header: serde_json::Value = serde_json::from_slice(&answer[13..13 + header_len]).unwrap();
+    header["device_id"] = serde_json::Value::from("330100-other-desk");
+    let header = serde_json::to_vec(&header).unwrap();
+    let mut file = answer[..9].to_vec();
+    file.extend_from_slice(&u32::try_from(header.len()).unwrap().to_be_bytes());
+    file.extend_from_slice(&header);
+    file.extend_from_slice(&answer[13 + header_len..]);
+    file
+}
+
 fn issue_code(error: AppError) -> (String, String) {
     match error {
         AppError::Validation(issues) => (issues[0].code.to_string(), issues[0].message.clone()),
@@ -300,6 +314,34 @@ fn the_kept_platform_key_and_files_on_removable_media() {
     let answer = platform.answer_bundle(&std::fs::read(&exported.path).unwrap()).unwrap();
     let answer_path = stick.join("answer.pdb");
     std::fs::write(&answer_path, &answer.file).unwrap();
+    // The clerk picks the answer from a list: what each .pdb file on the stick is, from
+    // its header (an answer for this desk, the export, another desk's answer, junk).
+    std::fs::create_dir(stick.join("其他电脑")).unwrap();
+    let other_desk = answer_for_another_desk(&answer.file);
+    std::fs::write(stick.join("其他电脑").join("other.pdb"), other_desk).unwrap();
+    std::fs::write(stick.join("junk.pdb"), b"PDBUNDLE\x01 not really").unwrap();
+    let place =
+        app::media::Place { path: stick.clone(), label: "STICK".into(), removable: true, space: None };
+    let found = bundle::found_bundles(&mut office, std::slice::from_ref(&place), at(42)).unwrap();
+    let mut kinds: Vec<(String, bundle::FoundBundleKind)> =
+        found.iter().map(|found| (found.file.name.clone(), found.kind)).collect();
+    kinds.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(
+        kinds,
+        [
+            ("answer.pdb".to_owned(), bundle::FoundBundleKind::AnswerForThisDesk),
+            ("junk.pdb".to_owned(), bundle::FoundBundleKind::Unreadable),
+            ("permit-desk-export-20250310-094100.pdb".to_owned(), bundle::FoundBundleKind::Export),
+            ("其他电脑/other.pdb".to_owned(), bundle::FoundBundleKind::AnswerForAnotherDesk),
+        ]
+    );
+    let answer_found = found.iter().find(|found| found.file.name == "answer.pdb").unwrap();
+    assert_eq!((answer_found.file.place.as_str(), answer_found.file.removable), ("STICK", true));
+    assert!(answer_found.created_at.is_some());
+    login(&mut office, "a", 42);
+    let error = bundle::found_bundles(&mut office, std::slice::from_ref(&place), at(42)).unwrap_err();
+    assert!(matches!(error, AppError::RoleMissing { .. }), "{error:?}");
+    login(&mut office, "c", 42);
     let missing =
         bundle::import_bundle_from_file(&mut office, &stick.join("nope.pdb"), None, at(43)).unwrap_err();
     let AppError::BundleFile(file) = missing else { panic!("expected a file error, got {missing:?}") };
@@ -334,9 +376,5 @@ fn the_overview_creates_the_device_identity_and_counts_what_an_export_would_carr
     let again = bundle::transfer_overview(&mut office, at(22)).unwrap();
     assert_eq!(again.device, overview.device, "created once");
 
-    let home = dir.path().join("home");
-    std::fs::create_dir(&home).unwrap();
-    assert_eq!(bundle::suggested_folder(Some(&home), Some("no-such-user-here")), Some(home.clone()));
-    assert_eq!(bundle::suggested_folder(Some(&dir.path().join("missing")), None), None);
     assert_eq!(bundle::fingerprint("0123456789abcdef0123"), "0123 4567 89ab cdef");
 }

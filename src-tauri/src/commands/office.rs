@@ -7,8 +7,9 @@ use super::{now, with_office, with_office_slot};
 use crate::AppState;
 use crate::error::UiError;
 use crate::json::{
-    ClerkInfo, OfficeDetailsInfo, OfficeDetailsInput, OfficeStatus, PlaceInfo, PrintSettingsInput,
-    ProfileInfo, ReferenceStatusInfo, RoleName, SessionInfo, SupportExportInfo, UpgradeInfo,
+    ClerkInfo, FolderInfo, OfficeDetailsInfo, OfficeDetailsInput, OfficeStatus, PlaceInfo,
+    PrintSettingsInput, ProfileInfo, ReferenceStatusInfo, RoleName, SessionInfo, SupportExportInfo,
+    UpgradeInfo,
 };
 use app::problem::Unrecognised;
 
@@ -105,6 +106,17 @@ pub async fn export_places(state: State<'_, AppState>) -> Result<Vec<PlaceInfo>,
             .await
             .map_err(|_| UiError::internal())?;
     Ok(places.into_iter().map(PlaceInfo::from).collect())
+}
+
+/// The folders inside `path` (a place or a folder this listed), by name, for the window's
+/// folder picker: the clerk opens folders one level at a time and never types a path.
+#[tauri::command]
+pub async fn folders_in(path: String) -> Result<Vec<FolderInfo>, UiError> {
+    let folder = std::path::PathBuf::from(path);
+    let listed = tauri::async_runtime::spawn_blocking(move || app::media::subfolders(&folder))
+        .await
+        .map_err(|_| UiError::internal())??;
+    Ok(listed.into_iter().map(FolderInfo::from).collect())
 }
 
 /// Writes the support file (诊断信息: versions, schema, queue counts, warnings, the end of

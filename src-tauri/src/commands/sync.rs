@@ -10,8 +10,8 @@ use super::{with_office, with_office_handle};
 use crate::AppState;
 use crate::error::UiError;
 use crate::json::{
-    BundleExportInfo, BundleImportInfo, PlatformKeySetInfo, QuarantinedRecord, RecordJson, SyncStatusInfo,
-    TransferInfo,
+    BundleExportInfo, BundleFileInfo, BundleImportInfo, PlatformKeySetInfo, QuarantinedRecord, RecordJson,
+    SyncStatusInfo, TransferInfo,
 };
 
 /// Queue, link and last success for the header; the progress of a running drain.
@@ -80,21 +80,32 @@ pub async fn resend_record(state: State<'_, AppState>, id: String) -> Result<(),
 }
 
 /// The transfer screen: the platform's key (fingerprint), this device's id and key, how
-/// many records an export would carry, and a folder to propose. Needs 审批 or 管理员.
+/// many records an export would carry. Needs 审批 or 管理员.
 #[tauri::command]
 pub async fn transfer_overview(state: State<'_, AppState>) -> Result<TransferInfo, UiError> {
-    let home = state.settings.home.clone();
-    let user = state.settings.os_user.clone();
     with_office(&state, move |office| {
         let overview = app::bundle::transfer_overview(office, super::now())?;
-        let folder = app::bundle::suggested_folder(home.as_deref(), user.as_deref());
         Ok(TransferInfo {
             platform_key: overview.platform_key.map(Into::into),
             device_id: overview.device.device_id,
             device_public_key: overview.device.public_key_hex,
             sendable: overview.sendable,
-            folder: folder.map(|folder| folder.display().to_string()).unwrap_or_default(),
         })
+    })
+    .await
+}
+
+/// The bundle files on the USB sticks mounted for this user and in the home folder (top
+/// level and one folder down), newest first, each with what it is: 导入平台回执 picks one
+/// from this list. Needs 审批 or 管理员.
+#[tauri::command]
+pub async fn bundle_files(state: State<'_, AppState>) -> Result<Vec<BundleFileInfo>, UiError> {
+    let home = state.settings.home.clone();
+    let user = state.settings.os_user.clone();
+    with_office(&state, move |office| {
+        let places = app::media::places(home.as_deref(), user.as_deref());
+        let found = app::bundle::found_bundles(office, &places, super::now())?;
+        Ok(found.into_iter().map(Into::into).collect())
     })
     .await
 }

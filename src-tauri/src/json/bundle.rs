@@ -30,8 +30,48 @@ pub struct TransferInfo {
     /// Records an export would carry now.
     #[ts(type = "number")]
     pub sendable: u64,
-    /// The folder proposed for files: a mounted USB stick, else the home folder ("" if none).
-    pub folder: String,
+}
+
+/// A bundle file found on a drive, for the list 导入平台回执 picks from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct BundleFileInfo {
+    /// The file (sent back to import it; never typed by the clerk).
+    pub path: String,
+    /// Its name, with the folder it is in on the drive.
+    pub name: String,
+    /// The drive's label, or 本机主文件夹.
+    pub place: String,
+    /// On a removable drive.
+    pub removable: bool,
+    /// Its size in bytes.
+    #[ts(type = "number")]
+    pub bytes: u64,
+    /// When it was last written, the counter's local time to the minute ("" if unknown).
+    pub modified: String,
+    /// What its header says it is: `answer` (for this PC), `answer_other_desk`, `export`,
+    /// `unreadable`.
+    pub kind: String,
+    /// That, in Chinese.
+    pub kind_label: String,
+    /// It can be imported here (an answer for this PC).
+    pub importable: bool,
+}
+
+impl From<app::bundle::FoundBundle> for BundleFileInfo {
+    fn from(found: app::bundle::FoundBundle) -> Self {
+        let written = found.created_at.or(found.file.modified);
+        Self {
+            path: found.file.path.display().to_string(),
+            name: found.file.name,
+            place: found.file.place,
+            removable: found.file.removable,
+            bytes: found.file.bytes,
+            modified: written.map(super::cases::local_minute).unwrap_or_default(),
+            kind: found.kind.key().to_owned(),
+            kind_label: found.kind.label().to_owned(),
+            importable: found.kind == app::bundle::FoundBundleKind::AnswerForThisDesk,
+        }
+    }
 }
 
 /// What setting the platform's key did.

@@ -195,6 +195,21 @@ pub struct PlaceInfo {
     pub total_bytes: Option<u64>,
 }
 
+/// A folder inside a place, for the window's folder picker.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct FolderInfo {
+    /// The folder (sent back to open or choose it; never typed by the clerk).
+    pub path: String,
+    /// Its name.
+    pub name: String,
+}
+
+impl From<app::media::Folder> for FolderInfo {
+    fn from(folder: app::media::Folder) -> Self {
+        Self { path: folder.path.display().to_string(), name: folder.name }
+    }
+}
+
 impl From<app::media::Place> for PlaceInfo {
     fn from(place: app::media::Place) -> Self {
         Self {

@@ -5,6 +5,7 @@ import type {
   AssessmentInfo,
   AuditLineInfo,
   BundleExportInfo,
+  BundleFileInfo,
   BundleImportInfo,
   CaseInfo,
   CaseLineInfo,
@@ -15,6 +16,7 @@ import type {
   DocumentKey,
   DraftSavedInfo,
   EthnicChoice,
+  FolderInfo,
   FolderPollInfo,
   IdNumberInfo,
   LedgerInfo,
@@ -107,6 +109,11 @@ export interface Commands {
    * USB sticks mounted for this user, with label and free space, then the home folder.
    */
   exportPlaces(): Promise<PlaceInfo[]>;
+  /**
+   * The folders inside `path` (a place or a folder this listed), by name, for the window's
+   * folder picker: the clerk opens folders one level at a time and never types a path.
+   */
+  foldersIn(path: string): Promise<FolderInfo[]>;
   /**
    * Writes the support file (诊断信息: versions, schema, queue counts, warnings, the end of
    * the logs; no personal data) to `path`, a file or a folder for a time-named file.
@@ -338,9 +345,15 @@ export interface Commands {
   correctRecord(id: string, record: ApplicationRecord): Promise<string>;
   /**
    * The transfer screen: the platform's key (fingerprint), this device's id and key, how
-   * many records an export would carry, and a folder to propose. Needs 审批 or 管理员.
+   * many records an export would carry. Needs 审批 or 管理员.
    */
   transferOverview(): Promise<TransferInfo>;
+  /**
+   * The bundle files on the USB sticks mounted for this user and in the home folder (top
+   * level and one folder down), newest first, each with what it is: 导入平台回执 picks one
+   * from this list. Needs 审批 or 管理员.
+   */
+  bundleFiles(): Promise<BundleFileInfo[]>;
   /**
    * Keeps the platform's bundle key (管理员; `replace` after the window's confirmation);
    * audited as `platform_key_set`.
@@ -372,6 +385,7 @@ export const COMMANDS: { readonly [K in keyof Commands]: readonly [string, reado
   setOfficeDetails: ["set_office_details", ["details"]],
   lastUpgrade: ["last_upgrade", []],
   exportPlaces: ["export_places", []],
+  foldersIn: ["folders_in", ["path"]],
   exportSupportBundle: ["export_support_bundle", ["path"]],
   referenceStatus: ["reference_status", []],
   setReferenceKey: ["set_reference_key", ["key", "replace"]],
@@ -424,6 +438,7 @@ export const COMMANDS: { readonly [K in keyof Commands]: readonly [string, reado
   resendRecord: ["resend_record", ["id"]],
   correctRecord: ["correct_record", ["id", "record"]],
   transferOverview: ["transfer_overview", []],
+  bundleFiles: ["bundle_files", []],
   setPlatformKey: ["set_platform_key", ["key", "replace"]],
   exportBundle: ["export_bundle", ["path"]],
   importBundle: ["import_bundle", ["path"]],

@@ -48,6 +48,8 @@ export interface TransferState {
   exports: number[];
   /** Keys set, with whether a replacement was confirmed. */
   keysSet: { key: string; replace: boolean }[];
+  /** The stick "STICK" is mounted (pull it to test a stick gone before the click). */
+  stickIn: boolean;
 }
 
 function fingerprintOf(hex: string): string {
@@ -70,8 +72,28 @@ export function transferBackend(state: TransferState): Partial<Backend> {
       device_id: "330182-jiande-01-test",
       device_public_key: "ab".repeat(32),
       sendable: state.queued,
-      folder: "/media/clerk/STICK",
     }),
+    exportPlaces: async () =>
+      state.stickIn
+        ? [
+            { path: "/media/clerk/STICK", label: "STICK", removable: true, free_bytes: 8 * 1024 ** 3, total_bytes: 16 * 1024 ** 3 },
+            { path: "/home/clerk", label: "本机主文件夹", removable: false, free_bytes: null, total_bytes: null },
+          ]
+        : [{ path: "/home/clerk", label: "本机主文件夹", removable: false, free_bytes: null, total_bytes: null }],
+    bundleFiles: async () =>
+      [...state.files.entries()]
+        .filter(([path]) => state.stickIn || !path.startsWith("/media/clerk/STICK"))
+        .map(([path, file]) => ({
+          path,
+          name: path.split("/").pop() ?? path,
+          place: path.startsWith("/media/clerk/STICK") ? "STICK" : "本机主文件夹",
+          removable: path.startsWith("/media/clerk/STICK"),
+          bytes: 4096,
+          modified: "2025-03-10 09:15",
+          kind: file.kind,
+          kind_label: file.kind === "answer" ? "省平台回执（本机）" : "待上报文件（交省平台，不在本机导入）",
+          importable: file.kind === "answer",
+        })),
     setPlatformKey: async (key, replace) => {
       const hex = key.replace(/[\s:]/g, "").toLowerCase();
       if (!/^[0-9a-f]{64}$/.test(hex)) {
@@ -91,8 +113,8 @@ export function transferBackend(state: TransferState): Partial<Backend> {
     },
     exportBundle: async (path) => {
       if (!state.platformKey) throw refusal("PLATFORM_KEY_MISSING", "尚未设置省平台的离线交换公钥。");
-      if (!path.startsWith("/media/clerk/STICK")) {
-        throw new IpcError({ code: "BUNDLE_FILE_NOT_FOUND", message: `找不到文件夹“${path}”，请检查路径，或U盘是否已插好。`, fields: [] });
+      if (!path.startsWith("/media/clerk/STICK") || !state.stickIn) {
+        throw new IpcError({ code: "BUNDLE_FILE_NOT_FOUND", message: `找不到文件夹“${path}”，请检查U盘是否已插好。`, fields: [] });
       }
       const file = path.endsWith(".pdb") ? path : `${path}/permit-desk-export-20250310-091500.pdb`;
       state.files.set(file, { kind: "export", records: state.queued });
@@ -100,9 +122,9 @@ export function transferBackend(state: TransferState): Partial<Backend> {
       return { path: file, bytes: 4096, bundle_id: "0195a000-0000-7000-8000-00000000b001", records: state.queued, pages: 2, pages_missing: 0 };
     },
     importBundle: async (path) => {
-      const file = state.files.get(path);
+      const file = state.stickIn || !path.startsWith("/media/clerk/STICK") ? state.files.get(path) : undefined;
       if (!file) {
-        throw new IpcError({ code: "BUNDLE_FILE_NOT_FOUND", message: `找不到文件“${path}”，请检查路径，或U盘是否已插好。`, fields: [] });
+        throw new IpcError({ code: "BUNDLE_FILE_NOT_FOUND", message: `找不到文件“${path}”，请检查U盘是否已插好，再刷新列表。`, fields: [] });
       }
       if (file.kind !== "answer") {
         throw refusal("BUNDLE_WRONG_KIND", "这是本机导出的文件，不是省平台的回执。");
@@ -130,7 +152,7 @@ export function transferBackend(state: TransferState): Partial<Backend> {
 
 /** A fresh transfer state: no key, `queued` records waiting, nothing on the stick. */
 export function transferState(queued: number, platformKey: string | null = null): TransferState {
-  return { platformKey, queued, files: new Map(), importedAnswers: new Set(), exports: [], keysSet: [] };
+  return { platformKey, queued, files: new Map(), importedAnswers: new Set(), exports: [], keysSet: [], stickIn: true };
 }
 
 // ---- cases, printing, the office's details ---------------------------------------------

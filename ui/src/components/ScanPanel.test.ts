@@ -180,6 +180,7 @@ describe("ScanPanel watched folder", () => {
       mark: null,
     };
     const chosen: string[] = [];
+    const opened: string[] = [];
     const polls: string[][] = [];
     let round = 0;
     setBackend(
@@ -187,6 +188,16 @@ describe("ScanPanel watched folder", () => {
         listScanners: async () => [],
         listPages: async () => empty,
         scanFolder: async () => "/srv/扫描",
+        exportPlaces: async () => [
+          { path: "/media/clerk/SCANNER", label: "SCANNER", removable: true, free_bytes: null, total_bytes: null },
+          { path: "/home/clerk", label: "本机主文件夹", removable: false, free_bytes: null, total_bytes: null },
+        ],
+        foldersIn: async (path) => {
+          opened.push(path);
+          if (path === "/home/clerk") return [{ path: "/home/clerk/扫描", name: "扫描" }];
+          if (path === "/home/clerk/扫描") return [];
+          throw new IpcError({ code: "SCAN_FOLDER_NOT_FOUND", message: `找不到文件夹“${path}”，请检查U盘或共享文件夹是否已连接，再重新选择。`, fields: [] });
+        },
         setScanFolder: async (folder) => {
           chosen.push(folder);
           return folder;
@@ -209,7 +220,7 @@ describe("ScanPanel watched folder", () => {
       await wrapper.get('[data-testid="scan-source"]').setValue("__folder__");
       await flushPromises();
       expect(chosen).toEqual(["/srv/扫描"]);
-      expect((wrapper.get('[data-testid="scan-folder"]').element as HTMLInputElement).value).toBe("/srv/扫描");
+      expect(wrapper.find('[data-testid="scan-folder-picker"]').exists()).toBe(false);
       expect(wrapper.get('[data-testid="scan-folder-watching"]').text()).toContain("/srv/扫描");
       await vi.advanceTimersByTimeAsync(4100);
       await flushPromises();
@@ -219,6 +230,28 @@ describe("ScanPanel watched folder", () => {
       expect(wrapper.get('[data-testid="scan-folder-watching"]').text()).toContain("1");
       expect(wrapper.get('[data-testid="scan-folder-refused"]').text()).toBe("scan-002.pdf：该 PDF 文件设有密码，无法读取。");
       expect(wrapper.emitted("changed")).toBeTruthy();
+
+      // Another folder, picked: a drive pulled while open says so and lists the drives again;
+      // the home folder opened down to 扫描 is watched from then on. Nothing is typed.
+      await wrapper.get('[data-testid="scan-folder-change"]').trigger("click");
+      await flushPromises();
+      expect(wrapper.find('[data-testid="scan-folder-picker"] input').exists()).toBe(false);
+      expect(wrapper.get('[data-testid="scan-folder-choose"]').attributes("disabled")).toBeDefined();
+      await wrapper.get('[data-testid="scan-folder-place-SCANNER"]').trigger("click");
+      await flushPromises();
+      expect(wrapper.get('[data-testid="scan-folder-error"]').text()).toContain("找不到文件夹“/media/clerk/SCANNER”");
+      await wrapper.get('[data-testid="scan-folder-place-本机主文件夹"]').trigger("click");
+      await flushPromises();
+      await wrapper.get('[data-testid="scan-folder-folder-扫描"]').trigger("click");
+      await flushPromises();
+      expect(wrapper.get('[data-testid="scan-folder-location"]').text()).toBe("当前位置：本机主文件夹 / 扫描");
+      expect(wrapper.find('[data-testid="scan-folder-empty"]').exists()).toBe(true);
+      await wrapper.get('[data-testid="scan-folder-choose"]').trigger("click");
+      await flushPromises();
+      expect(opened).toEqual(["/media/clerk/SCANNER", "/home/clerk", "/home/clerk/扫描"]);
+      expect(chosen).toEqual(["/srv/扫描", "/home/clerk/扫描"]);
+      expect(wrapper.get('[data-testid="scan-folder-watching"]').text()).toContain("/home/clerk/扫描");
+      expect(wrapper.find('[data-testid="scan-folder-picker"]').exists()).toBe(false);
 
       await wrapper.get('[data-testid="scan-source"]').setValue("__file__");
       await vi.advanceTimersByTimeAsync(6000);

@@ -49,7 +49,7 @@ describe("SupportCard", () => {
   });
 
   it("shows the backend's message when the stick is gone, and nothing is claimed written", async () => {
-    const message = "找不到文件夹“/media/clerk/KINGSTON”，请检查路径，或U盘是否已插好。";
+    const message = "找不到文件夹“/media/clerk/KINGSTON”，请检查U盘是否已插好。";
     setBackend(
       fakeBackend({
         exportPlaces: async () => [STICK],

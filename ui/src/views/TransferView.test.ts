@@ -76,15 +76,25 @@ describe("TransferView", () => {
     expect(wrapper.get('[data-testid="import-submit"]').attributes("disabled")).toBeDefined();
   });
 
-  it("exports the queue to the stick, says the records stay queued, and imports the answer once", async () => {
+  it("exports the queue to the stick picked from the list, and imports the answer picked from the files found", async () => {
     signInAs(["approve"]);
     const state = transferState(3, KEY);
     setBackend(fakeBackend(transferBackend(state)));
     const wrapper = mount(TransferView);
     await flushPromises();
     expect(wrapper.get('[data-testid="transfer-sendable"]').text()).toBe("可导出的待发送记录：3 条");
-    expect((wrapper.get('[data-testid="export-path"]').element as HTMLInputElement).value).toBe("/media/clerk/STICK");
-    expect((wrapper.get('[data-testid="import-path"]').element as HTMLInputElement).value).toBe("/media/clerk/STICK/");
+    // Nothing to type: the stick is listed and chosen, the home folder offered after it.
+    expect(wrapper.find("input[type=text], input:not([type])").exists()).toBe(false);
+    expect(wrapper.find('[data-testid="export-path"]').exists()).toBe(false);
+    expect(wrapper.find('[data-testid="import-path"]').exists()).toBe(false);
+    const stick = wrapper.get('[data-testid="export-place-STICK"] input').element as HTMLInputElement;
+    expect(stick.checked).toBe(true);
+    expect(wrapper.get('[data-testid="export-place-STICK"]').text()).toContain("可用 8.0 GB");
+    expect(wrapper.get('[data-testid="import-files-none"]').text()).toContain("没有找到回执文件");
+    expect(wrapper.get('[data-testid="import-submit"]').attributes("disabled")).toBeUndefined();
+    await wrapper.get('[data-testid="import-form"]').trigger("submit");
+    await flushPromises();
+    expect(wrapper.get('[data-testid="import-error"]').text()).toBe("请先选择一个省平台回执文件。");
 
     await wrapper.get('[data-testid="export-form"]').trigger("submit");
     await flushPromises();
@@ -92,13 +102,19 @@ describe("TransferView", () => {
     const summary = wrapper.get('[data-testid="export-summary"]').text();
     expect(summary).toContain("/media/clerk/STICK/permit-desk-export-20250310-091500.pdb");
     expect(summary).toContain("3 条记录、2 张扫描页");
-    expect(wrapper.get('[data-testid="export-bundle-id"]').text()).toBe("0195a000-0000-7000-8000-00000000b001");
     expect(wrapper.get('[data-testid="export-stay-queued"]').text()).toContain("仍在待上传队列中");
-    expect(wrapper.get('[data-testid="transfer-sendable"]').text()).toBe("可导出的待发送记录：3 条");
+    // The export is listed, but cannot be chosen for import.
+    const exportedFile = wrapper.get('[data-testid="import-file-permit-desk-export-20250310-091500.pdb"]');
+    expect(exportedFile.text()).toContain("待上报文件（交省平台，不在本机导入）");
+    expect(exportedFile.get("input").attributes("disabled")).toBeDefined();
 
-    // The platform answers on its side; the clerk types the answer's name.
+    // The platform answers on its side; 刷新 lists it, chosen as the one answer for this PC.
     state.files.set("/media/clerk/STICK/answer.pdb", { kind: "answer", records: 3 });
-    await wrapper.get('[data-testid="import-path"]').setValue("/media/clerk/STICK/answer.pdb");
+    await wrapper.get('[data-testid="import-files-refresh"]').trigger("click");
+    await flushPromises();
+    const answer = wrapper.get('[data-testid="import-file-answer.pdb"]');
+    expect(answer.text()).toContain("STICK · 2025-03-10 09:15 · 4 KB · 省平台回执（本机）");
+    expect((answer.get("input").element as HTMLInputElement).checked).toBe(true);
     await wrapper.get('[data-testid="import-form"]').trigger("submit");
     await flushPromises();
     expect(wrapper.get('[data-testid="import-summary"]').text()).toBe(
@@ -113,29 +129,28 @@ describe("TransferView", () => {
     expect(wrapper.get('[data-testid="import-summary"]').text()).toContain("省平台确认 0 条");
   });
 
-  it("shows each failure in Chinese next to its own action", async () => {
+  it("says so next to each action when the stick is pulled after it was picked", async () => {
     signInAs(["approve"]);
     const state = transferState(1, KEY);
+    state.files.set("/media/clerk/STICK/answer.pdb", { kind: "answer", records: 1 });
     setBackend(fakeBackend(transferBackend(state)));
     const wrapper = mount(TransferView);
     await flushPromises();
+    expect((wrapper.get('[data-testid="import-file-answer.pdb"] input').element as HTMLInputElement).checked).toBe(true);
 
-    await wrapper.get('[data-testid="export-path"]').setValue("/nowhere");
+    state.stickIn = false;
     await wrapper.get('[data-testid="export-form"]').trigger("submit");
     await flushPromises();
-    expect(wrapper.get('[data-testid="export-error"]').text()).toBe("找不到文件夹“/nowhere”，请检查路径，或U盘是否已插好。");
+    expect(wrapper.get('[data-testid="export-error"]').text()).toBe("找不到文件夹“/media/clerk/STICK”，请检查U盘是否已插好。");
     expect(wrapper.find('[data-testid="import-error"]').exists()).toBe(false);
     expect(state.exports).toEqual([]);
 
     await wrapper.get('[data-testid="import-form"]').trigger("submit");
     await flushPromises();
-    expect(wrapper.get('[data-testid="import-error"]').text()).toBe("请填写文件路径。");
-
-    state.files.set("/media/clerk/STICK/mine.pdb", { kind: "export", records: 1 });
-    await wrapper.get('[data-testid="import-path"]').setValue("/media/clerk/STICK/mine.pdb");
-    await wrapper.get('[data-testid="import-form"]').trigger("submit");
-    await flushPromises();
-    expect(wrapper.get('[data-testid="import-error"]').text()).toBe("这是本机导出的文件，不是省平台的回执。");
-    expect(wrapper.get('[data-testid="export-error"]').text()).toContain("/nowhere");
+    expect(wrapper.get('[data-testid="import-error"]').text()).toContain("找不到文件“/media/clerk/STICK/answer.pdb”");
+    // The list is read again after the failure: the pulled stick's file is gone from it.
+    expect(wrapper.find('[data-testid="import-file-answer.pdb"]').exists()).toBe(false);
+    expect(wrapper.find('[data-testid="import-files-none"]').exists()).toBe(true);
+    expect(wrapper.get('[data-testid="export-error"]').text()).toContain("/media/clerk/STICK");
   });
 });
