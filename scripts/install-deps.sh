@@ -7,14 +7,15 @@ cd "$(dirname "$0")/.."
 # System packages: Tauri's WebKitGTK stack, a CJK font for the window, Xvfb and the
 # WebDriver for end-to-end tests, ImageMagick for screenshots, poppler for PDFs, CUPS with
 # the cups-pdf queue the print tests start, SANE (its `test` backend) for the scan tests,
-# dpkg-dev (dpkg-shlibdeps) and desktop-file-utils to make and check the .deb.
+# dpkg-dev (dpkg-shlibdeps) and desktop-file-utils to make and check the .deb, unzip for
+# the WebDriver test that opens the exported 台账 workbook.
 APT_PACKAGES=(
   build-essential pkg-config libssl-dev
   libwebkit2gtk-4.1-dev libgtk-3-dev libsoup-3.0-dev libjavascriptcoregtk-4.1-dev librsvg2-dev libxdo-dev
   file xvfb xauth x11-utils imagemagick webkit2gtk-driver jq
   fonts-noto-cjk fonts-wqy-microhei poppler-utils zbar-tools
   cups cups-client cups-bsd printer-driver-cups-pdf sane-utils libsane1
-  dpkg-dev desktop-file-utils
+  dpkg-dev desktop-file-utils unzip
 )
 
 missing=()

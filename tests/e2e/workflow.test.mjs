@@ -3,7 +3,8 @@
 // form (saved as typed); 审核 reviews; the clerk who accepted tries to approve and is
 // refused (separation of duties); 审批 approves. The worklists move the case along.
 // After the stand-in platform issues the permit, the confirmation slip is printed through
-// CUPS and its QR code, read back from the printed PDF, is verified in the window.
+// CUPS and its QR code, read back from the printed PDF, is verified in the window; the day's
+// 台账 is printed through CUPS and exported as a workbook to a mounted stick, then read.
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -15,6 +16,7 @@ import {
   keepScreenshot,
   logIn,
   logOut,
+  mountStick,
   scanFromTestDevice,
   setUpOffice,
   startApp,
@@ -418,6 +420,44 @@ describe("accept → review → approve by three clerks", () => {
     assert.match(await session.text("ledger-by-clerk"), /王受理：1/);
     await new Promise((resolve) => setTimeout(resolve, 800)); // the window's paint catches up
     await keepScreenshot(session, "workflow-ledger");
+
+    // Printed through CUPS on the office's printer: cups-pdf's file is the register.
+    assert.equal(await session.value("ledger-printer"), "PermitDeskPDF");
+    await session.click("ledger-print");
+    const printed = await session.waitFor("ledger-printed", { timeoutMs: 60000 });
+    const job = /PermitDeskPDF-(\d+)/.exec(printed)?.[1];
+    assert.ok(job, `the job number is shown: ${printed}`);
+    const text = execFileSync("pdftotext", ["-raw", await waitForPrintedFile(job), "-"], { encoding: "utf8" }).replace(/\s+/g, "");
+    for (const expected of ["互认转换业务台账", "建德市公安局新安江派出所", "申请总数1", "陈静", "已签发", "按期办结", "模板ledger1.0.0"]) {
+      assert.ok(text.includes(expected), `the printed register shows ${expected}: ${text}`);
+    }
+
+    // Exported as a workbook to a USB stick picked from the list, then opened and read.
+    const stick = mountStick("E2E-LEDGER-");
+    try {
+      await session.click("ledger-export-places-refresh");
+      await session.waitFor(`ledger-export-place-${stick.label}`, { contains: "U盘" });
+      await session.clickCss(`[data-testid="ledger-export-place-${stick.label}"] input`);
+      await session.click("ledger-export");
+      const exported = await session.waitFor("ledger-exported", { timeoutMs: 20000 });
+      const files = readdirSync(stick.path);
+      assert.equal(files.length, 1, `one whole workbook, no partial file: ${files}`);
+      assert.match(files[0], /^台账_\d{8}-\d{8}_\d{8}-\d{6}\.xlsx$/);
+      assert.ok(exported.includes(files[0]) && exported.includes("1 件申请"), exported);
+      const workbook = join(stick.path, files[0]);
+      const part = (name) => execFileSync("unzip", ["-p", workbook, name], { encoding: "utf8" });
+      const sheets = part("xl/workbook.xml");
+      assert.ok(sheets.includes('name="台账"') && sheets.includes('name="统计"'), sheets);
+      const strings = part("xl/sharedStrings.xml");
+      for (const expected of ["陈静", "居住登记时间互认", "已签发", "按期办结", "王受理", "建德市 建政办函"]) {
+        assert.ok(strings.includes(expected), `the workbook holds ${expected}`);
+      }
+      assert.match(strings, /33018201-\d{8}-0001/);
+      assert.doesNotMatch(strings, /\d{17}[\dX]/, "ID numbers stay masked in the file");
+      await keepScreenshot(session, "workflow-ledger-printed-exported");
+    } finally {
+      stick.remove();
+    }
     // A line opens its case.
     await session.clickCss('[data-testid="ledger-line"] td:nth-child(2)');
     await session.waitFor("case-state", { contains: "已签发" });

@@ -78,6 +78,7 @@ export const REACTIONS: Record<ErrorCode | ClientErrorCode, Reaction> = {
   REFUSAL_NOT_AVAILABLE: "show",
   PRINT_FONT_INVALID: "show",
   PRINT_TEMPLATE_INVALID: "show",
+  LEDGER_SPREADSHEET_FAILED: "show",
   PRINT_SERVER_UNREACHABLE: "show",
   PRINTER_NOT_FOUND: "show",
   PRINTER_NOT_ACCEPTING: "show",

@@ -1,16 +1,22 @@
 //! The register of applications (台账) for a range of days and its summary: what an office
-//! keeps as its register and reports to the county bureau each month. Reading it is
-//! audited as a view of the personal data of every case in it; clerks without a case
-//! role (an administrator only) see names reduced to their first character.
+//! keeps as its register and reports to the county bureau each month, shown in the
+//! window, printed through the print system, and exported as an xlsx workbook. Reading it
+//! is audited as a view of the personal data of every case in it (printing and exporting
+//! as `printed` and `exported`); clerks without a case role (an administrator only) see
+//! names reduced to their first character, on paper and in the file too.
+
+use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Datelike as _, Days, NaiveDate, Utc};
 use domain::ledger::{Deadline, LedgerFacts, LedgerSummary, summarise};
 use domain::record::RecognitionType;
+use print::{LedgerCounts, LedgerRow, LedgerSheet, PrintJob, PrintSystem, RenderedDocument};
 use serde_json::json;
 use store::AuditAction;
 
 use crate::cases::local;
 use crate::office::Office;
+use crate::printing::{JOB_TIMEOUT, Printed, Printing};
 use crate::worklists::{CaseLine, line, may_see_names};
 use crate::{AppError, clock};
 
@@ -60,9 +66,22 @@ pub fn ledger(
     to: NaiveDate,
     now: DateTime<Utc>,
 ) -> Result<Ledger, AppError> {
+    let ledger = read(office, from, to, now)?;
+    let session = office.session()?.clone();
+    office.store.audit_event(
+        &session,
+        AuditAction::LedgerViewed,
+        None,
+        json!({ "from": from.to_string(), "to": to.to_string(), "lines": ledger.lines.len(), "truncated": ledger.truncated }),
+        now,
+    )?;
+    Ok(ledger)
+}
+
+/// The register, read for the caller to audit what it does with it.
+fn read(office: &mut Office, from: NaiveDate, to: NaiveDate, now: DateTime<Utc>) -> Result<Ledger, AppError> {
     check_range(from, to)?;
     let full_names = may_see_names(office)?;
-    let session = office.session()?.clone();
     let users = office.users()?;
     let today = local(now).date();
     let start = day_start(from);
@@ -91,15 +110,183 @@ pub fn ledger(
         deadline: line.deadline,
         accepted_by: line.case.accepted_by.as_ref().map(|clerk| clerk.display_name.as_str()),
     }));
-    office.store.audit_event(
-        &session,
-        AuditAction::LedgerViewed,
-        None,
-        json!({ "from": from.to_string(), "to": to.to_string(), "lines": lines.len(), "truncated": truncated }),
-        now,
-    )?;
     Ok(Ledger { from, to, lines, summary, truncated })
 }
+
+/// The register in words, as it is printed and exported: the office's name, each line's
+/// type, policy, outcome and deadline by their Chinese names, the counts labelled.
+pub fn sheet(office: &Office, ledger: &Ledger, now: DateTime<Utc>) -> Result<LedgerSheet, AppError> {
+    let office_name = office.details()?.map(|details| details.name).unwrap_or_default();
+    let profiles = crate::assess::profiles_in_office(office)?;
+    let profile_name = |code: &str| {
+        profiles.iter().find(|profile| profile.county.code == code).map_or_else(
+            || code.to_owned(),
+            |profile| format!("{} {}", profile.county.name, profile.document.number),
+        )
+    };
+    let type_name = |kind: Option<RecognitionType>| type_label(kind).to_owned();
+    let rows = ledger
+        .lines
+        .iter()
+        .map(|line| LedgerRow {
+            application_number: line.case.application_number.clone().unwrap_or_default(),
+            name: line.case.name.clone().unwrap_or_default(),
+            id_number: line.case.id_number_masked.clone().unwrap_or_default(),
+            recognition_type: type_name(line.recognition_type),
+            profile: line.profile.as_deref().map(profile_name).unwrap_or_default(),
+            submitted_on: local(line.submitted_at).date(),
+            decided_on: line.decided_at.map(|at| local(at).date()),
+            outcome: line.case.state.label().to_owned(),
+            deadline: line.deadline.label().to_owned(),
+            accepted_by: line
+                .case
+                .accepted_by
+                .as_ref()
+                .map(|clerk| clerk.display_name.clone())
+                .unwrap_or_default(),
+        })
+        .collect();
+    let summary = &ledger.summary;
+    let counts = LedgerCounts {
+        total: summary.total,
+        accepted: summary.accepted,
+        late: summary.late,
+        late_percent: summary.late_percent(),
+        by_state: summary.by_state.iter().map(|(state, n)| (state.label().to_owned(), *n)).collect(),
+        by_type: summary.by_type.iter().map(|(kind, n)| (type_name(*kind), *n)).collect(),
+        by_deadline: summary
+            .by_deadline
+            .iter()
+            .map(|(deadline, n)| (deadline.label().to_owned(), *n))
+            .collect(),
+        by_clerk: summary.by_clerk.clone(),
+    };
+    Ok(LedgerSheet {
+        office: office_name,
+        from: ledger.from,
+        to: ledger.to,
+        rows,
+        counts,
+        truncated: ledger.truncated,
+        printed_on: local(now).date(),
+    })
+}
+
+/// Prints the register of `from`..=`to` on `printer` and waits for the outcome, as a case's
+/// documents are printed. Needs a case role or 管理员; every attempt is audited as
+/// `printed` (document `ledger`, the range, the lines, printer, copies, outcome).
+#[allow(clippy::too_many_arguments, reason = "each is one choice the clerk made")]
+pub fn print_ledger(
+    office: &mut Office,
+    printing: &Printing,
+    system: &dyn PrintSystem,
+    from: NaiveDate,
+    to: NaiveDate,
+    printer: &str,
+    copies: u16,
+    now: DateTime<Utc>,
+) -> Result<Printed, AppError> {
+    let ledger = read(office, from, to, now)?;
+    let document = printing.renderer().render_ledger(&sheet(office, &ledger, now)?)?;
+    let template = document.template.to_string();
+    let job = PrintJob::a4(printer, format!("台账 {from} 至 {to}"), document.bytes).with_copies(copies);
+    let outcome = system.submit(&job).and_then(|id| system.wait_for(&id, JOB_TIMEOUT).map(|()| id));
+    let session = office.session()?.clone();
+    let mut details = json!({
+        "document": LEDGER_DOCUMENT,
+        "template": template,
+        "from": from.to_string(),
+        "to": to.to_string(),
+        "lines": ledger.lines.len(),
+        "printer": printer,
+        "copies": copies,
+    });
+    match &outcome {
+        Ok(id) => {
+            details["job"] = json!(id.to_string());
+            details["outcome"] = json!("completed");
+        }
+        Err(error) => {
+            details["outcome"] = json!("failed");
+            details["error"] = json!(crate::problem::printer_code(error).as_str());
+        }
+    }
+    office.store.audit_event(&session, AuditAction::Printed, None, details, now)?;
+    let id = outcome?;
+    Ok(Printed { job: id.to_string(), template, at: now })
+}
+
+/// The register as a PDF, for the window's preview and `permitctl ledger --pdf`. Audited
+/// as a view (`ledger_viewed`).
+pub fn ledger_pdf(
+    office: &mut Office,
+    printing: &Printing,
+    from: NaiveDate,
+    to: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<RenderedDocument, AppError> {
+    let ledger = ledger(office, from, to, now)?;
+    Ok(printing.renderer().render_ledger(&sheet(office, &ledger, now)?)?)
+}
+
+/// What [`export_ledger`] wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExportedLedger {
+    /// The file written.
+    pub path: PathBuf,
+    /// Its size.
+    pub bytes: u64,
+    /// Applications in it.
+    pub lines: usize,
+}
+
+/// The file name of a register exported on `now`: `台账_20261201-20261231_20270102-093000.xlsx`
+/// (the range, then when, so a second export never meets the first).
+pub fn export_file_name(from: NaiveDate, to: NaiveDate, now: DateTime<Utc>) -> String {
+    format!("台账_{}-{}_{}.xlsx", from.format("%Y%m%d"), to.format("%Y%m%d"), clock::file_stamp(now))
+}
+
+/// Writes the register of `from`..=`to` as an xlsx workbook into `folder` (a USB stick
+/// picked in the window, or a file path for `permitctl`), whole or not at all, never over
+/// another file; refuses a pulled stick's folder. Needs a case role or 管理员; audited as
+/// `exported` (kind `ledger`, the range, the lines and the file's name).
+pub fn export_ledger(
+    office: &mut Office,
+    printing: &Printing,
+    from: NaiveDate,
+    to: NaiveDate,
+    folder: &Path,
+    now: DateTime<Utc>,
+) -> Result<ExportedLedger, AppError> {
+    let target = crate::bundle::export_target(folder, &export_file_name(from, to, now))?;
+    let ledger = read(office, from, to, now)?;
+    let workbook = printing.renderer().ledger_xlsx(&sheet(office, &ledger, now)?)?;
+    crate::bundle::write_whole(&target, &workbook).map_err(|source| crate::bundle::BundleFileError {
+        path: target.clone(),
+        writing: true,
+        source,
+    })?;
+    let session = office.session()?.clone();
+    let name = target.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
+    let details = json!({
+        "kind": LEDGER_DOCUMENT,
+        "format": "xlsx",
+        "from": from.to_string(),
+        "to": to.to_string(),
+        "lines": ledger.lines.len(),
+        "file": name,
+    });
+    office.store.audit_event(&session, AuditAction::Exported, None, details, now)?;
+    Ok(ExportedLedger { path: target, bytes: workbook.len() as u64, lines: ledger.lines.len() })
+}
+
+/// A line's type in words (未选择类型 when the applicant chose none).
+pub fn type_label(kind: Option<RecognitionType>) -> &'static str {
+    kind.map_or("未选择类型", RecognitionType::label)
+}
+
+/// The register's name in the audit trail's `printed` and `exported` rows.
+pub const LEDGER_DOCUMENT: &str = "ledger";
 
 /// The range must run forwards and hold at most [`MAX_DAYS`] days.
 fn check_range(from: NaiveDate, to: NaiveDate) -> Result<(), AppError> {

@@ -69,6 +69,11 @@ impl Printing {
         let renderer = Renderer::embedded()?.with_names(names);
         Ok(Printing { renderer })
     }
+
+    /// The renderer, for the office's own documents (the register).
+    pub(crate) fn renderer(&self) -> &Renderer {
+        &self.renderer
+    }
 }
 
 /// A rendered document for the preview.

@@ -184,6 +184,8 @@ catalogue! {
     PrintFontInvalid = "PRINT_FONT_INVALID", Fault;
     /// A print template, the office's details or a key is broken.
     PrintTemplateInvalid = "PRINT_TEMPLATE_INVALID", Fault;
+    /// The register could not be written as a spreadsheet.
+    LedgerSpreadsheetFailed = "LEDGER_SPREADSHEET_FAILED", Fault;
     /// CUPS cannot be reached.
     PrintServerUnreachable = "PRINT_SERVER_UNREACHABLE", Fault;
     /// No such printer.
@@ -623,6 +625,10 @@ fn of_print(error: &print::PrintError) -> Problem {
         | PrintError::OfficeInvalid { .. }
         | PrintError::QrTooLong { .. }
         | PrintError::KeyInvalid => Problem::new(ErrorCode::PrintTemplateInvalid, broken),
+        PrintError::Spreadsheet { .. } => Problem::new(
+            ErrorCode::LedgerSpreadsheetFailed,
+            "无法生成台账表格文件，请缩短日期范围后重试；仍不行请导出诊断信息交技术人员。",
+        ),
     }
 }
 

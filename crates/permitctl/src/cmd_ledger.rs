@@ -3,6 +3,9 @@
 //! line: application number, name (only its first character for an administrator without
 //! a case role), masked ID number, type, profile, state, submitted, accepted, 受理人,
 //! deadline, decided, and the deadline status. Audited like the window's 台账.
+//! `--xlsx PATH` also writes the register as a workbook (a folder gets a dated file name;
+//! an existing file is never overwritten), `--pdf PATH` as the printed register; the JSON
+//! then says what was written under `"files"`.
 //! Exit 0; 1 when the range is refused (backwards, or longer than a year); 2 when the
 //! office cannot be opened.
 
@@ -24,6 +27,12 @@ pub struct LedgerArgs {
     /// Last day, included (default: today at the counter).
     #[arg(long)]
     to: Option<NaiveDate>,
+    /// Also write the register as an xlsx workbook: a file, or a folder for a dated name.
+    #[arg(long, value_name = "PATH")]
+    xlsx: Option<std::path::PathBuf>,
+    /// Also write the register as the printed PDF (a new file).
+    #[arg(long, value_name = "FILE")]
+    pdf: Option<std::path::PathBuf>,
 }
 
 /// Runs `permitctl ledger`.
@@ -35,14 +44,54 @@ pub fn run(args: &LedgerArgs) -> ExitCode {
         Ok(office) => office,
         Err(code) => return code,
     };
-    let ledger = match app::ledger::ledger(&mut office, from, to, app::clock::now().to_utc()) {
+    let now = app::clock::now().to_utc();
+    let ledger = match app::ledger::ledger(&mut office, from, to, now) {
         Ok(ledger) => ledger,
         Err(error) => return cmd_office::report(&error),
     };
+    let mut answer = to_json(&ledger);
+    if args.xlsx.is_some() || args.pdf.is_some() {
+        match write_files(&mut office, args, from, to, now) {
+            Ok(files) => answer["files"] = files,
+            Err(code) => return code,
+        }
+    }
     if let Err(error) = office.close() {
         return cmd_office::report(&error);
     }
-    cmd_office::done(&to_json(&ledger))
+    cmd_office::done(&answer)
+}
+
+/// Writes the workbook and the PDF asked for; what was written, as JSON.
+fn write_files(
+    office: &mut app::office::Office,
+    args: &LedgerArgs,
+    from: NaiveDate,
+    to: NaiveDate,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Value, ExitCode> {
+    let printing = app::printing::Printing::load().map_err(|error| cmd_office::report(&error))?;
+    let mut files = json!({});
+    if let Some(path) = &args.xlsx {
+        let exported = app::ledger::export_ledger(office, &printing, from, to, path, now)
+            .map_err(|error| cmd_office::report(&error))?;
+        files["xlsx"] = json!({ "path": exported.path, "bytes": exported.bytes, "lines": exported.lines });
+    }
+    if let Some(path) = &args.pdf {
+        let document = app::ledger::ledger_pdf(office, &printing, from, to, now)
+            .map_err(|error| cmd_office::report(&error))?;
+        let written = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(path)
+            .and_then(|mut file| std::io::Write::write_all(&mut file, &document.bytes));
+        if let Err(error) = written {
+            let message = format!("无法写入文件“{}”（{error}），未覆盖任何已有文件。", path.display());
+            return Err(cmd_office::fail(2, "FILE_ERROR", message));
+        }
+        files["pdf"] = json!({ "path": path, "bytes": document.bytes.len(), "pages": document.pages });
+    }
+    Ok(files)
 }
 
 fn local(at: chrono::DateTime<chrono::Utc>) -> String {
@@ -89,7 +138,7 @@ fn to_json(ledger: &app::ledger::Ledger) -> Value {
             "late": summary.late,
             "late_percent": summary.late_percent(),
             "by_state": counts(summary.by_state.iter().map(|(state, n)| (state.label().to_owned(), *n)).collect()),
-            "by_type": counts(summary.by_type.iter().map(|(kind, n)| (kind.map_or("未选择类型", |kind| kind.label()).to_owned(), *n)).collect()),
+            "by_type": counts(summary.by_type.iter().map(|(kind, n)| (app::ledger::type_label(*kind).to_owned(), *n)).collect()),
             "by_deadline": counts(summary.by_deadline.iter().map(|(deadline, n)| (deadline.label().to_owned(), *n)).collect()),
             "by_clerk": counts(summary.by_clerk.clone()),
         },

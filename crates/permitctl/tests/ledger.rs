@@ -48,3 +48,58 @@ fn the_register_of_a_day_lists_its_applications_with_their_counts_and_masks_name
     assert_eq!((code, json["error"]["code"].as_str()), (1, Some("VALIDATION")), "{json:#}");
     assert!(json.to_string().contains("结束日期不能早于开始日期"), "{json:#}");
 }
+
+#[test]
+fn the_register_is_written_as_a_workbook_and_a_pdf_and_never_over_another_file() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let data = dir.path().join("office");
+    std::fs::create_dir(&data).expect("office folder");
+    let data = data.to_str().expect("UTF-8 path");
+    office_with_approved_cases(std::path::Path::new(data), 2);
+    let out = dir.path().join("stick");
+    std::fs::create_dir(&out).expect("stick folder");
+    let pdf = out.join("ledger.pdf");
+    let args = |pdf: &std::path::Path| {
+        vec![
+            "ledger".to_owned(),
+            "--dir".into(),
+            data.into(),
+            "--user".into(),
+            "admin".into(),
+            "--from".into(),
+            "2025-03-01".into(),
+            "--to".into(),
+            "2025-03-31".into(),
+            "--xlsx".into(),
+            out.to_string_lossy().into_owned(),
+            "--pdf".into(),
+            pdf.to_string_lossy().into_owned(),
+        ]
+    };
+    let first = args(&pdf);
+    let (code, json, stderr) = permitctl(&first.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(code, 0, "{json:#} {stderr}");
+    let xlsx = std::path::PathBuf::from(json["files"]["xlsx"]["path"].as_str().expect("the workbook's path"));
+    assert!(xlsx.starts_with(&out), "{}", xlsx.display());
+    let name = xlsx.file_name().expect("name").to_string_lossy().into_owned();
+    assert!(name.starts_with("台账_20250301-20250331_") && name.ends_with(".xlsx"), "{name}");
+    let bytes = std::fs::read(&xlsx).expect("the workbook is there");
+    assert!(bytes.starts_with(b"PK"));
+    assert_eq!(json["files"]["xlsx"]["bytes"].as_u64(), Some(bytes.len() as u64));
+    assert_eq!(json["files"]["xlsx"]["lines"], 2);
+    assert!(std::fs::read(&pdf).expect("the PDF is there").starts_with(b"%PDF"));
+    let names: Vec<String> = std::fs::read_dir(&out)
+        .expect("listed")
+        .map(|entry| entry.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names.len(), 2, "no partial file is left: {names:?}");
+
+    // The same PDF path again: refused, the first file kept as it was.
+    let before = std::fs::read(&pdf).expect("PDF");
+    let pdf_only: Vec<&str> =
+        first[..first.len() - 4].iter().chain(&first[first.len() - 2..]).map(String::as_str).collect();
+    assert!(!pdf_only.contains(&"--xlsx"), "{pdf_only:?}");
+    let (code, json, _) = permitctl(&pdf_only);
+    assert_eq!((code, json["error"]["code"].as_str()), (2, Some("FILE_ERROR")), "{json:#}");
+    assert_eq!(std::fs::read(&pdf).expect("PDF"), before);
+}

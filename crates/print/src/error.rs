@@ -83,6 +83,12 @@ pub enum PrintError {
     /// A refusal (不予受理告知书) was asked for an assessment without any eligibility reason.
     #[error("the assessment gives no reason the applicant is not eligible: nothing to refuse")]
     NothingToRefuse,
+    /// The spreadsheet writer refused the register (a value out of the format's range).
+    #[error("the register could not be written as a spreadsheet: {detail}")]
+    Spreadsheet {
+        /// The writer's message.
+        detail: String,
+    },
 }
 
 impl PrintError {

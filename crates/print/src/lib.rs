@@ -1,8 +1,11 @@
-//! PDF rendering of the counter's seven documents: the confirmation slip
+//! The documents an office gives out and keeps. PDF rendering of the counter's seven
+//! documents of a case: the confirmation slip
 //! 《浙江省居住证确认单》, the filled Annex 1 form (互认转换申请表), the one-time notice
 //! (一次性告知书), the refusal of an applicant who is not eligible (不予受理告知书), the
 //! acceptance receipt (受理回执), the review sheet (审核单, for the office's own file) and
-//! the refusal of an accepted application at review or approval (不予办理告知书).
+//! the refusal of an accepted application at review or approval (不予办理告知书); and the
+//! office's register of applications (台账, [`LedgerSheet`]) as a PDF and as an xlsx
+//! workbook.
 //!
 //! API boundary: plain data in, PDF bytes out. Nothing here previews, audits or reads the
 //! clock: the caller passes every date, and sends [`RenderedDocument::bytes`] to a preview
@@ -36,6 +39,7 @@ mod error;
 mod fonts;
 mod form;
 mod layout;
+mod ledger;
 mod notice;
 mod payload;
 pub mod printer;
@@ -43,6 +47,7 @@ mod receipt;
 mod refusal;
 mod review;
 mod slip;
+mod spreadsheet;
 mod templates;
 
 use chrono::{Datelike, NaiveDate};
@@ -56,6 +61,7 @@ pub use fonts::EMBEDDED_FONT_NAME;
 pub use fonts::Fonts;
 pub use form::AttachedPage;
 pub use layout::RenderWarning;
+pub use ledger::{LedgerCounts, LedgerRow, LedgerSheet};
 pub use notice::NoticeData;
 pub use payload::{
     PAYLOAD_PREFIX, SlipPayload, VerifiedSlip, demo_signing_key, key_id, key_to_hex, signing_key_from_hex,
@@ -69,7 +75,8 @@ pub use refusal::{RefusalData, RejectionData};
 pub use review::{ReviewData, ReviewLine};
 pub use slip::{EndorsementWindow, PermitInfo, SlipData};
 pub use templates::{
-    DEMO_OFFICE_JSON, DocumentKind, OFFICE_FORMAT, OfficeInfo, Template, TemplateId, Templates,
+    DEMO_OFFICE_JSON, DocumentKind, LEDGER_TEMPLATE, OFFICE_FORMAT, OfficeInfo, Template, TemplateId,
+    TemplateSpec, Templates,
 };
 
 /// Re-exported so callers need not depend on `ed25519-dalek` themselves.

@@ -87,44 +87,68 @@ impl DocumentKind {
         DocumentKind::ALL.into_iter().find(|kind| kind.name() == name)
     }
 
-    fn embedded_text(self) -> &'static str {
-        match self {
-            DocumentKind::Slip => include_str!("../../../assets/templates/slip.json"),
-            DocumentKind::Form => include_str!("../../../assets/templates/form.json"),
-            DocumentKind::Notice => include_str!("../../../assets/templates/notice.json"),
-            DocumentKind::Receipt => include_str!("../../../assets/templates/receipt.json"),
-            DocumentKind::Refusal => include_str!("../../../assets/templates/refusal.json"),
-            DocumentKind::Review => include_str!("../../../assets/templates/review.json"),
-            DocumentKind::Rejection => include_str!("../../../assets/templates/rejection.json"),
-        }
-    }
-
-    /// Labels the document prints.
-    fn required_labels(self) -> &'static [&'static str] {
-        match self {
-            DocumentKind::Slip => crate::slip::REQUIRED_LABELS,
-            DocumentKind::Form => crate::form::REQUIRED_LABELS,
-            DocumentKind::Notice => crate::notice::REQUIRED_LABELS,
-            DocumentKind::Receipt => crate::receipt::REQUIRED_LABELS,
-            DocumentKind::Refusal => crate::refusal::REQUIRED_LABELS,
-            DocumentKind::Review => crate::review::REQUIRED_LABELS,
-            DocumentKind::Rejection => crate::refusal::REQUIRED_LABELS,
-        }
-    }
-
-    /// Texts the document prints.
-    fn required_texts(self) -> &'static [&'static str] {
-        match self {
-            DocumentKind::Slip => crate::slip::REQUIRED_TEXTS,
-            DocumentKind::Form => crate::form::REQUIRED_TEXTS,
-            DocumentKind::Notice => crate::notice::REQUIRED_TEXTS,
-            DocumentKind::Receipt => crate::receipt::REQUIRED_TEXTS,
-            DocumentKind::Refusal => crate::refusal::REQUIRED_TEXTS,
-            DocumentKind::Review => crate::review::REQUIRED_TEXTS,
-            DocumentKind::Rejection => crate::refusal::REJECTION_TEXTS,
-        }
+    /// What this document's template file must hold.
+    pub(crate) fn spec(self) -> TemplateSpec {
+        let (labels, texts, embedded): (&[&str], &[&str], &str) = match self {
+            DocumentKind::Slip => (
+                crate::slip::REQUIRED_LABELS,
+                crate::slip::REQUIRED_TEXTS,
+                include_str!("../../../assets/templates/slip.json"),
+            ),
+            DocumentKind::Form => (
+                crate::form::REQUIRED_LABELS,
+                crate::form::REQUIRED_TEXTS,
+                include_str!("../../../assets/templates/form.json"),
+            ),
+            DocumentKind::Notice => (
+                crate::notice::REQUIRED_LABELS,
+                crate::notice::REQUIRED_TEXTS,
+                include_str!("../../../assets/templates/notice.json"),
+            ),
+            DocumentKind::Receipt => (
+                crate::receipt::REQUIRED_LABELS,
+                crate::receipt::REQUIRED_TEXTS,
+                include_str!("../../../assets/templates/receipt.json"),
+            ),
+            DocumentKind::Refusal => (
+                crate::refusal::REQUIRED_LABELS,
+                crate::refusal::REQUIRED_TEXTS,
+                include_str!("../../../assets/templates/refusal.json"),
+            ),
+            DocumentKind::Review => (
+                crate::review::REQUIRED_LABELS,
+                crate::review::REQUIRED_TEXTS,
+                include_str!("../../../assets/templates/review.json"),
+            ),
+            DocumentKind::Rejection => (
+                crate::refusal::REQUIRED_LABELS,
+                crate::refusal::REJECTION_TEXTS,
+                include_str!("../../../assets/templates/rejection.json"),
+            ),
+        };
+        TemplateSpec { name: self.name(), labels, texts, embedded }
     }
 }
+
+/// What a template file must hold: its name (also its file stem), the labels and texts its
+/// document prints, and the file shipped in `assets/templates/`. A case's documents have
+/// theirs through [`DocumentKind`]; the office's register (台账) is [`LEDGER_TEMPLATE`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TemplateSpec {
+    /// `slip`, `form`, …, `ledger`.
+    pub name: &'static str,
+    labels: &'static [&'static str],
+    texts: &'static [&'static str],
+    embedded: &'static str,
+}
+
+/// The register of applications (台账): not a case's document, the office's own.
+pub const LEDGER_TEMPLATE: TemplateSpec = TemplateSpec {
+    name: "ledger",
+    labels: crate::ledger::REQUIRED_LABELS,
+    texts: crate::ledger::REQUIRED_TEXTS,
+    embedded: include_str!("../../../assets/templates/ledger.json"),
+};
 
 /// Which template, in which version, a document was rendered from. Recorded in the PDF's
 /// keywords and footer, and meant for the print audit.
@@ -169,8 +193,8 @@ pub struct Template {
 }
 
 impl Template {
-    /// Parses and checks a template for `kind`; `file` names it in messages.
-    pub fn parse(kind: DocumentKind, file: &str, text: &str) -> Result<Template, PrintError> {
+    /// Parses and checks a template for `spec`; `file` names it in messages.
+    pub fn parse(spec: TemplateSpec, file: &str, text: &str) -> Result<Template, PrintError> {
         let invalid = |problems: Vec<String>| PrintError::TemplateInvalid {
             name: file.to_owned(),
             problems: problems.join("; "),
@@ -183,23 +207,23 @@ impl Template {
                 template.template_format
             ));
         }
-        if template.name != kind.name() {
-            problems.push(format!("name is `{}`, expected `{}`", template.name, kind.name()));
+        if template.name != spec.name {
+            problems.push(format!("name is `{}`, expected `{}`", template.name, spec.name));
         }
         if template.version.trim().is_empty() {
             problems.push("version is blank".to_owned());
         }
-        for key in kind.required_labels() {
+        for key in spec.labels {
             if !template.labels.contains_key(*key) {
                 problems.push(format!("label `{key}` is missing"));
             }
         }
-        for key in kind.required_texts() {
+        for key in spec.texts {
             if !template.texts.contains_key(*key) {
                 problems.push(format!("text `{key}` is missing"));
             }
         }
-        if kind == DocumentKind::Slip {
+        if spec.name == DocumentKind::Slip.name() {
             for field in template.fields.iter().chain(&template.full_width_fields) {
                 if !crate::slip::FIELDS.contains(&field.as_str()) {
                     problems.push(format!(
@@ -258,6 +282,8 @@ pub struct Templates {
     pub review: Template,
     /// The refusal of an accepted application at review or approval.
     pub rejection: Template,
+    /// The office's register of applications (台账).
+    pub ledger: Template,
 }
 
 impl Templates {
@@ -269,8 +295,8 @@ impl Templates {
     /// The templates of `dir` (`slip.json`, `form.json`, `notice.json`, `receipt.json`),
     /// falling back to the embedded one for each file the folder lacks.
     pub fn load_dir(dir: &Path) -> Result<Templates, PrintError> {
-        Templates::load_with(|kind| {
-            let path = dir.join(format!("{}.json", kind.name()));
+        Templates::load_with(|name| {
+            let path = dir.join(format!("{name}.json"));
             match std::fs::read_to_string(&path) {
                 Ok(text) => Ok(Some(text)),
                 Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
@@ -280,23 +306,24 @@ impl Templates {
     }
 
     fn load_with(
-        mut read: impl FnMut(DocumentKind) -> Result<Option<String>, PrintError>,
+        mut read: impl FnMut(&str) -> Result<Option<String>, PrintError>,
     ) -> Result<Templates, PrintError> {
-        let mut load = |kind: DocumentKind| -> Result<Template, PrintError> {
-            let file = format!("{}.json", kind.name());
-            match read(kind)? {
-                Some(text) => Template::parse(kind, &file, &text),
-                None => Template::parse(kind, &format!("embedded {file}"), kind.embedded_text()),
+        let mut load = |spec: TemplateSpec| -> Result<Template, PrintError> {
+            let file = format!("{}.json", spec.name);
+            match read(spec.name)? {
+                Some(text) => Template::parse(spec, &file, &text),
+                None => Template::parse(spec, &format!("embedded {file}"), spec.embedded),
             }
         };
         Ok(Templates {
-            slip: load(DocumentKind::Slip)?,
-            form: load(DocumentKind::Form)?,
-            notice: load(DocumentKind::Notice)?,
-            receipt: load(DocumentKind::Receipt)?,
-            refusal: load(DocumentKind::Refusal)?,
-            review: load(DocumentKind::Review)?,
-            rejection: load(DocumentKind::Rejection)?,
+            slip: load(DocumentKind::Slip.spec())?,
+            form: load(DocumentKind::Form.spec())?,
+            notice: load(DocumentKind::Notice.spec())?,
+            receipt: load(DocumentKind::Receipt.spec())?,
+            refusal: load(DocumentKind::Refusal.spec())?,
+            review: load(DocumentKind::Review.spec())?,
+            rejection: load(DocumentKind::Rejection.spec())?,
+            ledger: load(LEDGER_TEMPLATE)?,
         })
     }
 

@@ -8,8 +8,8 @@ use super::{now, parse_case_id, with_office};
 use crate::AppState;
 use crate::error::UiError;
 use crate::json::{
-    AuditLineInfo, CaseInfo, CaseLineInfo, DraftSavedInfo, LedgerInfo, RecordJson, SubmitResult,
-    WorklistCount, WorklistName,
+    AuditLineInfo, CaseInfo, CaseLineInfo, DraftSavedInfo, LedgerExportInfo, LedgerInfo, RecordJson,
+    SubmitResult, WorklistCount, WorklistName,
 };
 use app::problem::Unrecognised;
 
@@ -175,6 +175,26 @@ pub async fn ledger(state: State<'_, AppState>, from: String, to: String) -> Res
         let from = app::problem::parse_date(&from)?;
         let to = app::problem::parse_date(&to)?;
         Ok(LedgerInfo::from(app::ledger::ledger(office, from, to, now())?))
+    })
+    .await
+}
+
+/// Writes the register from `from` to `to` as an xlsx workbook into `folder` (a drive
+/// picked in the window), under a dated name; audited as an export.
+#[tauri::command]
+#[tracing::instrument(skip_all, err(Debug))]
+pub async fn export_ledger(
+    state: State<'_, AppState>,
+    from: String,
+    to: String,
+    folder: String,
+) -> Result<LedgerExportInfo, UiError> {
+    let printing = super::print::printing(&state).await?;
+    with_office(&state, move |office| {
+        let from = app::problem::parse_date(&from)?;
+        let to = app::problem::parse_date(&to)?;
+        let folder = std::path::PathBuf::from(folder);
+        Ok(app::ledger::export_ledger(office, &printing, from, to, &folder, now())?.into())
     })
     .await
 }

@@ -19,7 +19,7 @@ fn document(key: &str) -> Result<Document, UiError> {
 
 /// The renderer, built on first use (parsing the font takes a moment, so on a blocking
 /// thread) and then shared.
-async fn printing(state: &AppState) -> Result<Arc<Printing>, UiError> {
+pub(super) async fn printing(state: &AppState) -> Result<Arc<Printing>, UiError> {
     let slot = state.printing.clone();
     let built = tauri::async_runtime::spawn_blocking(move || {
         let mut slot = slot.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -133,6 +133,29 @@ pub async fn print_document(
             copies,
             now(),
         )?;
+        Ok(PrintedInfo { job: printed.job, template: printed.template, printed_at: local_minute(printed.at) })
+    })
+    .await
+}
+
+/// Prints the register of applications (台账) from `from` to `to` (`YYYY-MM-DD`, both
+/// included) with its counts; audited, also when the job fails.
+#[tauri::command]
+#[tracing::instrument(skip_all, fields(copies), err(Debug))]
+pub async fn print_ledger(
+    state: State<'_, AppState>,
+    from: String,
+    to: String,
+    printer: String,
+    copies: u16,
+) -> Result<PrintedInfo, UiError> {
+    let system = cups(&state);
+    let printing = printing(&state).await?;
+    with_office(&state, move |office| {
+        let from = app::problem::parse_date(&from)?;
+        let to = app::problem::parse_date(&to)?;
+        let printed =
+            app::ledger::print_ledger(office, &printing, &system, from, to, &printer, copies, now())?;
         Ok(PrintedInfo { job: printed.job, template: printed.template, printed_at: local_minute(printed.at) })
     })
     .await

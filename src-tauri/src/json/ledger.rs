@@ -75,9 +75,7 @@ fn count(label: &str, count: usize) -> CountInfo {
 impl From<app::ledger::Ledger> for LedgerInfo {
     fn from(ledger: app::ledger::Ledger) -> Self {
         let summary = &ledger.summary;
-        let type_label = |kind: Option<app::domain::record::RecognitionType>| {
-            kind.map_or("未选择类型", |kind| kind.label())
-        };
+        let type_label = app::ledger::type_label;
         Self {
             from: ledger.from.to_string(),
             to: ledger.to.to_string(),
@@ -108,6 +106,29 @@ impl From<app::ledger::Ledger> for LedgerInfo {
                 })
                 .collect(),
             truncated: ledger.truncated,
+        }
+    }
+}
+
+/// The register written as a workbook.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct LedgerExportInfo {
+    /// The file written.
+    pub path: String,
+    /// Its size.
+    #[ts(type = "number")]
+    pub bytes: u64,
+    /// Applications in it.
+    #[ts(type = "number")]
+    pub lines: u64,
+}
+
+impl From<app::ledger::ExportedLedger> for LedgerExportInfo {
+    fn from(exported: app::ledger::ExportedLedger) -> Self {
+        Self {
+            path: exported.path.display().to_string(),
+            bytes: exported.bytes,
+            lines: exported.lines as u64,
         }
     }
 }

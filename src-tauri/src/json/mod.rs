@@ -367,6 +367,7 @@ mod tests {
             PlatformKeyInfo::decl(&config),
             TransferInfo::decl(&config),
             BundleFileInfo::decl(&config),
+            LedgerExportInfo::decl(&config),
             PlatformKeySetInfo::decl(&config),
             BundleExportInfo::decl(&config),
             BundleImportInfo::decl(&config),

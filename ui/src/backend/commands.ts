@@ -19,6 +19,7 @@ import type {
   FolderInfo,
   FolderPollInfo,
   IdNumberInfo,
+  LedgerExportInfo,
   LedgerInfo,
   OfficeDetailsInfo,
   OfficeDetailsInput,
@@ -239,6 +240,11 @@ export interface Commands {
    */
   ledger(from: string, to: string): Promise<LedgerInfo>;
   /**
+   * Writes the register from `from` to `to` as an xlsx workbook into `folder` (a drive
+   * picked in the window), under a dated name; audited as an export.
+   */
+  exportLedger(from: string, to: string, folder: string): Promise<LedgerExportInfo>;
+  /**
    * The printers CUPS offers, the one to preselect first: the office's printer (its print
    * settings), else the system's default. Before set-up there are no settings yet.
    */
@@ -261,6 +267,11 @@ export interface Commands {
    * for the preview.
    */
   printDocument(caseId: string, document: DocumentKey, printer: string, copies: number, largePrint?: boolean | null): Promise<PrintedInfo>;
+  /**
+   * Prints the register of applications (台账) from `from` to `to` (`YYYY-MM-DD`, both
+   * included) with its counts; audited, also when the job fails.
+   */
+  printLedger(from: string, to: string, printer: string, copies: number): Promise<PrintedInfo>;
   /**
    * Checks the text of a confirmation slip's QR code (a scanner types it like a keyboard)
    * against this office's key.
@@ -414,11 +425,13 @@ export const COMMANDS: { readonly [K in keyof Commands]: readonly [string, reado
   worklist: ["worklist", ["list"]],
   searchCases: ["search_cases", ["text"]],
   ledger: ["ledger", ["from", "to"]],
+  exportLedger: ["export_ledger", ["from", "to", "folder"]],
   listPrinters: ["list_printers", []],
   printSettings: ["print_settings", []],
   setPrintSettings: ["set_print_settings", ["settings"]],
   previewDocument: ["preview_document", ["caseId", "document", "largePrint"]],
   printDocument: ["print_document", ["caseId", "document", "printer", "copies", "largePrint"]],
+  printLedger: ["print_ledger", ["from", "to", "printer", "copies"]],
   verifySlip: ["verify_slip", ["payload"]],
   listScanners: ["list_scanners", []],
   scanPages: ["scan_pages", ["caseId", "scan", "@progress"]],

@@ -94,4 +94,54 @@ describe("LedgerView", () => {
     expect(wrapper.get('[data-testid="ledger-error"]').text()).toBe("结束日期不能早于开始日期。");
     expect(wrapper.find('[data-testid="ledger-summary"]').exists()).toBe(false);
   });
+
+  it("prints the register shown on the office's printer and exports it to the stick picked", async () => {
+    const printedRanges: [string, string, string][] = [];
+    const exportedTo: string[] = [];
+    signInAs(["approve"]);
+    setBackend(
+      fakeBackend({
+        ledger: async (from, to) => ledgerInfo(from, to),
+        listPrinters: async () => [
+          { name: "Front", label: "前台打印机", is_default: true, preferred: false, ready: true },
+          { name: "Office", label: "办理点打印机", is_default: false, preferred: true, ready: true },
+        ],
+        printLedger: async (from, to, printer) => {
+          printedRanges.push([from, to, printer]);
+          return { job: "Office-7", template: "ledger 1.0.0", printed_at: "2026-12-04 10:00" };
+        },
+        exportPlaces: async () => [
+          { path: "/media/clerk/KINGSTON", label: "KINGSTON", removable: true, free_bytes: 2 * 1024 ** 3, total_bytes: 8 * 1024 ** 3 },
+          { path: "/home/clerk", label: "本机主文件夹", removable: false, free_bytes: null, total_bytes: null },
+        ],
+        exportLedger: async (_from, _to, folder) => {
+          exportedTo.push(folder);
+          if (exportedTo.length > 1) {
+            throw new IpcError({ code: "BUNDLE_FILE_NOT_FOUND", message: `找不到文件夹“${folder}”，请检查U盘是否已插好。`, fields: [] });
+          }
+          return { path: `${folder}/台账_20261204-20261204_20261204-100000.xlsx`, bytes: 6000, lines: 1 };
+        },
+      }),
+    );
+    const wrapper = mount(LedgerView, { props: { today: "2026-12-04" } });
+    await flushPromises();
+    expect((wrapper.get('[data-testid="ledger-printer"]').element as HTMLSelectElement).value).toBe("Office");
+    await wrapper.get('[data-testid="ledger-print"]').trigger("click");
+    await flushPromises();
+    expect(printedRanges).toEqual([["2026-12-04", "2026-12-04", "Office"]]);
+    expect(wrapper.get('[data-testid="ledger-printed"]').text()).toBe("台账已打印（作业 Office-7，2026-12-04 10:00）。");
+
+    expect((wrapper.get('[data-testid="ledger-export-place-KINGSTON"] input').element as HTMLInputElement).checked).toBe(true);
+    await wrapper.get('[data-testid="ledger-export"]').trigger("click");
+    await flushPromises();
+    expect(exportedTo).toEqual(["/media/clerk/KINGSTON"]);
+    expect(wrapper.get('[data-testid="ledger-exported"]').text()).toBe(
+      "已导出 1 件申请到：/media/clerk/KINGSTON/台账_20261204-20261204_20261204-100000.xlsx",
+    );
+    // The stick pulled: said next to the export, nothing else changes.
+    await wrapper.get('[data-testid="ledger-export"]').trigger("click");
+    await flushPromises();
+    expect(wrapper.get('[data-testid="ledger-export-error"]').text()).toContain("U盘是否已插好");
+    expect(wrapper.find('[data-testid="ledger-exported"]').exists()).toBe(false);
+  });
 });
