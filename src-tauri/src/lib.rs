@@ -47,7 +47,11 @@ pub fn run() -> ExitCode {
         .setup(|app| {
             let settings = settings::Settings::from_process();
             let paths = paths::AppPaths::resolve(app.handle(), settings.data_dir.as_deref())?;
-            paths.create_all()?;
+            // A data folder that cannot be made is no reason to exit: the window starts and
+            // says so (`office_status` refuses with DATA_FOLDER_UNUSABLE), with 重试.
+            if let Err(error) = app::office::Office::prepare_folders(&paths.folders()) {
+                eprintln!("permit-desk: {error}");
+            }
             logging::init(&paths.log_dir, &settings.log_filter);
             tracing::info!(data_dir = %paths.data_dir.display(), "permit-desk starting");
             let office = Arc::new(Mutex::new(None));

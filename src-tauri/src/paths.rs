@@ -42,12 +42,9 @@ impl AppPaths {
         }
     }
 
-    /// Creates the folders that must exist.
-    pub fn create_all(&self) -> std::io::Result<()> {
-        for dir in [&self.data_dir, &self.db_dir, &self.scans_dir, &self.log_dir] {
-            std::fs::create_dir_all(dir)?;
-        }
-        Ok(())
+    /// The folders that must exist, outermost first (made by `app::office::prepare_folders`).
+    pub fn folders(&self) -> [&Path; 4] {
+        [&self.data_dir, &self.db_dir, &self.scans_dir, &self.log_dir]
     }
 }
 

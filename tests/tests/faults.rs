@@ -234,6 +234,39 @@ fn a_read_only_data_folder_is_named_and_nothing_is_lost() {
     office.close().expect("close");
 }
 
+/// The data folder cannot be made at start (a fresh PC whose data disk is read-only, or
+/// a file where the folder should be): the start-up check names the folder and why, in
+/// words, with nothing written; once the disk is writable the same check makes them all.
+#[test]
+fn a_data_folder_that_cannot_be_made_is_named_at_start_and_made_once_it_can() {
+    let disk = Tmpfs::mount("4m");
+    let data = disk.path().join("permit-desk");
+    let folders = [data.clone(), data.join("db"), data.join("scans"), data.join("logs")];
+    let folders: Vec<&Path> = folders.iter().map(PathBuf::as_path).collect();
+    disk.remount(false);
+    let error = Office::prepare_folders(&folders).expect_err("a read-only disk");
+    let problem = Problem::of(&error);
+    assert_eq!(problem.code, ErrorCode::DataFolderUnusable, "{error:?}");
+    assert!(
+        problem.message.contains("只读") && problem.message.contains("permit-desk"),
+        "{}",
+        problem.message
+    );
+    assert!(problem.message.contains("重试"), "{}", problem.message);
+    assert!(!data.exists());
+
+    disk.remount(true);
+    Office::prepare_folders(&folders).expect("made once the disk is writable");
+    assert!(folders.iter().all(|folder| folder.is_dir()));
+
+    // A file where a folder should be.
+    std::fs::remove_dir(data.join("logs")).expect("remove");
+    std::fs::write(data.join("logs"), b"not a folder").expect("a file in its place");
+    let problem = Problem::of(&Office::prepare_folders(&folders).expect_err("a file in the way"));
+    assert_eq!(problem.code, ErrorCode::DataFolderUnusable);
+    assert!(problem.message.contains("已有同名文件"), "{}", problem.message);
+}
+
 /// A USB stick too small for the export (or full of other files): the write stops with
 /// the system's no-space error, the clerk is told the stick is full, and nothing that looks
 /// like an export is left on it — neither the file nor its `.partial`. The records stay

@@ -79,6 +79,7 @@ export const REACTIONS: Record<ErrorCode | ClientErrorCode, Reaction> = {
   PRINT_FONT_INVALID: "show",
   PRINT_TEMPLATE_INVALID: "show",
   LEDGER_SPREADSHEET_FAILED: "show",
+  DATA_FOLDER_UNUSABLE: "show",
   PRINT_SERVER_UNREACHABLE: "show",
   PRINTER_NOT_FOUND: "show",
   PRINTER_NOT_ACCEPTING: "show",

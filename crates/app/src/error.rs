@@ -106,6 +106,15 @@ pub enum AppError {
     /// with a made-up office on it.
     #[error("the office's details are not set: official documents cannot be printed")]
     OfficeNotConfigured,
+    /// The office's data folder (or one inside it) cannot be made: a disk not mounted, a
+    /// read-only or full disk, no permission, a file where the folder should be.
+    #[error("data folder {folder} cannot be created: {source}")]
+    DataFolderUnusable {
+        /// The folder.
+        folder: std::path::PathBuf,
+        /// The operating system's error.
+        source: std::io::Error,
+    },
     /// The folder chosen for the watched folder is not there (or is not a folder).
     #[error("scan folder {folder} does not exist")]
     ScanFolderMissing {

@@ -125,6 +125,18 @@ impl Office {
         Store::exists(dir)
     }
 
+    /// Makes the office's data folders (`folders`, outermost first) where they are missing,
+    /// before anything else looks at them: a folder that cannot be made (a disk not
+    /// mounted, read-only or full, no permission, a file in its place) is refused with the
+    /// folder and the reason, for the window to say so and retry instead of exiting.
+    pub fn prepare_folders(folders: &[&Path]) -> Result<(), AppError> {
+        for folder in folders {
+            std::fs::create_dir_all(folder)
+                .map_err(|source| AppError::DataFolderUnusable { folder: folder.to_path_buf(), source })?;
+        }
+        Ok(())
+    }
+
     /// First-run set-up: creates the encrypted office database in `dir` with its first
     /// administrator, logged in. Refuses if a store is already there.
     pub fn set_up(

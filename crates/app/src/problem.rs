@@ -92,6 +92,8 @@ catalogue! {
     DiskFull = "DISK_FULL", Fault;
     /// The office's data folder cannot be written (read-only file system, no permission).
     DataReadOnly = "DATA_READ_ONLY", Fault;
+    /// The office's data folder cannot be made at start (see `AppError::DataFolderUnusable`).
+    DataFolderUnusable = "DATA_FOLDER_UNUSABLE", Fault;
     /// The key slots file is damaged or missing.
     KeySlotsDamaged = "KEY_SLOTS_DAMAGED", Fault;
     /// The key slots and the database are from different stores.
@@ -412,6 +414,24 @@ impl Problem {
             AppError::BundleFile(file) => Problem::new(bundle_file_code(file), file.message_zh()),
             AppError::Io { .. } => {
                 Problem::new(C::FileError, "文件读写失败，请检查磁盘空间和文件位置后重试。")
+            }
+            AppError::DataFolderUnusable { folder, source } => {
+                let folder = folder.display();
+                let why = match source.kind() {
+                    std::io::ErrorKind::PermissionDenied => "没有写入权限",
+                    std::io::ErrorKind::ReadOnlyFilesystem => "所在磁盘是只读的",
+                    std::io::ErrorKind::StorageFull => "所在磁盘已满",
+                    std::io::ErrorKind::AlreadyExists | std::io::ErrorKind::NotADirectory => {
+                        "该位置已有同名文件"
+                    }
+                    _ => "磁盘未连接或无法访问",
+                };
+                Problem::new(
+                    C::DataFolderUnusable,
+                    format!(
+                        "无法建立办理点数据文件夹“{folder}”（{why}），本程序暂时不能使用，也没有写入任何内容。请联系管理员检查磁盘和文件夹权限，处理后点“重试”。"
+                    ),
+                )
             }
             AppError::ScanFolderMissing { folder } => Problem::new(
                 C::ScanFolderNotFound,

@@ -17,8 +17,12 @@ use app::problem::Unrecognised;
 #[tauri::command]
 pub async fn office_status(state: State<'_, AppState>) -> Result<OfficeStatus, UiError> {
     let db_dir = state.paths.db_dir.clone();
+    let paths = state.paths.clone();
     let idle_lock_minutes = state.settings.idle_lock_minutes;
     with_office_slot(&state, move |slot| {
+        if slot.is_none() {
+            app::office::Office::prepare_folders(&paths.folders())?;
+        }
         Ok(OfficeStatus {
             exists: slot.is_some() || app::office::Office::exists(&db_dir),
             office_id: slot.as_ref().map(|office| office.office_id().to_owned()),

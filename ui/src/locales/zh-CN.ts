@@ -1,6 +1,7 @@
 // Every Chinese string the window shows, in one place for review by service-centre staff.
 export const zhCN = {
   app: {
+    retry: "重试",
     textSize: "字号",
     textSizeHint: "点击切换字号（标准、大、特大），也可按 Ctrl+加号 / Ctrl+减号",
     title: "浙江省居住证互认办理",
