@@ -2,10 +2,25 @@
 // counter's flow without traps"): the submit button says what it will do and asks first;
 // a local applicant gets the 不予受理告知书, printed through CUPS, and the case closes in its
 // own state, after which a new application starts; an incomplete form gets the one-time
-// notice, printed after the confirm; locking the screen returns to the same form.
+// notice, printed after the confirm; locking the screen returns to the same form; the
+// day's 台账 holds the three answers, printed through CUPS and exported as a workbook to a
+// mounted stick, both read back.
 import { after, afterEach, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { fillJiandeApplication, keepScreenshot, setUpOffice, startApp, submitAndConfirm, waitForValue, ADMIN } from "./harness.mjs";
+import { execFileSync } from "node:child_process";
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import {
+  fillJiandeApplication,
+  keepScreenshot,
+  mountStick,
+  setUpOffice,
+  startApp,
+  submitAndConfirm,
+  waitForPrintedFile,
+  waitForValue,
+  ADMIN,
+} from "./harness.mjs";
 
 describe("three answers: accept, a notice of materials, not eligible", () => {
   let session;
@@ -139,5 +154,62 @@ describe("three answers: accept, a notice of materials, not eligible", () => {
       if (!value) await new Promise((resolve) => setTimeout(resolve, 100));
     }
     assert.ok(today.includes(value), `the signature date defaults to today (${value}; header: ${today})`);
+  });
+
+  it("台账: the day's three answers are in the register, printed through CUPS and exported as a workbook", async () => {
+    await session.click("back-home");
+    await session.waitFor("home");
+    await session.click("new-application");
+    await session.waitFor("intake");
+    await fillJiandeApplication(session, { name: "孙丽" });
+    await session.waitFor("assessment-decision", { contains: "符合受理条件", timeoutMs: 15000 });
+    assert.equal(await submitAndConfirm(session), "受理");
+    await session.click("case-back");
+    await session.waitFor("home");
+    await session.click("open-ledger");
+    await session.waitFor("ledger-summary", { timeoutMs: 15000 });
+    assert.equal((await session.attributes("ledger-total", "data-count"))[0], "3");
+    const states = await session.attributes("ledger-line", "data-state");
+    assert.deepEqual([...states].sort(), ["accepted", "not_eligible", "refused"], `several states: ${states}`);
+
+    // Printed through CUPS on the office's printer: cups-pdf's file is the register.
+    assert.equal(await session.value("ledger-printer"), "PermitDeskPDF");
+    await session.click("ledger-print");
+    const printed = await session.waitFor("ledger-printed", { timeoutMs: 60000 });
+    const job = /PermitDeskPDF-(\d+)/.exec(printed)?.[1];
+    assert.ok(job, `the job number is shown: ${printed}`);
+    const text = execFileSync("pdftotext", ["-raw", await waitForPrintedFile(job), "-"], { encoding: "utf8" }).replace(/\s+/g, "");
+    for (const expected of ["互认转换业务台账", "建德市公安局新安江派出所", "申请总数3", "孙丽", "已受理", "不予受理", "一次性告知", "办理中", "不计时", "模板ledger1.0.0"]) {
+      assert.ok(text.includes(expected), `the printed register shows ${expected}: ${text}`);
+    }
+
+    // Exported as a workbook to a USB stick picked from the list, then opened and read.
+    const stick = mountStick("E2E-LEDGER-");
+    try {
+      await session.click("ledger-export-places-refresh");
+      await session.waitFor(`ledger-export-place-${stick.label}`, { contains: "U盘" });
+      await session.clickCss(`[data-testid="ledger-export-place-${stick.label}"] input`);
+      await session.click("ledger-export");
+      const exported = await session.waitFor("ledger-exported", { timeoutMs: 20000 });
+      const files = readdirSync(stick.path);
+      assert.equal(files.length, 1, `one whole workbook, no partial file: ${files}`);
+      assert.match(files[0], /^台账_\d{8}-\d{8}_\d{8}-\d{6}\.xlsx$/);
+      assert.ok(exported.includes(files[0]) && exported.includes("3 件申请"), exported);
+      const workbook = join(stick.path, files[0]);
+      const part = (name) => execFileSync("unzip", ["-p", workbook, name], { encoding: "utf8" });
+      const sheets = part("xl/workbook.xml");
+      assert.ok(sheets.includes('name="台账"') && sheets.includes('name="统计"'), sheets);
+      const strings = part("xl/sharedStrings.xml");
+      for (const expected of ["孙丽", "居住登记时间互认", "已受理", "不予受理", "办理中", "不计时", "建德市 建政办函"]) {
+        assert.ok(strings.includes(expected), `the workbook holds ${expected}`);
+      }
+      assert.match(strings, /33018201-\d{8}-000\d/);
+      assert.doesNotMatch(strings, /\d{17}[\dX]/, "ID numbers stay masked in the file");
+      await keepScreenshot(session, "answers-ledger-printed-exported");
+    } finally {
+      stick.remove();
+    }
+    await session.click("ledger-back");
+    await session.waitFor("home");
   });
 });

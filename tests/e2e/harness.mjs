@@ -2,7 +2,7 @@
 // own fresh data directory (`--data-dir`), a screenshot of the window kept as an artefact
 // for every test, whatever its outcome, and the office steps most tests start with.
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join, resolve } from "node:path";
 import { Session } from "./webdriver.mjs";
@@ -43,6 +43,26 @@ export function mountStick(prefix = "E2E-STICK-", size = "4m") {
       rmSync(path, { recursive: true, force: true });
     },
   };
+}
+
+/** The PDF cups-pdf wrote for job `id` (`Out` in /etc/cups/cups-pdf.conf, per user). */
+export async function waitForPrintedFile(id) {
+  const conf = existsSync("/etc/cups/cups-pdf.conf") ? readFileSync("/etc/cups/cups-pdf.conf", "utf8") : "";
+  const out = (/^Out\s+(.+)$/m.exec(conf)?.[1] ?? "/var/spool/cups-pdf/${USER}").trim();
+  const user = process.env.USER ?? "root";
+  const dir = out.replace("${USER}", user).replace("${HOME}", process.env.HOME ?? "/root");
+  const deadline = Date.now() + 20000;
+  while (Date.now() < deadline) {
+    if (existsSync(dir)) {
+      const found = readdirSync(dir)
+        .filter((name) => name.endsWith(`job_${id}.pdf`))
+        .map((name) => join(dir, name))
+        .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
+      if (found.length) return found[0];
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`cups-pdf wrote no file for job ${id} in ${dir}`);
 }
 
 /** Saves the window as `<name>.png` in the artefacts folder. */
