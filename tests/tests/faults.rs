@@ -207,6 +207,61 @@ fn a_full_disk_refuses_the_save_and_keeps_everything_acknowledged() {
     office.close().expect("close");
 }
 
+/// The disk fills while pages come in from the scanner (each page is its own save): the
+/// pages stored before are kept whole and listed, the page that does not fit is refused
+/// with 磁盘空间已满, and once space is freed the rest come in.
+#[test]
+fn a_full_disk_during_a_scan_keeps_the_pages_already_stored() {
+    let disk = Tmpfs::mount("8m");
+    let dir = disk.path().join("db");
+    let mut office = office_with_clerk_a(&dir);
+    let id = cases::new_case_id(at(3)).expect("id");
+    cases::save_draft(&mut office, &id, &record("孙丽"), at(3)).expect("draft");
+    let slip = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/examples/rendered/slip.png");
+    let page = app::scans::intake_file(&slip, &IntakeOptions::default()).expect("a page").remove(0);
+    let page_bytes = page.jpeg.len() as u64;
+
+    // Fill the disk, then give back room for about two pages.
+    let filler = disk.fill();
+    let length = std::fs::metadata(&filler).expect("filler").len();
+    let file = std::fs::OpenOptions::new().write(true).open(&filler).expect("open filler");
+    file.set_len(length.saturating_sub(page_bytes * 5 / 2)).expect("give back some room");
+    drop(file);
+
+    let mut stored = Vec::new();
+    let mut refusal = None;
+    for _ in 0..20 {
+        match app::scans::attach(&mut office, &id, std::slice::from_ref(&page), "", at(4)) {
+            Ok(pages) => stored.extend(pages),
+            Err(error) => {
+                refusal = Some(error);
+                break;
+            }
+        }
+    }
+    let error = refusal.expect("the full disk refuses a page before twenty");
+    eprintln!("full disk during a scan: {} pages stored, then refused: {error:?}", stored.len());
+    assert!(!stored.is_empty(), "room was given back for at least one page");
+    assert_eq!(Problem::of(&error).code, ErrorCode::DiskFull, "{error:?}");
+    let listed = app::scans::list(&office, &id).expect("listed");
+    assert_eq!(
+        listed.iter().map(|page| page.id.clone()).collect::<Vec<_>>(),
+        stored.iter().map(|page| page.id.clone()).collect::<Vec<_>>(),
+        "exactly the pages acknowledged, none half-stored"
+    );
+    for listed_page in &listed {
+        let jpeg = app::scans::image(&mut office, &listed_page.id, at(5)).expect("each page reads back");
+        assert_eq!(jpeg, page.jpeg, "whole");
+    }
+
+    std::fs::remove_file(filler).expect("free the disk");
+    app::scans::attach(&mut office, &id, std::slice::from_ref(&page), "", at(6)).expect("room again");
+    assert_eq!(app::scans::list(&office, &id).expect("listed").len(), listed.len() + 1);
+    office.login("admin", PASSWORD, at(7)).expect("administrator");
+    assert!(app::audit::verify(&office).expect("verify").is_intact(), "the audit chain holds");
+    office.close().expect("close");
+}
+
 /// The data folder became read-only (a disk remounted read-only after errors, a
 /// write-protected stick): opening the office says so in words, writes nothing, and once
 /// the folder is writable again everything is there.
