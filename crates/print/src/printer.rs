@@ -624,9 +624,27 @@ impl PrintSystem for Cups {
             // the queue but will not print unless someone restarts it, so it failed.
             s if s == JobState::ProcessingStopped as i32 && !printer_stopped => JobOutcome::Failed { reason },
             s if s == JobState::Canceled as i32 => JobOutcome::Canceled,
-            // CUPS marks the jobs of a stopped printer `printer-stopped`.
+            // CUPS marks the jobs of a printer that stops under them `printer-stopped`, but
+            // not a job sent to a printer already stopped (paused by a colleague, out of
+            // paper): that one waits with no reason, so the printer itself is asked.
+            s if s == JobState::Pending as i32 && !printer_stopped => match self.stopped(&id.printer)? {
+                Some(why) => JobOutcome::Pending { stopped: true, reason: why },
+                None => JobOutcome::Pending { stopped: false, reason },
+            },
             _ => JobOutcome::Pending { stopped: printer_stopped, reason },
         })
+    }
+}
+
+impl Cups {
+    /// Why `printer` is stopped (its state message, else its name's state), or `None`
+    /// while it is not stopped or not there.
+    fn stopped(&self, printer: &str) -> Result<Option<String>, PrinterError> {
+        Ok(self.printers()?.into_iter().find(|info| info.name == printer).and_then(|info| {
+            (info.state == PrinterState::Stopped).then(|| {
+                if info.state_message.trim().is_empty() { "paused".to_owned() } else { info.state_message }
+            })
+        }))
     }
 }
 

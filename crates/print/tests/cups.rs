@@ -287,6 +287,28 @@ fn a_slip_prints_through_a_private_cupsd_to_a_cups_pdf_queue() {
         let _ = std::fs::remove_file(path);
     }
 
+    // A printer paused before the job arrives (a colleague's `cupsdisable`, out of paper):
+    // CUPS gives such a job no reason; the printer's own state says it is stopped, and the
+    // wait ends after its grace with that reason instead of at the timeout.
+    let server = format!("127.0.0.1:{}", daemon.port);
+    let disabled = Command::new("/usr/sbin/cupsdisable")
+        .args(["-h", &server, "-r", "out of paper", SPARE_QUEUE])
+        .status()
+        .unwrap_or_else(|e| panic!("cannot run cupsdisable ({e}): {INSTALL}"));
+    assert!(disabled.success(), "cupsdisable failed. {}", daemon.log());
+    let paused = PrintJob::a4(SPARE_QUEUE, format!("{token} paused"), document.bytes.clone());
+    let paused_id = cups.submit(&paused).expect("a stopped queue still takes jobs");
+    let waited = Instant::now();
+    match cups.wait_for(&paused_id, Duration::from_secs(30)) {
+        Err(PrinterError::JobStopped { job, reason }) => {
+            assert_eq!(job, paused_id);
+            assert_eq!(reason, "out of paper");
+        }
+        other => panic!("expected JobStopped for the paused printer, got {other:?}. {}", daemon.log()),
+    }
+    assert!(waited.elapsed() < Duration::from_secs(10), "said after the grace, not at the timeout");
+    let _ = Command::new("/usr/bin/cancel").args(["-h", &server, "-a", SPARE_QUEUE]).status();
+
     // A job number the server never gave.
     let unknown = print::JobId { printer: QUEUE.to_owned(), id: 99_999 };
     assert!(
