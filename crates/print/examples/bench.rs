@@ -15,8 +15,9 @@ use domain::profile::PolicyProfile;
 use domain::record::ApplicationRecord;
 use domain::reference::{Divisions, EthnicGroups};
 use print::{
-    EndorsementWindow, Fonts, Names, NoticeData, OfficeInfo, PermitInfo, PrintError, ReceiptData,
-    RejectionData, RenderedDocument, Renderer, ReviewData, ReviewLine, SlipData, Templates, demo_signing_key,
+    EndorsementWindow, Fonts, LedgerCounts, LedgerRow, LedgerSheet, Names, NoticeData, OfficeInfo,
+    PermitInfo, PrintError, ReceiptData, RejectionData, RenderedDocument, Renderer, ReviewData, ReviewLine,
+    SlipData, Templates, demo_signing_key,
 };
 
 fn day(y: i32, m: u32, d: u32) -> NaiveDate {
@@ -26,6 +27,43 @@ fn day(y: i32, m: u32, d: u32) -> NaiveDate {
 fn median(mut times: Vec<Duration>) -> (Duration, Duration) {
     times.sort();
     (times[times.len() / 2], times[times.len() - 1])
+}
+
+/// A register of `lines` made-up applications over December 2026.
+fn ledger(lines: usize) -> LedgerSheet {
+    let outcomes = ["已受理", "已签发", "不予受理", "已一次性告知"];
+    let rows: Vec<LedgerRow> = (0..lines)
+        .map(|index| LedgerRow {
+            application_number: format!("33018201-202612{:02}-{:04}", 1 + index % 28, index + 1),
+            name: format!("申请人{index}"),
+            id_number: "341203********1219".to_owned(),
+            recognition_type: "居住登记时间互认".to_owned(),
+            profile: "建德市 建政办函〔2024〕18号".to_owned(),
+            submitted_on: day(2026, 12, 1 + (index % 28) as u32),
+            decided_on: (index % 2 == 0).then(|| day(2026, 12, 2 + (index % 27) as u32)),
+            outcome: outcomes[index % outcomes.len()].to_owned(),
+            deadline: "按期办结".to_owned(),
+            accepted_by: "李建国".to_owned(),
+        })
+        .collect();
+    LedgerSheet {
+        office: "建德市公安局新安江派出所".to_owned(),
+        from: day(2026, 12, 1),
+        to: day(2026, 12, 31),
+        counts: LedgerCounts {
+            total: lines,
+            accepted: lines / 2,
+            late: 0,
+            late_percent: Some(0.0),
+            by_state: outcomes.iter().map(|label| ((*label).to_owned(), lines / 4)).collect(),
+            by_type: vec![("居住登记时间互认".to_owned(), lines)],
+            by_deadline: vec![("按期办结".to_owned(), lines / 2)],
+            by_clerk: vec![("李建国".to_owned(), lines / 2)],
+        },
+        rows,
+        truncated: false,
+        printed_on: day(2027, 1, 2),
+    }
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -120,6 +158,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         printed_on: day(2025, 3, 12),
     };
 
+    let month = ledger(600);
     type Render<'a> = Box<dyn Fn() -> Result<RenderedDocument, PrintError> + 'a>;
     let documents: Vec<(&str, Render<'_>)> = vec![
         ("slip", Box::new(|| renderer.render_slip(&record, &slip, &key))),
@@ -132,6 +171,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "rejection (2 reasons)",
             Box::new(|| renderer.render_rejection(&record, &rejected_because, &rejection)),
         ),
+        ("台账 (a month, 600 lines)", Box::new(|| renderer.render_ledger(&month))),
     ];
 
     println!(
@@ -162,5 +202,40 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!(
         "{runs} renders each after one warm-up; `cargo run --release -p print --example bench -- {runs}`."
     );
+
+    // The longest register the app makes (5,000 lines), as a PDF and as a workbook, and
+    // the month as a workbook: fewer runs, these take longer.
+    let longest = ledger(5000);
+    let heavy = runs.div_ceil(10).max(3);
+    println!();
+    println!("| register | median | slowest | size |");
+    println!("|---|---|---|---|");
+    type Bytes<'a> = Box<dyn Fn() -> Result<Vec<u8>, PrintError> + 'a>;
+    let registers: Vec<(&str, Bytes<'_>)> = vec![
+        (
+            "台账 PDF, 5,000 lines",
+            Box::new(|| renderer.render_ledger(&longest).map(|document| document.bytes)),
+        ),
+        ("台账 xlsx, 600 lines", Box::new(|| renderer.ledger_xlsx(&month))),
+        ("台账 xlsx, 5,000 lines", Box::new(|| renderer.ledger_xlsx(&longest))),
+    ];
+    for (name, make) in &registers {
+        let size = make()?.len();
+        let mut times = Vec::with_capacity(heavy);
+        for _ in 0..heavy {
+            let started = Instant::now();
+            drop(make()?);
+            times.push(started.elapsed());
+        }
+        let (median, slowest) = median(times);
+        println!(
+            "| {name} | {:.0} ms | {:.0} ms | {:.1} KB |",
+            median.as_secs_f64() * 1000.0,
+            slowest.as_secs_f64() * 1000.0,
+            size as f64 / 1024.0
+        );
+    }
+    println!();
+    println!("{heavy} runs each after one warm-up.");
     Ok(())
 }
