@@ -372,6 +372,40 @@ fn an_export_to_a_full_stick_leaves_nothing_that_looks_complete() {
     assert_eq!(std::fs::read_dir(stick.path()).expect("stick").count(), 1, "one whole file, no partial");
 }
 
+/// A backup to a disk (a stick) without room for it: refused in words, nothing that looks
+/// like a backup left there, the office untouched; with room, the same backup is whole.
+#[test]
+fn a_backup_to_a_full_stick_leaves_nothing_and_changes_nothing() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let mut office = office_run_by_its_administrator(dir.path());
+    let id = cases::new_case_id(at(2)).expect("id");
+    cases::save_draft(&mut office, &id, &record("孙丽"), at(2)).expect("draft");
+    let slip = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/examples/rendered/form.png");
+    let pages = app::scans::intake_file(&slip, &IntakeOptions::for_mode(ColourMode::Colour)).expect("a page");
+    app::scans::attach(&mut office, &id, &pages, "", at(2)).expect("attach");
+
+    let stick = Tmpfs::mount("64k");
+    let dest = stick.path().join("office.backup");
+    let error = app::backup::backup(&mut office, &dest, at(3)).expect_err("no room");
+    let problem = Problem::of(&error);
+    eprintln!("backup to a full stick: {error:?} → {problem:?}");
+    assert_eq!(problem.code, ErrorCode::BundleWriteFailed, "{error:?}");
+    assert!(
+        problem.message.contains("空间不足") && problem.message.contains("未写入"),
+        "{}",
+        problem.message
+    );
+    let left: Vec<_> = std::fs::read_dir(stick.path()).expect("stick").collect();
+    assert!(left.is_empty(), "nothing is left on the stick: {left:?}");
+    assert_eq!(cases::get_case(&mut office, &id, at(4)).expect("the draft").record.applicant.name, "孙丽");
+
+    stick.resize("16m");
+    let info = app::backup::backup(&mut office, &dest, at(5)).expect("room now");
+    assert_eq!(app::backup::inspect(&dest).expect("a whole backup"), info);
+    assert_eq!(std::fs::read_dir(stick.path()).expect("stick").count(), 1, "one whole file, no partial");
+    assert!(app::audit::verify(&office).expect("verify").is_intact());
+}
+
 /// The clock is set back a day while the office runs (a dead CMOS battery), and later one
 /// that ran a year ahead is set right: the header says the clock is behind what the office
 /// recorded, offline, with both times; the work goes on and the audit chain holds; the

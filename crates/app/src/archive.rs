@@ -173,17 +173,10 @@ fn clerk_json(clerk: &ClerkRef) -> Value {
     json!({ "username": clerk.username, "display_name": clerk.display_name })
 }
 
-/// Writes to a temporary file next to `dest`, syncs it and renames it over `dest`.
+/// Writes to a temporary file next to `dest`, syncs it and renames it over `dest`; the
+/// temporary file is removed when anything fails (`bundle::write_whole`).
 pub(crate) fn write_atomically(dest: &Path, bytes: &[u8]) -> Result<(), AppError> {
-    use std::io::Write as _;
-    let mut temporary = dest.as_os_str().to_owned();
-    temporary.push(".partial");
-    let temporary = PathBuf::from(temporary);
-    let mut file = std::fs::File::create(&temporary).map_err(AppError::io("create output file"))?;
-    file.write_all(bytes).map_err(AppError::io("write output file"))?;
-    file.sync_all().map_err(AppError::io("sync output file"))?;
-    drop(file);
-    std::fs::rename(&temporary, dest).map_err(AppError::io("rename output file"))
+    crate::bundle::write_whole(dest, bytes).map_err(AppError::io("write output file"))
 }
 
 fn escape(text: &str) -> String {

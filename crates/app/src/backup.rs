@@ -25,10 +25,11 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{Value, json};
-use store::{AuditAction, Store, StoreOptions};
+use store::{AuditAction, Store, StoreError, StoreOptions};
 
 use crate::AppError;
 use crate::archive::write_atomically;
+use crate::bundle::BundleFileError;
 use crate::office::{Office, Roles};
 
 /// The first line of every backup file.
@@ -72,7 +73,14 @@ pub fn backup(office: &mut Office, dest: &Path, now: DateTime<Utc>) -> Result<Ba
     let copy_path = PathBuf::from(copy_name);
     // A leftover of an interrupted backup is ours to replace.
     let _ = fs::remove_file(&copy_path);
-    office.store.backup_database(&copy_path)?;
+    // Where the backup goes is usually a USB stick: a full or read-only one is said as
+    // such, and nothing is left there (the copy and the partial file are removed).
+    let to_file = |source: std::io::Error| BundleFileError { path: dest.to_owned(), writing: true, source };
+    office.store.backup_database(&copy_path).map_err(|error| match error {
+        StoreError::DiskFull => AppError::from(to_file(std::io::ErrorKind::StorageFull.into())),
+        StoreError::ReadOnly => AppError::from(to_file(std::io::ErrorKind::ReadOnlyFilesystem.into())),
+        other => other.into(),
+    })?;
     let database = fs::read(&copy_path).map_err(AppError::io("read database copy"));
     let _ = fs::remove_file(&copy_path);
     let database = database?;
@@ -99,7 +107,7 @@ pub fn backup(office: &mut Office, dest: &Path, now: DateTime<Utc>) -> Result<Ba
     bytes.extend_from_slice(header.to_string().as_bytes());
     bytes.push(b'\n');
     bytes.extend_from_slice(&database);
-    write_atomically(dest, &bytes)?;
+    crate::bundle::write_whole(dest, &bytes).map_err(to_file)?;
     let details = json!({ "database_bytes": info.database_bytes, "format_version": BACKUP_VERSION });
     office.store.audit_event(&session, AuditAction::BackupCreated, None, details, now)?;
     Ok(info)
