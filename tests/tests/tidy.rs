@@ -17,11 +17,13 @@ fn allowed(package: &str) -> Option<&'static [&'static str]> {
         "domain" | "platform-api" => &[],
         // Adapters: one kind of IO each, over the pure crates.
         "store" | "print" | "scan" => &["domain"],
+        // The ID-card reader: frames and the card's text block, on a serial port.
+        "idcard" => &[],
         "sync" | "bundle" => &["domain", "platform-api"],
         // The stand-in platform: a server of its own, speaking the wire types.
         "platform-stub" => &["platform-api", "bundle"],
         // The use cases, over every adapter.
-        "app" => &["domain", "platform-api", "store", "print", "scan", "sync", "bundle"],
+        "app" => &["domain", "platform-api", "store", "print", "scan", "sync", "bundle", "idcard"],
         // The window's shell only translates: it names everything through `app`.
         "permit-desk" => &["app"],
         // The command line, like the shell, names everything through `app`.

@@ -121,6 +121,9 @@ pub enum AppError {
         /// The path as given.
         folder: String,
     },
+    /// The ID-card reader read no card (none there, lifted, not genuine, or no reader).
+    #[error("id card reader: {0}")]
+    IdCard(#[from] idcard::ReaderError),
     /// An air-gapped bundle file could not be read or written (path, medium, space).
     #[error("{0}")]
     BundleFile(#[from] crate::bundle::BundleFileError),

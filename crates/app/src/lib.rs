@@ -18,6 +18,7 @@ pub mod cases;
 pub mod clock;
 pub mod deadline;
 pub mod error;
+pub mod idcard;
 pub mod intake;
 pub mod ledger;
 pub mod media;

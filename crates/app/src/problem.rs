@@ -186,6 +186,16 @@ catalogue! {
     PrintFontInvalid = "PRINT_FONT_INVALID", Fault;
     /// A print template, the office's details or a key is broken.
     PrintTemplateInvalid = "PRINT_TEMPLATE_INVALID", Fault;
+    /// No ID-card reader at the port given (unplugged, no permission).
+    IdCardReaderMissing = "IDCARD_READER_MISSING", Fault;
+    /// The reader has no card on it.
+    IdCardNoCard = "IDCARD_NO_CARD", Refused;
+    /// The card was lifted, or a byte was damaged on the line: read again.
+    IdCardReadFailed = "IDCARD_READ_FAILED", Refused;
+    /// The card did not pass the reader's security check, or is not a card it reads.
+    IdCardNotGenuine = "IDCARD_NOT_GENUINE", Refused;
+    /// The reader is silent, broken or not authorised.
+    IdCardReaderFault = "IDCARD_READER_FAULT", Fault;
     /// The register could not be written as a spreadsheet.
     LedgerSpreadsheetFailed = "LEDGER_SPREADSHEET_FAILED", Fault;
     /// CUPS cannot be reached.
@@ -412,6 +422,7 @@ impl Problem {
                 "本办理点的名称、地址和电话尚未设置，不能打印正式文书。请管理员在“办理点信息”页面填写后再打印。",
             ),
             AppError::BundleFile(file) => Problem::new(bundle_file_code(file), file.message_zh()),
+            AppError::IdCard(error) => Problem::new(idcard_code(error), error.message_zh()),
             AppError::Io { .. } => {
                 Problem::new(C::FileError, "文件读写失败，请检查磁盘空间和文件位置后重试。")
             }
@@ -649,6 +660,22 @@ fn of_print(error: &print::PrintError) -> Problem {
             ErrorCode::LedgerSpreadsheetFailed,
             "无法生成台账表格文件，请缩短日期范围后重试；仍不行请导出诊断信息交技术人员。",
         ),
+    }
+}
+
+/// The code of a reader's failure.
+fn idcard_code(error: &idcard::ReaderError) -> ErrorCode {
+    use idcard::{ReaderError as R, Status as S};
+    match error {
+        R::Port { .. } => ErrorCode::IdCardReaderMissing,
+        R::Status(S::NoCard) => ErrorCode::IdCardNoCard,
+        R::Status(S::SelectFailed | S::ReadFailed) | R::Frame(_) | R::Layout(_) | R::Card(_) => {
+            ErrorCode::IdCardReadFailed
+        }
+        R::Status(S::NotAuthentic(_) | S::WrongCard) => ErrorCode::IdCardNotGenuine,
+        R::Status(S::Ok | S::CardFound | S::FrameRejected(_) | S::ModuleFault(_) | S::Other(_))
+        | R::Io(_)
+        | R::Silent(_) => ErrorCode::IdCardReaderFault,
     }
 }
 

@@ -12,6 +12,7 @@ mod cmd_audit;
 mod cmd_backup;
 mod cmd_bundle;
 mod cmd_deadline;
+mod cmd_idcard;
 mod cmd_ledger;
 mod cmd_office;
 mod cmd_profiles;
@@ -94,6 +95,9 @@ enum Command {
     Scanners,
     /// The register of applications (台账) for a range of days, with its counts.
     Ledger(cmd_ledger::LedgerArgs),
+    /// The ID-card reader: read the card on it, or list the ports a reader may be on.
+    #[command(subcommand)]
+    Idcard(cmd_idcard::IdCardCommand),
     /// 诊断信息 for support: versions, schema, queue, warnings, reference data and the end
     /// of the logs, with no personal data (管理员).
     SupportBundle(cmd_office::SupportArgs),
@@ -137,6 +141,7 @@ fn main() -> ExitCode {
         Command::Intake(args) => cmd_scan::run_intake(&args),
         Command::Scanners => cmd_scan::run_scanners(),
         Command::Ledger(args) => cmd_ledger::run(&args),
+        Command::Idcard(command) => cmd_idcard::run(&command),
         Command::SupportBundle(args) => cmd_office::run_support(&args),
         Command::About => about(),
     }
