@@ -98,7 +98,10 @@ describe("scanning proofs into a case", () => {
       await session.clickCss('[data-testid="scan-source"] option[value="__folder__"]');
       await session.waitFor("scan-folder-picker");
       await session.click("scan-folder-refresh");
+      // The list is read again asynchronously: wait for the drive, then for its folder.
+      await session.waitFor(`scan-folder-place-${drive.label}`, { contains: drive.label });
       await session.click(`scan-folder-place-${drive.label}`);
+      await session.waitFor("scan-folder-folder-扫描件", { contains: "扫描件" });
       await session.click("scan-folder-folder-扫描件");
       await session.waitFor("scan-folder-location", { contains: `${drive.label} / 扫描件` });
       await keepScreenshot(session, "scan-folder-picker");
