@@ -16,7 +16,7 @@ use store::AuditAction;
 
 use crate::cases::local;
 use crate::office::Office;
-use crate::printing::{JOB_TIMEOUT, Printed, Printing};
+use crate::printing::{Printed, Printing};
 use crate::worklists::{CaseLine, line, may_see_names};
 use crate::{AppError, clock};
 
@@ -190,7 +190,6 @@ pub fn print_ledger(
     let document = printing.renderer().render_ledger(&sheet(office, &ledger, now)?)?;
     let template = document.template.to_string();
     let job = PrintJob::a4(printer, format!("台账 {from} 至 {to}"), document.bytes).with_copies(copies);
-    let outcome = system.submit(&job).and_then(|id| system.wait_for(&id, JOB_TIMEOUT).map(|()| id));
     let session = office.session()?.clone();
     let mut details = json!({
         "document": LEDGER_DOCUMENT,
@@ -201,16 +200,7 @@ pub fn print_ledger(
         "printer": printer,
         "copies": copies,
     });
-    match &outcome {
-        Ok(id) => {
-            details["job"] = json!(id.to_string());
-            details["outcome"] = json!("completed");
-        }
-        Err(error) => {
-            details["outcome"] = json!("failed");
-            details["error"] = json!(crate::problem::printer_code(error).as_str());
-        }
-    }
+    let outcome = crate::printing::run_job(system, &job, &mut details);
     office.store.audit_event(&session, AuditAction::Printed, None, details, now)?;
     let id = outcome?;
     Ok(Printed { job: id.to_string(), template, at: now })

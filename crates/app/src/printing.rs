@@ -278,7 +278,6 @@ pub fn print(
     let rendered = render(office, printing, case_id, document, choices, now)?;
     let title = format!("{} {}", document.label(), case_id);
     let job = PrintJob::a4(printer, title, rendered.pdf).with_copies(copies);
-    let outcome = system.submit(&job).and_then(|id| system.wait_for(&id, JOB_TIMEOUT).map(|()| id));
     let session = office.session()?.clone();
     let mut details = json!({
         "document": document.name(),
@@ -286,6 +285,25 @@ pub fn print(
         "printer": printer,
         "copies": copies,
     });
+    let outcome = run_job(system, &job, &mut details);
+    if document == Document::Slip && outcome.is_ok() {
+        // The slip is in the applicant's hands: off the 待打印确认单 worklist, same row.
+        office.store.mark_slip_printed(&session, case_id, details, now)?;
+    } else {
+        office.store.audit_event(&session, AuditAction::Printed, Some(case_id), details, now)?;
+    }
+    let id = outcome?;
+    Ok(Printed { job: id.to_string(), template: rendered.template, at: now })
+}
+
+/// Sends `job` and waits for its outcome (at most [`JOB_TIMEOUT`]), and writes the job and
+/// its outcome (or the failure's code) into `details`, the print's audit row.
+pub(crate) fn run_job(
+    system: &dyn PrintSystem,
+    job: &PrintJob,
+    details: &mut serde_json::Value,
+) -> Result<print::JobId, print::PrinterError> {
+    let outcome = system.submit(job).and_then(|id| system.wait_for(&id, JOB_TIMEOUT).map(|()| id));
     match &outcome {
         Ok(id) => {
             details["job"] = json!(id.to_string());
@@ -296,14 +314,7 @@ pub fn print(
             details["error"] = json!(crate::problem::printer_code(error).as_str());
         }
     }
-    if document == Document::Slip && outcome.is_ok() {
-        // The slip is in the applicant's hands: off the 待打印确认单 worklist, same row.
-        office.store.mark_slip_printed(&session, case_id, details, now)?;
-    } else {
-        office.store.audit_event(&session, AuditAction::Printed, Some(case_id), details, now)?;
-    }
-    let id = outcome?;
-    Ok(Printed { job: id.to_string(), template: rendered.template, at: now })
+    outcome
 }
 
 /// A printer of the print system, and whether documents go there unless the clerk picks
