@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Datelike as _, Days, NaiveDate, Utc};
 use domain::ledger::{Deadline, LedgerFacts, LedgerSummary, summarise};
 use domain::record::RecognitionType;
-use print::{LedgerCounts, LedgerRow, LedgerSheet, PrintJob, PrintSystem, RenderedDocument};
+use print::{LedgerCounts, LedgerRow, LedgerSheet, PrintJob, PrintSystem};
 use serde_json::json;
 use store::AuditAction;
 
@@ -206,19 +206,6 @@ pub fn print_ledger(
     Ok(Printed { job: id.to_string(), template, at: now })
 }
 
-/// The register as a PDF, for the window's preview and `permitctl ledger --pdf`. Audited
-/// as a view (`ledger_viewed`).
-pub fn ledger_pdf(
-    office: &mut Office,
-    printing: &Printing,
-    from: NaiveDate,
-    to: NaiveDate,
-    now: DateTime<Utc>,
-) -> Result<RenderedDocument, AppError> {
-    let ledger = ledger(office, from, to, now)?;
-    Ok(printing.renderer().render_ledger(&sheet(office, &ledger, now)?)?)
-}
-
 /// What [`export_ledger`] wrote.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExportedLedger {
@@ -230,28 +217,52 @@ pub struct ExportedLedger {
     pub lines: usize,
 }
 
-/// The file name of a register exported on `now`: `台账_20261201-20261231_20270102-093000.xlsx`
-/// (the range, then when, so a second export never meets the first).
-pub fn export_file_name(from: NaiveDate, to: NaiveDate, now: DateTime<Utc>) -> String {
-    format!("台账_{}-{}_{}.xlsx", from.format("%Y%m%d"), to.format("%Y%m%d"), clock::file_stamp(now))
+/// The file a register is exported as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LedgerFormat {
+    /// An Excel workbook (a sheet of lines, a sheet of counts).
+    Xlsx,
+    /// The printed register as a PDF.
+    Pdf,
 }
 
-/// Writes the register of `from`..=`to` as an xlsx workbook into `folder` (a USB stick
-/// picked in the window, or a file path for `permitctl`), whole or not at all, never over
+impl LedgerFormat {
+    /// The file extension, also the audit row's `format`.
+    pub fn extension(self) -> &'static str {
+        match self {
+            LedgerFormat::Xlsx => "xlsx",
+            LedgerFormat::Pdf => "pdf",
+        }
+    }
+}
+
+/// The file name of a register exported on `now`: `台账_20261201-20261231_20270102-093000.xlsx`
+/// (the range, then when, so a second export never meets the first).
+pub fn export_file_name(from: NaiveDate, to: NaiveDate, format: LedgerFormat, now: DateTime<Utc>) -> String {
+    let (from, to) = (from.format("%Y%m%d"), to.format("%Y%m%d"));
+    format!("台账_{from}-{to}_{}.{}", clock::file_stamp(now), format.extension())
+}
+
+/// Writes the register of `from`..=`to` as `format` into `path` (a USB stick picked in the
+/// window, or a file or folder given to `permitctl`), whole or not at all, never over
 /// another file; refuses a pulled stick's folder. Needs a case role or 管理员; audited as
-/// `exported` (kind `ledger`, the range, the lines and the file's name).
+/// `exported` (kind `ledger`, the format, the range, the lines and the file's name).
 pub fn export_ledger(
     office: &mut Office,
     printing: &Printing,
-    from: NaiveDate,
-    to: NaiveDate,
-    folder: &Path,
+    (from, to): (NaiveDate, NaiveDate),
+    format: LedgerFormat,
+    path: &Path,
     now: DateTime<Utc>,
 ) -> Result<ExportedLedger, AppError> {
-    let target = crate::bundle::export_target(folder, &export_file_name(from, to, now))?;
+    let target = crate::bundle::export_target(path, &export_file_name(from, to, format, now))?;
     let ledger = read(office, from, to, now)?;
-    let workbook = printing.renderer().ledger_xlsx(&sheet(office, &ledger, now)?)?;
-    crate::bundle::write_whole(&target, &workbook).map_err(|source| crate::bundle::BundleFileError {
+    let sheet = sheet(office, &ledger, now)?;
+    let bytes = match format {
+        LedgerFormat::Xlsx => printing.renderer().ledger_xlsx(&sheet)?,
+        LedgerFormat::Pdf => printing.renderer().render_ledger(&sheet)?.bytes,
+    };
+    crate::bundle::write_whole(&target, &bytes).map_err(|source| crate::bundle::BundleFileError {
         path: target.clone(),
         writing: true,
         source,
@@ -260,14 +271,14 @@ pub fn export_ledger(
     let name = target.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
     let details = json!({
         "kind": LEDGER_DOCUMENT,
-        "format": "xlsx",
+        "format": format.extension(),
         "from": from.to_string(),
         "to": to.to_string(),
         "lines": ledger.lines.len(),
         "file": name,
     });
     office.store.audit_event(&session, AuditAction::Exported, None, details, now)?;
-    Ok(ExportedLedger { path: target, bytes: workbook.len() as u64, lines: ledger.lines.len() })
+    Ok(ExportedLedger { path: target, bytes: bytes.len() as u64, lines: ledger.lines.len() })
 }
 
 /// A line's type in words (未选择类型 when the applicant chose none).

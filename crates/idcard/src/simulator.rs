@@ -26,15 +26,19 @@ pub enum Behaviour {
     Silent,
 }
 
+/// The answering thread: it returns the commands it was sent, as (command, parameter).
+pub type Answerer = JoinHandle<Vec<(u8, u8)>>;
+
 /// A pseudo-terminal pair: the slave's path (open it as a reader's serial port), and a
 /// thread answering on the master as a reader does, with the card of 陈静 on it; the thread
-/// ends when the port is closed and returns the commands it was sent.
-pub fn simulated_reader(behaviour: Behaviour) -> (PathBuf, JoinHandle<Vec<(u8, u8)>>) {
+/// ends when the port is closed and returns the commands it was sent. Fails when the
+/// system gives no pseudo-terminal.
+pub fn simulated_reader(behaviour: Behaviour) -> std::io::Result<(PathBuf, Answerer)> {
     use rustix::pty::{OpenptFlags, grantpt, openpt, ptsname, unlockpt};
-    let master = openpt(OpenptFlags::RDWR | OpenptFlags::NOCTTY).expect("a pseudo-terminal");
-    grantpt(&master).expect("grantpt");
-    unlockpt(&master).expect("unlockpt");
-    let slave = PathBuf::from(ptsname(&master, Vec::new()).expect("ptsname").to_string_lossy().into_owned());
+    let master = openpt(OpenptFlags::RDWR | OpenptFlags::NOCTTY)?;
+    grantpt(&master)?;
+    unlockpt(&master)?;
+    let slave = PathBuf::from(ptsname(&master, Vec::new())?.to_string_lossy().into_owned());
     let mut line = std::fs::File::from(master);
     let text = resident_text(
         "陈静",
@@ -93,5 +97,5 @@ pub fn simulated_reader(behaviour: Behaviour) -> (PathBuf, JoinHandle<Vec<(u8, u
         }
         asked
     });
-    (slave, answerer)
+    Ok((slave, answerer))
 }

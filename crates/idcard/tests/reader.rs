@@ -12,7 +12,7 @@ use idcard::{CardKind, Reader, ReaderError, Status};
 
 #[test]
 fn a_card_on_the_reader_is_read_in_three_steps() {
-    let (port, answerer) = simulated_reader(Behaviour::Card);
+    let (port, answerer) = simulated_reader(Behaviour::Card).expect("a pseudo-terminal");
     let started = Instant::now();
     let card = {
         let mut reader = Reader::open(&port, 115_200).expect("the port opens");
@@ -36,7 +36,7 @@ fn a_card_on_the_reader_is_read_in_three_steps() {
 
 #[test]
 fn no_card_is_said_so_and_nothing_more_is_asked() {
-    let (port, answerer) = simulated_reader(Behaviour::NoCard);
+    let (port, answerer) = simulated_reader(Behaviour::NoCard).expect("a pseudo-terminal");
     let error = Reader::open(&port, 115_200).expect("opens").read_card().expect_err("no card");
     assert!(error.is_no_card(), "{error:?}");
     assert!(error.message_zh().contains("没有证件"), "{}", error.message_zh());
@@ -45,7 +45,7 @@ fn no_card_is_said_so_and_nothing_more_is_asked() {
 
 #[test]
 fn a_card_lifted_mid_read_asks_to_read_again() {
-    let (port, answerer) = simulated_reader(Behaviour::LiftedMidRead);
+    let (port, answerer) = simulated_reader(Behaviour::LiftedMidRead).expect("a pseudo-terminal");
     let error = Reader::open(&port, 115_200).expect("opens").read_card().expect_err("lifted");
     assert!(matches!(error, ReaderError::Status(Status::ReadFailed)), "{error:?}");
     assert!(error.message_zh().contains("再读一次"), "{}", error.message_zh());
@@ -54,7 +54,7 @@ fn a_card_lifted_mid_read_asks_to_read_again() {
 
 #[test]
 fn a_damaged_byte_on_the_line_is_caught_by_the_checksum() {
-    let (port, answerer) = simulated_reader(Behaviour::Damaged);
+    let (port, answerer) = simulated_reader(Behaviour::Damaged).expect("a pseudo-terminal");
     let error = Reader::open(&port, 115_200).expect("opens").read_card().expect_err("damaged");
     assert!(matches!(error, ReaderError::Frame(FrameError::Checksum { .. })), "{error:?}");
     assert!(error.message_zh().contains("数据有误"), "{}", error.message_zh());
@@ -63,7 +63,7 @@ fn a_damaged_byte_on_the_line_is_caught_by_the_checksum() {
 
 #[test]
 fn a_silent_reader_times_out_in_words() {
-    let (port, answerer) = simulated_reader(Behaviour::Silent);
+    let (port, answerer) = simulated_reader(Behaviour::Silent).expect("a pseudo-terminal");
     let started = Instant::now();
     let error = Reader::open(&port, 115_200)
         .expect("opens")

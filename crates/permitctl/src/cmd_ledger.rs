@@ -3,8 +3,8 @@
 //! line: application number, name (only its first character for an administrator without
 //! a case role), masked ID number, type, profile, state, submitted, accepted, 受理人,
 //! deadline, decided, and the deadline status. Audited like the window's 台账.
-//! `--xlsx PATH` also writes the register as a workbook (a folder gets a dated file name;
-//! an existing file is never overwritten), `--pdf PATH` as the printed register; the JSON
+//! `--xlsx PATH` also writes the register as a workbook, `--pdf PATH` as the printed
+//! register (a folder gets a dated file name; an existing file is never overwritten); the JSON
 //! then says what was written under `"files"`.
 //! Exit 0; 1 when the range is refused (backwards, or longer than a year); 2 when the
 //! office cannot be opened.
@@ -30,8 +30,8 @@ pub struct LedgerArgs {
     /// Also write the register as an xlsx workbook: a file, or a folder for a dated name.
     #[arg(long, value_name = "PATH")]
     xlsx: Option<std::path::PathBuf>,
-    /// Also write the register as the printed PDF (a new file).
-    #[arg(long, value_name = "FILE")]
+    /// Also write the register as the printed PDF: a file, or a folder for a dated name.
+    #[arg(long, value_name = "PATH")]
     pdf: Option<std::path::PathBuf>,
 }
 
@@ -72,24 +72,14 @@ fn write_files(
 ) -> Result<Value, ExitCode> {
     let printing = app::printing::Printing::load().map_err(|error| cmd_office::report(&error))?;
     let mut files = json!({});
-    if let Some(path) = &args.xlsx {
-        let exported = app::ledger::export_ledger(office, &printing, from, to, path, now)
+    for (path, format) in
+        [(&args.xlsx, app::ledger::LedgerFormat::Xlsx), (&args.pdf, app::ledger::LedgerFormat::Pdf)]
+    {
+        let Some(path) = path else { continue };
+        let exported = app::ledger::export_ledger(office, &printing, (from, to), format, path, now)
             .map_err(|error| cmd_office::report(&error))?;
-        files["xlsx"] = json!({ "path": exported.path, "bytes": exported.bytes, "lines": exported.lines });
-    }
-    if let Some(path) = &args.pdf {
-        let document = app::ledger::ledger_pdf(office, &printing, from, to, now)
-            .map_err(|error| cmd_office::report(&error))?;
-        let written = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(path)
-            .and_then(|mut file| std::io::Write::write_all(&mut file, &document.bytes));
-        if let Err(error) = written {
-            let message = format!("无法写入文件“{}”（{error}），未覆盖任何已有文件。", path.display());
-            return Err(cmd_office::fail(2, "FILE_ERROR", message));
-        }
-        files["pdf"] = json!({ "path": path, "bytes": document.bytes.len(), "pages": document.pages });
+        files[format.extension()] =
+            json!({ "path": exported.path, "bytes": exported.bytes, "lines": exported.lines });
     }
     Ok(files)
 }

@@ -15,7 +15,7 @@ fn permitctl(args: &[&str]) -> (i32, serde_json::Value) {
 
 #[test]
 fn the_card_on_the_reader_is_printed_as_json() {
-    let (port, answerer) = simulated_reader(Behaviour::Card);
+    let (port, answerer) = simulated_reader(Behaviour::Card).expect("a pseudo-terminal");
     let (code, json) =
         permitctl(&["idcard", "read", "--serial", port.to_str().expect("UTF-8"), "--baud", "115200"]);
     assert_eq!(code, 0, "{json:#}");
@@ -31,7 +31,7 @@ fn the_card_on_the_reader_is_printed_as_json() {
 
 #[test]
 fn no_card_and_no_reader_are_said_in_chinese() {
-    let (port, answerer) = simulated_reader(Behaviour::NoCard);
+    let (port, answerer) = simulated_reader(Behaviour::NoCard).expect("a pseudo-terminal");
     let (code, json) = permitctl(&["idcard", "read", "--serial", port.to_str().expect("UTF-8")]);
     assert_eq!((code, json["error"]["code"].as_str()), (1, Some("IDCARD_NO_CARD")), "{json:#}");
     assert!(json["error"]["message"].as_str().is_some_and(|m| m.contains("没有证件")), "{json:#}");

@@ -100,6 +100,6 @@ fn the_register_is_written_as_a_workbook_and_a_pdf_and_never_over_another_file()
         first[..first.len() - 4].iter().chain(&first[first.len() - 2..]).map(String::as_str).collect();
     assert!(!pdf_only.contains(&"--xlsx"), "{pdf_only:?}");
     let (code, json, _) = permitctl(&pdf_only);
-    assert_eq!((code, json["error"]["code"].as_str()), (2, Some("FILE_ERROR")), "{json:#}");
+    assert_eq!((code, json["error"]["code"].as_str()), (1, Some("BUNDLE_FILE_EXISTS")), "{json:#}");
     assert_eq!(std::fs::read(&pdf).expect("PDF"), before);
 }

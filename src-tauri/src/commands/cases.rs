@@ -194,7 +194,8 @@ pub async fn export_ledger(
         let from = app::problem::parse_date(&from)?;
         let to = app::problem::parse_date(&to)?;
         let folder = std::path::PathBuf::from(folder);
-        Ok(app::ledger::export_ledger(office, &printing, from, to, &folder, now())?.into())
+        let format = app::ledger::LedgerFormat::Xlsx;
+        Ok(app::ledger::export_ledger(office, &printing, (from, to), format, &folder, now())?.into())
     })
     .await
 }
