@@ -27,6 +27,9 @@ ui:
 
 build: ui
 	cargo build -p permit-desk -p platform-stub -p permitctl
+	# The simulated ID-card reader of the WebDriver tests (its own build: the simulator
+	# feature stays out of the app's).
+	cargo build -p idcard --features simulator --bin idcard-sim
 
 lint: fmt-check clippy ui-check
 

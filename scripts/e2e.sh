@@ -64,6 +64,18 @@ echo test >"$data_dir/sane/dll.conf"
 [ -f /etc/sane.d/test.conf ] && cp /etc/sane.d/test.conf "$data_dir/sane/"
 export SANE_CONFIG_DIR="$data_dir/sane"
 
+# A simulated ID-card reader on a pseudo-terminal (crates/idcard, `idcard-sim`): the app
+# finds it through PERMIT_DESK_IDCARD_PORT; a test places or lifts the card by writing
+# E2E_IDCARD_CONTROL (harness.mjs, placeCard). Nothing lies on it at first.
+idcard_sim=${E2E_IDCARD_SIM:-$(dirname "$application")/idcard-sim}
+[ -x "$idcard_sim" ] || { echo "e2e: no idcard-sim at $idcard_sim (run make build)" >&2; exit 1; }
+export PERMIT_DESK_IDCARD_PORT="$data_dir/ttyIDCARD"
+export E2E_IDCARD_CONTROL="$data_dir/idcard-control"
+echo none >"$E2E_IDCARD_CONTROL"
+"$idcard_sim" "$PERMIT_DESK_IDCARD_PORT" "$E2E_IDCARD_CONTROL" 2>"$E2E_ARTIFACTS/idcard-sim.log" &
+pids+=($!)
+for _ in $(seq 50); do [ -e "$PERMIT_DESK_IDCARD_PORT" ] && break; sleep 0.1; done
+
 port=${E2E_DRIVER_PORT:-$(( 20000 + RANDOM % 20000 ))}
 export E2E_DRIVER_PORT=$port
 PERMIT_DESK_DATA_DIR="$data_dir" tauri-driver --port "$port" --native-port $(( port + 1 )) \

@@ -31,6 +31,8 @@ pub struct AppState {
     pub sync: app::sync::SyncLoop,
     /// The watched folder of the scan panel, once the clerk has chosen one.
     pub scan_folder: Arc<Mutex<Option<app::scan_folder::FolderWatch>>>,
+    /// The ID-card reader at this counter.
+    pub reader: Arc<app::idcard::CounterReader>,
 }
 
 impl AppState {
@@ -60,9 +62,11 @@ pub fn run() -> ExitCode {
             if let Some(window) = tauri::Manager::get_webview_window(app, "main") {
                 media::enable_camera(&window)?;
             }
+            let reader = Arc::new(app::idcard::CounterReader::new(settings.idcard_port.clone()));
+            let scan_folder = Arc::new(Mutex::new(None));
             tauri::Manager::manage(
                 app,
-                AppState { paths, office, settings, printing, sync, scan_folder: Arc::new(Mutex::new(None)) },
+                AppState { paths, office, settings, printing, sync, scan_folder, reader },
             );
             Ok(())
         })

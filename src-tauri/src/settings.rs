@@ -15,6 +15,9 @@ pub const CUPS_SERVER_ENV: &str = "PERMIT_DESK_CUPS_SERVER";
 pub const PLATFORM_URL_ENV: &str = "PERMIT_DESK_PLATFORM_URL";
 /// A one-time enrolment code the device presents on its first sync (demo and tests).
 pub const ENROLMENT_CODE_ENV: &str = "PERMIT_DESK_ENROLMENT_CODE";
+/// The ID-card reader's serial port (e.g. `/dev/ttyUSB0`) when it cannot be found on its
+/// own (several USB-serial devices), and the simulated reader of the end-to-end tests.
+pub const IDCARD_PORT_ENV: &str = "PERMIT_DESK_IDCARD_PORT";
 /// The log filter (tracing's syntax, e.g. `debug` or `app=debug,info`).
 pub const LOG_ENV: &str = "PERMIT_DESK_LOG";
 
@@ -45,6 +48,8 @@ pub struct Settings {
     pub home: Option<PathBuf>,
     /// The log filter, from [`LOG_ENV`] or `info`.
     pub log_filter: String,
+    /// The ID-card reader's port, from [`IDCARD_PORT_ENV`]; `None`: the USB-serial ports.
+    pub idcard_port: Option<PathBuf>,
 }
 
 impl Settings {
@@ -78,6 +83,7 @@ impl Settings {
             os_user: text("USER").or_else(|| text("LOGNAME")),
             home: lookup("HOME").filter(|home| !home.is_empty()).map(PathBuf::from),
             log_filter: text(LOG_ENV).unwrap_or_else(|| "info".to_owned()),
+            idcard_port: text(IDCARD_PORT_ENV).map(PathBuf::from),
         }
     }
 }
@@ -138,6 +144,7 @@ mod tests {
         assert_eq!(settings.idle_lock_minutes, DEFAULT_IDLE_LOCK_MINUTES);
         assert_eq!(settings.cups_server, ("localhost".to_owned(), 631));
         assert_eq!(settings.platform_url, DEFAULT_PLATFORM_URL);
+        assert_eq!(settings.idcard_port, None);
         assert_eq!((settings.enrolment_code, settings.os_user, settings.home), (None, None, None));
         assert_eq!(settings.log_filter, "info");
     }

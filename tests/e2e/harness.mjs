@@ -45,6 +45,15 @@ export function mountStick(prefix = "E2E-STICK-", size = "4m") {
   };
 }
 
+/** Puts `what` on the simulated ID-card reader (scripts/e2e.sh starts it): `card` (陈静's
+ *  resident ID card), `expired` (the same, expired on 2025-12-01), `none` (lifted),
+ *  `lifted` (taken away mid-read), `damaged`, `silent`. */
+export function placeCard(what) {
+  const control = process.env.E2E_IDCARD_CONTROL;
+  if (!control) throw new Error("E2E_IDCARD_CONTROL is not set: run the tests through scripts/e2e.sh");
+  writeFileSync(control, `${what}\n`);
+}
+
 /** The PDF cups-pdf wrote for job `id` (`Out` in /etc/cups/cups-pdf.conf, per user). */
 export async function waitForPrintedFile(id) {
   const conf = existsSync("/etc/cups/cups-pdf.conf") ? readFileSync("/etc/cups/cups-pdf.conf", "utf8") : "";

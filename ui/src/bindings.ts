@@ -63,6 +63,64 @@ household_province_code: string | null,
  * Suggested 常住户口 county code (only for a current county code).
  */
 household_county_code: string | null, };
+export type ReaderStateInfo = { 
+/**
+ * `absent` (no port a reader could be on), `ready` (a reader answers) or `fault`.
+ */
+state: string, 
+/**
+ * Why no reader answers, in Chinese, for `fault`.
+ */
+message: string | null, };
+export type CardReadInfo = { 
+/**
+ * 公民身份号码.
+ */
+id_number: string, 
+/**
+ * 姓名.
+ */
+name: string, 
+/**
+ * `male` or `female`; `null` for a code the card should not carry.
+ */
+gender: string | null, 
+/**
+ * 民族 code, and its name.
+ */
+ethnic_group: string | null, 
+/**
+ * The name of [`Self::ethnic_group`].
+ */
+ethnic_name: string | null, 
+/**
+ * 常住户口 province and county codes, when the 住址 starts with a current county.
+ */
+household_province_code: string | null, 
+/**
+ * See [`Self::household_province_code`].
+ */
+household_county_code: string | null, 
+/**
+ * The province's and the county's full names for the pickers.
+ */
+household_province_name: string | null, 
+/**
+ * See [`Self::household_province_name`].
+ */
+household_county_name: string | null, 
+/**
+ * 详细地址 after the county (the whole 住址 when no county leads it).
+ */
+household_address: string, 
+/**
+ * The card's validity has ended.
+ */
+expired: boolean, 
+/**
+ * Its last day, `YYYY-MM-DD`; `null` for 长期.
+ */
+valid_to: string | null, };
 export type DivisionChoice = { 
 /**
  * Six-digit code.

@@ -226,6 +226,11 @@ pub fn describe_division(code: &str) -> Option<String> {
     reference::embedded().ok()?.divisions.describe(code)
 }
 
+/// The name of the ethnic group with this GB 3304 code (`01` 汉族).
+pub fn ethnic_group_name(code: &str) -> Option<String> {
+    Some(reference::embedded().ok()?.ethnic_groups.get(code)?.name.clone())
+}
+
 /// Searches ethnic groups by Chinese name, pinyin initials or code; an empty query
 /// lists all 58 in code order.
 pub fn search_ethnic_groups(query: &str) -> Vec<EthnicChoice> {

@@ -21,7 +21,7 @@ fn a_card_on_the_reader_is_read_in_three_steps() {
     };
     let took = started.elapsed();
     assert_eq!(card.kind, CardKind::ResidentId);
-    assert_eq!((card.name.as_str(), card.id_number.as_str()), ("陈静", "341203199003071219"));
+    assert_eq!((card.name.as_str(), card.id_number.as_str()), ("陈静", "341203199003071227"));
     assert_eq!(card.gender_code, "2");
     assert_eq!(card.ethnic_code.as_deref(), Some("01"));
     assert_eq!(card.address.as_deref(), Some("安徽省阜阳市颍东区向阳路街道幸福村12号"));

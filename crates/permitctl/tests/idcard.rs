@@ -20,7 +20,7 @@ fn the_card_on_the_reader_is_printed_as_json() {
         permitctl(&["idcard", "read", "--serial", port.to_str().expect("UTF-8"), "--baud", "115200"]);
     assert_eq!(code, 0, "{json:#}");
     assert_eq!(json["card_type"], "resident_id");
-    assert_eq!(json["id_number"], "341203199003071219");
+    assert_eq!(json["id_number"], "341203199003071227");
     assert_eq!(json["name"], "陈静");
     assert_eq!((json["gender"].as_str(), json["ethnic_code"].as_str()), (Some("2"), Some("01")));
     assert_eq!(json["birth_date"], "1990-03-07");

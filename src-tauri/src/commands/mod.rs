@@ -5,6 +5,7 @@
 //! touch the office store run on a blocking thread through [`with_office`].
 
 pub mod cases;
+pub mod idcard;
 pub mod intake;
 pub mod office;
 pub mod print;
@@ -28,6 +29,8 @@ pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         intake::search_ethnic_groups,
         intake::list_profiles,
         intake::assess_application,
+        idcard::id_card_reader,
+        idcard::read_id_card,
         office::office_status,
         office::set_up_office,
         office::office_details,

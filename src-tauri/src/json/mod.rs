@@ -6,6 +6,7 @@
 
 mod bundle;
 mod cases;
+mod idcard;
 mod ledger;
 mod office;
 mod print;
@@ -13,6 +14,7 @@ mod scans;
 
 pub use bundle::*;
 pub use cases::*;
+pub use idcard::*;
 pub use ledger::*;
 pub use office::*;
 pub use print::*;
@@ -326,6 +328,8 @@ mod tests {
             UiFieldError::decl(&config),
             UiError::decl(&config),
             IdNumberInfo::decl(&config),
+            ReaderStateInfo::decl(&config),
+            CardReadInfo::decl(&config),
             DivisionChoice::decl(&config),
             EthnicChoice::decl(&config),
             ProfileInfo::decl(&config),

@@ -7,6 +7,7 @@ import type {
   BundleExportInfo,
   BundleFileInfo,
   BundleImportInfo,
+  CardReadInfo,
   CaseInfo,
   CaseLineInfo,
   ClerkInfo,
@@ -35,6 +36,7 @@ import type {
   PrinterChoice,
   ProfileInfo,
   QuarantinedRecord,
+  ReaderStateInfo,
   ReferenceStatusInfo,
   RoleKey,
   ScanProgress,
@@ -80,6 +82,16 @@ export interface Commands {
    * the ticked evidence no scanned page proves yet.
    */
   assessApplication(record: ApplicationRecord, profile: string, caseId?: string | null): Promise<AssessmentInfo>;
+  /**
+   * Whether a reader answers at this counter.
+   */
+  idCardReader(): Promise<ReaderStateInfo>;
+  /**
+   * Reads the card on the reader for the application form (a clerk must be logged in):
+   * `IDCARD_NO_CARD` when none lies on it; another card than a resident ID card is refused
+   * with where to send the applicant.
+   */
+  readIdCard(): Promise<CardReadInfo>;
   /**
    * Whether this machine has an office yet, and who is logged in.
    */
@@ -390,6 +402,8 @@ export const COMMANDS: { readonly [K in keyof Commands]: readonly [string, reado
   searchEthnicGroups: ["search_ethnic_groups", ["query"]],
   listProfiles: ["list_profiles", []],
   assessApplication: ["assess_application", ["record", "profile", "caseId"]],
+  idCardReader: ["id_card_reader", []],
+  readIdCard: ["read_id_card", []],
   officeStatus: ["office_status", []],
   setUpOffice: ["set_up_office", ["details", "username", "password", "roles", "print"]],
   officeDetails: ["office_details", []],

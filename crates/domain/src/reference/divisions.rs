@@ -274,6 +274,28 @@ impl Divisions {
         hits.into_iter().take(limit).map(|(_, _, d)| d).collect()
     }
 
+    /// The current county an address starts with, and the rest of the address after it:
+    /// a card's 住址 `安徽省阜阳市颍东区向阳路街道幸福村12号` gives 颍东区 and
+    /// `向阳路街道幸福村12号`. The county's full name ([`Divisions::describe`]) or its
+    /// province's name followed by its own may lead the address; the longest match wins.
+    /// `None` when no current county leads it (an address written another way, or a county
+    /// renamed since the card was issued).
+    pub fn locate_address<'a>(&self, address: &'a str) -> Option<(&Division, &'a str)> {
+        let address = address.trim();
+        let mut best: Option<(&Division, usize)> = None;
+        for county in self.by_code.values().filter(|d| d.is_current() && d.level == DivisionLevel::County) {
+            let Some(full) = self.describe(&county.code) else { continue };
+            let short =
+                self.province_of(&county.code).map(|province| format!("{}{}", province.name, county.name));
+            for lead in std::iter::once(full).chain(short) {
+                if address.starts_with(&lead) && best.is_none_or(|(_, len)| lead.len() > len) {
+                    best = Some((county, lead.len()));
+                }
+            }
+        }
+        best.map(|(county, len)| (county, &address[len..]))
+    }
+
     /// The division and its ancestors, province first.
     fn lineage<'a>(&'a self, division: &'a Division) -> Vec<&'a Division> {
         let mut chain = vec![division];
@@ -410,6 +432,25 @@ code,name,level,parent,last_seen_revision
     /// Asserts the full name of `code`.
     fn check_describe(code: &str, expected: Option<&str>) {
         assert_eq!(divisions().describe(code).as_deref(), expected, "full name of {code}");
+    }
+
+    #[test]
+    fn an_address_is_located_by_the_county_it_starts_with() {
+        let divisions = divisions();
+        let located = |address: &str| {
+            divisions.locate_address(address).map(|(county, rest)| (county.code.clone(), rest.to_owned()))
+        };
+        assert_eq!(
+            located("浙江省杭州市建德市新安江街道1号"),
+            Some(("330182".into(), "新安江街道1号".into()))
+        );
+        assert_eq!(located("浙江省建德市新安江街道1号"), Some(("330182".into(), "新安江街道1号".into())));
+        assert_eq!(located("北京市朝阳区建国路2号"), Some(("110105".into(), "建国路2号".into())));
+        assert_eq!(located("湖北省仙桃市沔阳大道3号"), Some(("429004".into(), "沔阳大道3号".into())));
+        // A district abolished since the card was issued, a city alone, no province: not located.
+        assert_eq!(located("浙江省杭州市下城区武林路4号"), None);
+        assert_eq!(located("浙江省杭州市5号"), None);
+        assert_eq!(located("建德市新安江街道1号"), None);
     }
 
     #[test]

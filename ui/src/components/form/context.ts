@@ -8,6 +8,8 @@ export interface FormContext {
   flagged(path: string): boolean;
   /** The clerk has been in `path`. */
   touch(path: string): void;
+  /** `path` still holds what the ID card on the reader put there. */
+  fromCard?(path: string): boolean;
 }
 
 const KEY: InjectionKey<FormContext> = Symbol("form");
