@@ -33,6 +33,8 @@ pub struct AppState {
     pub scan_folder: Arc<Mutex<Option<app::scan_folder::FolderWatch>>>,
     /// The ID-card reader at this counter.
     pub reader: Arc<app::idcard::CounterReader>,
+    /// The screen facing the applicant (what it shows, their answers).
+    pub applicant: Arc<app::applicant_screen::ApplicantScreen>,
 }
 
 impl AppState {
@@ -66,7 +68,16 @@ pub fn run() -> ExitCode {
             let scan_folder = Arc::new(Mutex::new(None));
             tauri::Manager::manage(
                 app,
-                AppState { paths, office, settings, printing, sync, scan_folder, reader },
+                AppState {
+                    paths,
+                    office,
+                    settings,
+                    printing,
+                    sync,
+                    scan_folder,
+                    reader,
+                    applicant: Arc::default(),
+                },
             );
             Ok(())
         })

@@ -119,6 +119,32 @@ export class Session {
     return this.cmd("GET", "/title");
   }
 
+  /** The handles of the app's open windows. */
+  async windowHandles() {
+    return this.cmd("GET", "/window/handles");
+  }
+
+  /** The handle of the window commands go to. */
+  async windowHandle() {
+    return this.cmd("GET", "/window");
+  }
+
+  /** Sends the following commands to the window `handle`. */
+  async switchToWindow(handle) {
+    await this.cmd("POST", "/window", { handle });
+  }
+
+  /** Waits for a window other than `known` handles to open; its handle. */
+  async waitForNewWindow(known, timeoutMs = 10000) {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const found = (await this.windowHandles()).find((handle) => !known.includes(handle));
+      if (found) return found;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    throw new WebDriverError(`no new window within ${timeoutMs} ms`);
+  }
+
   /** Base64 PNG of the window's web content. */
   async screenshot() {
     return this.cmd("GET", "/screenshot");

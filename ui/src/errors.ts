@@ -84,6 +84,8 @@ export const REACTIONS: Record<ErrorCode | ClientErrorCode, Reaction> = {
   IDCARD_READ_FAILED: "show",
   IDCARD_NOT_GENUINE: "show",
   IDCARD_READER_FAULT: "show",
+  RATING_ALREADY_GIVEN: "show",
+  NOTHING_TO_RATE: "show",
   DATA_FOLDER_UNUSABLE: "show",
   PRINT_SERVER_UNREACHABLE: "show",
   PRINTER_NOT_FOUND: "show",

@@ -93,6 +93,9 @@ pub fn summary(line: &AuditLine) -> String {
                 None => format!("第{position}页 清除标记"),
             }
         }
+        "rated" => domain::rating::RatingLevel::from_key(text("level"))
+            .map(|level| level.label().to_owned())
+            .unwrap_or_default(),
         _ => String::new(),
     }
 }
@@ -123,6 +126,7 @@ pub fn action_label(action: &str) -> &'static str {
         "page_changed" => "调整扫描页",
         "page_deleted" => "删除扫描页",
         "page_marked" => "审核标记扫描页",
+        "rated" => "申请人评价（好差评）",
         "ledger_viewed" => "查阅台账",
         "reference_key_set" => "设置参考数据签发公钥",
         "reference_update_loaded" => "载入参考数据更新",

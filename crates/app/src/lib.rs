@@ -8,6 +8,7 @@
 //! case takes "today" explicitly and tests can pin it.
 
 pub mod about;
+pub mod applicant_screen;
 pub mod archive;
 pub mod assess;
 pub mod audit;
@@ -25,6 +26,7 @@ pub mod media;
 pub mod office;
 pub mod printing;
 pub mod problem;
+pub mod ratings;
 pub mod reference;
 pub mod reference_update;
 pub mod review;

@@ -110,6 +110,10 @@ catalogue! {
     CaseChanged = "CASE_CHANGED", Refused;
     /// A submitted case's page is evidence and stays.
     PageFrozen = "PAGE_FROZEN", Refused;
+    /// The applicant already rated this visit (好差评 is given once and never changed).
+    RatingAlreadyGiven = "RATING_ALREADY_GIVEN", Refused;
+    /// A draft never submitted has no visit to rate yet.
+    NothingToRate = "NOTHING_TO_RATE", Refused;
     /// No case belongs to this person.
     PersonNotFound = "PERSON_NOT_FOUND", Refused;
     /// The backup was made by another office.
@@ -472,6 +476,10 @@ pub enum Unrecognised {
     /// Not one of the marks a reviewer sets on a page.
     #[error("unknown page mark")]
     PageMark,
+    /// An applicant's answer (确认无误, 好差评) sent from a window other than the screen
+    /// facing the applicant.
+    #[error("not the applicant's window")]
+    NotApplicantWindow,
     /// Not a `YYYY-MM-DD` date.
     #[error("not a date")]
     Date {
@@ -488,6 +496,7 @@ impl Unrecognised {
             Unrecognised::Role => "岗位只能是受理、审核、审批或管理员。".to_owned(),
             Unrecognised::Document => "没有这种文书。".to_owned(),
             Unrecognised::PageMark => "扫描页只能标记为不清晰或与材料不符。".to_owned(),
+            Unrecognised::NotApplicantWindow => "确认和评价只能由申请人在申请人屏幕上操作。".to_owned(),
             Unrecognised::Date { text } => {
                 format!("日期“{}”无效，请按“年-月-日”填写，如 2027-01-01。", text.trim())
             }
@@ -599,6 +608,10 @@ fn of_store(error: &StoreError) -> Problem {
             C::DataReadOnly,
             "办理点数据所在的磁盘或文件夹现在是只读的（磁盘出错后被系统设为只读、U盘写保护，或没有写入权限），本程序不能保存任何内容。已保存的数据不受影响；请联系管理员检查磁盘后重新启动本程序。",
         ),
+        StoreError::AlreadyRated => {
+            Problem::new(C::RatingAlreadyGiven, "申请人已对本次办理作出评价，评价不能更改。")
+        }
+        StoreError::NothingToRate => Problem::new(C::NothingToRate, "本申请尚未提交，提交后再请申请人评价。"),
         StoreError::Random | StoreError::Io(_) | StoreError::Sqlite(_) => Problem::internal(),
     }
 }

@@ -356,6 +356,56 @@ fn a_lost_acknowledgement_heals_on_the_next_sync_without_duplicates() {
     assert!(sync::outbox(&office, 100).unwrap().queued.is_empty());
 }
 
+/// 好差评: the applicant's rating of the visit travels as its own record, reaches the
+/// platform once even when the answer is lost, and a second rating of the visit is refused.
+#[test]
+fn a_rating_reaches_the_platform_once_and_is_never_given_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut office = set_up_office(dir.path());
+    let case_id = case_until(&mut office, "钱进", CaseState::Accepted, 10);
+    let code = |error: app::AppError| app::problem::Problem::of(&error).code;
+    let missing = app::ratings::rate_visit(&mut office, &case_id, "dissatisfied", " ", at(12)).unwrap_err();
+    assert!(
+        matches!(missing, app::AppError::Validation(ref issues) if issues[0].code == "RATING_REASON_MISSING")
+    );
+    let rating =
+        app::ratings::rate_visit(&mut office, &case_id, "dissatisfied", "排队时间长", at(12)).unwrap();
+    assert_eq!((rating.visit_state.as_str(), rating.clerk.as_str()), ("accepted", "a"));
+    let again = app::ratings::rate_visit(&mut office, &case_id, "very_satisfied", "", at(13)).unwrap_err();
+    assert_eq!(code(again), app::problem::ErrorCode::RatingAlreadyGiven, "nobody changes a rating");
+
+    let stub = Stub::start(Duration::from_secs(60));
+    stub.register(&mut office);
+    stub.server.faults().drop_after_commit_next(2);
+    let report = sync::sync_once(&mut office, &config(&stub.server.url(), 0), |_, _| {}).unwrap();
+    assert_eq!(report.confirmed, 0, "{report:?}");
+    let report = sync::sync_once(&mut office, &config(&stub.server.url(), 0), |_, _| {}).unwrap();
+    assert_eq!((report.problem.is_none(), report.remaining), (true, 0), "{report:?}");
+    let ratings: Vec<_> = stub
+        .server
+        .platform()
+        .records()
+        .unwrap()
+        .into_iter()
+        .filter(|record| record.kind == "rating")
+        .collect();
+    assert_eq!(ratings.len(), 1, "the rating is stored once");
+    assert_eq!(
+        (ratings[0].record_id, ratings[0].duplicates),
+        (*rating.id.as_uuid(), 1),
+        "sent again, kept once"
+    );
+    assert_eq!(stub.record_ids().len(), 2, "the submission and the rating");
+
+    // After the next decision, the next visit may be rated.
+    login(&mut office, "b", 20);
+    cases::review(&mut office, &case_id, "经审核，材料真实有效。", at(21)).unwrap();
+    app::ratings::rate_visit(&mut office, &case_id, "very_satisfied", "", at(22)).unwrap();
+    let kept = app::ratings::ratings(&office, &case_id).unwrap();
+    let levels: Vec<&str> = kept.iter().map(|rating| rating.level.key()).collect();
+    assert_eq!(levels, ["dissatisfied", "very_satisfied"]);
+}
+
 /// 现有证件互认: the platform issues the new permit and cancels the old one; both
 /// decisions can arrive in one page and are applied in order, by the platform's account.
 /// For a case of the other recognition type, the same decision is recorded, not applied.

@@ -14,6 +14,7 @@ pub mod id_number;
 pub mod issue;
 pub mod ledger;
 pub mod profile;
+pub mod rating;
 pub mod record;
 pub mod reference;
 pub mod review;

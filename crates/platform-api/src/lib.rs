@@ -48,7 +48,9 @@ pub use blobs::{
 pub use decisions::{Decision, DecisionKind, DecisionPage};
 pub use devices::{DeviceEnrolment, EnrolmentReceipt};
 pub use error::{ApiError, code};
-pub use records::{PushBatch, PushRecord, PushResponse, RecordKind, RecordResult, RecordStatus};
+pub use records::{
+    PushBatch, PushRecord, PushResponse, RATING_LEVELS, RecordKind, RecordResult, RecordStatus,
+};
 pub use routes::{ROUTES, Route, SCHEMAS, path};
 pub use time::ServerTime;
 

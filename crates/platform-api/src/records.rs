@@ -77,7 +77,18 @@ pub enum RecordKind {
     },
     /// The confirmation slip was printed at the counter.
     SlipPrinted,
+    /// The applicant rated a visit (政务服务"好差评"); `payload` holds the reason, the visit
+    /// and the clerk who served them. Added after v1: a platform that does not know it
+    /// refuses the record, which the counter keeps and shows.
+    Rating {
+        /// One of [`RATING_LEVELS`].
+        level: String,
+    },
 }
+
+/// The five 好差评 levels as the wire spells them, best first (非常满意 … 非常不满意).
+pub const RATING_LEVELS: [&str; 5] =
+    ["very_satisfied", "satisfied", "basic", "dissatisfied", "very_dissatisfied"];
 
 impl RecordKind {
     /// The kind's tag as it appears on the wire (`state_changed`).
@@ -88,6 +99,7 @@ impl RecordKind {
             RecordKind::Opinion => "opinion",
             RecordKind::PageMetadata { .. } => "page_metadata",
             RecordKind::SlipPrinted => "slip_printed",
+            RecordKind::Rating { .. } => "rating",
         }
     }
 
@@ -98,7 +110,8 @@ impl RecordKind {
             RecordKind::CaseCreated
             | RecordKind::StateChanged { .. }
             | RecordKind::Opinion
-            | RecordKind::SlipPrinted => None,
+            | RecordKind::SlipPrinted
+            | RecordKind::Rating { .. } => None,
         }
     }
 }

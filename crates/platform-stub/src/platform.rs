@@ -245,6 +245,15 @@ fn validate(record: &PushRecord) -> Option<(&'static str, String)> {
                 }
             }
         }
+        RecordKind::Rating { level } => {
+            if !platform_api::RATING_LEVELS.contains(&level.as_str()) {
+                return Some((code::RECORD_INVALID, format!("unknown rating level {level:?}")));
+            }
+            let bad = matches!(level.as_str(), "dissatisfied" | "very_dissatisfied");
+            if bad && record.payload["reason"].as_str().is_none_or(|reason| reason.trim().is_empty()) {
+                return Some((code::RECORD_INVALID, "a bad rating carries no reason".to_owned()));
+            }
+        }
         RecordKind::CaseCreated | RecordKind::Opinion | RecordKind::SlipPrinted => {}
     }
     None

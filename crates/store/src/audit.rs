@@ -118,6 +118,8 @@ pub enum AuditAction {
     UserReenabled,
     /// A submission the platform refused was corrected and queued again (更正后重报).
     RecordCorrected,
+    /// The applicant rated a visit (好差评) on the screen facing them.
+    Rated,
 }
 
 impl AuditAction {
@@ -169,6 +171,7 @@ impl AuditAction {
         AuditAction::ReferenceUpdateLoaded,
         AuditAction::PrintSettingsSet,
         AuditAction::ClockConfirmed,
+        AuditAction::Rated,
     ];
 
     /// The stored name.
@@ -220,6 +223,7 @@ impl AuditAction {
             AuditAction::LedgerViewed => "ledger_viewed",
             AuditAction::ReferenceKeySet => "reference_key_set",
             AuditAction::ReferenceUpdateLoaded => "reference_update_loaded",
+            AuditAction::Rated => "rated",
         }
     }
 }
@@ -581,7 +585,8 @@ mod tests {
              sync_quarantined,backup_created,restored,sync_requeued,device_identity_created,\
              platform_decision,page_added,page_changed,page_deleted,office_key_created,bundle_exported,\
              bundle_imported,platform_key_set,office_details_set,profile_effective_set,user_reenabled,record_corrected,\
-             page_marked,ledger_viewed,reference_key_set,reference_update_loaded,print_settings_set,clock_confirmed"
+             page_marked,ledger_viewed,reference_key_set,reference_update_loaded,print_settings_set,clock_confirmed,\
+             rated"
         );
     }
 }

@@ -154,6 +154,12 @@ pub enum StoreError {
         /// The case's state.
         state: CaseState,
     },
+    /// The applicant has already rated this visit (one 好差评 per visit; nobody changes it).
+    #[error("this visit has already been rated")]
+    AlreadyRated,
+    /// The case has no decision yet (a draft never submitted): there is no visit to rate.
+    #[error("the case has no decision to rate yet")]
+    NothingToRate,
     /// The operating system's random number generator failed.
     #[error("random number generator failed")]
     Random,

@@ -12,8 +12,17 @@ use rusqlite::{Connection, TransactionBehavior};
 use crate::error::{Result, StoreError};
 
 /// The migrations, in order; index `i` holds migration `i + 1`.
-const MIGRATIONS: &[&str] =
-    &[MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIGRATION_5, MIGRATION_6, MIGRATION_7, MIGRATION_8];
+const MIGRATIONS: &[&str] = &[
+    MIGRATION_1,
+    MIGRATION_2,
+    MIGRATION_3,
+    MIGRATION_4,
+    MIGRATION_5,
+    MIGRATION_6,
+    MIGRATION_7,
+    MIGRATION_8,
+    MIGRATION_9,
+];
 
 /// The schema version this build writes and reads.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
@@ -267,6 +276,25 @@ ALTER TABLE pages ADD COLUMN marked_at INTEGER;
 CREATE INDEX case_events_submitted ON case_events(at) WHERE from_state = 'draft';
 ALTER TABLE users ADD COLUMN password_from_admin INTEGER NOT NULL DEFAULT 0
     CHECK (password_from_admin IN (0, 1));
+"#;
+
+/// Version 9: the applicant's 好差评 rating of a visit: one per visit, the visit being the
+/// case's latest state change when the applicant rated (the decision they were told), the
+/// clerk who served them, the level and the reason (required for the two bad levels; the
+/// domain checks it). It travels to the platform as its own `rating` outbox item.
+const MIGRATION_9: &str = r#"
+CREATE TABLE ratings (
+    id       INTEGER PRIMARY KEY,
+    uuid     TEXT NOT NULL UNIQUE,
+    case_id  INTEGER NOT NULL REFERENCES cases(id),
+    event_id INTEGER NOT NULL REFERENCES case_events(id),
+    level    TEXT NOT NULL CHECK (level IN ('very_satisfied', 'satisfied', 'basic', 'dissatisfied',
+                                            'very_dissatisfied')),
+    reason   TEXT NOT NULL,
+    clerk    INTEGER NOT NULL REFERENCES users(id),
+    rated_at INTEGER NOT NULL,
+    UNIQUE (case_id, event_id)
+) STRICT;
 "#;
 
 /// Reads `PRAGMA user_version`.

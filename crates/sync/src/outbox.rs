@@ -67,6 +67,11 @@ pub enum OutgoingKind {
     },
     /// The confirmation slip was printed.
     SlipPrinted,
+    /// The applicant rated a visit (好差评) at this level.
+    Rating {
+        /// The level's key.
+        level: String,
+    },
 }
 
 impl OutgoingKind {
@@ -77,7 +82,8 @@ impl OutgoingKind {
             OutgoingKind::CaseCreated
             | OutgoingKind::StateChanged { .. }
             | OutgoingKind::Opinion
-            | OutgoingKind::SlipPrinted => None,
+            | OutgoingKind::SlipPrinted
+            | OutgoingKind::Rating { .. } => None,
         }
     }
 }
@@ -97,6 +103,7 @@ impl OutgoingRecord {
                 RecordKind::PageMetadata { content_hash: content_hash.clone(), bytes: *bytes }
             }
             OutgoingKind::SlipPrinted => RecordKind::SlipPrinted,
+            OutgoingKind::Rating { level } => RecordKind::Rating { level: level.clone() },
         };
         PushRecord {
             record_id: self.id,

@@ -4,6 +4,7 @@
 //! converts its DTO, makes one call into `app`, and converts the result back. Calls that
 //! touch the office store run on a blocking thread through [`with_office`].
 
+pub mod applicant;
 pub mod cases;
 pub mod idcard;
 pub mod intake;
@@ -31,6 +32,14 @@ pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         intake::assess_application,
         idcard::id_card_reader,
         idcard::read_id_card,
+        applicant::open_applicant_screen,
+        applicant::close_applicant_screen,
+        applicant::applicant_screen,
+        applicant::show_draft_to_applicant,
+        applicant::show_decision_to_applicant,
+        applicant::show_welcome_to_applicant,
+        applicant::applicant_confirms,
+        applicant::applicant_rates,
         office::office_status,
         office::set_up_office,
         office::office_details,

@@ -4,6 +4,7 @@
 //! TypeScript declarations are generated into `ui/src/bindings.ts` by the test
 //! `bindings_are_up_to_date` (re-bless with `UPDATE_BINDINGS=1 cargo test -p permit-desk`).
 
+mod applicant;
 mod bundle;
 mod cases;
 mod idcard;
@@ -12,6 +13,7 @@ mod office;
 mod print;
 mod scans;
 
+pub use applicant::*;
 pub use bundle::*;
 pub use cases::*;
 pub use idcard::*;
@@ -330,6 +332,8 @@ mod tests {
             IdNumberInfo::decl(&config),
             ReaderStateInfo::decl(&config),
             CardReadInfo::decl(&config),
+            ScreenLineInfo::decl(&config),
+            ApplicantScreenInfo::decl(&config),
             DivisionChoice::decl(&config),
             EthnicChoice::decl(&config),
             ProfileInfo::decl(&config),
@@ -396,6 +400,9 @@ mod tests {
         key_table(&mut out, "CaseStateKey", "CASE_STATE_LABELS", &states);
         let documents = app::printing::Document::ALL.map(|document| (document.name(), document.label()));
         key_table(&mut out, "DocumentKey", "DOCUMENT_LABELS", &documents);
+        // The 好差评 levels, best first (the applicant's screen shows them in this order).
+        let levels = app::ratings::RatingLevel::ALL.map(|level| (level.key(), level.label()));
+        key_table(&mut out, "RatingLevelKey", "RATING_LEVEL_LABELS", &levels);
         evidence_catalogue(&mut out);
         // Keys the window sends back or switches on, from the shell's own tables.
         use app::domain::assessment::Decision;

@@ -2,6 +2,7 @@
 // command functions' signatures. Do not edit by hand.
 import type {
   AppInfo,
+  ApplicantScreenInfo,
   AssessmentInfo,
   AuditLineInfo,
   BundleExportInfo,
@@ -92,6 +93,42 @@ export interface Commands {
    * with where to send the applicant.
    */
   readIdCard(): Promise<CardReadInfo>;
+  /**
+   * Opens the screen facing the applicant (or brings it forward): full screen on a monitor
+   * other than the clerk's when there is one, else a window beside it.
+   */
+  openApplicantScreen(): Promise<void>;
+  /**
+   * Closes the screen facing the applicant.
+   */
+  closeApplicantScreen(): Promise<void>;
+  /**
+   * What the screen facing the applicant shows (the welcome while no clerk is logged in).
+   */
+  applicantScreen(): Promise<ApplicantScreenInfo>;
+  /**
+   * Shows the application as typed on the applicant's screen; `confirm`: asks them to
+   * check it (确认无误), saying what submitting will do. Returns the serial shown.
+   */
+  showDraftToApplicant(record: ApplicationRecord, confirm?: string | null): Promise<number>;
+  /**
+   * Shows the counter's decision on `case_id` and asks the applicant to rate the visit.
+   */
+  showDecisionToApplicant(caseId: string, heading: string, items: string[]): Promise<void>;
+  /**
+   * Shows the welcome again (the visit is over, or the form was left).
+   */
+  showWelcomeToApplicant(): Promise<void>;
+  /**
+   * 确认无误, pressed on the applicant's screen for what it showed at `serial`; whether it
+   * counts (not when the screen has changed since).
+   */
+  applicantConfirms(serial: number): Promise<boolean>;
+  /**
+   * The applicant's 好差评 of the visit the screen shows (`level` a rating key; a reason for
+   * 不满意 and 非常不满意), from the applicant's window only.
+   */
+  applicantRates(level: string, reason: string): Promise<ApplicantScreenInfo>;
   /**
    * Whether this machine has an office yet, and who is logged in.
    */
@@ -404,6 +441,14 @@ export const COMMANDS: { readonly [K in keyof Commands]: readonly [string, reado
   assessApplication: ["assess_application", ["record", "profile", "caseId"]],
   idCardReader: ["id_card_reader", []],
   readIdCard: ["read_id_card", []],
+  openApplicantScreen: ["open_applicant_screen", []],
+  closeApplicantScreen: ["close_applicant_screen", []],
+  applicantScreen: ["applicant_screen", []],
+  showDraftToApplicant: ["show_draft_to_applicant", ["record", "confirm"]],
+  showDecisionToApplicant: ["show_decision_to_applicant", ["caseId", "heading", "items"]],
+  showWelcomeToApplicant: ["show_welcome_to_applicant", []],
+  applicantConfirms: ["applicant_confirms", ["serial"]],
+  applicantRates: ["applicant_rates", ["level", "reason"]],
   officeStatus: ["office_status", []],
   setUpOffice: ["set_up_office", ["details", "username", "password", "roles", "print"]],
   officeDetails: ["office_details", []],

@@ -53,6 +53,13 @@ pub(crate) fn outgoing(item: OutboxItem) -> Result<OutgoingRecord, AppError> {
                 .ok_or_else(|| corrupt(format!("outbox item {} has no page size", item.id)))?;
             OutgoingKind::PageMetadata { content_hash, bytes }
         }
+        "rating" => {
+            let level = item.payload["level"]
+                .as_str()
+                .ok_or_else(|| corrupt(format!("outbox item {} has no rating level", item.id)))?
+                .to_owned();
+            OutgoingKind::Rating { level }
+        }
         other => return Err(corrupt(format!("outbox item {} has unknown kind {other:?}", item.id))),
     };
     Ok(OutgoingRecord {

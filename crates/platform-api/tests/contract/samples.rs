@@ -56,6 +56,7 @@ pub fn record_kinds() -> Vec<RecordKind> {
         RecordKind::Opinion,
         RecordKind::PageMetadata { content_hash: PAGE_HASH.to_owned(), bytes: 1 },
         RecordKind::SlipPrinted,
+        RecordKind::Rating { level: "satisfied".to_owned() },
     ]
 }
 

@@ -7,7 +7,7 @@ use crate::common::{ADMIN_PASSWORD, OFFICE, at, march, options};
 
 #[test]
 fn a_version_1_database_migrates_and_keeps_its_cases() {
-    assert_eq!(SCHEMA_VERSION, 8, "update this test's expectations when adding a migration");
+    assert_eq!(SCHEMA_VERSION, 9, "update this test's expectations when adding a migration");
     let dir = tempfile::tempdir().unwrap();
     let (store, _) =
         Store::create_at_schema_version(dir.path(), OFFICE, "admin", ADMIN_PASSWORD, at(0), options(), 1)
@@ -47,11 +47,15 @@ fn a_version_1_database_migrates_and_keeps_its_cases() {
     let awaiting = store.worklist(Worklist::AwaitingReview, march(3), 10).unwrap();
     assert_eq!(awaiting.len(), 1, "old cases appear in worklists");
     assert!(store.worklist(Worklist::IssuedAwaitingSlip, march(3), 10).unwrap().is_empty());
+    // Schema 9: a case accepted by the old program can have its visit rated.
+    let rating = domain::rating::Rating::check("satisfied", "").unwrap();
+    let rated = store.record_rating(&admin, &case_id, &rating, at(6)).unwrap();
+    assert_eq!(rated.visit_state, "accepted");
     let migrated =
         store.audit_entries(None, 100).unwrap().into_iter().find(|entry| entry.action == "schema_migrated");
     assert_eq!(
         migrated.map(|entry| entry.details),
-        Some(serde_json::json!({ "from": 1, "to": 8, "copy": "office.before-upgrade-v1.db" }))
+        Some(serde_json::json!({ "from": 1, "to": 9, "copy": "office.before-upgrade-v1.db" }))
     );
     assert!(store.audit_verify().unwrap().is_intact());
     let upgrade = store.last_schema_upgrade().unwrap().expect("the upgrade, for the window's notice");
@@ -154,7 +158,7 @@ fn a_version_2_database_migrates_to_sync_with_its_queue_intact() {
         store.audit_entries(None, 100).unwrap().into_iter().find(|entry| entry.action == "schema_migrated");
     assert_eq!(
         migrated.map(|entry| entry.details),
-        Some(serde_json::json!({ "from": 2, "to": 8, "copy": "office.before-upgrade-v2.db" }))
+        Some(serde_json::json!({ "from": 2, "to": 9, "copy": "office.before-upgrade-v2.db" }))
     );
     assert!(store.audit_verify().unwrap().is_intact());
 }

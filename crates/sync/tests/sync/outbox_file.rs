@@ -49,6 +49,7 @@ fn kind_to_json(kind: &OutgoingKind) -> String {
             RecordKind::PageMetadata { content_hash: content_hash.clone(), bytes: *bytes }
         }
         OutgoingKind::SlipPrinted => RecordKind::SlipPrinted,
+        OutgoingKind::Rating { level } => RecordKind::Rating { level: level.clone() },
     };
     serde_json::to_string(&wire).expect("kind serializes")
 }
@@ -62,6 +63,7 @@ fn kind_from_json(text: &str) -> OutgoingKind {
             OutgoingKind::PageMetadata { content_hash, bytes }
         }
         RecordKind::SlipPrinted => OutgoingKind::SlipPrinted,
+        RecordKind::Rating { level } => OutgoingKind::Rating { level },
     }
 }
 

@@ -1,0 +1,93 @@
+// The screen facing the applicant, from the clerk's side: whether this PC uses one (kept
+// per PC, like the text size), opening and closing it, and what the clerk's window tells
+// it to show. With the screen in use, the applicant checks the form and presses 确认无误
+// before the clerk can submit, and rates the visit afterwards (好差评).
+import { ref } from "vue";
+import { backend, type AssessmentInfo } from "../backend";
+import type { ApplicationRecord } from "../record";
+import { decisionOf, eligibilityItems, fill, reasonCount } from "../components/assessment";
+import { t } from "../locales";
+
+const KEY = "permit-desk.applicant-screen";
+
+/** This PC shows a screen to the applicant. */
+export const screenInUse = ref(readSetting());
+
+function readSetting(): boolean {
+  try {
+    return globalThis.localStorage?.getItem(KEY) === "on";
+  } catch {
+    return false;
+  }
+}
+
+/** Turns the screen on (opening its window) or off (closing it); kept for this PC. */
+export async function useScreen(on: boolean): Promise<void> {
+  screenInUse.value = on;
+  try {
+    globalThis.localStorage?.setItem(KEY, on ? "on" : "off");
+  } catch {
+    // Not kept: the choice lasts until the window closes.
+  }
+  if (on) await backend().openApplicantScreen();
+  else await backend().closeApplicantScreen();
+}
+
+/** Opens the screen when this PC uses one (after log-in). */
+export async function reopenScreen(): Promise<void> {
+  if (screenInUse.value) await backend().openApplicantScreen();
+}
+
+/** What submitting will do, in words for the applicant (asked with 确认无误). */
+export function applicantOutcome(assessment: AssessmentInfo): string {
+  switch (decisionOf(assessment)) {
+    case "accept":
+      return assessment.due_if_accepted_today
+        ? fill(t("applicant.willAccept"), { due: assessment.due_if_accepted_today })
+        : t("applicant.willAcceptNoDue");
+    case "notice":
+      return fill(t("applicant.willNotice"), { n: assessment.items.length });
+    default:
+      return fill(t("applicant.willRefuse"), { n: reasonCount(assessment) });
+  }
+}
+
+/** Shows the draft (and, with `confirm`, asks for 确认无误); the serial shown. */
+export async function showDraft(record: ApplicationRecord, confirm: string | null = null): Promise<number | null> {
+  if (!screenInUse.value) return null;
+  try {
+    return await backend().showDraftToApplicant(record, confirm);
+  } catch {
+    return null; // the applicant's screen is a courtesy: the counter goes on without it
+  }
+}
+
+/** After a submit: the decision, what to bring or why not, and the request for a rating. */
+export async function showDecision(caseId: string, assessment: AssessmentInfo): Promise<void> {
+  if (!screenInUse.value) return;
+  const decision = decisionOf(assessment);
+  const heading =
+    decision === "accept"
+      ? assessment.due_if_accepted_today
+        ? fill(t("applicant.accepted"), { due: assessment.due_if_accepted_today })
+        : t("applicant.acceptedNoDue")
+      : decision === "notice"
+        ? t("applicant.notice")
+        : t("applicant.refused");
+  const items = (decision === "not_eligible" ? eligibilityItems(assessment) : assessment.items).map((item) => item.message);
+  try {
+    await backend().showDecisionToApplicant(caseId, heading, decision === "accept" ? [] : items);
+  } catch {
+    // As above.
+  }
+}
+
+/** The applicant's screen shows the welcome again. */
+export async function showWelcome(): Promise<void> {
+  if (!screenInUse.value) return;
+  try {
+    await backend().showWelcomeToApplicant();
+  } catch {
+    // As above.
+  }
+}
