@@ -64,7 +64,10 @@ pub fn run() -> ExitCode {
             if let Some(window) = tauri::Manager::get_webview_window(app, "main") {
                 media::enable_camera(&window)?;
             }
-            let reader = Arc::new(app::idcard::CounterReader::new(settings.idcard_port.clone()));
+            let reader = Arc::new(app::idcard::CounterReader::with_library(
+                settings.idcard_port.clone(),
+                settings.idcard_library.clone(),
+            ));
             let scan_folder = Arc::new(Mutex::new(None));
             tauri::Manager::manage(
                 app,

@@ -18,6 +18,9 @@ pub const ENROLMENT_CODE_ENV: &str = "PERMIT_DESK_ENROLMENT_CODE";
 /// The ID-card reader's serial port (e.g. `/dev/ttyUSB0`) when it cannot be found on its
 /// own (several USB-serial devices), and the simulated reader of the end-to-end tests.
 pub const IDCARD_PORT_ENV: &str = "PERMIT_DESK_IDCARD_PORT";
+/// The vendor's reader library (`libsdtapi.so`) when it is not in /usr/lib or
+/// /usr/local/lib.
+pub const IDCARD_LIBRARY_ENV: &str = "PERMIT_DESK_IDCARD_LIBRARY";
 /// The log filter (tracing's syntax, e.g. `debug` or `app=debug,info`).
 pub const LOG_ENV: &str = "PERMIT_DESK_LOG";
 
@@ -50,6 +53,8 @@ pub struct Settings {
     pub log_filter: String,
     /// The ID-card reader's port, from [`IDCARD_PORT_ENV`]; `None`: the USB-serial ports.
     pub idcard_port: Option<PathBuf>,
+    /// The vendor's reader library, from [`IDCARD_LIBRARY_ENV`]; `None`: the usual places.
+    pub idcard_library: Option<PathBuf>,
 }
 
 impl Settings {
@@ -84,6 +89,7 @@ impl Settings {
             home: lookup("HOME").filter(|home| !home.is_empty()).map(PathBuf::from),
             log_filter: text(LOG_ENV).unwrap_or_else(|| "info".to_owned()),
             idcard_port: text(IDCARD_PORT_ENV).map(PathBuf::from),
+            idcard_library: text(IDCARD_LIBRARY_ENV).map(PathBuf::from),
         }
     }
 }

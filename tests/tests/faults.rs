@@ -313,6 +313,13 @@ fn a_data_folder_that_cannot_be_made_is_named_at_start_and_made_once_it_can() {
     disk.remount(true);
     Office::prepare_folders(&folders).expect("made once the disk is writable");
     assert!(folders.iter().all(|folder| folder.is_dir()));
+    // Personal data inside: the owner's only, and a folder found open to others is closed.
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |folder: &Path| std::fs::metadata(folder).expect("stat").permissions().mode() & 0o777;
+    assert!(folders.iter().all(|folder| mode(folder) == 0o700), "made 0700");
+    std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    Office::prepare_folders(&folders).expect("checked again");
+    assert_eq!(mode(&data), 0o700, "closed to others again");
 
     // A file where a folder should be.
     std::fs::remove_dir(data.join("logs")).expect("remove");

@@ -120,7 +120,12 @@ expired: boolean,
 /**
  * Its last day, `YYYY-MM-DD`; `null` for 长期.
  */
-valid_to: string | null, };
+valid_to: string | null, 
+/**
+ * The holder's photo as a `data:image/bmp;base64,` URL, when the vendor's library
+ * decoded it; shown beside the form, never stored.
+ */
+photo: string | null, };
 export type ScreenLineInfo = { 
 /**
  * The form's label.

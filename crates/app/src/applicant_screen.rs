@@ -7,11 +7,31 @@
 //! it and answers. Every change has a new serial, and a confirmation counts only for the
 //! serial the applicant saw: a change after 确认无误 asks again.
 
+use std::path::Path;
 use std::sync::Mutex;
 
 use domain::record::{ApplicationRecord, EvidenceItem};
 
 use crate::cases::CaseId;
+
+/// The file in the data directory that says this PC shows a screen to the applicant.
+pub const SETTING_FILE: &str = "applicant-screen.json";
+
+/// Whether this installation shows a screen to the applicant (set in the header; off
+/// until chosen). An unreadable setting reads as off.
+pub fn in_use(data_dir: &Path) -> bool {
+    std::fs::read_to_string(data_dir.join(SETTING_FILE))
+        .ok()
+        .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
+        .and_then(|value| value["in_use"].as_bool())
+        .unwrap_or(false)
+}
+
+/// Remembers for this installation whether it shows a screen to the applicant.
+pub fn set_in_use(data_dir: &Path, on: bool) -> Result<(), crate::AppError> {
+    let text = serde_json::json!({ "in_use": on }).to_string();
+    crate::archive::write_atomically(&data_dir.join(SETTING_FILE), text.as_bytes())
+}
 
 /// One line of the applicant's screen: a label and what it says.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -251,6 +271,18 @@ mod tests {
         changed.applicant.name = "陈晶".to_owned();
         screen.show_draft(&changed, Some("将予受理".to_owned()));
         assert!(!screen.view().confirmed, "a change after 确认无误 asks again");
+    }
+
+    #[test]
+    fn the_choice_is_kept_for_the_installation() {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        assert!(!in_use(dir.path()), "off until chosen");
+        set_in_use(dir.path(), true).expect("kept");
+        assert!(in_use(dir.path()));
+        set_in_use(dir.path(), false).expect("kept");
+        assert!(!in_use(dir.path()));
+        std::fs::write(dir.path().join(SETTING_FILE), b"{broken").expect("write");
+        assert!(!in_use(dir.path()), "an unreadable setting reads as off");
     }
 
     #[test]

@@ -29,6 +29,9 @@ pub struct CardRead {
     /// What the card puts into the application form: a resident ID card whose number
     /// checks; `None` for any other card, which the form does not take.
     pub fill: Option<CardFill>,
+    /// The holder's photo as a BMP, when the vendor's library decoded it (the serial
+    /// protocol carries it encoded, which only a vendor's decoder reads).
+    pub photo_bmp: Option<Vec<u8>>,
 }
 
 /// The application form's fields as a card gives them (Annex 1: 公民身份号码, 姓名, 性别,
@@ -62,7 +65,7 @@ pub fn assess(card: Card, today: NaiveDate) -> CardRead {
         Err(issues) => issues,
     };
     let fill = (card.kind == CardKind::ResidentId && issues.is_empty()).then(|| fill(&card));
-    CardRead { expired: card.expired_on(today), issues, fill, card }
+    CardRead { expired: card.expired_on(today), issues, fill, card, photo_bmp: None }
 }
 
 /// The form's fields from a resident ID card.
@@ -102,6 +105,9 @@ pub struct FormCard {
     pub expired: bool,
     /// The last day of its validity; `None` for a 长期 card.
     pub valid_to: Option<NaiveDate>,
+    /// The holder's photo (BMP), when the vendor's library decoded it: shown beside the
+    /// form for the clerk to compare with the person, never stored.
+    pub photo_bmp: Option<Vec<u8>>,
 }
 
 impl CardRead {
@@ -111,7 +117,12 @@ impl CardRead {
     /// cards only.
     pub fn for_form(self) -> Result<FormCard, AppError> {
         match self.fill {
-            Some(fill) => Ok(FormCard { fill, expired: self.expired, valid_to: self.card.valid_to }),
+            Some(fill) => Ok(FormCard {
+                fill,
+                expired: self.expired,
+                valid_to: self.card.valid_to,
+                photo_bmp: self.photo_bmp,
+            }),
             None if !self.issues.is_empty() => Err(AppError::Validation(self.issues)),
             None => Err(AppError::Validation(vec![FieldIssue::new(
                 "id_number",
@@ -136,21 +147,54 @@ pub enum ReaderState {
     Fault(String),
 }
 
-/// The reader at this counter: the port set for this PC, or else the USB-serial and CDC
-/// ports found; one conversation with it at a time (the header's look and the form's
-/// reads share the line).
+/// The reader at this counter: through the vendor's library when one is installed (the
+/// path set for this PC, or the usual places), else on the serial port set for this PC,
+/// or else on the USB-serial and CDC ports found; one conversation with it at a time (the
+/// header's look and the form's reads share the line).
 #[derive(Debug)]
 pub struct CounterReader {
     configured: Option<PathBuf>,
+    library: Option<PathBuf>,
     baud: u32,
     /// The port a reader last answered on; held while talking to it.
     line: Mutex<Option<PathBuf>>,
+    /// The vendor's library once loaded (it stays loaded: unloading C libraries is unsafe).
+    vendor: Mutex<Option<idcard::VendorLibrary>>,
 }
 
 impl CounterReader {
     /// The reader on `configured` (a setting), or on the ports found, at 115200 bps.
     pub fn new(configured: Option<PathBuf>) -> Self {
-        CounterReader { configured, baud: idcard::serial::BAUD_RATES[0], line: Mutex::new(None) }
+        CounterReader::with_library(configured, None)
+    }
+
+    /// The same, trying the vendor's library at `library` (or installed in the usual
+    /// places) first.
+    pub fn with_library(configured: Option<PathBuf>, library: Option<PathBuf>) -> Self {
+        CounterReader {
+            configured,
+            library,
+            baud: idcard::serial::BAUD_RATES[0],
+            line: Mutex::new(None),
+            vendor: Mutex::new(None),
+        }
+    }
+
+    /// Runs `work` with the vendor's library when one is installed (loading it once);
+    /// `None` without one.
+    fn with_vendor<T>(
+        &self,
+        work: impl FnOnce(&idcard::VendorLibrary) -> T,
+    ) -> Option<Result<T, ReaderError>> {
+        let mut vendor = self.vendor.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if vendor.is_none() {
+            let path = idcard::vendor::installed(self.library.as_deref())?;
+            match idcard::VendorLibrary::load(&path) {
+                Ok(library) => *vendor = Some(library),
+                Err(error) => return Some(Err(error)),
+            }
+        }
+        vendor.as_ref().map(|library| Ok(work(library)))
     }
 
     /// The ports to try, the one a reader last answered on first.
@@ -167,8 +211,14 @@ impl CounterReader {
         found
     }
 
-    /// Looks for the reader: the first port whose module answers its status command.
+    /// Looks for the reader: through the vendor's library when there is one, else the first
+    /// port whose module answers its status command.
     pub fn state(&self) -> ReaderState {
+        match self.with_vendor(|library| (library.path().to_owned(), library.check())) {
+            Some(Ok((path, Ok(())))) => return ReaderState::Ready(path),
+            Some(Ok((_, Err(error)))) | Some(Err(error)) => return ReaderState::Fault(error.message_zh()),
+            None => {}
+        }
         let mut line = self.line.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let candidates = self.candidates(line.as_ref());
         let mut fault = None;
@@ -192,8 +242,13 @@ impl CounterReader {
         }
     }
 
-    /// Reads the card on the reader, as of `today`; tries each port until one answers.
+    /// Reads the card on the reader, as of `today`: through the vendor's library (with
+    /// the photo when it decodes it), else on each port until one answers.
     pub fn read(&self, today: NaiveDate) -> Result<CardRead, AppError> {
+        if let Some(read) = self.with_vendor(idcard::VendorLibrary::read_card) {
+            let read = read??;
+            return Ok(CardRead { photo_bmp: read.photo_bmp, ..assess(read.card, today) });
+        }
         let mut line = self.line.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let mut last_error = ReaderError::NotFound;
         for port in self.candidates(line.as_ref()) {
@@ -290,6 +345,15 @@ mod tests {
         let reader = CounterReader::new(Some(PathBuf::from("/dev/ttyUSB-permit-desk-none")));
         assert!(matches!(reader.state(), ReaderState::Fault(message) if message.contains("找不到读卡器")));
         let error = reader.read(day("2026-12-05")).expect_err("no reader, no card");
+        assert_eq!(crate::problem::Problem::of(&error).code, crate::problem::ErrorCode::IdCardReaderMissing);
+    }
+
+    #[test]
+    fn a_vendor_library_set_but_missing_is_said_not_passed_over() {
+        let reader =
+            CounterReader::with_library(None, Some(PathBuf::from("/opt/permit-desk-none/libsdtapi.so")));
+        assert!(matches!(reader.state(), ReaderState::Fault(message) if message.contains("驱动库")));
+        let error = reader.read(day("2026-12-05")).expect_err("no library, no card");
         assert_eq!(crate::problem::Problem::of(&error).code, crate::problem::ErrorCode::IdCardReaderMissing);
     }
 

@@ -129,10 +129,19 @@ impl Office {
     /// before anything else looks at them: a folder that cannot be made (a disk not
     /// mounted, read-only or full, no permission, a file in its place) is refused with the
     /// folder and the reason, for the window to say so and retry instead of exiting.
+    ///
+    /// The folders hold personal data (the database, key slots, scans, logs): they are
+    /// made readable by their owner only (0700), and one found open to others is closed.
     pub fn prepare_folders(folders: &[&Path]) -> Result<(), AppError> {
+        use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
         for folder in folders {
-            std::fs::create_dir_all(folder)
-                .map_err(|source| AppError::DataFolderUnusable { folder: folder.to_path_buf(), source })?;
+            let unusable = |source| AppError::DataFolderUnusable { folder: folder.to_path_buf(), source };
+            std::fs::DirBuilder::new().recursive(true).mode(0o700).create(folder).map_err(unusable)?;
+            let mode = std::fs::metadata(folder).map_err(unusable)?.permissions().mode();
+            if mode & 0o077 != 0 {
+                std::fs::set_permissions(folder, std::fs::Permissions::from_mode(mode & 0o700))
+                    .map_err(unusable)?;
+            }
         }
         Ok(())
     }

@@ -680,7 +680,7 @@ fn of_print(error: &print::PrintError) -> Problem {
 fn idcard_code(error: &idcard::ReaderError) -> ErrorCode {
     use idcard::{ReaderError as R, Status as S};
     match error {
-        R::Port { .. } | R::NotFound => ErrorCode::IdCardReaderMissing,
+        R::Port { .. } | R::NotFound | R::Library { .. } => ErrorCode::IdCardReaderMissing,
         R::Status(S::NoCard) => ErrorCode::IdCardNoCard,
         R::Status(S::SelectFailed | S::ReadFailed) | R::Frame(_) | R::Layout(_) | R::Card(_) => {
             ErrorCode::IdCardReadFailed

@@ -356,6 +356,39 @@ fn a_lost_acknowledgement_heals_on_the_next_sync_without_duplicates() {
     assert!(sync::outbox(&office, 100).unwrap().queued.is_empty());
 }
 
+/// A platform address that answers with a redirect: the sync never follows it (the signed
+/// records would go to an address nobody configured); the records stay queued.
+#[test]
+fn a_redirect_is_never_followed() {
+    use std::io::{Read, Write};
+    let dir = tempfile::tempdir().unwrap();
+    let mut office = set_up_office(dir.path());
+    case_until(&mut office, "孙悦", CaseState::Accepted, 10);
+    let elsewhere = std::net::TcpListener::bind(("127.0.0.1", 0)).unwrap();
+    let elsewhere_url = format!("http://{}", elsewhere.local_addr().unwrap());
+    elsewhere.set_nonblocking(true).unwrap();
+    let redirecting = std::net::TcpListener::bind(("127.0.0.1", 0)).unwrap();
+    let redirecting_url = format!("http://{}", redirecting.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in redirecting.incoming() {
+            let Ok(mut stream) = stream else { return };
+            let mut request = [0_u8; 65536];
+            let _ = stream.read(&mut request);
+            let answer = format!(
+                "HTTP/1.1 307 Temporary Redirect\r\nLocation: {elsewhere_url}/v1/records\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            );
+            let _ = stream.write_all(answer.as_bytes());
+        }
+    });
+    login(&mut office, "admin", 20);
+    sync::device_identity(&mut office, Some(DEVICE), at(0)).unwrap();
+    let report = sync::sync_once(&mut office, &config(&redirecting_url, 0), |_, _| {}).unwrap();
+    assert!(report.problem.is_some(), "a redirect is a failure: {report:?}");
+    assert_eq!(report.confirmed, 0);
+    assert!(elsewhere.accept().is_err(), "nothing reached the address the redirect named");
+    assert!(!sync::outbox(&office, 100).unwrap().queued.is_empty(), "the records stay queued");
+}
+
 /// 好差评: the applicant's rating of the visit travels as its own record, reaches the
 /// platform once even when the answer is lost, and a second rating of the visit is refused.
 #[test]

@@ -25,7 +25,9 @@ pub mod frame;
 pub mod serial;
 #[cfg(feature = "simulator")]
 pub mod simulator;
+pub mod vendor;
 
 pub use card::{Card, CardKind, decode_text};
 pub use frame::{Command, Response, Status};
 pub use serial::{Reader, ReaderError};
+pub use vendor::{VendorLibrary, VendorRead};

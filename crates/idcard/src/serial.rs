@@ -26,6 +26,14 @@ pub enum ReaderError {
         /// The system's error.
         source: std::io::Error,
     },
+    /// The vendor's library could not be loaded or lacks a call.
+    #[error("vendor library {path}: {detail}")]
+    Library {
+        /// The library's path.
+        path: String,
+        /// What the loader said.
+        detail: String,
+    },
     /// No port a reader could be on (none set, no USB-serial port plugged in).
     #[error("no serial port for a reader")]
     NotFound,
@@ -63,6 +71,9 @@ impl ReaderError {
                 _ => format!("无法打开读卡器（{port}），请重新插拔读卡器后再试。"),
             },
             ReaderError::NotFound => "没有找到读卡器，请检查读卡器的USB线是否插好。".to_owned(),
+            ReaderError::Library { path, .. } => {
+                format!("读卡器厂家的驱动库（{path}）无法使用，请重新安装读卡器驱动或联系管理员。")
+            }
             ReaderError::Io(_) => "与读卡器的连接中断，请检查USB线后再读一次。".to_owned(),
             ReaderError::Silent(_) => "读卡器没有应答，请检查读卡器是否通电、USB线是否插好。".to_owned(),
             ReaderError::Frame(_) => "读卡器传回的数据有误，请再读一次；仍不行请重新插拔读卡器。".to_owned(),

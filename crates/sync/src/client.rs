@@ -133,6 +133,9 @@ impl PlatformClient {
             .timeout(config.request_timeout)
             .connect_timeout(config.connect_timeout)
             .pool_idle_timeout(Duration::from_secs(30))
+            // A redirect would send the signed request, personal data and all, to an
+            // address nobody configured: an answer of 3xx is a failure, never followed.
+            .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("permit-desk-sync/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|error| SyncError::ClientSetup { detail: error.to_string() })?;

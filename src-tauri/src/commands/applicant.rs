@@ -14,10 +14,21 @@ use crate::json::{ApplicantScreenInfo, RecordJson};
 /// The applicant window's label.
 const APPLICANT: &str = "applicant";
 
-/// Opens the screen facing the applicant (or brings it forward): full screen on a monitor
-/// other than the clerk's when there is one, else a window beside it.
+/// Whether this PC shows a screen to the applicant (kept in the data folder).
 #[tauri::command]
-pub async fn open_applicant_screen<R: Runtime>(app: AppHandle<R>) -> Result<(), UiError> {
+pub async fn applicant_screen_in_use(state: State<'_, AppState>) -> Result<bool, UiError> {
+    Ok(app::applicant_screen::in_use(&state.paths.data_dir))
+}
+
+/// Opens the screen facing the applicant (or brings it forward) and remembers that this
+/// PC uses one: full screen on a monitor other than the clerk's when there is one, else a
+/// window beside it.
+#[tauri::command]
+pub async fn open_applicant_screen<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+) -> Result<(), UiError> {
+    app::applicant_screen::set_in_use(&state.paths.data_dir, true)?;
     if let Some(window) = app.get_webview_window(APPLICANT) {
         return window.set_focus().map_err(|_| UiError::internal());
     }
@@ -41,9 +52,13 @@ pub async fn open_applicant_screen<R: Runtime>(app: AppHandle<R>) -> Result<(), 
     })
 }
 
-/// Closes the screen facing the applicant.
+/// Closes the screen facing the applicant, and remembers that this PC does not use one.
 #[tauri::command]
-pub async fn close_applicant_screen<R: Runtime>(app: AppHandle<R>) -> Result<(), UiError> {
+pub async fn close_applicant_screen<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+) -> Result<(), UiError> {
+    app::applicant_screen::set_in_use(&state.paths.data_dir, false)?;
     if let Some(window) = app.get_webview_window(APPLICANT) {
         window.close().map_err(|_| UiError::internal())?;
     }
@@ -58,15 +73,20 @@ pub async fn applicant_screen(state: State<'_, AppState>) -> Result<ApplicantScr
 }
 
 /// Shows the application as typed on the applicant's screen; `confirm`: asks them to
-/// check it (确认无误), saying what submitting will do. Returns the serial shown.
+/// check it (确认无误), saying what submitting will do. Returns the serial shown, or `null`
+/// when the applicant's window is not open (closed by hand): nobody is there to confirm,
+/// so the clerk does not wait.
 #[tauri::command]
-pub async fn show_draft_to_applicant(
+pub async fn show_draft_to_applicant<R: Runtime>(
+    app: AppHandle<R>,
     state: State<'_, AppState>,
     record: RecordJson,
     confirm: Option<String>,
-) -> Result<u32, UiError> {
+) -> Result<Option<u32>, UiError> {
     let record = app::assess::parse_record(&record.to_string()).map_err(app::AppError::from)?;
-    Ok(u32::try_from(state.applicant.show_draft(&record, confirm)).unwrap_or(u32::MAX))
+    let serial = state.applicant.show_draft(&record, confirm);
+    let open = app.get_webview_window(APPLICANT).is_some();
+    Ok(open.then(|| u32::try_from(serial).unwrap_or(u32::MAX)))
 }
 
 /// Shows the counter's decision on `case_id` and asks the applicant to rate the visit.

@@ -32,6 +32,7 @@ pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         intake::assess_application,
         idcard::id_card_reader,
         idcard::read_id_card,
+        applicant::applicant_screen_in_use,
         applicant::open_applicant_screen,
         applicant::close_applicant_screen,
         applicant::applicant_screen,

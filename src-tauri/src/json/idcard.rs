@@ -52,6 +52,9 @@ pub struct CardReadInfo {
     pub expired: bool,
     /// Its last day, `YYYY-MM-DD`; `null` for 长期.
     pub valid_to: Option<String>,
+    /// The holder's photo as a `data:image/bmp;base64,` URL, when the vendor's library
+    /// decoded it; shown beside the form, never stored.
+    pub photo: Option<String>,
 }
 
 impl From<app::idcard::FormCard> for CardReadInfo {
@@ -71,6 +74,10 @@ impl From<app::idcard::FormCard> for CardReadInfo {
             household_address: fill.household_address,
             expired: card.expired,
             valid_to: card.valid_to.map(|day| day.to_string()),
+            photo: card.photo_bmp.map(|bmp| {
+                use base64::Engine;
+                format!("data:image/bmp;base64,{}", base64::engine::general_purpose::STANDARD.encode(bmp))
+            }),
         }
     }
 }

@@ -94,12 +94,17 @@ export interface Commands {
    */
   readIdCard(): Promise<CardReadInfo>;
   /**
-   * Opens the screen facing the applicant (or brings it forward): full screen on a monitor
-   * other than the clerk's when there is one, else a window beside it.
+   * Whether this PC shows a screen to the applicant (kept in the data folder).
+   */
+  applicantScreenInUse(): Promise<boolean>;
+  /**
+   * Opens the screen facing the applicant (or brings it forward) and remembers that this
+   * PC uses one: full screen on a monitor other than the clerk's when there is one, else a
+   * window beside it.
    */
   openApplicantScreen(): Promise<void>;
   /**
-   * Closes the screen facing the applicant.
+   * Closes the screen facing the applicant, and remembers that this PC does not use one.
    */
   closeApplicantScreen(): Promise<void>;
   /**
@@ -108,9 +113,11 @@ export interface Commands {
   applicantScreen(): Promise<ApplicantScreenInfo>;
   /**
    * Shows the application as typed on the applicant's screen; `confirm`: asks them to
-   * check it (确认无误), saying what submitting will do. Returns the serial shown.
+   * check it (确认无误), saying what submitting will do. Returns the serial shown, or `null`
+   * when the applicant's window is not open (closed by hand): nobody is there to confirm,
+   * so the clerk does not wait.
    */
-  showDraftToApplicant(record: ApplicationRecord, confirm?: string | null): Promise<number>;
+  showDraftToApplicant(record: ApplicationRecord, confirm?: string | null): Promise<number | null>;
   /**
    * Shows the counter's decision on `case_id` and asks the applicant to rate the visit.
    */
@@ -441,6 +448,7 @@ export const COMMANDS: { readonly [K in keyof Commands]: readonly [string, reado
   assessApplication: ["assess_application", ["record", "profile", "caseId"]],
   idCardReader: ["id_card_reader", []],
   readIdCard: ["read_id_card", []],
+  applicantScreenInUse: ["applicant_screen_in_use", []],
   openApplicantScreen: ["open_applicant_screen", []],
   closeApplicantScreen: ["close_applicant_screen", []],
   applicantScreen: ["applicant_screen", []],

@@ -19,6 +19,7 @@ const CARD: CardReadInfo = {
   household_address: "向阳路街道幸福村12号",
   expired: false,
   valid_to: "2035-03-07",
+  photo: null,
 };
 const NO_CARD = new IpcError({ code: "IDCARD_NO_CARD", message: "读卡器上没有证件，请把身份证平放在读卡器上。", fields: [] });
 
@@ -58,6 +59,10 @@ describe("useCardRead", () => {
     record.applicant.name = "陈晶";
     expect(card.isFromCard("applicant.name", record.applicant.name), "changed by the clerk: no longer the card's").toBe(false);
     expect(card.expiredOn.value).toBeNull();
+    expect(card.photo.value, "a serial reader gives no photo").toBeNull();
+    reader([{ ...CARD, photo: "data:image/bmp;base64,Qk0=" }]);
+    await card.read();
+    expect(card.photo.value, "the vendor library's decoded photo is shown").toBe("data:image/bmp;base64,Qk0=");
   });
 
   it("asks before replacing what the clerk typed, and fills the empty fields either way", async () => {

@@ -41,6 +41,9 @@ export function useCardRead(record: () => ApplicationRecord, names: Record<strin
   /** The card's last day when it has expired. */
   const expiredOn = ref<string | null>(null);
   const conflicts = ref<CardField[] | null>(null);
+  /** The holder's photo from the last card read (when the vendor's library decodes it),
+   *  for the clerk to compare with the person; never saved. */
+  const photo = ref<string | null>(null);
   /** Path → the value the card put there. */
   const fromCard = reactive<Record<string, string>>({});
   let pending: CardField[] = [];
@@ -114,6 +117,7 @@ export function useCardRead(record: () => ApplicationRecord, names: Record<strin
   /** Fills the form from `card`; asks first when it would change what the clerk typed. */
   function apply(card: CardReadInfo): void {
     expiredOn.value = card.expired ? (card.valid_to ?? "") : null;
+    photo.value = card.photo;
     const all = fields(card);
     const differing = all.filter((f) => f.current.trim() !== "" && f.current !== f.incoming);
     // Province first: choosing a province clears the county in the picker.
@@ -189,7 +193,7 @@ export function useCardRead(record: () => ApplicationRecord, names: Record<strin
     clearInterval(timer);
   }
 
-  return { reading, error, expiredOn, conflicts, fromCard, read, look, replaceTyped, keepTyped, isFromCard, start, stop };
+  return { reading, error, expiredOn, conflicts, fromCard, photo, read, look, replaceTyped, keepTyped, isFromCard, start, stop };
 }
 
 /** Forgets which card was taken (tests). */

@@ -742,6 +742,7 @@ export const zhCN = {
     hintReady: "把身份证平放在读卡器上会自动读取；也可按F4读卡",
     hintAbsent: "未找到读卡器：请插好读卡器，或手工录入",
     fromCard: "读自证件",
+    photo: "证件照片（核对用，不保存）",
     fromCardHint: "此项由身份证读卡器读入，与证件一致",
     expired: "该身份证已过有效期（有效期至{date}），请申请人出示有效证件，或按规定核实后办理。",
     conflictTitle: "证件信息与已填写的不一致",

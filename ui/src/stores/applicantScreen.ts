@@ -1,5 +1,5 @@
 // The screen facing the applicant, from the clerk's side: whether this PC uses one (kept
-// per PC, like the text size), opening and closing it, and what the clerk's window tells
+// in the data folder by the shell), opening and closing it, and what the clerk's window tells
 // it to show. With the screen in use, the applicant checks the form and presses 确认无误
 // before the clerk can submit, and rates the visit afterwards (好差评).
 import { ref } from "vue";
@@ -8,33 +8,19 @@ import type { ApplicationRecord } from "../record";
 import { decisionOf, eligibilityItems, fill, reasonCount } from "../components/assessment";
 import { t } from "../locales";
 
-const KEY = "permit-desk.applicant-screen";
-
 /** This PC shows a screen to the applicant. */
-export const screenInUse = ref(readSetting());
-
-function readSetting(): boolean {
-  try {
-    return globalThis.localStorage?.getItem(KEY) === "on";
-  } catch {
-    return false;
-  }
-}
+export const screenInUse = ref(false);
 
 /** Turns the screen on (opening its window) or off (closing it); kept for this PC. */
 export async function useScreen(on: boolean): Promise<void> {
   screenInUse.value = on;
-  try {
-    globalThis.localStorage?.setItem(KEY, on ? "on" : "off");
-  } catch {
-    // Not kept: the choice lasts until the window closes.
-  }
   if (on) await backend().openApplicantScreen();
   else await backend().closeApplicantScreen();
 }
 
-/** Opens the screen when this PC uses one (after log-in). */
+/** Reads whether this PC uses the screen and opens it if so (after log-in). */
 export async function reopenScreen(): Promise<void> {
+  screenInUse.value = await backend().applicantScreenInUse();
   if (screenInUse.value) await backend().openApplicantScreen();
 }
 
