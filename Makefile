@@ -9,7 +9,7 @@ export CARGO_TARGET_DIR ?= $(HOME)/.cache/permit-desk/target
 export CARGO_TERM_COLOR ?= never
 BINARY := $(CARGO_TARGET_DIR)/debug/permit-desk
 
-.PHONY: run test deps ui build lint fmt-check clippy ui-check rust-test ui-test e2e bindings package package-check package-test crash-migrations upgrade-test bench-start
+.PHONY: run test deps ui build lint fmt-check clippy ui-check rust-test ui-test e2e bindings package package-check package-test crash-migrations upgrade-test bench-start bench-reader
 
 ## Start the app window (under Xvfb when there is no display).
 run: deps build
@@ -74,6 +74,10 @@ package-test: package
 
 ## Cold start and memory of the release window against a hello-world Tauri v2 window
 ## built with the same profile (BENCHMARKS.md, "Start and memory"; minutes).
+## The applicant's identity typed against read from the card, through WebDriver (BENCHMARKS.md).
+bench-reader: deps build
+	E2E_APPLICATION=$(BINARY) E2E_FILES=tests/e2e/bench/reader-vs-typing.mjs scripts/e2e.sh
+
 bench-start: deps ui
 	cargo build --release -p permit-desk
 	cp Cargo.lock benches/hello-tauri/Cargo.lock

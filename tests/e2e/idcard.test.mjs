@@ -4,6 +4,8 @@
 // replaced without a confirm, and an expired card is warned about.
 import { after, afterEach, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { readFileSync, readdirSync } from "node:fs";
+import { join } from "node:path";
 import { keepScreenshot, placeCard, setUpOffice, startApp, waitForValue } from "./harness.mjs";
 
 describe("ID-card reader", () => {
@@ -66,5 +68,14 @@ describe("ID-card reader", () => {
     placeCard("expired");
     await session.waitFor("card-expired", { contains: "2025-12-01", timeoutMs: 10000 });
     assert.equal(await session.exists("card-conflicts"), false, "the same person's card: nothing to ask");
+  });
+
+  it("keeps what was read out of the log files", async () => {
+    const logs = join(session.dataDir, "logs");
+    const text = readdirSync(logs).map((name) => readFileSync(join(logs, name), "utf8")).join("\n");
+    assert.ok(text.length > 0, "the app logged its start");
+    for (const read of ["341203199003071227", "陈静", "向阳路街道幸福村12号"]) {
+      assert.equal(text.includes(read), false, `the log holds no ${read}`);
+    }
   });
 });

@@ -379,6 +379,43 @@ fn an_export_to_a_full_stick_leaves_nothing_that_looks_complete() {
     assert_eq!(std::fs::read_dir(stick.path()).expect("stick").count(), 1, "one whole file, no partial");
 }
 
+/// A USB stick pulled while a file is written to it (its mount detached, as the desktop
+/// does when a stick is yanked out, pulled exactly half way through the bytes): the write
+/// ends in words — the stick was pulled, the file is not whole —, and nothing under the
+/// final name (or its `.partial`) is where the stick was. Every export, backup, archive,
+/// register and support file goes through this one writer.
+#[test]
+fn a_stick_pulled_mid_write_is_said_and_leaves_nothing_that_looks_complete() {
+    let stick = Tmpfs::mount("8m");
+    let target = stick.path().join("permit-desk-export.pdb");
+    let bytes = vec![0x42_u8; 2 * 1024 * 1024];
+    let pull = || {
+        let status = Command::new("umount").arg("-l").arg(stick.path()).status().expect("umount runs");
+        assert!(status.success(), "the stick is pulled");
+    };
+    let error = app::bundle::write_whole_with(&target, &bytes, pull).expect_err("pulled half way");
+    assert_eq!(error.kind(), std::io::ErrorKind::NotConnected, "{error}");
+    let file = app::bundle::BundleFileError { path: target.clone(), writing: true, source: error };
+    let problem = Problem::of(&AppError::BundleFile(file));
+    assert_eq!(problem.code, ErrorCode::BundleWriteFailed);
+    assert!(
+        problem.message.contains("U盘被拔出") && problem.message.contains("没有写完整"),
+        "{}",
+        problem.message
+    );
+    let mut partial = target.clone().into_os_string();
+    partial.push(".partial");
+    assert!(!target.exists() && !Path::new(&partial).exists(), "nothing where the stick was");
+    drop(stick);
+
+    // The same writer with the stick left in: one whole file, no partial.
+    let again = Tmpfs::mount("8m");
+    let target = again.path().join("permit-desk-export.pdb");
+    app::bundle::write_whole_with(&target, &bytes, || {}).expect("written whole");
+    assert_eq!(std::fs::read(&target).expect("read back"), bytes);
+    assert_eq!(std::fs::read_dir(again.path()).expect("list").count(), 1);
+}
+
 /// A backup to a disk (a stick) without room for it: refused in words, nothing that looks
 /// like a backup left there, the office untouched; with room, the same backup is whole.
 #[test]

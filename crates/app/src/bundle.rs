@@ -621,6 +621,11 @@ impl BundleFileError {
             (_, ErrorKind::PermissionDenied | ErrorKind::ReadOnlyFilesystem) => {
                 format!("没有权限访问“{path}”（U盘可能处于写保护状态），未作任何改动。")
             }
+            (true, ErrorKind::NotConnected) => {
+                format!(
+                    "写入“{path}”时U盘被拔出，文件没有写完整，也不会被当作完整的文件；请插好U盘后重新操作。"
+                )
+            }
             (true, ErrorKind::StorageFull) => {
                 format!("“{path}”所在的磁盘或U盘空间不足，文件未写入。")
             }
@@ -662,29 +667,50 @@ pub fn default_export_file_name(now: DateTime<Utc>) -> String {
 
 /// Writes `bytes` to `partial` next to `path`, flushes it, and renames it into place, so
 /// a full disk or a pulled stick never leaves a half-written bundle under the final name.
-/// A partial file is removed again when anything fails.
+/// A partial file is removed again when anything fails; a stick pulled while the file was
+/// written (its folder now another file system, or gone) is said as such
+/// ([`std::io::ErrorKind::NotConnected`]).
 pub(crate) fn write_whole(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    write_whole_with(path, bytes, || {})
+}
+
+/// [`write_whole`] calling `midway` when half the bytes are written: the fault tests pull
+/// the stick there. Not for other callers.
+#[doc(hidden)]
+pub fn write_whole_with(path: &Path, bytes: &[u8], midway: impl FnOnce()) -> std::io::Result<()> {
+    use std::os::unix::fs::MetadataExt;
     let mut partial = path.as_os_str().to_owned();
     partial.push(".partial");
     let partial = PathBuf::from(partial);
+    let folder = path.parent().filter(|folder| !folder.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let device = |folder: &Path| std::fs::metadata(folder).ok().map(|meta| meta.dev());
+    let device_at_start = device(folder);
     let written = (|| {
         let mut file = std::fs::OpenOptions::new().write(true).create(true).truncate(true).open(&partial)?;
-        std::io::Write::write_all(&mut file, bytes)?;
+        let (first, rest) = bytes.split_at(bytes.len() / 2);
+        std::io::Write::write_all(&mut file, first)?;
+        midway();
+        std::io::Write::write_all(&mut file, rest)?;
         file.sync_all()?;
         std::fs::rename(&partial, path)?;
         // The rename is durable once the folder is flushed (best effort: not every file
         // system lets a folder be opened).
-        if let Some(folder) = path.parent().filter(|folder| !folder.as_os_str().is_empty())
-            && let Ok(folder) = std::fs::File::open(folder)
-        {
+        if let Ok(folder) = std::fs::File::open(folder) {
             let _ = folder.sync_all();
         }
         Ok(())
     })();
-    if written.is_err() {
+    if let Err(error) = written {
         let _ = std::fs::remove_file(&partial);
+        if device_at_start.is_some() && device(folder) != device_at_start {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::NotConnected,
+                format!("the medium was removed while the file was written ({error})"),
+            ));
+        }
+        return Err(error);
     }
-    written
+    Ok(())
 }
 
 /// The file an export writes to: `path` itself, or a file named `file_name` in it when it
