@@ -56,6 +56,22 @@ describe("IdNumberField", () => {
     expect(wrapper.find('[data-testid="id-number-error"]').exists()).toBe(false);
   });
 
+  it("checks the same number again after the field was emptied (a cleared form, a card read again)", async () => {
+    const decoded: string[] = [];
+    const wrapper = mount(IdNumberField, { props: { onDecoded: (info: IdNumberInfo) => decoded.push(info.normalized) } });
+    const input = wrapper.get('[data-testid="id-number-input"]');
+    await input.setValue("11010519491231002X");
+    await flushPromises();
+    await input.setValue("");
+    await flushPromises();
+    expect(wrapper.find('[data-testid="id-number-result"]').exists()).toBe(false);
+    await input.setValue("11010519491231002X");
+    await flushPromises();
+    expect(calls).toEqual(["11010519491231002X", "11010519491231002X"]);
+    expect(decoded, "what the number fills is filled again").toHaveLength(2);
+    expect(wrapper.find('[data-testid="id-number-result"]').exists()).toBe(true);
+  });
+
   it("shows the field's Chinese message next to the input on a wrong check digit", async () => {
     const wrapper = mount(IdNumberField);
     await wrapper.get('[data-testid="id-number-input"]').setValue("110105194912310021");

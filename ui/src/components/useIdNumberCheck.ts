@@ -55,6 +55,9 @@ export function useIdNumberCheck(
     if (now !== lastChecked) {
       info.value = null;
       errors.value = [];
+      // Changed since: the same number typed (or read from a card) again, after the form
+      // was cleared, is checked again and fills what it fills.
+      lastChecked = "";
     }
     // Checking as soon as the 18th character arrives saves the clerk a key press.
     if (now.trim().length >= 18) void check();
