@@ -50,22 +50,25 @@ pub fn pseudo_terminal() -> std::io::Result<(PathBuf, std::fs::File)> {
     Ok((slave, std::fs::File::from(master)))
 }
 
+/// The text block of the card the simulated readers hold: 陈静's resident ID card, valid
+/// until `valid_to` (`YYYYMMDD`).
+pub fn card_text(valid_to: &str) -> Vec<u8> {
+    resident_text(
+        "陈静",
+        "2",
+        "01",
+        "19900307",
+        "安徽省阜阳市颍东区向阳路街道幸福村12号",
+        "341203199003071227",
+        "阜阳市公安局颍东分局",
+        ("20150307", valid_to),
+    )
+}
+
 /// Answers the commands arriving on `line` (a pseudo-terminal's master) as a reader does,
 /// behaving as `behaviour` says at each command (so a long-running simulator can have a
 /// card placed and lifted), until the line closes; returns the commands it was sent.
 pub fn answer(mut line: std::fs::File, behaviour: impl Fn() -> Behaviour) -> Vec<(u8, u8)> {
-    let card_text = |valid_to: &str| {
-        resident_text(
-            "陈静",
-            "2",
-            "01",
-            "19900307",
-            "安徽省阜阳市颍东区向阳路街道幸福村12号",
-            "341203199003071227",
-            "阜阳市公安局颍东分局",
-            ("20150307", valid_to),
-        )
-    };
     let mut asked = Vec::new();
     let mut received = Vec::new();
     let mut buffer = [0_u8; 256];

@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use idcard::card::resident_text;
+use idcard::simulator::card_text;
 use idcard::vendor::{PHOTO_BMP_LEN, VendorLibrary};
 use idcard::{ReaderError, Status};
 
@@ -29,16 +29,7 @@ fn build(dir: &Path, name: &str, flags: &[&str]) -> PathBuf {
 
 /// Places the card of 陈静 (or nothing) on the fake reader.
 fn place(library: &Path, card: bool) {
-    let text = resident_text(
-        "陈静",
-        "2",
-        "01",
-        "19900307",
-        "安徽省阜阳市颍东区向阳路街道幸福村12号",
-        "341203199003071227",
-        "阜阳市公安局颍东分局",
-        ("20150307", "20350307"),
-    );
+    let text = card_text("20350307");
     // SAFETY: the fake's own test call, declared as the fake defines it; the library stays
     // loaded (dlopen counts references) while the reader under test holds it too.
     unsafe {

@@ -54,16 +54,14 @@ pub(crate) fn copy_database(
     dest: &Path,
 ) -> Result<()> {
     let salt = read_salt(db_path)?;
+    crate::store::sqlcipher_ready()?;
     let flags =
         OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let mut target = Connection::open_with_flags(dest, flags)?;
     // Raw key plus the original salt (SQLCipher's `x'<key><salt>'` form), so the copy's
     // header carries the salt recorded in the key-slot file.
     let key = Zeroizing::new(format!("x'{}{}'", hex_encode(data_key.as_bytes()), hex_encode(&salt)));
-    {
-        let _keying = crate::store::KEYING.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        target.execute_batch(&format!("PRAGMA key = \"{}\";", key.as_str()))?;
-    }
+    target.execute_batch(&format!("PRAGMA key = \"{}\";", key.as_str()))?;
     {
         let backup = rusqlite::backup::Backup::new(conn, &mut target)?;
         backup.run_to_completion(PAGES_PER_STEP, Duration::from_millis(0), None)?;

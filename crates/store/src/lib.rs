@@ -77,7 +77,7 @@ pub use platform_key::{PlatformKeyChange, TrustedKey};
 pub use ratings::StoredRating;
 pub use reference_updates::StoredReferenceUpdate;
 pub use schema::SCHEMA_VERSION;
-pub use store::{DB_FILE_NAME, STORE_ACTOR, SchemaUpgrade, Store, StoreOptions};
+pub use store::{DB_FILE_NAME, STORE_ACTOR, SchemaUpgrade, Store, StoreOptions, sqlcipher_ready};
 pub use sync_state::{DeviceSecret, IncomingDecision, PLATFORM_ACTOR, StoredDecision, SyncState};
 pub use users::{MIN_PASSWORD_CHARS, NewUser, Roles, Session, User, UserId, normalise_username};
 pub use worklists::{CaseSummary, SearchQuery, WORKLIST_COUNT_CAP, Worklist, WorklistCounts};

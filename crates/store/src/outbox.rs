@@ -141,6 +141,35 @@ pub struct OutboxSummary {
     pub oldest_pending_at: Option<DateTime<Utc>>,
 }
 
+/// Queues one item for the platform inside the caller's transaction: its row, `queued`,
+/// with `payload` frozen as it will travel. The one place an outbox row is written (state
+/// changes, pages, ratings).
+pub(crate) fn queue(
+    transaction: &rusqlite::Connection,
+    id: &OutboxId,
+    case_row: i64,
+    event_id: Option<i64>,
+    kind: &str,
+    payload: &Value,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    let at_millis = to_millis(at);
+    transaction
+        .prepare_cached(
+            "INSERT INTO outbox (id, case_id, event_id, kind, payload, status, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, 'queued', ?6, ?6)",
+        )?
+        .execute(params![
+            id.to_string(),
+            case_row,
+            event_id,
+            kind,
+            serde_json::to_string(payload)?,
+            at_millis
+        ])?;
+    Ok(())
+}
+
 fn item_from_row(row: &rusqlite::Row<'_>) -> Result<OutboxItem> {
     let id: String = row.get(0)?;
     let case_uuid: Option<String> = row.get(1)?;

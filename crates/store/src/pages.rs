@@ -219,13 +219,7 @@ pub(crate) fn queue_page_item(
         "at": at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
         "actor": actor,
     });
-    let at_millis = to_millis(at);
-    transaction
-        .prepare_cached(
-            "INSERT INTO outbox (id, case_id, event_id, kind, payload, status, created_at, updated_at)
-             VALUES (?1, ?2, NULL, 'page_metadata', ?3, 'queued', ?4, ?4)",
-        )?
-        .execute(params![outbox_id.to_string(), case_row, serde_json::to_string(&payload)?, at_millis])?;
+    crate::outbox::queue(transaction, &outbox_id, case_row, None, "page_metadata", &payload, at)?;
     // The case has something to send again.
     transaction.prepare_cached("UPDATE cases SET synced = 0 WHERE id = ?1")?.execute([case_row])?;
     Ok(outbox_id)

@@ -90,18 +90,7 @@ impl Store {
             "clerk": session.username,
             "at": at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
         });
-        transaction
-            .prepare_cached(
-                "INSERT INTO outbox (id, case_id, event_id, kind, payload, status, created_at, updated_at)
-                 VALUES (?1, ?2, ?3, 'rating', ?4, 'queued', ?5, ?5)",
-            )?
-            .execute(params![
-                id.to_string(),
-                row_id,
-                event_id,
-                serde_json::to_string(&payload)?,
-                at_millis
-            ])?;
+        crate::outbox::queue(&transaction, &id, row_id, Some(event_id), "rating", &payload, at)?;
         transaction.prepare_cached("UPDATE cases SET synced = 0 WHERE id = ?1")?.execute([row_id])?;
         audit::append_by(
             &transaction,

@@ -79,34 +79,58 @@ fn check_office_id(office_id: &str) -> Result<()> {
     }
 }
 
-/// Serialises the keying of SQLCipher connections (see [`open_connection`]); the backup's
-/// copy is keyed under it too.
-pub(crate) static KEYING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+/// Runs SQLCipher's process-wide initialisation to its end, once, before the first
+/// connection of ours is opened, and waits for it on every other thread.
+///
+/// SQLite marks itself initialised (`isInit`) and releases its init mutex *before* it runs
+/// SQLCipher's initialisation (`SQLITE_EXTRA_INIT`): a thread opening its first connection
+/// in that window finds SQLCipher not ready, and its `PRAGMA key` is refused ("An error
+/// occurred with PRAGMA key or rekey"). That is the refusal parallel tests used to meet.
+/// Opening one in-memory connection here makes this thread run the whole initialisation
+/// (`sqlite3_open` returns after it) while every other thread waits on the `OnceLock`.
+pub fn sqlcipher_ready() -> Result<()> {
+    static READY: std::sync::OnceLock<std::result::Result<(), String>> = std::sync::OnceLock::new();
+    READY
+        .get_or_init(|| {
+            // Another thread of the process (not through here) may have started SQLite's
+            // initialisation: then this open returns at once, before SQLCipher is ready.
+            // Keying a scratch database succeeds only once it is, so wait for that.
+            let mut last = String::new();
+            for _ in 0..500 {
+                let conn = Connection::open_in_memory().map_err(|error| error.to_string())?;
+                let version: Option<String> = conn
+                    .query_row("PRAGMA cipher_version", [], |row| row.get(0))
+                    .optional()
+                    .map_err(|error| error.to_string())?;
+                if version.is_none() {
+                    return Err("this SQLite has no SQLCipher".to_owned());
+                }
+                match conn.execute_batch("PRAGMA key = 'permit-desk-ready';") {
+                    Ok(()) => return Ok(()),
+                    Err(error) => last = error.to_string(),
+                }
+                std::thread::sleep(std::time::Duration::from_millis(2));
+            }
+            Err(last)
+        })
+        .clone()
+        .map_err(|detail| {
+            if detail.contains("no SQLCipher") {
+                StoreError::EncryptionUnavailable
+            } else {
+                StoreError::Corrupt { detail: format!("SQLCipher did not start: {detail}") }
+            }
+        })
+}
 
 /// Opens the database file with the data key and applies the connection settings.
 /// `create` is true only for a brand-new store.
 fn open_connection(path: &Path, data_key: &DataKey, create: bool) -> Result<Connection> {
-    // SQLCipher now and then refuses to key a connection while other threads open and
-    // close encrypted connections ("An error occurred with PRAGMA key or rekey"; seen in
-    // parallel tests, never with one connection at a time). The cause looks like the set-up
-    // and tear-down of its crypto provider; until it is understood, the keying is done one
-    // connection at a time and a refused keying is tried again on a fresh connection. A
-    // wrong key is not this error (it fails at the first read), so it is never retried.
-    let mut attempt = 0;
-    loop {
-        match keyed_connection(path, data_key, create) {
-            Err(StoreError::Sqlite(rusqlite::Error::SqliteFailure(_, Some(message))))
-                if message.contains("PRAGMA key") && attempt < 4 =>
-            {
-                attempt += 1;
-                std::thread::sleep(std::time::Duration::from_millis(20 * attempt));
-            }
-            other => return other.and_then(|conn| configure(conn, create)),
-        }
-    }
+    keyed_connection(path, data_key, create).and_then(|conn| configure(conn, create))
 }
 
 fn keyed_connection(path: &Path, data_key: &DataKey, create: bool) -> Result<Connection> {
+    sqlcipher_ready()?;
     let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     if create {
         flags |= OpenFlags::SQLITE_OPEN_CREATE;
@@ -117,7 +141,6 @@ fn keyed_connection(path: &Path, data_key: &DataKey, create: bool) -> Result<Con
     if cipher_version.is_none() {
         return Err(StoreError::EncryptionUnavailable);
     }
-    let _keying = KEYING.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     conn.execute_batch(&format!("PRAGMA key = \"{}\";", data_key.sqlcipher_pragma_value().as_str()))?;
     // The first read decrypts page 1: a wrong key or a damaged header fails here, before
     // anything is written.

@@ -108,18 +108,15 @@ pub(crate) fn transition_in(
         "profile": change.profile,
         "record": record,
     });
-    transaction
-        .prepare_cached(
-            "INSERT INTO outbox (id, case_id, event_id, kind, payload, status, created_at, updated_at)
-             VALUES (?1, ?2, ?3, 'case_state_changed', ?4, 'queued', ?5, ?5)",
-        )?
-        .execute(params![
-            outbox_id.to_string(),
-            row_id,
-            event_id,
-            serde_json::to_string(&payload)?,
-            at_millis
-        ])?;
+    crate::outbox::queue(
+        transaction,
+        &outbox_id,
+        row_id,
+        Some(event_id),
+        "case_state_changed",
+        &payload,
+        at,
+    )?;
     if submitted {
         crate::pages::queue_all_pages(transaction, row_id, case_id, actor.name, at)?;
     }

@@ -13,6 +13,7 @@ mod cases;
 mod common;
 mod crash;
 mod crash_migration;
+mod keying;
 mod ledger;
 mod lifecycle;
 mod migrations;
