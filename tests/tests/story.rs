@@ -320,6 +320,39 @@ fn wrong_password_lockout_and_other_office_backups_are_refused() {
     assert!(!Office::exists(fresh.path()), "nothing was written");
 }
 
+/// A draft saved with opinions and an application number in it (as any caller of the
+/// window's commands could send): neither is kept. The opinions are the steps' own notes,
+/// by the clerks who took them; the number is the store's.
+#[test]
+fn a_draft_never_carries_opinions_or_a_number_of_its_own() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let mut office = set_up_office(dir.path());
+    login(&mut office, "a", 2);
+    let id = cases::new_case_id(at(2)).expect("id");
+    let mut forged = complete_record();
+    forged.opinions.review.text = "经审核，材料真实有效。".to_owned();
+    forged.opinions.review.person = "审核员乙".to_owned();
+    forged.opinions.approval.text = "同意签发。".to_owned();
+    forged.application_number = "330182-99-20250101-9999".to_owned();
+    cases::save_draft(&mut office, &id, &forged, at(3)).expect("draft");
+    let outcome =
+        cases::submit(&mut office, &id, &submission(DuplicateDecision::Proceed), at(4)).expect("submit");
+    assert!(matches!(outcome, SubmitOutcome::Accepted { .. }), "{outcome:?}");
+    let view = cases::get_case(&mut office, &id, at(5)).expect("the case");
+    assert_eq!(view.record.opinions.review.text, "", "no review opinion before a reviewer gives one");
+    assert_eq!(view.record.opinions.approval.text, "");
+    assert_eq!(
+        view.record.opinions.acceptance.text, "材料齐全，同意受理。",
+        "the acceptance is the step's own note"
+    );
+    assert_eq!(view.record.opinions.acceptance.person, "受理员甲");
+    assert_ne!(
+        view.record.application_number, "330182-99-20250101-9999",
+        "the store's number, not the draft's"
+    );
+    assert!(view.record.application_number.starts_with("330182"), "{}", view.record.application_number);
+}
+
 #[test]
 fn a_case_id_from_the_ui_survives_as_text() {
     let id = cases::new_case_id(at(0)).expect("id");

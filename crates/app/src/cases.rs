@@ -226,10 +226,25 @@ pub fn save_draft_with(
     now: DateTime<Utc>,
 ) -> Result<DraftSaved, AppError> {
     let (session, user) = office.clerk_with_any_role(Roles::ACCEPT)?;
+    // The opinions (受理/审核/审批人意见) are the notes of the steps each clerk took, and the
+    // application number is the one the store gave at the first acceptance: neither is
+    // ever taken from a saved draft, so an accepting clerk cannot put a reviewer's opinion,
+    // in another's name, or a number of their choosing into the record that goes to the
+    // platform.
+    let stored = match office.store.read_case(case_id) {
+        Ok(existing) => Some(existing),
+        Err(store::StoreError::NotFound { .. }) => None,
+        Err(other) => return Err(other.into()),
+    };
+    let mut own = record.clone();
+    own.opinions = domain::record::Opinions::default();
+    own.application_number =
+        stored.as_ref().and_then(|existing| existing.application_number.clone()).unwrap_or_default();
+    let record = &own;
     let at = local(now);
     let mut reopened = false;
     let mut slip_required = paper_slip.unwrap_or(false);
-    match office.store.read_case(case_id) {
+    match stored.ok_or(store::StoreError::NotFound { what: "case", id: case_id.to_string() }) {
         Ok(existing) if !matches!(existing.state, CaseState::Draft | CaseState::NoticeIssued) => {
             // A closed or accepted case is not a draft any more: a not-eligible case in
             // particular is never reopened (a new application is a new case).
