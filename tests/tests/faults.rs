@@ -416,6 +416,53 @@ fn a_stick_pulled_mid_write_is_said_and_leaves_nothing_that_looks_complete() {
     assert_eq!(std::fs::read_dir(again.path()).expect("list").count(), 1);
 }
 
+/// A database damaged on disk (bytes of its first page overwritten) is refused at log-in,
+/// never replaced by a new one, and the message names the last backup made on this PC —
+/// when, by whom, where — and the command that restores it; without a backup it says so.
+#[test]
+fn a_damaged_database_names_the_last_backup_to_restore_from() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let backups = tempfile::tempdir().expect("a stick");
+    let office_dir = dir.path().join("office");
+    std::fs::create_dir_all(&office_dir).expect("office folder");
+    let office = office_run_by_its_administrator(&office_dir);
+    let damage = |office_dir: &Path| {
+        let db = office_dir.join(store::DB_FILE_NAME);
+        let mut bytes = std::fs::read(&db).expect("the database");
+        bytes[100..612].fill(0xA5);
+        std::fs::write(&db, &bytes).expect("damaged");
+        bytes
+    };
+
+    // No backup yet: said as such.
+    drop(office);
+    let intact = std::fs::read(office_dir.join(store::DB_FILE_NAME)).expect("the database");
+    let damaged = damage(&office_dir);
+    let error =
+        Office::open_with_options(&office_dir, "admin", PASSWORD, at(3), options()).expect_err("damaged");
+    let problem = Problem::of(&error);
+    assert_eq!(problem.code, ErrorCode::DatabaseDamaged, "{error:?}");
+    assert!(problem.message.contains("没有备份记录"), "{}", problem.message);
+    assert_eq!(std::fs::read(office_dir.join(store::DB_FILE_NAME)).expect("kept"), damaged, "left as found");
+
+    // Repaired by hand for the test, a backup made, then damaged again: the backup is named.
+    std::fs::write(office_dir.join(store::DB_FILE_NAME), &intact).expect("put back");
+    let mut office =
+        Office::open_with_options(&office_dir, "admin", PASSWORD, at(4), options()).expect("opens");
+    let file = backups.path().join("office-20260302.backup");
+    app::backup::backup(&mut office, &file, at(5)).expect("backup");
+    drop(office);
+    damage(&office_dir);
+    let error =
+        Office::open_with_options(&office_dir, "admin", PASSWORD, at(6), options()).expect_err("damaged");
+    let problem = Problem::of(&error);
+    assert_eq!(problem.code, ErrorCode::DatabaseDamaged);
+    for part in ["2026-03-02 09:05", "admin", file.to_str().expect("utf-8"), "permitctl restore"] {
+        assert!(problem.message.contains(part), "{part} in: {}", problem.message);
+    }
+    assert!(!problem.message.contains("陈") && !problem.message.contains("3301"), "no applicant data");
+}
+
 /// A backup to a disk (a stick) without room for it: refused in words, nothing that looks
 /// like a backup left there, the office untouched; with room, the same backup is whole.
 #[test]

@@ -54,6 +54,33 @@ pub struct BackupInfo {
     pub database_bytes: u64,
 }
 
+/// The note of the last backup, kept beside the office (`last-backup.json`: when, by
+/// whom, to which file; no applicant data), so that a database found damaged at log-in —
+/// which cannot be opened to read its audit trail — can still say where its last copy is.
+pub const LAST_BACKUP_FILE: &str = "last-backup.json";
+
+/// The last backup made on this PC.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LastBackup {
+    /// When (RFC 3339).
+    pub created_at: String,
+    /// The administrator who made it.
+    pub created_by: String,
+    /// The file it was written to.
+    pub path: PathBuf,
+}
+
+/// The last backup noted beside the office in `dir`, if any (an unreadable note is none).
+pub fn last_backup(dir: &Path) -> Option<LastBackup> {
+    let text = fs::read_to_string(dir.join(LAST_BACKUP_FILE)).ok()?;
+    let note: Value = serde_json::from_str(&text).ok()?;
+    Some(LastBackup {
+        created_at: note["created_at"].as_str()?.to_owned(),
+        created_by: note["created_by"].as_str()?.to_owned(),
+        path: PathBuf::from(note["path"].as_str()?),
+    })
+}
+
 /// What [`restore`] did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RestoreSummary {
@@ -108,6 +135,9 @@ pub fn backup(office: &mut Office, dest: &Path, now: DateTime<Utc>) -> Result<Ba
     bytes.push(b'\n');
     bytes.extend_from_slice(&database);
     crate::bundle::write_whole(dest, &bytes).map_err(to_file)?;
+    // Best effort: the backup is made whether or not the note can be written.
+    let note = json!({ "created_at": info.created_at, "created_by": info.created_by, "path": dest });
+    let _ = write_atomically(&office.dir().join(LAST_BACKUP_FILE), note.to_string().as_bytes());
     let details = json!({ "database_bytes": info.database_bytes, "format_version": BACKUP_VERSION });
     office.store.audit_event(&session, AuditAction::BackupCreated, None, details, now)?;
     Ok(info)

@@ -27,6 +27,15 @@ pub enum AppError {
     /// The office store refused or failed (log-in, lockout, damaged file, conflict...).
     #[error("store: {0}")]
     Store(#[from] StoreError),
+    /// The office database is damaged or missing at log-in; the last backup this PC
+    /// made, if it knows one, is where to restore from.
+    #[error("damaged database: {source}")]
+    DatabaseDamaged {
+        /// What the store found.
+        source: StoreError,
+        /// The last backup made here (from the note beside the office).
+        last_backup: Option<Box<crate::backup::LastBackup>>,
+    },
     /// The policy profile could not be found or applied.
     #[error("assessment: {0}")]
     Assess(#[from] AssessError),

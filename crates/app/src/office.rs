@@ -274,7 +274,16 @@ impl Office {
         now: DateTime<Utc>,
         options: StoreOptions,
     ) -> Result<Office, AppError> {
-        let (store, session) = Store::open_with_options(dir, username, password, now, options)?;
+        let (store, session) =
+            Store::open_with_options(dir, username, password, now, options).map_err(|error| match error {
+                store::StoreError::Corrupt { .. } | store::StoreError::DatabaseMissing { .. } => {
+                    AppError::DatabaseDamaged {
+                        source: error,
+                        last_backup: crate::backup::last_backup(dir).map(Box::new),
+                    }
+                }
+                other => other.into(),
+            })?;
         Ok(Office { store, session: Some(session), clock_check: None })
     }
 

@@ -427,6 +427,19 @@ impl Problem {
             ),
             AppError::BundleFile(file) => Problem::new(bundle_file_code(file), file.message_zh()),
             AppError::IdCard(error) => Problem::new(idcard_code(error), error.message_zh()),
+            AppError::DatabaseDamaged { last_backup, .. } => Problem::new(
+                ErrorCode::DatabaseDamaged,
+                match last_backup {
+                    Some(backup) => format!(
+                        "数据库文件损坏或缺失，无法打开（没有建立新的空数据库，原文件保持原样）。本机最近一次备份：{}，由 {} 备份到“{}”。请管理员用该备份恢复：permitctl restore “{}”。",
+                        local_minute(&backup.created_at),
+                        backup.created_by,
+                        backup.path.display(),
+                        backup.path.display()
+                    ),
+                    None => "数据库文件损坏或缺失，无法打开（没有建立新的空数据库，原文件保持原样）。本机没有备份记录，请联系管理员从备份恢复。".to_owned(),
+                },
+            ),
             AppError::Io { .. } => {
                 Problem::new(C::FileError, "文件读写失败，请检查磁盘空间和文件位置后重试。")
             }
@@ -731,6 +744,15 @@ pub fn scan_code(error: &scan::ScanError) -> ErrorCode {
         S::ScanFailed { .. } => ErrorCode::ScanFailed,
         S::Io { .. } => ErrorCode::FileError,
     }
+}
+
+/// An RFC 3339 instant as the counter's local date and minute (`2026-12-05 16:40`); the
+/// text as it is when it does not parse.
+fn local_minute(instant: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(instant).map_or_else(
+        |_| instant.to_owned(),
+        |at| at.with_timezone(&crate::clock::china_standard_time()).format("%Y-%m-%d %H:%M").to_string(),
+    )
 }
 
 fn bundle_file_code(error: &crate::bundle::BundleFileError) -> ErrorCode {
