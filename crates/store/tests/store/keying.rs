@@ -25,6 +25,14 @@ fn keyed(path: &std::path::Path) -> rusqlite::Result<Connection> {
     Ok(conn)
 }
 
+/// Makes an encrypted database with one table at `path`.
+fn encrypted_database(path: &std::path::Path) {
+    Connection::open(path)
+        .unwrap()
+        .execute_batch(&format!("PRAGMA key = \"{KEY}\"; CREATE TABLE t (x); PRAGMA journal_mode = WAL;"))
+        .unwrap();
+}
+
 /// In the child: `THREADS` threads open their first keyed connection together, after
 /// `store::sqlcipher_ready` when `ready`; prints how many were refused.
 fn child(path: &std::path::Path, ready: bool) {
@@ -70,10 +78,7 @@ fn first_connections_from_many_threads_are_never_refused() {
     let runs: usize = std::env::var("KEYING_RUNS").ok().and_then(|n| n.parse().ok()).unwrap_or(12);
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("stress.db");
-    Connection::open(&path)
-        .unwrap()
-        .execute_batch(&format!("PRAGMA key = \"{KEY}\"; CREATE TABLE t (x); PRAGMA journal_mode = WAL;"))
-        .unwrap();
+    encrypted_database(&path);
     let without =
         if std::env::var_os("KEYING_SHOW_RACE").is_some() { refusals(&path, false, runs) } else { 0 };
     let with = refusals(&path, true, runs);
@@ -98,10 +103,7 @@ fn keyed_connections_opened_and_closed_by_many_threads_are_never_refused() {
     store::sqlcipher_ready().unwrap();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("stress.db");
-    Connection::open(&path)
-        .unwrap()
-        .execute_batch(&format!("PRAGMA key = \"{KEY}\"; CREATE TABLE t (x); PRAGMA journal_mode = WAL;"))
-        .unwrap();
+    encrypted_database(&path);
     let workers: Vec<_> = (0..8)
         .map(|_| {
             let path = path.clone();
