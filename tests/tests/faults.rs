@@ -6,6 +6,7 @@
 //! needs root with CAP_SYS_ADMIN, as the CI runs; elsewhere the test fails and says so.
 
 use std::io::Write;
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -581,4 +582,141 @@ fn a_mounted_stick_is_offered_by_its_label_with_its_free_space() {
     drop(plain);
     drop(stick);
     let _ = std::fs::remove_dir(&media);
+}
+
+/// A network scanner's server (SANE's own `saned`, serving SANE's `test` backend on
+/// loopback), and the configuration a desk uses to reach it through SANE's `net` backend.
+/// Killing it mid-scan is the scanner unplugged: the desk's scanimage hears nothing more.
+struct NetworkScanner {
+    saned: std::process::Child,
+    _server: tempfile::TempDir,
+    client: tempfile::TempDir,
+}
+
+impl NetworkScanner {
+    fn start() -> NetworkScanner {
+        let server = tempfile::tempdir().expect("server config");
+        std::fs::write(server.path().join("dll.conf"), "test\n").expect("dll.conf");
+        std::fs::write(server.path().join("saned.conf"), "127.0.0.1\n").expect("saned.conf");
+        if Path::new("/etc/sane.d/test.conf").exists() {
+            std::fs::copy("/etc/sane.d/test.conf", server.path().join("test.conf")).expect("test.conf");
+        }
+        let client = tempfile::tempdir().expect("client config");
+        std::fs::write(client.path().join("dll.conf"), "net\n").expect("dll.conf");
+        std::fs::write(client.path().join("net.conf"), "connect_timeout = 3\n127.0.0.1\n").expect("net.conf");
+        // SANE's net backend reaches saned on its registered port only (6566).
+        assert!(
+            std::net::TcpStream::connect(("127.0.0.1", 6566)).is_err(),
+            "something already listens on SANE's port 6566 on this machine"
+        );
+        // Its own process group: saned serves each desk from a process of its own, and the
+        // scanner going away is all of them going.
+        let saned = Command::new("saned")
+            .args(["-l", "-e", "-b", "127.0.0.1", "-d", "0"])
+            .process_group(0)
+            .env("SANE_CONFIG_DIR", server.path())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("saned (package sane-utils; scripts/install-deps.sh installs it)");
+        let started = std::time::Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", 6566)).is_err() {
+            assert!(started.elapsed() < std::time::Duration::from_secs(10), "saned did not start listening");
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        NetworkScanner { saned, _server: server, client }
+    }
+
+    /// The scanner gone at once: saned and the process serving the desk, killed.
+    fn unplug(&mut self) {
+        let group = format!("-{}", self.saned.id());
+        let killed = Command::new("kill").args(["-KILL", "--", &group]).status();
+        assert!(
+            killed.as_ref().is_ok_and(|status| status.success()),
+            "kill the scanner's processes: {killed:?}"
+        );
+        let _ = self.saned.wait();
+    }
+}
+
+impl Drop for NetworkScanner {
+    fn drop(&mut self) {
+        if let Ok(None) = self.saned.try_wait() {
+            self.unplug();
+        }
+    }
+}
+
+/// The scanner is unplugged while it feeds page 3 of 5 (its server killed the moment page
+/// 2 is in): the two pages received are kept, whole, and stored in the case; the clerk is
+/// told at which page it stopped, why, and that those pages need no rescan.
+#[test]
+fn a_scanner_unplugged_mid_scan_keeps_the_pages_already_received() {
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut scanner = NetworkScanner::start();
+    let dir = tempfile::tempdir().expect("dir");
+    let work = dir.path().join("scan-work");
+    std::fs::create_dir(&work).expect("work folder");
+    let env = app::scans::SaneEnv {
+        config_dir: Some(scanner.client.path().to_owned()),
+        work_dir: Some(work.clone()),
+        ..app::scans::SaneEnv::default()
+    };
+    // About 1.6 s a page: the test backend waits 0.15 s after each of its ~11 transfers.
+    let settings = app::scans::ScanSettings {
+        resolution: 50,
+        mode: ColourMode::Grey,
+        pages: 5,
+        area_mm: Some((200, 200)),
+        backend_options: [("test-picture", "Grid"), ("read-delay", "yes"), ("read-delay-duration", "150000")]
+            .into_iter()
+            .map(|(name, value)| (name.to_owned(), value.to_owned()))
+            .collect(),
+        page_timeout: std::time::Duration::from_secs(3),
+    };
+    let started = std::time::Instant::now();
+    let mut seen = Vec::new();
+    let acquired = app::scans::acquire_sane(
+        &env,
+        "net:127.0.0.1:test:0",
+        &settings,
+        &IntakeOptions::for_mode(ColourMode::Grey),
+        |done, total| {
+            seen.push((done, total));
+            if done == 2 {
+                scanner.unplug();
+            }
+        },
+    )
+    .expect("the pages received are kept, not an error");
+    let took = started.elapsed();
+    eprintln!("scanner unplugged at page 3: {} pages kept, stopped after {took:?}", acquired.pages.len());
+    assert_eq!(seen, vec![(1, 5), (2, 5)]);
+    assert_eq!(acquired.pages.len(), 2, "the two pages received");
+    let problem = acquired.stopped.as_ref().expect("the scan says it stopped");
+    // scanimage hears the connection drop and gives up on page 3.
+    assert_eq!(problem.code, ErrorCode::ScanFailed);
+    let message = acquired.stopped_message().expect("a sentence for the clerk");
+    assert!(message.starts_with("扫描在第 3 页中断：扫描失败"), "{message}");
+    assert!(message.contains("已收到的前 2 页已保存，不必重扫"), "{message}");
+    assert!(
+        took < std::time::Duration::from_secs(15),
+        "given up at once, not after the batch's time: {took:?}"
+    );
+    assert_eq!(std::fs::read_dir(&work).expect("work").count(), 0, "no scanned page left on disk");
+
+    let mut office = office_with_clerk_a(&dir.path().join("db"));
+    let id = cases::new_case_id(at(3)).expect("id");
+    cases::save_draft(&mut office, &id, &record("孙丽"), at(3)).expect("draft");
+    let stored = app::scans::attach(&mut office, &id, &acquired.pages, "", at(4)).expect("stored");
+    assert_eq!(stored.len(), 2);
+    for (stored, page) in stored.iter().zip(&acquired.pages) {
+        assert_eq!(
+            app::scans::image(&mut office, &stored.id, at(5)).expect("reads back"),
+            page.jpeg,
+            "whole"
+        );
+        assert_eq!((stored.width, stored.height), (page.width, page.height));
+    }
+    office.close().expect("close");
 }

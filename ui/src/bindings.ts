@@ -1017,6 +1017,15 @@ pages: Array<PageDto>,
  * Evidence paths ticked without a page.
  */
 unproven: Array<string>, };
+export type ScanOutcome = { 
+/**
+ * The case's pages and what is still unproven.
+ */
+pages: PagesInfo, 
+/**
+ * 扫描在第 N 页中断：…, or `null` when the scan ended normally.
+ */
+stopped: string | null, };
 export type RefusedFile = { 
 /**
  * The file's name.

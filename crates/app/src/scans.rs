@@ -18,6 +18,7 @@ use store::{NewPage, PageChange, PageMeta, Roles, User};
 use crate::AppError;
 use crate::cases::CaseId;
 use crate::office::Office;
+use crate::problem::Problem;
 
 pub use scan::{ColourMode, Device, IntakeOptions, Page, Rotation, SaneEnv, ScanError, ScanSettings};
 
@@ -102,17 +103,49 @@ pub fn scanners(env: &SaneEnv) -> Result<Vec<Device>, AppError> {
     Ok(scan::list_devices(env)?)
 }
 
+/// What a scan brought in, before it is stored.
+#[derive(Debug)]
+pub struct Acquired {
+    /// The pages received whole, normalised, in order.
+    pub pages: Vec<Page>,
+    /// Why the scanner stopped before the pages asked for (unplugged, jammed, silent), when
+    /// it did: the pages in `pages` are kept, the rest were never received. `None` when the
+    /// scan ended normally (a feeder that ran out early included).
+    pub stopped: Option<Problem>,
+}
+
+impl Acquired {
+    /// The sentence the scan panel shows beside the kept pages when the scan stopped
+    /// part-way: which page it stopped at, why, and that the pages before it are kept.
+    pub fn stopped_message(&self) -> Option<String> {
+        let problem = self.stopped.as_ref()?;
+        let kept = self.pages.len();
+        Some(format!(
+            "扫描在第 {} 页中断：{}已收到的前 {kept} 页已保存，不必重扫；其余的页请处理好扫描仪后接着扫描。",
+            kept + 1,
+            problem.message
+        ))
+    }
+}
+
 /// Scans `pages` pages from `device` and normalises each; `progress(done, total)` after
-/// each scanned page.
+/// each scanned page. A scanner that stops part-way (see [`Acquired::stopped`]) keeps the
+/// pages that came in whole; one that fails before the first page is an error.
 pub fn acquire_sane(
     env: &SaneEnv,
     device: &str,
     settings: &ScanSettings,
     options: &IntakeOptions,
     progress: impl FnMut(u32, u32),
-) -> Result<Vec<Page>, AppError> {
-    let images = scan::scan(env, device, settings, progress)?;
-    images.iter().map(|image| Ok(scan::intake(image, options)?)).collect()
+) -> Result<Acquired, AppError> {
+    let scanned = scan::scan(env, device, settings, progress)?;
+    let pages = scanned
+        .pages
+        .iter()
+        .map(|image| Ok(scan::intake(image, options)?))
+        .collect::<Result<_, AppError>>()?;
+    let stopped = scanned.stopped.map(|error| Problem::of(&AppError::from(error)));
+    Ok(Acquired { pages, stopped })
 }
 
 /// One file through the pipeline: a JPEG, PNG or TIFF gives one page, a PDF every page

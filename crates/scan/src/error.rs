@@ -113,7 +113,8 @@ pub enum ScanError {
         /// What scanimage said.
         detail: String,
     },
-    /// The scanner did not finish in time; the scan was stopped.
+    /// The scanner sent no page in time (a page's time, twice that for the first); the scan
+    /// was stopped.
     #[error("scan did not finish within {timeout:?}")]
     ScanTimeout {
         /// The time allowed.
@@ -192,7 +193,10 @@ impl ScanError {
                 format!("找不到扫描仪 {device}，请检查电源和数据线，然后刷新扫描仪列表。")
             }
             ScanError::ScanTimeout { timeout } => {
-                format!("扫描超时（{} 秒内未完成），已停止，请检查扫描仪后重试。", timeout.as_secs())
+                format!(
+                    "扫描仪 {} 秒没有送来下一页，已停止扫描。请检查扫描仪的电源和数据线（网络扫描仪请检查网络）后重试。",
+                    timeout.as_secs()
+                )
             }
             ScanError::ScanFailed { .. } => {
                 "扫描失败，请检查扫描仪（是否卡纸、盖板未合上或进纸器无纸）后重试。".to_owned()

@@ -71,8 +71,9 @@ pub struct ScanSettings {
     /// Device-specific options as name and value, passed as `--name=value` (for example
     /// `source` = `ADF Duplex`, or the test backend's `test-picture` = `Color pattern`).
     pub backend_options: Vec<(String, String)>,
-    /// Longest time one page may take; the whole batch gets this times the page count, plus
-    /// the same again for warming up the lamp.
+    /// Longest time one page may take: the first page gets twice this (the lamp warms up),
+    /// each later page this much from the one before. A scanner that stops sending (a cable
+    /// pulled, a network scanner gone) is found within one page's time, not the batch's.
     pub page_timeout: Duration,
 }
 
@@ -92,7 +93,7 @@ impl Default for ScanSettings {
 /// Lists the scanners SANE can see. No scanner is an empty list, not an error.
 pub fn list_devices(env: &SaneEnv) -> Result<Vec<Device>, ScanError> {
     let arguments = ["--formatted-device-list=%d\t%v\t%m\t%t%n".to_owned()];
-    let finished = run(env, &arguments, env.list_timeout, &mut |_| {})?;
+    let finished = run(env, &arguments, env.list_timeout, &mut |_| None)?;
     if !finished.status.success() {
         return Err(ScanError::ScanFailed { detail: finished.stderr_summary() });
     }
@@ -114,16 +115,32 @@ pub fn list_devices(env: &SaneEnv) -> Result<Vec<Device>, ScanError> {
         .collect())
 }
 
+/// What a scan brought back.
+#[derive(Debug)]
+pub struct Scanned {
+    /// Each whole page as PNG bytes, in order.
+    pub pages: Vec<Vec<u8>>,
+    /// Pages asked for.
+    pub requested: u32,
+    /// Why the scan stopped before the pages asked for, when it failed part-way (the
+    /// scanner unplugged, jammed or silent after some pages came in): the pages in `pages`
+    /// are whole and kept, the rest were never received. `None` when it ended normally,
+    /// including a feeder that ran out early.
+    pub stopped: Option<ScanError>,
+}
+
 /// Scans `settings.pages` pages from `device` and returns each as PNG bytes, in order.
 ///
-/// `progress(done, total)` is called after each page. On a timeout the scan is stopped
-/// (scanimage is killed) and nothing is returned.
+/// `progress(done, total)` is called after each page. A scanner that fails or falls silent
+/// after some pages came in keeps those pages: they are returned, with the reason in
+/// [`Scanned::stopped`]; a scan that fails before its first page is an error. A silent
+/// scanner is stopped (scanimage killed) after [`ScanSettings::page_timeout`] without a page.
 pub fn scan(
     env: &SaneEnv,
     device: &str,
     settings: &ScanSettings,
     mut progress: impl FnMut(u32, u32),
-) -> Result<Vec<Vec<u8>>, ScanError> {
+) -> Result<Scanned, ScanError> {
     let total = settings.pages.max(1);
     let io_error = |what: &str| {
         let what = what.to_owned();
@@ -164,45 +181,75 @@ pub fn scan(
         arguments.push(format!("--{name}={value}"));
     }
 
-    let timeout = settings.page_timeout.saturating_mul(total.saturating_add(1));
+    // The first page may take twice a page's time (the lamp warms up); each later page
+    // gets a page's time from the one before.
+    let page_timeout = settings.page_timeout;
     let mut done = 0;
-    let finished = run(env, &arguments, timeout, &mut |line| {
-        // Batch mode reports "Scanned page 3. (scanner status = 5)" on stderr.
-        if let Some(page) = line
-            .strip_prefix("Scanned page ")
-            .and_then(|rest| rest.split(['.', ' ']).next())
-            .and_then(|number| number.parse::<u32>().ok())
-        {
-            done = page.min(total);
-            progress(done, total);
+    let mut broken_page = false;
+    let finished = run(env, &arguments, page_timeout.saturating_mul(2), &mut |line| {
+        // Batch mode reports "Scanned page 3. (scanner status = 5)" on stderr; 5 is SANE's
+        // end of page. A page whose scanner went away mid-way is reported "scanned" too,
+        // with another status, and its file is not kept: that is no progress.
+        let rest = line.strip_prefix("Scanned page ")?;
+        let page = rest.split(['.', ' ']).next().and_then(|number| number.parse::<u32>().ok())?;
+        if rest.contains("(scanner status = ") && !rest.contains("(scanner status = 5)") {
+            broken_page = true;
+            return None;
         }
-    })?;
-    if !finished.status.success() {
-        let detail = finished.stderr_summary();
-        return Err(if detail.contains("open of device") {
-            ScanError::ScannerNotFound { device: device.to_owned(), detail }
-        } else {
-            ScanError::ScanFailed { detail }
-        });
-    }
+        done = page.min(total);
+        progress(done, total);
+        Some(page_timeout)
+    });
+    let (stopped, said) = match finished {
+        // scanimage reports a page broken off (the scanner gone mid-page) and may still
+        // exit with success: the batch did not end normally.
+        Ok(finished) if broken_page => {
+            (Some(ScanError::ScanFailed { detail: finished.stderr_summary() }), String::new())
+        }
+        Ok(finished) if finished.status.success() => (None, finished.stderr_summary()),
+        // A feeder that ran out before the count asked for: scanimage exits with SANE's
+        // "no documents" status, which ends a batch normally once a page came in (and is
+        // a failure, empty feeder, when none did).
+        Ok(finished) if finished.status.code() == Some(SANE_STATUS_NO_DOCS) => {
+            (None, finished.stderr_summary())
+        }
+        Ok(finished) => {
+            let detail = finished.stderr_summary();
+            let error = if detail.contains("open of device") {
+                ScanError::ScannerNotFound { device: device.to_owned(), detail }
+            } else {
+                ScanError::ScanFailed { detail }
+            };
+            (Some(error), String::new())
+        }
+        Err(error @ ScanError::ScanTimeout { .. }) => (Some(error), String::new()),
+        Err(error) => return Err(error),
+    };
 
+    // scanimage writes each page under `page-N.png.part` and renames it when whole, so a
+    // `page-N.png` is a whole page even when the scan stopped in the middle of the next.
     let mut pages = Vec::new();
     for number in 1..=total {
         let path = work.path().join(format!("page-{number}.png"));
         match std::fs::read(&path) {
             Ok(bytes) => pages.push(bytes),
-            // A feeder that ran out: the batch ended early.
+            // A feeder that ran out, or a scan that stopped: no more pages.
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => break,
             Err(error) => return Err(io_error(&path.display().to_string())(error)),
         }
     }
-    if pages.is_empty() {
-        return Err(ScanError::ScanFailed {
-            detail: format!("no page was scanned: {}", finished.stderr_summary()),
-        });
+    match stopped {
+        Some(error) if pages.is_empty() => Err(error),
+        None if pages.is_empty() => {
+            // The feeder held no paper, or scanimage ended without saying why.
+            Err(ScanError::ScanFailed { detail: format!("no page was scanned: {said}") })
+        }
+        stopped => Ok(Scanned { pages, requested: total, stopped }),
     }
-    Ok(pages)
 }
+
+/// scanimage's exit status when the feeder is out of documents (SANE_STATUS_NO_DOCS).
+const SANE_STATUS_NO_DOCS: i32 = 7;
 
 /// What a finished scanimage left behind.
 struct Finished {
@@ -225,12 +272,13 @@ impl Finished {
 }
 
 /// Runs scanimage, hands each stderr line to `on_line` as it arrives, and kills it when
-/// `timeout` passes.
+/// `timeout` passes. A line for which `on_line` answers a time is progress: the clock
+/// starts again, with that long to go.
 fn run(
     env: &SaneEnv,
     arguments: &[String],
     timeout: Duration,
-    on_line: &mut dyn FnMut(&str),
+    on_line: &mut dyn FnMut(&str) -> Option<Duration>,
 ) -> Result<Finished, ScanError> {
     let mut command = Command::new(&env.program);
     command.args(arguments).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
@@ -238,7 +286,8 @@ fn run(
         command.env("SANE_CONFIG_DIR", dir);
     }
     let mut child = command.spawn().map_err(|error| spawn_error(&env.program, error))?;
-    let deadline = Instant::now() + timeout;
+    let mut window = timeout;
+    let mut deadline = Instant::now() + window;
 
     let (stdout_sender, stdout_bytes) = mpsc::channel();
     if let Some(mut stdout) = child.stdout.take() {
@@ -270,7 +319,10 @@ fn run(
         let remaining = deadline.saturating_duration_since(Instant::now());
         match lines.recv_timeout(remaining.min(POLL)) {
             Ok(line) => {
-                on_line(&line);
+                if let Some(next) = on_line(&line) {
+                    window = next;
+                    deadline = Instant::now() + window;
+                }
                 stderr.push(line);
             }
             Err(mpsc::RecvTimeoutError::Disconnected) => break,
@@ -278,14 +330,14 @@ fn run(
                 if let Ok(Some(status)) = child.try_wait() {
                     // Take what it wrote before it exited, then stop listening.
                     while let Ok(line) = lines.recv_timeout(POLL) {
-                        on_line(&line);
+                        let _ = on_line(&line);
                         stderr.push(line);
                     }
                     exited = Some(status);
                     break;
                 }
                 if remaining.is_zero() {
-                    return Err(stop(&mut child, timeout));
+                    return Err(stop(&mut child, window));
                 }
             }
         }
@@ -297,7 +349,7 @@ fn run(
             match child.try_wait() {
                 Ok(Some(status)) => break status,
                 Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(10)),
-                Ok(None) => return Err(stop(&mut child, timeout)),
+                Ok(None) => return Err(stop(&mut child, window)),
                 Err(source) => {
                     return Err(ScanError::Io { what: "the scanimage process".to_owned(), source });
                 }

@@ -9,8 +9,8 @@ use super::{now, parse_case_id, with_office};
 use crate::AppState;
 use crate::error::UiError;
 use crate::json::{
-    ColourName, FolderPollInfo, PageEditInput, PageMarkName, PagesInfo, ScanProgress, ScanRequest,
-    ScannerChoice,
+    ColourName, FolderPollInfo, PageEditInput, PageMarkName, PagesInfo, ScanOutcome, ScanProgress,
+    ScanRequest, ScannerChoice,
 };
 
 fn intake_for(colour: &str) -> app::scans::IntakeOptions {
@@ -30,14 +30,15 @@ pub async fn list_scanners(state: State<'_, AppState>) -> Result<Vec<ScannerChoi
 }
 
 /// Scans pages into the case, linked to the request's evidence; sends progress on
-/// `progress` after each page. The office is locked only to store the finished pages.
+/// `progress` after each page. The office is locked only to store the finished pages. A
+/// scanner that stops part-way keeps the pages received, and says why it stopped.
 #[tauri::command]
 pub async fn scan_pages(
     state: State<'_, AppState>,
     case_id: String,
     scan: ScanRequest,
     progress: Channel<ScanProgress>,
-) -> Result<PagesInfo, UiError> {
+) -> Result<ScanOutcome, UiError> {
     let env = state.sane_env();
     let (settings, options) = scan.settings();
     let device = scan.device;
@@ -50,7 +51,9 @@ pub async fn scan_pages(
         })
         .await,
     )?;
-    attach_and_list(&state, case_id, scanned, scan.evidence).await
+    let stopped = scanned.stopped_message();
+    let pages = attach_and_list(&state, case_id, scanned.pages, scan.evidence).await?;
+    Ok(ScanOutcome { pages, stopped })
 }
 
 /// Takes in one image the window sends as a data URL (a file chosen or dropped, or a

@@ -370,6 +370,7 @@ mod tests {
             PageMarkInfo::decl(&config),
             PageDto::decl(&config),
             PagesInfo::decl(&config),
+            ScanOutcome::decl(&config),
             RefusedFile::decl(&config),
             FolderPollInfo::decl(&config),
             PlatformKeyInfo::decl(&config),

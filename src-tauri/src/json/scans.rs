@@ -174,6 +174,16 @@ impl From<app::scans::Overview> for PagesInfo {
     }
 }
 
+/// What a scan stored: the case's pages afterwards, and why the scanner stopped part-way
+/// when it did (the pages it sent before are among `pages`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct ScanOutcome {
+    /// The case's pages and what is still unproven.
+    pub pages: PagesInfo,
+    /// 扫描在第 N 页中断：…, or `null` when the scan ended normally.
+    pub stopped: Option<String>,
+}
+
 /// A file of the watched folder that was not imported.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct RefusedFile {

@@ -40,6 +40,7 @@ import type {
   ReaderStateInfo,
   ReferenceStatusInfo,
   RoleKey,
+  ScanOutcome,
   ScanProgress,
   ScanRequest,
   ScannerChoice,
@@ -339,9 +340,10 @@ export interface Commands {
   listScanners(): Promise<ScannerChoice[]>;
   /**
    * Scans pages into the case, linked to the request's evidence; sends progress on
-   * `progress` after each page. The office is locked only to store the finished pages.
+   * `progress` after each page. The office is locked only to store the finished pages. A
+   * scanner that stops part-way keeps the pages received, and says why it stopped.
    */
-  scanPages(caseId: string, scan: ScanRequest, progress: (message: ScanProgress) => void): Promise<PagesInfo>;
+  scanPages(caseId: string, scan: ScanRequest, progress: (message: ScanProgress) => void): Promise<ScanOutcome>;
   /**
    * Takes in one image the window sends as a data URL (a file chosen or dropped, or a
    * document camera's frame).

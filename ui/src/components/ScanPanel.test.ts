@@ -349,11 +349,13 @@ describe("ScanPanel scanners", () => {
   let scans: { device: string; pages: number }[];
   let progress: ((p: ScanProgress) => void) | null;
   let finish: (() => void) | null;
+  let stopped: string | null;
 
   beforeEach(() => {
     scans = [];
     progress = null;
     finish = null;
+    stopped = null;
     let held: PageDto[] = [];
     setBackend(
       fakeBackend({
@@ -366,7 +368,7 @@ describe("ScanPanel scanners", () => {
           return new Promise((resolve) => {
             finish = () => {
               held = [...held, pageAt(`s${held.length + 1}`, held.length + 1, scan.evidence), pageAt(`s${held.length + 2}`, held.length + 2, scan.evidence)];
-              resolve({ pages: held, unproven: [] });
+              resolve({ pages: { pages: held, unproven: [] }, stopped });
             };
           });
         },
@@ -410,6 +412,26 @@ describe("ScanPanel scanners", () => {
     expect(wrapper.find('[data-testid="scan-progress"]').exists()).toBe(false);
     expect(wrapper.get('[data-testid="scan-scanned"]').text()).toBe("本次扫描 2 页");
     expect(wrapper.findAll('[data-testid="scan-page"]')).toHaveLength(2);
+  });
+
+  it("keeps the pages of a scanner that stopped part-way and says why, as a warning", async () => {
+    stopped = "扫描在第 3 页中断：扫描仪 60 秒没有送来下一页，已停止扫描。已收到的前 2 页已保存，不必重扫；其余的页请处理好扫描仪后接着扫描。";
+    const wrapper = mount(ScanPanel, { props: { caseId: "c1" } });
+    await flushPromises();
+    await wrapper.get('[data-testid="scan-pages"]').setValue("5");
+    await wrapper.get('[data-testid="scan-start"]').trigger("click");
+    finish?.();
+    await flushPromises();
+    expect(wrapper.findAll('[data-testid="scan-page"]')).toHaveLength(2);
+    expect(wrapper.get('[data-testid="scan-error"]').text()).toBe(stopped);
+    expect(wrapper.find('[data-testid="scan-scanned"]').exists()).toBe(false);
+    // The next scan starts clean.
+    stopped = null;
+    await wrapper.get('[data-testid="scan-start"]').trigger("click");
+    finish?.();
+    await flushPromises();
+    expect(wrapper.find('[data-testid="scan-error"]').exists()).toBe(false);
+    expect(wrapper.get('[data-testid="scan-scanned"]').text()).toBe("本次扫描 2 页");
   });
 
   it("scans a number of pages from a flatbed, or when the clerk types a count", async () => {

@@ -75,6 +75,8 @@ fn two_grey_pages_are_scanned_and_taken_in() {
     })
     .unwrap();
     assert_eq!(modes, [0o700, 0o700], "the scan folder is readable by this user only");
+    assert!(pages.stopped.is_none(), "{:?}", pages.stopped);
+    let pages = pages.pages;
 
     assert_eq!(pages.len(), 2);
     assert_eq!(progress, [(1, 2), (2, 2)], "progress after each page");
@@ -102,9 +104,20 @@ fn a_colour_page_at_300_dpi() {
         area_mm: Some((100, 150)),
         ..ScanSettings::default()
     };
-    let pages = scan(&test_backend(dir.path()), "test:1", &settings, |_, _| {}).unwrap();
+    let pages = scan(&test_backend(dir.path()), "test:1", &settings, |_, _| {}).unwrap().pages;
     let page = intake(&pages[0], &crate::colour_options()).unwrap();
     assert_eq!((page.width, page.height), (1181, 1771), "100 × 150 mm at 300 dpi");
+}
+
+#[test]
+fn a_feeder_that_runs_out_early_ends_the_batch_without_a_fault() {
+    let dir = tempfile::tempdir().unwrap();
+    // The test backend's feeder holds ten sheets.
+    let mut settings = grid(14, 25);
+    settings.backend_options.push(("source".to_owned(), "Automatic Document Feeder".to_owned()));
+    let scanned = scan(&test_backend(dir.path()), "test:0", &settings, |_, _| {}).unwrap();
+    assert_eq!((scanned.pages.len(), scanned.requested), (10, 14));
+    assert!(scanned.stopped.is_none(), "an empty feeder is the end of the batch: {:?}", scanned.stopped);
 }
 
 #[test]
