@@ -356,26 +356,53 @@ describe("accept → review → approve by three clerks", () => {
     assert.match(await session.waitFor("audit-line", { contains: "PermitDeskSlow" }), /失败（PRINT_JOB_CANCELED）/);
     assert.equal(await session.exists("slip-printed"), false);
 
-    // The same printer paused at the server (out of paper, switched off by a colleague):
-    // the job waits, the window says so, and the slip is still owed.
+    // The PDF printer paused at the server (out of paper, switched off by a colleague):
+    // the job waits, the window says so and that it will follow it; the slip is still owed
+    // and the header counts the held job. Once the printer is back the job prints by
+    // itself, and the desk records it: the slip leaves 待打印确认单 without a reprint.
     const server = process.env.PERMIT_DESK_CUPS_SERVER;
-    execFileSync("cupsdisable", ["-h", server, "-r", "out of paper", "PermitDeskSlow"]);
+    await session.clickCss('[data-testid="print-printer"] option[value="PermitDeskPDF"]');
+    execFileSync("cupsdisable", ["-h", server, "-r", "out of paper", "PermitDeskPDF"]);
     try {
       await session.click("banner-print-slip");
       await session.waitFor("preview-page", { timeoutMs: 20000 });
       await session.click("print-submit");
       const stopped = await session.waitFor("print-error-in-preview", { contains: "已停止工作", timeoutMs: 30000 });
-      assert.match(stopped, /打印机“PermitDeskSlow”已停止工作（out of paper）.*仍在排队/);
+      assert.match(stopped, /打印机“PermitDeskPDF”已停止工作（out of paper）.*仍在排队.*打印完成时本程序会自动记下/);
       await closePreviewDialog(session);
       assert.equal(await session.exists("slip-printed"), false);
+      const waiting = await session.waitFor("print-jobs-waiting", { timeoutMs: 15000 });
+      assert.equal(waiting, "打印机排队 1");
+      assert.match(await session.waitFor("audit-line", { contains: "排队" }), /在打印机排队（PRINT_JOB_STOPPED）/);
+      await session.cmd("POST", "/execute/sync", { script: "window.scrollTo(0, 0)", args: [] });
+      await keepScreenshot(session, "workflow-slip-held-by-a-stopped-printer");
     } finally {
-      execFileSync("cancel", ["-h", server, "-a", "PermitDeskSlow"]);
-      execFileSync("cupsenable", ["-h", server, "PermitDeskSlow"]);
+      execFileSync("cupsenable", ["-h", server, "PermitDeskPDF"]);
     }
-    await session.clickCss('[data-testid="print-printer"] option[value="PermitDeskPDF"]');
+    const ended = await session.waitFor("print-jobs-ended", { contains: "已打印完成", timeoutMs: 60000 });
+    assert.match(ended, /居住证确认单（打印任务 PermitDeskPDF-\d+，.*发送）已打印完成/);
+    await session.waitFor("slip-printed", { timeoutMs: 15000 });
+    // The case page reloaded with it (a 查阅 row of its own on top).
+    const trailDeadline = Date.now() + 15000;
+    let trail = [];
+    while (Date.now() < trailDeadline) {
+      trail = await session.texts("audit-line");
+      if (trail.some((line) => line.includes("排队后"))) break;
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    }
+    assert.ok(trail.some((line) => /打印机 PermitDeskPDF · 1 份 · 排队后打印完成/.test(line)), trail.join("\n"));
+    assert.equal(await session.exists("print-jobs-waiting"), false);
+    await session.cmd("POST", "/execute/sync", { script: "window.scrollTo(0, 0)", args: [] });
+    await keepScreenshot(session, "workflow-slip-printed-after-the-printer-came-back");
+    const held = /PermitDeskPDF-(\d+)/.exec(ended)?.[1];
+    assert.ok(held && (await waitForPrintedFile(held)), "the held job was printed");
+    await session.click("print-jobs-ended-close");
 
+    // A reprint, in large print, straight through.
+    await session.clickCss('[data-testid="print-document"] option[value="slip"]');
+    await session.clickCss('[data-testid="print-printer"] option[value="PermitDeskPDF"]');
     await session.click("print-large");
-    await session.click("banner-print-slip");
+    await session.click("print-preview");
     await session.waitFor("preview");
     await session.waitFor("preview-page", { timeoutMs: 20000 });
     await keepScreenshot(session, "workflow-slip-preview");

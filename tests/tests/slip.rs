@@ -384,3 +384,144 @@ fn jiande_details() -> app::office::OfficeDetails {
         phone: "0571-64712345".to_owned(),
     }
 }
+
+/// The private CUPS the WebDriver tests print to (`scripts/cups-private.sh`: a cupsd of
+/// its own on a free loopback port, with the cups-pdf queue `PermitDeskPDF`), stopped when
+/// dropped. Needs root and the CUPS packages, as CI has (scripts/install-deps.sh).
+struct PrivateCups {
+    pid: String,
+    port: u16,
+    _dir: tempfile::TempDir,
+}
+
+impl PrivateCups {
+    fn start() -> PrivateCups {
+        let dir = tempfile::tempdir().expect("cups dir");
+        let port =
+            std::net::TcpListener::bind("127.0.0.1:0").expect("a port").local_addr().expect("addr").port();
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/cups-private.sh");
+        let started =
+            Command::new("bash").arg(script).arg(dir.path()).arg(port.to_string()).output().expect("run it");
+        assert!(
+            started.status.success(),
+            "the private CUPS did not start: {}",
+            String::from_utf8_lossy(&started.stderr)
+        );
+        let pid = String::from_utf8_lossy(&started.stdout).trim().to_owned();
+        PrivateCups { pid, port, _dir: dir }
+    }
+
+    fn server(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+
+    /// Runs a CUPS command line tool against this server.
+    fn run(&self, tool: &str, args: &[&str]) {
+        let status =
+            Command::new(tool).arg("-h").arg(self.server()).args(args).status().expect("a CUPS tool");
+        assert!(status.success(), "{tool} {args:?}");
+    }
+}
+
+impl Drop for PrivateCups {
+    fn drop(&mut self) {
+        let _ = Command::new("kill").arg(&self.pid).status();
+    }
+}
+
+/// A slip sent to a printer that is stopped (out of paper) waits at the printer: the clerk
+/// is told, the slip stays owed, and the desk follows the job. Cancelled at the printer, it
+/// is recorded as not printed and the slip is still owed; sent again and printed once the
+/// printer is back, the slip leaves 待打印确认单 then — recorded once, with who sent it.
+#[test]
+fn a_slip_held_by_a_stopped_printer_is_owed_until_the_job_really_prints() {
+    let cups = PrivateCups::start();
+    let system = printing::Cups::new("127.0.0.1", cups.port);
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let (mut office, case_id) = issued_case(dir.path());
+    let printing = Printing::load().expect("printing");
+    let today = at(31).date_naive();
+    let owed = |office: &Office| {
+        worklists::worklist(office, Worklist::IssuedAwaitingSlip, today, 10).expect("list").len()
+    };
+    let print = |office: &mut Office, minutes| {
+        printing::print(
+            office,
+            &printing,
+            &system,
+            &case_id,
+            Document::Slip,
+            RenderChoices::default(),
+            "PermitDeskPDF",
+            1,
+            at(minutes),
+        )
+    };
+
+    // Stopped, then the job cancelled at the printer.
+    cups.run("cupsdisable", &["-r", "out of paper", "PermitDeskPDF"]);
+    let error = print(&mut office, 32).expect_err("the printer is stopped");
+    assert!(matches!(error, AppError::Printer(PrinterError::JobStopped { .. })), "{error:?}");
+    let waiting = printing::waiting_jobs(&office).expect("waiting");
+    assert_eq!(waiting.len(), 1);
+    assert_eq!((waiting[0].case_id, waiting[0].document.as_str()), (case_id, "confirmation_slip"));
+    assert_eq!(owed(&office), 1, "a held slip is not in the applicant's hands");
+    assert!(
+        printing::follow_waiting_jobs(&mut office, &system, at(33)).expect("follow").is_empty(),
+        "still held"
+    );
+    cups.run("cancel", &["-a", "PermitDeskPDF"]);
+    let ended = follow_until_ended(&mut office, &system, 34);
+    assert!(
+        matches!(&ended.end, printing::JobEnd::NotPrinted { code, .. } if *code == app::problem::ErrorCode::PrintJobCanceled),
+        "{ended:?}"
+    );
+    assert_eq!(owed(&office), 1, "cancelled: still owed");
+    assert!(printing::waiting_jobs(&office).expect("waiting").is_empty());
+
+    // Stopped again; this time the printer comes back and prints it.
+    let error = print(&mut office, 35).expect_err("still stopped");
+    assert!(matches!(error, AppError::Printer(PrinterError::JobStopped { .. })), "{error:?}");
+    cups.run("cupsenable", &["PermitDeskPDF"]);
+    let ended = follow_until_ended(&mut office, &system, 36);
+    assert_eq!(ended.end, printing::JobEnd::Completed);
+    assert_eq!(owed(&office), 0, "printed: off the list");
+    let view = cases::get_case(&mut office, &case_id, at(37)).expect("view");
+    assert_eq!(view.slip_printed_at, Some(at(36)), "when the desk saw it printed");
+    assert!(printing::follow_waiting_jobs(&mut office, &system, at(38)).expect("follow").is_empty(), "once");
+
+    let prints: Vec<String> = app::audit::case_trail(&office, &case_id, 100)
+        .expect("trail")
+        .iter()
+        .filter(|line| line.action == "printed")
+        .map(app::audit::summary)
+        .collect();
+    assert_eq!(prints.len(), 4, "two held, one cancelled, one printed: {prints:?}");
+    assert_eq!(
+        prints.iter().filter(|line| line.contains("在打印机排队（PRINT_JOB_STOPPED）")).count(),
+        2,
+        "{prints:?}"
+    );
+    assert_eq!(
+        prints.iter().filter(|line| line.contains("失败（PRINT_JOB_CANCELED）")).count(),
+        1,
+        "{prints:?}"
+    );
+    assert_eq!(prints.iter().filter(|line| line.contains("排队后打印完成")).count(), 1, "{prints:?}");
+    office.login("a", PASSWORD, at(39)).expect("administrator");
+    assert!(app::audit::verify(&office).expect("verify").is_intact());
+}
+
+/// Follows the held jobs until one has ended (CUPS takes a moment to print or forget).
+fn follow_until_ended(office: &mut Office, system: &printing::Cups, minutes: i64) -> printing::EndedJob {
+    let started = std::time::Instant::now();
+    loop {
+        let mut ended = printing::follow_waiting_jobs(office, system, at(minutes)).expect("follow");
+        if let Some(job) = ended.pop() {
+            assert!(ended.is_empty());
+            return job;
+        }
+        assert!(started.elapsed() < std::time::Duration::from_secs(60), "the held job never ended");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+}

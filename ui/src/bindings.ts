@@ -857,6 +857,49 @@ template: string,
  * When, local time (`YYYY-MM-DD HH:MM`).
  */
 printed_at: string, };
+export type WaitingJobInfo = { 
+/**
+ * `PRINTER-ID`, as the printer's queue shows it.
+ */
+job: string, 
+/**
+ * The case printed from.
+ */
+case_id: string, 
+/**
+ * The document's Chinese name.
+ */
+document: string, 
+/**
+ * When it was sent, local minute.
+ */
+queued_at: string, 
+/**
+ * The clerk who sent it.
+ */
+queued_by: string, };
+export type EndedJobInfo = { 
+/**
+ * The job as it waited.
+ */
+job: WaitingJobInfo, 
+/**
+ * Printed (a slip then left 待打印确认单); otherwise it will not print.
+ */
+printed: boolean, 
+/**
+ * One sentence for the clerk.
+ */
+message: string, };
+export type PrintJobsInfo = { 
+/**
+ * Still held, oldest first.
+ */
+waiting: Array<WaitingJobInfo>, 
+/**
+ * Ended just now.
+ */
+ended: Array<EndedJobInfo>, };
 export type VerifiedSlipInfo = { 
 /**
  * 申请编号.

@@ -73,6 +73,8 @@ pub fn summary(line: &AuditLine) -> String {
             let copies = line.details.get("copies").and_then(serde_json::Value::as_u64).unwrap_or(1);
             let outcome = match text("outcome") {
                 "failed" => format!("失败（{}）", text("error")),
+                "waiting" => format!("在打印机排队（{}），打印完成时记下", text("error")),
+                _ if !text("queued_at").is_empty() => format!("排队后打印完成（{} 发送）", text("queued_by")),
                 _ => "完成".to_owned(),
             };
             let mut parts = vec![document.to_owned()];

@@ -167,18 +167,27 @@ pub fn restore(
     let (info, key_slots, database) = parse(&bytes)?;
     let mut forced = false;
     if Office::exists(dir) {
-        let current = Office::open_with_options(dir, username, password, now, options)?;
-        current.clerk_with_any_role(Roles::ADMIN)?;
-        if current.office_id() != info.office_id {
+        let this_office = match Office::open_with_options(dir, username, password, now, options) {
+            Ok(current) => {
+                current.clerk_with_any_role(Roles::ADMIN)?;
+                let this_office = current.office_id().to_owned();
+                current.close()?;
+                this_office
+            }
+            // The database that restoring is for: its roles cannot be read. The password
+            // must still open this clerk's key slot (a clerk of this office), and the
+            // backup must make them an administrator (checked once it is in place).
+            Err(AppError::DatabaseDamaged { .. }) => {
+                Store::check_slot_password(dir, username, password, now)?
+            }
+            Err(other) => return Err(other),
+        };
+        if this_office != info.office_id {
             if !force_other_office {
-                return Err(AppError::OtherOffice {
-                    backup_office: info.office_id,
-                    this_office: current.office_id().to_owned(),
-                });
+                return Err(AppError::OtherOffice { backup_office: info.office_id, this_office });
             }
             forced = true;
         }
-        current.close()?;
     }
     fs::create_dir_all(dir).map_err(AppError::io("create data directory"))?;
     let set_aside = set_aside(dir, now)?;

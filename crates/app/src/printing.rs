@@ -24,6 +24,7 @@ use print::{
 };
 use serde_json::json;
 use store::AuditAction;
+pub use store::WaitingPrintJob;
 
 use crate::cases::{CaseId, CaseState, CaseView};
 use crate::office::Office;
@@ -286,11 +287,34 @@ pub fn print(
         "copies": copies,
     });
     let outcome = run_job(system, &job, &mut details);
-    if document == Document::Slip && outcome.is_ok() {
+    match &outcome {
         // The slip is in the applicant's hands: off the 待打印确认单 worklist, same row.
-        office.store.mark_slip_printed(&session, case_id, details, now)?;
-    } else {
-        office.store.audit_event(&session, AuditAction::Printed, Some(case_id), details, now)?;
+        Ok(_) if document == Document::Slip => {
+            office.store.mark_slip_printed(&session, case_id, details, now)?
+        }
+        // The printer holds the job and may print it once fixed: the desk follows it
+        // ([`follow_waiting_jobs`]); the slip stays on 待打印确认单 until it completes.
+        Err(error) => match still_held(error) {
+            Some(held) => {
+                details["outcome"] = json!("waiting");
+                details["job"] = json!(held.to_string());
+                let waiting = WaitingPrintJob {
+                    printer: held.printer.clone(),
+                    job: held.id,
+                    case_id: *case_id,
+                    document: audit_document(document).to_owned(),
+                    queued_at: now,
+                    queued_by: session.username().to_owned(),
+                };
+                office.store.print_left_waiting(&session, waiting, details, now)?;
+            }
+            None => {
+                office.store.audit_event(&session, AuditAction::Printed, Some(case_id), details, now)?;
+            }
+        },
+        Ok(_) => {
+            office.store.audit_event(&session, AuditAction::Printed, Some(case_id), details, now)?;
+        }
     }
     let id = outcome?;
     Ok(Printed { job: id.to_string(), template: rendered.template, at: now })
@@ -315,6 +339,107 @@ pub(crate) fn run_job(
         }
     }
     outcome
+}
+
+/// The job a failed wait left at the printer: the printer stopped with it queued, or it
+/// had not finished in time. CUPS keeps it and prints it once the printer is fixed.
+fn still_held(error: &print::PrinterError) -> Option<&print::JobId> {
+    match error {
+        print::PrinterError::JobStopped { job, .. } | print::PrinterError::JobTimeout { job, .. } => {
+            Some(job)
+        }
+        _ => None,
+    }
+}
+
+/// The document's name in the audit trail (`confirmation_slip` for the slip).
+fn audit_document(document: Document) -> &'static str {
+    match document {
+        Document::Slip => "confirmation_slip",
+        other => other.name(),
+    }
+}
+
+/// How a job the printer held came to its end.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JobEnd {
+    /// Printed (the slip then leaves 待打印确认单).
+    Completed,
+    /// It will not print: failed, cancelled at the printer, or forgotten by the print
+    /// system; the sentence says which.
+    NotPrinted {
+        /// The stable code (`PRINT_JOB_FAILED`, `PRINT_JOB_CANCELED`, `PRINT_JOB_UNKNOWN`).
+        code: crate::problem::ErrorCode,
+        /// The print system's account of it, in Chinese.
+        message: String,
+    },
+}
+
+/// A job the printer held that has now ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EndedJob {
+    /// The waiting job as recorded when it was sent.
+    pub job: WaitingPrintJob,
+    /// How it ended.
+    pub end: JobEnd,
+}
+
+/// The jobs printers still hold, oldest first (any clerk).
+pub fn waiting_jobs(office: &Office) -> Result<Vec<WaitingPrintJob>, AppError> {
+    office.session()?;
+    Ok(office.store.print_jobs_waiting()?)
+}
+
+/// Asks the print system about each job a printer still holds and records each that has
+/// ended: a slip whose job completed leaves 待打印确认单 now (audited `printed`, outcome
+/// `completed`, with who sent it and when); one that failed, was cancelled or is unknown
+/// to the print system is audited as not printed and stays on the list to print again. A
+/// job still queued, or a print system that does not answer, is asked again next time.
+/// The clerk logged in at this desk records what it sees.
+pub fn follow_waiting_jobs(
+    office: &mut Office,
+    system: &dyn PrintSystem,
+    now: DateTime<Utc>,
+) -> Result<Vec<EndedJob>, AppError> {
+    let session = office.session()?.clone();
+    let mut ended = Vec::new();
+    for waiting in office.store.print_jobs_waiting()? {
+        let id = print::JobId { printer: waiting.printer.clone(), id: waiting.job };
+        let end = match system.job_state(&id) {
+            Ok(print::JobOutcome::Completed) => JobEnd::Completed,
+            Ok(print::JobOutcome::Failed { reason }) => {
+                not_printed(&print::PrinterError::JobFailed { job: id.clone(), reason })
+            }
+            Ok(print::JobOutcome::Canceled) => {
+                not_printed(&print::PrinterError::JobCanceled { job: id.clone() })
+            }
+            Err(error @ print::PrinterError::NoSuchJob { .. }) => not_printed(&error),
+            Ok(print::JobOutcome::Pending { .. }) | Err(_) => continue,
+        };
+        let mut details = json!({
+            "document": waiting.document,
+            "printer": waiting.printer,
+            "job": id.to_string(),
+            "queued_at": waiting.queued_at.to_rfc3339(),
+            "queued_by": waiting.queued_by,
+        });
+        match &end {
+            JobEnd::Completed => details["outcome"] = json!("completed"),
+            JobEnd::NotPrinted { code, .. } => {
+                details["outcome"] = json!("failed");
+                details["error"] = json!(code.as_str());
+            }
+        }
+        let completed = end == JobEnd::Completed;
+        if office.store.print_job_ended(&session, &waiting, completed, details, now)? {
+            ended.push(EndedJob { job: waiting, end });
+        }
+    }
+    Ok(ended)
+}
+
+fn not_printed(error: &print::PrinterError) -> JobEnd {
+    JobEnd::NotPrinted { code: crate::problem::printer_code(error), message: error.message_zh() }
 }
 
 /// A printer of the print system, and whether documents go there unless the clerk picks

@@ -253,7 +253,11 @@ pub(crate) fn read_details(conn: &Connection) -> Result<Option<OfficeDetails>> {
 }
 
 /// A `meta` value holding JSON, if set.
-fn read_json<T: serde::de::DeserializeOwned>(conn: &Connection, key: &str, what: &str) -> Result<Option<T>> {
+pub(crate) fn read_json<T: serde::de::DeserializeOwned>(
+    conn: &Connection,
+    key: &str,
+    what: &str,
+) -> Result<Option<T>> {
     let text: Option<String> =
         conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |row| row.get(0)).optional()?;
     text.map(|text| {

@@ -236,6 +236,23 @@ impl Store {
         Store::db_path(dir).exists() || Store::key_slots_path(dir).exists()
     }
 
+    /// Whether `password` opens `username`'s key slot in `dir`, without the database: for
+    /// deciding who may restore an office whose database is damaged or missing. A wrong
+    /// password counts against the clerk as at log-in (recorded in the key-slot file, to
+    /// the audit trail at the next log-in). Returns the office the slots belong to.
+    pub fn check_slot_password(
+        dir: &Path,
+        username: &str,
+        password: &str,
+        at: DateTime<Utc>,
+    ) -> Result<String> {
+        let username = normalise_username(username)?;
+        let Attempt { outcome, file } =
+            keyslots::attempt_unlock(dir, &username, password, at, FailureLog::Sidecar)?;
+        outcome.map_err(|(error, _)| error)?;
+        Ok(file.office_id)
+    }
+
     /// First-run set-up with default options: creates the encrypted database, the
     /// administrator's account and key slot, and logs the administrator in.
     pub fn create(

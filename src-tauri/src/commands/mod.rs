@@ -82,6 +82,7 @@ pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         print::set_print_settings,
         print::preview_document,
         print::print_document,
+        print::print_jobs,
         print::print_ledger,
         print::verify_slip,
         scans::list_scanners,

@@ -10,7 +10,8 @@ use super::{now, with_office, with_office_slot};
 use crate::AppState;
 use crate::error::UiError;
 use crate::json::{
-    DocumentName, PreviewInfo, PrintSettingsInput, PrintedInfo, PrinterChoice, VerifiedSlipInfo, local_minute,
+    DocumentName, EndedJobInfo, PreviewInfo, PrintJobsInfo, PrintSettingsInput, PrintedInfo, PrinterChoice,
+    VerifiedSlipInfo, WaitingJobInfo, local_minute,
 };
 
 fn document(key: &str) -> Result<Document, UiError> {
@@ -80,6 +81,28 @@ pub async fn set_print_settings(
     with_office(&state, move |office| {
         office.set_print_settings(&settings.into_settings(), now())?;
         Ok(office.print_settings()?.into())
+    })
+    .await
+}
+
+/// Follows the jobs printers still hold (a slip sent to a stopped printer): records each
+/// that ended since the last look (a completed slip leaves 待打印确认单) and lists the rest.
+/// The header asks every few seconds while someone is logged in.
+#[tauri::command]
+pub async fn print_jobs(state: State<'_, AppState>) -> Result<PrintJobsInfo, UiError> {
+    let system = cups(&state);
+    with_office(&state, move |office| {
+        // Nothing to ask the print system while no job waits (the usual case).
+        let ended = if app::printing::waiting_jobs(office)?.is_empty() {
+            Vec::new()
+        } else {
+            app::printing::follow_waiting_jobs(office, &system, now())?
+        };
+        let waiting = app::printing::waiting_jobs(office)?;
+        Ok(PrintJobsInfo {
+            waiting: waiting.iter().map(WaitingJobInfo::from).collect(),
+            ended: ended.into_iter().map(EndedJobInfo::from).collect(),
+        })
     })
     .await
 }

@@ -136,3 +136,67 @@ impl VerifiedSlipInfo {
         }
     }
 }
+
+/// A print job a printer still holds (sent while it was stopped or slow).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct WaitingJobInfo {
+    /// `PRINTER-ID`, as the printer's queue shows it.
+    pub job: String,
+    /// The case printed from.
+    pub case_id: String,
+    /// The document's Chinese name.
+    pub document: String,
+    /// When it was sent, local minute.
+    pub queued_at: String,
+    /// The clerk who sent it.
+    pub queued_by: String,
+}
+
+impl From<&app::printing::WaitingPrintJob> for WaitingJobInfo {
+    fn from(job: &app::printing::WaitingPrintJob) -> Self {
+        Self {
+            job: format!("{}-{}", job.printer, job.job),
+            case_id: job.case_id.to_string(),
+            document: app::printing::document_in_audit(&job.document)
+                .map_or_else(|| job.document.clone(), |document| document.label().to_owned()),
+            queued_at: super::local_minute(job.queued_at),
+            queued_by: job.queued_by.clone(),
+        }
+    }
+}
+
+/// A held job that has now ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct EndedJobInfo {
+    /// The job as it waited.
+    pub job: WaitingJobInfo,
+    /// Printed (a slip then left 待打印确认单); otherwise it will not print.
+    pub printed: bool,
+    /// One sentence for the clerk.
+    pub message: String,
+}
+
+impl From<app::printing::EndedJob> for EndedJobInfo {
+    fn from(ended: app::printing::EndedJob) -> Self {
+        let job = WaitingJobInfo::from(&ended.job);
+        let (printed, message) = match ended.end {
+            app::printing::JobEnd::Completed => (
+                true,
+                format!("{}（打印任务 {}，{} 发送）已打印完成。", job.document, job.job, job.queued_at),
+            ),
+            app::printing::JobEnd::NotPrinted { message, .. } => {
+                (false, format!("{}（{} 发送）没有打印：{message}", job.document, job.queued_at))
+            }
+        };
+        Self { job, printed, message }
+    }
+}
+
+/// The jobs printers still hold, and those that ended since the last look.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct PrintJobsInfo {
+    /// Still held, oldest first.
+    pub waiting: Vec<WaitingJobInfo>,
+    /// Ended just now.
+    pub ended: Vec<EndedJobInfo>,
+}

@@ -32,6 +32,7 @@ import type {
   PlaceInfo,
   PlatformKeySetInfo,
   PreviewInfo,
+  PrintJobsInfo,
   PrintSettingsInput,
   PrintedInfo,
   PrinterChoice,
@@ -325,6 +326,12 @@ export interface Commands {
    */
   printDocument(caseId: string, document: DocumentKey, printer: string, copies: number, largePrint?: boolean | null): Promise<PrintedInfo>;
   /**
+   * Follows the jobs printers still hold (a slip sent to a stopped printer): records each
+   * that ended since the last look (a completed slip leaves 待打印确认单) and lists the rest.
+   * The header asks every few seconds while someone is logged in.
+   */
+  printJobs(): Promise<PrintJobsInfo>;
+  /**
    * Prints the register of applications (台账) from `from` to `to` (`YYYY-MM-DD`, both
    * included) with its counts; audited, also when the job fails.
    */
@@ -500,6 +507,7 @@ export const COMMANDS: { readonly [K in keyof Commands]: readonly [string, reado
   setPrintSettings: ["set_print_settings", ["settings"]],
   previewDocument: ["preview_document", ["caseId", "document", "largePrint"]],
   printDocument: ["print_document", ["caseId", "document", "printer", "copies", "largePrint"]],
+  printJobs: ["print_jobs", []],
   printLedger: ["print_ledger", ["from", "to", "printer", "copies"]],
   verifySlip: ["verify_slip", ["payload"]],
   listScanners: ["list_scanners", []],

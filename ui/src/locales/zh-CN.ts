@@ -683,6 +683,7 @@ export const zhCN = {
   },
   print: {
     previewFailed: "预览无法显示，仍可直接打印。",
+    followed: "打印完成时本程序会自动记下（确认单随即移出“待打印确认单”），不必重复打印。",
     title: "打印文书",
     document: "文书",
     largePrint: "大字版（老年人）",
@@ -730,6 +731,11 @@ export const zhCN = {
     hint: "在第二台显示器上向申请人显示录入内容，提交前请申请人确认无误，办结后请申请人评价",
     waiting: "请申请人在申请人屏幕上核对，并点击“确认无误”。",
     confirmed: "申请人已确认无误。",
+  },
+  printJobs: {
+    waiting: "打印机排队 {n}",
+    line: "{document} · 打印任务 {job} · {at} 由 {by} 发送：打印机停止，排除故障后会继续打印",
+    close: "知道了",
   },
   cardReader: {
     ready: "读卡器已连接",

@@ -83,6 +83,20 @@ impl FromStr for CaseId {
     }
 }
 
+/// As its text, the form every file and message carries it in.
+impl serde::Serialize for CaseId {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CaseId {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> std::result::Result<CaseId, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
 /// Where a case stands: the domain's one definition. The store keeps each state under
 /// its key ([`CaseState::as_str`]); a key this build does not know is a damaged row.
 pub use domain::case::CaseState;
