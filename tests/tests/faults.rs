@@ -464,6 +464,79 @@ fn a_damaged_database_names_the_last_backup_to_restore_from() {
     assert!(!problem.message.contains("陈") && !problem.message.contains("3301"), "no applicant data");
 }
 
+/// The damaged database restored from the window's list: the last backup is offered (and
+/// one on a stick), a wrong password or a clerk who is no administrator is refused with the
+/// damaged file left as it was, and the administrator's restore brings back every case of
+/// the backup, sets the damaged file aside (never deleted) and is audited.
+#[test]
+fn a_damaged_database_is_restored_from_the_backup_the_window_offers() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let stick = tempfile::tempdir().expect("a stick");
+    let office_dir = dir.path().join("office");
+    std::fs::create_dir_all(&office_dir).expect("office folder");
+    let mut office = office_run_by_its_administrator(&office_dir);
+    let clerk =
+        NewClerk { username: "a", display_name: "受理员甲", roles: Roles::ACCEPT, password: PASSWORD };
+    users::add_clerk(&mut office, &clerk, at(1)).expect("clerk");
+    let id = cases::new_case_id(at(2)).expect("id");
+    cases::save_draft(&mut office, &id, &record("孙丽"), at(2)).expect("draft");
+    let (written, _) = app::backup::backup_to_folder(&mut office, stick.path(), at(3)).expect("backup");
+    assert!(written.starts_with(stick.path()));
+    let name = written.file_name().and_then(|name| name.to_str()).expect("name");
+    assert!(name.starts_with("permit-desk-backup-330182-jiande-01-") && name.ends_with(".backup"), "{name}");
+    // A draft saved after the backup is what a restore loses (the confirmation says so).
+    let later = cases::new_case_id(at(4)).expect("id");
+    cases::save_draft(&mut office, &later, &record("钱多"), at(4)).expect("draft");
+    drop(office);
+
+    let db = office_dir.join(store::DB_FILE_NAME);
+    let mut bytes = std::fs::read(&db).expect("the database");
+    bytes[100..612].fill(0xA5);
+    std::fs::write(&db, &bytes).expect("damaged");
+
+    let place = app::media::Place {
+        path: stick.path().to_owned(),
+        label: "KINGSTON".to_owned(),
+        removable: true,
+        space: None,
+    };
+    let found = app::backup::found_backups(&office_dir, std::slice::from_ref(&place));
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!((found[0].file.path.as_path(), found[0].last), (written.as_path(), true));
+    assert_eq!(
+        (found[0].info.office_id.as_str(), found[0].info.created_by.as_str()),
+        ("330182-jiande-01", "admin")
+    );
+    // A file that only looks like a backup by its name is not offered.
+    std::fs::write(stick.path().join("notes.backup"), "not a backup").expect("a stray file");
+    assert_eq!(app::backup::found_backups(&office_dir, std::slice::from_ref(&place)).len(), 1);
+
+    let restore = |username: &str, password: &str| {
+        app::backup::restore(&written, &office_dir, username, password, false, at(10), options())
+    };
+    let error = restore("admin", "wrong-password-1").map(|_| ()).expect_err("wrong password");
+    assert_eq!(Problem::of(&error).code, ErrorCode::WrongPassword, "{error:?}");
+    assert_eq!(std::fs::read(&db).expect("still there"), bytes, "untouched");
+    let error = restore("a", PASSWORD).map(|_| ()).expect_err("not an administrator");
+    assert_eq!(Problem::of(&error).code, ErrorCode::RoleMissing, "{error:?}");
+    assert_eq!(std::fs::read(&db).expect("put back"), bytes, "the damaged file put back as it was");
+
+    let (mut office, summary) = restore("admin", PASSWORD).expect("restored");
+    assert_eq!(summary.set_aside.len(), 2, "{:?}", summary.set_aside);
+    let aside = summary
+        .set_aside
+        .iter()
+        .find(|path| path.to_string_lossy().contains("office.db.before-restore-"))
+        .expect("the damaged database set aside");
+    assert_eq!(std::fs::read(aside).expect("kept"), bytes, "kept as it was");
+    assert_eq!(cases::get_case(&mut office, &id, at(11)).expect("the case").record.applicant.name, "孙丽");
+    assert!(cases::get_case(&mut office, &later, at(11)).is_err(), "saved after the backup: not in it");
+    assert!(app::audit::verify(&office).expect("verify").is_intact());
+    office.close().expect("close");
+    Office::open_with_options(&office_dir, "a", PASSWORD, at(12), options())
+        .expect("the clerk logs in again");
+}
+
 /// A backup to a disk (a stick) without room for it: refused in words, nothing that looks
 /// like a backup left there, the office untouched; with room, the same backup is whole.
 #[test]

@@ -793,6 +793,52 @@ path: string,
  * Its size.
  */
 bytes: number, };
+export type BackupMadeInfo = { 
+/**
+ * The file written.
+ */
+path: string, 
+/**
+ * Its size.
+ */
+bytes: number, 
+/**
+ * When, local minute.
+ */
+created_at: string, };
+export type BackupFileInfo = { 
+/**
+ * The file (sent back to restore; never shown for typing).
+ */
+path: string, 
+/**
+ * Its name, with the folder it is in.
+ */
+name: string, 
+/**
+ * The stick's label, 本机主文件夹, or the folder of the last backup.
+ */
+place: string, 
+/**
+ * The office it is of.
+ */
+office_id: string, 
+/**
+ * When it was made, local minute.
+ */
+created_at: string, 
+/**
+ * Who made it.
+ */
+created_by: string, 
+/**
+ * Its size.
+ */
+bytes: number, 
+/**
+ * The last backup made on this PC.
+ */
+last: boolean, };
 export type PlaceInfo = { 
 /**
  * The folder (sent back to write there; never typed by the clerk).

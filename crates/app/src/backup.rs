@@ -143,6 +143,95 @@ pub fn backup(office: &mut Office, dest: &Path, now: DateTime<Utc>) -> Result<Ba
     Ok(info)
 }
 
+/// The suffix of backup files: what the window looks for on the sticks.
+pub const BACKUP_SUFFIX: &str = ".backup";
+
+/// The name a backup gets in a folder the administrator picked: the office and when, so
+/// that backups sort by time and a stick holding several offices' says whose each is.
+pub fn file_name(office_id: &str, now: DateTime<Utc>) -> String {
+    let office: String =
+        office_id.chars().map(|c| if c.is_alphanumeric() || c == '-' { c } else { '_' }).collect();
+    format!("permit-desk-backup-{office}-{}{BACKUP_SUFFIX}", crate::clock::file_stamp(now))
+}
+
+/// [`backup`] into `folder` (a USB stick the administrator picked), as a new file named by
+/// [`file_name`]; never over an existing file. Needs 管理员.
+pub fn backup_to_folder(
+    office: &mut Office,
+    folder: &Path,
+    now: DateTime<Utc>,
+) -> Result<(PathBuf, BackupInfo), AppError> {
+    office.clerk_with_any_role(Roles::ADMIN)?;
+    let target = crate::bundle::export_target(folder, &file_name(office.office_id(), now))?;
+    let info = backup(office, &target, now)?;
+    Ok((target, info))
+}
+
+/// A backup file the window offers to restore from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FoundBackup {
+    /// The file, where it was found.
+    pub file: crate::media::FoundFile,
+    /// What its header says.
+    pub info: BackupInfo,
+    /// The last backup made on this PC (its note beside the office names this file).
+    pub last: bool,
+}
+
+/// The backups a restore can be made from, newest first: the last one made on this PC
+/// (if its file is still there) and every `.backup` file at the top of `places` (the
+/// sticks, the home folder) or one folder down. Files whose header is not a backup's are
+/// left out. Needs no log-in: the office may be the damaged one.
+pub fn found_backups(dir: &Path, places: &[crate::media::Place]) -> Vec<FoundBackup> {
+    let last = last_backup(dir).map(|note| note.path);
+    let mut files = crate::media::files_ending(places, BACKUP_SUFFIX);
+    if let Some(path) = &last
+        && !files.iter().any(|file| &file.path == path)
+        && let Ok(metadata) = fs::metadata(path)
+    {
+        files.push(crate::media::FoundFile {
+            path: path.clone(),
+            name: path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default(),
+            place: path.parent().map(|folder| folder.display().to_string()).unwrap_or_default(),
+            removable: false,
+            bytes: metadata.len(),
+            modified: metadata.modified().ok().map(DateTime::<Utc>::from),
+        });
+    }
+    let mut found: Vec<FoundBackup> = files
+        .into_iter()
+        .filter_map(|file| {
+            let info = inspect_header(&file.path).ok()?;
+            let is_last = last.as_ref() == Some(&file.path);
+            Some(FoundBackup { file, info, last: is_last })
+        })
+        .collect();
+    found.sort_by(|a, b| b.info.created_at.cmp(&a.info.created_at));
+    found
+}
+
+/// A backup's header alone (the database part is not read: a backup of a large office is
+/// hundreds of megabytes on a slow stick). The size is checked against the file's.
+pub fn inspect_header(path: &Path) -> Result<BackupInfo, AppError> {
+    use std::io::{BufRead, Read};
+    let file = fs::File::open(path).map_err(AppError::io("read backup file"))?;
+    let total = file.metadata().map_err(AppError::io("read backup file"))?.len();
+    // The header holds the key slots: a few kilobytes per clerk.
+    let mut reader = std::io::BufReader::new(file).take(4 * 1024 * 1024);
+    let mut head = Vec::new();
+    for _ in 0..2 {
+        reader.read_until(b'\n', &mut head).map_err(AppError::io("read backup file"))?;
+    }
+    let (info, _, _) = parse_header(&head)?;
+    if head.len() as u64 + info.database_bytes != total {
+        return Err(invalid(format!(
+            "the file has {total} bytes, its header promises {} (truncated file?)",
+            head.len() as u64 + info.database_bytes
+        )));
+    }
+    Ok(info)
+}
+
 /// Reads a backup file's header without restoring it.
 pub fn inspect(path: &Path) -> Result<BackupInfo, AppError> {
     let bytes = fs::read(path).map_err(AppError::io("read backup file"))?;
@@ -219,7 +308,9 @@ fn invalid(reason: impl Into<String>) -> AppError {
     AppError::BackupInvalid { reason: reason.into() }
 }
 
-fn parse(bytes: &[u8]) -> Result<(BackupInfo, Value, &[u8]), AppError> {
+/// The header of a backup starting `bytes`: what it says, its key slots, and the rest of
+/// `bytes` after it (the database part, or as much of it as `bytes` holds).
+fn parse_header(bytes: &[u8]) -> Result<(BackupInfo, Value, &[u8]), AppError> {
     let rest = bytes.strip_prefix(BACKUP_MAGIC).ok_or_else(|| invalid("not a permit-desk backup"))?;
     let header_end = rest.iter().position(|&b| b == b'\n').ok_or_else(|| invalid("no header"))?;
     let header: Value =
@@ -240,6 +331,15 @@ fn parse(bytes: &[u8]) -> Result<(BackupInfo, Value, &[u8]), AppError> {
         created_by: text("created_by")?,
         database_bytes: header["database_bytes"].as_u64().ok_or_else(|| invalid("header has no size"))?,
     };
+    if header["key_slots"]["office_id"] != info.office_id.as_str() {
+        return Err(invalid("key slots belong to another office than the header"));
+    }
+    Ok((info, header["key_slots"].clone(), database))
+}
+
+/// A whole backup file: its header, key slots and database part, the size checked.
+fn parse(bytes: &[u8]) -> Result<(BackupInfo, Value, &[u8]), AppError> {
+    let (info, key_slots, database) = parse_header(bytes)?;
     if database.len() as u64 != info.database_bytes {
         return Err(invalid(format!(
             "database part has {} bytes, the header says {} (truncated file?)",
@@ -247,10 +347,7 @@ fn parse(bytes: &[u8]) -> Result<(BackupInfo, Value, &[u8]), AppError> {
             info.database_bytes
         )));
     }
-    if header["key_slots"]["office_id"] != info.office_id.as_str() {
-        return Err(invalid("key slots belong to another office than the header"));
-    }
-    Ok((info, header["key_slots"].clone(), database))
+    Ok((info, key_slots, database))
 }
 
 /// Renames every file of the current store aside; returns (original, aside) pairs.

@@ -431,13 +431,13 @@ impl Problem {
                 ErrorCode::DatabaseDamaged,
                 match last_backup {
                     Some(backup) => format!(
-                        "数据库文件损坏或缺失，无法打开（没有建立新的空数据库，原文件保持原样）。本机最近一次备份：{}，由 {} 备份到“{}”。请管理员用该备份恢复：permitctl restore “{}”。",
+                        "数据库文件损坏或缺失，无法打开（没有建立新的空数据库，原文件保持原样）。本机最近一次备份：{}，由 {} 备份到“{}”。请管理员在下方“从备份恢复”中选它恢复（命令行：permitctl restore “{}”）。",
                         local_minute(&backup.created_at),
                         backup.created_by,
                         backup.path.display(),
                         backup.path.display()
                     ),
-                    None => "数据库文件损坏或缺失，无法打开（没有建立新的空数据库，原文件保持原样）。本机没有备份记录，请联系管理员从备份恢复。".to_owned(),
+                    None => "数据库文件损坏或缺失，无法打开（没有建立新的空数据库，原文件保持原样）。本机没有备份记录：请管理员插入存有本办理点备份的U盘，在下方“从备份恢复”中选择备份文件。".to_owned(),
                 },
             ),
             AppError::Io { .. } => {

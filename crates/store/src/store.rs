@@ -136,6 +136,11 @@ fn keyed_connection(path: &Path, data_key: &DataKey, create: bool) -> Result<Con
         flags |= OpenFlags::SQLITE_OPEN_CREATE;
     }
     let conn = Connection::open_with_flags(path, flags)?;
+    // Until the database has proved readable, closing this connection must not checkpoint
+    // a write-ahead log left by a killed process into it: a file found damaged stays
+    // exactly as found (the log too), for the restore to set aside. [`configure`] turns the
+    // checkpoint on close back on.
+    conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true)?;
     let cipher_version: Option<String> =
         conn.query_row("PRAGMA cipher_version", [], |row| row.get(0)).optional()?;
     if cipher_version.is_none() {
@@ -170,6 +175,7 @@ fn configure(conn: Connection, create: bool) -> Result<Connection> {
          PRAGMA temp_store = MEMORY;",
     )?;
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, false)?;
     Ok(conn)
 }
 

@@ -7,9 +7,9 @@ use super::{now, with_office, with_office_slot};
 use crate::AppState;
 use crate::error::UiError;
 use crate::json::{
-    ClerkInfo, FolderInfo, OfficeDetailsInfo, OfficeDetailsInput, OfficeStatus, PlaceInfo,
-    PrintSettingsInput, ProfileInfo, ReferenceStatusInfo, RoleName, SessionInfo, SupportExportInfo,
-    UpgradeInfo,
+    BackupFileInfo, BackupMadeInfo, ClerkInfo, FolderInfo, OfficeDetailsInfo, OfficeDetailsInput,
+    OfficeStatus, PlaceInfo, PrintSettingsInput, ProfileInfo, ReferenceStatusInfo, RoleName, SessionInfo,
+    SupportExportInfo, UpgradeInfo, local_minute,
 };
 use app::problem::Unrecognised;
 
@@ -121,6 +121,74 @@ pub async fn folders_in(path: String) -> Result<Vec<FolderInfo>, UiError> {
         .await
         .map_err(|_| UiError::internal())??;
     Ok(listed.into_iter().map(FolderInfo::from).collect())
+}
+
+/// Backs the whole office up (备份: the encrypted database and the clerks' key slots, one
+/// file that opens only with the password of a clerk who had an account then) into
+/// `path`, a folder on a USB stick picked in the window, as a new time-named file.
+/// 管理员 only; audited as `backup_created`.
+#[tauri::command]
+#[tracing::instrument(skip_all, err(Debug))]
+pub async fn backup_office(state: State<'_, AppState>, path: String) -> Result<BackupMadeInfo, UiError> {
+    with_office(&state, move |office| {
+        let now = now();
+        let (written, _) = app::backup::backup_to_folder(office, std::path::Path::new(&path), now)?;
+        let bytes = std::fs::metadata(&written).map(|metadata| metadata.len()).unwrap_or_default();
+        Ok(BackupMadeInfo { path: written.display().to_string(), bytes, created_at: local_minute(now) })
+    })
+    .await
+}
+
+/// The backups there are to restore from: the last one made on this PC and those on the
+/// USB sticks and in the home folder, newest first. Asked at the log-in screen when the
+/// office's database is damaged, so no log-in is needed (headers only: no applicant data).
+#[tauri::command]
+pub async fn backup_files(state: State<'_, AppState>) -> Result<Vec<BackupFileInfo>, UiError> {
+    let home = state.settings.home.clone();
+    let user = state.settings.os_user.clone();
+    let dir = state.paths.db_dir.clone();
+    let found = tauri::async_runtime::spawn_blocking(move || {
+        let places = app::media::places(home.as_deref(), user.as_deref());
+        app::backup::found_backups(&dir, &places)
+    })
+    .await
+    .map_err(|_| UiError::internal())?;
+    Ok(found.into_iter().map(BackupFileInfo::from).collect())
+}
+
+/// Restores the office from the backup at `path` (picked from [`backup_files`]) and logs
+/// the administrator in: for an office whose database is damaged, at the log-in screen.
+/// The replaced files are renamed aside, never deleted; the restore is audited. The
+/// password must open the clerk's key slot here, and the clerk must be an administrator in
+/// the backup; a backup of another office is refused.
+#[tauri::command]
+#[tracing::instrument(skip_all, err(Debug))]
+pub async fn restore_office(
+    state: State<'_, AppState>,
+    path: String,
+    username: String,
+    password: String,
+) -> Result<SessionInfo, UiError> {
+    let db_dir = state.paths.db_dir.clone();
+    with_office_slot(&state, move |slot| {
+        // An open office is someone's work in progress: restoring is for one that would
+        // not open. Closing it first keeps the files consistent for the copy aside.
+        if let Some(open) = slot.take() {
+            open.close()?;
+        }
+        let (office, _) = app::backup::restore(
+            std::path::Path::new(&path),
+            &db_dir,
+            username.trim(),
+            &password,
+            false,
+            now(),
+            app::office::StoreOptions::default(),
+        )?;
+        let office = slot.insert(office);
+        Ok(SessionInfo::from(office.session()?))
+    })
+    .await
 }
 
 /// Writes the support file (诊断信息: versions, schema, queue counts, warnings, the end of

@@ -358,6 +358,8 @@ mod tests {
             PrinterChoice::decl(&config),
             PrintSettingsInput::decl(&config),
             SupportExportInfo::decl(&config),
+            BackupMadeInfo::decl(&config),
+            BackupFileInfo::decl(&config),
             PlaceInfo::decl(&config),
             FolderInfo::decl(&config),
             PreviewInfo::decl(&config),

@@ -221,3 +221,55 @@ impl From<app::media::Place> for PlaceInfo {
         }
     }
 }
+
+/// A backup written from the window (备份).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct BackupMadeInfo {
+    /// The file written.
+    pub path: String,
+    /// Its size.
+    #[ts(type = "number")]
+    pub bytes: u64,
+    /// When, local minute.
+    pub created_at: String,
+}
+
+/// A backup file the window offers to restore from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct BackupFileInfo {
+    /// The file (sent back to restore; never shown for typing).
+    pub path: String,
+    /// Its name, with the folder it is in.
+    pub name: String,
+    /// The stick's label, 本机主文件夹, or the folder of the last backup.
+    pub place: String,
+    /// The office it is of.
+    pub office_id: String,
+    /// When it was made, local minute.
+    pub created_at: String,
+    /// Who made it.
+    pub created_by: String,
+    /// Its size.
+    #[ts(type = "number")]
+    pub bytes: u64,
+    /// The last backup made on this PC.
+    pub last: bool,
+}
+
+impl From<app::backup::FoundBackup> for BackupFileInfo {
+    fn from(found: app::backup::FoundBackup) -> Self {
+        let created_at = chrono::DateTime::parse_from_rfc3339(&found.info.created_at)
+            .map(|at| super::local_minute(at.to_utc()))
+            .unwrap_or(found.info.created_at);
+        Self {
+            path: found.file.path.display().to_string(),
+            name: found.file.name,
+            place: found.file.place,
+            office_id: found.info.office_id,
+            created_at,
+            created_by: found.info.created_by,
+            bytes: found.file.bytes,
+            last: found.last,
+        }
+    }
+}

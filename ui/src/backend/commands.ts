@@ -5,6 +5,8 @@ import type {
   ApplicantScreenInfo,
   AssessmentInfo,
   AuditLineInfo,
+  BackupFileInfo,
+  BackupMadeInfo,
   BundleExportInfo,
   BundleFileInfo,
   BundleImportInfo,
@@ -179,6 +181,27 @@ export interface Commands {
    * 管理员 only.
    */
   exportSupportBundle(path: string): Promise<SupportExportInfo>;
+  /**
+   * Backs the whole office up (备份: the encrypted database and the clerks' key slots, one
+   * file that opens only with the password of a clerk who had an account then) into
+   * `path`, a folder on a USB stick picked in the window, as a new time-named file.
+   * 管理员 only; audited as `backup_created`.
+   */
+  backupOffice(path: string): Promise<BackupMadeInfo>;
+  /**
+   * The backups there are to restore from: the last one made on this PC and those on the
+   * USB sticks and in the home folder, newest first. Asked at the log-in screen when the
+   * office's database is damaged, so no log-in is needed (headers only: no applicant data).
+   */
+  backupFiles(): Promise<BackupFileInfo[]>;
+  /**
+   * Restores the office from the backup at `path` (picked from [`backup_files`]) and logs
+   * the administrator in: for an office whose database is damaged, at the log-in screen.
+   * The replaced files are renamed aside, never deleted; the restore is audited. The
+   * password must open the clerk's key slot here, and the clerk must be an administrator in
+   * the backup; a backup of another office is refused.
+   */
+  restoreOffice(path: string, username: string, password: string): Promise<SessionInfo>;
   /**
    * The office's reference data: the update key, the holiday update loaded, the years covered.
    */
@@ -474,6 +497,9 @@ export const COMMANDS: { readonly [K in keyof Commands]: readonly [string, reado
   exportPlaces: ["export_places", []],
   foldersIn: ["folders_in", ["path"]],
   exportSupportBundle: ["export_support_bundle", ["path"]],
+  backupOffice: ["backup_office", ["path"]],
+  backupFiles: ["backup_files", []],
+  restoreOffice: ["restore_office", ["path", "username", "password"]],
   referenceStatus: ["reference_status", []],
   setReferenceKey: ["set_reference_key", ["key", "replace"]],
   loadReferenceUpdate: ["load_reference_update", ["text"]],

@@ -187,6 +187,44 @@ fn an_emptied_database_is_not_mistaken_for_a_new_one() {
     assert!(matches!(error, StoreError::Corrupt { .. }), "got {error:?}");
 }
 
+/// A program killed with its write-ahead log not yet folded in, and the database's first
+/// page then damaged: the failed open leaves both files exactly as found (SQLite would
+/// otherwise fold the log into the damaged file when the refused connection closes).
+#[test]
+fn a_damaged_database_with_a_killed_programs_log_is_left_as_found() {
+    let (dir, mut store, admin) = new_store();
+    for n in 0..10 {
+        let (record, index) = crate::common::sample_case(n);
+        store.create_case(&admin, &record, &index, at(10)).unwrap();
+    }
+    // The log then holds a change that is not to the first page (which a log holding the
+    // whole history would cover: the database would read as whole).
+    let conn = store.raw_connection();
+    conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())).unwrap();
+    conn.execute("INSERT INTO meta (key, value) VALUES ('left_in_the_log', 'x')", []).unwrap();
+    let _ = admin;
+    // What a killed process leaves: the files as they are while the store is open.
+    let killed = tempfile::tempdir().unwrap();
+    for entry in fs::read_dir(dir.path()).unwrap().map(Result::unwrap) {
+        fs::copy(entry.path(), killed.path().join(entry.file_name())).unwrap();
+    }
+    store.close().unwrap();
+    let db_path = Store::db_path(killed.path());
+    let mut wal_path = db_path.clone().into_os_string();
+    wal_path.push("-wal");
+    let wal = fs::read(&wal_path).expect("a write-ahead log was left");
+    assert!(wal.len() >= 4096, "it holds a page: {} bytes", wal.len());
+    let mut bytes = fs::read(&db_path).unwrap();
+    bytes[100..612].fill(0xa5);
+    fs::write(&db_path, &bytes).unwrap();
+
+    let error =
+        Store::open_with_options(killed.path(), "admin", ADMIN_PASSWORD, at(20), options()).unwrap_err();
+    assert!(matches!(error, StoreError::Corrupt { .. }), "got {error:?}");
+    assert!(fs::read(&db_path).unwrap() == bytes, "the damaged file is left exactly as found");
+    assert!(fs::read(&wal_path).unwrap() == wal, "and the log beside it");
+}
+
 #[test]
 fn damage_past_the_first_page_is_found_by_the_integrity_check() {
     let (dir, mut store, admin) = new_store();
