@@ -35,6 +35,9 @@ pub struct AppState {
     pub reader: Arc<app::idcard::CounterReader>,
     /// The screen facing the applicant (what it shows, their answers).
     pub applicant: Arc<app::applicant_screen::ApplicantScreen>,
+    /// The wall clock watched since the start (or since an administrator last confirmed
+    /// it): a clock moved while the app runs is said in the header.
+    pub clock_watch: Mutex<Option<app::clock::ClockWatch>>,
 }
 
 impl AppState {
@@ -78,6 +81,7 @@ pub fn run() -> ExitCode {
                     printing,
                     sync,
                     scan_folder,
+                    clock_watch: Mutex::new(app::clock::ClockWatch::start()),
                     reader,
                     applicant: Arc::default(),
                 },

@@ -584,8 +584,9 @@ fn a_clock_set_back_is_named_in_the_header_until_it_is_right_or_confirmed() {
     cases::save_draft(&mut office, &id, &record("周强"), at(10)).expect("draft");
     let today = at(10).date_naive();
     let live = app::sync::LiveSync::default();
-    let header =
-        |office: &Office, now: DateTime<Utc>| app::sync::header(office, today, now, &live).expect("header");
+    let header = |office: &Office, now: DateTime<Utc>| {
+        app::sync::header(office, today, now, &live, None).expect("header")
+    };
     assert_eq!(header(&office, at(11)).clock_warning, None, "a clock that runs on is fine");
     assert_eq!(header(&office, at(5)).clock_warning, None, "minutes back are a correction, not a fault");
 
@@ -616,6 +617,41 @@ fn a_clock_set_back_is_named_in_the_header_until_it_is_right_or_confirmed() {
     let report = app::audit::verify(&office).expect("verify");
     assert!(report.is_intact(), "times out of order do not break the chain: {report:?}");
     assert_eq!(report.rows, rows + 1, "the confirmation is audited");
+}
+
+/// The wall clock moved while the app runs — a year ahead by a mistyped date, then back a
+/// day — is measured against the time since the machine started (a reading the app takes
+/// at start and compares on every look of the header), named in the header with how far
+/// and which way, and confirmable by an administrator; the work goes on meanwhile.
+#[test]
+fn a_clock_moved_while_the_app_runs_is_named_in_the_header() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let mut office = office_run_by_its_administrator(dir.path());
+    let today = at(10).date_naive();
+    let live = app::sync::LiveSync::default();
+    // The app started at 09:10 on a machine up for 3 hours.
+    let boot = |minutes: u64| std::time::Duration::from_secs(3 * 3600 + 60 * minutes);
+    let watch = app::clock::ClockWatch::new(at(10), boot(0));
+    let look = |office: &Office, wall: DateTime<Utc>, since_boot| {
+        let moved = watch.moved(wall, since_boot);
+        let jumped = (moved.num_minutes().abs() > app::clock::CLOCK_JUMP_WARNING_MINUTES).then_some(moved);
+        app::sync::header(office, today, wall, &live, jumped).expect("header")
+    };
+    assert_eq!(look(&office, at(40), boot(30)).clock_warning, None, "half an hour on both clocks");
+    assert_eq!(look(&office, at(42), boot(30)).clock_warning, None, "a time server's correction");
+
+    let ahead = at(50) + Duration::days(365);
+    let shown = look(&office, ahead, boot(40));
+    let warning = shown.clock_warning.expect("named");
+    assert!(warning.starts_with("本机时间在程序运行期间被调快了约 365 天"), "{warning}");
+    assert!(shown.clock_behind, "an administrator may confirm it");
+    let id = cases::new_case_id(ahead).expect("id");
+    cases::save_draft(&mut office, &id, &record("吴敏"), ahead).expect("the clerk can still work");
+
+    // Then set back to a day before the start: behind the records written meanwhile too.
+    let back = at(60) - Duration::days(1);
+    let warning = look(&office, back, boot(50)).clock_warning.expect("named");
+    assert!(warning.contains("早于本办理点已记录的时间"), "the office's own records say it first: {warning}");
 }
 
 /// A USB stick as the desktop mounts it (a file system mounted under `/media/USER`, its

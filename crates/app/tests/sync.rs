@@ -653,7 +653,7 @@ fn the_background_loop_drains_while_open_and_the_header_lays_its_view_over_the_s
     assert_eq!(live.offline, Some(true), "{live:?}");
     let header = {
         let guard = shared.lock().unwrap();
-        sync::header(guard.as_ref().unwrap(), at(0).date_naive(), at(60), &live).unwrap()
+        sync::header(guard.as_ref().unwrap(), at(0).date_naive(), at(60), &live, None).unwrap()
     };
     assert!(header.offline && !header.running);
     assert_eq!(header.queued, queued, "nothing left the queue");
@@ -661,7 +661,7 @@ fn the_background_loop_drains_while_open_and_the_header_lays_its_view_over_the_s
     assert!(!header.queue_too_old, "queued an hour ago");
     let later = {
         let guard = shared.lock().unwrap();
-        sync::header(guard.as_ref().unwrap(), at(0).date_naive(), at(60 * 24 * 4), &live).unwrap()
+        sync::header(guard.as_ref().unwrap(), at(0).date_naive(), at(60 * 24 * 4), &live, None).unwrap()
     };
     assert!(later.queue_too_old, "four days later the header warns");
 
@@ -674,7 +674,7 @@ fn the_background_loop_drains_while_open_and_the_header_lays_its_view_over_the_s
         || {
             let live = up.snapshot();
             let guard = shared.lock().unwrap();
-            sync::header(guard.as_ref().unwrap(), at(0).date_naive(), at(61), &live).unwrap()
+            sync::header(guard.as_ref().unwrap(), at(0).date_naive(), at(61), &live, None).unwrap()
         },
         |header| header.queued == 0 && !header.running && !header.offline,
     );

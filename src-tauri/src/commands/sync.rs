@@ -18,8 +18,9 @@ use crate::json::{
 #[tauri::command]
 pub async fn sync_status(state: State<'_, AppState>) -> Result<SyncStatusInfo, UiError> {
     let live = state.sync.snapshot();
+    let jumped = clock_watch(&state).and_then(|watch| watch.jumped());
     with_office(&state, move |office| {
-        Ok(SyncStatusInfo::from(app::sync::header(office, app::clock::today(), super::now(), &live)?))
+        Ok(SyncStatusInfo::from(app::sync::header(office, app::clock::today(), super::now(), &live, jumped)?))
     })
     .await
 }
@@ -48,7 +49,15 @@ pub async fn correct_record(
 #[tauri::command]
 #[tracing::instrument(skip_all, err(Debug))]
 pub async fn confirm_clock(state: State<'_, AppState>) -> Result<(), UiError> {
-    with_office(&state, |office| app::sync::confirm_clock(office, super::now())).await
+    with_office(&state, |office| app::sync::confirm_clock(office, super::now())).await?;
+    // The clock as it is now is the one confirmed: moves are measured from here.
+    *state.clock_watch.lock().unwrap_or_else(std::sync::PoisonError::into_inner) =
+        app::clock::ClockWatch::start();
+    Ok(())
+}
+
+fn clock_watch(state: &AppState) -> Option<app::clock::ClockWatch> {
+    *state.clock_watch.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// Wakes the background sync at once.

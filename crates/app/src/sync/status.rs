@@ -199,8 +199,8 @@ pub struct Header {
     /// The clock differs from the platform's, or is behind the latest time the office
     /// recorded ([`clock_behind_warning`]).
     pub clock_warning: Option<String>,
-    /// The warning is the second kind: an administrator may confirm the clock
-    /// ([`confirm_clock`]) once it is set right.
+    /// The warning is one an administrator may confirm ([`confirm_clock`]) once the clock
+    /// is set right: behind the office's records, or moved while the app ran.
     pub clock_behind: bool,
     /// The data disk is nearly full.
     pub disk_warning: Option<String>,
@@ -209,15 +209,19 @@ pub struct Header {
 }
 
 /// The header's badge on `today` at `now`: [`header_status`] merged with `live`, what the
-/// background loop ([`super::SyncLoop`]) last saw. Needs a logged-in clerk.
+/// background loop ([`super::SyncLoop`]) last saw, and `jumped`, how far the wall clock
+/// was moved while the app ran ([`crate::clock::ClockWatch::jumped`]). Needs a logged-in
+/// clerk.
 pub fn header(
     office: &Office,
     today: chrono::NaiveDate,
     now: DateTime<Utc>,
     live: &super::LiveSync,
+    jumped: Option<chrono::Duration>,
 ) -> Result<Header, AppError> {
     let status = header_status(office, today)?;
-    let behind = clock_behind_warning(now, office.store.latest_recorded_time()?);
+    let behind = clock_behind_warning(now, office.store.latest_recorded_time()?)
+        .or_else(|| jumped.map(crate::clock::clock_jump_warning));
     Ok(Header {
         queued: status.queued,
         quarantined: status.quarantined,
