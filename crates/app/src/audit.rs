@@ -16,6 +16,14 @@ pub fn verify(office: &Office) -> Result<AuditReport, AppError> {
     Ok(office.store.audit_verify()?)
 }
 
+/// Reads every page of the database and checks it: SQLCipher's page authentication and
+/// SQLite's structure. One line per problem (which page, which table or index); empty when
+/// the file is whole. Slow on a large office: a maintenance command's. Needs 管理员.
+pub fn check_database(office: &Office) -> Result<Vec<String>, AppError> {
+    office.clerk_with_any_role(Roles::ADMIN)?;
+    Ok(office.store.integrity_problems()?)
+}
+
 /// The last link of the chain (sequence number and hash), to write down outside this PC.
 pub fn head(office: &Office) -> Result<Option<AuditHead>, AppError> {
     office.clerk_with_any_role(Roles::ADMIN)?;

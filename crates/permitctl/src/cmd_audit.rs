@@ -1,8 +1,11 @@
 //! `permitctl audit verify`: recomputes the audit trail's hash chain.
 //!
-//! Prints `{"intact", "rows", "first_bad_row", "problem", "head": {"seq", "hash"}}`;
-//! exits 0 when every row checks out, 1 when a row was edited, deleted or renumbered,
-//! 2 when the office cannot be opened. Needs the administrator's password.
+//! Prints `{"intact", "rows", "first_bad_row", "problem", "head": {"seq", "hash"},
+//! "database": {"intact", "problems"}}` — the second part from reading and checking every
+//! page of the database (which page, which table or index is damaged); exits 0 when every
+//! row and page checks out, 1 when a row was edited, deleted or renumbered or a page is
+//! damaged, 2 when the office cannot be opened (a database damaged at its first page: the
+//! message names the last backup). Needs the administrator's password.
 
 use std::process::ExitCode;
 
@@ -30,8 +33,23 @@ fn verify(args: &OfficeArgs) -> ExitCode {
         Ok(office) => office,
         Err(code) => return code,
     };
+    // The pages first: a damaged page of the audit table would stop the chain's check
+    // before it could say which page it is.
+    let damage = match app::audit::check_database(&office) {
+        Ok(problems) => problems,
+        Err(error) => return cmd_office::report(&error),
+    };
     let report = match app::audit::verify(&office) {
         Ok(report) => report,
+        Err(error) if !damage.is_empty() => {
+            let out = json!({
+                "intact": false,
+                "problem": { "kind": "unreadable", "detail": error.to_string() },
+                "database": { "intact": false, "problems": damage },
+            });
+            println!("{out:#}");
+            return ExitCode::from(1);
+        }
         Err(error) => return cmd_office::report(&error),
     };
     if let Err(error) = office.close() {
@@ -49,7 +67,8 @@ fn verify(args: &OfficeArgs) -> ExitCode {
         "first_bad_row": report.first_bad_row,
         "problem": problem,
         "head": report.head.as_ref().map(|head| json!({ "seq": head.seq, "hash": head.hash_hex })),
+        "database": { "intact": damage.is_empty(), "problems": damage },
     });
     println!("{out:#}");
-    if report.is_intact() { ExitCode::SUCCESS } else { ExitCode::from(1) }
+    if report.is_intact() && damage.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) }
 }

@@ -6,6 +6,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+mod common;
+
 const PASSWORD: &str = "admin-password-1";
 
 /// How the password reaches permitctl.
@@ -235,4 +237,57 @@ fn a_support_bundle_is_written_for_the_administrator_with_the_logs_end() {
         "the logs beside the data folder"
     );
     assert!(!text.contains("341203199003071219"), "no ID number, even from a log line");
+}
+
+/// `audit verify` reads every page too: a damaged page past the first is named (the page
+/// and what it holds), exit 1; a database damaged at its first page does not open, exit 2,
+/// and the message names what to do. The files are left as found.
+#[test]
+fn audit_verify_names_a_damaged_page_and_a_database_that_will_not_open() {
+    let root = TempDir::new("damaged");
+    let office = root.join("office");
+    common::office_with_approved_cases(&root.path().join("office"), 20);
+    let verify = ["audit", "verify", "--data-dir", &office, "--user", "admin"];
+    let (code, json) = permitctl(&verify, Password::Env(PASSWORD));
+    assert_eq!(code, 0, "whole: {json:#}");
+    assert_eq!(json["database"], serde_json::json!({ "intact": true, "problems": [] }));
+
+    let db = root.path().join("office").join("office.db");
+    let intact = std::fs::read(&db).expect("the database");
+    let pages = intact.len() / 4096;
+    assert!(pages > 16, "several pages: {pages}");
+    // A page the log-in itself does not read (the users, the key, the audit's last page it
+    // appends to would stop the open): from the middle of the file on, the first whose
+    // damage lets the office open.
+    let mut found = None;
+    for page in (pages / 2..pages).take(12) {
+        let mut bytes = intact.clone();
+        for byte in &mut bytes[page * 4096 + 100..page * 4096 + 140] {
+            *byte ^= 0xff;
+        }
+        std::fs::write(&db, &bytes).expect("damaged");
+        let (code, json) = permitctl(&verify, Password::Env(PASSWORD));
+        if code == 1 {
+            found = Some((page + 1, json, bytes));
+            break;
+        }
+        assert_error(code, &json, 2, "DATABASE_DAMAGED", "a page the log-in reads");
+    }
+    let (page, json, mut bytes) = found.expect("a damaged page past the log-in's");
+    assert_eq!(json["database"]["intact"], false, "{json:#}");
+    let said = json["database"]["problems"].to_string();
+    assert!(
+        said.contains(&format!("page {page}")) || said.contains(&format!("pgno={page}")),
+        "names page {page}: {said}"
+    );
+    // The log-in and the check are audited (written), the damaged page is not touched.
+    let after = std::fs::read(&db).expect("kept");
+    let range = (page - 1) * 4096..page * 4096;
+    assert!(after[range.clone()] == bytes[range], "the damaged page is left as found");
+
+    bytes[100..612].fill(0xa5);
+    std::fs::write(&db, &bytes).expect("damaged at the first page");
+    let (code, json) = permitctl(&verify, Password::Env(PASSWORD));
+    assert_error(code, &json, 2, "DATABASE_DAMAGED", "a first page damaged");
+    assert!(std::fs::read(&db).expect("kept") == bytes, "left as found");
 }

@@ -731,20 +731,31 @@ impl Store {
     /// Full check of the file: SQLCipher's page authentication codes and SQLite's
     /// structural check. Reads every page; run it from a maintenance command, not at log-in.
     pub fn check_integrity(&self) -> Result<()> {
-        let mut problems: Vec<String> = Vec::new();
-        let mut statement = self.conn.prepare("PRAGMA cipher_integrity_check")?;
-        problems.extend(
-            statement.query_map([], |row| row.get::<_, String>(0))?.collect::<rusqlite::Result<Vec<_>>>()?,
-        );
-        let mut statement = self.conn.prepare("PRAGMA integrity_check")?;
-        problems.extend(
-            statement
-                .query_map([], |row| row.get::<_, String>(0))?
-                .collect::<rusqlite::Result<Vec<_>>>()?
-                .into_iter()
-                .filter(|line| line != "ok"),
-        );
+        let problems = self.integrity_problems()?;
         if problems.is_empty() { Ok(()) } else { Err(StoreError::Corrupt { detail: problems.join("; ") }) }
+    }
+
+    /// What [`Store::check_integrity`] finds, one line per problem (the page, the table or
+    /// index); empty when the file is whole.
+    pub fn integrity_problems(&self) -> Result<Vec<String>> {
+        // SQLCipher's check lists every page whose authentication code fails, by number.
+        let mut statement = self.conn.prepare("PRAGMA cipher_integrity_check")?;
+        let problems =
+            statement.query_map([], |row| row.get::<_, String>(0))?.collect::<rusqlite::Result<Vec<_>>>()?;
+        if !problems.is_empty() {
+            // SQLite's own check would stop at the first of those pages it cannot read.
+            return Ok(problems);
+        }
+        let mut statement = self.conn.prepare("PRAGMA integrity_check")?;
+        let lines: rusqlite::Result<Vec<String>> =
+            statement.query_map([], |row| row.get::<_, String>(0)).and_then(Iterator::collect);
+        match lines {
+            Ok(lines) => Ok(lines.into_iter().filter(|line| line != "ok").collect()),
+            Err(error @ rusqlite::Error::SqliteFailure(..)) => {
+                Ok(vec![format!("integrity check stopped: {error}")])
+            }
+            Err(error) => Err(error.into()),
+        }
     }
 
     /// The schema version of the open database.
