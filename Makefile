@@ -9,7 +9,7 @@ export CARGO_TARGET_DIR ?= $(HOME)/.cache/permit-desk/target
 export CARGO_TERM_COLOR ?= never
 BINARY := $(CARGO_TARGET_DIR)/debug/permit-desk
 
-.PHONY: run test deps ui build lint fmt-check clippy ui-check rust-test ui-test e2e bindings package package-check package-test crash-migrations upgrade-test bench-start bench-reader
+.PHONY: run test deps ui build lint fmt-check clippy ui-check rust-test ui-test e2e bindings package package-check package-test crash-migrations crash-sync upgrade-test bench-start bench-reader
 
 ## Start the app window (under Xvfb when there is no display).
 run: deps build
@@ -92,3 +92,7 @@ upgrade-test:
 ## kill -9 during 60 upgrades of a schema-1 office, counted by phase (CI runs 12).
 crash-migrations:
 	MIGRATION_KILL_RUNS=60 cargo test -p store --test store crash_migration -- --nocapture
+
+## The drain killed at each of its crash points, 200 runs, every point at least 20 times (CI runs 20).
+crash-sync:
+	SYNC_KILL_RUNS=200 cargo test -p sync --test sync kill:: -- --nocapture

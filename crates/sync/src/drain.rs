@@ -255,6 +255,7 @@ impl Drainer {
             isolate_for = isolate_for.saturating_sub(1);
             let ids: Vec<Uuid> = records.iter().map(|record| record.id).collect();
             outbox.record_attempt(&ids, None).map_err(SyncError::outbox)?;
+            crate::crash::point(crate::crash::BEFORE_PUSH);
             let batch = PushBatch {
                 device_id: self.client.device_id().to_owned(),
                 records: records.iter().map(OutgoingRecord::to_wire).collect(),
@@ -278,6 +279,7 @@ impl Drainer {
             }
             let push_failure = match pushed {
                 Ok(answer) => {
+                    crate::crash::point(crate::crash::ANSWERED);
                     let mut applying =
                         self.start_apply(outbox, &records, answer, &mut held_cases, &mut report)?;
                     let progressed = applying.settled > 0 || applying.unsettled().next().is_some();
@@ -577,10 +579,12 @@ impl Drainer {
                 }
             }
         }
+        crate::crash::point(crate::crash::PAGES_UPLOADED);
         if !confirm.is_empty() {
             outbox.mark_confirmed(&confirm).map_err(SyncError::outbox)?;
             report.confirmed += confirm.len() as u64;
             settled += confirm.len() as u64;
+            crate::crash::point(crate::crash::CONFIRMED);
         }
         Ok(Applied { settled, retry_error })
     }

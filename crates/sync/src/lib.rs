@@ -44,6 +44,7 @@
 mod backoff;
 mod client;
 mod connectivity;
+pub mod crash;
 mod decisions;
 mod drain;
 mod error;

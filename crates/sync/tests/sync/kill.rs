@@ -1,11 +1,21 @@
-//! The kill -9 harness: a child process drains an outbox file to the stand-in; the parent
-//! kills it with SIGKILL at random moments (seeded), restarts it, and at the end checks on
-//! the platform that every record arrived exactly once, in order per case, and that the
-//! outbox agrees (everything confirmed, nothing quarantined).
+//! The kill -9 harness: a child process drains an outbox file to the stand-in and is killed
+//! with SIGKILL, restarted, killed again; at the end the platform must hold every record
+//! exactly once, in order per case, and the outbox agree (everything confirmed, nothing
+//! quarantined).
+//!
+//! The kills are aimed (issue 21): each start of a run's first six arms one named crash
+//! point of the drain (`sync::crash`: the attempt noted before the push, the answer
+//! received before it is recorded, the pages uploaded before the confirmation, the
+//! confirmation committed, and inside the outbox's confirming transaction), at its first,
+//! second or third pass, in turn; the child kills itself there and names the point. The
+//! next two starts are killed after a delay drawn over the time an undisturbed child takes
+//! (measured in the run), then the child is left to finish. The harness counts the kills
+//! landed per point and fails when a point was never hit (at least 20 each with 200 runs).
 //!
 //! The child is this test binary run again with `SYNC_KILL_CHILD_*` variables set, filtered
 //! to [`child_drains_outbox`]; without them that test does nothing. Runs: 20 by default,
-//! `SYNC_KILL_RUNS=200` for the full suite; `SYNC_KILL_SEED` replays a failing seed.
+//! `SYNC_KILL_RUNS=200` (`make crash-sync`) for the full suite; `SYNC_KILL_SEED` replays a
+//! failing seed.
 
 use std::path::Path;
 use std::process::Stdio;
@@ -84,8 +94,36 @@ fn runs() -> u64 {
     std::env::var("SYNC_KILL_RUNS").ok().and_then(|text| text.parse().ok()).unwrap_or(20)
 }
 
+/// The crash points a child is killed at: the drain's, and the test outbox's own inside
+/// its confirming transaction.
+const PHASES: [&str; 5] = [
+    sync::crash::BEFORE_PUSH,
+    sync::crash::ANSWERED,
+    sync::crash::PAGES_UPLOADED,
+    sync::crash::CONFIRMED,
+    sync::crash::MID_CONFIRM,
+];
+/// Kills aimed at a crash point per run, then kills after a random delay, then the child
+/// is left to finish.
+const AIMED_PER_RUN: u64 = 6;
+const TIMED_PER_RUN: u64 = 2;
+
+/// How the child of one start ended.
+enum Ended {
+    /// Drained everything.
+    Finished,
+    /// Stopped with records left (the platform gave up for now): start again.
+    Incomplete,
+    /// Killed itself at the armed crash point, which it named.
+    KilledAt(String),
+    /// Killed by the harness after a delay.
+    KilledAfterDelay,
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn killed_at_random_points_every_record_arrives_exactly_once() {
+async fn killed_at_chosen_points_every_record_arrives_exactly_once() {
+    use std::os::unix::process::ExitStatusExt;
+
     let seed =
         std::env::var("SYNC_KILL_SEED").ok().and_then(|text| text.parse().ok()).unwrap_or(20_260_302_u64);
     let mut jitter = Jitter::seeded(seed);
@@ -94,7 +132,12 @@ async fn killed_at_random_points_every_record_arrives_exactly_once() {
     let directory = tempfile::tempdir().expect("temp dir");
     let test_binary = std::env::current_exe().expect("test binary");
     let mut all_records = Vec::new();
-    let (mut kills, mut starts) = (0_u64, 0_u64);
+    let mut landed = std::collections::BTreeMap::<&str, u64>::new();
+    let mut missed = std::collections::BTreeMap::<&str, u64>::new();
+    let (mut starts, mut aimed, mut timed, mut timed_landed) = (0_u64, 0_u64, 0_u64, 0_u64);
+    // How long an undisturbed child takes, from the finishing starts so far: the timed
+    // kills are drawn over it, so that they land instead of arriving after the end.
+    let mut typical = Duration::from_millis(100);
     for run in 0..runs() {
         let db = directory.path().join(format!("outbox-{run}.sqlite3"));
         let outbox = FileOutbox::open(&db);
@@ -103,38 +146,82 @@ async fn killed_at_random_points_every_record_arrives_exactly_once() {
         server.faults().slow(Duration::from_millis(2 + jitter.below(8)));
         let batch = 1 + jitter.below(8);
         let mut finished = false;
-        for restart in 0..40 {
+        for restart in 0..40_u64 {
             starts += 1;
-            let mut child = tokio::process::Command::new(&test_binary)
+            let mark = directory.path().join(format!("mark-{run}-{restart}"));
+            let target = (restart < AIMED_PER_RUN).then(|| {
+                let phase = PHASES[(aimed % PHASES.len() as u64) as usize];
+                aimed += 1;
+                (phase, 1 + jitter.below(3))
+            });
+            let delay = (target.is_none() && restart < AIMED_PER_RUN + TIMED_PER_RUN).then(|| {
+                timed += 1;
+                Duration::from_micros(jitter.below(typical.as_micros() as u64 + 1))
+            });
+            let mut command = tokio::process::Command::new(&test_binary);
+            command
                 .args(["--exact", "kill::child_drains_outbox", "--nocapture", "--test-threads=1"])
                 .env(CHILD_DB, &db)
                 .env(CHILD_URL, server.url())
                 .env(CHILD_BATCH, batch.to_string())
+                .env(sync::crash::CRASH_MARK, &mark)
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
-                .kill_on_drop(true)
-                .spawn()
-                .expect("spawn child");
-            // After many kills, let it finish so every run ends.
-            let kill_after =
-                if restart < 30 { Some(Duration::from_millis(80 + jitter.below(250))) } else { None };
-            let status = match kill_after {
+                .kill_on_drop(true);
+            if let Some((phase, hit)) = target {
+                command.env(sync::crash::CRASH_AT, format!("{phase}:{hit}"));
+            }
+            let started = std::time::Instant::now();
+            let mut child = command.spawn().expect("spawn child");
+            let status = match delay {
                 Some(delay) => match tokio::time::timeout(delay, child.wait()).await {
-                    Ok(status) => status.expect("wait"),
+                    Ok(status) => Some(status.expect("wait")),
                     Err(_) => {
                         child.start_kill().expect("kill -9");
-                        kills += 1;
                         child.wait().await.expect("reap");
-                        continue;
+                        None
                     }
                 },
-                None => child.wait().await.expect("wait"),
+                None => Some(child.wait().await.expect("wait")),
             };
-            if status.success() {
-                finished = true;
-                break;
+            let ended = match status {
+                None => Ended::KilledAfterDelay,
+                Some(status) if status.signal() == Some(9) => Ended::KilledAt(
+                    std::fs::read_to_string(&mark).expect("the point names itself before dying"),
+                ),
+                Some(status) if status.success() => Ended::Finished,
+                Some(status) => {
+                    assert_eq!(
+                        status.code(),
+                        Some(EXIT_INCOMPLETE),
+                        "the child failed in run {run} (seed {seed})"
+                    );
+                    Ended::Incomplete
+                }
+            };
+            match ended {
+                Ended::KilledAt(point) => {
+                    let (phase, _) = target.expect("only an armed child kills itself");
+                    assert_eq!(point, phase, "killed where it was aimed (seed {seed})");
+                    *landed.entry(phase).or_default() += 1;
+                }
+                Ended::KilledAfterDelay => timed_landed += 1,
+                Ended::Finished => {
+                    if let Some((phase, _)) = target {
+                        *missed.entry(phase).or_default() += 1;
+                    }
+                    if target.is_none() && delay.is_none() {
+                        typical = (typical + started.elapsed()) / 2;
+                    }
+                    finished = true;
+                    break;
+                }
+                Ended::Incomplete => {
+                    if let Some((phase, _)) = target {
+                        *missed.entry(phase).or_default() += 1;
+                    }
+                }
             }
-            assert_eq!(status.code(), Some(EXIT_INCOMPLETE), "the child failed in run {run} (seed {seed})");
         }
         assert!(finished, "run {run} (seed {seed}) never finished");
         let counts = outbox.counts();
@@ -150,10 +237,27 @@ async fn killed_at_random_points_every_record_arrives_exactly_once() {
     let stats = server.platform().stats().expect("stats");
     assert_eq!(stats.records, all_records.len() as u64, "seed {seed}");
     assert_eq!(stats.conflicts, 0, "a resend after a kill is never a conflict (seed {seed})");
+    let by_phase: Vec<String> = PHASES
+        .iter()
+        .map(|phase| {
+            format!(
+                "{phase} {} (missed {})",
+                landed.get(phase).unwrap_or(&0),
+                missed.get(phase).unwrap_or(&0)
+            )
+        })
+        .collect();
     eprintln!(
-        "kill harness: {} runs, {} records, {starts} child starts, {kills} kills, {} duplicates healed (seed {seed})",
+        "kill harness: {} runs, {} records, {starts} child starts; aimed kills landed: {}; timed kills {timed_landed} of {timed} (over {typical:?}); {} duplicates healed; every record exactly once (seed {seed})",
         runs(),
         all_records.len(),
+        by_phase.join(", "),
         stats.duplicates
     );
+    // Every phase hit: a few in the short run, at least 20 each in the full one.
+    let at_least = if runs() >= 200 { 20 } else { 2 };
+    for phase in PHASES {
+        let hits = landed.get(phase).copied().unwrap_or(0);
+        assert!(hits >= at_least, "{phase} was hit {hits} times, fewer than {at_least} (seed {seed})");
+    }
 }

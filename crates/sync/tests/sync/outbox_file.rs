@@ -224,6 +224,7 @@ impl Outbox for FileOutbox {
                     "UPDATE outbox SET status = 'confirmed', last_error = NULL WHERE id = ?1 AND status IN ('queued', 'sent')",
                 )?
                 .execute([id.to_string()])?;
+            sync::crash::point(sync::crash::MID_CONFIRM);
         }
         transaction.commit()
     }
