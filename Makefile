@@ -93,6 +93,9 @@ upgrade-test:
 crash-migrations:
 	MIGRATION_KILL_RUNS=60 cargo test -p store --test store crash_migration -- --nocapture
 
-## The drain killed at each of its crash points, 200 runs, every point at least 20 times (CI runs 20).
+## The sync killed at each of its crash points: the drain against an outbox file (200 runs)
+## and `permitctl sync` against the encrypted office (200 offices); every point at least
+## 20 times (CI runs 20 and 3).
 crash-sync:
 	SYNC_KILL_RUNS=200 cargo test -p sync --test sync kill:: -- --nocapture
+	PERMITCTL_KILL_RUNS=200 cargo test -p permitctl --test sync_kill -- --nocapture

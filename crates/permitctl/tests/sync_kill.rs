@@ -1,13 +1,19 @@
 //! The kill -9 harness against the office's real encrypted store: `permitctl sync` (the
 //! same `app::sync` the window's sync thread runs) drains an office with approved cases to
-//! the stand-in on loopback and is killed with SIGKILL at random moments — while opening
-//! the store, marking attempts, applying decisions, recording confirmations — then started
-//! again. At the end of each run, on the platform every case has its four records
-//! (accepted, reviewed, approved, issued) exactly once and in order; in the office every
-//! case is issued, nothing is queued or quarantined, and the audit chain verifies.
+//! the stand-in on loopback and is killed with SIGKILL, then started again. At the end of
+//! each run, on the platform every case has its four records (accepted, reviewed,
+//! approved, issued) exactly once and in order; in the office every case is issued,
+//! nothing is queued or quarantined, and the audit chain verifies.
 //!
-//! Runs: 3 by default (CI), `PERMITCTL_KILL_RUNS=200` for the full suite;
-//! `PERMITCTL_KILL_SEED` replays a failing seed.
+//! The kills are aimed (issue 21): each run's first five syncs arm one of the sync's named
+//! crash points each, in the order a sync meets them (`sync::crash`: before a push, after
+//! the platform's answer, after the page uploads, after the confirmation, after a page of
+//! decisions arrived and before it is applied), and the process kills itself there; then a few syncs are killed after a
+//! random delay over an undisturbed sync's measured time, then left to finish. Kills are
+//! counted per point; a point never hit fails the test.
+//!
+//! Runs: 3 by default (CI), `PERMITCTL_KILL_RUNS=200` (`make crash-sync`) for the full
+//! suite; `PERMITCTL_KILL_SEED` replays a failing seed.
 
 #![allow(clippy::unwrap_used, reason = "a failing unwrap is the test report")]
 
@@ -51,6 +57,35 @@ fn sync_command(url: &str, dir: &Path, code: &str) -> Command {
     command
 }
 
+/// The crash points the syncs are killed at.
+const PHASES: [&str; 5] = [
+    sync::crash::BEFORE_PUSH,
+    sync::crash::ANSWERED,
+    sync::crash::PAGES_UPLOADED,
+    sync::crash::CONFIRMED,
+    sync::crash::DECISIONS_RECEIVED,
+];
+
+/// Runs `permitctl sync` with `phase` armed at its `hit`-th pass: the point it killed
+/// itself at, or `None` when it ended first.
+fn sync_killed_at(url: &str, dir: &Path, code: &str, phase: &str, hit: u64) -> Option<String> {
+    use std::os::unix::process::ExitStatusExt;
+    let mark = dir.join("crash-mark");
+    let _ = std::fs::remove_file(&mark);
+    let status = sync_command(url, dir, code)
+        .env(sync::crash::CRASH_AT, format!("{phase}:{hit}"))
+        .env(sync::crash::CRASH_MARK, &mark)
+        .status()
+        .unwrap();
+    if status.signal() == Some(9) {
+        let point = std::fs::read_to_string(&mark).expect("the point names itself before dying");
+        let _ = std::fs::remove_file(&mark);
+        Some(point)
+    } else {
+        None
+    }
+}
+
 /// Starts `permitctl sync` and kills it after `after` unless it ended first. True if killed.
 fn sync_killed_after(url: &str, dir: &Path, code: &str, after: Duration) -> bool {
     let mut child = sync_command(url, dir, code).spawn().unwrap();
@@ -78,7 +113,7 @@ fn office_settled(dir: &Path, ids: &[app::cases::CaseId]) -> bool {
 }
 
 #[test]
-fn killing_the_sync_at_random_points_loses_nothing_and_sends_nothing_twice() {
+fn killing_the_sync_at_its_crash_points_loses_nothing_and_sends_nothing_twice() {
     let runs = env_number("PERMITCTL_KILL_RUNS", 3);
     let seed = env_number("PERMITCTL_KILL_SEED", 0x5eed_0001);
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
@@ -90,20 +125,41 @@ fn killing_the_sync_at_random_points_loses_nothing_and_sends_nothing_twice() {
     let server = runtime.block_on(TestServer::start_with(config)).unwrap();
     let url = server.url();
     let mut random = SplitMix(seed);
-    let mut kills = 0;
+    let mut landed: HashMap<&str, u64> = HashMap::new();
+    let mut missed: HashMap<&str, u64> = HashMap::new();
+    let (mut timed, mut timed_landed) = (0_u64, 0_u64);
+    // An undisturbed sync's time, measured on the syncs left to finish.
+    let mut typical = Duration::from_millis(300);
     for run in 0..runs {
         let dir = tempfile::tempdir().unwrap();
         let ids = office_with_approved_cases(dir.path(), 2 + random.below(3) as usize);
         let code = format!("{ENROLMENT_CODE}-{run}");
-        // A few syncs killed at random moments, then syncs left to finish.
-        for _ in 0..2 + random.below(5) {
-            if sync_killed_after(&url, dir.path(), &code, Duration::from_millis(random.below(150))) {
-                kills += 1;
+        // Each point once per run, at its first pass, in the order a sync meets them: each
+        // kill leaves the office one step further (nothing sent; sent and answered but not
+        // recorded; answered but not confirmed; confirmed; decisions received but not
+        // applied), and the next sync must pick up from exactly there.
+        for phase in PHASES {
+            match sync_killed_at(&url, dir.path(), &code, phase, 1) {
+                Some(point) => {
+                    assert_eq!(point, phase, "run {run} (seed {seed}): killed where it was aimed");
+                    *landed.entry(phase).or_default() += 1;
+                }
+                None => *missed.entry(phase).or_default() += 1,
+            }
+        }
+        // Then a few killed after a random delay.
+        for _ in 0..1 + random.below(3) {
+            timed += 1;
+            let delay = Duration::from_micros(random.below(typical.as_micros() as u64 + 1));
+            if sync_killed_after(&url, dir.path(), &code, delay) {
+                timed_landed += 1;
             }
         }
         let mut settled = false;
         for _ in 0..40 {
+            let started = Instant::now();
             let status = sync_command(&url, dir.path(), &code).status().unwrap();
+            typical = (typical + started.elapsed()) / 2;
             assert!(status.code().is_some(), "run {run} (seed {seed}): the sync itself crashed: {status:?}");
             if office_settled(dir.path(), &ids) {
                 settled = true;
@@ -133,5 +189,23 @@ fn killing_the_sync_at_random_points_loses_nothing_and_sends_nothing_twice() {
         assert!(app::sync::quarantined(&office).unwrap().is_empty(), "run {run}: nothing quarantined");
         office.close().unwrap();
     }
-    eprintln!("{runs} runs, {kills} syncs killed mid-way (seed {seed})");
+    let by_phase: Vec<String> = PHASES
+        .iter()
+        .map(|phase| {
+            format!(
+                "{phase} {} (missed {})",
+                landed.get(phase).unwrap_or(&0),
+                missed.get(phase).unwrap_or(&0)
+            )
+        })
+        .collect();
+    eprintln!(
+        "{runs} runs: aimed kills landed: {}; timed kills {timed_landed} of {timed} (over {typical:?}); every case's records exactly once, every audit chain intact (seed {seed})",
+        by_phase.join(", ")
+    );
+    let at_least = if runs >= 200 { 20 } else { 1 };
+    for phase in PHASES {
+        let hits = landed.get(phase).copied().unwrap_or(0);
+        assert!(hits >= at_least, "{phase} was hit {hits} times, fewer than {at_least} (seed {seed})");
+    }
 }

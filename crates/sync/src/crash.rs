@@ -1,7 +1,8 @@
-//! Named crash points for the kill harnesses (issue 21): places in the drain where a
-//! process killed at that instant leaves the most to get right — the attempt noted but
-//! nothing sent, the platform's answer received but not recorded, pages uploaded but not
-//! confirmed, the confirmation half-written.
+//! Named crash points for the kill harnesses (issue 21): places in the drain and the
+//! decision pull where a process killed at that instant leaves the most to get right — the
+//! attempt noted but nothing sent, the platform's answer received but not recorded, pages
+//! uploaded but not confirmed, the confirmation half-written, decisions received but not
+//! applied.
 //!
 //! Built without the `crash-points` feature (every release build), [`point`] is empty and
 //! compiled away. With it (the crate's own tests turn it on), a harness arms one point for
@@ -20,6 +21,8 @@ pub const ANSWERED: &str = "drain.answered";
 pub const PAGES_UPLOADED: &str = "drain.pages_uploaded";
 /// The batch is confirmed in the outbox; the next not yet taken.
 pub const CONFIRMED: &str = "drain.confirmed";
+/// A page of the platform's decisions received; not yet applied to the office.
+pub const DECISIONS_RECEIVED: &str = "pull.decisions_received";
 /// For an [`crate::Outbox`] to pass inside its confirming transaction, with some rows
 /// changed and the commit not yet made.
 pub const MID_CONFIRM: &str = "outbox.mid_confirm";

@@ -45,6 +45,7 @@ where
         if page.next_cursor <= report.cursor {
             return Err(SyncError::Protocol { detail: "the decision cursor did not advance".to_owned() });
         }
+        crate::crash::point(crate::crash::DECISIONS_RECEIVED);
         apply(&page).map_err(SyncError::outbox)?;
         report.decisions += page.decisions.len() as u64;
         report.cursor = page.next_cursor;
