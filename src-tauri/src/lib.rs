@@ -38,6 +38,9 @@ pub struct AppState {
     /// The wall clock watched since the start (or since an administrator last confirmed
     /// it): a clock moved while the app runs is said in the header.
     pub clock_watch: Mutex<Option<app::clock::ClockWatch>>,
+    /// The backend's idle lock: the office locks itself after the idle limit without a
+    /// clerk command, whatever the page does.
+    pub idle: Arc<app::office::IdleLock>,
 }
 
 impl AppState {
@@ -72,6 +75,7 @@ pub fn run() -> ExitCode {
                 settings.idcard_library.clone(),
             ));
             let scan_folder = Arc::new(Mutex::new(None));
+            let idle_lock_minutes = settings.idle_lock_minutes;
             tauri::Manager::manage(
                 app,
                 AppState {
@@ -82,6 +86,9 @@ pub fn run() -> ExitCode {
                     sync,
                     scan_folder,
                     clock_watch: Mutex::new(app::clock::ClockWatch::start()),
+                    idle: Arc::new(app::office::IdleLock::new(std::time::Duration::from_secs(
+                        60 * u64::from(idle_lock_minutes),
+                    ))),
                     reader,
                     applicant: Arc::default(),
                 },

@@ -19,6 +19,14 @@ describe("the window's table of error codes", () => {
     expect(session.value).toBeNull();
   });
 
+  it("the backend's idle lock goes to the log-in screen for the same clerk", () => {
+    signInAs(["accept"], "zhang");
+    const locked = new IpcError({ code: "IDLE_LOCKED", message: "超过 10 分钟未操作，已自动锁屏（未保存的内容仍在窗口中），请重新登录。", fields: [] });
+    expect(errorMessage(locked)).toContain("已自动锁屏");
+    expect(session.value).toBeNull();
+    expect(office.lockedFor).toBe("zhang");
+  });
+
   it("other codes only show their sentence; what is not ours gets the general one", () => {
     signInAs(["accept"]);
     const refused = new IpcError({ code: "ROLE_MISSING", message: "您的账户没有办理此项业务的权限。", fields: [] });

@@ -14,6 +14,9 @@ export type Reaction =
   | "fields"
   /** The session is gone (log-out, idle lock elsewhere): back to the log-in screen. */
   | "login"
+  /** The backend locked the office after the idle limit: the log-in screen, for the same
+   *  clerk (the form being typed is kept, as after the window's own lock). */
+  | "locked"
   /** The case changed under the clerk: load it again, then show the sentence. */
   | "reload";
 
@@ -21,6 +24,7 @@ export const REACTIONS: Record<ErrorCode | ClientErrorCode, Reaction> = {
   VALIDATION: "fields",
   INVALID_INPUT: "show",
   NOT_LOGGED_IN: "login",
+  IDLE_LOCKED: "locked",
   ROLE_MISSING: "show",
   SEPARATION_OF_DUTIES: "show",
   WRONG_PASSWORD: "show",
@@ -148,5 +152,6 @@ export function errorMessage(e: unknown): string {
   // Only while the window still thinks someone is logged in: after the lock the session is
   // gone already, and whose it was (the log-in form's prefill) must stay.
   if (REACTIONS[e.code] === "login" && session.value !== null) signedOut(null);
+  if (REACTIONS[e.code] === "locked" && session.value !== null) signedOut(session.value.username);
   return e.message;
 }

@@ -65,6 +65,14 @@ pub enum AppError {
     /// Nobody is logged in (after log-out or the idle lock).
     #[error("nobody is logged in")]
     NotLoggedIn,
+    /// The backend locked the office: no clerk command for longer than the idle limit.
+    #[error("locked after {minutes} idle minutes")]
+    IdleLocked {
+        /// The clerk whose session it was (the log-in screen offers it again).
+        username: String,
+        /// The limit.
+        minutes: u64,
+    },
     /// The logged-in clerk has none of the roles the use case needs.
     #[error("this needs one of the roles {needed}")]
     RoleMissing {

@@ -373,6 +373,73 @@ impl Office {
     }
 }
 
+/// The backend's own idle lock (issue 18): the window locks itself after the idle limit,
+/// but a page that stopped running its timer — or a caller that is not the window — would
+/// keep an unlocked office in memory. Every clerk command passes here first: after more
+/// than the limit without one, the office is locked (the clerk logged out, audited) and
+/// the command refused with [`AppError::IdleLocked`]. The window's own polls (the header's
+/// link and printer badges, the applicant's screen) pass as *passive*: they are refused
+/// after the limit too, but never keep the session alive. Measured on the monotonic clock:
+/// setting the wall clock does not lock or unlock anyone.
+#[derive(Debug)]
+pub struct IdleLock {
+    limit: std::time::Duration,
+    /// The session it follows (its log-in time) and its last clerk command.
+    last: std::sync::Mutex<Option<(DateTime<Utc>, std::time::Instant)>>,
+    /// The clerk it locked out, until someone logs in: every command until then says
+    /// `IdleLocked` for them (the log-in screen offers their name), not `NotLoggedIn`.
+    locked_out: std::sync::Mutex<Option<String>>,
+}
+
+impl IdleLock {
+    /// A lock after `limit` without a clerk command.
+    pub fn new(limit: std::time::Duration) -> IdleLock {
+        IdleLock { limit, last: std::sync::Mutex::new(None), locked_out: std::sync::Mutex::new(None) }
+    }
+
+    /// A command at `at` (monotonic) and `now` (for the audit row of a lock): refused and
+    /// the office locked when the session's last clerk command is older than the limit;
+    /// otherwise let through, and, when `active` (a clerk's own command), noted as the
+    /// last one. A new log-in starts a new count. Nobody logged in: `IdleLocked` again
+    /// while the clerk this lock locked out has not logged back in, else nothing to do
+    /// (the command refuses by itself).
+    pub fn pass(
+        &self,
+        office: &mut Office,
+        at: std::time::Instant,
+        now: DateTime<Utc>,
+        active: bool,
+    ) -> Result<(), AppError> {
+        let minutes = self.limit.as_secs().div_ceil(60);
+        let mut locked_out = self.locked_out.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let Ok(session) = office.session() else {
+            return match locked_out.clone() {
+                Some(username) => Err(AppError::IdleLocked { username, minutes }),
+                None => Ok(()),
+            };
+        };
+        *locked_out = None;
+        let (started, username) = (session.logged_in_at(), session.username().to_owned());
+        let mut last = self.last.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        match *last {
+            Some((session_start, seen)) if session_start == started => {
+                if at.saturating_duration_since(seen) > self.limit {
+                    *last = None;
+                    office.lock(now)?;
+                    *locked_out = Some(username.clone());
+                    return Err(AppError::IdleLocked { username, minutes });
+                }
+                if active {
+                    *last = Some((started, at));
+                }
+            }
+            // A session this lock has not seen: its count starts now.
+            _ => *last = Some((started, at)),
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -62,6 +62,9 @@ catalogue! {
     InvalidInput = "INVALID_INPUT", Refused;
     /// Nobody is logged in (log-out, the idle lock): back to the log-in screen.
     NotLoggedIn = "NOT_LOGGED_IN", Refused;
+    /// The backend locked the office after the idle limit: back to the log-in screen, the
+    /// clerk's name kept.
+    IdleLocked = "IDLE_LOCKED", Refused;
     /// The clerk lacks the role the step needs.
     RoleMissing = "ROLE_MISSING", Refused;
     /// 受理、审核、审批 by three different people.
@@ -396,6 +399,10 @@ impl Problem {
             }
             AppError::SeparationOfDuties { role, earlier } => separation_of_duties(*role, *earlier),
             AppError::NotLoggedIn => Problem::new(C::NotLoggedIn, "请先登录。"),
+            AppError::IdleLocked { minutes, .. } => Problem::new(
+                C::IdleLocked,
+                format!("超过 {minutes} 分钟未操作，已自动锁屏（未保存的内容仍在窗口中），请重新登录。"),
+            ),
             AppError::RoleMissing { .. } => role_missing(),
             AppError::PersonNotFound => Problem::new(C::PersonNotFound, "没有找到此公民身份号码的案件。"),
             AppError::OtherOffice { backup_office, this_office } => Problem::new(

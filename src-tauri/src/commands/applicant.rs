@@ -6,7 +6,7 @@
 
 use tauri::{AppHandle, Manager, Runtime, State, WebviewWindow};
 
-use super::{now, parse_case_id, with_office};
+use super::{now, parse_case_id, with_office_passive};
 use crate::AppState;
 use crate::error::UiError;
 use crate::json::{ApplicantScreenInfo, RecordJson};
@@ -68,7 +68,7 @@ pub async fn close_applicant_screen<R: Runtime>(
 /// What the screen facing the applicant shows (the welcome while no clerk is logged in).
 #[tauri::command]
 pub async fn applicant_screen(state: State<'_, AppState>) -> Result<ApplicantScreenInfo, UiError> {
-    let logged_in = with_office(&state, |office| office.session().map(|_| ())).await.is_ok();
+    let logged_in = with_office_passive(&state, |office| office.session().map(|_| ())).await.is_ok();
     Ok(state.applicant.view_for(logged_in).into())
 }
 
@@ -132,7 +132,8 @@ pub async fn applicant_rates<R: Runtime>(
 ) -> Result<ApplicantScreenInfo, UiError> {
     from_applicant(&window)?;
     let screen = state.applicant.clone();
-    with_office(&state, move |office| {
+    // The applicant's tap, not the clerk's: it does not keep the clerk's session alive.
+    with_office_passive(&state, move |office| {
         app::ratings::rate_from_screen(office, &screen, &level, &reason, now())
     })
     .await?;

@@ -123,15 +123,41 @@ pub(crate) fn now() -> DateTime<Utc> {
     app::clock::now().with_timezone(&Utc)
 }
 
-/// Runs `work` on the unlocked office, on a blocking thread. `NOT_LOGGED_IN` before the
-/// first log-in.
+/// Runs `work` on the unlocked office, on a blocking thread, for a clerk's own command:
+/// it counts as activity for the backend's idle lock, and is refused (`IDLE_LOCKED`, the
+/// office locked) after the idle limit without one. `NOT_LOGGED_IN` before the first
+/// log-in.
 pub(crate) async fn with_office<T, F>(state: &AppState, work: F) -> Result<T, UiError>
 where
     T: Send + 'static,
     F: FnOnce(&mut app::office::Office) -> Result<T, app::AppError> + Send + 'static,
 {
+    office_command(state, true, work).await
+}
+
+/// [`with_office`] for the window's own polls (the header's badges, the applicant's
+/// screen, the watched scan folder): refused after the idle limit like any command, but
+/// never keeping the session alive.
+pub(crate) async fn with_office_passive<T, F>(state: &AppState, work: F) -> Result<T, UiError>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut app::office::Office) -> Result<T, app::AppError> + Send + 'static,
+{
+    office_command(state, false, work).await
+}
+
+async fn office_command<T, F>(state: &AppState, active: bool, work: F) -> Result<T, UiError>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut app::office::Office) -> Result<T, app::AppError> + Send + 'static,
+{
+    let idle = state.idle.clone();
+    let at = std::time::Instant::now();
     with_office_slot(state, move |slot| match slot.as_mut() {
-        Some(office) => work(office),
+        Some(office) => {
+            idle.pass(office, at, now(), active)?;
+            work(office)
+        }
         None => Err(app::AppError::NotLoggedIn),
     })
     .await

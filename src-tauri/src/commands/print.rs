@@ -6,7 +6,7 @@ use std::sync::Arc;
 use app::printing::{Document, Printing, RenderChoices};
 use tauri::State;
 
-use super::{now, with_office, with_office_slot};
+use super::{now, with_office, with_office_passive, with_office_slot};
 use crate::AppState;
 use crate::error::UiError;
 use crate::json::{
@@ -91,7 +91,7 @@ pub async fn set_print_settings(
 #[tauri::command]
 pub async fn print_jobs(state: State<'_, AppState>) -> Result<PrintJobsInfo, UiError> {
     let system = cups(&state);
-    with_office(&state, move |office| {
+    with_office_passive(&state, move |office| {
         // Nothing to ask the print system while no job waits (the usual case).
         let ended = if app::printing::waiting_jobs(office)?.is_empty() {
             Vec::new()

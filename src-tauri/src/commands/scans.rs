@@ -5,7 +5,7 @@ use base64::Engine;
 use tauri::State;
 use tauri::ipc::Channel;
 
-use super::{now, parse_case_id, with_office};
+use super::{now, parse_case_id, with_office, with_office_passive};
 use crate::AppState;
 use crate::error::UiError;
 use crate::json::{
@@ -200,7 +200,9 @@ pub async fn poll_scan_folder(
         })
         .await,
     )?;
-    with_office(&state, move |office| {
+    // The window polls the folder on a timer: a file arriving is the scanner's doing, not
+    // the clerk's, and does not keep the session alive.
+    with_office_passive(&state, move |office| {
         let imported = app::scan_folder::store(office, &parse_case_id(&case_id)?, batch, &evidence, now())?;
         Ok(FolderPollInfo::from(imported))
     })

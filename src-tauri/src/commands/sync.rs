@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use tauri::State;
 
-use super::{with_office, with_office_handle};
+use super::{with_office, with_office_handle, with_office_passive};
 use crate::AppState;
 use crate::error::UiError;
 use crate::json::{
@@ -19,7 +19,7 @@ use crate::json::{
 pub async fn sync_status(state: State<'_, AppState>) -> Result<SyncStatusInfo, UiError> {
     let live = state.sync.snapshot();
     let jumped = clock_watch(&state).and_then(|watch| watch.jumped());
-    with_office(&state, move |office| {
+    with_office_passive(&state, move |office| {
         Ok(SyncStatusInfo::from(app::sync::header(office, app::clock::today(), super::now(), &live, jumped)?))
     })
     .await
