@@ -9,7 +9,7 @@ export CARGO_TARGET_DIR ?= $(HOME)/.cache/permit-desk/target
 export CARGO_TERM_COLOR ?= never
 BINARY := $(CARGO_TARGET_DIR)/debug/permit-desk
 
-.PHONY: run test deps ui build lint fmt-check clippy ui-check rust-test ui-test e2e bindings package package-check package-test crash-migrations crash-sync upgrade-test bench-start bench-reader
+.PHONY: run test deps ui build lint fmt-check clippy ui-check rust-test ui-test e2e bindings package package-check package-test crash-migrations crash-store crash-sync upgrade-test bench-start bench-reader
 
 ## Start the app window (under Xvfb when there is no display).
 run: deps build
@@ -92,6 +92,10 @@ upgrade-test:
 ## kill -9 during 60 upgrades of a schema-1 office, counted by phase (CI runs 12).
 crash-migrations:
 	MIGRATION_KILL_RUNS=60 cargo test -p store --test store crash_migration -- --nocapture
+
+## Saves killed at each of the store's crash points: 300 runs, 200 aimed (CI runs 10).
+crash-store:
+	STORE_KILL_RUNS=300 cargo test -p store --test store crash:: -- --nocapture
 
 ## The sync killed at each of its crash points: the drain against an outbox file (200 runs)
 ## and `permitctl sync` against the encrypted office (200 offices); every point at least

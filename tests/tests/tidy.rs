@@ -16,10 +16,14 @@ fn allowed(package: &str) -> Option<&'static [&'static str]> {
         // Pure: rules, forms, calendar; and the wire types.
         "domain" | "platform-api" => &[],
         // Adapters: one kind of IO each, over the pure crates.
-        "store" | "print" | "scan" => &["domain"],
+        "store" => &["domain", "crashpoint"],
+        "print" | "scan" => &["domain"],
         // The ID-card reader: frames and the card's text block, on a serial port.
         "idcard" => &[],
-        "sync" | "bundle" => &["domain", "platform-api"],
+        // The kill harnesses' crash points: no IO, no workspace crate (empty unless armed).
+        "crashpoint" => &[],
+        "sync" => &["domain", "platform-api", "crashpoint"],
+        "bundle" => &["domain", "platform-api"],
         // The stand-in platform: a server of its own, speaking the wire types.
         "platform-stub" => &["platform-api", "bundle"],
         // The use cases, over every adapter.
@@ -129,9 +133,9 @@ fn only_the_settings_read_the_environment() {
         "crates/permitctl/src/cmd_office.rs",
         // The simulated ID-card reader of the WebDriver tests: its link and control file.
         "crates/idcard/src/bin/idcard-sim.rs",
-        // The kill harnesses' crash point, armed per child; compiled only with the
-        // `crash-points` feature, never into a release build.
-        "crates/sync/src/crash.rs",
+        // The kill harnesses' crash points, armed per child; compiled only with the
+        // `armed` feature, never into a release build.
+        "crates/crashpoint/src/lib.rs",
     ]
     .map(str::to_owned)
     .into();

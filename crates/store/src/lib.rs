@@ -42,6 +42,7 @@ mod audit;
 mod backup;
 mod cases;
 mod clock_check;
+pub mod crash;
 mod crypto;
 mod error;
 mod keyslots;

@@ -315,7 +315,9 @@ impl Store {
         let outcome =
             save_draft_in(&transaction, &blind_key, &audit_key, session, case_id, record, index, at)?;
         if outcome != SaveOutcome::Unchanged {
+            crate::crash::point(crate::crash::SAVE_BEFORE_COMMIT);
             transaction.commit()?;
+            crate::crash::point(crate::crash::SAVE_COMMITTED);
         }
         Ok(outcome)
     }
@@ -410,7 +412,9 @@ impl Store {
             name: &session.username,
         };
         let receipt = transition_in(&transaction, &audit_key, &actor, case_id, change, at)?;
+        crate::crash::point(crate::crash::STEP_BEFORE_COMMIT);
         transaction.commit()?;
+        crate::crash::point(crate::crash::STEP_COMMITTED);
         Ok(receipt)
     }
 

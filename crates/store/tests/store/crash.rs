@@ -1,7 +1,14 @@
 //! kill -9 in the middle of saving: a child process (this test binary, re-executed)
-//! saves cases in a loop and prints each id after its commit; the parent kills it at
-//! random moments (seeded, so a failure can be replayed), reopens the store and checks
-//! that every reported case is intact and that no case is half-written.
+//! saves cases in a loop and prints each id after its commit; it is killed, the store
+//! reopened, and every reported case must be intact and no case half-written.
+//!
+//! The kills are aimed (issue 21): two runs in three arm one of the store's crash points
+//! (`store::crash`: a draft's or a state change's rows written and the commit not made, or
+//! the commit made and the caller not told), in turn, at one of its first five passes, and
+//! the child kills itself there and names the point; the third run is killed after a
+//! random delay (seeded, so a failure can be replayed). Kills landed are counted per
+//! point; a point never hit fails the test. Runs: 12 (`STORE_KILL_RUNS=300`, `make
+//! crash-store`, for the full count).
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -61,14 +68,38 @@ enum Step {
     Accepted,
 }
 
-/// Runs one child, kills it after `delay`, and returns what it reported.
-fn run_child(dir: &Path, first_case: u32, delay: Duration) -> BTreeMap<CaseId, (u32, Step)> {
-    let mut child =
-        Child::start(TEST_NAME, CHILD_ENV, dir, &[("PERMIT_DESK_FIRST_CASE", first_case.to_string())]);
+/// How a child is killed: at an armed crash point, or after a delay.
+enum Kill {
+    At { point: &'static str, hit: u64 },
+    After(Duration),
+}
+
+/// Runs one child, has it killed, and returns what it reported and, for an aimed kill,
+/// the point it named as it died (`None`: it finished without reaching it).
+fn run_child(dir: &Path, first_case: u32, kill: &Kill) -> (BTreeMap<CaseId, (u32, Step)>, Option<String>) {
+    use std::os::unix::process::ExitStatusExt;
+    let mark = dir.join("crash-mark");
+    let _ = std::fs::remove_file(&mark);
+    let mut env = vec![("PERMIT_DESK_FIRST_CASE", first_case.to_string())];
+    if let Kill::At { point, hit } = kill {
+        env.push((store::crash::CRASH_AT, format!("{point}:{hit}")));
+        env.push((store::crash::CRASH_MARK, mark.display().to_string()));
+    }
+    let mut child = Child::start(TEST_NAME, CHILD_ENV, dir, &env);
     child.wait_for("ready");
-    std::thread::sleep(delay);
-    child.process.kill().expect("SIGKILL the child");
-    child.process.wait().expect("reap the child");
+    let named = match kill {
+        Kill::After(delay) => {
+            std::thread::sleep(*delay);
+            child.process.kill().expect("SIGKILL the child");
+            child.process.wait().expect("reap the child");
+            None
+        }
+        Kill::At { .. } => {
+            let status = child.process.wait().expect("reap the child");
+            (status.signal() == Some(9))
+                .then(|| std::fs::read_to_string(&mark).expect("the point names itself"))
+        }
+    };
     child.reader.join().expect("reader thread");
     let mut reported = BTreeMap::new();
     for line in child.lines.try_iter() {
@@ -82,7 +113,11 @@ fn run_child(dir: &Path, first_case: u32, delay: Duration) -> BTreeMap<CaseId, (
         let (Some(id), Some(n)) = (words.next(), words.next()) else { continue };
         reported.insert(id.parse().expect("case id"), (n.parse().expect("case number"), step));
     }
-    reported
+    (reported, named)
+}
+
+fn runs() -> u64 {
+    std::env::var("STORE_KILL_RUNS").ok().and_then(|text| text.parse().ok()).unwrap_or(RUNS)
 }
 
 /// Checks, with raw SQL over every case, that nothing is half-written.
@@ -138,10 +173,28 @@ fn kill_nine_mid_save_leaves_no_half_written_case() {
     store.close().unwrap();
     let mut random = SplitMix(SEED);
     let mut all_reported = BTreeMap::new();
-    for run in 0..RUNS {
-        let delay = Duration::from_millis(20 + random.next() % 250);
+    let mut landed = BTreeMap::<&str, u64>::new();
+    let (mut aimed, mut timed) = (0_usize, 0_u64);
+    for run in 0..runs() {
+        let kill = if run % 3 == 2 {
+            timed += 1;
+            Kill::After(Duration::from_millis(20 + random.next() % 250))
+        } else {
+            let point = store::crash::POINTS[aimed % store::crash::POINTS.len()];
+            aimed += 1;
+            Kill::At { point, hit: 1 + random.next() % 5 }
+        };
+        let delay = match &kill {
+            Kill::After(delay) => format!("{delay:?}"),
+            Kill::At { point, hit } => format!("{point}:{hit}"),
+        };
         let first_case = u32::try_from(run).unwrap() * CHILD_MAX_CASES;
-        let reported = run_child(dir.path(), first_case, delay);
+        let (reported, named) = run_child(dir.path(), first_case, &kill);
+        if let Kill::At { point, .. } = kill {
+            let named = named.unwrap_or_else(|| panic!("run {run}: the child never reached {point}"));
+            assert_eq!(named, point, "run {run}: killed where it was aimed");
+            *landed.entry(point).or_default() += 1;
+        }
         let (mut store, admin) = Store::open_with_options(
             dir.path(),
             "admin",
@@ -150,9 +203,7 @@ fn kill_nine_mid_save_leaves_no_half_written_case() {
             options(),
         )
         .unwrap_or_else(|error| {
-            panic!(
-                "run {run} (seed {SEED:#x}, delay {delay:?}): the store must reopen after kill -9: {error}"
-            )
+            panic!("run {run} (seed {SEED:#x}, kill {delay}): the store must reopen after kill -9: {error}")
         });
         for (case_id, (n, step)) in &reported {
             let case =
@@ -188,5 +239,19 @@ fn kill_nine_mid_save_leaves_no_half_written_case() {
         store.close().unwrap();
         all_reported.extend(reported);
     }
-    assert!(all_reported.len() >= RUNS as usize, "the children committed cases before being killed");
+    let by_point: Vec<String> = store::crash::POINTS
+        .iter()
+        .map(|point| format!("{point} {}", landed.get(point).unwrap_or(&0)))
+        .collect();
+    eprintln!(
+        "store kill harness: {} runs; aimed kills landed: {}; {timed} killed after a delay; {} cases reported, none lost or half-written (seed {SEED:#x})",
+        runs(),
+        by_point.join(", "),
+        all_reported.len()
+    );
+    let at_least = if runs() >= 300 { 20 } else { 1 };
+    for point in store::crash::POINTS {
+        let hits = landed.get(point).copied().unwrap_or(0);
+        assert!(hits >= at_least, "{point} was hit {hits} times, fewer than {at_least}");
+    }
 }

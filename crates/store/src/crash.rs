@@ -1,0 +1,20 @@
+//! The store's named crash points, for the kill harnesses (issue 21): a save and a state
+//! change each with its rows written and the commit not made, and with the commit made
+//! and the caller not yet told. Passed with `crashpoint::point`: empty in every release
+//! build, armed by a harness only with this crate's `crash-points` feature (its tests turn
+//! it on).
+
+/// A draft's rows (case, index, event, audit) written; the commit not made.
+pub const SAVE_BEFORE_COMMIT: &str = "store.save.before_commit";
+/// A draft committed; the caller not yet told.
+pub const SAVE_COMMITTED: &str = "store.save.committed";
+/// A state change's rows (case, event, outbox item, audit) written; the commit not made.
+pub const STEP_BEFORE_COMMIT: &str = "store.step.before_commit";
+/// A state change committed; the caller not yet told.
+pub const STEP_COMMITTED: &str = "store.step.committed";
+/// The points in the order a draft saved then accepted meets them.
+pub const POINTS: [&str; 4] = [SAVE_BEFORE_COMMIT, SAVE_COMMITTED, STEP_BEFORE_COMMIT, STEP_COMMITTED];
+
+pub use crashpoint::point;
+#[cfg(feature = "crash-points")]
+pub use crashpoint::{CRASH_AT, CRASH_MARK};
