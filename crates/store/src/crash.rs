@@ -1,6 +1,6 @@
 //! The store's named crash points, for the kill harnesses (issue 21): a save and a state
 //! change each with its rows written and the commit not made, and with the commit made
-//! and the caller not yet told. Passed with `crashpoint::point`: empty in every release
+//! and the caller not yet told; an upgrade at each of its steps. Passed with `crashpoint::point`: empty in every release
 //! build, armed by a harness only with this crate's `crash-points` feature (its tests turn
 //! it on).
 
@@ -12,6 +12,17 @@ pub const SAVE_COMMITTED: &str = "store.save.committed";
 pub const STEP_BEFORE_COMMIT: &str = "store.step.before_commit";
 /// A state change committed; the caller not yet told.
 pub const STEP_COMMITTED: &str = "store.step.committed";
+/// An upgrade's copy of the old database written (`.partial`), not yet renamed.
+pub const UPGRADE_COPY_WRITTEN: &str = "store.upgrade.copy_written";
+/// The copy renamed complete and synced; the migration not begun.
+pub const UPGRADE_COPIED: &str = "store.upgrade.copied";
+/// Every migration applied in the upgrade's transaction; the commit not made.
+pub const UPGRADE_BEFORE_COMMIT: &str = "store.upgrade.before_commit";
+/// The upgrade committed; the open not finished.
+pub const UPGRADE_COMMITTED: &str = "store.upgrade.committed";
+/// The upgrade's points, in the order an open meets them.
+pub const UPGRADE_POINTS: [&str; 4] =
+    [UPGRADE_COPY_WRITTEN, UPGRADE_COPIED, UPGRADE_BEFORE_COMMIT, UPGRADE_COMMITTED];
 /// The points in the order a draft saved then accepted meets them.
 pub const POINTS: [&str; 4] = [SAVE_BEFORE_COMMIT, SAVE_COMMITTED, STEP_BEFORE_COMMIT, STEP_COMMITTED];
 

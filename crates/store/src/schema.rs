@@ -321,7 +321,9 @@ pub(crate) fn migrate(conn: &mut Connection, target: u32) -> Result<u32> {
         transaction.execute_batch(MIGRATIONS[(version - 1) as usize])?;
     }
     transaction.pragma_update(None, "user_version", target)?;
+    crate::crash::point(crate::crash::UPGRADE_BEFORE_COMMIT);
     transaction.commit()?;
+    crate::crash::point(crate::crash::UPGRADE_COMMITTED);
     Ok(found)
 }
 

@@ -817,7 +817,9 @@ fn write_pre_migration_copy(
     let partial = dir.join(format!("{name}.partial"));
     let _ = fs::remove_file(&partial);
     crate::backup::copy_database(conn, &Store::db_path(dir), data_key, &partial)?;
+    crate::crash::point(crate::crash::UPGRADE_COPY_WRITTEN);
     fs::rename(&partial, dir.join(&name))?;
     fs::File::open(dir)?.sync_all()?;
+    crate::crash::point(crate::crash::UPGRADE_COPIED);
     Ok(name)
 }

@@ -9,9 +9,14 @@
 //! - the current program then opens it, migrating if needed, with every case and an
 //!   intact audit chain.
 //!
-//! Each kill is counted by the phase it landed in (before the copy, while copying, while
+//! Two runs in three are aimed (issue 21): the child kills itself at one of the upgrade's
+//! crash points in turn (`store::crash`: the copy written but not renamed, the copy
+//! complete, the migrations applied but not committed, committed), and the phase read from
+//! the disk must be the one that point implies. The third run is killed after a random
+//! delay and counted by the phase it landed in (before the copy, while copying, while
 //! migrating, after the commit). `MIGRATION_KILL_RUNS` sets the number of runs (CI: 12;
-//! `make crash-migrations`: 60); the counts go to BENCHMARKS.md.
+//! `make crash-migrations`: 240, every point at least 20 times); the counts go to
+//! BENCHMARKS.md.
 
 use std::io::Write;
 use std::path::Path;
@@ -108,6 +113,34 @@ fn run_child(dir: &Path, delay: Option<Duration>) -> (bool, Duration) {
     (opened, took)
 }
 
+/// Starts the child on `dir` with `point` armed: it kills itself there. Returns the point
+/// it named as it died.
+fn run_child_to(dir: &Path, point: &str) -> String {
+    use std::os::unix::process::ExitStatusExt;
+    let mark = dir.join("crash-mark");
+    let env = [
+        (store::crash::CRASH_AT, format!("{point}:1")),
+        (store::crash::CRASH_MARK, mark.display().to_string()),
+    ];
+    let mut child = Child::start(TEST_NAME, CHILD_ENV, dir, &env);
+    child.wait_for("opening");
+    let status = child.process.wait().expect("reap the child");
+    child.reader.join().expect("reader thread");
+    assert_eq!(status.signal(), Some(9), "the child reached {point} and killed itself there");
+    let named = std::fs::read_to_string(&mark).expect("the point names itself");
+    std::fs::remove_file(&mark).expect("the mark is ours to remove");
+    named
+}
+
+/// What an aimed kill at `point` must leave on disk.
+fn expected_phase(point: &str) -> Phase {
+    match point {
+        store::crash::UPGRADE_COPY_WRITTEN => Phase::DuringCopy,
+        store::crash::UPGRADE_COPIED | store::crash::UPGRADE_BEFORE_COMMIT => Phase::DuringMigration,
+        _ => Phase::AfterCommit,
+    }
+}
+
 fn phase_of(dir: &Path, opened: bool) -> Phase {
     let version = Store::peek_schema_version(dir, "admin", ADMIN_PASSWORD, at(9)).unwrap();
     assert!(version == 1 || version == SCHEMA_VERSION, "a version between 1 and the latest: {version}");
@@ -175,20 +208,33 @@ fn kill_nine_mid_upgrade_leaves_the_old_or_the_new_database_whole() {
         .unwrap();
     let mut random = SplitMix(SEED);
     let mut counts = std::collections::BTreeMap::<Phase, u32>::new();
+    let mut aimed = std::collections::BTreeMap::<&str, u32>::new();
     for run in 0..runs {
         let dir = root.path().join(format!("run-{run}"));
         copy_dir(&template, &dir);
-        // Uniform over 110 % of an upgrade: most kills land inside it, a few after.
-        let span = u64::try_from(measured.as_micros()).unwrap() * 11 / 10;
-        let delay = Duration::from_micros(random.next() % span.max(1));
-        let (opened, _) = run_child(&dir, Some(delay));
-        let phase = phase_of(&dir, opened);
-        *counts.entry(phase).or_default() += 1;
+        // Two runs in three aimed at the upgrade's crash points in turn (what each leaves on
+        // disk is known: the classification is checked too); the third killed at a moment
+        // uniform over 110 % of an upgrade.
+        let delay = if run % 3 == 2 {
+            let span = u64::try_from(measured.as_micros()).unwrap() * 11 / 10;
+            let delay = Duration::from_micros(random.next() % span.max(1));
+            let (opened, _) = run_child(&dir, Some(delay));
+            let phase = phase_of(&dir, opened);
+            *counts.entry(phase).or_default() += 1;
+            format!("{delay:?}")
+        } else {
+            let point =
+                store::crash::UPGRADE_POINTS[(run - run / 3) as usize % store::crash::UPGRADE_POINTS.len()];
+            assert_eq!(run_child_to(&dir, point), point, "run {run}: killed where it was aimed");
+            let phase = phase_of(&dir, false);
+            assert_eq!(phase, expected_phase(point), "run {run}: a kill at {point} leaves {phase:?}");
+            *aimed.entry(point).or_default() += 1;
+            point.to_owned()
+        };
+        let phase = phase_of(&dir, false);
         check_copy(&dir, &root.path().join(format!("copy-{run}")));
         let (store, _) = Store::open_with_options(&dir, "admin", ADMIN_PASSWORD, at(10), options())
-            .unwrap_or_else(|error| {
-                panic!("run {run} ({phase:?}, delay {delay:?}): reopening failed: {error}")
-            });
+            .unwrap_or_else(|error| panic!("run {run} ({phase:?}, kill {delay}): reopening failed: {error}"));
         assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
         let cases: i64 =
             store.raw_connection().query_row("SELECT count(*) FROM cases", [], |row| row.get(0)).unwrap();
@@ -197,11 +243,15 @@ fn kill_nine_mid_upgrade_leaves_the_old_or_the_new_database_whole() {
         store.close().unwrap();
         std::fs::remove_dir_all(&dir).unwrap();
     }
-    eprintln!("migration kills: {runs} runs, upgrade measured at {measured:?}, by phase: {counts:?}");
-    let landed: u32 = counts.iter().filter(|(phase, _)| **phase != Phase::Finished).map(|(_, n)| n).sum();
-    assert!(landed * 2 >= u32::try_from(runs).unwrap(), "most kills land inside the upgrade: {counts:?}");
-    assert!(
-        counts.get(&Phase::DuringMigration).copied().unwrap_or(0) > 0 || runs < 12,
-        "some kill lands inside the migration's transaction: {counts:?}"
+    eprintln!(
+        "migration kills: {runs} runs, upgrade measured at {measured:?}; aimed kills landed: {aimed:?}; timed kills by phase: {counts:?}"
     );
+    let timed = u32::try_from(runs / 3).unwrap();
+    let landed: u32 = counts.iter().filter(|(phase, _)| **phase != Phase::Finished).map(|(_, n)| n).sum();
+    assert!(landed * 2 >= timed, "most timed kills land inside the upgrade: {counts:?}");
+    let at_least = if runs >= 240 { 20 } else { 1 };
+    for point in store::crash::UPGRADE_POINTS {
+        let hits = aimed.get(point).copied().unwrap_or(0);
+        assert!(hits >= at_least, "{point} was hit {hits} times, fewer than {at_least}");
+    }
 }
