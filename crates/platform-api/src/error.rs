@@ -31,6 +31,11 @@ pub mod code {
     /// 401: `X-Timestamp` is further than the allowed window from the platform's clock;
     /// the device should probe `GET /v1/time` and correct for the skew.
     pub const TIMESTAMP_OUT_OF_WINDOW: &str = "TIMESTAMP_OUT_OF_WINDOW";
+    /// 401: a signed request was received before (its `X-Nonce` within the signature
+    /// window): a replay, refused. A device signs every send, retries included, afresh.
+    pub const REQUEST_REPLAYED: &str = "REQUEST_REPLAYED";
+    /// 401: the request was signed for another host than the platform that received it.
+    pub const WRONG_HOST: &str = "WRONG_HOST";
     /// 403: the batch's `device_id` differs from the signing device.
     pub const DEVICE_MISMATCH: &str = "DEVICE_MISMATCH";
     /// 403: the enrolment code is wrong, used up, or enrolment is closed.

@@ -1,16 +1,21 @@
 //! Request signing: what a device signs and which headers carry it.
 //!
-//! Every request except `GET /v1/time` carries three headers:
+//! Every request except `GET /v1/time` carries four headers:
 //! - [`HEADER_DEVICE_ID`]: the device id;
 //! - [`HEADER_TIMESTAMP`]: the device's time in whole seconds since the Unix epoch,
 //!   corrected by the skew the device measured against `GET /v1/time`;
+//! - [`HEADER_NONCE`]: 16 random bytes, 32 lowercase hex digits, new for every send;
 //! - [`HEADER_SIGNATURE`]: the Ed25519 signature of [`signing_message`], 128 lowercase hex
 //!   digits.
 //!
-//! The platform verifies the signature with the device's enrolled public key and refuses
-//! timestamps further than [`SIGNATURE_WINDOW_SECONDS`] from its own clock. The window
-//! bounds replays; a replayed push is harmless anyway (idempotency keys) and a replayed
-//! read returns what the device could read.
+//! The signed message names the host the request was sent to (its `Host` header) as well
+//! as the method, path, device, time, nonce and body. The platform verifies the signature
+//! with the device's enrolled public key, refuses a host other than its own
+//! ([`crate::code::WRONG_HOST`]: a request captured on its way to one platform cannot be
+//! played to another), timestamps further than [`SIGNATURE_WINDOW_SECONDS`] from its own
+//! clock, and a nonce it has seen within that window ([`crate::code::REQUEST_REPLAYED`]).
+//! A device signs every send afresh, a retry included; a push sent twice is harmless
+//! anyway (idempotency keys).
 //!
 //! Why Ed25519 rather than SM2: it is deterministic (no random nonce per signature, whose
 //! reuse leaks the key), small, fast, and has a mature, audited pure-Rust implementation
@@ -23,6 +28,8 @@
 pub const HEADER_DEVICE_ID: &str = "x-device-id";
 /// Header with the signing time, whole seconds since the Unix epoch.
 pub const HEADER_TIMESTAMP: &str = "x-timestamp";
+/// Header with the request's nonce, 32 lowercase hex digits.
+pub const HEADER_NONCE: &str = "x-nonce";
 /// Header with the signature, 128 lowercase hex digits.
 pub const HEADER_SIGNATURE: &str = "x-signature";
 /// How far (either way) a request's timestamp may be from the platform's clock.
@@ -45,31 +52,44 @@ pub fn signed_body<'a>(method: &str, path: &str, body: &'a [u8]) -> &'a [u8] {
 }
 
 /// The exact bytes a device signs (as UTF-8): a version line, the method in upper case,
-/// the path with its query string as sent (`/v1/decisions?cursor=0&limit=100`), the device
-/// id, the timestamp, and the SHA-256 of the body in lowercase hex (of the empty string
-/// when there is no body; of the frame header for a blob batch, [`signed_body`]),
-/// separated by `\n`.
+/// the host as in the request's `Host` header (`platform.example.gov.cn`, or
+/// `127.0.0.1:8787` with a port), the path with its query string as sent
+/// (`/v1/decisions?cursor=0&limit=100`), the device id, the timestamp, the nonce, and the
+/// SHA-256 of the body in lowercase hex (of the empty string when there is no body; of
+/// the frame header for a blob batch, [`signed_body`]), separated by `\n`.
 ///
 /// ```
 /// let message = platform_api::signing::signing_message(
 ///     "GET",
+///     "127.0.0.1:8787",
 ///     "/v1/decisions?cursor=0&limit=100",
 ///     "zj-330182-counter-03",
 ///     1_772_438_400,
+///     "5f3c8e2a9b1d4c6e8f0a2b4c6d8e0f12",
 ///     "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
 /// );
 /// assert_eq!(
 ///     message,
-///     "permit-desk-v1\nGET\n/v1/decisions?cursor=0&limit=100\nzj-330182-counter-03\n1772438400\n\
+///     "permit-desk-v2\nGET\n127.0.0.1:8787\n/v1/decisions?cursor=0&limit=100\nzj-330182-counter-03\n\
+///      1772438400\n5f3c8e2a9b1d4c6e8f0a2b4c6d8e0f12\n\
 ///      e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 /// );
 /// ```
 pub fn signing_message(
     method: &str,
+    host: &str,
     path_and_query: &str,
     device_id: &str,
     timestamp: i64,
+    nonce: &str,
     body_sha256_hex: &str,
 ) -> String {
-    format!("permit-desk-v1\n{method}\n{path_and_query}\n{device_id}\n{timestamp}\n{body_sha256_hex}")
+    format!(
+        "permit-desk-v2\n{method}\n{host}\n{path_and_query}\n{device_id}\n{timestamp}\n{nonce}\n{body_sha256_hex}"
+    )
+}
+
+/// Whether `text` is a well-formed nonce: 32 lowercase hex digits.
+pub fn is_nonce(text: &str) -> bool {
+    text.len() == 32 && text.bytes().all(|byte| byte.is_ascii_digit() || (b'a'..=b'f').contains(&byte))
 }

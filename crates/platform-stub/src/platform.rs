@@ -185,6 +185,12 @@ pub struct Platform {
     config: Arc<StubConfig>,
     clock: Clock,
     faults: Faults,
+    /// The hosts a signed request may name (its `Host` header): the address the server
+    /// listens on, and the names given to it; empty until the server starts.
+    hosts: Arc<Mutex<Vec<String>>>,
+    /// Nonces of signed requests seen within the signature window, per device, with the
+    /// time each was seen (seconds): a second use is a replay.
+    nonces: Arc<Mutex<std::collections::HashMap<(String, String), i64>>>,
 }
 
 fn millis(at: DateTime<Utc>) -> i64 {
@@ -334,7 +340,34 @@ impl Platform {
             config: Arc::new(config),
             faults: Faults::new(clock.clone()),
             clock,
+            hosts: Arc::new(Mutex::new(Vec::new())),
+            nonces: Arc::new(Mutex::new(std::collections::HashMap::new())),
         })
+    }
+
+    /// Accepts signed requests naming `host` (`name` or `name:port`, as their `Host`
+    /// header has it). The server adds the address it listens on when it starts.
+    pub fn accept_host(&self, host: &str) {
+        let mut hosts = self.hosts.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if !hosts.iter().any(|known| known.eq_ignore_ascii_case(host)) {
+            hosts.push(host.to_owned());
+        }
+    }
+
+    /// Whether a signed request naming `host` was meant for this platform (any host while
+    /// none is known: a platform not behind a server of ours).
+    pub(crate) fn is_own_host(&self, host: &str) -> bool {
+        let hosts = self.hosts.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        hosts.is_empty() || hosts.iter().any(|known| known.eq_ignore_ascii_case(host))
+    }
+
+    /// Records `device`'s `nonce` seen at `now` (seconds); `false` when it was seen within
+    /// `window` seconds before (a replay). Older nonces are forgotten: the signature window
+    /// refuses their requests anyway.
+    pub(crate) fn first_use_of_nonce(&self, device: &str, nonce: &str, now: i64, window: i64) -> bool {
+        let mut nonces = self.nonces.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        nonces.retain(|_, seen| now - *seen <= 2 * window);
+        nonces.insert((device.to_owned(), nonce.to_owned()), now).is_none()
     }
 
     fn conn(&self) -> MutexGuard<'_, Connection> {

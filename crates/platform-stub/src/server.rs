@@ -21,7 +21,9 @@ use axum::routing::{get, post, put};
 use ed25519_dalek::{Signature, VerifyingKey};
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
-use platform_api::signing::{HEADER_DEVICE_ID, HEADER_SIGNATURE, HEADER_TIMESTAMP, SIGNATURE_WINDOW_SECONDS};
+use platform_api::signing::{
+    HEADER_DEVICE_ID, HEADER_NONCE, HEADER_SIGNATURE, HEADER_TIMESTAMP, SIGNATURE_WINDOW_SECONDS,
+};
 use platform_api::{
     ApiError, BlobBatchResponse, BlobReceipt, BlobResult, BlobStatus, DecisionKind, DeviceEnrolment,
     EnrolmentReceipt, PushBatch, ServerTime, code, path,
@@ -169,6 +171,16 @@ async fn authenticate(State(platform): State<Platform>, request: Request, next: 
     else {
         return unauthorized(code::SIGNATURE_INVALID, "missing or malformed x-timestamp");
     };
+    let Some(nonce) = header_text(&parts, HEADER_NONCE).filter(|text| platform_api::signing::is_nonce(text))
+    else {
+        return unauthorized(code::SIGNATURE_INVALID, "missing or malformed x-nonce");
+    };
+    let nonce = nonce.to_owned();
+    let host = header_text(&parts, axum::http::header::HOST.as_str()).unwrap_or_default().to_owned();
+    if !platform.is_own_host(&host) {
+        tracing::info!(device_id, host, "request signed for another host refused");
+        return unauthorized(code::WRONG_HOST, &format!("this platform is not {host}"));
+    }
     let signature = header_text(&parts, HEADER_SIGNATURE)
         .and_then(|text| hex::decode(text).ok())
         .and_then(|bytes| <[u8; 64]>::try_from(bytes.as_slice()).ok());
@@ -242,9 +254,11 @@ async fn authenticate(State(platform): State<Platform>, request: Request, next: 
     let path_and_query = parts.uri.path_and_query().map_or("/", |path_and_query| path_and_query.as_str());
     let message = platform_api::signing::signing_message(
         parts.method.as_str(),
+        &host,
         path_and_query,
         &device_id,
         timestamp,
+        &nonce,
         &body_sha256,
     );
     let verified = VerifyingKey::from_bytes(&public_key)
@@ -252,6 +266,11 @@ async fn authenticate(State(platform): State<Platform>, request: Request, next: 
     if verified.is_err() {
         tracing::info!(device_id, "request with a bad signature refused");
         return unauthorized(code::SIGNATURE_INVALID, "signature does not verify");
+    }
+    // Only a verified request's nonce is kept: a forger cannot use up a device's nonces.
+    if !platform.first_use_of_nonce(&device_id, &nonce, now, SIGNATURE_WINDOW_SECONDS) {
+        tracing::info!(device_id, "replayed request refused");
+        return unauthorized(code::REQUEST_REPLAYED, "this signed request was received before");
     }
     let mut request = Request::from_parts(parts, Body::from(bytes));
     request.extensions_mut().insert(Authenticated { device_id, body_sha256 });
@@ -608,6 +627,11 @@ impl Drop for RunningServer {
 /// Besides answering requests, the server issues due permits every half second.
 pub fn spawn(listener: TcpListener, platform: Platform) -> Result<RunningServer> {
     let local_addr = listener.local_addr()?;
+    // Signed requests must name this server: its address, and `localhost` on loopback.
+    platform.accept_host(&local_addr.to_string());
+    if local_addr.ip().is_loopback() {
+        platform.accept_host(&format!("localhost:{}", local_addr.port()));
+    }
     let (shutdown, shutdown_signal) = oneshot::channel();
     let router = router(platform.clone());
     let task = tokio::spawn(accept_loop(listener, router, platform, shutdown_signal));

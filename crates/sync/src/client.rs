@@ -17,7 +17,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use platform_api::signing::{HEADER_DEVICE_ID, HEADER_SIGNATURE, HEADER_TIMESTAMP, signing_message};
+use platform_api::signing::{
+    HEADER_DEVICE_ID, HEADER_NONCE, HEADER_SIGNATURE, HEADER_TIMESTAMP, signing_message,
+};
 use platform_api::{
     ApiError, BlobBatchResponse, BlobReceipt, DecisionPage, DeviceEnrolment, EnrolmentReceipt, PushBatch,
     PushResponse, ServerTime, code, path,
@@ -93,6 +95,14 @@ pub(crate) fn local_millis() -> i64 {
         Ok(elapsed) => i64::try_from(elapsed.as_millis()).unwrap_or(i64::MAX),
         Err(before_epoch) => -i64::try_from(before_epoch.duration().as_millis()).unwrap_or(i64::MAX),
     }
+}
+
+/// A new nonce for one signed send: 16 bytes from the operating system's random source.
+fn fresh_nonce() -> Result<String, SyncError> {
+    let mut bytes = [0_u8; 16];
+    getrandom::fill(&mut bytes)
+        .map_err(|error| SyncError::Identity { reason: format!("no random source: {error}") })?;
+    Ok(hex::encode(bytes))
 }
 
 /// A signed HTTP client for one device and one platform. Cheap to clone (shared pool).
@@ -192,11 +202,20 @@ impl PlatformClient {
                 Some(query) => format!("{}?{query}", url.path()),
                 None => url.path().to_owned(),
             };
+            // The host as the Host header carries it: a port only when not the scheme's own.
+            let host = match (url.host_str(), url.port()) {
+                (Some(host), Some(port)) => format!("{host}:{port}"),
+                (Some(host), None) => host.to_owned(),
+                (None, _) => String::new(),
+            };
+            let nonce = fresh_nonce()?;
             let message = signing_message(
                 method.as_str(),
+                &host,
                 &signed_path,
                 self.identity.device_id(),
                 timestamp,
+                &nonce,
                 &hex::encode(ring::digest::digest(
                     &ring::digest::SHA256,
                     platform_api::signing::signed_body(method.as_str(), url.path(), body_bytes),
@@ -205,6 +224,7 @@ impl PlatformClient {
             request = request
                 .header(HEADER_DEVICE_ID, self.identity.device_id())
                 .header(HEADER_TIMESTAMP, timestamp.to_string())
+                .header(HEADER_NONCE, nonce)
                 .header(HEADER_SIGNATURE, self.identity.sign_hex(message.as_bytes()));
         }
         if let Some((bytes, content_type)) = body {

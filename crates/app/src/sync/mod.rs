@@ -268,6 +268,13 @@ pub fn problem_of(error: &SyncError) -> SyncProblem {
             false,
             true,
         ),
+        SyncError::Unauthorized { code, .. } if code == platform_api::code::WRONG_HOST => problem(
+            crate::problem::ErrorCode::PlatformSignatureRefused,
+            "本机的请求被省平台以“主机名不符”拒绝：所设平台地址不是平台自己的地址（例如经过了改写主机名的代理）。请管理员按平台提供的地址设置。"
+                .to_owned(),
+            false,
+            true,
+        ),
         SyncError::Unauthorized { code, .. } => problem(
             crate::problem::ErrorCode::PlatformSignatureRefused,
             format!("省平台拒绝了本机的签名（{code}），请检查本机时间和设备密钥。"),

@@ -11,7 +11,8 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use crate::helpers::{
-    DEVICE, call, case, fixture, fixture_with, now_seconds, record, signed, statuses, uuid_v7,
+    DEVICE, HOST, call, case, fixture, fixture_with, fresh_nonce, now_seconds, record, signed, signed_for,
+    statuses, uuid_v7,
 };
 
 #[tokio::test]
@@ -141,6 +142,54 @@ async fn unknown_devices_bad_signatures_and_stale_timestamps_are_refused() {
     let mut unsigned = signed("GET", "/v1/decisions?cursor=0&limit=10", vec![], DEVICE, &fixture.key, now);
     unsigned.headers_mut().remove("x-signature");
     let (status, body) = call(&fixture.router, unsigned).await;
+    assert_eq!((status, body["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("SIGNATURE_INVALID")));
+    let mut no_nonce = signed("GET", "/v1/decisions?cursor=0&limit=10", vec![], DEVICE, &fixture.key, now);
+    no_nonce.headers_mut().remove("x-nonce");
+    let (status, body) = call(&fixture.router, no_nonce).await;
+    assert_eq!((status, body["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("SIGNATURE_INVALID")));
+}
+
+/// A signed request captured on its way is worth nothing elsewhere or again: sent a second
+/// time it is refused as a replay (its nonce was seen), and one signed for another
+/// platform's host is refused here whatever its signature; a request re-pointed at this
+/// host without re-signing fails its signature.
+#[tokio::test]
+async fn a_replayed_request_or_one_signed_for_another_host_is_refused() {
+    let fixture = fixture();
+    let now = now_seconds(&fixture.platform);
+    let nonce = fresh_nonce();
+    let request = || {
+        signed_for("GET", "/v1/decisions?cursor=0&limit=10", vec![], DEVICE, &fixture.key, now, HOST, &nonce)
+    };
+    let (status, _) = call(&fixture.router, request()).await;
+    assert_eq!(status, StatusCode::OK, "the first time");
+    let (status, body) = call(&fixture.router, request()).await;
+    assert_eq!((status, body["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("REQUEST_REPLAYED")));
+
+    let elsewhere = signed_for(
+        "GET",
+        "/v1/decisions?cursor=0&limit=10",
+        vec![],
+        DEVICE,
+        &fixture.key,
+        now,
+        "other-platform.test",
+        &fresh_nonce(),
+    );
+    let (status, body) = call(&fixture.router, elsewhere).await;
+    assert_eq!((status, body["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("WRONG_HOST")));
+    let mut redirected = signed_for(
+        "GET",
+        "/v1/decisions?cursor=0&limit=10",
+        vec![],
+        DEVICE,
+        &fixture.key,
+        now,
+        "other-platform.test",
+        &fresh_nonce(),
+    );
+    redirected.headers_mut().insert("host", HOST.parse().expect("header"));
+    let (status, body) = call(&fixture.router, redirected).await;
     assert_eq!((status, body["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("SIGNATURE_INVALID")));
 }
 
@@ -376,16 +425,19 @@ async fn a_blob_batch_signature_binds_its_pages_through_the_index() {
     let page = b"page signed through the index".to_vec();
     let hash = hex::encode(Sha256::digest(&page));
     let body = platform_api::encode_blob_batch(&[(hash.clone(), page.as_slice())]).expect("frame");
-    let request =
-        signed("POST", "/v1/blobs/batch", body.clone(), DEVICE, &fixture.key, now_seconds(&fixture.platform));
-    let (parts, _) = request.into_parts();
+    // The headers of `body` signed afresh (each send has its own nonce), to send with
+    // another body.
+    let parts = || {
+        signed("POST", "/v1/blobs/batch", body.clone(), DEVICE, &fixture.key, now_seconds(&fixture.platform))
+            .into_parts()
+            .0
+    };
 
     // Same signature, page bytes swapped for others of the same length.
     let mut swapped = body.clone();
     let last = swapped.len() - 1;
     swapped[last] ^= 1;
-    let (status, answer) =
-        call(&fixture.router, Request::from_parts(parts.clone(), Body::from(swapped))).await;
+    let (status, answer) = call(&fixture.router, Request::from_parts(parts(), Body::from(swapped))).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(
         (answer["results"][0]["status"].as_str(), answer["results"][0]["code"].as_str()),
@@ -398,17 +450,16 @@ async fn a_blob_batch_signature_binds_its_pages_through_the_index() {
         platform_api::encode_blob_batch(&[(hash.clone(), &page[..page.len() - 1])]).expect("frame");
     index_changed.push(page[page.len() - 1]);
     let (status, answer) =
-        call(&fixture.router, Request::from_parts(parts.clone(), Body::from(index_changed))).await;
+        call(&fixture.router, Request::from_parts(parts(), Body::from(index_changed))).await;
     assert_eq!((status, answer["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("SIGNATURE_INVALID")));
 
     // Extra bytes after the last page: refused whole.
     let mut longer = body.clone();
     longer.push(0);
-    let (status, answer) =
-        call(&fixture.router, Request::from_parts(parts.clone(), Body::from(longer))).await;
+    let (status, answer) = call(&fixture.router, Request::from_parts(parts(), Body::from(longer))).await;
     assert_eq!((status, answer["code"].as_str()), (StatusCode::BAD_REQUEST, Some("BODY_INVALID")));
 
-    let (status, _) = call(&fixture.router, Request::from_parts(parts, Body::from(body))).await;
+    let (status, _) = call(&fixture.router, Request::from_parts(parts(), Body::from(body.clone()))).await;
     assert_eq!(status, StatusCode::OK);
     assert!(fixture.platform.has_blob(&hash).expect("blob"));
 }

@@ -13,6 +13,14 @@ use tower::ServiceExt;
 use uuid::Uuid;
 
 pub const DEVICE: &str = "counter-1";
+/// The host the fixture's platform answers to; the requests name it.
+pub const HOST: &str = "platform.test";
+
+/// A nonce no other request of this test binary used.
+pub fn fresh_nonce() -> String {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    format!("{:032x}", NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
+}
 
 /// A platform in a temporary directory, its router and one registered device.
 pub struct Fixture {
@@ -34,6 +42,7 @@ pub fn fixture_with(config: StubConfig) -> Fixture {
     let platform = Platform::open(&directory.path().join("platform.sqlite3"), config).expect("open platform");
     let key = SigningKey::from_bytes(&[7; 32]);
     platform.register_device(DEVICE, key.verifying_key().to_bytes()).expect("register device");
+    platform.accept_host(HOST);
     let router = platform_stub::router(platform.clone());
     Fixture { platform, router, key, _directory: directory }
 }
@@ -42,7 +51,7 @@ pub fn now_seconds(platform: &Platform) -> i64 {
     platform.clock().now().timestamp()
 }
 
-/// A request signed by `key` as `device_id` at `timestamp`.
+/// A request signed by `key` as `device_id` at `timestamp`, for [`HOST`], with a fresh nonce.
 pub fn signed(
     method: &str,
     path: &str,
@@ -50,6 +59,21 @@ pub fn signed(
     device_id: &str,
     key: &SigningKey,
     timestamp: i64,
+) -> Request<Body> {
+    signed_for(method, path, body, device_id, key, timestamp, HOST, &fresh_nonce())
+}
+
+/// A request signed for `host` with `nonce`, sent with that `Host` header.
+#[allow(clippy::too_many_arguments, reason = "each is one part of what is signed")]
+pub fn signed_for(
+    method: &str,
+    path: &str,
+    body: Vec<u8>,
+    device_id: &str,
+    key: &SigningKey,
+    timestamp: i64,
+    host: &str,
+    nonce: &str,
 ) -> Request<Body> {
     // The contract signs a blob batch's frame header (length + index), every other body whole.
     // A body too short to frame is signed whole.
@@ -62,13 +86,16 @@ pub fn signed(
         _ => &body[..],
     };
     let body_hash = hex::encode(Sha256::digest(signed_part));
-    let message = platform_api::signing::signing_message(method, path, device_id, timestamp, &body_hash);
+    let message =
+        platform_api::signing::signing_message(method, host, path, device_id, timestamp, nonce, &body_hash);
     let signature = hex::encode(key.sign(message.as_bytes()).to_bytes());
     Request::builder()
         .method(method)
         .uri(path)
+        .header("host", host)
         .header("x-device-id", device_id)
         .header("x-timestamp", timestamp.to_string())
+        .header("x-nonce", nonce)
         .header("x-signature", signature)
         .body(Body::from(body))
         .expect("request builds")
