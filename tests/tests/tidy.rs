@@ -141,3 +141,39 @@ fn only_the_settings_read_the_environment() {
     .into();
     assert_eq!(found, allowed, "files that read the environment or the command line");
 }
+
+/// The WebDriver run ends by searching every log file for personal data
+/// (`scripts/scan-logs.sh`): it must find what it looks for, say only what kind it found,
+/// and pass clean logs.
+#[test]
+fn the_log_scan_finds_id_numbers_phones_and_names_and_passes_clean_logs() {
+    let root = tempfile::tempdir().expect("temp dir");
+    let logs = root.path().join("app-1").join("logs");
+    std::fs::create_dir_all(&logs).expect("logs folder");
+    std::fs::write(logs.join("permit-desk.log"), "INFO case saved code=OK user=wang\n").expect("log");
+    let scan = || {
+        std::process::Command::new("bash")
+            .arg(workspace_root().join("scripts/scan-logs.sh"))
+            .arg(root.path())
+            .output()
+            .expect("run the scan")
+    };
+    let clean = scan();
+    assert!(clean.status.success(), "{}", String::from_utf8_lossy(&clean.stderr));
+    assert!(String::from_utf8_lossy(&clean.stdout).contains("1 log files searched"));
+
+    for (line, kind) in [
+        ("WARN command failed: 341203199003071219 is not valid", "ID number"),
+        ("WARN sms to 13812345678 failed", "mobile number"),
+        ("INFO 申请人 陈静", "applicant's name"),
+    ] {
+        std::fs::write(logs.join("permit-desk.log.1"), format!("{line}\n")).expect("log");
+        let found = scan();
+        let said = String::from_utf8_lossy(&found.stderr);
+        assert!(!found.status.success(), "{line}: not found");
+        assert!(said.contains(&format!("holds an applicant's {kind}")), "{said}");
+        assert!(
+            !said.contains("341203199003071219") && !said.contains("13812345678") && !said.contains("陈静")
+        );
+    }
+}
