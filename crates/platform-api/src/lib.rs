@@ -61,8 +61,14 @@ pub const API_VERSION: &str = "v1";
 /// [`code::BATCH_TOO_LARGE`].
 pub const MAX_BATCH_RECORDS: usize = 500;
 
-/// Largest request body the platform reads for JSON routes (8 MiB).
+/// Largest request body the platform reads for JSON routes (8 MiB), and the most a
+/// gzip-compressed JSON body may expand to.
 pub const MAX_REQUEST_BYTES: usize = 8 * 1024 * 1024;
+
+/// JSON bodies at least this long are sent gzip-compressed (`Content-Encoding: gzip`): the
+/// signature covers the bytes as sent. A township line is a few Mbit/s; a batch of records
+/// shrinks several times.
+pub const COMPRESS_FROM_BYTES: usize = 1024;
 
 /// Largest blob (one scanned page) the platform stores (16 MiB).
 pub const MAX_BLOB_BYTES: usize = 16 * 1024 * 1024;

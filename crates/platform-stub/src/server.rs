@@ -272,9 +272,44 @@ async fn authenticate(State(platform): State<Platform>, request: Request, next: 
         tracing::info!(device_id, "replayed request refused");
         return unauthorized(code::REQUEST_REPLAYED, "this signed request was received before");
     }
+    // The signature covered the bytes as sent; a compressed JSON body is read expanded,
+    // never beyond the JSON limit (a small body that inflates to gigabytes is refused).
+    let mut parts = parts;
+    let gzipped = header_text(&parts, axum::http::header::CONTENT_ENCODING.as_str())
+        .is_some_and(|encoding| encoding.eq_ignore_ascii_case("gzip"));
+    let bytes = if gzipped {
+        parts.headers.remove(axum::http::header::CONTENT_ENCODING);
+        match gunzip(&bytes, platform_api::MAX_REQUEST_BYTES) {
+            Ok(Some(expanded)) => Bytes::from(expanded),
+            Ok(None) => {
+                return api_error(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    code::BATCH_TOO_LARGE,
+                    "body expands too far",
+                );
+            }
+            Err(error) => {
+                return api_error(
+                    StatusCode::BAD_REQUEST,
+                    code::BODY_INVALID,
+                    &format!("gzip body: {error}"),
+                );
+            }
+        }
+    } else {
+        bytes
+    };
     let mut request = Request::from_parts(parts, Body::from(bytes));
     request.extensions_mut().insert(Authenticated { device_id, body_sha256 });
     next.run(request).await
+}
+
+/// `bytes` gunzipped, or `None` when they expand beyond `limit`.
+fn gunzip(bytes: &[u8], limit: usize) -> std::io::Result<Option<Vec<u8>>> {
+    use std::io::Read;
+    let mut expanded = Vec::new();
+    flate2::read::GzDecoder::new(bytes).take(limit as u64 + 1).read_to_end(&mut expanded)?;
+    Ok((expanded.len() <= limit).then_some(expanded))
 }
 
 fn authenticated(request_extensions: Option<axum::Extension<Authenticated>>) -> Option<Authenticated> {

@@ -463,3 +463,47 @@ async fn a_blob_batch_signature_binds_its_pages_through_the_index() {
     assert_eq!(status, StatusCode::OK);
     assert!(fixture.platform.has_blob(&hash).expect("blob"));
 }
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(6));
+    encoder.write_all(bytes).expect("compress");
+    encoder.finish().expect("compress")
+}
+
+/// A JSON body may come gzip-compressed (`Content-Encoding: gzip`), signed as sent: it is
+/// read expanded. One that expands beyond the JSON limit (a compression bomb) is refused
+/// before it is held whole; bytes that are no gzip are refused.
+#[tokio::test]
+async fn a_compressed_push_is_read_expanded_and_a_compression_bomb_is_refused() {
+    let fixture = fixture();
+    let records: Vec<_> = (1..=40).map(|n| record(n, case(n), 1, RecordKind::CaseCreated)).collect();
+    let json =
+        serde_json::to_vec(&platform_api::PushBatch { device_id: DEVICE.to_owned(), records }).expect("json");
+    let compressed = gzip(&json);
+    eprintln!("a batch of 40 records: {} bytes of JSON, {} gzip-compressed", json.len(), compressed.len());
+    assert!(
+        compressed.len() * 3 < json.len(),
+        "records compress well: {} → {}",
+        json.len(),
+        compressed.len()
+    );
+    let send = |body: Vec<u8>| {
+        let mut request =
+            signed("POST", "/v1/records", body, DEVICE, &fixture.key, now_seconds(&fixture.platform));
+        request.headers_mut().insert("content-encoding", "gzip".parse().expect("header"));
+        request
+    };
+    let (status, answer) = call(&fixture.router, send(compressed)).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(statuses(&answer).len(), 40);
+    assert!(statuses(&answer).iter().all(|status| status == "accepted"), "{answer}");
+
+    let bomb = gzip(&vec![b' '; platform_api::MAX_REQUEST_BYTES + 1]);
+    assert!(bomb.len() < platform_api::MAX_REQUEST_BYTES / 100, "small on the wire: {}", bomb.len());
+    let (status, answer) = call(&fixture.router, send(bomb)).await;
+    assert_eq!((status, answer["code"].as_str()), (StatusCode::PAYLOAD_TOO_LARGE, Some("BATCH_TOO_LARGE")));
+
+    let (status, answer) = call(&fixture.router, send(b"not gzip at all".to_vec())).await;
+    assert_eq!((status, answer["code"].as_str()), (StatusCode::BAD_REQUEST, Some("BODY_INVALID")));
+}
