@@ -289,11 +289,7 @@ async fn authenticate(State(platform): State<Platform>, request: Request, next: 
                 );
             }
             Err(error) => {
-                return api_error(
-                    StatusCode::BAD_REQUEST,
-                    code::BODY_INVALID,
-                    &format!("gzip body: {error}"),
-                );
+                return api_error(StatusCode::BAD_REQUEST, code::BODY_INVALID, format!("gzip body: {error}"));
             }
         }
     } else {
