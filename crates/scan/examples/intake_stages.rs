@@ -31,6 +31,18 @@ fn median(mut run: impl FnMut()) -> Duration {
     times[4]
 }
 
+/// A grey page encoded as the pipeline stores it (jpeg-encoder, ImageMagick's tables).
+fn encode_grey(image: &image::GrayImage, quality: u8) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut encoder = jpeg_encoder::Encoder::new(&mut out, quality);
+    let tables = jpeg_encoder::QuantizationTableType::ImageMagick;
+    encoder.set_quantization_tables(tables.clone(), tables);
+    encoder
+        .encode(image.as_raw(), image.width() as u16, image.height() as u16, jpeg_encoder::ColorType::Luma)
+        .unwrap();
+    out
+}
+
 /// The pipeline's box filter (fast_image_resize), for the grey page.
 fn shrink(image: &image::GrayImage, width: u32, height: u32) -> Vec<u8> {
     use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer, images};
@@ -47,22 +59,7 @@ fn main() {
     let options = IntakeOptions::default();
     let (width, height) = (1654, 2339);
     let fitted = imageops::thumbnail(&printed, width, height);
-    let encode = |image: &image::GrayImage, quality: u8| {
-        let mut out = Vec::new();
-        let mut encoder = jpeg_encoder::Encoder::new(&mut out, quality);
-        let tables = jpeg_encoder::QuantizationTableType::ImageMagick;
-        encoder.set_quantization_tables(tables.clone(), tables);
-        encoder
-            .encode(
-                image.as_raw(),
-                image.width() as u16,
-                image.height() as u16,
-                jpeg_encoder::ColorType::Luma,
-            )
-            .unwrap();
-        out
-    };
-    let stored = encode(&fitted, options.grey_quality);
+    let stored = encode_grey(&fitted, options.grey_quality);
     let steps: Vec<(&str, Duration)> = vec![
         ("whole intake", median(|| drop(intake(&png, &options).unwrap()))),
         ("decode PNG", median(|| drop(image::load_from_memory_with_format(&png, ImageFormat::Png).unwrap()))),
@@ -77,7 +74,7 @@ fn main() {
         ),
         ("fit 2481 × 3508 → 1654 × 2339, SIMD box filter", median(|| drop(shrink(&printed, width, height)))),
         ("thumbnail 256 px", median(|| drop(shrink(&fitted, 181, 256)))),
-        ("encode JPEG 1654 × 2339", median(|| drop(encode(&fitted, options.grey_quality)))),
+        ("encode JPEG 1654 × 2339", median(|| drop(encode_grey(&fitted, options.grey_quality)))),
         (
             "SHA-256 of the stored JPEG",
             median(|| {
@@ -99,19 +96,7 @@ fn main() {
 /// The stored page's corner both ways, side by side at twice the size.
 fn write_comparison(page: &image::GrayImage, width: u32, height: u32, quality: u8, folder: &std::path::Path) {
     let stored = |pixels: image::GrayImage| {
-        let mut jpeg = Vec::new();
-        let mut encoder = jpeg_encoder::Encoder::new(&mut jpeg, quality);
-        let tables = jpeg_encoder::QuantizationTableType::ImageMagick;
-        encoder.set_quantization_tables(tables.clone(), tables);
-        encoder
-            .encode(
-                pixels.as_raw(),
-                pixels.width() as u16,
-                pixels.height() as u16,
-                jpeg_encoder::ColorType::Luma,
-            )
-            .unwrap();
-        image::load_from_memory(&jpeg).unwrap().into_luma8()
+        image::load_from_memory(&encode_grey(&pixels, quality)).unwrap().into_luma8()
     };
     let before = stored(imageops::thumbnail(page, width, height));
     let after = stored(image::GrayImage::from_raw(width, height, shrink(page, width, height)).unwrap());

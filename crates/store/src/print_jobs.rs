@@ -12,11 +12,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::Store;
-use crate::audit::{self, AuditAction, NewAuditRow};
-use crate::cases::{CaseId, case_row_id};
+use crate::cases::{CaseId, print_recorded_in};
 use crate::error::Result;
 use crate::office_details::{put_meta, read_json};
-use crate::time::to_millis;
 use crate::users::Session;
 
 /// The `meta` key of the list.
@@ -57,19 +55,7 @@ impl Store {
     ) -> Result<()> {
         let audit_key = *self.audit_key;
         let transaction = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        case_row_id(&transaction, &waiting.case_id)?;
-        audit::append(
-            &transaction,
-            &audit_key,
-            NewAuditRow {
-                at,
-                actor_user_id: Some(session.user_id),
-                actor: &session.username,
-                action: AuditAction::Printed,
-                case_id: Some(&waiting.case_id),
-                details,
-            },
-        )?;
+        print_recorded_in(&transaction, &audit_key, session, &waiting.case_id, false, details, at)?;
         let mut list = waiting_in(&transaction)?;
         list.retain(|held| !held.same_job(&waiting));
         list.push(waiting);
@@ -104,25 +90,8 @@ impl Store {
             return Ok(false);
         }
         put_meta(&transaction, WAITING, &serde_json::to_string(&list)?)?;
-        let (row_id, _) = case_row_id(&transaction, &ended.case_id)?;
-        if completed && ended.document == "confirmation_slip" {
-            transaction.execute(
-                "UPDATE cases SET slip_printed_at = ?2, version = version + 1 WHERE id = ?1",
-                rusqlite::params![row_id, to_millis(at)],
-            )?;
-        }
-        audit::append(
-            &transaction,
-            &audit_key,
-            NewAuditRow {
-                at,
-                actor_user_id: Some(session.user_id),
-                actor: &session.username,
-                action: AuditAction::Printed,
-                case_id: Some(&ended.case_id),
-                details,
-            },
-        )?;
+        let slip_printed = completed && ended.document == "confirmation_slip";
+        print_recorded_in(&transaction, &audit_key, session, &ended.case_id, slip_printed, details, at)?;
         transaction.commit()?;
         Ok(true)
     }

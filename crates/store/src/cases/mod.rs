@@ -564,26 +564,43 @@ impl Store {
         }
         let audit_key = *self.audit_key;
         let transaction = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let (row_id, _) = case_row_id(&transaction, case_id)?;
-        transaction.execute(
-            "UPDATE cases SET slip_printed_at = ?2, version = version + 1 WHERE id = ?1",
-            params![row_id, to_millis(at)],
-        )?;
-        audit::append(
-            &transaction,
-            &audit_key,
-            NewAuditRow {
-                at,
-                actor_user_id: Some(session.user_id),
-                actor: &session.username,
-                action: AuditAction::Printed,
-                case_id: Some(case_id),
-                details,
-            },
-        )?;
+        print_recorded_in(&transaction, &audit_key, session, case_id, true, details, at)?;
         transaction.commit()?;
         Ok(())
     }
+}
+
+/// A print of `case_id` recorded inside the caller's transaction: its audit row
+/// (`printed`, `details`) and, when `slip_printed`, the slip off 待打印确认单.
+pub(crate) fn print_recorded_in(
+    conn: &Connection,
+    audit_key: &[u8; 32],
+    session: &Session,
+    case_id: &CaseId,
+    slip_printed: bool,
+    details: Value,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    let (row_id, _) = case_row_id(conn, case_id)?;
+    if slip_printed {
+        conn.execute(
+            "UPDATE cases SET slip_printed_at = ?2, version = version + 1 WHERE id = ?1",
+            params![row_id, to_millis(at)],
+        )?;
+    }
+    audit::append(
+        conn,
+        audit_key,
+        NewAuditRow {
+            at,
+            actor_user_id: Some(session.user_id),
+            actor: &session.username,
+            action: AuditAction::Printed,
+            case_id: Some(case_id),
+            details,
+        },
+    )?;
+    Ok(())
 }
 
 #[cfg(test)]
