@@ -97,9 +97,10 @@ crash-migrations:
 crash-store:
 	STORE_KILL_RUNS=300 cargo test -p store --test store crash:: -- --nocapture
 
-## The sync killed at each of its crash points: the drain against an outbox file (200 runs)
-## and `permitctl sync` against the encrypted office (200 offices); every point at least
-## 20 times (CI runs 20 and 3).
+## The sync killed at each of its crash points: the drain against an outbox file (200 runs),
+## `permitctl sync` against the encrypted office (200 offices), and the import of an
+## air-gapped answer bundle (200 runs); every point at least 20 times (CI: 20, 3 and 8).
 crash-sync:
 	SYNC_KILL_RUNS=200 cargo test -p sync --test sync kill:: -- --nocapture
 	PERMITCTL_KILL_RUNS=200 cargo test -p permitctl --test sync_kill -- --nocapture
+	BUNDLE_KILL_RUNS=200 cargo test -p app --test bundle_kill -- --nocapture

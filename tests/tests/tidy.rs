@@ -27,7 +27,9 @@ fn allowed(package: &str) -> Option<&'static [&'static str]> {
         // The stand-in platform: a server of its own, speaking the wire types.
         "platform-stub" => &["platform-api", "bundle"],
         // The use cases, over every adapter.
-        "app" => &["domain", "platform-api", "store", "print", "scan", "sync", "bundle", "idcard"],
+        "app" => {
+            &["domain", "platform-api", "store", "print", "scan", "sync", "bundle", "idcard", "crashpoint"]
+        }
         // The window's shell only translates: it names everything through `app`.
         "permit-desk" => &["app"],
         // The command line, like the shell, names everything through `app`.

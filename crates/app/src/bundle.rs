@@ -227,6 +227,11 @@ fn audit_export(
     Ok(())
 }
 
+/// Crash point (kill harnesses): an answer's verdicts recorded, its decisions not applied.
+pub const IMPORT_CONFIRMED: &str = "app.import.confirmed";
+/// Crash point: an answer's decisions applied, the import not yet audited.
+pub const IMPORT_DECISIONS_APPLIED: &str = "app.import.decisions_applied";
+
 /// Reads the platform's answer bundle (`file`), signed by `platform_key_hex` and
 /// addressed to this device, and applies it as an online sync would: verdicts settle the
 /// records still waiting, decisions are recorded with the cursor and applied (the 签发
@@ -304,11 +309,13 @@ pub fn import_bundle(
         .map(|id| id.hyphenated().to_string().parse())
         .collect::<Result<Vec<store::OutboxId>, _>>()?;
     office.store.outbox_mark_confirmed(&confirm_ids, now)?;
+    crashpoint::point(IMPORT_CONFIRMED);
     imported.confirmed = confirm.len() as u64;
     imported.quarantined = quarantine.len() as u64;
     let mut applied = Applied::default();
     let mut handle: &mut Office = office;
     app_sync::apply_page(&mut handle, &answer.decisions, now, &mut applied)?;
+    crashpoint::point(IMPORT_DECISIONS_APPLIED);
     imported.decisions = applied.decisions;
     imported.issued = applied.issued;
     imported.rejected = applied.rejected;

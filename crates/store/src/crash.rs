@@ -23,6 +23,10 @@ pub const UPGRADE_COMMITTED: &str = "store.upgrade.committed";
 /// The upgrade's points, in the order an open meets them.
 pub const UPGRADE_POINTS: [&str; 4] =
     [UPGRADE_COPY_WRITTEN, UPGRADE_COPIED, UPGRADE_BEFORE_COMMIT, UPGRADE_COMMITTED];
+/// A page of the platform's decisions written (their 签发 steps, the cursor); not committed.
+pub const DECISIONS_BEFORE_COMMIT: &str = "store.decisions.before_commit";
+/// A page of the platform's decisions committed; the caller not yet told.
+pub const DECISIONS_COMMITTED: &str = "store.decisions.committed";
 /// The points in the order a draft saved then accepted meets them.
 pub const POINTS: [&str; 4] = [SAVE_BEFORE_COMMIT, SAVE_COMMITTED, STEP_BEFORE_COMMIT, STEP_COMMITTED];
 

@@ -306,7 +306,9 @@ impl Store {
             "UPDATE sync_state SET decision_cursor = max(decision_cursor, ?1) WHERE id = 1",
             [next],
         )?;
+        crate::crash::point(crate::crash::DECISIONS_BEFORE_COMMIT);
         transaction.commit()?;
+        crate::crash::point(crate::crash::DECISIONS_COMMITTED);
         Ok(new)
     }
 
