@@ -11,6 +11,14 @@ use scan::{ColourMode, SaneEnv, ScanError, ScanSettings, intake, list_devices, s
 
 use crate::grey_options;
 
+/// One scanner test at a time: SANE's test backend was seen to stop sending pages part-way
+/// through a feeder batch (the CI's full run, under load, with the other scanner tests'
+/// scanimage processes beside it); each test drives its own scanimage alone.
+fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    static TURN: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    TURN.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// A SANE configuration folder whose `dll.conf` enables only the `test` backend.
 fn test_backend(dir: &Path) -> SaneEnv {
     let found = std::process::Command::new("scanimage").arg("--version").output();
@@ -40,6 +48,7 @@ fn grid(pages: u32, resolution: u32) -> ScanSettings {
 
 #[test]
 fn the_test_backend_is_listed() {
+    let _turn = one_at_a_time();
     let dir = tempfile::tempdir().unwrap();
     let devices = list_devices(&test_backend(dir.path())).unwrap();
     let names: Vec<&str> = devices.iter().map(|device| device.name.as_str()).collect();
@@ -51,6 +60,7 @@ fn the_test_backend_is_listed() {
 
 #[test]
 fn no_backend_means_an_empty_list() {
+    let _turn = one_at_a_time();
     let dir = tempfile::tempdir().unwrap();
     let env = test_backend(dir.path());
     std::fs::write(dir.path().join("dll.conf"), "").unwrap();
@@ -59,6 +69,7 @@ fn no_backend_means_an_empty_list() {
 
 #[test]
 fn two_grey_pages_are_scanned_and_taken_in() {
+    let _turn = one_at_a_time();
     let dir = tempfile::tempdir().unwrap();
     let env = test_backend(dir.path());
     let mut progress = Vec::new();
@@ -97,6 +108,7 @@ fn two_grey_pages_are_scanned_and_taken_in() {
 
 #[test]
 fn a_colour_page_at_300_dpi() {
+    let _turn = one_at_a_time();
     let dir = tempfile::tempdir().unwrap();
     let settings = ScanSettings {
         mode: ColourMode::Colour,
@@ -111,10 +123,13 @@ fn a_colour_page_at_300_dpi() {
 
 #[test]
 fn a_feeder_that_runs_out_early_ends_the_batch_without_a_fault() {
+    let _turn = one_at_a_time();
     let dir = tempfile::tempdir().unwrap();
     // The test backend's feeder holds ten sheets.
     let mut settings = grid(14, 25);
     settings.backend_options.push(("source".to_owned(), "Automatic Document Feeder".to_owned()));
+    // A 25-dpi page takes milliseconds: a scanner silent for 15 s has stopped.
+    settings.page_timeout = Duration::from_secs(15);
     let scanned = scan(&test_backend(dir.path()), "test:0", &settings, |_, _| {}).unwrap();
     assert_eq!((scanned.pages.len(), scanned.requested), (10, 14));
     assert!(scanned.stopped.is_none(), "an empty feeder is the end of the batch: {:?}", scanned.stopped);
@@ -122,6 +137,7 @@ fn a_feeder_that_runs_out_early_ends_the_batch_without_a_fault() {
 
 #[test]
 fn a_device_that_is_gone_is_named_in_the_error() {
+    let _turn = one_at_a_time();
     let dir = tempfile::tempdir().unwrap();
     let error = scan(&test_backend(dir.path()), "test:9", &grid(1, 50), |_, _| {}).unwrap_err();
     assert!(matches!(&error, ScanError::ScannerNotFound { device, .. } if device == "test:9"), "{error:?}");
@@ -130,6 +146,7 @@ fn a_device_that_is_gone_is_named_in_the_error() {
 
 #[test]
 fn a_paper_jam_is_a_scan_failure() {
+    let _turn = one_at_a_time();
     let dir = tempfile::tempdir().unwrap();
     let mut settings = grid(1, 50);
     settings.backend_options.push(("read-return-value".to_owned(), "SANE_STATUS_JAMMED".to_owned()));
@@ -139,6 +156,7 @@ fn a_paper_jam_is_a_scan_failure() {
 
 #[test]
 fn a_scan_that_hangs_is_stopped_at_the_timeout() {
+    let _turn = one_at_a_time();
     let dir = tempfile::tempdir().unwrap();
     let mut settings = grid(1, 300);
     // One byte per read, 0.2 s per read: the page would take weeks.
@@ -160,6 +178,7 @@ fn a_scan_that_hangs_is_stopped_at_the_timeout() {
 
 #[test]
 fn a_missing_scanimage_is_reported_as_such() {
+    let _turn = one_at_a_time();
     let env = SaneEnv { program: "/nonexistent/scanimage".into(), ..SaneEnv::default() };
     let error = list_devices(&env).unwrap_err();
     assert!(matches!(error, ScanError::SaneMissing { .. }), "{error:?}");
@@ -170,6 +189,7 @@ fn a_missing_scanimage_is_reported_as_such() {
 
 #[test]
 fn a_helper_that_keeps_the_pipes_open_does_not_turn_a_failure_into_a_timeout() {
+    let _turn = one_at_a_time();
     // Once in a CI run, SANE's test backend reporting a jam left scanimage's pipes open
     // after scanimage had exited, and the scan read as hung until its timeout. This
     // stand-in does that on purpose: it reports the jam, exits, and leaves a child holding
