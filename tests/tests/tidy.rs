@@ -22,6 +22,8 @@ fn allowed(package: &str) -> Option<&'static [&'static str]> {
         "idcard" => &[],
         // The kill harnesses' crash points: no IO, no workspace crate (empty unless armed).
         "crashpoint" => &[],
+        // The power cut of the kill harnesses: a SQLite VFS for tests, no workspace crate.
+        "powercut" => &[],
         "sync" => &["domain", "platform-api", "crashpoint"],
         "bundle" => &["domain", "platform-api"],
         // The stand-in platform: a server of its own, speaking the wire types.

@@ -57,11 +57,13 @@ fn sync_command(url: &str, dir: &Path, code: &str) -> Command {
     command
 }
 
-/// The crash points the syncs are killed at.
-const PHASES: [&str; 5] = [
+/// The crash points the syncs are killed at: the drain's, and inside the office store's
+/// transaction confirming a batch (`store::crash`, armed with the same variable).
+const PHASES: [&str; 6] = [
     sync::crash::BEFORE_PUSH,
     sync::crash::ANSWERED,
     sync::crash::PAGES_UPLOADED,
+    store::crash::CONFIRM_BEFORE_COMMIT,
     sync::crash::CONFIRMED,
     sync::crash::DECISIONS_RECEIVED,
 ];

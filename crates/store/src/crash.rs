@@ -27,6 +27,9 @@ pub const UPGRADE_POINTS: [&str; 4] =
 pub const DECISIONS_BEFORE_COMMIT: &str = "store.decisions.before_commit";
 /// A page of the platform's decisions committed; the caller not yet told.
 pub const DECISIONS_COMMITTED: &str = "store.decisions.committed";
+/// The platform's confirmations of a batch written (items confirmed, cases marked synced,
+/// audit rows); not committed.
+pub const CONFIRM_BEFORE_COMMIT: &str = "store.confirm.before_commit";
 /// The points in the order a draft saved then accepted meets them.
 pub const POINTS: [&str; 4] = [SAVE_BEFORE_COMMIT, SAVE_COMMITTED, STEP_BEFORE_COMMIT, STEP_COMMITTED];
 

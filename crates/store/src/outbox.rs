@@ -298,6 +298,7 @@ impl Store {
                 },
             )?;
         }
+        crate::crash::point(crate::crash::CONFIRM_BEFORE_COMMIT);
         transaction.commit()?;
         Ok(confirmed)
     }

@@ -141,10 +141,17 @@ impl Child {
     /// Waits (a minute at most) for the line `ready`; kills the child and fails the test
     /// with its stderr if it never comes.
     pub fn wait_for(&mut self, ready: &str) {
+        assert!(self.wait_for_or_death(ready, false), "unreachable: the child's death fails the test");
+    }
+
+    /// As [`Child::wait_for`], but a child that died before saying `ready` (an aimed kill
+    /// may land while it opens the store) returns false when `may_die`.
+    pub fn wait_for_or_death(&mut self, ready: &str, may_die: bool) -> bool {
         loop {
             match self.lines.recv_timeout(std::time::Duration::from_secs(60)) {
-                Ok(line) if line == ready => return,
+                Ok(line) if line == ready => return true,
                 Ok(_) => {}
+                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) if may_die => return false,
                 Err(error) => {
                     let _ = self.process.kill();
                     let _ = self.process.wait();

@@ -21,8 +21,17 @@ use crate::common::{ADMIN_PASSWORD, Child, SplitMix, at, march, new_store, optio
 
 /// Set in the child's environment to the store directory.
 const CHILD_ENV: &str = "PERMIT_DESK_STORE_CRASH_CHILD";
-/// The full name of the test below, for `--exact`.
+/// Set in the child's environment to the power-cut journal, when the run is a power cut.
+const JOURNAL_ENV: &str = "PERMIT_DESK_POWERCUT_JOURNAL";
+/// Set to `<kind>:<nth>` when the power is to go just before that fsync, and the mark.
+const SYNC_KILL_ENV: &str = "PERMIT_DESK_POWERCUT_AT";
+const SYNC_MARK_ENV: &str = "PERMIT_DESK_POWERCUT_MARK";
+/// The phases a power cut is aimed at besides the store's crash points: just before a
+/// commit's fsync of the log, and just before a checkpoint's fsync of the database file.
+const SYNC_PHASES: [powercut::FileKind; 2] = [powercut::FileKind::Log, powercut::FileKind::Database];
+/// The full names of the tests below, for `--exact`.
 const TEST_NAME: &str = "crash::kill_nine_mid_save_leaves_no_half_written_case";
+const POWER_TEST_NAME: &str = "crash::power_cut_mid_save_loses_no_acknowledged_case";
 const RUNS: u64 = 10;
 const SEED: u64 = 0x5eed_2026_0302;
 /// The child stops by itself after this many cases, in case nobody kills it.
@@ -30,6 +39,12 @@ const CHILD_MAX_CASES: u32 = 2_000;
 
 /// The child: open the store and save cases until killed, reporting each commit.
 fn child_loop(dir: &Path, first_case: u32) {
+    if let Some(journal) = std::env::var_os(JOURNAL_ENV) {
+        let kill = std::env::var(SYNC_KILL_ENV).ok().and_then(|at| {
+            powercut::SyncKill::parse(&at, std::env::var_os(SYNC_MARK_ENV).expect("the mark").into())
+        });
+        powercut::install(Path::new(&journal), kill).expect("the power-cut layer");
+    }
     let (mut store, admin) =
         Store::open_with_options(dir, "admin", ADMIN_PASSWORD, at(1), options()).expect("child opens");
     let stdout = std::io::stdout();
@@ -70,23 +85,74 @@ enum Step {
 
 /// How a child is killed: at an armed crash point, or after a delay.
 enum Kill {
-    At { point: &'static str, hit: u64 },
+    At {
+        point: &'static str,
+        hit: u64,
+    },
+    /// Power cuts only: just before the `nth` fsync of a kind of file.
+    BeforeSync {
+        kind: powercut::FileKind,
+        nth: u64,
+    },
     After(Duration),
+}
+
+impl Kill {
+    /// The phase a landed kill is counted under.
+    fn phase(&self) -> Option<String> {
+        match self {
+            Kill::At { point, .. } => Some((*point).to_owned()),
+            Kill::BeforeSync { kind, .. } => Some(sync_phase(*kind)),
+            Kill::After(_) => None,
+        }
+    }
+}
+
+fn sync_phase(kind: powercut::FileKind) -> String {
+    format!("before the {} fsync", kind.name())
+}
+
+/// How the child dies: a process killed (the kernel keeps its writes), or a power cut (the
+/// child killed, then every write not yet fsynced undone by `powercut`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Death {
+    Kill,
+    PowerCut,
 }
 
 /// Runs one child, has it killed, and returns what it reported and, for an aimed kill,
 /// the point it named as it died (`None`: it finished without reaching it).
-fn run_child(dir: &Path, first_case: u32, kill: &Kill) -> (BTreeMap<CaseId, (u32, Step)>, Option<String>) {
+fn run_child(
+    dir: &Path,
+    first_case: u32,
+    kill: &Kill,
+    death: Death,
+) -> (BTreeMap<CaseId, (u32, Step)>, Option<String>) {
     use std::os::unix::process::ExitStatusExt;
     let mark = dir.join("crash-mark");
     let _ = std::fs::remove_file(&mark);
     let mut env = vec![("PERMIT_DESK_FIRST_CASE", first_case.to_string())];
-    if let Kill::At { point, hit } = kill {
-        env.push((store::crash::CRASH_AT, format!("{point}:{hit}")));
-        env.push((store::crash::CRASH_MARK, mark.display().to_string()));
+    match kill {
+        Kill::At { point, hit } => {
+            env.push((store::crash::CRASH_AT, format!("{point}:{hit}")));
+            env.push((store::crash::CRASH_MARK, mark.display().to_string()));
+        }
+        Kill::BeforeSync { kind, nth } => {
+            env.push((SYNC_KILL_ENV, format!("{}:{nth}", kind.name())));
+            env.push((SYNC_MARK_ENV, mark.display().to_string()));
+        }
+        Kill::After(_) => {}
     }
-    let mut child = Child::start(TEST_NAME, CHILD_ENV, dir, &env);
-    child.wait_for("ready");
+    let test_name = match death {
+        Death::Kill => TEST_NAME,
+        Death::PowerCut => {
+            env.push((JOURNAL_ENV, journal(dir).display().to_string()));
+            POWER_TEST_NAME
+        }
+    };
+    let mut child = Child::start(test_name, CHILD_ENV, dir, &env);
+    // The power may go at an fsync of the open itself (a checkpoint, the log-in's row).
+    child.wait_for_or_death("ready", matches!(kill, Kill::BeforeSync { .. }));
     let named = match kill {
         Kill::After(delay) => {
             std::thread::sleep(*delay);
@@ -94,7 +160,7 @@ fn run_child(dir: &Path, first_case: u32, kill: &Kill) -> (BTreeMap<CaseId, (u32
             child.process.wait().expect("reap the child");
             None
         }
-        Kill::At { .. } => {
+        Kill::At { .. } | Kill::BeforeSync { .. } => {
             let status = child.process.wait().expect("reap the child");
             (status.signal() == Some(9))
                 .then(|| std::fs::read_to_string(&mark).expect("the point names itself"))
@@ -116,8 +182,17 @@ fn run_child(dir: &Path, first_case: u32, kill: &Kill) -> (BTreeMap<CaseId, (u32
     (reported, named)
 }
 
-fn runs() -> u64 {
-    std::env::var("STORE_KILL_RUNS").ok().and_then(|text| text.parse().ok()).unwrap_or(RUNS)
+/// The power-cut journal of a child's run.
+fn journal(dir: &Path) -> std::path::PathBuf {
+    dir.join("powercut.journal")
+}
+
+fn runs(death: Death) -> u64 {
+    let variable = match death {
+        Death::Kill => "STORE_KILL_RUNS",
+        Death::PowerCut => "STORE_POWERCUT_RUNS",
+    };
+    std::env::var(variable).ok().and_then(|text| text.parse().ok()).unwrap_or(RUNS)
 }
 
 /// Checks, with raw SQL over every case, that nothing is half-written.
@@ -161,39 +236,90 @@ fn assert_no_half_written_case(store: &Store) {
     assert_eq!(count("SELECT count(*) FROM outbox WHERE event_id IS NULL"), 0);
 }
 
+/// In a child process: runs the child's loop and says so.
+fn child_if_asked() -> bool {
+    let Some(dir) = std::env::var_os(CHILD_ENV) else { return false };
+    let first_case = std::env::var("PERMIT_DESK_FIRST_CASE").ok().and_then(|n| n.parse().ok()).unwrap_or(0);
+    child_loop(Path::new(&dir), first_case);
+    true
+}
+
 #[test]
 fn kill_nine_mid_save_leaves_no_half_written_case() {
-    if let Some(dir) = std::env::var_os(CHILD_ENV) {
-        let first_case =
-            std::env::var("PERMIT_DESK_FIRST_CASE").ok().and_then(|n| n.parse().ok()).unwrap_or(0);
-        child_loop(Path::new(&dir), first_case);
-        return;
+    if !child_if_asked() {
+        harness(Death::Kill);
     }
+}
+
+/// The same saves, but the power goes: what the child acknowledged must have been on the
+/// disk (SQLite's `synchronous = FULL` in WAL mode), not only in the kernel's cache.
+#[test]
+fn power_cut_mid_save_loses_no_acknowledged_case() {
+    if !child_if_asked() {
+        harness(Death::PowerCut);
+    }
+}
+
+fn harness(death: Death) {
+    let runs = runs(death);
+    let mut undone = powercut::CutReport::default();
     let (dir, store, _) = new_store();
     store.close().unwrap();
     let mut random = SplitMix(SEED);
     let mut all_reported = BTreeMap::new();
-    let mut landed = BTreeMap::<&str, u64>::new();
+    let mut landed = BTreeMap::<String, u64>::new();
     let (mut aimed, mut timed) = (0_usize, 0_u64);
-    for run in 0..runs() {
-        let kill = if run % 3 == 2 {
-            timed += 1;
-            Kill::After(Duration::from_millis(20 + random.next() % 250))
-        } else {
-            let point = store::crash::POINTS[aimed % store::crash::POINTS.len()];
-            aimed += 1;
-            Kill::At { point, hit: 1 + random.next() % 5 }
+    // A kill: two runs in three at the store's points, one after a delay. A power cut: one
+    // in six also just before a log fsync (a commit) and one in six before a database
+    // fsync (a checkpoint, every thousand pages or so of log).
+    let cycle = match death {
+        Death::Kill => 3,
+        Death::PowerCut => 6,
+    };
+    let mut phases: Vec<String> = store::crash::POINTS.iter().map(|point| (*point).to_owned()).collect();
+    if death == Death::PowerCut {
+        phases.extend(SYNC_PHASES.map(sync_phase));
+    }
+    for run in 0..runs {
+        let kill = match (death, run % cycle) {
+            (_, slot) if slot == cycle - 1 => {
+                timed += 1;
+                Kill::After(Duration::from_millis(20 + random.next() % 250))
+            }
+            (Death::PowerCut, 3) => {
+                Kill::BeforeSync { kind: powercut::FileKind::Log, nth: 1 + random.next() % 60 }
+            }
+            (Death::PowerCut, 4) => {
+                Kill::BeforeSync { kind: powercut::FileKind::Database, nth: 1 + random.next() % 3 }
+            }
+            _ => {
+                let point = store::crash::POINTS[aimed % store::crash::POINTS.len()];
+                aimed += 1;
+                Kill::At { point, hit: 1 + random.next() % 5 }
+            }
         };
         let delay = match &kill {
             Kill::After(delay) => format!("{delay:?}"),
             Kill::At { point, hit } => format!("{point}:{hit}"),
+            Kill::BeforeSync { kind, nth } => format!("before {} fsync {nth}", kind.name()),
         };
         let first_case = u32::try_from(run).unwrap() * CHILD_MAX_CASES;
-        let (reported, named) = run_child(dir.path(), first_case, &kill);
-        if let Kill::At { point, .. } = kill {
-            let named = named.unwrap_or_else(|| panic!("run {run}: the child never reached {point}"));
-            assert_eq!(named, point, "run {run}: killed where it was aimed");
-            *landed.entry(point).or_default() += 1;
+        let (reported, named) = run_child(dir.path(), first_case, &kill, death);
+        if let Some(phase) = kill.phase() {
+            let named = named.unwrap_or_else(|| panic!("run {run}: the child never reached {delay}"));
+            let expected = match &kill {
+                Kill::BeforeSync { kind, .. } => kind.name().to_owned(),
+                _ => phase.clone(),
+            };
+            assert_eq!(named, expected, "run {run}: killed where it was aimed");
+            *landed.entry(phase).or_default() += 1;
+        }
+        if death == Death::PowerCut {
+            let cut = powercut::cut(&journal(dir.path())).expect("cut the power");
+            undone.files_restored += cut.files_restored;
+            undone.changes_undone += cut.changes_undone;
+            undone.bytes_restored += cut.bytes_restored;
+            undone.files_removed += cut.files_removed;
         }
         let (mut store, admin) = Store::open_with_options(
             dir.path(),
@@ -239,19 +365,28 @@ fn kill_nine_mid_save_leaves_no_half_written_case() {
         store.close().unwrap();
         all_reported.extend(reported);
     }
-    let by_point: Vec<String> = store::crash::POINTS
-        .iter()
-        .map(|point| format!("{point} {}", landed.get(point).unwrap_or(&0)))
-        .collect();
+    let by_point: Vec<String> =
+        phases.iter().map(|phase| format!("{phase} {}", landed.get(phase).unwrap_or(&0))).collect();
+    let (harness, killed) = match death {
+        Death::Kill => ("store kill harness", "kills"),
+        Death::PowerCut => ("store power-cut harness", "power cuts"),
+    };
     eprintln!(
-        "store kill harness: {} runs; aimed kills landed: {}; {timed} killed after a delay; {} cases reported, none lost or half-written (seed {SEED:#x})",
-        runs(),
+        "{harness}: {runs} runs; aimed {killed} landed: {}; {timed} after a delay; {} cases reported, none lost or half-written (seed {SEED:#x})",
         by_point.join(", "),
         all_reported.len()
     );
-    let at_least = if runs() >= 300 { 20 } else { 1 };
-    for point in store::crash::POINTS {
-        let hits = landed.get(point).copied().unwrap_or(0);
-        assert!(hits >= at_least, "{point} was hit {hits} times, fewer than {at_least}");
+    if death == Death::PowerCut {
+        eprintln!(
+            "{harness}: the cuts took back {} unsynced writes ({} bytes) in {} files and removed {} never-synced files",
+            undone.changes_undone, undone.bytes_restored, undone.files_restored, undone.files_removed
+        );
+        // A cut that never found an unsynced write proves nothing about durability.
+        assert!(undone.files_restored > 0, "no power cut found anything unsynced to take back: {undone:?}");
+    }
+    let at_least = if runs >= 300 { 20 } else { 1 };
+    for phase in &phases {
+        let hits = landed.get(phase).copied().unwrap_or(0);
+        assert!(hits >= at_least, "{phase} was hit {hits} times, fewer than {at_least}");
     }
 }
