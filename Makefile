@@ -89,9 +89,11 @@ bench-start: deps ui
 upgrade-test:
 	scripts/upgrade-test.sh
 
-## kill -9 during 240 upgrades of a schema-1 office: 160 aimed at its crash points, 80 timed and counted by phase (CI runs 12).
+## kill -9 during 240 upgrades of a schema-1 office: 160 aimed at its crash points, 80 timed and counted by phase (CI runs 12);
+## then 240 power cuts (the same, and just before a log fsync; unsynced writes undone).
 crash-migrations:
-	MIGRATION_KILL_RUNS=240 cargo test -p store --test store crash_migration -- --nocapture
+	MIGRATION_KILL_RUNS=240 cargo test -p store --test store crash_migration::kill -- --nocapture
+	MIGRATION_POWERCUT_RUNS=240 cargo test -p store --test store crash_migration::power -- --nocapture
 
 ## Saves killed at each of the store's crash points: 300 runs, 200 aimed (CI runs 10);
 ## then 300 power cuts (kill, then every unsynced write undone), 250 aimed (CI runs 10).

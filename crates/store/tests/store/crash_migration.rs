@@ -28,7 +28,56 @@ use crate::common::{ADMIN_PASSWORD, Child, OFFICE, SplitMix, at, options};
 
 const CHILD_ENV: &str = "PERMIT_DESK_MIGRATION_CRASH_CHILD";
 const TEST_NAME: &str = "crash_migration::kill_nine_mid_upgrade_leaves_the_old_or_the_new_database_whole";
-const RUNS_ENV: &str = "MIGRATION_KILL_RUNS";
+const POWER_TEST_NAME: &str =
+    "crash_migration::power_cut_mid_upgrade_leaves_the_old_or_the_new_database_whole";
+/// Set in a power-cut child's environment to its journal (`crates/powercut`).
+const JOURNAL_ENV: &str = "PERMIT_DESK_POWERCUT_JOURNAL";
+/// Set to `log:<nth>` when the power is to go just before that fsync, and its mark.
+const SYNC_KILL_ENV: &str = "PERMIT_DESK_POWERCUT_AT";
+const SYNC_MARK_ENV: &str = "PERMIT_DESK_POWERCUT_MARK";
+
+/// How the child dies: killed (the kernel keeps its writes), or a power cut (killed, then
+/// every write not yet fsynced undone).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Death {
+    Kill,
+    PowerCut,
+}
+
+impl Death {
+    fn test_name(self) -> &'static str {
+        match self {
+            Death::Kill => TEST_NAME,
+            Death::PowerCut => POWER_TEST_NAME,
+        }
+    }
+
+    fn runs_env(self) -> &'static str {
+        match self {
+            Death::Kill => "MIGRATION_KILL_RUNS",
+            Death::PowerCut => "MIGRATION_POWERCUT_RUNS",
+        }
+    }
+
+    /// The child's environment for this death.
+    fn env(self, dir: &Path) -> Vec<(&'static str, String)> {
+        match self {
+            Death::Kill => Vec::new(),
+            Death::PowerCut => vec![(JOURNAL_ENV, journal(dir).display().to_string())],
+        }
+    }
+
+    /// After the child died: a power cut undoes what it had not synced.
+    fn after(self, dir: &Path) {
+        if self == Death::PowerCut {
+            powercut::cut(&journal(dir)).expect("cut the power");
+        }
+    }
+}
+
+fn journal(dir: &Path) -> std::path::PathBuf {
+    dir.join("powercut.journal")
+}
 const SEED: u64 = 0x5eed_2026_1205;
 /// Cases in the schema-1 office: enough that copying and migrating take a measurable time.
 const CASES: u32 = 4_000;
@@ -92,8 +141,8 @@ fn copy_dir(from: &Path, to: &Path) {
 /// Starts the child on `dir`, waits until it is about to open, sleeps `delay` (none: let
 /// it finish) and kills it. Returns whether it reported the open done, and how long the
 /// open took when it was not killed.
-fn run_child(dir: &Path, delay: Option<Duration>) -> (bool, Duration) {
-    let mut child = Child::start(TEST_NAME, CHILD_ENV, dir, &[]);
+fn run_child(dir: &Path, delay: Option<Duration>, death: Death) -> (bool, Duration) {
+    let mut child = Child::start(death.test_name(), CHILD_ENV, dir, &death.env(dir));
     child.wait_for("opening");
     let started = Instant::now();
     match delay {
@@ -110,26 +159,36 @@ fn run_child(dir: &Path, delay: Option<Duration>) -> (bool, Duration) {
     let took = started.elapsed();
     child.reader.join().expect("reader thread");
     let opened = child.lines.try_iter().any(|line| line == "opened");
+    death.after(dir);
     (opened, took)
 }
 
 /// Starts the child on `dir` with `point` armed: it kills itself there. Returns the point
 /// it named as it died.
-fn run_child_to(dir: &Path, point: &str) -> String {
+/// A power cut just before the child's n-th fsync of the log (a commit's frames written,
+/// none on the disk): the upgrade's commit, or a row written after it.
+const BEFORE_LOG_FSYNC: &str = "before a log fsync";
+
+fn run_child_to(dir: &Path, point: &str, death: Death, nth: u64) -> String {
     use std::os::unix::process::ExitStatusExt;
     let mark = dir.join("crash-mark");
-    let env = [
-        (store::crash::CRASH_AT, format!("{point}:1")),
-        (store::crash::CRASH_MARK, mark.display().to_string()),
-    ];
-    let mut child = Child::start(TEST_NAME, CHILD_ENV, dir, &env);
+    let mut env = death.env(dir);
+    if point == BEFORE_LOG_FSYNC {
+        env.push((SYNC_KILL_ENV, format!("log:{nth}")));
+        env.push((SYNC_MARK_ENV, mark.display().to_string()));
+    } else {
+        env.push((store::crash::CRASH_AT, format!("{point}:1")));
+        env.push((store::crash::CRASH_MARK, mark.display().to_string()));
+    }
+    let mut child = Child::start(death.test_name(), CHILD_ENV, dir, &env);
     child.wait_for("opening");
     let status = child.process.wait().expect("reap the child");
     child.reader.join().expect("reader thread");
     assert_eq!(status.signal(), Some(9), "the child reached {point} and killed itself there");
     let named = std::fs::read_to_string(&mark).expect("the point names itself");
     std::fs::remove_file(&mark).expect("the mark is ours to remove");
-    named
+    death.after(dir);
+    if point == BEFORE_LOG_FSYNC && named == "log" { point.to_owned() } else { named }
 }
 
 /// What an aimed kill at `point` must leave on disk.
@@ -177,9 +236,16 @@ fn check_copy(dir: &Path, scratch: &Path) {
     std::fs::remove_dir_all(scratch).unwrap();
 }
 
-#[test]
-fn kill_nine_mid_upgrade_leaves_the_old_or_the_new_database_whole() {
-    if let Some(dir) = std::env::var_os(CHILD_ENV) {
+/// In a child: opens (so upgrades) the office, over the power-cut layer when asked.
+fn child_if_asked() -> bool {
+    let Some(dir) = std::env::var_os(CHILD_ENV) else { return false };
+    if let Some(journal) = std::env::var_os(JOURNAL_ENV) {
+        let kill = std::env::var(SYNC_KILL_ENV).ok().and_then(|at| {
+            powercut::SyncKill::parse(&at, std::env::var_os(SYNC_MARK_ENV).expect("the mark").into())
+        });
+        powercut::install(Path::new(&journal), kill).expect("the power-cut layer");
+    }
+    {
         let mut out = std::io::stdout().lock();
         writeln!(out, "\nopening").unwrap();
         out.flush().unwrap();
@@ -188,9 +254,32 @@ fn kill_nine_mid_upgrade_leaves_the_old_or_the_new_database_whole() {
         writeln!(out, "opened").unwrap();
         out.flush().unwrap();
         store.close().unwrap();
-        return;
     }
-    let runs: u64 = std::env::var(RUNS_ENV).ok().and_then(|n| n.parse().ok()).unwrap_or(12);
+    true
+}
+
+#[test]
+fn kill_nine_mid_upgrade_leaves_the_old_or_the_new_database_whole() {
+    if !child_if_asked() {
+        harness(Death::Kill);
+    }
+}
+
+/// The same upgrades, but the power goes: the office is the old database or the new one,
+/// whole, with only what was fsynced.
+#[test]
+fn power_cut_mid_upgrade_leaves_the_old_or_the_new_database_whole() {
+    if !child_if_asked() {
+        harness(Death::PowerCut);
+    }
+}
+
+fn harness(death: Death) {
+    let runs: u64 = std::env::var(death.runs_env()).ok().and_then(|n| n.parse().ok()).unwrap_or(12);
+    let mut points: Vec<&str> = store::crash::UPGRADE_POINTS.to_vec();
+    if death == Death::PowerCut {
+        points.push(BEFORE_LOG_FSYNC);
+    }
     let root = tempfile::tempdir().unwrap();
     let template = root.path().join("template");
     make_old_office(&template);
@@ -200,7 +289,7 @@ fn kill_nine_mid_upgrade_leaves_the_old_or_the_new_database_whole() {
         .map(|attempt| {
             let dir = root.path().join(format!("measure-{attempt}"));
             copy_dir(&template, &dir);
-            let (opened, took) = run_child(&dir, None);
+            let (opened, took) = run_child(&dir, None, death);
             assert!(opened);
             took
         })
@@ -218,16 +307,18 @@ fn kill_nine_mid_upgrade_leaves_the_old_or_the_new_database_whole() {
         let delay = if run % 3 == 2 {
             let span = u64::try_from(measured.as_micros()).unwrap() * 11 / 10;
             let delay = Duration::from_micros(random.next() % span.max(1));
-            let (opened, _) = run_child(&dir, Some(delay));
+            let (opened, _) = run_child(&dir, Some(delay), death);
             let phase = phase_of(&dir, opened);
             *counts.entry(phase).or_default() += 1;
             format!("{delay:?}")
         } else {
-            let point =
-                store::crash::UPGRADE_POINTS[(run - run / 3) as usize % store::crash::UPGRADE_POINTS.len()];
-            assert_eq!(run_child_to(&dir, point), point, "run {run}: killed where it was aimed");
+            let point = points[(run - run / 3) as usize % points.len()];
+            let nth = 1 + random.next() % 3;
+            assert_eq!(run_child_to(&dir, point, death, nth), point, "run {run}: killed where it was aimed");
             let phase = phase_of(&dir, false);
-            assert_eq!(phase, expected_phase(point), "run {run}: a kill at {point} leaves {phase:?}");
+            if point != BEFORE_LOG_FSYNC {
+                assert_eq!(phase, expected_phase(point), "run {run}: a kill at {point} leaves {phase:?}");
+            }
             *aimed.entry(point).or_default() += 1;
             point.to_owned()
         };
@@ -243,14 +334,18 @@ fn kill_nine_mid_upgrade_leaves_the_old_or_the_new_database_whole() {
         store.close().unwrap();
         std::fs::remove_dir_all(&dir).unwrap();
     }
+    let killed = match death {
+        Death::Kill => "migration kills",
+        Death::PowerCut => "migration power cuts",
+    };
     eprintln!(
-        "migration kills: {runs} runs, upgrade measured at {measured:?}; aimed kills landed: {aimed:?}; timed kills by phase: {counts:?}"
+        "{killed}: {runs} runs, upgrade measured at {measured:?}; aimed kills landed: {aimed:?}; timed kills by phase: {counts:?}"
     );
     let timed = u32::try_from(runs / 3).unwrap();
     let landed: u32 = counts.iter().filter(|(phase, _)| **phase != Phase::Finished).map(|(_, n)| n).sum();
     assert!(landed * 2 >= timed, "most timed kills land inside the upgrade: {counts:?}");
     let at_least = if runs >= 240 { 20 } else { 1 };
-    for point in store::crash::UPGRADE_POINTS {
+    for point in points {
         let hits = aimed.get(point).copied().unwrap_or(0);
         assert!(hits >= at_least, "{point} was hit {hits} times, fewer than {at_least}");
     }
