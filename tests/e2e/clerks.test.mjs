@@ -103,29 +103,46 @@ describe("clerk administration: edit roles, revoke, re-enable", () => {
     await logOut(session);
 
     await refusedAtLogIn(CLERK.password);
-    await logIn(session, CLERK.username, CLERK.newPassword);
+    // The new password works; it is one the administrator set, so the window asks for
+    // the clerk's own before anything else.
+    await session.clear("login-username");
+    await session.type("login-username", CLERK.username);
+    await session.type("login-password", CLERK.newPassword);
+    await session.click("login-submit");
+    await session.waitFor("password-forced", { contains: "管理员也知道" });
     assert.match(await session.text("current-clerk"), new RegExp(CLERK.name));
   });
 
-  it("the clerk is asked to replace the administrator's password, and chooses their own", async () => {
-    // Still logged in as the clerk, with the password the administrator handed over.
-    await session.waitFor("password-from-admin", { contains: "管理员也知道" });
-    await session.click("password-from-admin-change");
-    await session.waitFor("change-password");
+  it("the clerk must replace the administrator's password before anything else, and chooses a strong one", async () => {
+    // No way round the dialog: no 取消, Esc does nothing, no home screen behind it.
+    assert.equal(await session.exists("password-cancel"), false);
+    await session.type("password-old", "\uE00C"); // Esc
+    assert.ok(await session.exists("change-password"), "Esc does not close it");
+    assert.equal(await session.exists("home"), false, "nothing to work with until it is changed");
+    await keepScreenshot(session, "clerks-password-change-forced");
     await session.type("password-old", CLERK.newPassword);
-    await session.type("password-new", CLERK.ownPassword);
-    await session.type("password-again", "not-the-same-1");
+    // A common password, then one of a single kind of character: refused with the reason.
+    await session.type("password-new", "abc12345");
+    await session.type("password-again", "abc12345");
+    await session.click("password-submit");
+    await session.waitFor("password-error", { contains: "太常见" });
+    await session.replace("password-new", "fangfangfang");
+    await session.replace("password-again", "fangfangfang");
+    await session.click("password-submit");
+    await session.waitFor("password-error", { contains: "至少两种" });
+    await session.replace("password-new", CLERK.ownPassword);
+    await session.replace("password-again", "not-the-same-1");
     await session.click("password-submit");
     await session.waitFor("password-error", { contains: "不一致" });
     await session.replace("password-again", CLERK.ownPassword);
     await session.click("password-submit");
     await session.waitFor("password-changed", { contains: "密码已修改" });
+    await session.waitFor("home");
     assert.equal(await session.exists("change-password"), false);
-    assert.equal(await session.exists("password-from-admin"), false, "no longer asked");
     await logOut(session);
 
     await refusedAtLogIn(CLERK.newPassword);
     await logIn(session, CLERK.username, CLERK.ownPassword);
-    assert.equal(await session.exists("password-from-admin"), false, "the next log-in knows it too");
+    assert.equal(await session.exists("password-forced"), false, "the next log-in knows it too");
   });
 });

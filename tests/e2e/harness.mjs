@@ -106,13 +106,22 @@ export async function setUpOffice(session, roles = [], { beforeSubmit = null } =
   await session.waitFor("home", { timeoutMs: 20000 });
 }
 
-/** Logs in through the log-in screen and waits for the home screen. */
-export async function logIn(session, username, password) {
+/** Logs in through the log-in screen and waits for the home screen. A clerk's first
+ *  log-in with the password an administrator set (`initial`) goes through the forced
+ *  修改密码 dialog, choosing `password`, before the home screen. */
+export async function logIn(session, username, password, { initial = null } = {}) {
   await session.waitFor("login");
   await session.clear("login-username");
   await session.type("login-username", username);
-  await session.type("login-password", password);
+  await session.type("login-password", initial ?? password);
   await session.click("login-submit");
+  if (initial !== null) {
+    await session.waitFor("password-forced", { timeoutMs: 20000 });
+    await session.type("password-old", initial);
+    await session.type("password-new", password);
+    await session.type("password-again", password);
+    await session.click("password-submit");
+  }
   await session.waitFor("home", { timeoutMs: 20000 });
 }
 

@@ -27,9 +27,11 @@ import {
 
 const CLERKS = {
   // The accepting clerk may also approve: the app must still refuse them on their own case.
-  accepter: { username: "wang", name: "王受理", roles: ["accept", "approve"], password: "wang-pass-1" },
-  reviewer: { username: "li", name: "李审核", roles: ["review"], password: "li-pass-12" },
-  approver: { username: "zhao", name: "赵审批", roles: ["approve"], password: "zhao-pass-1" },
+  // `initial`: what the administrator sets; `password`: what each chooses at the first
+  // log-in (the window allows nothing else until then).
+  accepter: { username: "wang", name: "王受理", roles: ["accept", "approve"], initial: "wang-first-1", password: "wang-pass-1" },
+  reviewer: { username: "li", name: "李审核", roles: ["review"], initial: "li-first-12", password: "li-pass-12" },
+  approver: { username: "zhao", name: "赵审批", roles: ["approve"], initial: "zhao-first-1", password: "zhao-pass-1" },
 };
 
 describe("accept → review → approve by three clerks", () => {
@@ -74,7 +76,7 @@ describe("accept → review → approve by three clerks", () => {
       await session.clear("clerk-display-name");
       await session.type("clerk-display-name", clerk.name);
       await session.clear("clerk-password");
-      await session.type("clerk-password", clerk.password);
+      await session.type("clerk-password", clerk.initial);
       await session.click("clerk-role-accept"); // ticked by default: untick
       for (const role of clerk.roles) await session.click(`clerk-role-${role}`);
       await session.click("clerk-add");
@@ -86,7 +88,7 @@ describe("accept → review → approve by three clerks", () => {
 
   it("受理: an applicant without a phone is accepted, marked for the paper slip, and the receipt is offered", async () => {
     const { accepter } = CLERKS;
-    await logIn(session, accepter.username, accepter.password);
+    await logIn(session, accepter.username, accepter.password, { initial: accepter.initial });
     await session.click("new-application");
     await session.waitFor("intake");
     // The elderly applicant this product exists for: no mobile phone, so no SMS.
@@ -122,7 +124,7 @@ describe("accept → review → approve by three clerks", () => {
 
   it("审核: the reviewer finds it in 待审核, reads the whole application and its reasoning, pages through the proofs, and sends it back", async () => {
     const { reviewer } = CLERKS;
-    await logIn(session, reviewer.username, reviewer.password);
+    await logIn(session, reviewer.username, reviewer.password, { initial: reviewer.initial });
     await openFrom("awaiting_review");
     assert.equal(await session.text("case-name"), "陈静");
 
@@ -256,7 +258,7 @@ describe("accept → review → approve by three clerks", () => {
 
   it("审批: a third clerk approves; the history names all three", async () => {
     const { accepter, reviewer, approver } = CLERKS;
-    await logIn(session, approver.username, approver.password);
+    await logIn(session, approver.username, approver.password, { initial: approver.initial });
     await openFrom("awaiting_approval");
     await session.click("case-pass");
     await session.waitFor("case-state", { contains: "已审批" });

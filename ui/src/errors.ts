@@ -25,6 +25,8 @@ export const REACTIONS: Record<ErrorCode | ClientErrorCode, Reaction> = {
   INVALID_INPUT: "show",
   NOT_LOGGED_IN: "login",
   IDLE_LOCKED: "locked",
+  // The window shows the forced 修改密码 dialog already; the sentence says why.
+  PASSWORD_CHANGE_REQUIRED: "show",
   ROLE_MISSING: "show",
   SEPARATION_OF_DUTIES: "show",
   WRONG_PASSWORD: "show",

@@ -73,6 +73,10 @@ pub enum AppError {
         /// The limit.
         minutes: u64,
     },
+    /// The clerk's password was set by an administrator (a new account, a reset): nothing
+    /// but changing it is allowed until they have (issue 18: the administrator knows it).
+    #[error("the clerk must change the password an administrator set")]
+    PasswordChangeRequired,
     /// The logged-in clerk has none of the roles the use case needs.
     #[error("this needs one of the roles {needed}")]
     RoleMissing {

@@ -321,6 +321,17 @@ impl Office {
         self.session.as_ref().ok_or(AppError::NotLoggedIn)
     }
 
+    /// Refuses (`PASSWORD_CHANGE_REQUIRED`) while the clerk's password is one an
+    /// administrator set: the window's and the office server's commands call this before
+    /// every clerk command except changing the password itself. (`permitctl` does not: it
+    /// is the administrator's tool on the office PC.)
+    pub fn require_own_password(&self) -> Result<(), AppError> {
+        if self.session()?.password_from_admin() {
+            return Err(AppError::PasswordChangeRequired);
+        }
+        Ok(())
+    }
+
     /// The same clerk's session after a change the store made to it (their own password).
     pub(crate) fn replace_session(&mut self, session: Session) {
         self.session = Some(session);

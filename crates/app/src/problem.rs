@@ -65,6 +65,8 @@ catalogue! {
     /// The backend locked the office after the idle limit: back to the log-in screen, the
     /// clerk's name kept.
     IdleLocked = "IDLE_LOCKED", Refused;
+    /// The password an administrator set must be changed before anything else.
+    PasswordChangeRequired = "PASSWORD_CHANGE_REQUIRED", Refused;
     /// The clerk lacks the role the step needs.
     RoleMissing = "ROLE_MISSING", Refused;
     /// 受理、审核、审批 by three different people.
@@ -403,6 +405,10 @@ impl Problem {
                 C::IdleLocked,
                 format!("超过 {minutes} 分钟未操作，已自动锁屏（未保存的内容仍在窗口中），请重新登录。"),
             ),
+            AppError::PasswordChangeRequired => Problem::new(
+                C::PasswordChangeRequired,
+                "您的密码是管理员设置的，请先修改为只有您自己知道的密码，然后才能办理业务。",
+            ),
             AppError::RoleMissing { .. } => role_missing(),
             AppError::PersonNotFound => Problem::new(C::PersonNotFound, "没有找到此公民身份号码的案件。"),
             AppError::OtherOffice { backup_office, this_office } => Problem::new(
@@ -598,9 +604,21 @@ fn of_store(error: &StoreError) -> Problem {
             Problem::new(C::EncryptionUnavailable, "本程序无法加密数据库，已停止运行，请重新安装。")
         }
         StoreError::Forbidden { .. } => role_missing(),
-        StoreError::WeakPassword { min_chars } => {
-            Problem::new(C::WeakPassword, format!("密码太短，至少需要{min_chars}个字符。"))
-        }
+        StoreError::WeakPassword { weakness } => Problem::new(
+            C::WeakPassword,
+            match weakness {
+                store::PasswordWeakness::TooShort { min_chars } => {
+                    format!("密码太短，至少需要{min_chars}个字符。")
+                }
+                store::PasswordWeakness::OneKind => {
+                    "密码太简单：请同时使用字母、数字、符号中的至少两种（例如字母加数字）。".to_owned()
+                }
+                store::PasswordWeakness::Common => {
+                    "这个密码太常见，容易被猜中（如 abc12345、admin123），请换一个。".to_owned()
+                }
+                store::PasswordWeakness::IsUserName => "密码不能与用户名相同。".to_owned(),
+            },
+        ),
         StoreError::InvalidInput { .. } => {
             Problem::new(C::InvalidInput, "输入的内容不符合要求，请检查后重试。")
         }

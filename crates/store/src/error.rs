@@ -98,11 +98,11 @@ pub enum StoreError {
         /// The role that is missing.
         needed: Roles,
     },
-    /// A new password is too short.
-    #[error("password must have at least {min_chars} characters")]
+    /// A new password is refused by the password rule ([`crate::PasswordWeakness`]).
+    #[error("password refused: {weakness:?}")]
     WeakPassword {
-        /// The minimum length in characters.
-        min_chars: usize,
+        /// What is wrong with it.
+        weakness: crate::PasswordWeakness,
     },
     /// A user name, office id or other identifier is empty, too long or has control characters.
     #[error("invalid {what}: {reason}")]

@@ -82,5 +82,8 @@ pub use reference_updates::StoredReferenceUpdate;
 pub use schema::SCHEMA_VERSION;
 pub use store::{DB_FILE_NAME, STORE_ACTOR, SchemaUpgrade, Store, StoreOptions, sqlcipher_ready};
 pub use sync_state::{DeviceSecret, IncomingDecision, PLATFORM_ACTOR, StoredDecision, SyncState};
-pub use users::{MIN_PASSWORD_CHARS, NewUser, Roles, Session, User, UserId, normalise_username};
+pub use users::{
+    COMMON_PASSWORDS, MIN_PASSWORD_CHARS, NewUser, PasswordWeakness, Roles, Session, User, UserId,
+    normalise_username, password_weakness,
+};
 pub use worklists::{CaseSummary, SearchQuery, WORKLIST_COUNT_CAP, Worklist, WorklistCounts};

@@ -315,7 +315,7 @@ impl Store {
     ) -> Result<(Store, Session)> {
         check_office_id(office_id)?;
         let username = normalise_username(admin_username)?;
-        check_new_password(admin_password)?;
+        check_new_password(admin_password, &username)?;
         fs::create_dir_all(dir)?;
         let _lock = keyslots::lock_slots(dir)?;
         let db_path = Store::db_path(dir);

@@ -212,12 +212,107 @@ pub fn normalise_username(username: &str) -> Result<String> {
     Ok(normalised)
 }
 
-/// Refuses passwords shorter than [`MIN_PASSWORD_CHARS`].
-pub(crate) fn check_new_password(password: &str) -> Result<()> {
+/// Why the password rule refuses a new password.
+///
+/// The rule, for GB/T 22239-2019 (level 3, 8.1.4.1 a: 身份鉴别信息具有复杂度要求): at
+/// least [`MIN_PASSWORD_CHARS`] characters, of at least two kinds (letters, digits,
+/// anything else), not one of the passwords everyone tries first, and not the user name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PasswordWeakness {
+    /// Fewer than this many characters.
+    TooShort {
+        /// The minimum length in characters.
+        min_chars: usize,
+    },
+    /// Letters only, digits only, or symbols only.
+    OneKind,
+    /// On the list of passwords tried first ([`COMMON_PASSWORDS`]).
+    Common,
+    /// The user name itself.
+    IsUserName,
+}
+
+/// Passwords that meet the length and the two kinds but are among the first anyone tries
+/// (keyboard runs, "password" and "admin" with digits, 我爱你 in digits), compared without
+/// regard to case. Patterns of the weak-password lists published after the large Chinese
+/// leaks; short on purpose: the two-kinds rule already refuses 12345678 and qwertyui.
+pub const COMMON_PASSWORDS: &[&str] = &[
+    "password1",
+    "password12",
+    "password123",
+    "passw0rd",
+    "p@ssw0rd",
+    "p@ssword",
+    "admin123",
+    "admin1234",
+    "admin888",
+    "admin@123",
+    "admin123456",
+    "abc12345",
+    "abc123456",
+    "abcd1234",
+    "abc@1234",
+    "a1234567",
+    "a12345678",
+    "a123456789",
+    "aa123456",
+    "aa12345678",
+    "12345678a",
+    "123456789a",
+    "qwer1234",
+    "1234qwer",
+    "qwe12345",
+    "qwe123456",
+    "qwe123!@#",
+    "1qaz2wsx",
+    "1q2w3e4r",
+    "q1w2e3r4",
+    "1q2w3e4r5t",
+    "zxcv1234",
+    "asd12345",
+    "asdf1234",
+    "123qweasd",
+    "woaini1314",
+    "woaini520",
+    "5201314a",
+    "iloveyou1",
+    "huawei123",
+    "test1234",
+    "test12345",
+    "user1234",
+    "root1234",
+    "111111aa",
+    "aaa11111",
+    "abcabc123",
+];
+
+/// Checks a new password against the rule ([`PasswordWeakness`]).
+pub fn password_weakness(password: &str, username: &str) -> Option<PasswordWeakness> {
     if password.chars().count() < MIN_PASSWORD_CHARS {
-        return Err(StoreError::WeakPassword { min_chars: MIN_PASSWORD_CHARS });
+        return Some(PasswordWeakness::TooShort { min_chars: MIN_PASSWORD_CHARS });
     }
-    Ok(())
+    let letters = password.chars().any(char::is_alphabetic);
+    let digits = password.chars().any(|c| c.is_ascii_digit());
+    let others = password.chars().any(|c| !c.is_alphabetic() && !c.is_ascii_digit());
+    if u8::from(letters) + u8::from(digits) + u8::from(others) < 2 {
+        return Some(PasswordWeakness::OneKind);
+    }
+    let lower = password.to_lowercase();
+    if COMMON_PASSWORDS.contains(&lower.as_str()) {
+        return Some(PasswordWeakness::Common);
+    }
+    if !username.is_empty() && lower == username.to_lowercase() {
+        return Some(PasswordWeakness::IsUserName);
+    }
+    None
+}
+
+/// Refuses a new password the rule refuses ([`password_weakness`]).
+pub(crate) fn check_new_password(password: &str, username: &str) -> Result<()> {
+    match password_weakness(password, username) {
+        Some(weakness) => Err(StoreError::WeakPassword { weakness }),
+        None => Ok(()),
+    }
 }
 
 // ---- managing clerks: the administrator's side of the store ---------------------------
@@ -231,7 +326,7 @@ impl Store {
         if new_user.roles.is_empty() {
             return Err(StoreError::NoRoles);
         }
-        check_new_password(new_user.password)?;
+        check_new_password(new_user.password, new_user.username)?;
         let display_name = new_user.display_name.trim();
         if display_name.is_empty() || display_name.chars().any(char::is_control) {
             return Err(StoreError::InvalidInput {
@@ -292,7 +387,7 @@ impl Store {
     ) -> Result<()> {
         self.require_role(admin, Roles::ADMIN)?;
         let username = normalise_username(username)?;
-        check_new_password(password)?;
+        check_new_password(password, &username)?;
         match read_user(&self.conn, &username)? {
             Some(user) if user.active => {}
             Some(_) => return Err(StoreError::AccountDisabled { username }),
@@ -309,7 +404,7 @@ impl Store {
         new_password: &str,
         at: DateTime<Utc>,
     ) -> Result<()> {
-        check_new_password(new_password)?;
+        check_new_password(new_password, &session.username)?;
         let Attempt { outcome, .. } =
             keyslots::attempt_unlock(&self.dir, &session.username, old_password, at, FailureLog::Caller)?;
         match outcome {
@@ -407,7 +502,7 @@ impl Store {
     ) -> Result<()> {
         self.require_role(admin, Roles::ADMIN)?;
         let username = normalise_username(username)?;
-        check_new_password(password)?;
+        check_new_password(password, &username)?;
         let user = read_user(&self.conn, &username)?
             .ok_or_else(|| StoreError::UnknownUser { username: username.clone() })?;
         if user.active {

@@ -146,7 +146,33 @@ where
     office_command(state, false, work).await
 }
 
+/// [`with_office`] for the one command a clerk whose password an administrator set may
+/// run: changing it. Every other clerk command is refused (`PASSWORD_CHANGE_REQUIRED`)
+/// until then.
+pub(crate) async fn with_office_to_change_password<T, F>(state: &AppState, work: F) -> Result<T, UiError>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut app::office::Office) -> Result<T, app::AppError> + Send + 'static,
+{
+    run_on_office(state, true, false, work).await
+}
+
 async fn office_command<T, F>(state: &AppState, active: bool, work: F) -> Result<T, UiError>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut app::office::Office) -> Result<T, app::AppError> + Send + 'static,
+{
+    // The window's polls (counts, the header's badges) go on; a clerk's own command waits
+    // for the password only they know.
+    run_on_office(state, active, active, work).await
+}
+
+async fn run_on_office<T, F>(
+    state: &AppState,
+    active: bool,
+    own_password: bool,
+    work: F,
+) -> Result<T, UiError>
 where
     T: Send + 'static,
     F: FnOnce(&mut app::office::Office) -> Result<T, app::AppError> + Send + 'static,
@@ -156,6 +182,9 @@ where
     with_office_slot(state, move |slot| match slot.as_mut() {
         Some(office) => {
             idle.pass(office, at, now(), active)?;
+            if own_password {
+                office.require_own_password()?;
+            }
             work(office)
         }
         None => Err(app::AppError::NotLoggedIn),

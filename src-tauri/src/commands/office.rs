@@ -3,7 +3,7 @@
 
 use tauri::State;
 
-use super::{now, with_office, with_office_slot};
+use super::{now, with_office, with_office_slot, with_office_to_change_password};
 use crate::AppState;
 use crate::error::UiError;
 use crate::json::{
@@ -292,7 +292,7 @@ pub async fn change_password(
     old_password: String,
     new_password: String,
 ) -> Result<SessionInfo, UiError> {
-    with_office(&state, move |office| {
+    with_office_to_change_password(&state, move |office| {
         app::users::change_password(office, &old_password, &new_password, now())?;
         Ok(SessionInfo::from(office.session()?))
     })

@@ -46,4 +46,17 @@ describe("ChangePasswordDialog", () => {
     expect(wrapper.emitted("close")).toEqual([[true]]);
     expect(session.value?.password_from_admin).toBe(false);
   });
+
+  it("forced (a password an administrator set) cannot be cancelled or escaped", async () => {
+    signInAs(["accept"], "wang");
+    setBackend(fakeBackend({}));
+    const wrapper = mount(ChangePasswordDialog, { props: { forced: true } });
+    expect(wrapper.find('[data-testid="password-cancel"]').exists(), "no 取消").toBe(false);
+    expect(wrapper.get('[data-testid="password-forced"]').text()).toContain("管理员也知道");
+    await wrapper.get('[data-testid="change-password"]').trigger("keydown", { key: "Escape" });
+    expect(wrapper.emitted("close"), "Esc does not close it").toBeUndefined();
+    const free = mount(ChangePasswordDialog);
+    await free.get('[data-testid="change-password"]').trigger("keydown", { key: "Escape" });
+    expect(free.emitted("close")).toEqual([[false]]);
+  });
 });

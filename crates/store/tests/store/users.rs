@@ -29,6 +29,34 @@ fn every_clerk_opens_the_same_office_data_with_their_own_password() {
 }
 
 #[test]
+fn the_password_rule_wants_length_two_kinds_and_nothing_everyone_tries() {
+    use store::PasswordWeakness as W;
+    for (password, expected) in [
+        ("short-1", Some(W::TooShort { min_chars: 8 })),
+        ("12345678", Some(W::OneKind)),
+        ("qwertyuiop", Some(W::OneKind)),
+        ("密码密码密码密码", Some(W::OneKind)),
+        ("!@#$%^&*", Some(W::OneKind)),
+        ("abc12345", Some(W::Common)),
+        ("Admin123", Some(W::Common)),
+        ("P@ssw0rd", Some(W::Common)),
+        ("woaini1314", Some(W::Common)),
+        ("wang.fang", Some(W::IsUserName)),
+        ("wang-pass-1", None),
+        ("新安江派出所2026", None),
+        ("correct horse", None),
+    ] {
+        assert_eq!(store::password_weakness(password, "wang.fang"), expected, "{password}");
+    }
+    // The rule holds wherever a password is set: a clerk's own change too.
+    let (_dir, mut store, admin) = new_store();
+    let mut clerk = add_clerk(&mut store, &admin, "clerk", Roles::ACCEPT);
+    let error = store.change_password(&mut clerk, CLERK_PASSWORD, "abcd1234", at(6)).unwrap_err();
+    assert!(matches!(error, StoreError::WeakPassword { weakness: W::Common }), "got {error:?}");
+    assert!(clerk.password_from_admin(), "nothing changed");
+}
+
+#[test]
 fn only_an_administrator_manages_accounts() {
     let (_dir, mut store, admin) = new_store();
     let clerk = add_clerk(&mut store, &admin, "clerk", Roles::ACCEPT);
@@ -43,7 +71,13 @@ fn only_an_administrator_manages_accounts() {
     ));
 
     let error = store.add_user(&admin, &NewUser { password: "short", ..new_user }, at(5)).unwrap_err();
-    assert!(matches!(error, StoreError::WeakPassword { min_chars: 8 }), "got {error:?}");
+    assert!(
+        matches!(
+            error,
+            StoreError::WeakPassword { weakness: store::PasswordWeakness::TooShort { min_chars: 8 } }
+        ),
+        "got {error:?}"
+    );
     let error = store.add_user(&admin, &NewUser { username: " CLERK ", ..new_user }, at(5)).unwrap_err();
     assert!(matches!(error, StoreError::UserExists { .. }), "user names compare normalised: {error:?}");
 }
