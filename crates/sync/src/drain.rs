@@ -26,6 +26,12 @@
 //! - Pages the platform lacks go up in multi-blob uploads (`POST /v1/blobs/batch`) of at
 //!   most [`DrainOptions::blob_batch_bytes`]. A page the platform refuses (its bytes do not
 //!   match its hash) quarantines its records; the other pages of the upload are stored.
+//! - **An upload is sized to the line** ([`BlobPacer`]): the platform keeps nothing of an
+//!   upload cut short, so each holds about a second of the line's measured throughput
+//!   (at least one page): on a township line of a few Mbit/s that is one page per upload,
+//!   and a cut costs that page, not four megabytes; on a fast link uploads grow to the
+//!   most allowed. The first upload of a drain carries at most [`FIRST_UPLOAD_BYTES`];
+//!   a failed one halves the estimate.
 //!
 //! - **The client and the platform work at the same time**: a batch's page uploads and
 //!   confirmations finish while the next batch is pushed. Its records stay pending until
@@ -116,6 +122,7 @@ pub struct Drainer {
     options: DrainOptions,
     jitter: Jitter,
     batch_size: usize,
+    pacer: std::sync::Arc<std::sync::Mutex<BlobPacer>>,
 }
 
 /// How often a drain recounts the pending records for its progress total.
@@ -131,6 +138,42 @@ fn blames_the_records(code: &str) -> bool {
 
 /// The pages of one multi-blob upload and the platform's answer.
 type UploadOutcome = (Vec<String>, Result<BlobBatchResponse, SyncError>);
+
+/// The most page bytes the first upload of a drain carries, before the line is measured.
+pub const FIRST_UPLOAD_BYTES: usize = 256 * 1024;
+/// How long one upload should take at the measured throughput: what a cut can waste.
+const UPLOAD_SECONDS: f64 = 1.0;
+
+/// Sizes multi-blob uploads to the line: an estimate of one upload's throughput (bytes per
+/// second, an average of the last uploads' own), from which each next upload takes about
+/// [`UPLOAD_SECONDS`] of pages, and at least one page.
+#[derive(Debug, Default)]
+pub struct BlobPacer {
+    bytes_per_second: Option<f64>,
+}
+
+impl BlobPacer {
+    /// The page bytes the next upload may carry, at most `most`.
+    pub fn upload_bytes(&self, most: usize) -> usize {
+        match self.bytes_per_second {
+            None => FIRST_UPLOAD_BYTES.min(most),
+            Some(rate) => ((rate * UPLOAD_SECONDS) as usize).clamp(1, most),
+        }
+    }
+
+    /// An upload of `bytes` completed in `took`.
+    pub fn completed(&mut self, bytes: usize, took: std::time::Duration) {
+        let rate = bytes as f64 / took.as_secs_f64().max(0.000_1);
+        self.bytes_per_second = Some(self.bytes_per_second.map_or(rate, |old| (old + rate) / 2.0));
+    }
+
+    /// An upload failed: the line may be worse than measured.
+    pub fn failed(&mut self) {
+        if let Some(rate) = &mut self.bytes_per_second {
+            *rate /= 2.0;
+        }
+    }
+}
 
 /// The result of one upload task; a panicked task counts as a failed upload.
 fn upload_outcome(joined: Result<UploadOutcome, tokio::task::JoinError>) -> UploadOutcome {
@@ -176,7 +219,13 @@ impl Drainer {
         let max_batch = options.max_batch.clamp(1, platform_api::MAX_BATCH_RECORDS);
         let min_batch = options.min_batch.clamp(1, max_batch);
         let batch_size = options.initial_batch.clamp(min_batch, max_batch);
-        Drainer { client, options: DrainOptions { max_batch, min_batch, ..options }, jitter, batch_size }
+        Drainer {
+            client,
+            options: DrainOptions { max_batch, min_batch, ..options },
+            jitter,
+            batch_size,
+            pacer: std::sync::Arc::default(),
+        }
     }
 
     /// The batch size the next push will use.
@@ -439,12 +488,10 @@ impl Drainer {
                 }
             }
         }
-        // Read each page from the store and group the pages into multi-blob uploads
-        // bounded by bytes and count.
-        let batch_bytes = self.options.blob_batch_bytes.clamp(1, platform_api::MAX_BLOB_BYTES);
-        let mut batches: Vec<Vec<(String, Vec<u8>)>> = Vec::new();
-        let mut current: Vec<(String, Vec<u8>)> = Vec::new();
-        let mut current_bytes = 0_usize;
+        // Read each page from the store; the upload task groups them into multi-blob
+        // uploads sized to the line as it goes (see `BlobPacer`).
+        let most_bytes = self.options.blob_batch_bytes.clamp(1, platform_api::MAX_BLOB_BYTES);
+        let mut pages: Vec<(String, Vec<u8>)> = Vec::new();
         let mut unreadable = Vec::new();
         for (hash, waiting) in &applying.waiting_for_blob {
             let bytes = match outbox.read_blob(hash).map_err(SyncError::outbox)? {
@@ -470,37 +517,53 @@ impl Drainer {
                     continue;
                 }
             };
-            let full = current_bytes.saturating_add(bytes.len()) > batch_bytes
-                || current.len() >= platform_api::MAX_BLOB_BATCH_BLOBS;
-            if !current.is_empty() && full {
-                batches.push(std::mem::take(&mut current));
-                current_bytes = 0;
-            }
-            current_bytes = current_bytes.saturating_add(bytes.len());
-            current.push((hash.clone(), bytes));
+            pages.push((hash.clone(), bytes));
         }
         for hash in unreadable {
             applying.waiting_for_blob.remove(&hash);
         }
-        if !current.is_empty() {
-            batches.push(current);
-        }
         // One task runs the uploads, at most `blob_concurrency` at a time.
-        report.blob_requests += batches.len() as u64;
-        if !batches.is_empty() {
+        if !pages.is_empty() {
             let client = self.client.clone();
             let concurrency = self.options.blob_concurrency.max(1);
+            let pacer = self.pacer.clone();
             applying.uploads = Some(tokio::spawn(async move {
                 let mut running = JoinSet::new();
                 let mut outcomes: Vec<UploadOutcome> = Vec::new();
-                for blobs in batches {
+                let mut pages = pages.into_iter().peekable();
+                while pages.peek().is_some() {
                     while running.len() >= concurrency {
                         outcomes.extend(running.join_next().await.map(upload_outcome));
                     }
+                    let budget = pacer
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .upload_bytes(most_bytes);
+                    let mut blobs = Vec::new();
+                    let mut bytes = 0_usize;
+                    while let Some((_, next)) = pages.peek() {
+                        let full = !blobs.is_empty()
+                            && (bytes.saturating_add(next.len()) > budget
+                                || blobs.len() >= platform_api::MAX_BLOB_BATCH_BLOBS);
+                        if full {
+                            break;
+                        }
+                        let Some(page) = pages.next() else { break };
+                        bytes = bytes.saturating_add(page.1.len());
+                        blobs.push(page);
+                    }
                     let client = client.clone();
-                    tracing::debug!(pages = blobs.len(), "uploading pages");
+                    let pacer = pacer.clone();
+                    tracing::debug!(pages = blobs.len(), bytes, "uploading pages");
                     running.spawn(async move {
+                        let started = std::time::Instant::now();
                         let result = client.put_blobs(&blobs).await;
+                        let mut pacer = pacer.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                        match &result {
+                            Ok(_) => pacer.completed(bytes, started.elapsed()),
+                            Err(_) => pacer.failed(),
+                        }
+                        drop(pacer);
                         let hashes = blobs.into_iter().map(|(hash, _)| hash).collect();
                         (hashes, result)
                     });
@@ -533,6 +596,7 @@ impl Drainer {
             }),
             None => Vec::new(),
         };
+        report.blob_requests += outcomes.len() as u64;
         for (hashes, result) in outcomes {
             let answer = match result {
                 Ok(answer) => answer,

@@ -56,7 +56,7 @@ pub use backoff::{BackoffPolicy, Jitter, backoff};
 pub use client::{ClientConfig, PlatformClient, check_platform_url};
 pub use connectivity::{Connectivity, ConnectivityMonitor, ConnectivityOptions, clock_skew_millis};
 pub use decisions::{PullReport, pull_decisions};
-pub use drain::{DrainOptions, DrainReport, Drainer};
+pub use drain::{BlobPacer, DrainOptions, DrainReport, Drainer, FIRST_UPLOAD_BYTES};
 pub use error::SyncError;
 pub use identity::DeviceIdentity;
 pub use outbox::{Outbox, OutgoingKind, OutgoingRecord, QuarantineReason};

@@ -5,5 +5,7 @@ mod blobs;
 mod client;
 mod drain;
 mod kill;
+mod line;
 mod outbox_file;
 mod support;
+mod township;
