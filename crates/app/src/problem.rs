@@ -287,6 +287,8 @@ catalogue! {
     PlatformUnavailable = "PLATFORM_UNAVAILABLE", Fault;
     /// The platform's answer could not be read.
     PlatformAnswerInvalid = "PLATFORM_ANSWER_INVALID", Fault;
+    /// An answer of the platform without its valid signature (tampered, or a wrong key kept).
+    PlatformAnswerUnverified = "PLATFORM_ANSWER_UNVERIFIED", Refused;
     /// This device is not enrolled with the platform.
     DeviceNotEnrolled = "DEVICE_NOT_ENROLLED", Refused;
     /// The platform refused the request's signature (clock, key).

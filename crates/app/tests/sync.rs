@@ -356,6 +356,36 @@ fn a_lost_acknowledgement_heals_on_the_next_sync_without_duplicates() {
     assert!(sync::outbox(&office, 100).unwrap().queued.is_empty());
 }
 
+/// The office keeps the platform's key (set for air-gapped bundles): every answer must
+/// then carry the platform's signature. A verdict changed on its way is refused with a
+/// reason a person can act on, nothing is confirmed; the next clean sync delivers once.
+#[test]
+fn with_the_platforms_key_kept_a_tampered_answer_is_refused_and_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut office = set_up_office(dir.path());
+    case_until(&mut office, "钱多", CaseState::Approved, 10);
+    let stub = Stub::start(Duration::from_secs(60));
+    stub.register(&mut office);
+    login(&mut office, "admin", 30);
+    let key = stub.server.platform().public_key_hex().unwrap();
+    app::bundle::set_platform_key(&mut office, &key, false, at(30)).unwrap();
+
+    // The clock probe is unsigned; the first signed answer (the push's verdicts) is changed.
+    stub.server.faults().tamper_next(1);
+    let report = sync::sync_once(&mut office, &config(&stub.server.url(), 3), |_, _| {}).unwrap();
+    let problem = report.problem.expect("the tampered answer is refused");
+    assert_eq!(problem.code.as_str(), "PLATFORM_ANSWER_UNVERIFIED", "{problem:?}");
+    assert!(problem.needs_person && !problem.offline);
+    assert!(problem.message.contains("没有通过平台签名核验"), "{}", problem.message);
+    assert_eq!((report.confirmed, report.remaining), (0, 3), "nothing confirmed on a forged answer");
+
+    // Clean answers, verified with the kept key: delivered, each record once.
+    let report = sync::sync_once(&mut office, &config(&stub.server.url(), 3), |_, _| {}).unwrap();
+    assert_eq!(report.problem, None);
+    assert_eq!((report.confirmed, report.remaining), (3, 0), "{report:?}");
+    assert_eq!(stub.server.platform().stats().unwrap().records, 3);
+}
+
 /// A platform address that answers with a redirect: the sync never follows it (the signed
 /// records would go to an address nobody configured); the records stay queued.
 #[test]

@@ -24,6 +24,33 @@
 //! demands 国密 for device authentication; it would arrive as a new contract version with
 //! its own signature header, not as a change to this one.
 
+/// Header with the platform's Ed25519 signature of its answer to a signed request, 128
+/// lowercase hex digits: [`answer_message`] signed with the platform's own key (the one the
+/// office keeps for air-gapped bundles). A counter that holds that key accepts a verdict,
+/// a refusal or a decision only with a valid signature; without it a man in the middle of
+/// a township line could confirm records the platform never stored (the counter would
+/// stop sending them) or refuse them into quarantine.
+pub const HEADER_ANSWER_SIGNATURE: &str = "x-platform-signature";
+
+/// What the platform signs of an answer: a tag, the nonce of the request it answers (so
+/// an answer cannot be replayed to another request), the HTTP status, and the SHA-256 of
+/// the body as sent (lowercase hex), separated by `\n`.
+///
+/// ```
+/// assert_eq!(
+///     platform_api::signing::answer_message(
+///         "5f3c8e2a9b1d4c6e8f0a2b4c6d8e0f12",
+///         200,
+///         "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+///     ),
+///     "permit-desk-answer-v1\n5f3c8e2a9b1d4c6e8f0a2b4c6d8e0f12\n200\n\
+///      e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+/// );
+/// ```
+pub fn answer_message(request_nonce: &str, status: u16, body_sha256_hex: &str) -> String {
+    format!("permit-desk-answer-v1\n{request_nonce}\n{status}\n{body_sha256_hex}")
+}
+
 /// Header naming the signing device.
 pub const HEADER_DEVICE_ID: &str = "x-device-id";
 /// Header with the signing time, whole seconds since the Unix epoch.

@@ -72,6 +72,10 @@ pub struct FaultRequest {
     pub clock_offset_seconds: Option<i64>,
     /// Refuse whole push batches that contain a record of this case.
     pub poison_case: Option<Uuid>,
+    /// Change one byte of the next N signed answers after signing them (a man in the
+    /// middle turning a verdict round).
+    #[serde(default)]
+    pub tamper_next: Option<u32>,
 }
 
 /// Part of [`FaultRequest`]: hang `count` requests for `millis` each.
@@ -89,6 +93,7 @@ struct FaultState {
     hang_next: u32,
     hang_for: Duration,
     drop_next: u32,
+    tamper_next: u32,
     slow: Duration,
     reject_rules: Vec<RejectRule>,
     poisoned_cases: Vec<Uuid>,
@@ -139,6 +144,12 @@ impl Faults {
     /// for a push, committing) them, without sending an answer: the lost acknowledgement.
     pub fn drop_after_commit_next(&self, count: u32) {
         self.state().drop_next = count;
+    }
+
+    /// Change one byte of the body of the next `count` signed answers after the platform
+    /// signed them, leaving the signature: what a man in the middle would send.
+    pub fn tamper_next(&self, count: u32) {
+        self.state().tamper_next = count;
     }
 
     /// Delay every contract request by `delay` before processing it (zero turns it off).
@@ -203,6 +214,9 @@ impl Faults {
         if let Some(count) = request.drop_next {
             self.drop_after_commit_next(count);
         }
+        if let Some(count) = request.tamper_next {
+            self.tamper_next(count);
+        }
         if let Some(millis) = request.slow_millis {
             self.slow(Duration::from_millis(millis));
         }
@@ -232,6 +246,15 @@ impl Faults {
     }
 
     /// Whether to drop the connection of a request that was just processed (consumes one).
+    pub(crate) fn take_tamper(&self) -> bool {
+        let mut state = self.state();
+        if state.tamper_next > 0 {
+            state.tamper_next -= 1;
+            return true;
+        }
+        false
+    }
+
     pub(crate) fn take_drop(&self) -> bool {
         let mut state = self.state();
         if state.drop_next > 0 {

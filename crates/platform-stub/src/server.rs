@@ -161,8 +161,52 @@ fn unauthorized(code: &str, message: &str) -> Response {
     api_error(StatusCode::UNAUTHORIZED, code, message)
 }
 
-/// Checks the device signature of a contract request (see [`platform_api::signing`]).
+/// Checks the device signature of a contract request (see [`platform_api::signing`]), and
+/// signs the answer with the platform's key, bound to the request's nonce
+/// ([`platform_api::signing::answer_message`]): a verdict, a refusal or a decision the
+/// counter can trust did come from here.
 async fn authenticate(State(platform): State<Platform>, request: Request, next: Next) -> Response {
+    let nonce = request
+        .headers()
+        .get(HEADER_NONCE)
+        .and_then(|value| value.to_str().ok())
+        .filter(|text| platform_api::signing::is_nonce(text))
+        .map(str::to_owned);
+    let response = check_signature(State(platform.clone()), request, next).await;
+    match nonce {
+        Some(nonce) => sign_answer(&platform, &nonce, response).await,
+        None => response,
+    }
+}
+
+/// `response` with the platform's signature of it for the request with `nonce`.
+async fn sign_answer(platform: &Platform, nonce: &str, response: Response) -> Response {
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
+        return internal(StubError::InvalidInput { what: "answer", reason: "unreadable body".to_owned() });
+    };
+    let key = match platform.signing_key() {
+        Ok(key) => key,
+        Err(error) => return internal(error),
+    };
+    let message = platform_api::signing::answer_message(nonce, parts.status.as_u16(), &sha256_hex(&bytes));
+    let signature = hex::encode(ed25519_dalek::Signer::sign(&key, message.as_bytes()).to_bytes());
+    if let Ok(value) = axum::http::HeaderValue::from_str(&signature) {
+        parts.headers.insert(platform_api::signing::HEADER_ANSWER_SIGNATURE, value);
+    }
+    if platform.faults().take_tamper() {
+        // A man in the middle: the signed answer's body changed on its way (a verdict
+        // turned round), the signature left as it was.
+        let mut tampered = bytes.to_vec();
+        if let Some(last) = tampered.iter().rposition(|byte| byte.is_ascii_alphanumeric()) {
+            tampered[last] ^= 0x01;
+        }
+        return Response::from_parts(parts, Body::from(tampered));
+    }
+    Response::from_parts(parts, Body::from(bytes))
+}
+
+async fn check_signature(State(platform): State<Platform>, request: Request, next: Next) -> Response {
     let (parts, body) = request.into_parts();
     let Some(device_id) = header_text(&parts, HEADER_DEVICE_ID).map(str::to_owned) else {
         return unauthorized(code::SIGNATURE_INVALID, "missing x-device-id");

@@ -18,7 +18,8 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use platform_api::signing::{
-    HEADER_DEVICE_ID, HEADER_NONCE, HEADER_SIGNATURE, HEADER_TIMESTAMP, signing_message,
+    HEADER_ANSWER_SIGNATURE, HEADER_DEVICE_ID, HEADER_NONCE, HEADER_SIGNATURE, HEADER_TIMESTAMP,
+    answer_message, signing_message,
 };
 use platform_api::{
     ApiError, BlobBatchResponse, BlobReceipt, DecisionPage, DeviceEnrolment, EnrolmentReceipt, PushBatch,
@@ -41,6 +42,11 @@ pub struct ClientConfig {
     pub connect_timeout: Duration,
     /// Extra trusted root certificates (DER), for a platform behind a private CA.
     pub extra_root_certificates: Vec<Vec<u8>>,
+    /// The platform's Ed25519 public key (the one the office keeps for air-gapped
+    /// bundles). When known, every answer the client acts on must carry the platform's
+    /// valid signature ([`platform_api::signing::HEADER_ANSWER_SIGNATURE`]); an answer
+    /// without one is [`SyncError::AnswerUnverified`] and changes nothing.
+    pub platform_key: Option<[u8; 32]>,
 }
 
 impl ClientConfig {
@@ -51,6 +57,7 @@ impl ClientConfig {
             request_timeout: Duration::from_secs(30),
             connect_timeout: Duration::from_secs(10),
             extra_root_certificates: Vec::new(),
+            platform_key: None,
         }
     }
 }
@@ -123,6 +130,13 @@ pub struct PlatformClient {
     base_url: Url,
     identity: Arc<DeviceIdentity>,
     skew_millis: Arc<AtomicI64>,
+    platform_key: Option<[u8; 32]>,
+}
+
+/// An answer read whole: its status and body, its signature checked when required.
+struct Answer {
+    status: StatusCode,
+    body: Vec<u8>,
 }
 
 fn tls_config(extra_roots: &[Vec<u8>]) -> Result<rustls::ClientConfig, SyncError> {
@@ -165,7 +179,13 @@ impl PlatformClient {
             base_url,
             identity: Arc::new(identity),
             skew_millis: Arc::new(AtomicI64::new(0)),
+            platform_key: config.platform_key,
         })
+    }
+
+    /// The platform key this client checks answers with, if any.
+    pub fn platform_key(&self) -> Option<[u8; 32]> {
+        self.platform_key
     }
 
     /// This device's id.
@@ -195,14 +215,17 @@ impl PlatformClient {
             .map_err(|error| SyncError::InvalidUrl { reason: error.to_string() })
     }
 
-    /// Sends one request, signed unless `signed` is false, and returns the raw answer.
+    /// Sends one request, signed unless `signed` is false, reads the answer whole and, for
+    /// a signed request when the platform's key is known, checks the platform's signature
+    /// ([`PlatformClient::verify_answer`]).
     async fn send(
         &self,
         method: Method,
         path_and_query: &str,
         body: Option<(Vec<u8>, &'static str)>,
         signed: bool,
-    ) -> Result<reqwest::Response, SyncError> {
+    ) -> Result<Answer, SyncError> {
+        let mut sent_nonce = None;
         let url = self.url(path_and_query)?;
         let mut request = self.http.request(method.clone(), url.clone());
         // A JSON body of some size goes compressed; what is signed is what is sent.
@@ -230,6 +253,7 @@ impl PlatformClient {
                 (None, _) => String::new(),
             };
             let nonce = fresh_nonce()?;
+            sent_nonce = Some(nonce.clone());
             let message = signing_message(
                 method.as_str(),
                 &host,
@@ -251,14 +275,60 @@ impl PlatformClient {
         if let Some((bytes, content_type)) = body {
             request = request.header(reqwest::header::CONTENT_TYPE, content_type).body(bytes);
         }
-        request.send().await.map_err(transport_error)
+        let response = request.send().await.map_err(transport_error)?;
+        let status = response.status();
+        let signature = response
+            .headers()
+            .get(HEADER_ANSWER_SIGNATURE)
+            .and_then(|value| value.to_str().ok())
+            .map(str::to_owned);
+        let body = response.bytes().await.map_err(transport_error)?.to_vec();
+        if let Some(nonce) = sent_nonce {
+            self.verify_answer(&nonce, status, &body, signature.as_deref())?;
+        }
+        Ok(Answer { status, body })
+    }
+
+    /// Checks the platform's signature of an answer to the request sent with `nonce`, when
+    /// the platform's key is known. Answers that only stop or delay the drain (401, 408,
+    /// 429, 5xx: a proxy or the network may make them) need none; every other — a
+    /// verdict, a refusal that would quarantine, a decision — must verify.
+    fn verify_answer(
+        &self,
+        nonce: &str,
+        status: StatusCode,
+        body: &[u8],
+        signature: Option<&str>,
+    ) -> Result<(), SyncError> {
+        let Some(key) = self.platform_key else { return Ok(()) };
+        let harmless = status == StatusCode::UNAUTHORIZED
+            || status == StatusCode::REQUEST_TIMEOUT
+            || status == StatusCode::TOO_MANY_REQUESTS
+            || status.is_server_error();
+        if harmless && signature.is_none() {
+            return Ok(());
+        }
+        let message = answer_message(
+            nonce,
+            status.as_u16(),
+            &hex::encode(ring::digest::digest(&ring::digest::SHA256, body)),
+        );
+        let verified = signature.and_then(|text| hex::decode(text).ok()).is_some_and(|signature| {
+            ring::signature::UnparsedPublicKey::new(&ring::signature::ED25519, key)
+                .verify(message.as_bytes(), &signature)
+                .is_ok()
+        });
+        if verified {
+            Ok(())
+        } else {
+            Err(SyncError::AnswerUnverified { status: status.as_u16(), signed: signature.is_some() })
+        }
     }
 
     /// Turns a non-success answer into the matching error.
-    async fn failure(&self, response: reqwest::Response) -> SyncError {
-        let status = response.status();
-        let api_error =
-            response.bytes().await.ok().and_then(|body| serde_json::from_slice::<ApiError>(&body).ok());
+    fn failure(&self, answer: &Answer) -> SyncError {
+        let status = answer.status;
+        let api_error = serde_json::from_slice::<ApiError>(&answer.body).ok();
         let (error_code, message) = match api_error {
             Some(api_error) => (api_error.code, api_error.message),
             None => (String::new(), String::new()),
@@ -284,12 +354,11 @@ impl PlatformClient {
         SyncError::Protocol { detail: format!("unexpected http status {}", status.as_u16()) }
     }
 
-    async fn json<T: DeserializeOwned>(&self, response: reqwest::Response) -> Result<T, SyncError> {
-        if !response.status().is_success() {
-            return Err(self.failure(response).await);
+    fn json<T: DeserializeOwned>(&self, answer: Answer) -> Result<T, SyncError> {
+        if !answer.status.is_success() {
+            return Err(self.failure(&answer));
         }
-        let body = response.bytes().await.map_err(transport_error)?;
-        serde_json::from_slice(&body).map_err(|error| SyncError::Protocol {
+        serde_json::from_slice(&answer.body).map_err(|error| SyncError::Protocol {
             detail: format!(
                 "answer is not the expected json (line {}, column {})",
                 error.line(),
@@ -301,7 +370,7 @@ impl PlatformClient {
     /// `GET /v1/time` (unsigned): the platform's clock.
     pub async fn server_time(&self) -> Result<ServerTime, SyncError> {
         let response = self.send(Method::GET, path::TIME, None, false).await?;
-        self.json(response).await
+        self.json(response)
     }
 
     /// `POST /v1/records`: pushes one batch and returns the per-record results.
@@ -309,7 +378,7 @@ impl PlatformClient {
         let body =
             serde_json::to_vec(batch).map_err(|error| SyncError::Protocol { detail: error.to_string() })?;
         let response = self.send(Method::POST, path::RECORDS, Some((body, "application/json")), true).await?;
-        let answer: PushResponse = self.json(response).await?;
+        let answer: PushResponse = self.json(response)?;
         if answer.results.len() != batch.records.len() {
             return Err(SyncError::Protocol {
                 detail: format!("{} results for {} records", answer.results.len(), batch.records.len()),
@@ -323,7 +392,7 @@ impl PlatformClient {
         let response = self
             .send(Method::PUT, &path::blob(content_hash), Some((bytes, "application/octet-stream")), true)
             .await?;
-        self.json(response).await
+        self.json(response)
     }
 
     /// `POST /v1/blobs/batch`: uploads many whole blobs (content hash, bytes) in one
@@ -335,7 +404,7 @@ impl PlatformClient {
             .map_err(|error| SyncError::Protocol { detail: error.to_string() })?;
         let response =
             self.send(Method::POST, path::BLOB_BATCH, Some((body, "application/octet-stream")), true).await?;
-        let answer: BlobBatchResponse = self.json(response).await?;
+        let answer: BlobBatchResponse = self.json(response)?;
         let matches = answer.results.len() == blobs.len()
             && answer.results.iter().zip(blobs).all(|(result, (hash, _))| result.content_hash == *hash);
         if !matches {
@@ -353,17 +422,17 @@ impl PlatformClient {
     /// `HEAD /v1/blobs/{sha256}`: whether the platform holds the complete blob.
     pub async fn has_blob(&self, content_hash: &str) -> Result<bool, SyncError> {
         let response = self.send(Method::HEAD, &path::blob(content_hash), None, true).await?;
-        match response.status() {
+        match response.status {
             StatusCode::OK => Ok(true),
             StatusCode::NOT_FOUND => Ok(false),
-            _ => Err(self.failure(response).await),
+            _ => Err(self.failure(&response)),
         }
     }
 
     /// `GET /v1/decisions`: up to `limit` decisions after `cursor`.
     pub async fn decisions(&self, cursor: u64, limit: u32) -> Result<DecisionPage, SyncError> {
         let response = self.send(Method::GET, &path::decisions(cursor, limit), None, true).await?;
-        self.json(response).await
+        self.json(response)
     }
 
     /// `POST /v1/devices`: enrols this device's public key with a one-time code.
@@ -376,7 +445,7 @@ impl PlatformClient {
         let body = serde_json::to_vec(&enrolment)
             .map_err(|error| SyncError::Protocol { detail: error.to_string() })?;
         let response = self.send(Method::POST, path::DEVICES, Some((body, "application/json")), true).await?;
-        self.json(response).await
+        self.json(response)
     }
 }
 

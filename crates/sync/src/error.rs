@@ -70,6 +70,16 @@ pub enum SyncError {
         /// The platform's reason.
         reason: String,
     },
+    /// An answer to a signed request without the platform's valid signature, while the
+    /// platform's key is known: tampered on its way, or the office keeps a wrong key.
+    /// Nothing of it is applied; a person must look (not retried by the drain).
+    #[error("the platform's answer (http {status}) does not carry its valid signature")]
+    AnswerUnverified {
+        /// The answer's HTTP status.
+        status: u16,
+        /// Whether it carried a signature at all (a wrong one) or none.
+        signed: bool,
+    },
     /// The platform's answer does not follow the contract (unparsable JSON, a captive
     /// portal's HTML page, results that do not match the batch).
     #[error("unexpected answer from the platform: {detail}")]
@@ -109,6 +119,7 @@ impl SyncError {
             | SyncError::InvalidUrl { .. }
             | SyncError::DeviceUnknown { .. }
             | SyncError::Unauthorized { .. }
+            | SyncError::AnswerUnverified { .. }
             | SyncError::Rejected { .. }
             | SyncError::ClientSetup { .. }
             | SyncError::Identity { .. }

@@ -256,6 +256,14 @@ pub fn problem_of(error: &SyncError) -> SyncProblem {
             false,
             false,
         ),
+        SyncError::AnswerUnverified { status, .. } => problem(
+            crate::problem::ErrorCode::PlatformAnswerUnverified,
+            format!(
+                "收到的省平台答复（HTTP {status}）没有通过平台签名核验：可能在途中被篡改，或本机保存的平台公钥不对。答复未被采用，记录仍在待上传队列中。请管理员在“离线传输 → 省平台公钥”与省平台核对公钥指纹。"
+            ),
+            false,
+            true,
+        ),
         SyncError::Protocol { .. } => problem(
             crate::problem::ErrorCode::PlatformAnswerInvalid,
             "省平台的应答无法识别，可能被代理或网关拦截，稍后自动重试。".to_owned(),
@@ -385,9 +393,11 @@ impl Syncer {
         let clock = self.config.clock;
         let started = clock();
         let preferred = self.config.device_id.clone();
-        let identity = handle.with_office(|office| load_identity(office, preferred.as_deref(), started))?;
+        let (identity, platform_key) = handle.with_office(|office| {
+            Ok((load_identity(office, preferred.as_deref(), started)?, office.store.platform_bundle_key()?))
+        })?;
         let mut report = SyncReport { device_id: identity.device_id().to_owned(), ..SyncReport::default() };
-        let outcome = self.run(&mut handle, identity, &mut report, &mut progress);
+        let outcome = self.run(&mut handle, identity, platform_key, &mut report, &mut progress);
         let problem = match outcome {
             Ok(()) => None,
             Err(error) => Some(problem_of(&store_failure(error)?)),
@@ -407,13 +417,14 @@ impl Syncer {
         &mut self,
         handle: &mut H,
         identity: DeviceIdentity,
+        platform_key: Option<[u8; 32]>,
         report: &mut SyncReport,
         progress: &mut impl FnMut(u64, u64),
     ) -> Result<(), SyncError> {
         let clock = self.config.clock;
         let page_limit = self.config.decision_page_limit;
         let enrolment_code = self.config.enrolment_code.clone();
-        let drainer = ensure_drainer(&mut self.drainer, &self.config, identity)?;
+        let drainer = ensure_drainer(&mut self.drainer, &self.config, identity, platform_key)?;
         let runtime = &self.runtime;
         runtime.block_on(async {
             // Compare clocks first (one unsigned GET /v1/time): the client then signs with
@@ -462,18 +473,25 @@ impl Syncer {
     }
 }
 
-/// The drainer for `identity`, made on first use (and again if the device changed).
+/// The drainer for `identity`, made on first use (and again if the device or the platform
+/// key kept by the office changed). With the platform's key, every answer the drain acts
+/// on must carry the platform's signature (`sync::ClientConfig::platform_key`).
 fn ensure_drainer<'d>(
     drainer: &'d mut Option<Drainer>,
     config: &SyncConfig,
     identity: DeviceIdentity,
+    platform_key: Option<[u8; 32]>,
 ) -> Result<&'d mut Drainer, SyncError> {
-    if drainer.as_ref().is_some_and(|drainer| drainer.client().device_id() == identity.device_id()) {
+    if drainer.as_ref().is_some_and(|drainer| {
+        drainer.client().device_id() == identity.device_id()
+            && drainer.client().platform_key() == platform_key
+    }) {
         return drainer.as_mut().ok_or(SyncError::Protocol { detail: "no drainer".to_owned() });
     }
     let mut client_config = ClientConfig::new(&config.base_url);
     client_config.request_timeout = config.request_timeout;
     client_config.connect_timeout = config.connect_timeout;
+    client_config.platform_key = platform_key;
     let client = PlatformClient::new(&client_config, identity)?;
     Ok(drainer.insert(Drainer::new(client, config.drain.clone(), Jitter::from_entropy())))
 }

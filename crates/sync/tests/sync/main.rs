@@ -1,6 +1,7 @@
 //! Integration tests of the sync client against the stand-in platform over real loopback
 //! HTTP, with outboxes kept in real SQLite files.
 
+mod answers;
 mod blobs;
 mod client;
 mod drain;
