@@ -131,6 +131,7 @@ export const REACTIONS: Record<ErrorCode | ClientErrorCode, Reaction> = {
   PLATFORM_UNAVAILABLE: "show",
   PLATFORM_ANSWER_INVALID: "show",
   PLATFORM_ANSWER_UNVERIFIED: "show",
+  AUDIT_CHAIN_BROKEN: "show",
   DEVICE_NOT_ENROLLED: "show",
   PLATFORM_SIGNATURE_REFUSED: "show",
   PLATFORM_REQUEST_REFUSED: "show",

@@ -287,6 +287,9 @@ catalogue! {
     PlatformUnavailable = "PLATFORM_UNAVAILABLE", Fault;
     /// The platform's answer could not be read.
     PlatformAnswerInvalid = "PLATFORM_ANSWER_INVALID", Fault;
+    /// The platform refused a push: the office's audit chain does not extend the anchor it
+    /// holds (rewritten or rolled back since the last sync).
+    AuditChainBroken = "AUDIT_CHAIN_BROKEN", Refused;
     /// An answer of the platform without its valid signature (tampered, or a wrong key kept).
     PlatformAnswerUnverified = "PLATFORM_ANSWER_UNVERIFIED", Refused;
     /// This device is not enrolled with the platform.

@@ -386,6 +386,86 @@ fn with_the_platforms_key_kept_a_tampered_answer_is_refused_and_changes_nothing(
     assert_eq!(stub.server.platform().stats().unwrap().records, 3);
 }
 
+/// The insider of issue 18: a clerk copies the office's files, opens them with their own
+/// password, rewrites an early audit row (their refused log-ins, say) and recomputes the
+/// whole chain with the key their password unlocks, so the office's own check passes.
+/// The platform holds the chain's head from the last sync: the next push cannot name the
+/// hash it saw there, and is refused; the window says why and nothing is confirmed.
+#[test]
+fn an_audit_chain_rewritten_after_a_sync_is_refused_by_the_platform() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut office = set_up_office(dir.path());
+    case_until(&mut office, "孙立", CaseState::Approved, 10);
+    let stub = Stub::start(Duration::from_secs(60));
+    stub.register(&mut office);
+    let report = sync::sync_once(&mut office, &config(&stub.server.url(), 1), |_, _| {}).unwrap();
+    assert_eq!((report.problem, report.confirmed), (None, 3));
+    let (anchored_seq, _) =
+        stub.server.platform().audit_anchor(DEVICE).unwrap().expect("the push anchored the audit chain");
+    office.close().unwrap();
+
+    {
+        // The insider, with clerk a's own password and the files.
+        let (store, _) =
+            store::Store::open_with_options(dir.path(), "a", CLERK_PASSWORD, at(40), options()).unwrap();
+        let conn = store.raw_connection();
+        // The append-only triggers are the program's, not a shell's: dropped, and put back.
+        conn.execute_batch("DROP TRIGGER audit_no_update;").unwrap();
+        let changed = conn.execute("UPDATE audit SET details = '{}' WHERE seq = 2", []).unwrap();
+        assert_eq!(changed, 1);
+        store.rechain_audit().unwrap();
+        conn.execute_batch(
+            "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+             BEGIN SELECT RAISE(ABORT, 'audit rows are append-only'); END;",
+        )
+        .unwrap();
+        assert!(store.audit_verify().unwrap().is_intact(), "the office's own check is fooled");
+        assert!(anchored_seq > 2, "the edited row is below the platform's anchor");
+        store.close().unwrap();
+    }
+
+    let mut office = Office::open(dir.path(), "admin", ADMIN_PASSWORD, at(50)).unwrap();
+    case_until(&mut office, "周明", CaseState::Accepted, 60);
+    let report = sync::sync_once(&mut office, &config(&stub.server.url(), 1), |_, _| {}).unwrap();
+    let problem = report.problem.expect("the platform refuses the office");
+    assert_eq!(problem.code.as_str(), "AUDIT_CHAIN_BROKEN", "{problem:?}");
+    assert!(problem.needs_person);
+    assert!(problem.message.contains("审计记录"), "{}", problem.message);
+    assert_eq!(report.confirmed, 0, "nothing of the push is taken");
+    assert_eq!(stub.server.platform().stats().unwrap().records, 3, "the platform stored nothing new");
+    assert_eq!(sync::sync_status(&office).unwrap().queued, 1, "the office keeps its record");
+
+    // The platform's operator, having checked with the office, forgets the anchor: the
+    // office anchors afresh and delivers.
+    assert!(stub.server.platform().forget_audit_anchor(DEVICE).unwrap());
+    let report = sync::sync_once(&mut office, &config(&stub.server.url(), 1), |_, _| {}).unwrap();
+    assert_eq!((report.problem, report.confirmed), (None, 1));
+}
+
+/// An office that only syncs (no one rewrote anything) keeps passing its anchor: every
+/// push extends the last, also after an answer was lost on the way back.
+#[test]
+fn an_untouched_audit_chain_keeps_extending_its_anchor_even_after_a_lost_answer() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut office = set_up_office(dir.path());
+    case_until(&mut office, "吴芳", CaseState::Approved, 10);
+    let stub = Stub::start(Duration::from_secs(60));
+    stub.register(&mut office);
+    // The push is stored and its answer lost (after the clock probe's connection).
+    stub.server.faults().drop_after_commit_next(2);
+    let report = sync::sync_once(&mut office, &config(&stub.server.url(), 0), |_, _| {}).unwrap();
+    assert!(report.problem.is_some(), "the answer was lost");
+    let first = stub.server.platform().audit_anchor(DEVICE).unwrap().expect("anchored");
+    // The next push names the chain at the anchor it sent (its answer lost) and goes on.
+    let report = sync::sync_once(&mut office, &config(&stub.server.url(), 0), |_, _| {}).unwrap();
+    assert_eq!(report.problem, None);
+    case_until(&mut office, "郑和", CaseState::Accepted, 30);
+    let report = sync::sync_once(&mut office, &config(&stub.server.url(), 0), |_, _| {}).unwrap();
+    assert_eq!(report.problem, None, "{report:?}");
+    let last = stub.server.platform().audit_anchor(DEVICE).unwrap().expect("anchored");
+    assert!(last.0 > first.0, "the anchor moved on: {first:?} → {last:?}");
+}
+
 /// A platform address that answers with a redirect: the sync never follows it (the signed
 /// records would go to an address nobody configured); the records stay queued.
 #[test]

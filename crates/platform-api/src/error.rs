@@ -26,6 +26,9 @@ impl ApiError {
 pub mod code {
     /// 401: the `X-Device-Id` is not enrolled on the platform.
     pub const DEVICE_UNKNOWN: &str = "DEVICE_UNKNOWN";
+    /// 409: the push's audit anchor does not extend the one the platform holds for the
+    /// device: the office's audit chain was rewritten (or a device stopped anchoring).
+    pub const AUDIT_CHAIN_BROKEN: &str = "AUDIT_CHAIN_BROKEN";
     /// 401: a signature header is missing or malformed, or the signature does not verify.
     pub const SIGNATURE_INVALID: &str = "SIGNATURE_INVALID";
     /// 401: `X-Timestamp` is further than the allowed window from the platform's clock;

@@ -49,7 +49,8 @@ pub use decisions::{Decision, DecisionKind, DecisionPage};
 pub use devices::{DeviceEnrolment, EnrolmentReceipt};
 pub use error::{ApiError, code};
 pub use records::{
-    PushBatch, PushRecord, PushResponse, RATING_LEVELS, RecordKind, RecordResult, RecordStatus,
+    AuditAnchor, AuditPoint, PushBatch, PushRecord, PushResponse, RATING_LEVELS, RecordKind, RecordResult,
+    RecordStatus,
 };
 pub use routes::{ROUTES, Route, SCHEMAS, path};
 pub use time::ServerTime;

@@ -26,6 +26,35 @@ pub struct PushBatch {
     /// The records, in the order the device wants them applied (per case: by `sequence`).
     /// At most [`crate::MAX_BATCH_RECORDS`].
     pub records: Vec<PushRecord>,
+    /// Where the office's audit chain stands (issue 18), so the platform can hold it to
+    /// what it saw before. Optional (added compatibly): a device that ever sent one must
+    /// always send one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audit_anchor: Option<AuditAnchor>,
+}
+
+/// The office's audit chain at the time of a push: its head (while a sent anchor is not yet
+/// acknowledged, that anchor's row again), and the chain's hash at the row of the last
+/// anchor the platform acknowledged, computed from the chain as it is now. The platform refuses the push
+/// with 409 [`crate::code::AUDIT_CHAIN_BROKEN`] when none of `at` equals the anchor it
+/// holds for the device: the chain was rewritten below a point the platform already saw.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditAnchor {
+    /// The chain's head: the last row's sequence number and hash.
+    pub head: AuditPoint,
+    /// The chain's hash at the last acknowledged anchor's row, as the chain is now (none
+    /// before the first acknowledgement).
+    #[serde(default)]
+    pub at: Vec<AuditPoint>,
+}
+
+/// One row of an audit chain: its sequence number and its hash (64 lowercase hex digits).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditPoint {
+    /// The row's sequence number (from 1).
+    pub seq: u64,
+    /// The row's hash (HMAC-SM3), lowercase hex.
+    pub hash: String,
 }
 
 /// One change the platform must learn about. **Wire format v1: do not change.**

@@ -44,7 +44,8 @@ impl Platform {
             // open_export checked each page against its hash.
             self.put_blob(&page.content_hash, &page.bytes)?;
         }
-        let batch = PushBatch { device_id: header.device_id.clone(), records: export.records };
+        let batch =
+            PushBatch { device_id: header.device_id.clone(), records: export.records, audit_anchor: None };
         let response = self.push(&header.device_id, &batch)?;
         let decisions = self.decisions(&header.device_id, export.decision_cursor, ANSWER_DECISIONS)?;
         let answer = AnswerBundle {

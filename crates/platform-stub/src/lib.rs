@@ -57,6 +57,6 @@ pub use bundles::BundleAnswer;
 pub use clock::Clock;
 pub use error::{Result, StubError};
 pub use faults::{FaultRequest, Faults, HangRequest, RejectRule};
-pub use platform::{Platform, Stats, StoredRecord, StubConfig};
+pub use platform::{AnchorCheck, Platform, Stats, StoredRecord, StubConfig};
 pub use server::{RunningServer, router, spawn};
 pub use test_server::TestServer;

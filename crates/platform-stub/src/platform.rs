@@ -116,6 +116,26 @@ CREATE TABLE platform_key (
 );
 ";
 
+/// Version 3: each device's last audit anchor (issue 18): the head of the office's audit
+/// chain as the last accepted push named it.
+const SCHEMA_V3: &str = "
+CREATE TABLE audit_anchors (
+    device_id TEXT PRIMARY KEY,
+    seq       INTEGER NOT NULL,
+    hash      TEXT NOT NULL,
+    at        INTEGER NOT NULL
+);
+";
+
+/// What the platform made of a push's audit anchor.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AnchorCheck {
+    /// It extends the anchor held (or is the first); the new head is held now.
+    Accepted,
+    /// It does not: why, for the refusal's message.
+    Broken(String),
+}
+
 /// A record as the platform holds it, without its payload (for tests and `/admin/records`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct StoredRecord {
@@ -312,10 +332,14 @@ impl Platform {
         conn.busy_timeout(Duration::from_secs(5))?;
         let version: i64 = conn.pragma_query_value(None, "user_version", |row| row.get(0))?;
         if version == 0 {
-            conn.execute_batch(&format!("BEGIN; {SCHEMA} {SCHEMA_V2} PRAGMA user_version = 2; COMMIT;"))?;
+            conn.execute_batch(&format!(
+                "BEGIN; {SCHEMA} {SCHEMA_V2} {SCHEMA_V3} PRAGMA user_version = 3; COMMIT;"
+            ))?;
         } else if version == 1 {
-            conn.execute_batch(&format!("BEGIN; {SCHEMA_V2} PRAGMA user_version = 2; COMMIT;"))?;
-        } else if version != 2 {
+            conn.execute_batch(&format!("BEGIN; {SCHEMA_V2} {SCHEMA_V3} PRAGMA user_version = 3; COMMIT;"))?;
+        } else if version == 2 {
+            conn.execute_batch(&format!("BEGIN; {SCHEMA_V3} PRAGMA user_version = 3; COMMIT;"))?;
+        } else if version != 3 {
             return Err(StubError::InvalidInput {
                 what: "database",
                 reason: format!("schema version {version} is newer than this stand-in"),
@@ -437,6 +461,70 @@ impl Platform {
     /// The enrolled public key of `device_id`.
     pub fn device_key(&self, device_id: &str) -> Result<Option<[u8; 32]>> {
         device_key(&self.conn(), device_id)
+    }
+
+    /// The audit anchor held for `device_id`: the row number and hash of its office's
+    /// audit chain as its last accepted push named them.
+    pub fn audit_anchor(&self, device_id: &str) -> Result<Option<(u64, String)>> {
+        Ok(self
+            .conn()
+            .query_row("SELECT seq, hash FROM audit_anchors WHERE device_id = ?1", [device_id], |row| {
+                Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?))
+            })
+            .optional()?
+            .map(|(seq, hash)| (u64::try_from(seq).unwrap_or(0), hash)))
+    }
+
+    /// Forgets the audit anchor held for `device_id`: the operator's step after checking
+    /// with the office that its data was legitimately rolled back (a restore from a backup
+    /// older than its last sync); the next push anchors afresh.
+    pub fn forget_audit_anchor(&self, device_id: &str) -> Result<bool> {
+        Ok(self.conn().execute("DELETE FROM audit_anchors WHERE device_id = ?1", [device_id])? > 0)
+    }
+
+    /// Holds a push's audit anchor to the one held for the device: the push must name, at
+    /// the held anchor's row, the same hash (its chain still holds what the platform saw),
+    /// and a head no lower. A device that anchored once must always anchor. Accepted, the
+    /// new head is held.
+    pub fn check_audit_anchor(
+        &self,
+        device_id: &str,
+        anchor: Option<&platform_api::AuditAnchor>,
+    ) -> Result<AnchorCheck> {
+        let held = self.audit_anchor(device_id)?;
+        let anchor = match (held.as_ref(), anchor) {
+            (None, None) => return Ok(AnchorCheck::Accepted),
+            (Some(_), None) => {
+                return Ok(AnchorCheck::Broken(
+                    "this device anchored its audit chain before; a push without its anchor is refused"
+                        .to_owned(),
+                ));
+            }
+            (_, Some(anchor)) => anchor,
+        };
+        if let Some((seq, hash)) = &held {
+            if anchor.head.seq < *seq {
+                return Ok(AnchorCheck::Broken(format!(
+                    "the audit chain's head {} is behind row {seq}, which this platform saw",
+                    anchor.head.seq
+                )));
+            }
+            let extends = std::iter::once(&anchor.head)
+                .chain(&anchor.at)
+                .any(|point| point.seq == *seq && point.hash.eq_ignore_ascii_case(hash));
+            if !extends {
+                return Ok(AnchorCheck::Broken(format!(
+                    "the audit chain no longer holds row {seq} as this platform saw it: it was rewritten"
+                )));
+            }
+        }
+        let seq = i64::try_from(anchor.head.seq).unwrap_or(i64::MAX);
+        self.conn().execute(
+            "INSERT INTO audit_anchors (device_id, seq, hash, at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (device_id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, at = excluded.at",
+            params![device_id, seq, anchor.head.hash.to_lowercase(), self.clock().now().timestamp_millis()],
+        )?;
+        Ok(AnchorCheck::Accepted)
     }
 
     /// Every record the platform holds, in order of arrival.

@@ -108,6 +108,7 @@ pub fn router(platform: Platform) -> Router {
         .route("/admin/records", get(admin_records))
         .route("/admin/devices", post(admin_device))
         .route("/admin/enrolment-codes", post(admin_enrolment_code))
+        .route("/admin/audit-anchors/forget", post(admin_forget_anchor))
         .route("/admin/decisions", post(admin_decision))
         .route("/admin/references", post(admin_reference));
     contract.merge(admin).fallback(not_found).with_state(platform)
@@ -391,6 +392,14 @@ async fn push(
             format!("record {position} of the batch is not readable (injected)"),
         );
     }
+    match platform.check_audit_anchor(&authenticated.device_id, batch.audit_anchor.as_ref()) {
+        Ok(crate::platform::AnchorCheck::Accepted) => {}
+        Ok(crate::platform::AnchorCheck::Broken(reason)) => {
+            tracing::warn!(device_id = %authenticated.device_id, "push refused: audit chain broken");
+            return api_error(StatusCode::CONFLICT, code::AUDIT_CHAIN_BROKEN, reason);
+        }
+        Err(error) => return internal(error),
+    }
     match platform.push(&authenticated.device_id, &batch) {
         Ok(response) => json_response(StatusCode::OK, &response),
         Err(error) => internal(error),
@@ -612,6 +621,25 @@ async fn admin_device(State(platform): State<Platform>, body: Bytes) -> Response
         Err(StubError::InvalidInput { reason, .. }) => {
             api_error(StatusCode::CONFLICT, code::DEVICE_KEY_CONFLICT, reason)
         }
+        Err(error) => internal(error),
+    }
+}
+
+#[derive(Deserialize)]
+struct AdminForgetAnchor {
+    device_id: String,
+}
+
+/// The operator forgets a device's audit anchor after checking with the office that its
+/// data was legitimately rolled back (a restore from an older backup).
+async fn admin_forget_anchor(State(platform): State<Platform>, body: Bytes) -> Response {
+    let request = match parse_admin::<AdminForgetAnchor>(&body) {
+        Ok(request) => request,
+        Err(error) => return body_invalid("admin request", &error),
+    };
+    match platform.forget_audit_anchor(&request.device_id) {
+        Ok(true) => StatusCode::NO_CONTENT.into_response(),
+        Ok(false) => api_error(StatusCode::NOT_FOUND, code::NOT_FOUND, "no anchor held for this device"),
         Err(error) => internal(error),
     }
 }

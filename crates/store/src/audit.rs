@@ -475,6 +475,112 @@ pub(crate) fn verify(conn: &Connection, audit_key: &[u8; KEY_LEN]) -> Result<Aud
     Ok(report)
 }
 
+/// The `meta` keys of the audit anchors (issue 18): the head row of the last anchor sent
+/// to the platform, and of the last one it accepted.
+const ANCHOR_SENT: &str = "audit_anchor_sent_seq";
+const ANCHOR_ACKNOWLEDGED: &str = "audit_anchor_acknowledged_seq";
+
+/// The audit chain as a push names it to the platform: its head, and the chain's hashes
+/// now at the rows of the last acknowledged and last sent anchors (each `(seq, hash)`,
+/// lowercase hex). Computed from the rows themselves, never from a stored copy: a chain
+/// rewritten below an anchor the platform holds cannot name that anchor's hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditAnchorPoints {
+    /// The last row.
+    pub head: (u64, String),
+    /// Earlier anchors' rows as the chain holds them now.
+    pub at: Vec<(u64, String)>,
+}
+
+fn row_hash_at(conn: &Connection, seq: u64) -> Result<Option<String>> {
+    let seq = i64::try_from(seq).unwrap_or(i64::MAX);
+    Ok(conn
+        .query_row("SELECT hash FROM audit WHERE seq = ?1", [seq], |row| row.get::<_, Vec<u8>>(0))
+        .optional()?
+        .map(|hash| hex_encode(&hash)))
+}
+
+fn meta_seq(conn: &Connection, key: &str) -> Result<Option<u64>> {
+    Ok(conn
+        .query_row("SELECT value FROM meta WHERE key = ?1", [key], |row| row.get::<_, String>(0))
+        .optional()?
+        .and_then(|text| text.parse().ok()))
+}
+
+fn set_meta_seq(conn: &Connection, key: &str, seq: u64) -> Result<()> {
+    conn.execute(
+        "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        params![key, seq.to_string()],
+    )?;
+    Ok(())
+}
+
+/// The anchor for the next push, noting its head as sent; `None` before any audit row.
+///
+/// While a sent anchor is unacknowledged (its answer lost, or the push never arrived), the
+/// same head is sent again, so the platform holds either the last acknowledged anchor or
+/// that one, and the push names both: a lost answer never looks like a rewritten chain.
+/// Once acknowledged, the next push names the chain's current head.
+pub(crate) fn anchor_for_push(conn: &Connection) -> Result<Option<AuditAnchorPoints>> {
+    let last: Option<i64> = conn.query_row("SELECT max(seq) FROM audit", [], |row| row.get(0))?;
+    let Some(last) = last.and_then(|seq| u64::try_from(seq).ok()) else { return Ok(None) };
+    let acknowledged = meta_seq(conn, ANCHOR_ACKNOWLEDGED)?;
+    let pending = meta_seq(conn, ANCHOR_SENT)?.filter(|sent| Some(*sent) != acknowledged && *sent <= last);
+    let head_seq = pending.unwrap_or(last);
+    // A row gone (the chain cut short) names nothing: the platform will refuse.
+    let Some(head_hash) = row_hash_at(conn, head_seq)? else { return Ok(None) };
+    let mut at: Vec<(u64, String)> = Vec::new();
+    if let Some(seq) = acknowledged.filter(|seq| *seq != head_seq)
+        && let Some(hash) = row_hash_at(conn, seq)?
+    {
+        at.push((seq, hash));
+    }
+    set_meta_seq(conn, ANCHOR_SENT, head_seq)?;
+    Ok(Some(AuditAnchorPoints { head: (head_seq, head_hash), at }))
+}
+
+/// The platform accepted a push whose anchor's head was row `seq`.
+pub(crate) fn anchor_acknowledged(conn: &Connection, seq: u64) -> Result<()> {
+    set_meta_seq(conn, ANCHOR_ACKNOWLEDGED, seq)
+}
+
+/// Recomputes every row's chain from the first, as someone holding the office's data key
+/// could after editing rows (tests of what catches that: the platform's anchor).
+#[cfg(feature = "test-support")]
+pub(crate) fn rechain(conn: &Connection, audit_key: &[u8; KEY_LEN]) -> Result<()> {
+    type Row = (i64, i64, Option<i64>, String, String, Option<String>, String);
+    let rows: Vec<Row> = {
+        let mut statement = conn.prepare(
+            "SELECT seq, at, actor_user_id, actor, action, case_uuid, details FROM audit ORDER BY seq",
+        )?;
+        let mapped = statement.query_map([], |row| {
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?, row.get(5)?, row.get(6)?))
+        })?;
+        mapped.collect::<rusqlite::Result<_>>()?
+    };
+    let mut prev = GENESIS.to_vec();
+    for (seq, at, actor_user_id, actor, action, case_uuid, details) in rows {
+        let hash = row_hash(
+            audit_key,
+            &prev,
+            seq,
+            at,
+            actor_user_id,
+            &actor,
+            &action,
+            case_uuid.as_deref(),
+            &details,
+        );
+        conn.execute(
+            "UPDATE audit SET prev_hash = ?2, hash = ?3 WHERE seq = ?1",
+            params![seq, prev, hash.to_vec()],
+        )?;
+        conn.execute("UPDATE audit_head SET seq = ?1, hash = ?2 WHERE id = 1", params![seq, hash.to_vec()])?;
+        prev = hash.to_vec();
+    }
+    Ok(())
+}
+
 /// The head as recorded in `audit_head`.
 pub(crate) fn head(conn: &Connection) -> Result<Option<AuditHead>> {
     Ok(conn

@@ -62,7 +62,7 @@ mod time;
 mod users;
 mod worklists;
 
-pub use audit::{AuditAction, AuditEntry, AuditHead, AuditProblem, AuditReport};
+pub use audit::{AuditAction, AuditAnchorPoints, AuditEntry, AuditHead, AuditProblem, AuditReport};
 #[cfg(feature = "test-support")]
 pub use cases::BulkCase;
 pub use cases::{

@@ -717,6 +717,17 @@ impl Store {
         audit::head(&self.conn)
     }
 
+    /// The audit chain as the next push to the platform names it (its head, and its hashes
+    /// now at the rows of earlier anchors), noting the head as sent (issue 18).
+    pub fn audit_anchor_for_push(&mut self) -> Result<Option<crate::AuditAnchorPoints>> {
+        audit::anchor_for_push(&self.conn)
+    }
+
+    /// The platform accepted a push whose audit anchor's head was row `seq`.
+    pub fn audit_anchor_acknowledged(&mut self, seq: u64) -> Result<()> {
+        audit::anchor_acknowledged(&self.conn, seq)
+    }
+
     /// Audit rows, oldest first: one case's (for its history and the one-file-per-person
     /// export) or everyone's when `case_id` is `None`.
     pub fn audit_entries(&self, case_id: Option<&CaseId>, limit: u32) -> Result<Vec<AuditEntry>> {
@@ -767,6 +778,14 @@ impl Store {
     pub fn close(self) -> Result<()> {
         self.conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
         self.conn.close().map_err(|(_, error)| StoreError::from(error))
+    }
+
+    /// Recomputes the whole audit chain after rows were edited through
+    /// [`Store::raw_connection`]: what an insider holding the data key (any clerk's
+    /// password and a copy of the files) can do, so that the local check passes.
+    #[cfg(feature = "test-support")]
+    pub fn rechain_audit(&self) -> Result<()> {
+        audit::rechain(&self.conn, &self.audit_key)
     }
 
     /// The raw connection, for tests that tamper with rows or inspect query plans.

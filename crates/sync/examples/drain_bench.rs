@@ -105,8 +105,13 @@ async fn main() -> anyhow::Result<()> {
     let started = Instant::now();
     let mut naive_requests = 0_u64;
     for record in &queued.records {
-        let answer =
-            client.push(&PushBatch { device_id: DEVICE.to_owned(), records: vec![record.to_wire()] }).await?;
+        let answer = client
+            .push(&PushBatch {
+                device_id: DEVICE.to_owned(),
+                records: vec![record.to_wire()],
+                audit_anchor: None,
+            })
+            .await?;
         naive_requests += 1;
         ensure!(answer.results[0].status.is_success(), "naive push refused");
         for hash in answer.missing_blobs {

@@ -305,9 +305,12 @@ impl Drainer {
             let ids: Vec<Uuid> = records.iter().map(|record| record.id).collect();
             outbox.record_attempt(&ids, None).map_err(SyncError::outbox)?;
             crate::crash::point(crate::crash::BEFORE_PUSH);
+            let audit_anchor = outbox.audit_anchor().map_err(SyncError::outbox)?;
+            let anchored = audit_anchor.as_ref().map(|anchor| anchor.head.seq);
             let batch = PushBatch {
                 device_id: self.client.device_id().to_owned(),
                 records: records.iter().map(OutgoingRecord::to_wire).collect(),
+                audit_anchor,
             };
             report.sent += records.len() as u64;
             report.requests += 1;
@@ -329,6 +332,9 @@ impl Drainer {
             let push_failure = match pushed {
                 Ok(answer) => {
                     crate::crash::point(crate::crash::ANSWERED);
+                    if let Some(seq) = anchored {
+                        outbox.anchor_acknowledged(seq).map_err(SyncError::outbox)?;
+                    }
                     let mut applying =
                         self.start_apply(outbox, &records, answer, &mut held_cases, &mut report)?;
                     let progressed = applying.settled > 0 || applying.unsettled().next().is_some();

@@ -169,4 +169,17 @@ pub trait Outbox {
 
     /// The bytes of the blob named `content_hash`, if the store has them.
     fn read_blob(&mut self, content_hash: &str) -> Result<Option<Vec<u8>>, Self::Error>;
+
+    /// The office's audit chain for the next push ([`platform_api::AuditAnchor`]: its head,
+    /// and its hashes now at the rows of the last acknowledged and last sent anchors),
+    /// noting the head as sent. `None` (the default) for an outbox without an audit chain.
+    fn audit_anchor(&mut self) -> Result<Option<platform_api::AuditAnchor>, Self::Error> {
+        Ok(None)
+    }
+
+    /// The platform accepted a push carrying the anchor whose head was row `seq`.
+    fn anchor_acknowledged(&mut self, seq: u64) -> Result<(), Self::Error> {
+        let _ = seq;
+        Ok(())
+    }
 }

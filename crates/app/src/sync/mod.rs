@@ -289,6 +289,13 @@ pub fn problem_of(error: &SyncError) -> SyncProblem {
             false,
             true,
         ),
+        SyncError::Rejected { code, .. } if code == platform_api::code::AUDIT_CHAIN_BROKEN => problem(
+            crate::problem::ErrorCode::AuditChainBroken,
+            "省平台拒收本机数据：本机审计记录与省平台上次同步时核对的不一致，本机数据可能在上次同步后被改动过（审计记录被改写或回退，例如换用了旧的数据库文件）。同步已停止，记录仍在本机。请管理员立即核查，并联系省平台和技术支持。"
+                .to_owned(),
+            false,
+            true,
+        ),
         SyncError::Rejected { code, status, .. } => problem(
             crate::problem::ErrorCode::PlatformRequestRefused,
             format!("省平台拒绝了请求（HTTP {status} {code}），请检查平台地址设置。"),

@@ -46,6 +46,8 @@ pub fn push_batch() -> PushBatch {
                 payload: json!({"document": "tenancy_contract", "page": 1}),
             },
         ],
+        // Absent in v1's golden batch: the anchor is an optional, compatible addition.
+        audit_anchor: None,
     }
 }
 

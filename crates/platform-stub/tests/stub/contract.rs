@@ -39,6 +39,7 @@ async fn payload_key_order_does_not_make_a_conflict() {
     let body = serde_json::to_string(&platform_api::PushBatch {
         device_id: DEVICE.to_owned(),
         records: vec![first],
+        audit_anchor: None,
     })
     .expect("serialize")
     .replace(r#"{"a":1,"b":{"x":1,"y":2}}"#, r#"{"b":{"y":2,"x":1},"a":1}"#);
@@ -196,7 +197,8 @@ async fn a_replayed_request_or_one_signed_for_another_host_is_refused() {
 #[tokio::test]
 async fn a_batch_for_another_device_is_refused() {
     let fixture = fixture();
-    let batch = platform_api::PushBatch { device_id: "counter-2".to_owned(), records: vec![] };
+    let batch =
+        platform_api::PushBatch { device_id: "counter-2".to_owned(), records: vec![], audit_anchor: None };
     let (status, body) = fixture.send("POST", "/v1/records", serde_json::to_vec(&batch).expect("json")).await;
     assert_eq!((status, body["code"].as_str()), (StatusCode::FORBIDDEN, Some("DEVICE_MISMATCH")));
     let (status, body) = fixture.send("POST", "/v1/records", b"{not json".to_vec()).await;
@@ -478,8 +480,12 @@ fn gzip(bytes: &[u8]) -> Vec<u8> {
 async fn a_compressed_push_is_read_expanded_and_a_compression_bomb_is_refused() {
     let fixture = fixture();
     let records: Vec<_> = (1..=40).map(|n| record(n, case(n), 1, RecordKind::CaseCreated)).collect();
-    let json =
-        serde_json::to_vec(&platform_api::PushBatch { device_id: DEVICE.to_owned(), records }).expect("json");
+    let json = serde_json::to_vec(&platform_api::PushBatch {
+        device_id: DEVICE.to_owned(),
+        records,
+        audit_anchor: None,
+    })
+    .expect("json");
     let compressed = gzip(&json);
     eprintln!("a batch of 40 records: {} bytes of JSON, {} gzip-compressed", json.len(), compressed.len());
     assert!(

@@ -118,7 +118,7 @@ impl Fixture {
     }
 
     pub async fn push(&self, records: Vec<PushRecord>) -> (StatusCode, Value) {
-        let batch = PushBatch { device_id: DEVICE.to_owned(), records };
+        let batch = PushBatch { device_id: DEVICE.to_owned(), records, audit_anchor: None };
         self.send("POST", "/v1/records", serde_json::to_vec(&batch).expect("batch serializes")).await
     }
 }
