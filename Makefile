@@ -55,8 +55,9 @@ e2e: build
 	@echo "==> WebDriver tests (tauri-driver + WebKitWebDriver)"
 	E2E_APPLICATION=$(BINARY) scripts/e2e.sh
 
-## Regenerate ui/src/bindings.ts (the shell's DTOs) and ui/src/backend/commands.ts (its commands).
+## Regenerate ui/src/bindings.ts (the window's DTOs, crates/wire) and ui/src/backend/commands.ts (the shell's commands).
 bindings:
+	UPDATE_BINDINGS=1 cargo test -p wire --lib bindings
 	UPDATE_BINDINGS=1 cargo test -p permit-desk --lib bindings
 
 ## The release .deb in dist/ (docs/packaging.md): window and permitctl, menu entry, icon.

@@ -6,8 +6,9 @@
 //! decisions live in the `app` crate; a command that branches on business data is a bug.
 
 pub mod commands;
-pub mod error;
-pub mod json;
+// The transport types and the UI's error live in `crates/wire`, shared with the office
+// server to come; the shell names them as before.
+pub use wire::{error, json};
 pub mod logging;
 pub mod media;
 pub mod paths;

@@ -32,8 +32,11 @@ fn allowed(package: &str) -> Option<&'static [&'static str]> {
         "app" => {
             &["domain", "platform-api", "store", "print", "scan", "sync", "bundle", "idcard", "crashpoint"]
         }
-        // The window's shell only translates: it names everything through `app`.
-        "permit-desk" => &["app"],
+        // The window's vocabulary: the DTOs and the UI's error, over the use cases.
+        "wire" => &["app"],
+        // The window's shell only translates: it names everything through `app`, and
+        // speaks the window's vocabulary.
+        "permit-desk" => &["app", "wire"],
         // The command line, like the shell, names everything through `app`.
         "permitctl" => &["app"],
         "workspace-tests" => &[],

@@ -4,7 +4,7 @@
 //! [`ErrorCode`] lists every code once. [`Problem::of`] turns any [`AppError`] into
 //! `{code, message, fields}` in one exhaustive `match` with no catch-all arm, so a new
 //! variant (here or in an adapter crate) does not compile until it has a code and a
-//! sentence. The window (`src-tauri/src/error.rs`) and `permitctl` both print what this
+//! sentence. The window (`crates/wire/src/error.rs`) and `permitctl` both print what this
 //! module says; neither keeps a table of its own. The adapters' own errors keep their
 //! Chinese sentences next to their variants (`message_zh()`), because the sentence needs
 //! the variant's data; which code each variant has is decided here.
