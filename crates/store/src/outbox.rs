@@ -10,7 +10,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
-use rusqlite::{TransactionBehavior, params};
+use rusqlite::{OptionalExtension, TransactionBehavior, params};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -141,6 +141,16 @@ pub struct OutboxSummary {
     pub oldest_pending_at: Option<DateTime<Utc>>,
 }
 
+/// What a confirmed item keeps of its payload: `{"confirmed": {"sm3": …, "bytes": …}}`,
+/// the SM3 (lowercase hex) and length of the JSON the platform holds. The record itself
+/// stays in the case (its record and events); the copy frozen for the journey is not
+/// needed once the platform has it, and was two thirds of a large office's file.
+pub fn confirmed_payload(payload: &str) -> String {
+    use sm3::Digest;
+    let digest = crate::crypto::hex_encode(&sm3::Sm3::digest(payload.as_bytes()));
+    json!({ "confirmed": { "sm3": digest, "bytes": payload.len() } }).to_string()
+}
+
 /// Queues one item for the platform inside the caller's transaction: its row, `queued`,
 /// with `payload` frozen as it will travel. The one place an outbox row is written (state
 /// changes, pages, ratings).
@@ -264,12 +274,19 @@ impl Store {
         let transaction = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut confirmed = 0;
         for id in ids {
+            // The platform holds the record now: the office keeps what proves which
+            // version it sent (the payload's SM3 and length), not a second copy of it.
+            let payload: Option<String> = transaction
+                .prepare_cached("SELECT payload FROM outbox WHERE id = ?1 AND status IN ('queued', 'sent')")?
+                .query_row([id.to_string()], |row| row.get(0))
+                .optional()?;
+            let Some(payload) = payload else { continue };
             let changed = transaction
                 .prepare_cached(
-                    "UPDATE outbox SET status = 'confirmed', last_error = NULL, updated_at = ?2
+                    "UPDATE outbox SET status = 'confirmed', last_error = NULL, updated_at = ?2, payload = ?3
                      WHERE id = ?1 AND status IN ('queued', 'sent')",
                 )?
-                .execute(params![id.to_string(), at_millis])?;
+                .execute(params![id.to_string(), at_millis, confirmed_payload(&payload)])?;
             if changed == 0 {
                 continue;
             }

@@ -95,6 +95,14 @@ fn a_case_goes_from_draft_to_issued_with_one_event_and_outbox_item_per_step() {
     assert_eq!(store.outbox_mark_confirmed(&ids, at(62)).unwrap(), 4);
     assert_eq!(store.outbox_mark_confirmed(&ids, at(63)).unwrap(), 0);
     assert!(store.outbox_pending(10).unwrap().is_empty());
+    // A confirmed item keeps the SM3 and length of what the platform holds, not a copy.
+    let sent = serde_json::to_string(&pending[0].payload).unwrap();
+    let confirmed = store.outbox_item(&pending[0].id).unwrap();
+    assert_eq!(confirmed.status, OutboxStatus::Confirmed);
+    assert_eq!(confirmed.payload.to_string(), store::confirmed_payload(&sent));
+    assert_eq!(confirmed.payload["confirmed"]["bytes"], sent.len());
+    assert_eq!(confirmed.payload["confirmed"]["sm3"].as_str().map(str::len), Some(64));
+    assert!(store.read_case(&case_id).unwrap().record == record, "the case keeps its record");
     assert!(store.read_case(&case_id).unwrap().synced, "every item confirmed: the case is synced");
     assert!(store.worklist(Worklist::NotSynced, march(2), 10).unwrap().is_empty());
 
