@@ -178,6 +178,9 @@ fn seal_export(
         decision_cursor: office.store.sync_state()?.decision_cursor,
         records,
         pages: pages.into_values().collect(),
+        // The platform holds the office's audit chain to the anchor it last saw, as for
+        // an online push (docs/platform-api.md).
+        audit_anchor: office.store.audit_anchor_for_push()?.map(|points| crate::sync::wire_anchor(&points)),
     };
     let bundle_id = *CaseId::new(now)?.as_uuid();
     let created_at = rfc3339(now);
@@ -309,6 +312,9 @@ pub fn import_bundle(
         .map(|id| id.hyphenated().to_string().parse())
         .collect::<Result<Vec<store::OutboxId>, _>>()?;
     office.store.outbox_mark_confirmed(&confirm_ids, now)?;
+    if let Some(seq) = answer.audit_anchor_seq {
+        office.store.audit_anchor_acknowledged(seq)?;
+    }
     crashpoint::point(IMPORT_CONFIRMED);
     imported.confirmed = confirm.len() as u64;
     imported.quarantined = quarantine.len() as u64;

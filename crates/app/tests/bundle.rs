@@ -31,10 +31,13 @@ fn login(office: &mut Office, username: &str, minutes: i64) {
     office.login(username, password, at(minutes)).unwrap();
 }
 
+fn options() -> StoreOptions {
+    StoreOptions { kdf: KdfParams::INSECURE_FAST, lockout: LockoutPolicy::default() }
+}
+
 fn set_up_office(dir: &Path) -> Office {
-    let options = StoreOptions { kdf: KdfParams::INSECURE_FAST, lockout: LockoutPolicy::default() };
     let mut office =
-        Office::set_up_with_options(dir, "330182-jiande-01", "admin", ADMIN_PASSWORD, at(0), options)
+        Office::set_up_with_options(dir, "330182-jiande-01", "admin", ADMIN_PASSWORD, at(0), options())
             .unwrap();
     for (username, roles) in [("a", Roles::ACCEPT), ("b", Roles::REVIEW), ("c", Roles::APPROVE)] {
         let clerk = NewClerk { username, display_name: username, roles, password: CLERK_PASSWORD };
@@ -200,6 +203,60 @@ fn export_answer_import_issues_the_permits_and_a_second_import_changes_nothing()
     // Each export and import is audited (no content), and the chain holds.
     let trail = app::audit::verify(&office).unwrap();
     assert!(trail.is_intact());
+}
+
+/// The air-gapped office is held to its audit chain too: the export carries the anchor,
+/// the answer acknowledges it, and after an insider rewrote the chain (with their own
+/// password and the key it unlocks) the next export is refused by the platform whole.
+/// A file answered before is answered again without a false alarm.
+#[test]
+fn an_export_from_a_rewritten_audit_chain_is_refused_by_the_platform() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut office = set_up_office(dir.path());
+    approved_case(&mut office, "冯远", 10);
+    let platform = platform(dir.path());
+    register(&platform, &mut office);
+    let platform_key = platform.public_key_hex().unwrap();
+    login(&mut office, "c", 30);
+    let first = bundle::export_bundle(&mut office, &platform_key, at(30)).unwrap();
+    let answer = platform.answer_bundle(&first.file).unwrap();
+    bundle::import_bundle(&mut office, &platform_key, &answer.file, at(31)).unwrap();
+    let (anchored, _) = platform.audit_anchor(DEVICE).unwrap().expect("the export anchored the chain");
+    approved_case(&mut office, "蒋勤", 40);
+    login(&mut office, "c", 46);
+    let second = bundle::export_bundle(&mut office, &platform_key, at(46)).unwrap();
+    platform.answer_bundle(&second.file).unwrap();
+    // The first file handed in again: answered, no alarm.
+    platform.answer_bundle(&first.file).unwrap();
+    office.close().unwrap();
+
+    {
+        // The insider: clerk a's own password, the files, the triggers dropped and put back.
+        let (store, _) =
+            store::Store::open_with_options(dir.path(), "a", CLERK_PASSWORD, at(50), options()).unwrap();
+        let conn = store.raw_connection();
+        conn.execute_batch("DROP TRIGGER audit_no_update;").unwrap();
+        assert_eq!(
+            conn.execute(r#"UPDATE audit SET details = '{"rewritten":true}' WHERE seq = 3"#, []).unwrap(),
+            1
+        );
+        store.rechain_audit().unwrap();
+        conn.execute_batch(
+            "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+             BEGIN SELECT RAISE(ABORT, 'audit rows are append-only'); END;",
+        )
+        .unwrap();
+        assert!(store.audit_verify().unwrap().is_intact(), "the office's own check is fooled");
+        assert!(anchored > 3);
+        store.close().unwrap();
+    }
+
+    let mut office = Office::open(dir.path(), "c", CLERK_PASSWORD, at(60)).unwrap();
+    approved_case(&mut office, "韩雪", 60);
+    login(&mut office, "c", 66);
+    let third = bundle::export_bundle(&mut office, &platform_key, at(66)).unwrap();
+    let error = platform.answer_bundle(&third.file).unwrap_err();
+    assert!(matches!(error, platform_stub::StubError::AuditChainBroken(_)), "{error}");
 }
 
 #[test]

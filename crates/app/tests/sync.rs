@@ -411,7 +411,8 @@ fn an_audit_chain_rewritten_after_a_sync_is_refused_by_the_platform() {
         let conn = store.raw_connection();
         // The append-only triggers are the program's, not a shell's: dropped, and put back.
         conn.execute_batch("DROP TRIGGER audit_no_update;").unwrap();
-        let changed = conn.execute("UPDATE audit SET details = '{}' WHERE seq = 2", []).unwrap();
+        let changed =
+            conn.execute(r#"UPDATE audit SET details = '{"rewritten":true}' WHERE seq = 2"#, []).unwrap();
         assert_eq!(changed, 1);
         store.rechain_audit().unwrap();
         conn.execute_batch(

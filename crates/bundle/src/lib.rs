@@ -214,6 +214,9 @@ pub struct ExportBundle {
     pub records: Vec<PushRecord>,
     /// The pages those records name that the counter holds.
     pub pages: Vec<Page>,
+    /// The office's audit chain, as an online push names it (`platform_api::AuditAnchor`;
+    /// absent from exports written before it existed).
+    pub audit_anchor: Option<platform_api::AuditAnchor>,
 }
 
 /// What an answer carries (the platform's verdicts and decisions). **Format v1.**
@@ -229,6 +232,10 @@ pub struct AnswerBundle {
     pub missing_blobs: Vec<String>,
     /// Decisions after the export's cursor, oldest first.
     pub decisions: DecisionPage,
+    /// The audit anchor the platform now holds for the device (the export's head row),
+    /// when the export carried one: the counter notes it as acknowledged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audit_anchor_seq: Option<u64>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -243,6 +250,8 @@ struct ExportJson {
     decision_cursor: u64,
     records: Vec<PushRecord>,
     pages: Vec<PageEntry>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    audit_anchor: Option<platform_api::AuditAnchor>,
 }
 
 /// An Ed25519 public key from 64 hex digits.
@@ -468,6 +477,7 @@ pub fn seal_export(seal_with: &Seal<'_>, export: &ExportBundle) -> Result<Vec<u8
             .iter()
             .map(|page| PageEntry { content_hash: page.content_hash.clone(), bytes: page.bytes.len() as u64 })
             .collect(),
+        audit_anchor: export.audit_anchor.clone(),
     };
     let json = Zeroizing::new(
         serde_json::to_vec(&json).map_err(|error| BundleError::ContentInvalid(error.to_string()))?,
@@ -511,6 +521,7 @@ pub fn open_export(
         decision_cursor: parsed.decision_cursor,
         records: parsed.records,
         pages,
+        audit_anchor: parsed.audit_anchor,
     };
     Ok((header, export))
 }

@@ -28,6 +28,11 @@ fn export() -> ExportBundle {
             payload: serde_json::json!({ "name": "张伟" }),
         }],
         pages: vec![Page { content_hash, bytes: page }],
+        // The office's audit chain travels with the export and comes back whole.
+        audit_anchor: Some(platform_api::AuditAnchor {
+            head: platform_api::AuditPoint { seq: 42, hash: "ab".repeat(32) },
+            at: vec![platform_api::AuditPoint { seq: 40, hash: "cd".repeat(32) }],
+        }),
     }
 }
 
@@ -68,6 +73,7 @@ fn an_answer_round_trips() {
         results: vec![RecordResult { record_id: Uuid::from_u128(1), status: RecordStatus::Accepted }],
         missing_blobs: Vec::new(),
         decisions: DecisionPage { decisions: Vec::new(), next_cursor: 7 },
+        audit_anchor_seq: Some(42),
     };
     let file = bundle::seal_answer(
         &seal(BundleKind::Answer, &platform, &device.verifying_key().to_bytes()),

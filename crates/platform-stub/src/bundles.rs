@@ -40,10 +40,22 @@ impl Platform {
             .ok_or_else(|| StubError::UnknownDevice(header.device_id.clone()))?;
         let platform_key = self.signing_key()?;
         let (header, export) = bundle::open_export(export_file, &device_key, &platform_key)?;
+        // The same hold on the office's audit chain as an online push; a file answered
+        // before is answered again (its anchor was held to the chain then).
+        let export_id = header.bundle_id.to_string();
+        let again = self.export_answered_before(&export_id)?;
+        if !again
+            && let crate::platform::AnchorCheck::Broken(reason) =
+                self.check_audit_anchor(&header.device_id, export.audit_anchor.as_ref())?
+        {
+            tracing::warn!(device_id = %header.device_id, "export bundle refused: audit chain broken");
+            return Err(StubError::AuditChainBroken(reason));
+        }
         for page in &export.pages {
             // open_export checked each page against its hash.
             self.put_blob(&page.content_hash, &page.bytes)?;
         }
+        let audit_anchor_seq = export.audit_anchor.as_ref().map(|anchor| anchor.head.seq);
         let batch =
             PushBatch { device_id: header.device_id.clone(), records: export.records, audit_anchor: None };
         let response = self.push(&header.device_id, &batch)?;
@@ -54,6 +66,7 @@ impl Platform {
             results: response.results,
             missing_blobs: response.missing_blobs,
             decisions,
+            audit_anchor_seq,
         };
         let now = self.clock().now();
         let mut random = [0_u8; 10];
@@ -72,6 +85,7 @@ impl Platform {
             recipient: &device_key,
         };
         let file = bundle::seal_answer(&seal, &answer)?;
+        self.note_export_answered(&export_id, &header.device_id)?;
         tracing::info!(
             device_id = %header.device_id,
             records = batch.records.len(),

@@ -32,6 +32,10 @@ pub enum StubError {
     /// A bundle came from a device the platform does not know.
     #[error("bundle from unknown device {0}")]
     UnknownDevice(String),
+    /// An export's audit anchor does not extend the one held for its device
+    /// (`AUDIT_CHAIN_BROKEN`): the export is refused whole, no answer is written.
+    #[error("export refused, audit chain broken: {0}")]
+    AuditChainBroken(String),
 }
 
 /// Result of the stand-in's operations.

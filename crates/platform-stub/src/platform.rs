@@ -125,6 +125,11 @@ CREATE TABLE audit_anchors (
     hash      TEXT NOT NULL,
     at        INTEGER NOT NULL
 );
+CREATE TABLE answered_exports (
+    bundle_id TEXT PRIMARY KEY,
+    device_id TEXT NOT NULL,
+    at        INTEGER NOT NULL
+);
 ";
 
 /// What the platform made of a push's audit anchor.
@@ -473,6 +478,25 @@ impl Platform {
             })
             .optional()?
             .map(|(seq, hash)| (u64::try_from(seq).unwrap_or(0), hash)))
+    }
+
+    /// Whether the export bundle `bundle_id` was answered before (a file handed in again:
+    /// its anchor was checked then, and it is answered again without another check).
+    pub(crate) fn export_answered_before(&self, bundle_id: &str) -> Result<bool> {
+        Ok(self.conn().query_row(
+            "SELECT EXISTS (SELECT 1 FROM answered_exports WHERE bundle_id = ?1)",
+            [bundle_id],
+            |row| row.get(0),
+        )?)
+    }
+
+    /// Notes the export bundle `bundle_id` of `device_id` as answered.
+    pub(crate) fn note_export_answered(&self, bundle_id: &str, device_id: &str) -> Result<()> {
+        self.conn().execute(
+            "INSERT OR IGNORE INTO answered_exports (bundle_id, device_id, at) VALUES (?1, ?2, ?3)",
+            params![bundle_id, device_id, self.clock().now().timestamp_millis()],
+        )?;
+        Ok(())
     }
 
     /// Forgets the audit anchor held for `device_id`: the operator's step after checking

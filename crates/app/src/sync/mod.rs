@@ -480,6 +480,18 @@ impl Syncer {
     }
 }
 
+/// The office's audit anchor as the contract carries it, online or in an export bundle.
+pub(crate) fn wire_anchor(points: &store::AuditAnchorPoints) -> platform_api::AuditAnchor {
+    platform_api::AuditAnchor {
+        head: platform_api::AuditPoint { seq: points.head.0, hash: points.head.1.clone() },
+        at: points
+            .at
+            .iter()
+            .map(|(seq, hash)| platform_api::AuditPoint { seq: *seq, hash: hash.clone() })
+            .collect(),
+    }
+}
+
 /// The drainer for `identity`, made on first use (and again if the device or the platform
 /// key kept by the office changed). With the platform's key, every answer the drain acts
 /// on must carry the platform's signature (`sync::ClientConfig::platform_key`).

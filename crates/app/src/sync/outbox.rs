@@ -114,10 +114,7 @@ impl<H: OfficeHandle> Outbox for StoreOutbox<'_, H> {
 
     fn audit_anchor(&mut self) -> Result<Option<platform_api::AuditAnchor>, AppError> {
         let points = self.handle.with_office(|office| Ok(office.store.audit_anchor_for_push()?))?;
-        Ok(points.map(|points| platform_api::AuditAnchor {
-            head: platform_api::AuditPoint { seq: points.head.0, hash: points.head.1 },
-            at: points.at.into_iter().map(|(seq, hash)| platform_api::AuditPoint { seq, hash }).collect(),
-        }))
+        Ok(points.as_ref().map(super::wire_anchor))
     }
 
     fn anchor_acknowledged(&mut self, seq: u64) -> Result<(), AppError> {
