@@ -408,18 +408,7 @@ fn an_audit_chain_rewritten_after_a_sync_is_refused_by_the_platform() {
         // The insider, with clerk a's own password and the files.
         let (store, _) =
             store::Store::open_with_options(dir.path(), "a", CLERK_PASSWORD, at(40), options()).unwrap();
-        let conn = store.raw_connection();
-        // The append-only triggers are the program's, not a shell's: dropped, and put back.
-        conn.execute_batch("DROP TRIGGER audit_no_update;").unwrap();
-        let changed =
-            conn.execute(r#"UPDATE audit SET details = '{"rewritten":true}' WHERE seq = 2"#, []).unwrap();
-        assert_eq!(changed, 1);
-        store.rechain_audit().unwrap();
-        conn.execute_batch(
-            "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
-             BEGIN SELECT RAISE(ABORT, 'audit rows are append-only'); END;",
-        )
-        .unwrap();
+        store.rewrite_audit_row(2, r#"{"rewritten":true}"#).unwrap();
         assert!(store.audit_verify().unwrap().is_intact(), "the office's own check is fooled");
         assert!(anchored_seq > 2, "the edited row is below the platform's anchor");
         store.close().unwrap();

@@ -780,12 +780,24 @@ impl Store {
         self.conn.close().map_err(|(_, error)| StoreError::from(error))
     }
 
-    /// Recomputes the whole audit chain after rows were edited through
-    /// [`Store::raw_connection`]: what an insider holding the data key (any clerk's
-    /// password and a copy of the files) can do, so that the local check passes.
+    /// What an insider holding the data key (any clerk's password and a copy of the
+    /// files) can do with a SQLCipher shell: drop the append-only trigger, change audit row
+    /// `seq`'s details, recompute the whole chain so the office's own check passes, and
+    /// put the trigger back. For the tests of what still catches it (the platform's anchor).
     #[cfg(feature = "test-support")]
-    pub fn rechain_audit(&self) -> Result<()> {
-        audit::rechain(&self.conn, &self.audit_key)
+    pub fn rewrite_audit_row(&self, seq: i64, details: &str) -> Result<()> {
+        self.conn.execute_batch("DROP TRIGGER audit_no_update;")?;
+        let changed =
+            self.conn.execute("UPDATE audit SET details = ?2 WHERE seq = ?1", params![seq, details])?;
+        if changed != 1 {
+            return Err(StoreError::NotFound { what: "audit row", id: seq.to_string() });
+        }
+        audit::rechain(&self.conn, &self.audit_key)?;
+        self.conn.execute_batch(
+            "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+             BEGIN SELECT RAISE(ABORT, 'audit rows are append-only'); END;",
+        )?;
+        Ok(())
     }
 
     /// The raw connection, for tests that tamper with rows or inspect query plans.
