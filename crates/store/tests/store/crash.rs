@@ -260,7 +260,12 @@ fn power_cut_mid_save_loses_no_acknowledged_case() {
     }
 }
 
+/// The kill and power-cut harnesses take turns (their children would otherwise compete
+/// for the two cores, and the timed kills' spread is made for one at a time).
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 fn harness(death: Death) {
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     let runs = runs(death);
     let mut undone = powercut::CutReport::default();
     let (dir, store, _) = new_store();

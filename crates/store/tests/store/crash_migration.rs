@@ -274,7 +274,13 @@ fn power_cut_mid_upgrade_leaves_the_old_or_the_new_database_whole() {
     }
 }
 
+/// The two harnesses (kill and power cut) take turns: each times its kills against an
+/// upgrade it measured, and the other's children running beside it would make that
+/// measure wrong (most timed kills would then land after the upgrade).
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 fn harness(death: Death) {
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     let runs: u64 = std::env::var(death.runs_env()).ok().and_then(|n| n.parse().ok()).unwrap_or(12);
     let mut points: Vec<&str> = store::crash::UPGRADE_POINTS.to_vec();
     if death == Death::PowerCut {
