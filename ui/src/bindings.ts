@@ -708,7 +708,11 @@ disk_warning: string | null,
 /**
  * This year's holiday table is missing, or next year's from 1 December (Chinese).
  */
-holiday_warning: string | null, };
+holiday_warning: string | null, 
+/**
+ * The audit chain's check at log-in found rows changed or removed (Chinese).
+ */
+audit_warning: string | null, };
 export type QuarantinedRecord = { 
 /**
  * The record's id: pass it to `resend_record`.

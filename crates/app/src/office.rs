@@ -116,6 +116,9 @@ pub struct Office {
     session: Option<Session>,
     /// The last clock comparison with the platform (kept in memory: it is only true now).
     pub(crate) clock_check: Option<crate::sync::ClockCheck>,
+    /// What the check of the audit chain at the last log-in found wrong (Chinese), shown
+    /// in every clerk's header until a check finds the chain whole again.
+    pub(crate) audit_warning: Option<String>,
 }
 
 impl Office {
@@ -176,7 +179,22 @@ impl Office {
     ) -> Result<Office, AppError> {
         let (store, session) =
             Store::create_with_options(dir, office_id, admin_username, admin_password, now, options)?;
-        Ok(Office { store, session: Some(session), clock_check: None })
+        let mut office = Office { store, session: Some(session), clock_check: None, audit_warning: None };
+        office.check_audit_chain()?;
+        Ok(office)
+    }
+
+    /// Checks the audit chain since the last check (issue 18), at every log-in: what a
+    /// clerk's work wrote since is read again, so a row changed or removed by hand is
+    /// found by the next clerk who logs in, not only when an administrator asks.
+    fn check_audit_chain(&mut self) -> Result<(), AppError> {
+        let report = self.store.audit_verify_since_last_check()?;
+        self.audit_warning = report.first_bad_row.map(|row| {
+            format!(
+                "审计记录核验未通过：第 {row} 条起的记录被改动或删除过。请立即报告管理员并联系技术支持（技术人员可用 permitctl audit verify 查明是哪些记录）；在查明之前，本机数据不能作为依据。"
+            )
+        });
+        Ok(())
     }
 
     /// First-run set-up as the window does it: checks the office's details first (so a
@@ -284,7 +302,9 @@ impl Office {
                 }
                 other => other.into(),
             })?;
-        Ok(Office { store, session: Some(session), clock_check: None })
+        let mut office = Office { store, session: Some(session), clock_check: None, audit_warning: None };
+        office.check_audit_chain()?;
+        Ok(office)
     }
 
     /// Logs a clerk in to the unlocked store (clerk change, or unlocking after the idle
@@ -299,7 +319,9 @@ impl Office {
             self.store.logout(&previous, now)?;
         }
         let session = self.store.login(username, password, now)?;
-        Ok(self.session.insert(session))
+        self.session = Some(session);
+        self.check_audit_chain()?;
+        self.session()
     }
 
     /// Ends the clerk's session (audited). Nothing runs until the next log-in.

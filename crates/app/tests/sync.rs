@@ -432,6 +432,31 @@ fn an_audit_chain_rewritten_after_a_sync_is_refused_by_the_platform() {
     assert_eq!((report.problem, report.confirmed), (None, 1));
 }
 
+/// The check at log-in: an audit row changed by hand (the chain not recomputed) is found
+/// by the next clerk who logs in, and every clerk's header says so until it is whole.
+#[test]
+fn a_hand_edited_audit_row_is_found_at_the_next_log_in_and_shown_in_the_header() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut office = set_up_office(dir.path());
+    case_until(&mut office, "何平", CaseState::Accepted, 10);
+    assert_eq!(sync::sync_status(&office).unwrap().audit_warning, None);
+    office.close().unwrap();
+    {
+        let (store, _) =
+            store::Store::open_with_options(dir.path(), "a", CLERK_PASSWORD, at(20), options()).unwrap();
+        let conn = store.raw_connection();
+        conn.execute_batch("DROP TRIGGER audit_no_update;").unwrap();
+        let last: i64 = conn.query_row("SELECT max(seq) FROM audit", [], |row| row.get(0)).unwrap();
+        conn.execute("UPDATE audit SET actor = 'nobody' WHERE seq = ?1", [last - 1]).unwrap();
+        store.close().unwrap();
+    }
+    let mut office = Office::open(dir.path(), "b", CLERK_PASSWORD, at(30)).unwrap();
+    let warning = sync::sync_status(&office).unwrap().audit_warning.expect("the log-in found it");
+    assert!(warning.starts_with("审计记录核验未通过"), "{warning}");
+    login(&mut office, "c", 31);
+    assert!(sync::sync_status(&office).unwrap().audit_warning.is_some(), "every clerk is told");
+}
+
 /// An office that only syncs (no one rewrote anything) keeps passing its anchor: every
 /// push extends the last, also after an answer was lost on the way back.
 #[test]

@@ -416,19 +416,45 @@ pub(crate) fn append(conn: &Connection, audit_key: &[u8; KEY_LEN], row: NewAudit
 
 /// Walks the whole chain and reports the first row that fails.
 pub(crate) fn verify(conn: &Connection, audit_key: &[u8; KEY_LEN]) -> Result<AuditReport> {
-    let mut statement = conn.prepare(
-        "SELECT seq, at, actor_user_id, actor, action, case_uuid, details, prev_hash, hash FROM audit ORDER BY seq",
-    )?;
-    let mut rows = statement.query([])?;
+    verify_from(conn, audit_key, None)
+}
+
+/// Verifies the chain from the row after `start` (its sequence number and the hash it
+/// had when it was last found good), or from the first row when `None`: the row at
+/// `start` must still carry that hash, and every later row must link and hash.
+fn verify_from(
+    conn: &Connection,
+    audit_key: &[u8; KEY_LEN],
+    start: Option<(i64, Vec<u8>)>,
+) -> Result<AuditReport> {
     let mut report = AuditReport { rows: 0, first_bad_row: None, problem: None, head: None };
-    let mut expected_prev = GENESIS.to_vec();
-    let mut expected_seq = 1i64;
     let fail = |report: &mut AuditReport, seq: i64, problem: AuditProblem| {
         if report.first_bad_row.is_none() {
             report.first_bad_row = Some(seq);
             report.problem = Some(problem);
         }
     };
+    let (mut expected_seq, mut expected_prev) = match start {
+        None => (1i64, GENESIS.to_vec()),
+        Some((seq, hash)) => {
+            let found: Option<Vec<u8>> = conn
+                .query_row("SELECT hash FROM audit WHERE seq = ?1", [seq], |row| row.get(0))
+                .optional()?;
+            match found {
+                Some(found) if found == hash => {
+                    report.head = Some(AuditHead { seq, hash_hex: hex_encode(&hash) });
+                }
+                Some(_) => fail(&mut report, seq, AuditProblem::HashMismatch),
+                None => fail(&mut report, seq, AuditProblem::SequenceGap { expected: seq }),
+            }
+            (seq + 1, hash)
+        }
+    };
+    let mut statement = conn.prepare(
+        "SELECT seq, at, actor_user_id, actor, action, case_uuid, details, prev_hash, hash FROM audit
+         WHERE seq >= ?1 ORDER BY seq",
+    )?;
+    let mut rows = statement.query([expected_seq])?;
     while let Some(row) = rows.next()? {
         let seq: i64 = row.get(0)?;
         let at: i64 = row.get(1)?;
@@ -471,6 +497,58 @@ pub(crate) fn verify(conn: &Connection, audit_key: &[u8; KEY_LEN]) -> Result<Aud
         && head_seq > last_seq
     {
         fail(&mut report, last_seq + 1, AuditProblem::TruncatedTail { head_seq });
+    }
+    Ok(report)
+}
+
+/// The `meta` key of the last row a check at log-in found good: `seq:hash` (hex).
+const VERIFIED_UP_TO: &str = "audit_verified_up_to";
+/// How many of the last rows the first check at log-in covers (an office whose chain was
+/// never checked this way: the whole chain is `permitctl audit verify`'s job).
+const FIRST_CHECK_ROWS: i64 = 10_000;
+
+/// The check at log-in (issue 18): the chain from the last row a previous check found
+/// good to the head, so each log-in reads only what was written since. Found intact, the
+/// head becomes the new starting point; found broken, the starting point stays, so every
+/// later log-in says so again until someone looks.
+pub(crate) fn verify_since_last_check(conn: &Connection, audit_key: &[u8; KEY_LEN]) -> Result<AuditReport> {
+    let stored: Option<String> = conn
+        .query_row("SELECT value FROM meta WHERE key = ?1", [VERIFIED_UP_TO], |row| row.get(0))
+        .optional()?;
+    let start = match stored.as_deref().and_then(|text| text.split_once(':')) {
+        Some((seq, hash)) => match (seq.parse::<i64>(), crate::crypto::hex_decode(hash)) {
+            (Ok(seq), Some(hash)) => Some((seq, hash)),
+            // A starting point that does not read was changed by hand: start again from
+            // the row it cannot hide (the first of the last rows).
+            _ => None,
+        },
+        None => None,
+    };
+    let start = match start {
+        Some(start) => Some(start),
+        None => {
+            let last: Option<i64> = conn.query_row("SELECT max(seq) FROM audit", [], |row| row.get(0))?;
+            match last {
+                Some(last) if last > FIRST_CHECK_ROWS => {
+                    let seq = last - FIRST_CHECK_ROWS;
+                    conn.query_row("SELECT hash FROM audit WHERE seq = ?1", [seq], |row| {
+                        row.get::<_, Vec<u8>>(0)
+                    })
+                    .optional()?
+                    .map(|hash| (seq, hash))
+                }
+                _ => None,
+            }
+        }
+    };
+    let report = verify_from(conn, audit_key, start)?;
+    if report.is_intact()
+        && let Some(head) = &report.head
+    {
+        conn.execute(
+            "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            params![VERIFIED_UP_TO, format!("{}:{}", head.seq, head.hash_hex)],
+        )?;
     }
     Ok(report)
 }

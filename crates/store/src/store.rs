@@ -717,6 +717,13 @@ impl Store {
         audit::head(&self.conn)
     }
 
+    /// The check at log-in: the audit chain from the last row an earlier check found good
+    /// to the head (the first time, the last 10,000 rows); found intact, the head is the
+    /// next check's starting point (issue 18).
+    pub fn audit_verify_since_last_check(&mut self) -> Result<AuditReport> {
+        audit::verify_since_last_check(&self.conn, &self.audit_key)
+    }
+
     /// The audit chain as the next push to the platform names it (its head, and its hashes
     /// now at the rows of earlier anchors), noting the head as sent (issue 18).
     pub fn audit_anchor_for_push(&mut self) -> Result<Option<crate::AuditAnchorPoints>> {
@@ -786,7 +793,7 @@ impl Store {
     /// put the trigger back. For the tests of what still catches it (the platform's anchor).
     #[cfg(feature = "test-support")]
     pub fn rewrite_audit_row(&self, seq: i64, details: &str) -> Result<()> {
-        self.conn.execute_batch("DROP TRIGGER audit_no_update;")?;
+        self.conn.execute_batch("DROP TRIGGER IF EXISTS audit_no_update;")?;
         let changed =
             self.conn.execute("UPDATE audit SET details = ?2 WHERE seq = ?1", params![seq, details])?;
         if changed != 1 {

@@ -18,6 +18,7 @@ const fine: SyncStatusInfo = {
   clock_behind: false,
   disk_warning: null,
   holiday_warning: null,
+  audit_warning: null,
 };
 
 function mountWith(status: SyncStatusInfo) {
@@ -59,6 +60,17 @@ describe("SyncStatus", () => {
     expect(badge.text()).toBe("节假日表待更新");
     expect(badge.attributes("title")).toBe(holiday);
     expect(wrapper.get(".sync").attributes("title")).toContain(holiday);
+  });
+
+  it("shows a red alarm when the audit chain's check at log-in failed, with the sentence", async () => {
+    const audit = "审计记录核验未通过：第 12 条起的记录被改动或删除过。请立即报告管理员并联系技术支持。";
+    wrapper = mountWith({ ...fine, audit_warning: audit });
+    await flushPromises();
+    const badge = wrapper.get('[data-testid="sync-audit-warning"]');
+    expect(badge.text()).toBe("审计记录异常");
+    expect(badge.attributes("title")).toBe(audit);
+    expect(badge.attributes("role")).toBe("alert");
+    expect(badge.classes()).toContain("badge--alarm");
   });
 
   it("opens a clock set back, and an administrator confirms it once set right", async () => {

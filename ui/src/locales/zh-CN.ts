@@ -613,6 +613,7 @@ export const zhCN = {
     clock: "本机时间不准",
     disk: "磁盘空间将满",
     holiday: "节假日表待更新",
+    audit: "审计记录异常",
     lastSuccess: "上次同步成功：",
     never: "尚未与省平台同步",
     now: "立即同步",

@@ -36,6 +36,9 @@ pub struct SyncStatus {
     /// Set when this year's holiday table is missing, or next year's from 1 December
     /// ([`crate::deadline::holiday_warning`], Chinese).
     pub holiday_warning: Option<String>,
+    /// Set when the check of the audit chain at the last log-in found rows changed or
+    /// removed (Chinese).
+    pub audit_warning: Option<String>,
 }
 
 /// Seconds of difference with the platform's clock beyond which the header warns (the
@@ -167,6 +170,7 @@ pub fn sync_status(office: &Office) -> Result<SyncStatus, AppError> {
         disk_free_bytes: disk.map(|(free, _)| free),
         disk_warning: disk.and_then(|(free, total)| disk_warning(free, total)),
         holiday_warning: None,
+        audit_warning: office.audit_warning.clone(),
     })
 }
 
@@ -206,6 +210,8 @@ pub struct Header {
     pub disk_warning: Option<String>,
     /// The holiday table does not cover the coming deadlines.
     pub holiday_warning: Option<String>,
+    /// The audit chain's check at log-in found rows changed or removed.
+    pub audit_warning: Option<String>,
 }
 
 /// The header's badge on `today` at `now`: [`header_status`] merged with `live`, what the
@@ -236,6 +242,7 @@ pub fn header(
         clock_warning: behind.or(status.clock_warning),
         disk_warning: status.disk_warning,
         holiday_warning: status.holiday_warning,
+        audit_warning: status.audit_warning,
     })
 }
 

@@ -109,3 +109,46 @@ fn events_from_outside_the_store_are_chained_and_never_hold_id_numbers() {
     assert!(report.is_intact());
     assert_eq!(report.head, Some(head));
 }
+
+/// The check at log-in reads only what was written since the last check, finds a row
+/// edited since, and keeps saying so; a chain recomputed below the starting point is
+/// found at the starting row itself.
+#[test]
+fn the_check_at_log_in_reads_what_is_new_and_finds_what_was_changed() {
+    let (_dir, mut store) = busy_store();
+    let admin = store.login("admin", crate::common::ADMIN_PASSWORD, at(30)).unwrap();
+    let first = store.audit_verify_since_last_check().unwrap();
+    assert!(first.is_intact(), "{first:?}");
+    let start = first.head.clone().expect("a head").seq;
+
+    // More work: the next check reads those rows only.
+    for n in 10..13 {
+        let (record, index) = sample_case(n);
+        store.create_case(&admin, &record, &index, at(40 + i64::from(n))).unwrap();
+    }
+    let second = store.audit_verify_since_last_check().unwrap();
+    assert!(second.is_intact(), "{second:?}");
+    let head = second.head.clone().expect("a head").seq;
+    assert_eq!(second.rows, u64::try_from(head - start).unwrap(), "only the rows written since");
+
+    // A row written since the last check, edited by hand: found, at that row, and again at
+    // the next check (the starting point does not move past a break).
+    store.create_case(&admin, &sample_case(20).0, &sample_case(20).1, at(60)).unwrap();
+    let edited = head + 1;
+    store.raw_connection().execute_batch("DROP TRIGGER audit_no_update").unwrap();
+    store.raw_connection().execute("UPDATE audit SET actor = 'someone' WHERE seq = ?1", [edited]).unwrap();
+    for _ in 0..2 {
+        let report = store.audit_verify_since_last_check().unwrap();
+        assert_eq!(report.first_bad_row, Some(edited), "{report:?}");
+        assert_eq!(report.problem, Some(AuditProblem::HashMismatch));
+    }
+    store.raw_connection().execute("UPDATE audit SET actor = 'admin' WHERE seq = ?1", [edited]).unwrap();
+    assert!(store.audit_verify_since_last_check().unwrap().is_intact(), "put back: whole again");
+
+    // The whole chain recomputed after an edit below the starting point (the insider with
+    // the key): the starting row no longer carries the hash the last check saw.
+    let start = store.audit_verify_since_last_check().unwrap().head.expect("a head").seq;
+    store.rewrite_audit_row(2, r#"{"rewritten":true}"#).unwrap();
+    let report = store.audit_verify_since_last_check().unwrap();
+    assert_eq!(report.first_bad_row, Some(start), "{report:?}");
+}

@@ -486,6 +486,8 @@ pub struct SyncStatusInfo {
     pub disk_warning: Option<String>,
     /// This year's holiday table is missing, or next year's from 1 December (Chinese).
     pub holiday_warning: Option<String>,
+    /// The audit chain's check at log-in found rows changed or removed (Chinese).
+    pub audit_warning: Option<String>,
 }
 
 impl From<app::sync::Header> for SyncStatusInfo {
@@ -504,6 +506,7 @@ impl From<app::sync::Header> for SyncStatusInfo {
             clock_behind: header.clock_behind,
             disk_warning: header.disk_warning,
             holiday_warning: header.holiday_warning,
+            audit_warning: header.audit_warning,
         }
     }
 }
