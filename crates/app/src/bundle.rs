@@ -180,7 +180,10 @@ fn seal_export(
         pages: pages.into_values().collect(),
         // The platform holds the office's audit chain to the anchor it last saw, as for
         // an online push (docs/platform-api.md).
-        audit_anchor: office.store.audit_anchor_for_push()?.map(|points| crate::sync::wire_anchor(&points)),
+        audit_anchor: office
+            .store
+            .audit_anchor_for_push()?
+            .map(|points| crate::sync::wire_anchor(&points, office.audit_broken_at)),
     };
     let bundle_id = *CaseId::new(now)?.as_uuid();
     let created_at = rfc3339(now);

@@ -119,6 +119,8 @@ pub struct Office {
     /// What the check of the audit chain at the last log-in found wrong (Chinese), shown
     /// in every clerk's header until a check finds the chain whole again.
     pub(crate) audit_warning: Option<String>,
+    /// The first bad row that check found: reported to the platform with the next push.
+    pub(crate) audit_broken_at: Option<i64>,
 }
 
 impl Office {
@@ -179,7 +181,13 @@ impl Office {
     ) -> Result<Office, AppError> {
         let (store, session) =
             Store::create_with_options(dir, office_id, admin_username, admin_password, now, options)?;
-        let mut office = Office { store, session: Some(session), clock_check: None, audit_warning: None };
+        let mut office = Office {
+            store,
+            session: Some(session),
+            clock_check: None,
+            audit_warning: None,
+            audit_broken_at: None,
+        };
         office.check_audit_chain()?;
         Ok(office)
     }
@@ -189,6 +197,7 @@ impl Office {
     /// found by the next clerk who logs in, not only when an administrator asks.
     fn check_audit_chain(&mut self) -> Result<(), AppError> {
         let report = self.store.audit_verify_since_last_check()?;
+        self.audit_broken_at = report.first_bad_row;
         self.audit_warning = report.first_bad_row.map(|row| {
             format!(
                 "审计记录核验未通过：第 {row} 条起的记录被改动或删除过。请立即报告管理员并联系技术支持（技术人员可用 permitctl audit verify 查明是哪些记录）；在查明之前，本机数据不能作为依据。"
@@ -302,7 +311,13 @@ impl Office {
                 }
                 other => other.into(),
             })?;
-        let mut office = Office { store, session: Some(session), clock_check: None, audit_warning: None };
+        let mut office = Office {
+            store,
+            session: Some(session),
+            clock_check: None,
+            audit_warning: None,
+            audit_broken_at: None,
+        };
         office.check_audit_chain()?;
         Ok(office)
     }

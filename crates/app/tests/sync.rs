@@ -455,6 +455,14 @@ fn a_hand_edited_audit_row_is_found_at_the_next_log_in_and_shown_in_the_header()
     assert!(warning.starts_with("审计记录核验未通过"), "{warning}");
     login(&mut office, "c", 31);
     assert!(sync::sync_status(&office).unwrap().audit_warning.is_some(), "every clerk is told");
+    // And the platform is told, with the next sync (the stored hashes still chain: the
+    // edit was not recomputed, so the anchor holds and the records go through).
+    let stub = Stub::start(Duration::from_secs(60));
+    stub.register(&mut office);
+    let report = sync::sync_once(&mut office, &config(&stub.server.url(), 1), |_, _| {}).unwrap();
+    assert_eq!(report.problem, None);
+    let reported = stub.server.platform().reported_audit_break(DEVICE).unwrap();
+    assert!(reported.is_some(), "the office reported its own alarm");
 }
 
 /// An office that only syncs (no one rewrote anything) keeps passing its anchor: every

@@ -32,6 +32,7 @@ fn export() -> ExportBundle {
         audit_anchor: Some(platform_api::AuditAnchor {
             head: platform_api::AuditPoint { seq: 42, hash: "ab".repeat(32) },
             at: vec![platform_api::AuditPoint { seq: 40, hash: "cd".repeat(32) }],
+            broken_at: Some(12),
         }),
     }
 }

@@ -46,6 +46,10 @@ pub struct AuditAnchor {
     /// before the first acknowledgement).
     #[serde(default)]
     pub at: Vec<AuditPoint>,
+    /// The first row the office's own check (at log-in) found changed or removed, when it
+    /// found one: the office reports its own alarm, which the platform keeps.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub broken_at: Option<u64>,
 }
 
 /// One row of an audit chain: its sequence number and its hash (64 lowercase hex digits).

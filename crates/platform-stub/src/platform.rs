@@ -120,10 +120,12 @@ CREATE TABLE platform_key (
 /// chain as the last accepted push named it.
 const SCHEMA_V3: &str = "
 CREATE TABLE audit_anchors (
-    device_id TEXT PRIMARY KEY,
-    seq       INTEGER NOT NULL,
-    hash      TEXT NOT NULL,
-    at        INTEGER NOT NULL
+    device_id      TEXT PRIMARY KEY,
+    seq            INTEGER NOT NULL,
+    hash           TEXT NOT NULL,
+    at             INTEGER NOT NULL,
+    -- The first bad row the office's own check reported, if it reported one.
+    reported_break INTEGER
 );
 CREATE TABLE answered_exports (
     bundle_id TEXT PRIMARY KEY,
@@ -499,6 +501,19 @@ impl Platform {
         Ok(())
     }
 
+    /// The first bad row an office's own audit check reported (with a push or an export),
+    /// kept until the operator forgets the device's anchor.
+    pub fn reported_audit_break(&self, device_id: &str) -> Result<Option<u64>> {
+        Ok(self
+            .conn()
+            .query_row("SELECT reported_break FROM audit_anchors WHERE device_id = ?1", [device_id], |row| {
+                row.get::<_, Option<i64>>(0)
+            })
+            .optional()?
+            .flatten()
+            .and_then(|row| u64::try_from(row).ok()))
+    }
+
     /// Forgets the audit anchor held for `device_id`: the operator's step after checking
     /// with the office that its data was legitimately rolled back (a restore from a backup
     /// older than its last sync); the next push anchors afresh.
@@ -543,10 +558,21 @@ impl Platform {
             }
         }
         let seq = i64::try_from(anchor.head.seq).unwrap_or(i64::MAX);
+        let reported = anchor.broken_at.and_then(|row| i64::try_from(row).ok());
+        if let Some(row) = reported {
+            tracing::warn!(device_id, row, "the office reports its own audit check failed");
+        }
         self.conn().execute(
-            "INSERT INTO audit_anchors (device_id, seq, hash, at) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT (device_id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, at = excluded.at",
-            params![device_id, seq, anchor.head.hash.to_lowercase(), self.clock().now().timestamp_millis()],
+            "INSERT INTO audit_anchors (device_id, seq, hash, at, reported_break) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (device_id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, at = excluded.at,
+                 reported_break = coalesce(excluded.reported_break, reported_break)",
+            params![
+                device_id,
+                seq,
+                anchor.head.hash.to_lowercase(),
+                self.clock().now().timestamp_millis(),
+                reported
+            ],
         )?;
         Ok(AnchorCheck::Accepted)
     }

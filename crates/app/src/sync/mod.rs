@@ -480,8 +480,13 @@ impl Syncer {
     }
 }
 
-/// The office's audit anchor as the contract carries it, online or in an export bundle.
-pub(crate) fn wire_anchor(points: &store::AuditAnchorPoints) -> platform_api::AuditAnchor {
+/// The office's audit anchor as the contract carries it, online or in an export bundle;
+/// `broken_at` is the first bad row the office's own check at log-in found, reported with
+/// it.
+pub(crate) fn wire_anchor(
+    points: &store::AuditAnchorPoints,
+    broken_at: Option<i64>,
+) -> platform_api::AuditAnchor {
     platform_api::AuditAnchor {
         head: platform_api::AuditPoint { seq: points.head.0, hash: points.head.1.clone() },
         at: points
@@ -489,6 +494,7 @@ pub(crate) fn wire_anchor(points: &store::AuditAnchorPoints) -> platform_api::Au
             .iter()
             .map(|(seq, hash)| platform_api::AuditPoint { seq: *seq, hash: hash.clone() })
             .collect(),
+        broken_at: broken_at.and_then(|row| u64::try_from(row).ok()),
     }
 }
 

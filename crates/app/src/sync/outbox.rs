@@ -113,8 +113,10 @@ impl<H: OfficeHandle> Outbox for StoreOutbox<'_, H> {
     }
 
     fn audit_anchor(&mut self) -> Result<Option<platform_api::AuditAnchor>, AppError> {
-        let points = self.handle.with_office(|office| Ok(office.store.audit_anchor_for_push()?))?;
-        Ok(points.as_ref().map(super::wire_anchor))
+        let (points, broken_at) = self
+            .handle
+            .with_office(|office| Ok((office.store.audit_anchor_for_push()?, office.audit_broken_at)))?;
+        Ok(points.as_ref().map(|points| super::wire_anchor(points, broken_at)))
     }
 
     fn anchor_acknowledged(&mut self, seq: u64) -> Result<(), AppError> {
