@@ -181,6 +181,12 @@ impl Office {
     ) -> Result<Office, AppError> {
         let (store, session) =
             Store::create_with_options(dir, office_id, admin_username, admin_password, now, options)?;
+        Office::opened(store, session)
+    }
+
+    /// The office just opened (or set up) with `session` logged in: its audit chain
+    /// checked, as at every log-in.
+    fn opened(store: Store, session: Session) -> Result<Office, AppError> {
         let mut office = Office {
             store,
             session: Some(session),
@@ -311,15 +317,7 @@ impl Office {
                 }
                 other => other.into(),
             })?;
-        let mut office = Office {
-            store,
-            session: Some(session),
-            clock_check: None,
-            audit_warning: None,
-            audit_broken_at: None,
-        };
-        office.check_audit_chain()?;
-        Ok(office)
+        Office::opened(store, session)
     }
 
     /// Logs a clerk in to the unlocked store (clerk change, or unlocking after the idle
