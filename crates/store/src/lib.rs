@@ -41,6 +41,7 @@
 mod audit;
 mod backup;
 mod cases;
+mod checkpointer;
 mod clock_check;
 pub mod crash;
 mod crypto;

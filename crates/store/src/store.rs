@@ -15,6 +15,7 @@ use zeroize::Zeroizing;
 
 use crate::audit::{self, AuditAction, AuditEntry, AuditHead, AuditReport, NewAuditRow};
 use crate::cases::CaseId;
+use crate::checkpointer::Checkpointer;
 use crate::crypto::{DataKey, KEY_LEN, KdfParams};
 use crate::error::{Result, StoreError};
 use crate::keyslots::{
@@ -44,6 +45,9 @@ pub struct StoreOptions {
 /// The unlocked office store. One SQLite connection; wrap it in a mutex to share it.
 pub struct Store {
     pub(crate) dir: PathBuf,
+    /// Declared before `conn`: dropped first, so its thread has stopped before the
+    /// connection closes.
+    checkpointer: Checkpointer,
     pub(crate) conn: Connection,
     pub(crate) data_key: DataKey,
     pub(crate) blind_key: Zeroizing<[u8; KEY_LEN]>,
@@ -129,7 +133,7 @@ fn open_connection(path: &Path, data_key: &DataKey, create: bool) -> Result<Conn
     keyed_connection(path, data_key, create).and_then(|conn| configure(conn, create))
 }
 
-fn keyed_connection(path: &Path, data_key: &DataKey, create: bool) -> Result<Connection> {
+pub(crate) fn keyed_connection(path: &Path, data_key: &DataKey, create: bool) -> Result<Connection> {
     sqlcipher_ready()?;
     let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     if create {
@@ -216,14 +220,15 @@ pub(crate) fn read_user(conn: &Connection, username: &str) -> Result<Option<User
 impl Store {
     fn from_parts(
         dir: &Path,
-        conn: Connection,
+        mut conn: Connection,
         data_key: DataKey,
         office_id: String,
         options: StoreOptions,
     ) -> Store {
         let blind_key = data_key.subkey("permit-desk/blind-index/id-number/v1");
         let audit_key = data_key.subkey("permit-desk/audit-chain/v1");
-        Store { dir: dir.to_owned(), conn, data_key, blind_key, audit_key, office_id, options }
+        let checkpointer = Checkpointer::start(&mut conn, &Store::db_path(dir), &data_key);
+        Store { dir: dir.to_owned(), checkpointer, conn, data_key, blind_key, audit_key, office_id, options }
     }
 
     /// Path of the database file in `dir`.
@@ -288,6 +293,13 @@ impl Store {
         options: StoreOptions,
     ) -> Result<(Store, Session)> {
         Store::create_at_version(dir, office_id, admin_username, admin_password, at, options, SCHEMA_VERSION)
+    }
+
+    /// True when this store's log is checkpointed by its background thread (false: by
+    /// SQLite's automatic checkpoint inside the commit, the fallback).
+    #[cfg(feature = "test-support")]
+    pub fn checkpoints_in_background(&self) -> bool {
+        self.checkpointer.is_running()
     }
 
     /// Creates a store whose schema stops at `version`, to test migrations from it.
@@ -783,8 +795,10 @@ impl Store {
 
     /// Checkpoints the WAL into the main file and closes the connection.
     pub fn close(self) -> Result<()> {
-        self.conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
-        self.conn.close().map_err(|(_, error)| StoreError::from(error))
+        let Store { checkpointer, conn, .. } = self;
+        drop(checkpointer);
+        conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        conn.close().map_err(|(_, error)| StoreError::from(error))
     }
 
     /// What an insider holding the data key (any clerk's password and a copy of the

@@ -4,9 +4,9 @@
 use std::fs;
 
 use chrono::Duration;
-use store::{LockoutPolicy, Roles, SCHEMA_VERSION, Store, StoreError};
+use store::{BulkCase, LockoutPolicy, Roles, SCHEMA_VERSION, Store, StoreError};
 
-use crate::common::{ADMIN_PASSWORD, OFFICE, add_clerk, at, new_store, options};
+use crate::common::{ADMIN_PASSWORD, OFFICE, add_clerk, at, new_store, options, sample_case};
 
 #[test]
 fn created_store_reopens_with_the_admin_password() {
@@ -283,4 +283,54 @@ fn error_messages_are_short_lowercase_and_without_final_period() {
         assert!(message.chars().next().is_some_and(|c| c.is_lowercase()), "{message}");
         assert!(!message.ends_with('.'), "{message}");
     }
+}
+
+/// The log is copied into the database file by the store's background thread, not by the
+/// commit that fills it (that was the durable save's tail, BENCHMARKS.md), and it stays
+/// bounded: once copied, the next commit starts it again from the beginning.
+#[test]
+fn the_log_is_checkpointed_in_the_background_and_stays_bounded() {
+    let (dir, mut store, admin) = new_store();
+    assert!(store.checkpoints_in_background(), "a created store starts its checkpointer");
+    let db = Store::db_path(dir.path());
+    let wal = dir.path().join(format!("{}-wal", db.file_name().unwrap().to_string_lossy()));
+    let mut written = 0;
+    let mut largest_log = 0;
+    let mut file_before = fs::metadata(&db).unwrap().len();
+    // 4,000 of these cases take the log past 1,000 pages, where a checkpoint is due.
+    for round in 0..5u32 {
+        let batch: Vec<BulkCase> = (0..4_000)
+            .map(|n| {
+                let (record, index) = sample_case(round * 4_000 + n);
+                BulkCase { record, index, at: at(10), changes: Vec::new() }
+            })
+            .collect();
+        store.bulk_create(&admin, &batch).unwrap();
+        written += 4_000;
+        // With no further commit, the pages reach the database file.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        let grown = loop {
+            let size = fs::metadata(&db).unwrap().len();
+            if size > file_before || std::time::Instant::now() > deadline {
+                break size;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        };
+        assert!(grown > file_before, "round {round}: the log was not copied into the database file");
+        file_before = grown;
+        largest_log = largest_log.max(fs::metadata(&wal).map(|meta| meta.len()).unwrap_or(0));
+    }
+    let file = fs::metadata(&db).unwrap().len();
+    // Each round's log is reused by the next: it never holds more than about two rounds,
+    // while the rounds together are the whole file.
+    assert!(largest_log * 2 < file, "the log grew to {largest_log} bytes beside a {file}-byte database");
+    store.close().unwrap();
+    assert!(!wal.exists(), "closing leaves no log behind");
+
+    let (store, _) =
+        Store::open_with_options(dir.path(), "admin", ADMIN_PASSWORD, at(20), options()).unwrap();
+    assert!(store.checkpoints_in_background(), "an opened store starts its checkpointer");
+    let cases: i64 =
+        store.raw_connection().query_row("SELECT count(*) FROM cases", [], |row| row.get(0)).unwrap();
+    assert_eq!(cases, written);
 }
