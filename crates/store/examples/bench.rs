@@ -97,9 +97,9 @@ fn sizes(store: &Store, when: &str) {
     println!("-- sizes {when}");
     let conn = store.raw_connection();
     for (label, sql) in [
-        ("records", "SELECT sum(length(record)) FROM cases"),
-        ("outbox payloads", "SELECT sum(length(payload)) FROM outbox"),
-        ("audit details", "SELECT sum(length(details)) FROM audit"),
+        ("records", "SELECT coalesce(sum(length(record)), 0) FROM cases"),
+        ("outbox payloads", "SELECT coalesce(sum(length(payload)), 0) FROM outbox"),
+        ("audit details", "SELECT coalesce(sum(length(details)), 0) FROM audit"),
         ("audit rows", "SELECT count(*) FROM audit"),
         ("cases", "SELECT count(*) FROM cases"),
     ] {
@@ -114,6 +114,33 @@ fn sizes(store: &Store, when: &str) {
             other => panic!("{sql}: {other:?}"),
         }
     };
+    // Where the pages go, by table and index (SQLite's dbstat, compiled into the bundled
+    // SQLCipher): the largest first.
+    let mut by_object =
+        conn.prepare("SELECT name, sum(pgsize) FROM dbstat GROUP BY name ORDER BY 2 DESC LIMIT 16").unwrap();
+    let objects: Vec<(String, i64)> =
+        by_object.query_map([], |row| Ok((row.get(0)?, row.get(1)?))).unwrap().map(Result::unwrap).collect();
+    let case_count: i64 = conn.query_row("SELECT count(*) FROM cases", [], |row| row.get(0)).unwrap();
+    if std::env::var_os("BENCH_AUDIT_ACTIONS").is_some() {
+        let mut actions = conn
+            .prepare("SELECT action, count(*), avg(length(details)), max(details) FROM audit GROUP BY action ORDER BY 2 DESC")
+            .unwrap();
+        let rows: Vec<(String, i64, f64, String)> = actions
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        for (action, count, details, example) in rows {
+            println!("  audit {action:<20} {count:>8} rows, details {details:.0} B, e.g. {example}");
+        }
+    }
+    for (name, bytes) in objects {
+        println!(
+            "  {name:<30} {:>9.1} MiB {:>6} B a case",
+            bytes as f64 / 1048576.0,
+            bytes / case_count.max(1)
+        );
+    }
     let pages = number("PRAGMA page_count");
     let free = number("PRAGMA freelist_count");
     let page_size = number("PRAGMA page_size");
@@ -176,6 +203,9 @@ fn main() {
     store.raw_connection().execute_batch("PRAGMA synchronous = FULL; ANALYZE;").unwrap();
     println!("filled {total} cases in {:?}", fill_started.elapsed());
 
+    if std::env::var_os("BENCH_NO_AUTOCHECKPOINT").is_some() {
+        store.raw_connection().execute_batch("PRAGMA wal_autocheckpoint = 0").unwrap();
+    }
     let mut saves = Vec::new();
     for n in 0..SAMPLES as u64 {
         let (record, index) = person(&mut random, total + n);
@@ -183,7 +213,13 @@ fn main() {
         store.create_case(&admin, &record, &index, base + Span::days(60)).unwrap();
         saves.push(started.elapsed());
     }
+    let mut slowest = saves.clone();
+    slowest.sort();
+    println!("slowest saves: {:?}", &slowest[SAMPLES - 5..]);
     report("save one case (durable)", saves);
+    if std::env::var_os("BENCH_SAVES_ONLY").is_some() {
+        return;
+    }
 
     let at = base + Span::days(60);
     let searches: [(&str, MakeQuery); 4] = [
@@ -248,8 +284,8 @@ fn main() {
 
     sizes(&store, "after the fill, nothing confirmed");
 
-    // A year of syncs: the platform confirms every item, 500 at a time as the drain does
-    // (each confirmation compacts the item's payload and adds its audit row).
+    // A year of syncs: every item is sent and confirmed, 500 at a time as the drain does
+    // (the request's `sync_sent` row, then the acknowledgement settles the items).
     let started = Instant::now();
     let mut confirmed = 0;
     loop {
@@ -258,6 +294,7 @@ fn main() {
             break;
         }
         let ids: Vec<_> = pending.iter().map(|item| item.id).collect();
+        store.outbox_mark_attempts(&ids, None, base + Span::days(61)).unwrap();
         confirmed += store.outbox_mark_confirmed(&ids, base + Span::days(61)).unwrap();
     }
     println!("confirmed {confirmed} outbox items in {:?}", started.elapsed());

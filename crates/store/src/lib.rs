@@ -74,7 +74,7 @@ pub use error::StoreError;
 pub use keyslots::{KEY_SLOTS_FILE_NAME, KEY_SLOTS_LOCK_FILE_NAME, LockoutPolicy};
 pub use ledger::LedgerEntry;
 pub use office_details::{OfficeDetails, PrintSettings};
-pub use outbox::{OutboxId, OutboxItem, OutboxStatus, OutboxSummary, SYNC_ACTOR, confirmed_payload};
+pub use outbox::{LEGACY_SETTLED_PER_CALL, OutboxId, OutboxItem, OutboxStatus, OutboxSummary, SYNC_ACTOR};
 pub use pages::{NewPage, PageChange, PageMarkInfo, PageMeta};
 pub use platform_key::{PlatformKeyChange, TrustedKey};
 pub use print_jobs::WaitingPrintJob;

@@ -10,7 +10,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
-use rusqlite::{OptionalExtension, TransactionBehavior, params};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -141,14 +141,34 @@ pub struct OutboxSummary {
     pub oldest_pending_at: Option<DateTime<Utc>>,
 }
 
-/// What a confirmed item keeps of its payload: `{"confirmed": {"sm3": …, "bytes": …}}`,
-/// the SM3 (lowercase hex) and length of the JSON the platform holds. The record itself
-/// stays in the case (its record and events); the copy frozen for the journey is not
-/// needed once the platform has it, and was two thirds of a large office's file.
-pub fn confirmed_payload(payload: &str) -> String {
+/// Items an older program left `confirmed` in the outbox that one acknowledgement also
+/// settles (see [`Store::outbox_mark_confirmed`]).
+pub const LEGACY_SETTLED_PER_CALL: i64 = 500;
+
+/// Removes one settled item inside the confirming transaction: its id and the SM3 of its
+/// payload go into the acknowledgement's digest, and its case becomes `synced` when
+/// nothing else of it is left to deliver.
+fn settle(
+    transaction: &Connection,
+    digest: &mut sm3::Sm3,
+    id: &str,
+    payload: &str,
+    case_row_id: Option<i64>,
+) -> Result<()> {
     use sm3::Digest;
-    let digest = crate::crypto::hex_encode(&sm3::Sm3::digest(payload.as_bytes()));
-    json!({ "confirmed": { "sm3": digest, "bytes": payload.len() } }).to_string()
+    digest.update(id.as_bytes());
+    digest.update(sm3::Sm3::digest(payload.as_bytes()));
+    transaction.prepare_cached("DELETE FROM outbox WHERE id = ?1")?.execute([id])?;
+    if let Some(case_row_id) = case_row_id {
+        transaction
+            .prepare_cached(
+                "UPDATE cases SET synced = NOT EXISTS (
+                     SELECT 1 FROM outbox WHERE outbox.case_id = cases.id AND outbox.status <> 'confirmed')
+                 WHERE id = ?1",
+            )?
+            .execute([case_row_id])?;
+    }
+    Ok(())
 }
 
 /// Queues one item for the platform inside the caller's transaction: its row, `queued`,
@@ -166,8 +186,14 @@ pub(crate) fn queue(
     let at_millis = to_millis(at);
     transaction
         .prepare_cached(
-            "INSERT INTO outbox (id, case_id, event_id, kind, payload, status, created_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, 'queued', ?6, ?6)",
+            // `seq` is the contract's `sequence` and must only grow: settled items leave the
+            // table, so the next one counts on from the highest ever written, not from the
+            // highest still there (SQLite would reuse a deleted last rowid).
+            "INSERT INTO outbox (seq, id, case_id, event_id, kind, payload, status, created_at, updated_at)
+             VALUES (
+                 max(coalesce((SELECT max(seq) FROM outbox), 0),
+                     coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'outbox_seq_settled'), 0)) + 1,
+                 ?1, ?2, ?3, ?4, ?5, 'queued', ?6, ?6)",
         )?
         .execute(params![
             id.to_string(),
@@ -265,43 +291,66 @@ impl Store {
         Ok(())
     }
 
-    /// Marks items as confirmed by the province (unknown or already confirmed ids are
-    /// skipped, so a repeated acknowledgement is harmless) and sets `synced` on cases
-    /// that have nothing left to deliver. Returns how many items changed.
+    /// Settles items the province confirmed: each leaves the outbox (the platform holds
+    /// it; the case keeps its own record and events) and cases with nothing left to
+    /// deliver become `synced`. Unknown or already settled ids are skipped, so a repeated
+    /// acknowledgement is harmless. Returns how many items were settled.
+    ///
+    /// One audit row records the whole acknowledgement: the items' ids (each is the
+    /// record's id at the platform, and the step's own audit row names it) and one SM3
+    /// over every item's id and the SM3 of the payload sent, which proves which versions
+    /// the platform acknowledged. One row per item, as before, was with the sending
+    /// rows the largest part of a synced office's file (BENCHMARKS.md). Items an older
+    /// program left `confirmed` in the outbox are settled with the next acknowledgement,
+    /// up to [`LEGACY_SETTLED_PER_CALL`] at a time, and counted in the same row.
     pub fn outbox_mark_confirmed(&mut self, ids: &[OutboxId], at: DateTime<Utc>) -> Result<usize> {
+        use sm3::Digest;
         let audit_key = *self.audit_key;
-        let at_millis = to_millis(at);
         let transaction = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let mut confirmed = 0;
+        let mut digest = sm3::Sm3::new();
+        let mut settled = Vec::new();
+        let mut highest_seq = 0;
         for id in ids {
-            // The platform holds the record now: the office keeps what proves which
-            // version it sent (the payload's SM3 and length), not a second copy of it.
-            let payload: Option<String> = transaction
-                .prepare_cached("SELECT payload FROM outbox WHERE id = ?1 AND status IN ('queued', 'sent')")?
-                .query_row([id.to_string()], |row| row.get(0))
-                .optional()?;
-            let Some(payload) = payload else { continue };
-            let changed = transaction
+            let pending: Option<(i64, String, Option<i64>)> = transaction
                 .prepare_cached(
-                    "UPDATE outbox SET status = 'confirmed', last_error = NULL, updated_at = ?2, payload = ?3
-                     WHERE id = ?1 AND status IN ('queued', 'sent')",
+                    "SELECT seq, payload, case_id FROM outbox WHERE id = ?1 AND status IN ('queued', 'sent')",
                 )?
-                .execute(params![id.to_string(), at_millis, confirmed_payload(&payload)])?;
-            if changed == 0 {
-                continue;
+                .query_row([id.to_string()], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+                .optional()?;
+            let Some((seq, payload, case_row_id)) = pending else { continue };
+            highest_seq = highest_seq.max(seq);
+            settle(&transaction, &mut digest, &id.to_string(), &payload, case_row_id)?;
+            settled.push(id.to_string());
+        }
+        let legacy: Vec<(i64, String, String, Option<i64>)> = transaction
+            .prepare_cached(
+                "SELECT seq, id, payload, case_id FROM outbox WHERE status = 'confirmed' ORDER BY seq LIMIT ?1",
+            )?
+            .query_map([LEGACY_SETTLED_PER_CALL], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)))?
+            .collect::<std::result::Result<_, _>>()?;
+        for (seq, id, payload, case_row_id) in &legacy {
+            highest_seq = highest_seq.max(*seq);
+            settle(&transaction, &mut digest, id, payload, *case_row_id)?;
+        }
+        if highest_seq > 0 {
+            // The highest `seq` that left the table, for [`queue`] to count on from.
+            transaction
+                .prepare_cached(
+                    "INSERT INTO meta (key, value) VALUES ('outbox_seq_settled', ?1)
+                     ON CONFLICT (key) DO UPDATE SET value = excluded.value
+                     WHERE CAST(excluded.value AS INTEGER) > CAST(meta.value AS INTEGER)",
+                )?
+                .execute([highest_seq.to_string()])?;
+        }
+        if !settled.is_empty() || !legacy.is_empty() {
+            let mut details = json!({
+                "count": settled.len(),
+                "items": settled,
+                "sm3": crate::crypto::hex_encode(&digest.finalize()),
+            });
+            if !legacy.is_empty() {
+                details["earlier_confirmed"] = json!(legacy.len());
             }
-            confirmed += 1;
-            let (case_uuid, case_row_id) = outbox_case(&transaction, id)?;
-            if let Some(case_row_id) = case_row_id {
-                transaction
-                    .prepare_cached(
-                        "UPDATE cases SET synced = NOT EXISTS (
-                             SELECT 1 FROM outbox WHERE outbox.case_id = cases.id AND outbox.status <> 'confirmed')
-                         WHERE id = ?1",
-                    )?
-                    .execute([case_row_id])?;
-            }
-            let case_id: Option<CaseId> = case_uuid.map(|text| text.parse()).transpose()?;
             audit::append(
                 &transaction,
                 &audit_key,
@@ -310,14 +359,14 @@ impl Store {
                     actor_user_id: None,
                     actor: SYNC_ACTOR,
                     action: AuditAction::SyncConfirmed,
-                    case_id: case_id.as_ref(),
-                    details: json!({ "outbox_id": id.to_string() }),
+                    case_id: None,
+                    details,
                 },
             )?;
         }
         crate::crash::point(crate::crash::CONFIRM_BEFORE_COMMIT);
         transaction.commit()?;
-        Ok(confirmed)
+        Ok(settled.len())
     }
 
     /// Sets an item aside after a permanent error (validation refused by the province,
@@ -434,7 +483,7 @@ impl Store {
     }
 
     /// Records one delivery attempt for several items in one transaction, with one audit
-    /// row per item. `error: None` means the request is about to go out: the items become
+    /// row for the attempt. `error: None` means the request is about to go out: the items become
     /// `sent` and their attempt count goes up. `Some(error)` is how that request ended
     /// (network error, 5xx…): the error is kept for the "why is this stuck" view and the
     /// items stay pending; the attempt is not counted twice. Items no longer pending
@@ -469,8 +518,10 @@ impl Store {
                 continue;
             }
             changed_items += 1;
-            let (case_uuid, _) = outbox_case(&transaction, id)?;
-            let case_id: Option<CaseId> = case_uuid.map(|text| text.parse()).transpose()?;
+        }
+        if changed_items > 0 {
+            // One row for the request, not one per item: which items it carried is in the
+            // outbox until they are settled, and their acknowledgement names them.
             audit::append(
                 &transaction,
                 &audit_key,
@@ -479,8 +530,8 @@ impl Store {
                     actor_user_id: None,
                     actor: SYNC_ACTOR,
                     action: if error.is_some() { AuditAction::SyncFailed } else { AuditAction::SyncSent },
-                    case_id: case_id.as_ref(),
-                    details: json!({ "outbox_id": id.to_string(), "error": error }),
+                    case_id: None,
+                    details: json!({ "count": changed_items, "error": error }),
                 },
             )?;
         }

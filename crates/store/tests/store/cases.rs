@@ -2,6 +2,7 @@
 //! outbox items and audit rows, plus the refusals along the way.
 
 use serde_json::json;
+use sm3::Digest;
 use store::{CaseId, CaseState, OutboxStatus, Roles, SaveOutcome, StateChange, StoreError, Worklist};
 
 use crate::common::{add_clerk, at, march, new_store, sample_case};
@@ -95,13 +96,36 @@ fn a_case_goes_from_draft_to_issued_with_one_event_and_outbox_item_per_step() {
     assert_eq!(store.outbox_mark_confirmed(&ids, at(62)).unwrap(), 4);
     assert_eq!(store.outbox_mark_confirmed(&ids, at(63)).unwrap(), 0);
     assert!(store.outbox_pending(10).unwrap().is_empty());
-    // A confirmed item keeps the SM3 and length of what the platform holds, not a copy.
-    let sent = serde_json::to_string(&pending[0].payload).unwrap();
-    let confirmed = store.outbox_item(&pending[0].id).unwrap();
-    assert_eq!(confirmed.status, OutboxStatus::Confirmed);
-    assert_eq!(confirmed.payload.to_string(), store::confirmed_payload(&sent));
-    assert_eq!(confirmed.payload["confirmed"]["bytes"], sent.len());
-    assert_eq!(confirmed.payload["confirmed"]["sm3"].as_str().map(str::len), Some(64));
+    // A settled item leaves the outbox: the platform holds it, the case keeps its record.
+    assert!(matches!(store.outbox_item(&pending[0].id), Err(StoreError::NotFound { .. })));
+    let remaining: i64 =
+        store.raw_connection().query_row("SELECT count(*) FROM outbox", [], |row| row.get(0)).unwrap();
+    assert_eq!(remaining, 0, "nothing of a settled case stays in the outbox");
+    // One audit row names every item acknowledged, with one SM3 over what was sent.
+    let acknowledgement = store
+        .audit_entries(None, 1_000)
+        .unwrap()
+        .into_iter()
+        .filter(|entry| entry.action == "sync_confirmed")
+        .collect::<Vec<_>>();
+    assert_eq!(acknowledgement.len(), 1, "one row for the acknowledgement, none for the repeat");
+    let ids_named: Vec<String> = acknowledgement[0].details["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|id| id.as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(ids_named, ids.iter().map(ToString::to_string).collect::<Vec<_>>());
+    let mut digest = sm3::Sm3::new();
+    for item in &pending {
+        digest.update(item.id.to_string().as_bytes());
+        digest.update(sm3::Sm3::digest(serde_json::to_string(&item.payload).unwrap().as_bytes()));
+    }
+    assert_eq!(
+        acknowledgement[0].details["sm3"].as_str().unwrap(),
+        hex(&digest.finalize()),
+        "the digest covers each item's id and the SM3 of the payload sent"
+    );
     assert!(store.read_case(&case_id).unwrap().record == record, "the case keeps its record");
     assert!(store.read_case(&case_id).unwrap().synced, "every item confirmed: the case is synced");
     assert!(store.worklist(Worklist::NotSynced, march(2), 10).unwrap().is_empty());
@@ -118,11 +142,7 @@ fn a_case_goes_from_draft_to_issued_with_one_event_and_outbox_item_per_step() {
             "case_state_changed",
             "case_state_changed",
             "case_viewed",
-            "sync_failed",
-            "sync_confirmed",
-            "sync_confirmed",
-            "sync_confirmed",
-            "sync_confirmed"
+            "sync_failed"
         ]
     );
     let saved = store.audit_entries(Some(&case_id), 100).unwrap().into_iter().nth(1).unwrap();
@@ -282,4 +302,64 @@ fn each_acceptance_keeps_the_application_as_it_was_accepted() {
 
     let accepted = store.accepted_records(&case_id).unwrap();
     assert_eq!(accepted, vec![(at(20), first), (at(50), record)]);
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+/// An office upgraded from a program that kept confirmed items in the outbox: the next
+/// acknowledgement settles them too, counted in its audit row, and their cases stay synced.
+#[test]
+fn items_an_older_program_kept_confirmed_are_settled_with_the_next_acknowledgement() {
+    let (_dir, mut store, admin) = new_store();
+    let acceptor = add_clerk(&mut store, &admin, "acceptor", Roles::ACCEPT);
+    let mut cases = Vec::new();
+    for n in 0..3 {
+        let case_id = CaseId::new(at(10 + n)).unwrap();
+        let (record, index) = sample_case(u32::try_from(n).unwrap());
+        store.save_draft(&acceptor, &case_id, &record, &index, at(10 + n)).unwrap();
+        let accept =
+            StateChange { due_date: Some(march(4)), ..change(CaseState::Draft, CaseState::Accepted) };
+        store.transition(&acceptor, &case_id, &accept, at(20 + n)).unwrap();
+        cases.push(case_id);
+    }
+    let pending = store.outbox_pending(10).unwrap();
+    assert_eq!(pending.len(), 3);
+    // What the previous program left: two items confirmed in place, their cases synced.
+    store
+        .raw_connection()
+        .execute_batch(&format!(
+            "UPDATE outbox SET status = 'confirmed' WHERE id IN ('{}', '{}');
+             UPDATE cases SET synced = 1 WHERE id IN (SELECT case_id FROM outbox WHERE status = 'confirmed');",
+            pending[0].id, pending[1].id
+        ))
+        .unwrap();
+
+    assert_eq!(store.outbox_mark_confirmed(&[pending[2].id], at(40)).unwrap(), 1);
+    let left: i64 =
+        store.raw_connection().query_row("SELECT count(*) FROM outbox", [], |row| row.get(0)).unwrap();
+    assert_eq!(left, 0, "the acknowledged item and the two left confirmed are gone");
+    for case_id in &cases {
+        assert!(store.read_case(case_id).unwrap().synced);
+    }
+    let row = store
+        .audit_entries(None, 1_000)
+        .unwrap()
+        .into_iter()
+        .find(|entry| entry.action == "sync_confirmed")
+        .unwrap();
+    assert_eq!(row.details["count"], 1);
+    assert_eq!(row.details["earlier_confirmed"], 2);
+    assert!(store.audit_verify().unwrap().is_intact());
+
+    // The contract's `sequence` only grows, though every item before it left the table
+    // (SQLite alone would give the next row the last deleted rowid again).
+    let reviewer = add_clerk(&mut store, &admin, "reviewer", Roles::REVIEW);
+    store
+        .transition(&reviewer, &cases[0], &change(CaseState::Accepted, CaseState::Reviewed), at(50))
+        .unwrap();
+    let next = store.outbox_pending(10).unwrap();
+    assert_eq!(next.len(), 1);
+    assert!(next[0].seq > pending[2].seq, "seq {} after {}", next[0].seq, pending[2].seq);
 }
