@@ -9,7 +9,7 @@ export CARGO_TARGET_DIR ?= $(HOME)/.cache/permit-desk/target
 export CARGO_TERM_COLOR ?= never
 BINARY := $(CARGO_TARGET_DIR)/debug/permit-desk
 
-.PHONY: run test deps ui build lint fmt-check clippy ui-check rust-test ui-test e2e bindings package package-check package-test crash-migrations crash-store crash-sync upgrade-test bench-start bench-reader bench-township
+.PHONY: run test deps ui build lint fmt-check clippy ui-check rust-test ui-test e2e bindings package package-check package-test crash-migrations crash-store crash-sync upgrade-test bench-start bench-reader bench-township fuzz
 
 ## Start the app window (under Xvfb when there is no display).
 run: deps build
@@ -92,6 +92,12 @@ upgrade-test:
 
 ## The drain over a township line (2 Mbit/s, 100 ms round trips): 100 cases of three
 ## 300 KB pages, clean and cut at 45 %; held to 1.2x the page bytes over the bandwidth.
+## Coverage-guided fuzzing (AFL++ via cargo-afl, installed on first use): every target of
+## crates/fuzz-targets for FUZZ_SECONDS each (default 600); results in RELIABILITY.md.
+## `cargo test` replays each target's corpus and 2,000 mutations of it.
+fuzz:
+	scripts/fuzz.sh $(or $(FUZZ_SECONDS),600)
+
 bench-township:
 	TOWNSHIP_CASES=100 TOWNSHIP_KBIT=2000 TOWNSHIP_STRICT=1 cargo test -p sync --test sync township -- --nocapture
 

@@ -1,0 +1,275 @@
+//! The parsers that read what someone else wrote, as fuzz targets.
+//!
+//! Each target takes arbitrary bytes, feeds them to one parser the way the program does,
+//! and panics only when a promise is broken: a parser that panics itself, an accepted
+//! input that does not survive its own round trip, an ID number left in text meant for
+//! logs. Errors are the expected answer to most inputs.
+//!
+//! Two drivers run the same functions:
+//! - AFL++ through `cargo afl` (`fuzz/`, a workspace of its own; `make fuzz` runs each
+//!   target for a set time and `scripts/fuzz.sh` reports executions, paths and crashes);
+//! - every `cargo test` replays each target's corpus (`corpus/<target>/`: the seeds, plus
+//!   every input that once broke a target), and a short stream of mutations of it
+//!   (`tests/corpus.rs`), so a fixed crash stays fixed without AFL installed.
+
+use chrono::NaiveDate;
+use domain::id_number;
+use domain::profile::PolicyProfile;
+use domain::record::ApplicationRecord;
+
+/// A fuzz target: takes any bytes, panics only when a promise is broken.
+pub type Target = fn(&[u8]);
+
+/// Every target by the name its corpus folder and AFL binary use.
+pub const TARGETS: &[(&str, Target)] = &[
+    ("id_number", id_number),
+    ("application_record", application_record),
+    ("slip_payload", slip_payload),
+    ("bundle_answer", bundle_answer),
+    ("scan_document", scan_document),
+];
+
+/// The day every target checks against (an ID number's age depends on it).
+fn today() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 12, 5).unwrap_or_default()
+}
+
+/// The ID-number check as the form runs it on every keystroke, and the redaction that
+/// keeps numbers out of logs: an accepted number decodes consistently, is 18 characters
+/// with its own check character, and is never left in redacted text.
+pub fn id_number(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    match id_number::check(&text, today()) {
+        Ok(decoded) => {
+            let number = decoded.number.as_str();
+            assert_eq!(number.chars().count(), 18, "an accepted number has 18 characters: {number:?}");
+            let check = id_number::check_character(&number[..17]);
+            assert_eq!(check, number.chars().last(), "an accepted number carries its check character");
+            assert_eq!(decoded.region_code, number[..6], "the region is the number's first six digits");
+            if let Some(redacted) = id_number::redact(&text) {
+                assert!(!redacted.contains(number), "redaction left the number in {redacted:?}");
+            }
+            // Checking the normalised number again gives the same answer.
+            assert_eq!(id_number::check(number, today()), Ok(decoded));
+        }
+        Err(issues) => {
+            assert!(!issues.is_empty(), "a refusal says why");
+            assert!(issues.iter().all(|issue| !issue.message.is_empty()));
+        }
+    }
+    // Redaction runs on every log line: it must never fail on any text.
+    let _ = id_number::redact(&text);
+}
+
+/// The county profile the record target assesses against (a real one from `assets/`).
+fn profile() -> Option<PolicyProfile> {
+    PolicyProfile::from_json(include_str!("../../../assets/profiles/330424-haiyan.json")).ok()
+}
+
+/// An application record as the store, the bundle import and `permitctl` read it: an
+/// accepted record survives a write and a read unchanged, and the assessment of any
+/// accepted record decides without panicking.
+pub fn application_record(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    let Ok(record) = ApplicationRecord::from_json(text) else { return };
+    let written = match serde_json::to_string(&record) {
+        Ok(written) => written,
+        Err(error) => panic!("an accepted record could not be written: {error}"),
+    };
+    match ApplicationRecord::from_json(&written) {
+        Ok(again) => assert_eq!(again, record, "a record changed on its way through JSON"),
+        Err(error) => panic!("a written record was refused: {error}"),
+    }
+    if let Some(profile) = profile() {
+        let assessment = domain::assessment::assess(&record, &profile, today());
+        assert_eq!(
+            assessment.items.is_empty(),
+            assessment.decision == domain::assessment::Decision::Accept,
+            "accepted exactly when nothing is wrong"
+        );
+    }
+}
+
+/// The slip's QR text as the checking page reads it: nothing unsigned is vouched for,
+/// and a text the office signed verifies to exactly what was signed.
+pub fn slip_payload(data: &[u8]) {
+    let key = print::demo_signing_key();
+    let public = key.verifying_key();
+    let text = String::from_utf8_lossy(data);
+    if let Ok(verified) = print::verify_slip_payload(&text, &public) {
+        // Only a text signed with the office's key verifies: re-signing what it vouches
+        // for must give back a text that verifies to the same fields.
+        let again = verified.payload.encode_signed(&key);
+        match print::verify_slip_payload(&again, &public) {
+            Ok(twice) => assert_eq!(twice.payload, verified.payload),
+            Err(error) => panic!("a re-signed slip does not verify: {error}"),
+        }
+    }
+    // Fields of any content, signed, come back exactly (the escaping holds).
+    let fields: Vec<String> = text.split('\u{1f}').map(str::to_owned).collect();
+    let field = |index: usize| fields.get(index).cloned().unwrap_or_default();
+    let payload = print::SlipPayload {
+        case_number: field(0),
+        name: field(1),
+        id_number: field(2),
+        permit_number: field(3),
+        issue_date: today(),
+        valid_until: None,
+        office_county_code: field(4),
+    };
+    let signed = payload.encode_signed(&key);
+    match print::verify_slip_payload(&signed, &public) {
+        Ok(verified) => assert_eq!(verified.payload, payload, "a signed slip read back differently"),
+        Err(error) => panic!("a slip the office signed does not verify: {error}"),
+    }
+}
+
+/// An answer bundle as `导入答复` reads it from a USB stick: any file is refused or read
+/// (never a panic, never a read of a file not signed by the platform), and any answer the
+/// platform could write is sealed and opened back unchanged.
+pub fn bundle_answer(data: &[u8]) {
+    let platform = ed25519_dalek::SigningKey::from_bytes(&[7; 32]);
+    let device = ed25519_dalek::SigningKey::from_bytes(&[9; 32]);
+    let platform_public = platform.verifying_key().to_bytes();
+    // The file itself: header, signature, encryption.
+    let _ = bundle::read_header(data);
+    assert!(
+        bundle::open_answer(data, &platform_public, &device).is_err(),
+        "a file not written by the platform's key was opened"
+    );
+    // The content: what the platform may put in an answer, through seal and open.
+    let Ok(answer) = serde_json::from_slice::<bundle::AnswerBundle>(data) else { return };
+    let seal = bundle::Seal {
+        kind: bundle::BundleKind::Answer,
+        bundle_id: uuid::Uuid::from_u128(0x0195_0000_0000_7000_8000_0000_0000_0001),
+        created_at: "2026-12-05T00:00:00Z",
+        device_id: &answer.device_id,
+        sender: &platform,
+        recipient: &device.verifying_key().to_bytes(),
+    };
+    let Ok(file) = bundle::seal_answer(&seal, &answer) else { return };
+    match bundle::open_answer(&file, &platform_public, &device) {
+        Ok((_, opened)) => assert_eq!(opened, answer, "an answer changed between seal and open"),
+        Err(error) => panic!("an answer the platform sealed could not be opened: {error}"),
+    }
+}
+
+/// A scanned or uploaded image (JPEG, PNG, TIFF) as intake takes it, with small limits so
+/// each input stays cheap (the limits are part of what is checked): a page is within the
+/// size asked for, with pixels and a thumbnail, or the clerk gets a message. (A PDF goes
+/// to Poppler's `pdftoppm` in a process of its own, with its own limits: not fuzzed here.)
+pub fn scan_document(data: &[u8]) {
+    let Some((&choice, bytes)) = data.split_first() else { return };
+    let options = scan::IntakeOptions {
+        limits: scan::Limits {
+            max_file_bytes: 1_000_000,
+            max_pixels: 4_000_000,
+            max_dimension: 8_000,
+            max_decode_bytes: 64 * 1024 * 1024,
+        },
+        mode: if choice & 1 == 0 { scan::ColourMode::Grey } else { scan::ColourMode::Colour },
+        rotation: [
+            scan::Rotation::Keep,
+            scan::Rotation::Clockwise90,
+            scan::Rotation::Clockwise180,
+            scan::Rotation::Clockwise270,
+        ][usize::from((choice >> 1) & 3)],
+        auto_crop: choice & 8 != 0,
+        max_long_side: 64 + u32::from(choice >> 4) * 8,
+        thumbnail_long_side: 32,
+        ..scan::IntakeOptions::default()
+    };
+    match scan::intake(bytes, &options) {
+        Ok(page) => {
+            assert!(page.width >= 1 && page.height >= 1);
+            assert!(page.width.max(page.height) <= options.max_long_side, "a page over the size asked for");
+            assert!(!page.jpeg.is_empty() && !page.thumbnail.is_empty());
+        }
+        Err(error) => assert!(!error.message_zh().is_empty(), "every refusal has a message for the clerk"),
+    }
+}
+
+/// Inputs each target starts from, made here rather than kept as files where they must
+/// be signed or encoded (the committed `corpus/` adds hand-picked and once-failing ones).
+pub fn generated_seeds(target: &str) -> Vec<Vec<u8>> {
+    match target {
+        "id_number" => [
+            "11010519491231002X",
+            "110105 19491231 002x",
+            "１１０１０５１９４９１２３１００２Ｘ",
+            "110105491231002",
+            "33010219900101123",
+        ]
+        .iter()
+        .map(|text| text.as_bytes().to_vec())
+        .collect(),
+        "application_record" => [
+            include_str!("../../../docs/examples/application-complete.json"),
+            include_str!("../../../docs/examples/application-existing-permit.json"),
+            include_str!("../../../docs/examples/application-incomplete.json"),
+            include_str!("../../../docs/examples/application-not-eligible.json"),
+        ]
+        .iter()
+        .map(|text| text.as_bytes().to_vec())
+        .collect(),
+        "slip_payload" => {
+            let payload = print::SlipPayload {
+                case_number: "330424haiyan01-20261205-0001".to_owned(),
+                name: "张三|李".to_owned(),
+                id_number: "11010519491231002X".to_owned(),
+                permit_number: "3300202600000001".to_owned(),
+                issue_date: today(),
+                valid_until: NaiveDate::from_ymd_opt(2027, 12, 5),
+                office_county_code: "330424".to_owned(),
+            };
+            vec![
+                payload.encode_signed(&print::demo_signing_key()).into_bytes(),
+                "a\u{1f}b|c\\d".as_bytes().to_vec(),
+            ]
+        }
+        "bundle_answer" => {
+            let answer = serde_json::json!({
+                "device_id": "dev-330424-01",
+                "export_bundle_id": "01957dac-51c0-7c4c-b410-a3060010c492",
+                "results": [
+                    { "record_id": "01957dad-3c20-7ef3-a7c1-3061db4f3865", "status": "accepted" },
+                    { "record_id": "01957dad-3c20-70d4-a86e-af228f830ad1", "status": "duplicate" },
+                    { "record_id": "01957dad-3c20-70d4-a86e-af228f830ad2", "status": "rejected", "code": "SEQUENCE_OUT_OF_ORDER", "reason": "sequence 1 is not after 3" }
+                ],
+                "missing_blobs": ["5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef"],
+                "decisions": { "decisions": [], "next_cursor": 7 },
+                "audit_anchor_seq": 42
+            });
+            vec![answer.to_string().into_bytes(), b"PDB1".to_vec()]
+        }
+        "scan_document" => scan_seeds(),
+        _ => Vec::new(),
+    }
+}
+
+/// Small images of each format intake reads, behind the options byte.
+fn scan_seeds() -> Vec<Vec<u8>> {
+    use image::{DynamicImage, GrayImage, ImageFormat, Luma, RgbImage};
+    let grey = DynamicImage::ImageLuma8(GrayImage::from_fn(24, 32, |x, y| {
+        Luma([if (x / 4 + y / 4) % 2 == 0 { 20 } else { 235 }])
+    }));
+    let colour = DynamicImage::ImageRgb8(RgbImage::from_fn(20, 12, |x, y| {
+        image::Rgb([(x * 12) as u8, (y * 20) as u8, 128])
+    }));
+    let mut seeds = Vec::new();
+    for (picture, format, options) in [
+        (&grey, ImageFormat::Jpeg, 0_u8),
+        (&colour, ImageFormat::Jpeg, 1),
+        (&grey, ImageFormat::Png, 2),
+        (&colour, ImageFormat::Png, 9),
+        (&grey, ImageFormat::Tiff, 4),
+    ] {
+        let mut encoded = std::io::Cursor::new(Vec::new());
+        if picture.write_to(&mut encoded, format).is_ok() {
+            let mut seed = vec![options];
+            seed.extend_from_slice(encoded.get_ref());
+            seeds.push(seed);
+        }
+    }
+    seeds
+}
