@@ -1,4 +1,6 @@
-//! The parsers that read what someone else wrote, as fuzz targets.
+//! The parsers that read what someone else wrote, as fuzz targets: ID numbers, application
+//! records, the slip's QR text, answer bundles, scanned images, and the requests the
+//! stand-in platform takes (through its real router, signed as a counter signs).
 //!
 //! Each target takes arbitrary bytes, feeds them to one parser the way the program does,
 //! and panics only when a promise is broken: a parser that panics itself, an accepted
@@ -27,6 +29,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("slip_payload", slip_payload),
     ("bundle_answer", bundle_answer),
     ("scan_document", scan_document),
+    ("platform_request", platform_request),
 ];
 
 /// The day every target checks against (an ID number's age depends on it).
@@ -189,6 +192,119 @@ pub fn scan_document(data: &[u8]) {
     }
 }
 
+/// The stand-in platform with one enrolled counter, kept for the whole run (AFL's
+/// persistent mode calls a target many times in one process).
+struct PlatformUnderTest {
+    runtime: tokio::runtime::Runtime,
+    platform: platform_stub::Platform,
+    router: axum::Router,
+    key: ed25519_dalek::SigningKey,
+    _folder: tempfile::TempDir,
+}
+
+const DEVICE: &str = "counter-fuzz";
+
+static PLATFORM_ACCEPTED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// How many requests of [`platform_request`] the platform answered with a success: the
+/// proof that the target's signatures hold and its inputs reach past the signature check.
+pub fn platform_requests_accepted() -> u64 {
+    PLATFORM_ACCEPTED.load(std::sync::atomic::Ordering::Relaxed)
+}
+const HOST: &str = "platform.test";
+
+fn platform_under_test() -> Option<&'static PlatformUnderTest> {
+    static PLATFORM: std::sync::OnceLock<Option<PlatformUnderTest>> = std::sync::OnceLock::new();
+    PLATFORM
+        .get_or_init(|| {
+            let folder = tempfile::tempdir().ok()?;
+            let config = platform_stub::StubConfig {
+                permit_delay: std::time::Duration::ZERO,
+                enrolment_codes: vec!["FUZZ-CODE".to_owned()],
+            };
+            let platform =
+                platform_stub::Platform::open(&folder.path().join("platform.sqlite3"), config).ok()?;
+            let key = ed25519_dalek::SigningKey::from_bytes(&[11; 32]);
+            platform.register_device(DEVICE, key.verifying_key().to_bytes()).ok()?;
+            platform.accept_host(HOST);
+            let router = platform_stub::router(platform.clone());
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
+            Some(PlatformUnderTest { runtime, platform, router, key, _folder: folder })
+        })
+        .as_ref()
+}
+
+/// A request to the stand-in platform as a counter sends it, signed, with any body: the
+/// first byte picks the route (records, a page batch, enrolment) and whether the body is
+/// sent gzip-compressed. Whatever the body, the answer is the platform's own: a success
+/// or a refusal with its JSON error code, never a server error (a 5xx would be a parser
+/// failing inside the platform, not a refusal of the input).
+pub fn platform_request(data: &[u8]) {
+    use ed25519_dalek::Signer as _;
+    use sha2::Digest as _;
+    use tower::ServiceExt as _;
+    let Some(under_test) = platform_under_test() else { return };
+    let Some((&choice, body)) = data.split_first() else { return };
+    let path = [
+        platform_api::routes::path::RECORDS,
+        platform_api::routes::path::BLOB_BATCH,
+        platform_api::routes::path::DEVICES,
+    ][usize::from(choice & 0x0f) % 3];
+    let gzipped = choice & 0x10 != 0;
+    let sent = if gzipped {
+        use std::io::Write as _;
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        if encoder.write_all(body).is_err() {
+            return;
+        }
+        match encoder.finish() {
+            Ok(compressed) => compressed,
+            Err(_) => return,
+        }
+    } else {
+        body.to_vec()
+    };
+    static NONCE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    let nonce = format!("{:032x}", NONCE.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
+    let timestamp = under_test.platform.clock().now().timestamp();
+    let signed_part = platform_api::signing::signed_body("POST", path, &sent);
+    let body_sha256 = hex::encode(sha2::Sha256::digest(signed_part));
+    let message =
+        platform_api::signing::signing_message("POST", HOST, path, DEVICE, timestamp, &nonce, &body_sha256);
+    let signature = hex::encode(under_test.key.sign(message.as_bytes()).to_bytes());
+    let mut request = axum::http::Request::builder()
+        .method("POST")
+        .uri(path)
+        .header("host", HOST)
+        .header(platform_api::signing::HEADER_DEVICE_ID, DEVICE)
+        .header(platform_api::signing::HEADER_TIMESTAMP, timestamp.to_string())
+        .header(platform_api::signing::HEADER_NONCE, &nonce)
+        .header(platform_api::signing::HEADER_SIGNATURE, signature);
+    if gzipped {
+        request = request.header("content-encoding", "gzip");
+    }
+    let Ok(request) = request.body(axum::body::Body::from(sent)) else { return };
+    let (status, answer) = under_test.runtime.block_on(async {
+        let response = match under_test.router.clone().oneshot(request).await {
+            Ok(response) => response,
+            Err(never) => match never {},
+        };
+        let status = response.status();
+        let bytes = axum::body::to_bytes(response.into_body(), 16 * 1024 * 1024).await.unwrap_or_default();
+        (status, bytes)
+    });
+    assert!(!status.is_server_error(), "{path} answered {status}: {}", String::from_utf8_lossy(&answer));
+    if status.is_success() {
+        PLATFORM_ACCEPTED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    } else {
+        let error: serde_json::Value = match serde_json::from_slice(&answer) {
+            Ok(error) => error,
+            Err(_) => panic!("{path} refused with {status} and a body that is not JSON"),
+        };
+        assert!(error["code"].is_string(), "{path} refused with {status} without an error code: {error}");
+    }
+}
+
 /// Inputs each target starts from, made here rather than kept as files where they must
 /// be signed or encoded (the committed `corpus/` adds hand-picked and once-failing ones).
 pub fn generated_seeds(target: &str) -> Vec<Vec<u8>> {
@@ -243,6 +359,7 @@ pub fn generated_seeds(target: &str) -> Vec<Vec<u8>> {
             vec![answer.to_string().into_bytes(), b"PDB1".to_vec()]
         }
         "scan_document" => scan_seeds(),
+        "platform_request" => platform_seeds(),
         _ => Vec::new(),
     }
 }
@@ -268,6 +385,50 @@ fn scan_seeds() -> Vec<Vec<u8>> {
         if picture.write_to(&mut encoded, format).is_ok() {
             let mut seed = vec![options];
             seed.extend_from_slice(encoded.get_ref());
+            seeds.push(seed);
+        }
+    }
+    seeds
+}
+
+/// A push of one well-formed record, an enrolment and a page batch's frame, each behind
+/// its route byte (0 records, 1 page batch, 2 enrolment; +0x10 gzip).
+fn platform_seeds() -> Vec<Vec<u8>> {
+    let record = |sequence: u64, kind: platform_api::RecordKind| platform_api::PushRecord {
+        record_id: uuid::Uuid::from_u128(0x0195_7dad_3c20_7ef3_a7c1_3061_db4f_3865 + u128::from(sequence)),
+        case_id: uuid::Uuid::from_u128(0x0195_7d9a_0240_74cd_a7b2_8f9a_9d84_6230),
+        kind,
+        sequence,
+        created_at: "2026-12-05T01:00:00Z".to_owned(),
+        payload: serde_json::json!({ "application_number": "330424haiyan01-20261205-0001" }),
+    };
+    let push = serde_json::json!({
+        "device_id": DEVICE,
+        "records": [
+            record(1, platform_api::RecordKind::CaseCreated),
+            record(2, platform_api::RecordKind::StateChanged { from: "draft".to_owned(), to: "accepted".to_owned() }),
+            record(3, platform_api::RecordKind::Rating { level: "satisfied".to_owned() }),
+        ]
+    });
+    let key = ed25519_dalek::SigningKey::from_bytes(&[11; 32]);
+    let enrol = serde_json::json!({
+        "device_id": DEVICE,
+        "public_key": hex::encode(key.verifying_key().to_bytes()),
+        "enrolment_code": "FUZZ-CODE",
+    });
+    let page = b"a scanned page".as_slice();
+    let content_hash = {
+        use sha2::Digest as _;
+        hex::encode(sha2::Sha256::digest(page))
+    };
+    let batch = platform_api::encode_blob_batch(&[(content_hash, page)]).unwrap_or_default();
+    let mut seeds = Vec::new();
+    for (route, body) in
+        [(0_u8, push.to_string().into_bytes()), (1, batch), (2, enrol.to_string().into_bytes())]
+    {
+        for gzip in [0_u8, 0x10] {
+            let mut seed = vec![route | gzip];
+            seed.extend_from_slice(&body);
             seeds.push(seed);
         }
     }

@@ -118,3 +118,16 @@ fn a_forged_slip_is_never_vouched_for() {
     fuzz_targets::slip_payload(signed.as_bytes());
     fuzz_targets::slip_payload(forged.as_bytes());
 }
+
+/// The platform target's requests are signed as a counter signs them: its seeds get past
+/// the signature check and are accepted, so the fuzzing reaches the parsers behind it.
+#[test]
+fn the_platform_target_reaches_past_the_signature_check() {
+    for seed in fuzz_targets::generated_seeds("platform_request") {
+        fuzz_targets::platform_request(&seed);
+    }
+    assert!(
+        fuzz_targets::platform_requests_accepted() >= 4,
+        "the seeded push and page batch (plain and gzip) should be answered with a success"
+    );
+}
