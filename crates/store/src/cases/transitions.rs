@@ -129,17 +129,30 @@ pub(crate) fn transition_in(
             actor: actor.name,
             action: AuditAction::CaseStateChanged,
             case_id: Some(case_id),
-            details: json!({
-                "from": change.from.as_str(),
-                "to": to,
-                "event_id": event_id,
-                "outbox_id": outbox_id.to_string(),
-                "due_date": change.due_date.map(date_to_text),
-                "with_note": change.note.is_some(),
-            }),
+            details: step_details(change, to, event_id, &outbox_id),
         },
     )?;
     Ok(TransitionReceipt { event_id, outbox_id })
+}
+
+/// What a state change's audit row says: from, to, its event and outbox item, and only
+/// when there is one, the deadline set and that a note was written (the note itself is
+/// the event's). Absent rather than `null`/`false`: this row is written for every step of
+/// every case and kept for years (BENCHMARKS.md, size per case).
+fn step_details(change: &StateChange, to: &str, event_id: i64, outbox_id: &OutboxId) -> Value {
+    let mut details = json!({
+        "from": change.from.as_str(),
+        "to": to,
+        "event_id": event_id,
+        "outbox_id": outbox_id.to_string(),
+    });
+    if let Some(due_date) = change.due_date {
+        details["due_date"] = json!(date_to_text(due_date));
+    }
+    if change.note.is_some() {
+        details["with_note"] = json!(true);
+    }
+    details
 }
 
 /// [`Store::save_draft`] inside the caller's transaction (which it does not commit).

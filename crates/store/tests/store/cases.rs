@@ -152,6 +152,20 @@ fn a_case_goes_from_draft_to_issued_with_one_event_and_outbox_item_per_step() {
         "the audit names the field, not its value"
     );
     assert_eq!(saved.details["index_changed"], json!(["application_number", "phone"]));
+    // A step's row names the deadline and that a note was written only when there are
+    // such (the acceptance has both; the review neither): absent, not null or false.
+    let steps: Vec<_> = store
+        .audit_entries(Some(&case_id), 100)
+        .unwrap()
+        .into_iter()
+        .filter(|entry| entry.action == "case_state_changed")
+        .map(|entry| entry.details)
+        .collect();
+    assert_eq!(
+        (steps[0]["due_date"].as_str(), steps[0]["with_note"].as_bool()),
+        (Some("2026-03-04"), Some(true))
+    );
+    assert!(steps[1].get("due_date").is_none() && steps[1].get("with_note").is_none(), "{}", steps[1]);
     assert!(store.audit_verify().unwrap().is_intact());
 }
 
