@@ -464,6 +464,51 @@ fn a_damaged_database_names_the_last_backup_to_restore_from() {
     assert!(!problem.message.contains("陈") && !problem.message.contains("3301"), "no applicant data");
 }
 
+/// A backup made before a clerk was revoked does not bring the clerk back: the restore
+/// carries the revocation over from the replaced office's key slots, so the revoked
+/// clerk's password opens nothing, while a clerk re-enabled before the backup keeps the
+/// slot made then. The carried revocation is in the audit trail.
+#[test]
+fn a_restored_backup_never_brings_back_a_revoked_clerk() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let stick = tempfile::tempdir().expect("a stick");
+    let office_dir = dir.path().join("office");
+    std::fs::create_dir_all(&office_dir).expect("office folder");
+    let mut office = office_run_by_its_administrator(&office_dir);
+    for (username, display_name) in [("a", "受理员甲"), ("b", "受理员乙")] {
+        let clerk = NewClerk { username, display_name, roles: Roles::ACCEPT, password: PASSWORD };
+        users::add_clerk(&mut office, &clerk, at(1)).expect("clerk");
+    }
+    users::revoke_clerk(&mut office, "b", at(2)).expect("b revoked");
+    users::reenable_clerk(&mut office, "b", "clerk-password-2", at(3)).expect("b re-enabled");
+    let (written, _) = app::backup::backup_to_folder(&mut office, stick.path(), at(4)).expect("backup");
+    users::revoke_clerk(&mut office, "a", at(5)).expect("a revoked after the backup");
+    drop(office);
+
+    let (office, summary) =
+        app::backup::restore(&written, &office_dir, "admin", PASSWORD, false, at(10), options())
+            .expect("restored");
+    assert_eq!(summary.revoked_again, ["a"], "only the clerk revoked after the backup");
+    let trail = app::audit::verify(&office).expect("verify");
+    assert!(trail.is_intact());
+    office.close().expect("close");
+
+    let error = Office::open_with_options(&office_dir, "a", PASSWORD, at(11), options())
+        .map(|_| ())
+        .expect_err("the revoked clerk's password opens nothing");
+    assert_eq!(Problem::of(&error).code, ErrorCode::WrongPassword, "{error:?}");
+    Office::open_with_options(&office_dir, "b", "clerk-password-2", at(12), options())
+        .expect("the clerk re-enabled before the backup keeps working")
+        .close()
+        .expect("close");
+    // A second restore of the same backup carries the same revocation again.
+    let (office, summary) =
+        app::backup::restore(&written, &office_dir, "admin", PASSWORD, false, at(20), options())
+            .expect("again");
+    assert_eq!(summary.revoked_again, ["a"]);
+    office.close().expect("close");
+}
+
 /// The damaged database restored from the window's list: the last backup is offered (and
 /// one on a stick), a wrong password or a clerk who is no administrator is refused with the
 /// damaged file left as it was, and the administrator's restore brings back every case of

@@ -90,6 +90,9 @@ pub struct RestoreSummary {
     pub forced_other_office: bool,
     /// Files of the replaced store, renamed aside.
     pub set_aside: Vec<PathBuf>,
+    /// Clerks revoked in the replaced office whose key slots the backup still had: revoked
+    /// again in the restored one (`store::Store::carry_over_revocations`).
+    pub revoked_again: Vec<String>,
 }
 
 /// Writes a backup of the whole store to `dest` (replacing it). Needs 管理员.
@@ -278,6 +281,10 @@ pub fn restore(
             forced = true;
         }
     }
+    // Who was revoked here, from the key-slot file (readable when the database is not):
+    // a backup made before a revocation must not bring the clerk back.
+    let revocations =
+        if Office::exists(dir) { Store::revocations_in(dir).unwrap_or_default() } else { Vec::new() };
     fs::create_dir_all(dir).map_err(AppError::io("create data directory"))?;
     let set_aside = set_aside(dir, now)?;
     let restored = put_back_files(dir, &key_slots, database)
@@ -301,7 +308,8 @@ pub fn restore(
         "forced_other_office": forced,
     });
     office.store.audit_event(&session, AuditAction::Restored, None, details, now)?;
-    Ok((office, RestoreSummary { backup: info, forced_other_office: forced, set_aside }))
+    let revoked_again = office.store.carry_over_revocations(&session, &revocations, now)?;
+    Ok((office, RestoreSummary { backup: info, forced_other_office: forced, set_aside, revoked_again }))
 }
 
 fn invalid(reason: impl Into<String>) -> AppError {

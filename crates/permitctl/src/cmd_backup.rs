@@ -78,6 +78,7 @@ pub fn run_restore(args: &RestoreArgs) -> ExitCode {
                 "backup_created_at": summary.backup.created_at,
                 "forced_other_office": summary.forced_other_office,
                 "set_aside": summary.set_aside,
+                "revoked_again": summary.revoked_again,
             });
             match office.close() {
                 Ok(()) => cmd_office::done(&out),

@@ -100,6 +100,20 @@ pub(crate) struct KeySlotsFile {
     pub(crate) pending_events: Vec<PendingLoginEvent>,
     #[serde(default)]
     pub(crate) dropped_events: u64,
+    /// Every clerk revoked here and when: a restore carries these over, so a backup made
+    /// before a revocation never brings the clerk's key slot back
+    /// ([`crate::Store::carry_over_revocations`]).
+    #[serde(default)]
+    pub(crate) revoked: Vec<Revocation>,
+}
+
+/// One revocation, as the key-slot file remembers it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Revocation {
+    /// The clerk revoked.
+    pub username: String,
+    /// When.
+    pub at: DateTime<Utc>,
 }
 
 /// One clerk's wrap of the data key.
@@ -205,6 +219,7 @@ impl KeySlotsFile {
             slots: vec![first_slot],
             pending_events: Vec::new(),
             dropped_events: 0,
+            revoked: Vec::new(),
         }
     }
 

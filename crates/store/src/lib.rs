@@ -71,7 +71,7 @@ pub use cases::{
 };
 pub use crypto::KdfParams;
 pub use error::StoreError;
-pub use keyslots::{KEY_SLOTS_FILE_NAME, KEY_SLOTS_LOCK_FILE_NAME, LockoutPolicy};
+pub use keyslots::{KEY_SLOTS_FILE_NAME, KEY_SLOTS_LOCK_FILE_NAME, LockoutPolicy, Revocation};
 pub use ledger::LedgerEntry;
 pub use office_details::{OfficeDetails, PrintSettings};
 pub use outbox::{LEGACY_SETTLED_PER_CALL, OutboxId, OutboxItem, OutboxStatus, OutboxSummary, SYNC_ACTOR};

@@ -8,6 +8,7 @@
 
 use std::fmt;
 use std::ops::BitOr;
+use std::path::Path;
 
 use chrono::{DateTime, Utc};
 use rusqlite::{TransactionBehavior, params};
@@ -17,7 +18,7 @@ use serde_json::json;
 use crate::Store;
 use crate::audit::{self, AuditAction, NewAuditRow};
 use crate::error::{Result, StoreError};
-use crate::keyslots::{self, Attempt, FailureLog, KeySlot, KeySlotsFile, LockoutPolicy};
+use crate::keyslots::{self, Attempt, FailureLog, KeySlot, KeySlotsFile, LockoutPolicy, Revocation};
 use crate::store::read_user;
 use crate::time::to_millis;
 
@@ -485,9 +486,74 @@ impl Store {
             admin_row(admin, AuditAction::SlotRevoked, json!({ "username": username }), at),
         )?;
         file.slots.retain(|existing| existing.username != username);
+        file.revoked.push(Revocation { username: username.clone(), at });
         file.save(&slots_path)?;
         transaction.commit()?;
         Ok(())
+    }
+
+    /// The clerks revoked in the office in `dir`, read from its key-slot file alone (no
+    /// password: the names are in the file in clear). For a restore, before the office's
+    /// files are set aside; the database may be damaged.
+    pub fn revocations_in(dir: &Path) -> Result<Vec<Revocation>> {
+        Ok(KeySlotsFile::load(&Store::key_slots_path(dir))?.revoked)
+    }
+
+    /// After a restore: every clerk revoked in the office before (`revocations`, read by
+    /// [`Store::revocations_in`] from the replaced files) stays revoked in the restored
+    /// one. A key slot made before the revocation is removed and the account deactivated,
+    /// audited as `slot_revoked` with `carried_over`; a slot made after it (the clerk was
+    /// re-enabled before the backup) stays. The administrator restoring is never revoked
+    /// here: they have just proved their place in both offices. Returns the clerks revoked
+    /// again.
+    pub fn carry_over_revocations(
+        &mut self,
+        admin: &Session,
+        revocations: &[Revocation],
+        at: DateTime<Utc>,
+    ) -> Result<Vec<String>> {
+        self.require_role(admin, Roles::ADMIN)?;
+        let audit_key = *self.audit_key;
+        let _lock = keyslots::lock_slots(&self.dir)?;
+        let slots_path = Store::key_slots_path(&self.dir);
+        let mut file = KeySlotsFile::load(&slots_path)?;
+        let transaction = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut revoked_again = Vec::new();
+        for revocation in revocations {
+            if !file.revoked.contains(revocation) {
+                file.revoked.push(revocation.clone());
+            }
+            if revocation.username == admin.username {
+                continue;
+            }
+            let before = file.slots.len();
+            file.slots.retain(|slot| slot.username != revocation.username || slot.created_at > revocation.at);
+            if file.slots.len() == before {
+                continue;
+            }
+            transaction.execute(
+                "UPDATE users SET active = 0, deactivated_at = ?2 WHERE username = ?1 AND system = 0",
+                params![revocation.username, to_millis(at)],
+            )?;
+            audit::append(
+                &transaction,
+                &audit_key,
+                admin_row(
+                    admin,
+                    AuditAction::SlotRevoked,
+                    json!({
+                        "username": revocation.username,
+                        "carried_over": "restore",
+                        "revoked_at": revocation.at.to_rfc3339(),
+                    }),
+                    at,
+                ),
+            )?;
+            revoked_again.push(revocation.username.clone());
+        }
+        file.save(&slots_path)?;
+        transaction.commit()?;
+        Ok(revoked_again)
     }
 
     /// Re-enables a revoked clerk with a new initial password the administrator hands
