@@ -322,12 +322,22 @@ impl Store {
             settle(&transaction, &mut digest, &id.to_string(), &payload, case_row_id)?;
             settled.push(id.to_string());
         }
-        let legacy: Vec<(i64, String, String, Option<i64>)> = transaction
-            .prepare_cached(
-                "SELECT seq, id, payload, case_id FROM outbox WHERE status = 'confirmed' ORDER BY seq LIMIT ?1",
-            )?
-            .query_map([LEGACY_SETTLED_PER_CALL], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)))?
-            .collect::<std::result::Result<_, _>>()?;
+        // No index holds `confirmed` items (this program writes none), so finding an
+        // older program's is a scan of the outbox: done until one finds fewer than a
+        // call's share, then never again while this store is open.
+        let legacy: Vec<(i64, String, String, Option<i64>)> = if self.legacy_confirmed_left {
+            transaction
+                .prepare_cached(
+                    "SELECT seq, id, payload, case_id FROM outbox WHERE status = 'confirmed' ORDER BY seq LIMIT ?1",
+                )?
+                .query_map([LEGACY_SETTLED_PER_CALL], |row| {
+                    Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+                })?
+                .collect::<std::result::Result<_, _>>()?
+        } else {
+            Vec::new()
+        };
+        let legacy_left = i64::try_from(legacy.len()).unwrap_or(i64::MAX) >= LEGACY_SETTLED_PER_CALL;
         for (seq, id, payload, case_row_id) in &legacy {
             highest_seq = highest_seq.max(*seq);
             settle(&transaction, &mut digest, id, payload, *case_row_id)?;
@@ -366,6 +376,7 @@ impl Store {
         }
         crate::crash::point(crate::crash::CONFIRM_BEFORE_COMMIT);
         transaction.commit()?;
+        self.legacy_confirmed_left = self.legacy_confirmed_left && legacy_left;
         Ok(settled.len())
     }
 

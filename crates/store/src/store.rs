@@ -54,6 +54,9 @@ pub struct Store {
     pub(crate) audit_key: Zeroizing<[u8; KEY_LEN]>,
     pub(crate) office_id: String,
     pub(crate) options: StoreOptions,
+    /// False once no item an older program left `confirmed` remains: this program never
+    /// writes one, so the search for them (a scan, no index has them) stops for good.
+    pub(crate) legacy_confirmed_left: bool,
 }
 
 impl std::fmt::Debug for Store {
@@ -228,7 +231,17 @@ impl Store {
         let blind_key = data_key.subkey("permit-desk/blind-index/id-number/v1");
         let audit_key = data_key.subkey("permit-desk/audit-chain/v1");
         let checkpointer = Checkpointer::start(&mut conn, &Store::db_path(dir), &data_key);
-        Store { dir: dir.to_owned(), checkpointer, conn, data_key, blind_key, audit_key, office_id, options }
+        Store {
+            dir: dir.to_owned(),
+            checkpointer,
+            conn,
+            data_key,
+            blind_key,
+            audit_key,
+            office_id,
+            options,
+            legacy_confirmed_left: true,
+        }
     }
 
     /// Path of the database file in `dir`.
