@@ -14,9 +14,13 @@ fn workspace_root() -> PathBuf {
 fn allowed(package: &str) -> Option<&'static [&'static str]> {
     Some(match package {
         // Pure: rules, forms, calendar; and the wire types.
-        "domain" | "platform-api" => &[],
+        "domain" => &[],
+        // The wire types, with the clerks' certificates and step signatures they carry.
+        "platform-api" => &["clerk-signing"],
+        // Each clerk's signature on their steps: SM2/SM3, pure, no workspace crate.
+        "clerk-signing" => &[],
         // Adapters: one kind of IO each, over the pure crates.
-        "store" => &["domain", "crashpoint"],
+        "store" => &["domain", "crashpoint", "clerk-signing"],
         "print" | "scan" => &["domain"],
         // The ID-card reader: frames and the card's text block, on a serial port.
         "idcard" => &[],
@@ -27,7 +31,7 @@ fn allowed(package: &str) -> Option<&'static [&'static str]> {
         "sync" => &["domain", "platform-api", "crashpoint"],
         "bundle" => &["domain", "platform-api"],
         // The stand-in platform: a server of its own, speaking the wire types.
-        "platform-stub" => &["platform-api", "bundle"],
+        "platform-stub" => &["platform-api", "bundle", "clerk-signing"],
         // The use cases, over every adapter.
         "app" => {
             &["domain", "platform-api", "store", "print", "scan", "sync", "bundle", "idcard", "crashpoint"]

@@ -217,6 +217,9 @@ pub struct ExportBundle {
     /// The office's audit chain, as an online push names it (`platform_api::AuditAnchor`;
     /// absent from exports written before it existed).
     pub audit_anchor: Option<platform_api::AuditAnchor>,
+    /// The office's clerk-key certificates, as an online push carries them
+    /// (`platform_api::PushBatch::clerk_keys`; empty in exports written before).
+    pub clerk_keys: Vec<platform_api::KeyCertificate>,
 }
 
 /// What an answer carries (the platform's verdicts and decisions). **Format v1.**
@@ -252,6 +255,8 @@ struct ExportJson {
     pages: Vec<PageEntry>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     audit_anchor: Option<platform_api::AuditAnchor>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    clerk_keys: Vec<platform_api::KeyCertificate>,
 }
 
 /// An Ed25519 public key from 64 hex digits.
@@ -478,6 +483,7 @@ pub fn seal_export(seal_with: &Seal<'_>, export: &ExportBundle) -> Result<Vec<u8
             .map(|page| PageEntry { content_hash: page.content_hash.clone(), bytes: page.bytes.len() as u64 })
             .collect(),
         audit_anchor: export.audit_anchor.clone(),
+        clerk_keys: export.clerk_keys.clone(),
     };
     let json = Zeroizing::new(
         serde_json::to_vec(&json).map_err(|error| BundleError::ContentInvalid(error.to_string()))?,
@@ -522,6 +528,7 @@ pub fn open_export(
         records: parsed.records,
         pages,
         audit_anchor: parsed.audit_anchor,
+        clerk_keys: parsed.clerk_keys,
     };
     Ok((header, export))
 }

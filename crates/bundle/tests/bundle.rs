@@ -34,6 +34,15 @@ fn export() -> ExportBundle {
             at: vec![platform_api::AuditPoint { seq: 40, hash: "cd".repeat(32) }],
             broken_at: Some(12),
         }),
+        // So do the clerks' key certificates (carried as data; the platform checks them).
+        clerk_keys: vec![platform_api::KeyCertificate {
+            username: "li".to_owned(),
+            public_key: format!("04{}", "11".repeat(64)),
+            administrator: false,
+            issued_at: "2025-03-10T01:00:00.000Z".to_owned(),
+            issuer: Some(format!("04{}", "22".repeat(64))),
+            signature: "33".repeat(64),
+        }],
     }
 }
 

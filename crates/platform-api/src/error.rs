@@ -69,4 +69,16 @@ pub mod code {
     pub const SEQUENCE_OUT_OF_ORDER: &str = "SEQUENCE_OUT_OF_ORDER";
     /// Per record: the case belongs to another device.
     pub const CASE_OWNED_ELSEWHERE: &str = "CASE_OWNED_ELSEWHERE";
+    /// Per record: a clerk's step (a state change) from a device whose office has a root
+    /// key carries no clerk's signature (issue 18, `clerk_signing`).
+    pub const STEP_NOT_SIGNED: &str = "STEP_NOT_SIGNED";
+    /// Per record: the step's signature does not verify, or it names another clerk than
+    /// the step's, another record than the case's, or not the case's previous signed step.
+    pub const STEP_SIGNATURE_INVALID: &str = "STEP_SIGNATURE_INVALID";
+    /// Per record: the step is signed with a key that does not chain to the office's root
+    /// (not certified by an administrator's key, or certified for another clerk).
+    pub const CLERK_KEY_UNTRUSTED: &str = "CLERK_KEY_UNTRUSTED";
+    /// Per record: an approval without the signed acceptance and review of the same
+    /// application by two other clerks (three different people, in order).
+    pub const APPROVAL_NOT_SEPARATED: &str = "APPROVAL_NOT_SEPARATED";
 }

@@ -15,6 +15,7 @@
 //!   its global outbox order). A record older than the last one stored for its case is
 //!   rejected with [`crate::code::SEQUENCE_OUT_OF_ORDER`].
 
+pub use clerk_signing::{KeyCertificate, StepSignature};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -31,6 +32,12 @@ pub struct PushBatch {
     /// always send one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audit_anchor: Option<AuditAnchor>,
+    /// The certificates of the office's clerk keys (issue 18): the platform learns from
+    /// them which keys may sign whose steps, each chained to the office's root key, which
+    /// it pins for the device the first time it sees one. Optional (added compatibly);
+    /// sent whole with every push (a few hundred bytes a clerk).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub clerk_keys: Vec<KeyCertificate>,
 }
 
 /// The office's audit chain at the time of a push: its head (while a sent anchor is not yet
@@ -93,6 +100,15 @@ pub enum RecordKind {
     /// counter's case states (`draft`, `notice_issued`, `not_eligible`, `accepted`, `reviewed`,
     /// `approved`, `rejected`, `issued`, `old_permit_cancelled`, `withdrawn`). The platform issues a
     /// permit after a change `to: "approved"`.
+    ///
+    /// A clerk's step carries the clerk's [`StepSignature`] in `payload.signature` (issue 18;
+    /// the payload's `case_id`, `from`, `to` and `at` are what it signs, with the clerk, the
+    /// record's digest and the case's previous signed step). Once the platform holds a root
+    /// key for the device (from [`PushBatch::clerk_keys`]), every step but the platform's
+    /// own decisions must be signed by a key chained to it, and an approval needs the
+    /// signed acceptance and review by two other clerks of the same record: refused
+    /// otherwise with [`crate::code::STEP_NOT_SIGNED`], [`crate::code::STEP_SIGNATURE_INVALID`],
+    /// [`crate::code::CLERK_KEY_UNTRUSTED`] or [`crate::code::APPROVAL_NOT_SEPARATED`].
     StateChanged {
         /// The state before.
         from: String,

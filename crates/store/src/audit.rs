@@ -120,6 +120,10 @@ pub enum AuditAction {
     RecordCorrected,
     /// The applicant rated a visit (好差评) on the screen facing them.
     Rated,
+    /// A certificate was recorded for a clerk's signing key (issue 18): the office's root,
+    /// a key an administrator issued or certified, a clerk's own next key, or a key made at
+    /// log-in waiting for an administrator.
+    ClerkKeyCertified,
 }
 
 impl AuditAction {
@@ -172,6 +176,7 @@ impl AuditAction {
         AuditAction::PrintSettingsSet,
         AuditAction::ClockConfirmed,
         AuditAction::Rated,
+        AuditAction::ClerkKeyCertified,
     ];
 
     /// The stored name.
@@ -224,6 +229,7 @@ impl AuditAction {
             AuditAction::ReferenceKeySet => "reference_key_set",
             AuditAction::ReferenceUpdateLoaded => "reference_update_loaded",
             AuditAction::Rated => "rated",
+            AuditAction::ClerkKeyCertified => "clerk_key_certified",
         }
     }
 }
@@ -770,7 +776,7 @@ mod tests {
              platform_decision,page_added,page_changed,page_deleted,office_key_created,bundle_exported,\
              bundle_imported,platform_key_set,office_details_set,profile_effective_set,user_reenabled,record_corrected,\
              page_marked,ledger_viewed,reference_key_set,reference_update_loaded,print_settings_set,clock_confirmed,\
-             rated"
+             rated,clerk_key_certified"
         );
     }
 }

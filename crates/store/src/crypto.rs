@@ -169,6 +169,39 @@ pub(crate) fn unwrap_key(
     DataKey::from_slice(&plaintext)
 }
 
+/// Encrypts a 32-byte secret other than the data key (a clerk's signing key) under a
+/// slot's KEK, bound to `aad`.
+pub(crate) fn seal_secret(
+    kek: &[u8; KEY_LEN],
+    secret: &[u8; KEY_LEN],
+    aad: &[u8],
+) -> Result<([u8; NONCE_LEN], Vec<u8>)> {
+    let cipher = XChaCha20Poly1305::new(kek.into());
+    let mut nonce = [0u8; NONCE_LEN];
+    fill_random(&mut nonce)?;
+    let ciphertext =
+        cipher.encrypt(&XNonce::from(nonce), Payload { msg: secret, aad }).map_err(|_| StoreError::Random)?;
+    Ok((nonce, ciphertext))
+}
+
+/// Decrypts what [`seal_secret`] sealed; `None` when the tag does not verify.
+pub(crate) fn open_secret(
+    kek: &[u8; KEY_LEN],
+    nonce: &[u8; NONCE_LEN],
+    ciphertext: &[u8],
+    aad: &[u8],
+) -> Option<Zeroizing<[u8; KEY_LEN]>> {
+    let cipher = XChaCha20Poly1305::new(kek.into());
+    let plaintext =
+        Zeroizing::new(cipher.decrypt(&XNonce::from(*nonce), Payload { msg: ciphertext, aad }).ok()?);
+    let mut secret = Zeroizing::new([0u8; KEY_LEN]);
+    if plaintext.len() != KEY_LEN {
+        return None;
+    }
+    secret.copy_from_slice(&plaintext);
+    Some(secret)
+}
+
 /// Lower-case hex.
 pub(crate) fn hex_encode(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";

@@ -15,8 +15,11 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
+use clerk_signing::ClerkKey;
+
 use crate::crypto::{
-    self, DataKey, KdfParams, NONCE_LEN, SALT_LEN, derive_kek, hex_decode, hex_encode, unwrap_key, wrap_key,
+    self, DataKey, KEY_LEN, KdfParams, NONCE_LEN, SALT_LEN, derive_kek, fill_random, hex_decode, hex_encode,
+    open_secret, seal_secret, unwrap_key, wrap_key,
 };
 use crate::error::{Result, StoreError};
 
@@ -127,6 +130,70 @@ pub(crate) struct KeySlot {
     pub(crate) failed_attempts: u32,
     #[serde(default)]
     pub(crate) locked_until: Option<DateTime<Utc>>,
+    /// The clerk's SM2 signing key (issue 18), wrapped under the same KEK as the data key:
+    /// only this clerk's password unwraps it. Absent in slots written before; made at the
+    /// clerk's next log-in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    signing: Option<SlotSigning>,
+}
+
+/// A clerk's signing key as the slot keeps it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct SlotSigning {
+    /// The public key (hex), readable without the password.
+    public_key: String,
+    nonce: String,
+    ciphertext: String,
+}
+
+/// Associated data of the wrapped signing key: its office, clerk and public key.
+fn signing_aad(office_id: &str, username: &str, public_key: &str) -> Vec<u8> {
+    let mut aad = b"permit-desk clerk signing key v1\0".to_vec();
+    for part in [office_id, username, public_key] {
+        aad.extend_from_slice(part.as_bytes());
+        aad.push(0);
+    }
+    aad
+}
+
+impl SlotSigning {
+    fn seal(kek: &[u8; KEY_LEN], office_id: &str, username: &str, key: &ClerkKey) -> Result<SlotSigning> {
+        let aad = signing_aad(office_id, username, key.public_key());
+        let (nonce, ciphertext) = seal_secret(kek, &key.secret(), &aad)?;
+        Ok(SlotSigning {
+            public_key: key.public_key().to_owned(),
+            nonce: hex_encode(&nonce),
+            ciphertext: hex_encode(&ciphertext),
+        })
+    }
+
+    /// The key, or `None` if it does not open (or is not the key its public half names).
+    fn open(&self, kek: &[u8; KEY_LEN], office_id: &str, username: &str) -> Option<ClerkKey> {
+        let nonce: [u8; NONCE_LEN] = hex_decode(&self.nonce)?.try_into().ok()?;
+        let ciphertext = hex_decode(&self.ciphertext)?;
+        let aad = signing_aad(office_id, username, &self.public_key);
+        let secret = open_secret(kek, &nonce, &ciphertext, &aad)?;
+        let key = ClerkKey::from_secret(&secret).ok()?;
+        (key.public_key() == self.public_key).then_some(key)
+    }
+}
+
+/// A new signing key for a clerk, from the operating system's random source.
+pub(crate) fn new_clerk_key() -> Result<ClerkKey> {
+    ClerkKey::generate(|bytes| fill_random(bytes))
+}
+
+/// What a slot unwrapped: the data key and the key-encryption key (to wrap more under it).
+struct Unwrapped {
+    data_key: DataKey,
+    kek: zeroize::Zeroizing<[u8; KEY_LEN]>,
+}
+
+/// A clerk's slot opened with their password.
+pub(crate) struct Unlocked {
+    pub(crate) data_key: DataKey,
+    /// The clerk's own signing key.
+    pub(crate) signer: ClerkKey,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -155,12 +222,14 @@ fn slot_aad(office_id: &str, username: &str) -> Vec<u8> {
 }
 
 impl KeySlot {
-    /// Wraps `data_key` for `username` under a KEK derived from `password`.
+    /// Wraps `data_key` and the clerk's signing key `signer` for `username` under a KEK
+    /// derived from `password`.
     pub(crate) fn new(
         office_id: &str,
         username: &str,
         password: &str,
         data_key: &DataKey,
+        signer: &ClerkKey,
         params: &KdfParams,
         at: DateTime<Utc>,
     ) -> Result<KeySlot> {
@@ -169,6 +238,7 @@ impl KeySlot {
         let kek = derive_kek(password, &salt, params)
             .map_err(|reason| StoreError::InvalidInput { what: "key derivation parameters", reason })?;
         let (nonce, ciphertext) = wrap_key(&kek, data_key, &slot_aad(office_id, username))?;
+        let signing = SlotSigning::seal(&kek, office_id, username, signer)?;
         Ok(KeySlot {
             username: username.to_owned(),
             created_at: at,
@@ -185,12 +255,17 @@ impl KeySlot {
             },
             failed_attempts: 0,
             locked_until: None,
+            signing: Some(signing),
         })
     }
 
     /// Unwraps the data key with `password`: `Ok(None)` for a wrong password, an error
     /// when the slot itself is malformed.
-    fn unwrap(&self, office_id: &str, password: &str) -> std::result::Result<Option<DataKey>, &'static str> {
+    fn unwrap(
+        &self,
+        office_id: &str,
+        password: &str,
+    ) -> std::result::Result<Option<Unwrapped>, &'static str> {
         if self.kdf.alg != KDF_ALGORITHM || self.kdf.version != ARGON2_VERSION {
             return Err("unsupported key derivation");
         }
@@ -203,7 +278,8 @@ impl KeySlot {
             .ok_or("nonce is malformed")?;
         let ciphertext = hex_decode(&self.wrap.ciphertext).ok_or("wrapped key is not hex")?;
         let kek = derive_kek(password, &salt, &self.kdf.params)?;
-        Ok(unwrap_key(&kek, &nonce, &ciphertext, &slot_aad(office_id, &self.username)))
+        Ok(unwrap_key(&kek, &nonce, &ciphertext, &slot_aad(office_id, &self.username))
+            .map(|data_key| Unwrapped { data_key, kek }))
     }
 }
 
@@ -325,7 +401,7 @@ pub(crate) enum FailureLog {
 /// Result of one attempt to unwrap a slot, after the sidecar has been updated.
 pub(crate) struct Attempt {
     /// The data key, or the error to report with the failure to audit.
-    pub(crate) outcome: std::result::Result<DataKey, (StoreError, LoginFailure)>,
+    pub(crate) outcome: std::result::Result<Unlocked, (StoreError, LoginFailure)>,
     /// The sidecar as it is now on disk.
     pub(crate) file: KeySlotsFile,
 }
@@ -369,14 +445,27 @@ pub(crate) fn attempt_unlock(
         return failure(&mut file, StoreError::LockedOut { until }, LoginFailure::LockedOut);
     }
     match file.slots[index].unwrap(&office_id, password).map_err(damaged)? {
-        Some(data_key) => {
+        Some(Unwrapped { data_key, kek }) => {
             let slot = &mut file.slots[index];
-            if slot.failed_attempts != 0 || slot.locked_until.is_some() {
-                slot.failed_attempts = 0;
-                slot.locked_until = None;
+            let mut changed = slot.failed_attempts != 0 || slot.locked_until.is_some();
+            slot.failed_attempts = 0;
+            slot.locked_until = None;
+            // A slot from before clerks signed their steps (or whose signing key no longer
+            // opens) gets a key now, under the same password; the store registers it.
+            let opened = slot.signing.as_ref().and_then(|signing| signing.open(&kek, &office_id, username));
+            let signer = match opened {
+                Some(signer) => signer,
+                None => {
+                    let signer = new_clerk_key()?;
+                    slot.signing = Some(SlotSigning::seal(&kek, &office_id, username, &signer)?);
+                    changed = true;
+                    signer
+                }
+            };
+            if changed {
                 file.save(&path)?;
             }
-            Ok(Attempt { outcome: Ok(data_key), file })
+            Ok(Attempt { outcome: Ok(Unlocked { data_key, signer }), file })
         }
         None => {
             let slot = &mut file.slots[index];

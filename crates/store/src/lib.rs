@@ -42,6 +42,7 @@ mod audit;
 mod backup;
 mod cases;
 mod checkpointer;
+mod clerk_keys;
 mod clock_check;
 pub mod crash;
 mod crypto;

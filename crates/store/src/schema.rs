@@ -22,6 +22,7 @@ const MIGRATIONS: &[&str] = &[
     MIGRATION_7,
     MIGRATION_8,
     MIGRATION_9,
+    MIGRATION_10,
 ];
 
 /// The schema version this build writes and reads.
@@ -295,6 +296,25 @@ CREATE TABLE ratings (
     rated_at INTEGER NOT NULL,
     UNIQUE (case_id, event_id)
 ) STRICT;
+"#;
+
+/// Version 10: each clerk's signing keys with the certificates that chain them to the
+/// office's root (issue 18, `crate::clerk_keys`), and the link of each case's last signed
+/// step (the SM3 of its signature; the next step signs over it).
+const MIGRATION_10: &str = r#"
+CREATE TABLE clerk_keys (
+    id            INTEGER PRIMARY KEY,
+    user_id       INTEGER NOT NULL REFERENCES users(id),
+    public_key    TEXT NOT NULL,
+    -- The certificate's issuer (hex public key); NULL when the key certified itself.
+    issuer        TEXT,
+    administrator INTEGER NOT NULL CHECK (administrator IN (0, 1)),
+    certificate   TEXT NOT NULL,
+    created_at    INTEGER NOT NULL,
+    retired_at    INTEGER
+) STRICT;
+CREATE INDEX clerk_keys_key ON clerk_keys (public_key);
+ALTER TABLE cases ADD COLUMN step_link BLOB;
 "#;
 
 /// Reads `PRAGMA user_version`.

@@ -20,8 +20,13 @@ use crate::crypto::{DataKey, KEY_LEN, KdfParams};
 use crate::error::{Result, StoreError};
 use crate::keyslots::{
     self, Attempt, FailureLog, KEY_SLOTS_FILE_NAME, KeySlot, KeySlotsFile, LockoutPolicy, LoginFailure,
+    Unlocked,
 };
 use crate::schema::{self, SCHEMA_VERSION};
+use clerk_signing::ClerkKey;
+
+/// The schema version that holds clerk keys (`clerk_keys`, `cases.step_link`).
+const CLERK_KEYS_SINCE: u32 = 10;
 use crate::time::{from_millis, to_millis};
 use crate::users::{Roles, Session, User, UserId, check_new_password, normalise_username};
 
@@ -380,6 +385,8 @@ impl Store {
         let mut conn = open_connection(&db_path, &data_key, true)?;
         schema::migrate(&mut conn, version)?;
         let mut store = Store::from_parts(dir, conn, data_key, office_id.to_owned(), options);
+        // The first administrator's signing key is the office's root (issue 18).
+        let signer = keyslots::new_clerk_key()?;
         let at_millis = to_millis(at);
         let audit_key = *store.audit_key;
         let transaction = store.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -392,9 +399,15 @@ impl Store {
             params![username, Roles::ADMIN.bits(), at_millis],
         )?;
         let user_id = UserId(transaction.last_insert_rowid());
+        let mut created = json!({ "username": username, "roles": Roles::ADMIN.to_string() });
+        if version >= CLERK_KEYS_SINCE {
+            let root = signer.certify_self(username, true, &crate::clerk_keys::rfc3339(at));
+            crate::clerk_keys::insert_certificate(&transaction, user_id, &root, at)?;
+            created["key"] = crate::clerk_keys::key_details(&root);
+        }
         for (action, details) in [
             (AuditAction::StoreCreated, json!({ "office_id": office_id, "schema_version": version })),
-            (AuditAction::UserCreated, json!({ "username": username, "roles": Roles::ADMIN.to_string() })),
+            (AuditAction::UserCreated, created),
             (AuditAction::LoginSucceeded, json!({})),
         ] {
             audit::append(
@@ -415,7 +428,7 @@ impl Store {
         // disk before the salt is copied into the key-slot file.
         store.conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
         let db_salt = read_db_salt(&db_path)?;
-        let slot = KeySlot::new(office_id, username, password, &store.data_key, &options.kdf, at)?;
+        let slot = KeySlot::new(office_id, username, password, &store.data_key, &signer, &options.kdf, at)?;
         KeySlotsFile::new(office_id, &db_salt, options.lockout, slot).save(&Store::key_slots_path(dir))?;
         let session = Session {
             user_id,
@@ -424,6 +437,7 @@ impl Store {
             roles: Roles::ADMIN,
             logged_in_at: at,
             password_from_admin: false,
+            signer: Some(signer),
         };
         Ok((store, session))
     }
@@ -460,7 +474,7 @@ impl Store {
         let username = normalise_username(username)?;
         let Attempt { outcome, file } =
             keyslots::attempt_unlock(dir, &username, password, at, FailureLog::Sidecar)?;
-        let data_key = outcome.map_err(|(error, _)| error)?;
+        let Unlocked { data_key, signer } = outcome.map_err(|(error, _)| error)?;
 
         let conn = match open_connection(&db_path, &data_key, false) {
             Ok(conn) => conn,
@@ -503,7 +517,7 @@ impl Store {
             })?;
         }
         store.flush_pending_login_events()?;
-        let session = store.start_session(&username, at)?;
+        let session = store.start_session(&username, signer, at)?;
         Ok((store, session))
     }
 
@@ -556,7 +570,7 @@ impl Store {
     }
 
     /// Checks the user row after a successful unwrap, audits the log-in, returns the session.
-    fn start_session(&mut self, username: &str, at: DateTime<Utc>) -> Result<Session> {
+    fn start_session(&mut self, username: &str, signer: ClerkKey, at: DateTime<Utc>) -> Result<Session> {
         let user = match read_user(&self.conn, username)? {
             Some(user) if user.active => user,
             found => {
@@ -571,14 +585,24 @@ impl Store {
                 });
             }
         };
-        self.append_audit(NewAuditRow {
-            at,
-            actor_user_id: Some(user.id),
-            actor: &user.username,
-            action: AuditAction::LoginSucceeded,
-            case_id: None,
-            details: json!({}),
-        })?;
+        let audit_key = *self.audit_key;
+        let transaction = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        audit::append(
+            &transaction,
+            &audit_key,
+            NewAuditRow {
+                at,
+                actor_user_id: Some(user.id),
+                actor: &user.username,
+                action: AuditAction::LoginSucceeded,
+                case_id: None,
+                details: json!({}),
+            },
+        )?;
+        let clerk = crate::clerk_keys::Recorder { user_id: user.id, username: &user.username };
+        let is_admin = user.roles.contains(Roles::ADMIN);
+        crate::clerk_keys::on_session_start(&transaction, &audit_key, &clerk, is_admin, &signer, at)?;
+        transaction.commit()?;
         let password_from_admin: bool = self
             .conn
             .prepare_cached("SELECT password_from_admin FROM users WHERE id = ?1")?
@@ -590,6 +614,7 @@ impl Store {
             roles: user.roles,
             logged_in_at: at,
             password_from_admin,
+            signer: Some(signer),
         })
     }
 
@@ -619,7 +644,9 @@ impl Store {
         let Attempt { outcome, .. } =
             keyslots::attempt_unlock(&self.dir, &username, password, at, FailureLog::Caller)?;
         match outcome {
-            Ok(data_key) if data_key.same_as(&self.data_key) => self.start_session(&username, at),
+            Ok(Unlocked { data_key, signer }) if data_key.same_as(&self.data_key) => {
+                self.start_session(&username, signer, at)
+            }
             Ok(_) => Err(StoreError::KeyMismatch),
             Err((error, reason)) => {
                 self.audit_login_failure(&username, reason, at)?;
@@ -847,7 +874,7 @@ impl Store {
         let username = normalise_username(username)?;
         let Attempt { outcome, .. } =
             keyslots::attempt_unlock(dir, &username, password, at, FailureLog::Sidecar)?;
-        let data_key = outcome.map_err(|(error, _)| error)?;
+        let Unlocked { data_key, .. } = outcome.map_err(|(error, _)| error)?;
         let conn = open_connection(&Store::db_path(dir), &data_key, false)?;
         schema::schema_version(&conn)
     }

@@ -261,8 +261,12 @@ impl Store {
             }
             let event_id = match (&decision.change, &decision.case_id) {
                 (Some(change), Some(case_id)) => {
-                    let actor =
-                        TransitionActor { user_id: platform.id, audit_user_id: None, name: PLATFORM_ACTOR };
+                    let actor = TransitionActor {
+                        user_id: platform.id,
+                        audit_user_id: None,
+                        name: PLATFORM_ACTOR,
+                        signer: None,
+                    };
                     Some(transition_in(&transaction, &audit_key, &actor, case_id, change, at)?.event_id)
                 }
                 _ => None,

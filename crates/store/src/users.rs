@@ -17,10 +17,14 @@ use serde_json::json;
 
 use crate::Store;
 use crate::audit::{self, AuditAction, NewAuditRow};
+use crate::clerk_keys;
 use crate::error::{Result, StoreError};
-use crate::keyslots::{self, Attempt, FailureLog, KeySlot, KeySlotsFile, LockoutPolicy, Revocation};
+use crate::keyslots::{
+    self, Attempt, FailureLog, KeySlot, KeySlotsFile, LockoutPolicy, Revocation, Unlocked,
+};
 use crate::store::read_user;
 use crate::time::to_millis;
+use clerk_signing::ClerkKey;
 
 /// Minimum password length in characters (GB/T 22239 asks for complexity; length is the
 /// part a counter PC can check without annoying rules).
@@ -155,6 +159,9 @@ pub struct Session {
     pub(crate) logged_in_at: DateTime<Utc>,
     /// The password was set by an administrator and not yet changed by the clerk.
     pub(crate) password_from_admin: bool,
+    /// The clerk's own signing key, unwrapped from their slot at log-in (issue 18):
+    /// signs every step they take. `None` only for sessions of older schemas in tests.
+    pub(crate) signer: Option<ClerkKey>,
 }
 
 impl Session {
@@ -182,6 +189,10 @@ impl Session {
     /// window asks them to choose their own.
     pub fn password_from_admin(&self) -> bool {
         self.password_from_admin
+    }
+    /// The fingerprint of the key that signs this clerk's steps (what 签名密钥 shows).
+    pub fn signing_key_fingerprint(&self) -> Option<String> {
+        self.signer.as_ref().map(ClerkKey::fingerprint)
     }
 }
 
@@ -338,11 +349,22 @@ impl Store {
         if read_user(&self.conn, &username)?.is_some() {
             return Err(StoreError::UserExists { username });
         }
+        // The clerk's signing key, certified by the administrator's (issue 18); replaced
+        // by one of the clerk's own when they choose their password.
+        let signer = keyslots::new_clerk_key()?;
+        let certificate = clerk_keys::issue(
+            admin.signer.as_ref(),
+            &username,
+            &signer,
+            new_user.roles.contains(Roles::ADMIN),
+            at,
+        );
         let slot = KeySlot::new(
             &self.office_id,
             &username,
             new_user.password,
             &self.data_key,
+            &signer,
             &self.options.kdf,
             at,
         )?;
@@ -357,13 +379,18 @@ impl Store {
             params![username, display_name, new_user.roles.bits(), to_millis(at), admin.user_id.0],
         )?;
         let user_id = UserId(transaction.last_insert_rowid());
+        clerk_keys::insert_certificate(&transaction, user_id, &certificate, at)?;
         audit::append(
             &transaction,
             &audit_key,
             admin_row(
                 admin,
                 AuditAction::UserCreated,
-                json!({ "username": username, "roles": new_user.roles.to_string() }),
+                json!({
+                    "username": username,
+                    "roles": new_user.roles.to_string(),
+                    "key": clerk_keys::key_details(&certificate),
+                }),
                 at,
             ),
         )?;
@@ -389,12 +416,20 @@ impl Store {
         self.require_role(admin, Roles::ADMIN)?;
         let username = normalise_username(username)?;
         check_new_password(password, &username)?;
-        match read_user(&self.conn, &username)? {
-            Some(user) if user.active => {}
+        let user = match read_user(&self.conn, &username)? {
+            Some(user) if user.active => user,
             Some(_) => return Err(StoreError::AccountDisabled { username }),
             None => return Err(StoreError::UnknownUser { username }),
-        }
-        self.replace_slot(admin, &username, password, AuditAction::SlotAdded, at)
+        };
+        let signer = keyslots::new_clerk_key()?;
+        let certificate = clerk_keys::issue(
+            admin.signer.as_ref(),
+            &username,
+            &signer,
+            user.roles.contains(Roles::ADMIN),
+            at,
+        );
+        self.replace_slot(admin, &user, password, (&signer, &certificate), AuditAction::SlotAdded, at)
     }
 
     /// Changes the logged-in clerk's own password after checking the old one.
@@ -408,29 +443,46 @@ impl Store {
         check_new_password(new_password, &session.username)?;
         let Attempt { outcome, .. } =
             keyslots::attempt_unlock(&self.dir, &session.username, old_password, at, FailureLog::Caller)?;
-        match outcome {
-            Ok(data_key) if data_key.same_as(&self.data_key) => {}
+        let current = match outcome {
+            Ok(Unlocked { data_key, signer }) if data_key.same_as(&self.data_key) => signer,
             Ok(_) => return Err(StoreError::KeyMismatch),
             Err((error, reason)) => {
                 self.audit_login_failure(&session.username, reason, at)?;
                 return Err(error);
             }
-        }
-        let username = session.username.clone();
-        self.replace_slot(session, &username, new_password, AuditAction::PasswordChanged, at)?;
+        };
+        let user = read_user(&self.conn, &session.username)?
+            .ok_or_else(|| StoreError::UnknownUser { username: session.username.clone() })?;
+        // A new signing key under the clerk's own password, certified by their current
+        // one: a key made under a password an administrator set (and so knew) is retired.
+        let signer = keyslots::new_clerk_key()?;
+        let administrator = clerk_keys::is_administrator_key(&self.conn, current.public_key())?;
+        let certificate = clerk_keys::issue(Some(&current), &user.username, &signer, administrator, at);
+        self.replace_slot(
+            session,
+            &user,
+            new_password,
+            (&signer, &certificate),
+            AuditAction::PasswordChanged,
+            at,
+        )?;
         session.password_from_admin = false;
+        session.signer = Some(signer);
         Ok(())
     }
 
     fn replace_slot(
         &mut self,
         actor: &Session,
-        username: &str,
+        user: &User,
         password: &str,
+        (signer, certificate): (&ClerkKey, &clerk_signing::KeyCertificate),
         action: AuditAction,
         at: DateTime<Utc>,
     ) -> Result<()> {
-        let slot = KeySlot::new(&self.office_id, username, password, &self.data_key, &self.options.kdf, at)?;
+        let username = user.username.as_str();
+        let slot =
+            KeySlot::new(&self.office_id, username, password, &self.data_key, signer, &self.options.kdf, at)?;
         let audit_key = *self.audit_key;
         let _lock = keyslots::lock_slots(&self.dir)?;
         let slots_path = Store::key_slots_path(&self.dir);
@@ -450,9 +502,11 @@ impl Store {
                 actor: &actor.username,
                 action,
                 case_id: None,
-                details: json!({ "username": username }),
+                details: json!({ "username": username, "key": clerk_keys::key_details(certificate) }),
             },
         )?;
+        clerk_keys::insert_certificate(&transaction, user.id, certificate, at)?;
+        clerk_keys::retire_others(&transaction, user.id, signer.public_key(), at)?;
         file.slots.retain(|existing| existing.username != username);
         file.slots.push(slot);
         file.save(&slots_path)?;
@@ -574,7 +628,23 @@ impl Store {
         if user.active {
             return Err(StoreError::InvalidInput { what: "re-enable", reason: "the account is active" });
         }
-        let slot = KeySlot::new(&self.office_id, &username, password, &self.data_key, &self.options.kdf, at)?;
+        let signer = keyslots::new_clerk_key()?;
+        let certificate = clerk_keys::issue(
+            admin.signer.as_ref(),
+            &username,
+            &signer,
+            user.roles.contains(Roles::ADMIN),
+            at,
+        );
+        let slot = KeySlot::new(
+            &self.office_id,
+            &username,
+            password,
+            &self.data_key,
+            &signer,
+            &self.options.kdf,
+            at,
+        )?;
         let audit_key = *self.audit_key;
         let _lock = keyslots::lock_slots(&self.dir)?;
         let slots_path = Store::key_slots_path(&self.dir);
@@ -590,10 +660,16 @@ impl Store {
             admin_row(
                 admin,
                 AuditAction::UserReenabled,
-                json!({ "username": username, "roles": user.roles.to_string() }),
+                json!({
+                    "username": username,
+                    "roles": user.roles.to_string(),
+                    "key": clerk_keys::key_details(&certificate),
+                }),
                 at,
             ),
         )?;
+        clerk_keys::insert_certificate(&transaction, user.id, &certificate, at)?;
+        clerk_keys::retire_others(&transaction, user.id, signer.public_key(), at)?;
         file.slots.retain(|existing| existing.username != username);
         file.slots.push(slot);
         file.save(&slots_path)?;

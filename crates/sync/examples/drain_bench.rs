@@ -110,6 +110,7 @@ async fn main() -> anyhow::Result<()> {
                 device_id: DEVICE.to_owned(),
                 records: vec![record.to_wire()],
                 audit_anchor: None,
+                clerk_keys: Vec::new(),
             })
             .await?;
         naive_requests += 1;

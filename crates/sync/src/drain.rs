@@ -307,10 +307,12 @@ impl Drainer {
             crate::crash::point(crate::crash::BEFORE_PUSH);
             let audit_anchor = outbox.audit_anchor().map_err(SyncError::outbox)?;
             let anchored = audit_anchor.as_ref().map(|anchor| anchor.head.seq);
+            let clerk_keys = outbox.clerk_keys().map_err(SyncError::outbox)?;
             let batch = PushBatch {
                 device_id: self.client.device_id().to_owned(),
                 records: records.iter().map(OutgoingRecord::to_wire).collect(),
                 audit_anchor,
+                clerk_keys,
             };
             report.sent += records.len() as u64;
             report.requests += 1;

@@ -177,6 +177,13 @@ pub trait Outbox {
         Ok(None)
     }
 
+    /// The certificates of the office's clerk keys, sent with every push
+    /// ([`platform_api::PushBatch::clerk_keys`]). Empty (the default) for an outbox of an
+    /// office without clerk keys.
+    fn clerk_keys(&mut self) -> Result<Vec<platform_api::KeyCertificate>, Self::Error> {
+        Ok(Vec::new())
+    }
+
     /// The platform accepted a push carrying the anchor whose head was row `seq`.
     fn anchor_acknowledged(&mut self, seq: u64) -> Result<(), Self::Error> {
         let _ = seq;

@@ -410,6 +410,7 @@ impl Store {
             user_id: session.user_id,
             audit_user_id: Some(session.user_id),
             name: &session.username,
+            signer: session.signer.as_ref(),
         };
         let receipt = transition_in(&transaction, &audit_key, &actor, case_id, change, at)?;
         crate::crash::point(crate::crash::STEP_BEFORE_COMMIT);
@@ -431,6 +432,7 @@ impl Store {
             user_id: session.user_id,
             audit_user_id: Some(session.user_id),
             name: &session.username,
+            signer: session.signer.as_ref(),
         };
         let mut ids = Vec::with_capacity(cases.len());
         for case in cases {
@@ -525,6 +527,43 @@ impl Store {
             ],
         )?;
         payload["record"] = record.clone();
+        if !payload["signature"].is_null() {
+            // The step was signed over the record as it was: the clerk correcting it signs
+            // the corrected one in its place (and so answers for the acceptance), on the
+            // same previous step; refused if later steps were signed on top of it.
+            let old: clerk_signing::StepSignature = serde_json::from_value(payload["signature"].clone())?;
+            let signer = session.signer.as_ref().ok_or(StoreError::InvalidInput {
+                what: "correction",
+                reason: "the clerk has no signing key",
+            })?;
+            let link: Option<Vec<u8>> =
+                transaction
+                    .query_row("SELECT step_link FROM cases WHERE id = ?1", [row_id], |row| row.get(0))?;
+            if link.map(|bytes| crate::crypto::hex_encode(&bytes)) != Some(old.link()) {
+                return refuse("later steps of the case were signed on top of this record");
+            }
+            let text = |key: &str| payload[key].as_str().unwrap_or_default().to_owned();
+            let (from, to, step_at) = (text("from"), text("to"), text("at"));
+            let signature = signer.sign_step(&clerk_signing::Step {
+                case_id: &uuid,
+                from: &from,
+                to: &to,
+                at: &step_at,
+                username: &session.username,
+                record: &clerk_signing::record_digest(record),
+                previous: &old.previous,
+            });
+            let next = crate::crypto::hex_decode(&signature.link())
+                .ok_or(StoreError::InvalidInput { what: "step link", reason: "not hex" })?;
+            transaction.execute(
+                "UPDATE cases SET step_link = ?2,
+                        accepted_by = CASE WHEN ?3 = 'accepted' THEN ?4 ELSE accepted_by END
+                 WHERE id = ?1",
+                params![row_id, next, to, session.user_id.0],
+            )?;
+            payload["actor"] = Value::String(session.username.clone());
+            payload["signature"] = serde_json::to_value(signature)?;
+        }
         transaction.execute(
             "UPDATE outbox SET payload = ?2, status = 'queued', quarantine_code = NULL, last_error = NULL,
                     updated_at = ?3

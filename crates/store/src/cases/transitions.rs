@@ -21,6 +21,9 @@ pub(crate) struct TransitionActor<'a> {
     pub(crate) audit_user_id: Option<UserId>,
     /// The name in the audit row and the outbox payload.
     pub(crate) name: &'a str,
+    /// The clerk's signing key: every step a clerk takes is signed (issue 18); the
+    /// platform's own decisions are not.
+    pub(crate) signer: Option<&'a clerk_signing::ClerkKey>,
 }
 
 /// [`Store::transition`] inside the caller's transaction.
@@ -94,20 +97,41 @@ pub(crate) fn transition_in(
     // was not made.
     let submitted = change.from == CaseState::Draft && change.to != CaseState::Withdrawn;
     let record: Value = if submitted { serde_json::from_str(&record_text)? } else { Value::Null };
-    let payload = json!({
+    let at_text = at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let case_text = case_id.to_string();
+    let signature = match actor.signer {
+        Some(signer) => Some(crate::clerk_keys::sign_step(
+            transaction,
+            signer,
+            &crate::clerk_keys::StepToSign {
+                row_id,
+                case_id: &case_text,
+                from: change.from.as_str(),
+                to,
+                at: &at_text,
+                username: actor.name,
+                record_text: &record_text,
+            },
+        )?),
+        None => None,
+    };
+    let mut payload = json!({
         "type": "case_state_changed",
         "idempotency_key": outbox_id.to_string(),
         "case_id": case_id.to_string(),
         "application_number": application_number,
         "from": change.from.as_str(),
         "to": to,
-        "at": at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        "at": at_text,
         "actor": actor.name,
         "note": change.note,
         "due_date": change.due_date.map(date_to_text),
         "profile": change.profile,
         "record": record,
     });
+    if let Some(signature) = signature {
+        payload["signature"] = serde_json::to_value(signature)?;
+    }
     crate::outbox::queue(
         transaction,
         &outbox_id,

@@ -10,6 +10,7 @@
 mod audit_chain;
 mod backup;
 mod cases;
+mod clerk_keys;
 mod common;
 mod crash;
 mod crash_migration;

@@ -7,7 +7,7 @@ use crate::common::{ADMIN_PASSWORD, OFFICE, at, march, options};
 
 #[test]
 fn a_version_1_database_migrates_and_keeps_its_cases() {
-    assert_eq!(SCHEMA_VERSION, 9, "update this test's expectations when adding a migration");
+    assert_eq!(SCHEMA_VERSION, 10, "update this test's expectations when adding a migration");
     let dir = tempfile::tempdir().unwrap();
     let (store, _) =
         Store::create_at_schema_version(dir.path(), OFFICE, "admin", ADMIN_PASSWORD, at(0), options(), 1)
@@ -55,8 +55,15 @@ fn a_version_1_database_migrates_and_keeps_its_cases() {
         store.audit_entries(None, 100).unwrap().into_iter().find(|entry| entry.action == "schema_migrated");
     assert_eq!(
         migrated.map(|entry| entry.details),
-        Some(serde_json::json!({ "from": 1, "to": 9, "copy": "office.before-upgrade-v1.db" }))
+        Some(serde_json::json!({ "from": 1, "to": 10, "copy": "office.before-upgrade-v1.db" }))
     );
+    // Schema 10: the administrator's key, registered at the first log-in after the upgrade,
+    // is the office's root (it certifies itself; the platform pins it).
+    let certificates = store.clerk_key_certificates().unwrap();
+    assert_eq!(certificates.len(), 1, "{certificates:?}");
+    assert!(certificates[0].is_self_signed() && certificates[0].administrator);
+    assert_eq!(certificates[0].username, "admin");
+    assert_eq!(certificates[0].verify(), Ok(()));
     assert!(store.audit_verify().unwrap().is_intact());
     let upgrade = store.last_schema_upgrade().unwrap().expect("the upgrade, for the window's notice");
     assert_eq!((upgrade.from, upgrade.to, upgrade.at), (1, SCHEMA_VERSION, at(5)));
@@ -158,7 +165,7 @@ fn a_version_2_database_migrates_to_sync_with_its_queue_intact() {
         store.audit_entries(None, 100).unwrap().into_iter().find(|entry| entry.action == "schema_migrated");
     assert_eq!(
         migrated.map(|entry| entry.details),
-        Some(serde_json::json!({ "from": 2, "to": 9, "copy": "office.before-upgrade-v2.db" }))
+        Some(serde_json::json!({ "from": 2, "to": 10, "copy": "office.before-upgrade-v2.db" }))
     );
     assert!(store.audit_verify().unwrap().is_intact());
 }
