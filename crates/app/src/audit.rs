@@ -103,6 +103,19 @@ pub fn summary(line: &AuditLine) -> String {
                 None => format!("第{position}页 清除标记"),
             }
         }
+        "clerk_key_certified" => {
+            let by = match text("issuer") {
+                "self"
+                    if line.details.get("administrator").and_then(serde_json::Value::as_bool)
+                        == Some(true) =>
+                {
+                    "本办理点根密钥".to_owned()
+                }
+                "self" => "待管理员确认".to_owned(),
+                issuer => format!("由 {issuer} 签发"),
+            };
+            format!("{} 的密钥 {} · {by}", text("username"), text("fingerprint"))
+        }
         "rated" => domain::rating::RatingLevel::from_key(text("level"))
             .map(|level| level.label().to_owned())
             .unwrap_or_default(),
@@ -137,6 +150,7 @@ pub fn action_label(action: &str) -> &'static str {
         "page_deleted" => "删除扫描页",
         "page_marked" => "审核标记扫描页",
         "rated" => "申请人评价（好差评）",
+        "clerk_key_certified" => "登记签名密钥",
         "ledger_viewed" => "查阅台账",
         "reference_key_set" => "设置参考数据签发公钥",
         "reference_update_loaded" => "载入参考数据更新",

@@ -265,14 +265,18 @@ fn a_rejected_record_is_quarantined_the_rest_drains_and_a_resend_goes_through() 
 /// 更正后重报: the platform refuses an application for what it says (a malformed address);
 /// the clerk corrects it; the same record id goes again with the corrected application and
 /// is accepted (the platform stored nothing of the refused one), the later steps follow,
-/// and nothing arrives twice.
+/// and nothing arrives twice. An application already reviewed on top of the refused one
+/// cannot be corrected: the reviewer signed what was refused (issue 18).
 #[test]
 fn a_refused_application_is_corrected_and_delivered_under_the_same_id() {
     let dir = tempfile::tempdir().unwrap();
     let mut office = set_up_office(dir.path());
     let mut bad = record("周敏");
     bad.current_address.address = "建德市XX路".to_owned();
-    let case_id = case_with_record_until(&mut office, &bad, CaseState::Reviewed, 10);
+    let case_id = case_with_record_until(&mut office, &bad, CaseState::Accepted, 10);
+    let mut reviewed_bad = record("钱程");
+    reviewed_bad.current_address.address = "建德市XX路".to_owned();
+    let reviewed_case = case_with_record_until(&mut office, &reviewed_bad, CaseState::Reviewed, 20);
     let stub = Stub::start(Duration::from_secs(60));
     stub.register(&mut office);
     stub.server.faults().add_reject_rule(platform_stub::RejectRule {
@@ -283,9 +287,14 @@ fn a_refused_application_is_corrected_and_delivered_under_the_same_id() {
         reason: "现居住地址不规范".to_owned(),
     });
     let report = sync::sync_once(&mut office, &config(&stub.server.url(), 1), |_, _| {}).unwrap();
-    assert_eq!((report.confirmed, report.quarantined), (0, 1), "{report:?}");
+    assert_eq!((report.confirmed, report.quarantined), (0, 2), "{report:?}");
     login(&mut office, "admin", 40);
-    let item = sync::quarantined(&office).unwrap().remove(0);
+    let mut items = sync::quarantined(&office).unwrap();
+    let reviewed_item =
+        items.remove(items.iter().position(|item| item.case_id == Some(reviewed_case)).unwrap());
+    assert!(!reviewed_item.correctable, "reviewed on top of the refused application: {reviewed_item:?}");
+    assert!(reviewed_item.next_step_zh.as_deref().is_some_and(|step| step.contains("重新受理")));
+    let item = items.remove(0);
     assert!(item.correctable, "a refused submission carries its application");
     assert_eq!(item.applicant.as_deref(), Some("周敏"));
     assert!(item.next_step_zh.as_deref().is_some_and(|step| step.contains("更正")));
@@ -299,11 +308,16 @@ fn a_refused_application_is_corrected_and_delivered_under_the_same_id() {
         Err(app::AppError::RoleMissing { .. })
     ));
     login(&mut office, "a", 42);
+    let mut reviewed_corrected = reviewed_bad.clone();
+    reviewed_corrected.current_address.address = corrected.current_address.address.clone();
+    assert!(sync::correct_and_resend(&mut office, &reviewed_item.id, &reviewed_corrected, at(42)).is_err());
     assert_eq!(sync::correct_and_resend(&mut office, &item.id, &corrected, at(42)).unwrap(), case_id);
     assert!(sync::correct_and_resend(&mut office, &item.id, &corrected, at(43)).is_err(), "not twice");
     let view = cases::get_case(&mut office, &case_id, at(44)).unwrap();
     assert_eq!(view.record.current_address.address, corrected.current_address.address);
-    assert_eq!(view.state, CaseState::Reviewed, "the case goes on where it was");
+    assert_eq!(view.state, CaseState::Accepted, "the case goes on where it was");
+    login(&mut office, "b", 45);
+    cases::review(&mut office, &case_id, "经审核，材料真实有效。", at(46)).unwrap();
 
     let report = sync::sync_once(&mut office, &config(&stub.server.url(), 1), |_, _| {}).unwrap();
     assert_eq!((report.confirmed, report.quarantined, report.remaining), (2, 0, 0), "{report:?}");
@@ -430,6 +444,151 @@ fn an_audit_chain_rewritten_after_a_sync_is_refused_by_the_platform() {
     assert!(stub.server.platform().forget_audit_anchor(DEVICE).unwrap());
     let report = sync::sync_once(&mut office, &config(&stub.server.url(), 1), |_, _| {}).unwrap();
     assert_eq!((report.problem, report.confirmed), (None, 1));
+}
+
+/// The insider of issue 18: clerk a, who may only accept, opens the office's files with
+/// a's own password (all a SQLCipher shell with the unwrapped key gives), grants themselves
+/// every role and takes an accepted case on to approved — then forges the approval three
+/// ways: in a's own name, in a colleague's name with a key minted for them, and unsigned
+/// under the platform's account. The office's program pushes whatever its database says;
+/// the platform refuses each approval for who signed it and issues no permit, while a case
+/// that three different clerks signed gets its permit from the same push.
+#[test]
+fn an_insider_cannot_push_an_approval_that_three_clerks_did_not_sign() {
+    use clerk_signing::{ClerkKey, StepSignature};
+    let dir = tempfile::tempdir().unwrap();
+    let mut office = set_up_office(dir.path());
+    let case_id = case_until(&mut office, "吴桐", CaseState::Accepted, 10);
+    let stub = Stub::start(Duration::from_millis(1));
+    stub.register(&mut office);
+    let report = sync::sync_once(&mut office, &config(&stub.server.url(), 1), |_, _| {}).unwrap();
+    assert_eq!((&report.problem, report.confirmed), (&None, 1), "{report:?}");
+    let keys = stub.server.platform().clerk_keys(DEVICE).unwrap();
+    let names: HashSet<&str> = keys.iter().map(|key| key.0.as_str()).collect();
+    assert_eq!(names, HashSet::from(["admin", "a", "b", "c"]), "every clerk's key came with the push");
+    let roots: Vec<&str> = keys.iter().filter(|key| key.3).map(|key| key.0.as_str()).collect();
+    assert_eq!(roots, ["admin"], "the administrator's key is the office's root");
+    office.close().unwrap();
+
+    let platform = stub.server.platform();
+    // Pushes what the office now holds as the administrator would, then reads the verdict
+    // on the case's approval from the quarantine.
+    let push_and_read_refusal = |minutes: i64| {
+        let mut office = Office::open(dir.path(), "admin", ADMIN_PASSWORD, at(minutes)).unwrap();
+        sync::sync_once(&mut office, &config(&stub.server.url(), 1), |_, _| {}).unwrap();
+        platform.issue_due_permits().unwrap();
+        let refused = sync::quarantined(&office).unwrap();
+        office.close().unwrap();
+        refused.into_iter().find(|entry| entry.case_id == Some(case_id)).expect("the approval is refused")
+    };
+
+    // 1. In a's own name: a signs the review and the approval with a's own key.
+    {
+        let (mut store, a) =
+            store::Store::open_with_options(dir.path(), "a", CLERK_PASSWORD, at(20), options()).unwrap();
+        store.raw_connection().execute("UPDATE users SET roles = 15 WHERE username = 'a'", []).unwrap();
+        for (from, to) in
+            [(CaseState::Accepted, CaseState::Reviewed), (CaseState::Reviewed, CaseState::Approved)]
+        {
+            let change = store::StateChange { from, to, note: None, due_date: None, profile: None };
+            store.transition(&a, &case_id, &change, at(21)).unwrap();
+        }
+        store.close().unwrap();
+    }
+    let refusal = push_and_read_refusal(30);
+    assert_eq!(refusal.code.as_deref(), Some("APPROVAL_NOT_SEPARATED"), "{refusal:?}");
+    assert!(
+        refusal.reason_zh.as_deref().is_some_and(|reason| reason.contains("三名不同人员")),
+        "{refusal:?}"
+    );
+    assert_eq!(platform.stats().unwrap().permits, 0);
+
+    // The refused approval's payload, which the insider now rewrites by hand.
+    let forge = |edit: &dyn Fn(&mut serde_json::Value)| {
+        let (store, _) =
+            store::Store::open_with_options(dir.path(), "a", CLERK_PASSWORD, at(40), options()).unwrap();
+        let conn = store.raw_connection();
+        let (id, text): (String, String) = conn
+            .query_row(
+                "SELECT id, payload FROM outbox WHERE status = 'quarantined' AND json_extract(payload, '$.to') = 'approved'",
+                [],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .unwrap();
+        let mut payload: serde_json::Value = serde_json::from_str(&text).unwrap();
+        edit(&mut payload);
+        conn.execute(
+            "UPDATE outbox SET payload = ?2, status = 'queued', quarantine_code = NULL, last_error = NULL WHERE id = ?1",
+            rusqlite::params![id, payload.to_string()],
+        )
+        .unwrap();
+        // The minted key's certificates travel with the push too: self-signed as a root,
+        // and claiming the administrator as its issuer.
+        let minted = ClerkKey::from_secret(&[42; 32]).unwrap();
+        let mut claimed = minted.certify_self("c", false, "2025-03-10T01:40:00.000Z");
+        claimed.issuer = Some(keys.iter().find(|key| key.0 == "admin").unwrap().1.clone());
+        for certificate in [minted.certify_self("c", true, "2025-03-10T01:40:00.000Z"), claimed] {
+            conn.execute(
+                "INSERT INTO clerk_keys (user_id, public_key, issuer, administrator, certificate, created_at)
+                 VALUES ((SELECT id FROM users WHERE username = 'c'), ?1, ?2, ?3, ?4, 0)",
+                rusqlite::params![
+                    certificate.public_key,
+                    certificate.issuer,
+                    certificate.administrator,
+                    serde_json::to_string(&certificate).unwrap()
+                ],
+            )
+            .unwrap();
+        }
+        store.close().unwrap();
+    };
+
+    // 2. In approver c's name, with a key a minted for c.
+    forge(&|payload| {
+        let minted = ClerkKey::from_secret(&[42; 32]).unwrap();
+        let genuine: StepSignature = serde_json::from_value(payload["signature"].clone()).unwrap();
+        let step = clerk_signing::Step {
+            case_id: &case_id.to_string(),
+            from: "reviewed",
+            to: "approved",
+            at: payload["at"].as_str().unwrap(),
+            username: "c",
+            record: &genuine.record,
+            previous: &genuine.previous,
+        };
+        payload["signature"] = serde_json::to_value(minted.sign_step(&step)).unwrap();
+        payload["actor"] = "c".into();
+    });
+    let refusal = push_and_read_refusal(50);
+    assert_eq!(refusal.code.as_deref(), Some("CLERK_KEY_UNTRUSTED"), "{refusal:?}");
+    assert_eq!(platform.stats().unwrap().permits, 0);
+    assert!(
+        !platform
+            .clerk_keys(DEVICE)
+            .unwrap()
+            .iter()
+            .any(|key| key.1 == ClerkKey::from_secret(&[42; 32]).unwrap().public_key()),
+        "the minted key's certificates chain to nothing the platform trusts"
+    );
+
+    // 3. Unsigned, under the account the platform's own decisions come back with.
+    forge(&|payload| {
+        payload.as_object_mut().unwrap().remove("signature");
+        payload["actor"] = "platform".into();
+    });
+    let refusal = push_and_read_refusal(60);
+    assert_eq!(refusal.code.as_deref(), Some("STEP_NOT_SIGNED"), "{refusal:?}");
+
+    // A case three different clerks signed is approved by the same platform.
+    let mut office = Office::open(dir.path(), "admin", ADMIN_PASSWORD, at(70)).unwrap();
+    let genuine = case_until(&mut office, "郑洁", CaseState::Approved, 70);
+    sync::sync_once(&mut office, &config(&stub.server.url(), 1), |_, _| {}).unwrap();
+    platform.issue_due_permits().unwrap();
+    assert_eq!(platform.stats().unwrap().permits, 1, "the genuine approval gets its permit");
+    let records = platform.records().unwrap();
+    assert!(records.iter().any(|record| record.case_id == *genuine.as_uuid()));
+    let refused = sync::quarantined(&office).unwrap();
+    assert!(refused.iter().all(|entry| entry.case_id == Some(case_id)), "{refused:?}");
 }
 
 /// The check at log-in: an audit row changed by hand (the chain not recomputed) is found

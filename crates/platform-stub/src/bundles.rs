@@ -56,8 +56,12 @@ impl Platform {
             self.put_blob(&page.content_hash, &page.bytes)?;
         }
         let audit_anchor_seq = export.audit_anchor.as_ref().map(|anchor| anchor.head.seq);
-        let batch =
-            PushBatch { device_id: header.device_id.clone(), records: export.records, audit_anchor: None };
+        let batch = PushBatch {
+            device_id: header.device_id.clone(),
+            records: export.records,
+            audit_anchor: None,
+            clerk_keys: export.clerk_keys,
+        };
         let response = self.push(&header.device_id, &batch)?;
         let decisions = self.decisions(&header.device_id, export.decision_cursor, ANSWER_DECISIONS)?;
         let answer = AnswerBundle {

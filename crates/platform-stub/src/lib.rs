@@ -46,6 +46,7 @@
 //! | `POST /admin/references` | `{name, version}` | announce reference data |
 
 mod bundles;
+mod clerk_steps;
 mod clock;
 mod error;
 mod faults;

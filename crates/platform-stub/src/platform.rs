@@ -23,6 +23,7 @@ use serde::Serialize;
 use serde_json::Value;
 use uuid::Uuid;
 
+use crate::clerk_steps::{self, SCHEMA_V4};
 use crate::clock::{Clock, rfc3339};
 use crate::error::{Result, StubError};
 use crate::faults::Faults;
@@ -338,15 +339,12 @@ impl Platform {
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.busy_timeout(Duration::from_secs(5))?;
         let version: i64 = conn.pragma_query_value(None, "user_version", |row| row.get(0))?;
-        if version == 0 {
-            conn.execute_batch(&format!(
-                "BEGIN; {SCHEMA} {SCHEMA_V2} {SCHEMA_V3} PRAGMA user_version = 3; COMMIT;"
-            ))?;
-        } else if version == 1 {
-            conn.execute_batch(&format!("BEGIN; {SCHEMA_V2} {SCHEMA_V3} PRAGMA user_version = 3; COMMIT;"))?;
-        } else if version == 2 {
-            conn.execute_batch(&format!("BEGIN; {SCHEMA_V3} PRAGMA user_version = 3; COMMIT;"))?;
-        } else if version != 3 {
+        // Each version's additions, in order; an older database gets the ones it lacks.
+        let steps = [SCHEMA, SCHEMA_V2, SCHEMA_V3, SCHEMA_V4];
+        if (0..4).contains(&version) {
+            let missing: String = steps[version as usize..].concat();
+            conn.execute_batch(&format!("BEGIN; {missing} PRAGMA user_version = 4; COMMIT;"))?;
+        } else if version != 4 {
             return Err(StubError::InvalidInput {
                 what: "database",
                 reason: format!("schema version {version} is newer than this stand-in"),
@@ -616,6 +614,12 @@ impl Platform {
         }
     }
 
+    /// The clerk keys registered for a device, as (user name, public key hex,
+    /// administrator, root), oldest first (issue 18).
+    pub fn clerk_keys(&self, device_id: &str) -> Result<Vec<(String, String, bool, bool)>> {
+        clerk_steps::keys_of(&self.conn(), device_id)
+    }
+
     /// The counters.
     pub fn stats(&self) -> Result<Stats> {
         let conn = self.conn();
@@ -712,6 +716,8 @@ impl Platform {
         let now = self.clock.now();
         let mut conn = self.conn();
         let transaction = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        // The clerks' keys first: the records' steps are checked against them.
+        clerk_steps::register(&transaction, device_id, &batch.clerk_keys, millis(now))?;
         let mut results = Vec::with_capacity(batch.records.len());
         let mut missing_blobs = BTreeSet::new();
         // Cases whose record in this batch was not accepted, with that record's id.
@@ -816,6 +822,19 @@ impl Platform {
                     format!("sequence {sequence} is not after {last_sequence}, the case's last"),
                 );
             }
+            _ => {}
+        }
+        // Who did the step (issue 18): checked before anything of the record is stored.
+        let step = match &record.kind {
+            RecordKind::StateChanged { from, to } => {
+                match clerk_steps::check(transaction, device_id, record, from, to)? {
+                    Ok(effect) => effect,
+                    Err((code, reason)) => return rejected(code, reason),
+                }
+            }
+            _ => None,
+        };
+        match case_row {
             Some(_) => {
                 transaction
                     .prepare_cached("UPDATE cases SET last_sequence = ?2 WHERE case_id = ?1")?
@@ -845,6 +864,9 @@ impl Platform {
                 serde_json::to_string(record)?,
                 millis(now)
             ])?;
+        if let Some(step) = &step {
+            clerk_steps::apply(transaction, step)?;
+        }
         if let RecordKind::StateChanged { to, .. } = &record.kind
             && to == "approved"
         {

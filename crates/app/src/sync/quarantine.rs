@@ -137,6 +137,10 @@ fn entry(item: OutboxItem) -> OutboxEntry {
     }
 }
 
+/// What to do about a refused application that was reviewed (or approved) before the
+/// refusal came back.
+const LATER_STEPS_SIGNED_ZH: &str = "该申请在被省平台退回前已经审核（或审批），审核人、审批人签名的是被退回的内容，不能直接更正后重报：请审批人与省平台核对，更正后须重新受理、审核、审批。";
+
 /// Who must do what about a record the platform refused, by its code: plain steps for
 /// the supervisor, never just the code.
 pub fn next_step_zh(code: Option<&str>) -> &'static str {
@@ -171,6 +175,14 @@ pub fn quarantined(office: &Office) -> Result<Vec<OutboxEntry>, AppError> {
     office.clerk_with_any_role(Roles::APPROVE | Roles::ADMIN)?;
     let mut entries: Vec<OutboxEntry> =
         office.store.outbox_quarantined(1000)?.into_iter().map(entry).collect();
+    // An application reviewed or approved on top of the refused one cannot be corrected:
+    // those clerks signed what was refused (issue 18).
+    for entry in &mut entries {
+        if entry.correctable && !office.store.correction_possible(&entry.id)? {
+            entry.correctable = false;
+            entry.next_step_zh = Some(LATER_STEPS_SIGNED_ZH.to_owned());
+        }
+    }
     // The supervisor finds the case by the applicant and the 申请编号, not by an internal id.
     for entry in &mut entries {
         if let Some(case_id) = entry.case_id

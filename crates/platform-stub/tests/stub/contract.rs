@@ -40,6 +40,7 @@ async fn payload_key_order_does_not_make_a_conflict() {
         device_id: DEVICE.to_owned(),
         records: vec![first],
         audit_anchor: None,
+        clerk_keys: Vec::new(),
     })
     .expect("serialize")
     .replace(r#"{"a":1,"b":{"x":1,"y":2}}"#, r#"{"b":{"y":2,"x":1},"a":1}"#);
@@ -197,8 +198,12 @@ async fn a_replayed_request_or_one_signed_for_another_host_is_refused() {
 #[tokio::test]
 async fn a_batch_for_another_device_is_refused() {
     let fixture = fixture();
-    let batch =
-        platform_api::PushBatch { device_id: "counter-2".to_owned(), records: vec![], audit_anchor: None };
+    let batch = platform_api::PushBatch {
+        device_id: "counter-2".to_owned(),
+        records: vec![],
+        audit_anchor: None,
+        clerk_keys: Vec::new(),
+    };
     let (status, body) = fixture.send("POST", "/v1/records", serde_json::to_vec(&batch).expect("json")).await;
     assert_eq!((status, body["code"].as_str()), (StatusCode::FORBIDDEN, Some("DEVICE_MISMATCH")));
     let (status, body) = fixture.send("POST", "/v1/records", b"{not json".to_vec()).await;
@@ -484,6 +489,7 @@ async fn a_compressed_push_is_read_expanded_and_a_compression_bomb_is_refused() 
         device_id: DEVICE.to_owned(),
         records,
         audit_anchor: None,
+        clerk_keys: Vec::new(),
     })
     .expect("json");
     let compressed = gzip(&json);

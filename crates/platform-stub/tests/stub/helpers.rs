@@ -118,7 +118,16 @@ impl Fixture {
     }
 
     pub async fn push(&self, records: Vec<PushRecord>) -> (StatusCode, Value) {
-        let batch = PushBatch { device_id: DEVICE.to_owned(), records, audit_anchor: None };
+        self.push_with_keys(records, Vec::new()).await
+    }
+
+    /// A push that carries the office's clerk-key certificates (issue 18).
+    pub async fn push_with_keys(
+        &self,
+        records: Vec<PushRecord>,
+        clerk_keys: Vec<platform_api::KeyCertificate>,
+    ) -> (StatusCode, Value) {
+        let batch = PushBatch { device_id: DEVICE.to_owned(), records, audit_anchor: None, clerk_keys };
         self.send("POST", "/v1/records", serde_json::to_vec(&batch).expect("batch serializes")).await
     }
 }

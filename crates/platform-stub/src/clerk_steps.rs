@@ -1,0 +1,312 @@
+//! Who did each step (issue 18): the stand-in registers the clerk keys an office sends and
+//! checks every clerk's step against them, so an approval stands only when three different
+//! clerks signed the acceptance, the review and the approval of the same application, in
+//! order — whatever the office's database says.
+//!
+//! Keys are trusted through their certificates (`clerk_signing`): the first self-signed
+//! administrator key a device sends is its **root**, pinned for good; every other key
+//! needs a certificate from a registered administrator key, or from the same clerk's
+//! registered key (a clerk's own next key). Certificates that do not chain are ignored.
+//!
+//! A device that has never sent a root is held to the old rules (its records predate
+//! clerk signatures); once it has one, every clerk's step must be signed. The steps the
+//! platform itself decided (issued, rejected, old permit cancelled, reported back by the
+//! device under the `platform` account) need no clerk's signature.
+
+use clerk_signing::{KeyCertificate, NO_PREVIOUS, StepSignature, record_digest};
+use platform_api::{PushRecord, code};
+use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::error::Result;
+
+/// Version 4 of the stand-in's schema.
+pub(crate) const SCHEMA_V4: &str = "
+CREATE TABLE clerk_keys (
+    device_id     TEXT NOT NULL,
+    public_key    TEXT NOT NULL,
+    username      TEXT NOT NULL,
+    administrator INTEGER NOT NULL,
+    root          INTEGER NOT NULL,
+    certificate   TEXT NOT NULL,
+    registered_at INTEGER NOT NULL,
+    PRIMARY KEY (device_id, public_key)
+);
+CREATE TABLE case_steps (
+    case_id     TEXT PRIMARY KEY,
+    link        TEXT NOT NULL,
+    record      TEXT,
+    accepted_by TEXT,
+    reviewed_by TEXT
+);
+";
+
+/// The account the counter reports the platform's own decisions under.
+const PLATFORM_ACCOUNT: &str = "platform";
+
+/// States only the platform decides.
+const PLATFORM_DECIDED: [&str; 3] = ["issued", "rejected", "old_permit_cancelled"];
+
+/// Registers the certificates of a push that chain to the device's root (pinning the
+/// first root it sees). Returns how many keys were newly registered.
+pub(crate) fn register(
+    conn: &Connection,
+    device_id: &str,
+    certificates: &[KeyCertificate],
+    now_millis: i64,
+) -> Result<usize> {
+    let mut pending: Vec<&KeyCertificate> =
+        certificates.iter().filter(|certificate| certificate.verify().is_ok()).collect();
+    let mut registered = 0;
+    loop {
+        let mut progressed = false;
+        let mut index = 0;
+        while index < pending.len() {
+            let certificate = pending[index];
+            if trusted(conn, device_id, certificate)? {
+                if upsert(conn, device_id, certificate, now_millis)? {
+                    registered += 1;
+                }
+                pending.swap_remove(index);
+                progressed = true;
+            } else {
+                index += 1;
+            }
+        }
+        if !progressed {
+            break;
+        }
+    }
+    if !pending.is_empty() {
+        tracing::info!(
+            device_id,
+            ignored = pending.len(),
+            "clerk key certificates that do not chain to the root"
+        );
+    }
+    Ok(registered)
+}
+
+struct KnownKey {
+    username: String,
+    administrator: bool,
+    root: bool,
+}
+
+fn known(conn: &Connection, device_id: &str, public_key: &str) -> Result<Option<KnownKey>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT username, administrator, root FROM clerk_keys WHERE device_id = ?1 AND public_key = ?2",
+        )?
+        .query_row(params![device_id, public_key], |row| {
+            Ok(KnownKey { username: row.get(0)?, administrator: row.get(1)?, root: row.get(2)? })
+        })
+        .optional()?)
+}
+
+fn has_root(conn: &Connection, device_id: &str) -> Result<bool> {
+    Ok(conn
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM clerk_keys WHERE device_id = ?1 AND root = 1)")?
+        .query_row([device_id], |row| row.get(0))?)
+}
+
+/// Whether a (self-consistent) certificate chains to what the device already has.
+fn trusted(conn: &Connection, device_id: &str, certificate: &KeyCertificate) -> Result<bool> {
+    if let Some(existing) = known(conn, device_id, &certificate.public_key)?
+        && existing.username != certificate.username
+    {
+        // A key is one clerk's: a certificate naming it for another is ignored.
+        return Ok(false);
+    }
+    match &certificate.issuer {
+        None => {
+            let root = known(conn, device_id, &certificate.public_key)?.is_some_and(|key| key.root);
+            Ok(certificate.administrator && (root || !has_root(conn, device_id)?))
+        }
+        Some(issuer) => Ok(match known(conn, device_id, issuer)? {
+            Some(issuer) if issuer.administrator => true,
+            Some(issuer) => issuer.username == certificate.username && !certificate.administrator,
+            None => false,
+        }),
+    }
+}
+
+/// Records a trusted certificate; returns whether the key is new to the device.
+fn upsert(conn: &Connection, device_id: &str, certificate: &KeyCertificate, now_millis: i64) -> Result<bool> {
+    let root = certificate.issuer.is_none() && certificate.administrator;
+    let changed = conn
+        .prepare_cached(
+            "INSERT INTO clerk_keys (device_id, public_key, username, administrator, root, certificate, registered_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+             ON CONFLICT (device_id, public_key) DO UPDATE
+                SET administrator = MAX(administrator, excluded.administrator)
+              WHERE excluded.administrator > administrator",
+        )?
+        .execute(params![
+            device_id,
+            certificate.public_key,
+            certificate.username,
+            certificate.administrator,
+            root,
+            serde_json::to_string(certificate)?,
+            now_millis
+        ])?;
+    Ok(changed > 0 && known(conn, device_id, &certificate.public_key)?.is_some())
+}
+
+/// What an accepted step changes in the case's chain, applied once the record is stored.
+pub(crate) struct StepEffect {
+    case_id: String,
+    link: String,
+    record: Option<String>,
+    username: String,
+    to: String,
+}
+
+/// A case's chain as the platform holds it: the last signed step's link, the record's
+/// digest, who accepted and who reviewed the application now standing.
+type CaseSteps = (String, Option<String>, Option<String>, Option<String>);
+
+/// Checks a state change from `device_id`: `Ok(Err((code, reason)))` refuses it.
+pub(crate) fn check(
+    conn: &Connection,
+    device_id: &str,
+    record: &PushRecord,
+    from: &str,
+    to: &str,
+) -> Result<std::result::Result<Option<StepEffect>, (&'static str, String)>> {
+    if !has_root(conn, device_id)? {
+        return Ok(Ok(None));
+    }
+    let payload = &record.payload;
+    let actor = payload["actor"].as_str().unwrap_or_default();
+    let case_id = record.case_id.to_string();
+    if payload["signature"].is_null() {
+        if actor == PLATFORM_ACCOUNT && PLATFORM_DECIDED.contains(&to) {
+            return Ok(Ok(None));
+        }
+        return Ok(Err((code::STEP_NOT_SIGNED, "该环节没有办理人的电子签名，省平台不予认可。".to_owned())));
+    }
+    let invalid = |why: &str| Ok(Err((code::STEP_SIGNATURE_INVALID, format!("办理人电子签名无效：{why}。"))));
+    let Ok(signature) = serde_json::from_value::<StepSignature>(payload["signature"].clone()) else {
+        return invalid("签名格式不正确");
+    };
+    if signature.username != actor {
+        return invalid("签名人与办理人不一致");
+    }
+    match known(conn, device_id, &signature.key)? {
+        Some(key) if key.username == signature.username => {}
+        _ => {
+            return Ok(Err((
+                code::CLERK_KEY_UNTRUSTED,
+                "签名密钥未经本办理点管理员确认（或不属于该办理人），省平台不予认可。".to_owned(),
+            )));
+        }
+    }
+    let at = payload["at"].as_str().unwrap_or_default();
+    if signature.verify(&case_id, from, to, at).is_err() {
+        return invalid("签名与环节内容不符");
+    }
+    let steps: Option<CaseSteps> = conn
+        .prepare_cached("SELECT link, record, accepted_by, reviewed_by FROM case_steps WHERE case_id = ?1")?
+        .query_row([&case_id], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)))
+        .optional()?;
+    let (link, known_record, accepted_by, reviewed_by) = match steps {
+        Some(steps) => steps,
+        None => (NO_PREVIOUS.to_owned(), None, None, None),
+    };
+    if signature.previous != link {
+        return invalid("不是接在该案件上一个签名环节之后");
+    }
+    let submitted = (!payload["record"].is_null()).then(|| record_digest(&payload["record"]));
+    if let Some(digest) = &submitted
+        && *digest != signature.record
+    {
+        return invalid("签名所对应的申请内容与上报内容不一致");
+    }
+    if to == "approved" {
+        let separated = |why: String| Ok(Err((code::APPROVAL_NOT_SEPARATED, why)));
+        let acceptor = match accepted_by {
+            Some(name) => Some(name),
+            None => unsigned_step_by(conn, &case_id, "accepted")?,
+        };
+        let reviewer = match reviewed_by {
+            Some(name) => Some(name),
+            None => unsigned_step_by(conn, &case_id, "reviewed")?,
+        };
+        let (Some(acceptor), Some(reviewer)) = (acceptor, reviewer) else {
+            return separated("省平台没有收到该申请经签名的受理和审核，不能审批通过。".to_owned());
+        };
+        if known_record.as_deref().is_some_and(|record| record != signature.record) {
+            return separated("审批所签的申请内容与受理、审核时不同。".to_owned());
+        }
+        let approver = signature.username.as_str();
+        if acceptor == reviewer || acceptor == approver || reviewer == approver {
+            return separated(format!(
+                "受理、审核、审批须由三名不同人员办理（受理 {acceptor}，审核 {reviewer}，审批 {approver}）。"
+            ));
+        }
+    }
+    Ok(Ok(Some(StepEffect {
+        case_id,
+        link: signature.link(),
+        record: submitted.or(known_record).or(Some(signature.record.clone())),
+        username: signature.username,
+        to: to.to_owned(),
+    })))
+}
+
+/// Who took a step of a case that the platform stored unsigned (before the device's root):
+/// an office upgraded mid-case keeps its earlier steps.
+fn unsigned_step_by(conn: &Connection, case_id: &str, to: &str) -> Result<Option<String>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT json_extract(body, '$.payload.actor') FROM records
+              WHERE case_id = ?1 AND kind = 'state_changed' AND json_extract(body, '$.kind.to') = ?2
+                AND json_extract(body, '$.payload.signature') IS NULL
+              ORDER BY sequence DESC LIMIT 1",
+        )?
+        .query_row(params![case_id, to], |row| row.get(0))
+        .optional()?
+        .flatten())
+}
+
+/// Moves the case's chain on to a stored step: its link and record, and who accepted and
+/// reviewed the application now standing (a new acceptance starts over; any other step
+/// than a review or an approval clears them).
+pub(crate) fn apply(conn: &Connection, effect: &StepEffect) -> Result<()> {
+    let by = |step: &str| (effect.to == step).then_some(effect.username.as_str());
+    conn.prepare_cached(
+        "INSERT INTO case_steps (case_id, link, record, accepted_by, reviewed_by) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (case_id) DO UPDATE SET
+            link = excluded.link,
+            record = excluded.record,
+            accepted_by = CASE
+                WHEN ?6 = 'accepted' THEN excluded.accepted_by
+                WHEN ?6 IN ('reviewed', 'approved', 'issued', 'rejected', 'old_permit_cancelled') THEN accepted_by
+                ELSE NULL END,
+            reviewed_by = CASE
+                WHEN ?6 = 'reviewed' THEN excluded.reviewed_by
+                WHEN ?6 IN ('approved', 'issued', 'rejected', 'old_permit_cancelled') THEN reviewed_by
+                ELSE NULL END",
+    )?
+    .execute(params![
+        effect.case_id,
+        effect.link,
+        effect.record,
+        by("accepted"),
+        by("reviewed"),
+        effect.to
+    ])?;
+    Ok(())
+}
+
+/// The clerk keys registered for a device: (user name, public key, administrator, root).
+pub(crate) fn keys_of(conn: &Connection, device_id: &str) -> Result<Vec<(String, String, bool, bool)>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT username, public_key, administrator, root FROM clerk_keys WHERE device_id = ?1
+              ORDER BY registered_at, public_key",
+        )?
+        .query_map([device_id], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)))?
+        .collect::<rusqlite::Result<_>>()?)
+}

@@ -1,0 +1,196 @@
+//! Who did each step (issue 18): the stand-in registers only clerk keys that chain to the
+//! device's root, and takes an approval only when three different registered clerks signed
+//! the acceptance, review and approval of the same application, one after the other.
+
+use clerk_signing::{
+    CertificateSubject, ClerkKey, KeyCertificate, NO_PREVIOUS, Step, StepSignature, record_digest,
+};
+use platform_api::{RecordKind, code};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::helpers::{DEVICE, Fixture, case, fixture, record};
+
+const AT: &str = "2026-03-02T08:15:00.000Z";
+
+fn key(seed: u8) -> ClerkKey {
+    ClerkKey::from_secret(&[seed; 32]).expect("valid secret")
+}
+
+fn issued(by: &ClerkKey, username: &str, key: &ClerkKey, administrator: bool) -> KeyCertificate {
+    by.certify(&CertificateSubject { username, public_key: key.public_key(), administrator, issued_at: AT })
+}
+
+/// The office: administrator (root), three clerks the administrator certified.
+struct Office {
+    admin: ClerkKey,
+    li: ClerkKey,
+    wang: ClerkKey,
+    zhao: ClerkKey,
+}
+
+impl Office {
+    fn new() -> Office {
+        Office { admin: key(1), li: key(2), wang: key(3), zhao: key(4) }
+    }
+
+    fn certificates(&self) -> Vec<KeyCertificate> {
+        vec![
+            // Out of order on purpose: the platform finds the chain whatever the order.
+            issued(&self.admin, "li", &self.li, false),
+            self.admin.certify_self("admin", true, AT),
+            issued(&self.admin, "wang", &self.wang, false),
+            issued(&self.admin, "zhao", &self.zhao, false),
+        ]
+    }
+}
+
+fn application() -> Value {
+    json!({ "applicant": { "name": "测试" }, "schema_version": 2 })
+}
+
+/// A signed state change; returns it with its signature (for the next step's `previous`).
+fn step(
+    id: u64,
+    case_id: Uuid,
+    sequence: u64,
+    (from, to): (&str, &str),
+    (username, signer): (&str, &ClerkKey),
+    previous: &str,
+) -> (platform_api::PushRecord, StepSignature) {
+    let submitted = from == "draft";
+    let signature = signer.sign_step(&Step {
+        case_id: &case_id.to_string(),
+        from,
+        to,
+        at: AT,
+        username,
+        record: &record_digest(&application()),
+        previous,
+    });
+    let mut pushed =
+        record(id, case_id, sequence, RecordKind::StateChanged { from: from.to_owned(), to: to.to_owned() });
+    pushed.payload = json!({
+        "from": from,
+        "to": to,
+        "at": AT,
+        "actor": username,
+        "record": if submitted { application() } else { Value::Null },
+        "signature": signature,
+    });
+    (pushed, signature)
+}
+
+fn statuses(body: &Value) -> Vec<String> {
+    body["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .map(|result| {
+            result["code"].as_str().unwrap_or(result["status"].as_str().expect("status")).to_owned()
+        })
+        .collect()
+}
+
+async fn push(fixture: &Fixture, records: Vec<platform_api::PushRecord>, office: &Office) -> Vec<String> {
+    let (status, body) = fixture.push_with_keys(records, office.certificates()).await;
+    assert_eq!(status, 200, "{body}");
+    statuses(&body)
+}
+
+#[tokio::test]
+async fn only_keys_that_chain_to_the_first_root_are_registered() {
+    let fixture = fixture();
+    let office = Office::new();
+    let intruder = key(9);
+    let successor = key(5);
+    let mut certificates = office.certificates();
+    certificates.extend([
+        // A second root is never taken once the device has one.
+        intruder.certify_self("admin2", true, AT),
+        // A clerk's key cannot certify a colleague's key...
+        issued(&office.li, "zhang", &intruder, false),
+        // ...nor make itself an administrator,
+        issued(&office.li, "li", &intruder, true),
+        // but it does certify the same clerk's next key.
+        issued(&office.li, "li", &successor, false),
+        // A certificate whose signature does not match its issuer is ignored.
+        KeyCertificate {
+            issuer: Some(office.admin.public_key().to_owned()),
+            ..intruder.certify_self("wang", false, AT)
+        },
+    ]);
+    let (status, body) = fixture.push_with_keys(Vec::new(), certificates).await;
+    assert_eq!(status, 200, "{body}");
+    let registered = fixture.platform.clerk_keys(DEVICE).unwrap();
+    let mut names: Vec<(&str, bool)> = registered.iter().map(|key| (key.0.as_str(), key.3)).collect();
+    names.sort();
+    assert_eq!(names, [("admin", true), ("li", false), ("li", false), ("wang", false), ("zhao", false)]);
+    assert!(registered.iter().any(|key| key.1 == successor.public_key()));
+    assert!(!registered.iter().any(|key| key.1 == intruder.public_key()), "{registered:?}");
+}
+
+#[tokio::test]
+async fn three_different_clerks_in_order_make_an_approval_and_nothing_less_does() {
+    let fixture = fixture();
+    let office = Office::new();
+    // The genuine case: li accepts, wang reviews, zhao approves.
+    let genuine = case(1);
+    let (accept, accepted) = step(1, genuine, 1, ("draft", "accepted"), ("li", &office.li), NO_PREVIOUS);
+    let (review, reviewed) =
+        step(2, genuine, 2, ("accepted", "reviewed"), ("wang", &office.wang), &accepted.link());
+    let (approve, _) =
+        step(3, genuine, 3, ("reviewed", "approved"), ("zhao", &office.zhao), &reviewed.link());
+    assert_eq!(
+        push(&fixture, vec![accept, review, approve], &office).await,
+        ["accepted", "accepted", "accepted"]
+    );
+
+    // li accepts and reviews, zhao approves: two people, not three.
+    let short = case(2);
+    let (accept, accepted) = step(11, short, 1, ("draft", "accepted"), ("li", &office.li), NO_PREVIOUS);
+    let (review, reviewed) =
+        step(12, short, 2, ("accepted", "reviewed"), ("li", &office.li), &accepted.link());
+    let (approve, _) = step(13, short, 3, ("reviewed", "approved"), ("zhao", &office.zhao), &reviewed.link());
+    let verdicts = push(&fixture, vec![accept, review, approve], &office).await;
+    assert_eq!(verdicts, ["accepted", "accepted", code::APPROVAL_NOT_SEPARATED]);
+
+    // An approval that does not follow the case's last signed step.
+    let skipped = case(3);
+    let (accept, accepted) = step(21, skipped, 1, ("draft", "accepted"), ("li", &office.li), NO_PREVIOUS);
+    let (review, _) =
+        step(22, skipped, 2, ("accepted", "reviewed"), ("wang", &office.wang), &accepted.link());
+    let (approve, _) =
+        step(23, skipped, 3, ("reviewed", "approved"), ("zhao", &office.zhao), &accepted.link());
+    let verdicts = push(&fixture, vec![accept, review, approve], &office).await;
+    assert_eq!(verdicts, ["accepted", "accepted", code::STEP_SIGNATURE_INVALID]);
+
+    // A step in one clerk's name signed with another's key; an approval with no signature;
+    // a signature over another step.
+    let misnamed = case(4);
+    let (accept, _) = step(31, misnamed, 1, ("draft", "accepted"), ("li", &office.wang), NO_PREVIOUS);
+    assert_eq!(push(&fixture, vec![accept], &office).await, [code::CLERK_KEY_UNTRUSTED]);
+    let (mut accept, _) = step(32, misnamed, 2, ("draft", "accepted"), ("li", &office.li), NO_PREVIOUS);
+    accept.payload.as_object_mut().unwrap().remove("signature");
+    assert_eq!(push(&fixture, vec![accept], &office).await, [code::STEP_NOT_SIGNED]);
+    let (mut accept, _) = step(33, misnamed, 3, ("draft", "accepted"), ("li", &office.li), NO_PREVIOUS);
+    accept.payload["at"] = json!("2026-03-02T09:00:00.000Z");
+    assert_eq!(push(&fixture, vec![accept], &office).await, [code::STEP_SIGNATURE_INVALID]);
+
+    fixture.platform.issue_due_permits().unwrap();
+    let permits = fixture.platform.stats().unwrap().permits;
+    assert!(permits <= 1, "only the genuine case may be issued ({permits})");
+}
+
+#[tokio::test]
+async fn a_device_that_never_sent_a_root_keeps_the_old_rules() {
+    let fixture = fixture();
+    let office = Office::new();
+    let unsigned = case(1);
+    let (mut approve, _) =
+        step(1, unsigned, 1, ("reviewed", "approved"), ("zhao", &office.zhao), NO_PREVIOUS);
+    approve.payload.as_object_mut().unwrap().remove("signature");
+    let (status, body) = fixture.push(vec![approve]).await;
+    assert_eq!(status, 200);
+    assert_eq!(statuses(&body), ["accepted"], "records from before clerk signatures");
+}
