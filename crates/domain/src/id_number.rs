@@ -285,6 +285,19 @@ fn issue(code: &'static str, message: String) -> FieldIssue {
     FieldIssue::new(FIELD, code, message)
 }
 
+/// The shortest hexadecimal token [`redact`] leaves alone: an SM3 or SHA-256 digest is 64
+/// digits, a key or a signature more; an ID number is 18 characters.
+pub const HEX_TOKEN_MIN: usize = 32;
+
+/// Whether the digits `chars[start..end]` lie inside a hexadecimal token of at least
+/// [`HEX_TOKEN_MIN`] characters that has a letter in it.
+fn within_hex_token(chars: &[char], start: usize, end: usize) -> bool {
+    let first = chars[..start].iter().rev().take_while(|c| c.is_ascii_hexdigit()).count();
+    let last = chars[end..].iter().take_while(|c| c.is_ascii_hexdigit()).count();
+    let token = &chars[start - first..end + last];
+    token.len() >= HEX_TOKEN_MIN && token.iter().any(char::is_ascii_alphabetic)
+}
+
 /// What [`redact`] puts where an ID number was.
 pub const REDACTED: &str = "[id number removed]";
 
@@ -292,8 +305,9 @@ pub const REDACTED: &str = "[id number removed]";
 /// digits with the check character `X` after them, and the grouping the window shows for
 /// checking (`110105 19491231 0021`, six, eight and four). For anything written outside
 /// the encrypted store — log files, audit details. Phone numbers (11 digits), dates,
-/// application numbers (digits between hyphens) and key fingerprints (groups of four)
-/// stay.
+/// application numbers (digits between hyphens), key fingerprints (groups of four) and
+/// digits inside a hexadecimal digest, key or signature (a run of at least
+/// [`HEX_TOKEN_MIN`] hex digits with a letter among them) stay.
 pub fn redact(text: &str) -> Option<String> {
     const MIN_DIGITS: usize = 15;
     let chars: Vec<char> = text.chars().collect();
@@ -311,6 +325,11 @@ pub fn redact(text: &str) -> Option<String> {
         }
         let run = digits_from(index);
         let mut end = index + run;
+        if within_hex_token(&chars, index, end) {
+            output.extend(&chars[index..end]);
+            index = end;
+            continue;
+        }
         let plain = run >= MIN_DIGITS;
         // 6 + space + 8 + space + 3 digits and a check character.
         let grouped = run == 6
@@ -348,6 +367,9 @@ mod tests {
             ("15位旧号 110105491231002", Some("15位旧号 [id number removed]")),
             ("电话 13800138000，2026-12-04 10:00，33018201-20261205-0001", None),
             ("seq 42 of 1000 lines", None),
+            ("摘要 4f2f9942b7ccad61b071889a5eb96b5b596ef1fea571064106661087b5267a44", None),
+            ("短 ab341203199003071219cd", Some("短 ab[id number removed]cd")),
+            ("全数字 3412031990030712193412031990030712191234", Some("全数字 [id number removed]")),
             ("指纹 1111 1111 2222 2222 3333 3333 4444 4444", None),
             ("两个 110105 19491231 00212", None),
         ];
