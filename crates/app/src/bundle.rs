@@ -185,6 +185,7 @@ fn seal_export(
             .audit_anchor_for_push()?
             .map(|points| crate::sync::wire_anchor(&points, office.audit_broken_at)),
         clerk_keys: office.store.clerk_key_certificates()?,
+        clerk_key_revocations: office.store.clerk_key_revocations()?,
     };
     let bundle_id = *CaseId::new(now)?.as_uuid();
     let created_at = rfc3339(now);

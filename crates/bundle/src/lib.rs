@@ -220,6 +220,8 @@ pub struct ExportBundle {
     /// The office's clerk-key certificates, as an online push carries them
     /// (`platform_api::PushBatch::clerk_keys`; empty in exports written before).
     pub clerk_keys: Vec<platform_api::KeyCertificate>,
+    /// And their revocations (`platform_api::PushBatch::clerk_key_revocations`).
+    pub clerk_key_revocations: Vec<platform_api::KeyRevocation>,
 }
 
 /// What an answer carries (the platform's verdicts and decisions). **Format v1.**
@@ -257,6 +259,8 @@ struct ExportJson {
     audit_anchor: Option<platform_api::AuditAnchor>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     clerk_keys: Vec<platform_api::KeyCertificate>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    clerk_key_revocations: Vec<platform_api::KeyRevocation>,
 }
 
 /// An Ed25519 public key from 64 hex digits.
@@ -484,6 +488,7 @@ pub fn seal_export(seal_with: &Seal<'_>, export: &ExportBundle) -> Result<Vec<u8
             .collect(),
         audit_anchor: export.audit_anchor.clone(),
         clerk_keys: export.clerk_keys.clone(),
+        clerk_key_revocations: export.clerk_key_revocations.clone(),
     };
     let json = Zeroizing::new(
         serde_json::to_vec(&json).map_err(|error| BundleError::ContentInvalid(error.to_string()))?,
@@ -529,6 +534,7 @@ pub fn open_export(
         pages,
         audit_anchor: parsed.audit_anchor,
         clerk_keys: parsed.clerk_keys,
+        clerk_key_revocations: parsed.clerk_key_revocations,
     };
     Ok((header, export))
 }

@@ -43,6 +43,13 @@ fn export() -> ExportBundle {
             issuer: Some(format!("04{}", "22".repeat(64))),
             signature: "33".repeat(64),
         }],
+        clerk_key_revocations: vec![platform_api::KeyRevocation {
+            username: "li".to_owned(),
+            public_key: format!("04{}", "11".repeat(64)),
+            revoked_at: "2025-03-11T01:00:00.000Z".to_owned(),
+            issuer: format!("04{}", "22".repeat(64)),
+            signature: "44".repeat(64),
+        }],
     }
 }
 

@@ -144,6 +144,20 @@ impl ClerkKey {
         certificate
     }
 
+    /// A revocation of `public_key` (a clerk's key), signed by this key: an administrator
+    /// revoking a clerk, or a clerk retiring their own previous key.
+    pub fn revoke(&self, username: &str, public_key: &str, revoked_at: &str) -> KeyRevocation {
+        let mut revocation = KeyRevocation {
+            username: username.to_owned(),
+            public_key: public_key.to_owned(),
+            revoked_at: revoked_at.to_owned(),
+            issuer: self.public_key.clone(),
+            signature: String::new(),
+        };
+        revocation.signature = self.sign(&revocation.message());
+        revocation
+    }
+
     /// Signs a step this clerk takes.
     pub fn sign_step(&self, step: &Step<'_>) -> StepSignature {
         StepSignature {
@@ -235,6 +249,42 @@ impl KeyCertificate {
     pub fn verify(&self) -> Result<(), SigningError> {
         verifying_key(&self.public_key)?;
         verify(self.signer(), &self.message(), &self.signature)
+    }
+}
+
+/// The end of a key: steps it signs dated from `revoked_at` on no longer count. Signed by
+/// an administrator's key (a clerk revoked, or their password reset), or by the clerk's own
+/// (the key made under a password an administrator knew, retired when the clerk chose
+/// their own). **A wire format (platform contract): do not rename fields.**
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyRevocation {
+    /// The clerk whose key it is.
+    pub username: String,
+    /// The key revoked (hex).
+    pub public_key: String,
+    /// From when, RFC 3339 in UTC.
+    pub revoked_at: String,
+    /// The key that signed the revocation (hex).
+    pub issuer: String,
+    /// SM2 signature (128 hex digits) of [`KeyRevocation::message`].
+    pub signature: String,
+}
+
+impl KeyRevocation {
+    /// What the issuer signs: a tag and every field but the signature, one per line.
+    pub fn message(&self) -> Vec<u8> {
+        let mut message = b"permit-desk clerk key revoked v1\n".to_vec();
+        for part in [&self.username, &self.public_key, &self.revoked_at, &self.issuer] {
+            message.extend_from_slice(part.as_bytes());
+            message.push(b'\n');
+        }
+        message
+    }
+
+    /// Checks the revocation's own signature under its issuer.
+    pub fn verify(&self) -> Result<(), SigningError> {
+        verifying_key(&self.public_key)?;
+        verify(&self.issuer, &self.message(), &self.signature)
     }
 }
 
@@ -552,6 +602,20 @@ mod tests {
         let mut misattributed = forged;
         misattributed.issuer = Some(administrator.public_key().to_owned());
         assert_eq!(misattributed.verify(), Err(SigningError::BadSignature));
+    }
+
+    #[test]
+    fn a_revocation_verifies_under_its_issuer_only() {
+        let administrator = key(1);
+        let clerk = key(2);
+        let revocation = administrator.revoke("li", clerk.public_key(), "2026-12-05T09:00:00.000Z");
+        assert_eq!(revocation.verify(), Ok(()));
+        let mut later = revocation.clone();
+        later.revoked_at = "2027-01-01T00:00:00.000Z".to_owned();
+        assert_eq!(later.verify(), Err(SigningError::BadSignature));
+        let mut claimed = revocation;
+        claimed.issuer = key(3).public_key().to_owned();
+        assert_eq!(claimed.verify(), Err(SigningError::BadSignature));
     }
 
     #[test]

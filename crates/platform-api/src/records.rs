@@ -15,7 +15,7 @@
 //!   its global outbox order). A record older than the last one stored for its case is
 //!   rejected with [`crate::code::SEQUENCE_OUT_OF_ORDER`].
 
-pub use clerk_signing::{KeyCertificate, StepSignature};
+pub use clerk_signing::{KeyCertificate, KeyRevocation, StepSignature};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -38,6 +38,11 @@ pub struct PushBatch {
     /// sent whole with every push (a few hundred bytes a clerk).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub clerk_keys: Vec<KeyCertificate>,
+    /// The revocations of clerk keys (a clerk revoked, a password reset, a key made under
+    /// an administrator's password retired by the clerk's own): the platform stops counting
+    /// a revoked key's steps dated from the revocation on. Optional (added compatibly).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub clerk_key_revocations: Vec<KeyRevocation>,
 }
 
 /// The office's audit chain at the time of a push: its head (while a sent anchor is not yet

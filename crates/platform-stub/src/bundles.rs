@@ -61,6 +61,7 @@ impl Platform {
             records: export.records,
             audit_anchor: None,
             clerk_keys: export.clerk_keys,
+            clerk_key_revocations: export.clerk_key_revocations,
         };
         let response = self.push(&header.device_id, &batch)?;
         let decisions = self.decisions(&header.device_id, export.decision_cursor, ANSWER_DECISIONS)?;

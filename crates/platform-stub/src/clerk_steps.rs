@@ -13,7 +13,7 @@
 //! platform itself decided (issued, rejected, old permit cancelled, reported back by the
 //! device under the `platform` account) need no clerk's signature.
 
-use clerk_signing::{KeyCertificate, NO_PREVIOUS, StepSignature, record_digest};
+use clerk_signing::{KeyCertificate, KeyRevocation, NO_PREVIOUS, StepSignature, record_digest};
 use platform_api::{PushRecord, code};
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -29,6 +29,13 @@ CREATE TABLE clerk_keys (
     root          INTEGER NOT NULL,
     certificate   TEXT NOT NULL,
     registered_at INTEGER NOT NULL,
+    PRIMARY KEY (device_id, public_key)
+);
+CREATE TABLE clerk_key_revocations (
+    device_id  TEXT NOT NULL,
+    public_key TEXT NOT NULL,
+    revoked_at TEXT NOT NULL,
+    revocation TEXT NOT NULL,
     PRIMARY KEY (device_id, public_key)
 );
 CREATE TABLE case_steps (
@@ -86,6 +93,52 @@ pub(crate) fn register(
     Ok(registered)
 }
 
+/// Records the revocations of a push whose issuer may revoke the key: an administrator's
+/// registered key, the key itself, or another registered key of the same clerk. The
+/// earliest revocation of a key stands. Returns how many keys were newly revoked.
+pub(crate) fn revoke(conn: &Connection, device_id: &str, revocations: &[KeyRevocation]) -> Result<usize> {
+    let mut revoked = 0;
+    for revocation in revocations {
+        if revocation.verify().is_err() {
+            continue;
+        }
+        let Some(subject) = known(conn, device_id, &revocation.public_key)? else { continue };
+        if subject.username != revocation.username {
+            continue;
+        }
+        let allowed = revocation.issuer == revocation.public_key
+            || known(conn, device_id, &revocation.issuer)?
+                .is_some_and(|issuer| issuer.administrator || issuer.username == revocation.username);
+        if !allowed {
+            continue;
+        }
+        revoked += conn
+            .prepare_cached(
+                "INSERT INTO clerk_key_revocations (device_id, public_key, revoked_at, revocation)
+                 VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (device_id, public_key) DO UPDATE
+                    SET revoked_at = excluded.revoked_at, revocation = excluded.revocation
+                  WHERE excluded.revoked_at < revoked_at",
+            )?
+            .execute(params![
+                device_id,
+                revocation.public_key,
+                revocation.revoked_at,
+                serde_json::to_string(revocation)?
+            ])?;
+    }
+    Ok(revoked)
+}
+
+fn revoked_at(conn: &Connection, device_id: &str, public_key: &str) -> Result<Option<String>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT revoked_at FROM clerk_key_revocations WHERE device_id = ?1 AND public_key = ?2",
+        )?
+        .query_row(params![device_id, public_key], |row| row.get(0))
+        .optional()?)
+}
+
 struct KnownKey {
     username: String,
     administrator: bool,
@@ -122,11 +175,17 @@ fn trusted(conn: &Connection, device_id: &str, certificate: &KeyCertificate) -> 
             let root = known(conn, device_id, &certificate.public_key)?.is_some_and(|key| key.root);
             Ok(certificate.administrator && (root || !has_root(conn, device_id)?))
         }
-        Some(issuer) => Ok(match known(conn, device_id, issuer)? {
-            Some(issuer) if issuer.administrator => true,
-            Some(issuer) => issuer.username == certificate.username && !certificate.administrator,
-            None => false,
-        }),
+        Some(issuer_key) => {
+            // A revoked key certifies nothing dated from its revocation on.
+            if revoked_at(conn, device_id, issuer_key)?.is_some_and(|at| certificate.issued_at >= at) {
+                return Ok(false);
+            }
+            Ok(match known(conn, device_id, issuer_key)? {
+                Some(issuer) if issuer.administrator => true,
+                Some(issuer) => issuer.username == certificate.username && !certificate.administrator,
+                None => false,
+            })
+        }
     }
 }
 
@@ -205,6 +264,17 @@ pub(crate) fn check(
     let at = payload["at"].as_str().unwrap_or_default();
     if signature.verify(&case_id, from, to, at).is_err() {
         return invalid("签名与环节内容不符");
+    }
+    // Both times are RFC 3339 in UTC with milliseconds, so they order as text.
+    if let Some(revoked_at) = revoked_at(conn, device_id, &signature.key)?
+        && at >= revoked_at.as_str()
+    {
+        return Ok(Err((
+            code::CLERK_KEY_UNTRUSTED,
+            format!(
+                "该办理人的签名密钥已于 {revoked_at} 注销（账户停用、重置密码或本人改用新密码），此后签名的环节不予认可。"
+            ),
+        )));
     }
     let steps: Option<CaseSteps> = conn
         .prepare_cached("SELECT link, record, accepted_by, reviewed_by FROM case_steps WHERE case_id = ?1")?

@@ -717,7 +717,11 @@ impl Platform {
         let mut conn = self.conn();
         let transaction = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         // The clerks' keys first: the records' steps are checked against them.
+        // Revocations of keys already known first (a revoked key certifies nothing new),
+        // then again for keys this push brought.
+        clerk_steps::revoke(&transaction, device_id, &batch.clerk_key_revocations)?;
         clerk_steps::register(&transaction, device_id, &batch.clerk_keys, millis(now))?;
+        clerk_steps::revoke(&transaction, device_id, &batch.clerk_key_revocations)?;
         let mut results = Vec::with_capacity(batch.records.len());
         let mut missing_blobs = BTreeSet::new();
         // Cases whose record in this batch was not accepted, with that record's id.

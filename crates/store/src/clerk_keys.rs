@@ -18,7 +18,9 @@
 //! add rows, but not sign a certificate with a key they do not hold.
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use clerk_signing::{CertificateSubject, ClerkKey, KeyCertificate, NO_PREVIOUS, Step, StepSignature};
+use clerk_signing::{
+    CertificateSubject, ClerkKey, KeyCertificate, KeyRevocation, NO_PREVIOUS, Step, StepSignature,
+};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::json;
 
@@ -100,14 +102,48 @@ pub(crate) fn record_certificate(
     Ok(())
 }
 
-/// Retires every key of `user_id` other than `keep` (their steps stay verifiable; the
-/// office stops offering them).
-pub(crate) fn retire_others(conn: &Connection, user_id: UserId, keep: &str, at: DateTime<Utc>) -> Result<()> {
-    conn.prepare_cached(
-        "UPDATE clerk_keys SET retired_at = ?3 WHERE user_id = ?1 AND public_key <> ?2 AND retired_at IS NULL",
-    )?
-    .execute(params![user_id.0, keep, to_millis(at)])?;
+/// Retires every key of `user_id` other than `keep` (`None`: all of them). With a
+/// `revoker` (an administrator's key, or the clerk's own previous key), each is also
+/// revoked from `at` on: the revocation travels with the next push, and the platform stops
+/// counting that key's steps dated from then (steps signed before stay valid).
+pub(crate) fn retire_others(
+    conn: &Connection,
+    user: (UserId, &str),
+    keep: Option<&str>,
+    revoker: Option<&ClerkKey>,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    let retiring: Vec<String> = conn
+        .prepare_cached(
+            "SELECT DISTINCT public_key FROM clerk_keys
+              WHERE user_id = ?1 AND retired_at IS NULL AND public_key IS NOT ?2",
+        )?
+        .query_map(params![user.0.0, keep], |row| row.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    for public_key in &retiring {
+        conn.prepare_cached(
+            "UPDATE clerk_keys SET retired_at = ?2 WHERE public_key = ?1 AND retired_at IS NULL",
+        )?
+        .execute(params![public_key, to_millis(at)])?;
+        if let Some(revoker) = revoker {
+            let revocation = revoker.revoke(user.1, public_key, &rfc3339(at));
+            conn.prepare_cached(
+                "INSERT INTO clerk_key_revocations (public_key, revocation, created_at) VALUES (?1, ?2, ?3)",
+            )?
+            .execute(params![public_key, serde_json::to_string(&revocation)?, to_millis(at)])?;
+        }
+    }
     Ok(())
+}
+
+/// Every revocation the office holds, oldest first: what a push carries with the
+/// certificates.
+pub(crate) fn revocations(conn: &Connection) -> Result<Vec<KeyRevocation>> {
+    let texts: Vec<String> = conn
+        .prepare_cached("SELECT revocation FROM clerk_key_revocations ORDER BY id")?
+        .query_map([], |row| row.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    texts.iter().map(|text| Ok(serde_json::from_str(text)?)).collect()
 }
 
 /// Whether the office holds a certificate that lets `public_key` certify others (the root,
@@ -172,7 +208,7 @@ pub(crate) fn on_session_start(
         let root = is_admin && !has_root(conn)?;
         let certificate = signer.certify_self(clerk.username, root, &rfc3339(at));
         record_certificate(conn, audit_key, clerk, clerk.user_id, &certificate, at)?;
-        retire_others(conn, clerk.user_id, signer.public_key(), at)?;
+        retire_others(conn, (clerk.user_id, clerk.username), Some(signer.public_key()), None, at)?;
     }
     if !is_admin || !is_administrator_key(conn, signer.public_key())? {
         return Ok(0);
@@ -254,6 +290,12 @@ impl crate::Store {
     /// export carries to the platform (`platform_api::PushBatch::clerk_keys`).
     pub fn clerk_key_certificates(&self) -> Result<Vec<KeyCertificate>> {
         certificates(&self.conn)
+    }
+
+    /// Every revocation of a clerk key the office holds, oldest first: carried with the
+    /// certificates (`platform_api::PushBatch::clerk_key_revocations`).
+    pub fn clerk_key_revocations(&self) -> Result<Vec<KeyRevocation>> {
+        revocations(&self.conn)
     }
 }
 

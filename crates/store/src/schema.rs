@@ -299,7 +299,7 @@ CREATE TABLE ratings (
 "#;
 
 /// Version 10: each clerk's signing keys with the certificates that chain them to the
-/// office's root (issue 18, `crate::clerk_keys`), and the link of each case's last signed
+/// office's root (issue 18, `crate::clerk_keys`) and the revocations that end them, and the link of each case's last signed
 /// step (the SM3 of its signature; the next step signs over it).
 const MIGRATION_10: &str = r#"
 CREATE TABLE clerk_keys (
@@ -314,6 +314,14 @@ CREATE TABLE clerk_keys (
     retired_at    INTEGER
 ) STRICT;
 CREATE INDEX clerk_keys_key ON clerk_keys (public_key);
+-- Keys whose steps stop counting from a time on (a clerk revoked, a password reset, a
+-- key made under an administrator's password retired by the clerk's own).
+CREATE TABLE clerk_key_revocations (
+    id         INTEGER PRIMARY KEY,
+    public_key TEXT NOT NULL,
+    revocation TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+) STRICT;
 ALTER TABLE cases ADD COLUMN step_link BLOB;
 "#;
 

@@ -429,7 +429,16 @@ impl Store {
             user.roles.contains(Roles::ADMIN),
             at,
         );
-        self.replace_slot(admin, &user, password, (&signer, &certificate), AuditAction::SlotAdded, at)
+        // The key the forgotten password wrapped is revoked by the administrator.
+        let revoker = admin.signer.as_ref();
+        self.replace_slot(
+            admin,
+            &user,
+            password,
+            (&signer, &certificate, revoker),
+            AuditAction::SlotAdded,
+            at,
+        )
     }
 
     /// Changes the logged-in clerk's own password after checking the old one.
@@ -462,7 +471,9 @@ impl Store {
             session,
             &user,
             new_password,
-            (&signer, &certificate),
+            // The previous key revokes itself: steps signed with it from now on do not
+            // count (the administrator who set the previous password may have copied it).
+            (&signer, &certificate, Some(&current)),
             AuditAction::PasswordChanged,
             at,
         )?;
@@ -476,7 +487,7 @@ impl Store {
         actor: &Session,
         user: &User,
         password: &str,
-        (signer, certificate): (&ClerkKey, &clerk_signing::KeyCertificate),
+        (signer, certificate, revoker): NewKey<'_>,
         action: AuditAction,
         at: DateTime<Utc>,
     ) -> Result<()> {
@@ -506,7 +517,7 @@ impl Store {
             },
         )?;
         clerk_keys::insert_certificate(&transaction, user.id, certificate, at)?;
-        clerk_keys::retire_others(&transaction, user.id, signer.public_key(), at)?;
+        clerk_keys::retire_others(&transaction, (user.id, username), Some(signer.public_key()), revoker, at)?;
         file.slots.retain(|existing| existing.username != username);
         file.slots.push(slot);
         file.save(&slots_path)?;
@@ -539,6 +550,9 @@ impl Store {
             &audit_key,
             admin_row(admin, AuditAction::SlotRevoked, json!({ "username": username }), at),
         )?;
+        // Every key of the clerk ends now, signed by the administrator's key: the
+        // platform stops counting steps they sign from this moment.
+        clerk_keys::retire_others(&transaction, (user.id, &username), None, admin.signer.as_ref(), at)?;
         file.slots.retain(|existing| existing.username != username);
         file.revoked.push(Revocation { username: username.clone(), at });
         file.save(&slots_path)?;
@@ -669,7 +683,7 @@ impl Store {
             ),
         )?;
         clerk_keys::insert_certificate(&transaction, user.id, &certificate, at)?;
-        clerk_keys::retire_others(&transaction, user.id, signer.public_key(), at)?;
+        clerk_keys::retire_others(&transaction, (user.id, &username), Some(signer.public_key()), None, at)?;
         file.slots.retain(|existing| existing.username != username);
         file.slots.push(slot);
         file.save(&slots_path)?;
@@ -760,6 +774,10 @@ impl Store {
         .map(|_| ())
     }
 }
+
+/// A clerk's new signing key, its certificate, and the key that revokes the ones it
+/// replaces (none: they are only retired).
+type NewKey<'a> = (&'a ClerkKey, &'a clerk_signing::KeyCertificate, Option<&'a ClerkKey>);
 
 /// The audit row of an administrator's change to the clerks or the log-in policy (no case).
 fn admin_row(

@@ -111,6 +111,7 @@ async fn main() -> anyhow::Result<()> {
                 records: vec![record.to_wire()],
                 audit_anchor: None,
                 clerk_keys: Vec::new(),
+                clerk_key_revocations: Vec::new(),
             })
             .await?;
         naive_requests += 1;

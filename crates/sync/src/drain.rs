@@ -312,7 +312,8 @@ impl Drainer {
                 device_id: self.client.device_id().to_owned(),
                 records: records.iter().map(OutgoingRecord::to_wire).collect(),
                 audit_anchor,
-                clerk_keys,
+                clerk_keys: clerk_keys.certificates,
+                clerk_key_revocations: clerk_keys.revocations,
             };
             report.sent += records.len() as u64;
             report.requests += 1;

@@ -59,5 +59,5 @@ pub use decisions::{PullReport, pull_decisions};
 pub use drain::{BlobPacer, DrainOptions, DrainReport, Drainer, FIRST_UPLOAD_BYTES};
 pub use error::SyncError;
 pub use identity::DeviceIdentity;
-pub use outbox::{Outbox, OutgoingKind, OutgoingRecord, QuarantineReason};
+pub use outbox::{ClerkKeys, Outbox, OutgoingKind, OutgoingRecord, QuarantineReason};
 pub use verdict::{Verdict, page_missing_locally, verdict};

@@ -141,6 +141,15 @@ impl std::fmt::Display for QuarantineReason {
     }
 }
 
+/// The office's clerk keys as a push carries them (issue 18).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ClerkKeys {
+    /// Every certificate, oldest first.
+    pub certificates: Vec<platform_api::KeyCertificate>,
+    /// Every revocation, oldest first.
+    pub revocations: Vec<platform_api::KeyRevocation>,
+}
+
 /// What the sync client needs from the local outbox (see the module docs for the contract).
 pub trait Outbox {
     /// The store's error type.
@@ -177,11 +186,11 @@ pub trait Outbox {
         Ok(None)
     }
 
-    /// The certificates of the office's clerk keys, sent with every push
-    /// ([`platform_api::PushBatch::clerk_keys`]). Empty (the default) for an outbox of an
-    /// office without clerk keys.
-    fn clerk_keys(&mut self) -> Result<Vec<platform_api::KeyCertificate>, Self::Error> {
-        Ok(Vec::new())
+    /// The certificates of the office's clerk keys and their revocations, sent with every
+    /// push ([`platform_api::PushBatch::clerk_keys`], `clerk_key_revocations`). Empty (the
+    /// default) for an outbox of an office without clerk keys.
+    fn clerk_keys(&mut self) -> Result<ClerkKeys, Self::Error> {
+        Ok(ClerkKeys::default())
     }
 
     /// The platform accepted a push carrying the anchor whose head was row `seq`.

@@ -119,8 +119,13 @@ impl<H: OfficeHandle> Outbox for StoreOutbox<'_, H> {
         Ok(points.as_ref().map(|points| super::wire_anchor(points, broken_at)))
     }
 
-    fn clerk_keys(&mut self) -> Result<Vec<platform_api::KeyCertificate>, AppError> {
-        self.handle.with_office(|office| Ok(office.store.clerk_key_certificates()?))
+    fn clerk_keys(&mut self) -> Result<::sync::ClerkKeys, AppError> {
+        self.handle.with_office(|office| {
+            Ok(::sync::ClerkKeys {
+                certificates: office.store.clerk_key_certificates()?,
+                revocations: office.store.clerk_key_revocations()?,
+            })
+        })
     }
 
     fn anchor_acknowledged(&mut self, seq: u64) -> Result<(), AppError> {

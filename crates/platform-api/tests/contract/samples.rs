@@ -49,6 +49,7 @@ pub fn push_batch() -> PushBatch {
         // Absent in v1's golden batch: the anchor is an optional, compatible addition.
         audit_anchor: None,
         clerk_keys: Vec::new(),
+        clerk_key_revocations: Vec::new(),
     }
 }
 

@@ -122,7 +122,7 @@ async fn only_keys_that_chain_to_the_first_root_are_registered() {
     ]);
     let (status, body) = fixture.push_with_keys(Vec::new(), certificates).await;
     assert_eq!(status, 200, "{body}");
-    let registered = fixture.platform.clerk_keys(DEVICE).unwrap();
+    let registered = fixture.platform.clerk_keys(DEVICE).expect("keys read");
     let mut names: Vec<(&str, bool)> = registered.iter().map(|key| (key.0.as_str(), key.3)).collect();
     names.sort();
     assert_eq!(names, [("admin", true), ("li", false), ("li", false), ("wang", false), ("zhao", false)]);
@@ -171,14 +171,14 @@ async fn three_different_clerks_in_order_make_an_approval_and_nothing_less_does(
     let (accept, _) = step(31, misnamed, 1, ("draft", "accepted"), ("li", &office.wang), NO_PREVIOUS);
     assert_eq!(push(&fixture, vec![accept], &office).await, [code::CLERK_KEY_UNTRUSTED]);
     let (mut accept, _) = step(32, misnamed, 2, ("draft", "accepted"), ("li", &office.li), NO_PREVIOUS);
-    accept.payload.as_object_mut().unwrap().remove("signature");
+    accept.payload.as_object_mut().expect("an object").remove("signature");
     assert_eq!(push(&fixture, vec![accept], &office).await, [code::STEP_NOT_SIGNED]);
     let (mut accept, _) = step(33, misnamed, 3, ("draft", "accepted"), ("li", &office.li), NO_PREVIOUS);
     accept.payload["at"] = json!("2026-03-02T09:00:00.000Z");
     assert_eq!(push(&fixture, vec![accept], &office).await, [code::STEP_SIGNATURE_INVALID]);
 
-    fixture.platform.issue_due_permits().unwrap();
-    let permits = fixture.platform.stats().unwrap().permits;
+    fixture.platform.issue_due_permits().expect("permits issued");
+    let permits = fixture.platform.stats().expect("stats read").permits;
     assert!(permits <= 1, "only the genuine case may be issued ({permits})");
 }
 
@@ -189,8 +189,65 @@ async fn a_device_that_never_sent_a_root_keeps_the_old_rules() {
     let unsigned = case(1);
     let (mut approve, _) =
         step(1, unsigned, 1, ("reviewed", "approved"), ("zhao", &office.zhao), NO_PREVIOUS);
-    approve.payload.as_object_mut().unwrap().remove("signature");
+    approve.payload.as_object_mut().expect("an object").remove("signature");
     let (status, body) = fixture.push(vec![approve]).await;
     assert_eq!(status, 200);
     assert_eq!(statuses(&body), ["accepted"], "records from before clerk signatures");
+}
+
+#[tokio::test]
+async fn a_revoked_key_signs_nothing_dated_from_its_revocation_on() {
+    let fixture = fixture();
+    let office = Office::new();
+    let revocation = office.admin.revoke("li", office.li.public_key(), "2026-03-02T08:15:00.000Z");
+    // Revocations nobody with the right may sign are ignored: a clerk revoking a colleague.
+    let meddling = office.wang.revoke("zhao", office.zhao.public_key(), "2026-03-01T00:00:00.000Z");
+    let (status, body) =
+        fixture.push_with_revocations(Vec::new(), office.certificates(), vec![revocation, meddling]).await;
+    assert_eq!(status, 200, "{body}");
+
+    // li's step at the moment of the revocation is refused; zhao's key still counts.
+    let (accept, _) = step(1, case(1), 1, ("draft", "accepted"), ("li", &office.li), NO_PREVIOUS);
+    assert_eq!(push(&fixture, vec![accept], &office).await, [code::CLERK_KEY_UNTRUSTED]);
+    let (accept, _) = step(2, case(2), 1, ("draft", "accepted"), ("zhao", &office.zhao), NO_PREVIOUS);
+    assert_eq!(push(&fixture, vec![accept], &office).await, ["accepted"]);
+    // A step li signed before the revocation still counts.
+    let (mut earlier, _) = step(3, case(3), 1, ("draft", "accepted"), ("li", &office.li), NO_PREVIOUS);
+    let signature = office.li.sign_step(&Step {
+        case_id: &case(3).to_string(),
+        from: "draft",
+        to: "accepted",
+        at: "2026-03-02T08:14:59.999Z",
+        username: "li",
+        record: &record_digest(&application()),
+        previous: NO_PREVIOUS,
+    });
+    earlier.payload["at"] = json!("2026-03-02T08:14:59.999Z");
+    earlier.payload["signature"] = serde_json::to_value(signature).expect("serializes");
+    assert_eq!(push(&fixture, vec![earlier], &office).await, ["accepted"]);
+}
+
+#[tokio::test]
+async fn a_revoked_administrator_key_certifies_nothing_after_its_revocation() {
+    let fixture = fixture();
+    let office = Office::new();
+    let (status, _) = fixture
+        .push_with_revocations(
+            Vec::new(),
+            office.certificates(),
+            vec![office.admin.revoke("admin", office.admin.public_key(), "2026-03-02T08:00:00.000Z")],
+        )
+        .await;
+    assert_eq!(status, 200);
+    let late = key(7);
+    let certificate = office.admin.certify(&CertificateSubject {
+        username: "sun",
+        public_key: late.public_key(),
+        administrator: false,
+        issued_at: "2026-03-02T09:00:00.000Z",
+    });
+    let (status, _) = fixture.push_with_keys(Vec::new(), vec![certificate]).await;
+    assert_eq!(status, 200);
+    let registered = fixture.platform.clerk_keys(DEVICE).expect("keys read");
+    assert!(!registered.iter().any(|key| key.0 == "sun"), "{registered:?}");
 }

@@ -41,6 +41,7 @@ async fn payload_key_order_does_not_make_a_conflict() {
         records: vec![first],
         audit_anchor: None,
         clerk_keys: Vec::new(),
+        clerk_key_revocations: Vec::new(),
     })
     .expect("serialize")
     .replace(r#"{"a":1,"b":{"x":1,"y":2}}"#, r#"{"b":{"y":2,"x":1},"a":1}"#);
@@ -203,6 +204,7 @@ async fn a_batch_for_another_device_is_refused() {
         records: vec![],
         audit_anchor: None,
         clerk_keys: Vec::new(),
+        clerk_key_revocations: Vec::new(),
     };
     let (status, body) = fixture.send("POST", "/v1/records", serde_json::to_vec(&batch).expect("json")).await;
     assert_eq!((status, body["code"].as_str()), (StatusCode::FORBIDDEN, Some("DEVICE_MISMATCH")));
@@ -490,6 +492,7 @@ async fn a_compressed_push_is_read_expanded_and_a_compression_bomb_is_refused() 
         records,
         audit_anchor: None,
         clerk_keys: Vec::new(),
+        clerk_key_revocations: Vec::new(),
     })
     .expect("json");
     let compressed = gzip(&json);

@@ -127,7 +127,23 @@ impl Fixture {
         records: Vec<PushRecord>,
         clerk_keys: Vec<platform_api::KeyCertificate>,
     ) -> (StatusCode, Value) {
-        let batch = PushBatch { device_id: DEVICE.to_owned(), records, audit_anchor: None, clerk_keys };
+        self.push_with_revocations(records, clerk_keys, Vec::new()).await
+    }
+
+    /// A push with clerk-key certificates and revocations.
+    pub async fn push_with_revocations(
+        &self,
+        records: Vec<PushRecord>,
+        clerk_keys: Vec<platform_api::KeyCertificate>,
+        clerk_key_revocations: Vec<platform_api::KeyRevocation>,
+    ) -> (StatusCode, Value) {
+        let batch = PushBatch {
+            device_id: DEVICE.to_owned(),
+            records,
+            audit_anchor: None,
+            clerk_keys,
+            clerk_key_revocations,
+        };
         self.send("POST", "/v1/records", serde_json::to_vec(&batch).expect("batch serializes")).await
     }
 }

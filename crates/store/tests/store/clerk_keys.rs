@@ -131,3 +131,39 @@ fn a_slot_from_before_signing_gets_a_key_at_log_in_which_the_administrator_certi
     // Another clerk's password does not open li's key: the slot is bound to li.
     assert!(store.login("li", ADMIN_PASSWORD, at(6)).is_err());
 }
+
+#[test]
+fn revoking_a_clerk_or_leaving_an_administrators_password_revokes_the_keys_that_ended() {
+    let (_dir, mut store, admin) = new_store();
+    let mut li = add_clerk(&mut store, &admin, "li", Roles::ACCEPT);
+    add_clerk(&mut store, &admin, "wang", Roles::REVIEW);
+    let all = store.clerk_key_certificates().unwrap();
+    let (root, li_first, wang_key) = (
+        certificates_of(&all, "admin")[0].public_key.clone(),
+        certificates_of(&all, "li")[0].public_key.clone(),
+        certificates_of(&all, "wang")[0].public_key.clone(),
+    );
+    assert!(store.clerk_key_revocations().unwrap().is_empty());
+
+    // li's own password: the key made under the administrator's password revokes itself.
+    store.change_password(&mut li, CLERK_PASSWORD, "li-own-password-9", at(3)).unwrap();
+    let revocations = store.clerk_key_revocations().unwrap();
+    assert_eq!(revocations.len(), 1);
+    assert_eq!(
+        (revocations[0].public_key.as_str(), revocations[0].issuer.as_str()),
+        (li_first.as_str(), li_first.as_str())
+    );
+    assert_eq!(revocations[0].verify(), Ok(()));
+
+    // wang is revoked: the administrator's key revokes wang's key from that moment.
+    store.revoke_slot(&admin, "wang", at(4)).unwrap();
+    let revocations = store.clerk_key_revocations().unwrap();
+    assert_eq!(revocations.len(), 2);
+    assert_eq!(
+        (revocations[1].public_key.as_str(), revocations[1].issuer.as_str()),
+        (wang_key.as_str(), root.as_str())
+    );
+    assert_eq!(revocations[1].username, "wang");
+    assert_eq!(revocations[1].revoked_at, "2026-03-02T01:04:00.000Z");
+    assert_eq!(revocations[1].verify(), Ok(()));
+}
