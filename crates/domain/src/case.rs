@@ -135,6 +135,16 @@ impl CaseState {
         }
     }
 
+    /// The state's name in the platform contract (its serde name): the key but for
+    /// `NoticeIssued`, which the contract calls `notice_issued`. What the outbox sends and
+    /// what a clerk's step signature covers.
+    pub fn contract_name(self) -> &'static str {
+        match self {
+            CaseState::NoticeIssued => "notice_issued",
+            other => other.as_str(),
+        }
+    }
+
     /// The state with this key.
     pub fn parse(key: &str) -> Option<CaseState> {
         CaseState::ALL.iter().copied().find(|state| state.as_str() == key)

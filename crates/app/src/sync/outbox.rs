@@ -24,10 +24,7 @@ fn outbox_ids(ids: &[Uuid]) -> Result<Vec<OutboxId>, AppError> {
 /// notice is stored as `refused` and travels as `notice_issued`). A key this build does
 /// not know travels as it is stored, for the platform to refuse.
 fn wire_state(stored: &str) -> String {
-    CaseState::parse(stored)
-        .and_then(|state| serde_json::to_value(state).ok())
-        .and_then(|name| name.as_str().map(str::to_owned))
-        .unwrap_or_else(|| stored.to_owned())
+    CaseState::parse(stored).map_or_else(|| stored.to_owned(), |state| state.contract_name().to_owned())
 }
 
 pub(crate) fn outgoing(item: OutboxItem) -> Result<OutgoingRecord, AppError> {
@@ -120,12 +117,7 @@ impl<H: OfficeHandle> Outbox for StoreOutbox<'_, H> {
     }
 
     fn clerk_keys(&mut self) -> Result<::sync::ClerkKeys, AppError> {
-        self.handle.with_office(|office| {
-            Ok(::sync::ClerkKeys {
-                certificates: office.store.clerk_key_certificates()?,
-                revocations: office.store.clerk_key_revocations()?,
-            })
-        })
+        self.handle.with_office(|office| super::clerk_keys_to_send(&office.store))
     }
 
     fn anchor_acknowledged(&mut self, seq: u64) -> Result<(), AppError> {

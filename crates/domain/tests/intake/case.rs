@@ -435,3 +435,11 @@ fn review_or_approval_sends_the_case_back_to_the_counter_and_the_steps_start_ove
         Err(TransitionError::NotAllowed { action: Action::SendBack, from: CaseState::Draft })
     ));
 }
+
+#[test]
+fn the_contract_name_of_each_state_is_its_serde_name() {
+    for state in domain::case::CaseState::ALL {
+        let serde_name = serde_json::to_value(state).expect("serializes");
+        assert_eq!(serde_name.as_str(), Some(state.contract_name()), "{state:?}");
+    }
+}

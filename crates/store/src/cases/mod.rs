@@ -543,7 +543,12 @@ impl Store {
                 return refuse("later steps of the case were signed on top of this record");
             }
             let text = |key: &str| payload[key].as_str().unwrap_or_default().to_owned();
-            let (from, to, step_at) = (text("from"), text("to"), text("at"));
+            // Signed under the contract's names of the states (the payload has the keys).
+            let contract = |key: &str| {
+                let stored = text(key);
+                CaseState::parse(&stored).map_or(stored, |state| state.contract_name().to_owned())
+            };
+            let (from, to, step_at) = (contract("from"), contract("to"), text("at"));
             let signature = signer.sign_step(&clerk_signing::Step {
                 case_id: &uuid,
                 from: &from,

@@ -106,8 +106,9 @@ pub(crate) fn transition_in(
             &crate::clerk_keys::StepToSign {
                 row_id,
                 case_id: &case_text,
-                from: change.from.as_str(),
-                to,
+                // The contract's names: what the platform sees the step as.
+                from: change.from.contract_name(),
+                to: change.to.contract_name(),
                 at: &at_text,
                 username: actor.name,
                 record_text: &record_text,
