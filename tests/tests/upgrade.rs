@@ -241,6 +241,11 @@ fn the_previous_releases_office_opens_whole_and_its_outbox_drains_exactly_once()
     assert!(matches!(outcome, SubmitOutcome::Accepted { .. }), "{outcome:?}");
     let report = sync::sync_once(&mut office, &sync_config(&url, device), |_, _| {}).expect("sync");
     assert_eq!((report.problem, report.confirmed), (None, 1));
+    // The queue the old program left went through unsigned; only then did the office's
+    // root and clerk keys go to the platform, which now holds the new steps to them.
+    let keys = platform.clerk_keys(device).expect("keys");
+    assert!(keys.iter().any(|key| key.0 == "admin" && key.3), "the office's root is pinned: {keys:?}");
+    assert!(keys.iter().any(|key| key.0 == "a"), "the accepting clerk's key: {keys:?}");
     office.close().expect("close");
     runtime.block_on(server.shutdown());
 }

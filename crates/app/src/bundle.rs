@@ -173,6 +173,7 @@ fn seal_export(
         }
         records.push(outgoing.to_wire());
     }
+    let clerk_keys = crate::sync::clerk_keys_to_send(&office.store)?;
     let export = ExportBundle {
         device_id: identity.device_id().to_owned(),
         decision_cursor: office.store.sync_state()?.decision_cursor,
@@ -184,8 +185,8 @@ fn seal_export(
             .store
             .audit_anchor_for_push()?
             .map(|points| crate::sync::wire_anchor(&points, office.audit_broken_at)),
-        clerk_keys: office.store.clerk_key_certificates()?,
-        clerk_key_revocations: office.store.clerk_key_revocations()?,
+        clerk_keys: clerk_keys.certificates,
+        clerk_key_revocations: clerk_keys.revocations,
     };
     let bundle_id = *CaseId::new(now)?.as_uuid();
     let created_at = rfc3339(now);

@@ -9,7 +9,8 @@
 //! registered key (a clerk's own next key). Certificates that do not chain are ignored.
 //!
 //! A device that has never sent a root is held to the old rules (its records predate
-//! clerk signatures); once it has one, every clerk's step must be signed. The steps the
+//! clerk signatures; the signed steps among them are followed, not enforced); once it has
+//! one, every clerk's step must be signed. The steps the
 //! platform itself decided (issued, rejected, old permit cancelled, reported back by the
 //! device under the `platform` account) need no clerk's signature.
 
@@ -233,9 +234,12 @@ pub(crate) fn check(
     from: &str,
     to: &str,
 ) -> Result<std::result::Result<Option<StepEffect>, (&'static str, String)>> {
-    if !has_root(conn, device_id)? {
-        return Ok(Ok(None));
-    }
+    // Before the device has a root the old rules hold (an office upgraded with steps
+    // queued unsigned); a signed step that verifies is still followed, so the case's chain
+    // goes on when the root arrives.
+    let enforced = has_root(conn, device_id)?;
+    let refuse =
+        |code: &'static str, reason: String| Ok(if enforced { Err((code, reason)) } else { Ok(None) });
     let payload = &record.payload;
     let actor = payload["actor"].as_str().unwrap_or_default();
     let case_id = record.case_id.to_string();
@@ -243,23 +247,22 @@ pub(crate) fn check(
         if actor == PLATFORM_ACCOUNT && PLATFORM_DECIDED.contains(&to) {
             return Ok(Ok(None));
         }
-        return Ok(Err((code::STEP_NOT_SIGNED, "该环节没有办理人的电子签名，省平台不予认可。".to_owned())));
+        return refuse(code::STEP_NOT_SIGNED, "该环节没有办理人的电子签名，省平台不予认可。".to_owned());
     }
-    let invalid = |why: &str| Ok(Err((code::STEP_SIGNATURE_INVALID, format!("办理人电子签名无效：{why}。"))));
+    let invalid = |why: &str| refuse(code::STEP_SIGNATURE_INVALID, format!("办理人电子签名无效：{why}。"));
     let Ok(signature) = serde_json::from_value::<StepSignature>(payload["signature"].clone()) else {
         return invalid("签名格式不正确");
     };
     if signature.username != actor {
         return invalid("签名人与办理人不一致");
     }
-    match known(conn, device_id, &signature.key)? {
-        Some(key) if key.username == signature.username => {}
-        _ => {
-            return Ok(Err((
-                code::CLERK_KEY_UNTRUSTED,
-                "签名密钥未经本办理点管理员确认（或不属于该办理人），省平台不予认可。".to_owned(),
-            )));
-        }
+    let registered =
+        known(conn, device_id, &signature.key)?.is_some_and(|key| key.username == signature.username);
+    if enforced && !registered {
+        return refuse(
+            code::CLERK_KEY_UNTRUSTED,
+            "签名密钥未经本办理点管理员确认（或不属于该办理人），省平台不予认可。".to_owned(),
+        );
     }
     let at = payload["at"].as_str().unwrap_or_default();
     if signature.verify(&case_id, from, to, at).is_err() {
@@ -269,12 +272,12 @@ pub(crate) fn check(
     if let Some(revoked_at) = revoked_at(conn, device_id, &signature.key)?
         && at >= revoked_at.as_str()
     {
-        return Ok(Err((
+        return refuse(
             code::CLERK_KEY_UNTRUSTED,
             format!(
                 "该办理人的签名密钥已于 {revoked_at} 注销（账户停用、重置密码或本人改用新密码），此后签名的环节不予认可。"
             ),
-        )));
+        );
     }
     let steps: Option<CaseSteps> = conn
         .prepare_cached("SELECT link, record, accepted_by, reviewed_by FROM case_steps WHERE case_id = ?1")?
@@ -293,8 +296,7 @@ pub(crate) fn check(
     {
         return invalid("签名所对应的申请内容与上报内容不一致");
     }
-    if to == "approved" {
-        let separated = |why: String| Ok(Err((code::APPROVAL_NOT_SEPARATED, why)));
+    if enforced && to == "approved" {
         let acceptor = match accepted_by {
             Some(name) => Some(name),
             None => unsigned_step_by(conn, &case_id, "accepted")?,
@@ -304,16 +306,22 @@ pub(crate) fn check(
             None => unsigned_step_by(conn, &case_id, "reviewed")?,
         };
         let (Some(acceptor), Some(reviewer)) = (acceptor, reviewer) else {
-            return separated("省平台没有收到该申请经签名的受理和审核，不能审批通过。".to_owned());
+            return refuse(
+                code::APPROVAL_NOT_SEPARATED,
+                "省平台没有收到该申请经签名的受理和审核，不能审批通过。".to_owned(),
+            );
         };
         if known_record.as_deref().is_some_and(|record| record != signature.record) {
-            return separated("审批所签的申请内容与受理、审核时不同。".to_owned());
+            return refuse(code::APPROVAL_NOT_SEPARATED, "审批所签的申请内容与受理、审核时不同。".to_owned());
         }
         let approver = signature.username.as_str();
         if acceptor == reviewer || acceptor == approver || reviewer == approver {
-            return separated(format!(
-                "受理、审核、审批须由三名不同人员办理（受理 {acceptor}，审核 {reviewer}，审批 {approver}）。"
-            ));
+            return refuse(
+                code::APPROVAL_NOT_SEPARATED,
+                format!(
+                    "受理、审核、审批须由三名不同人员办理（受理 {acceptor}，审核 {reviewer}，审批 {approver}）。"
+                ),
+            );
         }
     }
     Ok(Ok(Some(StepEffect {

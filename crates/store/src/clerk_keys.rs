@@ -321,3 +321,89 @@ impl crate::Store {
         Ok(link.map(|bytes| hex_encode(&bytes)) == Some(signature.link()))
     }
 }
+
+/// How far the office's certificates vouch for a clerk's current key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyStanding {
+    /// The office's root: the first administrator's key, certifying itself.
+    Root,
+    /// Certified by an administrator's key (or by the clerk's own previous key).
+    Certified,
+    /// Certified by itself only: counts once an administrator logs in and certifies it.
+    Waiting,
+}
+
+impl KeyStanding {
+    /// The key the window and the wire use.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeyStanding::Root => "root",
+            KeyStanding::Certified => "certified",
+            KeyStanding::Waiting => "waiting",
+        }
+    }
+}
+
+/// A clerk's current signing key, for the administrator's list of clerks.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CurrentClerkKey {
+    /// Whose.
+    pub user_id: UserId,
+    /// What a person compares: [`clerk_signing::fingerprint`] of the public key.
+    pub fingerprint: String,
+    /// How far it is vouched for.
+    pub standing: KeyStanding,
+}
+
+impl crate::Store {
+    /// Every clerk's current (not retired) signing key with its standing, one per clerk
+    /// (the newest if a crash left two).
+    pub fn current_clerk_keys(&self) -> Result<Vec<CurrentClerkKey>> {
+        let rows: Vec<(i64, String, bool, bool)> = self
+            .conn
+            .prepare_cached(
+                "SELECT user_id, public_key, MAX(issuer IS NULL AND administrator = 1), MAX(issuer IS NOT NULL)
+                   FROM clerk_keys WHERE retired_at IS NULL
+                  GROUP BY user_id, public_key
+                  ORDER BY user_id, MAX(id)",
+            )?
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut keys: Vec<CurrentClerkKey> = Vec::with_capacity(rows.len());
+        for (user_id, public_key, root, certified) in rows {
+            let standing = match (root, certified) {
+                (true, _) => KeyStanding::Root,
+                (false, true) => KeyStanding::Certified,
+                (false, false) => KeyStanding::Waiting,
+            };
+            let key = CurrentClerkKey {
+                user_id: UserId(user_id),
+                fingerprint: clerk_signing::fingerprint(&public_key),
+                standing,
+            };
+            match keys.last_mut() {
+                Some(last) if last.user_id == key.user_id => *last = key,
+                _ => keys.push(key),
+            }
+        }
+        Ok(keys)
+    }
+}
+
+impl crate::Store {
+    /// Whether the outbox still holds a clerk's step queued unsigned (by the program
+    /// before clerks signed their steps) that the platform has not confirmed: while one
+    /// does, the office sends no certificates, since a root at the platform would make it
+    /// refuse those steps (`docs/security.md`, the upgrade).
+    pub fn unsigned_steps_waiting(&self) -> Result<bool> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT EXISTS (SELECT 1 FROM outbox
+                  WHERE kind = 'case_state_changed' AND status <> 'confirmed'
+                    AND json_extract(payload, '$.signature') IS NULL
+                    AND json_extract(payload, '$.actor') IS NOT ?1)",
+            )?
+            .query_row([crate::sync_state::PLATFORM_ACTOR], |row| row.get(0))?)
+    }
+}

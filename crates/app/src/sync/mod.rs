@@ -448,7 +448,11 @@ impl Syncer {
                     .map_err(SyncError::outbox)?;
             }
             if let Some(code) = enrolment_code {
-                drainer.client().enrol(&code).await?;
+                // The office's root travels with the enrolment: the platform pins it then.
+                let clerk_keys = handle
+                    .with_office(|office| clerk_keys_to_send(&office.store))
+                    .map_err(SyncError::outbox)?;
+                drainer.client().enrol(&code, clerk_keys.certificates).await?;
             }
             let mut outbox = StoreOutbox::new(handle, clock);
             let drained = drainer.drain(&mut outbox, &mut *progress).await?;
@@ -642,4 +646,19 @@ pub fn sync_once(
     progress: impl FnMut(u64, u64),
 ) -> Result<SyncReport, AppError> {
     Syncer::new(config.clone())?.sync(handle, progress)
+}
+
+/// The office's clerk-key certificates and revocations for the next push, export or
+/// enrolment (issue 18) — none while the queue still holds a clerk's step the program
+/// queued unsigned before clerks signed their steps: the platform pins the office's root
+/// from the first certificates it sees and then refuses unsigned steps, so the root waits
+/// until those have gone through.
+pub(crate) fn clerk_keys_to_send(store: &store::Store) -> Result<::sync::ClerkKeys, AppError> {
+    if store.unsigned_steps_waiting()? {
+        return Ok(::sync::ClerkKeys::default());
+    }
+    Ok(::sync::ClerkKeys {
+        certificates: store.clerk_key_certificates()?,
+        revocations: store.clerk_key_revocations()?,
+    })
 }
