@@ -18,6 +18,11 @@ pub struct DeviceEnrolment {
     pub public_key: String,
     /// The one-time code from the platform's operators.
     pub enrolment_code: String,
+    /// The office's clerk-key certificates at enrolment (issue 18): the platform pins the
+    /// office's root from them then, rather than on the first push (where an insider could
+    /// be first). Optional (added compatibly).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub clerk_keys: Vec<crate::KeyCertificate>,
 }
 
 /// The platform's answer to an enrolment (HTTP 201, or 200 when the same key was already

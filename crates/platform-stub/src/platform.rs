@@ -948,12 +948,14 @@ impl Platform {
         Ok(DecisionPage { decisions, next_cursor })
     }
 
-    /// Enrols `device_id` with `public_key` if `enrolment_code` is valid and unused.
+    /// Enrols `device_id` with `public_key` if `enrolment_code` is valid and unused, and
+    /// registers the clerk keys sent with it (pinning the office's root, issue 18).
     pub(crate) fn enrol(
         &self,
         device_id: &str,
         public_key: [u8; 32],
         enrolment_code: &str,
+        clerk_keys: &[platform_api::KeyCertificate],
     ) -> Result<EnrolOutcome> {
         let now = self.clock.now();
         let mut conn = self.conn();
@@ -983,6 +985,7 @@ impl Platform {
             "INSERT INTO devices (device_id, public_key, enrolled_at) VALUES (?1, ?2, ?3)",
             params![device_id, public_key.to_vec(), millis(now)],
         )?;
+        clerk_steps::register(&transaction, device_id, clerk_keys, millis(now))?;
         transaction.commit()?;
         tracing::info!(device_id, "device enrolled");
         Ok(EnrolOutcome::Enrolled(now))

@@ -250,8 +250,32 @@ async fn check_signature(State(platform): State<Platform>, request: Request, nex
         return api_error(StatusCode::PAYLOAD_TOO_LARGE, code, message);
     };
     let public_key = if parts.method == Method::POST && parts.uri.path() == path::DEVICES {
-        // Enrolment proves possession of the key it enrols.
-        let enrolment: DeviceEnrolment = match serde_json::from_slice(&bytes) {
+        // Enrolment proves possession of the key it enrols. Its body goes compressed once
+        // it carries the office's key certificates: the key is read from it expanded.
+        let gzipped = header_text(&parts, axum::http::header::CONTENT_ENCODING.as_str())
+            .is_some_and(|encoding| encoding.eq_ignore_ascii_case("gzip"));
+        let expanded = if gzipped {
+            match gunzip(&bytes, platform_api::MAX_REQUEST_BYTES) {
+                Ok(Some(expanded)) => Bytes::from(expanded),
+                Ok(None) => {
+                    return api_error(
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        code::BATCH_TOO_LARGE,
+                        "body expands too far",
+                    );
+                }
+                Err(error) => {
+                    return api_error(
+                        StatusCode::BAD_REQUEST,
+                        code::BODY_INVALID,
+                        format!("gzip body: {error}"),
+                    );
+                }
+            }
+        } else {
+            bytes.clone()
+        };
+        let enrolment: DeviceEnrolment = match serde_json::from_slice(&expanded) {
             Ok(enrolment) => enrolment,
             Err(error) => return body_invalid("device enrolment", &error),
         };
@@ -552,7 +576,7 @@ async fn enrol(State(platform): State<Platform>, body: Bytes) -> Response {
         return api_error(StatusCode::BAD_REQUEST, code::BODY_INVALID, "public_key is not 32 bytes of hex");
     };
     let receipt = |at| EnrolmentReceipt { device_id: enrolment.device_id.clone(), enrolled_at: rfc3339(at) };
-    match platform.enrol(&enrolment.device_id, public_key, &enrolment.enrolment_code) {
+    match platform.enrol(&enrolment.device_id, public_key, &enrolment.enrolment_code, &enrolment.clerk_keys) {
         Ok(EnrolOutcome::Enrolled(at)) => json_response(StatusCode::CREATED, &receipt(at)),
         Ok(EnrolOutcome::AlreadyEnrolled(at)) => json_response(StatusCode::OK, &receipt(at)),
         Ok(EnrolOutcome::CodeRefused) => {

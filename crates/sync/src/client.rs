@@ -435,12 +435,18 @@ impl PlatformClient {
         self.json(response)
     }
 
-    /// `POST /v1/devices`: enrols this device's public key with a one-time code.
-    pub async fn enrol(&self, enrolment_code: &str) -> Result<EnrolmentReceipt, SyncError> {
+    /// `POST /v1/devices`: enrols this device's public key with a one-time code, with the
+    /// office's clerk-key certificates (the platform pins the office's root from them).
+    pub async fn enrol(
+        &self,
+        enrolment_code: &str,
+        clerk_keys: Vec<platform_api::KeyCertificate>,
+    ) -> Result<EnrolmentReceipt, SyncError> {
         let enrolment = DeviceEnrolment {
             device_id: self.identity.device_id().to_owned(),
             public_key: self.identity.public_key_hex(),
             enrolment_code: enrolment_code.to_owned(),
+            clerk_keys,
         };
         let body = serde_json::to_vec(&enrolment)
             .map_err(|error| SyncError::Protocol { detail: error.to_string() })?;

@@ -161,6 +161,7 @@ pub fn device_enrolment() -> DeviceEnrolment {
         device_id: "zj-330182-counter-03".to_owned(),
         public_key: "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a".to_owned(),
         enrolment_code: "7K4Q-29XD".to_owned(),
+        clerk_keys: Vec::new(),
     }
 }
 

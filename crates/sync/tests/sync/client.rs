@@ -172,13 +172,22 @@ async fn a_device_enrols_with_a_one_time_code() {
     let public_key = identity.public_key();
     let client = client(&server.url(), identity, Duration::from_secs(5));
     assert!(matches!(client.decisions(0, 1).await, Err(SyncError::DeviceUnknown { .. })));
-    let refused = client.enrol("WRONG").await.expect_err("wrong code");
+    let refused = client.enrol("WRONG", Vec::new()).await.expect_err("wrong code");
     assert!(
         matches!(&refused, SyncError::Rejected { status: 403, code, .. } if code == "ENROLMENT_REFUSED"),
         "{refused:?}"
     );
-    let receipt = client.enrol("7K4Q-29XD").await.expect("enrol");
+    // The office's root travels with the enrolment and is pinned then (issue 18).
+    let administrator = clerk_signing::ClerkKey::from_secret(&[5; 32]).expect("valid secret");
+    let root = administrator.certify_self("admin", true, "2026-03-01T07:30:00.000Z");
+    let receipt = client.enrol("7K4Q-29XD", vec![root]).await.expect("enrol");
     assert_eq!(receipt.device_id, "counter-new");
+    let keys = server.platform().clerk_keys("counter-new").expect("keys");
+    assert_eq!(keys.len(), 1);
+    assert_eq!(
+        (keys[0].0.as_str(), keys[0].1.as_str(), keys[0].3),
+        ("admin", administrator.public_key(), true)
+    );
     assert_eq!(server.platform().device_key("counter-new").expect("key"), Some(public_key));
     client.decisions(0, 1).await.expect("the enrolled device is served");
     assert_ne!(DEVICE, "counter-new");
