@@ -45,6 +45,14 @@ describe("clerk administration: edit roles, revoke, re-enable", () => {
     await session.waitFor("clerk-added", { contains: CLERK.name });
     assert.match(await session.text(`clerk-${CLERK.username}`), /受理/);
     assert.doesNotMatch(await session.text(`clerk-${CLERK.username}`), /审核/);
+    // Each clerk signs their own steps with a key the administrator's certified (issue 18):
+    // the administrator's is the office's root; the fingerprints are what the platform lists.
+    const fingerprint = /[0-9a-f]{4} [0-9a-f]{4} [0-9a-f]{4} [0-9a-f]{4}/;
+    assert.match(await session.text("clerk-key-admin"), fingerprint);
+    assert.match(await session.text("clerk-key-admin"), /本办理点根密钥/);
+    assert.match(await session.text(`clerk-key-${CLERK.username}`), fingerprint);
+    assert.match(await session.text(`clerk-key-${CLERK.username}`), /已确认/);
+    await keepScreenshot(session, "clerks-signing-keys");
   });
 
   it("changes the clerk's roles from the table", async () => {

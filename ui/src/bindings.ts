@@ -378,7 +378,16 @@ active: boolean,
 /**
  * When created, local time.
  */
-created_at: string, };
+created_at: string, 
+/**
+ * The fingerprint of the clerk's current signing key (four groups of four hex
+ * digits), for the administrator to compare with the platform's list.
+ */
+signing_key: string | null, 
+/**
+ * How far the office's certificates vouch for it.
+ */
+signing_key_standing: "root" | "certified" | "waiting" | null, };
 export type DraftSavedInfo = { 
 /**
  * The case.

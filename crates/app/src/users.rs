@@ -39,6 +39,10 @@ pub struct Clerk {
     pub active: bool,
     /// When the account was created.
     pub created_at: DateTime<Utc>,
+    /// The clerk's current signing key (issue 18): its fingerprint and how far the office's
+    /// certificates vouch for it. `None` for a clerk who has not logged in since the office
+    /// was upgraded to signed steps, or who is revoked.
+    pub signing_key: Option<store::CurrentClerkKey>,
 }
 
 /// Adds a clerk with roles and a key slot. Needs 管理员.
@@ -110,11 +114,13 @@ pub fn change_password(
 /// Every clerk, active or not. Needs 管理员.
 pub fn list_clerks(office: &Office) -> Result<Vec<Clerk>, AppError> {
     office.clerk_with_any_role(Roles::ADMIN)?;
+    let keys = office.store.current_clerk_keys()?;
     Ok(office
         .store
         .users()?
         .into_iter()
         .map(|user| Clerk {
+            signing_key: keys.iter().find(|key| key.user_id == user.id).cloned(),
             user_id: user.id,
             username: user.username,
             display_name: user.display_name,

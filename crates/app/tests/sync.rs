@@ -95,6 +95,11 @@ fn case_with_record_until(
     case_id
 }
 
+/// [`config`] with one retry.
+fn config_for(base_url: &str) -> SyncConfig {
+    config(base_url, 1)
+}
+
 /// Millisecond backoff and few retries, so a dead link fails a sync in well under a second.
 fn config(base_url: &str, max_retries: u32) -> SyncConfig {
     let mut config = SyncConfig::new(base_url);
@@ -589,6 +594,63 @@ fn an_insider_cannot_push_an_approval_that_three_clerks_did_not_sign() {
     assert!(records.iter().any(|record| record.case_id == *genuine.as_uuid()));
     let refused = sync::quarantined(&office).unwrap();
     assert!(refused.iter().all(|entry| entry.case_id == Some(case_id)), "{refused:?}");
+}
+
+/// Signed steps through a whole real case (issue 18): the office enrols with a one-time
+/// code (its root travels with the enrolment), each clerk replaces the administrator's
+/// password with their own (a new key, the old one revoked), the reviewer sends the case
+/// back (a one-time notice, `notice_issued` on the wire, signed under that name), the
+/// counter corrects and accepts it again, a third clerk approves: every step verifies at
+/// the platform and the permit comes back.
+#[test]
+fn a_case_sent_back_and_accepted_again_by_clerks_on_their_own_passwords_gets_its_permit() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut office = set_up_office(dir.path());
+    for (n, username) in ["a", "b", "c"].into_iter().enumerate() {
+        login(&mut office, username, 2 + n as i64);
+        users::change_password(&mut office, CLERK_PASSWORD, "own-password-9", at(2 + n as i64)).unwrap();
+    }
+    let own = |office: &mut Office, username: &str, minutes: i64| {
+        office.login(username, "own-password-9", at(minutes)).unwrap();
+    };
+    own(&mut office, "a", 10);
+    let case_id = cases::new_case_id(at(10)).unwrap();
+    cases::save_draft(&mut office, &case_id, &record("陈静"), at(10)).unwrap();
+    let submission = Submission {
+        profile: "330182",
+        opinion: "材料齐全，同意受理。",
+        duplicates: DuplicateDecision::Proceed,
+    };
+    cases::submit(&mut office, &case_id, &submission, at(11)).unwrap();
+    own(&mut office, "b", 12);
+    cases::send_back(&mut office, &case_id, &["居住证明材料不清晰".to_owned()], at(13)).unwrap();
+    own(&mut office, "a", 14);
+    let mut corrected = record("陈静");
+    corrected.current_address.address = "浙江省杭州市建德市新安江街道江滨中路90号".to_owned();
+    cases::save_draft(&mut office, &case_id, &corrected, at(15)).unwrap();
+    cases::submit(&mut office, &case_id, &submission, at(16)).unwrap();
+    own(&mut office, "b", 17);
+    cases::review(&mut office, &case_id, "经审核，材料真实有效。", at(18)).unwrap();
+    own(&mut office, "c", 19);
+    cases::approve(&mut office, &case_id, "同意签发。", at(20)).unwrap();
+
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+    let config =
+        StubConfig { permit_delay: Duration::from_millis(1), enrolment_codes: vec!["7K4Q-29XD".to_owned()] };
+    let server = runtime.block_on(TestServer::start_with(config)).unwrap();
+    let mut sync_config = config_for(&server.url());
+    sync_config.enrolment_code = Some("7K4Q-29XD".to_owned());
+    let report = sync::sync_once(&mut office, &sync_config, |_, _| {}).unwrap();
+    assert_eq!((&report.problem, report.quarantined), (&None, 0), "{report:?}");
+    assert_eq!(report.issued.len(), 1, "{report:?}");
+    let keys = server.platform().clerk_keys(DEVICE).unwrap();
+    assert!(keys.iter().any(|key| key.0 == "admin" && key.3), "the root came with the enrolment: {keys:?}");
+    assert_eq!(
+        keys.iter().filter(|key| key.0 == "a").count(),
+        2,
+        "the administrator's key for a and a's own"
+    );
+    assert_eq!(cases::get_case(&mut office, &case_id, at(30)).unwrap().state, CaseState::Issued);
 }
 
 /// The check at log-in: an audit row changed by hand (the chain not recomputed) is found

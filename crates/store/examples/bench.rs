@@ -207,16 +207,33 @@ fn main() {
         store.raw_connection().execute_batch("PRAGMA wal_autocheckpoint = 0").unwrap();
     }
     let mut saves = Vec::new();
+    let mut saved = Vec::new();
     for n in 0..SAMPLES as u64 {
         let (record, index) = person(&mut random, total + n);
         let started = Instant::now();
-        store.create_case(&admin, &record, &index, base + Span::days(60)).unwrap();
+        saved.push(store.create_case(&admin, &record, &index, base + Span::days(60)).unwrap());
         saves.push(started.elapsed());
     }
     let mut slowest = saves.clone();
     slowest.sort();
     println!("slowest saves: {:?}", &slowest[SAMPLES - 5..]);
     report("save one case (durable)", saves);
+    // A step: the acceptance of each case just saved, signed with the clerk's SM2 key
+    // (issue 18) with its event, outbox item and audit row, durable.
+    let mut steps = Vec::new();
+    for case_id in &saved {
+        let change = StateChange {
+            from: CaseState::Draft,
+            to: CaseState::Accepted,
+            note: None,
+            due_date: None,
+            profile: None,
+        };
+        let started = Instant::now();
+        store.transition(&admin, case_id, &change, base + Span::days(60)).unwrap();
+        steps.push(started.elapsed());
+    }
+    report("signed step (durable)", steps);
     if std::env::var_os("BENCH_SAVES_ONLY").is_some() {
         return;
     }

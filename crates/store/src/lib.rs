@@ -70,6 +70,7 @@ pub use cases::BulkCase;
 pub use cases::{
     BlindIndex, Case, CaseEvent, CaseId, CaseIndex, CaseState, SaveOutcome, StateChange, TransitionReceipt,
 };
+pub use clerk_keys::{CurrentClerkKey, KeyStanding};
 pub use crypto::KdfParams;
 pub use error::StoreError;
 pub use keyslots::{KEY_SLOTS_FILE_NAME, KEY_SLOTS_LOCK_FILE_NAME, LockoutPolicy, Revocation};

@@ -132,6 +132,15 @@ export const zhCN = {
     passwordTooShort: "密码至少8个字符。",
     reenabled: "已重新启用",
     created: "建立时间",
+    signingKey: "签名密钥",
+    signingKeyHint:
+      "每位工作人员用自己的密钥对本人办理的环节签名，省平台据此核对受理、审核、审批是否由三名不同人员办理。核对时请把指纹读给省平台。",
+    keyStanding: {
+      root: "本办理点根密钥",
+      certified: "已确认",
+      waiting: "待管理员确认",
+    },
+    noKeyYet: "下次登录时生成",
     back: "返回工作台",
     cancel: "取消",
   },

@@ -11,7 +11,7 @@ let clerks: ClerkInfo[];
 let calls: unknown[][];
 
 function clerk(username: string, display_name: string, roles: RoleKey[], active = true): ClerkInfo {
-  return { username, display_name, roles, active, created_at: "2025-03-01 09:00" };
+  return { username, display_name, roles, active, created_at: "2025-03-01 09:00", signing_key: null, signing_key_standing: null };
 }
 
 function refusal(code: ErrorCode, message: string): IpcError {
@@ -54,6 +54,27 @@ async function mountView(): Promise<VueWrapper> {
 function checked(wrapper: VueWrapper, testid: string): boolean {
   return (wrapper.get(`[data-testid="${testid}"]`).element as HTMLInputElement).checked;
 }
+
+describe("ClerksView signing keys", () => {
+  it("shows each clerk's key fingerprint and how far the office vouches for it", async () => {
+    clerks[0] = { ...clerks[0], signing_key: "1a2b 3c4d 5e6f 7a8b", signing_key_standing: "root" };
+    clerks[1] = { ...clerks[1], signing_key: "9c0d 1e2f 3a4b 5c6d", signing_key_standing: "waiting" };
+    const wrapper = await mountView();
+    const admin = wrapper.get('[data-testid="clerk-key-admin"]');
+    expect(admin.text()).toContain("1a2b 3c4d 5e6f 7a8b");
+    expect(admin.text()).toContain(t("clerks.keyStanding.root"));
+    const zhang = wrapper.get('[data-testid="clerk-key-zhang"]');
+    expect(zhang.text()).toContain(t("clerks.keyStanding.waiting"));
+    expect(zhang.find(".badge--offline").exists()).toBe(true);
+    // A revoked clerk's key is not offered for comparison.
+    expect(wrapper.get('[data-testid="clerk-key-li"]').text()).toBe("—");
+  });
+
+  it("says a clerk without a key yet gets one at their next log-in", async () => {
+    const wrapper = await mountView();
+    expect(wrapper.get('[data-testid="clerk-key-zhang"]').text()).toBe(t("clerks.noKeyYet"));
+  });
+});
 
 describe("ClerksView roles", () => {
   it("changes an active clerk's roles in an inline editor", async () => {

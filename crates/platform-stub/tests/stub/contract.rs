@@ -379,6 +379,7 @@ async fn enrolment_needs_an_unused_code_and_proof_of_the_key() {
             device_id: device.to_owned(),
             public_key: hex::encode(key.verifying_key().to_bytes()),
             enrolment_code: code.to_owned(),
+            clerk_keys: Vec::new(),
         })
         .expect("json");
         signed("POST", "/v1/devices", body, device, &key, now_seconds(&fixture.platform))

@@ -75,6 +75,12 @@ pub struct ClerkInfo {
     pub active: bool,
     /// When created, local time.
     pub created_at: String,
+    /// The fingerprint of the clerk's current signing key (four groups of four hex
+    /// digits), for the administrator to compare with the platform's list.
+    pub signing_key: Option<String>,
+    /// How far the office's certificates vouch for it.
+    #[ts(type = "\"root\" | \"certified\" | \"waiting\" | null")]
+    pub signing_key_standing: Option<String>,
 }
 
 impl From<app::users::Clerk> for ClerkInfo {
@@ -85,6 +91,8 @@ impl From<app::users::Clerk> for ClerkInfo {
             roles: role_keys(clerk.roles),
             active: clerk.active,
             created_at: local_minute(clerk.created_at),
+            signing_key: clerk.signing_key.as_ref().map(|key| key.fingerprint.clone()),
+            signing_key_standing: clerk.signing_key.map(|key| key.standing.as_str().to_owned()),
         }
     }
 }
