@@ -506,6 +506,10 @@ fn an_insider_cannot_push_an_approval_that_three_clerks_did_not_sign() {
         refusal.reason_zh.as_deref().is_some_and(|reason| reason.contains("三名不同人员")),
         "{refusal:?}"
     );
+    assert!(
+        refusal.next_step_zh.as_deref().is_some_and(|step| step.contains("不要重新发送")),
+        "the supervisor is told this may be tampering: {refusal:?}"
+    );
     assert_eq!(platform.stats().unwrap().permits, 0);
 
     // The refused approval's payload, which the insider now rewrites by hand.

@@ -73,6 +73,11 @@ pub fn quarantine_reason_zh(code: Option<&str>, reason: Option<&str>) -> String 
         Some(code::SEQUENCE_OUT_OF_ORDER) => "记录顺序与省平台已收到的不一致，需人工核对该案件。".to_owned(),
         Some(code::CASE_OWNED_ELSEWHERE) => "该案件已由其他办理点向省平台上报，需人工核对。".to_owned(),
         Some(code::BODY_INVALID) => with_reason("省平台无法读取该记录"),
+        // Who signed a step (issue 18): the platform's reason already says it in Chinese.
+        Some(code::STEP_NOT_SIGNED)
+        | Some(code::STEP_SIGNATURE_INVALID)
+        | Some(code::CLERK_KEY_UNTRUSTED)
+        | Some(code::APPROVAL_NOT_SEPARATED) => with_reason("省平台不认可该环节的办理人签名"),
         Some(QuarantineReason::CONFLICT) => {
             "省平台已有同一编号但内容不同的记录（冲突），重发不会改变结果，需与省平台核对。".to_owned()
         }
@@ -155,6 +160,14 @@ pub fn next_step_zh(code: Option<&str>) -> &'static str {
         }
         Some(code::CASE_OWNED_ELSEWHERE) => {
             "请审批人与省平台及另一办理点核实该申请是否重复受理；确认本案有效后，由省平台处理后再重新发送。"
+        }
+        Some(code::CLERK_KEY_UNTRUSTED) => {
+            "请管理员登录一次（确认待确认的签名密钥），在人员管理中核对该办理人的签名密钥，然后“重新发送”；密钥已注销的，该环节须由在岗人员重新办理。"
+        }
+        Some(code::STEP_NOT_SIGNED)
+        | Some(code::STEP_SIGNATURE_INVALID)
+        | Some(code::APPROVAL_NOT_SEPARATED) => {
+            "这可能是本机数据被改动的迹象：请管理员不要重新发送，立即与省平台核对该案件的受理、审核、审批由谁办理，并保留本机数据和备份以便核查。"
         }
         Some(QuarantineReason::CONFLICT) => {
             "请管理员与省平台核对：省平台已有同一编号但内容不同的记录，重发不会改变结果。"
