@@ -252,28 +252,9 @@ async fn check_signature(State(platform): State<Platform>, request: Request, nex
     let public_key = if parts.method == Method::POST && parts.uri.path() == path::DEVICES {
         // Enrolment proves possession of the key it enrols. Its body goes compressed once
         // it carries the office's key certificates: the key is read from it expanded.
-        let gzipped = header_text(&parts, axum::http::header::CONTENT_ENCODING.as_str())
-            .is_some_and(|encoding| encoding.eq_ignore_ascii_case("gzip"));
-        let expanded = if gzipped {
-            match gunzip(&bytes, platform_api::MAX_REQUEST_BYTES) {
-                Ok(Some(expanded)) => Bytes::from(expanded),
-                Ok(None) => {
-                    return api_error(
-                        StatusCode::PAYLOAD_TOO_LARGE,
-                        code::BATCH_TOO_LARGE,
-                        "body expands too far",
-                    );
-                }
-                Err(error) => {
-                    return api_error(
-                        StatusCode::BAD_REQUEST,
-                        code::BODY_INVALID,
-                        format!("gzip body: {error}"),
-                    );
-                }
-            }
-        } else {
-            bytes.clone()
+        let expanded = match expanded_body(&parts, &bytes) {
+            Ok(expanded) => expanded,
+            Err(refusal) => return *refusal,
         };
         let enrolment: DeviceEnrolment = match serde_json::from_slice(&expanded) {
             Ok(enrolment) => enrolment,
@@ -344,29 +325,40 @@ async fn check_signature(State(platform): State<Platform>, request: Request, nex
     // The signature covered the bytes as sent; a compressed JSON body is read expanded,
     // never beyond the JSON limit (a small body that inflates to gigabytes is refused).
     let mut parts = parts;
-    let gzipped = header_text(&parts, axum::http::header::CONTENT_ENCODING.as_str())
-        .is_some_and(|encoding| encoding.eq_ignore_ascii_case("gzip"));
-    let bytes = if gzipped {
-        parts.headers.remove(axum::http::header::CONTENT_ENCODING);
-        match gunzip(&bytes, platform_api::MAX_REQUEST_BYTES) {
-            Ok(Some(expanded)) => Bytes::from(expanded),
-            Ok(None) => {
-                return api_error(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    code::BATCH_TOO_LARGE,
-                    "body expands too far",
-                );
-            }
-            Err(error) => {
-                return api_error(StatusCode::BAD_REQUEST, code::BODY_INVALID, format!("gzip body: {error}"));
-            }
-        }
-    } else {
-        bytes
+    let bytes = match expanded_body(&parts, &bytes) {
+        Ok(expanded) => expanded,
+        Err(refusal) => return *refusal,
     };
+    parts.headers.remove(axum::http::header::CONTENT_ENCODING);
     let mut request = Request::from_parts(parts, Body::from(bytes));
     request.extensions_mut().insert(Authenticated { device_id, body_sha256 });
     next.run(request).await
+}
+
+/// The body as JSON is read: gunzipped when it came compressed, never beyond the JSON
+/// limit (a small body that inflates to gigabytes is refused), or the refusal to answer.
+fn expanded_body(
+    parts: &axum::http::request::Parts,
+    bytes: &Bytes,
+) -> std::result::Result<Bytes, Box<Response>> {
+    let gzipped = header_text(parts, axum::http::header::CONTENT_ENCODING.as_str())
+        .is_some_and(|encoding| encoding.eq_ignore_ascii_case("gzip"));
+    if !gzipped {
+        return Ok(bytes.clone());
+    }
+    match gunzip(bytes, platform_api::MAX_REQUEST_BYTES) {
+        Ok(Some(expanded)) => Ok(Bytes::from(expanded)),
+        Ok(None) => Err(Box::new(api_error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            code::BATCH_TOO_LARGE,
+            "body expands too far",
+        ))),
+        Err(error) => Err(Box::new(api_error(
+            StatusCode::BAD_REQUEST,
+            code::BODY_INVALID,
+            format!("gzip body: {error}"),
+        ))),
+    }
 }
 
 /// `bytes` gunzipped, or `None` when they expand beyond `limit`.

@@ -82,11 +82,6 @@ impl DataKey {
         Ok(DataKey(key))
     }
 
-    fn from_slice(bytes: &[u8]) -> Option<DataKey> {
-        let array: [u8; KEY_LEN] = bytes.try_into().ok()?;
-        Some(DataKey(Zeroizing::new(array)))
-    }
-
     pub(crate) fn as_bytes(&self) -> &[u8; KEY_LEN] {
         &self.0
     }
@@ -146,13 +141,7 @@ pub(crate) fn wrap_key(
     data_key: &DataKey,
     aad: &[u8],
 ) -> Result<([u8; NONCE_LEN], Vec<u8>)> {
-    let cipher = XChaCha20Poly1305::new(kek.into());
-    let mut nonce = [0u8; NONCE_LEN];
-    fill_random(&mut nonce)?;
-    let ciphertext = cipher
-        .encrypt(&XNonce::from(nonce), Payload { msg: data_key.as_bytes(), aad })
-        .map_err(|_| StoreError::Random)?;
-    Ok((nonce, ciphertext))
+    seal_secret(kek, data_key.as_bytes(), aad)
 }
 
 /// Decrypts a wrapped data key; `None` when the tag does not verify (wrong password,
@@ -163,10 +152,7 @@ pub(crate) fn unwrap_key(
     ciphertext: &[u8],
     aad: &[u8],
 ) -> Option<DataKey> {
-    let cipher = XChaCha20Poly1305::new(kek.into());
-    let plaintext =
-        Zeroizing::new(cipher.decrypt(&XNonce::from(*nonce), Payload { msg: ciphertext, aad }).ok()?);
-    DataKey::from_slice(&plaintext)
+    open_secret(kek, nonce, ciphertext, aad).map(DataKey)
 }
 
 /// Encrypts a 32-byte secret other than the data key (a clerk's signing key) under a

@@ -351,23 +351,8 @@ impl Store {
         }
         // The clerk's signing key, certified by the administrator's (issue 18); replaced
         // by one of the clerk's own when they choose their password.
-        let signer = keyslots::new_clerk_key()?;
-        let certificate = clerk_keys::issue(
-            admin.signer.as_ref(),
-            &username,
-            &signer,
-            new_user.roles.contains(Roles::ADMIN),
-            at,
-        );
-        let slot = KeySlot::new(
-            &self.office_id,
-            &username,
-            new_user.password,
-            &self.data_key,
-            &signer,
-            &self.options.kdf,
-            at,
-        )?;
+        let (_, certificate, slot) =
+            self.issued_slot(admin, &username, new_user.password, new_user.roles.contains(Roles::ADMIN), at)?;
         let audit_key = *self.audit_key;
         let _lock = keyslots::lock_slots(&self.dir)?;
         let slots_path = Store::key_slots_path(&self.dir);
@@ -642,23 +627,8 @@ impl Store {
         if user.active {
             return Err(StoreError::InvalidInput { what: "re-enable", reason: "the account is active" });
         }
-        let signer = keyslots::new_clerk_key()?;
-        let certificate = clerk_keys::issue(
-            admin.signer.as_ref(),
-            &username,
-            &signer,
-            user.roles.contains(Roles::ADMIN),
-            at,
-        );
-        let slot = KeySlot::new(
-            &self.office_id,
-            &username,
-            password,
-            &self.data_key,
-            &signer,
-            &self.options.kdf,
-            at,
-        )?;
+        let (signer, certificate, slot) =
+            self.issued_slot(admin, &username, password, user.roles.contains(Roles::ADMIN), at)?;
         let audit_key = *self.audit_key;
         let _lock = keyslots::lock_slots(&self.dir)?;
         let slots_path = Store::key_slots_path(&self.dir);
@@ -689,6 +659,30 @@ impl Store {
         file.save(&slots_path)?;
         transaction.commit()?;
         Ok(())
+    }
+
+    /// A new signing key for `username`, certified by the administrator's key, and the
+    /// key slot that wraps it with the data key under `password` (a new clerk, a re-enabled one).
+    fn issued_slot(
+        &self,
+        admin: &Session,
+        username: &str,
+        password: &str,
+        administrator: bool,
+        at: DateTime<Utc>,
+    ) -> Result<(ClerkKey, clerk_signing::KeyCertificate, KeySlot)> {
+        let signer = keyslots::new_clerk_key()?;
+        let certificate = clerk_keys::issue(admin.signer.as_ref(), username, &signer, administrator, at);
+        let slot = KeySlot::new(
+            &self.office_id,
+            username,
+            password,
+            &self.data_key,
+            &signer,
+            &self.options.kdf,
+            at,
+        )?;
+        Ok((signer, certificate, slot))
     }
 
     fn active_admin_count(&self) -> Result<i64> {

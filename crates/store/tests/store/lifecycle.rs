@@ -307,11 +307,17 @@ fn the_log_is_checkpointed_in_the_background_and_stays_bounded() {
             .collect();
         store.bulk_create(&admin, &batch).unwrap();
         written += 4_000;
-        // With no further commit, the pages reach the database file.
+        // With no further commit, the pages reach the database file. The copy is done when
+        // the file has grown and then stopped growing (on a loaded machine the next round
+        // would otherwise start while the checkpoint is still copying, and the log could
+        // not start over).
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        let (mut last, mut steady) = (file_before, 0);
         let grown = loop {
             let size = fs::metadata(&db).unwrap().len();
-            if size > file_before || std::time::Instant::now() > deadline {
+            steady = if size > file_before && size == last { steady + 1 } else { 0 };
+            last = size;
+            if steady >= 5 || std::time::Instant::now() > deadline {
                 break size;
             }
             std::thread::sleep(std::time::Duration::from_millis(20));
