@@ -394,15 +394,19 @@ impl crate::Store {
     /// Whether the outbox still holds a clerk's step queued unsigned (by the program
     /// before clerks signed their steps) that the platform has not confirmed: while one
     /// does, the office sends no certificates, since a root at the platform would make it
-    /// refuse those steps (`docs/security.md`, the upgrade).
+    /// refuse those steps (`docs/security.md`, the upgrade). Runs before every push: it
+    /// reads the unconfirmed items through their partial indexes, never the items an older
+    /// program left confirmed.
     pub fn unsigned_steps_waiting(&self) -> Result<bool> {
         Ok(self
             .conn
             .prepare_cached(
-                "SELECT EXISTS (SELECT 1 FROM outbox
-                  WHERE kind = 'case_state_changed' AND status <> 'confirmed'
-                    AND json_extract(payload, '$.signature') IS NULL
-                    AND json_extract(payload, '$.actor') IS NOT ?1)",
+                "SELECT EXISTS (SELECT 1 FROM outbox WHERE status IN ('queued', 'sent') AND kind = 'case_state_changed'
+                                   AND json_extract(payload, '$.signature') IS NULL
+                                   AND json_extract(payload, '$.actor') IS NOT ?1)
+                     OR EXISTS (SELECT 1 FROM outbox WHERE status = 'quarantined' AND kind = 'case_state_changed'
+                                   AND json_extract(payload, '$.signature') IS NULL
+                                   AND json_extract(payload, '$.actor') IS NOT ?1)",
             )?
             .query_row([crate::sync_state::PLATFORM_ACTOR], |row| row.get(0))?)
     }

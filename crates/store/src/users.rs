@@ -588,6 +588,12 @@ impl Store {
                 "UPDATE users SET active = 0, deactivated_at = ?2 WHERE username = ?1 AND system = 0",
                 params![revocation.username, to_millis(at)],
             )?;
+            // The keys the backup still holds for the clerk end as of the revocation, as
+            // revoking them did in the replaced office (the platform may not have seen it).
+            if let Some(user) = read_user(&transaction, &revocation.username)? {
+                let clerk = (user.id, revocation.username.as_str());
+                clerk_keys::retire_others(&transaction, clerk, None, admin.signer.as_ref(), revocation.at)?;
+            }
             audit::append(
                 &transaction,
                 &audit_key,

@@ -167,3 +167,41 @@ fn revoking_a_clerk_or_leaving_an_administrators_password_revokes_the_keys_that_
     assert_eq!(revocations[1].revoked_at, "2026-03-02T01:04:00.000Z");
     assert_eq!(revocations[1].verify(), Ok(()));
 }
+
+#[test]
+fn the_check_before_every_push_reads_only_the_unconfirmed_items() {
+    let (_dir, store, _admin) = new_store();
+    assert!(!store.unsigned_steps_waiting().unwrap());
+    let plan: Vec<String> = store
+        .raw_connection()
+        .prepare(
+            "EXPLAIN QUERY PLAN SELECT EXISTS (SELECT 1 FROM outbox WHERE status IN ('queued', 'sent') AND kind = 'case_state_changed')
+                 OR EXISTS (SELECT 1 FROM outbox WHERE status = 'quarantined' AND kind = 'case_state_changed')",
+        )
+        .unwrap()
+        .query_map([], |row| row.get::<_, String>(3))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    // Each half walks its partial index (pending, quarantined), never the whole table.
+    assert!(plan.iter().any(|step| step.contains("USING INDEX outbox_pending")), "{plan:?}");
+    assert!(plan.iter().any(|step| step.contains("USING INDEX outbox_quarantined")), "{plan:?}");
+    assert!(plan.iter().all(|step| step != "SCAN outbox"), "{plan:?}");
+}
+
+#[test]
+fn a_revocation_carried_over_by_a_restore_revokes_the_clerks_keys_as_of_then() {
+    let (_dir, mut store, admin) = new_store();
+    add_clerk(&mut store, &admin, "li", Roles::ACCEPT);
+    let li_key = certificates_of(&store.clerk_key_certificates().unwrap(), "li")[0].public_key.clone();
+    // The replaced office had revoked li at minute 3; the backup restored predates that.
+    let revoked = vec![store::Revocation { username: "li".to_owned(), at: at(3) }];
+    assert_eq!(store.carry_over_revocations(&admin, &revoked, at(9)).unwrap(), ["li"]);
+    let revocations = store.clerk_key_revocations().unwrap();
+    assert_eq!(revocations.len(), 1, "{revocations:?}");
+    assert_eq!(
+        (revocations[0].public_key.as_str(), revocations[0].revoked_at.as_str()),
+        (li_key.as_str(), "2026-03-02T01:03:00.000Z")
+    );
+    assert_eq!(revocations[0].verify(), Ok(()));
+}
