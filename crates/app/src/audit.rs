@@ -4,7 +4,7 @@
 //! trail. A verify reads every row, so it is a maintenance command (`permitctl audit
 //! verify`), not something the window runs at log-in.
 
-pub use store::{AuditHead, AuditProblem, AuditReport};
+pub use store::{AuditHead, AuditProblem, AuditReport, StateSealProblem};
 
 use crate::AppError;
 use crate::office::{Office, Roles};
@@ -14,6 +14,14 @@ use crate::office::{Office, Roles};
 pub fn verify(office: &Office) -> Result<AuditReport, AppError> {
     office.clerk_with_any_role(Roles::ADMIN)?;
     Ok(office.store.audit_verify()?)
+}
+
+/// The state seal's check (issue 18), here and now: whether the clerks, cases, state
+/// changes, queue, page records, ratings and clerk keys are as the program's own writes
+/// left them. `None`: intact. Needs 管理员.
+pub fn state_seal(office: &Office) -> Result<Option<StateSealProblem>, AppError> {
+    office.clerk_with_any_role(Roles::ADMIN)?;
+    Ok(office.store.state_seal_check()?)
 }
 
 /// Reads every page of the database and checks it: SQLCipher's page authentication and

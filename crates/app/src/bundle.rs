@@ -174,6 +174,9 @@ fn seal_export(
         records.push(outgoing.to_wire());
     }
     let clerk_keys = crate::sync::clerk_keys_to_send(&office.store)?;
+    // As before an online push: a change made beside the program goes to the platform with
+    // this export (`broken_at`).
+    office.check_state_seal_now()?;
     let export = ExportBundle {
         device_id: identity.device_id().to_owned(),
         decision_cursor: office.store.sync_state()?.decision_cursor,
@@ -184,7 +187,7 @@ fn seal_export(
         audit_anchor: office
             .store
             .audit_anchor_for_push()?
-            .map(|points| crate::sync::wire_anchor(&points, office.audit_broken_at)),
+            .map(|points| crate::sync::wire_anchor(&points, office.audit_broken_at())),
         clerk_keys: clerk_keys.certificates,
         clerk_key_revocations: clerk_keys.revocations,
     };

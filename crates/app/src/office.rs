@@ -8,13 +8,14 @@
 //! passes `app::clock::now()`, tests pass fixed times.
 
 use std::path::Path;
+use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
 pub use store::{
     KdfParams, LockoutPolicy, OfficeDetails, PrintSettings, Roles, SchemaUpgrade, Session, StoreOptions,
     UserId,
 };
-use store::{Store, User};
+use store::{StateSealInterrupt, StateSealProblem, Store, User};
 
 use crate::AppError;
 
@@ -118,10 +119,62 @@ pub struct Office {
     pub(crate) clock_check: Option<crate::sync::ClockCheck>,
     /// What the check of the audit chain at the last log-in found wrong (Chinese), shown
     /// in every clerk's header until a check finds the chain whole again.
-    pub(crate) audit_warning: Option<String>,
+    audit_warning: Option<String>,
     /// The first bad row that check found: reported to the platform with the next push.
-    pub(crate) audit_broken_at: Option<i64>,
+    audit_broken_at: Option<i64>,
+    /// The state seal's check: what the last one found, and the one running in the
+    /// background since the last log-in.
+    state_seal: StateSealWatch,
 }
+
+/// The state seal's checks for an open office (issue 18): the one started at each log-in
+/// runs in a thread of its own (it reads every sealed row: 0.15 s at 20,000 cases, seconds
+/// at a million — BENCHMARKS.md), the one before a sync or an export runs where it is
+/// called; both report here.
+#[derive(Debug, Default)]
+struct StateSealWatch {
+    /// The last check's finding and the audit chain's head when it was recorded.
+    found: Arc<Mutex<Option<(StateSealProblem, i64)>>>,
+    /// The check started at the last log-in, until it is waited for or stopped.
+    running: Option<(std::thread::JoinHandle<()>, StateSealInterrupt)>,
+}
+
+impl StateSealWatch {
+    fn stop(&mut self) {
+        if let Some((thread, interrupt)) = self.running.take() {
+            interrupt.interrupt();
+            let _ = thread.join();
+        }
+    }
+
+    fn record(&self, found: Option<StateSealProblem>, head: i64) {
+        record_state_seal(&self.found, found, head);
+    }
+
+    fn found(&self) -> Option<(StateSealProblem, i64)> {
+        *self.found.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+impl Drop for StateSealWatch {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn record_state_seal(
+    slot: &Mutex<Option<(StateSealProblem, i64)>>,
+    found: Option<StateSealProblem>,
+    head: i64,
+) {
+    if let Some(problem) = found {
+        tracing::warn!(?problem, head, "state seal broken");
+    }
+    *slot.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = found.map(|problem| (problem, head));
+}
+
+/// What every clerk's header says while the state seal is broken.
+const STATE_SEAL_WARNING: &str = "本机数据核验未通过：人员、案件、流转记录、待发送队列或签名密钥被绕过本程序改动过，与审计记录不符。请立即报告管理员并联系技术支持；在查明之前，本机数据不能作为依据。";
 
 impl Office {
     /// True when `dir` holds an office (database or key slots): show the log-in screen;
@@ -193,6 +246,7 @@ impl Office {
             clock_check: None,
             audit_warning: None,
             audit_broken_at: None,
+            state_seal: StateSealWatch::default(),
         };
         office.check_audit_chain()?;
         Ok(office)
@@ -200,7 +254,8 @@ impl Office {
 
     /// Checks the audit chain since the last check (issue 18), at every log-in: what a
     /// clerk's work wrote since is read again, so a row changed or removed by hand is
-    /// found by the next clerk who logs in, not only when an administrator asks.
+    /// found by the next clerk who logs in, not only when an administrator asks. Then
+    /// starts the state seal's check in the background.
     fn check_audit_chain(&mut self) -> Result<(), AppError> {
         let report = self.store.audit_verify_since_last_check()?;
         self.audit_broken_at = report.first_bad_row;
@@ -209,7 +264,74 @@ impl Office {
                 "审计记录核验未通过：第 {row} 条起的记录被改动或删除过。请立即报告管理员并联系技术支持（技术人员可用 permitctl audit verify 查明是哪些记录）；在查明之前，本机数据不能作为依据。"
             )
         });
+        self.start_state_seal_check()
+    }
+
+    /// Starts the state seal's check (issue 18: the clerks, cases, state changes, queue,
+    /// page records, ratings and clerk keys as the program's own writes left them) in a
+    /// thread with its own connection, stopping one still running. A change made beside
+    /// the program shows in every clerk's header once it is found, and the next push or
+    /// export reports it to the platform.
+    fn start_state_seal_check(&mut self) -> Result<(), AppError> {
+        self.state_seal.stop();
+        let checker = self.store.state_seal_checker()?;
+        let head = self.store.audit_head()?.map_or(0, |head| head.seq);
+        let interrupt = checker.interrupt_handle();
+        let found = Arc::clone(&self.state_seal.found);
+        let thread = std::thread::Builder::new()
+            .name("state-seal-check".to_owned())
+            .spawn(move || match checker.check() {
+                Ok(problem) => record_state_seal(&found, problem, head),
+                // Stopped (the office closed or a new log-in started another check), or
+                // the file could not be read: the next check at a sync or log-in says.
+                Err(error) => tracing::debug!(%error, "state seal check did not finish"),
+            })
+            .map_err(|error| AppError::Store(store::StoreError::Io(error)))?;
+        self.state_seal.running = Some((thread, interrupt));
         Ok(())
+    }
+
+    /// Waits for the check started at log-in (tests, and `permitctl` before it reports).
+    pub fn wait_for_state_seal_check(&mut self) {
+        if let Some((thread, _)) = self.state_seal.running.take() {
+            let _ = thread.join();
+        }
+    }
+
+    /// The state seal's checker, to run outside the office's lock (before a sync's first
+    /// push); its finding goes to [`Office::record_state_seal`].
+    pub(crate) fn state_seal_checker(&self) -> Result<store::StateSealChecker, AppError> {
+        Ok(self.store.state_seal_checker()?)
+    }
+
+    /// Records what a state seal check found, at the audit chain's head now.
+    pub(crate) fn record_state_seal(&mut self, found: Option<StateSealProblem>) -> Result<(), AppError> {
+        let head = self.store.audit_head()?.map_or(0, |head| head.seq);
+        self.state_seal.record(found, head);
+        Ok(())
+    }
+
+    /// Runs the state seal's check here and now (before an export).
+    pub(crate) fn check_state_seal_now(&mut self) -> Result<(), AppError> {
+        let found = self.state_seal_checker()?.check()?;
+        self.record_state_seal(found)
+    }
+
+    /// What every clerk's header says about the audit trail: a broken chain first, else a
+    /// broken state seal.
+    pub(crate) fn audit_warning(&self) -> Option<String> {
+        self.audit_warning.clone().or_else(|| self.state_seal.found().map(|_| STATE_SEAL_WARNING.to_owned()))
+    }
+
+    /// The row reported to the platform as the start of a break: the chain's first bad
+    /// row, or for a broken state seal the chain's head when it was found (the rows the
+    /// chain vouches for no longer describe what is stored).
+    pub(crate) fn audit_broken_at(&self) -> Option<i64> {
+        let seal = self.state_seal.found().map(|(_, head)| head);
+        match (self.audit_broken_at, seal) {
+            (Some(row), Some(head)) => Some(row.min(head)),
+            (row, head) => row.or(head),
+        }
     }
 
     /// First-run set-up as the window does it: checks the office's details first (so a
@@ -385,7 +507,10 @@ impl Office {
     /// Checkpoints and closes the store (the session ends without a log-out row; call
     /// [`Office::logout`] first when a clerk is leaving).
     pub fn close(self) -> Result<(), AppError> {
-        Ok(self.store.close()?)
+        let Office { store, mut state_seal, .. } = self;
+        // The check's reader stops first, so the store's last checkpoint is not held back.
+        state_seal.stop();
+        Ok(store.close()?)
     }
 
     /// The logged-in clerk as stored now, refusing unless the account is still active

@@ -487,20 +487,42 @@ fn an_insider_cannot_push_an_approval_that_three_clerks_did_not_sign() {
         refused.into_iter().find(|entry| entry.case_id == Some(case_id)).expect("the approval is refused")
     };
 
-    // 1. In a's own name: a signs the review and the approval with a's own key.
+    // 1. In a's own name: a grants themselves every role with a SQLCipher shell (which has
+    // to drop the state seal's triggers first), signs the review and the approval with a's
+    // own key and changes the applicant's phone in the stored case.
     {
         let (mut store, a) =
             store::Store::open_with_options(dir.path(), "a", CLERK_PASSWORD, at(20), options()).unwrap();
-        store.raw_connection().execute("UPDATE users SET roles = 15 WHERE username = 'a'", []).unwrap();
+        let shell = store.shell_connection().unwrap();
+        let grant = "UPDATE users SET roles = 15 WHERE username = 'a'";
+        let refused = shell.execute(grant, []).unwrap_err();
+        assert!(refused.to_string().contains("permit_seal"), "the seal's trigger stops the shell: {refused}");
+        shell
+            .execute_batch("DROP TRIGGER state_seal_users_update; DROP TRIGGER state_seal_cases_update;")
+            .unwrap();
+        shell.execute(grant, []).unwrap();
         for (from, to) in
             [(CaseState::Accepted, CaseState::Reviewed), (CaseState::Reviewed, CaseState::Approved)]
         {
             let change = store::StateChange { from, to, note: None, due_date: None, profile: None };
             store.transition(&a, &case_id, &change, at(21)).unwrap();
         }
+        shell
+            .execute("UPDATE cases SET phone = '13900000000' WHERE uuid = ?1", [case_id.to_string()])
+            .unwrap();
+        drop(shell);
         store.close().unwrap();
     }
     let refusal = push_and_read_refusal(30);
+    // The log-in before that push found the tables changed beside the program, and the
+    // push reported it to the platform; the next clerk to log in is told too.
+    let reported = platform.reported_audit_break(DEVICE).unwrap();
+    assert!(reported.is_some(), "the push reported the broken seal");
+    let mut office = Office::open(dir.path(), "b", CLERK_PASSWORD, at(31)).unwrap();
+    office.wait_for_state_seal_check();
+    let warning = sync::sync_status(&office).unwrap().audit_warning.expect("the next log-in finds it");
+    assert!(warning.starts_with("本机数据核验未通过"), "{warning}");
+    office.close().unwrap();
     assert_eq!(refusal.code.as_deref(), Some("APPROVAL_NOT_SEPARATED"), "{refusal:?}");
     assert!(
         refusal.reason_zh.as_deref().is_some_and(|reason| reason.contains("三名不同人员")),
@@ -688,6 +710,34 @@ fn a_hand_edited_audit_row_is_found_at_the_next_log_in_and_shown_in_the_header()
     assert_eq!(report.problem, None);
     let reported = stub.server.platform().reported_audit_break(DEVICE).unwrap();
     assert!(reported.is_some(), "the office reported its own alarm");
+}
+
+/// The state seal before every sync (issue 18): a clerk's roles changed with a SQLCipher
+/// shell while the office is open, after everyone logged in, are reported to the platform
+/// by the next sync and shown in the header from then on.
+#[test]
+fn a_change_made_beside_the_program_while_it_runs_is_reported_by_the_next_sync() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut office = set_up_office(dir.path());
+    case_until(&mut office, "钱进", CaseState::Accepted, 10);
+    let stub = Stub::start(Duration::from_secs(60));
+    stub.register(&mut office);
+    let report = sync::sync_once(&mut office, &config(&stub.server.url(), 1), |_, _| {}).unwrap();
+    assert_eq!(report.problem, None);
+    assert_eq!(stub.server.platform().reported_audit_break(DEVICE).unwrap(), None, "an untouched office");
+    {
+        let (store, _) =
+            store::Store::open_with_options(dir.path(), "a", CLERK_PASSWORD, at(20), options()).unwrap();
+        let shell = store.shell_connection().unwrap();
+        shell.execute_batch("DROP TRIGGER state_seal_users_update;").unwrap();
+        shell.execute("UPDATE users SET roles = 15 WHERE username = 'a'", []).unwrap();
+    }
+    assert_eq!(sync::sync_status(&office).unwrap().audit_warning, None, "not known before the check");
+    case_until(&mut office, "孙立", CaseState::Accepted, 30);
+    sync::sync_once(&mut office, &config(&stub.server.url(), 1), |_, _| {}).unwrap();
+    assert!(stub.server.platform().reported_audit_break(DEVICE).unwrap().is_some(), "the sync reported it");
+    let warning = sync::sync_status(&office).unwrap().audit_warning.expect("and the header shows it");
+    assert!(warning.starts_with("本机数据核验未通过"), "{warning}");
 }
 
 /// An office that only syncs (no one rewrote anything) keeps passing its anchor: every

@@ -1,15 +1,18 @@
 //! `permitctl audit verify`: recomputes the audit trail's hash chain.
 //!
 //! Prints `{"intact", "rows", "first_bad_row", "problem", "head": {"seq", "hash"},
-//! "database": {"intact", "problems"}}` — the second part from reading and checking every
-//! page of the database (which page, which table or index is damaged); exits 0 when every
-//! row and page checks out, 1 when a row was edited, deleted or renumbered or a page is
-//! damaged, 2 when the office cannot be opened (a database damaged at its first page: the
+//! "state_seal": {"intact", "problem"}, "database": {"intact", "problems"}}` — the state
+//! seal's part says whether the clerks, cases, state changes, queue, page records, ratings
+//! and clerk keys are as the program left them (`missing`, `forged`, `differs`: changed
+//! beside the program); the last part from reading and checking every page of the database
+//! (which page, which table or index is damaged); exits 0 when every row, the seal and
+//! every page check out, 1 when a row was edited, deleted or renumbered, the seal is
+//! broken or a page is damaged, 2 when the office cannot be opened (a database damaged at its first page: the
 //! message names the last backup). Needs the administrator's password.
 
 use std::process::ExitCode;
 
-use app::audit::AuditProblem;
+use app::audit::{AuditProblem, StateSealProblem};
 use serde_json::json;
 
 use crate::cmd_office::{self, OfficeArgs};
@@ -52,6 +55,10 @@ fn verify(args: &OfficeArgs) -> ExitCode {
         }
         Err(error) => return cmd_office::report(&error),
     };
+    let seal = match app::audit::state_seal(&office) {
+        Ok(seal) => seal,
+        Err(error) => return cmd_office::report(&error),
+    };
     if let Err(error) = office.close() {
         return cmd_office::report(&error);
     }
@@ -67,8 +74,20 @@ fn verify(args: &OfficeArgs) -> ExitCode {
         "first_bad_row": report.first_bad_row,
         "problem": problem,
         "head": report.head.as_ref().map(|head| json!({ "seq": head.seq, "hash": head.hash_hex })),
+        "state_seal": {
+            "intact": seal.is_none(),
+            "problem": seal.map(|problem| match problem {
+                StateSealProblem::Missing => "missing",
+                StateSealProblem::Forged => "forged",
+                StateSealProblem::Differs => "differs",
+            }),
+        },
         "database": { "intact": damage.is_empty(), "problems": damage },
     });
     println!("{out:#}");
-    if report.is_intact() && damage.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) }
+    if report.is_intact() && seal.is_none() && damage.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
 }

@@ -95,6 +95,7 @@ fn setup_verify_export_backup_and_restore() {
     let (code, json) = permitctl(&verify, Password::Stdin(PASSWORD));
     assert_eq!(code, 0, "verify: {json:#}");
     assert_eq!(json["intact"], true);
+    assert_eq!(json["state_seal"], serde_json::json!({ "intact": true, "problem": null }), "{json:#}");
     assert!(json["rows"].as_u64().is_some_and(|rows| rows >= 4), "set-up and log-ins are audited: {json:#}");
 
     let archive = root.join("person.html");

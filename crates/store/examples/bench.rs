@@ -154,6 +154,18 @@ fn sizes(store: &Store, when: &str) {
     );
 }
 
+/// The state seal's check (issue 18), as at log-in and before each sync: every sealed row
+/// read and added up again; three runs.
+fn seal_check(store: &Store, when: &str) {
+    let mut samples = Vec::new();
+    for _ in 0..3 {
+        let started = Instant::now();
+        assert_eq!(store.state_seal_check().unwrap(), None, "the bench's writes keep the seal");
+        samples.push(started.elapsed());
+    }
+    println!("state seal check, {when} (3 runs): {samples:?}");
+}
+
 fn main() {
     let total: u64 = std::env::args().nth(1).and_then(|n| n.parse().ok()).unwrap_or(20_000);
     let dir = tempfile::tempdir().unwrap();
@@ -301,6 +313,8 @@ fn main() {
 
     sizes(&store, "after the fill, nothing confirmed");
 
+    seal_check(&store, "nothing confirmed");
+
     // A year of syncs: every item is sent and confirmed, 500 at a time as the drain does
     // (the request's `sync_sent` row, then the acknowledgement settles the items).
     let started = Instant::now();
@@ -322,6 +336,7 @@ fn main() {
     store.raw_connection().execute_batch("VACUUM").unwrap();
     println!("vacuumed in {:?}", started.elapsed());
     sizes(&store, "after VACUUM");
+    seal_check(&store, "every item confirmed, after VACUUM");
     let db_path = Store::db_path(dir.path());
     store.close().unwrap();
     let size = std::fs::metadata(&db_path).unwrap().len();

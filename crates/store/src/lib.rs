@@ -58,6 +58,7 @@ mod print_jobs;
 mod ratings;
 mod reference_updates;
 mod schema;
+mod state_seal;
 mod store;
 mod sync_state;
 mod time;
@@ -83,6 +84,7 @@ pub use print_jobs::WaitingPrintJob;
 pub use ratings::StoredRating;
 pub use reference_updates::StoredReferenceUpdate;
 pub use schema::SCHEMA_VERSION;
+pub use state_seal::{StateSealChecker, StateSealInterrupt, StateSealProblem};
 pub use store::{DB_FILE_NAME, STORE_ACTOR, SchemaUpgrade, Store, StoreOptions, sqlcipher_ready};
 pub use sync_state::{DeviceSecret, IncomingDecision, PLATFORM_ACTOR, StoredDecision, SyncState};
 pub use users::{

@@ -10,6 +10,7 @@
 use rusqlite::{Connection, TransactionBehavior};
 
 use crate::error::{Result, StoreError};
+use crate::state_seal::SealKey;
 
 /// The migrations, in order; index `i` holds migration `i + 1`.
 const MIGRATIONS: &[&str] = &[
@@ -23,6 +24,7 @@ const MIGRATIONS: &[&str] = &[
     MIGRATION_8,
     MIGRATION_9,
     MIGRATION_10,
+    MIGRATION_11,
 ];
 
 /// The schema version this build writes and reads.
@@ -325,6 +327,16 @@ CREATE TABLE clerk_key_revocations (
 ALTER TABLE cases ADD COLUMN step_link BLOB;
 "#;
 
+/// Version 11: the state seal (issue 18, `crate::state_seal`): one sealed sum over the rows
+/// of the clerks, cases, state changes, outbox, pages, ratings and clerk keys, kept current
+/// by triggers, so a change made beside the program is found at the next log-in. The table,
+/// the triggers and the first sum are made in Rust ([`crate::state_seal::install`]), which
+/// this version runs after its (empty) SQL.
+const MIGRATION_11: &str = "";
+
+/// The version whose upgrade also runs [`crate::state_seal::install`].
+const STATE_SEAL_VERSION: u32 = 11;
+
 /// Reads `PRAGMA user_version`.
 pub(crate) fn schema_version(conn: &Connection) -> Result<u32> {
     let version: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
@@ -335,7 +347,7 @@ pub(crate) fn schema_version(conn: &Connection) -> Result<u32> {
 /// that also sets `user_version`: a crash or a failure anywhere leaves the file exactly as
 /// it was (the previous program still opens it), a commit leaves it at `target`. Returns
 /// the version found before migrating.
-pub(crate) fn migrate(conn: &mut Connection, target: u32) -> Result<u32> {
+pub(crate) fn migrate(conn: &mut Connection, target: u32, seal: &SealKey) -> Result<u32> {
     let found = schema_version(conn)?;
     if found > SCHEMA_VERSION {
         return Err(StoreError::TooNew { found, supported: SCHEMA_VERSION });
@@ -347,6 +359,9 @@ pub(crate) fn migrate(conn: &mut Connection, target: u32) -> Result<u32> {
     let transaction = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     for version in (found + 1)..=target {
         transaction.execute_batch(MIGRATIONS[(version - 1) as usize])?;
+        if version == STATE_SEAL_VERSION {
+            crate::state_seal::install(&transaction, seal)?;
+        }
     }
     transaction.pragma_update(None, "user_version", target)?;
     crate::crash::point(crate::crash::UPGRADE_BEFORE_COMMIT);

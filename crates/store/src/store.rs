@@ -23,6 +23,7 @@ use crate::keyslots::{
     Unlocked,
 };
 use crate::schema::{self, SCHEMA_VERSION};
+use crate::state_seal::{SealKey, StateSealChecker, StateSealProblem};
 use clerk_signing::ClerkKey;
 
 /// The schema version that holds clerk keys (`clerk_keys`, `cases.step_link`).
@@ -138,7 +139,14 @@ pub fn sqlcipher_ready() -> Result<()> {
 /// Opens the database file with the data key and applies the connection settings.
 /// `create` is true only for a brand-new store.
 fn open_connection(path: &Path, data_key: &DataKey, create: bool) -> Result<Connection> {
-    keyed_connection(path, data_key, create).and_then(|conn| configure(conn, create))
+    let conn = keyed_connection(path, data_key, create).and_then(|conn| configure(conn, create))?;
+    crate::state_seal::register(&conn, seal_key(data_key))?;
+    Ok(conn)
+}
+
+/// The state seal's key (`crate::state_seal`).
+fn seal_key(data_key: &DataKey) -> SealKey {
+    SealKey::new(&data_key.subkey("permit-desk/state-seal/v1"))
 }
 
 pub(crate) fn keyed_connection(path: &Path, data_key: &DataKey, create: bool) -> Result<Connection> {
@@ -383,7 +391,7 @@ impl Store {
     ) -> Result<(Store, Session)> {
         let db_path = Store::db_path(dir);
         let mut conn = open_connection(&db_path, &data_key, true)?;
-        schema::migrate(&mut conn, version)?;
+        schema::migrate(&mut conn, version, &seal_key(&data_key))?;
         let mut store = Store::from_parts(dir, conn, data_key, office_id.to_owned(), options);
         // The first administrator's signing key is the office's root (issue 18).
         let signer = keyslots::new_clerk_key()?;
@@ -504,7 +512,7 @@ impl Store {
         } else {
             None
         };
-        schema::migrate(&mut conn, SCHEMA_VERSION)?;
+        schema::migrate(&mut conn, SCHEMA_VERSION, &seal_key(&data_key))?;
         let mut store = Store::from_parts(dir, conn, data_key, file.office_id.clone(), options);
         if let Some(copy) = pre_migration_copy {
             store.append_audit(NewAuditRow {
@@ -776,6 +784,22 @@ impl Store {
         audit::verify_since_last_check(&self.conn, &self.audit_key)
     }
 
+    /// The state seal's check (issue 18): every sealed row (clerks, cases, state changes,
+    /// outbox, page metadata, ratings, clerk keys) read and added up again, against the
+    /// sum the program's own writes kept. `None`: nothing was changed beside the program.
+    /// Reads the whole of those tables: run at log-in and before a sync or an export.
+    pub fn state_seal_check(&self) -> Result<Option<StateSealProblem>> {
+        crate::state_seal::check(&self.conn, &seal_key(&self.data_key))
+    }
+
+    /// The same check on a connection of its own, to run off the clerk's path: in a
+    /// thread, or outside the lock the window's commands take.
+    pub fn state_seal_checker(&self) -> Result<StateSealChecker> {
+        let conn = keyed_connection(&Store::db_path(&self.dir), &self.data_key, false)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        Ok(StateSealChecker::new(conn, seal_key(&self.data_key)))
+    }
+
     /// The audit chain as the next push to the platform names it (its head, and its hashes
     /// now at the rows of earlier anchors), noting the head as sent (issue 18).
     pub fn audit_anchor_for_push(&mut self) -> Result<Option<crate::AuditAnchorPoints>> {
@@ -861,7 +885,16 @@ impl Store {
         Ok(())
     }
 
-    /// The raw connection, for tests that tamper with rows or inspect query plans.
+    /// A connection to this office's database as a SQLCipher shell opened with the data
+    /// key gives it: keyed, but without the program's SQL functions (the state seal's), for
+    /// tests that play an insider.
+    #[cfg(feature = "test-support")]
+    pub fn shell_connection(&self) -> Result<Connection> {
+        keyed_connection(&Store::db_path(&self.dir), &self.data_key, false)
+    }
+
+    /// The raw connection, for tests that tamper with rows or inspect query plans (its
+    /// writes keep the state seal, as the program's do).
     #[cfg(feature = "test-support")]
     pub fn raw_connection(&self) -> &Connection {
         &self.conn

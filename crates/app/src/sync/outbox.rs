@@ -7,12 +7,14 @@ use super::*;
 pub struct StoreOutbox<'h, H: OfficeHandle> {
     pub(super) handle: &'h mut H,
     clock: fn() -> DateTime<Utc>,
+    /// Whether this drain has checked the state seal (once, before its first push).
+    seal_checked: bool,
 }
 
 impl<'h, H: OfficeHandle> StoreOutbox<'h, H> {
     /// The outbox of the office behind `handle`, writing instants read from `clock`.
     pub fn new(handle: &'h mut H, clock: fn() -> DateTime<Utc>) -> StoreOutbox<'h, H> {
-        StoreOutbox { handle, clock }
+        StoreOutbox { handle, clock, seal_checked: false }
     }
 }
 
@@ -110,9 +112,18 @@ impl<H: OfficeHandle> Outbox for StoreOutbox<'_, H> {
     }
 
     fn audit_anchor(&mut self) -> Result<Option<platform_api::AuditAnchor>, AppError> {
+        // Before the drain's first push, the state seal is checked: a change made beside
+        // the program since the last log-in goes to the platform with this very push.
+        // It reads every sealed row on a connection of its own, outside the office's lock,
+        // so the window's commands go on meanwhile.
+        if !std::mem::replace(&mut self.seal_checked, true) {
+            let checker = self.handle.with_office(|office| office.state_seal_checker())?;
+            let found = checker.check()?;
+            self.handle.with_office(|office| office.record_state_seal(found))?;
+        }
         let (points, broken_at) = self
             .handle
-            .with_office(|office| Ok((office.store.audit_anchor_for_push()?, office.audit_broken_at)))?;
+            .with_office(|office| Ok((office.store.audit_anchor_for_push()?, office.audit_broken_at())))?;
         Ok(points.as_ref().map(|points| super::wire_anchor(points, broken_at)))
     }
 

@@ -170,7 +170,7 @@ pub fn sync_status(office: &Office) -> Result<SyncStatus, AppError> {
         disk_free_bytes: disk.map(|(free, _)| free),
         disk_warning: disk.and_then(|(free, total)| disk_warning(free, total)),
         holiday_warning: None,
-        audit_warning: office.audit_warning.clone(),
+        audit_warning: office.audit_warning(),
     })
 }
 
