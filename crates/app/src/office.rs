@@ -257,6 +257,14 @@ impl Office {
     /// found by the next clerk who logs in, not only when an administrator asks. Then
     /// starts the state seal's check in the background.
     fn check_audit_chain(&mut self) -> Result<(), AppError> {
+        self.check_audit_chain_since_last()?;
+        self.start_state_seal_check()
+    }
+
+    /// The audit chain from the last row a check found good to the head (at log-in, and
+    /// before a sync's first push): a row changed by hand since is found before the
+    /// platform hears of it, and reported with that push.
+    pub(crate) fn check_audit_chain_since_last(&mut self) -> Result<(), AppError> {
         let report = self.store.audit_verify_since_last_check()?;
         self.audit_broken_at = report.first_bad_row;
         self.audit_warning = report.first_bad_row.map(|row| {
@@ -264,7 +272,7 @@ impl Office {
                 "审计记录核验未通过：第 {row} 条起的记录被改动或删除过。请立即报告管理员并联系技术支持（技术人员可用 permitctl audit verify 查明是哪些记录）；在查明之前，本机数据不能作为依据。"
             )
         });
-        self.start_state_seal_check()
+        Ok(())
     }
 
     /// Starts the state seal's check (issue 18: the clerks, cases, state changes, queue,

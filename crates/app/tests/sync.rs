@@ -740,6 +740,30 @@ fn a_change_made_beside_the_program_while_it_runs_is_reported_by_the_next_sync()
     assert!(warning.starts_with("本机数据核验未通过"), "{warning}");
 }
 
+/// The chain's check before every sync: an audit row changed by hand while the office is
+/// open (after the log-in's check) is reported by the next sync, and shown.
+#[test]
+fn an_audit_row_changed_while_the_office_is_open_is_reported_by_the_next_sync() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut office = set_up_office(dir.path());
+    case_until(&mut office, "周义", CaseState::Accepted, 10);
+    {
+        let (store, _) =
+            store::Store::open_with_options(dir.path(), "a", CLERK_PASSWORD, at(20), options()).unwrap();
+        let conn = store.raw_connection();
+        conn.execute_batch("DROP TRIGGER audit_no_update;").unwrap();
+        let last: i64 = conn.query_row("SELECT max(seq) FROM audit", [], |row| row.get(0)).unwrap();
+        conn.execute("UPDATE audit SET actor = 'nobody' WHERE seq = ?1", [last - 2]).unwrap();
+    }
+    assert_eq!(sync::sync_status(&office).unwrap().audit_warning, None, "not known before the check");
+    let stub = Stub::start(Duration::from_secs(60));
+    stub.register(&mut office);
+    sync::sync_once(&mut office, &config(&stub.server.url(), 1), |_, _| {}).unwrap();
+    assert!(stub.server.platform().reported_audit_break(DEVICE).unwrap().is_some(), "the sync reported it");
+    let warning = sync::sync_status(&office).unwrap().audit_warning.expect("and the header shows it");
+    assert!(warning.starts_with("审计记录核验未通过"), "{warning}");
+}
+
 /// An office that only syncs (no one rewrote anything) keeps passing its anchor: every
 /// push extends the last, also after an answer was lost on the way back.
 #[test]

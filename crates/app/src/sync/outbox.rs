@@ -7,14 +7,15 @@ use super::*;
 pub struct StoreOutbox<'h, H: OfficeHandle> {
     pub(super) handle: &'h mut H,
     clock: fn() -> DateTime<Utc>,
-    /// Whether this drain has checked the state seal (once, before its first push).
-    seal_checked: bool,
+    /// Whether this drain has checked the audit chain and the state seal (once, before its
+    /// first push).
+    checked_before_push: bool,
 }
 
 impl<'h, H: OfficeHandle> StoreOutbox<'h, H> {
     /// The outbox of the office behind `handle`, writing instants read from `clock`.
     pub fn new(handle: &'h mut H, clock: fn() -> DateTime<Utc>) -> StoreOutbox<'h, H> {
-        StoreOutbox { handle, clock, seal_checked: false }
+        StoreOutbox { handle, clock, checked_before_push: false }
     }
 }
 
@@ -112,12 +113,16 @@ impl<H: OfficeHandle> Outbox for StoreOutbox<'_, H> {
     }
 
     fn audit_anchor(&mut self) -> Result<Option<platform_api::AuditAnchor>, AppError> {
-        // Before the drain's first push, the state seal is checked: a change made beside
-        // the program since the last log-in goes to the platform with this very push.
-        // It reads every sealed row on a connection of its own, outside the office's lock,
-        // so the window's commands go on meanwhile.
-        if !std::mem::replace(&mut self.seal_checked, true) {
-            let checker = self.handle.with_office(|office| office.state_seal_checker())?;
+        // Before the drain's first push, the audit chain since the last check and the state
+        // seal are checked: a change made beside the program since the last log-in goes to
+        // the platform with this very push. The seal's check reads every sealed row on a
+        // connection of its own, outside the office's lock, so the window's commands go on
+        // meanwhile.
+        if !std::mem::replace(&mut self.checked_before_push, true) {
+            let checker = self.handle.with_office(|office| {
+                office.check_audit_chain_since_last()?;
+                office.state_seal_checker()
+            })?;
             let found = checker.check()?;
             self.handle.with_office(|office| office.record_state_seal(found))?;
         }
