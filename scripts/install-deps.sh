@@ -8,14 +8,15 @@ cd "$(dirname "$0")/.."
 # WebDriver for end-to-end tests, ImageMagick for screenshots, poppler for PDFs, CUPS with
 # the cups-pdf queue the print tests start, SANE (its `test` backend) for the scan tests,
 # dpkg-dev (dpkg-shlibdeps) and desktop-file-utils to make and check the .deb, unzip for
-# the WebDriver test that opens the exported 台账 workbook.
+# the WebDriver test that opens the exported 台账 workbook, p7zip-full for the test that
+# opens the encrypted person archive as an archive PC would.
 APT_PACKAGES=(
   build-essential pkg-config libssl-dev
   libwebkit2gtk-4.1-dev libgtk-3-dev libsoup-3.0-dev libjavascriptcoregtk-4.1-dev librsvg2-dev libxdo-dev
   file xvfb xauth x11-utils imagemagick webkit2gtk-driver jq
   fonts-noto-cjk fonts-wqy-microhei poppler-utils zbar-tools
   cups cups-client cups-bsd printer-driver-cups-pdf sane-utils libsane1
-  dpkg-dev desktop-file-utils unzip
+  dpkg-dev desktop-file-utils unzip p7zip-full
 )
 
 missing=()

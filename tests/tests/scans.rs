@@ -238,10 +238,36 @@ fn the_person_archive_holds_every_page_and_each_matches_its_hash() {
     .expect("attach");
 
     office.login("admin", PASSWORD, at(20)).expect("admin logs in");
-    let path = dir.path().join("person.html");
+    let path = dir.path().join("person.zip");
     let summary = app::archive::export_person(&mut office, ID_NUMBER, &path, at(21)).expect("export");
     assert_eq!((summary.cases, summary.pages), (1, 2));
-    let html = std::fs::read_to_string(&path).expect("archive");
+    // Encrypted: neither the ID number nor the name nor a JPEG is in the file's bytes, a
+    // wrong password opens nothing, and 7-Zip (what an archive PC has) opens it with the
+    // password shown once.
+    let bytes = std::fs::read(&path).expect("archive");
+    let name = complete_record().applicant.name;
+    assert!(name.len() >= 6, "a name of two characters or more: {name}");
+    for secret in [ID_NUMBER.as_bytes(), name.as_bytes(), b"JFIF\0".as_slice(), b"<!DOCTYPE html".as_slice()]
+    {
+        assert!(!bytes.windows(secret.len()).any(|window| window == secret), "{secret:?} in clear");
+    }
+    assert_eq!(summary.password.len(), 29, "24 characters in groups of four: {}", summary.password.len());
+    assert!(
+        app::archive::open_archive(&bytes, "K7QM-3XWP-9HTR-2DFA-6YCN-8BVE").is_none(),
+        "a wrong password"
+    );
+    let html = app::archive::open_archive(&bytes, &summary.password).expect("opens with its password");
+    let unpacked = dir.path().join("unpacked");
+    let status = std::process::Command::new("7z")
+        .arg("x")
+        .arg(format!("-p{}", summary.password))
+        .arg(format!("-o{}", unpacked.display()))
+        .arg(&path)
+        .stdout(std::process::Stdio::null())
+        .status()
+        .expect("7z (p7zip-full) to open the archive as an archive PC does");
+    assert!(status.success(), "7-Zip opens it");
+    assert_eq!(std::fs::read_to_string(unpacked.join(app::archive::ARCHIVE_ENTRY)).expect("unpacked"), html);
     let archive = app::archive::embedded_json(&html).expect("embedded JSON");
     assert_eq!(archive["version"], 2);
     let pages = archive["cases"][0]["pages"].as_array().expect("pages");

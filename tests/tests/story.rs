@@ -177,10 +177,12 @@ fn one_case_from_draft_to_issued_with_three_clerks() {
     login(&mut office, "admin", 60);
     let report = app::audit::verify(&office).expect("verify");
     assert!(report.is_intact(), "the audit chain verifies: {report:?}");
-    let archive_path = dir.path().join("person.html");
+    let archive_path = dir.path().join("person.zip");
     let summary = app::archive::export_person(&mut office, ID_NUMBER, &archive_path, at(61)).expect("export");
     assert_eq!(summary.cases, 2);
-    let html = std::fs::read_to_string(&archive_path).expect("archive file");
+    let html =
+        app::archive::open_archive(&std::fs::read(&archive_path).expect("archive file"), &summary.password)
+            .expect("the archive opens with the password shown");
     let archive = app::archive::embedded_json(&html).expect("the archive embeds its JSON");
     let exported = archive["cases"]
         .as_array()

@@ -1,9 +1,11 @@
 //! `permitctl export-person ID_NUMBER -o FILE`: one file per person (一人一档).
 //!
 //! Writes the person's archive (a self-contained HTML page with the complete data
-//! embedded as JSON and the scanned pages as images, see `app::archive`) and prints
-//! `{"path", "cases", "events", "audit_rows", "pages"}`; exits 1 when no case has this ID number. Needs the administrator's
-//! password. The ID number is never printed back.
+//! embedded as JSON and the scanned pages as images, in an AES-256 ZIP, see
+//! `app::archive`) and prints `{"path", "cases", "events", "audit_rows", "pages",
+//! "password"}` — the password the archive opens with, shown this once and nowhere
+//! else; exits 1 when no case has this ID number. Needs the administrator's password.
+//! The ID number is never printed back.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -17,7 +19,7 @@ use crate::cmd_office::{self, OfficeArgs};
 pub struct ExportArgs {
     /// The person's ID number (公民身份号码).
     id_number: String,
-    /// The archive file to write (HTML).
+    /// The archive file to write (an AES-256 ZIP, e.g. `person.zip`).
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     output: PathBuf,
     #[command(flatten)]
@@ -40,6 +42,7 @@ pub fn run(args: &ExportArgs) -> ExitCode {
             "events": summary.events,
             "audit_rows": summary.audit_rows,
             "pages": summary.pages,
+            "password": summary.password,
         })),
         (Err(error), _) | (Ok(_), Err(error)) => cmd_office::report(&error),
     }
