@@ -337,7 +337,7 @@ fn run(
                     break;
                 }
                 if remaining.is_zero() {
-                    return Err(stop(&mut child, window));
+                    return stop(&mut child, window, stderr);
                 }
             }
         }
@@ -349,7 +349,7 @@ fn run(
             match child.try_wait() {
                 Ok(Some(status)) => break status,
                 Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(10)),
-                Ok(None) => return Err(stop(&mut child, window)),
+                Ok(None) => return stop(&mut child, window, stderr),
                 Err(source) => {
                     return Err(ScanError::Io { what: "the scanimage process".to_owned(), source });
                 }
@@ -367,12 +367,21 @@ const POLL: Duration = Duration::from_millis(200);
 /// How long its output may take to arrive after it exited.
 const STDOUT_GRACE: Duration = Duration::from_secs(2);
 
-/// Kills a scanimage that overran its time and reaps it.
-fn stop(child: &mut Child, timeout: Duration) -> ScanError {
+/// Kills a scanimage that overran its time and reaps it. One that reported a failed SANE
+/// call first (`scanimage: sane_read: Document feeder jammed`, `sane_start: …`; not its
+/// warnings such as a rounded value) and then hung closing the device is that failure, as
+/// the clerk should read it, not a timeout; seen once with SANE's test backend reporting a
+/// jam on a loaded machine.
+fn stop(child: &mut Child, timeout: Duration, stderr: Vec<String>) -> Result<Finished, ScanError> {
     // It may have exited just now; either way it must not linger.
     let _ = child.kill();
-    let _ = child.wait();
-    ScanError::ScanTimeout { timeout }
+    let status = child.wait();
+    match status {
+        Ok(status) if stderr.iter().any(|line| line.starts_with("scanimage: sane_")) => {
+            Ok(Finished { status, stdout: Vec::new(), stderr })
+        }
+        _ => Err(ScanError::ScanTimeout { timeout }),
+    }
 }
 
 fn spawn_error(program: &Path, error: std::io::Error) -> ScanError {
@@ -380,5 +389,36 @@ fn spawn_error(program: &Path, error: std::io::Error) -> ScanError {
         ScanError::SaneMissing { detail: format!("{}: {error}", program.display()) }
     } else {
         ScanError::Io { what: format!("starting {}", program.display()), source: error }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hanging() -> Child {
+        Command::new("sleep").arg("30").spawn().expect("sleep runs")
+    }
+
+    #[test]
+    fn a_scanimage_that_reported_a_failed_call_and_then_hung_is_that_failure() {
+        let stderr = vec![
+            "scanimage: rounded value of br-x from 200 to 199.99".to_owned(),
+            "scanimage: sane_read: Document feeder jammed".to_owned(),
+        ];
+        let finished = stop(&mut hanging(), Duration::from_secs(1), stderr).expect("the jam, not a timeout");
+        assert!(!finished.status.success(), "killed");
+        assert!(finished.stderr_summary().contains("jammed"), "{}", finished.stderr_summary());
+    }
+
+    #[test]
+    fn a_scanimage_that_only_warned_and_then_hung_timed_out() {
+        let stderr = vec!["scanimage: rounded value of br-x from 200 to 199.99".to_owned()];
+        let stopped = stop(&mut hanging(), Duration::from_secs(1), stderr);
+        assert!(matches!(stopped, Err(ScanError::ScanTimeout { .. })), "{:?}", stopped.err());
+        assert!(matches!(
+            stop(&mut hanging(), Duration::from_secs(1), Vec::new()),
+            Err(ScanError::ScanTimeout { .. })
+        ));
     }
 }
