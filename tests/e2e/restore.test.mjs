@@ -2,12 +2,15 @@
 // administrator backs the office up to a USB stick from the office page (picked from the
 // list, never typed); the database file is later damaged while the app is closed; at the
 // next log-in the window says so, names the last backup and offers it under 从备份恢复;
-// after a confirmation that says what is lost, the office is back and the clerk is in.
+// after a confirmation that says what is lost, the office is back and the clerk is in. A
+// clerk revoked after the backup stays revoked, and the window names them before it goes on.
 import { readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { ADMIN, keepScreenshot, mountStick, setUpOffice, startApp } from "./harness.mjs";
+
+const LEAVER = { username: "zhou", name: "周离职", password: "zhou-pass-2026" };
 
 describe("a damaged database restored from the window", () => {
   const stick = mountStick("E2E-BACKUP-", "16m");
@@ -21,6 +24,14 @@ describe("a damaged database restored from the window", () => {
     session = await startApp();
     const dataDir = session.dataDir;
     await setUpOffice(session, ["accept"]);
+    // A clerk the backup will have, revoked after it.
+    await session.click("open-clerks");
+    await session.waitFor("clerk-form");
+    await session.type("clerk-username", LEAVER.username);
+    await session.type("clerk-display-name", LEAVER.name);
+    await session.type("clerk-password", LEAVER.password);
+    await session.click("clerk-add");
+    await session.waitFor("clerk-added", { contains: LEAVER.name });
     await session.click("open-office");
     await session.waitFor("backup");
     await session.click("backup-places-refresh");
@@ -36,6 +47,12 @@ describe("a damaged database restored from the window", () => {
       args: [],
     });
     await keepScreenshot(session, "office-backup-made");
+    await session.click("open-clerks");
+    await session.waitFor(`clerk-revoke-${LEAVER.username}`);
+    await session.click(`clerk-revoke-${LEAVER.username}`);
+    await session.waitFor("confirm-revoke");
+    await session.click("confirm-revoke-yes");
+    await session.waitFor(`clerk-reenable-${LEAVER.username}`);
     await session.quit();
     session = null;
 
@@ -63,6 +80,11 @@ describe("a damaged database restored from the window", () => {
     const asked = await session.waitFor("restore-confirm");
     assert.match(asked, /备份之后在本机办理的业务不在备份中/);
     await session.click("restore-confirm-yes");
+    const revoked = await session.waitFor("restore-revoked-again", { timeoutMs: 30000 });
+    assert.match(revoked, /再次停用/);
+    assert.ok(revoked.includes(`${LEAVER.name}（${LEAVER.username}）`), revoked);
+    await keepScreenshot(session, "login-restore-revoked-again");
+    await session.click("restore-revoked-again-ok");
     await session.waitFor("home", { timeoutMs: 30000 });
     assert.equal(await session.exists("login"), false);
     const aside = readdirSync(join(dataDir, "db")).filter((name) => name.startsWith("office.db.before-restore-"));

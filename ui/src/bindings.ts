@@ -852,6 +852,15 @@ bytes: number,
  * The last backup made on this PC.
  */
 last: boolean, };
+export type RestoredInfo = { 
+/**
+ * The administrator, logged in.
+ */
+session: SessionInfo, 
+/**
+ * The clerks revoked again, in the order revoked, each as `姓名（用户名）`.
+ */
+revoked_again: Array<string>, };
 export type PlaceInfo = { 
 /**
  * The folder (sent back to write there; never typed by the clerk).

@@ -8,8 +8,8 @@ use crate::AppState;
 use crate::error::UiError;
 use crate::json::{
     BackupFileInfo, BackupMadeInfo, ClerkInfo, FolderInfo, OfficeDetailsInfo, OfficeDetailsInput,
-    OfficeStatus, PlaceInfo, PrintSettingsInput, ProfileInfo, ReferenceStatusInfo, RoleName, SessionInfo,
-    SupportExportInfo, UpgradeInfo, local_minute,
+    OfficeStatus, PlaceInfo, PrintSettingsInput, ProfileInfo, ReferenceStatusInfo, RestoredInfo, RoleName,
+    SessionInfo, SupportExportInfo, UpgradeInfo, local_minute,
 };
 use app::problem::Unrecognised;
 
@@ -168,7 +168,7 @@ pub async fn restore_office(
     path: String,
     username: String,
     password: String,
-) -> Result<SessionInfo, UiError> {
+) -> Result<RestoredInfo, UiError> {
     let db_dir = state.paths.db_dir.clone();
     with_office_slot(&state, move |slot| {
         // An open office is someone's work in progress: restoring is for one that would
@@ -176,7 +176,7 @@ pub async fn restore_office(
         if let Some(open) = slot.take() {
             open.close()?;
         }
-        let (office, _) = app::backup::restore(
+        let (office, summary) = app::backup::restore(
             std::path::Path::new(&path),
             &db_dir,
             username.trim(),
@@ -186,7 +186,19 @@ pub async fn restore_office(
             app::office::StoreOptions::default(),
         )?;
         let office = slot.insert(office);
-        Ok(SessionInfo::from(office.session()?))
+        // Named as the administrator knows them: 周离职（zhou）.
+        let clerks = app::users::list_clerks(office)?;
+        let revoked_again = summary
+            .revoked_again
+            .iter()
+            .map(|username| {
+                clerks.iter().find(|clerk| clerk.username == *username).map_or_else(
+                    || username.clone(),
+                    |clerk| format!("{}（{}）", clerk.display_name, clerk.username),
+                )
+            })
+            .collect();
+        Ok(RestoredInfo { session: SessionInfo::from(office.session()?), revoked_again })
     })
     .await
 }

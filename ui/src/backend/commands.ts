@@ -42,6 +42,7 @@ import type {
   QuarantinedRecord,
   ReaderStateInfo,
   ReferenceStatusInfo,
+  RestoredInfo,
   RoleKey,
   ScanOutcome,
   ScanProgress,
@@ -201,7 +202,7 @@ export interface Commands {
    * password must open the clerk's key slot here, and the clerk must be an administrator in
    * the backup; a backup of another office is refused.
    */
-  restoreOffice(path: string, username: string, password: string): Promise<SessionInfo>;
+  restoreOffice(path: string, username: string, password: string): Promise<RestoredInfo>;
   /**
    * The office's reference data: the update key, the holiday update loaded, the years covered.
    */

@@ -25,7 +25,7 @@ describe("RestorePanel", () => {
         backupFiles: async () => [last, older],
         restoreOffice: async (path, username, password) => {
           restored.push(`${path}|${username}|${password}`);
-          return admin;
+          return { session: admin, revoked_again: [] };
         },
       }),
     );
@@ -45,6 +45,29 @@ describe("RestorePanel", () => {
     await flushPromises();
     expect(restored).toEqual([`${last.path}|admin|admin-pass-1`]);
     expect(wrapper.emitted("restored")?.[0]).toEqual([admin]);
+  });
+
+  it("names the clerks the restore revoked again before it goes on", async () => {
+    setBackend(
+      fakeBackend({
+        backupFiles: async () => [last],
+        restoreOffice: async () => ({ session: admin, revoked_again: ["li", "wang"] }),
+      }),
+    );
+    const wrapper = mount(RestorePanel, { props: { username: "admin", password: "admin-pass-1" }, attachTo: document.body });
+    await flushPromises();
+    await wrapper.get('[data-testid="restore-start"]').trigger("click");
+    await wrapper.get('[data-testid="restore-confirm-yes"]').trigger("click");
+    await flushPromises();
+    const said = wrapper.get('[data-testid="restore-revoked-again"]');
+    expect(said.text()).toContain("li、wang");
+    expect(said.text()).toContain("再次停用");
+    expect(wrapper.emitted("restored")).toBeUndefined();
+    expect(document.activeElement).toBe(wrapper.get('[data-testid="restore-revoked-again-ok"]').element);
+    await wrapper.get('[data-testid="restore-revoked-again-ok"]').trigger("click");
+    expect(wrapper.emitted("restored")?.[0]).toEqual([admin]);
+    expect(wrapper.find('[data-testid="restore-revoked-again"]').exists()).toBe(false);
+    wrapper.unmount();
   });
 
   it("waits for the administrator's name and password, says when there is no backup, and shows a refusal", async () => {

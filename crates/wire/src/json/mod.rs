@@ -360,6 +360,7 @@ mod tests {
             SupportExportInfo::decl(&config),
             BackupMadeInfo::decl(&config),
             BackupFileInfo::decl(&config),
+            RestoredInfo::decl(&config),
             PlaceInfo::decl(&config),
             FolderInfo::decl(&config),
             PreviewInfo::decl(&config),

@@ -256,6 +256,17 @@ pub struct BackupFileInfo {
     pub last: bool,
 }
 
+/// What a restore from the window did: the administrator logged in to the restored office,
+/// and the clerks revoked since the backup was made, whose accounts the backup still had
+/// and the restore revoked again (the window names them).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct RestoredInfo {
+    /// The administrator, logged in.
+    pub session: super::SessionInfo,
+    /// The clerks revoked again, in the order revoked, each as `姓名（用户名）`.
+    pub revoked_again: Vec<String>,
+}
+
 impl From<app::backup::FoundBackup> for BackupFileInfo {
     fn from(found: app::backup::FoundBackup) -> Self {
         let created_at = chrono::DateTime::parse_from_rfc3339(&found.info.created_at)
