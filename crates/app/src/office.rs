@@ -133,10 +133,35 @@ pub struct Office {
 /// called; both report here.
 #[derive(Debug, Default)]
 struct StateSealWatch {
-    /// The last check's finding and the audit chain's head when it was recorded.
-    found: Arc<Mutex<Option<(StateSealProblem, i64)>>>,
+    /// The finding of the latest check to finish, by when it started.
+    found: Arc<Mutex<SealFinding>>,
+    /// Numbers the checks in the order they start.
+    started: u64,
     /// The check started at the last log-in, until it is waited for or stopped.
     running: Option<(std::thread::JoinHandle<()>, StateSealInterrupt)>,
+}
+
+/// What the latest-started check that has finished found, and the audit chain's head when
+/// it started.
+#[derive(Debug, Default)]
+struct SealFinding {
+    check: u64,
+    found: Option<(StateSealProblem, i64)>,
+}
+
+impl SealFinding {
+    /// Keeps `found` unless a check that started later has already reported: a slow check
+    /// at log-in, reading an older snapshot, never overwrites what a sync's check found
+    /// since.
+    fn record(slot: &Mutex<SealFinding>, check: u64, found: Option<StateSealProblem>, head: i64) {
+        if let Some(problem) = found {
+            tracing::warn!(?problem, head, "state seal broken");
+        }
+        let mut finding = slot.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if check >= finding.check {
+            *finding = SealFinding { check, found: found.map(|problem| (problem, head)) };
+        }
+    }
 }
 
 impl StateSealWatch {
@@ -147,12 +172,14 @@ impl StateSealWatch {
         }
     }
 
-    fn record(&self, found: Option<StateSealProblem>, head: i64) {
-        record_state_seal(&self.found, found, head);
+    /// The number of a check starting now.
+    fn next_check(&mut self) -> u64 {
+        self.started += 1;
+        self.started
     }
 
     fn found(&self) -> Option<(StateSealProblem, i64)> {
-        *self.found.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.found.lock().unwrap_or_else(std::sync::PoisonError::into_inner).found
     }
 }
 
@@ -162,15 +189,13 @@ impl Drop for StateSealWatch {
     }
 }
 
-fn record_state_seal(
-    slot: &Mutex<Option<(StateSealProblem, i64)>>,
-    found: Option<StateSealProblem>,
-    head: i64,
-) {
-    if let Some(problem) = found {
-        tracing::warn!(?problem, head, "state seal broken");
-    }
-    *slot.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = found.map(|problem| (problem, head));
+/// A state seal check to run where the caller chooses: the checker with its own
+/// connection, its number, and the audit chain's head as it started.
+#[derive(Debug)]
+pub(crate) struct SealCheck {
+    pub(crate) checker: store::StateSealChecker,
+    pub(crate) check: u64,
+    pub(crate) head: i64,
 }
 
 /// What every clerk's header says while the state seal is broken.
@@ -282,14 +307,13 @@ impl Office {
     /// export reports it to the platform.
     fn start_state_seal_check(&mut self) -> Result<(), AppError> {
         self.state_seal.stop();
-        let checker = self.store.state_seal_checker()?;
-        let head = self.store.audit_head()?.map_or(0, |head| head.seq);
+        let SealCheck { checker, check, head } = self.state_seal_checker()?;
         let interrupt = checker.interrupt_handle();
-        let found = Arc::clone(&self.state_seal.found);
+        let slot = Arc::clone(&self.state_seal.found);
         let thread = std::thread::Builder::new()
             .name("state-seal-check".to_owned())
             .spawn(move || match checker.check() {
-                Ok(problem) => record_state_seal(&found, problem, head),
+                Ok(found) => SealFinding::record(&slot, check, found, head),
                 // Stopped (the office closed or a new log-in started another check), or
                 // the file could not be read: the next check at a sync or log-in says.
                 Err(error) => tracing::debug!(%error, "state seal check did not finish"),
@@ -299,30 +323,32 @@ impl Office {
         Ok(())
     }
 
-    /// Waits for the check started at log-in (tests, and `permitctl` before it reports).
+    /// Waits for the check started at log-in (tests).
     pub fn wait_for_state_seal_check(&mut self) {
         if let Some((thread, _)) = self.state_seal.running.take() {
             let _ = thread.join();
         }
     }
 
-    /// The state seal's checker, to run outside the office's lock (before a sync's first
-    /// push); its finding goes to [`Office::record_state_seal`].
-    pub(crate) fn state_seal_checker(&self) -> Result<store::StateSealChecker, AppError> {
-        Ok(self.store.state_seal_checker()?)
+    /// The state seal's checker and its number, to run outside the office's lock (before
+    /// a sync's first push), with the audit chain's head as it starts; its finding goes to
+    /// [`Office::record_state_seal`].
+    pub(crate) fn state_seal_checker(&mut self) -> Result<SealCheck, AppError> {
+        let head = self.store.audit_head()?.map_or(0, |head| head.seq);
+        Ok(SealCheck { checker: self.store.state_seal_checker()?, check: self.state_seal.next_check(), head })
     }
 
-    /// Records what a state seal check found, at the audit chain's head now.
-    pub(crate) fn record_state_seal(&mut self, found: Option<StateSealProblem>) -> Result<(), AppError> {
-        let head = self.store.audit_head()?.map_or(0, |head| head.seq);
-        self.state_seal.record(found, head);
-        Ok(())
+    /// Records what a state seal check found.
+    pub(crate) fn record_state_seal(&mut self, check: u64, head: i64, found: Option<StateSealProblem>) {
+        SealFinding::record(&self.state_seal.found, check, found, head);
     }
 
     /// Runs the state seal's check here and now (before an export).
     pub(crate) fn check_state_seal_now(&mut self) -> Result<(), AppError> {
-        let found = self.state_seal_checker()?.check()?;
-        self.record_state_seal(found)
+        let SealCheck { checker, check, head } = self.state_seal_checker()?;
+        let found = checker.check()?;
+        self.record_state_seal(check, head, found);
+        Ok(())
     }
 
     /// What every clerk's header says about the audit trail: a broken chain first, else a
@@ -622,6 +648,19 @@ impl IdleLock {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_slow_check_from_an_older_snapshot_never_hides_what_a_later_one_found() {
+        let slot = Mutex::new(SealFinding::default());
+        // The log-in's check (1) is still reading when a sync's check (2) finds the change.
+        SealFinding::record(&slot, 2, Some(StateSealProblem::Differs), 40);
+        SealFinding::record(&slot, 1, None, 30);
+        let found = slot.lock().expect("not poisoned").found;
+        assert_eq!(found, Some((StateSealProblem::Differs, 40)));
+        // A later check decides, whatever it finds.
+        SealFinding::record(&slot, 3, None, 50);
+        assert_eq!(slot.lock().expect("not poisoned").found, None);
+    }
 
     #[test]
     fn an_old_office_file_suggests_its_details_once_and_is_then_retired_not_deleted() {

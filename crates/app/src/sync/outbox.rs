@@ -119,12 +119,15 @@ impl<H: OfficeHandle> Outbox for StoreOutbox<'_, H> {
         // connection of its own, outside the office's lock, so the window's commands go on
         // meanwhile.
         if !std::mem::replace(&mut self.checked_before_push, true) {
-            let checker = self.handle.with_office(|office| {
+            let seal = self.handle.with_office(|office| {
                 office.check_audit_chain_since_last()?;
                 office.state_seal_checker()
             })?;
-            let found = checker.check()?;
-            self.handle.with_office(|office| office.record_state_seal(found))?;
+            let found = seal.checker.check()?;
+            self.handle.with_office(|office| {
+                office.record_state_seal(seal.check, seal.head, found);
+                Ok(())
+            })?;
         }
         let (points, broken_at) = self
             .handle
