@@ -3,7 +3,7 @@
 //!
 //! The audit chain covers the audit rows; it says nothing when someone edits a case, a
 //! clerk's roles or a queued item directly in the database. The seal covers those tables:
-//! `state_seal` holds one value, the sum (modulo 2²⁵⁶) of a keyed SM3 MAC of every row of
+//! `state_seal` holds one value, the sum (modulo 2²⁵⁶) of an HMAC-SHA-256 of every row of
 //! every sealed table, and a MAC of that sum. Triggers on each sealed table keep it current
 //! in the same statement as the change, through an SQL function the program registers on
 //! its own connection (`permit_seal`): every write path is covered without any of them
