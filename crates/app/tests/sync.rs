@@ -734,10 +734,15 @@ fn a_change_made_beside_the_program_while_it_runs_is_reported_by_the_next_sync()
     }
     assert_eq!(sync::sync_status(&office).unwrap().audit_warning, None, "not known before the check");
     case_until(&mut office, "孙立", CaseState::Accepted, 30);
-    sync::sync_once(&mut office, &config(&stub.server.url(), 1), |_, _| {}).unwrap();
+    the_next_sync_reports(&mut office, &stub, "本机数据核验未通过");
+}
+
+/// Syncs; the platform was told of a break, and every clerk's header starts with `said`.
+fn the_next_sync_reports(office: &mut Office, stub: &Stub, said: &str) {
+    sync::sync_once(&mut *office, &config(&stub.server.url(), 1), |_, _| {}).unwrap();
     assert!(stub.server.platform().reported_audit_break(DEVICE).unwrap().is_some(), "the sync reported it");
-    let warning = sync::sync_status(&office).unwrap().audit_warning.expect("and the header shows it");
-    assert!(warning.starts_with("本机数据核验未通过"), "{warning}");
+    let warning = sync::sync_status(office).unwrap().audit_warning.expect("and the header shows it");
+    assert!(warning.starts_with(said), "{warning}");
 }
 
 /// The chain's check before every sync: an audit row changed by hand while the office is
@@ -758,10 +763,7 @@ fn an_audit_row_changed_while_the_office_is_open_is_reported_by_the_next_sync() 
     assert_eq!(sync::sync_status(&office).unwrap().audit_warning, None, "not known before the check");
     let stub = Stub::start(Duration::from_secs(60));
     stub.register(&mut office);
-    sync::sync_once(&mut office, &config(&stub.server.url(), 1), |_, _| {}).unwrap();
-    assert!(stub.server.platform().reported_audit_break(DEVICE).unwrap().is_some(), "the sync reported it");
-    let warning = sync::sync_status(&office).unwrap().audit_warning.expect("and the header shows it");
-    assert!(warning.starts_with("审计记录核验未通过"), "{warning}");
+    the_next_sync_reports(&mut office, &stub, "审计记录核验未通过");
 }
 
 /// An office that only syncs (no one rewrote anything) keeps passing its anchor: every
