@@ -507,6 +507,20 @@ impl Office {
         self.logout(now)
     }
 
+    /// Runs `work` as the clerk of `session`, on an office several clerks use at once (the
+    /// office server, docs/office-server.md): the office's own session is set aside, the
+    /// given one put in its place for the length of `work`, and whatever `work` left there
+    /// (the same session, one a password change replaced, a new clerk's after a log-in, or
+    /// none after a log-out) handed back in `session`. No use case changes: each still
+    /// asks `self.session()`, and roles, separation of duties and the audit's clerk come
+    /// from the session it is given.
+    pub fn as_clerk<T>(&mut self, session: &mut Option<Session>, work: impl FnOnce(&mut Office) -> T) -> T {
+        let own = std::mem::replace(&mut self.session, session.take());
+        let result = work(self);
+        *session = std::mem::replace(&mut self.session, own);
+        result
+    }
+
     /// The logged-in clerk, or `NotLoggedIn`.
     pub fn session(&self) -> Result<&Session, AppError> {
         self.session.as_ref().ok_or(AppError::NotLoggedIn)
