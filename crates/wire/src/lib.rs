@@ -6,5 +6,6 @@
 //! conversion is written twice. Their TypeScript declarations are generated into
 //! `ui/src/bindings.ts` by the shell's `bindings_are_up_to_date` test.
 
+pub mod commands;
 pub mod error;
 pub mod json;

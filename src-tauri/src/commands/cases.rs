@@ -1,23 +1,19 @@
 //! Cases: the durable draft, submission, review, approval, the case page and the
 //! worklists of the home screen.
+//!
+//! The commands the office server serves too are thin: the work is in
+//! `wire::commands` (one translation for every transport).
 
-use app::cases::{CaseId, DuplicateDecision, Submission};
 use tauri::State;
+use wire::commands as desk;
 
-use super::{now, parse_case_id, with_office};
+use super::{now, with_office};
 use crate::AppState;
 use crate::error::UiError;
 use crate::json::{
     AuditLineInfo, CaseInfo, CaseLineInfo, DraftSavedInfo, LedgerExportInfo, LedgerInfo, RecordJson,
     SubmitResult, WorklistCount, WorklistName,
 };
-use app::problem::Unrecognised;
-
-/// Most lines a worklist or a search sends to the window at once.
-const LIST_LIMIT: u32 = 200;
-
-/// Most audit rows the case page lists.
-const AUDIT_LIMIT: u32 = 100;
 
 /// A fresh case id for a form being opened (nothing is stored until the first save).
 #[tauri::command]
@@ -34,13 +30,7 @@ pub async fn save_draft(
     record: RecordJson,
     paper_slip: Option<bool>,
 ) -> Result<DraftSavedInfo, UiError> {
-    with_office(&state, move |office| {
-        let now = now();
-        let id = parse_case_id(&case_id)?;
-        let saved = app::cases::save_draft_json(office, &id, &record.to_string(), paper_slip, now)?;
-        Ok(DraftSavedInfo::new(saved, now))
-    })
-    .await
+    with_office(&state, move |office| desk::save_draft(office, case_id, record, paper_slip)).await
 }
 
 /// Submits a saved draft for acceptance: a one-time notice, the duplicate guard's
@@ -54,18 +44,7 @@ pub async fn submit_case(
     opinion: String,
     proceed: bool,
 ) -> Result<SubmitResult, UiError> {
-    with_office(&state, move |office| {
-        let now = now();
-        let submission = Submission {
-            profile: &profile,
-            opinion: &opinion,
-            duplicates: if proceed { DuplicateDecision::Proceed } else { DuplicateDecision::Check },
-        };
-        let outcome = app::cases::submit(office, &parse_case_id(&case_id)?, &submission, now)?;
-        let today = app::clock::today();
-        SubmitResult::from_outcome(outcome, |summaries| app::worklists::lines_for(office, summaries, today))
-    })
-    .await
+    with_office(&state, move |office| desk::submit_case(office, case_id, profile, opinion, proceed)).await
 }
 
 /// 审核 with the reviewer's opinion.
@@ -75,7 +54,7 @@ pub async fn review_case(
     case_id: String,
     opinion: String,
 ) -> Result<CaseInfo, UiError> {
-    step(&state, case_id, move |office, id| app::cases::review(office, id, &opinion, now()).map(|_| ())).await
+    with_office(&state, move |office| desk::review_case(office, case_id, opinion)).await
 }
 
 /// 审批 with the approver's opinion.
@@ -85,8 +64,7 @@ pub async fn approve_case(
     case_id: String,
     opinion: String,
 ) -> Result<CaseInfo, UiError> {
-    step(&state, case_id, move |office, id| app::cases::approve(office, id, &opinion, now()).map(|_| ()))
-        .await
+    with_office(&state, move |office| desk::approve_case(office, case_id, opinion)).await
 }
 
 /// 不予通过 with every reason (one per line in the window).
@@ -96,7 +74,7 @@ pub async fn reject_case(
     case_id: String,
     reasons: Vec<String>,
 ) -> Result<CaseInfo, UiError> {
-    step(&state, case_id, move |office, id| app::cases::reject(office, id, &reasons, now()).map(|_| ())).await
+    with_office(&state, move |office| desk::reject_case(office, case_id, reasons)).await
 }
 
 /// 退回补正: sends the case back to the counter with every reason (one per line in the
@@ -107,8 +85,7 @@ pub async fn send_back_case(
     case_id: String,
     reasons: Vec<String>,
 ) -> Result<CaseInfo, UiError> {
-    step(&state, case_id, move |office, id| app::cases::send_back(office, id, &reasons, now()).map(|_| ()))
-        .await
+    with_office(&state, move |office| desk::send_back_case(office, case_id, reasons)).await
 }
 
 /// Withdraws an open case at the applicant's request.
@@ -118,65 +95,38 @@ pub async fn withdraw_case(
     case_id: String,
     reason: String,
 ) -> Result<CaseInfo, UiError> {
-    step(&state, case_id, move |office, id| app::cases::withdraw(office, id, &reason, now()).map(|_| ()))
-        .await
+    with_office(&state, move |office| desk::withdraw_case(office, case_id, reason)).await
 }
 
 /// Opens the case page (audited as a view of personal data).
 #[tauri::command]
 pub async fn get_case(state: State<'_, AppState>, case_id: String) -> Result<CaseInfo, UiError> {
-    with_office(&state, move |office| view(office, &parse_case_id(&case_id)?)).await
+    with_office(&state, move |office| desk::get_case(office, case_id)).await
 }
 
 /// The case's latest audit rows, newest first.
 #[tauri::command]
 pub async fn case_audit(state: State<'_, AppState>, case_id: String) -> Result<Vec<AuditLineInfo>, UiError> {
-    with_office(&state, move |office| {
-        let lines = app::audit::case_trail(office, &parse_case_id(&case_id)?, AUDIT_LIMIT)?;
-        Ok(lines.into_iter().map(AuditLineInfo::from).collect())
-    })
-    .await
+    with_office(&state, move |office| desk::case_audit(office, case_id)).await
 }
 
 /// The badge numbers of the home screen's worklists.
 #[tauri::command]
 pub async fn worklist_counts(state: State<'_, AppState>) -> Result<Vec<WorklistCount>, UiError> {
-    with_office(&state, |office| {
-        let counts = app::worklists::worklist_counts(office, app::clock::today())?;
-        Ok(counts
-            .into_iter()
-            .map(|(list, count)| WorklistCount {
-                key: list.key().to_owned(),
-                count: u32::try_from(count).unwrap_or(u32::MAX),
-                at_least: count >= app::worklists::WORKLIST_COUNT_CAP,
-            })
-            .collect())
-    })
-    .await
+    with_office(&state, desk::worklist_counts).await
 }
 
 /// The lines of one worklist.
 #[tauri::command]
 pub async fn worklist(state: State<'_, AppState>, list: WorklistName) -> Result<Vec<CaseLineInfo>, UiError> {
-    let list =
-        app::worklists::Worklist::from_key(&list).ok_or(app::AppError::from(Unrecognised::Worklist))?;
-    with_office(&state, move |office| {
-        let lines = app::worklists::worklist(office, list, app::clock::today(), LIST_LIMIT)?;
-        Ok(lines.into_iter().map(CaseLineInfo::from).collect())
-    })
-    .await
+    with_office(&state, move |office| desk::worklist(office, list)).await
 }
 
 /// The register of applications (台账) from `from` to `to` (`YYYY-MM-DD`, both included),
 /// with its counts (audited as a view of every case in it).
 #[tauri::command]
 pub async fn ledger(state: State<'_, AppState>, from: String, to: String) -> Result<LedgerInfo, UiError> {
-    with_office(&state, move |office| {
-        let from = app::problem::parse_date(&from)?;
-        let to = app::problem::parse_date(&to)?;
-        Ok(LedgerInfo::from(app::ledger::ledger(office, from, to, now())?))
-    })
-    .await
+    with_office(&state, move |office| desk::ledger(office, from, to)).await
 }
 
 /// Writes the register from `from` to `to` as an xlsx workbook into `folder` (a drive
@@ -204,30 +154,5 @@ pub async fn export_ledger(
 /// the searched text).
 #[tauri::command]
 pub async fn search_cases(state: State<'_, AppState>, text: String) -> Result<Vec<CaseLineInfo>, UiError> {
-    with_office(&state, move |office| {
-        let Some(query) = app::worklists::query_for(&text) else {
-            return Ok(Vec::new());
-        };
-        let lines = app::worklists::search(office, &query, LIST_LIMIT, now())?;
-        Ok(lines.into_iter().map(CaseLineInfo::from).collect())
-    })
-    .await
-}
-
-/// Runs one step on a case and answers with the case page as it is afterwards.
-async fn step<F>(state: &AppState, case_id_text: String, run: F) -> Result<CaseInfo, UiError>
-where
-    F: FnOnce(&mut app::office::Office, &CaseId) -> Result<(), app::AppError> + Send + 'static,
-{
-    with_office(state, move |office| {
-        let id = parse_case_id(&case_id_text)?;
-        run(office, &id)?;
-        view(office, &id)
-    })
-    .await
-}
-
-fn view(office: &mut app::office::Office, id: &CaseId) -> Result<CaseInfo, app::AppError> {
-    let page = app::review::case_page(office, id, now())?;
-    CaseInfo::new(page).map_err(|error| app::AppError::Record(error.into()))
+    with_office(&state, move |office| desk::search_cases(office, text)).await
 }

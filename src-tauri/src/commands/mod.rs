@@ -16,8 +16,6 @@ pub mod system;
 
 mod bindings;
 
-use chrono::{DateTime, Utc};
-
 use crate::AppState;
 use crate::error::UiError;
 
@@ -113,15 +111,8 @@ pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
     ]
 }
 
-/// A case id sent by the window.
-pub(crate) fn parse_case_id(text: &str) -> Result<app::cases::CaseId, app::AppError> {
-    Ok(text.parse::<app::cases::CaseId>()?)
-}
-
-/// The current instant for use cases (they take every instant as an argument).
-pub(crate) fn now() -> DateTime<Utc> {
-    app::clock::now().with_timezone(&Utc)
-}
+// The case id parser and the clock every command uses: the same as the office server's.
+pub(crate) use wire::commands::{now, parse_case_id};
 
 /// Runs `work` on the unlocked office, on a blocking thread, for a clerk's own command:
 /// it counts as activity for the backend's idle lock, and is refused (`IDLE_LOCKED`, the

@@ -1,0 +1,192 @@
+//! The case desk's commands as plain functions (issue 17, step 1 of
+//! `docs/office-server.md`): what the window asks, translated into one `app` use case and
+//! its answer translated back, written once for every transport.
+//!
+//! Each takes the office as the asking clerk sees it (`&mut Office` with that clerk's
+//! session in place: the Tauri shell's one office, or the office server's shared one
+//! through `Office::as_clerk`) and the arguments as the window sends them; the shell's
+//! `#[tauri::command]` wrappers and the server's routes only find the office and call
+//! these. [`case_desk_commands!`](crate::case_desk_commands) lists them with their
+//! arguments, so the server's routes are generated from the same list and cannot drift.
+
+use app::AppError;
+use app::cases::{CaseId, DuplicateDecision, Submission};
+use app::office::Office;
+use app::problem::Unrecognised;
+use chrono::{DateTime, Utc};
+
+use crate::json::{
+    AuditLineInfo, CaseInfo, CaseLineInfo, DraftSavedInfo, LedgerInfo, RecordJson, SubmitResult,
+    WorklistCount, WorklistName,
+};
+
+/// Most lines a worklist or a search sends to the window at once.
+pub const LIST_LIMIT: u32 = 200;
+
+/// Most audit rows the case page lists.
+pub const AUDIT_LIMIT: u32 = 100;
+
+/// The case desk's commands, each as `name(argument: Type, …) -> Answer;`, for a transport
+/// to generate its handlers from: `wire::case_desk_commands!(my_macro)` calls `my_macro!`
+/// with the list. The argument names are the window's (camelCase on the wire, as Tauri
+/// sends them); the functions of the same names in [`crate::commands`] take them in order
+/// after the office.
+#[macro_export]
+macro_rules! case_desk_commands {
+    ($then:ident) => {
+        $then! {
+            save_draft(case_id: String, record: $crate::json::RecordJson, paper_slip: Option<bool>) -> $crate::json::DraftSavedInfo;
+            submit_case(case_id: String, profile: String, opinion: String, proceed: bool) -> $crate::json::SubmitResult;
+            review_case(case_id: String, opinion: String) -> $crate::json::CaseInfo;
+            approve_case(case_id: String, opinion: String) -> $crate::json::CaseInfo;
+            reject_case(case_id: String, reasons: Vec<String>) -> $crate::json::CaseInfo;
+            send_back_case(case_id: String, reasons: Vec<String>) -> $crate::json::CaseInfo;
+            withdraw_case(case_id: String, reason: String) -> $crate::json::CaseInfo;
+            get_case(case_id: String) -> $crate::json::CaseInfo;
+            case_audit(case_id: String) -> Vec<$crate::json::AuditLineInfo>;
+            worklist_counts() -> Vec<$crate::json::WorklistCount>;
+            worklist(list: $crate::json::WorklistName) -> Vec<$crate::json::CaseLineInfo>;
+            search_cases(text: String) -> Vec<$crate::json::CaseLineInfo>;
+            ledger(from: String, to: String) -> $crate::json::LedgerInfo;
+        }
+    };
+}
+
+/// A case id sent by the window.
+pub fn parse_case_id(text: &str) -> Result<CaseId, AppError> {
+    Ok(text.parse::<CaseId>()?)
+}
+
+/// The current instant for use cases (they take every instant as an argument).
+pub fn now() -> DateTime<Utc> {
+    app::clock::now().with_timezone(&Utc)
+}
+
+/// Saves the draft as the clerk types: durable at once, audited with the changed fields.
+/// `paper_slip` (the applicant needs the paper 确认单): left out, it keeps what was set.
+pub fn save_draft(
+    office: &mut Office,
+    case_id: String,
+    record: RecordJson,
+    paper_slip: Option<bool>,
+) -> Result<DraftSavedInfo, AppError> {
+    let now = now();
+    let id = parse_case_id(&case_id)?;
+    let saved = app::cases::save_draft_json(office, &id, &record.to_string(), paper_slip, now)?;
+    Ok(DraftSavedInfo::new(saved, now))
+}
+
+/// Submits a saved draft for acceptance: a one-time notice, the duplicate guard's
+/// candidates (submit again with `proceed` after the clerk has looked), or 受理.
+pub fn submit_case(
+    office: &mut Office,
+    case_id: String,
+    profile: String,
+    opinion: String,
+    proceed: bool,
+) -> Result<SubmitResult, AppError> {
+    let submission = Submission {
+        profile: &profile,
+        opinion: &opinion,
+        duplicates: if proceed { DuplicateDecision::Proceed } else { DuplicateDecision::Check },
+    };
+    let outcome = app::cases::submit(office, &parse_case_id(&case_id)?, &submission, now())?;
+    let today = app::clock::today();
+    SubmitResult::from_outcome(outcome, |summaries| app::worklists::lines_for(office, summaries, today))
+}
+
+/// 审核 with the reviewer's opinion.
+pub fn review_case(office: &mut Office, case_id: String, opinion: String) -> Result<CaseInfo, AppError> {
+    step(office, &case_id, |office, id| app::cases::review(office, id, &opinion, now()).map(|_| ()))
+}
+
+/// 审批 with the approver's opinion.
+pub fn approve_case(office: &mut Office, case_id: String, opinion: String) -> Result<CaseInfo, AppError> {
+    step(office, &case_id, |office, id| app::cases::approve(office, id, &opinion, now()).map(|_| ()))
+}
+
+/// 不予通过 with every reason (one per line in the window).
+pub fn reject_case(office: &mut Office, case_id: String, reasons: Vec<String>) -> Result<CaseInfo, AppError> {
+    step(office, &case_id, |office, id| app::cases::reject(office, id, &reasons, now()).map(|_| ()))
+}
+
+/// 退回补正: sends the case back to the counter with every reason (one per line in the
+/// window); it becomes a one-time notice of them.
+pub fn send_back_case(
+    office: &mut Office,
+    case_id: String,
+    reasons: Vec<String>,
+) -> Result<CaseInfo, AppError> {
+    step(office, &case_id, |office, id| app::cases::send_back(office, id, &reasons, now()).map(|_| ()))
+}
+
+/// Withdraws an open case at the applicant's request.
+pub fn withdraw_case(office: &mut Office, case_id: String, reason: String) -> Result<CaseInfo, AppError> {
+    step(office, &case_id, |office, id| app::cases::withdraw(office, id, &reason, now()).map(|_| ()))
+}
+
+/// Opens the case page (audited as a view of personal data).
+pub fn get_case(office: &mut Office, case_id: String) -> Result<CaseInfo, AppError> {
+    view(office, &parse_case_id(&case_id)?)
+}
+
+/// The case's latest audit rows, newest first.
+pub fn case_audit(office: &mut Office, case_id: String) -> Result<Vec<AuditLineInfo>, AppError> {
+    let lines = app::audit::case_trail(office, &parse_case_id(&case_id)?, AUDIT_LIMIT)?;
+    Ok(lines.into_iter().map(AuditLineInfo::from).collect())
+}
+
+/// The badge numbers of the home screen's worklists.
+pub fn worklist_counts(office: &mut Office) -> Result<Vec<WorklistCount>, AppError> {
+    let counts = app::worklists::worklist_counts(office, app::clock::today())?;
+    Ok(counts
+        .into_iter()
+        .map(|(list, count)| WorklistCount {
+            key: list.key().to_owned(),
+            count: u32::try_from(count).unwrap_or(u32::MAX),
+            at_least: count >= app::worklists::WORKLIST_COUNT_CAP,
+        })
+        .collect())
+}
+
+/// The lines of one worklist.
+pub fn worklist(office: &mut Office, list: WorklistName) -> Result<Vec<CaseLineInfo>, AppError> {
+    let list = app::worklists::Worklist::from_key(&list).ok_or(AppError::from(Unrecognised::Worklist))?;
+    let lines = app::worklists::worklist(office, list, app::clock::today(), LIST_LIMIT)?;
+    Ok(lines.into_iter().map(CaseLineInfo::from).collect())
+}
+
+/// The search box: ID number, phone, name prefix or application number (audited without
+/// the searched text).
+pub fn search_cases(office: &mut Office, text: String) -> Result<Vec<CaseLineInfo>, AppError> {
+    let Some(query) = app::worklists::query_for(&text) else {
+        return Ok(Vec::new());
+    };
+    let lines = app::worklists::search(office, &query, LIST_LIMIT, now())?;
+    Ok(lines.into_iter().map(CaseLineInfo::from).collect())
+}
+
+/// The register of applications (台账) from `from` to `to` (`YYYY-MM-DD`, both included),
+/// with its counts (audited as a view of every case in it).
+pub fn ledger(office: &mut Office, from: String, to: String) -> Result<LedgerInfo, AppError> {
+    let from = app::problem::parse_date(&from)?;
+    let to = app::problem::parse_date(&to)?;
+    Ok(LedgerInfo::from(app::ledger::ledger(office, from, to, now())?))
+}
+
+/// Runs one step on a case and answers with the case page as it is afterwards.
+fn step(
+    office: &mut Office,
+    case_id: &str,
+    run: impl FnOnce(&mut Office, &CaseId) -> Result<(), AppError>,
+) -> Result<CaseInfo, AppError> {
+    let id = parse_case_id(case_id)?;
+    run(office, &id)?;
+    view(office, &id)
+}
+
+/// The case page as the clerk may see it.
+pub fn view(office: &mut Office, id: &CaseId) -> Result<CaseInfo, AppError> {
+    let page = app::review::case_page(office, id, now())?;
+    CaseInfo::new(page).map_err(|error| AppError::Record(error.into()))
+}
