@@ -41,6 +41,9 @@ fn allowed(package: &str) -> Option<&'static [&'static str]> {
         // The window's shell only translates: it names everything through `app`, and
         // speaks the window's vocabulary.
         "permit-desk" => &["app", "wire"],
+        // The office server: a second transport beside the shell, over the same use cases
+        // and the same vocabulary (docs/office-server.md).
+        "server" => &["app", "wire"],
         // The command line, like the shell, names everything through `app`.
         "permitctl" => &["app"],
         "workspace-tests" => &[],

@@ -25,6 +25,7 @@ export const REACTIONS: Record<ErrorCode | ClientErrorCode, Reaction> = {
   INVALID_INPUT: "show",
   NOT_LOGGED_IN: "login",
   IDLE_LOCKED: "locked",
+  DESK_REQUEST_REFUSED: "login",
   // The window shows the forced 修改密码 dialog already; the sentence says why.
   PASSWORD_CHANGE_REQUIRED: "show",
   ROLE_MISSING: "show",

@@ -124,6 +124,14 @@ pub fn summary(line: &AuditLine) -> String {
             };
             format!("{} 的密钥 {} · {by}", text("username"), text("fingerprint"))
         }
+        // Which step: 草稿 → 已受理, 已受理 → 已审核, … (the row's `from` and `to`).
+        "case_state_changed" => {
+            let label = |key: &str| domain::case::CaseState::parse(key).map(domain::case::CaseState::label);
+            match (label(text("from")), label(text("to"))) {
+                (Some(from), Some(to)) => format!("{from} → {to}"),
+                _ => String::new(),
+            }
+        }
         "rated" => domain::rating::RatingLevel::from_key(text("level"))
             .map(|level| level.label().to_owned())
             .unwrap_or_default(),
@@ -163,5 +171,31 @@ pub fn action_label(action: &str) -> &'static str {
         "reference_key_set" => "设置参考数据签发公钥",
         "reference_update_loaded" => "载入参考数据更新",
         _ => "其他",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(action: &str, details: serde_json::Value) -> AuditLine {
+        AuditLine {
+            seq: 1,
+            at: chrono::DateTime::UNIX_EPOCH,
+            actor: "a".to_owned(),
+            action: action.to_owned(),
+            action_label: action_label(action),
+            details,
+        }
+    }
+
+    #[test]
+    fn a_step_row_says_which_step() {
+        let step = line("case_state_changed", serde_json::json!({ "from": "draft", "to": "accepted" }));
+        assert_eq!(summary(&step), "草稿 → 已受理");
+        let notice = line("case_state_changed", serde_json::json!({ "from": "draft", "to": "refused" }));
+        assert_eq!(summary(&notice), "草稿 → 已一次性告知");
+        let unknown = line("case_state_changed", serde_json::json!({ "from": "draft", "to": "somewhere" }));
+        assert_eq!(summary(&unknown), "", "an unknown state shows nothing rather than a key");
     }
 }

@@ -77,6 +77,10 @@ pub enum AppError {
     /// but changing it is allowed until they have (issue 18: the administrator knows it).
     #[error("the clerk must change the password an administrator set")]
     PasswordChangeRequired,
+    /// The office server refused a desk's request without its session's security token
+    /// (CSRF, docs/office-server.md).
+    #[error("the request lacks the session's security token")]
+    DeskRequestRefused,
     /// The logged-in clerk has none of the roles the use case needs.
     #[error("this needs one of the roles {needed}")]
     RoleMissing {

@@ -67,6 +67,9 @@ catalogue! {
     IdleLocked = "IDLE_LOCKED", Refused;
     /// The password an administrator set must be changed before anything else.
     PasswordChangeRequired = "PASSWORD_CHANGE_REQUIRED", Refused;
+    /// The office server refused a desk's request that did not carry its session's
+    /// security token (CSRF: a page of another site, or one open since before a log-in).
+    DeskRequestRefused = "DESK_REQUEST_REFUSED", Refused;
     /// The clerk lacks the role the step needs.
     RoleMissing = "ROLE_MISSING", Refused;
     /// 受理、审核、审批 by three different people.
@@ -410,6 +413,10 @@ impl Problem {
                 C::IdleLocked,
                 format!("超过 {minutes} 分钟未操作，已自动锁屏（未保存的内容仍在窗口中），请重新登录。"),
             ),
+            AppError::DeskRequestRefused => Problem::new(
+                C::DeskRequestRefused,
+                "办理点服务器拒绝了这次操作：页面的安全校验不符。请刷新页面并重新登录；如反复出现，请报告管理员。",
+            ),
             AppError::PasswordChangeRequired => Problem::new(
                 C::PasswordChangeRequired,
                 "您的密码是管理员设置的，请先修改为只有您自己知道的密码，然后才能办理业务。",
@@ -511,6 +518,9 @@ pub enum Unrecognised {
     /// facing the applicant.
     #[error("not the applicant's window")]
     NotApplicantWindow,
+    /// A request to the office server whose arguments could not be read.
+    #[error("unreadable request")]
+    Request,
     /// Not a `YYYY-MM-DD` date.
     #[error("not a date")]
     Date {
@@ -527,6 +537,7 @@ impl Unrecognised {
             Unrecognised::Role => "岗位只能是受理、审核、审批或管理员。".to_owned(),
             Unrecognised::Document => "没有这种文书。".to_owned(),
             Unrecognised::PageMark => "扫描页只能标记为不清晰或与材料不符。".to_owned(),
+            Unrecognised::Request => "办理点服务器无法读取这次操作的内容，请刷新页面后重试。".to_owned(),
             Unrecognised::NotApplicantWindow => "确认和评价只能由申请人在申请人屏幕上操作。".to_owned(),
             Unrecognised::Date { text } => {
                 format!("日期“{}”无效，请按“年-月-日”填写，如 2027-01-01。", text.trim())

@@ -35,6 +35,7 @@ pub const AUDIT_LIMIT: u32 = 100;
 macro_rules! case_desk_commands {
     ($then:ident) => {
         $then! {
+            new_case() -> String;
             save_draft(case_id: String, record: $crate::json::RecordJson, paper_slip: Option<bool>) -> $crate::json::DraftSavedInfo;
             submit_case(case_id: String, profile: String, opinion: String, proceed: bool) -> $crate::json::SubmitResult;
             review_case(case_id: String, opinion: String) -> $crate::json::CaseInfo;
@@ -60,6 +61,13 @@ pub fn parse_case_id(text: &str) -> Result<CaseId, AppError> {
 /// The current instant for use cases (they take every instant as an argument).
 pub fn now() -> DateTime<Utc> {
     app::clock::now().with_timezone(&Utc)
+}
+
+/// A fresh case id for a form being opened (nothing is stored until the first save); for a
+/// logged-in clerk only.
+pub fn new_case(office: &mut Office) -> Result<String, AppError> {
+    office.session()?;
+    Ok(app::cases::new_case_id(now())?.to_string())
 }
 
 /// Saves the draft as the clerk types: durable at once, audited with the changed fields.

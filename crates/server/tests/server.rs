@@ -1,0 +1,390 @@
+//! The office server on loopback, over the real encrypted office, driven as desks drive
+//! it: plain HTTP requests with the session cookie and the CSRF token.
+
+#![allow(clippy::unwrap_used, reason = "a failing unwrap is the test report")]
+
+use std::path::Path;
+use std::time::Duration;
+
+use app::office::{KdfParams, LockoutPolicy, Office, Roles, StoreOptions};
+use app::users::{self, NewClerk};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use server::{CSRF_HEADER, IDEMPOTENCY_HEADER, ServerConfig};
+
+const ADMIN_PASSWORD: &str = "admin-password-1";
+const FIRST_PASSWORD: &str = "first-password-1";
+const OWN_PASSWORD: &str = "own-password-22";
+
+fn options() -> StoreOptions {
+    StoreOptions { kdf: KdfParams::INSECURE_FAST, lockout: LockoutPolicy::default() }
+}
+
+/// An office with an acceptor `a`, a reviewer `b` and an approver `c`, each with the
+/// password an administrator gave them, and nobody logged in.
+fn office(dir: &Path) -> Office {
+    let now = wire::commands::now();
+    let mut office =
+        Office::set_up_with_options(dir, "330182-jiande-01", "admin", ADMIN_PASSWORD, now, options())
+            .unwrap();
+    for (username, display_name, roles) in [
+        ("a", "受理员甲", Roles::ACCEPT),
+        ("b", "审核员乙", Roles::REVIEW),
+        ("c", "审批员丙", Roles::APPROVE),
+    ] {
+        let clerk = NewClerk { username, display_name, roles, password: FIRST_PASSWORD };
+        users::add_clerk(&mut office, &clerk, now).unwrap();
+    }
+    office.logout(now).unwrap();
+    office
+}
+
+fn record() -> Value {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/examples/application-complete.json");
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// One desk: a browser or a joined window, with its own cookie and CSRF token.
+struct Desk {
+    client: reqwest::Client,
+    base: String,
+    cookie: Option<String>,
+    csrf: Option<String>,
+}
+
+impl Desk {
+    fn new(base: &str) -> Desk {
+        // The same provider the sync installs; a second install by another test is a no-op.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let client = reqwest::Client::builder().no_proxy().build().unwrap();
+        Desk { client, base: base.to_owned(), cookie: None, csrf: None }
+    }
+
+    async fn send(&self, command: &str, args: &Value, headers: &[(&str, &str)]) -> (StatusCode, Value) {
+        let mut request = self.client.post(format!("{}/api/{command}", self.base)).body(args.to_string());
+        if let Some(cookie) = &self.cookie {
+            request = request.header("cookie", cookie.as_str());
+        }
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status();
+        let body = response.bytes().await.unwrap();
+        (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
+    }
+
+    /// A command as the window sends it: the cookie and the CSRF token.
+    async fn call(&self, command: &str, args: Value) -> (StatusCode, Value) {
+        let csrf = self.csrf.clone().unwrap_or_default();
+        self.send(command, &args, &[(CSRF_HEADER, &csrf)]).await
+    }
+
+    /// `call`, expecting success.
+    async fn ok(&self, command: &str, args: Value) -> Value {
+        let (status, body) = self.call(command, args).await;
+        assert_eq!(status, StatusCode::OK, "{command}: {body}");
+        body
+    }
+
+    async fn log_in(&mut self, username: &str, password: &str) -> (StatusCode, Value) {
+        let response = self
+            .client
+            .post(format!("{}/api/log_in", self.base))
+            .body(json!({ "username": username, "password": password }).to_string())
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        if status == StatusCode::OK {
+            let set_cookie = response.headers().get("set-cookie").unwrap().to_str().unwrap().to_owned();
+            assert!(
+                set_cookie.contains("HttpOnly") && set_cookie.contains("SameSite=Strict"),
+                "the cookie is out of the page's reach: {set_cookie}"
+            );
+            self.cookie = Some(set_cookie.split(';').next().unwrap().to_owned());
+            self.csrf = Some(response.headers().get(CSRF_HEADER).unwrap().to_str().unwrap().to_owned());
+        }
+        let body = response.bytes().await.unwrap();
+        (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
+    }
+
+    /// A clerk's first log-in: the administrator's password, then their own.
+    async fn first_log_in(&mut self, username: &str) {
+        let (status, body) = self.log_in(username, FIRST_PASSWORD).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let (status, body) = self.call("worklist_counts", json!({})).await;
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (StatusCode::FORBIDDEN, Some("PASSWORD_CHANGE_REQUIRED"))
+        );
+        self.ok("change_password", json!({ "oldPassword": FIRST_PASSWORD, "newPassword": OWN_PASSWORD }))
+            .await;
+    }
+}
+
+async fn start(dir: &Path, config: ServerConfig) -> server::RunningServer {
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await.unwrap();
+    server::serve(listener, office(dir), config).unwrap()
+}
+
+/// The audit trail's rows after the server has stopped, oldest first.
+fn audit(dir: &Path) -> Vec<store::AuditEntry> {
+    let (store, _) =
+        store::Store::open_with_options(dir, "admin", ADMIN_PASSWORD, wire::commands::now(), options())
+            .unwrap();
+    let mut rows = store.audit_entries(None, 1_000).unwrap();
+    rows.sort_by_key(|row| row.seq);
+    rows
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_clerks_at_three_desks_accept_review_and_approve_one_case() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path(), ServerConfig::default()).await;
+    let (mut counter, mut reviewer, mut approver) =
+        (Desk::new(&server.url()), Desk::new(&server.url()), Desk::new(&server.url()));
+    // All three are logged in at once, each at their own desk.
+    counter.first_log_in("a").await;
+    reviewer.first_log_in("b").await;
+    approver.first_log_in("c").await;
+
+    let case_id = counter.ok("new_case", json!({})).await.as_str().unwrap().to_owned();
+    counter.ok("save_draft", json!({ "caseId": case_id, "record": record() })).await;
+    let submitted = counter
+        .ok(
+            "submit_case",
+            json!({ "caseId": case_id, "profile": "330182", "opinion": "材料齐全，同意受理。", "proceed": true }),
+        )
+        .await;
+    assert_eq!(submitted["outcome"], "accepted", "{submitted}");
+
+    // The reviewer's worklist shows it; the acceptor cannot review their own acceptance.
+    let awaiting_review = reviewer.ok("worklist", json!({ "list": "awaiting_review" })).await;
+    assert!(
+        awaiting_review.as_array().unwrap().iter().any(|line| line["id"] == case_id.as_str()),
+        "{awaiting_review}"
+    );
+    let (status, body) = counter.call("review_case", json!({ "caseId": case_id, "opinion": "自审。" })).await;
+    assert_eq!((status, body["code"].as_str()), (StatusCode::FORBIDDEN, Some("ROLE_MISSING")), "{body}");
+    let reviewed =
+        reviewer.ok("review_case", json!({ "caseId": case_id, "opinion": "经审核，材料真实有效。" })).await;
+    assert_eq!(reviewed["state"], "reviewed", "{reviewed}");
+    let approved = approver.ok("approve_case", json!({ "caseId": case_id, "opinion": "同意签发。" })).await;
+    assert_eq!(approved["state"], "approved", "{approved}");
+
+    // Every desk sees the others' work.
+    let page = counter.ok("get_case", json!({ "caseId": case_id })).await;
+    assert_eq!(page["state"], "approved");
+    let trail = reviewer.ok("case_audit", json!({ "caseId": case_id })).await;
+    for (step, actor) in [("草稿 → 已受理", "a"), ("已受理 → 已审核", "b"), ("已审核 → 已审批", "c")]
+    {
+        let line = trail.as_array().unwrap().iter().find(|line| line["summary"] == step);
+        assert_eq!(line.map(|line| line["actor"].clone()), Some(json!(actor)), "{step}: {trail}");
+    }
+    server.stop().await.unwrap().close().unwrap();
+    // The server's stop logged every desk out, each under its own clerk.
+    let logouts: Vec<String> =
+        audit(dir.path()).into_iter().filter(|row| row.action == "logout").map(|row| row.actor).collect();
+    for clerk in ["a", "b", "c"] {
+        assert!(logouts.iter().any(|actor| actor == clerk), "{clerk} logged out: {logouts:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_without_a_live_session_and_its_token_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path(), ServerConfig::default()).await;
+    let mut desk = Desk::new(&server.url());
+
+    // No session.
+    let (status, body) = desk.call("worklist_counts", json!({})).await;
+    assert_eq!((status, body["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("NOT_LOGGED_IN")), "{body}");
+    // A wrong password.
+    let (status, body) = desk.log_in("a", "not-the-password").await;
+    assert_eq!((status, body["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("WRONG_PASSWORD")), "{body}");
+    desk.first_log_in("a").await;
+    desk.ok("worklist_counts", json!({})).await;
+
+    // The session's cookie without its CSRF token, or with another: a page of another site.
+    let (status, body) = desk.send("worklist_counts", &json!({}), &[]).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("DESK_REQUEST_REFUSED")),
+        "{body}"
+    );
+    let forged = "0".repeat(64);
+    let (status, body) = desk.send("worklist_counts", &json!({}), &[(CSRF_HEADER, &forged)]).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("DESK_REQUEST_REFUSED")),
+        "{body}"
+    );
+    // Arguments the command does not take, and a body that is not JSON.
+    let (status, body) = desk.call("get_case", json!({ "caseId": "x", "extra": 1 })).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("INVALID_INPUT")),
+        "{body}"
+    );
+    let csrf = desk.csrf.clone().unwrap();
+    let (status, _) = desk.send("worklist", &json!("not an object"), &[(CSRF_HEADER, &csrf)]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    // A command the server does not serve.
+    let (status, _) = desk.call("backup_office", json!({})).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // After the log-out the same cookie and token are refused.
+    desk.ok("log_out", json!({})).await;
+    let (status, body) = desk.call("worklist_counts", json!({})).await;
+    assert_eq!((status, body["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("NOT_LOGGED_IN")), "{body}");
+
+    // Plain HTTP off loopback is refused outright.
+    let listener = tokio::net::TcpListener::bind(("0.0.0.0", 0)).await.unwrap();
+    let other = tempfile::tempdir().unwrap();
+    assert!(server::serve(listener, office(other.path()), ServerConfig::default()).is_err());
+    server.stop().await.unwrap().close().unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_idle_session_is_ended_by_the_server_and_audited() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = ServerConfig {
+        idle_limit: Duration::from_millis(600),
+        // The sweep is slow here: the first desk meets the limit on its next request.
+        sweep_every: Duration::from_secs(3_600),
+        ..ServerConfig::default()
+    };
+    let server = start(dir.path(), config).await;
+    let mut desk = Desk::new(&server.url());
+    desk.first_log_in("a").await;
+    tokio::time::sleep(Duration::from_millis(900)).await;
+    let (status, body) = desk.call("worklist_counts", json!({})).await;
+    assert_eq!((status, body["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("IDLE_LOCKED")), "{body}");
+    // Ended, not paused: the next request has no session at all.
+    let (status, body) = desk.call("worklist_counts", json!({})).await;
+    assert_eq!((status, body["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("NOT_LOGGED_IN")), "{body}");
+    server.stop().await.unwrap().close().unwrap();
+    let rows = audit(dir.path());
+    let logouts = rows.iter().filter(|row| row.action == "logout" && row.actor == "a").count();
+    assert_eq!(logouts, 1, "the idle end is one audited log-out");
+
+    // With the sweep on, a desk that never comes back is logged out all the same.
+    let dir = tempfile::tempdir().unwrap();
+    let config = ServerConfig {
+        idle_limit: Duration::from_millis(300),
+        sweep_every: Duration::from_millis(100),
+        ..ServerConfig::default()
+    };
+    let server = start(dir.path(), config).await;
+    let mut desk = Desk::new(&server.url());
+    desk.first_log_in("b").await;
+    tokio::time::sleep(Duration::from_millis(900)).await;
+    let office = server.stop().await.unwrap();
+    office.close().unwrap();
+    let logout = audit(dir.path()).into_iter().find(|row| row.action == "logout" && row.actor == "b");
+    assert!(logout.is_some(), "the sweep logged the idle clerk out");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_sent_again_with_its_idempotency_key_is_answered_not_run_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path(), ServerConfig::default()).await;
+    let (mut counter, mut reviewer) = (Desk::new(&server.url()), Desk::new(&server.url()));
+    counter.first_log_in("a").await;
+    reviewer.first_log_in("b").await;
+    let case_id = counter.ok("new_case", json!({})).await.as_str().unwrap().to_owned();
+    counter.ok("save_draft", json!({ "caseId": case_id, "record": record() })).await;
+    counter
+        .ok(
+            "submit_case",
+            json!({ "caseId": case_id, "profile": "330182", "opinion": "同意受理。", "proceed": true }),
+        )
+        .await;
+
+    let review = json!({ "caseId": case_id, "opinion": "经审核，材料真实有效。" });
+    let csrf = reviewer.csrf.clone().unwrap();
+    let key = "0195f3a0-0000-7000-8000-000000000001";
+    let headers = [(CSRF_HEADER, csrf.as_str()), (IDEMPOTENCY_HEADER, key)];
+    let first = reviewer.send("review_case", &review, &headers).await;
+    assert_eq!(first.0, StatusCode::OK, "{}", first.1);
+    // The answer was lost on the way; the desk sends the same request again.
+    let again = reviewer.send("review_case", &review, &headers).await;
+    assert_eq!(again, first, "the repeat gets the first answer");
+    // A new key is a new request: reviewing twice is refused by the case's rules.
+    let other = [(CSRF_HEADER, csrf.as_str()), (IDEMPOTENCY_HEADER, "another")];
+    let (status, body) = reviewer.send("review_case", &review, &other).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    server.stop().await.unwrap().close().unwrap();
+    let reviews = audit(dir.path())
+        .into_iter()
+        .filter(|row| row.action == "case_state_changed" && row.details["to"] == "reviewed")
+        .count();
+    assert_eq!(reviews, 1, "reviewed once");
+}
+
+/// The commands the server serves are the window's, with the window's argument names
+/// (Tauri's camelCase of the Rust names) in the same order.
+#[test]
+fn the_served_commands_are_the_windows_own() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../ui/src/backend/commands.ts");
+    let commands = std::fs::read_to_string(path).unwrap();
+    let camel = |name: &str| {
+        let mut parts = name.split('_');
+        let first = parts.next().unwrap_or_default().to_owned();
+        parts.fold(first, |mut out, part| {
+            let mut chars = part.chars();
+            out.extend(chars.next().map(|c| c.to_ascii_uppercase()));
+            out.push_str(chars.as_str());
+            out
+        })
+    };
+    for (name, args) in server::CASE_DESK_COMMANDS {
+        let wires: Vec<String> = args.iter().map(|arg| format!("\"{}\"", camel(arg))).collect();
+        let entry = format!("[\"{name}\", [{}]]", wires.join(", "));
+        assert!(commands.contains(&entry), "{entry} is not one of the window's commands");
+    }
+    assert!(server::CASE_DESK_COMMANDS.len() >= 14, "{:?}", server::CASE_DESK_COMMANDS);
+}
+
+/// The program itself: opened with the administrator's password on stdin, serving on the
+/// port it prints, and on SIGTERM logging every desk out and closing the office.
+#[test]
+fn the_program_serves_until_told_to_stop_and_closes_the_office() {
+    use std::io::{BufRead, BufReader, Write};
+    let dir = tempfile::tempdir().unwrap();
+    office(dir.path()).close().unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_permit-desk-server"))
+        .args(["--data-dir", dir.path().to_str().unwrap(), "--listen", "127.0.0.1:0", "--user", "admin"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    writeln!(child.stdin.take().unwrap(), "{ADMIN_PASSWORD}").unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let url = line.trim().rsplit(' ').next().unwrap().to_owned();
+    assert!(url.starts_with("http://127.0.0.1:"), "{line}");
+
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    runtime.block_on(async {
+        let mut desk = Desk::new(&url);
+        desk.first_log_in("b").await;
+        desk.ok("worklist_counts", json!({})).await;
+    });
+    let pid = i32::try_from(child.id()).unwrap();
+    let killed = std::process::Command::new("kill").args(["-TERM", &pid.to_string()]).status().unwrap();
+    assert!(killed.success());
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{status:?}");
+    let rows = audit(dir.path());
+    // One at the set-up above, one as the program opened the office: no administrator's
+    // session stays open on the server.
+    let admin_out = rows.iter().filter(|row| row.action == "logout" && row.actor == "admin").count();
+    assert_eq!(admin_out, 2, "the opening log-in ended at once");
+    assert!(
+        rows.iter().any(|row| row.action == "logout" && row.actor == "b"),
+        "the desk was logged out at stop"
+    );
+}
