@@ -16,8 +16,8 @@ use app::problem::Unrecognised;
 use chrono::{DateTime, Utc};
 
 use crate::json::{
-    AuditLineInfo, CaseInfo, CaseLineInfo, DraftSavedInfo, LedgerInfo, RecordJson, SubmitResult,
-    WorklistCount, WorklistName,
+    AuditLineInfo, CaseInfo, CaseLineInfo, DraftSavedInfo, LedgerInfo, PageMarkName, PagesInfo, ProfileInfo,
+    RecordJson, SubmitResult, WorklistCount, WorklistName,
 };
 
 /// Most lines a worklist or a search sends to the window at once.
@@ -49,6 +49,10 @@ macro_rules! case_desk_commands {
             worklist(list: $crate::json::WorklistName) -> Vec<$crate::json::CaseLineInfo>;
             search_cases(text: String) -> Vec<$crate::json::CaseLineInfo>;
             ledger(from: String, to: String) -> $crate::json::LedgerInfo;
+            list_profiles() -> Vec<$crate::json::ProfileInfo>;
+            list_pages(case_id: String) -> $crate::json::PagesInfo;
+            page_image(page_id: String) -> String;
+            mark_page(case_id: String, page_id: String, note: String, mark: Option<$crate::json::PageMarkName>) -> $crate::json::PagesInfo;
         }
     };
 }
@@ -180,6 +184,37 @@ pub fn ledger(office: &mut Office, from: String, to: String) -> Result<LedgerInf
     let from = app::problem::parse_date(&from)?;
     let to = app::problem::parse_date(&to)?;
     Ok(LedgerInfo::from(app::ledger::ledger(office, from, to, now())?))
+}
+
+/// The policy profiles the office can apply (the shipped ones and those of loaded updates).
+pub fn list_profiles(office: &mut Office) -> Result<Vec<ProfileInfo>, AppError> {
+    Ok(app::intake::list_profiles(office)?.into_iter().map(ProfileInfo::from).collect())
+}
+
+/// The case's pages and the ticked evidence without one.
+pub fn list_pages(office: &mut Office, case_id: String) -> Result<PagesInfo, AppError> {
+    Ok(PagesInfo::from(app::scans::overview(office, &parse_case_id(&case_id)?)?))
+}
+
+/// One page's full image, as a JPEG data URL (audited as a view).
+pub fn page_image(office: &mut Office, page_id: String) -> Result<String, AppError> {
+    use base64::Engine as _;
+    let jpeg = app::scans::image(office, &page_id, now())?;
+    Ok(format!("data:image/jpeg;base64,{}", base64::engine::general_purpose::STANDARD.encode(jpeg)))
+}
+
+/// Marks a page of a case waiting for review or approval 不清晰 or 与材料不符 with the
+/// reviewer's note, or clears its mark (no mark given).
+pub fn mark_page(
+    office: &mut Office,
+    case_id: String,
+    page_id: String,
+    note: String,
+    mark: Option<PageMarkName>,
+) -> Result<PagesInfo, AppError> {
+    let mark = mark.as_deref().map(app::problem::parse_page_mark).transpose()?;
+    app::cases::mark_page(office, &page_id, mark.map(|mark| (mark, note.as_str())), now())?;
+    list_pages(office, case_id)
 }
 
 /// Runs one step on a case and answers with the case page as it is afterwards.

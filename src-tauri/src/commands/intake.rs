@@ -44,10 +44,7 @@ pub async fn search_ethnic_groups(query: String) -> Result<Vec<EthnicChoice>, Ui
 /// The policy profiles the office can apply (the shipped ones and those of loaded updates).
 #[tauri::command]
 pub async fn list_profiles(state: State<'_, AppState>) -> Result<Vec<ProfileInfo>, UiError> {
-    with_office(&state, |office| {
-        Ok(app::intake::list_profiles(office)?.into_iter().map(ProfileInfo::from).collect())
-    })
-    .await
+    with_office(&state, wire::commands::list_profiles).await
 }
 
 /// The live assessment of the form as typed so far; for a stored case (`case_id`), with

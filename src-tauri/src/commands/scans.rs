@@ -1,7 +1,6 @@
 //! The scan panel: scanners, scanning with progress, importing a file or a camera frame,
 //! and the case's pages (thumbnails, rotate, reorder, assign, delete).
 
-use base64::Engine;
 use tauri::State;
 use tauri::ipc::Channel;
 
@@ -90,20 +89,13 @@ async fn attach_and_list(
 /// The case's pages and the ticked evidence without one.
 #[tauri::command]
 pub async fn list_pages(state: State<'_, AppState>, case_id: String) -> Result<PagesInfo, UiError> {
-    with_office(&state, move |office| {
-        Ok(PagesInfo::from(app::scans::overview(office, &parse_case_id(&case_id)?)?))
-    })
-    .await
+    with_office(&state, move |office| wire::commands::list_pages(office, case_id)).await
 }
 
 /// One page's full image, as a JPEG data URL (audited as a view).
 #[tauri::command]
 pub async fn page_image(state: State<'_, AppState>, page_id: String) -> Result<String, UiError> {
-    with_office(&state, move |office| {
-        let jpeg = app::scans::image(office, &page_id, now())?;
-        Ok(format!("data:image/jpeg;base64,{}", base64::engine::general_purpose::STANDARD.encode(jpeg)))
-    })
-    .await
+    with_office(&state, move |office| wire::commands::page_image(office, page_id)).await
 }
 
 /// Changes a page: a turn clockwise, a new evidence link, or a new position.
@@ -131,12 +123,7 @@ pub async fn mark_page(
     note: String,
     mark: Option<PageMarkName>,
 ) -> Result<PagesInfo, UiError> {
-    with_office(&state, move |office| {
-        let mark = mark.as_deref().map(app::problem::parse_page_mark).transpose()?;
-        app::cases::mark_page(office, &page_id, mark.map(|mark| (mark, note.as_str())), now())?;
-        Ok(PagesInfo::from(app::scans::overview(office, &parse_case_id(&case_id)?)?))
-    })
-    .await
+    with_office(&state, move |office| wire::commands::mark_page(office, case_id, page_id, note, mark)).await
 }
 
 /// Removes a page (the window has asked the clerk to confirm).
