@@ -143,6 +143,8 @@ export const REACTIONS: Record<ErrorCode | ClientErrorCode, Reaction> = {
   LOCAL_STORE_FAILED: "show",
   INTERNAL: "show",
   IPC_FAILURE: "show",
+  SERVER_UNREACHABLE: "show",
+  NOT_AT_THIS_DESK: "show",
 };
 
 /** What the window does with `e`; `show` for anything that is not ours. */

@@ -71,6 +71,8 @@ pub struct ServerConfig {
     pub sweep_every: Duration,
     /// How long an idempotency key's answer is kept.
     pub idempotency_for: Duration,
+    /// The built window (`ui/dist`), served to browsers at `/`; none serves the API only.
+    pub ui_dir: Option<std::path::PathBuf>,
 }
 
 impl Default for ServerConfig {
@@ -79,6 +81,7 @@ impl Default for ServerConfig {
             idle_limit: Duration::from_secs(10 * 60),
             sweep_every: Duration::from_secs(15),
             idempotency_for: Duration::from_secs(24 * 60 * 60),
+            ui_dir: None,
         }
     }
 }
@@ -87,6 +90,7 @@ impl Default for ServerConfig {
 struct Shared {
     office: Mutex<Office>,
     sessions: Sessions,
+    config: ServerConfig,
 }
 
 impl Shared {
@@ -155,7 +159,11 @@ pub fn serve(listener: TcpListener, office: Office, config: ServerConfig) -> Res
             ),
         });
     }
-    let shared = Arc::new(Shared { office: Mutex::new(office), sessions: Sessions::new(config.clone()) });
+    let shared = Arc::new(Shared {
+        office: Mutex::new(office),
+        sessions: Sessions::new(config.clone()),
+        config: config.clone(),
+    });
     let router = router(Arc::clone(&shared));
     let (shutdown, shutdown_signal) = oneshot::channel();
     let task = tokio::spawn(accept_loop(listener, router, shared, config, shutdown_signal));
@@ -290,9 +298,13 @@ fn router(shared: Arc<Shared>) -> Router {
     let router = Router::new()
         .route("/api/log_in", post(log_in))
         .route("/api/log_out", post(log_out))
+        // The page's lock (Ctrl+L, its own idle timer) ends the session here too.
+        .route("/api/lock_screen", post(log_out))
         .route("/api/change_password", post(change_password))
-        .route("/api/session", get(session));
-    case_desk_routes(router).fallback(not_found).with_state(shared)
+        .route("/api/office_status", post(office_status))
+        .route("/api/get_app_info", post(get_app_info))
+        .route("/api/{*command}", post(not_found));
+    case_desk_routes(router).fallback(get(static_file)).with_state(shared)
 }
 
 async fn not_found() -> Response {
@@ -446,26 +458,96 @@ async fn change_password(State(shared): State<Arc<Shared>>, headers: HeaderMap, 
     .await
 }
 
-/// The page's session after a reload: the clerk and the CSRF token (readable by this
-/// origin only: the server sends no CORS headers). Does not count as activity.
-async fn session(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {
-    #[derive(Serialize)]
-    struct PageSession {
-        session: SessionInfo,
-        csrf: String,
-    }
-    let Some(token) = session_cookie(&headers) else {
-        return answer_error(&AppError::NotLoggedIn);
+/// Whether there is an office and who is in at this desk (the page's first question, and
+/// after a reload): the cookie's session if it is alive, with its CSRF token in the
+/// header (readable by this origin only: the server sends no CORS headers). Not a clerk
+/// command: it neither needs the token nor counts as activity.
+async fn office_status(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {
+    let alive = session_cookie(&headers).and_then(|token| shared.sessions.peek(&token, Instant::now()));
+    let office_id = shared.on_office(|office| Ok(office.office_id().to_owned())).await;
+    let office_id = match office_id {
+        Ok(id) => id,
+        Err(error) => return answer_error(&error),
     };
-    match shared.sessions.peek(&token, Instant::now()) {
-        Some((session, csrf)) => {
-            match serde_json::to_vec(&PageSession { session: SessionInfo::from(&session), csrf }) {
-                Ok(body) => json_response(StatusCode::OK, body),
-                Err(_) => answer_error_ui(&UiError::internal()),
-            }
-        }
-        None => answer_error(&AppError::NotLoggedIn),
+    let status = wire::json::OfficeStatus {
+        exists: true,
+        office_id: Some(office_id),
+        session: alive.as_ref().map(|(session, _)| SessionInfo::from(session)),
+        idle_lock_minutes: u32::try_from(shared.config.idle_limit.as_secs() / 60).unwrap_or(u32::MAX),
+    };
+    let Ok(body) = serde_json::to_vec(&status) else {
+        return answer_error_ui(&UiError::internal());
+    };
+    let mut response = json_response(StatusCode::OK, body);
+    if let Some(csrf) = alive.and_then(|(_, csrf)| HeaderValue::from_str(&csrf).ok()) {
+        response.headers_mut().insert(CSRF_HEADER, csrf);
     }
+    response
+}
+
+/// The version, today's date and the licences, as the window's 关于 shows them; the data
+/// folder is the server's.
+async fn get_app_info(State(shared): State<Arc<Shared>>) -> Response {
+    let info = shared
+        .on_office(|office| {
+            Ok(wire::json::AppInfo {
+                version: env!("CARGO_PKG_VERSION").to_owned(),
+                today: app::clock::today().to_string(),
+                data_dir: office.dir().display().to_string(),
+                about: app::about::about()?.into(),
+            })
+        })
+        .await;
+    match info.map(|info| serde_json::to_vec(&info)) {
+        Ok(Ok(body)) => json_response(StatusCode::OK, body),
+        Ok(Err(_)) => answer_error_ui(&UiError::internal()),
+        Err(error) => answer_error(&error),
+    }
+}
+
+/// The built window's files (`ServerConfig::ui_dir`), `/` being its `index.html`; never a
+/// path outside that folder.
+async fn static_file(State(shared): State<Arc<Shared>>, uri: axum::http::Uri) -> Response {
+    let Some(root) = shared.config.ui_dir.clone() else {
+        return (StatusCode::NOT_FOUND, "no window is served here").into_response();
+    };
+    let path = uri.path().trim_start_matches('/');
+    let path = if path.is_empty() { "index.html" } else { path };
+    let safe =
+        path.split('/').all(|part| !part.is_empty() && part != ".." && part != "." && !part.contains('\\'));
+    if !safe {
+        return (StatusCode::NOT_FOUND, "not found").into_response();
+    }
+    let file = root.join(path);
+    let Ok(bytes) = tokio::fs::read(&file).await else {
+        return (StatusCode::NOT_FOUND, "not found").into_response();
+    };
+    let content_type = match file.extension().and_then(|ext| ext.to_str()) {
+        Some("html") => "text/html; charset=utf-8",
+        Some("js" | "mjs") => "text/javascript; charset=utf-8",
+        Some("css") => "text/css; charset=utf-8",
+        Some("json") => "application/json",
+        Some("svg") => "image/svg+xml",
+        Some("png") => "image/png",
+        Some("woff2") => "font/woff2",
+        Some("ttf") => "font/ttf",
+        Some("otf") => "font/otf",
+        _ => "application/octet-stream",
+    };
+    let mut response = Response::new(Body::from(bytes));
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    // The window's own policy (src-tauri/tauri.conf.json) without Tauri's IPC origin.
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; media-src 'self' blob: mediastream:; frame-ancestors 'none'",
+        ),
+    );
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    response
 }
 
 /// The session token from the request's cookies.

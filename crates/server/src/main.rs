@@ -31,6 +31,9 @@ struct Args {
     /// Minutes without a clerk command after which a desk's session ends.
     #[arg(long, default_value_t = 10)]
     idle_minutes: u64,
+    /// The built window (`ui/dist`) to serve to browsers at `/`.
+    #[arg(long)]
+    ui_dir: Option<PathBuf>,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -54,6 +57,7 @@ fn main() -> anyhow::Result<()> {
     office.logout(now).map_err(|error| anyhow::anyhow!("{}", Problem::of(&error).code))?;
     let config = server::ServerConfig {
         idle_limit: Duration::from_secs(args.idle_minutes * 60),
+        ui_dir: args.ui_dir.clone(),
         ..Default::default()
     };
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;

@@ -44,6 +44,12 @@ fn record() -> Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
+fn client() -> reqwest::Client {
+    // The same provider the sync installs; a second install by another test is a no-op.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder().no_proxy().build().unwrap()
+}
+
 /// One desk: a browser or a joined window, with its own cookie and CSRF token.
 struct Desk {
     client: reqwest::Client,
@@ -54,10 +60,7 @@ struct Desk {
 
 impl Desk {
     fn new(base: &str) -> Desk {
-        // The same provider the sync installs; a second install by another test is a no-op.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let client = reqwest::Client::builder().no_proxy().build().unwrap();
-        Desk { client, base: base.to_owned(), cookie: None, csrf: None }
+        Desk { client: client(), base: base.to_owned(), cookie: None, csrf: None }
     }
 
     async fn send(&self, command: &str, args: &Value, headers: &[(&str, &str)]) -> (StatusCode, Value) {
@@ -387,4 +390,89 @@ fn the_program_serves_until_told_to_stop_and_closes_the_office() {
         rows.iter().any(|row| row.action == "logout" && row.actor == "b"),
         "the desk was logged out at stop"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reloaded_page_finds_its_session_and_the_lock_ends_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path(), ServerConfig::default()).await;
+    let mut desk = Desk::new(&server.url());
+    let (status, before) = desk.call("office_status", json!({})).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!((before["exists"].clone(), before["session"].clone()), (json!(true), Value::Null), "{before}");
+    desk.first_log_in("b").await;
+
+    // A reload: the page has only its cookie; office_status names the clerk and hands the
+    // page its token again.
+    let token = desk.csrf.take().unwrap();
+    let response = desk
+        .client
+        .post(format!("{}/api/office_status", desk.base))
+        .header("cookie", desk.cookie.clone().unwrap())
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok()), Some(token.as_str()));
+    let status: Value = serde_json::from_slice(&response.bytes().await.unwrap()).unwrap();
+    assert_eq!(status["session"]["username"], "b", "{status}");
+    desk.csrf = Some(token);
+    desk.ok("worklist_counts", json!({})).await;
+
+    // The page's lock ends the session on the server, not only on the screen.
+    desk.ok("lock_screen", json!({})).await;
+    let (status, body) = desk.call("worklist_counts", json!({})).await;
+    assert_eq!((status, body["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("NOT_LOGGED_IN")), "{body}");
+    let (_, after) = desk.call("office_status", json!({})).await;
+    assert_eq!(after["session"], Value::Null);
+    server.stop().await.unwrap().close().unwrap();
+}
+
+/// A GET sent as written, path and all (a URL parser would resolve `..` first).
+async fn raw_get(addr: std::net::SocketAddr, path: &str) -> (u16, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let request = format!("GET {path} HTTP/1.1\r\nHost: desk\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).await.unwrap();
+    let answer = String::from_utf8_lossy(&answer).into_owned();
+    let status = answer.split(' ').nth(1).and_then(|code| code.parse().ok()).unwrap_or(0);
+    (status, answer)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_window_is_served_to_browsers_and_nothing_outside_its_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    // The window's folder, with a file beside it that a path climbing out would reach.
+    let root = tempfile::tempdir().unwrap();
+    let ui = root.path().join("ui");
+    std::fs::create_dir_all(ui.join("assets")).unwrap();
+    std::fs::write(ui.join("index.html"), "<!doctype html><title>居住证</title>").unwrap();
+    std::fs::write(ui.join("assets/index.js"), "export {};").unwrap();
+    std::fs::write(root.path().join("secret.txt"), "not for browsers").unwrap();
+    let config = ServerConfig { ui_dir: Some(ui), ..ServerConfig::default() };
+    let server = start(dir.path(), config).await;
+
+    let index = client().get(format!("{}/", server.url())).send().await.unwrap();
+    assert_eq!(index.status(), StatusCode::OK);
+    let headers = index.headers().clone();
+    assert_eq!(headers["content-type"], "text/html; charset=utf-8");
+    let policy = headers["content-security-policy"].to_str().unwrap();
+    assert!(
+        policy.starts_with("default-src 'self'") && policy.contains("frame-ancestors 'none'"),
+        "{policy}"
+    );
+    assert!(index.text().await.unwrap().contains("居住证"));
+    let (status, script) = raw_get(server.local_addr(), "/assets/index.js").await;
+    assert_eq!(status, 200, "{script}");
+    assert!(script.contains("content-type: text/javascript; charset=utf-8"), "{script}");
+    for outside in
+        ["/../secret.txt", "/assets/../../secret.txt", "/./../secret.txt", "/assets//index.js", "/missing.js"]
+    {
+        let (status, answer) = raw_get(server.local_addr(), outside).await;
+        assert_eq!(status, 404, "{outside}: {answer}");
+        assert!(!answer.contains("not for browsers"), "{outside}");
+    }
+    server.stop().await.unwrap().close().unwrap();
 }

@@ -807,6 +807,8 @@ export const zhCN = {
   },
   errors: {
     IPC_FAILURE: "程序内部通信失败，请重试；如仍失败请联系管理员。",
+    SERVER_UNREACHABLE: "与办理点服务器的连接中断，已重试多次。请检查网络后再操作；已保存的内容不会丢失。",
+    NOT_AT_THIS_DESK: "此功能需要办理点电脑上的设备（扫描仪、读卡器、打印机等），在浏览器中不能使用。",
     UNEXPECTED: "发生未预期的错误，请联系管理员。",
   },
 } as const;

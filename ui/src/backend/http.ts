@@ -1,0 +1,107 @@
+// The backend of a browser desk: the same generated command list (commands.ts) as the
+// Tauri one, sent to the office server (crates/server) as `POST /api/<command>` with the
+// arguments as a JSON object. The session lives on the server in an HttpOnly cookie; the
+// page keeps only the session's CSRF token, which the server sends with a log-in and with
+// `office_status` while the session is alive (docs/office-server.md).
+import { COMMANDS } from "./commands";
+import { IpcError, type Backend, type UiError } from "./types";
+import { t } from "../locales";
+
+const CSRF_HEADER = "x-permit-desk-csrf";
+
+/** How often a request the network lost is sent again (same idempotency key), and the
+ *  wait before each. */
+const RETRY_DELAYS_MS = [300, 1_000, 3_000];
+
+let csrf: string | null = null;
+
+function isUiError(value: unknown): value is UiError {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    typeof (value as UiError).code === "string" &&
+    typeof (value as UiError).message === "string" &&
+    Array.isArray((value as UiError).fields)
+  );
+}
+
+/** One request's idempotency key: a retry of the same request carries the same one. */
+function requestKey(): string {
+  if (typeof crypto.randomUUID === "function") return crypto.randomUUID();
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Sends one command; a network failure is retried with the same key, so the server runs
+ *  it at most once. */
+async function call<T>(command: string, args: Record<string, unknown>, fetchImpl: typeof fetch = fetch): Promise<T> {
+  const key = requestKey();
+  let response: Response | null = null;
+  for (let attempt = 0; response === null; attempt += 1) {
+    try {
+      const headers: Record<string, string> = { "content-type": "application/json", "idempotency-key": key };
+      if (csrf) headers[CSRF_HEADER] = csrf;
+      response = await fetchImpl(`/api/${command}`, {
+        method: "POST",
+        headers,
+        body: JSON.stringify(args),
+        credentials: "same-origin",
+      });
+    } catch {
+      if (attempt >= RETRY_DELAYS_MS.length) {
+        throw new IpcError({ code: "SERVER_UNREACHABLE", message: t("errors.SERVER_UNREACHABLE"), fields: [] });
+      }
+      await sleep(RETRY_DELAYS_MS[attempt]);
+    }
+  }
+  const token = response.headers.get(CSRF_HEADER);
+  if (token) csrf = token;
+  if (command === "log_out" || command === "lock_screen") csrf = null;
+  const text = await response.text();
+  let value: unknown = null;
+  try {
+    value = text ? JSON.parse(text) : null;
+  } catch {
+    value = null;
+  }
+  if (response.ok) return value as T;
+  if (isUiError(value)) throw new IpcError(value);
+  if (response.status === 404) {
+    throw new IpcError({ code: "NOT_AT_THIS_DESK", message: t("errors.NOT_AT_THIS_DESK"), fields: [] });
+  }
+  throw new IpcError({ code: "IPC_FAILURE", message: t("errors.IPC_FAILURE"), fields: [] });
+}
+
+/** One command's function: positional arguments named by the generated table; a left-out
+ *  optional argument is sent as null. A callback argument (a Tauri channel: scanning's
+ *  progress) cannot cross HTTP: such commands are refused here, at the desk. */
+function command(name: string, wires: readonly string[], fetchImpl?: typeof fetch) {
+  return (...args: unknown[]) => {
+    if (wires.some((wire) => wire.startsWith("@"))) {
+      return Promise.reject(new IpcError({ code: "NOT_AT_THIS_DESK", message: t("errors.NOT_AT_THIS_DESK"), fields: [] }));
+    }
+    const payload: Record<string, unknown> = {};
+    wires.forEach((wire, index) => {
+      const value = args[index];
+      payload[wire] = value === undefined ? null : value;
+    });
+    return call(name, payload, fetchImpl);
+  };
+}
+
+/** Every command of the generated list, over HTTP to the office server; `fetchImpl` for
+ *  tests. */
+export function httpBackend(fetchImpl?: typeof fetch): Backend {
+  return Object.fromEntries(
+    Object.entries(COMMANDS).map(([method, [name, wires]]) => [method, command(name, wires, fetchImpl)]),
+  ) as unknown as Backend;
+}
+
+/** Forgets the CSRF token (tests). */
+export function forgetSession(): void {
+  csrf = null;
+}
