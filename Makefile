@@ -26,7 +26,7 @@ ui:
 	cd ui && npm run --silent build
 
 build: ui
-	cargo build -p permit-desk -p platform-stub -p permitctl
+	cargo build -p permit-desk -p platform-stub -p permitctl -p server
 	# The simulated ID-card reader of the WebDriver tests (its own build: the simulator
 	# feature stays out of the app's).
 	cargo build -p idcard --features simulator --bin idcard-sim

@@ -20,6 +20,9 @@ cleanup() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   # Whatever the test files started and left (the stand-in platform of the sync test).
   pkill -f "platform-stub --listen 127.0.0.1:${stub_port:-0}" 2>/dev/null || true
+  # ... and the browser-desk test's office server and chromedriver, if it could not.
+  pkill -f "permit-desk-server --data-dir $data_dir" 2>/dev/null || true
+  pkill -f "chromedriver --port=${E2E_CHROMEDRIVER_PORT:-0}" 2>/dev/null || true
   wait 2>/dev/null || true
   if [ -n "${cups_dir:-}" ]; then
     cp "$cups_dir/log/error_log" "$E2E_ARTIFACTS/cups-error_log" 2>/dev/null || true
@@ -56,6 +59,12 @@ export PERMIT_DESK_PLATFORM_URL="http://127.0.0.1:$stub_port"
 export PERMIT_DESK_ENROLMENT_CODE=E2E-ENROL
 export E2E_PLATFORM_STUB=${E2E_PLATFORM_STUB:-$(dirname "$application")/platform-stub}
 [ -x "$E2E_PLATFORM_STUB" ] || { echo "e2e: no platform-stub at $E2E_PLATFORM_STUB (run make build)" >&2; exit 1; }
+
+# The office server the browser-desk test starts on the office the window set up, and
+# the Chromium those desks are (chromedriver, from install-deps.sh).
+export E2E_SERVER=${E2E_SERVER:-$(dirname "$application")/permit-desk-server}
+export E2E_CHROMEDRIVER_PORT=$(( 45000 + RANDOM % 2000 ))
+[ -x "$E2E_SERVER" ] || { echo "e2e: no permit-desk-server at $E2E_SERVER (run make build)" >&2; exit 1; }
 
 # SANE's own `test` backend, enabled through a configuration folder of our own (never
 # by editing /etc/sane.d): the scan test scans from `test:0`.

@@ -9,7 +9,8 @@ cd "$(dirname "$0")/.."
 # the cups-pdf queue the print tests start, SANE (its `test` backend) for the scan tests,
 # dpkg-dev (dpkg-shlibdeps) and desktop-file-utils to make and check the .deb, unzip for
 # the WebDriver test that opens the exported 台账 workbook, p7zip-full for the test that
-# opens the encrypted person archive as an archive PC would.
+# opens the encrypted person archive as an archive PC would, Chromium and its WebDriver for
+# the browser desks of the office server (the browsers of UOS and Kylin are Chromium's).
 APT_PACKAGES=(
   build-essential pkg-config libssl-dev
   libwebkit2gtk-4.1-dev libgtk-3-dev libsoup-3.0-dev libjavascriptcoregtk-4.1-dev librsvg2-dev libxdo-dev
@@ -17,6 +18,7 @@ APT_PACKAGES=(
   fonts-noto-cjk fonts-wqy-microhei poppler-utils zbar-tools
   cups cups-client cups-bsd printer-driver-cups-pdf sane-utils libsane1
   dpkg-dev desktop-file-utils unzip p7zip-full
+  chromium chromium-driver
 )
 
 missing=()

@@ -125,6 +125,25 @@ export async function logIn(session, username, password, { initial = null } = {}
   await session.waitFor("home", { timeoutMs: 20000 });
 }
 
+/** Adds each clerk through 人员管理 (the administrator is logged in): user name, name, the
+ *  password the administrator gives (`initial`) and the roles. */
+export async function addClerks(session, clerks) {
+  await session.click("open-clerks");
+  await session.waitFor("clerk-form");
+  for (const clerk of clerks) {
+    await session.clear("clerk-username");
+    await session.type("clerk-username", clerk.username);
+    await session.clear("clerk-display-name");
+    await session.type("clerk-display-name", clerk.name);
+    await session.clear("clerk-password");
+    await session.type("clerk-password", clerk.initial);
+    await session.click("clerk-role-accept"); // ticked by default: untick
+    for (const role of clerk.roles) await session.click(`clerk-role-${role}`);
+    await session.click("clerk-add");
+    await session.waitFor("clerk-added", { contains: clerk.name });
+  }
+}
+
 export async function logOut(session) {
   await session.click("log-out");
   await session.waitFor("login");

@@ -22,6 +22,18 @@ export class Session {
     return new Session(base, value.sessionId);
   }
 
+  /** A browser desk (issue 17): Debian's Chromium through chromedriver on `port`, opened at
+   *  `url`, with a profile of its own in `profileDir`; 1280×800 like the app's window. */
+  static async startBrowser({ port, url, profileDir, binary = "/usr/bin/chromium" }) {
+    const base = `http://127.0.0.1:${port}`;
+    const args = ["--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1280,800", "--lang=zh-CN", `--user-data-dir=${profileDir}`];
+    const body = { capabilities: { alwaysMatch: { browserName: "chrome", "goog:chromeOptions": { binary, args } } } };
+    const value = await request("POST", `${base}/session`, body);
+    const session = new Session(base, value.sessionId);
+    await session.cmd("POST", "/url", { url });
+    return session;
+  }
+
   async cmd(method, path, body) {
     return request(method, `${this.base}/session/${this.id}${path}`, body);
   }

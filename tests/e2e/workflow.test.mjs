@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { after, afterEach, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import {
+  addClerks,
   fillJiandeApplication,
   closePreviewDialog,
   keepScreenshot,
@@ -68,20 +69,7 @@ describe("accept → review → approve by three clerks", () => {
   it("sets up the office and adds three clerks", async () => {
     await setUpOffice(session);
     assert.match(await session.text("current-clerk"), /管理员/);
-    await session.click("open-clerks");
-    await session.waitFor("clerk-form");
-    for (const clerk of Object.values(CLERKS)) {
-      await session.clear("clerk-username");
-      await session.type("clerk-username", clerk.username);
-      await session.clear("clerk-display-name");
-      await session.type("clerk-display-name", clerk.name);
-      await session.clear("clerk-password");
-      await session.type("clerk-password", clerk.initial);
-      await session.click("clerk-role-accept"); // ticked by default: untick
-      for (const role of clerk.roles) await session.click(`clerk-role-${role}`);
-      await session.click("clerk-add");
-      await session.waitFor("clerk-added", { contains: clerk.name });
-    }
+    await addClerks(session, Object.values(CLERKS));
     for (const clerk of Object.values(CLERKS)) assert.ok(await session.exists(`clerk-${clerk.username}`));
     await logOut(session);
   });

@@ -1,0 +1,162 @@
+// Several desks, one office (issue 17): the counter PC accepts a case in the app's window;
+// then the office is served by permit-desk-server, and two clerks at two browser desks
+// (Debian's Chromium, driven by chromedriver) are logged in at once: one reviews, the
+// other approves, each seeing the other's work. Sessions live on the server.
+import { spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { after, afterEach, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import {
+  ADMIN,
+  addClerks,
+  fillJiandeApplication,
+  keepScreenshot,
+  logIn,
+  logOut,
+  setUpOffice,
+  startApp,
+  submitAndConfirm,
+} from "./harness.mjs";
+import { Session } from "./webdriver.mjs";
+
+const CLERKS = {
+  accepter: { username: "wang", name: "王受理", roles: ["accept"], initial: "wang-first-1", password: "wang-pass-1" },
+  reviewer: { username: "li", name: "李审核", roles: ["review"], initial: "li-first-12", password: "li-pass-12" },
+  approver: { username: "zhao", name: "赵审批", roles: ["approve"], initial: "zhao-first-1", password: "zhao-pass-1" },
+};
+
+const serverBinary = process.env.E2E_SERVER ?? join(dirname(process.env.E2E_APPLICATION ?? ""), "permit-desk-server");
+
+/** Starts a program and resolves with it once a line of its stdout matches `ready`. */
+function startAndWait(command, args, ready, { input = null, stderrTo = null } = {}) {
+  return new Promise((resolveStart, reject) => {
+    const child = spawn(command, args, { stdio: ["pipe", "pipe", "pipe"] });
+    let seen = "";
+    const timer = setTimeout(() => reject(new Error(`${command} did not start: ${seen}`)), 20000);
+    child.stdout.on("data", (chunk) => {
+      seen += chunk;
+      const match = ready.exec(seen);
+      if (match) {
+        clearTimeout(timer);
+        resolveStart({ child, match });
+      }
+    });
+    child.stderr.on("data", (chunk) => stderrTo?.push(String(chunk)));
+    child.on("exit", (code) => reject(new Error(`${command} exited with ${code}: ${seen}`)));
+    if (input !== null) child.stdin.end(input);
+  });
+}
+
+describe("two browser desks review and approve at the office server", () => {
+  let app;
+  let dataDir;
+  let server;
+  let driver;
+  const desks = {};
+  const serverLog = [];
+  before(async () => {
+    app = await startApp();
+  });
+  after(async () => {
+    for (const desk of Object.values(desks)) await desk.quit().catch(() => {});
+    await app?.quit().catch(() => {});
+    driver?.kill();
+    if (server) {
+      const exited = new Promise((done) => server.on("exit", (code) => done(code)));
+      server.kill("SIGTERM");
+      assert.equal(await exited, 0, "the server logs the desks out and closes the office on SIGTERM");
+      // The server's log joins the app's, so the run's search for personal data covers it.
+      mkdirSync(join(dataDir, "logs"), { recursive: true });
+      writeFileSync(join(dataDir, "logs", "permit-desk-server.log"), serverLog.join(""));
+    }
+  });
+  afterEach(async (t) => {
+    for (const [name, desk] of Object.entries(desks)) await keepScreenshot(desk, `browser-desk-${name}-${t.name}`);
+  });
+
+  it("受理 at the counter PC's window", async () => {
+    await setUpOffice(app);
+    await addClerks(app, Object.values(CLERKS));
+    await logOut(app);
+    const { accepter } = CLERKS;
+    await logIn(app, accepter.username, accepter.password, { initial: accepter.initial });
+    await app.click("new-application");
+    await app.waitFor("intake");
+    await fillJiandeApplication(app, { name: "陈静", phone: null });
+    await app.waitFor("assessment-decision", { contains: "符合受理条件" });
+    assert.equal(await submitAndConfirm(app), "受理");
+    await logOut(app);
+    // The counter PC's window closes; from now on the office is the server's.
+    dataDir = app.dataDir;
+    await app.quit();
+    app = null;
+  });
+
+  it("the office server opens the office and serves the window to browsers", async () => {
+    const started = await startAndWait(
+      serverBinary,
+      ["--data-dir", join(dataDir, "db"), "--listen", "127.0.0.1:0", "--user", ADMIN.username, "--ui-dir", resolve("ui/dist")],
+      /listening on (http:\/\/127\.0\.0\.1:\d+)/,
+      { input: `${ADMIN.password}\n`, stderrTo: serverLog },
+    );
+    server = started.child;
+    const url = started.match[1];
+    const driverPort = Number(process.env.E2E_CHROMEDRIVER_PORT ?? 9515);
+    driver = (await startAndWait("chromedriver", [`--port=${driverPort}`], /started successfully/)).child;
+    const profile = (name) => mkdtempSync(join(process.env.E2E_DATA_ROOT ?? tmpdir(), `chromium-${name}-`));
+    desks.reviewer = await Session.startBrowser({ port: driverPort, url, profileDir: profile("reviewer") });
+    desks.approver = await Session.startBrowser({ port: driverPort, url, profileDir: profile("approver") });
+    for (const desk of Object.values(desks)) await desk.waitFor("login", { timeoutMs: 20000 });
+  });
+
+  it("审核 and 审批 at two browser desks, both clerks logged in at once", async () => {
+    const { accepter, reviewer, approver } = CLERKS;
+    await logIn(desks.reviewer, reviewer.username, reviewer.password, { initial: reviewer.initial });
+    await logIn(desks.approver, approver.username, approver.password, { initial: approver.initial });
+    assert.match(await desks.reviewer.text("current-clerk"), /李审核/);
+    assert.match(await desks.approver.text("current-clerk"), /赵审批/);
+
+    const open = async (desk, list) => {
+      await desk.click(`worklist-${list}`);
+      await desk.waitFor("case-line");
+      await desk.clickCss('[data-testid="case-line"] td');
+      await desk.waitFor("case-name");
+    };
+    await open(desks.reviewer, "awaiting_review");
+    assert.equal(await desks.reviewer.text("case-name"), "陈静");
+    await desks.reviewer.waitFor("case-assessment", { contains: "符合受理条件", timeoutMs: 15000 });
+    await keepScreenshot(desks.reviewer, "browser-desk-review");
+    await desks.reviewer.waitFor("case-step");
+    await desks.reviewer.type("case-opinion", "\uE009\uE007"); // Ctrl+Enter signs with the opinion as written
+    await desks.reviewer.waitFor("case-state", { contains: "已审核" });
+
+    // The other desk sees the reviewer's work as soon as it asks.
+    await open(desks.approver, "awaiting_approval");
+    assert.equal(await desks.approver.text("case-reviewed-by"), reviewer.name);
+    await desks.approver.click("case-pass");
+    await desks.approver.waitFor("case-state", { contains: "已审批" });
+    assert.equal(await desks.approver.text("case-approved-by"), approver.name);
+    const history = await desks.approver.texts("history-line");
+    for (const clerk of [accepter, reviewer, approver]) {
+      assert.ok(history.some((line) => line.includes(clerk.name)), `${clerk.name} in the history: ${history.join(" | ")}`);
+    }
+    await keepScreenshot(desks.approver, "browser-desk-approve");
+  });
+
+  it("a log-out at one desk leaves the other logged in, and the server refuses the old session", async () => {
+    await logOut(desks.reviewer);
+    await desks.approver.click("case-back");
+    await desks.approver.waitFor("worklist-awaiting_approval");
+    assert.match(await desks.approver.text("current-clerk"), /赵审批/);
+    // The page's own requests, replayed after the log-out, are refused by the server.
+    const answer = await desks.reviewer.cmd("POST", "/execute/async", {
+      script:
+        "const done = arguments[arguments.length - 1]; fetch('/api/worklist_counts', {method: 'POST', body: '{}'}).then(async (r) => done([r.status, await r.text()]));",
+      args: [],
+    });
+    assert.equal(answer[0], 401, answer[1]);
+    assert.match(answer[1], /NOT_LOGGED_IN/);
+  });
+});
