@@ -1116,3 +1116,44 @@ fn the_background_loop_drains_while_open_and_the_header_lays_its_view_over_the_s
     assert!(!header.offline && header.problem.is_none(), "{header:?}");
     assert_eq!(stub.record_ids().len() as u64, queued, "every queued record arrived once");
 }
+
+/// The office enrols at once (the platform is reachable at set-up), and only then do the
+/// clerks log in for the first time and replace the administrator's passwords (new keys,
+/// certified by their previous ones): their steps still verify at the platform.
+#[test]
+fn clerks_who_choose_their_passwords_after_the_enrolment_still_sign_steps_the_platform_trusts() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut office = set_up_office(dir.path());
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+    let config =
+        StubConfig { permit_delay: Duration::from_millis(1), enrolment_codes: vec!["7K4Q-29XD".to_owned()] };
+    let server = runtime.block_on(TestServer::start_with(config)).unwrap();
+    let mut sync_config = config_for(&server.url());
+    sync_config.enrolment_code = Some("7K4Q-29XD".to_owned());
+    let first = sync::sync_once(&mut office, &sync_config, |_, _| {}).unwrap();
+    assert_eq!(first.problem, None, "{first:?}");
+
+    for (n, username) in ["a", "b", "c"].into_iter().enumerate() {
+        login(&mut office, username, 2 + n as i64);
+        users::change_password(&mut office, CLERK_PASSWORD, "own-password-9", at(2 + n as i64)).unwrap();
+    }
+    let own = |office: &mut Office, username: &str, minutes: i64| {
+        office.login(username, "own-password-9", at(minutes)).unwrap();
+    };
+    own(&mut office, "a", 10);
+    let case_id = cases::new_case_id(at(10)).unwrap();
+    cases::save_draft(&mut office, &case_id, &record("陈静"), at(10)).unwrap();
+    let submission = Submission {
+        profile: "330182",
+        opinion: "材料齐全，同意受理。",
+        duplicates: DuplicateDecision::Proceed,
+    };
+    cases::submit(&mut office, &case_id, &submission, at(11)).unwrap();
+    own(&mut office, "b", 12);
+    cases::review(&mut office, &case_id, "经审核，材料真实有效。", at(13)).unwrap();
+    own(&mut office, "c", 14);
+    cases::approve(&mut office, &case_id, "同意签发。", at(15)).unwrap();
+    let report = sync::sync_once(&mut office, &sync_config, |_, _| {}).unwrap();
+    assert_eq!((&report.problem, report.quarantined), (&None, 0), "{report:?}");
+    assert_eq!(report.issued.len(), 1, "{report:?}");
+}

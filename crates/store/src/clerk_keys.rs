@@ -120,6 +120,12 @@ pub(crate) fn retire_others(
         )?
         .query_map(params![user.0.0, keep], |row| row.get(0))?
         .collect::<rusqlite::Result<_>>()?;
+    // A key replaced by a successor (`keep`, certified by it at `at`) retires a millisecond
+    // later: the platform's rule is that a revoked key certifies nothing dated from its
+    // revocation on, and a certificate and a revocation of the same instant would leave
+    // the successor untrusted (found by the office server's first sync test: an office
+    // that enrolled before its clerks chose their passwords had every step refused).
+    let at = if keep.is_some() { at + chrono::Duration::milliseconds(1) } else { at };
     for public_key in &retiring {
         conn.prepare_cached(
             "UPDATE clerk_keys SET retired_at = ?2 WHERE public_key = ?1 AND retired_at IS NULL",
