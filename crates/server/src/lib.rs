@@ -30,8 +30,10 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use app::AppError;
+use app::clock::ClockWatch;
 use app::office::Office;
 use app::problem::{Class, ErrorCode, Problem, Unrecognised};
+use app::sync::SyncLoop;
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::State;
@@ -73,6 +75,9 @@ pub struct ServerConfig {
     pub idempotency_for: Duration,
     /// The built window (`ui/dist`), served to browsers at `/`; none serves the API only.
     pub ui_dir: Option<std::path::PathBuf>,
+    /// The platform to sync the office's queue to, as the window does (`SyncLoop`); none
+    /// keeps the queue for later.
+    pub sync: Option<app::sync::SyncConfig>,
 }
 
 impl Default for ServerConfig {
@@ -82,15 +87,22 @@ impl Default for ServerConfig {
             sweep_every: Duration::from_secs(15),
             idempotency_for: Duration::from_secs(24 * 60 * 60),
             ui_dir: None,
+            sync: None,
         }
     }
 }
 
-/// What every request shares: the one office and the desks' sessions.
+/// What every request shares: the one office and the desks' sessions. The office sits
+/// in an `Option` behind an `Arc` because the background sync (`app::sync::SyncLoop`, as
+/// the window runs it) holds it too; it is taken out when the server stops.
 struct Shared {
-    office: Mutex<Office>,
+    office: Arc<Mutex<Option<Office>>>,
     sessions: Sessions,
     config: ServerConfig,
+    /// The background sync to the platform, when one is configured.
+    sync: Option<SyncLoop>,
+    /// The system clock as the server started, for the header's clock-jump warning.
+    clock_watch: Option<ClockWatch>,
 }
 
 impl Shared {
@@ -103,7 +115,11 @@ impl Shared {
         let shared = Arc::clone(self);
         tokio::task::spawn_blocking(move || {
             let mut office = shared.office.lock().unwrap_or_else(PoisonError::into_inner);
-            work(&mut office)
+            match office.as_mut() {
+                Some(office) => work(office),
+                // Only while the server stops: the office has been handed back.
+                None => Err(AppError::NotLoggedIn),
+            }
         })
         .await
         .unwrap_or_else(|_| {
@@ -152,6 +168,11 @@ pub fn serve(listener: TcpListener, office: Office, config: ServerConfig) -> Res
     let local_addr =
         listener.local_addr().map_err(|source| AppError::Io { what: "office server address", source })?;
     if !local_addr.ip().is_loopback() {
+        // Refused before anything is served: the office is closed, not left open.
+        let closed = office.close();
+        if let Err(error) = closed {
+            tracing::warn!(code = %Problem::of(&error).code, "closing the office after a refused address failed");
+        }
         return Err(AppError::Io {
             what: "office server address",
             source: std::io::Error::other(
@@ -159,10 +180,20 @@ pub fn serve(listener: TcpListener, office: Office, config: ServerConfig) -> Res
             ),
         });
     }
+    let office = Arc::new(Mutex::new(Some(office)));
+    let sync = match &config.sync {
+        Some(sync) => Some(
+            SyncLoop::start(Arc::clone(&office), sync.clone())
+                .map_err(|source| AppError::Io { what: "office server sync", source })?,
+        ),
+        None => None,
+    };
     let shared = Arc::new(Shared {
-        office: Mutex::new(office),
+        office,
         sessions: Sessions::new(config.clone()),
         config: config.clone(),
+        sync,
+        clock_watch: ClockWatch::start(),
     });
     let router = router(Arc::clone(&shared));
     let (shutdown, shutdown_signal) = oneshot::channel();
@@ -209,22 +240,17 @@ async fn accept_loop(
     if let Err(error) = office.await {
         tracing::warn!(code = %Problem::of(&error).code, "logging the desks out at shutdown failed");
     }
-    drop(router);
-    // A request's blocking half may still be finishing after its connection went: wait
-    // for it rather than lose the office it holds.
-    let mut shared = shared;
-    for _ in 0..1_500 {
-        match Arc::try_unwrap(shared) {
-            Ok(shared) => return Ok(shared.office.into_inner().unwrap_or_else(PoisonError::into_inner)),
-            Err(still_shared) => {
-                shared = still_shared;
-                tokio::time::sleep(Duration::from_millis(20)).await;
-            }
-        }
-    }
-    Err(AppError::Io {
+    // Taken out under the lock: a request's blocking half still finishing, or the sync
+    // between two requests, is waited for; afterwards both find no office.
+    let office = Arc::clone(&shared.office);
+    let taken =
+        tokio::task::spawn_blocking(move || office.lock().unwrap_or_else(PoisonError::into_inner).take())
+            .await
+            .ok()
+            .flatten();
+    taken.ok_or(AppError::Io {
         what: "office server shutdown",
-        source: std::io::Error::other("a request still held the office after 30 s"),
+        source: std::io::Error::other("the office was already handed back"),
     })
 }
 
@@ -303,6 +329,8 @@ fn router(shared: Arc<Shared>) -> Router {
         .route("/api/change_password", post(change_password))
         .route("/api/office_status", post(office_status))
         .route("/api/get_app_info", post(get_app_info))
+        .route("/api/sync_status", post(sync_status))
+        .route("/api/sync_now", post(sync_now))
         .route("/api/{*command}", post(not_found));
     case_desk_routes(router).fallback(get(static_file)).with_state(shared)
 }
@@ -316,8 +344,11 @@ async fn not_found() -> Response {
 enum Need {
     /// The clerk's own password (every command but changing it).
     OwnPassword,
-    /// Only the session: changing the password an administrator set.
+    /// Only the session: changing the password an administrator set, logging out.
     SessionOnly,
+    /// The window's own polls (the header's sync badge): refused after the idle limit like
+    /// any command, but never keeping the session alive, as in the window.
+    Passive,
 }
 
 /// Runs `work` as the clerk of the request's session, after the checks the crate's
@@ -333,23 +364,25 @@ where
     let csrf = headers.get(CSRF_HEADER).and_then(|value| value.to_str().ok());
     let idempotency_key =
         headers.get(IDEMPOTENCY_HEADER).and_then(|value| value.to_str().ok()).map(str::to_owned);
-    let admitted = match shared.sessions.admit(&token, csrf, idempotency_key.as_deref(), Instant::now()) {
-        Admission::Refused(error) => return answer_error(&error),
-        Admission::Repeat(status, body) => return json_response(status, body),
-        Admission::IdleExpired { session, username, minutes } => {
-            let mut ended = Some(session);
-            let logged_out = shared
-                .on_office(move |office| {
-                    office.as_clerk(&mut ended, |office| office.logout(wire::commands::now()))
-                })
-                .await;
-            if let Err(error) = logged_out {
-                return answer_error(&error);
+    let active = need != Need::Passive;
+    let admitted =
+        match shared.sessions.admit(&token, csrf, idempotency_key.as_deref(), active, Instant::now()) {
+            Admission::Refused(error) => return answer_error(&error),
+            Admission::Repeat(status, body) => return json_response(status, body),
+            Admission::IdleExpired { session, username, minutes } => {
+                let mut ended = Some(session);
+                let logged_out = shared
+                    .on_office(move |office| {
+                        office.as_clerk(&mut ended, |office| office.logout(wire::commands::now()))
+                    })
+                    .await;
+                if let Err(error) = logged_out {
+                    return answer_error(&error);
+                }
+                return answer_error(&AppError::IdleLocked { username, minutes });
             }
-            return answer_error(&AppError::IdleLocked { username, minutes });
-        }
-        Admission::Admitted(session) => session,
-    };
+            Admission::Admitted(session) => session,
+        };
     let outcome = shared
         .on_office(move |office| {
             let mut session = Some(admitted);
@@ -456,6 +489,28 @@ async fn change_password(State(shared): State<Arc<Shared>>, headers: HeaderMap, 
         Ok(SessionInfo::from(office.session()?))
     })
     .await
+}
+
+/// The header's sync badge: the stored queue with what this server's background sync
+/// last saw.
+async fn sync_status(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {
+    let live = shared.sync.as_ref().map(SyncLoop::snapshot).unwrap_or_default();
+    let jumped = shared.clock_watch.and_then(|watch| watch.jumped());
+    clerk_command(&shared, &headers, Need::Passive, move |office| {
+        wire::commands::sync_status(office, &live, jumped)
+    })
+    .await
+}
+
+/// A clerk's 立即同步: wakes the server's background sync.
+async fn sync_now(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {
+    let response = clerk_command(&shared, &headers, Need::OwnPassword, |_office| Ok(())).await;
+    if response.status() == StatusCode::OK
+        && let Some(sync) = &shared.sync
+    {
+        sync.sync_now();
+    }
+    response
 }
 
 /// Whether there is an office and who is in at this desk (the page's first question, and

@@ -3,7 +3,8 @@
 //! The office is opened with an administrator's password, read from the first line of
 //! stdin (never a flag: flags show in `ps`); that log-in is ended at once, and each desk
 //! logs its own clerk in. Until the office's TLS lands (step 4) it listens on loopback
-//! only. Ctrl+C or SIGTERM logs every desk out and closes the office.
+//! only. With `--platform-url` it syncs the office's queue as the window does. Ctrl+C or
+//! SIGTERM logs every desk out and closes the office.
 
 use std::io::{BufRead, Write};
 use std::net::SocketAddr;
@@ -34,6 +35,13 @@ struct Args {
     /// The built window (`ui/dist`) to serve to browsers at `/`.
     #[arg(long)]
     ui_dir: Option<PathBuf>,
+    /// The provincial platform the office's queue is synced to (as the window's
+    /// PERMIT_DESK_PLATFORM_URL); without it the queue waits.
+    #[arg(long)]
+    platform_url: Option<String>,
+    /// The one-time code of the office's first enrolment with the platform.
+    #[arg(long)]
+    enrolment_code: Option<String>,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -58,6 +66,11 @@ fn main() -> anyhow::Result<()> {
     let config = server::ServerConfig {
         idle_limit: Duration::from_secs(args.idle_minutes * 60),
         ui_dir: args.ui_dir.clone(),
+        sync: args.platform_url.as_deref().map(|url| {
+            let mut sync = app::sync::SyncConfig::new(url);
+            sync.enrolment_code = args.enrolment_code.clone();
+            sync
+        }),
         ..Default::default()
     };
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;

@@ -66,13 +66,15 @@ impl Sessions {
         self.table().insert(token, desk);
     }
 
-    /// Checks a request's session, CSRF token and idle time; a clerk command counts as
-    /// activity. A known idempotency key is answered from memory.
+    /// Checks a request's session, CSRF token and idle time; an `active` one (a clerk's
+    /// command, not a poll) counts as activity. A known idempotency key is answered from
+    /// memory.
     pub(crate) fn admit(
         &self,
         token: &str,
         csrf: Option<&str>,
         key: Option<&str>,
+        active: bool,
         now: Instant,
     ) -> Admission {
         let mut table = self.table();
@@ -93,7 +95,9 @@ impl Sessions {
         if let Some((_, status, body)) = key.and_then(|key| desk.answers.get(key)) {
             return Admission::Repeat(*status, body.clone());
         }
-        desk.last_command = now;
+        if active {
+            desk.last_command = now;
+        }
         Admission::Admitted(desk.session.clone())
     }
 

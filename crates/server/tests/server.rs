@@ -126,6 +126,20 @@ impl Desk {
     }
 }
 
+/// A new case saved and accepted at the counter desk (its clerk logged in): its id.
+async fn accept(counter: &Desk) -> String {
+    let case_id = counter.ok("new_case", json!({})).await.as_str().unwrap().to_owned();
+    counter.ok("save_draft", json!({ "caseId": case_id, "record": record() })).await;
+    let submitted = counter
+        .ok(
+            "submit_case",
+            json!({ "caseId": case_id, "profile": "330182", "opinion": "材料齐全，同意受理。", "proceed": true }),
+        )
+        .await;
+    assert_eq!(submitted["outcome"], "accepted", "{submitted}");
+    case_id
+}
+
 async fn start(dir: &Path, config: ServerConfig) -> server::RunningServer {
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await.unwrap();
     server::serve(listener, office(dir), config).unwrap()
@@ -152,15 +166,7 @@ async fn three_clerks_at_three_desks_accept_review_and_approve_one_case() {
     reviewer.first_log_in("b").await;
     approver.first_log_in("c").await;
 
-    let case_id = counter.ok("new_case", json!({})).await.as_str().unwrap().to_owned();
-    counter.ok("save_draft", json!({ "caseId": case_id, "record": record() })).await;
-    let submitted = counter
-        .ok(
-            "submit_case",
-            json!({ "caseId": case_id, "profile": "330182", "opinion": "材料齐全，同意受理。", "proceed": true }),
-        )
-        .await;
-    assert_eq!(submitted["outcome"], "accepted", "{submitted}");
+    let case_id = accept(&counter).await;
 
     // The reviewer's worklist shows it; the acceptor cannot review their own acceptance.
     let awaiting_review = reviewer.ok("worklist", json!({ "list": "awaiting_review" })).await;
@@ -296,14 +302,7 @@ async fn a_request_sent_again_with_its_idempotency_key_is_answered_not_run_again
     let (mut counter, mut reviewer) = (Desk::new(&server.url()), Desk::new(&server.url()));
     counter.first_log_in("a").await;
     reviewer.first_log_in("b").await;
-    let case_id = counter.ok("new_case", json!({})).await.as_str().unwrap().to_owned();
-    counter.ok("save_draft", json!({ "caseId": case_id, "record": record() })).await;
-    counter
-        .ok(
-            "submit_case",
-            json!({ "caseId": case_id, "profile": "330182", "opinion": "同意受理。", "proceed": true }),
-        )
-        .await;
+    let case_id = accept(&counter).await;
 
     let review = json!({ "caseId": case_id, "opinion": "经审核，材料真实有效。" });
     let csrf = reviewer.csrf.clone().unwrap();
@@ -474,5 +473,78 @@ async fn the_window_is_served_to_browsers_and_nothing_outside_its_folder() {
         assert_eq!(status, 404, "{outside}: {answer}");
         assert!(!answer.contains("not for browsers"), "{outside}");
     }
+    server.stop().await.unwrap().close().unwrap();
+}
+
+/// The server syncs as the window does: steps taken at its desks reach the platform, and
+/// every desk's header shows the queue draining.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn steps_taken_at_the_desks_reach_the_platform_through_the_servers_sync() {
+    let platform = platform_stub::TestServer::start_with(platform_stub::StubConfig {
+        permit_delay: Duration::from_millis(1),
+        enrolment_codes: vec!["DESK-2026".to_owned()],
+    })
+    .await
+    .unwrap();
+    let mut sync = app::sync::SyncConfig::new(&platform.url());
+    sync.device_id = Some("330182-jiande-01-server".to_owned());
+    sync.enrolment_code = Some("DESK-2026".to_owned());
+    sync.request_timeout = Duration::from_secs(5);
+    sync.connect_timeout = Duration::from_secs(2);
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path(), ServerConfig { sync: Some(sync), ..ServerConfig::default() }).await;
+    let (mut counter, mut reviewer, mut approver) =
+        (Desk::new(&server.url()), Desk::new(&server.url()), Desk::new(&server.url()));
+    counter.first_log_in("a").await;
+    reviewer.first_log_in("b").await;
+    approver.first_log_in("c").await;
+    let case_id = accept(&counter).await;
+    reviewer.ok("review_case", json!({ "caseId": case_id, "opinion": "经审核，材料真实有效。" })).await;
+    approver.ok("approve_case", json!({ "caseId": case_id, "opinion": "同意签发。" })).await;
+    approver.ok("sync_now", json!({})).await;
+
+    let mut header = Value::Null;
+    for _ in 0..200 {
+        header = counter.ok("sync_status", json!({})).await;
+        if header["queued"] == 0 && header["last_success_at"].is_string() && header["running"] == false {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(header["queued"], 0, "the queue drained: {header}");
+    assert_eq!(header["offline"], false, "{header}");
+    let steps: Vec<String> = platform
+        .platform()
+        .records()
+        .unwrap()
+        .into_iter()
+        .filter(|record| record.case_id.to_string() == case_id)
+        .map(|record| record.kind)
+        .collect();
+    assert!(steps.len() >= 3, "acceptance, review and approval reached the platform: {steps:?}");
+    server.stop().await.unwrap().close().unwrap();
+    platform.stop().await;
+}
+
+/// The header's poll does not keep a desk's session alive, as in the window.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_headers_poll_does_not_keep_a_session_alive() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = ServerConfig {
+        idle_limit: Duration::from_millis(700),
+        sweep_every: Duration::from_secs(3_600),
+        ..ServerConfig::default()
+    };
+    let server = start(dir.path(), config).await;
+    let mut desk = Desk::new(&server.url());
+    desk.first_log_in("a").await;
+    let mut codes = Vec::new();
+    for _ in 0..12 {
+        let (status, body) = desk.call("sync_status", json!({})).await;
+        codes.push((status.as_u16(), body["code"].as_str().unwrap_or("").to_owned()));
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(codes.first().map(|c| c.0), Some(200), "{codes:?}");
+    assert!(codes.iter().any(|(status, code)| *status == 401 && code == "IDLE_LOCKED"), "{codes:?}");
     server.stop().await.unwrap().close().unwrap();
 }

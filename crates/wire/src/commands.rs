@@ -17,7 +17,7 @@ use chrono::{DateTime, Utc};
 
 use crate::json::{
     AuditLineInfo, CaseInfo, CaseLineInfo, DraftSavedInfo, LedgerInfo, PageMarkName, PagesInfo, ProfileInfo,
-    RecordJson, SubmitResult, WorklistCount, WorklistName,
+    RecordJson, SubmitResult, SyncStatusInfo, WorklistCount, WorklistName,
 };
 
 /// Most lines a worklist or a search sends to the window at once.
@@ -215,6 +215,17 @@ pub fn mark_page(
     let mark = mark.as_deref().map(app::problem::parse_page_mark).transpose()?;
     app::cases::mark_page(office, &page_id, mark.map(|mark| (mark, note.as_str())), now())?;
     list_pages(office, case_id)
+}
+
+/// The header's sync status: the stored queue and warnings with what the background sync
+/// last saw (`live`) laid over them, and how far the system clock moved since the program
+/// started watching it (`jumped`). Each transport keeps its own loop and clock watch.
+pub fn sync_status(
+    office: &mut Office,
+    live: &app::sync::LiveSync,
+    jumped: Option<chrono::Duration>,
+) -> Result<SyncStatusInfo, AppError> {
+    Ok(SyncStatusInfo::from(app::sync::header(office, app::clock::today(), now(), live, jumped)?))
 }
 
 /// Runs one step on a case and answers with the case page as it is afterwards.

@@ -19,10 +19,7 @@ use crate::json::{
 pub async fn sync_status(state: State<'_, AppState>) -> Result<SyncStatusInfo, UiError> {
     let live = state.sync.snapshot();
     let jumped = clock_watch(&state).and_then(|watch| watch.jumped());
-    with_office_passive(&state, move |office| {
-        Ok(SyncStatusInfo::from(app::sync::header(office, app::clock::today(), super::now(), &live, jumped)?))
-    })
-    .await
+    with_office_passive(&state, move |office| wire::commands::sync_status(office, &live, jumped)).await
 }
 
 /// 更正后重报: sends the corrected application of a refused submission (受理 or 审批;
