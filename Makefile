@@ -9,7 +9,7 @@ export CARGO_TARGET_DIR ?= $(HOME)/.cache/permit-desk/target
 export CARGO_TERM_COLOR ?= never
 BINARY := $(CARGO_TARGET_DIR)/debug/permit-desk
 
-.PHONY: run test deps ui build lint fmt-check clippy ui-check rust-test ui-test e2e bindings package package-check package-test crash-migrations crash-store crash-sync upgrade-test bench-start bench-reader bench-township fuzz
+.PHONY: run test deps ui build lint fmt-check clippy ui-check rust-test ui-test e2e bindings package package-check package-test crash-migrations crash-store crash-sync upgrade-test upgrade-test-source upgrade-fixture bench-start bench-reader bench-township fuzz
 
 ## Start the app window (under Xvfb when there is no display).
 run: deps build
@@ -87,8 +87,18 @@ bench-start: deps ui
 	scripts/bench-start.sh $(CARGO_TARGET_DIR)/release/hello-tauri 5 hello-tauri
 
 ## The previous release (CHANGELOG.md) makes an office; this tree opens it and drains its outbox.
+## `make test` opens the office that release made (tests/upgrade/made-by-<version>, while
+## its seeder and commit still match); upgrade-test-source builds the release to make it.
 upgrade-test:
 	scripts/upgrade-test.sh
+
+upgrade-test-source:
+	UPGRADE_FROM=source scripts/upgrade-test.sh
+
+## Makes tests/upgrade/made-by-<version> again from the release's source (after the
+## seeder changed, or at a new release).
+upgrade-fixture:
+	UPGRADE_FROM=source UPGRADE_SAVE_FIXTURE=1 scripts/upgrade-test.sh
 
 ## The drain over a township line (2 Mbit/s, 100 ms round trips): 100 cases of three
 ## 300 KB pages, clean and cut at 45 %; held to 1.2x the page bytes over the bandwidth.

@@ -9,6 +9,14 @@
 #    records synced, quarantined, held and queued, plus the stand-in platform's database.
 # 4. tests/tests/upgrade.rs (this tree) opens it, checks everything is there, and drains
 #    the outbox to the same stand-in exactly once.
+#
+# Steps 2 and 3 compile the release's whole tree with its own features (nearly every
+# dependency again: four to five minutes of a cold CI run), and always make the same
+# office. So the office that release's seeder made is kept in tests/upgrade/made-by-<version>/
+# with MADE naming the release commit and the seeder's source digest, and by default
+# (UPGRADE_FROM=fixture) the test opens a copy of it when both still match — else it
+# builds from source, as UPGRADE_FROM=source (make upgrade-test-source) always does.
+# UPGRADE_SAVE_FIXTURE=1 with a source build keeps what it made (make upgrade-fixture).
 set -euo pipefail
 
 root=$(git rev-parse --show-toplevel)
@@ -39,13 +47,45 @@ cleanup() {
 }
 trap cleanup EXIT
 
-echo "==> upgrade test: the office of release $version (${commit:0:10}) opened by this tree"
-git worktree add --quiet --detach "$work/release" "$commit"
-mkdir -p "$work/release/tests/upgrade"
-rm -rf "$work/release/tests/upgrade/seeder"
-cp -r tests/upgrade/seeder "$work/release/tests/upgrade/seeder"
-rm -f "$work/release/tests/upgrade/seeder/Cargo.lock"
-cp "$work/release/Cargo.lock" "$work/release/tests/upgrade/seeder/Cargo.lock"
-cargo build --quiet --manifest-path "$work/release/tests/upgrade/seeder/Cargo.toml"
-"$CARGO_TARGET_DIR/debug/upgrade-seeder" "$work/made"
+fixture="tests/upgrade/made-by-$version"
+seeder_digest=$(cat tests/upgrade/seeder/Cargo.toml tests/upgrade/seeder/src/*.rs | sha256sum | cut -c1-64)
+from=${UPGRADE_FROM:-fixture}
+if [[ "$from" == fixture ]]; then
+  if [[ -f "$fixture/MADE" ]] && grep -qx "commit: $commit" "$fixture/MADE" \
+    && grep -qx "seeder: $seeder_digest" "$fixture/MADE"; then
+    echo "==> upgrade test: the office release $version (${commit:0:10}) made ($fixture), opened by this tree"
+    cp -r "$fixture" "$work/made"
+    rm -f "$work/made/MADE"
+  else
+    echo "upgrade-test: $fixture was not made by this seeder and release $version; building from source (make upgrade-fixture keeps the new one)" >&2
+    from=source
+  fi
+fi
+if [[ "$from" == source ]]; then
+  echo "==> upgrade test: the office of release $version (${commit:0:10}) made from source, opened by this tree"
+  git worktree add --quiet --detach "$work/release" "$commit"
+  mkdir -p "$work/release/tests/upgrade"
+  rm -rf "$work/release/tests/upgrade/seeder"
+  cp -r tests/upgrade/seeder "$work/release/tests/upgrade/seeder"
+  rm -f "$work/release/tests/upgrade/seeder/Cargo.lock"
+  cp "$work/release/Cargo.lock" "$work/release/tests/upgrade/seeder/Cargo.lock"
+  cargo build --quiet --manifest-path "$work/release/tests/upgrade/seeder/Cargo.toml"
+  "$CARGO_TARGET_DIR/debug/upgrade-seeder" "$work/made"
+  if [[ "${UPGRADE_SAVE_FIXTURE:-0}" == 1 ]]; then
+    rm -rf "$fixture"
+    cp -r "$work/made" "$fixture"
+    {
+      echo "What release $version's code made: tests/upgrade/seeder built in a worktree of its commit,"
+      echo "with its Cargo.lock (scripts/upgrade-test.sh; refresh with make upgrade-fixture)."
+      echo "version: $version"
+      echo "commit: $commit"
+      echo "seeder: $seeder_digest"
+      echo "made: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+    } >"$fixture/MADE"
+    echo "upgrade-test: kept in $fixture"
+  fi
+elif [[ "$from" != fixture ]]; then
+  echo "upgrade-test: UPGRADE_FROM is fixture or source, not $from" >&2
+  exit 1
+fi
 PERMIT_DESK_UPGRADE_DIR="$work/made" cargo test --quiet -p workspace-tests --test upgrade -- --ignored
