@@ -97,7 +97,7 @@ describe("two browser desks review and approve at the office server", () => {
   it("the office server opens the office and serves the window to browsers", async () => {
     const started = await startAndWait(
       serverBinary,
-      ["--data-dir", join(dataDir, "db"), "--listen", "127.0.0.1:0", "--user", ADMIN.username, "--ui-dir", resolve("ui/dist")],
+      ["--data-dir", join(dataDir, "db"), "--listen", "127.0.0.1:0", "--user", ADMIN.username, "--ui-dir", resolve("ui/dist"), "--platform-url", process.env.PERMIT_DESK_PLATFORM_URL],
       /listening on (http:\/\/127\.0\.0\.1:\d+)/,
       { input: `${ADMIN.password}\n`, stderrTo: serverLog },
     );
@@ -117,6 +117,9 @@ describe("two browser desks review and approve at the office server", () => {
     await logIn(desks.approver, approver.username, approver.password, { initial: approver.initial });
     assert.match(await desks.reviewer.text("current-clerk"), /李审核/);
     assert.match(await desks.approver.text("current-clerk"), /赵审批/);
+    // A browser desk says what it is and offers none of the counter PC's devices.
+    assert.equal(await desks.reviewer.text("browser-desk"), "浏览器办理台");
+    assert.equal(await desks.reviewer.exists("applicant-screen-toggle"), false);
 
     const open = async (desk, list) => {
       await desk.click(`worklist-${list}`);

@@ -59,10 +59,12 @@ function appBackend(calls: string[], previews: { document: string; largePrint: b
   });
 }
 
-async function start(): Promise<{ wrapper: VueWrapper; calls: string[]; previews: { document: string; largePrint: boolean | undefined }[] }> {
+async function start(
+  desk: "window" | "browser" = "window",
+): Promise<{ wrapper: VueWrapper; calls: string[]; previews: { document: string; largePrint: boolean | undefined }[] }> {
   const calls: string[] = [];
   const previews: { document: string; largePrint: boolean | undefined }[] = [];
-  setBackend(appBackend(calls, previews));
+  setBackend(appBackend(calls, previews), desk);
   const wrapper = mount(App, { global: { stubs: { IntakeView: IntakeStub, PdfPreview: true } } });
   await flushPromises();
   return { wrapper, calls, previews };
@@ -135,6 +137,20 @@ describe("App", () => {
     await lockAndLogIn(wrapper, "admin");
     expect(wrapper.find('[data-testid="case"]').exists()).toBe(true);
     expect(previews.length).toBe(1);
+  });
+
+  it("a browser desk names itself and shows none of the counter PC's devices", async () => {
+    const { wrapper } = await start("browser");
+    mounted = wrapper;
+    expect(wrapper.get('[data-testid="browser-desk"]').text()).toBe("浏览器办理台");
+    expect(wrapper.find('[data-testid="applicant-screen-toggle"]').exists()).toBe(false);
+    expect(wrapper.find('[data-testid="card-reader-status"]').exists()).toBe(false);
+    mounted.unmount();
+    const window = await start();
+    mounted = window.wrapper;
+    expect(mounted.find('[data-testid="browser-desk"]').exists()).toBe(false);
+    expect(mounted.find('[data-testid="applicant-screen-toggle"]').exists()).toBe(true);
+    expect(mounted.find('[data-testid="card-reader-status"]').exists()).toBe(true);
   });
 
   it("logging out returns to the home screen", async () => {

@@ -7,14 +7,25 @@ import { httpBackend } from "./http";
  *  and talks to that server over HTTP instead. */
 const inTauri = typeof window !== "undefined" && "__TAURI_INTERNALS__" in window;
 
+/** Where this window runs: the counter PC's own window, or a browser at the office
+ *  server (no scanner, card reader, printer or applicant's screen of its own). */
+export type DeskKind = "window" | "browser";
+
 let current: Backend = inTauri ? tauriBackend : httpBackend();
+let kind: DeskKind = inTauri ? "window" : "browser";
 
 export function backend(): Backend {
   return current;
 }
 
-export function setBackend(next: Backend): void {
+/** The desk this window is: the header hides the devices a browser does not have. */
+export function deskKind(): DeskKind {
+  return kind;
+}
+
+export function setBackend(next: Backend, desk: DeskKind = "window"): void {
   current = next;
+  kind = desk;
 }
 
 export * from "./types";

@@ -11,6 +11,8 @@ export const zhCN = {
     today: "今日",
     lock: "锁屏",
     lockHint: "Ctrl+L 锁屏",
+    browserDesk: "浏览器办理台",
+    browserDeskHint: "通过办理点服务器办理：扫描、读卡、打印和申请人屏幕请在办理点电脑上使用。",
     logOut: "退出登录",
     clerks: "人员管理",
     office: "办理点信息",
