@@ -9,7 +9,7 @@ export CARGO_TARGET_DIR ?= $(HOME)/.cache/permit-desk/target
 export CARGO_TERM_COLOR ?= never
 BINARY := $(CARGO_TARGET_DIR)/debug/permit-desk
 
-.PHONY: run test deps ui build lint fmt-check clippy ui-check rust-test ui-test e2e bindings package package-check package-test crash-migrations crash-store crash-sync upgrade-test upgrade-test-source upgrade-fixture bench-start bench-reader bench-township fuzz
+.PHONY: run test deps ui build lint fmt-check clippy ui-check rust-test ui-test e2e bindings package package-check package-test crash-migrations crash-store crash-sync upgrade-test upgrade-test-source upgrade-fixture bench-start bench-reader bench-township bench-server fuzz
 
 ## Start the app window (under Xvfb when there is no display).
 run: deps build
@@ -107,6 +107,11 @@ upgrade-fixture:
 ## `cargo test` replays each target's corpus and 2,000 mutations of it.
 fuzz:
 	scripts/fuzz.sh $(or $(FUZZ_SECONDS),600)
+
+## Twenty desks against the office server for a minute (SERVER_LOAD_SECONDS): save and
+## worklist latencies (BENCHMARKS.md, "The office server under twenty desks").
+bench-server:
+	cargo test --release -p server --test load -- --ignored --nocapture
 
 bench-township:
 	TOWNSHIP_CASES=100 TOWNSHIP_KBIT=2000 TOWNSHIP_STRICT=1 cargo test -p sync --test sync township -- --nocapture

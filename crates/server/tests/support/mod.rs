@@ -1,0 +1,164 @@
+//! What the office server's tests share: an office of three clerks, a desk speaking the
+//! server's HTTP as the window's `http.ts` does, and the audit trail read back.
+
+#![allow(dead_code, reason = "each test file uses its own part of it")]
+
+use std::path::Path;
+
+use app::office::{KdfParams, LockoutPolicy, Office, Roles, StoreOptions};
+use app::users::{self, NewClerk};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use server::{CSRF_HEADER, ServerConfig};
+
+pub const ADMIN_PASSWORD: &str = "admin-password-1";
+pub const FIRST_PASSWORD: &str = "first-password-1";
+pub const OWN_PASSWORD: &str = "own-password-22";
+
+pub fn options() -> StoreOptions {
+    StoreOptions { kdf: KdfParams::INSECURE_FAST, lockout: LockoutPolicy::default() }
+}
+
+/// An office with an acceptor `a`, a reviewer `b` and an approver `c`, each with the
+/// password an administrator gave them, and nobody logged in.
+pub fn office(dir: &Path) -> Office {
+    office_with(
+        dir,
+        &[
+            ("a", "受理员甲", Roles::ACCEPT),
+            ("b", "审核员乙", Roles::REVIEW),
+            ("c", "审批员丙", Roles::APPROVE),
+        ],
+    )
+}
+
+/// An office with these clerks (user name, name, roles), each with the password an
+/// administrator gave them, and nobody logged in.
+pub fn office_with(dir: &Path, clerks: &[(&str, &str, Roles)]) -> Office {
+    let now = wire::commands::now();
+    let mut office =
+        Office::set_up_with_options(dir, "330182-jiande-01", "admin", ADMIN_PASSWORD, now, options())
+            .unwrap();
+    for &(username, display_name, roles) in clerks {
+        let clerk = NewClerk { username, display_name, roles, password: FIRST_PASSWORD };
+        users::add_clerk(&mut office, &clerk, now).unwrap();
+    }
+    office.logout(now).unwrap();
+    office
+}
+
+pub fn record() -> Value {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/examples/application-complete.json");
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+pub fn client() -> reqwest::Client {
+    // The same provider the sync installs; a second install by another test is a no-op.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder().no_proxy().build().unwrap()
+}
+
+/// One desk: a browser or a joined window, with its own cookie and CSRF token.
+pub struct Desk {
+    pub client: reqwest::Client,
+    pub base: String,
+    pub cookie: Option<String>,
+    pub csrf: Option<String>,
+}
+
+impl Desk {
+    pub fn new(base: &str) -> Desk {
+        Desk { client: client(), base: base.to_owned(), cookie: None, csrf: None }
+    }
+
+    pub async fn send(&self, command: &str, args: &Value, headers: &[(&str, &str)]) -> (StatusCode, Value) {
+        let mut request = self.client.post(format!("{}/api/{command}", self.base)).body(args.to_string());
+        if let Some(cookie) = &self.cookie {
+            request = request.header("cookie", cookie.as_str());
+        }
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status();
+        let body = response.bytes().await.unwrap();
+        (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
+    }
+
+    /// A command as the window sends it: the cookie and the CSRF token.
+    pub async fn call(&self, command: &str, args: Value) -> (StatusCode, Value) {
+        let csrf = self.csrf.clone().unwrap_or_default();
+        self.send(command, &args, &[(CSRF_HEADER, &csrf)]).await
+    }
+
+    /// `call`, expecting success.
+    pub async fn ok(&self, command: &str, args: Value) -> Value {
+        let (status, body) = self.call(command, args).await;
+        assert_eq!(status, StatusCode::OK, "{command}: {body}");
+        body
+    }
+
+    pub async fn log_in(&mut self, username: &str, password: &str) -> (StatusCode, Value) {
+        let response = self
+            .client
+            .post(format!("{}/api/log_in", self.base))
+            .body(json!({ "username": username, "password": password }).to_string())
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        if status == StatusCode::OK {
+            let set_cookie = response.headers().get("set-cookie").unwrap().to_str().unwrap().to_owned();
+            assert!(
+                set_cookie.contains("HttpOnly") && set_cookie.contains("SameSite=Strict"),
+                "the cookie is out of the page's reach: {set_cookie}"
+            );
+            self.cookie = Some(set_cookie.split(';').next().unwrap().to_owned());
+            self.csrf = Some(response.headers().get(CSRF_HEADER).unwrap().to_str().unwrap().to_owned());
+        }
+        let body = response.bytes().await.unwrap();
+        (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
+    }
+
+    /// A clerk's first log-in: the administrator's password, then their own.
+    pub async fn first_log_in(&mut self, username: &str) {
+        let (status, body) = self.log_in(username, FIRST_PASSWORD).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let (status, body) = self.call("worklist_counts", json!({})).await;
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (StatusCode::FORBIDDEN, Some("PASSWORD_CHANGE_REQUIRED"))
+        );
+        self.ok("change_password", json!({ "oldPassword": FIRST_PASSWORD, "newPassword": OWN_PASSWORD }))
+            .await;
+    }
+}
+
+/// A new case saved and accepted at the counter desk (its clerk logged in): its id.
+pub async fn accept(counter: &Desk) -> String {
+    let case_id = counter.ok("new_case", json!({})).await.as_str().unwrap().to_owned();
+    counter.ok("save_draft", json!({ "caseId": case_id, "record": record() })).await;
+    let submitted = counter
+        .ok(
+            "submit_case",
+            json!({ "caseId": case_id, "profile": "330182", "opinion": "材料齐全，同意受理。", "proceed": true }),
+        )
+        .await;
+    assert_eq!(submitted["outcome"], "accepted", "{submitted}");
+    case_id
+}
+
+pub async fn start(dir: &Path, config: ServerConfig) -> server::RunningServer {
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await.unwrap();
+    server::serve(listener, office(dir), config).unwrap()
+}
+
+/// The audit trail's rows after the server has stopped, oldest first.
+pub fn audit(dir: &Path) -> Vec<store::AuditEntry> {
+    let (store, _) =
+        store::Store::open_with_options(dir, "admin", ADMIN_PASSWORD, wire::commands::now(), options())
+            .unwrap();
+    let mut rows = store.audit_entries(None, 1_000).unwrap();
+    rows.sort_by_key(|row| row.seq);
+    rows
+}
