@@ -108,10 +108,12 @@ upgrade-fixture:
 fuzz:
 	scripts/fuzz.sh $(or $(FUZZ_SECONDS),600)
 
-## Twenty desks against the office server for a minute (SERVER_LOAD_SECONDS): save and
-## worklist latencies (BENCHMARKS.md, "The office server under twenty desks").
+## Twenty desks against the office server for a minute each (SERVER_LOAD_SECONDS): as fast
+## as it answers, then each desk pausing 500 ms between requests; save and worklist
+## latencies (BENCHMARKS.md, "The office server under twenty desks").
 bench-server:
-	cargo test --release -p server --test load -- --ignored --nocapture
+	SERVER_LOAD_PAUSE_MS=0 cargo test --release -p server --test load -- --ignored --nocapture
+	SERVER_LOAD_PAUSE_MS=500 cargo test --release -p server --test load -- --ignored --nocapture
 
 bench-township:
 	TOWNSHIP_CASES=100 TOWNSHIP_KBIT=2000 TOWNSHIP_STRICT=1 cargo test -p sync --test sync township -- --nocapture

@@ -31,7 +31,8 @@ struct Run {
     elapsed: Duration,
 }
 
-async fn run(desks: usize, for_time: Duration) -> Run {
+/// `pause`: each desk's wait after each request (a clerk typing); zero saturates the server.
+async fn run(desks: usize, for_time: Duration, pause: Duration) -> Run {
     let dir = tempfile::tempdir().unwrap();
     let names: Vec<(String, String)> =
         (1..=desks).map(|n| (format!("d{n:02}"), format!("受理员{n:02}"))).collect();
@@ -59,11 +60,13 @@ async fn run(desks: usize, for_time: Duration) -> Run {
                     let at = Instant::now();
                     desk.ok("save_draft", json!({ "caseId": case_id, "record": record })).await;
                     done.saves.push(at.elapsed());
+                    tokio::time::sleep(pause).await;
                 }
                 done.cases.push(case_id);
                 let at = Instant::now();
                 desk.ok("worklist", json!({ "list": "drafts" })).await;
                 done.worklists.push(at.elapsed());
+                tokio::time::sleep(pause).await;
             }
             done
         });
@@ -106,17 +109,20 @@ fn nothing_lost_or_doubled(run: &Run) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn twenty_desks_at_once_lose_and_double_nothing() {
-    let run = run(20, Duration::from_secs(3)).await;
+    let run = run(20, Duration::from_secs(3), Duration::ZERO).await;
     assert!(run.cases.len() >= 20, "every desk saved a case: {}", run.cases.len());
     nothing_lost_or_doubled(&run);
 }
 
-/// `make bench-server`: a minute (SERVER_LOAD_SECONDS) of twenty desks, the figures printed.
+/// `make bench-server`: a minute (SERVER_LOAD_SECONDS) of twenty desks, each waiting
+/// SERVER_LOAD_PAUSE_MS after each request (0: as fast as the server answers), the
+/// figures printed.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "a benchmark: make bench-server"]
 async fn twenty_desks_for_a_minute() {
     let seconds = std::env::var("SERVER_LOAD_SECONDS").ok().and_then(|s| s.parse().ok()).unwrap_or(60);
-    let mut run = run(20, Duration::from_secs(seconds)).await;
+    let pause = std::env::var("SERVER_LOAD_PAUSE_MS").ok().and_then(|s| s.parse().ok()).unwrap_or(0);
+    let mut run = run(20, Duration::from_secs(seconds), Duration::from_millis(pause)).await;
     nothing_lost_or_doubled(&run);
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     let (saves, lists) = (run.saves.len(), run.worklists.len());
@@ -128,7 +134,7 @@ async fn twenty_desks_for_a_minute() {
         percentile(&mut run.worklists, 1.0),
     );
     eprintln!(
-        "20 desks, {:.0} s: {} cases, {saves} saves ({:.0}/s), {lists} worklists\n  save      p50 {:.2} ms  p99 {:.2} ms  max {:.2} ms\n  worklist  p50 {:.2} ms  p99 {:.2} ms  max {:.2} ms",
+        "20 desks, {pause} ms between requests, {:.0} s: {} cases, {saves} saves ({:.0}/s), {lists} worklists\n  save      p50 {:.2} ms  p99 {:.2} ms  max {:.2} ms\n  worklist  p50 {:.2} ms  p99 {:.2} ms  max {:.2} ms",
         run.elapsed.as_secs_f64(),
         run.cases.len(),
         saves as f64 / run.elapsed.as_secs_f64(),
