@@ -21,6 +21,7 @@ use platform_stub::{StubConfig, TestServer};
 
 const ADMIN_PASSWORD: &str = "admin-password-1";
 const CLERK_PASSWORD: &str = "clerk-password-1";
+const OWN_PASSWORD: &str = "own-password-9";
 const DEVICE: &str = "330182-jiande-01-test";
 
 /// Monday 2025-03-10, 09:00 in Zhejiang, plus `minutes`: the clerks' steps happen then;
@@ -93,6 +94,31 @@ fn case_with_record_until(
     login(office, "c", minutes + 4);
     cases::approve(office, &case_id, "同意签发。", at(minutes + 5)).unwrap();
     case_id
+}
+
+/// Each clerk logs in with the administrator's password and chooses their own
+/// (`OWN_PASSWORD`): a new signing key, certified by the previous one, which retires.
+fn clerks_choose_their_own_passwords(office: &mut Office) {
+    for (n, username) in ["a", "b", "c"].into_iter().enumerate() {
+        login(office, username, 2 + n as i64);
+        users::change_password(office, CLERK_PASSWORD, OWN_PASSWORD, at(2 + n as i64)).unwrap();
+    }
+}
+
+/// Logs a clerk in with the password they chose.
+fn own(office: &mut Office, username: &str, minutes: i64) {
+    office.login(username, OWN_PASSWORD, at(minutes)).unwrap();
+}
+
+/// The stand-in with the office's one-time enrolment code, and the sync configuration
+/// that presents it.
+fn enrolling_stand_in(runtime: &tokio::runtime::Runtime) -> (TestServer, SyncConfig) {
+    let config =
+        StubConfig { permit_delay: Duration::from_millis(1), enrolment_codes: vec!["7K4Q-29XD".to_owned()] };
+    let server = runtime.block_on(TestServer::start_with(config)).unwrap();
+    let mut sync_config = config_for(&server.url());
+    sync_config.enrolment_code = Some("7K4Q-29XD".to_owned());
+    (server, sync_config)
 }
 
 /// [`config`] with one retry.
@@ -632,13 +658,7 @@ fn an_insider_cannot_push_an_approval_that_three_clerks_did_not_sign() {
 fn a_case_sent_back_and_accepted_again_by_clerks_on_their_own_passwords_gets_its_permit() {
     let dir = tempfile::tempdir().unwrap();
     let mut office = set_up_office(dir.path());
-    for (n, username) in ["a", "b", "c"].into_iter().enumerate() {
-        login(&mut office, username, 2 + n as i64);
-        users::change_password(&mut office, CLERK_PASSWORD, "own-password-9", at(2 + n as i64)).unwrap();
-    }
-    let own = |office: &mut Office, username: &str, minutes: i64| {
-        office.login(username, "own-password-9", at(minutes)).unwrap();
-    };
+    clerks_choose_their_own_passwords(&mut office);
     own(&mut office, "a", 10);
     let case_id = cases::new_case_id(at(10)).unwrap();
     cases::save_draft(&mut office, &case_id, &record("陈静"), at(10)).unwrap();
@@ -661,11 +681,7 @@ fn a_case_sent_back_and_accepted_again_by_clerks_on_their_own_passwords_gets_its
     cases::approve(&mut office, &case_id, "同意签发。", at(20)).unwrap();
 
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
-    let config =
-        StubConfig { permit_delay: Duration::from_millis(1), enrolment_codes: vec!["7K4Q-29XD".to_owned()] };
-    let server = runtime.block_on(TestServer::start_with(config)).unwrap();
-    let mut sync_config = config_for(&server.url());
-    sync_config.enrolment_code = Some("7K4Q-29XD".to_owned());
+    let (server, sync_config) = enrolling_stand_in(&runtime);
     let report = sync::sync_once(&mut office, &sync_config, |_, _| {}).unwrap();
     assert_eq!((&report.problem, report.quarantined), (&None, 0), "{report:?}");
     assert_eq!(report.issued.len(), 1, "{report:?}");
@@ -1125,32 +1141,19 @@ fn clerks_who_choose_their_passwords_after_the_enrolment_still_sign_steps_the_pl
     let dir = tempfile::tempdir().unwrap();
     let mut office = set_up_office(dir.path());
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
-    let config =
-        StubConfig { permit_delay: Duration::from_millis(1), enrolment_codes: vec!["7K4Q-29XD".to_owned()] };
-    let server = runtime.block_on(TestServer::start_with(config)).unwrap();
-    let mut sync_config = config_for(&server.url());
-    sync_config.enrolment_code = Some("7K4Q-29XD".to_owned());
+    let (_server, sync_config) = enrolling_stand_in(&runtime);
     let first = sync::sync_once(&mut office, &sync_config, |_, _| {}).unwrap();
     assert_eq!(first.problem, None, "{first:?}");
 
-    for (n, username) in ["a", "b", "c"].into_iter().enumerate() {
-        login(&mut office, username, 2 + n as i64);
-        users::change_password(&mut office, CLERK_PASSWORD, "own-password-9", at(2 + n as i64)).unwrap();
-    }
-    let own = |office: &mut Office, username: &str, minutes: i64| {
-        office.login(username, "own-password-9", at(minutes)).unwrap();
-    };
+    clerks_choose_their_own_passwords(&mut office);
     own(&mut office, "a", 10);
     let case_id = cases::new_case_id(at(10)).unwrap();
     cases::save_draft(&mut office, &case_id, &record("陈静"), at(10)).unwrap();
-    let submission = Submission {
-        profile: "330182",
-        opinion: "材料齐全，同意受理。",
-        duplicates: DuplicateDecision::Proceed,
-    };
+    let submission =
+        Submission { profile: "330182", opinion: "同意受理。", duplicates: DuplicateDecision::Proceed };
     cases::submit(&mut office, &case_id, &submission, at(11)).unwrap();
     own(&mut office, "b", 12);
-    cases::review(&mut office, &case_id, "经审核，材料真实有效。", at(13)).unwrap();
+    cases::review(&mut office, &case_id, "同意。", at(13)).unwrap();
     own(&mut office, "c", 14);
     cases::approve(&mut office, &case_id, "同意签发。", at(15)).unwrap();
     let report = sync::sync_once(&mut office, &sync_config, |_, _| {}).unwrap();

@@ -113,18 +113,22 @@ async fn requests_without_a_live_session_and_its_token_are_refused() {
     server.stop().await.unwrap().close().unwrap();
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_idle_session_is_ended_by_the_server_and_audited() {
+/// A server ending sessions after `idle_limit` (with no sweep: only a request finds it) and
+/// clerk `a` logged in at a desk.
+async fn logged_in_with_idle_limit(idle_limit: Duration) -> (tempfile::TempDir, server::RunningServer, Desk) {
     let dir = tempfile::tempdir().unwrap();
-    let config = ServerConfig {
-        idle_limit: Duration::from_millis(600),
-        // The sweep is slow here: the first desk meets the limit on its next request.
-        sweep_every: Duration::from_secs(3_600),
-        ..ServerConfig::default()
-    };
+    let config =
+        ServerConfig { idle_limit, sweep_every: Duration::from_secs(3_600), ..ServerConfig::default() };
     let server = start(dir.path(), config).await;
     let mut desk = Desk::new(&server.url());
     desk.first_log_in("a").await;
+    (dir, server, desk)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_idle_session_is_ended_by_the_server_and_audited() {
+    // The sweep is slow here: the first desk meets the limit on its next request.
+    let (dir, server, desk) = logged_in_with_idle_limit(Duration::from_millis(600)).await;
     tokio::time::sleep(Duration::from_millis(900)).await;
     let (status, body) = desk.call("worklist_counts", json!({})).await;
     assert_eq!((status, body["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("IDLE_LOCKED")), "{body}");
@@ -387,15 +391,7 @@ async fn steps_taken_at_the_desks_reach_the_platform_through_the_servers_sync() 
 /// The header's poll does not keep a desk's session alive, as in the window.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_headers_poll_does_not_keep_a_session_alive() {
-    let dir = tempfile::tempdir().unwrap();
-    let config = ServerConfig {
-        idle_limit: Duration::from_millis(700),
-        sweep_every: Duration::from_secs(3_600),
-        ..ServerConfig::default()
-    };
-    let server = start(dir.path(), config).await;
-    let mut desk = Desk::new(&server.url());
-    desk.first_log_in("a").await;
+    let (_dir, server, desk) = logged_in_with_idle_limit(Duration::from_millis(700)).await;
     let mut codes = Vec::new();
     for _ in 0..12 {
         let (status, body) = desk.call("sync_status", json!({})).await;

@@ -4,7 +4,7 @@
 // page keeps only the session's CSRF token, which the server sends with a log-in and with
 // `office_status` while the session is alive (docs/office-server.md).
 import { COMMANDS } from "./commands";
-import { IpcError, type Backend, type UiError } from "./types";
+import { IpcError, isUiError, type Backend } from "./types";
 import { t } from "../locales";
 
 const CSRF_HEADER = "x-permit-desk-csrf";
@@ -14,16 +14,6 @@ const CSRF_HEADER = "x-permit-desk-csrf";
 const RETRY_DELAYS_MS = [300, 1_000, 3_000];
 
 let csrf: string | null = null;
-
-function isUiError(value: unknown): value is UiError {
-  return (
-    typeof value === "object" &&
-    value !== null &&
-    typeof (value as UiError).code === "string" &&
-    typeof (value as UiError).message === "string" &&
-    Array.isArray((value as UiError).fields)
-  );
-}
 
 /** One request's idempotency key: a retry of the same request carries the same one. */
 function requestKey(): string {

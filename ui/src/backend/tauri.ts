@@ -2,18 +2,8 @@
 // (commands.ts); no command name or argument is written here.
 import { Channel, invoke } from "@tauri-apps/api/core";
 import { COMMANDS } from "./commands";
-import { IpcError, type Backend, type UiError } from "./types";
+import { IpcError, isUiError, type Backend } from "./types";
 import { t } from "../locales";
-
-function isUiError(value: unknown): value is UiError {
-  return (
-    typeof value === "object" &&
-    value !== null &&
-    typeof (value as UiError).code === "string" &&
-    typeof (value as UiError).message === "string" &&
-    Array.isArray((value as UiError).fields)
-  );
-}
 
 /** Calls a command and turns any rejection into an IpcError. */
 async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {

@@ -13,6 +13,17 @@ export type ClientErrorCode =
   // A browser desk: the command needs the office PC's own devices (scanner, card reader).
   | "NOT_AT_THIS_DESK";
 
+/** Whether an answer is the backend's `{code, message, fields}` (over IPC or HTTP alike). */
+export function isUiError(value: unknown): value is UiError {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    typeof (value as UiError).code === "string" &&
+    typeof (value as UiError).message === "string" &&
+    Array.isArray((value as UiError).fields)
+  );
+}
+
 /** A failed command, typed: switch on `code`, never on `message`. */
 export class IpcError extends Error {
   readonly code: ErrorCode | ClientErrorCode;
