@@ -11,18 +11,14 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use server::{CSRF_HEADER, IDEMPOTENCY_HEADER, ServerConfig};
-use support::{ADMIN_PASSWORD, Desk, accept, audit, client, office, start};
+use support::{ADMIN_PASSWORD, Desk, accept, audit, client, office, start, three_desks};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_clerks_at_three_desks_accept_review_and_approve_one_case() {
     let dir = tempfile::tempdir().unwrap();
     let server = start(dir.path(), ServerConfig::default()).await;
-    let (mut counter, mut reviewer, mut approver) =
-        (Desk::new(&server.url()), Desk::new(&server.url()), Desk::new(&server.url()));
     // All three are logged in at once, each at their own desk.
-    counter.first_log_in("a").await;
-    reviewer.first_log_in("b").await;
-    approver.first_log_in("c").await;
+    let (counter, reviewer, approver) = three_desks(&server.url()).await;
 
     let case_id = accept(&counter).await;
 
@@ -355,11 +351,7 @@ async fn steps_taken_at_the_desks_reach_the_platform_through_the_servers_sync() 
     sync.connect_timeout = Duration::from_secs(2);
     let dir = tempfile::tempdir().unwrap();
     let server = start(dir.path(), ServerConfig { sync: Some(sync), ..ServerConfig::default() }).await;
-    let (mut counter, mut reviewer, mut approver) =
-        (Desk::new(&server.url()), Desk::new(&server.url()), Desk::new(&server.url()));
-    counter.first_log_in("a").await;
-    reviewer.first_log_in("b").await;
-    approver.first_log_in("c").await;
+    let (counter, reviewer, approver) = three_desks(&server.url()).await;
     let case_id = accept(&counter).await;
     reviewer.ok("review_case", json!({ "caseId": case_id, "opinion": "经审核，材料真实有效。" })).await;
     approver.ok("approve_case", json!({ "caseId": case_id, "opinion": "同意签发。" })).await;

@@ -134,6 +134,16 @@ impl Desk {
     }
 }
 
+/// The acceptor `a`, the reviewer `b` and the approver `c`, each logged in at a desk of
+/// their own with the password they chose.
+pub async fn three_desks(url: &str) -> (Desk, Desk, Desk) {
+    let (mut counter, mut reviewer, mut approver) = (Desk::new(url), Desk::new(url), Desk::new(url));
+    counter.first_log_in("a").await;
+    reviewer.first_log_in("b").await;
+    approver.first_log_in("c").await;
+    (counter, reviewer, approver)
+}
+
 /// A new case saved and accepted at the counter desk (its clerk logged in): its id.
 pub async fn accept(counter: &Desk) -> String {
     let case_id = counter.ok("new_case", json!({})).await.as_str().unwrap().to_owned();
