@@ -135,6 +135,8 @@ pub fn summary(line: &AuditLine) -> String {
         "rated" => domain::rating::RatingLevel::from_key(text("level"))
             .map(|level| level.label().to_owned())
             .unwrap_or_default(),
+        "office_ca_created" => format!("指纹 {}", text("fingerprint")),
+        "desk_joined" => format!("{} · 证书指纹 {}", text("desk"), text("fingerprint")),
         _ => String::new(),
     }
 }
@@ -167,6 +169,8 @@ pub fn action_label(action: &str) -> &'static str {
         "page_marked" => "审核标记扫描页",
         "rated" => "申请人评价（好差评）",
         "clerk_key_certified" => "登记签名密钥",
+        "office_ca_created" => "建立办理点证书颁发机构",
+        "desk_joined" => "新电脑加入办理点",
         "ledger_viewed" => "查阅台账",
         "reference_key_set" => "设置参考数据签发公钥",
         "reference_update_loaded" => "载入参考数据更新",

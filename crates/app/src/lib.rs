@@ -18,6 +18,7 @@ pub mod case_file;
 pub mod cases;
 pub mod clock;
 pub mod deadline;
+pub mod desks;
 pub mod error;
 pub mod idcard;
 pub mod intake;

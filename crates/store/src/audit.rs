@@ -124,6 +124,10 @@ pub enum AuditAction {
     /// a key an administrator issued or certified, a clerk's own next key, or a key made at
     /// log-in waiting for an administrator.
     ClerkKeyCertified,
+    /// The office server made the office's certificate authority (issue 17).
+    OfficeCaCreated,
+    /// A desk joined the office server with a one-time code and got a certificate.
+    DeskJoined,
 }
 
 impl AuditAction {
@@ -177,6 +181,8 @@ impl AuditAction {
         AuditAction::ClockConfirmed,
         AuditAction::Rated,
         AuditAction::ClerkKeyCertified,
+        AuditAction::OfficeCaCreated,
+        AuditAction::DeskJoined,
     ];
 
     /// The stored name.
@@ -230,6 +236,8 @@ impl AuditAction {
             AuditAction::ReferenceUpdateLoaded => "reference_update_loaded",
             AuditAction::Rated => "rated",
             AuditAction::ClerkKeyCertified => "clerk_key_certified",
+            AuditAction::OfficeCaCreated => "office_ca_created",
+            AuditAction::DeskJoined => "desk_joined",
         }
     }
 }
@@ -776,7 +784,7 @@ mod tests {
              platform_decision,page_added,page_changed,page_deleted,office_key_created,bundle_exported,\
              bundle_imported,platform_key_set,office_details_set,profile_effective_set,user_reenabled,record_corrected,\
              page_marked,ledger_viewed,reference_key_set,reference_update_loaded,print_settings_set,clock_confirmed,\
-             rated,clerk_key_certified"
+             rated,clerk_key_certified,office_ca_created,desk_joined"
         );
     }
 }
