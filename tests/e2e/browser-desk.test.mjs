@@ -3,7 +3,8 @@
 // (Debian's Chromium, driven by chromedriver) are logged in at once: one reviews, the
 // other approves, each seeing the other's work. Sessions live on the server.
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { createHash, X509Certificate } from "node:crypto";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { after, afterEach, before, describe, it } from "node:test";
@@ -54,6 +55,7 @@ describe("two browser desks review and approve at the office server", () => {
   let dataDir;
   let server;
   let driver;
+  let fingerprint;
   const desks = {};
   const serverLog = [];
   before(async () => {
@@ -98,16 +100,22 @@ describe("two browser desks review and approve at the office server", () => {
     const started = await startAndWait(
       serverBinary,
       ["--data-dir", join(dataDir, "db"), "--listen", "127.0.0.1:0", "--user", ADMIN.username, "--ui-dir", resolve("ui/dist"), "--platform-url", process.env.PERMIT_DESK_PLATFORM_URL],
-      /listening on (http:\/\/127\.0\.0\.1:\d+)/,
+      /SHA-256 指纹 \(fingerprint\): ([0-9A-F:]+)\s+permit-desk-server listening on (https:\/\/127\.0\.0\.1:\d+)/,
       { input: `${ADMIN.password}\n`, stderrTo: serverLog },
     );
     server = started.child;
-    const url = started.match[1];
+    const [, printed, url] = started.match;
+    fingerprint = printed;
+    // The office CA the server wrote beside the office, as an administrator installs it in
+    // each browser after comparing the fingerprint the server printed.
+    const ca = new X509Certificate(readFileSync(join(dataDir, "db", "office-ca.pem")));
+    assert.equal(ca.fingerprint256, fingerprint, "the fingerprint printed is the CA written");
+    const trustSpki = createHash("sha256").update(ca.publicKey.export({ type: "spki", format: "der" })).digest("base64");
     const driverPort = Number(process.env.E2E_CHROMEDRIVER_PORT ?? 9515);
     driver = (await startAndWait("chromedriver", [`--port=${driverPort}`], /started successfully/)).child;
     const profile = (name) => mkdtempSync(join(process.env.E2E_DATA_ROOT ?? tmpdir(), `chromium-${name}-`));
-    desks.reviewer = await Session.startBrowser({ port: driverPort, url, profileDir: profile("reviewer") });
-    desks.approver = await Session.startBrowser({ port: driverPort, url, profileDir: profile("approver") });
+    desks.reviewer = await Session.startBrowser({ port: driverPort, url, profileDir: profile("reviewer"), trustSpki });
+    desks.approver = await Session.startBrowser({ port: driverPort, url, profileDir: profile("approver"), trustSpki });
     for (const desk of Object.values(desks)) await desk.waitFor("login", { timeoutMs: 20000 });
   });
 
@@ -161,5 +169,22 @@ describe("two browser desks review and approve at the office server", () => {
     });
     assert.equal(answer[0], 401, answer[1]);
     assert.match(answer[1], /NOT_LOGGED_IN/);
+  });
+
+  it("an administrator at a browser desk gives a new PC its one-time code to join", async () => {
+    await logIn(desks.reviewer, ADMIN.username, ADMIN.password);
+    await desks.reviewer.click("open-join-code");
+    await desks.reviewer.waitFor("join-code-digits");
+    assert.match(await desks.reviewer.text("join-code-digits"), /^\d{4} \d{4}$/);
+    // The fingerprint to compare on the new PC is the one the server printed at its start.
+    assert.equal(await desks.reviewer.text("join-code-fingerprint"), fingerprint);
+    await keepScreenshot(desks.reviewer, "browser-desk-join-code");
+    // Nobody but an administrator sees the button; the office's administration, which the
+    // server does not serve, is not offered in a browser; the previous clerk's
+    // 密码已修改 notice is not shown to the next one.
+    assert.equal(await desks.approver.exists("open-join-code"), false);
+    assert.equal(await desks.reviewer.exists("open-clerks"), false);
+    assert.equal(await desks.reviewer.exists("password-changed"), false);
+    await desks.reviewer.click("join-code-close");
   });
 });

@@ -24,9 +24,13 @@ export class Session {
 
   /** A browser desk (issue 17): Debian's Chromium through chromedriver on `port`, opened at
    *  `url`, with a profile of its own in `profileDir`; 1280×800 like the app's window. */
-  static async startBrowser({ port, url, profileDir, binary = "/usr/bin/chromium" }) {
+  /** A Chromium session at `url`. `trustSpki`: the base64 SHA-256 of a CA's public key
+   *  whose certificates this browser accepts (the office CA, as an administrator would
+   *  install it; Chromium honours it with its own profile folder). */
+  static async startBrowser({ port, url, profileDir, trustSpki = null, binary = "/usr/bin/chromium" }) {
     const base = `http://127.0.0.1:${port}`;
     const args = ["--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1280,800", "--lang=zh-CN", `--user-data-dir=${profileDir}`];
+    if (trustSpki) args.push(`--ignore-certificate-errors-spki-list=${trustSpki}`);
     const body = { capabilities: { alwaysMatch: { browserName: "chrome", "goog:chromeOptions": { binary, args } } } };
     const value = await request("POST", `${base}/session`, body);
     const session = new Session(base, value.sessionId);

@@ -26,6 +26,8 @@ export const REACTIONS: Record<ErrorCode | ClientErrorCode, Reaction> = {
   NOT_LOGGED_IN: "login",
   IDLE_LOCKED: "locked",
   DESK_REQUEST_REFUSED: "login",
+  JOIN_CODE_INVALID: "show",
+  DESK_NOT_JOINED: "show",
   // The window shows the forced 修改密码 dialog already; the sentence says why.
   PASSWORD_CHANGE_REQUIRED: "show",
   ROLE_MISSING: "show",

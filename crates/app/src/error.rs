@@ -81,6 +81,14 @@ pub enum AppError {
     /// (CSRF, docs/office-server.md).
     #[error("the request lacks the session's security token")]
     DeskRequestRefused,
+    /// A desk's one-time code to join the office server is wrong, used or expired (or too
+    /// many wrong codes were tried, which voids every code outstanding).
+    #[error("the code to join the office is wrong, used or expired")]
+    JoinCodeInvalid,
+    /// The office server serves this PC's requests only once it has joined (it serves
+    /// browsers from given addresses only, and this is not one).
+    #[error("this PC has not joined the office")]
+    DeskNotJoined,
     /// The logged-in clerk has none of the roles the use case needs.
     #[error("this needs one of the roles {needed}")]
     RoleMissing {

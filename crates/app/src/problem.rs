@@ -70,6 +70,12 @@ catalogue! {
     /// The office server refused a desk's request that did not carry its session's
     /// security token (CSRF: a page of another site, or one open since before a log-in).
     DeskRequestRefused = "DESK_REQUEST_REFUSED", Refused;
+    /// The one-time code a new desk typed to join the office server is wrong, used or
+    /// expired: an administrator gives a new one.
+    JoinCodeInvalid = "JOIN_CODE_INVALID", Refused;
+    /// The office server serves only joined desks (and browsers from given addresses), and
+    /// this PC is neither.
+    DeskNotJoined = "DESK_NOT_JOINED", Refused;
     /// The clerk lacks the role the step needs.
     RoleMissing = "ROLE_MISSING", Refused;
     /// 受理、审核、审批 by three different people.
@@ -416,6 +422,14 @@ impl Problem {
             AppError::DeskRequestRefused => Problem::new(
                 C::DeskRequestRefused,
                 "办理点服务器拒绝了这次操作：页面的安全校验不符。请刷新页面并重新登录；如反复出现，请报告管理员。",
+            ),
+            AppError::DeskNotJoined => Problem::new(
+                C::DeskNotJoined,
+                "这台电脑还没有加入本办理点，办理点服务器不为它办理业务。请管理员生成加入码，在本机「加入办理点」。",
+            ),
+            AppError::JoinCodeInvalid => Problem::new(
+                C::JoinCodeInvalid,
+                "加入码不对、已用过或已过期（每个加入码 10 分钟内有效，只能用一次）。请管理员在办理点服务器上重新生成。",
             ),
             AppError::PasswordChangeRequired => Problem::new(
                 C::PasswordChangeRequired,

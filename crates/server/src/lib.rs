@@ -19,11 +19,15 @@
 //! A request with an `Idempotency-Key` that this session already sent gets the first
 //! answer again instead of running twice (a desk retrying after a timeout).
 //!
-//! Step 3 of the build order: plain HTTP, so the server listens on loopback only; TLS, the
-//! office CA and joining desks come next (step 4), and until then [`serve`] refuses any
-//! other address.
+//! Only TLS is spoken ([`tls`]): the office's own CA, a server certificate made at each
+//! start, and client certificates for the desks that joined with a one-time code
+//! (`create_join_code`, `join_desk`). There is no plain HTTP port, not even one that
+//! redirects.
 
+pub mod access;
+pub mod joining;
 pub mod sessions;
+pub mod tls;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -51,7 +55,10 @@ use tower::ServiceExt;
 use wire::error::UiError;
 use wire::json::SessionInfo;
 
+use crate::access::Browsers;
+use crate::joining::JoinCodes;
 use crate::sessions::{Admission, Sessions};
+use crate::tls::OfficeTls;
 
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "permit_desk_session";
@@ -78,6 +85,14 @@ pub struct ServerConfig {
     /// The platform to sync the office's queue to, as the window does (`SyncLoop`); none
     /// keeps the queue for later.
     pub sync: Option<app::sync::SyncConfig>,
+    /// The host names and IP addresses desks and browsers reach the server by: the
+    /// server's certificate names them (a browser refuses any other).
+    pub names: Vec<String>,
+    /// Where connections without a desk certificate (browsers) are served from; from
+    /// elsewhere they may only join (`DESK_NOT_JOINED`).
+    pub browsers: Browsers,
+    /// How long a one-time code to join a desk stays valid.
+    pub join_code_for: Duration,
 }
 
 impl Default for ServerConfig {
@@ -88,6 +103,9 @@ impl Default for ServerConfig {
             idempotency_for: Duration::from_secs(24 * 60 * 60),
             ui_dir: None,
             sync: None,
+            names: vec!["localhost".to_owned(), "127.0.0.1".to_owned()],
+            browsers: Browsers::Anywhere,
+            join_code_for: Duration::from_secs(10 * 60),
         }
     }
 }
@@ -106,6 +124,10 @@ struct Shared {
     /// The office's id, fixed at set-up: `office_status` answers it without waiting for
     /// the office's lock behind other desks' saves.
     office_id: String,
+    /// The office's TLS: the CA that signs joining desks' certificates.
+    tls: OfficeTls,
+    /// The one-time codes administrators gave out for desks to join.
+    join_codes: Mutex<JoinCodes>,
 }
 
 impl Shared {
@@ -137,6 +159,9 @@ impl Shared {
 /// The office server on an address of its own.
 pub struct RunningServer {
     local_addr: SocketAddr,
+    ca_pem: String,
+    ca_fingerprint: String,
+    ca_spki_sha256: String,
     shutdown: Option<oneshot::Sender<()>>,
     task: JoinHandle<Result<Office, AppError>>,
 }
@@ -147,9 +172,25 @@ impl RunningServer {
         self.local_addr
     }
 
-    /// `http://<address>` of the server.
+    /// `https://<address>` of the server.
     pub fn url(&self) -> String {
-        format!("http://{}", self.local_addr)
+        format!("https://{}", self.local_addr)
+    }
+
+    /// The office CA (PEM) that desks and browsers trust.
+    pub fn ca_pem(&self) -> &str {
+        &self.ca_pem
+    }
+
+    /// The office CA's SHA-256 fingerprint (`AB:CD:…`).
+    pub fn ca_fingerprint(&self) -> &str {
+        &self.ca_fingerprint
+    }
+
+    /// The base64 SHA-256 of the CA's public key, for Chromium's
+    /// `--ignore-certificate-errors-spki-list` in tests.
+    pub fn ca_spki_sha256(&self) -> &str {
+        &self.ca_spki_sha256
     }
 
     /// Stops accepting, ends every desk's session (audited) and hands the office back.
@@ -164,25 +205,29 @@ impl RunningServer {
     }
 }
 
-/// Serves `office` on an already bound `listener`: loopback only until TLS lands (step 4
-/// of docs/office-server.md), so no personal data crosses a network in plain HTTP. The
-/// office should have no clerk logged in: each desk logs its own clerk in.
+/// Serves `office` over TLS on an already bound `listener`, with a server certificate
+/// made now from the office CA ([`tls::ensure_office_ca`] must have made it) for
+/// `config.names`. The office should have no clerk logged in: each desk logs its own
+/// clerk in.
 pub fn serve(listener: TcpListener, office: Office, config: ServerConfig) -> Result<RunningServer, AppError> {
     let local_addr =
         listener.local_addr().map_err(|source| AppError::Io { what: "office server address", source })?;
-    if !local_addr.ip().is_loopback() {
-        // Refused before anything is served: the office is closed, not left open.
-        let closed = office.close();
-        if let Err(error) = closed {
-            tracing::warn!(code = %Problem::of(&error).code, "closing the office after a refused address failed");
+    let tls = match OfficeTls::start(&office, &config.names, wire::commands::now()) {
+        Ok(tls) => tls,
+        Err(error) => {
+            // Refused before anything is served: the office is closed, not left open.
+            if let Err(closing) = office.close() {
+                tracing::warn!(code = %Problem::of(&closing).code, "closing the office after a TLS failure failed");
+            }
+            return Err(AppError::Io {
+                what: "office server TLS",
+                source: std::io::Error::other(error.to_string()),
+            });
         }
-        return Err(AppError::Io {
-            what: "office server address",
-            source: std::io::Error::other(
-                "plain HTTP is served on loopback only until the office's TLS is set up",
-            ),
-        });
-    }
+    };
+    let (ca_pem, ca_fingerprint, ca_spki_sha256) =
+        (tls.ca_pem(), tls.ca_fingerprint().to_owned(), tls.ca_spki_sha256());
+    let acceptor = tls.acceptor();
     let office_id = office.office_id().to_owned();
     let office = Arc::new(Mutex::new(Some(office)));
     let sync = match &config.sync {
@@ -199,16 +244,19 @@ pub fn serve(listener: TcpListener, office: Office, config: ServerConfig) -> Res
         sync,
         clock_watch: ClockWatch::start(),
         office_id,
+        tls,
+        join_codes: Mutex::new(JoinCodes::default()),
     });
     let router = router(Arc::clone(&shared));
     let (shutdown, shutdown_signal) = oneshot::channel();
-    let task = tokio::spawn(accept_loop(listener, router, shared, config, shutdown_signal));
+    let task = tokio::spawn(accept_loop(listener, acceptor, router, shared, config, shutdown_signal));
     tracing::info!(%local_addr, "office server listening");
-    Ok(RunningServer { local_addr, shutdown: Some(shutdown), task })
+    Ok(RunningServer { local_addr, ca_pem, ca_fingerprint, ca_spki_sha256, shutdown: Some(shutdown), task })
 }
 
 async fn accept_loop(
     listener: TcpListener,
+    acceptor: tokio_rustls::TlsAcceptor,
     router: Router,
     shared: Arc<Shared>,
     config: ServerConfig,
@@ -221,8 +269,9 @@ async fn accept_loop(
         tokio::select! {
             _ = &mut shutdown_signal => break,
             accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => {
-                    connections.spawn(serve_connection(stream, router.clone()));
+                Ok((stream, peer)) => {
+                    let browsers_served = config.browsers.serves(peer.ip());
+                    connections.spawn(serve_connection(stream, acceptor.clone(), router.clone(), browsers_served));
                 }
                 Err(error) => {
                     tracing::warn!(%error, "accept failed");
@@ -278,10 +327,41 @@ async fn end_idle_sessions(shared: &Arc<Shared>) {
     }
 }
 
-async fn serve_connection(stream: TcpStream, router: Router) {
+/// How long a connection may take to finish its TLS handshake.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// One connection: the TLS handshake (a client speaking plain HTTP, or showing another
+/// office's certificate, ends here with nothing served), then HTTP/1.1. Without a desk
+/// certificate, and from where browsers are not served (`browsers_served` false), only
+/// `join_desk` is answered.
+async fn serve_connection(
+    stream: TcpStream,
+    acceptor: tokio_rustls::TlsAcceptor,
+    router: Router,
+    browsers_served: bool,
+) {
     let _ = stream.set_nodelay(true);
+    let stream = match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
+        Ok(Ok(stream)) => stream,
+        Ok(Err(error)) => {
+            tracing::info!(%error, "a connection was refused in the TLS handshake");
+            return;
+        }
+        Err(_) => {
+            tracing::info!("a connection did not finish its TLS handshake in time");
+            return;
+        }
+    };
+    let joined = stream.get_ref().1.peer_certificates().is_some_and(|chain| !chain.is_empty());
+    let served = joined || browsers_served;
     let service = hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
-        router.clone().oneshot(request.map(Body::new))
+        let router = router.clone();
+        async move {
+            if !served && request.uri().path() != "/api/join_desk" {
+                return Ok(answer_error(&AppError::DeskNotJoined));
+            }
+            router.oneshot(request.map(Body::new)).await
+        }
     });
     let connection =
         hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service);
@@ -336,6 +416,8 @@ fn router(shared: Arc<Shared>) -> Router {
         .route("/api/get_app_info", post(get_app_info))
         .route("/api/sync_status", post(sync_status))
         .route("/api/sync_now", post(sync_now))
+        .route("/api/create_join_code", post(create_join_code))
+        .route("/api/join_desk", post(join_desk))
         .route("/api/{*command}", post(not_found));
     case_desk_routes(router).fallback(get(static_file)).with_state(shared)
 }
@@ -518,6 +600,135 @@ async fn sync_now(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Resp
     response
 }
 
+/// A one-time code for a new desk, given to an administrator.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct JoinCodeAnswer {
+    /// Eight digits.
+    code: String,
+    /// How many minutes it stays valid.
+    minutes: u64,
+    /// The office CA's fingerprint, which the joining desk shows for comparison.
+    ca_fingerprint: String,
+}
+
+/// An administrator's 加入新电脑: a one-time code for one desk to join, valid for
+/// `ServerConfig::join_code_for`.
+async fn create_join_code(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {
+    let codes = Arc::clone(&shared);
+    clerk_command(&shared, &headers, Need::OwnPassword, move |office| {
+        let session = office.session()?.clone();
+        if !session.roles().contains(app::office::Roles::ADMIN) {
+            return Err(AppError::RoleMissing { needed: app::office::Roles::ADMIN });
+        }
+        let lifetime = codes.config.join_code_for;
+        let code = codes.join_codes.lock().unwrap_or_else(PoisonError::into_inner).issue(
+            session,
+            Instant::now(),
+            lifetime,
+        )?;
+        Ok(JoinCodeAnswer {
+            code,
+            minutes: (lifetime.as_secs() / 60).max(1),
+            ca_fingerprint: codes.tls.ca_fingerprint().to_owned(),
+        })
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct JoinDesk {
+    /// The one-time code as the clerk typed it.
+    code: String,
+    /// The name the desk gives itself (e.g. 二号窗口), which its certificate carries.
+    desk_name: String,
+    /// The desk's new P-256 public key, uncompressed, base64.
+    public_key: String,
+    /// Its ASN.1 ECDSA signature over `tls::join_message(code digits, desk name)`, base64.
+    signature: String,
+}
+
+/// What a desk that joined receives.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Joined {
+    /// The desk's client certificate (PEM), signed by the office CA.
+    certificate: String,
+    /// The office CA (PEM), which the desk pins from now on.
+    office_ca: String,
+    /// The CA's fingerprint, for the clerk to compare with the server's screen.
+    ca_fingerprint: String,
+    /// The office the desk now belongs to.
+    office_id: String,
+}
+
+/// The longest name a desk may give itself.
+const DESK_NAME_MAX_CHARS: usize = 40;
+
+/// A new desk joins with an administrator's one-time code: no session (the desk has no
+/// clerk yet), the code used once, the desk's key proven by its signature, and the
+/// joining audited in the name of the administrator who gave the code (`desk_joined`).
+async fn join_desk(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+    use base64::Engine as _;
+    let JoinDesk { code, desk_name, public_key, signature } = match read_args(&body) {
+        Ok(args) => args,
+        Err(error) => return answer_error(&error),
+    };
+    let unreadable = || answer_error(&AppError::Unrecognised(Unrecognised::Request));
+    let desk_name = desk_name.trim().to_owned();
+    if desk_name.is_empty()
+        || desk_name.chars().count() > DESK_NAME_MAX_CHARS
+        || desk_name.chars().any(char::is_control)
+    {
+        return unreadable();
+    }
+    let code = joining::normalise(&code);
+    let base64 = base64::engine::general_purpose::STANDARD;
+    let (Ok(public_key), Ok(signature)) = (base64.decode(public_key), base64.decode(signature)) else {
+        return unreadable();
+    };
+    if !tls::join_signature_valid(&public_key, &code, &desk_name, &signature) {
+        return unreadable();
+    }
+    let admin =
+        shared.join_codes.lock().unwrap_or_else(PoisonError::into_inner).redeem(&code, Instant::now());
+    let Some(admin) = admin else {
+        return answer_error(&AppError::JoinCodeInvalid);
+    };
+    let now = wire::commands::now();
+    let (certificate, fingerprint) = match shared.tls.issue_desk_certificate(&public_key, &desk_name, now) {
+        Ok(issued) => issued,
+        Err(error) => {
+            return answer_error(&AppError::Io {
+                what: "desk certificate",
+                source: std::io::Error::other(error.to_string()),
+            });
+        }
+    };
+    let (name, print) = (desk_name.clone(), fingerprint.clone());
+    let audited = shared
+        .on_office(move |office| {
+            let mut session = Some(admin);
+            office.as_clerk(&mut session, |office| app::desks::record_desk_joined(office, &name, &print, now))
+        })
+        .await;
+    if let Err(error) = audited {
+        return answer_error(&error);
+    }
+    tracing::info!(%fingerprint, "a desk joined the office");
+    let joined = Joined {
+        certificate,
+        office_ca: shared.tls.ca_pem(),
+        ca_fingerprint: shared.tls.ca_fingerprint().to_owned(),
+        office_id: shared.office_id.clone(),
+    };
+    match serde_json::to_vec(&joined) {
+        Ok(body) => json_response(StatusCode::OK, body),
+        Err(_) => answer_error_ui(&UiError::internal()),
+    }
+}
+
 /// Whether there is an office and who is in at this desk (the page's first question, and
 /// after a reload): the cookie's session if it is alive, with its CSRF token in the
 /// header (readable by this origin only: the server sends no CORS headers). Not a clerk
@@ -632,6 +843,8 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
     match code {
         C::NotLoggedIn | C::IdleLocked | C::WrongPassword => StatusCode::UNAUTHORIZED,
         C::DeskRequestRefused
+        | C::DeskNotJoined
+        | C::JoinCodeInvalid
         | C::RoleMissing
         | C::SeparationOfDuties
         | C::PasswordChangeRequired

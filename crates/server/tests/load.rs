@@ -41,14 +41,14 @@ async fn run(desks: usize, for_time: Duration, pause: Duration) -> Run {
     let office = support::office_with(dir.path(), &clerks);
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await.unwrap();
     let server = server::serve(listener, office, ServerConfig::default()).unwrap();
-    let url = server.url();
+    let (url, ca) = (server.url(), server.ca_pem().to_owned());
 
     let started = Instant::now();
     let mut tasks = tokio::task::JoinSet::new();
     for (user, _) in names {
-        let url = url.clone();
+        let (url, ca) = (url.clone(), ca.clone());
         tasks.spawn(async move {
-            let mut desk = Desk::new(&url);
+            let mut desk = Desk::new(&url, &ca);
             desk.first_log_in(&user).await;
             let mut done = Run::default();
             let deadline = Instant::now() + for_time;

@@ -18,7 +18,7 @@ async fn three_clerks_at_three_desks_accept_review_and_approve_one_case() {
     let dir = tempfile::tempdir().unwrap();
     let server = start(dir.path(), ServerConfig::default()).await;
     // All three are logged in at once, each at their own desk.
-    let (counter, reviewer, approver) = three_desks(&server.url()).await;
+    let (counter, reviewer, approver) = three_desks(&server).await;
 
     let case_id = accept(&counter).await;
 
@@ -58,7 +58,7 @@ async fn three_clerks_at_three_desks_accept_review_and_approve_one_case() {
 async fn requests_without_a_live_session_and_its_token_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     let server = start(dir.path(), ServerConfig::default()).await;
-    let mut desk = Desk::new(&server.url());
+    let mut desk = Desk::of(&server);
 
     // No session.
     let (status, body) = desk.call("worklist_counts", json!({})).await;
@@ -102,10 +102,6 @@ async fn requests_without_a_live_session_and_its_token_are_refused() {
     let (status, body) = desk.call("worklist_counts", json!({})).await;
     assert_eq!((status, body["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("NOT_LOGGED_IN")), "{body}");
 
-    // Plain HTTP off loopback is refused outright.
-    let listener = tokio::net::TcpListener::bind(("0.0.0.0", 0)).await.unwrap();
-    let other = tempfile::tempdir().unwrap();
-    assert!(server::serve(listener, office(other.path()), ServerConfig::default()).is_err());
     server.stop().await.unwrap().close().unwrap();
 }
 
@@ -116,7 +112,7 @@ async fn logged_in_with_idle_limit(idle_limit: Duration) -> (tempfile::TempDir, 
     let config =
         ServerConfig { idle_limit, sweep_every: Duration::from_secs(3_600), ..ServerConfig::default() };
     let server = start(dir.path(), config).await;
-    let mut desk = Desk::new(&server.url());
+    let mut desk = Desk::of(&server);
     desk.first_log_in("a").await;
     (dir, server, desk)
 }
@@ -144,7 +140,7 @@ async fn an_idle_session_is_ended_by_the_server_and_audited() {
         ..ServerConfig::default()
     };
     let server = start(dir.path(), config).await;
-    let mut desk = Desk::new(&server.url());
+    let mut desk = Desk::of(&server);
     desk.first_log_in("b").await;
     tokio::time::sleep(Duration::from_millis(900)).await;
     let office = server.stop().await.unwrap();
@@ -157,7 +153,7 @@ async fn an_idle_session_is_ended_by_the_server_and_audited() {
 async fn a_request_sent_again_with_its_idempotency_key_is_answered_not_run_again() {
     let dir = tempfile::tempdir().unwrap();
     let server = start(dir.path(), ServerConfig::default()).await;
-    let (mut counter, mut reviewer) = (Desk::new(&server.url()), Desk::new(&server.url()));
+    let (mut counter, mut reviewer) = (Desk::of(&server), Desk::of(&server));
     counter.first_log_in("a").await;
     reviewer.first_log_in("b").await;
     let case_id = accept(&counter).await;
@@ -222,14 +218,29 @@ fn the_program_serves_until_told_to_stop_and_closes_the_office() {
         .spawn()
         .unwrap();
     writeln!(child.stdin.take().unwrap(), "{ADMIN_PASSWORD}").unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let url = line.trim().rsplit(' ').next().unwrap().to_owned();
-    assert!(url.starts_with("http://127.0.0.1:"), "{line}");
+    // It names the office CA and its fingerprint first, then the address.
+    let mut printed = Vec::new();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    while !printed.last().is_some_and(|line: &String| line.contains("listening on")) {
+        let mut line = String::new();
+        assert!(stdout.read_line(&mut line).unwrap() > 0, "{printed:?}");
+        printed.push(line);
+    }
+    let url = printed.last().unwrap().trim().rsplit(' ').next().unwrap().to_owned();
+    assert!(url.starts_with("https://127.0.0.1:"), "{printed:?}");
+    let ca = std::fs::read_to_string(dir.path().join("office-ca.pem")).unwrap();
+    let fingerprint =
+        printed.iter().find_map(|line| line.strip_prefix("SHA-256 指纹 (fingerprint): ")).unwrap();
+    let der = support::pem_der(&ca);
+    assert_eq!(
+        fingerprint.trim(),
+        server::tls::fingerprint(&der),
+        "the fingerprint printed is the CA's written"
+    );
 
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     runtime.block_on(async {
-        let mut desk = Desk::new(&url);
+        let mut desk = Desk::new(&url, &ca);
         desk.first_log_in("b").await;
         desk.ok("worklist_counts", json!({})).await;
     });
@@ -253,7 +264,7 @@ fn the_program_serves_until_told_to_stop_and_closes_the_office() {
 async fn a_reloaded_page_finds_its_session_and_the_lock_ends_it() {
     let dir = tempfile::tempdir().unwrap();
     let server = start(dir.path(), ServerConfig::default()).await;
-    let mut desk = Desk::new(&server.url());
+    let mut desk = Desk::of(&server);
     let (status, before) = desk.call("office_status", json!({})).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!((before["exists"].clone(), before["session"].clone()), (json!(true), Value::Null), "{before}");
@@ -286,9 +297,9 @@ async fn a_reloaded_page_finds_its_session_and_the_lock_ends_it() {
 }
 
 /// A GET sent as written, path and all (a URL parser would resolve `..` first).
-async fn raw_get(addr: std::net::SocketAddr, path: &str) -> (u16, String) {
+async fn raw_get(server: &server::RunningServer, path: &str) -> (u16, String) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let mut stream = support::tls_connect(server, None).await.unwrap();
     let request = format!("GET {path} HTTP/1.1\r\nHost: desk\r\nConnection: close\r\n\r\n");
     stream.write_all(request.as_bytes()).await.unwrap();
     let mut answer = Vec::new();
@@ -311,7 +322,7 @@ async fn the_window_is_served_to_browsers_and_nothing_outside_its_folder() {
     let config = ServerConfig { ui_dir: Some(ui), ..ServerConfig::default() };
     let server = start(dir.path(), config).await;
 
-    let index = client().get(format!("{}/", server.url())).send().await.unwrap();
+    let index = client(server.ca_pem()).get(format!("{}/", server.url())).send().await.unwrap();
     assert_eq!(index.status(), StatusCode::OK);
     let headers = index.headers().clone();
     assert_eq!(headers["content-type"], "text/html; charset=utf-8");
@@ -321,13 +332,13 @@ async fn the_window_is_served_to_browsers_and_nothing_outside_its_folder() {
         "{policy}"
     );
     assert!(index.text().await.unwrap().contains("居住证"));
-    let (status, script) = raw_get(server.local_addr(), "/assets/index.js").await;
+    let (status, script) = raw_get(&server, "/assets/index.js").await;
     assert_eq!(status, 200, "{script}");
     assert!(script.contains("content-type: text/javascript; charset=utf-8"), "{script}");
     for outside in
         ["/../secret.txt", "/assets/../../secret.txt", "/./../secret.txt", "/assets//index.js", "/missing.js"]
     {
-        let (status, answer) = raw_get(server.local_addr(), outside).await;
+        let (status, answer) = raw_get(&server, outside).await;
         assert_eq!(status, 404, "{outside}: {answer}");
         assert!(!answer.contains("not for browsers"), "{outside}");
     }
@@ -351,7 +362,7 @@ async fn steps_taken_at_the_desks_reach_the_platform_through_the_servers_sync() 
     sync.connect_timeout = Duration::from_secs(2);
     let dir = tempfile::tempdir().unwrap();
     let server = start(dir.path(), ServerConfig { sync: Some(sync), ..ServerConfig::default() }).await;
-    let (counter, reviewer, approver) = three_desks(&server.url()).await;
+    let (counter, reviewer, approver) = three_desks(&server).await;
     let case_id = accept(&counter).await;
     reviewer.ok("review_case", json!({ "caseId": case_id, "opinion": "经审核，材料真实有效。" })).await;
     approver.ok("approve_case", json!({ "caseId": case_id, "opinion": "同意签发。" })).await;

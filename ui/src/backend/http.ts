@@ -91,6 +91,22 @@ export function httpBackend(fetchImpl?: typeof fetch): Backend {
   ) as unknown as Backend;
 }
 
+/** A one-time code for a new PC to join the office (an administrator's 加入新电脑). */
+export interface JoinCode {
+  /** Eight digits. */
+  code: string;
+  /** Minutes it stays valid. */
+  minutes: number;
+  /** The office CA's SHA-256 fingerprint, to compare on the new PC. */
+  caFingerprint: string;
+}
+
+/** Asks the office server for a join code: a command of the server's own, not of the
+ *  window's list (a standalone window has no desks to join). */
+export function createJoinCode(fetchImpl?: typeof fetch): Promise<JoinCode> {
+  return call<JoinCode>("create_join_code", {}, fetchImpl);
+}
+
 /** Forgets the CSRF token (tests). */
 export function forgetSession(): void {
   csrf = null;

@@ -13,6 +13,7 @@ export const zhCN = {
     lockHint: "Ctrl+L 锁屏",
     browserDesk: "浏览器办理台",
     browserDeskHint: "通过办理点服务器办理：扫描、读卡、打印和申请人屏幕请在办理点电脑上使用。",
+    joinDesk: "加入新电脑",
     logOut: "退出登录",
     clerks: "人员管理",
     office: "办理点信息",
@@ -147,6 +148,14 @@ export const zhCN = {
     noKeyYet: "下次登录时生成",
     back: "返回工作台",
     cancel: "取消",
+  },
+  joinCode: {
+    title: "加入新电脑",
+    making: "正在生成加入码…",
+    valid: "{minutes} 分钟内有效，只能使用一次。请在新电脑的「加入办理点」中输入。",
+    compare: "新电脑上显示的办理点证书指纹必须与下面完全一致，否则不要加入：",
+    again: "重新生成",
+    close: "关闭",
   },
   about: {
     open: "关于",

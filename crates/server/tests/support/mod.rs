@@ -43,6 +43,8 @@ pub fn office_with(dir: &Path, clerks: &[(&str, &str, Roles)]) -> Office {
         let clerk = NewClerk { username, display_name, roles, password: FIRST_PASSWORD };
         users::add_clerk(&mut office, &clerk, now).unwrap();
     }
+    // What `permit-desk-server` does at its first start, as the administrator.
+    server::tls::ensure_office_ca(&mut office, now).unwrap();
     office.logout(now).unwrap();
     office
 }
@@ -52,10 +54,15 @@ pub fn record() -> Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
-pub fn client() -> reqwest::Client {
+/// An HTTPS client that trusts the office CA `ca_pem` (and nothing else).
+pub fn client(ca_pem: &str) -> reqwest::Client {
     // The same provider the sync installs; a second install by another test is a no-op.
     let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::Client::builder().no_proxy().build().unwrap()
+    reqwest::Client::builder()
+        .no_proxy()
+        .tls_certs_only([reqwest::Certificate::from_pem(ca_pem.as_bytes()).unwrap()])
+        .build()
+        .unwrap()
 }
 
 /// One desk: a browser or a joined window, with its own cookie and CSRF token.
@@ -67,8 +74,27 @@ pub struct Desk {
 }
 
 impl Desk {
-    pub fn new(base: &str) -> Desk {
-        Desk { client: client(), base: base.to_owned(), cookie: None, csrf: None }
+    /// A browser at `base` that trusts the office CA `ca_pem`.
+    pub fn new(base: &str, ca_pem: &str) -> Desk {
+        Desk { client: client(ca_pem), base: base.to_owned(), cookie: None, csrf: None }
+    }
+
+    /// A browser at `server`, trusting its office CA.
+    pub fn of(server: &server::RunningServer) -> Desk {
+        Desk::new(&server.url(), server.ca_pem())
+    }
+
+    /// A browser at `server` connecting from the loopback address `from` (127.0.0.2 …):
+    /// another PC, as far as the server's `browsers` ranges can tell.
+    pub fn from_address(server: &server::RunningServer, from: std::net::IpAddr) -> Desk {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let client = reqwest::Client::builder()
+            .no_proxy()
+            .local_address(from)
+            .tls_certs_only([reqwest::Certificate::from_pem(server.ca_pem().as_bytes()).unwrap()])
+            .build()
+            .unwrap();
+        Desk { client, base: server.url(), cookie: None, csrf: None }
     }
 
     pub async fn send(&self, command: &str, args: &Value, headers: &[(&str, &str)]) -> (StatusCode, Value) {
@@ -136,8 +162,8 @@ impl Desk {
 
 /// The acceptor `a`, the reviewer `b` and the approver `c`, each logged in at a desk of
 /// their own with the password they chose.
-pub async fn three_desks(url: &str) -> (Desk, Desk, Desk) {
-    let (mut counter, mut reviewer, mut approver) = (Desk::new(url), Desk::new(url), Desk::new(url));
+pub async fn three_desks(server: &server::RunningServer) -> (Desk, Desk, Desk) {
+    let (mut counter, mut reviewer, mut approver) = (Desk::of(server), Desk::of(server), Desk::of(server));
     counter.first_log_in("a").await;
     reviewer.first_log_in("b").await;
     approver.first_log_in("c").await;
@@ -161,6 +187,92 @@ pub async fn accept(counter: &Desk) -> String {
 pub async fn start(dir: &Path, config: ServerConfig) -> server::RunningServer {
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await.unwrap();
     server::serve(listener, office(dir), config).unwrap()
+}
+
+/// The DER inside a PEM certificate.
+pub fn pem_der(pem: &str) -> Vec<u8> {
+    use base64::Engine as _;
+    let body: String = pem.lines().filter(|line| !line.starts_with("-----")).collect();
+    base64::engine::general_purpose::STANDARD.decode(body).unwrap()
+}
+
+/// A TLS connection to `server` that trusts its office CA, showing `identity` (a desk's
+/// certificate chain and PKCS#8 key) when given: what a raw request or a refused
+/// handshake is tested with.
+pub async fn tls_connect(
+    server: &server::RunningServer,
+    identity: Option<(Vec<Vec<u8>>, Vec<u8>)>,
+) -> std::io::Result<tokio_rustls::client::TlsStream<tokio::net::TcpStream>> {
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName};
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(CertificateDer::from(pem_der(server.ca_pem()))).unwrap();
+    let builder = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots);
+    let config = match identity {
+        Some((chain, key)) => builder
+            .with_client_auth_cert(
+                chain.into_iter().map(CertificateDer::from).collect(),
+                PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key)),
+            )
+            .unwrap(),
+        None => builder.with_no_client_auth(),
+    };
+    let stream = tokio::net::TcpStream::connect(server.local_addr()).await?;
+    let connector = tokio_rustls::TlsConnector::from(std::sync::Arc::new(config));
+    let mut stream = connector.connect(ServerName::try_from("localhost").unwrap(), stream).await?;
+    // TLS 1.3 sends the server's verdict on a client certificate after the handshake: a
+    // first write and read show it.
+    use tokio::io::AsyncWriteExt;
+    stream.flush().await?;
+    Ok(stream)
+}
+
+/// One request written on a new TLS connection to `server` (showing `identity` if given),
+/// and everything read back until the server closes: the raw answer, or the error that
+/// ended the connection.
+pub async fn raw_request(
+    server: &server::RunningServer,
+    identity: Option<(Vec<Vec<u8>>, Vec<u8>)>,
+    path: &str,
+) -> std::io::Result<String> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tls_connect(server, identity).await?;
+    let request =
+        format!("POST {path} HTTP/1.1\r\nHost: desk\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{{}}");
+    stream.write_all(request.as_bytes()).await?;
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).await?;
+    Ok(String::from_utf8_lossy(&answer).into_owned())
+}
+
+/// A desk's key pair as it makes one to join: its PKCS#8 and its public point.
+pub fn desk_key() -> (Vec<u8>, Vec<u8>) {
+    use ring::signature::{ECDSA_P256_SHA256_ASN1_SIGNING, EcdsaKeyPair, KeyPair as _};
+    let random = ring::rand::SystemRandom::new();
+    let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, &random).unwrap();
+    let key = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, pkcs8.as_ref(), &random).unwrap();
+    (pkcs8.as_ref().to_vec(), key.public_key().as_ref().to_vec())
+}
+
+/// The `join_desk` arguments of a desk holding `pkcs8`, naming itself `desk_name`, with
+/// `code` as typed and the signature over `signed_code` (the code's digits, unless a test
+/// signs something else).
+pub fn join_args(pkcs8: &[u8], code: &str, signed_code: &str, desk_name: &str) -> Value {
+    use base64::Engine as _;
+    use ring::signature::{ECDSA_P256_SHA256_ASN1_SIGNING, EcdsaKeyPair, KeyPair as _};
+    let random = ring::rand::SystemRandom::new();
+    let key = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, pkcs8, &random).unwrap();
+    let signature = key.sign(&random, &server::tls::join_message(signed_code, desk_name)).unwrap();
+    let base64 = base64::engine::general_purpose::STANDARD;
+    json!({
+        "code": code,
+        "deskName": desk_name,
+        "publicKey": base64.encode(key.public_key().as_ref()),
+        "signature": base64.encode(signature.as_ref()),
+    })
 }
 
 /// The audit trail's rows after the server has stopped, oldest first.
