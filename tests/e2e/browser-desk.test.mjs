@@ -171,6 +171,22 @@ describe("two browser desks review and approve at the office server", () => {
     assert.match(answer[1], /NOT_LOGGED_IN/);
   });
 
+  it("受理 at a browser desk: the form's pickers, ID-number check and live assessment come from the server", async () => {
+    const { accepter } = CLERKS;
+    await logOut(desks.approver);
+    await logIn(desks.approver, accepter.username, accepter.password);
+    await desks.approver.click("new-application");
+    await desks.approver.waitFor("intake");
+    await fillJiandeApplication(desks.approver, { idNumber: "341203198506121236", name: "刘洋", phone: "13912345678" });
+    await desks.approver.waitFor("assessment-decision", { contains: "符合受理条件" });
+    await keepScreenshot(desks.approver, "browser-desk-intake");
+    assert.equal(await submitAndConfirm(desks.approver, { closePreview: false }), "受理");
+    await desks.approver.waitFor("case-state", { contains: "已受理" });
+    assert.equal(await desks.approver.text("case-name"), "刘洋");
+    await keepScreenshot(desks.approver, "browser-desk-accepted");
+    await logOut(desks.approver);
+  });
+
   it("an administrator at a browser desk gives a new PC its one-time code to join", async () => {
     await logIn(desks.reviewer, ADMIN.username, ADMIN.password);
     await desks.reviewer.click("open-join-code");

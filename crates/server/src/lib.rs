@@ -405,6 +405,38 @@ macro_rules! case_desk_routes {
 }
 wire::case_desk_commands!(case_desk_routes);
 
+/// Generates one route per picker command from `wire::picker_commands!`: as the case
+/// desk's, for a logged-in clerk, but the function takes no office.
+macro_rules! picker_routes {
+    ($($name:ident($($arg:ident: $ty:ty),* $(,)?) -> $out:ty;)*) => {
+        fn picker_routes(mut router: Router<Arc<Shared>>) -> Router<Arc<Shared>> {
+            $(
+                router = router.route(
+                    concat!("/api/", stringify!($name)),
+                    post(|State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes| async move {
+                        #[derive(Deserialize)]
+                        #[serde(rename_all = "camelCase", deny_unknown_fields)]
+                        struct Args { $($arg: $ty,)* }
+                        let args: Args = match read_args(&body) {
+                            Ok(args) => args,
+                            Err(error) => return answer_error(&error),
+                        };
+                        let Args { $($arg,)* } = args;
+                        clerk_command(&shared, &headers, Need::OwnPassword, move |_office| {
+                            wire::commands::$name($($arg),*)
+                        })
+                        .await
+                    }),
+                );
+            )*
+            router
+        }
+        /// The picker commands served and their arguments, as Rust names them.
+        pub const PICKER_COMMANDS: &[(&str, &[&str])] = &[$((stringify!($name), &[$(stringify!($arg)),*])),*];
+    };
+}
+wire::picker_commands!(picker_routes);
+
 fn router(shared: Arc<Shared>) -> Router {
     let router = Router::new()
         .route("/api/log_in", post(log_in))
@@ -419,7 +451,7 @@ fn router(shared: Arc<Shared>) -> Router {
         .route("/api/create_join_code", post(create_join_code))
         .route("/api/join_desk", post(join_desk))
         .route("/api/{*command}", post(not_found));
-    case_desk_routes(router).fallback(get(static_file)).with_state(shared)
+    picker_routes(case_desk_routes(router)).fallback(get(static_file)).with_state(shared)
 }
 
 async fn not_found() -> Response {

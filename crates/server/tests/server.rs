@@ -11,7 +11,7 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use server::{CSRF_HEADER, IDEMPOTENCY_HEADER, ServerConfig};
-use support::{ADMIN_PASSWORD, Desk, accept, audit, client, office, start, three_desks};
+use support::{ADMIN_PASSWORD, Desk, accept, audit, client, office, record, start, three_desks};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_clerks_at_three_desks_accept_review_and_approve_one_case() {
@@ -195,7 +195,7 @@ fn the_served_commands_are_the_windows_own() {
             out
         })
     };
-    for (name, args) in server::CASE_DESK_COMMANDS {
+    for (name, args) in server::CASE_DESK_COMMANDS.iter().chain(server::PICKER_COMMANDS) {
         let wires: Vec<String> = args.iter().map(|arg| format!("\"{}\"", camel(arg))).collect();
         let entry = format!("[\"{name}\", [{}]]", wires.join(", "));
         assert!(commands.contains(&entry), "{entry} is not one of the window's commands");
@@ -403,5 +403,40 @@ async fn the_headers_poll_does_not_keep_a_session_alive() {
     }
     assert_eq!(codes.first().map(|c| c.0), Some(200), "{codes:?}");
     assert!(codes.iter().any(|(status, code)| *status == 401 && code == "IDLE_LOCKED"), "{codes:?}");
+    server.stop().await.unwrap().close().unwrap();
+}
+
+/// A browser desk types an application with the server's pickers, ID-number check and
+/// live assessment (the intake form's own commands), for a logged-in clerk only.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_browser_desk_types_an_application_with_the_servers_pickers_and_assessment() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path(), ServerConfig::default()).await;
+    let mut desk = Desk::of(&server);
+    let (status, body) = desk.call("check_id_number", json!({ "input": "341203199003071219" })).await;
+    assert_eq!((status, body["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("NOT_LOGGED_IN")), "{body}");
+    desk.first_log_in("a").await;
+
+    let id = desk.ok("check_id_number", json!({ "input": "341203199003071219" })).await;
+    assert_eq!(
+        (id["birth_date"].as_str(), id["gender"].as_str()),
+        (Some("1990-03-07"), Some("male")),
+        "{id}"
+    );
+    let (status, body) = desk.call("check_id_number", json!({ "input": "341203199003071218" })).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "a wrong check digit is the form's error: {body}");
+    assert_eq!(body["fields"][0]["code"], "ID_NUMBER_CHECKSUM", "{body}");
+
+    let counties =
+        desk.ok("search_divisions", json!({ "query": "建德", "level": "county", "within": null })).await;
+    assert!(counties.as_array().unwrap().iter().any(|c| c["code"] == "330182"), "{counties}");
+    let groups = desk.ok("search_ethnic_groups", json!({ "query": "汉" })).await;
+    assert!(groups.as_array().unwrap().iter().any(|g| g["code"] == "01"), "{groups}");
+
+    let assessed = desk
+        .ok("assess_application", json!({ "record": record(), "profile": "330182", "caseId": null }))
+        .await;
+    assert_eq!(assessed["decision"], "accept", "{assessed}");
+    assert_eq!(assessed["profile"]["county"], "330182", "{assessed}");
     server.stop().await.unwrap().close().unwrap();
 }

@@ -11,13 +11,15 @@
 
 use app::AppError;
 use app::cases::{CaseId, DuplicateDecision, Submission};
+use app::domain::reference::DivisionLevel;
 use app::office::Office;
 use app::problem::Unrecognised;
 use chrono::{DateTime, Utc};
 
 use crate::json::{
-    AuditLineInfo, CaseInfo, CaseLineInfo, DraftSavedInfo, LedgerInfo, PageMarkName, PagesInfo, ProfileInfo,
-    RecordJson, SubmitResult, SyncStatusInfo, WorklistCount, WorklistName,
+    AssessmentInfo, AuditLineInfo, CaseInfo, CaseLineInfo, DivisionChoice, DraftSavedInfo, EthnicChoice,
+    IdNumberInfo, LedgerInfo, LevelName, PageMarkName, PagesInfo, ProfileInfo, RecordJson, SubmitResult,
+    SyncStatusInfo, WorklistCount, WorklistName,
 };
 
 /// Most lines a worklist or a search sends to the window at once.
@@ -50,11 +52,67 @@ macro_rules! case_desk_commands {
             search_cases(text: String) -> Vec<$crate::json::CaseLineInfo>;
             ledger(from: String, to: String) -> $crate::json::LedgerInfo;
             list_profiles() -> Vec<$crate::json::ProfileInfo>;
+            assess_application(record: $crate::json::RecordJson, profile: String, case_id: Option<String>) -> $crate::json::AssessmentInfo;
             list_pages(case_id: String) -> $crate::json::PagesInfo;
             page_image(page_id: String) -> String;
             mark_page(case_id: String, page_id: String, note: String, mark: Option<$crate::json::PageMarkName>) -> $crate::json::PagesInfo;
         }
     };
+}
+
+/// The application form's pickers and its ID-number check, as `name(argument: Type, …) ->
+/// Answer;` like [`case_desk_commands!`](crate::case_desk_commands): they read only the
+/// shipped reference data, so their functions take no office (the window's set-up uses
+/// the division picker before there is one); a transport decides who may call them (the
+/// office server: a logged-in clerk).
+#[macro_export]
+macro_rules! picker_commands {
+    ($then:ident) => {
+        $then! {
+            check_id_number(input: String) -> $crate::json::IdNumberInfo;
+            search_divisions(query: String, level: Option<$crate::json::LevelName>, within: Option<String>) -> Vec<$crate::json::DivisionChoice>;
+            search_ethnic_groups(query: String) -> Vec<$crate::json::EthnicChoice>;
+        }
+    };
+}
+
+/// Most entries a picker sends to the window at once.
+pub const PICKER_LIMIT: usize = 30;
+
+/// Validates and decodes an ID number typed by the clerk (its age by today).
+pub fn check_id_number(input: String) -> Result<IdNumberInfo, AppError> {
+    Ok(app::intake::check_id_number(&input, app::clock::today())?.into())
+}
+
+/// Searches the division picker; `level` is `province`, `city` or `county` (an unknown
+/// level searches every level, as none does), `within` a parent code.
+pub fn search_divisions(
+    query: String,
+    level: Option<LevelName>,
+    within: Option<String>,
+) -> Result<Vec<DivisionChoice>, AppError> {
+    let level = level.as_deref().and_then(DivisionLevel::parse);
+    let choices = app::intake::search_divisions(&query, level, within.as_deref(), PICKER_LIMIT);
+    Ok(choices.into_iter().map(DivisionChoice::from).collect())
+}
+
+/// Searches the ethnic-group picker.
+pub fn search_ethnic_groups(query: String) -> Result<Vec<EthnicChoice>, AppError> {
+    Ok(app::intake::search_ethnic_groups(&query).into_iter().map(EthnicChoice::from).collect())
+}
+
+/// The live assessment of the form as typed so far under `profile`; for a stored case
+/// (`case_id`), with the ticked evidence no scanned page proves yet.
+pub fn assess_application(
+    office: &mut Office,
+    record: RecordJson,
+    profile: String,
+    case_id: Option<String>,
+) -> Result<AssessmentInfo, AppError> {
+    let record = app::assess::parse_record(&record.to_string())?;
+    let case_id = case_id.as_deref().map(parse_case_id).transpose()?;
+    let draft = app::intake::assess_live(office, case_id.as_ref(), record, &profile, app::clock::today())?;
+    Ok(AssessmentInfo::from_draft(draft))
 }
 
 /// A case id sent by the window.

@@ -1,9 +1,8 @@
 //! Intake commands: what the clerk types into the application form.
 
-use app::domain::reference::DivisionLevel;
 use tauri::State;
 
-use super::{parse_case_id, with_office};
+use super::with_office;
 use crate::AppState;
 
 use crate::error::UiError;
@@ -11,14 +10,11 @@ use crate::json::{
     AssessmentInfo, DivisionChoice, EthnicChoice, IdNumberInfo, LevelName, ProfileInfo, RecordJson,
 };
 
-/// Largest number of picker entries sent to the window at once.
-const PICKER_LIMIT: usize = 30;
-
 /// Validates and decodes an ID number typed by the clerk.
 #[tauri::command]
 #[tracing::instrument(skip_all, err(Debug))]
 pub async fn check_id_number(input: String) -> Result<IdNumberInfo, UiError> {
-    Ok(app::intake::check_id_number(&input, app::clock::today())?.into())
+    Ok(wire::commands::check_id_number(input)?)
 }
 
 /// Searches the division picker; `level` is `province`, `city` or `county`, `within` a
@@ -29,16 +25,13 @@ pub async fn search_divisions(
     level: Option<LevelName>,
     within: Option<String>,
 ) -> Result<Vec<DivisionChoice>, UiError> {
-    // An unknown level searches every level, as no level does.
-    let level = level.as_deref().and_then(DivisionLevel::parse);
-    let choices = app::intake::search_divisions(&query, level, within.as_deref(), PICKER_LIMIT);
-    Ok(choices.into_iter().map(DivisionChoice::from).collect())
+    Ok(wire::commands::search_divisions(query, level, within)?)
 }
 
 /// Searches the ethnic-group picker.
 #[tauri::command]
 pub async fn search_ethnic_groups(query: String) -> Result<Vec<EthnicChoice>, UiError> {
-    Ok(app::intake::search_ethnic_groups(&query).into_iter().map(EthnicChoice::from).collect())
+    Ok(wire::commands::search_ethnic_groups(query)?)
 }
 
 /// The policy profiles the office can apply (the shipped ones and those of loaded updates).
@@ -57,12 +50,6 @@ pub async fn assess_application(
     profile: String,
     case_id: Option<String>,
 ) -> Result<AssessmentInfo, UiError> {
-    let record = app::assess::parse_record(&record.to_string()).map_err(app::AppError::from)?;
-    let today = app::clock::today();
-    let draft = with_office(&state, move |office| {
-        let case_id = case_id.as_deref().map(parse_case_id).transpose()?;
-        app::intake::assess_live(office, case_id.as_ref(), record, &profile, today)
-    })
-    .await?;
-    Ok(AssessmentInfo::from_draft(draft))
+    with_office(&state, move |office| wire::commands::assess_application(office, record, profile, case_id))
+        .await
 }
