@@ -183,6 +183,15 @@ describe("two browser desks review and approve at the office server", () => {
     assert.equal(await submitAndConfirm(desks.approver, { closePreview: false }), "受理");
     await desks.approver.waitFor("case-state", { contains: "已受理" });
     assert.equal(await desks.approver.text("case-name"), "刘洋");
+    // The receipt's preview is the server's PDF; 打印 hands it to the browser (a new tab
+    // with its PDF viewer) and the server records it as sent there.
+    await desks.approver.waitFor("preview", { timeoutMs: 30000 });
+    await keepScreenshot(desks.approver, "browser-desk-receipt-preview");
+    assert.equal(await desks.approver.text("print-submit"), "用浏览器打印");
+    const tabsBefore = (await desks.approver.cmd("GET", "/window/handles")).length;
+    await desks.approver.click("print-submit");
+    await desks.approver.waitFor("print-done", { contains: "已发送到浏览器打印" });
+    assert.equal((await desks.approver.cmd("GET", "/window/handles")).length, tabsBefore + 1, "the PDF opened in a new tab");
     await keepScreenshot(desks.approver, "browser-desk-accepted");
     await logOut(desks.approver);
   });

@@ -90,6 +90,7 @@ pub fn summary(line: &AuditLine) -> String {
             let outcome = match text("outcome") {
                 "failed" => format!("失败（{}）", text("error")),
                 "waiting" => format!("在打印机排队（{}），打印完成时记下", text("error")),
+                "sent_to_browser" => "已发送到浏览器打印（是否打出以纸面为准）".to_owned(),
                 _ if !text("queued_at").is_empty() => format!("排队后打印完成（{} 发送）", text("queued_by")),
                 _ => "完成".to_owned(),
             };

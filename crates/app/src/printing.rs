@@ -320,6 +320,34 @@ pub fn print(
     Ok(Printed { job: id.to_string(), template: rendered.template, at: now })
 }
 
+/// The printer name a browser desk's print is audited with.
+pub const BROWSER_PRINTER: &str = "浏览器";
+
+/// `document` of the case for a browser desk of the office server to print with the
+/// browser's own print dialog: rendered as for the preview and audited as `printed` with
+/// the outcome `sent_to_browser`. The browser does not tell whether a page came out, so a
+/// slip stays on 待打印确认单 (the window's CUPS print is what takes it off).
+pub fn sent_to_browser(
+    office: &mut Office,
+    printing: &Printing,
+    case_id: &CaseId,
+    document: Document,
+    choices: RenderChoices,
+    now: DateTime<Utc>,
+) -> Result<Rendered, AppError> {
+    let rendered = render(office, printing, case_id, document, choices, now)?;
+    let session = office.session()?.clone();
+    let details = json!({
+        "document": document.name(),
+        "template": rendered.template,
+        "printer": BROWSER_PRINTER,
+        "copies": 1,
+        "outcome": "sent_to_browser",
+    });
+    office.store.audit_event(&session, AuditAction::Printed, Some(case_id), details, now)?;
+    Ok(rendered)
+}
+
 /// Sends `job` and waits for its outcome (at most [`JOB_TIMEOUT`]), and writes the job and
 /// its outcome (or the failure's code) into `details`, the print's audit row.
 pub(crate) fn run_job(

@@ -128,6 +128,8 @@ struct Shared {
     tls: OfficeTls,
     /// The one-time codes administrators gave out for desks to join.
     join_codes: Mutex<JoinCodes>,
+    /// The document renderer (fonts and templates), loaded at the first preview.
+    printing: Mutex<Option<Arc<app::printing::Printing>>>,
 }
 
 impl Shared {
@@ -246,6 +248,7 @@ pub fn serve(listener: TcpListener, office: Office, config: ServerConfig) -> Res
         office_id,
         tls,
         join_codes: Mutex::new(JoinCodes::default()),
+        printing: Mutex::new(None),
     });
     let router = router(Arc::clone(&shared));
     let (shutdown, shutdown_signal) = oneshot::channel();
@@ -449,6 +452,8 @@ fn router(shared: Arc<Shared>) -> Router {
         .route("/api/sync_status", post(sync_status))
         .route("/api/sync_now", post(sync_now))
         .route("/api/create_join_code", post(create_join_code))
+        .route("/api/preview_document", post(preview_document))
+        .route("/api/print_in_browser", post(print_in_browser))
         .route("/api/join_desk", post(join_desk))
         .route("/api/{*command}", post(not_found));
     picker_routes(case_desk_routes(router)).fallback(get(static_file)).with_state(shared)
@@ -630,6 +635,71 @@ async fn sync_now(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Resp
         sync.sync_now();
     }
     response
+}
+
+/// The renderer, loaded on first use (parsing the font takes a moment: on a blocking
+/// thread, outside the office's lock) and then shared.
+async fn printing(shared: &Arc<Shared>) -> Result<Arc<app::printing::Printing>, AppError> {
+    let shared = Arc::clone(shared);
+    tokio::task::spawn_blocking(move || {
+        let mut slot = shared.printing.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(printing) = slot.as_ref() {
+            return Ok(Arc::clone(printing));
+        }
+        let printing = Arc::new(app::printing::Printing::load()?);
+        *slot = Some(Arc::clone(&printing));
+        Ok(printing)
+    })
+    .await
+    .unwrap_or_else(|_| {
+        Err(AppError::Io { what: "document renderer", source: std::io::Error::other("loading it panicked") })
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct DocumentArgs {
+    case_id: String,
+    document: String,
+    large_print: Option<bool>,
+}
+
+/// A document's preview, as the window's (the PDF, drawn by the page).
+async fn preview_document(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Response {
+    document_command(shared, headers, body, wire::commands::preview_document).await
+}
+
+/// A browser desk's 打印: the PDF for the browser's print dialog, audited as sent there.
+async fn print_in_browser(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Response {
+    document_command(shared, headers, body, wire::commands::print_in_browser).await
+}
+
+type DocumentWork = fn(
+    &mut Office,
+    &app::printing::Printing,
+    String,
+    String,
+    Option<bool>,
+) -> Result<wire::json::PreviewInfo, AppError>;
+
+async fn document_command(
+    shared: Arc<Shared>,
+    headers: HeaderMap,
+    body: Bytes,
+    work: DocumentWork,
+) -> Response {
+    let DocumentArgs { case_id, document, large_print } = match read_args(&body) {
+        Ok(args) => args,
+        Err(error) => return answer_error(&error),
+    };
+    let printing = match printing(&shared).await {
+        Ok(printing) => printing,
+        Err(error) => return answer_error(&error),
+    };
+    clerk_command(&shared, &headers, Need::OwnPassword, move |office| {
+        work(office, &printing, case_id, document, large_print)
+    })
+    .await
 }
 
 /// A one-time code for a new desk, given to an administrator.

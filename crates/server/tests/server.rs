@@ -440,3 +440,38 @@ async fn a_browser_desk_types_an_application_with_the_servers_pickers_and_assess
     assert_eq!(assessed["profile"]["county"], "330182", "{assessed}");
     server.stop().await.unwrap().close().unwrap();
 }
+
+/// A browser desk previews a document and prints it with the browser: the PDF comes
+/// from the server, and the print is audited as sent to the browser (whether a page came
+/// out, the browser does not say).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_browser_desk_previews_and_prints_through_the_browser_audited_as_such() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path(), ServerConfig::default()).await;
+    let mut counter = Desk::of(&server);
+    counter.first_log_in("a").await;
+    let case_id = accept(&counter).await;
+    // The application form (the receipt needs the office's details, which this test
+    // office has not set).
+    let args = json!({ "caseId": case_id, "document": "form", "largePrint": null });
+
+    let preview = counter.ok("preview_document", args.clone()).await;
+    assert!(preview["pdf_base64"].as_str().unwrap().starts_with("JVBER"), "a PDF");
+    let printed = counter.ok("print_in_browser", args).await;
+    assert!(printed["pdf_base64"].as_str().unwrap().starts_with("JVBER"), "a PDF");
+    let (status, body) = counter
+        .call("print_in_browser", json!({ "caseId": case_id, "document": "poster", "largePrint": null }))
+        .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("INVALID_INPUT")),
+        "{body}"
+    );
+
+    let lines = counter.ok("case_audit", json!({ "caseId": case_id })).await;
+    let print_lines: Vec<&Value> =
+        lines.as_array().unwrap().iter().filter(|line| line["action"] == "printed").collect();
+    assert_eq!(print_lines.len(), 1, "the preview is not a print: {lines}");
+    assert!(print_lines[0]["summary"].as_str().unwrap().contains("已发送到浏览器打印"), "{lines}");
+    server.stop().await.unwrap().close().unwrap();
+}

@@ -17,9 +17,9 @@ use app::problem::Unrecognised;
 use chrono::{DateTime, Utc};
 
 use crate::json::{
-    AssessmentInfo, AuditLineInfo, CaseInfo, CaseLineInfo, DivisionChoice, DraftSavedInfo, EthnicChoice,
-    IdNumberInfo, LedgerInfo, LevelName, PageMarkName, PagesInfo, ProfileInfo, RecordJson, SubmitResult,
-    SyncStatusInfo, WorklistCount, WorklistName,
+    AssessmentInfo, AuditLineInfo, CaseInfo, CaseLineInfo, DivisionChoice, DocumentName, DraftSavedInfo,
+    EthnicChoice, IdNumberInfo, LedgerInfo, LevelName, PageMarkName, PagesInfo, PreviewInfo, ProfileInfo,
+    RecordJson, SubmitResult, SyncStatusInfo, WorklistCount, WorklistName,
 };
 
 /// Most lines a worklist or a search sends to the window at once.
@@ -113,6 +113,43 @@ pub fn assess_application(
     let case_id = case_id.as_deref().map(parse_case_id).transpose()?;
     let draft = app::intake::assess_live(office, case_id.as_ref(), record, &profile, app::clock::today())?;
     Ok(AssessmentInfo::from_draft(draft))
+}
+
+/// A printed document's name as the window sends it.
+pub fn parse_document(key: &str) -> Result<app::printing::Document, AppError> {
+    app::printing::Document::from_name(key).ok_or(AppError::Unrecognised(Unrecognised::Document))
+}
+
+/// Renders a document of the case for the preview. `large_print`: the slip in large
+/// type; left out, the county profile decides. The renderer (`printing`) is the
+/// transport's, loaded once.
+pub fn preview_document(
+    office: &mut Office,
+    printing: &app::printing::Printing,
+    case_id: String,
+    document: DocumentName,
+    large_print: Option<bool>,
+) -> Result<PreviewInfo, AppError> {
+    let document = parse_document(&document)?;
+    let id = parse_case_id(&case_id)?;
+    let choices = app::printing::RenderChoices { large_print };
+    Ok(PreviewInfo::from(app::printing::render(office, printing, &id, document, choices, now())?))
+}
+
+/// A document of the case for a browser desk to print with the browser's print dialog,
+/// audited as sent there (`app::printing::sent_to_browser`); the answer is the PDF to
+/// print, exactly what was audited.
+pub fn print_in_browser(
+    office: &mut Office,
+    printing: &app::printing::Printing,
+    case_id: String,
+    document: DocumentName,
+    large_print: Option<bool>,
+) -> Result<PreviewInfo, AppError> {
+    let document = parse_document(&document)?;
+    let id = parse_case_id(&case_id)?;
+    let choices = app::printing::RenderChoices { large_print };
+    Ok(PreviewInfo::from(app::printing::sent_to_browser(office, printing, &id, document, choices, now())?))
 }
 
 /// A case id sent by the window.

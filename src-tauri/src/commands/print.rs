@@ -15,7 +15,7 @@ use crate::json::{
 };
 
 fn document(key: &str) -> Result<Document, UiError> {
-    Ok(Document::from_name(key).ok_or(app::AppError::from(app::problem::Unrecognised::Document))?)
+    Ok(wire::commands::parse_document(key)?)
 }
 
 /// The renderer, built on first use (parsing the font takes a moment, so on a blocking
@@ -116,13 +116,9 @@ pub async fn preview_document(
     document: DocumentName,
     large_print: Option<bool>,
 ) -> Result<PreviewInfo, UiError> {
-    let document = self::document(&document)?;
     let printing = printing(&state).await?;
     with_office(&state, move |office| {
-        let id = super::parse_case_id(&case_id)?;
-        let choices = RenderChoices { large_print };
-        let rendered = app::printing::render(office, &printing, &id, document, choices, now())?;
-        Ok(PreviewInfo::from(rendered))
+        wire::commands::preview_document(office, &printing, case_id, document, large_print)
     })
     .await
 }

@@ -5,6 +5,7 @@
 // `office_status` while the session is alive (docs/office-server.md).
 import { COMMANDS } from "./commands";
 import { IpcError, isUiError, type Backend } from "./types";
+import type { PreviewInfo } from "../bindings";
 import { t } from "../locales";
 
 const CSRF_HEADER = "x-permit-desk-csrf";
@@ -105,6 +106,18 @@ export interface JoinCode {
  *  window's list (a standalone window has no desks to join). */
 export function createJoinCode(fetchImpl?: typeof fetch): Promise<JoinCode> {
   return call<JoinCode>("create_join_code", {}, fetchImpl);
+}
+
+/** A browser desk's 打印: the document's PDF for the browser's print dialog, audited on the
+ *  server as sent to the browser. A command of the server's own (the window prints
+ *  through CUPS with `printDocument`). */
+export function printInBrowser(
+  caseId: string,
+  document: string,
+  largePrint: boolean | null,
+  fetchImpl?: typeof fetch,
+): Promise<PreviewInfo> {
+  return call<PreviewInfo>("print_in_browser", { caseId, document, largePrint }, fetchImpl);
 }
 
 /** Forgets the CSRF token (tests). */

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { flushPromises, mount } from "@vue/test-utils";
 import PrintPanel from "./PrintPanel.vue";
 import { setBackend, type DocumentKey } from "../backend";
@@ -64,5 +64,50 @@ describe("PrintPanel", () => {
     await flushPromises();
     expect(previews.length).toBe(1);
     expect(wrapper.find('[data-testid="preview"]').exists()).toBe(false);
+  });
+
+  describe("at a browser desk of the office server", () => {
+    afterEach(() => {
+      vi.unstubAllGlobals();
+      setBackend(fakeBackend(printBackend([])));
+    });
+
+    it("offers no printer, and prints with the browser: the server's PDF opens in a new tab, audited there", async () => {
+      const previews: { document: string; largePrint: boolean | null | undefined }[] = [];
+      let askedPrinters = false;
+      setBackend(
+        fakeBackend({
+          ...printBackend(previews),
+          listPrinters: async () => ((askedPrinters = true), []),
+        }),
+        "browser",
+      );
+      const sent: { url: string; body: unknown }[] = [];
+      vi.stubGlobal("fetch", async (url: string, init: RequestInit) => {
+        sent.push({ url, body: JSON.parse(init.body as string) });
+        return new Response(
+          JSON.stringify({ document: "receipt", pdf_base64: btoa("%PDF-1.7 test"), pages: 1, template: "receipt v1", warnings: [] }),
+          { status: 200 },
+        );
+      });
+      const opened: string[] = [];
+      vi.stubGlobal("open", (url: string) => (opened.push(url), {}));
+      URL.createObjectURL = () => "blob:desk/1";
+      URL.revokeObjectURL = () => {};
+      const wrapper = mount(PrintPanel, { props: { caseId: "c1", documents: ["receipt"] }, global: { stubs } });
+      await flushPromises();
+      expect(askedPrinters).toBe(false);
+      expect(wrapper.find('[data-testid="print-printer"]').exists()).toBe(false);
+      await wrapper.get('[data-testid="print-preview"]').trigger("click");
+      await flushPromises();
+      const submit = wrapper.get('[data-testid="print-submit"]');
+      expect(submit.text()).toBe("用浏览器打印");
+      await submit.trigger("click");
+      await flushPromises();
+      expect(sent).toEqual([{ url: "/api/print_in_browser", body: { caseId: "c1", document: "receipt", largePrint: null } }]);
+      expect(opened).toEqual(["blob:desk/1"]);
+      expect(wrapper.get('[data-testid="print-done"]').text()).toContain("已发送到浏览器打印");
+      expect(wrapper.emitted("printed")?.[0]).toEqual([null, "receipt"]);
+    });
   });
 });

@@ -749,6 +749,9 @@ export const zhCN = {
     template: "模板",
     close: "关闭",
     rendering: "正在生成…",
+    withBrowser: "用浏览器打印",
+    inBrowser: "已在新标签页中打开，请在该页点击打印（或按 Ctrl+P）。已记入办理记录：已发送到浏览器打印。",
+    popupBlocked: "浏览器阻止了新标签页：请允许本网址弹出窗口后再点打印。已记入办理记录：已发送到浏览器打印。",
   },
   applicant: {
     welcome: "欢迎办理《浙江省居住证》互认转换",
