@@ -9,7 +9,7 @@ export CARGO_TARGET_DIR ?= $(HOME)/.cache/permit-desk/target
 export CARGO_TERM_COLOR ?= never
 BINARY := $(CARGO_TARGET_DIR)/debug/permit-desk
 
-.PHONY: run test deps ui build lint fmt-check clippy ui-check rust-test ui-test e2e bindings package package-check package-test crash-migrations crash-store crash-sync upgrade-test upgrade-test-source upgrade-fixture bench-start bench-reader bench-township bench-server fuzz
+.PHONY: run test deps ui build lint fmt-check clippy ui-check rust-test ui-test e2e bindings package package-check package-test crash-migrations crash-store crash-sync upgrade-test upgrade-test-source upgrade-fixture bench-start bench-reader bench-township bench-server server-kill fuzz
 
 ## Start the app window (under Xvfb when there is no display).
 run: deps build
@@ -114,6 +114,11 @@ fuzz:
 bench-server:
 	SERVER_LOAD_PAUSE_MS=0 cargo test --release -p server --test load -- --ignored --nocapture
 	SERVER_LOAD_PAUSE_MS=500 cargo test --release -p server --test load -- --ignored --nocapture
+
+## The office server killed with SIGKILL fifty times at random moments while three desks
+## accept, review and approve (issue 17; `make test` runs five). RELIABILITY.md has the figures.
+server-kill:
+	cargo test -p server --test kill -- --ignored --nocapture
 
 bench-township:
 	TOWNSHIP_CASES=100 TOWNSHIP_KBIT=2000 TOWNSHIP_STRICT=1 cargo test -p sync --test sync township -- --nocapture
