@@ -172,9 +172,12 @@ describe("two browser desks review and approve at the office server", () => {
   });
 
   it("受理 at a browser desk: the form's pickers, ID-number check and live assessment come from the server", async () => {
-    const { accepter } = CLERKS;
+    const { accepter, reviewer } = CLERKS;
     await logOut(desks.approver);
     await logIn(desks.approver, accepter.username, accepter.password);
+    // The reviewer, at the other browser desk, is looking at an empty 待审核 list.
+    await logIn(desks.reviewer, reviewer.username, reviewer.password);
+    await desks.reviewer.waitFor("worklist-awaiting_review");
     await desks.approver.click("new-application");
     await desks.approver.waitFor("intake");
     await fillJiandeApplication(desks.approver, { idNumber: "341203198506121236", name: "刘洋", phone: "13912345678" });
@@ -194,6 +197,11 @@ describe("two browser desks review and approve at the office server", () => {
     assert.equal((await desks.approver.cmd("GET", "/window/handles")).length, tabsBefore + 1, "the PDF opened in a new tab");
     await keepScreenshot(desks.approver, "browser-desk-accepted");
     await logOut(desks.approver);
+    // Without touching anything, the reviewer's list now holds the new case (the server's
+    // event stream).
+    await desks.reviewer.waitFor("case-line", { contains: "刘洋", timeoutMs: 5000 });
+    await keepScreenshot(desks.reviewer, "browser-desk-live-worklist");
+    await logOut(desks.reviewer);
   });
 
   it("an administrator at a browser desk gives a new PC its one-time code to join", async () => {

@@ -130,7 +130,30 @@ struct Shared {
     join_codes: Mutex<JoinCodes>,
     /// The document renderer (fonts and templates), loaded at the first preview.
     printing: Mutex<Option<Arc<app::printing::Printing>>>,
+    /// Cases changed by a desk, for the other desks' event streams (`GET /api/events`).
+    events: tokio::sync::broadcast::Sender<CaseChanged>,
 }
+
+/// What the desks' event streams carry when a desk changed a case: its id and the
+/// command that changed it, never personal data. A desk refreshes its lists on it.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct CaseChanged {
+    case_id: String,
+    change: &'static str,
+}
+
+/// The case desk's commands that change a case, announced on the event stream.
+const CHANGES_CASES: &[&str] = &[
+    "save_draft",
+    "submit_case",
+    "review_case",
+    "approve_case",
+    "reject_case",
+    "send_back_case",
+    "withdraw_case",
+    "mark_page",
+];
 
 impl Shared {
     /// Runs `work` on the office on a blocking thread (the store's calls block).
@@ -249,6 +272,7 @@ pub fn serve(listener: TcpListener, office: Office, config: ServerConfig) -> Res
         tls,
         join_codes: Mutex::new(JoinCodes::default()),
         printing: Mutex::new(None),
+        events: tokio::sync::broadcast::channel(256).0,
     });
     let router = router(Arc::clone(&shared));
     let (shutdown, shutdown_signal) = oneshot::channel();
@@ -392,10 +416,12 @@ macro_rules! case_desk_routes {
                             Err(error) => return answer_error(&error),
                         };
                         let Args { $($arg,)* } = args;
-                        clerk_command(&shared, &headers, Need::OwnPassword, move |office| {
+                        let response = clerk_command(&shared, &headers, Need::OwnPassword, move |office| {
                             wire::commands::$name(office $(, $arg)*)
                         })
-                        .await
+                        .await;
+                        announce(&shared, stringify!($name), &body, &response);
+                        response
                     }),
                 );
             )*
@@ -407,6 +433,55 @@ macro_rules! case_desk_routes {
     };
 }
 wire::case_desk_commands!(case_desk_routes);
+
+/// Tells the other desks' event streams that a command changed a case (when it did).
+fn announce(shared: &Shared, command: &'static str, body: &Bytes, response: &Response) {
+    if response.status() != StatusCode::OK {
+        return;
+    }
+    let Some(change) = CHANGES_CASES.iter().copied().find(|name| *name == command) else {
+        return;
+    };
+    let case_id = serde_json::from_slice::<serde_json::Value>(body)
+        .ok()
+        .and_then(|args| args.get("caseId").and_then(serde_json::Value::as_str).map(str::to_owned));
+    if let Some(case_id) = case_id {
+        // No desk listening is not an error.
+        let _ = shared.events.send(CaseChanged { case_id, change });
+    }
+}
+
+/// How often a quiet event stream says it is alive and checks its session.
+const EVENTS_KEEP_ALIVE: Duration = Duration::from_secs(15);
+
+/// `GET /api/events`: a logged-in desk's stream of [`CaseChanged`] (server-sent events,
+/// `event: case`), so its worklists and counts follow the other desks' work. The cookie
+/// is the credential (an `EventSource` sends no headers; SameSite=Strict keeps other
+/// sites out, and the stream carries no personal data); it ends with the session. A desk
+/// that fell behind gets `{}`: refresh everything.
+async fn events(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {
+    use axum::response::sse::{Event, Sse};
+    let Some(token) = session_cookie(&headers) else {
+        return answer_error(&AppError::NotLoggedIn);
+    };
+    if !shared.sessions.alive(&token, Instant::now()) {
+        return answer_error(&AppError::NotLoggedIn);
+    }
+    let receiver = shared.events.subscribe();
+    let stream =
+        futures_util::stream::unfold((receiver, shared, token), |(mut receiver, shared, token)| async move {
+            use tokio::sync::broadcast::error::RecvError;
+            let event = match tokio::time::timeout(EVENTS_KEEP_ALIVE, receiver.recv()).await {
+                Ok(Ok(changed)) => Event::default().event("case").data(serde_json::to_string(&changed).ok()?),
+                Ok(Err(RecvError::Lagged(_))) => Event::default().event("case").data("{}"),
+                Ok(Err(RecvError::Closed)) => return None,
+                Err(_) if shared.sessions.alive(&token, Instant::now()) => Event::default().comment("alive"),
+                Err(_) => return None,
+            };
+            Some((Ok::<_, std::convert::Infallible>(event), (receiver, shared, token)))
+        });
+    Sse::new(stream).into_response()
+}
 
 /// Generates one route per picker command from `wire::picker_commands!`: as the case
 /// desk's, for a logged-in clerk, but the function takes no office.
@@ -451,6 +526,7 @@ fn router(shared: Arc<Shared>) -> Router {
         .route("/api/get_app_info", post(get_app_info))
         .route("/api/sync_status", post(sync_status))
         .route("/api/sync_now", post(sync_now))
+        .route("/api/events", get(events))
         .route("/api/create_join_code", post(create_join_code))
         .route("/api/preview_document", post(preview_document))
         .route("/api/print_in_browser", post(print_in_browser))

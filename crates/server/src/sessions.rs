@@ -129,6 +129,14 @@ impl Sessions {
 
     /// The session behind a cookie and its CSRF token, if it is alive (not counted as
     /// activity).
+    /// Whether `token` is a live session (within the idle limit), without counting as
+    /// activity: the event stream's check.
+    pub(crate) fn alive(&self, token: &str, now: Instant) -> bool {
+        self.table()
+            .get(token)
+            .is_some_and(|desk| now.saturating_duration_since(desk.last_command) <= self.config.idle_limit)
+    }
+
     pub(crate) fn peek(&self, token: &str, now: Instant) -> Option<(Session, String)> {
         self.table()
             .get(token)

@@ -6,7 +6,7 @@
 mod support;
 
 use std::path::Path;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -473,5 +473,38 @@ async fn a_browser_desk_previews_and_prints_through_the_browser_audited_as_such(
         lines.as_array().unwrap().iter().filter(|line| line["action"] == "printed").collect();
     assert_eq!(print_lines.len(), 1, "the preview is not a print: {lines}");
     assert!(print_lines[0]["summary"].as_str().unwrap().contains("已发送到浏览器打印"), "{lines}");
+    server.stop().await.unwrap().close().unwrap();
+}
+
+/// A desk hears of another desk's changes without asking (server-sent events): the case's
+/// id and what changed, for a logged-in desk only.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_desk_hears_of_another_desks_changes_without_asking() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path(), ServerConfig::default()).await;
+    let stranger = client(server.ca_pem()).get(format!("{}/api/events", server.url())).send().await.unwrap();
+    assert_eq!(stranger.status(), StatusCode::UNAUTHORIZED);
+
+    let (counter, reviewer, _approver) = three_desks(&server).await;
+    let mut stream = reviewer
+        .client
+        .get(format!("{}/api/events", reviewer.base))
+        .header("cookie", reviewer.cookie.clone().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stream.status(), StatusCode::OK);
+    assert_eq!(stream.headers()["content-type"], "text/event-stream");
+    let case_id = accept(&counter).await;
+    let mut heard = String::new();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !heard.contains("\"change\":\"submit_case\"") {
+        let chunk = tokio::time::timeout_at(deadline.into(), stream.chunk()).await.expect("heard within 5 s");
+        heard.push_str(&String::from_utf8_lossy(&chunk.unwrap().unwrap()));
+    }
+    assert!(heard.contains("event: case"), "{heard}");
+    assert!(heard.contains(&format!("\"caseId\":\"{case_id}\"")), "{heard}");
+    assert!(heard.contains("\"change\":\"save_draft\""), "the draft's save first: {heard}");
+    assert!(!heard.contains("受理"), "no personal data or opinions: {heard}");
     server.stop().await.unwrap().close().unwrap();
 }

@@ -84,3 +84,33 @@ describe("the browser desk's backend", () => {
     expect(calls).toHaveLength(0);
   });
 });
+
+describe("the browser desk's event stream", () => {
+  it("listens to the server's case events and stops when asked", async () => {
+    const { onCaseChanges } = await import("./http");
+    const sources: { url: string; listeners: Record<string, () => void>; closed: boolean }[] = [];
+    class FakeEventSource {
+      entry: { url: string; listeners: Record<string, () => void>; closed: boolean };
+      constructor(url: string) {
+        this.entry = { url, listeners: {}, closed: false };
+        sources.push(this.entry);
+      }
+      addEventListener(name: string, listener: () => void) {
+        this.entry.listeners[name] = listener;
+      }
+      close() {
+        this.entry.closed = true;
+      }
+    }
+    vi.stubGlobal("EventSource", FakeEventSource);
+    let heard = 0;
+    const stop = onCaseChanges(() => (heard += 1));
+    expect(sources.map((s) => s.url)).toEqual(["/api/events"]);
+    sources[0].listeners.case();
+    sources[0].listeners.case();
+    expect(heard).toBe(2);
+    stop();
+    expect(sources[0].closed).toBe(true);
+    vi.unstubAllGlobals();
+  });
+});

@@ -120,6 +120,15 @@ export function printInBrowser(
   return call<PreviewInfo>("print_in_browser", { caseId, document, largePrint }, fetchImpl);
 }
 
+/** Calls `listener` whenever another desk changed a case (the server's event stream,
+ *  `GET /api/events`; the browser reconnects by itself after a network break). Returns
+ *  the function that stops listening. */
+export function onCaseChanges(listener: () => void): () => void {
+  const source = new EventSource("/api/events");
+  source.addEventListener("case", listener);
+  return () => source.close();
+}
+
 /** Forgets the CSRF token (tests). */
 export function forgetSession(): void {
   csrf = null;
