@@ -56,6 +56,7 @@ describe("two browser desks review and approve at the office server", () => {
   let server;
   let driver;
   let fingerprint;
+  let stub;
   const desks = {};
   const serverLog = [];
   before(async () => {
@@ -65,6 +66,7 @@ describe("two browser desks review and approve at the office server", () => {
     for (const desk of Object.values(desks)) await desk.quit().catch(() => {});
     await app?.quit().catch(() => {});
     driver?.kill();
+    stub?.kill();
     if (server) {
       const exited = new Promise((done) => server.on("exit", (code) => done(code)));
       server.kill("SIGTERM");
@@ -99,7 +101,7 @@ describe("two browser desks review and approve at the office server", () => {
   it("the office server opens the office and serves the window to browsers", async () => {
     const started = await startAndWait(
       serverBinary,
-      ["--data-dir", join(dataDir, "db"), "--listen", "127.0.0.1:0", "--user", ADMIN.username, "--ui-dir", resolve("ui/dist"), "--platform-url", process.env.PERMIT_DESK_PLATFORM_URL],
+      ["--data-dir", join(dataDir, "db"), "--listen", "127.0.0.1:0", "--user", ADMIN.username, "--ui-dir", resolve("ui/dist"), "--platform-url", process.env.PERMIT_DESK_PLATFORM_URL, "--enrolment-code", process.env.PERMIT_DESK_ENROLMENT_CODE],
       /SHA-256 指纹 \(fingerprint\): ([0-9A-F:]+)\s+permit-desk-server listening on (https:\/\/127\.0\.0\.1:\d+)/,
       { input: `${ADMIN.password}\n`, stderrTo: serverLog },
     );
@@ -200,6 +202,21 @@ describe("two browser desks review and approve at the office server", () => {
     // Without touching anything, the reviewer's list now holds the new case (the server's
     // event stream).
     await desks.reviewer.waitFor("case-line", { contains: "刘洋", timeoutMs: 5000 });
+    // The province's platform comes within reach (the stand-in, started now on the address
+    // the office knows): the server syncs the office's queue as the window did, and the
+    // browser desk's header says so after 立即同步.
+    const platform = new URL(process.env.PERMIT_DESK_PLATFORM_URL);
+    stub = spawn(process.env.E2E_PLATFORM_STUB, [
+      "--listen", platform.host,
+      "--db", join(dataDir, "stub.sqlite3"),
+      "--enrolment-code", process.env.PERMIT_DESK_ENROLMENT_CODE,
+    ], { stdio: "ignore" });
+    const deadline = Date.now() + 30000;
+    while (!(await desks.reviewer.text("link-status")).includes("在线") && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      await desks.reviewer.click("sync-now");
+    }
+    await desks.reviewer.waitFor("link-status", { contains: "在线", timeoutMs: 5000 });
     await keepScreenshot(desks.reviewer, "browser-desk-live-worklist");
     await logOut(desks.reviewer);
   });
