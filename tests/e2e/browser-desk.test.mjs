@@ -218,6 +218,22 @@ describe("two browser desks review and approve at the office server", () => {
     }
     await desks.reviewer.waitFor("link-status", { contains: "在线", timeoutMs: 5000 });
     await keepScreenshot(desks.reviewer, "browser-desk-live-worklist");
+
+    // The case page open at one desk while the same step is signed at another: the page
+    // is brought up to date and says so, so nobody signs a case that has moved on.
+    await desks.reviewer.clickCss('[data-testid="case-line"] td');
+    await desks.reviewer.waitFor("case-state", { contains: "已受理" });
+    await logIn(desks.approver, reviewer.username, reviewer.password);
+    await desks.approver.click("worklist-awaiting_review");
+    await desks.approver.waitFor("case-line", { contains: "刘洋" });
+    await desks.approver.clickCss('[data-testid="case-line"] td');
+    await desks.approver.waitFor("case-step");
+    await desks.approver.type("case-opinion", "\uE009\uE007");
+    await desks.approver.waitFor("case-state", { contains: "已审核" });
+    await desks.reviewer.waitFor("case-changed-elsewhere", { contains: "已审核", timeoutMs: 5000 });
+    assert.match(await desks.reviewer.text("case-state"), /已审核/);
+    await keepScreenshot(desks.reviewer, "browser-desk-changed-elsewhere");
+    await logOut(desks.approver);
     await logOut(desks.reviewer);
   });
 

@@ -88,14 +88,15 @@ describe("the browser desk's backend", () => {
 describe("the browser desk's event stream", () => {
   it("listens to the server's case events and stops when asked", async () => {
     const { onCaseChanges } = await import("./http");
-    const sources: { url: string; listeners: Record<string, () => void>; closed: boolean }[] = [];
+    type Listener = (event: { data: string }) => void;
+    const sources: { url: string; listeners: Record<string, Listener>; closed: boolean }[] = [];
     class FakeEventSource {
-      entry: { url: string; listeners: Record<string, () => void>; closed: boolean };
+      entry: { url: string; listeners: Record<string, Listener>; closed: boolean };
       constructor(url: string) {
         this.entry = { url, listeners: {}, closed: false };
         sources.push(this.entry);
       }
-      addEventListener(name: string, listener: () => void) {
+      addEventListener(name: string, listener: Listener) {
         this.entry.listeners[name] = listener;
       }
       close() {
@@ -103,12 +104,13 @@ describe("the browser desk's event stream", () => {
       }
     }
     vi.stubGlobal("EventSource", FakeEventSource);
-    let heard = 0;
-    const stop = onCaseChanges(() => (heard += 1));
+    const heard: unknown[] = [];
+    const stop = onCaseChanges((changed) => heard.push(changed));
     expect(sources.map((s) => s.url)).toEqual(["/api/events"]);
-    sources[0].listeners.case();
-    sources[0].listeners.case();
-    expect(heard).toBe(2);
+    sources[0].listeners.case({ data: '{"caseId":"c1","change":"review_case"}' });
+    sources[0].listeners.case({ data: "{}" });
+    sources[0].listeners.case({ data: "not json" });
+    expect(heard).toEqual([{ caseId: "c1", change: "review_case" }, {}, {}]);
     stop();
     expect(sources[0].closed).toBe(true);
     vi.unstubAllGlobals();

@@ -120,12 +120,27 @@ export function printInBrowser(
   return call<PreviewInfo>("print_in_browser", { caseId, document, largePrint }, fetchImpl);
 }
 
-/** Calls `listener` whenever another desk changed a case (the server's event stream,
+/** A case a desk changed, as the server's event stream tells it (never personal data);
+ *  both fields are missing when the desk fell behind: everything may have changed. */
+export interface CaseChange {
+  caseId?: string;
+  change?: string;
+}
+
+/** Calls `listener` whenever a desk changed a case (the server's event stream,
  *  `GET /api/events`; the browser reconnects by itself after a network break). Returns
  *  the function that stops listening. */
-export function onCaseChanges(listener: () => void): () => void {
+export function onCaseChanges(listener: (changed: CaseChange) => void): () => void {
   const source = new EventSource("/api/events");
-  source.addEventListener("case", listener);
+  source.addEventListener("case", (event) => {
+    let changed: CaseChange = {};
+    try {
+      changed = JSON.parse((event as MessageEvent<string>).data) as CaseChange;
+    } catch {
+      changed = {};
+    }
+    listener(changed);
+  });
   return () => source.close();
 }
 

@@ -436,6 +436,7 @@ export const zhCN = {
     newPageTitle: "上次受理后新增的扫描件",
   },
   case: {
+    changedElsewhere: "此案件刚在另一办理台办理，现为「{state}」，页面已更新。",
     assessmentTitle: "审查结论与理由",
     assessmentHint: "按受理时适用的县（市、区）政策，对申请表逐项审查的结果。",
     passHint: "Ctrl+Enter 以上述意见通过，Alt+T 退回补正，Alt+J 不予通过",
