@@ -2,7 +2,7 @@
 // then the office is served by permit-desk-server, and two clerks at two browser desks
 // (Debian's Chromium, driven by chromedriver) are logged in at once: one reviews, the
 // other approves, each seeing the other's work. Sessions live on the server.
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { createHash, X509Certificate } from "node:crypto";
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -184,6 +184,14 @@ describe("two browser desks review and approve at the office server", () => {
     await desks.approver.waitFor("intake");
     await fillJiandeApplication(desks.approver, { idNumber: "341203198506121236", name: "刘洋", phone: "13912345678" });
     await desks.approver.waitFor("assessment-decision", { contains: "符合受理条件" });
+    // A proof from the desk's own files: the browser reads it, the server normalises and
+    // attaches it.
+    await desks.approver.waitFor("save-state", { contains: "已自动保存" });
+    const proof = join(dataDir, "劳动合同.jpg");
+    execFileSync("convert", ["-size", "1200x1600", "gradient:white-gray80", proof]);
+    await desks.approver.waitFor("scan-file");
+    await desks.approver.sendFile("scan-file", proof);
+    await desks.approver.waitFor("scan-page", { timeoutMs: 30000 });
     await keepScreenshot(desks.approver, "browser-desk-intake");
     assert.equal(await submitAndConfirm(desks.approver, { closePreview: false }), "受理");
     await desks.approver.waitFor("case-state", { contains: "已受理" });

@@ -68,6 +68,9 @@ pub const CSRF_HEADER: &str = "x-permit-desk-csrf";
 pub const IDEMPOTENCY_HEADER: &str = "idempotency-key";
 /// The largest request body a desk sends (an application record is a few KB).
 const MAX_BODY: usize = 1 << 20;
+/// The largest import a desk sends: a file or photo within the scan intake's own limit
+/// (50 MB), as a base64 data URL inside JSON.
+const MAX_IMPORT_BODY: usize = 72 << 20;
 
 /// How the server treats its desks.
 #[derive(Debug, Clone)]
@@ -153,6 +156,9 @@ const CHANGES_CASES: &[&str] = &[
     "send_back_case",
     "withdraw_case",
     "mark_page",
+    "change_page",
+    "delete_page",
+    "import_page",
 ];
 
 impl Shared {
@@ -528,6 +534,10 @@ fn router(shared: Arc<Shared>) -> Router {
         .route("/api/sync_now", post(sync_now))
         .route("/api/events", get(events))
         .route("/api/create_join_code", post(create_join_code))
+        .route(
+            "/api/import_page",
+            post(import_page).layer(axum::extract::DefaultBodyLimit::max(MAX_IMPORT_BODY)),
+        )
         .route("/api/preview_document", post(preview_document))
         .route("/api/print_in_browser", post(print_in_browser))
         .route("/api/join_desk", post(join_desk))
@@ -778,6 +788,48 @@ async fn document_command(
     .await
 }
 
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct ImportArgs {
+    case_id: String,
+    data_url: String,
+    colour: String,
+    evidence: String,
+}
+
+/// A file or camera picture from a browser desk (a data URL), normalised into pages on a
+/// blocking thread beside the office's lock, then attached to the case as the desk's
+/// clerk. The session is checked before the work.
+async fn import_page(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Response {
+    let ImportArgs { case_id, data_url, colour, evidence } = match read_args_up_to(&body, MAX_IMPORT_BODY) {
+        Ok(args) => args,
+        Err(error) => return answer_error(&error),
+    };
+    // Refused before the CPU work if the desk could not attach anyway. (Without the
+    // request's idempotency key: that key belongs to the attach, whose answer a retry
+    // must get.)
+    let mut check = headers.clone();
+    check.remove(IDEMPOTENCY_HEADER);
+    let allowed =
+        clerk_command(&shared, &check, Need::OwnPassword, |office| office.session().map(|_| ())).await;
+    if allowed.status() != StatusCode::OK {
+        return allowed;
+    }
+    let announced_case = serde_json::json!({ "caseId": case_id }).to_string();
+    let pages = tokio::task::spawn_blocking(move || wire::commands::intake_page(&data_url, &colour)).await;
+    let pages = match pages {
+        Ok(Ok(pages)) => pages,
+        Ok(Err(error)) => return answer_error(&error),
+        Err(_) => return answer_error_ui(&UiError::internal()),
+    };
+    let response = clerk_command(&shared, &headers, Need::OwnPassword, move |office| {
+        wire::commands::attach_pages(office, case_id, pages, evidence)
+    })
+    .await;
+    announce(&shared, "import_page", &Bytes::from(announced_case), &response);
+    response
+}
+
 /// A one-time code for a new desk, given to an administrator.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -1008,7 +1060,12 @@ fn session_cookie(headers: &HeaderMap) -> Option<String> {
 
 /// The arguments of a request: a JSON object (an empty body is no arguments).
 fn read_args<T: for<'de> Deserialize<'de>>(body: &Bytes) -> Result<T, AppError> {
-    if body.len() > MAX_BODY {
+    read_args_up_to(body, MAX_BODY)
+}
+
+/// [`read_args`] for a command whose body may reach `limit` bytes.
+fn read_args_up_to<T: for<'de> Deserialize<'de>>(body: &Bytes, limit: usize) -> Result<T, AppError> {
+    if body.len() > limit {
         return Err(AppError::Unrecognised(Unrecognised::Request));
     }
     let body: &[u8] = if body.is_empty() { b"{}" } else { body };

@@ -508,3 +508,51 @@ async fn a_desk_hears_of_another_desks_changes_without_asking() {
     assert!(!heard.contains("受理"), "no personal data or opinions: {heard}");
     server.stop().await.unwrap().close().unwrap();
 }
+
+/// A browser desk attaches a proof from a file or its camera (a data URL, as the page
+/// reads it), turns and deletes a page; a repeat of the import under its idempotency key
+/// attaches nothing twice; an import without a session does no work.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_browser_desk_attaches_turns_and_deletes_pages() {
+    use base64::Engine as _;
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path(), ServerConfig::default()).await;
+    let stranger = Desk::of(&server);
+    let photo = {
+        let mut png = Vec::new();
+        let picture =
+            image::RgbImage::from_fn(900, 1200, |x, y| image::Rgb([(x % 256) as u8, (y % 256) as u8, 200]));
+        picture.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png).unwrap();
+        format!("data:image/png;base64,{}", base64::engine::general_purpose::STANDARD.encode(png))
+    };
+    let (status, body) = stranger
+        .call(
+            "import_page",
+            json!({ "caseId": "x", "dataUrl": photo, "colour": "colour", "evidence": "identity" }),
+        )
+        .await;
+    assert_eq!((status, body["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("NOT_LOGGED_IN")), "{body}");
+
+    let mut counter = Desk::of(&server);
+    counter.first_log_in("a").await;
+    let case_id = counter.ok("new_case", json!({})).await.as_str().unwrap().to_owned();
+    counter.ok("save_draft", json!({ "caseId": case_id, "record": record() })).await;
+    let args = json!({ "caseId": case_id, "dataUrl": photo, "colour": "colour", "evidence": "employment.labour_contract" });
+    let csrf = counter.csrf.clone().unwrap();
+    let headers = [(server::CSRF_HEADER, csrf.as_str()), (server::IDEMPOTENCY_HEADER, "import-1")];
+    let (status, first) = counter.send("import_page", &args, &headers).await;
+    assert_eq!(status, StatusCode::OK, "{first}");
+    let (status, again) = counter.send("import_page", &args, &headers).await;
+    assert_eq!((status, &again), (StatusCode::OK, &first), "the repeat is answered, not run");
+    let pages = first["pages"].as_array().unwrap();
+    assert_eq!(pages.len(), 1, "{first}");
+    let page_id = pages[0]["id"].as_str().unwrap().to_owned();
+
+    let turned = counter
+        .ok("change_page", json!({ "caseId": case_id, "pageId": page_id, "change": { "quarter_turns": 1 } }))
+        .await;
+    assert_eq!(turned["pages"].as_array().unwrap().len(), 1, "{turned}");
+    let gone = counter.ok("delete_page", json!({ "caseId": case_id, "pageId": page_id })).await;
+    assert!(gone["pages"].as_array().unwrap().is_empty(), "{gone}");
+    server.stop().await.unwrap().close().unwrap();
+}

@@ -18,8 +18,8 @@ use chrono::{DateTime, Utc};
 
 use crate::json::{
     AssessmentInfo, AuditLineInfo, CaseInfo, CaseLineInfo, DivisionChoice, DocumentName, DraftSavedInfo,
-    EthnicChoice, IdNumberInfo, LedgerInfo, LevelName, PageMarkName, PagesInfo, PreviewInfo, ProfileInfo,
-    RecordJson, SubmitResult, SyncStatusInfo, WorklistCount, WorklistName,
+    EthnicChoice, IdNumberInfo, LedgerInfo, LevelName, PageEditInput, PageMarkName, PagesInfo, PreviewInfo,
+    ProfileInfo, RecordJson, SubmitResult, SyncStatusInfo, WorklistCount, WorklistName,
 };
 
 /// Most lines a worklist or a search sends to the window at once.
@@ -56,6 +56,8 @@ macro_rules! case_desk_commands {
             list_pages(case_id: String) -> $crate::json::PagesInfo;
             page_image(page_id: String) -> String;
             mark_page(case_id: String, page_id: String, note: String, mark: Option<$crate::json::PageMarkName>) -> $crate::json::PagesInfo;
+            change_page(case_id: String, page_id: String, change: $crate::json::PageEditInput) -> $crate::json::PagesInfo;
+            delete_page(case_id: String, page_id: String) -> $crate::json::PagesInfo;
         }
     };
 }
@@ -113,6 +115,44 @@ pub fn assess_application(
     let case_id = case_id.as_deref().map(parse_case_id).transpose()?;
     let draft = app::intake::assess_live(office, case_id.as_ref(), record, &profile, app::clock::today())?;
     Ok(AssessmentInfo::from_draft(draft))
+}
+
+/// Rotates, moves or reassigns a page of a case; the case's pages afterwards.
+pub fn change_page(
+    office: &mut Office,
+    case_id: String,
+    page_id: String,
+    change: PageEditInput,
+) -> Result<PagesInfo, AppError> {
+    app::scans::change(office, &page_id, &change.into(), now())?;
+    Ok(PagesInfo::from(app::scans::overview(office, &parse_case_id(&case_id)?)?))
+}
+
+/// Deletes a page of a case (audited); the case's pages afterwards.
+pub fn delete_page(office: &mut Office, case_id: String, page_id: String) -> Result<PagesInfo, AppError> {
+    app::scans::delete(office, &page_id, now())?;
+    Ok(PagesInfo::from(app::scans::overview(office, &parse_case_id(&case_id)?)?))
+}
+
+/// A picture or file the window sends (a data URL) as normalised pages, in colour mode
+/// `colour`: the CPU work of an import, done without the office (a transport runs it
+/// beside, not inside, the office's lock).
+pub fn intake_page(data_url: &str, colour: &str) -> Result<Vec<app::scans::Page>, AppError> {
+    let options = app::scans::IntakeOptions::for_mode(app::scans::ColourMode::from_name(colour));
+    app::scans::intake_data_url(data_url, &options)
+}
+
+/// Attaches normalised pages to the case as proof of `evidence`; the case's pages
+/// afterwards.
+pub fn attach_pages(
+    office: &mut Office,
+    case_id: String,
+    pages: Vec<app::scans::Page>,
+    evidence: String,
+) -> Result<PagesInfo, AppError> {
+    let id = parse_case_id(&case_id)?;
+    app::scans::attach(office, &id, &pages, &evidence, now())?;
+    Ok(PagesInfo::from(app::scans::overview(office, &id)?))
 }
 
 /// A printed document's name as the window sends it.

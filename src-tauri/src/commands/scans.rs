@@ -65,9 +65,8 @@ pub async fn import_page(
     colour: ColourName,
     evidence: String,
 ) -> Result<PagesInfo, UiError> {
-    let options = intake_for(&colour);
     let pages = joined(
-        tauri::async_runtime::spawn_blocking(move || app::scans::intake_data_url(&data_url, &options)).await,
+        tauri::async_runtime::spawn_blocking(move || wire::commands::intake_page(&data_url, &colour)).await,
     )?;
     attach_and_list(&state, case_id, pages, evidence).await
 }
@@ -78,12 +77,7 @@ async fn attach_and_list(
     pages: Vec<app::scans::Page>,
     evidence: String,
 ) -> Result<PagesInfo, UiError> {
-    with_office(state, move |office| {
-        let id = parse_case_id(&case_id)?;
-        app::scans::attach(office, &id, &pages, &evidence, now())?;
-        Ok(PagesInfo::from(app::scans::overview(office, &id)?))
-    })
-    .await
+    with_office(state, move |office| wire::commands::attach_pages(office, case_id, pages, evidence)).await
 }
 
 /// The case's pages and the ticked evidence without one.
@@ -106,11 +100,7 @@ pub async fn change_page(
     page_id: String,
     change: PageEditInput,
 ) -> Result<PagesInfo, UiError> {
-    with_office(&state, move |office| {
-        app::scans::change(office, &page_id, &change.into(), now())?;
-        Ok(PagesInfo::from(app::scans::overview(office, &parse_case_id(&case_id)?)?))
-    })
-    .await
+    with_office(&state, move |office| wire::commands::change_page(office, case_id, page_id, change)).await
 }
 
 /// Marks a page of a case waiting for review or approval 不清晰 or 与材料不符 with the
@@ -133,11 +123,7 @@ pub async fn delete_page(
     case_id: String,
     page_id: String,
 ) -> Result<PagesInfo, UiError> {
-    with_office(&state, move |office| {
-        app::scans::delete(office, &page_id, now())?;
-        Ok(PagesInfo::from(app::scans::overview(office, &parse_case_id(&case_id)?)?))
-    })
-    .await
+    with_office(&state, move |office| wire::commands::delete_page(office, case_id, page_id)).await
 }
 
 /// The watched folder remembered for this installation (empty if none).

@@ -517,3 +517,24 @@ describe("ScanPanel page list", () => {
     expect(changes[1]).toEqual({ pageId: "p3", change: { evidence: "" } });
   });
 });
+
+describe("ScanPanel at a browser desk of the office server", () => {
+  afterEach(() => setBackend(fakeBackend({})));
+
+  it("offers the desk's files and camera, never the server's scanners or watched folder", async () => {
+    let askedScanners = false;
+    setBackend(
+      fakeBackend({
+        listScanners: async () => ((askedScanners = true), []),
+        listPages: async () => empty,
+      }),
+      "browser",
+    );
+    const wrapper = mount(ScanPanel, { props: { caseId: "0192f0c6-0000-7000-8000-000000000001" } });
+    await flushPromises();
+    expect(askedScanners).toBe(false);
+    const sources = wrapper.findAll('[data-testid="scan-source"] option').map((o) => o.attributes("value"));
+    expect(sources).toEqual(["__camera__", "__file__"]);
+    expect(wrapper.find('[data-testid="scan-file"]').exists()).toBe(true);
+  });
+});
