@@ -253,12 +253,17 @@ describe("two browser desks review and approve at the office server", () => {
     // The fingerprint to compare on the new PC is the one the server printed at its start.
     assert.equal(await desks.reviewer.text("join-code-fingerprint"), fingerprint);
     await keepScreenshot(desks.reviewer, "browser-desk-join-code");
-    // Nobody but an administrator sees the button; the office's administration, which the
-    // server does not serve, is not offered in a browser; the previous clerk's
+    // Nobody but an administrator sees the button; the office's details, backups and keys,
+    // which the server does not serve, are not offered in a browser; the previous clerk's
     // 密码已修改 notice is not shown to the next one.
     assert.equal(await desks.approver.exists("open-join-code"), false);
-    assert.equal(await desks.reviewer.exists("open-clerks"), false);
+    assert.equal(await desks.reviewer.exists("open-office"), false);
     assert.equal(await desks.reviewer.exists("password-changed"), false);
     await desks.reviewer.click("join-code-close");
+    // 人员管理 is served: the administrator sees the office's clerks from this desk.
+    await desks.reviewer.click("open-clerks");
+    await desks.reviewer.waitFor("clerk-form");
+    assert.match(await desks.reviewer.text("clerks"), /李审核/);
+    await keepScreenshot(desks.reviewer, "browser-desk-clerks");
   });
 });

@@ -556,3 +556,43 @@ async fn a_browser_desk_attaches_turns_and_deletes_pages() {
     assert!(gone["pages"].as_array().unwrap().is_empty(), "{gone}");
     server.stop().await.unwrap().close().unwrap();
 }
+
+/// 人员管理 at a browser desk: an administrator adds a clerk, who logs in at another desk
+/// and must choose a password; a revoked clerk cannot log in again; a clerk who is not an
+/// administrator may do none of it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_administrator_manages_the_clerks_from_a_browser_desk() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path(), ServerConfig::default()).await;
+    let mut reviewer = Desk::of(&server);
+    reviewer.first_log_in("b").await;
+    let (status, body) = reviewer.call("list_clerks", json!({})).await;
+    assert_eq!((status, body["code"].as_str()), (StatusCode::FORBIDDEN, Some("ROLE_MISSING")), "{body}");
+
+    let mut admin = Desk::of(&server);
+    assert_eq!(admin.log_in("admin", ADMIN_PASSWORD).await.0, StatusCode::OK);
+    admin
+        .ok(
+            "add_clerk",
+            json!({ "username": "d", "displayName": "受理员丁", "roles": ["accept"], "password": support::FIRST_PASSWORD }),
+        )
+        .await;
+    admin.ok("set_clerk_roles", json!({ "username": "d", "roles": ["accept", "review"] })).await;
+    let clerks = admin.ok("list_clerks", json!({})).await;
+    let added = clerks.as_array().unwrap().iter().find(|clerk| clerk["username"] == "d").unwrap();
+    assert_eq!(added["roles"], json!(["accept", "review"]), "{added}");
+
+    let mut new_desk = Desk::of(&server);
+    new_desk.first_log_in("d").await;
+    new_desk.ok("worklist_counts", json!({})).await;
+    new_desk.ok("log_out", json!({})).await;
+    admin.ok("revoke_clerk", json!({ "username": "d" })).await;
+    let (status, body) = Desk::of(&server).log_in("d", support::OWN_PASSWORD).await;
+    assert_ne!(status, StatusCode::OK, "a revoked clerk: {body}");
+    server.stop().await.unwrap().close().unwrap();
+    let rows = audit(dir.path());
+    assert!(
+        rows.iter().any(|row| row.action == "user_created" && row.actor == "admin"),
+        "audited as the administrator"
+    );
+}

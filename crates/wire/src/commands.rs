@@ -17,9 +17,10 @@ use app::problem::Unrecognised;
 use chrono::{DateTime, Utc};
 
 use crate::json::{
-    AssessmentInfo, AuditLineInfo, CaseInfo, CaseLineInfo, DivisionChoice, DocumentName, DraftSavedInfo,
-    EthnicChoice, IdNumberInfo, LedgerInfo, LevelName, PageEditInput, PageMarkName, PagesInfo, PreviewInfo,
-    ProfileInfo, RecordJson, SubmitResult, SyncStatusInfo, WorklistCount, WorklistName,
+    AssessmentInfo, AuditLineInfo, CaseInfo, CaseLineInfo, ClerkInfo, DivisionChoice, DocumentName,
+    DraftSavedInfo, EthnicChoice, IdNumberInfo, LedgerInfo, LevelName, PageEditInput, PageMarkName,
+    PagesInfo, PreviewInfo, ProfileInfo, RecordJson, RoleName, SubmitResult, SyncStatusInfo, WorklistCount,
+    WorklistName,
 };
 
 /// Most lines a worklist or a search sends to the window at once.
@@ -58,6 +59,11 @@ macro_rules! case_desk_commands {
             mark_page(case_id: String, page_id: String, note: String, mark: Option<$crate::json::PageMarkName>) -> $crate::json::PagesInfo;
             change_page(case_id: String, page_id: String, change: $crate::json::PageEditInput) -> $crate::json::PagesInfo;
             delete_page(case_id: String, page_id: String) -> $crate::json::PagesInfo;
+            list_clerks() -> Vec<$crate::json::ClerkInfo>;
+            add_clerk(username: String, display_name: String, roles: Vec<$crate::json::RoleName>, password: String) -> ();
+            set_clerk_roles(username: String, roles: Vec<$crate::json::RoleName>) -> ();
+            revoke_clerk(username: String) -> ();
+            reenable_clerk(username: String, password: String) -> ();
         }
     };
 }
@@ -153,6 +159,47 @@ pub fn attach_pages(
     let id = parse_case_id(&case_id)?;
     app::scans::attach(office, &id, &pages, &evidence, now())?;
     Ok(PagesInfo::from(app::scans::overview(office, &id)?))
+}
+
+/// Every clerk account (人员管理). Needs 管理员.
+pub fn list_clerks(office: &mut Office) -> Result<Vec<ClerkInfo>, AppError> {
+    Ok(app::users::list_clerks(office)?.into_iter().map(ClerkInfo::from).collect())
+}
+
+/// Roles as the window names them.
+fn roles_of(names: &[RoleName]) -> Result<app::office::Roles, AppError> {
+    app::office::Roles::from_keys(names).ok_or(AppError::Unrecognised(Unrecognised::Role))
+}
+
+/// Adds a clerk with roles and a first password (which they must change at their first
+/// log-in). Needs 管理员.
+pub fn add_clerk(
+    office: &mut Office,
+    username: String,
+    display_name: String,
+    roles: Vec<RoleName>,
+    password: String,
+) -> Result<(), AppError> {
+    let roles = roles_of(&roles)?;
+    let clerk =
+        app::users::NewClerk { username: &username, display_name: &display_name, roles, password: &password };
+    app::users::add_clerk(office, &clerk, now()).map(|_| ())
+}
+
+/// Changes a clerk's roles. Needs 管理员.
+pub fn set_clerk_roles(office: &mut Office, username: String, roles: Vec<RoleName>) -> Result<(), AppError> {
+    let roles = roles_of(&roles)?;
+    app::users::set_roles(office, &username, roles, now())
+}
+
+/// Revokes a clerk: the key slot goes, the account stays for the audit trail. Needs 管理员.
+pub fn revoke_clerk(office: &mut Office, username: String) -> Result<(), AppError> {
+    app::users::revoke_clerk(office, &username, now())
+}
+
+/// Re-enables a revoked clerk with a new initial password (audited). Needs 管理员.
+pub fn reenable_clerk(office: &mut Office, username: String, password: String) -> Result<(), AppError> {
+    app::users::reenable_clerk(office, &username, &password, now())
 }
 
 /// A printed document's name as the window sends it.

@@ -334,10 +334,7 @@ pub async fn lock_screen(state: State<'_, AppState>) -> Result<(), UiError> {
 /// Every clerk account. Needs 管理员.
 #[tauri::command]
 pub async fn list_clerks(state: State<'_, AppState>) -> Result<Vec<ClerkInfo>, UiError> {
-    with_office(&state, |office| {
-        Ok(app::users::list_clerks(office)?.into_iter().map(ClerkInfo::from).collect())
-    })
-    .await
+    with_office(&state, wire::commands::list_clerks).await
 }
 
 /// Adds a clerk with roles and a first password. Needs 管理员.
@@ -350,15 +347,8 @@ pub async fn add_clerk(
     roles: Vec<RoleName>,
     password: String,
 ) -> Result<(), UiError> {
-    let roles = app::office::Roles::from_keys(&roles).ok_or(app::AppError::from(Unrecognised::Role))?;
     with_office(&state, move |office| {
-        let clerk = app::users::NewClerk {
-            username: &username,
-            display_name: &display_name,
-            roles,
-            password: &password,
-        };
-        app::users::add_clerk(office, &clerk, now()).map(|_| ())
+        wire::commands::add_clerk(office, username, display_name, roles, password)
     })
     .await
 }
@@ -370,14 +360,13 @@ pub async fn set_clerk_roles(
     username: String,
     roles: Vec<RoleName>,
 ) -> Result<(), UiError> {
-    let roles = app::office::Roles::from_keys(&roles).ok_or(app::AppError::from(Unrecognised::Role))?;
-    with_office(&state, move |office| app::users::set_roles(office, &username, roles, now())).await
+    with_office(&state, move |office| wire::commands::set_clerk_roles(office, username, roles)).await
 }
 
 /// Revokes a clerk: the key slot goes, the account stays for the audit trail. Needs 管理员.
 #[tauri::command]
 pub async fn revoke_clerk(state: State<'_, AppState>, username: String) -> Result<(), UiError> {
-    with_office(&state, move |office| app::users::revoke_clerk(office, &username, now())).await
+    with_office(&state, move |office| wire::commands::revoke_clerk(office, username)).await
 }
 
 /// Re-enables a revoked clerk with a new initial password (audited). Needs 管理员.
@@ -388,5 +377,5 @@ pub async fn reenable_clerk(
     username: String,
     password: String,
 ) -> Result<(), UiError> {
-    with_office(&state, move |office| app::users::reenable_clerk(office, &username, &password, now())).await
+    with_office(&state, move |office| wire::commands::reenable_clerk(office, username, password)).await
 }
