@@ -207,6 +207,15 @@ pub fn parse_document(key: &str) -> Result<app::printing::Document, AppError> {
     app::printing::Document::from_name(key).ok_or(AppError::Unrecognised(Unrecognised::Document))
 }
 
+/// The case, document and choices a preview or print names, as the window sends them.
+fn document_request(
+    case_id: &str,
+    document: &str,
+    large_print: Option<bool>,
+) -> Result<(CaseId, app::printing::Document, app::printing::RenderChoices), AppError> {
+    Ok((parse_case_id(case_id)?, parse_document(document)?, app::printing::RenderChoices { large_print }))
+}
+
 /// Renders a document of the case for the preview. `large_print`: the slip in large
 /// type; left out, the county profile decides. The renderer (`printing`) is the
 /// transport's, loaded once.
@@ -217,9 +226,7 @@ pub fn preview_document(
     document: DocumentName,
     large_print: Option<bool>,
 ) -> Result<PreviewInfo, AppError> {
-    let document = parse_document(&document)?;
-    let id = parse_case_id(&case_id)?;
-    let choices = app::printing::RenderChoices { large_print };
+    let (id, document, choices) = document_request(&case_id, &document, large_print)?;
     Ok(PreviewInfo::from(app::printing::render(office, printing, &id, document, choices, now())?))
 }
 
@@ -233,9 +240,7 @@ pub fn print_in_browser(
     document: DocumentName,
     large_print: Option<bool>,
 ) -> Result<PreviewInfo, AppError> {
-    let document = parse_document(&document)?;
-    let id = parse_case_id(&case_id)?;
-    let choices = app::printing::RenderChoices { large_print };
+    let (id, document, choices) = document_request(&case_id, &document, large_print)?;
     Ok(PreviewInfo::from(app::printing::sent_to_browser(office, printing, &id, document, choices, now())?))
 }
 
