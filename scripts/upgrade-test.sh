@@ -88,4 +88,9 @@ elif [[ "$from" != fixture ]]; then
   echo "upgrade-test: UPGRADE_FROM is fixture or source, not $from" >&2
   exit 1
 fi
-PERMIT_DESK_UPGRADE_DIR="$work/made" cargo test --quiet -p workspace-tests --test upgrade -- --ignored
+# `--workspace --test upgrade` (only tests/tests/upgrade.rs has that name) rather than
+# `-p workspace-tests`: features are then unified over the whole workspace, as in the
+# Rust tests just before, so this reuses their build instead of compiling the app's
+# stack again with the smaller feature sets one package asks for (serde, chrono, tokio,
+# reqwest …: ten minutes of a cold CI run, measured 2026-12-06).
+PERMIT_DESK_UPGRADE_DIR="$work/made" cargo test --quiet --workspace --test upgrade -- --ignored
