@@ -70,8 +70,3 @@ impl JoinCodes {
         None
     }
 }
-
-/// A code as a clerk may type it (`1234 5678`, `1234-5678`) with only its digits.
-pub fn normalise(code: &str) -> String {
-    code.chars().filter(char::is_ascii_digit).collect()
-}

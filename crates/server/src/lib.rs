@@ -59,6 +59,7 @@ use crate::access::Browsers;
 use crate::joining::JoinCodes;
 use crate::sessions::{Admission, Sessions};
 use crate::tls::OfficeTls;
+use desk_link::protocol::{JoinRequest, Joined};
 
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "permit_desk_session";
@@ -866,54 +867,20 @@ async fn create_join_code(State(shared): State<Arc<Shared>>, headers: HeaderMap)
     .await
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct JoinDesk {
-    /// The one-time code as the clerk typed it.
-    code: String,
-    /// The name the desk gives itself (e.g. 二号窗口), which its certificate carries.
-    desk_name: String,
-    /// The desk's new P-256 public key, uncompressed, base64.
-    public_key: String,
-    /// Its ASN.1 ECDSA signature over `tls::join_message(code digits, desk name)`, base64.
-    signature: String,
-}
-
-/// What a desk that joined receives.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Joined {
-    /// The desk's client certificate (PEM), signed by the office CA.
-    certificate: String,
-    /// The office CA (PEM), which the desk pins from now on.
-    office_ca: String,
-    /// The CA's fingerprint, for the clerk to compare with the server's screen.
-    ca_fingerprint: String,
-    /// The office the desk now belongs to.
-    office_id: String,
-}
-
-/// The longest name a desk may give itself.
-const DESK_NAME_MAX_CHARS: usize = 40;
-
 /// A new desk joins with an administrator's one-time code: no session (the desk has no
 /// clerk yet), the code used once, the desk's key proven by its signature, and the
 /// joining audited in the name of the administrator who gave the code (`desk_joined`).
 async fn join_desk(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
     use base64::Engine as _;
-    let JoinDesk { code, desk_name, public_key, signature } = match read_args(&body) {
+    let JoinRequest { code, desk_name, public_key, signature } = match read_args(&body) {
         Ok(args) => args,
         Err(error) => return answer_error(&error),
     };
     let unreadable = || answer_error(&AppError::Unrecognised(Unrecognised::Request));
-    let desk_name = desk_name.trim().to_owned();
-    if desk_name.is_empty()
-        || desk_name.chars().count() > DESK_NAME_MAX_CHARS
-        || desk_name.chars().any(char::is_control)
-    {
+    let Some(desk_name) = desk_link::protocol::desk_name(&desk_name) else {
         return unreadable();
-    }
-    let code = joining::normalise(&code);
+    };
+    let code = desk_link::protocol::code_digits(&code);
     let base64 = base64::engine::general_purpose::STANDARD;
     let (Ok(public_key), Ok(signature)) = (base64.decode(public_key), base64.decode(signature)) else {
         return unreadable();

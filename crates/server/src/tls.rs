@@ -190,27 +190,17 @@ impl OfficeTls {
     }
 }
 
-/// The message a joining desk signs with its new key: the code and the name it gives
-/// itself, so the signature proves it holds the key it asks a certificate for.
-pub fn join_message(code: &str, desk_name: &str) -> Vec<u8> {
-    format!("permit-desk join\n{code}\n{desk_name}").into_bytes()
-}
-
 /// Checks a joining desk's signature (ASN.1 ECDSA P-256 over SHA-256) of
-/// [`join_message`] by `public_key` (an uncompressed P-256 point).
+/// [`desk_link::protocol::join_message`] by `public_key` (an uncompressed P-256 point).
 pub fn join_signature_valid(public_key: &[u8], code: &str, desk_name: &str, signature: &[u8]) -> bool {
     public_key.len() == 65
         && ring::signature::UnparsedPublicKey::new(&ring::signature::ECDSA_P256_SHA256_ASN1, public_key)
-            .verify(&join_message(code, desk_name), signature)
+            .verify(&desk_link::protocol::join_message(code, desk_name), signature)
             .is_ok()
 }
 
-/// SHA-256 of a certificate, as `AB:CD:…` (what `openssl x509 -fingerprint -sha256` and
-/// the browsers' certificate viewers show).
-pub fn fingerprint(der: &[u8]) -> String {
-    let digest = ring::digest::digest(&ring::digest::SHA256, der);
-    digest.as_ref().iter().map(|byte| format!("{byte:02X}")).collect::<Vec<_>>().join(":")
-}
+/// SHA-256 of a certificate, as `AB:CD:…`: the joining desk computes the same.
+pub use desk_link::fingerprint;
 
 /// A desk's public key as rcgen signs it.
 struct DeskKey<'a>(&'a [u8]);

@@ -265,7 +265,7 @@ pub fn join_args(pkcs8: &[u8], code: &str, signed_code: &str, desk_name: &str) -
     use ring::signature::{ECDSA_P256_SHA256_ASN1_SIGNING, EcdsaKeyPair, KeyPair as _};
     let random = ring::rand::SystemRandom::new();
     let key = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, pkcs8, &random).unwrap();
-    let signature = key.sign(&random, &server::tls::join_message(signed_code, desk_name)).unwrap();
+    let signature = key.sign(&random, &desk_link::protocol::join_message(signed_code, desk_name)).unwrap();
     let base64 = base64::engine::general_purpose::STANDARD;
     json!({
         "code": code,

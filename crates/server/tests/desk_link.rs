@@ -1,0 +1,196 @@
+//! A Tauri desk joining the office server and working through it (`crates/desk-link`, as
+//! the window's shell uses it): the CA read from the handshake and compared, the one-time
+//! code, mutual TLS afterwards, the session's cookie kept by the link, the event stream,
+//! and the refusals — a wrong code, another office's server, an address where nothing or
+//! something else answers.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a failing unwrap is the test report")]
+
+mod support;
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use desk_link::{DeskIdentity, DeskLink, LinkError};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use server::ServerConfig;
+use server::access::Browsers;
+use support::{ADMIN_PASSWORD, Desk, FIRST_PASSWORD, OWN_PASSWORD, accept, start};
+
+/// An administrator's one-time code.
+async fn code_from(server: &server::RunningServer) -> String {
+    let mut admin = Desk::of(server);
+    let (status, body) = admin.log_in("admin", ADMIN_PASSWORD).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let code = admin.ok("create_join_code", json!({})).await["code"].as_str().unwrap().to_owned();
+    format!("{} {}", &code[..4], &code[4..])
+}
+
+/// A command sent through the link as the page sends it (JSON body, CSRF token).
+async fn call(link: &DeskLink, csrf: &mut Option<String>, command: &str, args: Value) -> (u16, Value) {
+    let key = format!("key-{command}-{}", rand_suffix());
+    let answer =
+        link.send(command, args.to_string().into_bytes(), Some(&key), csrf.as_deref()).await.unwrap();
+    if answer.csrf.is_some() {
+        csrf.clone_from(&answer.csrf);
+    }
+    (answer.status, serde_json::from_slice(&answer.body).unwrap_or(Value::Null))
+}
+
+fn rand_suffix() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_desk_joins_after_comparing_the_fingerprint_and_then_works_through_the_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path(), ServerConfig::default()).await;
+
+    // The desk reads the office CA from the handshake: the fingerprint the clerk compares
+    // is the one the server printed and the administrator's screen shows.
+    let address = server.url().trim_start_matches("https://").to_owned();
+    let probe = desk_link::probe(&address).await.unwrap();
+    assert_eq!(probe.ca_fingerprint, server.ca_fingerprint());
+
+    let code = code_from(&server).await;
+    let identity = desk_link::join(&probe, &code, "  二号窗口 ").await.unwrap();
+    assert_eq!(identity.desk_name, "二号窗口");
+    assert_eq!(identity.ca_fingerprint, server.ca_fingerprint());
+
+    // Kept and read back as the window does at its next start.
+    let file = dir.path().join("desk.json");
+    identity.save(&file).unwrap();
+    let link = DeskLink::new(DeskIdentity::load(&file).unwrap().unwrap()).unwrap();
+
+    // The clerk logs in at the joined desk; the link keeps the cookie, the page the token.
+    let mut csrf = None;
+    let (status, body) =
+        call(&link, &mut csrf, "log_in", json!({"username": "a", "password": FIRST_PASSWORD})).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(csrf.is_some() && link.has_session());
+    let (status, body) = call(
+        &link,
+        &mut csrf,
+        "change_password",
+        json!({"oldPassword": FIRST_PASSWORD, "newPassword": OWN_PASSWORD}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = call(&link, &mut csrf, "office_status", json!({})).await;
+    assert_eq!((status, body["session"]["username"].as_str()), (200, Some("a")), "{body}");
+
+    // Another desk's change reaches this one's event stream while its clerk is logged in.
+    let heard = Arc::new(Mutex::new(Vec::<String>::new()));
+    let link = Arc::new(link);
+    let follower = {
+        let heard = heard.clone();
+        tokio::spawn(DeskLink::follow_events(Arc::downgrade(&link), move |change| {
+            heard.lock().unwrap().push(change);
+        }))
+    };
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let mut other = Desk::of(&server);
+    other.first_log_in("b").await;
+    let mut counter = Desk::of(&server);
+    let (status, _) = counter.log_in("a", OWN_PASSWORD).await;
+    assert_eq!(status, StatusCode::OK);
+    let case_id = accept(&counter).await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while !heard.lock().unwrap().iter().any(|change| change.contains(&case_id)) {
+        assert!(std::time::Instant::now() < deadline, "the change never reached the desk: {heard:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    // The case is read through the link, as the desk's case page does.
+    let (status, body) = call(&link, &mut csrf, "get_case", json!({"caseId": case_id})).await;
+    assert_eq!(status, 200, "{body}");
+
+    // Logging out forgets the cookie: the next request is refused as the server's.
+    let (status, _) = call(&link, &mut csrf, "log_out", json!({})).await;
+    assert_eq!(status, 200);
+    assert!(!link.has_session(), "the log-out's expired cookie is forgotten");
+    let (status, body) = call(&link, &mut csrf, "worklist_counts", json!({})).await;
+    assert_eq!((status, body["code"].as_str()), (401, Some("NOT_LOGGED_IN")), "{body}");
+    follower.abort();
+    server.stop().await.unwrap().close().unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_joined_desk_is_served_where_browsers_are_not() {
+    let dir = tempfile::tempdir().unwrap();
+    // Browsers from the server PC's own address only (127.0.0.2 here): desks must join.
+    let server_pc: std::net::IpAddr = "127.0.0.2".parse().unwrap();
+    let config = ServerConfig {
+        browsers: Browsers::From(vec!["127.0.0.2".parse().unwrap()]),
+        ..ServerConfig::default()
+    };
+    let server = start(dir.path(), config).await;
+    let mut admin = Desk::from_address(&server, server_pc);
+    let (status, body) = admin.log_in("admin", ADMIN_PASSWORD).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let code = admin.ok("create_join_code", json!({})).await["code"].as_str().unwrap().to_owned();
+
+    // This PC is refused before it joins ...
+    let (status, body) = Desk::of(&server).log_in("a", FIRST_PASSWORD).await;
+    assert_eq!((status, body["code"].as_str()), (StatusCode::FORBIDDEN, Some("DESK_NOT_JOINED")), "{body}");
+    // ... and served through its link after.
+    let probe = desk_link::probe(&server.url()).await.unwrap();
+    let link = DeskLink::new(desk_link::join(&probe, &code, "一号窗口").await.unwrap()).unwrap();
+    let mut csrf = None;
+    let (status, body) =
+        call(&link, &mut csrf, "log_in", json!({"username": "a", "password": FIRST_PASSWORD})).await;
+    assert_eq!(status, 200, "the joined desk is served: {body}");
+    server.stop().await.unwrap().close().unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_code_another_office_or_no_server_is_said_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path(), ServerConfig::default()).await;
+    let probe = desk_link::probe(&server.url()).await.unwrap();
+
+    // A wrong code: the server's own answer, for the page to show.
+    let _given = code_from(&server).await;
+    match desk_link::join(&probe, "0000 0000", "二号窗口").await {
+        Err(LinkError::Refused { status: 403, body }) => {
+            let body: Value = serde_json::from_slice(&body).unwrap();
+            assert_eq!(body["code"], "JOIN_CODE_INVALID", "{body}");
+        }
+        other => panic!("a wrong code was not refused: {other:?}"),
+    }
+
+    // Another office's server at the address the desk joined: its CA is not the pinned
+    // one, so nothing is sent to it (not even the log-in's password).
+    let code = code_from(&server).await;
+    let identity = desk_link::join(&probe, &code, "二号窗口").await.unwrap();
+    let other_dir = tempfile::tempdir().unwrap();
+    let other = start(other_dir.path(), ServerConfig::default()).await;
+    assert_ne!(other.ca_fingerprint(), server.ca_fingerprint());
+    let mut moved = identity.clone();
+    moved.server_url = other.url();
+    let link = DeskLink::new(moved).unwrap();
+    let sent = link.send("office_status", b"{}".to_vec(), None, None).await;
+    assert!(matches!(sent, Err(LinkError::NotOfficeServer(_))), "{sent:?}");
+
+    // Nothing listening, and something that is not TLS.
+    let closed = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await.unwrap();
+    let closed_address = closed.local_addr().unwrap().to_string();
+    drop(closed);
+    assert!(matches!(desk_link::probe(&closed_address).await, Err(LinkError::Unreachable(_))));
+    let plain = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await.unwrap();
+    let plain_address = plain.local_addr().unwrap().to_string();
+    tokio::spawn(async move {
+        use tokio::io::AsyncWriteExt;
+        while let Ok((mut stream, _)) = plain.accept().await {
+            let _ = stream.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n").await;
+        }
+    });
+    let probed = desk_link::probe(&plain_address).await;
+    assert!(matches!(probed, Err(LinkError::NotOfficeServer(_))), "{probed:?}");
+    assert!(matches!(desk_link::probe("http://127.0.0.1:1").await, Err(LinkError::Address)));
+    other.stop().await.unwrap().close().unwrap();
+    server.stop().await.unwrap().close().unwrap();
+}
