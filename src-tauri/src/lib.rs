@@ -6,6 +6,7 @@
 //! decisions live in the `app` crate; a command that branches on business data is a bug.
 
 pub mod commands;
+pub mod desk;
 // The transport types and the UI's error live in `crates/wire`, shared with the office
 // server to come; the shell names them as before.
 pub use wire::{error, json};
@@ -42,6 +43,9 @@ pub struct AppState {
     /// The backend's idle lock: the office locks itself after the idle limit without a
     /// clerk command, whatever the page does.
     pub idle: Arc<app::office::IdleLock>,
+    /// The office server this PC joined as a desk, if it did (then it has no office store
+    /// of its own and the page's commands go to that server).
+    pub desk: desk::DeskState,
 }
 
 impl AppState {
@@ -77,6 +81,8 @@ pub fn run() -> ExitCode {
             ));
             let scan_folder = Arc::new(Mutex::new(None));
             let idle_lock_minutes = settings.idle_lock_minutes;
+            let desk = desk::DeskState::load(paths.desk_file.clone());
+            desk.follow_events(app.handle());
             tauri::Manager::manage(
                 app,
                 AppState {
@@ -92,6 +98,7 @@ pub fn run() -> ExitCode {
                     ))),
                     reader,
                     applicant: Arc::default(),
+                    desk,
                 },
             );
             Ok(())

@@ -21,6 +21,8 @@ pub struct AppPaths {
     pub scans_dir: PathBuf,
     /// Log files (never personal data).
     pub log_dir: PathBuf,
+    /// A joined desk's key, certificate and pinned office CA (`desk-link`), 0600.
+    pub desk_file: PathBuf,
 }
 
 impl AppPaths {
@@ -39,6 +41,7 @@ impl AppPaths {
             db_dir: data_dir.join("db"),
             scans_dir: data_dir.join("scans"),
             log_dir: data_dir.join("logs"),
+            desk_file: data_dir.join("desk.json"),
         }
     }
 
@@ -55,7 +58,7 @@ mod tests {
     #[test]
     fn layout_stays_under_the_root() {
         let paths = AppPaths::under(Path::new("/tmp/pd"));
-        for path in [&paths.db_dir, &paths.scans_dir, &paths.log_dir] {
+        for path in [&paths.db_dir, &paths.scans_dir, &paths.log_dir, &paths.desk_file] {
             assert!(path.starts_with("/tmp/pd"), "{} escapes the data dir", path.display());
         }
     }

@@ -4,7 +4,7 @@
 // other approves, each seeing the other's work. Sessions live on the server.
 import { execFileSync, spawn } from "node:child_process";
 import { createHash, X509Certificate } from "node:crypto";
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { after, afterEach, before, describe, it } from "node:test";
@@ -56,14 +56,18 @@ describe("two browser desks review and approve at the office server", () => {
   let server;
   let driver;
   let fingerprint;
+  let serverUrl;
   let stub;
   const desks = {};
+  /** The app's window on a second PC, joined to the server as a desk. */
+  let joined = null;
   const serverLog = [];
   before(async () => {
     app = await startApp();
   });
   after(async () => {
     for (const desk of Object.values(desks)) await desk.quit().catch(() => {});
+    await joined?.quit().catch(() => {});
     await app?.quit().catch(() => {});
     driver?.kill();
     stub?.kill();
@@ -108,6 +112,7 @@ describe("two browser desks review and approve at the office server", () => {
     server = started.child;
     const [, printed, url] = started.match;
     fingerprint = printed;
+    serverUrl = url;
     // The office CA the server wrote beside the office, as an administrator installs it in
     // each browser after comparing the fingerprint the server printed.
     const ca = new X509Certificate(readFileSync(join(dataDir, "db", "office-ca.pem")));
@@ -265,5 +270,73 @@ describe("two browser desks review and approve at the office server", () => {
     await desks.reviewer.waitFor("clerk-form");
     assert.match(await desks.reviewer.text("clerks"), /李审核/);
     await keepScreenshot(desks.reviewer, "browser-desk-clerks");
+    await desks.reviewer.click("clerks-back").catch(() => {});
+  });
+
+  it("a second PC's window joins the office with the code (after comparing the fingerprint) and accepts there", async () => {
+    const { accepter, reviewer } = CLERKS;
+    // The administrator's browser desk gives a code.
+    await desks.reviewer.click("open-join-code");
+    await desks.reviewer.waitFor("join-code-digits");
+    const code = await desks.reviewer.text("join-code-digits");
+    await desks.reviewer.click("join-code-close");
+    await logOut(desks.reviewer);
+
+    // A new PC: the window's first run offers 加入办理点 beside 新建办理点.
+    joined = await startApp();
+    await joined.waitFor("setup");
+    await joined.click("setup-mode-join");
+    await joined.type("join-address", serverUrl.replace("https://", ""));
+    await joined.click("join-probe");
+    await joined.waitFor("join-fingerprint");
+    // What the clerk compares with the administrator's screen: the CA the server printed.
+    assert.equal(await joined.text("join-fingerprint"), fingerprint);
+    await joined.type("join-code-input", code);
+    await joined.type("join-desk-name", "二号窗口");
+    await joined.click("join-fingerprint-same");
+    await keepScreenshot(joined, "joined-desk-compare");
+    await joined.click("join-submit");
+    // The window starts again as a desk of the server: the server's clerks log in here.
+    await joined.waitFor("login-joined", { contains: "二号窗口", timeoutMs: 20000 });
+    const deskFile = join(joined.dataDir, "desk.json");
+    assert.equal(statSync(deskFile).mode & 0o777, 0o600, "the desk's key is its own");
+    await logIn(joined, accepter.username, accepter.password);
+    assert.equal(await joined.text("joined-desk"), "办理台 · 二号窗口");
+
+    // The reviewer, at a browser desk, waits on an empty 待审核 list.
+    await logIn(desks.approver, reviewer.username, reviewer.password);
+    await desks.approver.waitFor("worklist-awaiting_review");
+
+    // 受理 at the joined window: the form, the ID check and the assessment are the server's.
+    await joined.click("new-application");
+    await joined.waitFor("intake");
+    await fillJiandeApplication(joined, { idNumber: "341203199208151239", name: "周敏", phone: "13812345678" });
+    await joined.waitFor("assessment-decision", { contains: "符合受理条件" });
+    assert.equal(await submitAndConfirm(joined), "受理");
+    await joined.waitFor("case-state", { contains: "已受理" });
+    await keepScreenshot(joined, "joined-desk-accepted");
+    // Nothing of the case is on the desk's disk: no office store was made there.
+    const dbDir = join(joined.dataDir, "db");
+    assert.deepEqual(existsSync(dbDir) ? readdirSync(dbDir) : [], [], "a desk keeps no office");
+
+    // The browser desk's list shows it without a click; the reviewer signs, and the case
+    // page open at the joined window follows (the shell reads the server's events).
+    await desks.approver.waitFor("case-line", { contains: "周敏", timeoutMs: 5000 });
+    await desks.approver.clickCss('[data-testid="case-line"] td');
+    await desks.approver.waitFor("case-step");
+    await desks.approver.type("case-opinion", "\uE009\uE007");
+    await desks.approver.waitFor("case-state", { contains: "已审核" });
+    await joined.waitFor("case-changed-elsewhere", { contains: "已审核", timeoutMs: 8000 });
+    await keepScreenshot(joined, "joined-desk-followed");
+    await keepScreenshot(desks.approver, "joined-desk-browser-beside");
+    // Side by side, as two clerks at two PCs see the same case.
+    const shots = resolve("artifacts/e2e");
+    execFileSync("convert", [
+      join(shots, "joined-desk-followed.png"),
+      join(shots, "joined-desk-browser-beside.png"),
+      "-resize", "x900", "+append", join(shots, "desks-side-by-side.png"),
+    ]);
+    await logOut(desks.approver);
+    await logOut(joined);
   });
 });

@@ -30,6 +30,9 @@ fn allowed(package: &str) -> Option<&'static [&'static str]> {
         "powercut" => &[],
         "sync" => &["domain", "platform-api", "crashpoint"],
         "bundle" => &["domain", "platform-api"],
+        // A joined desk's link to its office server: HTTPS with its own certificate, the
+        // joining protocol's types; no workspace crate (the page builds the requests).
+        "desk-link" => &[],
         // The stand-in platform: a server of its own, speaking the wire types.
         "platform-stub" => &["platform-api", "bundle", "clerk-signing"],
         // The use cases, over every adapter.
@@ -40,10 +43,10 @@ fn allowed(package: &str) -> Option<&'static [&'static str]> {
         "wire" => &["app"],
         // The window's shell only translates: it names everything through `app`, and
         // speaks the window's vocabulary.
-        "permit-desk" => &["app", "wire"],
+        "permit-desk" => &["app", "wire", "desk-link"],
         // The office server: a second transport beside the shell, over the same use cases
         // and the same vocabulary (docs/office-server.md).
-        "server" => &["app", "wire"],
+        "server" => &["app", "wire", "desk-link"],
         // The command line, like the shell, names everything through `app`.
         "permitctl" => &["app"],
         "workspace-tests" => &[],

@@ -28,6 +28,10 @@ export const REACTIONS: Record<ErrorCode | ClientErrorCode, Reaction> = {
   DESK_REQUEST_REFUSED: "login",
   JOIN_CODE_INVALID: "show",
   DESK_NOT_JOINED: "show",
+  SERVER_ADDRESS_INVALID: "show",
+  SERVER_UNREACHABLE: "show",
+  NOT_AN_OFFICE_SERVER: "show",
+  DESK_FILE_DAMAGED: "show",
   // The window shows the forced 修改密码 dialog already; the sentence says why.
   PASSWORD_CHANGE_REQUIRED: "show",
   ROLE_MISSING: "show",
@@ -145,7 +149,6 @@ export const REACTIONS: Record<ErrorCode | ClientErrorCode, Reaction> = {
   LOCAL_STORE_FAILED: "show",
   INTERNAL: "show",
   IPC_FAILURE: "show",
-  SERVER_UNREACHABLE: "show",
   NOT_AT_THIS_DESK: "show",
 };
 

@@ -89,6 +89,18 @@ pub enum AppError {
     /// browsers from given addresses only, and this is not one).
     #[error("this PC has not joined the office")]
     DeskNotJoined,
+    /// The office server's address typed at a desk cannot be read.
+    #[error("the office server's address cannot be read")]
+    ServerAddressInvalid,
+    /// A desk cannot reach its office server.
+    #[error("the office server cannot be reached")]
+    ServerUnreachable,
+    /// What answers at the office server's address is not this office's server.
+    #[error("the server is not this office's server")]
+    NotAnOfficeServer,
+    /// The desk's file from joining is damaged.
+    #[error("the desk's file from joining is damaged")]
+    DeskFileDamaged,
     /// The logged-in clerk has none of the roles the use case needs.
     #[error("this needs one of the roles {needed}")]
     RoleMissing {

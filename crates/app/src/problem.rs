@@ -11,7 +11,7 @@
 //!
 //! Codes are stable SCREAMING_SNAKE strings: never rename or reuse one.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::AppError;
 use crate::error::StoreError;
@@ -31,7 +31,7 @@ macro_rules! catalogue {
     ($( $(#[doc = $doc:literal])* $variant:ident = $code:literal, $class:ident; )*) => {
         /// Every error code permit-desk shows or prints; TypeScript gets the same list
         /// as a union of strings.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
         #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
         pub enum ErrorCode {
             $( $(#[doc = $doc])* #[serde(rename = $code)] $variant, )*
@@ -76,6 +76,15 @@ catalogue! {
     /// The office server serves only joined desks (and browsers from given addresses), and
     /// this PC is neither.
     DeskNotJoined = "DESK_NOT_JOINED", Refused;
+    /// The office server's address typed at a desk cannot be read.
+    ServerAddressInvalid = "SERVER_ADDRESS_INVALID", Refused;
+    /// A desk cannot reach its office server (the LAN, the server PC, the address).
+    ServerUnreachable = "SERVER_UNREACHABLE", Fault;
+    /// What answers at the office server's address is not this office's server (its
+    /// certificate is not from the CA the desk pinned, or it shows none).
+    NotAnOfficeServer = "NOT_AN_OFFICE_SERVER", Fault;
+    /// The desk's file from joining (its key, certificate and the pinned CA) is damaged.
+    DeskFileDamaged = "DESK_FILE_DAMAGED", Fault;
     /// The clerk lacks the role the step needs.
     RoleMissing = "ROLE_MISSING", Refused;
     /// 受理、审核、审批 by three different people.
@@ -426,6 +435,22 @@ impl Problem {
             AppError::DeskNotJoined => Problem::new(
                 C::DeskNotJoined,
                 "这台电脑还没有加入本办理点，办理点服务器不为它办理业务。请管理员生成加入码，在本机「加入办理点」。",
+            ),
+            AppError::ServerAddressInvalid => Problem::new(
+                C::ServerAddressInvalid,
+                "办理点服务器地址无法识别。请填写服务器电脑的地址，如 192.168.1.10 或 192.168.1.10:8443。",
+            ),
+            AppError::ServerUnreachable => Problem::new(
+                C::ServerUnreachable,
+                "与办理点服务器的连接中断。请检查网线和服务器电脑后再试；已保存的内容不会丢失。",
+            ),
+            AppError::NotAnOfficeServer => Problem::new(
+                C::NotAnOfficeServer,
+                "此地址上的服务不是本办理点的服务器（证书不符）。请核对地址；服务器如已重装，请管理员生成加入码后重新加入。",
+            ),
+            AppError::DeskFileDamaged => Problem::new(
+                C::DeskFileDamaged,
+                "本机加入办理点的凭据已损坏。请管理员生成加入码，在本机重新「加入办理点」。",
             ),
             AppError::JoinCodeInvalid => Problem::new(
                 C::JoinCodeInvalid,

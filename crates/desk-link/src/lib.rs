@@ -51,6 +51,9 @@ pub enum LinkError {
         /// The server's answer.
         body: Vec<u8>,
     },
+    /// The desk's name is empty, too long (over 40 characters) or has control characters.
+    #[error("the desk's name is not one the server accepts")]
+    DeskName,
     /// The desk's identity file cannot be read or written.
     #[error("the desk's identity file: {0}")]
     Identity(String),

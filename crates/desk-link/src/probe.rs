@@ -147,8 +147,7 @@ pub async fn probe(typed_address: &str) -> Result<Probe, LinkError> {
 /// proves it with a signature over the code and the name, and returns the identity to
 /// keep. A refusal (a wrong or used code) is the server's answer, for the page to show.
 pub async fn join(probe: &Probe, code: &str, desk: &str) -> Result<DeskIdentity, LinkError> {
-    let name = desk_name(desk)
-        .ok_or(LinkError::Refused { status: 400, body: br#"{"code":"DESK_NAME_INVALID"}"#.to_vec() })?;
+    let name = desk_name(desk).ok_or(LinkError::DeskName)?;
     let random = ring::rand::SystemRandom::new();
     let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, &random)
         .map_err(|error| LinkError::Setup(error.to_string()))?;

@@ -5,11 +5,11 @@
 //! each code does is `ui/src/errors.ts`, typed by the same `ErrorCode` union.
 
 use app::problem::{ErrorCode, Problem};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 /// One problem with one form field.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct UiFieldError {
     /// Dotted path of the field in the record, e.g. `id_number`.
     pub field: String,
@@ -20,7 +20,7 @@ pub struct UiFieldError {
 }
 
 /// What a failed command returns to the UI.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct UiError {
     /// Stable code the UI switches on.
     pub code: ErrorCode,

@@ -6,6 +6,7 @@
 
 pub mod applicant;
 pub mod cases;
+pub mod desk;
 pub mod idcard;
 pub mod intake;
 pub mod office;
@@ -39,6 +40,11 @@ pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         applicant::show_welcome_to_applicant,
         applicant::applicant_confirms,
         applicant::applicant_rates,
+        desk::desk_mode,
+        desk::probe_office_server,
+        desk::join_office_server,
+        desk::leave_office_server,
+        desk::desk_request,
         office::office_status,
         office::set_up_office,
         office::office_details,

@@ -49,6 +49,10 @@ pub async fn set_up_office(
 ) -> Result<SessionInfo, UiError> {
     let extra_roles = app::office::Roles::from_keys(&roles).ok_or(app::AppError::from(Unrecognised::Role))?;
     let db_dir = state.paths.db_dir.clone();
+    if state.desk.link().is_some() {
+        // A desk of an office server keeps no office of its own.
+        return Err(app::AppError::from(app::error::StoreError::AlreadyExists { path: db_dir }).into());
+    }
     with_office_slot(&state, move |slot| {
         let details = details.into_details();
         let print = print.into_settings();

@@ -15,6 +15,8 @@ import type {
   CaseLineInfo,
   ClerkInfo,
   ColourKey,
+  DeskAnswerInfo,
+  DeskModeInfo,
   DivisionChoice,
   DivisionLevel,
   DocumentKey,
@@ -23,6 +25,7 @@ import type {
   FolderInfo,
   FolderPollInfo,
   IdNumberInfo,
+  JoinedDeskInfo,
   LedgerExportInfo,
   LedgerInfo,
   OfficeDetailsInfo,
@@ -48,6 +51,7 @@ import type {
   ScanProgress,
   ScanRequest,
   ScannerChoice,
+  ServerProbeInfo,
   SessionInfo,
   SubmitResult,
   SupportExportInfo,
@@ -141,6 +145,35 @@ export interface Commands {
    * 不满意 and 非常不满意), from the applicant's window only.
    */
   applicantRates(level: string, reason: string): Promise<ApplicantScreenInfo>;
+  /**
+   * Whether this window is the office's own or a desk of an office server (and which).
+   */
+  deskMode(): Promise<DeskModeInfo>;
+  /**
+   * 加入办理点, first step: finds the office server at the address typed and reads its
+   * certificate authority, which nothing trusts yet; the clerk compares its fingerprint with
+   * the administrator's 加入新电脑 screen before sending the code.
+   */
+  probeOfficeServer(address: string): Promise<ServerProbeInfo>;
+  /**
+   * 加入办理点, second step: joins the server found by `probe_office_server` (the same address
+   * and fingerprint the clerk compared) with the administrator's one-time code, naming this
+   * PC `desk_name`. The desk's key and certificate are kept in its data folder (0600); from
+   * now on the window works through the server.
+   */
+  joinOfficeServer(serverUrl: string, caFingerprint: string, code: string, deskName: string): Promise<JoinedDeskInfo>;
+  /**
+   * Leaves the office server (asked for only on the log-in screen, after a confirmation):
+   * the desk's key and certificate are deleted; to work again the PC joins anew.
+   */
+  leaveOfficeServer(): Promise<void>;
+  /**
+   * One of the page's requests to the office server, sent over the desk's mutual TLS with
+   * the session's cookie (held here, out of the page's reach): `command`'s JSON `body`, the
+   * page's idempotency key and CSRF token. Any answer the server gives is returned as is;
+   * a network failure is `SERVER_UNREACHABLE` and may be sent again with the same key.
+   */
+  deskRequest(command: string, body: string, idempotencyKey?: string | null, csrf?: string | null): Promise<DeskAnswerInfo>;
   /**
    * Whether this machine has an office yet, and who is logged in.
    */
@@ -490,6 +523,11 @@ export const COMMANDS: { readonly [K in keyof Commands]: readonly [string, reado
   showWelcomeToApplicant: ["show_welcome_to_applicant", []],
   applicantConfirms: ["applicant_confirms", ["serial"]],
   applicantRates: ["applicant_rates", ["level", "reason"]],
+  deskMode: ["desk_mode", []],
+  probeOfficeServer: ["probe_office_server", ["address"]],
+  joinOfficeServer: ["join_office_server", ["serverUrl", "caFingerprint", "code", "deskName"]],
+  leaveOfficeServer: ["leave_office_server", []],
+  deskRequest: ["desk_request", ["command", "body", "idempotencyKey", "csrf"]],
   officeStatus: ["office_status", []],
   setUpOffice: ["set_up_office", ["details", "username", "password", "roles", "print"]],
   officeDetails: ["office_details", []],

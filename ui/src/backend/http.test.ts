@@ -87,7 +87,7 @@ describe("the browser desk's backend", () => {
 
 describe("the browser desk's event stream", () => {
   it("listens to the server's case events and stops when asked", async () => {
-    const { onCaseChanges } = await import("./http");
+    const { onCaseChangesInBrowser: onCaseChanges } = await import("./http");
     type Listener = (event: { data: string }) => void;
     const sources: { url: string; listeners: Record<string, Listener>; closed: boolean }[] = [];
     class FakeEventSource {

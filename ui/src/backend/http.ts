@@ -16,6 +16,15 @@ const RETRY_DELAYS_MS = [300, 1_000, 3_000];
 
 let csrf: string | null = null;
 
+/** How requests reach the office server: the browser's fetch, or (a joined Tauri desk)
+ *  the shell's mutual-TLS link made to look like fetch (desk.ts). */
+let transport: typeof fetch = (input, init) => fetch(input, init);
+
+/** Sends every later request through `next` (a joined desk's link). */
+export function useTransport(next: typeof fetch): void {
+  transport = next;
+}
+
 /** One request's idempotency key: a retry of the same request carries the same one. */
 function requestKey(): string {
   if (typeof crypto.randomUUID === "function") return crypto.randomUUID();
@@ -29,7 +38,7 @@ function sleep(ms: number): Promise<void> {
 
 /** Sends one command; a network failure is retried with the same key, so the server runs
  *  it at most once. */
-async function call<T>(command: string, args: Record<string, unknown>, fetchImpl: typeof fetch = fetch): Promise<T> {
+async function call<T>(command: string, args: Record<string, unknown>, fetchImpl: typeof fetch = transport): Promise<T> {
   const key = requestKey();
   let response: Response | null = null;
   for (let attempt = 0; response === null; attempt += 1) {
@@ -129,8 +138,8 @@ export interface CaseChange {
 
 /** Calls `listener` whenever a desk changed a case (the server's event stream,
  *  `GET /api/events`; the browser reconnects by itself after a network break). Returns
- *  the function that stops listening. */
-export function onCaseChanges(listener: (changed: CaseChange) => void): () => void {
+ *  the function that stops listening. A browser desk's; index.ts picks per desk. */
+export function onCaseChangesInBrowser(listener: (changed: CaseChange) => void): () => void {
   const source = new EventSource("/api/events");
   source.addEventListener("case", (event) => {
     let changed: CaseChange = {};

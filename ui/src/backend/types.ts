@@ -8,8 +8,6 @@ export type * from "../bindings";
 /** Codes the window makes up itself (the shell never sends them). */
 export type ClientErrorCode =
   | "IPC_FAILURE"
-  // A browser desk: the office server cannot be reached (retried first).
-  | "SERVER_UNREACHABLE"
   // A browser desk: the command needs the office PC's own devices (scanner, card reader).
   | "NOT_AT_THIS_DESK";
 

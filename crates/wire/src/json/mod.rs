@@ -7,6 +7,7 @@
 mod applicant;
 mod bundle;
 mod cases;
+mod desk;
 mod idcard;
 mod ledger;
 mod office;
@@ -16,6 +17,7 @@ mod scans;
 pub use applicant::*;
 pub use bundle::*;
 pub use cases::*;
+pub use desk::*;
 pub use idcard::*;
 pub use ledger::*;
 pub use office::*;
@@ -342,6 +344,10 @@ mod tests {
             AboutInfo::decl(&config),
             AppInfo::decl(&config),
             OfficeStatus::decl(&config),
+            JoinedDeskInfo::decl(&config),
+            DeskModeInfo::decl(&config),
+            ServerProbeInfo::decl(&config),
+            DeskAnswerInfo::decl(&config),
             SessionInfo::decl(&config),
             ClerkInfo::decl(&config),
             DraftSavedInfo::decl(&config),
