@@ -256,7 +256,7 @@ describe("two browser desks review and approve at the office server", () => {
     await desks.reviewer.waitFor("join-code-digits");
     assert.match(await desks.reviewer.text("join-code-digits"), /^\d{4} \d{4}$/);
     // The fingerprint to compare on the new PC is the one the server printed at its start.
-    assert.equal(await desks.reviewer.text("join-code-fingerprint"), fingerprint);
+    assert.equal((await desks.reviewer.text("join-code-fingerprint")).replace(/\s+/g, ":"), fingerprint);
     await keepScreenshot(desks.reviewer, "browser-desk-join-code");
     // Nobody but an administrator sees the button; the office's details, backups and keys,
     // which the server does not serve, are not offered in a browser; the previous clerk's
@@ -273,7 +273,7 @@ describe("two browser desks review and approve at the office server", () => {
     await desks.reviewer.click("clerks-back").catch(() => {});
   });
 
-  it("a second PC's window joins the office with the code (after comparing the fingerprint) and accepts there", async () => {
+  it("a second PC's window joins the office with the code (after comparing the fingerprint), accepts, attaches and prints there", async () => {
     const { accepter, reviewer } = CLERKS;
     // The administrator's browser desk gives a code.
     await desks.reviewer.click("open-join-code");
@@ -290,7 +290,7 @@ describe("two browser desks review and approve at the office server", () => {
     await joined.click("join-probe");
     await joined.waitFor("join-fingerprint");
     // What the clerk compares with the administrator's screen: the CA the server printed.
-    assert.equal(await joined.text("join-fingerprint"), fingerprint);
+    assert.equal((await joined.text("join-fingerprint")).replace(/[^0-9A-F]/g, ""), fingerprint.replace(/:/g, ""));
     await joined.type("join-code-input", code);
     await joined.type("join-desk-name", "二号窗口");
     await joined.click("join-fingerprint-same");
@@ -312,8 +312,26 @@ describe("two browser desks review and approve at the office server", () => {
     await joined.waitFor("intake");
     await fillJiandeApplication(joined, { idNumber: "341203199208151239", name: "周敏", phone: "13812345678" });
     await joined.waitFor("assessment-decision", { contains: "符合受理条件" });
-    assert.equal(await submitAndConfirm(joined), "受理");
+    // A proof from this PC's files, attached through the server as a browser desk's is.
+    await joined.waitFor("save-state", { contains: "已自动保存" });
+    const proof = join(joined.dataDir, "租赁合同.jpg");
+    execFileSync("convert", ["-size", "1200x1600", "gradient:white-gray70", proof]);
+    await joined.waitFor("scan-file");
+    await joined.sendFile("scan-file", proof);
+    await joined.waitFor("scan-page", { timeoutMs: 30000 });
+    assert.equal(await submitAndConfirm(joined, { closePreview: false }), "受理");
     await joined.waitFor("case-state", { contains: "已受理" });
+    // The receipt: rendered by the server, printed on this PC's own printer (its CUPS),
+    // and recorded at the server with the job this printer gave.
+    await joined.waitFor("preview", { timeoutMs: 30000 });
+    await joined.waitFor("print-printer", { contains: "PermitDeskPDF" });
+    await joined.click("print-submit");
+    assert.match(await joined.waitFor("print-done", { timeoutMs: 60000 }), /已打印受理回执（作业 PermitDeskPDF-\d+/);
+    const printedLine = async () => (await joined.texts("audit-line").catch(() => [])).find((line) => line.includes("打印机 PermitDeskPDF"));
+    for (const deadline = Date.now() + 10000; !(await printedLine()) && Date.now() < deadline; ) {
+      await new Promise((wait) => setTimeout(wait, 300));
+    }
+    assert.match((await printedLine()) ?? "(no print in the case's audit)", /打印机 PermitDeskPDF · 1 份 · 完成/);
     await keepScreenshot(joined, "joined-desk-accepted");
     // Nothing of the case is on the desk's disk: no office store was made there.
     const dbDir = join(joined.dataDir, "db");

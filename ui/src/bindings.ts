@@ -388,6 +388,19 @@ body: string,
  * The session's CSRF token, when the server sent one.
  */
 csrf: string | null, };
+export type DeskPrintInfo = { 
+/**
+ * `completed`, `held` (the printer keeps the job: it may still print) or `failed`.
+ */
+outcome: string, 
+/**
+ * The print system's job, when it took one.
+ */
+job: string | null, 
+/**
+ * Why it did not print (or why it is held), as the window shows errors.
+ */
+error: UiError | null, };
 export type SessionInfo = { 
 /**
  * Log-in name.

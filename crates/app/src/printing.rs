@@ -348,6 +348,101 @@ pub fn sent_to_browser(
     Ok(rendered)
 }
 
+/// How a print at a joined desk of the office server ended, as that desk reports it: the
+/// desk prints the PDF the server rendered on its own printer ([`print_pdf`]) and the
+/// server records the outcome ([`record_desk_print`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeskPrintOutcome {
+    /// The printer printed it.
+    Completed {
+        /// The print system's job, e.g. `PDF-12`.
+        job: String,
+    },
+    /// The printer holds it (stopped, or not done in time): it may still print, but the
+    /// desk does not follow it, so a slip stays on 待打印确认单.
+    Held {
+        /// The job the printer holds.
+        job: String,
+    },
+    /// It did not print.
+    Failed {
+        /// Why, as a code (`PRINTER_NOT_FOUND`, `PRINT_JOB_FAILED`, …).
+        code: crate::problem::ErrorCode,
+    },
+}
+
+/// Prints `copies` of a PDF the office server rendered on `printer` of this desk and waits
+/// for the outcome (at most [`JOB_TIMEOUT`]): a joined desk's own CUPS. Nothing is
+/// recorded here (the desk holds no office); the outcome goes to the server.
+pub fn print_pdf(
+    system: &dyn PrintSystem,
+    printer: &str,
+    title: String,
+    pdf: Vec<u8>,
+    copies: u16,
+) -> (DeskPrintOutcome, Option<print::PrinterError>) {
+    let job = PrintJob::a4(printer, title, pdf).with_copies(copies);
+    let outcome = system.submit(&job).and_then(|id| system.wait_for(&id, JOB_TIMEOUT).map(|()| id));
+    match outcome {
+        Ok(id) => (DeskPrintOutcome::Completed { job: id.to_string() }, None),
+        Err(error) => match still_held(&error) {
+            Some(held) => (DeskPrintOutcome::Held { job: held.to_string() }, Some(error)),
+            None => (DeskPrintOutcome::Failed { code: crate::problem::printer_code(&error) }, Some(error)),
+        },
+    }
+}
+
+/// Records a print a joined desk made of `document` of the case (rendered by the server
+/// with `template`) on its own `printer`: audited as `printed` with the desk's outcome, as
+/// the window's own print is, and a slip that printed leaves 待打印确认单. The clerk is the
+/// desk's, logged in at the server, with a case role.
+#[allow(clippy::too_many_arguments, reason = "each is one fact of the print the desk reports")]
+pub fn record_desk_print(
+    office: &mut Office,
+    case_id: &CaseId,
+    document: Document,
+    template: &str,
+    printer: &str,
+    copies: u16,
+    outcome: &DeskPrintOutcome,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let session = office.session()?.clone();
+    // As for rendering: a case role (an administrator alone may not print case data).
+    let view = cases::get_case(office, case_id, now)?;
+    if view.masked {
+        return Err(AppError::RoleMissing {
+            needed: store::Roles::ACCEPT | store::Roles::REVIEW | store::Roles::APPROVE,
+        });
+    }
+    let mut details = json!({
+        "document": document.name(),
+        "template": template,
+        "printer": printer,
+        "copies": copies,
+        "at_desk": true,
+    });
+    match outcome {
+        DeskPrintOutcome::Completed { job } => {
+            details["job"] = json!(job);
+            details["outcome"] = json!("completed");
+            if document == Document::Slip {
+                return Ok(office.store.mark_slip_printed(&session, case_id, details, now)?);
+            }
+        }
+        DeskPrintOutcome::Held { job } => {
+            details["job"] = json!(job);
+            details["outcome"] = json!("held_at_desk");
+        }
+        DeskPrintOutcome::Failed { code } => {
+            details["outcome"] = json!("failed");
+            details["error"] = json!(code.as_str());
+        }
+    }
+    office.store.audit_event(&session, AuditAction::Printed, Some(case_id), details, now)?;
+    Ok(())
+}
+
 /// Sends `job` and waits for its outcome (at most [`JOB_TIMEOUT`]), and writes the job and
 /// its outcome (or the failure's code) into `details`, the print's audit row.
 pub(crate) fn run_job(

@@ -160,6 +160,7 @@ const CHANGES_CASES: &[&str] = &[
     "change_page",
     "delete_page",
     "import_page",
+    "record_desk_print",
 ];
 
 impl Shared {
@@ -541,6 +542,7 @@ fn router(shared: Arc<Shared>) -> Router {
         )
         .route("/api/preview_document", post(preview_document))
         .route("/api/print_in_browser", post(print_in_browser))
+        .route("/api/record_desk_print", post(record_desk_print))
         .route("/api/join_desk", post(join_desk))
         .route("/api/{*command}", post(not_found));
     picker_routes(case_desk_routes(router)).fallback(get(static_file)).with_state(shared)
@@ -828,6 +830,38 @@ async fn import_page(State(shared): State<Arc<Shared>>, headers: HeaderMap, body
     })
     .await;
     announce(&shared, "import_page", &Bytes::from(announced_case), &response);
+    response
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct DeskPrintArgs {
+    case_id: String,
+    document: String,
+    template: String,
+    printer: String,
+    copies: u16,
+    outcome: String,
+    job: Option<String>,
+    error: Option<String>,
+}
+
+/// A joined desk's print on its own printer of a document this server rendered for it:
+/// recorded as the desk reports it (`wire::commands::record_desk_print`); a slip that
+/// printed leaves 待打印确认单, which the other desks hear.
+async fn record_desk_print(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Response {
+    let DeskPrintArgs { case_id, document, template, printer, copies, outcome, job, error } =
+        match read_args(&body) {
+            Ok(args) => args,
+            Err(error) => return answer_error(&error),
+        };
+    let response = clerk_command(&shared, &headers, Need::OwnPassword, move |office| {
+        wire::commands::record_desk_print(
+            office, case_id, document, template, printer, copies, outcome, job, error,
+        )
+    })
+    .await;
+    announce(&shared, "record_desk_print", &body, &response);
     response
 }
 

@@ -108,6 +108,39 @@ async fn a_desk_joins_after_comparing_the_fingerprint_and_then_works_through_the
     let (status, body) = call(&link, &mut csrf, "get_case", json!({"caseId": case_id})).await;
     assert_eq!(status, 200, "{body}");
 
+    // The desk prints the form the server rendered on its own printer and reports how
+    // it went: recorded as the window's own print is, a failure with its code.
+    let (status, preview) = call(
+        &link,
+        &mut csrf,
+        "preview_document",
+        json!({"caseId": case_id, "document": "form", "largePrint": null}),
+    )
+    .await;
+    assert_eq!(status, 200, "{preview}");
+    let template = preview["template"].as_str().unwrap().to_owned();
+    let report = |outcome: &str, job: Option<&str>, error: Option<&str>| {
+        json!({
+            "caseId": case_id, "document": "form", "template": template, "printer": "Counter-Laser",
+            "copies": 1, "outcome": outcome, "job": job, "error": error,
+        })
+    };
+    let (status, body) =
+        call(&link, &mut csrf, "record_desk_print", report("failed", None, Some("PRINTER_NOT_FOUND"))).await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) =
+        call(&link, &mut csrf, "record_desk_print", report("completed", Some("Counter-Laser-7"), None)).await;
+    assert_eq!((status, body["job"].as_str()), (200, Some("Counter-Laser-7")), "{body}");
+    // What does not make sense is refused, not recorded.
+    for nonsense in [
+        report("completed", None, None),
+        report("failed", None, Some("NO_SUCH_CODE")),
+        report("burnt", Some("1"), None),
+    ] {
+        let (status, body) = call(&link, &mut csrf, "record_desk_print", nonsense).await;
+        assert_eq!((status, body["code"].as_str()), (422, Some("INVALID_INPUT")), "{body}");
+    }
+
     // Logging out forgets the cookie: the next request is refused as the server's.
     let (status, _) = call(&link, &mut csrf, "log_out", json!({})).await;
     assert_eq!(status, 200);
@@ -116,6 +149,22 @@ async fn a_desk_joins_after_comparing_the_fingerprint_and_then_works_through_the
     assert_eq!((status, body["code"].as_str()), (401, Some("NOT_LOGGED_IN")), "{body}");
     follower.abort();
     server.stop().await.unwrap().close().unwrap();
+    let printed: Vec<_> =
+        support::audit(dir.path()).into_iter().filter(|row| row.action == "printed").collect();
+    assert_eq!(printed.len(), 2, "{printed:?}");
+    assert_eq!(
+        (printed[0].details["outcome"].as_str(), printed[0].details["error"].as_str()),
+        (Some("failed"), Some("PRINTER_NOT_FOUND"))
+    );
+    assert_eq!(
+        (
+            printed[1].details["outcome"].as_str(),
+            printed[1].details["job"].as_str(),
+            printed[1].details["at_desk"].as_bool()
+        ),
+        (Some("completed"), Some("Counter-Laser-7"), Some(true))
+    );
+    assert_eq!(printed[1].actor, "a", "the desk's clerk printed it");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

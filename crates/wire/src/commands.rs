@@ -19,8 +19,8 @@ use chrono::{DateTime, Utc};
 use crate::json::{
     AssessmentInfo, AuditLineInfo, CaseInfo, CaseLineInfo, ClerkInfo, DivisionChoice, DocumentName,
     DraftSavedInfo, EthnicChoice, IdNumberInfo, LedgerInfo, LevelName, PageEditInput, PageMarkName,
-    PagesInfo, PreviewInfo, ProfileInfo, RecordJson, RoleName, SubmitResult, SyncStatusInfo, WorklistCount,
-    WorklistName,
+    PagesInfo, PreviewInfo, PrintedInfo, ProfileInfo, RecordJson, RoleName, SubmitResult, SyncStatusInfo,
+    WorklistCount, WorklistName,
 };
 
 /// Most lines a worklist or a search sends to the window at once.
@@ -242,6 +242,49 @@ pub fn print_in_browser(
 ) -> Result<PreviewInfo, AppError> {
     let (id, document, choices) = document_request(&case_id, &document, large_print)?;
     Ok(PreviewInfo::from(app::printing::sent_to_browser(office, printing, &id, document, choices, now())?))
+}
+
+/// A print a joined desk made on its own printer of a document the server rendered for it
+/// (`preview_document`), as the desk reports it: `outcome` is `completed` or `held` (with
+/// the print system's `job`) or `failed` (with the `error` code). Audited as `printed`
+/// (`app::printing::record_desk_print`); a slip that printed leaves 待打印确认单.
+#[allow(clippy::too_many_arguments, reason = "each is one fact of the print the desk reports")]
+pub fn record_desk_print(
+    office: &mut Office,
+    case_id: String,
+    document: DocumentName,
+    template: String,
+    printer: String,
+    copies: u16,
+    outcome: String,
+    job: Option<String>,
+    error: Option<String>,
+) -> Result<PrintedInfo, AppError> {
+    use app::printing::DeskPrintOutcome;
+    let (id, document, _) = document_request(&case_id, &document, None)?;
+    let unreadable = || AppError::from(app::problem::Unrecognised::Request);
+    let outcome = match (outcome.as_str(), job, error) {
+        ("completed", Some(job), None) => DeskPrintOutcome::Completed { job },
+        ("held", Some(job), None) => DeskPrintOutcome::Held { job },
+        ("failed", None, Some(code)) => DeskPrintOutcome::Failed {
+            code: serde_json::from_value(serde_json::Value::String(code)).map_err(|_| unreadable())?,
+        },
+        _ => return Err(unreadable()),
+    };
+    if printer.trim().is_empty()
+        || printer.chars().count() > 127
+        || template.chars().count() > 127
+        || copies == 0
+    {
+        return Err(unreadable());
+    }
+    let now = now();
+    app::printing::record_desk_print(office, &id, document, &template, &printer, copies, &outcome, now)?;
+    let job = match outcome {
+        DeskPrintOutcome::Completed { job } | DeskPrintOutcome::Held { job } => job,
+        DeskPrintOutcome::Failed { .. } => String::new(),
+    };
+    Ok(PrintedInfo { job, template, printed_at: crate::json::local_minute(now) })
 }
 
 /// A case id sent by the window.

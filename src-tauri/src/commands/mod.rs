@@ -85,6 +85,7 @@ pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         cases::ledger,
         cases::export_ledger,
         print::list_printers,
+        print::print_pdf_at_desk,
         print::print_settings,
         print::set_print_settings,
         print::preview_document,

@@ -10,8 +10,8 @@ use super::{now, with_office, with_office_passive, with_office_slot};
 use crate::AppState;
 use crate::error::UiError;
 use crate::json::{
-    DocumentName, EndedJobInfo, PreviewInfo, PrintJobsInfo, PrintSettingsInput, PrintedInfo, PrinterChoice,
-    VerifiedSlipInfo, WaitingJobInfo, local_minute,
+    DeskPrintInfo, DocumentName, EndedJobInfo, PreviewInfo, PrintJobsInfo, PrintSettingsInput, PrintedInfo,
+    PrinterChoice, VerifiedSlipInfo, WaitingJobInfo, local_minute,
 };
 
 fn document(key: &str) -> Result<Document, UiError> {
@@ -63,6 +63,34 @@ pub async fn list_printers(state: State<'_, AppState>) -> Result<Vec<PrinterChoi
     .await
     .map_err(|_| UiError::internal())??;
     Ok(found.into_iter().map(PrinterChoice::from).collect())
+}
+
+/// A joined desk prints a document the office server rendered for it (`pdf_base64`, as its
+/// preview gave it) on this PC's own `printer` and waits for the outcome, which the page
+/// then reports to the server (`recordDeskPrint`). Nothing is kept here.
+#[tauri::command]
+#[tracing::instrument(skip_all, fields(copies), err(Debug))]
+pub async fn print_pdf_at_desk(
+    state: State<'_, AppState>,
+    pdf_base64: String,
+    title: String,
+    printer: String,
+    copies: u16,
+) -> Result<DeskPrintInfo, UiError> {
+    use base64::Engine as _;
+    if state.desk.link().is_none() {
+        return Err(app::AppError::DeskNotJoined.into());
+    }
+    let pdf = base64::engine::general_purpose::STANDARD
+        .decode(pdf_base64.as_bytes())
+        .map_err(|_| UiError::from(app::AppError::from(app::problem::Unrecognised::Request)))?;
+    let system = cups(&state);
+    let (outcome, error) = tauri::async_runtime::spawn_blocking(move || {
+        app::printing::print_pdf(&system, &printer, title, pdf, copies.max(1))
+    })
+    .await
+    .map_err(|_| UiError::internal())?;
+    Ok(DeskPrintInfo::from_outcome(outcome, error.map(app::AppError::from)))
 }
 
 /// The office's print settings: the slip's large-print default and the printer.

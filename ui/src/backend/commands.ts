@@ -17,6 +17,7 @@ import type {
   ColourKey,
   DeskAnswerInfo,
   DeskModeInfo,
+  DeskPrintInfo,
   DivisionChoice,
   DivisionLevel,
   DocumentKey,
@@ -365,6 +366,12 @@ export interface Commands {
    */
   listPrinters(): Promise<PrinterChoice[]>;
   /**
+   * A joined desk prints a document the office server rendered for it (`pdf_base64`, as its
+   * preview gave it) on this PC's own `printer` and waits for the outcome, which the page
+   * then reports to the server (`recordDeskPrint`). Nothing is kept here.
+   */
+  printPdfAtDesk(pdfBase64: string, title: string, printer: string, copies: number): Promise<DeskPrintInfo>;
+  /**
    * The office's print settings: the slip's large-print default and the printer.
    */
   printSettings(): Promise<PrintSettingsInput>;
@@ -568,6 +575,7 @@ export const COMMANDS: { readonly [K in keyof Commands]: readonly [string, reado
   ledger: ["ledger", ["from", "to"]],
   exportLedger: ["export_ledger", ["from", "to", "folder"]],
   listPrinters: ["list_printers", []],
+  printPdfAtDesk: ["print_pdf_at_desk", ["pdfBase64", "title", "printer", "copies"]],
   printSettings: ["print_settings", []],
   setPrintSettings: ["set_print_settings", ["settings"]],
   previewDocument: ["preview_document", ["caseId", "document", "largePrint"]],

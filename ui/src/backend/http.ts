@@ -5,7 +5,7 @@
 // `office_status` while the session is alive (docs/office-server.md).
 import { COMMANDS } from "./commands";
 import { IpcError, isUiError, type Backend } from "./types";
-import type { PreviewInfo } from "../bindings";
+import type { DeskPrintInfo, PreviewInfo, PrintedInfo } from "../bindings";
 import { t } from "../locales";
 
 const CSRF_HEADER = "x-permit-desk-csrf";
@@ -127,6 +127,25 @@ export function printInBrowser(
   fetchImpl?: typeof fetch,
 ): Promise<PreviewInfo> {
   return call<PreviewInfo>("print_in_browser", { caseId, document, largePrint }, fetchImpl);
+}
+
+/** A joined desk's print on its own printer, reported to the server, which records it as
+ *  the window's own print is (`printed`, with the outcome; a printed slip leaves
+ *  待打印确认单). A command of the server's own. */
+export function recordDeskPrint(
+  caseId: string,
+  document: string,
+  template: string,
+  printer: string,
+  copies: number,
+  printed: DeskPrintInfo,
+  fetchImpl?: typeof fetch,
+): Promise<PrintedInfo> {
+  return call<PrintedInfo>(
+    "record_desk_print",
+    { caseId, document, template, printer, copies, outcome: printed.outcome, job: printed.outcome === "failed" ? null : printed.job, error: printed.outcome === "completed" ? null : printed.error?.code ?? "PRINT_JOB_FAILED" },
+    fetchImpl,
+  );
 }
 
 /** A case a desk changed, as the server's event stream tells it (never personal data);

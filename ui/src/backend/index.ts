@@ -22,6 +22,12 @@ export function backend(): Backend {
   return current;
 }
 
+/** The backend of this PC's own devices (its printers): the shell's even at a joined desk,
+ *  whose office commands go to the server. */
+export function deviceBackend(): Backend {
+  return kind === "joined" ? tauriBackend : current;
+}
+
 /** The desk this window is: the header hides the devices a browser does not have. */
 export function deskKind(): DeskKind {
   return kind;

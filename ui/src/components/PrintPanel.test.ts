@@ -4,6 +4,13 @@ import PrintPanel from "./PrintPanel.vue";
 import { setBackend, type DocumentKey } from "../backend";
 import { fakeBackend, printBackend } from "../backend/testing";
 
+// A joined desk's own printers and CUPS are the shell's (invoke), whatever the backend.
+const invoke = vi.fn();
+vi.mock("@tauri-apps/api/core", () => ({
+  invoke: (command: string, args: unknown) => invoke(command, args),
+  Channel: class {},
+}));
+
 const stubs = { PdfPreview: true };
 
 function mountPanel(documents: DocumentKey[], initialDocument?: DocumentKey) {
@@ -109,5 +116,53 @@ describe("PrintPanel", () => {
       expect(wrapper.get('[data-testid="print-done"]').text()).toContain("已发送到浏览器打印");
       expect(wrapper.emitted("printed")?.[0]).toEqual([null, "receipt"]);
     });
+  });
+
+  it("at a joined desk, prints the server's PDF on this PC's printer and reports how it went", async () => {
+    const previews: { document: string; largePrint: boolean | null | undefined }[] = [];
+    setBackend(fakeBackend(printBackend(previews)), "joined", {
+      server_url: "https://192.168.1.10:8443",
+      desk_name: "二号窗口",
+      office_id: "330182-jiande-01",
+      ca_fingerprint: "AB:CD",
+    });
+    const printed = [
+      { outcome: "completed", job: "Counter-Laser-3", error: null },
+      { outcome: "held", job: "Counter-Laser-4", error: { code: "PRINT_JOB_STOPPED", message: "打印机已停止。", fields: [] } },
+    ];
+    invoke.mockImplementation(async (command: string) => {
+      if (command === "list_printers") return [{ name: "Counter-Laser", label: "Counter-Laser", is_default: true, preferred: true, ready: true }];
+      if (command === "print_pdf_at_desk") return printed.shift();
+      throw new Error(`unexpected ${command}`);
+    });
+    const reports: Record<string, unknown>[] = [];
+    vi.stubGlobal("fetch", async (url: string, init: RequestInit) => {
+      expect(url).toBe("/api/record_desk_print");
+      const report = JSON.parse(init.body as string) as Record<string, unknown>;
+      reports.push(report);
+      return new Response(JSON.stringify({ job: report.job ?? "", template: "form v1", printed_at: "2026-12-06 13:40" }), { status: 200 });
+    });
+    const wrapper = mount(PrintPanel, { props: { caseId: "c1", documents: ["form"] }, global: { stubs } });
+    await flushPromises();
+    expect((wrapper.get('[data-testid="print-printer"]').element as HTMLSelectElement).value).toBe("Counter-Laser");
+    await wrapper.get('[data-testid="print-preview"]').trigger("click");
+    await flushPromises();
+    await wrapper.get('[data-testid="print-submit"]').trigger("click");
+    await flushPromises();
+    expect(wrapper.get('[data-testid="print-done"]').text()).toContain("Counter-Laser-3");
+    const sent = invoke.mock.calls.find((call) => call[0] === "print_pdf_at_desk")?.[1] as Record<string, unknown>;
+    expect(sent).toMatchObject({ printer: "Counter-Laser", copies: 1, title: "互认转换申请表 c1" });
+    expect(reports[0]).toMatchObject({ caseId: "c1", document: "form", template: "form v1", outcome: "completed", job: "Counter-Laser-3", error: null });
+
+    // The printer keeps the next job: said so, and reported as held with the reason.
+    await wrapper.get('[data-testid="print-preview"]').trigger("click");
+    await flushPromises();
+    await wrapper.get('[data-testid="print-submit"]').trigger("click");
+    await flushPromises();
+    expect(wrapper.get('[data-testid="print-error-in-preview"]').text()).toContain("打印机已停止。");
+    expect(wrapper.get('[data-testid="print-error-in-preview"]').text()).toContain("本办理台不跟踪");
+    expect(reports[1]).toMatchObject({ outcome: "held", job: "Counter-Laser-4", error: "PRINT_JOB_STOPPED" });
+    expect(wrapper.emitted("printed")?.map((event) => event[0] === null)).toEqual([false, true]);
+    vi.unstubAllGlobals();
   });
 });

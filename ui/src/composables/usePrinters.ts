@@ -1,7 +1,7 @@
-// The print system's printers for a print choice, and the one chosen: the office's printer
+// This PC's print system's printers for a print choice (a joined desk's own, too), and the one chosen: the office's printer
 // when the system has it, else the system's default (the backend marks it `preferred`).
 import { ref, type Ref } from "vue";
-import { backend, type PrinterChoice } from "../backend";
+import { deviceBackend, type PrinterChoice } from "../backend";
 import { errorMessage } from "../errors";
 
 export function usePrinters(error: Ref<string | null>) {
@@ -11,7 +11,7 @@ export function usePrinters(error: Ref<string | null>) {
   /** Lists the printers again; a failure is said in `error`. */
   async function loadPrinters(): Promise<void> {
     try {
-      printers.value = await backend().listPrinters();
+      printers.value = await deviceBackend().listPrinters();
       printer.value = printers.value.find((p) => p.preferred)?.name ?? printers.value[0]?.name ?? "";
     } catch (e) {
       printers.value = [];

@@ -15,7 +15,7 @@ export const zhCN = {
     browserDeskHint: "通过办理点服务器办理：扫描、读卡、打印和申请人屏幕请在办理点电脑上使用。",
     joinDesk: "加入新电脑",
     joinedDesk: "办理台 · {desk}",
-    joinedDeskHint: "本机已加入办理点服务器 {server}，业务数据都在服务器上。扫描请用文件或摄像头；读卡、申请人屏幕和本机打印尚未接入。",
+    joinedDeskHint: "本机已加入办理点服务器 {server}，业务数据都在服务器上。用本机打印机打印；扫描请用文件或摄像头；读卡和申请人屏幕尚未接入。",
     logOut: "退出登录",
     clerks: "人员管理",
     office: "办理点信息",
@@ -758,6 +758,7 @@ export const zhCN = {
     fileMissing: "请先选择一个省平台回执文件。",
   },
   print: {
+    heldAtDesk: "打印机保留了此任务，修好后可能会打出；本办理台不跟踪它，确认单仍在“待打印确认单”中。如已打出，请勿重复打印。",
     previewFailed: "预览无法显示，仍可直接打印。",
     followed: "打印完成时本程序会自动记下（确认单随即移出“待打印确认单”），不必重复打印。",
     title: "打印文书",

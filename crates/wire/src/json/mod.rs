@@ -348,6 +348,7 @@ mod tests {
             DeskModeInfo::decl(&config),
             ServerProbeInfo::decl(&config),
             DeskAnswerInfo::decl(&config),
+            DeskPrintInfo::decl(&config),
             SessionInfo::decl(&config),
             ClerkInfo::decl(&config),
             DraftSavedInfo::decl(&config),

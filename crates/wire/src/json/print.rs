@@ -96,6 +96,31 @@ pub struct PrintedInfo {
     pub printed_at: String,
 }
 
+/// How a joined desk's print on its own printer ended, for the page to report to the
+/// office server (`record_desk_print`) and show.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct DeskPrintInfo {
+    /// `completed`, `held` (the printer keeps the job: it may still print) or `failed`.
+    pub outcome: String,
+    /// The print system's job, when it took one.
+    pub job: Option<String>,
+    /// Why it did not print (or why it is held), as the window shows errors.
+    pub error: Option<crate::error::UiError>,
+}
+
+impl DeskPrintInfo {
+    /// The page's account of an outcome of `app::printing::print_pdf`.
+    pub fn from_outcome(outcome: app::printing::DeskPrintOutcome, error: Option<app::AppError>) -> Self {
+        use app::printing::DeskPrintOutcome as O;
+        let error = error.map(crate::error::UiError::from);
+        match outcome {
+            O::Completed { job } => Self { outcome: "completed".to_owned(), job: Some(job), error: None },
+            O::Held { job } => Self { outcome: "held".to_owned(), job: Some(job), error },
+            O::Failed { .. } => Self { outcome: "failed".to_owned(), job: None, error },
+        }
+    }
+}
+
 /// A confirmation slip whose QR code passed the check: what it vouches for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct VerifiedSlipInfo {
