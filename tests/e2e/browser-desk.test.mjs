@@ -16,6 +16,7 @@ import {
   keepScreenshot,
   logIn,
   logOut,
+  scanFromTestDevice,
   setUpOffice,
   startApp,
   submitAndConfirm,
@@ -273,7 +274,7 @@ describe("two browser desks review and approve at the office server", () => {
     await desks.reviewer.click("clerks-back").catch(() => {});
   });
 
-  it("a second PC's window joins the office with the code (after comparing the fingerprint), accepts, attaches and prints there", async () => {
+  it("three desks at once: a second PC's window joins with the code (after comparing the fingerprint), accepts, scans and prints; two browser desks review and approve", async () => {
     const { accepter, reviewer } = CLERKS;
     // The administrator's browser desk gives a code.
     await desks.reviewer.click("open-join-code");
@@ -312,13 +313,22 @@ describe("two browser desks review and approve at the office server", () => {
     await joined.waitFor("intake");
     await fillJiandeApplication(joined, { idNumber: "341203199208151239", name: "周敏", phone: "13812345678" });
     await joined.waitFor("assessment-decision", { contains: "符合受理条件" });
-    // A proof from this PC's files, attached through the server as a browser desk's is.
+    // A proof from this PC's own scanner (SANE's test device): scanned here, checked and
+    // stored by the server; and one from its files, attached as a browser desk's is.
     await joined.waitFor("save-state", { contains: "已自动保存" });
+    await scanFromTestDevice(joined, { evidence: "employment.labour_contract", pages: 1 });
     const proof = join(joined.dataDir, "租赁合同.jpg");
     execFileSync("convert", ["-size", "1200x1600", "gradient:white-gray70", proof]);
+    await joined.clickCss('[data-testid="scan-source"] option[value="__file__"]');
+    await joined.clickCss('[data-testid="scan-evidence"] option[value="residence.rental.lease_contract"]');
     await joined.waitFor("scan-file");
     await joined.sendFile("scan-file", proof);
-    await joined.waitFor("scan-page", { timeoutMs: 30000 });
+    for (const deadline = Date.now() + 30000; (await joined.count("scan-page")) < 2 && Date.now() < deadline; ) {
+      await new Promise((wait) => setTimeout(wait, 300));
+    }
+    const linked = await joined.attributes("scan-page", "data-evidence");
+    assert.deepEqual(linked.sort(), ["employment.labour_contract", "residence.rental.lease_contract"]);
+    assert.equal(await joined.exists("scan-error"), false);
     assert.equal(await submitAndConfirm(joined, { closePreview: false }), "受理");
     await joined.waitFor("case-state", { contains: "已受理" });
     // The receipt: rendered by the server, printed on this PC's own printer (its CUPS),
@@ -345,8 +355,27 @@ describe("two browser desks review and approve at the office server", () => {
     await desks.approver.type("case-opinion", "\uE009\uE007");
     await desks.approver.waitFor("case-state", { contains: "已审核" });
     await joined.waitFor("case-changed-elsewhere", { contains: "已审核", timeoutMs: 8000 });
+    // The approver, at the other browser desk, approves it; the joined window follows again.
+    const { approver } = CLERKS;
+    await logIn(desks.reviewer, approver.username, approver.password);
+    await desks.reviewer.click("worklist-awaiting_approval");
+    for (const deadline = Date.now() + 10000; Date.now() < deadline; ) {
+      if ((await desks.reviewer.texts("case-line").catch(() => [])).some((line) => line.includes("周敏"))) break;
+      await new Promise((wait) => setTimeout(wait, 300));
+    }
+    await desks.reviewer.cmd("POST", "/execute/sync", {
+      script:
+        "const row = [...document.querySelectorAll('[data-testid=\"case-line\"]')].find((line) => line.textContent.includes(arguments[0])); row.querySelector('td').click();",
+      args: ["周敏"],
+    });
+    await desks.reviewer.waitFor("case-name", { contains: "周敏" });
+    await desks.reviewer.click("case-pass");
+    await desks.reviewer.waitFor("case-state", { contains: "已审批" });
+    await joined.waitFor("case-changed-elsewhere", { contains: "已审批", timeoutMs: 8000 });
+    assert.equal(await joined.text("case-approved-by"), approver.name);
+    for (const desk of [joined, desks.reviewer]) await desk.cmd("POST", "/execute/sync", { script: "window.scrollTo(0, 0);", args: [] });
     await keepScreenshot(joined, "joined-desk-followed");
-    await keepScreenshot(desks.approver, "joined-desk-browser-beside");
+    await keepScreenshot(desks.reviewer, "joined-desk-browser-beside");
     // Side by side, as two clerks at two PCs see the same case.
     const shots = resolve("artifacts/e2e");
     execFileSync("convert", [
@@ -355,6 +384,7 @@ describe("two browser desks review and approve at the office server", () => {
       "-resize", "x900", "+append", join(shots, "desks-side-by-side.png"),
     ]);
     await logOut(desks.approver);
+    await logOut(desks.reviewer);
     await logOut(joined);
   });
 });

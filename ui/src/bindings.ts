@@ -401,6 +401,15 @@ job: string | null,
  * Why it did not print (or why it is held), as the window shows errors.
  */
 error: UiError | null, };
+export type DeskScanInfo = { 
+/**
+ * Each page as a PNG data URL, in order.
+ */
+pages: Array<string>, 
+/**
+ * 扫描在第 N 页中断：…, or `null` when the scan ended normally.
+ */
+stopped: string | null, };
 export type SessionInfo = { 
 /**
  * Log-in name.

@@ -118,14 +118,49 @@ impl Acquired {
     /// The sentence the scan panel shows beside the kept pages when the scan stopped
     /// part-way: which page it stopped at, why, and that the pages before it are kept.
     pub fn stopped_message(&self) -> Option<String> {
-        let problem = self.stopped.as_ref()?;
-        let kept = self.pages.len();
-        Some(format!(
-            "扫描在第 {} 页中断：{}已收到的前 {kept} 页已保存，不必重扫；其余的页请处理好扫描仪后接着扫描。",
-            kept + 1,
-            problem.message
-        ))
+        stopped_message(self.stopped.as_ref()?, self.pages.len())
     }
+}
+
+fn stopped_message(problem: &Problem, kept: usize) -> Option<String> {
+    Some(format!(
+        "扫描在第 {} 页中断：{}已收到的前 {kept} 页已保存，不必重扫；其余的页请处理好扫描仪后接着扫描。",
+        kept + 1,
+        problem.message
+    ))
+}
+
+/// What a joined desk's scanner brought in, to upload to the office server: each page as
+/// the scanner gave it (PNG, lossless), which the server checks and normalises as it does
+/// any picture a desk sends (it never stores an image it did not check itself).
+#[derive(Debug)]
+pub struct ScannedAtDesk {
+    /// Each whole page as PNG bytes, in order.
+    pub pages: Vec<Vec<u8>>,
+    /// Why the scanner stopped part-way, as for [`Acquired::stopped`].
+    pub stopped: Option<Problem>,
+}
+
+impl ScannedAtDesk {
+    /// The sentence shown when the scan stopped part-way (the pages received are kept:
+    /// uploaded like the others).
+    pub fn stopped_message(&self) -> Option<String> {
+        stopped_message(self.stopped.as_ref()?, self.pages.len())
+    }
+}
+
+/// Scans `pages` pages from this desk's `device` for upload to the office server (no
+/// office here); `progress(done, total)` after each page. Stops part-way as
+/// [`acquire_sane`] does.
+pub fn scan_at_desk(
+    env: &SaneEnv,
+    device: &str,
+    settings: &ScanSettings,
+    progress: impl FnMut(u32, u32),
+) -> Result<ScannedAtDesk, AppError> {
+    let scanned = scan::scan(env, device, settings, progress)?;
+    let stopped = scanned.stopped.map(|error| Problem::of(&AppError::from(error)));
+    Ok(ScannedAtDesk { pages: scanned.pages, stopped })
 }
 
 /// Scans `pages` pages from `device` and normalises each; `progress(done, total)` after

@@ -95,6 +95,7 @@ pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         print::verify_slip,
         scans::list_scanners,
         scans::scan_pages,
+        scans::scan_at_desk,
         scans::import_page,
         scans::list_pages,
         scans::page_image,

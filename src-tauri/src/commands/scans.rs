@@ -8,8 +8,8 @@ use super::{now, parse_case_id, with_office, with_office_passive};
 use crate::AppState;
 use crate::error::UiError;
 use crate::json::{
-    ColourName, FolderPollInfo, PageEditInput, PageMarkName, PagesInfo, ScanOutcome, ScanProgress,
-    ScanRequest, ScannerChoice,
+    ColourName, DeskScanInfo, FolderPollInfo, PageEditInput, PageMarkName, PagesInfo, ScanOutcome,
+    ScanProgress, ScanRequest, ScannerChoice,
 };
 
 fn intake_for(colour: &str) -> app::scans::IntakeOptions {
@@ -53,6 +53,32 @@ pub async fn scan_pages(
     let stopped = scanned.stopped_message();
     let pages = attach_and_list(&state, case_id, scanned.pages, scan.evidence).await?;
     Ok(ScanOutcome { pages, stopped })
+}
+
+/// A joined desk's scan: pages from this PC's scanner, returned to the page as PNG data
+/// URLs for it to upload to the office server one by one; progress on `progress` after
+/// each page. Nothing is kept here.
+#[tauri::command]
+pub async fn scan_at_desk(
+    state: State<'_, AppState>,
+    scan: ScanRequest,
+    progress: Channel<ScanProgress>,
+) -> Result<DeskScanInfo, UiError> {
+    if state.desk.link().is_none() {
+        return Err(app::AppError::DeskNotJoined.into());
+    }
+    let env = state.sane_env();
+    let (settings, _) = scan.settings();
+    let device = scan.device;
+    let scanned = joined(
+        tauri::async_runtime::spawn_blocking(move || {
+            app::scans::scan_at_desk(&env, &device, &settings, |done, total| {
+                let _ = progress.send(ScanProgress { done, total });
+            })
+        })
+        .await,
+    )?;
+    Ok(DeskScanInfo::from(scanned))
 }
 
 /// Takes in one image the window sends as a data URL (a file chosen or dropped, or a

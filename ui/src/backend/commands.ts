@@ -18,6 +18,7 @@ import type {
   DeskAnswerInfo,
   DeskModeInfo,
   DeskPrintInfo,
+  DeskScanInfo,
   DivisionChoice,
   DivisionLevel,
   DocumentKey,
@@ -416,6 +417,12 @@ export interface Commands {
    */
   scanPages(caseId: string, scan: ScanRequest, progress: (message: ScanProgress) => void): Promise<ScanOutcome>;
   /**
+   * A joined desk's scan: pages from this PC's scanner, returned to the page as PNG data
+   * URLs for it to upload to the office server one by one; progress on `progress` after
+   * each page. Nothing is kept here.
+   */
+  scanAtDesk(scan: ScanRequest, progress: (message: ScanProgress) => void): Promise<DeskScanInfo>;
+  /**
    * Takes in one image the window sends as a data URL (a file chosen or dropped, or a
    * document camera's frame).
    */
@@ -585,6 +592,7 @@ export const COMMANDS: { readonly [K in keyof Commands]: readonly [string, reado
   verifySlip: ["verify_slip", ["payload"]],
   listScanners: ["list_scanners", []],
   scanPages: ["scan_pages", ["caseId", "scan", "@progress"]],
+  scanAtDesk: ["scan_at_desk", ["scan", "@progress"]],
   importPage: ["import_page", ["caseId", "dataUrl", "colour", "evidence"]],
   listPages: ["list_pages", ["caseId"]],
   pageImage: ["page_image", ["pageId"]],

@@ -349,6 +349,7 @@ mod tests {
             ServerProbeInfo::decl(&config),
             DeskAnswerInfo::decl(&config),
             DeskPrintInfo::decl(&config),
+            DeskScanInfo::decl(&config),
             SessionInfo::decl(&config),
             ClerkInfo::decl(&config),
             DraftSavedInfo::decl(&config),

@@ -184,6 +184,31 @@ pub struct ScanOutcome {
     pub stopped: Option<String>,
 }
 
+/// What a joined desk's scanner brought in, for the page to upload to the office server
+/// one by one (`import_page`, which checks and normalises each).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct DeskScanInfo {
+    /// Each page as a PNG data URL, in order.
+    pub pages: Vec<String>,
+    /// 扫描在第 N 页中断：…, or `null` when the scan ended normally.
+    pub stopped: Option<String>,
+}
+
+impl From<app::scans::ScannedAtDesk> for DeskScanInfo {
+    fn from(scanned: app::scans::ScannedAtDesk) -> Self {
+        use base64::Engine as _;
+        let stopped = scanned.stopped_message();
+        let pages = scanned
+            .pages
+            .iter()
+            .map(|png| {
+                format!("data:image/png;base64,{}", base64::engine::general_purpose::STANDARD.encode(png))
+            })
+            .collect();
+        DeskScanInfo { pages, stopped }
+    }
+}
+
 /// A file of the watched folder that was not imported.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct RefusedFile {
