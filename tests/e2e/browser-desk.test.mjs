@@ -83,6 +83,7 @@ describe("two browser desks review and approve at the office server", () => {
   });
   afterEach(async (t) => {
     for (const [name, desk] of Object.entries(desks)) await keepScreenshot(desk, `browser-desk-${name}-${t.name}`);
+    if (joined) await keepScreenshot(joined, `joined-desk-${t.name}`).catch(() => {});
   });
 
   it("受理 at the counter PC's window", async () => {
@@ -335,6 +336,8 @@ describe("two browser desks review and approve at the office server", () => {
     // and recorded at the server with the job this printer gave.
     await joined.waitFor("preview", { timeoutMs: 30000 });
     await joined.waitFor("print-printer", { contains: "PermitDeskPDF" });
+    // Drawn first: a click while the window draws the PDF can be lost on a loaded machine.
+    await joined.waitFor("preview-page", { timeoutMs: 20000 });
     await joined.click("print-submit");
     assert.match(await joined.waitFor("print-done", { timeoutMs: 60000 }), /已打印受理回执（作业 PermitDeskPDF-\d+/);
     const printedLine = async () => (await joined.texts("audit-line").catch(() => [])).find((line) => line.includes("打印机 PermitDeskPDF"));
@@ -386,5 +389,22 @@ describe("two browser desks review and approve at the office server", () => {
     await logOut(desks.approver);
     await logOut(desks.reviewer);
     await logOut(joined);
+
+    // An administrator removes the joined PC from the office (人员管理 → 办理台): its next
+    // request is refused, and the window says what to do.
+    await logIn(desks.reviewer, ADMIN.username, ADMIN.password);
+    await desks.reviewer.click("open-clerks");
+    await desks.reviewer.waitFor("desk-line", { contains: "二号窗口" });
+    await desks.reviewer.cmd("POST", "/execute/sync", { script: "document.querySelector('[data-testid=\"desks\"]').scrollIntoView();", args: [] });
+    await keepScreenshot(desks.reviewer, "browser-desk-desks");
+    await desks.reviewer.click("desk-remove-二号窗口");
+    await desks.reviewer.waitFor("confirm-desk-remove");
+    await desks.reviewer.click("confirm-desk-remove-yes");
+    await desks.reviewer.waitFor("desks-notice", { contains: "已将「二号窗口」移出办理点" });
+    await joined.type("login-username", accepter.username);
+    await joined.type("login-password", accepter.password);
+    await joined.click("login-submit");
+    assert.match(await joined.waitFor("login-error"), /已被管理员移出办理点/);
+    await keepScreenshot(joined, "joined-desk-removed");
   });
 });

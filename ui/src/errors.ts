@@ -28,6 +28,7 @@ export const REACTIONS: Record<ErrorCode | ClientErrorCode, Reaction> = {
   DESK_REQUEST_REFUSED: "login",
   JOIN_CODE_INVALID: "show",
   DESK_NOT_JOINED: "show",
+  DESK_REVOKED: "show",
   SERVER_ADDRESS_INVALID: "show",
   SERVER_UNREACHABLE: "show",
   NOT_AN_OFFICE_SERVER: "show",

@@ -138,6 +138,7 @@ pub fn summary(line: &AuditLine) -> String {
             .unwrap_or_default(),
         "office_ca_created" => format!("指纹 {}", text("fingerprint")),
         "desk_joined" => format!("{} · 证书指纹 {}", text("desk"), text("fingerprint")),
+        "desk_revoked" => format!("{} · 证书指纹 {}", text("desk"), text("fingerprint")),
         _ => String::new(),
     }
 }
@@ -172,6 +173,7 @@ pub fn action_label(action: &str) -> &'static str {
         "clerk_key_certified" => "登记签名密钥",
         "office_ca_created" => "建立办理点证书颁发机构",
         "desk_joined" => "新电脑加入办理点",
+        "desk_revoked" => "办理台被移出办理点",
         "ledger_viewed" => "查阅台账",
         "reference_key_set" => "设置参考数据签发公钥",
         "reference_update_loaded" => "载入参考数据更新",

@@ -9,6 +9,7 @@ pub use store::OfficeCa;
 
 use crate::AppError;
 use crate::office::Office;
+pub use store::DeskRecord;
 
 /// The office CA, made by `make` (the CA and its fingerprint) the first time. Needs an
 /// administrator logged in for that first time; audited as `office_ca_created`. Once
@@ -41,4 +42,27 @@ pub fn record_desk_joined(
     let session = office.session()?.clone();
     office.store.record_desk_joined(&session, desk_name, fingerprint, now)?;
     Ok(())
+}
+
+/// The desks that joined the office server (removed ones included): administrators only.
+pub fn list_desks(office: &Office) -> Result<Vec<store::DeskRecord>, AppError> {
+    office.clerk_with_any_role(store::Roles::ADMIN)?;
+    Ok(office.store.desks()?)
+}
+
+/// The desks the office server serves (joined, not removed), for its connections to be
+/// checked against; no clerk needed (the server reads them at its start).
+pub fn served_desks(office: &Office) -> Result<Vec<store::DeskRecord>, AppError> {
+    Ok(office.store.desks()?.into_iter().filter(|desk| desk.revoked_at.is_none()).collect())
+}
+
+/// Removes a desk from the office (an administrator; audited `desk_revoked`): the server
+/// refuses its certificate from now on.
+pub fn revoke_desk(
+    office: &mut Office,
+    fingerprint: &str,
+    now: DateTime<Utc>,
+) -> Result<store::DeskRecord, AppError> {
+    let session = office.session()?.clone();
+    Ok(office.store.revoke_desk(&session, fingerprint, now)?)
 }

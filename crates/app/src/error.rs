@@ -89,6 +89,10 @@ pub enum AppError {
     /// browsers from given addresses only, and this is not one).
     #[error("this PC has not joined the office")]
     DeskNotJoined,
+    /// The office server no longer serves this desk's certificate (removed by an
+    /// administrator).
+    #[error("this desk was removed from the office")]
+    DeskRevoked,
     /// The office server's address typed at a desk cannot be read.
     #[error("the office server's address cannot be read")]
     ServerAddressInvalid,

@@ -76,6 +76,9 @@ catalogue! {
     /// The office server serves only joined desks (and browsers from given addresses), and
     /// this PC is neither.
     DeskNotJoined = "DESK_NOT_JOINED", Refused;
+    /// This desk's certificate is no longer served: an administrator removed the desk (or
+    /// it joined before the server kept its desks).
+    DeskRevoked = "DESK_REVOKED", Refused;
     /// The office server's address typed at a desk cannot be read.
     ServerAddressInvalid = "SERVER_ADDRESS_INVALID", Refused;
     /// A desk cannot reach its office server (the LAN, the server PC, the address).
@@ -435,6 +438,10 @@ impl Problem {
             AppError::DeskNotJoined => Problem::new(
                 C::DeskNotJoined,
                 "这台电脑还没有加入本办理点，办理点服务器不为它办理业务。请管理员生成加入码，在本机「加入办理点」。",
+            ),
+            AppError::DeskRevoked => Problem::new(
+                C::DeskRevoked,
+                "本机已被管理员移出办理点，不能再办理业务。如需继续使用，请在登录页「退出办理点」，再用管理员给的新加入码重新加入。",
             ),
             AppError::ServerAddressInvalid => Problem::new(
                 C::ServerAddressInvalid,

@@ -132,6 +132,10 @@ struct Shared {
     tls: OfficeTls,
     /// The one-time codes administrators gave out for desks to join.
     join_codes: Mutex<JoinCodes>,
+    /// The desks served, by their certificate's fingerprint: their names. A certificate
+    /// of this office's CA that is not here (removed, or from before desks were kept) is
+    /// refused.
+    desks: std::sync::RwLock<std::collections::HashMap<String, String>>,
     /// The document renderer (fonts and templates), loaded at the first preview.
     printing: Mutex<Option<Arc<app::printing::Printing>>>,
     /// Cases changed by a desk, for the other desks' event streams (`GET /api/events`).
@@ -262,6 +266,8 @@ pub fn serve(listener: TcpListener, office: Office, config: ServerConfig) -> Res
         (tls.ca_pem(), tls.ca_fingerprint().to_owned(), tls.ca_spki_sha256());
     let acceptor = tls.acceptor();
     let office_id = office.office_id().to_owned();
+    let desks =
+        app::desks::served_desks(&office)?.into_iter().map(|desk| (desk.fingerprint, desk.name)).collect();
     let office = Arc::new(Mutex::new(Some(office)));
     let sync = match &config.sync {
         Some(sync) => Some(
@@ -279,6 +285,7 @@ pub fn serve(listener: TcpListener, office: Office, config: ServerConfig) -> Res
         office_id,
         tls,
         join_codes: Mutex::new(JoinCodes::default()),
+        desks: std::sync::RwLock::new(desks),
         printing: Mutex::new(None),
         events: tokio::sync::broadcast::channel(256).0,
     });
@@ -306,7 +313,13 @@ async fn accept_loop(
             accepted = listener.accept() => match accepted {
                 Ok((stream, peer)) => {
                     let browsers_served = config.browsers.serves(peer.ip());
-                    connections.spawn(serve_connection(stream, acceptor.clone(), router.clone(), browsers_served));
+                    connections.spawn(serve_connection(
+                        stream,
+                        acceptor.clone(),
+                        router.clone(),
+                        Arc::clone(&shared),
+                        browsers_served,
+                    ));
                 }
                 Err(error) => {
                     tracing::warn!(%error, "accept failed");
@@ -373,6 +386,7 @@ async fn serve_connection(
     stream: TcpStream,
     acceptor: tokio_rustls::TlsAcceptor,
     router: Router,
+    shared: Arc<Shared>,
     browsers_served: bool,
 ) {
     let _ = stream.set_nodelay(true);
@@ -387,13 +401,31 @@ async fn serve_connection(
             return;
         }
     };
-    let joined = stream.get_ref().1.peer_certificates().is_some_and(|chain| !chain.is_empty());
-    let served = joined || browsers_served;
-    let service = hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
+    // A desk's certificate, by its fingerprint: looked up at every request, so a desk an
+    // administrator removes is refused at once, on connections already open too.
+    let desk = stream
+        .get_ref()
+        .1
+        .peer_certificates()
+        .and_then(|chain| chain.first())
+        .map(|certificate| tls::fingerprint(certificate.as_ref()));
+    let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
         let router = router.clone();
+        let name = desk.as_ref().map(|fingerprint| {
+            shared.desks.read().unwrap_or_else(PoisonError::into_inner).get(fingerprint).cloned()
+        });
         async move {
-            if !served && request.uri().path() != "/api/join_desk" {
-                return Ok(answer_error(&AppError::DeskNotJoined));
+            match name {
+                Some(None) => return Ok(answer_error(&AppError::DeskRevoked)),
+                Some(Some(name)) => {
+                    request.extensions_mut().insert(DeskName(Some(name)));
+                }
+                None if !browsers_served && request.uri().path() != "/api/join_desk" => {
+                    return Ok(answer_error(&AppError::DeskNotJoined));
+                }
+                None => {
+                    request.extensions_mut().insert(DeskName(None));
+                }
             }
             router.oneshot(request.map(Body::new)).await
         }
@@ -543,6 +575,8 @@ fn router(shared: Arc<Shared>) -> Router {
         .route("/api/preview_document", post(preview_document))
         .route("/api/print_in_browser", post(print_in_browser))
         .route("/api/record_desk_print", post(record_desk_print))
+        .route("/api/list_desks", post(list_desks))
+        .route("/api/revoke_desk", post(revoke_desk))
         .route("/api/join_desk", post(join_desk))
         .route("/api/{*command}", post(not_found));
     picker_routes(case_desk_routes(router)).fallback(get(static_file)).with_state(shared)
@@ -634,7 +668,17 @@ struct LogIn {
 }
 
 /// A clerk logs in at a desk: a new session with its own cookie and CSRF token.
-async fn log_in(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+/// The joined desk a request came from (its name), or `None` for a browser: the clerk's
+/// session, and so every audit row it writes, names the desk.
+#[derive(Clone)]
+struct DeskName(Option<String>);
+
+async fn log_in(
+    State(shared): State<Arc<Shared>>,
+    desk: Option<axum::Extension<DeskName>>,
+    body: Bytes,
+) -> Response {
+    let desk = desk.and_then(|axum::Extension(DeskName(name))| name);
     let LogIn { username, password } = match read_args(&body) {
         Ok(args) => args,
         Err(error) => return answer_error(&error),
@@ -653,7 +697,10 @@ async fn log_in(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
         })
         .await;
     let session = match logged_in {
-        Ok(session) => session,
+        Ok(session) => match &desk {
+            Some(desk) => session.at_desk(desk),
+            None => session,
+        },
         Err(error) => return answer_error(&error),
     };
     let info = SessionInfo::from(&session);
@@ -865,6 +912,63 @@ async fn record_desk_print(State(shared): State<Arc<Shared>>, headers: HeaderMap
     response
 }
 
+/// A desk that joined, as 人员管理 lists it.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct DeskLine {
+    fingerprint: String,
+    name: String,
+    /// `YYYY-MM-DD HH:MM`, local time.
+    joined_at: String,
+    joined_by: String,
+    /// When it was removed, if it was.
+    revoked_at: Option<String>,
+}
+
+impl From<app::desks::DeskRecord> for DeskLine {
+    fn from(desk: app::desks::DeskRecord) -> Self {
+        DeskLine {
+            fingerprint: desk.fingerprint,
+            name: desk.name,
+            joined_at: wire::json::local_minute(desk.joined_at),
+            joined_by: desk.joined_by,
+            revoked_at: desk.revoked_at.map(wire::json::local_minute),
+        }
+    }
+}
+
+/// The desks that joined the office (人员管理, administrators).
+async fn list_desks(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {
+    clerk_command(&shared, &headers, Need::OwnPassword, |office| {
+        Ok(app::desks::list_desks(office)?.into_iter().map(DeskLine::from).collect::<Vec<_>>())
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct RevokeDesk {
+    fingerprint: String,
+}
+
+/// Removes a desk (administrators; audited `desk_revoked`): its certificate is refused at
+/// its next request, on connections already open too.
+async fn revoke_desk(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Response {
+    let RevokeDesk { fingerprint } = match read_args(&body) {
+        Ok(args) => args,
+        Err(error) => return answer_error(&error),
+    };
+    let removed = fingerprint.clone();
+    let response = clerk_command(&shared, &headers, Need::OwnPassword, move |office| {
+        Ok(DeskLine::from(app::desks::revoke_desk(office, &fingerprint, wire::commands::now())?))
+    })
+    .await;
+    if response.status() == StatusCode::OK {
+        shared.desks.write().unwrap_or_else(PoisonError::into_inner).remove(&removed);
+    }
+    response
+}
+
 /// A one-time code for a new desk, given to an administrator.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -947,6 +1051,11 @@ async fn join_desk(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
     if let Err(error) = audited {
         return answer_error(&error);
     }
+    shared
+        .desks
+        .write()
+        .unwrap_or_else(PoisonError::into_inner)
+        .insert(fingerprint.clone(), desk_name.clone());
     tracing::info!(%fingerprint, "a desk joined the office");
     let joined = Joined {
         certificate,
@@ -1080,6 +1189,7 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         C::NotLoggedIn | C::IdleLocked | C::WrongPassword => StatusCode::UNAUTHORIZED,
         C::DeskRequestRefused
         | C::DeskNotJoined
+        | C::DeskRevoked
         | C::JoinCodeInvalid
         | C::RoleMissing
         | C::SeparationOfDuties

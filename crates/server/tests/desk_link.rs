@@ -168,7 +168,7 @@ async fn a_desk_joins_after_comparing_the_fingerprint_and_then_works_through_the
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_joined_desk_is_served_where_browsers_are_not() {
+async fn a_joined_desk_is_served_where_browsers_are_not_and_refused_once_removed() {
     let dir = tempfile::tempdir().unwrap();
     // Browsers from the server PC's own address only (127.0.0.2 here): desks must join.
     let server_pc: std::net::IpAddr = "127.0.0.2".parse().unwrap();
@@ -192,7 +192,54 @@ async fn a_joined_desk_is_served_where_browsers_are_not() {
     let (status, body) =
         call(&link, &mut csrf, "log_in", json!({"username": "a", "password": FIRST_PASSWORD})).await;
     assert_eq!(status, 200, "the joined desk is served: {body}");
-    server.stop().await.unwrap().close().unwrap();
+    let (status, body) = call(
+        &link,
+        &mut csrf,
+        "change_password",
+        json!({"oldPassword": FIRST_PASSWORD, "newPassword": OWN_PASSWORD}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+
+    // 人员管理 lists the desk; an administrator removes it, and its very next request (on
+    // the connection already open) is refused.
+    let desks = admin.ok("list_desks", json!({})).await;
+    assert_eq!(desks.as_array().map(Vec::len), Some(1), "{desks}");
+    assert_eq!((desks[0]["name"].as_str(), desks[0]["revokedAt"].as_str()), (Some("一号窗口"), None));
+    let fingerprint = desks[0]["fingerprint"].as_str().unwrap().to_owned();
+    let (status, body) = Desk::of(&server).call("list_desks", json!({})).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "not for a PC that has not joined: {body}");
+    admin.ok("revoke_desk", json!({ "fingerprint": fingerprint })).await;
+    let (status, body) = call(&link, &mut csrf, "worklist_counts", json!({})).await;
+    assert_eq!((status, body["code"].as_str()), (403, Some("DESK_REVOKED")), "{body}");
+    let desks = admin.ok("list_desks", json!({})).await;
+    assert!(desks[0]["revokedAt"].is_string(), "{desks}");
+
+    // Removed stays removed when the server starts again.
+    let office = server.stop().await.unwrap();
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await.unwrap();
+    let restarted = server::serve(listener, office, ServerConfig::default()).unwrap();
+    let (status, body) = call_fresh(&restarted, &link).await;
+    assert_eq!((status, body["code"].as_str()), (403, Some("DESK_REVOKED")), "{body}");
+    restarted.stop().await.unwrap().close().unwrap();
+
+    // The trail names the desk on the rows its clerk wrote there, and the removal.
+    let rows = support::audit(dir.path());
+    let changed = rows.iter().find(|row| row.action == "password_changed" && row.actor == "a").unwrap();
+    assert_eq!(changed.details["desk"], "一号窗口", "{:?}", changed.details);
+    let revoked = rows.iter().find(|row| row.action == "desk_revoked").unwrap();
+    assert_eq!((revoked.actor.as_str(), revoked.details["desk"].as_str()), ("admin", Some("一号窗口")));
+    let browser_rows = rows.iter().filter(|row| row.actor == "admin" && !row.action.starts_with("desk_"));
+    assert!(browser_rows.into_iter().all(|row| row.details.get("desk").is_none()), "a browser names no desk");
+}
+
+/// A request through `link` moved to `server` (the same office restarted elsewhere).
+async fn call_fresh(server: &server::RunningServer, link: &DeskLink) -> (u16, Value) {
+    let mut identity = link.identity().clone();
+    identity.server_url = server.url();
+    let moved = DeskLink::new(identity).unwrap();
+    let answer = moved.send("office_status", b"{}".to_vec(), None, None).await.unwrap();
+    (answer.status, serde_json::from_slice(&answer.body).unwrap_or(Value::Null))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -128,6 +128,8 @@ pub enum AuditAction {
     OfficeCaCreated,
     /// A desk joined the office server with a one-time code and got a certificate.
     DeskJoined,
+    /// An administrator removed a desk from the office: its certificate is refused.
+    DeskRevoked,
 }
 
 impl AuditAction {
@@ -183,6 +185,7 @@ impl AuditAction {
         AuditAction::ClerkKeyCertified,
         AuditAction::OfficeCaCreated,
         AuditAction::DeskJoined,
+        AuditAction::DeskRevoked,
     ];
 
     /// The stored name.
@@ -238,6 +241,7 @@ impl AuditAction {
             AuditAction::ClerkKeyCertified => "clerk_key_certified",
             AuditAction::OfficeCaCreated => "office_ca_created",
             AuditAction::DeskJoined => "desk_joined",
+            AuditAction::DeskRevoked => "desk_revoked",
         }
     }
 }
@@ -318,6 +322,9 @@ pub(crate) struct NewAuditRow<'a> {
     pub(crate) action: AuditAction,
     pub(crate) case_id: Option<&'a CaseId>,
     pub(crate) details: Value,
+    /// The office server's joined desk the clerk works at (their session's), named in the
+    /// row's details.
+    pub(crate) desk: Option<&'a str>,
 }
 
 const GENESIS: [u8; KEY_LEN] = [0u8; KEY_LEN];
@@ -369,6 +376,7 @@ pub(crate) fn append_by(
     at: DateTime<Utc>,
 ) -> Result<i64> {
     let row = NewAuditRow {
+        desk: session.desk(),
         at,
         actor_user_id: Some(session.user_id),
         actor: &session.username,
@@ -388,6 +396,15 @@ pub(crate) fn append(conn: &Connection, audit_key: &[u8; KEY_LEN], row: NewAudit
     let (prev_seq, prev_hash) = head.unwrap_or((0, GENESIS.to_vec()));
     let seq = prev_seq + 1;
     let mut details = row.details;
+    if let Some(desk) = row.desk {
+        match &mut details {
+            Value::Object(fields) => {
+                fields.entry("desk").or_insert_with(|| Value::String(desk.to_owned()));
+            }
+            Value::Null => details = serde_json::json!({ "desk": desk }),
+            _ => {}
+        }
+    }
     redact_id_numbers(&mut details);
     let details_text = serde_json::to_string(&details)?;
     let at_millis = to_millis(row.at);
@@ -784,7 +801,7 @@ mod tests {
              platform_decision,page_added,page_changed,page_deleted,office_key_created,bundle_exported,\
              bundle_imported,platform_key_set,office_details_set,profile_effective_set,user_reenabled,record_corrected,\
              page_marked,ledger_viewed,reference_key_set,reference_update_loaded,print_settings_set,clock_confirmed,\
-             rated,clerk_key_certified,office_ca_created,desk_joined"
+             rated,clerk_key_certified,office_ca_created,desk_joined,desk_revoked"
         );
     }
 }

@@ -91,6 +91,7 @@ pub(crate) fn record_certificate(
         conn,
         audit_key,
         NewAuditRow {
+            desk: None,
             at,
             actor_user_id: Some(by.user_id),
             actor: by.username,

@@ -77,7 +77,7 @@ pub use crypto::KdfParams;
 pub use error::StoreError;
 pub use keyslots::{KEY_SLOTS_FILE_NAME, KEY_SLOTS_LOCK_FILE_NAME, LockoutPolicy, Revocation};
 pub use ledger::LedgerEntry;
-pub use office_ca::OfficeCa;
+pub use office_ca::{DeskRecord, OfficeCa};
 pub use office_details::{OfficeDetails, PrintSettings};
 pub use outbox::{LEGACY_SETTLED_PER_CALL, OutboxId, OutboxItem, OutboxStatus, OutboxSummary, SYNC_ACTOR};
 pub use pages::{NewPage, PageChange, PageMarkInfo, PageMeta};

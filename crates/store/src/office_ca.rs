@@ -25,6 +25,24 @@ const CA_CERTIFICATE: &str = "office_ca_certificate";
 /// The `meta` key of the CA's private key (PKCS#8 DER, hex).
 const CA_KEY: &str = "office_ca_key";
 
+/// The `meta` key of the desks that joined (JSON, [`DeskRecord`]s).
+const DESKS: &str = "office_desks";
+
+/// A desk that joined the office server: what the server serves its certificate by.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct DeskRecord {
+    /// Its certificate's SHA-256 fingerprint (`AB:CD:…`).
+    pub fingerprint: String,
+    /// The name it gave itself (e.g. 二号窗口).
+    pub name: String,
+    /// When it joined.
+    pub joined_at: DateTime<Utc>,
+    /// The administrator whose one-time code it used.
+    pub joined_by: String,
+    /// When an administrator removed it: its certificate is refused from then on.
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
 /// The office CA as kept: its certificate and private key, both DER.
 #[derive(Clone, PartialEq, Eq)]
 pub struct OfficeCa {
@@ -109,9 +127,44 @@ impl Store {
         Ok(Ok(stored))
     }
 
+    /// The desks that joined, in the order they joined (removed ones included).
+    pub fn desks(&self) -> Result<Vec<DeskRecord>> {
+        read_desks(&self.conn)
+    }
+
+    /// Removes a desk from the office (`desk_revoked`, audited with its name and
+    /// fingerprint): the server refuses its certificate from now on; to work again it must
+    /// join anew. Needs the administrator role. A desk already removed stays as it was.
+    pub fn revoke_desk(
+        &mut self,
+        session: &Session,
+        fingerprint: &str,
+        at: DateTime<Utc>,
+    ) -> Result<DeskRecord> {
+        self.require_role(session, Roles::ADMIN)?;
+        let audit_key = *self.audit_key;
+        let transaction = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut desks = read_desks(&transaction)?;
+        let desk = desks
+            .iter_mut()
+            .find(|desk| desk.fingerprint == fingerprint)
+            .ok_or_else(|| StoreError::NotFound { what: "desk", id: fingerprint.to_owned() })?;
+        if desk.revoked_at.is_none() {
+            desk.revoked_at = Some(at);
+            let details = json!({ "desk": desk.name, "fingerprint": desk.fingerprint });
+            let revoked = desk.clone();
+            write_desks(&transaction, &desks)?;
+            audit::append_by(&transaction, &audit_key, session, AuditAction::DeskRevoked, None, details, at)?;
+            transaction.commit()?;
+            return Ok(revoked);
+        }
+        Ok(desk.clone())
+    }
+
     /// Audits that a desk joined the office (`desk_joined`), in the name of the
     /// administrator whose one-time code it used: its name as typed there and its
-    /// certificate's fingerprint. Needs the administrator role.
+    /// certificate's fingerprint, and keeps it among the office's desks. Needs the
+    /// administrator role.
     pub fn record_desk_joined(
         &mut self,
         session: &Session,
@@ -122,6 +175,15 @@ impl Store {
         self.require_role(session, Roles::ADMIN)?;
         let audit_key = *self.audit_key;
         let transaction = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut desks = read_desks(&transaction)?;
+        desks.push(DeskRecord {
+            fingerprint: fingerprint.to_owned(),
+            name: desk_name.to_owned(),
+            joined_at: at,
+            joined_by: session.username().to_owned(),
+            revoked_at: None,
+        });
+        write_desks(&transaction, &desks)?;
         audit::append_by(
             &transaction,
             &audit_key,
@@ -134,6 +196,24 @@ impl Store {
         transaction.commit()?;
         Ok(())
     }
+}
+
+fn read_desks(conn: &rusqlite::Connection) -> Result<Vec<DeskRecord>> {
+    let text: Option<String> =
+        conn.query_row("SELECT value FROM meta WHERE key = ?1", [DESKS], |row| row.get(0)).optional()?;
+    match text {
+        None => Ok(Vec::new()),
+        Some(text) => serde_json::from_str(&text)
+            .map_err(|_| StoreError::Corrupt { detail: "the office's desks are unreadable".to_owned() }),
+    }
+}
+
+fn write_desks(conn: &rusqlite::Connection, desks: &[DeskRecord]) -> Result<()> {
+    conn.execute(
+        "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        params![DESKS, serde_json::to_string(desks)?],
+    )?;
+    Ok(())
 }
 
 fn parse_hex(text: &str) -> Result<Vec<u8>> {

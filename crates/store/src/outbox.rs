@@ -278,6 +278,7 @@ impl Store {
                 &transaction,
                 &audit_key,
                 NewAuditRow {
+                    desk: None,
                     at,
                     actor_user_id: None,
                     actor: SYNC_ACTOR,
@@ -365,6 +366,7 @@ impl Store {
                 &transaction,
                 &audit_key,
                 NewAuditRow {
+                    desk: None,
                     at,
                     actor_user_id: None,
                     actor: SYNC_ACTOR,
@@ -419,6 +421,7 @@ impl Store {
                 &transaction,
                 &audit_key,
                 NewAuditRow {
+                    desk: None,
                     at,
                     actor_user_id: None,
                     actor: SYNC_ACTOR,
@@ -537,6 +540,7 @@ impl Store {
                 &transaction,
                 &audit_key,
                 NewAuditRow {
+                    desk: None,
                     at,
                     actor_user_id: None,
                     actor: SYNC_ACTOR,
@@ -576,6 +580,7 @@ impl Store {
             &transaction,
             &audit_key,
             NewAuditRow {
+                desk: session.desk(),
                 at,
                 actor_user_id: Some(session.user_id),
                 actor: &session.username,

@@ -422,6 +422,7 @@ impl Store {
                 &transaction,
                 &audit_key,
                 NewAuditRow {
+                    desk: None,
                     at,
                     actor_user_id: Some(user_id),
                     actor: username,
@@ -446,6 +447,7 @@ impl Store {
             logged_in_at: at,
             password_from_admin: false,
             signer: Some(signer),
+            desk: None,
         };
         Ok((store, session))
     }
@@ -516,6 +518,7 @@ impl Store {
         let mut store = Store::from_parts(dir, conn, data_key, file.office_id.clone(), options);
         if let Some(copy) = pre_migration_copy {
             store.append_audit(NewAuditRow {
+                desk: None,
                 at,
                 actor_user_id: None,
                 actor: STORE_ACTOR,
@@ -545,6 +548,7 @@ impl Store {
                 &transaction,
                 &audit_key,
                 NewAuditRow {
+                    desk: None,
                     at: event.at,
                     actor_user_id: None,
                     actor: &event.username,
@@ -560,6 +564,7 @@ impl Store {
                 &transaction,
                 &audit_key,
                 NewAuditRow {
+                    desk: None,
                     at,
                     actor_user_id: None,
                     actor: STORE_ACTOR,
@@ -599,6 +604,7 @@ impl Store {
             &transaction,
             &audit_key,
             NewAuditRow {
+                desk: None,
                 at,
                 actor_user_id: Some(user.id),
                 actor: &user.username,
@@ -623,6 +629,7 @@ impl Store {
             logged_in_at: at,
             password_from_admin,
             signer: Some(signer),
+            desk: None,
         })
     }
 
@@ -634,6 +641,7 @@ impl Store {
     ) -> Result<()> {
         let actor: String = username.chars().take(32).collect();
         self.append_audit(NewAuditRow {
+            desk: None,
             at,
             actor_user_id: None,
             actor: &actor,
@@ -666,6 +674,7 @@ impl Store {
     /// Audits the end of a session (log-out or idle lock).
     pub fn logout(&mut self, session: &Session, at: DateTime<Utc>) -> Result<()> {
         self.append_audit(NewAuditRow {
+            desk: session.desk(),
             at,
             actor_user_id: Some(session.user_id),
             actor: &session.username,
@@ -729,6 +738,7 @@ impl Store {
         at: DateTime<Utc>,
     ) -> Result<i64> {
         self.append_audit(NewAuditRow {
+            desk: session.desk(),
             at,
             actor_user_id: Some(session.user_id),
             actor: &session.username,
@@ -747,7 +757,15 @@ impl Store {
         details: Value,
         at: DateTime<Utc>,
     ) -> Result<i64> {
-        self.append_audit(NewAuditRow { at, actor_user_id: None, actor, action, case_id, details })
+        self.append_audit(NewAuditRow {
+            at,
+            actor_user_id: None,
+            actor,
+            action,
+            case_id,
+            details,
+            desk: None,
+        })
     }
 
     /// Recomputes the whole hash chain and reports the first row that does not check out.

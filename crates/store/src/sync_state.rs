@@ -180,6 +180,7 @@ impl Store {
                 &transaction,
                 &audit_key,
                 NewAuditRow {
+                    desk: None,
                     at,
                     actor_user_id: None,
                     actor: SYNC_ACTOR,
@@ -266,6 +267,7 @@ impl Store {
                         audit_user_id: None,
                         name: PLATFORM_ACTOR,
                         signer: None,
+                        desk: None,
                     };
                     Some(transition_in(&transaction, &audit_key, &actor, case_id, change, at)?.event_id)
                 }
@@ -289,6 +291,7 @@ impl Store {
                 &transaction,
                 &audit_key,
                 NewAuditRow {
+                    desk: None,
                     at,
                     actor_user_id: None,
                     actor: PLATFORM_ACTOR,

@@ -162,6 +162,9 @@ pub struct Session {
     /// The clerk's own signing key, unwrapped from their slot at log-in (issue 18):
     /// signs every step they take. `None` only for sessions of older schemas in tests.
     pub(crate) signer: Option<ClerkKey>,
+    /// Where the clerk logged in, when the office server knows it (a joined desk's name):
+    /// every audit row written in this session names it.
+    pub(crate) desk: Option<String>,
 }
 
 impl Session {
@@ -189,6 +192,17 @@ impl Session {
     /// window asks them to choose their own.
     pub fn password_from_admin(&self) -> bool {
         self.password_from_admin
+    }
+    /// This session, at the desk named `desk` (the office server's joined desk): each audit
+    /// row it writes says so.
+    #[must_use]
+    pub fn at_desk(mut self, desk: &str) -> Session {
+        self.desk = Some(desk.to_owned());
+        self
+    }
+    /// The desk the clerk logged in at, when known.
+    pub fn desk(&self) -> Option<&str> {
+        self.desk.as_deref()
     }
     /// The fingerprint of the key that signs this clerk's steps (what 签名密钥 shows).
     pub fn signing_key_fingerprint(&self) -> Option<String> {
@@ -493,6 +507,7 @@ impl Store {
             &transaction,
             &audit_key,
             NewAuditRow {
+                desk: actor.desk(),
                 at,
                 actor_user_id: Some(actor.user_id),
                 actor: &actor.username,
@@ -787,6 +802,7 @@ fn admin_row(
     at: DateTime<Utc>,
 ) -> NewAuditRow<'_> {
     NewAuditRow {
+        desk: admin.desk(),
         at,
         actor_user_id: Some(admin.user_id),
         actor: &admin.username,

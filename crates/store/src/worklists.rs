@@ -328,6 +328,7 @@ impl Store {
             None => Vec::new(),
         };
         self.append_read_audit(NewAuditRow {
+            desk: session.desk(),
             at,
             actor_user_id: Some(session.user_id),
             actor: &session.username,

@@ -148,6 +148,28 @@ export function recordDeskPrint(
   );
 }
 
+/** A PC that joined the office server, as 人员管理 lists it. */
+export interface DeskLine {
+  fingerprint: string;
+  name: string;
+  /** `YYYY-MM-DD HH:MM`. */
+  joinedAt: string;
+  joinedBy: string;
+  /** When an administrator removed it, if one did. */
+  revokedAt: string | null;
+}
+
+/** The PCs that joined the office (administrators). A command of the server's own. */
+export function listDesks(fetchImpl?: typeof fetch): Promise<DeskLine[]> {
+  return call<DeskLine[]>("list_desks", {}, fetchImpl);
+}
+
+/** Removes a PC from the office (administrators; audited): the server refuses it from its
+ *  next request on. */
+export function revokeDesk(fingerprint: string, fetchImpl?: typeof fetch): Promise<DeskLine> {
+  return call<DeskLine>("revoke_desk", { fingerprint }, fetchImpl);
+}
+
 /** A case a desk changed, as the server's event stream tells it (never personal data);
  *  both fields are missing when the desk fell behind: everything may have changed. */
 export interface CaseChange {

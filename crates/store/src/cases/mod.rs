@@ -326,6 +326,7 @@ impl Store {
     pub fn get_case(&mut self, session: &Session, case_id: &CaseId, at: DateTime<Utc>) -> Result<Case> {
         let case = self.read_case(case_id)?;
         self.append_audit(NewAuditRow {
+            desk: session.desk(),
             at,
             actor_user_id: Some(session.user_id),
             actor: &session.username,
@@ -411,6 +412,7 @@ impl Store {
             audit_user_id: Some(session.user_id),
             name: &session.username,
             signer: session.signer.as_ref(),
+            desk: session.desk(),
         };
         let receipt = transition_in(&transaction, &audit_key, &actor, case_id, change, at)?;
         crate::crash::point(crate::crash::STEP_BEFORE_COMMIT);
@@ -433,6 +435,7 @@ impl Store {
             audit_user_id: Some(session.user_id),
             name: &session.username,
             signer: session.signer.as_ref(),
+            desk: session.desk(),
         };
         let mut ids = Vec::with_capacity(cases.len());
         for case in cases {
@@ -579,6 +582,7 @@ impl Store {
             &transaction,
             &audit_key,
             NewAuditRow {
+                desk: session.desk(),
                 at,
                 actor_user_id: Some(session.user_id),
                 actor: &session.username,
@@ -636,6 +640,7 @@ pub(crate) fn print_recorded_in(
         conn,
         audit_key,
         NewAuditRow {
+            desk: session.desk(),
             at,
             actor_user_id: Some(session.user_id),
             actor: &session.username,

@@ -24,6 +24,8 @@ pub(crate) struct TransitionActor<'a> {
     /// The clerk's signing key: every step a clerk takes is signed (issue 18); the
     /// platform's own decisions are not.
     pub(crate) signer: Option<&'a clerk_signing::ClerkKey>,
+    /// The office server's joined desk the clerk works at, named in the audit row.
+    pub(crate) desk: Option<&'a str>,
 }
 
 /// [`Store::transition`] inside the caller's transaction.
@@ -149,6 +151,7 @@ pub(crate) fn transition_in(
         transaction,
         audit_key,
         NewAuditRow {
+            desk: actor.desk,
             at,
             actor_user_id: actor.audit_user_id,
             actor: actor.name,
@@ -253,6 +256,7 @@ pub(super) fn save_draft_in(
                 transaction,
                 audit_key,
                 NewAuditRow {
+                    desk: session.desk(),
                     at,
                     actor_user_id: Some(session.user_id),
                     actor: &session.username,
@@ -298,6 +302,7 @@ pub(super) fn save_draft_in(
                 transaction,
                 audit_key,
                 NewAuditRow {
+                    desk: session.desk(),
                     at,
                     actor_user_id: Some(session.user_id),
                     actor: &session.username,
