@@ -16,10 +16,12 @@ import {
   keepScreenshot,
   logIn,
   logOut,
+  placeCard,
   scanFromTestDevice,
   setUpOffice,
   startApp,
   submitAndConfirm,
+  waitForValue,
 } from "./harness.mjs";
 import { Session } from "./webdriver.mjs";
 
@@ -386,6 +388,17 @@ describe("two browser desks review and approve at the office server", () => {
       join(shots, "joined-desk-browser-beside.png"),
       "-resize", "x900", "+append", join(shots, "desks-side-by-side.png"),
     ]);
+    // This PC's own card reader fills a new form at the joined desk, as at the office's PC.
+    await joined.click("case-back");
+    await joined.waitFor("card-reader-status", { contains: "读卡器已连接", timeoutMs: 15000 });
+    await joined.click("new-application");
+    await joined.waitFor("intake");
+    placeCard("card");
+    await waitForValue(joined, "f-name", /^陈静$/);
+    placeCard("none");
+    assert.equal(await joined.value("id-number-input"), "341203199003071227");
+    await keepScreenshot(joined, "joined-desk-card-read");
+
     await logOut(desks.approver);
     await logOut(desks.reviewer);
     await logOut(joined);

@@ -176,6 +176,18 @@ impl DeskLink {
         !self.cookies.lock().unwrap_or_else(PoisonError::into_inner).is_empty()
     }
 
+    /// Whether a clerk is logged in at this desk now, as the server says (`office_status`,
+    /// which does not keep the session alive): what the desk's own devices (the card
+    /// reader) ask before they work for the page.
+    pub async fn session_alive(&self) -> Result<bool, LinkError> {
+        if !self.has_session() {
+            return Ok(false);
+        }
+        let answer = self.send("office_status", b"{}".to_vec(), None, None).await?;
+        let status: serde_json::Value = serde_json::from_slice(&answer.body).unwrap_or_default();
+        Ok(answer.status == 200 && status.get("session").is_some_and(|session| !session.is_null()))
+    }
+
     /// Sends `POST /api/<command>` with `body` (the page's JSON), the page's idempotency
     /// key and CSRF token, and the session's cookie; any answer the server gives is
     /// returned (errors are the page's to read), a network failure is

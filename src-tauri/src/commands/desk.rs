@@ -11,7 +11,7 @@ use crate::error::UiError;
 use crate::json::{DeskAnswerInfo, DeskModeInfo, JoinedDeskInfo, ServerProbeInfo};
 
 /// What a failure to reach or join the server says to the clerk.
-fn link_error(error: LinkError) -> UiError {
+pub(crate) fn link_error(error: LinkError) -> UiError {
     use app::AppError;
     match error {
         LinkError::Address => AppError::ServerAddressInvalid.into(),

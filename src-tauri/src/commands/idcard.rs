@@ -26,7 +26,15 @@ pub async fn id_card_reader(state: State<'_, AppState>) -> Result<ReaderStateInf
 pub async fn read_id_card(state: State<'_, AppState>) -> Result<CardReadInfo, UiError> {
     // The session is checked under the office's lock; the card is read outside it (a
     // silent reader takes seconds, which must not hold up the sync or other commands).
-    with_office(&state, |office| office.session().map(|_| ())).await?;
+    // At a desk of an office server, the server says whether a clerk is logged in here.
+    match state.desk.link() {
+        Some(link) => {
+            if !link.session_alive().await.map_err(super::desk::link_error)? {
+                return Err(app::AppError::NotLoggedIn.into());
+            }
+        }
+        None => with_office(&state, |office| office.session().map(|_| ())).await?,
+    }
     let reader = state.reader.clone();
     match tauri::async_runtime::spawn_blocking(move || reader.read(app::clock::today())?.for_form()).await {
         Ok(card) => Ok(card.map_err(UiError::from)?.into()),

@@ -9,7 +9,7 @@
 // 1.5 s); a card still lying there from the previous applicant is not read into a new
 // form until it is lifted (or 读卡 is pressed).
 import { reactive, ref } from "vue";
-import { IpcError, backend, type CardReadInfo } from "../backend";
+import { IpcError, deviceBackend, type CardReadInfo } from "../backend";
 import type { ApplicationRecord } from "../record";
 import { errorMessage } from "../errors";
 import { t } from "../locales";
@@ -152,7 +152,7 @@ export function useCardRead(record: () => ApplicationRecord, names: Record<strin
     reading.value = true;
     error.value = null;
     try {
-      apply(await backend().readIdCard());
+      apply(await deviceBackend().readIdCard());
       cardTaken = true;
     } catch (e) {
       if (e instanceof IpcError && e.code === "IDCARD_NO_CARD") cardTaken = false;
@@ -167,7 +167,7 @@ export function useCardRead(record: () => ApplicationRecord, names: Record<strin
     if (reading.value || conflicts.value || !readerReady()) return;
     reading.value = true;
     try {
-      const card = await backend().readIdCard();
+      const card = await deviceBackend().readIdCard();
       if (!cardTaken) {
         error.value = null;
         apply(card);

@@ -15,7 +15,7 @@ export const zhCN = {
     browserDeskHint: "通过办理点服务器办理：扫描、读卡、打印和申请人屏幕请在办理点电脑上使用。",
     joinDesk: "加入新电脑",
     joinedDesk: "办理台 · {desk}",
-    joinedDeskHint: "本机已加入办理点服务器 {server}，业务数据都在服务器上。用本机打印机打印；扫描请用文件或摄像头；读卡和申请人屏幕尚未接入。",
+    joinedDeskHint: "本机已加入办理点服务器 {server}，业务数据都在服务器上。用本机的扫描仪、打印机和读卡器；申请人屏幕尚未接入。",
     logOut: "退出登录",
     clerks: "人员管理",
     office: "办理点信息",

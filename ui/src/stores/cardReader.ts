@@ -1,7 +1,7 @@
 // The ID-card reader at this counter, as the header shows it: looked for every few
 // seconds while a clerk is logged in (the shell asks the reader's module for its status).
 import { ref } from "vue";
-import { backend, type ReaderStateInfo } from "../backend";
+import { deviceBackend, type ReaderStateInfo } from "../backend";
 
 /** The last look; `null` before the first. */
 export const readerState = ref<ReaderStateInfo | null>(null);
@@ -9,7 +9,7 @@ export const readerState = ref<ReaderStateInfo | null>(null);
 /** Looks for the reader once. */
 export async function lookForReader(): Promise<void> {
   try {
-    readerState.value = await backend().idCardReader();
+    readerState.value = await deviceBackend().idCardReader();
   } catch {
     readerState.value = null;
   }
