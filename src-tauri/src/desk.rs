@@ -4,6 +4,7 @@
 //! (`commands::desk::desk_request`) and the link sends them on over mutual TLS.
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
 use desk_link::{DeskIdentity, DeskLink, Probe};
@@ -23,8 +24,8 @@ pub struct DeskState {
     link: RwLock<Option<Arc<DeskLink>>>,
     /// The server found at the address typed, waiting for the clerk's comparison.
     pending: Mutex<Option<Probe>>,
-    /// The identity file exists but cannot be used.
-    damaged: bool,
+    /// The identity file exists but cannot be used (until the PC leaves or joins again).
+    damaged: AtomicBool,
 }
 
 impl DeskState {
@@ -38,7 +39,12 @@ impl DeskState {
                     (None, true)
                 }
             };
-        DeskState { file, link: RwLock::new(link), pending: Mutex::default(), damaged }
+        DeskState {
+            file,
+            link: RwLock::new(link),
+            pending: Mutex::default(),
+            damaged: AtomicBool::new(damaged),
+        }
     }
 
     /// The link, if this PC joined an office server.
@@ -48,7 +54,10 @@ impl DeskState {
 
     /// What the window is.
     pub fn info(&self) -> DeskModeInfo {
-        DeskModeInfo { joined: self.link().map(|link| joined_info(link.identity())), damaged: self.damaged }
+        DeskModeInfo {
+            joined: self.link().map(|link| joined_info(link.identity())),
+            damaged: self.damaged.load(Ordering::Relaxed),
+        }
     }
 
     /// Keeps the server found at an address until the clerk joins it.
@@ -77,6 +86,7 @@ impl DeskState {
         let info = joined_info(link.identity());
         *self.link.write().unwrap_or_else(PoisonError::into_inner) = Some(link);
         self.pending.lock().unwrap_or_else(PoisonError::into_inner).take();
+        self.damaged.store(false, Ordering::Relaxed);
         self.follow_events(app);
         Ok(info)
     }
@@ -86,6 +96,7 @@ impl DeskState {
     pub fn leave(&self) -> Result<(), desk_link::LinkError> {
         DeskIdentity::forget(&self.file)?;
         self.link.write().unwrap_or_else(PoisonError::into_inner).take();
+        self.damaged.store(false, Ordering::Relaxed);
         Ok(())
     }
 
@@ -107,5 +118,32 @@ fn joined_info(identity: &DeskIdentity) -> JoinedDeskInfo {
         desk_name: identity.desk_name.clone(),
         office_id: identity.office_id.clone(),
         ca_fingerprint: identity.ca_fingerprint.clone(),
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, reason = "a failing unwrap is the test report")]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pc_without_the_file_is_its_own_office_and_a_damaged_file_is_said() {
+        let dir = std::env::temp_dir().join(format!("permit-desk-desk-state-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("desk.json");
+        let fresh = DeskState::load(file.clone());
+        assert_eq!(fresh.info(), DeskModeInfo { joined: None, damaged: false });
+
+        // Half a file (a cut while it was written, a disk error): not a standalone PC, which
+        // would offer to make a second office, but a desk that must join again.
+        std::fs::write(&file, b"{\"serverUrl\": \"https://192.168.1.20:8443\"").unwrap();
+        let damaged = DeskState::load(file.clone());
+        assert_eq!(damaged.info(), DeskModeInfo { joined: None, damaged: true });
+        assert!(damaged.link().is_none());
+        // Leaving removes it; the PC is then as new.
+        damaged.leave().unwrap();
+        assert!(!file.exists());
+        assert_eq!(damaged.info(), DeskModeInfo { joined: None, damaged: false });
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -880,32 +880,16 @@ async fn import_page(State(shared): State<Arc<Shared>>, headers: HeaderMap, body
     response
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct DeskPrintArgs {
-    case_id: String,
-    document: String,
-    template: String,
-    printer: String,
-    copies: u16,
-    outcome: String,
-    job: Option<String>,
-    error: Option<String>,
-}
-
 /// A joined desk's print on its own printer of a document this server rendered for it:
 /// recorded as the desk reports it (`wire::commands::record_desk_print`); a slip that
 /// printed leaves 待打印确认单, which the other desks hear.
 async fn record_desk_print(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Response {
-    let DeskPrintArgs { case_id, document, template, printer, copies, outcome, job, error } =
-        match read_args(&body) {
-            Ok(args) => args,
-            Err(error) => return answer_error(&error),
-        };
+    let report: wire::json::DeskPrintReport = match read_args(&body) {
+        Ok(report) => report,
+        Err(error) => return answer_error(&error),
+    };
     let response = clerk_command(&shared, &headers, Need::OwnPassword, move |office| {
-        wire::commands::record_desk_print(
-            office, case_id, document, template, printer, copies, outcome, job, error,
-        )
+        wire::commands::record_desk_print(office, report)
     })
     .await;
     announce(&shared, "record_desk_print", &body, &response);

@@ -15,7 +15,6 @@ use desk_link::{DeskIdentity, DeskLink, LinkError};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use server::ServerConfig;
-use server::access::Browsers;
 use support::{ADMIN_PASSWORD, Desk, FIRST_PASSWORD, OWN_PASSWORD, accept, start};
 
 /// An administrator's one-time code.
@@ -36,6 +35,14 @@ async fn call(link: &DeskLink, csrf: &mut Option<String>, command: &str, args: V
         csrf.clone_from(&answer.csrf);
     }
     (answer.status, serde_json::from_slice(&answer.body).unwrap_or(Value::Null))
+}
+
+/// The clerk logged in through `link` with the password an administrator gave chooses
+/// their own, as the window makes them.
+async fn own_password(link: &DeskLink, csrf: &mut Option<String>) {
+    let args = json!({"oldPassword": FIRST_PASSWORD, "newPassword": OWN_PASSWORD});
+    let (status, body) = call(link, csrf, "change_password", args).await;
+    assert_eq!(status, 200, "{body}");
 }
 
 fn rand_suffix() -> u64 {
@@ -71,14 +78,7 @@ async fn a_desk_joins_after_comparing_the_fingerprint_and_then_works_through_the
         call(&link, &mut csrf, "log_in", json!({"username": "a", "password": FIRST_PASSWORD})).await;
     assert_eq!(status, 200, "{body}");
     assert!(csrf.is_some() && link.has_session());
-    let (status, body) = call(
-        &link,
-        &mut csrf,
-        "change_password",
-        json!({"oldPassword": FIRST_PASSWORD, "newPassword": OWN_PASSWORD}),
-    )
-    .await;
-    assert_eq!(status, 200, "{body}");
+    own_password(&link, &mut csrf).await;
     let (status, body) = call(&link, &mut csrf, "office_status", json!({})).await;
     assert_eq!((status, body["session"]["username"].as_str()), (200, Some("a")), "{body}");
 
@@ -170,16 +170,7 @@ async fn a_desk_joins_after_comparing_the_fingerprint_and_then_works_through_the
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_joined_desk_is_served_where_browsers_are_not_and_refused_once_removed() {
     let dir = tempfile::tempdir().unwrap();
-    // Browsers from the server PC's own address only (127.0.0.2 here): desks must join.
-    let server_pc: std::net::IpAddr = "127.0.0.2".parse().unwrap();
-    let config = ServerConfig {
-        browsers: Browsers::From(vec!["127.0.0.2".parse().unwrap()]),
-        ..ServerConfig::default()
-    };
-    let server = start(dir.path(), config).await;
-    let mut admin = Desk::from_address(&server, server_pc);
-    let (status, body) = admin.log_in("admin", ADMIN_PASSWORD).await;
-    assert_eq!(status, StatusCode::OK, "{body}");
+    let (server, admin) = support::browsers_at_server_pc_only(dir.path()).await;
     let code = admin.ok("create_join_code", json!({})).await["code"].as_str().unwrap().to_owned();
 
     // This PC is refused before it joins ...
@@ -192,14 +183,7 @@ async fn a_joined_desk_is_served_where_browsers_are_not_and_refused_once_removed
     let (status, body) =
         call(&link, &mut csrf, "log_in", json!({"username": "a", "password": FIRST_PASSWORD})).await;
     assert_eq!(status, 200, "the joined desk is served: {body}");
-    let (status, body) = call(
-        &link,
-        &mut csrf,
-        "change_password",
-        json!({"oldPassword": FIRST_PASSWORD, "newPassword": OWN_PASSWORD}),
-    )
-    .await;
-    assert_eq!(status, 200, "{body}");
+    own_password(&link, &mut csrf).await;
 
     // 人员管理 lists the desk; an administrator removes it, and its very next request (on
     // the connection already open) is refused.

@@ -12,7 +12,6 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use server::ServerConfig;
-use server::access::Browsers;
 use support::{ADMIN_PASSWORD, Desk, audit, desk_key, join_args, pem_der, raw_request, start};
 
 /// An administrator logged in at a browser desk of `server`.
@@ -184,17 +183,7 @@ async fn another_offices_desk_is_refused_in_the_handshake() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn where_browsers_are_not_served_a_pc_may_only_join() {
     let dir = tempfile::tempdir().unwrap();
-    // Browsers from the server PC's own address only (127.0.0.2 in this test); every
-    // other PC must join first.
-    let server_pc: std::net::IpAddr = "127.0.0.2".parse().unwrap();
-    let config = ServerConfig {
-        browsers: Browsers::From(vec!["127.0.0.2".parse().unwrap()]),
-        ..ServerConfig::default()
-    };
-    let server = start(dir.path(), config).await;
-    let mut admin = Desk::from_address(&server, server_pc);
-    let (status, body) = admin.log_in("admin", ADMIN_PASSWORD).await;
-    assert_eq!(status, StatusCode::OK, "{body}");
+    let (server, admin) = support::browsers_at_server_pc_only(dir.path()).await;
 
     // A PC that has not joined: neither the window nor a log-in.
     let mut stranger = Desk::of(&server);

@@ -17,10 +17,10 @@ use app::problem::Unrecognised;
 use chrono::{DateTime, Utc};
 
 use crate::json::{
-    AssessmentInfo, AuditLineInfo, CaseInfo, CaseLineInfo, ClerkInfo, DivisionChoice, DocumentName,
-    DraftSavedInfo, EthnicChoice, IdNumberInfo, LedgerInfo, LevelName, PageEditInput, PageMarkName,
-    PagesInfo, PreviewInfo, PrintedInfo, ProfileInfo, RecordJson, RoleName, SubmitResult, SyncStatusInfo,
-    WorklistCount, WorklistName,
+    AssessmentInfo, AuditLineInfo, CaseInfo, CaseLineInfo, ClerkInfo, DeskPrintReport, DivisionChoice,
+    DocumentName, DraftSavedInfo, EthnicChoice, IdNumberInfo, LedgerInfo, LevelName, PageEditInput,
+    PageMarkName, PagesInfo, PreviewInfo, PrintedInfo, ProfileInfo, RecordJson, RoleName, SubmitResult,
+    SyncStatusInfo, WorklistCount, WorklistName,
 };
 
 /// Most lines a worklist or a search sends to the window at once.
@@ -248,18 +248,8 @@ pub fn print_in_browser(
 /// (`preview_document`), as the desk reports it: `outcome` is `completed` or `held` (with
 /// the print system's `job`) or `failed` (with the `error` code). Audited as `printed`
 /// (`app::printing::record_desk_print`); a slip that printed leaves 待打印确认单.
-#[allow(clippy::too_many_arguments, reason = "each is one fact of the print the desk reports")]
-pub fn record_desk_print(
-    office: &mut Office,
-    case_id: String,
-    document: DocumentName,
-    template: String,
-    printer: String,
-    copies: u16,
-    outcome: String,
-    job: Option<String>,
-    error: Option<String>,
-) -> Result<PrintedInfo, AppError> {
+pub fn record_desk_print(office: &mut Office, report: DeskPrintReport) -> Result<PrintedInfo, AppError> {
+    let DeskPrintReport { case_id, document, template, printer, copies, outcome, job, error } = report;
     use app::printing::DeskPrintOutcome;
     let (id, document, _) = document_request(&case_id, &document, None)?;
     let unreadable = || AppError::from(app::problem::Unrecognised::Request);

@@ -50,4 +50,12 @@ describe("a joined desk's requests", () => {
     expect(keys).toHaveLength(4);
     expect(new Set(keys).size).toBe(1);
   });
+
+  it("say at once when what answers is not the office's server (no retries)", async () => {
+    const { deskFetch } = await import("./desk");
+    const { httpBackend } = await import("./http");
+    invoke.mockRejectedValue({ code: "NOT_AN_OFFICE_SERVER", message: "此地址上的服务不是本办理点的服务器。", fields: [] });
+    await expect(httpBackend(deskFetch).worklistCounts()).rejects.toMatchObject({ code: "NOT_AN_OFFICE_SERVER" });
+    expect(invoke).toHaveBeenCalledTimes(1);
+  });
 });

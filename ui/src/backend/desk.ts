@@ -6,8 +6,12 @@
 import { listen } from "@tauri-apps/api/event";
 import { tauriBackend } from "./tauri";
 import type { CaseChange } from "./http";
+import { IpcError, isUiError } from "./types";
 
 const CSRF_HEADER = "x-permit-desk-csrf";
+
+/** Failures of the link that another try would not mend. */
+const FINAL: readonly string[] = ["NOT_AN_OFFICE_SERVER", "DESK_NOT_JOINED", "DESK_FILE_DAMAGED"];
 
 /** The event the shell sends when the server says a desk changed a case. */
 export const CASE_CHANGE_EVENT = "desk-case-change";
@@ -33,6 +37,9 @@ export const deskFetch: typeof fetch = async (input, init) => {
       header(init, CSRF_HEADER),
     );
   } catch (error) {
+    // What answers is not this office's server (or this PC's joining is damaged): said as
+    // it is, not retried. Anything else is the network: http.ts retries it.
+    if (isUiError(error) && FINAL.includes(error.code)) throw new IpcError(error);
     throw new TypeError(`desk link: ${String((error as { code?: string }).code ?? error)}`);
   }
   const headers = new Headers({ "content-type": "application/json" });

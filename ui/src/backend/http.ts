@@ -51,7 +51,9 @@ async function call<T>(command: string, args: Record<string, unknown>, fetchImpl
         body: JSON.stringify(args),
         credentials: "same-origin",
       });
-    } catch {
+    } catch (error) {
+      // A joined desk's link that knows the server is not the office's: no use retrying.
+      if (error instanceof IpcError) throw error;
       if (attempt >= RETRY_DELAYS_MS.length) {
         throw new IpcError({ code: "SERVER_UNREACHABLE", message: t("errors.SERVER_UNREACHABLE"), fields: [] });
       }

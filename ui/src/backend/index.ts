@@ -17,6 +17,7 @@ export type DeskKind = "window" | "browser" | "joined";
 let current: Backend = inTauri ? tauriBackend : httpBackend();
 let kind: DeskKind = inTauri ? "window" : "browser";
 let joinedTo: JoinedDeskInfo | null = null;
+let deskFileDamaged = false;
 
 export function backend(): Backend {
   return current;
@@ -38,6 +39,12 @@ export function officeOnServer(): boolean {
   return kind !== "window";
 }
 
+/** This PC joined an office server once, but what it kept from joining is damaged: the
+ *  first-run screen says so (join again, rather than make a second office). */
+export function joinedDeskDamaged(): boolean {
+  return deskFileDamaged;
+}
+
 /** The office server this window joined, if it is a joined desk. */
 export function joinedDesk(): JoinedDeskInfo | null {
   return joinedTo;
@@ -56,6 +63,7 @@ export async function chooseBackend(): Promise<void> {
   if (!inTauri) return;
   try {
     const mode = await tauriBackend.deskMode();
+    deskFileDamaged = mode.damaged;
     if (mode.joined) {
       useTransport(deskFetch);
       setBackend(httpBackend(), "joined", mode.joined);

@@ -616,6 +616,7 @@ export const zhCN = {
     effectiveSaved: "已登记{name}政策文件的施行日期：{date}。",
   },
   scan: {
+    uploadBroken: "（本次扫描的前 {done} 页已上传到办理点服务器；其余 {left} 页未上传，请重新扫描这几页。）",
     reviewMark: "审核标记：{mark}（{by}），请重新扫描或补充",
     title: "证明材料扫描件",
     needsDraft: "开始填写后草稿会自动保存，之后即可扫描或导入材料。",
@@ -870,5 +871,6 @@ export const zhCN = {
     SERVER_UNREACHABLE: "与办理点服务器的连接中断，已重试多次。请检查网络后再操作；已保存的内容不会丢失。",
     NOT_AT_THIS_DESK: "此功能需要办理点电脑上的设备（扫描仪、读卡器、打印机等），在浏览器中不能使用。",
     UNEXPECTED: "发生未预期的错误，请联系管理员。",
+    DESK_FILE_DAMAGED_HINT: "本机曾加入办理点，但保存的加入凭据已损坏。请管理员生成新的加入码，在下面「加入办理点」重新加入；不要在本机新建办理点。",
   },
 } as const;

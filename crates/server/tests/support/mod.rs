@@ -189,6 +189,22 @@ pub async fn start(dir: &Path, config: ServerConfig) -> server::RunningServer {
     server::serve(listener, office(dir), config).unwrap()
 }
 
+/// A server that serves browsers from the server PC's own address only (127.0.0.2 in the
+/// tests), so every other PC must join first; and its administrator logged in at a
+/// browser there.
+pub async fn browsers_at_server_pc_only(dir: &Path) -> (server::RunningServer, Desk) {
+    let server_pc: std::net::IpAddr = "127.0.0.2".parse().unwrap();
+    let config = ServerConfig {
+        browsers: server::access::Browsers::From(vec!["127.0.0.2".parse().unwrap()]),
+        ..ServerConfig::default()
+    };
+    let server = start(dir, config).await;
+    let mut admin = Desk::from_address(&server, server_pc);
+    let (status, body) = admin.log_in("admin", ADMIN_PASSWORD).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    (server, admin)
+}
+
 /// The DER inside a PEM certificate.
 pub fn pem_der(pem: &str) -> Vec<u8> {
     use base64::Engine as _;

@@ -96,6 +96,30 @@ pub struct PrintedInfo {
     pub printed_at: String,
 }
 
+/// A joined desk's report of a print on its own printer (`record_desk_print`, a route of
+/// the office server's own): `outcome` is `completed` or `held` with the print system's
+/// `job`, or `failed` with the `error` code.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DeskPrintReport {
+    /// The case.
+    pub case_id: String,
+    /// The document's key.
+    pub document: String,
+    /// The template the server rendered it with.
+    pub template: String,
+    /// The desk's printer.
+    pub printer: String,
+    /// Copies asked for.
+    pub copies: u16,
+    /// `completed`, `held` or `failed`.
+    pub outcome: String,
+    /// The print system's job, unless it failed.
+    pub job: Option<String>,
+    /// The error code, when it did not print.
+    pub error: Option<String>,
+}
+
 /// How a joined desk's print on its own printer ended, for the page to report to the
 /// office server (`record_desk_print`) and show.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
