@@ -484,10 +484,22 @@ impl Office {
         password: &str,
         now: DateTime<Utc>,
     ) -> Result<&Session, AppError> {
+        self.login_at_desk(username, password, None, now)
+    }
+
+    /// [`Office::login`] at the office server's joined desk `desk` (its name): the log-in
+    /// row, a failed attempt, and every row of the session name the desk.
+    pub fn login_at_desk(
+        &mut self,
+        username: &str,
+        password: &str,
+        desk: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<&Session, AppError> {
         if let Some(previous) = self.session.take() {
             self.store.logout(&previous, now)?;
         }
-        let session = self.store.login(username, password, now)?;
+        let session = self.store.login_at_desk(username, password, desk, now)?;
         self.session = Some(session);
         self.check_audit_chain()?;
         self.session()

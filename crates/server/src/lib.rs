@@ -691,16 +691,13 @@ async fn log_in(
         .on_office(move |office| {
             let mut session = None;
             office.as_clerk(&mut session, |office| {
-                office.login(&username, &password, wire::commands::now()).map(|_| ())
+                office.login_at_desk(&username, &password, desk.as_deref(), wire::commands::now()).map(|_| ())
             })?;
             session.ok_or(AppError::NotLoggedIn)
         })
         .await;
     let session = match logged_in {
-        Ok(session) => match &desk {
-            Some(desk) => session.at_desk(desk),
-            None => session,
-        },
+        Ok(session) => session,
         Err(error) => return answer_error(&error),
     };
     let info = SessionInfo::from(&session);

@@ -180,6 +180,9 @@ async fn a_joined_desk_is_served_where_browsers_are_not_and_refused_once_removed
     let probe = desk_link::probe(&server.url()).await.unwrap();
     let link = DeskLink::new(desk_link::join(&probe, &code, "一号窗口").await.unwrap()).unwrap();
     let mut csrf = None;
+    let (status, _) =
+        call(&link, &mut csrf, "log_in", json!({"username": "a", "password": "not-it-at-all"})).await;
+    assert_eq!(status, 401, "a wrong password at the desk");
     let (status, body) =
         call(&link, &mut csrf, "log_in", json!({"username": "a", "password": FIRST_PASSWORD})).await;
     assert_eq!(status, 200, "the joined desk is served: {body}");
@@ -209,8 +212,10 @@ async fn a_joined_desk_is_served_where_browsers_are_not_and_refused_once_removed
 
     // The trail names the desk on the rows its clerk wrote there, and the removal.
     let rows = support::audit(dir.path());
-    let changed = rows.iter().find(|row| row.action == "password_changed" && row.actor == "a").unwrap();
-    assert_eq!(changed.details["desk"], "一号窗口", "{:?}", changed.details);
+    for action in ["login_failed", "login_succeeded", "password_changed"] {
+        let row = rows.iter().find(|row| row.action == action && row.actor == "a").unwrap();
+        assert_eq!(row.details["desk"], "一号窗口", "{action}: {:?}", row.details);
+    }
     let revoked = rows.iter().find(|row| row.action == "desk_revoked").unwrap();
     assert_eq!((revoked.actor.as_str(), revoked.details["desk"].as_str()), ("admin", Some("一号窗口")));
     let browser_rows = rows.iter().filter(|row| row.actor == "admin" && !row.action.starts_with("desk_"));

@@ -528,7 +528,7 @@ impl Store {
             })?;
         }
         store.flush_pending_login_events()?;
-        let session = store.start_session(&username, signer, at)?;
+        let session = store.start_session(&username, signer, None, at)?;
         Ok((store, session))
     }
 
@@ -583,13 +583,19 @@ impl Store {
     }
 
     /// Checks the user row after a successful unwrap, audits the log-in, returns the session.
-    fn start_session(&mut self, username: &str, signer: ClerkKey, at: DateTime<Utc>) -> Result<Session> {
+    fn start_session(
+        &mut self,
+        username: &str,
+        signer: ClerkKey,
+        desk: Option<&str>,
+        at: DateTime<Utc>,
+    ) -> Result<Session> {
         let user = match read_user(&self.conn, username)? {
             Some(user) if user.active => user,
             found => {
                 let reason =
                     if found.is_some() { LoginFailure::AccountDisabled } else { LoginFailure::UnknownUser };
-                self.audit_login_failure(username, reason, at)?;
+                self.audit_login_failure_at(username, reason, desk, at)?;
                 return Err(match reason {
                     LoginFailure::AccountDisabled => {
                         StoreError::AccountDisabled { username: username.to_owned() }
@@ -604,7 +610,7 @@ impl Store {
             &transaction,
             &audit_key,
             NewAuditRow {
-                desk: None,
+                desk,
                 at,
                 actor_user_id: Some(user.id),
                 actor: &user.username,
@@ -639,9 +645,20 @@ impl Store {
         reason: LoginFailure,
         at: DateTime<Utc>,
     ) -> Result<()> {
+        self.audit_login_failure_at(username, reason, None, at)
+    }
+
+    /// [`Store::audit_login_failure`] at the office server's joined desk `desk`.
+    fn audit_login_failure_at(
+        &mut self,
+        username: &str,
+        reason: LoginFailure,
+        desk: Option<&str>,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
         let actor: String = username.chars().take(32).collect();
         self.append_audit(NewAuditRow {
-            desk: None,
+            desk,
             at,
             actor_user_id: None,
             actor: &actor,
@@ -656,16 +673,32 @@ impl Store {
     /// unlocking after the idle lock). Same checks as [`Store::open`]; failures go
     /// straight to the audit trail.
     pub fn login(&mut self, username: &str, password: &str, at: DateTime<Utc>) -> Result<Session> {
+        self.login_at_desk(username, password, None, at)
+    }
+
+    /// [`Store::login`] at the office server's joined desk `desk`: the log-in (or its
+    /// failure) and every row of the session name the desk.
+    pub fn login_at_desk(
+        &mut self,
+        username: &str,
+        password: &str,
+        desk: Option<&str>,
+        at: DateTime<Utc>,
+    ) -> Result<Session> {
         let username = normalise_username(username)?;
         let Attempt { outcome, .. } =
             keyslots::attempt_unlock(&self.dir, &username, password, at, FailureLog::Caller)?;
         match outcome {
             Ok(Unlocked { data_key, signer }) if data_key.same_as(&self.data_key) => {
-                self.start_session(&username, signer, at)
+                let session = self.start_session(&username, signer, desk, at)?;
+                Ok(match desk {
+                    Some(desk) => session.at_desk(desk),
+                    None => session,
+                })
             }
             Ok(_) => Err(StoreError::KeyMismatch),
             Err((error, reason)) => {
-                self.audit_login_failure(&username, reason, at)?;
+                self.audit_login_failure_at(&username, reason, desk, at)?;
                 Err(error)
             }
         }
