@@ -419,5 +419,12 @@ describe("two browser desks review and approve at the office server", () => {
     await joined.click("login-submit");
     assert.match(await joined.waitFor("login-error"), /已被管理员移出办理点/);
     await keepScreenshot(joined, "joined-desk-removed");
+    // As the sentence says: 退出办理点 (after a confirm) makes it a PC with no office again,
+    // its key and certificate deleted, ready to join anew.
+    await joined.click("leave-office");
+    await joined.waitFor("leave-office-confirm");
+    await joined.click("leave-office-yes");
+    await joined.waitFor("setup-mode-join", { timeoutMs: 20000 });
+    assert.equal(existsSync(deskFile), false, "the desk's key and certificate are gone");
   });
 });
