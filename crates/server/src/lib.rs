@@ -667,12 +667,13 @@ struct LogIn {
     password: String,
 }
 
-/// A clerk logs in at a desk: a new session with its own cookie and CSRF token.
 /// The joined desk a request came from (its name), or `None` for a browser: the clerk's
 /// session, and so every audit row it writes, names the desk.
 #[derive(Clone)]
 struct DeskName(Option<String>);
 
+/// A clerk logs in at a desk: a new session with its own cookie and CSRF token, naming
+/// the joined desk it came from.
 async fn log_in(
     State(shared): State<Arc<Shared>>,
     desk: Option<axum::Extension<DeskName>>,
