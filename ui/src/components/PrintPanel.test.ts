@@ -162,6 +162,8 @@ describe("PrintPanel", () => {
     expect(wrapper.get('[data-testid="print-error-in-preview"]').text()).toContain("打印机已停止。");
     expect(wrapper.get('[data-testid="print-error-in-preview"]').text()).toContain("本办理台不跟踪");
     expect(reports[1]).toMatchObject({ outcome: "held", job: "Counter-Laser-4", error: "PRINT_JOB_STOPPED" });
+    // Each print used the preview open, not a second rendering at the server.
+    expect(previews).toHaveLength(2);
     expect(wrapper.emitted("printed")?.map((event) => event[0] === null)).toEqual([false, true]);
     vi.unstubAllGlobals();
   });
