@@ -114,6 +114,7 @@ fuzz:
 bench-server:
 	SERVER_LOAD_PAUSE_MS=0 cargo test --release -p server --test load -- --ignored --nocapture
 	SERVER_LOAD_PAUSE_MS=500 cargo test --release -p server --test load -- --ignored --nocapture
+	SERVER_LOAD_PAUSE_MS=500 SERVER_LOAD_ARRIVALS=lockstep cargo test --release -p server --test load -- --ignored --nocapture
 
 ## The office server killed with SIGKILL fifty times at random moments while three desks
 ## accept, review and approve (issue 17; `make test` runs five). RELIABILITY.md has the figures.

@@ -16,15 +16,14 @@
 mod support;
 
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use support::{ADMIN_PASSWORD, Desk, OWN_PASSWORD, office, record};
+use support::{ADMIN_PASSWORD, Desk, OWN_PASSWORD, office, random_below, record};
 
 /// What the desks were told was done.
 #[derive(Default, Debug)]
@@ -37,33 +36,10 @@ struct Acknowledged {
     lost: usize,
 }
 
-/// The server binary on the office in `dir`: the child, its URL and the office CA.
+/// The server binary on the office in `dir`, opened with the administrator's password:
+/// the child, its URL and the office CA.
 fn start_server(dir: &Path) -> (Child, String, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_permit-desk-server"))
-        .args(["--data-dir", dir.to_str().unwrap(), "--listen", "127.0.0.1:0", "--user", "admin"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    writeln!(child.stdin.take().unwrap(), "{ADMIN_PASSWORD}").unwrap();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let url = loop {
-        let mut line = String::new();
-        assert!(stdout.read_line(&mut line).unwrap() > 0, "the server exited before listening");
-        if let Some(url) = line.trim().strip_prefix("permit-desk-server listening on ") {
-            break url.to_owned();
-        }
-    };
-    let ca = std::fs::read_to_string(dir.join("office-ca.pem")).unwrap();
-    (child, url, ca)
-}
-
-/// A random number below `below`.
-fn random_below(below: u64) -> u64 {
-    let mut bytes = [0_u8; 8];
-    getrandom::fill(&mut bytes).unwrap();
-    u64::from_le_bytes(bytes) % below
+    support::start_server_binary(dir, &["--user", "admin"], Some(ADMIN_PASSWORD))
 }
 
 /// The state of a case as `get_case` answers it, or `None` if the office has no such case.

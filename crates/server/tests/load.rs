@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use app::office::Roles;
 use serde_json::json;
 use server::ServerConfig;
-use support::{ADMIN_PASSWORD, Desk, options, record};
+use support::{ADMIN_PASSWORD, Desk, options, random_below, record};
 
 /// What the desks did.
 #[derive(Default)]
@@ -31,8 +31,35 @@ struct Run {
     elapsed: Duration,
 }
 
-/// `pause`: each desk's wait after each request (a clerk typing); zero saturates the server.
-async fn run(desks: usize, for_time: Duration, pause: Duration) -> Run {
+/// How the desks' requests are spread in time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Arrivals {
+    /// Every desk waits exactly `pause` after each answer, all starting together: the
+    /// twenty desks stay in step and press 保存 in the same millisecond each round (the
+    /// worst case; no counter works so).
+    Lockstep,
+    /// Each desk starts at a random moment within the first `pause` and then waits a
+    /// random time between none and twice `pause` (the same mean): twenty clerks typing
+    /// independently.
+    Independent,
+}
+
+impl Arrivals {
+    /// The wait after a request (and before the first, for `Independent`).
+    fn wait(self, pause: Duration) -> Duration {
+        match self {
+            Arrivals::Lockstep => pause,
+            Arrivals::Independent => {
+                let millis = u64::try_from(pause.as_millis()).unwrap_or(u64::MAX);
+                Duration::from_millis(random_below(millis.saturating_mul(2).max(1)))
+            }
+        }
+    }
+}
+
+/// `pause`: each desk's mean wait after each request (a clerk typing); zero saturates
+/// the server.
+async fn run(desks: usize, for_time: Duration, pause: Duration, arrivals: Arrivals) -> Run {
     let dir = tempfile::tempdir().unwrap();
     let names: Vec<(String, String)> =
         (1..=desks).map(|n| (format!("d{n:02}"), format!("受理员{n:02}"))).collect();
@@ -50,6 +77,10 @@ async fn run(desks: usize, for_time: Duration, pause: Duration) -> Run {
         tasks.spawn(async move {
             let mut desk = Desk::new(&url, &ca);
             desk.first_log_in(&user).await;
+            if arrivals == Arrivals::Independent && !pause.is_zero() {
+                let millis = u64::try_from(pause.as_millis()).unwrap_or(u64::MAX);
+                tokio::time::sleep(Duration::from_millis(random_below(millis))).await;
+            }
             let mut done = Run::default();
             let deadline = Instant::now() + for_time;
             let mut record = record();
@@ -60,13 +91,13 @@ async fn run(desks: usize, for_time: Duration, pause: Duration) -> Run {
                     let at = Instant::now();
                     desk.ok("save_draft", json!({ "caseId": case_id, "record": record })).await;
                     done.saves.push(at.elapsed());
-                    tokio::time::sleep(pause).await;
+                    tokio::time::sleep(arrivals.wait(pause)).await;
                 }
                 done.cases.push(case_id);
                 let at = Instant::now();
                 desk.ok("worklist", json!({ "list": "drafts" })).await;
                 done.worklists.push(at.elapsed());
-                tokio::time::sleep(pause).await;
+                tokio::time::sleep(arrivals.wait(pause)).await;
             }
             done
         });
@@ -109,20 +140,24 @@ fn nothing_lost_or_doubled(run: &Run) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn twenty_desks_at_once_lose_and_double_nothing() {
-    let run = run(20, Duration::from_secs(3), Duration::ZERO).await;
+    let run = run(20, Duration::from_secs(3), Duration::ZERO, Arrivals::Lockstep).await;
     assert!(run.cases.len() >= 20, "every desk saved a case: {}", run.cases.len());
     nothing_lost_or_doubled(&run);
 }
 
 /// `make bench-server`: a minute (SERVER_LOAD_SECONDS) of twenty desks, each waiting
-/// SERVER_LOAD_PAUSE_MS after each request (0: as fast as the server answers), the
-/// figures printed.
+/// SERVER_LOAD_PAUSE_MS after each request (0: as fast as the server answers), in step
+/// (SERVER_LOAD_ARRIVALS=lockstep) or independently (the default), the figures printed.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "a benchmark: make bench-server"]
 async fn twenty_desks_for_a_minute() {
     let seconds = std::env::var("SERVER_LOAD_SECONDS").ok().and_then(|s| s.parse().ok()).unwrap_or(60);
     let pause = std::env::var("SERVER_LOAD_PAUSE_MS").ok().and_then(|s| s.parse().ok()).unwrap_or(0);
-    let mut run = run(20, Duration::from_secs(seconds), Duration::from_millis(pause)).await;
+    let arrivals = match std::env::var("SERVER_LOAD_ARRIVALS").as_deref() {
+        Ok("lockstep") => Arrivals::Lockstep,
+        _ => Arrivals::Independent,
+    };
+    let mut run = run(20, Duration::from_secs(seconds), Duration::from_millis(pause), arrivals).await;
     nothing_lost_or_doubled(&run);
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     let (saves, lists) = (run.saves.len(), run.worklists.len());
@@ -134,7 +169,7 @@ async fn twenty_desks_for_a_minute() {
         percentile(&mut run.worklists, 1.0),
     );
     eprintln!(
-        "20 desks, {pause} ms between requests, {:.0} s: {} cases, {saves} saves ({:.0}/s), {lists} worklists\n  save      p50 {:.2} ms  p99 {:.2} ms  max {:.2} ms\n  worklist  p50 {:.2} ms  p99 {:.2} ms  max {:.2} ms",
+        "20 desks, {pause} ms between requests ({arrivals:?}), {:.0} s: {} cases, {saves} saves ({:.0}/s), {lists} worklists\n  save      p50 {:.2} ms  p99 {:.2} ms  max {:.2} ms\n  worklist  p50 {:.2} ms  p99 {:.2} ms  max {:.2} ms",
         run.elapsed.as_secs_f64(),
         run.cases.len(),
         saves as f64 / run.elapsed.as_secs_f64(),

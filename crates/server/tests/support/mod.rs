@@ -15,6 +15,47 @@ pub const ADMIN_PASSWORD: &str = "admin-password-1";
 pub const FIRST_PASSWORD: &str = "first-password-1";
 pub const OWN_PASSWORD: &str = "own-password-22";
 
+/// The `permit-desk-server` binary on the office in `dir` with `opening` (`--user admin`
+/// or `--unlock-file F`), `password` written to its stdin if given: the child, once it
+/// says it listens, its URL and the office CA.
+pub fn start_server_binary(
+    dir: &Path,
+    opening: &[&str],
+    password: Option<&str>,
+) -> (std::process::Child, String, String) {
+    use std::io::{BufRead, Write};
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_permit-desk-server"))
+        .args(["--data-dir", dir.to_str().unwrap(), "--listen", "127.0.0.1:0"])
+        .args(opening)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    if let Some(password) = password {
+        writeln!(stdin, "{password}").unwrap();
+    }
+    drop(stdin);
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let url = loop {
+        let mut line = String::new();
+        assert!(stdout.read_line(&mut line).unwrap() > 0, "the server exited before listening");
+        if let Some(url) = line.trim().strip_prefix("permit-desk-server listening on ") {
+            break url.to_owned();
+        }
+    };
+    let ca = std::fs::read_to_string(dir.join("office-ca.pem")).unwrap();
+    (child, url, ca)
+}
+
+/// A random number below `below`.
+pub fn random_below(below: u64) -> u64 {
+    let mut bytes = [0_u8; 8];
+    getrandom::fill(&mut bytes).unwrap();
+    u64::from_le_bytes(bytes) % below
+}
+
 pub fn options() -> StoreOptions {
     StoreOptions { kdf: KdfParams::INSECURE_FAST, lockout: LockoutPolicy::default() }
 }
