@@ -60,9 +60,9 @@ bindings:
 	UPDATE_BINDINGS=1 cargo test -p wire --lib bindings
 	UPDATE_BINDINGS=1 cargo test -p permit-desk --lib bindings
 
-## The release .deb in dist/ (docs/packaging.md): window and permitctl, menu entry, icon.
+## The release .deb in dist/ (docs/packaging.md): window, permitctl and the office server, menu entry, icon.
 package: deps ui
-	cargo build --release -p permit-desk -p permitctl
+	cargo build --release -p permit-desk -p permitctl -p server
 	scripts/check-deb.sh "$$(scripts/package-deb.sh release dist)"
 
 ## The .deb's contents and dependencies, packed from the debug programs `build` made (CI).

@@ -10,14 +10,18 @@ deb=${1:?usage: check-deb.sh FILE.deb}
 fail() { echo "check-deb: $*" >&2; exit 1; }
 
 contents=$(dpkg-deb -c "$deb" | awk '{print $6}')
-for path in ./usr/bin/permit-desk ./usr/bin/permitctl \
+for path in ./usr/bin/permit-desk ./usr/bin/permitctl ./usr/bin/permit-desk-server \
   ./usr/share/applications/org.permitdesk.counter.desktop \
   ./usr/share/icons/hicolor/256x256/apps/permit-desk.png \
-  ./usr/share/doc/permit-desk/copyright ./usr/share/doc/permit-desk/changelog.gz; do
+  ./usr/share/doc/permit-desk/copyright ./usr/share/doc/permit-desk/changelog.gz \
+  ./usr/share/doc/permit-desk/README.office-server.md \
+  ./lib/systemd/system/permit-desk-server.service ./usr/lib/sysusers.d/permit-desk-server.conf \
+  ./etc/default/permit-desk-server ./usr/share/permit-desk/ui/index.html; do
   grep -qxF "$path" <<<"$contents" || fail "$path is missing"
 done
-# Only programs, the menu entry, the icon and documents: no /etc, /var, /home, /opt.
-unexpected=$(grep -vE '^\./(usr/?|usr/bin/.*|usr/share/?|usr/share/(applications|icons|doc)(/.*)?)?$' <<<"$contents" || true)
+# Only programs, the menu entry, the icon, documents, the window served to browsers and
+# the server's unit, user and options: nothing in /var, /home or /opt, no other /etc file.
+unexpected=$(grep -vE '^\./(usr/?|usr/bin/.*|usr/share/?|usr/share/(applications|icons|doc|permit-desk)(/.*)?|lib/?|lib/systemd/?|lib/systemd/system/?|lib/systemd/system/permit-desk-server\.service|usr/lib/?|usr/lib/sysusers\.d/?|usr/lib/sysusers\.d/permit-desk-server\.conf|etc/?|etc/default/?|etc/default/permit-desk-server)?$' <<<"$contents" || true)
 [ -z "$unexpected" ] || fail "unexpected paths: $unexpected"
 
 depends=$(dpkg-deb -f "$deb" Depends)
@@ -32,10 +36,29 @@ cargo_version=$(sed -n 's/^version = "\(.*\)"$/\1/p' "$(dirname "$0")/../Cargo.t
 control=$(mktemp -d)
 trap 'rm -rf "$control"' EXIT
 dpkg-deb -e "$deb" "$control"
-for script in "$control"/postinst "$control"/postrm; do
+grep -qxF /etc/default/permit-desk-server "$control/conffiles" || fail "the server's options are not a conffile"
+for script in "$control"/postinst "$control"/prerm "$control"/postrm; do
   ! grep -qE 'rm |org\.permitdesk\.counter|\.local/share|/home' <(grep -v '^#' "$script") ||
     fail "$(basename "$script") touches files it must not"
 done
+
+# The server's unit and system user as systemd reads them, from the package's own files.
+dpkg-deb -x "$deb" "$control/root"
+grep -q '^ExecStart=/usr/bin/permit-desk-server .*--unlock-file %d/unlock' \
+  "$control/root/lib/systemd/system/permit-desk-server.service" || fail "the unit does not start the server from its unlock"
+# A one-PC office runs no server: the package never enables or starts it.
+! grep -qE 'systemctl (enable|start)|deb-systemd-helper enable' "$control/postinst" ||
+  fail "the package enables or starts the server itself"
+if command -v systemd-analyze >/dev/null 2>&1; then
+  # Every directive known and well formed; the program checked where the package put it
+  # (this machine has not installed it).
+  mkdir "$control/unit"
+  sed "s|/usr/bin/permit-desk-server|$control/root/usr/bin/permit-desk-server|" \
+    "$control/root/lib/systemd/system/permit-desk-server.service" > "$control/unit/permit-desk-server.service"
+  verify=$(SYSTEMD_LOG_LEVEL=warning systemd-analyze verify --man=no \
+    "$control/unit/permit-desk-server.service" 2>&1) || fail "systemd-analyze does not accept the unit: $verify"
+  [ -z "$verify" ] || fail "systemd-analyze warns about the unit: $verify"
+fi
 
 # The desktop entry, as the menu reads it.
 dpkg-deb --fsys-tarfile "$deb" | tar -xOf - ./usr/share/applications/org.permitdesk.counter.desktop > "$control/entry.desktop"

@@ -49,6 +49,7 @@ export const REACTIONS: Record<ErrorCode | ClientErrorCode, Reaction> = {
   DATABASE_DAMAGED: "show",
   KEY_SLOTS_DAMAGED: "show",
   KEY_MISMATCH: "show",
+  SERVER_UNLOCK_INVALID: "show",
   DATABASE_TOO_NEW: "show",
   DISK_FULL: "show",
   DATA_READ_ONLY: "show",

@@ -265,9 +265,13 @@ impl Office {
     /// The office just opened (or set up) with `session` logged in: its audit chain
     /// checked, as at every log-in.
     fn opened(store: Store, session: Session) -> Result<Office, AppError> {
+        Office::opened_as(store, Some(session))
+    }
+
+    fn opened_as(store: Store, session: Option<Session>) -> Result<Office, AppError> {
         let mut office = Office {
             store,
-            session: Some(session),
+            session,
             clock_check: None,
             audit_warning: None,
             audit_broken_at: None,
@@ -463,17 +467,42 @@ impl Office {
         now: DateTime<Utc>,
         options: StoreOptions,
     ) -> Result<Office, AppError> {
-        let (store, session) =
-            Store::open_with_options(dir, username, password, now, options).map_err(|error| match error {
-                store::StoreError::Corrupt { .. } | store::StoreError::DatabaseMissing { .. } => {
-                    AppError::DatabaseDamaged {
-                        source: error,
-                        last_backup: crate::backup::last_backup(dir).map(Box::new),
-                    }
-                }
-                other => other.into(),
-            })?;
+        let (store, session) = Store::open_with_options(dir, username, password, now, options)
+            .map_err(|error| opening_error(dir, error))?;
         Office::opened(store, session)
+    }
+
+    /// Opens the office in `dir` with the office server's unlock file (its text), nobody
+    /// logged in: the server's start as a service (docs/office-server.md). The audit chain
+    /// and the state seal are checked as at a log-in.
+    pub fn open_for_server(
+        dir: &Path,
+        unlock_file_text: &str,
+        now: DateTime<Utc>,
+        options: StoreOptions,
+    ) -> Result<Office, AppError> {
+        let secret = store::ServerUnlockSecret::from_file_text(unlock_file_text)?;
+        let store =
+            Store::open_for_server(dir, &secret, now, options).map_err(|error| opening_error(dir, error))?;
+        Office::opened_as(store, None)
+    }
+
+    /// Makes the office server's unlock slot as the logged-in administrator (again: the
+    /// earlier file stops opening the office), audited; the text to write to the server's
+    /// unlock file is returned (a secret: write it 0600, never log it).
+    pub fn create_server_unlock(
+        &mut self,
+        now: DateTime<Utc>,
+    ) -> Result<zeroize::Zeroizing<String>, AppError> {
+        let session = self.session()?.clone();
+        Ok(self.store.create_server_unlock(&session, now)?.to_file_text())
+    }
+
+    /// Removes the office server's unlock slot (administrators; audited). `false` when
+    /// there was none.
+    pub fn remove_server_unlock(&mut self, now: DateTime<Utc>) -> Result<bool, AppError> {
+        let session = self.session()?.clone();
+        Ok(self.store.remove_server_unlock(&session, now)?)
     }
 
     /// Logs a clerk in to the unlocked store (clerk change, or unlocking after the idle
@@ -668,6 +697,20 @@ impl IdleLock {
             _ => *last = Some((started, at)),
         }
         Ok(())
+    }
+}
+
+/// A store's refusal to open, with a damaged database named as such (and the last backup
+/// to restore from).
+fn opening_error(dir: &Path, error: store::StoreError) -> AppError {
+    match error {
+        store::StoreError::Corrupt { .. } | store::StoreError::DatabaseMissing { .. } => {
+            AppError::DatabaseDamaged {
+                source: error,
+                last_backup: crate::backup::last_backup(dir).map(Box::new),
+            }
+        }
+        other => other.into(),
     }
 }
 

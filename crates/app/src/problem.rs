@@ -124,6 +124,8 @@ catalogue! {
     KeySlotsDamaged = "KEY_SLOTS_DAMAGED", Fault;
     /// The key slots and the database are from different stores.
     KeyMismatch = "KEY_MISMATCH", Fault;
+    /// The office server's unlock file does not open the office.
+    ServerUnlockInvalid = "SERVER_UNLOCK_INVALID", Fault;
     /// The database was written by a newer program.
     DatabaseTooNew = "DATABASE_TOO_NEW", Fault;
     /// This build cannot encrypt the database.
@@ -659,6 +661,20 @@ fn of_store(error: &StoreError) -> Problem {
         StoreError::KeyMismatch => {
             Problem::new(C::KeyMismatch, "密钥文件与数据库不匹配，请联系管理员恢复同一次备份的两个文件。")
         }
+        StoreError::ServerUnlock { reason } => Problem::new(
+            C::ServerUnlockInvalid,
+            match reason {
+                store::ServerUnlockProblem::NotSetUp => {
+                    "本办理点还没有设置服务器开启密钥（或已被管理员撤销）：请管理员运行 permit-desk-server setup。"
+                }
+                store::ServerUnlockProblem::Malformed => {
+                    "服务器开启密钥文件已损坏或不是开启密钥文件：请管理员运行 permit-desk-server setup 重新生成。"
+                }
+                store::ServerUnlockProblem::WrongSecret => {
+                    "服务器开启密钥文件打不开本办理点（属于其他办理点，或已被重新生成）：请管理员运行 permit-desk-server setup 重新生成。"
+                }
+            },
+        ),
         StoreError::TooNew { .. } => {
             Problem::new(C::DatabaseTooNew, "数据库由更新版本的程序创建，请升级本程序。")
         }

@@ -130,6 +130,12 @@ pub enum AuditAction {
     DeskJoined,
     /// An administrator removed a desk from the office: its certificate is refused.
     DeskRevoked,
+    /// An administrator made (or made again) the office server's unlock slot.
+    ServerUnlockCreated,
+    /// An administrator removed the office server's unlock slot.
+    ServerUnlockRemoved,
+    /// The office server opened the office with its unlock slot (nobody logged in).
+    ServerOpened,
 }
 
 impl AuditAction {
@@ -186,6 +192,9 @@ impl AuditAction {
         AuditAction::OfficeCaCreated,
         AuditAction::DeskJoined,
         AuditAction::DeskRevoked,
+        AuditAction::ServerUnlockCreated,
+        AuditAction::ServerUnlockRemoved,
+        AuditAction::ServerOpened,
     ];
 
     /// The stored name.
@@ -242,6 +251,9 @@ impl AuditAction {
             AuditAction::OfficeCaCreated => "office_ca_created",
             AuditAction::DeskJoined => "desk_joined",
             AuditAction::DeskRevoked => "desk_revoked",
+            AuditAction::ServerUnlockCreated => "server_unlock_created",
+            AuditAction::ServerUnlockRemoved => "server_unlock_removed",
+            AuditAction::ServerOpened => "server_opened",
         }
     }
 }
@@ -801,7 +813,8 @@ mod tests {
              platform_decision,page_added,page_changed,page_deleted,office_key_created,bundle_exported,\
              bundle_imported,platform_key_set,office_details_set,profile_effective_set,user_reenabled,record_corrected,\
              page_marked,ledger_viewed,reference_key_set,reference_update_loaded,print_settings_set,clock_confirmed,\
-             rated,clerk_key_certified,office_ca_created,desk_joined,desk_revoked"
+             rated,clerk_key_certified,office_ca_created,desk_joined,desk_revoked,\
+             server_unlock_created,server_unlock_removed,server_opened"
         );
     }
 }

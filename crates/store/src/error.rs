@@ -75,6 +75,13 @@ pub enum StoreError {
     /// belongs to another office or another copy of the database.
     #[error("the key slots do not belong to this database: restore the key slot file made with it")]
     KeyMismatch,
+    /// The office server's unlock file does not open this office (issue 17): none was
+    /// made, an administrator removed it, or the file is another office's or damaged.
+    #[error("the server unlock file does not open this office: {reason}")]
+    ServerUnlock {
+        /// What is wrong.
+        reason: ServerUnlockProblem,
+    },
     /// The database file is damaged or truncated. The file is left exactly as found.
     #[error("database is damaged: {detail}; restore it from a backup")]
     Corrupt {
@@ -221,3 +228,25 @@ impl From<serde_json::Error> for StoreError {
 
 /// Short alias used throughout the crate.
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Why the office server's unlock file did not open the office.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ServerUnlockProblem {
+    /// The office has no server slot (never set up, or removed by an administrator).
+    NotSetUp,
+    /// The file is not an unlock file.
+    Malformed,
+    /// The file's secret does not open the office's server slot (another office's file,
+    /// or one replaced by a later set-up).
+    WrongSecret,
+}
+
+impl std::fmt::Display for ServerUnlockProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            ServerUnlockProblem::NotSetUp => "the office has no server unlock (run permit-desk-server setup)",
+            ServerUnlockProblem::Malformed => "the file is not a server unlock file",
+            ServerUnlockProblem::WrongSecret => "the file belongs to another office or to an earlier set-up",
+        })
+    }
+}

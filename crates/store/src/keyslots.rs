@@ -108,6 +108,64 @@ pub(crate) struct KeySlotsFile {
     /// ([`crate::Store::carry_over_revocations`]).
     #[serde(default)]
     pub(crate) revoked: Vec<Revocation>,
+    /// The office server's own wrap of the data key (issue 17), opened with the secret in
+    /// its unlock file rather than a clerk's password ([`crate::Store::open_for_server`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) server: Option<ServerSlot>,
+}
+
+/// The office server's wrap of the data key: under a random 32-byte secret that only the
+/// server's unlock file holds (no key derivation: the secret is already a key).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub(crate) struct ServerSlot {
+    pub(crate) created_at: DateTime<Utc>,
+    /// The administrator who made it.
+    pub(crate) created_by: String,
+    wrap: SlotWrap,
+}
+
+/// Associated data of the server slot's wrap: its office.
+fn server_slot_aad(office_id: &str) -> Vec<u8> {
+    let mut aad = b"permit-desk server slot v1\0".to_vec();
+    aad.extend_from_slice(office_id.as_bytes());
+    aad
+}
+
+impl ServerSlot {
+    pub(crate) fn new(
+        office_id: &str,
+        secret: &[u8; KEY_LEN],
+        data_key: &DataKey,
+        created_by: &str,
+        at: DateTime<Utc>,
+    ) -> Result<ServerSlot> {
+        let (nonce, ciphertext) = wrap_key(secret, data_key, &server_slot_aad(office_id))?;
+        Ok(ServerSlot {
+            created_at: at,
+            created_by: created_by.to_owned(),
+            wrap: SlotWrap {
+                alg: WRAP_ALGORITHM.to_owned(),
+                nonce: hex_encode(&nonce),
+                ciphertext: hex_encode(&ciphertext),
+            },
+        })
+    }
+
+    /// The data key, `Ok(None)` for another secret, an error when the slot is malformed.
+    pub(crate) fn unwrap(
+        &self,
+        office_id: &str,
+        secret: &[u8; KEY_LEN],
+    ) -> std::result::Result<Option<DataKey>, &'static str> {
+        if self.wrap.alg != WRAP_ALGORITHM {
+            return Err("unsupported key wrap");
+        }
+        let nonce: [u8; NONCE_LEN] = hex_decode(&self.wrap.nonce)
+            .and_then(|bytes| bytes.try_into().ok())
+            .ok_or("nonce is malformed")?;
+        let ciphertext = hex_decode(&self.wrap.ciphertext).ok_or("wrapped key is not hex")?;
+        Ok(unwrap_key(secret, &nonce, &ciphertext, &server_slot_aad(office_id)))
+    }
 }
 
 /// One revocation, as the key-slot file remembers it.
@@ -296,6 +354,7 @@ impl KeySlotsFile {
             pending_events: Vec::new(),
             dropped_events: 0,
             revoked: Vec::new(),
+            server: None,
         }
     }
 

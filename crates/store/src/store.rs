@@ -473,19 +473,40 @@ impl Store {
         at: DateTime<Utc>,
         options: StoreOptions,
     ) -> Result<(Store, Session)> {
-        let db_path = Store::db_path(dir);
-        let slots_path = Store::key_slots_path(dir);
-        match (db_path.exists(), slots_path.exists()) {
-            (false, false) => return Err(StoreError::NotInitialised { dir: dir.to_owned() }),
-            (true, false) => return Err(StoreError::KeySlotsMissing { path: slots_path }),
-            (false, true) => return Err(StoreError::DatabaseMissing { path: db_path }),
-            (true, true) => {}
-        }
+        Store::check_files(dir)?;
         let username = normalise_username(username)?;
         let Attempt { outcome, file } =
             keyslots::attempt_unlock(dir, &username, password, at, FailureLog::Sidecar)?;
         let Unlocked { data_key, signer } = outcome.map_err(|(error, _)| error)?;
+        let mut store = Store::open_unlocked(dir, &file, data_key, at, options)?;
+        let session = store.start_session(&username, signer, None, at)?;
+        Ok((store, session))
+    }
 
+    /// Whether both of the office's files are there: `Ok` when they are, the error that
+    /// says which is missing otherwise.
+    pub(crate) fn check_files(dir: &Path) -> Result<()> {
+        let db_path = Store::db_path(dir);
+        let slots_path = Store::key_slots_path(dir);
+        match (db_path.exists(), slots_path.exists()) {
+            (false, false) => Err(StoreError::NotInitialised { dir: dir.to_owned() }),
+            (true, false) => Err(StoreError::KeySlotsMissing { path: slots_path }),
+            (false, true) => Err(StoreError::DatabaseMissing { path: db_path }),
+            (true, true) => Ok(()),
+        }
+    }
+
+    /// Opens the database with a data key a slot of `file` gave: checks it is this
+    /// office's, migrates an older schema (a copy kept aside first) and copies failed
+    /// log-ins from the key-slot file into the audit trail. Nobody is logged in yet.
+    pub(crate) fn open_unlocked(
+        dir: &Path,
+        file: &KeySlotsFile,
+        data_key: DataKey,
+        at: DateTime<Utc>,
+        options: StoreOptions,
+    ) -> Result<Store> {
+        let db_path = Store::db_path(dir);
         let conn = match open_connection(&db_path, &data_key, false) {
             Ok(conn) => conn,
             Err(StoreError::Corrupt { detail }) => {
@@ -528,8 +549,7 @@ impl Store {
             })?;
         }
         store.flush_pending_login_events()?;
-        let session = store.start_session(&username, signer, None, at)?;
-        Ok((store, session))
+        Ok(store)
     }
 
     /// Copies failed log-ins recorded while the database was locked into the audit trail,
