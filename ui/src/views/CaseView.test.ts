@@ -113,6 +113,19 @@ describe("CaseView", () => {
     expect(previews).toEqual([]);
   });
 
+  it("the receipt's banner is the counter's: not the reviewer's at 已受理, nobody's once reviewed", async () => {
+    const atReview = mountCase(caseInfo({}), { roles: ["review"] }).wrapper;
+    await flushPromises();
+    expect(atReview.find('[data-testid="case-banner"]').exists()).toBe(false);
+    expect(selected(atReview), "the print panel still starts at the receipt").toBe("receipt");
+    const reviewed = mountCase(
+      caseInfo({ state: "reviewed", state_label: "已审核", documents: ["form", "receipt", "review"] }),
+      { roles: ["accept", "approve"] },
+    ).wrapper;
+    await flushPromises();
+    expect(reviewed.find('[data-testid="case-banner"]').exists()).toBe(false);
+  });
+
   it("opens the document it was asked to show, right after loading", async () => {
     const { wrapper, previews } = mountCase(
       caseInfo({ state: "refused", state_label: "已一次性告知", due_date: null, documents: ["form", "notice"] }),
