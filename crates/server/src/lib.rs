@@ -17,7 +17,8 @@
 //! 4. a password of the clerk's own (`PASSWORD_CHANGE_REQUIRED`), as in the window.
 //!
 //! A request with an `Idempotency-Key` that this session already sent gets the first
-//! answer again instead of running twice (a desk retrying after a timeout).
+//! answer again instead of running twice (a desk retrying after a timeout); one sent while
+//! the first still runs waits for that answer.
 //!
 //! Only TLS is spoken ([`tls`]): the office's own CA, a server certificate made at each
 //! start, and client certificates for the desks that joined with a one-time code
@@ -616,6 +617,7 @@ where
         match shared.sessions.admit(&token, csrf, idempotency_key.as_deref(), active, Instant::now()) {
             Admission::Refused(error) => return answer_error(&error),
             Admission::Repeat(status, body) => return json_response(status, body),
+            Admission::InFlight(running) => return first_answer(running).await,
             Admission::IdleExpired { session, username, minutes } => {
                 let mut ended = Some(session);
                 let logged_out = shared
@@ -630,6 +632,11 @@ where
             }
             Admission::Admitted(session) => session,
         };
+    // The session is put back and the answer kept under its key in the office's worker,
+    // after the command: they happen even if the desk's connection drops meanwhile (the
+    // worker is not cancelled with the request), so its retry finds the answer.
+    let (worker_shared, worker_token, worker_key) =
+        (Arc::clone(shared), token.clone(), idempotency_key.clone());
     let outcome = shared
         .on_office(move |office| {
             let mut session = Some(admitted);
@@ -639,25 +646,45 @@ where
                 }
                 work(office)
             });
-            Ok((session, result))
+            worker_shared.sessions.put_back(&worker_token, session);
+            let (status, body) = match result {
+                Ok(value) => match serde_json::to_vec(&value) {
+                    Ok(body) => (StatusCode::OK, body),
+                    Err(_) => error_body(&UiError::internal()),
+                },
+                Err(error) => error_body(&UiError::from(error)),
+            };
+            if let Some(key) = worker_key {
+                worker_shared.sessions.remember(&worker_token, key, status, body.clone(), Instant::now());
+            }
+            Ok((status, body))
         })
         .await;
-    let (session, result) = match outcome {
-        Ok(pair) => pair,
-        Err(error) => return answer_error(&error),
+    let (status, body) = match outcome {
+        Ok(answer) => answer,
+        // The office was not there to run it (the server stopping) or its worker failed.
+        Err(error) => {
+            let (status, body) = error_body(&UiError::from(error));
+            if let Some(key) = idempotency_key {
+                shared.sessions.remember(&token, key, status, body.clone(), Instant::now());
+            }
+            (status, body)
+        }
     };
-    shared.sessions.put_back(&token, session);
-    let (status, body) = match result {
-        Ok(value) => match serde_json::to_vec(&value) {
-            Ok(body) => (StatusCode::OK, body),
-            Err(_) => error_body(&UiError::internal()),
-        },
-        Err(error) => error_body(&UiError::from(error)),
-    };
-    if let Some(key) = idempotency_key {
-        shared.sessions.remember(&token, key, status, body.clone(), Instant::now());
-    }
     json_response(status, body)
+}
+
+/// The answer of a command whose retry arrived while it ran: the first's, once given. A
+/// session ended meanwhile (a log-out at the same desk) has no answer to give:
+/// `NOT_LOGGED_IN`, as the retry would have got after it.
+async fn first_answer(mut running: tokio::sync::watch::Receiver<Option<(StatusCode, Vec<u8>)>>) -> Response {
+    match running.wait_for(Option::is_some).await {
+        Ok(answer) => match answer.as_ref() {
+            Some((status, body)) => json_response(*status, body.clone()),
+            None => answer_error(&AppError::NotLoggedIn),
+        },
+        Err(_) => answer_error(&AppError::NotLoggedIn),
+    }
 }
 
 #[derive(Deserialize)]

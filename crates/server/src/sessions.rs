@@ -21,6 +21,9 @@ pub(crate) enum Admission {
     Refused(AppError),
     /// The same idempotency key was answered before: this is that answer.
     Repeat(StatusCode, Vec<u8>),
+    /// The same idempotency key is running now (a desk's retry overtook its first send):
+    /// wait for its answer rather than run the command a second time.
+    InFlight(tokio::sync::watch::Receiver<Option<(StatusCode, Vec<u8>)>>),
     /// The session was idle past the limit and is now ended here; the caller logs it out
     /// of the office (audited) and answers `IDLE_LOCKED`.
     IdleExpired {
@@ -41,7 +44,15 @@ struct DeskSession {
     csrf: String,
     last_command: Instant,
     /// Answers by idempotency key, with when they were given.
-    answers: HashMap<String, (Instant, StatusCode, Vec<u8>)>,
+    answers: HashMap<String, Answer>,
+}
+
+/// What a session knows of an idempotency key.
+enum Answer {
+    /// Admitted and not finished: its answer will be sent on this channel.
+    Running(tokio::sync::watch::Sender<Option<(StatusCode, Vec<u8>)>>),
+    /// Answered, at this moment.
+    Given(Instant, StatusCode, Vec<u8>),
 }
 
 /// Every desk's session, by cookie.
@@ -92,8 +103,14 @@ impl Sessions {
             }
             return Admission::Refused(AppError::NotLoggedIn);
         }
-        if let Some((_, status, body)) = key.and_then(|key| desk.answers.get(key)) {
-            return Admission::Repeat(*status, body.clone());
+        if let Some(key) = key {
+            match desk.answers.get(key) {
+                Some(Answer::Given(_, status, body)) => return Admission::Repeat(*status, body.clone()),
+                Some(Answer::Running(sender)) => return Admission::InFlight(sender.subscribe()),
+                None => {
+                    desk.answers.insert(key.to_owned(), Answer::Running(tokio::sync::watch::channel(None).0));
+                }
+            }
         }
         if active {
             desk.last_command = now;
@@ -117,18 +134,22 @@ impl Sessions {
         }
     }
 
-    /// Keeps an answer under its idempotency key, and forgets the ones older than the
-    /// configured time.
+    /// Keeps an answer under its idempotency key (and hands it to any retry waiting for
+    /// it), and forgets the ones older than the configured time.
     pub(crate) fn remember(&self, token: &str, key: String, status: StatusCode, body: Vec<u8>, now: Instant) {
         let keep_for = self.config.idempotency_for;
         if let Some(desk) = self.table().get_mut(token) {
-            desk.answers.retain(|_, (at, _, _)| now.saturating_duration_since(*at) <= keep_for);
-            desk.answers.insert(key, (now, status, body));
+            desk.answers.retain(|_, answer| match answer {
+                Answer::Given(at, _, _) => now.saturating_duration_since(*at) <= keep_for,
+                Answer::Running(_) => true,
+            });
+            if let Some(Answer::Running(sender)) = desk.answers.get(&key) {
+                sender.send_replace(Some((status, body.clone())));
+            }
+            desk.answers.insert(key, Answer::Given(now, status, body));
         }
     }
 
-    /// The session behind a cookie and its CSRF token, if it is alive (not counted as
-    /// activity).
     /// Whether `token` is a live session (within the idle limit), without counting as
     /// activity: the event stream's check.
     pub(crate) fn alive(&self, token: &str, now: Instant) -> bool {
@@ -137,6 +158,8 @@ impl Sessions {
             .is_some_and(|desk| now.saturating_duration_since(desk.last_command) <= self.config.idle_limit)
     }
 
+    /// The session behind a cookie and its CSRF token, if it is alive (not counted as
+    /// activity).
     pub(crate) fn peek(&self, token: &str, now: Instant) -> Option<(Session, String)> {
         self.table()
             .get(token)

@@ -4,9 +4,10 @@
 //! real `permit-desk-server` binary. After every kill the server is started again, the
 //! desks log in again and go on. At the end every step the server acknowledged (a 200
 //! answer) is found in the office: SQLite's commit is the acknowledgement, so nothing
-//! acknowledged may be lost. (The desks here do not resend a request whose answer the
-//! kill took; what a resend does after a restart is the idempotency table's business,
-//! which still lives in memory.)
+//! acknowledged may be lost. A request whose answer the kill took is resent, as a desk
+//! would, under the session it had: the restarted server knows no session from before, so
+//! it refuses it (`NOT_LOGGED_IN`) without running it, and the clerk, logged in again,
+//! sees the case as the office holds it.
 //!
 //! In `make test` the run has five kills; `make server-kill` runs fifty (the ignored
 //! test), with the figures in RELIABILITY.md.
@@ -100,6 +101,18 @@ async fn counter(desk: Desk, acked: Arc<Mutex<Acknowledged>>) {
     }
 }
 
+/// A case the counter `desk` saves and accepts now.
+async fn accepted_case(desk: &Desk) -> String {
+    let case_id = send(desk, "new_case", json!({})).await.unwrap().1.as_str().unwrap().to_owned();
+    let saved = send(desk, "save_draft", json!({ "caseId": case_id, "record": record() })).await.unwrap();
+    assert_eq!(saved.0, StatusCode::OK, "{saved:?}");
+    let submit =
+        json!({ "caseId": case_id, "profile": "330182", "opinion": "材料齐全，同意受理。", "proceed": true });
+    let accepted = send(desk, "submit_case", submit).await.unwrap();
+    assert_eq!(accepted.1["outcome"], "accepted", "{accepted:?}");
+    case_id
+}
+
 /// The reviewer or the approver: takes the first case of `list` and signs `step`, until
 /// the server dies. A case another round left half-done is simply the next one.
 async fn signer(desk: Desk, list: &str, step: &str, acked: Arc<Mutex<Acknowledged>>) {
@@ -147,6 +160,8 @@ async fn kill_run(kills: usize) {
     office(dir.path()).close().unwrap();
     let acked = Arc::new(Mutex::new(Acknowledged::default()));
     let started = Instant::now();
+    // The reviewer's session of the last round: its cookie and CSRF token.
+    let mut stale = (None, None);
     for round in 0..kills {
         let (mut child, url, ca) = start_server(dir.path());
         let first_time = round == 0;
@@ -155,6 +170,7 @@ async fn kill_run(kills: usize) {
             desk_for(&url, &ca, "b", first_time).await,
             desk_for(&url, &ca, "c", first_time).await,
         );
+        stale = (desks.1.cookie.clone(), desks.1.csrf.clone());
         let mut work = tokio::task::JoinSet::new();
         work.spawn(counter(desks.0, Arc::clone(&acked)));
         work.spawn(signer(desks.1, "awaiting_review", "review_case", Arc::clone(&acked)));
@@ -170,7 +186,19 @@ async fn kill_run(kills: usize) {
 
     // Started once more: every desk logs in, and the office holds every acknowledged step.
     let (mut child, url, ca) = start_server(dir.path());
-    let desk = desk_for(&url, &ca, "b", false).await;
+    // A step resent under the session from before the kill is refused, not run.
+    let before = Desk { cookie: stale.0, csrf: stale.1, ..Desk::new(&url, &ca) };
+    let case_id = accepted_case(&desk_for(&url, &ca, "a", false).await).await;
+    let awaiting = desk_for(&url, &ca, "b", false).await;
+    let answer = send(&before, "review_case", json!({ "caseId": case_id, "opinion": "同意。" })).await;
+    let (status, body) = answer.unwrap();
+    assert_eq!((status, body["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("NOT_LOGGED_IN")));
+    assert_eq!(
+        state_of(&awaiting, &case_id).await.as_deref(),
+        Some("accepted"),
+        "not reviewed by the resend"
+    );
+    let desk = awaiting;
     let acked = std::mem::take(&mut *acked.lock().unwrap());
     for case_id in &acked.drafts {
         let state = state_of(&desk, case_id).await;

@@ -179,6 +179,39 @@ async fn a_request_sent_again_with_its_idempotency_key_is_answered_not_run_again
     assert_eq!(reviews, 1, "reviewed once");
 }
 
+/// A desk's retry that overtakes its first send (the answer was slow, the desk sent the
+/// request again while the server still ran it) waits for the first's answer instead of
+/// running the step a second time and being told the case has moved on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retries_that_overtake_the_first_send_get_its_answer() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path(), ServerConfig::default()).await;
+    let (mut counter, mut reviewer) = (Desk::of(&server), Desk::of(&server));
+    counter.first_log_in("a").await;
+    reviewer.first_log_in("b").await;
+    let case_id = accept(&counter).await;
+
+    let review = json!({ "caseId": case_id, "opinion": "经审核，材料真实有效。" });
+    let csrf = reviewer.csrf.clone().unwrap();
+    let key = "0195f3a0-0000-7000-8000-000000000002";
+    let sends = (0..8).map(|_| {
+        let headers = [(CSRF_HEADER, csrf.as_str()), (IDEMPOTENCY_HEADER, key)];
+        let (review, reviewer) = (&review, &reviewer);
+        async move { reviewer.send("review_case", review, &headers).await }
+    });
+    let answers = futures_util::future::join_all(sends).await;
+    for answer in &answers {
+        assert_eq!(answer.0, StatusCode::OK, "every send is answered as the first: {}", answer.1);
+        assert_eq!(answer, &answers[0]);
+    }
+    server.stop().await.unwrap().close().unwrap();
+    let reviews = audit(dir.path())
+        .into_iter()
+        .filter(|row| row.action == "case_state_changed" && row.details["to"] == "reviewed")
+        .count();
+    assert_eq!(reviews, 1, "reviewed once");
+}
+
 /// The commands the server serves are the window's, with the window's argument names
 /// (Tauri's camelCase of the Rust names) in the same order.
 #[test]
