@@ -25,6 +25,7 @@ const MIGRATIONS: &[&str] = &[
     MIGRATION_9,
     MIGRATION_10,
     MIGRATION_11,
+    MIGRATION_12,
 ];
 
 /// The schema version this build writes and reads.
@@ -337,6 +338,15 @@ const MIGRATION_11: &str = "";
 /// The version whose upgrade also runs [`crate::state_seal::install`].
 const STATE_SEAL_VERSION: u32 = 11;
 
+/// Version 12: the `meta` table joins the state seal (issue 18): the office CA's key and
+/// the desks that joined (issue 17), the slip's signing key, the office's details and the
+/// other settings kept there, so a row changed beside the program is found as a case's
+/// would be. Rust again ([`crate::state_seal::seal_more`]).
+const MIGRATION_12: &str = "";
+
+/// The version whose upgrade also runs [`crate::state_seal::seal_more`].
+const META_SEAL_VERSION: u32 = 12;
+
 /// Reads `PRAGMA user_version`.
 pub(crate) fn schema_version(conn: &Connection) -> Result<u32> {
     let version: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
@@ -361,6 +371,9 @@ pub(crate) fn migrate(conn: &mut Connection, target: u32, seal: &SealKey) -> Res
         transaction.execute_batch(MIGRATIONS[(version - 1) as usize])?;
         if version == STATE_SEAL_VERSION {
             crate::state_seal::install(&transaction, seal)?;
+        }
+        if version == META_SEAL_VERSION {
+            crate::state_seal::seal_more(&transaction, seal, crate::state_seal::SEALED_FROM_12)?;
         }
     }
     transaction.pragma_update(None, "user_version", target)?;

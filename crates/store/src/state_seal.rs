@@ -133,7 +133,15 @@ pub(crate) const SEALED: &[(&str, &[&str])] = &[
         ],
     ),
     ("clerk_key_revocations", &["id", "public_key", "revocation", "created_at"]),
+    // Schema 12: the office's settings and keys kept as meta rows — the office CA and its
+    // key, the desks that joined, the slip's signing key, the office's details, the
+    // application-number counter, the audit anchors.
+    ("meta", &["key", "value"]),
 ];
+
+/// Tables sealed from schema 12 on: the upgrade to schema 11 seals the others, the one to
+/// 12 adds these to the same sum ([`seal_more`]).
+pub(crate) const SEALED_FROM_12: &[&str] = &["meta"];
 
 /// Columns of sealed tables that are deliberately not sealed (large bytes a hash column
 /// beside them already covers).
@@ -287,7 +295,7 @@ fn columns(table: &str, prefix: &str) -> String {
 }
 
 /// Creates the seal's table and triggers and seals the rows as they are: the upgrade to
-/// schema 11, inside its transaction.
+/// schema 11, inside its transaction (the tables of [`SEALED_FROM_12`] wait for theirs).
 pub(crate) fn install(conn: &Connection, key: &SealKey) -> Result<()> {
     conn.execute_batch(
         "CREATE TABLE state_seal (
@@ -296,25 +304,45 @@ pub(crate) fn install(conn: &Connection, key: &SealKey) -> Result<()> {
          ) STRICT;",
     )?;
     let mut sum = [0u8; SUM_LEN];
-    for (table, _) in SEALED {
+    for (table, _) in SEALED.iter().filter(|(table, _)| !SEALED_FROM_12.contains(table)) {
         add(&mut sum, &table_sum(conn, key, table)?, false);
-        let new = columns(table, "NEW.");
-        let old = columns(table, "OLD.");
-        conn.execute_batch(&format!(
-            "CREATE TRIGGER state_seal_{table}_insert AFTER INSERT ON {table} BEGIN
-                 UPDATE state_seal SET value = {FUNCTION}(value, 1, '{table}', {new}) WHERE id = 1;
-             END;
-             CREATE TRIGGER state_seal_{table}_delete AFTER DELETE ON {table} BEGIN
-                 UPDATE state_seal SET value = {FUNCTION}(value, -1, '{table}', {old}) WHERE id = 1;
-             END;
-             CREATE TRIGGER state_seal_{table}_update AFTER UPDATE ON {table} BEGIN
-                 UPDATE state_seal
-                 SET value = {FUNCTION}({FUNCTION}(value, -1, '{table}', {old}), 1, '{table}', {new})
-                 WHERE id = 1;
-             END;"
-        ))?;
+        create_triggers(conn, table)?;
     }
     conn.execute("INSERT INTO state_seal (id, value) VALUES (1, ?1)", [key.value(&sum, false)])?;
+    Ok(())
+}
+
+/// Adds `tables` to the seal as their rows are now: the upgrade to schema 12, inside its
+/// transaction. A seal already found forged stays forged; one that differs still differs.
+pub(crate) fn seal_more(conn: &Connection, key: &SealKey, tables: &[&str]) -> Result<()> {
+    let value: Vec<u8> = conn.query_row("SELECT value FROM state_seal WHERE id = 1", [], |row| row.get(0))?;
+    let (mut sum, intact) = key.open(&value);
+    for table in tables {
+        add(&mut sum, &table_sum(conn, key, table)?, false);
+        create_triggers(conn, table)?;
+    }
+    conn.execute("UPDATE state_seal SET value = ?1 WHERE id = 1", [key.value(&sum, !intact)])?;
+    Ok(())
+}
+
+/// The triggers that keep the seal current through every insert, delete and update of
+/// `table`.
+fn create_triggers(conn: &Connection, table: &str) -> Result<()> {
+    let new = columns(table, "NEW.");
+    let old = columns(table, "OLD.");
+    conn.execute_batch(&format!(
+        "CREATE TRIGGER state_seal_{table}_insert AFTER INSERT ON {table} BEGIN
+             UPDATE state_seal SET value = {FUNCTION}(value, 1, '{table}', {new}) WHERE id = 1;
+         END;
+         CREATE TRIGGER state_seal_{table}_delete AFTER DELETE ON {table} BEGIN
+             UPDATE state_seal SET value = {FUNCTION}(value, -1, '{table}', {old}) WHERE id = 1;
+         END;
+         CREATE TRIGGER state_seal_{table}_update AFTER UPDATE ON {table} BEGIN
+             UPDATE state_seal
+             SET value = {FUNCTION}({FUNCTION}(value, -1, '{table}', {old}), 1, '{table}', {new})
+             WHERE id = 1;
+         END;"
+    ))?;
     Ok(())
 }
 

@@ -7,7 +7,7 @@ use crate::common::{ADMIN_PASSWORD, OFFICE, at, march, options};
 
 #[test]
 fn a_version_1_database_migrates_and_keeps_its_cases() {
-    assert_eq!(SCHEMA_VERSION, 11, "update this test's expectations when adding a migration");
+    assert_eq!(SCHEMA_VERSION, 12, "update this test's expectations when adding a migration");
     let dir = tempfile::tempdir().unwrap();
     let (store, _) =
         Store::create_at_schema_version(dir.path(), OFFICE, "admin", ADMIN_PASSWORD, at(0), options(), 1)
@@ -56,7 +56,7 @@ fn a_version_1_database_migrates_and_keeps_its_cases() {
         store.audit_entries(None, 100).unwrap().into_iter().find(|entry| entry.action == "schema_migrated");
     assert_eq!(
         migrated.map(|entry| entry.details),
-        Some(serde_json::json!({ "from": 1, "to": 11, "copy": "office.before-upgrade-v1.db" }))
+        Some(serde_json::json!({ "from": 1, "to": 12, "copy": "office.before-upgrade-v1.db" }))
     );
     // Schema 10: the administrator's key, registered at the first log-in after the upgrade,
     // is the office's root (it certifies itself; the platform pins it).
@@ -166,7 +166,7 @@ fn a_version_2_database_migrates_to_sync_with_its_queue_intact() {
         store.audit_entries(None, 100).unwrap().into_iter().find(|entry| entry.action == "schema_migrated");
     assert_eq!(
         migrated.map(|entry| entry.details),
-        Some(serde_json::json!({ "from": 2, "to": 11, "copy": "office.before-upgrade-v2.db" }))
+        Some(serde_json::json!({ "from": 2, "to": 12, "copy": "office.before-upgrade-v2.db" }))
     );
     assert!(store.audit_verify().unwrap().is_intact());
 }

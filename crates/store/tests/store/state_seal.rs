@@ -2,7 +2,7 @@
 //! program (a SQLCipher shell with the data key) is found by the next check and stays
 //! found, and an office upgraded from before the seal is sealed as it was.
 
-use store::{CaseState, OutboxId, Roles, StateChange, StateSealProblem, Store};
+use store::{CaseState, OutboxId, Roles, SCHEMA_VERSION, StateChange, StateSealProblem, Store};
 
 use crate::common::{ADMIN_PASSWORD, OFFICE, add_clerk, at, new_store, options, sample_case};
 
@@ -72,6 +72,9 @@ fn every_sealed_table_is_watched() {
              VALUES (2, 'ab', 1, '{}', 0)",
         "INSERT INTO clerk_key_revocations (public_key, revocation, created_at) VALUES ('ab', '{}', 0)",
         "UPDATE users SET active = 1",
+        // A desk the administrator never let join, written into the office's registry.
+        "INSERT INTO meta (key, value) VALUES ('office_desks', '[]')",
+        "UPDATE meta SET value = value || '0' WHERE key = 'created_at'",
     ];
     for edit in edits {
         let (_dir, store, _admin) = busy_store();
@@ -125,9 +128,63 @@ fn an_office_from_before_the_seal_is_sealed_as_it_was_at_the_upgrade() {
 
     let (store, _) =
         Store::open_with_options(dir.path(), "admin", ADMIN_PASSWORD, at(20), options()).unwrap();
-    assert_eq!(store.schema_version().unwrap(), 11);
+    assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
     assert_eq!(store.state_seal_check().unwrap(), None);
     let sealed: i64 =
         store.raw_connection().query_row("SELECT count(*) FROM state_seal", [], |row| row.get(0)).unwrap();
     assert_eq!(sealed, 1);
+}
+
+/// Schema 12 adds `meta` (the office CA's key, the desks that joined, the slip's key, the
+/// office's details) to a seal made at 11: sealed as it was, and a later change beside the
+/// program found; a seal already forged at 11 stays forged.
+#[test]
+fn an_office_sealed_at_11_gets_its_meta_sealed_at_the_upgrade() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, admin) =
+        Store::create_at_schema_version(dir.path(), OFFICE, "admin", ADMIN_PASSWORD, at(0), options(), 11)
+            .unwrap();
+    let clerk = add_clerk(&mut store, &admin, "li", Roles::ACCEPT);
+    let (record, index) = sample_case(1);
+    store.create_case(&clerk, &record, &index, at(10)).unwrap();
+    let meta_triggers = |store: &Store| -> i64 {
+        store
+            .raw_connection()
+            .query_row(
+                "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger' AND name LIKE 'state_seal_meta_%'",
+                [],
+                |row| row.get(0),
+            )
+            .unwrap()
+    };
+    assert_eq!(meta_triggers(&store), 0, "meta is not sealed at 11");
+    store.close().unwrap();
+
+    let (store, _) =
+        Store::open_with_options(dir.path(), "admin", ADMIN_PASSWORD, at(20), options()).unwrap();
+    assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+    assert_eq!(meta_triggers(&store), 3);
+    assert_eq!(store.state_seal_check().unwrap(), None, "sealed as it was at the upgrade");
+    let shell = store.shell_connection().unwrap();
+    let refused =
+        shell.execute("INSERT INTO meta (key, value) VALUES ('office_desks', '[]')", []).unwrap_err();
+    assert!(refused.to_string().contains("permit_seal"), "{refused}");
+    for event in ["insert", "update", "delete"] {
+        shell.execute_batch(&format!("DROP TRIGGER state_seal_meta_{event}")).unwrap();
+    }
+    shell.execute("INSERT INTO meta (key, value) VALUES ('office_desks', '[]')", []).unwrap();
+    drop(shell);
+    assert_eq!(store.state_seal_check().unwrap(), Some(StateSealProblem::Differs));
+    store.close().unwrap();
+
+    // Forged before the upgrade: still forged after it.
+    let dir = tempfile::tempdir().unwrap();
+    let (store, _) =
+        Store::create_at_schema_version(dir.path(), OFFICE, "admin", ADMIN_PASSWORD, at(0), options(), 11)
+            .unwrap();
+    store.shell_connection().unwrap().execute("UPDATE state_seal SET value = zeroblob(64)", []).unwrap();
+    store.close().unwrap();
+    let (store, _) =
+        Store::open_with_options(dir.path(), "admin", ADMIN_PASSWORD, at(20), options()).unwrap();
+    assert_eq!(store.state_seal_check().unwrap(), Some(StateSealProblem::Forged));
 }
