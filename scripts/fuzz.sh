@@ -14,7 +14,7 @@
 set -euo pipefail
 seconds=${1:-600}
 root=$(cd "$(dirname "$0")/.." && pwd)
-targets=${FUZZ_TARGETS:-"id_number application_record slip_payload bundle_answer scan_document platform_request"}
+targets=${FUZZ_TARGETS:-"id_number application_record slip_payload bundle_answer scan_document platform_request office_server_request"}
 target_dir=${CARGO_TARGET_DIR:-$root/target}/afl
 runs=$target_dir/runs
 export PATH="$HOME/.cargo/bin:$PATH"

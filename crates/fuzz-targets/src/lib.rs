@@ -1,6 +1,8 @@
 //! The parsers that read what someone else wrote, as fuzz targets: ID numbers, application
-//! records, the slip's QR text, answer bundles, scanned images, and the requests the
-//! stand-in platform takes (through its real router, signed as a counter signs).
+//! records, the slip's QR text, answer bundles, scanned images, the requests the
+//! stand-in platform takes (through its real router, signed as a counter signs), and the
+//! requests the office server takes from a desk (through its real routes, as a logged-in
+//! clerk's desk sends them).
 //!
 //! Each target takes arbitrary bytes, feeds them to one parser the way the program does,
 //! and panics only when a promise is broken: a parser that panics itself, an accepted
@@ -30,6 +32,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("bundle_answer", bundle_answer),
     ("scan_document", scan_document),
     ("platform_request", platform_request),
+    ("office_server_request", office_server_request),
 ];
 
 /// The day every target checks against (an ID number's age depends on it).
@@ -305,6 +308,215 @@ pub fn platform_request(data: &[u8]) {
     }
 }
 
+static OFFICE_SERVER_ACCEPTED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// How many requests of [`office_server_request`] the server answered with a success: the
+/// seeds' should be, or the target would only ever test refusals (or its set-up failed).
+pub fn office_server_requests_accepted() -> u64 {
+    OFFICE_SERVER_ACCEPTED.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// What [`office_server_request`] works against: the server's routes on an office in a
+/// temporary folder, a clerk of every role logged in, and one draft case.
+struct OfficeUnderTest {
+    runtime: tokio::runtime::Runtime,
+    routes: server::Routes,
+    cookie: String,
+    csrf: String,
+    case_id: String,
+    _folder: tempfile::TempDir,
+}
+
+/// The clerk's password after the first log-in.
+const CLERK_PASSWORD: &str = "fuzz-password-22";
+
+fn office_under_test() -> Option<&'static OfficeUnderTest> {
+    static OFFICE: std::sync::OnceLock<Option<OfficeUnderTest>> = std::sync::OnceLock::new();
+    OFFICE
+        .get_or_init(|| {
+            use app::office::{KdfParams, LockoutPolicy, Office, Roles, StoreOptions};
+            let folder = tempfile::tempdir().ok()?;
+            let now = wire::commands::now();
+            // No lockout: the fuzzer's wrong passwords would otherwise lock the clerk out.
+            let options = StoreOptions {
+                kdf: KdfParams::INSECURE_FAST,
+                lockout: LockoutPolicy { max_failed_attempts: 0, lock_minutes: 0 },
+            };
+            let mut office = Office::set_up_with_options(
+                folder.path(),
+                "330182-jiande-01",
+                "admin",
+                "admin-password-1",
+                now,
+                options,
+            )
+            .ok()?;
+            let every_role = Roles::ACCEPT | Roles::REVIEW | Roles::APPROVE | Roles::ADMIN;
+            let clerk = app::users::NewClerk {
+                username: "fuzz",
+                display_name: "模糊测试",
+                roles: every_role,
+                password: "first-password-1",
+            };
+            app::users::add_clerk(&mut office, &clerk, now).ok()?;
+            server::tls::ensure_office_ca(&mut office, now).ok()?;
+            office.logout(now).ok()?;
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
+            let routes = {
+                let _entered = runtime.enter();
+                server::Routes::new(office, &server::ServerConfig::default()).ok()?
+            };
+            let log_in = serde_json::json!({ "username": "fuzz", "password": "first-password-1" });
+            let request = axum::http::Request::post("/api/log_in")
+                .body(axum::body::Body::from(log_in.to_string()))
+                .ok()?;
+            let response = runtime.block_on(routes.answer(request));
+            let cookie = response.headers().get("set-cookie")?.to_str().ok()?.split(';').next()?.to_owned();
+            let csrf = response.headers().get(server::CSRF_HEADER)?.to_str().ok()?.to_owned();
+            let mut under_test =
+                OfficeUnderTest { runtime, routes, cookie, csrf, case_id: String::new(), _folder: folder };
+            let change =
+                serde_json::json!({ "oldPassword": "first-password-1", "newPassword": CLERK_PASSWORD });
+            under_test
+                .send("change_password", change.to_string().into_bytes(), true, None)
+                .0
+                .is_success()
+                .then_some(())?;
+            let (status, case_id) = under_test.send("new_case", b"{}".to_vec(), true, None);
+            under_test.case_id =
+                serde_json::from_slice::<String>(&case_id).ok().filter(|_| status.is_success())?;
+            Some(under_test)
+        })
+        .as_ref()
+}
+
+impl OfficeUnderTest {
+    /// POSTs `body` to `/api/{command}` as the clerk's desk.
+    fn send(
+        &self,
+        command: &str,
+        body: Vec<u8>,
+        with_csrf: bool,
+        idempotency_key: Option<&str>,
+    ) -> (axum::http::StatusCode, axum::body::Bytes) {
+        let mut request = axum::http::Request::post(format!("/api/{command}")).header("cookie", &self.cookie);
+        if with_csrf {
+            request = request.header(server::CSRF_HEADER, &self.csrf);
+        }
+        if let Some(key) = idempotency_key {
+            request = request.header(server::IDEMPOTENCY_HEADER, key);
+        }
+        let Ok(request) = request.body(axum::body::Body::from(body)) else {
+            return (axum::http::StatusCode::BAD_REQUEST, axum::body::Bytes::new());
+        };
+        self.runtime.block_on(async {
+            let response = self.routes.answer(request).await;
+            let status = response.status();
+            (status, axum::body::to_bytes(response.into_body(), 64 * 1024 * 1024).await.unwrap_or_default())
+        })
+    }
+}
+
+/// The server's own routes a desk posts to, besides the window's commands (log-out and
+/// the lock are left out: they would end the session every later input needs).
+const SERVER_ROUTES: &[&str] = &[
+    "change_password",
+    "office_status",
+    "get_app_info",
+    "sync_status",
+    "sync_now",
+    "create_join_code",
+    "import_page",
+    "preview_document",
+    "print_in_browser",
+    "record_desk_print",
+    "list_desks",
+    "revoke_desk",
+    "join_desk",
+];
+
+/// Every command the target can post to: the window's, then the server's own.
+fn office_server_commands() -> Vec<&'static str> {
+    server::CASE_DESK_COMMANDS
+        .iter()
+        .chain(server::PICKER_COMMANDS)
+        .map(|(name, _)| *name)
+        .chain(SERVER_ROUTES.iter().copied())
+        .collect()
+}
+
+/// A request to the office server as a logged-in clerk's desk sends it (issue 18, "the
+/// office-server request parser"), through the server's real routes: sessions, CSRF
+/// token, idempotency keys, each command's argument parsing and its use case on a real
+/// office. The first byte picks the command; the second's low bit drops the CSRF token
+/// and its next an idempotency key (one of four, so repeats meet answers kept); the rest
+/// is the body, with `$CASE` replaced by the office's draft case, so inputs reach past
+/// NOT_FOUND. Whatever the body, the answer is a success or a refusal with its JSON error
+/// code, never a server error.
+pub fn office_server_request(data: &[u8]) {
+    let Some(under_test) = office_under_test() else { return };
+    let [choice, flags, body @ ..] = data else { return };
+    let commands = office_server_commands();
+    let command = commands[usize::from(*choice) % commands.len()];
+    let body = match std::str::from_utf8(body) {
+        Ok(text) if text.contains("$CASE") => text.replace("$CASE", &under_test.case_id).into_bytes(),
+        _ => body.to_vec(),
+    };
+    let keys = ["k0", "k1", "k2", "k3"];
+    let key = (flags & 2 != 0).then(|| keys[usize::from(flags >> 2) % keys.len()]);
+    let (status, answer) = under_test.send(command, body, flags & 1 == 0, key);
+    assert!(!status.is_server_error(), "{command} answered {status}: {}", String::from_utf8_lossy(&answer));
+    if status.is_success() {
+        OFFICE_SERVER_ACCEPTED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    } else {
+        let error: serde_json::Value = match serde_json::from_slice(&answer) {
+            Ok(error) => error,
+            Err(_) => panic!("{command} refused with {status} and a body that is not JSON"),
+        };
+        assert!(error["code"].is_string(), "{command} refused with {status} without an error code: {error}");
+    }
+}
+
+/// The office server's seeds: each command with an empty object, and the draft case's
+/// commands with their arguments as the window sends them.
+fn office_server_seeds() -> Vec<Vec<u8>> {
+    let commands = office_server_commands();
+    let record = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../docs/examples/application-complete.json"
+    ))
+    .unwrap_or_else(|_| "{}".to_owned());
+    let full: &[(&str, String)] = &[
+        ("save_draft", format!(r#"{{"caseId":"$CASE","record":{record}}}"#)),
+        ("get_case", r#"{"caseId":"$CASE"}"#.to_owned()),
+        ("case_audit", r#"{"caseId":"$CASE"}"#.to_owned()),
+        ("worklist", r#"{"list":"drafts"}"#.to_owned()),
+        ("search_cases", r#"{"text":"陈"}"#.to_owned()),
+        (
+            "submit_case",
+            r#"{"caseId":"$CASE","profile":"330182","opinion":"材料齐全，同意受理。","proceed":true}"#
+                .to_owned(),
+        ),
+        ("preview_document", r#"{"caseId":"$CASE","document":"form","largePrint":null}"#.to_owned()),
+        (
+            "change_password",
+            r#"{"oldPassword":"fuzz-password-22","newPassword":"fuzz-password-22"}"#.to_owned(),
+        ),
+    ];
+    let mut seeds = Vec::new();
+    for (index, command) in commands.iter().enumerate() {
+        let Ok(choice) = u8::try_from(index) else { continue };
+        seeds.push([&[choice, 0][..], b"{}"].concat());
+        for (name, body) in full.iter().filter(|(name, _)| name == command) {
+            seeds.push([&[choice, 0][..], body.as_bytes()].concat());
+            // The same under an idempotency key, so the fuzzer meets kept answers.
+            seeds.push([&[choice, 2][..], body.as_bytes()].concat());
+            let _ = name;
+        }
+    }
+    seeds
+}
+
 /// Inputs each target starts from, made here rather than kept as files where they must
 /// be signed or encoded (the committed `corpus/` adds hand-picked and once-failing ones).
 pub fn generated_seeds(target: &str) -> Vec<Vec<u8>> {
@@ -360,6 +572,7 @@ pub fn generated_seeds(target: &str) -> Vec<Vec<u8>> {
         }
         "scan_document" => scan_seeds(),
         "platform_request" => platform_seeds(),
+        "office_server_request" => office_server_seeds(),
         _ => Vec::new(),
     }
 }

@@ -131,3 +131,21 @@ fn the_platform_target_reaches_past_the_signature_check() {
         "the seeded push and page batch (plain and gzip) should be answered with a success"
     );
 }
+
+/// The office server target's requests come from a logged-in clerk's desk with the
+/// session's CSRF token: its seeds are answered with a success (a draft saved, the case
+/// read, a worklist, an acceptance), so the fuzzing reaches the commands, not only the
+/// session checks.
+#[test]
+fn the_office_server_target_reaches_its_commands() {
+    let seeds = fuzz_targets::generated_seeds("office_server_request");
+    assert!(seeds.len() > 40, "a seed for every command: {}", seeds.len());
+    for seed in &seeds {
+        fuzz_targets::office_server_request(seed);
+    }
+    assert!(
+        fuzz_targets::office_server_requests_accepted() >= 15,
+        "the seeded commands should mostly be answered with a success: {}",
+        fuzz_targets::office_server_requests_accepted()
+    );
+}

@@ -250,6 +250,20 @@ impl RunningServer {
 pub fn serve(listener: TcpListener, office: Office, config: ServerConfig) -> Result<RunningServer, AppError> {
     let local_addr =
         listener.local_addr().map_err(|source| AppError::Io { what: "office server address", source })?;
+    let shared = start_shared(office, &config)?;
+    let (ca_pem, ca_fingerprint, ca_spki_sha256) =
+        (shared.tls.ca_pem(), shared.tls.ca_fingerprint().to_owned(), shared.tls.ca_spki_sha256());
+    let acceptor = shared.tls.acceptor();
+    let router = router(Arc::clone(&shared));
+    let (shutdown, shutdown_signal) = oneshot::channel();
+    let task = tokio::spawn(accept_loop(listener, acceptor, router, shared, config, shutdown_signal));
+    tracing::info!(%local_addr, "office server listening");
+    Ok(RunningServer { local_addr, ca_pem, ca_fingerprint, ca_spki_sha256, shutdown: Some(shutdown), task })
+}
+
+/// What every request shares: the office (closed again if its TLS cannot start), the
+/// sessions, the sync, the desks that joined.
+fn start_shared(office: Office, config: &ServerConfig) -> Result<Arc<Shared>, AppError> {
     let tls = match OfficeTls::start(&office, &config.names, wire::commands::now()) {
         Ok(tls) => tls,
         Err(error) => {
@@ -263,9 +277,6 @@ pub fn serve(listener: TcpListener, office: Office, config: ServerConfig) -> Res
             });
         }
     };
-    let (ca_pem, ca_fingerprint, ca_spki_sha256) =
-        (tls.ca_pem(), tls.ca_fingerprint().to_owned(), tls.ca_spki_sha256());
-    let acceptor = tls.acceptor();
     let office_id = office.office_id().to_owned();
     let desks =
         app::desks::served_desks(&office)?.into_iter().map(|desk| (desk.fingerprint, desk.name)).collect();
@@ -277,7 +288,7 @@ pub fn serve(listener: TcpListener, office: Office, config: ServerConfig) -> Res
         ),
         None => None,
     };
-    let shared = Arc::new(Shared {
+    Ok(Arc::new(Shared {
         office,
         sessions: Sessions::new(config.clone()),
         config: config.clone(),
@@ -289,12 +300,32 @@ pub fn serve(listener: TcpListener, office: Office, config: ServerConfig) -> Res
         desks: std::sync::RwLock::new(desks),
         printing: Mutex::new(None),
         events: tokio::sync::broadcast::channel(256).0,
-    });
-    let router = router(Arc::clone(&shared));
-    let (shutdown, shutdown_signal) = oneshot::channel();
-    let task = tokio::spawn(accept_loop(listener, acceptor, router, shared, config, shutdown_signal));
-    tracing::info!(%local_addr, "office server listening");
-    Ok(RunningServer { local_addr, ca_pem, ca_fingerprint, ca_spki_sha256, shutdown: Some(shutdown), task })
+    }))
+}
+
+/// The server's routes on an office, without its listener: what a request meets once its
+/// connection is accepted — the sessions, CSRF tokens, idle limit, idempotency keys and
+/// every command, as served. Skipped are the TLS handshake and what is decided from the
+/// connection (where browsers are served, a desk certificate's lookup). For the fuzz
+/// target of the server's request parsing (`fuzz-targets`' `office_server_request`): the
+/// program itself never serves without TLS.
+pub struct Routes {
+    router: Router,
+}
+
+impl Routes {
+    /// The routes on `office` (its CA made: [`tls::ensure_office_ca`]).
+    pub fn new(office: Office, config: &ServerConfig) -> Result<Routes, AppError> {
+        Ok(Routes { router: router(start_shared(office, config)?) })
+    }
+
+    /// The answer to one request, as a connection would have it.
+    pub async fn answer(&self, request: axum::http::Request<axum::body::Body>) -> Response {
+        match tower::ServiceExt::oneshot(self.router.clone(), request).await {
+            Ok(response) => response,
+            Err(never) => match never {},
+        }
+    }
 }
 
 async fn accept_loop(
