@@ -51,7 +51,7 @@ function appBackend(calls: string[], previews: { document: string; largePrint: b
     logIn: async (username) => sessions[username],
     saveDraft: async (caseId, record) => {
       calls.push(`saveDraft ${caseId} ${record.applicant.name}`);
-      return { case_id: caseId, outcome: "updated", reopened: false, saved_at: "09:31:00" };
+      return { case_id: caseId, outcome: "updated", reopened: false, saved_at: "09:31:00", version: 2 };
     },
     getCase: async () => caseInfo({ id: "case-1" }),
     caseAudit: async () => [],

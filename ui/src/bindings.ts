@@ -474,7 +474,11 @@ reopened: boolean,
 /**
  * When, local time `HH:MM:SS`.
  */
-saved_at: string, };
+saved_at: string, 
+/**
+ * The case's version after the save: the next save from this form starts from it.
+ */
+version: number, };
 export type CaseLineInfo = { 
 /**
  * Case id.

@@ -59,6 +59,8 @@ pub struct DraftSaved {
     pub outcome: SaveOutcome,
     /// The case had a one-time notice and was reopened as a draft by this save.
     pub reopened: bool,
+    /// The case's version after the save: the next save from this desk starts from it.
+    pub version: i64,
 }
 
 /// What the clerk decided about possible duplicates, for [`submit`].
@@ -225,6 +227,23 @@ pub fn save_draft_with(
     paper_slip: Option<bool>,
     now: DateTime<Utc>,
 ) -> Result<DraftSaved, AppError> {
+    save_draft_from(office, case_id, record, paper_slip, None, now)
+}
+
+/// [`save_draft_with`] from the version of the case the desk last loaded or saved
+/// (`base_version`, `None` for a new form): when another desk has saved the draft since,
+/// nothing is saved and the answer names the fields its save left different
+/// (`DraftChanged`, shown as CASE_CHANGED), rather than one desk's typing silently
+/// replacing the other's. Every use case runs under the office's one lock, so the check and
+/// the save are one step.
+pub fn save_draft_from(
+    office: &mut Office,
+    case_id: &CaseId,
+    record: &ApplicationRecord,
+    paper_slip: Option<bool>,
+    base_version: Option<i64>,
+    now: DateTime<Utc>,
+) -> Result<DraftSaved, AppError> {
     let (session, user) = office.clerk_with_any_role(Roles::ACCEPT)?;
     // The opinions (受理/审核/审批人意见) are the notes of the steps each clerk took, and the
     // application number is the one the store gave at the first acceptance: neither is
@@ -236,6 +255,12 @@ pub fn save_draft_with(
         Err(store::StoreError::NotFound { .. }) => None,
         Err(other) => return Err(other.into()),
     };
+    if let (Some(base), Some(existing)) = (base_version, stored.as_ref())
+        && existing.version != base
+    {
+        let theirs = ApplicationRecord::from_json(&existing.record.to_string())?;
+        return Err(AppError::DraftChanged { fields: domain::changes::changed_fields(&theirs, record) });
+    }
     let mut own = record.clone();
     own.opinions = domain::record::Opinions::default();
     own.application_number =
@@ -280,7 +305,8 @@ pub fn save_draft_with(
     // 确认单 is always printed for them, whatever the checkbox says.
     index.slip_required = slip_required || record.needs_paper_slip();
     let outcome = office.store.save_draft(&session, case_id, &value, &index, now)?;
-    Ok(DraftSaved { case_id: *case_id, outcome, reopened })
+    let version = office.store.case_version(case_id)?;
+    Ok(DraftSaved { case_id: *case_id, outcome, reopened, version })
 }
 
 /// [`save_draft_with`] for the record's documented JSON form (as the UI or a file sends it).
@@ -291,8 +317,20 @@ pub fn save_draft_json(
     paper_slip: Option<bool>,
     now: DateTime<Utc>,
 ) -> Result<DraftSaved, AppError> {
+    save_draft_json_from(office, case_id, record_json, paper_slip, None, now)
+}
+
+/// [`save_draft_from`] for the record's documented JSON form.
+pub fn save_draft_json_from(
+    office: &mut Office,
+    case_id: &CaseId,
+    record_json: &str,
+    paper_slip: Option<bool>,
+    base_version: Option<i64>,
+    now: DateTime<Utc>,
+) -> Result<DraftSaved, AppError> {
     let record = ApplicationRecord::from_json(record_json)?;
-    save_draft_with(office, case_id, &record, paper_slip, now)
+    save_draft_from(office, case_id, &record, paper_slip, base_version, now)
 }
 
 /// Submits a draft: assesses it under the profile on the acceptance date, then either

@@ -93,6 +93,14 @@ pub enum AppError {
     /// administrator).
     #[error("this desk was removed from the office")]
     DeskRevoked,
+    /// A draft saved from a version another desk has since changed: not saved (issue 17,
+    /// two desks on one draft).
+    #[error("the draft was changed at another desk")]
+    DraftChanged {
+        /// The fields the other desk's save left different from this one's, as dotted
+        /// paths of the record ([`domain::changes::changed_fields`]).
+        fields: Vec<String>,
+    },
     /// The office server's address typed at a desk cannot be read.
     #[error("the office server's address cannot be read")]
     ServerAddressInvalid,

@@ -441,6 +441,25 @@ impl Problem {
                 C::DeskNotJoined,
                 "这台电脑还没有加入本办理点，办理点服务器不为它办理业务。请管理员生成加入码，在本机「加入办理点」。",
             ),
+            AppError::DraftChanged { fields } => Problem {
+                code: C::CaseChanged,
+                message: if fields.is_empty() {
+                    "此草稿已在另一办理台保存过，本次修改未保存。请从首页「草稿」重新打开该草稿，核对后再改。".to_owned()
+                } else {
+                    format!(
+                        "此草稿已在另一办理台修改（与本页不同 {} 处），本次修改未保存。请从首页「草稿」重新打开该草稿，核对后再改。",
+                        fields.len()
+                    )
+                },
+                fields: fields
+                    .iter()
+                    .map(|field| FieldProblem {
+                        field: field.clone(),
+                        code: "CHANGED_AT_ANOTHER_DESK".to_owned(),
+                        message: "另一办理台已修改此项".to_owned(),
+                    })
+                    .collect(),
+            },
             AppError::DeskRevoked => Problem::new(
                 C::DeskRevoked,
                 "本机已被管理员移出办理点，不能再办理业务。如需继续使用，请在登录页「退出办理点」，再用管理员给的新加入码重新加入。",

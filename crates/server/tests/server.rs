@@ -212,6 +212,53 @@ async fn retries_that_overtake_the_first_send_get_its_answer() {
     assert_eq!(reviews, 1, "reviewed once");
 }
 
+/// Two desks typing into one draft (issue 17, "Faults"): each saves from the version it
+/// last loaded or saved; the second to save after the other is refused with CASE_CHANGED,
+/// naming the fields the other's save left different, and the other's typing stays. After
+/// reopening the draft it saves again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_second_desk_to_save_a_draft_the_first_changed_is_refused_and_told_what_changed() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path(), ServerConfig::default()).await;
+    let (mut first, mut second) = (Desk::of(&server), Desk::of(&server));
+    first.first_log_in("a").await;
+    let (status, body) = second.log_in("a", support::OWN_PASSWORD).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let case_id = first.ok("new_case", json!({})).await;
+    let mut typed = record();
+    let saved =
+        first.ok("save_draft", json!({ "caseId": case_id, "record": typed, "baseVersion": null })).await;
+    let loaded = second.ok("get_case", json!({ "caseId": case_id })).await;
+    assert_eq!(loaded["version"], saved["version"], "the second desk opens the draft as saved");
+
+    typed["phone_number"] = json!("13900000001");
+    let again = first
+        .ok("save_draft", json!({ "caseId": case_id, "record": typed, "baseVersion": saved["version"] }))
+        .await;
+    assert_ne!(again["version"], saved["version"], "each save moves the version on");
+
+    let mut theirs = loaded["record"].clone();
+    theirs["remarks"] = json!("申请人另交租房合同复印件");
+    let (status, body) = second
+        .call("save_draft", json!({ "caseId": case_id, "record": theirs, "baseVersion": loaded["version"] }))
+        .await;
+    assert_eq!(body["code"], "CASE_CHANGED", "{status} {body}");
+    assert!(body["message"].as_str().unwrap().contains("另一办理台"), "{body}");
+    let fields: Vec<&str> =
+        body["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap()).collect();
+    assert!(fields.contains(&"phone_number"), "the other desk's change is named: {fields:?}");
+    let kept = second.ok("get_case", json!({ "caseId": case_id })).await;
+    assert_eq!(kept["record"]["phone_number"], "13900000001", "the first desk's typing stays");
+
+    // Reopened, the second desk saves on top of the first's.
+    theirs = kept["record"].clone();
+    theirs["remarks"] = json!("申请人另交租房合同复印件");
+    second
+        .ok("save_draft", json!({ "caseId": case_id, "record": theirs, "baseVersion": kept["version"] }))
+        .await;
+    server.stop().await.unwrap().close().unwrap();
+}
+
 /// The commands the server serves are the window's, with the window's argument names
 /// (Tauri's camelCase of the Rust names) in the same order.
 #[test]

@@ -39,7 +39,7 @@ macro_rules! case_desk_commands {
     ($then:ident) => {
         $then! {
             new_case() -> String;
-            save_draft(case_id: String, record: $crate::json::RecordJson, paper_slip: Option<bool>) -> $crate::json::DraftSavedInfo;
+            save_draft(case_id: String, record: $crate::json::RecordJson, paper_slip: Option<bool>, base_version: Option<i64>) -> $crate::json::DraftSavedInfo;
             submit_case(case_id: String, profile: String, opinion: String, proceed: bool) -> $crate::json::SubmitResult;
             review_case(case_id: String, opinion: String) -> $crate::json::CaseInfo;
             approve_case(case_id: String, opinion: String) -> $crate::json::CaseInfo;
@@ -296,15 +296,19 @@ pub fn new_case(office: &mut Office) -> Result<String, AppError> {
 
 /// Saves the draft as the clerk types: durable at once, audited with the changed fields.
 /// `paper_slip` (the applicant needs the paper 确认单): left out, it keeps what was set.
+/// `base_version`: the case's version the form last loaded or saved (`None` for a new
+/// form); another desk's save since is refused with CASE_CHANGED naming its fields.
 pub fn save_draft(
     office: &mut Office,
     case_id: String,
     record: RecordJson,
     paper_slip: Option<bool>,
+    base_version: Option<i64>,
 ) -> Result<DraftSavedInfo, AppError> {
     let now = now();
     let id = parse_case_id(&case_id)?;
-    let saved = app::cases::save_draft_json(office, &id, &record.to_string(), paper_slip, now)?;
+    let saved =
+        app::cases::save_draft_json_from(office, &id, &record.to_string(), paper_slip, base_version, now)?;
     Ok(DraftSavedInfo::new(saved, now))
 }
 

@@ -29,8 +29,10 @@ pub async fn save_draft(
     case_id: String,
     record: RecordJson,
     paper_slip: Option<bool>,
+    base_version: Option<i64>,
 ) -> Result<DraftSavedInfo, UiError> {
-    with_office(&state, move |office| desk::save_draft(office, case_id, record, paper_slip)).await
+    with_office(&state, move |office| desk::save_draft(office, case_id, record, paper_slip, base_version))
+        .await
 }
 
 /// Submits a saved draft for acceptance: a one-time notice, the duplicate guard's

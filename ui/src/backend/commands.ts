@@ -303,7 +303,7 @@ export interface Commands {
    * Saves the draft as the clerk types: durable at once, audited with the changed fields.
    * `paper_slip` (the applicant needs the paper 确认单): left out, it keeps what was set.
    */
-  saveDraft(caseId: string, record: ApplicationRecord, paperSlip?: boolean | null): Promise<DraftSavedInfo>;
+  saveDraft(caseId: string, record: ApplicationRecord, paperSlip?: boolean | null, baseVersion?: number | null): Promise<DraftSavedInfo>;
   /**
    * Submits a saved draft for acceptance: a one-time notice, the duplicate guard's
    * candidates (submit again with `proceed` after the clerk has looked), or 受理.
@@ -567,7 +567,7 @@ export const COMMANDS: { readonly [K in keyof Commands]: readonly [string, reado
   revokeClerk: ["revoke_clerk", ["username"]],
   reenableClerk: ["reenable_clerk", ["username", "password"]],
   newCase: ["new_case", []],
-  saveDraft: ["save_draft", ["caseId", "record", "paperSlip"]],
+  saveDraft: ["save_draft", ["caseId", "record", "paperSlip", "baseVersion"]],
   submitCase: ["submit_case", ["caseId", "profile", "opinion", "proceed"]],
   reviewCase: ["review_case", ["caseId", "opinion"]],
   approveCase: ["approve_case", ["caseId", "opinion"]],

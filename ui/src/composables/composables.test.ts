@@ -4,7 +4,7 @@ import { defineComponent, h, nextTick, reactive } from "vue";
 import { IpcError, setBackend, type AssessmentInfo } from "../backend";
 import { JIANDE, fakeBackend, signInAs } from "../backend/testing";
 import { emptyRecord } from "../record";
-import { draft, resetDraft } from "../stores/draft";
+import { draft, loadDraft, resetDraft } from "../stores/draft";
 import { office } from "../stores/session";
 import { useDraftAutosave } from "./useDraftAutosave";
 import { useLiveAssessment } from "./useLiveAssessment";
@@ -79,7 +79,7 @@ describe("useDraftAutosave", () => {
         newCase: async () => `case-${++created}`,
         saveDraft: async (caseId, record) => {
           saved.push(`${caseId}:${record.applicant.name}`);
-          return { case_id: caseId, outcome: "updated", reopened: false, saved_at: "09:00:00" };
+          return { case_id: caseId, outcome: "updated", reopened: false, saved_at: "09:00:00", version: 2 };
         },
       }),
     );
@@ -114,7 +114,7 @@ describe("useDraftAutosave", () => {
             throw new IpcError({ code: "DISK_FULL", message, fields: [] });
           }
           saved.push(`${caseId}:${record.applicant.name}`);
-          return { case_id: caseId, outcome: "created", reopened: false, saved_at: "09:01:00" };
+          return { case_id: caseId, outcome: "created", reopened: false, saved_at: "09:01:00", version: 1 };
         },
       }),
     );
@@ -131,12 +131,42 @@ describe("useDraftAutosave", () => {
     unmount();
   });
 
+  it("saves from the version it last loaded or saved, and on another desk's change says so and keeps the form", async () => {
+    const bases: (number | null | undefined)[] = [];
+    let stored = 7;
+    setBackend(
+      fakeBackend({
+        saveDraft: async (caseId, _record, _slip, baseVersion) => {
+          bases.push(baseVersion);
+          if (baseVersion !== stored) {
+            const message = "此草稿已在另一办理台修改（与本页不同 1 处），本次修改未保存。请从首页「草稿」重新打开该草稿，核对后再改。";
+            throw new IpcError({ code: "CASE_CHANGED", message, fields: [{ field: "phone_number", code: "CHANGED_AT_ANOTHER_DESK", message: "另一办理台已修改此项" }] });
+          }
+          stored += 1;
+          return { case_id: caseId, outcome: "updated", reopened: false, saved_at: "09:02:00", version: stored };
+        },
+      }),
+    );
+    loadDraft("case-7", emptyRecord(), false, 7);
+    const { value: autosave, unmount } = host(() => useDraftAutosave(() => false));
+    draft.record.applicant.name = "孙悦";
+    expect(await autosave.save()).toBe(true);
+    expect(draft.version, "the next save starts from this one").toBe(8);
+    stored = 9; // another desk saved the same draft
+    draft.record.applicant.name = "孙悦悦";
+    expect(await autosave.save()).toBe(false);
+    expect(bases).toEqual([7, 8]);
+    expect(autosave.state.value.text).toContain("另一办理台");
+    expect(draft.record.applicant.name, "the form keeps what was typed").toBe("孙悦悦");
+    unmount();
+  });
+
   it("never saves a correction, an untouched form, or for a clerk without 受理", async () => {
     const calls: string[] = [];
     setBackend(
       fakeBackend({
         newCase: async () => (calls.push("new"), "case-1"),
-        saveDraft: async (caseId) => (calls.push("save"), { case_id: caseId, outcome: "updated", reopened: false, saved_at: "09:00:00" }),
+        saveDraft: async (caseId) => (calls.push("save"), { case_id: caseId, outcome: "updated", reopened: false, saved_at: "09:00:00", version: 2 }),
       }),
     );
     const correcting = host(() => useDraftAutosave(() => true));

@@ -27,7 +27,8 @@ export function useDraftAutosave(skip: () => boolean, delayMs = 400) {
     state.value = { kind: "saving", text: t("intake.saving") };
     try {
       if (draft.caseId === null) draft.caseId = await backend().newCase();
-      const saved = await backend().saveDraft(draft.caseId, draft.record, draft.paperSlip);
+      const saved = await backend().saveDraft(draft.caseId, draft.record, draft.paperSlip, draft.version);
+      draft.version = saved.version;
       state.value = { kind: "saved", text: `${t("intake.savedAt")} ${saved.saved_at}` };
       return true;
     } catch (e) {

@@ -4,9 +4,12 @@
 import { reactive, ref } from "vue";
 import { emptyRecord, type ApplicationRecord } from "../record";
 
-export const draft = reactive<{ record: ApplicationRecord; caseId: string | null; paperSlip: boolean }>({
+export const draft = reactive<{ record: ApplicationRecord; caseId: string | null; paperSlip: boolean; version: number | null }>({
   record: emptyRecord(),
   caseId: null,
+  /** The case's version the form last loaded or saved: a save from it is refused
+   *  (CASE_CHANGED, the fields named) when another desk has saved the draft since. */
+  version: null,
   /** The clerk ticked 申请人无智能手机 (the paper 确认单); kept with the case, not in Annex 1.
    *  Without a phone number the shell marks the case for the slip whatever this says. */
   paperSlip: false,
@@ -26,11 +29,13 @@ export function resetDraft(): void {
   draft.record = emptyRecord();
   draft.caseId = null;
   draft.paperSlip = false;
+  draft.version = null;
 }
 
-/** Continues a stored draft. */
-export function loadDraft(caseId: string, record: ApplicationRecord, paperSlip = false): void {
+/** Continues a stored draft, from the case's version as it was read. */
+export function loadDraft(caseId: string, record: ApplicationRecord, paperSlip = false, version: number | null = null): void {
   draft.record = record;
   draft.caseId = caseId;
   draft.paperSlip = paperSlip;
+  draft.version = version;
 }

@@ -64,7 +64,7 @@ beforeEach(() => {
       },
       getAppInfo: async () => appInfo("2025-03-10"),
       newCase: async () => "0195a000-0000-7000-8000-000000000001",
-      saveDraft: async (caseId) => ({ case_id: caseId, outcome: "created", reopened: false, saved_at: "09:15:00" }),
+      saveDraft: async (caseId) => ({ case_id: caseId, outcome: "created", reopened: false, saved_at: "09:15:00", version: 1 }),
       submitCase: async (caseId, profile, _opinion, proceed) => {
         submits.push({ caseId, profile, proceed });
         const outcome = answer.decision === "accept" ? "accepted" : answer.decision;

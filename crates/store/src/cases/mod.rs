@@ -349,6 +349,15 @@ impl Store {
         }
     }
 
+    /// The case's version (it changes with every write): what a desk saves a draft from.
+    pub fn case_version(&self, case_id: &CaseId) -> Result<i64> {
+        self.conn
+            .prepare_cached("SELECT version FROM cases WHERE uuid = ?1")?
+            .query_row([case_id.to_string()], |row| row.get(0))
+            .optional()?
+            .ok_or_else(|| StoreError::NotFound { what: "case", id: case_id.to_string() })
+    }
+
     /// The case's state changes, oldest first.
     pub fn case_events(&self, case_id: &CaseId) -> Result<Vec<CaseEvent>> {
         let (row_id, _) = case_row_id(&self.conn, case_id)?;

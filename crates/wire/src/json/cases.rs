@@ -108,6 +108,9 @@ pub struct DraftSavedInfo {
     pub reopened: bool,
     /// When, local time `HH:MM:SS`.
     pub saved_at: String,
+    /// The case's version after the save: the next save from this form starts from it.
+    #[ts(type = "number")]
+    pub version: i64,
 }
 
 impl DraftSavedInfo {
@@ -123,6 +126,7 @@ impl DraftSavedInfo {
             .to_owned(),
             reopened: saved.reopened,
             saved_at: at.with_timezone(&app::clock::china_standard_time()).format("%H:%M:%S").to_string(),
+            version: saved.version,
         }
     }
 }
