@@ -262,13 +262,21 @@ describe("two browser desks review and approve at the office server", () => {
     // The fingerprint to compare on the new PC is the one the server printed at its start.
     assert.equal((await desks.reviewer.text("join-code-fingerprint")).replace(/\s+/g, ":"), fingerprint);
     await keepScreenshot(desks.reviewer, "browser-desk-join-code");
-    // Nobody but an administrator sees the button; the office's details, backups and keys,
-    // which the server does not serve, are not offered in a browser; the previous clerk's
-    // 密码已修改 notice is not shown to the next one.
+    // Nobody but an administrator sees the button; the previous clerk's 密码已修改 notice is
+    // not shown to the next one.
     assert.equal(await desks.approver.exists("open-join-code"), false);
-    assert.equal(await desks.reviewer.exists("open-office"), false);
     assert.equal(await desks.reviewer.exists("password-changed"), false);
     await desks.reviewer.click("join-code-close");
+    // 办理点信息 is served: the office's details and policy dates; its printer, keys,
+    // backups and diagnostics stay with the PC that keeps the office, and the page says so.
+    assert.equal(await desks.approver.exists("open-office"), false);
+    await desks.reviewer.click("open-office");
+    await desks.reviewer.waitFor("office-form");
+    await desks.reviewer.waitFor("office-at-desk");
+    assert.equal(await desks.reviewer.exists("office-print"), false);
+    assert.equal(await desks.reviewer.exists("backup"), false);
+    await keepScreenshot(desks.reviewer, "browser-desk-office");
+    await desks.reviewer.click("office-back");
     // 人员管理 is served: the administrator sees the office's clerks from this desk.
     await desks.reviewer.click("open-clerks");
     await desks.reviewer.waitFor("clerk-form");

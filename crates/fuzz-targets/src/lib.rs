@@ -431,6 +431,9 @@ const SERVER_ROUTES: &[&str] = &[
     "print_in_browser",
     "record_desk_print",
     "list_desks",
+    "office_details",
+    "set_office_details",
+    "record_effective_date",
     "revoke_desk",
     "join_desk",
 ];

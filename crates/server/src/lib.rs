@@ -608,6 +608,9 @@ fn router(shared: Arc<Shared>) -> Router {
         .route("/api/print_in_browser", post(print_in_browser))
         .route("/api/record_desk_print", post(record_desk_print))
         .route("/api/list_desks", post(list_desks))
+        .route("/api/office_details", post(office_details))
+        .route("/api/set_office_details", post(set_office_details))
+        .route("/api/record_effective_date", post(record_effective_date))
         .route("/api/revoke_desk", post(revoke_desk))
         .route("/api/join_desk", post(join_desk))
         .route("/api/{*command}", post(not_found));
@@ -981,6 +984,69 @@ impl From<app::desks::DeskRecord> for DeskLine {
 async fn list_desks(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {
     clerk_command(&shared, &headers, Need::OwnPassword, |office| {
         Ok(app::desks::list_desks(office)?.into_iter().map(DeskLine::from).collect::<Vec<_>>())
+    })
+    .await
+}
+
+/// The office's details and its default profile, as the window's 办理点信息 shows them
+/// (any clerk may read them; they hold no personal data).
+async fn office_details(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {
+    clerk_command(&shared, &headers, Need::OwnPassword, |office| {
+        let dir = office.dir().to_path_buf();
+        wire::json::OfficeDetailsInfo::new(office, &dir)
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct SetOfficeDetails {
+    details: wire::json::OfficeDetailsInput,
+}
+
+/// Changes the office's details from a desk (administrators; audited
+/// `office_details_set` with the old and new values), as the window's 办理点信息 does.
+async fn set_office_details(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Response {
+    let SetOfficeDetails { details } = match read_args(&body) {
+        Ok(args) => args,
+        Err(error) => return answer_error(&error),
+    };
+    clerk_command(&shared, &headers, Need::OwnPassword, move |office| {
+        office.set_details(&details.into_details(), wire::commands::now())?;
+        let dir = office.dir().to_path_buf();
+        wire::json::OfficeDetailsInfo::new(office, &dir)
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct EffectiveDate {
+    profile: String,
+    effective: String,
+}
+
+/// Records the date an undated draft policy document took effect (administrators;
+/// audited), as the window's 办理点信息 does.
+async fn record_effective_date(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let EffectiveDate { profile, effective } = match read_args(&body) {
+        Ok(args) => args,
+        Err(error) => return answer_error(&error),
+    };
+    let effective = match app::problem::parse_date(&effective) {
+        Ok(date) => date,
+        Err(error) => return answer_error(&error),
+    };
+    clerk_command(&shared, &headers, Need::OwnPassword, move |office| {
+        Ok(wire::json::ProfileInfo::from(office.record_effective_date(
+            &profile,
+            effective,
+            wire::commands::now(),
+        )?))
     })
     .await
 }

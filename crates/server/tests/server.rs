@@ -259,6 +259,42 @@ async fn the_second_desk_to_save_a_draft_the_first_changed_is_refused_and_told_w
     server.stop().await.unwrap().close().unwrap();
 }
 
+/// 办理点信息 at a desk: an administrator reads and sets the office's details (audited),
+/// a clerk reads them but is refused a change, and a malformed date is refused as input.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_administrator_sets_the_offices_details_from_a_desk() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path(), ServerConfig::default()).await;
+    let (mut admin, mut clerk) = (Desk::of(&server), Desk::of(&server));
+    let (status, body) = admin.log_in("admin", ADMIN_PASSWORD).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    clerk.first_log_in("a").await;
+    let before = admin.ok("office_details", json!({})).await;
+    assert!(before["details"].is_null(), "{before}");
+    let details = json!({
+        "county_code": "330182",
+        "station": "3",
+        "name": "建德市新安江街道便民服务中心",
+        "address": "建德市新安江街道府前路1号",
+        "phone": "0571-64700000",
+    });
+    let (status, body) = clerk.call("set_office_details", json!({ "details": details })).await;
+    assert_eq!((status, body["code"].as_str()), (StatusCode::FORBIDDEN, Some("ROLE_MISSING")), "{body}");
+    let set = admin.ok("set_office_details", json!({ "details": details })).await;
+    assert_eq!(set["details"]["station"], "03", "{set}");
+    assert_eq!(set["application_prefix"], "33018203");
+    let seen = clerk.ok("office_details", json!({})).await;
+    assert_eq!(seen["details"]["name"], "建德市新安江街道便民服务中心");
+    let (status, body) =
+        admin.call("record_effective_date", json!({ "profile": "330182", "effective": "not a date" })).await;
+    assert!(status.is_client_error() && body["code"].is_string(), "{status} {body}");
+    server.stop().await.unwrap().close().unwrap();
+    let set_rows: Vec<_> =
+        audit(dir.path()).into_iter().filter(|row| row.action == "office_details_set").collect();
+    assert_eq!(set_rows.len(), 1);
+    assert_eq!(set_rows[0].actor, "admin");
+}
+
 /// The commands the server serves are the window's, with the window's argument names
 /// (Tauri's camelCase of the Rust names) in the same order.
 #[test]

@@ -578,6 +578,7 @@ export const zhCN = {
   office: {
     title: "办理点信息",
     back: "返回工作台",
+    atDesk: "打印机在各办理台本机选择；参考数据签发公钥、备份与诊断信息由管理员在办理点服务器所在电脑上办理。",
     county: "所在县（市、区）",
     countyPlaceholder: "输入地名、拼音首字母或代码",
     station: "办理点编号（两位数字）",

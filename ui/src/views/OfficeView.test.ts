@@ -13,18 +13,36 @@ const JIANDE_01: OfficeDetailsInput = {
   phone: "0571-64712345",
 };
 
-function mountOffice(details: OfficeDetailsInput | null) {
+function mountOffice(details: OfficeDetailsInput | null, desk: "window" | "browser" | "joined" = "window") {
   signInAs(["admin"]);
   const state = officeState(details);
-  setBackend(fakeBackend(officeBackend(state)));
+  setBackend(fakeBackend(officeBackend(state)), desk);
   return { wrapper: mount(OfficeView), state };
 }
 
 afterEach(() => {
   office.status = null;
+  setBackend(fakeBackend({}));
 });
 
 describe("OfficeView", () => {
+  it("at a desk of the office server: the details and policy dates, not the office PC's printer, keys, backups or diagnostics", async () => {
+    for (const desk of ["browser", "joined"] as const) {
+      const { wrapper } = mountOffice(JIANDE_01, desk);
+      await flushPromises();
+      expect(wrapper.find('[data-testid="office-form"]').exists()).toBe(true);
+      expect(wrapper.find('[data-testid="effective-save-330105"]').exists()).toBe(true);
+      expect(wrapper.find('[data-testid="office-print"]').exists()).toBe(false);
+      expect(wrapper.find('[data-testid="backup"]').exists()).toBe(false);
+      expect(wrapper.get('[data-testid="office-at-desk"]').text()).toContain("办理点服务器所在电脑");
+      wrapper.unmount();
+    }
+    const { wrapper } = mountOffice(JIANDE_01);
+    await flushPromises();
+    expect(wrapper.find('[data-testid="office-print"]').exists(), "the window keeps every card").toBe(true);
+    expect(wrapper.find('[data-testid="office-at-desk"]').exists()).toBe(false);
+  });
+
   it("records a draft policy document's effective date only after the confirm", async () => {
     const { wrapper, state } = mountOffice(JIANDE_01);
     await flushPromises();
