@@ -3,8 +3,9 @@
 //! The office is opened either with an administrator's password, read from the first line
 //! of stdin (never a flag: flags show in `ps`), that log-in ended at once; or, as the
 //! installed service does, with the server's unlock file that `permit-desk-server setup`
-//! writes (`--unlock-file`). Either way each desk logs its own clerk in. It speaks TLS only, with the office's own CA: made at the first
-//! start (by that administrator, audited), kept encrypted in the office, written out as
+//! writes (`--unlock-file`). Either way each desk logs its own clerk in. It speaks TLS
+//! only, with the office's own CA: made at the first start (by that administrator, or by
+//! `setup`; audited), kept encrypted in the office, written out as
 //! `office-ca.pem` beside it for installing in browsers, and its fingerprint printed. With
 //! `--platform-url` it syncs the office's queue as the window does. Ctrl+C or SIGTERM logs
 //! every desk out and closes the office.

@@ -149,16 +149,30 @@ async fn an_idle_session_is_ended_by_the_server_and_audited() {
     assert!(logout.is_some(), "the sweep logged the idle clerk out");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_request_sent_again_with_its_idempotency_key_is_answered_not_run_again() {
+/// An office served on loopback with a case accepted at one desk, the reviewer logged in
+/// at another, and the review the reviewer sends.
+async fn a_case_to_review() -> (tempfile::TempDir, server::RunningServer, Desk, Value) {
     let dir = tempfile::tempdir().unwrap();
     let server = start(dir.path(), ServerConfig::default()).await;
     let (mut counter, mut reviewer) = (Desk::of(&server), Desk::of(&server));
     counter.first_log_in("a").await;
     reviewer.first_log_in("b").await;
     let case_id = accept(&counter).await;
-
     let review = json!({ "caseId": case_id, "opinion": "经审核，材料真实有效。" });
+    (dir, server, reviewer, review)
+}
+
+/// How many times the office's audit trail saw a case reviewed.
+fn reviews_in(dir: &Path) -> usize {
+    audit(dir)
+        .into_iter()
+        .filter(|row| row.action == "case_state_changed" && row.details["to"] == "reviewed")
+        .count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_sent_again_with_its_idempotency_key_is_answered_not_run_again() {
+    let (dir, server, reviewer, review) = a_case_to_review().await;
     let csrf = reviewer.csrf.clone().unwrap();
     let key = "0195f3a0-0000-7000-8000-000000000001";
     let headers = [(CSRF_HEADER, csrf.as_str()), (IDEMPOTENCY_HEADER, key)];
@@ -172,11 +186,7 @@ async fn a_request_sent_again_with_its_idempotency_key_is_answered_not_run_again
     let (status, body) = reviewer.send("review_case", &review, &other).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
     server.stop().await.unwrap().close().unwrap();
-    let reviews = audit(dir.path())
-        .into_iter()
-        .filter(|row| row.action == "case_state_changed" && row.details["to"] == "reviewed")
-        .count();
-    assert_eq!(reviews, 1, "reviewed once");
+    assert_eq!(reviews_in(dir.path()), 1, "reviewed once");
 }
 
 /// A desk's retry that overtakes its first send (the answer was slow, the desk sent the
@@ -184,14 +194,7 @@ async fn a_request_sent_again_with_its_idempotency_key_is_answered_not_run_again
 /// running the step a second time and being told the case has moved on.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn retries_that_overtake_the_first_send_get_its_answer() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = start(dir.path(), ServerConfig::default()).await;
-    let (mut counter, mut reviewer) = (Desk::of(&server), Desk::of(&server));
-    counter.first_log_in("a").await;
-    reviewer.first_log_in("b").await;
-    let case_id = accept(&counter).await;
-
-    let review = json!({ "caseId": case_id, "opinion": "经审核，材料真实有效。" });
+    let (dir, server, reviewer, review) = a_case_to_review().await;
     let csrf = reviewer.csrf.clone().unwrap();
     let key = "0195f3a0-0000-7000-8000-000000000002";
     let sends = (0..8).map(|_| {
@@ -205,11 +208,7 @@ async fn retries_that_overtake_the_first_send_get_its_answer() {
         assert_eq!(answer, &answers[0]);
     }
     server.stop().await.unwrap().close().unwrap();
-    let reviews = audit(dir.path())
-        .into_iter()
-        .filter(|row| row.action == "case_state_changed" && row.details["to"] == "reviewed")
-        .count();
-    assert_eq!(reviews, 1, "reviewed once");
+    assert_eq!(reviews_in(dir.path()), 1, "reviewed once");
 }
 
 /// Two desks typing into one draft (issue 17, "Faults"): each saves from the version it

@@ -140,15 +140,7 @@ impl Store {
         audit::append(
             &transaction,
             &audit_key,
-            NewAuditRow {
-                desk: admin.desk(),
-                at,
-                actor_user_id: Some(admin.user_id),
-                actor: &admin.username,
-                action,
-                case_id: None,
-                details: json!({ "replaced": replaced }),
-            },
+            crate::users::admin_row(admin, action, json!({ "replaced": replaced }), at),
         )?;
         file.server = slot;
         file.save(&slots_path)?;

@@ -794,8 +794,9 @@ impl Store {
 /// replaces (none: they are only retired).
 type NewKey<'a> = (&'a ClerkKey, &'a clerk_signing::KeyCertificate, Option<&'a ClerkKey>);
 
-/// The audit row of an administrator's change to the clerks or the log-in policy (no case).
-fn admin_row(
+/// The audit row of an administrator's change to the clerks, the log-in policy or the
+/// server's unlock (no case).
+pub(crate) fn admin_row(
     admin: &Session,
     action: AuditAction,
     details: serde_json::Value,
