@@ -296,15 +296,26 @@ pub fn platform_request(data: &[u8]) {
         let bytes = axum::body::to_bytes(response.into_body(), 16 * 1024 * 1024).await.unwrap_or_default();
         (status, bytes)
     });
-    assert!(!status.is_server_error(), "{path} answered {status}: {}", String::from_utf8_lossy(&answer));
+    success_or_coded_refusal(path, status, &answer, &PLATFORM_ACCEPTED);
+}
+
+/// The promise of the two server targets: `what` answered a success (counted in
+/// `accepted`) or a refusal with its JSON error code, never a server error.
+fn success_or_coded_refusal(
+    what: &str,
+    status: axum::http::StatusCode,
+    answer: &[u8],
+    accepted: &std::sync::atomic::AtomicU64,
+) {
+    assert!(!status.is_server_error(), "{what} answered {status}: {}", String::from_utf8_lossy(answer));
     if status.is_success() {
-        PLATFORM_ACCEPTED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        accepted.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     } else {
-        let error: serde_json::Value = match serde_json::from_slice(&answer) {
+        let error: serde_json::Value = match serde_json::from_slice(answer) {
             Ok(error) => error,
-            Err(_) => panic!("{path} refused with {status} and a body that is not JSON"),
+            Err(_) => panic!("{what} refused with {status} and a body that is not JSON"),
         };
-        assert!(error["code"].is_string(), "{path} refused with {status} without an error code: {error}");
+        assert!(error["code"].is_string(), "{what} refused with {status} without an error code: {error}");
     }
 }
 
@@ -468,16 +479,7 @@ pub fn office_server_request(data: &[u8]) {
     let keys = ["k0", "k1", "k2", "k3"];
     let key = (flags & 2 != 0).then(|| keys[usize::from(flags >> 2) % keys.len()]);
     let (status, answer) = under_test.send(command, body, flags & 1 == 0, key);
-    assert!(!status.is_server_error(), "{command} answered {status}: {}", String::from_utf8_lossy(&answer));
-    if status.is_success() {
-        OFFICE_SERVER_ACCEPTED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    } else {
-        let error: serde_json::Value = match serde_json::from_slice(&answer) {
-            Ok(error) => error,
-            Err(_) => panic!("{command} refused with {status} and a body that is not JSON"),
-        };
-        assert!(error["code"].is_string(), "{command} refused with {status} without an error code: {error}");
-    }
+    success_or_coded_refusal(command, status, &answer, &OFFICE_SERVER_ACCEPTED);
 }
 
 /// The office server's seeds: each command with an empty object, and the draft case's
