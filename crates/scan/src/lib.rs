@@ -49,4 +49,4 @@ pub use pipeline::{
     COLOUR_MAX_LONG_SIDE, ColourMode, GREY_MAX_LONG_SIDE, IntakeOptions, Page, Rotation, intake,
     intake_document, intake_file, intake_file_pages,
 };
-pub use sane::{Device, SaneEnv, ScanSettings, list_devices, scan};
+pub use sane::{Device, SaneEnv, ScanSettings, Scanned, list_devices, scan};

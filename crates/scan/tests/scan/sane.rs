@@ -19,6 +19,34 @@ fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
     TURN.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
+/// Scans as `scan` does, again (up to three times) when SANE's test backend hung part-way:
+/// it sometimes stops sending pages for good, seen in CI (page 5 of a feeder batch, under
+/// load, 2026-12-05) and here by hand (page 2 of a plain `scanimage --batch`, minutes of
+/// silence). That is the backend, not our code, whose handling of a silent scanner (a
+/// timeout that keeps the pages already received) has tests of its own; the tests using this
+/// check what a scanner that does answer gives.
+fn scan_past_backend_hangs(
+    env: &SaneEnv,
+    device: &str,
+    settings: &ScanSettings,
+    mut progress: impl FnMut(u32, u32),
+) -> Result<scan::Scanned, ScanError> {
+    let mut attempt = 1;
+    loop {
+        let result = scan(env, device, settings, &mut progress);
+        let hung = match &result {
+            Err(ScanError::ScanTimeout { .. }) => true,
+            Ok(scanned) => matches!(scanned.stopped, Some(ScanError::ScanTimeout { .. })),
+            Err(_) => false,
+        };
+        if !hung || attempt == 3 {
+            return result;
+        }
+        eprintln!("SANE's test backend hung on attempt {attempt}; scanning again");
+        attempt += 1;
+    }
+}
+
 /// A SANE configuration folder whose `dll.conf` enables only the `test` backend.
 fn test_backend(dir: &Path) -> SaneEnv {
     let found = std::process::Command::new("scanimage").arg("--version").output();
@@ -42,7 +70,8 @@ fn grid(pages: u32, resolution: u32) -> ScanSettings {
         pages,
         area_mm: Some((200, 200)),
         backend_options: vec![("test-picture".to_owned(), "Grid".to_owned())],
-        page_timeout: Duration::from_secs(60),
+        // A 200-dpi grid page takes about a second here: one silent for 20 s has hung.
+        page_timeout: Duration::from_secs(20),
     }
 }
 
@@ -74,7 +103,12 @@ fn two_grey_pages_are_scanned_and_taken_in() {
     let env = test_backend(dir.path());
     let mut progress = Vec::new();
     let mut modes = Vec::new();
-    let pages = scan(&env, "test:0", &grid(2, 200), |done, total| {
+    let pages = scan_past_backend_hangs(&env, "test:0", &grid(2, 200), |done, total| {
+        if done == 1 {
+            // A scan begun again after the backend hung reports from its first page.
+            progress.clear();
+            modes.clear();
+        }
         progress.push((done, total));
         // While the pages are on disk, their folder is private.
         for entry in std::fs::read_dir(dir.path()).unwrap().filter_map(Result::ok) {
@@ -116,7 +150,8 @@ fn a_colour_page_at_300_dpi() {
         area_mm: Some((100, 150)),
         ..ScanSettings::default()
     };
-    let pages = scan(&test_backend(dir.path()), "test:1", &settings, |_, _| {}).unwrap().pages;
+    let pages =
+        scan_past_backend_hangs(&test_backend(dir.path()), "test:1", &settings, |_, _| {}).unwrap().pages;
     let page = intake(&pages[0], &crate::colour_options()).unwrap();
     assert_eq!((page.width, page.height), (1181, 1771), "100 × 150 mm at 300 dpi");
 }
@@ -128,10 +163,10 @@ fn a_feeder_that_runs_out_early_ends_the_batch_without_a_fault() {
     // The test backend's feeder holds ten sheets.
     let mut settings = grid(14, 25);
     settings.backend_options.push(("source".to_owned(), "Automatic Document Feeder".to_owned()));
-    // A 25-dpi page takes milliseconds: a scanner silent for 15 s has stopped.
-    settings.page_timeout = Duration::from_secs(15);
-    let scanned = scan(&test_backend(dir.path()), "test:0", &settings, |_, _| {}).unwrap();
-    assert_eq!((scanned.pages.len(), scanned.requested), (10, 14));
+    // A 25-dpi page takes milliseconds: a scanner silent for 10 s has stopped.
+    settings.page_timeout = Duration::from_secs(10);
+    let scanned = scan_past_backend_hangs(&test_backend(dir.path()), "test:0", &settings, |_, _| {}).unwrap();
+    assert_eq!((scanned.pages.len(), scanned.requested), (10, 14), "stopped: {:?}", scanned.stopped);
     assert!(scanned.stopped.is_none(), "an empty feeder is the end of the batch: {:?}", scanned.stopped);
 }
 
