@@ -816,7 +816,8 @@ fn a_scanner_unplugged_mid_scan_keeps_the_pages_already_received() {
         work_dir: Some(work.clone()),
         ..app::scans::SaneEnv::default()
     };
-    // About 1.6 s a page: the test backend waits 0.15 s after each of its ~11 transfers.
+    // About 1.6 s a page: the test backend waits 0.15 s after each of its ~11 transfers; a page
+    // silent for 6 s (four pages' time, room for a loaded machine) has hung.
     let settings = app::scans::ScanSettings {
         resolution: 50,
         mode: ColourMode::Grey,
@@ -826,7 +827,7 @@ fn a_scanner_unplugged_mid_scan_keeps_the_pages_already_received() {
             .into_iter()
             .map(|(name, value)| (name.to_owned(), value.to_owned()))
             .collect(),
-        page_timeout: std::time::Duration::from_secs(3),
+        page_timeout: std::time::Duration::from_secs(6),
     };
     let started = std::time::Instant::now();
     let mut seen = Vec::new();
