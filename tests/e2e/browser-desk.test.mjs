@@ -314,6 +314,11 @@ describe("two browser desks review and approve at the office server", () => {
     assert.equal(statSync(deskFile).mode & 0o777, 0o600, "the desk's key is its own");
     await logIn(joined, accepter.username, accepter.password);
     assert.equal(await joined.text("joined-desk"), "办理台 · 二号窗口");
+    // This PC's screen facing the applicant, as at the office's own PC: its shell shows it.
+    const clerkWindow = await joined.windowHandle();
+    await joined.click("applicant-screen-toggle");
+    const applicantWindow = await joined.waitForNewWindow([clerkWindow]);
+    await joined.switchToWindow(clerkWindow);
 
     // The reviewer, at a browser desk, waits on an empty 待审核 list.
     await logIn(desks.approver, reviewer.username, reviewer.password);
@@ -340,7 +345,19 @@ describe("two browser desks review and approve at the office server", () => {
     const linked = await joined.attributes("scan-page", "data-evidence");
     assert.deepEqual(linked.sort(), ["employment.labour_contract", "residence.rental.lease_contract"]);
     assert.equal(await joined.exists("scan-error"), false);
-    assert.equal(await submitAndConfirm(joined, { closePreview: false }), "受理");
+    // The applicant checks the form on their screen (确认无误) before the clerk can submit.
+    await joined.waitFor("save-state", { contains: "已自动保存" });
+    await joined.click("f-submit");
+    await joined.waitFor("confirm-submit-waiting");
+    await joined.switchToWindow(applicantWindow);
+    assert.match(await joined.waitFor("applicant-confirm-request", { timeoutMs: 10000 }), /将予受理/);
+    assert.match(await joined.text("applicant-screen"), /341203\*{8}1239/, "the ID number masked");
+    await joined.click("applicant-confirm");
+    await joined.waitFor("applicant-confirmed");
+    await joined.switchToWindow(clerkWindow);
+    await joined.waitFor("confirm-submit-applicant-ok", { timeoutMs: 5000 });
+    await joined.click("confirm-submit-yes");
+    await joined.waitFor("case", { timeoutMs: 15000 });
     await joined.waitFor("case-state", { contains: "已受理" });
     // The receipt: rendered by the server, printed on this PC's own printer (its CUPS),
     // and recorded at the server with the job this printer gave.
@@ -356,6 +373,21 @@ describe("two browser desks review and approve at the office server", () => {
     }
     assert.match((await printedLine()) ?? "(no print in the case's audit)", /打印机 PermitDeskPDF · 1 份 · 完成/);
     await keepScreenshot(joined, "joined-desk-accepted");
+    // The applicant rates the visit on their screen (好差评): relayed by the shell to the
+    // server, kept with the case, by the clerk who served; then the screen is turned off.
+    await joined.switchToWindow(applicantWindow);
+    assert.match(await joined.waitFor("applicant-decision"), /已受理/);
+    await joined.click("rate-very_satisfied");
+    await joined.click("rate-submit");
+    assert.match(await joined.waitFor("applicant-rated"), /非常满意/);
+    await keepScreenshot(joined, "joined-desk-applicant-rated");
+    await joined.switchToWindow(clerkWindow);
+    const ratedLine = async () => (await joined.texts("audit-line").catch(() => [])).find((line) => line.includes("好差评"));
+    for (const deadline = Date.now() + 10000; !(await ratedLine()) && Date.now() < deadline; ) {
+      await new Promise((wait) => setTimeout(wait, 300));
+    }
+    assert.match((await ratedLine()) ?? "(no rating in the case's audit)", new RegExp(`好差评）${accepter.username}非常满意`));
+    await joined.click("applicant-screen-toggle");
     // Nothing of the case is on the desk's disk: no office store was made there.
     const dbDir = join(joined.dataDir, "db");
     assert.deepEqual(existsSync(dbDir) ? readdirSync(dbDir) : [], [], "a desk keeps no office");

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, PoisonError, Weak};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
@@ -22,6 +22,8 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 const EVENTS_SILENCE: Duration = Duration::from_secs(40);
 /// The wait before the event stream is opened again.
 const EVENTS_RETRY: Duration = Duration::from_secs(2);
+/// How long the server's answer to "is a clerk logged in here" is reused.
+const SESSION_CHECK_REUSE: Duration = Duration::from_secs(2);
 
 /// The server's answer to one request.
 #[derive(Debug, Clone)]
@@ -111,6 +113,9 @@ pub struct DeskLink {
     events: reqwest::Client,
     /// The cookies the server set (the session's), sent with every request.
     cookies: Mutex<BTreeMap<String, String>>,
+    /// The server's last word on the session ([`DeskLink::session_alive`]): when, whether
+    /// one was alive, and its CSRF token. Forgotten when the cookies change.
+    last_status: Mutex<Option<(Instant, bool, Option<String>)>>,
 }
 
 impl std::fmt::Debug for DeskLink {
@@ -139,7 +144,7 @@ impl DeskLink {
         };
         let http = client(&ca, Some((chain.clone(), key()?)), Some(REQUEST_TIMEOUT))?;
         let events = client(&ca, Some((chain, key()?)), None)?;
-        Ok(DeskLink { identity, http, events, cookies: Mutex::default() })
+        Ok(DeskLink { identity, http, events, cookies: Mutex::default(), last_status: Mutex::default() })
     }
 
     /// Who this desk is.
@@ -158,6 +163,10 @@ impl DeskLink {
     /// empty value or `Max-Age=0`, as a log-out sends).
     fn keep_cookies(&self, headers: &reqwest::header::HeaderMap) {
         let mut cookies = self.cookies.lock().unwrap_or_else(PoisonError::into_inner);
+        if headers.contains_key(reqwest::header::SET_COOKIE) {
+            // A log-in or log-out: what the server last said of the session is stale.
+            *self.last_status.lock().unwrap_or_else(PoisonError::into_inner) = None;
+        }
         for value in headers.get_all(reqwest::header::SET_COOKIE) {
             let Ok(value) = value.to_str() else { continue };
             let mut parts = value.split(';').map(str::trim);
@@ -178,14 +187,43 @@ impl DeskLink {
 
     /// Whether a clerk is logged in at this desk now, as the server says (`office_status`,
     /// which does not keep the session alive): what the desk's own devices (the card
-    /// reader) ask before they work for the page.
+    /// reader, the screen facing the applicant) ask before they work for the page. The
+    /// answer is reused for two seconds: the applicant's screen asks several
+    /// times a second, and a log-in or log-out at this desk forgets it at once.
     pub async fn session_alive(&self) -> Result<bool, LinkError> {
+        Ok(self.session_status().await?.0)
+    }
+
+    /// [`DeskLink::session_alive`], with the session's CSRF token when one is alive.
+    async fn session_status(&self) -> Result<(bool, Option<String>), LinkError> {
         if !self.has_session() {
-            return Ok(false);
+            return Ok((false, None));
+        }
+        if let Some((at, alive, csrf)) =
+            self.last_status.lock().unwrap_or_else(PoisonError::into_inner).clone()
+            && at.elapsed() < SESSION_CHECK_REUSE
+        {
+            return Ok((alive, csrf));
         }
         let answer = self.send("office_status", b"{}".to_vec(), None, None).await?;
         let status: serde_json::Value = serde_json::from_slice(&answer.body).unwrap_or_default();
-        Ok(answer.status == 200 && status.get("session").is_some_and(|session| !session.is_null()))
+        let alive = answer.status == 200 && status.get("session").is_some_and(|session| !session.is_null());
+        let csrf = if alive { answer.csrf } else { None };
+        *self.last_status.lock().unwrap_or_else(PoisonError::into_inner) =
+            Some((Instant::now(), alive, csrf.clone()));
+        Ok((alive, csrf))
+    }
+
+    /// Sends `command` for the desk's shell itself rather than for the page: the
+    /// applicant's 好差评, which the shell takes from the applicant's window only and the
+    /// clerk's page never sends. Under the session of the clerk logged in here, with its
+    /// CSRF token as the server last gave it; no session is `None` (nothing is sent).
+    pub async fn send_for_shell(&self, command: &str, body: Vec<u8>) -> Result<Option<Answer>, LinkError> {
+        let (alive, csrf) = self.session_status().await?;
+        if !alive {
+            return Ok(None);
+        }
+        self.send(command, body, None, csrf.as_deref()).await.map(Some)
     }
 
     /// Sends `POST /api/<command>` with `body` (the page's JSON), the page's idempotency

@@ -447,6 +447,7 @@ const SERVER_ROUTES: &[&str] = &[
     "record_effective_date",
     "revoke_desk",
     "join_desk",
+    "rate_visit",
 ];
 
 /// Every command the target can post to: the window's, then the server's own.
@@ -503,6 +504,7 @@ fn office_server_seeds() -> Vec<Vec<u8>> {
                 .to_owned(),
         ),
         ("preview_document", r#"{"caseId":"$CASE","document":"form","largePrint":null}"#.to_owned()),
+        ("rate_visit", r#"{"caseId":"$CASE","level":"satisfied","reason":""}"#.to_owned()),
         (
             "change_password",
             r#"{"oldPassword":"fuzz-password-22","newPassword":"fuzz-password-22"}"#.to_owned(),

@@ -166,6 +166,7 @@ const CHANGES_CASES: &[&str] = &[
     "delete_page",
     "import_page",
     "record_desk_print",
+    "rate_visit",
 ];
 
 impl Shared {
@@ -607,6 +608,7 @@ fn router(shared: Arc<Shared>) -> Router {
         .route("/api/preview_document", post(preview_document))
         .route("/api/print_in_browser", post(print_in_browser))
         .route("/api/record_desk_print", post(record_desk_print))
+        .route("/api/rate_visit", post(rate_visit))
         .route("/api/list_desks", post(list_desks))
         .route("/api/office_details", post(office_details))
         .route("/api/set_office_details", post(set_office_details))
@@ -952,6 +954,42 @@ async fn record_desk_print(State(shared): State<Arc<Shared>>, headers: HeaderMap
     })
     .await;
     announce(&shared, "record_desk_print", &body, &response);
+    response
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct RateVisit {
+    case_id: String,
+    level: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// The applicant's 好差评 from the screen facing them at a joined desk, relayed by that
+/// desk's shell (which takes it from the applicant's window only, as the window's own
+/// `applicant_rates` does): kept as `app::ratings::rate_visit` keeps it, the clerk logged
+/// in at that desk named as the one who served. A browser has no applicant's screen: a
+/// session that did not log in at a joined desk is refused. The applicant's tap does not
+/// keep the clerk's session alive.
+async fn rate_visit(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Response {
+    let RateVisit { case_id, level, reason } = match read_args(&body) {
+        Ok(args) => args,
+        Err(error) => return answer_error(&error),
+    };
+    let case_id = match wire::commands::parse_case_id(&case_id) {
+        Ok(case_id) => case_id,
+        Err(error) => return answer_error(&error),
+    };
+    let response = clerk_command(&shared, &headers, Need::Passive, move |office| {
+        if office.session()?.desk().is_none() {
+            return Err(AppError::Unrecognised(Unrecognised::NotApplicantWindow));
+        }
+        let rating = app::ratings::rate_visit(office, &case_id, &level, &reason, wire::commands::now())?;
+        Ok(rating.level.key())
+    })
+    .await;
+    announce(&shared, "rate_visit", &body, &response);
     response
 }
 

@@ -141,10 +141,42 @@ async fn a_desk_joins_after_comparing_the_fingerprint_and_then_works_through_the
         assert_eq!((status, body["code"].as_str()), (422, Some("INVALID_INPUT")), "{body}");
     }
 
+    // The applicant's 好差评 from the screen facing them at this desk, relayed by the
+    // shell under the session of the clerk logged in here (its CSRF token read from the
+    // server, not the page's); kept once, as the window's own office keeps it.
+    let rating =
+        |level: &str| json!({"caseId": case_id, "level": level, "reason": ""}).to_string().into_bytes();
+    let answer = link.send_for_shell("rate_visit", rating("very_satisfied")).await.unwrap().unwrap();
+    assert_eq!(
+        (answer.status, serde_json::from_slice::<Value>(&answer.body).unwrap()),
+        (200, json!("very_satisfied"))
+    );
+    let again = link.send_for_shell("rate_visit", rating("basic")).await.unwrap().unwrap();
+    let again_body: Value = serde_json::from_slice(&again.body).unwrap();
+    assert_eq!(again_body["code"].as_str(), Some("RATING_ALREADY_GIVEN"), "{again_body}");
+    // A browser has no applicant's screen: its clerk cannot give a rating.
+    let mut browser_case = Desk::of(&server);
+    let (status, _) = browser_case.log_in("a", OWN_PASSWORD).await;
+    assert_eq!(status, StatusCode::OK);
+    let second_case = accept(&browser_case).await;
+    let (status, body) = browser_case
+        .call("rate_visit", json!({"caseId": second_case, "level": "satisfied", "reason": ""}))
+        .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("INVALID_INPUT")),
+        "{body}"
+    );
+    assert!(body["message"].as_str().unwrap().contains("申请人屏幕"), "{body}");
+    let (status, body) = call(&link, &mut csrf, "get_case", json!({"caseId": case_id})).await;
+    assert_eq!(status, 200, "{body}");
+
     // Logging out forgets the cookie: the next request is refused as the server's.
     let (status, _) = call(&link, &mut csrf, "log_out", json!({})).await;
     assert_eq!(status, 200);
     assert!(!link.has_session(), "the log-out's expired cookie is forgotten");
+    // With nobody logged in here, the shell sends no rating at all.
+    assert!(link.send_for_shell("rate_visit", rating("satisfied")).await.unwrap().is_none());
     let (status, body) = call(&link, &mut csrf, "worklist_counts", json!({})).await;
     assert_eq!((status, body["code"].as_str()), (401, Some("NOT_LOGGED_IN")), "{body}");
     follower.abort();
@@ -165,6 +197,9 @@ async fn a_desk_joins_after_comparing_the_fingerprint_and_then_works_through_the
         (Some("completed"), Some("Counter-Laser-7"), Some(true))
     );
     assert_eq!(printed[1].actor, "a", "the desk's clerk printed it");
+    let rated: Vec<_> = support::audit(dir.path()).into_iter().filter(|row| row.action == "rated").collect();
+    assert_eq!(rated.len(), 1, "one rating, from the desk: {rated:?}");
+    assert_eq!(rated[0].case_id.map(|id| id.to_string()), Some(case_id.clone()));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

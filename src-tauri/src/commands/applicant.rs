@@ -65,10 +65,15 @@ pub async fn close_applicant_screen<R: Runtime>(
     Ok(())
 }
 
-/// What the screen facing the applicant shows (the welcome while no clerk is logged in).
+/// What the screen facing the applicant shows (the welcome while no clerk is logged in:
+/// at a desk of an office server, as the server says).
 #[tauri::command]
 pub async fn applicant_screen(state: State<'_, AppState>) -> Result<ApplicantScreenInfo, UiError> {
-    let logged_in = with_office_passive(&state, |office| office.session().map(|_| ())).await.is_ok();
+    let logged_in = match state.desk.link() {
+        // An unreachable server shows the welcome: nothing of an applicant without a clerk.
+        Some(link) => link.session_alive().await.unwrap_or(false),
+        None => with_office_passive(&state, |office| office.session().map(|_| ())).await.is_ok(),
+    };
     Ok(state.applicant.view_for(logged_in).into())
 }
 
@@ -131,6 +136,10 @@ pub async fn applicant_rates<R: Runtime>(
     reason: String,
 ) -> Result<ApplicantScreenInfo, UiError> {
     from_applicant(&window)?;
+    if let Some(link) = state.desk.link() {
+        rate_at_server(&link, &state.applicant, &level, &reason).await?;
+        return Ok(state.applicant.view().into());
+    }
     let screen = state.applicant.clone();
     // The applicant's tap, not the clerk's: it does not keep the clerk's session alive.
     with_office_passive(&state, move |office| {
@@ -138,6 +147,31 @@ pub async fn applicant_rates<R: Runtime>(
     })
     .await?;
     Ok(state.applicant.view().into())
+}
+
+/// At a desk of an office server: the rating of the visit the screen asks about, sent to
+/// the server's `rate_visit` under the session of the clerk logged in here (the server
+/// keeps it as the window's own office would); the screen then thanks the applicant.
+async fn rate_at_server(
+    link: &desk_link::DeskLink,
+    screen: &app::applicant_screen::ApplicantScreen,
+    level: &str,
+    reason: &str,
+) -> Result<(), UiError> {
+    let case_id = screen.rating_asked().ok_or(app::AppError::from(app::error::StoreError::NothingToRate))?;
+    let body = serde_json::json!({"caseId": case_id.to_string(), "level": level, "reason": reason});
+    let answer = link
+        .send_for_shell("rate_visit", body.to_string().into_bytes())
+        .await
+        .map_err(super::desk::link_error)?
+        .ok_or(app::AppError::NotLoggedIn)?;
+    if answer.status != 200 {
+        return Err(serde_json::from_slice::<UiError>(&answer.body).unwrap_or_else(|_| UiError::internal()));
+    }
+    let rated = serde_json::from_slice::<String>(&answer.body).ok();
+    let level = rated.as_deref().and_then(app::ratings::RatingLevel::from_key);
+    screen.rated(level.map_or("", app::ratings::RatingLevel::label));
+    Ok(())
 }
 
 /// Refuses an applicant's answer sent from any window but theirs.

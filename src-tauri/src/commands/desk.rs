@@ -101,6 +101,11 @@ pub async fn leave_office_server(state: State<'_, AppState>) -> Result<(), UiErr
     Ok(())
 }
 
+/// The server's commands this shell sends for itself and never for a page: the
+/// applicant's rating, which it takes from the applicant's window only
+/// (`commands::applicant::applicant_rates`), so the clerk's page cannot give one.
+const SHELL_ONLY: &[&str] = &["rate_visit"];
+
 /// One of the page's requests to the office server, sent over the desk's mutual TLS with
 /// the session's cookie (held here, out of the page's reach): `command`'s JSON `body`, the
 /// page's idempotency key and CSRF token. Any answer the server gives is returned as is;
@@ -116,6 +121,9 @@ pub async fn desk_request(
     let Some(link) = state.desk.link() else {
         return Err(app::AppError::DeskNotJoined.into());
     };
+    if SHELL_ONLY.contains(&command.as_str()) {
+        return Err(app::AppError::Unrecognised(app::problem::Unrecognised::NotApplicantWindow).into());
+    }
     let answer = link
         .send(&command, body.into_bytes(), idempotency_key.as_deref(), csrf.as_deref())
         .await

@@ -23,8 +23,8 @@ export function backend(): Backend {
   return current;
 }
 
-/** The backend of this PC's own devices (its printers): the shell's even at a joined desk,
- *  whose office commands go to the server. */
+/** The backend of this PC's own devices (its printers, the screen facing the applicant):
+ *  the shell's even at a joined desk, whose office commands go to the server. */
 export function deviceBackend(): Backend {
   return kind === "joined" ? tauriBackend : current;
 }

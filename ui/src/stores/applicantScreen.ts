@@ -1,9 +1,11 @@
 // The screen facing the applicant, from the clerk's side: whether this PC uses one (kept
 // in the data folder by the shell), opening and closing it, and what the clerk's window tells
 // it to show. With the screen in use, the applicant checks the form and presses 确认无误
-// before the clerk can submit, and rates the visit afterwards (好差评).
+// before the clerk can submit, and rates the visit afterwards (好差评). The screen is this
+// PC's own, like its printers: at a joined desk its shell shows it and relays the rating to
+// the office server.
 import { ref } from "vue";
-import { backend, type AssessmentInfo } from "../backend";
+import { deviceBackend, type AssessmentInfo } from "../backend";
 import type { ApplicationRecord } from "../record";
 import { decisionOf, eligibilityItems, fill, reasonCount } from "../components/assessment";
 import { t } from "../locales";
@@ -14,14 +16,14 @@ export const screenInUse = ref(false);
 /** Turns the screen on (opening its window) or off (closing it); kept for this PC. */
 export async function useScreen(on: boolean): Promise<void> {
   screenInUse.value = on;
-  if (on) await backend().openApplicantScreen();
-  else await backend().closeApplicantScreen();
+  if (on) await deviceBackend().openApplicantScreen();
+  else await deviceBackend().closeApplicantScreen();
 }
 
 /** Reads whether this PC uses the screen and opens it if so (after log-in). */
 export async function reopenScreen(): Promise<void> {
-  screenInUse.value = await backend().applicantScreenInUse();
-  if (screenInUse.value) await backend().openApplicantScreen();
+  screenInUse.value = await deviceBackend().applicantScreenInUse();
+  if (screenInUse.value) await deviceBackend().openApplicantScreen();
 }
 
 /** What submitting will do, in words for the applicant (asked with 确认无误). */
@@ -42,7 +44,7 @@ export function applicantOutcome(assessment: AssessmentInfo): string {
 export async function showDraft(record: ApplicationRecord, confirm: string | null = null): Promise<number | null> {
   if (!screenInUse.value) return null;
   try {
-    return await backend().showDraftToApplicant(record, confirm);
+    return await deviceBackend().showDraftToApplicant(record, confirm);
   } catch {
     return null; // the applicant's screen is a courtesy: the counter goes on without it
   }
@@ -62,7 +64,7 @@ export async function showDecision(caseId: string, assessment: AssessmentInfo): 
         : t("applicant.refused");
   const items = (decision === "not_eligible" ? eligibilityItems(assessment) : assessment.items).map((item) => item.message);
   try {
-    await backend().showDecisionToApplicant(caseId, heading, decision === "accept" ? [] : items);
+    await deviceBackend().showDecisionToApplicant(caseId, heading, decision === "accept" ? [] : items);
   } catch {
     // As above.
   }
@@ -72,7 +74,7 @@ export async function showDecision(caseId: string, assessment: AssessmentInfo): 
 export async function showWelcome(): Promise<void> {
   if (!screenInUse.value) return;
   try {
-    await backend().showWelcomeToApplicant();
+    await deviceBackend().showWelcomeToApplicant();
   } catch {
     // As above.
   }
