@@ -4,7 +4,7 @@
 // other approves, each seeing the other's work. Sessions live on the server.
 import { execFileSync, spawn } from "node:child_process";
 import { createHash, X509Certificate } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { after, afterEach, before, describe, it } from "node:test";
@@ -16,6 +16,7 @@ import {
   keepScreenshot,
   logIn,
   logOut,
+  mountStick,
   placeCard,
   scanFromTestDevice,
   setUpOffice,
@@ -345,6 +346,34 @@ describe("two browser desks review and approve at the office server", () => {
     const linked = await joined.attributes("scan-page", "data-evidence");
     assert.deepEqual(linked.sort(), ["employment.labour_contract", "residence.rental.lease_contract"]);
     assert.equal(await joined.exists("scan-error"), false);
+    // And one a scanner saved into this PC's watched folder (on a stick, picked, never
+    // typed): uploaded as it lies, stored by the server, the file moved aside here.
+    const drive = mountStick("E2E-DESK-SCANNER-");
+    try {
+      const folder = join(drive.path, "扫描件");
+      mkdirSync(folder);
+      await joined.clickCss('[data-testid="scan-source"] option[value="__folder__"]');
+      await joined.waitFor("scan-folder-picker");
+      await joined.click("scan-folder-refresh");
+      await joined.waitFor(`scan-folder-place-${drive.label}`, { contains: drive.label });
+      await joined.click(`scan-folder-place-${drive.label}`);
+      await joined.waitFor("scan-folder-folder-扫描件", { contains: "扫描件" });
+      await joined.click("scan-folder-folder-扫描件");
+      await joined.click("scan-folder-choose");
+      await joined.waitFor("scan-folder-watching", { contains: folder, timeoutMs: 20000 });
+      copyFileSync("docs/examples/rendered/slip.png", join(folder, "scan-0001.png"));
+      for (const deadline = Date.now() + 30000; (await joined.count("scan-page")) < 3 && Date.now() < deadline; ) {
+        await new Promise((wait) => setTimeout(wait, 300));
+      }
+      assert.equal(await joined.count("scan-page"), 3, "the watched folder's page is in the case");
+      await joined.waitFor("scan-folder-watching", { contains: "文件数：1", timeoutMs: 10000 });
+      assert.ok(existsSync(join(folder, "imported", "scan-0001.png")), "the uploaded file is moved aside");
+      await keepScreenshot(joined, "joined-desk-watched-folder");
+    } finally {
+      // Leave the folder source first so the window stops polling the drive.
+      await joined.clickCss('[data-testid="scan-source"] option[value="__file__"]');
+      drive.remove();
+    }
     // The applicant checks the form on their screen (确认无误) before the clerk can submit.
     await joined.waitFor("save-state", { contains: "已自动保存" });
     await joined.click("f-submit");

@@ -375,6 +375,56 @@ fn the_watched_folder_imports_new_files_into_the_case_and_reports_the_refused_on
     assert_eq!(imported.overview.pages.len(), 4);
 }
 
+/// At a desk of an office server the folder's files go to the server as they lie on disk;
+/// each is moved, left or handed out again only as its upload went.
+#[test]
+fn at_a_joined_desk_the_watched_folder_hands_out_files_as_they_are_and_moves_them_only_once_stored() {
+    use app::scan_folder::{self, DeskFileOutcome};
+
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let data_dir = dir.path().join("data");
+    let folder = dir.path().join("扫描仪");
+    std::fs::create_dir_all(&data_dir).expect("data dir");
+    std::fs::create_dir_all(&folder).expect("folder");
+    let png = std::fs::read(root().join("docs/examples/rendered/slip.png")).expect("png");
+    std::fs::write(folder.join("earlier-applicant.png"), &png).expect("write");
+    let mut watch = scan_folder::choose_folder(&data_dir, folder.to_str().expect("UTF-8")).expect("choose");
+
+    std::fs::write(folder.join("a.png"), &png).expect("write");
+    std::fs::write(folder.join("b.pdf"), b"%PDF-1.4\n%%EOF\n").expect("write");
+    std::fs::write(folder.join("c.png"), &png).expect("write");
+    // Over the intake's limit: refused here, never uploaded (sparse, so no 50 MB written).
+    let huge = std::fs::File::create(folder.join("huge.tif")).expect("create");
+    huge.set_len(IntakeOptions::default().limits.max_file_bytes + 1).expect("grow");
+    drop(huge);
+    let (first, refused) = scan_folder::take_new_at_desk(&mut watch).expect("poll");
+    assert!(first.is_empty() && refused.is_empty(), "taken once they stopped growing");
+    let (files, refused) = scan_folder::take_new_at_desk(&mut watch).expect("poll");
+    let names: Vec<&str> = files.iter().map(|file| file.name.as_str()).collect();
+    assert_eq!(names, ["a.png", "b.pdf", "c.png"]);
+    assert_eq!(files[0].bytes, png, "the bytes as they lie on disk: the server normalises");
+    assert_eq!(refused.len(), 1);
+    assert_eq!((refused[0].name.as_str(), refused[0].code.as_str()), ("huge.tif", "SCAN_TOO_LARGE"));
+
+    // a.png stored, b.pdf refused by the server, c.png not answered.
+    scan_folder::desk_file_done(&mut watch, "a.png", DeskFileOutcome::Stored).expect("stored");
+    scan_folder::desk_file_done(&mut watch, "b.pdf", DeskFileOutcome::Refused).expect("refused");
+    scan_folder::desk_file_done(&mut watch, "c.png", DeskFileOutcome::Retry).expect("retry");
+    assert!(folder.join("imported/a.png").is_file() && !folder.join("a.png").exists());
+    assert!(folder.join("b.pdf").is_file(), "a refused file stays where it is");
+    // Only c.png comes again, once seen unchanged; the refused one is said once.
+    assert!(scan_folder::take_new_at_desk(&mut watch).expect("poll").0.is_empty());
+    let (again, _) = scan_folder::take_new_at_desk(&mut watch).expect("poll");
+    assert_eq!(again.iter().map(|file| file.name.as_str()).collect::<Vec<_>>(), ["c.png"]);
+
+    // The window names only files of the folder: nothing else is moved.
+    for name in ["../data/scan-folder.json", "imported", "", "no-such.png"] {
+        let refused = scan_folder::desk_file_done(&mut watch, name, DeskFileOutcome::Stored).expect_err(name);
+        assert!(matches!(refused, app::AppError::ScanFolderMissing { .. }), "{name}: {refused:?}");
+    }
+    assert!(data_dir.join("scan-folder.json").is_file());
+}
+
 #[test]
 fn the_case_page_shows_the_reviewer_the_named_application_and_the_reasoning_of_the_day_of_acceptance() {
     let dir = tempfile::tempdir().expect("temporary directory");

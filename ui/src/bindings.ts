@@ -410,6 +410,24 @@ pages: Array<string>,
  * 扫描在第 N 页中断：…, or `null` when the scan ended normally.
  */
 stopped: string | null, };
+export type DeskFolderFile = { 
+/**
+ * The file's name in the folder (what the page reports back with `desk_folder_file_done`).
+ */
+name: string, 
+/**
+ * The file as it lies on disk, as a base64 data URL.
+ */
+data_url: string, };
+export type DeskFolderInfo = { 
+/**
+ * The new, complete files, in name order.
+ */
+files: Array<DeskFolderFile>, 
+/**
+ * Files refused here (too large, unreadable), each with its reason; they stay.
+ */
+refused: Array<RefusedFile>, };
 export type SessionInfo = { 
 /**
  * Log-in name.

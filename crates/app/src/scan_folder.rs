@@ -117,6 +117,84 @@ pub fn take_new(watch: &mut FolderWatch, options: &IntakeOptions) -> Result<Batc
     Ok(batch)
 }
 
+/// A new file of the watched folder at a desk of an office server, as it lies on disk: the
+/// server checks and normalises it (`import_page`), as it does the desk's scanned pages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeskFile {
+    /// The file's name in the folder.
+    pub name: String,
+    /// Its bytes.
+    pub bytes: Vec<u8>,
+}
+
+/// At a desk of an office server: the new, complete files of the folder as they are, for
+/// the window to upload; a file too large or unreadable is refused here with its sentence
+/// (and stays in the folder). Nothing is moved until [`desk_file_done`] says how its upload
+/// went.
+pub fn take_new_at_desk(watch: &mut FolderWatch) -> Result<(Vec<DeskFile>, Vec<Refused>), AppError> {
+    let mut files = Vec::new();
+    let mut refused = Vec::new();
+    for path in watch.folder.poll()? {
+        let name = file_name(&path);
+        // Over the intake's own limit the server would refuse it after a long upload.
+        let size = std::fs::metadata(&path).map(|metadata| metadata.len()).unwrap_or(0);
+        let limit = scan::Limits::default().max_file_bytes;
+        if size > limit {
+            let error = scan::ScanError::TooLarge { bytes: size, limit };
+            refused.push(Refused {
+                name,
+                code: crate::problem::scan_code(&error),
+                message: error.message_zh(),
+            });
+            continue;
+        }
+        match std::fs::read(&path) {
+            Ok(bytes) => files.push(DeskFile { name, bytes }),
+            Err(source) => {
+                let error = scan::ScanError::Io { what: name.clone(), source };
+                refused.push(Refused {
+                    name,
+                    code: crate::problem::scan_code(&error),
+                    message: error.message_zh(),
+                });
+            }
+        }
+    }
+    Ok((files, refused))
+}
+
+/// How the upload of a watched file from a desk went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeskFileOutcome {
+    /// The server stored its pages: the file goes into `imported/`.
+    Stored,
+    /// The server refused it (its sentence shown): it stays where it is, reported once.
+    Refused,
+    /// The server did not answer: it stays, and is handed out again at a later poll.
+    Retry,
+}
+
+/// After the window uploaded `name` from the watched folder: moved into `imported/` when
+/// stored, handed out again when the server did not answer, left alone when refused. A
+/// name that is not a file of the folder is refused (the window names only what it got).
+pub fn desk_file_done(watch: &mut FolderWatch, name: &str, outcome: DeskFileOutcome) -> Result<(), AppError> {
+    let plain = !name.is_empty() && Path::new(name).file_name().is_some_and(|file| file == name);
+    let path = watch.dir().join(name);
+    if !plain || !path.is_file() {
+        return Err(AppError::ScanFolderMissing { folder: watch.dir().join(name).display().to_string() });
+    }
+    match outcome {
+        DeskFileOutcome::Stored => {
+            move_into_imported(&path).map_err(AppError::io("move the file into imported/"))
+        }
+        DeskFileOutcome::Refused => Ok(()),
+        DeskFileOutcome::Retry => {
+            watch.folder.hand_back(&path);
+            Ok(())
+        }
+    }
+}
+
 /// Stores the batch's pages at the end of the case, linked to `evidence`, then moves each
 /// stored file into `imported/`. Needs 受理.
 pub fn store(

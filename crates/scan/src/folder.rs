@@ -68,6 +68,13 @@ impl WatchedFolder {
         Ok(ready)
     }
 
+    /// Hands `path` out again at a later poll (once it is seen unchanged again): its page
+    /// could not be stored this time (a desk whose office server did not answer), and the
+    /// file, still in the folder, must not be forgotten.
+    pub fn hand_back(&mut self, path: &Path) {
+        self.handed_out.remove(path);
+    }
+
     fn list(&self) -> Result<Vec<(PathBuf, FileState)>, ScanError> {
         let io_error = |source| ScanError::Io { what: self.dir.display().to_string(), source };
         let mut files = Vec::new();

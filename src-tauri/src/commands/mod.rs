@@ -105,6 +105,8 @@ pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         scans::scan_folder,
         scans::set_scan_folder,
         scans::poll_scan_folder,
+        scans::take_desk_folder_files,
+        scans::desk_folder_file_done,
         sync::sync_status,
         sync::sync_now,
         sync::confirm_clock,

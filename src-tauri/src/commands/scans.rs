@@ -8,8 +8,8 @@ use super::{now, parse_case_id, with_office, with_office_passive};
 use crate::AppState;
 use crate::error::UiError;
 use crate::json::{
-    ColourName, DeskScanInfo, FolderPollInfo, PageEditInput, PageMarkName, PagesInfo, ScanOutcome,
-    ScanProgress, ScanRequest, ScannerChoice,
+    ColourName, DeskFolderInfo, DeskScanInfo, FolderPollInfo, PageEditInput, PageMarkName, PagesInfo,
+    ScanOutcome, ScanProgress, ScanRequest, ScannerChoice,
 };
 
 fn intake_for(colour: &str) -> app::scans::IntakeOptions {
@@ -206,4 +206,58 @@ pub async fn poll_scan_folder(
         Ok(FolderPollInfo::from(imported))
     })
     .await
+}
+
+/// At a desk of an office server: the new, complete files of the watched folder as they lie
+/// on disk, for the window to upload to the server one by one (`import_page`, which checks
+/// and normalises each, as it does the desk's scanned pages); the window then reports each
+/// with `desk_folder_file_done`, and nothing is moved before. A clerk must be logged in
+/// here (the files are an applicant's papers); no folder watched is an empty answer.
+#[tauri::command]
+pub async fn take_desk_folder_files(state: State<'_, AppState>) -> Result<DeskFolderInfo, UiError> {
+    let Some(link) = state.desk.link() else {
+        return Err(app::AppError::DeskNotJoined.into());
+    };
+    if !link.session_alive().await.map_err(super::desk::link_error)? {
+        return Err(app::AppError::NotLoggedIn.into());
+    }
+    let slot = state.scan_folder.clone();
+    let taken = joined(
+        tauri::async_runtime::spawn_blocking(move || {
+            let mut watch = slot.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            watch.as_mut().map_or(Ok((Vec::new(), Vec::new())), app::scan_folder::take_new_at_desk)
+        })
+        .await,
+    )?;
+    Ok(DeskFolderInfo::from(taken))
+}
+
+/// How the upload of the watched folder's file `name` went at a desk of an office server:
+/// `stored` moves it into `imported/`; `retry` (the server did not answer) hands it out
+/// again at a later poll; `refused` (the server's sentence shown) leaves it where it is.
+#[tauri::command]
+pub async fn desk_folder_file_done(
+    state: State<'_, AppState>,
+    name: String,
+    outcome: String,
+) -> Result<(), UiError> {
+    use app::scan_folder::DeskFileOutcome;
+    if state.desk.link().is_none() {
+        return Err(app::AppError::DeskNotJoined.into());
+    }
+    let outcome = match outcome.as_str() {
+        "stored" => DeskFileOutcome::Stored,
+        "refused" => DeskFileOutcome::Refused,
+        "retry" => DeskFileOutcome::Retry,
+        _ => return Err(app::AppError::Unrecognised(app::problem::Unrecognised::Request).into()),
+    };
+    let slot = state.scan_folder.clone();
+    joined(
+        tauri::async_runtime::spawn_blocking(move || {
+            let mut watch = slot.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let watch = watch.as_mut().ok_or(app::AppError::ScanFolderMissing { folder: String::new() })?;
+            app::scan_folder::desk_file_done(watch, &name, outcome)
+        })
+        .await,
+    )
 }

@@ -16,6 +16,7 @@ import type {
   ClerkInfo,
   ColourKey,
   DeskAnswerInfo,
+  DeskFolderInfo,
   DeskModeInfo,
   DeskPrintInfo,
   DeskScanInfo,
@@ -119,7 +120,8 @@ export interface Commands {
    */
   closeApplicantScreen(): Promise<void>;
   /**
-   * What the screen facing the applicant shows (the welcome while no clerk is logged in).
+   * What the screen facing the applicant shows (the welcome while no clerk is logged in:
+   * at a desk of an office server, as the server says).
    */
   applicantScreen(): Promise<ApplicantScreenInfo>;
   /**
@@ -463,6 +465,20 @@ export interface Commands {
    */
   pollScanFolder(caseId: string, colour: ColourKey, evidence: string): Promise<FolderPollInfo>;
   /**
+   * At a desk of an office server: the new, complete files of the watched folder as they lie
+   * on disk, for the window to upload to the server one by one (`import_page`, which checks
+   * and normalises each, as it does the desk's scanned pages); the window then reports each
+   * with `desk_folder_file_done`, and nothing is moved before. A clerk must be logged in
+   * here (the files are an applicant's papers); no folder watched is an empty answer.
+   */
+  takeDeskFolderFiles(): Promise<DeskFolderInfo>;
+  /**
+   * How the upload of the watched folder's file `name` went at a desk of an office server:
+   * `stored` moves it into `imported/`; `retry` (the server did not answer) hands it out
+   * again at a later poll; `refused` (the server's sentence shown) leaves it where it is.
+   */
+  deskFolderFileDone(name: string, outcome: string): Promise<void>;
+  /**
    * Queue, link and last success for the header; the progress of a running drain.
    */
   syncStatus(): Promise<SyncStatusInfo>;
@@ -602,6 +618,8 @@ export const COMMANDS: { readonly [K in keyof Commands]: readonly [string, reado
   scanFolder: ["scan_folder", []],
   setScanFolder: ["set_scan_folder", ["folder"]],
   pollScanFolder: ["poll_scan_folder", ["caseId", "colour", "evidence"]],
+  takeDeskFolderFiles: ["take_desk_folder_files", []],
+  deskFolderFileDone: ["desk_folder_file_done", ["name", "outcome"]],
   syncStatus: ["sync_status", []],
   syncNow: ["sync_now", []],
   confirmClock: ["confirm_clock", []],

@@ -2,7 +2,7 @@
 // free space), then the home folder — for PlacePicker and FolderPicker. `load` lists them
 // again (after a stick is put in); a failure is said in `error`.
 import { ref } from "vue";
-import { backend, type PlaceInfo } from "../backend";
+import { deviceBackend, type PlaceInfo } from "../backend";
 import { errorMessage } from "../errors";
 
 export function usePlaces() {
@@ -13,7 +13,8 @@ export function usePlaces() {
   async function load(): Promise<void> {
     error.value = null;
     try {
-      places.value = await backend().exportPlaces();
+      // This PC's own drives and folders, also at a desk whose office is on a server.
+      places.value = await deviceBackend().exportPlaces();
     } catch (e) {
       places.value = [];
       error.value = errorMessage(e);

@@ -37,3 +37,21 @@ fn a_folder_that_disappears_is_an_io_error() {
     let mut folder = WatchedFolder::new(&gone);
     assert!(matches!(folder.poll(), Err(scan::ScanError::Io { .. })));
 }
+
+#[test]
+fn a_file_handed_back_comes_out_again_and_only_then() {
+    let dir = tempfile::tempdir().unwrap();
+    let png = fixtures::encode(&DynamicImage::ImageLuma8(marked(200, 100)), ImageFormat::Png);
+    let mut folder = WatchedFolder::skipping_existing(dir.path()).unwrap();
+    let page = dir.path().join("page.png");
+    std::fs::write(&page, &png).unwrap();
+    assert!(folder.poll().unwrap().is_empty());
+    assert_eq!(folder.poll().unwrap(), std::slice::from_ref(&page));
+    assert!(folder.poll().unwrap().is_empty());
+
+    // Its page could not be stored: the file is handed out again once seen unchanged.
+    folder.hand_back(&page);
+    assert!(folder.poll().unwrap().is_empty(), "seen again first");
+    assert_eq!(folder.poll().unwrap(), [page]);
+    assert!(folder.poll().unwrap().is_empty(), "and then once only");
+}

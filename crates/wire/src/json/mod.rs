@@ -350,6 +350,8 @@ mod tests {
             DeskAnswerInfo::decl(&config),
             DeskPrintInfo::decl(&config),
             DeskScanInfo::decl(&config),
+            DeskFolderFile::decl(&config),
+            DeskFolderInfo::decl(&config),
             SessionInfo::decl(&config),
             ClerkInfo::decl(&config),
             DraftSavedInfo::decl(&config),

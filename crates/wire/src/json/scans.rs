@@ -220,6 +220,50 @@ pub struct RefusedFile {
     pub message: String,
 }
 
+/// A new file of the watched folder at a joined desk, for the page to upload to the office
+/// server (`import_page`, which checks and normalises it; a PDF brings its pages).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct DeskFolderFile {
+    /// The file's name in the folder (what the page reports back with `desk_folder_file_done`).
+    pub name: String,
+    /// The file as it lies on disk, as a base64 data URL.
+    pub data_url: String,
+}
+
+/// What one poll of the watched folder found at a joined desk.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct DeskFolderInfo {
+    /// The new, complete files, in name order.
+    pub files: Vec<DeskFolderFile>,
+    /// Files refused here (too large, unreadable), each with its reason; they stay.
+    pub refused: Vec<RefusedFile>,
+}
+
+impl From<(Vec<app::scan_folder::DeskFile>, Vec<app::scan_folder::Refused>)> for DeskFolderInfo {
+    fn from((files, refused): (Vec<app::scan_folder::DeskFile>, Vec<app::scan_folder::Refused>)) -> Self {
+        use base64::Engine as _;
+        let files = files
+            .into_iter()
+            .map(|file| {
+                // The server tells the format from the bytes; the label is for people.
+                let media = match file.bytes.get(..4) {
+                    Some(b"%PDF") => "application/pdf",
+                    Some([0xFF, 0xD8, ..]) => "image/jpeg",
+                    Some([0x89, b'P', b'N', b'G']) => "image/png",
+                    _ => "application/octet-stream",
+                };
+                let encoded = base64::engine::general_purpose::STANDARD.encode(&file.bytes);
+                DeskFolderFile { name: file.name, data_url: format!("data:{media};base64,{encoded}") }
+            })
+            .collect();
+        let refused = refused
+            .into_iter()
+            .map(|refused| RefusedFile { name: refused.name, code: refused.code, message: refused.message })
+            .collect();
+        DeskFolderInfo { files, refused }
+    }
+}
+
 /// What one poll of the watched folder brought into the case.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct FolderPollInfo {
