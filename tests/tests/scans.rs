@@ -425,6 +425,30 @@ fn at_a_joined_desk_the_watched_folder_hands_out_files_as_they_are_and_moves_the
     assert!(data_dir.join("scan-folder.json").is_file());
 }
 
+/// One poll at a desk hands the window a bounded amount (it crosses as base64 in one
+/// message): what does not fit comes at the next.
+#[test]
+fn at_a_joined_desk_a_poll_hands_out_at_most_64_mb_and_the_rest_next_time() {
+    use app::scan_folder;
+
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let folder = dir.path().join("扫描仪");
+    std::fs::create_dir_all(&folder).expect("folder");
+    let mut watch = scan_folder::FolderWatch::start(&folder).expect("watch");
+    for name in ["1.pdf", "2.pdf", "3.pdf"] {
+        // Sparse: 30 MB each without writing them.
+        let file = std::fs::File::create(folder.join(name)).expect("create");
+        file.set_len(30 * 1024 * 1024).expect("grow");
+    }
+    assert!(scan_folder::take_new_at_desk(&mut watch).expect("poll").0.is_empty());
+    let (first, refused) = scan_folder::take_new_at_desk(&mut watch).expect("poll");
+    assert!(refused.is_empty());
+    assert_eq!(first.iter().map(|file| file.name.as_str()).collect::<Vec<_>>(), ["1.pdf", "2.pdf"]);
+    assert!(scan_folder::take_new_at_desk(&mut watch).expect("poll").0.is_empty(), "seen again first");
+    let (next, _) = scan_folder::take_new_at_desk(&mut watch).expect("poll");
+    assert_eq!(next.iter().map(|file| file.name.as_str()).collect::<Vec<_>>(), ["3.pdf"]);
+}
+
 #[test]
 fn the_case_page_shows_the_reviewer_the_named_application_and_the_reasoning_of_the_day_of_acceptance() {
     let dir = tempfile::tempdir().expect("temporary directory");

@@ -127,6 +127,10 @@ pub struct DeskFile {
     pub bytes: Vec<u8>,
 }
 
+/// How many bytes of files one poll at a desk hands the window, at most (one file larger
+/// than this, within the intake's limit, still goes alone).
+const DESK_POLL_BYTES: u64 = 64 * 1024 * 1024;
+
 /// At a desk of an office server: the new, complete files of the folder as they are, for
 /// the window to upload; a file too large or unreadable is refused here with its sentence
 /// (and stays in the folder). Nothing is moved until [`desk_file_done`] says how its upload
@@ -134,10 +138,17 @@ pub struct DeskFile {
 pub fn take_new_at_desk(watch: &mut FolderWatch) -> Result<(Vec<DeskFile>, Vec<Refused>), AppError> {
     let mut files = Vec::new();
     let mut refused = Vec::new();
+    let mut taken = 0;
     for path in watch.folder.poll()? {
         let name = file_name(&path);
         // Over the intake's own limit the server would refuse it after a long upload.
         let size = std::fs::metadata(&path).map(|metadata| metadata.len()).unwrap_or(0);
+        // A poll hands the window a bounded amount (it crosses as base64 in one message);
+        // the rest comes at the next.
+        if !files.is_empty() && taken + size > DESK_POLL_BYTES {
+            watch.folder.hand_back(&path);
+            continue;
+        }
         let limit = scan::Limits::default().max_file_bytes;
         if size > limit {
             let error = scan::ScanError::TooLarge { bytes: size, limit };
@@ -149,7 +160,10 @@ pub fn take_new_at_desk(watch: &mut FolderWatch) -> Result<(Vec<DeskFile>, Vec<R
             continue;
         }
         match std::fs::read(&path) {
-            Ok(bytes) => files.push(DeskFile { name, bytes }),
+            Ok(bytes) => {
+                taken += size;
+                files.push(DeskFile { name, bytes });
+            }
             Err(source) => {
                 let error = scan::ScanError::Io { what: name.clone(), source };
                 refused.push(Refused {

@@ -85,6 +85,7 @@ describe("ScanPanel at a joined desk", () => {
             { name: "a.jpg", data_url: "data:image/jpeg;base64,GOOD" },
             { name: "b.jpg", data_url: "data:image/jpeg;base64,BROKEN" },
             { name: "c.jpg", data_url: "data:image/jpeg;base64,LATER" },
+            { name: "d.jpg", data_url: "data:image/jpeg;base64,GOOD-TOO" },
           ],
           refused: [{ name: "huge.tif", code: "SCAN_TOO_LARGE", message: "文件太大。" }],
         };
@@ -107,6 +108,8 @@ describe("ScanPanel at a joined desk", () => {
       ["a.jpg", "stored"],
       ["b.jpg", "refused"],
       ["c.jpg", "retry"],
+      // Not tried once the server did not answer: it comes again at a later poll.
+      ["d.jpg", "retry"],
     ]);
     const refused = wrapper.findAll('[data-testid="scan-folder-refused"]').map((line) => line.text());
     expect(refused).toEqual(["huge.tif：文件太大。", expect.stringContaining("b.jpg：")]);
