@@ -140,6 +140,11 @@ describe("two browser desks review and approve at the office server", () => {
     // A browser desk says what it is and offers none of the counter PC's devices.
     assert.equal(await desks.reviewer.text("browser-desk"), "浏览器办理台");
     assert.equal(await desks.reviewer.exists("applicant-screen-toggle"), false);
+    // Nor what needs the office's own keys and files (an approver would see these there).
+    await desks.approver.waitFor("open-ledger");
+    for (const button of ["open-transfer", "open-quarantine", "slip-verify-open"]) {
+      assert.equal(await desks.approver.exists(button), false, `${button} at a browser desk`);
+    }
 
     const open = async (desk, list) => {
       await desk.click(`worklist-${list}`);

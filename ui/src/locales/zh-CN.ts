@@ -226,6 +226,7 @@ export const zhCN = {
     changed: "密码已修改，下次请用新密码登录。",
   },
   ledger: {
+    atDesk: "台账的打印和导出请在办理点服务器所在电脑上办理。",
     open: "台账",
     title: "台账（申请登记簿）",
     from: "开始日期",

@@ -80,6 +80,28 @@ describe("LedgerView", () => {
     expect(wrapper.emitted("openCase")).toEqual([["c1"]]);
   });
 
+  it("at a desk of the office server reads the register but leaves printing and exporting to the office's PC", async () => {
+    signInAs(["accept"]);
+    let printersAsked = false;
+    setBackend(
+      fakeBackend({
+        ledger: async (from, to) => ledgerInfo(from, to),
+        listPrinters: async () => {
+          printersAsked = true;
+          return [];
+        },
+      }),
+      "browser",
+    );
+    const wrapper = mount(LedgerView, { props: { today: "2026-12-04" } });
+    await flushPromises();
+    expect(wrapper.get('[data-testid="ledger-total"]').text()).toBe("申请 2 件");
+    expect(wrapper.find('[data-testid="ledger-out"]').exists()).toBe(false);
+    expect(wrapper.get('[data-testid="ledger-at-desk"]').text()).toContain("办理点服务器所在电脑");
+    expect(printersAsked).toBe(false);
+    setBackend(fakeBackend({}));
+  });
+
   it("says why a range is refused", async () => {
     signInAs(["admin"]);
     setBackend(
