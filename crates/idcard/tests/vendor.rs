@@ -14,7 +14,11 @@ use idcard::{ReaderError, Status};
 
 /// Compiles the fake into `dir` (`-D` flags as given) and returns the library's path.
 fn build(dir: &Path, name: &str, flags: &[&str]) -> PathBuf {
-    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fake-sdtapi/sdtapi.c");
+    // Where cargo runs the test from, not where it was compiled: a shared target directory
+    // may hold this binary from a checkout that is gone (the source would be missing).
+    let crate_dir = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from);
+    let source = crate_dir.join("tests/fake-sdtapi/sdtapi.c");
     let library = dir.join(name);
     let status = Command::new("cc")
         .args(["-shared", "-fPIC", "-O1", "-o"])
