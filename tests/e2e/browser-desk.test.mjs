@@ -23,6 +23,7 @@ import {
   startApp,
   submitAndConfirm,
   waitForValue,
+  watchFolderOnStick,
 } from "./harness.mjs";
 import { Session } from "./webdriver.mjs";
 
@@ -355,17 +356,8 @@ describe("two browser desks review and approve at the office server", () => {
     // typed): uploaded as it lies, stored by the server, the file moved aside here.
     const drive = mountStick("E2E-DESK-SCANNER-");
     try {
-      const folder = join(drive.path, "扫描件");
-      mkdirSync(folder);
-      await joined.clickCss('[data-testid="scan-source"] option[value="__folder__"]');
-      await joined.waitFor("scan-folder-picker");
-      await joined.click("scan-folder-refresh");
-      await joined.waitFor(`scan-folder-place-${drive.label}`, { contains: drive.label });
-      await joined.click(`scan-folder-place-${drive.label}`);
-      await joined.waitFor("scan-folder-folder-扫描件", { contains: "扫描件" });
-      await joined.click("scan-folder-folder-扫描件");
-      await joined.click("scan-folder-choose");
-      await joined.waitFor("scan-folder-watching", { contains: folder, timeoutMs: 20000 });
+      mkdirSync(join(drive.path, "扫描件"));
+      const folder = await watchFolderOnStick(joined, drive, "扫描件");
       copyFileSync("docs/examples/rendered/slip.png", join(folder, "scan-0001.png"));
       for (const deadline = Date.now() + 30000; (await joined.count("scan-page")) < 3 && Date.now() < deadline; ) {
         await new Promise((wait) => setTimeout(wait, 300));

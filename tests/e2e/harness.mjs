@@ -22,6 +22,26 @@ export async function startApp({ dataDir = null } = {}) {
   return session;
 }
 
+/** The scan panel's source set to 监视文件夹 and `folder` (a folder at the top of `drive`,
+ *  a stick from `mountStick`) opened in its picker, as a clerk does, never typed; then
+ *  watched. Returns the folder's path. */
+export async function watchFolderOnStick(session, drive, folder, { screenshot = null } = {}) {
+  await session.clickCss('[data-testid="scan-source"] option[value="__folder__"]');
+  await session.waitFor("scan-folder-picker");
+  await session.click("scan-folder-refresh");
+  // The list is read again asynchronously: wait for the drive, then for its folder.
+  await session.waitFor(`scan-folder-place-${drive.label}`, { contains: drive.label });
+  await session.click(`scan-folder-place-${drive.label}`);
+  await session.waitFor(`scan-folder-folder-${folder}`, { contains: folder });
+  await session.click(`scan-folder-folder-${folder}`);
+  await session.waitFor("scan-folder-location", { contains: `${drive.label} / ${folder}` });
+  if (screenshot) await keepScreenshot(session, screenshot);
+  await session.click("scan-folder-choose");
+  const path = join(drive.path, folder);
+  await session.waitFor("scan-folder-watching", { contains: path, timeoutMs: 20000 });
+  return path;
+}
+
 /** A USB stick as the desktop mounts one: a small tmpfs under /media/$USER (the tests run
  *  as root). `label` is what the window lists; `pull()` unmounts it (the folder stays, as
  *  on systems that leave it); `remove()` cleans up whatever happened. */

@@ -8,7 +8,7 @@ import { after, afterEach, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { copyFileSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { keepScreenshot, mountStick, scanFromTestDevice, setUpOffice, startApp, waitForCount as waitForCountOn } from "./harness.mjs";
+import { keepScreenshot, mountStick, scanFromTestDevice, setUpOffice, startApp, waitForCount as waitForCountOn, watchFolderOnStick } from "./harness.mjs";
 
 describe("scanning proofs into a case", () => {
   let session;
@@ -93,20 +93,8 @@ describe("scanning proofs into a case", () => {
     // stick); the clerk opens it in the picker, never typing its path.
     const drive = mountStick("E2E-SCANNER-");
     try {
-      const folder = join(drive.path, "扫描件");
-      mkdirSync(folder);
-      await session.clickCss('[data-testid="scan-source"] option[value="__folder__"]');
-      await session.waitFor("scan-folder-picker");
-      await session.click("scan-folder-refresh");
-      // The list is read again asynchronously: wait for the drive, then for its folder.
-      await session.waitFor(`scan-folder-place-${drive.label}`, { contains: drive.label });
-      await session.click(`scan-folder-place-${drive.label}`);
-      await session.waitFor("scan-folder-folder-扫描件", { contains: "扫描件" });
-      await session.click("scan-folder-folder-扫描件");
-      await session.waitFor("scan-folder-location", { contains: `${drive.label} / 扫描件` });
-      await keepScreenshot(session, "scan-folder-picker");
-      await session.click("scan-folder-choose");
-      await session.waitFor("scan-folder-watching", { contains: folder, timeoutMs: 20000 });
+      mkdirSync(join(drive.path, "扫描件"));
+      const folder = await watchFolderOnStick(session, drive, "扫描件", { screenshot: "scan-folder-picker" });
       copyFileSync("docs/examples/rendered/slip.png", join(folder, "scan-0001.png"));
       await waitForCount("scan-page", 4, 30000);
       await session.waitFor("scan-folder-watching", { contains: "文件数：1", timeoutMs: 10000 });
