@@ -274,14 +274,20 @@ describe("two browser desks review and approve at the office server", () => {
     assert.equal(await desks.approver.exists("open-join-code"), false);
     assert.equal(await desks.reviewer.exists("password-changed"), false);
     await desks.reviewer.click("join-code-close");
-    // 办理点信息 is served: the office's details and policy dates; its printer, keys,
-    // backups and diagnostics stay with the PC that keeps the office, and the page says so.
+    // 办理点信息 is served: the office's details and policy dates; its printer, keys and
+    // diagnostics stay with the PC that keeps the office, and the page says so. 备份 is the
+    // server's: it writes the backup beside its office while the desks work.
     assert.equal(await desks.approver.exists("open-office"), false);
     await desks.reviewer.click("open-office");
     await desks.reviewer.waitFor("office-form");
     await desks.reviewer.waitFor("office-at-desk");
     assert.equal(await desks.reviewer.exists("office-print"), false);
-    assert.equal(await desks.reviewer.exists("backup"), false);
+    assert.equal(await desks.reviewer.exists("backup-places"), false, "no stick to pick at a desk");
+    await desks.reviewer.click("backup-start");
+    const made = await desks.reviewer.waitFor("backup-made", { contains: "已在办理点服务器上备份到", timeoutMs: 30000 });
+    const backupFile = made.match(/备份到 (\S+\.backup)/)?.[1];
+    assert.ok(backupFile && existsSync(backupFile), `the backup file is on the server's disk: ${made}`);
+    assert.equal(dirname(backupFile), join(dataDir, "db", "backups"));
     await keepScreenshot(desks.reviewer, "browser-desk-office");
     await desks.reviewer.click("office-back");
     // 人员管理 is served: the administrator sees the office's clerks from this desk.

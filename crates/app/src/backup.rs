@@ -170,6 +170,32 @@ pub fn backup_to_folder(
     Ok((target, info))
 }
 
+/// The folder beside the office where the office server keeps the backups its
+/// administrators make from a desk.
+pub const SERVER_BACKUPS_DIR: &str = "backups";
+
+/// [`backup_to_folder`] into the office's own [`SERVER_BACKUPS_DIR`] folder (made private
+/// to the server's user when missing): an office run by the office server is backed up
+/// while it serves the desks, and the administrator copies the folder off its PC.
+/// Needs 管理员.
+pub fn backup_beside_office(
+    office: &mut Office,
+    now: DateTime<Utc>,
+) -> Result<(PathBuf, BackupInfo), AppError> {
+    office.clerk_with_any_role(Roles::ADMIN)?;
+    let folder = office.dir().join(SERVER_BACKUPS_DIR);
+    if !folder.is_dir() {
+        let mut builder = fs::DirBuilder::new();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::DirBuilderExt;
+            builder.mode(0o700);
+        }
+        builder.create(&folder).map_err(AppError::io("make the backups folder"))?;
+    }
+    backup_to_folder(office, &folder, now)
+}
+
 /// A backup file the window offers to restore from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FoundBackup {

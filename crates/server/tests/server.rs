@@ -294,6 +294,37 @@ async fn an_administrator_sets_the_offices_details_from_a_desk() {
     assert_eq!(set_rows[0].actor, "admin");
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_administrator_backs_the_office_up_on_the_server_while_the_desks_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path(), ServerConfig::default()).await;
+    let (mut admin, mut clerk) = (Desk::of(&server), Desk::of(&server));
+    let (status, body) = admin.log_in("admin", ADMIN_PASSWORD).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    clerk.first_log_in("a").await;
+    let case_id = accept(&clerk).await;
+    let (status, body) = clerk.call("backup_at_server", json!({})).await;
+    assert_eq!((status, body["code"].as_str()), (StatusCode::FORBIDDEN, Some("ROLE_MISSING")), "{body}");
+
+    let made = admin.ok("backup_at_server", json!({})).await;
+    let path = std::path::PathBuf::from(made["path"].as_str().unwrap());
+    assert_eq!(path.parent(), Some(dir.path().join("backups").as_path()), "{made}");
+    assert_eq!(made["bytes"].as_u64(), Some(std::fs::metadata(&path).unwrap().len()));
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path.parent().unwrap()).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o700, "the backups folder is the server's alone");
+    }
+    // A real backup: its header names the office, and the desks went on working.
+    let info = app::backup::inspect(&path).unwrap();
+    assert_eq!(info.created_by, "admin");
+    clerk.ok("get_case", json!({ "caseId": case_id })).await;
+    server.stop().await.unwrap().close().unwrap();
+    let rows: Vec<_> = audit(dir.path()).into_iter().filter(|row| row.action == "backup_created").collect();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].actor, "admin");
+}
+
 /// The commands the server serves are the window's, with the window's argument names
 /// (Tauri's camelCase of the Rust names) in the same order.
 #[test]

@@ -5,7 +5,7 @@
 // `office_status` while the session is alive (docs/office-server.md).
 import { COMMANDS } from "./commands";
 import { IpcError, isUiError, type Backend } from "./types";
-import type { DeskPrintInfo, PreviewInfo, PrintedInfo } from "../bindings";
+import type { BackupMadeInfo, DeskPrintInfo, PreviewInfo, PrintedInfo } from "../bindings";
 import { t } from "../locales";
 
 const CSRF_HEADER = "x-permit-desk-csrf";
@@ -117,6 +117,13 @@ export interface JoinCode {
  *  window's list (a standalone window has no desks to join). */
 export function createJoinCode(fetchImpl?: typeof fetch): Promise<JoinCode> {
   return call<JoinCode>("create_join_code", {}, fetchImpl);
+}
+
+/** 备份 at a desk (administrators): the server writes the backup into the backups folder
+ *  beside its office and says where. A command of the server's own (the window backs up
+ *  onto a stick with `backupOffice`). */
+export function backupAtServer(fetchImpl?: typeof fetch): Promise<BackupMadeInfo> {
+  return call<BackupMadeInfo>("backup_at_server", {}, fetchImpl);
 }
 
 /** A browser desk's 打印: the document's PDF for the browser's print dialog, audited on the

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { flushPromises, mount } from "@vue/test-utils";
 import OfficeView from "./OfficeView.vue";
 import { setBackend, type OfficeDetailsInput } from "../backend";
@@ -26,15 +26,29 @@ afterEach(() => {
 });
 
 describe("OfficeView", () => {
-  it("at a desk of the office server: the details and policy dates, not the office PC's printer, keys, backups or diagnostics", async () => {
+  it("at a desk of the office server: the details, policy dates and a backup made by the server, not the office PC's printer, keys or diagnostics", async () => {
     for (const desk of ["browser", "joined"] as const) {
       const { wrapper } = mountOffice(JIANDE_01, desk);
       await flushPromises();
       expect(wrapper.find('[data-testid="office-form"]').exists()).toBe(true);
       expect(wrapper.find('[data-testid="effective-save-330105"]').exists()).toBe(true);
       expect(wrapper.find('[data-testid="office-print"]').exists()).toBe(false);
-      expect(wrapper.find('[data-testid="backup"]').exists()).toBe(false);
       expect(wrapper.get('[data-testid="office-at-desk"]').text()).toContain("办理点服务器所在电脑");
+      // 备份 is the server's: no stick to pick here, the file goes beside the server's office.
+      expect(wrapper.find('[data-testid="backup-places"]').exists()).toBe(false);
+      const sent: string[] = [];
+      vi.stubGlobal("fetch", async (url: string) => {
+        sent.push(url);
+        return new Response(
+          JSON.stringify({ path: "/var/lib/permit-desk-server/backups/permit-desk-backup-x.backup", bytes: 2 * 1024 * 1024, created_at: "2026-12-06 19:30" }),
+          { status: 200 },
+        );
+      });
+      await wrapper.get('[data-testid="backup-start"]').trigger("submit");
+      await flushPromises();
+      expect(sent).toEqual(["/api/backup_at_server"]);
+      expect(wrapper.get('[data-testid="backup-made"]').text()).toContain("已在办理点服务器上备份到 /var/lib/permit-desk-server/backups/");
+      vi.unstubAllGlobals();
       wrapper.unmount();
     }
     const { wrapper } = mountOffice(JIANDE_01);
