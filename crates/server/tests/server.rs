@@ -258,16 +258,23 @@ async fn the_second_desk_to_save_a_draft_the_first_changed_is_refused_and_told_w
     server.stop().await.unwrap().close().unwrap();
 }
 
-/// 办理点信息 at a desk: an administrator reads and sets the office's details (audited),
-/// a clerk reads them but is refused a change, and a malformed date is refused as input.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_administrator_sets_the_offices_details_from_a_desk() {
+/// A server on a new office, its administrator logged in at one desk and clerk `a` (受理)
+/// at another.
+async fn admin_and_clerk() -> (tempfile::TempDir, server::RunningServer, Desk, Desk) {
     let dir = tempfile::tempdir().unwrap();
     let server = start(dir.path(), ServerConfig::default()).await;
     let (mut admin, mut clerk) = (Desk::of(&server), Desk::of(&server));
     let (status, body) = admin.log_in("admin", ADMIN_PASSWORD).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     clerk.first_log_in("a").await;
+    (dir, server, admin, clerk)
+}
+
+/// 办理点信息 at a desk: an administrator reads and sets the office's details (audited),
+/// a clerk reads them but is refused a change, and a malformed date is refused as input.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_administrator_sets_the_offices_details_from_a_desk() {
+    let (dir, server, admin, clerk) = admin_and_clerk().await;
     let before = admin.ok("office_details", json!({})).await;
     assert!(before["details"].is_null(), "{before}");
     let details = json!({
@@ -296,12 +303,7 @@ async fn an_administrator_sets_the_offices_details_from_a_desk() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_administrator_backs_the_office_up_on_the_server_while_the_desks_work() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = start(dir.path(), ServerConfig::default()).await;
-    let (mut admin, mut clerk) = (Desk::of(&server), Desk::of(&server));
-    let (status, body) = admin.log_in("admin", ADMIN_PASSWORD).await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    clerk.first_log_in("a").await;
+    let (dir, server, admin, clerk) = admin_and_clerk().await;
     let case_id = accept(&clerk).await;
     let (status, body) = clerk.call("backup_at_server", json!({})).await;
     assert_eq!((status, body["code"].as_str()), (StatusCode::FORBIDDEN, Some("ROLE_MISSING")), "{body}");
