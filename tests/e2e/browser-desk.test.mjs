@@ -217,9 +217,12 @@ describe("two browser desks review and approve at the office server", () => {
     await desks.approver.waitFor("preview", { timeoutMs: 30000 });
     await keepScreenshot(desks.approver, "browser-desk-receipt-preview");
     assert.equal(await desks.approver.text("print-submit"), "用浏览器打印");
+    // Drawn first: a click while the page draws the PDF can be lost on a loaded machine
+    // (CI's cold run lost this one once).
+    await desks.approver.waitFor("preview-page", { timeoutMs: 20000 });
     const tabsBefore = (await desks.approver.cmd("GET", "/window/handles")).length;
     await desks.approver.click("print-submit");
-    await desks.approver.waitFor("print-done", { contains: "已发送到浏览器打印" });
+    await desks.approver.waitFor("print-done", { contains: "已发送到浏览器打印", timeoutMs: 30000 });
     assert.equal((await desks.approver.cmd("GET", "/window/handles")).length, tabsBefore + 1, "the PDF opened in a new tab");
     await keepScreenshot(desks.approver, "browser-desk-accepted");
     await logOut(desks.approver);
