@@ -177,6 +177,7 @@ pub fn action_label(action: &str) -> &'static str {
         "server_unlock_created" => "设置办理点服务器开启密钥",
         "server_unlock_removed" => "撤销办理点服务器开启密钥",
         "server_opened" => "办理点服务器开启",
+        "database_rekeyed" => "数据库换用新密钥",
         "ledger_viewed" => "查阅台账",
         "reference_key_set" => "设置参考数据签发公钥",
         "reference_update_loaded" => "载入参考数据更新",

@@ -136,6 +136,9 @@ pub enum AuditAction {
     ServerUnlockRemoved,
     /// The office server opened the office with its unlock slot (nobody logged in).
     ServerOpened,
+    /// An administrator's revocation (or a restore) replaced the office's data key: the
+    /// database copied under a new key, the remaining clerks' slots sealed to it.
+    DatabaseRekeyed,
 }
 
 impl AuditAction {
@@ -195,6 +198,7 @@ impl AuditAction {
         AuditAction::ServerUnlockCreated,
         AuditAction::ServerUnlockRemoved,
         AuditAction::ServerOpened,
+        AuditAction::DatabaseRekeyed,
     ];
 
     /// The stored name.
@@ -254,6 +258,7 @@ impl AuditAction {
             AuditAction::ServerUnlockCreated => "server_unlock_created",
             AuditAction::ServerUnlockRemoved => "server_unlock_removed",
             AuditAction::ServerOpened => "server_opened",
+            AuditAction::DatabaseRekeyed => "database_rekeyed",
         }
     }
 }
@@ -814,7 +819,7 @@ mod tests {
              bundle_imported,platform_key_set,office_details_set,profile_effective_set,user_reenabled,record_corrected,\
              page_marked,ledger_viewed,reference_key_set,reference_update_loaded,print_settings_set,clock_confirmed,\
              rated,clerk_key_certified,office_ca_created,desk_joined,desk_revoked,\
-             server_unlock_created,server_unlock_removed,server_opened"
+             server_unlock_created,server_unlock_removed,server_opened,database_rekeyed"
         );
     }
 }

@@ -54,13 +54,25 @@ pub(crate) fn copy_database(
     dest: &Path,
 ) -> Result<()> {
     let salt = read_salt(db_path)?;
+    copy_database_keyed(conn, data_key, &salt, dest)
+}
+
+/// Copies the open database `conn` into a new encrypted file `dest` under `data_key` and
+/// SQLCipher salt `salt` (16 bytes), checks the copy reads, and syncs it to disk. A re-key
+/// passes a new key and salt ([`crate::Store::rekey`]).
+pub(crate) fn copy_database_keyed(
+    conn: &Connection,
+    data_key: &crate::crypto::DataKey,
+    salt: &[u8],
+    dest: &Path,
+) -> Result<()> {
     crate::store::sqlcipher_ready()?;
     let flags =
         OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let mut target = Connection::open_with_flags(dest, flags)?;
     // Raw key plus the original salt (SQLCipher's `x'<key><salt>'` form), so the copy's
     // header carries the salt recorded in the key-slot file.
-    let key = Zeroizing::new(format!("x'{}{}'", hex_encode(data_key.as_bytes()), hex_encode(&salt)));
+    let key = Zeroizing::new(format!("x'{}{}'", hex_encode(data_key.as_bytes()), hex_encode(salt)));
     target.execute_batch(&format!("PRAGMA key = \"{}\";", key.as_str()))?;
     {
         let backup = rusqlite::backup::Backup::new(conn, &mut target)?;

@@ -30,6 +30,14 @@ pub const DECISIONS_COMMITTED: &str = "store.decisions.committed";
 /// The platform's confirmations of a batch written (items confirmed, cases marked synced,
 /// audit rows); not committed.
 pub const CONFIRM_BEFORE_COMMIT: &str = "store.confirm.before_commit";
+/// A re-key's new database and key-slot file written and synced; not committed.
+pub const REKEY_PREPARED: &str = "store.rekey.prepared";
+/// A re-key committed (its marker written); the files not yet swapped.
+pub const REKEY_COMMITTED: &str = "store.rekey.committed";
+/// A re-key's new database in place; its key-slot file not yet.
+pub const REKEY_DATABASE_SWAPPED: &str = "store.rekey.database_swapped";
+/// A re-key's points, in the order it meets them.
+pub const REKEY_POINTS: [&str; 3] = [REKEY_PREPARED, REKEY_COMMITTED, REKEY_DATABASE_SWAPPED];
 /// The points in the order a draft saved then accepted meets them.
 pub const POINTS: [&str; 4] = [SAVE_BEFORE_COMMIT, SAVE_COMMITTED, STEP_BEFORE_COMMIT, STEP_COMMITTED];
 

@@ -86,6 +86,22 @@ impl DataKey {
         &self.0
     }
 
+    /// The key from its 32 bytes (a sealed key opened, the key root read from the
+    /// database); `None` for another length.
+    pub(crate) fn from_slice(bytes: &[u8]) -> Option<DataKey> {
+        let mut key = Zeroizing::new([0u8; KEY_LEN]);
+        if bytes.len() != KEY_LEN {
+            return None;
+        }
+        key.copy_from_slice(bytes);
+        Some(DataKey(key))
+    }
+
+    /// A second copy (both are wiped when dropped).
+    pub(crate) fn duplicate(&self) -> DataKey {
+        DataKey(Zeroizing::new(*self.0))
+    }
+
     /// The value for `PRAGMA key`: SQLCipher's raw-key syntax `x'…'`, which skips
     /// SQLCipher's own PBKDF2 because the key is already uniformly random.
     pub(crate) fn sqlcipher_pragma_value(&self) -> Zeroizing<String> {
@@ -186,6 +202,39 @@ pub(crate) fn open_secret(
     }
     secret.copy_from_slice(&plaintext);
     Some(secret)
+}
+
+/// A clerk's sealing key pair (SM2, GB/T 32918.4 public-key encryption): its public half
+/// lets an administrator hand the clerk a new data key without the clerk's password (a
+/// re-key after a revocation); its secret half is wrapped under the clerk's KEK.
+pub(crate) fn new_sealing_key() -> Result<(Zeroizing<[u8; KEY_LEN]>, Vec<u8>)> {
+    // A random 32-byte string is a valid SM2 secret unless it is zero or not below the
+    // group order (a chance near 2^-32); draw again then.
+    for _ in 0..16 {
+        let mut secret = Zeroizing::new([0u8; KEY_LEN]);
+        fill_random(secret.as_mut())?;
+        if let Ok(key) = sm2::pke::DecryptingKey::from_slice(secret.as_ref()) {
+            let public = key.encrypting_key().to_sec1_bytes().into_vec();
+            return Ok((secret, public));
+        }
+    }
+    Err(StoreError::Random)
+}
+
+/// Encrypts `message` to the SM2 public key `public` (SEC1 bytes), C1C3C2 with SM3.
+/// `None` when `public` is not a point of the curve.
+pub(crate) fn seal_to(public: &[u8], message: &[u8]) -> Result<Option<Vec<u8>>> {
+    let Ok(key) = sm2::pke::EncryptingKey::from_sec1_bytes(public) else {
+        return Ok(None);
+    };
+    key.encrypt(&mut getrandom::SysRng, message).map(Some).map_err(|_| StoreError::Random)
+}
+
+/// Decrypts what [`seal_to`] encrypted to the public half of `secret`; `None` when it does
+/// not decrypt (another key, or a changed ciphertext: SM2's C3 is a hash over the message).
+pub(crate) fn open_sealed(secret: &[u8; KEY_LEN], ciphertext: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
+    let key = sm2::pke::DecryptingKey::from_slice(secret).ok()?;
+    key.decrypt(ciphertext).ok().map(Zeroizing::new)
 }
 
 /// Lower-case hex.

@@ -19,7 +19,7 @@ use clerk_signing::ClerkKey;
 
 use crate::crypto::{
     self, DataKey, KEY_LEN, KdfParams, NONCE_LEN, SALT_LEN, derive_kek, fill_random, hex_decode, hex_encode,
-    open_secret, seal_secret, unwrap_key, wrap_key,
+    new_sealing_key, open_sealed, open_secret, seal_secret, seal_to, unwrap_key, wrap_key,
 };
 use crate::error::{Result, StoreError};
 
@@ -112,6 +112,10 @@ pub(crate) struct KeySlotsFile {
     /// its unlock file rather than a clerk's password ([`crate::Store::open_for_server`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) server: Option<ServerSlot>,
+    /// How many times the office's data key has been replaced (a re-key after a
+    /// revocation, [`crate::Store::rekey`]): 0 for the key the office was created with.
+    #[serde(default)]
+    pub(crate) generation: u32,
 }
 
 /// The office server's wrap of the data key: under a random 32-byte secret that only the
@@ -133,6 +137,27 @@ fn server_slot_aad(office_id: &str) -> Vec<u8> {
 
 impl ServerSlot {
     pub(crate) fn new(
+        office_id: &str,
+        secret: &[u8; KEY_LEN],
+        data_key: &DataKey,
+        created_by: &str,
+        at: DateTime<Utc>,
+    ) -> Result<ServerSlot> {
+        ServerSlot::wrap_for(office_id, secret, data_key, created_by, at)
+    }
+
+    /// The same slot (who made it, when) around a new data key: a re-key by the server,
+    /// which holds the secret.
+    pub(crate) fn rewrapped(
+        &self,
+        office_id: &str,
+        secret: &[u8; KEY_LEN],
+        data_key: &DataKey,
+    ) -> Result<ServerSlot> {
+        ServerSlot::wrap_for(office_id, secret, data_key, &self.created_by, self.created_at)
+    }
+
+    fn wrap_for(
         office_id: &str,
         secret: &[u8; KEY_LEN],
         data_key: &DataKey,
@@ -183,7 +208,10 @@ pub(crate) struct KeySlot {
     pub(crate) username: String,
     pub(crate) created_at: DateTime<Utc>,
     kdf: SlotKdf,
-    wrap: SlotWrap,
+    /// The data key under the clerk's KEK. Absent after a re-key until the clerk's next
+    /// log-in, which opens `sealed` and wraps the new key here again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    wrap: Option<SlotWrap>,
     #[serde(default)]
     pub(crate) failed_attempts: u32,
     #[serde(default)]
@@ -193,6 +221,69 @@ pub(crate) struct KeySlot {
     /// clerk's next log-in.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     signing: Option<SlotSigning>,
+    /// The clerk's SM2 sealing key (issue 18): its public half lets a re-key hand the
+    /// clerk the new data key without their password; its secret half is wrapped under
+    /// the KEK. Absent in slots written before; made at the clerk's next log-in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    sealing: Option<SlotSealing>,
+    /// The data key a re-key sealed to `sealing` (SM2 encryption, hex), with its office,
+    /// clerk and generation; opened and replaced by `wrap` at the clerk's next log-in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    sealed: Option<String>,
+}
+
+/// A clerk's sealing key as the slot keeps it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct SlotSealing {
+    /// The public key (SEC1, hex), readable without the password.
+    public_key: String,
+    nonce: String,
+    ciphertext: String,
+}
+
+/// Associated data of the wrapped sealing key: its office, clerk and public key.
+fn sealing_aad(office_id: &str, username: &str, public_key: &str) -> Vec<u8> {
+    let mut aad = b"permit-desk clerk sealing key v1\0".to_vec();
+    for part in [office_id, username, public_key] {
+        aad.extend_from_slice(part.as_bytes());
+        aad.push(0);
+    }
+    aad
+}
+
+/// What a sealed data key starts with: its office, clerk and generation, so a sealed key
+/// moved to another slot, office or generation does not open as one.
+fn sealed_context(office_id: &str, username: &str, generation: u32) -> Vec<u8> {
+    let mut context = b"permit-desk sealed data key v1\0".to_vec();
+    for part in [office_id, username] {
+        context.extend_from_slice(part.as_bytes());
+        context.push(0);
+    }
+    context.extend_from_slice(&generation.to_be_bytes());
+    context
+}
+
+impl SlotSealing {
+    /// A new key pair, its secret half under `kek`.
+    fn generate(kek: &[u8; KEY_LEN], office_id: &str, username: &str) -> Result<SlotSealing> {
+        let (secret, public) = new_sealing_key()?;
+        let public_key = hex_encode(&public);
+        let aad = sealing_aad(office_id, username, &public_key);
+        let (nonce, ciphertext) = seal_secret(kek, &secret, &aad)?;
+        Ok(SlotSealing { public_key, nonce: hex_encode(&nonce), ciphertext: hex_encode(&ciphertext) })
+    }
+
+    /// The secret half, or `None` if it does not open under `kek`.
+    fn open(
+        &self,
+        kek: &[u8; KEY_LEN],
+        office_id: &str,
+        username: &str,
+    ) -> Option<zeroize::Zeroizing<[u8; KEY_LEN]>> {
+        let nonce: [u8; NONCE_LEN] = hex_decode(&self.nonce)?.try_into().ok()?;
+        let ciphertext = hex_decode(&self.ciphertext)?;
+        open_secret(kek, &nonce, &ciphertext, &sealing_aad(office_id, username, &self.public_key))
+    }
 }
 
 /// A clerk's signing key as the slot keeps it.
@@ -297,6 +388,7 @@ impl KeySlot {
             .map_err(|reason| StoreError::InvalidInput { what: "key derivation parameters", reason })?;
         let (nonce, ciphertext) = wrap_key(&kek, data_key, &slot_aad(office_id, username))?;
         let signing = SlotSigning::seal(&kek, office_id, username, signer)?;
+        let sealing = SlotSealing::generate(&kek, office_id, username)?;
         Ok(KeySlot {
             username: username.to_owned(),
             created_at: at,
@@ -306,38 +398,90 @@ impl KeySlot {
                 params: *params,
                 salt: hex_encode(&salt),
             },
-            wrap: SlotWrap {
-                alg: WRAP_ALGORITHM.to_owned(),
-                nonce: hex_encode(&nonce),
-                ciphertext: hex_encode(&ciphertext),
-            },
+            wrap: Some(SlotWrap::new(nonce, ciphertext)),
             failed_attempts: 0,
             locked_until: None,
             signing: Some(signing),
+            sealing: Some(sealing),
+            sealed: None,
         })
     }
 
+    /// Hands this clerk `data_key` of `generation` without their password: sealed to their
+    /// sealing key, the wrap of the old key dropped. False when the slot has no sealing
+    /// key yet (the clerk has not logged in since this program came): nothing changes.
+    pub(crate) fn reseal(&mut self, office_id: &str, generation: u32, data_key: &DataKey) -> Result<bool> {
+        let Some(sealing) = &self.sealing else {
+            return Ok(false);
+        };
+        let Some(public) = hex_decode(&sealing.public_key) else {
+            return Ok(false);
+        };
+        let mut message = zeroize::Zeroizing::new(sealed_context(office_id, &self.username, generation));
+        message.extend_from_slice(data_key.as_bytes());
+        let Some(sealed) = seal_to(&public, &message)? else {
+            return Ok(false);
+        };
+        self.sealed = Some(hex_encode(&sealed));
+        self.wrap = None;
+        Ok(true)
+    }
+
+    /// Whether a re-key can hand this clerk a new key (see [`KeySlot::reseal`]).
+    pub(crate) fn can_be_resealed(&self) -> bool {
+        self.sealing.is_some()
+    }
+
     /// Unwraps the data key with `password`: `Ok(None)` for a wrong password, an error
-    /// when the slot itself is malformed.
+    /// when the slot itself is malformed. A slot a re-key left sealed opens its sealing
+    /// key with the password, then the sealed data key of `generation`.
     fn unwrap(
         &self,
         office_id: &str,
+        generation: u32,
         password: &str,
     ) -> std::result::Result<Option<Unwrapped>, &'static str> {
         if self.kdf.alg != KDF_ALGORITHM || self.kdf.version != ARGON2_VERSION {
             return Err("unsupported key derivation");
         }
-        if self.wrap.alg != WRAP_ALGORITHM {
-            return Err("unsupported key wrap");
-        }
         let salt = hex_decode(&self.kdf.salt).ok_or("salt is not hex")?;
-        let nonce: [u8; NONCE_LEN] = hex_decode(&self.wrap.nonce)
-            .and_then(|bytes| bytes.try_into().ok())
-            .ok_or("nonce is malformed")?;
-        let ciphertext = hex_decode(&self.wrap.ciphertext).ok_or("wrapped key is not hex")?;
+        if let Some(wrap) = &self.wrap {
+            if wrap.alg != WRAP_ALGORITHM {
+                return Err("unsupported key wrap");
+            }
+            let nonce: [u8; NONCE_LEN] = hex_decode(&wrap.nonce)
+                .and_then(|bytes| bytes.try_into().ok())
+                .ok_or("nonce is malformed")?;
+            let ciphertext = hex_decode(&wrap.ciphertext).ok_or("wrapped key is not hex")?;
+            let kek = derive_kek(password, &salt, &self.kdf.params)?;
+            return Ok(unwrap_key(&kek, &nonce, &ciphertext, &slot_aad(office_id, &self.username))
+                .map(|data_key| Unwrapped { data_key, kek }));
+        }
+        let (Some(sealing), Some(sealed)) = (&self.sealing, &self.sealed) else {
+            return Err("the slot holds no key");
+        };
+        let sealed = hex_decode(sealed).ok_or("sealed key is not hex")?;
         let kek = derive_kek(password, &salt, &self.kdf.params)?;
-        Ok(unwrap_key(&kek, &nonce, &ciphertext, &slot_aad(office_id, &self.username))
-            .map(|data_key| Unwrapped { data_key, kek }))
+        let Some(secret) = sealing.open(&kek, office_id, &self.username) else {
+            return Ok(None);
+        };
+        let message = open_sealed(&secret, &sealed).ok_or("the sealed key does not open")?;
+        let context = sealed_context(office_id, &self.username, generation);
+        let data_key = message
+            .strip_prefix(context.as_slice())
+            .and_then(DataKey::from_slice)
+            .ok_or("the sealed key is for another office, clerk or generation")?;
+        Ok(Some(Unwrapped { data_key, kek }))
+    }
+}
+
+impl SlotWrap {
+    fn new(nonce: [u8; NONCE_LEN], ciphertext: Vec<u8>) -> SlotWrap {
+        SlotWrap {
+            alg: WRAP_ALGORITHM.to_owned(),
+            nonce: hex_encode(&nonce),
+            ciphertext: hex_encode(&ciphertext),
+        }
     }
 }
 
@@ -355,6 +499,7 @@ impl KeySlotsFile {
             dropped_events: 0,
             revoked: Vec::new(),
             server: None,
+            generation: 0,
         }
     }
 
@@ -482,6 +627,7 @@ pub(crate) fn attempt_unlock(
         |reason: &str| StoreError::KeySlotsDamaged { path: path.clone(), reason: reason.to_owned() };
     let policy = file.lockout;
     let office_id = file.office_id.clone();
+    let generation = file.generation;
 
     let failure = |file: &mut KeySlotsFile, error: StoreError, reason: LoginFailure| -> Result<Attempt> {
         if failure_log == FailureLog::Sidecar {
@@ -503,7 +649,7 @@ pub(crate) fn attempt_unlock(
     {
         return failure(&mut file, StoreError::LockedOut { until }, LoginFailure::LockedOut);
     }
-    match file.slots[index].unwrap(&office_id, password).map_err(damaged)? {
+    match file.slots[index].unwrap(&office_id, generation, password).map_err(damaged)? {
         Some(Unwrapped { data_key, kek }) => {
             let slot = &mut file.slots[index];
             let mut changed = slot.failed_attempts != 0 || slot.locked_until.is_some();
@@ -521,6 +667,18 @@ pub(crate) fn attempt_unlock(
                     signer
                 }
             };
+            // A slot from before re-keying gets its sealing key now; a slot a re-key left
+            // sealed gets the new key wrapped under the password again.
+            if slot.sealing.is_none() {
+                slot.sealing = Some(SlotSealing::generate(&kek, &office_id, username)?);
+                changed = true;
+            }
+            if slot.wrap.is_none() {
+                let (nonce, ciphertext) = wrap_key(&kek, &data_key, &slot_aad(&office_id, username))?;
+                slot.wrap = Some(SlotWrap::new(nonce, ciphertext));
+                slot.sealed = None;
+                changed = true;
+            }
             if changed {
                 file.save(&path)?;
             }

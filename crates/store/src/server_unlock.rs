@@ -81,6 +81,7 @@ impl Store {
             .map_err(damaged)?
             .ok_or(StoreError::ServerUnlock { reason: ServerUnlockProblem::WrongSecret })?;
         let mut store = Store::open_unlocked(dir, &file, data_key, at, options)?;
+        store.server_secret = Some(secret.0.clone());
         store.append_audit(NewAuditRow {
             desk: None,
             at,

@@ -386,6 +386,8 @@ pub(crate) fn check(conn: &Connection, key: &SealKey) -> Result<Option<StateSeal
 pub struct StateSealChecker {
     conn: Connection,
     key: SealKey,
+    /// Tells the store this connection is open (a re-key waits for it to close).
+    _open: crate::rekey::SideConnection,
 }
 
 /// Stops a running [`StateSealChecker::check`] (which then returns an error).
@@ -411,8 +413,12 @@ impl std::fmt::Debug for StateSealChecker {
 }
 
 impl StateSealChecker {
-    pub(crate) fn new(conn: Connection, key: SealKey) -> StateSealChecker {
-        StateSealChecker { conn, key }
+    pub(crate) fn new(
+        conn: Connection,
+        key: SealKey,
+        open: crate::rekey::SideConnection,
+    ) -> StateSealChecker {
+        StateSealChecker { conn, key, _open: open }
     }
 
     /// A handle that stops the check from another thread.

@@ -53,9 +53,11 @@ pub struct Store {
     pub(crate) dir: PathBuf,
     /// Declared before `conn`: dropped first, so its thread has stopped before the
     /// connection closes.
-    checkpointer: Checkpointer,
+    pub(crate) checkpointer: Checkpointer,
     pub(crate) conn: Connection,
     pub(crate) data_key: DataKey,
+    /// The key the office's own keys derive from ([`key_root`]); the data key until a re-key.
+    pub(crate) root: DataKey,
     pub(crate) blind_key: Zeroizing<[u8; KEY_LEN]>,
     pub(crate) audit_key: Zeroizing<[u8; KEY_LEN]>,
     pub(crate) office_id: String,
@@ -63,6 +65,12 @@ pub struct Store {
     /// False once no item an older program left `confirmed` remains: this program never
     /// writes one, so the search for them (a scan, no index has them) stops for good.
     pub(crate) legacy_confirmed_left: bool,
+    /// The server's unlock secret when the office server opened the store with it: a
+    /// re-key then wraps the new data key for the server too ([`Store::rekey`]).
+    pub(crate) server_secret: Option<Zeroizing<[u8; KEY_LEN]>>,
+    /// The connections of checks running beside this one, closed before a re-key swaps
+    /// the file.
+    pub(crate) side_connections: crate::rekey::SideConnections,
 }
 
 impl std::fmt::Debug for Store {
@@ -138,15 +146,32 @@ pub fn sqlcipher_ready() -> Result<()> {
 
 /// Opens the database file with the data key and applies the connection settings.
 /// `create` is true only for a brand-new store.
-fn open_connection(path: &Path, data_key: &DataKey, create: bool) -> Result<Connection> {
+/// Returns the connection and the office's key root (see [`key_root`]).
+fn open_connection(path: &Path, data_key: &DataKey, create: bool) -> Result<(Connection, DataKey)> {
     let conn = keyed_connection(path, data_key, create).and_then(|conn| configure(conn, create))?;
-    crate::state_seal::register(&conn, seal_key(data_key))?;
-    Ok(conn)
+    let root = if create { data_key.duplicate() } else { key_root(&conn, data_key)? };
+    crate::state_seal::register(&conn, seal_key(&root))?;
+    Ok((conn, root))
 }
 
-/// The state seal's key (`crate::state_seal`).
-fn seal_key(data_key: &DataKey) -> SealKey {
-    SealKey::new(&data_key.subkey("permit-desk/state-seal/v1"))
+/// The key the office's own keys derive from (the blind index's, the audit chain's, the
+/// state seal's): the data key the office was created with. A re-key replaces the data
+/// key that opens the file and keeps this one inside the database (`meta.key_root`), so
+/// the blind index, the chain and the seal stay as they are ([`Store::rekey`]).
+pub(crate) fn key_root(conn: &Connection, data_key: &DataKey) -> Result<DataKey> {
+    let stored: Option<String> =
+        conn.query_row("SELECT value FROM meta WHERE key = 'key_root'", [], |row| row.get(0)).optional()?;
+    match stored {
+        None => Ok(data_key.duplicate()),
+        Some(hex) => crate::crypto::hex_decode(&hex)
+            .and_then(|bytes| DataKey::from_slice(&bytes))
+            .ok_or_else(|| StoreError::Corrupt { detail: "the key root is malformed".to_owned() }),
+    }
+}
+
+/// The state seal's key (`crate::state_seal`), from the key root.
+fn seal_key(root: &DataKey) -> SealKey {
+    SealKey::new(&root.subkey("permit-desk/state-seal/v1"))
 }
 
 pub(crate) fn keyed_connection(path: &Path, data_key: &DataKey, create: bool) -> Result<Connection> {
@@ -236,24 +261,27 @@ pub(crate) fn read_user(conn: &Connection, username: &str) -> Result<Option<User
 impl Store {
     fn from_parts(
         dir: &Path,
-        mut conn: Connection,
+        (mut conn, root): (Connection, DataKey),
         data_key: DataKey,
         office_id: String,
         options: StoreOptions,
     ) -> Store {
-        let blind_key = data_key.subkey("permit-desk/blind-index/id-number/v1");
-        let audit_key = data_key.subkey("permit-desk/audit-chain/v1");
+        let blind_key = root.subkey("permit-desk/blind-index/id-number/v1");
+        let audit_key = root.subkey("permit-desk/audit-chain/v1");
         let checkpointer = Checkpointer::start(&mut conn, &Store::db_path(dir), &data_key);
         Store {
             dir: dir.to_owned(),
             checkpointer,
             conn,
             data_key,
+            root,
             blind_key,
             audit_key,
             office_id,
             options,
             legacy_confirmed_left: true,
+            server_secret: None,
+            side_connections: crate::rekey::SideConnections::default(),
         }
     }
 
@@ -390,9 +418,9 @@ impl Store {
         data_key: DataKey,
     ) -> Result<(Store, Session)> {
         let db_path = Store::db_path(dir);
-        let mut conn = open_connection(&db_path, &data_key, true)?;
-        schema::migrate(&mut conn, version, &seal_key(&data_key))?;
-        let mut store = Store::from_parts(dir, conn, data_key, office_id.to_owned(), options);
+        let (mut conn, root) = open_connection(&db_path, &data_key, true)?;
+        schema::migrate(&mut conn, version, &seal_key(&root))?;
+        let mut store = Store::from_parts(dir, (conn, root), data_key, office_id.to_owned(), options);
         // The first administrator's signing key is the office's root (issue 18).
         let signer = keyslots::new_clerk_key()?;
         let at_millis = to_millis(at);
@@ -486,6 +514,8 @@ impl Store {
     /// Whether both of the office's files are there: `Ok` when they are, the error that
     /// says which is missing otherwise.
     pub(crate) fn check_files(dir: &Path) -> Result<()> {
+        // A re-key cut short is finished (or undone) before anything reads the files.
+        crate::rekey::finish_interrupted(dir)?;
         let db_path = Store::db_path(dir);
         let slots_path = Store::key_slots_path(dir);
         match (db_path.exists(), slots_path.exists()) {
@@ -507,8 +537,8 @@ impl Store {
         options: StoreOptions,
     ) -> Result<Store> {
         let db_path = Store::db_path(dir);
-        let conn = match open_connection(&db_path, &data_key, false) {
-            Ok(conn) => conn,
+        let (conn, root) = match open_connection(&db_path, &data_key, false) {
+            Ok(opened) => opened,
             Err(StoreError::Corrupt { detail }) => {
                 // The key is the one the slots hold, so either the slots belong to
                 // another database, or this database is damaged. SQLCipher's salt tells.
@@ -535,8 +565,8 @@ impl Store {
         } else {
             None
         };
-        schema::migrate(&mut conn, SCHEMA_VERSION, &seal_key(&data_key))?;
-        let mut store = Store::from_parts(dir, conn, data_key, file.office_id.clone(), options);
+        schema::migrate(&mut conn, SCHEMA_VERSION, &seal_key(&root))?;
+        let mut store = Store::from_parts(dir, (conn, root), data_key, file.office_id.clone(), options);
         if let Some(copy) = pre_migration_copy {
             store.append_audit(NewAuditRow {
                 desk: None,
@@ -860,7 +890,7 @@ impl Store {
     /// sum the program's own writes kept. `None`: nothing was changed beside the program.
     /// Reads the whole of those tables: run at log-in and before a sync or an export.
     pub fn state_seal_check(&self) -> Result<Option<StateSealProblem>> {
-        crate::state_seal::check(&self.conn, &seal_key(&self.data_key))
+        crate::state_seal::check(&self.conn, &seal_key(&self.root))
     }
 
     /// The same check on a connection of its own, to run off the clerk's path: in a
@@ -868,7 +898,8 @@ impl Store {
     pub fn state_seal_checker(&self) -> Result<StateSealChecker> {
         let conn = keyed_connection(&Store::db_path(&self.dir), &self.data_key, false)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
-        Ok(StateSealChecker::new(conn, seal_key(&self.data_key)))
+        let open = self.side_connections.register(&conn);
+        Ok(StateSealChecker::new(conn, seal_key(&self.root), open))
     }
 
     /// The audit chain as the next push to the platform names it (its head, and its hashes
@@ -979,7 +1010,7 @@ impl Store {
         let Attempt { outcome, .. } =
             keyslots::attempt_unlock(dir, &username, password, at, FailureLog::Sidecar)?;
         let Unlocked { data_key, .. } = outcome.map_err(|(error, _)| error)?;
-        let conn = open_connection(&Store::db_path(dir), &data_key, false)?;
+        let (conn, _) = open_connection(&Store::db_path(dir), &data_key, false)?;
         schema::schema_version(&conn)
     }
 }

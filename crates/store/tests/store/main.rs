@@ -21,6 +21,7 @@ mod migrations;
 mod office_details;
 mod pages;
 mod plaintext;
+mod rekey;
 mod state_seal;
 mod sync;
 mod users;
