@@ -482,13 +482,23 @@ fn a_restored_backup_never_brings_back_a_revoked_clerk() {
     users::revoke_clerk(&mut office, "b", at(2)).expect("b revoked");
     users::reenable_clerk(&mut office, "b", "clerk-password-2", at(3)).expect("b re-enabled");
     let (written, _) = app::backup::backup_to_folder(&mut office, stick.path(), at(4)).expect("backup");
-    users::revoke_clerk(&mut office, "a", at(5)).expect("a revoked after the backup");
+    // Clerk a keeps a copy of the key-slot file before being revoked (the backup's key).
+    let kept = tempfile::tempdir().expect("a's copy");
+    std::fs::copy(office_dir.join(store::KEY_SLOTS_FILE_NAME), kept.path().join(store::KEY_SLOTS_FILE_NAME))
+        .expect("copy of the slots");
+    let revoked = users::revoke_clerk(&mut office, "a", at(5)).expect("a revoked after the backup");
+    assert_eq!(revoked.rekeyed.expect("re-keyed").generation, 2, "b's revocation made 1, a's makes 2");
     drop(office);
 
     let (office, summary) =
         app::backup::restore(&written, &office_dir, "admin", PASSWORD, false, at(10), options())
             .expect("restored");
     assert_eq!(summary.revoked_again, ["a"], "only the clerk revoked after the backup");
+    // The backup's key is one a held: the restored office is re-keyed, numbered after the
+    // office it replaced (2), not after the backup (1).
+    let rekeyed = summary.rekeyed.expect("a re-key follows").expect("re-keyed");
+    assert_eq!(rekeyed.generation, 3);
+    assert!(rekeyed.needs_reset.is_empty(), "{:?}", rekeyed.needs_reset);
     let trail = app::audit::verify(&office).expect("verify");
     assert!(trail.is_intact());
     office.close().expect("close");
@@ -501,6 +511,12 @@ fn a_restored_backup_never_brings_back_a_revoked_clerk() {
         .expect("the clerk re-enabled before the backup keeps working")
         .close()
         .expect("close");
+    // a's copy of the slots with the restored database: the key it holds no longer opens it.
+    std::fs::copy(office_dir.join(store::DB_FILE_NAME), kept.path().join(store::DB_FILE_NAME)).expect("copy");
+    let error = Office::open_with_options(kept.path(), "a", PASSWORD, at(13), options())
+        .map(|_| ())
+        .expect_err("a's old key does not open the re-keyed office");
+    assert_eq!(Problem::of(&error).code, ErrorCode::KeyMismatch, "{error:?}");
     // A second restore of the same backup carries the same revocation again.
     let (office, summary) =
         app::backup::restore(&written, &office_dir, "admin", PASSWORD, false, at(20), options())

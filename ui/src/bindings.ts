@@ -952,7 +952,32 @@ session: SessionInfo,
 /**
  * The clerks revoked again, in the order revoked, each as `姓名（用户名）`.
  */
-revoked_again: Array<string>, };
+revoked_again: Array<string>, 
+/**
+ * The re-key that followed (the backup's key was one a revoked clerk held); `null`
+ * when none was needed.
+ */
+rekey: RekeyInfo | null, };
+export type RekeyInfo = { 
+/**
+ * The office's key generation now; `null` when the re-key did not happen (`problem`).
+ */
+generation: number | null, 
+/**
+ * Clerks whose passwords an administrator must reset before they can log in again
+ * (they had not logged in since this program came), each as `姓名（用户名）`.
+ */
+needs_reset: Array<string>, 
+/**
+ * The office server's unlock file no longer opens the office (made elsewhere than on
+ * the server): `permit-desk-server setup` again.
+ */
+server_unlock_removed: boolean, 
+/**
+ * Why the re-key did not happen, one Chinese sentence; the revocation stands and the
+ * re-key is owed (人员管理 offers it again).
+ */
+problem: string | null, };
 export type PlaceInfo = { 
 /**
  * The folder (sent back to write there; never typed by the clerk).

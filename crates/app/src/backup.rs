@@ -82,7 +82,7 @@ pub fn last_backup(dir: &Path) -> Option<LastBackup> {
 }
 
 /// What [`restore`] did.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug)]
 pub struct RestoreSummary {
     /// The backup restored.
     pub backup: BackupInfo,
@@ -93,6 +93,10 @@ pub struct RestoreSummary {
     /// Clerks revoked in the replaced office whose key slots the backup still had: revoked
     /// again in the restored one (`store::Store::carry_over_revocations`).
     pub revoked_again: Vec<String>,
+    /// The re-key that followed when the restored office's key was one a revoked clerk
+    /// held (clerks revoked again, or revoked in the backup before it was re-keyed); a
+    /// failed one leaves the re-key owed.
+    pub rekeyed: Option<Result<crate::office::Rekeyed, AppError>>,
 }
 
 /// Writes a backup of the whole store to `dest` (replacing it). Needs 管理员.
@@ -311,6 +315,9 @@ pub fn restore(
     // a backup made before a revocation must not bring the clerk back.
     let revocations =
         if Office::exists(dir) { Store::revocations_in(dir).unwrap_or_default() } else { Vec::new() };
+    // And how far its key generations went, so a re-key after the restore numbers on.
+    let replaced_generation =
+        if Office::exists(dir) { Store::key_generation_in(dir).unwrap_or(0) } else { 0 };
     fs::create_dir_all(dir).map_err(AppError::io("create data directory"))?;
     let set_aside = set_aside(dir, now)?;
     let restored = put_back_files(dir, &key_slots, database)
@@ -335,7 +342,16 @@ pub fn restore(
     });
     office.store.audit_event(&session, AuditAction::Restored, None, details, now)?;
     let revoked_again = office.store.carry_over_revocations(&session, &revocations, now)?;
-    Ok((office, RestoreSummary { backup: info, forced_other_office: forced, set_aside, revoked_again }))
+    // The backup's data key is one the clerks revoked since held: replace it now.
+    let rekeyed = if office.store.rekey_owed()? {
+        Some(office.rekey_store(&session, now, replaced_generation))
+    } else {
+        None
+    };
+    Ok((
+        office,
+        RestoreSummary { backup: info, forced_other_office: forced, set_aside, revoked_again, rekeyed },
+    ))
 }
 
 fn invalid(reason: impl Into<String>) -> AppError {

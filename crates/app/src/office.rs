@@ -12,8 +12,8 @@ use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
 pub use store::{
-    KdfParams, LockoutPolicy, OfficeDetails, PrintSettings, Roles, SchemaUpgrade, Session, StoreOptions,
-    UserId,
+    KdfParams, LockoutPolicy, OfficeDetails, PrintSettings, Rekeyed, Roles, SchemaUpgrade,
+    ServerSlotAfterRekey, Session, StoreOptions, UserId,
 };
 use store::{StateSealInterrupt, StateSealProblem, Store, User};
 
@@ -325,6 +325,21 @@ impl Office {
             .map_err(|error| AppError::Store(store::StoreError::Io(error)))?;
         self.state_seal.running = Some((thread, interrupt));
         Ok(())
+    }
+
+    /// Re-keys the store (`store::Store::rekey`): the state seal's check running beside it
+    /// is stopped first (its connection is to the file being replaced) and started again on
+    /// the new file.
+    pub(crate) fn rekey_store(
+        &mut self,
+        session: &store::Session,
+        now: chrono::DateTime<chrono::Utc>,
+        past_generation: u32,
+    ) -> Result<Rekeyed, AppError> {
+        self.state_seal.stop();
+        let rekeyed = self.store.rekey_past(session, now, past_generation)?;
+        self.start_state_seal_check()?;
+        Ok(rekeyed)
     }
 
     /// Waits for the check started at log-in (tests).

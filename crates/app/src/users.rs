@@ -1,7 +1,8 @@
 //! Clerk accounts: adding a clerk with roles, revoking, changing roles and passwords.
 //!
 //! Each clerk has a key slot (their password wraps the office's data key), so a new clerk
-//! can log in offline at once and a revoked one no longer can; nothing is re-encrypted.
+//! can log in offline at once and a revoked one no longer can; revoking re-keys the office
+//! (`store::Store::rekey`), so the revoked clerk's old password opens nothing.
 //! Administrative calls need the 管理员 role, re-read from the database by the store.
 
 use chrono::{DateTime, Utc};
@@ -57,11 +58,40 @@ pub fn add_clerk(office: &mut Office, clerk: &NewClerk<'_>, now: DateTime<Utc>) 
     Ok(office.store.add_user(&session, &new_user, now)?)
 }
 
-/// Revokes a clerk: removes the key slot and disables the account. Needs 管理员;
-/// refuses to revoke the last administrator.
-pub fn revoke_clerk(office: &mut Office, username: &str, now: DateTime<Utc>) -> Result<(), AppError> {
+/// What revoking a clerk did.
+#[derive(Debug)]
+pub struct Revoked {
+    /// The re-key that followed: the office's data key replaced, so the revoked clerk's
+    /// password (and any copy of the key-slot file they kept) no longer opens it.
+    pub rekeyed: Result<crate::office::Rekeyed, AppError>,
+}
+
+/// Revokes a clerk: removes the key slot and disables the account, then re-keys the
+/// office ([`rekey`]). Needs 管理员; refuses to revoke the last administrator. A re-key
+/// that fails (a full disk: it needs room for a second copy of the database) leaves the
+/// revocation done and the re-key owed ([`rekey_owed`]), said in the answer.
+pub fn revoke_clerk(office: &mut Office, username: &str, now: DateTime<Utc>) -> Result<Revoked, AppError> {
     let session = office.session()?.clone();
-    Ok(office.store.revoke_slot(&session, username, now)?)
+    office.store.revoke_slot(&session, username, now)?;
+    Ok(Revoked { rekeyed: rekey(office, now) })
+}
+
+/// Replaces the office's data key (needs 管理员): the database copied under a new key,
+/// every remaining clerk's slot handed it sealed to their own key (no passwords needed);
+/// clerks whose slots could not be handed it (not logged in since this program came) are
+/// named for a password reset. Runs after each revocation, after a restore that revoked
+/// clerks again, and when the administrator asks (an owed re-key).
+pub fn rekey(office: &mut Office, now: DateTime<Utc>) -> Result<crate::office::Rekeyed, AppError> {
+    let session = office.session()?.clone();
+    office.clerk_with_any_role(Roles::ADMIN)?;
+    office.rekey_store(&session, now, 0)
+}
+
+/// Whether a revoked clerk could still open the office with an old copy of its files (a
+/// revocation since the last re-key). Needs 管理员.
+pub fn rekey_owed(office: &Office) -> Result<bool, AppError> {
+    office.clerk_with_any_role(Roles::ADMIN)?;
+    Ok(office.store.rekey_owed()?)
 }
 
 /// Re-enables a revoked clerk with a new initial password (a new key slot); the account

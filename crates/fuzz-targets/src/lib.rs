@@ -452,12 +452,17 @@ const SERVER_ROUTES: &[&str] = &[
     "rate_visit",
 ];
 
+/// The window's commands the target leaves out: the re-key copies the whole office under
+/// a new key at each call (its bodies are empty: nothing to parse), as the backup writes one.
+const LEFT_OUT_COMMANDS: &[&str] = &["rekey_office"];
+
 /// Every command the target can post to: the window's, then the server's own.
 fn office_server_commands() -> Vec<&'static str> {
     server::CASE_DESK_COMMANDS
         .iter()
         .chain(server::PICKER_COMMANDS)
         .map(|(name, _)| *name)
+        .filter(|name| !LEFT_OUT_COMMANDS.contains(name))
         .chain(SERVER_ROUTES.iter().copied())
         .collect()
 }

@@ -734,7 +734,11 @@ async fn an_administrator_manages_the_clerks_from_a_browser_desk() {
     new_desk.first_log_in("d").await;
     new_desk.ok("worklist_counts", json!({})).await;
     new_desk.ok("log_out", json!({})).await;
-    admin.ok("revoke_clerk", json!({ "username": "d" })).await;
+    // Revoking re-keys the served office: the answer says so, and the desks logged in go on.
+    let rekey = admin.ok("revoke_clerk", json!({ "username": "d" })).await;
+    assert_eq!((rekey["generation"].as_u64(), &rekey["problem"]), (Some(1), &json!(null)), "{rekey}");
+    assert_eq!(admin.ok("rekey_owed", json!({})).await, json!(false));
+    reviewer.ok("worklist_counts", json!({})).await;
     let (status, body) = Desk::of(&server).log_in("d", support::OWN_PASSWORD).await;
     assert_ne!(status, StatusCode::OK, "a revoked clerk: {body}");
     server.stop().await.unwrap().close().unwrap();

@@ -116,6 +116,10 @@ pub(crate) struct KeySlotsFile {
     /// revocation, [`crate::Store::rekey`]): 0 for the key the office was created with.
     #[serde(default)]
     pub(crate) generation: u32,
+    /// A clerk was revoked (or revoked again by a restore) since the last re-key: the
+    /// data key is one a revoked clerk held. Cleared by the re-key.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub(crate) rekey_owed: bool,
 }
 
 /// The office server's wrap of the data key: under a random 32-byte secret that only the
@@ -500,6 +504,7 @@ impl KeySlotsFile {
             revoked: Vec::new(),
             server: None,
             generation: 0,
+            rekey_owed: false,
         }
     }
 
@@ -539,6 +544,12 @@ impl KeySlotsFile {
         fs::rename(&temp_path, path)?;
         sync_directory(path);
         Ok(())
+    }
+
+    /// Whether the data key is one a revoked clerk held: a revocation since the last
+    /// re-key, or (an office from before re-keying) any revocation and no re-key yet.
+    pub(crate) fn rekey_owed(&self) -> bool {
+        self.rekey_owed || (self.generation == 0 && !self.revoked.is_empty())
     }
 
     pub(crate) fn slot_index(&self, username: &str) -> Option<usize> {

@@ -51,7 +51,8 @@ pub struct Rekeyed {
     pub carried: Vec<String>,
     /// The clerks whose slots could not be handed the new key because they have not
     /// logged in since this program came (their slots have no sealing key): their slots
-    /// are gone; an administrator resets their passwords before they can log in again.
+    /// are gone and their accounts paused; an administrator re-enables them with a new
+    /// password before they can log in again.
     pub needs_reset: Vec<String>,
     /// What became of the office server's unlock slot.
     pub server_slot: ServerSlotAfterRekey,
@@ -139,6 +140,12 @@ impl Store {
     /// swap nothing has changed (the new files are removed); after it, the files on disk
     /// are the new office's and the store must be opened again.
     pub fn rekey(&mut self, admin: &Session, at: DateTime<Utc>) -> Result<Rekeyed> {
+        self.rekey_past(admin, at, 0)
+    }
+
+    /// [`Store::rekey`] to a generation above both this office's and `past` (a restore
+    /// passes the replaced office's, so the numbers the administrator has seen go on).
+    pub fn rekey_past(&mut self, admin: &Session, at: DateTime<Utc>, past: u32) -> Result<Rekeyed> {
         self.require_role(admin, Roles::ADMIN)?;
         let dir = self.dir.clone();
         let db_path = Store::db_path(&dir);
@@ -161,7 +168,7 @@ impl Store {
         let new_key = DataKey::generate()?;
         let mut salt = [0u8; 16];
         fill_random(&mut salt)?;
-        let generation = file.generation.saturating_add(1);
+        let generation = file.generation.max(past).saturating_add(1);
 
         let mut carried = Vec::new();
         let mut needs_reset = Vec::new();
@@ -188,6 +195,7 @@ impl Store {
         };
         file.generation = generation;
         file.db_salt = hex_encode(&salt);
+        file.rekey_owed = false;
 
         // The audit row and the key root, in the old file first: the copy carries both.
         let audit_key = *self.audit_key;
@@ -198,6 +206,24 @@ impl Store {
                 "INSERT INTO meta (key, value) VALUES ('key_root', ?1) ON CONFLICT(key) DO NOTHING",
                 params![root_hex],
             )?;
+            // A clerk the new key cannot be handed to is paused, their keys ended (the
+            // signing key went with the slot): an administrator re-enables them with a new
+            // password (重新启用), which makes a new slot and key.
+            for username in &needs_reset {
+                if let Some(user) = crate::store::read_user(&transaction, username)? {
+                    transaction.execute(
+                        "UPDATE users SET active = 0, deactivated_at = ?2 WHERE id = ?1",
+                        params![user.id.0, crate::time::to_millis(at)],
+                    )?;
+                    crate::clerk_keys::retire_others(
+                        &transaction,
+                        (user.id, username),
+                        None,
+                        admin.signer.as_ref(),
+                        at,
+                    )?;
+                }
+            }
             audit::append(
                 &transaction,
                 &audit_key,
@@ -257,7 +283,20 @@ impl Store {
 
     /// The office's key generation (0 until its first re-key), from the key-slot file.
     pub fn key_generation(&self) -> Result<u32> {
-        Ok(KeySlotsFile::load(&Store::key_slots_path(&self.dir))?.generation)
+        Store::key_generation_in(&self.dir)
+    }
+
+    /// The key generation of the office in `dir`, from its key-slot file alone (no
+    /// password; for a restore, before the office's files are set aside).
+    pub fn key_generation_in(dir: &Path) -> Result<u32> {
+        Ok(KeySlotsFile::load(&Store::key_slots_path(dir))?.generation)
+    }
+
+    /// Whether the data key is one a revoked clerk held (a revocation, or a restore that
+    /// revoked clerks again, since the last re-key; an office from before re-keying with
+    /// any revocation): the window then offers the re-key.
+    pub fn rekey_owed(&self) -> Result<bool> {
+        Ok(KeySlotsFile::load(&Store::key_slots_path(&self.dir))?.rekey_owed())
     }
 }
 

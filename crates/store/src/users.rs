@@ -525,9 +525,10 @@ impl Store {
         Ok(())
     }
 
-    /// Removes a clerk's key slot and disables the account. The data key stays the same,
-    /// so nothing is re-encrypted; an old copy of the slot file still unwraps the key, but
-    /// the disabled account can no longer log in. Refuses to remove the last administrator.
+    /// Removes a clerk's key slot and disables the account. The data key stays the same
+    /// until [`Store::rekey`] (which the window runs next; until then an old copy of the
+    /// slot file still unwraps the key, and [`Store::rekey_owed`] says so); the disabled
+    /// account can no longer log in. Refuses to remove the last administrator.
     pub fn revoke_slot(&mut self, admin: &Session, username: &str, at: DateTime<Utc>) -> Result<()> {
         self.require_role(admin, Roles::ADMIN)?;
         let username = normalise_username(username)?;
@@ -555,6 +556,7 @@ impl Store {
         clerk_keys::retire_others(&transaction, (user.id, &username), None, admin.signer.as_ref(), at)?;
         file.slots.retain(|existing| existing.username != username);
         file.revoked.push(Revocation { username: username.clone(), at });
+        file.rekey_owed = true;
         file.save(&slots_path)?;
         transaction.commit()?;
         Ok(())
@@ -624,6 +626,7 @@ impl Store {
                 ),
             )?;
             revoked_again.push(revocation.username.clone());
+            file.rekey_owed = true;
         }
         file.save(&slots_path)?;
         transaction.commit()?;

@@ -19,8 +19,8 @@ use chrono::{DateTime, Utc};
 use crate::json::{
     AssessmentInfo, AuditLineInfo, CaseInfo, CaseLineInfo, ClerkInfo, DeskPrintReport, DivisionChoice,
     DocumentName, DraftSavedInfo, EthnicChoice, IdNumberInfo, LedgerInfo, LevelName, PageEditInput,
-    PageMarkName, PagesInfo, PreviewInfo, PrintedInfo, ProfileInfo, RecordJson, RoleName, SubmitResult,
-    SyncStatusInfo, WorklistCount, WorklistName,
+    PageMarkName, PagesInfo, PreviewInfo, PrintedInfo, ProfileInfo, RecordJson, RekeyInfo, RoleName,
+    SubmitResult, SyncStatusInfo, WorklistCount, WorklistName,
 };
 
 /// Most lines a worklist or a search sends to the window at once.
@@ -62,7 +62,9 @@ macro_rules! case_desk_commands {
             list_clerks() -> Vec<$crate::json::ClerkInfo>;
             add_clerk(username: String, display_name: String, roles: Vec<$crate::json::RoleName>, password: String) -> ();
             set_clerk_roles(username: String, roles: Vec<$crate::json::RoleName>) -> ();
-            revoke_clerk(username: String) -> ();
+            revoke_clerk(username: String) -> $crate::json::RekeyInfo;
+            rekey_office() -> $crate::json::RekeyInfo;
+            rekey_owed() -> bool;
             reenable_clerk(username: String, password: String) -> ();
         }
     };
@@ -192,9 +194,25 @@ pub fn set_clerk_roles(office: &mut Office, username: String, roles: Vec<RoleNam
     app::users::set_roles(office, &username, roles, now())
 }
 
-/// Revokes a clerk: the key slot goes, the account stays for the audit trail. Needs 管理员.
-pub fn revoke_clerk(office: &mut Office, username: String) -> Result<(), AppError> {
-    app::users::revoke_clerk(office, &username, now())
+/// Revokes a clerk: the key slot goes, the account stays for the audit trail, and the
+/// office is re-keyed (the answer says how that went). Needs 管理员.
+pub fn revoke_clerk(office: &mut Office, username: String) -> Result<RekeyInfo, AppError> {
+    let revoked = app::users::revoke_clerk(office, &username, now())?;
+    let clerks = app::users::list_clerks(office)?;
+    Ok(RekeyInfo::from_outcome(revoked.rekeyed, &clerks))
+}
+
+/// Re-keys the office when the administrator asks (a re-key a revocation owed). Needs 管理员.
+pub fn rekey_office(office: &mut Office) -> Result<RekeyInfo, AppError> {
+    let rekeyed = app::users::rekey(office, now())?;
+    let clerks = app::users::list_clerks(office)?;
+    Ok(RekeyInfo::from_outcome(Ok(rekeyed), &clerks))
+}
+
+/// Whether a revocation since the last re-key left the office under a key a revoked clerk
+/// held. Needs 管理员.
+pub fn rekey_owed(office: &mut Office) -> Result<bool, AppError> {
+    app::users::rekey_owed(office)
 }
 
 /// Re-enables a revoked clerk with a new initial password (audited). Needs 管理员.

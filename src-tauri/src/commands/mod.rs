@@ -68,6 +68,8 @@ pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         office::add_clerk,
         office::set_clerk_roles,
         office::revoke_clerk,
+        office::rekey_office,
+        office::rekey_owed,
         office::reenable_clerk,
         cases::new_case,
         cases::save_draft,

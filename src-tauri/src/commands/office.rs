@@ -8,8 +8,8 @@ use crate::AppState;
 use crate::error::UiError;
 use crate::json::{
     BackupFileInfo, BackupMadeInfo, ClerkInfo, FolderInfo, OfficeDetailsInfo, OfficeDetailsInput,
-    OfficeStatus, PlaceInfo, PrintSettingsInput, ProfileInfo, ReferenceStatusInfo, RestoredInfo, RoleName,
-    SessionInfo, SupportExportInfo, UpgradeInfo, local_minute,
+    OfficeStatus, PlaceInfo, PrintSettingsInput, ProfileInfo, ReferenceStatusInfo, RekeyInfo, RestoredInfo,
+    RoleName, SessionInfo, SupportExportInfo, UpgradeInfo, local_minute,
 };
 use app::problem::Unrecognised;
 
@@ -192,17 +192,10 @@ pub async fn restore_office(
         let office = slot.insert(office);
         // Named as the administrator knows them: 周离职（zhou）.
         let clerks = app::users::list_clerks(office)?;
-        let revoked_again = summary
-            .revoked_again
-            .iter()
-            .map(|username| {
-                clerks.iter().find(|clerk| clerk.username == *username).map_or_else(
-                    || username.clone(),
-                    |clerk| format!("{}（{}）", clerk.display_name, clerk.username),
-                )
-            })
-            .collect();
-        Ok(RestoredInfo { session: SessionInfo::from(office.session()?), revoked_again })
+        let revoked_again =
+            summary.revoked_again.iter().map(|username| wire::json::clerk_name(&clerks, username)).collect();
+        let rekey = summary.rekeyed.map(|outcome| wire::json::RekeyInfo::from_outcome(outcome, &clerks));
+        Ok(RestoredInfo { session: SessionInfo::from(office.session()?), revoked_again, rekey })
     })
     .await
 }
@@ -369,8 +362,21 @@ pub async fn set_clerk_roles(
 
 /// Revokes a clerk: the key slot goes, the account stays for the audit trail. Needs 管理员.
 #[tauri::command]
-pub async fn revoke_clerk(state: State<'_, AppState>, username: String) -> Result<(), UiError> {
+pub async fn revoke_clerk(state: State<'_, AppState>, username: String) -> Result<RekeyInfo, UiError> {
     with_office(&state, move |office| wire::commands::revoke_clerk(office, username)).await
+}
+
+/// Re-keys the office when the administrator asks (a re-key a revocation owed). Needs 管理员.
+#[tauri::command]
+pub async fn rekey_office(state: State<'_, AppState>) -> Result<RekeyInfo, UiError> {
+    with_office(&state, wire::commands::rekey_office).await
+}
+
+/// Whether a revocation since the last re-key left the office under a key a revoked
+/// clerk held. Needs 管理员.
+#[tauri::command]
+pub async fn rekey_owed(state: State<'_, AppState>) -> Result<bool, UiError> {
+    with_office(&state, wire::commands::rekey_owed).await
 }
 
 /// Re-enables a revoked clerk with a new initial password (audited). Needs 管理员.

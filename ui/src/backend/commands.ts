@@ -48,6 +48,7 @@ import type {
   QuarantinedRecord,
   ReaderStateInfo,
   ReferenceStatusInfo,
+  RekeyInfo,
   RestoredInfo,
   RoleKey,
   ScanOutcome,
@@ -292,7 +293,16 @@ export interface Commands {
   /**
    * Revokes a clerk: the key slot goes, the account stays for the audit trail. Needs 管理员.
    */
-  revokeClerk(username: string): Promise<void>;
+  revokeClerk(username: string): Promise<RekeyInfo>;
+  /**
+   * Re-keys the office when the administrator asks (a re-key a revocation owed). Needs 管理员.
+   */
+  rekeyOffice(): Promise<RekeyInfo>;
+  /**
+   * Whether a revocation since the last re-key left the office under a key a revoked
+   * clerk held. Needs 管理员.
+   */
+  rekeyOwed(): Promise<boolean>;
   /**
    * Re-enables a revoked clerk with a new initial password (audited). Needs 管理员.
    */
@@ -581,6 +591,8 @@ export const COMMANDS: { readonly [K in keyof Commands]: readonly [string, reado
   addClerk: ["add_clerk", ["username", "displayName", "roles", "password"]],
   setClerkRoles: ["set_clerk_roles", ["username", "roles"]],
   revokeClerk: ["revoke_clerk", ["username"]],
+  rekeyOffice: ["rekey_office", []],
+  rekeyOwed: ["rekey_owed", []],
   reenableClerk: ["reenable_clerk", ["username", "password"]],
   newCase: ["new_case", []],
   saveDraft: ["save_draft", ["caseId", "record", "paperSlip", "baseVersion"]],

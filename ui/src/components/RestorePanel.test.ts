@@ -25,7 +25,7 @@ describe("RestorePanel", () => {
         backupFiles: async () => [last, older],
         restoreOffice: async (path, username, password) => {
           restored.push(`${path}|${username}|${password}`);
-          return { session: admin, revoked_again: [] };
+          return { session: admin, revoked_again: [], rekey: null };
         },
       }),
     );
@@ -51,7 +51,11 @@ describe("RestorePanel", () => {
     setBackend(
       fakeBackend({
         backupFiles: async () => [last],
-        restoreOffice: async () => ({ session: admin, revoked_again: ["li", "wang"] }),
+        restoreOffice: async () => ({
+          session: admin,
+          revoked_again: ["li", "wang"],
+          rekey: { generation: 3, needs_reset: [], server_unlock_removed: false, problem: null },
+        }),
       }),
     );
     const wrapper = mount(RestorePanel, { props: { username: "admin", password: "admin-pass-1" }, attachTo: document.body });
@@ -62,6 +66,7 @@ describe("RestorePanel", () => {
     const said = wrapper.get('[data-testid="restore-revoked-again"]');
     expect(said.text()).toContain("li、wang");
     expect(said.text()).toContain("再次停用");
+    expect(wrapper.get('[data-testid="restore-rekey"]').text()).toBe("数据库已换用新密钥（第 3 代）。");
     expect(wrapper.emitted("restored")).toBeUndefined();
     expect(document.activeElement).toBe(wrapper.get('[data-testid="restore-revoked-again-ok"]').element);
     await wrapper.get('[data-testid="restore-revoked-again-ok"]').trigger("click");

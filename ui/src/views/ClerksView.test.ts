@@ -24,6 +24,7 @@ beforeEach(() => {
   setBackend(
     fakeBackend({
       listClerks: async () => clerks.map((c) => ({ ...c, roles: [...c.roles] })),
+      rekeyOwed: async () => false,
       setClerkRoles: async (username, roles) => {
         calls.push(["setClerkRoles", username, roles]);
         const admins = clerks.filter((c) => c.active && c.roles.includes("admin") && c.username !== username);
@@ -169,6 +170,7 @@ describe("ClerksView re-enabling", () => {
     setBackend(
       fakeBackend({
         listClerks: async () => clerks,
+        rekeyOwed: async () => false,
         reenableClerk: async () => {
           throw refusal("ROLE_MISSING", "只有管理员可以重新启用账户。");
         },
@@ -187,5 +189,68 @@ describe("ClerksView re-enabling", () => {
     await flushPromises();
     expect(wrapper.get('[data-testid="clerk-reenable-error"]').text()).toBe("只有管理员可以重新启用账户。");
     expect(wrapper.find('[data-testid="confirm-reenable"]').exists()).toBe(true);
+  });
+});
+
+describe("ClerksView revoking re-keys the office", () => {
+  it("revokes after the confirm and says the office was re-keyed, naming clerks to re-enable", async () => {
+    setBackend(
+      fakeBackend({
+        listClerks: async () => clerks,
+        rekeyOwed: async () => false,
+        revokeClerk: async (username) => {
+          calls.push(["revokeClerk", username]);
+          clerks = clerks.map((c) => (c.username === username ? { ...c, active: false } : c));
+          return { generation: 1, needs_reset: ["李审核（li）"], server_unlock_removed: false, problem: null };
+        },
+      }),
+    );
+    const wrapper = await mountView();
+    await wrapper.get('[data-testid="clerk-revoke-zhang"]').trigger("click");
+    expect(wrapper.get('[data-testid="confirm-revoke"]').text()).toContain("换用新密钥");
+    await wrapper.get('[data-testid="confirm-revoke-yes"]').trigger("click");
+    await flushPromises();
+    expect(calls).toEqual([["revokeClerk", "zhang"]]);
+    const notice = wrapper.get('[data-testid="clerk-notice"]').text();
+    expect(notice).toContain("已停用 张受理（zhang）。数据库已换用新密钥（第 1 代）");
+    expect(notice).toContain("李审核（li）");
+    expect(wrapper.find('[data-testid="clerk-table-error"]').exists()).toBe(false);
+    expect(wrapper.find('[data-testid="rekey-owed"]').exists()).toBe(false);
+    expect(wrapper.find('[data-testid="rekeying"]').exists()).toBe(false);
+  });
+
+  it("keeps the revocation when the re-key fails, says why, and offers the re-key until it is done", async () => {
+    let owed = false;
+    setBackend(
+      fakeBackend({
+        listClerks: async () => clerks,
+        rekeyOwed: async () => owed,
+        revokeClerk: async (username) => {
+          clerks = clerks.map((c) => (c.username === username ? { ...c, active: false } : c));
+          owed = true;
+          return { generation: null, needs_reset: [], server_unlock_removed: false, problem: "所在磁盘已满。" };
+        },
+        rekeyOffice: async () => {
+          calls.push(["rekeyOffice"]);
+          owed = false;
+          return { generation: 2, needs_reset: [], server_unlock_removed: true, problem: null };
+        },
+      }),
+    );
+    const wrapper = await mountView();
+    await wrapper.get('[data-testid="clerk-revoke-zhang"]').trigger("click");
+    await wrapper.get('[data-testid="confirm-revoke-yes"]').trigger("click");
+    await flushPromises();
+    expect(wrapper.get('[data-testid="clerk-table-error"]').text()).toContain("已停用 张受理（zhang），但数据库未能换用新密钥：所在磁盘已满。");
+    expect(wrapper.get('[data-testid="clerk-zhang"]').text()).toContain(t("clerks.revoked"));
+    expect(wrapper.get('[data-testid="rekey-owed"]').text()).toContain(t("clerks.rekeyOwed"));
+
+    await wrapper.get('[data-testid="rekey-now"]').trigger("click");
+    await flushPromises();
+    expect(calls).toEqual([["rekeyOffice"]]);
+    expect(wrapper.get('[data-testid="clerk-notice"]').text()).toContain("数据库已换用新密钥（第 2 代）。");
+    expect(wrapper.get('[data-testid="clerk-notice"]').text()).toContain("permit-desk-server setup");
+    expect(wrapper.find('[data-testid="rekey-owed"]').exists()).toBe(false);
+    expect(wrapper.find('[data-testid="clerk-table-error"]').exists()).toBe(false);
   });
 });

@@ -38,8 +38,11 @@ fn a_revoked_clerks_copy_of_the_keys_no_longer_opens_the_office_and_everyone_els
     let insider = tempfile::tempdir().unwrap();
     std::fs::copy(Store::key_slots_path(dir.path()), Store::key_slots_path(insider.path())).unwrap();
 
+    assert!(!store.rekey_owed().unwrap());
     store.revoke_slot(&admin, "clerk_b", at(20)).unwrap();
+    assert!(store.rekey_owed().unwrap(), "a revocation owes a re-key");
     let rekeyed = store.rekey(&admin, at(21)).unwrap();
+    assert!(!store.rekey_owed().unwrap(), "the re-key pays it");
     assert_eq!(rekeyed.generation, 1);
     assert_eq!(rekeyed.carried, vec!["admin".to_owned(), "clerk_a".to_owned()]);
     assert!(rekeyed.needs_reset.is_empty());
@@ -114,7 +117,9 @@ fn a_clerk_without_a_sealing_key_is_named_for_a_reset_and_a_sealed_key_moved_to_
     let rekeyed = store.rekey(&admin, at(21)).unwrap();
     assert_eq!(rekeyed.needs_reset, vec!["clerk_c".to_owned()]);
     assert!(matches!(store.login("clerk_c", CLERK_PASSWORD, at(22)), Err(StoreError::UnknownUser { .. })));
-    store.add_slot(&admin, "clerk_c", "a-new-password-7", at(23)).unwrap();
+    let paused = store.users().unwrap().into_iter().find(|user| user.username == "clerk_c").unwrap();
+    assert!(!paused.active, "the account is paused until an administrator re-enables it");
+    store.reenable_user(&admin, "clerk_c", "a-new-password-7", at(23)).unwrap();
     store.login("clerk_c", "a-new-password-7", at(24)).unwrap();
     store.close().unwrap();
 
@@ -221,6 +226,11 @@ fn a_kill_at_each_step_of_a_re_key_leaves_the_old_office_or_the_new_one() {
             assert!(store.audit_verify().unwrap().first_bad_row.is_none());
             assert_eq!(store.state_seal_check().unwrap(), None);
             assert_eq!(store.key_generation().unwrap(), u32::from(committed), "after a kill at {point}");
+            assert_eq!(
+                store.rekey_owed().unwrap(),
+                !committed,
+                "the revocation's re-key owed until it commits"
+            );
             store.close().unwrap();
         }
         for leftover in [REKEY_MARKER_FILE_NAME, "office.db.rekey-new", "office.keys.json.rekey-new"] {

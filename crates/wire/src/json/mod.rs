@@ -371,6 +371,7 @@ mod tests {
             BackupMadeInfo::decl(&config),
             BackupFileInfo::decl(&config),
             RestoredInfo::decl(&config),
+            RekeyInfo::decl(&config),
             PlaceInfo::decl(&config),
             FolderInfo::decl(&config),
             PreviewInfo::decl(&config),

@@ -265,6 +265,64 @@ pub struct RestoredInfo {
     pub session: super::SessionInfo,
     /// The clerks revoked again, in the order revoked, each as `姓名（用户名）`.
     pub revoked_again: Vec<String>,
+    /// The re-key that followed (the backup's key was one a revoked clerk held); `null`
+    /// when none was needed.
+    pub rekey: Option<RekeyInfo>,
+}
+
+/// What a re-key of the office did (after a revocation, a restore, or when the
+/// administrator asked): the data key replaced so that a revoked clerk's old password,
+/// and any copy of the office's files they kept, opens nothing made from now on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct RekeyInfo {
+    /// The office's key generation now; `null` when the re-key did not happen (`problem`).
+    pub generation: Option<u32>,
+    /// Clerks the new key could not be handed to (not logged in since this program came):
+    /// their accounts are paused until an administrator re-enables them with a new
+    /// password, each as `姓名（用户名）`.
+    pub needs_reset: Vec<String>,
+    /// The office server's unlock file no longer opens the office (made elsewhere than on
+    /// the server): `permit-desk-server setup` again.
+    pub server_unlock_removed: bool,
+    /// Why the re-key did not happen, one Chinese sentence; the revocation stands and the
+    /// re-key is owed (人员管理 offers it again).
+    pub problem: Option<String>,
+}
+
+impl RekeyInfo {
+    /// From a re-key's outcome, the clerks named as the administrator knows them (`clerks`:
+    /// the office's clerk list, read after the re-key).
+    pub fn from_outcome(
+        outcome: Result<app::office::Rekeyed, app::AppError>,
+        clerks: &[app::users::Clerk],
+    ) -> RekeyInfo {
+        match outcome {
+            Ok(rekeyed) => RekeyInfo {
+                generation: Some(rekeyed.generation),
+                needs_reset: rekeyed
+                    .needs_reset
+                    .iter()
+                    .map(|username| clerk_name(clerks, username))
+                    .collect(),
+                server_unlock_removed: rekeyed.server_slot == app::office::ServerSlotAfterRekey::Removed,
+                problem: None,
+            },
+            Err(error) => RekeyInfo {
+                generation: None,
+                needs_reset: Vec::new(),
+                server_unlock_removed: false,
+                problem: Some(app::problem::Problem::of(&error).message),
+            },
+        }
+    }
+}
+
+/// `姓名（用户名）`, or the user name alone for a clerk not in `clerks`.
+pub fn clerk_name(clerks: &[app::users::Clerk], username: &str) -> String {
+    clerks
+        .iter()
+        .find(|clerk| clerk.username == username)
+        .map_or_else(|| username.to_owned(), |clerk| format!("{}（{}）", clerk.display_name, clerk.username))
 }
 
 impl From<app::backup::FoundBackup> for BackupFileInfo {
