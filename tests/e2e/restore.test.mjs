@@ -75,6 +75,7 @@ describe("a damaged database restored from the window", () => {
     const offered = await session.waitFor("restore", { contains: "本机最近一次备份", timeoutMs: 10000 });
     assert.match(offered, /由 admin 备份（办理点 \S+，.+permit-desk-backup-.+\.backup，\d+(\.\d)? (KB|MB)）/);
     assert.equal(await session.count("restore-file"), 1);
+    assert.match(offered, /可由 admin 恢复/, "the backup is sealed to its administrator");
     await keepScreenshot(session, "login-database-damaged-restore-offered");
     await session.click("restore-start");
     const asked = await session.waitFor("restore-confirm");

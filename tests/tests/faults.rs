@@ -525,6 +525,101 @@ fn a_restored_backup_never_brings_back_a_revoked_clerk() {
     office.close().expect("close");
 }
 
+/// A backup is sealed to the office's administrators (issue 18): a clerk's password, with
+/// the key slots the backup carries, opens nothing in it; a clerk cannot restore it (the
+/// administrators who can are named, nothing is changed); an administrator restores it
+/// into an empty folder and the clerk logs in there as before.
+#[test]
+fn a_backup_opens_for_no_clerks_password_and_only_its_administrators_restore_it() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let stick = tempfile::tempdir().expect("a stick");
+    let office_dir = dir.path().join("office");
+    std::fs::create_dir_all(&office_dir).expect("office folder");
+    let mut office = office_run_by_its_administrator(&office_dir);
+    let clerk =
+        NewClerk { username: "a", display_name: "受理员甲", roles: Roles::ACCEPT, password: PASSWORD };
+    users::add_clerk(&mut office, &clerk, at(1)).expect("clerk");
+    let id = cases::new_case_id(at(2)).expect("id");
+    cases::save_draft(&mut office, &id, &record("孙丽"), at(2)).expect("draft");
+    let (written, info) = app::backup::backup_to_folder(&mut office, stick.path(), at(3)).expect("backup");
+    assert_eq!((info.key_generation, info.sealed_to.clone()), (Some(0), vec!["admin".to_owned()]));
+    assert_eq!(app::backup::inspect(&written).expect("inspect").sealed_to, ["admin"]);
+    office.close().expect("close");
+
+    // The clerk takes the backup apart: its key slots (theirs among them) and its database.
+    let bytes = std::fs::read(&written).expect("read backup");
+    let header_end = bytes.iter().enumerate().filter(|(_, byte)| **byte == b'\n').nth(1).expect("header").0;
+    let header: serde_json::Value =
+        serde_json::from_slice(&bytes[app::backup::BACKUP_MAGIC.len()..header_end]).expect("header json");
+    let insider = tempfile::tempdir().expect("insider");
+    std::fs::write(insider.path().join(store::KEY_SLOTS_FILE_NAME), header["key_slots"].to_string())
+        .expect("slots");
+    std::fs::write(insider.path().join(store::DB_FILE_NAME), &bytes[header_end + 1..]).expect("database");
+    let error = Office::open_with_options(insider.path(), "a", PASSWORD, at(4), options())
+        .map(|_| ())
+        .expect_err("a clerk's password opens nothing in a backup");
+    assert_eq!(Problem::of(&error).code, ErrorCode::KeyMismatch, "{error:?}");
+
+    // The clerk cannot restore it; the administrator can, and the clerk works there.
+    let elsewhere = dir.path().join("elsewhere");
+    let error = app::backup::restore(&written, &elsewhere, "a", PASSWORD, false, at(5), options())
+        .map(|_| ())
+        .expect_err("only an administrator of its day restores it");
+    let problem = Problem::of(&error);
+    assert_eq!(problem.code, ErrorCode::BackupNotYours, "{error:?}");
+    assert!(problem.message.contains("admin"), "{}", problem.message);
+    assert!(!elsewhere.join(store::DB_FILE_NAME).exists(), "nothing was written");
+    let (restored, summary) =
+        app::backup::restore(&written, &elsewhere, "admin", PASSWORD, false, at(6), options())
+            .expect("restored");
+    assert!(summary.rekeyed.is_none(), "nobody was revoked: no re-key owed");
+    restored.close().expect("close");
+    let mut office =
+        Office::open_with_options(&elsewhere, "a", PASSWORD, at(7), options()).expect("a logs in");
+    assert_eq!(
+        cases::get_case(&mut office, &id, at(8)).expect("the draft came along").record.applicant.name,
+        "孙丽"
+    );
+    office.close().expect("close");
+}
+
+/// A backup an older program wrote (format version 1: the database under the office's own
+/// key) still restores, by an administrator.
+#[test]
+fn a_backup_of_the_older_format_still_restores() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let office_dir = dir.path().join("office");
+    std::fs::create_dir_all(&office_dir).expect("office folder");
+    let mut office = office_run_by_its_administrator(&office_dir);
+    let id = cases::new_case_id(at(2)).expect("id");
+    cases::save_draft(&mut office, &id, &record("周敏"), at(2)).expect("draft");
+    office.close().expect("close");
+    // As version 1 wrote it: the database file as it is, the key slots in the header.
+    let database = std::fs::read(office_dir.join(store::DB_FILE_NAME)).expect("database");
+    let slots: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(office_dir.join(store::KEY_SLOTS_FILE_NAME)).expect("slots"))
+            .expect("slots json");
+    let header = serde_json::json!({
+        "format": "permit-desk-backup", "version": 1, "office_id": "330182-jiande-01",
+        "created_at": "2026-03-02T01:03:00.000Z", "created_by": "admin",
+        "database_bytes": database.len(), "key_slots": slots,
+    });
+    let mut bytes = app::backup::BACKUP_MAGIC.to_vec();
+    bytes.extend_from_slice(header.to_string().as_bytes());
+    bytes.push(b'\n');
+    bytes.extend_from_slice(&database);
+    let file = dir.path().join("old.backup");
+    std::fs::write(&file, &bytes).expect("write");
+    let info = app::backup::inspect(&file).expect("read as version 1");
+    assert_eq!((info.key_generation, info.sealed_to.len()), (None, 0));
+    let elsewhere = dir.path().join("elsewhere");
+    let (mut restored, _) =
+        app::backup::restore(&file, &elsewhere, "admin", PASSWORD, false, at(5), options())
+            .expect("restored");
+    assert_eq!(cases::get_case(&mut restored, &id, at(6)).expect("draft").record.applicant.name, "周敏");
+    restored.close().expect("close");
+}
+
 /// The damaged database restored from the window's list: the last backup is offered (and
 /// one on a stick), a wrong password or a clerk who is no administrator is refused with the
 /// damaged file left as it was, and the administrator's restore brings back every case of
@@ -578,9 +673,12 @@ fn a_damaged_database_is_restored_from_the_backup_the_window_offers() {
     let error = restore("admin", "wrong-password-1").map(|_| ()).expect_err("wrong password");
     assert_eq!(Problem::of(&error).code, ErrorCode::WrongPassword, "{error:?}");
     assert_eq!(std::fs::read(&db).expect("still there"), bytes, "untouched");
+    // A clerk: the backup's key is sealed to its administrators only, so it is refused
+    // before anything is touched (older backups were refused after the clerk's log-in to
+    // the restored copy, RoleMissing, with the damaged file put back).
     let error = restore("a", PASSWORD).map(|_| ()).expect_err("not an administrator");
-    assert_eq!(Problem::of(&error).code, ErrorCode::RoleMissing, "{error:?}");
-    assert_eq!(std::fs::read(&db).expect("put back"), bytes, "the damaged file put back as it was");
+    assert_eq!(Problem::of(&error).code, ErrorCode::BackupNotYours, "{error:?}");
+    assert_eq!(std::fs::read(&db).expect("untouched"), bytes, "the damaged file as it was");
 
     let (mut office, summary) = restore("admin", PASSWORD).expect("restored");
     assert_eq!(summary.set_aside.len(), 2, "{:?}", summary.set_aside);

@@ -60,6 +60,7 @@ export const REACTIONS: Record<ErrorCode | ClientErrorCode, Reaction> = {
   PAGE_FROZEN: "show",
   PERSON_NOT_FOUND: "show",
   BACKUP_OTHER_OFFICE: "show",
+  BACKUP_NOT_YOURS: "show",
   BACKUP_INVALID: "show",
   FILE_ERROR: "show",
   CASE_STEP_NOT_ALLOWED: "show",

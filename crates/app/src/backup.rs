@@ -1,18 +1,26 @@
 //! Backup of the whole office store to one encrypted file, and restore from it.
 //!
-//! File format (version 1, do not change; a new layout gets a new version):
+//! File format (version 2; a new layout gets a new version, and every version written
+//! once is still read):
 //!
 //! ```text
 //! PERMIT-DESK-BACKUP\n                       magic line
-//! {"format": "permit-desk-backup", "version": 1, "office_id": "…", "created_at": "…",
-//!  "created_by": "…", "database_bytes": N, "key_slots": { …office.keys.json… }}\n
+//! {"format": "permit-desk-backup", "version": 2, "office_id": "…", "created_at": "…",
+//!  "created_by": "…", "database_bytes": N, "key_slots": { …office.keys.json… },
+//!  "key_generation": G, "sealed_keys": { "<administrator>": "<hex>", … }}\n
 //! N bytes: the SQLCipher database, copied with SQLite's online backup API
 //! ```
 //!
-//! The database part is encrypted exactly like `office.db` (same data key, same salt),
-//! and the key slots wrap that key with each clerk's Argon2id-derived key: the file
-//! opens only with the password of a clerk who had an account when it was made. The
-//! header holds the office id and clerks' user names, never applicant data.
+//! Version 2 (issue 18): the database part is encrypted under **a key of the backup's
+//! own**, sealed to each administrator's SM2 sealing key (`sealed_keys`), so a clerk's
+//! password opens nothing in a backup, and only an administrator of its day restores it
+//! (`store::Store::backup_database_sealed`); `key_generation` names the office's data
+//! key generation it was made under. The key slots are the office's of that day: after
+//! the restore, the database is copied back under their key
+//! (`store::Store::unseal_restored_database`) and the clerks log in as before. Version 1
+//! (read, no longer written): the database part under the office's data key itself, so
+//! any clerk's password of its day opened it. The header holds the office id and clerks'
+//! user names, never applicant data.
 //!
 //! Restore refuses a backup of another office unless the administrator confirms
 //! (`force_other_office`), puts the files of the replaced store aside (renamed with
@@ -36,8 +44,10 @@ use crate::office::{Office, Roles};
 pub const BACKUP_MAGIC: &[u8] = b"PERMIT-DESK-BACKUP\n";
 /// The format name in the header.
 pub const BACKUP_FORMAT: &str = "permit-desk-backup";
-/// The format version this build writes and reads.
-pub const BACKUP_VERSION: u64 = 1;
+/// The format version this build writes.
+pub const BACKUP_VERSION: u64 = 2;
+/// Every format version this build reads.
+const READABLE_VERSIONS: [u64; 2] = [1, 2];
 /// Every file of a store directory, moved aside together on restore.
 const STORE_FILES: [&str; 4] = ["office.db", "office.db-wal", "office.db-shm", "office.keys.json"];
 
@@ -52,6 +62,11 @@ pub struct BackupInfo {
     pub created_by: String,
     /// Size of the encrypted database inside.
     pub database_bytes: u64,
+    /// The office's key generation it was made under (version 2; `None` before).
+    pub key_generation: Option<u32>,
+    /// The administrators who can restore it (version 2: its key is sealed to them; empty
+    /// for version 1, which any clerk's password of its day opened).
+    pub sealed_to: Vec<String>,
 }
 
 /// The note of the last backup, kept beside the office (`last-backup.json`: when, by
@@ -110,7 +125,7 @@ pub fn backup(office: &mut Office, dest: &Path, now: DateTime<Utc>) -> Result<Ba
     // Where the backup goes is usually a USB stick: a full or read-only one is said as
     // such, and nothing is left there (the copy and the partial file are removed).
     let to_file = |source: std::io::Error| BundleFileError { path: dest.to_owned(), writing: true, source };
-    office.store.backup_database(&copy_path).map_err(|error| match error {
+    let sealed = office.store.backup_database_sealed(&session, &copy_path).map_err(|error| match error {
         StoreError::DiskFull => AppError::from(to_file(std::io::ErrorKind::StorageFull.into())),
         StoreError::ReadOnly => AppError::from(to_file(std::io::ErrorKind::ReadOnlyFilesystem.into())),
         other => other.into(),
@@ -127,7 +142,11 @@ pub fn backup(office: &mut Office, dest: &Path, now: DateTime<Utc>) -> Result<Ba
         created_at: now.to_rfc3339_opts(SecondsFormat::Millis, true),
         created_by: session.username().to_owned(),
         database_bytes: database.len() as u64,
+        key_generation: Some(sealed.generation),
+        sealed_to: sealed.sealed_keys.iter().map(|(username, _)| username.clone()).collect(),
     };
+    let sealed_keys: serde_json::Map<String, Value> =
+        sealed.sealed_keys.into_iter().map(|(username, key)| (username, Value::String(key))).collect();
     let header = json!({
         "format": BACKUP_FORMAT,
         "version": BACKUP_VERSION,
@@ -136,6 +155,8 @@ pub fn backup(office: &mut Office, dest: &Path, now: DateTime<Utc>) -> Result<Ba
         "created_by": info.created_by,
         "database_bytes": info.database_bytes,
         "key_slots": key_slots,
+        "key_generation": sealed.generation,
+        "sealed_keys": sealed_keys,
     });
     let mut bytes = BACKUP_MAGIC.to_vec();
     bytes.extend_from_slice(header.to_string().as_bytes());
@@ -145,7 +166,12 @@ pub fn backup(office: &mut Office, dest: &Path, now: DateTime<Utc>) -> Result<Ba
     // Best effort: the backup is made whether or not the note can be written.
     let note = json!({ "created_at": info.created_at, "created_by": info.created_by, "path": dest });
     let _ = write_atomically(&office.dir().join(LAST_BACKUP_FILE), note.to_string().as_bytes());
-    let details = json!({ "database_bytes": info.database_bytes, "format_version": BACKUP_VERSION });
+    let details = json!({
+        "database_bytes": info.database_bytes,
+        "format_version": BACKUP_VERSION,
+        "key_generation": info.key_generation,
+        "sealed_to": info.sealed_to,
+    });
     office.store.audit_event(&session, AuditAction::BackupCreated, None, details, now)?;
     Ok(info)
 }
@@ -286,7 +312,20 @@ pub fn restore(
     options: StoreOptions,
 ) -> Result<(Office, RestoreSummary), AppError> {
     let bytes = fs::read(source).map_err(AppError::io("read backup file"))?;
-    let (info, key_slots, database) = parse(&bytes)?;
+    let (info, header, database) = parse(&bytes)?;
+    let key_slots = &header["key_slots"];
+    // A sealed backup (version 2) opens only with an administrator of its day: find their
+    // sealed key before anything is changed.
+    let sealed = if info.sealed_to.is_empty() {
+        None
+    } else {
+        let key = header["sealed_keys"]
+            .as_object()
+            .and_then(|keys| keys.iter().find(|(name, _)| name.eq_ignore_ascii_case(username.trim())))
+            .and_then(|(_, key)| key.as_str())
+            .ok_or_else(|| AppError::BackupNotYours { administrators: info.sealed_to.clone() })?;
+        Some(key.to_owned())
+    };
     let mut forced = false;
     if Office::exists(dir) {
         let this_office = match Office::open_with_options(dir, username, password, now, options) {
@@ -320,7 +359,11 @@ pub fn restore(
         if Office::exists(dir) { Store::key_generation_in(dir).unwrap_or(0) } else { 0 };
     fs::create_dir_all(dir).map_err(AppError::io("create data directory"))?;
     let set_aside = set_aside(dir, now)?;
-    let restored = put_back_files(dir, &key_slots, database)
+    let restored = put_back_files(dir, key_slots, database)
+        .and_then(|()| match &sealed {
+            Some(sealed) => Ok(Store::unseal_restored_database(dir, username, password, sealed)?),
+            None => Ok(()),
+        })
         .and_then(|()| Office::open_with_options(dir, username, password, now, options))
         .and_then(|office| {
             office.clerk_with_any_role(Roles::ADMIN)?;
@@ -358,8 +401,9 @@ fn invalid(reason: impl Into<String>) -> AppError {
     AppError::BackupInvalid { reason: reason.into() }
 }
 
-/// The header of a backup starting `bytes`: what it says, its key slots, and the rest of
-/// `bytes` after it (the database part, or as much of it as `bytes` holds).
+/// The header of a backup starting `bytes`: what it says, the header itself (its key
+/// slots, its sealed keys), and the rest of `bytes` after it (the database part, or as
+/// much of it as `bytes` holds).
 fn parse_header(bytes: &[u8]) -> Result<(BackupInfo, Value, &[u8]), AppError> {
     let rest = bytes.strip_prefix(BACKUP_MAGIC).ok_or_else(|| invalid("not a permit-desk backup"))?;
     let header_end = rest.iter().position(|&b| b == b'\n').ok_or_else(|| invalid("no header"))?;
@@ -369,9 +413,10 @@ fn parse_header(bytes: &[u8]) -> Result<(BackupInfo, Value, &[u8]), AppError> {
     if header["format"] != BACKUP_FORMAT {
         return Err(invalid("header names another format"));
     }
-    if header["version"].as_u64() != Some(BACKUP_VERSION) {
+    let version = header["version"].as_u64().filter(|version| READABLE_VERSIONS.contains(version));
+    let Some(version) = version else {
         return Err(invalid(format!("version {} is not supported", header["version"])));
-    }
+    };
     let text = |key: &str| {
         header[key].as_str().map(str::to_owned).ok_or_else(|| invalid(format!("header has no {key}")))
     };
@@ -380,11 +425,21 @@ fn parse_header(bytes: &[u8]) -> Result<(BackupInfo, Value, &[u8]), AppError> {
         created_at: text("created_at")?,
         created_by: text("created_by")?,
         database_bytes: header["database_bytes"].as_u64().ok_or_else(|| invalid("header has no size"))?,
+        key_generation: header["key_generation"]
+            .as_u64()
+            .and_then(|generation| u32::try_from(generation).ok()),
+        sealed_to: header["sealed_keys"]
+            .as_object()
+            .map(|keys| keys.keys().cloned().collect())
+            .unwrap_or_default(),
     };
+    if version >= 2 && info.sealed_to.is_empty() {
+        return Err(invalid("a version 2 backup names no administrator its key is sealed to"));
+    }
     if header["key_slots"]["office_id"] != info.office_id.as_str() {
         return Err(invalid("key slots belong to another office than the header"));
     }
-    Ok((info, header["key_slots"].clone(), database))
+    Ok((info, header, database))
 }
 
 /// A whole backup file: its header, key slots and database part, the size checked.

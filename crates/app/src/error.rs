@@ -131,6 +131,13 @@ pub enum AppError {
         /// The office id of the store being replaced.
         this_office: String,
     },
+    /// The backup's own key is sealed to other administrators than the one restoring
+    /// (only an administrator of the backup's day can restore it).
+    #[error("backup sealed to other administrators")]
+    BackupNotYours {
+        /// The administrators it is sealed to.
+        administrators: Vec<String>,
+    },
     /// The file is not a permit-desk backup, or it is truncated or damaged.
     #[error("not a usable backup file: {reason}")]
     BackupInvalid {

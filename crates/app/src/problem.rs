@@ -146,6 +146,8 @@ catalogue! {
     PersonNotFound = "PERSON_NOT_FOUND", Refused;
     /// The backup was made by another office.
     BackupOtherOffice = "BACKUP_OTHER_OFFICE", Refused;
+    /// The backup can be restored only by an administrator of its day.
+    BackupNotYours = "BACKUP_NOT_YOURS", Refused;
     /// Not a usable backup file.
     BackupInvalid = "BACKUP_INVALID", Fault;
     /// A file of an export or backup could not be read or written.
@@ -493,6 +495,13 @@ impl Problem {
             AppError::OtherOffice { backup_office, this_office } => Problem::new(
                 C::BackupOtherOffice,
                 format!("该备份属于办理点 {backup_office}，本机为 {this_office}；确需恢复请由管理员确认。"),
+            ),
+            AppError::BackupNotYours { administrators } => Problem::new(
+                C::BackupNotYours,
+                format!(
+                    "此备份只能由备份时的管理员（{}）恢复：请其中一位在上方填写用户名和密码后再恢复。",
+                    administrators.join("、")
+                ),
             ),
             AppError::BackupInvalid { .. } => {
                 Problem::new(C::BackupInvalid, "备份文件无法识别或已损坏，未作任何改动。")

@@ -267,6 +267,49 @@ fn sealed_context(office_id: &str, username: &str, generation: u32) -> Vec<u8> {
     context
 }
 
+/// What a sealed backup key starts with: its office and administrator.
+fn backup_context(office_id: &str, username: &str) -> Vec<u8> {
+    let mut context = b"permit-desk backup key v1\0".to_vec();
+    for part in [office_id, username] {
+        context.extend_from_slice(part.as_bytes());
+        context.push(0);
+    }
+    context
+}
+
+/// Opens a backup's own key sealed to `username`'s slot in `file` (the backup's slot
+/// file) with their password: the office's data key of the backup's day and the backup's
+/// key. `WrongPassword`, `UnknownUser`, or `KeySlotsDamaged` for a sealed key that is not
+/// this administrator's.
+pub(crate) fn open_backup_key(
+    file: &KeySlotsFile,
+    path: &Path,
+    username: &str,
+    password: &str,
+    sealed: &[u8],
+) -> Result<(DataKey, DataKey)> {
+    let damaged =
+        |reason: &str| StoreError::KeySlotsDamaged { path: path.to_owned(), reason: reason.to_owned() };
+    let index =
+        file.slot_index(username).ok_or_else(|| StoreError::UnknownUser { username: username.to_owned() })?;
+    let slot = &file.slots[index];
+    let Unwrapped { data_key, kek } = slot
+        .unwrap(&file.office_id, file.generation, password)
+        .map_err(damaged)?
+        .ok_or(StoreError::WrongPassword)?;
+    let secret = slot
+        .sealing
+        .as_ref()
+        .and_then(|sealing| sealing.open(&kek, &file.office_id, username))
+        .ok_or_else(|| damaged("the slot has no sealing key"))?;
+    let message = open_sealed(&secret, sealed).ok_or_else(|| damaged("the backup key does not open"))?;
+    let backup_key = message
+        .strip_prefix(backup_context(&file.office_id, username).as_slice())
+        .and_then(DataKey::from_slice)
+        .ok_or_else(|| damaged("the backup key is for another office or administrator"))?;
+    Ok((data_key, backup_key))
+}
+
 impl SlotSealing {
     /// A new key pair, its secret half under `kek`.
     fn generate(kek: &[u8; KEY_LEN], office_id: &str, username: &str) -> Result<SlotSealing> {
@@ -429,6 +472,17 @@ impl KeySlot {
         self.sealed = Some(hex_encode(&sealed));
         self.wrap = None;
         Ok(true)
+    }
+
+    /// A backup's own key sealed to this clerk's sealing key (an administrator's: only they
+    /// may restore), bound to the office and the clerk; `None` without a sealing key.
+    pub(crate) fn seal_backup_key(&self, office_id: &str, backup_key: &DataKey) -> Result<Option<Vec<u8>>> {
+        let Some(public) = self.sealing.as_ref().and_then(|sealing| hex_decode(&sealing.public_key)) else {
+            return Ok(None);
+        };
+        let mut message = zeroize::Zeroizing::new(backup_context(office_id, &self.username));
+        message.extend_from_slice(backup_key.as_bytes());
+        seal_to(&public, &message)
     }
 
     /// Whether a re-key can hand this clerk a new key (see [`KeySlot::reseal`]).

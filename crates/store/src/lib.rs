@@ -40,6 +40,7 @@
 
 mod audit;
 mod backup;
+pub use backup::SealedBackup;
 mod cases;
 mod checkpointer;
 mod clerk_keys;

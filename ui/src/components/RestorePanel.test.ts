@@ -13,6 +13,7 @@ const last: BackupFileInfo = {
   created_by: "admin",
   bytes: 3 * 1024 * 1024,
   last: true,
+  restorable_by: ["admin", "zhou"],
 };
 const older: BackupFileInfo = { ...last, path: "/media/clerk/KINGSTON/older.backup", name: "older.backup", created_at: "2026-11-30 17:00", last: false };
 const admin: SessionInfo = { username: "admin", display_name: "管理员", roles: ["admin"], password_from_admin: false };
@@ -37,6 +38,11 @@ describe("RestorePanel", () => {
     expect(wrapper.text()).toContain("2026-12-04 17:05 由 admin 备份（办理点 33018201-x，KINGSTON：");
     expect(wrapper.text()).toContain("3.0 MB");
     expect(wrapper.text()).toContain("本机最近一次备份");
+    // Who can restore each (its key is sealed to them).
+    expect(wrapper.findAll('[data-testid="restore-file-admins"]').map((said) => said.text())).toEqual([
+      "可由 admin、zhou 恢复",
+      "可由 admin、zhou 恢复",
+    ]);
 
     await wrapper.get('[data-testid="restore-start"]').trigger("click");
     expect(wrapper.get('[data-testid="restore-confirm"]').text()).toContain("将用 2026-12-04 17:05 由 admin 做的备份替换");

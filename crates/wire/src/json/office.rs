@@ -254,6 +254,9 @@ pub struct BackupFileInfo {
     pub bytes: u64,
     /// The last backup made on this PC.
     pub last: bool,
+    /// The administrators who can restore it (its key is sealed to them); empty for a
+    /// backup of an older program, which any clerk's password of its day opened.
+    pub restorable_by: Vec<String>,
 }
 
 /// What a restore from the window did: the administrator logged in to the restored office,
@@ -339,6 +342,7 @@ impl From<app::backup::FoundBackup> for BackupFileInfo {
             created_by: found.info.created_by,
             bytes: found.file.bytes,
             last: found.last,
+            restorable_by: found.info.sealed_to,
         }
     }
 }
