@@ -3,6 +3,7 @@
 //! durably, of each search and of each worklist query.
 //!
 //! `cargo run -p store --release --features test-support --example bench -- 1000000`
+//! (`BENCH_REKEY=1`: also a re-key, a sealed backup and its unsealing, after the fill)
 //! The fill phase saves 1,000 cases per transaction ([`Store::bulk_create`]: the same
 //! rows, outbox items and audit chain as one call per change) with `synchronous` off;
 //! every measured save runs alone, through the API, with the production setting (`FULL`).
@@ -166,6 +167,23 @@ fn seal_check(store: &Store, when: &str) {
     println!("state seal check, {when} (3 runs): {samples:?}");
 }
 
+/// The re-key after a revocation and a sealed backup with its unsealing (issue 18): each
+/// copies the whole database once (`BENCH_REKEY=1`).
+fn rekey(store: &mut Store, admin: &store::Session, dir: &std::path::Path, at: DateTime<Utc>) {
+    let started = Instant::now();
+    let rekeyed = store.rekey(admin, at).unwrap();
+    println!("re-key (generation {}) in {:?}", rekeyed.generation, started.elapsed());
+    let copy_dir = tempfile::tempdir_in(dir.parent().unwrap()).unwrap();
+    let copy = Store::db_path(copy_dir.path());
+    let started = Instant::now();
+    let sealed = store.backup_database_sealed(admin, &copy).unwrap();
+    println!("sealed backup copy in {:?}", started.elapsed());
+    std::fs::copy(Store::key_slots_path(dir), Store::key_slots_path(copy_dir.path())).unwrap();
+    let started = Instant::now();
+    Store::unseal_restored_database(copy_dir.path(), "admin", "bench-password", &sealed.sealed_keys[0].1).unwrap();
+    println!("unsealed for a restore in {:?}", started.elapsed());
+}
+
 fn main() {
     let total: u64 = std::env::args().nth(1).and_then(|n| n.parse().ok()).unwrap_or(20_000);
     let dir = tempfile::tempdir().unwrap();
@@ -314,6 +332,10 @@ fn main() {
     sizes(&store, "after the fill, nothing confirmed");
 
     seal_check(&store, "nothing confirmed");
+
+    if std::env::var_os("BENCH_REKEY").is_some() {
+        rekey(&mut store, &admin, dir.path(), base + Span::days(60));
+    }
 
     // A year of syncs: every item is sent and confirmed, 500 at a time as the drain does
     // (the request's `sync_sent` row, then the acknowledgement settles the items).
