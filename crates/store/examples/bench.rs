@@ -180,7 +180,8 @@ fn rekey(store: &mut Store, admin: &store::Session, dir: &std::path::Path, at: D
     println!("sealed backup copy in {:?}", started.elapsed());
     std::fs::copy(Store::key_slots_path(dir), Store::key_slots_path(copy_dir.path())).unwrap();
     let started = Instant::now();
-    Store::unseal_restored_database(copy_dir.path(), "admin", "bench-password", &sealed.sealed_keys[0].1).unwrap();
+    Store::unseal_restored_database(copy_dir.path(), "admin", "bench-password", &sealed.sealed_keys[0].1)
+        .unwrap();
     println!("unsealed for a restore in {:?}", started.elapsed());
 }
 

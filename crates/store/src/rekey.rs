@@ -197,15 +197,28 @@ impl Store {
         file.db_salt = hex_encode(&salt);
         file.rekey_owed = false;
 
-        // The audit row and the key root, in the old file first: the copy carries both.
+        // The key root in the old file first (the copy carries it; the same key the office's
+        // own keys derive from now, so a re-key that fails after this changes nothing).
         let audit_key = *self.audit_key;
         let root_hex = hex_encode(self.root.as_bytes());
-        {
-            let transaction = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            transaction.execute(
-                "INSERT INTO meta (key, value) VALUES ('key_root', ?1) ON CONFLICT(key) DO NOTHING",
-                params![root_hex],
-            )?;
+        self.conn.execute(
+            "INSERT INTO meta (key, value) VALUES ('key_root', ?1) ON CONFLICT(key) DO NOTHING",
+            params![root_hex],
+        )?;
+        let audit_details = json!({
+            "generation": generation,
+            "needs_reset": needs_reset,
+            "server_slot": match server_slot {
+                ServerSlotAfterRekey::None => "none",
+                ServerSlotAfterRekey::Kept => "kept",
+                ServerSlotAfterRekey::Removed => "removed",
+            },
+        });
+        // What the re-key changes in the office's rows goes into the copy only: a re-key that
+        // fails or is cut short leaves the office's file as it was, claiming nothing.
+        let record_in_copy = |new_db: &Path| -> Result<()> {
+            let (mut conn, _) = crate::store::open_connection(new_db, &new_key, false)?;
+            let transaction = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             // A clerk the new key cannot be handed to is paused, their keys ended (the
             // signing key went with the slot): an administrator re-enables them with a new
             // password (重新启用), which makes a new slot and key.
@@ -227,27 +240,19 @@ impl Store {
             audit::append(
                 &transaction,
                 &audit_key,
-                admin_row(
-                    admin,
-                    AuditAction::DatabaseRekeyed,
-                    json!({
-                        "generation": generation,
-                        "needs_reset": needs_reset,
-                        "server_slot": match server_slot {
-                            ServerSlotAfterRekey::None => "none",
-                            ServerSlotAfterRekey::Kept => "kept",
-                            ServerSlotAfterRekey::Removed => "removed",
-                        },
-                    }),
-                    at,
-                ),
+                admin_row(admin, AuditAction::DatabaseRekeyed, audit_details.clone(), at),
             )?;
             transaction.commit()?;
-        }
+            // Closing the last connection checkpoints the log into the file; then to disk.
+            conn.close().map_err(|(_, error)| StoreError::from(error))?;
+            fs::File::open(new_db)?.sync_all()?;
+            Ok(())
+        };
 
         let prepared = (|| -> Result<()> {
             remove_if_present(&new_db)?;
             crate::backup::copy_database_keyed(&self.conn, &new_key, &salt, &new_db)?;
+            record_in_copy(&new_db)?;
             file.save(&new_slots)?;
             crash::point(crash::REKEY_PREPARED);
             if !self.side_connections.close_all(SIDE_CONNECTIONS_WAIT) {

@@ -147,7 +147,11 @@ pub fn sqlcipher_ready() -> Result<()> {
 /// Opens the database file with the data key and applies the connection settings.
 /// `create` is true only for a brand-new store.
 /// Returns the connection and the office's key root (see [`key_root`]).
-fn open_connection(path: &Path, data_key: &DataKey, create: bool) -> Result<(Connection, DataKey)> {
+pub(crate) fn open_connection(
+    path: &Path,
+    data_key: &DataKey,
+    create: bool,
+) -> Result<(Connection, DataKey)> {
     let conn = keyed_connection(path, data_key, create).and_then(|conn| configure(conn, create))?;
     let root = if create { data_key.duplicate() } else { key_root(&conn, data_key)? };
     crate::state_seal::register(&conn, seal_key(&root))?;
