@@ -226,6 +226,17 @@ fn a_kill_at_each_step_of_a_re_key_leaves_the_old_office_or_the_new_one() {
             assert!(store.audit_verify().unwrap().first_bad_row.is_none());
             assert_eq!(store.state_seal_check().unwrap(), None);
             assert_eq!(store.key_generation().unwrap(), u32::from(committed), "after a kill at {point}");
+            let rekey_rows = store
+                .audit_entries(None, 100)
+                .unwrap()
+                .into_iter()
+                .filter(|entry| entry.action == "database_rekeyed")
+                .count();
+            assert_eq!(
+                rekey_rows,
+                usize::from(committed),
+                "the trail claims a re-key only once it is the office's"
+            );
             assert_eq!(
                 store.rekey_owed().unwrap(),
                 !committed,
