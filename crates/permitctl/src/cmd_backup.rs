@@ -79,6 +79,16 @@ pub fn run_restore(args: &RestoreArgs) -> ExitCode {
                 "forced_other_office": summary.forced_other_office,
                 "set_aside": summary.set_aside,
                 "revoked_again": summary.revoked_again,
+                // The re-key that followed (the backup's key was one a revoked clerk held).
+                "rekey": summary.rekeyed.map(|outcome| match outcome {
+                    Ok(rekeyed) => json!({
+                        "generation": rekeyed.generation,
+                        "needs_reset": rekeyed.needs_reset,
+                        "server_unlock_removed":
+                            rekeyed.server_slot == app::office::ServerSlotAfterRekey::Removed,
+                    }),
+                    Err(error) => json!({ "problem": app::problem::Problem::of(&error).message }),
+                }),
             });
             match office.close() {
                 Ok(()) => cmd_office::done(&out),

@@ -118,6 +118,7 @@ fn setup_verify_export_backup_and_restore() {
     let (code, json) =
         permitctl(&["restore", &backup, "--data-dir", &restored, "--user", "admin"], Password::Env(PASSWORD));
     assert_eq!(code, 0, "restore into an empty directory: {json:#}");
+    assert_eq!(json["rekey"], serde_json::Value::Null, "nobody revoked since: no re-key owed");
     let (code, json) =
         permitctl(&["audit", "verify", "--data-dir", &restored, "--user", "admin"], Password::Env(PASSWORD));
     assert_eq!((code, &json["intact"]), (0, &serde_json::json!(true)), "restored trail verifies: {json:#}");
