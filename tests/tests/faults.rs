@@ -583,6 +583,44 @@ fn a_backup_opens_for_no_clerks_password_and_only_its_administrators_restore_it(
     office.close().expect("close");
 }
 
+/// A restore over an office whose last re-key was committed but not finished (killed
+/// between its marker and the swap): the re-key is finished first (its files are the
+/// replaced office's), the office's files, the re-key's among them, go aside, and nothing
+/// of that re-key reaches the restored office.
+#[test]
+fn a_restore_over_an_unfinished_re_key_leaves_nothing_of_it_in_the_restored_office() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let stick = tempfile::tempdir().expect("a stick");
+    let office_dir = dir.path().join("office");
+    std::fs::create_dir_all(&office_dir).expect("office folder");
+    let mut office = office_run_by_its_administrator(&office_dir);
+    let id = cases::new_case_id(at(2)).expect("id");
+    cases::save_draft(&mut office, &id, &record("吴芳"), at(2)).expect("draft");
+    let (written, _) = app::backup::backup_to_folder(&mut office, stick.path(), at(3)).expect("backup");
+    let later = cases::new_case_id(at(4)).expect("id");
+    cases::save_draft(&mut office, &later, &record("郑强"), at(4)).expect("a draft after the backup");
+    office.close().expect("close");
+    // What a re-key killed after its marker leaves: the new files beside the old ones.
+    let [marker, new_db, new_slots] = store::REKEY_FILE_NAMES;
+    std::fs::copy(office_dir.join(store::DB_FILE_NAME), office_dir.join(new_db)).expect("new database");
+    std::fs::copy(office_dir.join(store::KEY_SLOTS_FILE_NAME), office_dir.join(new_slots))
+        .expect("new slots");
+    std::fs::write(office_dir.join(marker), b"permit-desk re-key to generation 1\n").expect("marker");
+
+    let (restored, _) =
+        app::backup::restore(&written, &office_dir, "admin", PASSWORD, false, at(5), options())
+            .expect("restored");
+    restored.close().expect("close");
+    for name in store::REKEY_FILE_NAMES {
+        assert!(!office_dir.join(name).exists(), "{name} is not left in the restored office");
+    }
+    let mut office =
+        Office::open_with_options(&office_dir, "admin", PASSWORD, at(6), options()).expect("opens");
+    assert_eq!(cases::get_case(&mut office, &id, at(7)).expect("draft").record.applicant.name, "吴芳");
+    assert!(cases::get_case(&mut office, &later, at(7)).is_err(), "the restored office is the backup's");
+    office.close().expect("close");
+}
+
 /// A backup an older program wrote (format version 1: the database under the office's own
 /// key) still restores, by an administrator.
 #[test]

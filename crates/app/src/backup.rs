@@ -49,7 +49,17 @@ pub const BACKUP_VERSION: u64 = 2;
 /// Every format version this build reads.
 const READABLE_VERSIONS: [u64; 2] = [1, 2];
 /// Every file of a store directory, moved aside together on restore.
-const STORE_FILES: [&str; 4] = ["office.db", "office.db-wal", "office.db-shm", "office.keys.json"];
+/// With the files an unfinished re-key left (`store::REKEY_FILE_NAMES`): the next open
+/// would finish it over the restored office.
+const STORE_FILES: [&str; 7] = [
+    "office.db",
+    "office.db-wal",
+    "office.db-shm",
+    "office.keys.json",
+    store::REKEY_FILE_NAMES[0],
+    store::REKEY_FILE_NAMES[1],
+    store::REKEY_FILE_NAMES[2],
+];
 
 /// What a backup file says about itself.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -489,7 +499,7 @@ fn undo(dir: &Path, set_aside: &[PathBuf]) {
             aside
                 .file_name()
                 .and_then(|file| file.to_str())
-                .is_some_and(|file| file.starts_with(&format!("{name}.")))
+                .is_some_and(|file| file.starts_with(&format!("{name}.before-restore-")))
         }) {
             let _ = fs::rename(aside, dir.join(name));
         }

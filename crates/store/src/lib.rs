@@ -88,7 +88,7 @@ pub use platform_key::{PlatformKeyChange, TrustedKey};
 pub use print_jobs::WaitingPrintJob;
 pub use ratings::StoredRating;
 pub use reference_updates::StoredReferenceUpdate;
-pub use rekey::{REKEY_MARKER_FILE_NAME, Rekeyed, ServerSlotAfterRekey};
+pub use rekey::{REKEY_FILE_NAMES, REKEY_MARKER_FILE_NAME, Rekeyed, ServerSlotAfterRekey};
 pub use schema::SCHEMA_VERSION;
 pub use server_unlock::{SERVER_ACTOR, ServerUnlockSecret};
 pub use state_seal::{StateSealChecker, StateSealInterrupt, StateSealProblem};

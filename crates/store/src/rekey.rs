@@ -39,6 +39,11 @@ use crate::{Store, crash};
 pub const REKEY_MARKER_FILE_NAME: &str = "office.rekey";
 /// Suffix of the new database and key-slot file while a re-key writes them.
 const NEW_SUFFIX: &str = ".rekey-new";
+/// Every file a re-key leaves in the office's folder until it is finished: a restore sets
+/// them aside with the office's files, or the next open would finish a re-key of the
+/// replaced office over the restored one.
+pub const REKEY_FILE_NAMES: [&str; 3] =
+    [REKEY_MARKER_FILE_NAME, "office.db.rekey-new", "office.keys.json.rekey-new"];
 /// How long a re-key waits for the checks running beside the store to stop.
 const SIDE_CONNECTIONS_WAIT: Duration = Duration::from_secs(30);
 

@@ -566,6 +566,9 @@ impl Store {
     /// password: the names are in the file in clear). For a restore, before the office's
     /// files are set aside; the database may be damaged.
     pub fn revocations_in(dir: &Path) -> Result<Vec<Revocation>> {
+        // A re-key the replaced office committed is finished first: its revocations and
+        // generation are those of the new key-slot file.
+        crate::rekey::finish_interrupted(dir)?;
         Ok(KeySlotsFile::load(&Store::key_slots_path(dir))?.revoked)
     }
 
