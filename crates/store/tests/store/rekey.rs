@@ -163,6 +163,64 @@ fn the_server_keeps_its_slot_when_it_re_keys_and_loses_it_when_the_window_does()
     assert!(Store::open_for_server(dir.path(), &secret, at(40), options()).is_err());
 }
 
+/// A state seal check running on its own connection while the administrator re-keys (a
+/// sync's check runs outside the office's lock): the re-key interrupts it and waits for its
+/// connection to close before the swap — closed after it, that connection would remove
+/// the new file's log by name. The office is whole afterwards.
+#[test]
+fn a_re_key_stops_a_seal_check_running_beside_it_and_loses_nothing() {
+    let (dir, mut store, admin) = new_store();
+    let clerk = add_clerk(&mut store, &admin, "clerk_a", Roles::ACCEPT);
+    add_clerk(&mut store, &admin, "clerk_b", Roles::ACCEPT);
+    for n in 0..300 {
+        let (record, index) = sample_case(n);
+        let case = CaseId::new(at(3) + chrono::Duration::seconds(i64::from(n))).unwrap();
+        store.save_draft(&clerk, &case, &record, &index, at(3)).unwrap();
+    }
+    // Checks started and running (each loops until the re-key has happened), one waiting.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut running = Vec::new();
+    for _ in 0..2 {
+        let checker = store.state_seal_checker().unwrap();
+        running.push(std::thread::spawn(move || checker.check().is_ok()));
+    }
+    let waiting = store.state_seal_checker().unwrap();
+    let done = std::sync::Arc::clone(&stop);
+    let holder = std::thread::spawn(move || {
+        // Held without running until the re-key interrupts it: then it runs (and fails or
+        // passes) and is dropped, closing its connection.
+        while !done.load(std::sync::atomic::Ordering::SeqCst) {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        let _ = waiting.check();
+    });
+    let stopper = std::sync::Arc::clone(&stop);
+    let release = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        stopper.store(true, std::sync::atomic::Ordering::SeqCst);
+    });
+    store.revoke_slot(&admin, "clerk_b", at(20)).unwrap();
+    let started = std::time::Instant::now();
+    store.rekey(&admin, at(21)).unwrap();
+    assert!(
+        started.elapsed() >= std::time::Duration::from_millis(250),
+        "the re-key waited for the held check"
+    );
+    release.join().unwrap();
+    holder.join().unwrap();
+    for check in running {
+        check.join().unwrap();
+    }
+    assert_eq!(case_count(&store), 300);
+    assert_eq!(store.state_seal_check().unwrap(), None);
+    store.close().unwrap();
+    let (store, _) =
+        Store::open_with_options(dir.path(), "clerk_a", CLERK_PASSWORD, at(30), options()).unwrap();
+    assert_eq!(case_count(&store), 300, "nothing lost in the file the swap left");
+    assert!(store.audit_verify().unwrap().first_bad_row.is_none());
+    store.close().unwrap();
+}
+
 const CHILD_ENV: &str = "PERMIT_DESK_REKEY_CRASH_CHILD";
 const TEST_NAME: &str = "rekey::a_kill_at_each_step_of_a_re_key_leaves_the_old_office_or_the_new_one";
 
