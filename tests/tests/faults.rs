@@ -141,6 +141,19 @@ fn office_run_by_its_administrator(dir: &Path) -> Office {
     office
 }
 
+/// An office in `office/` below a temporary folder, run by its administrator, with one
+/// draft for `name` saved: the set-up of the backup and restore tests. Returns the
+/// temporary folder, the office's folder, the office and the draft's id.
+fn office_with_a_draft(name: &str) -> (tempfile::TempDir, PathBuf, Office, CaseId) {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let office_dir = dir.path().join("office");
+    std::fs::create_dir_all(&office_dir).expect("office folder");
+    let mut office = office_run_by_its_administrator(&office_dir);
+    let id = cases::new_case_id(at(2)).expect("id");
+    cases::save_draft(&mut office, &id, &record(name), at(2)).expect("draft");
+    (dir, office_dir, office, id)
+}
+
 /// The disk fills while a clerk saves drafts: the save that does not fit is refused with
 /// 磁盘空间已满, nothing of it is written, every draft acknowledged before is intact, and
 /// once space is freed the same save goes through.
@@ -531,16 +544,11 @@ fn a_restored_backup_never_brings_back_a_revoked_clerk() {
 /// into an empty folder and the clerk logs in there as before.
 #[test]
 fn a_backup_opens_for_no_clerks_password_and_only_its_administrators_restore_it() {
-    let dir = tempfile::tempdir().expect("temporary directory");
+    let (dir, _, mut office, id) = office_with_a_draft("孙丽");
     let stick = tempfile::tempdir().expect("a stick");
-    let office_dir = dir.path().join("office");
-    std::fs::create_dir_all(&office_dir).expect("office folder");
-    let mut office = office_run_by_its_administrator(&office_dir);
     let clerk =
         NewClerk { username: "a", display_name: "受理员甲", roles: Roles::ACCEPT, password: PASSWORD };
-    users::add_clerk(&mut office, &clerk, at(1)).expect("clerk");
-    let id = cases::new_case_id(at(2)).expect("id");
-    cases::save_draft(&mut office, &id, &record("孙丽"), at(2)).expect("draft");
+    users::add_clerk(&mut office, &clerk, at(2)).expect("clerk");
     let (written, info) = app::backup::backup_to_folder(&mut office, stick.path(), at(3)).expect("backup");
     assert_eq!((info.key_generation, info.sealed_to.clone()), (Some(0), vec!["admin".to_owned()]));
     assert_eq!(app::backup::inspect(&written).expect("inspect").sealed_to, ["admin"]);
@@ -589,13 +597,8 @@ fn a_backup_opens_for_no_clerks_password_and_only_its_administrators_restore_it(
 /// of that re-key reaches the restored office.
 #[test]
 fn a_restore_over_an_unfinished_re_key_leaves_nothing_of_it_in_the_restored_office() {
-    let dir = tempfile::tempdir().expect("temporary directory");
+    let (_dir, office_dir, mut office, id) = office_with_a_draft("吴芳");
     let stick = tempfile::tempdir().expect("a stick");
-    let office_dir = dir.path().join("office");
-    std::fs::create_dir_all(&office_dir).expect("office folder");
-    let mut office = office_run_by_its_administrator(&office_dir);
-    let id = cases::new_case_id(at(2)).expect("id");
-    cases::save_draft(&mut office, &id, &record("吴芳"), at(2)).expect("draft");
     let (written, _) = app::backup::backup_to_folder(&mut office, stick.path(), at(3)).expect("backup");
     let later = cases::new_case_id(at(4)).expect("id");
     cases::save_draft(&mut office, &later, &record("郑强"), at(4)).expect("a draft after the backup");
@@ -625,12 +628,7 @@ fn a_restore_over_an_unfinished_re_key_leaves_nothing_of_it_in_the_restored_offi
 /// key) still restores, by an administrator.
 #[test]
 fn a_backup_of_the_older_format_still_restores() {
-    let dir = tempfile::tempdir().expect("temporary directory");
-    let office_dir = dir.path().join("office");
-    std::fs::create_dir_all(&office_dir).expect("office folder");
-    let mut office = office_run_by_its_administrator(&office_dir);
-    let id = cases::new_case_id(at(2)).expect("id");
-    cases::save_draft(&mut office, &id, &record("周敏"), at(2)).expect("draft");
+    let (dir, office_dir, office, id) = office_with_a_draft("周敏");
     office.close().expect("close");
     // As version 1 wrote it: the database file as it is, the key slots in the header.
     let database = std::fs::read(office_dir.join(store::DB_FILE_NAME)).expect("database");

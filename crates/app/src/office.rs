@@ -337,9 +337,18 @@ impl Office {
         past_generation: u32,
     ) -> Result<Rekeyed, AppError> {
         self.state_seal.stop();
-        let rekeyed = self.store.rekey_past(session, now, past_generation)?;
-        self.start_state_seal_check()?;
-        Ok(rekeyed)
+        match self.store.rekey_past(session, now, past_generation) {
+            Ok(rekeyed) => {
+                self.start_state_seal_check()?;
+                Ok(rekeyed)
+            }
+            Err(error) => {
+                // The office is as it was (or, past the re-key's commit, must be opened
+                // again): the check goes on if it can; the re-key's error is the answer.
+                let _ = self.start_state_seal_check();
+                Err(error.into())
+            }
+        }
     }
 
     /// Waits for the check started at log-in (tests).

@@ -79,7 +79,7 @@ pub fn revoke_clerk(office: &mut Office, username: &str, now: DateTime<Utc>) -> 
 /// Replaces the office's data key (needs 管理员): the database copied under a new key,
 /// every remaining clerk's slot handed it sealed to their own key (no passwords needed);
 /// clerks whose slots could not be handed it (not logged in since this program came) are
-/// named for a password reset. Runs after each revocation, after a restore that revoked
+/// paused and named, for an administrator to re-enable with a new password. Runs after each revocation, after a restore that revoked
 /// clerks again, and when the administrator asks (an owed re-key).
 pub fn rekey(office: &mut Office, now: DateTime<Utc>) -> Result<crate::office::Rekeyed, AppError> {
     let session = office.session()?.clone();

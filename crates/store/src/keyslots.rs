@@ -224,35 +224,16 @@ pub(crate) struct KeySlot {
     /// only this clerk's password unwraps it. Absent in slots written before; made at the
     /// clerk's next log-in.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    signing: Option<SlotSigning>,
+    signing: Option<SlotKeyPair>,
     /// The clerk's SM2 sealing key (issue 18): its public half lets a re-key hand the
     /// clerk the new data key without their password; its secret half is wrapped under
     /// the KEK. Absent in slots written before; made at the clerk's next log-in.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    sealing: Option<SlotSealing>,
+    sealing: Option<SlotKeyPair>,
     /// The data key a re-key sealed to `sealing` (SM2 encryption, hex), with its office,
     /// clerk and generation; opened and replaced by `wrap` at the clerk's next log-in.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     sealed: Option<String>,
-}
-
-/// A clerk's sealing key as the slot keeps it.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-struct SlotSealing {
-    /// The public key (SEC1, hex), readable without the password.
-    public_key: String,
-    nonce: String,
-    ciphertext: String,
-}
-
-/// Associated data of the wrapped sealing key: its office, clerk and public key.
-fn sealing_aad(office_id: &str, username: &str, public_key: &str) -> Vec<u8> {
-    let mut aad = b"permit-desk clerk sealing key v1\0".to_vec();
-    for part in [office_id, username, public_key] {
-        aad.extend_from_slice(part.as_bytes());
-        aad.push(0);
-    }
-    aad
 }
 
 /// What a sealed data key starts with: its office, clerk and generation, so a sealed key
@@ -300,7 +281,7 @@ pub(crate) fn open_backup_key(
     let secret = slot
         .sealing
         .as_ref()
-        .and_then(|sealing| sealing.open(&kek, &file.office_id, username))
+        .and_then(|sealing| sealing.open_sealing(&kek, &file.office_id, username))
         .ok_or_else(|| damaged("the slot has no sealing key"))?;
     let message = open_sealed(&secret, sealed).ok_or_else(|| damaged("the backup key does not open"))?;
     let backup_key = message
@@ -310,41 +291,32 @@ pub(crate) fn open_backup_key(
     Ok((data_key, backup_key))
 }
 
-impl SlotSealing {
-    /// A new key pair, its secret half under `kek`.
-    fn generate(kek: &[u8; KEY_LEN], office_id: &str, username: &str) -> Result<SlotSealing> {
-        let (secret, public) = new_sealing_key()?;
-        let public_key = hex_encode(&public);
-        let aad = sealing_aad(office_id, username, &public_key);
-        let (nonce, ciphertext) = seal_secret(kek, &secret, &aad)?;
-        Ok(SlotSealing { public_key, nonce: hex_encode(&nonce), ciphertext: hex_encode(&ciphertext) })
-    }
-
-    /// The secret half, or `None` if it does not open under `kek`.
-    fn open(
-        &self,
-        kek: &[u8; KEY_LEN],
-        office_id: &str,
-        username: &str,
-    ) -> Option<zeroize::Zeroizing<[u8; KEY_LEN]>> {
-        let nonce: [u8; NONCE_LEN] = hex_decode(&self.nonce)?.try_into().ok()?;
-        let ciphertext = hex_decode(&self.ciphertext)?;
-        open_secret(kek, &nonce, &ciphertext, &sealing_aad(office_id, username, &self.public_key))
-    }
-}
-
-/// A clerk's signing key as the slot keeps it.
+/// A key pair of a clerk's as the slot keeps it: the public half in clear, the secret half
+/// under the slot's KEK, bound to the office, the clerk, the public half and what the key
+/// is for. The signing key (`signing`) and the sealing key (`sealing`) share this layout.
 #[derive(Clone, Debug, Serialize, Deserialize)]
-struct SlotSigning {
+struct SlotKeyPair {
     /// The public key (hex), readable without the password.
     public_key: String,
     nonce: String,
     ciphertext: String,
 }
 
-/// Associated data of the wrapped signing key: its office, clerk and public key.
-fn signing_aad(office_id: &str, username: &str, public_key: &str) -> Vec<u8> {
-    let mut aad = b"permit-desk clerk signing key v1\0".to_vec();
+/// What a slot's key pair is for: the tag of its associated data.
+#[derive(Clone, Copy)]
+enum KeyUse {
+    /// The clerk's SM2 signing key.
+    Signing,
+    /// The clerk's SM2 sealing (encryption) key.
+    Sealing,
+}
+
+/// Associated data of a wrapped key pair: its use, office, clerk and public key.
+fn key_pair_aad(use_: KeyUse, office_id: &str, username: &str, public_key: &str) -> Vec<u8> {
+    let mut aad = match use_ {
+        KeyUse::Signing => b"permit-desk clerk signing key v1\0".to_vec(),
+        KeyUse::Sealing => b"permit-desk clerk sealing key v1\0".to_vec(),
+    };
     for part in [office_id, username, public_key] {
         aad.extend_from_slice(part.as_bytes());
         aad.push(0);
@@ -352,25 +324,57 @@ fn signing_aad(office_id: &str, username: &str, public_key: &str) -> Vec<u8> {
     aad
 }
 
-impl SlotSigning {
-    fn seal(kek: &[u8; KEY_LEN], office_id: &str, username: &str, key: &ClerkKey) -> Result<SlotSigning> {
-        let aad = signing_aad(office_id, username, key.public_key());
-        let (nonce, ciphertext) = seal_secret(kek, &key.secret(), &aad)?;
-        Ok(SlotSigning {
-            public_key: key.public_key().to_owned(),
-            nonce: hex_encode(&nonce),
-            ciphertext: hex_encode(&ciphertext),
-        })
+impl SlotKeyPair {
+    fn wrap(
+        kek: &[u8; KEY_LEN],
+        (use_, office_id, username): (KeyUse, &str, &str),
+        public_key: String,
+        secret: &[u8; KEY_LEN],
+    ) -> Result<SlotKeyPair> {
+        let aad = key_pair_aad(use_, office_id, username, &public_key);
+        let (nonce, ciphertext) = seal_secret(kek, secret, &aad)?;
+        Ok(SlotKeyPair { public_key, nonce: hex_encode(&nonce), ciphertext: hex_encode(&ciphertext) })
     }
 
-    /// The key, or `None` if it does not open (or is not the key its public half names).
-    fn open(&self, kek: &[u8; KEY_LEN], office_id: &str, username: &str) -> Option<ClerkKey> {
+    /// The secret half, or `None` if it does not open under `kek`.
+    fn open_secret(
+        &self,
+        kek: &[u8; KEY_LEN],
+        (use_, office_id, username): (KeyUse, &str, &str),
+    ) -> Option<zeroize::Zeroizing<[u8; KEY_LEN]>> {
         let nonce: [u8; NONCE_LEN] = hex_decode(&self.nonce)?.try_into().ok()?;
         let ciphertext = hex_decode(&self.ciphertext)?;
-        let aad = signing_aad(office_id, username, &self.public_key);
-        let secret = open_secret(kek, &nonce, &ciphertext, &aad)?;
+        open_secret(kek, &nonce, &ciphertext, &key_pair_aad(use_, office_id, username, &self.public_key))
+    }
+
+    /// The clerk's signing key under `kek`.
+    fn signing(kek: &[u8; KEY_LEN], office_id: &str, username: &str, key: &ClerkKey) -> Result<SlotKeyPair> {
+        let owner = (KeyUse::Signing, office_id, username);
+        SlotKeyPair::wrap(kek, owner, key.public_key().to_owned(), &key.secret())
+    }
+
+    /// The signing key, or `None` if it does not open (or is not the key its public half
+    /// names).
+    fn open_signing(&self, kek: &[u8; KEY_LEN], office_id: &str, username: &str) -> Option<ClerkKey> {
+        let secret = self.open_secret(kek, (KeyUse::Signing, office_id, username))?;
         let key = ClerkKey::from_secret(&secret).ok()?;
         (key.public_key() == self.public_key).then_some(key)
+    }
+
+    /// A new sealing key pair, its secret half under `kek`.
+    fn new_sealing(kek: &[u8; KEY_LEN], office_id: &str, username: &str) -> Result<SlotKeyPair> {
+        let (secret, public) = new_sealing_key()?;
+        SlotKeyPair::wrap(kek, (KeyUse::Sealing, office_id, username), hex_encode(&public), &secret)
+    }
+
+    /// The sealing key's secret half, or `None` if it does not open under `kek`.
+    fn open_sealing(
+        &self,
+        kek: &[u8; KEY_LEN],
+        office_id: &str,
+        username: &str,
+    ) -> Option<zeroize::Zeroizing<[u8; KEY_LEN]>> {
+        self.open_secret(kek, (KeyUse::Sealing, office_id, username))
     }
 }
 
@@ -434,8 +438,8 @@ impl KeySlot {
         let kek = derive_kek(password, &salt, params)
             .map_err(|reason| StoreError::InvalidInput { what: "key derivation parameters", reason })?;
         let (nonce, ciphertext) = wrap_key(&kek, data_key, &slot_aad(office_id, username))?;
-        let signing = SlotSigning::seal(&kek, office_id, username, signer)?;
-        let sealing = SlotSealing::generate(&kek, office_id, username)?;
+        let signing = SlotKeyPair::signing(&kek, office_id, username, signer)?;
+        let sealing = SlotKeyPair::new_sealing(&kek, office_id, username)?;
         Ok(KeySlot {
             username: username.to_owned(),
             created_at: at,
@@ -520,7 +524,7 @@ impl KeySlot {
         };
         let sealed = hex_decode(sealed).ok_or("sealed key is not hex")?;
         let kek = derive_kek(password, &salt, &self.kdf.params)?;
-        let Some(secret) = sealing.open(&kek, office_id, &self.username) else {
+        let Some(secret) = sealing.open_sealing(&kek, office_id, &self.username) else {
             return Ok(None);
         };
         let message = open_sealed(&secret, &sealed).ok_or("the sealed key does not open")?;
@@ -722,12 +726,13 @@ pub(crate) fn attempt_unlock(
             slot.locked_until = None;
             // A slot from before clerks signed their steps (or whose signing key no longer
             // opens) gets a key now, under the same password; the store registers it.
-            let opened = slot.signing.as_ref().and_then(|signing| signing.open(&kek, &office_id, username));
+            let opened =
+                slot.signing.as_ref().and_then(|signing| signing.open_signing(&kek, &office_id, username));
             let signer = match opened {
                 Some(signer) => signer,
                 None => {
                     let signer = new_clerk_key()?;
-                    slot.signing = Some(SlotSigning::seal(&kek, &office_id, username, &signer)?);
+                    slot.signing = Some(SlotKeyPair::signing(&kek, &office_id, username, &signer)?);
                     changed = true;
                     signer
                 }
@@ -735,7 +740,7 @@ pub(crate) fn attempt_unlock(
             // A slot from before re-keying gets its sealing key now; a slot a re-key left
             // sealed gets the new key wrapped under the password again.
             if slot.sealing.is_none() {
-                slot.sealing = Some(SlotSealing::generate(&kek, &office_id, username)?);
+                slot.sealing = Some(SlotKeyPair::new_sealing(&kek, &office_id, username)?);
                 changed = true;
             }
             if slot.wrap.is_none() {
