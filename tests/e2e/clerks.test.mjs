@@ -85,7 +85,7 @@ describe("clerk administration: edit roles, revoke, re-enable", () => {
     assert.match(await session.text(`clerk-${CLERK.username}`), /已停用/);
     // The office was re-keyed: the revoked clerk's old copy of the files opens nothing new.
     const rekeyed = await session.waitFor("clerk-notice", { contains: "换用新密钥", timeoutMs: 30000 });
-    assert.match(rekeyed, new RegExp(`已停用 ${CLERK.name}（${CLERK.username}）。数据库已换用新密钥（第 1 代）`));
+    assert.match(rekeyed, new RegExp(`已停用 ${CLERK.name}（${CLERK.username}）。数据库已换用新密钥（本办理点第 1 次更换）`));
     assert.equal(await session.exists("rekey-owed"), false, "no re-key is owed");
     await keepScreenshot(session, "clerks-revoked-rekeyed");
     await session.click("clerks-back");

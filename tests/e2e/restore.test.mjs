@@ -85,7 +85,7 @@ describe("a damaged database restored from the window", () => {
     assert.match(revoked, /再次停用/);
     assert.ok(revoked.includes(`${LEAVER.name}（${LEAVER.username}）`), revoked);
     // The backup's key was one the clerk revoked since held: the restored office is re-keyed.
-    assert.match(await session.text("restore-rekey"), /数据库已换用新密钥（第 \d+ 代）/);
+    assert.match(await session.text("restore-rekey"), /数据库已换用新密钥（本办理点第 \d+ 次更换）/);
     await keepScreenshot(session, "login-restore-revoked-again");
     await session.click("restore-revoked-again-ok");
     await session.waitFor("home", { timeoutMs: 30000 });

@@ -72,7 +72,7 @@ describe("RestorePanel", () => {
     const said = wrapper.get('[data-testid="restore-revoked-again"]');
     expect(said.text()).toContain("li、wang");
     expect(said.text()).toContain("再次停用");
-    expect(wrapper.get('[data-testid="restore-rekey"]').text()).toBe("数据库已换用新密钥（第 3 代）。");
+    expect(wrapper.get('[data-testid="restore-rekey"]').text()).toBe("数据库已换用新密钥（本办理点第 3 次更换）。");
     expect(wrapper.emitted("restored")).toBeUndefined();
     expect(document.activeElement).toBe(wrapper.get('[data-testid="restore-revoked-again-ok"]').element);
     await wrapper.get('[data-testid="restore-revoked-again-ok"]').trigger("click");

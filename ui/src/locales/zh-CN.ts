@@ -175,10 +175,10 @@ export const zhCN = {
     revoke: "停用",
     revokeConfirm:
       "确定停用该账户？停用后此人不能再登录，历史记录保留。本机数据库随即换用新密钥，此人留存的旧文件副本从此打不开新数据（数据多时需要几分钟，请勿关机）。",
-    revokedRekeyed: "已停用 {name}。数据库已换用新密钥（第 {generation} 代），此人留存的旧文件副本打不开新数据。",
+    revokedRekeyed: "已停用 {name}。数据库已换用新密钥（本办理点第 {generation} 次更换），此人留存的旧文件副本打不开新数据。",
     revokedNotRekeyed: "已停用 {name}，但数据库未能换用新密钥：{problem} 处理后请点击“立即换用新密钥”。",
-    rekeyed: "数据库已换用新密钥（第 {generation} 代）。",
-    needsReset: "以下人员自本版本启用以来未登录过，新密钥无法交给他们，账户已暂停：请在下表中“重新启用”并设定新密码：{names}。",
+    rekeyed: "数据库已换用新密钥（本办理点第 {generation} 次更换）。",
+    needsReset: "以下人员自本版本启用以来未登录过，新密钥无法交给他们，账户已暂停：请在“人员管理”中“重新启用”并设定新密码：{names}。",
     serverUnlockRemoved: "办理点服务器的开启密钥已随之失效：请在服务器上重新运行 permit-desk-server setup。",
     rekeyOwed: "有人员停用后，数据库尚未换用新密钥：停用人员留存的旧文件副本仍能打开本机数据。",
     rekeyNow: "立即换用新密钥",

@@ -212,7 +212,7 @@ describe("ClerksView revoking re-keys the office", () => {
     await flushPromises();
     expect(calls).toEqual([["revokeClerk", "zhang"]]);
     const notice = wrapper.get('[data-testid="clerk-notice"]').text();
-    expect(notice).toContain("已停用 张受理（zhang）。数据库已换用新密钥（第 1 代）");
+    expect(notice).toContain("已停用 张受理（zhang）。数据库已换用新密钥（本办理点第 1 次更换）");
     expect(notice).toContain("李审核（li）");
     expect(wrapper.find('[data-testid="clerk-table-error"]').exists()).toBe(false);
     expect(wrapper.find('[data-testid="rekey-owed"]').exists()).toBe(false);
@@ -248,7 +248,7 @@ describe("ClerksView revoking re-keys the office", () => {
     await wrapper.get('[data-testid="rekey-now"]').trigger("click");
     await flushPromises();
     expect(calls).toEqual([["rekeyOffice"]]);
-    expect(wrapper.get('[data-testid="clerk-notice"]').text()).toContain("数据库已换用新密钥（第 2 代）。");
+    expect(wrapper.get('[data-testid="clerk-notice"]').text()).toContain("数据库已换用新密钥（本办理点第 2 次更换）。");
     expect(wrapper.get('[data-testid="clerk-notice"]').text()).toContain("permit-desk-server setup");
     expect(wrapper.find('[data-testid="rekey-owed"]').exists()).toBe(false);
     expect(wrapper.find('[data-testid="clerk-table-error"]').exists()).toBe(false);
