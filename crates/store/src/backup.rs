@@ -1,11 +1,13 @@
 //! Online backup of the database: a consistent copy of the encrypted file while the store
 //! stays open, made with SQLite's backup API.
 //!
-//! The copy is encrypted with the same data key and the same SQLCipher salt as the
-//! original, so the key-slot file of the office opens it unchanged: a backup is the copy
-//! plus `office.keys.json`, and restoring is putting both files back (`app::backup`
-//! packs them into one file). Nothing here writes plaintext: the destination connection
-//! is keyed before the first page is copied.
+//! Three copies: under the same data key and salt (the copy kept aside before an
+//! upgrade, which the office's key-slot file opens unchanged); under a new key and salt
+//! (a re-key, `rekey.rs`); and a backup's, under a key of its own sealed to the
+//! administrators (`Store::backup_database_sealed`), turned back into the first kind at a
+//! restore (`Store::unseal_restored_database`; `app::backup` packs the copy and
+//! `office.keys.json` into one file). Nothing here writes plaintext: the destination
+//! connection is keyed before the first page is copied.
 
 use std::fs;
 use std::io::Read;
@@ -133,26 +135,6 @@ impl Store {
             let _ = handle.sync_all();
         }
         Ok(())
-    }
-
-    /// Writes a consistent, encrypted copy of the database to `dest`, which must not
-    /// exist (`AlreadyExists` otherwise). On error the partial file is removed.
-    ///
-    /// The caller checks who may back up (the administrator) and audits it; the copy
-    /// holds the audit trail up to this call.
-    pub fn backup_database(&self, dest: &Path) -> Result<()> {
-        if dest.exists() {
-            return Err(StoreError::AlreadyExists { path: dest.to_owned() });
-        }
-        let result = self.copy_into(dest);
-        if result.is_err() {
-            let _ = fs::remove_file(dest);
-        }
-        result
-    }
-
-    fn copy_into(&self, dest: &Path) -> Result<()> {
-        copy_database(&self.conn, &Store::db_path(&self.dir), &self.data_key, dest)
     }
 }
 

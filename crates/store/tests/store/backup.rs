@@ -1,9 +1,13 @@
-//! Online backup: the copy opens with the office's key-slot file and holds every row.
+//! Backups: a sealed copy, unsealed, opens with the office's key-slot file and holds every
+//! row; a clerk's password opens nothing in it.
 
 use store::{Store, StoreError};
 
 use crate::common::{ADMIN_PASSWORD, at, new_store, options, sample_case};
 
+/// The online copy a backup makes (sealed since issue 18: the unsealing is the restore's
+/// step) holds every row, is encrypted, never overwrites a file, and opens with the
+/// office's key slots once unsealed.
 #[test]
 fn backup_copy_opens_with_the_same_key_slots_and_holds_every_row() {
     let (dir, mut store, admin) = new_store();
@@ -11,15 +15,17 @@ fn backup_copy_opens_with_the_same_key_slots_and_holds_every_row() {
     let case_id = store.create_case(&admin, &record, &index, at(5)).expect("create case");
     let copy_dir = tempfile::tempdir().expect("temporary directory");
     let copy = copy_dir.path().join("office.db");
-    store.backup_database(&copy).expect("backup");
+    let sealed = store.backup_database_sealed(&admin, &copy).expect("backup");
     assert!(
-        matches!(store.backup_database(&copy), Err(StoreError::AlreadyExists { .. })),
+        matches!(store.backup_database_sealed(&admin, &copy), Err(StoreError::AlreadyExists { .. })),
         "an existing file is never overwritten"
     );
     let bytes = std::fs::read(&copy).expect("read copy");
     assert!(!bytes.windows("测试人7".len()).any(|w| w == "测试人7".as_bytes()), "the copy is encrypted");
     std::fs::copy(Store::key_slots_path(dir.path()), Store::key_slots_path(copy_dir.path()))
         .expect("copy key slots");
+    Store::unseal_restored_database(copy_dir.path(), "admin", ADMIN_PASSWORD, &sealed.sealed_keys[0].1)
+        .expect("unsealed");
     let (restored, _) = Store::open_with_options(copy_dir.path(), "admin", ADMIN_PASSWORD, at(10), options())
         .expect("the copy opens with the office's key slots");
     assert_eq!(restored.read_case(&case_id).expect("case").record, record, "the case came along");
