@@ -64,7 +64,6 @@ fn verify(args: &OfficeArgs) -> ExitCode {
     }
     let problem = report.problem.map(|problem| match problem {
         AuditProblem::HashMismatch => json!({ "kind": "hash_mismatch" }),
-        AuditProblem::BrokenLink => json!({ "kind": "broken_link" }),
         AuditProblem::SequenceGap { expected } => json!({ "kind": "sequence_gap", "expected": expected }),
         AuditProblem::TruncatedTail { head_seq } => json!({ "kind": "truncated_tail", "head_seq": head_seq }),
     });

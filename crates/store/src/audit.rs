@@ -8,6 +8,12 @@
 //! noticed too. A clerk who has the key and a SQLCipher shell can rebuild the whole
 //! chain; anchoring [`AuditHead`] outside the PC (end-of-day manifest, sync) closes that.
 //!
+//! Stored compactly since schema 13 (issue 20): a row keeps its own hash only (the
+//! previous one is the previous row's, read while verifying), and names its case by the
+//! case's row number; the hash still covers the case's UUID, read back through `cases`, so
+//! the chain's hashes are the ones schema 12 wrote. A case the office holds no row of (none
+//! today) would keep its UUID as text in `case_uuid`.
+//!
 //! Details are JSON describing what changed, never values: digit runs that look like an
 //! ID number are replaced before a row is written.
 
@@ -295,10 +301,9 @@ pub struct AuditHead {
 /// What [`crate::Store::audit_verify`] found wrong first.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AuditProblem {
-    /// The row's content does not match its stored hash: it was edited.
+    /// The row's content, chained to the row before it, does not match its stored hash: it
+    /// was edited, or the rows before it were replaced or renumbered.
     HashMismatch,
-    /// The row's `prev_hash` is not the previous row's hash: rows were replaced.
-    BrokenLink,
     /// Sequence numbers jump: rows before this one were deleted.
     SequenceGap {
         /// The sequence number that should have come next.
@@ -345,6 +350,14 @@ pub(crate) struct NewAuditRow<'a> {
 }
 
 const GENESIS: [u8; KEY_LEN] = [0u8; KEY_LEN];
+
+/// A row's hashed columns as read back (`a` the audit row), its case by UUID.
+const COLUMNS: &str =
+    "a.seq, a.at, a.actor_user_id, a.actor, a.action, coalesce(c.uuid, a.case_uuid), a.details";
+/// The audit table with each row's case, for [`COLUMNS`].
+const FROM: &str = "FROM audit a LEFT JOIN cases c ON c.id = a.case_id";
+/// The rows of the case whose UUID is `?1`.
+const OF_CASE: &str = "(a.case_id = (SELECT id FROM cases WHERE uuid = ?1) OR a.case_uuid = ?1)";
 
 #[allow(clippy::too_many_arguments, reason = "one argument per hashed column keeps the format visible")]
 fn row_hash(
@@ -439,8 +452,38 @@ pub(crate) fn append(conn: &Connection, audit_key: &[u8; KEY_LEN], row: NewAudit
         case_uuid.as_deref(),
         &details_text,
     );
+    #[cfg(feature = "test-support")]
+    if crate::schema::schema_version(conn)? < crate::schema::COMPACT_AUDIT_VERSION {
+        // An office made at an older schema for the upgrade tests: its rows as that
+        // program wrote them.
+        conn.execute(
+            "INSERT INTO audit (seq, at, actor_user_id, actor, action, case_uuid, details, prev_hash, hash)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            params![
+                seq,
+                at_millis,
+                actor_id,
+                row.actor,
+                action,
+                case_uuid,
+                details_text,
+                prev_hash,
+                hash.to_vec()
+            ],
+        )?;
+        set_head(conn, seq, &hash)?;
+        return Ok(seq);
+    }
+    let case_row: Option<i64> = match &case_uuid {
+        Some(uuid) => conn
+            .prepare_cached("SELECT id FROM cases WHERE uuid = ?1")?
+            .query_row([uuid], |r| r.get(0))
+            .optional()?,
+        None => None,
+    };
+    let orphan_uuid = if case_row.is_none() { case_uuid } else { None };
     conn.prepare_cached(
-        "INSERT INTO audit (seq, at, actor_user_id, actor, action, case_uuid, details, prev_hash, hash)
+        "INSERT INTO audit (seq, at, actor_user_id, actor, action, case_id, case_uuid, details, hash)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     )?
     .execute(params![
@@ -449,17 +492,23 @@ pub(crate) fn append(conn: &Connection, audit_key: &[u8; KEY_LEN], row: NewAudit
         actor_id,
         row.actor,
         action,
-        case_uuid,
+        case_row,
+        orphan_uuid,
         details_text,
-        prev_hash,
         hash.to_vec()
     ])?;
+    set_head(conn, seq, &hash)?;
+    Ok(seq)
+}
+
+/// Moves `audit_head` to row `seq`.
+fn set_head(conn: &Connection, seq: i64, hash: &[u8; KEY_LEN]) -> Result<()> {
     conn.prepare_cached(
         "INSERT INTO audit_head (id, seq, hash) VALUES (1, ?1, ?2)
          ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
     )?
     .execute(params![seq, hash.to_vec()])?;
-    Ok(seq)
+    Ok(())
 }
 
 /// Walks the whole chain and reports the first row that fails.
@@ -498,10 +547,8 @@ fn verify_from(
             (seq + 1, hash)
         }
     };
-    let mut statement = conn.prepare(
-        "SELECT seq, at, actor_user_id, actor, action, case_uuid, details, prev_hash, hash FROM audit
-         WHERE seq >= ?1 ORDER BY seq",
-    )?;
+    let mut statement =
+        conn.prepare(&format!("SELECT {COLUMNS}, a.hash {FROM} WHERE a.seq >= ?1 ORDER BY a.seq"))?;
     let mut rows = statement.query([expected_seq])?;
     while let Some(row) = rows.next()? {
         let seq: i64 = row.get(0)?;
@@ -511,17 +558,14 @@ fn verify_from(
         let action: String = row.get(4)?;
         let case_uuid: Option<String> = row.get(5)?;
         let details: String = row.get(6)?;
-        let prev_hash: Vec<u8> = row.get(7)?;
-        let hash: Vec<u8> = row.get(8)?;
+        let hash: Vec<u8> = row.get(7)?;
         report.rows += 1;
         if seq != expected_seq {
             fail(&mut report, seq, AuditProblem::SequenceGap { expected: expected_seq });
-        } else if prev_hash != expected_prev {
-            fail(&mut report, seq, AuditProblem::BrokenLink);
         } else {
             let computed = row_hash(
                 audit_key,
-                &prev_hash,
+                &expected_prev,
                 seq,
                 at,
                 actor_user_id,
@@ -676,9 +720,7 @@ pub(crate) fn anchor_acknowledged(conn: &Connection, seq: u64) -> Result<()> {
 pub(crate) fn rechain(conn: &Connection, audit_key: &[u8; KEY_LEN]) -> Result<()> {
     type Row = (i64, i64, Option<i64>, String, String, Option<String>, String);
     let rows: Vec<Row> = {
-        let mut statement = conn.prepare(
-            "SELECT seq, at, actor_user_id, actor, action, case_uuid, details FROM audit ORDER BY seq",
-        )?;
+        let mut statement = conn.prepare(&format!("SELECT {COLUMNS} {FROM} ORDER BY a.seq"))?;
         let mapped = statement.query_map([], |row| {
             Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?, row.get(5)?, row.get(6)?))
         })?;
@@ -697,10 +739,7 @@ pub(crate) fn rechain(conn: &Connection, audit_key: &[u8; KEY_LEN]) -> Result<()
             case_uuid.as_deref(),
             &details,
         );
-        conn.execute(
-            "UPDATE audit SET prev_hash = ?2, hash = ?3 WHERE seq = ?1",
-            params![seq, prev, hash.to_vec()],
-        )?;
+        conn.execute("UPDATE audit SET hash = ?2 WHERE seq = ?1", params![seq, hash.to_vec()])?;
         conn.execute("UPDATE audit_head SET seq = ?1, hash = ?2 WHERE id = 1", params![seq, hash.to_vec()])?;
         prev = hash.to_vec();
     }
@@ -719,21 +758,18 @@ pub(crate) fn head(conn: &Connection) -> Result<Option<AuditHead>> {
 /// Reads audit rows for one case, or all rows when `case_id` is `None`, oldest first.
 pub(crate) fn entries(conn: &Connection, case_id: Option<&CaseId>, limit: u32) -> Result<Vec<AuditEntry>> {
     let sql = if case_id.is_some() {
-        "SELECT seq, at, actor_user_id, actor, action, case_uuid, details FROM audit
-         WHERE case_uuid = ?1 ORDER BY seq LIMIT ?2"
+        format!("SELECT {COLUMNS} {FROM} WHERE {OF_CASE} ORDER BY a.seq LIMIT ?2")
     } else {
-        "SELECT seq, at, actor_user_id, actor, action, case_uuid, details FROM audit
-         WHERE ?1 IS NULL ORDER BY seq LIMIT ?2"
+        format!("SELECT {COLUMNS} {FROM} WHERE ?1 IS NULL ORDER BY a.seq LIMIT ?2")
     };
-    read_entries(conn, sql, case_id, limit)
+    read_entries(conn, &sql, case_id, limit)
 }
 
 /// The newest row of `action`, if any.
 pub(crate) fn last_of(conn: &Connection, action: AuditAction) -> Result<Option<AuditEntry>> {
     // The action name is one of the enum's fixed names, never input.
     let sql = format!(
-        "SELECT seq, at, actor_user_id, actor, action, case_uuid, details FROM audit
-         WHERE action = '{}' AND ?1 IS NULL ORDER BY seq DESC LIMIT ?2",
+        "SELECT {COLUMNS} {FROM} WHERE a.action = '{}' AND ?1 IS NULL ORDER BY a.seq DESC LIMIT ?2",
         action.as_str()
     );
     Ok(read_entries(conn, &sql, None, 1)?.into_iter().next())
@@ -741,9 +777,8 @@ pub(crate) fn last_of(conn: &Connection, action: AuditAction) -> Result<Option<A
 
 /// The latest `limit` rows of one case, newest first (the case page's extract).
 pub(crate) fn latest_entries(conn: &Connection, case_id: &CaseId, limit: u32) -> Result<Vec<AuditEntry>> {
-    let sql = "SELECT seq, at, actor_user_id, actor, action, case_uuid, details FROM audit
-         WHERE case_uuid = ?1 ORDER BY seq DESC LIMIT ?2";
-    read_entries(conn, sql, Some(case_id), limit)
+    let sql = format!("SELECT {COLUMNS} {FROM} WHERE {OF_CASE} ORDER BY a.seq DESC LIMIT ?2");
+    read_entries(conn, &sql, Some(case_id), limit)
 }
 
 fn read_entries(

@@ -26,6 +26,7 @@ const MIGRATIONS: &[&str] = &[
     MIGRATION_10,
     MIGRATION_11,
     MIGRATION_12,
+    MIGRATION_13,
 ];
 
 /// The schema version this build writes and reads.
@@ -346,6 +347,44 @@ const MIGRATION_12: &str = "";
 
 /// The version whose upgrade also runs [`crate::state_seal::seal_more`].
 const META_SEAL_VERSION: u32 = 12;
+
+/// Version 13 (issue 20): the audit table stored compactly, every hash unchanged. A row no
+/// longer repeats the previous row's hash (`prev_hash`: the chain reads it from that row)
+/// and names its case by the case's row number instead of its UUID's 36 characters, in the
+/// row and in the `audit_case` index; the hash still covers the UUID, read back through
+/// `cases` (`crate::audit`). `case_uuid` stays for a row whose case has no row here (none
+/// is written so today). About 450 bytes a case of an office's 3 KB.
+const MIGRATION_13: &str = r#"
+CREATE TABLE audit_compact (
+    seq           INTEGER PRIMARY KEY,
+    at            INTEGER NOT NULL,
+    actor_user_id INTEGER REFERENCES users(id),
+    actor         TEXT NOT NULL,
+    action        TEXT NOT NULL,
+    case_id       INTEGER REFERENCES cases(id),
+    case_uuid     TEXT,
+    details       TEXT NOT NULL CHECK (json_valid(details)),
+    hash          BLOB NOT NULL,
+    CHECK (case_id IS NULL OR case_uuid IS NULL)
+) STRICT;
+INSERT INTO audit_compact (seq, at, actor_user_id, actor, action, case_id, case_uuid, details, hash)
+    SELECT a.seq, a.at, a.actor_user_id, a.actor, a.action, c.id, CASE WHEN c.id IS NULL THEN a.case_uuid END,
+           a.details, a.hash
+    FROM audit a LEFT JOIN cases c ON c.uuid = a.case_uuid
+    ORDER BY a.seq;
+DROP TABLE audit;
+ALTER TABLE audit_compact RENAME TO audit;
+CREATE INDEX audit_case ON audit(case_id) WHERE case_id IS NOT NULL;
+CREATE INDEX audit_case_uuid ON audit(case_uuid) WHERE case_uuid IS NOT NULL;
+CREATE INDEX audit_at ON audit(at);
+CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+BEGIN SELECT RAISE(ABORT, 'audit rows are append-only'); END;
+CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+BEGIN SELECT RAISE(ABORT, 'audit rows are append-only'); END;
+"#;
+
+/// The version whose audit rows keep no `prev_hash` and name their case by row number.
+pub(crate) const COMPACT_AUDIT_VERSION: u32 = 13;
 
 /// Reads `PRAGMA user_version`.
 pub(crate) fn schema_version(conn: &Connection) -> Result<u32> {

@@ -71,8 +71,8 @@ fn a_renumbered_chain_after_a_deletion_is_still_caught() {
     conn.execute("DELETE FROM audit WHERE seq = 7", []).unwrap();
     conn.execute("UPDATE audit SET seq = seq - 1 WHERE seq > 7", []).unwrap();
     let report = store.audit_verify().unwrap();
-    assert_eq!(report.first_bad_row, Some(7), "the row now numbered 7 does not link to row 6");
-    assert_eq!(report.problem, Some(AuditProblem::BrokenLink));
+    assert_eq!(report.first_bad_row, Some(7), "the row now numbered 7 does not chain to row 6");
+    assert_eq!(report.problem, Some(AuditProblem::HashMismatch));
 }
 
 #[test]

@@ -227,7 +227,7 @@ fn assert_no_half_written_case(store: &Store) {
     assert_eq!(
         count(
             "SELECT count(*) FROM cases c WHERE
-                 (SELECT count(*) FROM audit a WHERE a.case_uuid = c.uuid AND a.action = 'case_state_changed') <>
+                 (SELECT count(*) FROM audit a WHERE a.case_id = c.id AND a.action = 'case_state_changed') <>
                  (SELECT count(*) FROM case_events e WHERE e.case_id = c.id) - 1"
         ),
         0,

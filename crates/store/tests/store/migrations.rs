@@ -1,13 +1,13 @@
 //! Migration from the previous schema: a v1 database with data written the way the v1
 //! program wrote it opens with every migration applied and keeps its data.
 
-use store::{CaseId, CaseState, SCHEMA_VERSION, Store, Worklist};
+use store::{AuditAction, CaseId, CaseState, Roles, SCHEMA_VERSION, StateChange, Store, Worklist};
 
-use crate::common::{ADMIN_PASSWORD, OFFICE, at, march, options};
+use crate::common::{ADMIN_PASSWORD, OFFICE, add_clerk, at, march, options, sample_case};
 
 #[test]
 fn a_version_1_database_migrates_and_keeps_its_cases() {
-    assert_eq!(SCHEMA_VERSION, 12, "update this test's expectations when adding a migration");
+    assert_eq!(SCHEMA_VERSION, 13, "update this test's expectations when adding a migration");
     let dir = tempfile::tempdir().unwrap();
     let (store, _) =
         Store::create_at_schema_version(dir.path(), OFFICE, "admin", ADMIN_PASSWORD, at(0), options(), 1)
@@ -56,7 +56,7 @@ fn a_version_1_database_migrates_and_keeps_its_cases() {
         store.audit_entries(None, 100).unwrap().into_iter().find(|entry| entry.action == "schema_migrated");
     assert_eq!(
         migrated.map(|entry| entry.details),
-        Some(serde_json::json!({ "from": 1, "to": 12, "copy": "office.before-upgrade-v1.db" }))
+        Some(serde_json::json!({ "from": 1, "to": 13, "copy": "office.before-upgrade-v1.db" }))
     );
     // Schema 10: the administrator's key, registered at the first log-in after the upgrade,
     // is the office's root (it certifies itself; the platform pins it).
@@ -166,7 +166,7 @@ fn a_version_2_database_migrates_to_sync_with_its_queue_intact() {
         store.audit_entries(None, 100).unwrap().into_iter().find(|entry| entry.action == "schema_migrated");
     assert_eq!(
         migrated.map(|entry| entry.details),
-        Some(serde_json::json!({ "from": 2, "to": 12, "copy": "office.before-upgrade-v2.db" }))
+        Some(serde_json::json!({ "from": 2, "to": 13, "copy": "office.before-upgrade-v2.db" }))
     );
     assert!(store.audit_verify().unwrap().is_intact());
 }
@@ -253,4 +253,107 @@ fn a_version_7_database_migrates_and_its_pages_carry_no_mark_until_a_reviewer_se
     assert_eq!(marked.mark.map(|mark| mark.mark), Some(domain::review::PageMark::Mismatch));
     let error = store.raw_connection().execute("UPDATE pages SET mark = 'smudged'", []).unwrap_err();
     assert!(error.to_string().contains("CHECK"), "only the known marks are stored: {error}");
+}
+
+/// Schema 13 (issue 20): the audit trail stored without `prev_hash`, each row naming its
+/// case by the case's row number. Every row and every hash is kept (the platform's anchors
+/// still match), each case still finds its own rows, and a row whose case this office holds
+/// no row of keeps that case's UUID.
+#[test]
+fn a_version_12_audit_trail_is_compacted_with_every_hash_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, admin) =
+        Store::create_at_schema_version(dir.path(), OFFICE, "admin", ADMIN_PASSWORD, at(0), options(), 12)
+            .unwrap();
+    let clerk = add_clerk(&mut store, &admin, "li", Roles::ACCEPT);
+    let accept = StateChange {
+        from: CaseState::Draft,
+        to: CaseState::Accepted,
+        note: None,
+        due_date: None,
+        profile: None,
+    };
+    let mut cases = Vec::new();
+    for n in 0..3 {
+        let (record, index) = sample_case(n);
+        let case_id = store.create_case(&clerk, &record, &index, at(10 + i64::from(n))).unwrap();
+        store.transition(&clerk, &case_id, &accept, at(20 + i64::from(n))).unwrap();
+        cases.push(case_id);
+    }
+    let elsewhere = CaseId::new(at(30)).unwrap();
+    store
+        .audit_event(
+            &admin,
+            AuditAction::Exported,
+            Some(&elsewhere),
+            serde_json::json!({ "format": "zip" }),
+            at(31),
+        )
+        .unwrap();
+    let rows = |store: &Store, sql: &str| -> Vec<(i64, Option<String>, Vec<u8>)> {
+        let conn = store.raw_connection();
+        let mut statement = conn.prepare(sql).unwrap();
+        statement
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    let before = rows(&store, "SELECT seq, case_uuid, hash FROM audit ORDER BY seq");
+    assert!(before.len() > 10, "{before:?}");
+    store.close().unwrap();
+
+    let (store, _) =
+        Store::open_with_options(dir.path(), "admin", ADMIN_PASSWORD, at(40), options()).unwrap();
+    assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+    let after = rows(
+        &store,
+        "SELECT a.seq, coalesce(c.uuid, a.case_uuid), a.hash FROM audit a LEFT JOIN cases c ON c.id = a.case_id
+         WHERE a.seq <= (SELECT max(seq) FROM audit WHERE action = 'exported') ORDER BY a.seq",
+    );
+    assert_eq!(after, before, "every row, its case and its hash as schema 12 held them");
+    let columns: Vec<String> = {
+        let conn = store.raw_connection();
+        let mut statement = conn.prepare("SELECT name FROM pragma_table_info('audit')").unwrap();
+        statement.query_map([], |row| row.get(0)).unwrap().map(Result::unwrap).collect()
+    };
+    assert!(!columns.iter().any(|name| name == "prev_hash"), "{columns:?}");
+    let stored_uuids: i64 = store
+        .raw_connection()
+        .query_row("SELECT count(*) FROM audit WHERE case_uuid IS NOT NULL", [], |row| row.get(0))
+        .unwrap();
+    assert_eq!(stored_uuids, 1, "only the row whose case has no row here keeps the UUID as text");
+    assert!(store.audit_verify().unwrap().is_intact(), "the chain verifies across the upgrade");
+    for case_id in &cases {
+        let seqs: Vec<i64> =
+            store.audit_entries(Some(case_id), 100).unwrap().iter().map(|entry| entry.seq).collect();
+        let expected: Vec<i64> = before
+            .iter()
+            .filter(|(_, uuid, _)| uuid.as_deref() == Some(case_id.to_string().as_str()))
+            .map(|(seq, _, _)| *seq)
+            .collect();
+        assert_eq!(seqs, expected);
+        assert_eq!(expected.len(), 2, "created and accepted");
+    }
+    let exported = store.audit_entries(Some(&elsewhere), 100).unwrap();
+    assert_eq!(
+        exported.iter().map(|entry| (entry.action.as_str(), entry.case_id)).collect::<Vec<_>>(),
+        [("exported", Some(elsewhere))]
+    );
+    let plan: Vec<String> = {
+        let conn = store.raw_connection();
+        let mut statement = conn
+            .prepare(
+                "EXPLAIN QUERY PLAN SELECT a.seq FROM audit a LEFT JOIN cases c ON c.id = a.case_id
+                 WHERE (a.case_id = (SELECT id FROM cases WHERE uuid = ?1) OR a.case_uuid = ?1)
+                 ORDER BY a.seq DESC LIMIT 20",
+            )
+            .unwrap();
+        statement.query_map([cases[1].to_string()], |row| row.get(3)).unwrap().map(Result::unwrap).collect()
+    };
+    let plan = plan.join(" | ");
+    assert!(
+        plan.contains("INDEX audit_case ") && plan.contains("INDEX audit_case_uuid"),
+        "a case's rows are found through the two indexes, not a scan of the trail: {plan}"
+    );
 }
