@@ -3,7 +3,8 @@
 //! durably, of each search and of each worklist query.
 //!
 //! `cargo run -p store --release --features test-support --example bench -- 1000000`
-//! (`BENCH_REKEY=1`: also a re-key, a sealed backup and its unsealing, after the fill)
+//! (`BENCH_REKEY=1`: also a re-key, a sealed backup and its unsealing, after the fill;
+//! `BENCH_FROM_SCHEMA=12`: made and filled at that schema, then upgraded, timed)
 //! The fill phase saves 1,000 cases per transaction ([`Store::bulk_create`]: the same
 //! rows, outbox items and audit chain as one call per change) with `synchronous` off;
 //! every measured save runs alone, through the API, with the production setting (`FULL`).
@@ -190,8 +191,24 @@ fn main() {
     let dir = tempfile::tempdir().unwrap();
     let base: DateTime<Utc> = Utc.with_ymd_and_hms(2026, 1, 5, 1, 0, 0).single().unwrap();
     let options = StoreOptions { kdf: KdfParams::INSECURE_FAST, ..StoreOptions::default() };
-    let (mut store, admin) =
-        Store::create_with_options(dir.path(), "bench", "admin", "bench-password", base, options).unwrap();
+    // `BENCH_FROM_SCHEMA=12`: the office is made and filled at that schema, then opened by
+    // this build, which upgrades it (the copy made before, the migrations), timed.
+    let from_schema: Option<u32> = std::env::var("BENCH_FROM_SCHEMA").ok().and_then(|text| text.parse().ok());
+    let (mut store, mut admin) = match from_schema {
+        Some(version) => Store::create_at_schema_version(
+            dir.path(),
+            "bench",
+            "admin",
+            "bench-password",
+            base,
+            options,
+            version,
+        )
+        .unwrap(),
+        None => {
+            Store::create_with_options(dir.path(), "bench", "admin", "bench-password", base, options).unwrap()
+        }
+    };
     let mut random = SplitMix(42);
     let today = NaiveDate::from_ymd_opt(2026, 3, 2).unwrap();
 
@@ -233,6 +250,22 @@ fn main() {
     }
     store.raw_connection().execute_batch("PRAGMA synchronous = FULL; ANALYZE;").unwrap();
     println!("filled {total} cases in {:?}", fill_started.elapsed());
+    if let Some(version) = from_schema {
+        store.close().unwrap();
+        let started = Instant::now();
+        let (upgraded, session) =
+            Store::open_with_options(dir.path(), "admin", "bench-password", base + Span::days(59), options)
+                .unwrap();
+        let copy = upgraded.last_schema_upgrade().unwrap().and_then(|upgrade| upgrade.copy).unwrap();
+        println!(
+            "upgraded from schema {version} to {} in {:?} (with the copy made before it, {:.1} MiB)",
+            upgraded.schema_version().unwrap(),
+            started.elapsed(),
+            std::fs::metadata(&copy).unwrap().len() as f64 / 1_048_576.0
+        );
+        std::fs::remove_file(copy).unwrap();
+        (store, admin) = (upgraded, session);
+    }
 
     if std::env::var_os("BENCH_NO_AUTOCHECKPOINT").is_some() {
         store.raw_connection().execute_batch("PRAGMA wal_autocheckpoint = 0").unwrap();

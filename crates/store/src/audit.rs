@@ -498,8 +498,18 @@ pub(crate) fn append(conn: &Connection, audit_key: &[u8; KEY_LEN], row: NewAudit
         hash.to_vec()
     ])?;
     set_head(conn, seq, &hash)?;
+    if row.action == AuditAction::SchemaMigrated {
+        conn.execute(
+            "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            params![LAST_UPGRADE, seq.to_string()],
+        )?;
+    }
     Ok(seq)
 }
+
+/// The `meta` key naming the row of the last `schema_migrated` (its `seq`): the window asks
+/// for it after every log-in, and no index finds a row by its action.
+const LAST_UPGRADE: &str = "audit_last_upgrade_seq";
 
 /// Moves `audit_head` to row `seq`.
 fn set_head(conn: &Connection, seq: i64, hash: &[u8; KEY_LEN]) -> Result<()> {
@@ -762,33 +772,33 @@ pub(crate) fn entries(conn: &Connection, case_id: Option<&CaseId>, limit: u32) -
     } else {
         format!("SELECT {COLUMNS} {FROM} WHERE ?1 IS NULL ORDER BY a.seq LIMIT ?2")
     };
-    read_entries(conn, &sql, case_id, limit)
+    read_entries(conn, &sql, params![case_id.map(|id| id.to_string()), limit])
 }
 
-/// The newest row of `action`, if any.
-pub(crate) fn last_of(conn: &Connection, action: AuditAction) -> Result<Option<AuditEntry>> {
-    // The action name is one of the enum's fixed names, never input.
+/// The last `schema_migrated` row, if any: the row `meta` names, written with it (an office
+/// that never upgraded has none, and nothing is searched for).
+pub(crate) fn last_upgrade(conn: &Connection) -> Result<Option<AuditEntry>> {
+    let seq: Option<i64> = conn
+        .query_row("SELECT value FROM meta WHERE key = ?1", [LAST_UPGRADE], |row| row.get::<_, String>(0))
+        .optional()?
+        .and_then(|text| text.parse().ok());
+    let Some(seq) = seq else { return Ok(None) };
     let sql = format!(
-        "SELECT {COLUMNS} {FROM} WHERE a.action = '{}' AND ?1 IS NULL ORDER BY a.seq DESC LIMIT ?2",
-        action.as_str()
+        "SELECT {COLUMNS} {FROM} WHERE a.seq = ?1 AND a.action = '{}'",
+        AuditAction::SchemaMigrated.as_str()
     );
-    Ok(read_entries(conn, &sql, None, 1)?.into_iter().next())
+    Ok(read_entries(conn, &sql, [seq])?.into_iter().next())
 }
 
 /// The latest `limit` rows of one case, newest first (the case page's extract).
 pub(crate) fn latest_entries(conn: &Connection, case_id: &CaseId, limit: u32) -> Result<Vec<AuditEntry>> {
     let sql = format!("SELECT {COLUMNS} {FROM} WHERE {OF_CASE} ORDER BY a.seq DESC LIMIT ?2");
-    read_entries(conn, &sql, Some(case_id), limit)
+    read_entries(conn, &sql, params![case_id.to_string(), limit])
 }
 
-fn read_entries(
-    conn: &Connection,
-    sql: &str,
-    case_id: Option<&CaseId>,
-    limit: u32,
-) -> Result<Vec<AuditEntry>> {
+fn read_entries(conn: &Connection, sql: &str, parameters: impl rusqlite::Params) -> Result<Vec<AuditEntry>> {
     let mut statement = conn.prepare_cached(sql)?;
-    let mut rows = statement.query(params![case_id.map(|id| id.to_string()), limit])?;
+    let mut rows = statement.query(parameters)?;
     let mut entries = Vec::new();
     while let Some(row) = rows.next()? {
         let case_uuid: Option<String> = row.get(5)?;

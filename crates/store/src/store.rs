@@ -860,10 +860,11 @@ impl Store {
         audit::verify(&self.conn, &self.audit_key)
     }
 
-    /// The last upgrade of this database's schema, from its `schema_migrated` audit row:
+    /// The last upgrade of this database's schema, from its `schema_migrated` audit row (the
+    /// row `meta` names; schema 13 is an upgrade for every office, so each has it):
     /// when, from which version to which, and the name of the copy made before it.
     pub fn last_schema_upgrade(&self) -> Result<Option<SchemaUpgrade>> {
-        let Some(entry) = audit::last_of(&self.conn, AuditAction::SchemaMigrated)? else {
+        let Some(entry) = audit::last_upgrade(&self.conn)? else {
             return Ok(None);
         };
         let version =

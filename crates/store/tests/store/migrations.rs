@@ -324,6 +324,17 @@ fn a_version_12_audit_trail_is_compacted_with_every_hash_kept() {
         .unwrap();
     assert_eq!(stored_uuids, 1, "only the row whose case has no row here keeps the UUID as text");
     assert!(store.audit_verify().unwrap().is_intact(), "the chain verifies across the upgrade");
+    let upgrade = store.last_schema_upgrade().unwrap().expect("the upgrade's row, named in meta");
+    assert_eq!((upgrade.from, upgrade.to), (12, 13));
+    let indexes: i64 = store
+        .raw_connection()
+        .query_row(
+            "SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'audit'",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert_eq!(indexes, 2, "the two case indexes; none on the time, which nothing searched by");
     for case_id in &cases {
         let seqs: Vec<i64> =
             store.audit_entries(Some(case_id), 100).unwrap().iter().map(|entry| entry.seq).collect();
