@@ -125,15 +125,17 @@ fn sizes(store: &Store, when: &str) {
     let case_count: i64 = conn.query_row("SELECT count(*) FROM cases", [], |row| row.get(0)).unwrap();
     if std::env::var_os("BENCH_AUDIT_ACTIONS").is_some() {
         let mut actions = conn
-            .prepare("SELECT action, count(*), avg(length(details)), max(details) FROM audit GROUP BY action ORDER BY 2 DESC")
+            .prepare(
+                "SELECT action, count(*), avg(length(details)) FROM audit GROUP BY action ORDER BY 2 DESC",
+            )
             .unwrap();
-        let rows: Vec<(String, i64, f64, String)> = actions
-            .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)))
+        let rows: Vec<(String, i64, f64)> = actions
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
             .unwrap()
             .map(Result::unwrap)
             .collect();
-        for (action, count, details, example) in rows {
-            println!("  audit {action:<20} {count:>8} rows, details {details:.0} B, e.g. {example}");
+        for (action, count, details) in rows {
+            println!("  audit {action:<20} {count:>8} rows, details {details:.0} B as stored");
         }
     }
     for (name, bytes) in objects {

@@ -348,43 +348,13 @@ const MIGRATION_12: &str = "";
 /// The version whose upgrade also runs [`crate::state_seal::seal_more`].
 const META_SEAL_VERSION: u32 = 12;
 
-/// Version 13 (issue 20): the audit table stored compactly, every hash unchanged. A row no
-/// longer repeats the previous row's hash (`prev_hash`: the chain reads it from that row)
-/// and names its case by the case's row number instead of its UUID's 36 characters, in the
-/// row and in the `audit_case` index; the hash still covers the UUID, read back through
-/// `cases` (`crate::audit`). `case_uuid` stays for a row whose case has no row here (none
-/// is written so today). The index on `at` is gone: no query ever used it (the last
-/// upgrade's row, the one search by action, is now named in `meta`). About 560 bytes a case
-/// of an office's 3 KB.
-const MIGRATION_13: &str = r#"
-CREATE TABLE audit_compact (
-    seq           INTEGER PRIMARY KEY,
-    at            INTEGER NOT NULL,
-    actor_user_id INTEGER REFERENCES users(id),
-    actor         TEXT NOT NULL,
-    action        TEXT NOT NULL,
-    case_id       INTEGER REFERENCES cases(id),
-    case_uuid     TEXT,
-    details       TEXT NOT NULL CHECK (json_valid(details)),
-    hash          BLOB NOT NULL,
-    CHECK (case_id IS NULL OR case_uuid IS NULL)
-) STRICT;
-INSERT INTO audit_compact (seq, at, actor_user_id, actor, action, case_id, case_uuid, details, hash)
-    SELECT a.seq, a.at, a.actor_user_id, a.actor, a.action, c.id, CASE WHEN c.id IS NULL THEN a.case_uuid END,
-           a.details, a.hash
-    FROM audit a LEFT JOIN cases c ON c.uuid = a.case_uuid
-    ORDER BY a.seq;
-DROP TABLE audit;
-ALTER TABLE audit_compact RENAME TO audit;
-CREATE INDEX audit_case ON audit(case_id) WHERE case_id IS NOT NULL;
-CREATE INDEX audit_case_uuid ON audit(case_uuid) WHERE case_uuid IS NOT NULL;
-CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
-BEGIN SELECT RAISE(ABORT, 'audit rows are append-only'); END;
-CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
-BEGIN SELECT RAISE(ABORT, 'audit rows are append-only'); END;
-"#;
+/// Version 13 (issue 20): the audit table stored compactly with every hash unchanged, in
+/// Rust ([`crate::audit::compact_table`]: no `prev_hash`, the case by row number, details
+/// deflated, no index on the time), which this version runs after its (empty) SQL.
+const MIGRATION_13: &str = "";
 
-/// The version whose audit rows keep no `prev_hash` and name their case by row number.
+/// The version whose audit rows keep no `prev_hash`, name their case by row number and
+/// keep their details deflated.
 pub(crate) const COMPACT_AUDIT_VERSION: u32 = 13;
 
 /// Reads `PRAGMA user_version`.
@@ -414,6 +384,9 @@ pub(crate) fn migrate(conn: &mut Connection, target: u32, seal: &SealKey) -> Res
         }
         if version == META_SEAL_VERSION {
             crate::state_seal::seal_more(&transaction, seal, crate::state_seal::SEALED_FROM_12)?;
+        }
+        if version == COMPACT_AUDIT_VERSION {
+            crate::audit::compact_table(&transaction)?;
         }
     }
     transaction.pragma_update(None, "user_version", target)?;

@@ -979,8 +979,10 @@ impl Store {
     #[cfg(feature = "test-support")]
     pub fn rewrite_audit_row(&self, seq: i64, details: &str) -> Result<()> {
         self.conn.execute_batch("DROP TRIGGER IF EXISTS audit_no_update;")?;
-        let changed =
-            self.conn.execute("UPDATE audit SET details = ?2 WHERE seq = ?1", params![seq, details])?;
+        let changed = self.conn.execute(
+            "UPDATE audit SET details = ?2 WHERE seq = ?1",
+            params![seq, audit::pack_details(details)?],
+        )?;
         if changed != 1 {
             return Err(StoreError::NotFound { what: "audit row", id: seq.to_string() });
         }

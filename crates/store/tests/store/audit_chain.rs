@@ -36,7 +36,9 @@ fn an_edited_row_is_reported_at_that_row() {
     let (_dir, store) = busy_store();
     let conn = store.raw_connection();
     conn.execute_batch("DROP TRIGGER audit_no_update").unwrap();
-    conn.execute("UPDATE audit SET details = '{\"fields\":[]}' WHERE seq = 6", []).unwrap();
+    // Stored details are a format byte and the text (0: as it is; docs/store.md).
+    let edited = [&[0u8][..], br#"{"fields":[]}"#].concat();
+    conn.execute("UPDATE audit SET details = ?1 WHERE seq = 6", [edited]).unwrap();
     let report = store.audit_verify().unwrap();
     assert_eq!(report.first_bad_row, Some(6));
     assert_eq!(report.problem, Some(AuditProblem::HashMismatch));

@@ -297,16 +297,16 @@ fn the_log_is_checkpointed_in_the_background_and_stays_bounded() {
     let mut written = 0;
     let mut largest_log = 0;
     let mut file_before = fs::metadata(&db).unwrap().len();
-    // 4,000 of these cases take the log past 1,000 pages, where a checkpoint is due.
+    // 6,000 of these cases take the log past 1,000 pages, where a checkpoint is due.
     for round in 0..5u32 {
-        let batch: Vec<BulkCase> = (0..4_000)
+        let batch: Vec<BulkCase> = (0..6_000)
             .map(|n| {
-                let (record, index) = sample_case(round * 4_000 + n);
+                let (record, index) = sample_case(round * 6_000 + n);
                 BulkCase { record, index, at: at(10), changes: Vec::new() }
             })
             .collect();
         store.bulk_create(&admin, &batch).unwrap();
-        written += 4_000;
+        written += 6_000;
         // With no further commit, the pages reach the database file. The copy is done when
         // the file has grown and then stopped growing (on a loaded machine the next round
         // would otherwise start while the checkpoint is still copying, and the log could

@@ -300,6 +300,15 @@ fn a_version_12_audit_trail_is_compacted_with_every_hash_kept() {
             .collect()
     };
     let before = rows(&store, "SELECT seq, case_uuid, hash FROM audit ORDER BY seq");
+    let details_before: Vec<(i64, serde_json::Value)> = {
+        let conn = store.raw_connection();
+        let mut statement = conn.prepare("SELECT seq, details FROM audit ORDER BY seq").unwrap();
+        statement
+            .query_map([], |row| Ok((row.get(0)?, serde_json::from_str(&row.get::<_, String>(1)?).unwrap())))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
     assert!(before.len() > 10, "{before:?}");
     store.close().unwrap();
 
@@ -318,6 +327,19 @@ fn a_version_12_audit_trail_is_compacted_with_every_hash_kept() {
         statement.query_map([], |row| row.get(0)).unwrap().map(Result::unwrap).collect()
     };
     assert!(!columns.iter().any(|name| name == "prev_hash"), "{columns:?}");
+    let details_after: Vec<(i64, serde_json::Value)> = store
+        .audit_entries(None, 1_000)
+        .unwrap()
+        .into_iter()
+        .map(|entry| (entry.seq, entry.details))
+        .take(details_before.len())
+        .collect();
+    assert_eq!(details_after, details_before, "every row's details, now deflated, read back the same");
+    let deflated: i64 = store
+        .raw_connection()
+        .query_row("SELECT count(*) FROM audit WHERE substr(details, 1, 1) = x'01'", [], |row| row.get(0))
+        .unwrap();
+    assert!(deflated >= 6, "the new cases' and steps' details are stored deflated: {deflated}");
     let stored_uuids: i64 = store
         .raw_connection()
         .query_row("SELECT count(*) FROM audit WHERE case_uuid IS NOT NULL", [], |row| row.get(0))

@@ -8,11 +8,12 @@
 //! noticed too. A clerk who has the key and a SQLCipher shell can rebuild the whole
 //! chain; anchoring [`AuditHead`] outside the PC (end-of-day manifest, sync) closes that.
 //!
-//! Stored compactly since schema 13 (issue 20): a row keeps its own hash only (the
-//! previous one is the previous row's, read while verifying), and names its case by the
-//! case's row number; the hash still covers the case's UUID, read back through `cases`, so
-//! the chain's hashes are the ones schema 12 wrote. A case the office holds no row of (none
-//! today) would keep its UUID as text in `case_uuid`.
+//! Stored compactly since schema 13 (issue 20, [`upgrade`]): a row keeps its own hash only
+//! (the previous one is the previous row's, read while verifying), names its case by the
+//! case's row number, and keeps its details deflated against a fixed dictionary
+//! ([`packed`]); the hash still covers the case's UUID, read back through `cases`, and the
+//! details' JSON text, so the chain's hashes are the ones schema 12 wrote. A case the
+//! office holds no row of (none today) would keep its UUID as text in `case_uuid`.
 //!
 //! Details are JSON describing what changed, never values: digit runs that look like an
 //! ID number are replaced before a row is written.
@@ -26,6 +27,13 @@ use crate::crypto::{KEY_LEN, hex_encode, hmac_sm3};
 use crate::error::Result;
 use crate::time::{from_millis, to_millis};
 use crate::users::{Session, UserId};
+
+mod packed;
+mod upgrade;
+
+#[cfg(feature = "test-support")]
+pub(crate) use packed::pack as pack_details;
+pub(crate) use upgrade::compact_table;
 
 /// What happened. The strings are stored: never rename one that has shipped.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -494,7 +502,7 @@ pub(crate) fn append(conn: &Connection, audit_key: &[u8; KEY_LEN], row: NewAudit
         action,
         case_row,
         orphan_uuid,
-        details_text,
+        packed::pack(&details_text)?,
         hash.to_vec()
     ])?;
     set_head(conn, seq, &hash)?;
@@ -567,24 +575,28 @@ fn verify_from(
         let actor: String = row.get(3)?;
         let action: String = row.get(4)?;
         let case_uuid: Option<String> = row.get(5)?;
-        let details: String = row.get(6)?;
+        let details: Vec<u8> = row.get(6)?;
         let hash: Vec<u8> = row.get(7)?;
         report.rows += 1;
         if seq != expected_seq {
             fail(&mut report, seq, AuditProblem::SequenceGap { expected: expected_seq });
         } else {
-            let computed = row_hash(
-                audit_key,
-                &expected_prev,
-                seq,
-                at,
-                actor_user_id,
-                &actor,
-                &action,
-                case_uuid.as_deref(),
-                &details,
-            );
-            if computed.as_slice() != hash.as_slice() {
+            // Details the program did not write (they do not inflate) were changed too.
+            let intact = packed::unpack(&details).is_ok_and(|details| {
+                let computed = row_hash(
+                    audit_key,
+                    &expected_prev,
+                    seq,
+                    at,
+                    actor_user_id,
+                    &actor,
+                    &action,
+                    case_uuid.as_deref(),
+                    &details,
+                );
+                computed.as_slice() == hash.as_slice()
+            });
+            if !intact {
                 fail(&mut report, seq, AuditProblem::HashMismatch);
             }
         }
@@ -728,7 +740,7 @@ pub(crate) fn anchor_acknowledged(conn: &Connection, seq: u64) -> Result<()> {
 /// could after editing rows (tests of what catches that: the platform's anchor).
 #[cfg(feature = "test-support")]
 pub(crate) fn rechain(conn: &Connection, audit_key: &[u8; KEY_LEN]) -> Result<()> {
-    type Row = (i64, i64, Option<i64>, String, String, Option<String>, String);
+    type Row = (i64, i64, Option<i64>, String, String, Option<String>, Vec<u8>);
     let rows: Vec<Row> = {
         let mut statement = conn.prepare(&format!("SELECT {COLUMNS} {FROM} ORDER BY a.seq"))?;
         let mapped = statement.query_map([], |row| {
@@ -738,6 +750,7 @@ pub(crate) fn rechain(conn: &Connection, audit_key: &[u8; KEY_LEN]) -> Result<()
     };
     let mut prev = GENESIS.to_vec();
     for (seq, at, actor_user_id, actor, action, case_uuid, details) in rows {
+        let details = packed::unpack(&details)?;
         let hash = row_hash(
             audit_key,
             &prev,
@@ -802,7 +815,7 @@ fn read_entries(conn: &Connection, sql: &str, parameters: impl rusqlite::Params)
     let mut entries = Vec::new();
     while let Some(row) = rows.next()? {
         let case_uuid: Option<String> = row.get(5)?;
-        let details: String = row.get(6)?;
+        let details = packed::unpack(&row.get::<_, Vec<u8>>(6)?)?;
         entries.push(AuditEntry {
             seq: row.get(0)?,
             at: from_millis(row.get(1)?)?,
