@@ -133,12 +133,13 @@ fn sizes(store: &Store, when: &str) {
                 "SELECT action, count(*), avg(length(details)) FROM audit GROUP BY action ORDER BY 2 DESC",
             )
             .unwrap();
-        let rows: Vec<(String, i64, f64)> = actions
+        let rows: Vec<(i64, i64, f64)> = actions
             .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
             .unwrap()
             .map(Result::unwrap)
             .collect();
-        for (action, count, details) in rows {
+        for (code, count, details) in rows {
+            let action = store::AuditAction::from_code(code).map_or("?", store::AuditAction::as_str);
             println!("  audit {action:<20} {count:>8} rows, details {details:.0} B as stored");
         }
     }

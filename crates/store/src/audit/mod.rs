@@ -156,7 +156,9 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
-    /// Every action, for tests and reports.
+    /// Every action, for tests and reports. Stored format since schema 13: an action is
+    /// stored as its position here plus one ([`AuditAction::code`]), so a new action goes
+    /// at the end and none is ever removed or moved.
     pub const ALL: &[AuditAction] = &[
         AuditAction::StoreCreated,
         AuditAction::SchemaMigrated,
@@ -215,7 +217,25 @@ impl AuditAction {
         AuditAction::DatabaseRekeyed,
     ];
 
-    /// The stored name.
+    /// The number a row stores for the action (schema 13): its position in
+    /// [`AuditAction::ALL`] plus one.
+    pub fn code(self) -> i64 {
+        let position = AuditAction::ALL.iter().position(|action| *action == self).unwrap_or(usize::MAX);
+        i64::try_from(position).map_or(0, |position| position + 1)
+    }
+
+    /// The action stored as `code`, if this program knows it.
+    pub fn from_code(code: i64) -> Option<AuditAction> {
+        let position = usize::try_from(code.checked_sub(1)?).ok()?;
+        AuditAction::ALL.get(position).copied()
+    }
+
+    /// The action with this stored name (rows before schema 13, the upgrade).
+    pub fn from_name(name: &str) -> Option<AuditAction> {
+        AuditAction::ALL.iter().copied().find(|action| action.as_str() == name)
+    }
+
+    /// The name of the action (the hash covers it, and the window shows it).
     pub fn as_str(self) -> &'static str {
         match self {
             AuditAction::StoreCreated => "store_created",
@@ -359,11 +379,13 @@ pub(crate) struct NewAuditRow<'a> {
 
 const GENESIS: [u8; KEY_LEN] = [0u8; KEY_LEN];
 
-/// A row's hashed columns as read back (`a` the audit row), its case by UUID.
-const COLUMNS: &str =
-    "a.seq, a.at, a.actor_user_id, a.actor, a.action, coalesce(c.uuid, a.case_uuid), a.details";
-/// The audit table with each row's case, for [`COLUMNS`].
-const FROM: &str = "FROM audit a LEFT JOIN cases c ON c.id = a.case_id";
+/// A row's hashed columns as read back (`a` the audit row): the clerk's name from `users`
+/// when the row keeps none, the action's number, the case by UUID, the stored details.
+const COLUMNS: &str = "a.seq, a.at, a.actor_user_id, coalesce(a.actor, u.username), a.action, \
+                       coalesce(c.uuid, a.case_uuid), a.details";
+/// The audit table with each row's clerk and case, for [`COLUMNS`].
+const FROM: &str =
+    "FROM audit a LEFT JOIN cases c ON c.id = a.case_id LEFT JOIN users u ON u.id = a.actor_user_id";
 /// The rows of the case whose UUID is `?1`.
 const OF_CASE: &str = "(a.case_id = (SELECT id FROM cases WHERE uuid = ?1) OR a.case_uuid = ?1)";
 
@@ -490,6 +512,17 @@ pub(crate) fn append(conn: &Connection, audit_key: &[u8; KEY_LEN], row: NewAudit
         None => None,
     };
     let orphan_uuid = if case_row.is_none() { case_uuid } else { None };
+    // A clerk's own name is read back from `users`; a name typed at a failed log-in, a
+    // system actor or a name that differs from the account's is kept.
+    let own_name = match actor_id {
+        Some(id) => conn
+            .prepare_cached("SELECT username FROM users WHERE id = ?1")?
+            .query_row([id], |r| r.get::<_, String>(0))
+            .optional()?
+            .is_some_and(|username| username == row.actor),
+        None => false,
+    };
+    let stored_actor = if own_name { None } else { Some(row.actor) };
     conn.prepare_cached(
         "INSERT INTO audit (seq, at, actor_user_id, actor, action, case_id, case_uuid, details, hash)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
@@ -498,8 +531,8 @@ pub(crate) fn append(conn: &Connection, audit_key: &[u8; KEY_LEN], row: NewAudit
         seq,
         at_millis,
         actor_id,
-        row.actor,
-        action,
+        stored_actor,
+        row.action.code(),
         case_row,
         orphan_uuid,
         packed::pack(&details_text)?,
@@ -572,8 +605,8 @@ fn verify_from(
         let seq: i64 = row.get(0)?;
         let at: i64 = row.get(1)?;
         let actor_user_id: Option<i64> = row.get(2)?;
-        let actor: String = row.get(3)?;
-        let action: String = row.get(4)?;
+        let actor: Option<String> = row.get(3)?;
+        let action = AuditAction::from_code(row.get(4)?);
         let case_uuid: Option<String> = row.get(5)?;
         let details: Vec<u8> = row.get(6)?;
         let hash: Vec<u8> = row.get(7)?;
@@ -582,7 +615,9 @@ fn verify_from(
             fail(&mut report, seq, AuditProblem::SequenceGap { expected: expected_seq });
         } else {
             // Details the program did not write (they do not inflate) were changed too.
-            let intact = packed::unpack(&details).is_ok_and(|details| {
+            // An action number this program does not know was not written by it either.
+            let read = packed::unpack(&details).ok().zip(action).zip(actor);
+            let intact = read.is_some_and(|((details, action), actor)| {
                 let computed = row_hash(
                     audit_key,
                     &expected_prev,
@@ -590,7 +625,7 @@ fn verify_from(
                     at,
                     actor_user_id,
                     &actor,
-                    &action,
+                    action.as_str(),
                     case_uuid.as_deref(),
                     &details,
                 );
@@ -740,7 +775,7 @@ pub(crate) fn anchor_acknowledged(conn: &Connection, seq: u64) -> Result<()> {
 /// could after editing rows (tests of what catches that: the platform's anchor).
 #[cfg(feature = "test-support")]
 pub(crate) fn rechain(conn: &Connection, audit_key: &[u8; KEY_LEN]) -> Result<()> {
-    type Row = (i64, i64, Option<i64>, String, String, Option<String>, Vec<u8>);
+    type Row = (i64, i64, Option<i64>, String, i64, Option<String>, Vec<u8>);
     let rows: Vec<Row> = {
         let mut statement = conn.prepare(&format!("SELECT {COLUMNS} {FROM} ORDER BY a.seq"))?;
         let mapped = statement.query_map([], |row| {
@@ -751,6 +786,7 @@ pub(crate) fn rechain(conn: &Connection, audit_key: &[u8; KEY_LEN]) -> Result<()
     let mut prev = GENESIS.to_vec();
     for (seq, at, actor_user_id, actor, action, case_uuid, details) in rows {
         let details = packed::unpack(&details)?;
+        let action = action_name(action)?;
         let hash = row_hash(
             audit_key,
             &prev,
@@ -758,7 +794,7 @@ pub(crate) fn rechain(conn: &Connection, audit_key: &[u8; KEY_LEN]) -> Result<()
             at,
             actor_user_id,
             &actor,
-            &action,
+            action,
             case_uuid.as_deref(),
             &details,
         );
@@ -797,8 +833,8 @@ pub(crate) fn last_upgrade(conn: &Connection) -> Result<Option<AuditEntry>> {
         .and_then(|text| text.parse().ok());
     let Some(seq) = seq else { return Ok(None) };
     let sql = format!(
-        "SELECT {COLUMNS} {FROM} WHERE a.seq = ?1 AND a.action = '{}'",
-        AuditAction::SchemaMigrated.as_str()
+        "SELECT {COLUMNS} {FROM} WHERE a.seq = ?1 AND a.action = {}",
+        AuditAction::SchemaMigrated.code()
     );
     Ok(read_entries(conn, &sql, [seq])?.into_iter().next())
 }
@@ -807,6 +843,13 @@ pub(crate) fn last_upgrade(conn: &Connection) -> Result<Option<AuditEntry>> {
 pub(crate) fn latest_entries(conn: &Connection, case_id: &CaseId, limit: u32) -> Result<Vec<AuditEntry>> {
     let sql = format!("SELECT {COLUMNS} {FROM} WHERE {OF_CASE} ORDER BY a.seq DESC LIMIT ?2");
     read_entries(conn, &sql, params![case_id.to_string(), limit])
+}
+
+/// The name of a stored action number; `Corrupt` for one this program never wrote.
+fn action_name(code: i64) -> Result<&'static str> {
+    AuditAction::from_code(code)
+        .map(AuditAction::as_str)
+        .ok_or_else(|| crate::error::StoreError::Corrupt { detail: format!("audit action {code}") })
 }
 
 fn read_entries(conn: &Connection, sql: &str, parameters: impl rusqlite::Params) -> Result<Vec<AuditEntry>> {
@@ -821,7 +864,7 @@ fn read_entries(conn: &Connection, sql: &str, parameters: impl rusqlite::Params)
             at: from_millis(row.get(1)?)?,
             actor_user_id: row.get::<_, Option<i64>>(2)?.map(UserId),
             actor: row.get(3)?,
-            action: row.get(4)?,
+            action: action_name(row.get(4)?)?.to_owned(),
             case_id: case_uuid.map(|text| text.parse()).transpose()?,
             details: serde_json::from_str(&details)?,
         });
@@ -860,6 +903,23 @@ mod tests {
         assert_eq!(details["note"], "applicant [id number removed] asked");
         assert_eq!(details["phone"], "13800138000", "an 11-digit phone number is not an ID number");
         assert_eq!(details["nested"][0], "[id number removed]");
+    }
+
+    #[test]
+    fn action_numbers_are_positions_and_go_both_ways() {
+        // Stored format since schema 13: `ALL`'s order is frozen with the names below.
+        for (position, action) in AuditAction::ALL.iter().enumerate() {
+            assert_eq!(action.code(), i64::try_from(position).unwrap() + 1);
+            assert_eq!(AuditAction::from_code(action.code()), Some(*action));
+            assert_eq!(AuditAction::from_name(action.as_str()), Some(*action));
+        }
+        assert_eq!(AuditAction::StoreCreated.code(), 1);
+        assert_eq!(AuditAction::CaseStateChanged.code(), 14);
+        assert_eq!(AuditAction::DatabaseRekeyed.code(), 55);
+        for unknown in [0, -1, 56, i64::MIN, i64::MAX] {
+            assert_eq!(AuditAction::from_code(unknown), None);
+        }
+        assert_eq!(AuditAction::from_name("case_stolen"), None);
     }
 
     #[test]

@@ -172,3 +172,26 @@ fn rows_name_their_case_by_its_row_number() {
         assert_eq!(store.audit_entries(Some(case_id), 100).unwrap().len(), 2, "each case's two rows");
     }
 }
+
+/// Schema 13 stores the action as a number and a clerk's own name not at all: a number no
+/// program wrote, another action's number, or a name put where the clerk's was, is found at
+/// that row.
+#[test]
+fn a_changed_action_number_or_actor_is_reported_at_its_row() {
+    for change in [
+        "UPDATE audit SET action = 999 WHERE seq = 5",
+        "UPDATE audit SET action = action + 1 WHERE seq = 5",
+        "UPDATE audit SET actor = 'someone' WHERE seq = 5",
+    ] {
+        let (_dir, store) = busy_store();
+        let conn = store.raw_connection();
+        conn.execute_batch("DROP TRIGGER audit_no_update").unwrap();
+        assert_eq!(conn.execute(change, []).unwrap(), 1);
+        let report = store.audit_verify().unwrap();
+        assert_eq!(
+            (report.first_bad_row, report.problem),
+            (Some(5), Some(AuditProblem::HashMismatch)),
+            "{change}"
+        );
+    }
+}

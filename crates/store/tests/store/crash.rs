@@ -15,7 +15,7 @@ use std::io::Write;
 use std::path::Path;
 use std::time::Duration;
 
-use store::{CaseId, CaseState, StateChange, Store};
+use store::{AuditAction, CaseId, CaseState, StateChange, Store};
 
 use crate::common::{ADMIN_PASSWORD, Child, SplitMix, at, march, new_store, options, sample_case};
 
@@ -225,11 +225,12 @@ fn assert_no_half_written_case(store: &Store) {
         "every state change has its outbox item"
     );
     assert_eq!(
-        count(
+        count(&format!(
             "SELECT count(*) FROM cases c WHERE
-                 (SELECT count(*) FROM audit a WHERE a.case_id = c.id AND a.action = 'case_state_changed') <>
-                 (SELECT count(*) FROM case_events e WHERE e.case_id = c.id) - 1"
-        ),
+                 (SELECT count(*) FROM audit a WHERE a.case_id = c.id AND a.action = {}) <>
+                 (SELECT count(*) FROM case_events e WHERE e.case_id = c.id) - 1",
+            AuditAction::CaseStateChanged.code()
+        )),
         0,
         "every state change is audited"
     );

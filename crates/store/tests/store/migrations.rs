@@ -317,8 +317,11 @@ fn a_version_12_audit_trail_is_compacted_with_every_hash_kept() {
     assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
     let after = rows(
         &store,
-        "SELECT a.seq, coalesce(c.uuid, a.case_uuid), a.hash FROM audit a LEFT JOIN cases c ON c.id = a.case_id
-         WHERE a.seq <= (SELECT max(seq) FROM audit WHERE action = 'exported') ORDER BY a.seq",
+        &format!(
+            "SELECT a.seq, coalesce(c.uuid, a.case_uuid), a.hash FROM audit a LEFT JOIN cases c ON c.id = a.case_id
+             WHERE a.seq <= (SELECT max(seq) FROM audit WHERE action = {}) ORDER BY a.seq",
+            AuditAction::Exported.code()
+        ),
     );
     assert_eq!(after, before, "every row, its case and its hash as schema 12 held them");
     let columns: Vec<String> = {
@@ -345,6 +348,18 @@ fn a_version_12_audit_trail_is_compacted_with_every_hash_kept() {
         .query_row("SELECT count(*) FROM audit WHERE case_uuid IS NOT NULL", [], |row| row.get(0))
         .unwrap();
     assert_eq!(stored_uuids, 1, "only the row whose case has no row here keeps the UUID as text");
+    let (named, clerks_rows): (i64, i64) = store
+        .raw_connection()
+        .query_row(
+            "SELECT count(*) FILTER (WHERE actor IS NOT NULL AND actor_user_id IS NOT NULL),
+                    count(*) FILTER (WHERE actor_user_id IS NOT NULL)
+             FROM audit",
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .unwrap();
+    assert!(clerks_rows > 10, "{clerks_rows}");
+    assert_eq!(named, 0, "a clerk's own name is read from users, never stored again");
     assert!(store.audit_verify().unwrap().is_intact(), "the chain verifies across the upgrade");
     let upgrade = store.last_schema_upgrade().unwrap().expect("the upgrade's row, named in meta");
     assert_eq!((upgrade.from, upgrade.to), (12, 13));
