@@ -861,7 +861,8 @@ impl Store {
     }
 
     /// The last upgrade of this database's schema, from its `schema_migrated` audit row (the
-    /// row `meta` names; schema 13 is an upgrade for every office, so each has it):
+    /// row `meta` names, written with it; every office made before schema 13 has one from
+    /// that upgrade, one made since has none until its next):
     /// when, from which version to which, and the name of the copy made before it.
     pub fn last_schema_upgrade(&self) -> Result<Option<SchemaUpgrade>> {
         let Some(entry) = audit::last_upgrade(&self.conn)? else {
