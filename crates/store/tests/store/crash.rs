@@ -195,6 +195,22 @@ fn runs(death: Death) -> u64 {
     std::env::var(variable).ok().and_then(|text| text.parse().ok()).unwrap_or(RUNS)
 }
 
+/// With `STORE_POWERCUT_KEEP=<folder>`, copies the office as it is (`killed`: the child
+/// dead, its journal beside the files; `cut`: the power cut) to `<folder>/<stage>`, so the
+/// files of a run that fails stay for a look (each run replaces the last run's).
+fn keep(dir: &Path, stage: &str) {
+    let Some(folder) = std::env::var_os("STORE_POWERCUT_KEEP") else { return };
+    let to = Path::new(&folder).join(stage);
+    let _ = std::fs::remove_dir_all(&to);
+    std::fs::create_dir_all(&to).expect("the keep folder");
+    for entry in std::fs::read_dir(dir).expect("the office folder") {
+        let entry = entry.expect("an entry");
+        if entry.file_type().expect("its type").is_file() {
+            std::fs::copy(entry.path(), to.join(entry.file_name())).expect("a kept copy");
+        }
+    }
+}
+
 /// Checks, with raw SQL over every case, that nothing is half-written.
 fn assert_no_half_written_case(store: &Store) {
     let conn = store.raw_connection();
@@ -321,7 +337,9 @@ fn harness(death: Death) {
             *landed.entry(phase).or_default() += 1;
         }
         if death == Death::PowerCut {
+            keep(dir.path(), "killed");
             let cut = powercut::cut(&journal(dir.path())).expect("cut the power");
+            keep(dir.path(), "cut");
             undone.files_restored += cut.files_restored;
             undone.changes_undone += cut.changes_undone;
             undone.bytes_restored += cut.bytes_restored;
@@ -395,4 +413,30 @@ fn harness(death: Death) {
         let hits = landed.get(phase).copied().unwrap_or(0);
         assert!(hits >= at_least, "{phase} was hit {hits} times, fewer than {at_least}");
     }
+}
+
+/// `STORE_POWERCUT_INSPECT=<folder> cargo test -p store --test store crash::inspect_kept --
+/// --ignored --nocapture`: opens a copy of an office kept by `STORE_POWERCUT_KEEP` (its
+/// `cut` stage) as the harness does and prints what the integrity check finds at each step.
+#[test]
+#[ignore = "a tool for a kept failure, not a test"]
+fn inspect_kept() {
+    let Some(folder) = std::env::var_os("STORE_POWERCUT_INSPECT") else { return };
+    let copy = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(&folder).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), copy.path().join(entry.file_name())).unwrap();
+    }
+    let (mut store, admin) =
+        Store::open_with_options(copy.path(), "admin", ADMIN_PASSWORD, at(10), options()).unwrap();
+    eprintln!("after the open: {:?}", store.integrity_problems().unwrap());
+    assert_no_half_written_case(&store);
+    eprintln!("after the case check: {:?}", store.integrity_problems().unwrap());
+    let _ = store.audit_verify().unwrap();
+    eprintln!("after the audit check: {:?}", store.integrity_problems().unwrap());
+    store.logout(&admin, at(11)).unwrap();
+    store.close().unwrap();
+    let (store, _) =
+        Store::open_with_options(copy.path(), "admin", ADMIN_PASSWORD, at(12), options()).unwrap();
+    eprintln!("closed and opened again: {:?}", store.integrity_problems().unwrap());
 }

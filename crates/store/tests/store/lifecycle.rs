@@ -340,3 +340,52 @@ fn the_log_is_checkpointed_in_the_background_and_stays_bounded() {
         store.raw_connection().query_row("SELECT count(*) FROM cases", [], |row| row.get(0)).unwrap();
     assert_eq!(cases, written);
 }
+
+/// SQLCipher's page check reads the database file itself, not the log. A checkpoint that
+/// a reader holds back copies only the pages whose newest copy that reader has passed, so
+/// a page higher up can reach the file while one below it is still only in the log: a hole
+/// the log covers, which every read of the office finds in the log, and which the page
+/// check reported as a page whose authentication fails — "database is damaged; restore it
+/// from a backup" on a whole office (found by the power-cut harness, 2026-12-06: the
+/// reopened office's log-in and the state seal's reader made such a checkpoint). The check
+/// copies the whole log in first.
+#[test]
+fn the_integrity_check_is_not_fooled_by_a_page_still_only_in_the_log() {
+    let (_dir, mut store, admin) = new_store();
+    // Thousands of new cases grow the file by many pages, in order.
+    let batch: Vec<BulkCase> = (0..3_000)
+        .map(|n| {
+            let (record, index) = sample_case(n);
+            BulkCase { record, index, at: at(10), changes: Vec::new() }
+        })
+        .collect();
+    let first = store.bulk_create(&admin, &batch).unwrap()[0];
+    // A reader stays on that snapshot while a save rewrites the first case's pages (low
+    // among the new ones) and not the last ones.
+    let reader = store.shell_connection().unwrap();
+    reader.execute_batch("BEGIN").unwrap();
+    let _: i64 = reader.query_row("SELECT count(*) FROM cases", [], |row| row.get(0)).unwrap();
+    let (mut record, index) = sample_case(0);
+    record["remarks"] = serde_json::json!("changed after the reader began");
+    store.save_draft(&admin, &first, &record, &index, at(11)).unwrap();
+    let held_back: (i64, i64, i64) = store
+        .raw_connection()
+        .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+        .unwrap();
+    assert!(held_back.2 < held_back.1, "the reader held the checkpoint back: {held_back:?}");
+    reader.execute_batch("COMMIT").unwrap();
+    drop(reader);
+    // The hole is there: SQLCipher's own check, on the file as it is, reports it.
+    let raw: Vec<String> = {
+        let mut statement = store.raw_connection().prepare("PRAGMA cipher_integrity_check").unwrap();
+        statement.query_map([], |row| row.get(0)).unwrap().collect::<rusqlite::Result<_>>().unwrap()
+    };
+    assert!(
+        raw.iter().any(|line| line.starts_with("HMAC verification failed for page")),
+        "the partial checkpoint left a page only in the log: {raw:?}"
+    );
+    // Every read finds the page in the log; the office's check does not call it damage.
+    assert_eq!(store.read_case(&first).unwrap().record, record);
+    assert_eq!(store.integrity_problems().unwrap(), Vec::<String>::new());
+    store.check_integrity().unwrap();
+}
