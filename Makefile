@@ -9,7 +9,7 @@ export CARGO_TARGET_DIR ?= $(HOME)/.cache/permit-desk/target
 export CARGO_TERM_COLOR ?= never
 BINARY := $(CARGO_TARGET_DIR)/debug/permit-desk
 
-.PHONY: run test deps ui build lint fmt-check clippy ui-check rust-test ui-test e2e bindings package package-check package-test crash-migrations crash-store crash-sync upgrade-test upgrade-test-source upgrade-fixture bench-start bench-reader bench-township bench-server server-kill fuzz
+.PHONY: run test deps ui build lint fmt-check clippy ui-check rust-test ui-test e2e bindings package package-check package-test crash-migrations crash-store crash-sync upgrade-test upgrade-test-source upgrade-fixture bench-start bench-intake-cli bench-reader bench-township bench-server server-kill fuzz
 
 ## Start the app window (under Xvfb when there is no display).
 run: deps build
@@ -76,6 +76,10 @@ package-test: package
 ## Cold start and memory of the release window against a hello-world Tauri v2 window
 ## built with the same profile (BENCHMARKS.md, "Start and memory"; minutes).
 ## The applicant's identity typed against read from the card, through WebDriver (BENCHMARKS.md).
+## `permitctl intake` (release) timed on the scan bench's pages (issue 20), BENCHMARKS.md.
+bench-intake-cli:
+	scripts/bench-intake-cli.sh
+
 bench-reader: deps build
 	E2E_APPLICATION=$(BINARY) E2E_FILES=tests/e2e/bench/reader-vs-typing.mjs scripts/e2e.sh
 

@@ -60,6 +60,16 @@ fn main() {
         "| page (input) | input KB | stored as | median ms | fastest–slowest ms | of which decode ms | stored KB | thumbnail KB | cropped |"
     );
     println!("|---|---|---|---|---|---|---|---|---|");
+    // `BENCH_WRITE_INPUTS=<folder>` also writes each input page there (`printed.png`,
+    // `printed.jpg`, `photo.jpg`, `card.jpg`), so that `make bench-intake-cli` times
+    // `permitctl intake` on the very same pages.
+    if let Some(folder) = std::env::var_os("BENCH_WRITE_INPUTS") {
+        let folder = std::path::Path::new(&folder);
+        std::fs::create_dir_all(folder).unwrap();
+        for (file, index) in [("printed.png", 0), ("printed.jpg", 2), ("photo.jpg", 3), ("card.jpg", 5)] {
+            std::fs::write(folder.join(file), &cases[index].1).unwrap();
+        }
+    }
     for (name, bytes, options, mode) in cases {
         let page = intake(&bytes, options).unwrap();
         let mut times = Vec::new();
