@@ -941,15 +941,20 @@ impl Store {
     /// index); empty when the file is whole.
     pub fn integrity_problems(&self) -> Result<Vec<String>> {
         self.copy_whole_log_in()?;
+        // A read transaction from here on: while it lasts no checkpoint (this program's, or
+        // another's on the same office: `permitctl` beside the window) copies into the
+        // file a page committed after it began, so nothing writes the file under the check.
+        let read = self.conn.unchecked_transaction()?;
+        read.query_row("SELECT count(*) FROM sqlite_schema", [], |_| Ok(()))?;
         // SQLCipher's check lists every page whose authentication code fails, by number.
-        let mut statement = self.conn.prepare("PRAGMA cipher_integrity_check")?;
+        let mut statement = read.prepare("PRAGMA cipher_integrity_check")?;
         let problems =
             statement.query_map([], |row| row.get::<_, String>(0))?.collect::<rusqlite::Result<Vec<_>>>()?;
         if !problems.is_empty() {
             // SQLite's own check would stop at the first of those pages it cannot read.
             return Ok(problems);
         }
-        let mut statement = self.conn.prepare("PRAGMA integrity_check")?;
+        let mut statement = read.prepare("PRAGMA integrity_check")?;
         let lines: rusqlite::Result<Vec<String>> =
             statement.query_map([], |row| row.get::<_, String>(0)).and_then(Iterator::collect);
         match lines {
@@ -971,8 +976,8 @@ impl Store {
     /// check would also be writing pages as it read them. `FULL` waits for that checkpoint
     /// and for readers of an older snapshot (the state seal's check at log-in: up to 22 s
     /// at a million cases), so it is asked again until the log is all in, for two minutes;
-    /// with nothing left in the log no checkpoint writes the file while it is read, and no
-    /// commit can come in while `&self` is borrowed.
+    /// with nothing left in the log, and the check's read transaction keeping any later
+    /// commit out of the file, no checkpoint writes the file while it is read.
     fn copy_whole_log_in(&self) -> Result<()> {
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
         loop {
