@@ -135,6 +135,9 @@ pub(crate) fn jpeg_dimensions(bytes: &[u8]) -> Result<(u32, u32), ScanError> {
             if let (Some(height), Some(width)) = (field(3), field(5)) {
                 dimensions = Some((width, height));
             }
+            check_sampling(
+                bytes.get(position + 7..(position + length).min(bytes.len())).unwrap_or_default(),
+            )?;
         }
         position += length;
         if marker == 0xDA {
@@ -146,4 +149,36 @@ pub(crate) fn jpeg_dimensions(bytes: &[u8]) -> Result<(u32, u32), ScanError> {
         return Err(corrupt("is cut short (no end-of-image marker)"));
     }
     dimensions.ok_or_else(|| corrupt("has no frame header"))
+}
+
+/// Refuses a frame whose components' sampling factors a scanner or a phone never writes
+/// and the decoder mishandles: a factor outside 1–4 (the standard's range), or a colour
+/// component sampled more finely than the first (the luminance). zune-jpeg 0.5.15 panics
+/// in its IDCT on the second (a slice index past its row buffer), found by the
+/// `scan_document` fuzz target (2026-12-06); every camera and scanner file samples its
+/// colour at most as finely as its luminance (4:4:4, 4:2:2, 4:2:0, 4:1:1).
+///
+/// `frame` is the frame header from its component count on: count (1), then per component
+/// its id (1), factors (1: horizontal in the high four bits) and quantisation table (1).
+fn check_sampling(frame: &[u8]) -> Result<(), ScanError> {
+    let Some((&count, components)) = frame.split_first() else { return Ok(()) };
+    let factors: Vec<(u8, u8)> =
+        components.chunks_exact(3).take(usize::from(count)).map(|c| (c[1] >> 4, c[1] & 0x0F)).collect();
+    let Some(&(first_h, first_v)) = factors.first() else { return Ok(()) };
+    for (index, &(h, v)) in factors.iter().enumerate() {
+        if !(1..=4).contains(&h) || !(1..=4).contains(&v) {
+            return Err(ScanError::Corrupt {
+                detail: format!("jpeg component {} has sampling factors {h}×{v} (1 to 4 allowed)", index + 1),
+            });
+        }
+        if h > first_h || v > first_v {
+            return Err(ScanError::UnsupportedVariant {
+                detail: format!(
+                    "jpeg component {} sampled {h}×{v}, more finely than the first component's {first_h}×{first_v}",
+                    index + 1
+                ),
+            });
+        }
+    }
+    Ok(())
 }

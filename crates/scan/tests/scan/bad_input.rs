@@ -245,3 +245,34 @@ fn every_error_has_a_chinese_sentence() {
         assert!(!error.to_string().is_empty());
     }
 }
+
+/// A colour component sampled more finely than the luminance: no scanner or phone writes
+/// it, and zune-jpeg 0.5.15 panicked in its IDCT on it (the `scan_document` fuzz target,
+/// 2026-12-06; the inputs are in `crates/fuzz-targets/corpus/scan_document/`). Refused
+/// from the frame header as a variant not supported; a factor outside 1–4 as damage.
+#[test]
+fn a_jpeg_whose_colour_is_sampled_finer_than_its_luminance_is_refused() {
+    let colour = fixtures::jpeg(&DynamicImage::ImageRgb8(fixtures::id_card_copy(1240, 1754)), 90);
+    let frame = colour.windows(2).position(|pair| pair == [0xFF, 0xC0]).expect("a baseline frame header");
+    // FF C0, length (2), precision (1), height (2), width (2), count (1), then per component
+    // id, factors, table: the third component's factors are at frame + 10 + 3 × 2 + 1.
+    assert_eq!(colour[frame + 9], 3, "three components");
+    let third = frame + 10 + 3 * 2 + 1;
+    let first = colour[frame + 11];
+    assert!(intake(&colour, &grey_options()).is_ok(), "the file as written is taken in");
+
+    let mut finer = colour.clone();
+    finer[third] = 0x44;
+    assert_ne!(first, 0x44);
+    let error = intake(&finer, &grey_options()).unwrap_err();
+    assert!(matches!(error, ScanError::UnsupportedVariant { .. }), "{error:?}");
+    assert!(error.to_string().contains("component 3 sampled 4×4"), "{error}");
+    assert!(error.message_zh().contains("编码方式暂不支持"), "{}", error.message_zh());
+
+    for outside in [0x00, 0x15, 0x51] {
+        let mut damaged = colour.clone();
+        damaged[third] = outside;
+        let error = intake(&damaged, &grey_options()).unwrap_err();
+        assert!(matches!(error, ScanError::Corrupt { .. }), "{outside:#x}: {error:?}");
+    }
+}
