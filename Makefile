@@ -73,16 +73,16 @@ package-check: build
 package-test: package
 	scripts/package-test.sh dist/permit-desk_*_$$(dpkg --print-architecture).deb
 
-## Cold start and memory of the release window against a hello-world Tauri v2 window
-## built with the same profile (BENCHMARKS.md, "Start and memory"; minutes).
-## The applicant's identity typed against read from the card, through WebDriver (BENCHMARKS.md).
 ## `permitctl intake` (release) timed on the scan bench's pages (issue 20), BENCHMARKS.md.
 bench-intake-cli:
 	scripts/bench-intake-cli.sh
 
+## The applicant's identity typed against read from the card, through WebDriver (BENCHMARKS.md).
 bench-reader: deps build
 	E2E_APPLICATION=$(BINARY) E2E_FILES=tests/e2e/bench/reader-vs-typing.mjs scripts/e2e.sh
 
+## Cold start and memory of the release window against a hello-world Tauri v2 window
+## built with the same profile (BENCHMARKS.md, "Start and memory"; minutes).
 bench-start: deps ui
 	cargo build --release -p permit-desk
 	cp Cargo.lock benches/hello-tauri/Cargo.lock
