@@ -346,8 +346,8 @@ fn the_log_is_checkpointed_in_the_background_and_stays_bounded() {
 /// a page higher up can reach the file while one below it is still only in the log: a hole
 /// the log covers, which every read of the office finds in the log, and which the page
 /// check reported as a page whose authentication fails — "database is damaged; restore it
-/// from a backup" on a whole office (found by the power-cut harness, 2026-12-06: the
-/// reopened office's log-in and the state seal's reader made such a checkpoint). The check
+/// from a backup" on a whole office (found by the power-cut harness, 2026-12-06: a
+/// reopened office's log-in commit and an older reader made such a checkpoint). The check
 /// copies the whole log in first.
 #[test]
 fn the_integrity_check_is_not_fooled_by_a_page_still_only_in_the_log() {
