@@ -324,6 +324,12 @@ pub fn restore(
     let bytes = fs::read(source).map_err(AppError::io("read backup file"))?;
     let (info, header, database) = parse(&bytes)?;
     let key_slots = &header["key_slots"];
+    // The files are replaced only while no other program has the office open (a window
+    // left open would go on writing to the set-aside database): refused before anything
+    // changes, `OfficeOpenElsewhere`. Held to the end, the re-key after it included.
+    fs::create_dir_all(dir).map_err(AppError::io("create data directory"))?;
+    let office_lock = store::OfficeLock::shared(dir)?;
+    let _exclusive = office_lock.exclusive()?;
     // A sealed backup (version 2) opens only with an administrator of its day: find their
     // sealed key before anything is changed.
     let sealed = if info.sealed_to.is_empty() {

@@ -128,6 +128,12 @@ catalogue! {
     ServerUnlockInvalid = "SERVER_UNLOCK_INVALID", Fault;
     /// The database was written by a newer program.
     DatabaseTooNew = "DATABASE_TOO_NEW", Fault;
+    /// Another program is re-keying, upgrading or restoring the office: try again when it
+    /// is done.
+    OfficeBusy = "OFFICE_BUSY", Refused;
+    /// A re-key, upgrade or restore needs the office to itself, and another program (a
+    /// second window, `permitctl`) has it open: close it first. Nothing was changed.
+    OfficeOpenElsewhere = "OFFICE_OPEN_ELSEWHERE", Refused;
     /// This build cannot encrypt the database.
     EncryptionUnavailable = "ENCRYPTION_UNAVAILABLE", Fault;
     /// A typed application number is used by another case.
@@ -680,6 +686,14 @@ fn of_store(error: &StoreError) -> Problem {
         StoreError::AlreadyExists { .. } => {
             Problem::new(C::OfficeAlreadySetUp, "本机已设置办理点，不会覆盖现有数据。")
         }
+        StoreError::OfficeBusy => Problem::new(
+            C::OfficeBusy,
+            "本机另一个程序正在对办理点数据重新加密、升级或恢复备份，请等它完成后再试。",
+        ),
+        StoreError::OfficeOpenElsewhere => Problem::new(
+            C::OfficeOpenElsewhere,
+            "本机另一个程序（另一个窗口或 permitctl 命令）正打开着办理点数据：重新加密、升级和恢复备份需要先关闭它。数据未作任何改动。",
+        ),
         StoreError::Corrupt { .. } | StoreError::DatabaseMissing { .. } => {
             Problem::new(C::DatabaseDamaged, "数据库文件损坏或缺失，请联系管理员从备份恢复。")
         }

@@ -293,3 +293,41 @@ fn audit_verify_names_a_damaged_page_and_a_database_that_will_not_open() {
     assert_error(code, &json, 2, "DATABASE_DAMAGED", "a first page damaged");
     assert!(std::fs::read(&db).expect("kept") == bytes, "left as found");
 }
+
+#[test]
+fn a_restore_waits_until_no_other_program_has_the_office_open() {
+    let root = TempDir::new("in-use");
+    let office = root.join("office");
+    set_up(&office, "330182-jiande-01");
+    let backup = root.join("office.backup");
+    let (code, json) = permitctl(
+        &["backup", "-o", &backup, "--data-dir", &office, "--user", "admin"],
+        Password::Env(PASSWORD),
+    );
+    assert_eq!(code, 0, "backup: {json:#}");
+
+    // Another program (this test's process, as the window would) has the office open.
+    let (window, _) = store::Store::open(Path::new(&office), "admin", PASSWORD, chrono::Utc::now())
+        .expect("open the office");
+    let (code, json) =
+        permitctl(&["audit", "verify", "--data-dir", &office, "--user", "admin"], Password::Env(PASSWORD));
+    assert_eq!(code, 0, "reading beside another program is fine: {json:#}");
+    let restore = ["restore", &backup, "--data-dir", &office, "--user", "admin"];
+    let (code, json) = permitctl(&restore, Password::Env(PASSWORD));
+    assert_error(code, &json, 1, "OFFICE_OPEN_ELSEWHERE", "the window still has the office open");
+    assert!(json.to_string().contains("先关闭"), "said in Chinese: {json:#}");
+    let set_aside = || {
+        std::fs::read_dir(Path::new(&office))
+            .expect("list")
+            .filter(|entry| {
+                entry.as_ref().expect("entry").file_name().to_string_lossy().contains("before-restore")
+            })
+            .count()
+    };
+    assert_eq!(set_aside(), 0, "nothing was set aside or replaced");
+
+    window.close().expect("close");
+    let (code, json) = permitctl(&restore, Password::Env(PASSWORD));
+    assert_eq!(code, 0, "once the other program closed it: {json:#}");
+    assert!(set_aside() > 0, "the replaced store is set aside");
+}

@@ -170,6 +170,16 @@ pub enum StoreError {
     /// The operating system's random number generator failed.
     #[error("random number generator failed")]
     Random,
+    /// Another program is re-keying, upgrading or restoring the office (it holds the
+    /// office's lock exclusive, `office_lock.rs`): nothing was opened; try again when it is
+    /// done.
+    #[error("another program is re-keying, upgrading or restoring this office")]
+    OfficeBusy,
+    /// The operation replaces the office's files (a re-key, an upgrade, a restore, finishing
+    /// a re-key cut short) and another program has the office open: nothing was changed;
+    /// close the other program first.
+    #[error("another program has this office open")]
+    OfficeOpenElsewhere,
     /// The disk holding the office's data is full. Nothing of the change was written: the
     /// transaction rolled back, and what was saved before is untouched.
     #[error("the disk holding the office's data is full")]

@@ -53,6 +53,7 @@ mod ledger;
 mod office_ca;
 mod office_details;
 mod office_key;
+mod office_lock;
 mod outbox;
 mod pages;
 mod platform_key;
@@ -82,6 +83,7 @@ pub use keyslots::{KEY_SLOTS_FILE_NAME, KEY_SLOTS_LOCK_FILE_NAME, LockoutPolicy,
 pub use ledger::LedgerEntry;
 pub use office_ca::{DeskRecord, OfficeCa};
 pub use office_details::{OfficeDetails, PrintSettings};
+pub use office_lock::{ExclusiveHold, OFFICE_LOCK_FILE_NAME, OfficeLock};
 pub use outbox::{LEGACY_SETTLED_PER_CALL, OutboxId, OutboxItem, OutboxStatus, OutboxSummary, SYNC_ACTOR};
 pub use pages::{NewPage, PageChange, PageMarkInfo, PageMeta};
 pub use platform_key::{PlatformKeyChange, TrustedKey};

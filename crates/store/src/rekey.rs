@@ -30,6 +30,7 @@ use crate::audit::{self, AuditAction};
 use crate::crypto::{DataKey, fill_random, hex_encode};
 use crate::error::{Result, StoreError};
 use crate::keyslots::{self, KEY_SLOTS_FILE_NAME, KeySlotsFile};
+use crate::office_lock::OfficeLock;
 use crate::store::DB_FILE_NAME;
 use crate::users::{Roles, Session, admin_row};
 use crate::{Store, crash};
@@ -152,6 +153,10 @@ impl Store {
     /// passes the replaced office's, so the numbers the administrator has seen go on).
     pub fn rekey_past(&mut self, admin: &Session, at: DateTime<Utc>, past: u32) -> Result<Rekeyed> {
         self.require_role(admin, Roles::ADMIN)?;
+        // No other program may have the office open: a write it made after the copy below
+        // would go to the file the swap replaces, and be lost (`OfficeOpenElsewhere`).
+        let office_lock = self.office_lock.clone();
+        let _exclusive = office_lock.exclusive()?;
         let dir = self.dir.clone();
         let db_path = Store::db_path(&dir);
         let slots_path = Store::key_slots_path(&dir);
@@ -284,7 +289,7 @@ impl Store {
         swap(&dir)?;
         // The open takes the key-slot file's lock itself.
         drop(lock);
-        let mut reopened = Store::open_unlocked(&dir, &file, new_key, at, options)?;
+        let mut reopened = Store::open_unlocked(&dir, &file, new_key, at, options, office_lock.clone())?;
         reopened.server_secret = server_secret;
         reopened.legacy_confirmed_left = self.legacy_confirmed_left;
         *self = reopened;
@@ -369,10 +374,16 @@ fn swap(dir: &Path) -> Result<()> {
 
 /// Before an open: a re-key the marker commits is finished; new files without a marker
 /// (a re-key cut short before its commit) are removed. True when a re-key was finished.
-pub(crate) fn finish_interrupted(dir: &Path) -> Result<bool> {
+pub(crate) fn finish_interrupted(dir: &Path, office_lock: &OfficeLock) -> Result<bool> {
     let marker = dir.join(REKEY_MARKER_FILE_NAME);
     let new_db = new_path(&dir.join(DB_FILE_NAME));
     let new_slots = new_path(&dir.join(KEY_SLOTS_FILE_NAME));
+    if !marker.exists() && !new_db.exists() && !new_slots.exists() {
+        return Ok(false);
+    }
+    // Files of a re-key are another program's still being made, or a cut-short one's:
+    // only with the office to itself may this program finish or remove them.
+    let _exclusive = office_lock.exclusive()?;
     if !marker.exists() && !new_db.exists() && !new_slots.exists() {
         return Ok(false);
     }

@@ -65,7 +65,7 @@ impl Store {
         at: DateTime<Utc>,
         options: StoreOptions,
     ) -> Result<Store> {
-        Store::check_files(dir)?;
+        let office_lock = Store::check_files(dir)?;
         let file = {
             let _lock = keyslots::lock_slots(dir)?;
             KeySlotsFile::load(&Store::key_slots_path(dir))?
@@ -80,7 +80,7 @@ impl Store {
             .unwrap(&file.office_id, &secret.0)
             .map_err(damaged)?
             .ok_or(StoreError::ServerUnlock { reason: ServerUnlockProblem::WrongSecret })?;
-        let mut store = Store::open_unlocked(dir, &file, data_key, at, options)?;
+        let mut store = Store::open_unlocked(dir, &file, data_key, at, options, office_lock)?;
         store.server_secret = Some(secret.0.clone());
         store.append_audit(NewAuditRow {
             desk: None,

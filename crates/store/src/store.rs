@@ -22,6 +22,7 @@ use crate::keyslots::{
     self, Attempt, FailureLog, KEY_SLOTS_FILE_NAME, KeySlot, KeySlotsFile, LockoutPolicy, LoginFailure,
     Unlocked,
 };
+use crate::office_lock::OfficeLock;
 use crate::schema::{self, SCHEMA_VERSION};
 use crate::state_seal::{SealKey, StateSealChecker, StateSealProblem};
 use clerk_signing::ClerkKey;
@@ -71,6 +72,9 @@ pub struct Store {
     /// The connections of checks running beside this one, closed before a re-key swaps
     /// the file.
     pub(crate) side_connections: crate::rekey::SideConnections,
+    /// This program's shared hold on the office's lock, made exclusive while a re-key
+    /// replaces the files (`office_lock.rs`).
+    pub(crate) office_lock: OfficeLock,
 }
 
 impl std::fmt::Debug for Store {
@@ -267,7 +271,7 @@ impl Store {
         dir: &Path,
         (mut conn, root): (Connection, DataKey),
         data_key: DataKey,
-        office_id: String,
+        (office_id, office_lock): (String, OfficeLock),
         options: StoreOptions,
     ) -> Store {
         let blind_key = root.subkey("permit-desk/blind-index/id-number/v1");
@@ -286,6 +290,7 @@ impl Store {
             legacy_confirmed_left: true,
             server_secret: None,
             side_connections: crate::rekey::SideConnections::default(),
+            office_lock,
         }
     }
 
@@ -387,6 +392,7 @@ impl Store {
         let username = normalise_username(admin_username)?;
         check_new_password(admin_password, &username)?;
         fs::create_dir_all(dir)?;
+        let office_lock = OfficeLock::shared(dir)?;
         let _lock = keyslots::lock_slots(dir)?;
         let db_path = Store::db_path(dir);
         let slots_path = Store::key_slots_path(dir);
@@ -396,8 +402,16 @@ impl Store {
             }
         }
         let data_key = DataKey::generate()?;
-        let result =
-            Store::initialise(dir, office_id, &username, admin_password, at, options, version, data_key);
+        let result = Store::initialise(
+            dir,
+            (office_id, office_lock),
+            &username,
+            admin_password,
+            at,
+            options,
+            version,
+            data_key,
+        );
         if result.is_err() {
             // Nothing existed before this call (checked above, under the lock), so the
             // half-made files are ours to remove; a retry then starts clean.
@@ -413,7 +427,7 @@ impl Store {
     #[allow(clippy::too_many_arguments, reason = "private step of create, called once")]
     fn initialise(
         dir: &Path,
-        office_id: &str,
+        (office_id, office_lock): (&str, OfficeLock),
         username: &str,
         password: &str,
         at: DateTime<Utc>,
@@ -424,7 +438,8 @@ impl Store {
         let db_path = Store::db_path(dir);
         let (mut conn, root) = open_connection(&db_path, &data_key, true)?;
         schema::migrate(&mut conn, version, &seal_key(&root))?;
-        let mut store = Store::from_parts(dir, (conn, root), data_key, office_id.to_owned(), options);
+        let mut store =
+            Store::from_parts(dir, (conn, root), data_key, (office_id.to_owned(), office_lock), options);
         // The first administrator's signing key is the office's root (issue 18).
         let signer = keyslots::new_clerk_key()?;
         let at_millis = to_millis(at);
@@ -505,28 +520,37 @@ impl Store {
         at: DateTime<Utc>,
         options: StoreOptions,
     ) -> Result<(Store, Session)> {
-        Store::check_files(dir)?;
+        let office_lock = Store::check_files(dir)?;
         let username = normalise_username(username)?;
         let Attempt { outcome, file } =
             keyslots::attempt_unlock(dir, &username, password, at, FailureLog::Sidecar)?;
         let Unlocked { data_key, signer } = outcome.map_err(|(error, _)| error)?;
-        let mut store = Store::open_unlocked(dir, &file, data_key, at, options)?;
+        let mut store = Store::open_unlocked(dir, &file, data_key, at, options, office_lock)?;
         let session = store.start_session(&username, signer, None, at)?;
         Ok((store, session))
     }
 
-    /// Whether both of the office's files are there: `Ok` when they are, the error that
-    /// says which is missing otherwise.
-    pub(crate) fn check_files(dir: &Path) -> Result<()> {
+    /// Takes the office's lock shared and checks both of the office's files are there:
+    /// the hold when they are, the error that says which is missing otherwise (or that
+    /// another program is replacing them, `OfficeBusy`).
+    pub(crate) fn check_files(dir: &Path) -> Result<OfficeLock> {
+        // Nothing is made in a folder without an office (not even the lock file).
+        let anything = [DB_FILE_NAME, KEY_SLOTS_FILE_NAME, crate::rekey::REKEY_MARKER_FILE_NAME]
+            .iter()
+            .any(|name| dir.join(name).exists());
+        if !anything {
+            return Err(StoreError::NotInitialised { dir: dir.to_owned() });
+        }
+        let office_lock = OfficeLock::shared(dir)?;
         // A re-key cut short is finished (or undone) before anything reads the files.
-        crate::rekey::finish_interrupted(dir)?;
+        crate::rekey::finish_interrupted(dir, &office_lock)?;
         let db_path = Store::db_path(dir);
         let slots_path = Store::key_slots_path(dir);
         match (db_path.exists(), slots_path.exists()) {
             (false, false) => Err(StoreError::NotInitialised { dir: dir.to_owned() }),
             (true, false) => Err(StoreError::KeySlotsMissing { path: slots_path }),
             (false, true) => Err(StoreError::DatabaseMissing { path: db_path }),
-            (true, true) => Ok(()),
+            (true, true) => Ok(office_lock),
         }
     }
 
@@ -539,6 +563,7 @@ impl Store {
         data_key: DataKey,
         at: DateTime<Utc>,
         options: StoreOptions,
+        office_lock: OfficeLock,
     ) -> Result<Store> {
         let db_path = Store::db_path(dir);
         let (conn, root) = match open_connection(&db_path, &data_key, false) {
@@ -562,6 +587,9 @@ impl Store {
             return Err(StoreError::KeyMismatch);
         }
         let mut conn = conn;
+        // An upgrade rewrites the database while no other program has it open (an older
+        // one would go on writing by its old schema).
+        let upgrading = if found_version < SCHEMA_VERSION { Some(office_lock.exclusive()?) } else { None };
         // Before an upgrade, a copy of the database as it is, next to it: the way back if
         // the new program misbehaves (the previous program opens it with the same slots).
         let pre_migration_copy = if found_version < SCHEMA_VERSION {
@@ -570,7 +598,9 @@ impl Store {
             None
         };
         schema::migrate(&mut conn, SCHEMA_VERSION, &seal_key(&root))?;
-        let mut store = Store::from_parts(dir, (conn, root), data_key, file.office_id.clone(), options);
+        drop(upgrading);
+        let mut store =
+            Store::from_parts(dir, (conn, root), data_key, (file.office_id.clone(), office_lock), options);
         if let Some(copy) = pre_migration_copy {
             store.append_audit(NewAuditRow {
                 desk: None,

@@ -568,7 +568,8 @@ impl Store {
     pub fn revocations_in(dir: &Path) -> Result<Vec<Revocation>> {
         // A re-key the replaced office committed is finished first: its revocations and
         // generation are those of the new key-slot file.
-        crate::rekey::finish_interrupted(dir)?;
+        let office_lock = crate::office_lock::OfficeLock::shared(dir)?;
+        crate::rekey::finish_interrupted(dir, &office_lock)?;
         Ok(KeySlotsFile::load(&Store::key_slots_path(dir))?.revoked)
     }
 

@@ -19,6 +19,7 @@ mod ledger;
 mod lifecycle;
 mod migrations;
 mod office_details;
+mod office_lock;
 mod pages;
 mod plaintext;
 mod rekey;
