@@ -5,6 +5,7 @@
 //! program's writes are never lost to a swap.
 
 use std::fs::File;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use store::{CaseId, OFFICE_LOCK_FILE_NAME, REKEY_FILE_NAMES, Roles, SCHEMA_VERSION, Store, StoreError};
@@ -35,7 +36,9 @@ fn office_lock_child() {
     let (record, index) = sample_case(7);
     store.save_draft(&admin, &CaseId::new(at(31)).unwrap(), &record, &index, at(31)).unwrap();
     // On a line of its own: the test harness has printed the test's name without one.
-    println!("\nopen");
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "\nopen").unwrap();
+    out.flush().unwrap();
     loop {
         std::thread::sleep(std::time::Duration::from_secs(1));
     }
