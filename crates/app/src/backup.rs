@@ -310,7 +310,9 @@ pub fn inspect(path: &Path) -> Result<BackupInfo, AppError> {
 /// Restores the store in `dir` from the backup at `source`, then opens it as
 /// `username` (who must be an administrator in the backup and, when `dir` holds a
 /// store, in that store too). Refuses a backup of another office unless
-/// `force_other_office`.
+/// `force_other_office`, and any while another program has the office open
+/// (`OFFICE_OPEN_ELSEWHERE`). Clerks revoked in the replaced office stay revoked, and its
+/// device identity (the key the platform holds) is kept rather than the backup's.
 #[allow(clippy::too_many_arguments, reason = "each argument is a separate decision of the operator")]
 pub fn restore(
     source: &Path,
@@ -343,11 +345,19 @@ pub fn restore(
         Some(key.to_owned())
     };
     let mut forced = false;
+    let mut replaced_device = None;
     if Office::exists(dir) {
         let this_office = match Office::open_with_options(dir, username, password, now, options) {
             Ok(current) => {
                 current.clerk_with_any_role(Roles::ADMIN)?;
                 let this_office = current.office_id().to_owned();
+                // The key the platform knows the device by is this office's, not the
+                // backup's: a backup made before a device key change holds a replaced one.
+                replaced_device = current
+                    .store
+                    .device_secret()?
+                    .map(|identity| Ok::<_, AppError>((identity, current.store.pending_device_key_change()?)))
+                    .transpose()?;
                 current.close()?;
                 this_office
             }
@@ -401,6 +411,9 @@ pub fn restore(
     });
     office.store.audit_event(&session, AuditAction::Restored, None, details, now)?;
     let revoked_again = office.store.carry_over_revocations(&session, &revocations, now)?;
+    if let Some((identity, pending)) = &replaced_device {
+        office.store.carry_over_device_identity(&session, identity, pending.as_ref(), now)?;
+    }
     // The backup's data key is one the clerks revoked since held: replace it now.
     let rekeyed = if office.store.rekey_owed()? {
         Some(office.rekey_store(&session, now, replaced_generation))

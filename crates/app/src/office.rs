@@ -329,7 +329,8 @@ impl Office {
 
     /// Re-keys the store (`store::Store::rekey`): the state seal's check running beside it
     /// is stopped first (its connection is to the file being replaced) and started again on
-    /// the new file.
+    /// the new file; then the device's request-signing key is ordered replaced
+    /// (`sync::order_device_key_change`), sent at the next sync.
     pub(crate) fn rekey_store(
         &mut self,
         session: &store::Session,
@@ -340,6 +341,8 @@ impl Office {
         match self.store.rekey_past(session, now, past_generation) {
             Ok(rekeyed) => {
                 self.start_state_seal_check()?;
+                // The device's own key too: the revoked clerk's copy holds the old one.
+                crate::sync::order_device_key_change(self, session, now)?;
                 Ok(rekeyed)
             }
             Err(error) => {

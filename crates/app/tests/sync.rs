@@ -1160,3 +1160,169 @@ fn clerks_who_choose_their_passwords_after_the_enrolment_still_sign_steps_the_pl
     assert_eq!((&report.problem, report.quarantined), (&None, 0), "{report:?}");
     assert_eq!(report.issued.len(), 1, "{report:?}");
 }
+
+/// The device's key as a clerk's copy of the office holds it: the office's files opened
+/// with that clerk's own password, as an insider about to be revoked would keep them.
+fn device_key_in_a_copy(dir: &Path, username: &str, minutes: i64) -> ::sync::DeviceIdentity {
+    let (store, _) =
+        store::Store::open_with_options(dir, username, CLERK_PASSWORD, at(minutes), options()).unwrap();
+    let secret = store.device_secret().unwrap().expect("the office has synced");
+    store.close().unwrap();
+    ::sync::DeviceIdentity::from_secret(&secret.device_id, &secret.secret).unwrap()
+}
+
+/// The audit actions of the office's last `limit` rows, read by the administrator.
+fn audit_actions(dir: &Path, minutes: i64) -> Vec<String> {
+    let (store, _) =
+        store::Store::open_with_options(dir, "admin", ADMIN_PASSWORD, at(minutes), options()).unwrap();
+    let actions = store.audit_entries(None, 500).unwrap().into_iter().map(|entry| entry.action).collect();
+    store.close().unwrap();
+    actions
+}
+
+/// What the platform answers a push signed with `identity` (no records).
+fn push_as(
+    stub: &Stub,
+    identity: ::sync::DeviceIdentity,
+) -> Result<platform_api::PushResponse, ::sync::SyncError> {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let client =
+        ::sync::PlatformClient::new(&::sync::ClientConfig::new(&stub.server.url()), identity).unwrap();
+    let batch = platform_api::PushBatch {
+        device_id: DEVICE.to_owned(),
+        records: Vec::new(),
+        audit_anchor: None,
+        clerk_keys: Vec::new(),
+        clerk_key_revocations: Vec::new(),
+        device_key_change: None,
+    };
+    runtime.block_on(client.push(&batch))
+}
+
+/// A clerk who copied the office's files before being revoked holds the device's key
+/// (it is in the database): the re-key after the revocation orders it replaced, signed by
+/// the administrator, and the next sync has the platform take the new key, so the copy
+/// signs nothing the platform accepts; the office goes on with the new key.
+#[test]
+fn a_revocation_replaces_the_device_key_so_a_copy_made_before_it_signs_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut office = set_up_office(dir.path());
+    let case_id = case_until(&mut office, "周琳", CaseState::Accepted, 10);
+    let stub = Stub::start(Duration::from_millis(1));
+    stub.register(&mut office);
+    let report = sync::sync_once(&mut office, &config(&stub.server.url(), 1), |_, _| {}).unwrap();
+    assert_eq!((&report.problem, report.confirmed), (&None, 1), "{report:?}");
+    let insider = device_key_in_a_copy(dir.path(), "a", 15);
+    // While the clerk is not revoked the copy's key signs requests the platform takes (this
+    // empty push lacks the office's audit anchor, which the platform then refuses: past the
+    // signature).
+    let before = push_as(&stub, insider.clone());
+    assert!(!matches!(before, Err(::sync::SyncError::Unauthorized { .. })), "{before:?}");
+
+    login(&mut office, "admin", 20);
+    users::revoke_clerk(&mut office, "a", at(20)).unwrap().rekeyed.unwrap();
+    let ordered = sync::device_identity(&mut office, None, at(20)).unwrap();
+    assert_eq!(
+        ordered.public_key_hex,
+        insider.public_key_hex(),
+        "the office signs with the old key until the platform takes the new one"
+    );
+
+    let report = sync::sync_once(&mut office, &config(&stub.server.url(), 1), |_, _| {}).unwrap();
+    assert_eq!(report.problem, None, "{report:?}");
+    let now_signing = sync::device_identity(&mut office, None, at(21)).unwrap().public_key_hex;
+    let held = hex::encode(stub.server.platform().device_key(DEVICE).unwrap().unwrap());
+    assert_eq!(held, now_signing, "the platform holds the office's new key");
+    assert_ne!(held, insider.public_key_hex());
+
+    match push_as(&stub, insider) {
+        Err(::sync::SyncError::Unauthorized { code, .. }) => assert_eq!(code, "DEVICE_KEY_REPLACED"),
+        other => panic!("the copy's key is refused: {other:?}"),
+    }
+    // The office goes on: b reviews the case a accepted, and the review reaches the platform.
+    login(&mut office, "b", 30);
+    cases::review(&mut office, &case_id, "经审核，材料真实有效。", at(31)).unwrap();
+    let report = sync::sync_once(&mut office, &config(&stub.server.url(), 1), |_, _| {}).unwrap();
+    assert_eq!((&report.problem, report.confirmed), (&None, 1), "{report:?}");
+    office.close().unwrap();
+    let actions = audit_actions(dir.path(), 40);
+    for action in ["device_key_change_ordered", "device_key_changed"] {
+        assert_eq!(actions.iter().filter(|a| *a == action).count(), 1, "{action} audited once: {actions:?}");
+    }
+}
+
+/// The platform takes the change and the connection drops before its answer: the office
+/// still holds the order and signs with the old key; the next sync is told the key was
+/// replaced, sends the same order with the new key, and goes on with it.
+#[test]
+fn a_device_key_change_whose_answer_was_lost_is_finished_by_the_next_sync() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut office = set_up_office(dir.path());
+    case_until(&mut office, "钱枫", CaseState::Accepted, 10);
+    let stub = Stub::start(Duration::from_millis(1));
+    stub.register(&mut office);
+    sync::sync_once(&mut office, &config(&stub.server.url(), 1), |_, _| {}).unwrap();
+    let old = sync::device_identity(&mut office, None, at(15)).unwrap().public_key_hex;
+    login(&mut office, "admin", 20);
+    users::revoke_clerk(&mut office, "a", at(20)).unwrap().rekeyed.unwrap();
+
+    // The clock probe and the change's push are answered with a dropped connection.
+    stub.server.faults().drop_after_commit_next(2);
+    let report = sync::sync_once(&mut office, &config(&stub.server.url(), 0), |_, _| {}).unwrap();
+    assert_eq!(
+        report.problem.as_ref().map(|p| p.code.as_str()),
+        Some("PLATFORM_CONNECTION_LOST"),
+        "{report:?}"
+    );
+    let held = hex::encode(stub.server.platform().device_key(DEVICE).unwrap().unwrap());
+    assert_ne!(held, old, "the platform took the change");
+    assert_eq!(sync::device_identity(&mut office, None, at(21)).unwrap().public_key_hex, old);
+
+    let report = sync::sync_once(&mut office, &config(&stub.server.url(), 0), |_, _| {}).unwrap();
+    assert_eq!(report.problem, None, "{report:?}");
+    assert_eq!(sync::device_identity(&mut office, None, at(22)).unwrap().public_key_hex, held);
+    let report = sync::sync_once(&mut office, &config(&stub.server.url(), 0), |_, _| {}).unwrap();
+    assert_eq!(report.problem, None, "and the next: {report:?}");
+}
+
+/// A backup made before a device key change holds the key the platform has since
+/// replaced: a restore keeps the replaced office's key (the one the platform holds), and
+/// the re-key the restore makes orders it replaced again, which the next sync delivers.
+#[test]
+fn a_restore_keeps_the_device_key_the_platform_holds_not_the_backups() {
+    let dir = tempfile::tempdir().unwrap();
+    let stick = tempfile::tempdir().unwrap();
+    let mut office = set_up_office(dir.path());
+    case_until(&mut office, "孙悦", CaseState::Accepted, 10);
+    let stub = Stub::start(Duration::from_millis(1));
+    stub.register(&mut office);
+    sync::sync_once(&mut office, &config(&stub.server.url(), 1), |_, _| {}).unwrap();
+    login(&mut office, "admin", 15);
+    let (backup, _) = app::backup::backup_to_folder(&mut office, stick.path(), at(16)).unwrap();
+    let in_backup = sync::device_identity(&mut office, None, at(16)).unwrap().public_key_hex;
+    users::revoke_clerk(&mut office, "a", at(20)).unwrap().rekeyed.unwrap();
+    let report = sync::sync_once(&mut office, &config(&stub.server.url(), 1), |_, _| {}).unwrap();
+    assert_eq!(report.problem, None, "{report:?}");
+    let held = hex::encode(stub.server.platform().device_key(DEVICE).unwrap().unwrap());
+    assert_ne!(held, in_backup, "the platform took the new key");
+    office.close().unwrap();
+
+    let (mut office, summary) =
+        app::backup::restore(&backup, dir.path(), "admin", ADMIN_PASSWORD, false, at(30), options()).unwrap();
+    assert_eq!(summary.revoked_again, ["a"]);
+    summary.rekeyed.expect("the backup's data key is one a held").unwrap();
+    assert_eq!(
+        sync::device_identity(&mut office, None, at(31)).unwrap().public_key_hex,
+        held,
+        "the restored office signs with the key the platform holds"
+    );
+    // The backup's audit chain is older than what the platform saw: a legitimate roll-back
+    // the platform's operator accepts by forgetting the device's anchor (docs/security.md).
+    assert!(stub.server.platform().forget_audit_anchor(DEVICE).unwrap());
+    let report = sync::sync_once(&mut office, &config(&stub.server.url(), 1), |_, _| {}).unwrap();
+    assert_eq!(report.problem, None, "{report:?}");
+    let now_signing = sync::device_identity(&mut office, None, at(32)).unwrap().public_key_hex;
+    assert_eq!(hex::encode(stub.server.platform().device_key(DEVICE).unwrap().unwrap()), now_signing);
+    assert_ne!(now_signing, held, "the restore's re-key replaced it once more");
+    office.close().unwrap();
+}

@@ -158,6 +158,22 @@ impl ClerkKey {
         revocation
     }
 
+    /// An administrator's order to replace the device's request-signing key (a re-key
+    /// after a revocation): signed by this (the administrator's) key.
+    pub fn order_device_key_change(&self, subject: &DeviceKeySubject<'_>) -> DeviceKeyChange {
+        let mut change = DeviceKeyChange {
+            device_id: subject.device_id.to_owned(),
+            previous_key: subject.previous_key.to_owned(),
+            new_key: subject.new_key.to_owned(),
+            changed_at: subject.changed_at.to_owned(),
+            username: subject.username.to_owned(),
+            issuer: self.public_key.clone(),
+            signature: String::new(),
+        };
+        change.signature = self.sign(&change.message());
+        change
+    }
+
     /// Signs a step this clerk takes.
     pub fn sign_step(&self, step: &Step<'_>) -> StepSignature {
         StepSignature {
@@ -284,6 +300,79 @@ impl KeyRevocation {
     /// Checks the revocation's own signature under its issuer.
     pub fn verify(&self) -> Result<(), SigningError> {
         verifying_key(&self.public_key)?;
+        verify(&self.issuer, &self.message(), &self.signature)
+    }
+}
+
+/// Which device key an administrator orders replaced, and by which.
+#[derive(Debug, Clone, Copy)]
+pub struct DeviceKeySubject<'a> {
+    /// The device (its platform id).
+    pub device_id: &'a str,
+    /// The Ed25519 key the platform holds for it now, 64 lowercase hex digits.
+    pub previous_key: &'a str,
+    /// The Ed25519 key that replaces it, 64 lowercase hex digits.
+    pub new_key: &'a str,
+    /// When, RFC 3339 in UTC.
+    pub changed_at: &'a str,
+    /// The administrator ordering it (lower case, as the office stores it).
+    pub username: &'a str,
+}
+
+/// An administrator's order to replace the key a device signs its requests with (the
+/// device's Ed25519 key, kept in the office's database): after a re-key, a copy of the
+/// database made before it — by the clerk just revoked — no longer holds a key the platform
+/// takes. The device key alone cannot order it (whoever copied it could then replace it
+/// first): an administrator's clerk key, registered and never revoked at the platform,
+/// signs it. **A wire format (platform contract): do not rename fields.**
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceKeyChange {
+    /// The device.
+    pub device_id: String,
+    /// The Ed25519 key replaced (hex).
+    pub previous_key: String,
+    /// The Ed25519 key that replaces it (hex).
+    pub new_key: String,
+    /// When it was ordered, RFC 3339 in UTC.
+    pub changed_at: String,
+    /// The administrator who ordered it.
+    pub username: String,
+    /// Their SM2 key (hex), which signed it.
+    pub issuer: String,
+    /// SM2 signature (128 hex digits) of [`DeviceKeyChange::message`].
+    pub signature: String,
+}
+
+impl DeviceKeyChange {
+    /// What the administrator signs: a tag and every field but the signature, one per line.
+    pub fn message(&self) -> Vec<u8> {
+        let mut message = b"permit-desk device key change v1\n".to_vec();
+        for part in [
+            &self.device_id,
+            &self.previous_key,
+            &self.new_key,
+            &self.changed_at,
+            &self.username,
+            &self.issuer,
+        ] {
+            message.extend_from_slice(part.as_bytes());
+            message.push(b'\n');
+        }
+        message
+    }
+
+    /// Checks that both device keys are Ed25519 keys as hex (64 lowercase digits, not the
+    /// same) and the order's signature under its issuer (not whether the issuer may order
+    /// it: that is the platform's list of the device's administrators).
+    pub fn verify(&self) -> Result<(), SigningError> {
+        for key in [&self.previous_key, &self.new_key] {
+            if key.len() != 64 || from_hex(key).is_none() {
+                return Err(SigningError::Malformed("device key"));
+            }
+        }
+        if self.previous_key == self.new_key {
+            return Err(SigningError::Malformed("device key change"));
+        }
         verify(&self.issuer, &self.message(), &self.signature)
     }
 }
@@ -444,6 +533,50 @@ fn from_hex(text: &str) -> Option<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_device_key_change_verifies_under_its_administrator_and_any_changed_field_does_not() {
+        let admin = key(3);
+        let (previous, new) = ("a".repeat(64), "b".repeat(64));
+        let order = admin.order_device_key_change(&DeviceKeySubject {
+            device_id: "desk-1",
+            previous_key: &previous,
+            new_key: &new,
+            changed_at: "2026-12-06T08:00:00.000Z",
+            username: "admin",
+        });
+        assert_eq!(order.verify(), Ok(()));
+        assert_eq!(order.issuer, admin.public_key());
+        let changed: [fn(&mut DeviceKeyChange); 5] = [
+            |order| order.device_id = "desk-2".to_owned(),
+            |order| order.new_key = "c".repeat(64),
+            |order| order.previous_key = "d".repeat(64),
+            |order| order.changed_at = "2026-12-05T08:00:00.000Z".to_owned(),
+            |order| order.username = "li".to_owned(),
+        ];
+        for change in changed {
+            let mut forged = order.clone();
+            change(&mut forged);
+            assert_eq!(forged.verify(), Err(SigningError::BadSignature), "{forged:?}");
+        }
+        let mut other_issuer = order.clone();
+        other_issuer.issuer = key(4).public_key().to_owned();
+        assert_eq!(other_issuer.verify(), Err(SigningError::BadSignature));
+        let mut short = order.clone();
+        short.new_key = "b".repeat(63);
+        assert_eq!(short.verify(), Err(SigningError::Malformed("device key")));
+        let mut upper = order.clone();
+        upper.new_key = "B".repeat(64);
+        assert_eq!(upper.verify(), Err(SigningError::Malformed("device key")));
+        let same = admin.order_device_key_change(&DeviceKeySubject {
+            device_id: "desk-1",
+            previous_key: &previous,
+            new_key: &previous,
+            changed_at: "2026-12-06T08:00:00.000Z",
+            username: "admin",
+        });
+        assert_eq!(same.verify(), Err(SigningError::Malformed("device key change")));
+    }
 
     fn key(seed: u8) -> ClerkKey {
         ClerkKey::from_secret(&[seed; 32]).expect("a small constant is a valid secret")

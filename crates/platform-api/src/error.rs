@@ -26,6 +26,10 @@ impl ApiError {
 pub mod code {
     /// 401: the `X-Device-Id` is not enrolled on the platform.
     pub const DEVICE_UNKNOWN: &str = "DEVICE_UNKNOWN";
+    /// 401: the request is signed with a key the device's administrator had replaced (a
+    /// device key change, after a re-key): a copy of the office made before it, or the
+    /// office itself when the answer to its change was lost — it then signs with the new key.
+    pub const DEVICE_KEY_REPLACED: &str = "DEVICE_KEY_REPLACED";
     /// 409: the push's audit anchor does not extend the one the platform holds for the
     /// device: the office's audit chain was rewritten (or a device stopped anchoring).
     pub const AUDIT_CHAIN_BROKEN: &str = "AUDIT_CHAIN_BROKEN";

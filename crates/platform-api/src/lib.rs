@@ -49,8 +49,8 @@ pub use decisions::{Decision, DecisionKind, DecisionPage};
 pub use devices::{DeviceEnrolment, EnrolmentReceipt};
 pub use error::{ApiError, code};
 pub use records::{
-    AuditAnchor, AuditPoint, KeyCertificate, KeyRevocation, PushBatch, PushRecord, PushResponse,
-    RATING_LEVELS, RecordKind, RecordResult, RecordStatus, StepSignature,
+    AuditAnchor, AuditPoint, DeviceKeyAnswer, DeviceKeyChange, KeyCertificate, KeyRevocation, PushBatch,
+    PushRecord, PushResponse, RATING_LEVELS, RecordKind, RecordResult, RecordStatus, StepSignature,
 };
 pub use routes::{ROUTES, Route, SCHEMAS, path};
 pub use time::ServerTime;

@@ -15,7 +15,7 @@
 //!   its global outbox order). A record older than the last one stored for its case is
 //!   rejected with [`crate::code::SEQUENCE_OUT_OF_ORDER`].
 
-pub use clerk_signing::{KeyCertificate, KeyRevocation, StepSignature};
+pub use clerk_signing::{DeviceKeyChange, KeyCertificate, KeyRevocation, StepSignature};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -43,6 +43,11 @@ pub struct PushBatch {
     /// a revoked key's steps dated from the revocation on. Optional (added compatibly).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub clerk_key_revocations: Vec<KeyRevocation>,
+    /// An administrator's order to replace the key this device signs its requests with
+    /// (sent after a re-key until the platform answers it, [`PushResponse::device_key`]):
+    /// the push itself is signed with the key it replaces. Optional (added compatibly).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_key_change: Option<DeviceKeyChange>,
 }
 
 /// The office's audit chain at the time of a push: its head (while a sent anchor is not yet
@@ -180,6 +185,24 @@ pub struct PushResponse {
     /// `POST /v1/blobs/batch` (or each with `PUT /v1/blobs/{sha256}`) and should keep those records unconfirmed until the upload succeeded: a resend then
     /// names the hash again.
     pub missing_blobs: Vec<String>,
+    /// The platform's answer to the batch's [`PushBatch::device_key_change`], when it
+    /// carried one. Optional (added compatibly).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_key: Option<DeviceKeyAnswer>,
+}
+
+/// What the platform did with a device key change. **Wire format: do not rename fields.**
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceKeyAnswer {
+    /// The key the platform now holds for the device, 64 hex digits: the change's new key
+    /// when it was applied (now, or by an earlier push whose answer was lost), else the
+    /// key it replaces.
+    pub key: String,
+    /// Why the change was not applied (not signed by an administrator the platform knows
+    /// for this device, one revoked, or naming another key than the one it holds), in
+    /// Chinese; `None` when it was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refused: Option<String>,
 }
 
 /// The verdict on one record. **Wire format v1: do not change.**

@@ -62,6 +62,8 @@ impl Platform {
             audit_anchor: None,
             clerk_keys: export.clerk_keys,
             clerk_key_revocations: export.clerk_key_revocations,
+            // An export carries no device key change: the change goes online only.
+            device_key_change: None,
         };
         let response = self.push(&header.device_id, &batch)?;
         let decisions = self.decisions(&header.device_id, export.decision_cursor, ANSWER_DECISIONS)?;

@@ -14,8 +14,10 @@
 //! platform itself decided (issued, rejected, old permit cancelled, reported back by the
 //! device under the `platform` account) need no clerk's signature.
 
-use clerk_signing::{KeyCertificate, KeyRevocation, NO_PREVIOUS, StepSignature, record_digest};
-use platform_api::{PushRecord, code};
+use clerk_signing::{
+    DeviceKeyChange, KeyCertificate, KeyRevocation, NO_PREVIOUS, StepSignature, record_digest,
+};
+use platform_api::{DeviceKeyAnswer, PushRecord, code};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::error::Result;
@@ -45,6 +47,19 @@ CREATE TABLE case_steps (
     record      TEXT,
     accepted_by TEXT,
     reviewed_by TEXT
+);
+";
+
+/// Version 5: each device key an administrator's order replaced (after a re-key at the
+/// office), so a request still signed with one is told so (`DEVICE_KEY_REPLACED`).
+pub(crate) const SCHEMA_V5: &str = "
+CREATE TABLE device_key_changes (
+    device_id    TEXT NOT NULL,
+    previous_key TEXT NOT NULL,
+    new_key      TEXT NOT NULL,
+    change       TEXT NOT NULL,
+    applied_at   INTEGER NOT NULL,
+    PRIMARY KEY (device_id, previous_key)
 );
 ";
 
@@ -129,6 +144,74 @@ pub(crate) fn revoke(conn: &Connection, device_id: &str, revocations: &[KeyRevoc
             ])?;
     }
     Ok(revoked)
+}
+
+/// Applies a push's device key change when an administrator of the device, registered
+/// and never revoked here, ordered it for the key the platform holds; `current` is that
+/// key (hex), with which the push was signed. Answers the key held afterwards, and why the
+/// change was refused when it was.
+pub(crate) fn change_device_key(
+    conn: &Connection,
+    device_id: &str,
+    current: &str,
+    change: &DeviceKeyChange,
+    now_millis: i64,
+) -> Result<DeviceKeyAnswer> {
+    let refuse = |why: &str| {
+        tracing::info!(device_id, why, "device key change refused");
+        Ok(DeviceKeyAnswer { key: current.to_owned(), refused: Some(why.to_owned()) })
+    };
+    if change.device_id != device_id {
+        return refuse("设备密钥变更单所指的设备不是发送它的设备。");
+    }
+    if change.new_key == current {
+        // Applied by an earlier push whose answer was lost: this one is signed with it.
+        return Ok(DeviceKeyAnswer { key: current.to_owned(), refused: None });
+    }
+    if change.verify().is_err() {
+        return refuse("设备密钥变更单的管理员签名无效。");
+    }
+    if change.previous_key != current {
+        return refuse("设备密钥变更单要替换的不是省平台为本设备登记的密钥。");
+    }
+    let ordered_by_administrator = known(conn, device_id, &change.issuer)?
+        .is_some_and(|issuer| issuer.administrator && issuer.username == change.username);
+    if !ordered_by_administrator {
+        return refuse("签署设备密钥变更单的不是本办理点在省平台登记的管理员。");
+    }
+    if revoked_at(conn, device_id, &change.issuer)?.is_some() {
+        return refuse("签署设备密钥变更单的管理员密钥已注销。");
+    }
+    let Some(new_key) = hex::decode(&change.new_key).ok().filter(|key| key.len() == 32) else {
+        return refuse("新的设备密钥格式不正确。");
+    };
+    conn.prepare_cached("UPDATE devices SET public_key = ?2 WHERE device_id = ?1")?
+        .execute(rusqlite::params![device_id, new_key])?;
+    conn.prepare_cached(
+        "INSERT OR REPLACE INTO device_key_changes (device_id, previous_key, new_key, change, applied_at)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(params![
+        device_id,
+        change.previous_key,
+        change.new_key,
+        serde_json::to_string(change)?,
+        now_millis
+    ])?;
+    tracing::info!(device_id, administrator = change.username, "device key replaced");
+    Ok(DeviceKeyAnswer { key: change.new_key.clone(), refused: None })
+}
+
+/// The keys `device_id` signed with before an administrator's order replaced them.
+pub(crate) fn replaced_device_keys(conn: &Connection, device_id: &str) -> Result<Vec<[u8; 32]>> {
+    let keys: Vec<String> = conn
+        .prepare_cached("SELECT previous_key FROM device_key_changes WHERE device_id = ?1")?
+        .query_map([device_id], |row| row.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(keys
+        .iter()
+        .filter_map(|key| hex::decode(key).ok().and_then(|bytes| <[u8; 32]>::try_from(bytes.as_slice()).ok()))
+        .collect())
 }
 
 fn revoked_at(conn: &Connection, device_id: &str, public_key: &str) -> Result<Option<String>> {

@@ -23,7 +23,7 @@ use serde::Serialize;
 use serde_json::Value;
 use uuid::Uuid;
 
-use crate::clerk_steps::{self, SCHEMA_V4};
+use crate::clerk_steps::{self, SCHEMA_V4, SCHEMA_V5};
 use crate::clock::{Clock, rfc3339};
 use crate::error::{Result, StubError};
 use crate::faults::Faults;
@@ -340,11 +340,11 @@ impl Platform {
         conn.busy_timeout(Duration::from_secs(5))?;
         let version: i64 = conn.pragma_query_value(None, "user_version", |row| row.get(0))?;
         // Each version's additions, in order; an older database gets the ones it lacks.
-        let steps = [SCHEMA, SCHEMA_V2, SCHEMA_V3, SCHEMA_V4];
-        if (0..4).contains(&version) {
+        let steps = [SCHEMA, SCHEMA_V2, SCHEMA_V3, SCHEMA_V4, SCHEMA_V5];
+        if (0..5).contains(&version) {
             let missing: String = steps[version as usize..].concat();
-            conn.execute_batch(&format!("BEGIN; {missing} PRAGMA user_version = 4; COMMIT;"))?;
-        } else if version != 4 {
+            conn.execute_batch(&format!("BEGIN; {missing} PRAGMA user_version = 5; COMMIT;"))?;
+        } else if version != 5 {
             return Err(StubError::InvalidInput {
                 what: "database",
                 reason: format!("schema version {version} is newer than this stand-in"),
@@ -614,6 +614,11 @@ impl Platform {
         }
     }
 
+    /// The keys `device_id` signed with before its administrator replaced them.
+    pub fn replaced_device_keys(&self, device_id: &str) -> Result<Vec<[u8; 32]>> {
+        clerk_steps::replaced_device_keys(&self.conn(), device_id)
+    }
+
     /// The clerk keys registered for a device, as (user name, public key hex,
     /// administrator, root), oldest first (issue 18).
     pub fn clerk_keys(&self, device_id: &str) -> Result<Vec<(String, String, bool, bool)>> {
@@ -722,6 +727,24 @@ impl Platform {
         clerk_steps::revoke(&transaction, device_id, &batch.clerk_key_revocations)?;
         clerk_steps::register(&transaction, device_id, &batch.clerk_keys, millis(now))?;
         clerk_steps::revoke(&transaction, device_id, &batch.clerk_key_revocations)?;
+        // The device's own key next, checked against those clerk keys; the push was
+        // signed with the key it replaces.
+        let device_key = match &batch.device_key_change {
+            Some(change) => {
+                let current = device_key(&transaction, device_id)?.ok_or_else(|| {
+                    StubError::InvalidInput { what: "device", reason: device_id.to_owned() }
+                })?;
+                let answer = clerk_steps::change_device_key(
+                    &transaction,
+                    device_id,
+                    &hex::encode(current),
+                    change,
+                    millis(now),
+                )?;
+                Some(answer)
+            }
+            None => None,
+        };
         let mut results = Vec::with_capacity(batch.records.len());
         let mut missing_blobs = BTreeSet::new();
         // Cases whose record in this batch was not accepted, with that record's id.
@@ -769,7 +792,7 @@ impl Platform {
             rejections,
             "push committed"
         );
-        Ok(PushResponse { results, missing_blobs: missing_blobs.into_iter().collect() })
+        Ok(PushResponse { results, missing_blobs: missing_blobs.into_iter().collect(), device_key })
     }
 
     fn apply_record(

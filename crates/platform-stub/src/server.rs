@@ -314,6 +314,20 @@ async fn check_signature(State(platform): State<Platform>, request: Request, nex
     let verified = VerifyingKey::from_bytes(&public_key)
         .and_then(|key| key.verify_strict(message.as_bytes(), &Signature::from_bytes(&signature)));
     if verified.is_err() {
+        // Signed with a key the device's administrator replaced: a copy of the office made
+        // before the re-key, or the office whose answer to the change was lost.
+        let replaced = platform.replaced_device_keys(&device_id).unwrap_or_default().iter().any(|key| {
+            VerifyingKey::from_bytes(key)
+                .and_then(|key| key.verify_strict(message.as_bytes(), &Signature::from_bytes(&signature)))
+                .is_ok()
+        });
+        if replaced {
+            tracing::info!(device_id, "request signed with a replaced device key refused");
+            return unauthorized(
+                code::DEVICE_KEY_REPLACED,
+                "this device key was replaced by its administrator",
+            );
+        }
         tracing::info!(device_id, "request with a bad signature refused");
         return unauthorized(code::SIGNATURE_INVALID, "signature does not verify");
     }

@@ -95,7 +95,9 @@ pub use schema::SCHEMA_VERSION;
 pub use server_unlock::{SERVER_ACTOR, ServerUnlockSecret};
 pub use state_seal::{StateSealChecker, StateSealInterrupt, StateSealProblem};
 pub use store::{DB_FILE_NAME, STORE_ACTOR, SchemaUpgrade, Store, StoreOptions, sqlcipher_ready};
-pub use sync_state::{DeviceSecret, IncomingDecision, PLATFORM_ACTOR, StoredDecision, SyncState};
+pub use sync_state::{
+    DeviceSecret, IncomingDecision, PLATFORM_ACTOR, PendingDeviceKeyChange, StoredDecision, SyncState,
+};
 pub use users::{
     COMMON_PASSWORDS, MIN_PASSWORD_CHARS, NewUser, PasswordWeakness, Roles, Session, User, UserId,
     normalise_username, password_weakness,

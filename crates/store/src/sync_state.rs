@@ -21,6 +21,27 @@ use crate::outbox::SYNC_ACTOR;
 use crate::time::{from_millis, opt_from_millis, to_millis};
 use crate::users::{Roles, User, UserId};
 
+/// `meta` keys of a device key change waiting for the platform: the administrator's order
+/// (JSON) and the new key's secret (hex), inside the encrypted database like the current
+/// one.
+const DEVICE_KEY_CHANGE: &str = "device_key_change";
+const DEVICE_KEY_NEXT: &str = "device_key_next";
+
+/// An administrator's order to replace the device key, with the new key's secret
+/// ([`Store::pending_device_key_change`]). `Debug` never shows the secret.
+pub struct PendingDeviceKeyChange {
+    /// The order, as the platform receives it.
+    pub change: clerk_signing::DeviceKeyChange,
+    /// The new key's secret.
+    pub secret: Zeroizing<[u8; 32]>,
+}
+
+impl std::fmt::Debug for PendingDeviceKeyChange {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.debug_struct("PendingDeviceKeyChange").field("change", &self.change).finish_non_exhaustive()
+    }
+}
+
 /// The system actor named in the audit trail (and, through the `PLATFORM` account, in case
 /// events) for decisions of the provincial platform.
 pub const PLATFORM_ACTOR: &str = "platform";
@@ -193,6 +214,186 @@ impl Store {
         transaction.commit()?;
         self.device_secret()?
             .ok_or_else(|| StoreError::Corrupt { detail: "the device identity was not stored".to_owned() })
+    }
+
+    /// An administrator's order, signed with their clerk key, to replace the device's
+    /// request-signing key (`previous_key`, the one the platform holds) by `new_key`, kept
+    /// with the new key's secret until the platform answers it (the next sync sends it
+    /// before anything else). Replaces an order not yet answered. Audited
+    /// `device_key_change_ordered` (the public keys, never the secret). Needs 管理员;
+    /// returns the order, or `None` when there is nothing to order or no one to sign it
+    /// (the office has no device identity yet; the administrator's session has no signing
+    /// key, which a log-in with this program always makes).
+    pub fn order_device_key_change(
+        &mut self,
+        admin: &crate::Session,
+        (previous_key, new_key): (&str, &str),
+        secret: &[u8; 32],
+        at: DateTime<Utc>,
+    ) -> Result<Option<clerk_signing::DeviceKeyChange>> {
+        self.require_role(admin, Roles::ADMIN)?;
+        let (Some(signer), Some(device)) = (admin.signer.as_ref(), self.device_secret()?) else {
+            return Ok(None);
+        };
+        let changed_at = crate::clerk_keys::rfc3339(at);
+        let change = signer.order_device_key_change(&clerk_signing::DeviceKeySubject {
+            device_id: &device.device_id,
+            previous_key,
+            new_key,
+            changed_at: &changed_at,
+            username: &admin.username,
+        });
+        let audit_key = *self.audit_key;
+        let change_json = serde_json::to_string(&change)
+            .map_err(|error| StoreError::Corrupt { detail: format!("device key change: {error}") })?;
+        let secret_hex = Zeroizing::new(crate::crypto::hex_encode(secret));
+        let transaction = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        transaction.execute(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2), (?3, ?4)",
+            params![DEVICE_KEY_CHANGE, change_json, DEVICE_KEY_NEXT, secret_hex.as_str()],
+        )?;
+        audit::append(
+            &transaction,
+            &audit_key,
+            crate::users::admin_row(
+                admin,
+                AuditAction::DeviceKeyChangeOrdered,
+                json!({
+                    "device_id": change.device_id,
+                    "previous_key": change.previous_key,
+                    "new_key": change.new_key,
+                }),
+                at,
+            ),
+        )?;
+        transaction.commit()?;
+        Ok(Some(change))
+    }
+
+    /// The device key change ordered and not yet answered by the platform, if any.
+    pub fn pending_device_key_change(&self) -> Result<Option<PendingDeviceKeyChange>> {
+        let read = |key: &str| -> Result<Option<String>> {
+            Ok(self
+                .conn
+                .query_row("SELECT value FROM meta WHERE key = ?1", [key], |row| row.get(0))
+                .optional()?)
+        };
+        let (Some(change), Some(secret_hex)) = (read(DEVICE_KEY_CHANGE)?, read(DEVICE_KEY_NEXT)?) else {
+            return Ok(None);
+        };
+        let secret_hex = Zeroizing::new(secret_hex);
+        let change = serde_json::from_str(&change)
+            .map_err(|error| StoreError::Corrupt { detail: format!("device key change: {error}") })?;
+        let bytes = Zeroizing::new(
+            crate::crypto::hex_decode(&secret_hex).filter(|bytes| bytes.len() == 32).ok_or_else(|| {
+                StoreError::Corrupt { detail: "next device secret is not 32 bytes".to_owned() }
+            })?,
+        );
+        let mut secret = Zeroizing::new([0_u8; 32]);
+        secret.copy_from_slice(&bytes);
+        Ok(Some(PendingDeviceKeyChange { change, secret }))
+    }
+
+    /// Ends the pending device key change with the platform's answer: taken (`refused`
+    /// `None`: the device's secret becomes the new one, audited `device_key_changed`) or
+    /// refused with its reason (the device keeps its key, audited
+    /// `device_key_change_refused`). Nothing pending: nothing done.
+    pub fn settle_device_key_change(&mut self, refused: Option<&str>, at: DateTime<Utc>) -> Result<()> {
+        let Some(pending) = self.pending_device_key_change()? else { return Ok(()) };
+        let audit_key = *self.audit_key;
+        let transaction = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let (action, details) = match refused {
+            None => {
+                transaction.execute(
+                    "UPDATE sync_state SET device_secret = ?1 WHERE id = 1 AND device_id = ?2",
+                    params![pending.secret.as_slice(), pending.change.device_id],
+                )?;
+                (
+                    AuditAction::DeviceKeyChanged,
+                    json!({ "device_id": pending.change.device_id, "new_key": pending.change.new_key }),
+                )
+            }
+            Some(reason) => (
+                AuditAction::DeviceKeyChangeRefused,
+                json!({ "device_id": pending.change.device_id, "reason": reason }),
+            ),
+        };
+        transaction
+            .execute("DELETE FROM meta WHERE key IN (?1, ?2)", params![DEVICE_KEY_CHANGE, DEVICE_KEY_NEXT])?;
+        audit::append(
+            &transaction,
+            &audit_key,
+            NewAuditRow {
+                desk: None,
+                at,
+                actor_user_id: None,
+                actor: SYNC_ACTOR,
+                action,
+                case_id: None,
+                details,
+            },
+        )?;
+        transaction.commit()?;
+        Ok(())
+    }
+
+    /// After a restore: the device identity of the office the restore replaced, with its
+    /// key change still waiting for the platform if it had one (or none). The platform
+    /// knows the device by that key — a backup made before a key change holds one it has
+    /// replaced. Audited `device_identity_carried_over` (the id and public keys) when it
+    /// changes anything. Needs 管理员; returns whether it did.
+    pub fn carry_over_device_identity(
+        &mut self,
+        admin: &crate::Session,
+        replaced: &DeviceSecret,
+        pending: Option<&PendingDeviceKeyChange>,
+        at: DateTime<Utc>,
+    ) -> Result<bool> {
+        self.require_role(admin, Roles::ADMIN)?;
+        let same_key = self
+            .device_secret()?
+            .is_some_and(|own| own.device_id == replaced.device_id && *own.secret == *replaced.secret);
+        let own_pending = self.pending_device_key_change()?;
+        let same_pending = match (&own_pending, pending) {
+            (None, None) => true,
+            (Some(own), Some(theirs)) => own.change == theirs.change && *own.secret == *theirs.secret,
+            _ => false,
+        };
+        if same_key && same_pending {
+            return Ok(false);
+        }
+        let audit_key = *self.audit_key;
+        let transaction = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        transaction.execute(
+            "UPDATE sync_state SET device_id = ?1, device_secret = ?2, device_created_at = ?3 WHERE id = 1",
+            params![replaced.device_id, replaced.secret.as_slice(), to_millis(replaced.created_at)],
+        )?;
+        transaction
+            .execute("DELETE FROM meta WHERE key IN (?1, ?2)", params![DEVICE_KEY_CHANGE, DEVICE_KEY_NEXT])?;
+        if let Some(pending) = pending {
+            let change_json = serde_json::to_string(&pending.change)
+                .map_err(|error| StoreError::Corrupt { detail: format!("device key change: {error}") })?;
+            let secret_hex = Zeroizing::new(crate::crypto::hex_encode(pending.secret.as_slice()));
+            transaction.execute(
+                "INSERT INTO meta (key, value) VALUES (?1, ?2), (?3, ?4)",
+                params![DEVICE_KEY_CHANGE, change_json, DEVICE_KEY_NEXT, secret_hex.as_str()],
+            )?;
+        }
+        audit::append(
+            &transaction,
+            &audit_key,
+            crate::users::admin_row(
+                admin,
+                AuditAction::DeviceIdentityCarriedOver,
+                json!({
+                    "device_id": replaced.device_id,
+                    "pending_new_key": pending.map(|pending| pending.change.new_key.clone()),
+                }),
+                at,
+            ),
+        )?;
+        transaction.commit()?;
+        Ok(true)
     }
 
     /// Records how a sync ended: `None` for success (sets the last success time and clears

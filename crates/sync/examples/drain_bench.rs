@@ -112,6 +112,7 @@ async fn main() -> anyhow::Result<()> {
                 audit_anchor: None,
                 clerk_keys: Vec::new(),
                 clerk_key_revocations: Vec::new(),
+                device_key_change: None,
             })
             .await?;
         naive_requests += 1;

@@ -193,6 +193,11 @@ impl PlatformClient {
         self.identity.device_id()
     }
 
+    /// The public key this client signs with, 64 hex digits.
+    pub fn public_key_hex(&self) -> String {
+        self.identity.public_key_hex()
+    }
+
     /// The platform's base URL.
     pub fn base_url(&self) -> &str {
         self.base_url.as_str()

@@ -314,6 +314,9 @@ impl Drainer {
                 audit_anchor,
                 clerk_keys: clerk_keys.certificates,
                 clerk_key_revocations: clerk_keys.revocations,
+                // Sent on its own before a drain (`app::sync`): the key it replaces would
+                // still sign this drain's later requests.
+                device_key_change: None,
             };
             report.sent += records.len() as u64;
             report.requests += 1;

@@ -64,7 +64,7 @@ mod status;
 
 pub use background::{LiveSync, SyncLoop};
 pub use identity::device_identity;
-pub(crate) use identity::load_identity;
+pub(crate) use identity::{load_identity, order_device_key_change};
 pub use outbox::StoreOutbox;
 pub(crate) use outbox::outgoing;
 pub use quarantine::{
@@ -404,9 +404,16 @@ impl Syncer {
             Ok((load_identity(office, preferred.as_deref(), started)?, office.store.platform_bundle_key()?))
         })?;
         let mut report = SyncReport { device_id: identity.device_id().to_owned(), ..SyncReport::default() };
-        let outcome = self.run(&mut handle, identity, platform_key, &mut report, &mut progress);
+        let mut outcome = self.run(&mut handle, identity, platform_key, &mut report, &mut progress);
+        if matches!(outcome, Ok(RunEnd::DeviceKeyChanged)) {
+            // The platform took the administrator's order: everything else goes out signed
+            // with the new key (the drainer is made again for it).
+            let identity =
+                handle.with_office(|office| load_identity(office, preferred.as_deref(), started))?;
+            outcome = self.run(&mut handle, identity, platform_key, &mut report, &mut progress);
+        }
         let problem = match outcome {
-            Ok(()) => None,
+            Ok(_) => None,
             Err(error) => Some(problem_of(&store_failure(error)?)),
         };
         let finished = clock();
@@ -427,11 +434,12 @@ impl Syncer {
         platform_key: Option<[u8; 32]>,
         report: &mut SyncReport,
         progress: &mut impl FnMut(u64, u64),
-    ) -> Result<(), SyncError> {
+    ) -> Result<RunEnd, SyncError> {
         let clock = self.config.clock;
         let page_limit = self.config.decision_page_limit;
         let enrolment_code = self.config.enrolment_code.clone();
-        let drainer = ensure_drainer(&mut self.drainer, &self.config, identity, platform_key)?;
+        let client_config = client_config(&self.config, platform_key);
+        let drainer = ensure_drainer(&mut self.drainer, &client_config, &self.config.drain, identity)?;
         let runtime = &self.runtime;
         runtime.block_on(async {
             // Compare clocks first (one unsigned GET /v1/time): the client then signs with
@@ -453,6 +461,16 @@ impl Syncer {
                     .with_office(|office| clerk_keys_to_send(&office.store))
                     .map_err(SyncError::outbox)?;
                 drainer.client().enrol(&code, clerk_keys.certificates).await?;
+            }
+            // A device key change an administrator's re-key ordered goes first, on its own:
+            // the drain's requests are all signed with the key the platform holds.
+            let pending = handle
+                .with_office(|office| Ok(office.store.pending_device_key_change()?))
+                .map_err(SyncError::outbox)?;
+            if let Some(pending) = pending
+                && send_device_key_change(handle, drainer.client(), &client_config, &pending, clock).await?
+            {
+                return Ok(RunEnd::DeviceKeyChanged);
             }
             let mut outbox = StoreOutbox::new(handle, clock);
             let drained = drainer.drain(&mut outbox, &mut *progress).await?;
@@ -479,9 +497,69 @@ impl Syncer {
                     return Err(error);
                 }
             }
-            Ok(())
+            Ok(RunEnd::Done)
         })
     }
+}
+
+/// How [`Syncer::run`] ended.
+enum RunEnd {
+    /// Everything it could do.
+    Done,
+    /// The platform took the device key change: the rest goes with the new key.
+    DeviceKeyChanged,
+}
+
+/// Sends the pending device key change in a push of its own (no records; the office's
+/// audit anchor and clerk keys as every push carries them), signed with the key it
+/// replaces, and settles it with the platform's answer. A push refused
+/// `DEVICE_KEY_REPLACED` means an earlier push took it and its answer was lost: the same
+/// push signed with the new key then gets the answer. Returns whether the device now
+/// signs with the new key.
+async fn send_device_key_change<H: OfficeHandle>(
+    handle: &mut H,
+    client: &PlatformClient,
+    client_config: &ClientConfig,
+    pending: &store::PendingDeviceKeyChange,
+    clock: fn() -> DateTime<Utc>,
+) -> Result<bool, SyncError> {
+    let mut outbox = StoreOutbox::new(handle, clock);
+    let audit_anchor = outbox.audit_anchor().map_err(SyncError::outbox)?;
+    let anchored = audit_anchor.as_ref().map(|anchor| anchor.head.seq);
+    let clerk_keys = outbox.clerk_keys().map_err(SyncError::outbox)?;
+    let batch = platform_api::PushBatch {
+        device_id: client.device_id().to_owned(),
+        records: Vec::new(),
+        audit_anchor,
+        clerk_keys: clerk_keys.certificates,
+        clerk_key_revocations: clerk_keys.revocations,
+        device_key_change: Some(pending.change.clone()),
+    };
+    let answer = match client.push(&batch).await {
+        Err(SyncError::Unauthorized { code, .. }) if code == platform_api::code::DEVICE_KEY_REPLACED => {
+            let next = DeviceIdentity::from_secret(client.device_id(), &pending.secret)?;
+            PlatformClient::new(client_config, next)?.push(&batch).await?
+        }
+        answered => answered?,
+    };
+    if let Some(seq) = anchored {
+        outbox.anchor_acknowledged(seq).map_err(SyncError::outbox)?;
+    }
+    let refused = match answer.device_key {
+        Some(platform_api::DeviceKeyAnswer { key, refused: None }) if key == pending.change.new_key => None,
+        Some(platform_api::DeviceKeyAnswer { refused: Some(reason), .. }) => Some(reason),
+        Some(_) => Some("省平台为本机登记的设备密钥与变更单不一致。".to_owned()),
+        None => Some("省平台没有答复设备密钥变更单（不支持更换设备密钥）。".to_owned()),
+    };
+    if let Some(reason) = &refused {
+        tracing::warn!(reason, "the platform did not take the device key change");
+    }
+    let now = clock();
+    outbox
+        .handle
+        .with_office(|office| Ok(office.store.settle_device_key_change(refused.as_deref(), now)?))
+        .map_err(SyncError::outbox)?;
+    Ok(refused.is_none())
 }
 
 /// The office's audit anchor as the contract carries it, online or in an export bundle;
@@ -507,22 +585,28 @@ pub(crate) fn wire_anchor(
 /// on must carry the platform's signature (`sync::ClientConfig::platform_key`).
 fn ensure_drainer<'d>(
     drainer: &'d mut Option<Drainer>,
-    config: &SyncConfig,
+    client_config: &ClientConfig,
+    options: &DrainOptions,
     identity: DeviceIdentity,
-    platform_key: Option<[u8; 32]>,
 ) -> Result<&'d mut Drainer, SyncError> {
     if drainer.as_ref().is_some_and(|drainer| {
         drainer.client().device_id() == identity.device_id()
-            && drainer.client().platform_key() == platform_key
+            && drainer.client().public_key_hex() == identity.public_key_hex()
+            && drainer.client().platform_key() == client_config.platform_key
     }) {
         return drainer.as_mut().ok_or(SyncError::Protocol { detail: "no drainer".to_owned() });
     }
+    let client = PlatformClient::new(client_config, identity)?;
+    Ok(drainer.insert(Drainer::new(client, options.clone(), Jitter::from_entropy())))
+}
+
+/// The HTTP client's settings for `config`, checking answers with `platform_key`.
+fn client_config(config: &SyncConfig, platform_key: Option<[u8; 32]>) -> ClientConfig {
     let mut client_config = ClientConfig::new(&config.base_url);
     client_config.request_timeout = config.request_timeout;
     client_config.connect_timeout = config.connect_timeout;
     client_config.platform_key = platform_key;
-    let client = PlatformClient::new(&client_config, identity)?;
-    Ok(drainer.insert(Drainer::new(client, config.drain.clone(), Jitter::from_entropy())))
+    client_config
 }
 
 fn add_drain(report: &mut SyncReport, drained: &::sync::DrainReport) {

@@ -50,6 +50,7 @@ pub fn push_batch() -> PushBatch {
         audit_anchor: None,
         clerk_keys: Vec::new(),
         clerk_key_revocations: Vec::new(),
+        device_key_change: None,
     }
 }
 
@@ -81,6 +82,7 @@ pub fn push_response() -> PushResponse {
             RecordResult { record_id: id(5), status: RecordStatus::Deferred { blocked_by: id(4) } },
         ],
         missing_blobs: vec![PAGE_HASH.to_owned()],
+        device_key: None,
     }
 }
 

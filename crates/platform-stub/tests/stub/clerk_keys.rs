@@ -3,7 +3,8 @@
 //! the acceptance, review and approval of the same application, one after the other.
 
 use clerk_signing::{
-    CertificateSubject, ClerkKey, KeyCertificate, NO_PREVIOUS, Step, StepSignature, record_digest,
+    CertificateSubject, ClerkKey, DeviceKeyChange, DeviceKeySubject, KeyCertificate, NO_PREVIOUS, Step,
+    StepSignature, record_digest,
 };
 use platform_api::{RecordKind, code};
 use serde_json::{Value, json};
@@ -250,4 +251,129 @@ async fn a_revoked_administrator_key_certifies_nothing_after_its_revocation() {
     assert_eq!(status, 200);
     let registered = fixture.platform.clerk_keys(DEVICE).expect("keys read");
     assert!(!registered.iter().any(|key| key.0 == "sun"), "{registered:?}");
+}
+
+/// A push of no records carrying the office's certificates, its revocations and `change`.
+fn key_change_batch(
+    office: &Office,
+    revocations: Vec<platform_api::KeyRevocation>,
+    change: &DeviceKeyChange,
+) -> platform_api::PushBatch {
+    platform_api::PushBatch {
+        device_id: DEVICE.to_owned(),
+        records: Vec::new(),
+        audit_anchor: None,
+        clerk_keys: office.certificates(),
+        clerk_key_revocations: revocations,
+        device_key_change: Some(change.clone()),
+    }
+}
+
+fn device_key_hex(key: &ed25519_dalek::SigningKey) -> String {
+    hex::encode(key.verifying_key().to_bytes())
+}
+
+fn order(by: &ClerkKey, username: &str, device_id: &str, previous: &str, new: &str) -> DeviceKeyChange {
+    by.order_device_key_change(&DeviceKeySubject {
+        device_id,
+        previous_key: previous,
+        new_key: new,
+        changed_at: AT,
+        username,
+    })
+}
+
+#[tokio::test]
+async fn an_administrators_order_replaces_the_device_key_and_the_old_key_is_told_so() {
+    let fixture = fixture();
+    let office = Office::new();
+    let (old, new) = (fixture.key.clone(), ed25519_dalek::SigningKey::from_bytes(&[8; 32]));
+    let change = order(&office.admin, "admin", DEVICE, &device_key_hex(&old), &device_key_hex(&new));
+    let batch = key_change_batch(&office, Vec::new(), &change);
+
+    let (status, body) = fixture.push_signed(&old, &batch).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["device_key"], json!({ "key": device_key_hex(&new) }), "{body}");
+    let held = fixture.platform.device_key(DEVICE).expect("read").expect("enrolled");
+    assert_eq!(held, new.verifying_key().to_bytes());
+
+    // A copy of the office from before the re-key signs with the old key: refused, and told
+    // why (the office itself, whose answer was lost, then signs with the new one).
+    let (status, body) = fixture.push_signed(&old, &batch).await;
+    assert_eq!((status.as_u16(), body["code"].as_str()), (401, Some(code::DEVICE_KEY_REPLACED)), "{body}");
+    let (status, body) = fixture.push(Vec::new()).await;
+    assert_eq!(
+        (status.as_u16(), body["code"].as_str()),
+        (401, Some(code::DEVICE_KEY_REPLACED)),
+        "any request: {body}"
+    );
+    // The same order sent again with the new key: answered as taken, nothing changes.
+    let (status, body) = fixture.push_signed(&new, &batch).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["device_key"], json!({ "key": device_key_hex(&new) }), "{body}");
+    // A key the device never had is still just a bad signature.
+    let stranger = ed25519_dalek::SigningKey::from_bytes(&[9; 32]);
+    let (status, body) = fixture.push_signed(&stranger, &batch).await;
+    assert_eq!((status.as_u16(), body["code"].as_str()), (401, Some(code::SIGNATURE_INVALID)), "{body}");
+}
+
+#[tokio::test]
+async fn an_order_no_administrator_of_the_device_signed_changes_nothing() {
+    let office = Office::new();
+    let new = device_key_hex(&ed25519_dalek::SigningKey::from_bytes(&[8; 32]));
+    let intruder = key(9);
+    /// What is wrong, the order for the device's current key, revocations sent with it.
+    type Case<'a> = (&'a str, Box<dyn Fn(&str) -> DeviceKeyChange + 'a>, Vec<platform_api::KeyRevocation>);
+    let cases: Vec<Case<'_>> = vec![
+        (
+            "a clerk who is no administrator",
+            Box::new(|old| order(&office.li, "li", DEVICE, old, &new)),
+            Vec::new(),
+        ),
+        (
+            "a key the platform does not know",
+            Box::new(|old| order(&intruder, "admin", DEVICE, old, &new)),
+            Vec::new(),
+        ),
+        (
+            "the administrator's key under another name",
+            Box::new(|old| order(&office.admin, "li", DEVICE, old, &new)),
+            Vec::new(),
+        ),
+        (
+            "a revoked administrator's key",
+            Box::new(|old| order(&office.admin, "admin", DEVICE, old, &new)),
+            vec![office.admin.revoke("admin", office.admin.public_key(), "2026-03-02T09:00:00.000Z")],
+        ),
+        (
+            "another key than the one the platform holds",
+            Box::new(|_| order(&office.admin, "admin", DEVICE, &"c".repeat(64), &new)),
+            Vec::new(),
+        ),
+        ("another device", Box::new(|old| order(&office.admin, "admin", "counter-2", old, &new)), Vec::new()),
+        (
+            "a tampered order",
+            Box::new(|old| DeviceKeyChange {
+                new_key: "d".repeat(64),
+                ..order(&office.admin, "admin", DEVICE, old, &new)
+            }),
+            Vec::new(),
+        ),
+    ];
+    for (what, change, revocations) in cases {
+        let fixture = fixture();
+        let old = device_key_hex(&fixture.key);
+        let (status, body) =
+            fixture.push_signed(&fixture.key, &key_change_batch(&office, revocations, &change(&old))).await;
+        assert_eq!(status, 200, "{what}: {body}");
+        assert_eq!(body["device_key"]["key"], old, "{what}: {body}");
+        assert!(
+            body["device_key"]["refused"].as_str().is_some_and(|reason| !reason.is_empty()),
+            "{what}: {body}"
+        );
+        let held = fixture.platform.device_key(DEVICE).expect("read").expect("enrolled");
+        assert_eq!(hex::encode(held), old, "{what}: the key stays");
+        let (status, body) = fixture.push(Vec::new()).await;
+        assert_eq!(status, 200, "{what}: the device goes on with its key: {body}");
+    }
 }

@@ -42,6 +42,7 @@ async fn payload_key_order_does_not_make_a_conflict() {
         audit_anchor: None,
         clerk_keys: Vec::new(),
         clerk_key_revocations: Vec::new(),
+        device_key_change: None,
     })
     .expect("serialize")
     .replace(r#"{"a":1,"b":{"x":1,"y":2}}"#, r#"{"b":{"y":2,"x":1},"a":1}"#);
@@ -205,6 +206,7 @@ async fn a_batch_for_another_device_is_refused() {
         audit_anchor: None,
         clerk_keys: Vec::new(),
         clerk_key_revocations: Vec::new(),
+        device_key_change: None,
     };
     let (status, body) = fixture.send("POST", "/v1/records", serde_json::to_vec(&batch).expect("json")).await;
     assert_eq!((status, body["code"].as_str()), (StatusCode::FORBIDDEN, Some("DEVICE_MISMATCH")));
@@ -494,6 +496,7 @@ async fn a_compressed_push_is_read_expanded_and_a_compression_bomb_is_refused() 
         audit_anchor: None,
         clerk_keys: Vec::new(),
         clerk_key_revocations: Vec::new(),
+        device_key_change: None,
     })
     .expect("json");
     let compressed = gzip(&json);

@@ -130,6 +130,13 @@ impl Fixture {
         self.push_with_revocations(records, clerk_keys, Vec::new()).await
     }
 
+    /// `batch`, signed with `key` as [`DEVICE`].
+    pub async fn push_signed(&self, key: &SigningKey, batch: &PushBatch) -> (StatusCode, Value) {
+        let body = serde_json::to_vec(batch).expect("batch serializes");
+        let request = signed("POST", "/v1/records", body, DEVICE, key, now_seconds(&self.platform));
+        call(&self.router, request).await
+    }
+
     /// A push with clerk-key certificates and revocations.
     pub async fn push_with_revocations(
         &self,
@@ -143,6 +150,7 @@ impl Fixture {
             audit_anchor: None,
             clerk_keys,
             clerk_key_revocations,
+            device_key_change: None,
         };
         self.send("POST", "/v1/records", serde_json::to_vec(&batch).expect("batch serializes")).await
     }

@@ -153,6 +153,16 @@ pub enum AuditAction {
     /// An administrator's revocation (or a restore) replaced the office's data key: the
     /// database copied under a new key, the remaining clerks' slots sealed to it.
     DatabaseRekeyed,
+    /// An administrator's re-key ordered the device's request-signing key replaced (a new
+    /// key kept, the order signed by the administrator, to be sent at the next sync).
+    DeviceKeyChangeOrdered,
+    /// The platform took the order: the device signs its requests with the new key.
+    DeviceKeyChanged,
+    /// The platform refused the order (its reason kept): the device keeps its key.
+    DeviceKeyChangeRefused,
+    /// A restore kept the device identity (and a key change waiting for the platform) of
+    /// the office it replaced: the key the platform knows the device by.
+    DeviceIdentityCarriedOver,
 }
 
 impl AuditAction {
@@ -215,6 +225,10 @@ impl AuditAction {
         AuditAction::ServerUnlockRemoved,
         AuditAction::ServerOpened,
         AuditAction::DatabaseRekeyed,
+        AuditAction::DeviceKeyChangeOrdered,
+        AuditAction::DeviceKeyChanged,
+        AuditAction::DeviceKeyChangeRefused,
+        AuditAction::DeviceIdentityCarriedOver,
     ];
 
     /// The number a row stores for the action (schema 13): its position in
@@ -293,6 +307,10 @@ impl AuditAction {
             AuditAction::ServerUnlockRemoved => "server_unlock_removed",
             AuditAction::ServerOpened => "server_opened",
             AuditAction::DatabaseRekeyed => "database_rekeyed",
+            AuditAction::DeviceKeyChangeOrdered => "device_key_change_ordered",
+            AuditAction::DeviceKeyChanged => "device_key_changed",
+            AuditAction::DeviceKeyChangeRefused => "device_key_change_refused",
+            AuditAction::DeviceIdentityCarriedOver => "device_identity_carried_over",
         }
     }
 }
@@ -916,7 +934,8 @@ mod tests {
         assert_eq!(AuditAction::StoreCreated.code(), 1);
         assert_eq!(AuditAction::CaseStateChanged.code(), 14);
         assert_eq!(AuditAction::DatabaseRekeyed.code(), 55);
-        for unknown in [0, -1, 56, i64::MIN, i64::MAX] {
+        assert_eq!(AuditAction::DeviceIdentityCarriedOver.code(), 59);
+        for unknown in [0, -1, 60, i64::MIN, i64::MAX] {
             assert_eq!(AuditAction::from_code(unknown), None);
         }
         assert_eq!(AuditAction::from_name("case_stolen"), None);
@@ -937,7 +956,9 @@ mod tests {
              bundle_imported,platform_key_set,office_details_set,profile_effective_set,user_reenabled,record_corrected,\
              page_marked,ledger_viewed,reference_key_set,reference_update_loaded,print_settings_set,clock_confirmed,\
              rated,clerk_key_certified,office_ca_created,desk_joined,desk_revoked,\
-             server_unlock_created,server_unlock_removed,server_opened,database_rekeyed"
+             server_unlock_created,server_unlock_removed,server_opened,database_rekeyed,\
+             device_key_change_ordered,device_key_changed,device_key_change_refused,\
+             device_identity_carried_over"
         );
     }
 }

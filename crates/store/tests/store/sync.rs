@@ -273,3 +273,43 @@ fn the_reference_update_key_is_its_own_and_a_loaded_update_is_never_replaced_by_
     );
     assert!(store.audit_verify().unwrap().is_intact());
 }
+
+#[test]
+fn a_device_key_change_is_kept_until_answered_and_a_refusal_keeps_the_old_key() {
+    let (_dir, mut store, admin) = new_store();
+    let (previous, next) = ("a".repeat(64), "b".repeat(64));
+    // Nothing to order before the office has a device identity.
+    assert!(store.order_device_key_change(&admin, (&previous, &next), &[2; 32], at(1)).unwrap().is_none());
+    store.device_secret_or_insert("counter-1", &[1; 32], at(2)).unwrap();
+    let clerk = crate::common::add_clerk(&mut store, &admin, "li", store::Roles::ACCEPT);
+    let refused = store.order_device_key_change(&clerk, (&previous, &next), &[2; 32], at(3)).unwrap_err();
+    assert!(matches!(refused, StoreError::Forbidden { .. }), "an administrator's order only: {refused:?}");
+
+    let order = store.order_device_key_change(&admin, (&previous, &next), &[2; 32], at(4)).unwrap().unwrap();
+    assert_eq!((order.device_id.as_str(), order.username.as_str()), ("counter-1", "admin"));
+    assert_eq!(order.verify(), Ok(()), "signed by the administrator's clerk key");
+    let pending = store.pending_device_key_change().unwrap().expect("kept until answered");
+    assert_eq!((pending.change.clone(), *pending.secret), (order, [2; 32]));
+    assert!(!format!("{pending:?}").contains("2, 2, 2"), "Debug never shows the secret");
+
+    store.settle_device_key_change(Some("签署设备密钥变更单的管理员密钥已注销。"), at(5)).unwrap();
+    assert!(store.pending_device_key_change().unwrap().is_none());
+    assert_eq!(*store.device_secret().unwrap().unwrap().secret, [1; 32], "refused: the old key stays");
+
+    store.order_device_key_change(&admin, (&previous, &next), &[3; 32], at(6)).unwrap().unwrap();
+    store.settle_device_key_change(None, at(7)).unwrap();
+    assert_eq!(*store.device_secret().unwrap().unwrap().secret, [3; 32], "taken: the new key signs");
+    assert!(store.pending_device_key_change().unwrap().is_none());
+    // Settling with nothing pending changes nothing.
+    store.settle_device_key_change(None, at(8)).unwrap();
+    assert_eq!(*store.device_secret().unwrap().unwrap().secret, [3; 32]);
+
+    let actions: Vec<String> =
+        store.audit_entries(None, 100).unwrap().into_iter().map(|entry| entry.action).collect();
+    for (action, times) in
+        [("device_key_change_ordered", 2), ("device_key_change_refused", 1), ("device_key_changed", 1)]
+    {
+        assert_eq!(actions.iter().filter(|a| *a == action).count(), times, "{action}: {actions:?}");
+    }
+    assert_eq!(store.audit_verify().unwrap().problem, None, "the chain is whole");
+}
