@@ -638,6 +638,20 @@ fn platform_seeds() -> Vec<Vec<u8>> {
         ]
     });
     let key = ed25519_dalek::SigningKey::from_bytes(&[11; 32]);
+    // A push carrying a device key change (after a re-key): its signature is no
+    // administrator's the platform under test knows, so it is refused and the device keeps
+    // its key — a valid one would replace the key every later input is signed with.
+    let mut change_push = push.clone();
+    change_push["device_key_change"] = serde_json::to_value(platform_api::DeviceKeyChange {
+        device_id: DEVICE.to_owned(),
+        previous_key: hex::encode(key.verifying_key().to_bytes()),
+        new_key: hex::encode(ed25519_dalek::SigningKey::from_bytes(&[12; 32]).verifying_key().to_bytes()),
+        changed_at: "2026-12-06T08:00:00.000Z".to_owned(),
+        username: "admin".to_owned(),
+        issuer: format!("04{}", "ab".repeat(64)),
+        signature: "cd".repeat(64),
+    })
+    .unwrap_or_default();
     let enrol = serde_json::json!({
         "device_id": DEVICE,
         "public_key": hex::encode(key.verifying_key().to_bytes()),
@@ -650,9 +664,12 @@ fn platform_seeds() -> Vec<Vec<u8>> {
     };
     let batch = platform_api::encode_blob_batch(&[(content_hash, page)]).unwrap_or_default();
     let mut seeds = Vec::new();
-    for (route, body) in
-        [(0_u8, push.to_string().into_bytes()), (1, batch), (2, enrol.to_string().into_bytes())]
-    {
+    for (route, body) in [
+        (0_u8, push.to_string().into_bytes()),
+        (0, change_push.to_string().into_bytes()),
+        (1, batch),
+        (2, enrol.to_string().into_bytes()),
+    ] {
         for gzip in [0_u8, 0x10] {
             let mut seed = vec![route | gzip];
             seed.extend_from_slice(&body);
