@@ -15,7 +15,11 @@
 //!
 //! The lock is the operating system's (`flock` on Linux, `LockFileEx` on Windows), held by
 //! an open file: a program that is killed or loses its power lets go of it with no file
-//! left to clean up. Within one process the stores of one folder share one lock file handle
+//! left to clean up. Turning a shared hold into an exclusive one is not promised atomic
+//! (flock(2)): a refused attempt lets go of the shared hold for an instant before taking it
+//! again, so two programs asking to re-key the same office in the same instant could both
+//! be refused or, rarely, the second let through while the first still has the office
+//! open — the one case this does not cover. Within one process the stores of one folder share one lock file handle
 //! (a restore opens the office it is replacing): the lock keeps programs apart, and the
 //! program's own mutex keeps its threads apart.
 
@@ -123,10 +127,10 @@ impl Drop for ExclusiveHold {
         let mut depth = self.held.exclusive.lock().unwrap_or_else(PoisonError::into_inner);
         *depth = depth.saturating_sub(1);
         if let (0, Some(file)) = (*depth, &self.held.file) {
-            // Linux turns the exclusive lock into a shared one in place; Windows stacks a
-            // shared lock on this handle's exclusive one, and the first unlock then lets go
-            // of the exclusive one only. Either way the office is never unlocked between.
-            // (Failing, it stays exclusive: other programs are refused, nothing is lost.)
+            // Linux converts the exclusive lock into a shared one; Windows stacks a shared
+            // lock on this handle's exclusive one, and the first unlock then lets go of the
+            // exclusive one only. (Failing, it stays exclusive: other programs are refused,
+            // nothing is lost.)
             let _ = file.lock_shared();
             #[cfg(windows)]
             let _ = file.unlock();
