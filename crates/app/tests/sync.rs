@@ -1161,6 +1161,18 @@ fn clerks_who_choose_their_passwords_after_the_enrolment_still_sign_steps_the_pl
     assert_eq!(report.issued.len(), 1, "{report:?}");
 }
 
+/// An office with one case `name` accepted by a, its device registered at a running
+/// stand-in and synced once.
+fn synced_office(dir: &Path, name: &str) -> (Office, CaseId, Stub) {
+    let mut office = set_up_office(dir);
+    let case_id = case_until(&mut office, name, CaseState::Accepted, 10);
+    let stub = Stub::start(Duration::from_millis(1));
+    stub.register(&mut office);
+    let report = sync::sync_once(&mut office, &config(&stub.server.url(), 1), |_, _| {}).unwrap();
+    assert_eq!((&report.problem, report.confirmed), (&None, 1), "{report:?}");
+    (office, case_id, stub)
+}
+
 /// The device's key as a clerk's copy of the office holds it: the office's files opened
 /// with that clerk's own password, as an insider about to be revoked would keep them.
 fn device_key_in_a_copy(dir: &Path, username: &str, minutes: i64) -> ::sync::DeviceIdentity {
@@ -1206,12 +1218,7 @@ fn push_as(
 #[test]
 fn a_revocation_replaces_the_device_key_so_a_copy_made_before_it_signs_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    let mut office = set_up_office(dir.path());
-    let case_id = case_until(&mut office, "周琳", CaseState::Accepted, 10);
-    let stub = Stub::start(Duration::from_millis(1));
-    stub.register(&mut office);
-    let report = sync::sync_once(&mut office, &config(&stub.server.url(), 1), |_, _| {}).unwrap();
-    assert_eq!((&report.problem, report.confirmed), (&None, 1), "{report:?}");
+    let (mut office, case_id, stub) = synced_office(dir.path(), "周琳");
     let insider = device_key_in_a_copy(dir.path(), "a", 15);
     // While the clerk is not revoked the copy's key signs requests the platform takes (this
     // empty push lacks the office's audit anchor, which the platform then refuses: past the
@@ -1257,11 +1264,7 @@ fn a_revocation_replaces_the_device_key_so_a_copy_made_before_it_signs_nothing()
 #[test]
 fn a_device_key_change_whose_answer_was_lost_is_finished_by_the_next_sync() {
     let dir = tempfile::tempdir().unwrap();
-    let mut office = set_up_office(dir.path());
-    case_until(&mut office, "钱枫", CaseState::Accepted, 10);
-    let stub = Stub::start(Duration::from_millis(1));
-    stub.register(&mut office);
-    sync::sync_once(&mut office, &config(&stub.server.url(), 1), |_, _| {}).unwrap();
+    let (mut office, _, stub) = synced_office(dir.path(), "钱枫");
     let old = sync::device_identity(&mut office, None, at(15)).unwrap().public_key_hex;
     login(&mut office, "admin", 20);
     users::revoke_clerk(&mut office, "a", at(20)).unwrap().rekeyed.unwrap();
@@ -1292,11 +1295,7 @@ fn a_device_key_change_whose_answer_was_lost_is_finished_by_the_next_sync() {
 fn a_restore_keeps_the_device_key_the_platform_holds_not_the_backups() {
     let dir = tempfile::tempdir().unwrap();
     let stick = tempfile::tempdir().unwrap();
-    let mut office = set_up_office(dir.path());
-    case_until(&mut office, "孙悦", CaseState::Accepted, 10);
-    let stub = Stub::start(Duration::from_millis(1));
-    stub.register(&mut office);
-    sync::sync_once(&mut office, &config(&stub.server.url(), 1), |_, _| {}).unwrap();
+    let (mut office, _, stub) = synced_office(dir.path(), "孙悦");
     login(&mut office, "admin", 15);
     let (backup, _) = app::backup::backup_to_folder(&mut office, stick.path(), at(16)).unwrap();
     let in_backup = sync::device_identity(&mut office, None, at(16)).unwrap().public_key_hex;

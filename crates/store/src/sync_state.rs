@@ -42,6 +42,11 @@ impl std::fmt::Debug for PendingDeviceKeyChange {
     }
 }
 
+/// An audit row of the sync's own (no clerk, no case).
+fn sync_row(action: AuditAction, details: Value, at: DateTime<Utc>) -> NewAuditRow<'static> {
+    NewAuditRow { desk: None, at, actor_user_id: None, actor: SYNC_ACTOR, action, case_id: None, details }
+}
+
 /// The system actor named in the audit trail (and, through the `PLATFORM` account, in case
 /// events) for decisions of the provincial platform.
 pub const PLATFORM_ACTOR: &str = "platform";
@@ -200,15 +205,7 @@ impl Store {
             audit::append(
                 &transaction,
                 &audit_key,
-                NewAuditRow {
-                    desk: None,
-                    at,
-                    actor_user_id: None,
-                    actor: SYNC_ACTOR,
-                    action: AuditAction::DeviceIdentityCreated,
-                    case_id: None,
-                    details: json!({ "device_id": device_id }),
-                },
+                sync_row(AuditAction::DeviceIdentityCreated, json!({ "device_id": device_id }), at),
             )?;
         }
         transaction.commit()?;
@@ -320,19 +317,7 @@ impl Store {
         };
         transaction
             .execute("DELETE FROM meta WHERE key IN (?1, ?2)", params![DEVICE_KEY_CHANGE, DEVICE_KEY_NEXT])?;
-        audit::append(
-            &transaction,
-            &audit_key,
-            NewAuditRow {
-                desk: None,
-                at,
-                actor_user_id: None,
-                actor: SYNC_ACTOR,
-                action,
-                case_id: None,
-                details,
-            },
-        )?;
+        audit::append(&transaction, &audit_key, sync_row(action, details, at))?;
         transaction.commit()?;
         Ok(())
     }
