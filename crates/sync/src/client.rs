@@ -183,6 +183,12 @@ impl PlatformClient {
         })
     }
 
+    /// The same client (connection pool, platform, measured clock skew) signing as
+    /// `identity`: the device's new key, after its administrator replaced the old one.
+    pub fn with_identity(&self, identity: DeviceIdentity) -> PlatformClient {
+        PlatformClient { identity: Arc::new(identity), ..self.clone() }
+    }
+
     /// The platform key this client checks answers with, if any.
     pub fn platform_key(&self) -> Option<[u8; 32]> {
         self.platform_key

@@ -468,7 +468,7 @@ impl Syncer {
                 .with_office(|office| Ok(office.store.pending_device_key_change()?))
                 .map_err(SyncError::outbox)?;
             if let Some(pending) = pending
-                && send_device_key_change(handle, drainer.client(), &client_config, &pending, clock).await?
+                && send_device_key_change(handle, drainer.client(), &pending, clock).await?
             {
                 return Ok(RunEnd::DeviceKeyChanged);
             }
@@ -519,7 +519,6 @@ enum RunEnd {
 async fn send_device_key_change<H: OfficeHandle>(
     handle: &mut H,
     client: &PlatformClient,
-    client_config: &ClientConfig,
     pending: &store::PendingDeviceKeyChange,
     clock: fn() -> DateTime<Utc>,
 ) -> Result<bool, SyncError> {
@@ -537,8 +536,9 @@ async fn send_device_key_change<H: OfficeHandle>(
     };
     let answer = match client.push(&batch).await {
         Err(SyncError::Unauthorized { code, .. }) if code == platform_api::code::DEVICE_KEY_REPLACED => {
+            // The same client (its clock skew measured) signing with the new key.
             let next = DeviceIdentity::from_secret(client.device_id(), &pending.secret)?;
-            PlatformClient::new(client_config, next)?.push(&batch).await?
+            client.with_identity(next).push(&batch).await?
         }
         answered => answered?,
     };
