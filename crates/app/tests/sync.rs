@@ -1243,7 +1243,14 @@ fn a_revocation_replaces_the_device_key_so_a_copy_made_before_it_signs_nothing()
     assert_ne!(held, insider.public_key_hex());
 
     match push_as(&stub, insider) {
-        Err(::sync::SyncError::Unauthorized { code, .. }) => assert_eq!(code, "DEVICE_KEY_REPLACED"),
+        Err(refused @ ::sync::SyncError::Unauthorized { .. }) => {
+            assert!(
+                matches!(&refused, ::sync::SyncError::Unauthorized { code, .. } if code == "DEVICE_KEY_REPLACED")
+            );
+            // What a counter left with the replaced key is told.
+            let said = sync::problem_of(&refused);
+            assert!(said.message.contains("不再认可本机的设备密钥"), "{said:?}");
+        }
         other => panic!("the copy's key is refused: {other:?}"),
     }
     // The office goes on: b reviews the case a accepted, and the review reaches the platform.

@@ -283,6 +283,13 @@ pub fn problem_of(error: &SyncError) -> SyncProblem {
             false,
             true,
         ),
+        SyncError::Unauthorized { code, .. } if code == platform_api::code::DEVICE_KEY_REPLACED => problem(
+            crate::problem::ErrorCode::PlatformSignatureRefused,
+            "省平台不再认可本机的设备密钥：本办理点管理员的更换密钥指令已由省平台执行，而本机没有更换后的密钥（例如恢复了更换前的备份，或有人用旧的数据另行更换了密钥）。同步已停止，记录仍在本机。请管理员联系省平台重新登记本机设备密钥。"
+                .to_owned(),
+            false,
+            true,
+        ),
         SyncError::Unauthorized { code, .. } => problem(
             crate::problem::ErrorCode::PlatformSignatureRefused,
             format!("省平台拒绝了本机的签名（{code}），请检查本机时间和设备密钥。"),
