@@ -51,6 +51,7 @@ export const REACTIONS: Record<ErrorCode | ClientErrorCode, Reaction> = {
   KEY_MISMATCH: "show",
   SERVER_UNLOCK_INVALID: "show",
   DATABASE_TOO_NEW: "show",
+  DATABASE_CHECK_WAITING: "show",
   OFFICE_BUSY: "show",
   OFFICE_OPEN_ELSEWHERE: "show",
   DISK_FULL: "show",

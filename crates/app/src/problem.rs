@@ -128,6 +128,8 @@ catalogue! {
     ServerUnlockInvalid = "SERVER_UNLOCK_INVALID", Fault;
     /// The database was written by a newer program.
     DatabaseTooNew = "DATABASE_TOO_NEW", Fault;
+    /// The whole-database check waited two minutes for another reader and gave no verdict.
+    DatabaseCheckWaiting = "DATABASE_CHECK_WAITING", Refused;
     /// Another program is re-keying, upgrading or restoring the office: try again when it
     /// is done.
     OfficeBusy = "OFFICE_BUSY", Refused;
@@ -686,6 +688,10 @@ fn of_store(error: &StoreError) -> Problem {
         StoreError::AlreadyExists { .. } => {
             Problem::new(C::OfficeAlreadySetUp, "本机已设置办理点，不会覆盖现有数据。")
         }
+        StoreError::CheckWaiting { .. } => Problem::new(
+            C::DatabaseCheckWaiting,
+            "本机另一个程序（另一个窗口或 permitctl 命令）正在读取办理点数据，整库核验等了两分钟仍要等它读完，这次没有得出结论（并不说明数据有问题）。请稍后再试，或先关闭它。",
+        ),
         StoreError::OfficeBusy => Problem::new(
             C::OfficeBusy,
             "本机另一个程序正在对办理点数据重新加密、升级或恢复备份，请等它完成后再试。",
@@ -957,6 +963,18 @@ mod tests {
         let locked = Problem::of(&StoreError::LockedOut { until }.into());
         assert_eq!(locked.code, ErrorCode::LockedOut);
         assert!(locked.message.contains("09:00"), "China Standard Time: {}", locked.message);
+    }
+
+    #[test]
+    fn another_program_on_the_office_is_told_apart_from_damage() {
+        assert_eq!(code_of(StoreError::OfficeBusy), ErrorCode::OfficeBusy);
+        assert_eq!(code_of(StoreError::OfficeOpenElsewhere), ErrorCode::OfficeOpenElsewhere);
+        let waited = Problem::of(&StoreError::CheckWaiting { copied: 3, log: 9 }.into());
+        assert_eq!(waited.code, ErrorCode::DatabaseCheckWaiting);
+        assert!(waited.message.contains("并不说明数据有问题"), "{}", waited.message);
+        for code in [ErrorCode::OfficeBusy, ErrorCode::OfficeOpenElsewhere, ErrorCode::DatabaseCheckWaiting] {
+            assert_eq!(code.class(), Class::Refused, "{code:?}: nothing is broken");
+        }
     }
 
     #[test]

@@ -170,6 +170,16 @@ pub enum StoreError {
     /// The operating system's random number generator failed.
     #[error("random number generator failed")]
     Random,
+    /// The whole-database check could not start: a reader of an older snapshot (another
+    /// program reading the office, a long check of its own) kept the log from being copied
+    /// in for two minutes. No verdict was given; nothing is wrong with the office for it.
+    #[error("the database check waited for another reader ({copied} of {log} log pages copied in)")]
+    CheckWaiting {
+        /// Pages of the log copied into the file.
+        copied: i64,
+        /// Pages in the log.
+        log: i64,
+    },
     /// Another program is re-keying, upgrading or restoring the office (it holds the
     /// office's lock exclusive, `office_lock.rs`): nothing was opened; try again when it is
     /// done.

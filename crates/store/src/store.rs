@@ -49,6 +49,11 @@ pub struct StoreOptions {
     pub lockout: LockoutPolicy,
 }
 
+/// How long the whole-database check waits for readers of an older snapshot (another
+/// program's, or the state seal's check at log-in: 22 s at a million cases) before it says
+/// so rather than give a verdict on a file the log still covers.
+const INTEGRITY_CHECK_WAIT: std::time::Duration = std::time::Duration::from_secs(120);
+
 /// The unlocked office store. One SQLite connection; wrap it in a mutex to share it.
 pub struct Store {
     pub(crate) dir: PathBuf,
@@ -970,7 +975,18 @@ impl Store {
     /// What [`Store::check_integrity`] finds, one line per problem (the page, the table or
     /// index); empty when the file is whole.
     pub fn integrity_problems(&self) -> Result<Vec<String>> {
-        self.copy_whole_log_in()?;
+        self.integrity_problems_waiting(INTEGRITY_CHECK_WAIT)
+    }
+
+    /// [`Store::integrity_problems`], waiting at most `wait` for readers of an older
+    /// snapshot before `StoreError::CheckWaiting` (tests: seconds, not minutes).
+    #[cfg(feature = "test-support")]
+    pub fn integrity_problems_within(&self, wait: std::time::Duration) -> Result<Vec<String>> {
+        self.integrity_problems_waiting(wait)
+    }
+
+    fn integrity_problems_waiting(&self, wait: std::time::Duration) -> Result<Vec<String>> {
+        self.copy_whole_log_in(wait)?;
         // A read transaction from here on: while it lasts no checkpoint (this program's, or
         // another's on the same office: `permitctl` beside the window) copies into the
         // file a page committed after it began, so nothing writes the file under the check.
@@ -1008,8 +1024,8 @@ impl Store {
     /// at a million cases), so it is asked again until the log is all in, for two minutes;
     /// with nothing left in the log, and the check's read transaction keeping any later
     /// commit out of the file, no checkpoint writes the file while it is read.
-    fn copy_whole_log_in(&self) -> Result<()> {
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    fn copy_whole_log_in(&self, wait: std::time::Duration) -> Result<()> {
+        let deadline = std::time::Instant::now() + wait;
         loop {
             let (busy, log, copied): (i64, i64, i64) =
                 self.conn.query_row("PRAGMA wal_checkpoint(FULL)", [], |row| {
@@ -1019,10 +1035,7 @@ impl Store {
                 return Ok(());
             }
             if std::time::Instant::now() >= deadline {
-                return Err(StoreError::Sqlite(rusqlite::Error::SqliteFailure(
-                    rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_BUSY),
-                    Some(format!("the log could not be copied in for the check ({copied} of {log} pages)")),
-                )));
+                return Err(StoreError::CheckWaiting { copied, log });
             }
             std::thread::sleep(std::time::Duration::from_millis(200));
         }

@@ -392,3 +392,26 @@ fn the_integrity_check_is_not_fooled_by_a_page_still_only_in_the_log() {
     assert_eq!(store.integrity_problems().unwrap(), Vec::<String>::new());
     store.check_integrity().unwrap();
 }
+
+#[test]
+fn the_integrity_check_says_it_waited_for_a_reader_rather_than_give_a_verdict() {
+    let (_dir, mut store, admin) = new_store();
+    let (record, index) = sample_case(1);
+    store.create_case(&admin, &record, &index, at(10)).unwrap();
+    // Another program reads the office on an older snapshot, and a save follows: the log
+    // cannot be copied in past the reader while it reads.
+    let reader = store.shell_connection().unwrap();
+    reader.execute_batch("BEGIN").unwrap();
+    let _: i64 = reader.query_row("SELECT count(*) FROM cases", [], |row| row.get(0)).unwrap();
+    let (record, index) = sample_case(2);
+    store.create_case(&admin, &record, &index, at(11)).unwrap();
+    let waited = store.integrity_problems_within(std::time::Duration::from_millis(600)).unwrap_err();
+    assert!(matches!(waited, StoreError::CheckWaiting { copied, log } if copied < log), "{waited:?}");
+    // Once the reader is done, the check gives its verdict: whole.
+    reader.execute_batch("COMMIT").unwrap();
+    drop(reader);
+    assert_eq!(
+        store.integrity_problems_within(std::time::Duration::from_secs(5)).unwrap(),
+        Vec::<String>::new()
+    );
+}
