@@ -42,6 +42,22 @@ impl std::fmt::Debug for PendingDeviceKeyChange {
     }
 }
 
+/// Keeps a device key change and its new key's secret in `meta` (replacing one kept).
+fn keep_pending_change(
+    transaction: &rusqlite::Transaction<'_>,
+    change: &clerk_signing::DeviceKeyChange,
+    secret: &[u8; 32],
+) -> Result<()> {
+    let change_json = serde_json::to_string(change)
+        .map_err(|error| StoreError::Corrupt { detail: format!("device key change: {error}") })?;
+    let secret_hex = Zeroizing::new(crate::crypto::hex_encode(secret));
+    transaction.execute(
+        "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2), (?3, ?4)",
+        params![DEVICE_KEY_CHANGE, change_json, DEVICE_KEY_NEXT, secret_hex.as_str()],
+    )?;
+    Ok(())
+}
+
 /// An audit row of the sync's own (no clerk, no case).
 fn sync_row(action: AuditAction, details: Value, at: DateTime<Utc>) -> NewAuditRow<'static> {
     NewAuditRow { desk: None, at, actor_user_id: None, actor: SYNC_ACTOR, action, case_id: None, details }
@@ -241,14 +257,8 @@ impl Store {
             username: &admin.username,
         });
         let audit_key = *self.audit_key;
-        let change_json = serde_json::to_string(&change)
-            .map_err(|error| StoreError::Corrupt { detail: format!("device key change: {error}") })?;
-        let secret_hex = Zeroizing::new(crate::crypto::hex_encode(secret));
         let transaction = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        transaction.execute(
-            "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2), (?3, ?4)",
-            params![DEVICE_KEY_CHANGE, change_json, DEVICE_KEY_NEXT, secret_hex.as_str()],
-        )?;
+        keep_pending_change(&transaction, &change, secret)?;
         audit::append(
             &transaction,
             &audit_key,
@@ -356,13 +366,7 @@ impl Store {
         transaction
             .execute("DELETE FROM meta WHERE key IN (?1, ?2)", params![DEVICE_KEY_CHANGE, DEVICE_KEY_NEXT])?;
         if let Some(pending) = pending {
-            let change_json = serde_json::to_string(&pending.change)
-                .map_err(|error| StoreError::Corrupt { detail: format!("device key change: {error}") })?;
-            let secret_hex = Zeroizing::new(crate::crypto::hex_encode(pending.secret.as_slice()));
-            transaction.execute(
-                "INSERT INTO meta (key, value) VALUES (?1, ?2), (?3, ?4)",
-                params![DEVICE_KEY_CHANGE, change_json, DEVICE_KEY_NEXT, secret_hex.as_str()],
-            )?;
+            keep_pending_change(&transaction, &pending.change, &pending.secret)?;
         }
         audit::append(
             &transaction,
