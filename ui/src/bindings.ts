@@ -1400,7 +1400,12 @@ pages: number,
 /**
  * Pages the records name that this office does not hold.
  */
-pages_missing: number, };
+pages_missing: number, 
+/**
+ * True when it carries the administrator's order replacing this PC's device key
+ * (after a re-key): the platform's answer settles it.
+ */
+device_key_change: boolean, };
 export type BundleImportInfo = { 
 /**
  * The answer's id.
@@ -1445,7 +1450,16 @@ rejected: number,
 /**
  * False when nothing changed (the same answer imported again).
  */
-changed: boolean, };
+changed: boolean, 
+/**
+ * True when the platform took the order replacing this PC's device key that the
+ * export carried: the office signs with the new key from now on.
+ */
+device_key_changed: boolean, 
+/**
+ * Why the platform did not take that order (the office keeps its key), in Chinese.
+ */
+device_key_refused: string | null, };
 export type OfficeDetailsInput = { 
 /**
  * County-level division code chosen from the division list, e.g. `330182`.

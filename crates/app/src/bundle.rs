@@ -54,6 +54,9 @@ pub struct ExportedBundle {
     /// Pages named by records that the store does not hold (the platform will report
     /// them missing; the import then sets those records aside).
     pub pages_missing: u64,
+    /// True when it carries an administrator's order replacing the device's key (a
+    /// re-key's, not yet answered): the platform's answer settles it.
+    pub device_key_change: bool,
 }
 
 /// What importing an answer did.
@@ -79,13 +82,27 @@ pub struct ImportedBundle {
     pub issued: Vec<IssuedPermit>,
     /// Rejections recorded now.
     pub rejected: Vec<PlatformRejection>,
+    /// What the answer did with the device key change the export carried, when the
+    /// office was still waiting for it.
+    pub device_key: Option<DeviceKeyOutcome>,
+}
+
+/// The platform's answer to an administrator's order replacing the device's key, as an
+/// answer bundle brought it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeviceKeyOutcome {
+    /// Taken: the office signs with the new key from now on (audited `device_key_changed`).
+    Changed,
+    /// Refused, with the platform's reason: the office keeps its key (audited
+    /// `device_key_change_refused`).
+    Refused(String),
 }
 
 impl ImportedBundle {
-    /// True when the import settled no record and applied no decision (an answer imported
-    /// before, or one with nothing new).
+    /// True when the import settled no record, applied no decision and changed no key (an
+    /// answer imported before, or one with nothing new).
     pub fn changed_nothing(&self) -> bool {
-        self.confirmed == 0 && self.quarantined == 0 && self.decisions == 0
+        self.confirmed == 0 && self.quarantined == 0 && self.decisions == 0 && self.device_key.is_none()
     }
 }
 
@@ -174,6 +191,9 @@ fn seal_export(
         records.push(outgoing.to_wire());
     }
     let clerk_keys = crate::sync::clerk_keys_to_send(&office.store)?;
+    // A re-key's order replacing the key this file is signed with travels with it, as
+    // before an online push, for an office that only exchanges files.
+    let device_key_change = office.store.pending_device_key_change()?.map(|pending| pending.change.clone());
     // As before an online push: a change made beside the program goes to the platform with
     // this export (`broken_at`).
     office.check_state_seal_now()?;
@@ -190,6 +210,7 @@ fn seal_export(
             .map(|points| crate::sync::wire_anchor(&points, office.audit_broken_at())),
         clerk_keys: clerk_keys.certificates,
         clerk_key_revocations: clerk_keys.revocations,
+        device_key_change,
     };
     let bundle_id = *CaseId::new(now)?.as_uuid();
     let created_at = rfc3339(now);
@@ -212,6 +233,7 @@ fn seal_export(
             records: export.records.len() as u64,
             pages: export.pages.len() as u64,
             pages_missing: pages_missing.len() as u64,
+            device_key_change: export.device_key_change.is_some(),
         },
     })
 }
@@ -230,6 +252,7 @@ fn audit_export(
         "pages": exported.pages,
         "pages_missing": exported.pages_missing,
         "decision_cursor": sealed.decision_cursor,
+        "device_key_change": exported.device_key_change,
     });
     if written {
         // The file's name is the clerk's choice and may say anything: only its size.
@@ -263,7 +286,16 @@ pub fn import_bundle(
             "本机还没有设备身份，不可能有发给本机的回执文件，请先导出待上报文件。".to_owned(),
         )
     })?;
-    let signing_key = ed25519_dalek::SigningKey::from_bytes(&secret.secret);
+    // The answer to an export that carried a device key change the platform took is
+    // addressed to the new key, which the office holds as pending until it reads it.
+    let pending = office.store.pending_device_key_change()?;
+    let addressed_to = bundle::read_header(file).map_err(|error| bundle_error(&error))?.recipient_key;
+    let signing_key = match &pending {
+        Some(pending) if addressed_to == pending.change.new_key => {
+            ed25519_dalek::SigningKey::from_bytes(&pending.secret)
+        }
+        _ => ed25519_dalek::SigningKey::from_bytes(&secret.secret),
+    };
     let (header, answer) =
         bundle::open_answer(file, &platform_key, &signing_key).map_err(|error| bundle_error(&error))?;
     if answer.device_id != secret.device_id {
@@ -334,6 +366,14 @@ pub fn import_bundle(
     imported.decisions = applied.decisions;
     imported.issued = applied.issued;
     imported.rejected = applied.rejected;
+    // The platform's answer to the change the export carried, by the online sync's rule;
+    // no answer leaves it waiting (the export was written before the order, or went to a
+    // platform that does not change device keys): the next export or sync carries it.
+    if let (Some(pending), Some(answer)) = (&pending, &answer.device_key) {
+        let refused = app_sync::device_key_refusal(answer, pending);
+        office.store.settle_device_key_change(refused.as_deref(), now)?;
+        imported.device_key = Some(refused.map_or(DeviceKeyOutcome::Changed, DeviceKeyOutcome::Refused));
+    }
     office.store.audit_event(
         &session,
         AuditAction::BundleImported,
@@ -346,6 +386,10 @@ pub fn import_bundle(
             "left_queued": imported.left_queued,
             "skipped": imported.skipped,
             "decisions": imported.decisions,
+            "device_key": imported.device_key.as_ref().map(|outcome| match outcome {
+                DeviceKeyOutcome::Changed => "changed",
+                DeviceKeyOutcome::Refused(_) => "refused",
+            }),
         }),
         now,
     )?;
@@ -680,6 +724,9 @@ pub struct ExportedFile {
     pub pages: u64,
     /// Pages named by records that the store does not hold.
     pub pages_missing: u64,
+    /// True when it carries the order replacing the device's key (see
+    /// [`ExportedBundle::device_key_change`]).
+    pub device_key_change: bool,
 }
 
 /// The file name an export gets when the clerk names a folder: the counter's local time.
@@ -793,6 +840,7 @@ pub fn export_bundle_to_file(
         records: exported.records,
         pages: exported.pages,
         pages_missing: exported.pages_missing,
+        device_key_change: exported.device_key_change,
     })
 }
 

@@ -205,6 +205,77 @@ fn export_answer_import_issues_the_permits_and_a_second_import_changes_nothing()
     assert!(trail.is_intact());
 }
 
+/// An office that only exchanges files has its device key replaced after a re-key too:
+/// the export carries the administrator's order, the answer (addressed to the new key)
+/// settles it. An answer lost on the way is made good by the next file, still signed with
+/// the old key and carrying the same order; a file written with the old key without the
+/// order (written before the re-key and carried late, or a copy's) is refused whole.
+#[test]
+fn a_re_key_replaces_the_device_key_through_the_files_even_when_an_answer_is_lost() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut office = set_up_office(dir.path());
+    approved_case(&mut office, "周琳", 10);
+    let platform = platform(dir.path());
+    register(&platform, &mut office);
+    let platform_key = platform.public_key_hex().unwrap();
+    // A first round: the platform learns the office's clerk keys.
+    login(&mut office, "c", 20);
+    let first = bundle::export_bundle(&mut office, &platform_key, at(20)).unwrap();
+    assert!(!first.device_key_change);
+    let answer = platform.answer_bundle(&first.file).unwrap();
+    bundle::import_bundle(&mut office, &platform_key, &answer.file, at(21)).unwrap();
+    let late = bundle::export_bundle(&mut office, &platform_key, at(22)).unwrap();
+    let old = sync::device_identity(&mut office, None, at(22)).unwrap().public_key_hex;
+
+    login(&mut office, "admin", 30);
+    users::revoke_clerk(&mut office, "a", at(30)).unwrap().rekeyed.unwrap();
+    let carrying = bundle::export_bundle(&mut office, &platform_key, at(31)).unwrap();
+    assert!(carrying.device_key_change, "the re-key's order travels with the file");
+    // The platform takes it; this answer does not reach the office (yet).
+    let lost = platform.answer_bundle(&carrying.file).unwrap();
+    let held = hex::encode(platform.device_key(DEVICE).unwrap().unwrap());
+    assert_ne!(held, old, "the platform took the new key");
+    assert_eq!(
+        sync::device_identity(&mut office, None, at(32)).unwrap().public_key_hex,
+        old,
+        "the office signs with the old key until it reads the answer"
+    );
+
+    let again = bundle::export_bundle(&mut office, &platform_key, at(33)).unwrap();
+    assert!(again.device_key_change);
+    let answer = platform.answer_bundle(&again.file).unwrap();
+    let imported = bundle::import_bundle(&mut office, &platform_key, &answer.file, at(34)).unwrap();
+    assert_eq!(imported.device_key, Some(bundle::DeviceKeyOutcome::Changed), "{imported:?}");
+    assert!(!imported.changed_nothing());
+    assert_eq!(sync::device_identity(&mut office, None, at(34)).unwrap().public_key_hex, held);
+    // The lost answer, found later, reads with the new key and changes no key.
+    let found = bundle::import_bundle(&mut office, &platform_key, &lost.file, at(35)).unwrap();
+    assert_eq!(found.device_key, None, "{found:?}");
+
+    match platform.answer_bundle(&late.file) {
+        Err(platform_stub::StubError::DeviceKeyReplaced(device)) => assert_eq!(device, DEVICE),
+        other => panic!("a file signed with the replaced key and no order is refused: {other:?}"),
+    }
+    // The office's next file is signed with the new key and carries nothing more.
+    let next = bundle::export_bundle(&mut office, &platform_key, at(40)).unwrap();
+    assert!(!next.device_key_change);
+    let answer = platform.answer_bundle(&next.file).unwrap();
+    let imported = bundle::import_bundle(&mut office, &platform_key, &answer.file, at(41)).unwrap();
+    assert_eq!(imported.device_key, None);
+    assert_eq!(sync::sync_status(&office).unwrap().quarantined, 0);
+
+    assert!(app::audit::verify(&office).unwrap().is_intact());
+    office.close().unwrap();
+    let (store, _) =
+        store::Store::open_with_options(dir.path(), "admin", ADMIN_PASSWORD, at(50), options()).unwrap();
+    let actions: Vec<String> =
+        store.audit_entries(None, 500).unwrap().into_iter().map(|entry| entry.action).collect();
+    store.close().unwrap();
+    for action in ["device_key_change_ordered", "device_key_changed"] {
+        assert_eq!(actions.iter().filter(|a| *a == action).count(), 1, "{action} audited once: {actions:?}");
+    }
+}
+
 /// The air-gapped office is held to its audit chain too: the export carries the anchor,
 /// the answer acknowledges it, and after an insider rewrote the chain (with their own
 /// password and the key it unlocks) the next export is refused by the platform whole.

@@ -222,6 +222,10 @@ pub struct ExportBundle {
     pub clerk_keys: Vec<platform_api::KeyCertificate>,
     /// And their revocations (`platform_api::PushBatch::clerk_key_revocations`).
     pub clerk_key_revocations: Vec<platform_api::KeyRevocation>,
+    /// An administrator's order replacing the key this export is signed with, while the
+    /// platform has not answered it (`platform_api::PushBatch::device_key_change`; absent
+    /// from exports written before, and when none is waiting).
+    pub device_key_change: Option<platform_api::DeviceKeyChange>,
 }
 
 /// What an answer carries (the platform's verdicts and decisions). **Format v1.**
@@ -241,6 +245,12 @@ pub struct AnswerBundle {
     /// when the export carried one: the counter notes it as acknowledged.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audit_anchor_seq: Option<u64>,
+    /// The platform's answer to the export's device key change, when it carried one (as
+    /// `platform_api::PushResponse::device_key`). An answer to an export that carried a
+    /// change is encrypted to the key the platform holds afterwards: the new key when it
+    /// took the change.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_key: Option<platform_api::DeviceKeyAnswer>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -261,6 +271,8 @@ struct ExportJson {
     clerk_keys: Vec<platform_api::KeyCertificate>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     clerk_key_revocations: Vec<platform_api::KeyRevocation>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    device_key_change: Option<platform_api::DeviceKeyChange>,
 }
 
 /// An Ed25519 public key from 64 hex digits.
@@ -489,6 +501,7 @@ pub fn seal_export(seal_with: &Seal<'_>, export: &ExportBundle) -> Result<Vec<u8
         audit_anchor: export.audit_anchor.clone(),
         clerk_keys: export.clerk_keys.clone(),
         clerk_key_revocations: export.clerk_key_revocations.clone(),
+        device_key_change: export.device_key_change.clone(),
     };
     let json = Zeroizing::new(
         serde_json::to_vec(&json).map_err(|error| BundleError::ContentInvalid(error.to_string()))?,
@@ -535,6 +548,7 @@ pub fn open_export(
         audit_anchor: parsed.audit_anchor,
         clerk_keys: parsed.clerk_keys,
         clerk_key_revocations: parsed.clerk_key_revocations,
+        device_key_change: parsed.device_key_change,
     };
     Ok((header, export))
 }

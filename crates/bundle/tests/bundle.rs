@@ -50,6 +50,16 @@ fn export() -> ExportBundle {
             issuer: format!("04{}", "22".repeat(64)),
             signature: "44".repeat(64),
         }],
+        // And an administrator's order replacing the device's key, while it is waiting.
+        device_key_change: Some(platform_api::DeviceKeyChange {
+            device_id: "counter-1".to_owned(),
+            previous_key: "55".repeat(32),
+            new_key: "66".repeat(32),
+            changed_at: "2025-03-11T01:00:00.000Z".to_owned(),
+            username: "admin".to_owned(),
+            issuer: format!("04{}", "22".repeat(64)),
+            signature: "77".repeat(64),
+        }),
     }
 }
 
@@ -91,6 +101,7 @@ fn an_answer_round_trips() {
         missing_blobs: Vec::new(),
         decisions: DecisionPage { decisions: Vec::new(), next_cursor: 7 },
         audit_anchor_seq: Some(42),
+        device_key: Some(platform_api::DeviceKeyAnswer { key: "66".repeat(32), refused: None }),
     };
     let file = bundle::seal_answer(
         &seal(BundleKind::Answer, &platform, &device.verifying_key().to_bytes()),

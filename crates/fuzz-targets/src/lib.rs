@@ -580,7 +580,8 @@ pub fn generated_seeds(target: &str) -> Vec<Vec<u8>> {
                 ],
                 "missing_blobs": ["5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef"],
                 "decisions": { "decisions": [], "next_cursor": 7 },
-                "audit_anchor_seq": 42
+                "audit_anchor_seq": 42,
+                "device_key": { "key": "66".repeat(32), "refused": "设备密钥变更单的管理员签名无效。" }
             });
             vec![answer.to_string().into_bytes(), b"PDB1".to_vec()]
         }

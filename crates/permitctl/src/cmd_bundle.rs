@@ -115,6 +115,7 @@ fn run_export(args: &ExportArgs) -> ExitCode {
         "records": exported.records,
         "pages": exported.pages,
         "pages_missing": exported.pages_missing,
+        "device_key_change": exported.device_key_change,
         "bytes": exported.bytes,
     }))
 }
@@ -148,6 +149,11 @@ fn run_import(args: &ImportArgs) -> ExitCode {
         "left_queued": imported.left_queued,
         "skipped": imported.skipped,
         "decisions": imported.decisions,
+        "device_key": match &imported.device_key {
+            None => json!(null),
+            Some(app::bundle::DeviceKeyOutcome::Changed) => json!({ "changed": true }),
+            Some(app::bundle::DeviceKeyOutcome::Refused(reason)) => json!({ "changed": false, "refused": reason }),
+        },
         "issued": imported.issued.iter().map(|issued| json!({
             "case_id": issued.case_id.to_string(),
             "permit_number": issued.permit_number,

@@ -39,7 +39,7 @@ impl Platform {
             .device_key(&header.device_id)?
             .ok_or_else(|| StubError::UnknownDevice(header.device_id.clone()))?;
         let platform_key = self.signing_key()?;
-        let (header, export) = bundle::open_export(export_file, &device_key, &platform_key)?;
+        let (header, export) = self.open_export_of_device(export_file, &header, device_key, &platform_key)?;
         // The same hold on the office's audit chain as an online push; a file answered
         // before is answered again (its anchor was held to the chain then).
         let export_id = header.bundle_id.to_string();
@@ -62,10 +62,15 @@ impl Platform {
             audit_anchor: None,
             clerk_keys: export.clerk_keys,
             clerk_key_revocations: export.clerk_key_revocations,
-            // An export carries no device key change: the change goes online only.
-            device_key_change: None,
+            // Applied as an online push's, by the same code.
+            device_key_change: export.device_key_change,
         };
         let response = self.push(&header.device_id, &batch)?;
+        // The answer goes to the key the platform holds now: the new one when the export's
+        // change was taken (the office holds it, as its pending key until it reads this).
+        let device_key = self
+            .device_key(&header.device_id)?
+            .ok_or_else(|| StubError::UnknownDevice(header.device_id.clone()))?;
         let decisions = self.decisions(&header.device_id, export.decision_cursor, ANSWER_DECISIONS)?;
         let answer = AnswerBundle {
             device_id: header.device_id.clone(),
@@ -74,6 +79,7 @@ impl Platform {
             missing_blobs: response.missing_blobs,
             decisions,
             audit_anchor_seq,
+            device_key: response.device_key,
         };
         let now = self.clock().now();
         let mut random = [0_u8; 10];
@@ -107,5 +113,37 @@ impl Platform {
             pages: export.pages.len(),
             decisions: answer.decisions.decisions.len(),
         })
+    }
+
+    /// Opens an export signed with the device's key, or with a key its administrator
+    /// replaced when the export carries the very order that replaced it: the office wrote
+    /// it before it read the answer that took the change (that answer lost, or not yet
+    /// carried back), as an online push after a lost answer. Any other export signed with
+    /// a replaced key (a copy of the office made before the re-key) is refused
+    /// [`StubError::DeviceKeyReplaced`].
+    fn open_export_of_device(
+        &self,
+        file: &[u8],
+        header: &bundle::Header,
+        device_key: [u8; 32],
+        platform_key: &ed25519_dalek::SigningKey,
+    ) -> Result<(bundle::Header, bundle::ExportBundle)> {
+        if header.sender_key == hex::encode(device_key) {
+            return Ok(bundle::open_export(file, &device_key, platform_key)?);
+        }
+        let replaced = self.replaced_device_keys(&header.device_id)?;
+        let Some(old_key) = replaced.iter().find(|key| header.sender_key == hex::encode(key)) else {
+            // Another key altogether: refused as a bad signature by the usual check.
+            return Ok(bundle::open_export(file, &device_key, platform_key)?);
+        };
+        let (header, export) = bundle::open_export(file, old_key, platform_key)?;
+        let carries_the_change = export.device_key_change.as_ref().is_some_and(|change| {
+            change.previous_key == hex::encode(old_key) && change.new_key == hex::encode(device_key)
+        });
+        if !carries_the_change {
+            tracing::info!(device_id = %header.device_id, "export signed with a replaced device key refused");
+            return Err(StubError::DeviceKeyReplaced(header.device_id));
+        }
+        Ok((header, export))
     }
 }

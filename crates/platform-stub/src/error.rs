@@ -36,6 +36,11 @@ pub enum StubError {
     /// (`AUDIT_CHAIN_BROKEN`): the export is refused whole, no answer is written.
     #[error("export refused, audit chain broken: {0}")]
     AuditChainBroken(String),
+    /// An export signed with a key the device's administrator replaced, not carrying the
+    /// order that replaced it (`DEVICE_KEY_REPLACED`): a copy of the office made before
+    /// the re-key. Refused whole, no answer is written.
+    #[error("export from device {0} signed with a replaced device key")]
+    DeviceKeyReplaced(String),
 }
 
 /// Result of the stand-in's operations.

@@ -50,6 +50,9 @@ export interface TransferState {
   keysSet: { key: string; replace: boolean }[];
   /** The stick "STICK" is mounted (pull it to test a stick gone before the click). */
   stickIn: boolean;
+  /** A re-key's device key change waiting for the platform: exports carry it, the next
+   * answer imported settles it (taken, or refused with this reason). */
+  keyChange?: { refused: string | null } | null;
 }
 
 function fingerprintOf(hex: string): string {
@@ -119,7 +122,7 @@ export function transferBackend(state: TransferState): Partial<Backend> {
       const file = path.endsWith(".pdb") ? path : `${path}/permit-desk-export-20250310-091500.pdb`;
       state.files.set(file, { kind: "export", records: state.queued });
       state.exports.push(state.queued);
-      return { path: file, bytes: 4096, bundle_id: "0195a000-0000-7000-8000-00000000b001", records: state.queued, pages: 2, pages_missing: 0 };
+      return { path: file, bytes: 4096, bundle_id: "0195a000-0000-7000-8000-00000000b001", records: state.queued, pages: 2, pages_missing: 0, device_key_change: Boolean(state.keyChange) };
     },
     importBundle: async (path) => {
       const file = state.stickIn || !path.startsWith("/media/clerk/STICK") ? state.files.get(path) : undefined;
@@ -133,6 +136,8 @@ export function transferBackend(state: TransferState): Partial<Backend> {
       state.importedAnswers.add(path);
       const confirmed = again ? 0 : file.records;
       if (!again) state.queued -= file.records;
+      const keyChange = again ? null : state.keyChange;
+      state.keyChange = again ? state.keyChange : null;
       return {
         bundle_id: "0195a000-0000-7000-8000-00000000a001",
         export_bundle_id: "0195a000-0000-7000-8000-00000000b001",
@@ -145,6 +150,8 @@ export function transferBackend(state: TransferState): Partial<Backend> {
         issued: again ? 0 : 1,
         rejected: 0,
         changed: !again,
+        device_key_changed: Boolean(keyChange) && keyChange?.refused === null,
+        device_key_refused: keyChange?.refused ?? null,
       };
     },
   };

@@ -129,6 +129,42 @@ describe("TransferView", () => {
     expect(wrapper.get('[data-testid="import-summary"]').text()).toContain("省平台确认 0 条");
   });
 
+  it("says when an export carries the re-key's device key change and what the platform's answer did with it", async () => {
+    signInAs(["admin"]);
+    const state = transferState(1, KEY);
+    state.keyChange = { refused: null };
+    setBackend(fakeBackend(transferBackend(state)));
+    const wrapper = mount(TransferView);
+    await flushPromises();
+    await wrapper.get('[data-testid="export-form"]').trigger("submit");
+    await flushPromises();
+    expect(wrapper.get('[data-testid="export-key-change"]').text()).toBe(
+      "本文件还带有管理员更换本机设备密钥的变更单（重新加密后生成），导入省平台回执后生效。",
+    );
+    state.files.set("/media/clerk/STICK/answer.pdb", { kind: "answer", records: 1 });
+    await wrapper.get('[data-testid="import-files-refresh"]').trigger("click");
+    await flushPromises();
+    await wrapper.get('[data-testid="import-form"]').trigger("submit");
+    await flushPromises();
+    expect(wrapper.get('[data-testid="import-key-changed"]').text()).toBe("省平台已接受更换本机设备密钥，今后本机用新密钥签名。");
+    expect(wrapper.find('[data-testid="import-key-refused"]').exists()).toBe(false);
+
+    // The next export carries no order; a refusal, another time, is shown with its reason.
+    await wrapper.get('[data-testid="export-form"]').trigger("submit");
+    await flushPromises();
+    expect(wrapper.find('[data-testid="export-key-change"]').exists()).toBe(false);
+    state.keyChange = { refused: "签署设备密钥变更单的管理员密钥已注销。" };
+    state.files.set("/media/clerk/STICK/answer-2.pdb", { kind: "answer", records: 0 });
+    await wrapper.get('[data-testid="import-files-refresh"]').trigger("click");
+    await flushPromises();
+    await wrapper.get('[data-testid="import-file-answer-2.pdb"] input').setValue(true);
+    await wrapper.get('[data-testid="import-form"]').trigger("submit");
+    await flushPromises();
+    expect(wrapper.get('[data-testid="import-key-refused"]').text()).toBe(
+      "省平台没有接受更换本机设备密钥，本机仍用原密钥，请联系管理员。原因：签署设备密钥变更单的管理员密钥已注销。",
+    );
+  });
+
   it("says so next to each action when the stick is pulled after it was picked", async () => {
     signInAs(["approve"]);
     const state = transferState(1, KEY);

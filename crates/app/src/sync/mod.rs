@@ -552,21 +552,33 @@ async fn send_device_key_change<H: OfficeHandle>(
     if let Some(seq) = anchored {
         outbox.anchor_acknowledged(seq).map_err(SyncError::outbox)?;
     }
-    let refused = match answer.device_key {
-        Some(platform_api::DeviceKeyAnswer { key, refused: None }) if key == pending.change.new_key => None,
-        Some(platform_api::DeviceKeyAnswer { refused: Some(reason), .. }) => Some(reason),
-        Some(_) => Some("省平台为本机登记的设备密钥与变更单不一致。".to_owned()),
+    let refused = match &answer.device_key {
+        Some(answer) => device_key_refusal(answer, pending),
         None => Some("省平台没有答复设备密钥变更单（不支持更换设备密钥）。".to_owned()),
     };
-    if let Some(reason) = &refused {
-        tracing::warn!(reason, "the platform did not take the device key change");
-    }
     let now = clock();
     outbox
         .handle
         .with_office(|office| Ok(office.store.settle_device_key_change(refused.as_deref(), now)?))
         .map_err(SyncError::outbox)?;
     Ok(refused.is_none())
+}
+
+/// Why the platform's answer to the pending device key change (online, or in an answer
+/// bundle) leaves the office on its old key; `None` when it took the change.
+pub(crate) fn device_key_refusal(
+    answer: &platform_api::DeviceKeyAnswer,
+    pending: &store::PendingDeviceKeyChange,
+) -> Option<String> {
+    let refused = match answer {
+        platform_api::DeviceKeyAnswer { key, refused: None } if *key == pending.change.new_key => None,
+        platform_api::DeviceKeyAnswer { refused: Some(reason), .. } => Some(reason.clone()),
+        platform_api::DeviceKeyAnswer { .. } => Some("省平台为本机登记的设备密钥与变更单不一致。".to_owned()),
+    };
+    if let Some(reason) = &refused {
+        tracing::warn!(reason, "the platform did not take the device key change");
+    }
+    refused
 }
 
 /// The office's audit anchor as the contract carries it, online or in an export bundle;

@@ -377,3 +377,105 @@ async fn an_order_no_administrator_of_the_device_signed_changes_nothing() {
         assert_eq!(status, 200, "{what}: the device goes on with its key: {body}");
     }
 }
+
+/// An export bundle of no records from the office (its certificates), signed with
+/// `signer`, carrying `change` when given.
+fn export_file(
+    fixture: &Fixture,
+    office: &Office,
+    signer: &ed25519_dalek::SigningKey,
+    change: Option<DeviceKeyChange>,
+    id: u128,
+) -> Vec<u8> {
+    let platform_key = fixture.platform.public_key_hex().expect("platform key");
+    let platform_key = bundle::public_key_from_hex(&platform_key).expect("hex");
+    let export = bundle::ExportBundle {
+        device_id: DEVICE.to_owned(),
+        decision_cursor: 0,
+        records: Vec::new(),
+        pages: Vec::new(),
+        audit_anchor: None,
+        clerk_keys: office.certificates(),
+        clerk_key_revocations: Vec::new(),
+        device_key_change: change,
+    };
+    let seal = bundle::Seal {
+        kind: bundle::BundleKind::Export,
+        bundle_id: Uuid::from_u128(id),
+        created_at: AT,
+        device_id: DEVICE,
+        sender: signer,
+        recipient: &platform_key,
+    };
+    bundle::seal_export(&seal, &export).expect("sealed")
+}
+
+/// The answer bundle read with `device`'s key: the key it is addressed to must be it.
+fn read_answer(fixture: &Fixture, file: &[u8], device: &ed25519_dalek::SigningKey) -> bundle::AnswerBundle {
+    let platform_key = fixture.platform.public_key_hex().expect("platform key");
+    let platform_key = bundle::public_key_from_hex(&platform_key).expect("hex");
+    bundle::open_answer(file, &platform_key, device).expect("the answer opens with this key").1
+}
+
+/// An office that only exchanges files gets its key replaced too: the export carries the
+/// order and the answer goes to the new key. An export signed with the replaced key is
+/// read only when it carries that very order (the office wrote it before it read the
+/// answer); without it (a copy of the office from before the re-key) it is refused whole.
+#[test]
+fn an_export_carrying_the_order_replaces_the_device_key_and_is_answered_to_the_new_key() {
+    let fixture = fixture();
+    let office = Office::new();
+    let (old, new) = (fixture.key.clone(), ed25519_dalek::SigningKey::from_bytes(&[8; 32]));
+    let change = order(&office.admin, "admin", DEVICE, &device_key_hex(&old), &device_key_hex(&new));
+    let copys = export_file(&fixture, &office, &old, None, 1);
+
+    let first =
+        fixture.platform.answer_bundle(&export_file(&fixture, &office, &old, Some(change.clone()), 2));
+    let answer = read_answer(&fixture, &first.expect("answered").file, &new);
+    assert_eq!(
+        answer.device_key,
+        Some(platform_api::DeviceKeyAnswer { key: device_key_hex(&new), refused: None })
+    );
+    let held = fixture.platform.device_key(DEVICE).expect("read").expect("enrolled");
+    assert_eq!(held, new.verifying_key().to_bytes());
+
+    // The office, its answer not yet read, writes another file with the old key and the
+    // same order: read, answered as taken, to the new key.
+    let again =
+        fixture.platform.answer_bundle(&export_file(&fixture, &office, &old, Some(change.clone()), 3));
+    let answer = read_answer(&fixture, &again.expect("answered").file, &new);
+    assert_eq!(answer.device_key.map(|answer| answer.key), Some(device_key_hex(&new)));
+
+    // The copy's file, signed with the old key and no order: refused, nothing answered.
+    match fixture.platform.answer_bundle(&copys) {
+        Err(platform_stub::StubError::DeviceKeyReplaced(device)) => assert_eq!(device, DEVICE),
+        other => panic!("a file signed with the replaced key is refused: {other:?}"),
+    }
+    // Nor does another administrator's order for the new key carry it: the order must be the
+    // one the platform took, naming the key that signed the file.
+    let other = order(&office.admin, "admin", DEVICE, &"c".repeat(64), &device_key_hex(&new));
+    assert!(matches!(
+        fixture.platform.answer_bundle(&export_file(&fixture, &office, &old, Some(other), 4)),
+        Err(platform_stub::StubError::DeviceKeyReplaced(_))
+    ));
+    // The office with its new key goes on.
+    let next = fixture.platform.answer_bundle(&export_file(&fixture, &office, &new, None, 5));
+    assert_eq!(read_answer(&fixture, &next.expect("answered").file, &new).device_key, None);
+}
+
+/// A refused order in a file leaves the key, and the answer goes to the key the device
+/// still has, with the reason.
+#[test]
+fn an_export_whose_order_is_refused_is_answered_to_the_old_key_with_the_reason() {
+    let fixture = fixture();
+    let office = Office::new();
+    let (old, new) = (fixture.key.clone(), ed25519_dalek::SigningKey::from_bytes(&[8; 32]));
+    let by_a_clerk = order(&office.li, "li", DEVICE, &device_key_hex(&old), &device_key_hex(&new));
+    let answered = fixture.platform.answer_bundle(&export_file(&fixture, &office, &old, Some(by_a_clerk), 1));
+    let answer = read_answer(&fixture, &answered.expect("answered").file, &old);
+    let device_key = answer.device_key.expect("the order is answered");
+    assert_eq!(device_key.key, device_key_hex(&old));
+    assert!(device_key.refused.is_some_and(|reason| reason.contains("管理员")));
+    let held = fixture.platform.device_key(DEVICE).expect("read").expect("enrolled");
+    assert_eq!(held, old.verifying_key().to_bytes(), "the key stays");
+}

@@ -110,6 +110,9 @@ pub struct BundleExportInfo {
     /// Pages the records name that this office does not hold.
     #[ts(type = "number")]
     pub pages_missing: u64,
+    /// True when it carries the administrator's order replacing this PC's device key
+    /// (after a re-key): the platform's answer settles it.
+    pub device_key_change: bool,
 }
 
 impl From<app::bundle::ExportedFile> for BundleExportInfo {
@@ -121,6 +124,7 @@ impl From<app::bundle::ExportedFile> for BundleExportInfo {
             records: file.records,
             pages: file.pages,
             pages_missing: file.pages_missing,
+            device_key_change: file.device_key_change,
         }
     }
 }
@@ -158,12 +162,22 @@ pub struct BundleImportInfo {
     pub rejected: u64,
     /// False when nothing changed (the same answer imported again).
     pub changed: bool,
+    /// True when the platform took the order replacing this PC's device key that the
+    /// export carried: the office signs with the new key from now on.
+    pub device_key_changed: bool,
+    /// Why the platform did not take that order (the office keeps its key), in Chinese.
+    pub device_key_refused: Option<String>,
 }
 
 impl From<app::bundle::ImportedBundle> for BundleImportInfo {
     fn from(imported: app::bundle::ImportedBundle) -> Self {
         Self {
             changed: !imported.changed_nothing(),
+            device_key_changed: imported.device_key == Some(app::bundle::DeviceKeyOutcome::Changed),
+            device_key_refused: match imported.device_key {
+                Some(app::bundle::DeviceKeyOutcome::Refused(ref reason)) => Some(reason.clone()),
+                _ => None,
+            },
             bundle_id: imported.bundle_id,
             export_bundle_id: imported.export_bundle_id,
             confirmed: imported.confirmed,
