@@ -4,14 +4,15 @@
 // mounted under /media/$USER as a desktop mounts one), the stand-in answers it on its side
 // (`platform-stub bundle-answer`), and 导入平台回执, picked from the files found on the
 // stick, shows the record confirmed; the header's queue and the 未同步 list drop to 0, the
-// same answer imported again changes nothing, and a stick pulled after the answer was
-// picked is said so. No path is typed.
+// same answer imported again changes nothing; a clerk revoked, the next export carries the
+// re-key's device key change and the answer replaces the key; and a stick pulled after the
+// answer was picked is said so. No path is typed.
 import { execFileSync } from "node:child_process";
 import { copyFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { after, afterEach, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { fillJiandeApplication, submitAndConfirm, keepScreenshot, mountStick, setUpOffice, startApp } from "./harness.mjs";
+import { addClerks, fillJiandeApplication, submitAndConfirm, keepScreenshot, mountStick, setUpOffice, startApp } from "./harness.mjs";
 
 /** Runs the stand-in's one-off tools on its own database (no server, no link). */
 function stub(dataDir, args) {
@@ -127,6 +128,49 @@ describe("air-gapped transfer", () => {
     await session.click("transfer-back");
     await session.waitFor("home");
     await session.waitFor("worklist-count-not_synced", { contains: "0" });
+  });
+
+  it("carries the re-key's device key change in the next export, and the answer replaces the key", async () => {
+    // 人员管理: a clerk added and revoked; the revocation re-keys the office, which orders the
+    // device's key replaced (a copy of the files made before holds the old one).
+    await addClerks(session, [{ username: "zhoulin", name: "周琳", initial: "zhou-pass-1", roles: ["review"] }]);
+    await session.click("clerk-revoke-zhoulin");
+    await session.waitFor("confirm-revoke");
+    await session.click("confirm-revoke-yes");
+    await session.waitFor("clerk-notice", { contains: "换用新密钥", timeoutMs: 30000 });
+    await session.click("clerks-back");
+    await session.waitFor("home");
+
+    await session.click("open-transfer");
+    const oldKey = await session.waitFor("device-key");
+    const before = new Set(readdirSync(stick.path));
+    await session.waitFor(`export-place-${stick.label}`, { contains: "U盘" });
+    await session.clickCss(`[data-testid="export-place-${stick.label}"] input`);
+    await session.click("export-submit");
+    await session.waitFor("export-summary", { timeoutMs: 20000 });
+    assert.match(await session.text("export-key-change"), /更换本机设备密钥的变更单/);
+    const exported = readdirSync(stick.path).filter((name) => name.endsWith(".pdb") && !before.has(name));
+    assert.equal(exported.length, 1, `one new bundle: ${readdirSync(stick.path)}`);
+
+    stub(session.dataDir, ["bundle-answer", join(stick.path, exported[0]), join(stick.path, "answer-key.pdb")]);
+    await session.click("import-files-refresh");
+    await session.waitFor("import-file-answer-key.pdb", { contains: "省平台回执（本机）" });
+    await session.clickCss('[data-testid="import-file-answer-key.pdb"] input');
+    await session.click("import-submit");
+    await session.waitFor("import-key-changed", { contains: "省平台已接受更换本机设备密钥", timeoutMs: 20000 });
+    assert.equal(await session.exists("import-key-refused"), false);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await keepScreenshot(session, "bundle-device-key-changed");
+
+    // The transfer screen, opened again, shows the new key for the platform's operator.
+    await session.click("transfer-back");
+    await session.waitFor("home");
+    await session.click("open-transfer");
+    const newKey = await session.waitFor("device-key");
+    assert.match(newKey, /^[0-9a-f]{64}$/);
+    assert.notEqual(newKey, oldKey, "the office signs with its new key");
+    await session.click("transfer-back");
+    await session.waitFor("home");
   });
 
   it("says next to the import when the stick was pulled after the answer was picked", async () => {

@@ -368,9 +368,12 @@ pub fn import_bundle(
     imported.rejected = applied.rejected;
     // The platform's answer to the change the export carried, by the online sync's rule;
     // no answer leaves it waiting (the export was written before the order, or went to a
-    // platform that does not change device keys): the next export or sync carries it.
-    if let (Some(pending), Some(answer)) = (&pending, &answer.device_key) {
-        let refused = app_sync::device_key_refusal(answer, pending);
+    // platform that does not change device keys), and so does an answer to an order a
+    // later re-key replaced: the next export or sync carries the waiting one.
+    if let (Some(pending), Some(device_key)) = (&pending, &answer.device_key)
+        && answer.device_key_ordered.as_ref().is_none_or(|new_key| *new_key == pending.change.new_key)
+    {
+        let refused = app_sync::device_key_refusal(device_key, pending);
         office.store.settle_device_key_change(refused.as_deref(), now)?;
         imported.device_key = Some(refused.map_or(DeviceKeyOutcome::Changed, DeviceKeyOutcome::Refused));
     }

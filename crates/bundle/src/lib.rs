@@ -251,6 +251,11 @@ pub struct AnswerBundle {
     /// took the change.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device_key: Option<platform_api::DeviceKeyAnswer>,
+    /// The new key the answered change named (64 hex digits): the counter settles its
+    /// waiting change with `device_key` only when it is that one (a later re-key may have
+    /// ordered another since the export was written).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_key_ordered: Option<String>,
 }
 
 #[derive(Serialize, Deserialize)]

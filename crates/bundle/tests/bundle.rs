@@ -102,6 +102,7 @@ fn an_answer_round_trips() {
         decisions: DecisionPage { decisions: Vec::new(), next_cursor: 7 },
         audit_anchor_seq: Some(42),
         device_key: Some(platform_api::DeviceKeyAnswer { key: "66".repeat(32), refused: None }),
+        device_key_ordered: Some("66".repeat(32)),
     };
     let file = bundle::seal_answer(
         &seal(BundleKind::Answer, &platform, &device.verifying_key().to_bytes()),

@@ -80,6 +80,7 @@ impl Platform {
             decisions,
             audit_anchor_seq,
             device_key: response.device_key,
+            device_key_ordered: batch.device_key_change.as_ref().map(|change| change.new_key.clone()),
         };
         let now = self.clock().now();
         let mut random = [0_u8; 10];

@@ -436,6 +436,7 @@ fn an_export_carrying_the_order_replaces_the_device_key_and_is_answered_to_the_n
         answer.device_key,
         Some(platform_api::DeviceKeyAnswer { key: device_key_hex(&new), refused: None })
     );
+    assert_eq!(answer.device_key_ordered, Some(device_key_hex(&new)), "names the order it answers");
     let held = fixture.platform.device_key(DEVICE).expect("read").expect("enrolled");
     assert_eq!(held, new.verifying_key().to_bytes());
 
@@ -473,6 +474,7 @@ fn an_export_whose_order_is_refused_is_answered_to_the_old_key_with_the_reason()
     let by_a_clerk = order(&office.li, "li", DEVICE, &device_key_hex(&old), &device_key_hex(&new));
     let answered = fixture.platform.answer_bundle(&export_file(&fixture, &office, &old, Some(by_a_clerk), 1));
     let answer = read_answer(&fixture, &answered.expect("answered").file, &old);
+    assert_eq!(answer.device_key_ordered, Some(device_key_hex(&new)));
     let device_key = answer.device_key.expect("the order is answered");
     assert_eq!(device_key.key, device_key_hex(&old));
     assert!(device_key.refused.is_some_and(|reason| reason.contains("管理员")));
