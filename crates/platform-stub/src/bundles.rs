@@ -117,10 +117,11 @@ impl Platform {
     }
 
     /// Opens an export signed with the device's key, or with a key its administrator
-    /// replaced when the export carries the very order that replaced it: the office wrote
-    /// it before it read the answer that took the change (that answer lost, or not yet
-    /// carried back), as an online push after a lost answer. Any other export signed with
-    /// a replaced key (a copy of the office made before the re-key) is refused
+    /// replaced when the export carries the very order that replaced it, byte for byte as
+    /// applied (its administrator's signature included, which a copy of the office from
+    /// before the re-key never held): the office wrote it before it read the answer that
+    /// took the change (that answer lost, or not yet carried back), as an online push after
+    /// a lost answer. Any other export signed with a replaced key is refused
     /// [`StubError::DeviceKeyReplaced`].
     fn open_export_of_device(
         &self,
@@ -138,8 +139,9 @@ impl Platform {
             return Ok(bundle::open_export(file, &device_key, platform_key)?);
         };
         let (header, export) = bundle::open_export(file, old_key, platform_key)?;
-        let carries_the_change = export.device_key_change.as_ref().is_some_and(|change| {
-            change.previous_key == hex::encode(old_key) && change.new_key == hex::encode(device_key)
+        let applied = self.applied_device_key_change(&header.device_id, &hex::encode(old_key))?;
+        let carries_the_change = applied.is_some_and(|applied| {
+            applied.new_key == hex::encode(device_key) && export.device_key_change.as_ref() == Some(&applied)
         });
         if !carries_the_change {
             tracing::info!(device_id = %header.device_id, "export signed with a replaced device key refused");

@@ -202,6 +202,20 @@ pub(crate) fn change_device_key(
     Ok(DeviceKeyAnswer { key: change.new_key.clone(), refused: None })
 }
 
+/// The order that replaced `previous_key` (64 hex digits) of `device_id`, as it was
+/// applied (its administrator's signature included), if one did.
+pub(crate) fn applied_device_key_change(
+    conn: &Connection,
+    device_id: &str,
+    previous_key: &str,
+) -> Result<Option<DeviceKeyChange>> {
+    let stored: Option<String> = conn
+        .prepare_cached("SELECT change FROM device_key_changes WHERE device_id = ?1 AND previous_key = ?2")?
+        .query_row(params![device_id, previous_key], |row| row.get(0))
+        .optional()?;
+    Ok(stored.map(|change| serde_json::from_str(&change)).transpose()?)
+}
+
 /// The keys `device_id` signed with before an administrator's order replaced them.
 pub(crate) fn replaced_device_keys(conn: &Connection, device_id: &str) -> Result<Vec<[u8; 32]>> {
     let keys: Vec<String> = conn

@@ -619,6 +619,16 @@ impl Platform {
         clerk_steps::replaced_device_keys(&self.conn(), device_id)
     }
 
+    /// The administrator's order that replaced `previous_key` (hex) of `device_id`, as
+    /// applied, if one did.
+    pub(crate) fn applied_device_key_change(
+        &self,
+        device_id: &str,
+        previous_key: &str,
+    ) -> Result<Option<platform_api::DeviceKeyChange>> {
+        clerk_steps::applied_device_key_change(&self.conn(), device_id, previous_key)
+    }
+
     /// The clerk keys registered for a device, as (user name, public key hex,
     /// administrator, root), oldest first (issue 18).
     pub fn clerk_keys(&self, device_id: &str) -> Result<Vec<(String, String, bool, bool)>> {

@@ -452,13 +452,26 @@ fn an_export_carrying_the_order_replaces_the_device_key_and_is_answered_to_the_n
         Err(platform_stub::StubError::DeviceKeyReplaced(device)) => assert_eq!(device, DEVICE),
         other => panic!("a file signed with the replaced key is refused: {other:?}"),
     }
-    // Nor does another administrator's order for the new key carry it: the order must be the
-    // one the platform took, naming the key that signed the file.
+    // Nor does any other order for the new key carry it: it must be the very order the
+    // platform took. Not one naming another key replaced, nor one made up with the right
+    // keys (anyone who saw the new public key could write it) and no administrator's
+    // signature, nor the administrator's own signed afresh (what the copy cannot do).
     let other = order(&office.admin, "admin", DEVICE, &"c".repeat(64), &device_key_hex(&new));
-    assert!(matches!(
-        fixture.platform.answer_bundle(&export_file(&fixture, &office, &old, Some(other), 4)),
-        Err(platform_stub::StubError::DeviceKeyReplaced(_))
-    ));
+    let made_up = DeviceKeyChange { signature: "00".repeat(64), ..change.clone() };
+    let signed_afresh = office.admin.order_device_key_change(&DeviceKeySubject {
+        device_id: DEVICE,
+        previous_key: &device_key_hex(&old),
+        new_key: &device_key_hex(&new),
+        changed_at: "2026-03-02T08:16:00.000Z",
+        username: "admin",
+    });
+    for (id, wrong) in [(4, other), (6, made_up), (7, signed_afresh)] {
+        let answered = fixture.platform.answer_bundle(&export_file(&fixture, &office, &old, Some(wrong), id));
+        assert!(
+            matches!(answered, Err(platform_stub::StubError::DeviceKeyReplaced(_))),
+            "{id}: {answered:?}"
+        );
+    }
     // The office with its new key goes on.
     let next = fixture.platform.answer_bundle(&export_file(&fixture, &office, &new, None, 5));
     assert_eq!(read_answer(&fixture, &next.expect("answered").file, &new).device_key, None);
