@@ -264,8 +264,11 @@ fn audit_export(
 
 /// Crash point (kill harnesses): an answer's verdicts recorded, its decisions not applied.
 pub const IMPORT_CONFIRMED: &str = "app.import.confirmed";
-/// Crash point: an answer's decisions applied, the import not yet audited.
+/// Crash point: an answer's decisions applied, the device key change it answers not yet
+/// settled.
 pub const IMPORT_DECISIONS_APPLIED: &str = "app.import.decisions_applied";
+/// Crash point: the device key change settled, the import not yet audited.
+pub const IMPORT_DEVICE_KEY_SETTLED: &str = "app.import.device_key_settled";
 
 /// Reads the platform's answer bundle (`file`), signed by `platform_key_hex` and
 /// addressed to this device, and applies it as an online sync would: verdicts settle the
@@ -377,6 +380,7 @@ pub fn import_bundle(
         office.store.settle_device_key_change(refused.as_deref(), now)?;
         imported.device_key = Some(refused.map_or(DeviceKeyOutcome::Changed, DeviceKeyOutcome::Refused));
     }
+    crashpoint::point(IMPORT_DEVICE_KEY_SETTLED);
     office.store.audit_event(
         &session,
         AuditAction::BundleImported,

@@ -3,10 +3,13 @@
 //! then audits itself — separate transactions. A child process (this test binary,
 //! re-executed) imports the answer with one crash point armed and kills itself there: after
 //! the verdicts, with the decisions written but not committed, committed, after the rest
-//! of their application. Importing the same answer
+//! of their application, after the device key change the export carried was settled (a
+//! clerk was revoked before the export, so the answer is addressed to the office's new
+//! device key). Importing the same answer
 //! again must then leave the office exactly as one clean import does: every record
 //! confirmed once, both cases issued with their permit numbers, each decision recorded
-//! once, the 签发 steps queued once, the audit chain whole.
+//! once, the 签发 steps queued once, the device signing with its new key, the audit chain
+//! whole.
 //!
 //! Runs: 8 (two per point); `BUNDLE_KILL_RUNS=200` (`make crash-sync`) for the full count.
 
@@ -38,11 +41,12 @@ fn options() -> StoreOptions {
 }
 
 /// The points, in the order an import meets them.
-const POINTS: [(&str, u64); 4] = [
+const POINTS: [(&str, u64); 5] = [
     (bundle::IMPORT_CONFIRMED, 1),
     (store::crash::DECISIONS_BEFORE_COMMIT, 1),
     (store::crash::DECISIONS_COMMITTED, 1),
     (bundle::IMPORT_DECISIONS_APPLIED, 1),
+    (bundle::IMPORT_DEVICE_KEY_SETTLED, 1),
 ];
 
 /// The child: import the answer in `dir` (files `answer.bundle`, `platform.key`) as 审批.
@@ -58,8 +62,9 @@ fn the_child_imports_the_answer() {
     office.close().unwrap();
 }
 
-/// An office with two approved cases, its export answered by the stand-in: the office
-/// folder, the answer and the platform's key in `dir`.
+/// An office with two approved cases and a clerk revoked (its device key ordered
+/// replaced), its export answered by the stand-in: the office folder, the answer and the
+/// platform's key in `dir`.
 fn prepare(dir: &Path) -> Vec<CaseId> {
     let office_dir = dir.join("office");
     let mut office = Office::set_up_with_options(
@@ -71,10 +76,18 @@ fn prepare(dir: &Path) -> Vec<CaseId> {
         options(),
     )
     .unwrap();
-    for (username, roles) in [("a", Roles::ACCEPT), ("b", Roles::REVIEW), ("c", Roles::APPROVE)] {
+    for (username, roles) in
+        [("a", Roles::ACCEPT), ("b", Roles::REVIEW), ("c", Roles::APPROVE), ("d", Roles::ACCEPT)]
+    {
         let clerk = NewClerk { username, display_name: username, roles, password: CLERK_PASSWORD };
         users::add_clerk(&mut office, &clerk, at(1)).unwrap();
     }
+    let config = StubConfig { permit_delay: Duration::ZERO, enrolment_codes: Vec::new() };
+    let platform = Platform::open(&dir.join("stub.sqlite3"), config).unwrap();
+    let device = sync::device_identity(&mut office, Some("330182-jiande-01-airgap"), at(0)).unwrap();
+    let mut key = [0_u8; 32];
+    hex::decode_to_slice(&device.public_key_hex, &mut key).unwrap();
+    platform.register_device(&device.device_id, key).unwrap();
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/examples/application-complete.json");
     let mut ids = Vec::new();
     for (n, name) in ["张伟", "李娜"].iter().enumerate() {
@@ -95,14 +108,11 @@ fn prepare(dir: &Path) -> Vec<CaseId> {
         cases::approve(&mut office, &case_id, "同意。", at(minutes + 5)).unwrap();
         ids.push(case_id);
     }
-    let config = StubConfig { permit_delay: Duration::ZERO, enrolment_codes: Vec::new() };
-    let platform = Platform::open(&dir.join("stub.sqlite3"), config).unwrap();
-    let device = sync::device_identity(&mut office, Some("330182-jiande-01-airgap"), at(0)).unwrap();
-    let mut key = [0_u8; 32];
-    hex::decode_to_slice(&device.public_key_hex, &mut key).unwrap();
-    platform.register_device(&device.device_id, key).unwrap();
+    office.login("admin", ADMIN_PASSWORD, at(28)).unwrap();
+    users::revoke_clerk(&mut office, "d", at(28)).unwrap().rekeyed.unwrap();
     let platform_key = platform.public_key_hex().unwrap();
     let exported = bundle::export_bundle(&mut office, &platform_key, at(30)).unwrap();
+    assert!(exported.device_key_change, "the export carries the re-key's order");
     let answer = platform.answer_bundle(&exported.file).unwrap();
     std::fs::write(dir.join("answer.bundle"), &answer.file).unwrap();
     std::fs::write(dir.join("platform.key"), &platform_key).unwrap();
@@ -117,6 +127,8 @@ fn state(office_dir: &Path, cases: &[CaseId]) -> String {
     let listing = sync::outbox(&office, 1000).unwrap();
     let status = sync::sync_status(&office).unwrap();
     let mut text = format!("{} {} {}\n", status.queued, status.held, status.quarantined);
+    let device = sync::device_identity(&mut office, None, at(200)).unwrap();
+    text += &format!("device key {}\n", device.public_key_hex);
     // Each waiting record by what it is, not its id (an id is drawn fresh when it is queued).
     let mut waiting: Vec<String> = listing
         .queued
@@ -173,8 +185,13 @@ fn killed_while_importing_an_answer_the_next_import_finishes_it_exactly_once() {
     };
     let first = import(&clean);
     assert_eq!((first.confirmed, first.decisions, first.issued.len()), (6, 4, 2), "{first:?}");
+    assert_eq!(first.device_key, Some(bundle::DeviceKeyOutcome::Changed));
     let expected = state(&clean.join("office"), &cases);
     assert!(expected.starts_with("2 0 0\n"), "the two 签发 steps wait for the next export: {expected}");
+    let unimported = root.path().join("unimported");
+    copy_dir(&template, &unimported);
+    let before = state(&unimported.join("office"), &cases);
+    assert_ne!(before.lines().nth(1), expected.lines().nth(1), "the import changes the device key");
 
     let runs: u64 = std::env::var("BUNDLE_KILL_RUNS").ok().and_then(|text| text.parse().ok()).unwrap_or(8);
     let mut landed = std::collections::BTreeMap::<&str, u64>::new();
