@@ -169,12 +169,15 @@ describe("air-gapped transfer", () => {
     const newKey = await session.waitFor("device-key");
     assert.match(newKey, /^[0-9a-f]{64}$/);
     assert.notEqual(newKey, oldKey, "the office signs with its new key");
+    // The first answer, addressed to the replaced key, is listed as such and cannot be picked.
+    await session.waitFor("import-file-answer.pdb", { contains: "本机更换设备密钥之前的回执" });
+    assert.equal(await session.exists("import-file-answer-key.pdb"), true);
     await session.click("transfer-back");
     await session.waitFor("home");
   });
 
   it("says next to the import when the stick was pulled after the answer was picked", async () => {
-    copyFileSync(join(stick.path, "answer.pdb"), join(stick.path, "answer-again.pdb"));
+    copyFileSync(join(stick.path, "answer-key.pdb"), join(stick.path, "answer-again.pdb"));
     await session.click("open-transfer");
     await session.waitFor("import-file-answer-again.pdb", { contains: "省平台回执（本机）" });
     await session.clickCss('[data-testid="import-file-answer-again.pdb"] input');

@@ -1338,7 +1338,8 @@ bytes: number,
  */
 modified: string, 
 /**
- * What its header says it is: `answer` (for this PC), `answer_other_desk`, `export`,
+ * What its header says it is: `answer` (for this PC), `answer_other_desk`,
+ * `answer_earlier_key` (for this PC, addressed to a device key it replaced), `export`,
  * `unreadable`.
  */
 kind: string, 

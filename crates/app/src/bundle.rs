@@ -262,6 +262,11 @@ fn audit_export(
     Ok(())
 }
 
+/// Why an answer addressed to a device key this PC replaced is not imported, and why
+/// nothing is lost by it.
+const EARLIER_KEY_ANSWER: &str = "这份回执是省平台发给本机更换设备密钥之前的旧密钥的，已无法读取，未导入任何内容。\
+其中的记录仍在待上传队列中，会随下次导出再报，平台的决定也会随下一份回执送达，不会丢失。";
+
 /// Crash point (kill harnesses): an answer's verdicts recorded, its decisions not applied.
 pub const IMPORT_CONFIRMED: &str = "app.import.confirmed";
 /// Crash point: an answer's decisions applied, the device key change it answers not yet
@@ -299,8 +304,18 @@ pub fn import_bundle(
         }
         _ => ed25519_dalek::SigningKey::from_bytes(&secret.secret),
     };
-    let (header, answer) =
-        bundle::open_answer(file, &platform_key, &signing_key).map_err(|error| bundle_error(&error))?;
+    let (header, answer) = bundle::open_answer(file, &platform_key, &signing_key).map_err(|error| {
+        match error {
+            // The platform's signature held (it is checked first): an answer for this PC,
+            // addressed to a device key it has since replaced.
+            BundleError::WrongRecipient
+                if bundle::read_header(file).is_ok_and(|h| h.device_id == secret.device_id) =>
+            {
+                refused("BUNDLE_EARLIER_DEVICE_KEY", EARLIER_KEY_ANSWER.to_owned())
+            }
+            other => bundle_error(&other),
+        }
+    })?;
     if answer.device_id != secret.device_id {
         return Err(bundle_error(&BundleError::WrongRecipient));
     }
@@ -573,6 +588,9 @@ pub enum FoundBundleKind {
     AnswerForThisDesk,
     /// The platform's answer to another counter PC.
     AnswerForAnotherDesk,
+    /// The platform's answer to this PC, addressed to a device key it has since replaced
+    /// (written before the re-key's change reached the platform): it cannot be read.
+    AnswerToAnEarlierKey,
     /// An export (records for the platform): it goes to the platform, never back in.
     Export,
     /// Not a bundle, damaged, or of a format this version does not read.
@@ -581,9 +599,10 @@ pub enum FoundBundleKind {
 
 impl FoundBundleKind {
     /// Every kind, in the order of the enum.
-    pub const ALL: [FoundBundleKind; 4] = [
+    pub const ALL: [FoundBundleKind; 5] = [
         FoundBundleKind::AnswerForThisDesk,
         FoundBundleKind::AnswerForAnotherDesk,
+        FoundBundleKind::AnswerToAnEarlierKey,
         FoundBundleKind::Export,
         FoundBundleKind::Unreadable,
     ];
@@ -593,6 +612,7 @@ impl FoundBundleKind {
         match self {
             FoundBundleKind::AnswerForThisDesk => "answer",
             FoundBundleKind::AnswerForAnotherDesk => "answer_other_desk",
+            FoundBundleKind::AnswerToAnEarlierKey => "answer_earlier_key",
             FoundBundleKind::Export => "export",
             FoundBundleKind::Unreadable => "unreadable",
         }
@@ -603,6 +623,9 @@ impl FoundBundleKind {
         match self {
             FoundBundleKind::AnswerForThisDesk => "省平台回执（本机）",
             FoundBundleKind::AnswerForAnotherDesk => "其他电脑的回执，本机不能导入",
+            FoundBundleKind::AnswerToAnEarlierKey => {
+                "本机更换设备密钥之前的回执，已无法导入（其中的记录会随下次导出再报）"
+            }
             FoundBundleKind::Export => "待上报文件（交省平台，不在本机导入）",
             FoundBundleKind::Unreadable => "无法识别或已损坏的文件",
         }
@@ -632,14 +655,24 @@ pub fn found_bundles(
     now: DateTime<Utc>,
 ) -> Result<Vec<FoundBundle>, AppError> {
     office.clerk_with_any_role(Roles::APPROVE | Roles::ADMIN)?;
-    let device_id = app_sync::device_identity(&mut *office, None, now)?.device_id;
+    let device = app_sync::device_identity(&mut *office, None, now)?;
+    let device_id = device.device_id;
+    // The keys an answer for this PC may be addressed to: its key, and the one a re-key
+    // ordered while the platform's answer is awaited.
+    let mut own_keys = vec![device.public_key_hex];
+    if let Some(pending) = office.store.pending_device_key_change()? {
+        own_keys.push(pending.change.new_key.clone());
+    }
     Ok(crate::media::files_ending(places, ".pdb")
         .into_iter()
         .map(|file| {
             let header = read_prefix(&file.path).ok().and_then(|prefix| bundle::read_header(&prefix).ok());
             let kind = match &header {
                 Some(header) if header.kind == BundleKind::Export => FoundBundleKind::Export,
-                Some(header) if header.device_id == device_id => FoundBundleKind::AnswerForThisDesk,
+                Some(header) if header.device_id == device_id && own_keys.contains(&header.recipient_key) => {
+                    FoundBundleKind::AnswerForThisDesk
+                }
+                Some(header) if header.device_id == device_id => FoundBundleKind::AnswerToAnEarlierKey,
                 Some(_) => FoundBundleKind::AnswerForAnotherDesk,
                 None => FoundBundleKind::Unreadable,
             };

@@ -222,8 +222,8 @@ fn a_re_key_replaces_the_device_key_through_the_files_even_when_an_answer_is_los
     login(&mut office, "c", 20);
     let first = bundle::export_bundle(&mut office, &platform_key, at(20)).unwrap();
     assert!(!first.device_key_change);
-    let answer = platform.answer_bundle(&first.file).unwrap();
-    bundle::import_bundle(&mut office, &platform_key, &answer.file, at(21)).unwrap();
+    let first_answer = platform.answer_bundle(&first.file).unwrap();
+    bundle::import_bundle(&mut office, &platform_key, &first_answer.file, at(21)).unwrap();
     let late = bundle::export_bundle(&mut office, &platform_key, at(22)).unwrap();
     let old = sync::device_identity(&mut office, None, at(22)).unwrap().public_key_hex;
 
@@ -241,6 +241,32 @@ fn a_re_key_replaces_the_device_key_through_the_files_even_when_an_answer_is_los
         "the office signs with the old key until it reads the answer"
     );
 
+    // On the stick, the lost answer (addressed to the key the office holds as pending) is
+    // listed as this PC's; so is the first round's (addressed to the key it signs with).
+    let stick = dir.path().join("stick");
+    std::fs::create_dir(&stick).unwrap();
+    std::fs::write(stick.join("lost.pdb"), &lost.file).unwrap();
+    std::fs::write(stick.join("first.pdb"), &first_answer.file).unwrap();
+    let place =
+        app::media::Place { path: stick.clone(), label: "STICK".into(), removable: true, space: None };
+    let kinds = |office: &mut Office| {
+        let mut kinds: Vec<(String, bundle::FoundBundleKind)> =
+            bundle::found_bundles(office, std::slice::from_ref(&place), at(33))
+                .unwrap()
+                .into_iter()
+                .map(|found| (found.file.name, found.kind))
+                .collect();
+        kinds.sort_by(|a, b| a.0.cmp(&b.0));
+        kinds
+    };
+    assert_eq!(
+        kinds(&mut office),
+        [
+            ("first.pdb".to_owned(), bundle::FoundBundleKind::AnswerForThisDesk),
+            ("lost.pdb".to_owned(), bundle::FoundBundleKind::AnswerForThisDesk),
+        ]
+    );
+
     let again = bundle::export_bundle(&mut office, &platform_key, at(33)).unwrap();
     assert!(again.device_key_change);
     let answer = platform.answer_bundle(&again.file).unwrap();
@@ -251,6 +277,20 @@ fn a_re_key_replaces_the_device_key_through_the_files_even_when_an_answer_is_los
     // The lost answer, found later, reads with the new key and changes no key.
     let found = bundle::import_bundle(&mut office, &platform_key, &lost.file, at(35)).unwrap();
     assert_eq!(found.device_key, None, "{found:?}");
+    // An answer addressed to the replaced key can no longer be read: listed and refused as
+    // such, with what that means (nothing is lost).
+    assert_eq!(
+        kinds(&mut office),
+        [
+            ("first.pdb".to_owned(), bundle::FoundBundleKind::AnswerToAnEarlierKey),
+            ("lost.pdb".to_owned(), bundle::FoundBundleKind::AnswerForThisDesk),
+        ]
+    );
+    let (code, message) = issue_code(
+        bundle::import_bundle(&mut office, &platform_key, &first_answer.file, at(36)).unwrap_err(),
+    );
+    assert_eq!(code, "BUNDLE_EARLIER_DEVICE_KEY");
+    assert!(message.contains("更换设备密钥之前") && message.contains("不会丢失"), "{message}");
 
     match platform.answer_bundle(&late.file) {
         Err(platform_stub::StubError::DeviceKeyReplaced(device)) => assert_eq!(device, DEVICE),

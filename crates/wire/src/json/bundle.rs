@@ -48,7 +48,8 @@ pub struct BundleFileInfo {
     pub bytes: u64,
     /// When it was last written, the counter's local time to the minute ("" if unknown).
     pub modified: String,
-    /// What its header says it is: `answer` (for this PC), `answer_other_desk`, `export`,
+    /// What its header says it is: `answer` (for this PC), `answer_other_desk`,
+    /// `answer_earlier_key` (for this PC, addressed to a device key it replaced), `export`,
     /// `unreadable`.
     pub kind: String,
     /// That, in Chinese.
