@@ -12,7 +12,7 @@ import { copyFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { after, afterEach, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { addClerks, fillJiandeApplication, submitAndConfirm, keepScreenshot, mountStick, setUpOffice, startApp } from "./harness.mjs";
+import { addClerks, fillJiandeApplication, submitAndConfirm, keepScreenshot, mountStick, setUpOffice, startApp, until } from "./harness.mjs";
 
 /** Runs the stand-in's one-off tools on its own database (no server, no link). */
 function stub(dataDir, args) {
@@ -20,18 +20,6 @@ function stub(dataDir, args) {
     encoding: "utf8",
     stdio: ["ignore", "pipe", "ignore"],
   }).trim();
-}
-
-/** Polls `read()` until `done(value)` holds. */
-async function until(read, done, what, timeoutMs = 15000) {
-  const deadline = Date.now() + timeoutMs;
-  let last;
-  while (Date.now() < deadline) {
-    last = await read();
-    if (done(last)) return last;
-    await new Promise((resolve) => setTimeout(resolve, 300));
-  }
-  throw new Error(`never got to: ${what}; last: ${JSON.stringify(last)}`);
 }
 
 describe("air-gapped transfer", () => {

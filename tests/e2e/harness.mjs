@@ -95,6 +95,19 @@ export async function waitForPrintedFile(id) {
 }
 
 /** Saves the window as `<name>.png` in the artefacts folder. */
+/** Polls `read()` until `done(value)` holds (what the window shows settles after live
+ *  work, such as the assessment while the form is typed, catches up). */
+export async function until(read, done, what, timeoutMs = 15000) {
+  const deadline = Date.now() + timeoutMs;
+  let last;
+  while (Date.now() < deadline) {
+    last = await read();
+    if (done(last)) return last;
+    await new Promise((resolve) => setTimeout(resolve, 300));
+  }
+  throw new Error(`never got to: ${what}; last: ${JSON.stringify(last)}`);
+}
+
 export async function keepScreenshot(session, name) {
   const png = await session.screenshot();
   const file = join(artifactsDir, `${name.replace(/[^\w\u4e00-\u9fff-]+/g, "_")}.png`);
