@@ -356,7 +356,9 @@ pub fn restore(
                 replaced_device = current
                     .store
                     .device_secret()?
-                    .map(|identity| Ok::<_, AppError>((identity, current.store.pending_device_key_change()?)))
+                    .map(|identity| {
+                        Ok::<_, AppError>((identity, current.store.pending_device_key_changes()?))
+                    })
                     .transpose()?;
                 current.close()?;
                 this_office
@@ -412,7 +414,7 @@ pub fn restore(
     office.store.audit_event(&session, AuditAction::Restored, None, details, now)?;
     let revoked_again = office.store.carry_over_revocations(&session, &revocations, now)?;
     if let Some((identity, pending)) = &replaced_device {
-        office.store.carry_over_device_identity(&session, identity, pending.as_ref(), now)?;
+        office.store.carry_over_device_identity(&session, identity, pending, now)?;
     }
     // The backup's data key is one the clerks revoked since held: replace it now.
     let rekeyed = if office.store.rekey_owed()? {

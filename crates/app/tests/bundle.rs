@@ -316,6 +316,60 @@ fn a_re_key_replaces_the_device_key_through_the_files_even_when_an_answer_is_los
     }
 }
 
+/// Two re-keys before the first order's answer is read, by file: the platform took the
+/// first (its answer lost), and the second order replaces the first's key. Each file
+/// carries the first order still waiting: the next answer settles the first, the one after
+/// it the second, and the office ends on the second order's key, which the platform holds.
+#[test]
+fn a_second_re_key_while_the_first_order_waits_is_settled_by_the_files_in_turn() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut office = set_up_office(dir.path());
+    approved_case(&mut office, "冯岚", 10);
+    let platform = platform(dir.path());
+    register(&platform, &mut office);
+    let platform_key = platform.public_key_hex().unwrap();
+    login(&mut office, "admin", 20);
+    let first = bundle::export_bundle(&mut office, &platform_key, at(20)).unwrap();
+    let first_answer = platform.answer_bundle(&first.file).unwrap();
+    bundle::import_bundle(&mut office, &platform_key, &first_answer.file, at(21)).unwrap();
+    let old = sync::device_identity(&mut office, None, at(22)).unwrap().public_key_hex;
+
+    users::revoke_clerk(&mut office, "a", at(30)).unwrap().rekeyed.unwrap();
+    let carrying = bundle::export_bundle(&mut office, &platform_key, at(31)).unwrap();
+    assert!(carrying.device_key_change);
+    platform.answer_bundle(&carrying.file).unwrap(); // taken; the answer is lost
+    let taken_first = hex::encode(platform.device_key(DEVICE).unwrap().unwrap());
+    assert_ne!(taken_first, old);
+
+    users::revoke_clerk(&mut office, "b", at(40)).unwrap().rekeyed.unwrap();
+    // The next file still carries the first order (signed with the key it replaces): the
+    // platform reads it, as it carries the order applied, and answers to the first's key.
+    let again = bundle::export_bundle(&mut office, &platform_key, at(41)).unwrap();
+    assert!(again.device_key_change);
+    let answer = platform.answer_bundle(&again.file).unwrap();
+    let imported = bundle::import_bundle(&mut office, &platform_key, &answer.file, at(42)).unwrap();
+    assert_eq!(imported.device_key, Some(bundle::DeviceKeyOutcome::Changed), "{imported:?}");
+    assert_eq!(sync::device_identity(&mut office, None, at(42)).unwrap().public_key_hex, taken_first);
+
+    // The one after it carries the second order, signed with the first's key.
+    let second = bundle::export_bundle(&mut office, &platform_key, at(43)).unwrap();
+    assert!(second.device_key_change, "the second order waits its turn");
+    let answer = platform.answer_bundle(&second.file).unwrap();
+    let imported = bundle::import_bundle(&mut office, &platform_key, &answer.file, at(44)).unwrap();
+    assert_eq!(imported.device_key, Some(bundle::DeviceKeyOutcome::Changed), "{imported:?}");
+    let now_signing = sync::device_identity(&mut office, None, at(44)).unwrap().public_key_hex;
+    let held = hex::encode(platform.device_key(DEVICE).unwrap().unwrap());
+    assert_eq!(held, now_signing, "the platform holds the key the office signs with");
+    assert!(held != taken_first && held != old);
+
+    let next = bundle::export_bundle(&mut office, &platform_key, at(50)).unwrap();
+    assert!(!next.device_key_change, "nothing more to carry");
+    let answer = platform.answer_bundle(&next.file).unwrap();
+    bundle::import_bundle(&mut office, &platform_key, &answer.file, at(51)).unwrap();
+    assert_eq!(sync::sync_status(&office).unwrap().quarantined, 0);
+    assert!(app::audit::verify(&office).unwrap().is_intact());
+}
+
 /// The air-gapped office is held to its audit chain too: the export carries the anchor,
 /// the answer acknowledges it, and after an insider rewrote the chain (with their own
 /// password and the key it unlocks) the next export is refused by the platform whole.

@@ -1295,6 +1295,98 @@ fn a_device_key_change_whose_answer_was_lost_is_finished_by_the_next_sync() {
     assert_eq!(report.problem, None, "and the next: {report:?}");
 }
 
+/// Two re-keys before the first order's answer comes back: the platform took the first
+/// (its answer lost), so it holds the first order's key, which the clerk revoked second
+/// may have copied while the order waited. The second order replaces that key and is sent
+/// after the first: the next sync settles both, one after the other, and neither copy's
+/// key signs anything.
+#[test]
+fn a_second_re_key_while_the_first_order_waits_replaces_the_first_orders_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut office, _, stub) = synced_office(dir.path(), "冯岚");
+    let a_copy = device_key_in_a_copy(dir.path(), "a", 15);
+    let old = a_copy.public_key_hex();
+    login(&mut office, "admin", 20);
+    users::revoke_clerk(&mut office, "a", at(20)).unwrap().rekeyed.unwrap();
+    // The clock probe and the change's push are answered with a dropped connection.
+    stub.server.faults().drop_after_commit_next(2);
+    let report = sync::sync_once(&mut office, &config(&stub.server.url(), 0), |_, _| {}).unwrap();
+    assert_eq!(report.problem.as_ref().map(|p| p.code.as_str()), Some("PLATFORM_CONNECTION_LOST"));
+    let first = hex::encode(stub.server.platform().device_key(DEVICE).unwrap().unwrap());
+    assert_ne!(first, old, "the platform took the first order");
+
+    // Clerk c copies the office while the first order waits: the copy holds its new key.
+    let (store, _) =
+        store::Store::open_with_options(dir.path(), "c", CLERK_PASSWORD, at(22), options()).unwrap();
+    let waiting = store.pending_device_key_change().unwrap().expect("the first order waits");
+    store.close().unwrap();
+    let copied = ::sync::DeviceIdentity::from_secret(DEVICE, &waiting.secret).unwrap();
+    assert_eq!(copied.public_key_hex(), first);
+
+    login(&mut office, "admin", 25);
+    users::revoke_clerk(&mut office, "c", at(25)).unwrap().rekeyed.unwrap();
+    let report = sync::sync_once(&mut office, &config(&stub.server.url(), 0), |_, _| {}).unwrap();
+    assert_eq!(report.problem, None, "{report:?}");
+    let now_signing = sync::device_identity(&mut office, None, at(26)).unwrap().public_key_hex;
+    let held = hex::encode(stub.server.platform().device_key(DEVICE).unwrap().unwrap());
+    assert_eq!(held, now_signing, "the platform holds the key the office signs with");
+    assert!(held != first && held != old, "the second order's key");
+    for (whose, identity) in [("c's copy", copied), ("a's copy", a_copy)] {
+        match push_as(&stub, identity) {
+            Err(::sync::SyncError::Unauthorized { code, .. }) => {
+                assert_eq!(code, "DEVICE_KEY_REPLACED", "{whose}")
+            }
+            other => panic!("{whose} is refused: {other:?}"),
+        }
+    }
+    let report = sync::sync_once(&mut office, &config(&stub.server.url(), 0), |_, _| {}).unwrap();
+    assert_eq!(report.problem, None, "and the next: {report:?}");
+    office.close().unwrap();
+    let actions = audit_actions(dir.path(), 40);
+    for action in ["device_key_change_ordered", "device_key_changed"] {
+        assert_eq!(actions.iter().filter(|a| *a == action).count(), 2, "{action} twice: {actions:?}");
+    }
+}
+
+/// A restore while two orders wait (the first taken, its answer lost) carries the whole
+/// chain over, and the restore's own re-key follows it: the next sync settles all three.
+#[test]
+fn a_restore_carries_the_waiting_orders_over_and_the_next_sync_settles_them_all() {
+    let dir = tempfile::tempdir().unwrap();
+    let stick = tempfile::tempdir().unwrap();
+    let (mut office, _, stub) = synced_office(dir.path(), "秦川");
+    login(&mut office, "admin", 15);
+    let (backup, _) = app::backup::backup_to_folder(&mut office, stick.path(), at(16)).unwrap();
+    users::revoke_clerk(&mut office, "a", at(20)).unwrap().rekeyed.unwrap();
+    stub.server.faults().drop_after_commit_next(2);
+    let report = sync::sync_once(&mut office, &config(&stub.server.url(), 0), |_, _| {}).unwrap();
+    assert_eq!(report.problem.as_ref().map(|p| p.code.as_str()), Some("PLATFORM_CONNECTION_LOST"));
+    users::revoke_clerk(&mut office, "c", at(25)).unwrap().rekeyed.unwrap();
+    office.close().unwrap();
+
+    let (office, summary) =
+        app::backup::restore(&backup, dir.path(), "admin", ADMIN_PASSWORD, false, at(30), options()).unwrap();
+    assert_eq!(summary.revoked_again, ["a", "c"]);
+    summary.rekeyed.expect("the backup's data key is one a and c held").unwrap();
+    office.close().unwrap();
+    let (store, _) =
+        store::Store::open_with_options(dir.path(), "admin", ADMIN_PASSWORD, at(31), options()).unwrap();
+    let chain = store.pending_device_key_changes().unwrap();
+    store.close().unwrap();
+    assert_eq!(chain.len(), 3, "the two orders carried over, the restore's re-key after them");
+    assert!(chain.windows(2).all(|pair| pair[1].change.previous_key == pair[0].change.new_key));
+
+    let mut office =
+        Office::open_with_options(dir.path(), "admin", ADMIN_PASSWORD, at(32), options()).unwrap();
+    assert!(stub.server.platform().forget_audit_anchor(DEVICE).unwrap());
+    let report = sync::sync_once(&mut office, &config(&stub.server.url(), 0), |_, _| {}).unwrap();
+    assert_eq!(report.problem, None, "{report:?}");
+    let now_signing = sync::device_identity(&mut office, None, at(33)).unwrap().public_key_hex;
+    assert_eq!(hex::encode(stub.server.platform().device_key(DEVICE).unwrap().unwrap()), now_signing);
+    assert_eq!(now_signing, chain[2].change.new_key, "the restore's order is the last taken");
+    office.close().unwrap();
+}
+
 /// A backup made before a device key change holds the key the platform has since
 /// replaced: a restore keeps the replaced office's key (the one the platform holds), and
 /// the re-key the restore makes orders it replaced again, which the next sync delivers.

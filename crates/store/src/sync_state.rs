@@ -21,11 +21,13 @@ use crate::outbox::SYNC_ACTOR;
 use crate::time::{from_millis, opt_from_millis, to_millis};
 use crate::users::{Roles, User, UserId};
 
-/// `meta` keys of a device key change waiting for the platform: the administrator's order
-/// (JSON) and the new key's secret (hex), inside the encrypted database like the current
-/// one.
+/// `meta` keys of the device key changes waiting for the platform, inside the encrypted
+/// database like the current key: the first order (JSON) and its new key's secret (hex),
+/// and the orders made after it, each replacing the key of the one before (a JSON list of
+/// `{change, secret}`; absent when there are none, as in databases written before it).
 const DEVICE_KEY_CHANGE: &str = "device_key_change";
 const DEVICE_KEY_NEXT: &str = "device_key_next";
+const DEVICE_KEY_LATER: &str = "device_key_changes_later";
 
 /// An administrator's order to replace the device key, with the new key's secret
 /// ([`Store::pending_device_key_change`]). `Debug` never shows the secret.
@@ -42,20 +44,69 @@ impl std::fmt::Debug for PendingDeviceKeyChange {
     }
 }
 
-/// Keeps a device key change and its new key's secret in `meta` (replacing one kept).
-fn keep_pending_change(
+/// Writes the chain of device key changes waiting for the platform into `meta`, replacing
+/// the one kept: the first in its two keys, the rest as a list (nothing when empty).
+fn keep_pending_chain(
     transaction: &rusqlite::Transaction<'_>,
-    change: &clerk_signing::DeviceKeyChange,
-    secret: &[u8; 32],
+    chain: &[PendingDeviceKeyChange],
 ) -> Result<()> {
-    let change_json = serde_json::to_string(change)
-        .map_err(|error| StoreError::Corrupt { detail: format!("device key change: {error}") })?;
-    let secret_hex = Zeroizing::new(crate::crypto::hex_encode(secret));
     transaction.execute(
-        "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2), (?3, ?4)",
+        "DELETE FROM meta WHERE key IN (?1, ?2, ?3)",
+        params![DEVICE_KEY_CHANGE, DEVICE_KEY_NEXT, DEVICE_KEY_LATER],
+    )?;
+    let Some((first, later)) = chain.split_first() else { return Ok(()) };
+    let change_json = serde_json::to_string(&first.change)
+        .map_err(|error| StoreError::Corrupt { detail: format!("device key change: {error}") })?;
+    let secret_hex = Zeroizing::new(crate::crypto::hex_encode(first.secret.as_slice()));
+    transaction.execute(
+        "INSERT INTO meta (key, value) VALUES (?1, ?2), (?3, ?4)",
         params![DEVICE_KEY_CHANGE, change_json, DEVICE_KEY_NEXT, secret_hex.as_str()],
     )?;
+    if !later.is_empty() {
+        let secrets: Vec<Zeroizing<String>> = later
+            .iter()
+            .map(|pending| Zeroizing::new(crate::crypto::hex_encode(pending.secret.as_slice())))
+            .collect();
+        let list: Vec<LaterChangeOut<'_>> = later
+            .iter()
+            .zip(&secrets)
+            .map(|(pending, secret)| LaterChangeOut { change: &pending.change, secret: secret.as_str() })
+            .collect();
+        let list_json = Zeroizing::new(
+            serde_json::to_string(&list)
+                .map_err(|error| StoreError::Corrupt { detail: format!("device key change: {error}") })?,
+        );
+        transaction.execute(
+            "INSERT INTO meta (key, value) VALUES (?1, ?2)",
+            params![DEVICE_KEY_LATER, list_json.as_str()],
+        )?;
+    }
     Ok(())
+}
+
+/// A device key change after the first, as kept in the list (its secret as hex).
+#[derive(serde::Serialize)]
+struct LaterChangeOut<'a> {
+    change: &'a clerk_signing::DeviceKeyChange,
+    secret: &'a str,
+}
+
+/// [`LaterChangeOut`] read back; the secret's text is moved into a [`Zeroizing`] at once.
+#[derive(serde::Deserialize)]
+struct LaterChangeIn {
+    change: clerk_signing::DeviceKeyChange,
+    secret: String,
+}
+
+/// A new key's secret kept as hex, read back.
+fn secret_from_hex(secret_hex: &str) -> Result<Zeroizing<[u8; 32]>> {
+    let bytes =
+        Zeroizing::new(crate::crypto::hex_decode(secret_hex).filter(|bytes| bytes.len() == 32).ok_or_else(
+            || StoreError::Corrupt { detail: "next device secret is not 32 bytes".to_owned() },
+        )?);
+    let mut secret = Zeroizing::new([0_u8; 32]);
+    secret.copy_from_slice(&bytes);
+    Ok(secret)
 }
 
 /// An audit row of the sync's own (no clerk, no case).
@@ -232,8 +283,12 @@ impl Store {
     /// An administrator's order, signed with their clerk key, to replace the device's
     /// request-signing key (`previous_key`, the one the platform holds) by `new_key`, kept
     /// with the new key's secret until the platform answers it (the next sync sends it
-    /// before anything else). Replaces an order not yet answered. Audited
-    /// `device_key_change_ordered` (the public keys, never the secret). Needs 管理员;
+    /// before anything else). When `previous_key` is the new key of an order not yet
+    /// answered, the order follows it in the chain ([`Store::pending_device_key_changes`]):
+    /// the platform may have taken that one with its answer lost, so its key is kept until
+    /// it is answered. Otherwise it replaces the orders waiting. Audited
+    /// `device_key_change_ordered` (the public keys and how many orders wait before it,
+    /// never the secret). Needs 管理员;
     /// returns the order, or `None` when there is nothing to order or no one to sign it
     /// (the office has no device identity yet; the administrator's session has no signing
     /// key, which a log-in with this program always makes).
@@ -256,9 +311,15 @@ impl Store {
             changed_at: &changed_at,
             username: &admin.username,
         });
+        let mut chain = self.pending_device_key_changes()?;
+        if chain.last().is_none_or(|last| last.change.new_key != previous_key) {
+            chain.clear();
+        }
+        let waiting_before = chain.len();
+        chain.push(PendingDeviceKeyChange { change: change.clone(), secret: Zeroizing::new(*secret) });
         let audit_key = *self.audit_key;
         let transaction = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        keep_pending_change(&transaction, &change, secret)?;
+        keep_pending_chain(&transaction, &chain)?;
         audit::append(
             &transaction,
             &audit_key,
@@ -269,6 +330,7 @@ impl Store {
                     "device_id": change.device_id,
                     "previous_key": change.previous_key,
                     "new_key": change.new_key,
+                    "waiting_before": waiting_before,
                 }),
                 at,
             ),
@@ -277,63 +339,85 @@ impl Store {
         Ok(Some(change))
     }
 
-    /// The device key change ordered and not yet answered by the platform, if any.
+    /// The device key change the platform is to answer next (the first of
+    /// [`Store::pending_device_key_changes`]), if any.
     pub fn pending_device_key_change(&self) -> Result<Option<PendingDeviceKeyChange>> {
+        Ok(self.pending_device_key_changes()?.into_iter().next())
+    }
+
+    /// The device key changes ordered and not yet answered by the platform, oldest first:
+    /// each after the first replaces the new key of the one before, and is sent once the
+    /// platform has taken that one.
+    pub fn pending_device_key_changes(&self) -> Result<Vec<PendingDeviceKeyChange>> {
         let read = |key: &str| -> Result<Option<String>> {
             Ok(self
                 .conn
                 .query_row("SELECT value FROM meta WHERE key = ?1", [key], |row| row.get(0))
                 .optional()?)
         };
+        let corrupt =
+            |error: serde_json::Error| StoreError::Corrupt { detail: format!("device key change: {error}") };
         let (Some(change), Some(secret_hex)) = (read(DEVICE_KEY_CHANGE)?, read(DEVICE_KEY_NEXT)?) else {
-            return Ok(None);
+            return Ok(Vec::new());
         };
         let secret_hex = Zeroizing::new(secret_hex);
-        let change = serde_json::from_str(&change)
-            .map_err(|error| StoreError::Corrupt { detail: format!("device key change: {error}") })?;
-        let bytes = Zeroizing::new(
-            crate::crypto::hex_decode(&secret_hex).filter(|bytes| bytes.len() == 32).ok_or_else(|| {
-                StoreError::Corrupt { detail: "next device secret is not 32 bytes".to_owned() }
-            })?,
-        );
-        let mut secret = Zeroizing::new([0_u8; 32]);
-        secret.copy_from_slice(&bytes);
-        Ok(Some(PendingDeviceKeyChange { change, secret }))
+        let mut chain = vec![PendingDeviceKeyChange {
+            change: serde_json::from_str(&change).map_err(corrupt)?,
+            secret: secret_from_hex(&secret_hex)?,
+        }];
+        if let Some(later) = read(DEVICE_KEY_LATER)? {
+            let later = Zeroizing::new(later);
+            let list: Vec<LaterChangeIn> = serde_json::from_str(&later).map_err(corrupt)?;
+            for LaterChangeIn { change, secret } in list {
+                let secret_hex = Zeroizing::new(secret);
+                chain.push(PendingDeviceKeyChange { change, secret: secret_from_hex(&secret_hex)? });
+            }
+        }
+        Ok(chain)
     }
 
-    /// Ends the pending device key change with the platform's answer: taken (`refused`
-    /// `None`: the device's secret becomes the new one, audited `device_key_changed`) or
-    /// refused with its reason (the device keeps its key, audited
-    /// `device_key_change_refused`). Nothing pending: nothing done.
+    /// Ends the first pending device key change with the platform's answer: taken
+    /// (`refused` `None`: the device's secret becomes its new one, audited
+    /// `device_key_changed`; the next order in the chain, if any, is then the one to send)
+    /// or refused with its reason (the device keeps its key, audited
+    /// `device_key_change_refused`; the orders after it are dropped with it, since each
+    /// replaces a key the platform now never holds). Nothing pending: nothing done.
     pub fn settle_device_key_change(&mut self, refused: Option<&str>, at: DateTime<Utc>) -> Result<()> {
-        let Some(pending) = self.pending_device_key_change()? else { return Ok(()) };
+        let mut chain = self.pending_device_key_changes()?.into_iter();
+        let Some(pending) = chain.next() else { return Ok(()) };
+        let later: Vec<PendingDeviceKeyChange> = chain.collect();
         let audit_key = *self.audit_key;
         let transaction = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let (action, details) = match refused {
+        let (action, details, kept) = match refused {
             None => {
                 transaction.execute(
                     "UPDATE sync_state SET device_secret = ?1 WHERE id = 1 AND device_id = ?2",
                     params![pending.secret.as_slice(), pending.change.device_id],
                 )?;
-                (
-                    AuditAction::DeviceKeyChanged,
-                    json!({ "device_id": pending.change.device_id, "new_key": pending.change.new_key }),
-                )
+                let details = json!({
+                    "device_id": pending.change.device_id,
+                    "new_key": pending.change.new_key,
+                    "waiting_after": later.len(),
+                });
+                (AuditAction::DeviceKeyChanged, details, later.as_slice())
             }
-            Some(reason) => (
-                AuditAction::DeviceKeyChangeRefused,
-                json!({ "device_id": pending.change.device_id, "reason": reason }),
-            ),
+            Some(reason) => {
+                let details = json!({
+                    "device_id": pending.change.device_id,
+                    "reason": reason,
+                    "dropped_after": later.len(),
+                });
+                (AuditAction::DeviceKeyChangeRefused, details, &[][..])
+            }
         };
-        transaction
-            .execute("DELETE FROM meta WHERE key IN (?1, ?2)", params![DEVICE_KEY_CHANGE, DEVICE_KEY_NEXT])?;
+        keep_pending_chain(&transaction, kept)?;
         audit::append(&transaction, &audit_key, sync_row(action, details, at))?;
         transaction.commit()?;
         Ok(())
     }
 
     /// After a restore: the device identity of the office the restore replaced, with its
-    /// key change still waiting for the platform if it had one (or none). The platform
+    /// key changes still waiting for the platform (the chain, or none). The platform
     /// knows the device by that key — a backup made before a key change holds one it has
     /// replaced. Audited `device_identity_carried_over` (the id and public keys) when it
     /// changes anything. Needs 管理员; returns whether it did.
@@ -341,19 +425,19 @@ impl Store {
         &mut self,
         admin: &crate::Session,
         replaced: &DeviceSecret,
-        pending: Option<&PendingDeviceKeyChange>,
+        pending: &[PendingDeviceKeyChange],
         at: DateTime<Utc>,
     ) -> Result<bool> {
         self.require_role(admin, Roles::ADMIN)?;
         let same_key = self
             .device_secret()?
             .is_some_and(|own| own.device_id == replaced.device_id && *own.secret == *replaced.secret);
-        let own_pending = self.pending_device_key_change()?;
-        let same_pending = match (&own_pending, pending) {
-            (None, None) => true,
-            (Some(own), Some(theirs)) => own.change == theirs.change && *own.secret == *theirs.secret,
-            _ => false,
-        };
+        let own_pending = self.pending_device_key_changes()?;
+        let same_pending = own_pending.len() == pending.len()
+            && own_pending
+                .iter()
+                .zip(pending)
+                .all(|(own, theirs)| own.change == theirs.change && *own.secret == *theirs.secret);
         if same_key && same_pending {
             return Ok(false);
         }
@@ -363,11 +447,7 @@ impl Store {
             "UPDATE sync_state SET device_id = ?1, device_secret = ?2, device_created_at = ?3 WHERE id = 1",
             params![replaced.device_id, replaced.secret.as_slice(), to_millis(replaced.created_at)],
         )?;
-        transaction
-            .execute("DELETE FROM meta WHERE key IN (?1, ?2)", params![DEVICE_KEY_CHANGE, DEVICE_KEY_NEXT])?;
-        if let Some(pending) = pending {
-            keep_pending_change(&transaction, &pending.change, &pending.secret)?;
-        }
+        keep_pending_chain(&transaction, pending)?;
         audit::append(
             &transaction,
             &audit_key,
@@ -376,7 +456,8 @@ impl Store {
                 AuditAction::DeviceIdentityCarriedOver,
                 json!({
                     "device_id": replaced.device_id,
-                    "pending_new_key": pending.map(|pending| pending.change.new_key.clone()),
+                    "pending_new_key": pending.first().map(|pending| pending.change.new_key.clone()),
+                    "pending_orders": pending.len(),
                 }),
                 at,
             ),

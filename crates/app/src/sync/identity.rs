@@ -71,20 +71,26 @@ pub fn device_identity(
 /// After a re-key: orders the device's request-signing key replaced, signed by the
 /// administrator (`session`), with a new key kept in the re-keyed database, so a copy of the
 /// office made before the re-key — by the clerk it revoked — holds no key the platform
-/// takes once the next sync has sent the order ([`Syncer::sync`]). Nothing to do for an
-/// office that never synced (no device identity yet).
+/// takes once the next sync has sent the order ([`Syncer::sync`]). While an earlier order
+/// waits for its answer, the new one replaces that order's key (which the platform may
+/// have taken, its answer lost) and is sent after it. Nothing to do for an office that
+/// never synced (no device identity yet).
 pub(crate) fn order_device_key_change(
     office: &mut Office,
     session: &store::Session,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
     let Some(current) = office.store.device_secret()? else { return Ok(()) };
-    let previous = DeviceIdentity::from_secret(&current.device_id, &current.secret)
-        .map_err(|error| identity_problem(&error))?;
+    let previous = match office.store.pending_device_key_changes()?.last() {
+        Some(waiting) => waiting.change.new_key.clone(),
+        None => DeviceIdentity::from_secret(&current.device_id, &current.secret)
+            .map_err(|error| identity_problem(&error))?
+            .public_key_hex(),
+    };
     let next = DeviceIdentity::generate(&current.device_id).map_err(|error| identity_problem(&error))?;
     office.store.order_device_key_change(
         session,
-        (&previous.public_key_hex(), &next.public_key_hex()),
+        (&previous, &next.public_key_hex()),
         &next.secret_bytes(),
         now,
     )?;

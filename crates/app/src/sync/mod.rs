@@ -412,9 +412,13 @@ impl Syncer {
         })?;
         let mut report = SyncReport { device_id: identity.device_id().to_owned(), ..SyncReport::default() };
         let mut outcome = self.run(&mut handle, identity, platform_key, &mut report, &mut progress);
-        if matches!(outcome, Ok(RunEnd::DeviceKeyChanged)) {
-            // The platform took the administrator's order: everything else goes out signed
-            // with the new key (the drainer is made again for it).
+        // The platform took an administrator's order: everything else (the next order of a
+        // chain first) goes out signed with the new key, the drainer made again for it. Each
+        // turn settles one order; the bound only guards against a platform that answers
+        // "taken" for ever.
+        let mut turns = 0;
+        while matches!(outcome, Ok(RunEnd::DeviceKeyChanged)) && turns < MAX_DEVICE_KEY_TURNS {
+            turns += 1;
             let identity =
                 handle.with_office(|office| load_identity(office, preferred.as_deref(), started))?;
             outcome = self.run(&mut handle, identity, platform_key, &mut report, &mut progress);
@@ -508,6 +512,10 @@ impl Syncer {
         })
     }
 }
+
+/// How many device key changes one sync sends, one after the other (a chain is as long as
+/// the re-keys made while the first waited for its answer).
+const MAX_DEVICE_KEY_TURNS: usize = 16;
 
 /// How [`Syncer::run`] ended.
 enum RunEnd {

@@ -313,3 +313,53 @@ fn a_device_key_change_is_kept_until_answered_and_a_refusal_keeps_the_old_key() 
     }
     assert_eq!(store.audit_verify().unwrap().problem, None, "the chain is whole");
 }
+
+/// A second re-key while the first order waits: the platform may have taken the first
+/// (its answer lost), so the second replaces the first's new key and waits behind it; each
+/// answer settles the first of the chain; a refusal drops the orders after it (each names a
+/// key the platform now never holds); an order for the current key replaces the chain.
+#[test]
+fn device_key_changes_made_while_one_waits_form_a_chain_settled_in_order() {
+    let (_dir, mut store, admin) = new_store();
+    store.device_secret_or_insert("counter-1", &[1; 32], at(1)).unwrap();
+    let (k0, k1, k2, k3) = ("a".repeat(64), "b".repeat(64), "c".repeat(64), "d".repeat(64));
+    let first = store.order_device_key_change(&admin, (&k0, &k1), &[2; 32], at(2)).unwrap().unwrap();
+    let second = store.order_device_key_change(&admin, (&k1, &k2), &[3; 32], at(3)).unwrap().unwrap();
+    let chain = store.pending_device_key_changes().unwrap();
+    let kept: Vec<_> = chain.iter().map(|pending| (pending.change.clone(), *pending.secret)).collect();
+    assert_eq!(kept, [(first.clone(), [2; 32]), (second.clone(), [3; 32])], "both kept, oldest first");
+    assert_eq!(store.pending_device_key_change().unwrap().unwrap().change, first, "the first is sent first");
+
+    store.settle_device_key_change(None, at(4)).unwrap();
+    assert_eq!(*store.device_secret().unwrap().unwrap().secret, [2; 32], "the first's key signs");
+    let chain = store.pending_device_key_changes().unwrap();
+    assert_eq!(chain.iter().map(|pending| pending.change.clone()).collect::<Vec<_>>(), [second]);
+    store.settle_device_key_change(None, at(5)).unwrap();
+    assert_eq!(*store.device_secret().unwrap().unwrap().secret, [3; 32], "then the second's");
+    assert!(store.pending_device_key_changes().unwrap().is_empty());
+
+    // A refusal of the first drops the ones after it; the office keeps its key.
+    store.order_device_key_change(&admin, (&k2, &k3), &[4; 32], at(6)).unwrap().unwrap();
+    store.order_device_key_change(&admin, (&k3, &k0), &[5; 32], at(7)).unwrap().unwrap();
+    store.settle_device_key_change(Some("签署设备密钥变更单的管理员密钥已注销。"), at(8)).unwrap();
+    assert!(store.pending_device_key_changes().unwrap().is_empty(), "nothing left to send");
+    assert_eq!(*store.device_secret().unwrap().unwrap().secret, [3; 32]);
+
+    // An order for the key the office holds (not a waiting order's) replaces the chain.
+    store.order_device_key_change(&admin, (&k2, &k3), &[6; 32], at(9)).unwrap().unwrap();
+    store.order_device_key_change(&admin, (&k3, &k1), &[7; 32], at(10)).unwrap().unwrap();
+    let alone = store.order_device_key_change(&admin, (&k2, &k0), &[8; 32], at(11)).unwrap().unwrap();
+    let chain = store.pending_device_key_changes().unwrap();
+    assert_eq!(chain.iter().map(|pending| pending.change.clone()).collect::<Vec<_>>(), [alone]);
+
+    let entries = store.audit_entries(None, 100).unwrap();
+    let waiting: Vec<_> = entries
+        .iter()
+        .filter(|entry| entry.action == "device_key_change_ordered")
+        .map(|entry| entry.details["waiting_before"].as_u64())
+        .collect();
+    assert_eq!(waiting, [Some(0), Some(1), Some(0), Some(1), Some(0), Some(1), Some(0)], "oldest first");
+    let refused = entries.iter().find(|entry| entry.action == "device_key_change_refused").unwrap();
+    assert_eq!(refused.details["dropped_after"].as_u64(), Some(1));
+    assert_eq!(store.audit_verify().unwrap().problem, None, "the chain is whole");
+}
