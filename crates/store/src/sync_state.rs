@@ -84,6 +84,32 @@ fn keep_pending_chain(
     Ok(())
 }
 
+/// The device key changes kept in `meta`, oldest first ([`Store::pending_device_key_changes`]).
+fn read_pending_chain(conn: &rusqlite::Connection) -> Result<Vec<PendingDeviceKeyChange>> {
+    let read = |key: &str| -> Result<Option<String>> {
+        Ok(conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |row| row.get(0)).optional()?)
+    };
+    let corrupt =
+        |error: serde_json::Error| StoreError::Corrupt { detail: format!("device key change: {error}") };
+    let (Some(change), Some(secret_hex)) = (read(DEVICE_KEY_CHANGE)?, read(DEVICE_KEY_NEXT)?) else {
+        return Ok(Vec::new());
+    };
+    let secret_hex = Zeroizing::new(secret_hex);
+    let mut chain = vec![PendingDeviceKeyChange {
+        change: serde_json::from_str(&change).map_err(corrupt)?,
+        secret: secret_from_hex(&secret_hex)?,
+    }];
+    if let Some(later) = read(DEVICE_KEY_LATER)? {
+        let later = Zeroizing::new(later);
+        let list: Vec<LaterChangeIn> = serde_json::from_str(&later).map_err(corrupt)?;
+        for LaterChangeIn { change, secret } in list {
+            let secret_hex = Zeroizing::new(secret);
+            chain.push(PendingDeviceKeyChange { change, secret: secret_from_hex(&secret_hex)? });
+        }
+    }
+    Ok(chain)
+}
+
 /// A device key change after the first, as kept in the list (its secret as hex).
 #[derive(serde::Serialize)]
 struct LaterChangeOut<'a> {
@@ -311,14 +337,14 @@ impl Store {
             changed_at: &changed_at,
             username: &admin.username,
         });
-        let mut chain = self.pending_device_key_changes()?;
+        let audit_key = *self.audit_key;
+        let transaction = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut chain = read_pending_chain(&transaction)?;
         if chain.last().is_none_or(|last| last.change.new_key != previous_key) {
             chain.clear();
         }
         let waiting_before = chain.len();
         chain.push(PendingDeviceKeyChange { change: change.clone(), secret: Zeroizing::new(*secret) });
-        let audit_key = *self.audit_key;
-        let transaction = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         keep_pending_chain(&transaction, &chain)?;
         audit::append(
             &transaction,
@@ -349,31 +375,7 @@ impl Store {
     /// each after the first replaces the new key of the one before, and is sent once the
     /// platform has taken that one.
     pub fn pending_device_key_changes(&self) -> Result<Vec<PendingDeviceKeyChange>> {
-        let read = |key: &str| -> Result<Option<String>> {
-            Ok(self
-                .conn
-                .query_row("SELECT value FROM meta WHERE key = ?1", [key], |row| row.get(0))
-                .optional()?)
-        };
-        let corrupt =
-            |error: serde_json::Error| StoreError::Corrupt { detail: format!("device key change: {error}") };
-        let (Some(change), Some(secret_hex)) = (read(DEVICE_KEY_CHANGE)?, read(DEVICE_KEY_NEXT)?) else {
-            return Ok(Vec::new());
-        };
-        let secret_hex = Zeroizing::new(secret_hex);
-        let mut chain = vec![PendingDeviceKeyChange {
-            change: serde_json::from_str(&change).map_err(corrupt)?,
-            secret: secret_from_hex(&secret_hex)?,
-        }];
-        if let Some(later) = read(DEVICE_KEY_LATER)? {
-            let later = Zeroizing::new(later);
-            let list: Vec<LaterChangeIn> = serde_json::from_str(&later).map_err(corrupt)?;
-            for LaterChangeIn { change, secret } in list {
-                let secret_hex = Zeroizing::new(secret);
-                chain.push(PendingDeviceKeyChange { change, secret: secret_from_hex(&secret_hex)? });
-            }
-        }
-        Ok(chain)
+        read_pending_chain(&self.conn)
     }
 
     /// Ends the first pending device key change with the platform's answer: taken
@@ -383,11 +385,11 @@ impl Store {
     /// `device_key_change_refused`; the orders after it are dropped with it, since each
     /// replaces a key the platform now never holds). Nothing pending: nothing done.
     pub fn settle_device_key_change(&mut self, refused: Option<&str>, at: DateTime<Utc>) -> Result<()> {
-        let mut chain = self.pending_device_key_changes()?.into_iter();
-        let Some(pending) = chain.next() else { return Ok(()) };
-        let later: Vec<PendingDeviceKeyChange> = chain.collect();
         let audit_key = *self.audit_key;
         let transaction = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut chain = read_pending_chain(&transaction)?.into_iter();
+        let Some(pending) = chain.next() else { return Ok(()) };
+        let later: Vec<PendingDeviceKeyChange> = chain.collect();
         let (action, details, kept) = match refused {
             None => {
                 transaction.execute(
