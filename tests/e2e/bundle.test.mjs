@@ -118,35 +118,55 @@ describe("air-gapped transfer", () => {
     await session.waitFor("worklist-count-not_synced", { contains: "0" });
   });
 
-  it("carries the re-key's device key change in the next export, and the answer replaces the key", async () => {
-    // 人员管理: a clerk added and revoked; the revocation re-keys the office, which orders the
-    // device's key replaced (a copy of the files made before holds the old one).
-    await addClerks(session, [{ username: "zhoulin", name: "周琳", initial: "zhou-pass-1", roles: ["review"] }]);
-    await session.click("clerk-revoke-zhoulin");
-    await session.waitFor("confirm-revoke");
-    await session.click("confirm-revoke-yes");
-    await session.waitFor("clerk-notice", { contains: "换用新密钥", timeoutMs: 30000 });
+  it("carries the re-keys' device key changes in the next exports, one per answer, and the answers replace the key", async () => {
+    // 人员管理: two clerks added and revoked; each revocation re-keys the office, which orders
+    // the device's key replaced (a copy of the files made before holds the old one). The
+    // second order replaces the first's new key and waits behind it.
+    await addClerks(session, [
+      { username: "zhoulin", name: "周琳", initial: "zhou-pass-1", roles: ["review"] },
+      { username: "qianfeng", name: "钱枫", initial: "qian-pass-1", roles: ["review"] },
+    ]);
+    for (const username of ["zhoulin", "qianfeng"]) {
+      await session.click(`clerk-revoke-${username}`);
+      await session.waitFor("confirm-revoke");
+      await session.click("confirm-revoke-yes");
+      await session.waitFor("clerk-notice", { contains: "换用新密钥", timeoutMs: 30000 });
+    }
     await session.click("clerks-back");
     await session.waitFor("home");
 
     await session.click("open-transfer");
     const oldKey = await session.waitFor("device-key");
-    const before = new Set(readdirSync(stick.path));
-    await session.waitFor(`export-place-${stick.label}`, { contains: "U盘" });
-    await session.clickCss(`[data-testid="export-place-${stick.label}"] input`);
-    await session.click("export-submit");
-    await session.waitFor("export-summary", { timeoutMs: 20000 });
-    assert.match(await session.text("export-key-change"), /更换本机设备密钥的变更单/);
-    const exported = readdirSync(stick.path).filter((name) => name.endsWith(".pdb") && !before.has(name));
-    assert.equal(exported.length, 1, `one new bundle: ${readdirSync(stick.path)}`);
-
-    stub(session.dataDir, ["bundle-answer", join(stick.path, exported[0]), join(stick.path, "answer-key.pdb")]);
-    await session.click("import-files-refresh");
-    await session.waitFor("import-file-answer-key.pdb", { contains: "省平台回执（本机）" });
-    await session.clickCss('[data-testid="import-file-answer-key.pdb"] input');
-    await session.click("import-submit");
-    await session.waitFor("import-key-changed", { contains: "省平台已接受更换本机设备密钥", timeoutMs: 20000 });
-    assert.equal(await session.exists("import-key-refused"), false);
+    // Each round: an export carrying the order waiting first, the stand-in's answer, the import.
+    const round = async (answerName) => {
+      const before = new Set(readdirSync(stick.path));
+      await session.waitFor(`export-place-${stick.label}`, { contains: "U盘" });
+      await session.clickCss(`[data-testid="export-place-${stick.label}"] input`);
+      await session.click("export-submit");
+      const exported = await until(
+        () => readdirSync(stick.path).filter((name) => name.endsWith(".pdb") && !before.has(name)),
+        (names) => names.length === 1,
+        "one new bundle",
+        20000,
+      );
+      await session.waitFor("export-summary", { contains: exported[0], timeoutMs: 20000 });
+      assert.match(await session.text("export-key-change"), /更换本机设备密钥的变更单/);
+      stub(session.dataDir, ["bundle-answer", join(stick.path, exported[0]), join(stick.path, answerName)]);
+      await session.click("import-files-refresh");
+      await session.waitFor(`import-file-${answerName}`, { contains: "省平台回执（本机）" });
+      await session.clickCss(`[data-testid="import-file-${answerName}"] input`);
+      await session.click("import-submit");
+      await session.waitFor("import-key-changed", { contains: "省平台已接受更换本机设备密钥", timeoutMs: 20000 });
+      assert.equal(await session.exists("import-key-refused"), false);
+    };
+    await round("answer-key-1.pdb");
+    await session.waitFor("import-key-waiting", { contains: "还有 1 张变更单待省平台确认" });
+    // The list is read again: the first test's answer was addressed to the key just replaced.
+    await session.waitFor("import-file-answer.pdb", { contains: "本机更换设备密钥之前的回执" });
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await keepScreenshot(session, "bundle-device-key-order-waiting");
+    await round("answer-key.pdb");
+    assert.equal(await session.exists("import-key-waiting"), false, "no order left");
     await new Promise((resolve) => setTimeout(resolve, 1000));
     await keepScreenshot(session, "bundle-device-key-changed");
 

@@ -94,7 +94,6 @@ export async function waitForPrintedFile(id) {
   throw new Error(`cups-pdf wrote no file for job ${id} in ${dir}`);
 }
 
-/** Saves the window as `<name>.png` in the artefacts folder. */
 /** Polls `read()` until `done(value)` holds (what the window shows settles after live
  *  work, such as the assessment while the form is typed, catches up). */
 export async function until(read, done, what, timeoutMs = 15000) {
@@ -108,6 +107,7 @@ export async function until(read, done, what, timeoutMs = 15000) {
   throw new Error(`never got to: ${what}; last: ${JSON.stringify(last)}`);
 }
 
+/** Saves the window as `<name>.png` in the artefacts folder. */
 export async function keepScreenshot(session, name) {
   const png = await session.screenshot();
   const file = join(artifactsDir, `${name.replace(/[^\w\u4e00-\u9fff-]+/g, "_")}.png`);

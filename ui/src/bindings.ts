@@ -1460,7 +1460,12 @@ device_key_changed: boolean,
 /**
  * Why the platform did not take that order (the office keeps its key), in Chinese.
  */
-device_key_refused: string | null, };
+device_key_refused: string | null, 
+/**
+ * When it took it: how many orders of later re-keys still wait, each carried by an
+ * export in turn.
+ */
+device_key_orders_waiting: number, };
 export type OfficeDetailsInput = { 
 /**
  * County-level division code chosen from the division list, e.g. `330182`.

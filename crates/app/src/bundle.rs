@@ -85,6 +85,9 @@ pub struct ImportedBundle {
     /// What the answer did with the device key change the export carried, when the
     /// office was still waiting for it.
     pub device_key: Option<DeviceKeyOutcome>,
+    /// When the platform took the change: how many orders a later re-key made still wait
+    /// (each replaces the key of the one before; the next export carries the first).
+    pub device_key_orders_waiting: u64,
 }
 
 /// The platform's answer to an administrator's order replacing the device's key, as an
@@ -393,6 +396,7 @@ pub fn import_bundle(
     {
         let refused = app_sync::device_key_refusal(device_key, pending);
         office.store.settle_device_key_change(refused.as_deref(), now)?;
+        imported.device_key_orders_waiting = office.store.pending_device_key_changes()?.len() as u64;
         imported.device_key = Some(refused.map_or(DeviceKeyOutcome::Changed, DeviceKeyOutcome::Refused));
     }
     crashpoint::point(IMPORT_DEVICE_KEY_SETTLED);
@@ -412,6 +416,7 @@ pub fn import_bundle(
                 DeviceKeyOutcome::Changed => "changed",
                 DeviceKeyOutcome::Refused(_) => "refused",
             }),
+            "device_key_orders_waiting": imported.device_key_orders_waiting,
         }),
         now,
     )?;

@@ -349,6 +349,7 @@ fn a_second_re_key_while_the_first_order_waits_is_settled_by_the_files_in_turn()
     let answer = platform.answer_bundle(&again.file).unwrap();
     let imported = bundle::import_bundle(&mut office, &platform_key, &answer.file, at(42)).unwrap();
     assert_eq!(imported.device_key, Some(bundle::DeviceKeyOutcome::Changed), "{imported:?}");
+    assert_eq!(imported.device_key_orders_waiting, 1, "the second order still waits");
     assert_eq!(sync::device_identity(&mut office, None, at(42)).unwrap().public_key_hex, taken_first);
 
     // The one after it carries the second order, signed with the first's key.
@@ -357,6 +358,7 @@ fn a_second_re_key_while_the_first_order_waits_is_settled_by_the_files_in_turn()
     let answer = platform.answer_bundle(&second.file).unwrap();
     let imported = bundle::import_bundle(&mut office, &platform_key, &answer.file, at(44)).unwrap();
     assert_eq!(imported.device_key, Some(bundle::DeviceKeyOutcome::Changed), "{imported:?}");
+    assert_eq!(imported.device_key_orders_waiting, 0);
     let now_signing = sync::device_identity(&mut office, None, at(44)).unwrap().public_key_hex;
     let held = hex::encode(platform.device_key(DEVICE).unwrap().unwrap());
     assert_eq!(held, now_signing, "the platform holds the key the office signs with");

@@ -151,7 +151,9 @@ fn run_import(args: &ImportArgs) -> ExitCode {
         "decisions": imported.decisions,
         "device_key": match &imported.device_key {
             None => json!(null),
-            Some(app::bundle::DeviceKeyOutcome::Changed) => json!({ "changed": true }),
+            Some(app::bundle::DeviceKeyOutcome::Changed) => {
+                json!({ "changed": true, "orders_waiting": imported.device_key_orders_waiting })
+            }
             Some(app::bundle::DeviceKeyOutcome::Refused(reason)) => json!({ "changed": false, "refused": reason }),
         },
         "issued": imported.issued.iter().map(|issued| json!({

@@ -51,8 +51,9 @@ export interface TransferState {
   /** The stick "STICK" is mounted (pull it to test a stick gone before the click). */
   stickIn: boolean;
   /** A re-key's device key change waiting for the platform: exports carry it, the next
-   * answer imported settles it (taken, or refused with this reason). */
-  keyChange?: { refused: string | null } | null;
+   * answer imported settles it (taken, or refused with this reason); `waiting` orders of
+   * later re-keys follow it, one per answer taken. */
+  keyChange?: { refused: string | null; waiting?: number } | null;
 }
 
 function fingerprintOf(hex: string): string {
@@ -137,7 +138,8 @@ export function transferBackend(state: TransferState): Partial<Backend> {
       const confirmed = again ? 0 : file.records;
       if (!again) state.queued -= file.records;
       const keyChange = again ? null : state.keyChange;
-      state.keyChange = again ? state.keyChange : null;
+      const waiting = keyChange?.refused === null ? (keyChange.waiting ?? 0) : 0;
+      if (!again) state.keyChange = waiting > 0 ? { refused: null, waiting: waiting - 1 } : null;
       return {
         bundle_id: "0195a000-0000-7000-8000-00000000a001",
         export_bundle_id: "0195a000-0000-7000-8000-00000000b001",
@@ -152,6 +154,7 @@ export function transferBackend(state: TransferState): Partial<Backend> {
         changed: !again,
         device_key_changed: Boolean(keyChange) && keyChange?.refused === null,
         device_key_refused: keyChange?.refused ?? null,
+        device_key_orders_waiting: waiting,
       };
     },
   };

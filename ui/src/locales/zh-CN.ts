@@ -787,6 +787,7 @@ export const zhCN = {
     imported: "省平台确认 {confirmed} 条，退回 {refused} 条，仍待上报 {left} 条；应用平台决定 {decisions} 项（签发 {issued} 项，不予通过 {rejected} 项）。",
     unchanged: "该回执已导入过，没有新的变化。",
     deviceKeyChanged: "省平台已接受更换本机设备密钥，今后本机用新密钥签名。",
+    deviceKeyOrdersWaiting: "管理员之后又更换过设备密钥：还有 {n} 张变更单待省平台确认，随下次导出依次发送。",
     deviceKeyRefused: "省平台没有接受更换本机设备密钥，本机仍用原密钥，请联系管理员。原因：{reason}",
     refusedHint: "被退回的记录请在“被退回的记录”中查看处理。",
     placeMissing: "请先插入U盘，再点击“刷新”并选择。",

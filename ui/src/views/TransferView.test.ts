@@ -148,6 +148,7 @@ describe("TransferView", () => {
     await flushPromises();
     expect(wrapper.get('[data-testid="import-key-changed"]').text()).toBe("省平台已接受更换本机设备密钥，今后本机用新密钥签名。");
     expect(wrapper.find('[data-testid="import-key-refused"]').exists()).toBe(false);
+    expect(wrapper.find('[data-testid="import-key-waiting"]').exists()).toBe(false);
 
     // The next export carries no order; a refusal, another time, is shown with its reason.
     await wrapper.get('[data-testid="export-form"]').trigger("submit");
@@ -163,6 +164,30 @@ describe("TransferView", () => {
     expect(wrapper.get('[data-testid="import-key-refused"]').text()).toBe(
       "省平台没有接受更换本机设备密钥，本机仍用原密钥，请联系管理员。原因：签署设备密钥变更单的管理员密钥已注销。",
     );
+  });
+
+  it("says when a later re-key's order still waits after the answer took the first", async () => {
+    signInAs(["admin"]);
+    const state = transferState(1, KEY);
+    state.keyChange = { refused: null, waiting: 1 };
+    setBackend(fakeBackend(transferBackend(state)));
+    const wrapper = mount(TransferView);
+    await flushPromises();
+    await wrapper.get('[data-testid="export-form"]').trigger("submit");
+    await flushPromises();
+    state.files.set("/media/clerk/STICK/answer.pdb", { kind: "answer", records: 1 });
+    await wrapper.get('[data-testid="import-files-refresh"]').trigger("click");
+    await flushPromises();
+    await wrapper.get('[data-testid="import-form"]').trigger("submit");
+    await flushPromises();
+    expect(wrapper.find('[data-testid="import-key-changed"]').exists()).toBe(true);
+    expect(wrapper.get('[data-testid="import-key-waiting"]').text()).toBe(
+      "管理员之后又更换过设备密钥：还有 1 张变更单待省平台确认，随下次导出依次发送。",
+    );
+    // The next export carries that order.
+    await wrapper.get('[data-testid="export-form"]').trigger("submit");
+    await flushPromises();
+    expect(wrapper.find('[data-testid="export-key-change"]').exists()).toBe(true);
   });
 
   it("says so next to each action when the stick is pulled after it was picked", async () => {

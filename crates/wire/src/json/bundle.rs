@@ -168,6 +168,10 @@ pub struct BundleImportInfo {
     pub device_key_changed: bool,
     /// Why the platform did not take that order (the office keeps its key), in Chinese.
     pub device_key_refused: Option<String>,
+    /// When it took it: how many orders of later re-keys still wait, each carried by an
+    /// export in turn.
+    #[ts(type = "number")]
+    pub device_key_orders_waiting: u64,
 }
 
 impl From<app::bundle::ImportedBundle> for BundleImportInfo {
@@ -175,6 +179,7 @@ impl From<app::bundle::ImportedBundle> for BundleImportInfo {
         Self {
             changed: !imported.changed_nothing(),
             device_key_changed: imported.device_key == Some(app::bundle::DeviceKeyOutcome::Changed),
+            device_key_orders_waiting: imported.device_key_orders_waiting,
             device_key_refused: match imported.device_key {
                 Some(app::bundle::DeviceKeyOutcome::Refused(ref reason)) => Some(reason.clone()),
                 _ => None,
