@@ -1192,6 +1192,14 @@ fn audit_actions(dir: &Path, minutes: i64) -> Vec<String> {
     actions
 }
 
+/// The office's audit trail holds `times` device key orders and as many changes taken.
+fn assert_device_key_changes_audited(dir: &Path, times: usize) {
+    let actions = audit_actions(dir, 40);
+    for action in ["device_key_change_ordered", "device_key_changed"] {
+        assert_eq!(actions.iter().filter(|a| *a == action).count(), times, "{action}: {actions:?}");
+    }
+}
+
 /// What the platform answers a push signed with `identity` (no records).
 fn push_as(
     stub: &Stub,
@@ -1259,10 +1267,7 @@ fn a_revocation_replaces_the_device_key_so_a_copy_made_before_it_signs_nothing()
     let report = sync::sync_once(&mut office, &config(&stub.server.url(), 1), |_, _| {}).unwrap();
     assert_eq!((&report.problem, report.confirmed), (&None, 1), "{report:?}");
     office.close().unwrap();
-    let actions = audit_actions(dir.path(), 40);
-    for action in ["device_key_change_ordered", "device_key_changed"] {
-        assert_eq!(actions.iter().filter(|a| *a == action).count(), 1, "{action} audited once: {actions:?}");
-    }
+    assert_device_key_changes_audited(dir.path(), 1);
 }
 
 /// The platform takes the change and the connection drops before its answer: the office
@@ -1342,10 +1347,7 @@ fn a_second_re_key_while_the_first_order_waits_replaces_the_first_orders_key() {
     let report = sync::sync_once(&mut office, &config(&stub.server.url(), 0), |_, _| {}).unwrap();
     assert_eq!(report.problem, None, "and the next: {report:?}");
     office.close().unwrap();
-    let actions = audit_actions(dir.path(), 40);
-    for action in ["device_key_change_ordered", "device_key_changed"] {
-        assert_eq!(actions.iter().filter(|a| *a == action).count(), 2, "{action} twice: {actions:?}");
-    }
+    assert_device_key_changes_audited(dir.path(), 2);
 }
 
 /// A restore while two orders wait (the first taken, its answer lost) carries the whole
