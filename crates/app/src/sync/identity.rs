@@ -3,14 +3,19 @@
 
 use super::*;
 
-/// A device id from the office id: its characters outside `A-Z a-z 0-9 . _ -` become
-/// `-`, then a random suffix, so two installations of one office differ.
+/// A device id from the office id: each run of characters outside `A-Z a-z 0-9 . _ -`
+/// becomes one `-` (an office id with its name in Chinese gave a row of dashes, which a
+/// clerk reading the id to the platform's operator by phone had to count), then a random
+/// suffix, so two installations of one office differ.
 fn default_device_id(office_id: &str) -> Result<String, AppError> {
-    let stem: String = office_id
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') { c } else { '-' })
-        .take(48)
-        .collect();
+    let mut stem = String::new();
+    for c in office_id.chars() {
+        let c = if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') { c } else { '-' };
+        if !(c == '-' && stem.ends_with('-')) {
+            stem.push(c);
+        }
+    }
+    let stem: String = stem.trim_end_matches('-').chars().take(48).collect();
     let suffix = CaseId::new(DateTime::UNIX_EPOCH)?.as_uuid().simple().to_string();
     let suffix = &suffix[suffix.len() - 8..];
     Ok(if stem.trim_matches('-').is_empty() {
@@ -95,4 +100,21 @@ pub(crate) fn order_device_key_change(
         now,
     )?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::default_device_id;
+
+    #[test]
+    fn a_device_id_keeps_the_office_ids_letters_and_one_dash_for_each_run_of_others() {
+        let id = default_device_id("33018201建德市新安江街道便民服务中心").unwrap();
+        let (stem, suffix) = id.rsplit_once('-').unwrap();
+        assert_eq!(stem, "33018201");
+        assert_eq!(suffix.len(), 8);
+        let id = default_device_id("330182-jiande 01（窗口）").unwrap();
+        assert!(id.starts_with("330182-jiande-01-"), "{id}");
+        assert!(!id.contains("--"), "{id}");
+        assert!(default_device_id("建德").unwrap().starts_with("counter-"));
+    }
 }
