@@ -137,6 +137,9 @@ describe("air-gapped transfer", () => {
 
     await session.click("open-transfer");
     const oldKey = await session.waitFor("device-key");
+    await session.waitFor("device-key-orders-waiting", { contains: "变更单 2 张，尚待省平台确认" });
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await keepScreenshot(session, "bundle-device-key-orders-pending");
     // Each round: an export carrying the order waiting first, the stand-in's answer, the import.
     const round = async (answerName) => {
       const before = new Set(readdirSync(stick.path));
@@ -161,12 +164,14 @@ describe("air-gapped transfer", () => {
     };
     await round("answer-key-1.pdb");
     await session.waitFor("import-key-waiting", { contains: "还有 1 张变更单待省平台确认" });
+    await session.waitFor("device-key-orders-waiting", { contains: "变更单 1 张" });
     // The list is read again: the first test's answer was addressed to the key just replaced.
     await session.waitFor("import-file-answer.pdb", { contains: "本机更换设备密钥之前的回执" });
     await new Promise((resolve) => setTimeout(resolve, 1000));
     await keepScreenshot(session, "bundle-device-key-order-waiting");
     await round("answer-key.pdb");
     assert.equal(await session.exists("import-key-waiting"), false, "no order left");
+    await until(() => session.exists("device-key-orders-waiting"), (shown) => !shown, "no order waiting on the screen");
     await new Promise((resolve) => setTimeout(resolve, 1000));
     await keepScreenshot(session, "bundle-device-key-changed");
 

@@ -1311,7 +1311,11 @@ device_public_key: string,
 /**
  * Records an export would carry now.
  */
-sendable: number, };
+sendable: number, 
+/**
+ * Re-keys' orders replacing the device key that the platform has not answered yet.
+ */
+device_key_orders_waiting: number, };
 export type BundleFileInfo = { 
 /**
  * The file (sent back to import it; never typed by the clerk).

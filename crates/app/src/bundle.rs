@@ -474,6 +474,9 @@ pub struct TransferOverview {
     pub device: app_sync::DeviceInfo,
     /// Records an export would carry now (queued, not held behind a refused record).
     pub sendable: u64,
+    /// Orders replacing the device key (re-keys) the platform has not answered yet: the
+    /// next export carries the first; until its answer the office signs with its key.
+    pub device_key_orders_waiting: u64,
 }
 
 fn key_issue(code: &'static str, message: String) -> AppError {
@@ -581,6 +584,7 @@ pub fn transfer_overview(office: &mut Office, now: DateTime<Utc>) -> Result<Tran
         platform_key: office.store.platform_bundle_key()?.as_ref().map(PlatformKey::from_bytes),
         device,
         sendable: office.store.outbox_count_sendable()?,
+        device_key_orders_waiting: office.store.pending_device_key_changes()?.len() as u64,
     })
 }
 

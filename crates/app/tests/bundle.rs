@@ -342,6 +342,8 @@ fn a_second_re_key_while_the_first_order_waits_is_settled_by_the_files_in_turn()
     assert_ne!(taken_first, old);
 
     users::revoke_clerk(&mut office, "b", at(40)).unwrap().rekeyed.unwrap();
+    let overview = bundle::transfer_overview(&mut office, at(40)).unwrap();
+    assert_eq!(overview.device_key_orders_waiting, 2, "the transfer screen says two orders wait");
     // The next file still carries the first order (signed with the key it replaces): the
     // platform reads it, as it carries the order applied, and answers to the first's key.
     let again = bundle::export_bundle(&mut office, &platform_key, at(41)).unwrap();

@@ -96,6 +96,7 @@ pub async fn transfer_overview(state: State<'_, AppState>) -> Result<TransferInf
             device_id: overview.device.device_id,
             device_public_key: overview.device.public_key_hex,
             sendable: overview.sendable,
+            device_key_orders_waiting: overview.device_key_orders_waiting,
         })
     })
     .await

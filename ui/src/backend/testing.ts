@@ -76,6 +76,7 @@ export function transferBackend(state: TransferState): Partial<Backend> {
       device_id: "330182-jiande-01-test",
       device_public_key: "ab".repeat(32),
       sendable: state.queued,
+      device_key_orders_waiting: state.keyChange ? 1 + (state.keyChange.waiting ?? 0) : 0,
     }),
     exportPlaces: async () =>
       state.stickIn

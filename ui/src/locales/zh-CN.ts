@@ -769,6 +769,7 @@ export const zhCN = {
     deviceId: "设备标识",
     deviceKey: "设备公钥",
     deviceHint: "省平台须先登记本机设备标识和公钥，才能读取本机导出的文件。",
+    deviceKeyOrdersPending: "管理员已下达更换本机设备密钥的变更单 {n} 张，尚待省平台确认；确认前本机仍用上面的公钥签名。",
     exportTitle: "导出待发送记录",
     sendable: "可导出的待发送记录：{n} 条",
     exportPlace: "保存到",

@@ -149,6 +149,7 @@ describe("TransferView", () => {
     expect(wrapper.get('[data-testid="import-key-changed"]').text()).toBe("省平台已接受更换本机设备密钥，今后本机用新密钥签名。");
     expect(wrapper.find('[data-testid="import-key-refused"]').exists()).toBe(false);
     expect(wrapper.find('[data-testid="import-key-waiting"]').exists()).toBe(false);
+    expect(wrapper.find('[data-testid="device-key-orders-waiting"]').exists()).toBe(false);
 
     // The next export carries no order; a refusal, another time, is shown with its reason.
     await wrapper.get('[data-testid="export-form"]').trigger("submit");
@@ -173,6 +174,9 @@ describe("TransferView", () => {
     setBackend(fakeBackend(transferBackend(state)));
     const wrapper = mount(TransferView);
     await flushPromises();
+    expect(wrapper.get('[data-testid="device-key-orders-waiting"]').text()).toBe(
+      "管理员已下达更换本机设备密钥的变更单 2 张，尚待省平台确认；确认前本机仍用上面的公钥签名。",
+    );
     await wrapper.get('[data-testid="export-form"]').trigger("submit");
     await flushPromises();
     state.files.set("/media/clerk/STICK/answer.pdb", { kind: "answer", records: 1 });
@@ -184,6 +188,7 @@ describe("TransferView", () => {
     expect(wrapper.get('[data-testid="import-key-waiting"]').text()).toBe(
       "管理员之后又更换过设备密钥：还有 1 张变更单待省平台确认，随下次导出依次发送。",
     );
+    expect(wrapper.get('[data-testid="device-key-orders-waiting"]').text()).toContain("变更单 1 张");
     // The next export carries that order.
     await wrapper.get('[data-testid="export-form"]').trigger("submit");
     await flushPromises();

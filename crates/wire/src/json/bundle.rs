@@ -30,6 +30,9 @@ pub struct TransferInfo {
     /// Records an export would carry now.
     #[ts(type = "number")]
     pub sendable: u64,
+    /// Re-keys' orders replacing the device key that the platform has not answered yet.
+    #[ts(type = "number")]
+    pub device_key_orders_waiting: u64,
 }
 
 /// A bundle file found on a drive, for the list 导入平台回执 picks from.
